@@ -1,0 +1,73 @@
+// The canonical JSON encoding of expressions in the Graph IR. Lowering writes it; executors
+// (feature transforms, params, gates, monitors) read it. Spans and formatting are dropped,
+// so a comment or layout change never changes a fingerprint.
+import type { Expr } from "./ast.js";
+import type { Json } from "../runtime/graph-ir.js";
+
+/**
+ * Encoded forms:
+ * - number, string, boolean, null: themselves
+ * - list: a JSON array
+ * - object `{ k = v }`: { "$object": { k: v } }
+ * - duration `7d`: { "$duration": 604800 } (seconds)
+ * - percent `10%`: { "$percent": 10 }
+ * - reference `a.b` / `a.*`: { "$ref": ["a", "b"] } / { "$ref": ["a"], "star": true }
+ * - call `f(x, n = 1)` or `f { n = 1 }`: { "$call": "f", "args": [x], "named": { "n": 1 } }
+ * - unary / binary: { "$op": "neg" | "not" | "+" | "==" | …, "args": [a] or [a, b] }
+ */
+export type ExprJson = Json;
+
+export function exprToJson(e: Expr): ExprJson {
+  switch (e.type) {
+    case "number":
+      return e.value;
+    case "string":
+      return e.value;
+    case "bool":
+      return e.value;
+    case "null":
+      return null;
+    case "duration":
+      return { $duration: e.seconds };
+    case "percent":
+      return { $percent: e.value };
+    case "list":
+      return e.items.map(exprToJson);
+    case "object":
+      return { $object: Object.fromEntries(e.entries.map((en) => [en.key, exprToJson(en.value)])) };
+    case "ref":
+      return e.star ? { $ref: e.path, star: true } : { $ref: e.path };
+    case "call":
+      return {
+        $call: e.callee,
+        args: e.args.map(exprToJson),
+        named: Object.fromEntries(e.named.map((n) => [n.name, exprToJson(n.value)])),
+      };
+    case "unary":
+      return { $op: e.op === "-" ? "neg" : "not", args: [exprToJson(e.operand)] };
+    case "binary":
+      return { $op: e.op, args: [exprToJson(e.left), exprToJson(e.right)] };
+    case "paren":
+      return exprToJson(e.inner);
+  }
+}
+
+type Obj = { [key: string]: Json };
+const isObj = (j: Json): j is Obj => typeof j === "object" && j !== null && !Array.isArray(j);
+
+export const isRef = (j: Json): j is { $ref: string[]; star?: boolean } => isObj(j) && Array.isArray(j.$ref);
+export const isCall = (j: Json): j is { $call: string; args: Json[]; named: Obj } => isObj(j) && typeof j.$call === "string";
+export const isOp = (j: Json): j is { $op: string; args: Json[] } => isObj(j) && typeof j.$op === "string";
+export const isDuration = (j: Json): j is { $duration: number } => isObj(j) && typeof j.$duration === "number";
+export const isPercent = (j: Json): j is { $percent: number } => isObj(j) && typeof j.$percent === "number";
+export const isObjectLit = (j: Json): j is { $object: Obj } => isObj(j) && isObj(j.$object as Json);
+
+/** Serialises JSON with object keys sorted, the form fingerprints hash. */
+export function canonicalJson(j: Json): string {
+  if (Array.isArray(j)) return `[${j.map(canonicalJson).join(",")}]`;
+  if (isObj(j)) {
+    const keys = Object.keys(j).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(j[k]!)}`).join(",")}}`;
+  }
+  return JSON.stringify(j);
+}

@@ -1,0 +1,85 @@
+// One estimator interface for every algorithm (as scikit-learn's fit/predict contract):
+// tuning, evaluation, export and serving never switch on the algorithm's name.
+import type { OnnxGraph } from "../onnx/builder.js";
+import type { Matrix } from "./matrix.js";
+
+export type Task =
+  | { kind: "binary"; /** [negative, positive] label values as strings */ classes: [string, string] }
+  | { kind: "multiclass"; classes: string[] }
+  | { kind: "regression" }
+  | { kind: "ranking" }
+  | { kind: "anomaly" };
+
+export type TaskKind = Task["kind"];
+
+export interface Dataset {
+  X: Matrix;
+  /**
+   * Targets: binary 0/1, multiclass class index 0..k-1, regression/ranking value.
+   * Absent for unsupervised tasks (anomaly, autoencoder).
+   */
+  y?: Float64Array;
+  /** Optional per-row weights. */
+  weight?: Float64Array;
+  /** Ranking: query group id of each row (rows of a group contiguous). */
+  group?: Int32Array;
+}
+
+export type ParamValue = number | string | boolean;
+export type Params = Record<string, ParamValue>;
+
+export interface ParamSpec {
+  name: string;
+  type: "int" | "float" | "bool" | "string";
+  default: ParamValue;
+  /** For string params: the allowed values. */
+  values?: string[];
+  min?: number;
+  max?: number;
+  doc: string;
+}
+
+export interface Progress {
+  iteration: number;
+  total?: number;
+  /** Validation metric at this iteration, used for progress bars and pruning. */
+  metric?: { name: string; value: number };
+}
+
+export interface FitContext {
+  seed: number;
+  /** Worker threads to use; default all cores. Results must not depend on it. */
+  threads?: number;
+  /** Called after each iteration (boosting round, epoch). Returning "stop" ends training early (pruning). */
+  onProgress?(p: Progress): void | "stop";
+  signal?: AbortSignal;
+}
+
+export interface TrainedModel {
+  algorithm: string;
+  task: Task;
+  featureNames: string[];
+  /** Columns of `predict`'s output: 1 for binary (P(positive)), regression, ranking, anomaly; k for multiclass. */
+  outputWidth: number;
+  /** Row-major n × outputWidth predictions. Binary: P(positive); multiclass: class probabilities; anomaly: higher = more anomalous. */
+  predict(X: Matrix): Float64Array;
+  /** Versioned bytes; the same training gives the same bytes. */
+  serialize(): Uint8Array;
+  /**
+   * Appends this model to `graph`, reading `input` (float [N, featureNames.length]) and
+   * returning the name of a float [N, outputWidth] tensor with the same meaning as `predict`.
+   */
+  toOnnx(graph: OnnxGraph, input: string): string;
+  /** Iterations actually used (after early stopping), if the algorithm iterates. */
+  bestIteration?: number;
+  /** Per-feature global importance if the algorithm has a native notion of it. */
+  importance?(): Float64Array;
+}
+
+export interface Estimator {
+  algorithm: string;
+  tasks: readonly TaskKind[];
+  params: readonly ParamSpec[];
+  fit(train: Dataset, valid: Dataset | undefined, params: Params, task: Task, ctx: FitContext): Promise<TrainedModel>;
+  deserialize(bytes: Uint8Array): TrainedModel;
+}

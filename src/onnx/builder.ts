@@ -1,0 +1,183 @@
+// Builds ONNX models in memory: a small typed layer over the onnx-proto protobuf classes.
+// Every exporter (feature transforms, tree ensembles, neural nets) assembles graphs through this.
+import { createRequire } from "node:module";
+import type { onnx as OnnxNs } from "onnx-proto";
+
+const require = createRequire(import.meta.url);
+const { onnx } = require("onnx-proto") as { onnx: typeof OnnxNs };
+
+/** ONNX tensor element types used by mlc (values from TensorProto.DataType). */
+export const DType = { float: 1, int32: 6, int64: 7, string: 8, bool: 9, double: 11 } as const;
+export type DTypeName = keyof typeof DType;
+
+export type AttrValue = number | string | number[] | string[] | { floats: number[] } | { ints: number[] } | OnnxNs.ITensorProto;
+
+/** A dimension: a fixed size, or a symbolic name such as "N" for the batch. */
+export type Dim = number | string;
+
+export interface TensorSpec {
+  name: string;
+  type: DTypeName;
+  shape: Dim[];
+}
+
+const OPSET_DEFAULT = 17;
+const ML_OPSET_DEFAULT = 3;
+
+function valueInfo(spec: TensorSpec): OnnxNs.IValueInfoProto {
+  return {
+    name: spec.name,
+    type: {
+      tensorType: {
+        elemType: DType[spec.type],
+        shape: { dim: spec.shape.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  };
+}
+
+const encoder = new TextEncoder();
+
+function attribute(name: string, value: AttrValue): OnnxNs.IAttributeProto {
+  const T = onnx.AttributeProto.AttributeType;
+  if (typeof value === "number") {
+    return Number.isInteger(value) && !Object.is(value, -0)
+      ? { name, type: T.INT, i: value }
+      : { name, type: T.FLOAT, f: value };
+  }
+  if (typeof value === "string") return { name, type: T.STRING, s: encoder.encode(value) };
+  if (Array.isArray(value)) {
+    if (value.length > 0 && typeof value[0] === "string") {
+      return { name, type: T.STRINGS, strings: (value as string[]).map((s) => encoder.encode(s)) };
+    }
+    const nums = value as number[];
+    return nums.every((v) => Number.isInteger(v)) ? { name, type: T.INTS, ints: nums } : { name, type: T.FLOATS, floats: nums };
+  }
+  if ("floats" in value && Array.isArray(value.floats)) return { name, type: T.FLOATS, floats: value.floats };
+  if ("ints" in value && Array.isArray(value.ints)) return { name, type: T.INTS, ints: value.ints };
+  return { name, type: T.TENSOR, t: value as OnnxNs.ITensorProto };
+}
+
+/** Forces an attribute to be a float list even when every value is integral (e.g. Scaler offsets). */
+export const floats = (v: number[]): AttrValue => ({ floats: v });
+/** Forces an attribute to be an int list. */
+export const ints = (v: number[]): AttrValue => ({ ints: v });
+
+/** A tensor constant for initializers or Constant nodes. */
+export function tensor(name: string, type: DTypeName, dims: number[], values: ArrayLike<number> | string[]): OnnxNs.ITensorProto {
+  const t: OnnxNs.ITensorProto = { name, dataType: DType[type], dims };
+  const arr = Array.from(values as ArrayLike<number | string>);
+  switch (type) {
+    case "float":
+      t.rawData = new Uint8Array(Float32Array.from(arr as number[]).buffer);
+      break;
+    case "double":
+      t.rawData = new Uint8Array(Float64Array.from(arr as number[]).buffer);
+      break;
+    case "int64":
+      t.rawData = new Uint8Array(BigInt64Array.from((arr as number[]).map((v) => BigInt(v))).buffer);
+      break;
+    case "int32":
+      t.int32Data = arr as number[];
+      break;
+    case "bool":
+      t.int32Data = (arr as number[]).map((v) => (v ? 1 : 0));
+      break;
+    case "string":
+      t.stringData = (arr as string[]).map((s) => encoder.encode(s));
+      break;
+  }
+  return t;
+}
+
+export interface NodeOptions {
+  domain?: "" | "ai.onnx.ml";
+  name?: string;
+}
+
+/**
+ * A mutable graph under construction. Names must be unique; `fresh(prefix)` hands out
+ * names that do not collide, so composed sub-graphs (preprocessing + model) can be merged.
+ */
+export class OnnxGraph {
+  readonly nodes: OnnxNs.INodeProto[] = [];
+  readonly inputs: TensorSpec[] = [];
+  readonly outputs: TensorSpec[] = [];
+  readonly initializers: OnnxNs.ITensorProto[] = [];
+  private counter = 0;
+  private usedMl = false;
+
+  constructor(readonly name = "mlc") {}
+
+  fresh(prefix: string): string {
+    return `${prefix}_${this.counter++}`;
+  }
+
+  input(name: string, type: DTypeName, shape: Dim[]): string {
+    this.inputs.push({ name, type, shape });
+    return name;
+  }
+
+  output(name: string, type: DTypeName, shape: Dim[]): string {
+    this.outputs.push({ name, type, shape });
+    return name;
+  }
+
+  /** Adds an initializer and returns its name. */
+  constant(type: DTypeName, dims: number[], values: ArrayLike<number> | string[], prefix = "const"): string {
+    const name = this.fresh(prefix);
+    this.initializers.push(tensor(name, type, dims, values));
+    return name;
+  }
+
+  /**
+   * Adds a node. `outputs` may be a count (fresh names are made) or explicit names.
+   * Returns the output names.
+   */
+  node(opType: string, inputs: string[], outputs: number | string[] = 1, attrs: Record<string, AttrValue> = {}, opts: NodeOptions = {}): string[] {
+    const outs = typeof outputs === "number" ? Array.from({ length: outputs }, () => this.fresh(opType.toLowerCase())) : outputs;
+    if (opts.domain === "ai.onnx.ml") this.usedMl = true;
+    this.nodes.push({
+      opType,
+      input: inputs,
+      output: outs,
+      name: opts.name ?? this.fresh(`n_${opType}`),
+      domain: opts.domain ?? "",
+      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+    });
+    return outs;
+  }
+
+  /** Single-output shorthand for `node`. */
+  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, opts: NodeOptions = {}): string {
+    return this.node(opType, inputs, 1, attrs, opts)[0]!;
+  }
+
+  toModel(opset = OPSET_DEFAULT, mlOpset = ML_OPSET_DEFAULT): OnnxNs.IModelProto {
+    const opsetImport: OnnxNs.IOperatorSetIdProto[] = [{ domain: "", version: opset }];
+    if (this.usedMl) opsetImport.push({ domain: "ai.onnx.ml", version: mlOpset });
+    return {
+      irVersion: 8,
+      producerName: "mlc",
+      producerVersion: "0.1.0",
+      opsetImport,
+      graph: {
+        name: this.name,
+        node: this.nodes,
+        input: this.inputs.map(valueInfo),
+        output: this.outputs.map(valueInfo),
+        initializer: this.initializers,
+      },
+    };
+  }
+
+  /** Serialised model bytes, deterministic for the same construction sequence. */
+  toBytes(opset = OPSET_DEFAULT, mlOpset = ML_OPSET_DEFAULT): Uint8Array {
+    return onnx.ModelProto.encode(onnx.ModelProto.create(this.toModel(opset, mlOpset))).finish();
+  }
+}
+
+/** Decodes model bytes (for inspection, merging and tests). */
+export function decodeModel(bytes: Uint8Array): OnnxNs.ModelProto {
+  return onnx.ModelProto.decode(bytes);
+}

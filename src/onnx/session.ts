@@ -1,0 +1,34 @@
+// Runs ONNX models with onnxruntime-node: one place that knows how to load a session and
+// turn typed arrays into feeds, so tests, parity checks and the server share it.
+import * as ort from "onnxruntime-node";
+
+export type FeedValue =
+  | { type: "float"; data: Float32Array; dims: number[] }
+  | { type: "double"; data: Float64Array; dims: number[] }
+  | { type: "int64"; data: BigInt64Array; dims: number[] }
+  | { type: "string"; data: string[]; dims: number[] }
+  | { type: "bool"; data: Uint8Array; dims: number[] };
+
+const ORT_TYPE = { float: "float32", double: "float64", int64: "int64", string: "string", bool: "bool" } as const;
+
+export interface OnnxSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, FeedValue>): Promise<Record<string, ort.Tensor>>;
+  release(): Promise<void>;
+}
+
+export async function loadSession(model: Uint8Array | string): Promise<OnnxSession> {
+  const opts: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all" };
+  const session = typeof model === "string" ? await ort.InferenceSession.create(model, opts) : await ort.InferenceSession.create(model, opts);
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    async run(feeds) {
+      const tensors: Record<string, ort.Tensor> = {};
+      for (const [name, v] of Object.entries(feeds)) tensors[name] = new ort.Tensor(ORT_TYPE[v.type], v.data as never, v.dims);
+      return (await session.run(tensors)) as Record<string, ort.Tensor>;
+    },
+    release: () => session.release(),
+  };
+}

@@ -1,0 +1,18 @@
+// Executors by node kind. Each capability registers its executor here; the runtime
+// looks kinds up and never switches on them.
+import type { Executor } from "./executor.js";
+
+const executors = new Map<string, Executor>();
+
+export function registerExecutor(executor: Executor): void {
+  if (executors.has(executor.kind)) throw new Error(`executor for kind '${executor.kind}' registered twice`);
+  executors.set(executor.kind, executor);
+}
+
+export function executorFor(kind: string): Executor | undefined {
+  return executors.get(kind);
+}
+
+export function registeredKinds(): string[] {
+  return [...executors.keys()].sort();
+}

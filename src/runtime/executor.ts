@@ -1,0 +1,65 @@
+// The contract every node kind's executor fulfils. The runtime schedules nodes and calls
+// `run`; executors never see the AST, only their GraphNode and the results of their inputs.
+import type { GraphNode, Json } from "./graph-ir.js";
+
+/** What a finished node leaves behind, recorded atomically in the state store. */
+export interface NodeResult {
+  /** Role → content hash in the artifact store, e.g. { table: "…", model: "…", onnx: "…" }. */
+  artifacts: Record<string, string>;
+  /** Numeric results (row counts, metrics) shown by plan/state and used by gates. */
+  metrics?: Record<string, number>;
+  /** Anything else worth recording (schema, expectation results, cut timestamps…). */
+  summary?: { [key: string]: Json };
+}
+
+/** Read/write access to the content-addressed artifact store. */
+export interface ArtifactAccess {
+  put(bytes: Uint8Array): Promise<string>;
+  /** Verifies the hash on read; throws ArtifactCorruptError if it does not match. */
+  get(hash: string): Promise<Uint8Array>;
+  has(hash: string): Promise<boolean>;
+}
+
+export interface ExecContext {
+  projectDir: string;
+  node: GraphNode;
+  /** Results of this node's input nodes, by node id. */
+  inputs: ReadonlyMap<string, NodeResult>;
+  artifacts: ArtifactAccess;
+  seed: number;
+  signal: AbortSignal;
+  log(message: string): void;
+  progress(p: { step: number; total?: number; message?: string }): void;
+}
+
+/** The data part of a source's fingerprint. */
+export interface DataFingerprint {
+  hash: string;
+  rows?: number;
+  bytes?: number;
+  /** Human-readable, for plan reasons: e.g. "data/churn.csv". */
+  description: string;
+}
+
+export interface Executor {
+  kind: string;
+  /** Bump when the executor's semantics change: it is part of every fingerprint. */
+  version: string;
+  /** Sources implement this: the content hash (or declared version) of their data. */
+  dataFingerprint?(node: GraphNode, projectDir: string, cache: StatCache): Promise<DataFingerprint>;
+  run(ctx: ExecContext): Promise<NodeResult>;
+}
+
+/** A cache of file content hashes keyed by (path, size, mtime), kept in the state store (as DVC does). */
+export interface StatCache {
+  lookup(path: string, size: number, mtimeMs: number): string | undefined;
+  record(path: string, size: number, mtimeMs: number, hash: string): void;
+}
+
+/** An error an executor raises for a user-facing failure (bad data, failed expectation, failed gate). */
+export class NodeFailure extends Error {
+  constructor(message: string, readonly details?: Json) {
+    super(message);
+    this.name = "NodeFailure";
+  }
+}
