@@ -1,0 +1,134 @@
+// The metric registry: every metric by canonical name with its direction and tasks, the
+// default set per task for evaluation, and the parametrised ranking names ("ndcg@10").
+import type { TaskKind } from "../estimator.js";
+import { averagePrecision, aucRoc } from "./curves.js";
+import { averagedPrf, macroAucOvr, multiclassAccuracy } from "./multiclass.js";
+import { brier, expectedCalibrationError, logloss } from "./probability.js";
+import { rankingMetric, type RankingKind } from "./ranking.js";
+import { mae, mape, r2, rmse } from "./regression.js";
+import { bestF1, f1At, precisionAt, recallAt } from "./threshold.js";
+import { checkShape, type Metric, type MetricInput } from "./types.js";
+
+export type { Direction, Metric, MetricInput } from "./types.js";
+export { aucRoc, averagePrecision, prCurve, rocCurve, type Curve } from "./curves.js";
+export { accuracyAt, bestF1, binaryCounts, f1At, precisionAt, recallAt, type BinaryCounts } from "./threshold.js";
+export { averagedPrf, confusionMatrix, macroAucOvr, multiclassAccuracy } from "./multiclass.js";
+export { brier, expectedCalibrationError, logloss } from "./probability.js";
+export { mae, mape, r2, rmse } from "./regression.js";
+export { groupRanges, queryMetric, rankingMetric } from "./ranking.js";
+
+const BIN: readonly TaskKind[] = ["binary"];
+const CLS: readonly TaskKind[] = ["binary", "multiclass"];
+const SCORE: readonly TaskKind[] = ["binary", "anomaly"];
+const REG: readonly TaskKind[] = ["regression"];
+
+function metric(name: string, direction: Metric["direction"], tasks: readonly TaskKind[], doc: string, f: (m: MetricInput) => number): Metric {
+  return {
+    name,
+    direction,
+    tasks,
+    doc,
+    compute(m) {
+      checkShape(m, name);
+      return m.y.length === 0 ? NaN : f(m);
+    },
+  };
+}
+
+function binaryOnly(name: string, m: MetricInput): void {
+  if (m.width !== 1) throw new Error(`metric ${name} needs one score per row (binary), got width ${m.width}`);
+}
+
+const fixed: Metric[] = [
+  metric("auc", "maximize", [...SCORE, "multiclass"], "area under the ROC curve (ties count ½); multiclass: one-vs-rest macro average", (m) =>
+    m.width === 1 ? aucRoc(m.y, m.pred) : macroAucOvr(m.y, m.pred, m.width),
+  ),
+  metric("pr_auc", "maximize", SCORE, "average precision (step-wise area under the precision–recall curve)", (m) => {
+    binaryOnly("pr_auc", m);
+    return averagePrecision(m.y, m.pred);
+  }),
+  metric("logloss", "minimize", CLS, "mean negative log-likelihood, probabilities clipped to [1e-15, 1 − 1e-15]", (m) => logloss(m.y, m.pred, m.width)),
+  metric("accuracy", "maximize", CLS, "fraction correct (binary: P(positive) >= 0.5; multiclass: argmax)", (m) => multiclassAccuracy(m.y, m.pred, m.width)),
+  metric("precision", "maximize", BIN, "precision of the positive class at threshold 0.5", (m) => {
+    binaryOnly("precision", m);
+    return precisionAt(m.y, m.pred);
+  }),
+  metric("recall", "maximize", BIN, "recall of the positive class at threshold 0.5", (m) => {
+    binaryOnly("recall", m);
+    return recallAt(m.y, m.pred);
+  }),
+  metric("f1", "maximize", BIN, "F1 of the positive class at threshold 0.5", (m) => {
+    binaryOnly("f1", m);
+    return f1At(m.y, m.pred);
+  }),
+  metric("f1_best", "maximize", BIN, "F1 at the threshold that maximises it on these rows (optimistic)", (m) => {
+    binaryOnly("f1_best", m);
+    return bestF1(m.y, m.pred).f1;
+  }),
+  metric("brier", "minimize", CLS, "mean squared error of the probabilities", (m) => brier(m.y, m.pred, m.width)),
+  metric("ece", "minimize", CLS, "expected calibration error, 10 equal-width bins (multiclass: top-label confidence)", (m) =>
+    expectedCalibrationError(m.y, m.pred, m.width),
+  ),
+  metric("rmse", "minimize", REG, "root mean squared error", (m) => rmse(m.y, m.pred)),
+  metric("mae", "minimize", REG, "mean absolute error", (m) => mae(m.y, m.pred)),
+  metric("r2", "maximize", REG, "coefficient of determination 1 − SSE/SST", (m) => r2(m.y, m.pred)),
+  metric("mape", "minimize", REG, "mean absolute percentage error as a fraction, rows with y = 0 skipped", (m) => mape(m.y, m.pred)),
+];
+for (const kind of ["precision", "recall", "f1"] as const) {
+  for (const avg of ["macro", "micro"] as const) {
+    fixed.push(
+      metric(`${kind}_${avg}`, "maximize", CLS, `${avg}-averaged ${kind} over classes (binary: both classes)`, (m) => averagedPrf(kind, avg, m.y, m.pred, m.width)),
+    );
+  }
+}
+
+const byName = new Map(fixed.map((m) => [m.name, m]));
+const RANKING: Record<string, { kind: RankingKind; doc: string }> = {
+  ndcg: { kind: "ndcg", doc: "normalised discounted cumulative gain of the top k per query (gain 2^rel − 1)" },
+  precision: { kind: "precision", doc: "fraction of the top k per query that is relevant (rel > 0)" },
+  recall: { kind: "recall", doc: "fraction of a query's relevant items found in its top k" },
+  map: { kind: "map", doc: "mean average precision of the top k per query" },
+};
+
+/** A metric by name: a fixed name ("auc", "f1_macro") or a ranking metric at k ("ndcg@10", "map@5"). */
+export function metricFor(name: string): Metric | undefined {
+  const fixedMetric = byName.get(name);
+  if (fixedMetric) return fixedMetric;
+  const m = /^(ndcg|precision|recall|map)@([1-9][0-9]*)$/.exec(name);
+  if (!m) return undefined;
+  const { kind, doc } = RANKING[m[1]!]!;
+  const k = Number(m[2]);
+  return metric(name, "maximize", ["ranking"], doc.replace("top k", `top ${k}`), (inp) => {
+    binaryOnly(name, inp);
+    return rankingMetric(kind, k, inp.y, inp.pred, inp.group);
+  });
+}
+
+/** Every metric name that `metricFor` accepts literally (ranking metrics listed at k = 10). */
+export function metricNames(): string[] {
+  return [...byName.keys(), "ndcg@10", "precision@10", "recall@10", "map@10"];
+}
+
+const DEFAULTS: Record<TaskKind, string[]> = {
+  binary: ["auc", "pr_auc", "logloss", "accuracy", "precision", "recall", "f1", "f1_best", "brier", "ece"],
+  multiclass: ["accuracy", "logloss", "auc", "f1_macro", "f1_micro", "precision_macro", "recall_macro", "brier", "ece"],
+  regression: ["rmse", "mae", "r2", "mape"],
+  ranking: ["ndcg@10", "precision@10", "recall@10", "map@10"],
+  anomaly: ["auc", "pr_auc"],
+};
+
+/** The metrics evaluated for every model of this task (anomaly metrics need labels). */
+export function metricsForTask(task: TaskKind): Metric[] {
+  return DEFAULTS[task].map((n) => metricFor(n)!);
+}
+
+/** Whether `metricFor(name)` exists and applies to the task: what the checker asks of a gate. */
+export function metricAppliesTo(name: string, task: TaskKind): boolean {
+  return metricFor(name)?.tasks.includes(task) ?? false;
+}
+
+/** True when `a` is better than `b` in the metric's direction. */
+export function isBetter(metricOrDirection: Metric | Metric["direction"], a: number, b: number): boolean {
+  const d = typeof metricOrDirection === "string" ? metricOrDirection : metricOrDirection.direction;
+  return d === "maximize" ? a > b : a < b;
+}

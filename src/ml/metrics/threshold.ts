@@ -1,0 +1,65 @@
+// Binary metrics at a decision threshold (P(positive) >= threshold predicts positive, as
+// scripts/metrics.py does) and F1 at the best threshold; confusion counts in one pass.
+import { orderDescending } from "./ranking-order.js";
+
+export interface BinaryCounts {
+  tp: number;
+  fp: number;
+  tn: number;
+  fn: number;
+}
+
+export function binaryCounts(y: Float64Array, p: Float64Array, threshold = 0.5): BinaryCounts {
+  let tp = 0;
+  let fp = 0;
+  let tn = 0;
+  let fn = 0;
+  for (let i = 0; i < y.length; i++) {
+    const pos = p[i]! >= threshold;
+    if (y[i] === 1) pos ? tp++ : fn++;
+    else pos ? fp++ : tn++;
+  }
+  return { tp, fp, tn, fn };
+}
+
+export const accuracyOf = (c: BinaryCounts): number => (c.tp + c.tn) / (c.tp + c.tn + c.fp + c.fn);
+/** Precision with no predicted positives is 0 (scikit-learn's zero_division=0). */
+export const precisionOf = (c: BinaryCounts): number => (c.tp + c.fp === 0 ? 0 : c.tp / (c.tp + c.fp));
+/** Recall with no actual positives is NaN: there is nothing to recall. */
+export const recallOf = (c: BinaryCounts): number => (c.tp + c.fn === 0 ? NaN : c.tp / (c.tp + c.fn));
+export const f1Of = (c: BinaryCounts): number => {
+  const d = 2 * c.tp + c.fp + c.fn;
+  return d === 0 ? 0 : (2 * c.tp) / d;
+};
+
+export const accuracyAt = (y: Float64Array, p: Float64Array, t = 0.5): number => accuracyOf(binaryCounts(y, p, t));
+export const precisionAt = (y: Float64Array, p: Float64Array, t = 0.5): number => precisionOf(binaryCounts(y, p, t));
+export const recallAt = (y: Float64Array, p: Float64Array, t = 0.5): number => recallOf(binaryCounts(y, p, t));
+export const f1At = (y: Float64Array, p: Float64Array, t = 0.5): number => f1Of(binaryCounts(y, p, t));
+
+/**
+ * The threshold maximising F1 over every distinct predicted probability (predict positive when
+ * p >= threshold), in O(n log n). Ties in F1 keep the highest threshold.
+ */
+export function bestF1(y: Float64Array, p: Float64Array): { f1: number; threshold: number } {
+  const order = orderDescending(p);
+  let pos = 0;
+  for (let i = 0; i < y.length; i++) if (y[i] === 1) pos++;
+  let tp = 0;
+  let fp = 0;
+  let best = 0;
+  let bestT = Infinity;
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k]!;
+    if (y[i] === 1) tp++;
+    else fp++;
+    // Only evaluate at the end of a block of equal scores: a threshold cannot split ties.
+    if (k + 1 < order.length && p[order[k + 1]!] === p[i]) continue;
+    const f1 = (2 * tp) / (tp + fp + pos);
+    if (f1 > best) {
+      best = f1;
+      bestT = p[i]!;
+    }
+  }
+  return { f1: best, threshold: bestT };
+}

@@ -1,0 +1,51 @@
+// The shape every metric shares: a name, a direction, the tasks it applies to and a pure
+// compute over typed arrays laid out as the estimator contract's predictions (src/ml/estimator.ts).
+import type { TaskKind } from "../estimator.js";
+
+export type Direction = "maximize" | "minimize";
+
+export interface MetricInput {
+  /** Targets: binary 0/1, multiclass class index, regression value, ranking relevance (> 0 = relevant). */
+  y: Float64Array;
+  /** Row-major n × width predictions (binary: P(positive); multiclass: probabilities; else a score/value). */
+  pred: Float64Array;
+  /** Columns of `pred`: 1, or k for multiclass. */
+  width: number;
+  /** Ranking: query id per row, rows of one query contiguous. Absent = one query. */
+  group?: Int32Array;
+}
+
+export interface Metric {
+  /** Canonical name as written in specs and reports, e.g. "auc", "ndcg@10". */
+  name: string;
+  direction: Direction;
+  tasks: readonly TaskKind[];
+  /** One line for reports and the language reference. */
+  doc: string;
+  /** The value; NaN when undefined on this data (e.g. AUC with one class present). */
+  compute(input: MetricInput): number;
+}
+
+/** Throws on inconsistent array sizes: a bug in the caller, not a user error. */
+export function checkShape(input: MetricInput, name: string): number {
+  const n = input.y.length;
+  if (input.width < 1 || input.pred.length !== n * input.width) {
+    throw new Error(`metric ${name}: predictions have ${input.pred.length} values, expected ${n} rows × ${input.width}`);
+  }
+  if (input.group && input.group.length !== n) throw new Error(`metric ${name}: group has ${input.group.length} rows, expected ${n}`);
+  return n;
+}
+
+/** Index of the largest probability in row i (first on ties, matching numpy's argmax). */
+export function argmaxRow(pred: Float64Array, width: number, i: number): number {
+  let best = 0;
+  let bv = pred[i * width]!;
+  for (let c = 1; c < width; c++) {
+    const v = pred[i * width + c]!;
+    if (v > bv) {
+      bv = v;
+      best = c;
+    }
+  }
+  return best;
+}
