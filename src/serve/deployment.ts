@@ -1,0 +1,164 @@
+// The deployment pointer: `.mlc/deployments/<name>/current.json` says which bundle a deployment serves
+// (and any canary/shadow rollout); every change is appended to `history.ndjson` beside it. Servers watch it.
+import { randomBytes } from "node:crypto";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { isAbsolute, join, relative, resolve } from "node:path";
+
+export interface BundleRef {
+  version: number;
+  /** The bundle directory; relative paths are relative to the project directory. */
+  bundle: string;
+}
+
+export type Rollout =
+  | { kind: "canary"; /** fraction of entities routed to the candidate, in (0, 1) */ share: number; candidate: BundleRef; /** record field whose value is hashed to pick the arm */ key: string }
+  | { kind: "shadow"; candidate: BundleRef };
+
+/** What a writer decides; `updated` and `reason` are stamped by writeDeployment. */
+export interface DeploymentTarget extends BundleRef {
+  rollout?: Rollout;
+}
+
+export interface DeploymentPointer extends DeploymentTarget {
+  /** ISO-8601 time of the change. */
+  updated: string;
+  reason: string;
+}
+
+export interface HistoryEntry extends DeploymentPointer {
+  /** The stable version before this change, if any. */
+  previous?: number;
+}
+
+export class DeploymentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DeploymentError";
+  }
+}
+
+const NAME_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+export function deploymentDir(projectDir: string, name: string): string {
+  if (!NAME_RE.test(name)) throw new DeploymentError(`invalid deployment name '${name}' (letters, digits, _ . - only)`);
+  return join(resolve(projectDir), ".mlc", "deployments", name);
+}
+
+export const pointerPath = (projectDir: string, name: string): string => join(deploymentDir(projectDir, name), "current.json");
+export const historyPath = (projectDir: string, name: string): string => join(deploymentDir(projectDir, name), "history.ndjson");
+
+/** Resolves a bundle path of a pointer against the project directory. */
+export const resolveBundlePath = (projectDir: string, bundle: string): string => (isAbsolute(bundle) ? bundle : resolve(projectDir, bundle));
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isRef = (v: unknown): v is BundleRef =>
+  isObj(v) && typeof v.version === "number" && Number.isInteger(v.version) && v.version >= 1 && typeof v.bundle === "string" && v.bundle !== "";
+
+/** Problems with a pointer value ("field: problem"); empty when valid. */
+export function validatePointer(p: unknown): string[] {
+  const errs: string[] = [];
+  if (!isObj(p)) return ["expected a JSON object"];
+  if (!isRef(p)) errs.push("version/bundle: expected a positive integer version and a bundle path");
+  if (p.updated !== undefined && typeof p.updated !== "string") errs.push("updated: expected an ISO time string");
+  if (p.reason !== undefined && typeof p.reason !== "string") errs.push("reason: expected a string");
+  const r = p.rollout;
+  if (r !== undefined) {
+    if (!isObj(r) || (r.kind !== "canary" && r.kind !== "shadow")) errs.push(`rollout.kind: expected "canary" or "shadow"`);
+    else {
+      if (!isRef(r.candidate)) errs.push("rollout.candidate: expected { version, bundle }");
+      if (r.kind === "canary") {
+        if (typeof r.share !== "number" || !(r.share > 0 && r.share < 1)) errs.push("rollout.share: expected a fraction in (0, 1)");
+        if (typeof r.key !== "string" || r.key === "") errs.push("rollout.key: expected the name of the entity key field");
+      }
+    }
+  }
+  return errs;
+}
+
+/** The current pointer, or undefined when the deployment has never been deployed. Throws on a corrupt file. */
+export function readDeployment(projectDir: string, name: string): DeploymentPointer | undefined {
+  const file = pointerPath(projectDir, name);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new DeploymentError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new DeploymentError(`${file} is not valid JSON (${(e as Error).message})`);
+  }
+  const errs = validatePointer(parsed);
+  if (errs.length) throw new DeploymentError(`${file} is not a valid deployment pointer:\n  ${errs.join("\n  ")}`);
+  return parsed as DeploymentPointer;
+}
+
+/** Stores bundle paths inside the project relative to it, so a project directory can be moved. */
+function portable(projectDir: string, ref: BundleRef): BundleRef {
+  const abs = resolveBundlePath(projectDir, ref.bundle);
+  const rel = relative(resolve(projectDir), abs);
+  return { version: ref.version, bundle: rel.startsWith("..") || isAbsolute(rel) ? abs : rel };
+}
+
+/**
+ * Points the deployment at `target` (atomically: temp file + rename) and appends the change to
+ * history.ndjson. Returns the pointer as written.
+ */
+export function writeDeployment(projectDir: string, name: string, target: DeploymentTarget, reason: string, now: Date = new Date()): DeploymentPointer {
+  const dir = deploymentDir(projectDir, name);
+  const prev = readDeployment(projectDir, name);
+  const main = portable(projectDir, target);
+  const pointer: DeploymentPointer = { ...main, updated: now.toISOString(), reason };
+  if (target.rollout) {
+    const cand = portable(projectDir, target.rollout.candidate);
+    pointer.rollout = target.rollout.kind === "canary" ? { kind: "canary", share: target.rollout.share, candidate: cand, key: target.rollout.key } : { kind: "shadow", candidate: cand };
+  }
+  const errs = validatePointer(pointer);
+  if (errs.length) throw new DeploymentError(`invalid deployment pointer for '${name}':\n  ${errs.join("\n  ")}`);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "current.json");
+  const tmp = join(dir, `.current.json.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+  writeFileSync(tmp, JSON.stringify(pointer, null, 2) + "\n");
+  renameSync(tmp, file);
+  const entry: HistoryEntry = prev ? { ...pointer, previous: prev.version } : pointer;
+  // One write of one line with O_APPEND: concurrent writers never interleave inside a line.
+  appendFileSync(join(dir, "history.ndjson"), JSON.stringify(entry) + "\n");
+  return pointer;
+}
+
+/** Every recorded change, oldest first (a torn last line from a crash is skipped). */
+export function readHistory(projectDir: string, name: string): HistoryEntry[] {
+  const file = historyPath(projectDir, name);
+  if (!existsSync(file)) return [];
+  const out: HistoryEntry[] = [];
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const e = JSON.parse(line) as unknown;
+      if (validatePointer(e).length === 0) out.push(e as HistoryEntry);
+    } catch {
+      // a partially written final line: ignore it
+    }
+  }
+  return out;
+}
+
+/**
+ * The stable version a rollback returns to. History is replayed as a stack: moving to a new version
+ * pushes it, moving back to the one below the top pops — so repeated rollbacks walk v3 → v2 → v1.
+ * Undefined when there is nothing to go back to.
+ */
+export function previousVersion(projectDir: string, name: string): BundleRef | undefined {
+  const stack: BundleRef[] = [];
+  for (const e of readHistory(projectDir, name)) {
+    const top = stack[stack.length - 1];
+    const below = stack[stack.length - 2];
+    if (top && top.version === e.version) stack[stack.length - 1] = { version: e.version, bundle: e.bundle };
+    else if (below && below.version === e.version) stack.pop();
+    else stack.push({ version: e.version, bundle: e.bundle });
+  }
+  return stack[stack.length - 2];
+}

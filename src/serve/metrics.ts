@@ -1,0 +1,115 @@
+// Prometheus metrics of the prediction server, kept in plain maps and rendered by hand in the text
+// exposition format (version 0.0.4). Recording is a map update, cheap enough for every request.
+
+/** Latency buckets in seconds: sub-millisecond resolution where a local model answers. */
+export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+interface Histogram {
+  counts: Float64Array; // one per bucket, non-cumulative
+  sum: number;
+  count: number;
+}
+
+const escapeLabel = (v: string): string => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+const labels = (l: Record<string, string | number>): string =>
+  "{" + Object.entries(l).map(([k, v]) => `${k}="${escapeLabel(String(v))}"`).join(",") + "}";
+
+export class ServeMetrics {
+  private readonly requests = new Map<string, { route: string; method: string; status: number; n: number }>();
+  private readonly latency = new Map<string, Histogram>();
+  private readonly predictions = new Map<string, { version: number; arm: string; n: number }>();
+  private readonly classes = new Map<string, { version: number; cls: string; n: number }>();
+  private readonly loads = new Map<number, number>();
+  private readonly counters = { swaps: 0, loadFailures: 0, logDropped: 0, shadowFailures: 0 };
+  private currentVersion = 0;
+  private candidateVersion = 0;
+
+  constructor(private readonly deployment: string) {}
+
+  request(route: string, method: string, status: number, seconds: number): void {
+    const k = `${route} ${method} ${status}`;
+    const r = this.requests.get(k);
+    if (r) r.n++;
+    else this.requests.set(k, { route, method, status, n: 1 });
+    let h = this.latency.get(route);
+    if (!h) this.latency.set(route, (h = { counts: new Float64Array(LATENCY_BUCKETS.length + 1), sum: 0, count: 0 }));
+    let b = 0;
+    while (b < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[b]!) b++;
+    h.counts[b]!++;
+    h.sum += seconds;
+    h.count++;
+  }
+
+  predicted(version: number, arm: string, n: number): void {
+    const k = `${version} ${arm}`;
+    const p = this.predictions.get(k);
+    if (p) p.n += n;
+    else this.predictions.set(k, { version, arm, n });
+  }
+
+  predictedClass(version: number, cls: string): void {
+    const k = `${version}\u0000${cls}`;
+    const c = this.classes.get(k);
+    if (c) c.n++;
+    else this.classes.set(k, { version, cls, n: 1 });
+  }
+
+  modelLoaded(version: number, seconds: number): void {
+    this.loads.set(version, seconds);
+  }
+
+  serving(version: number, candidate: number | undefined): void {
+    if (this.currentVersion !== 0 && (this.currentVersion !== version || this.candidateVersion !== (candidate ?? 0))) this.counters.swaps++;
+    this.currentVersion = version;
+    this.candidateVersion = candidate ?? 0;
+  }
+
+  loadFailed(): void {
+    this.counters.loadFailures++;
+  }
+
+  logDropped(n: number): void {
+    this.counters.logDropped += n;
+  }
+
+  shadowFailed(): void {
+    this.counters.shadowFailures++;
+  }
+
+  /** The text exposition of every metric. */
+  render(): string {
+    const out: string[] = [];
+    const d = { deployment: this.deployment };
+    out.push("# HELP mlc_http_requests_total HTTP requests by route, method and status.", "# TYPE mlc_http_requests_total counter");
+    for (const r of this.requests.values()) out.push(`mlc_http_requests_total${labels({ ...d, route: r.route, method: r.method, status: r.status })} ${r.n}`);
+    out.push("# HELP mlc_http_request_duration_seconds Request latency by route.", "# TYPE mlc_http_request_duration_seconds histogram");
+    for (const [route, h] of this.latency) {
+      let cum = 0;
+      for (let b = 0; b < LATENCY_BUCKETS.length; b++) {
+        cum += h.counts[b]!;
+        out.push(`mlc_http_request_duration_seconds_bucket${labels({ ...d, route, le: LATENCY_BUCKETS[b]! })} ${cum}`);
+      }
+      out.push(`mlc_http_request_duration_seconds_bucket${labels({ ...d, route, le: "+Inf" })} ${h.count}`);
+      out.push(`mlc_http_request_duration_seconds_sum${labels({ ...d, route })} ${h.sum}`);
+      out.push(`mlc_http_request_duration_seconds_count${labels({ ...d, route })} ${h.count}`);
+    }
+    out.push("# HELP mlc_predictions_total Rows scored, by model version and arm.", "# TYPE mlc_predictions_total counter");
+    for (const p of this.predictions.values()) out.push(`mlc_predictions_total${labels({ ...d, model_version: p.version, arm: p.arm })} ${p.n}`);
+    out.push("# HELP mlc_predictions_by_class_total Returned predictions by model version and output class.", "# TYPE mlc_predictions_by_class_total counter");
+    for (const c of this.classes.values()) out.push(`mlc_predictions_by_class_total${labels({ ...d, model_version: c.version, class: c.cls })} ${c.n}`);
+    out.push("# HELP mlc_model_load_seconds Time to load and warm each model version.", "# TYPE mlc_model_load_seconds gauge");
+    for (const [v, s] of this.loads) out.push(`mlc_model_load_seconds${labels({ ...d, model_version: v })} ${s}`);
+    out.push("# HELP mlc_model_version The model version serving the stable arm (0 before loading).", "# TYPE mlc_model_version gauge");
+    out.push(`mlc_model_version${labels(d)} ${this.currentVersion}`);
+    out.push("# HELP mlc_candidate_version The rollout candidate's version (0 when no rollout).", "# TYPE mlc_candidate_version gauge");
+    out.push(`mlc_candidate_version${labels(d)} ${this.candidateVersion}`);
+    const counter = (name: string, help: string, v: number): void => {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name}${labels(d)} ${v}`);
+    };
+    counter("mlc_model_swaps_total", "Hot swaps of the served model versions.", this.counters.swaps);
+    counter("mlc_model_load_failures_total", "Bundles that failed to load (the previous version kept serving).", this.counters.loadFailures);
+    counter("mlc_prediction_log_dropped_total", "Prediction log entries dropped because the writer fell behind.", this.counters.logDropped);
+    counter("mlc_shadow_failures_total", "Shadow scorings that failed (never visible to clients).", this.counters.shadowFailures);
+    return out.join("\n") + "\n";
+  }
+}

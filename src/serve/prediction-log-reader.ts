@@ -1,0 +1,38 @@
+// Reads the prediction log written by the server (see prediction-log.ts), oldest file first, for the
+// monitor and for tests. A torn last line (a crash mid-write) is skipped, never an error.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { predictionLogDir, type PredictionLogEntry } from "./prediction-log.js";
+
+export interface ReadLogOptions {
+  /** Only entries at or after this time. */
+  since?: Date | string;
+  /** Only entries of these arms (e.g. ["stable", "canary"] to leave shadow scores out). */
+  arms?: string[];
+}
+
+export function readPredictionLog(projectDir: string, deployment: string, opts: ReadLogOptions = {}): PredictionLogEntry[] {
+  const dir = predictionLogDir(projectDir, deployment);
+  if (!existsSync(dir)) return [];
+  const since = opts.since === undefined ? undefined : new Date(opts.since).getTime();
+  const arms = opts.arms ? new Set(opts.arms) : undefined;
+  const files = readdirSync(dir).filter((f) => f.endsWith(".ndjson")).sort();
+  const out: PredictionLogEntry[] = [];
+  for (const f of files) {
+    for (const line of readFileSync(join(dir, f), "utf8").split("\n")) {
+      if (!line) continue;
+      let e: PredictionLogEntry;
+      try {
+        e = JSON.parse(line) as PredictionLogEntry;
+      } catch {
+        continue;
+      }
+      if (since !== undefined && Date.parse(e.ts) < since) continue;
+      if (arms && !arms.has(e.arm)) continue;
+      out.push(e);
+    }
+  }
+  // files of concurrent server processes interleave in time: present one timeline
+  out.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+  return out;
+}

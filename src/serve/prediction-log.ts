@@ -1,0 +1,106 @@
+// The prediction log: one NDJSON line per scored row under `.mlc/predictions/<deployment>/`, buffered
+// in memory and appended by a timer, never on the response path; files rotate by size. The monitor reads it.
+import { mkdirSync } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
+import { join, resolve } from "node:path";
+
+export interface PredictionLogEntry {
+  /** ISO-8601 time the request was received. */
+  ts: string;
+  request_id: string;
+  deployment: string;
+  model_version: number;
+  /** stable | canary | shadow (the shadow candidate's outputs are logged, never returned). */
+  arm: string;
+  latency_ms: number;
+  /** Position of the row in a batch request. */
+  index?: number;
+  /** The record's input fields (and the rollout key when one is set). */
+  features: Record<string, unknown>;
+  /** The prediction as returned (or, for shadow, as it would have been returned). */
+  output: unknown;
+}
+
+export interface PredictionLogOptions {
+  /** Start a new file beyond this size (default 64 MiB). */
+  maxFileBytes?: number;
+  /** Flush period (default 200 ms). */
+  flushMs?: number;
+  /** Entries buffered beyond this are dropped and counted rather than slowing the server (default 200 000). */
+  maxBuffered?: number;
+  onDrop?(n: number): void;
+}
+
+export const predictionLogDir = (projectDir: string, deployment: string): string => join(resolve(projectDir), ".mlc", "predictions", deployment);
+
+export class PredictionLogWriter {
+  private buffer: PredictionLogEntry[] = [];
+  private file: FileHandle | undefined;
+  private fileBytes = 0;
+  private seq = 0;
+  private writing: Promise<void> = Promise.resolve();
+  private readonly timer: NodeJS.Timeout;
+  private readonly maxFileBytes: number;
+  private readonly maxBuffered: number;
+  private readonly stamp = new Date().toISOString().replace(/[-:.]/g, "");
+  private closed = false;
+
+  constructor(readonly dir: string, private readonly opts: PredictionLogOptions = {}) {
+    this.maxFileBytes = opts.maxFileBytes ?? 64 * 1024 * 1024;
+    this.maxBuffered = opts.maxBuffered ?? 200_000;
+    mkdirSync(dir, { recursive: true });
+    this.timer = setInterval(() => void this.flush(), opts.flushMs ?? 200);
+    this.timer.unref();
+  }
+
+  /** Queues an entry; no I/O and no serialisation happen here. */
+  append(entry: PredictionLogEntry): void {
+    if (this.closed) return;
+    if (this.buffer.length >= this.maxBuffered) {
+      this.opts.onDrop?.(1);
+      return;
+    }
+    this.buffer.push(entry);
+  }
+
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
+  /** Writes everything buffered so far; resolves when it is on disk. */
+  flush(): Promise<void> {
+    this.writing = this.writing.then(() => this.writeOut()).catch(() => {
+      // a failed write loses that chunk but never the server; the next flush retries with a fresh file
+      this.file = undefined;
+    });
+    return this.writing;
+  }
+
+  private async writeOut(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const batch = this.buffer;
+    this.buffer = [];
+    let text = "";
+    for (const e of batch) text += JSON.stringify(e) + "\n";
+    const bytes = Buffer.byteLength(text);
+    if (!this.file || (this.fileBytes > 0 && this.fileBytes + bytes > this.maxFileBytes)) {
+      await this.file?.close();
+      this.seq++;
+      const name = `${this.stamp}-${process.pid}-${String(this.seq).padStart(4, "0")}.ndjson`;
+      this.file = await open(join(this.dir, name), "a");
+      this.fileBytes = 0;
+    }
+    await this.file.appendFile(text);
+    this.fileBytes += bytes;
+  }
+
+  /** Flushes and closes; later appends are ignored. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+    this.closed = true;
+    await this.writing;
+    await this.file?.close();
+    this.file = undefined;
+  }
+}

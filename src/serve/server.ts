@@ -1,0 +1,353 @@
+// The prediction server (`mlc serve`): fastify routes for predict, model description, health, readiness
+// and metrics over a LiveDeployment. Every failure a client can cause is a JSON 4xx; nothing it sends crashes it.
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import type { Rollout } from "./deployment.js";
+import { LiveDeployment, type Routing } from "./live-deployment.js";
+import { ServeMetrics } from "./metrics.js";
+import type { ModelRunner } from "./model-runner.js";
+import { predictionFormatter, type Prediction, type PredictionFormatter } from "./prediction-format.js";
+import { PredictionLogWriter, predictionLogDir, type PredictionLogOptions } from "./prediction-log.js";
+import { isProblem, type ColumnBatch } from "./record-encoder.js";
+import { chooseArm, type Arm } from "./routing.js";
+
+export interface ServeOptions {
+  projectDir: string;
+  deployment: string;
+  /** Most records in one request (default 1024). */
+  maxBatch?: number;
+  /** Largest request body in bytes (default 1 MiB). */
+  bodyLimit?: number;
+  /** Bearer token required on /v1/* and /metrics; unset = no authentication. */
+  token?: string;
+  /** pino level (default "warn", so logging costs nothing per request). */
+  logLevel?: string;
+  /** Prediction log settings; false disables it. */
+  predictionLog?: false | PredictionLogOptions;
+  /** Pointer poll period in ms (default 500). */
+  pollMs?: number;
+  /** Coalesce concurrent requests into one session run (default true). */
+  coalesce?: boolean;
+}
+
+export interface PredictionServer {
+  app: FastifyInstance;
+  live: LiveDeployment;
+  metrics: ServeMetrics;
+  log: PredictionLogWriter | undefined;
+  /** Resolves once the first model is loaded and warmed; rejects when it cannot be loaded. */
+  loaded: Promise<Routing>;
+  /** Listens and returns the bound address, e.g. http://127.0.0.1:40123. */
+  listen(port: number, host?: string): Promise<string>;
+  /** Graceful stop: refuse new work, finish in-flight requests, flush the prediction log, free models. */
+  close(): Promise<void>;
+}
+
+interface ArmGroup {
+  arm: Arm;
+  runner: ModelRunner;
+  /** Indices into the request's records; undefined = all of them in order. */
+  rows?: number[];
+}
+
+const fmtCache = new WeakMap<ModelRunner, PredictionFormatter>();
+const formatterOf = (r: ModelRunner): PredictionFormatter => {
+  let f = fmtCache.get(r);
+  if (!f) fmtCache.set(r, (f = predictionFormatter(r.meta)));
+  return f;
+};
+
+const json = (reply: FastifyReply, status: number, body: Record<string, unknown>): FastifyReply => reply.code(status).send(body);
+
+function tokenMatches(header: string | undefined, token: Buffer): boolean {
+  if (!header || !header.startsWith("Bearer ")) return false;
+  const got = Buffer.from(header.slice(7));
+  return got.length === token.length && timingSafeEqual(got, token);
+}
+
+function describeModel(routing: Routing, deployment: string): Record<string, unknown> {
+  const m = routing.stable.meta;
+  const rollout = routing.rollout as Rollout | undefined;
+  return {
+    deployment,
+    model: m.model,
+    model_version: m.version,
+    task: m.task,
+    inputs: m.inputs,
+    output: m.output,
+    metrics: m.metrics,
+    lineage: m.lineage,
+    created: m.created,
+    ...(rollout && routing.candidate
+      ? {
+          rollout:
+            rollout.kind === "canary"
+              ? { kind: "canary", share: rollout.share, key: rollout.key, candidate_version: routing.candidate.version }
+              : { kind: "shadow", candidate_version: routing.candidate.version },
+        }
+      : {}),
+  };
+}
+
+export function createPredictionServer(opts: ServeOptions): PredictionServer {
+  const maxBatch = opts.maxBatch ?? 1024;
+  const metrics = new ServeMetrics(opts.deployment);
+  const token = opts.token ? Buffer.from(opts.token) : undefined;
+  const bootId = randomBytes(4).toString("hex");
+  let reqCounter = 0;
+  let closing = false;
+
+  const app = Fastify({
+    logger: { level: opts.logLevel ?? "warn" },
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    return503OnClosing: true,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const h = req.headers["x-request-id"];
+      return typeof h === "string" && /^[\w.:-]{1,128}$/.test(h) ? h : `${bootId}-${(++reqCounter).toString(36)}`;
+    },
+  });
+
+  const log =
+    opts.predictionLog === false
+      ? undefined
+      : new PredictionLogWriter(predictionLogDir(opts.projectDir, opts.deployment), { ...opts.predictionLog, onDrop: (n) => metrics.logDropped(n) });
+
+  const live = new LiveDeployment(opts.projectDir, opts.deployment, {
+    pollMs: opts.pollMs,
+    coalesce: opts.coalesce,
+    events: {
+      loaded: (r) => {
+        metrics.modelLoaded(r.version, r.loadSeconds);
+        app.log.info({ model_version: r.version, load_seconds: r.loadSeconds, bundle: r.dir }, "model loaded");
+      },
+      swapped: (r) => {
+        metrics.serving(r.stable.version, r.candidate?.version);
+        app.log.info({ model_version: r.stable.version, rollout: r.rollout?.kind, candidate_version: r.candidate?.version }, "serving");
+      },
+      loadFailed: (e) => {
+        metrics.loadFailed();
+        app.log.error({ err: e.message }, "new deployment pointer could not be loaded; the previous version keeps serving");
+      },
+    },
+  });
+  const loaded = live.start();
+  loaded.catch(() => undefined); // observed by the caller; never an unhandled rejection
+
+  // Clients often send JSON without a JSON content type (curl -d): parse every body as JSON.
+  app.addContentTypeParser("*", { parseAs: "string" }, app.getDefaultJsonParser("error", "error"));
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const code = err.code;
+    if (code === "FST_ERR_CTP_BODY_TOO_LARGE" || err.statusCode === 413) {
+      return json(reply, 413, { error: "payload_too_large", message: `request body exceeds the limit of ${app.initialConfig.bodyLimit} bytes` });
+    }
+    if (code === "FST_ERR_CTP_EMPTY_JSON_BODY" || err instanceof SyntaxError || code === "FST_ERR_CTP_INVALID_JSON_BODY") {
+      return json(reply, 400, { error: "malformed_json", message: err.message });
+    }
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) req.log.error({ err }, "request failed");
+    return json(reply, status, { error: status === 500 ? "internal_error" : "bad_request", message: status === 500 ? "internal error" : err.message });
+  });
+
+  app.setNotFoundHandler((req, reply) => json(reply, 404, { error: "not_found", message: `no route ${req.method} ${req.url.split("?")[0]!.slice(0, 200)}` }));
+
+  if (token) {
+    app.addHook("onRequest", async (req, reply) => {
+      const path = req.url;
+      if (path === "/healthz" || path === "/readyz") return;
+      if (!tokenMatches(req.headers.authorization, token)) {
+        reply.header("www-authenticate", 'Bearer realm="mlc"');
+        return json(reply, 401, { error: "unauthorized", message: "a valid bearer token is required (Authorization: Bearer …)" });
+      }
+    });
+  }
+
+  app.addHook("onResponse", async (req, reply) => {
+    metrics.request(req.routeOptions.url ?? "unmatched", req.method, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  app.get("/healthz", async () => ({ status: "ok" }));
+
+  app.get("/readyz", async (_req, reply) => {
+    const r = live.routing;
+    if (closing) return json(reply, 503, { status: "draining" });
+    if (!r) return json(reply, 503, { status: "loading" });
+    return { status: "ready", model_version: r.stable.version };
+  });
+
+  app.get("/metrics", async (_req, reply) => reply.type("text/plain; version=0.0.4; charset=utf-8").send(metrics.render()));
+
+  app.get("/v1/model", async (_req, reply) => {
+    const r = live.routing;
+    if (!r) return json(reply, 503, { error: "not_ready", message: "the model is still loading" });
+    return describeModel(r, opts.deployment);
+  });
+
+  app.post("/v1/predict", async (req: FastifyRequest, reply: FastifyReply) => {
+    const received = Date.now();
+    const routing = live.routing;
+    if (!routing) return json(reply, 503, { error: "not_ready", message: "the model is still loading" });
+    const body = req.body;
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      return json(reply, 400, { error: "invalid_request", message: 'expected a JSON object: one record, or {"instances": [records…]}' });
+    }
+    let records: unknown[];
+    let batched: boolean;
+    if (Object.hasOwn(body, "instances")) {
+      const inst = (body as { instances: unknown }).instances;
+      if (!Array.isArray(inst)) return json(reply, 400, { error: "invalid_request", field: "instances", message: "instances must be a list of records" });
+      if (inst.length === 0) return json(reply, 400, { error: "invalid_request", field: "instances", message: "instances is empty" });
+      if (inst.length > maxBatch) {
+        return json(reply, 400, { error: "batch_too_large", field: "instances", message: `at most ${maxBatch} instances per request, got ${inst.length}` });
+      }
+      records = inst;
+      batched = true;
+    } else {
+      records = [body];
+      batched = false;
+    }
+
+    // split by arm (canary), validate every group, then score: a bad record fails the request before any work
+    const groups = armGroups(routing, records);
+    const batches: ColumnBatch[] = [];
+    for (const g of groups) {
+      const recs = g.rows ? g.rows.map((i) => records[i]) : records;
+      const enc = g.runner.encoder.encodeRecords(recs, batched);
+      if (isProblem(enc)) {
+        const index = enc.index !== undefined && g.rows ? g.rows[enc.index] : enc.index;
+        return json(reply, 400, { error: "invalid_input", field: enc.field, message: enc.message, ...(index !== undefined ? { index } : {}) });
+      }
+      batches.push(enc);
+    }
+    const pending = groups.map((g, i) => g.runner.score(batches[i]!));
+    const shadow = routing.rollout?.kind === "shadow" ? routing.candidate : undefined;
+    const shadowRun = shadow ? scoreShadow(shadow, records, batched) : undefined;
+
+    let results: Float32Array[];
+    try {
+      results = await Promise.all(pending);
+    } catch (e) {
+      req.log.error({ err: (e as Error).message }, "scoring failed");
+      return json(reply, 500, { error: "scoring_failed", message: "the model failed to score this request" });
+    }
+
+    const predictions: Record<string, unknown>[] = new Array(records.length);
+    const canary = routing.rollout?.kind === "canary";
+    for (let gi = 0; gi < groups.length; gi++) {
+      const g = groups[gi]!;
+      const f = formatterOf(g.runner);
+      const scores = results[gi]!;
+      const n = g.rows ? g.rows.length : records.length;
+      const version = g.runner.version;
+      for (let j = 0; j < n; j++) {
+        const p = f.format(scores, j) as Prediction & Record<string, unknown>;
+        if (canary) {
+          p.arm = g.arm;
+          p.model_version = version;
+        }
+        const cls = f.label(scores, j);
+        if (cls !== undefined) metrics.predictedClass(version, cls);
+        predictions[g.rows ? g.rows[j]! : j] = p;
+      }
+      metrics.predicted(version, g.arm, n);
+    }
+    const version = groups.length === 1 ? groups[0]!.runner.version : routing.stable.version;
+    const latencyMs = reply.elapsedTime;
+    if (log) {
+      const ts = new Date(received).toISOString();
+      for (const g of groups) {
+        const n = g.rows ? g.rows.length : records.length;
+        for (let j = 0; j < n; j++) {
+          const i = g.rows ? g.rows[j]! : j;
+          log.append({
+            ts,
+            request_id: req.id,
+            deployment: opts.deployment,
+            model_version: g.runner.version,
+            arm: g.arm,
+            latency_ms: latencyMs,
+            ...(batched ? { index: i } : {}),
+            features: records[i] as Record<string, unknown>,
+            output: predictions[i],
+          });
+        }
+      }
+      if (shadowRun) {
+        shadowRun.then(
+          (s) => {
+            if (!s) return;
+            const f = formatterOf(shadow!);
+            for (let i = 0; i < records.length; i++) {
+              log.append({
+                ts,
+                request_id: req.id,
+                deployment: opts.deployment,
+                model_version: shadow!.version,
+                arm: "shadow",
+                latency_ms: latencyMs,
+                ...(batched ? { index: i } : {}),
+                features: records[i] as Record<string, unknown>,
+                output: f.format(s, i),
+              });
+            }
+          },
+          () => undefined,
+        );
+      }
+    }
+    if (groups.length > 1 || canary) req.log.info({ request_id: req.id, arms: groups.map((g) => g.arm), model_version: version }, "prediction");
+    reply.header("x-model-version", String(version));
+    return { predictions, model_version: version, request_id: req.id };
+  });
+
+  /** Shadow scoring: never awaited by the response; failures only count. */
+  function scoreShadow(candidate: ModelRunner, records: unknown[], batched: boolean): Promise<Float32Array | undefined> {
+    const enc = candidate.encoder.encodeRecords(records, batched);
+    if (isProblem(enc)) {
+      metrics.shadowFailed();
+      return Promise.resolve(undefined);
+    }
+    return candidate.score(enc).then(
+      (s) => {
+        metrics.predicted(candidate.version, "shadow", enc.n);
+        return s;
+      },
+      () => {
+        metrics.shadowFailed();
+        return undefined;
+      },
+    );
+  }
+
+  return {
+    app,
+    live,
+    metrics,
+    log,
+    loaded,
+    async listen(port, host = "127.0.0.1") {
+      return app.listen({ port, host });
+    },
+    async close() {
+      closing = true;
+      await app.close();
+      await live.stop();
+      await log?.close();
+    },
+  };
+}
+
+function armGroups(routing: Routing, records: unknown[]): ArmGroup[] {
+  const rollout = routing.rollout;
+  if (!rollout || rollout.kind !== "canary" || !routing.candidate) return [{ arm: "stable", runner: routing.stable }];
+  const stableRows: number[] = [];
+  const canaryRows: number[] = [];
+  for (let i = 0; i < records.length; i++) (chooseArm(rollout, records[i]) === "canary" ? canaryRows : stableRows).push(i);
+  if (canaryRows.length === 0) return [{ arm: "stable", runner: routing.stable }];
+  if (stableRows.length === 0) return [{ arm: "canary", runner: routing.candidate }];
+  return [
+    { arm: "stable", runner: routing.stable, rows: stableRows },
+    { arm: "canary", runner: routing.candidate, rows: canaryRows },
+  ];
+}

@@ -1,0 +1,51 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { historyPath, previousVersion, readDeployment, readHistory, writeDeployment } from "../../src/serve/deployment.js";
+import { tempProject } from "./fixtures.js";
+
+describe("deployment pointer", () => {
+  it("is absent before the first deploy", () => {
+    expect(readDeployment(tempProject(), "churn_api")).toBeUndefined();
+    expect(previousVersion(tempProject(), "churn_api")).toBeUndefined();
+  });
+
+  it("writes the pointer with bundle paths relative to the project and records history", () => {
+    const p = tempProject();
+    writeDeployment(p, "churn_api", { version: 1, bundle: join(p, ".mlc/bundles/churn_api/v1") }, "first deploy", new Date("2026-01-01T00:00:00Z"));
+    writeDeployment(p, "churn_api", { version: 2, bundle: ".mlc/bundles/churn_api/v2" }, "gate ship passed");
+    const cur = readDeployment(p, "churn_api")!;
+    expect(cur.version).toBe(2);
+    expect(cur.bundle).toBe(".mlc/bundles/churn_api/v2");
+    expect(cur.reason).toBe("gate ship passed");
+    const hist = readHistory(p, "churn_api");
+    expect(hist.map((h) => [h.version, h.previous])).toEqual([[1, undefined], [2, 1]]);
+    expect(hist[0]!.bundle).toBe(".mlc/bundles/churn_api/v1");
+    expect(hist[0]!.updated).toBe("2026-01-01T00:00:00.000Z");
+  });
+
+  it("walks back one version per rollback", () => {
+    const p = tempProject();
+    for (const v of [1, 2, 3]) writeDeployment(p, "d", { version: v, bundle: `b/v${v}` }, `deploy v${v}`);
+    expect(previousVersion(p, "d")).toEqual({ version: 2, bundle: "b/v2" });
+    writeDeployment(p, "d", previousVersion(p, "d")!, "rollback");
+    expect(previousVersion(p, "d")).toEqual({ version: 1, bundle: "b/v1" });
+    writeDeployment(p, "d", previousVersion(p, "d")!, "rollback");
+    expect(readDeployment(p, "d")!.version).toBe(1);
+    expect(previousVersion(p, "d")).toBeUndefined();
+    writeDeployment(p, "d", { version: 4, bundle: "b/v4" }, "deploy v4");
+    expect(previousVersion(p, "d")).toEqual({ version: 1, bundle: "b/v1" });
+  });
+
+  it("keeps canary rollouts in the pointer and rejects invalid ones", () => {
+    const p = tempProject();
+    writeDeployment(p, "d", { version: 1, bundle: "b/v1", rollout: { kind: "canary", share: 0.1, key: "customer_id", candidate: { version: 2, bundle: "b/v2" } } }, "canary 10%");
+    expect(readDeployment(p, "d")!.rollout).toEqual({ kind: "canary", share: 0.1, key: "customer_id", candidate: { version: 2, bundle: "b/v2" } });
+    expect(() => writeDeployment(p, "d", { version: 1, bundle: "b/v1", rollout: { kind: "canary", share: 1.5, key: "k", candidate: { version: 2, bundle: "b/v2" } } }, "x")).toThrow(/rollout.share/);
+    expect(readFileSync(historyPath(p, "d"), "utf8").trim().split("\n")).toHaveLength(1);
+  });
+
+  it("rejects unsafe deployment names", () => {
+    expect(() => readDeployment(tempProject(), "../etc")).toThrow(/invalid deployment name/);
+  });
+});
