@@ -1,0 +1,144 @@
+// The .mlspec token set and the chevrotain lexer built from it (one instance, reused).
+// Malformed input never stops the lexer: bad characters, unterminated strings and bad number
+// suffixes become tokens of their own, which the parser accepts and the AST builder reports.
+import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
+
+const IDENT_PATTERN = /[A-Za-z_][A-Za-z0-9_]*/;
+
+export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v]+/, group: Lexer.SKIPPED, line_breaks: true });
+export const HashComment = createToken({ name: "HashComment", pattern: /#[^\n\r]*/, group: "comments", start_chars_hint: ["#"] });
+export const SlashComment = createToken({ name: "SlashComment", pattern: /\/\/[^\n\r]*/, group: "comments", start_chars_hint: ["/"] });
+
+/** A double-quoted string on one line; escapes are decoded (and checked) by the AST builder. */
+export const StringLit = createToken({ name: "StringLit", pattern: /"(?:[^"\\\n\r]|\\[^\n\r])*"/, start_chars_hint: ['"'] });
+/** A string that reaches the end of its line without a closing quote. */
+export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"(?:[^"\\\n\r]|\\[^\n\r])*/, start_chars_hint: ['"'] });
+
+const DIGITS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+/** `250ms`, `30s`, `15m`, `1h`, `7d`, `2w`: one token, so `15m` never reads as `15` then `m`. */
+export const Duration = createToken({ name: "Duration", pattern: /\d+(?:\.\d+)?(?:ms|s|m|h|d|w)(?![A-Za-z0-9_])/, start_chars_hint: DIGITS });
+/** `10%`, `12.5%`: the sign directly after the number. `a % b` (or `10 % 3`) is modulo. */
+export const Percent = createToken({ name: "Percent", pattern: /\d+(?:\.\d+)?%(?![A-Za-z0-9_(])/, start_chars_hint: DIGITS });
+export const NumberLit = createToken({ name: "NumberLit", pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![A-Za-z_])/, start_chars_hint: DIGITS });
+/** A number glued to letters that are not a duration unit (`5min`, `3x`): reported, not split. */
+export const BadNumber = createToken({ name: "BadNumber", pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?[A-Za-z_][A-Za-z0-9_]*/, start_chars_hint: DIGITS });
+
+export const Ident = createToken({ name: "Ident", pattern: IDENT_PATTERN });
+const keyword = (name: string, word: string): TokenType => createToken({ name, pattern: new RegExp(word), longer_alt: Ident });
+export const And = keyword("And", "and");
+export const Or = keyword("Or", "or");
+export const Not = keyword("Not", "not");
+export const True = keyword("True", "true");
+export const False = keyword("False", "false");
+export const Null = keyword("Null", "null");
+/** Words that can never be names. */
+export const KEYWORDS: readonly string[] = ["and", "or", "not", "true", "false", "null"];
+
+export const CompareOp = createToken({ name: "CompareOp", pattern: Lexer.NA });
+export const AddOp = createToken({ name: "AddOp", pattern: Lexer.NA });
+export const MulOp = createToken({ name: "MulOp", pattern: Lexer.NA });
+
+export const EqEq = createToken({ name: "EqEq", pattern: /==/, categories: [CompareOp] });
+export const NotEq = createToken({ name: "NotEq", pattern: /!=/, categories: [CompareOp] });
+export const LtEq = createToken({ name: "LtEq", pattern: /<=/, categories: [CompareOp] });
+export const GtEq = createToken({ name: "GtEq", pattern: />=/, categories: [CompareOp] });
+export const Lt = createToken({ name: "Lt", pattern: /</, categories: [CompareOp] });
+export const Gt = createToken({ name: "Gt", pattern: />/, categories: [CompareOp] });
+export const Eq = createToken({ name: "Eq", pattern: /=/ });
+export const LBrace = createToken({ name: "LBrace", pattern: /\{/ });
+export const RBrace = createToken({ name: "RBrace", pattern: /\}/ });
+export const LBracket = createToken({ name: "LBracket", pattern: /\[/ });
+export const RBracket = createToken({ name: "RBracket", pattern: /\]/ });
+export const LParen = createToken({ name: "LParen", pattern: /\(/ });
+export const RParen = createToken({ name: "RParen", pattern: /\)/ });
+export const Comma = createToken({ name: "Comma", pattern: /,/ });
+export const Dot = createToken({ name: "Dot", pattern: /\./ });
+export const Star = createToken({ name: "Star", pattern: /\*/, categories: [MulOp] });
+export const Slash = createToken({ name: "Slash", pattern: /\//, categories: [MulOp] });
+export const Modulo = createToken({ name: "Modulo", pattern: /%/, categories: [MulOp] });
+export const Plus = createToken({ name: "Plus", pattern: /\+/, categories: [AddOp] });
+export const Minus = createToken({ name: "Minus", pattern: /-/, categories: [AddOp] });
+/** Anything else (one code point). Kept as a token so one stray `$` costs one diagnostic, not a cascade. */
+export const BadChar = createToken({ name: "BadChar", pattern: /[\uD800-\uDBFF][\uDC00-\uDFFF]|[^]/ });
+
+/** In lexing order: earlier patterns win. */
+export const allTokens: TokenType[] = [
+  WhiteSpace,
+  HashComment,
+  SlashComment,
+  StringLit,
+  UnterminatedString,
+  Duration,
+  Percent,
+  NumberLit,
+  BadNumber,
+  And,
+  Or,
+  Not,
+  True,
+  False,
+  Null,
+  Ident,
+  EqEq,
+  NotEq,
+  LtEq,
+  GtEq,
+  Lt,
+  Gt,
+  Eq,
+  LBrace,
+  RBrace,
+  LBracket,
+  RBracket,
+  LParen,
+  RParen,
+  Comma,
+  Dot,
+  Star,
+  Slash,
+  Modulo,
+  Plus,
+  Minus,
+  BadChar,
+  CompareOp,
+  AddOp,
+  MulOp,
+];
+
+export const mlspecLexer = new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false });
+
+export interface LexResult {
+  tokens: IToken[];
+  comments: IToken[];
+}
+
+/** Tokenises a whole file. Total: every character ends up in a token, a comment or whitespace. */
+export function lex(text: string): LexResult {
+  const r = mlspecLexer.tokenize(text);
+  // With BadChar as a catch-all, chevrotain reports no lexing errors of its own.
+  return { tokens: r.tokens, comments: (r.groups["comments"] as IToken[] | undefined) ?? [] };
+}
+
+/** How a token type reads in a message: `}` for punctuation, words for the rest. */
+export function describeTokenType(t: TokenType): string {
+  switch (t) {
+    case Ident:
+      return "a name";
+    case StringLit:
+      return "a string";
+    case NumberLit:
+      return "a number";
+    case CompareOp:
+      return "a comparison";
+    case AddOp:
+      return "`+` or `-`";
+    case MulOp:
+      return "`*`, `/` or `%`";
+  }
+  const pattern = t.PATTERN;
+  if (pattern instanceof RegExp) {
+    const src = pattern.source.replace(/\\(.)/g, "$1");
+    if (src.length <= 3) return `\`${src}\``;
+  }
+  return t.name;
+}

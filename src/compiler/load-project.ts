@@ -1,0 +1,111 @@
+// Reads the .mlspec files of a directory (or one file) and parses them into one Project.
+// Every failure (missing dir, unreadable file, bad UTF-8) is a diagnostic, never an exception.
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { Project, SpecFile } from "./ast.js";
+import type { Diagnostic, Result } from "./diagnostic.js";
+import { SyntaxCode, diagnostic } from "./diagnostic-codes.js";
+import { parseFile } from "./parse.js";
+import type { Span } from "./span.js";
+
+export const SPEC_EXTENSION = ".mlspec";
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** A span at the very start of `file`: for problems with the file as a whole. */
+function fileStart(file: string): Span {
+  const at = { offset: 0, line: 1, column: 1 };
+  return { file, start: at, end: at };
+}
+
+const reason = (e: unknown): string => {
+  const err = e as NodeJS.ErrnoException;
+  switch (err?.code) {
+    case "ENOENT":
+      return "no such file or directory";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EISDIR":
+      return "is a directory";
+    default:
+      return err?.message ?? String(e);
+  }
+};
+
+/**
+ * All `*.mlspec` files directly inside `dir` (sorted by path; not recursive), or just `dir` when it
+ * is a .mlspec file. File paths are `join(dir, name)`, so they stay relative when `dir` is.
+ */
+export function loadProject(dir: string): Result<Project> {
+  let isDir: boolean;
+  try {
+    const st = statSync(dir);
+    isDir = st.isDirectory();
+    if (!isDir && !st.isFile()) {
+      return fail(dir, diagnostic(SyntaxCode.notASpecPath, fileStart(dir), `\`${dir}\` is neither a directory nor a ${SPEC_EXTENSION} file`));
+    }
+  } catch (e) {
+    return fail(dir, diagnostic(SyntaxCode.unreadable, fileStart(dir), `cannot read \`${dir}\`: ${reason(e)}`, { hint: "give a directory that holds .mlspec files (default: the current directory)" }));
+  }
+
+  if (!isDir) {
+    if (!dir.endsWith(SPEC_EXTENSION)) {
+      return fail(dirname(dir), diagnostic(SyntaxCode.notASpecPath, fileStart(dir), `\`${dir}\` is not a ${SPEC_EXTENSION} file`, { hint: "give a directory of .mlspec files or a single .mlspec file" }));
+    }
+    return collect(dirname(dir), [dir]);
+  }
+
+  let names: string[];
+  try {
+    names = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.name.endsWith(SPEC_EXTENSION) && (e.isFile() || e.isSymbolicLink()))
+      .map((e) => e.name);
+  } catch (e) {
+    return fail(dir, diagnostic(SyntaxCode.unreadable, fileStart(dir), `cannot read directory \`${dir}\`: ${reason(e)}`));
+  }
+  const paths = names.map((n) => join(dir, n)).sort();
+  if (paths.length === 0) {
+    return fail(dir, diagnostic(SyntaxCode.noSpecFiles, fileStart(dir), `no ${SPEC_EXTENSION} files in \`${dir}\``, { hint: "run `mlc init` to create a starter project, or give the directory that holds your specs" }));
+  }
+  return collect(dir, paths);
+}
+
+function collect(dir: string, paths: string[]): Result<Project> {
+  const files: SpecFile[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const path of paths) {
+    const read = readSpec(path);
+    if ("diagnostic" in read) {
+      diagnostics.push(read.diagnostic);
+      continue;
+    }
+    const parsed = parseFile(path, read.text);
+    files.push(parsed.value);
+    diagnostics.push(...parsed.diagnostics);
+  }
+  return { value: { dir, files }, diagnostics };
+}
+
+function readSpec(path: string): { text: string } | { diagnostic: Diagnostic } {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    return { diagnostic: diagnostic(SyntaxCode.unreadable, fileStart(path), `cannot read \`${path}\`: ${reason(e)}`) };
+  }
+  try {
+    return { text: utf8.decode(bytes) };
+  } catch {
+    return { diagnostic: diagnostic(SyntaxCode.invalidUtf8, fileStart(path), `\`${path}\` is not valid UTF-8`, { hint: "save the file as UTF-8" }) };
+  }
+}
+
+function fail(dir: string, d: Diagnostic): Result<Project> {
+  return { value: { dir, files: [] }, diagnostics: [d] };
+}
+
+/** path → text of every file of a project, as renderDiagnostics wants it. */
+export function projectSources(project: Project): Map<string, string> {
+  return new Map(project.files.map((f) => [f.path, f.text]));
+}

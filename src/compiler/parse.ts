@@ -1,0 +1,225 @@
+// Text of one .mlspec file → SpecFile AST plus syntax diagnostics. Total: never throws.
+// Top-level blocks are parsed one at a time so that an error in one block cannot swallow the next.
+import type { IRecognitionException, IToken } from "chevrotain";
+import type { Block, Comment, SpecFile } from "./ast.js";
+import { AstBuilder, badCharHint, printable, tokenSpanOf } from "./cst-to-ast.js";
+import type { Diagnostic, Result } from "./diagnostic.js";
+import { SyntaxCode, diagnostic } from "./diagnostic-codes.js";
+import { BadChar, BadNumber, Ident, LBrace, RBrace, UnterminatedString, lex } from "./lexer.js";
+import { mlspecParser } from "./parser.js";
+import type { Pos, Span } from "./span.js";
+import { decodeSyntaxMessage } from "./syntax-messages.js";
+
+interface Segment {
+  tokens: IToken[];
+  /** A lone `}` at top level. */
+  stray: boolean;
+}
+
+export function parseFile(path: string, text: string): Result<SpecFile> {
+  try {
+    return parseUnchecked(path, text);
+  } catch (e) {
+    // Last resort: a bug in the parser must not take the caller down with it.
+    if (process.env["MLC_DEBUG_PARSE"]) throw e;
+    const at: Pos = { offset: 0, line: 1, column: 1 };
+    const span: Span = { file: path, start: at, end: at };
+    return {
+      value: emptyFile(path, text),
+      diagnostics: [diagnostic(SyntaxCode.internal, span, `internal parser failure: ${(e as Error)?.message ?? String(e)}`, { hint: "this is a bug in mlc; please report it with the file" })],
+    };
+  }
+}
+
+function parseUnchecked(path: string, text: string): Result<SpecFile> {
+  const { tokens, comments } = lex(text);
+  const lines = new LineIndex(text);
+  const builder = new AstBuilder(path);
+  builder.sourceOf = (s) => text.slice(s.start.offset, s.end.offset);
+  const parser = mlspecParser();
+  const blocks: Block[] = [];
+  const diagnostics: Diagnostic[] = lexicalDiagnostics(path, tokens);
+  const parseDiagnostics: Diagnostic[] = [];
+
+  for (const seg of segments(tokens)) {
+    const first = seg.tokens[0]!;
+    if (seg.stray) {
+      diagnostics.push(diagnostic(SyntaxCode.strayCloseBrace, tokenSpanOf(path, first), "unexpected `}`: no block is open here", { hint: "remove it, or check the `{` of the block above" }));
+      continue;
+    }
+    parser.startParse(seg.tokens);
+    builder.nextToken = (t) => seg.tokens[seg.tokens.indexOf(t) + 1];
+    const cst = parser.block();
+    const before = builder.diagnostics.length;
+    const block = builder.block(cst);
+    const segDiags: Diagnostic[] = builder.diagnostics.slice(before);
+    const parseErrors = parser.errors.map((e) => parseErrorDiagnostic(e, seg, path, lines));
+    // A missing `}` at the end of a block that already has an error (e.g. a string that ate the `}`)
+    // is a consequence, not news.
+    const segEnd = seg.tokens[seg.tokens.length - 1]!.endOffset ?? 0;
+    const lexicalInSeg = diagnostics.some((d) => d.span.start.offset >= first.startOffset && d.span.start.offset <= segEnd);
+    const others = segDiags.length + parseErrors.filter((d) => d.code !== SyntaxCode.unclosedBlock).length + (lexicalInSeg ? 1 : 0);
+    for (const d of parseErrors) if (d.code !== SyntaxCode.unclosedBlock || others === 0) parseDiagnostics.push(d);
+    diagnostics.push(...segDiags);
+    if (block) blocks.push(block);
+  }
+
+  const fileComments: Comment[] = comments.map((c) => ({ text: c.image.replace(/\s+$/, ""), span: tokenSpanOf(path, c) }));
+  return {
+    value: { path, text, blocks, comments: fileComments, span: { file: path, start: lines.pos(0), end: lines.pos(text.length) } },
+    diagnostics: withParseErrors(diagnostics, parseDiagnostics),
+  };
+}
+
+function emptyFile(path: string, text: string): SpecFile {
+  const lines = new LineIndex(text);
+  return { path, text, blocks: [], comments: [], span: { file: path, start: lines.pos(0), end: lines.pos(text.length) } };
+}
+
+/** Splits the token stream into top-level blocks by brace depth (with a fallback for a missing `}`). */
+function segments(tokens: IToken[]): Segment[] {
+  const out: Segment[] = [];
+  const n = tokens.length;
+  let i = 0;
+  while (i < n) {
+    if (tokens[i]!.tokenType === RBrace) {
+      out.push({ tokens: [tokens[i]!], stray: true });
+      i++;
+      continue;
+    }
+    const start = i;
+    let depth = 0;
+    let closed = false;
+    while (i < n) {
+      const t = tokens[i]!;
+      // Before the first `{`, a new block head on a later line ends a junk segment (`model churn` + newline).
+      if (depth === 0 && i > start && t.startLine! > tokens[i - 1]!.endLine! && isBlockHead(tokens, i)) break;
+      i++;
+      if (t.tokenType === LBrace) depth++;
+      else if (t.tokenType === RBrace && --depth === 0) {
+        closed = true;
+        break;
+      }
+    }
+    if (closed || depth === 0) {
+      out.push({ tokens: tokens.slice(start, i), stray: false });
+      continue;
+    }
+    // Unclosed at end of file: split at block heads that start a line in column 1.
+    let pieceStart = start;
+    for (let j = start + 1; j < i; j++) {
+      if (tokens[j]!.startColumn === 1 && isBlockHead(tokens, j)) {
+        out.push(...segments(tokens.slice(pieceStart, j)));
+        pieceStart = j;
+      }
+    }
+    if (pieceStart === start) out.push({ tokens: tokens.slice(start, i), stray: false });
+    else out.push(...segments(tokens.slice(pieceStart, i)));
+  }
+  return out;
+}
+
+/** `kind {` or `kind name {`, all on one line. */
+function isBlockHead(tokens: IToken[], i: number): boolean {
+  const a = tokens[i]!;
+  if (a.tokenType !== Ident) return false;
+  const b = tokens[i + 1];
+  if (!b || b.startLine !== a.startLine) return false;
+  if (b.tokenType === LBrace) return true;
+  const c = tokens[i + 2];
+  return b.tokenType === Ident && c !== undefined && c.tokenType === LBrace && c.startLine === a.startLine;
+}
+
+function parseErrorDiagnostic(e: IRecognitionException, seg: Segment, path: string, lines: LineIndex): Diagnostic {
+  const { message, hint } = decodeSyntaxMessage(e.message);
+  const t = e.token;
+  const atEnd = !t || Number.isNaN(t.startOffset) || t.tokenType.name === "EOF";
+  let span: Span;
+  if (!atEnd) {
+    span = { file: path, start: lines.pos(t.startOffset), end: lines.pos(t.endOffset! + 1) };
+  } else {
+    // The end of input of this block: point just after its last real token.
+    const last = lastReal(seg.tokens);
+    const at = last ? lines.pos(last.endOffset! + 1) : lines.pos(0);
+    span = { file: path, start: at, end: at };
+  }
+  const unclosed = atEnd && message.startsWith("expected `}`");
+  if (unclosed) {
+    const head = seg.tokens[0]!;
+    const open = seg.tokens.find((x) => x.tokenType === LBrace);
+    const name = seg.tokens[1]?.tokenType === Ident ? `${head.image} ${seg.tokens[1].image}` : head.image;
+    const related = open ? [{ message: `\`${name}\` opens here`, span: { file: path, start: lines.pos(open.startOffset), end: lines.pos(open.endOffset! + 1) } }] : undefined;
+    return diagnostic(SyntaxCode.unclosedBlock, span, `expected \`}\` to close \`${name}\``, { hint: hint ?? "every `{` needs a matching `}`", related });
+  }
+  return diagnostic(SyntaxCode.unexpectedToken, span, message, hint ? { hint } : undefined);
+}
+
+function lastReal(tokens: IToken[]): IToken | undefined {
+  for (let i = tokens.length - 1; i >= 0; i--) if (!Number.isNaN(tokens[i]!.startOffset)) return tokens[i];
+  return undefined;
+}
+
+/**
+ * Parse errors are often echoes (of a bad token, or of each other): one per line, and none on a
+ * line that already has a precise diagnostic from the lexer or the AST builder.
+ */
+function withParseErrors(precise: Diagnostic[], parse: Diagnostic[]): Diagnostic[] {
+  const taken = new Set<number>(precise.map((d) => d.span.start.line));
+  const out = precise.slice();
+  for (const d of parse.slice().sort((a, b) => a.span.start.offset - b.span.start.offset)) {
+    if (taken.has(d.span.start.line)) continue;
+    taken.add(d.span.start.line);
+    out.push(d);
+  }
+  return out.sort((a, b) => a.span.start.offset - b.span.start.offset);
+}
+
+/** Bad characters, malformed numbers and unterminated strings, straight from the token stream. */
+function lexicalDiagnostics(path: string, tokens: IToken[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.tokenType === BadChar) {
+      // A run of adjacent bad characters is one mistake.
+      let j = i;
+      while (j + 1 < tokens.length && tokens[j + 1]!.tokenType === BadChar && tokens[j + 1]!.startOffset === tokens[j]!.endOffset! + 1) j++;
+      const span = { ...tokenSpanOf(path, t), end: tokenSpanOf(path, tokens[j]!).end };
+      const shown = j === i ? `character \`${printable(t.image)}\`` : `characters \`${tokens.slice(i, j + 1).map((x) => printable(x.image)).join("")}\``;
+      out.push(diagnostic(SyntaxCode.unexpectedCharacter, span, `unexpected ${shown}`, { hint: badCharHint(t.image) }));
+      i = j;
+    } else if (t.tokenType === BadNumber) {
+      const unit = /[A-Za-z_]\w*$/.exec(t.image)![0];
+      out.push(
+        diagnostic(SyntaxCode.invalidNumber, tokenSpanOf(path, t), `invalid number \`${t.image}\`: unknown suffix \`${unit}\``, {
+          hint: "durations are written `250ms`, `30s`, `15m`, `1h`, `7d` or `2w`; percentages `10%`",
+        }),
+      );
+    } else if (t.tokenType === UnterminatedString) {
+      out.push(diagnostic(SyntaxCode.unterminatedString, tokenSpanOf(path, t), "unterminated string", { hint: 'close it with `"` on the same line; strings cannot span lines (use `\\n`)' }));
+    }
+  }
+  return out;
+}
+
+/** Offset → line/column for positions that have no token (end of input). */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(private readonly text: string) {
+    // Line breaks as chevrotain counts them: \n, \r\n and a lone \r.
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) this.starts.push(i + 1);
+    }
+  }
+  pos(offset: number): Pos {
+    const o = Math.max(0, Math.min(offset, this.text.length));
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= o) lo = mid;
+      else hi = mid - 1;
+    }
+    return { offset: o, line: lo + 1, column: o - this.starts[lo]! + 1 };
+  }
+}

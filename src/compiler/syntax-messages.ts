@@ -1,0 +1,104 @@
+// Human wording for chevrotain's parse errors ("expected `}` to close the block"), with hints.
+// The provider returns JSON ({message, hint}) that parse.ts decodes into a Diagnostic.
+import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import {
+  And,
+  Comma,
+  Eq,
+  False,
+  Ident,
+  KEYWORDS,
+  LBrace,
+  Not,
+  Null,
+  Or,
+  RBrace,
+  RBracket,
+  RParen,
+  True,
+  describeTokenType,
+} from "./lexer.js";
+
+export interface SyntaxMessage {
+  message: string;
+  hint?: string;
+}
+
+const KEYWORD_TYPES: ReadonlySet<TokenType> = new Set([And, Or, Not, True, False, Null]);
+
+/** A token as a message shows it: `}` or `foo`, or "end of file". */
+export function showToken(t: IToken | undefined): string {
+  if (!t || t.tokenType === EOF || t.image === "") return "end of file";
+  const img = t.image.length > 24 ? t.image.slice(0, 21) + "…" : t.image;
+  return "`" + img + "`";
+}
+
+const encode = (message: string, hint?: string): string => JSON.stringify(hint ? { message, hint } : { message });
+
+export function decodeSyntaxMessage(s: string): SyntaxMessage {
+  try {
+    const v = JSON.parse(s) as SyntaxMessage;
+    if (typeof v.message === "string") return v;
+  } catch {
+    // a message chevrotain built itself: use it as it is
+  }
+  return { message: s };
+}
+
+const found = (t: IToken): string => (t.tokenType === EOF ? "reached the end of the file" : `found ${showToken(t)}`);
+
+const keywordHint = (t: IToken): string | undefined =>
+  KEYWORD_TYPES.has(t.tokenType) ? `\`${t.image}\` is a keyword (${KEYWORDS.join(", ")}) and cannot be used as a name` : undefined;
+
+export const syntaxErrorMessages: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage({ expected, actual, previous, ruleName }) {
+    if (expected === RBrace) {
+      if (actual.tokenType === EOF) {
+        return encode(ruleName === "object" ? "expected `}` to close `{`, reached the end of the file" : "expected `}` to close the block, reached the end of the file", "every `{` needs a matching `}`");
+      }
+      if (ruleName === "object") return encode(`expected \`key = value\` or \`}\`, ${found(actual)}`, keywordHint(actual) ?? "object entries are written `key = value`");
+      return encode(
+        `unexpected ${showToken(actual)}: expected an attribute, a nested block, an assertion or \`}\``,
+        keywordHint(actual) ?? "a block body holds `name = value` attributes, `kind { … }` blocks and conditions",
+      );
+    }
+    if (expected === LBrace) {
+      if (actual.tokenType === Eq) {
+        return encode(`expected \`{\` after ${showToken(previous)}`, "attributes (`name = value`) belong inside a block: `KIND NAME { … }`");
+      }
+      if (actual.tokenType === Ident) {
+        return encode(`expected \`{\` after ${showToken(previous)}, ${found(actual)}`, "a block is written `KIND NAME { … }`; a name is a single word");
+      }
+      return encode(`expected \`{\` after ${showToken(previous)}, ${found(actual)}`, "a block is written `KIND NAME { … }`");
+    }
+    if (expected === Ident && ruleName === "block") {
+      return encode(`expected a block (\`KIND NAME { … }\`), ${found(actual)}`, keywordHint(actual) ?? "a file is a list of blocks such as `model churn { … }`");
+    }
+    if (expected === Eq) return encode(`expected \`=\` after ${showToken(previous)}, ${found(actual)}`, "entries are written `key = value`");
+    if (expected === RParen) {
+      return encode(
+        `expected \`)\` to close \`(\`, ${found(actual)}`,
+        ruleName === "args" ? "separate arguments with `,`" : "every `(` needs a matching `)`",
+      );
+    }
+    if (expected === RBracket) return encode(`expected \`,\` or \`]\` in the list, ${found(actual)}`, "separate list items with `,`");
+    if (expected === Comma) return encode(`expected \`,\`, ${found(actual)}`);
+    return encode(`expected ${describeTokenType(expected)}, ${found(actual)}`);
+  },
+
+  buildNotAllInputParsedMessage({ firstRedundant }) {
+    return encode(`unexpected ${showToken(firstRedundant)} after the end of the block`, "a file is a list of blocks such as `model churn { … }`");
+  },
+
+  buildNoViableAltMessage({ actual, previous, ruleName }) {
+    const tok = actual[0]!;
+    if (ruleName === "reference") return encode(`expected a name or \`*\` after \`.\`, ${found(tok)}`, keywordHint(tok));
+    if (ruleName === "entry") return encode(`expected \`key = value\`, ${found(tok)}`, keywordHint(tok) ?? "object entries are written `key = value`");
+    const after = previous && previous.tokenType !== EOF && previous.image ? ` after ${showToken(previous)}` : "";
+    return encode(`expected a value${after}, ${found(tok)}`, keywordHint(tok));
+  },
+
+  buildEarlyExitMessage({ actual, ruleName }) {
+    return encode(`unexpected ${showToken(actual[0])} in ${ruleName}`);
+  },
+};
