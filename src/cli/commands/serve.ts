@@ -1,0 +1,82 @@
+// `mlc serve DEPLOYMENT`: runs the prediction server for a deployment until SIGTERM/SIGINT, then
+// drains in-flight requests, flushes the prediction log and returns (exit 0).
+import type { Command } from "commander";
+import { resolve } from "node:path";
+import { createPredictionServer } from "../../serve/server.js";
+import { parseSize } from "../../serve/size.js";
+import { CliExit } from "../exit.js";
+
+interface ServeFlags {
+  dir: string;
+  port: string;
+  host: string;
+  maxBatch: string;
+  bodyLimit: string;
+  predictionLog: boolean;
+}
+
+function intOption(name: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new CliExit(2, `mlc serve: --${name} must be an integer from ${min} to ${max}, got '${text}'`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command("serve")
+    .description("serve a deployment over HTTP: POST /v1/predict, GET /v1/model, /healthz, /readyz, /metrics")
+    .argument("<deployment>", "the deployment to serve (its current version, following promotions and rollbacks)")
+    .option("--dir <project>", "project directory", ".")
+    .option("--port <n>", "port to listen on (0 picks a free one)", "8080")
+    .option("--host <addr>", "address to bind", "127.0.0.1")
+    .option("--max-batch <n>", "most records per request", "1024")
+    .option("--body-limit <size>", "largest request body", "1mb")
+    .option("--no-prediction-log", "do not write the prediction log under .mlc/predictions/")
+    .addHelpText("after", "\nEnvironment: MLC_SERVE_TOKEN (require Authorization: Bearer <token>), MLC_LOG_LEVEL (pino level, default warn).")
+    .action(async (deployment: string, flags: ServeFlags) => {
+      const port = intOption("port", flags.port, 0, 65535);
+      const maxBatch = intOption("max-batch", flags.maxBatch, 1, 1_000_000);
+      const bodyLimit = parseSize(flags.bodyLimit);
+      if (typeof bodyLimit !== "number") throw new CliExit(2, `mlc serve: --body-limit: ${bodyLimit.error}`);
+      const server = createPredictionServer({
+        projectDir: resolve(flags.dir),
+        deployment,
+        maxBatch,
+        bodyLimit,
+        token: process.env.MLC_SERVE_TOKEN || undefined,
+        logLevel: process.env.MLC_LOG_LEVEL || "warn",
+        predictionLog: flags.predictionLog ? {} : false,
+      });
+      let address: string;
+      try {
+        address = await server.listen(port, flags.host);
+      } catch (e) {
+        await server.close().catch(() => undefined);
+        throw new CliExit(1, `mlc serve: cannot listen on ${flags.host}:${port}: ${(e as Error).message}`);
+      }
+      process.stdout.write(`mlc serve: ${deployment} listening on ${address}\n`);
+      try {
+        const routing = await server.loaded;
+        process.stdout.write(`mlc serve: ready, serving ${routing.stable.meta.model} version ${routing.stable.version}${routing.rollout ? ` (${routing.rollout.kind} of version ${routing.candidate?.version})` : ""}\n`);
+      } catch (e) {
+        await server.close().catch(() => undefined);
+        throw new CliExit(1, `mlc serve: cannot load deployment '${deployment}': ${(e as Error).message}`);
+      }
+      await new Promise<void>((done) => {
+        const stop = (signal: string): void => {
+          process.off("SIGTERM", onTerm);
+          process.off("SIGINT", onInt);
+          process.stdout.write(`mlc serve: ${signal}, draining\n`);
+          server.close().then(done, (e: Error) => {
+            process.stderr.write(`mlc serve: error while stopping: ${e.message}\n`);
+            done();
+          });
+        };
+        const onTerm = (): void => stop("SIGTERM");
+        const onInt = (): void => stop("SIGINT");
+        process.on("SIGTERM", onTerm);
+        process.on("SIGINT", onInt);
+      });
+      process.stdout.write("mlc serve: stopped\n");
+    });
+}
