@@ -1,0 +1,151 @@
+// The GBDT training loop: gradients from the objective, one histogram tree per output per
+// round (tree/grow.ts), validation metric, early stopping, progress and abort handling.
+import type { Dataset, FitContext, Params, Task } from "../estimator.js";
+import type { TreeEnsemble } from "../tree/ensemble.js";
+import { binnedLeaf, growTree, type GrowData, type GrowParams } from "../tree/grow.js";
+import { TreeModel } from "../tree/model.js";
+import { parseClassWeights, ParamError } from "../tree/params.js";
+import { prepareTraining } from "../tree/prepare.js";
+import { Rng, sampleIndices } from "../tree/rng.js";
+import { addTreePrediction, type Tree } from "../tree/tree.js";
+import { checkDataset } from "../tree/validate.js";
+import { objectiveFor, weightedMedian, type ObjectiveData } from "./objectives.js";
+import { gbdtConfig } from "./params.js";
+
+export interface GbdtFitOptions {
+  /** Override where the histogram worker is loaded from (tests); null = in-thread only. */
+  workerUrl?: URL | null;
+  /** Receives the number of threads actually used (tests). */
+  onThreads?(n: number): void;
+}
+
+function effectiveWeights(d: Dataset, task: Task, k: number, spw: number, classWeights: string): Float64Array | null {
+  const cw = parseClassWeights("gbdt", classWeights, task.kind === "binary" ? 2 : k);
+  if (!d.weight && !cw && spw === 1) return null;
+  const y = d.y!;
+  const w = new Float64Array(y.length);
+  for (let i = 0; i < y.length; i++) {
+    let wi = d.weight ? d.weight[i]! : 1;
+    if (cw) wi *= cw[y[i]!]!;
+    if (task.kind === "binary" && y[i] === 1) wi *= spw;
+    w[i] = wi;
+  }
+  return w;
+}
+
+export async function fitGbdt(train: Dataset, valid: Dataset | undefined, params: Params, task: Task, ctx: FitContext, opts: GbdtFitOptions = {}): Promise<TreeModel> {
+  const cfg = gbdtConfig(params, task);
+  const k = task.kind === "multiclass" ? task.classes.length : 1;
+  checkDataset("gbdt", "training", train, task, cfg.objective === "lambdarank");
+  if (valid) {
+    checkDataset("gbdt", "validation", valid, task, cfg.objective === "lambdarank");
+    if (valid.X.columns.length !== train.X.columns.length) throw new ParamError(`gbdt: validation data has ${valid.X.columns.length} features, training data ${train.X.columns.length}`);
+  }
+  if (cfg.earlyStop > 0 && !valid) throw new ParamError("gbdt: early_stop needs a validation set");
+  const objective = objectiveFor(cfg.objective, { huberDelta: cfg.huberDelta, ndcgAt: cfg.ndcgAt });
+  const seed = cfg.seed >= 0 ? cfg.seed : ctx.seed;
+  const n = train.X.nRows;
+  const nFeat = train.X.columns.length;
+  const td: ObjectiveData = { y: train.y!, w: effectiveWeights(train, task, k, cfg.scalePosWeight, cfg.classWeights) };
+  if (train.group) td.group = train.group;
+  const vd: ObjectiveData | undefined = valid ? { y: valid.y!, w: valid.weight ?? null } : undefined;
+  if (vd && valid?.group) vd.group = valid.group;
+
+  const prepOpts: Parameters<typeof prepareTraining>[1] = { maxBins: cfg.maxBins, seed, threads: cfg.threads || ctx.threads || 0, maxDepth: cfg.maxDepth, maxLeaves: cfg.maxLeaves };
+  if (opts.workerUrl !== undefined) prepOpts.workerUrl = opts.workerUrl;
+  const prep = await prepareTraining(train.X, prepOpts);
+  opts.onThreads?.(prep.pool.threads);
+  try {
+    const base = objective.base(td, k);
+    const margin = new Float64Array(n * k);
+    for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) margin[i * k + c] = base[c]!;
+    const vMargin = valid ? new Float64Array(valid.X.nRows * k) : null;
+    if (vMargin) for (let i = 0; i < valid!.X.nRows; i++) for (let c = 0; c < k; c++) vMargin[i * k + c] = base[c]!;
+    const gh = Array.from({ length: k }, () => new Float64Array(2 * n));
+    const growData: GrowData = { pool: prep.pool, binned: prep.binned, nRows: n, offsets: prep.offsets, cuts: prep.cuts, gh: gh[0]!, tmp: prep.tmp };
+    const gp: GrowParams = {
+      maxDepth: cfg.maxDepth,
+      maxLeaves: cfg.maxLeaves,
+      lossguide: cfg.lossguide,
+      learningRate: cfg.learningRate,
+      nodeFeatures: 0,
+      lambda: cfg.lambda,
+      alpha: cfg.alpha,
+      minChildWeight: cfg.minChildWeight,
+      minSplitGain: cfg.minSplitGain,
+    };
+    const rng = new Rng(seed);
+    const allFeats = Int32Array.from({ length: nFeat }, (_, f) => f);
+    const nColumns = Math.max(1, Math.round(cfg.colsample * nFeat));
+    const trees: Tree[] = [];
+    let best = { round: -1, value: objective.metric.higherIsBetter ? -Infinity : Infinity };
+    const rows = prep.pool.rows;
+    let sample: Uint32Array | null = null;
+    for (let round = 0; round < cfg.trees; round++) {
+      if (ctx.signal?.aborted) throw abortError(ctx.signal);
+      objective.gradients(margin, k, td, gh);
+      if (cfg.subsample < 1) {
+        const s: number[] = [];
+        for (let i = 0; i < n; i++) if (rng.next() < cfg.subsample) s.push(i);
+        sample = Uint32Array.from(s.length > 0 ? s : [rng.int(n)]);
+      }
+      for (let c = 0; c < k; c++) {
+        const feats = nColumns < nFeat ? sampleIndices(rng, nFeat, nColumns) : allFeats;
+        let m = n;
+        if (sample) {
+          rows.set(sample);
+          m = sample.length;
+        } else for (let i = 0; i < n; i++) rows[i] = i;
+        growData.gh = gh[c]!;
+        const grown = growTree(growData, m, feats, gp, rng, c);
+        const tree = grown.tree;
+        if (objective.refitMedian) {
+          // L1: leaf value = learning rate × weighted median of the residuals of its rows.
+          const resid = new Float64Array(n);
+          for (let i = 0; i < m; i++) resid[rows[i]!] = train.y![rows[i]!]! - margin[rows[i]! * k + c]!;
+          for (let j = 0; j < grown.leafNodes.length; j++) {
+            const seg = rows.subarray(grown.leafStart[j]!, grown.leafEnd[j]!);
+            tree.value[grown.leafNodes[j]!] = cfg.learningRate * weightedMedian(resid, td.w, seg);
+          }
+        }
+        if (sample) {
+          for (let i = 0; i < n; i++) margin[i * k + c] += tree.value[binnedLeaf(tree, prep.binned, n, i)]!;
+        } else {
+          for (let j = 0; j < grown.leafNodes.length; j++) {
+            const v = tree.value[grown.leafNodes[j]!]!;
+            for (let i = grown.leafStart[j]!; i < grown.leafEnd[j]!; i++) margin[rows[i]! * k + c] += v;
+          }
+        }
+        if (vMargin) addTreePrediction(tree, valid!.X, vMargin, k);
+        trees.push(tree);
+      }
+      let metric: { name: string; value: number } | undefined;
+      if (vMargin && vd) {
+        const value = objective.evaluate(vMargin, k, vd);
+        metric = { name: objective.metric.name, value };
+        const better = objective.metric.higherIsBetter ? value > best.value : value < best.value;
+        if (better || best.round < 0) best = { round, value };
+      }
+      const answer = ctx.onProgress?.({ iteration: round + 1, total: cfg.trees, ...(metric ? { metric } : {}) });
+      if (answer === "stop") break;
+      if (cfg.earlyStop > 0 && round - best.round >= cfg.earlyStop) break;
+      // Let timers and abort signals run between rounds.
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    if (ctx.signal?.aborted) throw abortError(ctx.signal);
+    let rounds = trees.length / k;
+    if (cfg.earlyStop > 0 && best.round >= 0) rounds = best.round + 1;
+    const ensemble: TreeEnsemble = { trees: trees.slice(0, rounds * k), nFeatures: nFeat, nOutputs: k, base, scale: 1, link: objective.link };
+    return new TreeModel("gbdt", ensemble, { task, featureNames: [...train.X.names], params: { ...params }, bestIteration: rounds });
+  } finally {
+    await prep.pool.close();
+  }
+}
+
+function abortError(signal: AbortSignal): Error {
+  const r: unknown = signal.reason;
+  if (r instanceof Error) return r;
+  const e = new Error("training aborted");
+  e.name = "AbortError";
+  return e;
+}

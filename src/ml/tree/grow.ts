@@ -1,0 +1,220 @@
+// Grows one regression tree on gradient pairs over binned data: depth-wise (level order) or
+// loss-guided (best gain first, bounded by max_leaves), with the histogram subtraction trick
+// (build the smaller child, subtract it from the parent for the larger one).
+import type { BinCuts } from "./binning.js";
+import type { HistPool } from "./hist-pool.js";
+import { subtractHistogram } from "./histogram.js";
+import type { Rng } from "./rng.js";
+import { findBestSplit, leafWeight, type SplitCandidate, type SplitParams } from "./split.js";
+import { TreeBuffer, type Tree } from "./tree.js";
+
+export interface GrowParams extends SplitParams {
+  /** 0 = unlimited. */
+  maxDepth: number;
+  /** 0 = unlimited. */
+  maxLeaves: number;
+  /** Expand the best-gain leaf first (leaf-wise) instead of level by level. */
+  lossguide: boolean;
+  learningRate: number;
+  /** Features drawn (without replacement) at each node from the tree's features; 0 = all. */
+  nodeFeatures: number;
+}
+
+export interface GrowData {
+  pool: HistPool;
+  binned: Uint8Array;
+  nRows: number;
+  offsets: Int32Array;
+  cuts: BinCuts;
+  /** Gradient pairs by row: gh[2r] = gradient, gh[2r+1] = hessian (already weighted). */
+  gh: Float64Array;
+  /** Partition scratch, length nRows. */
+  tmp: Uint32Array;
+}
+
+export interface GrownTree {
+  tree: Tree;
+  /** Per leaf: node id and its row segment [start, end) of pool.rows. */
+  leafNodes: number[];
+  leafStart: number[];
+  leafEnd: number[];
+}
+
+interface OpenNode {
+  id: number;
+  start: number;
+  end: number;
+  depth: number;
+  slot: number;
+  split: SplitCandidate;
+}
+
+/**
+ * Grows a tree on rows pool.rows[0..m) using the features `feats` (ascending).
+ * Deterministic: the order of expansions, ties and node sampling depend only on the inputs and rng.
+ */
+export function growTree(d: GrowData, m: number, feats: Int32Array, p: GrowParams, rng: Rng, target: number): GrownTree {
+  const { pool, binned, nRows: n, offsets, gh } = d;
+  const rows = pool.rows;
+  const gho = pool.gho;
+  const hist = pool.hist;
+  const slotSize = pool.slotSize;
+  pool.setFeatures(feats);
+  const free: number[] = [];
+  for (let s = pool.nSlots - 1; s >= 0; s--) free.push(s);
+  const tb = new TreeBuffer();
+  const nodeStart: number[] = [];
+  const nodeEnd: number[] = [];
+
+  const gather = (start: number, end: number): void => {
+    for (let i = start; i < end; i++) {
+      const r = rows[i]! << 1;
+      gho[i << 1] = gh[r]!;
+      gho[(i << 1) + 1] = gh[r + 1]!;
+    }
+  };
+  const nodeFeats = p.nodeFeatures > 0 && p.nodeFeatures < feats.length ? new Int32Array(p.nodeFeatures) : null;
+  const candidates = (): ArrayLike<number> => {
+    if (!nodeFeats) return feats;
+    // Partial Fisher–Yates over a copy of the tree's features, then sorted for a stable scan order.
+    const pool2 = Int32Array.from(feats);
+    for (let i = 0; i < nodeFeats.length; i++) {
+      const j = i + rng.int(pool2.length - i);
+      const t = pool2[i]!;
+      pool2[i] = pool2[j]!;
+      pool2[j] = t;
+      nodeFeats[i] = pool2[i]!;
+    }
+    return nodeFeats.slice().sort();
+  };
+  const evaluate = (slot: number, g: number, h: number): SplitCandidate | null =>
+    findBestSplit(hist, slot * slotSize, offsets, candidates(), g, h, p);
+
+  // Root.
+  let G = 0;
+  let H = 0;
+  for (let i = 0; i < m; i++) {
+    const r = rows[i]! << 1;
+    const g = gh[r]!;
+    const h = gh[r + 1]!;
+    gho[i << 1] = g;
+    gho[(i << 1) + 1] = h;
+    G += g;
+    H += h;
+  }
+  const root = tb.addLeaf(p.learningRate * leafWeight(G, H, p), H);
+  nodeStart[root] = 0;
+  nodeEnd[root] = m;
+  const open: OpenNode[] = [];
+  const canSplitAt = (depth: number) => p.maxDepth <= 0 || depth < p.maxDepth;
+  if (canSplitAt(0) && m >= 2) {
+    const slot = free.pop()!;
+    pool.build(0, m, slot);
+    const split = evaluate(slot, G, H);
+    if (split) open.push({ id: root, start: 0, end: m, depth: 0, slot, split });
+    else free.push(slot);
+  }
+
+  let leaves = 1;
+  while (open.length > 0 && (p.maxLeaves <= 0 || leaves < p.maxLeaves)) {
+    let pick = 0;
+    if (p.lossguide) {
+      for (let i = 1; i < open.length; i++) if (open[i]!.split.gain > open[pick]!.split.gain) pick = i;
+    }
+    const node = open.splice(pick, 1)[0]!;
+    const s = node.split;
+    // Partition the node's rows (stable: both halves stay in ascending row order).
+    const col = s.feature * n;
+    const bin = s.bin;
+    const defLeft = s.defaultLeft;
+    let l = node.start;
+    let r = 0;
+    const tmp = d.tmp;
+    for (let i = node.start; i < node.end; i++) {
+      const row = rows[i]!;
+      const b = binned[col + row]!;
+      if (b === 0 ? defLeft : b <= bin) rows[l++] = row;
+      else tmp[r++] = row;
+    }
+    rows.set(tmp.subarray(0, r), l);
+    const mid = l;
+    const left = tb.addLeaf(p.learningRate * leafWeight(s.gLeft, s.hLeft, p), s.hLeft);
+    const right = tb.addLeaf(p.learningRate * leafWeight(s.gRight, s.hRight, p), s.hRight);
+    const id = node.id;
+    tb.feature[id] = s.feature;
+    tb.threshold[id] = d.cuts.cuts[s.feature]![bin - 1]!;
+    tb.splitBin[id] = bin;
+    tb.left[id] = left;
+    tb.right[id] = right;
+    tb.defaultLeft[id] = defLeft ? 1 : 0;
+    tb.gain[id] = s.gain;
+    nodeStart[left] = node.start;
+    nodeEnd[left] = mid;
+    nodeStart[right] = mid;
+    nodeEnd[right] = node.end;
+    leaves++;
+
+    const depth = node.depth + 1;
+    if (!canSplitAt(depth) || (p.maxLeaves > 0 && leaves >= p.maxLeaves)) {
+      if (node.slot >= 0) free.push(node.slot);
+      continue;
+    }
+    const kids = [
+      { id: left, start: node.start, end: mid, g: s.gLeft, h: s.hLeft, slot: -1 },
+      { id: right, start: mid, end: node.end, g: s.gRight, h: s.hRight, slot: -1 },
+    ];
+    const smallFirst = kids[0]!.end - kids[0]!.start <= kids[1]!.end - kids[1]!.start;
+    const small = smallFirst ? kids[0]! : kids[1]!;
+    const large = smallFirst ? kids[1]! : kids[0]!;
+    small.slot = free.pop()!;
+    gather(small.start, small.end);
+    pool.build(small.start, small.end, small.slot);
+    if (node.slot >= 0) {
+      subtractHistogram(hist, node.slot * slotSize, hist, small.slot * slotSize, hist, node.slot * slotSize, offsets, feats);
+      large.slot = node.slot;
+    } else {
+      large.slot = free.pop()!;
+      gather(large.start, large.end);
+      pool.build(large.start, large.end, large.slot);
+    }
+    for (const k of kids) {
+      const split = k.end - k.start >= 2 ? evaluate(k.slot, k.g, k.h) : null;
+      if (!split) {
+        free.push(k.slot);
+        continue;
+      }
+      // Keep the histogram for the subtraction trick only while two slots stay free
+      // (enough to build both children of a node whose histogram was dropped).
+      let slot = k.slot;
+      if (free.length < 2) {
+        free.push(slot);
+        slot = -1;
+      }
+      open.push({ id: k.id, start: k.start, end: k.end, depth, slot, split });
+    }
+  }
+
+  const tree = tb.finish(target);
+  const leafNodes: number[] = [];
+  const leafStart: number[] = [];
+  const leafEnd: number[] = [];
+  for (let i = 0; i < tree.feature.length; i++) {
+    if (tree.feature[i]! >= 0) continue;
+    leafNodes.push(i);
+    leafStart.push(nodeStart[i]!);
+    leafEnd.push(nodeEnd[i]!);
+  }
+  return { tree, leafNodes, leafStart, leafEnd };
+}
+
+/** Leaf of a training row walked on the binned matrix (for rows outside the tree's sample). */
+export function binnedLeaf(t: Tree, binned: Uint8Array, n: number, row: number): number {
+  let node = 0;
+  let f = t.feature[0]!;
+  while (f >= 0) {
+    const b = binned[f * n + row]!;
+    node = (b === 0 ? t.defaultLeft[node] === 1 : b <= t.splitBin[node]!) ? t.left[node]! : t.right[node]!;
+    f = t.feature[node]!;
+  }
+  return node;
+}

@@ -1,0 +1,32 @@
+// Worker thread of hist-pool.ts: waits on the shared control words, sums its slice of the
+// features for each histogram request, and reports completion. Runs only as compiled .js.
+import { parentPort, workerData } from "node:worker_threads";
+import { accumulateHistogram } from "./histogram.js";
+import { CMD, CTL, featureSlice } from "./hist-pool.js";
+
+interface Data {
+  binned: Uint8Array;
+  nRows: number;
+  offsets: Int32Array;
+  rows: Uint32Array;
+  gho: Float64Array;
+  hist: Float64Array;
+  feats: Int32Array;
+  ctl: Int32Array;
+  index: number;
+  of: number;
+}
+
+const d = workerData as Data;
+const ctl = d.ctl;
+let seen = Atomics.load(ctl, CTL.generation);
+parentPort!.postMessage("ready");
+for (;;) {
+  Atomics.wait(ctl, CTL.generation, seen);
+  seen = Atomics.load(ctl, CTL.generation);
+  if (ctl[CTL.command] === CMD.quit) break;
+  const [from, to] = featureSlice(ctl[CTL.nFeats]!, d.index, d.of);
+  accumulateHistogram(d.binned, d.nRows, d.rows, ctl[CTL.start]!, ctl[CTL.end]!, d.gho, d.hist, ctl[CTL.base]!, d.offsets, d.feats, from, to);
+  Atomics.add(ctl, CTL.done, 1);
+  Atomics.notify(ctl, CTL.done);
+}

@@ -1,0 +1,77 @@
+// The trained-model object of the tree learners (GBDT, random forest): predict through the
+// ensemble and its link, serialize via codec.ts, export via tree-onnx.ts, total-gain importance.
+import type { OnnxGraph } from "../../onnx/builder.js";
+import type { Task, TrainedModel } from "../estimator.js";
+import type { Matrix } from "../matrix.js";
+import { ensembleToOnnx } from "../tree-onnx.js";
+import { decodeEnsemble, encodeEnsemble } from "./codec.js";
+import { applyLink, predictMargin, totalGain, type TreeEnsemble } from "./ensemble.js";
+import type { Params } from "../estimator.js";
+
+/** What a tree model stores besides its trees. */
+export interface TreeModelMeta {
+  task: Task;
+  featureNames: string[];
+  params: Params;
+  bestIteration?: number;
+}
+
+export class TreeModel implements TrainedModel {
+  readonly task: Task;
+  readonly featureNames: string[];
+  readonly outputWidth: number;
+  readonly bestIteration?: number;
+
+  constructor(
+    readonly algorithm: string,
+    readonly ensemble: TreeEnsemble,
+    readonly meta: TreeModelMeta,
+  ) {
+    this.task = meta.task;
+    this.featureNames = meta.featureNames;
+    this.outputWidth = ensemble.nOutputs;
+    if (meta.bestIteration !== undefined) this.bestIteration = meta.bestIteration;
+  }
+
+  /** Raw margins (log-odds, class scores, or the regression value), row-major n × outputWidth. */
+  predictMargin(X: Matrix): Float64Array {
+    if (X.columns.length !== this.featureNames.length) {
+      throw new Error(`${this.algorithm} model expects ${this.featureNames.length} features (${this.featureNames.join(", ")}), got ${X.columns.length}`);
+    }
+    return predictMargin(this.ensemble, X);
+  }
+
+  predict(X: Matrix): Float64Array {
+    return applyLink(this.ensemble.link, this.predictMargin(X), this.outputWidth);
+  }
+
+  serialize(): Uint8Array {
+    const m = this.meta;
+    // Fixed key order: the bytes must not depend on how the meta object was built.
+    const params: Params = {};
+    for (const k of Object.keys(m.params).sort()) params[k] = m.params[k]!;
+    const extra = { task: m.task, featureNames: m.featureNames, params, bestIteration: m.bestIteration ?? null };
+    return encodeEnsemble(this.ensemble, this.algorithm, extra);
+  }
+
+  static deserialize(algorithm: string, bytes: Uint8Array): TreeModel {
+    const { ensemble, extra } = decodeEnsemble(bytes, algorithm);
+    const x = extra as { task: Task; featureNames: string[]; params: Params; bestIteration: number | null };
+    const meta: TreeModelMeta = { task: x.task, featureNames: x.featureNames, params: x.params };
+    if (x.bestIteration !== null) meta.bestIteration = x.bestIteration;
+    return new TreeModel(algorithm, ensemble, meta);
+  }
+
+  toOnnx(graph: OnnxGraph, input: string): string {
+    return ensembleToOnnx(graph, input, this.ensemble);
+  }
+
+  importance(): Float64Array {
+    return totalGain(this.ensemble);
+  }
+}
+
+/** The ensemble behind a trained model, when it is a tree model (for TreeSHAP and explanations). */
+export function treeEnsembleOf(model: TrainedModel): TreeEnsemble | undefined {
+  return model instanceof TreeModel ? model.ensemble : undefined;
+}
