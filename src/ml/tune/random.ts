@@ -1,0 +1,19 @@
+// Random search: every trial draws each active parameter from its prior, from a stream seeded
+// by (study seed, trial index) so trial k is the same whatever ran before it.
+import type { Params } from "../estimator.js";
+import { mixSeed, Rng } from "../stats/rng.js";
+import type { ProposalContext, Sampler } from "./sampler.js";
+import { isActive, samplePrior, type SearchSpace } from "./space.js";
+
+export function sampleFromPrior(space: SearchSpace, rng: Rng): Params {
+  const out: Params = {};
+  for (const def of space) if (isActive(def, out)) out[def.name] = samplePrior(def.dist, rng);
+  return out;
+}
+
+export class RandomSampler implements Sampler {
+  readonly name = "random";
+  propose(ctx: ProposalContext): Params {
+    return sampleFromPrior(ctx.space, new Rng(mixSeed(ctx.seed, ctx.index, 0x52)));
+  }
+}

@@ -1,0 +1,22 @@
+// The sampler contract: propose trial k's parameters from the seed and the finished trials the
+// study hands over (deterministically chosen), never from wall-clock or completion order.
+import type { Params } from "../estimator.js";
+import type { SearchSpace } from "./space.js";
+import type { ObjectiveSpec, TrialRecord } from "./trial.js";
+
+export interface ProposalContext {
+  space: SearchSpace;
+  objective: ObjectiveSpec;
+  /** Finished trials visible to this proposal, in index order. */
+  history: readonly TrialRecord[];
+  /** Index of the trial being proposed. */
+  index: number;
+  /** The study's seed. */
+  seed: number;
+}
+
+export interface Sampler {
+  readonly name: string;
+  /** Parameters of trial `ctx.index`, or null when the sampler has nothing left (an exhausted grid). */
+  propose(ctx: ProposalContext): Params | null;
+}

@@ -1,0 +1,165 @@
+// A seeded hyperparameter study: proposes trials with a sampler, runs the async objective with a
+// concurrency limit, prunes from intermediate values, records each finished trial, and resumes.
+import type { Params } from "../estimator.js";
+import { mixSeed } from "../stats/rng.js";
+import { bestTrial, paretoFront } from "./pareto.js";
+import type { Pruner } from "./pruner.js";
+import type { Sampler } from "./sampler.js";
+import { assertSpace, TuneError, type SearchSpace } from "./space.js";
+import type { ObjectiveSpec, TrialRecord, TrialStore } from "./trial.js";
+
+/** Thrown by an objective to stop its trial as pruned (reporting `report(...) === true` also works). */
+export class TrialPruned extends Error {
+  override name = "TrialPruned";
+}
+
+export interface TrialContext {
+  index: number;
+  params: Params;
+  /** Seed for the objective's own randomness (model fit): derived from the study seed and index. */
+  seed: number;
+  /**
+   * Reports an intermediate value of the first objective target at `step` (boosting round, epoch).
+   * Returns true when the pruner says stop: the objective should end early (its trial is then
+   * recorded as pruned whatever it returns).
+   */
+  report(step: number, value: number): boolean;
+}
+
+/** The objective: one number for a single target, or a value per target metric name. */
+export type ObjectiveFn = (trial: TrialContext) => Promise<number | Record<string, number>>;
+
+export interface StudyOptions {
+  space: SearchSpace;
+  objective: ObjectiveSpec;
+  sampler: Sampler;
+  pruner?: Pruner;
+  /** Total trials the study should have when done (recorded ones included). */
+  trials: number;
+  /** Trials running at once (default 1). */
+  parallel?: number;
+  seed?: number;
+  /** Where finished trials are recorded; its `load()` is the resume point. */
+  store?: TrialStore;
+}
+
+export interface StudyResult {
+  /** Every finished trial, in index order. */
+  trials: TrialRecord[];
+  /** The trial the study picks (one target: best value; several: the pick rule over the Pareto front). */
+  best?: TrialRecord;
+  /** The first Pareto front of complete trials (one target: the best trial(s) with equal value). */
+  pareto: TrialRecord[];
+  /** Trials run by this call (not loaded from the store). */
+  ran: number;
+}
+
+/**
+ * Determinism guarantee: with P = `parallel`, trial k is proposed, and pruned, from exactly the
+ * trials with index ≤ k − P, in index order; the study does not start trial k before all of them
+ * have finished. So trial k's parameters depend only on the seed, the configuration and the results
+ * of trials 0..k−P, never on timing — a run with parallel = P gives the same trials as any other
+ * run with parallel = P (and P = 1 is the sequential "trials 0..k−1" rule). Resuming keeps this:
+ * recorded trials are reused as they are and only missing indices run, so raising `trials` from
+ * 40 to 60 runs 20 more and gives what an uninterrupted 60-trial run gives (same P).
+ */
+export class Study {
+  private readonly parallel: number;
+  private readonly seed: number;
+  private readonly finished = new Map<number, TrialRecord>();
+
+  constructor(private readonly opts: StudyOptions) {
+    assertSpace(opts.space);
+    if (opts.objective.targets.length === 0) throw new TuneError("the objective names no metric");
+    if (!(Number.isInteger(opts.trials) && opts.trials >= 0)) throw new TuneError(`trials must be a non-negative integer, got ${opts.trials}`);
+    this.parallel = opts.parallel ?? 1;
+    if (!(Number.isInteger(this.parallel) && this.parallel >= 1)) throw new TuneError(`parallel must be a positive integer, got ${opts.parallel}`);
+    this.seed = opts.seed ?? 0;
+  }
+
+  /** Trials visible to trial k: finished ones with index ≤ k − parallel, in index order. */
+  private visibleTo(k: number): TrialRecord[] {
+    const out: TrialRecord[] = [];
+    for (let i = 0; i <= k - this.parallel; i++) {
+      const t = this.finished.get(i);
+      if (t) out.push(t);
+    }
+    return out;
+  }
+
+  private canStart(k: number): boolean {
+    for (let i = 0; i <= k - this.parallel; i++) if (!this.finished.has(i)) return false;
+    return true;
+  }
+
+  async run(fn: ObjectiveFn): Promise<StudyResult> {
+    const { store } = this.opts;
+    if (store) for (const t of await store.load()) this.finished.set(t.index, t);
+    const todo: number[] = [];
+    for (let k = 0; k < this.opts.trials; k++) if (!this.finished.has(k)) todo.push(k);
+    const running = new Map<number, Promise<TrialRecord>>();
+    let next = 0;
+    let ran = 0;
+    let exhausted = false;
+    while (next < todo.length || running.size > 0) {
+      while (!exhausted && next < todo.length && running.size < this.parallel && this.canStart(todo[next]!)) {
+        const k = todo[next]!;
+        const params = this.opts.sampler.propose({ space: this.opts.space, objective: this.opts.objective, history: this.visibleTo(k), index: k, seed: this.seed });
+        if (params === null) {
+          exhausted = true;
+          break;
+        }
+        running.set(k, this.runTrial(k, params, fn));
+        next++;
+      }
+      if (running.size === 0) break;
+      const done = await Promise.race(running.values());
+      running.delete(done.index);
+      this.finished.set(done.index, done);
+      ran++;
+      if (store) await store.record(done);
+    }
+    const trials = [...this.finished.values()].sort((a, b) => a.index - b.index);
+    const best = bestTrial(trials, this.opts.objective);
+    return { trials, ...(best ? { best } : {}), pareto: paretoFront(trials, this.opts.objective), ran };
+  }
+
+  private async runTrial(k: number, params: Params, fn: ObjectiveFn): Promise<TrialRecord> {
+    const intermediate: Array<[number, number]> = [];
+    const target = this.opts.objective.targets[0]!;
+    let pruned = false;
+    const ctx: TrialContext = {
+      index: k,
+      params: { ...params },
+      seed: mixSeed(this.seed, k, 0x0b),
+      report: (step, value) => {
+        intermediate.push([step, value]);
+        if (pruned) return true;
+        if (this.opts.pruner && !Number.isNaN(value)) {
+          pruned = this.opts.pruner.shouldPrune({ index: k, intermediate }, this.visibleTo(k), target.direction);
+        }
+        return pruned;
+      },
+    };
+    const started = performance.now();
+    const base = { index: k, params, intermediate };
+    try {
+      const result = await fn(ctx);
+      const durationMs = performance.now() - started;
+      const values = typeof result === "number" ? { [target.metric]: result } : { ...result };
+      if (pruned) return { ...base, status: "pruned", values: lastValue(intermediate, target.metric), durationMs };
+      const missing = this.opts.objective.targets.filter((t) => typeof values[t.metric] !== "number" || Number.isNaN(values[t.metric]));
+      if (missing.length) return { ...base, status: "failed", values, durationMs, error: `objective returned no value for ${missing.map((t) => t.metric).join(", ")}` };
+      return { ...base, status: "complete", values, durationMs };
+    } catch (e) {
+      const durationMs = performance.now() - started;
+      if (e instanceof TrialPruned || pruned) return { ...base, status: "pruned", values: lastValue(intermediate, target.metric), durationMs };
+      return { ...base, status: "failed", values: {}, durationMs, error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+}
+
+function lastValue(intermediate: Array<[number, number]>, metric: string): Record<string, number> {
+  const last = intermediate[intermediate.length - 1];
+  return last ? { [metric]: last[1] } : {};
+}

@@ -1,0 +1,350 @@
+import { describe, expect, it } from "vitest";
+import type { Params } from "../../src/ml/estimator.js";
+import { Rng } from "../../src/ml/stats/rng.js";
+import { branin, hartmann6, type BenchmarkFunction } from "../../src/ml/tune/benchmark-functions.js";
+import {
+  assertSpace,
+  bestSoFar,
+  bestTrial,
+  enumerateGrid,
+  GridSampler,
+  HyperbandPruner,
+  MedianPruner,
+  MemoryTrialStore,
+  nonDominatedRanks,
+  parameterImportance,
+  paretoFront,
+  pickFromFront,
+  RandomSampler,
+  samplerFor,
+  spaceProblems,
+  Study,
+  SuccessiveHalvingPruner,
+  TpeSampler,
+  TrialPruned,
+  type ObjectiveSpec,
+  type SearchSpace,
+  type TrialRecord,
+} from "../../src/ml/tune/index.js";
+
+const minimize = (metric = "f"): ObjectiveSpec => ({ targets: [{ metric, direction: "minimize" }] });
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const mixed: SearchSpace = [
+  { name: "lr", dist: { kind: "loguniform", low: 1e-3, high: 0.3 } },
+  { name: "depth", dist: { kind: "int", low: 2, high: 10 } },
+  { name: "leaves", dist: { kind: "int", low: 8, high: 512, log: true } },
+  { name: "booster", dist: { kind: "choice", values: ["gbtree", "dart"] } },
+  { name: "drop_rate", dist: { kind: "uniform", low: 0, high: 0.5 }, when: { param: "booster", values: ["dart"] } },
+];
+
+function inSpace(space: SearchSpace, p: Params): void {
+  for (const def of space) {
+    const v = p[def.name];
+    const active = !def.when || def.when.values.includes(p[def.when.param]!);
+    if (!active) {
+      expect(v).toBeUndefined();
+      continue;
+    }
+    const d = def.dist;
+    if (d.kind === "choice") expect(d.values).toContain(v);
+    else {
+      expect(typeof v).toBe("number");
+      expect(v as number).toBeGreaterThanOrEqual(d.low);
+      expect(v as number).toBeLessThanOrEqual(d.high);
+      if (d.kind === "int") expect(Number.isInteger(v)).toBe(true);
+    }
+  }
+}
+
+async function bestOf(fn: BenchmarkFunction, sampler: "tpe" | "random", trials: number, seed: number): Promise<number> {
+  const s = new Study({ space: fn.space, objective: minimize(), sampler: samplerFor({ method: sampler }), trials, seed });
+  return (await s.run(async (t) => fn.f(t.params))).best!.values.f!;
+}
+
+describe("search spaces", () => {
+  it("reports every problem with its parameter", () => {
+    const problems = spaceProblems([
+      { name: "a", dist: { kind: "loguniform", low: 0, high: 1 } },
+      { name: "b", dist: { kind: "int", low: 3, high: 2 } },
+      { name: "c", dist: { kind: "uniform", low: 0, high: 1 }, when: { param: "z", values: [1] } },
+      { name: "d", dist: { kind: "choice", values: ["x", "y"] } },
+      { name: "e", dist: { kind: "uniform", low: 0, high: 1 }, when: { param: "d", values: ["w"] } },
+      { name: "a", dist: { kind: "choice", values: [] } },
+    ]);
+    expect(problems).toHaveLength(6);
+    expect(problems.join("\n")).toMatch(/a: loguniform\(0, 1\) needs 0 < low/);
+    expect(problems.join("\n")).toMatch(/'z', which must be a parameter defined before it/);
+    expect(problems.join("\n")).toMatch(/"w" is not a choice of 'd'/);
+    expect(() => assertSpace([])).toThrow(/no parameters/);
+  });
+});
+
+describe("samplers", () => {
+  it("random search stays in the space, honours conditions and depends only on seed and index", () => {
+    const s = new RandomSampler();
+    const ctx = (index: number, seed = 1) => ({ space: mixed, objective: minimize(), history: [], index, seed });
+    const seen = new Set<unknown>();
+    for (let k = 0; k < 200; k++) {
+      const p = s.propose(ctx(k));
+      inSpace(mixed, p);
+      seen.add(p.booster);
+      expect(s.propose(ctx(k))).toEqual(p);
+    }
+    expect(seen.size).toBe(2);
+    expect(s.propose(ctx(0, 2))).not.toEqual(s.propose(ctx(0, 1)));
+  });
+
+  it("grid search enumerates the cartesian product, expanding a conditional parameter only in its branch", () => {
+    const space: SearchSpace = [
+      { name: "kind", dist: { kind: "choice", values: ["a", "b"] } },
+      { name: "depth", dist: { kind: "int", low: 1, high: 3 } },
+      { name: "rate", dist: { kind: "loguniform", low: 0.01, high: 1 }, when: { param: "kind", values: ["b"] } },
+    ];
+    const grid = enumerateGrid(space, 3);
+    expect(grid).toHaveLength(3 + 3 * 3);
+    expect(grid.filter((p) => p.kind === "b" && p.depth === 1).map((p) => p.rate)).toEqual([0.01, expect.closeTo(0.1, 12), 1]);
+    expect(grid.filter((p) => p.kind === "a").every((p) => !("rate" in p))).toBe(true);
+  });
+
+  it("a grid study stops when every point has been tried", async () => {
+    const space: SearchSpace = [{ name: "x", dist: { kind: "choice", values: [1, 2, 3] } }];
+    const r = await new Study({ space, objective: minimize(), sampler: new GridSampler(), trials: 10, seed: 3 }).run(async (t) => t.params.x as number);
+    expect(r.trials.map((t) => t.params.x).sort()).toEqual([1, 2, 3]);
+    expect(r.best!.params.x).toBe(1);
+  });
+
+  it("TPE proposals stay in a mixed conditional space", async () => {
+    const r = await new Study({ space: mixed, objective: minimize(), sampler: new TpeSampler({ nStartupTrials: 5 }), trials: 30, seed: 4 }).run(async (t) => {
+      const p = t.params;
+      return Math.abs(Math.log(p.lr as number) + 3) + (p.depth as number) / 10 + (p.booster === "dart" ? (p.drop_rate as number) : 0.3);
+    });
+    for (const t of r.trials) inSpace(mixed, t.params);
+  });
+
+  it("TPE finds a better optimum than random search on Branin and Hartmann-6 for the same budget", async () => {
+    const seeds = Array.from({ length: 10 }, (_, i) => 100 + i);
+    let wins = 0;
+    for (const fn of [branin, hartmann6]) {
+      let tpe = 0;
+      let rnd = 0;
+      for (const seed of seeds) {
+        const a = await bestOf(fn, "tpe", 40, seed);
+        const b = await bestOf(fn, "random", 40, seed);
+        tpe += a - fn.optimum;
+        rnd += b - fn.optimum;
+        if (a < b) wins++;
+      }
+      // Mean regret to the known optimum, over 10 seeds.
+      expect(tpe / seeds.length).toBeLessThan(rnd / seeds.length);
+    }
+    expect(wins).toBeGreaterThanOrEqual(13);
+  });
+
+  it("TPE learns which choice is good: later trials pick it far more often than chance", async () => {
+    const space: SearchSpace = [
+      { name: "algo", dist: { kind: "choice", values: ["a", "b", "c", "d"] } },
+      { name: "x", dist: { kind: "uniform", low: 0, high: 1 } },
+    ];
+    const r = await new Study({ space, objective: minimize(), sampler: new TpeSampler(), trials: 60, seed: 5 }).run(async (t) => (t.params.algo === "c" ? 0 : 1) + (t.params.x as number));
+    const late = r.trials.slice(30);
+    expect(late.filter((t) => t.params.algo === "c").length).toBeGreaterThan(20);
+  });
+});
+
+describe("pruners", () => {
+  const done = (index: number, curve: number[]): TrialRecord => ({
+    index,
+    params: {},
+    status: "complete",
+    values: { f: curve[curve.length - 1]! },
+    intermediate: curve.map((v, s) => [s, v] as [number, number]),
+  });
+
+  it("the median pruner stops a trial whose best value is worse than the median at that step", () => {
+    const history = [done(0, [0.5, 0.6, 0.7]), done(1, [0.6, 0.7, 0.8]), done(2, [0.7, 0.8, 0.9])];
+    const p = new MedianPruner({ nStartupTrials: 3 });
+    expect(p.shouldPrune({ index: 3, intermediate: [[0, 0.55], [1, 0.65]] }, history, "maximize")).toBe(true);
+    expect(p.shouldPrune({ index: 3, intermediate: [[0, 0.55], [1, 0.71]] }, history, "maximize")).toBe(false);
+    expect(p.shouldPrune({ index: 3, intermediate: [[0, 0.55], [1, 0.65]] }, history, "minimize")).toBe(false);
+    expect(new MedianPruner({ nStartupTrials: 4 }).shouldPrune({ index: 3, intermediate: [[1, 0]] }, history, "maximize")).toBe(false);
+    expect(new MedianPruner({ nStartupTrials: 1, nWarmupSteps: 2 }).shouldPrune({ index: 3, intermediate: [[1, 0]] }, history, "maximize")).toBe(false);
+  });
+
+  it("successive halving keeps the top 1/η at each rung", () => {
+    // η = 2, rungs at steps 1, 2, 4. Peers at step 1: 0.9, 0.8, 0.7; trial value v competes among 4.
+    const history = [done(0, [0.1, 0.9, 0.9]), done(1, [0.1, 0.8, 0.8]), done(2, [0.1, 0.7, 0.7])];
+    const p = new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 2 });
+    expect(p.shouldPrune({ index: 3, intermediate: [[0, 0.5], [1, 0.85]] }, history, "maximize")).toBe(false);
+    expect(p.shouldPrune({ index: 3, intermediate: [[0, 0.5], [1, 0.75]] }, history, "maximize")).toBe(true);
+    // Step 2 is skipped: the report at step 3 is the first past rung 2 and is judged there.
+    expect(p.shouldPrune({ index: 3, intermediate: [[0, 0.5], [1, 0.85], [3, 0.0]] }, history, "maximize")).toBe(true);
+    expect(p.shouldPrune({ index: 3, intermediate: [[0, 0.5], [1, 0.85], [3, 0.95]] }, history, "maximize")).toBe(false);
+    // Between rungs there is no judgement.
+    expect(p.shouldPrune({ index: 3, intermediate: [[0, 0.5], [1, 0.85], [2, 0.95], [3, 0.0]] }, history, "maximize")).toBe(false);
+  });
+
+  it("Hyperband assigns trials to brackets deterministically, most to the most aggressive one", () => {
+    const hb = new HyperbandPruner({ minResource: 1, maxResource: 27, reductionFactor: 3 });
+    const counts = [0, 0, 0, 0];
+    for (let i = 0; i < 2000; i++) counts[hb.bracketOf(i)]!++;
+    expect(hb.bracketOf(17)).toBe(hb.bracketOf(17));
+    expect(counts[0]!).toBeGreaterThan(counts[3]!);
+    expect(counts.every((c) => c > 0)).toBe(true);
+  });
+
+  it("a study with the median pruner prunes bad learning curves and records them as pruned", async () => {
+    const r = await new Study({
+      space: [{ name: "q", dist: { kind: "uniform", low: 0, high: 1 } }],
+      objective: { targets: [{ metric: "auc", direction: "maximize" }] },
+      sampler: new RandomSampler(),
+      pruner: new MedianPruner({ nStartupTrials: 3 }),
+      trials: 20,
+      seed: 6,
+    }).run(async (t) => {
+      let v = 0;
+      for (let step = 0; step < 10; step++) {
+        v = (t.params.q as number) * (1 - Math.exp(-step - 1));
+        if (t.report(step, v)) throw new TrialPruned();
+      }
+      return v;
+    });
+    const pruned = r.trials.filter((t) => t.status === "pruned");
+    expect(pruned.length).toBeGreaterThan(3);
+    for (const t of pruned) expect(t.intermediate.length).toBeLessThan(10);
+    const complete = r.trials.filter((t) => t.status === "complete").map((t) => t.params.q as number);
+    const prunedQ = pruned.map((t) => t.params.q as number);
+    expect(Math.max(...prunedQ)).toBeLessThan(Math.max(...complete));
+  });
+});
+
+describe("studies", () => {
+  const objective = async (t: { params: Params; index: number }): Promise<number> => {
+    // Random delays make completion order differ from index order.
+    await sleep(new Rng(t.index * 7919).int(8));
+    return branin.f(t.params);
+  };
+
+  it("a parallel study gives the same trials on every run, whatever the finishing order", async () => {
+    const run = async () =>
+      (await new Study({ space: branin.space, objective: minimize(), sampler: new TpeSampler({ nStartupTrials: 4 }), trials: 16, parallel: 3, seed: 9 }).run(objective)).trials.map(
+        (t) => [t.index, t.params, t.values],
+      );
+    const a = await run();
+    expect(a).toHaveLength(16);
+    expect(await run()).toEqual(a);
+  });
+
+  it("never runs more than `parallel` objectives at once", async () => {
+    let active = 0;
+    let peak = 0;
+    await new Study({ space: branin.space, objective: minimize(), sampler: new RandomSampler(), trials: 12, parallel: 4, seed: 1 }).run(async (t) => {
+      active++;
+      peak = Math.max(peak, active);
+      await sleep(2);
+      active--;
+      return branin.f(t.params);
+    });
+    expect(peak).toBeGreaterThan(1);
+    expect(peak).toBeLessThanOrEqual(4);
+  });
+
+  it("resuming from 40 recorded trials to 60 runs 20 more and equals an uninterrupted 60-trial run", async () => {
+    for (const parallel of [1, 3]) {
+      const opts = { space: branin.space, objective: minimize(), sampler: new TpeSampler(), parallel, seed: 11 };
+      const store = new MemoryTrialStore();
+      const first = await new Study({ ...opts, trials: 40, store }).run(objective);
+      expect(first.ran).toBe(40);
+      expect(await store.load()).toHaveLength(40);
+      const resumed = await new Study({ ...opts, trials: 60, store }).run(objective);
+      expect(resumed.ran).toBe(20);
+      const whole = await new Study({ ...opts, trials: 60 }).run(objective);
+      const strip = (ts: TrialRecord[]) => ts.map((t) => ({ index: t.index, params: t.params, values: t.values, status: t.status }));
+      expect(strip(resumed.trials)).toEqual(strip(whole.trials));
+    }
+  });
+
+  it("an interrupted study resumes the missing trials only", async () => {
+    const opts = { space: branin.space, objective: minimize(), sampler: new TpeSampler({ nStartupTrials: 3 }), seed: 12, trials: 12 };
+    const store = new MemoryTrialStore();
+    // Simulate a kill: the store only ever received trials 0..6.
+    const full = await new Study(opts).run(async (t) => branin.f(t.params));
+    for (const t of full.trials.slice(0, 7)) await store.record(t);
+    let calls = 0;
+    const resumed = await new Study({ ...opts, store }).run(async (t) => {
+      calls++;
+      return branin.f(t.params);
+    });
+    expect(calls).toBe(5);
+    expect(resumed.trials.map((t) => t.params)).toEqual(full.trials.map((t) => t.params));
+  });
+
+  it("records a failing objective as failed with its message and carries on", async () => {
+    const r = await new Study({ space: branin.space, objective: minimize(), sampler: new RandomSampler(), trials: 4, seed: 1 }).run(async (t) => {
+      if (t.index === 1) throw new Error("out of memory");
+      return t.index === 2 ? NaN : branin.f(t.params);
+    });
+    expect(r.trials.map((t) => t.status)).toEqual(["complete", "failed", "failed", "complete"]);
+    expect(r.trials[1]!.error).toBe("out of memory");
+    expect(r.best!.index === 0 || r.best!.index === 3).toBe(true);
+  });
+
+  it("rejects a bad configuration with a clear message", () => {
+    expect(() => new Study({ space: branin.space, objective: minimize(), sampler: new RandomSampler(), trials: 5, parallel: 0 })).toThrow(/parallel must be a positive integer/);
+    expect(() => new Study({ space: branin.space, objective: { targets: [] }, sampler: new RandomSampler(), trials: 5 })).toThrow(/names no metric/);
+  });
+});
+
+describe("several objectives", () => {
+  const t = (index: number, auc: number, ms: number): TrialRecord => ({ index, params: {}, status: "complete", values: { auc, latency: ms }, intermediate: [] });
+  const spec: ObjectiveSpec = {
+    targets: [
+      { metric: "auc", direction: "maximize" },
+      { metric: "latency", direction: "minimize" },
+    ],
+  };
+  const trials = [t(0, 0.9, 10), t(1, 0.85, 2), t(2, 0.8, 5), t(3, 0.88, 4), t(4, 0.9, 12)];
+
+  it("non-dominated sorting finds the fronts", () => {
+    expect(nonDominatedRanks([[1, 1], [2, 2], [0, 3], [3, 0], [2, 3]])).toEqual([0, 1, 0, 0, 2]);
+    expect(paretoFront(trials, spec).map((x) => x.index)).toEqual([0, 1, 3]);
+  });
+
+  it("the pick rules choose one front member as documented", () => {
+    const front = paretoFront(trials, spec);
+    expect(bestTrial(trials, spec)!.index).toBe(0);
+    expect(pickFromFront(front, spec, { kind: "weighted", weights: [1, 0.05] }).index).toBe(1);
+    expect(pickFromFront(front, spec, { kind: "closest_to_ideal" }).index).toBe(3);
+  });
+
+  it("a multi-objective study reports its Pareto front", async () => {
+    const r = await new Study({ space: branin.space, objective: spec, sampler: new TpeSampler({ nStartupTrials: 5 }), trials: 20, seed: 2 }).run(async (tr) => ({
+      auc: -branin.f(tr.params),
+      latency: (tr.params.x1 as number) + 5,
+    }));
+    expect(r.pareto.length).toBeGreaterThan(0);
+    for (const a of r.pareto) for (const b of r.trials) expect(b.values.auc! > a.values.auc! && b.values.latency! < a.values.latency!).toBe(false);
+  });
+});
+
+describe("tuning report data", () => {
+  it("parameter importance ranks the parameter that drives the objective first", async () => {
+    const space: SearchSpace = [
+      { name: "matters", dist: { kind: "uniform", low: 0, high: 1 } },
+      { name: "noise", dist: { kind: "uniform", low: 0, high: 1 } },
+      { name: "kind", dist: { kind: "choice", values: ["a", "b"] } },
+    ];
+    const r = await new Study({ space, objective: minimize(), sampler: new RandomSampler(), trials: 60, seed: 3 }).run(async (tr) => 10 * (tr.params.matters as number) + (tr.params.kind === "a" ? 1 : 0));
+    const imp = parameterImportance(space, r.trials, minimize().targets[0]!);
+    expect(imp[0]!.share).toBeGreaterThan(imp[1]!.share);
+    expect(imp[0]!.share).toBeGreaterThan(imp[2]!.share);
+    expect(imp.reduce((s, x) => s + x.share, 0)).toBeCloseTo(1, 12);
+  });
+
+  it("best-so-far history is monotone", async () => {
+    const r = await new Study({ space: branin.space, objective: minimize(), sampler: new RandomSampler(), trials: 15, seed: 3 }).run(async (tr) => branin.f(tr.params));
+    const h = bestSoFar(r.trials, minimize().targets[0]!);
+    for (let i = 1; i < h.length; i++) expect(h[i]!.best!).toBeLessThanOrEqual(h[i - 1]!.best!);
+    expect(h[h.length - 1]!.best).toBe(r.best!.values.f);
+  });
+});
