@@ -1,0 +1,20 @@
+// Loads every built-in family (registration happens on import) and re-exports the registry.
+// Import this module, not the family files, to get the complete set.
+import "./transforms.js";
+import "./windows.js";
+import "./expectations.js";
+import "./distributions.js";
+import "./metrics.js";
+import "./tasks.js";
+import "./splits.js";
+import "./drift.js";
+import "./gate-helpers.js";
+import "./deploy-helpers.js";
+import "./monitor-actions.js";
+import "./algorithms.js";
+import "./tuning.js";
+import "./sources.js";
+
+export * from "./registry.js";
+export * from "./types.js";
+export { COLUMN_TYPES } from "./sources.js";

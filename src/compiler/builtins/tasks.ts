@@ -1,0 +1,34 @@
+// Learning tasks: what a model predicts. The task decides which metrics exist (see metrics.ts)
+// and which column is the label (checked for existence and for leakage).
+import { d, t } from "../schema/type-builders.js";
+import { registerBuiltin } from "./registry.js";
+import type { FunctionBuiltin } from "./types.js";
+
+const label = { name: "label", type: t.column(), required: true, doc: "the label column of the model's data" } as const;
+
+for (const b of [
+  {
+    family: "task", name: "classify", returns: "any",
+    doc: "Binary or multiclass classification of `label`.",
+    params: [label, { name: "positive", type: t.union(t.string(), t.number(), t.bool()), required: false, doc: "the label value of the positive class for binary metrics (`\"yes\"`); default: true or 1" }],
+  },
+  { family: "task", name: "regress", returns: "any", doc: "Regression of a numeric `label`.", params: [label] },
+  {
+    family: "task", name: "rank", returns: "any", doc: "Learning to rank: order the items of each group by relevance `label`.",
+    params: [
+      label,
+      { name: "group", type: t.column(), required: true, doc: "the column identifying a query or user" },
+      { name: "k", type: t.int(1), required: false, default: d.number(10), doc: "the cut-off of @k metrics" },
+    ],
+  },
+  {
+    family: "task", name: "detect_anomalies", returns: "any", doc: "Unsupervised anomaly scoring; with `label`, the labelled metrics are computed too.",
+    params: [
+      { name: "label", type: t.column(), required: false, doc: "an optional column marking known anomalies" },
+      { name: "contamination", type: t.number(0, 0.5), required: false, default: d.number(0.1), doc: "expected share of anomalies (sets the decision threshold)" },
+    ],
+  },
+] satisfies FunctionBuiltin[]) registerBuiltin(b);
+
+/** The label column of a task call: first positional argument or `label = …`. */
+export const TASK_LABEL_PARAM = "label";

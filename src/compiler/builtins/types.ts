@@ -1,0 +1,116 @@
+// The shape of a built-in function registration: families, parameters, return types and the
+// metadata lowering and the runtime read (fitted statistics, ONNX form, metric direction).
+import type { Expr } from "../ast.js";
+import type { DefaultValue, ExprType, ValueType } from "../schema/types.js";
+
+/**
+ * Families group built-ins by where they may be called: `transform` and `window` in feature
+ * expressions, `expectation` in `expect`/`warn`, `distribution` only as a value in `params`,
+ * `gate` in gate assertions, `drift` in monitor assertions, and the rest as attribute values
+ * (`task = classify(churn)`, `method = stratified(churn)`, `serve = rest { port = 8080 }`…).
+ * `metric` built-ins are names in metric paths (`test.auc`), never calls.
+ */
+export type BuiltinFamily =
+  | "transform"
+  | "window"
+  | "expectation"
+  | "distribution"
+  | "metric"
+  | "task"
+  | "split"
+  | "drift"
+  | "gate"
+  | "action"
+  | "rollout"
+  | "serving"
+  | "algorithm"
+  | "tuner"
+  | "objective"
+  | "connection"
+  | "secret"
+  | "column-type";
+
+export const BUILTIN_FAMILIES: readonly BuiltinFamily[] = [
+  "transform", "window", "expectation", "distribution", "metric", "task", "split", "drift", "gate",
+  "action", "rollout", "serving", "algorithm", "tuner", "objective", "connection", "secret", "column-type",
+];
+
+export const FAMILY_DOCS: Record<BuiltinFamily, string> = {
+  transform: "Feature transforms: called in feature expressions and in expectations; arithmetic and comparison are operators.",
+  window: "Window aggregations per entity over a time window ending at each row's timestamp (point-in-time correct).",
+  expectation: "Data expectations: aggregate checks over a whole table, used in `expect` and `warn` blocks.",
+  distribution: "Search-space distributions: allowed only as values in a model's `params` block.",
+  metric: "Metrics: names in metric paths (`valid.auc`, `test.rmse.lower`, `champion.test.auc`), each produced by some tasks.",
+  task: "Learning tasks: the value of a model's `task` attribute.",
+  split: "Split methods: the value of a split's `method` attribute.",
+  drift: "Drift tests: called in monitor assertions over feature references; each returns a statistic per feature (the largest over a star reference).",
+  gate: "Gate helpers: called in gate assertions.",
+  action: "Monitor actions: what a breached monitor does (`on_breach`).",
+  rollout: "Rollout strategies of a deployment.",
+  serving: "Serving targets of a deployment, usually written in brace form: `rest { port = 8080 }`.",
+  algorithm: "Learning algorithms: the value of a model's `algorithm` attribute.",
+  tuner: "Hyperparameter search methods: the value of `tune { method = … }`.",
+  objective: "Search objectives: `maximize(metric)` or `minimize(metric)`.",
+  connection: "Database connections of a source.",
+  secret: "Secrets read from the environment at run time; never stored in state or printed.",
+  "column-type": "Column type modifiers in a source's `schema` block.",
+};
+
+export interface ParamSpec {
+  name: string;
+  type: ValueType;
+  required: boolean;
+  default?: DefaultValue;
+  doc: string;
+  /** The last parameter may take all remaining positional arguments (`coalesce(a, b, c)`). */
+  variadic?: boolean;
+  /** Only by name (`over = 7d`), never positionally. */
+  namedOnly?: boolean;
+}
+
+/** Arguments bound to parameter names (a variadic parameter holds several). */
+export type BoundArgs = ReadonlyMap<string, readonly Expr[]>;
+
+/** A problem found by `checkArgs`: reported at the argument, as a value-not-allowed error. */
+export interface ArgProblem {
+  param: string;
+  message: string;
+}
+
+export type TaskName = "classify" | "regress" | "rank" | "detect_anomalies";
+
+export interface FunctionBuiltin {
+  family: Exclude<BuiltinFamily, "metric">;
+  name: string;
+  doc: string;
+  params: readonly ParamSpec[];
+  /** The expression type of the call's result (attribute-value families return "any"). */
+  returns: ExprType;
+  /** Statistics are fitted on the training split only and stored with the model branch. */
+  fitted?: boolean;
+  /**
+   * For transforms and windows: how the serving path computes it. `onnx`: inside the deployable
+   * ONNX bundle; `lookup`: from the online feature store; `batch-only`: not at all, so a deployed
+   * model must not use it.
+   */
+  serving?: "onnx" | "lookup" | "batch-only";
+  /**
+   * For expression families: the result type follows an argument (`if` returns the type of its
+   * branches, `coalesce` of its first argument) instead of `returns`.
+   */
+  returnsArg?: number;
+  /** Extra argument checks (ranges, ordering) beyond types; returns problems as messages. */
+  checkArgs?: (args: BoundArgs) => ArgProblem[];
+}
+
+export interface MetricBuiltin {
+  family: "metric";
+  name: string;
+  doc: string;
+  /** The tasks whose evaluation produces this metric. */
+  tasks: readonly TaskName[];
+  /** Whether larger is better; `maximize`/`minimize` objectives are checked against it. */
+  direction: "maximize" | "minimize";
+}
+
+export type BuiltinSpec = FunctionBuiltin | MetricBuiltin;

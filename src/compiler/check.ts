@@ -1,0 +1,159 @@
+// The checker: every top-level block against its kind's schema, references resolved, types and
+// semantic rules checked. Pure over the AST; returns the checked project and all diagnostics.
+import type { Block, Expr, Project } from "./ast.js";
+import type { CheckedBlock, CheckedProject, Dependency } from "./checked.js";
+import type { Diagnostic, Result } from "./diagnostic.js";
+import { resolveNames } from "./resolve.js";
+import { blockKind } from "./schema/index.js";
+import { checkBody } from "./checker/body.js";
+import { CheckCode } from "./checker/codes.js";
+import { findCycles, type Edge } from "./checker/cycles.js";
+import { kindContext } from "./checker/kind-context.js";
+import { Sink, type DepUse } from "./checker/sink.js";
+import { attributeOf, CheckState, plainRef, walkRowExpr } from "./checker/state.js";
+import type { Env } from "./checker/typing.js";
+
+export function checkProject(project: Project): Result<CheckedProject> {
+  const resolved = resolveNames(project);
+  const symbols = resolved.value;
+  const st = new CheckState(project, symbols);
+  const sink = new Sink();
+  sink.diagnostics.push(...resolved.diagnostics);
+
+  const checked: CheckedBlock[] = [];
+  const byName = new Map<string, CheckedBlock>();
+  const unnamedSeen = new Set<string>();
+  for (const block of symbols.blocks) {
+    const schema = blockKind(block.kind);
+    if (!schema) continue;
+    if (block.name === undefined && schema.name === "required") {
+      sink.report(CheckCode.missingBlockName, block.kindSpan, `a \`${block.kind}\` block needs a name: \`${block.kind} NAME { … }\``);
+    }
+    const name = block.name ?? block.kind;
+    const own = new Sink();
+    const env = blockEnv(st, block, name, own);
+    const label = block.name !== undefined ? `${block.kind} \`${block.name}\`` : `the \`${block.kind}\` block`;
+    const body = checkBody(block.body, schema, { label, span: block.nameSpan ?? block.kindSpan, prefix: "" }, env);
+    if (block.kind === "features") checkFeatureCycles(st, name, own);
+    schema.check?.(kindContext(st, block, body, own));
+    sink.commit(own);
+    const cb: CheckedBlock = {
+      kind: block.kind,
+      name,
+      ast: block,
+      attributes: body.attributes,
+      nested: body.nested,
+      assertions: body.assertions,
+      dependencies: mergeDeps(own.deps, name),
+    };
+    checked.push(cb);
+    const isDuplicate = block.name !== undefined ? symbols.byName.get(block.name) !== block : unnamedSeen.has(block.kind);
+    if (!isDuplicate && !byName.has(name)) byName.set(name, cb);
+    if (block.name === undefined) unnamedSeen.add(block.kind);
+  }
+
+  reportBlockCycles(checked, sink);
+
+  const diagnostics = sortDiagnostics(sink.diagnostics);
+  return { value: { project, blocks: checked, byName }, diagnostics };
+}
+
+/** The environment of a top-level block: which columns, features and model its values see. */
+function blockEnv(st: CheckState, block: Block, name: string, sink: Sink): Env {
+  const schema = blockKind(block.kind)!;
+  const env: Env = { st, block: name, scope: "row", via: "", sink };
+  if (block.kind === "source") {
+    env.columns = st.columnsOf(name);
+  } else if (schema.input) {
+    const input = st.inputOf(name);
+    env.columns = input !== undefined ? st.columnsOf(input) : { block: name, known: new Map(), open: name };
+    if (block.kind === "features") env.ownFeatures = true;
+  }
+  if (block.kind === "model") env.model = name;
+  if (schema.model) {
+    const model = modelBehind(st, plainRef(attributeOf(block, schema.model)?.value));
+    if (model !== undefined) {
+      env.model = model;
+      const data = st.inputOf(model);
+      env.columns = data !== undefined ? st.columnsOf(data) : { block: name, known: new Map(), open: name };
+    } else {
+      env.columns = { block: name, known: new Map(), open: name };
+    }
+  }
+  return env;
+}
+
+/** A model by name, or the model of a deployment. */
+function modelBehind(st: CheckState, name: string | undefined): string | undefined {
+  const b = name !== undefined ? st.block(name) : undefined;
+  if (!b) return undefined;
+  if (b.kind === "model") return name;
+  if (b.kind === "deploy") {
+    const m = plainRef(attributeOf(b, "model")?.value);
+    return m !== undefined && st.block(m)?.kind === "model" ? m : undefined;
+  }
+  return undefined;
+}
+
+/** One dependency per target, in order of first use; members merged ("*" absorbs). */
+function mergeDeps(uses: readonly DepUse[], self: string): Dependency[] {
+  const byTarget = new Map<string, { first: DepUse; members: Set<string>; all: boolean }>();
+  for (const u of uses) {
+    if (u.target === self) continue;
+    let d = byTarget.get(u.target);
+    if (!d) {
+      d = { first: u, members: new Set(), all: false };
+      byTarget.set(u.target, d);
+    }
+    if (u.member === "*") d.all = true;
+    else if (u.member !== null) d.members.add(u.member);
+  }
+  return [...byTarget.values()].map((d) => ({
+    target: d.first.target,
+    members: d.all ? "*" : [...d.members].sort(),
+    via: d.first.via,
+    span: d.first.span,
+  }));
+}
+
+function checkFeatureCycles(st: CheckState, block: string, sink: Sink): void {
+  const own = st.ownFeatures(block);
+  const edges: Edge[] = [];
+  for (const [f, attr] of own) {
+    walkRowExpr(
+      attr.value,
+      (path) => {
+        const n = path.length === 1 ? path[0]! : path.length === 2 && path[0] === block ? path[1]! : undefined;
+        if (n !== undefined && own.has(n) && !(path.length === 1 && n === f)) edges.push({ from: f, to: n, span: attr.value.span });
+        if (path.length === 2 && path[0] === block && path[1] === f) edges.push({ from: f, to: f, span: attr.value.span });
+      },
+      () => {},
+    );
+  }
+  for (const c of findCycles([...own.keys()], edges)) {
+    sink.report(CheckCode.dependencyCycle, c.span, `dependency cycle: ${c.path.map((f) => `${block}.${f}`).join(" → ")}`, {
+      hint: "a feature cannot be computed from itself",
+    });
+  }
+}
+
+function reportBlockCycles(blocks: readonly CheckedBlock[], sink: Sink): void {
+  const edges: Edge[] = blocks.flatMap((b) => b.dependencies.map((d) => ({ from: b.name, to: d.target, span: d.span })));
+  for (const c of findCycles(blocks.map((b) => b.name), edges)) {
+    sink.report(CheckCode.dependencyCycle, c.span, `dependency cycle: ${c.path.join(" → ")}`, { hint: "a block cannot depend on itself through other blocks" });
+  }
+}
+
+function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return ds
+    .filter((d) => {
+      const key = `${d.code}|${d.span.file}|${d.span.start.offset}|${d.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => (a.span.file < b.span.file ? -1 : a.span.file > b.span.file ? 1 : a.span.start.offset - b.span.start.offset || a.code.localeCompare(b.code)));
+}
+
+export type { Expr };

@@ -1,0 +1,46 @@
+// Suggestions for misspelt names by edit distance (optimal string alignment, so a swap of two
+// adjacent letters costs one). Used for every "unknown X" diagnostic's hint.
+
+export function editDistance(a: string, b: string): number {
+  const n = a.length, m = b.length;
+  if (n === 0) return m;
+  if (m === 0) return n;
+  let prev2 = new Uint32Array(m + 1);
+  let prev = new Uint32Array(m + 1);
+  let cur = new Uint32Array(m + 1);
+  for (let j = 0; j <= m; j++) prev[j] = j;
+  for (let i = 1; i <= n; i++) {
+    cur[0] = i;
+    for (let j = 1; j <= m; j++) {
+      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
+      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2]! + 1);
+      cur[j] = v;
+    }
+    [prev2, prev, cur] = [prev, cur, prev2];
+  }
+  return prev[m]!;
+}
+
+/** The closest candidate within a distance proportional to the name's length, if any. */
+export function closest(name: string, candidates: Iterable<string>): string | undefined {
+  const limit = Math.max(1, Math.floor(name.length / 3));
+  let best: string | undefined;
+  let bestD = Infinity;
+  const lower = name.toLowerCase();
+  for (const c of candidates) {
+    if (c === name) continue;
+    const dist = c.toLowerCase() === lower ? 0.5 : editDistance(name, c);
+    if (dist < bestD || (dist === bestD && best !== undefined && c < best)) {
+      best = c;
+      bestD = dist;
+    }
+  }
+  return bestD <= limit ? best : undefined;
+}
+
+/** "did you mean `x`?" when a close candidate exists. */
+export function didYouMean(name: string, candidates: Iterable<string>, render: (s: string) => string = (s) => s): string | undefined {
+  const c = closest(name, candidates);
+  return c === undefined ? undefined : `did you mean \`${render(c)}\`?`;
+}

@@ -1,0 +1,241 @@
+// The checker's knowledge of the project while it runs: symbols, the columns each block provides,
+// feature types, and the lineage of columns back to sources. Memoised; cycles yield "unknown".
+import type { Attribute, Block, Expr, Project } from "../ast.js";
+import { COLUMN_TYPES } from "../builtins/sources.js";
+import { lookupBuiltin } from "../builtins/registry.js";
+import type { Symbols } from "../resolve.js";
+import { blockKind } from "../schema/registry.js";
+import type { ExprType, ValueType } from "../schema/types.js";
+import type { Span } from "../span.js";
+import { bindArgs } from "./bind.js";
+import { discard } from "./sink.js";
+import { checkExpr, featureEnv } from "./typing.js";
+
+export interface ColumnInfo {
+  name: string;
+  type: () => ExprType;
+  /** The block that defines the column: a source, or the features block that computes it. */
+  origin: string;
+  span?: Span;
+}
+
+export interface ColumnEnv {
+  /** The block whose table this is. */
+  block: string;
+  known: ReadonlyMap<string, ColumnInfo>;
+  /** When the columns are not all known (no declared schema), the block unknown names come from. */
+  open?: string;
+}
+
+const COLUMN_EXPR_TYPE: Record<(typeof COLUMN_TYPES)[number], ExprType> = {
+  int: "number",
+  float: "number",
+  bool: "bool",
+  string: "string",
+  category: "string",
+  timestamp: "timestamp",
+};
+
+export const attributeOf = (b: Block, name: string): Attribute | undefined =>
+  b.body.find((i): i is Attribute => i.type === "attribute" && i.name === name);
+
+/** The block name of a plain reference `name` (no members, no star). */
+export const plainRef = (e: Expr | undefined): string | undefined => (e?.type === "ref" && e.path.length === 1 && !e.star ? e.path[0] : undefined);
+
+/** Whether a parameter type takes per-row expressions or columns (so its references are columns). */
+const takesColumns = (ty: ValueType): boolean => ty.kind === "expr" || ty.kind === "column" || (ty.kind === "union" && ty.of.some(takesColumns));
+
+export class CheckState {
+  private readonly columnMemo = new Map<string, ColumnEnv>();
+  private readonly columnBusy = new Set<string>();
+  private readonly featureTypeMemo = new Map<string, ExprType>();
+  private readonly featureBusy = new Set<string>();
+  private readonly lineageMemo = new Map<string, ReadonlySet<string>>();
+  private readonly builtinMemo = new Map<string, ReadonlySet<string>>();
+
+  constructor(
+    readonly project: Project,
+    readonly symbols: Symbols,
+  ) {}
+
+  block(name: string): Block | undefined {
+    return this.symbols.byName.get(name);
+  }
+
+  /** The block named by this block's input attribute (`from`, `data`), when it exists. */
+  inputOf(name: string): string | undefined {
+    const b = this.block(name);
+    const attr = b && blockKind(b.kind)?.input?.attribute;
+    const target = attr ? plainRef(attributeOf(b, attr)?.value) : undefined;
+    return target !== undefined && this.block(target) ? target : undefined;
+  }
+
+  inInputChain(block: string, ancestor: string): boolean {
+    const seen = new Set<string>();
+    for (let cur: string | undefined = block; cur !== undefined && !seen.has(cur); cur = this.inputOf(cur)) {
+      if (cur === ancestor) return true;
+      seen.add(cur);
+    }
+    return false;
+  }
+
+  /** The features of a features block: its attributes that are not settings, first definition wins. */
+  ownFeatures(name: string): Map<string, Attribute> {
+    const b = this.block(name);
+    const out = new Map<string, Attribute>();
+    if (!b || b.kind !== "features") return out;
+    const settings = new Set(blockKind("features")!.attributes.map((a) => a.name));
+    for (const item of b.body) {
+      if (item.type === "attribute" && !settings.has(item.name) && !out.has(item.name)) out.set(item.name, item);
+    }
+    return out;
+  }
+
+  columnsOf(name: string): ColumnEnv {
+    const memo = this.columnMemo.get(name);
+    if (memo) return memo;
+    const b = this.block(name);
+    if (!b || this.columnBusy.has(name)) return { block: name, known: new Map(), open: name };
+    this.columnBusy.add(name);
+    let env: ColumnEnv;
+    switch (b.kind) {
+      case "source":
+        env = this.sourceColumns(b, name);
+        break;
+      case "features": {
+        const input = this.inputOf(name);
+        const base = input !== undefined ? this.columnsOf(input) : { block: name, known: new Map<string, ColumnInfo>(), open: name };
+        const known = new Map(base.known);
+        for (const [f, attr] of this.ownFeatures(name)) {
+          known.set(f, { name: f, origin: name, span: attr.nameSpan, type: () => this.featureType(name, f) });
+        }
+        env = base.open !== undefined ? { block: name, known, open: base.open } : { block: name, known };
+        break;
+      }
+      case "split": {
+        const input = this.inputOf(name);
+        env = input !== undefined ? { ...this.columnsOf(input), block: name } : { block: name, known: new Map(), open: name };
+        break;
+      }
+      default:
+        env = { block: name, known: new Map() };
+    }
+    this.columnBusy.delete(name);
+    this.columnMemo.set(name, env);
+    return env;
+  }
+
+  private sourceColumns(b: Block, name: string): ColumnEnv {
+    const schema = b.body.find((i): i is Block => i.type === "block" && i.kind === "schema");
+    if (!schema) return { block: name, known: new Map(), open: name };
+    const known = new Map<string, ColumnInfo>();
+    for (const item of schema.body) {
+      if (item.type !== "attribute" || known.has(item.name)) continue;
+      const v = item.value;
+      const typeName = v.type === "ref" ? v.path[0] : v.type === "call" && v.callee === "nullable" ? plainRef(v.args[0]) : undefined;
+      const ty: ExprType = typeName !== undefined && typeName in COLUMN_EXPR_TYPE ? COLUMN_EXPR_TYPE[typeName as keyof typeof COLUMN_EXPR_TYPE] : "any";
+      known.set(item.name, { name: item.name, origin: name, span: item.nameSpan, type: () => ty });
+    }
+    return { block: name, known };
+  }
+
+  featureType(block: string, feature: string): ExprType {
+    const key = `${block}.${feature}`;
+    const memo = this.featureTypeMemo.get(key);
+    if (memo) return memo;
+    const attr = this.ownFeatures(block).get(feature);
+    if (!attr || this.featureBusy.has(key)) return "any";
+    this.featureBusy.add(key);
+    const ty = checkExpr(attr.value, featureEnv(this, block, feature, discard(), feature));
+    this.featureBusy.delete(key);
+    this.featureTypeMemo.set(key, ty);
+    return ty;
+  }
+
+  /** Source columns (`source.column`) a column of `block` is computed from. */
+  lineage(block: string, column: string): ReadonlySet<string> {
+    return this.walkColumn(block, column, this.lineageMemo, (b, col) => (b.kind === "source" ? [`${b.name}.${col}`] : []), () => []);
+  }
+
+  /** Transforms and windows called to compute a column of `block`, through other features. */
+  builtinsUsed(block: string, column: string): ReadonlySet<string> {
+    return this.walkColumn(block, column, this.builtinMemo, () => [], (callee) => [callee]);
+  }
+
+  private walkColumn(
+    block: string,
+    column: string,
+    memo: Map<string, ReadonlySet<string>>,
+    atSource: (b: Block, column: string) => string[],
+    atCall: (callee: string) => string[],
+    visiting = new Set<string>(),
+  ): ReadonlySet<string> {
+    const key = `${block}.${column}`;
+    const cached = memo.get(key);
+    if (cached) return cached;
+    const b = this.block(block);
+    if (!b || visiting.has(key)) return new Set();
+    visiting.add(key);
+    const out = new Set<string>(atSource(b, column));
+    const input = this.inputOf(block);
+    const follow = (blk: string, col: string) => {
+      for (const x of this.walkColumn(blk, col, memo, atSource, atCall, visiting)) out.add(x);
+    };
+    const own = b.kind === "features" ? this.ownFeatures(block).get(column) : undefined;
+    if (own) {
+      const onRef = (path: string[]) => {
+        if (path.length === 1) {
+          const n = path[0]!;
+          if (n !== column && this.ownFeatures(block).has(n)) follow(block, n);
+          else if (input !== undefined) follow(input, n);
+        } else if (path.length === 2) {
+          follow(path[0]!, path[1]!);
+        }
+      };
+      walkRowExpr(own.value, onRef, (callee) => atCall(callee).forEach((x) => out.add(x)));
+    } else if ((b.kind === "features" || b.kind === "split") && input !== undefined) {
+      follow(input, column);
+    }
+    visiting.delete(key);
+    if (visiting.size === 0) memo.set(key, out);
+    return out;
+  }
+}
+
+/**
+ * Visits the column references and built-in calls of a row expression, skipping arguments that
+ * are not columns or expressions (`impute(x, method = mean)` does not name a column `mean`).
+ */
+export function walkRowExpr(e: Expr, onRef: (path: string[]) => void, onCall: (callee: string) => void): void {
+  switch (e.type) {
+    case "ref":
+      if (!e.star) onRef(e.path);
+      return;
+    case "call": {
+      onCall(e.callee);
+      const spec = lookupBuiltin(e.callee, ["transform", "window"]);
+      if (!spec) return;
+      const { bound } = bindArgs(spec, e);
+      for (const p of spec.params) {
+        if (!takesColumns(p.type)) continue;
+        for (const a of bound.get(p.name) ?? []) walkRowExpr(a, onRef, onCall);
+      }
+      return;
+    }
+    case "unary":
+      walkRowExpr(e.operand, onRef, onCall);
+      return;
+    case "binary":
+      walkRowExpr(e.left, onRef, onCall);
+      walkRowExpr(e.right, onRef, onCall);
+      return;
+    case "paren":
+      walkRowExpr(e.inner, onRef, onCall);
+      return;
+    case "list":
+      e.items.forEach((i) => walkRowExpr(i, onRef, onCall));
+      return;
+    default:
+      return;
+  }
+}

@@ -1,0 +1,13 @@
+// `params { name = value }` inside a model: the algorithm's hyperparameters. Values are literals
+// or search-space distributions (which make the model tuned); the estimator validates names.
+import { t } from "../type-builders.js";
+import type { NestedBlockSchema } from "../types.js";
+
+export const paramsBlock: NestedBlockSchema = {
+  kind: "params",
+  doc: "Hyperparameters of the algorithm. A value may be a distribution (`loguniform(0.01, 0.3)`, `int(3, 10)`, `choice([…])`), which the `tune` block searches.",
+  multiple: false,
+  attributes: [],
+  free: { nameDoc: "parameter name", type: t.union(t.literal(), t.call("distribution")), doc: "a literal value or a search-space distribution" },
+  nested: [],
+};

@@ -1,0 +1,117 @@
+// The vocabulary of block-kind schemas: a small type language for attribute values and the
+// shape of a block body. Pure data (plus an optional semantic hook), read by the checker,
+// the reference generator, the formatter and editor support.
+import type { Expr } from "../ast.js";
+import type { BuiltinFamily } from "../builtins/types.js";
+import type { KindCheckContext } from "./hook.js";
+
+/** What a per-row expression evaluates to (the checker's expression types). */
+export type ExprType = "number" | "string" | "bool" | "timestamp" | "duration" | "percent" | "vector" | "list" | "object" | "null" | "any";
+
+/**
+ * Where the identifiers of an expression come from:
+ * - `row`: columns of the block's input (`from`/`data`) and features of the block itself;
+ * - `expect`: `row` plus data expectations (`rows`, `nulls(col)`, `mean(col)`…);
+ * - `gate`: metric paths of the gated model (`test.auc`, `champion.test.auc`, `latency.p99`) and gate helpers;
+ * - `monitor`: drift tests over feature references (`psi(usage.*)`).
+ */
+export type Scope = "row" | "expect" | "gate" | "monitor";
+
+/** The type of an attribute value or of a built-in's argument: a discriminated union on `kind`. */
+export type ValueType =
+  | { kind: "number"; min?: number; max?: number }
+  | { kind: "int"; min?: number; max?: number }
+  | { kind: "string" }
+  | { kind: "bool" }
+  | { kind: "duration" }
+  | { kind: "percent" }
+  | { kind: "list"; of: ValueType; minItems?: number }
+  /** `{ k = v }`; `of` types every value (free-form when absent). */
+  | { kind: "object"; of?: ValueType }
+  /** A bare name from a closed set (a string literal with the same text is accepted too). */
+  | { kind: "enum"; values: readonly string[] }
+  /** A reference to a top-level block of one of these kinds, by name: `data = holdout`. */
+  | { kind: "ref"; to: readonly string[] }
+  /** A column of the enclosing block's input, by bare name: `key = customer_id`. */
+  | { kind: "column" }
+  /** Features of a features block: `usage.*`, `usage.spend_ratio`, or a list of these. */
+  | { kind: "features" }
+  /** A metric path of a model: `valid.auc`, `test.rmse`. */
+  | { kind: "metric" }
+  /** An expression evaluated in `scope` whose result has type `of`. */
+  | { kind: "expr"; of: ExprType; scope: Scope }
+  /** A call of a built-in of one of these families; a bare name counts as a call without arguments. */
+  | { kind: "call"; family: BuiltinFamily }
+  | { kind: "union"; of: readonly ValueType[] }
+  /** Any literal value (number, string, bool, duration, percent, list, object). */
+  | { kind: "literal" };
+
+/** A default value, as the literal it stands for (turned into an Expr at the block's span). */
+export type DefaultValue =
+  | { type: "number"; value: number }
+  | { type: "string"; value: string }
+  | { type: "bool"; value: boolean }
+  | { type: "duration"; seconds: number; raw: string }
+  | { type: "percent"; value: number }
+  /** A bare name such as `gbdt` or `none`. */
+  | { type: "name"; value: string };
+
+export interface AttributeSchema {
+  name: string;
+  type: ValueType;
+  required: boolean;
+  default?: DefaultValue;
+  doc: string;
+}
+
+/** Attributes whose names the user chooses (`schema { col = type }`, `params { name = value }`). */
+export interface FreeAttributes {
+  /** What the names stand for, for the reference ("column name", "parameter name"). */
+  nameDoc: string;
+  type: ValueType;
+  doc: string;
+}
+
+export interface AssertionsSchema {
+  scope: Exclude<Scope, "row">;
+  doc: string;
+}
+
+export interface BodySchema {
+  attributes: readonly AttributeSchema[];
+  free?: FreeAttributes;
+  nested: readonly NestedBlockSchema[];
+  /** Present when bare boolean expressions are allowed in the body. */
+  assertions?: AssertionsSchema;
+}
+
+export interface NestedBlockSchema extends BodySchema {
+  kind: string;
+  doc: string;
+  /** May appear more than once in the enclosing body. */
+  multiple: boolean;
+  /** Diagnostics from assertions in this block are warnings, not errors (`warn { … }`). */
+  severity?: "warning";
+}
+
+export interface BlockKindSchema extends BodySchema {
+  kind: string;
+  doc: string;
+  name: "required" | "optional";
+  /**
+   * The attribute whose referenced block provides the columns that bare identifiers in `row` and
+   * `expect` expressions resolve against (`from` for features and split, `data` for model).
+   * Sources have their own declared `schema` instead. `members` says what the dependency on the
+   * input lists: the columns used (`used`) or the whole table (`all`, "*").
+   */
+  input?: { attribute: string; members: "used" | "all" };
+  /**
+   * The attribute naming the model whose metric paths (`test.auc`) and data columns the block's
+   * assertions use; a deployment is followed to its model.
+   */
+  model?: string;
+  /** Semantic checks particular to this kind (split shares, label leakage…), run after the generic ones. */
+  check?: (ctx: KindCheckContext) => void;
+}
+
+export type { Expr };
