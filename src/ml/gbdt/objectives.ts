@@ -198,7 +198,7 @@ function huber(delta: number): Objective {
   return {
     name: "huber",
     link: "identity",
-    metric: { name: "rmse", higherIsBetter: false },
+    metric: { name: "huber", higherIsBetter: false },
     refitMedian: false,
     base: weightedMean,
     gradients(m, _k, { y, w }, gh) {
@@ -210,7 +210,16 @@ function huber(delta: number): Objective {
         o[2 * i + 1] = wi;
       }
     },
-    evaluate: rmse,
+    evaluate(m, _k, { y, w }) {
+      let s = 0;
+      let t = 0;
+      for (let i = 0; i < y.length; i++) {
+        const a = Math.abs(m[i]! - y[i]!);
+        s += wOf(w, i) * (a <= delta ? 0.5 * a * a : delta * (a - 0.5 * delta));
+        t += wOf(w, i);
+      }
+      return s / t;
+    },
   };
 }
 

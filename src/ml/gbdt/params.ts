@@ -17,7 +17,7 @@ export const GBDT_PARAMS: readonly ParamSpec[] = [
   { name: "colsample", type: "float", default: 1, min: 1e-6, max: 1, doc: "Fraction of features drawn for each tree." },
   { name: "max_bins", type: "int", default: 255, min: 2, max: 255, doc: "Quantile bins per feature (computed on a sample of at most 200,000 rows); missing values get their own bin." },
   { name: "early_stop", type: "int", default: 0, min: 0, doc: "Stop when the validation metric has not improved for this many rounds (0 = off); the model keeps the best round." },
-  { name: "objective", type: "string", default: "auto", values: ["auto", "binary", "multiclass", "squared", "absolute", "huber", "lambdarank"], doc: "Loss: auto picks binary logloss, multiclass softmax, squared error or lambdarank from the task. Validation metric: logloss, mlogloss, rmse (squared, huber), mae (absolute), ndcg@k (lambdarank)." },
+  { name: "objective", type: "string", default: "auto", values: ["auto", "binary", "multiclass", "squared", "absolute", "huber", "lambdarank"], doc: "Loss: auto picks binary logloss, multiclass softmax, squared error or lambdarank from the task. Validation metric: logloss, mlogloss, rmse (squared), huber loss (huber), mae (absolute), ndcg@k (lambdarank)." },
   { name: "huber_delta", type: "float", default: 1, min: 1e-12, doc: "Huber loss: residuals beyond this are penalised linearly." },
   { name: "ndcg_at", type: "int", default: 10, min: 1, doc: "Lambdarank: the k of the NDCG@k validation metric." },
   { name: "scale_pos_weight", type: "float", default: 1, min: 0, doc: "Binary: weight multiplier of positive rows." },

@@ -49,7 +49,8 @@ export class TreeModel implements TrainedModel {
     const m = this.meta;
     // Fixed key order: the bytes must not depend on how the meta object was built.
     const params: Params = {};
-    for (const k of Object.keys(m.params).sort()) params[k] = m.params[k]!;
+    // `threads` is left out: it never changes the model, so it must not change the bytes.
+    for (const k of Object.keys(m.params).sort()) if (k !== "threads") params[k] = m.params[k]!;
     const extra = { task: m.task, featureNames: m.featureNames, params, bestIteration: m.bestIteration ?? null };
     return encodeEnsemble(this.ensemble, this.algorithm, extra);
   }
