@@ -96,6 +96,8 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
   const bootId = randomBytes(4).toString("hex");
   let reqCounter = 0;
   let closing = false;
+  /** Shadow scorings still running: shutdown waits for them so their log entries are not lost. */
+  const shadowsInFlight = new Set<Promise<unknown>>();
 
   const app = Fastify({
     logger: { level: opts.logLevel ?? "warn" },
@@ -274,7 +276,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
         }
       }
       if (shadowRun) {
-        shadowRun.then(
+        const logged = shadowRun.then(
           (s) => {
             if (!s) return;
             const f = formatterOf(shadow!);
@@ -294,6 +296,8 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
           },
           () => undefined,
         );
+        shadowsInFlight.add(logged);
+        void logged.finally(() => shadowsInFlight.delete(logged));
       }
     }
     if (groups.length > 1 || canary) req.log.info({ request_id: req.id, arms: groups.map((g) => g.arm), model_version: version }, "prediction");
@@ -332,6 +336,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     async close() {
       closing = true;
       await app.close();
+      await Promise.all([...shadowsInFlight]);
       await live.stop();
       await log?.close();
     },

@@ -1,0 +1,122 @@
+// `mlc rollout start|promote|abort|status DEPLOYMENT`: begins, ends or shows a canary/shadow rollout by
+// rewriting the deployment pointer (history recorded beside it); running servers follow the pointer.
+import type { Command } from "commander";
+import { resolve } from "node:path";
+import { BundleError, loadBundle } from "../../serve/bundle.js";
+import { DeploymentError, readDeployment, readHistory, writeDeployment, type DeploymentPointer, type Rollout } from "../../serve/deployment.js";
+import { CliExit } from "../exit.js";
+
+interface Common {
+  dir: string;
+  reason?: string;
+}
+
+function current(projectDir: string, name: string): DeploymentPointer {
+  let p: DeploymentPointer | undefined;
+  try {
+    p = readDeployment(projectDir, name);
+  } catch (e) {
+    throw new CliExit(1, `mlc rollout: ${(e as Error).message}`);
+  }
+  if (!p) throw new CliExit(1, `mlc rollout: deployment '${name}' has no current version in ${projectDir}`);
+  return p;
+}
+
+function parseShare(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(text.trim());
+  const v = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
+  if (!(v > 0 && v < 1)) throw new CliExit(2, `mlc rollout: --canary must be a share between 0 and 100% exclusive (e.g. 10%), got '${text}'`);
+  return v;
+}
+
+function write(projectDir: string, name: string, target: Parameters<typeof writeDeployment>[2], reason: string): DeploymentPointer {
+  try {
+    return writeDeployment(projectDir, name, target, reason);
+  } catch (e) {
+    if (e instanceof DeploymentError) throw new CliExit(1, `mlc rollout: ${e.message}`);
+    throw e;
+  }
+}
+
+export function register(program: Command): void {
+  const rollout = program.command("rollout").description("start, promote, abort or show a canary/shadow rollout of a deployment");
+
+  rollout
+    .command("start")
+    .description("route a share of traffic (canary) or a copy of it (shadow) to a candidate bundle")
+    .argument("<deployment>")
+    .requiredOption("--bundle <dir>", "the candidate's bundle directory")
+    .option("--canary <share>", "share of entities routed to the candidate, e.g. 10%")
+    .option("--key <field>", "record field identifying the entity (canary routing hashes it)")
+    .option("--shadow", "score every request with the candidate too, log it, never return it")
+    .option("--dir <project>", "project directory", ".")
+    .option("--reason <text>", "why (recorded in history)")
+    .action((name: string, f: Common & { bundle: string; canary?: string; key?: string; shadow?: boolean }) => {
+      const projectDir = resolve(f.dir);
+      if (!!f.canary === !!f.shadow) throw new CliExit(2, "mlc rollout start: give exactly one of --canary SHARE or --shadow");
+      if (f.canary && !f.key) throw new CliExit(2, "mlc rollout start: a canary needs --key FIELD (the entity key hashed to pick the arm)");
+      const cur = current(projectDir, name);
+      let version: number;
+      try {
+        version = loadBundle(resolve(f.bundle)).meta.version;
+      } catch (e) {
+        if (e instanceof BundleError) throw new CliExit(1, `mlc rollout start: ${e.message}`);
+        throw e;
+      }
+      if (version === cur.version) throw new CliExit(1, `mlc rollout start: the candidate is version ${version}, which already serves '${name}'`);
+      const candidate = { version, bundle: resolve(f.bundle) };
+      const r: Rollout = f.canary ? { kind: "canary", share: parseShare(f.canary), key: f.key!, candidate } : { kind: "shadow", candidate };
+      write(projectDir, name, { version: cur.version, bundle: cur.bundle, rollout: r }, f.reason ?? `start ${r.kind} of version ${version}`);
+      process.stdout.write(`${name}: ${r.kind === "canary" ? `canary ${Math.round(r.share * 1000) / 10}% by ${r.key}` : "shadow"} of version ${version} beside version ${cur.version}\n`);
+    });
+
+  rollout
+    .command("promote")
+    .description("make the rollout's candidate the serving version")
+    .argument("<deployment>")
+    .option("--dir <project>", "project directory", ".")
+    .option("--reason <text>", "why (recorded in history)")
+    .action((name: string, f: Common) => {
+      const projectDir = resolve(f.dir);
+      const cur = current(projectDir, name);
+      if (!cur.rollout) throw new CliExit(1, `mlc rollout promote: deployment '${name}' has no rollout in progress (serving version ${cur.version})`);
+      const c = cur.rollout.candidate;
+      write(projectDir, name, { version: c.version, bundle: c.bundle }, f.reason ?? `promote ${cur.rollout.kind} version ${c.version}`);
+      process.stdout.write(`${name}: version ${c.version} promoted (was ${cur.version})\n`);
+    });
+
+  rollout
+    .command("abort")
+    .description("end the rollout; the current version keeps serving everything")
+    .argument("<deployment>")
+    .option("--dir <project>", "project directory", ".")
+    .option("--reason <text>", "why (recorded in history)")
+    .action((name: string, f: Common) => {
+      const projectDir = resolve(f.dir);
+      const cur = current(projectDir, name);
+      if (!cur.rollout) throw new CliExit(1, `mlc rollout abort: deployment '${name}' has no rollout in progress (serving version ${cur.version})`);
+      write(projectDir, name, { version: cur.version, bundle: cur.bundle }, f.reason ?? `abort ${cur.rollout.kind} of version ${cur.rollout.candidate.version}`);
+      process.stdout.write(`${name}: ${cur.rollout.kind} of version ${cur.rollout.candidate.version} aborted; version ${cur.version} serves all traffic\n`);
+    });
+
+  rollout
+    .command("status")
+    .description("show the serving version, any rollout, and recent history")
+    .argument("<deployment>")
+    .option("--dir <project>", "project directory", ".")
+    .option("--json", "print the pointer as JSON")
+    .action((name: string, f: Common & { json?: boolean }) => {
+      const projectDir = resolve(f.dir);
+      const cur = current(projectDir, name);
+      if (f.json) {
+        process.stdout.write(JSON.stringify(cur, null, 2) + "\n");
+        return;
+      }
+      const r = cur.rollout;
+      const lines = [`${name}: version ${cur.version} (${cur.bundle})`];
+      if (r) lines.push(`  ${r.kind}${r.kind === "canary" ? ` ${Math.round(r.share * 1000) / 10}% by ${r.key}` : ""}: version ${r.candidate.version} (${r.candidate.bundle})`);
+      lines.push("  history:");
+      for (const h of readHistory(projectDir, name).slice(-10)) lines.push(`    ${h.updated}  v${h.version}${h.rollout ? ` + ${h.rollout.kind} v${h.rollout.candidate.version}` : ""}  ${h.reason}`);
+      process.stdout.write(lines.join("\n") + "\n");
+    });
+}

@@ -1,0 +1,187 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { register } from "../../src/cli/commands/export.js";
+import { loadBundle } from "../../src/serve/bundle.js";
+import { k8sName, writeContainerManifests } from "../../src/serve/container.js";
+import { readDeployment, writeDeployment } from "../../src/serve/deployment.js";
+import { toYaml } from "../../src/serve/yaml.js";
+import { runCommand } from "./cli-harness.js";
+import { buildFixtureBundle, fixtureMeta, tempProject } from "./fixtures.js";
+
+// ---- a parser for the YAML subset the emitter writes (block maps/lists, JSON-quoted strings) ----
+type Y = unknown;
+function parseYaml(text: string): Y {
+  const lines = text.split("\n").filter((l) => l.trim() !== "");
+  let i = 0;
+  const indentOf = (l: string) => l.length - l.trimStart().length;
+  const scalar = (s: string): Y => {
+    if (s.startsWith('"')) return JSON.parse(s);
+    if (s === "[]") return [];
+    if (s === "{}") return {};
+    if (s === "true" || s === "false") return s === "true";
+    if (s === "null") return null;
+    if (/^-?\d+(\.\d+)?$/.test(s)) return Number(s);
+    throw new Error(`unquoted string in YAML: ${s}`);
+  };
+  const keyOf = (s: string) => (s.startsWith('"') ? JSON.parse(s) : s);
+  function block(indent: string): Y {
+    if (lines[i]!.slice(indent.length).startsWith("- ")) {
+      const arr: Y[] = [];
+      while (i < lines.length && indentOf(lines[i]!) === indent.length && lines[i]!.slice(indent.length).startsWith("- ")) {
+        const rest = lines[i]!.slice(indent.length + 2);
+        if (rest.startsWith("- ") || /^("[^"]*"|[A-Za-z_][\w.\/-]*):( |$)/.test(rest)) {
+          lines[i] = indent + "  " + rest; // the first key (or item) of a nested block sits after "- "
+          arr.push(block(indent + "  "));
+        } else {
+          arr.push(scalar(rest));
+          i++;
+        }
+      }
+      return arr;
+    }
+    const obj: Record<string, Y> = {};
+    while (i < lines.length && indentOf(lines[i]!) === indent.length && !lines[i]!.slice(indent.length).startsWith("- ")) {
+      const l = lines[i]!.slice(indent.length);
+      const m = /^("(?:[^"\\]|\\.)*"|[A-Za-z_][\w.\/-]*):(?: (.*))?$/.exec(l);
+      if (!m) throw new Error(`bad YAML line: ${l}`);
+      i++;
+      if (m[2] !== undefined) obj[keyOf(m[1]!)] = scalar(m[2]);
+      else obj[keyOf(m[1]!)] = block(" ".repeat(indentOf(lines[i]!)));
+    }
+    return obj;
+  }
+  const doc = block("");
+  if (i !== lines.length) throw new Error(`unparsed YAML from line ${i}: ${lines[i]}`);
+  return doc;
+}
+
+// ---- minimal schema checks: the required fields of the Kubernetes API objects used ----
+const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+type O = Record<string, any>;
+function checkMeta(o: O, kind: string, apiVersion: string) {
+  expect(o.apiVersion).toBe(apiVersion);
+  expect(o.kind).toBe(kind);
+  expect(o.metadata.name).toMatch(DNS1123);
+  expect(o.metadata.name.length).toBeLessThanOrEqual(63);
+  for (const [k, v] of Object.entries(o.metadata.labels ?? {})) {
+    expect(typeof v).toBe("string");
+    expect(k).toMatch(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/);
+  }
+}
+function checkProbe(p: O, path: string, ports: string[]) {
+  expect(p.httpGet.path).toBe(path);
+  expect(ports).toContain(p.httpGet.port);
+  for (const k of ["periodSeconds", "timeoutSeconds", "failureThreshold"]) if (k in p) expect(Number.isInteger(p[k]) && p[k] > 0).toBe(true);
+}
+function checkDeployment(d: O) {
+  checkMeta(d, "Deployment", "apps/v1");
+  const spec = d.spec;
+  expect(Number.isInteger(spec.replicas)).toBe(true);
+  // apps/v1 requires a selector that matches the template's labels
+  expect(Object.keys(spec.selector.matchLabels).length).toBeGreaterThan(0);
+  for (const [k, v] of Object.entries(spec.selector.matchLabels)) expect(spec.template.metadata.labels[k]).toBe(v);
+  const containers = spec.template.spec.containers;
+  expect(Array.isArray(containers) && containers.length).toBeTruthy();
+  for (const c of containers) {
+    expect(c.name).toMatch(DNS1123);
+    expect(typeof c.image).toBe("string");
+    const portNames = c.ports.map((p: O) => p.name);
+    for (const p of c.ports) {
+      expect(Number.isInteger(p.containerPort) && p.containerPort > 0 && p.containerPort < 65536).toBe(true);
+      expect(["TCP", "UDP", "SCTP"]).toContain(p.protocol);
+    }
+    checkProbe(c.readinessProbe, "/readyz", portNames);
+    checkProbe(c.livenessProbe, "/healthz", portNames);
+    for (const e of c.env) expect(typeof e.name === "string" && ("value" in e || "valueFrom" in e)).toBe(true);
+  }
+}
+function checkService(s: O, deployment: O) {
+  checkMeta(s, "Service", "v1");
+  expect(["ClusterIP", "NodePort", "LoadBalancer"]).toContain(s.spec.type);
+  expect(s.spec.selector).toEqual(deployment.spec.selector.matchLabels);
+  const containerPorts = deployment.spec.template.spec.containers.flatMap((c: O) => c.ports.map((p: O) => p.name));
+  for (const p of s.spec.ports) {
+    expect(Number.isInteger(p.port)).toBe(true);
+    expect(containerPorts).toContain(p.targetPort);
+  }
+}
+function checkHpa(h: O, deployment: O) {
+  checkMeta(h, "HorizontalPodAutoscaler", "autoscaling/v2");
+  expect(h.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name });
+  expect(Number.isInteger(h.spec.maxReplicas)).toBe(true);
+  expect(h.spec.minReplicas).toBeLessThanOrEqual(h.spec.maxReplicas);
+  for (const m of h.spec.metrics) {
+    expect(m.type).toBe("Resource");
+    expect(["Utilization", "AverageValue", "Value"]).toContain(m.resource.target.type);
+  }
+}
+
+describe("container target", () => {
+  it("emits YAML that parses back to the same value", () => {
+    const v = { a: "x: y", "b/c": [1, { d: true, e: [] }, "- z"], f: { g: null, h: {} }, i: [["n"]] };
+    expect(parseYaml(toYaml(v as never))).toEqual(v);
+  });
+
+  it("writes Kubernetes manifests with the required fields of Deployment, Service and HPA", () => {
+    const out = tempProject();
+    const files = writeContainerManifests(out, fixtureMeta({ version: 3 }), { tokenSecret: "churn-token", maxReplicas: 6 });
+    expect(files).toEqual(expect.arrayContaining(["Dockerfile", "k8s/deployment.yaml", "k8s/service.yaml", "k8s/hpa.yaml"]));
+    const dep = parseYaml(readFileSync(join(out, "k8s/deployment.yaml"), "utf8")) as O;
+    const svc = parseYaml(readFileSync(join(out, "k8s/service.yaml"), "utf8")) as O;
+    const hpa = parseYaml(readFileSync(join(out, "k8s/hpa.yaml"), "utf8")) as O;
+    checkDeployment(dep);
+    checkService(svc, dep);
+    checkHpa(hpa, dep);
+    expect(dep.metadata.name).toBe("churn-api");
+    expect(dep.spec.template.spec.containers[0].args).toEqual(["serve", "churn_api", "--dir", "/srv/project", "--host", "0.0.0.0", "--port", "8080"]);
+    expect(dep.spec.template.spec.containers[0].env[1]).toEqual({ name: "MLC_SERVE_TOKEN", valueFrom: { secretKeyRef: { name: "churn-token", key: "token" } } });
+    expect(hpa.spec.maxReplicas).toBe(6);
+  });
+
+  it("writes a Dockerfile on node:20-slim that installs production dependencies and runs mlc serve", () => {
+    const out = tempProject();
+    writeContainerManifests(out, fixtureMeta({ version: 3 }), {});
+    const df = readFileSync(join(out, "Dockerfile"), "utf8");
+    const instr = df.split("\n").filter((l) => l && !l.startsWith("#"));
+    expect(instr[0]).toBe("FROM node:20-slim");
+    expect(instr.some((l) => /^RUN .*npm ci --omit=dev/.test(l))).toBe(true);
+    expect(instr).toContain("COPY --chown=node:node project /srv/project");
+    expect(instr.find((l) => l.startsWith("CMD "))).toBe('CMD ["serve","churn_api","--dir","/srv/project","--host","0.0.0.0","--port","8080"]');
+    for (const l of instr) expect(l).toMatch(/^(FROM|ENV|WORKDIR|COPY|RUN|USER|EXPOSE|STOPSIGNAL|ENTRYPOINT|CMD) /);
+  });
+
+  it("places the bundle and a deployment pointer in the build context", () => {
+    const p = tempProject();
+    const b = buildFixtureBundle(join(p, "b"), { version: 3 });
+    const out = tempProject();
+    writeContainerManifests(out, fixtureMeta({ version: 3 }), { bundleDir: b });
+    expect(readDeployment(join(out, "project"), "churn_api")).toMatchObject({ version: 3, bundle: ".mlc/bundles/churn_api/v3" });
+    expect(loadBundle(join(out, "project/.mlc/bundles/churn_api/v3")).meta.version).toBe(3);
+  });
+
+  it("makes DNS-1123 names", () => {
+    expect(k8sName("churn_api")).toBe("churn-api");
+    expect(k8sName("__X__")).toBe("x");
+  });
+});
+
+describe("mlc export", () => {
+  it("copies the current bundle for edge use, verified", async () => {
+    const p = tempProject();
+    buildFixtureBundle(join(p, ".mlc/bundles/churn_api/v2"), { version: 2 });
+    writeDeployment(p, "churn_api", { version: 2, bundle: ".mlc/bundles/churn_api/v2" }, "deploy");
+    const out = join(tempProject(), "edge");
+    const r = await runCommand(register, ["export", "churn_api", "--dir", p, "--out", out]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(out, "model.onnx"))).toEqual(readFileSync(join(p, ".mlc/bundles/churn_api/v2/model.onnx")));
+    expect(loadBundle(out).meta.version).toBe(2);
+  });
+
+  it("fails clearly for a deployment that was never deployed", async () => {
+    const r = await runCommand(register, ["export", "nope", "--dir", tempProject(), "--out", join(tempProject(), "x")]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("deployment 'nope' has no current version");
+    expect(existsSync(join(tempProject(), "x"))).toBe(false);
+  });
+});
