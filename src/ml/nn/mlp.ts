@@ -1,0 +1,157 @@
+// Trains the MLP ("mlp"): standardised inputs, dense hidden layers with dropout, Adam on the
+// task's loss (sigmoid / softmax cross-entropy or squared error on the standardised target).
+import type { Dataset, Estimator, FitContext, Params, ParamSpec, Task } from "../estimator.js";
+import { fitStandardizer, standardizeRows } from "../linear/standardize.js";
+import { loadTf, type Tf } from "./backend.js";
+import { dropoutMask, gatherRows, gatherValues } from "./batch-rows.js";
+import { ACTIVATIONS, forward, fromVariables, initDense, toVariables, type Activation } from "./dense-net.js";
+import { MlpModel } from "./mlp-model.js";
+import { ParamReader } from "./param-values.js";
+import { SeededRandom } from "./seeded-random.js";
+import { runEpochs } from "./train-loop.js";
+
+export const MLP_PARAMS: readonly ParamSpec[] = [
+  { name: "hidden", type: "string", default: "64,32", doc: 'hidden layer widths, e.g. "64,32" (a single number for one layer)' },
+  { name: "activation", type: "string", default: "relu", values: ACTIVATIONS, doc: "hidden-layer activation" },
+  { name: "epochs", type: "int", default: 50, min: 1, doc: "passes over the training rows" },
+  { name: "batch_size", type: "int", default: 64, min: 1, doc: "rows per Adam step" },
+  { name: "learning_rate", type: "float", default: 0.001, min: 0, doc: "Adam learning rate" },
+  { name: "dropout", type: "float", default: 0, min: 0, max: 0.95, doc: "dropout rate after each hidden layer (training only)" },
+  { name: "l2", type: "float", default: 0, min: 0, doc: "weight decay: l2·Σ‖W‖² added to the loss" },
+  { name: "early_stop", type: "int", default: 0, min: 0, doc: "stop after this many epochs without validation improvement (0 = off); the best epoch's weights are kept" },
+];
+
+export async function fitMlp(train: Dataset, valid: Dataset | undefined, params: Params, task: Task, ctx: FitContext): Promise<MlpModel> {
+  const p = new ParamReader("mlp", MLP_PARAMS, params);
+  const { tf } = await loadTf();
+  const n = train.X.nRows;
+  const d = train.X.columns.length;
+  if (n === 0) throw new Error("mlp: the training set has no rows");
+  const k = task.kind === "multiclass" ? task.classes.length : 1;
+  const y = checkTargets(train, task);
+  const activation = p.string("activation") as Activation;
+  const hidden = p.intList("hidden");
+  const dropout = p.number("dropout");
+  const l2 = p.number("l2");
+  const rng = new SeededRandom(ctx.seed);
+
+  let yMean = 0;
+  let yScale = 1;
+  const yFit = new Float32Array(n);
+  if (task.kind === "regression") {
+    // Training on the standardised target keeps the learning rate meaningful for any units.
+    let sq = 0;
+    for (let i = 0; i < n; i++) yMean += y[i]! / n;
+    for (let i = 0; i < n; i++) sq += (y[i]! - yMean) ** 2 / n;
+    yScale = Math.sqrt(sq) || 1;
+  }
+  for (let i = 0; i < n; i++) yFit[i] = (y[i]! - yMean) / yScale;
+
+  const std = fitStandardizer(train.X);
+  const Z = Float32Array.from(standardizeRows(train.X, std));
+  const vars = toVariables(tf, initDense([d, ...hidden, k], rng), "mlp");
+  const varList = [...vars.W, ...vars.b];
+  const optimizer = tf.train.adam(p.number("learning_rate"));
+  const modelOf = (bestEpoch: number) =>
+    new MlpModel({ task, featureNames: [...train.X.names], mean: std.mean, scale: std.scale, activation, layers: fromVariables(vars), yMean, yScale, bestEpoch, params: { ...params } as Record<string, number | string> });
+  const validY = valid?.y ? checkTargets(valid, task) : undefined;
+  try {
+    const result = await runEpochs(
+      {
+        nRows: n,
+        epochs: p.number("epochs"),
+        batchSize: p.number("batch_size"),
+        patience: p.number("early_stop"),
+        rng,
+        step(batch) {
+          const b = batch.length;
+          const masks = dropout > 0 ? hidden.map((h) => tf.tensor2d(dropoutMask(rng, b * h, dropout), [b, h])) : [];
+          const xs = tf.tensor2d(gatherRows(Z, d, batch), [b, d]);
+          const ys = tf.tensor1d(gatherValues(yFit, batch, 0));
+          const ws = tf.tensor1d(gatherValues(train.weight, batch));
+          optimizer.minimize(() => lossOf(tf, task, forward(tf, vars, xs, activation, masks), ys, ws, k, vars.W, l2), false, varList);
+          tf.dispose([xs, ys, ws, ...masks]);
+        },
+        validate: valid && validY ? () => validationMetric(modelOf(0).predict(valid.X), validY, task) : undefined,
+        snapshot: () => fromVariables(vars),
+      },
+      ctx,
+    );
+    return new MlpModel({ ...modelOf(result.bestEpoch).state, layers: result.weights });
+  } finally {
+    tf.dispose(varList);
+    optimizer.dispose();
+  }
+}
+
+function lossOf(
+  tf: Tf,
+  task: Task,
+  logits: import("@tensorflow/tfjs").Tensor,
+  y: import("@tensorflow/tfjs").Tensor1D,
+  w: import("@tensorflow/tfjs").Tensor1D,
+  k: number,
+  weights: import("@tensorflow/tfjs").Tensor[],
+  l2: number,
+): import("@tensorflow/tfjs").Scalar {
+  let perRow: import("@tensorflow/tfjs").Tensor;
+  if (task.kind === "binary") {
+    const z = tf.reshape(logits, [-1]);
+    // Stable sigmoid cross-entropy: max(z, 0) − z·y + log(1 + e^−|z|).
+    perRow = tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
+  } else if (task.kind === "multiclass") {
+    const oneHot = tf.oneHot(tf.cast(y, "int32"), k);
+    perRow = tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1));
+  } else {
+    perRow = tf.mul(0.5, tf.square(tf.sub(tf.reshape(logits, [-1]), y)));
+  }
+  let loss = tf.div(tf.sum(tf.mul(perRow, w)), tf.sum(w)) as import("@tensorflow/tfjs").Scalar;
+  if (l2 > 0) for (const W of weights) loss = tf.add(loss, tf.mul(l2, tf.sum(tf.square(W))));
+  return loss;
+}
+
+export function checkTargets(data: Dataset, task: Task): Float64Array {
+  const y = data.y;
+  if (!y) throw new Error("mlp: a target column is required");
+  if (y.length !== data.X.nRows) throw new Error(`mlp: ${y.length} targets for ${data.X.nRows} rows`);
+  const k = task.kind === "multiclass" ? task.classes.length : 2;
+  for (let i = 0; i < y.length; i++) {
+    const v = y[i]!;
+    if (task.kind === "regression") {
+      if (!Number.isFinite(v)) throw new Error(`mlp: target is missing or not finite at row ${i + 1}`);
+    } else if (!(Number.isInteger(v) && v >= 0 && v < k)) {
+      throw new Error(`mlp: target at row ${i + 1} is ${v}; expected a class index in 0..${k - 1}`);
+    }
+  }
+  return y;
+}
+
+/** Validation log-loss for classifiers, RMSE for regression (lower is better). */
+export function validationMetric(pred: Float64Array, y: Float64Array, task: Task): { name: string; value: number } {
+  const n = y.length;
+  let total = 0;
+  if (task.kind === "regression") {
+    for (let i = 0; i < n; i++) total += (pred[i]! - y[i]!) ** 2;
+    return { name: "rmse", value: Math.sqrt(total / Math.max(n, 1)) };
+  }
+  if (task.kind === "binary") {
+    for (let i = 0; i < n; i++) total -= Math.log(Math.min(Math.max(y[i] ? pred[i]! : 1 - pred[i]!, 1e-15), 1));
+  } else {
+    const k = pred.length / Math.max(n, 1);
+    for (let i = 0; i < n; i++) total -= Math.log(Math.max(pred[i * k + y[i]!]!, 1e-15));
+  }
+  return { name: "logloss", value: total / Math.max(n, 1) };
+}
+
+export const mlpEstimator: Estimator = {
+  algorithm: "mlp",
+  tasks: ["binary", "multiclass", "regression"],
+  params: MLP_PARAMS,
+  fit: (train, valid, params, task, ctx) => {
+    if (task.kind !== "binary" && task.kind !== "multiclass" && task.kind !== "regression") {
+      return Promise.reject(new Error(`mlp: supports binary, multiclass and regression, not ${task.kind}`));
+    }
+    return fitMlp(train, valid, params, task, ctx);
+  },
+  deserialize: (bytes) => MlpModel.deserialize(bytes),
+};
