@@ -1,6 +1,7 @@
 // The contract every node kind's executor fulfils. The runtime schedules nodes and calls
 // `run`; executors never see the AST, only their GraphNode and the results of their inputs.
 import type { GraphNode, Json } from "./graph-ir.js";
+import type { StateStore } from "./state/store.js";
 
 /** What a finished node leaves behind, recorded atomically in the state store. */
 export interface NodeResult {
@@ -30,6 +31,20 @@ export interface ExecContext {
   signal: AbortSignal;
   log(message: string): void;
   progress(p: { step: number; total?: number; message?: string }): void;
+  /** The state store (registry records, metrics of earlier runs); set by apply. */
+  state?: StateStore;
+  /** The id of this run in the state store (and of its OpenLineage events); set by apply. */
+  runId?: string;
+}
+
+/** What a destroy hook receives: the node as last applied and its last result. */
+export interface DestroyContext {
+  projectDir: string;
+  node: GraphNode;
+  result?: NodeResult;
+  artifacts: ArtifactAccess;
+  state?: StateStore;
+  log(message: string): void;
 }
 
 /** The data part of a source's fingerprint. */
@@ -48,12 +63,22 @@ export interface Executor {
   /** Sources implement this: the content hash (or declared version) of their data. */
   dataFingerprint?(node: GraphNode, projectDir: string, cache: StatCache): Promise<DataFingerprint>;
   run(ctx: ExecContext): Promise<NodeResult>;
+  /** Called when the node's block is removed from the spec (e.g. stop a deployment). */
+  destroy?(ctx: DestroyContext): Promise<void>;
+  /**
+   * How a stale node shows in a plan: "replace" (-/+) where the new result supersedes the old
+   * one (a retrained model, a redeployment); "update" (~, the default) where it is re-evaluated.
+   */
+  changeAction?: "update" | "replace";
 }
 
 /** A cache of file content hashes keyed by (path, size, mtime), kept in the state store (as DVC does). */
 export interface StatCache {
   lookup(path: string, size: number, mtimeMs: number): string | undefined;
-  record(path: string, size: number, mtimeMs: number, hash: string): void;
+  /** `rows` (optional) is the line-based row count found while hashing, kept beside the hash. */
+  record(path: string, size: number, mtimeMs: number, hash: string, rows?: number): void;
+  /** The row count recorded with the hash, if any. */
+  lookupRows?(path: string, size: number, mtimeMs: number): number | undefined;
 }
 
 /** An error an executor raises for a user-facing failure (bad data, failed expectation, failed gate). */

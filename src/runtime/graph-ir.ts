@@ -19,6 +19,12 @@ export interface GraphNode {
   /** Canonical configuration: literal values only, keys sorted when serialised. */
   config: { [key: string]: Json };
   inputs: NodeInput[];
+  /**
+   * Optional column provenance (added for column-restricted fingerprints): which output columns
+   * this node defines and from which upstream columns, so a consumer of some columns is not
+   * made stale by a change to the others. Absent: consumers depend on the whole node.
+   */
+  columns?: NodeColumns;
   /** Where the node was declared; used for messages only, never fingerprinted. */
   span?: Span;
 }
@@ -26,4 +32,26 @@ export interface GraphNode {
 export interface Graph {
   formatVersion: 1;
   nodes: GraphNode[];
+}
+
+/** How one output column is made: its own definition and the upstream columns it reads. */
+export interface ColumnOrigin {
+  config: Json;
+  inputs: NodeInput[];
+}
+
+/**
+ * Column provenance of a node. A column's fingerprint hashes the node's shared config (config
+ * minus `perColumnKeys`), its shared inputs, the node's data hash (sources), and either its
+ * own `defined` origin or, for a column passed through from `passThrough`, that column's
+ * fingerprint upstream.
+ */
+export interface NodeColumns {
+  defined: { [column: string]: ColumnOrigin };
+  /** The upstream node whose columns this node carries on unchanged (row filters, splits, features). */
+  passThrough?: string;
+  /** Upstream columns every output depends on (a stratification label, a join key). */
+  shared: NodeInput[];
+  /** Config keys that define or only check single columns, left out of the shared part. */
+  perColumnKeys: string[];
 }

@@ -1,0 +1,316 @@
+// Lowering: the checked project → the Graph IR, one node per top-level block (`${kind}.${name}`)
+// with canonical config, inputs with the columns consumed, and column provenance. Pure.
+import type { Block, Expr } from "./ast.js";
+import type { CheckedBlock, CheckedProject } from "./checked.js";
+import { exprToJson } from "./expr-json.js";
+import { blockKind } from "./schema/registry.js";
+import "./schema/index.js";
+import type { ColumnOrigin, Graph, GraphNode, Json, NodeColumns, NodeInput } from "../runtime/graph-ir.js";
+
+/**
+ * Config shape (what executors read, see also src/data/node-config.ts):
+ *   { <attribute>: <expr json>, …,
+ *     <nested kind>: [ { "$block": kind, "name"?: string, "attributes": {…},
+ *                        "blocks": { <kind>: [ … ] }, "assertions": [ … ] } ],
+ *     "assertions": [ <expr json> … ]      // only when the block has bare assertions }
+ * Nested blocks are always lists (a kind may repeat). Spans, comments and layout are dropped.
+ */
+export type NestedBlockJson = { $block: string; name?: string; attributes: { [k: string]: Json }; blocks: { [k: string]: Json[] }; assertions: Json[] };
+
+export interface LoweringContext {
+  project: CheckedProject;
+  /** The node the default lowering makes for a block (hooks usually start from it). */
+  defaultNode(block: CheckedBlock): GraphNode;
+  /** The id of the main node of a block, by block name. */
+  nodeId(blockName: string): string | undefined;
+}
+
+/** A per-kind lowering: may expand one block into several nodes (`model.churn/trial.7`); must keep the main id `${kind}.${name}`. */
+export type LoweringHook = (block: CheckedBlock, ctx: LoweringContext) => GraphNode[];
+
+const hooks = new Map<string, LoweringHook>();
+
+export function registerLowering(kind: string, hook: LoweringHook): void {
+  if (hooks.has(kind)) throw new Error(`lowering for kind '${kind}' registered twice`);
+  hooks.set(kind, hook);
+}
+
+/** Kinds that are settings, not work: folded into other nodes' config instead. */
+const SETTINGS_KINDS = new Set(["project"]);
+
+export function nestedBlockJson(b: Block): NestedBlockJson {
+  const attributes: { [k: string]: Json } = {};
+  const blocks: { [k: string]: Json[] } = {};
+  const assertions: Json[] = [];
+  for (const item of b.body) {
+    if (item.type === "attribute") attributes[item.name] = exprToJson(item.value);
+    else if (item.type === "assertion") assertions.push(exprToJson(item.expr));
+    else (blocks[item.kind] ??= []).push(nestedBlockJson(item));
+  }
+  return { $block: b.kind, ...(b.name !== undefined ? { name: b.name } : {}), attributes, blocks, assertions };
+}
+
+export function blockConfig(b: CheckedBlock): { [key: string]: Json } {
+  const config: { [key: string]: Json } = {};
+  for (const [name, e] of b.attributes) config[name] = exprToJson(e);
+  for (const [kind, list] of b.nested) config[kind] = list.map(nestedBlockJson);
+  if (b.assertions.length) config.assertions = b.assertions.map(exprToJson);
+  return config;
+}
+
+/** The main node id of every block. */
+const mainId = (b: { kind: string; name: string }) => `${b.kind}.${b.name}`;
+
+/** Refs in an expression: callees are names of built-ins, never refs. */
+function refsOf(e: Expr, out: { path: string[]; star: boolean }[] = []): { path: string[]; star: boolean }[] {
+  switch (e.type) {
+    case "ref":
+      out.push({ path: e.path, star: e.star });
+      break;
+    case "list":
+      e.items.forEach((i) => refsOf(i, out));
+      break;
+    case "object":
+      e.entries.forEach((en) => refsOf(en.value, out));
+      break;
+    case "call":
+      e.args.forEach((a) => refsOf(a, out));
+      e.named.forEach((n) => refsOf(n.value, out));
+      break;
+    case "unary":
+      refsOf(e.operand, out);
+      break;
+    case "binary":
+      refsOf(e.left, out);
+      refsOf(e.right, out);
+      break;
+    case "paren":
+      refsOf(e.inner, out);
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+/** Column provenance: which blocks produce tables, and with which columns. */
+class Columns {
+  private readonly known = new Map<string, Set<string> | "open">();
+  constructor(private readonly project: CheckedProject) {}
+
+  /** The settings (non-feature attributes) of a kind, from its schema. */
+  settings(kind: string): Set<string> {
+    return new Set(blockKind(kind)?.attributes.map((a) => a.name) ?? []);
+  }
+
+  inputName(b: CheckedBlock): string | undefined {
+    const attr = blockKind(b.kind)?.input?.attribute;
+    const e = attr ? b.attributes.get(attr) : undefined;
+    return e?.type === "ref" && e.path.length === 1 && !e.star && this.project.byName.has(e.path[0]!) ? e.path[0] : undefined;
+  }
+
+  ownFeatures(b: CheckedBlock): Map<string, Expr> {
+    const settings = this.settings(b.kind);
+    const out = new Map<string, Expr>();
+    for (const [n, e] of b.attributes) if (!settings.has(n)) out.set(n, e);
+    return out;
+  }
+
+  schemaColumns(b: CheckedBlock): Map<string, Expr> | undefined {
+    const schema = b.nested.get("schema")?.[0];
+    if (!schema) return undefined;
+    const out = new Map<string, Expr>();
+    for (const item of schema.body) if (item.type === "attribute") out.set(item.name, item.value);
+    return out;
+  }
+
+  /** Every column a table block's rows carry, or "open" when a source declares no schema. */
+  columnsOf(name: string): Set<string> | "open" {
+    const memo = this.known.get(name);
+    if (memo) return memo;
+    this.known.set(name, "open"); // cycle guard; the checker rejects cycles
+    const b = this.project.byName.get(name);
+    let out: Set<string> | "open" = "open";
+    if (b?.kind === "source") {
+      const s = this.schemaColumns(b);
+      out = s ? new Set(s.keys()) : "open";
+    } else if (b && (b.kind === "features" || b.kind === "split")) {
+      const input = this.inputName(b);
+      const up = input ? this.columnsOf(input) : "open";
+      if (up !== "open") out = new Set([...up, ...(b.kind === "features" ? this.ownFeatures(b).keys() : [])]);
+    }
+    this.known.set(name, out);
+    return out;
+  }
+
+  /** Is bare `x` a column of table `name`? Unknown tables (no schema) might have any column. */
+  hasColumn(name: string, x: string): boolean {
+    const cols = this.columnsOf(name);
+    return cols === "open" || cols.has(x);
+  }
+}
+
+function mergeInputs(inputs: NodeInput[]): NodeInput[] {
+  const by = new Map<string, NodeInput["columns"]>();
+  for (const i of inputs) {
+    const prev = by.get(i.node);
+    by.set(i.node, prev === undefined ? i.columns : prev === "*" || i.columns === "*" ? "*" : [...new Set([...prev, ...i.columns])].sort());
+  }
+  return [...by.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([node, columns]) => ({ node, columns }));
+}
+
+function lowerDefault(b: CheckedBlock, project: CheckedProject, cols: Columns, projectSeed: Json | undefined): GraphNode {
+  const config = blockConfig(b);
+  const schema = blockKind(b.kind);
+  // The project's seed is the default of every block that takes one: explicit in config, so it is fingerprinted.
+  if (projectSeed !== undefined && schema?.attributes.some((a) => a.name === "seed") && config.seed === undefined) config.seed = projectSeed;
+  const inputs: NodeInput[] = [];
+  for (const d of b.dependencies) {
+    const target = project.byName.get(d.target);
+    if (!target || target.name === b.name || SETTINGS_KINDS.has(target.kind)) continue;
+    inputs.push({ node: mainId(target), columns: d.members === "*" ? "*" : [...d.members] });
+  }
+  // `usage.*` names the features of usage only (its own columns, not those it carries through).
+  if (b.kind !== "features" && b.kind !== "split") {
+    for (const i of inputs) {
+      const t = project.byName.get(i.node.slice(i.node.indexOf(".") + 1));
+      if (i.columns === "*" && t?.kind === "features" && blockKind(b.kind)?.input?.attribute !== undefined) {
+        const own = [...cols.ownFeatures(t).keys()];
+        if (own.length) i.columns = own;
+      }
+    }
+  }
+  const node: GraphNode = { id: mainId(b), kind: b.kind, name: b.name, config, inputs: mergeInputs(inputs), span: b.ast.span };
+  const columns = columnProvenance(b, project, cols, node);
+  if (columns) {
+    node.columns = columns;
+    // A node that carries its input's columns on changes with every one of them.
+    const through = columns.passThrough;
+    if (through) node.inputs = mergeInputs([...node.inputs, { node: through, columns: "*" }]);
+  }
+  restrictTableInput(b, project, cols, node);
+  return node;
+}
+
+/** Inputs of one column expression: upstream columns, own features followed to their inputs. */
+function columnOrigin(
+  name: string,
+  own: Map<string, Expr>,
+  input: string | undefined,
+  project: CheckedProject,
+  cols: Columns,
+  seen: Set<string> = new Set(),
+): ColumnOrigin {
+  const e = own.get(name)!;
+  seen.add(name);
+  const inputs: NodeInput[] = [];
+  const uses: { [k: string]: Json } = {};
+  for (const r of refsOf(e)) {
+    const [head, member] = r.path;
+    if (r.path.length === 1 && !r.star && own.has(head!) && head !== name) {
+      if (seen.has(head!)) continue;
+      const sub = columnOrigin(head!, own, input, project, cols, seen);
+      uses[head!] = sub.config;
+      inputs.push(...sub.inputs);
+    } else if (r.path.length === 1 && !r.star && input) {
+      // A bare name that is not a column of the input is a keyword argument (`strategy = median`).
+      if (cols.hasColumn(input, head!)) inputs.push({ node: mainId(project.byName.get(input)!), columns: [head!] });
+    } else {
+      const target = project.byName.get(head!);
+      if (target) inputs.push({ node: mainId(target), columns: r.star || member === undefined ? "*" : [member] });
+    }
+  }
+  const config: Json = Object.keys(uses).length ? { expr: exprToJson(e), uses } : exprToJson(e);
+  return { config, inputs: mergeInputs(inputs) };
+}
+
+function columnProvenance(b: CheckedBlock, project: CheckedProject, cols: Columns, node: GraphNode): NodeColumns | undefined {
+  if (b.kind === "source") {
+    const schema = cols.schemaColumns(b);
+    if (!schema) return undefined;
+    const defined: { [c: string]: ColumnOrigin } = {};
+    for (const [c, t] of schema) defined[c] = { config: exprToJson(t), inputs: [] };
+    // Expectations only check rows; they never change a column.
+    return { defined, shared: [], perColumnKeys: ["schema", "expect", "warn"] };
+  }
+  const input = cols.inputName(b);
+  if (b.kind === "features") {
+    const own = cols.ownFeatures(b);
+    const defined: { [c: string]: ColumnOrigin } = {};
+    for (const c of own.keys()) defined[c] = columnOrigin(c, own, input, project, cols);
+    return { defined, ...(input ? { passThrough: mainId(project.byName.get(input)!) } : {}), shared: [], perColumnKeys: [...own.keys()] };
+  }
+  if (b.kind === "split" && input) {
+    // Which rows land where depends on the columns the method names (a label, a time column).
+    const shared: NodeInput[] = [];
+    const inputAttr = blockKind(b.kind)?.input?.attribute;
+    const inputId = mainId(project.byName.get(input)!);
+    for (const [attr, e] of b.attributes) {
+      if (attr === inputAttr) continue;
+      for (const r of refsOf(e)) {
+        const name = r.path[0]!;
+        if (r.path.length === 1 && !r.star && !project.byName.has(name) && cols.hasColumn(input, name)) shared.push({ node: inputId, columns: [name] });
+      }
+    }
+    return { defined: {}, passThrough: inputId, shared: mergeInputs(shared), perColumnKeys: [] };
+  }
+  return undefined;
+}
+
+/**
+ * A block that reads a whole table (a model's `data = holdout`) consumes only the columns it names
+ * elsewhere (its features and label), so a change to another feature does not make it stale.
+ */
+function restrictTableInput(b: CheckedBlock, project: CheckedProject, cols: Columns, node: GraphNode): void {
+  const schema = blockKind(b.kind);
+  if (!schema?.input || schema.input.members !== "all" || b.kind === "split" || b.kind === "features") return;
+  const input = cols.inputName(b);
+  if (!input) return;
+  const inputId = mainId(project.byName.get(input)!);
+  const used = new Set<string>();
+  for (const d of b.dependencies) {
+    const target = project.byName.get(d.target);
+    if (!target || target.name === input || target.name === b.name) continue;
+    if (target.kind === "features" || target.kind === "source" || target.kind === "split") {
+      if (d.members === "*") {
+        // `usage.*` names the features of usage only.
+        if (target.kind !== "features") return;
+        for (const f of cols.ownFeatures(target).keys()) used.add(f);
+      } else {
+        for (const m of d.members) used.add(m.split(".")[0]!);
+      }
+    }
+  }
+  if (!used.size) return;
+  node.inputs = node.inputs.map((i) => (i.node === inputId ? { node: inputId, columns: [...used].sort() } : i));
+}
+
+export function lower(project: CheckedProject): Graph {
+  const cols = new Columns(project);
+  const settings = project.blocks.find((b) => b.kind === "project");
+  const seedExpr = settings?.attributes.get("seed");
+  const projectSeed = seedExpr ? exprToJson(seedExpr) : undefined;
+  const ctx: LoweringContext = {
+    project,
+    defaultNode: (b) => lowerDefault(b, project, cols, projectSeed),
+    nodeId: (name) => {
+      const b = project.byName.get(name);
+      return b ? mainId(b) : undefined;
+    },
+  };
+  const nodes: GraphNode[] = [];
+  for (const b of project.blocks) {
+    if (SETTINGS_KINDS.has(b.kind)) continue;
+    const hook = hooks.get(b.kind);
+    const made = hook ? hook(b, ctx) : [ctx.defaultNode(b)];
+    if (!made.some((n) => n.id === mainId(b))) throw new Error(`lowering of ${b.kind} '${b.name}' lost its main node ${mainId(b)}`);
+    nodes.push(...made);
+  }
+  return { formatVersion: 1, nodes };
+}
+
+/** The project's seed (default 42), which apply passes to executors as `ctx.seed`. */
+export function projectSeed(project: CheckedProject): number {
+  const e = project.blocks.find((b) => b.kind === "project")?.attributes.get("seed");
+  return e?.type === "number" ? e.value : 42;
+}

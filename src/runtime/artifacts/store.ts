@@ -1,0 +1,168 @@
+// The content-addressed artifact store: `.mlc/objects/ab/cdef…` named by the sha256 of the
+// bytes, written to a temporary name and renamed, verified on every read.
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { ArtifactAccess, StatCache } from "../executor.js";
+
+export class ArtifactCorruptError extends Error {
+  constructor(readonly hash: string, readonly path: string, readonly actual: string) {
+    super(`artifact ${hash.slice(0, 12)} is corrupt: ${path} hashes to ${actual.slice(0, 12)}`);
+    this.name = "ArtifactCorruptError";
+  }
+}
+
+export class ArtifactMissingError extends Error {
+  constructor(readonly hash: string, readonly path: string) {
+    super(`artifact ${hash.slice(0, 12)} is missing: ${path} does not exist`);
+    this.name = "ArtifactMissingError";
+  }
+}
+
+export type ArtifactHealth = "ok" | "missing" | "corrupt";
+
+const HASH = /^[0-9a-f]{64}$/;
+
+export interface StoredObject {
+  hash: string;
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export class ArtifactStore implements ArtifactAccess {
+  readonly objectsDir: string;
+
+  /** `verified` remembers (path, size, mtime) of objects already checked, so `check` need not rehash them. */
+  constructor(readonly root: string, private readonly verified?: StatCache) {
+    this.objectsDir = join(root, "objects");
+  }
+
+  pathOf(hash: string): string {
+    if (!HASH.test(hash)) throw new Error(`not an artifact hash: '${hash}'`);
+    return join(this.objectsDir, hash.slice(0, 2), hash.slice(2));
+  }
+
+  async put(bytes: Uint8Array): Promise<string> {
+    const hash = createHash("sha256").update(bytes).digest("hex");
+    const path = this.pathOf(hash);
+    // An existing object is reused only when it verifies: a corrupt one is overwritten.
+    if ((await this.check(hash)) === "ok") return hash;
+    const tmp = await this.tempPath();
+    await writeFile(tmp, bytes);
+    await this.publish(tmp, path, hash);
+    return hash;
+  }
+
+  /** Copies a (large) file into the store, hashing it as it streams. */
+  async putFile(file: string): Promise<string> {
+    const tmp = await this.tempPath();
+    const h = createHash("sha256");
+    const out = await open(tmp, "w");
+    try {
+      for await (const chunk of createReadStream(file, { highWaterMark: 4 << 20 })) {
+        const b = chunk as Buffer;
+        h.update(b);
+        await out.write(b);
+      }
+      await out.sync();
+    } finally {
+      await out.close();
+    }
+    const hash = h.digest("hex");
+    const path = this.pathOf(hash);
+    if ((await this.check(hash)) === "ok") {
+      await unlink(tmp);
+      return hash;
+    }
+    await this.publish(tmp, path, hash);
+    return hash;
+  }
+
+  async get(hash: string): Promise<Uint8Array> {
+    const path = this.pathOf(hash);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new ArtifactMissingError(hash, path);
+      throw e;
+    }
+    const actual = createHash("sha256").update(bytes).digest("hex");
+    if (actual !== hash) throw new ArtifactCorruptError(hash, path, actual);
+    return bytes;
+  }
+
+  async has(hash: string): Promise<boolean> {
+    return (await stat(this.pathOf(hash)).catch(() => undefined)) !== undefined;
+  }
+
+  /** Missing, corrupt or ok; rehashes only objects whose size or mtime changed since last verified. */
+  async check(hash: string): Promise<ArtifactHealth> {
+    const path = this.pathOf(hash);
+    const st = await stat(path).catch(() => undefined);
+    if (!st) return "missing";
+    if (this.verified?.lookup(path, st.size, st.mtimeMs) === hash) return "ok";
+    const h = createHash("sha256");
+    for await (const chunk of createReadStream(path, { highWaterMark: 4 << 20 })) h.update(chunk as Buffer);
+    const actual = h.digest("hex");
+    if (actual !== hash) return "corrupt";
+    this.verified?.record(path, st.size, st.mtimeMs, hash);
+    return "ok";
+  }
+
+  async sizeOf(hash: string): Promise<number> {
+    return (await stat(this.pathOf(hash))).size;
+  }
+
+  /** Every object in the store (for gc). */
+  async list(): Promise<StoredObject[]> {
+    const out: StoredObject[] = [];
+    const prefixes = await readdir(this.objectsDir).catch(() => [] as string[]);
+    for (const p of prefixes) {
+      if (!/^[0-9a-f]{2}$/.test(p)) continue;
+      for (const rest of await readdir(join(this.objectsDir, p))) {
+        const hash = p + rest;
+        if (!HASH.test(hash)) continue;
+        const path = join(this.objectsDir, p, rest);
+        const st = await stat(path).catch(() => undefined);
+        if (st) out.push({ hash, path, size: st.size, mtimeMs: st.mtimeMs });
+      }
+    }
+    return out;
+  }
+
+  async remove(hash: string): Promise<void> {
+    await rm(this.pathOf(hash), { force: true });
+  }
+
+  /** Temporary files left by killed writers, older than `olderThanMs`. */
+  async staleTemps(olderThanMs: number): Promise<string[]> {
+    const dir = join(this.objectsDir, "tmp");
+    const now = Date.now();
+    const out: string[] = [];
+    for (const f of await readdir(dir).catch(() => [] as string[])) {
+      const st = await stat(join(dir, f)).catch(() => undefined);
+      if (st && now - st.mtimeMs > olderThanMs) out.push(join(dir, f));
+    }
+    return out;
+  }
+
+  private async tempPath(): Promise<string> {
+    const dir = join(this.objectsDir, "tmp");
+    await mkdir(dir, { recursive: true });
+    return join(dir, `${process.pid}-${randomBytes(8).toString("hex")}`);
+  }
+
+  private async publish(tmp: string, path: string, hash: string): Promise<void> {
+    await mkdir(join(path, ".."), { recursive: true });
+    await rename(tmp, path);
+    const st = await stat(path);
+    this.verified?.record(path, st.size, st.mtimeMs, hash);
+  }
+}
+
+export function openArtifacts(projectDir: string, verified?: StatCache): ArtifactStore {
+  return new ArtifactStore(join(projectDir, ".mlc"), verified);
+}

@@ -1,0 +1,129 @@
+// Renders a Plan as text (terminal, with colour when asked), JSON (format_version 1, see
+// specs/plan-json.md) or a Markdown table for pull requests. Formatting only: no decisions.
+import type { Json } from "./graph-ir.js";
+import type { Action, Change, Plan, Reason } from "./plan.js";
+
+export const SYMBOL: Record<Action, string> = { create: "+", update: "~", replace: "-/+", delete: "-", noop: " " };
+const COLOR: Record<Action, string> = { create: "32", update: "33", replace: "35", delete: "31", noop: "0" };
+
+const PREC: Record<string, number> = {
+  or: 1, and: 2, "==": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6,
+};
+
+function duration(s: number): string {
+  if (s > 0 && s < 1) return `${Math.round(s * 1000)}ms`;
+  for (const [unit, n] of [["d", 86400], ["h", 3600], ["m", 60]] as const) if (s !== 0 && s % n === 0) return `${s / n}${unit}`;
+  return `${s}s`;
+}
+
+/** Canonical expression JSON back to the language's surface syntax, for plan reasons. */
+export function renderValue(j: Json | undefined): string {
+  if (j === undefined) return "(absent)";
+  if (j === null) return "null";
+  if (typeof j === "string") return JSON.stringify(j);
+  if (typeof j !== "object") return String(j);
+  if (Array.isArray(j)) return `[${j.map(renderValue).join(", ")}]`;
+  if (Array.isArray(j.$ref)) return (j.$ref as string[]).join(".") + (j.star ? ".*" : "");
+  if (typeof j.$percent === "number") return `${j.$percent}%`;
+  if (typeof j.$duration === "number") return duration(j.$duration);
+  if (typeof j.$call === "string") {
+    const args = Array.isArray(j.args) ? j.args.map(renderValue) : [];
+    const named = j.named && typeof j.named === "object" && !Array.isArray(j.named) ? Object.entries(j.named).map(([k, v]) => `${k} = ${renderValue(v)}`) : [];
+    return `${j.$call}(${[...args, ...named].join(", ")})`;
+  }
+  if (typeof j.$op === "string" && Array.isArray(j.args)) {
+    const op = j.$op;
+    if (op === "neg") return `-${renderValue(j.args[0])}`;
+    if (op === "not") return `not ${renderValue(j.args[0])}`;
+    const side = (a: Json | undefined) => {
+      const inner = renderValue(a);
+      const child = a && typeof a === "object" && !Array.isArray(a) && typeof a.$op === "string" ? PREC[a.$op] : undefined;
+      return child !== undefined && child < (PREC[op] ?? 0) ? `(${inner})` : inner;
+    };
+    return `${side(j.args[0])} ${op} ${side(j.args[1])}`;
+  }
+  if (j.$object && typeof j.$object === "object" && !Array.isArray(j.$object)) {
+    return `{ ${Object.entries(j.$object).map(([k, v]) => `${k} = ${renderValue(v)}`).join(", ")} }`;
+  }
+  if (typeof j.$block === "string") return `${j.$block}${typeof j.name === "string" ? " " + j.name : ""} { … }`;
+  return JSON.stringify(j);
+}
+
+const short = (h: string) => (h.includes(":") ? h.slice(h.indexOf(":") + 1) : h).slice(0, 12) || "(none)";
+
+export function reasonText(r: Reason): string {
+  switch (r.type) {
+    case "new_node":
+      return "new";
+    case "attribute_changed":
+      return `${r.path}: ${renderValue(r.old)} → ${renderValue(r.new)}`;
+    case "upstream_changed":
+      return `upstream ${r.node} changed`;
+    case "data_changed": {
+      const rows = r.before.rows !== undefined || r.after.rows !== undefined ? `rows ${r.before.rows ?? "?"} → ${r.after.rows ?? "?"}, ` : "";
+      return `data ${r.description} changed: ${rows}hash ${short(r.before.hash)} → ${short(r.after.hash)}`;
+    }
+    case "artifact_missing":
+      return `artifact ${r.role} ${short(r.hash)} is missing`;
+    case "artifact_corrupt":
+      return `artifact ${r.role} ${short(r.hash)} is corrupt`;
+    case "executor_version_changed":
+      return `executor version ${r.old} → ${r.new}`;
+    case "removed_from_spec":
+      return "removed from the spec";
+    case "previously_failed":
+      return `previously failed: ${r.error.split("\n")[0]}`;
+    case "replace_requested":
+      return "replacement requested (--replace)";
+    case "fingerprint_changed":
+      return `fingerprint ${short(r.old)} → ${short(r.new)}`;
+  }
+}
+
+export function summaryLine(p: Plan): string {
+  const s = p.summary;
+  return `Plan: ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to destroy.`;
+}
+
+export function renderPlanText(p: Plan, opts: { color?: boolean } = {}): string {
+  const paint = (a: Action, t: string) => (opts.color ? `\x1b[${COLOR[a]}m${t}\x1b[0m` : t);
+  const changes = p.changes.filter((c) => c.action !== "noop");
+  if (!changes.length) return `No changes. ${p.summary.noop} node${p.summary.noop === 1 ? "" : "s"} up to date.\n`;
+  const width = Math.max(...changes.map((c) => c.id.length));
+  const lines = changes.map((c) => `  ${paint(c.action, SYMBOL[c.action].padStart(3))} ${c.id.padEnd(width)}  ${c.reasons.map(reasonText).join("; ")}`);
+  return `${lines.join("\n")}\n\n${summaryLine(p)}\n`;
+}
+
+export interface PlanJson {
+  format_version: 1;
+  state_serial: number;
+  targets?: string[];
+  changes: { id: string; kind: string; action: Action; reasons: (Reason & { message: string })[] }[];
+  summary: Plan["summary"];
+}
+
+export function planToJson(p: Plan): PlanJson {
+  return {
+    format_version: 1,
+    state_serial: p.stateSerial,
+    ...(p.targets ? { targets: p.targets } : {}),
+    changes: p.changes.map((c: Change) => ({
+      id: c.id,
+      kind: c.kind,
+      action: c.action,
+      reasons: c.reasons.map((r) => ({ ...r, message: reasonText(r) })),
+    })),
+    summary: p.summary,
+  };
+}
+
+const mdCell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+
+export function renderPlanMarkdown(p: Plan): string {
+  const changes = p.changes.filter((c) => c.action !== "noop");
+  if (!changes.length) return `**No changes.** ${p.summary.noop} nodes up to date.\n`;
+  const rows = changes.map(
+    (c) => `| \`${SYMBOL[c.action]}\` | \`${mdCell(c.id)}\` | ${c.action} | ${mdCell(c.reasons.map(reasonText).join("; "))} |`,
+  );
+  return ["| | Node | Action | Reason |", "|---|---|---|---|", ...rows, "", `**${summaryLine(p)}**`, ""].join("\n");
+}

@@ -1,0 +1,56 @@
+// The embedded backend: better-sqlite3 on `.mlc/state.db`, WAL mode with a busy timeout so
+// several processes (plan while apply runs) can share the file.
+import Database from "better-sqlite3";
+import type { Db, Queryable, Row, SqlValue } from "./db.js";
+import { Mutex } from "./db.js";
+
+export function openSqliteDb(file: string): Db {
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  db.pragma("busy_timeout = 10000");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("foreign_keys = ON");
+  const statements = new Map<string, Database.Statement>();
+  const prepare = (sql: string): Database.Statement => {
+    let s = statements.get(sql);
+    if (!s) {
+      s = db.prepare(sql);
+      statements.set(sql, s);
+    }
+    return s;
+  };
+  const direct: Queryable = {
+    async all(sql: string, params: SqlValue[] = []): Promise<Row[]> {
+      return prepare(sql).all(...params) as Row[];
+    },
+    async run(sql: string, params: SqlValue[] = []): Promise<number> {
+      const s = prepare(sql);
+      if (!s.reader) return s.run(...params).changes;
+      s.all(...params);
+      return 0;
+    },
+  };
+  const mutex = new Mutex();
+  return {
+    dialect: "sqlite",
+    location: file,
+    all: (sql, params) => mutex.run(() => direct.all(sql, params)),
+    run: (sql, params) => mutex.run(() => direct.run(sql, params)),
+    tx: <T>(fn: (q: Queryable) => Promise<T>) =>
+      mutex.run(async () => {
+        // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading.
+        db.exec("BEGIN IMMEDIATE");
+        try {
+          const out = await fn(direct);
+          db.exec("COMMIT");
+          return out;
+        } catch (e) {
+          if (db.inTransaction) db.exec("ROLLBACK");
+          throw e;
+        }
+      }),
+    async close() {
+      await mutex.run(async () => db.close());
+    },
+  };
+}
