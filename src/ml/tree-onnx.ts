@@ -75,6 +75,8 @@ export function ensembleToOnnx(graph: OnnxGraph, input: string, e: TreeEnsemble)
       return margin;
     case "sigmoid":
       return graph.op("Sigmoid", [margin]);
+    case "clip01":
+      return graph.op("Clip", [margin, graph.constant("float", [], [0], "lo"), graph.constant("float", [], [1], "hi")]);
     case "softmax":
       return graph.op("Softmax", [margin], { axis: -1 });
     case "normalize": {

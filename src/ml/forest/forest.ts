@@ -100,7 +100,7 @@ export async function fitForest(train: Dataset, valid: Dataset | undefined, para
       nOutputs: k,
       base: new Float64Array(k),
       scale: 1 / perOutput,
-      link: task.kind === "multiclass" ? "normalize" : "identity",
+      link: task.kind === "multiclass" ? "normalize" : task.kind === "binary" ? "clip01" : "identity",
     };
     return new TreeModel("random_forest", ensemble, { task, featureNames: [...train.X.names], params: { ...params }, bestIteration: perOutput });
   } finally {

@@ -5,9 +5,10 @@ import { addTreePrediction, type Tree } from "./tree.js";
 
 /**
  * How margins become predictions: sigmoid (binary P(positive)), softmax (multiclass),
- * identity (regression, ranking), normalize (forest class scores → probabilities summing to 1).
+ * identity (regression, ranking), normalize (forest class scores → probabilities summing to 1),
+ * clip01 (forest P(positive): an average of leaf frequencies, clipped against rounding past 1).
  */
-export type Link = "sigmoid" | "softmax" | "identity" | "normalize";
+export type Link = "sigmoid" | "softmax" | "identity" | "normalize" | "clip01";
 
 export interface TreeEnsemble {
   trees: Tree[];
@@ -40,6 +41,9 @@ export function applyLink(link: Link, m: Float64Array, k: number): Float64Array 
       return m;
     case "sigmoid":
       for (let i = 0; i < m.length; i++) m[i] = 1 / (1 + Math.exp(-m[i]!));
+      return m;
+    case "clip01":
+      for (let i = 0; i < m.length; i++) m[i] = Math.min(1, Math.max(0, m[i]!));
       return m;
     case "softmax":
       for (let o = 0; o < m.length; o += k) {
