@@ -1,0 +1,275 @@
+// Streaming CSV reader: a byte-level parser over large Buffer chunks that writes straight into
+// typed-array columns, applying the declared schema while reading; other columns are inferred.
+import { open } from "node:fs/promises";
+import * as aq from "arquero";
+import type { ColumnTable } from "arquero";
+import { NodeFailure } from "../runtime/executor.js";
+import { type ColumnSpec, type ColumnType, parseValue } from "./column-type.js";
+import { type ColumnArray, convertText, inferTextType } from "./infer-column.js";
+
+export interface CsvReadOptions {
+  /** Declared columns (by name); columns of the file not declared here are inferred. */
+  declared?: readonly ColumnSpec[];
+  /** The path shown in messages (relative to the project), defaults to the file path. */
+  display?: string;
+  delimiter?: string;
+  /** Bytes read per chunk; large chunks keep the parser in its hot loop. */
+  chunkSize?: number;
+  /** Stop after this many data rows (schema inference samples). */
+  maxRows?: number;
+}
+
+const QUOTE = 34, LF = 10, CR = 13;
+const OK = 0, BAD = 1, NULL_NOT_ALLOWED = 2;
+
+/** One column being filled; `push` returns OK, BAD or NULL_NOT_ALLOWED. */
+interface Sink {
+  push(b: Buffer, s: number, e: number, esc: boolean): number;
+  finish(): ColumnArray;
+}
+
+function fieldText(b: Buffer, s: number, e: number, esc: boolean): string {
+  const t = b.toString("utf8", s, e);
+  return esc ? t.replaceAll('""', '"') : t;
+}
+
+class NumberSink implements Sink {
+  private a = new Float64Array(1 << 16);
+  private n = 0;
+  constructor(private readonly isInt: boolean, private readonly nullable: boolean) {}
+
+  push(b: Buffer, s: number, e: number, esc: boolean): number {
+    if (this.n === this.a.length) {
+      const g = new Float64Array(this.a.length * 2);
+      g.set(this.a);
+      this.a = g;
+    }
+    if (s === e) {
+      if (!this.nullable) return NULL_NOT_ALLOWED;
+      this.a[this.n++] = NaN;
+      return OK;
+    }
+    // Fast path: [-+]digits[.digits] with at most 15 digits is exact as m / 10^k (one rounding).
+    let i = s, neg = false, c = b[i]!;
+    if (c === 45) { neg = true; i++; } else if (c === 43) i++;
+    let m = 0, nd = 0, scale = 1;
+    while (i < e) { c = b[i]! - 48; if (c < 0 || c > 9) break; m = m * 10 + c; nd++; i++; }
+    if (i < e && b[i] === 46) {
+      i++;
+      while (i < e) { c = b[i]! - 48; if (c < 0 || c > 9) break; m = m * 10 + c; nd++; scale *= 10; i++; }
+    }
+    let v: number;
+    if (i === e && nd > 0 && nd <= 15) v = (neg ? -m : m) / scale;
+    else {
+      const p = parseValue(fieldText(b, s, e, esc), this.isInt ? "int" : "float");
+      if (!p.ok) return BAD;
+      if (p.value === null) {
+        if (!this.nullable) return NULL_NOT_ALLOWED;
+        v = NaN;
+      } else v = p.value as number;
+    }
+    if (this.isInt && !Number.isInteger(v) && !Number.isNaN(v)) return BAD;
+    this.a[this.n++] = v;
+    return OK;
+  }
+
+  finish(): ColumnArray {
+    return this.a.slice(0, this.n);
+  }
+}
+
+class ValueSink implements Sink {
+  private readonly a: (string | boolean | Date | null)[] = [];
+  constructor(private readonly type: ColumnType, private readonly nullable: boolean) {}
+
+  push(b: Buffer, s: number, e: number, esc: boolean): number {
+    if (s === e) {
+      if (!this.nullable) return NULL_NOT_ALLOWED;
+      this.a.push(null);
+      return OK;
+    }
+    const text = fieldText(b, s, e, esc);
+    if (this.type === "string" || this.type === "category") {
+      this.a.push(text);
+      return OK;
+    }
+    const p = parseValue(text, this.type);
+    if (!p.ok) return BAD;
+    if (p.value === null && !this.nullable) return NULL_NOT_ALLOWED;
+    this.a.push(p.value as boolean | Date | null);
+    return OK;
+  }
+
+  finish(): ColumnArray {
+    return this.a as ColumnArray;
+  }
+}
+
+/** Undeclared columns keep their text; the type is inferred once the whole column is known. */
+class TextSink implements Sink {
+  readonly a: (string | null)[] = [];
+  push(b: Buffer, s: number, e: number, esc: boolean): number {
+    this.a.push(s === e ? null : fieldText(b, s, e, esc));
+    return OK;
+  }
+  finish(): ColumnArray {
+    return convertText(this.a, inferTextType(this.a));
+  }
+}
+
+function sinkFor(spec: ColumnSpec | undefined): Sink {
+  if (!spec) return new TextSink();
+  if (spec.type === "int" || spec.type === "float") return new NumberSink(spec.type === "int", spec.nullable);
+  return new ValueSink(spec.type, spec.nullable);
+}
+
+const TYPE_WORD: Record<ColumnType, string> = {
+  int: "an int", float: "a float", bool: "a bool (true/false, yes/no, 1/0)", string: "a string",
+  category: "a category", timestamp: "a timestamp (ISO 8601, e.g. 2024-01-31 or 2024-01-31T12:00:00Z)",
+};
+
+/** Reads a whole CSV file (header row first) into a table with the in-memory column forms. */
+export async function readCsv(file: string, opts: CsvReadOptions = {}): Promise<ColumnTable> {
+  const display = opts.display ?? file;
+  const delim = (opts.delimiter ?? ",").charCodeAt(0);
+  const declared = new Map((opts.declared ?? []).map((c) => [c.name, c]));
+  const maxRows = opts.maxRows ?? Infinity;
+  const fh = await open(file, "r").catch((e: NodeJS.ErrnoException) => {
+    throw new NodeFailure(`cannot read ${display}: ${e.code === "ENOENT" ? "no such file" : e.message}`);
+  });
+  let names: string[] | undefined;
+  let sinks: Sink[] = [];
+  let rows = 0;
+  let line = 1; // file line where the current record starts
+  // Field offsets of the record being parsed: committed only once the record is complete,
+  // so a record cut by a chunk boundary is parsed again from its start.
+  let starts = new Int32Array(64), ends = new Int32Array(64);
+  let escs = new Uint8Array(64);
+
+  const fail = (b: Buffer, j: number, code: number): never => {
+    const spec = declared.get(names![j]!)!;
+    const value = fieldText(b, starts[j]!, ends[j]!, escs[j] === 1);
+    const what = code === NULL_NOT_ALLOWED
+      ? "is empty but the column is not nullable (declare it nullable(" + spec.type + "))"
+      : `is not ${TYPE_WORD[spec.type]}`;
+    throw new NodeFailure(`${display}:${line}: row ${rows + 1}, column "${spec.name}" (${spec.type}): ${JSON.stringify(value)} ${what}`, {
+      file: display, line, row: rows + 1, column: spec.name, value,
+    });
+  };
+
+  const commit = (b: Buffer, nf: number): void => {
+    if (!names) {
+      names = [];
+      for (let j = 0; j < nf; j++) names.push(fieldText(b, starts[j]!, ends[j]!, escs[j] === 1).trim());
+      const seen = new Set<string>();
+      for (const n of names) {
+        if (seen.has(n)) throw new NodeFailure(`${display}:1: column "${n}" appears twice in the header`);
+        seen.add(n);
+      }
+      for (const name of declared.keys()) {
+        if (!seen.has(name)) throw new NodeFailure(`${display}: declared column "${name}" is not in the file (columns: ${names.join(", ")})`);
+      }
+      sinks = names.map((n) => sinkFor(declared.get(n)));
+      return;
+    }
+    if (nf !== names.length) {
+      throw new NodeFailure(`${display}:${line}: row ${rows + 1} has ${nf} fields, the header has ${names.length}`, { file: display, line, row: rows + 1 });
+    }
+    for (let j = 0; j < nf; j++) {
+      const code = sinks[j]!.push(b, starts[j]!, ends[j]!, escs[j] === 1);
+      if (code !== OK) fail(b, j, code);
+    }
+    rows++;
+  };
+
+  /** Parses complete records in b[from, end); returns where the unconsumed tail starts. */
+  const parse = (b: Buffer, from: number, end: number, eof: boolean): number => {
+    let i = from;
+    while (i < end && rows < maxRows) {
+      const recStart = i;
+      let nf = 0, quotedLines = 0;
+      for (;;) {
+        let fs: number, fe: number, esc = 0;
+        if (b[i] === QUOTE && i < end) {
+          i++;
+          fs = i;
+          for (;;) {
+            if (i >= end) {
+              if (!eof) return recStart;
+              throw new NodeFailure(`${display}:${line}: row ${rows + 1}: a quoted field is never closed`);
+            }
+            const c = b[i]!;
+            if (c === QUOTE) {
+              if (i + 1 >= end && !eof) return recStart;
+              if (b[i + 1] === QUOTE) { esc = 1; i += 2; continue; }
+              break;
+            }
+            if (c === LF) quotedLines++;
+            i++;
+          }
+          fe = i;
+          i++;
+        } else {
+          fs = i;
+          while (i < end) {
+            const c = b[i]!;
+            if (c === delim || c === LF || c === CR) break;
+            i++;
+          }
+          fe = i;
+          if (i >= end && !eof) return recStart;
+        }
+        if (nf === starts.length) {
+          const grow = <T extends Int32Array | Uint8Array>(a: T): T => { const g = new (a.constructor as new (n: number) => T)(a.length * 2); g.set(a); return g; };
+          starts = grow(starts); ends = grow(ends); escs = grow(escs);
+        }
+        starts[nf] = fs; ends[nf] = fe; escs[nf] = esc; nf++;
+        if (i >= end) break; // end of file
+        const c = b[i]!;
+        if (c === delim) { i++; if (i >= end && !eof) return recStart; continue; }
+        if (c === CR) {
+          if (i + 1 >= end && !eof) return recStart;
+          i++;
+          if (b[i] === LF) i++;
+          break;
+        }
+        if (c === LF) { i++; break; }
+        throw new NodeFailure(`${display}:${line + quotedLines}: row ${rows + 1}: unexpected character after a closing quote`);
+      }
+      const blank = nf === 1 && starts[0] === ends[0] && b[recStart] !== QUOTE;
+      if (!blank) commit(b, nf);
+      line += 1 + quotedLines;
+    }
+    return rows >= maxRows ? end : i;
+  };
+
+  try {
+    const chunk = opts.chunkSize ?? 8 << 20;
+    let buf = Buffer.allocUnsafe(chunk);
+    let have = 0;
+    let first = true;
+    for (;;) {
+      if (have === buf.length) {
+        const g = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(g, 0, 0, have);
+        buf = g;
+      }
+      const { bytesRead } = await fh.read(buf, have, buf.length - have, null);
+      const eof = bytesRead === 0;
+      const end = have + bytesRead;
+      let from = 0;
+      if (first && end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) from = 3;
+      first = false;
+      const next = parse(buf, from, end, eof);
+      if (eof || rows >= maxRows) break;
+      buf.copy(buf, 0, next, end);
+      have = end - next;
+    }
+  } finally {
+    await fh.close();
+  }
+  if (!names) throw new NodeFailure(`${display}: the file is empty (a CSV needs a header row)`);
+  const cols: Record<string, ColumnArray> = {};
+  names.forEach((n, j) => (cols[n] = sinks[j]!.finish()));
+  return aq.table(cols, names);
+}
