@@ -128,6 +128,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
     try {
       result = await executor.run({
         projectDir, node, inputs, artifacts, seed: opts.seed ?? 42, signal, state: store, runId,
+        inputNodes: new Map(node.inputs.flatMap((i) => (byId.has(i.node) ? [[i.node, byId.get(i.node)!] as const] : []))),
         log: (message) => emit({ type: "log", id: node.id, message }),
         progress: (p) => emit({ type: "progress", id: node.id, ...p }),
       });

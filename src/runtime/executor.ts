@@ -35,6 +35,8 @@ export interface ExecContext {
   state?: StateStore;
   /** The id of this run in the state store (and of its OpenLineage events); set by apply. */
   runId?: string;
+  /** This node's input nodes (their configs), by id: a model reads its features block's definitions here. */
+  inputNodes?: ReadonlyMap<string, GraphNode>;
 }
 
 /** What a destroy hook receives: the node as last applied and its last result. */
