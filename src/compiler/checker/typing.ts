@@ -522,7 +522,8 @@ function shapeMatches(e: Expr, ty: ValueType): boolean {
 export function checkValue(e: Expr, ty: ValueType, env: Env): ExprType {
   const expected = typeToString(ty);
   const wrong = (): ExprType => {
-    typeError(env, e.span, `expected ${expected}, found ${describe(e)}`);
+    if (e.type === "call" && familiesOf(e.callee).includes("distribution")) reportUnknownCallee(e.callee, e.calleeSpan, [], env);
+    else typeError(env, e.span, `expected ${expected}, found ${describe(e)}`);
     return "any";
   };
   switch (ty.kind) {

@@ -1,0 +1,45 @@
+// `mlc validate [DIR] [--json]`: parse and check every .mlspec file of a project and print all
+// diagnostics; exit 1 when any is an error (warnings alone exit 0).
+import type { Command } from "commander";
+import { compileProject } from "../../compiler/compile.js";
+import { hasErrors, type Diagnostic } from "../../compiler/diagnostic.js";
+import { diagnosticsToJson, renderDiagnostics } from "../../compiler/diagnostic-render.js";
+import { CliExit } from "../exit.js";
+
+interface ValidateOptions {
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command("validate")
+    .description("parse and type-check a project's .mlspec files; print every diagnostic (exit 1 on errors)")
+    .argument("[dir]", "a directory of .mlspec files, or one .mlspec file", ".")
+    .option("--json", "print the diagnostics as a JSON array on stdout")
+    .action((dir: string, opts: ValidateOptions) => runValidate(dir, opts));
+}
+
+const useColor = (): boolean => Boolean(process.stderr.isTTY) && !process.env["NO_COLOR"];
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+export function summaryLine(dir: string, ds: readonly Diagnostic[], blocks: number, files: number): string {
+  const errors = ds.filter((d) => d.severity === "error").length;
+  const warnings = ds.length - errors;
+  if (ds.length === 0) return `${dir}: ${plural(files, "file")}, ${plural(blocks, "block")}, no problems`;
+  return `${dir}: ${plural(errors, "error")}, ${plural(warnings, "warning")} in ${plural(files, "file")}`;
+}
+
+export function runValidate(dir: string, opts: ValidateOptions): void {
+  const result = compileProject(dir);
+  const ds = result.diagnostics;
+  const files = result.project?.files.length ?? 0;
+  const blocks = result.checked?.blocks.length ?? 0;
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(diagnosticsToJson(ds), null, 2)}\n`);
+  } else {
+    if (ds.length) process.stderr.write(renderDiagnostics(ds, result.sources, { color: useColor() }));
+    process.stdout.write(`${summaryLine(dir, ds, blocks, files)}\n`);
+  }
+  if (hasErrors(ds)) throw new CliExit(1);
+}
