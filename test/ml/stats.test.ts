@@ -208,3 +208,39 @@ describe("McNemar's test", () => {
     expect(Array.from(correctness(Float64Array.from([2, 0]), Float64Array.from([0.1, 0.2, 0.7, 0.3, 0.6, 0.1]), 3))).toEqual([1, 0]);
   });
 });
+
+describe("split evaluation and champion comparison", () => {
+  it("evaluates every metric of the task with an interval around its value", async () => {
+    const { evaluateSplit } = await import("../../src/ml/stats/index.js");
+    const { y, a } = problem(400, 21);
+    const p = Float64Array.from(a, (v) => 1 / (1 + Math.exp(-2 * (v - 0.5))));
+    const ev = evaluateSplit("binary", { y, pred: p, width: 1 }, { resamples: 200, seed: 1 });
+    expect(ev.rows).toBe(400);
+    expect(ev.metrics.map((m) => m.name)).toContain("auc");
+    for (const m of ev.metrics) {
+      expect(m.value).not.toBeNull();
+      expect(m.lower!).toBeLessThanOrEqual(m.value! + 1e-12);
+      expect(m.upper!).toBeGreaterThanOrEqual(m.value! - 1e-12);
+    }
+    expect(evaluateSplit("binary", { y, pred: p, width: 1 }, { resamples: 200, seed: 1 })).toEqual(ev);
+  });
+
+  it("compares a better challenger with the champion by bootstrap, DeLong and McNemar", async () => {
+    const { compareModels } = await import("../../src/ml/stats/index.js");
+    const { y, a, b } = problem(800, 22);
+    const sig = (v: Float64Array) => Float64Array.from(v, (x) => 1 / (1 + Math.exp(-3 * (x - 0.5))));
+    const rows = compareModels("binary", { y, width: 1 }, sig(a), sig(b), { resamples: 300, seed: 2 });
+    const auc = rows.filter((r) => r.metric === "auc");
+    expect(auc.map((r) => r.test)).toEqual(["paired_bootstrap", "delong"]);
+    for (const r of auc) expect(r.significantlyBetter).toBe(true);
+    const mc = rows.find((r) => r.test === "mcnemar")!;
+    expect(mc.difference!).toBeGreaterThan(0);
+    expect(mc.difference!).toBeCloseTo(mc.challenger! - mc.champion!, 12);
+    const logloss = rows.find((r) => r.metric === "logloss")!;
+    expect(logloss.difference!).toBeLessThan(0);
+    expect(logloss.significantlyBetter).toBe(true);
+    // The reverse comparison is significantly worse.
+    const rev = compareModels("binary", { y, width: 1 }, sig(b), sig(a), { resamples: 300, seed: 2 });
+    expect(rev.find((r) => r.test === "delong")!.significantlyWorse).toBe(true);
+  });
+});

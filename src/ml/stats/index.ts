@@ -6,3 +6,5 @@ export { correctness, mcnemarTest, MCNEMAR_EXACT_BELOW, type McnemarResult } fro
 export { binomialCdf, chiSquareCdf, logGamma, normalCdf, normalQuantile, regularizedGammaP, twoSidedNormalP } from "./distributions.js";
 export { median, quantileSorted } from "./quantile.js";
 export { mixSeed, Rng } from "./rng.js";
+export { evaluateSplit, type MetricValue, type SplitEvaluation } from "./evaluate.js";
+export { compareModels, type ComparisonTest, type MetricComparison } from "./compare.js";
