@@ -16,3 +16,11 @@ export function executorFor(kind: string): Executor | undefined {
 export function registeredKinds(): string[] {
   return [...executors.keys()].sort();
 }
+
+/**
+ * Replaces the executor of a kind (or registers it): for plugins and tests loaded through
+ * MLC_EXECUTOR_MODULES that stand in for a built-in executor.
+ */
+export function overrideExecutor(executor: Executor): void {
+  executors.set(executor.kind, executor);
+}

@@ -57,6 +57,8 @@ export interface Plan {
   summary: PlanSummary;
   /** Set when the plan was restricted with --target. */
   targets?: string[];
+  /** The project's seed, passed to executors as ctx.seed. */
+  seed?: number;
 }
 
 export interface PlanInput {

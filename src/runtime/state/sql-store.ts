@@ -65,6 +65,10 @@ function runFromRow(r: Row): RunRecord {
   };
 }
 
+const artifactFromRow = (r: Row): ArtifactRecord => ({
+  hash: str(r.hash), size: Number(r.size), node: str(r.node), role: str(r.role), runId: str(r.run_id), created: str(r.created),
+});
+
 const recordFromRow = (r: Row): RegistryRecord => ({
   collection: str(r.collection),
   key: str(r.key),
@@ -216,9 +220,12 @@ export class SqlStateStore implements StateStore {
 
   async getArtifact(hash: string): Promise<ArtifactRecord | undefined> {
     const rows = await this.db.all(`SELECT * FROM mlc_artifacts WHERE hash = ?`, [hash]);
-    const r = rows[0];
-    if (!r) return undefined;
-    return { hash: str(r.hash), size: Number(r.size), node: str(r.node), role: str(r.role), runId: str(r.run_id), created: str(r.created) };
+    return rows[0] ? artifactFromRow(rows[0]) : undefined;
+  }
+
+  async artifactsByPrefix(prefix: string): Promise<ArtifactRecord[]> {
+    const rows = await this.db.all(`SELECT * FROM mlc_artifacts WHERE substr(hash, 1, ?) = ? ORDER BY created DESC LIMIT 10`, [prefix.length, prefix]);
+    return rows.map(artifactFromRow);
   }
 
   async edgesOfRun(runId: string): Promise<LineageEdge[]> {

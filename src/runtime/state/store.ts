@@ -166,6 +166,8 @@ export interface StateStore {
   getRun(id: string): Promise<RunRecord | undefined>;
   runsForNode(node: string, limit?: number): Promise<RunRecord[]>;
   getArtifact(hash: string): Promise<ArtifactRecord | undefined>;
+  /** Artifacts whose hash starts with `prefix` (at most 10), for `mlc lineage HASH`. */
+  artifactsByPrefix(prefix: string): Promise<ArtifactRecord[]>;
   /** Lineage edges of one run. */
   edgesOfRun(runId: string): Promise<LineageEdge[]>;
   /** The runs that produced an artifact, newest first. */

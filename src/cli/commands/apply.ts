@@ -1,0 +1,133 @@
+// `mlc apply [DIR|PLANFILE]`: run what the plan says, with progress lines (node, elapsed time),
+// a final summary naming failures, exit 1 when anything failed. Takes the state lock.
+import type { Command } from "commander";
+import { availableParallelism } from "node:os";
+import { renderDiagnostics } from "../../compiler/diagnostic-render.js";
+import type { ApplyEvent, ApplyResult } from "../../runtime/apply.js";
+import { parseDurationMs } from "../../runtime/lock.js";
+import { isPlanFile } from "../../runtime/plan-file.js";
+import { planToJson, renderPlanText } from "../../runtime/plan-render.js";
+import { applyProject } from "../../runtime/project.js";
+import { CliExit } from "../exit.js";
+import { collect, failCompile, stdoutColor, userError } from "./plan.js";
+
+interface ApplyCliOptions {
+  target: string[];
+  replace: string[];
+  parallel?: string;
+  lockTimeout?: string;
+  json?: boolean;
+}
+
+const secs = (ms: number) => (ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`);
+
+export function register(program: Command): void {
+  program
+    .command("apply")
+    .description("execute the plan: run stale nodes in dependency order (independent ones in parallel) and record results")
+    .argument("[dir-or-plan]", "the project directory, or a plan saved by `mlc plan --out`", ".")
+    .option("--target <node>", "apply only this node and what it needs (repeatable)", collect, [])
+    .option("--replace <node>", "replace this node even if unchanged (repeatable)", collect, [])
+    .option("--parallel <n>", `nodes run at once (default: the number of cores, ${availableParallelism()})`)
+    .option("--lock-timeout <duration>", "wait this long for another apply's lock (e.g. 30s) instead of failing at once")
+    .option("--json", "print the outcome as JSON")
+    .action(async (target: string, opts: ApplyCliOptions) => runApply(target, opts));
+}
+
+function summary(r: ApplyResult): string {
+  const c = r.counts;
+  const lines = [`Apply ${r.ok ? "complete" : "finished with failures"}: ${c.ok} succeeded, ${c.failed} failed, ${c.skipped} skipped, ${c.destroyed} destroyed, ${c.unchanged} unchanged.`];
+  const bad = r.outcomes.filter((o) => o.status === "failed" || o.status === "skipped");
+  if (bad.length) {
+    lines.push("Failures:");
+    for (const o of bad) lines.push(`  ${o.id}: ${o.status === "skipped" ? `not run (${o.error})` : o.error}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+export async function runApply(target: string, opts: ApplyCliOptions): Promise<void> {
+  let parallel: number | undefined;
+  if (opts.parallel !== undefined) {
+    parallel = Number(opts.parallel);
+    if (!Number.isInteger(parallel) || parallel < 1) throw new CliExit(1, `mlc: --parallel must be a positive integer, not '${opts.parallel}'`);
+  }
+  let lockTimeoutMs = 0;
+  if (opts.lockTimeout !== undefined) {
+    try {
+      lockTimeoutMs = parseDurationMs(opts.lockTimeout);
+    } catch (e) {
+      throw new CliExit(1, `mlc: --lock-timeout: ${(e as Error).message}`);
+    }
+  }
+  const planFile = (await isPlanFile(target)) ? target : undefined;
+  const out = (s: string) => {
+    if (!opts.json) process.stdout.write(s);
+  };
+  const running = new Map<string, number>();
+  const onEvent = (e: ApplyEvent) => {
+    switch (e.type) {
+      case "start":
+        running.set(e.id, Date.now());
+        out(`${e.id}: ${e.action === "create" ? "creating" : e.action === "replace" ? "replacing" : "updating"}…\n`);
+        break;
+      case "finish":
+        running.delete(e.id);
+        out(`${e.id}: done in ${secs(e.ms)}\n`);
+        break;
+      case "fail":
+        running.delete(e.id);
+        out(`${e.id}: FAILED after ${secs(e.ms)}: ${e.error}\n`);
+        break;
+      case "skip":
+        out(`${e.id}: skipped (${e.because})\n`);
+        break;
+      case "log":
+        out(`${e.id}: ${e.message}\n`);
+        break;
+      case "progress":
+        if (process.stdout.isTTY) out(`${e.id}: ${e.step}${e.total ? `/${e.total}` : ""}${e.message ? ` ${e.message}` : ""}\n`);
+        break;
+      case "destroy":
+        out(`${e.id}: ${e.ok ? "destroyed" : `destroy FAILED: ${e.error}`}\n`);
+        break;
+    }
+  };
+  // On a terminal, long-running nodes get a line every 10 s so the user sees it is alive.
+  const ticker = process.stdout.isTTY && !opts.json
+    ? setInterval(() => {
+        for (const [id, t] of running) out(`${id}: still running (${secs(Date.now() - t)})\n`);
+      }, 10_000)
+    : undefined;
+  const abort = new AbortController();
+  const onSigint = () => {
+    process.stderr.write("mlc: interrupted; finishing the nodes running now and recording them (Ctrl-C again to stop at once)\n");
+    abort.abort();
+    process.off("SIGINT", onSigint);
+  };
+  process.on("SIGINT", onSigint);
+  let outcome;
+  try {
+    outcome = await applyProject(planFile ? "." : target, {
+      planFile, targets: opts.target, replace: opts.replace, parallel, lockTimeoutMs, onEvent, signal: abort.signal,
+      command: ["mlc", ...process.argv.slice(2)].join(" ").slice(0, 200),
+      onPlan: (p) => out(renderPlanText(p, { color: stdoutColor() }) + "\n"),
+    });
+  } catch (e) {
+    userError(e);
+  } finally {
+    if (ticker) clearInterval(ticker);
+    process.off("SIGINT", onSigint);
+  }
+  if (!outcome.ok) failCompile(outcome);
+  const warnings = outcome.diagnostics.filter((d) => d.severity === "warning");
+  if (warnings.length && !opts.json) process.stderr.write(renderDiagnostics(warnings, outcome.sources, { color: false }));
+  const r = outcome.result;
+  if (opts.json) {
+    process.stdout.write(
+      JSON.stringify({ format_version: 1, ok: r.ok, apply_id: r.applyId, plan: planToJson(outcome.plan), outcomes: r.outcomes, counts: r.counts }, null, 2) + "\n",
+    );
+  } else {
+    out(summary(r));
+  }
+  if (!r.ok) throw new CliExit(1);
+}

@@ -1,0 +1,34 @@
+// `mlc gc [DIR] [--dry-run]`: remove artifact objects that no live node and no registry record
+// (model versions) references. Takes the apply lock so it never races an apply's new objects.
+import type { Command } from "commander";
+import { resolve } from "node:path";
+import { openArtifacts } from "../../runtime/artifacts/store.js";
+import { collectGarbage } from "../../runtime/gc.js";
+import { acquireApplyLock, parseDurationMs } from "../../runtime/lock.js";
+import { openState } from "../../runtime/state/open.js";
+import { userError } from "./plan.js";
+
+const mb = (b: number) => (b / 1e6).toFixed(1);
+
+export function register(program: Command): void {
+  program
+    .command("gc")
+    .description("remove artifact objects no recorded node or model version references")
+    .argument("[dir]", "the project directory", ".")
+    .option("--dry-run", "only report what would be removed")
+    .option("--lock-timeout <duration>", "wait this long for a running apply (e.g. 30s)")
+    .action(async (dir: string, opts: { dryRun?: boolean; lockTimeout?: string }) => {
+      const projectDir = resolve(dir);
+      const store = await openState(projectDir);
+      try {
+        await acquireApplyLock(store, `mlc gc ${dir}`, opts.lockTimeout ? parseDurationMs(opts.lockTimeout) : 0);
+        const r = await collectGarbage(store, openArtifacts(projectDir), { dryRun: opts.dryRun });
+        const verb = opts.dryRun ? "would remove" : "removed";
+        process.stdout.write(`gc: ${verb} ${r.removed} object${r.removed === 1 ? "" : "s"} (${mb(r.bytes)} MB) and ${r.temps} temporary file${r.temps === 1 ? "" : "s"}; kept ${r.kept}.\n`);
+      } catch (e) {
+        userError(e);
+      } finally {
+        await store.close();
+      }
+    });
+}

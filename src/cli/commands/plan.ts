@@ -1,0 +1,73 @@
+// `mlc plan [DIR]`: what apply would do and why, as text, JSON (specs/plan-json.md) or Markdown;
+// `--out FILE` saves it for `mlc apply FILE`; `--detailed-exitcode`: 0 nothing, 2 changes, 1 error.
+import type { Command } from "commander";
+import { resolve } from "node:path";
+import { renderDiagnostics } from "../../compiler/diagnostic-render.js";
+import { hasChanges } from "../../runtime/plan.js";
+import { planToJson, renderPlanMarkdown, renderPlanText } from "../../runtime/plan-render.js";
+import { savePlan } from "../../runtime/plan-file.js";
+import { planProject, ProjectError, type CompileFailure } from "../../runtime/project.js";
+import { CliExit } from "../exit.js";
+
+export interface PlanCliOptions {
+  json?: boolean;
+  markdown?: boolean;
+  out?: string;
+  detailedExitcode?: boolean;
+  target: string[];
+  replace: string[];
+}
+
+export const collect = (v: string, prev: string[]): string[] => [...prev, v];
+export const stdoutColor = (): boolean => Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+const stderrColor = (): boolean => Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
+
+/** Prints a compile failure's diagnostics and ends the command with exit code 1. */
+export function failCompile(c: CompileFailure): never {
+  throw new CliExit(1, renderDiagnostics(c.diagnostics, c.sources, { color: stderrColor() }));
+}
+
+/** Turns the runtime's user-facing errors into clean CLI exits. */
+export function userError(e: unknown): never {
+  if (e instanceof CliExit) throw e;
+  const name = (e as Error)?.name;
+  if (e instanceof ProjectError || ["LockHeldError", "PlanFileError", "NodeFailure", "LineageNotFound"].includes(name)) {
+    throw new CliExit(1, `mlc: ${(e as Error).message}`);
+  }
+  throw e;
+}
+
+export function register(program: Command): void {
+  program
+    .command("plan")
+    .description("compare the spec with the state: list what apply would create, update, replace or destroy, and why")
+    .argument("[dir]", "the project directory", ".")
+    .option("--json", "print the plan as JSON (format_version 1, see specs/plan-json.md)")
+    .option("--markdown", "print the plan as a Markdown table (for a pull request comment)")
+    .option("--out <file>", "save the plan for `mlc apply FILE`")
+    .option("--detailed-exitcode", "exit 0 when there is nothing to do, 2 when there are changes, 1 on error")
+    .option("--target <node>", "plan only this node and what it needs (repeatable)", collect, [])
+    .option("--replace <node>", "replace this node even if unchanged (repeatable)", collect, [])
+    .action(async (dir: string, opts: PlanCliOptions) => runPlan(dir, opts));
+}
+
+export async function runPlan(dir: string, opts: PlanCliOptions): Promise<void> {
+  let outcome;
+  try {
+    outcome = await planProject(dir, { targets: opts.target, replace: opts.replace });
+  } catch (e) {
+    userError(e);
+  }
+  if (!outcome.ok) failCompile(outcome);
+  const warnings = outcome.diagnostics.filter((d) => d.severity === "warning");
+  if (warnings.length && !opts.json) process.stderr.write(renderDiagnostics(warnings, outcome.sources, { color: stderrColor() }));
+  const p = outcome.plan;
+  if (opts.json) process.stdout.write(JSON.stringify(planToJson(p), null, 2) + "\n");
+  else if (opts.markdown) process.stdout.write(renderPlanMarkdown(p));
+  else process.stdout.write(renderPlanText(p, { color: stdoutColor() }));
+  if (opts.out) {
+    await savePlan(opts.out, p, resolve(dir));
+    if (!opts.json) process.stdout.write(`Saved the plan to ${opts.out}; apply exactly it with \`mlc apply ${opts.out}\`.\n`);
+  }
+  if (opts.detailedExitcode && hasChanges(p)) throw new CliExit(2);
+}

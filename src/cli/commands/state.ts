@@ -1,0 +1,109 @@
+// `mlc state list|show NODE|unlock`: inspect the state store, and remove a stale apply lock
+// after confirmation (`--force` skips the question).
+import type { Command } from "commander";
+import { resolve } from "node:path";
+import { createInterface } from "node:readline/promises";
+import { openState } from "../../runtime/state/open.js";
+import type { NodeRecord, StateStore } from "../../runtime/state/store.js";
+import { CliExit } from "../exit.js";
+import { userError } from "./plan.js";
+
+async function withState<T>(dir: string, fn: (s: StateStore) => Promise<T>): Promise<T> {
+  const store = await openState(resolve(dir));
+  try {
+    return await fn(store);
+  } catch (e) {
+    userError(e);
+  } finally {
+    await store.close();
+  }
+}
+
+const short = (h: string) => h.replace(/^[a-z0-9]+:/, "").slice(0, 12);
+
+function findNode(nodes: NodeRecord[], id: string): NodeRecord | undefined {
+  return nodes.find((n) => n.id === id) ?? (nodes.filter((n) => n.id.slice(n.id.indexOf(".") + 1) === id).length === 1 ? nodes.find((n) => n.id.slice(n.id.indexOf(".") + 1) === id) : undefined);
+}
+
+export function register(program: Command): void {
+  const state = program.command("state").description("inspect the state store: nodes, runs, the apply lock");
+  state
+    .command("list")
+    .description("list the nodes recorded in the state")
+    .option("-C, --dir <dir>", "the project directory", ".")
+    .option("--all", "include nodes retired from the spec")
+    .option("--json", "print JSON")
+    .action(async (opts: { dir: string; all?: boolean; json?: boolean }) =>
+      withState(opts.dir, async (s) => {
+        const nodes = await s.listNodes({ includeRetired: opts.all });
+        if (opts.json) {
+          process.stdout.write(JSON.stringify({ serial: await s.serial(), backend: s.backend, nodes: nodes.map(({ node: _n, ...n }) => n) }, null, 2) + "\n");
+          return;
+        }
+        if (!nodes.length) {
+          process.stdout.write(`The state (${s.location}) records no nodes yet.\n`);
+          return;
+        }
+        const w = Math.max(...nodes.map((n) => n.id.length));
+        for (const n of nodes) {
+          const arts = Object.keys(n.result?.artifacts ?? {}).join(",");
+          process.stdout.write(`${n.id.padEnd(w)}  ${n.status.padEnd(7)}  ${short(n.fingerprint) || "-".padEnd(12)}  ${n.updated}${arts ? `  ${arts}` : ""}${n.error ? `  error: ${n.error.split("\n")[0]}` : ""}\n`);
+        }
+        process.stdout.write(`${nodes.length} node${nodes.length === 1 ? "" : "s"}; state serial ${await s.serial()} (${s.location})\n`);
+      }),
+    );
+  state
+    .command("show")
+    .description("show one node: fingerprint, config, result, recent runs")
+    .argument("<node>", "a node id (model.churn) or block name")
+    .option("-C, --dir <dir>", "the project directory", ".")
+    .option("--json", "print JSON")
+    .action(async (id: string, opts: { dir: string; json?: boolean }) =>
+      withState(opts.dir, async (s) => {
+        const n = findNode(await s.listNodes({ includeRetired: true }), id);
+        if (!n) throw new CliExit(1, `mlc: no node '${id}' in the state (see \`mlc state list\`)`);
+        const runs = await s.runsForNode(n.id, 5);
+        if (opts.json) {
+          process.stdout.write(JSON.stringify({ node: n, runs }, null, 2) + "\n");
+          return;
+        }
+        const lines = [
+          `${n.id}  (${n.kind})  ${n.status}`,
+          `  fingerprint  ${n.fingerprint || "(never succeeded)"}`,
+          `  executor     ${n.executorVersion || "-"}`,
+          `  updated      ${n.updated}`,
+        ];
+        if (n.error) lines.push(`  error        ${n.error}`);
+        if (n.data) lines.push(`  data         ${n.data.description}  ${n.data.hash}${n.data.rows !== undefined ? `  ${n.data.rows} rows` : ""}`);
+        for (const [role, h] of Object.entries(n.result?.artifacts ?? {})) lines.push(`  artifact     ${role} ${h}`);
+        for (const [k, v] of Object.entries(n.result?.metrics ?? {})) lines.push(`  metric       ${k} = ${v}`);
+        lines.push(`  config       ${JSON.stringify(n.node.config)}`);
+        for (const r of runs) lines.push(`  run ${r.id.slice(0, 8)}  ${r.status.padEnd(11)} ${r.started}${r.ended ? ` → ${r.ended}` : ""}${r.error ? `  ${r.error.split("\n")[0]}` : ""}`);
+        process.stdout.write(lines.join("\n") + "\n");
+      }),
+    );
+  state
+    .command("unlock")
+    .description("remove the apply lock left by a process that is gone (asks first)")
+    .option("-C, --dir <dir>", "the project directory", ".")
+    .option("--force", "do not ask")
+    .action(async (opts: { dir: string; force?: boolean }) =>
+      withState(opts.dir, async (s) => {
+        const h = await s.lock.holder();
+        if (!h) {
+          process.stdout.write("The state is not locked.\n");
+          return;
+        }
+        const who = `pid ${h.pid} on ${h.host}, running \`${h.command}\` since ${h.since}`;
+        if (!opts.force) {
+          if (!process.stdin.isTTY) throw new CliExit(1, `mlc: the lock is held by ${who}; to remove it without a terminal, pass --force`);
+          const rl = createInterface({ input: process.stdin, output: process.stdout });
+          const answer = await rl.question(`The lock is held by ${who}.\nRemove it? Only do this if that process is gone. [y/N] `);
+          rl.close();
+          if (!/^y(es)?$/i.test(answer.trim())) throw new CliExit(1, "mlc: the lock was left in place");
+        }
+        await s.lock.forceUnlock();
+        process.stdout.write(`Removed the lock held by ${who}.\n`);
+      }),
+    );
+}
