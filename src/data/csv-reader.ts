@@ -108,12 +108,14 @@ class ValueSink implements Sink {
 /** Undeclared columns keep their text; the type is inferred once the whole column is known. */
 class TextSink implements Sink {
   readonly a: (string | null)[] = [];
+  inferred: ColumnType = "string";
   push(b: Buffer, s: number, e: number, esc: boolean): number {
     this.a.push(s === e ? null : fieldText(b, s, e, esc));
     return OK;
   }
   finish(): ColumnArray {
-    return convertText(this.a, inferTextType(this.a));
+    this.inferred = inferTextType(this.a);
+    return convertText(this.a, this.inferred);
   }
 }
 
@@ -130,6 +132,11 @@ const TYPE_WORD: Record<ColumnType, string> = {
 
 /** Reads a whole CSV file (header row first) into a table with the in-memory column forms. */
 export async function readCsv(file: string, opts: CsvReadOptions = {}): Promise<ColumnTable> {
+  return (await readCsvWithSchema(file, opts)).table;
+}
+
+/** readCsv plus the schema applied: declared columns as declared, the others as inferred (nullable). */
+export async function readCsvWithSchema(file: string, opts: CsvReadOptions = {}): Promise<{ table: ColumnTable; schema: ColumnSpec[] }> {
   const display = opts.display ?? file;
   const delim = (opts.delimiter ?? ",").charCodeAt(0);
   const declared = new Map((opts.declared ?? []).map((c) => [c.name, c]));
@@ -270,6 +277,11 @@ export async function readCsv(file: string, opts: CsvReadOptions = {}): Promise<
   }
   if (!names) throw new NodeFailure(`${display}: the file is empty (a CSV needs a header row)`);
   const cols: Record<string, ColumnArray> = {};
-  names.forEach((n, j) => (cols[n] = sinks[j]!.finish()));
-  return aq.table(cols, names);
+  const schema: ColumnSpec[] = [];
+  names.forEach((n, j) => {
+    const sink = sinks[j]!;
+    cols[n] = sink.finish();
+    schema.push(declared.get(n) ?? { name: n, type: (sink as TextSink).inferred, nullable: true });
+  });
+  return { table: aq.table(cols, names), schema };
 }

@@ -1,0 +1,35 @@
+// stratified(label): random within each label value, so every part keeps the label's
+// distribution (nulls form their own stratum).
+import { NodeFailure } from "../../runtime/executor.js";
+import { rng, shuffle } from "../random.js";
+import { columnValues } from "../table-columns.js";
+import { type SplitAssignment, type SplitInput, assignInOrder } from "./types.js";
+
+/** Row indices grouped by a column's value, groups in order of first appearance. */
+export function groupRows(values: ArrayLike<unknown>): Map<unknown, number[]> {
+  const groups = new Map<unknown, number[]>();
+  for (let i = 0; i < values.length; i++) {
+    let v = values[i];
+    if (v instanceof Date) v = v.getTime();
+    if (typeof v === "number" && Number.isNaN(v)) v = null;
+    let g = groups.get(v ?? null);
+    if (!g) groups.set(v ?? null, (g = []));
+    g.push(i);
+  }
+  return groups;
+}
+
+export function columnFor(input: SplitInput, column: string, method: string): ArrayLike<unknown> {
+  if (!input.table.columnNames().includes(column)) throw new NodeFailure(`${method}(${column}): the table has no column \`${column}\``);
+  return columnValues(input.table, column) as ArrayLike<unknown>;
+}
+
+export function stratifiedSplit(input: SplitInput, column: string): SplitAssignment {
+  const groups = groupRows(columnFor(input, column, "stratified"));
+  const next = rng(input.seed);
+  const part = new Uint8Array(input.table.numRows());
+  // Strata in a canonical order so the result does not depend on row order within the file.
+  const keys = [...groups.keys()].sort((a, b) => String(a).localeCompare(String(b)));
+  for (const k of keys) assignInOrder(shuffle(groups.get(k)!, next), input.shares, part);
+  return { part, report: { strata: keys.length } };
+}

@@ -1,0 +1,5 @@
+// Imports every executor module for its side effect (each calls registerExecutor). Add one
+// import line per node kind.
+import "./source.js";
+import "./features.js";
+import "./split.js";
