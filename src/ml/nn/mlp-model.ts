@@ -50,12 +50,15 @@ export class MlpModel implements TrainedModel {
     try {
       for (let start = 0; start < X.nRows; start += PREDICT_BATCH) {
         const end = Math.min(start + PREDICT_BATCH, X.nRows);
-        const values = tf.tidy(() => {
+        // tidy must return the tensor, not its data: tidy walks a returned typed array element by element.
+        const result = tf.tidy(() => {
           const logits = forward(tf, net, tf.tensor2d(Z.subarray(start * d, end * d), [end - start, d]), this.state.activation);
-          if (this.task.kind === "binary") return tf.sigmoid(logits).dataSync();
-          if (this.task.kind === "multiclass") return tf.softmax(logits).dataSync();
-          return logits.dataSync();
+          if (this.task.kind === "binary") return tf.sigmoid(logits);
+          if (this.task.kind === "multiclass") return tf.softmax(logits);
+          return logits;
         });
+        const values = result.dataSync();
+        result.dispose();
         for (let i = 0; i < values.length; i++) out[start * k + i] = values[i]! * this.state.yScale + this.state.yMean;
       }
     } finally {

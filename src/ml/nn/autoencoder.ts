@@ -1,0 +1,171 @@
+// The autoencoder ("autoencoder") for anomaly detection: a mirrored dense network trained to
+// reconstruct standardised inputs; the anomaly score is the row's mean squared reconstruction error.
+import type { OnnxGraph } from "../../onnx/builder.js";
+import type { Dataset, Estimator, FitContext, Params, ParamSpec, Task, TrainedModel } from "../estimator.js";
+import { checkFeatures, fitStandardizer, standardizeRows } from "../linear/standardize.js";
+import type { Matrix } from "../matrix.js";
+import { loadTf, tfSync } from "./backend.js";
+import { dropoutMask, gatherRows, gatherValues } from "./batch-rows.js";
+import { ACTIVATIONS, denseArrays, denseFromArrays, denseToOnnx, forward, fromVariables, initDense, standardizeToOnnx, toConstants, toVariables, type Activation, type DenseLayer } from "./dense-net.js";
+import { PREDICT_BATCH } from "./mlp-model.js";
+import { arrayOf, packModel, unpackModel } from "./packed-bytes.js";
+import { ParamReader } from "./param-values.js";
+import { SeededRandom } from "./seeded-random.js";
+import { runEpochs } from "./train-loop.js";
+
+const FILE_KIND = "autoencoder";
+
+export const AUTOENCODER_PARAMS: readonly ParamSpec[] = [
+  { name: "hidden", type: "string", default: "16,4", doc: 'encoder widths down to the bottleneck, e.g. "16,4" builds d→16→4→16→d' },
+  { name: "activation", type: "string", default: "relu", values: ACTIVATIONS, doc: "hidden-layer activation (the output layer is linear)" },
+  { name: "epochs", type: "int", default: 30, min: 1, doc: "passes over the training rows" },
+  { name: "batch_size", type: "int", default: 64, min: 1, doc: "rows per Adam step" },
+  { name: "learning_rate", type: "float", default: 0.001, min: 0, doc: "Adam learning rate" },
+  { name: "dropout", type: "float", default: 0, min: 0, max: 0.95, doc: "dropout rate after each hidden layer (training only)" },
+  { name: "early_stop", type: "int", default: 0, min: 0, doc: "stop after this many epochs without improvement of the validation reconstruction error (0 = off)" },
+];
+
+export interface AutoencoderState {
+  featureNames: string[];
+  mean: Float64Array;
+  scale: Float64Array;
+  activation: Activation;
+  layers: DenseLayer[];
+  bestEpoch: number;
+  params: Record<string, number | string>;
+}
+
+export class AutoencoderModel implements TrainedModel {
+  readonly algorithm = "autoencoder";
+  readonly task: Task = { kind: "anomaly" };
+  readonly outputWidth = 1;
+  readonly featureNames: string[];
+  readonly bestIteration: number;
+
+  constructor(readonly state: AutoencoderState) {
+    this.featureNames = state.featureNames;
+    this.bestIteration = state.bestEpoch;
+  }
+
+  /** Mean squared reconstruction error of each row, in standardised units (higher = more anomalous). */
+  predict(X: Matrix): Float64Array {
+    checkFeatures(this.algorithm, this.featureNames, X);
+    const tf = tfSync();
+    const d = this.featureNames.length;
+    const Z = Float32Array.from(standardizeRows(X, this.state));
+    const out = new Float64Array(X.nRows);
+    const net = toConstants(tf, this.state.layers);
+    try {
+      for (let start = 0; start < X.nRows; start += PREDICT_BATCH) {
+        const end = Math.min(start + PREDICT_BATCH, X.nRows);
+        const err = tf.tidy(() => {
+          const z = tf.tensor2d(Z.subarray(start * d, end * d), [end - start, d]);
+          return tf.mean(tf.square(tf.sub(forward(tf, net, z, this.state.activation), z)), 1);
+        });
+        out.set(err.dataSync(), start);
+        err.dispose();
+      }
+    } finally {
+      tf.dispose([...net.W, ...net.b]);
+    }
+    return out;
+  }
+
+  toOnnx(graph: OnnxGraph, input: string): string {
+    const z = standardizeToOnnx(graph, input, this.state.mean, this.state.scale);
+    const recon = denseToOnnx(graph, z, this.state.layers, this.state.activation);
+    const diff = graph.op("Sub", [recon, z]);
+    return graph.op("ReduceMean", [graph.op("Mul", [diff, diff])], { axes: [1], keepdims: 1 });
+  }
+
+  serialize(): Uint8Array {
+    const s = this.state;
+    return packModel(
+      FILE_KIND,
+      { featureNames: s.featureNames, activation: s.activation, shapes: s.layers.map((l) => [l.inputs, l.outputs]), bestEpoch: s.bestEpoch, params: s.params },
+      [["mean", s.mean], ["scale", s.scale], ...denseArrays(s.layers, "")],
+    );
+  }
+
+  static deserialize(bytes: Uint8Array): AutoencoderModel {
+    const u = unpackModel(FILE_KIND, bytes);
+    const h = u.header as unknown as Omit<AutoencoderState, "mean" | "scale" | "layers"> & { shapes: [number, number][] };
+    return new AutoencoderModel({
+      featureNames: h.featureNames,
+      activation: h.activation,
+      bestEpoch: h.bestEpoch,
+      params: h.params,
+      mean: arrayOf(u, "mean", Float64Array),
+      scale: arrayOf(u, "scale", Float64Array),
+      layers: denseFromArrays((name) => arrayOf(u, name, Float32Array), h.shapes, ""),
+    });
+  }
+}
+
+export async function fitAutoencoder(train: Dataset, valid: Dataset | undefined, params: Params, ctx: FitContext): Promise<AutoencoderModel> {
+  const p = new ParamReader("autoencoder", AUTOENCODER_PARAMS, params);
+  const { tf } = await loadTf();
+  const n = train.X.nRows;
+  const d = train.X.columns.length;
+  if (n === 0) throw new Error("autoencoder: the training set has no rows");
+  const encoder = p.intList("hidden");
+  if (encoder.length === 0) throw new Error('autoencoder: parameter \'hidden\' needs at least one layer width, e.g. "16,4"');
+  const activation = p.string("activation") as Activation;
+  const dropout = p.number("dropout");
+  const rng = new SeededRandom(ctx.seed);
+  const sizes = [d, ...encoder, ...encoder.slice(0, -1).reverse(), d];
+  const hidden = sizes.slice(1, -1);
+  const std = fitStandardizer(train.X);
+  const Z = Float32Array.from(standardizeRows(train.X, std));
+  const vars = toVariables(tf, initDense(sizes, rng), "ae");
+  const varList = [...vars.W, ...vars.b];
+  const optimizer = tf.train.adam(p.number("learning_rate"));
+  const modelOf = (layers: DenseLayer[], bestEpoch: number) =>
+    new AutoencoderModel({ featureNames: [...train.X.names], mean: std.mean, scale: std.scale, activation, layers, bestEpoch, params: { ...params } as Record<string, number | string> });
+  try {
+    const result = await runEpochs(
+      {
+        nRows: n,
+        epochs: p.number("epochs"),
+        batchSize: p.number("batch_size"),
+        patience: p.number("early_stop"),
+        rng,
+        step(batch) {
+          const b = batch.length;
+          const masks = dropout > 0 ? hidden.map((h) => tf.tensor2d(dropoutMask(rng, b * h, dropout), [b, h])) : [];
+          const zs = tf.tensor2d(gatherRows(Z, d, batch), [b, d]);
+          const ws = tf.tensor1d(gatherValues(train.weight, batch));
+          optimizer.minimize(
+            () => tf.div(tf.sum(tf.mul(tf.mean(tf.square(tf.sub(forward(tf, vars, zs, activation, masks), zs)), 1), ws)), tf.sum(ws)) as import("@tensorflow/tfjs").Scalar,
+            false,
+            varList,
+          );
+          tf.dispose([zs, ws, ...masks]);
+        },
+        validate: valid
+          ? () => {
+              const err = modelOf(fromVariables(vars), 0).predict(valid.X);
+              return { name: "reconstruction_mse", value: err.reduce((a, b) => a + b, 0) / Math.max(err.length, 1) };
+            }
+          : undefined,
+        snapshot: () => fromVariables(vars),
+      },
+      ctx,
+    );
+    return modelOf(result.weights, result.bestEpoch);
+  } finally {
+    tf.dispose(varList);
+    optimizer.dispose();
+  }
+}
+
+export const autoencoderEstimator: Estimator = {
+  algorithm: "autoencoder",
+  tasks: ["anomaly"],
+  params: AUTOENCODER_PARAMS,
+  fit: (train, valid, params, task, ctx) => {
+    if (task.kind !== "anomaly") return Promise.reject(new Error(`autoencoder: supports the anomaly task only, not ${task.kind}`));
+    return fitAutoencoder(train, valid, params, ctx);
+  },
+  deserialize: (bytes) => AutoencoderModel.deserialize(bytes),
+};

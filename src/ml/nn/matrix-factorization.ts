@@ -1,0 +1,282 @@
+// Matrix factorisation ("matrix_factorization"): user and item embeddings plus biases whose dot
+// product scores a (user index, item index) pair: the two-tower model with ID-only towers.
+// Unseen or invalid indices score with zero embeddings and zero biases (the global bias).
+import type { OnnxGraph } from "../../onnx/builder.js";
+import type { Dataset, Estimator, FitContext, Params, ParamSpec, Task, TrainedModel } from "../estimator.js";
+import { checkFeatures } from "../linear/standardize.js";
+import type { Matrix } from "../matrix.js";
+import { loadTf, tfSync, type Tf } from "./backend.js";
+import { gatherValues } from "./batch-rows.js";
+import { embeddingLookup } from "./embedding-lookup.js";
+import { validationMetric } from "./mlp.js";
+import { PREDICT_BATCH } from "./mlp-model.js";
+import { arrayOf, packModel, unpackModel } from "./packed-bytes.js";
+import { ParamReader } from "./param-values.js";
+import { SeededRandom } from "./seeded-random.js";
+import { runEpochs } from "./train-loop.js";
+
+const FILE_KIND = "matrix-factorization";
+
+export const MF_PARAMS: readonly ParamSpec[] = [
+  { name: "factors", type: "int", default: 16, min: 1, doc: "embedding dimension of users and items" },
+  { name: "epochs", type: "int", default: 20, min: 1, doc: "passes over the training interactions" },
+  { name: "batch_size", type: "int", default: 256, min: 1, doc: "interactions per Adam step" },
+  { name: "learning_rate", type: "float", default: 0.01, min: 0, doc: "Adam learning rate" },
+  { name: "l2", type: "float", default: 1e-4, min: 0, doc: "penalty l2·(‖u‖² + ‖v‖²) on the embeddings used in each batch" },
+  { name: "user_column", type: "string", default: "", doc: "feature holding the user index (0, 1, 2, …); default the first feature" },
+  { name: "item_column", type: "string", default: "", doc: "feature holding the item index; default the second feature" },
+  { name: "early_stop", type: "int", default: 0, min: 0, doc: "stop after this many epochs without validation improvement (0 = off)" },
+];
+
+export interface MfState {
+  task: Task;
+  featureNames: string[];
+  userFeature: number;
+  itemFeature: number;
+  nUsers: number;
+  nItems: number;
+  factors: number;
+  globalBias: number;
+  /** nUsers × factors and nItems × factors, row-major. */
+  U: Float32Array;
+  V: Float32Array;
+  userBias: Float32Array;
+  itemBias: Float32Array;
+  bestEpoch: number;
+  params: Record<string, number | string>;
+}
+
+export class MatrixFactorizationModel implements TrainedModel {
+  readonly algorithm = "matrix_factorization";
+  readonly task: Task;
+  readonly featureNames: string[];
+  readonly outputWidth = 1;
+  readonly bestIteration: number;
+
+  constructor(readonly state: MfState) {
+    this.task = state.task;
+    this.featureNames = state.featureNames;
+    this.bestIteration = state.bestEpoch;
+  }
+
+  predict(X: Matrix): Float64Array {
+    checkFeatures(this.algorithm, this.featureNames, X);
+    const tf = tfSync();
+    const s = this.state;
+    const users = indexOrSentinel(X.columns[s.userFeature]!, s.nUsers);
+    const items = indexOrSentinel(X.columns[s.itemFeature]!, s.nItems);
+    const t = tablesWithSentinel(tf, s);
+    const out = new Float64Array(X.nRows);
+    try {
+      for (let start = 0; start < X.nRows; start += PREDICT_BATCH) {
+        const end = Math.min(start + PREDICT_BATCH, X.nRows);
+        const v = tf.tidy(() => {
+          const score = scoreOf(tf, t, tf.tensor1d(users.subarray(start, end), "int32"), tf.tensor1d(items.subarray(start, end), "int32"), s.globalBias);
+          return this.task.kind === "binary" ? tf.sigmoid(score) : score;
+        });
+        out.set(v.dataSync(), start);
+        v.dispose();
+      }
+    } finally {
+      tf.dispose([t.U, t.V, t.bu, t.bi]);
+    }
+    return out;
+  }
+
+  toOnnx(graph: OnnxGraph, input: string): string {
+    const s = this.state;
+    const index = (feature: number, count: number): string => {
+      const col = graph.op("Gather", [input, graph.constant("int64", [], [feature], "mf_col")], { axis: 1 });
+      const limit = graph.constant("float", [], [count], "mf_count");
+      const zero = graph.constant("float", [], [0], "mf_zero");
+      const valid = graph.op("And", [graph.op("GreaterOrEqual", [col, zero]), graph.op("Less", [col, limit])]);
+      // NaN fails both comparisons, so it maps to the zero sentinel row like an unseen index.
+      return graph.op("Cast", [graph.op("Where", [valid, col, limit])], { to: 7 });
+    };
+    const u = index(s.userFeature, s.nUsers);
+    const i = index(s.itemFeature, s.nItems);
+    const f = s.factors;
+    const U = graph.constant("float", [s.nUsers + 1, f], withZeroRow(s.U, f), "mf_users");
+    const V = graph.constant("float", [s.nItems + 1, f], withZeroRow(s.V, f), "mf_items");
+    const bu = graph.constant("float", [s.nUsers + 1, 1], withZeroRow(s.userBias, 1), "mf_user_bias");
+    const bi = graph.constant("float", [s.nItems + 1, 1], withZeroRow(s.itemBias, 1), "mf_item_bias");
+    const dotp = graph.op("ReduceSum", [graph.op("Mul", [graph.op("Gather", [U, u]), graph.op("Gather", [V, i])]), graph.constant("int64", [1], [1], "mf_axes")], { keepdims: 1 });
+    const biases = graph.op("Add", [graph.op("Gather", [bu, u]), graph.op("Gather", [bi, i])]);
+    const score = graph.op("Add", [graph.op("Add", [dotp, biases]), graph.constant("float", [], [s.globalBias], "mf_global")]);
+    return this.task.kind === "binary" ? graph.op("Sigmoid", [score]) : score;
+  }
+
+  serialize(): Uint8Array {
+    const s = this.state;
+    return packModel(
+      FILE_KIND,
+      { task: s.task, featureNames: s.featureNames, userFeature: s.userFeature, itemFeature: s.itemFeature, nUsers: s.nUsers, nItems: s.nItems, factors: s.factors, globalBias: s.globalBias, bestEpoch: s.bestEpoch, params: s.params },
+      [
+        ["U", s.U],
+        ["V", s.V],
+        ["userBias", s.userBias],
+        ["itemBias", s.itemBias],
+      ],
+    );
+  }
+
+  static deserialize(bytes: Uint8Array): MatrixFactorizationModel {
+    const u = unpackModel(FILE_KIND, bytes);
+    const h = u.header as unknown as Omit<MfState, "U" | "V" | "userBias" | "itemBias">;
+    return new MatrixFactorizationModel({
+      ...h,
+      U: arrayOf(u, "U", Float32Array),
+      V: arrayOf(u, "V", Float32Array),
+      userBias: arrayOf(u, "userBias", Float32Array),
+      itemBias: arrayOf(u, "itemBias", Float32Array),
+    });
+  }
+}
+
+type Tensor = import("@tensorflow/tfjs").Tensor;
+interface Tables {
+  U: Tensor;
+  V: Tensor;
+  bu: Tensor;
+  bi: Tensor;
+}
+
+function scoreOf(tf: Tf, t: Tables, users: Tensor, items: Tensor, globalBias: number): Tensor {
+  const dotp = tf.sum(tf.mul(embeddingLookup(tf, t.U, users), embeddingLookup(tf, t.V, items)), 1);
+  return tf.add(tf.add(dotp, tf.add(embeddingLookup(tf, t.bu, users), embeddingLookup(tf, t.bi, items))), globalBias);
+}
+
+function tablesWithSentinel(tf: Tf, s: MfState): Tables {
+  const f = s.factors;
+  return {
+    U: tf.tensor2d(withZeroRow(s.U, f), [s.nUsers + 1, f]),
+    V: tf.tensor2d(withZeroRow(s.V, f), [s.nItems + 1, f]),
+    bu: tf.tensor1d(withZeroRow(s.userBias, 1)),
+    bi: tf.tensor1d(withZeroRow(s.itemBias, 1)),
+  };
+}
+
+function withZeroRow(a: Float32Array, width: number): Float32Array {
+  const out = new Float32Array(a.length + width);
+  out.set(a);
+  return out;
+}
+
+/** Row indices for lookup: valid indices truncated, anything else (NaN, negative, unseen) → count. */
+function indexOrSentinel(col: Float32Array, count: number): Int32Array {
+  const out = new Int32Array(col.length);
+  for (let i = 0; i < col.length; i++) {
+    const v = col[i]!;
+    out[i] = v >= 0 && v < count ? Math.trunc(v) : count;
+  }
+  return out;
+}
+
+function featureIndex(X: Matrix, param: string, name: string, fallback: number): number {
+  if (name === "") {
+    if (X.columns.length <= fallback) throw new Error(`matrix_factorization: needs a user and an item index column, got ${X.columns.length} feature(s)`);
+    return fallback;
+  }
+  const j = X.names.indexOf(name);
+  if (j < 0) throw new Error(`matrix_factorization: ${param} '${name}' is not a feature (features: ${X.names.join(", ")})`);
+  return j;
+}
+
+function checkIndexColumn(X: Matrix, j: number): number {
+  const col = X.columns[j]!;
+  let max = -1;
+  for (let i = 0; i < col.length; i++) {
+    const v = col[i]!;
+    if (!(Number.isInteger(v) && v >= 0)) throw new Error(`matrix_factorization: column '${X.names[j]}' must hold non-negative integer indices; row ${i + 1} has ${v}`);
+    if (v > max) max = v;
+  }
+  return max + 1;
+}
+
+export async function fitMatrixFactorization(train: Dataset, valid: Dataset | undefined, params: Params, task: Task, ctx: FitContext): Promise<MatrixFactorizationModel> {
+  const p = new ParamReader("matrix_factorization", MF_PARAMS, params);
+  const { tf } = await loadTf();
+  const n = train.X.nRows;
+  if (n === 0) throw new Error("matrix_factorization: the training set has no rows");
+  const y = train.y;
+  if (!y || y.length !== n) throw new Error("matrix_factorization: a target column is required");
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(y[i]!) || (task.kind === "binary" && y[i] !== 0 && y[i] !== 1)) throw new Error(`matrix_factorization: target at row ${i + 1} is ${y[i]}; expected ${task.kind === "binary" ? "0 or 1" : "a finite number"}`);
+  }
+  const userFeature = featureIndex(train.X, "user_column", p.string("user_column"), 0);
+  const itemFeature = featureIndex(train.X, "item_column", p.string("item_column"), 1);
+  if (userFeature === itemFeature) throw new Error("matrix_factorization: user_column and item_column must be different features");
+  const nUsers = checkIndexColumn(train.X, userFeature);
+  const nItems = checkIndexColumn(train.X, itemFeature);
+  const f = p.number("factors");
+  const l2 = p.number("l2");
+  const rng = new SeededRandom(ctx.seed);
+  const init = (rows: number): Float32Array => Float32Array.from({ length: rows * f }, () => rng.normal() * 0.1);
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += y[i]! / n;
+  const globalBias = task.kind === "binary" ? Math.log(Math.min(Math.max(mean, 1e-6), 1 - 1e-6) / (1 - Math.min(Math.max(mean, 1e-6), 1 - 1e-6))) : mean;
+  const vars = {
+    U: tf.variable(tf.tensor2d(init(nUsers), [nUsers, f])),
+    V: tf.variable(tf.tensor2d(init(nItems), [nItems, f])),
+    bu: tf.variable(tf.zeros([nUsers])),
+    bi: tf.variable(tf.zeros([nItems])),
+  };
+  const varList = [vars.U, vars.V, vars.bu, vars.bi];
+  const optimizer = tf.train.adam(p.number("learning_rate"));
+  const users = Int32Array.from(train.X.columns[userFeature]!);
+  const items = Int32Array.from(train.X.columns[itemFeature]!);
+  const snapshot = () => ({ U: Float32Array.from(vars.U.dataSync()), V: Float32Array.from(vars.V.dataSync()), userBias: Float32Array.from(vars.bu.dataSync()), itemBias: Float32Array.from(vars.bi.dataSync()) });
+  const modelOf = (w: ReturnType<typeof snapshot>, bestEpoch: number) =>
+    new MatrixFactorizationModel({ task, featureNames: [...train.X.names], userFeature, itemFeature, nUsers, nItems, factors: f, globalBias, ...w, bestEpoch, params: { ...params } as Record<string, number | string> });
+  try {
+    const result = await runEpochs(
+      {
+        nRows: n,
+        epochs: p.number("epochs"),
+        batchSize: p.number("batch_size"),
+        patience: p.number("early_stop"),
+        rng,
+        step(batch) {
+          const ub = tf.tensor1d(Int32Array.from(batch, (r) => users[r]!), "int32");
+          const ib = tf.tensor1d(Int32Array.from(batch, (r) => items[r]!), "int32");
+          const ys = tf.tensor1d(gatherValues(y, batch));
+          const ws = tf.tensor1d(gatherValues(train.weight, batch));
+          optimizer.minimize(
+            () => {
+              const score = scoreOf(tf, vars, ub, ib, globalBias);
+              const perRow =
+                task.kind === "binary"
+                  ? tf.add(tf.sub(tf.relu(score), tf.mul(score, ys)), tf.log1p(tf.exp(tf.neg(tf.abs(score)))))
+                  : tf.mul(0.5, tf.square(tf.sub(score, ys)));
+              const penalty = tf.mul(l2, tf.add(tf.sum(tf.square(embeddingLookup(tf, vars.U, ub)), 1), tf.sum(tf.square(embeddingLookup(tf, vars.V, ib)), 1)));
+              return tf.div(tf.sum(tf.mul(tf.add(perRow, penalty), ws)), tf.sum(ws)) as import("@tensorflow/tfjs").Scalar;
+            },
+            false,
+            varList,
+          );
+          tf.dispose([ub, ib, ys, ws]);
+        },
+        validate: valid?.y ? () => validationMetric(modelOf(snapshot(), 0).predict(valid.X), valid.y!, task.kind === "binary" ? task : { kind: "regression" }) : undefined,
+        snapshot,
+      },
+      ctx,
+    );
+    return modelOf(result.weights, result.bestEpoch);
+  } finally {
+    tf.dispose(varList);
+    optimizer.dispose();
+  }
+}
+
+export const matrixFactorizationEstimator: Estimator = {
+  algorithm: "matrix_factorization",
+  tasks: ["regression", "binary", "ranking"],
+  params: MF_PARAMS,
+  fit: (train, valid, params, task, ctx) => {
+    if (task.kind !== "regression" && task.kind !== "binary" && task.kind !== "ranking") {
+      return Promise.reject(new Error(`matrix_factorization: supports regression (ratings), binary (interactions) and ranking (scores), not ${task.kind}`));
+    }
+    return fitMatrixFactorization(train, valid, params, task, ctx);
+  },
+  deserialize: (bytes) => MatrixFactorizationModel.deserialize(bytes),
+};
