@@ -1,21 +1,24 @@
 // Score-ranking metrics for binary labels: tie-aware AUC-ROC (Mann–Whitney with midranks),
 // average precision, and the ROC and precision–recall curves the report plots.
-import { midranks, orderDescending } from "./ranking-order.js";
+import { scoresByClass, sweepDescending } from "./ranking-order.js";
 
 /** AUC-ROC = P(score of a random positive > a random negative) + ½ P(tie). NaN with one class. */
-export function aucRoc(y: Float64Array, score: ArrayLike<number>): number {
-  const ranks = midranks(score);
-  let pos = 0;
+export function aucRoc(y: ArrayLike<number>, score: ArrayLike<number>): number {
+  const { pos, neg } = scoresByClass(y, score);
+  const m = pos.length;
+  const n = neg.length;
+  if (m === 0 || n === 0) return NaN;
+  // For each positive (ascending), count negatives below it and tied with it: two pointers.
+  let below = 0;
   let sum = 0;
-  for (let i = 0; i < y.length; i++) {
-    if (y[i] === 1) {
-      pos++;
-      sum += ranks[i]!;
-    }
+  for (let i = 0; i < m; i++) {
+    const s = pos[i]!;
+    while (below < n && neg[below]! < s) below++;
+    let tied = 0;
+    while (below + tied < n && neg[below + tied] === s) tied++;
+    sum += below + tied / 2;
   }
-  const neg = y.length - pos;
-  if (pos === 0 || neg === 0) return NaN;
-  return (sum - (pos * (pos + 1)) / 2) / (pos * neg);
+  return sum / (m * n);
 }
 
 export interface Curve {
@@ -25,19 +28,7 @@ export interface Curve {
   thresholds: Float64Array;
 }
 
-/** Walks scores from high to low and calls `at(tp, fp, threshold)` at the end of each block of ties. */
-function sweep(y: Float64Array, score: ArrayLike<number>, at: (tp: number, fp: number, t: number) => void): void {
-  const order = orderDescending(score);
-  let tp = 0;
-  let fp = 0;
-  for (let k = 0; k < order.length; k++) {
-    const i = order[k]!;
-    if (y[i] === 1) tp++;
-    else fp++;
-    if (k + 1 < order.length && score[order[k + 1]!] === score[i]) continue;
-    at(tp, fp, score[i]!);
-  }
-}
+const sweep = sweepDescending;
 
 /** ROC curve from (0,0) to (1,1): x = false positive rate, y = true positive rate. */
 export function rocCurve(y: Float64Array, score: ArrayLike<number>): Curve {

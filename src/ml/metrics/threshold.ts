@@ -1,6 +1,6 @@
 // Binary metrics at a decision threshold (P(positive) >= threshold predicts positive, as
 // scripts/metrics.py does) and F1 at the best threshold; confusion counts in one pass.
-import { orderDescending } from "./ranking-order.js";
+import { sweepDescending } from "./ranking-order.js";
 
 export interface BinaryCounts {
   tp: number;
@@ -42,24 +42,17 @@ export const f1At = (y: Float64Array, p: Float64Array, t = 0.5): number => f1Of(
  * p >= threshold), in O(n log n). Ties in F1 keep the highest threshold.
  */
 export function bestF1(y: Float64Array, p: Float64Array): { f1: number; threshold: number } {
-  const order = orderDescending(p);
   let pos = 0;
   for (let i = 0; i < y.length; i++) if (y[i] === 1) pos++;
-  let tp = 0;
-  let fp = 0;
   let best = 0;
   let bestT = Infinity;
-  for (let k = 0; k < order.length; k++) {
-    const i = order[k]!;
-    if (y[i] === 1) tp++;
-    else fp++;
-    // Only evaluate at the end of a block of equal scores: a threshold cannot split ties.
-    if (k + 1 < order.length && p[order[k + 1]!] === p[i]) continue;
+  // Thresholds are visited from high to low, so a tie in F1 keeps the higher one.
+  sweepDescending(y, p, (tp, fp, t) => {
     const f1 = (2 * tp) / (tp + fp + pos);
     if (f1 > best) {
       best = f1;
-      bestT = p[i]!;
+      bestT = t;
     }
-  }
+  });
   return { f1: best, threshold: bestT };
 }

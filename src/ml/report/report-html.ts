@@ -1,0 +1,165 @@
+// report.html: one self-contained page (inline CSS and SVG, no scripts, no network) rendering a
+// report.json; it decides nothing, it only formats what the JSON holds.
+import type { ReportJson } from "./report-json.js";
+import { barChart, esc, fmt, heatmap, lineChart } from "./svg.js";
+
+const CSS = `body{font-family:system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#111;padding:0 16px}
+h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
+.meta{color:#555}.charts{display:flex;flex-wrap:wrap;gap:16px}table{border-collapse:collapse;margin:8px 0;font-size:13px}
+th,td{border:1px solid #ddd;padding:4px 8px;text-align:right}th{background:#f5f5f5}td:first-child,th:first-child{text-align:left}
+.pass{color:#0a7a2f;font-weight:600}.fail{color:#b00020;font-weight:600}.note{color:#555;font-style:italic}`;
+
+function table(head: string[], rows: string[][]): string {
+  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("")}</tbody></table>`;
+}
+
+const passCell = (ok: boolean): string => (ok ? '<span class="pass">PASS</span>' : '<span class="fail">FAIL</span>');
+const interval = (v: number | null, lo: number | null, hi: number | null): string =>
+  lo === null || hi === null ? esc(fmt(v)) : `${esc(fmt(v))} <span class="meta">[${esc(fmt(lo))}, ${esc(fmt(hi))}]</span>`;
+
+function metricsSection(r: ReportJson): string {
+  const splits = Object.keys(r.splits);
+  if (!splits.length) return "";
+  const names = [...new Set(splits.flatMap((s) => r.splits[s]!.metrics.map((m) => m.name)))];
+  const level = r.splits[splits[0]!]!.metrics[0]?.level ?? 0.95;
+  const rows = names.map((n) => [
+    `${esc(n)} <span class="meta">${r.splits[splits[0]!]!.metrics.find((m) => m.name === n)?.direction === "minimize" ? "↓" : "↑"}</span>`,
+    ...splits.map((s) => {
+      const m = r.splits[s]!.metrics.find((x) => x.name === n);
+      return m ? interval(m.value, m.lower, m.upper) : "–";
+    }),
+  ]);
+  return `<h2>Metrics</h2><p class="meta">Value with its bootstrap ${Math.round(level * 100)}% interval; rows: ${splits.map((s) => `${esc(s)} ${r.splits[s]!.rows}`).join(", ")}.</p>${table(["metric", ...splits], rows)}`;
+}
+
+function curvesSection(r: ReportJson): string {
+  const c = r.curves;
+  const charts: string[] = [];
+  if (c?.roc) charts.push(lineChart({ title: `ROC (${c.split})`, xLabel: "false positive rate", yLabel: "true positive rate", series: [{ name: "model", ...c.roc }], xDomain: [0, 1], yDomain: [0, 1], diagonal: true }));
+  if (c?.pr) charts.push(lineChart({ title: `Precision–recall (${c.split})`, xLabel: "recall", yLabel: "precision", series: [{ name: "model", ...c.pr }], xDomain: [0, 1], yDomain: [0, 1] }));
+  if (c?.calibration) {
+    const bins = c.calibration.filter((b) => b.count > 0);
+    charts.push(
+      lineChart({
+        title: `Calibration (${c.split}), ECE ${fmt(c.ece ?? null, 3)}`,
+        xLabel: "mean predicted probability",
+        yLabel: "observed frequency",
+        series: [{ name: "model", x: bins.map((b) => b.meanPredicted), y: bins.map((b) => b.observed) }],
+        xDomain: [0, 1],
+        yDomain: [0, 1],
+        diagonal: true,
+      }),
+    );
+  }
+  if (r.confusion) {
+    charts.push(heatmap({ title: `Confusion matrix (${r.confusion.split})`, rowLabels: r.confusion.labels, colLabels: r.confusion.labels, values: r.confusion.counts, xLabel: "predicted", yLabel: "actual" }));
+  }
+  return charts.length ? `<h2>Curves</h2><div class="charts">${charts.join("")}</div>` : "";
+}
+
+function importanceSection(r: ReportJson): string {
+  const parts: string[] = [];
+  if (r.importance && r.importance.features.length) {
+    const top = [...r.importance.features].sort((a, b) => b.value - a.value).slice(0, 20);
+    const what = r.importance.method === "treeshap" ? "mean |SHAP value|" : r.importance.method === "permutation" ? `drop in ${r.importance.metric ?? "metric"} when shuffled` : "native importance";
+    parts.push(
+      `<h2>Feature importance</h2>${barChart({ title: `Top ${top.length} features (${r.importance.method})`, labels: top.map((f) => f.feature), values: top.map((f) => f.value), ...(top.some((f) => f.std !== undefined) ? { errors: top.map((f) => f.std ?? 0) } : {}), xLabel: what })}`,
+    );
+  }
+  if (r.partialDependence?.length) {
+    const charts = r.partialDependence.map((pd) =>
+      lineChart({ title: `Partial dependence: ${pd.feature}`, xLabel: pd.feature, yLabel: "mean prediction", series: [{ name: "average", x: pd.grid, y: pd.average.map((a) => a[0] ?? null) }], width: 340, height: 260 }),
+    );
+    parts.push(`<h2>Partial dependence</h2><div class="charts">${charts.join("")}</div>`);
+  }
+  return parts.join("");
+}
+
+function fairnessSection(r: ReportJson): string {
+  if (!r.fairness) return "";
+  const f = r.fairness.report;
+  const metricNames = [...new Set(f.groups.flatMap((g) => Object.keys(g.metrics)))];
+  const rows = f.groups.map((g) => [esc(g.group), String(g.n), String(g.positives), esc(fmt(g.selectionRate)), esc(fmt(g.tpr)), esc(fmt(g.fpr)), ...metricNames.map((m) => esc(fmt(g.metrics[m] ?? null)))]);
+  const summary = table(
+    ["measure", "value"],
+    [
+      ["demographic parity difference", esc(fmt(f.demographicParityDifference))],
+      ["equal opportunity difference", esc(fmt(f.equalOpportunityDifference))],
+      ["equalized odds difference", esc(fmt(f.equalizedOddsDifference))],
+      ["disparate impact ratio", esc(fmt(f.disparateImpactRatio))],
+    ],
+  );
+  return `<h2>Fairness by ${esc(r.fairness.by)} (${esc(r.fairness.split)}, threshold ${esc(fmt(f.threshold))})</h2>${summary}${table(["group", "rows", "positives", "selection rate", "TPR", "FPR", ...metricNames], rows)}`;
+}
+
+function championSection(r: ReportJson): string {
+  const c = r.champion;
+  if (!c) return "";
+  if (c.status === "first_run") return `<h2>Champion comparison</h2><p class="note">${esc(c.note)}</p>`;
+  const rows = c.rows.map((m) => [
+    esc(m.metric),
+    esc(m.test.replace("_", " ")),
+    esc(fmt(m.challenger)),
+    esc(fmt(m.champion)),
+    interval(m.difference, m.lower, m.upper),
+    esc(fmt(m.pValue, 3)),
+    m.significantlyBetter ? '<span class="pass">better</span>' : m.significantlyWorse ? '<span class="fail">worse</span>' : "no significant difference",
+  ]);
+  return `<h2>Champion comparison (${esc(c.split)}${c.version !== undefined ? `, champion v${c.version}` : ""})</h2>${table(["metric", "test", "this model", "champion", "difference", "p-value", "verdict"], rows)}`;
+}
+
+function calibrationSection(r: ReportJson): string {
+  const c = r.calibration;
+  if (!c) return "";
+  return `<h2>Calibration</h2><p>${esc(c.method)} calibration fitted on ${esc(c.split)}: ECE ${esc(fmt(c.eceBefore))} → ${esc(fmt(c.eceAfter))}.</p>`;
+}
+
+function tuningSection(r: ReportJson): string {
+  const t = r.tuning;
+  if (!t) return "";
+  const target = t.objective.targets[0]!;
+  const history = lineChart({
+    title: `Optimisation history (${t.method})`,
+    xLabel: "trial",
+    yLabel: target.metric,
+    series: [
+      { name: "trial value", x: t.history.map((h) => h.index), y: t.history.map((h) => h.value), pointsOnly: true },
+      { name: "best so far", x: t.history.map((h) => h.index), y: t.history.map((h) => h.best), step: true },
+    ],
+    width: 520,
+  });
+  const imp = [...t.paramImportance].sort((a, b) => b.share - a.share);
+  const impChart = barChart({ title: "Parameter importance", labels: imp.map((p) => p.param), values: imp.map((p) => p.share), xLabel: "share of explained variance (η²)", width: 440 });
+  const params = [...new Set(t.trials.flatMap((x) => Object.keys(x.params)))];
+  const metrics = t.objective.targets.map((g) => g.metric);
+  const rows = t.trials.map((x) => [
+    `${x.index}${x.index === t.best ? " ★" : ""}`,
+    esc(x.status),
+    ...metrics.map((m) => esc(fmt(x.values[m] ?? null))),
+    ...params.map((p) => esc(x.params[p] === undefined ? "–" : typeof x.params[p] === "number" ? fmt(x.params[p] as number) : String(x.params[p]))),
+    esc(x.durationMs === undefined ? "–" : `${fmt(x.durationMs / 1000, 3)} s`),
+  ]);
+  const objective = t.objective.targets.map((g) => `${g.direction}(${g.metric})`).join(", ");
+  return `<h2>Tuning</h2><p class="meta">${esc(t.method)}, ${t.trials.length} trials, objective ${esc(objective)}${t.best !== undefined ? `, best trial ${t.best}` : ""}${t.pareto ? `, Pareto front: ${t.pareto.join(", ")}` : ""}.</p><div class="charts">${history}${impChart}</div>${table(["trial", "status", ...metrics, ...params, "duration"], rows)}`;
+}
+
+function gatesSection(r: ReportJson): string {
+  if (!r.gates?.length) return "";
+  return `<h2>Gates</h2>${r.gates
+    .map(
+      (g) =>
+        `<h3>${esc(g.name)} ${passCell(g.pass)}</h3>${table(
+          ["assertion", "measured", "result"],
+          g.assertions.map((a) => [esc(a.text) + (a.note ? ` <span class="note">${esc(a.note)}</span>` : ""), esc(typeof a.measured === "number" ? fmt(a.measured) : (a.measured ?? "–")), passCell(a.pass)]),
+        )}`,
+    )
+    .join("")}`;
+}
+
+export function renderReportHtml(r: ReportJson): string {
+  const m = r.model;
+  const title = `${m.name}${m.version !== undefined ? ` v${m.version}` : ""}`;
+  const meta = [`algorithm ${m.algorithm}`, `task ${m.task}`, ...(r.createdAt ? [r.createdAt] : [])].map(esc).join(" · ");
+  const body = [gatesSection(r), metricsSection(r), curvesSection(r), championSection(r), calibrationSection(r), fairnessSection(r), importanceSection(r), tuningSection(r)].join("\n");
+  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(`mlc report: ${title}`)}</title><style>${CSS}</style></head><body><h1>${esc(title)}</h1><p class="meta">${meta}</p>\n${body}\n</body></html>\n`;
+}

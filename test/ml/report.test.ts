@@ -1,0 +1,111 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { fairnessReport } from "../../src/ml/fairness/index.js";
+import { metricFor } from "../../src/ml/metrics/index.js";
+import { buildReportJson, esc, niceTicks, renderReportHtml, writeReport, type ReportInput } from "../../src/ml/report/index.js";
+import { compareModels, evaluateSplit } from "../../src/ml/stats/index.js";
+import { branin } from "../../src/ml/tune/benchmark-functions.js";
+import { RandomSampler, Study } from "../../src/ml/tune/index.js";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const splits = path.resolve(repoRoot, "../shared/datasets/splits");
+const y = Float64Array.from(
+  readFileSync(path.join(splits, "mlc_churn_test.csv"), "utf8")
+    .trim()
+    .split("\n")
+    .slice(1)
+    .map((l) => Number(l.slice(0, l.indexOf(",")))),
+);
+const p = Float64Array.from(readFileSync(path.join(splits, "mlc_churn_test.xgb.pred.txt"), "utf8").trim().split("\n").map(Number));
+// A weaker "champion": the same predictions blurred towards the base rate.
+const champion = Float64Array.from(p, (v, i) => 0.5 * v + 0.5 * (0.14 + 0.1 * Math.sin(i)));
+
+async function input(): Promise<ReportInput> {
+  const study = await new Study({ space: branin.space, objective: { targets: [{ metric: "f", direction: "minimize" }] }, sampler: new RandomSampler(), trials: 12, seed: 1 }).run(async (t) => branin.f(t.params));
+  const groups = Array.from({ length: y.length }, (_, i) => (i % 3 === 0 ? "basic" : i % 3 === 1 ? "plus" : "<pro & co>"));
+  return {
+    model: { name: "churn <gbdt>", algorithm: "gbdt", task: "binary", version: 3, classes: ["no", "yes"] },
+    createdAt: "2026-11-26T10:00:00Z",
+    splits: { test: evaluateSplit("binary", { y, pred: p, width: 1 }, { resamples: 100, seed: 1 }) },
+    predictions: { split: "test", y, pred: p, width: 1 },
+    importance: { method: "permutation", metric: "auc", features: [{ feature: "total_day_minutes", value: 0.12, std: 0.01 }, { feature: "number_customer_service_calls", value: 0.08, std: 0.02 }] },
+    partialDependence: [{ feature: "total_day_minutes", index: 0, grid: [100, 200, 300], average: [[0.1], [0.15], [0.4]] }],
+    fairness: { split: "test", by: "plan", report: fairnessReport(y, p, groups, { metrics: [metricFor("auc")!] }) },
+    champion: { status: "compared", version: 2, split: "test", rows: compareModels("binary", { y, width: 1 }, p, champion, { resamples: 100, seed: 1 }) },
+    calibration: { method: "isotonic", split: "valid", eceBefore: 0.04, eceAfter: 0.01 },
+    tuning: { method: "random", objective: { targets: [{ metric: "f", direction: "minimize" }] }, space: branin.space, trials: study.trials, ...(study.best ? { best: study.best } : {}) },
+    gates: [{ name: "ship", pass: false, assertions: [{ text: "test.auc >= 0.95", measured: 0.9287, pass: false }, { text: "test.auc >= champion.test.auc - 0.005", measured: 0.9287, pass: true }] }],
+  };
+}
+
+describe("SVG helpers", () => {
+  it("escape text and choose round ticks", () => {
+    expect(esc(`<a href="x">&'`)).toBe("&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(niceTicks(-3, 27)).toEqual([0, 10, 20]);
+  });
+});
+
+describe("report.json", () => {
+  it("derives curves and the confusion matrix from predictions and holds no NaN", async () => {
+    const r = buildReportJson(await input());
+    expect(r.version).toBe(1);
+    expect(r.curves!.roc!.x.length).toBeLessThanOrEqual(400);
+    expect(r.curves!.roc!.x[0]).toBe(0);
+    expect(r.curves!.roc!.y[r.curves!.roc!.y.length - 1]).toBe(1);
+    expect(r.curves!.calibration).toHaveLength(10);
+    expect(r.confusion!.labels).toEqual(["no", "yes"]);
+    expect(r.confusion!.counts.flat().reduce((s, v) => s + v, 0)).toBe(1000);
+    // accuracy 0.956 → 956 on the diagonal
+    expect(r.confusion!.counts[0]![0]! + r.confusion!.counts[1]![1]!).toBe(956);
+    expect(r.tuning!.trials).toHaveLength(12);
+    expect(r.tuning!.paramImportance.map((x) => x.param)).toEqual(["x1", "x2"]);
+    const text = JSON.stringify(r);
+    expect(JSON.parse(text)).toEqual(r);
+    expect(text).not.toMatch(/NaN/);
+  });
+
+  it("turns NaN and typed arrays into JSON-safe values", async () => {
+    const { jsonSafe } = await import("../../src/ml/report/index.js");
+    expect(jsonSafe({ a: NaN, b: Float64Array.from([1, Infinity]), c: [{ d: -Infinity }], e: undefined })).toEqual({ a: null, b: [1, null], c: [{ d: null }] });
+  });
+});
+
+describe("report.html", () => {
+  it("is self-contained, escapes names and renders every section", async () => {
+    const html = renderReportHtml(buildReportJson(await input()));
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    for (const h of ["Gates", "Metrics", "Curves", "Champion comparison", "Calibration", "Fairness by plan", "Feature importance", "Partial dependence", "Tuning"]) expect(html).toContain(`<h2>${h}`);
+    expect(html).toContain("churn &lt;gbdt&gt; v3");
+    expect(html).toContain("&lt;pro &amp; co&gt;");
+    expect(html).not.toContain("<pro & co>");
+    expect(html).not.toMatch(/<script|\ssrc=|\shref=|@import/);
+    expect((html.match(/<svg /g) ?? []).length).toBe((html.match(/<\/svg>/g) ?? []).length);
+    expect((html.match(/<svg /g) ?? []).length).toBeGreaterThanOrEqual(7);
+    expect(html).toContain('<span class="fail">FAIL</span>');
+  });
+
+  it("says so when there is no champion yet", () => {
+    const html = renderReportHtml(
+      buildReportJson({ model: { name: "m", algorithm: "linear", task: "regression" }, splits: {}, champion: { status: "first_run", note: "No champion yet: comparisons pass (first_run = pass)." } }),
+    );
+    expect(html).toContain("No champion yet");
+  });
+
+  it("writes report.json and report.html atomically into the run directory", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "mlc-report-"));
+    try {
+      const r = buildReportJson(await input());
+      const out = await writeReport(path.join(dir, "run"), r);
+      expect((await readdir(path.join(dir, "run"))).sort()).toEqual(["report.html", "report.json"]);
+      expect(JSON.parse(await readFile(out.json, "utf8"))).toEqual(r);
+      expect(await readFile(out.html, "utf8")).toBe(renderReportHtml(r));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
