@@ -184,8 +184,8 @@ describe("gbdt estimator", () => {
 
   it("honours class weights, abort signals and reports bad input clearly", async () => {
     const d = binaryData(600, 15);
-    const plain = await fitGbdt(d, undefined, { trees: 5 }, BIN, { seed: 0 });
-    const heavy = await fitGbdt(d, undefined, { trees: 5, scale_pos_weight: 5 }, BIN, { seed: 0 });
+    const plain = await fitGbdt(d, undefined, { trees: 5, boost_from_average: true }, BIN, { seed: 0 });
+    const heavy = await fitGbdt(d, undefined, { trees: 5, scale_pos_weight: 5, boost_from_average: true }, BIN, { seed: 0 });
     const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
     expect(mean(heavy.predict(d.X))).toBeGreaterThan(mean(plain.predict(d.X)) + 0.1);
     const ac = new AbortController();

@@ -42,7 +42,7 @@ export async function fitGbdt(train: Dataset, valid: Dataset | undefined, params
     if (valid.X.columns.length !== train.X.columns.length) throw new ParamError(`gbdt: validation data has ${valid.X.columns.length} features, training data ${train.X.columns.length}`);
   }
   if (cfg.earlyStop > 0 && !valid) throw new ParamError("gbdt: early_stop needs a validation set");
-  const objective = objectiveFor(cfg.objective, { huberDelta: cfg.huberDelta, ndcgAt: cfg.ndcgAt });
+  const objective = objectiveFor(cfg.objective, { huberDelta: cfg.huberDelta, ndcgAt: cfg.ndcgAt, boostFromAverage: cfg.boostFromAverage });
   const seed = cfg.seed >= 0 ? cfg.seed : ctx.seed;
   const n = train.X.nRows;
   const nFeat = train.X.columns.length;

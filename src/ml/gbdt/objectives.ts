@@ -48,7 +48,7 @@ export function weightedMedian(values: Float64Array, w: Float64Array | null, idx
   return val[order[n - 1]!]!;
 }
 
-const binary: Objective = {
+const binary = (fromAverage: boolean): Objective => ({
   name: "binary",
   link: "sigmoid",
   metric: { name: "logloss", higherIsBetter: false },
@@ -61,7 +61,7 @@ const binary: Objective = {
       t += wOf(w, i);
     }
     const p = Math.min(1 - 1e-6, Math.max(1e-6, t > 0 ? s / t : 0.5));
-    return Float64Array.of(Math.log(p / (1 - p)));
+    return Float64Array.of(fromAverage ? Math.log(p / (1 - p)) : 0);
   },
   gradients(m, _k, { y, w }, gh) {
     const o = gh[0]!;
@@ -83,7 +83,7 @@ const binary: Objective = {
     }
     return s / t;
   },
-};
+});
 
 function softmaxRow(m: Float64Array, o: number, k: number, p: Float64Array): void {
   let max = -Infinity;
@@ -93,13 +93,19 @@ function softmaxRow(m: Float64Array, o: number, k: number, p: Float64Array): voi
   for (let c = 0; c < k; c++) p[c] = p[c]! / s;
 }
 
-const multiclass: Objective = {
+const multiclass = (fromAverage: boolean): Objective => ({
   name: "multiclass",
   link: "softmax",
   metric: { name: "mlogloss", higherIsBetter: false },
   refitMedian: false,
-  base(_d, k) {
-    return new Float64Array(k);
+  base({ y, w }, k) {
+    const out = new Float64Array(k);
+    if (!fromAverage) return out;
+    // Log class priors (smoothed so an absent class stays finite).
+    const tot = new Float64Array(k).fill(1e-6);
+    for (let i = 0; i < y.length; i++) tot[y[i]!] += wOf(w, i);
+    for (let c = 0; c < k; c++) out[c] = Math.log(tot[c]!);
+    return out;
   },
   gradients(m, k, { y, w }, gh) {
     const p = new Float64Array(k);
@@ -126,7 +132,7 @@ const multiclass: Objective = {
     }
     return s / t;
   },
-};
+});
 
 function rmse(m: Float64Array, _k: number, { y, w }: ObjectiveData): number {
   let s = 0;
@@ -301,12 +307,12 @@ function lambdarank(ndcgK: number): Objective {
   };
 }
 
-export function objectiveFor(name: ObjectiveName, opts: { huberDelta: number; ndcgAt: number }): Objective {
+export function objectiveFor(name: ObjectiveName, opts: { huberDelta: number; ndcgAt: number; boostFromAverage: boolean }): Objective {
   switch (name) {
     case "binary":
-      return binary;
+      return binary(opts.boostFromAverage);
     case "multiclass":
-      return multiclass;
+      return multiclass(opts.boostFromAverage);
     case "squared":
       return squared;
     case "absolute":

@@ -18,6 +18,7 @@ export const GBDT_PARAMS: readonly ParamSpec[] = [
   { name: "max_bins", type: "int", default: 255, min: 2, max: 255, doc: "Quantile bins per feature (computed on a sample of at most 200,000 rows); missing values get their own bin." },
   { name: "early_stop", type: "int", default: 0, min: 0, doc: "Stop when the validation metric has not improved for this many rounds (0 = off); the model keeps the best round." },
   { name: "objective", type: "string", default: "auto", values: ["auto", "binary", "multiclass", "squared", "absolute", "huber", "lambdarank"], doc: "Loss: auto picks binary logloss, multiclass softmax, squared error or lambdarank from the task. Validation metric: logloss, mlogloss, rmse (squared), huber loss (huber), mae (absolute), ndcg@k (lambdarank)." },
+  { name: "boost_from_average", type: "bool", default: false, doc: "Classification: start from the training average (log-odds of the positive rate, log class priors) instead of a zero margin (XGBoost 1.7's base_score 0.5). Regression always starts from the weighted mean (median for absolute)." },
   { name: "huber_delta", type: "float", default: 1, min: 1e-12, doc: "Huber loss: residuals beyond this are penalised linearly." },
   { name: "ndcg_at", type: "int", default: 10, min: 1, doc: "Lambdarank: the k of the NDCG@k validation metric." },
   { name: "scale_pos_weight", type: "float", default: 1, min: 0, doc: "Binary: weight multiplier of positive rows." },
@@ -42,6 +43,7 @@ export interface GbdtConfig {
   earlyStop: number;
   objective: ObjectiveName;
   huberDelta: number;
+  boostFromAverage: boolean;
   ndcgAt: number;
   scalePosWeight: number;
   classWeights: string;
@@ -83,6 +85,7 @@ export function gbdtConfig(params: Record<string, number | string | boolean>, ta
     earlyStop: p.early_stop as number,
     objective,
     huberDelta: p.huber_delta as number,
+    boostFromAverage: p.boost_from_average as boolean,
     ndcgAt: p.ndcg_at as number,
     scalePosWeight: p.scale_pos_weight as number,
     classWeights: p.class_weights as string,

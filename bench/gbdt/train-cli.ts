@@ -1,0 +1,37 @@
+// The mlc side of bench/gbdt as a whole process (timed from outside with /usr/bin/time):
+// reads a numeric CSV (label first), trains the GBDT, optionally writes test predictions.
+// Usage: node dist/bench/gbdt/train-cli.js --train F [--header] [--test F --pred OUT] [--task binary|regression]
+//        [--trees N] [--depth D] [--eta E] [--threads T] [--save MODEL]
+import { writeFileSync } from "node:fs";
+import type { Task } from "../../src/ml/estimator.js";
+import { fitGbdt } from "../../src/ml/gbdt/booster.js";
+import { readNumericCsv } from "./csv.js";
+
+function arg(name: string, fallback?: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+const trainPath = arg("train");
+if (!trainPath) {
+  process.stderr.write("usage: train-cli --train FILE [--header] [--test FILE --pred OUT] [--task binary|regression] [--trees N] [--depth D] [--eta E] [--threads T]\n");
+  process.exit(2);
+}
+const header = process.argv.includes("--header");
+const t0 = performance.now();
+const train = readNumericCsv(trainPath, header);
+const t1 = performance.now();
+const task: Task = arg("task", "binary") === "regression" ? { kind: "regression" } : { kind: "binary", classes: ["0", "1"] };
+const params = { trees: Number(arg("trees", "100")), max_depth: Number(arg("depth", "6")), learning_rate: Number(arg("eta", "0.1")), threads: Number(arg("threads", "0")) };
+const model = await fitGbdt({ X: train.X, y: train.y }, undefined, params, task, { seed: 0 });
+const t2 = performance.now();
+const testPath = arg("test");
+const predPath = arg("pred");
+if (testPath && predPath) {
+  const test = readNumericCsv(testPath, header);
+  const p = model.predict(test.X);
+  writeFileSync(predPath, Array.from(p, (v) => String(v)).join("\n") + "\n");
+}
+const save = arg("save");
+if (save) writeFileSync(save, model.serialize());
+process.stdout.write(JSON.stringify({ readMs: Math.round(t1 - t0), trainMs: Math.round(t2 - t1), rows: train.X.nRows, features: train.X.columns.length }) + "\n");
