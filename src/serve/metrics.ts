@@ -76,8 +76,8 @@ export class ServeMetrics {
     this.counters.shadowFailures++;
   }
 
-  /** The text exposition of every metric. */
-  render(): string {
+  /** The text exposition of every metric; `sessions` are the loaded models' run counters. */
+  render(sessions: { version: number; runs: number; rows: number }[] = []): string {
     const out: string[] = [];
     const d = { deployment: this.deployment };
     out.push("# HELP mlc_http_requests_total HTTP requests by route, method and status.", "# TYPE mlc_http_requests_total counter");
@@ -103,6 +103,10 @@ export class ServeMetrics {
     out.push(`mlc_model_version${labels(d)} ${this.currentVersion}`);
     out.push("# HELP mlc_candidate_version The rollout candidate's version (0 when no rollout).", "# TYPE mlc_candidate_version gauge");
     out.push(`mlc_candidate_version${labels(d)} ${this.candidateVersion}`);
+    out.push("# HELP mlc_session_runs_total ONNX session runs per loaded model version (concurrent requests share runs).", "# TYPE mlc_session_runs_total counter");
+    for (const x of sessions) out.push(`mlc_session_runs_total${labels({ ...d, model_version: x.version })} ${x.runs}`);
+    out.push("# HELP mlc_session_rows_total Rows scored by ONNX session runs per loaded model version.", "# TYPE mlc_session_rows_total counter");
+    for (const x of sessions) out.push(`mlc_session_rows_total${labels({ ...d, model_version: x.version })} ${x.rows}`);
     const counter = (name: string, help: string, v: number): void => {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name}${labels(d)} ${v}`);
     };

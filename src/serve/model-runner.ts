@@ -25,6 +25,9 @@ export class ModelRunner {
   readonly dir: string;
   /** Seconds spent creating the session and warming it. */
   loadSeconds = 0;
+  /** Session runs and rows scored (rows / runs = the coalescing factor). */
+  runs = 0;
+  rows = 0;
   private pending: Pending[] = [];
   private scheduled = false;
   private inflight = 0;
@@ -106,6 +109,8 @@ export class ModelRunner {
     for (let c = 0; c < this.names.length; c++) {
       feeds[this.names[c]!] = new ort.Tensor(this.ortTypes[c]!, batch.columns[c] as never, [batch.n, 1]);
     }
+    this.runs++;
+    this.rows += batch.n;
     const out = await this.session.run(feeds);
     const score = out.score;
     if (!score) throw new Error("model.onnx produced no 'score' output");

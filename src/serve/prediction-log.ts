@@ -21,6 +21,17 @@ export interface PredictionLogEntry {
   output: unknown;
 }
 
+/**
+ * One log line from parts that are already JSON (the request's raw record, the response's prediction):
+ * the hot path then never serialises a value twice. `featuresJson` must be a JSON object without line breaks.
+ */
+export function predictionLogLine(head: { ts: string; request_id: string; deployment: string; model_version: number; arm: string; latency_ms: number; index?: number }, featuresJson: string, outputJson: string): string {
+  return (
+    `{"ts":"${head.ts}","request_id":${JSON.stringify(head.request_id)},"deployment":${JSON.stringify(head.deployment)},"model_version":${head.model_version},` +
+    `"arm":${JSON.stringify(head.arm)},"latency_ms":${head.latency_ms}${head.index !== undefined ? `,"index":${head.index}` : ""},"features":${featuresJson},"output":${outputJson}}`
+  );
+}
+
 export interface PredictionLogOptions {
   /** Start a new file beyond this size (default 64 MiB). */
   maxFileBytes?: number;
@@ -34,7 +45,8 @@ export interface PredictionLogOptions {
 export const predictionLogDir = (projectDir: string, deployment: string): string => join(resolve(projectDir), ".mlc", "predictions", deployment);
 
 export class PredictionLogWriter {
-  private buffer: PredictionLogEntry[] = [];
+  /** Entries, or lines already serialised by the caller (no trailing newline). */
+  private buffer: (PredictionLogEntry | string)[] = [];
   private file: FileHandle | undefined;
   private fileBytes = 0;
   private seq = 0;
@@ -54,7 +66,7 @@ export class PredictionLogWriter {
   }
 
   /** Queues an entry; no I/O and no serialisation happen here. */
-  append(entry: PredictionLogEntry): void {
+  append(entry: PredictionLogEntry | string): void {
     if (this.closed) return;
     if (this.buffer.length >= this.maxBuffered) {
       this.opts.onDrop?.(1);
@@ -81,7 +93,7 @@ export class PredictionLogWriter {
     const batch = this.buffer;
     this.buffer = [];
     let text = "";
-    for (const e of batch) text += JSON.stringify(e) + "\n";
+    for (const e of batch) text += (typeof e === "string" ? e : JSON.stringify(e)) + "\n";
     const bytes = Buffer.byteLength(text);
     if (!this.file || (this.fileBytes > 0 && this.fileBytes + bytes > this.maxFileBytes)) {
       await this.file?.close();

@@ -6,8 +6,8 @@ import type { Rollout } from "./deployment.js";
 import { LiveDeployment, type Routing } from "./live-deployment.js";
 import { ServeMetrics } from "./metrics.js";
 import type { ModelRunner } from "./model-runner.js";
-import { predictionFormatter, type Prediction, type PredictionFormatter } from "./prediction-format.js";
-import { PredictionLogWriter, predictionLogDir, type PredictionLogOptions } from "./prediction-log.js";
+import { predictionFormatter, type PredictionFormatter } from "./prediction-format.js";
+import { PredictionLogWriter, predictionLogDir, predictionLogLine, type PredictionLogOptions } from "./prediction-log.js";
 import { isProblem, type ColumnBatch } from "./record-encoder.js";
 import { chooseArm, type Arm } from "./routing.js";
 
@@ -57,6 +57,11 @@ const formatterOf = (r: ModelRunner): PredictionFormatter => {
   return f;
 };
 
+const RAW_BODY = Symbol("mlc.rawBody");
+type RawBodyRequest = FastifyRequest & { [RAW_BODY]?: string };
+
+const PER_REQUEST_LEVELS = new Set(["trace", "debug", "info"]);
+
 const json = (reply: FastifyReply, status: number, body: Record<string, unknown>): FastifyReply => reply.code(status).send(body);
 
 function tokenMatches(header: string | undefined, token: Buffer): boolean {
@@ -104,6 +109,8 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
     requestIdHeader: false,
+    // a pino child per request costs more than a small model's run; below info nothing logs per request
+    childLoggerFactory: (logger, bindings, childOpts) => (PER_REQUEST_LEVELS.has(logger.level) ? logger.child(bindings, childOpts) : logger),
     genReqId: (req) => {
       const h = req.headers["x-request-id"];
       return typeof h === "string" && /^[\w.:-]{1,128}$/.test(h) ? h : `${bootId}-${(++reqCounter).toString(36)}`;
@@ -136,8 +143,14 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
   const loaded = live.start();
   loaded.catch(() => undefined); // observed by the caller; never an unhandled rejection
 
-  // Clients often send JSON without a JSON content type (curl -d): parse every body as JSON.
-  app.addContentTypeParser("*", { parseAs: "string" }, app.getDefaultJsonParser("error", "error"));
+  // Every body is parsed as JSON (clients often send JSON without a JSON content type, as curl -d does);
+  // the raw text is kept so a single record's log line reuses it instead of serialising the record again.
+  const jsonParser = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser(["application/json", "*"], { parseAs: "string" }, (req, body, done) => {
+    (req as RawBodyRequest)[RAW_BODY] = body as string;
+    jsonParser(req, body as string, done);
+  });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const code = err.code;
@@ -165,8 +178,9 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     });
   }
 
-  app.addHook("onResponse", async (req, reply) => {
+  app.addHook("onResponse", (req, reply, done) => {
     metrics.request(req.routeOptions.url ?? "unmatched", req.method, reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
 
   app.get("/healthz", async () => ({ status: "ok" }));
@@ -178,7 +192,11 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     return { status: "ready", model_version: r.stable.version };
   });
 
-  app.get("/metrics", async (_req, reply) => reply.type("text/plain; version=0.0.4; charset=utf-8").send(metrics.render()));
+  app.get("/metrics", async (_req, reply) => {
+    const r = live.routing;
+    const runners = r ? [r.stable, ...(r.candidate ? [r.candidate] : [])] : [];
+    return reply.type("text/plain; version=0.0.4; charset=utf-8").send(metrics.render(runners.map((x) => ({ version: x.version, runs: x.runs, rows: x.rows }))));
+  });
 
   app.get("/v1/model", async (_req, reply) => {
     const r = live.routing;
@@ -234,7 +252,8 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
       return json(reply, 500, { error: "scoring_failed", message: "the model failed to score this request" });
     }
 
-    const predictions: Record<string, unknown>[] = new Array(records.length);
+    // Predictions are serialised once, as text, and that text is both the response and the log's output.
+    const predJson: string[] = new Array(records.length);
     const canary = routing.rollout?.kind === "canary";
     for (let gi = 0; gi < groups.length; gi++) {
       const g = groups[gi]!;
@@ -242,15 +261,13 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
       const scores = results[gi]!;
       const n = g.rows ? g.rows.length : records.length;
       const version = g.runner.version;
+      const tail = canary ? `,"arm":"${g.arm}","model_version":${version}}` : "";
       for (let j = 0; j < n; j++) {
-        const p = f.format(scores, j) as Prediction & Record<string, unknown>;
-        if (canary) {
-          p.arm = g.arm;
-          p.model_version = version;
-        }
+        let pj = f.formatJson(scores, j);
+        if (canary) pj = pj.slice(0, -1) + tail;
         const cls = f.label(scores, j);
         if (cls !== undefined) metrics.predictedClass(version, cls);
-        predictions[g.rows ? g.rows[j]! : j] = p;
+        predJson[g.rows ? g.rows[j]! : j] = pj;
       }
       metrics.predicted(version, g.arm, n);
     }
@@ -258,21 +275,15 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     const latencyMs = reply.elapsedTime;
     if (log) {
       const ts = new Date(received).toISOString();
+      const raw = (req as RawBodyRequest)[RAW_BODY];
       for (const g of groups) {
         const n = g.rows ? g.rows.length : records.length;
         for (let j = 0; j < n; j++) {
           const i = g.rows ? g.rows[j]! : j;
-          log.append({
-            ts,
-            request_id: req.id,
-            deployment: opts.deployment,
-            model_version: g.runner.version,
-            arm: g.arm,
-            latency_ms: latencyMs,
-            ...(batched ? { index: i } : {}),
-            features: records[i] as Record<string, unknown>,
-            output: predictions[i],
-          });
+          // JSON strings cannot hold raw line breaks, so any in the body are whitespace: safe to flatten
+          const features = !batched && raw !== undefined ? raw.replace(/[\r\n]+/g, " ") : JSON.stringify(records[i]);
+          const head = { ts, request_id: req.id, deployment: opts.deployment, model_version: g.runner.version, arm: g.arm, latency_ms: latencyMs, ...(batched ? { index: i } : {}) };
+          log.append(predictionLogLine(head, features, predJson[i]!));
         }
       }
       if (shadowRun) {
@@ -301,8 +312,8 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
       }
     }
     if (groups.length > 1 || canary) req.log.info({ request_id: req.id, arms: groups.map((g) => g.arm), model_version: version }, "prediction");
-    reply.header("x-model-version", String(version));
-    return { predictions, model_version: version, request_id: req.id };
+    reply.header("x-model-version", String(version)).type("application/json; charset=utf-8");
+    return `{"predictions":[${predJson.join(",")}],"model_version":${version},"request_id":${JSON.stringify(req.id)}}`;
   });
 
   /** Shadow scoring: never awaited by the response; failures only count. */

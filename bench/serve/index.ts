@@ -1,0 +1,250 @@
+// `npm run bench -- serve`: `mlc serve` against a bare node:http server returning a constant JSON, both
+// driven by the same load generator in the same run (wrk if installed, else autocannon), plus batch scoring.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as ort from "onnxruntime-node";
+import { OnnxGraph } from "../../src/onnx/builder.js";
+import { scoreTable } from "../../src/serve/batch-score.js";
+import { buildBundleDir, loadBundle, type BundleMeta } from "../../src/serve/bundle.js";
+import { readDeployment, resolveBundlePath, writeDeployment } from "../../src/serve/deployment.js";
+import { RecordEncoder } from "../../src/serve/record-encoder.js";
+
+const here = dirname(fileURLToPath(import.meta.url)); // dist/bench/serve
+const repo = resolve(here, "../../..");
+const cli = join(repo, "dist/src/cli/main.js");
+
+interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+const PLANS = ["basic", "standard", "premium"];
+
+/** A churn-like bundle (numeric + category inputs, one-hot, scaler, linear layer, sigmoid) for when no churn example is applied. */
+export function buildBenchBundle(dir: string): void {
+  const g = new OnnxGraph("bench");
+  const numeric = ["tenure", "monthly", "total", "tickets"];
+  for (const n of numeric) g.input(n, "float", ["N", 1]);
+  g.input("plan", "string", ["N", 1]);
+  g.input("contract", "string", ["N", 1]);
+  const zero = g.constant("float", [1], [0]);
+  const filled = numeric.map((n) => g.op("Where", [g.op("IsNaN", [n]), zero, n]));
+  const nums = g.op("Concat", filled, { axis: 1 });
+  const scaled = g.op("Scaler", [nums], { offset: { floats: [32, 64, 2000, 1] }, scale: { floats: [0.04, 0.03, 0.0005, 0.5] } }, { domain: "ai.onnx.ml" });
+  const oh = (col: string, cats: string[]) => g.op("Flatten", [g.op("OneHotEncoder", [col], { cats_strings: cats, zeros: 1 }, { domain: "ai.onnx.ml" })], { axis: 1 });
+  const x = g.op("Concat", [scaled, oh("plan", PLANS), oh("contract", ["monthly", "yearly"])], { axis: 1 });
+  const W = g.constant("float", [9, 1], [-0.8, 0.6, -0.3, 0.9, 0.2, -0.1, 0.4, 0.7, -0.9]);
+  const b = g.constant("float", [1], [-0.2]);
+  g.node("Sigmoid", [g.op("Add", [g.op("MatMul", [x, W]), b])], ["score"]);
+  g.output("score", "float", ["N", 1]);
+  const meta: BundleMeta = {
+    format_version: 1,
+    deployment: "bench_api",
+    model: "bench",
+    version: 1,
+    task: { kind: "binary", classes: ["stay", "churn"] },
+    inputs: [
+      ...numeric.map((name) => ({ name, type: "float" as const, nullable: true })),
+      { name: "plan", type: "category", nullable: false, values: PLANS },
+      { name: "contract", type: "category", nullable: false, values: ["monthly", "yearly"] },
+    ],
+    output: { name: "score", width: 1 },
+    metrics: {},
+    lineage: { run_id: "bench", artifact: "bench" },
+    created: new Date().toISOString(),
+  };
+  buildBundleDir(dir, g.toBytes(), meta);
+}
+
+function waitForLine(child: ChildProcess, re: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  return new Promise((res, rej) => {
+    let buf = "";
+    const timer = setTimeout(() => rej(new Error(`timed out waiting for ${re} (output so far: ${buf.slice(-500)})`)), timeoutMs);
+    const on = (d: Buffer): void => {
+      buf += d.toString();
+      const m = buf.match(re);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout?.off("data", on);
+        res(m);
+      }
+    };
+    child.stdout?.on("data", on);
+    child.stderr?.on("data", (d: Buffer) => (buf += d.toString()));
+    child.once("exit", (code) => rej(new Error(`process exited with ${code}: ${buf.slice(-500)}`)));
+  });
+}
+
+const BARE_SERVER = `
+const http = require("node:http");
+const body = JSON.stringify({ predictions: [{ label: "stay", probabilities: { stay: 0.75, churn: 0.25 } }], model_version: 1, request_id: "r" });
+const s = http.createServer((req, res) => {
+  const chunks = [];
+  req.on("data", (c) => chunks.push(c));
+  req.on("end", () => { JSON.parse(Buffer.concat(chunks).toString() || "{}"); res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) }); res.end(body); });
+});
+s.keepAliveTimeout = 72000;
+s.listen(0, "127.0.0.1", () => console.log("listening on http://127.0.0.1:" + s.address().port));
+process.on("SIGTERM", () => s.close(() => process.exit(0)));
+`;
+
+function hasWrk(): boolean {
+  return spawnSync("wrk", ["--version"], { encoding: "utf8" }).error === undefined;
+}
+
+const toMs = (v: string, unit: string): number => Number(v) * (unit === "us" ? 0.001 : unit === "s" ? 1000 : unit === "m" ? 60000 : 1);
+
+async function runWrk(url: string, body: string, seconds: number, workDir: string): Promise<LoadResult> {
+  const script = join(workDir, "post.lua");
+  writeFileSync(script, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\n`);
+  const out = await new Promise<string>((res, rej) => {
+    const p = spawn("wrk", ["-t1", "-c50", `-d${seconds}s`, "--latency", "-s", script, url]);
+    let s = "";
+    p.stdout.on("data", (d: Buffer) => (s += d.toString()));
+    p.stderr.on("data", (d: Buffer) => (s += d.toString()));
+    p.on("exit", (code) => (code === 0 ? res(s) : rej(new Error(`wrk failed: ${s}`))));
+  });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const lat = (pct: string): number => {
+    const m = new RegExp(`\\s${pct}%\\s+([\\d.]+)(us|ms|s|m)`).exec(out);
+    return m ? toMs(m[1]!, m[2]!) : NaN;
+  };
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = non2xx + (sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+  return { rps, p50: lat("50"), p99: lat("99"), errors };
+}
+
+async function runAutocannon(url: string, body: string, seconds: number): Promise<LoadResult> {
+  const autocannon = createRequire(import.meta.url)("autocannon") as (o: object) => Promise<{ requests: { average: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number }>;
+  const r = await autocannon({ url, connections: 50, duration: seconds, method: "POST", body, headers: { "content-type": "application/json" } });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((res) => {
+    if (child.exitCode !== null) return res(child.exitCode);
+    child.once("exit", (code) => res(code));
+    child.kill("SIGTERM");
+  });
+}
+
+/** Mean throughput; median of the rounds' percentiles; summed errors. */
+function combine(rs: LoadResult[]): LoadResult {
+  const med = (xs: number[]): number => {
+    const v = [...xs].sort((a, b) => a - b);
+    return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+  };
+  return { rps: rs.reduce((a, r) => a + r.rps, 0) / rs.length, p50: med(rs.map((r) => r.p50)), p99: med(rs.map((r) => r.p99)), errors: rs.reduce((a, r) => a + r.errors, 0) };
+}
+
+const fmt = (n: number, d = 0): string => n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
+
+export async function run(args: string[]): Promise<void> {
+  const seconds = Number(args.find((a) => a.startsWith("--seconds="))?.slice(10) ?? 10);
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run 'npm run build' first`);
+  const work = mkdtempSync(join(tmpdir(), "mlc-bench-serve-"));
+  let projectDir: string;
+  let deployment: string;
+  const churnProject = join(repo, "examples/churn");
+  const churnPointer = existsSync(join(churnProject, ".mlc/deployments/churn_api/current.json")) ? readDeployment(churnProject, "churn_api") : undefined;
+  if (churnPointer) {
+    projectDir = churnProject;
+    deployment = "churn_api";
+    process.stdout.write(`bundle: examples/churn (churn_api version ${churnPointer.version})\n`);
+  } else {
+    projectDir = join(work, "project");
+    deployment = "bench_api";
+    buildBenchBundle(join(projectDir, ".mlc/bundles/bench_api/v1"));
+    writeDeployment(projectDir, deployment, { version: 1, bundle: ".mlc/bundles/bench_api/v1" }, "bench");
+    process.stdout.write("bundle: a churn-like bench bundle (examples/churn has not been applied)\n");
+  }
+  const pointer = readDeployment(projectDir, deployment)!;
+  const bundle = loadBundle(resolveBundlePath(projectDir, pointer.bundle));
+  const record = new RecordEncoder(bundle.meta.inputs).sampleRecord();
+  const body = JSON.stringify(record);
+
+  const gen = hasWrk() ? "wrk" : "autocannon";
+  if (gen === "autocannon") process.stdout.write("wrk is not installed (apt-get install -y wrk); using autocannon\n");
+
+  const mlc = spawn(process.execPath, [cli, "serve", deployment, "--dir", projectDir, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, MLC_LOG_LEVEL: "warn" } });
+  const bare = spawn(process.execPath, ["-e", BARE_SERVER], { stdio: ["ignore", "pipe", "pipe"] });
+  try {
+    const mlcUrl = (await waitForLine(mlc, /listening on (http:\/\/[\d.]+:\d+)/, 30_000))[1]!;
+    await waitForLine(mlc, /ready, serving/, 60_000);
+    const bareUrl = (await waitForLine(bare, /listening on (http:\/\/[\d.]+:\d+)/, 10_000))[1]!;
+    const check = await fetch(`${mlcUrl}/v1/predict`, { method: "POST", body, headers: { "content-type": "application/json" } });
+    if (check.status !== 200) throw new Error(`mlc serve answered ${check.status}: ${await check.text()}`);
+
+    // Alternate short rounds of the two servers so machine-load drift hits both alike; 10 s each in total.
+    const rounds = 5;
+    const per = Math.max(1, Math.round(seconds / rounds));
+    process.stdout.write(`load: ${gen}, 50 connections, single-record POST /v1/predict, ${rounds} alternating rounds of ${per} s per server\n`);
+    const once = (url: string): Promise<LoadResult> => (gen === "wrk" ? runWrk(url, body, per, work) : runAutocannon(url, body, per));
+    await once(`${bareUrl}/v1/predict`); // warm-up (JIT, sockets)
+    await once(`${mlcUrl}/v1/predict`);
+    const bareRuns: LoadResult[] = [];
+    const mlcRuns: LoadResult[] = [];
+    for (let r = 0; r < rounds; r++) {
+      bareRuns.push(await once(`${bareUrl}/v1/predict`));
+      mlcRuns.push(await once(`${mlcUrl}/v1/predict`));
+    }
+    const b = combine(bareRuns);
+    const m = combine(mlcRuns);
+    const row = (name: string, r: LoadResult): string => `  ${name.padEnd(12)} ${fmt(r.rps).padStart(9)} req/s   p50 ${fmt(r.p50, 2).padStart(6)} ms   p99 ${fmt(r.p99, 2).padStart(6)} ms   errors ${r.errors}`;
+    process.stdout.write(row("bare http", b) + "\n" + row("mlc serve", m) + "\n");
+    const rpsRatio = m.rps / b.rps;
+    const p99Ratio = m.p99 / b.p99;
+    process.stdout.write(
+      `  ratio        rps ${fmt(rpsRatio * 100, 1)}% of bare (target >= 50%: ${rpsRatio >= 0.5 ? "met" : "NOT met"})   p99 ${fmt(p99Ratio, 2)}x bare (target <= 2x: ${p99Ratio <= 2 ? "met" : "NOT met"})\n`,
+    );
+  } finally {
+    const code = await stop(mlc);
+    await stop(bare);
+    process.stdout.write(`mlc serve exited with ${code} after SIGTERM\n`);
+  }
+
+  // batch scoring: 1,000,000 rows through the bundle, beside the bare ONNX session on pre-encoded tensors
+  const n = 1_000_000;
+  const enc = new RecordEncoder(bundle.meta.inputs);
+  const cols: Record<string, ArrayLike<unknown>> = {};
+  let seed = 7;
+  const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  for (const inp of bundle.meta.inputs) {
+    if (inp.type === "category" || inp.type === "string") {
+      const vals = inp.values ?? ["a", "b", "c"];
+      cols[inp.name] = Array.from({ length: n }, () => vals[Math.floor(rand() * vals.length)]!);
+    } else if (inp.type === "bool") cols[inp.name] = Array.from({ length: n }, () => rand() < 0.5);
+    else if (inp.type === "int") cols[inp.name] = Float64Array.from({ length: n }, () => Math.floor(rand() * 72));
+    else cols[inp.name] = Float64Array.from({ length: n }, () => rand() * 100);
+  }
+  const t0 = performance.now();
+  const scored = await scoreTable(bundle, cols);
+  const tScore = (performance.now() - t0) / 1000;
+  // peer: the same session runs on already-encoded 1024-row tensors (the floor any scorer pays)
+  const session = await ort.InferenceSession.create(bundle.onnx, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all" });
+  const pre = enc.encodeColumns(cols as Record<string, ArrayLike<unknown>>, 0, 1024);
+  if (!("columns" in pre)) throw new Error(pre.message);
+  const feeds: Record<string, ort.Tensor> = {};
+  bundle.meta.inputs.forEach((inp, c) => {
+    feeds[inp.name] = new ort.Tensor(inp.type === "timestamp" ? "float64" : inp.type === "string" || inp.type === "category" ? "string" : "float32", pre.columns[c] as never, [1024, 1]);
+  });
+  const t1 = performance.now();
+  let done = 0;
+  while (done < n) {
+    await session.run(feeds);
+    done += 1024;
+  }
+  const tBare = (performance.now() - t1) / 1000;
+  await session.release();
+  process.stdout.write(
+    `batch scoring ${fmt(scored.n)} rows: ${fmt(n / tScore)} rows/s (${fmt(tScore, 2)} s) — bare session.run on pre-encoded 1024-row tensors ${fmt(done / tBare)} rows/s; ratio ${fmt((n / tScore) / (done / tBare) * 100, 1)}%\n`,
+  );
+  rmSync(work, { recursive: true, force: true });
+}
