@@ -1,0 +1,73 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { readCsv, readCsvWithSchema } from "../../src/data/csv-reader.js";
+import { NodeFailure } from "../../src/runtime/executor.js";
+import { columnValues } from "../../src/data/table-columns.js";
+import { tempProject } from "./fixtures.js";
+
+const write = (text: string): string => {
+  const f = join(tempProject(), "data.csv");
+  writeFileSync(f, text);
+  return f;
+};
+
+describe("CSV reader", () => {
+  it("reads quoted fields with delimiters, escaped quotes, newlines and CRLF line ends", async () => {
+    const f = write('id,name,note\r\n1,"Smith, J","said ""hi"""\r\n2,plain,"two\nlines"\r\n3,,last\r\n');
+    const t = await readCsv(f);
+    expect(t.numRows()).toBe(3);
+    expect(Array.from(columnValues(t, "id"))).toEqual([1, 2, 3]);
+    expect(columnValues(t, "name")).toEqual(["Smith, J", "plain", null]);
+    expect(columnValues(t, "note")).toEqual(['said "hi"', "two\nlines", "last"]);
+  });
+
+  it("gives the same table whatever the chunk size (records cut across chunks)", async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => `${i},"q ""${i}"", x",${(i * 0.37).toFixed(2)},${i % 2 ? "yes" : "no"}`);
+    const f = write("a,b,c,d\n" + rows.join("\n") + "\n");
+    const declared = [{ name: "a", type: "int" as const, nullable: false }, { name: "c", type: "float" as const, nullable: false }, { name: "d", type: "bool" as const, nullable: false }];
+    const big = await readCsv(f, { declared });
+    for (const chunkSize of [7, 64, 1000]) {
+      const small = await readCsv(f, { declared, chunkSize });
+      for (const c of ["a", "b", "c", "d"]) expect(Array.from(columnValues(small, c) as ArrayLike<unknown>)).toEqual(Array.from(columnValues(big, c) as ArrayLike<unknown>));
+    }
+    expect(columnValues(big, "b")[5]).toBe('q "5", x');
+    expect(columnValues(big, "d")[1]).toBe(true);
+  });
+
+  it("applies the declared schema and infers the other columns", async () => {
+    const f = write("tenure,monthly,plan,when,flag,score\n3,19.5,basic,2024-01-02,true,1e3\n4,,pro,2024-02-03T10:00:00Z,false,-2.5\n");
+    const { table, schema } = await readCsvWithSchema(f, { declared: [{ name: "monthly", type: "float", nullable: true }] });
+    expect(schema.map((c) => `${c.name}:${c.type}`)).toEqual(["tenure:int", "monthly:float", "plan:string", "when:timestamp", "flag:bool", "score:float"]);
+    expect(Array.from(columnValues(table, "monthly") as Float64Array)).toEqual([19.5, NaN]);
+    expect(Array.from(columnValues(table, "score") as Float64Array)).toEqual([1000, -2.5]);
+    expect((columnValues(table, "when")[1] as Date).toISOString()).toBe("2024-02-03T10:00:00.000Z");
+  });
+
+  it("reports a bad value with file, line, row, column and value", async () => {
+    const f = write("tenure,plan\n1,a\n2,b\nx7,c\n");
+    const err = await readCsv(f, { declared: [{ name: "tenure", type: "int", nullable: false }], display: "data/churn.csv" }).catch((e) => e);
+    expect(err).toBeInstanceOf(NodeFailure);
+    expect(err.message).toBe('data/churn.csv:4: row 3, column "tenure" (int): "x7" is not an int');
+    expect(err.details).toMatchObject({ row: 3, column: "tenure", value: "x7" });
+  });
+
+  it("rejects an empty field in a non-nullable column and accepts it in a nullable one", async () => {
+    const f = write("a,b\n1,\n");
+    await expect(readCsv(f, { declared: [{ name: "b", type: "float", nullable: false }] })).rejects.toThrow(/column "b" \(float\): "" is empty but the column is not nullable/);
+    const t = await readCsv(f, { declared: [{ name: "b", type: "float", nullable: true }] });
+    expect(Number.isNaN((columnValues(t, "b") as Float64Array)[0])).toBe(true);
+  });
+
+  it("reports a row with the wrong number of fields, a missing declared column, and a missing file", async () => {
+    await expect(readCsv(write("a,b\n1,2\n3\n"))).rejects.toThrow(/:3: row 2 has 1 fields, the header has 2/);
+    await expect(readCsv(write("a,b\n1,2\n"), { declared: [{ name: "c", type: "int", nullable: false }] })).rejects.toThrow(/declared column "c" is not in the file/);
+    await expect(readCsv("/nonexistent/x.csv", { display: "data/x.csv" })).rejects.toThrow("cannot read data/x.csv: no such file");
+  });
+
+  it("reads a real dataset with a date column", async () => {
+    const t = await readCsv(join(import.meta.dirname, "../../../shared/datasets/Chicago.csv"), { declared: [{ name: "date", type: "timestamp", nullable: false }] });
+    expect(t.numRows()).toBe(5698);
+    expect((columnValues(t, "date")[0] as Date).toISOString()).toBe("2001-01-22T00:00:00.000Z");
+  });
+});
