@@ -1,8 +1,14 @@
 // The embedded backend: better-sqlite3 on `.mlc/state.db`, WAL mode with a busy timeout so
 // several processes (plan while apply runs) can share the file.
 import Database from "better-sqlite3";
+import { resolve } from "node:path";
 import type { Db, Queryable, Row, SqlValue } from "./db.js";
 import { Mutex } from "./db.js";
+
+// One mutex per database file in this process: a second connection's statement must not run
+// while the first holds a transaction across an await (SQLite would block the event loop until
+// its busy timeout, and the first transaction could never finish).
+const fileMutexes = new Map<string, Mutex>();
 
 export function openSqliteDb(file: string): Db {
   const db = new Database(file);
@@ -30,7 +36,9 @@ export function openSqliteDb(file: string): Db {
       return 0;
     },
   };
-  const mutex = new Mutex();
+  const key = resolve(file);
+  let mutex = fileMutexes.get(key);
+  if (!mutex) fileMutexes.set(key, (mutex = new Mutex()));
   return {
     dialect: "sqlite",
     location: file,
@@ -50,7 +58,7 @@ export function openSqliteDb(file: string): Db {
         }
       }),
     async close() {
-      await mutex.run(async () => db.close());
+      await mutex!.run(async () => db.close());
     },
   };
 }
