@@ -71,3 +71,32 @@ export function canonicalJson(j: Json): string {
   }
   return JSON.stringify(j);
 }
+
+const PRECEDENCE: Record<string, number> = { or: 1, and: 2, not: 3, "==": 4, "!=": 4, "<": 4, "<=": 4, ">": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6, neg: 7 };
+
+function formatDuration(seconds: number): string {
+  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]] as const) {
+    if (seconds >= size && Number.isInteger(seconds / size)) return `${seconds / size}${unit}`;
+  }
+  return `${+(seconds * 1000).toPrecision(12)}ms`;
+}
+
+/** Source-like text of an encoded expression, for messages (`test.auc >= champion.test.auc - 0.005`). */
+export function exprJsonText(j: Json, parent = 0): string {
+  if (j === null) return "null";
+  if (typeof j === "string") return JSON.stringify(j);
+  if (typeof j !== "object") return String(j);
+  if (Array.isArray(j)) return `[${j.map((x) => exprJsonText(x)).join(", ")}]`;
+  if (isRef(j)) return j.$ref.join(".") + (j.star ? ".*" : "");
+  if (isDuration(j)) return formatDuration(j.$duration);
+  if (isPercent(j)) return `${j.$percent}%`;
+  if (isObjectLit(j)) return `{ ${Object.entries(j.$object).map(([k, v]) => `${k} = ${exprJsonText(v)}`).join(", ")} }`;
+  if (isCall(j)) return `${j.$call}(${[...j.args.map((a) => exprJsonText(a)), ...Object.entries(j.named).map(([k, v]) => `${k} = ${exprJsonText(v)}`)].join(", ")})`;
+  if (isOp(j)) {
+    const p = PRECEDENCE[j.$op] ?? 0;
+    const text =
+      j.$op === "neg" ? `-${exprJsonText(j.args[0]!, p)}` : j.$op === "not" ? `not ${exprJsonText(j.args[0]!, p)}` : `${exprJsonText(j.args[0]!, p)} ${j.$op} ${exprJsonText(j.args[1]!, p + 1)}`;
+    return p < parent ? `(${text})` : text;
+  }
+  return JSON.stringify(j);
+}

@@ -3,3 +3,5 @@
 import "./source.js";
 import "./features.js";
 import "./split.js";
+import "./model/index.js";
+import "./gate/index.js";

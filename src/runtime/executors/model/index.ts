@@ -1,0 +1,181 @@
+// The `model` executor: fits the feature pipeline on the split's train rows, trains (or tunes and
+// trains) the estimator, evaluates it on valid and test rows with intervals, composes the
+// deployable ONNX graph and checks it against the batch predictions, and records a registry version.
+import type { ColumnTable } from "arquero";
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { canonicalJson } from "../../../compiler/expr-json.js";
+import { buildPipeline, type FittedPipeline } from "../../../data/pipeline.js";
+import { loadTable } from "../../../data/table-artifact.js";
+import { tableColumns } from "../../../data/table-columns.js";
+import type { Dataset, Estimator, Task } from "../../../ml/estimator.js";
+import { ALGORITHMS, loadEstimator } from "../../../ml/algorithms.js";
+import { takeRows } from "../../../ml/matrix.js";
+import { NodeFailure, type ExecContext, type Executor, type NodeResult } from "../../executor.js";
+import type { Json } from "../../graph-ir.js";
+import { registerExecutor } from "../../executor-registry.js";
+import { ModelRegistry } from "../../registry/model-registry.js";
+import { evaluateSplit } from "./evaluate.js";
+import { rankingGroups, targets, taskOf } from "./labels.js";
+import { readModelSpec, type ModelSpec } from "./model-spec.js";
+import { bundleInputs, checkOnnxParity, composeOnnx } from "./onnx-bundle.js";
+import { StateTrialStore } from "./trial-store.js";
+import { trainBranch } from "./train.js";
+
+export const MODEL_EXECUTOR_VERSION = "1";
+const PARTS = ["train", "valid", "test"] as const;
+type Part = (typeof PARTS)[number];
+
+async function splitTables(ctx: ExecContext, spec: ModelSpec): Promise<{ tables: Partial<Record<Part, ColumnTable>>; hashes: Partial<Record<Part, string>> }> {
+  const id = `split.${spec.data}`;
+  const r = ctx.inputs.get(id);
+  if (!r) throw new NodeFailure(`model ${spec.name}: its data ${id} has no result`);
+  const tables: Partial<Record<Part, ColumnTable>> = {};
+  const hashes: Partial<Record<Part, string>> = {};
+  for (const part of PARTS) {
+    const h = r.artifacts[part];
+    if (h) {
+      tables[part] = await loadTable(ctx.artifacts, h);
+      hashes[part] = h;
+    }
+  }
+  if (!tables.train || tables.train.numRows() === 0) throw new NodeFailure(`model ${spec.name}: split ${spec.data} gave no train rows`);
+  return { tables, hashes };
+}
+
+function featuresConfig(ctx: ExecContext, spec: ModelSpec): { [k: string]: Json } {
+  const node = ctx.inputNodes?.get(`features.${spec.features.from}`);
+  if (!node) throw new NodeFailure(`model ${spec.name}: features block ${spec.features.from} is not among its inputs`);
+  return node.config;
+}
+
+interface Prepared {
+  task: Task;
+  pipeline: FittedPipeline;
+  parts: Partial<Record<Part, { data: Dataset; table: ColumnTable }>>;
+}
+
+function prepare(spec: ModelSpec, tables: Partial<Record<Part, ColumnTable>>, features: { [k: string]: Json }): Prepared {
+  const train = tables.train!;
+  const task = taskOf(train, spec.task);
+  const label = "label" in spec.task ? spec.task.label : undefined;
+  const group = spec.task.kind === "rank" ? spec.task.group : undefined;
+  const inputColumns = tableColumns(train).filter((c) => c.name !== label);
+  const pipeline = buildPipeline(features, inputColumns, spec.features.select).fit(train);
+  const parts: Prepared["parts"] = {};
+  for (const part of PARTS) {
+    let table = tables[part];
+    if (!table || table.numRows() === 0) continue;
+    let X = pipeline.transform(table);
+    let y = targets(table, spec.task, task, part);
+    let g: Int32Array | undefined;
+    if (group) {
+      const { order, group: ids } = rankingGroups(table, group, part);
+      X = takeRows(X, order);
+      y = y ? Float64Array.from(order, (i) => y![i]!) : y;
+      table = table.reify(Array.from(order));
+      g = ids;
+    }
+    parts[part] = { data: { X, ...(y ? { y } : {}), ...(g ? { group: g } : {}) }, table };
+  }
+  return { task, pipeline, parts };
+}
+
+async function estimatorOf(spec: ModelSpec): Promise<Estimator> {
+  const e = await loadEstimator(spec.algorithm.name);
+  if (!e) throw new NodeFailure(`model ${spec.name}: unknown algorithm '${spec.algorithm.name}' (available: ${ALGORITHMS.join(", ")})`);
+  return e;
+}
+
+const f64Bytes = (a: Float64Array): Uint8Array => new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
+
+/** Identifies a search independently of its trial count, so raising `trials` resumes it. */
+function studyKey(spec: ModelSpec, features: Json, hashes: Partial<Record<Part, string>>, seed: number): string {
+  const { tune, ...rest } = spec;
+  const key = { rest: rest as unknown as Json, tune: tune ? { ...tune, trials: null } : null, features, hashes: hashes as Json, seed } as unknown as Json;
+  return createHash("sha256").update(canonicalJson(key)).digest("hex").slice(0, 32);
+}
+
+async function run(ctx: ExecContext): Promise<NodeResult> {
+  const spec = readModelSpec(ctx.node.name, ctx.node.config);
+  const estimator = await estimatorOf(spec);
+  const features = featuresConfig(ctx, spec);
+  const { tables, hashes } = await splitTables(ctx, spec);
+  const prep = prepare(spec, tables, features);
+  if (!estimator.tasks.includes(prep.task.kind)) throw new NodeFailure(`model ${spec.name}: ${estimator.algorithm} does not do ${prep.task.kind} tasks (it does: ${estimator.tasks.join(", ")})`);
+  const seed = spec.seed ?? ctx.seed;
+  const key = studyKey(spec, features, hashes, seed);
+  const trialStore = spec.tune && ctx.state ? new StateTrialStore(ctx.state, spec.name, key) : undefined;
+  const t0 = performance.now();
+  const outcome = await trainBranch(spec, estimator, { train: prep.parts.train!.data, ...(prep.parts.valid ? { valid: prep.parts.valid.data } : {}), task: prep.task }, seed, {
+    ...(trialStore ? { trialStore } : {}),
+    log: ctx.log,
+    signal: ctx.signal,
+  });
+  const trainMs = performance.now() - t0;
+  const model = outcome.model;
+
+  const metrics: Record<string, number> = { train_ms: Math.round(trainMs) };
+  const predictions: Partial<Record<Part, Float64Array>> = {};
+  for (const part of ["valid", "test"] as const) {
+    const p = prep.parts[part];
+    if (!p) continue;
+    const pred = model.predict(p.data.X);
+    predictions[part] = pred;
+    if (p.data.y) Object.assign(metrics, evaluateSplit(part, prep.task.kind, { y: p.data.y, pred, width: model.outputWidth, ...(p.data.group ? { group: p.data.group } : {}) }, { seed, resamples: 1000 }));
+  }
+
+  const onnx = composeOnnx(spec.name, prep.pipeline, model);
+  const parityPart = prep.parts.test ?? prep.parts.valid ?? prep.parts.train!;
+  const parityPred = predictions.test ?? predictions.valid ?? model.predict(parityPart.data.X);
+  const parity = await checkOnnxParity(spec.name, onnx, prep.pipeline.rawInputs, parityPart.table, parityPred);
+  metrics.onnx_parity_max_diff = parity.maxAbsDiff;
+
+  const artifacts: Record<string, string> = {
+    model: await ctx.artifacts.put(model.serialize()),
+    pipeline: await ctx.artifacts.put(prep.pipeline.serialize()),
+    onnx: await ctx.artifacts.put(onnx),
+  };
+  for (const [part, pred] of Object.entries(predictions)) artifacts[`${part}_predictions`] = await ctx.artifacts.put(f64Bytes(pred));
+  for (const part of PARTS) if (hashes[part]) artifacts[`${part}_table`] = hashes[part]!;
+
+  const inputs = bundleInputs(prep.pipeline.rawInputs, PARTS.flatMap((p) => (tables[p] ? [tables[p]!] : [])));
+  const summary: { [k: string]: Json } = {
+    algorithm: estimator.algorithm,
+    params: outcome.params as { [k: string]: Json },
+    task: prep.task as unknown as Json,
+    features: prep.pipeline.outputNames,
+    inputs: inputs as unknown as Json,
+    output_width: model.outputWidth,
+    threshold: spec.threshold,
+    ...(model.bestIteration !== undefined ? { best_iteration: model.bestIteration } : {}),
+    ...(outcome.study
+      ? { tuning: { key, trials: outcome.study.trials.length, ran: outcome.study.ran, best_trial: outcome.study.best?.index ?? null, best_value: outcome.study.best ? (Object.values(outcome.study.best.values)[0] ?? null) : null } }
+      : {}),
+  };
+
+  if (ctx.state) {
+    const registry = new ModelRegistry(ctx.state);
+    const fingerprint = createHash("sha256").update(artifacts.model! + artifacts.onnx!).digest("hex");
+    const existing = await registry.findByFingerprint(spec.name, fingerprint);
+    const version =
+      existing ??
+      (await registry.addVersion({ model: spec.name, artifacts, metrics, algorithm: estimator.algorithm, params: outcome.params as Record<string, Json>, fingerprint, runId: ctx.runId ?? "", ...specCommit(ctx.projectDir) }));
+    summary.version = version.version;
+    metrics.version = version.version;
+  }
+  return { artifacts, metrics, summary };
+}
+
+/** The spec's git commit, when the project is in a git work tree. */
+function specCommit(dir: string): { specCommit?: string } {
+  try {
+    const out = execFileSync("git", ["-C", dir, "rev-parse", "HEAD"], { stdio: ["ignore", "pipe", "ignore"], timeout: 2000 }).toString().trim();
+    return /^[0-9a-f]{40}$/.test(out) ? { specCommit: out } : {};
+  } catch {
+    return {};
+  }
+}
+
+export const modelExecutor: Executor = { kind: "model", version: MODEL_EXECUTOR_VERSION, changeAction: "replace", run };
+registerExecutor(modelExecutor);
