@@ -27,9 +27,23 @@ export function columnFor(input: SplitInput, column: string, method: string): Ar
 export function stratifiedSplit(input: SplitInput, column: string): SplitAssignment {
   const groups = groupRows(columnFor(input, column, "stratified"));
   const next = rng(input.seed);
-  const part = new Uint8Array(input.table.numRows());
+  const n = input.table.numRows();
   // Strata in a canonical order so the result does not depend on row order within the file.
   const keys = [...groups.keys()].sort((a, b) => String(a).localeCompare(String(b)));
-  for (const k of keys) assignInOrder(shuffle(groups.get(k)!, next), input.shares, part);
+  // Each row gets its relative position (k + 0.5) / m within its shuffled stratum; cutting the
+  // rows sorted by that position meets the global shares exactly and each stratum's closely.
+  const pos = new Float64Array(n);
+  const rank = new Int32Array(n);
+  let r = 0;
+  for (const k of keys) {
+    const rows = shuffle(groups.get(k)!, next);
+    rows.forEach((row, i) => {
+      pos[row] = (i + 0.5) / rows.length;
+      rank[row] = r++;
+    });
+  }
+  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => pos[a]! - pos[b]! || rank[a]! - rank[b]!);
+  const part = new Uint8Array(n);
+  assignInOrder(order, input.shares, part);
   return { part, report: { strata: keys.length } };
 }
