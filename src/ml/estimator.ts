@@ -63,6 +63,11 @@ export interface TrainedModel {
   outputWidth: number;
   /** Row-major n × outputWidth predictions. Binary: P(positive); multiclass: class probabilities; anomaly: higher = more anomalous. */
   predict(X: Matrix): Float64Array;
+  /**
+   * Optional asynchronous predict with the same output as `predict`, for models whose natural
+   * runner is async (imported ONNX models run by onnxruntime-node). Prefer it where a caller can await.
+   */
+  predictAsync?(X: Matrix): Promise<Float64Array>;
   /** Versioned bytes; the same training gives the same bytes. */
   serialize(): Uint8Array;
   /**

@@ -4,8 +4,8 @@
 const MAGIC = [0x4d, 0x4c, 0x43, 0x4d]; // "MLCM"
 const FORMAT_VERSION = 1;
 
-export type PackedArray = Float32Array | Float64Array | Int32Array;
-type DTypeTag = "f32" | "f64" | "i32";
+export type PackedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+type DTypeTag = "f32" | "f64" | "i32" | "u8";
 
 interface ArrayEntry {
   name: string;
@@ -22,10 +22,11 @@ export interface Unpacked {
 function tagOf(a: PackedArray): DTypeTag {
   if (a instanceof Float32Array) return "f32";
   if (a instanceof Float64Array) return "f64";
+  if (a instanceof Uint8Array) return "u8";
   return "i32";
 }
 
-const BYTES: Record<DTypeTag, number> = { f32: 4, f64: 8, i32: 4 };
+const BYTES: Record<DTypeTag, number> = { f32: 4, f64: 8, i32: 4, u8: 1 };
 
 /**
  * Packs a header (plain JSON, keys in insertion order) and named arrays. The `kind` string
@@ -74,7 +75,10 @@ export function unpackModel(kind: string, bytes: Uint8Array): Unpacked {
     if (end > bytes.length) throw new Error(`truncated ${kind} model file (array '${e.name}')`);
     // Copy so the arrays are aligned and independent of the caller's buffer.
     const raw = bytes.slice(start, end);
-    arrays.set(e.name, e.dtype === "f32" ? new Float32Array(raw.buffer) : e.dtype === "f64" ? new Float64Array(raw.buffer) : new Int32Array(raw.buffer));
+    arrays.set(
+      e.name,
+      e.dtype === "f32" ? new Float32Array(raw.buffer) : e.dtype === "f64" ? new Float64Array(raw.buffer) : e.dtype === "u8" ? raw : new Int32Array(raw.buffer),
+    );
   }
   return { header: parsed.header, arrays };
 }
