@@ -8,7 +8,7 @@ const names = (fam: Parameters<typeof builtinsOf>[0]) => builtinsOf(fam).map((b)
 
 describe("built-in registry", () => {
   it("has the feature transforms of the language", () => {
-    for (const n of ["if", "log", "log1p", "sqrt", "abs", "clip", "coalesce", "lower", "length", "contains", "hash_bucket", "hour", "dayofweek", "month", "days_between", "bucketize", "onehot", "standardize", "minmax", "impute"]) {
+    for (const n of ["ordinal", "if", "log", "log1p", "sqrt", "abs", "clip", "coalesce", "lower", "length", "contains", "hash_bucket", "hour", "dayofweek", "month", "days_between", "bucketize", "onehot", "standardize", "minmax", "impute"]) {
       expect(lookupBuiltin(n, ["transform"]), n).toBeDefined();
     }
     expect(names("window")).toEqual(["count", "max", "mean", "min", "sum"]);

@@ -93,6 +93,11 @@ const transforms: FunctionBuiltin[] = [
     doc: "One column per category seen in training (the `top` most frequent; the rest and unseen values go to `other`).",
     params: [x("any", "a categorical expression"), { name: "top", type: t.int(1), required: false, doc: "keep only the k most frequent categories" }],
   },
+  {
+    family: "transform", name: "ordinal", returns: "number", fitted: true, serving: "onnx",
+    doc: "A category's rank by training frequency (0 = most frequent); unseen values and nulls are null.",
+    params: [x("string", "a categorical expression")],
+  },
   { family: "transform", name: "standardize", returns: "number", fitted: true, serving: "onnx", doc: "(x - mean) / stddev, with mean and stddev fitted on the training split.", params: [x("number")] },
   { family: "transform", name: "minmax", returns: "number", fitted: true, serving: "onnx", doc: "(x - min) / (max - min), with min and max fitted on the training split.", params: [x("number")] },
   {
