@@ -1,0 +1,134 @@
+// The plan/apply/graph/state/lineage/gc commands in-process, with fake executors registered in
+// the global registry (as MLC_EXECUTOR_MODULES plugins would be).
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../cli/run-cli.js";
+import { loadExecutors } from "../../src/runtime/executor-loader.js";
+import { overrideExecutor } from "../../src/runtime/executor-registry.js";
+import { openState } from "../../src/runtime/state/open.js";
+import { renderPlanText, renderValue } from "../../src/runtime/plan-render.js";
+import { CHURN_CSV, fakeExecutors, makeProject, TWO_MODELS } from "./fixtures.js";
+
+beforeAll(async () => {
+  await loadExecutors();
+  for (const e of fakeExecutors().executors.values()) overrideExecutor(e);
+});
+
+const project = () => makeProject({ "main.mlspec": TWO_MODELS, "data/customers.csv": CHURN_CSV });
+
+describe("mlc plan / apply commands", () => {
+  it("prints one line per change with its symbol and reason, and the summary line, without colour off a terminal", async () => {
+    const dir = project();
+    const r = await runCli(["plan", dir]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ {4}\+ source\.customers +new$/m);
+    expect(r.stdout).toContain("Plan: 7 to create, 0 to update, 0 to replace, 0 to destroy.");
+    expect(r.stdout).not.toContain("\x1b[");
+  });
+
+  it("--json follows specs/plan-json.md and --markdown prints a table", async () => {
+    const dir = project();
+    const j = JSON.parse((await runCli(["plan", dir, "--json"])).stdout);
+    expect(j.format_version).toBe(1);
+    expect(j.summary).toEqual({ create: 7, update: 0, replace: 0, delete: 0, noop: 0 });
+    expect(j.changes[0]).toEqual({ id: "source.customers", kind: "source", action: "create", reasons: [{ type: "new_node", message: "new" }] });
+    const md = (await runCli(["plan", dir, "--markdown"])).stdout;
+    expect(md).toContain("| | Node | Action | Reason |");
+    expect(md).toContain("| `+` | `model.a` | create | new |");
+  });
+
+  it("--detailed-exitcode is 2 with changes and 0 after apply; a data edit shows the data reason", async () => {
+    const dir = project();
+    expect((await runCli(["plan", dir, "--detailed-exitcode"])).code).toBe(2);
+    const a = await runCli(["apply", dir]);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toMatch(/source\.customers: done in \d/);
+    expect(a.stdout).toContain("Apply complete: 7 succeeded, 0 failed, 0 skipped, 0 destroyed, 0 unchanged.");
+    expect((await runCli(["plan", dir, "--detailed-exitcode"])).code).toBe(0);
+    writeFileSync(join(dir, "data/customers.csv"), CHURN_CSV + "4,7,50.0,pro,true\n");
+    const p = await runCli(["plan", dir]);
+    expect(p.stdout).toMatch(/~ source\.customers +data data\/customers\.csv changed: rows 3 → 4, hash [0-9a-f]{12} → [0-9a-f]{12}/);
+  });
+
+  it("apply FILE applies a saved plan and refuses it once stale", async () => {
+    const dir = project();
+    const file = join(dir, "plan.out");
+    expect((await runCli(["plan", dir, "--out", file])).code).toBe(0);
+    const a = await runCli(["apply", file]);
+    expect(a.code).toBe(0);
+    const again = await runCli(["apply", file]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/the saved plan .* is stale and was not applied:\n {2}- the state changed since the plan was made/);
+  });
+
+  it("a failed node makes apply exit 1 with a summary naming it and why", async () => {
+    const dir = project();
+    overrideExecutor(fakeExecutors({ failing: new Set(["model.b"]) }).executors.get("model")!);
+    try {
+      const a = await runCli(["apply", dir]);
+      expect(a.code).toBe(1);
+      expect(a.stdout).toMatch(/Failures:\n {2}model\.b: model\.b failed on purpose\n {2}gate\.ship_b: not run \(upstream model\.b failed\)/);
+    } finally {
+      overrideExecutor(fakeExecutors().executors.get("model")!);
+    }
+  });
+
+  it("spec errors are printed as diagnostics with file:line:col and exit 1", async () => {
+    const dir = makeProject({ "main.mlspec": TWO_MODELS.replace("data     = holdout\n  features = [usage.tenure_z]", "data     = holdot\n  features = [usage.tenure_z]"), "data/customers.csv": CHURN_CSV });
+    for (const cmd of ["plan", "apply"]) {
+      const r = await runCli([cmd, dir]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/main\.mlspec:\d+:\d+: error MLC\d+/);
+    }
+  });
+
+  it("graph prints dot, mermaid and the IR as JSON", async () => {
+    const dir = project();
+    expect((await runCli(["graph", dir])).stdout).toContain('"split.holdout" -> "model.a" [label="churned, spend_ratio"];');
+    expect((await runCli(["graph", dir, "--format", "mermaid"])).stdout).toMatch(/^flowchart LR\n/);
+    const ir = JSON.parse((await runCli(["graph", dir, "--format", "json"])).stdout);
+    expect(ir.formatVersion).toBe(1);
+    expect(ir.nodes).toHaveLength(7);
+    expect((await runCli(["graph", dir, "--format", "png"])).code).toBe(1);
+  });
+
+  it("state list/show, lineage and gc read the state; state unlock --force removes a lock", async () => {
+    const dir = project();
+    await runCli(["apply", dir]);
+    const list = await runCli(["state", "list", "-C", dir]);
+    expect(list.stdout).toMatch(/^model\.a +ok /m);
+    const show = await runCli(["state", "show", "a", "-C", dir]);
+    expect(show.stdout).toMatch(/^model\.a {2}\(model\) {2}ok/);
+    const lin = JSON.parse((await runCli(["lineage", "model.a", "-C", dir, "--json"])).stdout);
+    expect(lin.node).toBe("model.a");
+    expect((await runCli(["gc", dir, "--dry-run"])).stdout).toMatch(/would remove 0 objects/);
+    const store = await openState(dir);
+    await store.lock.acquire({ pid: 999999, host: "elsewhere", command: "mlc apply .", since: "2026-01-01T00:00:00Z" });
+    const blocked = await runCli(["apply", dir]);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toContain("locked by another apply: pid 999999 on elsewhere, running `mlc apply .` since 2026-01-01T00:00:00Z");
+    const noTty = await runCli(["state", "unlock", "-C", dir]);
+    expect(noTty.code).toBe(1);
+    expect(noTty.stderr).toMatch(/pass --force/);
+    const un = await runCli(["state", "unlock", "-C", dir, "--force"]);
+    expect(un.stdout).toContain("Removed the lock held by pid 999999 on elsewhere");
+    expect(await store.lock.holder()).toBeUndefined();
+    await store.close();
+  });
+});
+
+describe("plan rendering", () => {
+  it("renders expression values in the language's syntax", () => {
+    expect(renderValue({ $op: ">=", args: [{ $ref: ["test", "auc"] }, { $op: "-", args: [{ $ref: ["champion", "test", "auc"] }, 0.005] }] })).toBe("test.auc >= champion.test.auc - 0.005");
+    expect(renderValue({ $op: "*", args: [{ $op: "+", args: [1, 2] }, 3] })).toBe("(1 + 2) * 3");
+    expect(renderValue({ $call: "canary", args: [{ $percent: 10 }], named: { after: { $duration: 3600 } } })).toBe("canary(10%, after = 1h)");
+    expect(renderValue(undefined)).toBe("(absent)");
+  });
+
+  it("colours symbols only when asked", () => {
+    const p = JSON.parse(readFileSync(new URL("./plan-sample.json", import.meta.url), "utf8"));
+    expect(renderPlanText(p, { color: true })).toContain("\x1b[33m  ~\x1b[0m gate.ship");
+    expect(renderPlanText(p, { color: false })).toContain("    ~ gate.ship  assertions[0]: test.auc >= 0.85 → test.auc >= 0.9");
+  });
+});
