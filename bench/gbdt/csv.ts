@@ -10,20 +10,6 @@ export interface LabelledData {
 
 const CHUNK = 1 << 24;
 
-function forEachChunk(path: string, fn: (buf: Uint8Array, len: number) => void): void {
-  const fd = openSync(path, "r");
-  try {
-    const buf = new Uint8Array(CHUNK);
-    for (;;) {
-      const len = readSync(fd, buf, 0, CHUNK, null);
-      if (len <= 0) break;
-      fn(buf, len);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
 const POW10 = Array.from({ length: 23 }, (_, i) => Math.pow(10, i));
 
 /** Reads a numeric CSV whose first column is the label; `header` skips (and names columns from) the first line. */
@@ -33,15 +19,27 @@ export function readNumericCsv(path: string, header: boolean): LabelledData {
   let lastByte = 10;
   let firstLine = "";
   let firstDone = false;
-  forEachChunk(path, (buf, len) => {
-    for (let i = 0; i < len; i++) if (buf[i] === 10) lines++;
-    if (!firstDone) {
-      const nl = buf.subarray(0, len).indexOf(10);
-      firstLine += new TextDecoder().decode(buf.subarray(0, nl < 0 ? len : nl));
-      firstDone = nl >= 0;
+  {
+    const fd = openSync(path, "r");
+    const buf = new Uint8Array(CHUNK);
+    try {
+      for (;;) {
+        const len = readSync(fd, buf, 0, CHUNK, null);
+        if (len <= 0) break;
+        let count = 0;
+        for (let i = buf.indexOf(10); i >= 0 && i < len; i = buf.indexOf(10, i + 1)) count++;
+        lines += count;
+        if (!firstDone) {
+          const nl = buf.subarray(0, len).indexOf(10);
+          firstLine += new TextDecoder().decode(buf.subarray(0, nl < 0 ? len : nl));
+          firstDone = nl >= 0;
+        }
+        lastByte = buf[len - 1]!;
+      }
+    } finally {
+      closeSync(fd);
     }
-    lastByte = buf[len - 1]!;
-  });
+  }
   if (lastByte !== 10) lines++;
   const fields = firstLine.replace(/\r$/, "").split(",");
   const nCols = fields.length;
@@ -50,7 +48,8 @@ export function readNumericCsv(path: string, header: boolean): LabelledData {
   const y = new Float64Array(nRows);
   const columns = Array.from({ length: nCols - 1 }, () => new Float32Array(nRows));
 
-  // Pass 2: a byte-level state machine that survives chunk boundaries.
+  // Pass 2: a byte-level state machine that survives chunk boundaries. All state lives in
+  // locals of this function (no closures), which keeps V8's hot loop in registers.
   let row = header ? -1 : 0;
   let col = 0;
   let mant = 0;
@@ -62,59 +61,61 @@ export function readNumericCsv(path: string, header: boolean): LabelledData {
   let expNeg = false;
   let exp = 0;
   let bad = false;
-  let any = false;
-  const store = () => {
-    if (row >= 0 && row < nRows) {
-      let v = NaN;
-      if (any && !bad && digits > 0) {
-        const e = (expNeg ? -exp : exp) - fracDigits;
-        v = e >= 0 ? mant * (e < 23 ? POW10[e]! : Math.pow(10, e)) : -e < 23 ? mant / POW10[-e]! : mant * Math.pow(10, e);
-        if (neg) v = -v;
+  const nFeat = columns.length;
+  let target: Float32Array | Float64Array = y;
+  const fd = openSync(path, "r");
+  const buf = new Uint8Array(CHUNK);
+  try {
+    for (;;) {
+      const len = readSync(fd, buf, 0, CHUNK, null);
+      const last = len <= 0;
+      const end = last ? (lastByte !== 10 ? 1 : 0) : len;
+      if (last && lastByte !== 10) buf[0] = 10;
+      for (let i = 0; i < end; i++) {
+        const c = buf[i]!;
+        if (c >= 48 && c <= 57) {
+          if (inExp) exp = exp * 10 + (c - 48);
+          else {
+            mant = mant * 10 + (c - 48);
+            digits++;
+            if (inFrac) fracDigits++;
+          }
+        } else if (c === 44 || c === 10) {
+          if (row >= 0 && row < nRows && col <= nFeat) {
+            let v = NaN;
+            if (!bad && digits > 0) {
+              const e = (expNeg ? -exp : exp) - fracDigits;
+              v = e === 0 ? mant : e > 0 ? mant * (e < 23 ? POW10[e]! : Math.pow(10, e)) : -e < 23 ? mant / POW10[-e]! : mant * Math.pow(10, e);
+              if (neg) v = -v;
+            }
+            target[row] = v;
+          }
+          mant = 0;
+          digits = 0;
+          fracDigits = 0;
+          inFrac = false;
+          neg = false;
+          inExp = false;
+          expNeg = false;
+          exp = 0;
+          bad = false;
+          if (c === 44) col++;
+          else {
+            col = 0;
+            row++;
+          }
+          target = col === 0 ? y : col <= nFeat ? columns[col - 1]! : y;
+        } else if (c === 46) inFrac = true;
+        else if (c === 45) {
+          if (inExp) expNeg = true;
+          else neg = true;
+        } else if (c === 101 || c === 69) inExp = true;
+        else if (c !== 13 && c !== 32 && c !== 43 && c !== 34) bad = true;
       }
-      if (col === 0) y[row] = v;
-      else if (col <= columns.length) columns[col - 1]![row] = v;
+      if (last) break;
     }
-    mant = 0;
-    digits = 0;
-    fracDigits = 0;
-    inFrac = false;
-    neg = false;
-    inExp = false;
-    expNeg = false;
-    exp = 0;
-    bad = false;
-    any = false;
-  };
-  forEachChunk(path, (buf, len) => {
-    for (let i = 0; i < len; i++) {
-      const c = buf[i]!;
-      if (c >= 48 && c <= 57) {
-        any = true;
-        if (inExp) exp = exp * 10 + (c - 48);
-        else {
-          mant = mant * 10 + (c - 48);
-          digits++;
-          if (inFrac) fracDigits++;
-        }
-      } else if (c === 44) {
-        store();
-        col++;
-      } else if (c === 10) {
-        store();
-        col = 0;
-        row++;
-      } else if (c === 46) inFrac = true;
-      else if (c === 45) {
-        if (inExp) expNeg = true;
-        else neg = true;
-      } else if (c === 101 || c === 69) inExp = true;
-      else if (c === 13 || c === 32 || c === 43 || c === 34) continue;
-      else {
-        any = true;
-        bad = true;
-      }
-    }
-  });
-  if (lastByte !== 10) store();
+  } finally {
+    closeSync(fd);
+  }
   return { X: { nRows, columns, names }, y };
 }

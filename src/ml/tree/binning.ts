@@ -69,7 +69,11 @@ function cutsOfSorted(v: Float32Array, maxBins: number): Float64Array {
 
 /** Bin of value x for ascending cuts: 0 for NaN, else 1 + (first i with x <= cuts[i]). */
 export function binOf(cuts: Float64Array, x: number): number {
-  if (x !== x) return 0;
+  return x !== x ? 0 : lowerBound(cuts, x) + 1;
+}
+
+/** First index i with cuts[i] >= x (cuts.length when none). */
+function lowerBound(cuts: Float64Array, x: number): number {
   let lo = 0;
   let hi = cuts.length;
   while (lo < hi) {
@@ -77,7 +81,7 @@ export function binOf(cuts: Float64Array, x: number): number {
     if (cuts[mid]! < x) lo = mid + 1;
     else hi = mid;
   }
-  return lo + 1;
+  return lo;
 }
 
 /**
@@ -97,20 +101,28 @@ export function binMatrix(X: Matrix, c: BinCuts, shared = false): Uint8Array {
       for (let i = 0; i < n; i++) out[base + i] = col[i]! === col[i]! ? 1 : 0;
       continue;
     }
+    // A coarse value grid gives a starting bin; a short walk makes it exact (cuts ascending).
+    const lo = cuts[0]!;
+    const hi = cuts[nc - 1]!;
+    const grid = 4 * nc;
+    const scale = hi > lo ? grid / (hi - lo) : 0;
+    const start = new Int32Array(grid + 1);
+    for (let g = 0; g <= grid; g++) start[g] = lowerBound(cuts, lo + g / (scale || 1));
     for (let i = 0; i < n; i++) {
       const x = col[i]!;
       if (x !== x) {
         out[base + i] = 0;
         continue;
       }
-      let lo = 0;
-      let hi = nc;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (cuts[mid]! < x) lo = mid + 1;
-        else hi = mid;
+      let idx: number;
+      if (x <= lo) idx = 0;
+      else if (x > hi) idx = nc;
+      else {
+        idx = start[Math.min(grid, Math.floor((x - lo) * scale))]!;
+        while (idx > 0 && cuts[idx - 1]! >= x) idx--;
+        while (idx < nc && cuts[idx]! < x) idx++;
       }
-      out[base + i] = lo + 1;
+      out[base + i] = idx + 1;
     }
   }
   return out;

@@ -130,11 +130,26 @@ export function growTree(d: GrowData, m: number, feats: Int32Array, p: GrowParam
     let l = node.start;
     let r = 0;
     const tmp = d.tmp;
-    for (let i = node.start; i < node.end; i++) {
-      const row = rows[i]!;
-      const b = binned[col + row]!;
-      if (b === 0 ? defLeft : b <= bin) rows[l++] = row;
-      else tmp[r++] = row;
+    // Branch-free: the direction of a row is unpredictable, so write it to both sides and
+    // advance one cursor. Missing (bin 0) satisfies b <= bin, and fails (b − 1) >>> 0 < bin.
+    if (defLeft) {
+      for (let i = node.start; i < node.end; i++) {
+        const row = rows[i]!;
+        const left = +(binned[col + row]! <= bin);
+        rows[l] = row;
+        tmp[r] = row;
+        l += left;
+        r += 1 - left;
+      }
+    } else {
+      for (let i = node.start; i < node.end; i++) {
+        const row = rows[i]!;
+        const left = +((binned[col + row]! - 1) >>> 0 < bin);
+        rows[l] = row;
+        tmp[r] = row;
+        l += left;
+        r += 1 - left;
+      }
     }
     rows.set(tmp.subarray(0, r), l);
     const mid = l;
