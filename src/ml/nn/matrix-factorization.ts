@@ -71,7 +71,7 @@ export class MatrixFactorizationModel implements TrainedModel {
       for (let start = 0; start < X.nRows; start += PREDICT_BATCH) {
         const end = Math.min(start + PREDICT_BATCH, X.nRows);
         const v = tf.tidy(() => {
-          const score = scoreOf(tf, t, tf.tensor1d(users.subarray(start, end), "int32"), tf.tensor1d(items.subarray(start, end), "int32"), s.globalBias);
+          const { score } = scoreOf(tf, t, tf.tensor1d(users.subarray(start, end), "int32"), tf.tensor1d(items.subarray(start, end), "int32"), s.globalBias);
           return this.task.kind === "binary" ? tf.sigmoid(score) : score;
         });
         out.set(v.dataSync(), start);
@@ -141,9 +141,11 @@ interface Tables {
   bi: Tensor;
 }
 
-function scoreOf(tf: Tf, t: Tables, users: Tensor, items: Tensor, globalBias: number): Tensor {
-  const dotp = tf.sum(tf.mul(embeddingLookup(tf, t.U, users), embeddingLookup(tf, t.V, items)), 1);
-  return tf.add(tf.add(dotp, tf.add(embeddingLookup(tf, t.bu, users), embeddingLookup(tf, t.bi, items))), globalBias);
+function scoreOf(tf: Tf, t: Tables, users: Tensor, items: Tensor, globalBias: number): { score: Tensor; u: Tensor; v: Tensor } {
+  const u = embeddingLookup(tf, t.U, users);
+  const v = embeddingLookup(tf, t.V, items);
+  const dotp = tf.sum(tf.mul(u, v), 1);
+  return { score: tf.add(tf.add(dotp, tf.add(embeddingLookup(tf, t.bu, users), embeddingLookup(tf, t.bi, items))), globalBias), u, v };
 }
 
 function tablesWithSentinel(tf: Tf, s: MfState): Tables {
@@ -243,12 +245,12 @@ export async function fitMatrixFactorization(train: Dataset, valid: Dataset | un
           const ws = tf.tensor1d(gatherValues(train.weight, batch));
           optimizer.minimize(
             () => {
-              const score = scoreOf(tf, vars, ub, ib, globalBias);
+              const { score, u, v } = scoreOf(tf, vars, ub, ib, globalBias);
               const perRow =
                 task.kind === "binary"
                   ? tf.add(tf.sub(tf.relu(score), tf.mul(score, ys)), tf.log1p(tf.exp(tf.neg(tf.abs(score)))))
                   : tf.mul(0.5, tf.square(tf.sub(score, ys)));
-              const penalty = tf.mul(l2, tf.add(tf.sum(tf.square(embeddingLookup(tf, vars.U, ub)), 1), tf.sum(tf.square(embeddingLookup(tf, vars.V, ib)), 1)));
+              const penalty = tf.mul(l2, tf.add(tf.sum(tf.square(u), 1), tf.sum(tf.square(v), 1)));
               return tf.div(tf.sum(tf.mul(tf.add(perRow, penalty), ws)), tf.sum(ws)) as import("@tensorflow/tfjs").Scalar;
             },
             false,
