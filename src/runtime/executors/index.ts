@@ -5,3 +5,4 @@ import "./features.js";
 import "./split.js";
 import "./model/index.js";
 import "./gate/index.js";
+import "./deploy/index.js";
