@@ -23,7 +23,8 @@ export function expectKind(fn: string, n: PipelineNode, ...kinds: ValueKind[]): 
   const k = n.kind;
   if (k === "list" || k === "vector" || !kinds.includes(k)) {
     const names: Record<string, string> = { num: "a number", str: "a string", time: "a timestamp", list: "a list", vector: "a one-hot vector" };
-    throw new ExprError(`${fn}() expects ${kinds.map((x) => names[x]).join(" or ")}, got ${names[k]}`);
+    const who = /^[a-z_0-9]+$/.test(fn) ? `${fn}()` : fn; // operators are quoted by the caller
+    throw new ExprError(`${who} expects ${kinds.map((x) => names[x]).join(" or ")}, got ${names[k]}`);
   }
   return k;
 }

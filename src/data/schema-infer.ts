@@ -1,0 +1,26 @@
+// Infers a source's schema from its data and renders it as a `schema { … }` block to paste into a
+// spec: every column typed, `nullable(…)` where the data holds nulls.
+import type { ColumnTable } from "arquero";
+import type { ColumnSpec } from "./column-type.js";
+import { columnValues, isNullAt } from "./table-columns.js";
+
+export function inferredSchema(table: ColumnTable, schema: readonly ColumnSpec[]): ColumnSpec[] {
+  return schema.map((c) => {
+    const v = columnValues(table, c.name);
+    let nulls = false;
+    for (let i = 0; i < v.length && !nulls; i++) nulls = isNullAt(v, i);
+    return { name: c.name, type: c.type, nullable: nulls };
+  });
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function renderSchemaBlock(schema: readonly ColumnSpec[], indent = "  "): string {
+  const width = Math.max(0, ...schema.map((c) => (IDENT.test(c.name) ? c.name.length : JSON.stringify(c.name).length)));
+  const lines = schema.map((c) => {
+    const name = IDENT.test(c.name) ? c.name : JSON.stringify(c.name);
+    const type = c.nullable ? `nullable(${c.type})` : c.type;
+    return `${indent}  ${name.padEnd(width)} = ${type}`;
+  });
+  return `${indent}schema {\n${lines.join("\n")}\n${indent}}\n`;
+}
