@@ -152,40 +152,9 @@ export class AstBuilder {
     const c = node.children;
     switch (node.name) {
       case "expression":
-        return this.chain(c["andExpr"], c["Or"], () => "or");
-      case "andExpr":
-        return this.chain(c["notExpr"], c["And"], () => "and");
-      case "notExpr": {
-        const not = tok(c["Not"]);
-        if (not) {
-          const span = this.tokenSpan(not);
-          const operand = this.expr(onlyNode(c["notExpr"]));
-          return { type: "unary", op: "not", operand, span: this.between(span, operand.span) };
-        }
-        return this.expr(onlyNode(c["comparison"]));
-      }
-      case "comparison": {
-        const ops = c["CompareOp"] as IToken[] | undefined;
-        if (ops && ops.length > 1) {
-          this.error(SyntaxCode.chainedComparison, this.tokenSpan(ops[1]!), `comparisons cannot be chained (\`${ops[0]!.image}\` then \`${ops[1]!.image}\`)`, "combine two comparisons with `and`: `a < b and b < c`");
-        }
-        return this.chain(c["additive"], ops, (t) => t.image as BinaryOp);
-      }
-      case "additive":
-        return this.chain(c["multiplicative"], c["AddOp"], (t) => t.image as BinaryOp);
-      case "multiplicative":
-        return this.chain(c["unary"], c["MulOp"], (t) => t.image as BinaryOp);
-      case "unary": {
-        const minus = tok(c["Minus"]);
-        if (minus) {
-          const span = this.tokenSpan(minus);
-          const operand = this.expr(onlyNode(c["unary"]));
-          return { type: "unary", op: "-", operand, span: this.between(span, operand.span) };
-        }
-        return this.expr(onlyNode(c["primary"]));
-      }
-      case "primary":
-        return this.primary(node);
+        return this.operatorChain(node);
+      case "operand":
+        return this.prefixed(node, 0);
       case "list": {
         const open = this.tokenSpan(tok(c["LBracket"])!);
         const items = nodes(c["expression"]).map((n) => this.expr(n));
@@ -204,8 +173,6 @@ export class AstBuilder {
         const close = this.closing(c["RParen"]);
         return { type: "paren", inner, span: this.between(open, close) };
       }
-      case "reference":
-        return this.reference(node);
     }
     throw DROP;
   }
@@ -216,27 +183,109 @@ export class AstBuilder {
     return this.tokenSpan(t);
   }
 
-  /** A chain of the same precedence level, left-associative. */
-  private chain(operands: CstElement[] | undefined, ops: CstElement[] | undefined, opOf: (t: IToken) => BinaryOp): Expr {
-    const parts = nodes(operands);
-    if (parts.length === 0) throw DROP;
-    let left = this.expr(parts[0]!);
-    const opToks = (ops ?? []) as IToken[];
-    for (let i = 1; i < parts.length; i++) {
-      const opTok = opToks[i - 1];
-      if (!opTok) throw DROP;
-      const right = this.expr(parts[i]!);
-      left = { type: "binary", op: opOf(opTok), left, right, span: this.between(left.span, right.span) };
+  // ——— operator precedence ———
+  // The parser hands over `operand (op operand)*`; this applies precedence by climbing:
+  // or 1 < and 2 < not 3 (prefix) < comparisons 4 (non-associative) < + - 5 < * / % 6 < unary - 7.
+
+  private operands: CstNode[] = [];
+  private operators: IToken[] = [];
+  /** Next operand (index into `operands`) and next prefix within it. */
+  private at = 0;
+
+  private operatorChain(node: CstNode): Expr {
+    const units = nodes(node.children["operand"]);
+    const ops = (node.children["BinaryOp"] ?? []) as IToken[];
+    if (units.length === 0) throw DROP;
+    if (units.length === 1) return this.prefixed(units[0]!, 0);
+    if (ops.length !== units.length - 1) throw DROP;
+    // Nested expressions (inside parentheses, calls, lists) run their own chain: save ours.
+    const saved = { operands: this.operands, operators: this.operators, at: this.at };
+    this.operands = units;
+    this.operators = ops;
+    this.at = 0;
+    try {
+      return this.climb(1);
+    } finally {
+      this.operands = saved.operands;
+      this.operators = saved.operators;
+      this.at = saved.at;
+    }
+  }
+
+  /** Parses from operand `this.at` while operators bind at least as tightly as `minPrec`. */
+  private climb(minPrec: number): Expr {
+    return this.continueFrom(this.operand(), minPrec);
+  }
+
+  /** The operand at `this.at` with its prefix operators; `not` takes everything down to comparisons. */
+  private operand(): Expr {
+    const unit = this.operands[this.at]!;
+    const prefixes = (unit.children["PrefixOp"] ?? []) as IToken[];
+    return this.applyPrefixes(unit, prefixes, 0);
+  }
+
+  private applyPrefixes(unit: CstNode, prefixes: IToken[], i: number): Expr {
+    if (i === prefixes.length) {
+      this.at++;
+      return this.operandCore(unit);
+    }
+    const op = prefixes[i]!;
+    const opSpan = this.tokenSpan(op);
+    if (op.image === "not") {
+      // `not a == b` is `not (a == b)`: the operand extends over tighter operators.
+      const first = this.applyPrefixes(unit, prefixes, i + 1);
+      const operand = this.continueFrom(first, NOT_PRECEDENCE + 1);
+      return { type: "unary", op: "not", operand, span: this.between(opSpan, operand.span) };
+    }
+    const operand = this.applyPrefixes(unit, prefixes, i + 1);
+    return { type: "unary", op: "-", operand, span: this.between(opSpan, operand.span) };
+  }
+
+  /** Continues a climb whose first operand is already built. */
+  private continueFrom(first: Expr, minPrec: number): Expr {
+    let left = first;
+    let comparedAt: IToken | undefined;
+    while (this.at < this.operands.length) {
+      const opTok = this.operators[this.at - 1]!;
+      const prec = BINARY_PRECEDENCE[opTok.image]!;
+      if (prec < minPrec) break;
+      if (prec === COMPARISON) {
+        if (comparedAt) {
+          this.error(SyntaxCode.chainedComparison, this.tokenSpan(opTok), `comparisons cannot be chained (\`${comparedAt.image}\` then \`${opTok.image}\`)`, "combine two comparisons with `and`: `a < b and b < c`");
+        }
+        comparedAt = opTok;
+      }
+      const right = this.climb(prec + 1);
+      left = { type: "binary", op: opTok.image as BinaryOp, left, right, span: this.between(left.span, right.span) };
     }
     return left;
   }
 
-  private primary(node: CstNode): Expr {
+  /** A lone `unary` node (an expression of one operand). */
+  private prefixed(unit: CstNode, i: number): Expr {
+    const saved = { operands: this.operands, operators: this.operators, at: this.at };
+    this.operands = [unit];
+    this.operators = [];
+    this.at = 0;
+    try {
+      return this.applyPrefixes(unit, (unit.children["PrefixOp"] ?? []) as IToken[], i);
+    } finally {
+      this.operands = saved.operands;
+      this.operators = saved.operators;
+      this.at = saved.at;
+    }
+  }
+
+  /** The operand without its prefix operators. */
+  private operandCore(node: CstNode): Expr {
     const c = node.children;
-    for (const key in c) {
-      const el = c[key]![0]!;
-      if (isNode(el)) return this.expr(el);
-      return this.literal(el);
+    if (c["Ident"]) return this.reference(node);
+    if (c["list"]) return this.expr(c["list"][0] as CstNode);
+    if (c["object"]) return this.expr(c["object"][0] as CstNode);
+    if (c["paren"]) return this.expr(c["paren"][0] as CstNode);
+    for (const k of LITERAL_KEYS) {
+      const t = c[k];
+      if (t) return this.literal(t[0] as IToken);
     }
     throw DROP;
   }
@@ -321,19 +370,34 @@ export class AstBuilder {
 
   private reference(node: CstNode): Expr {
     const c = node.children;
-    const parts = [...((c["Ident"] ?? []) as IToken[]), ...((c["Star"] ?? []) as IToken[])].filter((t) => this.isReal(t));
-    if (parts.length === 0) throw DROP;
-    parts.sort((a, b) => a.startOffset - b.startOffset);
-    const pathSpans = parts.map((t) => this.tokenSpan(t));
-    const starAt = parts.findIndex((t) => t.tokenType === Star);
-    const star = starAt >= 0;
-    if (star && starAt !== parts.length - 1) {
-      this.error(SyntaxCode.misplacedStar, pathSpans[starAt]!, "`*` must be the last part of a reference", "write `usage.*` to mean every member of `usage`");
+    const idents = (c["Ident"] ?? []) as IToken[];
+    const stars = c["Star"] as IToken[] | undefined;
+    let parts: IToken[] = idents;
+    if (stars || idents.some((t) => !this.isReal(t))) {
+      // Rare shapes (a `*`, or recovery): merge the two token lists back into source order.
+      parts = [...idents, ...(stars ?? [])].filter((t) => this.isReal(t));
+      parts.sort((a, b) => a.startOffset - b.startOffset);
     }
-    const path = parts.filter((t) => t.tokenType === Ident).map((t) => t.image);
-    const refSpan = this.between(pathSpans[0]!, pathSpans[pathSpans.length - 1]!);
+    if (parts.length === 0) throw DROP;
+    const path: string[] = [];
+    const pathSpans: Span[] = [];
+    let star = false;
+    let first: Span | undefined;
+    let last: Span | undefined;
+    for (const t of parts) {
+      const span = this.tokenSpan(t);
+      first ??= span;
+      if (star) this.error(SyntaxCode.misplacedStar, last!, "`*` must be the last part of a reference", "write `usage.*` to mean every member of `usage`");
+      last = span;
+      if (t.tokenType === Star) star = true;
+      else {
+        path.push(t.image);
+        pathSpans.push(span);
+      }
+    }
+    const refSpan = this.between(first!, last!);
     const argsNode = c["args"]?.[0] as CstNode | undefined;
-    const objNode = c["object"]?.[0] as CstNode | undefined;
+    const objNode = c["braceArgs"]?.[0] as CstNode | undefined;
     if (!argsNode && !objNode) return { type: "ref", path, pathSpans, star, span: refSpan };
     if (star) this.error(SyntaxCode.misplacedStar, refSpan, "a `*` reference cannot be called", "only built-in functions can be called: `f(x)`");
     const callee = path.join(".");
@@ -371,6 +435,27 @@ export function tokenSpanOf(file: string, t: IToken): Span {
     end: { offset: t.endOffset! + 1, line: t.endLine!, column: t.endColumn! + 1 },
   };
 }
+
+/** CST keys of the single-token operands. */
+const LITERAL_KEYS = ["NumberLit", "StringLit", "Duration", "Percent", "True", "False", "Null", "UnterminatedString", "BadNumber", "BadChar"] as const;
+
+const COMPARISON = 4;
+const NOT_PRECEDENCE = 3;
+const BINARY_PRECEDENCE: Record<string, number> = {
+  or: 1,
+  and: 2,
+  "==": COMPARISON,
+  "!=": COMPARISON,
+  "<": COMPARISON,
+  "<=": COMPARISON,
+  ">": COMPARISON,
+  ">=": COMPARISON,
+  "+": 5,
+  "-": 5,
+  "*": 6,
+  "/": 6,
+  "%": 6,
+};
 
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", '"': '"', "\\": "\\", "/": "/" };

@@ -1,7 +1,7 @@
 // The .mlspec token set and the chevrotain lexer built from it (one instance, reused).
 // Malformed input never stops the lexer: bad characters, unterminated strings and bad number
 // suffixes become tokens of their own, which the parser accepts and the AST builder reports.
-import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
+import { createToken, createTokenInstance, Lexer, type IToken, type TokenType } from "chevrotain";
 
 const IDENT_PATTERN = /[A-Za-z_][A-Za-z0-9_]*/;
 
@@ -23,20 +23,23 @@ export const NumberLit = createToken({ name: "NumberLit", pattern: /\d+(?:\.\d+)
 /** A number glued to letters that are not a duration unit (`5min`, `3x`): reported, not split. */
 export const BadNumber = createToken({ name: "BadNumber", pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?[A-Za-z_][A-Za-z0-9_]*/, start_chars_hint: DIGITS });
 
+/** Every infix operator; precedence is applied by the AST builder, not by nested grammar rules. */
+export const BinaryOp = createToken({ name: "BinaryOp", pattern: Lexer.NA });
+export const PrefixOp = createToken({ name: "PrefixOp", pattern: Lexer.NA });
+export const CompareOp = createToken({ name: "CompareOp", pattern: Lexer.NA, categories: [BinaryOp] });
+export const AddOp = createToken({ name: "AddOp", pattern: Lexer.NA, categories: [BinaryOp] });
+export const MulOp = createToken({ name: "MulOp", pattern: Lexer.NA, categories: [BinaryOp] });
+
 export const Ident = createToken({ name: "Ident", pattern: IDENT_PATTERN });
-const keyword = (name: string, word: string): TokenType => createToken({ name, pattern: new RegExp(word), longer_alt: Ident });
-export const And = keyword("And", "and");
-export const Or = keyword("Or", "or");
-export const Not = keyword("Not", "not");
+const keyword = (name: string, word: string, categories: TokenType[] = []): TokenType => createToken({ name, pattern: new RegExp(word), longer_alt: Ident, categories });
+export const And = keyword("And", "and", [BinaryOp]);
+export const Or = keyword("Or", "or", [BinaryOp]);
+export const Not = keyword("Not", "not", [PrefixOp]);
 export const True = keyword("True", "true");
 export const False = keyword("False", "false");
 export const Null = keyword("Null", "null");
 /** Words that can never be names. */
 export const KEYWORDS: readonly string[] = ["and", "or", "not", "true", "false", "null"];
-
-export const CompareOp = createToken({ name: "CompareOp", pattern: Lexer.NA });
-export const AddOp = createToken({ name: "AddOp", pattern: Lexer.NA });
-export const MulOp = createToken({ name: "MulOp", pattern: Lexer.NA });
 
 export const EqEq = createToken({ name: "EqEq", pattern: /==/, categories: [CompareOp] });
 export const NotEq = createToken({ name: "NotEq", pattern: /!=/, categories: [CompareOp] });
@@ -57,9 +60,13 @@ export const Star = createToken({ name: "Star", pattern: /\*/, categories: [MulO
 export const Slash = createToken({ name: "Slash", pattern: /\//, categories: [MulOp] });
 export const Modulo = createToken({ name: "Modulo", pattern: /%/, categories: [MulOp] });
 export const Plus = createToken({ name: "Plus", pattern: /\+/, categories: [AddOp] });
-export const Minus = createToken({ name: "Minus", pattern: /-/, categories: [AddOp] });
-/** Anything else (one code point). Kept as a token so one stray `$` costs one diagnostic, not a cascade. */
-export const BadChar = createToken({ name: "BadChar", pattern: /[\uD800-\uDBFF][\uDC00-\uDFFF]|[^]/ });
+export const Minus = createToken({ name: "Minus", pattern: /-/, categories: [AddOp, PrefixOp] });
+/**
+ * Characters that are not part of the language. Not lexed by a pattern (a catch-all would switch off
+ * chevrotain's first-character optimisation): `lex` turns each lexing error into one such token, so
+ * one stray `$` costs one diagnostic, not a cascade of parse errors.
+ */
+export const BadChar = createToken({ name: "BadChar", pattern: Lexer.NA });
 
 /** In lexing order: earlier patterns win. */
 export const allTokens: TokenType[] = [
@@ -100,12 +107,14 @@ export const allTokens: TokenType[] = [
   Plus,
   Minus,
   BadChar,
+  BinaryOp,
+  PrefixOp,
   CompareOp,
   AddOp,
   MulOp,
 ];
 
-export const mlspecLexer = new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false });
+export const mlspecLexer = new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: true });
 
 export interface LexResult {
   tokens: IToken[];
@@ -115,8 +124,20 @@ export interface LexResult {
 /** Tokenises a whole file. Total: every character ends up in a token, a comment or whitespace. */
 export function lex(text: string): LexResult {
   const r = mlspecLexer.tokenize(text);
-  // With BadChar as a catch-all, chevrotain reports no lexing errors of its own.
-  return { tokens: r.tokens, comments: (r.groups["comments"] as IToken[] | undefined) ?? [] };
+  const comments = (r.groups["comments"] as IToken[] | undefined) ?? [];
+  if (r.errors.length === 0) return { tokens: r.tokens, comments };
+  // Merge one BadChar token per run of unknown characters into the (offset-sorted) token stream.
+  const tokens: IToken[] = [];
+  let ti = 0;
+  for (const e of r.errors) {
+    while (ti < r.tokens.length && r.tokens[ti]!.startOffset < e.offset) tokens.push(r.tokens[ti++]!);
+    const image = text.slice(e.offset, e.offset + e.length);
+    const line = e.line ?? 1;
+    const column = e.column ?? 1;
+    tokens.push(createTokenInstance(BadChar, image, e.offset, e.offset + e.length - 1, line, line, column, column + e.length - 1));
+  }
+  while (ti < r.tokens.length) tokens.push(r.tokens[ti++]!);
+  return { tokens, comments };
 }
 
 /** How a token type reads in a message: `}` for punctuation, words for the rest. */

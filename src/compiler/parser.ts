@@ -1,14 +1,12 @@
 // The .mlspec grammar as a chevrotain CstParser (built once, reused for every parse).
 // It only recognises structure; literal decoding, spans and most user-facing checks live in cst-to-ast.ts.
-import { CstParser, EOF, type CstNode, type IToken, type TokenType } from "chevrotain";
+import { CstParser, EOF, type CstNode, type IOrAlt, type IToken, type DSLMethodOpts, type OrMethodOpts, type TokenType } from "chevrotain";
 import {
-  AddOp,
   allTokens,
-  And,
   BadChar,
+  BinaryOp,
   BadNumber,
   Comma,
-  CompareOp,
   Dot,
   Duration,
   Eq,
@@ -18,12 +16,11 @@ import {
   LBracket,
   LParen,
   Minus,
-  MulOp,
   Not,
   Null,
   NumberLit,
-  Or,
   Percent,
+  PrefixOp,
   RBrace,
   RBracket,
   RParen,
@@ -51,13 +48,39 @@ const VALUE_START: ReadonlySet<TokenType> = new Set([
 ]);
 
 const sameLine = (a: IToken, b: IToken): boolean => a.endLine === b.startLine;
+const KIND_LABEL = { LABEL: "kind" };
+const NAME_LABEL = { LABEL: "name" };
 
 export class MlspecParser extends CstParser {
   /** How deep we are inside `(`, `[`, `{` of an expression: there a `-` may start a line. */
   private nesting = 0;
+  /**
+   * Alternatives and bodies of OR/MANY/OPTION, built once on first use instead of on every call
+   * (chevrotain's performance guide: no closures or arrays of closures created per parse).
+   */
+  private readonly c: {
+    bodyItem?: OrMethodOpts<unknown>;
+    operand?: IOrAlt<unknown>[];
+    entryKey?: IOrAlt<unknown>[];
+    pathPart?: IOrAlt<unknown>[];
+    callForm?: IOrAlt<unknown>[];
+    arg?: OrMethodOpts<unknown>;
+    blocks?: () => void;
+    items?: () => void;
+    name?: () => void;
+    infix?: DSLMethodOpts<unknown>;
+    prefix?: () => void;
+    path?: () => void;
+    call?: DSLMethodOpts<unknown>;
+    value?: DSLMethodOpts<unknown>;
+  } = {};
 
-  constructor() {
-    super(allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: syntaxErrorMessages });
+  /**
+   * @param recovering with chevrotain's error recovery (single-token insertion/deletion and
+   * re-synchronisation), which costs time on every repetition: used only for blocks with errors.
+   */
+  constructor(recovering = true) {
+    super(allTokens, { recoveryEnabled: recovering, maxLookahead: 3, errorMessageProvider: syntaxErrorMessages });
     this.performSelfAnalysis();
   }
 
@@ -69,28 +92,30 @@ export class MlspecParser extends CstParser {
 
   /** A whole file. The driver (parse.ts) parses block by block instead, for error isolation. */
   public file = this.RULE("file", () => {
-    this.MANY(() => this.SUBRULE(this.block));
+    this.MANY((this.c.blocks ??= () => this.SUBRULE(this.block)));
   });
 
   /** `KIND NAME? { body }`, top-level or nested. */
   public block = this.RULE("block", () => {
-    this.CONSUME(Ident, { LABEL: "kind" });
-    this.OPTION(() => this.CONSUME2(Ident, { LABEL: "name" }));
+    this.CONSUME(Ident, KIND_LABEL);
+    this.OPTION((this.c.name ??= () => this.CONSUME2(Ident, NAME_LABEL)));
     this.CONSUME(LBrace);
-    this.MANY(() => this.SUBRULE(this.bodyItem));
+    this.MANY((this.c.items ??= () => this.SUBRULE(this.bodyItem)));
     this.CONSUME(RBrace);
   });
 
   private bodyItem = this.RULE("bodyItem", () => {
-    this.OR({
-      IGNORE_AMBIGUITIES: true,
-      DEF: [
-        { GATE: () => this.LA(2).tokenType === Eq, ALT: () => this.SUBRULE(this.attribute) },
-        { GATE: () => this.startsNestedBlock(), ALT: () => this.SUBRULE(this.block) },
-        { GATE: () => this.forgotEquals(), ALT: () => this.SUBRULE(this.missingEq) },
-        { ALT: () => this.SUBRULE(this.expression) },
-      ],
-    });
+    this.OR(
+      (this.c.bodyItem ??= {
+        IGNORE_AMBIGUITIES: true,
+        DEF: [
+          { GATE: () => this.LA(2).tokenType === Eq, ALT: () => this.SUBRULE(this.attribute) },
+          { GATE: () => this.startsNestedBlock(), ALT: () => this.SUBRULE(this.block) },
+          { GATE: () => this.forgotEquals(), ALT: () => this.SUBRULE(this.missingEq) },
+          { ALT: () => this.SUBRULE(this.expression) },
+        ],
+      }),
+    );
   });
 
   private startsNestedBlock(): boolean {
@@ -108,8 +133,8 @@ export class MlspecParser extends CstParser {
   /** `name = expr`; the value must start on the line of `=` (else cst-to-ast reports it missing). */
   private attribute = this.RULE("attribute", () => {
     this.CONSUME(Ident);
-    const eq = this.CONSUME(Eq);
-    this.OPTION({ GATE: () => sameLine(eq, this.LA(1)), DEF: () => this.SUBRULE(this.expression) });
+    this.CONSUME(Eq);
+    this.OPTION((this.c.value ??= { GATE: () => sameLine(this.LA(0), this.LA(1)), DEF: () => this.SUBRULE(this.expression) }));
   });
 
   /** `name value`: recognised so that the message can say "expected `=`" and parsing goes on. */
@@ -118,93 +143,67 @@ export class MlspecParser extends CstParser {
     this.SUBRULE(this.expression);
   });
 
+  /**
+   * Operands and infix operators as a flat sequence: precedence (`or` < `and` < `not` < comparisons
+   * < `+ -` < `* / %` < unary minus) is applied by the AST builder. One rule instead of one per
+   * precedence level keeps the parser fast (chevrotain's performance guide).
+   */
   public expression = this.RULE("expression", () => {
-    this.SUBRULE(this.andExpr);
-    this.MANY(() => {
-      this.CONSUME(Or);
-      this.SUBRULE2(this.andExpr);
-    });
-  });
-
-  private andExpr = this.RULE("andExpr", () => {
-    this.SUBRULE(this.notExpr);
-    this.MANY(() => {
-      this.CONSUME(And);
-      this.SUBRULE2(this.notExpr);
-    });
-  });
-
-  private notExpr = this.RULE("notExpr", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(Not);
-          this.SUBRULE(this.notExpr);
+    this.SUBRULE(this.operand);
+    this.MANY(
+      (this.c.infix ??= {
+        // A `-` that starts a line begins a new item (`x = a` then `-b > 0`), except inside brackets.
+        GATE: () => this.LA(1).tokenType !== Minus || this.nesting > 0 || sameLine(this.LA(0), this.LA(1)),
+        DEF: () => {
+          this.CONSUME(BinaryOp);
+          this.SUBRULE2(this.operand);
         },
-      },
-      { ALT: () => this.SUBRULE(this.comparison) },
-    ]);
+      }),
+    );
   });
 
-  /** Comparisons do not associate: a chain (`a < b < c`) is parsed and then reported by cst-to-ast. */
-  private comparison = this.RULE("comparison", () => {
-    this.SUBRULE(this.additive);
-    this.MANY(() => {
-      this.CONSUME(CompareOp);
-      this.SUBRULE2(this.additive);
-    });
-  });
-
-  private additive = this.RULE("additive", () => {
-    this.SUBRULE(this.multiplicative);
-    this.MANY({
-      // A `-` that starts a line begins a new item (`x = a` then `-b > 0`), except inside brackets.
-      GATE: () => this.LA(1).tokenType !== Minus || this.nesting > 0 || sameLine(this.LA(0), this.LA(1)),
-      DEF: () => {
-        this.CONSUME(AddOp);
-        this.SUBRULE2(this.multiplicative);
-      },
-    });
-  });
-
-  private multiplicative = this.RULE("multiplicative", () => {
-    this.SUBRULE(this.unary);
-    this.MANY(() => {
-      this.CONSUME(MulOp);
-      this.SUBRULE2(this.unary);
-    });
-  });
-
-  private unary = this.RULE("unary", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(Minus);
-          this.SUBRULE(this.unary);
+  /**
+   * Prefix operators (`-`, `not`), then a literal, a list, an object, a parenthesised expression, or
+   * a reference `a.b.*` that may be called: `f(x, n = 1)` or `rest { port = 8080 }` (opening on the
+   * callee's line). One rule for all of them, again for speed.
+   */
+  private operand = this.RULE("operand", () => {
+    this.MANY((this.c.prefix ??= () => this.CONSUME(PrefixOp)));
+    this.OR(
+      (this.c.operand ??= [
+        { ALT: () => this.CONSUME(NumberLit) },
+        { ALT: () => this.CONSUME(Duration) },
+        { ALT: () => this.CONSUME(Percent) },
+        { ALT: () => this.CONSUME(StringLit) },
+        { ALT: () => this.CONSUME(True) },
+        { ALT: () => this.CONSUME(False) },
+        { ALT: () => this.CONSUME(Null) },
+        // Malformed tokens stand in for a value so that one bad character costs one diagnostic.
+        { ALT: () => this.CONSUME(UnterminatedString) },
+        { ALT: () => this.CONSUME(BadNumber) },
+        { ALT: () => this.CONSUME(BadChar) },
+        { ALT: () => this.SUBRULE(this.list) },
+        { ALT: () => this.SUBRULE(this.object) },
+        { ALT: () => this.SUBRULE(this.paren) },
+        {
+          ALT: () => {
+            this.CONSUME(Ident);
+            this.MANY2(
+              (this.c.path ??= () => {
+                this.CONSUME(Dot);
+                this.OR2((this.c.pathPart ??= [{ ALT: () => this.CONSUME2(Ident) }, { ALT: () => this.CONSUME(Star) }]));
+              }),
+            );
+            this.OPTION(
+              (this.c.call ??= {
+                GATE: () => sameLine(this.LA(0), this.LA(1)),
+                DEF: () => this.OR3((this.c.callForm ??= [{ ALT: () => this.SUBRULE(this.args) }, { ALT: () => this.SUBRULE2(this.object, { LABEL: "braceArgs" }) }])),
+              }),
+            );
+          },
         },
-      },
-      { ALT: () => this.SUBRULE(this.primary) },
-    ]);
-  });
-
-  private primary = this.RULE("primary", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(NumberLit) },
-      { ALT: () => this.CONSUME(Duration) },
-      { ALT: () => this.CONSUME(Percent) },
-      { ALT: () => this.CONSUME(StringLit) },
-      { ALT: () => this.CONSUME(True) },
-      { ALT: () => this.CONSUME(False) },
-      { ALT: () => this.CONSUME(Null) },
-      // Malformed tokens stand in for a value so that one bad character costs one diagnostic.
-      { ALT: () => this.CONSUME(UnterminatedString) },
-      { ALT: () => this.CONSUME(BadNumber) },
-      { ALT: () => this.CONSUME(BadChar) },
-      { ALT: () => this.SUBRULE(this.list) },
-      { ALT: () => this.SUBRULE(this.object) },
-      { ALT: () => this.SUBRULE(this.paren) },
-      { ALT: () => this.SUBRULE(this.reference) },
-    ]);
+      ]),
+    );
   });
 
   private enter(): void {
@@ -246,7 +245,7 @@ export class MlspecParser extends CstParser {
   });
 
   private entry = this.RULE("entry", () => {
-    this.OR([{ ALT: () => this.CONSUME(Ident) }, { ALT: () => this.CONSUME(StringLit) }]);
+    this.OR((this.c.entryKey ??= [{ ALT: () => this.CONSUME(Ident) }, { ALT: () => this.CONSUME(StringLit) }]));
     this.CONSUME(Eq);
     this.SUBRULE(this.expression);
   });
@@ -257,21 +256,6 @@ export class MlspecParser extends CstParser {
     this.SUBRULE(this.expression);
     this.leave();
     this.CONSUME(RParen);
-  });
-
-  /** `a.b.c`, `a.*`, and calls `f(x, n = 1)` / `rest { port = 8080 }` (opening on the callee's line). */
-  private reference = this.RULE("reference", () => {
-    this.CONSUME(Ident);
-    this.MANY(() => {
-      this.CONSUME(Dot);
-      this.OR([{ ALT: () => this.CONSUME2(Ident) }, { ALT: () => this.CONSUME(Star) }]);
-    });
-    this.OPTION({
-      GATE: () => sameLine(this.LA(0), this.LA(1)),
-      DEF: () => {
-        this.OR2([{ ALT: () => this.SUBRULE(this.args) }, { ALT: () => this.SUBRULE(this.object) }]);
-      },
-    });
   });
 
   private args = this.RULE("args", () => {
@@ -293,29 +277,35 @@ export class MlspecParser extends CstParser {
   });
 
   private arg = this.RULE("arg", () => {
-    this.OR({
-      IGNORE_AMBIGUITIES: true,
-      DEF: [
-        {
-          GATE: () => this.LA(2).tokenType === Eq,
-          ALT: () => {
-            this.CONSUME(Ident);
-            this.CONSUME(Eq);
-            this.SUBRULE(this.expression);
+    this.OR(
+      (this.c.arg ??= {
+        IGNORE_AMBIGUITIES: true,
+        DEF: [
+          {
+            GATE: () => this.LA(2).tokenType === Eq,
+            ALT: () => {
+              this.CONSUME(Ident);
+              this.CONSUME(Eq);
+              this.SUBRULE(this.expression);
+            },
           },
-        },
-        { ALT: () => this.SUBRULE2(this.expression) },
-      ],
-    });
+          { ALT: () => this.SUBRULE2(this.expression) },
+        ],
+      }),
+    );
   });
 }
 
-let shared: MlspecParser | undefined;
+let fast: MlspecParser | undefined;
+let recovering: MlspecParser | undefined;
 
-/** The one parser instance (chevrotain parsers are expensive to build and cheap to reuse). */
-export function mlspecParser(): MlspecParser {
-  shared ??= new MlspecParser();
-  return shared;
+/**
+ * The shared parser instances (chevrotain parsers are expensive to build and cheap to reuse):
+ * a fast one without error recovery, and a recovering one for input that has errors.
+ */
+export function mlspecParser(withRecovery = true): MlspecParser {
+  if (withRecovery) return (recovering ??= new MlspecParser(true));
+  return (fast ??= new MlspecParser(false));
 }
 
 export type { CstNode };

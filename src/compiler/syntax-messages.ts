@@ -4,6 +4,7 @@ import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } fr
 import {
   And,
   Comma,
+  Dot,
   Eq,
   False,
   Ident,
@@ -92,7 +93,7 @@ export const syntaxErrorMessages: IParserErrorMessageProvider = {
 
   buildNoViableAltMessage({ actual, previous, ruleName }) {
     const tok = actual[0]!;
-    if (ruleName === "reference") return encode(`expected a name or \`*\` after \`.\`, ${found(tok)}`, keywordHint(tok));
+    if (previous?.tokenType === Dot) return encode(`expected a name or \`*\` after \`.\`, ${found(tok)}`, keywordHint(tok));
     if (ruleName === "entry") return encode(`expected \`key = value\`, ${found(tok)}`, keywordHint(tok) ?? "object entries are written `key = value`");
     const after = previous && previous.tokenType !== EOF && previous.image ? ` after ${showToken(previous)}` : "";
     return encode(`expected a value${after}, ${found(tok)}`, keywordHint(tok));

@@ -1,0 +1,166 @@
+// bench/parse: parse (and check, when the checker exists) a generated project of 5,000 blocks,
+// about 50,000 lines, against the 1 s target; lexing alone is printed as the floor.
+import { cpus, loadavg } from "node:os";
+import type { Project, SpecFile } from "../../src/compiler/ast.js";
+import type { Diagnostic, Result } from "../../src/compiler/diagnostic.js";
+import { lex } from "../../src/compiler/lexer.js";
+import { parseFile } from "../../src/compiler/parse.js";
+
+const BLOCKS = 5000;
+const BLOCKS_PER_FILE = 100;
+const TARGET_MS = 1000;
+const RUNS = 5;
+
+/** Seven block kinds in the shape of the churn example; names are unique per group. */
+function group(g: number): string[] {
+  return [
+    `source customers_${g} {
+  file = "data/churn_${g}.csv"
+  key  = customer_id
+  schema {
+    customer_id = category
+    tenure      = int
+    monthly     = float
+    total       = float
+    plan        = category
+    calls       = int
+    churned     = category
+  }
+  expect {
+    rows >= 1000
+    nulls(churned) == 0
+    tenure >= 0
+  }
+}`,
+    `features usage_${g} {
+  from          = customers_${g}
+  spend_ratio   = monthly / (tenure + 1)
+  tenure_bucket = bucketize(tenure, [6, 12, 24, 48])
+  plan_code     = onehot(plan)
+  monthly_z     = standardize(monthly)  # fitted on the training split only
+  calls_total   = calls * 2 + total / 100
+}`,
+    `split holdout_${g} {
+  from   = usage_${g}
+  method = stratified(churned)
+  train  = 70%
+  valid  = 15%
+  test   = 15%
+}`,
+    `model churn_${g} {
+  task      = classify(churned, positive = "yes")
+  data      = holdout_${g}
+  features  = usage_${g}.*
+  algorithm = gbdt
+  params {
+    trees         = 400
+    learning_rate = loguniform(0.01, 0.3)
+    depth         = int(3, 10)
+    early_stop    = 30
+  }
+  tune {
+    method    = tpe
+    trials    = 40
+    objective = maximize(valid.auc)
+  }
+}`,
+    `gate ship_${g} {
+  model = churn_${g}
+  test.auc >= 0.85
+  test.auc >= champion.test.auc - 0.005
+}`,
+    `deploy api_${g} {
+  model   = churn_${g}
+  when    = ship_${g}
+  serve   = rest { port = ${8000 + (g % 1000)} }
+  rollout = canary(10%)
+}`,
+    `monitor watch_${g} {
+  deployment = api_${g}
+  schedule   = 1h
+  on_breach  = retrain(churn_${g})
+  psi(usage_${g}.*) < 0.2
+}`,
+  ];
+}
+
+/** The generated project as files of BLOCKS_PER_FILE blocks each. */
+export function generateProject(blocks = BLOCKS): { path: string; text: string }[] {
+  const all: string[] = [];
+  for (let g = 0; all.length < blocks; g++) all.push(...group(g));
+  all.length = blocks;
+  const files: { path: string; text: string }[] = [];
+  for (let i = 0; i < all.length; i += BLOCKS_PER_FILE) {
+    files.push({ path: `gen/part_${String(i / BLOCKS_PER_FILE).padStart(3, "0")}.mlspec`, text: all.slice(i, i + BLOCKS_PER_FILE).join("\n\n") + "\n" });
+  }
+  return files;
+}
+
+type CheckFn = (p: Project) => Result<unknown>;
+
+async function loadChecker(): Promise<CheckFn | undefined> {
+  try {
+    const mod = (await import("../../src/compiler/check.js")) as { checkProject?: CheckFn };
+    return typeof mod.checkProject === "function" ? mod.checkProject : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fmtMs = (ms: number): string => `${ms.toFixed(0).padStart(6)} ms`;
+
+export async function run(_args: string[]): Promise<void> {
+  const sources = generateProject();
+  const lines = sources.reduce((n, f) => n + f.text.split("\n").length - 1, 0);
+  const bytes = sources.reduce((n, f) => n + f.text.length, 0);
+  const check = await loadChecker();
+  process.stdout.write(`project: ${BLOCKS} blocks in ${sources.length} files, ${lines} lines, ${(bytes / 1e6).toFixed(2)} MB\n`);
+  // Timings on a shared machine mean little without its load: print it beside them.
+  process.stdout.write(`machine: ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
+  if (!check) process.stdout.write("note: src/compiler/check.ts has no checkProject; timing parse only\n");
+
+  // Warm-up: the first parse builds chevrotain's lookahead tables.
+  parseFile("warmup.mlspec", sources[0]!.text);
+
+  const lexMs: number[] = [];
+  const parseMs: number[] = [];
+  const checkMs: number[] = [];
+  let diagnostics: Diagnostic[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    let t = performance.now();
+    for (const f of sources) lex(f.text);
+    lexMs.push(performance.now() - t);
+
+    t = performance.now();
+    const files: SpecFile[] = [];
+    diagnostics = [];
+    for (const f of sources) {
+      const res = parseFile(f.path, f.text);
+      files.push(res.value);
+      diagnostics.push(...res.diagnostics);
+    }
+    parseMs.push(performance.now() - t);
+
+    if (check) {
+      t = performance.now();
+      const res = check({ dir: "gen", files });
+      checkMs.push(performance.now() - t);
+      diagnostics.push(...res.diagnostics);
+    }
+  }
+  const parse = median(parseMs);
+  const checked = check ? median(checkMs) : 0;
+  const total = parse + checked;
+  process.stdout.write(`median of ${RUNS} runs:\n`);
+  process.stdout.write(`  lex only (floor)  ${fmtMs(median(lexMs))}   ${Math.round(lines / (median(lexMs) / 1000)).toLocaleString("en")} lines/s\n`);
+  process.stdout.write(`  parse             ${fmtMs(parse)}   ${Math.round(lines / (parse / 1000)).toLocaleString("en")} lines/s\n`);
+  if (check) process.stdout.write(`  check             ${fmtMs(checked)}\n`);
+  process.stdout.write(`  total             ${fmtMs(total)}   ${Math.round(lines / (total / 1000)).toLocaleString("en")} lines/s\n`);
+  process.stdout.write(`  target            ${fmtMs(TARGET_MS)}   total/target = ${(total / TARGET_MS).toFixed(2)} (${total <= TARGET_MS ? "within" : "OVER"} target)\n`);
+  if (diagnostics.length) {
+    const codes = new Map<string, number>();
+    for (const d of diagnostics) codes.set(d.code, (codes.get(d.code) ?? 0) + 1);
+    process.stdout.write(`  diagnostics on the generated project: ${[...codes].map(([c, n]) => `${c}×${n}`).join(", ")}\n`);
+  }
+}
