@@ -19,7 +19,8 @@ export interface OnnxSession {
 }
 
 export async function loadSession(model: Uint8Array | string): Promise<OnnxSession> {
-  const opts: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all" };
+  // Severity 3 (errors only): onnxruntime's warnings about optimisations it applies are noise to users.
+  const opts: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all", logSeverityLevel: 3 };
   const session = typeof model === "string" ? await ort.InferenceSession.create(model, opts) : await ort.InferenceSession.create(model, opts);
   return {
     inputNames: session.inputNames,
