@@ -11,9 +11,14 @@ export function sampleFromPrior(space: SearchSpace, rng: Rng): Params {
   return out;
 }
 
+/** The random stream of trial `index`; TPE's startup trials use it too, so they equal random search's. */
+export function priorStream(seed: number, index: number): Rng {
+  return new Rng(mixSeed(seed, index, 0x52));
+}
+
 export class RandomSampler implements Sampler {
   readonly name = "random";
   propose(ctx: ProposalContext): Params {
-    return sampleFromPrior(ctx.space, new Rng(mixSeed(ctx.seed, ctx.index, 0x52)));
+    return sampleFromPrior(ctx.space, priorStream(ctx.seed, ctx.index));
   }
 }

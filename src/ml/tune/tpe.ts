@@ -1,10 +1,11 @@
 // Tree-structured Parzen Estimator: random startup trials, then per parameter a density l(x)
 // over the best γ fraction of trials and g(x) over the rest; the candidate maximising l/g wins.
 import type { ParamValue, Params } from "../estimator.js";
+import { normalCdf, normalQuantile } from "../stats/distributions.js";
 import { mixSeed, Rng } from "../stats/rng.js";
 import { rankForSampling } from "./pareto.js";
 import { CategoricalParzen, NumericParzen } from "./parzen.js";
-import { sampleFromPrior } from "./random.js";
+import { priorStream, sampleFromPrior } from "./random.js";
 import type { ProposalContext, Sampler } from "./sampler.js";
 import { fromInternal, internalBounds, isActive, toInternal, type ParamDef } from "./space.js";
 import type { TrialRecord } from "./trial.js";
@@ -16,12 +17,19 @@ export interface TpeOptions {
   nEiCandidates?: number;
   /**
    * Fraction of ranked trials forming the "good" set: ⌈γ·n⌉, at least 1 and at most `maxGood`
-   * (defaults 0.1 and 25, Optuna's; 0.25 as in hyperopt explored too much on Branin/Hartmann-6).
+   * (defaults 0.25 and 25). Measured over 20 seeds on Branin and Hartmann-6: with the joint
+   * (multivariate) model 0.25 beat 0.1; the univariate model preferred 0.1.
    */
   gamma?: number;
   maxGood?: number;
   /** Weight of the prior component in each estimator (default 1). */
   priorWeight?: number;
+  /**
+   * Model the unconditional numeric parameters jointly (one product kernel per good/bad trial,
+   * Scott-style bandwidths, as Optuna's multivariate TPE) instead of one density per parameter.
+   * Choices and conditional parameters stay univariate. Default true.
+   */
+  multivariate?: boolean;
 }
 
 /**
@@ -34,22 +42,25 @@ export class TpeSampler implements Sampler {
   private readonly o: Required<TpeOptions>;
 
   constructor(opts: TpeOptions = {}) {
-    this.o = { nStartupTrials: opts.nStartupTrials ?? 10, nEiCandidates: opts.nEiCandidates ?? 24, gamma: opts.gamma ?? 0.1, maxGood: opts.maxGood ?? 25, priorWeight: opts.priorWeight ?? 1 };
+    this.o = { nStartupTrials: opts.nStartupTrials ?? 10, nEiCandidates: opts.nEiCandidates ?? 24, gamma: opts.gamma ?? 0.25, maxGood: opts.maxGood ?? 25, priorWeight: opts.priorWeight ?? 1, multivariate: opts.multivariate ?? true };
     if (!(this.o.gamma > 0 && this.o.gamma < 1)) throw new Error(`tpe: gamma must be in (0, 1), got ${this.o.gamma}`);
     if (!(this.o.nEiCandidates >= 1)) throw new Error(`tpe: nEiCandidates must be >= 1`);
   }
 
   propose(ctx: ProposalContext): Params {
-    const rng = new Rng(mixSeed(ctx.seed, ctx.index, 0x7e));
     const ranked = rankForSampling(ctx.history, ctx.objective);
-    if (ranked.filter((t) => t.status === "complete").length < this.o.nStartupTrials) return sampleFromPrior(ctx.space, rng);
+    if (ranked.filter((t) => t.status === "complete").length < this.o.nStartupTrials) return sampleFromPrior(ctx.space, priorStream(ctx.seed, ctx.index));
+    const rng = new Rng(mixSeed(ctx.seed, ctx.index, 0x7e));
     const nGood = Math.min(this.o.maxGood, Math.max(1, Math.ceil(this.o.gamma * ranked.length)));
     const good = ranked.slice(0, nGood);
     const bad = ranked.slice(nGood);
+    const joint = this.o.multivariate ? ctx.space.filter((d) => !d.when && d.dist.kind !== "choice") : [];
+    const jointValues = joint.length > 1 ? sampleJoint(joint, good, bad, rng, this.o) : undefined;
     const out: Params = {};
     for (const def of ctx.space) {
       if (!isActive(def, out)) continue;
-      out[def.name] = this.sampleParam(def, good, bad, rng);
+      const j = jointValues ? joint.indexOf(def) : -1;
+      out[def.name] = j >= 0 ? jointValues![j]! : this.sampleParam(def, good, bad, rng);
     }
     return out;
   }
@@ -90,4 +101,81 @@ export class TpeSampler implements Sampler {
     }
     return fromInternal(d, best);
   }
+}
+
+type NumericDef = ParamDef & { dist: Exclude<ParamDef["dist"], { kind: "choice" }> };
+
+/** A product-kernel mixture over the internal coordinates of several numeric parameters. */
+class JointParzen {
+  private readonly mus: number[][];
+  private readonly sigmas: number[][];
+  private readonly logW: number[];
+  private readonly logMass: number[];
+
+  constructor(points: number[][], private readonly lo: number[], private readonly hi: number[], priorWeight: number) {
+    const d = lo.length;
+    const range = lo.map((l, k) => hi[k]! - l);
+    // Scott's rule scaled as Optuna does: 0.2 · n^(−1/(d+4)) · range, the prior spanning the range.
+    const bw = 0.2 * Math.max(points.length, 1) ** (-1 / (d + 4));
+    this.mus = [...points, lo.map((l, k) => (l + hi[k]!) / 2)];
+    this.sigmas = [...points.map(() => range.map((r) => bw * r)), range];
+    const total = points.length + priorWeight;
+    this.logW = [...points.map(() => Math.log(1 / total)), Math.log(priorWeight / total)];
+    this.logMass = this.mus.map((mu, c) => mu.reduce((s, m, k) => s + Math.log(Math.max(normalCdf((hi[k]! - m) / this.sigmas[c]![k]!) - normalCdf((lo[k]! - m) / this.sigmas[c]![k]!), 1e-300)), 0));
+  }
+
+  sample(rng: Rng): number[] {
+    let u = rng.next();
+    let c = 0;
+    for (; c < this.logW.length - 1; c++) {
+      u -= Math.exp(this.logW[c]!);
+      if (u < 0) break;
+    }
+    return this.mus[c]!.map((m, k) => {
+      const s = this.sigmas[c]![k]!;
+      const a = normalCdf((this.lo[k]! - m) / s);
+      const b = normalCdf((this.hi[k]! - m) / s);
+      const v = rng.next();
+      if (b - a < 1e-12) return Math.min(this.hi[k]!, Math.max(this.lo[k]!, m));
+      return Math.min(this.hi[k]!, Math.max(this.lo[k]!, m + s * normalQuantile(a + (b - a) * v)));
+    });
+  }
+
+  logPdf(x: number[]): number {
+    const terms = this.mus.map((mu, c) => {
+      let t = this.logW[c]! - this.logMass[c]!;
+      for (let k = 0; k < x.length; k++) {
+        const s = this.sigmas[c]![k]!;
+        const z = (x[k]! - mu[k]!) / s;
+        t -= Math.log(s) + 0.5 * Math.log(2 * Math.PI) + 0.5 * z * z;
+      }
+      return t;
+    });
+    const max = Math.max(...terms);
+    return max + Math.log(terms.reduce((s, t) => s + Math.exp(t - max), 0));
+  }
+}
+
+function sampleJoint(defs: readonly ParamDef[], good: readonly TrialRecord[], bad: readonly TrialRecord[], rng: Rng, o: Required<TpeOptions>): number[] {
+  const nd = defs as readonly NumericDef[];
+  const bounds = nd.map((d) => internalBounds(d.dist));
+  const lo = bounds.map((b) => b.lo);
+  const hi = bounds.map((b) => b.hi);
+  const pointsOf = (ts: readonly TrialRecord[]): number[][] =>
+    ts
+      .filter((t) => nd.every((d) => typeof t.params[d.name] === "number"))
+      .map((t) => nd.map((d, k) => Math.min(hi[k]!, Math.max(lo[k]!, toInternal(d.dist, t.params[d.name] as number)))));
+  const l = new JointParzen(pointsOf(good), lo, hi, o.priorWeight);
+  const g = new JointParzen(pointsOf(bad), lo, hi, o.priorWeight);
+  let best: number[] = [];
+  let bestScore = -Infinity;
+  for (let c = 0; c < o.nEiCandidates; c++) {
+    const cand = l.sample(rng);
+    const score = l.logPdf(cand) - g.logPdf(cand);
+    if (score > bestScore) {
+      bestScore = score;
+      best = cand;
+    }
+  }
+  return best.map((x, k) => fromInternal(nd[k]!.dist, x));
 }
