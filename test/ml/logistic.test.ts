@@ -113,6 +113,14 @@ describe("logistic regression", () => {
     await expect(logisticEstimator.fit(churnTrain, undefined, {}, binary, { seed: 1, signal: ac.signal })).rejects.toThrow("cancelled by test");
   });
 
+  it("an abort during a long solve ends it", async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Error("aborted mid-solve")), 150);
+    // Unpenalised lasso on churn's collinear columns converges very slowly: plenty of time to abort.
+    const fit = logisticEstimator.fit(churnTrain, undefined, { l2: 0, l1: 0.01, tol: 1e-14, max_iter: 1_000_000 }, binary, { seed: 1, signal: ac.signal });
+    await expect(fit).rejects.toThrow("aborted mid-solve");
+  });
+
   it("serialises to identical bytes for the same training and round-trips", async () => {
     const a = await logisticEstimator.fit(iris, undefined, {}, multiclass, { seed: 3 });
     const b = await logisticEstimator.fit(iris, undefined, {}, multiclass, { seed: 3 });

@@ -21,6 +21,25 @@ describe("TensorFlow.js backend", () => {
     expect(Array.from(a.tf.matMul(a.tf.tensor2d([1, 2, 3, 4], [2, 2]), a.tf.tensor2d([1, 0, 0, 1], [2, 2])).dataSync())).toEqual([1, 2, 3, 4]);
   });
 
+  it("the same model code predicts alike on the WASM and the pure-JS cpu backend", async () => {
+    const { tf, backend } = await loadTf();
+    const { mlpEstimator } = await import("../../src/ml/nn/mlp.js");
+    const rng = new SeededRandom(3);
+    const n = 200;
+    const cols = [0, 1, 2].map(() => Float32Array.from({ length: n }, () => rng.normal()));
+    const y = Float64Array.from({ length: n }, (_, i) => (cols[0]![i]! + cols[1]![i]! * cols[2]![i]! > 0 ? 1 : 0));
+    const X = { nRows: n, columns: cols, names: ["a", "b", "c"] };
+    const model = await mlpEstimator.fit({ X, y }, undefined, { hidden: "8,4", epochs: 3 }, { kind: "binary", classes: ["0", "1"] }, { seed: 1 });
+    const onDefault = model.predict(X);
+    await tf.setBackend("cpu");
+    try {
+      const onCpu = model.predict(X);
+      for (let i = 0; i < n; i++) expect(Math.abs(onCpu[i]! - onDefault[i]!)).toBeLessThan(1e-6);
+    } finally {
+      await tf.setBackend(backend);
+    }
+  });
+
   it("embedding lookup gathers rows and sums gradients of repeated ids", async () => {
     const { tf } = await loadTf();
     const table = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);

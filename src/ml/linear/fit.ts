@@ -77,7 +77,7 @@ export async function fitLinear(
   }
 
   const validCheck = valid && valid.y ? makeValidationMetric(loss, valid, std, checkTargets(algorithm, valid, task), k, d, yMean, yScale) : undefined;
-  const result = minimizeOwlqn(objective, w0, {
+  const result = await minimizeOwlqn(objective, w0, {
     l1: l1Vec,
     maxIter,
     tol,

@@ -27,7 +27,7 @@ export interface SolverResult {
   gradNorm: number;
 }
 
-export function minimizeOwlqn(f: SmoothObjective, w0: Float64Array, opts: SolverOptions): SolverResult {
+export async function minimizeOwlqn(f: SmoothObjective, w0: Float64Array, opts: SolverOptions): Promise<SolverResult> {
   const n = w0.length;
   const m = opts.memory ?? 10;
   const l1 = opts.l1;
@@ -48,7 +48,13 @@ export function minimizeOwlqn(f: SmoothObjective, w0: Float64Array, opts: Solver
   let gradNorm = infNorm(pg);
   let converged = gradNorm <= opts.tol;
 
+  let lastYield = Date.now();
   while (!converged && iterations < opts.maxIter) {
+    // Yield to the event loop now and then so an abort (timer, signal handler) can land mid-solve.
+    if (Date.now() - lastYield > 50) {
+      await new Promise((r) => setImmediate(r));
+      lastYield = Date.now();
+    }
     if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error("training aborted");
     // Two-loop recursion: dir = -H·pg.
     for (let i = 0; i < n; i++) dir[i] = -pg[i]!;

@@ -68,7 +68,10 @@ export const onnxImportEstimator: Estimator = {
   algorithm: "onnx",
   tasks: ["binary", "multiclass", "regression", "ranking", "anomaly"],
   params: ONNX_IMPORT_PARAMS,
-  fit: (train, _valid, params, task) => importOnnx(train, params, task),
+  fit: (train, _valid, params, task, ctx) => {
+    if (ctx.signal?.aborted) return Promise.reject(ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error("training aborted"));
+    return importOnnx(train, params, task);
+  },
   deserialize: (bytes) => ImportedOnnxModel.deserialize(bytes),
 };
 
