@@ -46,7 +46,7 @@ export interface BodyOwner {
 export function checkBody(items: readonly BodyItem[], schema: BodySchema, owner: BodyOwner, env: Env): CheckedBody {
   const out: CheckedBody = { attributes: new Map(), written: new Set(), nested: new Map(), assertions: [] };
   const firstAttr = new Map<string, Attribute>();
-  const knownNames = [...schema.attributes.map((a) => a.name), ...schema.nested.map((n) => n.kind)];
+  const knownNames = () => [...schema.attributes.map((a) => a.name), ...schema.nested.map((n) => n.kind)];
   for (const item of items) {
     switch (item.type) {
       case "attribute": {
@@ -71,7 +71,7 @@ export function checkBody(items: readonly BodyItem[], schema: BodySchema, owner:
           env.sink.report(CheckCode.unknownAttribute, item.nameSpan, `unknown attribute \`${item.name}\` in ${owner.label}`, {
             hint: isNested
               ? `\`${item.name}\` is a nested block: write \`${item.name} { … }\``
-              : (didYouMean(item.name, knownNames) ?? (knownNames.length ? `attributes: ${knownNames.join(", ")}` : `${owner.label} takes no attributes`)),
+              : (didYouMean(item.name, knownNames()) ?? (knownNames().length ? `attributes: ${knownNames().join(", ")}` : `${owner.label} takes no attributes`)),
           });
           break;
         }

@@ -32,7 +32,7 @@ export function kindContext(st: CheckState, block: Block, body: CheckedBody, sin
     written: (n) => body.written.has(n),
     nested: (k) => body.nested.get(k) ?? [],
     lookup: (n) => st.block(n),
-    blocksOfKind: (k) => st.symbols.blocks.filter((b) => b.kind === k),
+    blocksOfKind: (k) => st.blocksOfKind(k),
     refName,
     featuresOf,
     featureSpan: (b, f) => st.ownFeatures(b).get(f)?.nameSpan,

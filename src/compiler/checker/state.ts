@@ -53,10 +53,24 @@ export class CheckState {
   private readonly lineageMemo = new Map<string, ReadonlySet<string>>();
   private readonly builtinMemo = new Map<string, ReadonlySet<string>>();
 
+  private readonly byKind = new Map<string, Block[]>();
+  private readonly ownFeatureMemo = new Map<string, Map<string, Attribute>>();
+
   constructor(
     readonly project: Project,
     readonly symbols: Symbols,
-  ) {}
+  ) {
+    for (const b of symbols.blocks) {
+      const list = this.byKind.get(b.kind);
+      if (list) list.push(b);
+      else this.byKind.set(b.kind, [b]);
+    }
+  }
+
+  /** Top-level blocks of a kind, in source order. */
+  blocksOfKind(kind: string): readonly Block[] {
+    return this.byKind.get(kind) ?? [];
+  }
 
   block(name: string): Block | undefined {
     return this.symbols.byName.get(name);
@@ -80,9 +94,12 @@ export class CheckState {
   }
 
   /** The features of a features block: its attributes that are not settings, first definition wins. */
-  ownFeatures(name: string): Map<string, Attribute> {
+  ownFeatures(name: string): ReadonlyMap<string, Attribute> {
+    const memo = this.ownFeatureMemo.get(name);
+    if (memo) return memo;
     const b = this.block(name);
     const out = new Map<string, Attribute>();
+    this.ownFeatureMemo.set(name, out);
     if (!b || b.kind !== "features") return out;
     const settings = new Set(blockKind("features")!.attributes.map((a) => a.name));
     for (const item of b.body) {
