@@ -16,7 +16,7 @@ export type InputType = (typeof INPUT_TYPES)[number];
 /**
  * The ONNX element type of the graph input fed for each column type.
  * Numbers and booleans travel as float (bool as 0/1, null as NaN); text as string (null as "").
- * Timestamps travel as double Unix epoch seconds, because float32 cannot resolve seconds at today's epoch.
+ * Timestamps travel as double Unix epoch milliseconds (float32 cannot resolve them), as the feature pipeline reads them.
  */
 export const ONNX_INPUT_TYPE: Record<InputType, "float" | "double" | "string"> = {
   int: "float",

@@ -45,16 +45,16 @@ function writerFor(inp: BundleInput): Writer {
         return undefined;
       };
     case "timestamp":
+      // epoch milliseconds, as the feature pipeline's ONNX backend reads them
       return (v, out, r) => {
-        let secs: number;
-        if (typeof v === "number") secs = v;
+        let ms: number;
+        if (typeof v === "number") ms = v;
         else if (typeof v === "string") {
-          const ms = Date.parse(v);
-          if (Number.isNaN(ms)) return `expected an ISO-8601 time or epoch seconds, got '${v.slice(0, 40)}'`;
-          secs = ms / 1000;
-        } else if (v instanceof Date) secs = v.getTime() / 1000;
-        else return `expected an ISO-8601 time or epoch seconds, got ${describe(v)}`;
-        (out as Float64Array)[r] = secs;
+          ms = Date.parse(v);
+          if (Number.isNaN(ms)) return `expected an ISO-8601 time or epoch milliseconds, got '${v.slice(0, 40)}'`;
+        } else if (v instanceof Date) ms = v.getTime();
+        else return `expected an ISO-8601 time or epoch milliseconds, got ${describe(v)}`;
+        (out as Float64Array)[r] = ms;
         return undefined;
       };
     case "string":

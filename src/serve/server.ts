@@ -146,7 +146,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
   // Every body is parsed as JSON (clients often send JSON without a JSON content type, as curl -d does);
   // the raw text is kept so a single record's log line reuses it instead of serialising the record again.
   const jsonParser = app.getDefaultJsonParser("error", "error");
-  app.removeContentTypeParser("application/json");
+  app.removeContentTypeParser(["application/json", "text/plain"]);
   app.addContentTypeParser(["application/json", "*"], { parseAs: "string" }, (req, body, done) => {
     (req as RawBodyRequest)[RAW_BODY] = body as string;
     jsonParser(req, body as string, done);
@@ -313,6 +313,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     }
     if (groups.length > 1 || canary) req.log.info({ request_id: req.id, arms: groups.map((g) => g.arm), model_version: version }, "prediction");
     reply.header("x-model-version", String(version)).type("application/json; charset=utf-8");
+    if (closing) reply.header("connection", "close");
     return `{"predictions":[${predJson.join(",")}],"model_version":${version},"request_id":${JSON.stringify(req.id)}}`;
   });
 
@@ -346,7 +347,13 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     },
     async close() {
       closing = true;
-      await app.close();
+      // connections that finish their last request while we drain would otherwise idle until keepAliveTimeout
+      const reaper = setInterval(() => app.server.closeIdleConnections(), 50);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(reaper);
+      }
       await Promise.all([...shadowsInFlight]);
       await live.stop();
       await log?.close();

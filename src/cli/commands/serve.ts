@@ -2,11 +2,11 @@
 // drains in-flight requests, flushes the prediction log and returns (exit 0).
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { createPredictionServer } from "../../serve/server.js";
+import { createPredictionServer, type PredictionServer } from "../../serve/server.js";
 import { parseSize } from "../../serve/size.js";
 import { CliExit } from "../exit.js";
 
-interface ServeFlags {
+export interface ServeFlags {
   dir: string;
   port: string;
   host: string;
@@ -19,6 +19,42 @@ function intOption(name: string, text: string, min: number, max: number): number
   const n = Number(text);
   if (!Number.isInteger(n) || n < min || n > max) throw new CliExit(2, `mlc serve: --${name} must be an integer from ${min} to ${max}, got '${text}'`);
   return n;
+}
+
+/**
+ * Starts the server as the command does: listen first (so /healthz answers while loading), then load;
+ * prints the bound address and the served version. Throws CliExit on bad flags or a failed load.
+ */
+export async function startServe(deployment: string, flags: ServeFlags): Promise<{ server: PredictionServer; address: string }> {
+  const port = intOption("port", flags.port, 0, 65535);
+  const maxBatch = intOption("max-batch", flags.maxBatch, 1, 1_000_000);
+  const bodyLimit = parseSize(flags.bodyLimit);
+  if (typeof bodyLimit !== "number") throw new CliExit(2, `mlc serve: --body-limit: ${bodyLimit.error}`);
+  const server = createPredictionServer({
+    projectDir: resolve(flags.dir),
+    deployment,
+    maxBatch,
+    bodyLimit,
+    token: process.env.MLC_SERVE_TOKEN || undefined,
+    logLevel: process.env.MLC_LOG_LEVEL || "warn",
+    predictionLog: flags.predictionLog ? {} : false,
+  });
+  let address: string;
+  try {
+    address = await server.listen(port, flags.host);
+  } catch (e) {
+    await server.close().catch(() => undefined);
+    throw new CliExit(1, `mlc serve: cannot listen on ${flags.host}:${port}: ${(e as Error).message}`);
+  }
+  process.stdout.write(`mlc serve: ${deployment} listening on ${address}\n`);
+  try {
+    const routing = await server.loaded;
+    process.stdout.write(`mlc serve: ready, serving ${routing.stable.meta.model} version ${routing.stable.version}${routing.rollout ? ` (${routing.rollout.kind} of version ${routing.candidate?.version})` : ""}\n`);
+  } catch (e) {
+    await server.close().catch(() => undefined);
+    throw new CliExit(1, `mlc serve: cannot load deployment '${deployment}': ${(e as Error).message}`);
+  }
+  return { server, address };
 }
 
 export function register(program: Command): void {
@@ -34,34 +70,7 @@ export function register(program: Command): void {
     .option("--no-prediction-log", "do not write the prediction log under .mlc/predictions/")
     .addHelpText("after", "\nEnvironment: MLC_SERVE_TOKEN (require Authorization: Bearer <token>), MLC_LOG_LEVEL (pino level, default warn).")
     .action(async (deployment: string, flags: ServeFlags) => {
-      const port = intOption("port", flags.port, 0, 65535);
-      const maxBatch = intOption("max-batch", flags.maxBatch, 1, 1_000_000);
-      const bodyLimit = parseSize(flags.bodyLimit);
-      if (typeof bodyLimit !== "number") throw new CliExit(2, `mlc serve: --body-limit: ${bodyLimit.error}`);
-      const server = createPredictionServer({
-        projectDir: resolve(flags.dir),
-        deployment,
-        maxBatch,
-        bodyLimit,
-        token: process.env.MLC_SERVE_TOKEN || undefined,
-        logLevel: process.env.MLC_LOG_LEVEL || "warn",
-        predictionLog: flags.predictionLog ? {} : false,
-      });
-      let address: string;
-      try {
-        address = await server.listen(port, flags.host);
-      } catch (e) {
-        await server.close().catch(() => undefined);
-        throw new CliExit(1, `mlc serve: cannot listen on ${flags.host}:${port}: ${(e as Error).message}`);
-      }
-      process.stdout.write(`mlc serve: ${deployment} listening on ${address}\n`);
-      try {
-        const routing = await server.loaded;
-        process.stdout.write(`mlc serve: ready, serving ${routing.stable.meta.model} version ${routing.stable.version}${routing.rollout ? ` (${routing.rollout.kind} of version ${routing.candidate?.version})` : ""}\n`);
-      } catch (e) {
-        await server.close().catch(() => undefined);
-        throw new CliExit(1, `mlc serve: cannot load deployment '${deployment}': ${(e as Error).message}`);
-      }
+      const { server } = await startServe(deployment, flags);
       await new Promise<void>((done) => {
         const stop = (signal: string): void => {
           process.off("SIGTERM", onTerm);
