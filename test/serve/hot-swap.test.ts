@@ -47,18 +47,18 @@ describe("hot swap", () => {
     let rolledBackAt = 0;
     const outcomes = await loadLoop(url, 8, (outcomes) => {
       const n = outcomes.length;
-      if (phase === 0 && n >= 150) {
+      if (phase === 0 && n >= 80) {
         phase = 1;
         buildFixtureBundle(join(p, ".mlc/bundles/d/v2"), { version: 2, scale: 2 });
         writeDeployment(p, "d", { version: 2, bundle: ".mlc/bundles/d/v2" }, "promote v2");
         promotedAt = n;
       }
-      if (phase === 1 && outcomes.slice(promotedAt).filter((o) => o.version === 2).length >= 150) {
+      if (phase === 1 && outcomes.slice(promotedAt).filter((o) => o.version === 2).length >= 80) {
         phase = 2;
         writeDeployment(p, "d", previousVersion(p, "d")!, "rollback");
         rolledBackAt = n;
       }
-      if (phase === 2 && outcomes.slice(rolledBackAt).filter((o) => o.version === 1).length >= 150) return true;
+      if (phase === 2 && outcomes.slice(rolledBackAt).filter((o) => o.version === 1).length >= 80) return true;
       return n > 20_000; // safety net: the assertions below then fail
     });
     await s.close();

@@ -48,7 +48,7 @@ describe("canary routing", () => {
     const s = createPredictionServer({ projectDir: p, deployment: "d", maxBatch: 1000, predictionLog: {} });
     await s.loaded;
     const arms = new Map<string, string>();
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 120; i++) {
       const id = `cust-${i}`;
       const body = (await s.app.inject({ method: "POST", url: "/v1/predict", payload: { ...rec, customer_id: id } })).json();
       const pred = body.predictions[0];
@@ -58,15 +58,15 @@ describe("canary routing", () => {
       arms.set(id, pred.arm);
     }
     const canary = [...arms.values()].filter((a) => a === "canary").length;
-    expect(canary).toBeGreaterThan(30);
-    expect(canary).toBeLessThan(90);
+    expect(canary).toBeGreaterThan(18);
+    expect(canary).toBeLessThan(54);
     // same key, same arm: again one by one, and mixed inside one batch request
     const ids = [...arms.keys()].slice(0, 50);
     const batch = (await s.app.inject({ method: "POST", url: "/v1/predict", payload: { instances: ids.map((customer_id) => ({ ...rec, customer_id })) } })).json();
     ids.forEach((id, i) => expect(batch.predictions[i].arm).toBe(arms.get(id)));
     await s.close();
     const log = readPredictionLog(p, "d");
-    expect(log.length).toBe(250);
+    expect(log.length).toBe(170);
     for (const e of log) expect(e.arm).toBe(arms.get((e.features as { customer_id: string }).customer_id));
   });
 

@@ -151,7 +151,7 @@ describe("prediction server", () => {
       for (let i = 0; i < 4; i++) o[keys[Math.floor(rand() * keys.length)]!] = gen(depth + 1);
       return o;
     };
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < 200; i++) {
       let payload = JSON.stringify(gen(0)) ?? "";
       if (i % 7 === 0) payload = payload.slice(0, Math.floor(rand() * payload.length)); // truncated JSON
       if (i % 11 === 0) payload = String.fromCharCode(...Array.from({ length: 20 }, () => Math.floor(rand() * 256))); // binary junk
