@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../../../compiler/expr-json.js";
 import { buildPipeline, type FittedPipeline } from "../../../data/pipeline.js";
+import { resolveDataPath } from "../../../data/project-path.js";
 import { loadTable } from "../../../data/table-artifact.js";
 import { tableColumns } from "../../../data/table-columns.js";
 import type { Dataset, Estimator, Task } from "../../../ml/estimator.js";
@@ -98,6 +99,8 @@ function studyKey(spec: ModelSpec, features: Json, hashes: Partial<Record<Part, 
 
 async function run(ctx: ExecContext): Promise<NodeResult> {
   const spec = readModelSpec(ctx.node.name, ctx.node.config);
+  // An imported model reads its file from the project (the path cannot leave it).
+  if (spec.algorithm.file) spec.fixed.path = resolveDataPath(ctx.projectDir, spec.algorithm.file, false);
   const estimator = await estimatorOf(spec);
   const features = featuresConfig(ctx, spec);
   const { tables, hashes } = await splitTables(ctx, spec);
