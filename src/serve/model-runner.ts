@@ -84,23 +84,31 @@ export class ModelRunner {
   score(batch: ColumnBatch): Promise<Float32Array> {
     if (this.released) return Promise.reject(new Error(`model version ${this.version} was released`));
     this.inflight++;
-    const done = <T>(v: T): T => {
-      this.inflight--;
-      if (this.retired && this.inflight === 0) void this.free();
-      return v;
-    };
-    const fail = (e: unknown): never => {
-      done(undefined);
-      throw e;
-    };
-    if (!this.coalesce) return this.runDirect(batch).then(done, fail);
+    if (!this.coalesce) {
+      return this.runDirect(batch).then(
+        (s) => {
+          this.settle(1);
+          return s;
+        },
+        (e: unknown) => {
+          this.settle(1);
+          throw e;
+        },
+      );
+    }
     return new Promise<Float32Array>((resolve, reject) => {
       this.pending.push({ batch, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(this.flush);
       }
-    }).then(done, fail);
+    });
+  }
+
+  /** `n` scorings ended: a retired runner frees its session after the last one. */
+  private settle(n: number): void {
+    this.inflight -= n;
+    if (this.retired && this.inflight === 0) void this.free();
   }
 
   /** Runs the session on one batch without coalescing (batch scoring, warm-up). */
@@ -134,16 +142,20 @@ export class ModelRunner {
     const batch = group.length === 1 ? group[0]!.batch : concatBatches(group.map((p) => p.batch), rows);
     this.runDirect(batch).then(
       (scores) => {
-        if (group.length === 1) return group[0]!.resolve(scores);
-        const w = this.width;
-        let off = 0;
-        for (const p of group) {
-          p.resolve(scores.subarray(off * w, (off + p.batch.n) * w));
-          off += p.batch.n;
+        if (group.length === 1) group[0]!.resolve(scores);
+        else {
+          const w = this.width;
+          let off = 0;
+          for (const p of group) {
+            p.resolve(scores.subarray(off * w, (off + p.batch.n) * w));
+            off += p.batch.n;
+          }
         }
+        this.settle(group.length);
       },
       (err: Error) => {
         for (const p of group) p.reject(err);
+        this.settle(group.length);
       },
     );
   };

@@ -25,10 +25,20 @@ export interface PredictionLogEntry {
  * One log line from parts that are already JSON (the request's raw record, the response's prediction):
  * the hot path then never serialises a value twice. `featuresJson` must be a JSON object without line breaks.
  */
-export function predictionLogLine(head: { ts: string; request_id: string; deployment: string; model_version: number; arm: string; latency_ms: number; index?: number }, featuresJson: string, outputJson: string): string {
+export function predictionLogLine(
+  ts: string,
+  requestId: string,
+  deployment: string,
+  modelVersion: number,
+  arm: string,
+  latencyMs: number,
+  index: number | undefined,
+  featuresJson: string,
+  outputJson: string,
+): string {
   return (
-    `{"ts":"${head.ts}","request_id":${JSON.stringify(head.request_id)},"deployment":${JSON.stringify(head.deployment)},"model_version":${head.model_version},` +
-    `"arm":${JSON.stringify(head.arm)},"latency_ms":${head.latency_ms}${head.index !== undefined ? `,"index":${head.index}` : ""},"features":${featuresJson},"output":${outputJson}}`
+    `{"ts":"${ts}","request_id":${JSON.stringify(requestId)},"deployment":${JSON.stringify(deployment)},"model_version":${modelVersion},` +
+    `"arm":${JSON.stringify(arm)},"latency_ms":${latencyMs}${index !== undefined ? `,"index":${index}` : ""},"features":${featuresJson},"output":${outputJson}}`
   );
 }
 

@@ -282,8 +282,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
           const i = g.rows ? g.rows[j]! : j;
           // JSON strings cannot hold raw line breaks, so any in the body are whitespace: safe to flatten
           const features = !batched && raw !== undefined ? raw.replace(/[\r\n]+/g, " ") : JSON.stringify(records[i]);
-          const head = { ts, request_id: req.id, deployment: opts.deployment, model_version: g.runner.version, arm: g.arm, latency_ms: latencyMs, ...(batched ? { index: i } : {}) };
-          log.append(predictionLogLine(head, features, predJson[i]!));
+          log.append(predictionLogLine(ts, req.id, opts.deployment, g.runner.version, g.arm, latencyMs, batched ? i : undefined, features, predJson[i]!));
         }
       }
       if (shadowRun) {
@@ -361,9 +360,16 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
   };
 }
 
+/** The one group of a routing without a canary, made once per routing rather than per request. */
+const stableOnly = new WeakMap<Routing, ArmGroup[]>();
+
 function armGroups(routing: Routing, records: unknown[]): ArmGroup[] {
   const rollout = routing.rollout;
-  if (!rollout || rollout.kind !== "canary" || !routing.candidate) return [{ arm: "stable", runner: routing.stable }];
+  if (!rollout || rollout.kind !== "canary" || !routing.candidate) {
+    let g = stableOnly.get(routing);
+    if (!g) stableOnly.set(routing, (g = [{ arm: "stable", runner: routing.stable }]));
+    return g;
+  }
   const stableRows: number[] = [];
   const canaryRows: number[] = [];
   for (let i = 0; i < records.length; i++) (chooseArm(rollout, records[i]) === "canary" ? canaryRows : stableRows).push(i);
