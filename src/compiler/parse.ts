@@ -5,10 +5,10 @@ import type { Block, Comment, SpecFile } from "./ast.js";
 import { AstBuilder, badCharHint, printable, tokenSpanOf } from "./cst-to-ast.js";
 import type { Diagnostic, Result } from "./diagnostic.js";
 import { SyntaxCode, diagnostic } from "./diagnostic-codes.js";
-import { BadChar, BadNumber, Ident, LBrace, RBrace, UnterminatedString, lex } from "./lexer.js";
+import { BadChar, BadNumber, Eq, Ident, KEYWORDS, LBrace, RBrace, UnterminatedString, lex } from "./lexer.js";
 import { mlspecParser } from "./parser.js";
 import type { Pos, Span } from "./span.js";
-import { decodeSyntaxMessage } from "./syntax-messages.js";
+import { KEYWORD_TYPES, decodeSyntaxMessage } from "./syntax-messages.js";
 
 interface Segment {
   tokens: IToken[];
@@ -131,11 +131,26 @@ function isBlockHead(tokens: IToken[], i: number): boolean {
 }
 
 function parseErrorDiagnostic(e: IRecognitionException, seg: Segment, path: string, lines: LineIndex): Diagnostic {
-  const { message, hint } = decodeSyntaxMessage(e.message);
+  let { message, hint, at } = decodeSyntaxMessage(e.message);
   const t = e.token;
   const atEnd = !t || Number.isNaN(t.startOffset) || t.tokenType.name === "EOF";
+  // The token before the offending one in the input (chevrotain's `previousToken` can be a
+  // token skipped during re-synchronisation).
+  const index = atEnd ? -1 : seg.tokens.indexOf(t);
+  const prev = index > 0 ? seg.tokens[index - 1] : undefined;
+  const prevReal = prev !== undefined && !Number.isNaN(prev.startOffset);
+  if (prev && t.tokenType === Eq && KEYWORD_TYPES.has(prev.tokenType)) {
+    message = `\`${prev.image}\` is a keyword and cannot be used as a name`;
+    hint = `choose another name; the keywords are ${KEYWORDS.join(", ")}`;
+    at = "previous";
+  }
   let span: Span;
-  if (!atEnd) {
+  if (at === "previous" && prevReal) {
+    span = { file: path, start: lines.pos(prev.startOffset), end: lines.pos(prev.endOffset! + 1) };
+  } else if (at === "afterPrevious" && prevReal && !atEnd) {
+    const after = lines.pos(prev.endOffset! + 1);
+    span = { file: path, start: after, end: after };
+  } else if (!atEnd) {
     span = { file: path, start: lines.pos(t.startOffset), end: lines.pos(t.endOffset! + 1) };
   } else {
     // The end of input of this block: point just after its last real token.

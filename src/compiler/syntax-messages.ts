@@ -23,9 +23,14 @@ import {
 export interface SyntaxMessage {
   message: string;
   hint?: string;
+  /**
+   * Where to point: at the offending token (default), at the token before it, or just after the
+   * token before it (when the offending token is on a later line, "expected `)`" belongs there).
+   */
+  at?: "previous" | "afterPrevious";
 }
 
-const KEYWORD_TYPES: ReadonlySet<TokenType> = new Set([And, Or, Not, True, False, Null]);
+export const KEYWORD_TYPES: ReadonlySet<TokenType> = new Set([And, Or, Not, True, False, Null]);
 
 /** A token as a message shows it: `}` or `foo`, or "end of file". */
 export function showToken(t: IToken | undefined): string {
@@ -34,7 +39,16 @@ export function showToken(t: IToken | undefined): string {
   return "`" + img + "`";
 }
 
-const encode = (message: string, hint?: string): string => JSON.stringify(hint ? { message, hint } : { message });
+const encode = (message: string, hint?: string, at?: SyntaxMessage["at"]): string => {
+  const m: SyntaxMessage = { message };
+  if (hint) m.hint = hint;
+  if (at) m.at = at;
+  return JSON.stringify(m);
+};
+
+/** Point after `previous` when `actual` sits on a later line (or is the end of input). */
+const lineAware = (actual: IToken, previous: IToken | undefined): SyntaxMessage["at"] =>
+  previous && previous.tokenType !== EOF && !Number.isNaN(previous.startOffset) && (actual.tokenType === EOF || (actual.startLine ?? 0) > (previous.endLine ?? 0)) ? "afterPrevious" : undefined;
 
 export function decodeSyntaxMessage(s: string): SyntaxMessage {
   try {
@@ -75,16 +89,14 @@ export const syntaxErrorMessages: IParserErrorMessageProvider = {
     if (expected === Ident && ruleName === "block") {
       return encode(`expected a block (\`KIND NAME { … }\`), ${found(actual)}`, keywordHint(actual) ?? "a file is a list of blocks such as `model churn { … }`");
     }
-    if (expected === Eq) return encode(`expected \`=\` after ${showToken(previous)}, ${found(actual)}`, "entries are written `key = value`");
+    const at = lineAware(actual, previous);
+    if (expected === Eq) return encode(`expected \`=\` after ${showToken(previous)}, ${found(actual)}`, "entries are written `key = value`", at);
     if (expected === RParen) {
-      return encode(
-        `expected \`)\` to close \`(\`, ${found(actual)}`,
-        ruleName === "args" ? "separate arguments with `,`" : "every `(` needs a matching `)`",
-      );
+      return encode(`expected \`)\` to close \`(\`, ${found(actual)}`, ruleName === "args" ? "separate arguments with `,`" : "every `(` needs a matching `)`", at);
     }
-    if (expected === RBracket) return encode(`expected \`,\` or \`]\` in the list, ${found(actual)}`, "separate list items with `,`");
-    if (expected === Comma) return encode(`expected \`,\`, ${found(actual)}`);
-    return encode(`expected ${describeTokenType(expected)}, ${found(actual)}`);
+    if (expected === RBracket) return encode(`expected \`,\` or \`]\` in the list, ${found(actual)}`, "separate list items with `,`", at);
+    if (expected === Comma) return encode(`expected \`,\`, ${found(actual)}`, undefined, at);
+    return encode(`expected ${describeTokenType(expected)}, ${found(actual)}`, undefined, at);
   },
 
   buildNotAllInputParsedMessage({ firstRedundant }) {
@@ -96,7 +108,7 @@ export const syntaxErrorMessages: IParserErrorMessageProvider = {
     if (previous?.tokenType === Dot) return encode(`expected a name or \`*\` after \`.\`, ${found(tok)}`, keywordHint(tok));
     if (ruleName === "entry") return encode(`expected \`key = value\`, ${found(tok)}`, keywordHint(tok) ?? "object entries are written `key = value`");
     const after = previous && previous.tokenType !== EOF && previous.image ? ` after ${showToken(previous)}` : "";
-    return encode(`expected a value${after}, ${found(tok)}`, keywordHint(tok));
+    return encode(`expected a value${after}, ${found(tok)}`, keywordHint(tok), lineAware(tok, previous));
   },
 
   buildEarlyExitMessage({ actual, ruleName }) {

@@ -1,0 +1,143 @@
+import { describe, expect, it } from "vitest";
+import type { Diagnostic } from "../../src/compiler/diagnostic.js";
+import { renderDiagnostics } from "../../src/compiler/diagnostic-render.js";
+import { format } from "../../src/compiler/format.js";
+import { lex } from "../../src/compiler/lexer.js";
+import { parseFile } from "../../src/compiler/parse.js";
+import type { Pos, Span } from "../../src/compiler/span.js";
+import { corpus } from "./corpus.js";
+
+/** Seeded PRNG (mulberry32): the same mutations on every run. */
+function rng(seed: number): (n: number) => number {
+  let a = seed >>> 0;
+  return (n) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+  };
+}
+
+/** Snippets to insert: every kind of token, plus broken ones. */
+const INSERTS = [
+  "{", "}", "(", ")", "[", "]", "=", "==", "!=", "<", ">=", ",", ".", "*", "/", "%", "+", "-", "and", "or", "not",
+  "true", "null", "x", "model", "42", "1.5e3", "30s", "10%", '"s"', '"open', "$", "@", "\\", "#c", "//c", "\n", " ", "\t",
+  "\u00e9", "\ud83d\ude00", "5min", "\r\n", "\u0000", "a.*", "f(", "{ k = ",
+];
+
+const BUILTIN = [
+  "model m { x = 1 }",
+  'source s {\n  file = "a.csv"\n  schema { a = int  b = float }\n  expect { rows > 0  nulls(a) == 0 }\n}\n',
+  "gate g {\n  model = m\n  test.auc >= champion.test.auc - 0.005 and not (x or y)\n  parity(test, by = plan) <= 10%\n}\n",
+  "deploy d { serve = rest { port = 8080 }  rollout = canary(10%)  list = [1, 2, 3,]  obj = { a = 1, b = [2] } }",
+];
+
+interface Piece {
+  start: number;
+  end: number;
+}
+
+function mutate(text: string, pieces: Piece[], r: (n: number) => number): string {
+  if (pieces.length === 0) return INSERTS[r(INSERTS.length)]! + text;
+  const p = pieces[r(pieces.length)]!;
+  const q = pieces[r(pieces.length)]!;
+  const img = (x: Piece) => text.slice(x.start, x.end);
+  switch (r(4)) {
+    case 0: // delete
+      return text.slice(0, p.start) + text.slice(p.end);
+    case 1: // duplicate
+      return text.slice(0, p.end) + (r(2) ? " " : "") + img(p) + text.slice(p.end);
+    case 2: {
+      // swap two tokens
+      const [a, b] = p.start <= q.start ? [p, q] : [q, p];
+      if (a.end > b.start) return text;
+      return text.slice(0, a.start) + img(b) + text.slice(a.end, b.start) + img(a) + text.slice(b.end);
+    }
+    default: {
+      // insert before or after a token
+      const at = r(2) ? p.start : p.end;
+      return text.slice(0, at) + INSERTS[r(INSERTS.length)]! + text.slice(at);
+    }
+  }
+}
+
+/** The position a (line, column) names in `text`, as chevrotain counts lines (\n, \r\n, \r). */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
+  }
+  return starts;
+}
+
+/** Why a position is not inside the file, or undefined when it is. */
+function badPos(p: Pos, text: string, starts: number[]): string | undefined {
+  if (!(p.offset >= 0 && p.offset <= text.length)) return `offset ${p.offset} outside 0..${text.length}`;
+  if (!(p.line >= 1 && p.line <= starts.length)) return `line ${p.line} outside 1..${starts.length}`;
+  if (p.column < 1 || starts[p.line - 1]! + p.column - 1 !== p.offset) return `line ${p.line} column ${p.column} does not name offset ${p.offset}`;
+  return undefined;
+}
+
+function badSpan(s: Span, path: string, text: string, starts: number[]): string | undefined {
+  if (s.file !== path) return `file ${s.file}`;
+  return badPos(s.start, text, starts) ?? badPos(s.end, text, starts) ?? (s.end.offset < s.start.offset ? "end before start" : undefined);
+}
+
+function stripSpans(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(stripSpans);
+  if (v && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (!/span$/i.test(k) && k !== "pathSpans") out[k] = stripSpans(x);
+    return out;
+  }
+  return v;
+}
+
+/** 2,000 mutations in all (MLC_FUZZ_MUTATIONS to change), shared by the files, at least 20 each. */
+const TOTAL_MUTATIONS = Number(process.env["MLC_FUZZ_MUTATIONS"] ?? 2000);
+
+describe("fuzz: token mutations of every example and conformance case", () => {
+  const files = [...corpus(), ...BUILTIN.map((text, i) => ({ path: `builtin-${i}.mlspec`, text }))];
+  const perFile = Math.max(20, Math.ceil(TOTAL_MUTATIONS / files.length));
+
+  it.each(files.map((f, i) => [f.path, f.text, i] as const))(
+    `%s: ${perFile} mutations never throw and keep every position inside the file`,
+    (path, original, index) => {
+      const r = rng(0x5eed + index);
+      for (let m = 0; m < perFile; m++) {
+        let text = original;
+        const rounds = 1 + r(3);
+        for (let k = 0; k < rounds; k++) {
+          const lexed = lex(text);
+          const pieces = [...lexed.tokens, ...lexed.comments].map((t) => ({ start: t.startOffset, end: t.endOffset! + 1 }));
+          text = mutate(text, pieces, r);
+        }
+        const what = () => `${path} mutation ${m}: ${JSON.stringify(text.length > 400 ? text.slice(0, 400) + "…" : text)}`;
+        let result: ReturnType<typeof parseFile>;
+        try {
+          result = parseFile(path, text);
+        } catch (e) {
+          throw new Error(`parseFile threw on ${what()}: ${String(e)}`);
+        }
+        const starts = lineStarts(text);
+        const diagnostics: Diagnostic[] = result.diagnostics;
+        for (const d of diagnostics) {
+          if (d.code === "MLC1099") throw new Error(`internal parser failure on ${what()}: ${d.message}`);
+          const bad = badSpan(d.span, path, text, starts) ?? (d.related ?? []).map((rel) => badSpan(rel.span, path, text, starts)).find(Boolean);
+          if (bad) throw new Error(`${d.code} "${d.message}" at a position outside the file (${bad}) on ${what()}`);
+        }
+        renderDiagnostics(diagnostics, new Map([[path, text]]), { color: false });
+        if (diagnostics.length === 0) {
+          // A mutant that still parses must survive formatting with its meaning intact.
+          const formatted = format(result.value);
+          const again = parseFile(path, formatted);
+          expect(again.diagnostics, `${what()} formatted:\n${formatted}`).toEqual([]);
+          expect(stripSpans(again.value.blocks), what()).toEqual(stripSpans(result.value.blocks));
+        }
+      }
+    },
+    60_000,
+  );
+});
