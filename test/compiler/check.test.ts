@@ -190,4 +190,22 @@ features b { from = a  y = 2 }`);
     const lines = r.diagnostics.map((d) => d.span.start.line);
     expect([...lines].sort((a, b) => a - b)).toEqual(lines);
   });
+
+  it("suggests a percentage for a fraction where a share is expected", () => {
+    const r = check(BASE.replace("train = 70%", "train = 0.7"));
+    expect(r.diagnostics.map((d) => [d.code, d.hint])).toEqual([["MLC1104", "write `70%`"]]);
+  });
+
+  it("checks monitor assertions: drift tests, live metrics of the deployed model, latency", () => {
+    const monitor = (body: string) => check(`${BASE}monitor watch { deployment = api  on_breach = [retrain(churn), alert(env("HOOK"))]  ${body} }`);
+    const ok = monitor("psi(usage.*) < 0.2  ks(usage.spend_ratio) < 0.1  live.auc >= 0.8  latency.p99 < 20ms");
+    expect(ok.diagnostics).toEqual([]);
+    expect(ok.value.byName.get("watch")!.dependencies.map((d) => [d.target, d.members])).toEqual([
+      ["api", "*"],
+      ["churn", "*"],
+      ["usage", "*"],
+    ]);
+    const r = monitor("live.rmse < 1  psi(usage.nope) < 0.2  test.auc > 0.5  psi(tenure) < 1");
+    expect(codes(r.diagnostics)).toEqual(["MLC1117", "MLC1127", "MLC1105", "MLC1114"]);
+  });
 });

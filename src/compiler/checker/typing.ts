@@ -544,7 +544,14 @@ export function checkValue(e: Expr, ty: ValueType, env: Env): ExprType {
     case "duration":
       return e.type === "duration" ? "duration" : wrong();
     case "percent":
-      if (e.type !== "percent") return wrong();
+      if (e.type !== "percent") {
+        const n = literalNumber(e);
+        if (n !== undefined && n >= 0 && n <= 1) {
+          typeError(env, e.span, `expected a percentage, found ${describe(e)}`, `write \`${+(n * 100).toFixed(6)}%\``);
+          return "percent";
+        }
+        return wrong();
+      }
       if (e.value < 0 || e.value > 100) env.sink.report(CheckCode.valueNotAllowed, e.span, `${e.raw} is out of range: a share is 0% to 100%`);
       return "percent";
     case "list":
