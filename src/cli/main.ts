@@ -11,26 +11,40 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export async function buildProgram(): Promise<Command> {
-  const program = new Command("mlc")
-    .description("Declarative ML as code: compile .mlspec files, plan and apply training, serve predictions")
-    .version("0.1.0")
-    .showHelpAfterError()
-    .exitOverride();
+/**
+ * Builds the program. With `only` (the first argument of the command line), the command file of
+ * that name is loaded alone when it registers that command, so `mlc plan` does not pay for
+ * importing every other command (the server, ONNX export…); otherwise every command is loaded.
+ */
+export async function buildProgram(only?: string): Promise<Command> {
+  const make = () =>
+    new Command("mlc")
+      .description("Declarative ML as code: compile .mlspec files, plan and apply training, serve predictions")
+      .version("0.1.0")
+      .showHelpAfterError()
+      .exitOverride();
   const dir = join(dirname(fileURLToPath(import.meta.url)), "commands");
   const files = readdirSync(dir)
     .filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith(".d.ts") && !f.endsWith(".map"))
     .sort();
-  for (const f of files) {
+  const load = async (program: Command, f: string) => {
     const mod = (await import(pathToFileURL(join(dir, f)).href)) as Partial<CommandModule>;
     mod.register?.(program);
+  };
+  const own = only && /^[a-z][a-z0-9-]*$/.test(only) ? files.find((f) => f.replace(/\.(js|ts)$/, "") === only) : undefined;
+  if (own) {
+    const program = make();
+    await load(program, own);
+    if (program.commands.some((c) => c.name() === only)) return program;
   }
+  const program = make();
+  for (const f of files) await load(program, f);
   return program;
 }
 
 /** Runs the CLI on argv (without node and script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const program = await buildProgram();
+  const program = await buildProgram(argv[0]);
   try {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;

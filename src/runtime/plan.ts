@@ -108,10 +108,12 @@ function explain(node: GraphNode, fp: NodeFingerprint, rec: NodeRecord, data: Da
   const reasons: Reason[] = [];
   if (rec.executorVersion !== version) reasons.push({ type: "executor_version_changed", old: rec.executorVersion, new: version });
   if (data && rec.data?.hash !== data.hash) {
+    const beforeRows = rec.data?.rows ?? rec.result?.metrics?.rows;
     reasons.push({
       type: "data_changed",
       description: data.description,
-      before: { hash: rec.data?.hash ?? "", ...(rec.data?.rows === undefined ? {} : { rows: rec.data.rows }) },
+      // Sources that do not count rows while hashing still recorded the row count of their last run.
+      before: { hash: rec.data?.hash ?? "", ...(beforeRows === undefined ? {} : { rows: beforeRows }) },
       after: { hash: data.hash, ...(data.rows === undefined ? {} : { rows: data.rows }) },
     });
   }

@@ -3,7 +3,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { migrate } from "./migrations.js";
-import { openPostgresDb } from "./postgres-db.js";
 import { openSqliteDb } from "./sqlite-db.js";
 import { SqlStateStore } from "./sql-store.js";
 import type { StateStore } from "./store.js";
@@ -23,7 +22,8 @@ export async function openState(projectDir: string, opts: OpenStateOptions = {})
   const url = opts.url ?? process.env.MLC_STATE_URL;
   const db =
     url && /^postgres(ql)?:\/\//.test(url)
-      ? await openPostgresDb(url, opts.schema ?? (process.env.MLC_STATE_SCHEMA || undefined))
+      ? // `pg` is loaded only for PostgreSQL states, so a SQLite plan does not pay for it.
+        await (await import("./postgres-db.js")).openPostgresDb(url, opts.schema ?? (process.env.MLC_STATE_SCHEMA || undefined))
       : openSqliteDb(url ?? (mkdirSync(stateDir(projectDir), { recursive: true }), join(stateDir(projectDir), "state.db")));
   try {
     await migrate(db);
