@@ -28,7 +28,7 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
   MLC1022: { severity: "error", summary: "a path that is neither a directory nor a `.mlspec` file" },
   MLC1023: { severity: "error", summary: "a file that is not valid UTF-8" },
   MLC1099: { severity: "error", summary: "an internal parser failure (a bug in mlc; please report it)" },
-  // — checking (names and names in src/compiler/checker/codes.ts) —
+  // — checking (named in src/compiler/checker/codes.ts) —
   MLC1101: { severity: "error", summary: "an unknown block kind (`modle churn { … }`)" },
   MLC1102: { severity: "error", summary: "an attribute the block's schema does not have" },
   MLC1103: { severity: "error", summary: "a required attribute that is missing" },
