@@ -74,7 +74,80 @@ class NumberSink implements Sink {
   }
 
   finish(): ColumnArray {
-    return this.a.slice(0, this.n);
+    // Sharing the buffer avoids a copy of the whole column; copy only when much is unused.
+    return this.n * 4 >= this.a.length * 3 ? this.a.subarray(0, this.n) : this.a.slice(0, this.n);
+  }
+}
+
+/**
+ * Category columns repeat a few values: intern them by their bytes (FNV-1a hash, then a byte
+ * comparison), so a value's string is made once, not once per row.
+ */
+class CategorySink implements Sink {
+  private readonly a: (string | null)[] = [];
+  private readonly byHash = new Map<number, { bytes: Buffer; value: string }[]>();
+  constructor(private readonly nullable: boolean) {}
+
+  push(b: Buffer, s: number, e: number, esc: boolean): number {
+    if (s === e) {
+      if (!this.nullable) return NULL_NOT_ALLOWED;
+      this.a.push(null);
+      return OK;
+    }
+    if (esc) {
+      this.a.push(fieldText(b, s, e, esc));
+      return OK;
+    }
+    let h = 0x811c9dc5;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 16777619);
+    let bucket = this.byHash.get(h);
+    if (bucket) {
+      const len = e - s;
+      outer: for (const c of bucket) {
+        if (c.bytes.length !== len) continue;
+        for (let i = 0; i < len; i++) if (c.bytes[i] !== b[s + i]) continue outer;
+        this.a.push(c.value);
+        return OK;
+      }
+    } else this.byHash.set(h, (bucket = []));
+    const value = b.toString("utf8", s, e);
+    if (bucket.length < 8) bucket.push({ bytes: Buffer.from(b.subarray(s, e)), value });
+    this.a.push(value);
+    return OK;
+  }
+
+  finish(): ColumnArray {
+    return this.a;
+  }
+}
+
+/** Booleans decided from their bytes (true/false, yes/no, t/f, y/n, 1/0, any case). */
+class BoolSink implements Sink {
+  private readonly a: (boolean | null)[] = [];
+  constructor(private readonly nullable: boolean) {}
+
+  push(b: Buffer, s: number, e: number, esc: boolean): number {
+    if (s === e) {
+      if (!this.nullable) return NULL_NOT_ALLOWED;
+      this.a.push(null);
+      return OK;
+    }
+    const len = e - s;
+    const c = b[s]! | 0x20; // lower-case ASCII
+    if (len <= 5 && !esc) {
+      const word = b.toString("latin1", s, e).toLowerCase();
+      if (c === 0x74 || c === 0x79 || b[s] === 0x31) {
+        if (word === "true" || word === "t" || word === "yes" || word === "y" || word === "1") { this.a.push(true); return OK; }
+      } else if (word === "false" || word === "f" || word === "no" || word === "n" || word === "0") { this.a.push(false); return OK; }
+    }
+    const p = parseValue(fieldText(b, s, e, esc), "bool");
+    if (!p.ok) return BAD;
+    this.a.push(p.value as boolean | null);
+    return OK;
+  }
+
+  finish(): ColumnArray {
+    return this.a;
   }
 }
 
@@ -122,6 +195,8 @@ class TextSink implements Sink {
 function sinkFor(spec: ColumnSpec | undefined): Sink {
   if (!spec) return new TextSink();
   if (spec.type === "int" || spec.type === "float") return new NumberSink(spec.type === "int", spec.nullable);
+  if (spec.type === "category") return new CategorySink(spec.nullable);
+  if (spec.type === "bool") return new BoolSink(spec.nullable);
   return new ValueSink(spec.type, spec.nullable);
 }
 

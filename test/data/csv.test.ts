@@ -65,6 +65,17 @@ describe("CSV reader", () => {
     await expect(readCsv("/nonexistent/x.csv", { display: "data/x.csv" })).rejects.toThrow("cannot read data/x.csv: no such file");
   });
 
+  it("reads declared categories and bools from their bytes, as the text reader would", async () => {
+    const plans = ["basic", "pro", "team", "enterprise", "ünï", "basic "];
+    const rows = Array.from({ length: 500 }, (_, i) => `${plans[i % plans.length]},${["TRUE", "no", "y", "0", "False", "1"][i % 6]}`);
+    const f = write("plan,flag\n" + rows.join("\n") + "\n\"quo\"\"ted\",t\n,yes\n");
+    const t = await readCsv(f, { declared: [{ name: "plan", type: "category", nullable: true }, { name: "flag", type: "bool", nullable: false }] });
+    const want = [...rows.map((r) => r.split(",")[0]), 'quo"ted', null];
+    expect(columnValues(t, "plan")).toEqual(want);
+    expect((columnValues(t, "flag") as boolean[]).slice(0, 6)).toEqual([true, false, true, false, false, true]);
+    await expect(readCsv(write("flag\nmaybe\n"), { declared: [{ name: "flag", type: "bool", nullable: false }] })).rejects.toThrow(/"maybe" is not a bool/);
+  });
+
   it("reads a real dataset with a date column", async () => {
     const t = await readCsv(join(import.meta.dirname, "../../../shared/datasets/Chicago.csv"), { declared: [{ name: "date", type: "timestamp", nullable: false }] });
     expect(t.numRows()).toBe(5698);

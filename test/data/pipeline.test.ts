@@ -57,3 +57,18 @@ describe("feature pipeline API", () => {
     expect(() => buildPipeline({ from: ref("c"), t: ref("signup") }, cols)).toThrow(/is a timestamp; use hour/);
   });
 });
+
+describe("batch-only string transforms", () => {
+  it("hash_bucket is stable and within range; length and contains handle nulls", () => {
+    const t = aq.table({ note: ["alpha", "beta", null, "alphabet"] });
+    const c = [{ name: "note", type: "string" }];
+    const f = buildPipeline({ from: ref("x"), h: call("hash_bucket", [ref("note"), 8]), n: call("length", [ref("note")]), has: call("contains", [ref("note"), "alpha"]) }, c).fit(t);
+    const m = f.transform(t);
+    const h = Array.from(m.columns[0]!);
+    expect(h.slice(0, 2).every((x) => Number.isInteger(x) && x >= 0 && x < 8)).toBe(true);
+    expect(h[2]).toBeNaN();
+    expect(Array.from(f.transform(t).columns[0]!)).toEqual(h);
+    expect(Array.from(m.columns[1]!)).toEqual([5, 4, NaN, 8]);
+    expect(Array.from(m.columns[2]!)).toEqual([1, 0, NaN, 1]);
+  });
+});
