@@ -7,6 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fitGbdt } from "../../src/ml/gbdt/booster.js";
 import { toRowMajor, type Matrix } from "../../src/ml/matrix.js";
+import { aucRoc, rmse as rmseOf } from "../../src/ml/metrics/index.js";
 import { loadSession } from "../../src/onnx/session.js";
 import { modelToOnnxBytes } from "../../src/onnx/standalone.js";
 import { readNumericCsv } from "./csv.js";
@@ -18,29 +19,9 @@ const datasets = resolve(repoRoot, "../shared/datasets");
 const splits = join(datasets, "splits");
 const cli = join(here, "train-cli.js");
 
-/** AUC-ROC with ties averaged (Mann–Whitney). */
-function auc(p: ArrayLike<number>, y: ArrayLike<number>): number {
-  const idx = Array.from({ length: p.length }, (_, i) => i).sort((a, b) => p[a]! - p[b]!);
-  let sumPos = 0;
-  let nPos = 0;
-  for (let i = 0; i < idx.length; ) {
-    let j = i;
-    while (j < idx.length && p[idx[j]!] === p[idx[i]!]) j++;
-    const rank = (i + j + 1) / 2;
-    for (let t = i; t < j; t++) if (y[idx[t]!] === 1) {
-      sumPos += rank;
-      nPos++;
-    }
-    i = j;
-  }
-  return (sumPos - (nPos * (nPos + 1)) / 2) / (nPos * (p.length - nPos));
-}
-
-function rmse(p: ArrayLike<number>, y: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < y.length; i++) s += (p[i]! - y[i]!) ** 2;
-  return Math.sqrt(s / y.length);
-}
+// Metrics from src/ml/metrics (argument order: targets, predictions).
+const auc = (p: ArrayLike<number>, y: ArrayLike<number>) => aucRoc(y, p);
+const rmse = (p: Float64Array, y: Float64Array) => rmseOf(y, p);
 
 const readPreds = (path: string) => Float64Array.from(readFileSync(path, "utf8").trim().split("\n"), Number);
 

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -10,6 +10,7 @@ import { fitGbdt } from "../../src/ml/gbdt/booster.js";
 import "../../src/ml/gbdt/index.js";
 import { ndcgAt, groupRanges } from "../../src/ml/gbdt/objectives.js";
 import type { Matrix } from "../../src/ml/matrix.js";
+import { defaultWorkerUrl } from "../../src/ml/tree/hist-pool.js";
 import { Rng } from "../../src/ml/tree/rng.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -229,5 +230,12 @@ describe("gbdt histogram threads", () => {
     expect(used).toBe(1);
     expect(Buffer.from(two.serialize()).equals(Buffer.from(one.serialize()))).toBe(true);
     expect(Buffer.from(missing.serialize()).equals(Buffer.from(one.serialize()))).toBe(true);
+  });
+
+  it("finds the compiled worker in dist/ when running from TypeScript sources, else builds in-thread", () => {
+    const dist = join(repoRoot, "dist/src/ml/tree/hist-worker.js");
+    const url = defaultWorkerUrl();
+    if (existsSync(dist)) expect(url && fileURLToPath(url)).toBe(dist);
+    else expect(url).toBeNull();
   });
 });

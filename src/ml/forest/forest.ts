@@ -1,6 +1,7 @@
 // Random forest on the shared histogram tree code: bootstrap row counts as weights, features
 // drawn at every node, leaves = weighted mean target (class indicator for classification).
 import type { Dataset, FitContext, ParamSpec, Params, Task } from "../estimator.js";
+import { abortError } from "../tree/abort.js";
 import type { TreeEnsemble } from "../tree/ensemble.js";
 import { growTree, type GrowData, type GrowParams } from "../tree/grow.js";
 import { TreeModel } from "../tree/model.js";
@@ -123,12 +124,4 @@ function forestMetric(sum: Float64Array, nTrees: number, k: number, y: Float64Ar
     }
   }
   return task.kind === "regression" ? Math.sqrt(s / n) : s / n;
-}
-
-function abortError(signal: AbortSignal): Error {
-  const r: unknown = signal.reason;
-  if (r instanceof Error) return r;
-  const e = new Error("training aborted");
-  e.name = "AbortError";
-  return e;
 }

@@ -1,6 +1,7 @@
 // The GBDT training loop: gradients from the objective, one histogram tree per output per
 // round (tree/grow.ts), validation metric, early stopping, progress and abort handling.
 import type { Dataset, FitContext, Params, Task } from "../estimator.js";
+import { abortError } from "../tree/abort.js";
 import type { TreeEnsemble } from "../tree/ensemble.js";
 import { binnedLeaf, growTree, type GrowData, type GrowParams } from "../tree/grow.js";
 import { TreeModel } from "../tree/model.js";
@@ -140,12 +141,4 @@ export async function fitGbdt(train: Dataset, valid: Dataset | undefined, params
   } finally {
     await prep.pool.close();
   }
-}
-
-function abortError(signal: AbortSignal): Error {
-  const r: unknown = signal.reason;
-  if (r instanceof Error) return r;
-  const e = new Error("training aborted");
-  e.name = "AbortError";
-  return e;
 }
