@@ -39,11 +39,12 @@ export function churnProblem(estimator: Estimator, trainCsv: string, trees: numb
   const cut = Math.floor(order.length * 0.75);
   const train = dataset(names, y, rows, order.slice(0, cut));
   const valid = dataset(names, y, rows, order.slice(cut));
+  // learning_rate and depth as in the DESIGN.md churn sketch; conventional ranges for the others.
   const space: SearchSpace = [
-    { name: "learning_rate", dist: { kind: "loguniform", low: 0.005, high: 0.5 } },
-    { name: "max_depth", dist: { kind: "int", low: 1, high: 10 } },
-    { name: "min_child_weight", dist: { kind: "loguniform", low: 0.1, high: 100 } },
-    { name: "subsample", dist: { kind: "uniform", low: 0.3, high: 1 } },
+    { name: "learning_rate", dist: { kind: "loguniform", low: 0.01, high: 0.3 } },
+    { name: "max_depth", dist: { kind: "int", low: 3, high: 10 } },
+    { name: "min_child_weight", dist: { kind: "loguniform", low: 0.5, high: 50 } },
+    { name: "subsample", dist: { kind: "uniform", low: 0.5, high: 1 } },
   ];
   return {
     space,

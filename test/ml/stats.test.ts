@@ -84,6 +84,21 @@ describe("bootstrap intervals", () => {
     expect(covered).toBeGreaterThanOrEqual(50);
   });
 
+  it("the sorted fast path of rank metrics gives exactly what a full sort gives", () => {
+    const { y, a } = problem(500, 31);
+    const tied = Float64Array.from(a, (v) => Math.round(v * 4) / 4);
+    for (const name of ["auc", "pr_auc", "f1_best", "logloss"]) {
+      const m = metricFor(name)!;
+      const p = name === "logloss" ? Float64Array.from(tied, (v) => 1 / (1 + Math.exp(-v))) : tied;
+      // The same metric without the `ascending` hint: every resample sorts from scratch.
+      const slow = { ...m, compute: (inp: Parameters<typeof m.compute>[0]) => m.compute({ y: inp.y, pred: inp.pred, width: inp.width }) };
+      const fast = bootstrapCI(m, { y, pred: p, width: 1 }, { seed: 4, resamples: 100 });
+      const ref = bootstrapCI(slow, { y, pred: p, width: 1 }, { seed: 4, resamples: 100 });
+      expect(fast.lower).toBeCloseTo(ref.lower, 12);
+      expect(fast.upper).toBeCloseTo(ref.upper, 12);
+    }
+  });
+
   it("resamples whole query groups for ranking metrics", () => {
     const ndcg = metricFor("ndcg@3")!;
     const y = Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0]);

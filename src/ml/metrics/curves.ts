@@ -3,8 +3,8 @@
 import { scoresByClass, sweepDescending } from "./ranking-order.js";
 
 /** AUC-ROC = P(score of a random positive > a random negative) + ½ P(tie). NaN with one class. */
-export function aucRoc(y: ArrayLike<number>, score: ArrayLike<number>): number {
-  const { pos, neg } = scoresByClass(y, score);
+export function aucRoc(y: ArrayLike<number>, score: ArrayLike<number>, ascending = false): number {
+  const { pos, neg } = scoresByClass(y, score, ascending);
   const m = pos.length;
   const n = neg.length;
   if (m === 0 || n === 0) return NaN;
@@ -65,16 +65,21 @@ export function prCurve(y: Float64Array, score: ArrayLike<number>): Curve {
  * Average precision (PR-AUC as scikit-learn's average_precision_score): Σ (Rₙ − Rₙ₋₁) Pₙ over
  * distinct thresholds — a step integral, no interpolation. NaN without positives.
  */
-export function averagePrecision(y: Float64Array, score: ArrayLike<number>): number {
+export function averagePrecision(y: Float64Array, score: ArrayLike<number>, ascending = false): number {
   let pos = 0;
   for (let i = 0; i < y.length; i++) if (y[i] === 1) pos++;
   if (pos === 0) return NaN;
   let ap = 0;
   let prevRecall = 0;
-  sweep(y, score, (tp, fp) => {
-    const r = tp / pos;
-    ap += (r - prevRecall) * (tp / (tp + fp));
-    prevRecall = r;
-  });
+  sweep(
+    y,
+    score,
+    (tp, fp) => {
+      const r = tp / pos;
+      ap += (r - prevRecall) * (tp / (tp + fp));
+      prevRecall = r;
+    },
+    ascending,
+  );
   return ap;
 }

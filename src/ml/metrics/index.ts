@@ -41,11 +41,11 @@ function binaryOnly(name: string, m: MetricInput): void {
 
 const fixed: Metric[] = [
   metric("auc", "maximize", [...SCORE, "multiclass"], "area under the ROC curve (ties count ½); multiclass: one-vs-rest macro average", (m) =>
-    m.width === 1 ? aucRoc(m.y, m.pred) : macroAucOvr(m.y, m.pred, m.width),
+    m.width === 1 ? aucRoc(m.y, m.pred, m.ascending) : macroAucOvr(m.y, m.pred, m.width),
   ),
   metric("pr_auc", "maximize", SCORE, "average precision (step-wise area under the precision–recall curve)", (m) => {
     binaryOnly("pr_auc", m);
-    return averagePrecision(m.y, m.pred);
+    return averagePrecision(m.y, m.pred, m.ascending);
   }),
   metric("logloss", "minimize", CLS, "mean negative log-likelihood, probabilities clipped to [1e-15, 1 − 1e-15]", (m) => logloss(m.y, m.pred, m.width)),
   metric("accuracy", "maximize", CLS, "fraction correct (binary: P(positive) >= 0.5; multiclass: argmax)", (m) => multiclassAccuracy(m.y, m.pred, m.width)),
@@ -63,7 +63,7 @@ const fixed: Metric[] = [
   }),
   metric("f1_best", "maximize", BIN, "F1 at the threshold that maximises it on these rows (optimistic)", (m) => {
     binaryOnly("f1_best", m);
-    return bestF1(m.y, m.pred).f1;
+    return bestF1(m.y, m.pred, m.ascending).f1;
   }),
   metric("brier", "minimize", CLS, "mean squared error of the probabilities", (m) => brier(m.y, m.pred, m.width)),
   metric("ece", "minimize", CLS, "expected calibration error, 10 equal-width bins (multiclass: top-label confidence)", (m) =>

@@ -41,7 +41,7 @@ export const f1At = (y: Float64Array, p: Float64Array, t = 0.5): number => f1Of(
  * The threshold maximising F1 over every distinct predicted probability (predict positive when
  * p >= threshold), in O(n log n). Ties in F1 keep the highest threshold.
  */
-export function bestF1(y: Float64Array, p: Float64Array): { f1: number; threshold: number } {
+export function bestF1(y: Float64Array, p: Float64Array, ascending = false): { f1: number; threshold: number } {
   let pos = 0;
   for (let i = 0; i < y.length; i++) if (y[i] === 1) pos++;
   let best = 0;
@@ -53,6 +53,6 @@ export function bestF1(y: Float64Array, p: Float64Array): { f1: number; threshol
       best = f1;
       bestT = t;
     }
-  });
+  }, ascending);
   return { f1: best, threshold: bestT };
 }

@@ -13,6 +13,11 @@ export interface MetricInput {
   width: number;
   /** Ranking: query id per row, rows of one query contiguous. Absent = one query. */
   group?: Int32Array;
+  /**
+   * Set when `pred` (width 1) is already in ascending order, as bootstrap resamples are emitted:
+   * rank metrics (AUC, PR-AUC, best F1) then skip their sort. Never needed by callers.
+   */
+  ascending?: boolean;
 }
 
 export interface Metric {

@@ -10,6 +10,9 @@ export class Resampler {
   readonly y: Float64Array;
   readonly preds: Float64Array[];
   readonly group: Int32Array | undefined;
+  private readonly counts: Uint32Array;
+  /** Row order by ascending score of the first source (width 1, no NaN), else undefined. */
+  private readonly order: Uint32Array | undefined;
 
   constructor(
     private readonly base: { y: Float64Array; width: number; group?: Int32Array },
@@ -23,6 +26,13 @@ export class Resampler {
     this.y = new Float64Array(this.ranges ? cap : n);
     this.preds = sources.map(() => new Float64Array((this.ranges ? cap : n) * base.width));
     this.group = this.ranges ? new Int32Array(cap) : undefined;
+    this.counts = new Uint32Array(this.ranges ? 0 : n);
+    const first = sources[0];
+    if (!this.ranges && base.width === 1 && first && !first.some((v) => Number.isNaN(v))) {
+      this.order = new Uint32Array(n);
+      for (let i = 0; i < n; i++) this.order[i] = i;
+      this.order.sort((a, b) => first[a]! - first[b]!);
+    }
   }
 
   /** Fills the buffers with one resample and returns the metric inputs, one per source. */
@@ -31,16 +41,23 @@ export class Resampler {
     const n = srcY.length;
     let len: number;
     if (!this.ranges) {
-      for (let i = 0; i < n; i++) {
-        const r = this.rng.int(n);
-        this.y[i] = srcY[r]!;
-        for (let s = 0; s < this.sources.length; s++) {
-          const src = this.sources[s]!;
-          const dst = this.preds[s]!;
-          for (let c = 0; c < width; c++) dst[i * width + c] = src[r * width + c]!;
+      // Draw how often each row is taken, then emit rows in the first source's score order, so
+      // rank metrics see ascending scores and skip their O(n log n) sort.
+      const counts = this.counts;
+      counts.fill(0);
+      for (let i = 0; i < n; i++) counts[this.rng.int(n)]!++;
+      len = 0;
+      for (let k = 0; k < n; k++) {
+        const r = this.order ? this.order[k]! : k;
+        for (let rep = counts[r]!; rep > 0; rep--, len++) {
+          this.y[len] = srcY[r]!;
+          for (let s = 0; s < this.sources.length; s++) {
+            const src = this.sources[s]!;
+            const dst = this.preds[s]!;
+            for (let c = 0; c < width; c++) dst[len * width + c] = src[r * width + c]!;
+          }
         }
       }
-      len = n;
     } else {
       len = 0;
       const g = this.ranges.length;
@@ -57,11 +74,12 @@ export class Resampler {
         }
       }
     }
-    return this.preds.map((p) => ({
+    return this.preds.map((p, s) => ({
       y: this.y.subarray(0, len),
       pred: p.subarray(0, len * width),
       width,
       ...(this.group ? { group: this.group.subarray(0, len) } : {}),
+      ...(s === 0 && this.order ? { ascending: true } : {}),
     }));
   }
 }
