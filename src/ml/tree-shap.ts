@@ -1,6 +1,8 @@
 // Exact TreeSHAP (Lundberg et al. 2018, Algorithm 2: polynomial time, path-dependent) for the
 // tree ensembles of gbdt and random_forest, in margin space (log-odds for binary GBDT).
+import type { TrainedModel } from "./estimator.js";
 import type { Matrix } from "./matrix.js";
+import { treeEnsembleOf } from "./tree/model.js";
 import type { TreeEnsemble } from "./tree/ensemble.js";
 import type { Tree } from "./tree/tree.js";
 
@@ -160,4 +162,10 @@ export function treeShap(e: TreeEnsemble, X: Matrix): ShapValues {
     for (let c = 0; c < k; c++) values[(i * k + c) * width + d] = expected[c]!;
   }
   return { nRows: n, nFeatures: d, nOutputs: k, values };
+}
+
+/** SHAP values of a trained model when it is a tree model (gbdt, random_forest); undefined otherwise. */
+export function treeShapOf(model: TrainedModel, X: Matrix): ShapValues | undefined {
+  const e = treeEnsembleOf(model);
+  return e ? treeShap(e, X) : undefined;
 }

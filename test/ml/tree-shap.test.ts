@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { fitGbdt } from "../../src/ml/gbdt/booster.js";
 import { fitForest } from "../../src/ml/forest/forest.js";
 import type { Matrix } from "../../src/ml/matrix.js";
-import { expectedMargin, treeShap } from "../../src/ml/tree-shap.js";
+import { expectedMargin, treeShap, treeShapOf } from "../../src/ml/tree-shap.js";
 import type { TreeEnsemble } from "../../src/ml/tree/ensemble.js";
 import { predictMargin } from "../../src/ml/tree/ensemble.js";
 import { Rng } from "../../src/ml/tree/rng.js";
@@ -105,7 +105,8 @@ describe("TreeSHAP", () => {
     const train = data(300, 5, 5, false);
     train.X.columns[4]!.fill(1);
     const m = await fitGbdt(train, undefined, { trees: 5, max_depth: 3 }, { kind: "regression" }, { seed: 0 });
-    const shap = treeShap(m.ensemble, train.X);
+    const shap = treeShapOf(m, train.X)!;
     for (let i = 0; i < 50; i++) expect(shap.values[i * 6 + 4]).toBe(0);
+    expect(treeShapOf({ ...m, predict: m.predict.bind(m) }, train.X)).toBeUndefined();
   });
 });
