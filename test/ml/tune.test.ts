@@ -283,6 +283,10 @@ describe("studies", () => {
     });
     expect(calls).toBe(5);
     expect(resumed.trials.map((t) => t.params)).toEqual(full.trials.map((t) => t.params));
+    // The same from a plain list of recorded trials, without a store.
+    const fromHistory = await new Study({ ...opts, history: full.trials.slice(0, 9) }).run(async (t) => branin.f(t.params));
+    expect(fromHistory.ran).toBe(3);
+    expect(fromHistory.trials.map((t) => t.params)).toEqual(full.trials.map((t) => t.params));
   });
 
   it("records a failing objective as failed with its message and carries on", async () => {

@@ -41,6 +41,8 @@ export interface StudyOptions {
   seed?: number;
   /** Where finished trials are recorded; its `load()` is the resume point. */
   store?: TrialStore;
+  /** Previously recorded trials to resume from (merged with the store's, the store winning). */
+  history?: readonly TrialRecord[];
 }
 
 export interface StudyResult {
@@ -94,6 +96,7 @@ export class Study {
 
   async run(fn: ObjectiveFn): Promise<StudyResult> {
     const { store } = this.opts;
+    for (const t of this.opts.history ?? []) this.finished.set(t.index, t);
     if (store) for (const t of await store.load()) this.finished.set(t.index, t);
     const todo: number[] = [];
     for (let k = 0; k < this.opts.trials; k++) if (!this.finished.has(k)) todo.push(k);
