@@ -70,7 +70,9 @@ function build(featuresConfig: { [key: string]: Json }, inputColumns: readonly {
     const t = transformFor("ordinal")!;
     return { t: "call", fn: "ordinal", transform: t, args: [node], named: {}, kind: "num", id: nextId++ } satisfies CallNode;
   };
-  const names = select ?? compiled.features.map((f) => f.name);
+  // `usage.*` selects every feature of the block; `usage.x` or `x` one feature or raw column.
+  const all = compiled.features.map((f) => f.name);
+  const names = select === undefined ? all : [...new Set(select.flatMap((s) => (s === "*" || s.endsWith(".*") ? all : [s.includes(".") ? s.slice(s.lastIndexOf(".") + 1) : s])))];
   const outputs: Output[] = [];
   for (const name of names) {
     let def: FeatureDef | undefined = byName.get(name);

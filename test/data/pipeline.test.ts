@@ -40,6 +40,7 @@ describe("feature pipeline API", () => {
     expect(Array.from(m.columns[1]!)).toEqual([0, 0, 1, NaN]);
     expect(Array.from(m.columns[2]!)).toEqual([1, 0, 1, 0]);
     expect(deserializePipeline(f.serialize()).outputNames).toEqual(f.outputNames);
+    expect(buildPipeline(config, cols, ["usage.*", "customers.plan"]).outputNames).toEqual(["spend_ratio", "monthly_z", "plan_code", "note_len", "plan"]);
   });
 
   it("declares batch-only features and refuses to export them to ONNX", () => {
