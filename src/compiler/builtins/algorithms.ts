@@ -1,5 +1,5 @@
-// Learning algorithms by name: the value of a model's `algorithm`. Their parameters go in the
-// model's `params` block and are validated by the estimator at apply time.
+// Learning algorithms by name: the value of a model's `algorithm`, one per estimator registered in
+// src/ml. Their parameters go in the model's `params` block and are validated by the estimator.
 import { t } from "../schema/type-builders.js";
 import { registerBuiltin } from "./registry.js";
 import type { FunctionBuiltin } from "./types.js";
@@ -15,7 +15,6 @@ const algorithms: FunctionBuiltin[] = [
   algo("mlp", "Multi-layer perceptron on TensorFlow.js."),
   algo("autoencoder", "Autoencoder; reconstruction error as anomaly score."),
   algo("matrix_factorization", "Matrix factorisation embeddings for recommendations."),
-  algo("two_tower", "Two-tower embedding model for recommendations."),
   {
     family: "algorithm", name: "onnx", returns: "any", doc: "An imported ONNX model, evaluated, gated and deployed like any other.",
     params: [{ name: "file", type: t.string(), required: true, doc: "the .onnx file, relative to the project" }],
