@@ -77,21 +77,28 @@ describe("mlc serve", () => {
   });
 
   const cli = resolve("dist/src/cli/main.js");
-  it.skipIf(!existsSync(resolve("dist/src/cli/commands/serve.js")))("the built CLI exits 0 on SIGTERM after serving (needs npm run build)", async () => {
+  it.skipIf(!existsSync(resolve("dist/src/cli/commands/serve.js")))("the built CLI serves with --workers 2 and exits 0 on SIGTERM (needs npm run build)", async () => {
     const p = project();
-    const child = spawn(process.execPath, [cli, "serve", "churn_api", "--dir", p, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [cli, "serve", "churn_api", "--dir", p, "--port", "0", "--workers", "2"], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    for (let i = 0; i < 400 && !/ready, serving/.test(out); i++) await new Promise((r) => setTimeout(r, 25));
-    const address = /listening on (http:\/\/\S+)/.exec(out)?.[1];
-    expect(address, out).toBeDefined();
-    expect((await fetch(`${address}/v1/predict`, { method: "POST", body: JSON.stringify(rec) })).status).toBe(200);
+    for (let i = 0; i < 1200 && (out.match(/ready, serving/g) ?? []).length < 2; i++) await new Promise((r) => setTimeout(r, 25));
+    const addresses = [...out.matchAll(/listening on (http:\/\/\S+)/g)].map((m) => m[1]);
+    expect(addresses, out).toHaveLength(2);
+    expect(addresses[0]).toBe(addresses[1]); // one port shared by the workers
+    const ids = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(`${addresses[0]}/v1/predict`, { method: "POST", body: JSON.stringify(rec) });
+      expect(res.status).toBe(200);
+      ids.add(((await res.json()) as { request_id: string }).request_id.split("-")[0]!);
+    }
+    expect(ids.size).toBe(2); // both workers answered
     const code = await new Promise<number | null>((r) => {
       child.once("exit", (c) => r(c));
       child.kill("SIGTERM");
     });
     expect(code, out).toBe(0);
-    expect(out).toContain("mlc serve: stopped");
+    expect((out.match(/mlc serve: stopped/g) ?? []).length).toBe(3);
   });
 });

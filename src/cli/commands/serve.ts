@@ -1,6 +1,7 @@
 // `mlc serve DEPLOYMENT`: runs the prediction server for a deployment until SIGTERM/SIGINT, then
 // drains in-flight requests, flushes the prediction log and returns (exit 0).
 import type { Command } from "commander";
+import cluster, { type Worker } from "node:cluster";
 import { resolve } from "node:path";
 import { createPredictionServer, type PredictionServer } from "../../serve/server.js";
 import { parseSize } from "../../serve/size.js";
@@ -68,24 +69,70 @@ export function register(program: Command): void {
     .option("--max-batch <n>", "most records per request", "1024")
     .option("--body-limit <size>", "largest request body", "1mb")
     .option("--no-prediction-log", "do not write the prediction log under .mlc/predictions/")
+    .option("--workers <n>", "server processes sharing the port (node:cluster); each loads the model and follows the pointer", "1")
     .addHelpText("after", "\nEnvironment: MLC_SERVE_TOKEN (require Authorization: Bearer <token>), MLC_LOG_LEVEL (pino level, default warn).")
-    .action(async (deployment: string, flags: ServeFlags) => {
+    .action(async (deployment: string, flags: ServeFlags & { workers: string }) => {
+      const workers = intOption("workers", flags.workers, 1, 256);
+      if (workers > 1 && cluster.isPrimary) {
+        await superviseWorkers(workers);
+        return;
+      }
       const { server } = await startServe(deployment, flags);
-      await new Promise<void>((done) => {
-        const stop = (signal: string): void => {
-          process.off("SIGTERM", onTerm);
-          process.off("SIGINT", onInt);
-          process.stdout.write(`mlc serve: ${signal}, draining\n`);
-          server.close().then(done, (e: Error) => {
-            process.stderr.write(`mlc serve: error while stopping: ${e.message}\n`);
-            done();
-          });
-        };
-        const onTerm = (): void => stop("SIGTERM");
-        const onInt = (): void => stop("SIGINT");
-        process.on("SIGTERM", onTerm);
-        process.on("SIGINT", onInt);
+      await untilSignal((signal) => {
+        process.stdout.write(`mlc serve: ${signal}, draining\n`);
+        return server.close().catch((e: Error) => {
+          process.stderr.write(`mlc serve: error while stopping: ${e.message}\n`);
+        });
       });
       process.stdout.write("mlc serve: stopped\n");
+      // a cluster worker's IPC channel would keep it alive after the drain
+      if (cluster.isWorker) cluster.worker?.disconnect();
     });
+}
+
+/** Resolves after the first SIGTERM/SIGINT once `onSignal`'s work is done. */
+function untilSignal(onSignal: (signal: string) => Promise<void>): Promise<void> {
+  return new Promise<void>((done) => {
+    const stop = (signal: string): void => {
+      process.off("SIGTERM", onTerm);
+      process.off("SIGINT", onInt);
+      void onSignal(signal).then(done);
+    };
+    const onTerm = (): void => stop("SIGTERM");
+    const onInt = (): void => stop("SIGINT");
+    process.on("SIGTERM", onTerm);
+    process.on("SIGINT", onInt);
+  });
+}
+
+/**
+ * The primary of `--workers N`: forks N copies of this command (they share the listening port through
+ * node:cluster), replaces a worker that dies, and on SIGTERM/SIGINT drains them all before returning.
+ */
+async function superviseWorkers(n: number): Promise<void> {
+  let stopping = false;
+  const fork = (): void => {
+    const w = cluster.fork();
+    w.once("exit", (code, signal) => {
+      if (stopping) return;
+      process.stderr.write(`mlc serve: worker ${w.process.pid} exited (${signal ?? code}); starting another\n`);
+      setTimeout(fork, 1000).unref();
+    });
+  };
+  for (let i = 0; i < n; i++) fork();
+  await untilSignal(async (signal) => {
+    stopping = true;
+    process.stdout.write(`mlc serve: ${signal}, draining ${Object.keys(cluster.workers ?? {}).length} workers\n`);
+    const alive = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
+    await Promise.all(
+      alive.map(
+        (w) =>
+          new Promise<void>((res) => {
+            w.once("exit", () => res());
+            w.process.kill("SIGTERM");
+          }),
+      ),
+    );
+  });
+  process.stdout.write("mlc serve: stopped\n");
 }
