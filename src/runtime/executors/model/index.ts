@@ -20,6 +20,8 @@ import { evaluateSplit } from "./evaluate.js";
 import { rankingGroups, targets, taskOf } from "./labels.js";
 import { readModelSpec, type ModelSpec } from "./model-spec.js";
 import { bundleInputs, checkOnnxParity, composeOnnx } from "./onnx-bundle.js";
+import { calibrateModel } from "./calibrate.js";
+import { modelReportArtifacts } from "./report.js";
 import { StateTrialStore } from "./trial-store.js";
 import { trainBranch } from "./train.js";
 
@@ -116,7 +118,9 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     signal: ctx.signal,
   });
   const trainMs = performance.now() - t0;
-  const model = outcome.model;
+  // `calibrate = …`: predictions, evaluation and the ONNX graph all go through the calibrator.
+  const calibration = calibrateModel(spec, outcome.model, prep.parts.valid?.data);
+  const model = calibration?.model ?? outcome.model;
 
   const metrics: Record<string, number> = { train_ms: Math.round(trainMs) };
   const predictions: Partial<Record<Part, Float64Array>> = {};
@@ -141,6 +145,9 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   };
   for (const [part, pred] of Object.entries(predictions)) artifacts[`${part}_predictions`] = await ctx.artifacts.put(f64Bytes(pred));
   for (const part of PARTS) if (hashes[part]) artifacts[`${part}_table`] = hashes[part]!;
+  if (calibration) artifacts.calibrator = await ctx.artifacts.put(calibration.bytes);
+  const reportInput = { spec, algorithm: estimator.algorithm, task: prep.task, model, rawModel: outcome.model, parts: prep.parts, predictions, metrics, seed, ...(calibration ? { calibration } : {}), ...(outcome.study ? { study: outcome.study } : {}) };
+  Object.assign(artifacts, await modelReportArtifacts(ctx, reportInput, prep.pipeline.rawInputs));
 
   const inputs = bundleInputs(prep.pipeline.rawInputs, PARTS.flatMap((p) => (tables[p] ? [tables[p]!] : [])));
   const summary: { [k: string]: Json } = {

@@ -1,0 +1,71 @@
+// `mlc report MODEL[@VERSION]`: materialises the report.html (and report.json) stored with a model
+// version under `.mlc/reports/<model>/v<N>/` (or --out) and prints where it is; --json prints report.json.
+import type { Command } from "commander";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { openArtifacts, type ArtifactStore } from "../../runtime/artifacts/store.js";
+import { ModelRegistry, parseModelRef, type ModelVersion } from "../../runtime/registry/model-registry.js";
+import { openState, stateDir } from "../../runtime/state/open.js";
+import { CliExit } from "../exit.js";
+
+/** The version named by NAME, NAME@N or NAME@ALIAS (NAME alone: the newest version). */
+export async function resolveModelVersion(dir: string, text: string, command: string): Promise<ModelVersion> {
+  let ref: ReturnType<typeof parseModelRef>;
+  try {
+    ref = parseModelRef(text);
+  } catch (e) {
+    throw new CliExit(2, `mlc ${command}: ${(e as Error).message}`);
+  }
+  const state = await openState(dir);
+  try {
+    const reg = new ModelRegistry(state);
+    const v = ref.version !== undefined ? await reg.version(ref.model, ref.version) : ref.alias ? await reg.alias(ref.model, ref.alias) : (await reg.versions(ref.model)).at(-1);
+    if (!v) {
+      const known = await reg.models();
+      throw new CliExit(1, `mlc ${command}: no such model version '${text}'${known.length ? ` (models: ${known.join(", ")})` : " (the registry is empty: run mlc apply first)"}`);
+    }
+    return v;
+  } finally {
+    await state.close();
+  }
+}
+
+/** An artifact of a version, hash-checked, or a clear error naming what is missing. */
+export async function versionArtifact(store: ArtifactStore, v: ModelVersion, role: string, command: string): Promise<Uint8Array> {
+  const hash = v.artifacts[role];
+  if (!hash) throw new CliExit(1, `mlc ${command}: ${v.model} version ${v.version} has no ${role} artifact (it was trained before mlc recorded it): run mlc apply to train a new version`);
+  try {
+    return await store.get(hash);
+  } catch (e) {
+    throw new CliExit(1, `mlc ${command}: the ${role} artifact of ${v.model} version ${v.version} cannot be read: ${(e as Error).message}`);
+  }
+}
+
+function writeAtomic(file: string, bytes: Uint8Array): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, file);
+}
+
+export function register(program: Command): void {
+  program
+    .command("report")
+    .description("write the report of a model version (report.html, report.json) and print where it is")
+    .argument("<model>", "NAME[@VERSION|@champion|@challenger] (default: the newest version)")
+    .option("--dir <project>", "project directory", ".")
+    .option("--out <file>", "write report.html here instead of .mlc/reports/<model>/v<N>/")
+    .option("--json", "print report.json")
+    .action(async (text: string, flags: { dir: string; out?: string; json?: boolean }) => {
+      const dir = resolve(flags.dir);
+      const v = await resolveModelVersion(dir, text, "report");
+      const store = openArtifacts(dir);
+      const json = await versionArtifact(store, v, "report_json", "report");
+      if (flags.json) return void process.stdout.write(new TextDecoder().decode(json));
+      const html = await versionArtifact(store, v, "report_html", "report");
+      const target = flags.out ? resolve(flags.out) : join(stateDir(dir), "reports", v.model, `v${v.version}`, "report.html");
+      writeAtomic(target, html);
+      if (!flags.out) writeAtomic(join(dirname(target), "report.json"), json);
+      process.stdout.write(`${target}\n`);
+    });
+}
