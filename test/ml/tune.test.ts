@@ -224,6 +224,35 @@ describe("pruners", () => {
   });
 });
 
+describe("pruning inside a study", () => {
+  for (const pruner of [new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 3 }), new HyperbandPruner({ minResource: 1, maxResource: 27, reductionFactor: 3 })]) {
+    it(`${pruner.name} stops poor learning curves early and keeps the best trial complete`, async () => {
+      let steps = 0;
+      const r = await new Study({
+        space: [{ name: "q", dist: { kind: "uniform", low: 0, high: 1 } }],
+        objective: { targets: [{ metric: "auc", direction: "maximize" }] },
+        sampler: new RandomSampler(),
+        pruner,
+        trials: 30,
+        seed: 8,
+      }).run(async (t) => {
+        let v = 0;
+        for (let step = 1; step <= 27; step++) {
+          steps++;
+          v = (t.params.q as number) * (1 - Math.exp(-step / 5));
+          if (t.report(step, v)) return v;
+        }
+        return v;
+      });
+      const pruned = r.trials.filter((t) => t.status === "pruned");
+      expect(pruned.length).toBeGreaterThan(5);
+      expect(steps).toBeLessThan(30 * 27 * 0.8);
+      const bestQ = Math.max(...r.trials.map((t) => t.params.q as number));
+      expect(r.best!.params.q).toBe(bestQ);
+    });
+  }
+});
+
 describe("studies", () => {
   const objective = async (t: { params: Params; index: number }): Promise<number> => {
     // Random delays make completion order differ from index order.

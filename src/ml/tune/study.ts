@@ -98,15 +98,15 @@ export class Study {
     const { store } = this.opts;
     for (const t of this.opts.history ?? []) this.finished.set(t.index, t);
     if (store) for (const t of await store.load()) this.finished.set(t.index, t);
-    const todo: number[] = [];
-    for (let k = 0; k < this.opts.trials; k++) if (!this.finished.has(k)) todo.push(k);
+    const missing: number[] = [];
+    for (let k = 0; k < this.opts.trials; k++) if (!this.finished.has(k)) missing.push(k);
     const running = new Map<number, Promise<TrialRecord>>();
     let next = 0;
     let ran = 0;
     let exhausted = false;
-    while (next < todo.length || running.size > 0) {
-      while (!exhausted && next < todo.length && running.size < this.parallel && this.canStart(todo[next]!)) {
-        const k = todo[next]!;
+    while (next < missing.length || running.size > 0) {
+      while (!exhausted && next < missing.length && running.size < this.parallel && this.canStart(missing[next]!)) {
+        const k = missing[next]!;
         const params = this.opts.sampler.propose({ space: this.opts.space, objective: this.opts.objective, history: this.visibleTo(k), index: k, seed: this.seed });
         if (params === null) {
           exhausted = true;
