@@ -15,7 +15,6 @@ describe("compileProject", () => {
       "model.churn_model",
       "gate.ship",
       "deploy.churn_api",
-      "monitor.churn_watch",
     ]);
     expect(r.sources.size).toBe(1);
     const model = r.checked!.byName.get("churn_model")!;
