@@ -210,11 +210,42 @@ export async function readCsv(file: string, opts: CsvReadOptions = {}): Promise<
   return (await readCsvWithSchema(file, opts)).table;
 }
 
-/** readCsv plus the schema applied: declared columns as declared, the others as inferred (nullable). */
+/** A column typed from the sample met a value of another type: read again with it as text. */
+class InferredMismatch extends Error {
+  constructor(readonly column: string) {
+    super(`inferred type of ${column} does not fit`);
+  }
+}
+
+type ReadSpec = ColumnSpec & { inferred?: boolean };
+const SAMPLE_ROWS = 2000;
+
+/**
+ * readCsv plus the schema applied: declared columns as declared, the others inferred (nullable).
+ * Undeclared columns are typed from a sample of the first rows and parsed by typed sinks; a
+ * later value that does not fit sends that column back to text inference in a second pass.
+ */
 export async function readCsvWithSchema(file: string, opts: CsvReadOptions = {}): Promise<{ table: ColumnTable; schema: ColumnSpec[] }> {
+  const declared = new Map<string, ReadSpec>((opts.declared ?? []).map((c) => [c.name, c]));
+  const sample = await readPass(file, { ...opts, maxRows: Math.min(opts.maxRows ?? Infinity, SAMPLE_ROWS) }, declared);
+  if (sample.complete || (opts.maxRows !== undefined && opts.maxRows <= SAMPLE_ROWS)) return sample;
+  const specs = new Map(declared);
+  for (const c of sample.schema) {
+    if (!declared.has(c.name) && c.type !== "string" && c.type !== "category") specs.set(c.name, { ...c, nullable: true, inferred: true });
+  }
+  for (;;) {
+    try {
+      return await readPass(file, opts, specs);
+    } catch (e) {
+      if (!(e instanceof InferredMismatch)) throw e;
+      specs.delete(e.column);
+    }
+  }
+}
+
+async function readPass(file: string, opts: CsvReadOptions, declared: ReadonlyMap<string, ReadSpec>): Promise<{ table: ColumnTable; schema: ColumnSpec[]; complete: boolean }> {
   const display = opts.display ?? file;
   const delim = (opts.delimiter ?? ",").charCodeAt(0);
-  const declared = new Map((opts.declared ?? []).map((c) => [c.name, c]));
   const maxRows = opts.maxRows ?? Infinity;
   const fh = await open(file, "r").catch((e: NodeJS.ErrnoException) => {
     throw new NodeFailure(`cannot read ${display}: ${e.code === "ENOENT" ? "no such file" : e.message}`);
@@ -222,6 +253,7 @@ export async function readCsvWithSchema(file: string, opts: CsvReadOptions = {})
   let names: string[] | undefined;
   let sinks: Sink[] = [];
   let rows = 0;
+  let stopped = false;
   let line = 1; // file line where the current record starts
   // Field offsets of the record being parsed: committed only once the record is complete,
   // so a record cut by a chunk boundary is parsed again from its start.
@@ -230,6 +262,7 @@ export async function readCsvWithSchema(file: string, opts: CsvReadOptions = {})
 
   const fail = (b: Buffer, j: number, code: number): never => {
     const spec = declared.get(names![j]!)!;
+    if (spec.inferred) throw new InferredMismatch(spec.name);
     const value = fieldText(b, starts[j]!, ends[j]!, escs[j] === 1);
     const what = code === NULL_NOT_ALLOWED
       ? "is empty but the column is not nullable (declare it nullable(" + spec.type + "))"
@@ -343,7 +376,11 @@ export async function readCsvWithSchema(file: string, opts: CsvReadOptions = {})
       if (first && end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) from = 3;
       first = false;
       const next = parse(buf, from, end, eof);
-      if (eof || rows >= maxRows) break;
+      if (eof) break;
+      if (rows >= maxRows) {
+        stopped = true;
+        break;
+      }
       buf.copy(buf, 0, next, end);
       have = end - next;
     }
@@ -356,7 +393,8 @@ export async function readCsvWithSchema(file: string, opts: CsvReadOptions = {})
   names.forEach((n, j) => {
     const sink = sinks[j]!;
     cols[n] = sink.finish();
-    schema.push(declared.get(n) ?? { name: n, type: (sink as TextSink).inferred, nullable: true });
+    const spec = declared.get(n);
+    schema.push(spec ? { name: n, type: spec.type, nullable: spec.nullable } : { name: n, type: (sink as TextSink).inferred, nullable: true });
   });
-  return { table: aq.table(cols, names), schema };
+  return { table: aq.table(cols, names), schema, complete: !stopped };
 }

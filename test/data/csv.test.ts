@@ -82,3 +82,15 @@ describe("CSV reader", () => {
     expect((columnValues(t, "date")[0] as Date).toISOString()).toBe("2001-01-22T00:00:00.000Z");
   });
 });
+
+describe("CSV type inference past the sample", () => {
+  it("a column that looks numeric in the first rows but is not later is read as text", async () => {
+    const rows = Array.from({ length: 2500 }, (_, i) => `${i},${i < 2400 ? i % 10 : "n/a"},${i % 3 === 0 ? "true" : "false"},${i * 0.5}`);
+    const f = write("id,code,flag,half\n" + rows.join("\n") + "\n");
+    const { table, schema } = await readCsvWithSchema(f);
+    expect(schema.map((c) => `${c.name}:${c.type}`)).toEqual(["id:int", "code:category", "flag:bool", "half:float"]);
+    expect(columnValues(table, "code")[2450]).toBe("n/a");
+    expect(columnValues(table, "code")[3]).toBe("3");
+    expect((columnValues(table, "half") as Float64Array)[2499]).toBe(1249.5);
+  });
+});
