@@ -91,3 +91,42 @@ describe("partial dependence", () => {
     expect(seen).toBe(250);
   });
 });
+
+describe("explanations of a real trained model (the gbdt estimator on churn)", async () => {
+  const { readFileSync } = await import("node:fs");
+  const path = await import("node:path");
+  const { fileURLToPath } = await import("node:url");
+  const { estimatorFor } = await import("../../src/ml/estimator-registry.js");
+  let loaded = true;
+  try {
+    await import("../../src/ml/gbdt/index.js");
+  } catch {
+    loaded = false;
+  }
+  const gbdt = loaded ? estimatorFor("gbdt") : undefined;
+  const splits = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../shared/datasets/splits");
+  const read = (file: string, limit: number) => {
+    const lines = readFileSync(path.join(splits, file), "utf8").trim().split("\n");
+    const names = lines[0]!.split(",").slice(1);
+    const rows = lines.slice(1, limit + 1).map((l) => l.split(",").map(Number));
+    return {
+      X: { nRows: rows.length, names, columns: names.map((_, j) => Float32Array.from(rows, (r) => r[j + 1]!)) } as Matrix,
+      y: Float64Array.from(rows, (r) => r[0]!),
+    };
+  };
+
+  it.skipIf(!gbdt)("finds the known churn drivers and a rising partial dependence on service calls (skipped without the gbdt estimator)", async () => {
+    const train = read("mlc_churn_train.csv", 2000);
+    const test = read("mlc_churn_test.csv", 600);
+    const model = await gbdt!.fit(train, undefined, { trees: 40, max_depth: 4, threads: 1 }, { kind: "binary", classes: ["no", "yes"] }, { seed: 1, threads: 1 });
+    const r = permutationImportance(model, test, metricFor("auc")!, { repeats: 2, seed: 1 });
+    const top = rankImportances(r.importances).slice(0, 5).map((f) => f.feature);
+    expect(top.some((f) => /total_day_(minutes|charge)|number_customer_service_calls|international_plan/.test(f))).toBe(true);
+    const stateImportance = r.importances.filter((f) => f.feature.startsWith("state=")).reduce((s, f) => s + Math.abs(f.mean), 0);
+    expect(stateImportance).toBeLessThan(r.importances.find((f) => f.feature === top[0])!.mean);
+    const pd = partialDependence(model, test.X, "number_customer_service_calls");
+    const first = pd.average[0]![0]!;
+    const last = pd.average[pd.average.length - 1]![0]!;
+    expect(last).toBeGreaterThan(first);
+  });
+});
