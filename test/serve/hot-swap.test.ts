@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { previousVersion, writeDeployment } from "../../src/serve/deployment.js";
+import { writeDeployment } from "../../src/serve/deployment.js";
+import { rollbackDeployment } from "../../src/serve/rollout-control.js";
 import { createPredictionServer } from "../../src/serve/server.js";
 import { buildFixtureBundle, fixtureExpected, tempProject } from "./fixtures.js";
 
@@ -55,7 +56,7 @@ describe("hot swap", () => {
       }
       if (phase === 1 && outcomes.slice(promotedAt).filter((o) => o.version === 2).length >= 80) {
         phase = 2;
-        writeDeployment(p, "d", previousVersion(p, "d")!, "rollback");
+        rollbackDeployment(p, "d");
         rolledBackAt = n;
       }
       if (phase === 2 && outcomes.slice(rolledBackAt).filter((o) => o.version === 1).length >= 80) return true;

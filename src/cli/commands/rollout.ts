@@ -2,8 +2,9 @@
 // rewriting the deployment pointer (history recorded beside it); running servers follow the pointer.
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { BundleError, loadBundle } from "../../serve/bundle.js";
-import { DeploymentError, readDeployment, readHistory, writeDeployment, type DeploymentPointer, type Rollout } from "../../serve/deployment.js";
+import { BundleError } from "../../serve/bundle.js";
+import { DeploymentError, readDeployment, readHistory, type DeploymentPointer } from "../../serve/deployment.js";
+import { abortRollout, promoteRollout, startRollout } from "../../serve/rollout-control.js";
 import { CliExit } from "../exit.js";
 
 interface Common {
@@ -29,11 +30,12 @@ function parseShare(text: string): number {
   return v;
 }
 
-function write(projectDir: string, name: string, target: Parameters<typeof writeDeployment>[2], reason: string): DeploymentPointer {
+/** Runs a pointer operation; its user-facing failures become a CliExit with the message. */
+function guard<T>(op: () => T): T {
   try {
-    return writeDeployment(projectDir, name, target, reason);
+    return op();
   } catch (e) {
-    if (e instanceof DeploymentError) throw new CliExit(1, `mlc rollout: ${e.message}`);
+    if (e instanceof DeploymentError || e instanceof BundleError) throw new CliExit(1, `mlc rollout: ${e.message}`);
     throw e;
   }
 }
@@ -55,19 +57,10 @@ export function register(program: Command): void {
       const projectDir = resolve(f.dir);
       if (!!f.canary === !!f.shadow) throw new CliExit(2, "mlc rollout start: give exactly one of --canary SHARE or --shadow");
       if (f.canary && !f.key) throw new CliExit(2, "mlc rollout start: a canary needs --key FIELD (the entity key hashed to pick the arm)");
-      const cur = current(projectDir, name);
-      let version: number;
-      try {
-        version = loadBundle(resolve(f.bundle)).meta.version;
-      } catch (e) {
-        if (e instanceof BundleError) throw new CliExit(1, `mlc rollout start: ${e.message}`);
-        throw e;
-      }
-      if (version === cur.version) throw new CliExit(1, `mlc rollout start: the candidate is version ${version}, which already serves '${name}'`);
-      const candidate = { version, bundle: resolve(f.bundle) };
-      const r: Rollout = f.canary ? { kind: "canary", share: parseShare(f.canary), key: f.key!, candidate } : { kind: "shadow", candidate };
-      write(projectDir, name, { version: cur.version, bundle: cur.bundle, rollout: r }, f.reason ?? `start ${r.kind} of version ${version}`);
-      process.stdout.write(`${name}: ${r.kind === "canary" ? `canary ${Math.round(r.share * 1000) / 10}% by ${r.key}` : "shadow"} of version ${version} beside version ${cur.version}\n`);
+      const spec = f.canary ? { kind: "canary" as const, share: parseShare(f.canary), key: f.key! } : { kind: "shadow" as const };
+      const ptr = guard(() => startRollout(projectDir, name, resolve(f.bundle), spec, f.reason));
+      const r = ptr.rollout!;
+      process.stdout.write(`${name}: ${r.kind === "canary" ? `canary ${Math.round(r.share * 1000) / 10}% by ${r.key}` : "shadow"} of version ${r.candidate.version} beside version ${ptr.version}\n`);
     });
 
   rollout
@@ -79,10 +72,8 @@ export function register(program: Command): void {
     .action((name: string, f: Common) => {
       const projectDir = resolve(f.dir);
       const cur = current(projectDir, name);
-      if (!cur.rollout) throw new CliExit(1, `mlc rollout promote: deployment '${name}' has no rollout in progress (serving version ${cur.version})`);
-      const c = cur.rollout.candidate;
-      write(projectDir, name, { version: c.version, bundle: c.bundle }, f.reason ?? `promote ${cur.rollout.kind} version ${c.version}`);
-      process.stdout.write(`${name}: version ${c.version} promoted (was ${cur.version})\n`);
+      const ptr = guard(() => promoteRollout(projectDir, name, f.reason));
+      process.stdout.write(`${name}: version ${ptr.version} promoted (was ${cur.version})\n`);
     });
 
   rollout
@@ -94,9 +85,8 @@ export function register(program: Command): void {
     .action((name: string, f: Common) => {
       const projectDir = resolve(f.dir);
       const cur = current(projectDir, name);
-      if (!cur.rollout) throw new CliExit(1, `mlc rollout abort: deployment '${name}' has no rollout in progress (serving version ${cur.version})`);
-      write(projectDir, name, { version: cur.version, bundle: cur.bundle }, f.reason ?? `abort ${cur.rollout.kind} of version ${cur.rollout.candidate.version}`);
-      process.stdout.write(`${name}: ${cur.rollout.kind} of version ${cur.rollout.candidate.version} aborted; version ${cur.version} serves all traffic\n`);
+      guard(() => abortRollout(projectDir, name, f.reason));
+      process.stdout.write(`${name}: ${cur.rollout!.kind} of version ${cur.rollout!.candidate.version} aborted; version ${cur.version} serves all traffic\n`);
     });
 
   rollout
