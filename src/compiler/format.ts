@@ -48,7 +48,7 @@ class Printer {
       if (el.kind === "comment") this.out.push(el.comment.text);
       else {
         this.block(el.item as Block, "");
-        if (el.trailing) this.appendToLast(`  ${el.trailing.text}`);
+        if (el.trailing) this.appendToLast(` ${el.trailing.text}`);
       }
       prev = el;
     }
@@ -120,11 +120,11 @@ class Printer {
     const head = `${indent}${b.kind}${b.name !== undefined ? " " + b.name : ""} {`;
     const { head: headComment, elements } = this.level(b.body, b.span.start.offset, b.span.end.offset, b.kindSpan.start.line);
     if (elements.length === 0) {
-      this.out.push(headComment ? `${head}  ${headComment.text}` : `${head}}`);
+      this.out.push(headComment ? `${head} ${headComment.text}` : `${head}}`);
       if (headComment) this.out.push(`${indent}}`);
       return;
     }
-    this.out.push(headComment ? `${head}  ${headComment.text}` : head);
+    this.out.push(headComment ? `${head} ${headComment.text}` : head);
     this.body(elements, indent + INDENT);
     this.out.push(`${indent}}`);
   }
@@ -159,7 +159,7 @@ class Printer {
       if (item.type === "block") this.block(item, indent);
       else if (item.type === "attribute") this.out.push(...this.value(item.value, `${indent}${item.name.padEnd(width.get(item) ?? 0)} = `, indent));
       else this.out.push(...this.value(item.expr, indent, indent));
-      if (el.trailing) this.appendToLast(`  ${el.trailing.text}`);
+      if (el.trailing) this.appendToLast(` ${el.trailing.text}`);
     });
   }
 

@@ -71,6 +71,49 @@ export function loadProject(dir: string): Result<Project> {
   return collect(dir, paths);
 }
 
+/** Directories a recursive walk never enters: dependencies, state, build output, hidden folders. */
+const SKIPPED_DIRS = new Set(["node_modules", "dist", "coverage"]);
+
+function walkSpecs(dir: string, out: string[], problems: Diagnostic[]): void {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    problems.push(diagnostic(SyntaxCode.unreadable, fileStart(dir), `cannot read directory \`${dir}\`: ${reason(e)}`));
+    return;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (!e.name.startsWith(".") && !SKIPPED_DIRS.has(e.name)) walkSpecs(p, out, problems);
+    } else if (e.name.endsWith(SPEC_EXTENSION) && (e.isFile() || e.isSymbolicLink())) out.push(p);
+  }
+}
+
+/**
+ * Every `*.mlspec` file under `path`, in all subdirectories (hidden ones, node_modules and dist
+ * excepted), sorted by path; or just `path` when it is a .mlspec file. For file-level tools such
+ * as `mlc fmt`: the files need not form one project.
+ */
+export function loadSpecTree(path: string): Result<Project> {
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch (e) {
+    return fail(path, diagnostic(SyntaxCode.unreadable, fileStart(path), `cannot read \`${path}\`: ${reason(e)}`));
+  }
+  if (!isDir) return loadProject(path);
+  const paths: string[] = [];
+  const problems: Diagnostic[] = [];
+  walkSpecs(path, paths, problems);
+  paths.sort();
+  if (paths.length === 0 && problems.length === 0) {
+    return fail(path, diagnostic(SyntaxCode.noSpecFiles, fileStart(path), `no ${SPEC_EXTENSION} files in \`${path}\` or below it`));
+  }
+  const r = collect(path, paths);
+  return { value: r.value, diagnostics: [...problems, ...r.diagnostics] };
+}
+
 function collect(dir: string, paths: string[]): Result<Project> {
   const files: SpecFile[] = [];
   const diagnostics: Diagnostic[] = [];

@@ -75,6 +75,17 @@ describe("mlc fmt", () => {
     expect(stderr).toContain("error MLC1020");
   });
 
+  it("walks subdirectories, skipping hidden ones, like `mlc fmt --check examples`", async () => {
+    const dir = project({});
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(join(dir, "churn"));
+    mkdirSync(join(dir, ".mlc"));
+    writeFileSync(join(dir, "churn", "churn.mlspec"), UGLY);
+    writeFileSync(join(dir, ".mlc", "ignored.mlspec"), UGLY);
+    expect(await main(["fmt", "--check", dir])).toBe(1);
+    expect(stdout).toBe(`${join(dir, "churn", "churn.mlspec")}\n`);
+  });
+
   it("formats a single file given by path", async () => {
     const dir = project({ "a.mlspec": UGLY, "c.mlspec": UGLY });
     expect(await main(["fmt", join(dir, "a.mlspec")])).toBe(0);

@@ -54,7 +54,7 @@ describe("format", () => {
 
   it("keeps own-line and trailing comments where they were", () => {
     const src = "# top\nm a { # head\n  # before x\n  x = 1 # after x\n  # last\n} # after block\n# end\n";
-    expect(fmt(src)).toBe("# top\nm a {  # head\n  # before x\n  x = 1  # after x\n  # last\n}  # after block\n\n# end\n");
+    expect(fmt(src)).toBe("# top\nm a { # head\n  # before x\n  x = 1 # after x\n  # last\n} # after block\n\n# end\n");
   });
 
   it("prints expressions with minimal canonical spacing and keeps parentheses and the call form", () => {

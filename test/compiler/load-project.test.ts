@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadProject, projectSources } from "../../src/compiler/load-project.js";
+import { loadProject, loadSpecTree, projectSources } from "../../src/compiler/load-project.js";
 
 const root = mkdtempSync(join(tmpdir(), "mlc-load-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -76,5 +76,19 @@ describe("loadProject", () => {
       ["MLC1001", join(dir, "a.mlspec")],
       ["MLC1006", join(dir, "b.mlspec")],
     ]);
+  });
+});
+
+describe("loadSpecTree", () => {
+  it("loads .mlspec files of every subdirectory but hidden ones and node_modules, sorted", () => {
+    const dir = project({ "b/x.mlspec": "model x { }", "a.mlspec": "model a { }", "b/c/y.mlspec": "model y { }", ".hidden/z.mlspec": "model z { }", "node_modules/p/q.mlspec": "model q { }" });
+    const r = loadSpecTree(dir);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.value.files.map((f) => f.path.slice(dir.length + 1))).toEqual(["a.mlspec", join("b", "c", "y.mlspec"), join("b", "x.mlspec")]);
+  });
+
+  it("reports a tree without spec files, and a missing path", () => {
+    expect(loadSpecTree(project({ "sub/readme.md": "x" })).diagnostics.map((d) => d.code)).toEqual(["MLC1021"]);
+    expect(loadSpecTree(join(root, "missing")).diagnostics.map((d) => d.code)).toEqual(["MLC1020"]);
   });
 });

@@ -1,11 +1,11 @@
-// `mlc fmt [DIR] [--check] [--diff]`: rewrites .mlspec files in canonical layout (atomically), or
-// reports which would change. Files with syntax errors are never touched; their errors are printed.
+// `mlc fmt [DIR] [--check] [--diff]`: rewrites the .mlspec files under DIR (recursively) in canonical
+// layout (atomically), or reports which would change. Files with syntax errors are never touched; their errors are printed.
 import type { Command } from "commander";
 import { renameSync, writeFileSync, unlinkSync } from "node:fs";
 import { hasErrors } from "../../compiler/diagnostic.js";
 import { renderDiagnostics } from "../../compiler/diagnostic-render.js";
 import { format } from "../../compiler/format.js";
-import { loadProject, projectSources } from "../../compiler/load-project.js";
+import { loadSpecTree, projectSources } from "../../compiler/load-project.js";
 import { CliExit } from "../exit.js";
 import { unifiedDiff } from "../unified-diff.js";
 
@@ -18,7 +18,7 @@ export function register(program: Command): void {
   program
     .command("fmt")
     .description("rewrite .mlspec files in canonical layout (indentation, aligned `=`, one blank line between blocks, comments kept)")
-    .argument("[dir]", "a directory of .mlspec files, or one .mlspec file", ".")
+    .argument("[dir]", "a directory (searched recursively for .mlspec files) or one .mlspec file", ".")
     .option("--check", "write nothing; list the files that would change and exit 1 if any would")
     .option("--diff", "write nothing; print a unified diff of the changes")
     .action((dir: string, opts: FmtOptions) => runFmt(dir, opts));
@@ -43,7 +43,7 @@ function writeAtomically(path: string, text: string): void {
 }
 
 export function runFmt(dir: string, opts: FmtOptions): void {
-  const loaded = loadProject(dir);
+  const loaded = loadSpecTree(dir);
   const project = loaded.value;
   const sources = projectSources(project);
   const byFile = new Map<string, typeof loaded.diagnostics>();
