@@ -1,0 +1,51 @@
+// Small examples through apply: every learner trains from a model block, is evaluated with
+// intervals, and has its preprocessing + model exported to ONNX with parity checked against batch.
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { applyProject } from "../../src/runtime/project.js";
+import { openState } from "../../src/runtime/state/open.js";
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+async function applyExample(name: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), `mlc-${name}-`));
+  dirs.push(dir);
+  cpSync(resolve(__dirname, "../../examples", name), dir, { recursive: true, filter: (s) => !s.includes(".mlc") });
+  const out = await applyProject(dir, { log: () => undefined, parallel: 2 });
+  expect(out.ok).toBe(true);
+  if (out.ok) expect(out.result.outcomes.filter((o) => o.status === "failed")).toEqual([]);
+  return dir;
+}
+
+async function modelMetrics(dir: string, model: string): Promise<Record<string, number>> {
+  const state = await openState(dir);
+  try {
+    return (await state.getNode(`model.${model}`))!.result!.metrics!;
+  } finally {
+    await state.close();
+  }
+}
+
+describe("examples through apply", () => {
+  it("iris: random forest, logistic regression and an MLP classify three species", async () => {
+    const dir = await applyExample("iris");
+    for (const name of ["forest", "logit", "net"]) {
+      const m = await modelMetrics(dir, name);
+      expect(m["test.accuracy"], name).toBeGreaterThan(0.8);
+      expect(m["test.accuracy.lower"]!).toBeLessThanOrEqual(m["test.accuracy"]!);
+      expect(m.onnx_parity_max_diff!).toBeLessThan(1e-4);
+    }
+  });
+
+  it("anomaly: an isolation forest and an autoencoder score shuttle sensor rows", async () => {
+    const dir = await applyExample("anomaly");
+    const forest = await modelMetrics(dir, "isolation");
+    const auto = await modelMetrics(dir, "reconstruction");
+    expect(forest["test.auc"]).toBeGreaterThan(0.75);
+    expect(auto["test.auc"]).toBeGreaterThan(0.5);
+    for (const m of [forest, auto]) expect(m.onnx_parity_max_diff!).toBeLessThan(1e-4);
+  });
+});
