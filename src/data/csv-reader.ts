@@ -34,7 +34,7 @@ function fieldText(b: Buffer, s: number, e: number, esc: boolean): string {
 }
 
 class NumberSink implements Sink {
-  private a = new Float64Array(1 << 16);
+  private a = new Float64Array(1024);
   private n = 0;
   constructor(private readonly isInt: boolean, private readonly nullable: boolean) {}
 
