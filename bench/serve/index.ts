@@ -199,6 +199,10 @@ export async function run(args: string[]): Promise<void> {
     const m = combine(mlcRuns);
     const row = (name: string, r: LoadResult): string => `  ${name.padEnd(12)} ${fmt(r.rps).padStart(9)} req/s   p50 ${fmt(r.p50, 2).padStart(6)} ms   p99 ${fmt(r.p99, 2).padStart(6)} ms   errors ${r.errors}`;
     process.stdout.write(row("bare http", b) + "\n" + row("mlc serve", m) + "\n");
+    const metrics = await (await fetch(`${mlcUrl}/metrics`)).text();
+    const runs = Number(/mlc_session_runs_total\{[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0);
+    const rowsRun = Number(/mlc_session_rows_total\{[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0);
+    if (runs > 0) process.stdout.write(`  (mlc coalesced ${fmt(rowsRun)} single-record requests into ${fmt(runs)} ONNX runs: ${fmt(rowsRun / runs, 1)} rows per run)\n`);
     const rpsRatio = m.rps / b.rps;
     const p99Ratio = m.p99 / b.p99;
     process.stdout.write(

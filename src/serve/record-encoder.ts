@@ -20,6 +20,8 @@ export interface InputProblem {
 /** Writes value `v` at `row` of `out`; returns an error message, or undefined when accepted. */
 type Writer = (v: unknown, out: EncodedColumn, row: number) => string | undefined;
 
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 const describe = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
 
 function writerFor(inp: BundleInput): Writer {
@@ -27,6 +29,7 @@ function writerFor(inp: BundleInput): Writer {
     case "float":
       return (v, out, r) => {
         if (typeof v !== "number") return `expected a number, got ${describe(v)}`;
+        if (v > FLOAT32_MAX || v < -FLOAT32_MAX) return `${v} is out of range for the model's float32 input`;
         (out as Float32Array)[r] = v;
         return undefined;
       };
@@ -34,6 +37,7 @@ function writerFor(inp: BundleInput): Writer {
       return (v, out, r) => {
         if (typeof v !== "number") return `expected an integer, got ${describe(v)}`;
         if (!Number.isInteger(v)) return `expected an integer, got ${v}`;
+        if (v > FLOAT32_MAX || v < -FLOAT32_MAX) return `${v} is out of range for the model's float32 input`;
         (out as Float32Array)[r] = v;
         return undefined;
       };

@@ -64,6 +64,7 @@ describe("prediction server", () => {
     ["an unknown category", { ...rec, plan: "gold" }, "plan", "unknown category 'gold'; expected one of basic, pro, premium"],
     ["null in a non-nullable field", { ...rec, active: null }, "active", "field 'active' must not be null"],
     ["a non-boolean flag", { ...rec, active: "yes" }, "active", "expected true or false, got 'yes'"],
+    ["a number beyond float32", { ...rec, monthly: 1e300 }, "monthly", "1e+300 is out of range for the model's float32 input"],
   ])("rejects %s with 400 naming the field", async (_name, record, field, message) => {
     const res = await post(record);
     expect(res.statusCode).toBe(400);
