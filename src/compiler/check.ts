@@ -1,6 +1,6 @@
 // The checker: every top-level block against its kind's schema, references resolved, types and
 // semantic rules checked. Pure over the AST; returns the checked project and all diagnostics.
-import type { Block, Expr, Project } from "./ast.js";
+import type { Block, Project } from "./ast.js";
 import type { CheckedBlock, CheckedProject, Dependency } from "./checked.js";
 import type { Diagnostic, Result } from "./diagnostic.js";
 import { resolveNames } from "./resolve.js";
@@ -156,4 +156,3 @@ function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
     .sort((a, b) => (a.span.file < b.span.file ? -1 : a.span.file > b.span.file ? 1 : a.span.start.offset - b.span.start.offset || a.code.localeCompare(b.code)));
 }
 
-export type { Expr };

@@ -1,7 +1,7 @@
 // Checks a block body (attributes, nested blocks, bare assertions) against its schema: unknown
 // and duplicate names, missing required attributes, value types. Returns the values after defaults.
 import type { Attribute, Block, BodyItem, Expr } from "../ast.js";
-import { defaultToString, typeToString } from "../schema/type-builders.js";
+import { typeToString } from "../schema/type-builders.js";
 import type { BodySchema, DefaultValue } from "../schema/types.js";
 import type { Span } from "../span.js";
 import { CheckCode } from "./codes.js";
@@ -134,4 +134,3 @@ export function checkBody(items: readonly BodyItem[], schema: BodySchema, owner:
   return out;
 }
 
-export { defaultToString };

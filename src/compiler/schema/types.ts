@@ -1,7 +1,6 @@
 // The vocabulary of block-kind schemas: a small type language for attribute values and the
 // shape of a block body. Pure data (plus an optional semantic hook), read by the checker,
 // the reference generator, the formatter and editor support.
-import type { Expr } from "../ast.js";
 import type { BuiltinFamily } from "../builtins/types.js";
 import type { KindCheckContext } from "./hook.js";
 
@@ -114,4 +113,3 @@ export interface BlockKindSchema extends BodySchema {
   check?: (ctx: KindCheckContext) => void;
 }
 
-export type { Expr };
