@@ -21,7 +21,12 @@ export interface LineageNode {
   inputs: { node: string; artifacts: { role: string; hash: string }[]; producedBy?: LineageNode; seenAbove?: boolean }[];
 }
 
-export class LineageNotFound extends Error {}
+export class LineageNotFound extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LineageNotFound";
+  }
+}
 
 /** Resolves NODE (id or unique name) or HASH (or a prefix of at least 6 hex digits) to the run to start from. */
 async function startRun(store: StateStore, target: string): Promise<string> {

@@ -59,6 +59,8 @@ export interface Plan {
   targets?: string[];
   /** The project's seed, passed to executors as ctx.seed. */
   seed?: number;
+  /** The recorded objects the plan verified (for the no-op plan shortcut). */
+  objects?: string[];
 }
 
 export interface PlanInput {

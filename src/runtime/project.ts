@@ -135,6 +135,7 @@ export async function planGraph(
   }
   const p = makePlan({ graph, state, data, executorOf: infoOf(lookup), artifacts: health, replace: opts.replace, targets: opts.targets });
   if (opts.seed !== undefined) p.seed = opts.seed;
+  p.objects = Object.keys(health).sort();
   await store.saveStatCache(cache.changed());
   return p;
 }

@@ -118,6 +118,36 @@ describe("mlc plan / apply commands", () => {
   });
 });
 
+describe("the no-op plan shortcut", () => {
+  it("answers a repeated no-op plan from its record, and replans once a spec, data file or object changes", async () => {
+    const dir = project();
+    await runCli(["apply", dir]);
+    expect((await runCli(["plan", dir])).stdout).toBe("No changes. 7 nodes up to date.\n");
+    const cacheFile = join(dir, ".mlc", "plan-cache.json");
+    const cache = JSON.parse(readFileSync(cacheFile, "utf8"));
+    cache.plan.summary.noop = 999; // a marker: only the shortcut can print it
+    writeFileSync(cacheFile, JSON.stringify(cache));
+    expect((await runCli(["plan", dir])).stdout).toBe("No changes. 999 nodes up to date.\n");
+    expect(JSON.parse((await runCli(["plan", dir, "--json"])).stdout).summary.noop).toBe(999);
+    expect((await runCli(["plan", dir, "--detailed-exitcode"])).code).toBe(0);
+    // a spec edit (even a comment) replans
+    writeFileSync(join(dir, "main.mlspec"), readFileSync(join(dir, "main.mlspec"), "utf8") + "\n# note\n");
+    expect((await runCli(["plan", dir])).stdout).toBe("No changes. 7 nodes up to date.\n");
+    // a data edit replans and shows the change
+    writeFileSync(join(dir, "data/customers.csv"), CHURN_CSV + "4,7,50.0,pro,true\n");
+    expect((await runCli(["plan", dir, "--detailed-exitcode"])).code).toBe(2);
+    writeFileSync(join(dir, "data/customers.csv"), CHURN_CSV);
+    await runCli(["apply", dir]);
+    expect((await runCli(["plan", dir])).stdout).toBe("No changes. 7 nodes up to date.\n");
+    // a damaged object replans
+    const store = await openState(dir);
+    const hash = (await store.getNode("model.b"))!.result!.artifacts.out!;
+    await store.close();
+    writeFileSync(join(dir, ".mlc", "objects", hash.slice(0, 2), hash.slice(2)), "x");
+    expect((await runCli(["plan", dir])).stdout).toMatch(/-\/\+ model\.b +artifact out [0-9a-f]{12} is corrupt/);
+  });
+});
+
 describe("plan rendering", () => {
   it("renders expression values in the language's syntax", () => {
     expect(renderValue({ $op: ">=", args: [{ $ref: ["test", "auc"] }, { $op: "-", args: [{ $ref: ["champion", "test", "auc"] }, 0.005] }] })).toBe("test.auc >= champion.test.auc - 0.005");

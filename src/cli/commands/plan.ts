@@ -1,12 +1,14 @@
 // `mlc plan [DIR]`: what apply would do and why, as text, JSON (specs/plan-json.md) or Markdown;
 // `--out FILE` saves it for `mlc apply FILE`; `--detailed-exitcode`: 0 nothing, 2 changes, 1 error.
 import type { Command } from "commander";
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { renderDiagnostics } from "../../compiler/diagnostic-render.js";
 import { hasChanges } from "../../runtime/plan.js";
 import { planToJson, renderPlanMarkdown, renderPlanText } from "../../runtime/plan-render.js";
 import { savePlan } from "../../runtime/plan-file.js";
-import { planProject, ProjectError, type CompileFailure } from "../../runtime/project.js";
+import { cachedNoopPlan, rememberNoopPlan } from "../../runtime/plan-cache.js";
+import type { CompileFailure } from "../../runtime/project.js";
 import { CliExit } from "../exit.js";
 
 export interface PlanCliOptions {
@@ -31,7 +33,7 @@ export function failCompile(c: CompileFailure): never {
 export function userError(e: unknown): never {
   if (e instanceof CliExit) throw e;
   const name = (e as Error)?.name;
-  if (e instanceof ProjectError || ["LockHeldError", "PlanFileError", "NodeFailure", "LineageNotFound"].includes(name)) {
+  if (["ProjectError", "LockHeldError", "PlanFileError", "NodeFailure", "LineageNotFound"].includes(name)) {
     throw new CliExit(1, `mlc: ${(e as Error).message}`);
   }
   throw e;
@@ -52,6 +54,19 @@ export function register(program: Command): void {
 }
 
 export async function runPlan(dir: string, opts: PlanCliOptions): Promise<void> {
+  const projectDir = resolve(dir);
+  // Nothing changed since the last no-op plan: answer without loading the compiler and executors.
+  if (!opts.out && !opts.target.length && !opts.replace.length && statSync(projectDir, { throwIfNoEntry: false })?.isDirectory()) {
+    const cached = await cachedNoopPlan(projectDir);
+    if (cached) {
+      const n = cached.summary.noop;
+      if (opts.json) process.stdout.write(JSON.stringify(cached, null, 2) + "\n");
+      else if (opts.markdown) process.stdout.write(`**No changes.** ${n} nodes up to date.\n`);
+      else process.stdout.write(`No changes. ${n} node${n === 1 ? "" : "s"} up to date.\n`);
+      return;
+    }
+  }
+  const { planProject } = await import("../../runtime/project.js");
   let outcome;
   try {
     outcome = await planProject(dir, { targets: opts.target, replace: opts.replace });
@@ -65,8 +80,9 @@ export async function runPlan(dir: string, opts: PlanCliOptions): Promise<void> 
   if (opts.json) process.stdout.write(JSON.stringify(planToJson(p), null, 2) + "\n");
   else if (opts.markdown) process.stdout.write(renderPlanMarkdown(p));
   else process.stdout.write(renderPlanText(p, { color: stdoutColor() }));
+  if (!hasChanges(p) && !opts.target.length && !opts.replace.length) rememberNoopPlan(projectDir, p, planToJson(p));
   if (opts.out) {
-    await savePlan(opts.out, p, resolve(dir));
+    await savePlan(opts.out, p, projectDir);
     if (!opts.json) process.stdout.write(`Saved the plan to ${opts.out}; apply exactly it with \`mlc apply ${opts.out}\`.\n`);
   }
   if (opts.detailedExitcode && hasChanges(p)) throw new CliExit(2);
