@@ -22,6 +22,7 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
   MLC1010: { severity: "error", summary: "chained comparisons (`a < b < c`)" },
   MLC1011: { severity: "error", summary: "a number too large to represent" },
   MLC1012: { severity: "error", summary: "a `*` that is not the last part of a reference, or a call on a `*` path" },
+  MLC1013: { severity: "error", summary: "brackets or prefix operators nested more than 200 levels deep" },
   // — loading a project —
   MLC1020: { severity: "error", summary: "a directory or file that cannot be read" },
   MLC1021: { severity: "error", summary: "a directory without any `.mlspec` file" },
@@ -82,6 +83,7 @@ export const SyntaxCode = {
   chainedComparison: "MLC1010",
   numberTooLarge: "MLC1011",
   misplacedStar: "MLC1012",
+  nestingTooDeep: "MLC1013",
   unreadable: "MLC1020",
   noSpecFiles: "MLC1021",
   notASpecPath: "MLC1022",

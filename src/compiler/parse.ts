@@ -1,11 +1,11 @@
 // Text of one .mlspec file → SpecFile AST plus syntax diagnostics. Total: never throws.
 // Top-level blocks are parsed one at a time so that an error in one block cannot swallow the next.
 import type { IRecognitionException, IToken } from "chevrotain";
-import type { Block, Comment, SpecFile } from "./ast.js";
+import type { Block, BodyItem, Comment, SpecFile } from "./ast.js";
 import { AstBuilder, badCharHint, printable, tokenSpanOf } from "./cst-to-ast.js";
 import type { Diagnostic, Result } from "./diagnostic.js";
 import { SyntaxCode, diagnostic } from "./diagnostic-codes.js";
-import { BadChar, BadNumber, Eq, Ident, KEYWORDS, LBrace, RBrace, UnterminatedString, lex } from "./lexer.js";
+import { BadChar, BadNumber, Eq, Ident, KEYWORDS, LBrace, LBracket, LParen, Minus, Not, RBrace, RBracket, RParen, UnterminatedString, lex } from "./lexer.js";
 import { mlspecParser } from "./parser.js";
 import type { Pos, Span } from "./span.js";
 import { KEYWORD_TYPES, decodeSyntaxMessage } from "./syntax-messages.js";
@@ -46,6 +46,13 @@ function parseUnchecked(path: string, text: string): Result<SpecFile> {
       diagnostics.push(diagnostic(SyntaxCode.strayCloseBrace, tokenSpanOf(path, first), "unexpected `}`: no block is open here", { hint: "remove it, or check the `{` of the block above" }));
       continue;
     }
+    const tooDeep = deepestNesting(seg.tokens);
+    if (tooDeep) {
+      diagnostics.push(
+        diagnostic(SyntaxCode.nestingTooDeep, tokenSpanOf(path, tooDeep), `nesting deeper than ${MAX_NESTING} levels`, { hint: "split the expression into several attributes" }),
+      );
+      continue;
+    }
     parser.startParse(seg.tokens);
     builder.nextToken = (t) => seg.tokens[seg.tokens.indexOf(t) + 1];
     const cst = parser.block();
@@ -60,6 +67,9 @@ function parseUnchecked(path: string, text: string): Result<SpecFile> {
     const others = segDiags.length + parseErrors.filter((d) => d.code !== SyntaxCode.unclosedBlock).length + (lexicalInSeg ? 1 : 0);
     for (const d of parseErrors) if (d.code !== SyntaxCode.unclosedBlock || others === 0) parseDiagnostics.push(d);
     diagnostics.push(...segDiags);
+    // Items chevrotain had to patch up around a parse error are guesses: leave them out, so that
+    // later stages do not report echoes of the syntax error.
+    if (block && parseErrors.length) pruneAround(block, parseErrors.map((d) => d.span.start));
     if (block) blocks.push(block);
   }
 
@@ -116,6 +126,35 @@ function segments(tokens: IToken[]): Segment[] {
     else out.push(...segments(tokens.slice(pieceStart, i)));
   }
   return out;
+}
+
+/** Brackets and prefix operators nest recursion in the parser; past this, a diagnostic, not a stack overflow. */
+const MAX_NESTING = 200;
+
+/** The first token that goes deeper than MAX_NESTING, if any. */
+function deepestNesting(tokens: IToken[]): IToken | undefined {
+  let depth = 0;
+  let prefixRun = 0;
+  for (const t of tokens) {
+    const type = t.tokenType;
+    if (type === LBrace || type === LParen || type === LBracket) depth++;
+    else if (type === RBrace || type === RParen || type === RBracket) depth--;
+    prefixRun = type === Minus || type === Not ? prefixRun + 1 : 0;
+    if (depth > MAX_NESTING || prefixRun > MAX_NESTING) return t;
+  }
+  return undefined;
+}
+
+/** Removes the items of `block` (recursively) that touch a parse error position. */
+function pruneAround(block: Block, at: Pos[]): void {
+  const touches = (i: BodyItem): boolean => at.some((p) => (p.offset >= i.span.start.offset && p.offset <= i.span.end.offset) || p.line === i.span.start.line);
+  block.body = block.body.filter((item) => {
+    if (item.type === "block") {
+      pruneAround(item, at);
+      return true;
+    }
+    return !touches(item);
+  });
 }
 
 /** `kind {` or `kind name {`, all on one line. */

@@ -275,3 +275,23 @@ describe("parser error recovery", () => {
     for (const d of r.diagnostics) expect(d.span.start.offset).toBeLessThanOrEqual(src.length);
   });
 });
+
+describe("parser limits", () => {
+  it("refuses nesting deeper than 200 levels with a diagnostic instead of overflowing the stack", () => {
+    const deep = parseFile("t.mlspec", `m a { x = ${"(".repeat(5000)}1${")".repeat(5000)} }\nm b { y = 1 }`);
+    expect(deep.diagnostics.map((d) => d.code)).toEqual(["MLC1013"]);
+    expect(deep.value.blocks.map((b) => b.name)).toEqual(["b"]);
+    expect(parseFile("t.mlspec", `m a { x = ${"-".repeat(5000)}1 }`).diagnostics.map((d) => d.code)).toEqual(["MLC1013"]);
+  });
+
+  it("parses long flat operator chains", () => {
+    const r = parseFile("t.mlspec", `m a { x = ${Array.from({ length: 5000 }, (_, i) => `v${i}`).join(" + ")} }`);
+    expect(r.diagnostics).toEqual([]);
+  });
+
+  it("leaves out the items patched up around a parse error, keeping the rest", () => {
+    const r = parseFile("t.mlspec", "model a {\n  x = f(1,, 2)\n  y = 2\n}");
+    expect(r.diagnostics.map((d) => d.span.start.line)).toEqual([2]);
+    expect(r.value.blocks[0]!.body.map((i) => (i.type === "attribute" ? i.name : i.type))).toEqual(["y"]);
+  });
+});
