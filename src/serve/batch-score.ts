@@ -1,10 +1,9 @@
 // Batch scoring: a whole table through the same ONNX bundle the server runs (so batch and online agree),
 // in chunks of 1024 rows. Input is rows or columns in memory; file writing lives in score-writer.ts.
-import { loadBundle, type BundleMeta, type LoadedBundle } from "./bundle.js";
+import { loadBundle, taskClasses, type BundleMeta, type LoadedBundle } from "./bundle.js";
 import { ModelRunner } from "./model-runner.js";
 import { predictionFormatter } from "./prediction-format.js";
 import { isProblem, type ColumnBatch } from "./record-encoder.js";
-import { taskClasses } from "./bundle.js";
 
 /** Rows as objects, or columns by name (arrays or typed arrays, all of one length). */
 export type TableInput = readonly Record<string, unknown>[] | Readonly<Record<string, ArrayLike<unknown>>>;
