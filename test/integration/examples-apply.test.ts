@@ -48,4 +48,16 @@ describe("examples through apply", () => {
     expect(auto["test.auc"]).toBeGreaterThan(0.5);
     for (const m of [forest, auto]) expect(m.onnx_parity_max_diff!).toBeLessThan(1e-4);
   });
+
+  it("housing: a linear model and a GBDT regress the median home value", async () => {
+    const dir = await applyExample("housing");
+    for (const name of ["linear_price", "boosted_price"]) {
+      const m = await modelMetrics(dir, name);
+      // medv spans 5–50 ($1000s) with a standard deviation of about 9: a useful model is well below that.
+      expect(m["test.rmse"], name).toBeLessThan(6);
+      expect(m["test.r2"], name).toBeGreaterThan(0.6);
+      expect(m["test.rmse.lower"]!).toBeLessThanOrEqual(m["test.rmse"]!);
+      expect(m.onnx_parity_max_diff!, name).toBeLessThan(1e-3);
+    }
+  });
 });
