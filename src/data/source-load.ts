@@ -57,6 +57,11 @@ export async function loadSource(spec: SourceSpec, projectDir: string): Promise<
  */
 export async function sourceFingerprint(spec: SourceSpec, projectDir: string, cache: StatCache): Promise<DataFingerprint> {
   const loc = spec.location;
+  const literal = typeof spec.version === "string" || typeof spec.version === "number" ? spec.version : undefined;
+  if (loc.kind === "file" && literal !== undefined) {
+    // A declared literal version (a release tag, a date) stands for the files' content.
+    return { hash: hashText(`version\u0000${literal}`), description: `${loc.file} version ${JSON.stringify(literal)}` };
+  }
   if (loc.kind === "file") {
     const files = await sourceFiles(spec, projectDir);
     const parts: { rel: string; hash: string; bytes: number }[] = [];

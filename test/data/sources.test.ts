@@ -57,6 +57,11 @@ describe("file sources", () => {
     writeFileSync(f, "a\n2\n");
     utimesSync(f, new Date(), new Date(Date.now() + 5000));
     expect((await sourceFingerprint(spec, dir, cache)).hash).not.toBe(one.hash);
+    const tagged = readSourceSpec({ file: "d.csv", version: "2024-06" });
+    const v = await sourceFingerprint(tagged, dir, cache);
+    writeFileSync(f, "a\n3\n");
+    expect(await sourceFingerprint(tagged, dir, cache)).toEqual(v);
+    expect(v.description).toBe('d.csv version "2024-06"');
   });
 
   it("a path that leaves the project is an error unless allowed", async () => {
