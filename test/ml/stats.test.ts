@@ -113,6 +113,23 @@ describe("bootstrap intervals", () => {
   });
 });
 
+describe("group bootstrap with unequal query sizes", () => {
+  it("grows its buffers when a resample draws the large query several times", () => {
+    const recall = metricFor("recall@2")!;
+    // Query 0 has 30 rows (recall 1/3 at k=2: 2 of 6 relevant); queries 1..3 have 1 row each (recall 1).
+    const y = Float64Array.from([...Array.from({ length: 30 }, (_, i) => (i % 5 === 0 ? 1 : 0)), 1, 1, 1]);
+    const s = Float64Array.from([...Array.from({ length: 30 }, (_, i) => (i === 0 || i === 1 ? 10 : 1 - i / 100)), 1, 1, 1]);
+    const group = Int32Array.from([...Array(30).fill(0), 1, 2, 3]);
+    const ci = bootstrapCI(recall, { y, pred: s, width: 1, group }, { seed: 5, resamples: 300 });
+    expect(ci.estimate).toBeCloseTo((1 / 6 + 3) / 4, 12);
+    expect(ci.resamples).toBe(300);
+    // Every resample mean lies between all-large-query (1/6) and no-large-query (1).
+    expect(ci.lower).toBeGreaterThanOrEqual(1 / 6 - 1e-12);
+    expect(ci.upper).toBeLessThanOrEqual(1 + 1e-12);
+    expect(ci.lower).toBeLessThan(ci.estimate);
+  });
+});
+
 describe("paired bootstrap", () => {
   it("finds a clear difference significant and no difference insignificant", () => {
     const { y, a, b } = problem(600, 3);

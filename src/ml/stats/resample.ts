@@ -7,9 +7,10 @@ import { Rng } from "./rng.js";
 /** Draws resamples of the same size as the input into reused buffers; `preds` are resampled in step. */
 export class Resampler {
   private readonly ranges: Array<[number, number]> | undefined;
-  readonly y: Float64Array;
-  readonly preds: Float64Array[];
-  readonly group: Int32Array | undefined;
+  private y: Float64Array;
+  private preds: Float64Array[];
+  private group: Int32Array | undefined;
+  private readonly picks: Uint32Array;
   private readonly counts: Uint32Array;
   /** Row order by ascending score of the first source (width 1, no NaN), else undefined. */
   private readonly order: Uint32Array | undefined;
@@ -21,11 +22,11 @@ export class Resampler {
   ) {
     const n = base.y.length;
     this.ranges = base.group ? groupRanges(n, base.group) : undefined;
-    // Group resamples vary in row count; allocate for the worst case and hand out subarrays.
-    const cap = this.ranges ? n * Math.max(1, maxGroupSize(this.ranges)) : n;
-    this.y = new Float64Array(this.ranges ? cap : n);
-    this.preds = sources.map(() => new Float64Array((this.ranges ? cap : n) * base.width));
-    this.group = this.ranges ? new Int32Array(cap) : undefined;
+    // Group resamples vary in row count: buffers start at n rows and grow when a draw needs more.
+    this.y = new Float64Array(n);
+    this.preds = sources.map(() => new Float64Array(n * base.width));
+    this.group = this.ranges ? new Int32Array(n) : undefined;
+    this.picks = new Uint32Array(this.ranges ? this.ranges.length : 0);
     this.counts = new Uint32Array(this.ranges ? 0 : n);
     const first = sources[0];
     if (!this.ranges && base.width === 1 && first && !first.some((v) => Number.isNaN(v))) {
@@ -33,6 +34,14 @@ export class Resampler {
       for (let i = 0; i < n; i++) this.order[i] = i;
       this.order.sort((a, b) => first[a]! - first[b]!);
     }
+  }
+
+  private ensure(rows: number): void {
+    if (rows <= this.y.length) return;
+    const cap = Math.max(rows, Math.ceil(this.y.length * 1.5));
+    this.y = new Float64Array(cap);
+    this.preds = this.preds.map(() => new Float64Array(cap * this.base.width));
+    this.group = new Int32Array(cap);
   }
 
   /** Fills the buffers with one resample and returns the metric inputs, one per source. */
@@ -59,10 +68,18 @@ export class Resampler {
         }
       }
     } else {
-      len = 0;
       const g = this.ranges.length;
+      let total = 0;
       for (let q = 0; q < g; q++) {
-        const [a, b] = this.ranges[this.rng.int(g)]!;
+        const pick = this.rng.int(g);
+        this.picks[q] = pick;
+        const [a, b] = this.ranges[pick]!;
+        total += b - a;
+      }
+      this.ensure(total);
+      len = 0;
+      for (let q = 0; q < g; q++) {
+        const [a, b] = this.ranges[this.picks[q]!]!;
         for (let r = a; r < b; r++, len++) {
           this.y[len] = srcY[r]!;
           this.group![len] = q;
@@ -82,10 +99,4 @@ export class Resampler {
       ...(s === 0 && this.order ? { ascending: true } : {}),
     }));
   }
-}
-
-function maxGroupSize(ranges: Array<[number, number]>): number {
-  let m = 0;
-  for (const [a, b] of ranges) m = Math.max(m, b - a);
-  return m;
 }
