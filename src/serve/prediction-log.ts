@@ -45,8 +45,10 @@ export function predictionLogLine(
 export interface PredictionLogOptions {
   /** Start a new file beyond this size (default 64 MiB). */
   maxFileBytes?: number;
-  /** Flush period (default 200 ms). */
+  /** Flush period (default 50 ms: lines then die young instead of being promoted to V8's old space). */
   flushMs?: number;
+  /** Flush as soon as this many entries wait (default 1024). */
+  flushEntries?: number;
   /** Entries buffered beyond this are dropped and counted rather than slowing the server (default 200 000). */
   maxBuffered?: number;
   onDrop?(n: number): void;
@@ -64,6 +66,7 @@ export class PredictionLogWriter {
   private readonly timer: NodeJS.Timeout;
   private readonly maxFileBytes: number;
   private readonly maxBuffered: number;
+  private readonly flushEntries: number;
   private readonly stamp = new Date().toISOString().replace(/[-:.]/g, "");
   private closed = false;
 
@@ -71,7 +74,8 @@ export class PredictionLogWriter {
     this.maxFileBytes = opts.maxFileBytes ?? 64 * 1024 * 1024;
     this.maxBuffered = opts.maxBuffered ?? 200_000;
     mkdirSync(dir, { recursive: true });
-    this.timer = setInterval(() => void this.flush(), opts.flushMs ?? 200);
+    this.flushEntries = opts.flushEntries ?? 1024;
+    this.timer = setInterval(() => void this.flush(), opts.flushMs ?? 50);
     this.timer.unref();
   }
 
@@ -83,6 +87,7 @@ export class PredictionLogWriter {
       return;
     }
     this.buffer.push(entry);
+    if (this.buffer.length === this.flushEntries) setImmediate(() => void this.flush());
   }
 
   get buffered(): number {
