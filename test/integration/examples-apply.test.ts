@@ -60,4 +60,13 @@ describe("examples through apply", () => {
       expect(m.onnx_parity_max_diff!, name).toBeLessThan(1e-3);
     }
   });
+
+  it("recommend: a matrix factorisation predicts held-out ratings from user and item ids", async () => {
+    const dir = await applyExample("recommend");
+    const m = await modelMetrics(dir, "factors");
+    // The ratings' standard deviation is about 1.02, so the global mean alone scores RMSE ≈ 1.
+    expect(m["test.rmse"]).toBeLessThan(0.75);
+    expect(m["test.r2"]).toBeGreaterThan(0.4);
+    expect(m.onnx_parity_max_diff!).toBeLessThan(1e-4);
+  });
 });
