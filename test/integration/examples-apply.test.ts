@@ -69,4 +69,13 @@ describe("examples through apply", () => {
     expect(m["test.r2"]).toBeGreaterThan(0.4);
     expect(m.onnx_parity_max_diff!).toBeLessThan(1e-4);
   });
+
+  it("imported: a linear regression saved as ONNX elsewhere is evaluated and merged into the export", async () => {
+    const dir = await applyExample("imported");
+    const m = await modelMetrics(dir, "petal_width");
+    // Petal width has a standard deviation of 0.76 cm; the least-squares fit explains most of it.
+    expect(m["test.rmse"]).toBeLessThan(0.3);
+    expect(m["test.r2"]).toBeGreaterThan(0.85);
+    expect(m.onnx_parity_max_diff!).toBeLessThan(1e-5);
+  });
 });
