@@ -50,6 +50,20 @@ describe("SVG helpers", () => {
   });
 });
 
+describe("SVG charts", () => {
+  it("draw a legend only for several series and keep coordinates short", async () => {
+    const { lineChart, barChart } = await import("../../src/ml/report/index.js");
+    const one = lineChart({ title: "t", xLabel: "x", yLabel: "y", series: [{ name: "only", x: [0, 0.3, 1], y: [0, 0.7, 1] }], xDomain: [0, 1], yDomain: [0, 1] });
+    const two = lineChart({ title: "t", xLabel: "x", yLabel: "y", series: [{ name: "a<b", x: [0, 1], y: [0, 1] }, { name: "b", x: [0, 1], y: [1, 0], step: true }] });
+    expect(one).not.toContain(">only<");
+    expect(two).toContain(">a&lt;b<");
+    expect(one + two).not.toMatch(/\d\.\d{3,}/);
+    const bars = barChart({ title: "imp", labels: ["a", "b"], values: [2, -1], errors: [0.5, 0.1], xLabel: "drop" });
+    expect((bars.match(/<rect /g) ?? []).length).toBe(2);
+    expect(bars).toContain("<title>b: -1</title>");
+  });
+});
+
 describe("report.json", () => {
   it("derives curves and the confusion matrix from predictions and holds no NaN", async () => {
     const r = buildReportJson(await input());

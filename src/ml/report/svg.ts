@@ -93,11 +93,11 @@ function axes(f: Frame, xd: [number, number], yd: [number, number], xLabel: stri
   const y1 = f.top;
   for (const t of niceTicks(yd[0], yd[1])) {
     const y = sy(t);
-    parts.push(`<line x1="${x0}" y1="${y}" x2="${x1}" y2="${y}" stroke="#e5e5e5"/><text x="${x0 - 6}" y="${y + 3.5}" text-anchor="end" fill="#444">${esc(fmt(t))}</text>`);
+    parts.push(`<line x1="${x0}" y1="${r2(y)}" x2="${x1}" y2="${r2(y)}" stroke="#e5e5e5"/><text x="${x0 - 6}" y="${r2(y + 3.5)}" text-anchor="end" fill="#444">${esc(fmt(t))}</text>`);
   }
   for (const t of niceTicks(xd[0], xd[1])) {
     const x = sx(t);
-    parts.push(`<line x1="${x}" y1="${y0}" x2="${x}" y2="${y0 + 4}" stroke="#444"/><text x="${x}" y="${y0 + 16}" text-anchor="middle" fill="#444">${esc(fmt(t))}</text>`);
+    parts.push(`<line x1="${r2(x)}" y1="${y0}" x2="${r2(x)}" y2="${y0 + 4}" stroke="#444"/><text x="${r2(x)}" y="${y0 + 16}" text-anchor="middle" fill="#444">${esc(fmt(t))}</text>`);
   }
   parts.push(`<line x1="${x0}" y1="${y0}" x2="${x1}" y2="${y0}" stroke="#444"/><line x1="${x0}" y1="${y0}" x2="${x0}" y2="${y1}" stroke="#444"/>`);
   parts.push(`<text x="${(x0 + x1) / 2}" y="${f.height - 8}" text-anchor="middle">${esc(xLabel)}</text>`);
@@ -137,11 +137,14 @@ export function lineChart(o: LineChartOptions): string {
       parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ""} points="${pts.join(" ")}"/>`);
     }
   });
-  // Legend, top-left inside the plot.
-  o.series.forEach((s, k) => {
-    const y = f.top + 10 + k * 15;
-    parts.push(`<rect x="${f.left + 8}" y="${y - 8}" width="10" height="10" fill="${PALETTE[k % PALETTE.length]}"/><text x="${f.left + 22}" y="${y + 1}">${esc(s.name)}</text>`);
-  });
+  // Legend, top-right inside the plot, only when there is more than one series to tell apart.
+  if (o.series.length > 1) {
+    const lx = f.width - f.right - 8 - 6.2 * Math.max(...o.series.map((s) => s.name.length)) - 14;
+    o.series.forEach((s, k) => {
+      const y = f.top + 10 + k * 15;
+      parts.push(`<rect x="${r2(lx)}" y="${y - 8}" width="10" height="10" fill="${PALETTE[k % PALETTE.length]}"/><text x="${r2(lx + 14)}" y="${y + 1}">${esc(s.name)}</text>`);
+    });
+  }
   parts.push("</svg>");
   return parts.join("");
 }
@@ -158,9 +161,9 @@ export interface BarChartOptions {
 
 /** Horizontal bars, one row per label in the given order; negative values extend left of zero. */
 export function barChart(o: BarChartOptions): string {
-  const labelWidth = Math.min(180, 12 + 6.2 * Math.max(4, ...o.labels.map((l) => l.length)));
+  const labelWidth = Math.min(240, 12 + 6.2 * Math.max(4, ...o.labels.map((l) => l.length)));
   const rowH = 18;
-  const f = frame(o.width ?? 520, 34 + 46 + rowH * Math.max(1, o.labels.length), labelWidth);
+  const f = frame(Math.max(o.width ?? 520, labelWidth + 240), 34 + 46 + rowH * Math.max(1, o.labels.length), labelWidth);
   const vals = o.values.map((v, i) => [v - (o.errors?.[i] ?? 0), v + (o.errors?.[i] ?? 0)]).flat();
   const lo = Math.min(0, ...vals.filter(Number.isFinite));
   const hi = Math.max(0, ...vals.filter(Number.isFinite));
