@@ -72,6 +72,12 @@ export interface Executor {
    * one (a retrained model, a redeployment); "update" (~, the default) where it is re-evaluated.
    */
   changeAction?: "update" | "replace";
+  /**
+   * When a node's only changes are attribute changes, the executor may recognise them as an
+   * incremental continuation of the last run (a search raised from 40 to 60 trials) and describe
+   * it; the plan then shows an update with this text instead of the attribute diffs.
+   */
+  incrementalChange?(oldConfig: GraphNode["config"], newConfig: GraphNode["config"]): string | undefined;
 }
 
 /** A cache of file content hashes keyed by (path, size, mtime), kept in the state store (as DVC does). */

@@ -1,5 +1,6 @@
 // Node fingerprints: a hash of (kind, executor version, canonical config, data hash, input
 // fingerprints restricted to the consumed columns). Pure; computed for the whole graph at once.
+import type { Executor } from "./executor.js";
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../compiler/expr-json.js";
 import type { DataFingerprint } from "./executor.js";
@@ -18,6 +19,8 @@ export interface NodeFingerprint {
 export interface ExecutorInfo {
   version: string;
   changeAction?: "update" | "replace";
+  /** See Executor.incrementalChange. */
+  incrementalChange?: Executor["incrementalChange"];
 }
 
 /** Executor version used in fingerprints when no executor is registered for a kind. */

@@ -55,6 +55,8 @@ export function reasonText(r: Reason): string {
   switch (r.type) {
     case "new_node":
       return "new";
+    case "incremental":
+      return r.text;
     case "attribute_changed":
       return `${r.path}: ${renderValue(r.old)} → ${renderValue(r.new)}`;
     case "upstream_changed":

@@ -21,6 +21,8 @@ export type Reason =
   | { type: "removed_from_spec" }
   | { type: "previously_failed"; error: string }
   | { type: "replace_requested" }
+  /** An executor recognised the change as a continuation of the last run (e.g. "20 more trials"). */
+  | { type: "incremental"; text: string }
   /** The fingerprint changed for a reason none of the above explains (e.g. a new fingerprint scheme). */
   | { type: "fingerprint_changed"; old: string; new: string };
 
@@ -161,7 +163,9 @@ export function plan(input: PlanInput): Plan {
       if (replace.has(node.id)) reasons.unshift({ type: "replace_requested" });
       changes.push({ ...base, ...prev, action: "replace", reasons: [...reasons, ...artifactReasons] });
     } else if (reasons.length) {
-      changes.push({ ...base, ...prev, action: info?.changeAction ?? "update", reasons });
+      const incremental = reasons.every((r) => r.type === "attribute_changed") ? info?.incrementalChange?.(rec.node.config, node.config) : undefined;
+      if (incremental) changes.push({ ...base, ...prev, action: "update", reasons: [{ type: "incremental", text: incremental }] });
+      else changes.push({ ...base, ...prev, action: info?.changeAction ?? "update", reasons });
     } else {
       changes.push({ ...base, ...prev, action: "noop", reasons: [] });
     }

@@ -61,7 +61,7 @@ export type ExecutorLookup = (kind: string) => Executor | undefined;
 
 const infoOf = (lookup: ExecutorLookup) => (kind: string) => {
   const e = lookup(kind);
-  return e ? { version: e.version, ...(e.changeAction ? { changeAction: e.changeAction } : {}) } : undefined;
+  return e ? { version: e.version, ...(e.changeAction ? { changeAction: e.changeAction } : {}), ...(e.incrementalChange ? { incrementalChange: e.incrementalChange.bind(e) } : {}) } : undefined;
 };
 
 async function lookupFor(opts: { executors?: ExecutorLookup }): Promise<ExecutorLookup> {

@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyProject } from "../../src/runtime/project.js";
+import { applyProject, planProject } from "../../src/runtime/project.js";
 import { ModelRegistry } from "../../src/runtime/registry/model-registry.js";
 import { openState } from "../../src/runtime/state/open.js";
 import { scoreTable } from "../../src/serve/batch-score.js";
@@ -97,6 +97,25 @@ describe("churn example end to end", () => {
   it("a second apply with nothing changed does nothing", async () => {
     const result = await apply(dir);
     expect(result.outcomes.every((o) => o.status === "unchanged")).toBe(true);
+  });
+
+  it("raising the trials plans an update of the model that runs only the new trials", async () => {
+    edit(/trials\s*=\s*4/, "trials = 5");
+    const planned = await planProject(dir);
+    expect(planned.ok).toBe(true);
+    if (!planned.ok) return;
+    const change = planned.plan.changes.find((c) => c.id === "model.churn_model")!;
+    expect(change.action).toBe("update");
+    expect(change.reasons).toEqual([{ type: "incremental", text: "1 more trial" }]);
+    const result = await apply(dir);
+    expect(result.ok).toBe(true);
+    const state = await openState(dir);
+    try {
+      const tuning = (await state.getNode("model.churn_model"))!.result!.summary!.tuning as { trials: number; ran: number };
+      expect(tuning).toMatchObject({ trials: 5, ran: 1 });
+    } finally {
+      await state.close();
+    }
   });
 
   it("a worse model fails the champion comparison and is not deployed", async () => {

@@ -187,5 +187,21 @@ function specCommit(dir: string): { specCommit?: string } {
   }
 }
 
-export const modelExecutor: Executor = { kind: "model", version: MODEL_EXECUTOR_VERSION, changeAction: "replace", run };
+/** Raising `tune.trials` and nothing else continues the recorded search: "20 more trials". */
+function incrementalChange(oldConfig: { [k: string]: Json }, newConfig: { [k: string]: Json }): string | undefined {
+  const split = (c: { [k: string]: Json }): { trials?: number; rest: string } => {
+    const copy = structuredClone(c);
+    const tune = Array.isArray(copy.tune) ? (copy.tune[0] as { attributes?: { [k: string]: Json } } | undefined) : undefined;
+    const trials = tune?.attributes?.trials;
+    if (tune?.attributes) delete tune.attributes.trials;
+    return { ...(typeof trials === "number" ? { trials } : {}), rest: canonicalJson(copy) };
+  };
+  const a = split(oldConfig);
+  const b = split(newConfig);
+  if (a.trials === undefined || b.trials === undefined || b.trials <= a.trials || a.rest !== b.rest) return undefined;
+  const n = b.trials - a.trials;
+  return `${n} more trial${n === 1 ? "" : "s"}`;
+}
+
+export const modelExecutor: Executor = { kind: "model", version: MODEL_EXECUTOR_VERSION, changeAction: "replace", run, incrementalChange };
 registerExecutor(modelExecutor);
