@@ -188,8 +188,10 @@ export async function buildModelReport(inp: ModelReportInput, rawInputs: readonl
  * champion (when the state store has one) is looked up here. Returns the artifact roles to add.
  */
 export async function modelReportArtifacts(ctx: ExecContext, inp: Omit<ModelReportInput, "artifacts" | "champion">, rawInputs: readonly RawInput[]): Promise<{ report_json: string; report_html: string }> {
+  const t0 = performance.now();
   const champion = ctx.state ? await new ModelRegistry(ctx.state).alias(inp.spec.name, "champion") : undefined;
   const report = await buildModelReport({ ...inp, artifacts: ctx.artifacts, ...(champion ? { champion } : {}) }, rawInputs);
+  ctx.log(`report built in ${Math.round(performance.now() - t0)} ms${champion ? ` (compared with champion version ${champion.version})` : ""}`);
   const enc = new TextEncoder();
   return {
     report_json: await ctx.artifacts.put(enc.encode(reportJsonText(report))),

@@ -1,0 +1,45 @@
+// `mlc report MODEL[@VERSION]`: materialises a version's stored report under .mlc/reports and
+// prints where it is; --json prints report.json; --out writes elsewhere.
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyQuiet, writeProject } from "./model-project.js";
+import { runCli } from "./run-cli.js";
+
+describe("mlc report", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = writeProject();
+    await applyQuiet(dir);
+  }, 60_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("writes the newest version's report.html and report.json and prints the path", async () => {
+    const r = await runCli(["report", "m", "--dir", dir]);
+    expect(r.code).toBe(0);
+    const path = r.stdout.trim();
+    expect(path).toBe(join(dir, ".mlc", "reports", "m", "v1", "report.html"));
+    expect(readFileSync(path, "utf8")).toMatch(/^<!DOCTYPE html>[\s\S]*<svg/);
+    const json = JSON.parse(readFileSync(join(dir, ".mlc", "reports", "m", "v1", "report.json"), "utf8")) as { model: { name: string } };
+    expect(json.model.name).toBe("m");
+  });
+
+  it("prints report.json with --json and writes the HTML to --out", async () => {
+    const j = await runCli(["report", "lin@1", "--dir", dir, "--json"]);
+    expect(j.code).toBe(0);
+    const report = JSON.parse(j.stdout) as { model: { algorithm: string }; importance: { method: string; metric: string } };
+    expect(report.model.algorithm).toBe("logistic");
+    // A linear model has no trees: its importance is by permutation with the task's headline metric.
+    expect(report.importance).toMatchObject({ method: "permutation", metric: "auc" });
+    const out = join(dir, "out", "lin.html");
+    expect((await runCli(["report", "lin", "--dir", dir, "--out", out])).stdout.trim()).toBe(out);
+    expect(existsSync(out)).toBe(true);
+  });
+
+  it("names an unknown version without a stack trace", async () => {
+    const r = await runCli(["report", "m@7", "--dir", dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("no such model version 'm@7'");
+    expect(r.stderr).not.toContain("    at ");
+  });
+});

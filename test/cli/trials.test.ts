@@ -1,0 +1,41 @@
+// `mlc trials MODEL`: the tuning trials recorded while applying a tuned model, as a table and JSON.
+import { rmSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyQuiet, writeProject } from "./model-project.js";
+import { runCli } from "./run-cli.js";
+
+describe("mlc trials", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = writeProject();
+    await applyQuiet(dir);
+  }, 60_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("lists each trial with its status, value, duration and params", async () => {
+    const r = await runCli(["trials", "m", "--dir", dir]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^TRIAL\s+STATUS\s+VALUE\s+DURATION\s+PARAMS$/);
+    expect(lines).toHaveLength(4);
+    for (const [i, line] of lines.slice(1).entries()) expect(line).toMatch(new RegExp(`^${i}\\s+complete\\s+0\\.\\d{5}\\s+\\d+\\.\\d\\ds\\s+learning_rate=\\S+ max_depth=[2-4]$`));
+  });
+
+  it("prints the recorded trials as JSON", async () => {
+    const r = await runCli(["trials", "m", "--dir", dir, "--json"]);
+    const trials = JSON.parse(r.stdout) as { index: number; status: string; params: Record<string, number>; values: Record<string, number> }[];
+    expect(trials.map((t) => t.index)).toEqual([0, 1, 2]);
+    for (const t of trials) {
+      expect(t.params.learning_rate).toBeGreaterThanOrEqual(0.05);
+      expect(t.params.learning_rate).toBeLessThanOrEqual(0.3);
+      expect(t.values.auc).toBeGreaterThan(0.5);
+    }
+  });
+
+  it("explains a model without trials, without a stack trace", async () => {
+    const r = await runCli(["trials", "lin", "--dir", dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("no trials recorded for model 'lin'");
+    expect(r.stderr).not.toContain("    at ");
+  });
+});
