@@ -1,6 +1,7 @@
 // The canonical layout of a .mlspec file (what `mlc fmt` writes): 2-space indent, one item per line,
 // `=` aligned in runs of attributes, comments kept. Pure text in, text out; it never changes the AST.
 import type { Attribute, Block, BodyItem, Comment, Expr, SpecFile } from "./ast.js";
+import type { Span } from "./span.js";
 import { hasErrors, type Result } from "./diagnostic.js";
 import { KEYWORDS } from "./lexer.js";
 import { parseFile } from "./parse.js";
@@ -22,7 +23,7 @@ export function format(file: SpecFile): string {
 }
 
 /** An own-line comment, or an item with the comment that ends its line. */
-type Element = { kind: "comment"; comment: Comment } | { kind: "item"; item: BodyItem; trailing?: Comment };
+type Element = { kind: "comment"; comment: Comment } | { kind: "item"; item: BodyItem; trailing?: Comment; inner?: Comment[] };
 
 interface Level {
   /** A comment on the line of the opening `{`, before any item. */
@@ -57,24 +58,34 @@ class Printer {
 
   /**
    * The comments of one level (file or block body) between `from` and `to`, interleaved with its
-   * items. Comments inside nested blocks belong to those blocks; comments inside an attribute or
-   * assertion move in front of it (a one-line expression cannot hold them).
+   * items. Comments inside nested blocks belong to those blocks; comments inside a list, object or
+   * brace call stay there; other comments inside an item move in front of it.
    */
   private level(items: readonly BodyItem[], from: number, to: number, headerLine: number): Level {
     const cs = this.commentsIn(from, to, items);
     const elements: Element[] = [];
     let head: Comment | undefined;
     let ci = 0;
-    for (const item of items) {
-      const limit = item.type === "block" ? item.span.start.offset : item.span.end.offset;
+    for (let ii = 0; ii < items.length; ii++) {
+      const item = items[ii]!;
+      const nextStart = items[ii + 1]?.span.start.offset ?? Infinity;
+      // A list, object or brace call keeps the comments written inside it; other expressions
+      // cannot hold comments, which move in front of their item.
+      const host = item.type === "attribute" && isContainer(item.value) ? item.value : undefined;
+      const limit = item.type === "block" ? item.span.start.offset : host ? host.span.start.offset : item.span.end.offset;
       while (ci < cs.length && cs[ci]!.span.start.offset < limit) {
         const c = cs[ci++]!;
         if (!head && elements.length === 0 && c.span.start.line === headerLine) head = c;
         else elements.push({ kind: "comment", comment: c });
       }
       const el: Element = { kind: "item", item };
+      if (host) {
+        const inner: Comment[] = [];
+        while (ci < cs.length && cs[ci]!.span.start.offset < host.span.end.offset) inner.push(cs[ci++]!);
+        if (inner.length) el.inner = inner;
+      }
       const c = cs[ci];
-      if (c && c.span.start.line === item.span.end.line && c.span.start.offset >= item.span.end.offset) {
+      if (c && c.span.start.line === item.span.end.line && c.span.start.offset >= item.span.end.offset && c.span.start.offset < nextStart) {
         el.trailing = c;
         ci++;
       }
@@ -157,34 +168,60 @@ class Printer {
       }
       const item = el.item;
       if (item.type === "block") this.block(item, indent);
-      else if (item.type === "attribute") this.out.push(...this.value(item.value, `${indent}${item.name.padEnd(width.get(item) ?? 0)} = `, indent));
+      else if (item.type === "attribute") this.out.push(...this.value(item.value, `${indent}${item.name.padEnd(width.get(item) ?? 0)} = `, indent, el.inner));
       else this.out.push(...this.value(item.expr, indent, indent));
       if (el.trailing) this.appendToLast(` ${el.trailing.text}`);
     });
   }
 
-  /** An expression after `prefix`, one line when it fits, else lists/objects one element per line. */
-  private value(e: Expr, prefix: string, indent: string): string[] {
+  /**
+   * An expression after `prefix`: one line when it fits and holds no comments, else a list, object
+   * or brace call one element per line, with its comments where they were.
+   */
+  private value(e: Expr, prefix: string, indent: string, comments: readonly Comment[] = []): string[] {
     const flat = expr(e);
-    if (prefix.length + flat.length <= MAX_WIDTH) return [prefix + flat];
+    if ((comments.length === 0 && prefix.length + flat.length <= MAX_WIDTH) || !isContainer(e)) return [prefix + flat];
     const inner = indent + INDENT;
-    if (e.type === "list" && e.items.length) {
-      const lines = [prefix + "["];
-      for (const it of e.items) lines.push(...withSuffix(this.value(it, inner, inner), ","));
-      lines.push(indent + "]");
-      return lines;
+    const isList = e.type === "list";
+    const parts: { key?: string; value: Expr; span: Span }[] =
+      e.type === "list"
+        ? e.items.map((v) => ({ value: v, span: v.span }))
+        : e.type === "object"
+          ? e.entries.map((x) => ({ key: key(x.key), value: x.value, span: x.span }))
+          : e.type === "call"
+            ? e.named.map((x) => ({ key: key(x.name), value: x.value, span: x.span }))
+            : [];
+    const width = Math.max(0, ...parts.map((p) => p.key?.length ?? 0));
+    const lines = [prefix + (e.type === "list" ? "[" : e.type === "call" ? e.callee + " {" : "{")];
+    let ci = 0;
+    for (let pi = 0; pi < parts.length; pi++) {
+      const p = parts[pi]!;
+      const nextStart = parts[pi + 1]?.span.start.offset ?? Infinity;
+      while (ci < comments.length && comments[ci]!.span.start.offset < p.span.start.offset) lines.push(inner + comments[ci++]!.text);
+      const mine: Comment[] = [];
+      while (ci < comments.length && comments[ci]!.span.start.offset < p.span.end.offset) mine.push(comments[ci++]!);
+      const partPrefix = p.key === undefined ? inner : `${inner}${p.key.padEnd(width)} = `;
+      let partLines: string[];
+      if (mine.length && isContainer(p.value)) partLines = this.value(p.value, partPrefix, inner, mine);
+      else {
+        for (const c of mine) lines.push(inner + c.text);
+        partLines = this.value(p.value, partPrefix, inner);
+      }
+      if (isList) withSuffix(partLines, ",");
+      const t = comments[ci];
+      if (t && t.span.start.line === p.span.end.line && t.span.start.offset >= p.span.end.offset && t.span.start.offset < nextStart) {
+        withSuffix(partLines, " " + t.text);
+        ci++;
+      }
+      lines.push(...partLines);
     }
-    if ((e.type === "object" && e.entries.length) || (e.type === "call" && e.form === "braces" && e.named.length)) {
-      const entries = e.type === "object" ? e.entries.map((x) => [x.key, x.value] as const) : e.named.map((x) => [x.name, x.value] as const);
-      const lines = [prefix + (e.type === "call" ? e.callee + " {" : "{")];
-      const w = Math.max(...entries.map(([k]) => key(k).length));
-      for (const [k, v] of entries) lines.push(...this.value(v, `${inner}${key(k).padEnd(w)} = `, inner));
-      lines.push(indent + "}");
-      return lines;
-    }
-    return [prefix + flat];
+    while (ci < comments.length) lines.push(inner + comments[ci++]!.text);
+    lines.push(indent + (isList ? "]" : "}"));
+    return lines;
   }
 }
+
+const isContainer = (e: Expr): boolean => e.type === "list" || e.type === "object" || (e.type === "call" && e.form === "braces");
 
 const startLine = (el: Element): number => (el.kind === "comment" ? el.comment.span : el.item.span).start.line;
 const endLine = (el: Element): number => (el.kind === "comment" ? el.comment : el.trailing ?? el.item).span.end.line;

@@ -159,7 +159,7 @@ export function describeTokenType(t: TokenType): string {
   const pattern = t.PATTERN;
   if (pattern instanceof RegExp) {
     const src = pattern.source.replace(/\\(.)/g, "$1");
-    if (src.length <= 3) return `\`${src}\``;
+    if (src.length <= 3 || KEYWORDS.includes(src)) return `\`${src}\``;
   }
   return t.name;
 }

@@ -1,6 +1,6 @@
 // The .mlspec grammar as a chevrotain CstParser (built once, reused for every parse).
 // It only recognises structure; literal decoding, spans and most user-facing checks live in cst-to-ast.ts.
-import { CstParser, EOF, type CstNode, type IOrAlt, type IToken, type DSLMethodOpts, type OrMethodOpts, type TokenType } from "chevrotain";
+import { CstParser, type IOrAlt, type IToken, type DSLMethodOpts, type OrMethodOpts, type TokenType } from "chevrotain";
 import {
   allTokens,
   BadChar,
@@ -308,5 +308,3 @@ export function mlspecParser(withRecovery = true): MlspecParser {
   return (fast ??= new MlspecParser(false));
 }
 
-export type { CstNode };
-export { EOF };

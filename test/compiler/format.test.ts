@@ -57,6 +57,19 @@ describe("format", () => {
     expect(fmt(src)).toBe("# top\nm a { # head\n  # before x\n  x = 1 # after x\n  # last\n} # after block\n\n# end\n");
   });
 
+  it("gives a trailing comment to the last item of its line", () => {
+    expect(fmt("m a { x = 1  y = 2 # about y\n}")).toBe("m a {\n  x = 1\n  y = 2 # about y\n}\n");
+  });
+
+  it("keeps comments inside lists, objects and brace calls where they were", () => {
+    const src = 'm a {\n  owners = [\n    "ana", # first\n    # before bo\n    "bo", "cy" # after cy\n  ]\n  serve = rest {\n    port = 8080 # port\n  }\n}\n';
+    expect(fmt(src)).toBe('m a {\n  owners = [\n    "ana", # first\n    # before bo\n    "bo",\n    "cy", # after cy\n  ]\n  serve  = rest {\n    port = 8080 # port\n  }\n}\n');
+  });
+
+  it("moves a comment out of an expression that cannot hold one, in front of its item", () => {
+    expect(fmt("m a {\n  x = f(1, # one\n    2)\n}")).toBe("m a {\n  # one\n  x = f(1, 2)\n}\n");
+  });
+
   it("prints expressions with minimal canonical spacing and keeps parentheses and the call form", () => {
     expect(fmt("m a {\n  x = f(a,b,name=c)+(1*2)\n  y = [ 1,2, ]\n  z = { a=1 b=2 }\n  s = rest{port=8080}\n  n = not(a)and-b\n}")).toBe(
       "m a {\n  x = f(a, b, name = c) + (1 * 2)\n  y = [1, 2]\n  z = { a = 1, b = 2 }\n  s = rest { port = 8080 }\n  n = not (a) and -b\n}\n",

@@ -130,11 +130,13 @@ describe("fuzz: token mutations of every example and conformance case", () => {
         }
         renderDiagnostics(diagnostics, new Map([[path, text]]), { color: false });
         if (diagnostics.length === 0) {
-          // A mutant that still parses must survive formatting with its meaning intact.
+          // A mutant that still parses must survive formatting with its meaning and comments intact.
           const formatted = format(result.value);
           const again = parseFile(path, formatted);
           expect(again.diagnostics, `${what()} formatted:\n${formatted}`).toEqual([]);
           expect(stripSpans(again.value.blocks), what()).toEqual(stripSpans(result.value.blocks));
+          expect(again.value.comments.map((c) => c.text), what()).toEqual(result.value.comments.map((c) => c.text));
+          expect(format(again.value), `${what()} is not idempotent`).toBe(formatted);
         }
       }
     },
