@@ -69,6 +69,11 @@ model m {
   }
 }
 
+gate ok {
+  model = m
+  test.auc >= 0.6
+}
+
 model lin {
   task      = classify(y, positive = "yes")
   data      = s

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ReportJson } from "../../src/ml/report/index.js";
 import { applyQuiet, writeProject } from "./model-project.js";
 import { runCli } from "./run-cli.js";
 
@@ -20,8 +21,12 @@ describe("mlc report", () => {
     const path = r.stdout.trim();
     expect(path).toBe(join(dir, ".mlc", "reports", "m", "v1", "report.html"));
     expect(readFileSync(path, "utf8")).toMatch(/^<!DOCTYPE html>[\s\S]*<svg/);
-    const json = JSON.parse(readFileSync(join(dir, ".mlc", "reports", "m", "v1", "report.json"), "utf8")) as { model: { name: string } };
-    expect(json.model.name).toBe("m");
+    const json = JSON.parse(readFileSync(join(dir, ".mlc", "reports", "m", "v1", "report.json"), "utf8")) as ReportJson;
+    // The version number and the gate results come from the registry (the gate ran after the model).
+    expect(json.model).toMatchObject({ name: "m", version: 1 });
+    expect(json.gates).toEqual([{ name: "ok", pass: true, assertions: [{ text: "test.auc >= 0.6", measured: expect.any(Number), pass: true }] }]);
+    expect(json.gates![0]!.assertions[0]!.measured).toBeGreaterThan(0.6);
+    expect(readFileSync(path, "utf8")).toContain("test.auc &gt;= 0.6");
   });
 
   it("prints report.json with --json and writes the HTML to --out", async () => {

@@ -1,9 +1,11 @@
-// `mlc report MODEL[@VERSION]`: materialises the report.html (and report.json) stored with a model
-// version under `.mlc/reports/<model>/v<N>/` (or --out) and prints where it is; --json prints report.json.
+// `mlc report MODEL[@VERSION]`: writes the report stored with a model version (plus its version and
+// gate results from the registry) to `.mlc/reports/<model>/v<N>/` (or --out) and prints where it is.
 import type { Command } from "commander";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { renderReportHtml, reportJsonText, REPORT_VERSION, type ReportJson } from "../../ml/report/index.js";
 import { openArtifacts, type ArtifactStore } from "../../runtime/artifacts/store.js";
+import type { AssertionResult } from "../../runtime/executors/gate/assertions.js";
 import { ModelRegistry, parseModelRef, type ModelVersion } from "../../runtime/registry/model-registry.js";
 import { openState, stateDir } from "../../runtime/state/open.js";
 import { CliExit } from "../exit.js";
@@ -41,6 +43,33 @@ export async function versionArtifact(store: ArtifactStore, v: ModelVersion, rol
   }
 }
 
+function parseReport(bytes: Uint8Array, v: ModelVersion): ReportJson {
+  try {
+    const r = JSON.parse(new TextDecoder().decode(bytes)) as ReportJson;
+    if (r.version !== REPORT_VERSION) throw new Error(`report format ${String(r.version)}, expected ${REPORT_VERSION}`);
+    return r;
+  } catch (e) {
+    throw new CliExit(1, `mlc report: the report of ${v.model} version ${v.version} cannot be read: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * The stored report plus what the registry learnt after the model ran: its version number and
+ * the results of the gates that checked it (gates run after the model, so the artifact lacks them).
+ */
+export function withRegistryFacts(r: ReportJson, v: ModelVersion): ReportJson {
+  const gates = Object.entries(v.gates).map(([name, g]) => ({
+    name,
+    pass: g.passed,
+    assertions: (Array.isArray(g.results) ? (g.results as unknown as AssertionResult[]) : []).map((a) => {
+      const values = Object.entries(a.values ?? {});
+      const measured = values.length === 1 ? values[0]![1] : values.length ? values.map(([k, x]) => `${k} = ${Number(x.toPrecision(6))}`).join(", ") : null;
+      return { text: a.text, measured, pass: a.passed, ...(a.note ? { note: a.note } : {}) };
+    }),
+  }));
+  return { ...r, model: { ...r.model, version: v.version }, ...(gates.length ? { gates } : {}) };
+}
+
 function writeAtomic(file: string, bytes: Uint8Array): void {
   mkdirSync(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
@@ -60,11 +89,11 @@ export function register(program: Command): void {
       const dir = resolve(flags.dir);
       const v = await resolveModelVersion(dir, text, "report");
       const store = openArtifacts(dir);
-      const json = await versionArtifact(store, v, "report_json", "report");
+      const report = withRegistryFacts(parseReport(await versionArtifact(store, v, "report_json", "report"), v), v);
+      const json = new TextEncoder().encode(reportJsonText(report));
       if (flags.json) return void process.stdout.write(new TextDecoder().decode(json));
-      const html = await versionArtifact(store, v, "report_html", "report");
       const target = flags.out ? resolve(flags.out) : join(stateDir(dir), "reports", v.model, `v${v.version}`, "report.html");
-      writeAtomic(target, html);
+      writeAtomic(target, new TextEncoder().encode(renderReportHtml(report)));
       if (!flags.out) writeAtomic(join(dirname(target), "report.json"), json);
       process.stdout.write(`${target}\n`);
     });
