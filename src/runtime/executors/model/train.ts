@@ -3,7 +3,6 @@
 // trial. Works through the Estimator interface only: no switch on the algorithm's name.
 import type { Dataset, Estimator, Params, Task, TrainedModel } from "../../../ml/estimator.js";
 import { metricFor } from "../../../ml/metrics/index.js";
-import { mixSeed } from "../../../ml/stats/rng.js";
 import { prunerFor, samplerFor, Study, type StudyResult, type TrialRecord, type TrialStore } from "../../../ml/tune/index.js";
 import { NodeFailure } from "../../executor.js";
 import type { ModelSpec, TuneSpec } from "./model-spec.js";
@@ -96,10 +95,16 @@ export async function trainBranch(
   const result: StudyResult = await study.run(async (trial) => {
     const params = { ...spec.fixed, ...trial.params };
     checkParams(estimator, params, spec.name);
-    const model = await fit(params, trial.seed, (p) => {
-      // Only the objective's own metric is a fair intermediate value for pruning.
-      if (p.metric && p.metric.name === tune.objective.metric && trial.report(p.iteration, p.metric.value)) return "stop";
-      return undefined;
+    // Every trial fits with the model's seed, so the objective is a fixed function of the
+    // parameters (what TPE models) and the best trial can be refitted exactly.
+    const model = await fit(params, seed, (p) => {
+      // The learner reports its own validation metric per round (logloss for a GBDT, say). Pruning
+      // compares trials at the same step, so any metric works once it is oriented like the
+      // objective: a metric of the opposite direction is negated. Unknown metrics are not reported.
+      const direction = p.metric ? (p.metric.name === tune.objective.metric ? tune.objective.direction : metricFor(p.metric.name.replace(/^m(?=logloss$)/, ""))?.direction) : undefined;
+      if (!p.metric || !direction) return undefined;
+      const value = direction === tune.objective.direction ? p.metric.value : -p.metric.value;
+      return trial.report(p.iteration, value) ? "stop" : undefined;
     });
     const value = objectiveValue(model, valid, tune, valid.group);
     opts.log(`trial ${trial.index}: ${tune.objective.metric} = ${value.toFixed(5)} ${JSON.stringify(trial.params)}`);
@@ -110,14 +115,8 @@ export async function trainBranch(
     const errors = [...new Set(result.trials.map((t) => t.error).filter(Boolean))];
     throw new NodeFailure(`model ${spec.name}: no trial completed${errors.length ? `: ${errors.join("; ")}` : ""}`);
   }
-  // Refit the best trial with its own seed: identical to the trial's model, and works on resume too.
+  // Refit the best trial: the same params and seed give the trial's model (also after a resume).
   const params = { ...spec.fixed, ...best.params };
-  const bestSeed = trialSeed(seed, best.index);
-  const model = await fit(params, bestSeed);
-  return { model, params, seed: bestSeed, study: { trials: result.trials, best, ran: result.ran } };
-}
-
-/** The seed Study gives trial `index` (kept in one place with study.ts's derivation). */
-function trialSeed(seed: number, index: number): number {
-  return mixSeed(seed, index, 0x0b);
+  const model = await fit(params, seed);
+  return { model, params, seed, study: { trials: result.trials, best, ran: result.ran } };
 }
