@@ -74,10 +74,11 @@ export function register(program: Command): void {
         }),
       };
       if (flags.json) return void process.stdout.write(JSON.stringify(out, null, 2) + "\n");
+      const classes = model.task.kind === "multiclass" ? model.task.classes : undefined;
       const lines = [`${v.model} version ${v.version}, test row ${row}: contributions to the ${out.space} (exact TreeSHAP)`];
       if (out.calibrated) lines.push(`(the served prediction passes this through the version's calibrator; contributions are before it)`);
       for (const o of out.outputs) {
-        if (out.outputs.length > 1) lines.push(`output ${o.output}:`);
+        if (out.outputs.length > 1) lines.push(`class ${classes?.[o.output] ?? o.output}:`);
         lines.push(`  base ${o.base.toFixed(4)} + contributions = ${o.margin.toFixed(4)}  (model prediction ${o.prediction.toFixed(4)})`);
         const shown = o.contributions.slice(0, top);
         const w = Math.max(7, ...shown.map((c) => c.feature.length));
