@@ -63,7 +63,8 @@ export interface Executor {
   /** Bump when the executor's semantics change: it is part of every fingerprint. */
   version: string;
   /** Sources implement this: the content hash (or declared version) of their data. */
-  dataFingerprint?(node: GraphNode, projectDir: string, cache: StatCache): Promise<DataFingerprint>;
+  /** Undefined for a node of the kind that reads no file (a model that imports none). */
+  dataFingerprint?(node: GraphNode, projectDir: string, cache: StatCache): Promise<DataFingerprint | undefined>;
   run(ctx: ExecContext): Promise<NodeResult>;
   /** Called when the node's block is removed from the spec (e.g. stop a deployment). */
   destroy?(ctx: DestroyContext): Promise<void>;

@@ -84,7 +84,8 @@ export async function dataFingerprints(
     while (next < jobs.length) {
       const node = jobs[next++]!;
       try {
-        out[node.id] = await lookup(node.kind)!.dataFingerprint!(node, projectDir, cache);
+        const fp = await lookup(node.kind)!.dataFingerprint!(node, projectDir, cache);
+        if (fp) out[node.id] = fp;
       } catch (e) {
         throw new ProjectError(`${node.id}: cannot fingerprint its data: ${(e as Error).message}`);
       }

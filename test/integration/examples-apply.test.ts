@@ -1,10 +1,10 @@
 // Small examples through apply: every learner trains from a model block, is evaluated with
 // intervals, and has its preprocessing + model exported to ONNX with parity checked against batch.
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { applyProject } from "../../src/runtime/project.js";
+import { applyProject, planProject } from "../../src/runtime/project.js";
 import { openState } from "../../src/runtime/state/open.js";
 
 const dirs: string[] = [];
@@ -77,5 +77,18 @@ describe("examples through apply", () => {
     expect(m["test.rmse"]).toBeLessThan(0.3);
     expect(m["test.r2"]).toBeGreaterThan(0.85);
     expect(m.onnx_parity_max_diff!).toBeLessThan(1e-5);
+
+    // The imported file is part of the model's identity: replacing it plans a re-evaluation.
+    const model = join(dir, "model", "linear.onnx");
+    const planned = async () => {
+      const p = await planProject(dir);
+      if (!p.ok) throw new Error("plan failed");
+      return p.plan.changes.find((c) => c.id === "model.petal_width")!;
+    };
+    expect((await planned()).action).toBe("noop");
+    appendFileSync(model, new Uint8Array([0]));
+    const change = await planned();
+    expect(change.action).toBe("replace");
+    expect(change.reasons.map((r) => r.type)).toContain("data_changed");
   });
 });

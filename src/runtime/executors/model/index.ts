@@ -12,8 +12,9 @@ import { tableColumns } from "../../../data/table-columns.js";
 import type { Dataset, Estimator, Task } from "../../../ml/estimator.js";
 import { ALGORITHMS, loadEstimator } from "../../../ml/algorithms.js";
 import { takeRows } from "../../../ml/matrix.js";
-import { NodeFailure, type ExecContext, type Executor, type NodeResult } from "../../executor.js";
-import type { Json } from "../../graph-ir.js";
+import { NodeFailure, type DataFingerprint, type ExecContext, type Executor, type NodeResult, type StatCache } from "../../executor.js";
+import { hashFileCached } from "../../data-hash.js";
+import type { GraphNode, Json } from "../../graph-ir.js";
 import { registerExecutor } from "../../executor-registry.js";
 import { ModelRegistry } from "../../registry/model-registry.js";
 import { evaluateSplit } from "./evaluate.js";
@@ -203,5 +204,13 @@ function incrementalChange(oldConfig: { [k: string]: Json }, newConfig: { [k: st
   return `${n} more trial${n === 1 ? "" : "s"}`;
 }
 
-export const modelExecutor: Executor = { kind: "model", version: MODEL_EXECUTOR_VERSION, changeAction: "replace", run, incrementalChange };
+/** An imported model's file is part of its identity: editing the .onnx file re-evaluates it. */
+async function dataFingerprint(node: GraphNode, projectDir: string, cache: StatCache): Promise<DataFingerprint | undefined> {
+  const file = readModelSpec(node.name, node.config).algorithm.file;
+  if (!file) return undefined;
+  const h = await hashFileCached(resolveDataPath(projectDir, file, false), cache);
+  return { hash: h.hash, bytes: h.bytes, description: file };
+}
+
+export const modelExecutor: Executor = { kind: "model", version: MODEL_EXECUTOR_VERSION, changeAction: "replace", run, incrementalChange, dataFingerprint };
 registerExecutor(modelExecutor);
