@@ -35,7 +35,7 @@ export async function resolveModelVersion(dir: string, text: string, command: st
 /** An artifact of a version, hash-checked, or a clear error naming what is missing. */
 export async function versionArtifact(store: ArtifactStore, v: ModelVersion, role: string, command: string): Promise<Uint8Array> {
   const hash = v.artifacts[role];
-  if (!hash) throw new CliExit(1, `mlc ${command}: ${v.model} version ${v.version} has no ${role} artifact (it was trained before mlc recorded it): run mlc apply to train a new version`);
+  if (!hash) throw new CliExit(1, `mlc ${command}: ${v.model} version ${v.version} has no ${role} artifact (it was trained before mlc recorded it): retrain it with mlc apply --replace model.${v.model}`);
   try {
     return await store.get(hash);
   } catch (e) {
