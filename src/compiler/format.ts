@@ -1,5 +1,6 @@
 // The canonical layout of a .mlspec file (what `mlc fmt` writes): 2-space indent, one item per line,
 // `=` aligned in runs of attributes, comments kept. Pure text in, text out; it never changes the AST.
+import { sameMeaning } from "./ast-equal.js";
 import type { Attribute, Block, BodyItem, Comment, Expr, SpecFile } from "./ast.js";
 import type { Span } from "./span.js";
 import { hasErrors, type Result } from "./diagnostic.js";
@@ -14,7 +15,13 @@ const MAX_WIDTH = 100;
 export function formatText(path: string, text: string): Result<string> {
   const parsed = parseFile(path, text);
   if (hasErrors(parsed.diagnostics)) return { value: text, diagnostics: parsed.diagnostics };
-  return { value: format(parsed.value), diagnostics: parsed.diagnostics };
+  const formatted = format(parsed.value);
+  // Guard: the output must parse back to the same meaning; otherwise keep the text as it was.
+  const again = parseFile(path, formatted);
+  if (hasErrors(again.diagnostics) || !sameMeaning(parsed.value, again.value)) {
+    throw new Error(`mlc fmt would change the meaning of ${path}; the file was left unchanged (a formatter bug: please report it)`);
+  }
+  return { value: formatted, diagnostics: parsed.diagnostics };
 }
 
 /** The canonical text of a parsed file. `format(parse(format(x)))` equals `format(x)`. */
