@@ -56,6 +56,7 @@ export class ModelRunner {
       interOpNumThreads: 1,
       graphOptimizationLevel: "all",
       executionMode: "sequential",
+      logSeverityLevel: 3, // errors only: optimiser notes are noise in a server's log
     });
     const runner = new ModelRunner(session, bundle, opts);
     const warm = runner.encoder.encodeRecords([runner.encoder.sampleRecord()], false);

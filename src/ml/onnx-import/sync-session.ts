@@ -21,7 +21,7 @@ const WORKER_SOURCE = `
 const { workerData } = require("node:worker_threads");
 const ort = require(workerData.ortPath);
 const { port, flag, model } = workerData;
-const ready = ort.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+const ready = ort.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
 port.on("message", async (req) => {
   let reply;
   try {
