@@ -117,6 +117,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     ...(trialStore ? { trialStore } : {}),
     log: ctx.log,
     signal: ctx.signal,
+    progress: (p) => ctx.progress({ step: p.iteration, ...(p.total ? { total: p.total } : {}), ...(p.metric ? { message: `valid ${p.metric.name} ${p.metric.value.toFixed(4)}` } : {}) }),
   });
   const trainMs = performance.now() - t0;
   // `calibrate = …`: predictions, evaluation and the ONNX graph all go through the calibrator.

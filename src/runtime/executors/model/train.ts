@@ -1,7 +1,7 @@
 // Fits a model branch: one fit with the fixed params, or a seeded, resumable search over the
 // params' distributions (TPE, random or grid, optional pruning) followed by a refit of the best
 // trial. Works through the Estimator interface only: no switch on the algorithm's name.
-import type { Dataset, Estimator, Params, Task, TrainedModel } from "../../../ml/estimator.js";
+import type { Dataset, Estimator, Params, Progress, Task, TrainedModel } from "../../../ml/estimator.js";
 import { metricFor } from "../../../ml/metrics/index.js";
 import { prunerFor, samplerFor, Study, type StudyResult, type TrialRecord, type TrialStore } from "../../../ml/tune/index.js";
 import { NodeFailure } from "../../executor.js";
@@ -49,18 +49,20 @@ export async function trainBranch(
   estimator: Estimator,
   data: TrainInputs,
   seed: number,
-  opts: { trialStore?: TrialStore; log(msg: string): void; signal?: AbortSignal; threads?: number },
+  opts: { trialStore?: TrialStore; log(msg: string): void; signal?: AbortSignal; threads?: number; progress?(p: Progress): void },
 ): Promise<TrainOutcome> {
   checkParams(estimator, spec.fixed, spec.name);
   const known = new Set(estimator.params.map((p) => p.name));
   for (const def of spec.space) {
     if (!known.has(def.name)) throw new NodeFailure(`model ${spec.name}: ${estimator.algorithm} has no parameter '${def.name}' (parameters: ${[...known].join(", ")})`);
   }
-  const fit = (params: Params, fitSeed: number, onProgress?: (p: { iteration: number; metric?: { name: string; value: number } }) => void | "stop") =>
+  // The final fit reports each iteration (round, epoch) to the CLI's progress line.
+  const report = (p: Progress): undefined => void opts.progress?.(p);
+  const fit = (params: Params, fitSeed: number, onProgress: (p: Progress) => void | "stop" = report) =>
     estimator.fit(data.train, data.valid, params, data.task, {
       seed: fitSeed,
       ...(opts.threads ? { threads: opts.threads } : {}),
-      ...(onProgress ? { onProgress } : {}),
+      onProgress,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
 

@@ -1,0 +1,46 @@
+// The deploy block's other targets through apply: `batch` scores a whole source through the
+// version's bundle into a file, `container` writes a build context with Kubernetes manifests.
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { applyProject } from "../../src/runtime/project.js";
+
+describe("deploy targets", () => {
+  const dir = mkdtempSync(join(tmpdir(), "mlc-deploy-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("batch-scores the source into a CSV and writes container manifests", async () => {
+    cpSync(resolve(__dirname, "../../examples/iris"), dir, { recursive: true, filter: (s) => !s.includes(".mlc") });
+    appendFileSync(
+      join(dir, "iris.mlspec"),
+      `
+deploy nightly_scores {
+  model = logit
+  serve = batch { input = flowers, output = "out/scores.csv" }
+}
+
+deploy flower_api {
+  model = forest
+  serve = container { replicas = 3 }
+}
+`,
+    );
+    const out = await applyProject(dir, { log: () => undefined, parallel: 2 });
+    expect(out.ok).toBe(true);
+    if (!out.ok) return;
+    expect(out.result.outcomes.filter((o) => o.status === "failed")).toEqual([]);
+
+    const lines = readFileSync(join(dir, "out/scores.csv"), "utf8").trim().split("\n");
+    expect(lines).toHaveLength(151);
+    expect(lines[0]).toContain("label");
+    expect(lines[1]).toContain("setosa");
+
+    const k8s = join(dir, ".mlc/containers/flower_api");
+    expect(existsSync(join(k8s, "Dockerfile"))).toBe(true);
+    const deployment = readFileSync(join(k8s, "k8s/deployment.yaml"), "utf8");
+    expect(deployment).toMatch(/kind: "?Deployment"?/);
+    expect(deployment).toMatch(/replicas: 3\b/);
+    expect(existsSync(join(k8s, "project/.mlc/deployments/flower_api/current.json"))).toBe(true);
+  });
+});
