@@ -11,7 +11,7 @@ export const tuneBlock: NestedBlockSchema = {
     { name: "trials", type: t.int(1), required: false, default: d.number(20), doc: "number of trials" },
     { name: "objective", type: t.call("objective"), required: true, doc: "`maximize(valid.auc)` or `minimize(valid.rmse)`" },
     { name: "parallel", type: t.int(1), required: false, default: d.number(1), doc: "trials run at once in worker threads" },
-    { name: "pruner", type: t.enum("none", "median", "hyperband"), required: false, default: d.name("none"), doc: "stops unpromising trials early from their intermediate values" },
+    { name: "pruner", type: t.enum("none", "median", "successive_halving", "hyperband"), required: false, default: d.name("none"), doc: "stops unpromising trials early from their intermediate values" },
     { name: "timeout", type: t.duration(), required: false, doc: "stop starting new trials after this long" },
   ],
   nested: [],

@@ -17,7 +17,7 @@ export interface TuneSpec {
   method: "tpe" | "random" | "grid";
   trials: number;
   parallel: number;
-  pruner: "none" | "median" | "hyperband";
+  pruner: "none" | "median" | "successive_halving" | "hyperband";
   /** `maximize(valid.auc)` → { split: "valid", metric: "auc", direction: "maximize" }. */
   objective: { split: string; metric: string; direction: "maximize" | "minimize" };
 }
@@ -126,7 +126,7 @@ function parseTune(b: BlockConfig | undefined, model: string): TuneSpec | undefi
   const method = nameOf(a.method) ?? "tpe";
   if (method !== "tpe" && method !== "random" && method !== "grid") throw new NodeFailure(`model ${model}: unknown tune.method ${method}`);
   const pruner = nameOf(a.pruner) ?? "none";
-  if (pruner !== "none" && pruner !== "median" && pruner !== "hyperband") throw new NodeFailure(`model ${model}: unknown tune.pruner ${pruner}`);
+  if (pruner !== "none" && pruner !== "median" && pruner !== "successive_halving" && pruner !== "hyperband") throw new NodeFailure(`model ${model}: unknown tune.pruner ${pruner}`);
   return {
     method,
     trials: typeof a.trials === "number" ? a.trials : 20,

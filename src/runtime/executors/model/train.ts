@@ -82,7 +82,9 @@ export async function trainBranch(
       ? { method: "hyperband", maxResource: typeof spec.fixed.trees === "number" ? spec.fixed.trees : 100 }
       : tune.pruner === "median"
         ? { method: "median" }
-        : { method: "none" },
+        : tune.pruner === "successive_halving"
+          ? { method: "successive_halving" }
+          : { method: "none" },
   );
   const study = new Study({
     space: spec.space,

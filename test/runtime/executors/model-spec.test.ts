@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { readModelSpec } from "../../../src/runtime/executors/model/model-spec.js";
+import { modelExecutor } from "../../../src/runtime/executors/model/index.js";
+import type { Json } from "../../../src/runtime/graph-ir.js";
+
+const ref = (...p: string[]) => ({ $ref: p });
+const call = ($call: string, args: Json[] = [], named: { [k: string]: Json } = {}) => ({ $call, args, named });
+const block = ($block: string, attributes: { [k: string]: Json }) => [{ $block, attributes, blocks: {}, assertions: [] }];
+
+function config(trials: number, pruner = "median"): { [k: string]: Json } {
+  return {
+    task: call("classify", [ref("churn")], { positive: "yes" }),
+    data: ref("holdout"),
+    features: { $ref: ["usage"], star: true },
+    algorithm: ref("gbdt"),
+    params: block("params", { trees: 200, learning_rate: call("loguniform", [0.03, 0.3]), max_depth: call("int", [3, 8]), min_child_weight: call("choice", [[1, 5, 10]]) }),
+    tune: block("tune", { method: ref("tpe"), trials, objective: call("maximize", [ref("valid", "auc")]), pruner: ref(pruner) }),
+  };
+}
+
+describe("model spec", () => {
+  it("reads the task, fixed params, the search space and the tune settings", () => {
+    const s = readModelSpec("churn", config(8, "successive_halving"));
+    expect(s.task).toEqual({ kind: "classify", label: "churn", positive: "yes" });
+    expect(s.features).toEqual({ from: "usage" });
+    expect(s.fixed).toEqual({ trees: 200 });
+    expect(s.space.map((d) => [d.name, d.dist.kind])).toEqual([
+      ["learning_rate", "loguniform"],
+      ["max_depth", "int"],
+      ["min_child_weight", "choice"],
+    ]);
+    expect(s.tune).toEqual({ method: "tpe", trials: 8, parallel: 1, pruner: "successive_halving", objective: { split: "valid", metric: "auc", direction: "maximize" } });
+  });
+
+  it("rejects distributions without a tune block, naming the model", () => {
+    const c = config(8);
+    delete c.tune;
+    expect(() => readModelSpec("churn", c)).toThrow(/model churn: params hold search distributions/);
+  });
+
+  it("describes raising the trials, and only that, as an incremental change", () => {
+    expect(modelExecutor.incrementalChange!(config(40), config(60))).toBe("20 more trials");
+    expect(modelExecutor.incrementalChange!(config(40), config(41))).toBe("1 more trial");
+    expect(modelExecutor.incrementalChange!(config(40), config(30))).toBeUndefined();
+    expect(modelExecutor.incrementalChange!(config(40), config(60, "hyperband"))).toBeUndefined();
+  });
+});
