@@ -159,11 +159,13 @@ function mergeInputs(inputs: NodeInput[]): NodeInput[] {
   return [...by.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([node, columns]) => ({ node, columns }));
 }
 
-function lowerDefault(b: CheckedBlock, project: CheckedProject, cols: Columns, projectSeed: Json | undefined): GraphNode {
+function lowerDefault(b: CheckedBlock, project: CheckedProject, cols: Columns, projectSeed: Json | undefined, allowOutside = false): GraphNode {
   const config = blockConfig(b);
   const schema = blockKind(b.kind);
   // The project's seed is the default of every block that takes one: explicit in config, so it is fingerprinted.
   if (projectSeed !== undefined && schema?.attributes.some((a) => a.name === "seed") && config.seed === undefined) config.seed = projectSeed;
+  // `allow_outside_paths = true` in the project block reaches the sources that read files (only when set, so other fingerprints stay put).
+  if (allowOutside && b.kind === "source") config.allow_outside_paths = true;
   const inputs: NodeInput[] = [];
   for (const d of b.dependencies) {
     const target = project.byName.get(d.target);
@@ -290,9 +292,11 @@ export function lower(project: CheckedProject): Graph {
   const settings = project.blocks.find((b) => b.kind === "project");
   const seedExpr = settings?.attributes.get("seed");
   const projectSeed = seedExpr ? exprToJson(seedExpr) : undefined;
+  const allowExpr = settings?.attributes.get("allow_outside_paths");
+  const allowOutside = allowExpr?.type === "bool" && allowExpr.value;
   const ctx: LoweringContext = {
     project,
-    defaultNode: (b) => lowerDefault(b, project, cols, projectSeed),
+    defaultNode: (b) => lowerDefault(b, project, cols, projectSeed, allowOutside),
     nodeId: (name) => {
       const b = project.byName.get(name);
       return b ? mainId(b) : undefined;

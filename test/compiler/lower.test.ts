@@ -31,6 +31,14 @@ describe("lowering", () => {
     expect(src.config.file).toBe("data/customers.csv");
   });
 
+  it("carries the project's allow_outside_paths to sources only, and only when set", () => {
+    const plain = lowerText(TWO_MODELS);
+    expect(plain.nodes.find((n) => n.id === "source.customers")!.config.allow_outside_paths).toBeUndefined();
+    const g = lowerText(`project p {\n  allow_outside_paths = true\n}\n\n${TWO_MODELS}`);
+    expect(g.nodes.find((n) => n.id === "source.customers")!.config.allow_outside_paths).toBe(true);
+    expect(g.nodes.find((n) => n.id === "model.a")!.config.allow_outside_paths).toBeUndefined();
+  });
+
   it("records which columns each input contributes", () => {
     const g = lowerText(TWO_MODELS);
     const a = g.nodes.find((n) => n.id === "model.a")!;
