@@ -1,4 +1,4 @@
-// The small SQL layer both state backends implement: queries with `?` placeholders, async
+// The small SQL layer both state backends implement: queries with `?` parameter markers, async
 // transactions. The state store is written once against it (sql-store.ts).
 
 export type SqlValue = string | number | null;

@@ -3,7 +3,7 @@
 import pg from "pg";
 import type { Db, Queryable, Row, SqlValue } from "./db.js";
 
-/** `?` placeholders → `$1, $2…` (the state SQL never has a literal `?`). */
+/** `?` parameter markers → `$1, $2…` (the state SQL never has a literal `?`). */
 function numbered(sql: string): string {
   let n = 0;
   return sql.replace(/\?/g, () => `$${++n}`);
