@@ -75,6 +75,16 @@ describe("checkProject diagnostics", () => {
     expect(leaks[0]!.related?.[0]?.span.start.line).toBe(11);
   });
 
+  it("does not call a window aggregation of the label leakage: it reads only earlier rows", () => {
+    const spec = `source ev { file = "e.csv"  timestamp = ts  schema { station = string  riders = float  ts = timestamp } }
+features lags { from = ev  riders_7d = mean(riders, over = 7d, by = station)  same_day = riders * 2 }
+split parts { from = lags  method = temporal(ts)  train = 70%  valid = 15%  test = 15% }
+model m { task = regress(riders)  data = parts  features = [lags.riders_7d] }
+model leaky { task = regress(riders)  data = parts  features = [lags.same_day] }`;
+    const leaks = check(spec).diagnostics.filter((d) => d.code === "MLC1116");
+    expect(leaks.map((d) => d.message)).toEqual([expect.stringContaining("`lags.same_day` is computed from the label `riders`")]);
+  });
+
   it("reports leakage for exactly the features computed from a regression label", () => {
     const r = check(BASE.replace("task     = classify(churned)", "task     = regress(tenure)").replace("maximize(valid.auc)", "minimize(valid.rmse)").replace("test.auc >= 0.8", "test.rmse <= 3"));
     // spend_ratio and tenure_bucket come from the label tenure; plan_code does not

@@ -169,9 +169,13 @@ export class CheckState {
     return ty;
   }
 
-  /** Source columns (`source.column`) a column of `block` is computed from. */
+  /**
+   * Source columns (`source.column`) a column of `block` is computed from, row by row. Window
+   * aggregations are not followed: they read only earlier rows ([t − over, t)), so a past value of
+   * the label (a lag feature) is not leakage.
+   */
   lineage(block: string, column: string): ReadonlySet<string> {
-    return this.walkColumn(block, column, this.lineageMemo, (b, col) => (b.kind === "source" ? [`${b.name}.${col}`] : []), () => []);
+    return this.walkColumn(block, column, this.lineageMemo, (b, col) => (b.kind === "source" ? [`${b.name}.${col}`] : []), () => [], new Set(), true);
   }
 
   /** Transforms and windows called to compute a column of `block`, through other features. */
@@ -186,6 +190,7 @@ export class CheckState {
     atSource: (b: Block, column: string) => string[],
     atCall: (callee: string) => string[],
     visiting = new Set<string>(),
+    skipWindows = false,
   ): ReadonlySet<string> {
     const key = `${block}.${column}`;
     const cached = memo.get(key);
@@ -196,7 +201,7 @@ export class CheckState {
     const out = new Set<string>(atSource(b, column));
     const input = this.inputOf(block);
     const follow = (blk: string, col: string) => {
-      for (const x of this.walkColumn(blk, col, memo, atSource, atCall, visiting)) out.add(x);
+      for (const x of this.walkColumn(blk, col, memo, atSource, atCall, visiting, skipWindows)) out.add(x);
     };
     const own = b.kind === "features" ? this.ownFeatures(block).get(column) : undefined;
     if (own) {
@@ -209,7 +214,7 @@ export class CheckState {
           follow(path[0]!, path[1]!);
         }
       };
-      walkRowExpr(own.value, onRef, (callee) => atCall(callee).forEach((x) => out.add(x)));
+      walkRowExpr(own.value, onRef, (callee) => atCall(callee).forEach((x) => out.add(x)), skipWindows);
     } else if ((b.kind === "features" || b.kind === "split") && input !== undefined) {
       follow(input, column);
     }
@@ -223,7 +228,7 @@ export class CheckState {
  * Visits the column references and built-in calls of a row expression, skipping arguments that
  * are not columns or expressions (`impute(x, method = mean)` does not name a column `mean`).
  */
-export function walkRowExpr(e: Expr, onRef: (path: string[]) => void, onCall: (callee: string) => void): void {
+export function walkRowExpr(e: Expr, onRef: (path: string[]) => void, onCall: (callee: string) => void, skipWindows = false): void {
   switch (e.type) {
     case "ref":
       if (!e.star) onRef(e.path);
@@ -231,26 +236,26 @@ export function walkRowExpr(e: Expr, onRef: (path: string[]) => void, onCall: (c
     case "call": {
       onCall(e.callee);
       const spec = lookupBuiltin(e.callee, ["transform", "window"]);
-      if (!spec) return;
+      if (!spec || (skipWindows && spec.family === "window")) return;
       const { bound } = bindArgs(spec, e);
       for (const p of spec.params) {
         if (!takesColumns(p.type)) continue;
-        for (const a of bound.get(p.name) ?? []) walkRowExpr(a, onRef, onCall);
+        for (const a of bound.get(p.name) ?? []) walkRowExpr(a, onRef, onCall, skipWindows);
       }
       return;
     }
     case "unary":
-      walkRowExpr(e.operand, onRef, onCall);
+      walkRowExpr(e.operand, onRef, onCall, skipWindows);
       return;
     case "binary":
-      walkRowExpr(e.left, onRef, onCall);
-      walkRowExpr(e.right, onRef, onCall);
+      walkRowExpr(e.left, onRef, onCall, skipWindows);
+      walkRowExpr(e.right, onRef, onCall, skipWindows);
       return;
     case "paren":
-      walkRowExpr(e.inner, onRef, onCall);
+      walkRowExpr(e.inner, onRef, onCall, skipWindows);
       return;
     case "list":
-      e.items.forEach((i) => walkRowExpr(i, onRef, onCall));
+      e.items.forEach((i) => walkRowExpr(i, onRef, onCall, skipWindows));
       return;
     default:
       return;
