@@ -40,6 +40,13 @@ describe("examples through apply", () => {
     }
   });
 
+  it("events: a GBDT forecasts ridership from window features (lags of the label) on a temporal split", async () => {
+    const dir = await applyExample("events");
+    const m = await modelMetrics(dir, "forecast");
+    expect(m["test.r2"]).toBeGreaterThan(0.5);
+    expect(m.onnx_parity_max_diff!).toBeLessThan(1e-4);
+  });
+
   it("anomaly: an isolation forest and an autoencoder score shuttle sensor rows", async () => {
     const dir = await applyExample("anomaly");
     const forest = await modelMetrics(dir, "isolation");

@@ -64,8 +64,10 @@ function prepare(spec: ModelSpec, tables: Partial<Record<Part, ColumnTable>>, fe
   const task = taskOf(train, spec.task);
   const label = "label" in spec.task ? spec.task.label : undefined;
   const group = spec.task.kind === "rank" ? spec.task.group : undefined;
-  const inputColumns = tableColumns(train).filter((c) => c.name !== label);
-  const pipeline = buildPipeline(features, inputColumns, spec.features.select).fit(train);
+  // Every column is visible to the feature definitions (a window over past labels reads the label
+  // column); the label itself never becomes a model input: selecting it is refused below.
+  if (label && spec.features.select?.includes(label)) throw new NodeFailure(`model ${spec.name}: the label '${label}' cannot be one of its features`);
+  const pipeline = buildPipeline(features, tableColumns(train), spec.features.select).fit(train);
   const parts: Prepared["parts"] = {};
   for (const part of PARTS) {
     let table = tables[part];
