@@ -6,6 +6,7 @@ import { metricFor } from "../../../ml/metrics/index.js";
 import { prunerFor, samplerFor, Study, type StudyResult, type TrialRecord, type TrialStore } from "../../../ml/tune/index.js";
 import { NodeFailure } from "../../executor.js";
 import type { ModelSpec, TuneSpec } from "./model-spec.js";
+import { createTrialPool, type TrialPool } from "./trial-pool.js";
 
 export interface TrainInputs {
   train: Dataset;
@@ -49,7 +50,15 @@ export async function trainBranch(
   estimator: Estimator,
   data: TrainInputs,
   seed: number,
-  opts: { trialStore?: TrialStore; log(msg: string): void; signal?: AbortSignal; threads?: number; progress?(p: Progress): void },
+  opts: {
+    trialStore?: TrialStore;
+    log(msg: string): void;
+    signal?: AbortSignal;
+    threads?: number;
+    progress?(p: Progress): void;
+    /** The compiled trial worker; null fits every trial on the main thread. Default: found next to train.js. */
+    trialWorkerUrl?: URL | null;
+  },
 ): Promise<TrainOutcome> {
   checkParams(estimator, spec.fixed, spec.name);
   const known = new Set(estimator.params.map((p) => p.name));
@@ -96,24 +105,40 @@ export async function trainBranch(
     seed,
     ...(opts.trialStore ? { store: opts.trialStore } : {}),
   });
-  const result: StudyResult = await study.run(async (trial) => {
-    const params = { ...spec.fixed, ...trial.params };
-    checkParams(estimator, params, spec.name);
-    // Every trial fits with the model's seed, so the objective is a fixed function of the
-    // parameters (what TPE models) and the best trial can be refitted exactly.
-    const model = await fit(params, seed, (p) => {
-      // The learner reports its own validation metric per round (logloss for a GBDT, say). Pruning
-      // compares trials at the same step, so any metric works once it is oriented like the
-      // objective: a metric of the opposite direction is negated. Unknown metrics are not reported.
-      const direction = p.metric ? (p.metric.name === tune.objective.metric ? tune.objective.direction : metricFor(p.metric.name.replace(/^m(?=logloss$)/, ""))?.direction) : undefined;
-      if (!p.metric || !direction) return undefined;
-      const value = direction === tune.objective.direction ? p.metric.value : -p.metric.value;
-      return trial.report(p.iteration, value) ? "stop" : undefined;
+  // parallel > 1: trials fit in worker threads (each fit is synchronous CPU work, so on the main
+  // thread they would never overlap). Same params and seed give the same value in either place.
+  let pool: TrialPool | null = null;
+  if (tune.parallel > 1) {
+    pool = await createTrialPool({ algorithm: estimator.algorithm, task: data.task, metric: tune.objective.metric, train: data.train, valid, parallel: tune.parallel, ...(opts.trialWorkerUrl !== undefined ? { workerUrl: opts.trialWorkerUrl } : {}) });
+    if (pool) opts.log(`tune: ${pool.size} worker threads fit trials at once`);
+    else if (opts.trialWorkerUrl !== null) opts.log(`tune: the compiled trial worker is unavailable; trials fit on the main thread`);
+  }
+  const closePool = (): void => void pool?.close();
+  opts.signal?.addEventListener("abort", closePool, { once: true });
+  let result: StudyResult;
+  try {
+    result = await study.run(async (trial) => {
+      const params = { ...spec.fixed, ...trial.params };
+      checkParams(estimator, params, spec.name);
+      // Every trial fits with the model's seed, so the objective is a fixed function of the
+      // parameters (what TPE models) and the best trial can be refitted exactly.
+      const prune = (p: Progress): "stop" | undefined => {
+        // The learner reports its own validation metric per round (logloss for a GBDT, say). Pruning
+        // compares trials at the same step, so any metric works once it is oriented like the
+        // objective: a metric of the opposite direction is negated. Unknown metrics are not reported.
+        const direction = p.metric ? (p.metric.name === tune.objective.metric ? tune.objective.direction : metricFor(p.metric.name.replace(/^m(?=logloss$)/, ""))?.direction) : undefined;
+        if (!p.metric || !direction) return undefined;
+        const value = direction === tune.objective.direction ? p.metric.value : -p.metric.value;
+        return trial.report(p.iteration, value) ? "stop" : undefined;
+      };
+      const value = pool ? await pool.fit(params, seed, prune) : objectiveValue(await fit(params, seed, prune), valid, tune, valid.group);
+      opts.log(`trial ${trial.index}: ${tune.objective.metric} = ${value.toFixed(5)} ${JSON.stringify(trial.params)}${pool ? " (worker thread)" : ""}`);
+      return value;
     });
-    const value = objectiveValue(model, valid, tune, valid.group);
-    opts.log(`trial ${trial.index}: ${tune.objective.metric} = ${value.toFixed(5)} ${JSON.stringify(trial.params)}`);
-    return value;
-  });
+  } finally {
+    opts.signal?.removeEventListener("abort", closePool);
+    await pool?.close();
+  }
   const best = result.best;
   if (!best) {
     const errors = [...new Set(result.trials.map((t) => t.error).filter(Boolean))];

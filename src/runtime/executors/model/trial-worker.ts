@@ -1,0 +1,40 @@
+// Worker thread of trial-pool.ts: fits one tuning trial at a time on the shared training rows and
+// posts back its validation metric. Pruning is decided on the main thread; runs only as compiled .js.
+import { parentPort, workerData } from "node:worker_threads";
+import { loadEstimator } from "../../../ml/algorithms.js";
+import { metricFor } from "../../../ml/metrics/index.js";
+import type { Progress } from "../../../ml/estimator.js";
+import { PRUNE, type FitRequest, type TrialWorkerData, type WorkerReply, fromShared } from "./trial-shared.js";
+
+const d = workerData as TrialWorkerData;
+const port = parentPort!;
+const ctl = d.ctl;
+const train = fromShared(d.train);
+const valid = fromShared(d.valid);
+const estimator = await loadEstimator(d.algorithm);
+const metric = metricFor(d.metric);
+const post = (m: WorkerReply): void => port.postMessage(m);
+
+if (!estimator || !metric) {
+  post({ kind: "failed", message: !estimator ? `unknown algorithm ${d.algorithm}` : `unknown metric ${d.metric}` });
+} else {
+  port.on("message", (req: FitRequest) => {
+    // Each progress report waits for the main thread's prune answer, so a trial stops at the same
+    // iteration as it would on the main thread.
+    const onProgress = (p: Progress): void | "stop" => {
+      const seq = Atomics.load(ctl, PRUNE.seq);
+      post({ kind: "progress", id: req.id, progress: p });
+      Atomics.wait(ctl, PRUNE.seq, seq);
+      return Atomics.load(ctl, PRUNE.answer) === 1 ? "stop" : undefined;
+    };
+    estimator
+      .fit(train, valid, req.params, d.task, { seed: req.seed, threads: 1, onProgress })
+      .then((model) => {
+        const pred = model.predict(valid.X);
+        const value = metric.compute({ y: valid.y!, pred, width: model.outputWidth, ...(valid.group ? { group: valid.group } : {}) });
+        post({ kind: "done", id: req.id, value });
+      })
+      .catch((e: unknown) => post({ kind: "error", id: req.id, message: e instanceof Error ? e.message : String(e) }));
+  });
+  post({ kind: "ready" });
+}

@@ -1,0 +1,108 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadEstimator } from "../../../src/ml/algorithms.js";
+import type { Dataset, Estimator, Task } from "../../../src/ml/estimator.js";
+import { Rng } from "../../../src/ml/tree/rng.js";
+import type { ModelSpec, TuneSpec } from "../../../src/runtime/executors/model/model-spec.js";
+import { trainBranch, type TrainOutcome } from "../../../src/runtime/executors/model/train.js";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const TASK: Task = { kind: "binary", classes: ["no", "yes"] };
+
+/** n rows × 8 features, label from a noisy linear rule: deterministic for a seed. */
+function synthetic(n: number, seed: number): Dataset {
+  const r = new Rng(seed);
+  const columns = Array.from({ length: 8 }, () => new Float32Array(n));
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < 8; j++) {
+      const v = r.next() * 2 - 1;
+      columns[j]![i] = v;
+      s += (j % 3 === 0 ? 1.5 : -0.5) * v * (j < 4 ? 1 : v);
+    }
+    y[i] = s + (r.next() - 0.5) > 0 ? 1 : 0;
+  }
+  return { X: { nRows: n, columns, names: columns.map((_, j) => `f${j}`) }, y };
+}
+
+function spec(tune: Partial<TuneSpec>): ModelSpec {
+  return {
+    name: "m",
+    task: { kind: "classify", label: "y" },
+    data: "split",
+    features: { from: "features" },
+    algorithm: { name: "gbdt" },
+    fixed: { trees: 20, max_depth: 4 },
+    space: [
+      { name: "learning_rate", dist: { kind: "loguniform", low: 0.03, high: 0.3 } },
+      { name: "min_child_weight", dist: { kind: "uniform", low: 0.5, high: 5 } },
+    ],
+    tune: { method: "random", trials: 4, parallel: 2, pruner: "none", objective: { split: "valid", metric: "auc", direction: "maximize" }, ...tune },
+    threshold: 0.5,
+    calibrate: "none",
+  };
+}
+
+describe("tuning trials in worker threads", () => {
+  let outDir: string;
+  let workerUrl: URL;
+  let gbdt: Estimator;
+  const data = { train: synthetic(1500, 1), valid: synthetic(500, 2), task: TASK };
+
+  beforeAll(async () => {
+    // Compile the worker and its imports as `npm run build` does for dist/. Inside the repo's
+    // node_modules so the compiled modules resolve the installed packages.
+    mkdirSync(join(repoRoot, "node_modules/.cache"), { recursive: true });
+    outDir = mkdtempSync(join(repoRoot, "node_modules/.cache/mlc-trial-worker-"));
+    execFileSync(
+      process.execPath,
+      [join(repoRoot, "node_modules/typescript/bin/tsc"), "--outDir", outDir, "--rootDir", join(repoRoot, "src"), "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--skipLibCheck", "--noCheck", "--types", "node", join(repoRoot, "src/runtime/executors/model/trial-worker.ts")],
+      { cwd: repoRoot, stdio: "pipe" },
+    );
+    writeFileSync(join(outDir, "package.json"), '{"type":"module"}');
+    workerUrl = pathToFileURL(join(outDir, "runtime/executors/model/trial-worker.js"));
+    gbdt = (await loadEstimator("gbdt"))!;
+  }, 60_000);
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  async function run(tune: Partial<TuneSpec>, trialWorkerUrl: URL | null): Promise<{ out: TrainOutcome; logs: string[] }> {
+    const logs: string[] = [];
+    const out = await trainBranch(spec(tune), gbdt, data, 7, { log: (m) => logs.push(m), threads: 1, trialWorkerUrl });
+    return { out, logs };
+  }
+  const values = (o: TrainOutcome) => o.study!.trials.map((t) => [t.index, t.status, t.params, t.values, t.intermediate]);
+
+  it("gives the same trials and final model in workers as on the main thread (parallel = 2)", async () => {
+    const main = await run({}, null);
+    const workers = await run({}, workerUrl);
+    expect(main.logs.some((l) => l.includes("worker thread"))).toBe(false);
+    expect(workers.logs.filter((l) => l.endsWith("(worker thread)"))).toHaveLength(4);
+    expect(workers.logs[0]).toBe("tune: 2 worker threads fit trials at once");
+    expect(values(workers.out)).toEqual(values(main.out));
+    expect(workers.out.study!.trials.every((t) => t.status === "complete")).toBe(true);
+    // Distinct params give distinct values, so equal lists are not a coincidence.
+    expect(new Set(workers.out.study!.trials.map((t) => t.values.auc)).size).toBe(4);
+    expect(workers.out.params).toEqual(main.out.params);
+    expect(Buffer.from(workers.out.model.serialize()).equals(Buffer.from(main.out.model.serialize()))).toBe(true);
+  }, 60_000);
+
+  it("prunes at the same steps in workers as on the main thread", async () => {
+    const tune: Partial<TuneSpec> = { trials: 10, pruner: "median", objective: { split: "valid", metric: "logloss", direction: "minimize" } };
+    const main = await run(tune, null);
+    const workers = await run(tune, workerUrl);
+    expect(values(workers.out)).toEqual(values(main.out));
+    expect(workers.out.study!.trials.some((t) => t.status === "pruned")).toBe(true);
+    expect(workers.out.study!.trials.some((t) => t.status === "complete")).toBe(true);
+  }, 60_000);
+
+  it("falls back to the main thread, saying so, when the compiled worker is missing", async () => {
+    const missing = await run({}, pathToFileURL(join(outDir, "nope.js")));
+    const main = await run({}, null);
+    expect(missing.logs[0]).toMatch(/trial worker is unavailable/);
+    expect(values(missing.out)).toEqual(values(main.out));
+  }, 60_000);
+});
