@@ -41,7 +41,11 @@ export function register(program: Command): void {
         if (!(await registry.version(model, prev.version))) throw new CliExit(1, `mlc rollback: the registry has no ${model} version ${prev.version}`);
         writeDeployment(projectDir, name, { version: prev.version, bundle: prev.bundle }, reason);
         await registry.setAlias(model, "champion", prev.version, reason);
-        if ((await registry.alias(model, "challenger"))?.version === current.version || current.rollout) await registry.setAlias(model, "challenger", null, reason).catch(() => undefined);
+        // A challenger that was the version rolled back from (or a running rollout's candidate) is retired too.
+        const challenger = (await registry.alias(model, "challenger"))?.version;
+        if (challenger !== undefined && (challenger === current.version || challenger === current.rollout?.candidate.version)) {
+          await registry.setAlias(model, "challenger", null, reason);
+        }
       } finally {
         await state.close();
       }
