@@ -1,5 +1,6 @@
 // A small synthetic binary-classification project for the report/trials/explain tests: a tuned
-// (3 trials), isotonic-calibrated GBDT and a logistic model over 600 seeded rows.
+// (3 trials), isotonic-calibrated GBDT and a logistic model over 600 seeded rows; the gate measures
+// fairness by `region`, a column that is not a model input.
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,14 +9,16 @@ import { applyProject } from "../../src/runtime/project.js";
 function csv(rows: number, seed: number): string {
   let s = seed >>> 0;
   const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const lines = ["x1,x2,x3,grp,y"];
+  const lines = ["x1,x2,x3,grp,region,y"];
   for (let i = 0; i < rows; i++) {
     const x1 = rnd() * 4 - 2;
     const x2 = rnd() * 4 - 2;
     const x3 = rnd();
     const grp = ["a", "b", "c"][Math.floor(rnd() * 3)]!;
     const z = 2 * x1 + 0.7 * x2 + (grp === "c" ? 0.8 : 0) + (rnd() - 0.5) * 2;
-    lines.push(`${x1.toFixed(4)},${x2.toFixed(4)},${x3.toFixed(4)},${grp},${z > 0 ? "yes" : "no"}`);
+    // region is not a model input: the gate measures fairness by it (no draw, so the rows stay as they were).
+    const region = i % 4 === 0 ? "north" : "south";
+    lines.push(`${x1.toFixed(4)},${x2.toFixed(4)},${x3.toFixed(4)},${grp},${region},${z > 0 ? "yes" : "no"}`);
   }
   return lines.join("\n") + "\n";
 }
@@ -30,8 +33,9 @@ source rows {
     x1  = float
     x2  = float
     x3  = float
-    grp = category
-    y   = category
+    grp    = category
+    region = category
+    y      = category
   }
 }
 
@@ -72,6 +76,7 @@ model m {
 gate ok {
   model = m
   test.auc >= 0.6
+  parity(test, by = region) <= 1
 }
 
 model lin {

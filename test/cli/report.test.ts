@@ -4,6 +4,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ReportJson } from "../../src/ml/report/index.js";
+import { upgradeReport } from "../../src/cli/commands/report.js";
 import { applyQuiet, writeProject } from "./model-project.js";
 import { runCli } from "./run-cli.js";
 
@@ -24,9 +25,33 @@ describe("mlc report", () => {
     const json = JSON.parse(readFileSync(join(dir, ".mlc", "reports", "m", "v1", "report.json"), "utf8")) as ReportJson;
     // The version number and the gate results come from the registry (the gate ran after the model).
     expect(json.model).toMatchObject({ name: "m", version: 1 });
-    expect(json.gates).toEqual([{ name: "ok", pass: true, assertions: [{ text: "test.auc >= 0.6", measured: expect.any(Number), pass: true }] }]);
+    expect(json.gates).toEqual([
+      {
+        name: "ok",
+        pass: true,
+        assertions: [
+          { text: "test.auc >= 0.6", measured: expect.any(Number), pass: true },
+          { text: "parity(test, by = region) <= 1", measured: null, pass: true },
+        ],
+      },
+    ]);
     expect(json.gates![0]!.assertions[0]!.measured).toBeGreaterThan(0.6);
     expect(readFileSync(path, "utf8")).toContain("test.auc &gt;= 0.6");
+  });
+
+  it("shows the fairness table of the gate's own `by` column first, then the report's pick", async () => {
+    const r = await runCli(["report", "m", "--dir", dir, "--json"]);
+    const json = JSON.parse(r.stdout) as ReportJson;
+    expect(json.fairness!.map((f) => [f.by, f.source])).toEqual([
+      ["region", "gate ok"],
+      ["grp", expect.stringMatching(/largest parity difference/)],
+    ]);
+    const region = json.fairness![0]!.report;
+    expect(region.groups.map((g) => g.group).sort()).toEqual(["north", "south"]);
+    expect(region.groups.reduce((s, g) => s + g.n, 0)).toBe(json.splits.test!.rows);
+    const html = readFileSync((await runCli(["report", "m", "--dir", dir])).stdout.trim(), "utf8");
+    expect(html.indexOf("Fairness by region")).toBeGreaterThan(-1);
+    expect(html.indexOf("Fairness by region")).toBeLessThan(html.indexOf("Fairness by grp"));
   });
 
   it("prints report.json with --json and writes the HTML to --out", async () => {
@@ -39,6 +64,14 @@ describe("mlc report", () => {
     const out = join(dir, "out", "lin.html");
     expect((await runCli(["report", "lin", "--dir", dir, "--out", out])).stdout.trim()).toBe(out);
     expect(existsSync(out)).toBe(true);
+  });
+
+  it("reads a version-1 report (one fairness table) as a list with its source", () => {
+    const report = { threshold: 0.5, groups: [], demographicParityDifference: 0, equalOpportunityDifference: 0, equalizedOddsDifference: 0, disparateImpactRatio: 1 };
+    const v1 = { version: 1 as const, model: { name: "m", algorithm: "gbdt", task: "binary" as const }, splits: {}, fairness: { split: "test", by: "grp", report } };
+    const r = upgradeReport(v1);
+    expect(r.version).toBe(2);
+    expect(r.fairness).toEqual([{ split: "test", by: "grp", source: expect.stringMatching(/largest parity difference/), report }]);
   });
 
   it("names an unknown version without a stack trace", async () => {

@@ -34,7 +34,7 @@ async function input(): Promise<ReportInput> {
     predictions: { split: "test", y, pred: p, width: 1 },
     importance: { method: "permutation", metric: "auc", features: [{ feature: "total_day_minutes", value: 0.12, std: 0.01 }, { feature: "number_customer_service_calls", value: 0.08, std: 0.02 }] },
     partialDependence: [{ feature: "total_day_minutes", index: 0, grid: [100, 200, 300], average: [[0.1], [0.15], [0.4]] }],
-    fairness: { split: "test", by: "plan", report: fairnessReport(y, p, groups, { metrics: [metricFor("auc")!] }) },
+    fairness: [{ split: "test", by: "plan", source: "gate fair", report: fairnessReport(y, p, groups, { metrics: [metricFor("auc")!] }) }],
     champion: { status: "compared", version: 2, split: "test", rows: compareModels("binary", { y, width: 1 }, p, champion, { resamples: 100, seed: 1 }) },
     calibration: { method: "isotonic", split: "valid", eceBefore: 0.04, eceAfter: 0.01 },
     tuning: { method: "random", objective: { targets: [{ metric: "f", direction: "minimize" }] }, space: branin.space, trials: study.trials, ...(study.best ? { best: study.best } : {}) },
@@ -67,7 +67,7 @@ describe("SVG charts", () => {
 describe("report.json", () => {
   it("derives curves and the confusion matrix from predictions and holds no NaN", async () => {
     const r = buildReportJson(await input());
-    expect(r.version).toBe(1);
+    expect(r.version).toBe(2);
     expect(r.curves!.roc!.x.length).toBeLessThanOrEqual(400);
     expect(r.curves!.roc!.x[0]).toBe(0);
     expect(r.curves!.roc!.y[r.curves!.roc!.y.length - 1]).toBe(1);

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { renderReportHtml, reportJsonText, REPORT_VERSION, type ReportJson } from "../../ml/report/index.js";
+import { renderReportHtml, reportJsonText, REPORT_VERSION, type FairnessSection, type ReportJson } from "../../ml/report/index.js";
 import { openArtifacts, type ArtifactStore } from "../../runtime/artifacts/store.js";
 import type { AssertionResult } from "../../runtime/executors/gate/assertions.js";
 import { ModelRegistry, parseModelRef, type ModelVersion } from "../../runtime/registry/model-registry.js";
@@ -43,9 +43,18 @@ export async function versionArtifact(store: ArtifactStore, v: ModelVersion, rol
   }
 }
 
+/** Version 1 held one fairness table (the report's own pick); version 2 holds a list. */
+type ReportV1 = Omit<ReportJson, "version" | "fairness"> & { version: 1; fairness?: Omit<FairnessSection, "source"> };
+
+export function upgradeReport(r: ReportJson | ReportV1): ReportJson {
+  if (r.version !== 1) return r;
+  const { fairness, ...rest } = r;
+  return { ...rest, version: REPORT_VERSION, ...(fairness ? { fairness: [{ ...fairness, source: "the report: largest parity difference among the model's categorical inputs" }] } : {}) };
+}
+
 function parseReport(bytes: Uint8Array, v: ModelVersion): ReportJson {
   try {
-    const r = JSON.parse(new TextDecoder().decode(bytes)) as ReportJson;
+    const r = upgradeReport(JSON.parse(new TextDecoder().decode(bytes)) as ReportJson | ReportV1);
     if (r.version !== REPORT_VERSION) throw new Error(`report format ${String(r.version)}, expected ${REPORT_VERSION}`);
     return r;
   } catch (e) {
@@ -67,7 +76,18 @@ export function withRegistryFacts(r: ReportJson, v: ModelVersion): ReportJson {
       return { text: a.text, measured, pass: a.passed, ...(a.note ? { note: a.note } : {}) };
     }),
   }));
-  return { ...r, model: { ...r.model, version: v.version }, ...(gates.length ? { gates } : {}) };
+  // The gates' own group columns come first; the report's pick stays when no gate measured it.
+  const measured = Object.entries(v.gates).flatMap(([name, g]) =>
+    (Array.isArray(g.results) ? (g.results as unknown as AssertionResult[]) : []).flatMap((a) => (a.fairness ?? []).map((f) => ({ ...f, source: `gate ${name}` }))),
+  );
+  const seen = new Set<string>();
+  const fairness = [...measured, ...(r.fairness ?? [])].filter((f) => {
+    const key = `${f.split}\u0000${f.by}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { ...r, model: { ...r.model, version: v.version }, ...(gates.length ? { gates } : {}), ...(fairness.length ? { fairness } : {}) };
 }
 
 function writeAtomic(file: string, bytes: Uint8Array): void {

@@ -1,6 +1,6 @@
 // report.html: one self-contained page (inline CSS and SVG, no scripts, no network) rendering a
 // report.json; it decides nothing, it only formats what the JSON holds.
-import type { ReportJson } from "./report-json.js";
+import type { FairnessSection, ReportJson } from "./report-json.js";
 import { barChart, esc, fmt, heatmap, lineChart } from "./svg.js";
 
 const CSS = `body{font-family:system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#111;padding:0 16px}
@@ -76,8 +76,11 @@ function importanceSection(r: ReportJson): string {
 }
 
 function fairnessSection(r: ReportJson): string {
-  if (!r.fairness) return "";
-  const f = r.fairness.report;
+  return (r.fairness ?? []).map(fairnessTable).join("");
+}
+
+function fairnessTable(section: FairnessSection): string {
+  const f = section.report;
   const metricNames = [...new Set(f.groups.flatMap((g) => Object.keys(g.metrics)))];
   const rows = f.groups.map((g) => [esc(g.group), String(g.n), String(g.positives), esc(fmt(g.selectionRate)), esc(fmt(g.tpr)), esc(fmt(g.fpr)), ...metricNames.map((m) => esc(fmt(g.metrics[m] ?? null)))]);
   const summary = table(
@@ -89,7 +92,7 @@ function fairnessSection(r: ReportJson): string {
       ["disparate impact ratio", esc(fmt(f.disparateImpactRatio))],
     ],
   );
-  return `<h2>Fairness by ${esc(r.fairness.by)} (${esc(r.fairness.split)}, threshold ${esc(fmt(f.threshold))})</h2>${summary}${table(["group", "rows", "positives", "selection rate", "TPR", "FPR", ...metricNames], rows)}`;
+  return `<h2>Fairness by ${esc(section.by)} (${esc(section.split)}, threshold ${esc(fmt(f.threshold))})</h2><p class="note">group column chosen by ${esc(section.source)}</p>${summary}${table(["group", "rows", "positives", "selection rate", "TPR", "FPR", ...metricNames], rows)}`;
 }
 
 function championSection(r: ReportJson): string {

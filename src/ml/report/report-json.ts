@@ -11,7 +11,8 @@ import { bestSoFar, parameterImportance, type ParamImportance } from "../tune/im
 import type { SearchSpace } from "../tune/space.js";
 import type { ObjectiveSpec, TrialRecord } from "../tune/trial.js";
 
-export const REPORT_VERSION = 1;
+/** 2: `fairness` became a list (the model's own pick and the gates' `by = …` columns). */
+export const REPORT_VERSION = 2;
 
 export interface XY {
   x: number[];
@@ -28,7 +29,8 @@ export interface ReportJson {
   confusion?: { split: string; labels: string[]; counts: number[][]; threshold?: number };
   importance?: { method: "treeshap" | "permutation" | "native"; metric?: string; features: Array<{ feature: string; value: number; std?: number }> };
   partialDependence?: PartialDependence[];
-  fairness?: { split: string; by: string; report: FairnessReport };
+  /** Fairness tables: first those the gates measured (`parity(test, by = plan)`), then the report's own pick. */
+  fairness?: FairnessSection[];
   /** Comparison with the champion, or why there is none. */
   champion?: { status: "compared"; version?: number; split: string; rows: MetricComparison[] } | { status: "first_run"; note: string };
   calibration?: { method: "platt" | "isotonic"; split: string; eceBefore: number | null; eceAfter: number | null };
@@ -42,6 +44,14 @@ export interface ReportJson {
     paramImportance: ParamImportance[];
   };
   gates?: Array<{ name: string; pass: boolean; assertions: Array<{ text: string; measured: number | string | null; pass: boolean; note?: string }> }>;
+}
+
+export interface FairnessSection {
+  split: string;
+  by: string;
+  /** Who chose the group column: `gate NAME`, or the report (largest parity difference among categorical inputs). */
+  source: string;
+  report: FairnessReport;
 }
 
 /** Raw predictions of one split, from which curves and the confusion matrix are derived. */

@@ -2,6 +2,7 @@
 // path read is recorded, so the report can show each assertion with the values it compared.
 // A comparison involving the champion when there is none yields `first_run` (pass by default).
 import { exprJsonText, isCall, isDuration, isOp, isPercent, isRef } from "../../../compiler/expr-json.js";
+import type { FairnessReport } from "../../../ml/fairness/index.js";
 import type { Json } from "../../graph-ir.js";
 import { NodeFailure } from "../../executor.js";
 
@@ -17,6 +18,13 @@ export interface GateMeasurements {
   call(name: string, args: Json[], named: { [k: string]: Json }, evaluate: (j: Json) => Value): Value;
 }
 
+/** A fairness table a gate measured: the groups of `by` on the `split` rows. */
+export interface GateFairness {
+  split: string;
+  by: string;
+  report: FairnessReport;
+}
+
 export interface AssertionResult {
   text: string;
   passed: boolean;
@@ -24,6 +32,8 @@ export interface AssertionResult {
   values: Record<string, number>;
   /** Why a champion comparison passed or failed without a champion, or what a helper measured. */
   note?: string;
+  /** The per-group tables behind the parity measures this assertion read. */
+  fairness?: GateFairness[];
 }
 
 export function evaluateAssertion(expr: Json, m: GateMeasurements, firstRun: "pass" | "fail"): AssertionResult {
@@ -109,10 +119,19 @@ export function renderGateResults(gate: string, results: readonly AssertionResul
   const width = Math.max(...results.map((r) => r.text.length), 10);
   const lines = results.map((r) => {
     const vals = Object.entries(r.values).map(([k, v]) => `${k} = ${formatValue(k, v)}`).join(", ");
-    return `  ${r.passed ? "PASS" : "FAIL"}  ${r.text.padEnd(width)}  ${vals}${r.note ? `${vals ? "; " : ""}${r.note}` : ""}`;
+    const head = `  ${r.passed ? "PASS" : "FAIL"}  ${r.text.padEnd(width)}  ${vals}${r.note ? `${vals ? "; " : ""}${r.note}` : ""}`;
+    return [head, ...(r.fairness ?? []).map(fairnessLine)].join("\n");
   });
   const failed = results.filter((r) => !r.passed).length;
   return `gate ${gate}: ${failed ? `${failed} of ${results.length} assertions failed` : `all ${results.length} assertions passed`}\n${lines.join("\n")}`;
+}
+
+/** One line per measured group column: the selection rate and TPR of each group, the parity differences. */
+function fairnessLine(f: GateFairness): string {
+  const shown = f.report.groups.slice(0, 12).map((g) => `${g.group} ${g.selectionRate.toFixed(3)}/${Number.isNaN(g.tpr) ? "–" : g.tpr.toFixed(3)} (n=${g.n})`);
+  const more = f.report.groups.length - shown.length;
+  const groups = shown.join(", ") + (more > 0 ? `, … ${more} more (mlc report shows all)` : "");
+  return `        by ${f.by} on ${f.split} (selection rate/TPR): ${groups}; parity difference ${f.report.demographicParityDifference.toFixed(4)}, equal opportunity ${f.report.equalOpportunityDifference.toFixed(4)}`;
 }
 
 function formatValue(path: string, v: number): string {

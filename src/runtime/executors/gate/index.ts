@@ -40,7 +40,11 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     { artifacts: ctx.artifacts, spec, model: modelResult, ...(champion ? { champion } : {}), seed: ctx.seed },
     { latency: gate.assertions.some(usesLatency), parts: new Set(["valid", "test"]) },
   );
-  const results = gate.assertions.map((a) => evaluateAssertion(a, data, firstRun));
+  const results = gate.assertions.map((a) => {
+    const r = evaluateAssertion(a, data, firstRun);
+    const fairness = data.takeFairness();
+    return fairness.length ? { ...r, fairness } : r;
+  });
   const passed = results.every((r) => r.passed);
   const report = renderGateResults(ctx.node.name, results) + (data.notes.length ? `\n  ${data.notes.join("\n  ")}` : "") + (champion ? `\n  champion: ${modelName} version ${champion.version}` : `\n  no champion yet (first_run = ${firstRun})`);
   const resultsJson = results as unknown as Json;

@@ -7,7 +7,7 @@ import { deserializePipeline } from "../../../data/pipeline.js";
 import { loadTable } from "../../../data/table-artifact.js";
 import { columnValues } from "../../../data/table-columns.js";
 import type { Task } from "../../../ml/estimator.js";
-import { demographicParityDifference, disparateImpactRatio, equalizedOddsDifference, equalOpportunityDifference, groupRates } from "../../../ml/fairness/index.js";
+import { demographicParityDifference, disparateImpactRatio, equalizedOddsDifference, equalOpportunityDifference, fairnessReport, groupRates } from "../../../ml/fairness/index.js";
 import { metricFor } from "../../../ml/metrics/index.js";
 import { correctness, delongTest, mcnemarTest, pairedBootstrap, quantileSorted } from "../../../ml/stats/index.js";
 import { loadSession } from "../../../onnx/session.js";
@@ -18,7 +18,7 @@ import type { ModelSpec } from "../model/model-spec.js";
 import { targets } from "../model/labels.js";
 import { evaluateSplit } from "../model/evaluate.js";
 import { scoreWithOnnx, tableFeeds } from "../model/onnx-bundle.js";
-import { NO_CHAMPION, type GateMeasurements } from "./assertions.js";
+import { NO_CHAMPION, type GateFairness, type GateMeasurements } from "./assertions.js";
 
 type Part = "train" | "valid" | "test";
 const PARTS: readonly Part[] = ["train", "valid", "test"];
@@ -36,6 +36,8 @@ export interface GateInputs {
   champion?: ModelVersion;
   seed: number;
 }
+
+const refName = (j: Json | undefined): string | undefined => (j !== undefined && isRef(j) ? j.$ref.join(".") : typeof j === "string" ? j : undefined);
 
 const f64 = (bytes: Uint8Array): Float64Array => new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 
@@ -116,14 +118,37 @@ export class GateData implements GateMeasurements {
   }
 
   private part(j: Json | undefined, fn: string): PartData {
-    const name = j !== undefined && isRef(j) ? j.$ref.join(".") : typeof j === "string" ? j : undefined;
+    const name = refName(j);
     const d = name ? this.parts.get(name as Part) : undefined;
     if (!d) throw new NodeFailure(`gate: ${fn}(…) needs a part with labels and predictions: ${[...this.parts.keys()].join(", ") || "none"}`);
     return d;
   }
 
+  /**
+   * The per-group table behind a parity measure, kept for the report (`mlc report` shows the
+   * tables of the gate's own `by = …` columns). Taken once per assertion by `takeFairness`.
+   */
+  private fairness = new Map<string, GateFairness>();
+  private fairnessTaken = new Set<string>();
+
+  takeFairness(): GateFairness[] {
+    const fresh = [...this.fairness.entries()].filter(([k]) => !this.fairnessTaken.has(k));
+    for (const [k] of fresh) this.fairnessTaken.add(k);
+    return fresh.map(([, f]) => f);
+  }
+
+  private recordFairness(split: string, by: string, d: PartData, groups: readonly string[]): void {
+    const key = `${split}\u0000${by}`;
+    if (this.fairness.has(key)) {
+      this.fairnessTaken.delete(key);
+      return;
+    }
+    const metrics = ["auc", "accuracy"].map((m) => metricFor(m)!);
+    this.fairness.set(key, { split, by, report: fairnessReport(d.y, d.pred, groups, { threshold: this.inp.spec.threshold, metrics }) });
+  }
+
   private groups(d: PartData, j: Json | undefined, fn: string): string[] {
-    const col = j !== undefined && isRef(j) ? j.$ref.join(".") : undefined;
+    const col = refName(j);
     if (!col || !d.table.columnNames().includes(col)) throw new NodeFailure(`gate: ${fn}(…, by = ${col ?? "?"}): no such column in the model's rows`);
     const v = columnValues(d.table, col) as ArrayLike<unknown>;
     return Array.from({ length: v.length }, (_, i) => String(v[i] ?? "(null)"));
@@ -132,9 +157,13 @@ export class GateData implements GateMeasurements {
   call(name: string, args: Json[], named: { [k: string]: Json }, evaluate: (j: Json) => number | boolean | string | typeof NO_CHAMPION): number | boolean | string | typeof NO_CHAMPION {
     if (name === "parity" || name === "disparate_impact") {
       if (this.task.kind !== "binary") throw new NodeFailure(`gate: ${name}(…) measures binary classifiers`);
-      const d = this.part(named.part ?? args[0], name);
+      const partArg = named.part ?? args[0];
+      const byArg = named.by ?? args[1];
+      const d = this.part(partArg, name);
       const threshold = this.inp.spec.threshold;
-      const rates = groupRates(d.y, d.pred, this.groups(d, named.by ?? args[1], name), threshold);
+      const groups = this.groups(d, byArg, name);
+      this.recordFairness(refName(partArg)!, refName(byArg)!, d, groups);
+      const rates = groupRates(d.y, d.pred, groups, threshold);
       if (name === "disparate_impact") return disparateImpactRatio(rates);
       const measure = named.measure ?? args[2];
       const m = measure !== undefined && isRef(measure) ? measure.$ref[0] : "demographic_parity";

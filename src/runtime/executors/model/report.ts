@@ -9,7 +9,7 @@ import { partialDependence, permutationImportance, type PartialDependence } from
 import { fairnessReport } from "../../../ml/fairness/index.js";
 import { metricFor, metricsForTask } from "../../../ml/metrics/index.js";
 import { takeRows, type Matrix } from "../../../ml/matrix.js";
-import { buildReportJson, renderReportHtml, reportJsonText, type ReportJson } from "../../../ml/report/index.js";
+import { buildReportJson, renderReportHtml, reportJsonText, type FairnessSection, type ReportJson } from "../../../ml/report/index.js";
 import { compareModels } from "../../../ml/stats/index.js";
 import type { SplitEvaluation } from "../../../ml/stats/evaluate.js";
 import { Rng, mixSeed } from "../../../ml/stats/rng.js";
@@ -104,10 +104,13 @@ function importance(inp: ModelReportInput, data: Dataset): { section: NonNullabl
   return { section: { method: "permutation", metric: metric.name, features: features.map((f) => ({ feature: f.feature, value: f.mean, std: f.std })) }, order: features.map((f) => f.index) };
 }
 
-/** The categorical raw input whose groups the model treats most differently (largest parity difference), ≤ 20 groups. */
-function fairness(inp: ModelReportInput, table: ColumnTable, y: Float64Array, pred: Float64Array, rawInputs: readonly RawInput[]): ReportJson["fairness"] {
+/**
+ * The categorical raw input whose groups the model treats most differently (largest parity
+ * difference), ≤ 20 groups. Gates add the tables of their own `by = …` columns (see `mlc report`).
+ */
+function fairness(inp: ModelReportInput, table: ColumnTable, y: Float64Array, pred: Float64Array, rawInputs: readonly RawInput[]): FairnessSection | undefined {
   if (inp.task.kind !== "binary") return undefined;
-  let best: ReportJson["fairness"];
+  let best: FairnessSection | undefined;
   const metrics = ["auc", "accuracy"].map((m) => metricFor(m)!);
   for (const input of rawInputs.filter((i) => i.type === "string").slice(0, MAX_FAIRNESS_COLUMNS)) {
     if (!table.columnNames().includes(input.name)) continue;
@@ -116,7 +119,7 @@ function fairness(inp: ModelReportInput, table: ColumnTable, y: Float64Array, pr
     const distinct = new Set(groups).size;
     if (distinct < 2 || distinct > MAX_GROUPS) continue;
     const report = fairnessReport(y, pred, groups, { threshold: inp.spec.threshold, metrics });
-    if (!best || report.demographicParityDifference > best.report.demographicParityDifference) best = { split: "test", by: input.name, report };
+    if (!best || report.demographicParityDifference > best.report.demographicParityDifference) best = { split: "test", by: input.name, source: "the report: largest parity difference among the model's categorical inputs", report };
   }
   return best;
 }
@@ -148,7 +151,7 @@ export async function buildModelReport(inp: ModelReportInput, rawInputs: readonl
   const classes = inp.task.kind === "binary" || inp.task.kind === "multiclass" ? inp.task.classes : undefined;
   let partial: PartialDependence[] | undefined;
   let imp: ReturnType<typeof importance>;
-  let fair: ReportJson["fairness"];
+  let fair: FairnessSection | undefined;
   let champion: ReportJson["champion"];
   if (evalPart) {
     const { data, table } = inp.parts[evalPart]!;
@@ -166,7 +169,7 @@ export async function buildModelReport(inp: ModelReportInput, rawInputs: readonl
     ...(evalPart ? { predictions: { split: evalPart, y: inp.parts[evalPart]!.data.y!, pred: inp.predictions[evalPart]!, width: inp.model.outputWidth, threshold: inp.spec.threshold } } : {}),
     ...(imp ? { importance: imp.section } : {}),
     ...(partial?.length ? { partialDependence: partial } : {}),
-    ...(fair ? { fairness: fair } : {}),
+    ...(fair ? { fairness: [fair] } : {}),
     ...(champion ? { champion } : {}),
     ...(inp.calibration ? { calibration: { method: inp.calibration.calibrator.kind, split: inp.calibration.split, eceBefore: inp.calibration.eceBefore, eceAfter: inp.calibration.eceAfter } } : {}),
     ...(tune && inp.study
