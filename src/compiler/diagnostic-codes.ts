@@ -67,6 +67,9 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
   MLC1135: { severity: "error", summary: "more than one `project` block" },
   MLC1136: { severity: "error", summary: "a name on a nested block that takes none" },
   MLC1137: { severity: "error", summary: "a deployment gated by a gate of another model" },
+  MLC1138: { severity: "error", summary: "a search objective list that names the same metric twice" },
+  MLC1139: { severity: "error", summary: "`pick = weighted([…])` with a weight count other than the number of objectives" },
+  MLC1140: { severity: "warning", summary: "`pick` on a search with one objective (there is no front to pick from)" },
 };
 
 /** Named syntax codes, so call sites read as what they mean. */

@@ -1,10 +1,15 @@
-// Hyperparameter search: methods for `tune { method = … }` and the objective functions that name
-// the metric optimised.
+// Hyperparameter search: methods for `tune { method = … }`, the objective functions that name the
+// metrics optimised, and the rules that pick one trial from the Pareto front of several objectives.
 import { d, t } from "../schema/type-builders.js";
 import { registerBuiltin } from "./registry.js";
 import type { FunctionBuiltin } from "./types.js";
 
-const metric = { name: "metric", type: t.metric(), required: true, doc: "a metric path of this model, usually on `valid`" } as const;
+const metric = {
+  name: "metric",
+  type: t.metric(),
+  required: true,
+  doc: "a metric path of this model on `valid` (`valid.auc`), or `model.bytes` (the trial model's serialized size)",
+} as const;
 
 for (const b of [
   { family: "tuner", name: "grid", returns: "any", doc: "Every combination of `choice` and `int` values (continuous distributions are not allowed).", params: [] },
@@ -15,4 +20,14 @@ for (const b of [
   },
   { family: "objective", name: "maximize", returns: "any", doc: "Pick the trial with the largest metric.", params: [metric] },
   { family: "objective", name: "minimize", returns: "any", doc: "Pick the trial with the smallest metric.", params: [metric] },
+  {
+    family: "pick", name: "closest_to_ideal", returns: "any", params: [],
+    doc: "The default. After min–max scaling each objective over the front, the trial nearest (Euclidean distance) to the ideal point that is best on every objective: a balanced compromise.",
+  },
+  { family: "pick", name: "first", returns: "any", params: [], doc: "The front's best trial on the first objective (ties: the earlier trial); the other objectives only break ties and guide the search." },
+  {
+    family: "pick", name: "weighted", returns: "any",
+    doc: "The front's trial with the largest Σ wᵢ·vᵢ, where vᵢ is objective i's value oriented so that larger is better (a minimised metric counts negatively). Weights multiply raw values: scale them to the metrics' ranges (`model.bytes` is in bytes).",
+    params: [{ name: "weights", type: t.list(t.number(0), 1), required: true, doc: "one non-negative weight per objective, in the order of the objective list" }],
+  },
 ] satisfies FunctionBuiltin[]) registerBuiltin(b);

@@ -26,13 +26,14 @@ export type BuiltinFamily =
   | "algorithm"
   | "tuner"
   | "objective"
+  | "pick"
   | "connection"
   | "secret"
   | "column-type";
 
 export const BUILTIN_FAMILIES: readonly BuiltinFamily[] = [
   "transform", "window", "expectation", "distribution", "metric", "task", "split", "drift", "gate",
-  "action", "rollout", "serving", "algorithm", "tuner", "objective", "connection", "secret", "column-type",
+  "action", "rollout", "serving", "algorithm", "tuner", "objective", "pick", "connection", "secret", "column-type",
 ];
 
 export const FAMILY_DOCS: Record<BuiltinFamily, string> = {
@@ -50,7 +51,8 @@ export const FAMILY_DOCS: Record<BuiltinFamily, string> = {
   serving: "Serving targets of a deployment, usually written in brace form: `rest { port = 8080 }`.",
   algorithm: "Learning algorithms: the value of a model's `algorithm` attribute.",
   tuner: "Hyperparameter search methods: the value of `tune { method = … }`.",
-  objective: "Search objectives: `maximize(metric)` or `minimize(metric)`.",
+  objective: "Search objectives: `maximize(metric)` or `minimize(metric)`; `tune { objective = … }` takes one, or a list of several (a Pareto search).",
+  pick: "How a search with several objectives chooses its one trial from the Pareto front: the value of `tune { pick = … }`.",
   connection: "Database connections of a source.",
   secret: "Secrets read from the environment at run time; never stored in state or printed.",
   "column-type": "Column type modifiers in a source's `schema` block.",

@@ -40,4 +40,7 @@ export const CheckCode = {
   multipleProjects: "MLC1135",
   unexpectedBlockName: "MLC1136",
   gateForOtherModel: "MLC1137",
+  duplicateObjective: "MLC1138",
+  pickWeightsCount: "MLC1139",
+  pickWithoutChoice: "MLC1140",
 } as const satisfies Record<string, DiagnosticCode>;

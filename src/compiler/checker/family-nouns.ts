@@ -17,6 +17,7 @@ export const FAMILY_NOUNS: Record<BuiltinFamily, string> = {
   algorithm: "algorithm",
   tuner: "search method",
   objective: "objective",
+  pick: "pick rule",
   connection: "connection",
   secret: "secret",
   "column-type": "column type",

@@ -48,6 +48,8 @@ const SPLIT_PARTS = ["train", "valid", "test"];
 const LATENCY = ["p50", "p90", "p95", "p99", "mean", "max"];
 const SIZE = ["bytes", "mb"];
 const BOUNDS = ["lower", "upper"];
+/** Measures of a fitted model that a search objective may name: `model.bytes`. */
+const MODEL_MEASURES = ["bytes"];
 
 /** The environment of a feature expression in a features block. */
 export function featureEnv(st: CheckState, block: string, via: string, sink: Sink, currentFeature?: string): Env {
@@ -334,6 +336,18 @@ function checkMetricPath(e: RefExpr, at: number, env: Env, allowedParts: string[
   return "number";
 }
 
+/** `model.bytes`: a measure of the trial's fitted model itself (a search objective, not a split metric). */
+function checkModelMeasure(e: RefExpr, env: Env): ExprType {
+  const measure = e.path[1];
+  if (e.path.length !== 2 || !MODEL_MEASURES.includes(measure!)) {
+    env.sink.report(CheckCode.unresolvedReference, e.pathSpans[1] ?? e.span, `\`model\` is followed by one of ${MODEL_MEASURES.join(", ")} (the fitted model's serialized size)`, {
+      hint: `write ${MODEL_MEASURES.map((m) => `\`model.${m}\``).join(" or ")}`,
+    });
+    return "any";
+  }
+  return "number";
+}
+
 /** The task name (`classify`) of a model block, when its `task` is a call. */
 export function taskName(st: CheckState, model: string): string | undefined {
   const b = st.block(model);
@@ -582,6 +596,7 @@ export function checkValue(e: Expr, ty: ValueType, env: Env): ExprType {
     case "metric":
       if (e.type !== "ref") return wrong();
       if (e.star) return wrong();
+      if (e.path[0] === "model") return checkModelMeasure(e, env);
       return checkMetricPath(e, 0, env, SPLIT_PARTS);
     case "expr": {
       const inner: Env = ty.scope === env.scope ? env : { ...env, scope: ty.scope };

@@ -6,6 +6,7 @@ import { paramsBlock } from "./nested/params.js";
 import { tuneBlock } from "./nested/tune.js";
 import { registerBlockKind } from "./registry.js";
 import { d, t } from "./type-builders.js";
+import type { Expr } from "../ast.js";
 import type { KindCheckContext } from "./hook.js";
 
 registerBlockKind({
@@ -62,19 +63,71 @@ function checkLeakage(ctx: KindCheckContext): void {
   }
 }
 
-/** `maximize(valid.logloss)` is almost surely a mistake: warn when the direction disagrees. */
+/**
+ * The search objectives: `maximize(valid.logloss)` is almost surely a mistake (a warning when the
+ * direction disagrees with the metric); a list may not name a metric twice; `pick` needs a front
+ * (several objectives) and `weighted([…])` one weight per objective.
+ */
 function checkObjective(ctx: KindCheckContext): void {
   for (const tune of ctx.nested("tune")) {
+    let objectives: Extract<Expr, { type: "call" }>[] | undefined;
+    let pick: Extract<Expr, { type: "call" }> | Extract<Expr, { type: "ref" }> | undefined;
     for (const item of tune.body) {
-      if (item.type !== "attribute" || item.name !== "objective" || item.value.type !== "call") continue;
-      const call = item.value;
-      const arg = call.args[0] ?? call.named.find((n) => n.name === "metric")?.value;
-      if (arg?.type !== "ref" || arg.path.length < 2) continue;
-      const metric = lookupMetric(arg.path[arg.path[0] === "champion" ? 2 : 1] ?? "");
-      if (!metric || (call.callee !== "maximize" && call.callee !== "minimize") || metric.direction === call.callee) continue;
-      ctx.report(CheckCode.objectiveDirection, call.calleeSpan, `\`${call.callee}\` of \`${metric.name}\`, a metric where ${metric.direction === "maximize" ? "larger" : "smaller"} is better`, {
-        hint: `use \`${metric.direction}(${arg.path.join(".")})\``,
+      if (item.type !== "attribute") continue;
+      if (item.name === "pick" && (item.value.type === "call" || item.value.type === "ref")) pick = item.value;
+      if (item.name !== "objective") continue;
+      const calls = item.value.type === "call" ? [item.value] : item.value.type === "list" ? item.value.items : [];
+      objectives = calls.filter((c): c is Extract<Expr, { type: "call" }> => c.type === "call");
+    }
+    if (!objectives) continue;
+    const seen = new Map<string, Extract<Expr, { type: "call" }>>();
+    for (const call of objectives) {
+      const arg = objectiveMetric(call);
+      if (!arg) continue;
+      const path = arg.path.join(".");
+      const first = seen.get(path);
+      if (first) {
+        ctx.report(CheckCode.duplicateObjective, arg.span, `\`${path}\` is already an objective of this search`, {
+          hint: "name each metric once; its direction is part of the objective",
+          related: [{ message: "first named here", span: objectiveMetric(first)!.span }],
+        });
+        continue;
+      }
+      seen.set(path, call);
+      // Training rows flatter every trial, and test rows are kept for the final evaluation.
+      if (arg.path[0] === "train" || arg.path[0] === "test") {
+        ctx.report(CheckCode.valueNotAllowed, arg.span, `a search objective is measured on the valid rows, not on \`${arg.path[0]}\``, { hint: `use \`valid.${arg.path.slice(1).join(".")}\`` });
+      }
+      checkDirection(ctx, call, arg);
+    }
+    if (!pick) continue;
+    const rule = pick.type === "call" ? pick.callee : pick.path.join(".");
+    if (objectives.length === 1) {
+      ctx.report(CheckCode.pickWithoutChoice, pick.span, `\`pick = ${rule}\` has no effect: the search has one objective`, {
+        hint: "remove `pick`, or list several objectives: `objective = [maximize(valid.auc), minimize(model.bytes)]`",
       });
+    } else if (pick.type === "call" && pick.callee === "weighted") {
+      const weights = pick.args[0] ?? pick.named.find((n) => n.name === "weights")?.value;
+      if (weights?.type === "list" && weights.items.length !== objectives.length) {
+        ctx.report(CheckCode.pickWeightsCount, weights.span, `${weights.items.length} weight${weights.items.length === 1 ? "" : "s"} for ${objectives.length} objectives`, {
+          hint: `give one weight per objective, in order: ${objectives.map((o) => objectiveMetric(o)?.path.join(".") ?? o.callee).join(", ")}`,
+        });
+      }
     }
   }
+}
+
+function objectiveMetric(call: Extract<Expr, { type: "call" }>): Extract<Expr, { type: "ref" }> | undefined {
+  const arg = call.args[0] ?? call.named.find((n) => n.name === "metric")?.value;
+  return arg?.type === "ref" && arg.path.length >= 2 ? arg : undefined;
+}
+
+function checkDirection(ctx: KindCheckContext, call: Extract<Expr, { type: "call" }>, arg: Extract<Expr, { type: "ref" }>): void {
+  if (call.callee !== "maximize" && call.callee !== "minimize") return;
+  // `model.bytes` (model size) is a cost: smaller is better.
+  const metric = arg.path[0] === "model" ? { name: arg.path.join("."), direction: "minimize" } : lookupMetric(arg.path[arg.path[0] === "champion" ? 2 : 1] ?? "");
+  if (!metric || metric.direction === call.callee) return;
+  ctx.report(CheckCode.objectiveDirection, call.calleeSpan, `\`${call.callee}\` of \`${metric.name}\`, a metric where ${metric.direction === "maximize" ? "larger" : "smaller"} is better`, {
+    hint: `use \`${metric.direction}(${arg.path.join(".")})\``,
+  });
 }

@@ -29,7 +29,7 @@ describe("model spec", () => {
       ["max_depth", "int"],
       ["min_child_weight", "choice"],
     ]);
-    expect(s.tune).toEqual({ method: "tpe", trials: 8, parallel: 1, pruner: "successive_halving", objective: { split: "valid", metric: "auc", direction: "maximize" } });
+    expect(s.tune).toEqual({ method: "tpe", trials: 8, parallel: 1, pruner: "successive_halving", objectives: [{ split: "valid", metric: "auc", direction: "maximize" }] });
   });
 
   it("rejects distributions without a tune block, naming the model", () => {

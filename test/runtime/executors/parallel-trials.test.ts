@@ -41,7 +41,7 @@ function spec(tune: Partial<TuneSpec>): ModelSpec {
       { name: "learning_rate", dist: { kind: "loguniform", low: 0.03, high: 0.3 } },
       { name: "min_child_weight", dist: { kind: "uniform", low: 0.5, high: 5 } },
     ],
-    tune: { method: "random", trials: 4, parallel: 2, pruner: "none", objective: { split: "valid", metric: "auc", direction: "maximize" }, ...tune },
+    tune: { method: "random", trials: 4, parallel: 2, pruner: "none", objectives: [{ split: "valid", metric: "auc", direction: "maximize" }], ...tune },
     threshold: 0.5,
     calibrate: "none",
   };

@@ -9,7 +9,13 @@ export const tuneBlock: NestedBlockSchema = {
   attributes: [
     { name: "method", type: t.call("tuner"), required: false, default: d.name("tpe"), doc: "the search method" },
     { name: "trials", type: t.int(1), required: false, default: d.number(20), doc: "number of trials" },
-    { name: "objective", type: t.call("objective"), required: true, doc: "`maximize(valid.auc)` or `minimize(valid.rmse)`" },
+    {
+      name: "objective",
+      type: t.union(t.call("objective"), t.list(t.call("objective"), 1)),
+      required: true,
+      doc: "`maximize(valid.auc)`, or a list of objectives searched for their Pareto front: `[maximize(valid.auc), minimize(model.bytes)]` (the first one drives pruning)",
+    },
+    { name: "pick", type: t.call("pick"), required: false, default: d.name("closest_to_ideal"), doc: "with several objectives, how the trial that is refitted is chosen from the Pareto front; no effect with one" },
     { name: "parallel", type: t.int(1), required: false, default: d.number(1), doc: "trials run at once in worker threads" },
     { name: "pruner", type: t.enum("none", "median", "successive_halving", "hyperband"), required: false, default: d.name("none"), doc: "stops unpromising trials early from their intermediate values" },
     { name: "timeout", type: t.duration(), required: false, doc: "stop starting new trials after this long" },

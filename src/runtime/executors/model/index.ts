@@ -23,6 +23,7 @@ import { readModelSpec, type ModelSpec } from "./model-spec.js";
 import { bundleInputs, checkOnnxParity, composeOnnx } from "./onnx-bundle.js";
 import { calibrateModel } from "./calibrate.js";
 import { modelReportArtifacts } from "./report.js";
+import { studyObjective } from "./objective-values.js";
 import { StateTrialStore } from "./trial-store.js";
 import { trainBranch } from "./train.js";
 
@@ -98,7 +99,10 @@ const f64Bytes = (a: Float64Array): Uint8Array => new Uint8Array(a.buffer.slice(
 /** Identifies a search independently of its trial count, so raising `trials` resumes it. */
 function studyKey(spec: ModelSpec, features: Json, hashes: Partial<Record<Part, string>>, seed: number): string {
   const { tune, ...rest } = spec;
-  const key = { rest: rest as unknown as Json, tune: tune ? { ...tune, trials: null } : null, features, hashes: hashes as Json, seed } as unknown as Json;
+  // One objective hashes as `objective` (the shape before objective lists), so recorded studies still resume.
+  const { objectives, pick, ...settings } = tune ?? { objectives: [] };
+  const goal = objectives.length === 1 && !pick ? { objective: objectives[0]! } : { objectives, ...(pick ? { pick } : {}) };
+  const key = { rest: rest as unknown as Json, tune: tune ? { ...settings, ...goal, trials: null } : null, features, hashes: hashes as Json, seed } as unknown as Json;
   return createHash("sha256").update(canonicalJson(key)).digest("hex").slice(0, 32);
 }
 
@@ -114,6 +118,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   const seed = spec.seed ?? ctx.seed;
   const key = studyKey(spec, features, hashes, seed);
   const trialStore = spec.tune && ctx.state ? new StateTrialStore(ctx.state, spec.name, key) : undefined;
+  if (trialStore) await trialStore.saveObjective(studyObjective(spec.tune!));
   const t0 = performance.now();
   const outcome = await trainBranch(spec, estimator, { train: prep.parts.train!.data, ...(prep.parts.valid ? { valid: prep.parts.valid.data } : {}), task: prep.task }, seed, {
     ...(trialStore ? { trialStore } : {}),
@@ -164,7 +169,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     threshold: spec.threshold,
     ...(model.bestIteration !== undefined ? { best_iteration: model.bestIteration } : {}),
     ...(outcome.study
-      ? { tuning: { key, trials: outcome.study.trials.length, ran: outcome.study.ran, best_trial: outcome.study.best?.index ?? null, best_value: outcome.study.best ? (Object.values(outcome.study.best.values)[0] ?? null) : null } }
+      ? { tuning: { key, trials: outcome.study.trials.length, ran: outcome.study.ran, best_trial: outcome.study.best?.index ?? null, best_value: outcome.study.best ? (Object.values(outcome.study.best.values)[0] ?? null) : null, ...(spec.tune!.objectives.length > 1 ? { pareto: outcome.study.pareto.map((t) => t.index) } : {}) } }
       : {}),
   };
 

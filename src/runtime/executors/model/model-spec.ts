@@ -4,8 +4,12 @@ import { isCall, isRef } from "../../../compiler/expr-json.js";
 import { readBlock, nestedBlock, type BlockConfig } from "../../../data/node-config.js";
 import type { ParamValue, Params } from "../../../ml/estimator.js";
 import type { Distribution, ParamDef } from "../../../ml/tune/space.js";
+import type { PickRule } from "../../../ml/tune/trial.js";
 import type { Json } from "../../graph-ir.js";
 import { NodeFailure } from "../../executor.js";
+import { MODEL_MEASURES, objectiveKey, type TuneObjective } from "./objective-values.js";
+
+export { objectiveKey, type TuneObjective } from "./objective-values.js";
 
 export type TaskSpec =
   | { kind: "classify"; label: string; positive?: string }
@@ -18,9 +22,13 @@ export interface TuneSpec {
   trials: number;
   parallel: number;
   pruner: "none" | "median" | "successive_halving" | "hyperband";
-  /** `maximize(valid.auc)` → { split: "valid", metric: "auc", direction: "maximize" }. */
-  objective: { split: string; metric: string; direction: "maximize" | "minimize" };
+  /** In spec order, at least one; the first drives pruning (it is the one a learner reports per round). */
+  objectives: TuneObjective[];
+  /** Several objectives: how the refitted trial is chosen from the Pareto front (default closest_to_ideal). */
+  pick?: PickRule;
 }
+
+
 
 export interface ModelSpec {
   name: string;
@@ -113,16 +121,43 @@ function parseDistribution(name: string, j: { $call: string; args: Json[]; named
   }
 }
 
-function parseTune(b: BlockConfig | undefined, model: string): TuneSpec | undefined {
-  if (!b) return undefined;
-  const a = b.attributes;
-  const objective = a.objective;
-  if (objective === undefined || !isCall(objective) || (objective.$call !== "maximize" && objective.$call !== "minimize")) {
-    throw new NodeFailure(`model ${model}: tune.objective must be maximize(SPLIT.METRIC) or minimize(SPLIT.METRIC)`);
+function parseObjective(objective: Json, model: string): TuneObjective {
+  if (!isCall(objective) || (objective.$call !== "maximize" && objective.$call !== "minimize")) {
+    throw new NodeFailure(`model ${model}: tune.objective must be maximize(SPLIT.METRIC) or minimize(SPLIT.METRIC), or a list of them`);
   }
   const target = argOf(objective, 0, "metric");
   const path = target !== undefined && isRef(target) ? target.$ref : undefined;
   if (!path || path.length !== 2) throw new NodeFailure(`model ${model}: tune.objective names a metric as SPLIT.METRIC, e.g. valid.auc`);
+  if (path[0] === "model" && !(MODEL_MEASURES as readonly string[]).includes(path[1]!)) {
+    throw new NodeFailure(`model ${model}: tune.objective model.${path[1]} is not a model measure (${MODEL_MEASURES.map((m) => `model.${m}`).join(", ")})`);
+  }
+  return { split: path[0]!, metric: path[1]!, direction: objective.$call };
+}
+
+function parsePick(j: Json | undefined, objectives: number, model: string): PickRule | undefined {
+  if (objectives < 2) return undefined;
+  if (j === undefined) return { kind: "closest_to_ideal" };
+  const name = nameOf(j);
+  if (name === "closest_to_ideal" || name === "first") return { kind: name };
+  if (isCall(j) && j.$call === "weighted") {
+    const w = argOf(j, 0, "weights");
+    if (!Array.isArray(w) || !w.every((x) => typeof x === "number" && x >= 0)) throw new NodeFailure(`model ${model}: tune.pick weighted(…) takes a list of non-negative numbers`);
+    if (w.length !== objectives) throw new NodeFailure(`model ${model}: tune.pick has ${w.length} weights for ${objectives} objectives`);
+    return { kind: "weighted", weights: w as number[] };
+  }
+  throw new NodeFailure(`model ${model}: tune.pick must be closest_to_ideal, first or weighted([…])`);
+}
+
+function parseTune(b: BlockConfig | undefined, model: string): TuneSpec | undefined {
+  if (!b) return undefined;
+  const a = b.attributes;
+  if (a.objective === undefined) throw new NodeFailure(`model ${model}: tune needs an objective, e.g. maximize(valid.auc)`);
+  const objectives = (Array.isArray(a.objective) ? a.objective : [a.objective]).map((o) => parseObjective(o, model));
+  if (objectives.length === 0) throw new NodeFailure(`model ${model}: tune.objective lists no objective`);
+  const keys = objectives.map(objectiveKey);
+  const twice = keys.find((k, i) => keys.indexOf(k) !== i);
+  if (twice !== undefined) throw new NodeFailure(`model ${model}: tune.objective names ${twice} twice`);
+  const pick = parsePick(a.pick, objectives.length, model);
   const method = nameOf(a.method) ?? "tpe";
   if (method !== "tpe" && method !== "random" && method !== "grid") throw new NodeFailure(`model ${model}: unknown tune.method ${method}`);
   const pruner = nameOf(a.pruner) ?? "none";
@@ -132,7 +167,8 @@ function parseTune(b: BlockConfig | undefined, model: string): TuneSpec | undefi
     trials: typeof a.trials === "number" ? a.trials : 20,
     parallel: typeof a.parallel === "number" ? a.parallel : 1,
     pruner,
-    objective: { split: path[0]!, metric: path[1]!, direction: objective.$call },
+    objectives,
+    ...(pick ? { pick } : {}),
   };
 }
 

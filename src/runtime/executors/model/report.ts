@@ -20,6 +20,7 @@ import type { ArtifactAccess, ExecContext } from "../../executor.js";
 import { ModelRegistry, type ModelVersion } from "../../registry/model-registry.js";
 import type { CalibrationOutcome } from "./calibrate.js";
 import type { ModelSpec } from "./model-spec.js";
+import { studyObjective } from "./objective-values.js";
 import { scoreWithOnnx } from "./onnx-bundle.js";
 
 type Part = "valid" | "test";
@@ -38,7 +39,7 @@ export interface ModelReportInput {
   metrics: Record<string, number>;
   seed: number;
   calibration?: CalibrationOutcome;
-  study?: { trials: readonly TrialRecord[]; best?: TrialRecord };
+  study?: { trials: readonly TrialRecord[]; best?: TrialRecord; pareto?: readonly TrialRecord[] };
   /** The current champion of this model, re-scored on the same test rows. */
   champion?: ModelVersion;
   artifacts: ArtifactAccess;
@@ -176,10 +177,11 @@ export async function buildModelReport(inp: ModelReportInput, rawInputs: readonl
       ? {
           tuning: {
             method: tune.method,
-            objective: { targets: [{ metric: tune.objective.metric, direction: tune.objective.direction }] },
+            objective: studyObjective(tune),
             space: inp.spec.space,
             trials: inp.study.trials,
             ...(inp.study.best ? { best: inp.study.best } : {}),
+            ...(inp.study.pareto ? { pareto: inp.study.pareto } : {}),
           },
         }
       : {}),

@@ -5,7 +5,8 @@ import type { Dataset, Estimator, Params, Progress, Task, TrainedModel } from ".
 import { metricFor } from "../../../ml/metrics/index.js";
 import { prunerFor, samplerFor, Study, type StudyResult, type TrialRecord, type TrialStore } from "../../../ml/tune/index.js";
 import { NodeFailure } from "../../executor.js";
-import type { ModelSpec, TuneSpec } from "./model-spec.js";
+import type { ModelSpec } from "./model-spec.js";
+import { formatObjectiveValues, objectiveKey, objectiveScorer, studyObjective, type ObjectiveScorer } from "./objective-values.js";
 import { createTrialPool, type TrialPool } from "./trial-pool.js";
 
 export interface TrainInputs {
@@ -19,7 +20,8 @@ export interface TrainOutcome {
   params: Params;
   /** The seed the final fit used. */
   seed: number;
-  study?: { trials: TrialRecord[]; best?: TrialRecord; ran: number };
+  /** `pareto`: the complete trials on the first Pareto front (several objectives; with one, the best value's trials). */
+  study?: { trials: TrialRecord[]; best?: TrialRecord; pareto: TrialRecord[]; ran: number };
 }
 
 function checkParams(estimator: Estimator, params: Params, model: string): void {
@@ -35,14 +37,6 @@ function checkParams(estimator: Estimator, params: Params, model: string): void 
       throw new NodeFailure(`model ${model}: parameter '${k}' must be one of ${spec.values.join(", ")}, got '${v}'`);
     }
   }
-}
-
-/** The objective value of a fitted model on the validation rows. */
-function objectiveValue(model: TrainedModel, valid: Dataset, tune: TuneSpec, group?: Int32Array): number {
-  const metric = metricFor(tune.objective.metric);
-  if (!metric) throw new NodeFailure(`tune objective: unknown metric ${tune.objective.metric}`);
-  const pred = model.predict(valid.X);
-  return metric.compute({ y: valid.y!, pred, width: model.outputWidth, ...(group ? { group } : {}) });
 }
 
 export async function trainBranch(
@@ -80,8 +74,16 @@ export async function trainBranch(
     return { model: await fit(spec.fixed, seed), params: spec.fixed, seed };
   }
   const tune = spec.tune;
-  if (tune.objective.split !== "valid") {
-    throw new NodeFailure(`model ${spec.name}: the tune objective must be measured on valid rows (got ${tune.objective.split}.${tune.objective.metric}); test rows are kept for the final evaluation`);
+  for (const o of tune.objectives) {
+    if (o.split !== "valid" && o.split !== "model") {
+      throw new NodeFailure(`model ${spec.name}: the tune objective must be measured on valid rows (got ${o.split}.${o.metric}); test rows are kept for the final evaluation`);
+    }
+  }
+  // Pruning compares the learner's per-round validation metric across trials, oriented like the
+  // first objective: that objective must then be a validation metric, not a model measure.
+  const primary = tune.objectives[0]!;
+  if (tune.pruner !== "none" && primary.split !== "valid") {
+    throw new NodeFailure(`model ${spec.name}: tune.pruner follows the first objective, which is ${objectiveKey(primary)}; list a validation metric first (e.g. [maximize(valid.auc), minimize(model.bytes)])`);
   }
   const valid = data.valid;
   if (!valid || !valid.y || valid.X.nRows === 0) throw new NodeFailure(`model ${spec.name}: tuning needs validation rows: give the split a valid share`);
@@ -97,7 +99,7 @@ export async function trainBranch(
   );
   const study = new Study({
     space: spec.space,
-    objective: { targets: [{ metric: tune.objective.metric, direction: tune.objective.direction }] },
+    objective: studyObjective(tune),
     sampler: samplerFor(tune.method === "tpe" ? { method: "tpe", nStartupTrials: Math.min(10, Math.max(3, Math.floor(tune.trials / 3))) } : tune.method === "grid" ? { method: "grid" } : { method: "random" }),
     ...(pruner ? { pruner } : {}),
     trials: tune.trials,
@@ -105,11 +107,17 @@ export async function trainBranch(
     seed,
     ...(opts.trialStore ? { store: opts.trialStore } : {}),
   });
+  let score: ObjectiveScorer;
+  try {
+    score = objectiveScorer(tune.objectives, valid);
+  } catch (e) {
+    throw new NodeFailure(`model ${spec.name}: ${(e as Error).message}`);
+  }
   // parallel > 1: trials fit in worker threads (each fit is synchronous CPU work, so on the main
   // thread they would never overlap). Same params and seed give the same value in either place.
   let pool: TrialPool | null = null;
   if (tune.parallel > 1) {
-    pool = await createTrialPool({ algorithm: estimator.algorithm, task: data.task, metric: tune.objective.metric, train: data.train, valid, parallel: tune.parallel, ...(opts.trialWorkerUrl !== undefined ? { workerUrl: opts.trialWorkerUrl } : {}) });
+    pool = await createTrialPool({ algorithm: estimator.algorithm, task: data.task, objectives: tune.objectives, train: data.train, valid, parallel: tune.parallel, ...(opts.trialWorkerUrl !== undefined ? { workerUrl: opts.trialWorkerUrl } : {}) });
     if (pool) opts.log(`tune: ${pool.size} worker threads fit trials at once`);
     else if (opts.trialWorkerUrl !== null) opts.log(`tune: the compiled trial worker is unavailable; trials fit on the main thread`);
   }
@@ -126,14 +134,14 @@ export async function trainBranch(
         // The learner reports its own validation metric per round (logloss for a GBDT, say). Pruning
         // compares trials at the same step, so any metric works once it is oriented like the
         // objective: a metric of the opposite direction is negated. Unknown metrics are not reported.
-        const direction = p.metric ? (p.metric.name === tune.objective.metric ? tune.objective.direction : metricFor(p.metric.name.replace(/^m(?=logloss$)/, ""))?.direction) : undefined;
+        const direction = p.metric ? (p.metric.name === primary.metric ? primary.direction : metricFor(p.metric.name.replace(/^m(?=logloss$)/, ""))?.direction) : undefined;
         if (!p.metric || !direction) return undefined;
-        const value = direction === tune.objective.direction ? p.metric.value : -p.metric.value;
+        const value = direction === primary.direction ? p.metric.value : -p.metric.value;
         return trial.report(p.iteration, value) ? "stop" : undefined;
       };
-      const value = pool ? await pool.fit(params, seed, prune) : objectiveValue(await fit(params, seed, prune), valid, tune, valid.group);
-      opts.log(`trial ${trial.index}: ${tune.objective.metric} = ${value.toFixed(5)} ${JSON.stringify(trial.params)}${pool ? " (worker thread)" : ""}`);
-      return value;
+      const values = pool ? await pool.fit(params, seed, prune) : score(await fit(params, seed, prune));
+      opts.log(`trial ${trial.index}: ${formatObjectiveValues(tune.objectives, values)} ${JSON.stringify(trial.params)}${pool ? " (worker thread)" : ""}`);
+      return values;
     });
   } finally {
     opts.signal?.removeEventListener("abort", closePool);
@@ -147,5 +155,6 @@ export async function trainBranch(
   // Refit the best trial: the same params and seed give the trial's model (also after a resume).
   const params = { ...spec.fixed, ...best.params };
   const model = await fit(params, seed);
-  return { model, params, seed, study: { trials: result.trials, best, ran: result.ran } };
+  if (tune.objectives.length > 1) opts.log(`tune: Pareto front of ${result.pareto.length} trial${result.pareto.length === 1 ? "" : "s"} (${result.pareto.map((t) => t.index).join(", ")}); picked trial ${best.index} by ${tune.pick?.kind ?? "first"}`);
+  return { model, params, seed, study: { trials: result.trials, best, pareto: result.pareto, ran: result.ran } };
 }

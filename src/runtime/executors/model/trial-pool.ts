@@ -5,12 +5,13 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Dataset, Params, Progress, Task } from "../../../ml/estimator.js";
+import type { TuneObjective } from "./objective-values.js";
 import { PRUNE, toShared, type FitRequest, type TrialWorkerData, type WorkerReply } from "./trial-shared.js";
 
 export interface TrialPoolOptions {
   algorithm: string;
   task: Task;
-  metric: string;
+  objectives: TuneObjective[];
   train: Dataset;
   valid: Dataset;
   parallel: number;
@@ -20,8 +21,8 @@ export interface TrialPoolOptions {
 
 export interface TrialPool {
   readonly size: number;
-  /** Fits in a worker; `onProgress` returning "stop" ends the fit early. Resolves to the validation metric. */
-  fit(params: Params, seed: number, onProgress: (p: Progress) => void | "stop"): Promise<number>;
+  /** Fits in a worker; `onProgress` returning "stop" ends the fit early. Resolves to every objective's value, keyed as trials record them. */
+  fit(params: Params, seed: number, onProgress: (p: Progress) => void | "stop"): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 
@@ -44,7 +45,7 @@ interface Slot {
   dead?: string;
   /** Handed to a fit (set synchronously, before its job is posted). */
   busy?: boolean;
-  job?: { id: number; onProgress: (p: Progress) => void | "stop"; resolve(v: number): void; reject(e: Error): void };
+  job?: { id: number; onProgress: (p: Progress) => void | "stop"; resolve(v: Record<string, number>): void; reject(e: Error): void };
 }
 
 /** A started pool, or null when the worker cannot be found or started (the caller fits in-thread). */
@@ -57,7 +58,7 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
   const started = await Promise.all(
     Array.from({ length: n }, () => {
       const ctl = new Int32Array(new SharedArrayBuffer(4 * PRUNE.size));
-      const data: TrialWorkerData = { algorithm: o.algorithm, task: o.task, metric: o.metric, train, valid, ctl };
+      const data: TrialWorkerData = { algorithm: o.algorithm, task: o.task, objectives: o.objectives, train, valid, ctl };
       return startWorker(url, data).then((worker): Slot | null => (worker ? { worker, ctl } : null));
     }),
   );
@@ -107,7 +108,7 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
         return;
       } else if (m.kind === "done") {
         release(s);
-        job.resolve(m.value);
+        job.resolve(m.values);
       } else if (m.kind === "error") {
         release(s);
         job.reject(new Error(m.message));
@@ -132,7 +133,7 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
       if (closed) throw new Error("trial pool is closed");
       const s = await acquire();
       const id = nextId++;
-      return new Promise<number>((resolve, reject) => {
+      return new Promise<Record<string, number>>((resolve, reject) => {
         s.job = { id, onProgress, resolve, reject };
         const req: FitRequest = { id, params, seed };
         s.worker.postMessage(req);

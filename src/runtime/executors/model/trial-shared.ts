@@ -1,6 +1,7 @@
 // Messages and shared-memory layout between trial-pool.ts (main thread) and trial-worker.ts.
 // Datasets are copied once into SharedArrayBuffers so every worker reads the same rows without copies.
 import type { Dataset, Params, Progress, Task } from "../../../ml/estimator.js";
+import type { TuneObjective } from "./objective-values.js";
 
 /** Slots of the per-worker Int32Array through which the main thread answers progress reports. */
 export const PRUNE = { seq: 0, answer: 1, size: 2 } as const;
@@ -17,7 +18,8 @@ export interface SharedDataset {
 export interface TrialWorkerData {
   algorithm: string;
   task: Task;
-  metric: string;
+  /** Every objective is scored in the worker (validation metrics and model measures alike). */
+  objectives: TuneObjective[];
   train: SharedDataset;
   valid: SharedDataset;
   ctl: Int32Array;
@@ -33,7 +35,7 @@ export type WorkerReply =
   | { kind: "ready" }
   | { kind: "failed"; message: string }
   | { kind: "progress"; id: number; progress: Progress }
-  | { kind: "done"; id: number; value: number }
+  | { kind: "done"; id: number; values: Record<string, number> }
   | { kind: "error"; id: number; message: string };
 
 function sharedCopy<T extends Float32Array | Float64Array | Int32Array>(a: T, make: (b: SharedArrayBuffer) => T): T {

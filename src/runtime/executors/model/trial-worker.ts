@@ -1,9 +1,9 @@
 // Worker thread of trial-pool.ts: fits one tuning trial at a time on the shared training rows and
-// posts back its validation metric. Pruning is decided on the main thread; runs only as compiled .js.
+// posts back the value of every objective. Pruning is decided on the main thread; runs only as compiled .js.
 import { parentPort, workerData } from "node:worker_threads";
 import { loadEstimator } from "../../../ml/algorithms.js";
-import { metricFor } from "../../../ml/metrics/index.js";
 import type { Progress } from "../../../ml/estimator.js";
+import { objectiveScorer, type ObjectiveScorer } from "./objective-values.js";
 import { PRUNE, type FitRequest, type TrialWorkerData, type WorkerReply, fromShared } from "./trial-shared.js";
 
 const d = workerData as TrialWorkerData;
@@ -12,12 +12,19 @@ const ctl = d.ctl;
 const train = fromShared(d.train);
 const valid = fromShared(d.valid);
 const estimator = await loadEstimator(d.algorithm);
-const metric = metricFor(d.metric);
 const post = (m: WorkerReply): void => port.postMessage(m);
+let score: ObjectiveScorer | undefined;
+let problem: string | undefined;
+try {
+  score = objectiveScorer(d.objectives, valid);
+} catch (e) {
+  problem = e instanceof Error ? e.message : String(e);
+}
 
-if (!estimator || !metric) {
-  post({ kind: "failed", message: !estimator ? `unknown algorithm ${d.algorithm}` : `unknown metric ${d.metric}` });
+if (!estimator || !score) {
+  post({ kind: "failed", message: !estimator ? `unknown algorithm ${d.algorithm}` : problem! });
 } else {
+  const scorer = score;
   port.on("message", (req: FitRequest) => {
     // Each progress report waits for the main thread's prune answer, so a trial stops at the same
     // iteration as it would on the main thread.
@@ -29,11 +36,7 @@ if (!estimator || !metric) {
     };
     estimator
       .fit(train, valid, req.params, d.task, { seed: req.seed, threads: 1, onProgress })
-      .then((model) => {
-        const pred = model.predict(valid.X);
-        const value = metric.compute({ y: valid.y!, pred, width: model.outputWidth, ...(valid.group ? { group: valid.group } : {}) });
-        post({ kind: "done", id: req.id, value });
-      })
+      .then((model) => post({ kind: "done", id: req.id, values: scorer(model) }))
       .catch((e: unknown) => post({ kind: "error", id: req.id, message: e instanceof Error ? e.message : String(e) }));
   });
   post({ kind: "ready" });
