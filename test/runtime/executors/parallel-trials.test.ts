@@ -91,12 +91,30 @@ describe("tuning trials in worker threads", () => {
   }, 60_000);
 
   it("prunes at the same steps in workers as on the main thread", async () => {
-    const tune: Partial<TuneSpec> = { trials: 10, pruner: "median", objective: { split: "valid", metric: "logloss", direction: "minimize" } };
+    const tune: Partial<TuneSpec> = { trials: 10, pruner: "median", objectives: [{ split: "valid", metric: "logloss", direction: "minimize" }] };
     const main = await run(tune, null);
     const workers = await run(tune, workerUrl);
     expect(values(workers.out)).toEqual(values(main.out));
     expect(workers.out.study!.trials.some((t) => t.status === "pruned")).toBe(true);
     expect(workers.out.study!.trials.some((t) => t.status === "complete")).toBe(true);
+  }, 60_000);
+
+  it("scores every objective in the worker exactly as on the main thread (two objectives)", async () => {
+    const tune: Partial<TuneSpec> = {
+      trials: 6,
+      objectives: [
+        { split: "valid", metric: "auc", direction: "maximize" },
+        { split: "model", metric: "bytes", direction: "minimize" },
+      ],
+      pick: { kind: "closest_to_ideal" },
+    };
+    const main = await run(tune, null);
+    const workers = await run(tune, workerUrl);
+    expect(values(workers.out)).toEqual(values(main.out));
+    for (const t of workers.out.study!.trials) expect(Object.keys(t.values)).toEqual(["auc", "model.bytes"]);
+    expect(workers.out.study!.pareto.map((t) => t.index)).toEqual(main.out.study!.pareto.map((t) => t.index));
+    expect(workers.out.study!.best!.index).toBe(main.out.study!.best!.index);
+    expect(workers.logs.filter((l) => / auc = 0\.\d{5}, model\.bytes = \d+ /.test(l))).toHaveLength(6);
   }, 60_000);
 
   it("falls back to the main thread, saying so, when the compiled worker is missing", async () => {
