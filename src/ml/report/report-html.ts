@@ -1,6 +1,7 @@
 // report.html: one self-contained page (inline CSS and SVG, no scripts, no network) rendering a
 // report.json; it decides nothing, it only formats what the JSON holds.
 import type { FairnessSection, ReportJson } from "./report-json.js";
+import { paretoSection } from "./pareto-html.js";
 import { barChart, esc, fmt, heatmap, lineChart } from "./svg.js";
 
 const CSS = `body{font-family:system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#111;padding:0 16px}
@@ -143,7 +144,7 @@ function tuningSection(r: ReportJson): string {
     esc(x.durationMs === undefined ? "–" : `${fmt(x.durationMs / 1000, 3)} s`),
   ]);
   const objective = t.objective.targets.map((g) => `${g.direction}(${g.metric})`).join(", ");
-  return `<h2>Tuning</h2><p class="meta">${esc(t.method)}, ${t.trials.length} trials, objective ${esc(objective)}${t.best !== undefined ? `, best trial ${t.best}` : ""}${t.pareto ? `, Pareto front: ${t.pareto.join(", ")}` : ""}.</p><div class="charts">${history}${impChart}</div>${table(["trial", "status", ...metrics, ...params, "duration"], rows)}`;
+  return `<h2>Tuning</h2><p class="meta">${esc(t.method)}, ${t.trials.length} trials, objective ${esc(objective)}${t.best !== undefined ? `, best trial ${t.best}` : ""}${t.pareto ? `, Pareto front: ${t.pareto.join(", ")}` : ""}.</p><div class="charts">${history}${impChart}</div>${paretoSection(t)}${table(["trial", "status", ...metrics, ...params, "duration"], rows)}`;
 }
 
 function gatesSection(r: ReportJson): string {
