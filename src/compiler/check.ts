@@ -8,6 +8,7 @@ import { blockKind } from "./schema/index.js";
 import { checkBody } from "./checker/body.js";
 import { CheckCode } from "./checker/codes.js";
 import { findCycles, type Edge } from "./checker/cycles.js";
+import { checkJoins } from "./checker/joins.js";
 import { kindContext } from "./checker/kind-context.js";
 import { Sink, type DepUse } from "./checker/sink.js";
 import { attributeOf, CheckState, plainRef, walkRowExpr } from "./checker/state.js";
@@ -34,7 +35,10 @@ export function checkProject(project: Project): Result<CheckedProject> {
     const env = blockEnv(st, block, name, own);
     const label = block.name !== undefined ? `${block.kind} \`${block.name}\`` : `the \`${block.kind}\` block`;
     const body = checkBody(block.body, schema, { label, span: block.nameSpan ?? block.kindSpan, prefix: "" }, env);
-    if (block.kind === "features") checkFeatureCycles(st, name, own);
+    if (block.kind === "features") {
+      checkFeatureCycles(st, name, own);
+      checkJoins(st, name, own);
+    }
     schema.check?.(kindContext(st, block, body, own));
     sink.commit(own);
     const cb: CheckedBlock = {
@@ -65,8 +69,8 @@ function blockEnv(st: CheckState, block: Block, name: string, sink: Sink): Env {
   if (block.kind === "source") {
     env.columns = st.columnsOf(name);
   } else if (schema.input) {
-    const input = st.inputOf(name);
-    env.columns = input !== undefined ? st.columnsOf(input) : { block: name, known: new Map(), open: name };
+    // A features block also sees the columns its joins bring in.
+    env.columns = st.inputColumnsOf(name);
     if (block.kind === "features") env.ownFeatures = true;
   }
   if (block.kind === "model") env.model = name;

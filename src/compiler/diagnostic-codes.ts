@@ -70,6 +70,8 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
   MLC1138: { severity: "error", summary: "a search objective list that names the same metric twice" },
   MLC1139: { severity: "error", summary: "`pick = weighted([…])` with a weight count other than the number of objectives" },
   MLC1140: { severity: "warning", summary: "`pick` on a search with one objective (there is no front to pick from)" },
+  MLC1141: { severity: "error", summary: "a point-in-time `join` whose joined table or features block has no timestamp" },
+  MLC1142: { severity: "error", summary: "a joined column whose name is already a column of the block (`prefix` avoids it)" },
 };
 
 /** Named syntax codes, so call sites read as what they mean. */

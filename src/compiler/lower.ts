@@ -3,6 +3,7 @@
 import type { Block, Expr } from "./ast.js";
 import type { CheckedBlock, CheckedProject } from "./checked.js";
 import { exprToJson } from "./expr-json.js";
+import { joinConfig, joinReads, lowerJoins, type LoweredJoin } from "./lower-joins.js";
 import { blockKind } from "./schema/registry.js";
 import "./schema/index.js";
 import type { ColumnOrigin, Graph, GraphNode, Json, NodeColumns, NodeInput } from "../runtime/graph-ir.js";
@@ -96,7 +97,36 @@ function refsOf(e: Expr, out: { path: string[]; star: boolean }[] = []): { path:
 /** Column provenance: which blocks produce tables, and with which columns. */
 class Columns {
   private readonly known = new Map<string, Set<string> | "open">();
+  private readonly joinMemo = new Map<string, LoweredJoin[]>();
   constructor(private readonly project: CheckedProject) {}
+
+  /** The point-in-time joins of a features block, resolved (empty for other kinds). */
+  joins(b: CheckedBlock): LoweredJoin[] {
+    let js = this.joinMemo.get(b.name);
+    if (!js) {
+      this.joinMemo.set(b.name, []); // cycle guard; the checker rejects cycles
+      js = lowerJoins(b, { block: (n) => this.project.byName.get(n), inputName: (x) => this.inputName(x), columnsOf: (n) => this.columnsOf(n) });
+      this.joinMemo.set(b.name, js);
+    }
+    return js;
+  }
+
+  /** Joined column name → how the column is made (the join record, and the columns it reads). */
+  joinedOrigins(b: CheckedBlock): Map<string, ColumnOrigin> {
+    const out = new Map<string, ColumnOrigin>();
+    const input = this.inputName(b);
+    const inputId = input ? mainId(this.project.byName.get(input)!) : undefined;
+    for (const j of this.joins(b)) {
+      const reads = joinReads(j);
+      const labelSide = [...new Set([...j.keys, ...(j.labelTime !== null ? [j.labelTime] : [])])].sort();
+      for (const c of j.columns ?? []) {
+        const inputs: NodeInput[] = [{ node: j.node, columns: reads === "*" ? "*" : [...new Set([c, ...j.keys, ...(j.time !== null ? [j.time] : [])])].sort() }];
+        if (inputId && labelSide.length) inputs.push({ node: inputId, columns: labelSide });
+        out.set(j.prefix + c, { config: { join: joinConfig(j), column: c }, inputs: mergeInputs(inputs) });
+      }
+    }
+    return out;
+  }
 
   /** The settings (non-feature attributes) of a kind, from its schema. */
   settings(kind: string): Set<string> {
@@ -137,7 +167,10 @@ class Columns {
     } else if (b && (b.kind === "features" || b.kind === "split")) {
       const input = this.inputName(b);
       const up = input ? this.columnsOf(input) : "open";
-      if (up !== "open") out = new Set([...up, ...(b.kind === "features" ? this.ownFeatures(b).keys() : [])]);
+      const joins = b.kind === "features" ? this.joins(b) : [];
+      const joined = joins.flatMap((j) => (j.columns ?? []).map((c) => j.prefix + c));
+      const openJoin = joins.some((j) => j.columns === null);
+      if (up !== "open" && !openJoin) out = new Set([...up, ...joined, ...(b.kind === "features" ? this.ownFeatures(b).keys() : [])]);
     }
     this.known.set(name, out);
     return out;
@@ -172,6 +205,12 @@ function lowerDefault(b: CheckedBlock, project: CheckedProject, cols: Columns, p
     if (!target || target.name === b.name || SETTINGS_KINDS.has(target.kind)) continue;
     inputs.push({ node: mainId(target), columns: d.members === "*" ? "*" : [...d.members] });
   }
+  // A point-in-time join reads the joined table's brought-in columns, key and time; its config is the resolved join.
+  const joins = cols.joins(b);
+  if (joins.length) {
+    config.join = joins.map(joinConfig);
+    for (const j of joins) inputs.push({ node: j.node, columns: joinReads(j) });
+  }
   // `usage.*` names the features of usage only (its own columns, not those it carries through).
   if (b.kind !== "features" && b.kind !== "split") {
     for (const i of inputs) {
@@ -202,6 +241,7 @@ function columnOrigin(
   project: CheckedProject,
   cols: Columns,
   seen: Set<string> = new Set(),
+  joined: ReadonlyMap<string, ColumnOrigin> = new Map(),
 ): ColumnOrigin {
   const e = own.get(name)!;
   seen.add(name);
@@ -211,9 +251,14 @@ function columnOrigin(
     const [head, member] = r.path;
     if (r.path.length === 1 && !r.star && own.has(head!) && head !== name) {
       if (seen.has(head!)) continue;
-      const sub = columnOrigin(head!, own, input, project, cols, seen);
+      const sub = columnOrigin(head!, own, input, project, cols, seen, joined);
       uses[head!] = sub.config;
       inputs.push(...sub.inputs);
+    } else if (r.path.length === 1 && !r.star && joined.has(head!) && !(input && cols.columnsOf(input) !== "open" && cols.hasColumn(input, head!))) {
+      // A joined column: made by the join (its settings are part of this feature's definition).
+      const j = joined.get(head!)!;
+      uses[head!] = j.config;
+      inputs.push(...j.inputs);
     } else if (r.path.length === 1 && !r.star && input) {
       // A bare name that is not a column of the input is a keyword argument (`strategy = median`).
       if (cols.hasColumn(input, head!)) inputs.push({ node: mainId(project.byName.get(input)!), columns: [head!] });
@@ -238,9 +283,13 @@ function columnProvenance(b: CheckedBlock, project: CheckedProject, cols: Column
   const input = cols.inputName(b);
   if (b.kind === "features") {
     const own = cols.ownFeatures(b);
+    const joined = cols.joinedOrigins(b);
     const defined: { [c: string]: ColumnOrigin } = {};
-    for (const c of own.keys()) defined[c] = columnOrigin(c, own, input, project, cols);
-    return { defined, ...(input ? { passThrough: mainId(project.byName.get(input)!) } : {}), shared: [], perColumnKeys: [...own.keys()] };
+    for (const [c, origin] of joined) defined[c] = origin;
+    for (const c of own.keys()) defined[c] = columnOrigin(c, own, input, project, cols, new Set(), joined);
+    // Joins only add columns: their settings belong to the joined columns, not to every column.
+    const perColumnKeys = [...own.keys(), ...(cols.joins(b).length ? ["join"] : [])];
+    return { defined, ...(input ? { passThrough: mainId(project.byName.get(input)!) } : {}), shared: [], perColumnKeys };
   }
   if (b.kind === "split" && input) {
     // Which rows land where depends on the columns the method names (a label, a time column).

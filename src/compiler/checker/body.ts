@@ -2,10 +2,11 @@
 // and duplicate names, missing required attributes, value types. Returns the values after defaults.
 import type { Attribute, Block, BodyItem, Expr } from "../ast.js";
 import { typeToString } from "../schema/type-builders.js";
-import type { BodySchema, DefaultValue } from "../schema/types.js";
+import type { BodySchema, DefaultValue, NestedBlockSchema } from "../schema/types.js";
 import type { Span } from "../span.js";
 import { CheckCode } from "./codes.js";
 import { didYouMean } from "./did-you-mean.js";
+import { attributeOf, plainRef } from "./state.js";
 import { checkExpr, checkValue, type Env } from "./typing.js";
 
 export interface CheckedBody {
@@ -41,6 +42,20 @@ export interface BodyOwner {
   span: Span;
   /** Prefix of `via` for values in this body: "" at top level, "tune." inside tune. */
   prefix: string;
+}
+
+/**
+ * The environment of a nested block's body: the enclosing one, or, for a block whose columns come
+ * from a table it names (`join { table = weather … }`), that table's columns, with the table
+ * itself used for the columns named (not as a whole).
+ */
+function nestedEnv(item: Block, schema: NestedBlockSchema, prefix: string, env: Env): Env {
+  const out: Env = { ...env, ownFeatures: false };
+  if (schema.columnsFrom === undefined) return out;
+  const table = plainRef(attributeOf(item, schema.columnsFrom)?.value);
+  out.columns = table !== undefined && env.st.block(table) ? env.st.columnsOf(table) : { block: env.block, known: new Map(), open: env.block };
+  out.tableAttribute = `${prefix}${schema.columnsFrom}`;
+  return out;
 }
 
 export function checkBody(items: readonly BodyItem[], schema: BodySchema, owner: BodyOwner, env: Env): CheckedBody {
@@ -102,7 +117,7 @@ export function checkBody(items: readonly BodyItem[], schema: BodySchema, owner:
         }
         list.push(item);
         out.nested.set(item.kind, list);
-        checkBody(item.body, nested, { label: `\`${item.kind}\` in ${owner.label}`, span: item.kindSpan, prefix: `${owner.prefix}${item.kind}.` }, { ...env, ownFeatures: false });
+        checkBody(item.body, nested, { label: `\`${item.kind}\` in ${owner.label}`, span: item.kindSpan, prefix: `${owner.prefix}${item.kind}.` }, nestedEnv(item, nested, `${owner.prefix}${item.kind}.`, env));
         break;
       }
       case "assertion": {

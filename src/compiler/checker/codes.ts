@@ -43,4 +43,6 @@ export const CheckCode = {
   duplicateObjective: "MLC1138",
   pickWeightsCount: "MLC1139",
   pickWithoutChoice: "MLC1140",
+  joinWithoutTimestamp: "MLC1141",
+  joinedColumnClash: "MLC1142",
 } as const satisfies Record<string, DiagnosticCode>;

@@ -9,6 +9,7 @@ import type { ExprType, ValueType } from "../schema/types.js";
 import type { Span } from "../span.js";
 import { bindArgs } from "./bind.js";
 import { discard } from "./sink.js";
+import { readJoins, type JoinInfo } from "./joins.js";
 import { checkExpr, featureEnv } from "./typing.js";
 
 export interface ColumnInfo {
@@ -16,6 +17,8 @@ export interface ColumnInfo {
   type: () => ExprType;
   /** The block that defines the column: a source, or the features block that computes it. */
   origin: string;
+  /** Its name in `origin` when that differs from `name` (a column joined in under a prefix). */
+  member?: string;
   span?: Span;
 }
 
@@ -55,6 +58,8 @@ export class CheckState {
 
   private readonly byKind = new Map<string, Block[]>();
   private readonly ownFeatureMemo = new Map<string, Map<string, Attribute>>();
+  private readonly joinMemo = new Map<string, readonly JoinInfo[]>();
+  private readonly inputColumnMemo = new Map<string, ColumnEnv>();
 
   constructor(
     readonly project: Project,
@@ -120,8 +125,7 @@ export class CheckState {
         env = this.sourceColumns(b, name);
         break;
       case "features": {
-        const input = this.inputOf(name);
-        const base = input !== undefined ? this.columnsOf(input) : { block: name, known: new Map<string, ColumnInfo>(), open: name };
+        const base = this.inputColumnsOf(name);
         const known = new Map(base.known);
         for (const [f, attr] of this.ownFeatures(name)) {
           known.set(f, { name: f, origin: name, span: attr.nameSpan, type: () => this.featureType(name, f) });
@@ -140,6 +144,61 @@ export class CheckState {
     this.columnBusy.delete(name);
     this.columnMemo.set(name, env);
     return env;
+  }
+
+  /** The point-in-time joins of a features block, resolved against the joined tables. */
+  joinsOf(name: string): readonly JoinInfo[] {
+    const memo = this.joinMemo.get(name);
+    if (memo) return memo;
+    this.joinMemo.set(name, []); // cycle guard: a table joined into itself through others
+    const joins = readJoins(this, name);
+    this.joinMemo.set(name, joins);
+    return joins;
+  }
+
+  /**
+   * The columns a block's own expressions read: its input's, and for a features block also the
+   * columns its joins bring in (the input's win a clash, which the checker reports).
+   */
+  inputColumnsOf(name: string): ColumnEnv {
+    const memo = this.inputColumnMemo.get(name);
+    if (memo) return memo;
+    const input = this.inputOf(name);
+    const base: ColumnEnv = input !== undefined ? this.columnsOf(input) : { block: name, known: new Map(), open: name };
+    const joins = this.joinsOf(name);
+    if (!joins.length) return base;
+    const known = new Map(base.known);
+    let open = base.open;
+    for (const j of joins) {
+      if (j.open && j.table !== undefined) open ??= j.table;
+      for (const c of j.columns) {
+        if (!known.has(c.name)) known.set(c.name, { name: c.name, origin: c.info.origin, member: c.info.member ?? c.column, type: c.info.type, ...(c.info.span ? { span: c.info.span } : {}) });
+      }
+    }
+    const env: ColumnEnv = open !== undefined ? { block: base.block, known, open } : { block: base.block, known };
+    this.inputColumnMemo.set(name, env);
+    return env;
+  }
+
+  /** A column joined into features block `block` under `name`: the joined table and its column there. */
+  joinedColumn(block: string, name: string): { table: string; column: string } | undefined {
+    for (const j of this.joinsOf(block)) {
+      const c = j.columns.find((x) => x.name === name);
+      if (c && j.table !== undefined) return { table: j.table, column: c.column };
+    }
+    return undefined;
+  }
+
+  /** A column setting (`key`, `timestamp`) of a block, or the nearest one along its inputs. */
+  chainColumn(name: string, attr: "key" | "timestamp"): { column: string; block: string } | undefined {
+    const seen = new Set<string>();
+    for (let cur: string | undefined = name; cur !== undefined && !seen.has(cur); cur = this.inputOf(cur)) {
+      seen.add(cur);
+      const b = this.block(cur);
+      const column = b ? plainRef(attributeOf(b, attr)?.value) : undefined;
+      if (column !== undefined) return { column, block: cur };
+    }
+    return undefined;
   }
 
   private sourceColumns(b: Block, name: string): ColumnEnv {
@@ -183,6 +242,12 @@ export class CheckState {
     return this.walkColumn(block, column, this.builtinMemo, () => [], (callee) => [callee]);
   }
 
+  /** A joined column of `block`, unless its input has a column of that name (which wins). */
+  private joinedFrom(block: string, input: string | undefined, name: string): { table: string; column: string } | undefined {
+    if (input !== undefined && this.columnsOf(input).known.has(name)) return undefined;
+    return this.joinedColumn(block, name);
+  }
+
   private walkColumn(
     block: string,
     column: string,
@@ -208,13 +273,18 @@ export class CheckState {
       const onRef = (path: string[]) => {
         if (path.length === 1) {
           const n = path[0]!;
+          const joined = this.joinedFrom(block, input, n);
           if (n !== column && this.ownFeatures(block).has(n)) follow(block, n);
+          else if (joined) follow(joined.table, joined.column);
           else if (input !== undefined) follow(input, n);
         } else if (path.length === 2) {
           follow(path[0]!, path[1]!);
         }
       };
       walkRowExpr(own.value, onRef, (callee) => atCall(callee).forEach((x) => out.add(x)), skipWindows);
+    } else if (b.kind === "features" && this.joinedFrom(block, input, column)) {
+      const joined = this.joinedFrom(block, input, column)!;
+      follow(joined.table, joined.column);
     } else if ((b.kind === "features" || b.kind === "split") && input !== undefined) {
       follow(input, column);
     }

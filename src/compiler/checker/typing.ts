@@ -35,6 +35,8 @@ export interface Env {
   sink: Sink;
   /** Type errors are about a built-in's argument. */
   argument?: boolean;
+  /** The `via` of a ref to a table whose columns are used one by one (`join.table`), not as a whole. */
+  tableAttribute?: string;
 }
 
 export const SCOPE_FAMILIES: Record<Scope, BuiltinFamily[]> = {
@@ -53,9 +55,8 @@ const MODEL_MEASURES = ["bytes"];
 
 /** The environment of a feature expression in a features block. */
 export function featureEnv(st: CheckState, block: string, via: string, sink: Sink, currentFeature?: string): Env {
-  const input = st.inputOf(block);
   const env: Env = { st, block, scope: "row", ownFeatures: true, via, sink };
-  env.columns = input !== undefined ? st.columnsOf(input) : { block, known: new Map(), open: block };
+  env.columns = st.inputColumnsOf(block);
   if (currentFeature !== undefined) env.currentFeature = currentFeature;
   return env;
 }
@@ -232,8 +233,11 @@ export function checkColumnRef(e: RefExpr, env: Env): ExprType {
     }
     const input = env.columns?.block;
     if (input === undefined || !st.inInputChain(input, blk)) {
+      const joined = st.joinsOf(env.block).find((j) => j.table === blk)?.columns.find((c) => c.column === col);
       env.sink.report(CheckCode.notAnInput, e.pathSpans[0]!, `\`${blk}\` is not an input of \`${env.block}\``, {
-        hint: input !== undefined ? `columns here come from \`${input}\`; write the column name alone` : undefined,
+        hint: joined
+          ? `\`${blk}\` is joined into \`${env.block}\`: its columns are named alone, write \`${joined.name}\``
+          : input !== undefined ? `columns here come from \`${input}\`; write the column name alone` : undefined,
       });
       return "any";
     }
@@ -250,7 +254,7 @@ function resolveIn(cols: ColumnEnv | undefined, name: string, span: Expr["span"]
   }
   const c = cols.known.get(name);
   if (c) {
-    useColumn(env, c.origin, name, useSpan);
+    useColumn(env, c.origin, c.member ?? name, useSpan);
     return c.type();
   }
   if (cols.open !== undefined) {
@@ -656,7 +660,7 @@ function checkBlockRef(e: Expr, kinds: readonly string[], env: Env): ExprType {
     return "any";
   }
   const schema = blockKind(env.st.block(env.block)?.kind ?? "");
-  const isInput = schema?.input?.attribute === env.via && schema.input.members === "used";
+  const isInput = (schema?.input?.attribute === env.via && schema.input.members === "used") || env.tableAttribute === env.via;
   const isGated = schema?.model === env.via && target.kind === "model";
   if (name !== env.block) env.sink.use({ target: name, member: isInput || isGated ? null : "*", via: env.via, span: e.span });
   return "any";

@@ -91,6 +91,11 @@ export interface NestedBlockSchema extends BodySchema {
   multiple: boolean;
   /** Diagnostics from assertions in this block are warnings, not errors (`warn { … }`). */
   severity?: "warning";
+  /**
+   * The attribute (a `ref`) whose block's columns the `column`-typed values of this nested block
+   * name, instead of the enclosing block's input: `join { table = weather  columns = [temp_min] }`.
+   */
+  columnsFrom?: string;
 }
 
 export interface BlockKindSchema extends BodySchema {

@@ -1,10 +1,11 @@
-// Executor for `features` nodes: computes the stateless features (window aggregations included,
-// point-in-time correct) next to the input's columns; fitted ones are fitted later by the model.
+// Executor for `features` nodes: joins the `join` tables point in time onto the input, then
+// computes the stateless features (window aggregations included, point-in-time correct) next to
+// those columns; fitted ones are fitted later by the model.
 import * as aq from "arquero";
 import { compileFeatures } from "../../data/compile-features.js";
 import { evalBatch, tableEnv } from "../../data/evaluate-batch.js";
 import { exprText } from "../../data/expr-text.js";
-import { inputTable } from "../../data/input-table.js";
+import { inputWithJoins } from "../../data/feature-joins.js";
 import { saveTable } from "../../data/table-artifact.js";
 import { columnValues, tableColumns } from "../../data/table-columns.js";
 import type { BatchValue } from "../../data/transforms/types.js";
@@ -22,7 +23,7 @@ registerExecutor({
   kind: "features",
   version: "1",
   async run(ctx) {
-    const { table } = await inputTable(ctx);
+    const table = await inputWithJoins(ctx);
     const compiled = compileFeatures(ctx.node.config, tableColumns(table));
     const env = tableEnv(table, new Map(), false, true);
     const cols: Record<string, unknown> = {};
