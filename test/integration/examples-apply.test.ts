@@ -40,11 +40,23 @@ describe("examples through apply", () => {
     }
   });
 
-  it("events: a GBDT forecasts ridership from window features (lags of the label) on a temporal split", async () => {
+  it("events: a GBDT forecasts ridership from window features (lags of the label) and joined weather on a temporal split", async () => {
     const dir = await applyExample("events");
     const m = await modelMetrics(dir, "forecast");
     expect(m["test.r2"]).toBeGreaterThan(0.5);
     expect(m.onnx_parity_max_diff!).toBeLessThan(1e-4);
+    // The weather columns joined point in time are ordinary inputs of the served bundle.
+    const state = await openState(dir);
+    try {
+      const inputs = (await state.getNode("model.forecast"))!.result!.summary!.inputs as { name: string; type: string }[];
+      expect(inputs.filter((i) => ["temp_min", "weather_rain", "weather_snow"].includes(i.name))).toEqual([
+        expect.objectContaining({ name: "temp_min", type: "float" }),
+        expect.objectContaining({ name: "weather_rain", type: "float" }),
+        expect.objectContaining({ name: "weather_snow", type: "float" }),
+      ]);
+    } finally {
+      await state.close();
+    }
   });
 
   it("anomaly: an isolation forest and an autoencoder score shuttle sensor rows", async () => {
