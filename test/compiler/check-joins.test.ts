@@ -80,6 +80,13 @@ model m { task = regress(rides)  data = s  features = [daily.cold, daily.big] }`
     expect(codes(check(spec("join { table = s }", "", "split s { from = daily  method = temporal(day)  train = 70%  valid = 15%  test = 15% }")).diagnostics)).toContain("MLC1106");
   });
 
+  it("joins a features block: its timestamp and key come from its input when it sets none", () => {
+    const r = check(spec("join { table = wx  columns = [warm] }", "w = warm", "features wx {\n from = weather\n warm = temp_min > 10\n}"));
+    expect(r.diagnostics).toEqual([]);
+    const wx = r.value.byName.get("daily")!.dependencies.find((d) => d.target === "wx");
+    expect(wx?.members).toEqual(["warm"]);
+  });
+
   it("follows joined columns in lineage: a label joined in is still leakage", () => {
     const r = check(spec("join { table = station_stats  columns = [capacity]  prefix = \"s_\" }", "cap2 = s_capacity * 2", `
 split s { from = daily  method = temporal(day)  train = 70%  valid = 15%  test = 15% }

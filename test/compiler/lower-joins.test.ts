@@ -36,4 +36,12 @@ describe("lowering point-in-time joins", () => {
     expect(join.columns).toEqual(["temp_min", "snow", "sky"]);
     expect(join.ttl).toBeNull();
   });
+
+  it("a joined features block is read through its node, with the time its input declares", () => {
+    const r = check(spec("join { table = wx  columns = [warm] }", "", "features wx {\n from = weather\n warm = temp_min > 10\n}"));
+    const n = lower(r.value).nodes.find((x) => x.id === "features.daily")!;
+    const join = (n.config.join as { attributes: Record<string, unknown> }[])[0]!.attributes;
+    expect(join).toMatchObject({ node: "features.wx", keys: [], time: "date", label_time: "day", columns: ["warm"] });
+    expect(n.inputs.find((i) => i.node === "features.wx")!.columns).toEqual(["date", "warm"]);
+  });
 });

@@ -84,6 +84,15 @@ describe("features executor: point-in-time joins", () => {
     expect(logs.some((l) => l.includes("on time only"))).toBe(true);
   });
 
+  it("joins a table that declares no schema: every column but its time, known when it runs", async () => {
+    const spec = SPEC("join { table = weather }", "cold = if(temp_min < 0, 1, 0)").replace("  schema { date = timestamp  temp_min = float }\n", "");
+    const { col, node } = await run(spec);
+    expect(node.inputs.find((i) => i.node === "source.weather")!.columns).toBe("*");
+    expect((node.config.join as { attributes: { columns: unknown } }[])[0]!.attributes.columns).toBeNull();
+    expect(col("temp_min")).toEqual([-5, 12, -5, 12, 12]);
+    expect(col("cold")).toEqual([1, 0, 1, 0, 0]);
+  });
+
   it("reads the `from` input as the rows even when a joined table's node sorts first", async () => {
     const spec = SPEC("join { table = aaa  columns = [capacity] }").replace("source stats", "source aaa");
     const dir = makeProject({ "main.mlspec": spec, "trips.csv": TRIPS, "stats.csv": STATS, "weather.csv": WEATHER });
