@@ -28,6 +28,9 @@ function dataset(names: string[], y: Float64Array, rows: Float32Array[], idx: nu
 
 export interface ChurnProblem {
   space: SearchSpace;
+  /** The seeded 75/25 division of the training file (for runs through the model executor's trainBranch). */
+  train: Dataset;
+  valid: Dataset;
   trainRows: number;
   validRows: number;
   objective(params: Params, seed: number): Promise<number>;
@@ -48,6 +51,8 @@ export function churnProblem(estimator: Estimator, trainCsv: string, trees: numb
   ];
   return {
     space,
+    train,
+    valid,
     trainRows: train.X.nRows,
     validRows: valid.X.nRows,
     async objective(params, seed) {

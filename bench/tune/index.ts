@@ -1,5 +1,6 @@
 // `npm run bench -- tune`: TPE against random search, best objective after 10, 20 and 40 trials
-// averaged over 5 seeds, on Branin, Hartmann-6 and (when the gbdt estimator exists) the churn GBDT.
+// averaged over 5 seeds, on Branin, Hartmann-6 and (when the gbdt estimator exists) the churn GBDT;
+// then the churn search's wall time with tune.parallel = 1 against 2 (worker threads).
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,7 +9,11 @@ import type { Params } from "../../src/ml/estimator.js";
 import type { Direction } from "../../src/ml/metrics/types.js";
 import { branin, hartmann6 } from "../../src/ml/tune/benchmark-functions.js";
 import { samplerFor, Study, type SearchSpace } from "../../src/ml/tune/index.js";
-import { churnProblem } from "./churn.js";
+import { availableParallelism } from "node:os";
+import type { Estimator, Task } from "../../src/ml/estimator.js";
+import type { ModelSpec } from "../../src/runtime/executors/model/model-spec.js";
+import { trainBranch } from "../../src/runtime/executors/model/train.js";
+import { churnProblem, type ChurnProblem } from "./churn.js";
 
 const BUDGETS = [10, 20, 40];
 const SEEDS = [0, 1, 2, 3, 4];
@@ -89,4 +94,48 @@ export async function run(args: string[]): Promise<void> {
   // One fit seed for every trial: the objective is then a deterministic function of the
   // parameters (subsampling noise would otherwise reward whichever sampler gets lucky draws).
   await compare({ name: "churn GBDT valid AUC", space: churn.space, direction: "maximize", f: (p) => churn.objective(p, 1) });
+  await parallelSpeedup(gbdt, churn, trees);
+}
+
+/**
+ * Wall time of one churn GBDT search through the model executor's trainBranch with tune.parallel
+ * = 1 (every fit on the main thread) and = 2 (two worker threads). Random search proposes the same
+ * trials whatever the parallelism, so both runs must give the same values: checked, not assumed.
+ */
+async function parallelSpeedup(gbdt: Estimator, churn: ChurnProblem, trees: number): Promise<void> {
+  const trials = 16;
+  const spec = (parallel: number): ModelSpec => ({
+    name: "churn",
+    task: { kind: "classify", label: "churned" },
+    data: "holdout",
+    features: { from: "usage" },
+    algorithm: { name: "gbdt" },
+    fixed: { trees },
+    space: [...churn.space],
+    tune: { method: "random", trials, parallel, pruner: "none", objectives: [{ split: "valid", metric: "auc", direction: "maximize" }] },
+    threshold: 0.5,
+    calibrate: "none",
+  });
+  const task: Task = { kind: "binary", classes: ["no", "yes"] };
+  const data = { train: churn.train, valid: churn.valid, task };
+  const timed = async (parallel: number) => {
+    const logs: string[] = [];
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const out = await trainBranch(spec(parallel), gbdt, data, 1, { log: (m) => logs.push(m), threads: 1 });
+    const cpu = process.cpuUsage(cpu0);
+    return { ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, out, workers: logs.some((l) => l.endsWith("(worker thread)")) };
+  };
+  // CPU time (all threads) beside wall time: on a busy machine the speedup is bounded by the cores the process got.
+  const line = (r: { ms: number; cpuMs: number }) => `${(r.ms / 1000).toFixed(2)} s (CPU ${(r.cpuMs / 1000).toFixed(2)} s)`;
+  const one = await timed(1);
+  const two = await timed(2);
+  const same = JSON.stringify(one.out.study!.trials.map((t) => t.values)) === JSON.stringify(two.out.study!.trials.map((t) => t.values));
+  process.stdout.write(`
+churn GBDT search, ${trials} random trials × ${trees} trees (trainBranch, incl. the refit; ${availableParallelism()} cores)
+`);
+  process.stdout.write(`parallel = 1: ${line(one)}   parallel = 2: ${line(two)}${two.workers ? "" : " (no worker threads: the compiled trial worker was not found, or one core)"}
+`);
+  process.stdout.write(`speedup parallel 2 / 1: ${(one.ms / two.ms).toFixed(2)}×; same trial values: ${same ? "yes" : "NO"}
+`);
 }

@@ -117,7 +117,7 @@ export async function trainBranch(
   // thread they would never overlap). Same params and seed give the same value in either place.
   let pool: TrialPool | null = null;
   if (tune.parallel > 1) {
-    pool = await createTrialPool({ algorithm: estimator.algorithm, task: data.task, objectives: tune.objectives, train: data.train, valid, parallel: tune.parallel, ...(opts.trialWorkerUrl !== undefined ? { workerUrl: opts.trialWorkerUrl } : {}) });
+    pool = await createTrialPool({ algorithm: estimator.algorithm, task: data.task, objectives: tune.objectives, train: data.train, valid, parallel: tune.parallel, pruning: pruner !== undefined, ...(opts.trialWorkerUrl !== undefined ? { workerUrl: opts.trialWorkerUrl } : {}) });
     if (pool) opts.log(`tune: ${pool.size} worker threads fit trials at once`);
     else if (opts.trialWorkerUrl !== null) opts.log(`tune: the compiled trial worker is unavailable; trials fit on the main thread`);
   }

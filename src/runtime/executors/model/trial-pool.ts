@@ -15,6 +15,12 @@ export interface TrialPoolOptions {
   train: Dataset;
   valid: Dataset;
   parallel: number;
+  /**
+   * Whether a pruner answers progress reports (default true). Without one, workers report each
+   * round without waiting for an answer: a blocking round trip per boosting round costs more than
+   * the fit of a small model when the cores are busy.
+   */
+  pruning?: boolean;
   /** Where the compiled worker is; null forces the main thread. Default: found next to this module. */
   workerUrl?: URL | null;
 }
@@ -53,12 +59,13 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
   const url = o.workerUrl === undefined ? defaultTrialWorkerUrl() : o.workerUrl;
   const n = Math.min(o.parallel, availableParallelism());
   if (!url || n < 2) return null;
+  const pruning = o.pruning ?? true;
   const train = toShared(o.train);
   const valid = toShared(o.valid);
   const started = await Promise.all(
     Array.from({ length: n }, () => {
       const ctl = new Int32Array(new SharedArrayBuffer(4 * PRUNE.size));
-      const data: TrialWorkerData = { algorithm: o.algorithm, task: o.task, objectives: o.objectives, train, valid, ctl };
+      const data: TrialWorkerData = { algorithm: o.algorithm, task: o.task, objectives: o.objectives, train, valid, ctl, pruning };
       return startWorker(url, data).then((worker): Slot | null => (worker ? { worker, ctl } : null));
     }),
   );
@@ -94,7 +101,9 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
   for (const s of slots) {
     s.worker.on("message", (m: WorkerReply) => {
       const job = s.job && "id" in m && m.id === s.job.id ? s.job : undefined;
-      if (m.kind === "progress") {
+      if (m.kind === "progress" && !pruning) {
+        job?.onProgress(m.progress);
+      } else if (m.kind === "progress") {
         // Always answer: the worker blocks until it is told to stop or go on.
         let stop = !job;
         try {

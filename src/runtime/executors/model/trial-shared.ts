@@ -23,6 +23,8 @@ export interface TrialWorkerData {
   train: SharedDataset;
   valid: SharedDataset;
   ctl: Int32Array;
+  /** A pruner answers each progress report: the worker waits for it (otherwise it reports and goes on). */
+  pruning: boolean;
 }
 
 export interface FitRequest {

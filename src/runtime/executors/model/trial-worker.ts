@@ -26,9 +26,10 @@ if (!estimator || !score) {
 } else {
   const scorer = score;
   port.on("message", (req: FitRequest) => {
-    // Each progress report waits for the main thread's prune answer, so a trial stops at the same
-    // iteration as it would on the main thread.
+    // With a pruner, each progress report waits for the main thread's answer, so a trial stops at
+    // the same iteration as it would on the main thread.
     const onProgress = (p: Progress): void | "stop" => {
+      if (!d.pruning) return void post({ kind: "progress", id: req.id, progress: p });
       const seq = Atomics.load(ctl, PRUNE.seq);
       post({ kind: "progress", id: req.id, progress: p });
       Atomics.wait(ctl, PRUNE.seq, seq);
