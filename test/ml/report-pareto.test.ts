@@ -8,7 +8,7 @@ const t = (index: number, auc: number, bytes: number): TrialRecord => ({ index, 
 const trials = [t(0, 0.9, 30000), t(1, 0.85, 4000), t(2, 0.8, 9000), t(3, 0.88, 8000)];
 const space = [{ name: "max_depth", dist: { kind: "int" as const, low: 2, high: 6 } }];
 
-function html(objective: ObjectiveSpec): string {
+function html(objective: ObjectiveSpec): Promise<string> {
   const best = bestTrial(trials, objective)!;
   return renderReportHtml(
     buildReportJson({
@@ -28,8 +28,8 @@ describe("report: Pareto front", () => {
     pick: { kind: "closest_to_ideal" },
   };
 
-  it("lists the front, stars the picked trial and draws the trials against the two objectives", () => {
-    const page = html(two);
+  it("lists the front, stars the picked trial and draws the trials against the two objectives", async () => {
+    const page = await html(two);
     const section = page.slice(page.indexOf("<h3>Pareto front</h3>"));
     expect(section).toContain("3 of 4 trials are not beaten on every objective at once");
     expect(section).toContain("pick closest to ideal");
@@ -41,7 +41,7 @@ describe("report: Pareto front", () => {
     expect(table).toContain("30,000");
   });
 
-  it("is absent with one objective", () => {
-    expect(html({ targets: [{ metric: "auc", direction: "maximize" }] })).not.toContain("Pareto front");
+  it("is absent with one objective", async () => {
+    expect(await html({ targets: [{ metric: "auc", direction: "maximize" }] })).not.toContain("Pareto front");
   });
 });

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { fairnessReport } from "../../src/ml/fairness/index.js";
 import { metricFor } from "../../src/ml/metrics/index.js";
-import { buildReportJson, esc, niceTicks, renderReportHtml, writeReport, type ReportInput } from "../../src/ml/report/index.js";
+import { buildReportJson, esc, fmt, renderReportHtml, writeReport, type ReportInput } from "../../src/ml/report/index.js";
 import { compareModels, evaluateSplit } from "../../src/ml/stats/index.js";
 import { branin } from "../../src/ml/tune/benchmark-functions.js";
 import { RandomSampler, Study } from "../../src/ml/tune/index.js";
@@ -42,25 +42,10 @@ async function input(): Promise<ReportInput> {
   };
 }
 
-describe("SVG helpers", () => {
-  it("escape text and choose round ticks", () => {
+describe("HTML formatting", () => {
+  it("escapes text and prints compact numbers", () => {
     expect(esc(`<a href="x">&'`)).toBe("&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
-    expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
-    expect(niceTicks(-3, 27)).toEqual([0, 10, 20]);
-  });
-});
-
-describe("SVG charts", () => {
-  it("draw a legend only for several series and keep coordinates short", async () => {
-    const { lineChart, barChart } = await import("../../src/ml/report/index.js");
-    const one = lineChart({ title: "t", xLabel: "x", yLabel: "y", series: [{ name: "only", x: [0, 0.3, 1], y: [0, 0.7, 1] }], xDomain: [0, 1], yDomain: [0, 1] });
-    const two = lineChart({ title: "t", xLabel: "x", yLabel: "y", series: [{ name: "a<b", x: [0, 1], y: [0, 1] }, { name: "b", x: [0, 1], y: [1, 0], step: true }] });
-    expect(one).not.toContain(">only<");
-    expect(two).toContain(">a&lt;b<");
-    expect(one + two).not.toMatch(/\d\.\d{3,}/);
-    const bars = barChart({ title: "imp", labels: ["a", "b"], values: [2, -1], errors: [0.5, 0.1], xLabel: "drop" });
-    expect((bars.match(/<rect /g) ?? []).length).toBe(2);
-    expect(bars).toContain("<title>b: -1</title>");
+    expect([fmt(0.123456), fmt(12345.6), fmt(-0), fmt(null), fmt(2e-5)]).toEqual(["0.1235", "12,346", "0", "–", "2.00e-5"]);
   });
 });
 
@@ -91,7 +76,7 @@ describe("report.json", () => {
 
 describe("report.html", () => {
   it("is self-contained, escapes names and renders every section", async () => {
-    const html = renderReportHtml(buildReportJson(await input()));
+    const html = await renderReportHtml(buildReportJson(await input()));
     expect(html).toMatch(/^<!DOCTYPE html>/);
     for (const h of ["Gates", "Metrics", "Curves", "Champion comparison", "Calibration", "Fairness by plan", "Feature importance", "Partial dependence", "Tuning"]) expect(html).toContain(`<h2>${h}`);
     expect(html).toContain("churn &lt;gbdt&gt; v3");
@@ -103,8 +88,34 @@ describe("report.html", () => {
     expect(html).toContain('<span class="fail">FAIL</span>');
   });
 
-  it("says so when there is no champion yet", () => {
-    const html = renderReportHtml(
+  it("draws each chart as inline SVG titled by what it shows", async () => {
+    const r = buildReportJson(await input());
+    const html = await renderReportHtml(r);
+    const titles = [...html.matchAll(/<svg [^>]*aria-label="([^"]*)"><title>/g)].map((m) => m[1]);
+    expect(titles).toEqual([
+      "ROC (test)",
+      "Precision–recall (test)",
+      `Calibration (test), ECE ${fmt(r.curves!.ece ?? null, 3)}`,
+      "Confusion matrix (test)",
+      "Top 2 features (permutation)",
+      "Partial dependence: total_day_minutes",
+      "Optimisation history (random)",
+      "Parameter importance",
+    ]);
+    // The confusion heat map prints the four counts of report.json.
+    const cm = html.slice(html.indexOf('aria-label="Confusion matrix (test)"'), html.indexOf("</svg>", html.indexOf('aria-label="Confusion matrix (test)"')));
+    for (const n of r.confusion!.counts.flat()) expect(cm).toContain(`>${fmt(n)}</text>`);
+    expect(html).toContain('aria-label="number_customer_service_calls: 0.08 ± 0.02"');
+    expect(html).not.toMatch(/<script|<foreignObject|\s(xlink:)?href=/);
+  });
+
+  it("is the same bytes when rendered twice", async () => {
+    const r = buildReportJson(await input());
+    expect(await renderReportHtml(r)).toBe(await renderReportHtml(r));
+  });
+
+  it("says so when there is no champion yet", async () => {
+    const html = await renderReportHtml(
       buildReportJson({ model: { name: "m", algorithm: "linear", task: "regression" }, splits: {}, champion: { status: "first_run", note: "No champion yet: comparisons pass (first_run = pass)." } }),
     );
     expect(html).toContain("No champion yet");
@@ -117,7 +128,7 @@ describe("report.html", () => {
       const out = await writeReport(path.join(dir, "run"), r);
       expect((await readdir(path.join(dir, "run"))).sort()).toEqual(["report.html", "report.json"]);
       expect(JSON.parse(await readFile(out.json, "utf8"))).toEqual(r);
-      expect(await readFile(out.html, "utf8")).toBe(renderReportHtml(r));
+      expect(await readFile(out.html, "utf8")).toBe(await renderReportHtml(r));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

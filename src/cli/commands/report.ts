@@ -113,7 +113,7 @@ export function register(program: Command): void {
       const json = new TextEncoder().encode(reportJsonText(report));
       if (flags.json) return void process.stdout.write(new TextDecoder().decode(json));
       const target = flags.out ? resolve(flags.out) : join(stateDir(dir), "reports", v.model, `v${v.version}`, "report.html");
-      writeAtomic(target, new TextEncoder().encode(renderReportHtml(report)));
+      writeAtomic(target, new TextEncoder().encode(await renderReportHtml(report)));
       if (!flags.out) writeAtomic(join(dirname(target), "report.json"), json);
       process.stdout.write(`${target}\n`);
     });

@@ -1,13 +1,14 @@
 // The Pareto section of report.html for a search with several objectives: the front as a table
 // (the picked trial marked) and, for two objectives, a scatter of every trial with the front drawn.
 import type { ReportJson } from "./report-json.js";
-import { esc, fmt, lineChart } from "./svg.js";
+import { esc, fmt } from "./html-format.js";
+import { lineChart } from "./vega-charts.js";
 
 type Tuning = NonNullable<ReportJson["tuning"]>;
 
 
 /** Empty unless the search had several objectives (report.json then holds `pareto`). */
-export function paretoSection(t: Tuning): string {
+export async function paretoSection(t: Tuning): Promise<string> {
   const targets = t.objective.targets;
   if (targets.length < 2 || !t.pareto?.length) return "";
   const byIndex = new Map(t.trials.map((x) => [x.index, x]));
@@ -23,11 +24,11 @@ export function paretoSection(t: Tuning): string {
   const table = `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("")}</tbody></table>`;
   const pick = t.objective.pick?.kind ?? "first";
   const intro = `<h3>Pareto front</h3><p class="meta">${front.length} of ${t.trials.length} trials are not beaten on every objective at once; ★ is the trial refitted (pick ${esc(pick.replace(/_/g, " "))}).</p>`;
-  return intro + (targets.length === 2 ? `<div class="charts">${scatter(t, front, metrics as [string, string])}</div>` : "") + table;
+  return intro + (targets.length === 2 ? `<div class="charts">${await scatter(t, front, metrics as [string, string])}</div>` : "") + table;
 }
 
 /** Every complete trial as a point (x: the second objective, y: the first), the front as a line, the pick on top. */
-function scatter(t: Tuning, front: Tuning["trials"], [ym, xm]: [string, string]): string {
+function scatter(t: Tuning, front: Tuning["trials"], [ym, xm]: [string, string]): Promise<string> {
   const done = t.trials.filter((x) => x.status === "complete" && x.values[xm] !== undefined && x.values[ym] !== undefined);
   const sorted = [...front].sort((a, b) => a.values[xm]! - b.values[xm]!);
   const best = front.find((x) => x.index === t.best);
@@ -38,7 +39,7 @@ function scatter(t: Tuning, front: Tuning["trials"], [ym, xm]: [string, string])
     series: [
       { name: "trial", x: done.map((x) => x.values[xm]!), y: done.map((x) => x.values[ym]!), pointsOnly: true },
       { name: "Pareto front", x: sorted.map((x) => x.values[xm]!), y: sorted.map((x) => x.values[ym]!) },
-      ...(best ? [{ name: "picked", x: [best.values[xm]!], y: [best.values[ym]!], pointsOnly: true }] : []),
+      ...(best ? [{ name: "picked", x: [best.values[xm]!], y: [best.values[ym]!], pointsOnly: true, markerSize: 90 }] : []),
     ],
     width: 520,
   });

@@ -2,7 +2,8 @@
 // report.json; it decides nothing, it only formats what the JSON holds.
 import type { FairnessSection, ReportJson } from "./report-json.js";
 import { paretoSection } from "./pareto-html.js";
-import { barChart, esc, fmt, heatmap, lineChart } from "./svg.js";
+import { esc, fmt } from "./html-format.js";
+import { barChart, heatmap, lineChart } from "./vega-charts.js";
 
 const CSS = `body{font-family:system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#111;padding:0 16px}
 h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
@@ -33,15 +34,16 @@ function metricsSection(r: ReportJson): string {
   return `<h2>Metrics</h2><p class="meta">Value with its bootstrap ${Math.round(level * 100)}% interval; rows: ${splits.map((s) => `${esc(s)} ${r.splits[s]!.rows}`).join(", ")}.</p>${table(["metric", ...splits], rows)}`;
 }
 
-function curvesSection(r: ReportJson): string {
+// Charts render one at a time in page order (each awaited in turn): one vega view alive at once.
+async function curvesSection(r: ReportJson): Promise<string> {
   const c = r.curves;
   const charts: string[] = [];
-  if (c?.roc) charts.push(lineChart({ title: `ROC (${c.split})`, xLabel: "false positive rate", yLabel: "true positive rate", series: [{ name: "model", ...c.roc }], xDomain: [0, 1], yDomain: [0, 1], diagonal: true }));
-  if (c?.pr) charts.push(lineChart({ title: `Precision–recall (${c.split})`, xLabel: "recall", yLabel: "precision", series: [{ name: "model", ...c.pr }], xDomain: [0, 1], yDomain: [0, 1] }));
+  if (c?.roc) charts.push(await lineChart({ title: `ROC (${c.split})`, xLabel: "false positive rate", yLabel: "true positive rate", series: [{ name: "model", ...c.roc }], xDomain: [0, 1], yDomain: [0, 1], diagonal: true }));
+  if (c?.pr) charts.push(await lineChart({ title: `Precision–recall (${c.split})`, xLabel: "recall", yLabel: "precision", series: [{ name: "model", ...c.pr }], xDomain: [0, 1], yDomain: [0, 1] }));
   if (c?.calibration) {
     const bins = c.calibration.filter((b) => b.count > 0);
     charts.push(
-      lineChart({
+      await lineChart({
         title: `Calibration (${c.split}), ECE ${fmt(c.ece ?? null, 3)}`,
         xLabel: "mean predicted probability",
         yLabel: "observed frequency",
@@ -53,24 +55,25 @@ function curvesSection(r: ReportJson): string {
     );
   }
   if (r.confusion) {
-    charts.push(heatmap({ title: `Confusion matrix (${r.confusion.split})`, rowLabels: r.confusion.labels, colLabels: r.confusion.labels, values: r.confusion.counts, xLabel: "predicted", yLabel: "actual" }));
+    charts.push(await heatmap({ title: `Confusion matrix (${r.confusion.split})`, rowLabels: r.confusion.labels, colLabels: r.confusion.labels, values: r.confusion.counts, xLabel: "predicted", yLabel: "actual" }));
   }
   return charts.length ? `<h2>Curves</h2><div class="charts">${charts.join("")}</div>` : "";
 }
 
-function importanceSection(r: ReportJson): string {
+async function importanceSection(r: ReportJson): Promise<string> {
   const parts: string[] = [];
   if (r.importance && r.importance.features.length) {
     const top = [...r.importance.features].sort((a, b) => b.value - a.value).slice(0, 20);
     const what = r.importance.method === "treeshap" ? "mean |SHAP value|" : r.importance.method === "permutation" ? `drop in ${r.importance.metric ?? "metric"} when shuffled` : "native importance";
     parts.push(
-      `<h2>Feature importance</h2>${barChart({ title: `Top ${top.length} features (${r.importance.method})`, labels: top.map((f) => f.feature), values: top.map((f) => f.value), ...(top.some((f) => f.std !== undefined) ? { errors: top.map((f) => f.std ?? 0) } : {}), xLabel: what })}`,
+      `<h2>Feature importance</h2>${await barChart({ title: `Top ${top.length} features (${r.importance.method})`, labels: top.map((f) => f.feature), values: top.map((f) => f.value), ...(top.some((f) => f.std !== undefined) ? { errors: top.map((f) => f.std ?? 0) } : {}), xLabel: what })}`,
     );
   }
   if (r.partialDependence?.length) {
-    const charts = r.partialDependence.map((pd) =>
-      lineChart({ title: `Partial dependence: ${pd.feature}`, xLabel: pd.feature, yLabel: "mean prediction", series: [{ name: "average", x: pd.grid, y: pd.average.map((a) => a[0] ?? null) }], width: 340, height: 260 }),
-    );
+    const charts: string[] = [];
+    for (const pd of r.partialDependence) {
+      charts.push(await lineChart({ title: `Partial dependence: ${pd.feature}`, xLabel: pd.feature, yLabel: "mean prediction", series: [{ name: "average", x: pd.grid, y: pd.average.map((a) => a[0] ?? null) }], width: 340, height: 260 }));
+    }
     parts.push(`<h2>Partial dependence</h2><div class="charts">${charts.join("")}</div>`);
   }
   return parts.join("");
@@ -118,11 +121,11 @@ function calibrationSection(r: ReportJson): string {
   return `<h2>Calibration</h2><p>${esc(c.method)} calibration fitted on ${esc(c.split)}: ECE ${esc(fmt(c.eceBefore))} → ${esc(fmt(c.eceAfter))}.</p>`;
 }
 
-function tuningSection(r: ReportJson): string {
+async function tuningSection(r: ReportJson): Promise<string> {
   const t = r.tuning;
   if (!t) return "";
   const target = t.objective.targets[0]!;
-  const history = lineChart({
+  const history = await lineChart({
     title: `Optimisation history (${t.method})`,
     xLabel: "trial",
     yLabel: target.metric,
@@ -130,10 +133,11 @@ function tuningSection(r: ReportJson): string {
       { name: "trial value", x: t.history.map((h) => h.index), y: t.history.map((h) => h.value), pointsOnly: true },
       { name: "best so far", x: t.history.map((h) => h.index), y: t.history.map((h) => h.best), step: true },
     ],
+    xIntegers: true,
     width: 520,
   });
   const imp = [...t.paramImportance].sort((a, b) => b.share - a.share);
-  const impChart = barChart({ title: "Parameter importance", labels: imp.map((p) => p.param), values: imp.map((p) => p.share), xLabel: "share of explained variance (η²)", width: 440 });
+  const impChart = await barChart({ title: "Parameter importance", labels: imp.map((p) => p.param), values: imp.map((p) => p.share), xLabel: "share of explained variance (η²)", width: 440 });
   const params = [...new Set(t.trials.flatMap((x) => Object.keys(x.params)))];
   const metrics = t.objective.targets.map((g) => g.metric);
   const rows = t.trials.map((x) => [
@@ -144,7 +148,7 @@ function tuningSection(r: ReportJson): string {
     esc(x.durationMs === undefined ? "–" : `${fmt(x.durationMs / 1000, 3)} s`),
   ]);
   const objective = t.objective.targets.map((g) => `${g.direction}(${g.metric})`).join(", ");
-  return `<h2>Tuning</h2><p class="meta">${esc(t.method)}, ${t.trials.length} trials, objective ${esc(objective)}${t.best !== undefined ? `, best trial ${t.best}` : ""}${t.pareto ? `, Pareto front: ${t.pareto.join(", ")}` : ""}.</p><div class="charts">${history}${impChart}</div>${paretoSection(t)}${table(["trial", "status", ...metrics, ...params, "duration"], rows)}`;
+  return `<h2>Tuning</h2><p class="meta">${esc(t.method)}, ${t.trials.length} trials, objective ${esc(objective)}${t.best !== undefined ? `, best trial ${t.best}` : ""}${t.pareto ? `, Pareto front: ${t.pareto.join(", ")}` : ""}.</p><div class="charts">${history}${impChart}</div>${await paretoSection(t)}${table(["trial", "status", ...metrics, ...params, "duration"], rows)}`;
 }
 
 function gatesSection(r: ReportJson): string {
@@ -160,10 +164,10 @@ function gatesSection(r: ReportJson): string {
     .join("")}`;
 }
 
-export function renderReportHtml(r: ReportJson): string {
+export async function renderReportHtml(r: ReportJson): Promise<string> {
   const m = r.model;
   const title = `${m.name}${m.version !== undefined ? ` v${m.version}` : ""}`;
   const meta = [`algorithm ${m.algorithm}`, `task ${m.task}`, ...(r.createdAt ? [r.createdAt] : [])].map(esc).join(" · ");
-  const body = [gatesSection(r), metricsSection(r), curvesSection(r), championSection(r), calibrationSection(r), fairnessSection(r), importanceSection(r), tuningSection(r)].join("\n");
+  const body = [gatesSection(r), metricsSection(r), await curvesSection(r), championSection(r), calibrationSection(r), fairnessSection(r), await importanceSection(r), await tuningSection(r)].join("\n");
   return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(`mlc report: ${title}`)}</title><style>${CSS}</style></head><body><h1>${esc(title)}</h1><p class="meta">${meta}</p>\n${body}\n</body></html>\n`;
 }

@@ -21,6 +21,6 @@ export async function writeReport(dir: string, r: ReportJson): Promise<{ json: s
   const json = path.join(dir, "report.json");
   const html = path.join(dir, "report.html");
   await atomicWrite(json, reportJsonText(r));
-  await atomicWrite(html, renderReportHtml(r));
+  await atomicWrite(html, await renderReportHtml(r));
   return { json, html };
 }

@@ -196,10 +196,12 @@ export async function modelReportArtifacts(ctx: ExecContext, inp: Omit<ModelRepo
   const t0 = performance.now();
   const champion = ctx.state ? await new ModelRegistry(ctx.state).alias(inp.spec.name, "champion") : undefined;
   const report = await buildModelReport({ ...inp, artifacts: ctx.artifacts, ...(champion ? { champion } : {}) }, rawInputs);
+  const html = await renderReportHtml(report);
+  // The time includes drawing the charts (vega, some tens of ms a chart).
   ctx.log(`report built in ${Math.round(performance.now() - t0)} ms${champion ? ` (compared with champion version ${champion.version})` : ""}`);
   const enc = new TextEncoder();
   return {
     report_json: await ctx.artifacts.put(enc.encode(reportJsonText(report))),
-    report_html: await ctx.artifacts.put(enc.encode(renderReportHtml(report))),
+    report_html: await ctx.artifacts.put(enc.encode(html)),
   };
 }

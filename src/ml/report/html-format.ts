@@ -1,0 +1,18 @@
+// Text formatting shared by report.html and its charts: HTML/XML escaping and compact numbers,
+// so every table cell and chart label prints a value the same way.
+
+/** Escapes text for XML/HTML content and attribute values. */
+export function esc(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+}
+
+/** Compact number for labels: up to 4 significant digits, thousands separated, no "-0". */
+export function fmt(v: number | null | undefined, digits = 4): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return "–";
+  if (!Number.isFinite(v)) return v > 0 ? "∞" : "−∞";
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  if (a >= 1e6 || a < 1e-3) return v.toExponential(2);
+  if (a >= 1000) return Math.round(v).toLocaleString("en-US");
+  return String(Number(v.toPrecision(digits)));
+}
