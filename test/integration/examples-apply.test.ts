@@ -68,7 +68,7 @@ describe("examples through apply", () => {
     for (const m of [forest, auto]) expect(m.onnx_parity_max_diff!).toBeLessThan(1e-4);
   });
 
-  it("housing: a linear model and a GBDT regress the median home value", async () => {
+  it("housing: a linear model and GBDTs regress the median home value, one tuned for error against size", async () => {
     const dir = await applyExample("housing");
     for (const name of ["linear_price", "boosted_price"]) {
       const m = await modelMetrics(dir, name);
@@ -77,6 +77,18 @@ describe("examples through apply", () => {
       expect(m["test.r2"], name).toBeGreaterThan(0.6);
       expect(m["test.rmse.lower"]!).toBeLessThanOrEqual(m["test.rmse"]!);
       expect(m.onnx_parity_max_diff!, name).toBeLessThan(1e-3);
+    }
+    // compact_price searches error against size: a front of several trials, the refitted one on it.
+    const m = await modelMetrics(dir, "compact_price");
+    expect(m["test.rmse"]).toBeLessThan(6);
+    const state = await openState(dir);
+    try {
+      const tuning = (await state.getNode("model.compact_price"))!.result!.summary!.tuning as { trials: number; best_trial: number; pareto: number[] };
+      expect(tuning.trials).toBe(12);
+      expect(tuning.pareto.length).toBeGreaterThan(1);
+      expect(tuning.pareto).toContain(tuning.best_trial);
+    } finally {
+      await state.close();
     }
   });
 
