@@ -72,9 +72,11 @@ function checkObjective(ctx: KindCheckContext): void {
   for (const tune of ctx.nested("tune")) {
     let objectives: Extract<Expr, { type: "call" }>[] | undefined;
     let pick: Extract<Expr, { type: "call" }> | Extract<Expr, { type: "ref" }> | undefined;
+    let pruner: Extract<Expr, { type: "ref" }> | undefined;
     for (const item of tune.body) {
       if (item.type !== "attribute") continue;
       if (item.name === "pick" && (item.value.type === "call" || item.value.type === "ref")) pick = item.value;
+      if (item.name === "pruner" && item.value.type === "ref" && item.value.path[0] !== "none") pruner = item.value;
       if (item.name !== "objective") continue;
       const calls = item.value.type === "call" ? [item.value] : item.value.type === "list" ? item.value.items : [];
       objectives = calls.filter((c): c is Extract<Expr, { type: "call" }> => c.type === "call");
@@ -99,6 +101,13 @@ function checkObjective(ctx: KindCheckContext): void {
         ctx.report(CheckCode.valueNotAllowed, arg.span, `a search objective is measured on the valid rows, not on \`${arg.path[0]}\``, { hint: `use \`valid.${arg.path.slice(1).join(".")}\`` });
       }
       checkDirection(ctx, call, arg);
+    }
+    // The pruner reads the learner's per-round validation metric as the first objective.
+    const primary = objectives[0] ? objectiveMetric(objectives[0]) : undefined;
+    if (pruner && primary?.path[0] === "model") {
+      ctx.report(CheckCode.valueNotAllowed, primary.span, `pruning follows the first objective, and \`${primary.path.join(".")}\` has no per-round value to prune on`, {
+        hint: "list a validation metric first, e.g. `[maximize(valid.auc), minimize(model.bytes)]`, or set `pruner = none`",
+      });
     }
     if (!pick) continue;
     const rule = pick.type === "call" ? pick.callee : pick.path.join(".");
