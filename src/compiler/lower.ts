@@ -4,6 +4,7 @@ import type { Block, Expr } from "./ast.js";
 import type { CheckedBlock, CheckedProject } from "./checked.js";
 import { exprToJson } from "./expr-json.js";
 import { joinConfig, joinReads, lowerJoins, type LoweredJoin } from "./lower-joins.js";
+import { lowerOnline } from "./lower-online.js";
 import { blockKind } from "./schema/registry.js";
 import "./schema/index.js";
 import type { ColumnOrigin, Graph, GraphNode, Json, NodeColumns, NodeInput } from "../runtime/graph-ir.js";
@@ -210,6 +211,12 @@ function lowerDefault(b: CheckedBlock, project: CheckedProject, cols: Columns, p
   if (joins.length) {
     config.join = joins.map(joinConfig);
     for (const j of joins) inputs.push({ node: j.node, columns: joinReads(j) });
+  }
+  // A deployment whose model looks up window or joined values online reads the tables they are materialised from.
+  const online = lowerOnline(b, cols.settings("features"), { block: (n) => project.byName.get(n), inputName: (x) => cols.inputName(x), columnsOf: (n) => cols.columnsOf(n), joins: (x) => cols.joins(x) });
+  if (online) {
+    config.online_features = online.config;
+    inputs.push(...online.inputs);
   }
   // `usage.*` names the features of usage only (its own columns, not those it carries through).
   if (b.kind !== "features" && b.kind !== "split") {

@@ -3,11 +3,14 @@
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
+import { validateOnlineRef, type OnlineRef } from "./online-store.js";
 
 export interface BundleRef {
   version: number;
   /** The bundle directory; relative paths are relative to the project directory. */
   bundle: string;
+  /** The online feature table this version looks inputs up in (src/serve/online-store.ts); moves with the version. */
+  online?: OnlineRef;
 }
 
 export type Rollout =
@@ -59,6 +62,7 @@ export function validatePointer(p: unknown): string[] {
   const errs: string[] = [];
   if (!isObj(p)) return ["expected a JSON object"];
   if (!isRef(p)) errs.push("version/bundle: expected a positive integer version and a bundle path");
+  if (p.online !== undefined) errs.push(...validateOnlineRef(p.online));
   if (p.updated !== undefined && typeof p.updated !== "string") errs.push("updated: expected an ISO time string");
   if (p.reason !== undefined && typeof p.reason !== "string") errs.push("reason: expected a string");
   const r = p.rollout;
@@ -66,6 +70,7 @@ export function validatePointer(p: unknown): string[] {
     if (!isObj(r) || (r.kind !== "canary" && r.kind !== "shadow")) errs.push(`rollout.kind: expected "canary" or "shadow"`);
     else {
       if (!isRef(r.candidate)) errs.push("rollout.candidate: expected { version, bundle }");
+      else if (r.candidate.online !== undefined) errs.push(...validateOnlineRef(r.candidate.online).map((e) => `rollout.candidate.${e}`));
       if (r.kind === "canary") {
         if (typeof r.share !== "number" || !(r.share > 0 && r.share < 1)) errs.push("rollout.share: expected a fraction in (0, 1)");
         if (typeof r.key !== "string" || r.key === "") errs.push("rollout.key: expected the name of the entity key field");
@@ -100,7 +105,7 @@ export function readDeployment(projectDir: string, name: string): DeploymentPoin
 function portable(projectDir: string, ref: BundleRef): BundleRef {
   const abs = resolveBundlePath(projectDir, ref.bundle);
   const rel = relative(resolve(projectDir), abs);
-  return { version: ref.version, bundle: rel.startsWith("..") || isAbsolute(rel) ? abs : rel };
+  return { version: ref.version, bundle: rel.startsWith("..") || isAbsolute(rel) ? abs : rel, ...(ref.online ? { online: ref.online } : {}) };
 }
 
 /**
@@ -156,9 +161,11 @@ export function previousVersion(projectDir: string, name: string): BundleRef | u
   for (const e of readHistory(projectDir, name)) {
     const top = stack[stack.length - 1];
     const below = stack[stack.length - 2];
-    if (top && top.version === e.version) stack[stack.length - 1] = { version: e.version, bundle: e.bundle };
+    // a version's latest online table comes back with it
+    const ref: BundleRef = { version: e.version, bundle: e.bundle, ...(e.online ? { online: e.online } : {}) };
+    if (top && top.version === e.version) stack[stack.length - 1] = ref;
     else if (below && below.version === e.version) stack.pop();
-    else stack.push({ version: e.version, bundle: e.bundle });
+    else stack.push(ref);
   }
   return stack[stack.length - 2];
 }

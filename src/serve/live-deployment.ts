@@ -6,6 +6,7 @@ import { dirname } from "node:path";
 import { loadBundle } from "./bundle.js";
 import { pointerPath, readDeployment, resolveBundlePath, type BundleRef, type DeploymentPointer, type Rollout } from "./deployment.js";
 import { ModelRunner, type RunnerOptions } from "./model-runner.js";
+import { OnlineStores, type OnlineView } from "./online-lookup.js";
 
 /** What serves right now; replaced as a whole, never mutated. */
 export interface Routing {
@@ -14,6 +15,9 @@ export interface Routing {
   candidate?: ModelRunner;
   rollout?: Rollout;
   pointer: DeploymentPointer;
+  /** The online tables the stable and candidate versions look inputs up in, when they have one. */
+  stableOnline?: OnlineView;
+  candidateOnline?: OnlineView;
 }
 
 export interface LiveEvents {
@@ -38,8 +42,11 @@ export class LiveDeployment {
   private watcher: FSWatcher | undefined;
   private poller: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly stores: OnlineStores;
 
-  constructor(readonly projectDir: string, readonly name: string, private readonly opts: LiveOptions = {}) {}
+  constructor(readonly projectDir: string, readonly name: string, private readonly opts: LiveOptions = {}) {
+    this.stores = new OnlineStores(projectDir);
+  }
 
   /** The routing in effect; undefined until the first load completed. */
   get routing(): Routing | undefined {
@@ -135,7 +142,15 @@ export class LiveDeployment {
     try {
       const stable = await get(pointer);
       const candidate = pointer.rollout ? await get(pointer.rollout.candidate) : undefined;
-      next = { stable, pointer, ...(candidate ? { candidate, rollout: pointer.rollout } : {}) };
+      // the online tables load before the swap too: a version never serves without its table
+      const stableOnline = pointer.online ? await this.stores.view(pointer.online) : undefined;
+      const candidateOnline = pointer.rollout?.candidate.online ? await this.stores.view(pointer.rollout.candidate.online) : undefined;
+      next = {
+        stable, pointer,
+        ...(candidate ? { candidate, rollout: pointer.rollout } : {}),
+        ...(stableOnline ? { stableOnline } : {}),
+        ...(candidateOnline ? { candidateOnline } : {}),
+      };
     } catch (e) {
       for (const r of fresh) r.retire();
       throw e;
@@ -163,5 +178,6 @@ export class LiveDeployment {
       this.current.stable.retire();
       this.current.candidate?.retire();
     }
+    await this.stores.close();
   }
 }

@@ -19,7 +19,7 @@ export function startRollout(projectDir: string, name: string, candidateBundle: 
   if (version === cur.version) throw new DeploymentError(`the candidate is version ${version}, which already serves '${name}'`);
   const candidate = { version, bundle: resolve(projectDir, candidateBundle) };
   const rollout: Rollout = spec.kind === "canary" ? { kind: "canary", share: spec.share, key: spec.key, candidate } : { kind: "shadow", candidate };
-  return writeDeployment(projectDir, name, { version: cur.version, bundle: cur.bundle, rollout }, reason ?? `start ${spec.kind} of version ${version}`);
+  return writeDeployment(projectDir, name, { version: cur.version, bundle: cur.bundle, ...(cur.online ? { online: cur.online } : {}), rollout }, reason ?? `start ${spec.kind} of version ${version}`);
 }
 
 /** Makes the rollout's candidate the serving version. */
@@ -27,14 +27,14 @@ export function promoteRollout(projectDir: string, name: string, reason?: string
   const cur = current(projectDir, name);
   if (!cur.rollout) throw new DeploymentError(`deployment '${name}' has no rollout in progress (serving version ${cur.version})`);
   const c = cur.rollout.candidate;
-  return writeDeployment(projectDir, name, { version: c.version, bundle: c.bundle }, reason ?? `promote ${cur.rollout.kind} version ${c.version}`);
+  return writeDeployment(projectDir, name, { version: c.version, bundle: c.bundle, ...(c.online ? { online: c.online } : {}) }, reason ?? `promote ${cur.rollout.kind} version ${c.version}`);
 }
 
 /** Ends the rollout; the current version serves everything. */
 export function abortRollout(projectDir: string, name: string, reason?: string): DeploymentPointer {
   const cur = current(projectDir, name);
   if (!cur.rollout) throw new DeploymentError(`deployment '${name}' has no rollout in progress (serving version ${cur.version})`);
-  return writeDeployment(projectDir, name, { version: cur.version, bundle: cur.bundle }, reason ?? `abort ${cur.rollout.kind} of version ${cur.rollout.candidate.version}`);
+  return writeDeployment(projectDir, name, { version: cur.version, bundle: cur.bundle, ...(cur.online ? { online: cur.online } : {}) }, reason ?? `abort ${cur.rollout.kind} of version ${cur.rollout.candidate.version}`);
 }
 
 /** Goes back to the previous stable version (ending any rollout); repeated calls keep walking back. */

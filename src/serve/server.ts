@@ -6,6 +6,7 @@ import type { Rollout } from "./deployment.js";
 import { LiveDeployment, type Routing } from "./live-deployment.js";
 import { ServeMetrics } from "./metrics.js";
 import type { ModelRunner } from "./model-runner.js";
+import { isLookupProblem, type OnlineView } from "./online-lookup.js";
 import { predictionFormatter, type PredictionFormatter } from "./prediction-format.js";
 import { PredictionLogWriter, predictionLogDir, predictionLogLine, type PredictionLogOptions } from "./prediction-log.js";
 import { isProblem, type ColumnBatch } from "./record-encoder.js";
@@ -46,6 +47,8 @@ export interface PredictionServer {
 interface ArmGroup {
   arm: Arm;
   runner: ModelRunner;
+  /** The online table the arm's version fills omitted inputs from. */
+  online?: OnlineView;
   /** Indices into the request's records; undefined = all of them in order. */
   rows?: number[];
 }
@@ -83,6 +86,7 @@ function describeModel(routing: Routing, deployment: string): Record<string, unk
     metrics: m.metrics,
     lineage: m.lineage,
     created: m.created,
+    ...(routing.stableOnline ? { online: routing.stableOnline.describe() } : {}),
     ...(rollout && routing.candidate
       ? {
           rollout:
@@ -228,11 +232,30 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
       batched = false;
     }
 
-    // split by arm (canary), validate every group, then score: a bad record fails the request before any work
+    // split by arm (canary), fill looked-up inputs, validate every group, then score: a bad record fails the request before any work
     const groups = armGroups(routing, records);
     const batches: ColumnBatch[] = [];
+    /** Records as scored, where the online store filled some of their inputs (for the prediction log). */
+    let scored: unknown[] | undefined;
     for (const g of groups) {
-      const recs = g.rows ? g.rows.map((i) => records[i]) : records;
+      let recs = g.rows ? g.rows.map((i) => records[i]) : records;
+      if (g.online) {
+        let fill;
+        try {
+          fill = await g.online.fill(recs, batched);
+        } catch (e) {
+          req.log.error({ err: (e as Error).message }, "online lookup failed");
+          return json(reply, 503, { error: "online_store_unavailable", message: "the online feature store could not be read" });
+        }
+        if (isLookupProblem(fill)) {
+          const index = fill.index !== undefined && g.rows ? g.rows[fill.index] : fill.index;
+          return json(reply, fill.status, { error: fill.error, field: fill.field, message: fill.message, ...(index !== undefined ? { index } : {}) });
+        }
+        recs = fill.records;
+        fill.filled.forEach((f, j) => {
+          if (f) (scored ??= records.slice())[g.rows ? g.rows[j]! : j] = recs[j];
+        });
+      }
       const enc = g.runner.encoder.encodeRecords(recs, batched);
       if (isProblem(enc)) {
         const index = enc.index !== undefined && g.rows ? g.rows[enc.index] : enc.index;
@@ -242,7 +265,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     }
     const pending = groups.map((g, i) => g.runner.score(batches[i]!));
     const shadow = routing.rollout?.kind === "shadow" ? routing.candidate : undefined;
-    const shadowRun = shadow ? scoreShadow(shadow, records, batched) : undefined;
+    const shadowRun = shadow ? scoreShadow(shadow, routing.candidateOnline, records, batched) : undefined;
 
     let results: Float32Array[];
     try {
@@ -281,7 +304,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
         for (let j = 0; j < n; j++) {
           const i = g.rows ? g.rows[j]! : j;
           // JSON strings cannot hold raw line breaks, so any in the body are whitespace: safe to flatten
-          const features = !batched && raw !== undefined ? raw.replace(/[\r\n]+/g, " ") : JSON.stringify(records[i]);
+          const features = scored ? JSON.stringify(scored[i]) : !batched && raw !== undefined ? raw.replace(/[\r\n]+/g, " ") : JSON.stringify(records[i]);
           log.append(predictionLogLine(ts, req.id, opts.deployment, g.runner.version, g.arm, latencyMs, batched ? i : undefined, features, predJson[i]!));
         }
       }
@@ -317,11 +340,20 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
   });
 
   /** Shadow scoring: never awaited by the response; failures only count. */
-  function scoreShadow(candidate: ModelRunner, records: unknown[], batched: boolean): Promise<Float32Array | undefined> {
-    const enc = candidate.encoder.encodeRecords(records, batched);
+  async function scoreShadow(candidate: ModelRunner, online: OnlineView | undefined, records: unknown[], batched: boolean): Promise<Float32Array | undefined> {
+    let recs = records;
+    if (online) {
+      const fill = await online.fill(records, batched).catch(() => undefined);
+      if (!fill || isLookupProblem(fill)) {
+        metrics.shadowFailed();
+        return undefined;
+      }
+      recs = fill.records;
+    }
+    const enc = candidate.encoder.encodeRecords(recs, batched);
     if (isProblem(enc)) {
       metrics.shadowFailed();
-      return Promise.resolve(undefined);
+      return undefined;
     }
     return candidate.score(enc).then(
       (s) => {
@@ -365,18 +397,20 @@ const stableOnly = new WeakMap<Routing, ArmGroup[]>();
 
 function armGroups(routing: Routing, records: unknown[]): ArmGroup[] {
   const rollout = routing.rollout;
+  const stable: ArmGroup = { arm: "stable", runner: routing.stable, ...(routing.stableOnline ? { online: routing.stableOnline } : {}) };
   if (!rollout || rollout.kind !== "canary" || !routing.candidate) {
     let g = stableOnly.get(routing);
-    if (!g) stableOnly.set(routing, (g = [{ arm: "stable", runner: routing.stable }]));
+    if (!g) stableOnly.set(routing, (g = [stable]));
     return g;
   }
+  const canary: ArmGroup = { arm: "canary", runner: routing.candidate, ...(routing.candidateOnline ? { online: routing.candidateOnline } : {}) };
   const stableRows: number[] = [];
   const canaryRows: number[] = [];
   for (let i = 0; i < records.length; i++) (chooseArm(rollout, records[i]) === "canary" ? canaryRows : stableRows).push(i);
-  if (canaryRows.length === 0) return [{ arm: "stable", runner: routing.stable }];
-  if (stableRows.length === 0) return [{ arm: "canary", runner: routing.candidate }];
+  if (canaryRows.length === 0) return [stable];
+  if (stableRows.length === 0) return [canary];
   return [
-    { arm: "stable", runner: routing.stable, rows: stableRows },
-    { arm: "canary", runner: routing.candidate, rows: canaryRows },
+    { ...stable, rows: stableRows },
+    { ...canary, rows: canaryRows },
   ];
 }

@@ -39,7 +39,7 @@ export function register(program: Command): void {
       try {
         const registry = new ModelRegistry(state);
         if (!(await registry.version(model, prev.version))) throw new CliExit(1, `mlc rollback: the registry has no ${model} version ${prev.version}`);
-        writeDeployment(projectDir, name, { version: prev.version, bundle: prev.bundle }, reason);
+        writeDeployment(projectDir, name, prev, reason); // with the version's online table, if it has one
         await registry.setAlias(model, "champion", prev.version, reason);
         // A challenger that was the version rolled back from (or a running rollout's candidate) is retired too.
         const challenger = (await registry.alias(model, "challenger"))?.version;

@@ -14,6 +14,7 @@ import "./monitor-actions.js";
 import "./algorithms.js";
 import "./tuning.js";
 import "./sources.js";
+import "./online-stores.js";
 
 export * from "./registry.js";
 export * from "./types.js";

@@ -28,12 +28,13 @@ export type BuiltinFamily =
   | "objective"
   | "pick"
   | "connection"
+  | "online"
   | "secret"
   | "column-type";
 
 export const BUILTIN_FAMILIES: readonly BuiltinFamily[] = [
   "transform", "window", "expectation", "distribution", "metric", "task", "split", "drift", "gate",
-  "action", "rollout", "serving", "algorithm", "tuner", "objective", "pick", "connection", "secret", "column-type",
+  "action", "rollout", "serving", "algorithm", "tuner", "objective", "pick", "connection", "online", "secret", "column-type",
 ];
 
 export const FAMILY_DOCS: Record<BuiltinFamily, string> = {
@@ -54,6 +55,7 @@ export const FAMILY_DOCS: Record<BuiltinFamily, string> = {
   objective: "Search objectives: `maximize(metric)` or `minimize(metric)`; `tune { objective = … }` takes one, or a list of several (a Pareto search).",
   pick: "How a search with several objectives chooses its one trial from the Pareto front: the value of `tune { pick = … }`.",
   connection: "Database connections of a source.",
+  online: "Online feature stores of a deployment: where the latest window aggregations and joined values per entity are kept for `mlc serve` to look up.",
   secret: "Secrets read from the environment at run time; never stored in state or printed.",
   "column-type": "Column type modifiers in a source's `schema` block.",
 };

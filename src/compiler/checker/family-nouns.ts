@@ -19,6 +19,7 @@ export const FAMILY_NOUNS: Record<BuiltinFamily, string> = {
   objective: "objective",
   pick: "pick rule",
   connection: "connection",
+  online: "online store",
   secret: "secret",
   "column-type": "column type",
 };

@@ -16,6 +16,7 @@ registerBlockKind({
     { name: "when", type: t.union(t.ref("gate"), t.list(t.ref("gate"), 1)), required: false, doc: "the gate(s) a version must pass; without one every trained version is deployed (a warning)" },
     { name: "serve", type: t.call("serving"), required: false, default: d.name("rest"), doc: "the serving target: `rest { port = 8080 }`, `batch { input = …, output = … }`, `container { … }`" },
     { name: "rollout", type: t.call("rollout"), required: false, default: d.name("immediate"), doc: "how traffic moves to a new version: `canary(10%)`, `shadow`, `immediate`" },
+    { name: "online", type: t.call("online"), required: false, doc: "where window aggregations and joined values the model reads are kept for lookup by entity key when serving: `sqlite` (default, `.mlc/online.db`) or `redis { url = env(\"MLC_ONLINE_URL\") }`" },
   ],
   nested: [],
   check(ctx) {

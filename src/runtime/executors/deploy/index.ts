@@ -18,6 +18,7 @@ import { NodeFailure, type DestroyContext, type ExecContext, type Executor, type
 import { registerExecutor } from "../../executor-registry.js";
 import type { Json } from "../../graph-ir.js";
 import { ModelRegistry } from "../../registry/model-registry.js";
+import { materializeDeployment, pruneOnline } from "./online.js";
 
 export const DEPLOY_EXECUTOR_VERSION = "1";
 
@@ -75,6 +76,8 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   const bundleDir = bundleDirFor(ctx.projectDir, name, version);
   buildBundleDir(bundleDir, onnx, meta);
   const bundle = relative(ctx.projectDir, bundleDir);
+  // The model's window and joined inputs, as of the newest data, in a new online table; the pointer below switches to it.
+  const online = await materializeDeployment(ctx, { deployment: name, model: modelName, version, inputs: meta.inputs });
 
   const registry = ctx.state ? new ModelRegistry(ctx.state) : undefined;
   const gates = b.attributes.when;
@@ -84,26 +87,35 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   let target: DeploymentTarget;
   let role: "champion" | "challenger" = "champion";
   if (!current || current.version === version || rollout.kind === "immediate") {
-    target = { version, bundle };
+    target = { version, bundle, ...(online ? { online } : {}) };
   } else {
-    const candidate = { version, bundle };
+    const candidate = { version, bundle, ...(online ? { online } : {}) };
     let r: Rollout;
     if (rollout.kind === "canary") {
       if (!rollout.key) throw new NodeFailure(`deploy ${name}: a canary routes by an entity key: write canary(${Math.round(rollout.share * 100)}%, key = "FIELD")`);
       r = { kind: "canary", share: rollout.share, key: rollout.key, candidate };
     } else r = { kind: "shadow", candidate };
-    target = { version: current.version, bundle: current.bundle, rollout: r };
+    target = { version: current.version, bundle: current.bundle, ...(current.online ? { online: current.online } : {}), rollout: r };
     role = "challenger";
   }
-  const unchanged = current && current.version === target.version && current.bundle === target.bundle && JSON.stringify(current.rollout ?? null) === JSON.stringify(target.rollout ?? null);
+  const unchanged =
+    current &&
+    current.version === target.version &&
+    current.bundle === target.bundle &&
+    JSON.stringify(current.online ?? null) === JSON.stringify(target.online ?? null) &&
+    JSON.stringify(current.rollout ?? null) === JSON.stringify(target.rollout ?? null);
   if (!unchanged) writeDeployment(ctx.projectDir, name, target, role === "champion" ? why : `${rollout.kind} of version ${version} beside ${current!.version}: ${why}`);
+  if (online) {
+    const dropped = await pruneOnline(ctx.projectDir, name, online);
+    if (dropped) ctx.log(`dropped ${dropped} online table${dropped === 1 ? "" : "s"} no version points at`);
+  }
   if (registry) {
     const now = await registry.alias(modelName, role);
     if (now?.version !== version) await registry.setAlias(modelName, role, version, why);
   }
   ctx.log(role === "champion" ? `${modelName} version ${version} serves ${name} (champion)` : `${modelName} version ${version} is in ${rollout.kind} beside version ${current!.version} (challenger); end it with mlc rollout promote|abort ${name}`);
 
-  const summary: { [k: string]: Json } = { model: modelName, version, bundle, role, rollout: rollout.kind };
+  const summary: { [k: string]: Json } = { model: modelName, version, bundle, role, rollout: rollout.kind, ...(online ? { online_table: online.table, online_store: online.store.kind } : {}) };
   const serve = asCall(b.attributes.serve, "rest");
   if (serve.$call === "batch") {
     const input = arg(serve, 0, "input");
