@@ -5,7 +5,7 @@ import type { NestedBlockSchema } from "../types.js";
 
 export const joinBlock: NestedBlockSchema = {
   kind: "join",
-  doc: "A point-in-time join: each row gets the columns of the latest row of `table` with the same key whose timestamp is at or before the row's own time (the features block's `timestamp`), so no value from the row's future is used; rows without such a row get nulls. A table without a `key` joins on time only (a city-wide weather table). The joined columns are bare column names in the block's features and downstream, like the input's; a deployed model that uses them takes them as ordinary inputs of its request (as from an online feature store).",
+  doc: "A point-in-time join: each row gets the columns of the latest row of `table` with the same key whose timestamp is at or before the row's own time (the features block's `timestamp`), so no value from the row's future is used; rows without such a row get nulls. A table without a `key` joins on time only (a city-wide weather table). The joined columns are bare column names in the block's features and downstream, like the input's; a deployed model that uses them looks them up by entity key in its deployment's online store (`deploy { online = … }`), or takes them from the request.",
   multiple: true,
   columnsFrom: "table",
   attributes: [
