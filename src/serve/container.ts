@@ -5,6 +5,8 @@ import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync 
 import { basename, dirname, join, resolve } from "node:path";
 import { buildBundleDir, loadBundle, type BundleMeta } from "./bundle.js";
 import { writeDeployment } from "./deployment.js";
+import { copySqliteTable } from "./online-sqlite.js";
+import { DEFAULT_SQLITE_PATH, sqlitePath, type OnlineRef } from "./online-store.js";
 import { toYaml, type YamlValue } from "./yaml.js";
 
 export interface ContainerOptions {
@@ -28,6 +30,11 @@ export interface ContainerOptions {
   bundleDir?: string;
   /** An mlc checkout (package.json, package-lock.json, dist/) to copy into the context as app/. */
   appDir?: string;
+  /**
+   * The version's online table: a SQLite one is copied into the context (project/.mlc/online.db); a
+   * Redis one is named in the pointer and its URL variable comes from the Secret `<name>-online` (key `url`).
+   */
+  online?: { ref: OnlineRef; projectDir: string };
 }
 
 /** The project directory inside the image. */
@@ -79,6 +86,8 @@ export function kubernetesObjects(meta: BundleMeta, opts: ContainerOptions = {})
   const metadata = (extra: Record<string, YamlValue> = {}): Record<string, YamlValue> => ({ name, ...(opts.namespace ? { namespace: opts.namespace } : {}), labels, ...extra });
   const env: YamlValue[] = [{ name: "MLC_LOG_LEVEL", value: "warn" }];
   if (opts.tokenSecret) env.push({ name: "MLC_SERVE_TOKEN", valueFrom: { secretKeyRef: { name: opts.tokenSecret, key: "token" } } });
+  const store = opts.online?.ref.store;
+  if (store?.kind === "redis" && store.url_env) env.push({ name: store.url_env, valueFrom: { secretKeyRef: { name: `${name}-online`, key: "url" } } });
   const deployment: YamlValue = {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -152,7 +161,16 @@ export function writeContainerManifests(outDir: string, meta: BundleMeta, opts: 
     const project = join(out, "project");
     const rel = `.mlc/bundles/${meta.deployment}/v${meta.version}`;
     buildBundleDir(join(project, rel), b.onnx, b.meta);
-    writeDeployment(project, meta.deployment, { version: meta.version, bundle: rel }, "container image");
+    let online: OnlineRef | undefined;
+    if (opts.online) {
+      const { ref, projectDir } = opts.online;
+      if (ref.store.kind === "sqlite") {
+        copySqliteTable(sqlitePath(projectDir, ref.store), join(project, DEFAULT_SQLITE_PATH), ref.table);
+        online = { store: { kind: "sqlite", path: DEFAULT_SQLITE_PATH }, table: ref.table };
+        written.push(`project/${DEFAULT_SQLITE_PATH}`);
+      } else online = ref;
+    }
+    writeDeployment(project, meta.deployment, { version: meta.version, bundle: rel, ...(online ? { online } : {}) }, "container image");
     written.push(`project/${rel}/bundle.json`, `project/${rel}/model.onnx`, `project/.mlc/deployments/${meta.deployment}/current.json`);
   }
   if (opts.appDir) {

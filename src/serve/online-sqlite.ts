@@ -1,7 +1,7 @@
 // The embedded online store: one SQLite file (default `.mlc/online.db`, WAL). A table is written in
 // one transaction under a fresh content id; its `online_tables` row is the commit marker readers use.
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { entityId, OnlineStoreError, tableId, type OnlineRow, type OnlineStore, type OnlineTableMeta } from "./online-store.js";
 
@@ -88,5 +88,28 @@ export class SqliteOnlineStore implements OnlineStore {
 
   async close(): Promise<void> {
     this.db.close();
+  }
+}
+
+/**
+ * Copies one table into a fresh SQLite file (a container's build context carries only the table its
+ * version serves). Synchronous, and consistent: the rows are read in one transaction of the source.
+ */
+export function copySqliteTable(src: string, dest: string, table: string): void {
+  mkdirSync(dirname(dest), { recursive: true });
+  for (const f of [dest, `${dest}-wal`, `${dest}-shm`]) rmSync(f, { force: true });
+  const db = new Database(dest);
+  try {
+    db.exec(SCHEMA);
+    db.prepare("ATTACH DATABASE ? AS src").run(src);
+    const copied = db.transaction(() => {
+      const n = db.prepare("INSERT INTO online_tables SELECT * FROM src.online_tables WHERE id = ?").run(table).changes;
+      db.prepare("INSERT INTO online_rows SELECT * FROM src.online_rows WHERE table_id = ?").run(table);
+      return n;
+    })();
+    db.exec("DETACH DATABASE src");
+    if (copied !== 1) throw new OnlineStoreError(`the online store ${src} has no table ${table}`);
+  } finally {
+    db.close();
   }
 }

@@ -6,7 +6,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyProject } from "../../src/runtime/project.js";
-import { readDeployment } from "../../src/serve/deployment.js";
+import { loadBundle } from "../../src/serve/bundle.js";
+import { writeContainerManifests } from "../../src/serve/container.js";
+import { readDeployment, resolveBundlePath } from "../../src/serve/deployment.js";
 import { openOnlineStore } from "../../src/serve/online-store.js";
 import { createPredictionServer, type PredictionServer } from "../../src/serve/server.js";
 
@@ -85,6 +87,30 @@ describe("events: online features for ridership_api", () => {
     const unknown = await post({ ...request, station: "Loop" });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json()).toMatchObject({ error: "unknown_entity", field: "station" });
+  });
+});
+
+describe("events: a container context carries the version's online table", () => {
+  it("copies the one SQLite table beside the bundle, and a server on the context looks up from it", async () => {
+    const pointer = readDeployment(dir, "ridership_api")!;
+    const bundle = loadBundle(resolveBundlePath(dir, pointer.bundle));
+    const out = mkdtempSync(join(tmpdir(), "mlc-events-container-"));
+    try {
+      const files = writeContainerManifests(out, bundle.meta, { bundleDir: bundle.dir, online: { ref: pointer.online!, projectDir: dir } });
+      expect(files).toContain("project/.mlc/online.db");
+      const inside = readDeployment(join(out, "project"), "ridership_api")!;
+      expect(inside.online).toEqual({ store: { kind: "sqlite", path: ".mlc/online.db" }, table: pointer.online!.table });
+      const s = createPredictionServer({ projectDir: join(out, "project"), deployment: "ridership_api", predictionLog: false });
+      try {
+        await s.loaded;
+        const res = await s.app.inject({ method: "POST", url: "/v1/predict", payload: JSON.stringify({ station: "Harlem", date: "2016-08-29", temp: 70 }), headers: { "content-type": "application/json" } });
+        expect(res.statusCode).toBe(200);
+      } finally {
+        await s.close();
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
 

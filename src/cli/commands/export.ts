@@ -43,7 +43,10 @@ export function register(program: Command): void {
           return;
         }
         const root = mlcRoot();
-        const files = writeContainerManifests(resolve(f.out), b.meta, { bundleDir, ...(root ? { appDir: root } : {}), ...(f.image ? { image: f.image } : {}) });
+        const files = writeContainerManifests(resolve(f.out), b.meta, {
+          bundleDir, ...(root ? { appDir: root } : {}), ...(f.image ? { image: f.image } : {}),
+          ...(p.online ? { online: { ref: p.online, projectDir } } : {}),
+        });
         process.stdout.write(`${name}: container context for version ${b.meta.version} in ${resolve(f.out)}\n${files.map((x) => `  ${x}`).join("\n")}\n`);
       } catch (e) {
         if (e instanceof CliExit) throw e;

@@ -51,6 +51,11 @@ export async function startServe(deployment: string, flags: ServeFlags): Promise
   try {
     const routing = await server.loaded;
     process.stdout.write(`mlc serve: ready, serving ${routing.stable.meta.model} version ${routing.stable.version}${routing.rollout ? ` (${routing.rollout.kind} of version ${routing.candidate?.version})` : ""}\n`);
+    const online = routing.stableOnline?.meta;
+    if (online) {
+      const by = online.key.length ? `by ${online.key.join(", ")}` : "(one row for every request)";
+      process.stdout.write(`mlc serve: looks up ${online.columns.map((c) => c.name).join(", ")} ${by} in ${routing.stableOnline!.describe().store} (as of ${online.as_of}) when a request omits them\n`);
+    }
   } catch (e) {
     await server.close().catch(() => undefined);
     throw new CliExit(1, `mlc serve: cannot load deployment '${deployment}': ${(e as Error).message}`);

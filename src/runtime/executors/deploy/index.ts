@@ -146,6 +146,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       ...(typeof serve.named.cpu === "string" ? { cpuRequest: serve.named.cpu } : {}),
       ...(typeof serve.named.memory === "string" ? { memoryRequest: serve.named.memory } : {}),
       bundleDir,
+      ...(online ? { online: { ref: online, projectDir: ctx.projectDir } } : {}),
     });
     summary.manifests = files.map((f) => relative(ctx.projectDir, f));
   }
