@@ -69,7 +69,11 @@ function readOnlineFeatures(config: Obj): OnlineFeatures | undefined {
  */
 export async function materializeDeployment(ctx: ExecContext, m: { deployment: string; model: string; version: number; inputs: readonly BundleInput[] }): Promise<OnlineRef | undefined> {
   const spec = readOnlineFeatures(ctx.node.config);
-  if (!spec) return undefined;
+  const unused = (): undefined => {
+    if (ctx.node.config.online !== undefined) ctx.log(`online store set, but ${m.model} reads no window aggregation or joined column: requests carry every input`);
+    return undefined;
+  };
+  if (!spec) return unused();
   const where = `deploy ${m.deployment}`;
   const featuresNode = ctx.inputNodes?.get(spec.features);
   if (!featuresNode) throw new NodeFailure(`${where}: the features block ${spec.features} is not among its inputs`);
@@ -85,7 +89,7 @@ export async function materializeDeployment(ctx: ExecContext, m: { deployment: s
     if (e instanceof NodeFailure) throw new NodeFailure(`${where}: ${e.message}`);
     throw e;
   }
-  if (!made) return undefined;
+  if (!made) return unused();
   const store = onlineStoreOf(ctx.node.config.online, ctx.projectDir, m.deployment);
   const meta: OnlineTableMeta = {
     format: "mlc-online-table/1",
