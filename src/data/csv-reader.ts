@@ -1,11 +1,20 @@
-// Streaming CSV reader: a byte-level parser over large Buffer chunks that writes straight into
-// typed-array columns, applying the declared schema while reading; other columns are inferred.
-import { open } from "node:fs/promises";
+// Streaming CSV reader: the byte-level parser of csv-parse.ts over large Buffer chunks, applying
+// the declared schema while reading (other columns are inferred). Large files are cut at line
+// starts into ranges parsed at once by worker threads (csv-worker.ts); a cut that turns out to
+// fall inside a quoted field is undone and the rest of the file is read on this thread.
+import { existsSync } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
 import * as aq from "arquero";
 import type { ColumnTable } from "arquero";
 import { NodeFailure } from "../runtime/executor.js";
-import { type ColumnSpec, type ColumnType, parseValue } from "./column-type.js";
-import { type ColumnArray, convertText, inferTextType } from "./infer-column.js";
+import type { ColumnSpec, ColumnType } from "./column-type.js";
+import { type ColumnArray } from "./infer-column.js";
+import { type ColumnPart, CsvProblem, joinParts, NULL_NOT_ALLOWED, type Problem, type ReadSpec, readHeader, RecordParser } from "./csv-parse.js";
+import { RangeFeed } from "./csv-range.js";
+import type { RangeJob, RangeResult } from "./csv-worker.js";
 
 export interface CsvReadOptions {
   /** Declared columns (by name); columns of the file not declared here are inferred. */
@@ -17,187 +26,12 @@ export interface CsvReadOptions {
   chunkSize?: number;
   /** Stop after this many data rows (schema inference samples). */
   maxRows?: number;
-}
-
-const QUOTE = 34, LF = 10, CR = 13;
-const OK = 0, BAD = 1, NULL_NOT_ALLOWED = 2;
-
-/** One column being filled; `push` returns OK, BAD or NULL_NOT_ALLOWED. */
-interface Sink {
-  push(b: Buffer, s: number, e: number, esc: boolean): number;
-  finish(): ColumnArray;
-}
-
-function fieldText(b: Buffer, s: number, e: number, esc: boolean): string {
-  const t = b.toString("utf8", s, e);
-  return esc ? t.replaceAll('""', '"') : t;
-}
-
-class NumberSink implements Sink {
-  private a = new Float64Array(1024);
-  private n = 0;
-  constructor(private readonly isInt: boolean, private readonly nullable: boolean) {}
-
-  push(b: Buffer, s: number, e: number, esc: boolean): number {
-    if (this.n === this.a.length) {
-      const g = new Float64Array(this.a.length * 2);
-      g.set(this.a);
-      this.a = g;
-    }
-    if (s === e) {
-      if (!this.nullable) return NULL_NOT_ALLOWED;
-      this.a[this.n++] = NaN;
-      return OK;
-    }
-    // Fast path: [-+]digits[.digits] with at most 15 digits is exact as m / 10^k (one rounding).
-    let i = s, neg = false, c = b[i]!;
-    if (c === 45) { neg = true; i++; } else if (c === 43) i++;
-    let m = 0, nd = 0, scale = 1;
-    while (i < e) { c = b[i]! - 48; if (c < 0 || c > 9) break; m = m * 10 + c; nd++; i++; }
-    if (i < e && b[i] === 46) {
-      i++;
-      while (i < e) { c = b[i]! - 48; if (c < 0 || c > 9) break; m = m * 10 + c; nd++; scale *= 10; i++; }
-    }
-    let v: number;
-    if (i === e && nd > 0 && nd <= 15) v = (neg ? -m : m) / scale;
-    else {
-      const p = parseValue(fieldText(b, s, e, esc), this.isInt ? "int" : "float");
-      if (!p.ok) return BAD;
-      if (p.value === null) {
-        if (!this.nullable) return NULL_NOT_ALLOWED;
-        v = NaN;
-      } else v = p.value as number;
-    }
-    if (this.isInt && !Number.isInteger(v) && !Number.isNaN(v)) return BAD;
-    this.a[this.n++] = v;
-    return OK;
-  }
-
-  finish(): ColumnArray {
-    // Sharing the buffer avoids a copy of the whole column; copy only when much is unused.
-    return this.n * 4 >= this.a.length * 3 ? this.a.subarray(0, this.n) : this.a.slice(0, this.n);
-  }
-}
-
-/**
- * Category columns repeat a few values: intern them by their bytes (FNV-1a hash, then a byte
- * comparison), so a value's string is made once, not once per row.
- */
-class CategorySink implements Sink {
-  private readonly a: (string | null)[] = [];
-  private readonly byHash = new Map<number, { bytes: Buffer; value: string }[]>();
-  constructor(private readonly nullable: boolean) {}
-
-  push(b: Buffer, s: number, e: number, esc: boolean): number {
-    if (s === e) {
-      if (!this.nullable) return NULL_NOT_ALLOWED;
-      this.a.push(null);
-      return OK;
-    }
-    if (esc) {
-      this.a.push(fieldText(b, s, e, esc));
-      return OK;
-    }
-    let h = 0x811c9dc5;
-    for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 16777619);
-    let bucket = this.byHash.get(h);
-    if (bucket) {
-      const len = e - s;
-      outer: for (const c of bucket) {
-        if (c.bytes.length !== len) continue;
-        for (let i = 0; i < len; i++) if (c.bytes[i] !== b[s + i]) continue outer;
-        this.a.push(c.value);
-        return OK;
-      }
-    } else this.byHash.set(h, (bucket = []));
-    const value = b.toString("utf8", s, e);
-    if (bucket.length < 8) bucket.push({ bytes: Buffer.from(b.subarray(s, e)), value });
-    this.a.push(value);
-    return OK;
-  }
-
-  finish(): ColumnArray {
-    return this.a;
-  }
-}
-
-/** Booleans decided from their bytes (true/false, yes/no, t/f, y/n, 1/0, any case). */
-class BoolSink implements Sink {
-  private readonly a: (boolean | null)[] = [];
-  constructor(private readonly nullable: boolean) {}
-
-  push(b: Buffer, s: number, e: number, esc: boolean): number {
-    if (s === e) {
-      if (!this.nullable) return NULL_NOT_ALLOWED;
-      this.a.push(null);
-      return OK;
-    }
-    const len = e - s;
-    const c = b[s]! | 0x20; // lower-case ASCII
-    if (len <= 5 && !esc) {
-      const word = b.toString("latin1", s, e).toLowerCase();
-      if (c === 0x74 || c === 0x79 || b[s] === 0x31) {
-        if (word === "true" || word === "t" || word === "yes" || word === "y" || word === "1") { this.a.push(true); return OK; }
-      } else if (word === "false" || word === "f" || word === "no" || word === "n" || word === "0") { this.a.push(false); return OK; }
-    }
-    const p = parseValue(fieldText(b, s, e, esc), "bool");
-    if (!p.ok) return BAD;
-    this.a.push(p.value as boolean | null);
-    return OK;
-  }
-
-  finish(): ColumnArray {
-    return this.a;
-  }
-}
-
-class ValueSink implements Sink {
-  private readonly a: (string | boolean | Date | null)[] = [];
-  constructor(private readonly type: ColumnType, private readonly nullable: boolean) {}
-
-  push(b: Buffer, s: number, e: number, esc: boolean): number {
-    if (s === e) {
-      if (!this.nullable) return NULL_NOT_ALLOWED;
-      this.a.push(null);
-      return OK;
-    }
-    const text = fieldText(b, s, e, esc);
-    if (this.type === "string" || this.type === "category") {
-      this.a.push(text);
-      return OK;
-    }
-    const p = parseValue(text, this.type);
-    if (!p.ok) return BAD;
-    if (p.value === null && !this.nullable) return NULL_NOT_ALLOWED;
-    this.a.push(p.value as boolean | Date | null);
-    return OK;
-  }
-
-  finish(): ColumnArray {
-    return this.a as ColumnArray;
-  }
-}
-
-/** Undeclared columns keep their text; the type is inferred once the whole column is known. */
-class TextSink implements Sink {
-  readonly a: (string | null)[] = [];
-  inferred: ColumnType = "string";
-  push(b: Buffer, s: number, e: number, esc: boolean): number {
-    this.a.push(s === e ? null : fieldText(b, s, e, esc));
-    return OK;
-  }
-  finish(): ColumnArray {
-    this.inferred = inferTextType(this.a);
-    return convertText(this.a, this.inferred);
-  }
-}
-
-function sinkFor(spec: ColumnSpec | undefined): Sink {
-  if (!spec) return new TextSink();
-  if (spec.type === "int" || spec.type === "float") return new NumberSink(spec.type === "int", spec.nullable);
-  if (spec.type === "category") return new CategorySink(spec.nullable);
-  if (spec.type === "bool") return new BoolSink(spec.nullable);
-  return new ValueSink(spec.type, spec.nullable);
+  /** Byte ranges parsed at once (this thread plus workers); default: the CPUs, at most 4; 1 = this thread only. */
+  threads?: number;
+  /** Files with less data than this (bytes per range) are read on this thread alone. */
+  minBytesPerThread?: number;
+  /** The compiled csv-worker.js; null reads on this thread alone. Default: found next to this module. */
+  workerUrl?: URL | null;
 }
 
 const TYPE_WORD: Record<ColumnType, string> = {
@@ -217,15 +51,20 @@ class InferredMismatch extends Error {
   }
 }
 
-type ReadSpec = ColumnSpec & { inferred?: boolean };
 const SAMPLE_ROWS = 2000;
+const DEFAULT_CHUNK = 8 << 20;
+const MIN_BYTES_PER_THREAD = 8 << 20;
+/** The share of the data this thread parses, relative to each worker's. */
+const FIRST_SHARE = 1.2;
+/** How far past a cut point a line end is looked for. */
+const CUT_WINDOW = 1 << 16;
 
 /**
  * readCsv plus the schema applied: declared columns as declared, the others inferred (nullable).
  * Undeclared columns are typed from a sample of the first rows and parsed by typed sinks; a
  * later value that does not fit sends that column back to text inference in a second pass.
  */
-export async function readCsvWithSchema(file: string, opts: CsvReadOptions = {}): Promise<{ table: ColumnTable; schema: ColumnSpec[] }> {
+export async function readCsvWithSchema(file: string, opts: CsvReadOptions = {}): Promise<{ table: ColumnTable; schema: ColumnSpec[]; ranges: number }> {
   const declared = new Map<string, ReadSpec>((opts.declared ?? []).map((c) => [c.name, c]));
   const sample = await readPass(file, { ...opts, maxRows: Math.min(opts.maxRows ?? Infinity, SAMPLE_ROWS) }, declared);
   if (sample.complete || (opts.maxRows !== undefined && opts.maxRows <= SAMPLE_ROWS)) return sample;
@@ -243,158 +82,189 @@ export async function readCsvWithSchema(file: string, opts: CsvReadOptions = {})
   }
 }
 
-async function readPass(file: string, opts: CsvReadOptions, declared: ReadonlyMap<string, ReadSpec>): Promise<{ table: ColumnTable; schema: ColumnSpec[]; complete: boolean }> {
+
+interface Pass {
+  table: ColumnTable;
+  schema: ColumnSpec[];
+  complete: boolean;
+  /** Byte ranges the data was parsed in (1: this thread alone). */
+  ranges: number;
+}
+
+async function readPass(file: string, opts: CsvReadOptions, declared: ReadonlyMap<string, ReadSpec>): Promise<Pass> {
   const display = opts.display ?? file;
   const delim = (opts.delimiter ?? ",").charCodeAt(0);
   const maxRows = opts.maxRows ?? Infinity;
+  const chunk = opts.chunkSize ?? DEFAULT_CHUNK;
   const fh = await open(file, "r").catch((e: NodeJS.ErrnoException) => {
     throw new NodeFailure(`cannot read ${display}: ${e.code === "ENOENT" ? "no such file" : e.message}`);
   });
-  let names: string[] | undefined;
-  let sinks: Sink[] = [];
-  let rows = 0;
-  let stopped = false;
-  let line = 1; // file line where the current record starts
-  // Field offsets of the record being parsed: committed only once the record is complete,
-  // so a record cut by a chunk boundary is parsed again from its start.
-  let starts = new Int32Array(64), ends = new Int32Array(64);
-  let escs = new Uint8Array(64);
-
-  const fail = (b: Buffer, j: number, code: number): never => {
-    const spec = declared.get(names![j]!)!;
-    if (spec.inferred) throw new InferredMismatch(spec.name);
-    const value = fieldText(b, starts[j]!, ends[j]!, escs[j] === 1);
-    const what = code === NULL_NOT_ALLOWED
-      ? "is empty but the column is not nullable (declare it nullable(" + spec.type + "))"
-      : `is not ${TYPE_WORD[spec.type]}`;
-    throw new NodeFailure(`${display}:${line}: row ${rows + 1}, column "${spec.name}" (${spec.type}): ${JSON.stringify(value)} ${what}`, {
-      file: display, line, row: rows + 1, column: spec.name, value,
-    });
-  };
-
-  const commit = (b: Buffer, nf: number): void => {
-    if (!names) {
-      names = [];
-      for (let j = 0; j < nf; j++) names.push(fieldText(b, starts[j]!, ends[j]!, escs[j] === 1).trim());
-      const seen = new Set<string>();
-      for (const n of names) {
-        if (seen.has(n)) throw new NodeFailure(`${display}:1: column "${n}" appears twice in the header`);
-        seen.add(n);
+  let names: string[] = [];
+  let specs: (ReadSpec | undefined)[] = [];
+  const problem = (p: Problem, rowOffset = 0, lineOffset = 0): Error => {
+    const line = p.line + lineOffset, row = p.row + rowOffset;
+    switch (p.kind) {
+      case "unclosed":
+        return new NodeFailure(`${display}:${line}: row ${row}: a quoted field is never closed`);
+      case "after-quote":
+        return new NodeFailure(`${display}:${line}: row ${row}: unexpected character after a closing quote`);
+      case "fields":
+        return new NodeFailure(`${display}:${line}: row ${row} has ${p.fields} fields, the header has ${names.length}`, { file: display, line, row });
+      case "value": {
+        const spec = specs[p.column]!;
+        if (spec.inferred) return new InferredMismatch(spec.name);
+        const what = p.code === NULL_NOT_ALLOWED
+          ? "is empty but the column is not nullable (declare it nullable(" + spec.type + "))"
+          : `is not ${TYPE_WORD[spec.type]}`;
+        return new NodeFailure(`${display}:${line}: row ${row}, column "${spec.name}" (${spec.type}): ${JSON.stringify(p.value)} ${what}`, {
+          file: display, line, row, column: spec.name, value: p.value,
+        });
       }
-      for (const name of declared.keys()) {
-        if (!seen.has(name)) throw new NodeFailure(`${display}: declared column "${name}" is not in the file (columns: ${names.join(", ")})`);
-      }
-      sinks = names.map((n) => sinkFor(declared.get(n)));
-      return;
     }
-    if (nf !== names.length) {
-      throw new NodeFailure(`${display}:${line}: row ${rows + 1} has ${nf} fields, the header has ${names.length}`, { file: display, line, row: rows + 1 });
-    }
-    for (let j = 0; j < nf; j++) {
-      const code = sinks[j]!.push(b, starts[j]!, ends[j]!, escs[j] === 1);
-      if (code !== OK) fail(b, j, code);
-    }
-    rows++;
   };
-
-  /** Parses complete records in b[from, end); returns where the unconsumed tail starts. */
-  const parse = (b: Buffer, from: number, end: number, eof: boolean): number => {
-    let i = from;
-    while (i < end && rows < maxRows) {
-      const recStart = i;
-      let nf = 0, quotedLines = 0;
-      for (;;) {
-        let fs: number, fe: number, esc = 0;
-        if (b[i] === QUOTE && i < end) {
-          i++;
-          fs = i;
-          for (;;) {
-            if (i >= end) {
-              if (!eof) return recStart;
-              throw new NodeFailure(`${display}:${line}: row ${rows + 1}: a quoted field is never closed`);
-            }
-            const c = b[i]!;
-            if (c === QUOTE) {
-              if (i + 1 >= end && !eof) return recStart;
-              if (b[i + 1] === QUOTE) { esc = 1; i += 2; continue; }
-              break;
-            }
-            if (c === LF) quotedLines++;
-            i++;
-          }
-          fe = i;
-          i++;
-        } else {
-          fs = i;
-          while (i < end) {
-            const c = b[i]!;
-            if (c === delim || c === LF || c === CR) break;
-            i++;
-          }
-          fe = i;
-          if (i >= end && !eof) return recStart;
-        }
-        if (nf === starts.length) {
-          const grow = <T extends Int32Array | Uint8Array>(a: T): T => { const g = new (a.constructor as new (n: number) => T)(a.length * 2); g.set(a); return g; };
-          starts = grow(starts); ends = grow(ends); escs = grow(escs);
-        }
-        starts[nf] = fs; ends[nf] = fe; escs[nf] = esc; nf++;
-        if (i >= end) break; // end of file
-        const c = b[i]!;
-        if (c === delim) { i++; if (i >= end && !eof) return recStart; continue; }
-        if (c === CR) {
-          if (i + 1 >= end && !eof) return recStart;
-          i++;
-          if (b[i] === LF) i++;
-          break;
-        }
-        if (c === LF) { i++; break; }
-        throw new NodeFailure(`${display}:${line + quotedLines}: row ${rows + 1}: unexpected character after a closing quote`);
-      }
-      const blank = nf === 1 && starts[0] === ends[0] && b[recStart] !== QUOTE;
-      if (!blank) commit(b, nf);
-      line += 1 + quotedLines;
-    }
-    return rows >= maxRows ? end : i;
-  };
-
+  const workers: Worker[] = [];
   try {
-    const chunk = opts.chunkSize ?? 8 << 20;
+    // The header: read until its record is complete.
     let buf = Buffer.allocUnsafe(chunk);
-    let have = 0;
-    let first = true;
+    let have = 0, pos = 0, from = -1;
+    let header: ReturnType<typeof readHeader>;
     for (;;) {
       if (have === buf.length) {
         const g = Buffer.allocUnsafe(buf.length * 2);
         buf.copy(g, 0, 0, have);
         buf = g;
       }
-      const { bytesRead } = await fh.read(buf, have, buf.length - have, null);
-      const eof = bytesRead === 0;
-      const end = have + bytesRead;
-      let from = 0;
-      if (first && end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) from = 3;
-      first = false;
-      const next = parse(buf, from, end, eof);
-      if (eof) break;
-      if (rows >= maxRows) {
-        stopped = true;
-        break;
+      const { bytesRead } = await fh.read(buf, have, buf.length - have, pos);
+      pos += bytesRead;
+      have += bytesRead;
+      if (from < 0) from = have >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+      try {
+        header = readHeader(buf, from, have, bytesRead === 0, delim);
+      } catch (e) {
+        throw e instanceof CsvProblem ? problem(e.problem) : e;
       }
-      buf.copy(buf, 0, next, end);
-      have = end - next;
+      if (header) break;
     }
+    if (header.names.length === 0) throw new NodeFailure(`${display}: the file is empty (a CSV needs a header row)`);
+    names = header.names;
+    const seen = new Set<string>();
+    for (const n of names) {
+      if (seen.has(n)) throw new NodeFailure(`${display}:1: column "${n}" appears twice in the header`);
+      seen.add(n);
+    }
+    for (const name of declared.keys()) {
+      if (!seen.has(name)) throw new NodeFailure(`${display}: declared column "${name}" is not in the file (columns: ${names.join(", ")})`);
+    }
+    specs = names.map((n) => declared.get(n));
+    buf.copy(buf, 0, header.next, have);
+    have -= header.next;
+
+    const parser = new RecordParser(specs, delim, maxRows);
+    parser.line = 1 + header.lines;
+    const size = (await fh.stat()).size;
+    const feed = new RangeFeed(fh, buf, have, pos, size);
+    const cuts = maxRows === Infinity ? await cutPoints(fh, size, pos - have, opts, delim) : [];
+    const jobs = cuts.map((start, k): RangeJob => ({ file, specs, delim, chunk, start, stop: cuts[k + 1] }));
+    const url = jobs.length ? (opts.workerUrl === undefined ? defaultCsvWorkerUrl() : opts.workerUrl) : null;
+    const results = url ? jobs.map((job) => runWorker(url, job, workers)) : [];
+
+    let parts: ColumnPart[][] = [];
+    // This thread's columns are sized for the whole file: the workers' rows are joined into them.
+    let end = await feed.run(parser, results.length ? cuts[0] : undefined, size).catch((e: unknown) => {
+      throw e instanceof CsvProblem ? problem(e.problem) : e;
+    });
+    let ranges = 1;
+    if (end === "boundary") {
+      // Each range's start is confirmed by the range before it ending exactly there.
+      const done = await Promise.all(results);
+      const later: { rows: number; parts: ColumnPart[] }[] = [];
+      let rowOffset = parser.rows, lineOffset = parser.line - 1, confirmed = true;
+      for (const r of done) {
+        if (!confirmed || r === null || r.t === "no-boundary" || r.t === "failed") { confirmed = false; break; }
+        if (r.t === "problem") throw problem(r.problem, rowOffset, lineOffset);
+        later.push(r);
+        rowOffset += r.rows;
+        lineOffset += r.line - 1;
+      }
+      if (confirmed) {
+        parts = parser.parts().map((p, j) => [p, ...later.map((r) => r.parts[j]!)]);
+        ranges = 1 + later.length;
+      } else end = "no-boundary";
+    }
+    if (end === "no-boundary") {
+      for (const w of workers) void w.terminate();
+      // A cut fell inside a record (or a worker could not run): this thread reads on.
+      end = await feed.run(parser).catch((e: unknown) => {
+        throw e instanceof CsvProblem ? problem(e.problem) : e;
+      });
+    }
+    if (ranges === 1) parts = parser.parts().map((p) => [p]);
+    const cols: Record<string, ColumnArray> = {};
+    const schema: ColumnSpec[] = [];
+    names.forEach((n, j) => {
+      const { values, inferred } = joinParts(parts[j]!);
+      cols[n] = values;
+      const spec = declared.get(n);
+      schema.push(spec ? { name: n, type: spec.type, nullable: spec.nullable } : { name: n, type: inferred!, nullable: true });
+    });
+    return { table: aq.table(cols, names), schema, complete: end !== "stopped", ranges };
   } finally {
+    // Workers that answered have ended; others (a problem or fallback here) are stopped.
+    await Promise.all(workers.map((w) => w.terminate()));
     await fh.close();
   }
-  if (!names) throw new NodeFailure(`${display}: the file is empty (a CSV needs a header row)`);
-  const cols: Record<string, ColumnArray> = {};
-  const schema: ColumnSpec[] = [];
-  names.forEach((n, j) => {
-    const sink = sinks[j]!;
-    cols[n] = sink.finish();
-    const spec = declared.get(n);
-    schema.push(spec ? { name: n, type: spec.type, nullable: spec.nullable } : { name: n, type: (sink as TextSink).inferred, nullable: true });
+}
+
+/**
+ * Where the data (from `start`) is cut for the workers: just after a line end near each equal
+ * share. Whether each cut is a record start is learnt only while parsing (quoted newlines).
+ */
+async function cutPoints(fh: FileHandle, size: number, start: number, opts: CsvReadOptions, delim: number): Promise<number[]> {
+  const threads = Math.max(1, Math.floor(opts.threads ?? Math.min(4, availableParallelism())));
+  const n = Math.min(threads, Math.floor((size - start) / (opts.minBytesPerThread ?? MIN_BYTES_PER_THREAD)));
+  if (n < 2 || delim === 10 || delim === 13) return [];
+  const cuts: number[] = [];
+  const window = Buffer.allocUnsafe(CUT_WINDOW);
+  for (let k = 1; k < n; k++) {
+    // This thread's range is a little longer: a worker first starts up and compiles the parser.
+    const at = start + Math.floor(((size - start) * (FIRST_SHARE + k - 1)) / (FIRST_SHARE + n - 1));
+    const { bytesRead } = await fh.read(window, 0, CUT_WINDOW, at);
+    const lf = window.subarray(0, bytesRead).indexOf(10);
+    if (lf < 0) continue;
+    const cut = at + lf + 1;
+    if (cut < size && cut > (cuts.at(-1) ?? start)) cuts.push(cut);
+  }
+  return cuts;
+}
+
+/** The compiled worker next to this module, or (under vitest, running the .ts) in dist/. */
+export function defaultCsvWorkerUrl(): URL | null {
+  const here = new URL("./csv-worker.js", import.meta.url);
+  if (here.protocol === "file:" && existsSync(fileURLToPath(here))) return here;
+  const m = /^(.*)[\\/]src[\\/]data[\\/][^\\/]+\.ts$/.exec(fileURLToPath(import.meta.url));
+  if (m) {
+    const dist = `${m[1]}/dist/src/data/csv-worker.js`;
+    if (existsSync(dist)) return pathToFileURL(dist);
+  }
+  return null;
+}
+
+/** A worker's answer, or null when it could not run (the caller then reads that range itself). */
+function runWorker(url: URL, job: RangeJob, workers: Worker[]): Promise<RangeResult | null> {
+  return new Promise((resolve) => {
+    let w: Worker;
+    try {
+      w = new Worker(url, { workerData: job });
+    } catch {
+      resolve(null);
+      return;
+    }
+    workers.push(w);
+    w.once("message", (m: RangeResult) => resolve(m));
+    w.once("error", () => resolve(null));
+    w.once("exit", () => {
+      workers.splice(workers.indexOf(w), 1);
+      resolve(null);
+    });
   });
-  return { table: aq.table(cols, names), schema, complete: !stopped };
 }

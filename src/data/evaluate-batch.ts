@@ -22,7 +22,7 @@ export interface BatchEnv {
 /** Raw column values converted to a pipeline kind (numbers to float32, nulls to NaN / ""). */
 export function columnAsKind(t: ColumnTable, name: string, kind: ValueKind): BatchValue {
   const values = columnValues(t, name);
-  if (kind === "num") return { kind, v: Float32Array.from(numericValues(values)) };
+  if (kind === "num") return { kind, v: new Float32Array(numericValues(values)) }; // native conversion, same rounding as .from
   if (kind === "time") return { kind, v: numericValues(values) };
   const n = values.length;
   const out = new Array<string>(n);

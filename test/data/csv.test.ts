@@ -76,6 +76,24 @@ describe("CSV reader", () => {
     await expect(readCsv(write("flag\nmaybe\n"), { declared: [{ name: "flag", type: "bool", nullable: false }] })).rejects.toThrow(/"maybe" is not a bool/);
   });
 
+  it("parses numbers of every shape as Number() does, quoted or not, with exact rounding", async () => {
+    const texts = ["0", "-0", "+5", "007", ".5", "5.", "-123.456", "0.1", "1e3", "-2.5E-3", " 7 ", "123456789012345", "1234567890123456.5", "9007199254740993", "0.30000000000000004", "Infinity"];
+    const f = write("x\n" + texts.map((t, i) => (i % 2 ? `"${t}"` : t)).join("\n") + "\n");
+    const t = await readCsv(f, { declared: [{ name: "x", type: "float", nullable: false }] });
+    const got = Array.from(columnValues(t, "x") as Float64Array);
+    texts.forEach((text, i) => expect(Object.is(got[i], Number(text)), `${text}: ${got[i]}`).toBe(true));
+    await expect(readCsv(write("x\n1.5\n"), { declared: [{ name: "x", type: "int", nullable: false }] })).rejects.toThrow(/"1.5" is not an int/);
+    await expect(readCsv(write("x\n12-3\n"), { declared: [{ name: "x", type: "float", nullable: false }] })).rejects.toThrow(/"12-3" is not a float/);
+  });
+
+  it("a closing quote as the very last byte of the file closes the field, whatever the chunk size", async () => {
+    const f = write('a,b\n1,"x""y"\n2,"""z"""');
+    for (const chunkSize of [1, 2, 3, 5, 8, 1000]) {
+      const t = await readCsv(f, { chunkSize });
+      expect(columnValues(t, "b")).toEqual(['x"y', '"z"']);
+    }
+  });
+
   it("reads a real dataset with a date column", async () => {
     const t = await readCsv(join(import.meta.dirname, "../../../shared/datasets/Chicago.csv"), { declared: [{ name: "date", type: "timestamp", nullable: false }] });
     expect(t.numRows()).toBe(5698);
