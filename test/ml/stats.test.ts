@@ -257,6 +257,24 @@ describe("split evaluation and champion comparison", () => {
     expect(evaluateSplit("binary", { y, pred: p, width: 1 }, { resamples: 200, seed: 1 })).toEqual(ev);
   });
 
+  it("draws the resamples once for all metrics: a metric's interval does not depend on the others asked for", async () => {
+    const { evaluateSplit, bootstrapCI } = await import("../../src/ml/stats/index.js");
+    const { metricFor } = await import("../../src/ml/metrics/index.js");
+    const { y, a } = problem(300, 23);
+    const p = Float64Array.from(a, (v) => 1 / (1 + Math.exp(-2 * (v - 0.5))));
+    const auc = metricFor("auc")!, logloss = metricFor("logloss")!;
+    const both = evaluateSplit("binary", { y, pred: p, width: 1 }, { resamples: 150, seed: 4, metrics: [logloss, auc] });
+    const alone = evaluateSplit("binary", { y, pred: p, width: 1 }, { resamples: 150, seed: 4, metrics: [auc] });
+    expect(both.metrics[1]).toEqual(alone.metrics[0]);
+    // Not a fixed interval: another seed draws other resamples.
+    const other = evaluateSplit("binary", { y, pred: p, width: 1 }, { resamples: 150, seed: 5, metrics: [auc] });
+    expect(other.metrics[0]!.lower).not.toBe(alone.metrics[0]!.lower);
+    // The single-metric bootstrap is the same computation.
+    const { mixSeed } = await import("../../src/ml/stats/rng.js");
+    const ci = bootstrapCI(auc, { y, pred: p, width: 1 }, { resamples: 150, seed: mixSeed(4, 0) });
+    expect([ci.lower, ci.upper]).toEqual([alone.metrics[0]!.lower, alone.metrics[0]!.upper]);
+  });
+
   it("compares a better challenger with the champion by bootstrap, DeLong and McNemar", async () => {
     const { compareModels } = await import("../../src/ml/stats/index.js");
     const { y, a, b } = problem(800, 22);

@@ -50,6 +50,25 @@ export function bootstrapCI(metric: Metric, input: MetricInput, opts: BootstrapO
   return { estimate, ...percentile(values, o.level), level: o.level, resamples: values.length };
 }
 
+/**
+ * Intervals of several metrics from one stream of resamples: each resample is drawn once and every
+ * metric is computed on it (drawing is the costly part). A metric's interval depends only on the
+ * seed and the rows, never on which other metrics are asked for.
+ */
+export function bootstrapCIs(metrics: readonly Metric[], input: MetricInput, opts: BootstrapOptions = {}): Interval[] {
+  const o = options(opts);
+  const rs = new Resampler(input, [input.pred], new Rng(o.seed));
+  const values = metrics.map((): number[] => []);
+  for (let b = 0; b < o.resamples; b++) {
+    const sample = rs.draw()[0]!;
+    for (let k = 0; k < metrics.length; k++) {
+      const v = metrics[k]!.compute(sample);
+      if (!Number.isNaN(v)) values[k]!.push(v);
+    }
+  }
+  return metrics.map((m, k) => ({ estimate: m.compute(input), ...percentile(values[k]!, o.level), level: o.level, resamples: values[k]!.length }));
+}
+
 export interface PairedComparison {
   /** Metric of model A and of model B on all rows. */
   a: number;

@@ -3,7 +3,7 @@
 import type { TaskKind } from "../estimator.js";
 import { metricsForTask } from "../metrics/index.js";
 import type { Direction, Metric, MetricInput } from "../metrics/types.js";
-import { bootstrapCI, type BootstrapOptions } from "./bootstrap.js";
+import { bootstrapCIs, type BootstrapOptions } from "./bootstrap.js";
 import { mixSeed } from "./rng.js";
 
 export interface MetricValue {
@@ -24,15 +24,16 @@ export interface SplitEvaluation {
 const orNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
 /**
- * Metrics (default: the task's set) with percentile bootstrap intervals. Each metric gets its own
- * seeded stream (seed, metric position) so adding a metric does not move the others' intervals.
+ * Metrics (default: the task's set) with percentile bootstrap intervals, all computed on the same
+ * seeded resamples (drawn once); adding a metric does not move the others' intervals.
  */
 export function evaluateSplit(task: TaskKind, input: MetricInput, opts: BootstrapOptions & { metrics?: readonly Metric[] } = {}): SplitEvaluation {
   const metrics = opts.metrics ?? metricsForTask(task);
+  const intervals = bootstrapCIs(metrics, input, { ...opts, seed: mixSeed(opts.seed ?? 0, 0) });
   return {
     rows: input.y.length,
     metrics: metrics.map((m, k) => {
-      const ci = bootstrapCI(m, input, { ...opts, seed: mixSeed(opts.seed ?? 0, k) });
+      const ci = intervals[k]!;
       return { name: m.name, direction: m.direction, value: orNull(ci.estimate), lower: orNull(ci.lower), upper: orNull(ci.upper), level: ci.level };
     }),
   };

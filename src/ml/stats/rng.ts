@@ -28,10 +28,12 @@ export class Rng {
 
   constructor(seed: number) {
     const st = { s: seed | 0 };
-    this.a = splitmix32(st);
-    this.b = splitmix32(st);
-    this.c = splitmix32(st);
-    this.d = splitmix32(st);
+    // Stored as int32 (`| 0`): the same bits as the unsigned seeds, and the fields keep one
+    // representation, so the optimised nextU32 is never thrown away (a 3× slower bootstrap otherwise).
+    this.a = splitmix32(st) | 0;
+    this.b = splitmix32(st) | 0;
+    this.c = splitmix32(st) | 0;
+    this.d = splitmix32(st) | 0;
     if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
   }
 
