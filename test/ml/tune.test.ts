@@ -284,6 +284,30 @@ describe("studies", () => {
     expect(peak).toBeLessThanOrEqual(4);
   });
 
+  it("keeps workers busy when proposals read no history: a slow trial 0 does not hold back trial 2 (random, no pruner)", async () => {
+    const started: number[] = [];
+    let zeroDone = false;
+    const startedBeforeZero: number[] = [];
+    const slowZero = async (t: { params: Params; index: number }): Promise<number> => {
+      started.push(t.index);
+      if (!zeroDone && t.index !== 0) startedBeforeZero.push(t.index);
+      await sleep(t.index === 0 ? 60 : 2);
+      if (t.index === 0) zeroDone = true;
+      return branin.f(t.params);
+    };
+    const opts = { space: branin.space, objective: minimize(), trials: 8, seed: 3 };
+    const par = await new Study({ ...opts, sampler: new RandomSampler(), parallel: 2 }).run(slowZero);
+    // Trials 1..7 all ran on the second slot while trial 0 slept.
+    expect(startedBeforeZero).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const seq = await new Study({ ...opts, sampler: new RandomSampler(), parallel: 1 }).run(async (t) => branin.f(t.params));
+    expect(par.trials.map((t) => [t.params, t.values])).toEqual(seq.trials.map((t) => [t.params, t.values]));
+    // TPE reads the history: trial 2 waits for trial 0 (proposed from trials ≤ k − parallel).
+    zeroDone = false;
+    startedBeforeZero.length = 0;
+    await new Study({ ...opts, sampler: new TpeSampler({ nStartupTrials: 2 }), parallel: 2 }).run(slowZero);
+    expect(startedBeforeZero).toEqual([1]);
+  });
+
   it("resuming from 40 recorded trials to 60 runs 20 more and equals an uninterrupted 60-trial run", async () => {
     for (const parallel of [1, 3]) {
       const opts = { space: branin.space, objective: minimize(), sampler: new TpeSampler(), parallel, seed: 11 };

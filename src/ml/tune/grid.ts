@@ -59,6 +59,7 @@ export interface GridOptions {
  */
 export class GridSampler implements Sampler {
   readonly name = "grid";
+  readonly readsHistory = false;
   private cache: { key: string; points: Params[] } | undefined;
 
   constructor(private readonly opts: GridOptions = {}) {}

@@ -18,6 +18,7 @@ export function priorStream(seed: number, index: number): Rng {
 
 export class RandomSampler implements Sampler {
   readonly name = "random";
+  readonly readsHistory = false;
   propose(ctx: ProposalContext): Params {
     return sampleFromPrior(ctx.space, priorStream(ctx.seed, ctx.index));
   }

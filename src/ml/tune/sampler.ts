@@ -17,6 +17,11 @@ export interface ProposalContext {
 
 export interface Sampler {
   readonly name: string;
+  /**
+   * False when proposals ignore `history` (random, grid): the study may then start trial k before
+   * trials ≤ k − parallel finish, keeping every worker busy. Default: true.
+   */
+  readonly readsHistory?: boolean;
   /** Parameters of trial `ctx.index`, or null when the sampler has nothing left (an exhausted grid). */
   propose(ctx: ProposalContext): Params | null;
 }

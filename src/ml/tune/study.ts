@@ -64,6 +64,8 @@ export interface StudyResult {
  * run with parallel = P (and P = 1 is the sequential "trials 0..k−1" rule). Resuming keeps this:
  * recorded trials are reused as they are and only missing indices run, so raising `trials` from
  * 40 to 60 runs 20 more and gives what an uninterrupted 60-trial run gives (same P).
+ * A sampler that reads no history (random, grid) and no pruner lift the waiting: each trial is then
+ * a function of (seed, k) alone, so workers never idle and the results are those of any P.
  */
 export class Study {
   private readonly parallel: number;
@@ -90,6 +92,9 @@ export class Study {
   }
 
   private canStart(k: number): boolean {
+    // Nothing trial k depends on is read: its parameters come from (seed, k) alone, and without a
+    // pruner no other trial's values are consulted while it runs.
+    if (this.opts.sampler.readsHistory === false && !this.opts.pruner) return true;
     for (let i = 0; i <= k - this.parallel; i++) if (!this.finished.has(i)) return false;
     return true;
   }
