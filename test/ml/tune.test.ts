@@ -376,7 +376,9 @@ describe("several objectives", () => {
   it("the pick rules choose one front member as documented", () => {
     const front = paretoFront(trials, spec);
     expect(bestTrial(trials, spec)!.index).toBe(0);
-    expect(pickFromFront(front, spec, { kind: "weighted", weights: [1, 0.05] }).index).toBe(1);
+    // Weighted sums of losses scaled over the front (auc: 0, 1, 0.4; latency: 1, 0, 0.25).
+    expect(pickFromFront(front, spec, { kind: "weighted", weights: [1, 0.05] }).index).toBe(0);
+    expect(pickFromFront(front, spec, { kind: "weighted", weights: [0.2, 0.8] }).index).toBe(1);
     expect(pickFromFront(front, spec, { kind: "closest_to_ideal" }).index).toBe(3);
   });
 

@@ -27,7 +27,7 @@ for (const b of [
   { family: "pick", name: "first", returns: "any", params: [], doc: "The front's best trial on the first objective (ties: the earlier trial); the other objectives only break ties and guide the search." },
   {
     family: "pick", name: "weighted", returns: "any",
-    doc: "The front's trial with the largest Σ wᵢ·vᵢ, where vᵢ is objective i's value oriented so that larger is better (a minimised metric counts negatively). Weights multiply raw values: scale them to the metrics' ranges (`model.bytes` is in bytes).",
+    doc: "The front's trial with the smallest Σ wᵢ·lᵢ, where lᵢ is objective i's loss (a maximised metric counts negatively) min–max scaled over the front to [0, 1]: weights are relative importances, whatever the metrics' units (`model.bytes` is in bytes).",
     params: [{ name: "weights", type: t.list(t.number(0), 1), required: true, doc: "one non-negative weight per objective, in the order of the objective list" }],
   },
 ] satisfies FunctionBuiltin[]) registerBuiltin(b);

@@ -64,7 +64,9 @@ export function pickFromFront(front: readonly TrialRecord[], spec: ObjectiveSpec
   const m = spec.targets.length;
   let lo: number[] = [];
   let span: number[] = [];
-  if (rule.kind === "closest_to_ideal") {
+  // Both compromise rules compare objectives after min–max scaling over the front, so a weight or
+  // a distance means the same for AUC (0.8–0.9) and a size in bytes (10⁴–10⁶).
+  if (rule.kind === "closest_to_ideal" || rule.kind === "weighted") {
     lo = Array.from({ length: m }, (_, i) => Math.min(...losses.map((l) => l[i]!)));
     span = Array.from({ length: m }, (_, i) => Math.max(...losses.map((l) => l[i]!)) - lo[i]! || 1);
   }
@@ -77,7 +79,7 @@ export function pickFromFront(front: readonly TrialRecord[], spec: ObjectiveSpec
         score = l[0]!;
         break;
       case "weighted":
-        score = l.reduce((s, v, i) => s + rule.weights[i]! * v, 0);
+        score = l.reduce((s, v, i) => s + rule.weights[i]! * ((v - lo[i]!) / span[i]!), 0);
         break;
       case "closest_to_ideal":
         score = Math.sqrt(l.reduce((s, v, i) => s + ((v - lo[i]!) / span[i]!) ** 2, 0));
