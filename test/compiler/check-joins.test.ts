@@ -13,6 +13,12 @@ model m { task = regress(rides)  data = s  features = [daily.cold, daily.big] }`
     expect(deps).toEqual({ trips: [], weather: ["temp_min"], station_stats: ["capacity"] });
   });
 
+  it("reports a misspelled joined table once: the block's use of its columns does not cascade", () => {
+    const r = check(spec("join { table = wether }", "cold = if(temp_min < 20, 1, 0)"));
+    expect(codes(r.diagnostics)).toEqual(["MLC1105"]);
+    expect(r.diagnostics[0]!.hint).toContain("weather");
+  });
+
   it("types joined columns: a category column is not a number", () => {
     const r = check(spec("join { table = weather }", "x = sky + 1"));
     expect(codes(r.diagnostics)).toEqual(["MLC1104"]);

@@ -52,6 +52,9 @@ export function readJoins(st: CheckState, name: string): JoinInfo[] {
     const table = plainRef(tableExpr);
     const target = table !== undefined ? st.block(table) : undefined;
     if (table === undefined || !target || !TABLE_KINDS.includes(target.kind)) {
+      // The table is reported where it is named; its columns are unknown, so the block's
+      // expressions accept any name instead of cascading "unknown column" errors.
+      info.open = true;
       out.push(info);
       continue;
     }

@@ -170,7 +170,7 @@ export class CheckState {
     const known = new Map(base.known);
     let open = base.open;
     for (const j of joins) {
-      if (j.open && j.table !== undefined) open ??= j.table;
+      if (j.open) open ??= j.table ?? base.block;
       for (const c of j.columns) {
         if (!known.has(c.name)) known.set(c.name, { name: c.name, origin: c.info.origin, member: c.info.member ?? c.column, type: c.info.type, ...(c.info.span ? { span: c.info.span } : {}) });
       }
