@@ -2,16 +2,31 @@
 // reconstruct standardised inputs; the anomaly score is the row's mean squared reconstruction error.
 import type { OnnxGraph } from "../../onnx/builder.js";
 import type { Dataset, Estimator, FitContext, Params, ParamSpec, Task, TrainedModel } from "../estimator.js";
-import { checkFeatures, fitStandardizer, standardizeRows } from "../linear/standardize.js";
+import { fitStandardizer, standardizeRows } from "../linear/standardize.js";
 import type { Matrix } from "../matrix.js";
 import { loadTf, tfSync } from "./backend.js";
-import { dropoutMask, gatherRows, gatherValues } from "./batch-rows.js";
-import { ACTIVATIONS, denseArrays, denseFromArrays, denseToOnnx, forward, fromVariables, initDense, standardizeToOnnx, toConstants, toVariables, type Activation, type DenseLayer } from "./dense-net.js";
-import { PREDICT_BATCH } from "./mlp-model.js";
-import { arrayOf, packModel, unpackModel } from "./packed-bytes.js";
+import { gatherRows, gatherValues } from "./batch-rows.js";
+import {
+  ACTIVATIONS,
+  denseToOnnx,
+  dropoutMasks,
+  forward,
+  fromVariables,
+  initDense,
+  layerShapes,
+  netArrays,
+  netFromFile,
+  predictStandardized,
+  standardizeToOnnx,
+  toVariables,
+  type Activation,
+  type DenseLayer,
+  type StandardizedNet,
+} from "./dense-net.js";
+import { packModel, unpackModel } from "./packed-bytes.js";
 import { ParamReader } from "./param-values.js";
 import { SeededRandom } from "./seeded-random.js";
-import { runEpochs } from "./train-loop.js";
+import { trainWithAdam } from "./train-loop.js";
 
 const FILE_KIND = "autoencoder";
 
@@ -49,26 +64,8 @@ export class AutoencoderModel implements TrainedModel {
 
   /** Mean squared reconstruction error of each row, in standardised units (higher = more anomalous). */
   predict(X: Matrix): Float64Array {
-    checkFeatures(this.algorithm, this.featureNames, X);
     const tf = tfSync();
-    const d = this.featureNames.length;
-    const Z = Float32Array.from(standardizeRows(X, this.state));
-    const out = new Float64Array(X.nRows);
-    const net = toConstants(tf, this.state.layers);
-    try {
-      for (let start = 0; start < X.nRows; start += PREDICT_BATCH) {
-        const end = Math.min(start + PREDICT_BATCH, X.nRows);
-        const err = tf.tidy(() => {
-          const z = tf.tensor2d(Z.subarray(start * d, end * d), [end - start, d]);
-          return tf.mean(tf.square(tf.sub(forward(tf, net, z, this.state.activation), z)), 1);
-        });
-        out.set(err.dataSync(), start);
-        err.dispose();
-      }
-    } finally {
-      tf.dispose([...net.W, ...net.b]);
-    }
-    return out;
+    return predictStandardized(tf, this.algorithm, this.state, X, 1, (recon, z) => tf.mean(tf.square(tf.sub(recon, z)), 1));
   }
 
   toOnnx(graph: OnnxGraph, input: string): string {
@@ -80,25 +77,13 @@ export class AutoencoderModel implements TrainedModel {
 
   serialize(): Uint8Array {
     const s = this.state;
-    return packModel(
-      FILE_KIND,
-      { featureNames: s.featureNames, activation: s.activation, shapes: s.layers.map((l) => [l.inputs, l.outputs]), bestEpoch: s.bestEpoch, params: s.params },
-      [["mean", s.mean], ["scale", s.scale], ...denseArrays(s.layers, "")],
-    );
+    return packModel(FILE_KIND, { featureNames: s.featureNames, activation: s.activation, shapes: layerShapes(s.layers), bestEpoch: s.bestEpoch, params: s.params }, netArrays(s));
   }
 
   static deserialize(bytes: Uint8Array): AutoencoderModel {
     const u = unpackModel(FILE_KIND, bytes);
-    const h = u.header as unknown as Omit<AutoencoderState, "mean" | "scale" | "layers"> & { shapes: [number, number][] };
-    return new AutoencoderModel({
-      featureNames: h.featureNames,
-      activation: h.activation,
-      bestEpoch: h.bestEpoch,
-      params: h.params,
-      mean: arrayOf(u, "mean", Float64Array),
-      scale: arrayOf(u, "scale", Float64Array),
-      layers: denseFromArrays((name) => arrayOf(u, name, Float32Array), h.shapes, ""),
-    });
+    const h = u.header as unknown as Omit<AutoencoderState, keyof StandardizedNet> & { shapes: [number, number][] };
+    return new AutoencoderModel({ featureNames: h.featureNames, activation: h.activation, bestEpoch: h.bestEpoch, params: h.params, ...netFromFile(u, h.shapes) });
   }
 }
 
@@ -118,45 +103,34 @@ export async function fitAutoencoder(train: Dataset, valid: Dataset | undefined,
   const std = fitStandardizer(train.X);
   const Z = Float32Array.from(standardizeRows(train.X, std));
   const vars = toVariables(tf, initDense(sizes, rng), "ae");
-  const varList = [...vars.W, ...vars.b];
-  const optimizer = tf.train.adam(p.number("learning_rate"));
   const modelOf = (layers: DenseLayer[], bestEpoch: number) =>
     new AutoencoderModel({ featureNames: [...train.X.names], mean: std.mean, scale: std.scale, activation, layers, bestEpoch, params: { ...params } as Record<string, number | string> });
-  try {
-    const result = await runEpochs(
-      {
-        nRows: n,
-        epochs: p.number("epochs"),
-        batchSize: p.number("batch_size"),
-        patience: p.number("early_stop"),
-        rng,
-        step(batch) {
-          const b = batch.length;
-          const masks = dropout > 0 ? hidden.map((h) => tf.tensor2d(dropoutMask(rng, b * h, dropout), [b, h])) : [];
-          const zs = tf.tensor2d(gatherRows(Z, d, batch), [b, d]);
-          const ws = tf.tensor1d(gatherValues(train.weight, batch));
-          optimizer.minimize(
-            () => tf.div(tf.sum(tf.mul(tf.mean(tf.square(tf.sub(forward(tf, vars, zs, activation, masks), zs)), 1), ws)), tf.sum(ws)) as import("@tensorflow/tfjs").Scalar,
-            false,
-            varList,
-          );
-          tf.dispose([zs, ws, ...masks]);
-        },
-        validate: valid
-          ? () => {
-              const err = modelOf(fromVariables(vars), 0).predict(valid.X);
-              return { name: "reconstruction_mse", value: err.reduce((a, b) => a + b, 0) / Math.max(err.length, 1) };
-            }
-          : undefined,
-        snapshot: () => fromVariables(vars),
+  const result = await trainWithAdam(
+    tf,
+    {
+      nRows: n,
+      rng,
+      params: p,
+      variables: [...vars.W, ...vars.b],
+      step(batch, minimize) {
+        const b = batch.length;
+        const masks = dropoutMasks(tf, rng, hidden, b, dropout);
+        const zs = tf.tensor2d(gatherRows(Z, d, batch), [b, d]);
+        const ws = tf.tensor1d(gatherValues(train.weight, batch));
+        minimize(() => tf.div(tf.sum(tf.mul(tf.mean(tf.square(tf.sub(forward(tf, vars, zs, activation, masks), zs)), 1), ws)), tf.sum(ws)) as import("@tensorflow/tfjs").Scalar);
+        tf.dispose([zs, ws, ...masks]);
       },
-      ctx,
-    );
-    return modelOf(result.weights, result.bestEpoch);
-  } finally {
-    tf.dispose(varList);
-    optimizer.dispose();
-  }
+      validate: valid
+        ? () => {
+            const err = modelOf(fromVariables(vars), 0).predict(valid.X);
+            return { name: "reconstruction_mse", value: err.reduce((a, b) => a + b, 0) / Math.max(err.length, 1) };
+          }
+        : undefined,
+      snapshot: () => fromVariables(vars),
+    },
+    ctx,
+  );
+  return modelOf(result.weights, result.bestEpoch);
 }
 
 export const autoencoderEstimator: Estimator = {

@@ -1,7 +1,12 @@
 // A stack of dense layers held as plain float32 arrays: seeded Glorot initialisation, the tfjs
 // forward pass used for training and prediction, and the same network as ONNX Gemm nodes.
 import type { OnnxGraph } from "../../onnx/builder.js";
+import { checkFeatures, standardizeRows } from "../linear/standardize.js";
+import type { Matrix } from "../matrix.js";
 import type { Tf } from "./backend.js";
+import { dropoutMask } from "./batch-rows.js";
+import { arrayOf, type Unpacked } from "./packed-bytes.js";
+import { predictInBatches } from "./predict-batches.js";
 import type { SeededRandom } from "./seeded-random.js";
 
 export type Activation = "relu" | "tanh" | "sigmoid";
@@ -80,6 +85,11 @@ export function forward(
   return h;
 }
 
+/** One seeded dropout mask per hidden layer for a batch of `rows` rows; none when `rate` is 0. */
+export function dropoutMasks(tf: Tf, rng: SeededRandom, hidden: number[], rows: number, rate: number): import("@tensorflow/tfjs").Tensor2D[] {
+  return rate > 0 ? hidden.map((h) => tf.tensor2d(dropoutMask(rng, rows * h, rate), [rows, h])) : [];
+}
+
 /** Constant tensors for inference with stored weights. */
 export function toConstants(tf: Tf, layers: DenseLayer[]): { W: import("@tensorflow/tfjs").Tensor[]; b: import("@tensorflow/tfjs").Tensor[] } {
   return {
@@ -125,4 +135,55 @@ export function denseFromArrays(get: (name: string) => Float32Array, shapes: [nu
     if (W.length !== inputs * outputs || b.length !== outputs) throw new Error(`model file: layer ${i} does not match its declared shape ${inputs}×${outputs}`);
     return { inputs, outputs, W, b };
   });
+}
+
+/** A dense stack over standardised inputs, as the MLP and the autoencoder both hold it. */
+export interface StandardizedNet {
+  mean: Float64Array;
+  scale: Float64Array;
+  layers: DenseLayer[];
+}
+
+/**
+ * Predicts with a stored net in batches: `head` turns the net's output for a batch (and the batch's
+ * standardised inputs) into the model's `width` values per row.
+ */
+export function predictStandardized(
+  tf: Tf,
+  algorithm: string,
+  net: StandardizedNet & { featureNames: string[]; activation: Activation },
+  X: Matrix,
+  width: number,
+  head: (out: import("@tensorflow/tfjs").Tensor, z: import("@tensorflow/tfjs").Tensor) => import("@tensorflow/tfjs").Tensor,
+): Float64Array {
+  checkFeatures(algorithm, net.featureNames, X);
+  const d = net.featureNames.length;
+  const Z = Float32Array.from(standardizeRows(X, net));
+  const c = toConstants(tf, net.layers);
+  try {
+    return predictInBatches(tf, X.nRows, width, (start, end) => {
+      const z = tf.tensor2d(Z.subarray(start * d, end * d), [end - start, d]);
+      return head(forward(tf, c, z, net.activation), z);
+    });
+  } finally {
+    tf.dispose([...c.W, ...c.b]);
+  }
+}
+
+/** [inputs, outputs] of each layer: what a model file's header records to read the layers back. */
+export function layerShapes(layers: DenseLayer[]): [number, number][] {
+  return layers.map((l) => [l.inputs, l.outputs]);
+}
+
+/** The model-file arrays of a standardised net: input mean and scale, then each layer's W and b. */
+export function netArrays(net: StandardizedNet): [string, Float64Array | Float32Array][] {
+  return [["mean", net.mean], ["scale", net.scale], ...denseArrays(net.layers, "")];
+}
+
+export function netFromFile(u: Unpacked, shapes: [number, number][]): StandardizedNet {
+  return {
+    mean: arrayOf(u, "mean", Float64Array),
+    scale: arrayOf(u, "scale", Float64Array),
+    layers: denseFromArrays((name) => arrayOf(u, name, Float32Array), shapes, ""),
+  };
 }

@@ -9,11 +9,11 @@ import { loadTf, tfSync, type Tf } from "./backend.js";
 import { gatherValues } from "./batch-rows.js";
 import { embeddingLookup } from "./embedding-lookup.js";
 import { validationMetric } from "./mlp.js";
-import { PREDICT_BATCH } from "./mlp-model.js";
 import { arrayOf, packModel, unpackModel } from "./packed-bytes.js";
 import { ParamReader } from "./param-values.js";
+import { predictInBatches } from "./predict-batches.js";
 import { SeededRandom } from "./seeded-random.js";
-import { runEpochs } from "./train-loop.js";
+import { trainWithAdam } from "./train-loop.js";
 
 const FILE_KIND = "matrix-factorization";
 
@@ -66,21 +66,14 @@ export class MatrixFactorizationModel implements TrainedModel {
     const users = indexOrSentinel(X.columns[s.userFeature]!, s.nUsers);
     const items = indexOrSentinel(X.columns[s.itemFeature]!, s.nItems);
     const t = tablesWithSentinel(tf, s);
-    const out = new Float64Array(X.nRows);
     try {
-      for (let start = 0; start < X.nRows; start += PREDICT_BATCH) {
-        const end = Math.min(start + PREDICT_BATCH, X.nRows);
-        const v = tf.tidy(() => {
-          const { score } = scoreOf(tf, t, tf.tensor1d(users.subarray(start, end), "int32"), tf.tensor1d(items.subarray(start, end), "int32"), s.globalBias);
-          return this.task.kind === "binary" ? tf.sigmoid(score) : score;
-        });
-        out.set(v.dataSync(), start);
-        v.dispose();
-      }
+      return predictInBatches(tf, X.nRows, 1, (start, end) => {
+        const { score } = scoreOf(tf, t, tf.tensor1d(users.subarray(start, end), "int32"), tf.tensor1d(items.subarray(start, end), "int32"), s.globalBias);
+        return this.task.kind === "binary" ? tf.sigmoid(score) : score;
+      });
     } finally {
       tf.dispose([t.U, t.V, t.bu, t.bi]);
     }
-    return out;
   }
 
   toOnnx(graph: OnnxGraph, input: string): string {
@@ -223,51 +216,40 @@ export async function fitMatrixFactorization(train: Dataset, valid: Dataset | un
     bu: tf.variable(tf.zeros([nUsers])),
     bi: tf.variable(tf.zeros([nItems])),
   };
-  const varList = [vars.U, vars.V, vars.bu, vars.bi];
-  const optimizer = tf.train.adam(p.number("learning_rate"));
   const users = Int32Array.from(train.X.columns[userFeature]!);
   const items = Int32Array.from(train.X.columns[itemFeature]!);
   const snapshot = () => ({ U: Float32Array.from(vars.U.dataSync()), V: Float32Array.from(vars.V.dataSync()), userBias: Float32Array.from(vars.bu.dataSync()), itemBias: Float32Array.from(vars.bi.dataSync()) });
   const modelOf = (w: ReturnType<typeof snapshot>, bestEpoch: number) =>
     new MatrixFactorizationModel({ task, featureNames: [...train.X.names], userFeature, itemFeature, nUsers, nItems, factors: f, globalBias, ...w, bestEpoch, params: { ...params } as Record<string, number | string> });
-  try {
-    const result = await runEpochs(
-      {
-        nRows: n,
-        epochs: p.number("epochs"),
-        batchSize: p.number("batch_size"),
-        patience: p.number("early_stop"),
-        rng,
-        step(batch) {
-          const ub = tf.tensor1d(Int32Array.from(batch, (r) => users[r]!), "int32");
-          const ib = tf.tensor1d(Int32Array.from(batch, (r) => items[r]!), "int32");
-          const ys = tf.tensor1d(gatherValues(y, batch));
-          const ws = tf.tensor1d(gatherValues(train.weight, batch));
-          optimizer.minimize(
-            () => {
-              const { score, u, v } = scoreOf(tf, vars, ub, ib, globalBias);
-              const perRow =
-                task.kind === "binary"
-                  ? tf.add(tf.sub(tf.relu(score), tf.mul(score, ys)), tf.log1p(tf.exp(tf.neg(tf.abs(score)))))
-                  : tf.mul(0.5, tf.square(tf.sub(score, ys)));
-              const penalty = tf.mul(l2, tf.add(tf.sum(tf.square(u), 1), tf.sum(tf.square(v), 1)));
-              return tf.div(tf.sum(tf.mul(tf.add(perRow, penalty), ws)), tf.sum(ws)) as import("@tensorflow/tfjs").Scalar;
-            },
-            false,
-            varList,
-          );
-          tf.dispose([ub, ib, ys, ws]);
-        },
-        validate: valid?.y ? () => validationMetric(modelOf(snapshot(), 0).predict(valid.X), valid.y!, task.kind === "binary" ? task : { kind: "regression" }) : undefined,
-        snapshot,
+  const result = await trainWithAdam(
+    tf,
+    {
+      nRows: n,
+      rng,
+      params: p,
+      variables: [vars.U, vars.V, vars.bu, vars.bi],
+      step(batch, minimize) {
+        const ub = tf.tensor1d(Int32Array.from(batch, (r) => users[r]!), "int32");
+        const ib = tf.tensor1d(Int32Array.from(batch, (r) => items[r]!), "int32");
+        const ys = tf.tensor1d(gatherValues(y, batch));
+        const ws = tf.tensor1d(gatherValues(train.weight, batch));
+        minimize(() => {
+          const { score, u, v } = scoreOf(tf, vars, ub, ib, globalBias);
+          const perRow =
+            task.kind === "binary"
+              ? tf.add(tf.sub(tf.relu(score), tf.mul(score, ys)), tf.log1p(tf.exp(tf.neg(tf.abs(score)))))
+              : tf.mul(0.5, tf.square(tf.sub(score, ys)));
+          const penalty = tf.mul(l2, tf.add(tf.sum(tf.square(u), 1), tf.sum(tf.square(v), 1)));
+          return tf.div(tf.sum(tf.mul(tf.add(perRow, penalty), ws)), tf.sum(ws)) as import("@tensorflow/tfjs").Scalar;
+        });
+        tf.dispose([ub, ib, ys, ws]);
       },
-      ctx,
-    );
-    return modelOf(result.weights, result.bestEpoch);
-  } finally {
-    tf.dispose(varList);
-    optimizer.dispose();
-  }
+      validate: valid?.y ? () => validationMetric(modelOf(snapshot(), 0).predict(valid.X), valid.y!, task.kind === "binary" ? task : { kind: "regression" }) : undefined,
+      snapshot,
+    },
+    ctx,
+  );
+  return modelOf(result.weights, result.bestEpoch);
 }
 
 export const matrixFactorizationEstimator: Estimator = {

@@ -2,13 +2,11 @@
 // 1024, float32 weights + JSON header as bytes, and the same network exported as ONNX Gemm nodes.
 import type { OnnxGraph } from "../../onnx/builder.js";
 import type { Task, TrainedModel } from "../estimator.js";
-import { checkFeatures, standardizeRows } from "../linear/standardize.js";
 import type { Matrix } from "../matrix.js";
 import { tfSync } from "./backend.js";
-import { denseArrays, denseFromArrays, denseToOnnx, forward, standardizeToOnnx, toConstants, type Activation, type DenseLayer } from "./dense-net.js";
-import { arrayOf, packModel, unpackModel } from "./packed-bytes.js";
+import { denseToOnnx, layerShapes, netArrays, netFromFile, predictStandardized, standardizeToOnnx, type Activation, type DenseLayer, type StandardizedNet } from "./dense-net.js";
+import { packModel, unpackModel } from "./packed-bytes.js";
 
-export const PREDICT_BATCH = 1024;
 const FILE_KIND = "mlp";
 
 export interface MlpState {
@@ -40,30 +38,13 @@ export class MlpModel implements TrainedModel {
   }
 
   predict(X: Matrix): Float64Array {
-    checkFeatures(this.algorithm, this.featureNames, X);
     const tf = tfSync();
-    const d = this.featureNames.length;
-    const k = this.outputWidth;
-    const Z = Float32Array.from(standardizeRows(X, this.state));
-    const out = new Float64Array(X.nRows * k);
-    const net = toConstants(tf, this.state.layers);
-    try {
-      for (let start = 0; start < X.nRows; start += PREDICT_BATCH) {
-        const end = Math.min(start + PREDICT_BATCH, X.nRows);
-        // tidy must return the tensor, not its data: tidy walks a returned typed array element by element.
-        const result = tf.tidy(() => {
-          const logits = forward(tf, net, tf.tensor2d(Z.subarray(start * d, end * d), [end - start, d]), this.state.activation);
-          if (this.task.kind === "binary") return tf.sigmoid(logits);
-          if (this.task.kind === "multiclass") return tf.softmax(logits);
-          return logits;
-        });
-        const values = result.dataSync();
-        result.dispose();
-        for (let i = 0; i < values.length; i++) out[start * k + i] = values[i]! * this.state.yScale + this.state.yMean;
-      }
-    } finally {
-      tf.dispose([...net.W, ...net.b]);
-    }
+    const out = predictStandardized(tf, this.algorithm, this.state, X, this.outputWidth, (logits) => {
+      if (this.task.kind === "binary") return tf.sigmoid(logits);
+      if (this.task.kind === "multiclass") return tf.softmax(logits);
+      return logits;
+    });
+    for (let i = 0; i < out.length; i++) out[i] = out[i]! * this.state.yScale + this.state.yMean;
     return out;
   }
 
@@ -79,17 +60,16 @@ export class MlpModel implements TrainedModel {
 
   serialize(): Uint8Array {
     const s = this.state;
-    const shapes = s.layers.map((l) => [l.inputs, l.outputs]);
     return packModel(
       FILE_KIND,
-      { task: s.task, featureNames: s.featureNames, activation: s.activation, shapes, yMean: s.yMean, yScale: s.yScale, bestEpoch: s.bestEpoch, params: s.params },
-      [["mean", s.mean], ["scale", s.scale], ...denseArrays(s.layers, "")],
+      { task: s.task, featureNames: s.featureNames, activation: s.activation, shapes: layerShapes(s.layers), yMean: s.yMean, yScale: s.yScale, bestEpoch: s.bestEpoch, params: s.params },
+      netArrays(s),
     );
   }
 
   static deserialize(bytes: Uint8Array): MlpModel {
     const u = unpackModel(FILE_KIND, bytes);
-    const h = u.header as unknown as Omit<MlpState, "mean" | "scale" | "layers"> & { shapes: [number, number][] };
+    const h = u.header as unknown as Omit<MlpState, keyof StandardizedNet> & { shapes: [number, number][] };
     return new MlpModel({
       task: h.task,
       featureNames: h.featureNames,
@@ -98,9 +78,7 @@ export class MlpModel implements TrainedModel {
       yScale: h.yScale,
       bestEpoch: h.bestEpoch,
       params: h.params,
-      mean: arrayOf(u, "mean", Float64Array),
-      scale: arrayOf(u, "scale", Float64Array),
-      layers: denseFromArrays((name) => arrayOf(u, name, Float32Array), h.shapes, ""),
+      ...netFromFile(u, h.shapes),
     });
   }
 }

@@ -3,12 +3,12 @@
 import type { Dataset, Estimator, FitContext, Params, ParamSpec, Task } from "../estimator.js";
 import { fitStandardizer, standardizeRows } from "../linear/standardize.js";
 import { loadTf, type Tf } from "./backend.js";
-import { dropoutMask, gatherRows, gatherValues } from "./batch-rows.js";
-import { ACTIVATIONS, forward, fromVariables, initDense, toVariables, type Activation } from "./dense-net.js";
+import { gatherRows, gatherValues } from "./batch-rows.js";
+import { ACTIVATIONS, dropoutMasks, forward, fromVariables, initDense, toVariables, type Activation, type DenseLayer } from "./dense-net.js";
 import { MlpModel } from "./mlp-model.js";
 import { ParamReader } from "./param-values.js";
 import { SeededRandom } from "./seeded-random.js";
-import { runEpochs } from "./train-loop.js";
+import { trainWithAdam } from "./train-loop.js";
 
 export const MLP_PARAMS: readonly ParamSpec[] = [
   { name: "hidden", type: "string", default: "64,32", doc: 'hidden layer widths, e.g. "64,32" (a single number for one layer)' },
@@ -50,38 +50,31 @@ export async function fitMlp(train: Dataset, valid: Dataset | undefined, params:
   const std = fitStandardizer(train.X);
   const Z = Float32Array.from(standardizeRows(train.X, std));
   const vars = toVariables(tf, initDense([d, ...hidden, k], rng), "mlp");
-  const varList = [...vars.W, ...vars.b];
-  const optimizer = tf.train.adam(p.number("learning_rate"));
-  const modelOf = (bestEpoch: number) =>
-    new MlpModel({ task, featureNames: [...train.X.names], mean: std.mean, scale: std.scale, activation, layers: fromVariables(vars), yMean, yScale, bestEpoch, params: { ...params } as Record<string, number | string> });
+  const modelOf = (layers: DenseLayer[], bestEpoch: number) =>
+    new MlpModel({ task, featureNames: [...train.X.names], mean: std.mean, scale: std.scale, activation, layers, yMean, yScale, bestEpoch, params: { ...params } as Record<string, number | string> });
   const validY = valid?.y ? checkTargets(valid, task) : undefined;
-  try {
-    const result = await runEpochs(
-      {
-        nRows: n,
-        epochs: p.number("epochs"),
-        batchSize: p.number("batch_size"),
-        patience: p.number("early_stop"),
-        rng,
-        step(batch) {
-          const b = batch.length;
-          const masks = dropout > 0 ? hidden.map((h) => tf.tensor2d(dropoutMask(rng, b * h, dropout), [b, h])) : [];
-          const xs = tf.tensor2d(gatherRows(Z, d, batch), [b, d]);
-          const ys = tf.tensor1d(gatherValues(yFit, batch, 0));
-          const ws = tf.tensor1d(gatherValues(train.weight, batch));
-          optimizer.minimize(() => lossOf(tf, task, forward(tf, vars, xs, activation, masks), ys, ws, k, vars.W, l2), false, varList);
-          tf.dispose([xs, ys, ws, ...masks]);
-        },
-        validate: valid && validY ? () => validationMetric(modelOf(0).predict(valid.X), validY, task) : undefined,
-        snapshot: () => fromVariables(vars),
+  const result = await trainWithAdam(
+    tf,
+    {
+      nRows: n,
+      rng,
+      params: p,
+      variables: [...vars.W, ...vars.b],
+      step(batch, minimize) {
+        const b = batch.length;
+        const masks = dropoutMasks(tf, rng, hidden, b, dropout);
+        const xs = tf.tensor2d(gatherRows(Z, d, batch), [b, d]);
+        const ys = tf.tensor1d(gatherValues(yFit, batch, 0));
+        const ws = tf.tensor1d(gatherValues(train.weight, batch));
+        minimize(() => lossOf(tf, task, forward(tf, vars, xs, activation, masks), ys, ws, k, vars.W, l2));
+        tf.dispose([xs, ys, ws, ...masks]);
       },
-      ctx,
-    );
-    return new MlpModel({ ...modelOf(result.bestEpoch).state, layers: result.weights });
-  } finally {
-    tf.dispose(varList);
-    optimizer.dispose();
-  }
+      validate: valid && validY ? () => validationMetric(modelOf(fromVariables(vars), 0).predict(valid.X), validY, task) : undefined,
+      snapshot: () => fromVariables(vars),
+    },
+    ctx,
+  );
+  return modelOf(result.weights, result.bestEpoch);
 }
 
 function lossOf(

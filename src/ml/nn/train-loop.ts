@@ -1,6 +1,8 @@
 // The epoch loop shared by the neural learners: seeded mini-batch order, progress and validation
 // metric per epoch, "stop" and abort handling, and early stopping that restores the best weights.
 import type { FitContext } from "../estimator.js";
+import type { Tf } from "./backend.js";
+import type { ParamReader } from "./param-values.js";
 import type { SeededRandom } from "./seeded-random.js";
 
 export interface EpochLoop<W> {
@@ -50,4 +52,44 @@ export async function runEpochs<W>(loop: EpochLoop<W>, ctx: FitContext): Promise
   }
   if (best) return { weights: best.weights, bestEpoch: best.epoch, epochsRun: epoch };
   return { weights: loop.snapshot(), bestEpoch: epoch, epochsRun: epoch };
+}
+
+export interface AdamTraining<W> {
+  nRows: number;
+  rng: SeededRandom;
+  /** The learner's parameters: read for "learning_rate", "epochs", "batch_size" and "early_stop". */
+  params: ParamReader;
+  /** What Adam updates; disposed when training ends, however it ends. */
+  variables: import("@tensorflow/tfjs").Variable[];
+  /** Builds the batch's tensors and calls `minimize` once with its loss. */
+  step(batch: Int32Array, minimize: (loss: () => import("@tensorflow/tfjs").Scalar) => void): void;
+  validate?(): { name: string; value: number };
+  snapshot(): W;
+}
+
+/**
+ * Adam over `variables` for the epochs the parameters ask for. The neural learners all name their
+ * optimiser and loop parameters alike, so they are read here once, in the same order for each.
+ */
+export async function trainWithAdam<W>(tf: Tf, t: AdamTraining<W>, ctx: FitContext): Promise<LoopResult<W>> {
+  let optimizer: import("@tensorflow/tfjs").AdamOptimizer | undefined;
+  try {
+    const adam = (optimizer = tf.train.adam(t.params.number("learning_rate")));
+    return await runEpochs(
+      {
+        nRows: t.nRows,
+        epochs: t.params.number("epochs"),
+        batchSize: t.params.number("batch_size"),
+        patience: t.params.number("early_stop"),
+        rng: t.rng,
+        step: (batch) => t.step(batch, (loss) => adam.minimize(loss, false, t.variables)),
+        validate: t.validate ? () => t.validate!() : undefined,
+        snapshot: () => t.snapshot(),
+      },
+      ctx,
+    );
+  } finally {
+    tf.dispose(t.variables);
+    optimizer?.dispose();
+  }
 }
