@@ -49,14 +49,15 @@ export function onlineStoreOf(j: Json | undefined, projectDir: string, deploymen
   throw new NodeFailure(`deploy ${deployment}: unknown online store; use sqlite or redis { url = env("…") }`);
 }
 
-interface OnlineFeatures {
+export interface OnlineFeatures {
   features: string;
   from: string | null;
   key: string[];
   timestamp: string | null;
 }
 
-function readOnlineFeatures(config: Obj): OnlineFeatures | undefined {
+/** The lowered `online_features` record of a deploy node (also read by `mlc materialize`). */
+export function readOnlineFeatures(config: Obj): OnlineFeatures | undefined {
   const o = config.online_features;
   if (!isObj(o)) return undefined;
   if (typeof o.features !== "string" || !Array.isArray(o.key)) throw new NodeFailure("deploy: online_features in the node config was not made by this version of mlc");
