@@ -5,7 +5,9 @@ import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { acquireApplyLock } from "../../src/runtime/lock.js";
 import { applyProject, planProject } from "../../src/runtime/project.js";
+import { openState } from "../../src/runtime/state/open.js";
 import { readDeployment, readHistory, writeDeployment, type DeploymentPointer } from "../../src/serve/deployment.js";
 import { openOnlineStore } from "../../src/serve/online-store.js";
 import { createPredictionServer, type PredictionServer } from "../../src/serve/server.js";
@@ -81,6 +83,20 @@ describe("mlc materialize", () => {
     writeDeployment(dir, "ridership_api", { version: before.version, bundle: before.bundle, online: before.online! }, "test: shadow ended");
   });
 
+  it("waits for no one: another apply holding the lock is reported", async () => {
+    const state = await openState(dir);
+    try {
+      await acquireApplyLock(state, "mlc apply (test)");
+      const r = await runCli(["materialize", "ridership_api", "--dir", dir]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("the state is locked by another apply");
+      expect(r.stderr).toContain("mlc apply (test)");
+    } finally {
+      await state.lock.release();
+      await state.close();
+    }
+  });
+
   it("with no new data, keeps the same table", async () => {
     const r = await runCli(["materialize", "ridership_api", "--dir", dir]);
     expect(r.stderr).toBe("");
@@ -152,6 +168,20 @@ describe("mlc materialize", () => {
     const explicit = await post({ ...request, ...values });
     expect(fresh.json().predictions).toEqual(explicit.json().predictions);
     expect(fresh.json().predictions).not.toEqual(old.json().predictions);
+  });
+
+  it("computes with the definitions the served version was deployed with, not unapplied spec edits", async () => {
+    const spec = join(dir, "events.mlspec");
+    const text = readFileSync(spec, "utf8");
+    const served = readDeployment(dir, "ridership_api")!;
+    try {
+      writeFileSync(spec, text.replace("rides_7d     = mean(rides, over = 7d, by = station)", "rides_7d     = mean(rides, over = 14d, by = station)"));
+      const r = await runCli(["materialize", "ridership_api", "--dir", dir]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`online table ${served.online!.table} is already up to date`);
+    } finally {
+      writeFileSync(spec, text);
+    }
   });
 
   it("does not fake the graph state: the plan still shows the new data", async () => {
