@@ -2,14 +2,13 @@
 // the declared schema while reading (other columns are inferred). Large files are cut at line
 // starts into ranges parsed at once by worker threads (csv-worker.ts); a cut that turns out to
 // fall inside a quoted field is undone and the rest of the file is read on this thread.
-import { existsSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import * as aq from "arquero";
 import type { ColumnTable } from "arquero";
 import { NodeFailure } from "../runtime/executor.js";
+import { compiledWorkerUrl, newWorker } from "../threads/worker-start.js";
 import type { ColumnSpec, ColumnType } from "./column-type.js";
 import { type ColumnArray } from "./infer-column.js";
 import { type ColumnPart, CsvProblem, joinParts, NULL_NOT_ALLOWED, type Problem, type ReadSpec, readHeader, RecordParser } from "./csv-parse.js";
@@ -239,26 +238,14 @@ async function cutPoints(fh: FileHandle, size: number, start: number, opts: CsvR
 
 /** The compiled worker next to this module, or (under vitest, running the .ts) in dist/. */
 export function defaultCsvWorkerUrl(): URL | null {
-  const here = new URL("./csv-worker.js", import.meta.url);
-  if (here.protocol === "file:" && existsSync(fileURLToPath(here))) return here;
-  const m = /^(.*)[\\/]src[\\/]data[\\/][^\\/]+\.ts$/.exec(fileURLToPath(import.meta.url));
-  if (m) {
-    const dist = `${m[1]}/dist/src/data/csv-worker.js`;
-    if (existsSync(dist)) return pathToFileURL(dist);
-  }
-  return null;
+  return compiledWorkerUrl(import.meta.url, "csv-worker.js");
 }
 
 /** A worker's answer, or null when it could not run (the caller then reads that range itself). */
 function runWorker(url: URL, job: RangeJob, workers: Worker[]): Promise<RangeResult | null> {
   return new Promise((resolve) => {
-    let w: Worker;
-    try {
-      w = new Worker(url, { workerData: job });
-    } catch {
-      resolve(null);
-      return;
-    }
+    const w = newWorker(url, job);
+    if (!w) return resolve(null);
     workers.push(w);
     w.once("message", (m: RangeResult) => resolve(m));
     w.once("error", () => resolve(null));

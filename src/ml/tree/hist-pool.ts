@@ -2,9 +2,8 @@
 // and histogram slots live in SharedArrayBuffers; each thread sums a fixed slice of the
 // features, so the result is bit-identical for any thread count. Falls back to one thread
 // when the compiled worker (hist-worker.js) cannot be found or started.
-import { existsSync } from "node:fs";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { compiledWorkerUrl, startReadyWorker } from "../../threads/worker-start.js";
 import { accumulateHistogram } from "./histogram.js";
 
 /** Nodes with fewer rows than this are summed on the calling thread (sync cost > gain). */
@@ -47,15 +46,7 @@ export interface HistPool {
 
 /** The compiled worker next to this module, or (under vitest, running the .ts) in dist/. */
 export function defaultWorkerUrl(): URL | null {
-  const here = new URL("./hist-worker.js", import.meta.url);
-  if (here.protocol === "file:" && existsSync(fileURLToPath(here))) return here;
-  const self = fileURLToPath(import.meta.url);
-  const m = /^(.*)[\\/]src[\\/]ml[\\/]tree[\\/][^\\/]+\.ts$/.exec(self);
-  if (m) {
-    const dist = `${m[1]}/dist/src/ml/tree/hist-worker.js`;
-    if (existsSync(dist)) return pathToFileURL(dist);
-  }
-  return null;
+  return compiledWorkerUrl(import.meta.url, "hist-worker.js");
 }
 
 function alloc(bytes: number, shared: boolean): ArrayBuffer | SharedArrayBuffer {
@@ -142,28 +133,5 @@ export function featureSlice(n: number, t: number, of: number): [number, number]
 }
 
 function startWorker(url: URL, data: unknown): Promise<Worker | null> {
-  return new Promise((resolve) => {
-    let w: Worker;
-    try {
-      w = new Worker(url, { workerData: data });
-    } catch {
-      resolve(null);
-      return;
-    }
-    w.unref();
-    const fail = () => {
-      void w.terminate();
-      resolve(null);
-    };
-    const timer = setTimeout(fail, 20_000);
-    w.once("message", (m) => {
-      clearTimeout(timer);
-      if (m === "ready") resolve(w);
-      else fail();
-    });
-    w.once("error", () => {
-      clearTimeout(timer);
-      resolve(null);
-    });
-  });
+  return startReadyWorker(url, data, { isReady: (m) => m === "ready", timeoutMs: 20_000, unref: true });
 }

@@ -1,10 +1,9 @@
 // A pool of worker threads that fit tuning trials at once (trial-worker.ts), one per core up to
 // `parallel`. Owns the shared data copies and the workers' lifetime; pruning stays with the caller.
-import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { Dataset, Params, Progress, Task } from "../../../ml/estimator.js";
+import { compiledWorkerUrl, startReadyWorker } from "../../../threads/worker-start.js";
 import type { TuneObjective } from "./objective-values.js";
 import { PRUNE, toShared, type FitRequest, type TrialWorkerData, type WorkerReply } from "./trial-shared.js";
 
@@ -34,14 +33,7 @@ export interface TrialPool {
 
 /** The compiled worker next to this module, or (under vitest, running the .ts) in dist/. */
 export function defaultTrialWorkerUrl(): URL | null {
-  const here = new URL("./trial-worker.js", import.meta.url);
-  if (here.protocol === "file:" && existsSync(fileURLToPath(here))) return here;
-  const m = /^(.*)[\\/]src[\\/]runtime[\\/]executors[\\/]model[\\/][^\\/]+\.ts$/.exec(fileURLToPath(import.meta.url));
-  if (m) {
-    const dist = `${m[1]}/dist/src/runtime/executors/model/trial-worker.js`;
-    if (existsSync(dist)) return pathToFileURL(dist);
-  }
-  return null;
+  return compiledWorkerUrl(import.meta.url, "trial-worker.js");
 }
 
 interface Slot {
@@ -158,27 +150,5 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
 }
 
 function startWorker(url: URL, data: TrialWorkerData): Promise<Worker | null> {
-  return new Promise((resolve) => {
-    let w: Worker;
-    try {
-      w = new Worker(url, { workerData: data });
-    } catch {
-      resolve(null);
-      return;
-    }
-    const fail = () => {
-      void w.terminate();
-      resolve(null);
-    };
-    const timer = setTimeout(fail, 30_000);
-    w.once("message", (m: WorkerReply) => {
-      clearTimeout(timer);
-      if (m.kind === "ready") resolve(w);
-      else fail();
-    });
-    w.once("error", () => {
-      clearTimeout(timer);
-      resolve(null);
-    });
-  });
+  return startReadyWorker(url, data, { isReady: (m) => (m as WorkerReply).kind === "ready", timeoutMs: 30_000 });
 }
