@@ -3,7 +3,6 @@
 // significance tests against the champion. Expensive measurements are taken only when asked for.
 import type { ColumnTable } from "arquero";
 import { isOp, isRef } from "../../../compiler/expr-json.js";
-import { deserializePipeline } from "../../../data/pipeline.js";
 import { loadTable } from "../../../data/table-artifact.js";
 import { columnValues } from "../../../data/table-columns.js";
 import type { Task } from "../../../ml/estimator.js";
@@ -17,7 +16,8 @@ import type { ModelVersion } from "../../registry/model-registry.js";
 import type { ModelSpec } from "../model/model-spec.js";
 import { targets } from "../model/labels.js";
 import { evaluateSplit } from "../model/evaluate.js";
-import { scoreWithOnnx, tableFeeds } from "../model/onnx-bundle.js";
+import { championScorer } from "../model/champion-scoring.js";
+import { tableFeeds } from "../model/onnx-bundle.js";
 import { NO_CHAMPION, type GateFairness, type GateMeasurements } from "./assertions.js";
 
 type Part = "train" | "valid" | "test";
@@ -79,18 +79,17 @@ export class GateData implements GateMeasurements {
 
   /** The champion's metrics on the candidate's own rows (paired), from its own deployable graph. */
   private async scoreChampion(champion: ModelVersion): Promise<void> {
-    if (!champion.artifacts.onnx || !champion.artifacts.pipeline) {
+    const score = await championScorer(this.inp.artifacts, champion);
+    if (!score) {
       this.notes.push(`champion version ${champion.version} has no ONNX graph; its recorded metrics are used`);
       for (const [k, v] of Object.entries(champion.metrics)) this.championMetrics[k] = v;
       return;
     }
-    const onnx = await this.inp.artifacts.get(champion.artifacts.onnx);
-    const inputs = deserializePipeline(await this.inp.artifacts.get(champion.artifacts.pipeline)).rawInputs;
     for (const [part, d] of this.parts) {
       if (part === "train") continue;
       let pred: Float64Array;
       try {
-        pred = await scoreWithOnnx(onnx, inputs, d.table);
+        pred = await score(d.table);
       } catch (e) {
         this.notes.push(`champion version ${champion.version} cannot score the ${part} rows (${(e as Error).message}); its recorded metrics are used`);
         for (const [k, v] of Object.entries(champion.metrics)) if (k.startsWith(`${part}.`)) this.championMetrics[k] = v;

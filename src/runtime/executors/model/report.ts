@@ -2,7 +2,7 @@
 // permutation), partial dependence, fairness, champion comparison, calibration and tuning, built
 // with src/ml/report and stored as the model node's `report_json`/`report_html` artifacts.
 import type { ColumnTable } from "arquero";
-import { deserializePipeline, type RawInput } from "../../../data/pipeline.js";
+import type { RawInput } from "../../../data/pipeline.js";
 import { columnValues } from "../../../data/table-columns.js";
 import type { Dataset, Task, TrainedModel } from "../../../ml/estimator.js";
 import { partialDependence, permutationImportance, type PartialDependence } from "../../../ml/explain/index.js";
@@ -19,9 +19,9 @@ import type { TrialRecord } from "../../../ml/tune/index.js";
 import type { ArtifactAccess, ExecContext } from "../../executor.js";
 import { ModelRegistry, type ModelVersion } from "../../registry/model-registry.js";
 import type { CalibrationOutcome } from "./calibrate.js";
+import { championScorer } from "./champion-scoring.js";
 import type { ModelSpec } from "./model-spec.js";
 import { studyObjective } from "./objective-values.js";
-import { scoreWithOnnx } from "./onnx-bundle.js";
 
 type Part = "valid" | "test";
 
@@ -129,11 +129,10 @@ function fairness(inp: ModelReportInput, table: ColumnTable, y: Float64Array, pr
 async function championSection(inp: ModelReportInput, y: Float64Array, pred: Float64Array, table: ColumnTable): Promise<ReportJson["champion"]> {
   const c = inp.champion;
   if (!c) return { status: "first_run", note: `no champion of ${inp.spec.name} yet: nothing to compare with` };
-  if (!c.artifacts.onnx || !c.artifacts.pipeline) return { status: "first_run", note: `champion version ${c.version} has no ONNX graph to re-score` };
   try {
-    const onnx = await inp.artifacts.get(c.artifacts.onnx);
-    const inputs = deserializePipeline(await inp.artifacts.get(c.artifacts.pipeline)).rawInputs;
-    const champ = await scoreWithOnnx(onnx, inputs, table);
+    const score = await championScorer(inp.artifacts, c);
+    if (!score) return { status: "first_run", note: `champion version ${c.version} has no ONNX graph to re-score` };
+    const champ = await score(table);
     if (champ.length !== pred.length) return { status: "first_run", note: `champion version ${c.version} outputs ${champ.length / y.length} columns, this model ${inp.model.outputWidth}: not comparable` };
     const rows = compareModels(inp.task.kind, { y, width: inp.model.outputWidth, ...(inp.parts.test?.data.group ? { group: inp.parts.test.data.group } : {}) }, pred, champ, { seed: inp.seed, resamples: COMPARE_RESAMPLES });
     return { status: "compared", version: c.version, split: "test", rows };
