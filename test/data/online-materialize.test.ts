@@ -2,18 +2,10 @@
 // values per entity equal the batch features of a row dated just after the newest data.
 import * as aq from "arquero";
 import { describe, expect, it } from "vitest";
-import { compileProject } from "../../src/compiler/compile.js";
-import { lower } from "../../src/compiler/lower.js";
 import { readJoins } from "../../src/data/feature-joins.js";
 import { materializeOnline } from "../../src/data/online-materialize.js";
-import { loadTable } from "../../src/data/table-artifact.js";
 import { columnValues } from "../../src/data/table-columns.js";
-import "../../src/runtime/executors/index.js";
-import { executorFor } from "../../src/runtime/executor-registry.js";
-import type { NodeResult } from "../../src/runtime/executor.js";
-import type { Graph, GraphNode } from "../../src/runtime/graph-ir.js";
-import { makeProject } from "../runtime/fixtures.js";
-import { MemoryArtifacts, context } from "./fixtures.js";
+import { runFeatures } from "../runtime/executors/features-run.js";
 
 // a: days 1-3; b: days 1-2; the newest row of the data is day 3.
 const TRIPS = "day,station,rides\n2024-01-01,a,1\n2024-01-02,a,2\n2024-01-03,a,3\n2024-01-01,b,10\n2024-01-02,b,20\n";
@@ -62,18 +54,7 @@ deploy api { model = m }
 
 /** Lowers the spec and runs the sources and the features node (on `trips`, which may have extra rows). */
 async function project(opts: { ttl?: string; trips?: string } = {}) {
-  const dir = makeProject({ "main.mlspec": SPEC(opts.ttl), "trips.csv": opts.trips ?? TRIPS, "weather.csv": WEATHER });
-  const c = compileProject(dir);
-  expect(c.diagnostics.filter((d) => d.severity === "error").map((d) => d.message)).toEqual([]);
-  const graph: Graph = lower(c.checked!);
-  const byId = (id: string): GraphNode => graph.nodes.find((n) => n.id === id)!;
-  const artifacts = new MemoryArtifacts();
-  const results: Record<string, NodeResult> = {};
-  for (const id of ["source.trips", "source.weather"]) results[id] = await executorFor("source")!.run(context(dir, byId(id), artifacts));
-  const features = byId("features.daily");
-  results[features.id] = await executorFor("features")!.run(context(dir, features, artifacts, Object.fromEntries(features.inputs.map((i) => [i.node, results[i.node]!]))));
-  const table = async (id: string) => loadTable(artifacts, results[id]!.artifacts.table!);
-  return { graph, byId, table };
+  return runFeatures({ "main.mlspec": SPEC(opts.ttl), "trips.csv": opts.trips ?? TRIPS, "weather.csv": WEATHER });
 }
 
 async function materialize(opts: { ttl?: string } = {}) {

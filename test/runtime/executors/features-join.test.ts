@@ -5,11 +5,10 @@ import { lower } from "../../../src/compiler/lower.js";
 import "../../../src/runtime/executors/index.js";
 import { executorFor } from "../../../src/runtime/executor-registry.js";
 import { NodeFailure, type NodeResult } from "../../../src/runtime/executor.js";
-import type { Graph } from "../../../src/runtime/graph-ir.js";
-import { loadTable } from "../../../src/data/table-artifact.js";
 import { columnValues } from "../../../src/data/table-columns.js";
 import { MemoryArtifacts, context } from "../../data/fixtures.js";
 import { makeProject } from "../fixtures.js";
+import { runFeatures } from "./features-run.js";
 
 // Label rows: two stations on days 5 and 10 (and one station without any joined row).
 const TRIPS = "day,station,rides\n2024-01-05,a,1\n2024-01-10,a,2\n2024-01-05,b,3\n2024-01-10,b,4\n2024-01-10,c,5\n";
@@ -44,22 +43,10 @@ features daily {
 `;
 
 async function run(spec: string, files: Record<string, string> = {}) {
-  const dir = makeProject({ "main.mlspec": spec, "trips.csv": TRIPS, "stats.csv": STATS, "weather.csv": WEATHER, ...files });
-  const c = compileProject(dir);
-  expect(c.diagnostics.filter((d) => d.severity === "error").map((d) => d.message)).toEqual([]);
-  const graph: Graph = lower(c.checked!);
-  const artifacts = new MemoryArtifacts();
-  const results: Record<string, NodeResult> = {};
-  for (const id of ["source.trips", "source.stats", "source.weather"]) {
-    results[id] = await executorFor("source")!.run(context(dir, graph.nodes.find((n) => n.id === id)!, artifacts));
-  }
-  const node = graph.nodes.find((n) => n.id === "features.daily")!;
-  const inputs = Object.fromEntries(node.inputs.map((i) => [i.node, results[i.node]!]));
-  const ctx = context(dir, node, artifacts, inputs);
-  const result = await executorFor("features")!.run(ctx);
-  const table = await loadTable(artifacts, result.artifacts.table!);
+  const r = await runFeatures({ "main.mlspec": spec, "trips.csv": TRIPS, "stats.csv": STATS, "weather.csv": WEATHER, ...files });
+  const table = await r.table(r.node.id);
   const col = (name: string) => Array.from(columnValues(table, name) as ArrayLike<unknown>, (v) => (typeof v === "number" && Number.isNaN(v) ? null : v));
-  return { table, col, logs: ctx.logs, node };
+  return { table, col, logs: r.logs, node: r.node };
 }
 
 describe("features executor: point-in-time joins", () => {
@@ -95,16 +82,9 @@ describe("features executor: point-in-time joins", () => {
 
   it("reads the `from` input as the rows even when a joined table's node sorts first", async () => {
     const spec = SPEC("join { table = aaa  columns = [capacity] }").replace("source stats", "source aaa");
-    const dir = makeProject({ "main.mlspec": spec, "trips.csv": TRIPS, "stats.csv": STATS, "weather.csv": WEATHER });
-    const c = compileProject(dir);
-    const graph = lower(c.checked!);
-    const node = graph.nodes.find((n) => n.id === "features.daily")!;
+    const { node, table } = await runFeatures({ "main.mlspec": spec, "trips.csv": TRIPS, "stats.csv": STATS, "weather.csv": WEATHER });
     expect(node.inputs.map((i) => i.node)).toEqual(["source.aaa", "source.trips"]);
-    const artifacts = new MemoryArtifacts();
-    const inputs: Record<string, NodeResult> = {};
-    for (const i of node.inputs) inputs[i.node] = await executorFor("source")!.run(context(dir, graph.nodes.find((n) => n.id === i.node)!, artifacts));
-    const out = await executorFor("features")!.run(context(dir, node, artifacts, inputs));
-    expect((await loadTable(artifacts, out.artifacts.table!)).numRows()).toBe(5);
+    expect((await table(node.id)).numRows()).toBe(5);
   });
 
   it("refuses times of two kinds: the checker first, and the executor if it gets there", async () => {

@@ -4,54 +4,31 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadEstimator } from "../../../src/ml/algorithms.js";
-import type { Dataset, Estimator, Task } from "../../../src/ml/estimator.js";
-import { Rng } from "../../../src/ml/tree/rng.js";
+import type { Estimator } from "../../../src/ml/estimator.js";
 import type { ModelSpec, TuneSpec } from "../../../src/runtime/executors/model/model-spec.js";
 import { trainBranch, type TrainOutcome } from "../../../src/runtime/executors/model/train.js";
+import { BINARY, gbdtSpec, syntheticBinary } from "./tune-fixtures.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const TASK: Task = { kind: "binary", classes: ["no", "yes"] };
-
 /** n rows × 8 features, label from a noisy linear rule: deterministic for a seed. */
-function synthetic(n: number, seed: number): Dataset {
-  const r = new Rng(seed);
-  const columns = Array.from({ length: 8 }, () => new Float32Array(n));
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let j = 0; j < 8; j++) {
-      const v = r.next() * 2 - 1;
-      columns[j]![i] = v;
-      s += (j % 3 === 0 ? 1.5 : -0.5) * v * (j < 4 ? 1 : v);
-    }
-    y[i] = s + (r.next() - 0.5) > 0 ? 1 : 0;
-  }
-  return { X: { nRows: n, columns, names: columns.map((_, j) => `f${j}`) }, y };
-}
+const synthetic = (n: number, seed: number) => syntheticBinary(n, seed, 8, (j, v) => (j % 3 === 0 ? 1.5 : -0.5) * v * (j < 4 ? 1 : v));
 
 function spec(tune: Partial<TuneSpec>): ModelSpec {
-  return {
-    name: "m",
-    task: { kind: "classify", label: "y" },
-    data: "split",
-    features: { from: "features" },
-    algorithm: { name: "gbdt" },
+  return gbdtSpec({
     fixed: { trees: 20, max_depth: 4 },
     space: [
       { name: "learning_rate", dist: { kind: "loguniform", low: 0.03, high: 0.3 } },
       { name: "min_child_weight", dist: { kind: "uniform", low: 0.5, high: 5 } },
     ],
     tune: { method: "random", trials: 4, parallel: 2, pruner: "none", objectives: [{ split: "valid", metric: "auc", direction: "maximize" }], ...tune },
-    threshold: 0.5,
-    calibrate: "none",
-  };
+  });
 }
 
 describe("tuning trials in worker threads", () => {
   let outDir: string;
   let workerUrl: URL;
   let gbdt: Estimator;
-  const data = { train: synthetic(1500, 1), valid: synthetic(500, 2), task: TASK };
+  const data = { train: synthetic(1500, 1), valid: synthetic(500, 2), task: BINARY };
 
   beforeAll(async () => {
     // Compile the worker and its imports as `npm run build` does for dist/. Inside the repo's

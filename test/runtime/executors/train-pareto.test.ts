@@ -2,30 +2,14 @@
 // Pareto front, the trial each pick rule refits, and determinism, on the main thread.
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadEstimator } from "../../../src/ml/algorithms.js";
-import type { Dataset, Estimator, Task } from "../../../src/ml/estimator.js";
-import { Rng } from "../../../src/ml/tree/rng.js";
+import type { Estimator } from "../../../src/ml/estimator.js";
 import { dominates, pickFromFront, type PickRule } from "../../../src/ml/tune/index.js";
 import type { ModelSpec, TuneSpec } from "../../../src/runtime/executors/model/model-spec.js";
 import { studyObjective } from "../../../src/runtime/executors/model/objective-values.js";
 import { trainBranch, type TrainOutcome } from "../../../src/runtime/executors/model/train.js";
+import { BINARY, gbdtSpec, syntheticBinary } from "./tune-fixtures.js";
 
-const TASK: Task = { kind: "binary", classes: ["no", "yes"] };
-
-function synthetic(n: number, seed: number): Dataset {
-  const r = new Rng(seed);
-  const columns = Array.from({ length: 6 }, () => new Float32Array(n));
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let j = 0; j < 6; j++) {
-      const v = r.next() * 2 - 1;
-      columns[j]![i] = v;
-      s += (j % 2 === 0 ? 1 : -0.7) * v * (j < 3 ? 1 : v);
-    }
-    y[i] = s + (r.next() - 0.5) * 0.8 > 0 ? 1 : 0;
-  }
-  return { X: { nRows: n, columns, names: columns.map((_, j) => `f${j}`) }, y };
-}
+const synthetic = (n: number, seed: number) => syntheticBinary(n, seed, 6, (j, v) => (j % 2 === 0 ? 1 : -0.7) * v * (j < 3 ? 1 : v), 0.8);
 
 const TWO: TuneSpec["objectives"] = [
   { split: "valid", metric: "auc", direction: "maximize" },
@@ -33,12 +17,7 @@ const TWO: TuneSpec["objectives"] = [
 ];
 
 function spec(pick: PickRule, objectives = TWO): ModelSpec {
-  return {
-    name: "m",
-    task: { kind: "classify", label: "y" },
-    data: "split",
-    features: { from: "features" },
-    algorithm: { name: "gbdt" },
+  return gbdtSpec({
     fixed: { learning_rate: 0.2 },
     // Few shallow trees are small and weaker; many deep ones are large and stronger: a trade-off.
     space: [
@@ -46,14 +25,12 @@ function spec(pick: PickRule, objectives = TWO): ModelSpec {
       { name: "max_depth", dist: { kind: "int", low: 1, high: 5 } },
     ],
     tune: { method: "random", trials: 12, parallel: 1, pruner: "none", objectives, ...(objectives.length > 1 ? { pick } : {}) },
-    threshold: 0.5,
-    calibrate: "none",
-  };
+  });
 }
 
 describe("tuning with two objectives", () => {
   let gbdt: Estimator;
-  const data = { train: synthetic(800, 1), valid: synthetic(400, 2), task: TASK };
+  const data = { train: synthetic(800, 1), valid: synthetic(400, 2), task: BINARY };
   const runs = new Map<string, { out: TrainOutcome; logs: string[] }>();
   const run = async (pick: PickRule) => {
     const key = JSON.stringify(pick);
