@@ -1,21 +1,15 @@
 // `mlc explain MODEL --row N`: exact TreeSHAP contributions of one test row that add up to the
 // model's margin; models without trees get a clear message instead.
-import { rmSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RowExplanation } from "../../src/cli/commands/explain.js";
-import { applyQuiet, writeProject } from "./model-project.js";
+import { appliedProject } from "./model-project.js";
 import { runCli } from "./run-cli.js";
 
 describe("mlc explain", () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = writeProject();
-    await applyQuiet(dir);
-  }, 60_000);
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const project = appliedProject();
 
   it("gives per-feature contributions that sum to the row's log-odds margin", async () => {
-    const r = await runCli(["explain", "m", "--row", "2", "--dir", dir, "--json"]);
+    const r = await runCli(["explain", "m", "--row", "2", "--dir", project.dir, "--json"]);
     expect(r.code).toBe(0);
     const e = JSON.parse(r.stdout) as RowExplanation;
     expect(e).toMatchObject({ model: "m", version: 1, row: 2, space: "log-odds", calibrated: true });
@@ -31,20 +25,20 @@ describe("mlc explain", () => {
   });
 
   it("prints a table limited by --top", async () => {
-    const r = await runCli(["explain", "m@1", "--row", "1", "--top", "2", "--dir", dir]);
+    const r = await runCli(["explain", "m@1", "--row", "1", "--top", "2", "--dir", project.dir]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("m version 1, test row 1: contributions to the log-odds (exact TreeSHAP)");
     expect(r.stdout).toMatch(/FEATURE\s+VALUE\s+CONTRIBUTION\n\s+\S+\s+\S+\s+[+-]\d\.\d{4}\n\s+\S+\s+\S+\s+[+-]\d\.\d{4}\n\s+… \d+ more/);
   });
 
   it("rejects bad rows and non-tree models with clear messages", async () => {
-    const zero = await runCli(["explain", "m", "--row", "0", "--dir", dir]);
+    const zero = await runCli(["explain", "m", "--row", "0", "--dir", project.dir]);
     expect(zero.code).toBe(2);
     expect(zero.stderr).toContain("--row must be a positive whole number");
-    const past = await runCli(["explain", "m", "--row", "100000", "--dir", dir]);
+    const past = await runCli(["explain", "m", "--row", "100000", "--dir", project.dir]);
     expect(past.code).toBe(1);
     expect(past.stderr).toMatch(/past the last test row \(\d+ rows\)/);
-    const lin = await runCli(["explain", "lin", "--row", "1", "--dir", dir]);
+    const lin = await runCli(["explain", "lin", "--row", "1", "--dir", project.dir]);
     expect(lin.code).toBe(1);
     expect(lin.stderr).toContain("per-row SHAP values are available for tree models only");
     expect(lin.stderr).not.toContain("    at ");

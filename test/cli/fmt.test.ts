@@ -1,25 +1,14 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
+import { captureOutput } from "./run-cli.js";
 
 const root = mkdtempSync(join(tmpdir(), "mlc-fmt-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-let stdout = "";
-let stderr = "";
-beforeEach(() => {
-  stdout = "";
-  stderr = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
-  process.exitCode = undefined;
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
+const output = captureOutput();
 
 const UGLY = "model churn { trees = 400  learning_rate = 0.1 }\n";
 const PRETTY = "model churn {\n  trees         = 400\n  learning_rate = 0.1\n}\n";
@@ -35,28 +24,28 @@ describe("mlc fmt", () => {
     const dir = project({ "a.mlspec": UGLY, "b.mlspec": PRETTY });
     expect(await main(["fmt", dir])).toBe(0);
     expect(readFileSync(join(dir, "a.mlspec"), "utf8")).toBe(PRETTY);
-    expect(stdout).toBe(`${join(dir, "a.mlspec")}\n`);
+    expect(output.stdout).toBe(`${join(dir, "a.mlspec")}\n`);
     expect(readdirSync(dir).sort()).toEqual(["a.mlspec", "b.mlspec"]);
   });
 
   it("--check lists files that would change, exits 1 and writes nothing", async () => {
     const dir = project({ "a.mlspec": UGLY, "b.mlspec": PRETTY });
     expect(await main(["fmt", "--check", dir])).toBe(1);
-    expect(stdout).toBe(`${join(dir, "a.mlspec")}\n`);
-    expect(stderr).toContain("1 file would be reformatted");
+    expect(output.stdout).toBe(`${join(dir, "a.mlspec")}\n`);
+    expect(output.stderr).toContain("1 file would be reformatted");
     expect(readFileSync(join(dir, "a.mlspec"), "utf8")).toBe(UGLY);
   });
 
   it("--check exits 0 on formatted files", async () => {
     expect(await main(["fmt", "--check", project({ "b.mlspec": PRETTY })])).toBe(0);
-    expect(stdout).toBe("");
+    expect(output.stdout).toBe("");
   });
 
   it("--diff prints a unified diff and writes nothing", async () => {
     const dir = project({ "a.mlspec": UGLY });
     expect(await main(["fmt", "--diff", dir])).toBe(0);
-    expect(stdout).toContain(`--- a/${join(dir, "a.mlspec")}`);
-    expect(stdout).toContain("-model churn { trees = 400  learning_rate = 0.1 }\n+model churn {\n+  trees         = 400\n");
+    expect(output.stdout).toContain(`--- a/${join(dir, "a.mlspec")}`);
+    expect(output.stdout).toContain("-model churn { trees = 400  learning_rate = 0.1 }\n+model churn {\n+  trees         = 400\n");
     expect(readFileSync(join(dir, "a.mlspec"), "utf8")).toBe(UGLY);
   });
 
@@ -66,13 +55,13 @@ describe("mlc fmt", () => {
     expect(await main(["fmt", dir])).toBe(1);
     expect(readFileSync(join(dir, "bad.mlspec"), "utf8")).toBe(bad);
     expect(readFileSync(join(dir, "a.mlspec"), "utf8")).toBe(PRETTY);
-    expect(stderr).toContain(`${join(dir, "bad.mlspec")}:2:9: error MLC1006: expected \`=\` or \`{\` after \`trees\``);
-    expect(stderr).toContain("  trees 400\n");
+    expect(output.stderr).toContain(`${join(dir, "bad.mlspec")}:2:9: error MLC1006: expected \`=\` or \`{\` after \`trees\``);
+    expect(output.stderr).toContain("  trees 400\n");
   });
 
   it("reports a missing directory as a diagnostic and exits 1", async () => {
     expect(await main(["fmt", join(root, "nope")])).toBe(1);
-    expect(stderr).toContain("error MLC1020");
+    expect(output.stderr).toContain("error MLC1020");
   });
 
   it("walks subdirectories, skipping hidden ones, like `mlc fmt --check examples`", async () => {
@@ -83,7 +72,7 @@ describe("mlc fmt", () => {
     writeFileSync(join(dir, "churn", "churn.mlspec"), UGLY);
     writeFileSync(join(dir, ".mlc", "ignored.mlspec"), UGLY);
     expect(await main(["fmt", "--check", dir])).toBe(1);
-    expect(stdout).toBe(`${join(dir, "churn", "churn.mlspec")}\n`);
+    expect(output.stdout).toBe(`${join(dir, "churn", "churn.mlspec")}\n`);
   });
 
   it("formats a single file given by path", async () => {

@@ -1,9 +1,10 @@
 // A small synthetic binary-classification project for the report/trials/explain tests: a tuned
 // (3 trials), isotonic-calibrated GBDT and a logistic model over 600 seeded rows; the gate measures
 // fairness by `region`, a column that is not a model input.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { applyProject } from "../../src/runtime/project.js";
 
 function csv(rows: number, seed: number): string {
@@ -99,4 +100,19 @@ export async function applyQuiet(dir: string): Promise<void> {
   const out = await applyProject(dir, { log: () => undefined, parallel: 2 });
   if (!out.ok) throw new Error(`compile failed: ${JSON.stringify(out.diagnostics.map((d) => d.message))}`);
   if (!out.result.ok) throw new Error(`apply failed: ${JSON.stringify(out.result.outcomes.filter((o) => o.error).map((o) => `${o.id}: ${o.error}`))}`);
+}
+
+/**
+ * A fresh copy of the project for the enclosing describe block: written, changed by `edit` and
+ * applied before its tests, removed after them. `dir` is set once the block's beforeAll has run.
+ */
+export function appliedProject(o: { edit?: (dir: string) => void; timeoutMs?: number } = {}): { readonly dir: string } {
+  const project = { dir: "" };
+  beforeAll(async () => {
+    project.dir = writeProject();
+    o.edit?.(project.dir);
+    await applyQuiet(project.dir);
+  }, o.timeoutMs ?? 60_000);
+  afterAll(() => rmSync(project.dir, { recursive: true, force: true }));
+  return project;
 }

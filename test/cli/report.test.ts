@@ -1,28 +1,23 @@
 // `mlc report MODEL[@VERSION]`: materialises a version's stored report under .mlc/reports and
 // prints where it is; --json prints report.json; --out writes elsewhere.
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ReportJson } from "../../src/ml/report/index.js";
 import { upgradeReport } from "../../src/cli/commands/report.js";
-import { applyQuiet, writeProject } from "./model-project.js";
+import { appliedProject } from "./model-project.js";
 import { runCli } from "./run-cli.js";
 
 describe("mlc report", () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = writeProject();
-    await applyQuiet(dir);
-  }, 60_000);
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const project = appliedProject();
 
   it("writes the newest version's report.html and report.json and prints the path", async () => {
-    const r = await runCli(["report", "m", "--dir", dir]);
+    const r = await runCli(["report", "m", "--dir", project.dir]);
     expect(r.code).toBe(0);
     const path = r.stdout.trim();
-    expect(path).toBe(join(dir, ".mlc", "reports", "m", "v1", "report.html"));
+    expect(path).toBe(join(project.dir, ".mlc", "reports", "m", "v1", "report.html"));
     expect(readFileSync(path, "utf8")).toMatch(/^<!DOCTYPE html>[\s\S]*<svg/);
-    const json = JSON.parse(readFileSync(join(dir, ".mlc", "reports", "m", "v1", "report.json"), "utf8")) as ReportJson;
+    const json = JSON.parse(readFileSync(join(project.dir, ".mlc", "reports", "m", "v1", "report.json"), "utf8")) as ReportJson;
     // The version number and the gate results come from the registry (the gate ran after the model).
     expect(json.model).toMatchObject({ name: "m", version: 1 });
     expect(json.gates).toEqual([
@@ -40,7 +35,7 @@ describe("mlc report", () => {
   });
 
   it("shows the fairness table of the gate's own `by` column first, then the report's pick", async () => {
-    const r = await runCli(["report", "m", "--dir", dir, "--json"]);
+    const r = await runCli(["report", "m", "--dir", project.dir, "--json"]);
     const json = JSON.parse(r.stdout) as ReportJson;
     expect(json.fairness!.map((f) => [f.by, f.source])).toEqual([
       ["region", "gate ok"],
@@ -49,20 +44,20 @@ describe("mlc report", () => {
     const region = json.fairness![0]!.report;
     expect(region.groups.map((g) => g.group).sort()).toEqual(["north", "south"]);
     expect(region.groups.reduce((s, g) => s + g.n, 0)).toBe(json.splits.test!.rows);
-    const html = readFileSync((await runCli(["report", "m", "--dir", dir])).stdout.trim(), "utf8");
+    const html = readFileSync((await runCli(["report", "m", "--dir", project.dir])).stdout.trim(), "utf8");
     expect(html.indexOf("Fairness by region")).toBeGreaterThan(-1);
     expect(html.indexOf("Fairness by region")).toBeLessThan(html.indexOf("Fairness by grp"));
   });
 
   it("prints report.json with --json and writes the HTML to --out", async () => {
-    const j = await runCli(["report", "lin@1", "--dir", dir, "--json"]);
+    const j = await runCli(["report", "lin@1", "--dir", project.dir, "--json"]);
     expect(j.code).toBe(0);
     const report = JSON.parse(j.stdout) as { model: { algorithm: string }; importance: { method: string; metric: string } };
     expect(report.model.algorithm).toBe("logistic");
     // A linear model has no trees: its importance is by permutation with the task's headline metric.
     expect(report.importance).toMatchObject({ method: "permutation", metric: "auc" });
-    const out = join(dir, "out", "lin.html");
-    expect((await runCli(["report", "lin", "--dir", dir, "--out", out])).stdout.trim()).toBe(out);
+    const out = join(project.dir, "out", "lin.html");
+    expect((await runCli(["report", "lin", "--dir", project.dir, "--out", out])).stdout.trim()).toBe(out);
     expect(existsSync(out)).toBe(true);
   });
 
@@ -75,7 +70,7 @@ describe("mlc report", () => {
   });
 
   it("names an unknown version without a stack trace", async () => {
-    const r = await runCli(["report", "m@7", "--dir", dir]);
+    const r = await runCli(["report", "m@7", "--dir", project.dir]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("no such model version 'm@7'");
     expect(r.stderr).not.toContain("    at ");

@@ -1,11 +1,11 @@
 // `mlc trials MODEL` for a search with two objectives: a column per objective, the Pareto front and
 // the picked trial marked (table and --json); raising the trials plans "N more trials" and keeps
 // the recorded ones; changing the objective list plans a retrain.
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { planProject } from "../../src/runtime/project.js";
-import { applyQuiet, writeProject } from "./model-project.js";
+import { appliedProject, applyQuiet } from "./model-project.js";
 import { runCli } from "./run-cli.js";
 
 interface JsonTrial {
@@ -18,24 +18,20 @@ interface JsonTrial {
 }
 
 describe("mlc trials with two objectives", () => {
-  let dir: string;
-  const spec = () => join(dir, "synth.mlspec");
+  const project = appliedProject({
+    edit: () => edit(/trials\s*=\s*3\n\s*objective = maximize\(valid\.auc\)/, "trials    = 6\n    objective = [maximize(valid.auc), minimize(model.bytes)]\n    pick      = first"),
+    timeoutMs: 120_000,
+  });
+  const spec = () => join(project.dir, "synth.mlspec");
   const edit = (from: RegExp, to: string) => {
     const text = readFileSync(spec(), "utf8");
     if (!from.test(text)) throw new Error(`no ${from} in the spec`);
     writeFileSync(spec(), text.replace(from, to));
   };
-  const json = async (): Promise<JsonTrial[]> => JSON.parse((await runCli(["trials", "m", "--dir", dir, "--json"])).stdout) as JsonTrial[];
-
-  beforeAll(async () => {
-    dir = writeProject();
-    edit(/trials\s*=\s*3\n\s*objective = maximize\(valid\.auc\)/, "trials    = 6\n    objective = [maximize(valid.auc), minimize(model.bytes)]\n    pick      = first");
-    await applyQuiet(dir);
-  }, 120_000);
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const json = async (): Promise<JsonTrial[]> => JSON.parse((await runCli(["trials", "m", "--dir", project.dir, "--json"])).stdout) as JsonTrial[];
 
   it("shows a column per objective and marks the front and the picked trial", async () => {
-    const r = await runCli(["trials", "m", "--dir", dir]);
+    const r = await runCli(["trials", "m", "--dir", project.dir]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split("\n");
     expect(lines[0]).toMatch(/^TRIAL\s+STATUS\s+AUC\s+MODEL\.BYTES\s+PARETO\s+DURATION\s+PARAMS$/);
@@ -61,12 +57,12 @@ describe("mlc trials with two objectives", () => {
   it("raising the trials plans 2 more trials and keeps the recorded ones", async () => {
     const before = await json();
     edit(/trials\s*=\s*6/, "trials    = 8");
-    const planned = await planProject(dir);
+    const planned = await planProject(project.dir);
     if (!planned.ok) throw new Error("plan failed");
     const change = planned.plan.changes.find((c) => c.id === "model.m")!;
     expect(change.action).toBe("update");
     expect(change.reasons).toEqual([{ type: "incremental", text: "2 more trials" }]);
-    await applyQuiet(dir);
+    await applyQuiet(project.dir);
     const after = await json();
     expect(after).toHaveLength(8);
     expect(after.slice(0, 6).map(({ index, values, study }) => ({ index, values, study }))).toEqual(before.map(({ index, values, study }) => ({ index, values, study })));
@@ -74,7 +70,7 @@ describe("mlc trials with two objectives", () => {
 
   it("changing the objective list plans a retrain, not more trials", async () => {
     edit(/objective = \[maximize\(valid\.auc\), minimize\(model\.bytes\)\]/, "objective = [maximize(valid.auc), minimize(valid.logloss)]");
-    const planned = await planProject(dir);
+    const planned = await planProject(project.dir);
     if (!planned.ok) throw new Error("plan failed");
     const change = planned.plan.changes.find((c) => c.id === "model.m")!;
     expect(change.action).toBe("replace");

@@ -1,19 +1,13 @@
 // `mlc trials MODEL`: the tuning trials recorded while applying a tuned model, as a table and JSON.
-import { rmSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyQuiet, writeProject } from "./model-project.js";
+import { describe, expect, it } from "vitest";
+import { appliedProject } from "./model-project.js";
 import { runCli } from "./run-cli.js";
 
 describe("mlc trials", () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = writeProject();
-    await applyQuiet(dir);
-  }, 60_000);
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const project = appliedProject();
 
   it("lists each trial with its status, value, duration and params", async () => {
-    const r = await runCli(["trials", "m", "--dir", dir]);
+    const r = await runCli(["trials", "m", "--dir", project.dir]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split("\n");
     expect(lines[0]).toMatch(/^TRIAL\s+STATUS\s+VALUE\s+DURATION\s+PARAMS$/);
@@ -22,7 +16,7 @@ describe("mlc trials", () => {
   });
 
   it("prints the recorded trials as JSON", async () => {
-    const r = await runCli(["trials", "m", "--dir", dir, "--json"]);
+    const r = await runCli(["trials", "m", "--dir", project.dir, "--json"]);
     const trials = JSON.parse(r.stdout) as { index: number; status: string; params: Record<string, number>; values: Record<string, number> }[];
     expect(trials.map((t) => t.index)).toEqual([0, 1, 2]);
     for (const t of trials) {
@@ -33,7 +27,7 @@ describe("mlc trials", () => {
   });
 
   it("explains a model without trials, without a stack trace", async () => {
-    const r = await runCli(["trials", "lin", "--dir", dir]);
+    const r = await runCli(["trials", "lin", "--dir", project.dir]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("no trials recorded for model 'lin'");
     expect(r.stderr).not.toContain("    at ");
