@@ -30,6 +30,8 @@ export interface GrowData {
   gh: Float64Array;
   /** Partition scratch, length nRows. */
   tmp: Uint32Array;
+  /** Partition scratch for gradient pairs, length 2 × nRows. */
+  tmpGh: Float64Array;
 }
 
 export interface GrownTree {
@@ -66,13 +68,6 @@ export function growTree(d: GrowData, m: number, feats: Int32Array, p: GrowParam
   const nodeStart: number[] = [];
   const nodeEnd: number[] = [];
 
-  const gather = (start: number, end: number): void => {
-    for (let i = start; i < end; i++) {
-      const r = rows[i]! << 1;
-      gho[i << 1] = gh[r]!;
-      gho[(i << 1) + 1] = gh[r + 1]!;
-    }
-  };
   const nodeFeats = p.nodeFeatures > 0 && p.nodeFeatures < feats.length ? new Int32Array(p.nodeFeatures) : null;
   const candidates = (): ArrayLike<number> => {
     if (!nodeFeats) return feats;
@@ -123,36 +118,14 @@ export function growTree(d: GrowData, m: number, feats: Int32Array, p: GrowParam
     }
     const node = open.splice(pick, 1)[0]!;
     const s = node.split;
-    // Partition the node's rows (stable: both halves stay in ascending row order).
-    const col = s.feature * n;
+    // Partition the node's rows (stable: both halves stay in ascending row order). While the
+    // children still get histograms, their gradient pairs move along with the rows, which keeps
+    // gho in row-list order with sequential access instead of a gather from gh by row.
+    const depth = node.depth + 1;
+    const last = !canSplitAt(depth) || (p.maxLeaves > 0 && leaves + 1 >= p.maxLeaves);
+    const mid = last ? partitionRows(binned, n, s, rows, d.tmp, node.start, node.end) : partitionRowsGh(binned, n, s, rows, gho, d.tmp, d.tmpGh, node.start, node.end);
     const bin = s.bin;
     const defLeft = s.defaultLeft;
-    let l = node.start;
-    let r = 0;
-    const tmp = d.tmp;
-    // Branch-free: the direction of a row is unpredictable, so write it to both sides and
-    // advance one cursor. Missing (bin 0) satisfies b <= bin, and fails (b − 1) >>> 0 < bin.
-    if (defLeft) {
-      for (let i = node.start; i < node.end; i++) {
-        const row = rows[i]!;
-        const left = +(binned[col + row]! <= bin);
-        rows[l] = row;
-        tmp[r] = row;
-        l += left;
-        r += 1 - left;
-      }
-    } else {
-      for (let i = node.start; i < node.end; i++) {
-        const row = rows[i]!;
-        const left = +((binned[col + row]! - 1) >>> 0 < bin);
-        rows[l] = row;
-        tmp[r] = row;
-        l += left;
-        r += 1 - left;
-      }
-    }
-    rows.set(tmp.subarray(0, r), l);
-    const mid = l;
     const left = tb.addLeaf(p.learningRate * leafWeight(s.gLeft, s.hLeft, p), s.hLeft);
     const right = tb.addLeaf(p.learningRate * leafWeight(s.gRight, s.hRight, p), s.hRight);
     const id = node.id;
@@ -169,8 +142,7 @@ export function growTree(d: GrowData, m: number, feats: Int32Array, p: GrowParam
     nodeEnd[right] = node.end;
     leaves++;
 
-    const depth = node.depth + 1;
-    if (!canSplitAt(depth) || (p.maxLeaves > 0 && leaves >= p.maxLeaves)) {
+    if (last) {
       if (node.slot >= 0) free.push(node.slot);
       continue;
     }
@@ -182,14 +154,12 @@ export function growTree(d: GrowData, m: number, feats: Int32Array, p: GrowParam
     const small = smallFirst ? kids[0]! : kids[1]!;
     const large = smallFirst ? kids[1]! : kids[0]!;
     small.slot = free.pop()!;
-    gather(small.start, small.end);
     pool.build(small.start, small.end, small.slot);
     if (node.slot >= 0) {
       subtractHistogram(hist, node.slot * slotSize, hist, small.slot * slotSize, hist, node.slot * slotSize, offsets, feats);
       large.slot = node.slot;
     } else {
       large.slot = free.pop()!;
-      gather(large.start, large.end);
       pool.build(large.start, large.end, large.slot);
     }
     for (const k of kids) {
@@ -220,6 +190,66 @@ export function growTree(d: GrowData, m: number, feats: Int32Array, p: GrowParam
     leafEnd.push(nodeEnd[i]!);
   }
   return { tree, leafNodes, leafStart, leafEnd };
+}
+
+/**
+ * Stable partition of rows[start..end) by split s (left rows first); returns the boundary.
+ * Branch-free: the direction of a row is unpredictable, so write it to both sides and advance
+ * one cursor. Missing (bin 0) satisfies b <= bin, and fails (b − 1) >>> 0 < bin.
+ */
+function partitionRows(binned: Uint8Array, n: number, s: SplitCandidate, rows: Uint32Array, tmp: Uint32Array, start: number, end: number): number {
+  const col = s.feature * n;
+  const bin = s.bin;
+  let l = start;
+  let r = 0;
+  if (s.defaultLeft) {
+    for (let i = start; i < end; i++) {
+      const row = rows[i]!;
+      const left = +(binned[col + row]! <= bin);
+      rows[l] = row;
+      tmp[r] = row;
+      l += left;
+      r += 1 - left;
+    }
+  } else {
+    for (let i = start; i < end; i++) {
+      const row = rows[i]!;
+      const left = +((binned[col + row]! - 1) >>> 0 < bin);
+      rows[l] = row;
+      tmp[r] = row;
+      l += left;
+      r += 1 - left;
+    }
+  }
+  rows.set(tmp.subarray(0, r), l);
+  return l;
+}
+
+/** partitionRows that moves the gradient pairs gho (in row-list order) along with the rows. */
+function partitionRowsGh(binned: Uint8Array, n: number, s: SplitCandidate, rows: Uint32Array, gho: Float64Array, tmp: Uint32Array, tmpGh: Float64Array, start: number, end: number): number {
+  const col = s.feature * n;
+  const bin = s.bin;
+  // Missing goes left: bins 0..bin; else bins 1..bin (bin 0 wraps to 2³² − 1).
+  const lo = s.defaultLeft ? 0 : 1;
+  let l = start;
+  let r = 0;
+  for (let i = start; i < end; i++) {
+    const row = rows[i]!;
+    const g = gho[i << 1]!;
+    const h = gho[(i << 1) + 1]!;
+    const left = +((binned[col + row]! - lo) >>> 0 < bin + 1 - lo);
+    rows[l] = row;
+    gho[l << 1] = g;
+    gho[(l << 1) + 1] = h;
+    tmp[r] = row;
+    tmpGh[r << 1] = g;
+    tmpGh[(r << 1) + 1] = h;
+    l += left;
+    r += 1 - left;
+  }
+  rows.set(tmp.subarray(0, r), l);
+  gho.set(tmpGh.subarray(0, r << 1), l << 1);
+  return l;
 }
 
 /** Leaf of a training row walked on the binned matrix (for rows outside the tree's sample). */
