@@ -195,31 +195,24 @@ export function growTree(d: GrowData, m: number, feats: Int32Array, p: GrowParam
 /**
  * Stable partition of rows[start..end) by split s (left rows first); returns the boundary.
  * Branch-free: the direction of a row is unpredictable, so write it to both sides and advance
- * one cursor. Missing (bin 0) satisfies b <= bin, and fails (b − 1) >>> 0 < bin.
+ * one cursor. A row goes left when x = bin − lo lies in [0, lim): bins 0..s.bin when missing
+ * goes left (lo = 0), else 1..s.bin (lo = 1, missing gives x = −1). The test is the sign bit of
+ * (x − lim) & ~x, integer-only (a boolean-to-number conversion is slower in V8).
  */
 function partitionRows(binned: Uint8Array, n: number, s: SplitCandidate, rows: Uint32Array, tmp: Uint32Array, start: number, end: number): number {
   const col = s.feature * n;
-  const bin = s.bin;
+  const lo = s.defaultLeft ? 0 : 1;
+  const lim = s.bin + 1 - lo;
   let l = start;
   let r = 0;
-  if (s.defaultLeft) {
-    for (let i = start; i < end; i++) {
-      const row = rows[i]!;
-      const left = +(binned[col + row]! <= bin);
-      rows[l] = row;
-      tmp[r] = row;
-      l += left;
-      r += 1 - left;
-    }
-  } else {
-    for (let i = start; i < end; i++) {
-      const row = rows[i]!;
-      const left = +((binned[col + row]! - 1) >>> 0 < bin);
-      rows[l] = row;
-      tmp[r] = row;
-      l += left;
-      r += 1 - left;
-    }
+  for (let i = start; i < end; i++) {
+    const row = rows[i]!;
+    const x = binned[col + row]! - lo;
+    const left = ((x - lim) & ~x) >>> 31;
+    rows[l] = row;
+    tmp[r] = row;
+    l += left;
+    r += 1 - left;
   }
   rows.set(tmp.subarray(0, r), l);
   return l;
@@ -228,16 +221,16 @@ function partitionRows(binned: Uint8Array, n: number, s: SplitCandidate, rows: U
 /** partitionRows that moves the gradient pairs gho (in row-list order) along with the rows. */
 function partitionRowsGh(binned: Uint8Array, n: number, s: SplitCandidate, rows: Uint32Array, gho: Float64Array, tmp: Uint32Array, tmpGh: Float64Array, start: number, end: number): number {
   const col = s.feature * n;
-  const bin = s.bin;
-  // Missing goes left: bins 0..bin; else bins 1..bin (bin 0 wraps to 2³² − 1).
   const lo = s.defaultLeft ? 0 : 1;
+  const lim = s.bin + 1 - lo;
   let l = start;
   let r = 0;
   for (let i = start; i < end; i++) {
     const row = rows[i]!;
     const g = gho[i << 1]!;
     const h = gho[(i << 1) + 1]!;
-    const left = +((binned[col + row]! - lo) >>> 0 < bin + 1 - lo);
+    const x = binned[col + row]! - lo;
+    const left = ((x - lim) & ~x) >>> 31;
     rows[l] = row;
     gho[l << 1] = g;
     gho[(l << 1) + 1] = h;
