@@ -49,7 +49,7 @@ export async function fitForest(train: Dataset, valid: Dataset | undefined, para
   const prep = await prepareTraining(train.X, prepOpts);
   try {
     const gh = Array.from({ length: k }, () => new Float64Array(2 * n));
-    const growData: GrowData = { pool: prep.pool, binned: prep.binned, nRows: n, offsets: prep.offsets, cuts: prep.cuts, gh: gh[0]!, tmp: prep.tmp, tmpGh: prep.tmpGh };
+    const growData: GrowData = { pool: prep.pool, binned: prep.binned, nRows: n, offsets: prep.offsets, cuts: prep.cuts, gh: gh[0]! };
     const gp: GrowParams = {
       maxDepth,
       maxLeaves,

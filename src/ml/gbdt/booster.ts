@@ -63,7 +63,7 @@ export async function fitGbdt(train: Dataset, valid: Dataset | undefined, params
     const vMargin = valid ? new Float64Array(valid.X.nRows * k) : null;
     if (vMargin) for (let i = 0; i < valid!.X.nRows; i++) for (let c = 0; c < k; c++) vMargin[i * k + c] = base[c]!;
     const gh = Array.from({ length: k }, () => new Float64Array(2 * n));
-    const growData: GrowData = { pool: prep.pool, binned: prep.binned, nRows: n, offsets: prep.offsets, cuts: prep.cuts, gh: gh[0]!, tmp: prep.tmp, tmpGh: prep.tmpGh };
+    const growData: GrowData = { pool: prep.pool, binned: prep.binned, nRows: n, offsets: prep.offsets, cuts: prep.cuts, gh: gh[0]! };
     const gp: GrowParams = {
       maxDepth: cfg.maxDepth,
       maxLeaves: cfg.maxLeaves,

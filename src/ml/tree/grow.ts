@@ -28,10 +28,6 @@ export interface GrowData {
   cuts: BinCuts;
   /** Gradient pairs by row: gh[2r] = gradient, gh[2r+1] = hessian (already weighted). */
   gh: Float64Array;
-  /** Partition scratch, length nRows. */
-  tmp: Uint32Array;
-  /** Partition scratch for gradient pairs, length 2 × nRows. */
-  tmpGh: Float64Array;
 }
 
 export interface GrownTree {
@@ -120,10 +116,11 @@ export function growTree(d: GrowData, m: number, feats: Int32Array, p: GrowParam
     const s = node.split;
     // Partition the node's rows (stable: both halves stay in ascending row order). While the
     // children still get histograms, their gradient pairs move along with the rows, which keeps
-    // gho in row-list order with sequential access instead of a gather from gh by row.
+    // gho in row-list order with sequential access instead of a gather from gh by row. The pool
+    // splits large nodes across its threads (partition.ts; same result as one pass).
     const depth = node.depth + 1;
     const last = !canSplitAt(depth) || (p.maxLeaves > 0 && leaves + 1 >= p.maxLeaves);
-    const mid = last ? partitionRows(binned, n, s, rows, d.tmp, node.start, node.end) : partitionRowsGh(binned, n, s, rows, gho, d.tmp, d.tmpGh, node.start, node.end);
+    const mid = pool.partition(node.start, node.end, s.feature, s.bin, s.defaultLeft, !last);
     const bin = s.bin;
     const defLeft = s.defaultLeft;
     const left = tb.addLeaf(p.learningRate * leafWeight(s.gLeft, s.hLeft, p), s.hLeft);
@@ -190,59 +187,6 @@ export function growTree(d: GrowData, m: number, feats: Int32Array, p: GrowParam
     leafEnd.push(nodeEnd[i]!);
   }
   return { tree, leafNodes, leafStart, leafEnd };
-}
-
-/**
- * Stable partition of rows[start..end) by split s (left rows first); returns the boundary.
- * Branch-free: the direction of a row is unpredictable, so write it to both sides and advance
- * one cursor. A row goes left when x = bin − lo lies in [0, lim): bins 0..s.bin when missing
- * goes left (lo = 0), else 1..s.bin (lo = 1, missing gives x = −1). The test is the sign bit of
- * (x − lim) & ~x, integer-only (a boolean-to-number conversion is slower in V8).
- */
-function partitionRows(binned: Uint8Array, n: number, s: SplitCandidate, rows: Uint32Array, tmp: Uint32Array, start: number, end: number): number {
-  const col = s.feature * n;
-  const lo = s.defaultLeft ? 0 : 1;
-  const lim = s.bin + 1 - lo;
-  let l = start;
-  let r = 0;
-  for (let i = start; i < end; i++) {
-    const row = rows[i]!;
-    const x = binned[col + row]! - lo;
-    const left = ((x - lim) & ~x) >>> 31;
-    rows[l] = row;
-    tmp[r] = row;
-    l += left;
-    r += 1 - left;
-  }
-  rows.set(tmp.subarray(0, r), l);
-  return l;
-}
-
-/** partitionRows that moves the gradient pairs gho (in row-list order) along with the rows. */
-function partitionRowsGh(binned: Uint8Array, n: number, s: SplitCandidate, rows: Uint32Array, gho: Float64Array, tmp: Uint32Array, tmpGh: Float64Array, start: number, end: number): number {
-  const col = s.feature * n;
-  const lo = s.defaultLeft ? 0 : 1;
-  const lim = s.bin + 1 - lo;
-  let l = start;
-  let r = 0;
-  for (let i = start; i < end; i++) {
-    const row = rows[i]!;
-    const g = gho[i << 1]!;
-    const h = gho[(i << 1) + 1]!;
-    const x = binned[col + row]! - lo;
-    const left = ((x - lim) & ~x) >>> 31;
-    rows[l] = row;
-    gho[l << 1] = g;
-    gho[(l << 1) + 1] = h;
-    tmp[r] = row;
-    tmpGh[r << 1] = g;
-    tmpGh[(r << 1) + 1] = h;
-    l += left;
-    r += 1 - left;
-  }
-  rows.set(tmp.subarray(0, r), l);
-  gho.set(tmpGh.subarray(0, r << 1), l << 1);
-  return l;
 }
 
 /** Leaf of a training row walked on the binned matrix (for rows outside the tree's sample). */

@@ -3,6 +3,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { accumulateHistogram } from "./histogram.js";
 import { CMD, CTL, featureSlice } from "./hist-pool.js";
+import { chunkBounds, partitionChunk } from "./partition.js";
 
 interface Data {
   binned: Uint8Array;
@@ -12,6 +13,8 @@ interface Data {
   gho: Float64Array;
   hist: Float64Array;
   feats: Int32Array;
+  tmp: Uint32Array;
+  tmpGh: Float64Array;
   ctl: Int32Array;
   index: number;
   of: number;
@@ -24,9 +27,16 @@ parentPort!.postMessage("ready");
 for (;;) {
   Atomics.wait(ctl, CTL.generation, seen);
   seen = Atomics.load(ctl, CTL.generation);
-  if (ctl[CTL.command] === CMD.quit) break;
-  const [from, to] = featureSlice(ctl[CTL.nFeats]!, d.index, d.of);
-  accumulateHistogram(d.binned, d.nRows, d.rows, ctl[CTL.start]!, ctl[CTL.end]!, d.gho, d.hist, ctl[CTL.base]!, d.offsets, d.feats, from, to);
+  const cmd = ctl[CTL.command];
+  if (cmd === CMD.quit) break;
+  if (cmd === CMD.partition) {
+    const [from, to] = chunkBounds(ctl[CTL.start]!, ctl[CTL.end]!, d.index, d.of);
+    const gh = ctl[CTL.withGh] === 1;
+    ctl[CTL.lefts + d.index] = partitionChunk(d.binned, ctl[CTL.col]!, ctl[CTL.lo]!, ctl[CTL.lim]!, d.rows, d.tmp, gh ? d.gho : null, gh ? d.tmpGh : null, from, to);
+  } else {
+    const [from, to] = featureSlice(ctl[CTL.nFeats]!, d.index, d.of);
+    accumulateHistogram(d.binned, d.nRows, d.rows, ctl[CTL.start]!, ctl[CTL.end]!, d.gho, d.hist, ctl[CTL.base]!, d.offsets, d.feats, from, to);
+  }
   Atomics.add(ctl, CTL.done, 1);
   Atomics.notify(ctl, CTL.done);
 }

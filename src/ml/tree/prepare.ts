@@ -15,9 +15,6 @@ export interface Prepared {
   binned: Uint8Array;
   offsets: Int32Array;
   pool: HistPool;
-  tmp: Uint32Array;
-  /** Gradient-pair partition scratch (2 × nRows). */
-  tmpGh: Float64Array;
   nRows: number;
   nFeatures: number;
 }
@@ -55,5 +52,5 @@ export async function prepareTraining(X: Matrix, o: PrepareOptions): Promise<Pre
   const poolOpts: Parameters<typeof createHistPool>[0] = { binned, nRows: n, offsets, nSlots, threads };
   if (o.workerUrl !== undefined) poolOpts.workerUrl = o.workerUrl;
   const pool = await createHistPool(poolOpts);
-  return { cuts, binned, offsets, pool, tmp: new Uint32Array(n), tmpGh: new Float64Array(2 * n), nRows: n, nFeatures: d };
+  return { cuts, binned, offsets, pool, nRows: n, nFeatures: d };
 }
