@@ -62,7 +62,10 @@ export async function fitGbdt(train: Dataset, valid: Dataset | undefined, params
     for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) margin[i * k + c] = base[c]!;
     const vMargin = valid ? new Float64Array(valid.X.nRows * k) : null;
     if (vMargin) for (let i = 0; i < valid!.X.nRows; i++) for (let c = 0; c < k; c++) vMargin[i * k + c] = base[c]!;
-    const gh = Array.from({ length: k }, () => new Float64Array(2 * n));
+    // One output and no row sampling: the objective writes straight into the pool's ordered
+    // gradient buffer (each tree starts from rows 0..n-1), so growTree copies nothing.
+    const direct = k === 1 && cfg.subsample >= 1;
+    const gh = direct ? [prep.pool.gho] : Array.from({ length: k }, () => new Float64Array(2 * n));
     const growData: GrowData = { pool: prep.pool, binned: prep.binned, nRows: n, offsets: prep.offsets, cuts: prep.cuts, gh: gh[0]! };
     const gp: GrowParams = {
       maxDepth: cfg.maxDepth,

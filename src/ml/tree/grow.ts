@@ -26,7 +26,10 @@ export interface GrowData {
   nRows: number;
   offsets: Int32Array;
   cuts: BinCuts;
-  /** Gradient pairs by row: gh[2r] = gradient, gh[2r+1] = hessian (already weighted). */
+  /**
+   * Gradient pairs by row: gh[2r] = gradient, gh[2r+1] = hessian (already weighted). May be
+   * pool.gho itself when the tree's rows are 0..m-1 in order; growTree then reorders it.
+   */
   gh: Float64Array;
 }
 
@@ -84,14 +87,21 @@ export function growTree(d: GrowData, m: number, feats: Int32Array, p: GrowParam
   // Root.
   let G = 0;
   let H = 0;
-  for (let i = 0; i < m; i++) {
-    const r = rows[i]! << 1;
-    const g = gh[r]!;
-    const h = gh[r + 1]!;
-    gho[i << 1] = g;
-    gho[(i << 1) + 1] = h;
-    G += g;
-    H += h;
+  if (gh === gho) {
+    for (let i = 0; i < m; i++) {
+      G += gho[i << 1]!;
+      H += gho[(i << 1) + 1]!;
+    }
+  } else {
+    for (let i = 0; i < m; i++) {
+      const r = rows[i]! << 1;
+      const g = gh[r]!;
+      const h = gh[r + 1]!;
+      gho[i << 1] = g;
+      gho[(i << 1) + 1] = h;
+      G += g;
+      H += h;
+    }
   }
   const root = tb.addLeaf(p.learningRate * leafWeight(G, H, p), H);
   nodeStart[root] = 0;
