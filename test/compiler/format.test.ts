@@ -2,17 +2,7 @@ import { describe, expect, it } from "vitest";
 import { format, formatText } from "../../src/compiler/format.js";
 import { parseFile } from "../../src/compiler/parse.js";
 import { corpus } from "./corpus.js";
-
-/** The AST without positions: what formatting must preserve. */
-function stripSpans(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(stripSpans);
-  if (v && typeof v === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (!/span$/i.test(k) && k !== "pathSpans") out[k] = stripSpans(x);
-    return out;
-  }
-  return v;
-}
+import { stripSpans } from "../../src/compiler/ast-equal.js";
 
 const fmt = (src: string): string => {
   const r = formatText("t.mlspec", src);

@@ -6,6 +6,7 @@ import { lex } from "../../src/compiler/lexer.js";
 import { parseFile } from "../../src/compiler/parse.js";
 import type { Pos, Span } from "../../src/compiler/span.js";
 import { corpus } from "./corpus.js";
+import { stripSpans } from "../../src/compiler/ast-equal.js";
 
 /** Seeded PRNG (mulberry32): the same mutations on every run. */
 function rng(seed: number): (n: number) => number {
@@ -83,16 +84,6 @@ function badPos(p: Pos, text: string, starts: number[]): string | undefined {
 function badSpan(s: Span, path: string, text: string, starts: number[]): string | undefined {
   if (s.file !== path) return `file ${s.file}`;
   return badPos(s.start, text, starts) ?? badPos(s.end, text, starts) ?? (s.end.offset < s.start.offset ? "end before start" : undefined);
-}
-
-function stripSpans(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(stripSpans);
-  if (v && typeof v === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (!/span$/i.test(k) && k !== "pathSpans") out[k] = stripSpans(x);
-    return out;
-  }
-  return v;
 }
 
 /** 2,000 mutations in all (MLC_FUZZ_MUTATIONS to change), shared by the files, at least 20 each. */

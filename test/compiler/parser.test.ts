@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Expr } from "../../src/compiler/ast.js";
+import { stripSpans } from "../../src/compiler/ast-equal.js";
 import { parseFile } from "../../src/compiler/parse.js";
-
-/** The AST without positions, so tests compare structure. */
-function stripSpans(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(stripSpans);
-  if (v && typeof v === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (!/span$/i.test(k) && k !== "pathSpans") out[k] = stripSpans(x);
-    return out;
-  }
-  return v;
-}
 
 const ok = (src: string) => {
   const r = parseFile("t.mlspec", src);

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { renderReportHtml, reportJsonText, REPORT_VERSION, type FairnessSection, type ReportJson } from "../../ml/report/index.js";
+import { REPORT_FAIRNESS_PICK, renderReportHtml, reportJsonText, REPORT_VERSION, type FairnessSection, type ReportJson } from "../../ml/report/index.js";
 import { openArtifacts, type ArtifactStore } from "../../runtime/artifacts/store.js";
 import type { AssertionResult } from "../../runtime/executors/gate/assertions.js";
 import { ModelRegistry, parseModelRef, type ModelVersion } from "../../runtime/registry/model-registry.js";
@@ -49,7 +49,7 @@ type ReportV1 = Omit<ReportJson, "version" | "fairness"> & { version: 1; fairnes
 export function upgradeReport(r: ReportJson | ReportV1): ReportJson {
   if (r.version !== 1) return r;
   const { fairness, ...rest } = r;
-  return { ...rest, version: REPORT_VERSION, ...(fairness ? { fairness: [{ ...fairness, source: "the report: largest parity difference among the model's categorical inputs" }] } : {}) };
+  return { ...rest, version: REPORT_VERSION, ...(fairness ? { fairness: [{ ...fairness, source: REPORT_FAIRNESS_PICK }] } : {}) };
 }
 
 function parseReport(bytes: Uint8Array, v: ModelVersion): ReportJson {

@@ -1,6 +1,6 @@
 // Run reports: report.json (versioned data) and a self-contained report.html with inline SVG
 // charts (vega-lite, rendered on the server). Re-exports only.
-export { buildReportJson, downsample, jsonSafe, REPORT_VERSION, type FairnessSection, type PredictionsInput, type ReportInput, type ReportJson, type XY } from "./report-json.js";
+export { buildReportJson, downsample, jsonSafe, REPORT_FAIRNESS_PICK, REPORT_VERSION, type FairnessSection, type PredictionsInput, type ReportInput, type ReportJson, type XY } from "./report-json.js";
 export { renderReportHtml } from "./report-html.js";
 export { reportJsonText, writeReport } from "./write.js";
 export { esc, fmt } from "./html-format.js";

@@ -46,6 +46,9 @@ export interface ReportJson {
   gates?: Array<{ name: string; pass: boolean; assertions: Array<{ text: string; measured: number | string | null; pass: boolean; note?: string }> }>;
 }
 
+/** The `source` of the fairness table the report picks itself (gates' tables say `gate NAME`). */
+export const REPORT_FAIRNESS_PICK = "the report: largest parity difference among the model's categorical inputs";
+
 export interface FairnessSection {
   split: string;
   by: string;

@@ -39,15 +39,7 @@ function percentile(values: number[], level: number): { lower: number; upper: nu
 
 /** Percentile bootstrap interval of `metric` over rows (or query groups when `input.group` is set). */
 export function bootstrapCI(metric: Metric, input: MetricInput, opts: BootstrapOptions = {}): Interval {
-  const o = options(opts);
-  const estimate = metric.compute(input);
-  const rs = new Resampler(input, [input.pred], new Rng(o.seed));
-  const values: number[] = [];
-  for (let b = 0; b < o.resamples; b++) {
-    const v = metric.compute(rs.draw()[0]!);
-    if (!Number.isNaN(v)) values.push(v);
-  }
-  return { estimate, ...percentile(values, o.level), level: o.level, resamples: values.length };
+  return bootstrapCIs([metric], input, opts)[0]!;
 }
 
 /**

@@ -9,7 +9,7 @@ import { partialDependence, permutationImportance, type PartialDependence } from
 import { fairnessReport } from "../../../ml/fairness/index.js";
 import { metricFor, metricsForTask } from "../../../ml/metrics/index.js";
 import { takeRows, type Matrix } from "../../../ml/matrix.js";
-import { buildReportJson, renderReportHtml, reportJsonText, type FairnessSection, type ReportJson } from "../../../ml/report/index.js";
+import { buildReportJson, REPORT_FAIRNESS_PICK, renderReportHtml, reportJsonText, type FairnessSection, type ReportJson } from "../../../ml/report/index.js";
 import { compareModels } from "../../../ml/stats/index.js";
 import type { SplitEvaluation } from "../../../ml/stats/evaluate.js";
 import { Rng, mixSeed } from "../../../ml/stats/rng.js";
@@ -120,7 +120,7 @@ function fairness(inp: ModelReportInput, table: ColumnTable, y: Float64Array, pr
     const distinct = new Set(groups).size;
     if (distinct < 2 || distinct > MAX_GROUPS) continue;
     const report = fairnessReport(y, pred, groups, { threshold: inp.spec.threshold, metrics });
-    if (!best || report.demographicParityDifference > best.report.demographicParityDifference) best = { split: "test", by: input.name, source: "the report: largest parity difference among the model's categorical inputs", report };
+    if (!best || report.demographicParityDifference > best.report.demographicParityDifference) best = { split: "test", by: input.name, source: REPORT_FAIRNESS_PICK, report };
   }
   return best;
 }
