@@ -20,6 +20,8 @@ for (const name of names) {
     continue;
   }
   process.stdout.write(`\n== bench ${name} ==\n`);
-  const mod = (await import(pathToFileURL(join(here, name, "index.js")).href)) as { run(args: string[]): Promise<void> };
+  const mod = (await import(pathToFileURL(join(here, name, "index.js")).href)) as {
+    run(args: string[]): Promise<void>;
+  };
   await mod.run(process.argv.slice(3));
 }

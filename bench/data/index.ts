@@ -114,17 +114,24 @@ export async function run(_args: string[]): Promise<void> {
     process.stdout.write(`generating ${file} …\n`);
     await generate();
   }
-  process.stdout.write(`${ROWS.toLocaleString("en")} rows × 20 columns, ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB, declared schema + 10 feature expressions\n`);
-  const mlc: Timing[] = [], arq: Timing[] = [];
+  process.stdout.write(
+    `${ROWS.toLocaleString("en")} rows × 20 columns, ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB, declared schema + 10 feature expressions\n`,
+  );
+  const mlc: Timing[] = [],
+    arq: Timing[] = [];
   for (let i = 0; i < 3; i++) {
     mlc.push(await timed(runMlc));
     arq.push(await timed(runArquero));
   }
   const med = (xs: Timing[], k: keyof Timing) => xs.map((x) => x[k]).sort((a, b) => a - b)[1]!;
-  const m = med(mlc, "wall"), a = med(arq, "wall");
-  const rate = (ms: number) => `${((ROWS / ms) * 1000 / 1e6).toFixed(2)} M rows/s`;
-  const line = (label: string, w: number, c: number) => `${label}${(w / 1000).toFixed(2)} s wall (${(c / 1000).toFixed(2)} s CPU)  ${rate(w)}  (median of 3)\n`;
+  const m = med(mlc, "wall"),
+    a = med(arq, "wall");
+  const rate = (ms: number) => `${(((ROWS / ms) * 1000) / 1e6).toFixed(2)} M rows/s`;
+  const line = (label: string, w: number, c: number) =>
+    `${label}${(w / 1000).toFixed(2)} s wall (${(c / 1000).toFixed(2)} s CPU)  ${rate(w)}  (median of 3)\n`;
   process.stdout.write(line("mlc  readCsv + features      ", m, med(mlc, "cpu")));
   process.stdout.write(line("arquero loadCSV + derive     ", a, med(arq, "cpu")));
-  process.stdout.write(`ratio: mlc is ${(a / m).toFixed(2)}× arquero's speed; target ≥ 1× and < 3 s: ${a / m >= 1 && m < 3000 ? "met" : "NOT met"}\n`);
+  process.stdout.write(
+    `ratio: mlc is ${(a / m).toFixed(2)}× arquero's speed; target ≥ 1× and < 3 s: ${a / m >= 1 && m < 3000 ? "met" : "NOT met"}\n`,
+  );
 }

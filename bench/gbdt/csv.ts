@@ -44,7 +44,9 @@ export function readNumericCsv(path: string, header: boolean): LabelledData {
   const fields = firstLine.replace(/\r$/, "").split(",");
   const nCols = fields.length;
   const nRows = lines - (header ? 1 : 0);
-  const names = header ? fields.slice(1).map((s) => s.trim()) : Array.from({ length: nCols - 1 }, (_, j) => `x${j}`);
+  const names = header
+    ? fields.slice(1).map((s) => s.trim())
+    : Array.from({ length: nCols - 1 }, (_, j) => `x${j}`);
   const y = new Float64Array(nRows);
   const columns = Array.from({ length: nCols - 1 }, () => new Float32Array(nRows));
 
@@ -85,7 +87,14 @@ export function readNumericCsv(path: string, header: boolean): LabelledData {
             let v = NaN;
             if (!bad && digits > 0) {
               const e = (expNeg ? -exp : exp) - fracDigits;
-              v = e === 0 ? mant : e > 0 ? mant * (e < 23 ? POW10[e]! : Math.pow(10, e)) : -e < 23 ? mant / POW10[-e]! : mant * Math.pow(10, e);
+              v =
+                e === 0
+                  ? mant
+                  : e > 0
+                    ? mant * (e < 23 ? POW10[e]! : Math.pow(10, e))
+                    : -e < 23
+                      ? mant / POW10[-e]!
+                      : mant * Math.pow(10, e);
               if (neg) v = -v;
             }
             target[row] = v;

@@ -36,7 +36,13 @@ function timed(cmd: string, args: string[], cwd: string): Measured {
   const out = join(cwd, `time-${Date.now()}-${Math.random().toString(36).slice(2)}.txt`);
   const hasTime = existsSync("/usr/bin/time");
   const t0 = performance.now();
-  const r = hasTime ? spawnSync("/usr/bin/time", ["-f", "%e %M", "-o", out, cmd, ...args], { cwd, encoding: "utf8", maxBuffer: 1 << 26 }) : spawnSync(cmd, args, { cwd, encoding: "utf8", maxBuffer: 1 << 26 });
+  const r = hasTime
+    ? spawnSync("/usr/bin/time", ["-f", "%e %M", "-o", out, cmd, ...args], {
+        cwd,
+        encoding: "utf8",
+        maxBuffer: 1 << 26,
+      })
+    : spawnSync(cmd, args, { cwd, encoding: "utf8", maxBuffer: 1 << 26 });
   const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   let peakMiB = NaN;
@@ -53,7 +59,12 @@ function hasXgboost(): boolean {
 
 function xgbConf(dir: string, name: string, lines: Record<string, string | number>): string {
   const path = join(dir, name);
-  writeFileSync(path, Object.entries(lines).map(([k, v]) => `${k} = ${typeof v === "string" ? `"${v}"` : v}`).join("\n") + "\n");
+  writeFileSync(
+    path,
+    Object.entries(lines)
+      .map(([k, v]) => `${k} = ${typeof v === "string" ? `"${v}"` : v}`)
+      .join("\n") + "\n",
+  );
   return path;
 }
 
@@ -71,7 +82,13 @@ interface SplitResult {
   mlc: Measured;
 }
 
-function runSplit(work: string, name: string, objective: "binary" | "regression", rounds: number, xgb: boolean): SplitResult {
+function runSplit(
+  work: string,
+  name: string,
+  objective: "binary" | "regression",
+  rounds: number,
+  xgb: boolean,
+): SplitResult {
   const trainXgb = join(splits, `${name}_train.xgb.csv`);
   const testXgb = join(splits, `${name}_test.xgb.csv`);
   const yTest = readNumericCsv(testXgb, false).y;
@@ -80,20 +97,61 @@ function runSplit(work: string, name: string, objective: "binary" | "regression"
   let xgbRun: Measured | undefined;
   if (xgb) {
     const model = join(work, `${name}.xgb.model`);
-    const base = { booster: "gbtree", objective: objective === "binary" ? "binary:logistic" : "reg:squarederror", tree_method: "hist", max_depth: 6, eta: 0.1, seed: 0, num_round: rounds, save_period: 0 };
+    const base = {
+      booster: "gbtree",
+      objective: objective === "binary" ? "binary:logistic" : "reg:squarederror",
+      tree_method: "hist",
+      max_depth: 6,
+      eta: 0.1,
+      seed: 0,
+      num_round: rounds,
+      save_period: 0,
+    };
     // The shared baseline conf, copied with its paths made absolute (and no eval printing).
     const trainConf = join(work, `${name}.train.conf`);
-    const lines = readFileSync(join(splits, `${name}.xgb.conf`), "utf8").split("\n").filter((l) => !/^\s*(data|eval\[|model_out|num_round)/.test(l));
-    lines.push(`num_round = ${rounds}`, `data = "${trainXgb}?format=csv&label_column=0"`, `model_out = "${model}"`);
+    const lines = readFileSync(join(splits, `${name}.xgb.conf`), "utf8")
+      .split("\n")
+      .filter((l) => !/^\s*(data|eval\[|model_out|num_round)/.test(l));
+    lines.push(
+      `num_round = ${rounds}`,
+      `data = "${trainXgb}?format=csv&label_column=0"`,
+      `model_out = "${model}"`,
+    );
     writeFileSync(trainConf, lines.join("\n") + "\n");
     xgbRun = timed("xgboost", [trainConf], work);
     const predOut = join(work, `${name}.xgb.pred`);
-    const predConf = xgbConf(work, `${name}.pred.conf`, { ...base, task: "pred", model_in: model, "test:data": `${testXgb}?format=csv&label_column=0`, name_pred: predOut });
+    const predConf = xgbConf(work, `${name}.pred.conf`, {
+      ...base,
+      task: "pred",
+      model_in: model,
+      "test:data": `${testXgb}?format=csv&label_column=0`,
+      name_pred: predOut,
+    });
     execFileSync("xgboost", [predConf], { cwd: work, stdio: "pipe" });
     xgbMetric = metric(readPreds(predOut), yTest);
   }
   const mlcPred = join(work, `${name}.mlc.pred`);
-  const mlcRun = timed(process.execPath, [cli, "--train", trainXgb, "--test", testXgb, "--pred", mlcPred, "--task", objective, "--trees", String(rounds), "--depth", "6", "--eta", "0.1"], work);
+  const mlcRun = timed(
+    process.execPath,
+    [
+      cli,
+      "--train",
+      trainXgb,
+      "--test",
+      testXgb,
+      "--pred",
+      mlcPred,
+      "--task",
+      objective,
+      "--trees",
+      String(rounds),
+      "--depth",
+      "6",
+      "--eta",
+      "0.1",
+    ],
+    work,
+  );
   const r: SplitResult = { xgbMetric, mlcMetric: metric(readPreds(mlcPred), yTest), mlc: mlcRun };
   if (xgbRun) r.xgb = xgbRun;
   return r;
@@ -105,14 +163,23 @@ function median(v: number[]): number {
 }
 
 async function onnxLatency(train: Matrix, y: Float64Array, test: Matrix): Promise<void> {
-  const model = await fitGbdt({ X: train, y }, undefined, { trees: 200, max_depth: 6, learning_rate: 0.1 }, { kind: "binary", classes: ["0", "1"] }, { seed: 0 });
+  const model = await fitGbdt(
+    { X: train, y },
+    undefined,
+    { trees: 200, max_depth: 6, learning_rate: 0.1 },
+    { kind: "binary", classes: ["0", "1"] },
+    { seed: 0 },
+  );
   const session = await loadSession(modelToOnnxBytes(model));
   const d = test.columns.length;
   const rowMajor = toRowMajor(test);
-  const feed = (start: number, n: number) => ({ features: { type: "float" as const, data: rowMajor.subarray(start * d, (start + n) * d), dims: [n, d] } });
+  const feed = (start: number, n: number) => ({
+    features: { type: "float" as const, data: rowMajor.subarray(start * d, (start + n) * d), dims: [n, d] },
+  });
   const batch = Math.min(1024, test.nRows);
   const bigRows = new Float32Array(1024 * d);
-  for (let i = 0; i < 1024; i++) bigRows.set(rowMajor.subarray((i % test.nRows) * d, ((i % test.nRows) + 1) * d), i * d);
+  for (let i = 0; i < 1024; i++)
+    bigRows.set(rowMajor.subarray((i % test.nRows) * d, ((i % test.nRows) + 1) * d), i * d);
   const measure = async (fn: () => Promise<unknown>, iters: number) => {
     for (let i = 0; i < 20; i++) await fn();
     const times: number[] = [];
@@ -124,14 +191,23 @@ async function onnxLatency(train: Matrix, y: Float64Array, test: Matrix): Promis
     return median(times);
   };
   const single = await measure(() => session.run(feed(0, 1)), 500);
-  const big = await measure(() => session.run({ features: { type: "float", data: bigRows, dims: [1024, d] } }), 100);
+  const big = await measure(
+    () => session.run({ features: { type: "float", data: bigRows, dims: [1024, d] } }),
+    100,
+  );
   const oneRow: Matrix = { nRows: 1, names: test.names, columns: test.columns.map((c) => c.subarray(0, 1)) };
-  const bigMatrix: Matrix = { nRows: 1024, names: test.names, columns: test.columns.map((c) => Float32Array.from({ length: 1024 }, (_, i) => c[i % test.nRows]!)) };
+  const bigMatrix: Matrix = {
+    nRows: 1024,
+    names: test.names,
+    columns: test.columns.map((c) => Float32Array.from({ length: 1024 }, (_, i) => c[i % test.nRows]!)),
+  };
   const jsSingle = await measure(async () => model.predict(oneRow), 500);
   const jsBig = await measure(async () => model.predict(bigMatrix), 100);
   await session.release();
   void batch;
-  process.stdout.write(`\nONNX (onnxruntime-node, 1 intra-op thread) latency of the churn model (200 trees, depth 6), median:\n`);
+  process.stdout.write(
+    `\nONNX (onnxruntime-node, 1 intra-op thread) latency of the churn model (200 trees, depth 6), median:\n`,
+  );
   row("", "ONNX ms", "mlc JS ms", "ratio", "");
   row("single row", fmt(single, 3), fmt(jsSingle, 3), fmt(single / jsSingle, 2), "");
   row("1,024-row batch", fmt(big, 3), fmt(jsBig, 3), fmt(big / jsBig, 2), "");
@@ -140,19 +216,48 @@ async function onnxLatency(train: Matrix, y: Float64Array, test: Matrix): Promis
 export async function run(args: string[]): Promise<void> {
   if (!existsSync(cli)) throw new Error(`missing ${cli}: run npm run build first`);
   const xgb = hasXgboost();
-  if (!xgb) process.stdout.write("xgboost command line not installed (apt-get install -y xgboost): skipping the XGBoost columns\n");
+  if (!xgb)
+    process.stdout.write(
+      "xgboost command line not installed (apt-get install -y xgboost): skipping the XGBoost columns\n",
+    );
   const work = mkdtempSync(join(tmpdir(), "mlc-bench-gbdt-"));
   const runs = Math.max(1, Number(args.find((a) => a.startsWith("--runs="))?.slice(7) ?? "1"));
   const skipLarge = args.includes("--small");
   try {
-    process.stdout.write(`hist, max_depth 6, eta 0.1; both as whole processes (read CSV + train), ${xgb ? "XGBoost " + spawnSync("xgboost", ["-V"], { encoding: "utf8" }).stdout.trim() : ""}\n\n`);
+    process.stdout.write(
+      `hist, max_depth 6, eta 0.1; both as whole processes (read CSV + train), ${xgb ? "XGBoost " + spawnSync("xgboost", ["-V"], { encoding: "utf8" }).stdout.trim() : ""}\n\n`,
+    );
     row("", "XGBoost", "mlc", "mlc/xgb", "target");
     const churn = runSplit(work, "mlc_churn", "binary", 200, xgb);
-    row("mlc_churn test AUC (200 rounds)", fmt(churn.xgbMetric), fmt(churn.mlcMetric), fmt(churn.mlcMetric - churn.xgbMetric) + " Δ", "mlc ≥ xgb − 0.005: " + verdict(churn.mlcMetric >= churn.xgbMetric - 0.005, xgb));
-    row("  train wall s / peak MiB", churn.xgb ? `${fmt(churn.xgb.seconds, 2)} / ${fmt(churn.xgb.peakMiB, 0)}` : "n/a", `${fmt(churn.mlc.seconds, 2)} / ${fmt(churn.mlc.peakMiB, 0)}`, churn.xgb ? fmt(churn.mlc.seconds / churn.xgb.seconds, 2) : "", "");
+    row(
+      "mlc_churn test AUC (200 rounds)",
+      fmt(churn.xgbMetric),
+      fmt(churn.mlcMetric),
+      fmt(churn.mlcMetric - churn.xgbMetric) + " Δ",
+      "mlc ≥ xgb − 0.005: " + verdict(churn.mlcMetric >= churn.xgbMetric - 0.005, xgb),
+    );
+    row(
+      "  train wall s / peak MiB",
+      churn.xgb ? `${fmt(churn.xgb.seconds, 2)} / ${fmt(churn.xgb.peakMiB, 0)}` : "n/a",
+      `${fmt(churn.mlc.seconds, 2)} / ${fmt(churn.mlc.peakMiB, 0)}`,
+      churn.xgb ? fmt(churn.mlc.seconds / churn.xgb.seconds, 2) : "",
+      "",
+    );
     const ames = runSplit(work, "ames", "regression", 200, xgb);
-    row("ames test RMSE (200 rounds)", fmt(ames.xgbMetric, 0), fmt(ames.mlcMetric, 0), fmt(ames.mlcMetric / ames.xgbMetric, 3), "mlc ≤ 1.03 × xgb: " + verdict(ames.mlcMetric <= 1.03 * ames.xgbMetric, xgb));
-    row("  train wall s / peak MiB", ames.xgb ? `${fmt(ames.xgb.seconds, 2)} / ${fmt(ames.xgb.peakMiB, 0)}` : "n/a", `${fmt(ames.mlc.seconds, 2)} / ${fmt(ames.mlc.peakMiB, 0)}`, ames.xgb ? fmt(ames.mlc.seconds / ames.xgb.seconds, 2) : "", "");
+    row(
+      "ames test RMSE (200 rounds)",
+      fmt(ames.xgbMetric, 0),
+      fmt(ames.mlcMetric, 0),
+      fmt(ames.mlcMetric / ames.xgbMetric, 3),
+      "mlc ≤ 1.03 × xgb: " + verdict(ames.mlcMetric <= 1.03 * ames.xgbMetric, xgb),
+    );
+    row(
+      "  train wall s / peak MiB",
+      ames.xgb ? `${fmt(ames.xgb.seconds, 2)} / ${fmt(ames.xgb.peakMiB, 0)}` : "n/a",
+      `${fmt(ames.mlc.seconds, 2)} / ${fmt(ames.mlc.peakMiB, 0)}`,
+      ames.xgb ? fmt(ames.mlc.seconds / ames.xgb.seconds, 2) : "",
+      "",
+    );
     if (!skipLarge) large(work, xgb, runs);
     const tr = readNumericCsv(join(splits, "mlc_churn_train.csv"), true);
     const te = readNumericCsv(join(splits, "mlc_churn_test.csv"), true);
@@ -186,17 +291,68 @@ function large(work: string, xgb: boolean, runs: number): void {
   const mlcRuns: Measured[] = [];
   let xgbAuc = NaN;
   let mlcAuc = NaN;
-  const base = { booster: "gbtree", objective: "binary:logistic", tree_method: "hist", max_depth: 6, eta: 0.1, seed: 0, num_round: 100, save_period: 0 };
+  const base = {
+    booster: "gbtree",
+    objective: "binary:logistic",
+    tree_method: "hist",
+    max_depth: 6,
+    eta: 0.1,
+    seed: 0,
+    num_round: 100,
+    save_period: 0,
+  };
   const model = join(work, "synthetic.xgb.model");
   const mlcPred = join(work, "synthetic.mlc.pred");
   // Alternate the two programs so machine noise hits both alike.
   for (let r = 0; r < runs; r++) {
-    if (xgb) xgbRuns.push(timed("xgboost", [xgbConf(work, "synthetic.train.conf", { ...base, data: `${trainCsv}?format=csv&label_column=0`, model_out: model })], work));
-    mlcRuns.push(timed(process.execPath, [cli, "--train", trainCsv, "--trees", "100", "--depth", "6", "--eta", "0.1", ...(r === 0 ? ["--test", testCsv, "--pred", mlcPred] : [])], work));
+    if (xgb)
+      xgbRuns.push(
+        timed(
+          "xgboost",
+          [
+            xgbConf(work, "synthetic.train.conf", {
+              ...base,
+              data: `${trainCsv}?format=csv&label_column=0`,
+              model_out: model,
+            }),
+          ],
+          work,
+        ),
+      );
+    mlcRuns.push(
+      timed(
+        process.execPath,
+        [
+          cli,
+          "--train",
+          trainCsv,
+          "--trees",
+          "100",
+          "--depth",
+          "6",
+          "--eta",
+          "0.1",
+          ...(r === 0 ? ["--test", testCsv, "--pred", mlcPred] : []),
+        ],
+        work,
+      ),
+    );
   }
   if (xgb) {
     const predOut = join(work, "synthetic.xgb.pred");
-    execFileSync("xgboost", [xgbConf(work, "synthetic.pred.conf", { ...base, task: "pred", model_in: model, "test:data": `${testCsv}?format=csv&label_column=0`, name_pred: predOut })], { cwd: work, stdio: "pipe" });
+    execFileSync(
+      "xgboost",
+      [
+        xgbConf(work, "synthetic.pred.conf", {
+          ...base,
+          task: "pred",
+          model_in: model,
+          "test:data": `${testCsv}?format=csv&label_column=0`,
+          name_pred: predOut,
+        }),
+      ],
+      { cwd: work, stdio: "pipe" },
+    );
     xgbAuc = auc(readPreds(predOut), yTest);
   }
   mlcAuc = auc(readPreds(mlcPred), yTest);
@@ -204,10 +360,29 @@ function large(work: string, xgb: boolean, runs: number): void {
   const ms = median(mlcRuns.map((m) => m.seconds));
   const xm = median(xgbRuns.map((m) => m.peakMiB));
   const mm = median(mlcRuns.map((m) => m.peakMiB));
-  const inner = JSON.parse(mlcRuns[0]!.stdout.trim().split("\n").pop()!) as { readMs: number; trainMs: number };
-  process.stdout.write(`\n1,000,000 × 20 synthetic, 100 rounds, whole process incl. CSV read (median of ${runs}):\n`);
-  row("train wall time s", xgb ? fmt(xs, 2) : "n/a", fmt(ms, 2), xgb ? fmt(ms / xs, 2) : "", "mlc ≤ 1.5 × xgb: " + verdict(ms <= 1.5 * xs, xgb));
-  row("peak memory MiB", xgb ? fmt(xm, 0) : "n/a", fmt(mm, 0), xgb ? fmt(mm / xm, 2) : "", "mlc ≤ 2 × xgb: " + verdict(mm <= 2 * xm, xgb));
+  const inner = JSON.parse(mlcRuns[0]!.stdout.trim().split("\n").pop()!) as {
+    readMs: number;
+    trainMs: number;
+  };
+  process.stdout.write(
+    `\n1,000,000 × 20 synthetic, 100 rounds, whole process incl. CSV read (median of ${runs}):\n`,
+  );
+  row(
+    "train wall time s",
+    xgb ? fmt(xs, 2) : "n/a",
+    fmt(ms, 2),
+    xgb ? fmt(ms / xs, 2) : "",
+    "mlc ≤ 1.5 × xgb: " + verdict(ms <= 1.5 * xs, xgb),
+  );
+  row(
+    "peak memory MiB",
+    xgb ? fmt(xm, 0) : "n/a",
+    fmt(mm, 0),
+    xgb ? fmt(mm / xm, 2) : "",
+    "mlc ≤ 2 × xgb: " + verdict(mm <= 2 * xm, xgb),
+  );
   row("test AUC (100k rows, seed 43)", fmt(xgbAuc), fmt(mlcAuc), fmt(mlcAuc - xgbAuc) + " Δ", "");
-  process.stdout.write(`  (mlc inside the process: CSV read ${inner.readMs} ms, train ${inner.trainMs} ms)\n`);
+  process.stdout.write(
+    `  (mlc inside the process: CSV read ${inner.readMs} ms, train ${inner.trainMs} ms)\n`,
+  );
 }

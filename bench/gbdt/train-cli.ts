@@ -14,15 +14,23 @@ function arg(name: string, fallback?: string): string | undefined {
 
 const trainPath = arg("train");
 if (!trainPath) {
-  process.stderr.write("usage: train-cli --train FILE [--header] [--test FILE --pred OUT] [--task binary|regression] [--trees N] [--depth D] [--eta E] [--threads T]\n");
+  process.stderr.write(
+    "usage: train-cli --train FILE [--header] [--test FILE --pred OUT] [--task binary|regression] [--trees N] [--depth D] [--eta E] [--threads T]\n",
+  );
   process.exit(2);
 }
 const header = process.argv.includes("--header");
 const t0 = performance.now();
 const train = readNumericCsv(trainPath, header);
 const t1 = performance.now();
-const task: Task = arg("task", "binary") === "regression" ? { kind: "regression" } : { kind: "binary", classes: ["0", "1"] };
-const params = { trees: Number(arg("trees", "100")), max_depth: Number(arg("depth", "6")), learning_rate: Number(arg("eta", "0.1")), threads: Number(arg("threads", "0")) };
+const task: Task =
+  arg("task", "binary") === "regression" ? { kind: "regression" } : { kind: "binary", classes: ["0", "1"] };
+const params = {
+  trees: Number(arg("trees", "100")),
+  max_depth: Number(arg("depth", "6")),
+  learning_rate: Number(arg("eta", "0.1")),
+  threads: Number(arg("threads", "0")),
+};
 const model = await fitGbdt({ X: train.X, y: train.y }, undefined, params, task, { seed: 0 });
 const t2 = performance.now();
 const testPath = arg("test");
@@ -34,4 +42,11 @@ if (testPath && predPath) {
 }
 const save = arg("save");
 if (save) writeFileSync(save, model.serialize());
-process.stdout.write(JSON.stringify({ readMs: Math.round(t1 - t0), trainMs: Math.round(t2 - t1), rows: train.X.nRows, features: train.X.columns.length }) + "\n");
+process.stdout.write(
+  JSON.stringify({
+    readMs: Math.round(t1 - t0),
+    trainMs: Math.round(t2 - t1),
+    rows: train.X.nRows,
+    features: train.X.columns.length,
+  }) + "\n",
+);

@@ -91,7 +91,10 @@ export function generateProject(blocks = BLOCKS): { path: string; text: string }
   all.length = blocks;
   const files: { path: string; text: string }[] = [];
   for (let i = 0; i < all.length; i += BLOCKS_PER_FILE) {
-    files.push({ path: `gen/part_${String(i / BLOCKS_PER_FILE).padStart(3, "0")}.mlspec`, text: all.slice(i, i + BLOCKS_PER_FILE).join("\n\n") + "\n" });
+    files.push({
+      path: `gen/part_${String(i / BLOCKS_PER_FILE).padStart(3, "0")}.mlspec`,
+      text: all.slice(i, i + BLOCKS_PER_FILE).join("\n\n") + "\n",
+    });
   }
   return files;
 }
@@ -115,9 +118,15 @@ export async function run(_args: string[]): Promise<void> {
   const lines = sources.reduce((n, f) => n + f.text.split("\n").length - 1, 0);
   const bytes = sources.reduce((n, f) => n + f.text.length, 0);
   const check = await loadChecker();
-  process.stdout.write(`project: ${BLOCKS} blocks in ${sources.length} files, ${lines} lines, ${(bytes / 1e6).toFixed(2)} MB\n`);
+  process.stdout.write(
+    `project: ${BLOCKS} blocks in ${sources.length} files, ${lines} lines, ${(bytes / 1e6).toFixed(2)} MB\n`,
+  );
   // Timings on a shared machine mean little without its load: print it beside them.
-  process.stdout.write(`machine: ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
+  process.stdout.write(
+    `machine: ${cpus().length} CPUs, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}\n`,
+  );
   if (!check) process.stdout.write("note: src/compiler/check.ts has no checkProject; timing parse only\n");
 
   // Warm-up: the first parse builds chevrotain's lookahead tables.
@@ -159,15 +168,27 @@ export async function run(_args: string[]): Promise<void> {
   const parse = median(parseMs);
   const checked = check ? median(checkMs) : 0;
   const total = parse + checked;
-  process.stdout.write(`median of ${RUNS} runs (${tokens.toLocaleString("en")} tokens; this process got ${(cpuShare * 100).toFixed(0)}% of a CPU on average):\n`);
-  process.stdout.write(`  lex only (floor)  ${fmtMs(median(lexMs))}   ${Math.round(lines / (median(lexMs) / 1000)).toLocaleString("en")} lines/s\n`);
-  process.stdout.write(`  parse             ${fmtMs(parse)}   ${Math.round(lines / (parse / 1000)).toLocaleString("en")} lines/s\n`);
+  process.stdout.write(
+    `median of ${RUNS} runs (${tokens.toLocaleString("en")} tokens; this process got ${(cpuShare * 100).toFixed(0)}% of a CPU on average):\n`,
+  );
+  process.stdout.write(
+    `  lex only (floor)  ${fmtMs(median(lexMs))}   ${Math.round(lines / (median(lexMs) / 1000)).toLocaleString("en")} lines/s\n`,
+  );
+  process.stdout.write(
+    `  parse             ${fmtMs(parse)}   ${Math.round(lines / (parse / 1000)).toLocaleString("en")} lines/s\n`,
+  );
   if (check) process.stdout.write(`  check             ${fmtMs(checked)}\n`);
-  process.stdout.write(`  total             ${fmtMs(total)}   ${Math.round(lines / (total / 1000)).toLocaleString("en")} lines/s\n`);
-  process.stdout.write(`  target            ${fmtMs(TARGET_MS)}   total/target = ${(total / TARGET_MS).toFixed(2)} (${total <= TARGET_MS ? "within" : "OVER"} target)\n`);
+  process.stdout.write(
+    `  total             ${fmtMs(total)}   ${Math.round(lines / (total / 1000)).toLocaleString("en")} lines/s\n`,
+  );
+  process.stdout.write(
+    `  target            ${fmtMs(TARGET_MS)}   total/target = ${(total / TARGET_MS).toFixed(2)} (${total <= TARGET_MS ? "within" : "OVER"} target)\n`,
+  );
   if (diagnostics.length) {
     const codes = new Map<string, number>();
     for (const d of diagnostics) codes.set(d.code, (codes.get(d.code) ?? 0) + 1);
-    process.stdout.write(`  diagnostics on the generated project: ${[...codes].map(([c, n]) => `${c}×${n}`).join(", ")}\n`);
+    process.stdout.write(
+      `  diagnostics on the generated project: ${[...codes].map(([c, n]) => `${c}×${n}`).join(", ")}\n`,
+    );
   }
 }

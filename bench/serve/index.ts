@@ -36,8 +36,18 @@ export function buildBenchBundle(dir: string): void {
   const zero = g.constant("float", [1], [0]);
   const filled = numeric.map((n) => g.op("Where", [g.op("IsNaN", [n]), zero, n]));
   const nums = g.op("Concat", filled, { axis: 1 });
-  const scaled = g.op("Scaler", [nums], { offset: { floats: [32, 64, 2000, 1] }, scale: { floats: [0.04, 0.03, 0.0005, 0.5] } }, { domain: "ai.onnx.ml" });
-  const oh = (col: string, cats: string[]) => g.op("Flatten", [g.op("OneHotEncoder", [col], { cats_strings: cats, zeros: 1 }, { domain: "ai.onnx.ml" })], { axis: 1 });
+  const scaled = g.op(
+    "Scaler",
+    [nums],
+    { offset: { floats: [32, 64, 2000, 1] }, scale: { floats: [0.04, 0.03, 0.0005, 0.5] } },
+    { domain: "ai.onnx.ml" },
+  );
+  const oh = (col: string, cats: string[]) =>
+    g.op(
+      "Flatten",
+      [g.op("OneHotEncoder", [col], { cats_strings: cats, zeros: 1 }, { domain: "ai.onnx.ml" })],
+      { axis: 1 },
+    );
   const x = g.op("Concat", [scaled, oh("plan", PLANS), oh("contract", ["monthly", "yearly"])], { axis: 1 });
   const W = g.constant("float", [9, 1], [-0.8, 0.6, -0.3, 0.9, 0.2, -0.1, 0.4, 0.7, -0.9]);
   const b = g.constant("float", [1], [-0.2]);
@@ -65,7 +75,10 @@ export function buildBenchBundle(dir: string): void {
 function waitForLine(child: ChildProcess, re: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
   return new Promise((res, rej) => {
     let buf = "";
-    const timer = setTimeout(() => rej(new Error(`timed out waiting for ${re} (output so far: ${buf.slice(-500)})`)), timeoutMs);
+    const timer = setTimeout(
+      () => rej(new Error(`timed out waiting for ${re} (output so far: ${buf.slice(-500)})`)),
+      timeoutMs,
+    );
     const on = (d: Buffer): void => {
       buf += d.toString();
       const m = buf.match(re);
@@ -98,11 +111,15 @@ function hasWrk(): boolean {
   return spawnSync("wrk", ["--version"], { encoding: "utf8" }).error === undefined;
 }
 
-const toMs = (v: string, unit: string): number => Number(v) * (unit === "us" ? 0.001 : unit === "s" ? 1000 : unit === "m" ? 60000 : 1);
+const toMs = (v: string, unit: string): number =>
+  Number(v) * (unit === "us" ? 0.001 : unit === "s" ? 1000 : unit === "m" ? 60000 : 1);
 
 async function runWrk(url: string, body: string, seconds: number, workDir: string): Promise<LoadResult> {
   const script = join(workDir, "post.lua");
-  writeFileSync(script, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\n`);
+  writeFileSync(
+    script,
+    `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\n`,
+  );
   const out = await new Promise<string>((res, rej) => {
     const p = spawn("wrk", ["-t1", "-c50", `-d${seconds}s`, "--latency", "-s", script, url]);
     let s = "";
@@ -122,8 +139,20 @@ async function runWrk(url: string, body: string, seconds: number, workDir: strin
 }
 
 async function runAutocannon(url: string, body: string, seconds: number): Promise<LoadResult> {
-  const autocannon = createRequire(import.meta.url)("autocannon") as (o: object) => Promise<{ requests: { average: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number }>;
-  const r = await autocannon({ url, connections: 50, duration: seconds, method: "POST", body, headers: { "content-type": "application/json" } });
+  const autocannon = createRequire(import.meta.url)("autocannon") as (o: object) => Promise<{
+    requests: { average: number };
+    latency: { p50: number; p99: number };
+    errors: number;
+    non2xx: number;
+  }>;
+  const r = await autocannon({
+    url,
+    connections: 50,
+    duration: seconds,
+    method: "POST",
+    body,
+    headers: { "content-type": "application/json" },
+  });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
 }
 
@@ -143,10 +172,16 @@ function median(xs: number[]): number {
 /** Mean throughput; median of the rounds' percentiles; summed errors. */
 function combine(rs: LoadResult[]): LoadResult {
   const med = median;
-  return { rps: rs.reduce((a, r) => a + r.rps, 0) / rs.length, p50: med(rs.map((r) => r.p50)), p99: med(rs.map((r) => r.p99)), errors: rs.reduce((a, r) => a + r.errors, 0) };
+  return {
+    rps: rs.reduce((a, r) => a + r.rps, 0) / rs.length,
+    p50: med(rs.map((r) => r.p50)),
+    p99: med(rs.map((r) => r.p99)),
+    errors: rs.reduce((a, r) => a + r.errors, 0),
+  };
 }
 
-const fmt = (n: number, d = 0): string => n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
+const fmt = (n: number, d = 0): string =>
+  n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
 
 export async function run(args: string[]): Promise<void> {
   const seconds = Number(args.find((a) => a.startsWith("--seconds="))?.slice(10) ?? 10);
@@ -155,7 +190,9 @@ export async function run(args: string[]): Promise<void> {
   let projectDir: string;
   let deployment: string;
   const churnProject = join(repo, "examples/churn");
-  const churnPointer = existsSync(join(churnProject, ".mlc/deployments/churn_api/current.json")) ? readDeployment(churnProject, "churn_api") : undefined;
+  const churnPointer = existsSync(join(churnProject, ".mlc/deployments/churn_api/current.json"))
+    ? readDeployment(churnProject, "churn_api")
+    : undefined;
   if (churnPointer) {
     projectDir = churnProject;
     deployment = "churn_api";
@@ -173,22 +210,33 @@ export async function run(args: string[]): Promise<void> {
   const body = JSON.stringify(record);
 
   const gen = hasWrk() ? "wrk" : "autocannon";
-  if (gen === "autocannon") process.stdout.write("wrk is not installed (apt-get install -y wrk); using autocannon\n");
+  if (gen === "autocannon")
+    process.stdout.write("wrk is not installed (apt-get install -y wrk); using autocannon\n");
 
-  const mlc = spawn(process.execPath, [cli, "serve", deployment, "--dir", projectDir, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, MLC_LOG_LEVEL: "warn" } });
+  const mlc = spawn(process.execPath, [cli, "serve", deployment, "--dir", projectDir, "--port", "0"], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, MLC_LOG_LEVEL: "warn" },
+  });
   const bare = spawn(process.execPath, ["-e", BARE_SERVER], { stdio: ["ignore", "pipe", "pipe"] });
   try {
     const mlcUrl = (await waitForLine(mlc, /listening on (http:\/\/[\d.]+:\d+)/, 30_000))[1]!;
     await waitForLine(mlc, /ready, serving/, 60_000);
     const bareUrl = (await waitForLine(bare, /listening on (http:\/\/[\d.]+:\d+)/, 10_000))[1]!;
-    const check = await fetch(`${mlcUrl}/v1/predict`, { method: "POST", body, headers: { "content-type": "application/json" } });
+    const check = await fetch(`${mlcUrl}/v1/predict`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json" },
+    });
     if (check.status !== 200) throw new Error(`mlc serve answered ${check.status}: ${await check.text()}`);
 
     // Alternate short rounds of the two servers so machine-load drift hits both alike; 10 s each in total.
     const rounds = 5;
     const per = Math.max(1, Math.round(seconds / rounds));
-    process.stdout.write(`load: ${gen}, 50 connections, single-record POST /v1/predict, ${rounds} alternating rounds of ${per} s per server\n`);
-    const once = (url: string): Promise<LoadResult> => (gen === "wrk" ? runWrk(url, body, per, work) : runAutocannon(url, body, per));
+    process.stdout.write(
+      `load: ${gen}, 50 connections, single-record POST /v1/predict, ${rounds} alternating rounds of ${per} s per server\n`,
+    );
+    const once = (url: string): Promise<LoadResult> =>
+      gen === "wrk" ? runWrk(url, body, per, work) : runAutocannon(url, body, per);
     await once(`${bareUrl}/v1/predict`); // warm-up (JIT, sockets)
     await once(`${mlcUrl}/v1/predict`);
     const bareRuns: LoadResult[] = [];
@@ -199,16 +247,22 @@ export async function run(args: string[]): Promise<void> {
     }
     const b = combine(bareRuns);
     const m = combine(mlcRuns);
-    const row = (name: string, r: LoadResult): string => `  ${name.padEnd(12)} ${fmt(r.rps).padStart(9)} req/s   p50 ${fmt(r.p50, 2).padStart(6)} ms   p99 ${fmt(r.p99, 2).padStart(6)} ms   errors ${r.errors}`;
+    const row = (name: string, r: LoadResult): string =>
+      `  ${name.padEnd(12)} ${fmt(r.rps).padStart(9)} req/s   p50 ${fmt(r.p50, 2).padStart(6)} ms   p99 ${fmt(r.p99, 2).padStart(6)} ms   errors ${r.errors}`;
     process.stdout.write(row("bare http", b) + "\n" + row("mlc serve", m) + "\n");
     const metrics = await (await fetch(`${mlcUrl}/metrics`)).text();
     const runs = Number(/mlc_session_runs_total\{[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0);
     const rowsRun = Number(/mlc_session_rows_total\{[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0);
-    if (runs > 0) process.stdout.write(`  (mlc coalesced ${fmt(rowsRun)} single-record requests into ${fmt(runs)} ONNX runs: ${fmt(rowsRun / runs, 1)} rows per run)\n`);
+    if (runs > 0)
+      process.stdout.write(
+        `  (mlc coalesced ${fmt(rowsRun)} single-record requests into ${fmt(runs)} ONNX runs: ${fmt(rowsRun / runs, 1)} rows per run)\n`,
+      );
     // each round's pair ran back to back, so per-round ratios cancel most of the machine's load drift
     const rpsRatio = median(mlcRuns.map((r, i) => r.rps / bareRuns[i]!.rps));
     const p99Ratio = median(mlcRuns.map((r, i) => r.p99 / bareRuns[i]!.p99));
-    process.stdout.write(`  per round    rps ratios ${mlcRuns.map((r, i) => fmt((r.rps / bareRuns[i]!.rps) * 100, 0) + "%").join(" ")}   p99 ratios ${mlcRuns.map((r, i) => fmt(r.p99 / bareRuns[i]!.p99, 2) + "x").join(" ")}\n`);
+    process.stdout.write(
+      `  per round    rps ratios ${mlcRuns.map((r, i) => fmt((r.rps / bareRuns[i]!.rps) * 100, 0) + "%").join(" ")}   p99 ratios ${mlcRuns.map((r, i) => fmt(r.p99 / bareRuns[i]!.p99, 2) + "x").join(" ")}\n`,
+    );
     process.stdout.write(
       `  ratio (median of rounds)  rps ${fmt(rpsRatio * 100, 1)}% of bare (target >= 50%: ${rpsRatio >= 0.5 ? "met" : "NOT met"})   p99 ${fmt(p99Ratio, 2)}x bare (target <= 2x: ${p99Ratio <= 2 ? "met" : "NOT met"})\n`,
     );
@@ -223,25 +277,38 @@ export async function run(args: string[]): Promise<void> {
   const enc = new RecordEncoder(bundle.meta.inputs);
   const cols: Record<string, ArrayLike<unknown>> = {};
   let seed = 7;
-  const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  const rand = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
   for (const inp of bundle.meta.inputs) {
     if (inp.type === "category" || inp.type === "string") {
       const vals = inp.values ?? ["a", "b", "c"];
       cols[inp.name] = Array.from({ length: n }, () => vals[Math.floor(rand() * vals.length)]!);
     } else if (inp.type === "bool") cols[inp.name] = Array.from({ length: n }, () => rand() < 0.5);
-    else if (inp.type === "int") cols[inp.name] = Float64Array.from({ length: n }, () => Math.floor(rand() * 72));
+    else if (inp.type === "int")
+      cols[inp.name] = Float64Array.from({ length: n }, () => Math.floor(rand() * 72));
     else cols[inp.name] = Float64Array.from({ length: n }, () => rand() * 100);
   }
   const t0 = performance.now();
   const scored = await scoreTable(bundle, cols);
   const tScore = (performance.now() - t0) / 1000;
   // peer: the same session runs on already-encoded 1024-row tensors (the floor any scorer pays)
-  const session = await ort.InferenceSession.create(bundle.onnx, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all" });
+  const session = await ort.InferenceSession.create(bundle.onnx, {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: "all",
+  });
   const pre = enc.encodeColumns(cols as Record<string, ArrayLike<unknown>>, 0, 1024);
   if (!("columns" in pre)) throw new Error(pre.message);
   const feeds: Record<string, ort.Tensor> = {};
   bundle.meta.inputs.forEach((inp, c) => {
-    feeds[inp.name] = new ort.Tensor(inp.type === "timestamp" ? "float64" : inp.type === "string" || inp.type === "category" ? "string" : "float32", pre.columns[c] as never, [1024, 1]);
+    feeds[inp.name] = new ort.Tensor(
+      inp.type === "timestamp"
+        ? "float64"
+        : inp.type === "string" || inp.type === "category"
+          ? "string"
+          : "float32",
+      pre.columns[c] as never,
+      [1024, 1],
+    );
   });
   const t1 = performance.now();
   let done = 0;
@@ -252,7 +319,7 @@ export async function run(args: string[]): Promise<void> {
   const tBare = (performance.now() - t1) / 1000;
   await session.release();
   process.stdout.write(
-    `batch scoring ${fmt(scored.n)} rows: ${fmt(n / tScore)} rows/s (${fmt(tScore, 2)} s) — bare session.run on pre-encoded 1024-row tensors ${fmt(done / tBare)} rows/s; ratio ${fmt((n / tScore) / (done / tBare) * 100, 1)}%\n`,
+    `batch scoring ${fmt(scored.n)} rows: ${fmt(n / tScore)} rows/s (${fmt(tScore, 2)} s) — bare session.run on pre-encoded 1024-row tensors ${fmt(done / tBare)} rows/s; ratio ${fmt((n / tScore / (done / tBare)) * 100, 1)}%\n`,
   );
   rmSync(work, { recursive: true, force: true });
 }

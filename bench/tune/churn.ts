@@ -22,7 +22,11 @@ function readLabelledCsv(file: string): { names: string[]; y: Float64Array; rows
 }
 
 function dataset(names: string[], y: Float64Array, rows: Float32Array[], idx: number[]): Dataset {
-  const X: Matrix = { nRows: idx.length, names, columns: names.map((_, j) => Float32Array.from(idx, (i) => rows[i]![j]!)) };
+  const X: Matrix = {
+    nRows: idx.length,
+    names,
+    columns: names.map((_, j) => Float32Array.from(idx, (i) => rows[i]![j]!)),
+  };
   return { X, y: Float64Array.from(idx, (i) => y[i]!) };
 }
 
@@ -56,7 +60,13 @@ export function churnProblem(estimator: Estimator, trainCsv: string, trees: numb
     trainRows: train.X.nRows,
     validRows: valid.X.nRows,
     async objective(params, seed) {
-      const model = await estimator.fit(train, undefined, { ...params, trees, threads: 1 }, { kind: "binary", classes: ["no", "yes"] }, { seed, threads: 1 });
+      const model = await estimator.fit(
+        train,
+        undefined,
+        { ...params, trees, threads: 1 },
+        { kind: "binary", classes: ["no", "yes"] },
+        { seed, threads: 1 },
+      );
       return aucRoc(valid.y!, model.predict(valid.X));
     },
   };

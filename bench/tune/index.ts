@@ -30,9 +30,13 @@ interface Problem {
 
 /** Best value after each budget for one sampler and seed (one 40-trial run gives all budgets: trial k ignores later trials). */
 async function bestAfter(p: Problem, method: "tpe" | "random", seed: number): Promise<number[]> {
-  const r = await new Study({ space: p.space, objective: { targets: [{ metric: "v", direction: p.direction }] }, sampler: samplerFor({ method }), trials: Math.max(...BUDGETS), seed }).run((t) =>
-    p.f(t.params, t.seed),
-  );
+  const r = await new Study({
+    space: p.space,
+    objective: { targets: [{ metric: "v", direction: p.direction }] },
+    sampler: samplerFor({ method }),
+    trials: Math.max(...BUDGETS),
+    seed,
+  }).run((t) => p.f(t.params, t.seed));
   const better = (a: number, b: number): boolean => (p.direction === "maximize" ? a > b : a < b);
   return BUDGETS.map((b) => {
     let best = NaN;
@@ -56,45 +60,74 @@ async function compare(p: Problem): Promise<boolean> {
   }
   const dir = p.direction === "maximize" ? "higher is better" : "lower is better";
   process.stdout.write(`\n${p.name} (${dir}; mean of best value over seeds ${SEEDS.join(",")})\n`);
-  process.stdout.write(`${"trials".padEnd(8)}${pad("TPE", 12)}${pad("random", 12)}${pad("TPE−random", 13)}${pad("TPE wins", 10)}\n`);
+  process.stdout.write(
+    `${"trials".padEnd(8)}${pad("TPE", 12)}${pad("random", 12)}${pad("TPE−random", 13)}${pad("TPE wins", 10)}\n`,
+  );
   let ahead = true;
   BUDGETS.forEach((b, k) => {
     const mt = tpe.reduce((s, r) => s + r[k]!, 0) / SEEDS.length;
     const mr = rnd.reduce((s, r) => s + r[k]!, 0) / SEEDS.length;
-    const wins = SEEDS.filter((_, i) => (p.direction === "maximize" ? tpe[i]![k]! > rnd[i]![k]! : tpe[i]![k]! < rnd[i]![k]!)).length;
+    const wins = SEEDS.filter((_, i) =>
+      p.direction === "maximize" ? tpe[i]![k]! > rnd[i]![k]! : tpe[i]![k]! < rnd[i]![k]!,
+    ).length;
     const isAhead = p.direction === "maximize" ? mt > mr : mt < mr;
     if (b >= 20 && !isAhead) ahead = false;
-    process.stdout.write(`${String(b).padEnd(8)}${pad(mt.toFixed(4), 12)}${pad(mr.toFixed(4), 12)}${pad((mt - mr).toFixed(4), 13)}${pad(`${wins}/${SEEDS.length}`, 10)}\n`);
+    process.stdout.write(
+      `${String(b).padEnd(8)}${pad(mt.toFixed(4), 12)}${pad(mr.toFixed(4), 12)}${pad((mt - mr).toFixed(4), 13)}${pad(`${wins}/${SEEDS.length}`, 10)}\n`,
+    );
   });
-  process.stdout.write(`target (TPE ahead at 20 and 40 trials): ${ahead ? "met" : "NOT met"}; ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(
+    `target (TPE ahead at 20 and 40 trials): ${ahead ? "met" : "NOT met"}; ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+  );
   return ahead;
 }
 
 export async function run(args: string[]): Promise<void> {
   const pure = (f: { f(p: Params): number }) => async (params: Params) => f.f(params);
-  await compare({ name: "Branin (2-D, optimum 0.3979)", space: branin.space, direction: "minimize", f: pure(branin) });
-  await compare({ name: "Hartmann-6 (6-D, optimum −3.3224)", space: hartmann6.space, direction: "minimize", f: pure(hartmann6) });
+  await compare({
+    name: "Branin (2-D, optimum 0.3979)",
+    space: branin.space,
+    direction: "minimize",
+    f: pure(branin),
+  });
+  await compare({
+    name: "Hartmann-6 (6-D, optimum −3.3224)",
+    space: hartmann6.space,
+    direction: "minimize",
+    f: pure(hartmann6),
+  });
 
   if (args.includes("--no-gbdt")) return;
   try {
     await import("../../src/ml/gbdt/index.js");
   } catch (e) {
-    process.stdout.write(`\nchurn GBDT skipped: the gbdt estimator could not be loaded (${e instanceof Error ? e.message : String(e)})\n`);
+    process.stdout.write(
+      `\nchurn GBDT skipped: the gbdt estimator could not be loaded (${e instanceof Error ? e.message : String(e)})\n`,
+    );
     return;
   }
   const gbdt = estimatorFor("gbdt");
   const csv = resolve(repoRoot, "../shared/datasets/splits/mlc_churn_train.csv");
   if (!gbdt || !existsSync(csv)) {
-    process.stdout.write(`\nchurn GBDT skipped: ${gbdt ? `${csv} not found` : "no estimator registered as 'gbdt'"}\n`);
+    process.stdout.write(
+      `\nchurn GBDT skipped: ${gbdt ? `${csv} not found` : "no estimator registered as 'gbdt'"}\n`,
+    );
     return;
   }
   const trees = 30;
   if (args.includes("--parallel-only")) return parallelSpeedup(gbdt, churnProblem(gbdt, csv, PARALLEL_TREES));
   const churn = churnProblem(gbdt, csv, trees);
-  process.stdout.write(`\nchurn GBDT: ${churn.trainRows} train / ${churn.validRows} valid rows of mlc_churn_train.csv, ${trees} trees, objective valid AUC; space learning_rate, max_depth, min_child_weight, subsample\n`);
+  process.stdout.write(
+    `\nchurn GBDT: ${churn.trainRows} train / ${churn.validRows} valid rows of mlc_churn_train.csv, ${trees} trees, objective valid AUC; space learning_rate, max_depth, min_child_weight, subsample\n`,
+  );
   // One fit seed for every trial: the objective is then a deterministic function of the
   // parameters (subsampling noise would otherwise reward whichever sampler gets lucky draws).
-  await compare({ name: "churn GBDT valid AUC", space: churn.space, direction: "maximize", f: (p) => churn.objective(p, 1) });
+  await compare({
+    name: "churn GBDT valid AUC",
+    space: churn.space,
+    direction: "maximize",
+    f: (p) => churn.objective(p, 1),
+  });
   await parallelSpeedup(gbdt, churnProblem(gbdt, csv, PARALLEL_TREES));
 }
 
@@ -117,7 +150,13 @@ async function parallelSpeedup(gbdt: Estimator, churn: ChurnProblem): Promise<vo
     algorithm: { name: "gbdt" },
     fixed: { trees },
     space: [...churn.space],
-    tune: { method: "random", trials, parallel, pruner: "none", objectives: [{ split: "valid", metric: "auc", direction: "maximize" }] },
+    tune: {
+      method: "random",
+      trials,
+      parallel,
+      pruner: "none",
+      objectives: [{ split: "valid", metric: "auc", direction: "maximize" }],
+    },
     threshold: 0.5,
     calibrate: "none",
   });
@@ -129,18 +168,28 @@ async function parallelSpeedup(gbdt: Estimator, churn: ChurnProblem): Promise<vo
     const t0 = performance.now();
     const out = await trainBranch(spec(parallel), gbdt, data, 1, { log: (m) => logs.push(m), threads: 1 });
     const cpu = process.cpuUsage(cpu0);
-    return { ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, out, workers: logs.some((l) => l.endsWith("(worker thread)")) };
+    return {
+      ms: performance.now() - t0,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      out,
+      workers: logs.some((l) => l.endsWith("(worker thread)")),
+    };
   };
   // CPU time (all threads) beside wall time: on a busy machine the speedup is bounded by the cores the process got.
-  const line = (r: { ms: number; cpuMs: number }) => `${(r.ms / 1000).toFixed(2)} s (CPU ${(r.cpuMs / 1000).toFixed(2)} s)`;
+  const line = (r: { ms: number; cpuMs: number }) =>
+    `${(r.ms / 1000).toFixed(2)} s (CPU ${(r.cpuMs / 1000).toFixed(2)} s)`;
   const one = await timed(1);
   const two = await timed(2);
-  const same = JSON.stringify(one.out.study!.trials.map((t) => t.values)) === JSON.stringify(two.out.study!.trials.map((t) => t.values));
+  const same =
+    JSON.stringify(one.out.study!.trials.map((t) => t.values)) ===
+    JSON.stringify(two.out.study!.trials.map((t) => t.values));
   process.stdout.write(`
 churn GBDT search, ${trials} random trials × ${trees} trees (trainBranch, incl. the refit; ${availableParallelism()} cores)
 `);
-  process.stdout.write(`parallel = 1: ${line(one)}   parallel = 2: ${line(two)}${two.workers ? "" : " (no worker threads: the compiled trial worker was not found, or one core)"}
+  process.stdout
+    .write(`parallel = 1: ${line(one)}   parallel = 2: ${line(two)}${two.workers ? "" : " (no worker threads: the compiled trial worker was not found, or one core)"}
 `);
-  process.stdout.write(`speedup parallel 2 / 1: ${(one.ms / two.ms).toFixed(2)}×; same trial values: ${same ? "yes" : "NO"}
+  process.stdout
+    .write(`speedup parallel 2 / 1: ${(one.ms / two.ms).toFixed(2)}×; same trial values: ${same ? "yes" : "NO"}
 `);
 }

@@ -2,7 +2,10 @@
 // process exits with `code`. Commands throw this instead of calling process.exit, so they
 // stay testable in-process.
 export class CliExit extends Error {
-  constructor(readonly code: number, message = "") {
+  constructor(
+    readonly code: number,
+    message = "",
+  ) {
     super(message);
     this.name = "CliExit";
   }

@@ -19,7 +19,9 @@ export interface CommandModule {
 export async function buildProgram(only?: string): Promise<Command> {
   const make = () =>
     new Command("mlc")
-      .description("Declarative ML as code: compile .mlspec files, plan and apply training, serve predictions")
+      .description(
+        "Declarative ML as code: compile .mlspec files, plan and apply training, serve predictions",
+      )
       .version("0.1.0")
       .showHelpAfterError()
       .exitOverride();
@@ -31,7 +33,10 @@ export async function buildProgram(only?: string): Promise<Command> {
     const mod = (await import(pathToFileURL(join(dir, f)).href)) as Partial<CommandModule>;
     mod.register?.(program);
   };
-  const own = only && /^[a-z][a-z0-9-]*$/.test(only) ? files.find((f) => f.replace(/\.(js|ts)$/, "") === only) : undefined;
+  const own =
+    only && /^[a-z][a-z0-9-]*$/.test(only)
+      ? files.find((f) => f.replace(/\.(js|ts)$/, "") === only)
+      : undefined;
   if (own) {
     const program = make();
     await load(program, own);
@@ -63,7 +68,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === (await import("node:fs")).realpathSync(process.argv[1]);
+const invokedDirectly =
+  process.argv[1] !== undefined &&
+  fileURLToPath(import.meta.url) === (await import("node:fs")).realpathSync(process.argv[1]);
 if (invokedDirectly) {
   const code = await main(process.argv.slice(2));
   process.exitCode = code;

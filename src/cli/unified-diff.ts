@@ -16,7 +16,10 @@ function diffLines(a: string[], b: string[]): Op[] {
     trace.push(v.slice());
     const next = v.slice();
     for (let k = -d; k <= d; k += 2) {
-      let x = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
+      let x =
+        k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!)
+          ? v[offset + k + 1]!
+          : v[offset + k - 1]! + 1;
       let y = x - k;
       while (x < n && y < m && a[x] === b[y]) {
         x++;
@@ -41,12 +44,18 @@ function diffLines(a: string[], b: string[]): Op[] {
     const prevK = k === -d || (k !== d && vd[offset + k - 1]! < vd[offset + k + 1]!) ? k + 1 : k - 1;
     const prevX = d === 0 ? 0 : vd[offset + prevK]!;
     const prevY = prevX - prevK;
-    while (x > prevX && y > prevY) ops.push({ kind: "=", line: a[--x]! }), y--;
+    while (x > prevX && y > prevY) {
+      ops.push({ kind: "=", line: a[--x]! });
+      y--;
+    }
     if (d === 0) break;
     if (x === prevX) ops.push({ kind: "+", line: b[--y]! });
     else ops.push({ kind: "-", line: a[--x]! });
   }
-  while (x > 0 && y > 0) ops.push({ kind: "=", line: a[--x]! }), y--;
+  while (x > 0 && y > 0) {
+    ops.push({ kind: "=", line: a[--x]! });
+    y--;
+  }
   return ops.reverse();
 }
 

@@ -22,7 +22,15 @@ export type Expr =
    * A built-in call: `f(a, b, name = c)`, or the brace form `rest { port = 8080 }` whose
    * entries become named arguments. `form` is kept so that `fmt` preserves what was written.
    */
-  | { type: "call"; callee: string; calleeSpan: Span; args: Expr[]; named: NamedArg[]; form: "parens" | "braces"; span: Span }
+  | {
+      type: "call";
+      callee: string;
+      calleeSpan: Span;
+      args: Expr[];
+      named: NamedArg[];
+      form: "parens" | "braces";
+      span: Span;
+    }
   | { type: "unary"; op: UnaryOp; operand: Expr; span: Span }
   | { type: "binary"; op: BinaryOp; left: Expr; right: Expr; span: Span }
   /** `(expr)`: kept so that fmt can reproduce explicit parentheses. */

@@ -28,13 +28,23 @@ export function checkProject(project: Project): Result<CheckedProject> {
     const schema = blockKind(block.kind);
     if (!schema) continue;
     if (block.name === undefined && schema.name === "required") {
-      sink.report(CheckCode.missingBlockName, block.kindSpan, `a \`${block.kind}\` block needs a name: \`${block.kind} NAME { … }\``);
+      sink.report(
+        CheckCode.missingBlockName,
+        block.kindSpan,
+        `a \`${block.kind}\` block needs a name: \`${block.kind} NAME { … }\``,
+      );
     }
     const name = block.name ?? block.kind;
     const own = new Sink();
     const env = blockEnv(st, block, name, own);
-    const label = block.name !== undefined ? `${block.kind} \`${block.name}\`` : `the \`${block.kind}\` block`;
-    const body = checkBody(block.body, schema, { label, span: block.nameSpan ?? block.kindSpan, prefix: "" }, env);
+    const label =
+      block.name !== undefined ? `${block.kind} \`${block.name}\`` : `the \`${block.kind}\` block`;
+    const body = checkBody(
+      block.body,
+      schema,
+      { label, span: block.nameSpan ?? block.kindSpan, prefix: "" },
+      env,
+    );
     if (block.kind === "features") {
       checkFeatureCycles(st, name, own);
       checkJoins(st, name, own);
@@ -51,7 +61,8 @@ export function checkProject(project: Project): Result<CheckedProject> {
       dependencies: mergeDeps(own.deps, name),
     };
     checked.push(cb);
-    const isDuplicate = block.name !== undefined ? symbols.byName.get(block.name) !== block : unnamedSeen.has(block.kind);
+    const isDuplicate =
+      block.name !== undefined ? symbols.byName.get(block.name) !== block : unnamedSeen.has(block.kind);
     if (!isDuplicate && !byName.has(name)) byName.set(name, cb);
     if (block.name === undefined) unnamedSeen.add(block.kind);
   }
@@ -127,24 +138,39 @@ function checkFeatureCycles(st: CheckState, block: string, sink: Sink): void {
     walkRowExpr(
       attr.value,
       (path) => {
-        const n = path.length === 1 ? path[0]! : path.length === 2 && path[0] === block ? path[1]! : undefined;
-        if (n !== undefined && own.has(n) && !(path.length === 1 && n === f)) edges.push({ from: f, to: n, span: attr.value.span });
-        if (path.length === 2 && path[0] === block && path[1] === f) edges.push({ from: f, to: f, span: attr.value.span });
+        const n =
+          path.length === 1 ? path[0]! : path.length === 2 && path[0] === block ? path[1]! : undefined;
+        if (n !== undefined && own.has(n) && !(path.length === 1 && n === f))
+          edges.push({ from: f, to: n, span: attr.value.span });
+        if (path.length === 2 && path[0] === block && path[1] === f)
+          edges.push({ from: f, to: f, span: attr.value.span });
       },
       () => {},
     );
   }
   for (const c of findCycles([...own.keys()], edges)) {
-    sink.report(CheckCode.dependencyCycle, c.span, `dependency cycle: ${c.path.map((f) => `${block}.${f}`).join(" → ")}`, {
-      hint: "a feature cannot be computed from itself",
-    });
+    sink.report(
+      CheckCode.dependencyCycle,
+      c.span,
+      `dependency cycle: ${c.path.map((f) => `${block}.${f}`).join(" → ")}`,
+      {
+        hint: "a feature cannot be computed from itself",
+      },
+    );
   }
 }
 
 function reportBlockCycles(blocks: readonly CheckedBlock[], sink: Sink): void {
-  const edges: Edge[] = blocks.flatMap((b) => b.dependencies.map((d) => ({ from: b.name, to: d.target, span: d.span })));
-  for (const c of findCycles(blocks.map((b) => b.name), edges)) {
-    sink.report(CheckCode.dependencyCycle, c.span, `dependency cycle: ${c.path.join(" → ")}`, { hint: "a block cannot depend on itself through other blocks" });
+  const edges: Edge[] = blocks.flatMap((b) =>
+    b.dependencies.map((d) => ({ from: b.name, to: d.target, span: d.span })),
+  );
+  for (const c of findCycles(
+    blocks.map((b) => b.name),
+    edges,
+  )) {
+    sink.report(CheckCode.dependencyCycle, c.span, `dependency cycle: ${c.path.join(" → ")}`, {
+      hint: "a block cannot depend on itself through other blocks",
+    });
   }
 }
 
@@ -157,6 +183,11 @@ function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
       seen.add(key);
       return true;
     })
-    .sort((a, b) => (a.span.file < b.span.file ? -1 : a.span.file > b.span.file ? 1 : a.span.start.offset - b.span.start.offset || a.code.localeCompare(b.code)));
+    .sort((a, b) =>
+      a.span.file < b.span.file
+        ? -1
+        : a.span.file > b.span.file
+          ? 1
+          : a.span.start.offset - b.span.start.offset || a.code.localeCompare(b.code),
+    );
 }
-

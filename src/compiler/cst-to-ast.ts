@@ -9,7 +9,6 @@ import {
   BadNumber,
   Duration,
   False,
-  Ident,
   KEYWORDS,
   Null,
   NumberLit,
@@ -63,7 +62,12 @@ export class AstBuilder {
     return { file: this.file, start: a.start, end: b.end.offset >= a.start.offset ? b.end : a.end };
   }
 
-  private error(code: (typeof SyntaxCode)[keyof typeof SyntaxCode], span: Span, message: string, hint?: string): void {
+  private error(
+    code: (typeof SyntaxCode)[keyof typeof SyntaxCode],
+    span: Span,
+    message: string,
+    hint?: string,
+  ): void {
     this.diagnostics.push(diagnostic(code, span, message, hint ? { hint } : undefined));
   }
 
@@ -82,8 +86,16 @@ export class AstBuilder {
       if (built) body.push(built);
     }
     const close = tok(c["RBrace"]);
-    const endSpan = close ? this.tokenSpan(close) : { file: this.file, start: this.lastEnd, end: this.lastEnd };
-    const b: Block = { type: "block", kind: kindTok.image, kindSpan, body, span: this.between(kindSpan, endSpan) };
+    const endSpan = close
+      ? this.tokenSpan(close)
+      : { file: this.file, start: this.lastEnd, end: this.lastEnd };
+    const b: Block = {
+      type: "block",
+      kind: kindTok.image,
+      kindSpan,
+      body,
+      span: this.between(kindSpan, endSpan),
+    };
     if (nameTok && this.isReal(nameTok)) {
       b.name = nameTok.image;
       b.nameSpan = this.tokenSpan(nameTok);
@@ -119,14 +131,30 @@ export class AstBuilder {
     if (!valueNode) {
       const next = this.nextToken(eqTok);
       if (next && next.startLine === eqTok.endLine && KEYWORDS.includes(next.image)) {
-        this.error(SyntaxCode.missingValue, this.tokenSpan(next), `expected a value after \`${nameTok.image} =\`, found \`${next.image}\``, `\`${next.image}\` is a keyword (${KEYWORDS.join(", ")}) and cannot be used as a name`);
+        this.error(
+          SyntaxCode.missingValue,
+          this.tokenSpan(next),
+          `expected a value after \`${nameTok.image} =\`, found \`${next.image}\``,
+          `\`${next.image}\` is a keyword (${KEYWORDS.join(", ")}) and cannot be used as a name`,
+        );
       } else {
-        this.error(SyntaxCode.missingValue, eqSpan, `expected a value after \`${nameTok.image} =\``, "the value starts on the same line as `=`");
+        this.error(
+          SyntaxCode.missingValue,
+          eqSpan,
+          `expected a value after \`${nameTok.image} =\``,
+          "the value starts on the same line as `=`",
+        );
       }
       throw DROP;
     }
     const value = this.expr(valueNode);
-    return { type: "attribute", name: nameTok.image, nameSpan, value, span: this.between(nameSpan, value.span) };
+    return {
+      type: "attribute",
+      name: nameTok.image,
+      nameSpan,
+      value,
+      span: this.between(nameSpan, value.span),
+    };
   }
 
   /** `trees 400`: reported, then kept as `trees = 400` so that later checks still see it. */
@@ -135,9 +163,23 @@ export class AstBuilder {
     const nameTok = tok(c["Ident"])!;
     const nameSpan = this.tokenSpan(nameTok);
     const value = this.expr(c["expression"]![0] as CstNode);
-    const written = value.span.end.line === value.span.start.line && value.span.end.offset - value.span.start.offset <= 30 ? this.sourceOf(value.span) : "…";
-    this.error(SyntaxCode.missingEquals, value.span, `expected \`=\` or \`{\` after \`${nameTok.image}\``, `an attribute is written \`${nameTok.image} = ${written}\`; a nested block \`${nameTok.image} { … }\``);
-    return { type: "attribute", name: nameTok.image, nameSpan, value, span: this.between(nameSpan, value.span) };
+    const written =
+      value.span.end.line === value.span.start.line && value.span.end.offset - value.span.start.offset <= 30
+        ? this.sourceOf(value.span)
+        : "…";
+    this.error(
+      SyntaxCode.missingEquals,
+      value.span,
+      `expected \`=\` or \`{\` after \`${nameTok.image}\``,
+      `an attribute is written \`${nameTok.image} = ${written}\`; a nested block \`${nameTok.image} { … }\``,
+    );
+    return {
+      type: "attribute",
+      name: nameTok.image,
+      nameSpan,
+      value,
+      span: this.between(nameSpan, value.span),
+    };
   }
 
   /** The token after `t` in the input (set by the driver, which has the token list). */
@@ -251,12 +293,23 @@ export class AstBuilder {
       if (prec < minPrec) break;
       if (prec === COMPARISON) {
         if (comparedAt) {
-          this.error(SyntaxCode.chainedComparison, this.tokenSpan(opTok), `comparisons cannot be chained (\`${comparedAt.image}\` then \`${opTok.image}\`)`, "combine two comparisons with `and`: `a < b and b < c`");
+          this.error(
+            SyntaxCode.chainedComparison,
+            this.tokenSpan(opTok),
+            `comparisons cannot be chained (\`${comparedAt.image}\` then \`${opTok.image}\`)`,
+            "combine two comparisons with `and`: `a < b and b < c`",
+          );
         }
         comparedAt = opTok;
       }
       const right = this.climb(prec + 1);
-      left = { type: "binary", op: opTok.image as BinaryOp, left, right, span: this.between(left.span, right.span) };
+      left = {
+        type: "binary",
+        op: opTok.image as BinaryOp,
+        left,
+        right,
+        span: this.between(left.span, right.span),
+      };
     }
     return left;
   }
@@ -297,7 +350,8 @@ export class AstBuilder {
     switch (t.tokenType) {
       case NumberLit: {
         const value = Number(raw);
-        if (!Number.isFinite(value)) this.error(SyntaxCode.numberTooLarge, span, `number \`${raw}\` is too large`);
+        if (!Number.isFinite(value))
+          this.error(SyntaxCode.numberTooLarge, span, `number \`${raw}\` is too large`);
         return { type: "number", value, raw, span };
       }
       case Duration: {
@@ -346,9 +400,18 @@ export class AstBuilder {
       } else {
         // body starts one character after the opening quote
         const at = span.start.offset + 1 + i;
-        const escSpan: Span = { file: this.file, start: { offset: at, line: span.start.line, column: span.start.column + 1 + i }, end: { offset: at + 2, line: span.start.line, column: span.start.column + 3 + i } };
+        const escSpan: Span = {
+          file: this.file,
+          start: { offset: at, line: span.start.line, column: span.start.column + 1 + i },
+          end: { offset: at + 2, line: span.start.line, column: span.start.column + 3 + i },
+        };
         const shown = next === "u" ? "\\u" : `\\${next ?? ""}`;
-        this.error(SyntaxCode.invalidEscape, escSpan, `invalid escape \`${shown}\` in string`, "valid escapes: `\\n`, `\\t`, `\\r`, `\\\"`, `\\\\`, `\\/` and `\\uXXXX` (4 hex digits)");
+        this.error(
+          SyntaxCode.invalidEscape,
+          escSpan,
+          `invalid escape \`${shown}\` in string`,
+          'valid escapes: `\\n`, `\\t`, `\\r`, `\\"`, `\\\\`, `\\/` and `\\uXXXX` (4 hex digits)',
+        );
         out += ch;
       }
     }
@@ -362,7 +425,8 @@ export class AstBuilder {
       const valueNode = ec["expression"]?.[0] as CstNode | undefined;
       if (!keyTok || !this.isReal(keyTok) || !valueNode) throw DROP;
       const keySpan = this.tokenSpan(keyTok);
-      const key = keyTok.tokenType === StringLit ? this.decodeString(keyTok.image.slice(1, -1), keySpan) : keyTok.image;
+      const key =
+        keyTok.tokenType === StringLit ? this.decodeString(keyTok.image.slice(1, -1), keySpan) : keyTok.image;
       const value = this.expr(valueNode);
       return { key, keySpan, value, span: this.between(keySpan, value.span) };
     });
@@ -387,7 +451,13 @@ export class AstBuilder {
     for (const t of parts) {
       const span = this.tokenSpan(t);
       first ??= span;
-      if (star) this.error(SyntaxCode.misplacedStar, last!, "`*` must be the last part of a reference", "write `usage.*` to mean every member of `usage`");
+      if (star)
+        this.error(
+          SyntaxCode.misplacedStar,
+          last!,
+          "`*` must be the last part of a reference",
+          "write `usage.*` to mean every member of `usage`",
+        );
       last = span;
       if (t.tokenType === Star) star = true;
       else {
@@ -399,12 +469,31 @@ export class AstBuilder {
     const argsNode = c["args"]?.[0] as CstNode | undefined;
     const objNode = c["braceArgs"]?.[0] as CstNode | undefined;
     if (!argsNode && !objNode) return { type: "ref", path, pathSpans, star, span: refSpan };
-    if (star) this.error(SyntaxCode.misplacedStar, refSpan, "a `*` reference cannot be called", "only built-in functions can be called: `f(x)`");
+    if (star)
+      this.error(
+        SyntaxCode.misplacedStar,
+        refSpan,
+        "a `*` reference cannot be called",
+        "only built-in functions can be called: `f(x)`",
+      );
     const callee = path.join(".");
     if (objNode) {
-      const named: NamedArg[] = this.entries(objNode).map((e) => ({ name: e.key, nameSpan: e.keySpan, value: e.value, span: e.span }));
+      const named: NamedArg[] = this.entries(objNode).map((e) => ({
+        name: e.key,
+        nameSpan: e.keySpan,
+        value: e.value,
+        span: e.span,
+      }));
       const close = this.closing(objNode.children["RBrace"]);
-      return { type: "call", callee, calleeSpan: refSpan, args: [], named, form: "braces", span: this.between(refSpan, close) };
+      return {
+        type: "call",
+        callee,
+        calleeSpan: refSpan,
+        args: [],
+        named,
+        form: "braces",
+        span: this.between(refSpan, close),
+      };
     }
     const ac = argsNode!.children;
     const args: Expr[] = [];
@@ -422,9 +511,16 @@ export class AstBuilder {
       }
     }
     const close = this.closing(ac["RParen"]);
-    return { type: "call", callee, calleeSpan: refSpan, args, named, form: "parens", span: this.between(refSpan, close) };
+    return {
+      type: "call",
+      callee,
+      calleeSpan: refSpan,
+      args,
+      named,
+      form: "parens",
+      span: this.between(refSpan, close),
+    };
   }
-
 }
 
 /** The span of a real (lexed) token. */
@@ -437,7 +533,18 @@ export function tokenSpanOf(file: string, t: IToken): Span {
 }
 
 /** CST keys of the single-token operands. */
-const LITERAL_KEYS = ["NumberLit", "StringLit", "Duration", "Percent", "True", "False", "Null", "UnterminatedString", "BadNumber", "BadChar"] as const;
+const LITERAL_KEYS = [
+  "NumberLit",
+  "StringLit",
+  "Duration",
+  "Percent",
+  "True",
+  "False",
+  "Null",
+  "UnterminatedString",
+  "BadNumber",
+  "BadChar",
+] as const;
 
 const COMPARISON = 4;
 const NOT_PRECEDENCE = 3;
@@ -481,7 +588,8 @@ function onlyNode(els: CstElement[] | undefined): CstNode {
 
 export function printable(ch: string): string {
   const code = ch.codePointAt(0)!;
-  if (code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0) || ch.trim() === "") return `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+  if (code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0) || ch.trim() === "")
+    return `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
   return ch;
 }
 
@@ -502,4 +610,3 @@ export function badCharHint(ch: string): string | undefined {
   }
   return undefined;
 }
-

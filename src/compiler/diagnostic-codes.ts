@@ -21,7 +21,10 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
   MLC1009: { severity: "error", summary: "a `}` with no open block" },
   MLC1010: { severity: "error", summary: "chained comparisons (`a < b < c`)" },
   MLC1011: { severity: "error", summary: "a number too large to represent" },
-  MLC1012: { severity: "error", summary: "a `*` that is not the last part of a reference, or a call on a `*` path" },
+  MLC1012: {
+    severity: "error",
+    summary: "a `*` that is not the last part of a reference, or a call on a `*` path",
+  },
   MLC1013: { severity: "error", summary: "brackets or prefix operators nested more than 200 levels deep" },
   // — loading a project —
   MLC1020: { severity: "error", summary: "a directory or file that cannot be read" },
@@ -35,25 +38,43 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
   MLC1103: { severity: "error", summary: "a required attribute that is missing" },
   MLC1104: { severity: "error", summary: "a value or expression of the wrong type" },
   MLC1105: { severity: "error", summary: "a reference to a name that does not exist" },
-  MLC1106: { severity: "error", summary: "a reference to a block of the wrong kind (`data = usage` where a split is expected)" },
-  MLC1107: { severity: "error", summary: "two top-level blocks with the same name (one namespace across all files)" },
+  MLC1106: {
+    severity: "error",
+    summary: "a reference to a block of the wrong kind (`data = usage` where a split is expected)",
+  },
+  MLC1107: {
+    severity: "error",
+    summary: "two top-level blocks with the same name (one namespace across all files)",
+  },
   MLC1108: { severity: "error", summary: "a dependency cycle between blocks or between features" },
   MLC1109: { severity: "error", summary: "a search-space distribution outside a model's `params` block" },
   MLC1110: { severity: "error", summary: "an assertion that is not a boolean expression" },
-  MLC1111: { severity: "error", summary: "percentage shares (split, experiment allocation) that do not add up to 100%" },
-  MLC1112: { severity: "error", summary: "a call of a function that is not a built-in of the expected family" },
+  MLC1111: {
+    severity: "error",
+    summary: "percentage shares (split, experiment allocation) that do not add up to 100%",
+  },
+  MLC1112: {
+    severity: "error",
+    summary: "a call of a function that is not a built-in of the expected family",
+  },
   MLC1113: { severity: "error", summary: "a built-in called with too many, too few or repeated arguments" },
   MLC1114: { severity: "error", summary: "a built-in argument of the wrong type" },
   MLC1115: { severity: "error", summary: "a column that the input does not have" },
   MLC1116: { severity: "error", summary: "label leakage: a model feature computed from the model's label" },
-  MLC1117: { severity: "error", summary: "a metric that the model's task does not produce (`test.rmse` for classify)" },
+  MLC1117: {
+    severity: "error",
+    summary: "a metric that the model's task does not produce (`test.rmse` for classify)",
+  },
   MLC1118: { severity: "error", summary: "a window aggregation without a timestamp column" },
   MLC1119: { severity: "error", summary: "a block that needs a name has none" },
   MLC1120: { severity: "error", summary: "an attribute set twice in one block" },
   MLC1121: { severity: "error", summary: "a nested block the enclosing block does not take" },
   MLC1122: { severity: "error", summary: "a bare assertion in a block that does not take assertions" },
   MLC1123: { severity: "error", summary: "a named argument the built-in does not have" },
-  MLC1124: { severity: "error", summary: "a built-in used where its family is not allowed (`psi` in a feature)" },
+  MLC1124: {
+    severity: "error",
+    summary: "a built-in used where its family is not allowed (`psi` in a feature)",
+  },
   MLC1125: { severity: "error", summary: "an unknown metric name in a metric path" },
   MLC1126: { severity: "error", summary: "attributes that exclude each other (`file` and `connection`)" },
   MLC1127: { severity: "error", summary: "a feature that its features block does not define" },
@@ -63,15 +84,30 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
   MLC1131: { severity: "error", summary: "a column or feature of a block that is not an input here" },
   MLC1132: { severity: "error", summary: "a file path that leaves the project directory" },
   MLC1133: { severity: "error", summary: "a deployed model's feature that the serving path cannot compute" },
-  MLC1134: { severity: "warning", summary: "a search objective whose direction disagrees with its metric (`maximize(valid.logloss)`)" },
+  MLC1134: {
+    severity: "warning",
+    summary: "a search objective whose direction disagrees with its metric (`maximize(valid.logloss)`)",
+  },
   MLC1135: { severity: "error", summary: "more than one `project` block" },
   MLC1136: { severity: "error", summary: "a name on a nested block that takes none" },
   MLC1137: { severity: "error", summary: "a deployment gated by a gate of another model" },
   MLC1138: { severity: "error", summary: "a search objective list that names the same metric twice" },
-  MLC1139: { severity: "error", summary: "`pick = weighted([…])` with a weight count other than the number of objectives" },
-  MLC1140: { severity: "warning", summary: "`pick` on a search with one objective (there is no front to pick from)" },
-  MLC1141: { severity: "error", summary: "a point-in-time `join` whose joined table or features block has no timestamp" },
-  MLC1142: { severity: "error", summary: "a joined column whose name is already a column of the block (`prefix` avoids it)" },
+  MLC1139: {
+    severity: "error",
+    summary: "`pick = weighted([…])` with a weight count other than the number of objectives",
+  },
+  MLC1140: {
+    severity: "warning",
+    summary: "`pick` on a search with one objective (there is no front to pick from)",
+  },
+  MLC1141: {
+    severity: "error",
+    summary: "a point-in-time `join` whose joined table or features block has no timestamp",
+  },
+  MLC1142: {
+    severity: "error",
+    summary: "a joined column whose name is already a column of the block (`prefix` avoids it)",
+  },
 };
 
 /** Named syntax codes, so call sites read as what they mean. */
@@ -97,7 +133,12 @@ export const SyntaxCode = {
 } as const satisfies Record<string, DiagnosticCode>;
 
 /** A diagnostic with the severity registered for its code. */
-export function diagnostic(code: DiagnosticCode, span: Span, message: string, extra?: { hint?: string; related?: Diagnostic["related"] }): Diagnostic {
+export function diagnostic(
+  code: DiagnosticCode,
+  span: Span,
+  message: string,
+  extra?: { hint?: string; related?: Diagnostic["related"] },
+): Diagnostic {
   const d: Diagnostic = { code, severity: DIAGNOSTIC_CODES[code]?.severity ?? "error", message, span };
   if (extra?.hint) d.hint = extra.hint;
   if (extra?.related?.length) d.related = extra.related;

@@ -56,9 +56,11 @@ type Obj = { [key: string]: Json };
 const isObj = (j: Json): j is Obj => typeof j === "object" && j !== null && !Array.isArray(j);
 
 export const isRef = (j: Json): j is { $ref: string[]; star?: boolean } => isObj(j) && Array.isArray(j.$ref);
-export const isCall = (j: Json): j is { $call: string; args: Json[]; named: Obj } => isObj(j) && typeof j.$call === "string";
+export const isCall = (j: Json): j is { $call: string; args: Json[]; named: Obj } =>
+  isObj(j) && typeof j.$call === "string";
 export const isOp = (j: Json): j is { $op: string; args: Json[] } => isObj(j) && typeof j.$op === "string";
-export const isDuration = (j: Json): j is { $duration: number } => isObj(j) && typeof j.$duration === "number";
+export const isDuration = (j: Json): j is { $duration: number } =>
+  isObj(j) && typeof j.$duration === "number";
 export const isPercent = (j: Json): j is { $percent: number } => isObj(j) && typeof j.$percent === "number";
 export const isObjectLit = (j: Json): j is { $object: Obj } => isObj(j) && isObj(j.$object as Json);
 
@@ -72,10 +74,31 @@ export function canonicalJson(j: Json): string {
   return JSON.stringify(j);
 }
 
-const PRECEDENCE: Record<string, number> = { or: 1, and: 2, not: 3, "==": 4, "!=": 4, "<": 4, "<=": 4, ">": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6, neg: 7 };
+const PRECEDENCE: Record<string, number> = {
+  or: 1,
+  and: 2,
+  not: 3,
+  "==": 4,
+  "!=": 4,
+  "<": 4,
+  "<=": 4,
+  ">": 4,
+  ">=": 4,
+  "+": 5,
+  "-": 5,
+  "*": 6,
+  "/": 6,
+  "%": 6,
+  neg: 7,
+};
 
 function formatDuration(seconds: number): string {
-  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]] as const) {
+  for (const [unit, size] of [
+    ["d", 86400],
+    ["h", 3600],
+    ["m", 60],
+    ["s", 1],
+  ] as const) {
     if (seconds >= size && Number.isInteger(seconds / size)) return `${seconds / size}${unit}`;
   }
   return `${+(seconds * 1000).toPrecision(12)}ms`;
@@ -90,12 +113,20 @@ export function exprJsonText(j: Json, parent = 0): string {
   if (isRef(j)) return j.$ref.join(".") + (j.star ? ".*" : "");
   if (isDuration(j)) return formatDuration(j.$duration);
   if (isPercent(j)) return `${j.$percent}%`;
-  if (isObjectLit(j)) return `{ ${Object.entries(j.$object).map(([k, v]) => `${k} = ${exprJsonText(v)}`).join(", ")} }`;
-  if (isCall(j)) return `${j.$call}(${[...j.args.map((a) => exprJsonText(a)), ...Object.entries(j.named).map(([k, v]) => `${k} = ${exprJsonText(v)}`)].join(", ")})`;
+  if (isObjectLit(j))
+    return `{ ${Object.entries(j.$object)
+      .map(([k, v]) => `${k} = ${exprJsonText(v)}`)
+      .join(", ")} }`;
+  if (isCall(j))
+    return `${j.$call}(${[...j.args.map((a) => exprJsonText(a)), ...Object.entries(j.named).map(([k, v]) => `${k} = ${exprJsonText(v)}`)].join(", ")})`;
   if (isOp(j)) {
     const p = PRECEDENCE[j.$op] ?? 0;
     const text =
-      j.$op === "neg" ? `-${exprJsonText(j.args[0]!, p)}` : j.$op === "not" ? `not ${exprJsonText(j.args[0]!, p)}` : `${exprJsonText(j.args[0]!, p)} ${j.$op} ${exprJsonText(j.args[1]!, p + 1)}`;
+      j.$op === "neg"
+        ? `-${exprJsonText(j.args[0]!, p)}`
+        : j.$op === "not"
+          ? `not ${exprJsonText(j.args[0]!, p)}`
+          : `${exprJsonText(j.args[0]!, p)} ${j.$op} ${exprJsonText(j.args[1]!, p + 1)}`;
     return p < parent ? `(${text})` : text;
   }
   return JSON.stringify(j);

@@ -19,7 +19,9 @@ export function formatText(path: string, text: string): Result<string> {
   // Guard: the output must parse back to the same meaning; otherwise keep the text as it was.
   const again = parseFile(path, formatted);
   if (hasErrors(again.diagnostics) || !sameMeaning(parsed.value, again.value)) {
-    throw new Error(`mlc fmt would change the meaning of ${path}; the file was left unchanged (a formatter bug: please report it)`);
+    throw new Error(
+      `mlc fmt would change the meaning of ${path}; the file was left unchanged (a formatter bug: please report it)`,
+    );
   }
   return { value: formatted, diagnostics: parsed.diagnostics };
 }
@@ -30,7 +32,9 @@ export function format(file: SpecFile): string {
 }
 
 /** An own-line comment, or an item with the comment that ends its line. */
-type Element = { kind: "comment"; comment: Comment } | { kind: "item"; item: BodyItem; trailing?: Comment; inner?: Comment[] };
+type Element =
+  | { kind: "comment"; comment: Comment }
+  | { kind: "item"; item: BodyItem; trailing?: Comment; inner?: Comment[] };
 
 interface Level {
   /** A comment on the line of the opening `{`, before any item. */
@@ -79,7 +83,8 @@ class Printer {
       // A list, object or brace call keeps the comments written inside it; other expressions
       // cannot hold comments, which move in front of their item.
       const host = item.type === "attribute" && isContainer(item.value) ? item.value : undefined;
-      const limit = item.type === "block" ? item.span.start.offset : host ? host.span.start.offset : item.span.end.offset;
+      const limit =
+        item.type === "block" ? item.span.start.offset : host ? host.span.start.offset : item.span.end.offset;
       while (ci < cs.length && cs[ci]!.span.start.offset < limit) {
         const c = cs[ci++]!;
         if (!head && elements.length === 0 && c.span.start.line === headerLine) head = c;
@@ -92,7 +97,12 @@ class Printer {
         if (inner.length) el.inner = inner;
       }
       const c = cs[ci];
-      if (c && c.span.start.line === item.span.end.line && c.span.start.offset >= item.span.end.offset && c.span.start.offset < nextStart) {
+      if (
+        c &&
+        c.span.start.line === item.span.end.line &&
+        c.span.start.offset >= item.span.end.offset &&
+        c.span.start.offset < nextStart
+      ) {
         el.trailing = c;
         ci++;
       }
@@ -136,7 +146,12 @@ class Printer {
 
   private block(b: Block, indent: string): void {
     const head = `${indent}${b.kind}${b.name !== undefined ? " " + b.name : ""} {`;
-    const { head: headComment, elements } = this.level(b.body, b.span.start.offset, b.span.end.offset, b.kindSpan.start.line);
+    const { head: headComment, elements } = this.level(
+      b.body,
+      b.span.start.offset,
+      b.span.end.offset,
+      b.kindSpan.start.line,
+    );
     if (elements.length === 0) {
       this.out.push(headComment ? `${head} ${headComment.text}` : `${head}}`);
       if (headComment) this.out.push(`${indent}}`);
@@ -175,7 +190,15 @@ class Printer {
       }
       const item = el.item;
       if (item.type === "block") this.block(item, indent);
-      else if (item.type === "attribute") this.out.push(...this.value(item.value, `${indent}${item.name.padEnd(width.get(item) ?? 0)} = `, indent, el.inner));
+      else if (item.type === "attribute")
+        this.out.push(
+          ...this.value(
+            item.value,
+            `${indent}${item.name.padEnd(width.get(item) ?? 0)} = `,
+            indent,
+            el.inner,
+          ),
+        );
       else this.out.push(...this.value(item.expr, indent, indent));
       if (el.trailing) this.appendToLast(` ${el.trailing.text}`);
     });
@@ -187,7 +210,8 @@ class Printer {
    */
   private value(e: Expr, prefix: string, indent: string, comments: readonly Comment[] = []): string[] {
     const flat = expr(e);
-    if ((comments.length === 0 && prefix.length + flat.length <= MAX_WIDTH) || !isContainer(e)) return [prefix + flat];
+    if ((comments.length === 0 && prefix.length + flat.length <= MAX_WIDTH) || !isContainer(e))
+      return [prefix + flat];
     const inner = indent + INDENT;
     const isList = e.type === "list";
     const parts: { key?: string; value: Expr; span: Span }[] =
@@ -204,9 +228,11 @@ class Printer {
     for (let pi = 0; pi < parts.length; pi++) {
       const p = parts[pi]!;
       const nextStart = parts[pi + 1]?.span.start.offset ?? Infinity;
-      while (ci < comments.length && comments[ci]!.span.start.offset < p.span.start.offset) lines.push(inner + comments[ci++]!.text);
+      while (ci < comments.length && comments[ci]!.span.start.offset < p.span.start.offset)
+        lines.push(inner + comments[ci++]!.text);
       const mine: Comment[] = [];
-      while (ci < comments.length && comments[ci]!.span.start.offset < p.span.end.offset) mine.push(comments[ci++]!);
+      while (ci < comments.length && comments[ci]!.span.start.offset < p.span.end.offset)
+        mine.push(comments[ci++]!);
       const partPrefix = p.key === undefined ? inner : `${inner}${p.key.padEnd(width)} = `;
       let partLines: string[];
       if (mine.length && isContainer(p.value)) partLines = this.value(p.value, partPrefix, inner, mine);
@@ -216,7 +242,12 @@ class Printer {
       }
       if (isList) withSuffix(partLines, ",");
       const t = comments[ci];
-      if (t && t.span.start.line === p.span.end.line && t.span.start.offset >= p.span.end.offset && t.span.start.offset < nextStart) {
+      if (
+        t &&
+        t.span.start.line === p.span.end.line &&
+        t.span.start.offset >= p.span.end.offset &&
+        t.span.start.offset < nextStart
+      ) {
         withSuffix(partLines, " " + t.text);
         ci++;
       }
@@ -228,10 +259,13 @@ class Printer {
   }
 }
 
-const isContainer = (e: Expr): boolean => e.type === "list" || e.type === "object" || (e.type === "call" && e.form === "braces");
+const isContainer = (e: Expr): boolean =>
+  e.type === "list" || e.type === "object" || (e.type === "call" && e.form === "braces");
 
-const startLine = (el: Element): number => (el.kind === "comment" ? el.comment.span : el.item.span).start.line;
-const endLine = (el: Element): number => (el.kind === "comment" ? el.comment : el.trailing ?? el.item).span.end.line;
+const startLine = (el: Element): number =>
+  (el.kind === "comment" ? el.comment.span : el.item.span).start.line;
+const endLine = (el: Element): number =>
+  (el.kind === "comment" ? el.comment : (el.trailing ?? el.item)).span.end.line;
 
 function withSuffix(lines: string[], suffix: string): string[] {
   lines[lines.length - 1] += suffix;
@@ -254,7 +288,8 @@ export function quote(s: string): string {
     else if (ch === "\n") out += "\\n";
     else if (ch === "\t") out += "\\t";
     else if (ch === "\r") out += "\\r";
-    else if (c < 0x20 || c === 0x7f || c === 0x2028 || c === 0x2029) out += "\\u" + c.toString(16).padStart(4, "0");
+    else if (c < 0x20 || c === 0x7f || c === 0x2028 || c === 0x2029)
+      out += "\\u" + c.toString(16).padStart(4, "0");
     else out += ch;
   }
   return out + '"';
@@ -276,11 +311,16 @@ export function expr(e: Expr): string {
     case "list":
       return `[${e.items.map(expr).join(", ")}]`;
     case "object":
-      return e.entries.length ? `{ ${e.entries.map((x) => `${key(x.key)} = ${expr(x.value)}`).join(", ")} }` : "{}";
+      return e.entries.length
+        ? `{ ${e.entries.map((x) => `${key(x.key)} = ${expr(x.value)}`).join(", ")} }`
+        : "{}";
     case "ref":
       return e.path.join(".") + (e.star ? (e.path.length ? ".*" : "*") : "");
     case "call": {
-      if (e.form === "braces") return e.named.length ? `${e.callee} { ${e.named.map((n) => `${key(n.name)} = ${expr(n.value)}`).join(", ")} }` : `${e.callee} {}`;
+      if (e.form === "braces")
+        return e.named.length
+          ? `${e.callee} { ${e.named.map((n) => `${key(n.name)} = ${expr(n.value)}`).join(", ")} }`
+          : `${e.callee} {}`;
       const args = [...e.args.map(expr), ...e.named.map((n) => `${n.name} = ${expr(n.value)}`)];
       return `${e.callee}(${args.join(", ")})`;
     }

@@ -5,7 +5,13 @@ import { createSyntaxDiagramsCode, Lexer, type ISerializedGast, type TokenType }
 import { allTokens, KEYWORDS } from "./lexer.js";
 import { MlspecParser } from "./parser.js";
 
-type Gast = ISerializedGast & { name?: string; label?: string; definition?: Gast[]; idx?: number; pattern?: string };
+type Gast = ISerializedGast & {
+  name?: string;
+  label?: string;
+  definition?: Gast[];
+  idx?: number;
+  pattern?: string;
+};
 
 /** The parser's rules, serialised by chevrotain (the source of both diagram and EBNF). */
 export function serializedGrammar(): ISerializedGast[] {
@@ -16,7 +22,7 @@ const TOKEN_NOTES: Record<string, string> = {
   WhiteSpace: "skipped; items on one line need only spaces between them",
   HashComment: "kept in the AST (`SpecFile.comments`) so that `mlc fmt` keeps it",
   SlashComment: "kept in the AST (`SpecFile.comments`) so that `mlc fmt` keeps it",
-  StringLit: "escapes `\\n \\t \\r \\\" \\\\ \\/ \\uXXXX`; one line",
+  StringLit: 'escapes `\\n \\t \\r \\" \\\\ \\/ \\uXXXX`; one line',
   UnterminatedString: "error MLC1002",
   Duration: "`ms s m h d w`; the AST holds seconds",
   Percent: "directly after the number; `a % b` with spaces is modulo",
@@ -40,7 +46,11 @@ function categoriesOf(t: TokenType): string {
 
 /** EBNF-like text of one production. */
 function ebnf(g: Gast): string {
-  const seq = (defs: Gast[] | undefined): string => (defs ?? []).map(ebnf).filter((s) => s !== "").join(" ");
+  const seq = (defs: Gast[] | undefined): string =>
+    (defs ?? [])
+      .map(ebnf)
+      .filter((s) => s !== "")
+      .join(" ");
   switch (g.type) {
     case "NonTerminal":
       return g.name!;
@@ -89,7 +99,14 @@ export function renderGrammarMarkdown(): string {
   for (const t of allTokens) {
     lines.push(`| ${t.name} | ${patternText(t)} | ${categoriesOf(t)} | ${TOKEN_NOTES[t.name] ?? ""} |`);
   }
-  lines.push("", "## Rules", "", "`[ x ]` optional, `{ x }` zero or more, `( a | b )` one of; `Token:label` names a part.", "", "```ebnf");
+  lines.push(
+    "",
+    "## Rules",
+    "",
+    "`[ x ]` optional, `{ x }` zero or more, `( a | b )` one of; `Token:label` names a part.",
+    "",
+    "```ebnf",
+  );
   for (const rule of serializedGrammar() as Gast[]) lines.push(`${rule.name} = ${ebnf(rule)} ;`);
   lines.push("```", "");
   return lines.join("\n");
@@ -107,5 +124,9 @@ export function renderGrammarJson(): string {
 
 /** Every generated file of grammar/, by file name. */
 export function grammarFiles(): Record<string, string> {
-  return { "grammar.md": renderGrammarMarkdown(), "grammar.json": renderGrammarJson(), "railroad.html": renderRailroadHtml() };
+  return {
+    "grammar.md": renderGrammarMarkdown(),
+    "grammar.json": renderGrammarJson(),
+    "railroad.html": renderRailroadHtml(),
+  };
 }

@@ -5,23 +5,62 @@ import { createToken, createTokenInstance, Lexer, type IToken, type TokenType } 
 
 const IDENT_PATTERN = /[A-Za-z_][A-Za-z0-9_]*/;
 
-export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v]+/, group: Lexer.SKIPPED, line_breaks: true });
-export const HashComment = createToken({ name: "HashComment", pattern: /#[^\n\r]*/, group: "comments", start_chars_hint: ["#"] });
-export const SlashComment = createToken({ name: "SlashComment", pattern: /\/\/[^\n\r]*/, group: "comments", start_chars_hint: ["/"] });
+export const WhiteSpace = createToken({
+  name: "WhiteSpace",
+  pattern: /[ \t\r\n\f\v]+/,
+  group: Lexer.SKIPPED,
+  line_breaks: true,
+});
+export const HashComment = createToken({
+  name: "HashComment",
+  pattern: /#[^\n\r]*/,
+  group: "comments",
+  start_chars_hint: ["#"],
+});
+export const SlashComment = createToken({
+  name: "SlashComment",
+  pattern: /\/\/[^\n\r]*/,
+  group: "comments",
+  start_chars_hint: ["/"],
+});
 
 /** A double-quoted string on one line; escapes are decoded (and checked) by the AST builder. */
-export const StringLit = createToken({ name: "StringLit", pattern: /"(?:[^"\\\n\r]|\\[^\n\r])*"/, start_chars_hint: ['"'] });
+export const StringLit = createToken({
+  name: "StringLit",
+  pattern: /"(?:[^"\\\n\r]|\\[^\n\r])*"/,
+  start_chars_hint: ['"'],
+});
 /** A string that reaches the end of its line without a closing quote. */
-export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"(?:[^"\\\n\r]|\\[^\n\r])*/, start_chars_hint: ['"'] });
+export const UnterminatedString = createToken({
+  name: "UnterminatedString",
+  pattern: /"(?:[^"\\\n\r]|\\[^\n\r])*/,
+  start_chars_hint: ['"'],
+});
 
 const DIGITS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 /** `250ms`, `30s`, `15m`, `1h`, `7d`, `2w`: one token, so `15m` never reads as `15` then `m`. */
-export const Duration = createToken({ name: "Duration", pattern: /\d+(?:\.\d+)?(?:ms|s|m|h|d|w)(?![A-Za-z0-9_])/, start_chars_hint: DIGITS });
+export const Duration = createToken({
+  name: "Duration",
+  pattern: /\d+(?:\.\d+)?(?:ms|s|m|h|d|w)(?![A-Za-z0-9_])/,
+  start_chars_hint: DIGITS,
+});
 /** `10%`, `12.5%`: the sign directly after the number. `a % b` (or `10 % 3`) is modulo. */
-export const Percent = createToken({ name: "Percent", pattern: /\d+(?:\.\d+)?%(?![A-Za-z0-9_(])/, start_chars_hint: DIGITS });
-export const NumberLit = createToken({ name: "NumberLit", pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![A-Za-z_])/, start_chars_hint: DIGITS });
+export const Percent = createToken({
+  name: "Percent",
+  pattern: /\d+(?:\.\d+)?%(?![A-Za-z0-9_(])/,
+  start_chars_hint: DIGITS,
+});
+export const NumberLit = createToken({
+  name: "NumberLit",
+  pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![A-Za-z_])/,
+  start_chars_hint: DIGITS,
+});
 /** A number glued to letters that are not a duration unit (`5min`, `3x`): reported, not split. */
-export const BadNumber = createToken({ name: "BadNumber", pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?[A-Za-z_][A-Za-z0-9_]*/, start_chars_hint: DIGITS });
+export const BadNumber = createToken({
+  name: "BadNumber",
+  pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?[A-Za-z_][A-Za-z0-9_]*/,
+  start_chars_hint: DIGITS,
+});
 
 /** Every infix operator; precedence is applied by the AST builder, not by nested grammar rules. */
 export const BinaryOp = createToken({ name: "BinaryOp", pattern: Lexer.NA });
@@ -31,7 +70,8 @@ export const AddOp = createToken({ name: "AddOp", pattern: Lexer.NA, categories:
 export const MulOp = createToken({ name: "MulOp", pattern: Lexer.NA, categories: [BinaryOp] });
 
 export const Ident = createToken({ name: "Ident", pattern: IDENT_PATTERN });
-const keyword = (name: string, word: string, categories: TokenType[] = []): TokenType => createToken({ name, pattern: new RegExp(word), longer_alt: Ident, categories });
+const keyword = (name: string, word: string, categories: TokenType[] = []): TokenType =>
+  createToken({ name, pattern: new RegExp(word), longer_alt: Ident, categories });
 export const And = keyword("And", "and", [BinaryOp]);
 export const Or = keyword("Or", "or", [BinaryOp]);
 export const Not = keyword("Not", "not", [PrefixOp]);
@@ -134,7 +174,18 @@ export function lex(text: string): LexResult {
     const image = text.slice(e.offset, e.offset + e.length);
     const line = e.line ?? 1;
     const column = e.column ?? 1;
-    tokens.push(createTokenInstance(BadChar, image, e.offset, e.offset + e.length - 1, line, line, column, column + e.length - 1));
+    tokens.push(
+      createTokenInstance(
+        BadChar,
+        image,
+        e.offset,
+        e.offset + e.length - 1,
+        line,
+        line,
+        column,
+        column + e.length - 1,
+      ),
+    );
   }
   while (ti < r.tokens.length) tokens.push(r.tokens[ti++]!);
   return { tokens, comments };

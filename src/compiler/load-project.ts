@@ -43,15 +43,32 @@ export function loadProject(dir: string): Result<Project> {
     const st = statSync(dir);
     isDir = st.isDirectory();
     if (!isDir && !st.isFile()) {
-      return fail(dir, diagnostic(SyntaxCode.notASpecPath, fileStart(dir), `\`${dir}\` is neither a directory nor a ${SPEC_EXTENSION} file`));
+      return fail(
+        dir,
+        diagnostic(
+          SyntaxCode.notASpecPath,
+          fileStart(dir),
+          `\`${dir}\` is neither a directory nor a ${SPEC_EXTENSION} file`,
+        ),
+      );
     }
   } catch (e) {
-    return fail(dir, diagnostic(SyntaxCode.unreadable, fileStart(dir), `cannot read \`${dir}\`: ${reason(e)}`, { hint: "give a directory that holds .mlspec files (default: the current directory)" }));
+    return fail(
+      dir,
+      diagnostic(SyntaxCode.unreadable, fileStart(dir), `cannot read \`${dir}\`: ${reason(e)}`, {
+        hint: "give a directory that holds .mlspec files (default: the current directory)",
+      }),
+    );
   }
 
   if (!isDir) {
     if (!dir.endsWith(SPEC_EXTENSION)) {
-      return fail(dirname(dir), diagnostic(SyntaxCode.notASpecPath, fileStart(dir), `\`${dir}\` is not a ${SPEC_EXTENSION} file`, { hint: "give a directory of .mlspec files or a single .mlspec file" }));
+      return fail(
+        dirname(dir),
+        diagnostic(SyntaxCode.notASpecPath, fileStart(dir), `\`${dir}\` is not a ${SPEC_EXTENSION} file`, {
+          hint: "give a directory of .mlspec files or a single .mlspec file",
+        }),
+      );
     }
     return collect(dirname(dir), [dir]);
   }
@@ -62,11 +79,19 @@ export function loadProject(dir: string): Result<Project> {
       .filter((e) => e.name.endsWith(SPEC_EXTENSION) && (e.isFile() || e.isSymbolicLink()))
       .map((e) => e.name);
   } catch (e) {
-    return fail(dir, diagnostic(SyntaxCode.unreadable, fileStart(dir), `cannot read directory \`${dir}\`: ${reason(e)}`));
+    return fail(
+      dir,
+      diagnostic(SyntaxCode.unreadable, fileStart(dir), `cannot read directory \`${dir}\`: ${reason(e)}`),
+    );
   }
   const paths = names.map((n) => join(dir, n)).sort();
   if (paths.length === 0) {
-    return fail(dir, diagnostic(SyntaxCode.noSpecFiles, fileStart(dir), `no ${SPEC_EXTENSION} files in \`${dir}\``, { hint: "run `mlc init` to create a starter project, or give the directory that holds your specs" }));
+    return fail(
+      dir,
+      diagnostic(SyntaxCode.noSpecFiles, fileStart(dir), `no ${SPEC_EXTENSION} files in \`${dir}\``, {
+        hint: "run `mlc init` to create a starter project, or give the directory that holds your specs",
+      }),
+    );
   }
   return collect(dir, paths);
 }
@@ -79,7 +104,9 @@ function walkSpecs(dir: string, out: string[], problems: Diagnostic[]): void {
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch (e) {
-    problems.push(diagnostic(SyntaxCode.unreadable, fileStart(dir), `cannot read directory \`${dir}\`: ${reason(e)}`));
+    problems.push(
+      diagnostic(SyntaxCode.unreadable, fileStart(dir), `cannot read directory \`${dir}\`: ${reason(e)}`),
+    );
     return;
   }
   for (const e of entries) {
@@ -100,7 +127,10 @@ export function loadSpecTree(path: string): Result<Project> {
   try {
     isDir = statSync(path).isDirectory();
   } catch (e) {
-    return fail(path, diagnostic(SyntaxCode.unreadable, fileStart(path), `cannot read \`${path}\`: ${reason(e)}`));
+    return fail(
+      path,
+      diagnostic(SyntaxCode.unreadable, fileStart(path), `cannot read \`${path}\`: ${reason(e)}`),
+    );
   }
   if (!isDir) return loadProject(path);
   const paths: string[] = [];
@@ -108,7 +138,14 @@ export function loadSpecTree(path: string): Result<Project> {
   walkSpecs(path, paths, problems);
   paths.sort();
   if (paths.length === 0 && problems.length === 0) {
-    return fail(path, diagnostic(SyntaxCode.noSpecFiles, fileStart(path), `no ${SPEC_EXTENSION} files in \`${path}\` or below it`));
+    return fail(
+      path,
+      diagnostic(
+        SyntaxCode.noSpecFiles,
+        fileStart(path),
+        `no ${SPEC_EXTENSION} files in \`${path}\` or below it`,
+      ),
+    );
   }
   const r = collect(path, paths);
   return { value: r.value, diagnostics: [...problems, ...r.diagnostics] };
@@ -135,12 +172,18 @@ function readSpec(path: string): { text: string } | { diagnostic: Diagnostic } {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    return { diagnostic: diagnostic(SyntaxCode.unreadable, fileStart(path), `cannot read \`${path}\`: ${reason(e)}`) };
+    return {
+      diagnostic: diagnostic(SyntaxCode.unreadable, fileStart(path), `cannot read \`${path}\`: ${reason(e)}`),
+    };
   }
   try {
     return { text: utf8.decode(bytes) };
   } catch {
-    return { diagnostic: diagnostic(SyntaxCode.invalidUtf8, fileStart(path), `\`${path}\` is not valid UTF-8`, { hint: "save the file as UTF-8" }) };
+    return {
+      diagnostic: diagnostic(SyntaxCode.invalidUtf8, fileStart(path), `\`${path}\` is not valid UTF-8`, {
+        hint: "save the file as UTF-8",
+      }),
+    };
   }
 }
 

@@ -33,10 +33,15 @@ const attr = (b: Block, name: string): Expr | undefined => {
   return undefined;
 };
 
-const plainName = (e: Expr | undefined): string | undefined => (e?.type === "ref" && e.path.length === 1 && !e.star ? e.path[0] : undefined);
+const plainName = (e: Expr | undefined): string | undefined =>
+  e?.type === "ref" && e.path.length === 1 && !e.star ? e.path[0] : undefined;
 
 /** `key` or `timestamp` of a block, or the nearest one along its inputs (as the checker resolves it). */
-export function chainColumn(name: string, setting: "key" | "timestamp", ctx: JoinLoweringContext): string | undefined {
+export function chainColumn(
+  name: string,
+  setting: "key" | "timestamp",
+  ctx: JoinLoweringContext,
+): string | undefined {
   const seen = new Set<string>();
   for (let b = ctx.block(name); b && !seen.has(b.name); b = ctx.block(ctx.inputName(b) ?? "")) {
     seen.add(b.name);
@@ -60,7 +65,8 @@ export function lowerJoins(b: CheckedBlock, ctx: JoinLoweringContext): LoweredJo
     const prefixExpr = attr(j, "prefix");
     const ttl = attr(j, "ttl");
     let columns: string[] | null;
-    if (listed?.type === "list") columns = listed.items.map(plainName).filter((c): c is string => c !== undefined);
+    if (listed?.type === "list")
+      columns = listed.items.map(plainName).filter((c): c is string => c !== undefined);
     else {
       const all = ctx.columnsOf(target.name);
       columns = all === "open" ? null : [...all].filter((c) => c !== key && c !== time);

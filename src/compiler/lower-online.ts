@@ -14,7 +14,10 @@ export interface OnlineLoweringContext extends JoinLoweringContext {
 const mainId = (b: { kind: string; name: string }): string => `${b.kind}.${b.name}`;
 
 /** The window aggregation calls of an expression (`mean(x, over = 7d, by = station)`). */
-function windowCalls(e: Expr, out: Extract<Expr, { type: "call" }>[] = []): Extract<Expr, { type: "call" }>[] {
+function windowCalls(
+  e: Expr,
+  out: Extract<Expr, { type: "call" }>[] = [],
+): Extract<Expr, { type: "call" }>[] {
   switch (e.type) {
     case "call":
       if (e.named.some((n) => n.name === "over") && lookupBuiltin(e.callee, ["window"])) out.push(e);
@@ -54,7 +57,11 @@ function featuresBlockOf(model: CheckedBlock, ctx: OnlineLoweringContext): Check
  * model's features need no online lookup. The entity key is the block's `key` (or its input's);
  * a block without one whose windows all group by one column uses that column.
  */
-export function lowerOnline(deploy: CheckedBlock, settings: ReadonlySet<string>, ctx: OnlineLoweringContext): { config: Json; inputs: NodeInput[] } | undefined {
+export function lowerOnline(
+  deploy: CheckedBlock,
+  settings: ReadonlySet<string>,
+  ctx: OnlineLoweringContext,
+): { config: Json; inputs: NodeInput[] } | undefined {
   if (deploy.kind !== "deploy") return undefined;
   const m = deploy.attributes.get("model");
   const model = m?.type === "ref" ? ctx.block(m.path[0]!) : undefined;
@@ -69,7 +76,11 @@ export function lowerOnline(deploy: CheckedBlock, settings: ReadonlySet<string>,
   const from = input !== undefined ? ctx.block(input) : undefined;
   let key = chainColumn(fb.name, "key", ctx);
   if (key === undefined) {
-    const by = new Set(windows.map((w) => w.named.find((n) => n.name === "by")?.value).map((v) => (v?.type === "ref" && v.path.length === 1 ? v.path[0] : "")));
+    const by = new Set(
+      windows
+        .map((w) => w.named.find((n) => n.name === "by")?.value)
+        .map((v) => (v?.type === "ref" && v.path.length === 1 ? v.path[0] : "")),
+    );
     if (by.size === 1 && !by.has("")) key = [...by][0];
   }
   const timestamp = chainColumn(fb.name, "timestamp", ctx) ?? null;
@@ -77,7 +88,12 @@ export function lowerOnline(deploy: CheckedBlock, settings: ReadonlySet<string>,
   if (from) inputs.push({ node: mainId(from), columns: "*" });
   for (const j of joins) inputs.push({ node: j.node, columns: joinReads(j) });
   return {
-    config: { features: mainId(fb), from: from ? mainId(from) : null, key: key !== undefined ? [key] : [], timestamp },
+    config: {
+      features: mainId(fb),
+      from: from ? mainId(from) : null,
+      key: key !== undefined ? [key] : [],
+      timestamp,
+    },
     inputs,
   };
 }

@@ -17,7 +17,13 @@ import type { ColumnOrigin, Graph, GraphNode, Json, NodeColumns, NodeInput } fro
  *     "assertions": [ <expr json> … ]      // only when the block has bare assertions }
  * Nested blocks are always lists (a kind may repeat). Spans, comments and layout are dropped.
  */
-export type NestedBlockJson = { $block: string; name?: string; attributes: { [k: string]: Json }; blocks: { [k: string]: Json[] }; assertions: Json[] };
+export type NestedBlockJson = {
+  $block: string;
+  name?: string;
+  attributes: { [k: string]: Json };
+  blocks: { [k: string]: Json[] };
+  assertions: Json[];
+};
 
 export interface LoweringContext {
   project: CheckedProject;
@@ -49,7 +55,13 @@ export function nestedBlockJson(b: Block): NestedBlockJson {
     else if (item.type === "assertion") assertions.push(exprToJson(item.expr));
     else (blocks[item.kind] ??= []).push(nestedBlockJson(item));
   }
-  return { $block: b.kind, ...(b.name !== undefined ? { name: b.name } : {}), attributes, blocks, assertions };
+  return {
+    $block: b.kind,
+    ...(b.name !== undefined ? { name: b.name } : {}),
+    attributes,
+    blocks,
+    assertions,
+  };
 }
 
 export function blockConfig(b: CheckedBlock): { [key: string]: Json } {
@@ -106,7 +118,11 @@ class Columns {
     let js = this.joinMemo.get(b.name);
     if (!js) {
       this.joinMemo.set(b.name, []); // cycle guard; the checker rejects cycles
-      js = lowerJoins(b, { block: (n) => this.project.byName.get(n), inputName: (x) => this.inputName(x), columnsOf: (n) => this.columnsOf(n) });
+      js = lowerJoins(b, {
+        block: (n) => this.project.byName.get(n),
+        inputName: (x) => this.inputName(x),
+        columnsOf: (n) => this.columnsOf(n),
+      });
       this.joinMemo.set(b.name, js);
     }
     return js;
@@ -121,7 +137,13 @@ class Columns {
       const reads = joinReads(j);
       const labelSide = [...new Set([...j.keys, ...(j.labelTime !== null ? [j.labelTime] : [])])].sort();
       for (const c of j.columns ?? []) {
-        const inputs: NodeInput[] = [{ node: j.node, columns: reads === "*" ? "*" : [...new Set([c, ...j.keys, ...(j.time !== null ? [j.time] : [])])].sort() }];
+        const inputs: NodeInput[] = [
+          {
+            node: j.node,
+            columns:
+              reads === "*" ? "*" : [...new Set([c, ...j.keys, ...(j.time !== null ? [j.time] : [])])].sort(),
+          },
+        ];
         if (inputId && labelSide.length) inputs.push({ node: inputId, columns: labelSide });
         out.set(j.prefix + c, { config: { join: joinConfig(j), column: c }, inputs: mergeInputs(inputs) });
       }
@@ -137,7 +159,9 @@ class Columns {
   inputName(b: CheckedBlock): string | undefined {
     const attr = blockKind(b.kind)?.input?.attribute;
     const e = attr ? b.attributes.get(attr) : undefined;
-    return e?.type === "ref" && e.path.length === 1 && !e.star && this.project.byName.has(e.path[0]!) ? e.path[0] : undefined;
+    return e?.type === "ref" && e.path.length === 1 && !e.star && this.project.byName.has(e.path[0]!)
+      ? e.path[0]
+      : undefined;
   }
 
   ownFeatures(b: CheckedBlock): Map<string, Expr> {
@@ -171,7 +195,8 @@ class Columns {
       const joins = b.kind === "features" ? this.joins(b) : [];
       const joined = joins.flatMap((j) => (j.columns ?? []).map((c) => j.prefix + c));
       const openJoin = joins.some((j) => j.columns === null);
-      if (up !== "open" && !openJoin) out = new Set([...up, ...joined, ...(b.kind === "features" ? this.ownFeatures(b).keys() : [])]);
+      if (up !== "open" && !openJoin)
+        out = new Set([...up, ...joined, ...(b.kind === "features" ? this.ownFeatures(b).keys() : [])]);
     }
     this.known.set(name, out);
     return out;
@@ -188,16 +213,36 @@ function mergeInputs(inputs: NodeInput[]): NodeInput[] {
   const by = new Map<string, NodeInput["columns"]>();
   for (const i of inputs) {
     const prev = by.get(i.node);
-    by.set(i.node, prev === undefined ? i.columns : prev === "*" || i.columns === "*" ? "*" : [...new Set([...prev, ...i.columns])].sort());
+    by.set(
+      i.node,
+      prev === undefined
+        ? i.columns
+        : prev === "*" || i.columns === "*"
+          ? "*"
+          : [...new Set([...prev, ...i.columns])].sort(),
+    );
   }
-  return [...by.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([node, columns]) => ({ node, columns }));
+  return [...by.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([node, columns]) => ({ node, columns }));
 }
 
-function lowerDefault(b: CheckedBlock, project: CheckedProject, cols: Columns, projectSeed: Json | undefined, allowOutside = false): GraphNode {
+function lowerDefault(
+  b: CheckedBlock,
+  project: CheckedProject,
+  cols: Columns,
+  projectSeed: Json | undefined,
+  allowOutside = false,
+): GraphNode {
   const config = blockConfig(b);
   const schema = blockKind(b.kind);
   // The project's seed is the default of every block that takes one: explicit in config, so it is fingerprinted.
-  if (projectSeed !== undefined && schema?.attributes.some((a) => a.name === "seed") && config.seed === undefined) config.seed = projectSeed;
+  if (
+    projectSeed !== undefined &&
+    schema?.attributes.some((a) => a.name === "seed") &&
+    config.seed === undefined
+  )
+    config.seed = projectSeed;
   // `allow_outside_paths = true` in the project block reaches the sources that read files (only when set, so other fingerprints stay put).
   if (allowOutside && b.kind === "source") config.allow_outside_paths = true;
   const inputs: NodeInput[] = [];
@@ -213,7 +258,12 @@ function lowerDefault(b: CheckedBlock, project: CheckedProject, cols: Columns, p
     for (const j of joins) inputs.push({ node: j.node, columns: joinReads(j) });
   }
   // A deployment whose model looks up window or joined values online reads the tables they are materialised from.
-  const online = lowerOnline(b, cols.settings("features"), { block: (n) => project.byName.get(n), inputName: (x) => cols.inputName(x), columnsOf: (n) => cols.columnsOf(n), joins: (x) => cols.joins(x) });
+  const online = lowerOnline(b, cols.settings("features"), {
+    block: (n) => project.byName.get(n),
+    inputName: (x) => cols.inputName(x),
+    columnsOf: (n) => cols.columnsOf(n),
+    joins: (x) => cols.joins(x),
+  });
   if (online) {
     config.online_features = online.config;
     inputs.push(...online.inputs);
@@ -228,8 +278,15 @@ function lowerDefault(b: CheckedBlock, project: CheckedProject, cols: Columns, p
       }
     }
   }
-  const node: GraphNode = { id: mainId(b), kind: b.kind, name: b.name, config, inputs: mergeInputs(inputs), span: b.ast.span };
-  const columns = columnProvenance(b, project, cols, node);
+  const node: GraphNode = {
+    id: mainId(b),
+    kind: b.kind,
+    name: b.name,
+    config,
+    inputs: mergeInputs(inputs),
+    span: b.ast.span,
+  };
+  const columns = columnProvenance(b, project, cols);
   if (columns) {
     node.columns = columns;
     // A node that carries its input's columns on changes with every one of them.
@@ -261,24 +318,31 @@ function columnOrigin(
       const sub = columnOrigin(head!, own, input, project, cols, seen, joined);
       uses[head!] = sub.config;
       inputs.push(...sub.inputs);
-    } else if (r.path.length === 1 && !r.star && joined.has(head!) && !(input && cols.columnsOf(input) !== "open" && cols.hasColumn(input, head!))) {
+    } else if (
+      r.path.length === 1 &&
+      !r.star &&
+      joined.has(head!) &&
+      !(input && cols.columnsOf(input) !== "open" && cols.hasColumn(input, head!))
+    ) {
       // A joined column: made by the join (its settings are part of this feature's definition).
       const j = joined.get(head!)!;
       uses[head!] = j.config;
       inputs.push(...j.inputs);
     } else if (r.path.length === 1 && !r.star && input) {
       // A bare name that is not a column of the input is a keyword argument (`strategy = median`).
-      if (cols.hasColumn(input, head!)) inputs.push({ node: mainId(project.byName.get(input)!), columns: [head!] });
+      if (cols.hasColumn(input, head!))
+        inputs.push({ node: mainId(project.byName.get(input)!), columns: [head!] });
     } else {
       const target = project.byName.get(head!);
-      if (target) inputs.push({ node: mainId(target), columns: r.star || member === undefined ? "*" : [member] });
+      if (target)
+        inputs.push({ node: mainId(target), columns: r.star || member === undefined ? "*" : [member] });
     }
   }
   const config: Json = Object.keys(uses).length ? { expr: exprToJson(e), uses } : exprToJson(e);
   return { config, inputs: mergeInputs(inputs) };
 }
 
-function columnProvenance(b: CheckedBlock, project: CheckedProject, cols: Columns, node: GraphNode): NodeColumns | undefined {
+function columnProvenance(b: CheckedBlock, project: CheckedProject, cols: Columns): NodeColumns | undefined {
   if (b.kind === "source") {
     const schema = cols.schemaColumns(b);
     if (!schema) return undefined;
@@ -296,7 +360,12 @@ function columnProvenance(b: CheckedBlock, project: CheckedProject, cols: Column
     for (const c of own.keys()) defined[c] = columnOrigin(c, own, input, project, cols, new Set(), joined);
     // Joins only add columns: their settings belong to the joined columns, not to every column.
     const perColumnKeys = [...own.keys(), ...(cols.joins(b).length ? ["join"] : [])];
-    return { defined, ...(input ? { passThrough: mainId(project.byName.get(input)!) } : {}), shared: [], perColumnKeys };
+    return {
+      defined,
+      ...(input ? { passThrough: mainId(project.byName.get(input)!) } : {}),
+      shared: [],
+      perColumnKeys,
+    };
   }
   if (b.kind === "split" && input) {
     // Which rows land where depends on the columns the method names (a label, a time column).
@@ -307,7 +376,8 @@ function columnProvenance(b: CheckedBlock, project: CheckedProject, cols: Column
       if (attr === inputAttr) continue;
       for (const r of refsOf(e)) {
         const name = r.path[0]!;
-        if (r.path.length === 1 && !r.star && !project.byName.has(name) && cols.hasColumn(input, name)) shared.push({ node: inputId, columns: [name] });
+        if (r.path.length === 1 && !r.star && !project.byName.has(name) && cols.hasColumn(input, name))
+          shared.push({ node: inputId, columns: [name] });
       }
     }
     return { defined: {}, passThrough: inputId, shared: mergeInputs(shared), perColumnKeys: [] };
@@ -340,7 +410,9 @@ function restrictTableInput(b: CheckedBlock, project: CheckedProject, cols: Colu
     }
   }
   if (!used.size) return;
-  node.inputs = node.inputs.map((i) => (i.node === inputId ? { node: inputId, columns: [...used].sort() } : i));
+  node.inputs = node.inputs.map((i) =>
+    i.node === inputId ? { node: inputId, columns: [...used].sort() } : i,
+  );
 }
 
 export function lower(project: CheckedProject): Graph {
@@ -363,7 +435,8 @@ export function lower(project: CheckedProject): Graph {
     if (SETTINGS_KINDS.has(b.kind)) continue;
     const hook = hooks.get(b.kind);
     const made = hook ? hook(b, ctx) : [ctx.defaultNode(b)];
-    if (!made.some((n) => n.id === mainId(b))) throw new Error(`lowering of ${b.kind} '${b.name}' lost its main node ${mainId(b)}`);
+    if (!made.some((n) => n.id === mainId(b)))
+      throw new Error(`lowering of ${b.kind} '${b.name}' lost its main node ${mainId(b)}`);
     nodes.push(...made);
   }
   return { formatVersion: 1, nodes };

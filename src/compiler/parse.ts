@@ -5,7 +5,23 @@ import type { Block, BodyItem, Comment, SpecFile } from "./ast.js";
 import { AstBuilder, badCharHint, printable, tokenSpanOf } from "./cst-to-ast.js";
 import type { Diagnostic, Result } from "./diagnostic.js";
 import { SyntaxCode, diagnostic } from "./diagnostic-codes.js";
-import { BadChar, BadNumber, Eq, Ident, KEYWORDS, LBrace, LBracket, LParen, Minus, Not, RBrace, RBracket, RParen, UnterminatedString, lex } from "./lexer.js";
+import {
+  BadChar,
+  BadNumber,
+  Eq,
+  Ident,
+  KEYWORDS,
+  LBrace,
+  LBracket,
+  LParen,
+  Minus,
+  Not,
+  RBrace,
+  RBracket,
+  RParen,
+  UnterminatedString,
+  lex,
+} from "./lexer.js";
 import { mlspecParser } from "./parser.js";
 import type { Pos, Span } from "./span.js";
 import { KEYWORD_TYPES, decodeSyntaxMessage } from "./syntax-messages.js";
@@ -25,7 +41,14 @@ export function parseFile(path: string, text: string): Result<SpecFile> {
     const span: Span = { file: path, start: at, end: at };
     return {
       value: emptyFile(path, text),
-      diagnostics: [diagnostic(SyntaxCode.internal, span, `internal parser failure: ${(e as Error)?.message ?? String(e)}`, { hint: "this is a bug in mlc; please report it with the file" })],
+      diagnostics: [
+        diagnostic(
+          SyntaxCode.internal,
+          span,
+          `internal parser failure: ${(e as Error)?.message ?? String(e)}`,
+          { hint: "this is a bug in mlc; please report it with the file" },
+        ),
+      ],
     };
   }
 }
@@ -43,13 +66,25 @@ function parseUnchecked(path: string, text: string): Result<SpecFile> {
   for (const seg of segments(tokens)) {
     const first = seg.tokens[0]!;
     if (seg.stray) {
-      diagnostics.push(diagnostic(SyntaxCode.strayCloseBrace, tokenSpanOf(path, first), "unexpected `}`: no block is open here", { hint: "remove it, or check the `{` of the block above" }));
+      diagnostics.push(
+        diagnostic(
+          SyntaxCode.strayCloseBrace,
+          tokenSpanOf(path, first),
+          "unexpected `}`: no block is open here",
+          { hint: "remove it, or check the `{` of the block above" },
+        ),
+      );
       continue;
     }
     const tooDeep = deepestNesting(seg.tokens);
     if (tooDeep) {
       diagnostics.push(
-        diagnostic(SyntaxCode.nestingTooDeep, tokenSpanOf(path, tooDeep), `nesting deeper than ${MAX_NESTING} levels`, { hint: "split the expression into several attributes" }),
+        diagnostic(
+          SyntaxCode.nestingTooDeep,
+          tokenSpanOf(path, tooDeep),
+          `nesting deeper than ${MAX_NESTING} levels`,
+          { hint: "split the expression into several attributes" },
+        ),
       );
       continue;
     }
@@ -63,26 +98,51 @@ function parseUnchecked(path: string, text: string): Result<SpecFile> {
     // A missing `}` at the end of a block that already has an error (e.g. a string that ate the `}`)
     // is a consequence, not news.
     const segEnd = seg.tokens[seg.tokens.length - 1]!.endOffset ?? 0;
-    const lexicalInSeg = diagnostics.some((d) => d.span.start.offset >= first.startOffset && d.span.start.offset <= segEnd);
-    const others = segDiags.length + parseErrors.filter((d) => d.code !== SyntaxCode.unclosedBlock).length + (lexicalInSeg ? 1 : 0);
-    for (const d of parseErrors) if (d.code !== SyntaxCode.unclosedBlock || others === 0) parseDiagnostics.push(d);
+    const lexicalInSeg = diagnostics.some(
+      (d) => d.span.start.offset >= first.startOffset && d.span.start.offset <= segEnd,
+    );
+    const others =
+      segDiags.length +
+      parseErrors.filter((d) => d.code !== SyntaxCode.unclosedBlock).length +
+      (lexicalInSeg ? 1 : 0);
+    for (const d of parseErrors)
+      if (d.code !== SyntaxCode.unclosedBlock || others === 0) parseDiagnostics.push(d);
     diagnostics.push(...segDiags);
     // Items chevrotain had to patch up around a parse error are guesses: leave them out, so that
     // later stages do not report echoes of the syntax error.
-    if (block && parseErrors.length) pruneAround(block, parseErrors.map((d) => d.span.start));
+    if (block && parseErrors.length)
+      pruneAround(
+        block,
+        parseErrors.map((d) => d.span.start),
+      );
     if (block) blocks.push(block);
   }
 
-  const fileComments: Comment[] = comments.map((c) => ({ text: c.image.replace(/\s+$/, ""), span: tokenSpanOf(path, c) }));
+  const fileComments: Comment[] = comments.map((c) => ({
+    text: c.image.replace(/\s+$/, ""),
+    span: tokenSpanOf(path, c),
+  }));
   return {
-    value: { path, text, blocks, comments: fileComments, span: { file: path, start: lines.pos(0), end: lines.pos(text.length) } },
+    value: {
+      path,
+      text,
+      blocks,
+      comments: fileComments,
+      span: { file: path, start: lines.pos(0), end: lines.pos(text.length) },
+    },
     diagnostics: withParseErrors(diagnostics, parseDiagnostics),
   };
 }
 
 function emptyFile(path: string, text: string): SpecFile {
   const lines = new LineIndex(text);
-  return { path, text, blocks: [], comments: [], span: { file: path, start: lines.pos(0), end: lines.pos(text.length) } };
+  return {
+    path,
+    text,
+    blocks: [],
+    comments: [],
+    span: { file: path, start: lines.pos(0), end: lines.pos(text.length) },
+  };
 }
 
 /** Splits the token stream into top-level blocks by brace depth (with a fallback for a missing `}`). */
@@ -147,7 +207,11 @@ function deepestNesting(tokens: IToken[]): IToken | undefined {
 
 /** Removes the items of `block` (recursively) that touch a parse error position. */
 function pruneAround(block: Block, at: Pos[]): void {
-  const touches = (i: BodyItem): boolean => at.some((p) => (p.offset >= i.span.start.offset && p.offset <= i.span.end.offset) || p.line === i.span.start.line);
+  const touches = (i: BodyItem): boolean =>
+    at.some(
+      (p) =>
+        (p.offset >= i.span.start.offset && p.offset <= i.span.end.offset) || p.line === i.span.start.line,
+    );
   block.body = block.body.filter((item) => {
     if (item.type === "block") {
       pruneAround(item, at);
@@ -168,7 +232,12 @@ function isBlockHead(tokens: IToken[], i: number): boolean {
   return b.tokenType === Ident && c !== undefined && c.tokenType === LBrace && c.startLine === a.startLine;
 }
 
-function parseErrorDiagnostic(e: IRecognitionException, seg: Segment, path: string, lines: LineIndex): Diagnostic {
+function parseErrorDiagnostic(
+  e: IRecognitionException,
+  seg: Segment,
+  path: string,
+  lines: LineIndex,
+): Diagnostic {
   let { message, hint, at } = decodeSyntaxMessage(e.message);
   const t = e.token;
   const atEnd = !t || Number.isNaN(t.startOffset) || t.tokenType.name === "EOF";
@@ -201,8 +270,18 @@ function parseErrorDiagnostic(e: IRecognitionException, seg: Segment, path: stri
     const head = seg.tokens[0]!;
     const open = seg.tokens.find((x) => x.tokenType === LBrace);
     const name = seg.tokens[1]?.tokenType === Ident ? `${head.image} ${seg.tokens[1].image}` : head.image;
-    const related = open ? [{ message: `\`${name}\` opens here`, span: { file: path, start: lines.pos(open.startOffset), end: lines.pos(open.endOffset! + 1) } }] : undefined;
-    return diagnostic(SyntaxCode.unclosedBlock, span, `expected \`}\` to close \`${name}\``, { hint: hint ?? "every `{` needs a matching `}`", related });
+    const related = open
+      ? [
+          {
+            message: `\`${name}\` opens here`,
+            span: { file: path, start: lines.pos(open.startOffset), end: lines.pos(open.endOffset! + 1) },
+          },
+        ]
+      : undefined;
+    return diagnostic(SyntaxCode.unclosedBlock, span, `expected \`}\` to close \`${name}\``, {
+      hint: hint ?? "every `{` needs a matching `}`",
+      related,
+    });
   }
   return diagnostic(SyntaxCode.unexpectedToken, span, message, hint ? { hint } : undefined);
 }
@@ -235,20 +314,44 @@ function lexicalDiagnostics(path: string, tokens: IToken[]): Diagnostic[] {
     if (t.tokenType === BadChar) {
       // A run of adjacent bad characters is one mistake.
       let j = i;
-      while (j + 1 < tokens.length && tokens[j + 1]!.tokenType === BadChar && tokens[j + 1]!.startOffset === tokens[j]!.endOffset! + 1) j++;
+      while (
+        j + 1 < tokens.length &&
+        tokens[j + 1]!.tokenType === BadChar &&
+        tokens[j + 1]!.startOffset === tokens[j]!.endOffset! + 1
+      )
+        j++;
       const span = { ...tokenSpanOf(path, t), end: tokenSpanOf(path, tokens[j]!).end };
-      const shown = j === i ? `character \`${printable(t.image)}\`` : `characters \`${tokens.slice(i, j + 1).map((x) => printable(x.image)).join("")}\``;
-      out.push(diagnostic(SyntaxCode.unexpectedCharacter, span, `unexpected ${shown}`, { hint: badCharHint(t.image) }));
+      const shown =
+        j === i
+          ? `character \`${printable(t.image)}\``
+          : `characters \`${tokens
+              .slice(i, j + 1)
+              .map((x) => printable(x.image))
+              .join("")}\``;
+      out.push(
+        diagnostic(SyntaxCode.unexpectedCharacter, span, `unexpected ${shown}`, {
+          hint: badCharHint(t.image),
+        }),
+      );
       i = j;
     } else if (t.tokenType === BadNumber) {
       const unit = /[A-Za-z_]\w*$/.exec(t.image)![0];
       out.push(
-        diagnostic(SyntaxCode.invalidNumber, tokenSpanOf(path, t), `invalid number \`${t.image}\`: unknown suffix \`${unit}\``, {
-          hint: "durations are written `250ms`, `30s`, `15m`, `1h`, `7d` or `2w`; percentages `10%`",
-        }),
+        diagnostic(
+          SyntaxCode.invalidNumber,
+          tokenSpanOf(path, t),
+          `invalid number \`${t.image}\`: unknown suffix \`${unit}\``,
+          {
+            hint: "durations are written `250ms`, `30s`, `15m`, `1h`, `7d` or `2w`; percentages `10%`",
+          },
+        ),
       );
     } else if (t.tokenType === UnterminatedString) {
-      out.push(diagnostic(SyntaxCode.unterminatedString, tokenSpanOf(path, t), "unterminated string", { hint: 'close it with `"` on the same line; strings cannot span lines (use `\\n`)' }));
+      out.push(
+        diagnostic(SyntaxCode.unterminatedString, tokenSpanOf(path, t), "unterminated string", {
+          hint: 'close it with `"` on the same line; strings cannot span lines (use `\\n`)',
+        }),
+      );
     }
   }
   return out;

@@ -1,6 +1,13 @@
 // The .mlspec grammar as a chevrotain CstParser (built once, reused for every parse).
 // It only recognises structure; literal decoding, spans and most user-facing checks live in cst-to-ast.ts.
-import { CstParser, type IOrAlt, type IToken, type DSLMethodOpts, type OrMethodOpts, type TokenType } from "chevrotain";
+import {
+  CstParser,
+  type IOrAlt,
+  type IToken,
+  type DSLMethodOpts,
+  type OrMethodOpts,
+  type TokenType,
+} from "chevrotain";
 import {
   allTokens,
   BadChar,
@@ -80,7 +87,11 @@ export class MlspecParser extends CstParser {
    * re-synchronisation), which costs time on every repetition: used only for blocks with errors.
    */
   constructor(recovering = true) {
-    super(allTokens, { recoveryEnabled: recovering, maxLookahead: 3, errorMessageProvider: syntaxErrorMessages });
+    super(allTokens, {
+      recoveryEnabled: recovering,
+      maxLookahead: 3,
+      errorMessageProvider: syntaxErrorMessages,
+    });
     this.performSelfAnalysis();
   }
 
@@ -127,14 +138,24 @@ export class MlspecParser extends CstParser {
   private forgotEquals(): boolean {
     const t1 = this.LA(1);
     const t2 = this.LA(2);
-    return t1.tokenType === Ident && VALUE_START.has(t2.tokenType) && sameLine(t1, t2) && !(t2.tokenType === Ident && this.LA(3).tokenType === LBrace);
+    return (
+      t1.tokenType === Ident &&
+      VALUE_START.has(t2.tokenType) &&
+      sameLine(t1, t2) &&
+      !(t2.tokenType === Ident && this.LA(3).tokenType === LBrace)
+    );
   }
 
   /** `name = expr`; the value must start on the line of `=` (else cst-to-ast reports it missing). */
   private attribute = this.RULE("attribute", () => {
     this.CONSUME(Ident);
     this.CONSUME(Eq);
-    this.OPTION((this.c.value ??= { GATE: () => sameLine(this.LA(0), this.LA(1)), DEF: () => this.SUBRULE(this.expression) }));
+    this.OPTION(
+      (this.c.value ??= {
+        GATE: () => sameLine(this.LA(0), this.LA(1)),
+        DEF: () => this.SUBRULE(this.expression),
+      }),
+    );
   });
 
   /** `name value`: recognised so that the message can say "expected `=`" and parsing goes on. */
@@ -191,13 +212,24 @@ export class MlspecParser extends CstParser {
             this.MANY2(
               (this.c.path ??= () => {
                 this.CONSUME(Dot);
-                this.OR2((this.c.pathPart ??= [{ ALT: () => this.CONSUME2(Ident) }, { ALT: () => this.CONSUME(Star) }]));
+                this.OR2(
+                  (this.c.pathPart ??= [
+                    { ALT: () => this.CONSUME2(Ident) },
+                    { ALT: () => this.CONSUME(Star) },
+                  ]),
+                );
               }),
             );
             this.OPTION(
               (this.c.call ??= {
                 GATE: () => sameLine(this.LA(0), this.LA(1)),
-                DEF: () => this.OR3((this.c.callForm ??= [{ ALT: () => this.SUBRULE(this.args) }, { ALT: () => this.SUBRULE2(this.object, { LABEL: "braceArgs" }) }])),
+                DEF: () =>
+                  this.OR3(
+                    (this.c.callForm ??= [
+                      { ALT: () => this.SUBRULE(this.args) },
+                      { ALT: () => this.SUBRULE2(this.object, { LABEL: "braceArgs" }) },
+                    ]),
+                  ),
               }),
             );
           },
@@ -245,7 +277,9 @@ export class MlspecParser extends CstParser {
   });
 
   private entry = this.RULE("entry", () => {
-    this.OR((this.c.entryKey ??= [{ ALT: () => this.CONSUME(Ident) }, { ALT: () => this.CONSUME(StringLit) }]));
+    this.OR(
+      (this.c.entryKey ??= [{ ALT: () => this.CONSUME(Ident) }, { ALT: () => this.CONSUME(StringLit) }]),
+    );
     this.CONSUME(Eq);
     this.SUBRULE(this.expression);
   });
@@ -307,4 +341,3 @@ export function mlspecParser(withRecovery = true): MlspecParser {
   if (withRecovery) return (recovering ??= new MlspecParser(true));
   return (fast ??= new MlspecParser(false));
 }
-

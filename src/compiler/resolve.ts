@@ -32,10 +32,17 @@ export function resolveNames(project: Project): Result<Symbols> {
     const first = byName.get(b.name);
     if (first) {
       diagnostics.push(
-        diagnostic(CheckCode.duplicateName, b.nameSpan ?? b.kindSpan, `\`${b.name}\` is already defined (as ${article(first.kind)} \`${first.kind}\` block); all top-level blocks of a project share one namespace`, {
-          related: [{ message: `\`${b.name}\` is first defined here`, span: first.nameSpan ?? first.kindSpan }],
-          hint: "rename one of them",
-        }),
+        diagnostic(
+          CheckCode.duplicateName,
+          b.nameSpan ?? b.kindSpan,
+          `\`${b.name}\` is already defined (as ${article(first.kind)} \`${first.kind}\` block); all top-level blocks of a project share one namespace`,
+          {
+            related: [
+              { message: `\`${b.name}\` is first defined here`, span: first.nameSpan ?? first.kindSpan },
+            ],
+            hint: "rename one of them",
+          },
+        ),
       );
       continue;
     }

@@ -15,5 +15,9 @@ export interface Span {
 }
 
 export function spanCovering(a: Span, b: Span): Span {
-  return { file: a.file, start: a.start.offset <= b.start.offset ? a.start : b.start, end: a.end.offset >= b.end.offset ? a.end : b.end };
+  return {
+    file: a.file,
+    start: a.start.offset <= b.start.offset ? a.start : b.start,
+    end: a.end.offset >= b.end.offset ? a.end : b.end,
+  };
 }

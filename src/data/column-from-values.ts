@@ -18,7 +18,8 @@ function badValue(where: string, row: number, spec: ColumnSpec, value: unknown, 
 export function columnFromValues(values: ArrayLike<unknown>, spec: ColumnSpec, where: string): ColumnArray {
   const n = values.length;
   const nullAt = (i: number): void => {
-    if (!spec.nullable) throw badValue(where, i, spec, "", "is empty but the column is not nullable (declare it nullable(T))");
+    if (!spec.nullable)
+      throw badValue(where, i, spec, "", "is empty but the column is not nullable (declare it nullable(T))");
   };
   switch (spec.type) {
     case "int":
@@ -36,11 +37,13 @@ export function columnFromValues(values: ArrayLike<unknown>, spec: ColumnSpec, w
         else if (v instanceof Date) x = v.getTime();
         else {
           const p = parseValue(String(v), spec.type);
-          if (!p.ok) throw badValue(where, i, spec, v, `is not ${spec.type === "int" ? "an int" : "a float"}`);
+          if (!p.ok)
+            throw badValue(where, i, spec, v, `is not ${spec.type === "int" ? "an int" : "a float"}`);
           if (p.value === null) nullAt(i);
           x = p.value === null ? NaN : (p.value as number);
         }
-        if (spec.type === "int" && !Number.isNaN(x) && !Number.isInteger(x)) throw badValue(where, i, spec, v, "is not an int");
+        if (spec.type === "int" && !Number.isNaN(x) && !Number.isInteger(x))
+          throw badValue(where, i, spec, v, "is not an int");
         out[i] = x;
       }
       return out;
@@ -75,7 +78,14 @@ export function columnFromValues(values: ArrayLike<unknown>, spec: ColumnSpec, w
         else if (typeof v === "number" || typeof v === "bigint") out[i] = new Date(Number(v));
         else {
           const p = parseValue(String(v), "timestamp");
-          if (!p.ok) throw badValue(where, i, spec, v, "is not a timestamp (ISO 8601, e.g. 2024-01-31 or 2024-01-31T12:00:00Z)");
+          if (!p.ok)
+            throw badValue(
+              where,
+              i,
+              spec,
+              v,
+              "is not a timestamp (ISO 8601, e.g. 2024-01-31 or 2024-01-31T12:00:00Z)",
+            );
           out[i] = p.value as Date;
         }
       }

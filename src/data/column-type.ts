@@ -9,7 +9,14 @@
 
 export type ColumnType = "int" | "float" | "bool" | "string" | "category" | "timestamp";
 
-export const COLUMN_TYPES: readonly ColumnType[] = ["int", "float", "bool", "string", "category", "timestamp"];
+export const COLUMN_TYPES: readonly ColumnType[] = [
+  "int",
+  "float",
+  "bool",
+  "string",
+  "category",
+  "timestamp",
+];
 
 export interface ColumnSpec {
   name: string;
@@ -31,7 +38,8 @@ export function parseBool(text: string): boolean | undefined {
   return undefined;
 }
 
-const TS_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
+const TS_RE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
 
 /** Milliseconds since the epoch for ISO-8601 dates and date-times (no zone = UTC); NaN when not one. */
 export function parseTimestamp(text: string): number {

@@ -6,7 +6,14 @@ import type { ColumnType } from "./column-type.js";
 import { didYouMean } from "./closest-name.js";
 import { readBlock, refAttr } from "./node-config.js";
 import { transformFor, transformNames } from "./transforms/index.js";
-import { type CallNode, ExprError, type PipelineNode, type ValueKind, type WindowNode, type WindowOp } from "./transforms/types.js";
+import {
+  type CallNode,
+  ExprError,
+  type PipelineNode,
+  type ValueKind,
+  type WindowNode,
+  type WindowOp,
+} from "./transforms/types.js";
 
 type Obj = { [key: string]: Json };
 
@@ -50,11 +57,15 @@ export function kindOfColumnType(type: ColumnType | string): ValueKind {
 
 const isObj = (j: Json): j is Obj => typeof j === "object" && j !== null && !Array.isArray(j);
 
-export function compileFeatures(config: Obj, inputColumns: readonly { name: string; type: ColumnType | string }[]): CompiledFeatures {
+export function compileFeatures(
+  config: Obj,
+  inputColumns: readonly { name: string; type: ColumnType | string }[],
+): CompiledFeatures {
   const block = readBlock(config);
   const columns = new Map(inputColumns.map((c) => [c.name, kindOfColumnType(c.type)]));
   const exprs = new Map<string, Json>();
-  for (const [name, value] of Object.entries(block.attributes)) if (!FEATURE_SETTINGS.has(name)) exprs.set(name, value);
+  for (const [name, value] of Object.entries(block.attributes))
+    if (!FEATURE_SETTINGS.has(name)) exprs.set(name, value);
   const key = refAttr(block, "key")?.at(-1);
   const timestamp = refAttr(block, "timestamp")?.at(-1);
   let nextId = 0;
@@ -62,25 +73,39 @@ export function compileFeatures(config: Obj, inputColumns: readonly { name: stri
   const inProgress: string[] = [];
 
   const columnName = (j: Json | undefined, what: string): string => {
-    const ref = isObj(j as Json) && Array.isArray((j as Obj).$ref) ? ((j as Obj).$ref as string[]) : typeof j === "string" ? [j] : undefined;
+    const ref =
+      isObj(j as Json) && Array.isArray((j as Obj).$ref)
+        ? ((j as Obj).$ref as string[])
+        : typeof j === "string"
+          ? [j]
+          : undefined;
     const name = ref?.at(-1);
     if (!name) throw new ExprError(`${what} must name a column`);
-    if (!columns.has(name)) throw new ExprError(`unknown column \`${name}\`${didYouMean(name, columns.keys())}`);
+    if (!columns.has(name))
+      throw new ExprError(`unknown column \`${name}\`${didYouMean(name, columns.keys())}`);
     return name;
   };
 
   const resolve = (path: string[]): PipelineNode => {
-    if (path.length > 2 || path.length === 0) throw new ExprError(`cannot use \`${path.join(".")}\` here; name a column or a feature`);
+    if (path.length > 2 || path.length === 0)
+      throw new ExprError(`cannot use \`${path.join(".")}\` here; name a column or a feature`);
     const name = path[path.length - 1]!;
-    if (exprs.has(name) && !(path.length === 1 && columns.has(name) && inProgress.includes(name))) return feature(name);
+    if (exprs.has(name) && !(path.length === 1 && columns.has(name) && inProgress.includes(name)))
+      return feature(name);
     const kind = columns.get(name);
-    if (kind === undefined) throw new ExprError(`unknown column or feature \`${name}\`${didYouMean(name, [...columns.keys(), ...exprs.keys()])}`);
+    if (kind === undefined)
+      throw new ExprError(
+        `unknown column or feature \`${name}\`${didYouMean(name, [...columns.keys(), ...exprs.keys()])}`,
+      );
     return { t: "col", name, kind };
   };
 
   const call = (fn: string, args: PipelineNode[], named: Obj): CallNode => {
     const transform = transformFor(fn);
-    if (!transform) throw new ExprError(`unknown function \`${fn}\`${didYouMean(fn, [...transformNames(), ...WINDOW_OPS])}`);
+    if (!transform)
+      throw new ExprError(
+        `unknown function \`${fn}\`${didYouMean(fn, [...transformNames(), ...WINDOW_OPS])}`,
+      );
     const site: CallNode = { t: "call", fn, transform, args, named, kind: "num", id: -1 };
     site.kind = transform.type(args, named);
     site.id = nextId++;
@@ -89,12 +114,20 @@ export function compileFeatures(config: Obj, inputColumns: readonly { name: stri
 
   const windowNode = (fn: WindowOp, args: Json[], named: Obj): WindowNode => {
     const arg = args[0] === undefined ? undefined : compile(args[0]);
-    if (arg && arg.kind !== "num" && fn !== "count") throw new ExprError(`${fn}() over a window needs a number`);
-    if (!isObj(named.over as Json) || typeof (named.over as Obj).$duration !== "number") throw new ExprError(`${fn}(): \`over\` must be a duration such as 7d`);
+    if (arg && arg.kind !== "num" && fn !== "count")
+      throw new ExprError(`${fn}() over a window needs a number`);
+    if (!isObj(named.over as Json) || typeof (named.over as Obj).$duration !== "number")
+      throw new ExprError(`${fn}(): \`over\` must be a duration such as 7d`);
     const at = named.at ?? timestamp;
-    if (at === undefined) throw new ExprError(`${fn}() over a window needs a timestamp column: set \`timestamp = col\` on the features block or pass \`at = col\``);
+    if (at === undefined)
+      throw new ExprError(
+        `${fn}() over a window needs a timestamp column: set \`timestamp = col\` on the features block or pass \`at = col\``,
+      );
     return {
-      t: "window", op: fn, arg, kind: "num",
+      t: "window",
+      op: fn,
+      arg,
+      kind: "num",
       by: columnName(named.by, `${fn}(): \`by\``),
       at: columnName(at, `${fn}(): \`at\``),
       over: ((named.over as Obj).$duration as number) * 1000,
@@ -118,7 +151,8 @@ export function compileFeatures(config: Obj, inputColumns: readonly { name: stri
     if (typeof j.$call === "string") {
       const named = isObj(j.named as Json) ? (j.named as Obj) : {};
       const args = Array.isArray(j.args) ? j.args : [];
-      if (WINDOW_OPS.has(j.$call as WindowOp) && named.over !== undefined) return windowNode(j.$call as WindowOp, args, named);
+      if (WINDOW_OPS.has(j.$call as WindowOp) && named.over !== undefined)
+        return windowNode(j.$call as WindowOp, args, named);
       // Named arguments that are expressions over columns compile like positional ones;
       // literal parameters (edges, top, method…) stay as JSON for the transform to read.
       return call(j.$call, args.map(compile), named);
@@ -131,14 +165,16 @@ export function compileFeatures(config: Obj, inputColumns: readonly { name: stri
   const feature = (name: string): PipelineNode => {
     const known = done.get(name);
     if (known) return known;
-    if (inProgress.includes(name)) throw new ExprError(`features refer to each other in a cycle: ${[...inProgress, name].join(" → ")}`);
+    if (inProgress.includes(name))
+      throw new ExprError(`features refer to each other in a cycle: ${[...inProgress, name].join(" → ")}`);
     inProgress.push(name);
     try {
       const node = compile(exprs.get(name)!);
       done.set(name, node);
       return node;
     } catch (e) {
-      if (e instanceof ExprError && !e.message.startsWith("feature `")) throw new ExprError(`feature \`${name}\`: ${e.message}`);
+      if (e instanceof ExprError && !e.message.startsWith("feature `"))
+        throw new ExprError(`feature \`${name}\`: ${e.message}`);
       throw e;
     } finally {
       inProgress.pop();
@@ -149,7 +185,14 @@ export function compileFeatures(config: Obj, inputColumns: readonly { name: stri
   try {
     for (const name of exprs.keys()) {
       const node = feature(name);
-      features.push({ name, expr: exprs.get(name)!, node, windowed: hasWindow(node), fitted: hasFitted(node), batchOnly: batchOnlyReason(node) });
+      features.push({
+        name,
+        expr: exprs.get(name)!,
+        node,
+        windowed: hasWindow(node),
+        fitted: hasFitted(node),
+        batchOnly: batchOnlyReason(node),
+      });
     }
   } catch (e) {
     if (e instanceof ExprError) throw new NodeFailure(e.message);
@@ -170,7 +213,8 @@ export function hasFitted(n: PipelineNode): boolean {
 
 /** The first reason a tree has no ONNX form, if any. */
 export function batchOnlyReason(n: PipelineNode): string | undefined {
-  if (n.t === "window") return `${n.op}(… over ${n.over / 86_400_000}d) is a window aggregation: served from the online feature store, not ONNX`;
+  if (n.t === "window")
+    return `${n.op}(… over ${n.over / 86_400_000}d) is a window aggregation: served from the online feature store, not ONNX`;
   if (n.t !== "call") return undefined;
   for (const a of n.args) {
     const r = batchOnlyReason(a);
@@ -181,7 +225,10 @@ export function batchOnlyReason(n: PipelineNode): string | undefined {
 }
 
 /** The raw input columns a tree reads (window aggregates excluded: they are materialised). */
-export function columnsRead(n: PipelineNode, out: Map<string, ValueKind> = new Map()): Map<string, ValueKind> {
+export function columnsRead(
+  n: PipelineNode,
+  out: Map<string, ValueKind> = new Map(),
+): Map<string, ValueKind> {
   if (n.t === "col") out.set(n.name, n.kind);
   else if (n.t === "call") n.args.forEach((a) => columnsRead(a, out));
   return out;
@@ -197,4 +244,3 @@ export function allColumnsRead(n: PipelineNode, out: Set<string> = new Set()): S
   }
   return out;
 }
-

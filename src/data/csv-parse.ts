@@ -4,8 +4,12 @@
 import { type ColumnSpec, type ColumnType, parseValue } from "./column-type.js";
 import { type ColumnArray, convertText, inferTextType } from "./infer-column.js";
 
-const QUOTE = 34, LF = 10, CR = 13;
-export const OK = 0, BAD = 1, NULL_NOT_ALLOWED = 2;
+const QUOTE = 34,
+  LF = 10,
+  CR = 13;
+export const OK = 0,
+  BAD = 1,
+  NULL_NOT_ALLOWED = 2;
 
 /** A column as read: declared, or typed from the sample (`inferred`: a misfit means "read it as text"). */
 export type ReadSpec = ColumnSpec & { inferred?: boolean };
@@ -49,7 +53,10 @@ interface Column {
 
 class NumberColumn implements Column {
   a = new Float64Array(0);
-  constructor(readonly isInt: boolean, readonly nullable: boolean) {}
+  constructor(
+    readonly isInt: boolean,
+    readonly nullable: boolean,
+  ) {}
   grow(cap: number): void {
     const g = new Float64Array(cap);
     g.set(this.a);
@@ -62,13 +69,33 @@ class NumberColumn implements Column {
       return OK;
     }
     // [-+]digits[.digits] with at most 15 digits is exact as m / 10^k (one rounding), as Number() gives.
-    let i = s, neg = false, c = b[i]!;
-    if (c === 45) { neg = true; i++; } else if (c === 43) i++;
-    let m = 0, nd = 0, scale = 1;
-    while (i < e) { c = b[i]! - 48; if (c < 0 || c > 9) break; m = m * 10 + c; nd++; i++; }
+    let i = s,
+      neg = false,
+      c = b[i]!;
+    if (c === 45) {
+      neg = true;
+      i++;
+    } else if (c === 43) i++;
+    let m = 0,
+      nd = 0,
+      scale = 1;
+    while (i < e) {
+      c = b[i]! - 48;
+      if (c < 0 || c > 9) break;
+      m = m * 10 + c;
+      nd++;
+      i++;
+    }
     if (i < e && b[i] === 46) {
       i++;
-      while (i < e) { c = b[i]! - 48; if (c < 0 || c > 9) break; m = m * 10 + c; nd++; scale *= 10; i++; }
+      while (i < e) {
+        c = b[i]! - 48;
+        if (c < 0 || c > 9) break;
+        m = m * 10 + c;
+        nd++;
+        scale *= 10;
+        i++;
+      }
     }
     let v: number;
     if (i === e && nd > 0 && nd <= 15) v = (neg ? -m : m) / scale;
@@ -136,7 +163,9 @@ class CategoryColumn implements Column {
       this.put(-1, null, r);
       return OK;
     }
-    const len = e - s, slotHash = this.slotHash, slotCode = this.slotCode;
+    const len = e - s,
+      slotHash = this.slotHash,
+      slotCode = this.slotCode;
     let at = h & (SLOTS - 1);
     probe: for (;;) {
       const c1 = slotCode[at]!;
@@ -144,7 +173,11 @@ class CategoryColumn implements Column {
       if (slotHash[at] === h) {
         const v = this.bytes[c1 - 1]!;
         if (v.length === len) {
-          for (let i = 0; i < len; i++) if (v[i] !== b[s + i]) { at = (at + 1) & (SLOTS - 1); continue probe; }
+          for (let i = 0; i < len; i++)
+            if (v[i] !== b[s + i]) {
+              at = (at + 1) & (SLOTS - 1);
+              continue probe;
+            }
           this.put(c1 - 1, this.dict[c1 - 1]!, r);
           return OK;
         }
@@ -203,9 +236,20 @@ function boolWord(b: Buffer, s: number, len: number): number {
     case 3:
       return c === 0x79 && (b[s + 1]! | 0x20) === 0x65 && (b[s + 2]! | 0x20) === 0x73 ? 1 : -1; // yes
     case 4:
-      return c === 0x74 && (b[s + 1]! | 0x20) === 0x72 && (b[s + 2]! | 0x20) === 0x75 && (b[s + 3]! | 0x20) === 0x65 ? 1 : -1; // true
+      return c === 0x74 &&
+        (b[s + 1]! | 0x20) === 0x72 &&
+        (b[s + 2]! | 0x20) === 0x75 &&
+        (b[s + 3]! | 0x20) === 0x65
+        ? 1
+        : -1; // true
     case 5:
-      return c === 0x66 && (b[s + 1]! | 0x20) === 0x61 && (b[s + 2]! | 0x20) === 0x6c && (b[s + 3]! | 0x20) === 0x73 && (b[s + 4]! | 0x20) === 0x65 ? 0 : -1; // false
+      return c === 0x66 &&
+        (b[s + 1]! | 0x20) === 0x61 &&
+        (b[s + 2]! | 0x20) === 0x6c &&
+        (b[s + 3]! | 0x20) === 0x73 &&
+        (b[s + 4]! | 0x20) === 0x65
+        ? 0
+        : -1; // false
     default:
       return -1;
   }
@@ -244,7 +288,10 @@ class BoolColumn implements Column {
 /** Declared string and timestamp columns. */
 class ValueColumn implements Column {
   readonly a: (string | Date | null)[] = [];
-  constructor(readonly type: ColumnType, readonly nullable: boolean) {}
+  constructor(
+    readonly type: ColumnType,
+    readonly nullable: boolean,
+  ) {}
   grow(): void {}
   set(b: Buffer, s: number, e: number, esc: boolean, r: number): number {
     if (s === e) {
@@ -284,11 +331,16 @@ class TextColumn implements Column {
 }
 
 // How the scanner treats a column's unquoted fields.
-const K_OTHER = 0, K_NUM = 1, K_CAT = 2, K_BOOL = 3, K_EXTRA = 4;
+const K_OTHER = 0,
+  K_NUM = 1,
+  K_CAT = 2,
+  K_BOOL = 3,
+  K_EXTRA = 4;
 
 function columnFor(spec: ReadSpec | undefined): Column {
   if (!spec) return new TextColumn();
-  if (spec.type === "int" || spec.type === "float") return new NumberColumn(spec.type === "int", spec.nullable);
+  if (spec.type === "int" || spec.type === "float")
+    return new NumberColumn(spec.type === "int", spec.nullable);
   if (spec.type === "category") return new CategoryColumn(spec.nullable);
   if (spec.type === "bool") return new BoolColumn(spec.nullable);
   return new ValueColumn(spec.type, spec.nullable);
@@ -317,14 +369,29 @@ export class RecordParser {
   private bools: Uint8Array[];
   private readonly cats: CategoryColumn[];
 
-  constructor(specs: readonly (ReadSpec | undefined)[], private readonly delim: number, readonly maxRows = Infinity) {
+  constructor(
+    specs: readonly (ReadSpec | undefined)[],
+    private readonly delim: number,
+    readonly maxRows = Infinity,
+  ) {
     this.cols = specs.map(columnFor);
     // Numbers are parsed while scanned only when the delimiter cannot be part of a number.
     const inlineNumbers = !"0123456789.+-".includes(String.fromCharCode(delim));
     this.kinds = Uint8Array.from(this.cols, (c) =>
-      c instanceof NumberColumn ? (inlineNumbers ? K_NUM : K_OTHER) : c instanceof CategoryColumn ? K_CAT : c instanceof BoolColumn ? K_BOOL : K_OTHER);
+      c instanceof NumberColumn
+        ? inlineNumbers
+          ? K_NUM
+          : K_OTHER
+        : c instanceof CategoryColumn
+          ? K_CAT
+          : c instanceof BoolColumn
+            ? K_BOOL
+            : K_OTHER,
+    );
     this.ints = Uint8Array.from(this.cols, (c) => (c instanceof NumberColumn && c.isInt ? 1 : 0));
-    this.cats = this.cols.map((c) => (c instanceof CategoryColumn ? c : (undefined as unknown as CategoryColumn)));
+    this.cats = this.cols.map((c) =>
+      c instanceof CategoryColumn ? c : (undefined as unknown as CategoryColumn),
+    );
     this.nums = [];
     this.bools = [];
     this.grow(1024);
@@ -351,9 +418,17 @@ export class RecordParser {
    * (a record that may go on past `end` when more bytes follow, i.e. unless eof).
    */
   parse(b: Buffer, from: number, end: number, eof: boolean): number {
-    const delim = this.delim, kinds = this.kinds, ints = this.ints, ncol = kinds.length, cols = this.cols, cats = this.cats, maxRows = this.maxRows;
-    let nums = this.nums, bools = this.bools;
-    let rows = this.rows, line = this.line;
+    const delim = this.delim,
+      kinds = this.kinds,
+      ints = this.ints,
+      ncol = kinds.length,
+      cols = this.cols,
+      cats = this.cats,
+      maxRows = this.maxRows;
+    let nums = this.nums,
+      bools = this.bools;
+    let rows = this.rows,
+      line = this.line;
     let i = from;
     while (i < end && rows < maxRows) {
       if (rows === this.cap) {
@@ -362,23 +437,44 @@ export class RecordParser {
         bools = this.bools;
       }
       const recStart = i;
-      let nf = 0, quotedLines = 0, firstEmpty = false;
-      let badCol = -1, badCode = OK, badS = 0, badE = 0, badEsc = false;
+      let nf = 0,
+        quotedLines = 0,
+        firstEmpty = false;
+      let badCol = -1,
+        badCode = OK,
+        badS = 0,
+        badE = 0,
+        badEsc = false;
       for (;;) {
         const k = nf < ncol ? kinds[nf]! : K_EXTRA;
-        let code = OK, fs: number, fe: number, esc = false;
+        let code = OK,
+          fs: number,
+          fe: number,
+          esc = false;
         if (i < end && b[i] === QUOTE) {
           i++;
           fs = i;
           for (;;) {
             if (i >= end) {
-              if (!eof) { this.rows = rows; this.line = line; return recStart; }
+              if (!eof) {
+                this.rows = rows;
+                this.line = line;
+                return recStart;
+              }
               throw new CsvProblem({ kind: "unclosed", row: rows + 1, line });
             }
             const c = b[i]!;
             if (c === QUOTE) {
-              if (i + 1 >= end && !eof) { this.rows = rows; this.line = line; return recStart; }
-              if (i + 1 < end && b[i + 1] === QUOTE) { esc = true; i += 2; continue; }
+              if (i + 1 >= end && !eof) {
+                this.rows = rows;
+                this.line = line;
+                return recStart;
+              }
+              if (i + 1 < end && b[i + 1] === QUOTE) {
+                esc = true;
+                i += 2;
+                continue;
+              }
               break;
             }
             if (c === LF) quotedLines++;
@@ -391,12 +487,32 @@ export class RecordParser {
           // The common shape [-+]digits[.digits] is parsed as it is scanned; anything else
           // (exponents, NaN, spaces…) is scanned to its end and parsed by the column.
           fs = i;
-          let neg = false, m = 0, nd = 0, scale = 1, c = i < end ? b[i]! : 0;
-          if (c === 45) { neg = true; i++; } else if (c === 43) i++;
-          while (i < end) { c = b[i]! - 48; if (c < 0 || c > 9) break; m = m * 10 + c; nd++; i++; }
+          let neg = false,
+            m = 0,
+            nd = 0,
+            scale = 1,
+            c = i < end ? b[i]! : 0;
+          if (c === 45) {
+            neg = true;
+            i++;
+          } else if (c === 43) i++;
+          while (i < end) {
+            c = b[i]! - 48;
+            if (c < 0 || c > 9) break;
+            m = m * 10 + c;
+            nd++;
+            i++;
+          }
           if (i < end && b[i] === 46) {
             i++;
-            while (i < end) { c = b[i]! - 48; if (c < 0 || c > 9) break; m = m * 10 + c; nd++; scale *= 10; i++; }
+            while (i < end) {
+              c = b[i]! - 48;
+              if (c < 0 || c > 9) break;
+              m = m * 10 + c;
+              nd++;
+              scale *= 10;
+              i++;
+            }
           }
           let plain = true;
           while (i < end) {
@@ -406,7 +522,11 @@ export class RecordParser {
             i++;
           }
           fe = i;
-          if (i >= end && !eof) { this.rows = rows; this.line = line; return recStart; }
+          if (i >= end && !eof) {
+            this.rows = rows;
+            this.line = line;
+            return recStart;
+          }
           if (plain && nd > 0 && nd <= 15) {
             const v = (neg ? -m : m) / scale;
             if (scale !== 1 && ints[nf] === 1 && !Number.isInteger(v)) code = BAD;
@@ -422,7 +542,11 @@ export class RecordParser {
             i++;
           }
           fe = i;
-          if (i >= end && !eof) { this.rows = rows; this.line = line; return recStart; }
+          if (i >= end && !eof) {
+            this.rows = rows;
+            this.line = line;
+            return recStart;
+          }
           code = cats[nf]!.setHashed(b, fs, fe, h, rows);
         } else {
           fs = i;
@@ -432,7 +556,11 @@ export class RecordParser {
             i++;
           }
           fe = i;
-          if (i >= end && !eof) { this.rows = rows; this.line = line; return recStart; }
+          if (i >= end && !eof) {
+            this.rows = rows;
+            this.line = line;
+            return recStart;
+          }
           if (k === K_BOOL) {
             const w = fe > fs ? boolWord(b, fs, fe - fs) : -1;
             if (w >= 0) bools[nf]![rows] = w;
@@ -440,29 +568,54 @@ export class RecordParser {
           } else if (k !== K_EXTRA) code = cols[nf]!.set(b, fs, fe, false, rows);
         }
         if (nf === 0) firstEmpty = fs === fe;
-        if (code !== OK && badCol < 0) { badCol = nf; badCode = code; badS = fs; badE = fe; badEsc = esc; }
+        if (code !== OK && badCol < 0) {
+          badCol = nf;
+          badCode = code;
+          badS = fs;
+          badE = fe;
+          badEsc = esc;
+        }
         nf++;
         if (i >= end) break; // end of file
         const c = b[i]!;
         if (c === delim) {
           i++;
-          if (i >= end && !eof) { this.rows = rows; this.line = line; return recStart; }
+          if (i >= end && !eof) {
+            this.rows = rows;
+            this.line = line;
+            return recStart;
+          }
           continue;
         }
         if (c === CR) {
-          if (i + 1 >= end && !eof) { this.rows = rows; this.line = line; return recStart; }
+          if (i + 1 >= end && !eof) {
+            this.rows = rows;
+            this.line = line;
+            return recStart;
+          }
           i++;
           if (b[i] === LF) i++;
           break;
         }
-        if (c === LF) { i++; break; }
+        if (c === LF) {
+          i++;
+          break;
+        }
         throw new CsvProblem({ kind: "after-quote", row: rows + 1, line: line + quotedLines });
       }
       // A blank line is no record (its empty field may have been written: it is overwritten).
       const blank = nf === 1 && firstEmpty && b[recStart] !== QUOTE;
       if (!blank) {
         if (nf !== ncol) throw new CsvProblem({ kind: "fields", row: rows + 1, line, fields: nf });
-        if (badCol >= 0) throw new CsvProblem({ kind: "value", row: rows + 1, line, column: badCol, value: fieldText(b, badS, badE, badEsc), code: badCode });
+        if (badCol >= 0)
+          throw new CsvProblem({
+            kind: "value",
+            row: rows + 1,
+            line,
+            column: badCol,
+            value: fieldText(b, badS, badE, badEsc),
+            code: badCode,
+          });
         rows++;
       }
       line += 1 + quotedLines;
@@ -479,14 +632,24 @@ export class RecordParser {
  * The header: the first record that is not a blank line, as trimmed names. Returns null when
  * it may go on past `end` (more bytes are needed); `lines` counts the file lines it took.
  */
-export function readHeader(b: Buffer, from: number, end: number, eof: boolean, delim: number): { names: string[]; next: number; lines: number } | null {
-  let i = from, lines = 0;
+export function readHeader(
+  b: Buffer,
+  from: number,
+  end: number,
+  eof: boolean,
+  delim: number,
+): { names: string[]; next: number; lines: number } | null {
+  let i = from,
+    lines = 0;
   while (i < end) {
     const recStart = i;
     const names: string[] = [];
-    let quotedLines = 0, firstEmpty = false;
+    let quotedLines = 0,
+      firstEmpty = false;
     for (;;) {
-      let fs: number, fe: number, esc = false;
+      let fs: number,
+        fe: number,
+        esc = false;
       if (i < end && b[i] === QUOTE) {
         i++;
         fs = i;
@@ -498,7 +661,11 @@ export function readHeader(b: Buffer, from: number, end: number, eof: boolean, d
           const c = b[i]!;
           if (c === QUOTE) {
             if (i + 1 >= end && !eof) return null;
-            if (i + 1 < end && b[i + 1] === QUOTE) { esc = true; i += 2; continue; }
+            if (i + 1 < end && b[i + 1] === QUOTE) {
+              esc = true;
+              i += 2;
+              continue;
+            }
             break;
           }
           if (c === LF) quotedLines++;
@@ -527,7 +694,10 @@ export function readHeader(b: Buffer, from: number, end: number, eof: boolean, d
         if (b[i] === LF) i++;
         break;
       }
-      if (c === LF) { i++; break; }
+      if (c === LF) {
+        i++;
+        break;
+      }
       throw new CsvProblem({ kind: "after-quote", row: 1, line: lines + 1 + quotedLines });
     }
     lines += 1 + quotedLines;
@@ -543,7 +713,8 @@ export function joinParts(parts: readonly ColumnPart[]): { values: ColumnArray; 
   if (first.t === "num") {
     // The first range's column usually has room for all rows (the reader sizes it for the
     // whole file): the others are copied in after it rather than all into a new array.
-    const room = first.v.byteOffset === 0 && first.v.buffer instanceof ArrayBuffer ? first.v.buffer.byteLength / 8 : 0;
+    const room =
+      first.v.byteOffset === 0 && first.v.buffer instanceof ArrayBuffer ? first.v.buffer.byteLength / 8 : 0;
     const out = room >= total ? new Float64Array(first.v.buffer, 0, total) : new Float64Array(total);
     let at = 0;
     for (const p of parts as readonly { v: Float64Array }[]) {
@@ -558,7 +729,10 @@ export function joinParts(parts: readonly ColumnPart[]): { values: ColumnArray; 
     let at = 0;
     for (const p of parts as readonly { v: Uint8Array }[]) {
       const v = p.v;
-      for (let r = 0; r < v.length; r++) { const x = v[r]!; out[at++] = x === BOOL_NULL ? null : x === 1; }
+      for (let r = 0; r < v.length; r++) {
+        const x = v[r]!;
+        out[at++] = x === BOOL_NULL ? null : x === 1;
+      }
     }
     return { values: out };
   }
@@ -571,7 +745,10 @@ export function joinParts(parts: readonly ColumnPart[]): { values: ColumnArray; 
     for (const p of parts) {
       if (p.t === "cat") {
         const { codes, dict } = p;
-        for (let r = 0; r < codes.length; r++) { const c = codes[r]!; out[at++] = c < 0 ? null : dict[c]!; }
+        for (let r = 0; r < codes.length; r++) {
+          const c = codes[r]!;
+          out[at++] = c < 0 ? null : dict[c]!;
+        }
       } else if (p.t === "values" || p.t === "text") {
         const v = p.v;
         for (let r = 0; r < v.length; r++) out[at++] = v[r]!;

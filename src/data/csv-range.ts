@@ -12,7 +12,13 @@ export type FeedEnd = "eof" | "stopped" | "boundary" | "no-boundary";
 
 export class RangeFeed {
   /** buf[0, have) holds bytes not parsed yet; they end at file position `pos`. `size`: the file's. */
-  constructor(private readonly fh: FileHandle, private buf: Buffer, private have: number, private pos: number, private readonly size: number) {}
+  constructor(
+    private readonly fh: FileHandle,
+    private buf: Buffer,
+    private have: number,
+    private pos: number,
+    private readonly size: number,
+  ) {}
 
   /**
    * Parses from where the last run stopped to the end of the file or to `limit`. After the first
@@ -20,7 +26,9 @@ export class RangeFeed {
    * this run), so they are not regrown and copied over and over.
    */
   async run(parser: RecordParser, limit?: number, sizeFor?: number): Promise<FeedEnd> {
-    const base = this.pos - this.have, rows0 = parser.rows, rangeEnd = Math.min(sizeFor ?? limit ?? this.size, this.size);
+    const base = this.pos - this.have,
+      rows0 = parser.rows,
+      rangeEnd = Math.min(sizeFor ?? limit ?? this.size, this.size);
     let sized = false;
     for (;;) {
       if (this.have === this.buf.length) {
@@ -41,7 +49,10 @@ export class RangeFeed {
       if (!sized && parser.rows > rows0) {
         sized = true;
         const parsed = this.pos - (total - next) - base;
-        if (parsed > 0) parser.reserve(Math.min(parser.maxRows, rows0 + ((parser.rows - rows0) * (rangeEnd - base) * 1.02) / parsed));
+        if (parsed > 0)
+          parser.reserve(
+            Math.min(parser.maxRows, rows0 + ((parser.rows - rows0) * (rangeEnd - base) * 1.02) / parsed),
+          );
       }
       if (parser.rows >= parser.maxRows && (!eof || parser.stoppedAt < end)) return "stopped";
       if (eof) return "eof";

@@ -11,7 +11,16 @@ import { NodeFailure } from "../runtime/executor.js";
 import { compiledWorkerUrl, newWorker } from "../threads/worker-start.js";
 import type { ColumnSpec, ColumnType } from "./column-type.js";
 import { type ColumnArray } from "./infer-column.js";
-import { type ColumnPart, CsvProblem, joinParts, NULL_NOT_ALLOWED, type Problem, type ReadSpec, readHeader, RecordParser } from "./csv-parse.js";
+import {
+  type ColumnPart,
+  CsvProblem,
+  joinParts,
+  NULL_NOT_ALLOWED,
+  type Problem,
+  type ReadSpec,
+  readHeader,
+  RecordParser,
+} from "./csv-parse.js";
 import { RangeFeed } from "./csv-range.js";
 import type { RangeJob, RangeResult } from "./csv-worker.js";
 
@@ -34,8 +43,12 @@ export interface CsvReadOptions {
 }
 
 const TYPE_WORD: Record<ColumnType, string> = {
-  int: "an int", float: "a float", bool: "a bool (true/false, yes/no, 1/0)", string: "a string",
-  category: "a category", timestamp: "a timestamp (ISO 8601, e.g. 2024-01-31 or 2024-01-31T12:00:00Z)",
+  int: "an int",
+  float: "a float",
+  bool: "a bool (true/false, yes/no, 1/0)",
+  string: "a string",
+  category: "a category",
+  timestamp: "a timestamp (ISO 8601, e.g. 2024-01-31 or 2024-01-31T12:00:00Z)",
 };
 
 /** Reads a whole CSV file (header row first) into a table with the in-memory column forms. */
@@ -63,13 +76,21 @@ const CUT_WINDOW = 1 << 16;
  * Undeclared columns are typed from a sample of the first rows and parsed by typed sinks; a
  * later value that does not fit sends that column back to text inference in a second pass.
  */
-export async function readCsvWithSchema(file: string, opts: CsvReadOptions = {}): Promise<{ table: ColumnTable; schema: ColumnSpec[]; ranges: number }> {
+export async function readCsvWithSchema(
+  file: string,
+  opts: CsvReadOptions = {},
+): Promise<{ table: ColumnTable; schema: ColumnSpec[]; ranges: number }> {
   const declared = new Map<string, ReadSpec>((opts.declared ?? []).map((c) => [c.name, c]));
-  const sample = await readPass(file, { ...opts, maxRows: Math.min(opts.maxRows ?? Infinity, SAMPLE_ROWS) }, declared);
+  const sample = await readPass(
+    file,
+    { ...opts, maxRows: Math.min(opts.maxRows ?? Infinity, SAMPLE_ROWS) },
+    declared,
+  );
   if (sample.complete || (opts.maxRows !== undefined && opts.maxRows <= SAMPLE_ROWS)) return sample;
   const specs = new Map(declared);
   for (const c of sample.schema) {
-    if (!declared.has(c.name) && c.type !== "string" && c.type !== "category") specs.set(c.name, { ...c, nullable: true, inferred: true });
+    if (!declared.has(c.name) && c.type !== "string" && c.type !== "category")
+      specs.set(c.name, { ...c, nullable: true, inferred: true });
   }
   for (;;) {
     try {
@@ -81,7 +102,6 @@ export async function readCsvWithSchema(file: string, opts: CsvReadOptions = {})
   }
 }
 
-
 interface Pass {
   table: ColumnTable;
   schema: ColumnSpec[];
@@ -90,7 +110,11 @@ interface Pass {
   ranges: number;
 }
 
-async function readPass(file: string, opts: CsvReadOptions, declared: ReadonlyMap<string, ReadSpec>): Promise<Pass> {
+async function readPass(
+  file: string,
+  opts: CsvReadOptions,
+  declared: ReadonlyMap<string, ReadSpec>,
+): Promise<Pass> {
   const display = opts.display ?? file;
   const delim = (opts.delimiter ?? ",").charCodeAt(0);
   const maxRows = opts.maxRows ?? Infinity;
@@ -101,23 +125,35 @@ async function readPass(file: string, opts: CsvReadOptions, declared: ReadonlyMa
   let names: string[] = [];
   let specs: (ReadSpec | undefined)[] = [];
   const problem = (p: Problem, rowOffset = 0, lineOffset = 0): Error => {
-    const line = p.line + lineOffset, row = p.row + rowOffset;
+    const line = p.line + lineOffset,
+      row = p.row + rowOffset;
     switch (p.kind) {
       case "unclosed":
         return new NodeFailure(`${display}:${line}: row ${row}: a quoted field is never closed`);
       case "after-quote":
         return new NodeFailure(`${display}:${line}: row ${row}: unexpected character after a closing quote`);
       case "fields":
-        return new NodeFailure(`${display}:${line}: row ${row} has ${p.fields} fields, the header has ${names.length}`, { file: display, line, row });
+        return new NodeFailure(
+          `${display}:${line}: row ${row} has ${p.fields} fields, the header has ${names.length}`,
+          { file: display, line, row },
+        );
       case "value": {
         const spec = specs[p.column]!;
         if (spec.inferred) return new InferredMismatch(spec.name);
-        const what = p.code === NULL_NOT_ALLOWED
-          ? "is empty but the column is not nullable (declare it nullable(" + spec.type + "))"
-          : `is not ${TYPE_WORD[spec.type]}`;
-        return new NodeFailure(`${display}:${line}: row ${row}, column "${spec.name}" (${spec.type}): ${JSON.stringify(p.value)} ${what}`, {
-          file: display, line, row, column: spec.name, value: p.value,
-        });
+        const what =
+          p.code === NULL_NOT_ALLOWED
+            ? "is empty but the column is not nullable (declare it nullable(" + spec.type + "))"
+            : `is not ${TYPE_WORD[spec.type]}`;
+        return new NodeFailure(
+          `${display}:${line}: row ${row}, column "${spec.name}" (${spec.type}): ${JSON.stringify(p.value)} ${what}`,
+          {
+            file: display,
+            line,
+            row,
+            column: spec.name,
+            value: p.value,
+          },
+        );
       }
     }
   };
@@ -125,7 +161,9 @@ async function readPass(file: string, opts: CsvReadOptions, declared: ReadonlyMa
   try {
     // The header: read until its record is complete.
     let buf = Buffer.allocUnsafe(chunk);
-    let have = 0, pos = 0, from = -1;
+    let have = 0,
+      pos = 0,
+      from = -1;
     let header: ReturnType<typeof readHeader>;
     for (;;) {
       if (have === buf.length) {
@@ -144,7 +182,8 @@ async function readPass(file: string, opts: CsvReadOptions, declared: ReadonlyMa
       }
       if (header) break;
     }
-    if (header.names.length === 0) throw new NodeFailure(`${display}: the file is empty (a CSV needs a header row)`);
+    if (header.names.length === 0)
+      throw new NodeFailure(`${display}: the file is empty (a CSV needs a header row)`);
     names = header.names;
     const seen = new Set<string>();
     for (const n of names) {
@@ -152,7 +191,10 @@ async function readPass(file: string, opts: CsvReadOptions, declared: ReadonlyMa
       seen.add(n);
     }
     for (const name of declared.keys()) {
-      if (!seen.has(name)) throw new NodeFailure(`${display}: declared column "${name}" is not in the file (columns: ${names.join(", ")})`);
+      if (!seen.has(name))
+        throw new NodeFailure(
+          `${display}: declared column "${name}" is not in the file (columns: ${names.join(", ")})`,
+        );
     }
     specs = names.map((n) => declared.get(n));
     buf.copy(buf, 0, header.next, have);
@@ -177,9 +219,14 @@ async function readPass(file: string, opts: CsvReadOptions, declared: ReadonlyMa
       // Each range's start is confirmed by the range before it ending exactly there.
       const done = await Promise.all(results);
       const later: { rows: number; parts: ColumnPart[] }[] = [];
-      let rowOffset = parser.rows, lineOffset = parser.line - 1, confirmed = true;
+      let rowOffset = parser.rows,
+        lineOffset = parser.line - 1,
+        confirmed = true;
       for (const r of done) {
-        if (!confirmed || r === null || r.t === "no-boundary" || r.t === "failed") { confirmed = false; break; }
+        if (!confirmed || r === null || r.t === "no-boundary" || r.t === "failed") {
+          confirmed = false;
+          break;
+        }
         if (r.t === "problem") throw problem(r.problem, rowOffset, lineOffset);
         later.push(r);
         rowOffset += r.rows;
@@ -204,7 +251,11 @@ async function readPass(file: string, opts: CsvReadOptions, declared: ReadonlyMa
       const { values, inferred } = joinParts(parts[j]!);
       cols[n] = values;
       const spec = declared.get(n);
-      schema.push(spec ? { name: n, type: spec.type, nullable: spec.nullable } : { name: n, type: inferred!, nullable: true });
+      schema.push(
+        spec
+          ? { name: n, type: spec.type, nullable: spec.nullable }
+          : { name: n, type: inferred!, nullable: true },
+      );
     });
     return { table: aq.table(cols, names), schema, complete: end !== "stopped", ranges };
   } finally {
@@ -218,7 +269,13 @@ async function readPass(file: string, opts: CsvReadOptions, declared: ReadonlyMa
  * Where the data (from `start`) is cut for the workers: just after a line end near each equal
  * share. Whether each cut is a record start is learnt only while parsing (quoted newlines).
  */
-async function cutPoints(fh: FileHandle, size: number, start: number, opts: CsvReadOptions, delim: number): Promise<number[]> {
+async function cutPoints(
+  fh: FileHandle,
+  size: number,
+  start: number,
+  opts: CsvReadOptions,
+  delim: number,
+): Promise<number[]> {
   const threads = Math.max(1, Math.floor(opts.threads ?? Math.min(4, availableParallelism())));
   const n = Math.min(threads, Math.floor((size - start) / (opts.minBytesPerThread ?? MIN_BYTES_PER_THREAD)));
   if (n < 2 || delim === 10 || delim === 13) return [];

@@ -28,7 +28,13 @@ async function parseRange(): Promise<{ result: RangeResult; transfer: ArrayBuffe
   const fh = await open(job.file, "r");
   try {
     const parser = new RecordParser(job.specs, job.delim);
-    const end = await new RangeFeed(fh, Buffer.allocUnsafe(job.chunk), 0, job.start, (await fh.stat()).size).run(parser, job.stop);
+    const end = await new RangeFeed(
+      fh,
+      Buffer.allocUnsafe(job.chunk),
+      0,
+      job.start,
+      (await fh.stat()).size,
+    ).run(parser, job.stop);
     if (end === "no-boundary") return { result: { t: "no-boundary" }, transfer: [] };
     const parts = parser.parts();
     const transfer = new Set<ArrayBuffer>();
@@ -46,6 +52,9 @@ try {
   const { result, transfer } = await parseRange();
   parentPort!.postMessage(result, transfer);
 } catch (e) {
-  const result: RangeResult = e instanceof CsvProblem ? { t: "problem", problem: e.problem } : { t: "failed", message: e instanceof Error ? e.message : String(e) };
+  const result: RangeResult =
+    e instanceof CsvProblem
+      ? { t: "problem", problem: e.problem }
+      : { t: "failed", message: e instanceof Error ? e.message : String(e) };
   parentPort!.postMessage(result);
 }

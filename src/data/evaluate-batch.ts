@@ -28,12 +28,22 @@ export function columnAsKind(t: ColumnTable, name: string, kind: ValueKind): Bat
   const out = new Array<string>(n);
   for (let i = 0; i < n; i++) {
     const v = values[i];
-    out[i] = v === null || v === undefined || (typeof v === "number" && Number.isNaN(v)) ? "" : v instanceof Date ? v.toISOString() : String(v);
+    out[i] =
+      v === null || v === undefined || (typeof v === "number" && Number.isNaN(v))
+        ? ""
+        : v instanceof Date
+          ? v.toISOString()
+          : String(v);
   }
   return { kind, v: out };
 }
 
-export function tableEnv(t: ColumnTable, states: Map<number, Json>, fitting: boolean, windows = false): BatchEnv {
+export function tableEnv(
+  t: ColumnTable,
+  states: Map<number, Json>,
+  fitting: boolean,
+  windows = false,
+): BatchEnv {
   const cache = new Map<string, BatchValue>();
   return {
     rows: t.numRows(),
@@ -64,7 +74,8 @@ function windowValue(node: WindowNode, env: BatchEnv): BatchValue {
   else if (arg) {
     // count(x) of a string or time column: count its non-null rows
     values = new Float32Array(env.rows);
-    for (let i = 0; i < env.rows; i++) values[i] = arg.kind === "str" ? (arg.v[i] === "" ? NaN : 1) : Number.isNaN(arg.v[i]!) ? NaN : 1;
+    for (let i = 0; i < env.rows; i++)
+      values[i] = arg.kind === "str" ? (arg.v[i] === "" ? NaN : 1) : Number.isNaN(arg.v[i]!) ? NaN : 1;
   }
   const entity = env.column(node.by, "str").v as string[];
   const time = env.column(node.at, "time").v as Float64Array;

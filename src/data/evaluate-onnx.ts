@@ -21,9 +21,14 @@ export function emitOnnx(g: OnnxGraph, node: PipelineNode, env: OnnxEnv): OnnxVa
       out = env.input(node.name, node.kind);
       break;
     case "lit":
-      if (node.kind === "str") out = { kind: "str", name: g.constant("string", [1, 1], [node.value as string], "s") };
+      if (node.kind === "str")
+        out = { kind: "str", name: g.constant("string", [1, 1], [node.value as string], "s") };
       else if (node.kind === "list") out = { kind: "num", name: "" };
-      else out = { kind: "num", name: g.constant("float", [1, 1], [node.value === null ? NaN : (node.value as number)], "c") };
+      else
+        out = {
+          kind: "num",
+          name: g.constant("float", [1, 1], [node.value === null ? NaN : (node.value as number)], "c"),
+        };
       break;
     case "window":
       throw new NodeFailure(batchOnlyReason(node)!);

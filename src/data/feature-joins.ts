@@ -23,13 +23,17 @@ export interface JoinSpec {
 
 type Obj = { [key: string]: Json };
 const isObj = (j: Json | undefined): j is Obj => typeof j === "object" && j !== null && !Array.isArray(j);
-const strings = (j: Json | undefined): string[] | undefined => (Array.isArray(j) && j.every((x) => typeof x === "string") ? (j as string[]) : undefined);
+const strings = (j: Json | undefined): string[] | undefined =>
+  Array.isArray(j) && j.every((x) => typeof x === "string") ? (j as string[]) : undefined;
 
 /** The joins of a features node config, as lowering resolved them (src/compiler/lower-joins.ts). */
 export function readJoins(config: Obj, nodeId: string): JoinSpec[] {
   return (readBlock(config).blocks.join ?? []).map((b: BlockConfig, i) => {
     const a = b.attributes;
-    const bad = (what: string) => new NodeFailure(`${nodeId}: join ${i + 1} has no ${what} (the node config was not made by this version of mlc)`);
+    const bad = (what: string) =>
+      new NodeFailure(
+        `${nodeId}: join ${i + 1} has no ${what} (the node config was not made by this version of mlc)`,
+      );
     if (typeof a.node !== "string") throw bad("table node");
     if (typeof a.time !== "string") throw bad("timestamp column of the joined table");
     if (typeof a.label_time !== "string") throw bad("timestamp column to join at");
@@ -48,9 +52,13 @@ export function readJoins(config: Obj, nodeId: string): JoinSpec[] {
 
 /** Timestamps compare as epoch milliseconds; plain numbers compare as they are. Both sides must agree. */
 function timeKind(t: ColumnTable, column: string, where: string, nodeId: string): "timestamp" | "float" {
-  if (!t.columnNames().includes(column)) throw new NodeFailure(`${nodeId}: ${where} has no column \`${column}\` to join on`);
+  if (!t.columnNames().includes(column))
+    throw new NodeFailure(`${nodeId}: ${where} has no column \`${column}\` to join on`);
   const kind = columnType(columnValues(t, column));
-  if (kind !== "timestamp" && kind !== "float") throw new NodeFailure(`${nodeId}: column \`${column}\` of ${where} is ${kind}, not a timestamp: declare it \`timestamp\` in the schema`);
+  if (kind !== "timestamp" && kind !== "float")
+    throw new NodeFailure(
+      `${nodeId}: column \`${column}\` of ${where} is ${kind}, not a timestamp: declare it \`timestamp\` in the schema`,
+    );
   return kind;
 }
 
@@ -59,7 +67,8 @@ export async function inputWithJoins(ctx: ExecContext): Promise<ColumnTable> {
   const joins = readJoins(ctx.node.config, ctx.node.id);
   if (!joins.length) return (await inputTable(ctx)).table;
   const from = refAttr(readBlock(ctx.node.config), "from")?.at(-1);
-  if (from === undefined) throw new NodeFailure(`${ctx.node.id}: a features node with joins needs its \`from\` input`);
+  if (from === undefined)
+    throw new NodeFailure(`${ctx.node.id}: a features node with joins needs its \`from\` input`);
   const { from: inputId, table } = await inputTableOf(ctx, from);
   const tables: PitFeatureTable[] = [];
   const labelTime = joins[0]!.labelTime;
@@ -67,14 +76,30 @@ export async function inputWithJoins(ctx: ExecContext): Promise<ColumnTable> {
   for (const j of joins) {
     const { table: joined } = await inputTableOf(ctx, j.node);
     const kind = timeKind(joined, j.time, j.node, ctx.node.id);
-    if (kind !== labelKind) throw new NodeFailure(`${ctx.node.id}: cannot join ${j.node} at \`${labelTime}\`: its time \`${j.time}\` is ${kind} but \`${labelTime}\` is ${labelKind}`);
+    if (kind !== labelKind)
+      throw new NodeFailure(
+        `${ctx.node.id}: cannot join ${j.node} at \`${labelTime}\`: its time \`${j.time}\` is ${kind} but \`${labelTime}\` is ${labelKind}`,
+      );
     for (const k of j.keys) {
-      if (!table.columnNames().includes(k)) throw new NodeFailure(`${ctx.node.id}: ${inputId} has no column \`${k}\`, the key of ${j.node}`);
-      if (!joined.columnNames().includes(k)) throw new NodeFailure(`${ctx.node.id}: ${j.node} has no column \`${k}\`, its key`);
+      if (!table.columnNames().includes(k))
+        throw new NodeFailure(`${ctx.node.id}: ${inputId} has no column \`${k}\`, the key of ${j.node}`);
+      if (!joined.columnNames().includes(k))
+        throw new NodeFailure(`${ctx.node.id}: ${j.node} has no column \`${k}\`, its key`);
     }
-    for (const c of j.columns ?? []) if (!joined.columnNames().includes(c)) throw new NodeFailure(`${ctx.node.id}: ${j.node} has no column \`${c}\` to join`);
-    ctx.log(`joining ${j.node} at \`${labelTime}\` ${j.keys.length ? `by ${j.keys.join(", ")}` : "on time only"}${j.ttlMs !== undefined ? ` (ttl ${j.ttlMs / 1000}s)` : ""}`);
-    tables.push({ table: joined, keys: j.keys, time: j.time, prefix: j.prefix, ...(j.columns ? { columns: j.columns } : {}), ...(j.ttlMs !== undefined ? { ttlMs: j.ttlMs } : {}) });
+    for (const c of j.columns ?? [])
+      if (!joined.columnNames().includes(c))
+        throw new NodeFailure(`${ctx.node.id}: ${j.node} has no column \`${c}\` to join`);
+    ctx.log(
+      `joining ${j.node} at \`${labelTime}\` ${j.keys.length ? `by ${j.keys.join(", ")}` : "on time only"}${j.ttlMs !== undefined ? ` (ttl ${j.ttlMs / 1000}s)` : ""}`,
+    );
+    tables.push({
+      table: joined,
+      keys: j.keys,
+      time: j.time,
+      prefix: j.prefix,
+      ...(j.columns ? { columns: j.columns } : {}),
+      ...(j.ttlMs !== undefined ? { ttlMs: j.ttlMs } : {}),
+    });
   }
   try {
     return pointInTimeJoin(table, labelTime, tables);

@@ -23,7 +23,10 @@ export async function hashFileContent(path: string): Promise<string> {
   return "xxh64:" + h.digest().toString(16).padStart(16, "0");
 }
 
-export async function hashFileCachedBy(path: string, cache: StatCache): Promise<{ hash: string; bytes: number }> {
+export async function hashFileCachedBy(
+  path: string,
+  cache: StatCache,
+): Promise<{ hash: string; bytes: number }> {
   const st = await stat(path);
   const known = cache.lookup(path, st.size, st.mtimeMs);
   if (known !== undefined) return { hash: known, bytes: st.size };

@@ -15,7 +15,13 @@ function segmentRegex(seg: string): RegExp {
       const end = seg.indexOf("]", i);
       if (end < 0) re += "\\[";
       else {
-        re += "[" + seg.slice(i + 1, end).replace(/^!/, "^").replace(/\\/g, "\\\\") + "]";
+        re +=
+          "[" +
+          seg
+            .slice(i + 1, end)
+            .replace(/^!/, "^")
+            .replace(/\\/g, "\\\\") +
+          "]";
         i = end;
       }
     } else re += c.replace(/[.+^${}()|\\]/g, "\\$&");
@@ -35,7 +41,8 @@ export async function expandGlob(root: string, pattern: string): Promise<string[
       await walk(dir, rel, i + 1); // zero directories
       const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
       for (const e of entries) {
-        if (e.isDirectory() && !e.name.startsWith(".")) await walk(join(dir, e.name), rel ? `${rel}/${e.name}` : e.name, i);
+        if (e.isDirectory() && !e.name.startsWith("."))
+          await walk(join(dir, e.name), rel ? `${rel}/${e.name}` : e.name, i);
       }
       return;
     }
@@ -44,8 +51,9 @@ export async function expandGlob(root: string, pattern: string): Promise<string[
       const e = entries.find((x) => x.name === seg);
       if (!e) return;
       const r = rel ? `${rel}/${seg}` : seg;
-      if (last) { if (e.isFile()) out.add(r); }
-      else if (e.isDirectory()) await walk(join(dir, seg), r, i + 1);
+      if (last) {
+        if (e.isFile()) out.add(r);
+      } else if (e.isDirectory()) await walk(join(dir, seg), r, i + 1);
       return;
     }
     const re = segmentRegex(seg);
@@ -53,8 +61,9 @@ export async function expandGlob(root: string, pattern: string): Promise<string[
     for (const e of entries) {
       if (e.name.startsWith(".") || !re.test(e.name)) continue;
       const r = rel ? `${rel}/${e.name}` : e.name;
-      if (last) { if (e.isFile()) out.add(r); }
-      else if (e.isDirectory()) await walk(join(dir, e.name), r, i + 1);
+      if (last) {
+        if (e.isFile()) out.add(r);
+      } else if (e.isDirectory()) await walk(join(dir, e.name), r, i + 1);
     }
   };
   await walk(root, "", 0);

@@ -8,7 +8,11 @@ const INT_RE = /^[-+]?\d+$/;
 
 /** The narrowest type every non-null text value fits, in the order int, float, bool, timestamp, category, string. */
 export function inferTextType(values: readonly (string | null)[]): ColumnType {
-  let int = true, float = true, bool = true, ts = true, nonNull = 0;
+  let int = true,
+    float = true,
+    bool = true,
+    ts = true,
+    nonNull = 0;
   const distinct = new Set<string>();
   for (const v of values) {
     if (v === null) continue;
@@ -72,7 +76,8 @@ export function inferValueType(values: readonly unknown[]): ColumnType {
     else k = "string";
     texts.push(typeof v === "string" ? v : null);
     if (kind === "none") kind = k;
-    else if (kind !== k) kind = (kind === "int" && k === "float") || (kind === "float" && k === "int") ? "float" : "mixed";
+    else if (kind !== k)
+      kind = (kind === "int" && k === "float") || (kind === "float" && k === "int") ? "float" : "mixed";
   }
   switch (kind) {
     case "none":
@@ -81,7 +86,11 @@ export function inferValueType(values: readonly unknown[]): ColumnType {
       return "string";
     case "string":
       // strings from JSON may still be dates or categories
-      return inferTextType(texts) === "timestamp" ? "timestamp" : inferTextType(texts) === "category" ? "category" : "string";
+      return inferTextType(texts) === "timestamp"
+        ? "timestamp"
+        : inferTextType(texts) === "category"
+          ? "category"
+          : "string";
     default:
       return kind;
   }

@@ -6,7 +6,11 @@ import { NodeFailure } from "../runtime/executor.js";
 import type { ColumnSpec } from "./column-type.js";
 import { type LoadedTable, tableFromColumns } from "./values-table.js";
 
-export async function readJsonLines(file: string, declared: readonly ColumnSpec[], display = file): Promise<LoadedTable> {
+export async function readJsonLines(
+  file: string,
+  declared: readonly ColumnSpec[],
+  display = file,
+): Promise<LoadedTable> {
   const columns = new Map<string, unknown[]>();
   let rows = 0;
   let line = 0;
@@ -20,9 +24,13 @@ export async function readJsonLines(file: string, declared: readonly ColumnSpec[
       try {
         obj = JSON.parse(text);
       } catch (e) {
-        throw new NodeFailure(`${display}:${line}: not valid JSON (${(e as Error).message})`, { file: display, line });
+        throw new NodeFailure(`${display}:${line}: not valid JSON (${(e as Error).message})`, {
+          file: display,
+          line,
+        });
       }
-      if (typeof obj !== "object" || obj === null || Array.isArray(obj)) throw new NodeFailure(`${display}:${line}: each line must be a JSON object`, { file: display, line });
+      if (typeof obj !== "object" || obj === null || Array.isArray(obj))
+        throw new NodeFailure(`${display}:${line}: each line must be a JSON object`, { file: display, line });
       for (const [k, v] of Object.entries(obj)) {
         let col = columns.get(k);
         if (!col) {
@@ -35,7 +43,8 @@ export async function readJsonLines(file: string, declared: readonly ColumnSpec[
       for (const col of columns.values()) if (col.length < rows) col.length = rows;
     }
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new NodeFailure(`cannot read ${display}: no such file`);
+    if ((e as NodeJS.ErrnoException).code === "ENOENT")
+      throw new NodeFailure(`cannot read ${display}: no such file`);
     throw e;
   }
   for (const col of columns.values()) for (let i = 0; i < rows; i++) if (col[i] === undefined) col[i] = null;

@@ -35,7 +35,12 @@ function blocksOf(kind: string, j: Json): BlockConfig[] {
  * `{ attr: expr, nested: { $block: … } }` where nested blocks are marked by `$block`.
  */
 export function readBlock(config: Obj, kind?: string): BlockConfig {
-  const out: BlockConfig = { kind: typeof config.$block === "string" ? config.$block : kind, attributes: {}, blocks: {}, assertions: [] };
+  const out: BlockConfig = {
+    kind: typeof config.$block === "string" ? config.$block : kind,
+    attributes: {},
+    blocks: {},
+    assertions: [],
+  };
   const structured = isObj(config.attributes) || typeof config.$block === "string";
   if (structured) {
     if (isObj(config.attributes)) Object.assign(out.attributes, config.attributes);
@@ -57,7 +62,8 @@ export function readBlock(config: Obj, kind?: string): BlockConfig {
     for (const [k, v] of Object.entries(config)) {
       if (k === "$block") continue;
       if (k === "assertions" && Array.isArray(v)) out.assertions.push(...v);
-      else if (isBlockValue(v) || (Array.isArray(v) && v.length > 0 && v.every(isBlockValue))) out.blocks[k] = blocksOf(k, v);
+      else if (isBlockValue(v) || (Array.isArray(v) && v.length > 0 && v.every(isBlockValue)))
+        out.blocks[k] = blocksOf(k, v);
       else out.attributes[k] = v;
     }
   }
@@ -66,7 +72,12 @@ export function readBlock(config: Obj, kind?: string): BlockConfig {
 
 /** The first nested block of a kind, if any. */
 export function nestedBlock(b: BlockConfig, kind: string): BlockConfig | undefined {
-  return b.blocks[kind]?.[0] ?? (isObj(b.attributes[kind]) && !isExprObj(b.attributes[kind] as Obj) ? readBlock(b.attributes[kind] as Obj, kind) : undefined);
+  return (
+    b.blocks[kind]?.[0] ??
+    (isObj(b.attributes[kind]) && !isExprObj(b.attributes[kind] as Obj)
+      ? readBlock(b.attributes[kind] as Obj, kind)
+      : undefined)
+  );
 }
 
 /** Assertions of every nested block of a kind (`expect`, `warn`), in order. */

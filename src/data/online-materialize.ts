@@ -87,19 +87,23 @@ function joinedNames(joins: MaterializeInput["joins"]): Set<string> {
 export function materializeOnline(m: MaterializeInput): Materialized | undefined {
   const t = m.table;
   const columnsIn = t.columnNames();
-  for (const k of [...m.key, m.time]) if (!columnsIn.includes(k)) throw new NodeFailure(`online features: the input has no column \`${k}\``);
+  for (const k of [...m.key, m.time])
+    if (!columnsIn.includes(k)) throw new NodeFailure(`online features: the input has no column \`${k}\``);
   const joined = joinedNames(m.joins);
   // Which features are window aggregations: compiled over the columns the block sees after its joins.
   const probeCols = [...tableColumns(t)];
   for (const { spec, table } of m.joins) {
-    for (const c of tableColumns(table)) if (joined.has(spec.prefix + c.name) && !columnsIn.includes(spec.prefix + c.name)) probeCols.push({ name: spec.prefix + c.name, type: c.type });
+    for (const c of tableColumns(table))
+      if (joined.has(spec.prefix + c.name) && !columnsIn.includes(spec.prefix + c.name))
+        probeCols.push({ name: spec.prefix + c.name, type: c.type });
   }
   const compiled = compileFeatures(m.featuresConfig, probeCols);
   const windowed = new Map(compiled.features.filter((f) => f.windowed).map((f) => [f.name, f]));
   const columns: MaterializedColumn[] = [];
   for (const name of m.inputs) {
     if (windowed.has(name)) columns.push({ name, source: "window" });
-    else if (joined.has(name) && !compiled.features.some((f) => f.name === name)) columns.push({ name, source: "join" });
+    else if (joined.has(name) && !compiled.features.some((f) => f.name === name))
+      columns.push({ name, source: "join" });
   }
   if (!columns.length) return undefined;
 
@@ -108,7 +112,8 @@ export function materializeOnline(m: MaterializeInput): Materialized | undefined
   const times = numericValues(columnValues(t, m.time));
   let newest = -Infinity;
   for (let i = 0; i < n; i++) if (times[i]! > newest) newest = times[i]!;
-  if (!Number.isFinite(newest)) throw new NodeFailure(`online features: no row of the input has a \`${m.time}\``);
+  if (!Number.isFinite(newest))
+    throw new NodeFailure(`online features: no row of the input has a \`${m.time}\``);
   const isTime = hasDates(timeValues);
 
   // The newest row of each entity (ties: the later row), the template of its probe row.
@@ -138,7 +143,8 @@ export function materializeOnline(m: MaterializeInput): Materialized | undefined
     shifted.set(col, { value: justAfter(max, vals, dates), dates });
   };
   shift(m.time);
-  for (const c of columns) if (c.source === "window") windowTimes(windowed.get(c.name)!.node, new Set()).forEach(shift);
+  for (const c of columns)
+    if (c.source === "window") windowTimes(windowed.get(c.name)!.node, new Set()).forEach(shift);
   for (const j of m.joins) shift(j.spec.labelTime);
 
   const cols: Record<string, unknown> = {};
@@ -158,7 +164,10 @@ export function materializeOnline(m: MaterializeInput): Materialized | undefined
   let probeTable = aq.table(cols, columnsIn);
   if (m.joins.length) {
     const tables: PitFeatureTable[] = m.joins.map(({ spec, table }) => ({
-      table, keys: spec.keys, time: spec.time, prefix: spec.prefix,
+      table,
+      keys: spec.keys,
+      time: spec.time,
+      prefix: spec.prefix,
       ...(spec.columns ? { columns: spec.columns } : {}),
       ...(spec.ttlMs !== undefined ? { ttlMs: spec.ttlMs } : {}),
     }));

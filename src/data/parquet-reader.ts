@@ -44,12 +44,18 @@ function arrowType(typeId: number | undefined, sample: ArrayLike<unknown>): Colu
   }
 }
 
-export async function readParquet(file: string, declared: readonly ColumnSpec[], display = file): Promise<LoadedTable> {
+export async function readParquet(
+  file: string,
+  declared: readonly ColumnSpec[],
+  display = file,
+): Promise<LoadedTable> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
   } catch (e) {
-    throw new NodeFailure(`cannot read ${display}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    throw new NodeFailure(
+      `cannot read ${display}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
+    );
   }
   let ipc: Uint8Array;
   try {
@@ -63,7 +69,10 @@ export async function readParquet(file: string, declared: readonly ColumnSpec[],
   const types = new Map<string, ColumnType>();
   for (const n of names) {
     const col = t.column(n) as unknown as { type?: { typeId?: number } };
-    const ty = arrowType(col.type?.typeId ?? (typeof (col as { keyFor?: unknown }).keyFor === "function" ? -1 : undefined), values.get(n)! as ArrayLike<unknown>);
+    const ty = arrowType(
+      col.type?.typeId ?? (typeof (col as { keyFor?: unknown }).keyFor === "function" ? -1 : undefined),
+      values.get(n)! as ArrayLike<unknown>,
+    );
     if (ty) types.set(n, ty);
   }
   return tableFromColumns(names, (n) => values.get(n)! as ArrayLike<unknown>, declared, display, types);

@@ -62,42 +62,77 @@ interface Built {
 
 const RAW_TYPE: Record<ValueKind, RawInputType> = { num: "float", str: "string", time: "double" };
 
-function build(featuresConfig: { [key: string]: Json }, inputColumns: readonly { name: string; type: ColumnType | string }[], select?: readonly string[]): Built {
+function build(
+  featuresConfig: { [key: string]: Json },
+  inputColumns: readonly { name: string; type: ColumnType | string }[],
+  select?: readonly string[],
+): Built {
   const compiled = compileFeatures(featuresConfig, inputColumns);
   const byName = new Map(compiled.features.map((f) => [f.name, f]));
   let nextId = compiled.nextId;
   const wrapOrdinal = (node: PipelineNode): PipelineNode => {
     const t = transformFor("ordinal")!;
-    return { t: "call", fn: "ordinal", transform: t, args: [node], named: {}, kind: "num", id: nextId++ } satisfies CallNode;
+    return {
+      t: "call",
+      fn: "ordinal",
+      transform: t,
+      args: [node],
+      named: {},
+      kind: "num",
+      id: nextId++,
+    } satisfies CallNode;
   };
   // `usage.*` selects every feature of the block; `usage.x` or `x` one feature or raw column.
   const all = compiled.features.map((f) => f.name);
-  const names = select === undefined ? all : [...new Set(select.flatMap((s) => (s === "*" || s.endsWith(".*") ? all : [s.includes(".") ? s.slice(s.lastIndexOf(".") + 1) : s])))];
+  const names =
+    select === undefined
+      ? all
+      : [
+          ...new Set(
+            select.flatMap((s) =>
+              s === "*" || s.endsWith(".*") ? all : [s.includes(".") ? s.slice(s.lastIndexOf(".") + 1) : s],
+            ),
+          ),
+        ];
   const outputs: Output[] = [];
   for (const name of names) {
     let def: FeatureDef | undefined = byName.get(name);
     if (!def) {
       const kind = compiled.columns.get(name);
       if (kind === undefined) {
-        throw new NodeFailure(`unknown feature or column \`${name}\`${didYouMean(name, [...byName.keys(), ...compiled.columns.keys()])}`);
+        throw new NodeFailure(
+          `unknown feature or column \`${name}\`${didYouMean(name, [...byName.keys(), ...compiled.columns.keys()])}`,
+        );
       }
       def = { name, expr: { $ref: [name] }, node: { t: "col", name, kind }, windowed: false, fitted: false };
     }
     if (def.windowed) {
-      if (hasFitted(def.node)) throw new NodeFailure(`feature \`${name}\`: a window aggregation cannot be combined with a fitted transform`);
+      if (hasFitted(def.node))
+        throw new NodeFailure(
+          `feature \`${name}\`: a window aggregation cannot be combined with a fitted transform`,
+        );
       // Served by lookup in the online store: an ONNX input named after the feature.
       outputs.push({ name, node: { t: "col", name, kind: "num" }, materialized: true });
       continue;
     }
     const kind = def.node.kind;
-    if (kind === "time") throw new NodeFailure(`feature \`${name}\` is a timestamp; use hour(), dayofweek(), month() or days_between() to make a number of it`);
+    if (kind === "time")
+      throw new NodeFailure(
+        `feature \`${name}\` is a timestamp; use hour(), dayofweek(), month() or days_between() to make a number of it`,
+      );
     if (kind === "list") throw new NodeFailure(`feature \`${name}\` is a list, not a value`);
-    outputs.push({ name, node: kind === "str" ? wrapOrdinal(def.node) : def.node, materialized: false, batchOnly: def.batchOnly });
+    outputs.push({
+      name,
+      node: kind === "str" ? wrapOrdinal(def.node) : def.node,
+      materialized: false,
+      batchOnly: def.batchOnly,
+    });
   }
   const raw = new Map<string, ValueKind>();
   const collect = (n: PipelineNode): void => {
-    if (n.t === "col") { if (!raw.has(n.name)) raw.set(n.name, n.kind); }
-    else if (n.t === "call") n.args.forEach(collect);
+    if (n.t === "col") {
+      if (!raw.has(n.name)) raw.set(n.name, n.kind);
+    } else if (n.t === "call") n.args.forEach(collect);
   };
   outputs.forEach((o) => collect(o.node));
   return {
@@ -129,7 +164,11 @@ export function buildPipeline(
       const states = new Map<number, Json>();
       const env = tableEnv(train, states, true);
       for (const o of built.outputs) if (!o.materialized) evalBatch(o.node, env);
-      return fitted(built, states, { config: featuresConfig, inputColumns: inputColumns.map((c) => ({ name: c.name, type: c.type })), select: select ? [...select] : null });
+      return fitted(built, states, {
+        config: featuresConfig,
+        inputColumns: inputColumns.map((c) => ({ name: c.name, type: c.type })),
+        select: select ? [...select] : null,
+      });
     },
   };
 }
@@ -153,7 +192,11 @@ function outputNamesOf(built: Built, states: Map<number, Json>): string[] {
   return names;
 }
 
-function fitted(built: Built, states: Map<number, Json>, saved: Omit<SavedPipeline, "format" | "states">): FittedPipeline {
+function fitted(
+  built: Built,
+  states: Map<number, Json>,
+  saved: Omit<SavedPipeline, "format" | "states">,
+): FittedPipeline {
   const outputNames = outputNamesOf(built, states);
   return {
     outputNames,
@@ -163,7 +206,9 @@ function fitted(built: Built, states: Map<number, Json>, saved: Omit<SavedPipeli
     transform(t) {
       for (const o of built.outputs) {
         if (o.materialized && !t.columnNames().includes(o.name)) {
-          throw new NodeFailure(`feature \`${o.name}\` is a window aggregation: the table must come from the features node that computes it`);
+          throw new NodeFailure(
+            `feature \`${o.name}\` is a window aggregation: the table must come from the features node that computes it`,
+          );
         }
       }
       const env = tableEnv(t, states, false);
@@ -195,10 +240,17 @@ function fitted(built: Built, states: Map<number, Json>, saved: Omit<SavedPipeli
       };
       const parts = built.outputs.map((o) => emitOnnx(g, o.node, env).name);
       const output = g.op("Concat", parts, { axis: 1 });
-      return { inputs: [...inputs.keys()].map((name) => built.rawInputs.find((r) => r.name === name)!), output };
+      return {
+        inputs: [...inputs.keys()].map((name) => built.rawInputs.find((r) => r.name === name)!),
+        output,
+      };
     },
     serialize() {
-      const doc: SavedPipeline = { format: "mlc-feature-pipeline/1", ...saved, states: [...states].sort((a, b) => a[0] - b[0]) };
+      const doc: SavedPipeline = {
+        format: "mlc-feature-pipeline/1",
+        ...saved,
+        states: [...states].sort((a, b) => a[0] - b[0]),
+      };
       return new TextEncoder().encode(JSON.stringify(doc));
     },
   };
@@ -206,9 +258,14 @@ function fitted(built: Built, states: Map<number, Json>, saved: Omit<SavedPipeli
 
 export function deserializePipeline(bytes: Uint8Array): FittedPipeline {
   const doc = JSON.parse(new TextDecoder().decode(bytes)) as SavedPipeline;
-  if (doc.format !== "mlc-feature-pipeline/1") throw new Error(`not a feature pipeline (format ${String(doc.format)})`);
+  if (doc.format !== "mlc-feature-pipeline/1")
+    throw new Error(`not a feature pipeline (format ${String(doc.format)})`);
   const built = build(doc.config, doc.inputColumns, doc.select ?? undefined);
-  return fitted(built, new Map(doc.states), { config: doc.config, inputColumns: doc.inputColumns, select: doc.select });
+  return fitted(built, new Map(doc.states), {
+    config: doc.config,
+    inputColumns: doc.inputColumns,
+    select: doc.select,
+  });
 }
 
 export { kindOfColumnType };

@@ -21,12 +21,18 @@ export interface PitFeatureTable {
 }
 
 const keyOf = (cols: ArrayLike<unknown>[], i: number): string =>
-  cols.map((c) => {
-    const v = c[i];
-    return v instanceof Date ? v.getTime() : v;
-  }).join("\u0000");
+  cols
+    .map((c) => {
+      const v = c[i];
+      return v instanceof Date ? v.getTime() : v;
+    })
+    .join("\u0000");
 
-export function pointInTimeJoin(labels: ColumnTable, labelTime: string, features: readonly PitFeatureTable[]): ColumnTable {
+export function pointInTimeJoin(
+  labels: ColumnTable,
+  labelTime: string,
+  features: readonly PitFeatureTable[],
+): ColumnTable {
   const n = labels.numRows();
   const lt = numericValues(columnValues(labels, labelTime));
   const out: Record<string, unknown> = {};
@@ -34,9 +40,12 @@ export function pointInTimeJoin(labels: ColumnTable, labelTime: string, features
   for (const name of names) out[name] = columnValues(labels, name);
   for (const f of features) {
     for (const k of [...f.keys, f.time]) {
-      if (!f.table.columnNames().includes(k)) throw new NodeFailure(`point-in-time join: the feature table has no column \`${k}\``);
+      if (!f.table.columnNames().includes(k))
+        throw new NodeFailure(`point-in-time join: the feature table has no column \`${k}\``);
     }
-    for (const k of f.keys) if (!labels.columnNames().includes(k)) throw new NodeFailure(`point-in-time join: the label table has no key column \`${k}\``);
+    for (const k of f.keys)
+      if (!labels.columnNames().includes(k))
+        throw new NodeFailure(`point-in-time join: the label table has no key column \`${k}\``);
     const ft = numericValues(columnValues(f.table, f.time));
     const fk = f.keys.map((k) => columnValues(f.table, k) as ArrayLike<unknown>);
     const lk = f.keys.map((k) => columnValues(labels, k) as ArrayLike<unknown>);
@@ -56,7 +65,8 @@ export function pointInTimeJoin(labels: ColumnTable, labelTime: string, features
       const t = lt[i]!;
       if (!rows || Number.isNaN(t)) continue;
       // last row with time <= t (binary search)
-      let lo = 0, hi = rows.length;
+      let lo = 0,
+        hi = rows.length;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
         if (ft[rows[mid]!]! <= t) lo = mid + 1;
@@ -71,7 +81,10 @@ export function pointInTimeJoin(labels: ColumnTable, labelTime: string, features
     for (const c of cols) {
       const src = columnValues(f.table, c);
       const name = (f.prefix ?? "") + c;
-      if (names.includes(name)) throw new NodeFailure(`point-in-time join: column \`${name}\` exists in both tables; give the feature table a prefix`);
+      if (names.includes(name))
+        throw new NodeFailure(
+          `point-in-time join: column \`${name}\` exists in both tables; give the feature table a prefix`,
+        );
       names.push(name);
       if (ArrayBuffer.isView(src)) {
         const num = numericValues(src);

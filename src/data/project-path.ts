@@ -8,7 +8,9 @@ export function resolveDataPath(projectDir: string, path: string, allowOutside: 
   const rel = relative(resolve(projectDir), abs);
   const outside = rel === ".." || rel.startsWith(".." + "/") || rel.startsWith("..\\") || isAbsolute(rel);
   if (outside && !allowOutside) {
-    throw new NodeFailure(`the path "${path}" leaves the project directory; copy the data into the project or set \`allow_outside_paths = true\` in the project block`);
+    throw new NodeFailure(
+      `the path "${path}" leaves the project directory; copy the data into the project or set \`allow_outside_paths = true\` in the project block`,
+    );
   }
   return abs;
 }

@@ -13,7 +13,10 @@ export function rng(seed: number): () => number {
 }
 
 /** Shuffles in place and returns the array. */
-export function shuffle<T extends { length: number; [i: number]: number } | unknown[]>(a: T, next: () => number): T {
+export function shuffle<T extends { length: number; [i: number]: number } | unknown[]>(
+  a: T,
+  next: () => number,
+): T {
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
     const tmp = a[i]!;

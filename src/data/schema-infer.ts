@@ -16,7 +16,10 @@ export function inferredSchema(table: ColumnTable, schema: readonly ColumnSpec[]
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function renderSchemaBlock(schema: readonly ColumnSpec[], indent = "  "): string {
-  const width = Math.max(0, ...schema.map((c) => (IDENT.test(c.name) ? c.name.length : JSON.stringify(c.name).length)));
+  const width = Math.max(
+    0,
+    ...schema.map((c) => (IDENT.test(c.name) ? c.name.length : JSON.stringify(c.name).length)),
+  );
   const lines = schema.map((c) => {
     const name = IDENT.test(c.name) ? c.name : JSON.stringify(c.name);
     const type = c.nullable ? `nullable(${c.type})` : c.type;

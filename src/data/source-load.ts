@@ -16,10 +16,14 @@ import { tableToBytes } from "./table-artifact.js";
 import { type LoadedTable, concatTables } from "./values-table.js";
 
 /** The files a file source reads: one path, or the sorted matches of a glob (at least one). */
-export async function sourceFiles(spec: SourceSpec, projectDir: string): Promise<{ rel: string; abs: string }[]> {
+export async function sourceFiles(
+  spec: SourceSpec,
+  projectDir: string,
+): Promise<{ rel: string; abs: string }[]> {
   const loc = spec.location;
   if (loc.kind !== "file") return [];
-  if (!isGlob(loc.file)) return [{ rel: loc.file, abs: resolveDataPath(projectDir, loc.file, spec.allowOutside) }];
+  if (!isGlob(loc.file))
+    return [{ rel: loc.file, abs: resolveDataPath(projectDir, loc.file, spec.allowOutside) }];
   const star = loc.file.search(/[*?[]/);
   const base = loc.file.slice(0, loc.file.lastIndexOf("/", star) + 1);
   const root = resolveDataPath(projectDir, base || ".", spec.allowOutside);
@@ -30,18 +34,33 @@ export async function sourceFiles(spec: SourceSpec, projectDir: string): Promise
 
 async function runQuery(spec: SourceSpec, projectDir: string, query: string): Promise<QueryResult> {
   const loc = spec.location;
-  if (loc.kind === "sqlite") return querySqlite(resolveDataPath(projectDir, loc.path, spec.allowOutside), query, describeLocation(loc));
+  if (loc.kind === "sqlite")
+    return querySqlite(
+      resolveDataPath(projectDir, loc.path, spec.allowOutside),
+      query,
+      describeLocation(loc),
+    );
   if (loc.kind === "postgres") return queryPostgres(secretValue(loc.url), query, describeLocation(loc));
   throw new Error("runQuery on a file source");
 }
 
-export async function loadSource(spec: SourceSpec, projectDir: string): Promise<LoadedTable & { files: string[] }> {
+export async function loadSource(
+  spec: SourceSpec,
+  projectDir: string,
+): Promise<LoadedTable & { files: string[] }> {
   const loc = spec.location;
   if (loc.kind === "file") {
     const files = await sourceFiles(spec, projectDir);
     const parts: LoadedTable[] = [];
     for (const f of files) {
-      if (loc.format === "csv") parts.push(await readCsvWithSchema(f.abs, { declared: spec.declared, display: f.rel, delimiter: loc.delimiter }));
+      if (loc.format === "csv")
+        parts.push(
+          await readCsvWithSchema(f.abs, {
+            declared: spec.declared,
+            display: f.rel,
+            delimiter: loc.delimiter,
+          }),
+        );
       else if (loc.format === "parquet") parts.push(await readParquet(f.abs, spec.declared, f.rel));
       else parts.push(await readJsonLines(f.abs, spec.declared, f.rel));
     }
@@ -55,12 +74,20 @@ export async function loadSource(spec: SourceSpec, projectDir: string): Promise<
  * Files: the content hash of every file (stat cache first). Databases: the declared `version`
  * (evaluated by the database: `max(updated_at)`), else a hash of the query's result.
  */
-export async function sourceFingerprint(spec: SourceSpec, projectDir: string, cache: StatCache): Promise<DataFingerprint> {
+export async function sourceFingerprint(
+  spec: SourceSpec,
+  projectDir: string,
+  cache: StatCache,
+): Promise<DataFingerprint> {
   const loc = spec.location;
-  const literal = typeof spec.version === "string" || typeof spec.version === "number" ? spec.version : undefined;
+  const literal =
+    typeof spec.version === "string" || typeof spec.version === "number" ? spec.version : undefined;
   if (loc.kind === "file" && literal !== undefined) {
     // A declared literal version (a release tag, a date) stands for the files' content.
-    return { hash: hashText(`version\u0000${literal}`), description: `${loc.file} version ${JSON.stringify(literal)}` };
+    return {
+      hash: hashText(`version\u0000${literal}`),
+      description: `${loc.file} version ${JSON.stringify(literal)}`,
+    };
   }
   if (loc.kind === "file") {
     const files = await sourceFiles(spec, projectDir);
@@ -74,16 +101,30 @@ export async function sourceFingerprint(spec: SourceSpec, projectDir: string, ca
     }
     const bytes = parts.reduce((s, p) => s + p.bytes, 0);
     if (parts.length === 1) return { hash: parts[0]!.hash, bytes, description: loc.file };
-    return { hash: hashText(parts.map((p) => `${p.rel}\u0000${p.hash}`).join("\n")), bytes, description: `${loc.file} (${parts.length} files)` };
+    return {
+      hash: hashText(parts.map((p) => `${p.rel}\u0000${p.hash}`).join("\n")),
+      bytes,
+      description: `${loc.file} (${parts.length} files)`,
+    };
   }
   if (spec.version !== undefined) {
     const sql = versionSql(spec.version, loc.query);
-    if (!sql) throw new NodeFailure(`version = ${exprText(spec.version)}: use max(col), min(col), count(), sum(col), rows, or a SQL string`);
+    if (!sql)
+      throw new NodeFailure(
+        `version = ${exprText(spec.version)}: use max(col), min(col), count(), sum(col), rows, or a SQL string`,
+      );
     const r = await runQuery(spec, projectDir, sql);
     const value = r.rows[0]?.[0];
     const text = value instanceof Date ? value.toISOString() : String(value);
-    return { hash: hashText(`version\u0000${exprText(spec.version)}\u0000${text}`), description: `${describeLocation(loc)} version ${exprText(spec.version)} = ${text}` };
+    return {
+      hash: hashText(`version\u0000${exprText(spec.version)}\u0000${text}`),
+      description: `${describeLocation(loc)} version ${exprText(spec.version)} = ${text}`,
+    };
   }
   const loaded = await loadSource(spec, projectDir);
-  return { hash: hashBytes(tableToBytes(loaded.table)), rows: loaded.table.numRows(), description: `${describeLocation(loc)} (query result)` };
+  return {
+    hash: hashBytes(tableToBytes(loaded.table)),
+    rows: loaded.table.numRows(),
+    description: `${describeLocation(loc)} (query result)`,
+  };
 }

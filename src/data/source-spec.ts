@@ -3,7 +3,14 @@
 import type { Json } from "../runtime/graph-ir.js";
 import { NodeFailure } from "../runtime/executor.js";
 import { type ColumnSpec, isColumnType } from "./column-type.js";
-import { type BlockConfig, assertionsOf, nestedBlock, readBlock, refAttr, stringAttr } from "./node-config.js";
+import {
+  type BlockConfig,
+  assertionsOf,
+  nestedBlock,
+  readBlock,
+  refAttr,
+  stringAttr,
+} from "./node-config.js";
 import { nameArg } from "./transforms/support.js";
 
 type Obj = { [key: string]: Json };
@@ -42,7 +49,9 @@ export function parseColumnType(name: string, j: Json): ColumnSpec {
     text = text.slice(0, -1);
   }
   if (!text || !isColumnType(text)) {
-    throw new NodeFailure(`schema: column "${name}" has an unknown type ${JSON.stringify(j)}; use int, float, bool, string, category, timestamp or nullable(type)`);
+    throw new NodeFailure(
+      `schema: column "${name}" has an unknown type ${JSON.stringify(j)}; use int, float, bool, string, category, timestamp or nullable(type)`,
+    );
   }
   return { name, type: text, nullable };
 }
@@ -57,7 +66,8 @@ function formatOf(b: BlockConfig, file: string): "csv" | "parquet" | "jsonl" {
 }
 
 function secretOf(j: Json | undefined): Secret {
-  if (isObj(j) && j.$call === "env" && Array.isArray(j.args) && typeof j.args[0] === "string") return { env: j.args[0] };
+  if (isObj(j) && j.$call === "env" && Array.isArray(j.args) && typeof j.args[0] === "string")
+    return { env: j.args[0] };
   if (typeof j === "string") return { literal: j };
   throw new NodeFailure('postgres { url = … } must be env("VAR") (or a literal URL without a password)');
 }
@@ -71,9 +81,14 @@ export function readSourceSpec(config: Obj): SourceSpec {
   const query = stringAttr(b, "query");
   let location: SourceLocation;
   if (file !== undefined) {
-    location = { kind: "file", file, format: formatOf(b, file), delimiter: stringAttr(b, "delimiter") ?? "," };
+    location = {
+      kind: "file",
+      file,
+      format: formatOf(b, file),
+      delimiter: stringAttr(b, "delimiter") ?? ",",
+    };
   } else if (isObj(conn) && typeof conn.$call === "string") {
-    if (!query) throw new NodeFailure("a database source needs `query = \"select …\"`");
+    if (!query) throw new NodeFailure('a database source needs `query = "select …"`');
     const named = isObj(conn.named) ? conn.named : {};
     const args = Array.isArray(conn.args) ? conn.args : [];
     if (conn.$call === "sqlite") {
@@ -82,7 +97,10 @@ export function readSourceSpec(config: Obj): SourceSpec {
       location = { kind: "sqlite", path, query };
     } else if (conn.$call === "postgres") {
       location = { kind: "postgres", url: secretOf(named.url ?? args[0]), query };
-    } else throw new NodeFailure(`unknown connection \`${conn.$call}\`; use sqlite { path = … } or postgres { url = env("…") }`);
+    } else
+      throw new NodeFailure(
+        `unknown connection \`${conn.$call}\`; use sqlite { path = … } or postgres { url = env("…") }`,
+      );
   } else {
     throw new NodeFailure('a source needs `file = "…"` or `connection = sqlite { … } | postgres { … }`');
   }
@@ -103,7 +121,8 @@ export function readSourceSpec(config: Obj): SourceSpec {
 export function secretValue(s: Secret): string {
   if ("literal" in s) return s.literal;
   const v = process.env[s.env];
-  if (v === undefined || v === "") throw new NodeFailure(`the environment variable ${s.env} is not set (it holds the database URL)`);
+  if (v === undefined || v === "")
+    throw new NodeFailure(`the environment variable ${s.env} is not set (it holds the database URL)`);
   return v;
 }
 

@@ -13,7 +13,11 @@ export interface QueryResult {
 }
 
 const SQLITE_TYPES: [RegExp, ColumnType][] = [
-  [/INT/i, "int"], [/REAL|FLOA|DOUB|NUMERIC|DECIMAL/i, "float"], [/BOOL/i, "bool"], [/DATE|TIME/i, "timestamp"], [/CHAR|CLOB|TEXT/i, "string"],
+  [/INT/i, "int"],
+  [/REAL|FLOA|DOUB|NUMERIC|DECIMAL/i, "float"],
+  [/BOOL/i, "bool"],
+  [/DATE|TIME/i, "timestamp"],
+  [/CHAR|CLOB|TEXT/i, "string"],
 ];
 
 export function querySqlite(file: string, query: string, display: string): QueryResult {
@@ -25,7 +29,8 @@ export function querySqlite(file: string, query: string, display: string): Query
   }
   try {
     const stmt = db.prepare(query);
-    if (!stmt.reader) throw new NodeFailure(`${display}: the query returns no rows (a source query must be a select)`);
+    if (!stmt.reader)
+      throw new NodeFailure(`${display}: the query returns no rows (a source query must be a select)`);
     stmt.raw(true);
     const cols = stmt.columns();
     const rows = stmt.all() as unknown[][];
@@ -45,8 +50,19 @@ export function querySqlite(file: string, query: string, display: string): Query
 
 /** PostgreSQL type OIDs → mlc types (int8 and numeric arrive as strings and are converted). */
 const PG_TYPES: Record<number, ColumnType> = {
-  16: "bool", 20: "int", 21: "int", 23: "int", 700: "float", 701: "float", 1700: "float",
-  1082: "timestamp", 1114: "timestamp", 1184: "timestamp", 25: "string", 1043: "string", 1042: "string",
+  16: "bool",
+  20: "int",
+  21: "int",
+  23: "int",
+  700: "float",
+  701: "float",
+  1700: "float",
+  1082: "timestamp",
+  1114: "timestamp",
+  1184: "timestamp",
+  25: "string",
+  1043: "string",
+  1042: "string",
 };
 
 function redact(message: string, url: string): string {
@@ -78,13 +94,24 @@ export async function queryPostgres(url: string, query: string, display: string)
   }
 }
 
-export function tableFromQuery(r: QueryResult, declared: readonly ColumnSpec[], display: string): LoadedTable {
+export function tableFromQuery(
+  r: QueryResult,
+  declared: readonly ColumnSpec[],
+  display: string,
+): LoadedTable {
   const index = new Map(r.names.map((n, j) => [n, j]));
-  if (index.size !== r.names.length) throw new NodeFailure(`${display}: the query returns two columns with the same name; alias them`);
-  return tableFromColumns(r.names, (n) => {
-    const j = index.get(n)!;
-    return r.rows.map((row) => row[j]);
-  }, declared, `${display} query`, r.types);
+  if (index.size !== r.names.length)
+    throw new NodeFailure(`${display}: the query returns two columns with the same name; alias them`);
+  return tableFromColumns(
+    r.names,
+    (n) => {
+      const j = index.get(n)!;
+      return r.rows.map((row) => row[j]);
+    },
+    declared,
+    `${display} query`,
+    r.types,
+  );
 }
 
 /** SQL for a declared version expression: `max(updated_at)` → max("updated_at"), `rows` → count(*). */
@@ -92,7 +119,8 @@ export function versionSql(version: unknown, query: string): string | undefined 
   if (typeof version === "string") return version;
   const v = version as { $call?: string; args?: unknown[]; $ref?: string[] } | null;
   const inner = `(${query.replace(/;\s*$/, "")}) as mlc_source`;
-  if (v && Array.isArray(v.$ref) && v.$ref.length === 1 && v.$ref[0] === "rows") return `select count(*) from ${inner}`;
+  if (v && Array.isArray(v.$ref) && v.$ref.length === 1 && v.$ref[0] === "rows")
+    return `select count(*) from ${inner}`;
   if (v && typeof v.$call === "string" && ["max", "min", "count", "sum"].includes(v.$call)) {
     const arg = v.args?.[0] as { $ref?: string[] } | undefined;
     const col = arg?.$ref?.at(-1);

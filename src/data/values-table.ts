@@ -23,13 +23,20 @@ export function tableFromColumns(
 ): LoadedTable {
   const decl = new Map(declared.map((c) => [c.name, c]));
   for (const d of declared) {
-    if (!names.includes(d.name)) throw new NodeFailure(`${where}: declared column "${d.name}" is not in the data (columns: ${names.join(", ")})`);
+    if (!names.includes(d.name))
+      throw new NodeFailure(
+        `${where}: declared column "${d.name}" is not in the data (columns: ${names.join(", ")})`,
+      );
   }
   const cols: Record<string, ColumnArray> = {};
   const schema: ColumnSpec[] = [];
   for (const name of names) {
     const v = values(name);
-    const spec = decl.get(name) ?? { name, type: types.get(name) ?? inferValueType(Array.from(v)), nullable: true };
+    const spec = decl.get(name) ?? {
+      name,
+      type: types.get(name) ?? inferValueType(Array.from(v)),
+      nullable: true,
+    };
     cols[name] = columnFromValues(v, spec, where);
     schema.push(spec);
   }
@@ -42,7 +49,10 @@ export function concatTables(parts: readonly LoadedTable[], where: string): Load
   const names = parts[0]!.table.columnNames();
   for (const p of parts) {
     const n = p.table.columnNames();
-    if (n.join("\u0000") !== names.join("\u0000")) throw new NodeFailure(`${where}: the files have different columns (${names.join(", ")} vs ${n.join(", ")})`);
+    if (n.join("\u0000") !== names.join("\u0000"))
+      throw new NodeFailure(
+        `${where}: the files have different columns (${names.join(", ")} vs ${n.join(", ")})`,
+      );
   }
   const cols: Record<string, unknown> = {};
   for (const name of names) {
@@ -50,14 +60,18 @@ export function concatTables(parts: readonly LoadedTable[], where: string): Load
     if (arrays.every((a) => a instanceof Float64Array)) {
       const out = new Float64Array(arrays.reduce((s, a) => s + a.length, 0));
       let o = 0;
-      for (const a of arrays) { out.set(a as Float64Array, o); o += a.length; }
+      for (const a of arrays) {
+        out.set(a as Float64Array, o);
+        o += a.length;
+      }
       cols[name] = out;
     } else cols[name] = arrays.flatMap((a) => Array.from(a as ArrayLike<unknown>));
   }
   // A column inferred differently in two files takes the wider reading (float over int, string over all).
   const schema = parts[0]!.schema.map((c, j) => {
     const types = new Set(parts.map((p) => p.schema[j]!.type));
-    const type: ColumnType = types.size === 1 ? c.type : [...types].every((t) => t === "int" || t === "float") ? "float" : "string";
+    const type: ColumnType =
+      types.size === 1 ? c.type : [...types].every((t) => t === "int" || t === "float") ? "float" : "string";
     return { ...c, type, nullable: parts.some((p) => p.schema[j]!.nullable) };
   });
   return { table: aq.table(cols, names), schema };

@@ -7,14 +7,26 @@ import type { WindowOp } from "./transforms/types.js";
  * `values` may be undefined for `count` (counts rows); otherwise null values (NaN) are skipped.
  * Rows with a null entity or time get null. Result is float32 (the pipeline's precision).
  */
-export function windowAggregate(op: WindowOp, values: Float32Array | undefined, entity: readonly unknown[] | ArrayLike<number>, timeMs: Float64Array, overMs: number): Float32Array {
+export function windowAggregate(
+  op: WindowOp,
+  values: Float32Array | undefined,
+  entity: readonly unknown[] | ArrayLike<number>,
+  timeMs: Float64Array,
+  overMs: number,
+): Float32Array {
   const n = timeMs.length;
   const out = new Float32Array(n).fill(NaN);
   // Group row indices by entity, each group sorted by time (stable on row index).
   const groups = new Map<unknown, number[]>();
   for (let i = 0; i < n; i++) {
     const e = (entity as ArrayLike<unknown>)[i];
-    if (e === null || e === undefined || (typeof e === "number" && Number.isNaN(e)) || Number.isNaN(timeMs[i]!)) continue;
+    if (
+      e === null ||
+      e === undefined ||
+      (typeof e === "number" && Number.isNaN(e)) ||
+      Number.isNaN(timeMs[i]!)
+    )
+      continue;
     let g = groups.get(e);
     if (!g) groups.set(e, (g = []));
     g.push(i);
@@ -23,7 +35,8 @@ export function windowAggregate(op: WindowOp, values: Float32Array | undefined, 
     rows.sort((a, b) => timeMs[a]! - timeMs[b]! || a - b);
     let lo = 0; // first row inside the window
     let hi = 0; // first row at or after the current time (excluded)
-    let count = 0, sum = 0;
+    let count = 0,
+      sum = 0;
     // max/min use a monotonic deque of row positions within `rows`.
     const deque: number[] = [];
     let dqHead = 0;

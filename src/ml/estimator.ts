@@ -85,6 +85,12 @@ export interface Estimator {
   algorithm: string;
   tasks: readonly TaskKind[];
   params: readonly ParamSpec[];
-  fit(train: Dataset, valid: Dataset | undefined, params: Params, task: Task, ctx: FitContext): Promise<TrainedModel>;
+  fit(
+    train: Dataset,
+    valid: Dataset | undefined,
+    params: Params,
+    task: Task,
+    ctx: FitContext,
+  ): Promise<TrainedModel>;
   deserialize(bytes: Uint8Array): TrainedModel;
 }

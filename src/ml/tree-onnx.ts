@@ -76,11 +76,18 @@ export function ensembleToOnnx(graph: OnnxGraph, input: string, e: TreeEnsemble)
     case "sigmoid":
       return graph.op("Sigmoid", [margin]);
     case "clip01":
-      return graph.op("Clip", [margin, graph.constant("float", [], [0], "lo"), graph.constant("float", [], [1], "hi")]);
+      return graph.op("Clip", [
+        margin,
+        graph.constant("float", [], [0], "lo"),
+        graph.constant("float", [], [1], "hi"),
+      ]);
     case "softmax":
       return graph.op("Softmax", [margin], { axis: -1 });
     case "normalize": {
-      const pos = graph.op("Add", [graph.op("Relu", [margin]), graph.constant("float", [], [NORMALIZE_EPS], "eps")]);
+      const pos = graph.op("Add", [
+        graph.op("Relu", [margin]),
+        graph.constant("float", [], [NORMALIZE_EPS], "eps"),
+      ]);
       const sum = graph.op("ReduceSum", [pos, graph.constant("int64", [1], [1], "axes")], { keepdims: 1 });
       return graph.op("Div", [pos, sum]);
     }

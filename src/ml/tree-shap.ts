@@ -100,15 +100,31 @@ function unwoundSum(p: Path, o: number, depth: number, index: number): number {
 }
 
 /** Adds scale × the tree's SHAP values for row `row` of `cols` into phi[phiOff + feature]. */
-function treeShapRow(t: Tree, cols: Float32Array[], row: number, phi: Float64Array, phiOff: number, scale: number, p: Path): void {
-  const recurse = (node: number, depth: number, parentOff: number, pZero: number, pOne: number, pFeature: number): void => {
+function treeShapRow(
+  t: Tree,
+  cols: Float32Array[],
+  row: number,
+  phi: Float64Array,
+  phiOff: number,
+  scale: number,
+  p: Path,
+): void {
+  const recurse = (
+    node: number,
+    depth: number,
+    parentOff: number,
+    pZero: number,
+    pOne: number,
+    pFeature: number,
+  ): void => {
     const o = parentOff + depth + 1;
-    if (parentOff >= 0) for (let i = 0; i < depth; i++) {
-      p.feature[o + i] = p.feature[parentOff + i]!;
-      p.zero[o + i] = p.zero[parentOff + i]!;
-      p.one[o + i] = p.one[parentOff + i]!;
-      p.w[o + i] = p.w[parentOff + i]!;
-    }
+    if (parentOff >= 0)
+      for (let i = 0; i < depth; i++) {
+        p.feature[o + i] = p.feature[parentOff + i]!;
+        p.zero[o + i] = p.zero[parentOff + i]!;
+        p.one[o + i] = p.one[parentOff + i]!;
+        p.w[o + i] = p.w[parentOff + i]!;
+      }
     extend(p, o, depth, pZero, pOne, pFeature);
     const f = t.feature[node]!;
     if (f < 0) {
@@ -149,7 +165,8 @@ export function treeShap(e: TreeEnsemble, X: Matrix): ShapValues {
   const d = e.nFeatures;
   const k = e.nOutputs;
   const n = X.nRows;
-  if (X.columns.length !== d) throw new Error(`TreeSHAP: the model has ${d} features, the data ${X.columns.length}`);
+  if (X.columns.length !== d)
+    throw new Error(`TreeSHAP: the model has ${d} features, the data ${X.columns.length}`);
   const width = d + 1;
   const values = new Float64Array(n * k * width);
   const expected = expectedMargin(e);

@@ -10,7 +10,8 @@ const { onnx } = require("onnx-proto") as { onnx: typeof OnnxNs };
 export const DType = { float: 1, int32: 6, int64: 7, string: 8, bool: 9, double: 11 } as const;
 export type DTypeName = keyof typeof DType;
 
-export type AttrValue = number | string | number[] | string[] | { floats: number[] } | { ints: number[] } | OnnxNs.ITensorProto;
+export type AttrValue =
+  number | string | number[] | string[] | { floats: number[] } | { ints: number[] } | OnnxNs.ITensorProto;
 
 /** A dimension: a fixed size, or a symbolic name such as "N" for the batch. */
 export type Dim = number | string;
@@ -51,7 +52,9 @@ function attribute(name: string, value: AttrValue): OnnxNs.IAttributeProto {
       return { name, type: T.STRINGS, strings: (value as string[]).map((s) => encoder.encode(s)) };
     }
     const nums = value as number[];
-    return nums.every((v) => Number.isInteger(v)) ? { name, type: T.INTS, ints: nums } : { name, type: T.FLOATS, floats: nums };
+    return nums.every((v) => Number.isInteger(v))
+      ? { name, type: T.INTS, ints: nums }
+      : { name, type: T.FLOATS, floats: nums };
   }
   if ("floats" in value && Array.isArray(value.floats)) return { name, type: T.FLOATS, floats: value.floats };
   if ("ints" in value && Array.isArray(value.ints)) return { name, type: T.INTS, ints: value.ints };
@@ -64,7 +67,12 @@ export const floats = (v: number[]): AttrValue => ({ floats: v });
 export const ints = (v: number[]): AttrValue => ({ ints: v });
 
 /** A tensor constant for initializers or Constant nodes. */
-export function tensor(name: string, type: DTypeName, dims: number[], values: ArrayLike<number> | string[]): OnnxNs.ITensorProto {
+export function tensor(
+  name: string,
+  type: DTypeName,
+  dims: number[],
+  values: ArrayLike<number> | string[],
+): OnnxNs.ITensorProto {
   const t: OnnxNs.ITensorProto = { name, dataType: DType[type], dims };
   const arr = Array.from(values as ArrayLike<number | string>);
   switch (type) {
@@ -134,8 +142,17 @@ export class OnnxGraph {
    * Adds a node. `outputs` may be a count (fresh names are made) or explicit names.
    * Returns the output names.
    */
-  node(opType: string, inputs: string[], outputs: number | string[] = 1, attrs: Record<string, AttrValue> = {}, opts: NodeOptions = {}): string[] {
-    const outs = typeof outputs === "number" ? Array.from({ length: outputs }, () => this.fresh(opType.toLowerCase())) : outputs;
+  node(
+    opType: string,
+    inputs: string[],
+    outputs: number | string[] = 1,
+    attrs: Record<string, AttrValue> = {},
+    opts: NodeOptions = {},
+  ): string[] {
+    const outs =
+      typeof outputs === "number"
+        ? Array.from({ length: outputs }, () => this.fresh(opType.toLowerCase()))
+        : outputs;
     if (opts.domain === "ai.onnx.ml") this.usedMl = true;
     this.nodes.push({
       opType,
@@ -149,7 +166,12 @@ export class OnnxGraph {
   }
 
   /** Single-output shorthand for `node`. */
-  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, opts: NodeOptions = {}): string {
+  op(
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, AttrValue> = {},
+    opts: NodeOptions = {},
+  ): string {
     return this.node(opType, inputs, 1, attrs, opts)[0]!;
   }
 

@@ -9,7 +9,13 @@ export type FeedValue =
   | { type: "string"; data: string[]; dims: number[] }
   | { type: "bool"; data: Uint8Array; dims: number[] };
 
-const ORT_TYPE = { float: "float32", double: "float64", int64: "int64", string: "string", bool: "bool" } as const;
+const ORT_TYPE = {
+  float: "float32",
+  double: "float64",
+  int64: "int64",
+  string: "string",
+  bool: "bool",
+} as const;
 
 export interface OnnxSession {
   readonly inputNames: readonly string[];
@@ -20,14 +26,23 @@ export interface OnnxSession {
 
 export async function loadSession(model: Uint8Array | string): Promise<OnnxSession> {
   // Severity 3 (errors only): onnxruntime's warnings about optimisations it applies are noise to users.
-  const opts: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all", logSeverityLevel: 3 };
-  const session = typeof model === "string" ? await ort.InferenceSession.create(model, opts) : await ort.InferenceSession.create(model, opts);
+  const opts: ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: "all",
+    logSeverityLevel: 3,
+  };
+  const session =
+    typeof model === "string"
+      ? await ort.InferenceSession.create(model, opts)
+      : await ort.InferenceSession.create(model, opts);
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
     async run(feeds) {
       const tensors: Record<string, ort.Tensor> = {};
-      for (const [name, v] of Object.entries(feeds)) tensors[name] = new ort.Tensor(ORT_TYPE[v.type], v.data as never, v.dims);
+      for (const [name, v] of Object.entries(feeds))
+        tensors[name] = new ort.Tensor(ORT_TYPE[v.type], v.data as never, v.dims);
       return (await session.run(tensors)) as Record<string, ort.Tensor>;
     },
     release: () => session.release(),

@@ -58,7 +58,10 @@ const RUNS: ReadonlySet<Action> = new Set(["create", "update", "replace"]);
 
 function errorText(e: unknown): string {
   if (e instanceof NodeFailure) return e.message;
-  if (e instanceof Error) return e.name === "Error" || e.name === "ArtifactCorruptError" || e.name === "ArtifactMissingError" ? e.message : `${e.name}: ${e.message}`;
+  if (e instanceof Error)
+    return e.name === "Error" || e.name === "ArtifactCorruptError" || e.name === "ArtifactMissingError"
+      ? e.message
+      : `${e.name}: ${e.message}`;
   return String(e);
 }
 
@@ -76,14 +79,20 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
   await store.interruptRunningRuns();
   const recorded = new Map<string, NodeRecord>((await store.listNodes()).map((n) => [n.id, n]));
   const results = new Map<string, NodeResult>();
-  for (const [id, rec] of recorded) if (rec.status !== "retired" && rec.result && rec.fingerprint) results.set(id, rec.result);
+  for (const [id, rec] of recorded)
+    if (rec.status !== "retired" && rec.result && rec.fingerprint) results.set(id, rec.result);
 
   const outcomes = new Map<string, NodeOutcome>();
   const toRun = plan.changes.filter((c) => RUNS.has(c.action));
   const runSet = new Set(toRun.map((c) => c.id));
-  for (const c of plan.changes) if (c.action === "noop") outcomes.set(c.id, { id: c.id, kind: c.kind, action: c.action, status: "unchanged" });
+  for (const c of plan.changes)
+    if (c.action === "noop")
+      outcomes.set(c.id, { id: c.id, kind: c.kind, action: c.action, status: "unchanged" });
 
-  const olDataset = (node: string, role?: string): OlDataset => ({ namespace, name: role ? `${node}/${role}` : node });
+  const olDataset = (node: string, role?: string): OlDataset => ({
+    namespace,
+    name: role ? `${node}/${role}` : node,
+  });
 
   async function runNode(change: Change): Promise<NodeOutcome> {
     const node = byId.get(change.id)!;
@@ -102,37 +111,68 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
       runInputs.push({ node: i, fingerprint: fp.inputs[i] ?? "", artifacts: r?.artifacts ?? {} });
     }
     await store.startRun({
-      id: runId, applyId, node: node.id, kind: node.kind, fingerprint: fp.whole, started: started.toISOString(),
-      status: "running", timings: {}, inputs: runInputs, config: node.config,
-      executorVersion: executor?.version ?? "", ...(plan.data[node.id] ? { data: plan.data[node.id] } : {}),
+      id: runId,
+      applyId,
+      node: node.id,
+      kind: node.kind,
+      fingerprint: fp.whole,
+      started: started.toISOString(),
+      status: "running",
+      timings: {},
+      inputs: runInputs,
+      config: node.config,
+      executorVersion: executor?.version ?? "",
+      ...(plan.data[node.id] ? { data: plan.data[node.id] } : {}),
     });
     const olInputs: OlDataset[] = [
       ...runInputs.map((i) => olDataset(i.node)),
       ...(plan.data[node.id] ? [{ namespace: "file", name: plan.data[node.id]!.description }] : []),
     ];
-    opts.lineage?.emit(runEvent("START", { runId, namespace, job: node.id, inputs: olInputs, outputs: [], time: started }));
+    opts.lineage?.emit(
+      runEvent("START", { runId, namespace, job: node.id, inputs: olInputs, outputs: [], time: started }),
+    );
     const fail = async (error: string): Promise<NodeOutcome> => {
       const ms = performance.now() - t0;
-      await store.commitFailure({ runId, ended: new Date().toISOString(), timings: { run: Math.round(ms) }, error, graphNode: node });
-      opts.lineage?.emit(runEvent("FAIL", { runId, namespace, job: node.id, inputs: olInputs, outputs: [], error }));
+      await store.commitFailure({
+        runId,
+        ended: new Date().toISOString(),
+        timings: { run: Math.round(ms) },
+        error,
+        graphNode: node,
+      });
+      opts.lineage?.emit(
+        runEvent("FAIL", { runId, namespace, job: node.id, inputs: olInputs, outputs: [], error }),
+      );
       emit({ type: "fail", id: node.id, ms, error });
       return { ...base, status: "failed", error, ms, runId };
     };
     if (!executor) {
       const kinds = registeredKinds();
-      return fail(`no executor is registered for node kind '${node.kind}'${kinds.length ? ` (registered: ${kinds.join(", ")})` : ""}`);
+      return fail(
+        `no executor is registered for node kind '${node.kind}'${kinds.length ? ` (registered: ${kinds.join(", ")})` : ""}`,
+      );
     }
     const missing = [...new Set(node.inputs.map((x) => x.node))].filter((i) => !inputs.has(i));
     if (missing.length) return fail(`input ${missing.join(", ")} has no recorded result; apply it first`);
     let result: NodeResult;
     try {
       result = await executor.run({
-        projectDir, node, inputs, artifacts, seed: opts.seed ?? 42, signal, state: store, runId,
-        inputNodes: new Map(node.inputs.flatMap((i) => (byId.has(i.node) ? [[i.node, byId.get(i.node)!] as const] : []))),
+        projectDir,
+        node,
+        inputs,
+        artifacts,
+        seed: opts.seed ?? 42,
+        signal,
+        state: store,
+        runId,
+        inputNodes: new Map(
+          node.inputs.flatMap((i) => (byId.has(i.node) ? [[i.node, byId.get(i.node)!] as const] : [])),
+        ),
         log: (message) => emit({ type: "log", id: node.id, message }),
         progress: (p) => emit({ type: "progress", id: node.id, ...p }),
       });
-      if (!result || typeof result.artifacts !== "object" || result.artifacts === null) throw new Error(`executor for '${node.kind}' returned no result`);
+      if (!result || typeof result.artifacts !== "object" || result.artifacts === null)
+        throw new Error(`executor for '${node.kind}' returned no result`);
     } catch (e) {
       return fail(errorText(e));
     }
@@ -141,25 +181,50 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
     const artifactRecords: ArtifactRecord[] = [];
     const edges: LineageEdge[] = [];
     for (const [role, hash] of Object.entries(result.artifacts)) {
-      if ((await artifacts.check(hash)) !== "ok") return fail(`executor for '${node.kind}' returned artifact ${role} = ${hash}, which is not a valid object in the store`);
+      if ((await artifacts.check(hash)) !== "ok")
+        return fail(
+          `executor for '${node.kind}' returned artifact ${role} = ${hash}, which is not a valid object in the store`,
+        );
       artifactRecords.push({ hash, size: await artifacts.sizeOf(hash), node: node.id, role, runId, created });
       edges.push({ runId, direction: "output", artifact: hash, node: node.id, role });
     }
-    for (const i of runInputs) for (const [role, hash] of Object.entries(i.artifacts)) edges.push({ runId, direction: "input", artifact: hash, node: i.node, role });
+    for (const i of runInputs)
+      for (const [role, hash] of Object.entries(i.artifacts))
+        edges.push({ runId, direction: "input", artifact: hash, node: i.node, role });
     const ended = new Date().toISOString();
     const rec: NodeRecord = {
-      id: node.id, kind: node.kind, fingerprint: fp.whole, columns: fp.columns ?? {}, node, inputFingerprints: fp.inputs,
+      id: node.id,
+      kind: node.kind,
+      fingerprint: fp.whole,
+      columns: fp.columns ?? {},
+      node,
+      inputFingerprints: fp.inputs,
       ...(plan.data[node.id] ? { data: plan.data[node.id] } : {}),
-      executorVersion: executor.version, result, status: "ok", runId, updated: ended,
+      executorVersion: executor.version,
+      result,
+      status: "ok",
+      runId,
+      updated: ended,
     };
     await store.commitSuccess({
-      runId, ended, timings: { run: Math.round(runMs) }, node: rec, artifacts: artifactRecords,
-      metrics: result.metrics ?? {}, edges,
+      runId,
+      ended,
+      timings: { run: Math.round(runMs) },
+      node: rec,
+      artifacts: artifactRecords,
+      metrics: result.metrics ?? {},
+      edges,
     });
     const ms = performance.now() - t0;
     results.set(node.id, result);
     opts.lineage?.emit(
-      runEvent("COMPLETE", { runId, namespace, job: node.id, inputs: olInputs, outputs: Object.keys(result.artifacts).map((r) => olDataset(node.id, r)) }),
+      runEvent("COMPLETE", {
+        runId,
+        namespace,
+        job: node.id,
+        inputs: olInputs,
+        outputs: Object.keys(result.artifacts).map((r) => olDataset(node.id, r)),
+      }),
     );
     emit({ type: "finish", id: node.id, ms, result });
     return { ...base, status: "ok", ms, runId };
@@ -169,7 +234,12 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
   const pendingInputs = new Map<string, Set<string>>();
   const dependents = new Map<string, string[]>();
   for (const c of toRun) {
-    const ups = new Set(byId.get(c.id)!.inputs.map((i) => i.node).filter((u) => runSet.has(u)));
+    const ups = new Set(
+      byId
+        .get(c.id)!
+        .inputs.map((i) => i.node)
+        .filter((u) => runSet.has(u)),
+    );
     pendingInputs.set(c.id, ups);
     for (const u of ups) dependents.set(u, [...(dependents.get(u) ?? []), c.id]);
   }
@@ -190,9 +260,21 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
         if (outcomes.has(id)) continue;
         running++;
         runNode(changeOf.get(id)!)
-          .catch((e: unknown) => ({ ...changeOf.get(id)!, status: "failed" as const, error: `internal error: ${errorText(e)}` }))
+          .catch((e: unknown) => ({
+            ...changeOf.get(id)!,
+            status: "failed" as const,
+            error: `internal error: ${errorText(e)}`,
+          }))
           .then((o) => {
-            outcomes.set(id, { id: o.id, kind: o.kind, action: o.action, status: o.status, ...(o.error ? { error: o.error } : {}), ...("ms" in o ? { ms: o.ms } : {}), ...("runId" in o ? { runId: o.runId } : {}) });
+            outcomes.set(id, {
+              id: o.id,
+              kind: o.kind,
+              action: o.action,
+              status: o.status,
+              ...(o.error ? { error: o.error } : {}),
+              ...("ms" in o ? { ms: o.ms } : {}),
+              ...("runId" in o ? { runId: o.runId } : {}),
+            });
             for (const d of dependents.get(id) ?? []) {
               if (o.status !== "ok") skip(d, `upstream ${id} failed`);
               else {
@@ -206,7 +288,8 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
           });
       }
       if (running === 0 && (signal.aborted || !ready.length)) {
-        for (const c of toRun) if (!outcomes.has(c.id)) skip(c.id, signal.aborted ? "apply was interrupted" : "not reached");
+        for (const c of toRun)
+          if (!outcomes.has(c.id)) skip(c.id, signal.aborted ? "apply was interrupted" : "not reached");
         resolveAll();
       }
     };
@@ -219,7 +302,11 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
     try {
       if (rec && executor?.destroy) {
         await executor.destroy({
-          projectDir, node: rec.node, ...(rec.result ? { result: rec.result } : {}), artifacts, state: store,
+          projectDir,
+          node: rec.node,
+          ...(rec.result ? { result: rec.result } : {}),
+          artifacts,
+          state: store,
           log: (message) => emit({ type: "log", id: c.id, message }),
         });
       }

@@ -98,14 +98,24 @@ export async function hashFile(path: string): Promise<FileHash> {
 }
 
 /** hashFile unless the stat cache knows the file unchanged (same path, size, mtime). */
-export async function hashFileCached(absPath: string, cache: StatCache): Promise<FileHash & { cached: boolean }> {
+export async function hashFileCached(
+  absPath: string,
+  cache: StatCache,
+): Promise<FileHash & { cached: boolean }> {
   const st = await stat(absPath);
   const known = cache.lookup(absPath, st.size, st.mtimeMs);
-  if (known !== undefined) return { hash: known, bytes: st.size, rows: cache.lookupRows?.(absPath, st.size, st.mtimeMs), cached: true };
+  if (known !== undefined)
+    return {
+      hash: known,
+      bytes: st.size,
+      rows: cache.lookupRows?.(absPath, st.size, st.mtimeMs),
+      cached: true,
+    };
   const fresh = await hashFile(absPath);
   // If the file changed while we read it, do not cache: the next plan must read it again.
   const after = await stat(absPath);
-  if (after.size === st.size && after.mtimeMs === st.mtimeMs) cache.record(absPath, st.size, st.mtimeMs, fresh.hash, fresh.rows);
+  if (after.size === st.size && after.mtimeMs === st.mtimeMs)
+    cache.record(absPath, st.size, st.mtimeMs, fresh.hash, fresh.rows);
   return { ...fresh, cached: false };
 }
 
@@ -127,7 +137,11 @@ const literalString = (j: Json | undefined): string | undefined => (typeof j ===
  * ETag, a table version: no file is read), else the content hash of `file` (a file, a list of
  * files, or a directory). Source executors can use this as their `dataFingerprint`.
  */
-export async function fileDataFingerprint(node: GraphNode, projectDir: string, cache: StatCache): Promise<DataFingerprint> {
+export async function fileDataFingerprint(
+  node: GraphNode,
+  projectDir: string,
+  cache: StatCache,
+): Promise<DataFingerprint> {
   const version = node.config.version;
   if (version !== undefined && version !== null) {
     return { hash: "version:" + canonicalJson(version), description: `version ${canonicalJson(version)}` };
@@ -149,11 +163,13 @@ export async function fileDataFingerprint(node: GraphNode, projectDir: string, c
   const parts: FileHash[] = [];
   for (const f of files) parts.push(await hashFileCached(f, cache));
   const description = (rel as string[]).join(", ");
-  if (parts.length === 1) return { hash: parts[0]!.hash, rows: parts[0]!.rows, bytes: parts[0]!.bytes, description };
+  if (parts.length === 1)
+    return { hash: parts[0]!.hash, rows: parts[0]!.rows, bytes: parts[0]!.bytes, description };
   const { h64ToString } = await hasher();
   const rows = parts.every((p) => p.rows !== undefined) ? parts.reduce((a, p) => a + p.rows!, 0) : undefined;
   return {
-    hash: "xxh64:" + h64ToString(files.map((f, i) => `${relative(projectDir, f)}\0${parts[i]!.hash}`).join("\n")),
+    hash:
+      "xxh64:" + h64ToString(files.map((f, i) => `${relative(projectDir, f)}\0${parts[i]!.hash}`).join("\n")),
     rows,
     bytes: parts.reduce((a, p) => a + p.bytes, 0),
     description,

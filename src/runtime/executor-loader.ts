@@ -6,7 +6,8 @@ import { pathToFileURL } from "node:url";
 
 let loaded: Promise<void> | undefined;
 
-const isModule = (f: string) => /\.(js|ts|mjs)$/.test(f) && !f.endsWith(".d.ts") && !f.endsWith(".map") && !f.endsWith(".test.ts");
+const isModule = (f: string) =>
+  /\.(js|ts|mjs)$/.test(f) && !f.endsWith(".d.ts") && !f.endsWith(".map") && !f.endsWith(".test.ts");
 
 async function load(): Promise<void> {
   const dir = new URL("./executors/", import.meta.url);

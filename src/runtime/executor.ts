@@ -64,7 +64,11 @@ export interface Executor {
   version: string;
   /** Sources implement this: the content hash (or declared version) of their data. */
   /** Undefined for a node of the kind that reads no file (a model that imports none). */
-  dataFingerprint?(node: GraphNode, projectDir: string, cache: StatCache): Promise<DataFingerprint | undefined>;
+  dataFingerprint?(
+    node: GraphNode,
+    projectDir: string,
+    cache: StatCache,
+  ): Promise<DataFingerprint | undefined>;
   run(ctx: ExecContext): Promise<NodeResult>;
   /** Called when the node's block is removed from the spec (e.g. stop a deployment). */
   destroy?(ctx: DestroyContext): Promise<void>;
@@ -92,7 +96,10 @@ export interface StatCache {
 
 /** An error an executor raises for a user-facing failure (bad data, failed expectation, failed gate). */
 export class NodeFailure extends Error {
-  constructor(message: string, readonly details?: Json) {
+  constructor(
+    message: string,
+    readonly details?: Json,
+  ) {
     super(message);
     this.name = "NodeFailure";
   }

@@ -63,22 +63,39 @@ export function computeFingerprints(
     const merged = new Map<string, NodeInput["columns"]>();
     for (const i of node.inputs) {
       const prev = merged.get(i.node);
-      merged.set(i.node, prev === undefined ? i.columns : prev === "*" || i.columns === "*" ? "*" : [...prev, ...i.columns]);
+      merged.set(
+        i.node,
+        prev === undefined ? i.columns : prev === "*" || i.columns === "*" ? "*" : [...prev, ...i.columns],
+      );
     }
     const inputs: Record<string, string> = {};
     for (const [id, columns] of merged) inputs[id] = restrictedFingerprint(out[id]!, columns);
     const whole = sha([
-      "node", node.kind, version, canonicalJson(node.config), dataHash,
-      ...Object.keys(inputs).sort().flatMap((id) => [id, inputs[id]!]),
+      "node",
+      node.kind,
+      version,
+      canonicalJson(node.config),
+      dataHash,
+      ...Object.keys(inputs)
+        .sort()
+        .flatMap((id) => [id, inputs[id]!]),
     ]);
     const fp: NodeFingerprint = { whole, inputs };
     const cols = node.columns;
     if (cols) {
-      const shared = sha(["shared", node.kind, version, canonicalJson(sharedConfig(node)), dataHash, ...restrict(cols.shared)]);
+      const shared = sha([
+        "shared",
+        node.kind,
+        version,
+        canonicalJson(sharedConfig(node)),
+        dataHash,
+        ...restrict(cols.shared),
+      ]);
       const columns: Record<string, string> = {};
       const passed = cols.passThrough ? out[cols.passThrough]?.columns : undefined;
       for (const [c, upFp] of Object.entries(passed ?? {})) columns[c] = sha([shared, "pass", c, upFp]);
-      for (const [c, def] of Object.entries(cols.defined)) columns[c] = sha([shared, "def", c, canonicalJson(def.config), ...restrict(def.inputs)]);
+      for (const [c, def] of Object.entries(cols.defined))
+        columns[c] = sha([shared, "def", c, canonicalJson(def.config), ...restrict(def.inputs)]);
       fp.columns = columns;
     }
     out[node.id] = fp;

@@ -11,7 +11,11 @@ export interface GcResult {
   temps: number;
 }
 
-export async function collectGarbage(store: StateStore, artifacts: ArtifactStore, opts: { dryRun?: boolean } = {}): Promise<GcResult> {
+export async function collectGarbage(
+  store: StateStore,
+  artifacts: ArtifactStore,
+  opts: { dryRun?: boolean } = {},
+): Promise<GcResult> {
   const referenced = await store.referencedArtifacts();
   const out: GcResult = { removed: 0, bytes: 0, kept: 0, temps: 0 };
   for (const o of await artifacts.list()) {

@@ -18,7 +18,12 @@ export interface LineageNode {
   metrics: Record<string, number>;
   outputs: { role: string; hash: string }[];
   /** Each input node with the artifacts read and the run that produced them (absent when seen earlier in the tree). */
-  inputs: { node: string; artifacts: { role: string; hash: string }[]; producedBy?: LineageNode; seenAbove?: boolean }[];
+  inputs: {
+    node: string;
+    artifacts: { role: string; hash: string }[];
+    producedBy?: LineageNode;
+    seenAbove?: boolean;
+  }[];
 }
 
 export class LineageNotFound extends Error {
@@ -36,11 +41,15 @@ async function startRun(store: StateStore, target: string): Promise<string> {
   const nodes = await store.listNodes({ includeRetired: true });
   const byName = nodes.filter((n) => n.id.split("/")[0]!.slice(n.id.indexOf(".") + 1) === target);
   if (byName.length === 1 && byName[0]!.runId) return byName[0]!.runId;
-  if (byName.length > 1) throw new LineageNotFound(`'${target}' is ambiguous: ${byName.map((n) => n.id).join(", ")}`);
+  if (byName.length > 1)
+    throw new LineageNotFound(`'${target}' is ambiguous: ${byName.map((n) => n.id).join(", ")}`);
   if (/^[0-9a-f]{6,64}$/.test(target)) {
     const arts = await store.artifactsByPrefix(target);
     const hashes = [...new Set(arts.map((a) => a.hash))];
-    if (hashes.length > 1) throw new LineageNotFound(`hash prefix ${target} matches several artifacts: ${hashes.map((h) => h.slice(0, 16)).join(", ")}`);
+    if (hashes.length > 1)
+      throw new LineageNotFound(
+        `hash prefix ${target} matches several artifacts: ${hashes.map((h) => h.slice(0, 16)).join(", ")}`,
+      );
     if (hashes.length === 1) {
       const producers = await store.producersOf(hashes[0]!);
       if (producers[0]) return producers[0];
@@ -99,12 +108,24 @@ function elapsed(a: string, b?: string): string {
 export function renderLineage(root: LineageNode): string {
   const lines: string[] = [];
   const walk = (n: LineageNode, indent: string) => {
-    lines.push(`${indent}${n.node}  run ${n.runId.slice(0, 8)}  ${n.status}  ${n.started}${elapsed(n.started, n.ended)}  executor ${n.executorVersion}  fingerprint ${short(n.fingerprint)}`);
+    lines.push(
+      `${indent}${n.node}  run ${n.runId.slice(0, 8)}  ${n.status}  ${n.started}${elapsed(n.started, n.ended)}  executor ${n.executorVersion}  fingerprint ${short(n.fingerprint)}`,
+    );
     const pad = indent + "    ";
-    if (n.data) lines.push(`${pad}data ${n.data.description}  ${n.data.hash}${n.data.rows !== undefined ? `  ${n.data.rows} rows` : ""}`);
-    if (n.outputs.length) lines.push(`${pad}outputs ${n.outputs.map((o) => `${o.role} ${short(o.hash)}`).join(", ")}`);
+    if (n.data)
+      lines.push(
+        `${pad}data ${n.data.description}  ${n.data.hash}${n.data.rows !== undefined ? `  ${n.data.rows} rows` : ""}`,
+      );
+    if (n.outputs.length)
+      lines.push(`${pad}outputs ${n.outputs.map((o) => `${o.role} ${short(o.hash)}`).join(", ")}`);
     const metrics = Object.entries(n.metrics);
-    if (metrics.length) lines.push(`${pad}metrics ${metrics.slice(0, 8).map(([k, v]) => `${k}=${+v.toPrecision(6)}`).join(" ")}${metrics.length > 8 ? " …" : ""}`);
+    if (metrics.length)
+      lines.push(
+        `${pad}metrics ${metrics
+          .slice(0, 8)
+          .map(([k, v]) => `${k}=${+v.toPrecision(6)}`)
+          .join(" ")}${metrics.length > 8 ? " …" : ""}`,
+      );
     for (const i of n.inputs) {
       if (i.producedBy) walk(i.producedBy, indent + "  ← ");
       else lines.push(`${indent}  ← ${i.node}${i.seenAbove ? "  (shown above)" : "  (no recorded run)"}`);

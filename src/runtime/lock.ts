@@ -4,7 +4,10 @@ import { hostname } from "node:os";
 import type { LockInfo, StateStore } from "./state/store.js";
 
 export class LockHeldError extends Error {
-  constructor(readonly holder: LockInfo, waitedMs: number) {
+  constructor(
+    readonly holder: LockInfo,
+    waitedMs: number,
+  ) {
     super(
       `the state is locked by another apply: pid ${holder.pid} on ${holder.host}, running \`${holder.command}\` since ${holder.since}` +
         (waitedMs > 0 ? ` (waited ${Math.round(waitedMs / 1000)}s)` : "") +

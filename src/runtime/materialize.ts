@@ -7,7 +7,12 @@ import { createHash } from "node:crypto";
 import { readJoins } from "../data/feature-joins.js";
 import { materializeDeployment, pruneOnline, readOnlineFeatures } from "./executors/deploy/online.js";
 import { BundleError, loadBundle, type BundleInput } from "../serve/bundle.js";
-import { readDeployment, resolveBundlePath, writeDeployment, type DeploymentPointer } from "../serve/deployment.js";
+import {
+  readDeployment,
+  resolveBundlePath,
+  writeDeployment,
+  type DeploymentPointer,
+} from "../serve/deployment.js";
 import { openOnlineStore, type OnlineRef, type OnlineTableMeta } from "../serve/online-store.js";
 import { NodeFailure, type ArtifactAccess, type NodeResult } from "./executor.js";
 import { executorFor } from "./executor-registry.js";
@@ -58,8 +63,13 @@ const RECOMPUTABLE = new Set(["source", "features"]);
 const HISTORY = 500;
 
 /** The config a node ran with in its latest successful run that ended before `before` (ISO time). */
-async function configAsOf(store: StateStore, id: string, before: string): Promise<{ [k: string]: Json } | undefined> {
-  for (const r of await store.runsForNode(id, HISTORY)) if (r.status === "ok" && r.ended !== undefined && r.ended <= before) return r.config;
+async function configAsOf(
+  store: StateStore,
+  id: string,
+  before: string,
+): Promise<{ [k: string]: Json } | undefined> {
+  for (const r of await store.runsForNode(id, HISTORY))
+    if (r.status === "ok" && r.ended !== undefined && r.ended <= before) return r.config;
   return undefined;
 }
 
@@ -72,7 +82,12 @@ export interface MaterializeOptions {
  * Recomputes and switches the online table of `deployment`'s served version. The caller holds the
  * apply lock (deploys write the same pointer). Throws MaterializeError for user-facing problems.
  */
-export async function materializeNow(projectDir: string, deployment: string, store: StateStore, opts: MaterializeOptions = {}): Promise<MaterializeOutcome> {
+export async function materializeNow(
+  projectDir: string,
+  deployment: string,
+  store: StateStore,
+  opts: MaterializeOptions = {},
+): Promise<MaterializeOutcome> {
   const log = opts.log ?? (() => undefined);
   let pointer: DeploymentPointer | undefined;
   try {
@@ -80,7 +95,10 @@ export async function materializeNow(projectDir: string, deployment: string, sto
   } catch (e) {
     throw new MaterializeError((e as Error).message);
   }
-  if (!pointer) throw new MaterializeError(`deployment '${deployment}' has never been deployed in ${projectDir} (apply its deploy block first)`);
+  if (!pointer)
+    throw new MaterializeError(
+      `deployment '${deployment}' has never been deployed in ${projectDir} (apply its deploy block first)`,
+    );
   if (pointer.rollout) {
     const r = pointer.rollout;
     throw new MaterializeError(
@@ -88,28 +106,40 @@ export async function materializeNow(projectDir: string, deployment: string, sto
         `end it with mlc rollout promote|abort ${deployment}, then materialize the version that serves`,
     );
   }
-  if (!pointer.online) throw new MaterializeError(`deployment '${deployment}' has no online table: version ${pointer.version}'s model reads no window aggregation or joined column, so requests carry every input and there is nothing to materialize`);
+  if (!pointer.online)
+    throw new MaterializeError(
+      `deployment '${deployment}' has no online table: version ${pointer.version}'s model reads no window aggregation or joined column, so requests carry every input and there is nothing to materialize`,
+    );
   let bundle: { model: string; inputs: BundleInput[] };
   try {
     const b = loadBundle(resolveBundlePath(projectDir, pointer.bundle));
     bundle = { model: b.meta.model, inputs: b.meta.inputs };
   } catch (e) {
-    if (e instanceof BundleError) throw new MaterializeError(`the served bundle cannot be read: ${e.message}`);
+    if (e instanceof BundleError)
+      throw new MaterializeError(`the served bundle cannot be read: ${e.message}`);
     throw e;
   }
 
   // The deploy run that put the served version out: its config, and the upstream configs as of then.
   const deployId = `deploy.${deployment}`;
   const record = await store.getNode(deployId);
-  if (!record || record.status === "retired") throw new MaterializeError(`the state has no ${deployId}; apply the project first`);
+  if (!record || record.status === "retired")
+    throw new MaterializeError(`the state has no ${deployId}; apply the project first`);
   let deployRun;
   for (const r of await store.runsForNode(deployId, HISTORY)) {
-    if (r.status === "ok" && r.ended !== undefined && (await store.metricsOfRun(r.id)).version === pointer.version) {
+    if (
+      r.status === "ok" &&
+      r.ended !== undefined &&
+      (await store.metricsOfRun(r.id)).version === pointer.version
+    ) {
       deployRun = r;
       break;
     }
   }
-  if (!deployRun) throw new MaterializeError(`the state records no run of ${deployId} that deployed version ${pointer.version}; re-apply to redeploy it`);
+  if (!deployRun)
+    throw new MaterializeError(
+      `the state records no run of ${deployId} that deployed version ${pointer.version}; re-apply to redeploy it`,
+    );
   const asOfDeploy = deployRun.started;
   const deployNode: GraphNode = { ...record.node, config: deployRun.config };
 
@@ -119,22 +149,35 @@ export async function materializeNow(projectDir: string, deployment: string, sto
   } catch (e) {
     throw new MaterializeError((e as Error).message);
   }
-  if (!spec) throw new MaterializeError(`deployment '${deployment}': ${bundle.model} looks nothing up (its deploy recorded no online features)`);
+  if (!spec)
+    throw new MaterializeError(
+      `deployment '${deployment}': ${bundle.model} looks nothing up (its deploy recorded no online features)`,
+    );
 
   const recorded = new Map((await store.listNodes()).map((n) => [n.id, n]));
-  const byName = (name: string): string | undefined => deployNode.inputs.map((i) => i.node).find((n) => n === name || n.slice(n.indexOf(".") + 1) === name);
+  const byName = (name: string): string | undefined =>
+    deployNode.inputs.map((i) => i.node).find((n) => n === name || n.slice(n.indexOf(".") + 1) === name);
   const nodeAsOf = async (id: string): Promise<GraphNode> => {
     const rec = recorded.get(id);
-    if (!rec || rec.status === "retired") throw new MaterializeError(`${deployId} reads ${id}, which the state no longer records; apply the project first`);
+    if (!rec || rec.status === "retired")
+      throw new MaterializeError(
+        `${deployId} reads ${id}, which the state no longer records; apply the project first`,
+      );
     const config = await configAsOf(store, id, asOfDeploy);
-    if (!config) throw new MaterializeError(`the state has no successful run of ${id} before version ${pointer.version} was deployed; re-apply to redeploy it`);
+    if (!config)
+      throw new MaterializeError(
+        `the state has no successful run of ${id} before version ${pointer.version} was deployed; re-apply to redeploy it`,
+      );
     return { ...rec.node, config };
   };
   const featuresNode = await nodeAsOf(spec.features);
   const needed: string[] = [];
   for (const n of [spec.from, ...readJoins(featuresNode.config, featuresNode.id).map((j) => j.node)]) {
     const id = n === null ? undefined : byName(n);
-    if (!id) throw new MaterializeError(`${deployId}: the online features read ${n ?? "no table"}, which is not among the deployment's inputs`);
+    if (!id)
+      throw new MaterializeError(
+        `${deployId}: the online features read ${n ?? "no table"}, which is not among the deployment's inputs`,
+      );
     needed.push(id);
   }
 
@@ -145,7 +188,10 @@ export async function materializeNow(projectDir: string, deployment: string, sto
     if (seen.has(id)) return;
     seen.add(id);
     const node = await nodeAsOf(id);
-    if (!RECOMPUTABLE.has(node.kind)) throw new MaterializeError(`${deployment}'s online features read ${id}, a ${node.kind} block; materialize recomputes only sources and features (run mlc apply)`);
+    if (!RECOMPUTABLE.has(node.kind))
+      throw new MaterializeError(
+        `${deployment}'s online features read ${id}, a ${node.kind} block; materialize recomputes only sources and features (run mlc apply)`,
+      );
     for (const i of node.inputs) await visit(i.node);
     order.push(node);
   };
@@ -158,11 +204,22 @@ export async function materializeNow(projectDir: string, deployment: string, sto
   for (const node of order) {
     const ex = executorFor(node.kind);
     if (!ex) throw new MaterializeError(`no executor is registered for node kind '${node.kind}'`);
-    const inputs = new Map(node.inputs.flatMap((i) => (results.has(i.node) ? [[i.node, results.get(i.node)!] as const] : [])));
+    const inputs = new Map(
+      node.inputs.flatMap((i) => (results.has(i.node) ? [[i.node, results.get(i.node)!] as const] : [])),
+    );
     try {
       const r = await ex.run({
-        projectDir, node, inputs, artifacts, seed: 0, signal,
-        inputNodes: new Map(node.inputs.map((i) => [i.node, order.find((o) => o.id === i.node)!] as const).filter(([, n]) => n !== undefined)),
+        projectDir,
+        node,
+        inputs,
+        artifacts,
+        seed: 0,
+        signal,
+        inputNodes: new Map(
+          node.inputs
+            .map((i) => [i.node, order.find((o) => o.id === i.node)!] as const)
+            .filter(([, n]) => n !== undefined),
+        ),
         log: (m) => log(`${node.id}: ${m}`),
         progress: () => undefined,
       });
@@ -177,7 +234,12 @@ export async function materializeNow(projectDir: string, deployment: string, sto
   try {
     online = await materializeDeployment(
       {
-        projectDir, node: deployNode, inputs: results, artifacts, seed: 0, signal,
+        projectDir,
+        node: deployNode,
+        inputs: results,
+        artifacts,
+        seed: 0,
+        signal,
         inputNodes: new Map([[featuresNode.id, featuresNode]]),
         log: (m) => log(`${deployId}: ${m}`),
         progress: () => undefined,
@@ -188,7 +250,10 @@ export async function materializeNow(projectDir: string, deployment: string, sto
     if (e instanceof NodeFailure) throw new MaterializeError(e.message);
     throw e;
   }
-  if (!online) throw new MaterializeError(`deployment '${deployment}': version ${pointer.version} of ${bundle.model} reads no window aggregation or joined column: nothing to materialize`);
+  if (!online)
+    throw new MaterializeError(
+      `deployment '${deployment}': version ${pointer.version} of ${bundle.model} reads no window aggregation or joined column: nothing to materialize`,
+    );
 
   const s = await openOnlineStore(projectDir, online.store, { readonly: true });
   let meta: OnlineTableMeta | undefined;
@@ -204,9 +269,24 @@ export async function materializeNow(projectDir: string, deployment: string, sto
   if (!unchanged) {
     // The same version and bundle with the new table; history records it, so a rollback to this
     // version brings this table, and a rollback past it brings the older version's own table.
-    next = writeDeployment(projectDir, deployment, { version: pointer.version, bundle: pointer.bundle, online }, `materialized as of ${meta.as_of}`, opts.now);
+    next = writeDeployment(
+      projectDir,
+      deployment,
+      { version: pointer.version, bundle: pointer.bundle, online },
+      `materialized as of ${meta.as_of}`,
+      opts.now,
+    );
     const dropped = await pruneOnline(projectDir, deployment, online);
     if (dropped) log(`dropped ${dropped} online table${dropped === 1 ? "" : "s"} no version points at`);
   }
-  return { deployment, model: bundle.model, version: pointer.version, ...(previous ? { previous } : {}), online, meta, unchanged, pointer: next };
+  return {
+    deployment,
+    model: bundle.model,
+    version: pointer.version,
+    ...(previous ? { previous } : {}),
+    online,
+    meta,
+    unchanged,
+    pointer: next,
+  };
 }

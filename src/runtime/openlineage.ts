@@ -4,7 +4,8 @@ import { appendFile } from "node:fs/promises";
 
 export const OPENLINEAGE_SCHEMA_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent";
 export const PRODUCER = "https://github.com/mlc-dev/mlc/tree/v0.1.0";
-const ERROR_FACET_SCHEMA = "https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet";
+const ERROR_FACET_SCHEMA =
+  "https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet";
 
 export type RunEventType = "START" | "COMPLETE" | "FAIL";
 
@@ -27,11 +28,24 @@ export interface RunEvent {
 
 export function runEvent(
   eventType: RunEventType,
-  p: { runId: string; namespace: string; job: string; inputs: OlDataset[]; outputs: OlDataset[]; error?: string; time?: Date },
+  p: {
+    runId: string;
+    namespace: string;
+    job: string;
+    inputs: OlDataset[];
+    outputs: OlDataset[];
+    error?: string;
+    time?: Date;
+  },
 ): RunEvent {
   const facets: Record<string, unknown> = {};
   if (p.error !== undefined) {
-    facets.errorMessage = { _producer: PRODUCER, _schemaURL: ERROR_FACET_SCHEMA, message: p.error, programmingLanguage: "TypeScript" };
+    facets.errorMessage = {
+      _producer: PRODUCER,
+      _schemaURL: ERROR_FACET_SCHEMA,
+      message: p.error,
+      programmingLanguage: "TypeScript",
+    };
   }
   return {
     eventType,
@@ -52,7 +66,10 @@ export interface LineageSink {
 }
 
 /** A sink from MLC_OPENLINEAGE_FILE / MLC_OPENLINEAGE_URL, or undefined when neither is set. */
-export function lineageSinkFromEnv(log: (m: string) => void, env: NodeJS.ProcessEnv = process.env): LineageSink | undefined {
+export function lineageSinkFromEnv(
+  log: (m: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): LineageSink | undefined {
   const file = env.MLC_OPENLINEAGE_FILE;
   const url = env.MLC_OPENLINEAGE_URL;
   if (!file && !url) return undefined;
@@ -67,12 +84,19 @@ export function lineageSinkFromEnv(log: (m: string) => void, env: NodeJS.Process
     emit(e) {
       const line = JSON.stringify(e);
       if (file) {
-        fileChain = fileChain.then(() => appendFile(file, line + "\n")).catch((err) => log(`openlineage: cannot write ${file}: ${(err as Error).message}`));
+        fileChain = fileChain
+          .then(() => appendFile(file, line + "\n"))
+          .catch((err) => log(`openlineage: cannot write ${file}: ${(err as Error).message}`));
         track(fileChain);
       }
       if (url) {
         track(
-          fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: line, signal: AbortSignal.timeout(10_000) })
+          fetch(url, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: line,
+            signal: AbortSignal.timeout(10_000),
+          })
             .then((r) => {
               if (!r.ok) log(`openlineage: ${url} answered ${r.status} to a ${e.eventType} event`);
             })

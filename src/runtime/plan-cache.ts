@@ -74,7 +74,8 @@ async function sqliteSerial(projectDir: string): Promise<number | undefined> {
     const db = new Database(join(projectDir, ".mlc", "state.db"), { readonly: true, fileMustExist: true });
     try {
       db.pragma("busy_timeout = 2000");
-      const row = db.prepare("SELECT serial FROM mlc_serial WHERE id = 1").get() as { serial: number } | undefined;
+      const row = db.prepare("SELECT serial FROM mlc_serial WHERE id = 1").get() as
+        { serial: number } | undefined;
       return row ? Number(row.serial) : undefined;
     } finally {
       db.close();
@@ -84,7 +85,8 @@ async function sqliteSerial(projectDir: string): Promise<number | undefined> {
   }
 }
 
-const usable = (): boolean => !(process.env.MLC_STATE_URL ?? "").startsWith("postgres") && process.env.MLC_PLAN_CACHE !== "off";
+const usable = (): boolean =>
+  !(process.env.MLC_STATE_URL ?? "").startsWith("postgres") && process.env.MLC_PLAN_CACHE !== "off";
 
 /**
  * Remembers a no-op plan. Only when every input is a file it can stamp: sources reading one plain
@@ -96,7 +98,14 @@ export function rememberNoopPlan(projectDir: string, plan: Plan, json: PlanJson)
   for (const id of Object.keys(plan.data)) {
     const node = plan.graph.nodes.find((n) => n.id === id);
     const file = node?.config.file;
-    if (!node || typeof file !== "string" || GLOB.test(file) || node.config.version !== undefined || node.config.connection !== undefined) return;
+    if (
+      !node ||
+      typeof file !== "string" ||
+      GLOB.test(file) ||
+      node.config.version !== undefined ||
+      node.config.connection !== undefined
+    )
+      return;
     const s = stampOf(resolve(projectDir, file));
     if (!s || statSync(s.path).isDirectory()) return;
     stamps.push(s);
@@ -136,7 +145,8 @@ export async function cachedNoopPlan(projectDir: string): Promise<PlanJson | und
   const specs = specStamps(projectDir);
   const specPaths = new Set(specs.map((s) => s.path));
   const cachedSpecs = file.stamps.filter((s) => s.path.endsWith(".mlspec") && dirname(s.path) === projectDir);
-  if (cachedSpecs.length !== specs.length || cachedSpecs.some((s) => !specPaths.has(s.path))) return undefined;
+  if (cachedSpecs.length !== specs.length || cachedSpecs.some((s) => !specPaths.has(s.path)))
+    return undefined;
   for (const s of file.stamps) {
     const now = stampOf(s.path);
     if (!now || now.size !== s.size || now.mtimeMs !== s.mtimeMs) return undefined;

@@ -25,10 +25,20 @@ interface PlanFile {
   plan: Plan;
 }
 
-const checksum = (p: Plan) => createHash("sha256").update(canonicalJson(p as unknown as Json)).digest("hex");
+const checksum = (p: Plan) =>
+  createHash("sha256")
+    .update(canonicalJson(p as unknown as Json))
+    .digest("hex");
 
 export async function savePlan(path: string, plan: Plan, projectDir: string): Promise<void> {
-  const file: PlanFile = { format: MAGIC, format_version: 1, created: new Date().toISOString(), project_dir: projectDir, checksum: checksum(plan), plan };
+  const file: PlanFile = {
+    format: MAGIC,
+    format_version: 1,
+    created: new Date().toISOString(),
+    project_dir: projectDir,
+    checksum: checksum(plan),
+    plan,
+  };
   const tmp = `${path}.tmp-${process.pid}`;
   await writeFile(tmp, JSON.stringify(file));
   await rename(tmp, path);
@@ -51,22 +61,34 @@ export async function loadPlan(path: string): Promise<{ plan: Plan; projectDir: 
   } catch (e) {
     throw new PlanFileError(`${path} is not a saved plan (${(e as Error).message})`);
   }
-  if (file?.format !== MAGIC) throw new PlanFileError(`${path} is not a saved plan (made by \`mlc plan --out\`)`);
-  if (file.format_version !== 1) throw new PlanFileError(`${path} has plan format version ${file.format_version}; this mlc reads version 1`);
-  if (checksum(file.plan) !== file.checksum) throw new PlanFileError(`${path} is damaged: its checksum does not match its content`);
+  if (file?.format !== MAGIC)
+    throw new PlanFileError(`${path} is not a saved plan (made by \`mlc plan --out\`)`);
+  if (file.format_version !== 1)
+    throw new PlanFileError(
+      `${path} has plan format version ${file.format_version}; this mlc reads version 1`,
+    );
+  if (checksum(file.plan) !== file.checksum)
+    throw new PlanFileError(`${path} is damaged: its checksum does not match its content`);
   return { plan: file.plan, projectDir: file.project_dir, created: file.created };
 }
 
 /** Why a saved plan can no longer be applied as is; empty when it still can. Pure. */
-export function stalePlanProblems(plan: Plan, serialNow: number, dataNow: Readonly<Record<string, DataFingerprint>>): string[] {
+export function stalePlanProblems(
+  plan: Plan,
+  serialNow: number,
+  dataNow: Readonly<Record<string, DataFingerprint>>,
+): string[] {
   const out: string[] = [];
   if (serialNow !== plan.stateSerial) {
-    out.push(`the state changed since the plan was made (serial ${plan.stateSerial} → ${serialNow}): another apply ran`);
+    out.push(
+      `the state changed since the plan was made (serial ${plan.stateSerial} → ${serialNow}): another apply ran`,
+    );
   }
   for (const [id, then] of Object.entries(plan.data)) {
     const now = dataNow[id];
     if (!now) out.push(`${id}: its data could not be fingerprinted now`);
-    else if (now.hash !== then.hash) out.push(`${id}: data ${then.description} changed since the plan was made`);
+    else if (now.hash !== then.hash)
+      out.push(`${id}: data ${then.description} changed since the plan was made`);
   }
   return out;
 }

@@ -3,16 +3,39 @@
 import type { Json } from "./graph-ir.js";
 import type { Action, Change, Plan, Reason } from "./plan.js";
 
-export const SYMBOL: Record<Action, string> = { create: "+", update: "~", replace: "-/+", delete: "-", noop: " " };
+export const SYMBOL: Record<Action, string> = {
+  create: "+",
+  update: "~",
+  replace: "-/+",
+  delete: "-",
+  noop: " ",
+};
 const COLOR: Record<Action, string> = { create: "32", update: "33", replace: "35", delete: "31", noop: "0" };
 
 const PREC: Record<string, number> = {
-  or: 1, and: 2, "==": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6,
+  or: 1,
+  and: 2,
+  "==": 3,
+  "!=": 3,
+  "<": 4,
+  "<=": 4,
+  ">": 4,
+  ">=": 4,
+  "+": 5,
+  "-": 5,
+  "*": 6,
+  "/": 6,
+  "%": 6,
 };
 
 function duration(s: number): string {
   if (s > 0 && s < 1) return `${Math.round(s * 1000)}ms`;
-  for (const [unit, n] of [["d", 86400], ["h", 3600], ["m", 60]] as const) if (s !== 0 && s % n === 0) return `${s / n}${unit}`;
+  for (const [unit, n] of [
+    ["d", 86400],
+    ["h", 3600],
+    ["m", 60],
+  ] as const)
+    if (s !== 0 && s % n === 0) return `${s / n}${unit}`;
   return `${s}s`;
 }
 
@@ -28,7 +51,10 @@ export function renderValue(j: Json | undefined): string {
   if (typeof j.$duration === "number") return duration(j.$duration);
   if (typeof j.$call === "string") {
     const args = Array.isArray(j.args) ? j.args.map(renderValue) : [];
-    const named = j.named && typeof j.named === "object" && !Array.isArray(j.named) ? Object.entries(j.named).map(([k, v]) => `${k} = ${renderValue(v)}`) : [];
+    const named =
+      j.named && typeof j.named === "object" && !Array.isArray(j.named)
+        ? Object.entries(j.named).map(([k, v]) => `${k} = ${renderValue(v)}`)
+        : [];
     return `${j.$call}(${[...args, ...named].join(", ")})`;
   }
   if (typeof j.$op === "string" && Array.isArray(j.args)) {
@@ -37,15 +63,21 @@ export function renderValue(j: Json | undefined): string {
     if (op === "not") return `not ${renderValue(j.args[0])}`;
     const side = (a: Json | undefined) => {
       const inner = renderValue(a);
-      const child = a && typeof a === "object" && !Array.isArray(a) && typeof a.$op === "string" ? PREC[a.$op] : undefined;
+      const child =
+        a && typeof a === "object" && !Array.isArray(a) && typeof a.$op === "string"
+          ? PREC[a.$op]
+          : undefined;
       return child !== undefined && child < (PREC[op] ?? 0) ? `(${inner})` : inner;
     };
     return `${side(j.args[0])} ${op} ${side(j.args[1])}`;
   }
   if (j.$object && typeof j.$object === "object" && !Array.isArray(j.$object)) {
-    return `{ ${Object.entries(j.$object).map(([k, v]) => `${k} = ${renderValue(v)}`).join(", ")} }`;
+    return `{ ${Object.entries(j.$object)
+      .map(([k, v]) => `${k} = ${renderValue(v)}`)
+      .join(", ")} }`;
   }
-  if (typeof j.$block === "string") return `${j.$block}${typeof j.name === "string" ? " " + j.name : ""} { … }`;
+  if (typeof j.$block === "string")
+    return `${j.$block}${typeof j.name === "string" ? " " + j.name : ""} { … }`;
   return JSON.stringify(j);
 }
 
@@ -62,7 +94,10 @@ export function reasonText(r: Reason): string {
     case "upstream_changed":
       return `upstream ${r.node} changed`;
     case "data_changed": {
-      const rows = r.before.rows !== undefined || r.after.rows !== undefined ? `rows ${r.before.rows ?? "?"} → ${r.after.rows ?? "?"}, ` : "";
+      const rows =
+        r.before.rows !== undefined || r.after.rows !== undefined
+          ? `rows ${r.before.rows ?? "?"} → ${r.after.rows ?? "?"}, `
+          : "";
       return `data ${r.description} changed: ${rows}hash ${short(r.before.hash)} → ${short(r.after.hash)}`;
     }
     case "artifact_missing":
@@ -90,9 +125,13 @@ export function summaryLine(p: Plan): string {
 export function renderPlanText(p: Plan, opts: { color?: boolean } = {}): string {
   const paint = (a: Action, t: string) => (opts.color ? `\x1b[${COLOR[a]}m${t}\x1b[0m` : t);
   const changes = p.changes.filter((c) => c.action !== "noop");
-  if (!changes.length) return `No changes. ${p.summary.noop} node${p.summary.noop === 1 ? "" : "s"} up to date.\n`;
+  if (!changes.length)
+    return `No changes. ${p.summary.noop} node${p.summary.noop === 1 ? "" : "s"} up to date.\n`;
   const width = Math.max(...changes.map((c) => c.id.length));
-  const lines = changes.map((c) => `  ${paint(c.action, SYMBOL[c.action].padStart(3))} ${c.id.padEnd(width)}  ${c.reasons.map(reasonText).join("; ")}`);
+  const lines = changes.map(
+    (c) =>
+      `  ${paint(c.action, SYMBOL[c.action].padStart(3))} ${c.id.padEnd(width)}  ${c.reasons.map(reasonText).join("; ")}`,
+  );
   return `${lines.join("\n")}\n\n${summaryLine(p)}\n`;
 }
 
@@ -125,7 +164,10 @@ export function renderPlanMarkdown(p: Plan): string {
   const changes = p.changes.filter((c) => c.action !== "noop");
   if (!changes.length) return `**No changes.** ${p.summary.noop} nodes up to date.\n`;
   const rows = changes.map(
-    (c) => `| \`${SYMBOL[c.action]}\` | \`${mdCell(c.id)}\` | ${c.action} | ${mdCell(c.reasons.map(reasonText).join("; "))} |`,
+    (c) =>
+      `| \`${SYMBOL[c.action]}\` | \`${mdCell(c.id)}\` | ${c.action} | ${mdCell(c.reasons.map(reasonText).join("; "))} |`,
   );
-  return ["| | Node | Action | Reason |", "|---|---|---|---|", ...rows, "", `**${summaryLine(p)}**`, ""].join("\n");
+  return ["| | Node | Action | Reason |", "|---|---|---|---|", ...rows, "", `**${summaryLine(p)}**`, ""].join(
+    "\n",
+  );
 }

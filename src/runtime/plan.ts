@@ -14,7 +14,12 @@ export type Reason =
   /** `old`/`new` are canonical JSON values; absent on the side where the attribute does not exist. */
   | { type: "attribute_changed"; path: string; old?: Json; new?: Json }
   | { type: "upstream_changed"; node: string }
-  | { type: "data_changed"; description: string; before: { hash: string; rows?: number }; after: { hash: string; rows?: number } }
+  | {
+      type: "data_changed";
+      description: string;
+      before: { hash: string; rows?: number };
+      after: { hash: string; rows?: number };
+    }
   | { type: "artifact_missing"; role: string; hash: string }
   | { type: "artifact_corrupt"; role: string; hash: string }
   | { type: "executor_version_changed"; old: string; new: string }
@@ -82,14 +87,25 @@ const MAX_ATTRIBUTE_REASONS = 12;
 
 type Obj = { [k: string]: Json };
 const isObj = (j: Json | undefined): j is Obj => typeof j === "object" && j !== null && !Array.isArray(j);
-const isBlockList = (j: Json | undefined): j is Obj[] => Array.isArray(j) && j.length > 0 && j.every((x) => isObj(x) && typeof x.$block === "string");
+const isBlockList = (j: Json | undefined): j is Obj[] =>
+  Array.isArray(j) && j.length > 0 && j.every((x) => isObj(x) && typeof x.$block === "string");
 const same = (a: Json | undefined, b: Json | undefined) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Paths of changed values: `threshold`, `params.trees`, `assertions[1]`. Nested `$block` wrappers are folded away. */
-export function diffConfig(oldC: Json | undefined, newC: Json | undefined, path = "", out: Reason[] = []): Reason[] {
+export function diffConfig(
+  oldC: Json | undefined,
+  newC: Json | undefined,
+  path = "",
+  out: Reason[] = [],
+): Reason[] {
   if (same(oldC, newC)) return out;
   const push = (p: string, o: Json | undefined, n: Json | undefined) =>
-    out.push({ type: "attribute_changed", path: p || "(config)", ...(o === undefined ? {} : { old: o }), ...(n === undefined ? {} : { new: n }) });
+    out.push({
+      type: "attribute_changed",
+      path: p || "(config)",
+      ...(o === undefined ? {} : { old: o }),
+      ...(n === undefined ? {} : { new: n }),
+    });
   if (isObj(oldC) && isObj(newC) && !("$op" in oldC) && !("$call" in oldC) && !("$ref" in oldC)) {
     const block = typeof oldC.$block === "string" && oldC.$block === newC.$block;
     for (const k of [...new Set([...Object.keys(oldC), ...Object.keys(newC)])].sort()) {
@@ -99,18 +115,31 @@ export function diffConfig(oldC: Json | undefined, newC: Json | undefined, path 
     }
     return out;
   }
-  if (isBlockList(oldC) && isBlockList(newC) && oldC.length === 1 && newC.length === 1) return diffConfig(oldC[0], newC[0], path, out);
-  if (Array.isArray(oldC) && Array.isArray(newC) && (isBlockList(oldC) || isBlockList(newC) || path.endsWith("assertions"))) {
-    for (let i = 0; i < Math.max(oldC.length, newC.length); i++) diffConfig(oldC[i], newC[i], `${path}[${i}]`, out);
+  if (isBlockList(oldC) && isBlockList(newC) && oldC.length === 1 && newC.length === 1)
+    return diffConfig(oldC[0], newC[0], path, out);
+  if (
+    Array.isArray(oldC) &&
+    Array.isArray(newC) &&
+    (isBlockList(oldC) || isBlockList(newC) || path.endsWith("assertions"))
+  ) {
+    for (let i = 0; i < Math.max(oldC.length, newC.length); i++)
+      diffConfig(oldC[i], newC[i], `${path}[${i}]`, out);
     return out;
   }
   push(path, oldC, newC);
   return out;
 }
 
-function explain(node: GraphNode, fp: NodeFingerprint, rec: NodeRecord, data: DataFingerprint | undefined, version: string): Reason[] {
+function explain(
+  node: GraphNode,
+  fp: NodeFingerprint,
+  rec: NodeRecord,
+  data: DataFingerprint | undefined,
+  version: string,
+): Reason[] {
   const reasons: Reason[] = [];
-  if (rec.executorVersion !== version) reasons.push({ type: "executor_version_changed", old: rec.executorVersion, new: version });
+  if (rec.executorVersion !== version)
+    reasons.push({ type: "executor_version_changed", old: rec.executorVersion, new: version });
   if (data && rec.data?.hash !== data.hash) {
     const beforeRows = rec.data?.rows ?? rec.result?.metrics?.rows;
     reasons.push({
@@ -123,7 +152,8 @@ function explain(node: GraphNode, fp: NodeFingerprint, rec: NodeRecord, data: Da
   }
   const attrs = diffConfig(rec.node.config, node.config);
   reasons.push(...attrs.slice(0, MAX_ATTRIBUTE_REASONS));
-  for (const [id, f] of Object.entries(fp.inputs)) if (rec.inputFingerprints[id] !== f) reasons.push({ type: "upstream_changed", node: id });
+  for (const [id, f] of Object.entries(fp.inputs))
+    if (rec.inputFingerprints[id] !== f) reasons.push({ type: "upstream_changed", node: id });
   if (!reasons.length) reasons.push({ type: "fingerprint_changed", old: rec.fingerprint, new: fp.whole });
   return reasons;
 }
@@ -163,8 +193,16 @@ export function plan(input: PlanInput): Plan {
       if (replace.has(node.id)) reasons.unshift({ type: "replace_requested" });
       changes.push({ ...base, ...prev, action: "replace", reasons: [...reasons, ...artifactReasons] });
     } else if (reasons.length) {
-      const incremental = reasons.every((r) => r.type === "attribute_changed") ? info?.incrementalChange?.(rec.node.config, node.config) : undefined;
-      if (incremental) changes.push({ ...base, ...prev, action: "update", reasons: [{ type: "incremental", text: incremental }] });
+      const incremental = reasons.every((r) => r.type === "attribute_changed")
+        ? info?.incrementalChange?.(rec.node.config, node.config)
+        : undefined;
+      if (incremental)
+        changes.push({
+          ...base,
+          ...prev,
+          action: "update",
+          reasons: [{ type: "incremental", text: incremental }],
+        });
       else changes.push({ ...base, ...prev, action: info?.changeAction ?? "update", reasons });
     } else {
       changes.push({ ...base, ...prev, action: "noop", reasons: [] });
@@ -174,7 +212,13 @@ export function plan(input: PlanInput): Plan {
     const live = new Set(graph.nodes.map((n) => n.id));
     for (const rec of Object.values(state.nodes).sort((a, b) => (a.id < b.id ? -1 : 1))) {
       if (live.has(rec.id) || rec.status === "retired") continue;
-      changes.push({ id: rec.id, kind: rec.kind, action: "delete", reasons: [{ type: "removed_from_spec" }], previousFingerprint: rec.fingerprint });
+      changes.push({
+        id: rec.id,
+        kind: rec.kind,
+        action: "delete",
+        reasons: [{ type: "removed_from_spec" }],
+        previousFingerprint: rec.fingerprint,
+      });
     }
   }
   const summary: PlanSummary = { create: 0, update: 0, replace: 0, delete: 0, noop: 0 };

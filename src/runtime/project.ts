@@ -43,7 +43,13 @@ export function compileGraph(dir: string): CompiledGraph | CompileFailure {
     if (!c.diagnostics.length) throw new ProjectError(`${dir}: no .mlspec files found`);
     return { ok: false, diagnostics: c.diagnostics, sources: c.sources };
   }
-  return { ok: true, graph: lower(c.checked), seed: projectSeed(c.checked), diagnostics: c.diagnostics, sources: c.sources };
+  return {
+    ok: true,
+    graph: lower(c.checked),
+    seed: projectSeed(c.checked),
+    diagnostics: c.diagnostics,
+    sources: c.sources,
+  };
 }
 
 export interface PlanOptions {
@@ -55,13 +61,20 @@ export interface PlanOptions {
   store?: StateStore;
 }
 
-export type PlanOutcome = ({ ok: true; plan: Plan; diagnostics: Diagnostic[]; sources: Map<string, string> }) | CompileFailure;
+export type PlanOutcome =
+  { ok: true; plan: Plan; diagnostics: Diagnostic[]; sources: Map<string, string> } | CompileFailure;
 
 export type ExecutorLookup = (kind: string) => Executor | undefined;
 
 const infoOf = (lookup: ExecutorLookup) => (kind: string) => {
   const e = lookup(kind);
-  return e ? { version: e.version, ...(e.changeAction ? { changeAction: e.changeAction } : {}), ...(e.incrementalChange ? { incrementalChange: e.incrementalChange.bind(e) } : {}) } : undefined;
+  return e
+    ? {
+        version: e.version,
+        ...(e.changeAction ? { changeAction: e.changeAction } : {}),
+        ...(e.incrementalChange ? { incrementalChange: e.incrementalChange.bind(e) } : {}),
+      }
+    : undefined;
 };
 
 async function lookupFor(opts: { executors?: ExecutorLookup }): Promise<ExecutorLookup> {
@@ -100,12 +113,18 @@ function checkNodeIds(graph: Graph, ids: readonly string[] | undefined, flag: st
   for (const id of ids ?? []) {
     if (!known.has(id)) {
       const near = [...known].filter((k) => k.endsWith(`.${id}`) || k.split(".")[1] === id);
-      throw new ProjectError(`${flag} ${id}: no such node${near.length ? ` (did you mean ${near.join(" or ")}?)` : `; nodes: ${[...known].join(", ")}`}`);
+      throw new ProjectError(
+        `${flag} ${id}: no such node${near.length ? ` (did you mean ${near.join(" or ")}?)` : `; nodes: ${[...known].join(", ")}`}`,
+      );
     }
   }
 }
 
-async function withStore<T>(dir: string, given: StateStore | undefined, fn: (s: StateStore) => Promise<T>): Promise<T> {
+async function withStore<T>(
+  dir: string,
+  given: StateStore | undefined,
+  fn: (s: StateStore) => Promise<T>,
+): Promise<T> {
   const store = given ?? (await openState(dir));
   try {
     return await fn(store);
@@ -134,7 +153,15 @@ export async function planGraph(
     if (!live.has(rec.id)) continue;
     for (const h of Object.values(rec.result?.artifacts ?? {})) health[h] ??= await artifacts.check(h);
   }
-  const p = makePlan({ graph, state, data, executorOf: infoOf(lookup), artifacts: health, replace: opts.replace, targets: opts.targets });
+  const p = makePlan({
+    graph,
+    state,
+    data,
+    executorOf: infoOf(lookup),
+    artifacts: health,
+    replace: opts.replace,
+    targets: opts.targets,
+  });
   if (opts.seed !== undefined) p.seed = opts.seed;
   p.objects = Object.keys(health).sort();
   await store.saveStatCache(cache.changed());
@@ -147,7 +174,12 @@ export async function planProject(dir: string, opts: PlanOptions = {}): Promise<
   const compiled = compileGraph(projectDir);
   if (!compiled.ok) return compiled;
   const p = await withStore(projectDir, opts.store, (s) =>
-    planGraph(projectDir, compiled.graph, s, { targets: opts.targets, replace: opts.replace, seed: compiled.seed, executors }),
+    planGraph(projectDir, compiled.graph, s, {
+      targets: opts.targets,
+      replace: opts.replace,
+      seed: compiled.seed,
+      executors,
+    }),
   );
   return { ok: true, plan: p, diagnostics: compiled.diagnostics, sources: compiled.sources };
 }
@@ -167,7 +199,9 @@ export interface ApplyProjectOptions extends PlanOptions {
   log?: (message: string) => void;
 }
 
-export type ApplyOutcome = ({ ok: true; plan: Plan; result: ApplyResult; diagnostics: Diagnostic[]; sources: Map<string, string> }) | CompileFailure;
+export type ApplyOutcome =
+  | { ok: true; plan: Plan; result: ApplyResult; diagnostics: Diagnostic[]; sources: Map<string, string> }
+  | CompileFailure;
 
 export async function applyProject(dir: string, opts: ApplyProjectOptions = {}): Promise<ApplyOutcome> {
   const executors = await lookupFor(opts);
@@ -196,24 +230,45 @@ export async function applyProject(dir: string, opts: ApplyProjectOptions = {}):
         const problems = stalePlanProblems(p, await store.serial(), dataNow);
         for (const [kind, v] of Object.entries(p.executors)) {
           const now = executors(kind)?.version;
-          if (now !== undefined && now !== v) problems.push(`the executor for '${kind}' changed since the plan was made (${v} → ${now})`);
+          if (now !== undefined && now !== v)
+            problems.push(`the executor for '${kind}' changed since the plan was made (${v} → ${now})`);
         }
         if (problems.length) {
-          throw new ProjectError(`the saved plan ${opts.planFile} is stale and was not applied:\n  - ${problems.join("\n  - ")}\nRun \`mlc plan --out\` again.`);
+          throw new ProjectError(
+            `the saved plan ${opts.planFile} is stale and was not applied:\n  - ${problems.join("\n  - ")}\nRun \`mlc plan --out\` again.`,
+          );
         }
       } else {
-        p = await planGraph(projectDir, compiled!.graph, store, { targets: opts.targets, replace: opts.replace, seed: compiled!.seed, executors });
+        p = await planGraph(projectDir, compiled!.graph, store, {
+          targets: opts.targets,
+          replace: opts.replace,
+          seed: compiled!.seed,
+          executors,
+        });
       }
       opts.onPlan?.(p);
       const log = opts.log ?? ((m: string) => process.stderr.write(m + "\n"));
       const lineage = lineageSinkFromEnv(log);
       const verified = new MemoryStatCache(await store.loadStatCache());
       const result = await applyPlan(p, {
-        projectDir, store, artifacts: openArtifacts(projectDir, verified), parallel: opts.parallel, seed: p.seed,
-        signal: opts.signal, onEvent: opts.onEvent, executorFor: executors, ...(lineage ? { lineage } : {}),
+        projectDir,
+        store,
+        artifacts: openArtifacts(projectDir, verified),
+        parallel: opts.parallel,
+        seed: p.seed,
+        signal: opts.signal,
+        onEvent: opts.onEvent,
+        executorFor: executors,
+        ...(lineage ? { lineage } : {}),
       });
       await store.saveStatCache(verified.changed());
-      return { ok: true, plan: p, result, diagnostics: compiled?.diagnostics ?? [], sources: compiled?.sources ?? new Map() };
+      return {
+        ok: true,
+        plan: p,
+        result,
+        diagnostics: compiled?.diagnostics ?? [],
+        sources: compiled?.sources ?? new Map(),
+      };
     } finally {
       await store.lock.release();
     }

@@ -18,7 +18,11 @@ export interface BatchScores {
 
 /** A data error: names the column and the row. */
 export class BatchScoreError extends Error {
-  constructor(message: string, readonly column: string, readonly row: number | undefined) {
+  constructor(
+    message: string,
+    readonly column: string,
+    readonly row: number | undefined,
+  ) {
     super(message);
     this.name = "BatchScoreError";
   }
@@ -35,13 +39,18 @@ function tableLength(cols: Readonly<Record<string, ArrayLike<unknown>>>, names: 
     const c = cols[name];
     if (!c) throw new BatchScoreError(`missing column '${name}' required by the bundle`, name, undefined);
     if (n === undefined) n = c.length;
-    else if (c.length !== n) throw new BatchScoreError(`column '${name}' has ${c.length} rows, expected ${n}`, name, undefined);
+    else if (c.length !== n)
+      throw new BatchScoreError(`column '${name}' has ${c.length} rows, expected ${n}`, name, undefined);
   }
   return n ?? 0;
 }
 
 /** Scores every row of `input` through the bundle at `bundle` (a directory or an already loaded bundle). */
-export async function scoreTable(bundle: string | LoadedBundle, input: TableInput, opts: ScoreOptions = {}): Promise<BatchScores> {
+export async function scoreTable(
+  bundle: string | LoadedBundle,
+  input: TableInput,
+  opts: ScoreOptions = {},
+): Promise<BatchScores> {
   const loaded = typeof bundle === "string" ? loadBundle(bundle) : bundle;
   const runner = await ModelRunner.load(loaded, { coalesce: false });
   try {
@@ -49,7 +58,9 @@ export async function scoreTable(bundle: string | LoadedBundle, input: TableInpu
     const width = loaded.meta.output.width;
     const isRows = Array.isArray(input);
     const names = loaded.meta.inputs.map((i) => i.name);
-    const n = isRows ? (input as readonly unknown[]).length : tableLength(input as Record<string, ArrayLike<unknown>>, names);
+    const n = isRows
+      ? (input as readonly unknown[]).length
+      : tableLength(input as Record<string, ArrayLike<unknown>>, names);
     const scores = new Float32Array(n * width);
     for (let start = 0; start < n; start += size) {
       const m = Math.min(size, n - start);

@@ -36,7 +36,11 @@ export interface BundleInput {
 }
 
 export type BundleTask =
-  | { kind: "binary"; /** [negative, positive]; default ["false", "true"] */ classes?: [string, string]; /** default 0.5 */ threshold?: number }
+  | {
+      kind: "binary";
+      /** [negative, positive]; default ["false", "true"] */ classes?: [string, string];
+      /** default 0.5 */ threshold?: number;
+    }
   | { kind: "multiclass"; classes: string[] }
   | { kind: "regression" }
   | { kind: "anomaly" }
@@ -78,31 +82,41 @@ export class BundleError extends Error {
 
 const TASK_KINDS: readonly BundleTaskKind[] = ["binary", "multiclass", "regression", "anomaly", "ranking"];
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 const isStrArr = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === "string");
 
 /** Validates parsed bundle.json content; returns every problem found ("field: problem"), empty when valid. */
 export function validateBundleMeta(m: unknown): string[] {
   const errs: string[] = [];
   if (!isObj(m)) return ["bundle.json must be a JSON object"];
-  if (m.format_version !== BUNDLE_FORMAT_VERSION) errs.push(`format_version: expected ${BUNDLE_FORMAT_VERSION}, got ${JSON.stringify(m.format_version)}`);
+  if (m.format_version !== BUNDLE_FORMAT_VERSION)
+    errs.push(`format_version: expected ${BUNDLE_FORMAT_VERSION}, got ${JSON.stringify(m.format_version)}`);
   for (const k of ["deployment", "model", "created"] as const) {
     if (typeof m[k] !== "string" || m[k] === "") errs.push(`${k}: expected a non-empty string`);
   }
-  if (typeof m.version !== "number" || !Number.isInteger(m.version) || m.version < 1) errs.push("version: expected a positive integer");
+  if (typeof m.version !== "number" || !Number.isInteger(m.version) || m.version < 1)
+    errs.push("version: expected a positive integer");
   let expectedWidth: number | undefined;
   const task = m.task;
   if (!isObj(task) || !TASK_KINDS.includes(task.kind as BundleTaskKind)) {
     errs.push(`task.kind: expected one of ${TASK_KINDS.join(", ")}`);
   } else if (task.kind === "binary") {
     expectedWidth = 1;
-    if (task.classes !== undefined && !(isStrArr(task.classes) && task.classes.length === 2)) errs.push("task.classes: a binary task needs exactly two class names [negative, positive]");
-    if (task.threshold !== undefined && !(typeof task.threshold === "number" && task.threshold > 0 && task.threshold < 1)) errs.push("task.threshold: expected a number in (0, 1)");
+    if (task.classes !== undefined && !(isStrArr(task.classes) && task.classes.length === 2))
+      errs.push("task.classes: a binary task needs exactly two class names [negative, positive]");
+    if (
+      task.threshold !== undefined &&
+      !(typeof task.threshold === "number" && task.threshold > 0 && task.threshold < 1)
+    )
+      errs.push("task.threshold: expected a number in (0, 1)");
   } else if (task.kind === "multiclass") {
-    if (!isStrArr(task.classes) || task.classes.length < 2) errs.push("task.classes: a multiclass task needs at least two class names");
+    if (!isStrArr(task.classes) || task.classes.length < 2)
+      errs.push("task.classes: a multiclass task needs at least two class names");
     else {
       expectedWidth = task.classes.length;
-      if (new Set(task.classes).size !== task.classes.length) errs.push("task.classes: class names must be distinct");
+      if (new Set(task.classes).size !== task.classes.length)
+        errs.push("task.classes: class names must be distinct");
     }
   } else {
     expectedWidth = 1;
@@ -114,24 +128,36 @@ export function validateBundleMeta(m: unknown): string[] {
     m.inputs.forEach((inp: unknown, i: number) => {
       const at = `inputs[${i}]`;
       if (!isObj(inp)) return void errs.push(`${at}: expected an object`);
-      if (typeof inp.name !== "string" || inp.name === "") errs.push(`${at}.name: expected a non-empty string`);
+      if (typeof inp.name !== "string" || inp.name === "")
+        errs.push(`${at}.name: expected a non-empty string`);
       else if (seen.has(inp.name)) errs.push(`${at}.name: duplicate input '${inp.name}'`);
       else seen.add(inp.name);
-      if (!INPUT_TYPES.includes(inp.type as InputType)) errs.push(`${at}.type: expected one of ${INPUT_TYPES.join(", ")}, got ${JSON.stringify(inp.type)}`);
+      if (!INPUT_TYPES.includes(inp.type as InputType))
+        errs.push(`${at}.type: expected one of ${INPUT_TYPES.join(", ")}, got ${JSON.stringify(inp.type)}`);
       if (typeof inp.nullable !== "boolean") errs.push(`${at}.nullable: expected true or false`);
       if (inp.values !== undefined) {
-        if (!isStrArr(inp.values) || inp.values.length === 0) errs.push(`${at}.values: expected a non-empty list of strings`);
-        else if (inp.type !== "category" && inp.type !== "string") errs.push(`${at}.values: only category and string inputs have allowed values`);
+        if (!isStrArr(inp.values) || inp.values.length === 0)
+          errs.push(`${at}.values: expected a non-empty list of strings`);
+        else if (inp.type !== "category" && inp.type !== "string")
+          errs.push(`${at}.values: only category and string inputs have allowed values`);
       }
     });
   }
   const out = m.output;
   if (!isObj(out) || out.name !== "score") errs.push(`output.name: expected "score"`);
-  else if (typeof out.width !== "number" || !Number.isInteger(out.width) || out.width < 1) errs.push("output.width: expected a positive integer");
-  else if (expectedWidth !== undefined && out.width !== expectedWidth) errs.push(`output.width: the task needs width ${expectedWidth}, got ${out.width}`);
-  if (!isObj(m.metrics) || !Object.values(m.metrics).every((v) => typeof v === "number")) errs.push("metrics: expected an object of numbers");
-  if (!isObj(m.lineage) || typeof m.lineage.run_id !== "string" || typeof m.lineage.artifact !== "string") errs.push("lineage: expected { run_id: string, artifact: string }");
-  if (m.onnx_sha256 !== undefined && !(typeof m.onnx_sha256 === "string" && /^[0-9a-f]{64}$/.test(m.onnx_sha256))) errs.push("onnx_sha256: expected 64 hex digits");
+  else if (typeof out.width !== "number" || !Number.isInteger(out.width) || out.width < 1)
+    errs.push("output.width: expected a positive integer");
+  else if (expectedWidth !== undefined && out.width !== expectedWidth)
+    errs.push(`output.width: the task needs width ${expectedWidth}, got ${out.width}`);
+  if (!isObj(m.metrics) || !Object.values(m.metrics).every((v) => typeof v === "number"))
+    errs.push("metrics: expected an object of numbers");
+  if (!isObj(m.lineage) || typeof m.lineage.run_id !== "string" || typeof m.lineage.artifact !== "string")
+    errs.push("lineage: expected { run_id: string, artifact: string }");
+  if (
+    m.onnx_sha256 !== undefined &&
+    !(typeof m.onnx_sha256 === "string" && /^[0-9a-f]{64}$/.test(m.onnx_sha256))
+  )
+    errs.push("onnx_sha256: expected 64 hex digits");
   return errs;
 }
 
@@ -152,7 +178,9 @@ export function checkOnnxSignature(onnx: Uint8Array, meta: BundleMeta): string[]
   const graph = model.graph;
   if (!graph) return ["model.onnx: the model has no graph"];
   const initNames = new Set((graph.initializer ?? []).map((t) => t.name));
-  const graphInputs = new Map((graph.input ?? []).filter((v) => !initNames.has(v.name ?? "")).map((v) => [v.name ?? "", v]));
+  const graphInputs = new Map(
+    (graph.input ?? []).filter((v) => !initNames.has(v.name ?? "")).map((v) => [v.name ?? "", v]),
+  );
   for (const inp of meta.inputs) {
     const vi = graphInputs.get(inp.name);
     if (!vi) {
@@ -161,21 +189,34 @@ export function checkOnnxSignature(onnx: Uint8Array, meta: BundleMeta): string[]
     }
     const tt = vi.type?.tensorType;
     const want = ONNX_INPUT_TYPE[inp.type];
-    if (tt?.elemType !== DType[want]) errs.push(`model.onnx: input '${inp.name}' is ${DTYPE_NAME[tt?.elemType ?? -1] ?? "unknown"}, a ${inp.type} column needs ${want}`);
+    if (tt?.elemType !== DType[want])
+      errs.push(
+        `model.onnx: input '${inp.name}' is ${DTYPE_NAME[tt?.elemType ?? -1] ?? "unknown"}, a ${inp.type} column needs ${want}`,
+      );
     const dims = tt?.shape?.dim ?? [];
     const last = dims[1];
-    if (dims.length !== 2 || !(last && Number(last.dimValue) === 1)) errs.push(`model.onnx: input '${inp.name}' must have shape [N, 1]`);
+    if (dims.length !== 2 || !(last && Number(last.dimValue) === 1))
+      errs.push(`model.onnx: input '${inp.name}' must have shape [N, 1]`);
     graphInputs.delete(inp.name);
   }
-  for (const extra of graphInputs.keys()) errs.push(`model.onnx: graph input '${extra}' is not described in bundle.json inputs`);
+  for (const extra of graphInputs.keys())
+    errs.push(`model.onnx: graph input '${extra}' is not described in bundle.json inputs`);
   const score = (graph.output ?? []).find((o) => o.name === "score");
   if (!score) errs.push("model.onnx: no graph output named 'score'");
   else {
     const tt = score.type?.tensorType;
     if (tt?.elemType !== DType.float) errs.push("model.onnx: output 'score' must be float");
     const w = tt?.shape?.dim?.[1];
-    if (w && w.dimValue !== undefined && w.dimValue !== null && Number(w.dimValue) !== 0 && Number(w.dimValue) !== meta.output.width) {
-      errs.push(`model.onnx: output 'score' has width ${Number(w.dimValue)}, bundle.json says ${meta.output.width}`);
+    if (
+      w &&
+      w.dimValue !== undefined &&
+      w.dimValue !== null &&
+      Number(w.dimValue) !== 0 &&
+      Number(w.dimValue) !== meta.output.width
+    ) {
+      errs.push(
+        `model.onnx: output 'score' has width ${Number(w.dimValue)}, bundle.json says ${meta.output.width}`,
+      );
     }
   }
   return errs;
@@ -224,7 +265,9 @@ export function loadBundle(dir: string): LoadedBundle {
   try {
     text = readFileSync(join(abs, BUNDLE_JSON), "utf8");
   } catch (e) {
-    throw new BundleError(`bundle ${abs}: cannot read ${BUNDLE_JSON} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new BundleError(
+      `bundle ${abs}: cannot read ${BUNDLE_JSON} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   let parsed: unknown;
   try {
@@ -239,13 +282,20 @@ export function loadBundle(dir: string): LoadedBundle {
   try {
     onnx = readFileSync(join(abs, BUNDLE_ONNX));
   } catch (e) {
-    throw new BundleError(`bundle ${abs}: cannot read ${BUNDLE_ONNX} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new BundleError(
+      `bundle ${abs}: cannot read ${BUNDLE_ONNX} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   if (meta.onnx_sha256 !== undefined && sha256Hex(onnx) !== meta.onnx_sha256) {
-    throw new BundleError(`bundle ${abs}: ${BUNDLE_ONNX} does not match onnx_sha256 in ${BUNDLE_JSON} (corrupt or modified)`);
+    throw new BundleError(
+      `bundle ${abs}: ${BUNDLE_ONNX} does not match onnx_sha256 in ${BUNDLE_JSON} (corrupt or modified)`,
+    );
   }
   const sig = checkOnnxSignature(onnx, meta);
-  if (sig.length) throw new BundleError(`bundle ${abs}: ${BUNDLE_ONNX} does not match ${BUNDLE_JSON}:\n  ${sig.join("\n  ")}`);
+  if (sig.length)
+    throw new BundleError(
+      `bundle ${abs}: ${BUNDLE_ONNX} does not match ${BUNDLE_JSON}:\n  ${sig.join("\n  ")}`,
+    );
   return { dir: abs, meta, onnx };
 }
 

@@ -14,7 +14,12 @@ export interface BundleRef {
 }
 
 export type Rollout =
-  | { kind: "canary"; /** fraction of entities routed to the candidate, in (0, 1) */ share: number; candidate: BundleRef; /** record field whose value is hashed to pick the arm */ key: string }
+  | {
+      kind: "canary";
+      /** fraction of entities routed to the candidate, in (0, 1) */ share: number;
+      candidate: BundleRef;
+      /** record field whose value is hashed to pick the arm */ key: string;
+    }
   | { kind: "shadow"; candidate: BundleRef };
 
 /** What a writer decides; `updated` and `reason` are stamped by writeDeployment. */
@@ -43,19 +48,29 @@ export class DeploymentError extends Error {
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 export function deploymentDir(projectDir: string, name: string): string {
-  if (!NAME_RE.test(name)) throw new DeploymentError(`invalid deployment name '${name}' (letters, digits, _ . - only)`);
+  if (!NAME_RE.test(name))
+    throw new DeploymentError(`invalid deployment name '${name}' (letters, digits, _ . - only)`);
   return join(resolve(projectDir), ".mlc", "deployments", name);
 }
 
-export const pointerPath = (projectDir: string, name: string): string => join(deploymentDir(projectDir, name), "current.json");
-export const historyPath = (projectDir: string, name: string): string => join(deploymentDir(projectDir, name), "history.ndjson");
+export const pointerPath = (projectDir: string, name: string): string =>
+  join(deploymentDir(projectDir, name), "current.json");
+export const historyPath = (projectDir: string, name: string): string =>
+  join(deploymentDir(projectDir, name), "history.ndjson");
 
 /** Resolves a bundle path of a pointer against the project directory. */
-export const resolveBundlePath = (projectDir: string, bundle: string): string => (isAbsolute(bundle) ? bundle : resolve(projectDir, bundle));
+export const resolveBundlePath = (projectDir: string, bundle: string): string =>
+  isAbsolute(bundle) ? bundle : resolve(projectDir, bundle);
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 const isRef = (v: unknown): v is BundleRef =>
-  isObj(v) && typeof v.version === "number" && Number.isInteger(v.version) && v.version >= 1 && typeof v.bundle === "string" && v.bundle !== "";
+  isObj(v) &&
+  typeof v.version === "number" &&
+  Number.isInteger(v.version) &&
+  v.version >= 1 &&
+  typeof v.bundle === "string" &&
+  v.bundle !== "";
 
 /** Problems with a pointer value ("field: problem"); empty when valid. */
 export function validatePointer(p: unknown): string[] {
@@ -63,17 +78,22 @@ export function validatePointer(p: unknown): string[] {
   if (!isObj(p)) return ["expected a JSON object"];
   if (!isRef(p)) errs.push("version/bundle: expected a positive integer version and a bundle path");
   if (p.online !== undefined) errs.push(...validateOnlineRef(p.online));
-  if (p.updated !== undefined && typeof p.updated !== "string") errs.push("updated: expected an ISO time string");
+  if (p.updated !== undefined && typeof p.updated !== "string")
+    errs.push("updated: expected an ISO time string");
   if (p.reason !== undefined && typeof p.reason !== "string") errs.push("reason: expected a string");
   const r = p.rollout;
   if (r !== undefined) {
-    if (!isObj(r) || (r.kind !== "canary" && r.kind !== "shadow")) errs.push(`rollout.kind: expected "canary" or "shadow"`);
+    if (!isObj(r) || (r.kind !== "canary" && r.kind !== "shadow"))
+      errs.push(`rollout.kind: expected "canary" or "shadow"`);
     else {
       if (!isRef(r.candidate)) errs.push("rollout.candidate: expected { version, bundle }");
-      else if (r.candidate.online !== undefined) errs.push(...validateOnlineRef(r.candidate.online).map((e) => `rollout.candidate.${e}`));
+      else if (r.candidate.online !== undefined)
+        errs.push(...validateOnlineRef(r.candidate.online).map((e) => `rollout.candidate.${e}`));
       if (r.kind === "canary") {
-        if (typeof r.share !== "number" || !(r.share > 0 && r.share < 1)) errs.push("rollout.share: expected a fraction in (0, 1)");
-        if (typeof r.key !== "string" || r.key === "") errs.push("rollout.key: expected the name of the entity key field");
+        if (typeof r.share !== "number" || !(r.share > 0 && r.share < 1))
+          errs.push("rollout.share: expected a fraction in (0, 1)");
+        if (typeof r.key !== "string" || r.key === "")
+          errs.push("rollout.key: expected the name of the entity key field");
       }
     }
   }
@@ -97,7 +117,8 @@ export function readDeployment(projectDir: string, name: string): DeploymentPoin
     throw new DeploymentError(`${file} is not valid JSON (${(e as Error).message})`);
   }
   const errs = validatePointer(parsed);
-  if (errs.length) throw new DeploymentError(`${file} is not a valid deployment pointer:\n  ${errs.join("\n  ")}`);
+  if (errs.length)
+    throw new DeploymentError(`${file} is not a valid deployment pointer:\n  ${errs.join("\n  ")}`);
   return parsed as DeploymentPointer;
 }
 
@@ -105,24 +126,38 @@ export function readDeployment(projectDir: string, name: string): DeploymentPoin
 function portable(projectDir: string, ref: BundleRef): BundleRef {
   const abs = resolveBundlePath(projectDir, ref.bundle);
   const rel = relative(resolve(projectDir), abs);
-  return { version: ref.version, bundle: rel.startsWith("..") || isAbsolute(rel) ? abs : rel, ...(ref.online ? { online: ref.online } : {}) };
+  return {
+    version: ref.version,
+    bundle: rel.startsWith("..") || isAbsolute(rel) ? abs : rel,
+    ...(ref.online ? { online: ref.online } : {}),
+  };
 }
 
 /**
  * Points the deployment at `target` (atomically: temp file + rename) and appends the change to
  * history.ndjson. Returns the pointer as written.
  */
-export function writeDeployment(projectDir: string, name: string, target: DeploymentTarget, reason: string, now: Date = new Date()): DeploymentPointer {
+export function writeDeployment(
+  projectDir: string,
+  name: string,
+  target: DeploymentTarget,
+  reason: string,
+  now: Date = new Date(),
+): DeploymentPointer {
   const dir = deploymentDir(projectDir, name);
   const prev = readDeployment(projectDir, name);
   const main = portable(projectDir, target);
   const pointer: DeploymentPointer = { ...main, updated: now.toISOString(), reason };
   if (target.rollout) {
     const cand = portable(projectDir, target.rollout.candidate);
-    pointer.rollout = target.rollout.kind === "canary" ? { kind: "canary", share: target.rollout.share, candidate: cand, key: target.rollout.key } : { kind: "shadow", candidate: cand };
+    pointer.rollout =
+      target.rollout.kind === "canary"
+        ? { kind: "canary", share: target.rollout.share, candidate: cand, key: target.rollout.key }
+        : { kind: "shadow", candidate: cand };
   }
   const errs = validatePointer(pointer);
-  if (errs.length) throw new DeploymentError(`invalid deployment pointer for '${name}':\n  ${errs.join("\n  ")}`);
+  if (errs.length)
+    throw new DeploymentError(`invalid deployment pointer for '${name}':\n  ${errs.join("\n  ")}`);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, "current.json");
   const tmp = join(dir, `.current.json.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
@@ -162,7 +197,11 @@ export function previousVersion(projectDir: string, name: string): BundleRef | u
     const top = stack[stack.length - 1];
     const below = stack[stack.length - 2];
     // a version's latest online table comes back with it
-    const ref: BundleRef = { version: e.version, bundle: e.bundle, ...(e.online ? { online: e.online } : {}) };
+    const ref: BundleRef = {
+      version: e.version,
+      bundle: e.bundle,
+      ...(e.online ? { online: e.online } : {}),
+    };
     if (top && top.version === e.version) stack[stack.length - 1] = ref;
     else if (below && below.version === e.version) stack.pop();
     else stack.push(ref);

@@ -4,7 +4,14 @@
 import { readFileSync, watch, type FSWatcher } from "node:fs";
 import { dirname } from "node:path";
 import { loadBundle } from "./bundle.js";
-import { pointerPath, readDeployment, resolveBundlePath, type BundleRef, type DeploymentPointer, type Rollout } from "./deployment.js";
+import {
+  pointerPath,
+  readDeployment,
+  resolveBundlePath,
+  type BundleRef,
+  type DeploymentPointer,
+  type Rollout,
+} from "./deployment.js";
 import { ModelRunner, type RunnerOptions } from "./model-runner.js";
 import { OnlineStores, type OnlineView } from "./online-lookup.js";
 
@@ -32,7 +39,8 @@ export interface LiveOptions extends RunnerOptions {
   events?: LiveEvents;
 }
 
-const refKey = (projectDir: string, r: BundleRef): string => `${r.version}\u0000${resolveBundlePath(projectDir, r.bundle)}`;
+const refKey = (projectDir: string, r: BundleRef): string =>
+  `${r.version}\u0000${resolveBundlePath(projectDir, r.bundle)}`;
 
 export class LiveDeployment {
   private current: Routing | undefined;
@@ -44,7 +52,11 @@ export class LiveDeployment {
   private stopped = false;
   private readonly stores: OnlineStores;
 
-  constructor(readonly projectDir: string, readonly name: string, private readonly opts: LiveOptions = {}) {
+  constructor(
+    readonly projectDir: string,
+    readonly name: string,
+    private readonly opts: LiveOptions = {},
+  ) {
     this.stores = new OnlineStores(projectDir);
   }
 
@@ -56,7 +68,10 @@ export class LiveDeployment {
   /** Loads the current pointer (throws a clear error if it cannot) and starts following it. */
   async start(): Promise<Routing> {
     const text = this.readPointerText();
-    if (text === undefined) throw new Error(`deployment '${this.name}' has no current version (${pointerPath(this.projectDir, this.name)} does not exist); apply a deploy block first`);
+    if (text === undefined)
+      throw new Error(
+        `deployment '${this.name}' has no current version (${pointerPath(this.projectDir, this.name)} does not exist); apply a deploy block first`,
+      );
     await this.apply(text);
     this.follow();
     return this.current!;
@@ -121,7 +136,8 @@ export class LiveDeployment {
     const loaded = new Map<string, ModelRunner>();
     if (old) {
       loaded.set(refKey(this.projectDir, old.pointer), old.stable);
-      if (old.candidate && old.rollout) loaded.set(refKey(this.projectDir, old.rollout.candidate), old.candidate);
+      if (old.candidate && old.rollout)
+        loaded.set(refKey(this.projectDir, old.rollout.candidate), old.candidate);
     }
     const fresh: ModelRunner[] = [];
     const get = async (ref: BundleRef): Promise<ModelRunner> => {
@@ -130,7 +146,9 @@ export class LiveDeployment {
       if (have) return have;
       const bundle = loadBundle(resolveBundlePath(this.projectDir, ref.bundle));
       if (bundle.meta.version !== ref.version) {
-        throw new Error(`bundle ${bundle.dir} holds version ${bundle.meta.version}, but the pointer says version ${ref.version}`);
+        throw new Error(
+          `bundle ${bundle.dir} holds version ${bundle.meta.version}, but the pointer says version ${ref.version}`,
+        );
       }
       const runner = await ModelRunner.load(bundle, this.opts);
       fresh.push(runner);
@@ -144,9 +162,12 @@ export class LiveDeployment {
       const candidate = pointer.rollout ? await get(pointer.rollout.candidate) : undefined;
       // the online tables load before the swap too: a version never serves without its table
       const stableOnline = pointer.online ? await this.stores.view(pointer.online) : undefined;
-      const candidateOnline = pointer.rollout?.candidate.online ? await this.stores.view(pointer.rollout.candidate.online) : undefined;
+      const candidateOnline = pointer.rollout?.candidate.online
+        ? await this.stores.view(pointer.rollout.candidate.online)
+        : undefined;
       next = {
-        stable, pointer,
+        stable,
+        pointer,
         ...(candidate ? { candidate, rollout: pointer.rollout } : {}),
         ...(stableOnline ? { stableOnline } : {}),
         ...(candidateOnline ? { candidateOnline } : {}),

@@ -10,9 +10,14 @@ interface Histogram {
   count: number;
 }
 
-const escapeLabel = (v: string): string => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+const escapeLabel = (v: string): string =>
+  v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
 const labels = (l: Record<string, string | number>): string =>
-  "{" + Object.entries(l).map(([k, v]) => `${k}="${escapeLabel(String(v))}"`).join(",") + "}";
+  "{" +
+  Object.entries(l)
+    .map(([k, v]) => `${k}="${escapeLabel(String(v))}"`)
+    .join(",") +
+  "}";
 
 export class ServeMetrics {
   private readonly requests = new Map<string, { route: string; method: string; status: number; n: number }>();
@@ -32,7 +37,11 @@ export class ServeMetrics {
     if (r) r.n++;
     else this.requests.set(k, { route, method, status, n: 1 });
     let h = this.latency.get(route);
-    if (!h) this.latency.set(route, (h = { counts: new Float64Array(LATENCY_BUCKETS.length + 1), sum: 0, count: 0 }));
+    if (!h)
+      this.latency.set(
+        route,
+        (h = { counts: new Float64Array(LATENCY_BUCKETS.length + 1), sum: 0, count: 0 }),
+      );
     let b = 0;
     while (b < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[b]!) b++;
     h.counts[b]!++;
@@ -59,7 +68,11 @@ export class ServeMetrics {
   }
 
   serving(version: number, candidate: number | undefined): void {
-    if (this.currentVersion !== 0 && (this.currentVersion !== version || this.candidateVersion !== (candidate ?? 0))) this.counters.swaps++;
+    if (
+      this.currentVersion !== 0 &&
+      (this.currentVersion !== version || this.candidateVersion !== (candidate ?? 0))
+    )
+      this.counters.swaps++;
     this.currentVersion = version;
     this.candidateVersion = candidate ?? 0;
   }
@@ -80,40 +93,91 @@ export class ServeMetrics {
   render(sessions: { version: number; runs: number; rows: number }[] = []): string {
     const out: string[] = [];
     const d = { deployment: this.deployment };
-    out.push("# HELP mlc_http_requests_total HTTP requests by route, method and status.", "# TYPE mlc_http_requests_total counter");
-    for (const r of this.requests.values()) out.push(`mlc_http_requests_total${labels({ ...d, route: r.route, method: r.method, status: r.status })} ${r.n}`);
-    out.push("# HELP mlc_http_request_duration_seconds Request latency by route.", "# TYPE mlc_http_request_duration_seconds histogram");
+    out.push(
+      "# HELP mlc_http_requests_total HTTP requests by route, method and status.",
+      "# TYPE mlc_http_requests_total counter",
+    );
+    for (const r of this.requests.values())
+      out.push(
+        `mlc_http_requests_total${labels({ ...d, route: r.route, method: r.method, status: r.status })} ${r.n}`,
+      );
+    out.push(
+      "# HELP mlc_http_request_duration_seconds Request latency by route.",
+      "# TYPE mlc_http_request_duration_seconds histogram",
+    );
     for (const [route, h] of this.latency) {
       let cum = 0;
       for (let b = 0; b < LATENCY_BUCKETS.length; b++) {
         cum += h.counts[b]!;
-        out.push(`mlc_http_request_duration_seconds_bucket${labels({ ...d, route, le: LATENCY_BUCKETS[b]! })} ${cum}`);
+        out.push(
+          `mlc_http_request_duration_seconds_bucket${labels({ ...d, route, le: LATENCY_BUCKETS[b]! })} ${cum}`,
+        );
       }
       out.push(`mlc_http_request_duration_seconds_bucket${labels({ ...d, route, le: "+Inf" })} ${h.count}`);
       out.push(`mlc_http_request_duration_seconds_sum${labels({ ...d, route })} ${h.sum}`);
       out.push(`mlc_http_request_duration_seconds_count${labels({ ...d, route })} ${h.count}`);
     }
-    out.push("# HELP mlc_predictions_total Rows scored, by model version and arm.", "# TYPE mlc_predictions_total counter");
-    for (const p of this.predictions.values()) out.push(`mlc_predictions_total${labels({ ...d, model_version: p.version, arm: p.arm })} ${p.n}`);
-    out.push("# HELP mlc_predictions_by_class_total Returned predictions by model version and output class.", "# TYPE mlc_predictions_by_class_total counter");
-    for (const c of this.classes.values()) out.push(`mlc_predictions_by_class_total${labels({ ...d, model_version: c.version, class: c.cls })} ${c.n}`);
-    out.push("# HELP mlc_model_load_seconds Time to load and warm each model version.", "# TYPE mlc_model_load_seconds gauge");
-    for (const [v, s] of this.loads) out.push(`mlc_model_load_seconds${labels({ ...d, model_version: v })} ${s}`);
-    out.push("# HELP mlc_model_version The model version serving the stable arm (0 before loading).", "# TYPE mlc_model_version gauge");
+    out.push(
+      "# HELP mlc_predictions_total Rows scored, by model version and arm.",
+      "# TYPE mlc_predictions_total counter",
+    );
+    for (const p of this.predictions.values())
+      out.push(`mlc_predictions_total${labels({ ...d, model_version: p.version, arm: p.arm })} ${p.n}`);
+    out.push(
+      "# HELP mlc_predictions_by_class_total Returned predictions by model version and output class.",
+      "# TYPE mlc_predictions_by_class_total counter",
+    );
+    for (const c of this.classes.values())
+      out.push(
+        `mlc_predictions_by_class_total${labels({ ...d, model_version: c.version, class: c.cls })} ${c.n}`,
+      );
+    out.push(
+      "# HELP mlc_model_load_seconds Time to load and warm each model version.",
+      "# TYPE mlc_model_load_seconds gauge",
+    );
+    for (const [v, s] of this.loads)
+      out.push(`mlc_model_load_seconds${labels({ ...d, model_version: v })} ${s}`);
+    out.push(
+      "# HELP mlc_model_version The model version serving the stable arm (0 before loading).",
+      "# TYPE mlc_model_version gauge",
+    );
     out.push(`mlc_model_version${labels(d)} ${this.currentVersion}`);
-    out.push("# HELP mlc_candidate_version The rollout candidate's version (0 when no rollout).", "# TYPE mlc_candidate_version gauge");
+    out.push(
+      "# HELP mlc_candidate_version The rollout candidate's version (0 when no rollout).",
+      "# TYPE mlc_candidate_version gauge",
+    );
     out.push(`mlc_candidate_version${labels(d)} ${this.candidateVersion}`);
-    out.push("# HELP mlc_session_runs_total ONNX session runs per loaded model version (concurrent requests share runs).", "# TYPE mlc_session_runs_total counter");
-    for (const x of sessions) out.push(`mlc_session_runs_total${labels({ ...d, model_version: x.version })} ${x.runs}`);
-    out.push("# HELP mlc_session_rows_total Rows scored by ONNX session runs per loaded model version.", "# TYPE mlc_session_rows_total counter");
-    for (const x of sessions) out.push(`mlc_session_rows_total${labels({ ...d, model_version: x.version })} ${x.rows}`);
+    out.push(
+      "# HELP mlc_session_runs_total ONNX session runs per loaded model version (concurrent requests share runs).",
+      "# TYPE mlc_session_runs_total counter",
+    );
+    for (const x of sessions)
+      out.push(`mlc_session_runs_total${labels({ ...d, model_version: x.version })} ${x.runs}`);
+    out.push(
+      "# HELP mlc_session_rows_total Rows scored by ONNX session runs per loaded model version.",
+      "# TYPE mlc_session_rows_total counter",
+    );
+    for (const x of sessions)
+      out.push(`mlc_session_rows_total${labels({ ...d, model_version: x.version })} ${x.rows}`);
     const counter = (name: string, help: string, v: number): void => {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name}${labels(d)} ${v}`);
     };
     counter("mlc_model_swaps_total", "Hot swaps of the served model versions.", this.counters.swaps);
-    counter("mlc_model_load_failures_total", "Bundles that failed to load (the previous version kept serving).", this.counters.loadFailures);
-    counter("mlc_prediction_log_dropped_total", "Prediction log entries dropped because the writer fell behind.", this.counters.logDropped);
-    counter("mlc_shadow_failures_total", "Shadow scorings that failed (never visible to clients).", this.counters.shadowFailures);
+    counter(
+      "mlc_model_load_failures_total",
+      "Bundles that failed to load (the previous version kept serving).",
+      this.counters.loadFailures,
+    );
+    counter(
+      "mlc_prediction_log_dropped_total",
+      "Prediction log entries dropped because the writer fell behind.",
+      this.counters.logDropped,
+    );
+    counter(
+      "mlc_shadow_failures_total",
+      "Shadow scorings that failed (never visible to clients).",
+      this.counters.shadowFailures,
+    );
     return out.join("\n") + "\n";
   }
 }

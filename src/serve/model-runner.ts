@@ -38,14 +38,24 @@ export class ModelRunner {
   private readonly ortTypes: ("float32" | "float64" | "string")[];
   private readonly names: string[];
 
-  private constructor(private readonly session: ort.InferenceSession, bundle: LoadedBundle, opts: RunnerOptions) {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    bundle: LoadedBundle,
+    opts: RunnerOptions,
+  ) {
     this.meta = bundle.meta;
     this.dir = bundle.dir;
     this.encoder = new RecordEncoder(bundle.meta.inputs);
     this.coalesce = opts.coalesce ?? true;
     this.maxRows = opts.maxRowsPerRun ?? 8192;
     this.names = bundle.meta.inputs.map((i) => i.name);
-    this.ortTypes = bundle.meta.inputs.map((i) => (i.type === "timestamp" ? "float64" : i.type === "string" || i.type === "category" ? "string" : "float32"));
+    this.ortTypes = bundle.meta.inputs.map((i) =>
+      i.type === "timestamp"
+        ? "float64"
+        : i.type === "string" || i.type === "category"
+          ? "string"
+          : "float32",
+    );
   }
 
   /** Creates the session and warms it with one prediction (so the first request is not slow). */
@@ -64,7 +74,9 @@ export class ModelRunner {
     const out = await runner.runDirect(warm);
     if (out.length !== runner.meta.output.width) {
       await session.release();
-      throw new Error(`model.onnx returned ${out.length} values for one row; bundle.json declares width ${runner.meta.output.width}`);
+      throw new Error(
+        `model.onnx returned ${out.length} values for one row; bundle.json declares width ${runner.meta.output.width}`,
+      );
     }
     runner.loadSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
     return runner;
@@ -140,7 +152,13 @@ export class ModelRunner {
       setImmediate(this.flush);
     }
     if (group.length === 0) return;
-    const batch = group.length === 1 ? group[0]!.batch : concatBatches(group.map((p) => p.batch), rows);
+    const batch =
+      group.length === 1
+        ? group[0]!.batch
+        : concatBatches(
+            group.map((p) => p.batch),
+            rows,
+          );
     this.runDirect(batch).then(
       (scores) => {
         if (group.length === 1) group[0]!.resolve(scores);

@@ -1,7 +1,14 @@
 // Serving-side online lookup: a deployment version's online table, opened once per pointer, fills
 // the looked-up inputs a request record leaves out from the row of the record's entity key.
 // A value the record supplies wins; an unknown entity is the client's error (404), not a null row.
-import { entityId, openOnlineStore, storeKey, type OnlineRef, type OnlineStore, type OnlineTableMeta } from "./online-store.js";
+import {
+  entityId,
+  openOnlineStore,
+  storeKey,
+  type OnlineRef,
+  type OnlineStore,
+  type OnlineTableMeta,
+} from "./online-store.js";
 
 export interface LookupProblem {
   status: 400 | 404;
@@ -15,8 +22,10 @@ export type FillResult = { records: unknown[]; filled: boolean[] } | LookupProbl
 
 export const isLookupProblem = (r: FillResult): r is LookupProblem => "status" in r;
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const shown = (v: unknown): string => (typeof v === "string" ? `'${v.slice(0, 60)}'` : JSON.stringify(v) ?? String(v));
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+const shown = (v: unknown): string =>
+  typeof v === "string" ? `'${v.slice(0, 60)}'` : (JSON.stringify(v) ?? String(v));
 
 export class OnlineView {
   private readonly names: string[];
@@ -31,7 +40,13 @@ export class OnlineView {
 
   /** What GET /v1/model shows: key, looked-up inputs, freshness. No store URL. */
   describe(): Record<string, unknown> {
-    return { key: this.meta.key, inputs: this.names, as_of: this.meta.as_of, table: this.ref.table, store: this.store.describe };
+    return {
+      key: this.meta.key,
+      inputs: this.names,
+      as_of: this.meta.as_of,
+      table: this.ref.table,
+      store: this.store.describe,
+    };
   }
 
   /**
@@ -53,7 +68,10 @@ export class OnlineView {
         const v = rec[k];
         if (v === undefined || v === null || (typeof v === "object" && !(v instanceof Date))) {
           return {
-            status: 400, error: "invalid_input", field: k, ...(indexed ? { index: i } : {}),
+            status: 400,
+            error: "invalid_input",
+            field: k,
+            ...(indexed ? { index: i } : {}),
             message: `${v === undefined ? "missing" : "invalid"} entity key '${k}': it is needed to look up ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", …" : ""} (or send those fields)`,
           };
         }
@@ -74,7 +92,10 @@ export class OnlineView {
       if (!row) {
         const key = this.meta.key.map((k) => `${k} ${shown(rec[k])}`).join(", ");
         return {
-          status: 404, error: "unknown_entity", field: this.meta.key[0] ?? "", ...(indexed ? { index: i } : {}),
+          status: 404,
+          error: "unknown_entity",
+          field: this.meta.key[0] ?? "",
+          ...(indexed ? { index: i } : {}),
           message: `no online features for ${key} (as of ${this.meta.as_of}); send ${this.names.slice(0, 5).join(", ")}${this.names.length > 5 ? ", …" : ""} in the record instead`,
         };
       }
@@ -112,6 +133,13 @@ export class OnlineStores {
   async close(): Promise<void> {
     const all = [...this.open.values()];
     this.open.clear();
-    await Promise.all(all.map((p) => p.then((s) => s.close(), () => undefined)));
+    await Promise.all(
+      all.map((p) =>
+        p.then(
+          (s) => s.close(),
+          () => undefined,
+        ),
+      ),
+    );
   }
 }

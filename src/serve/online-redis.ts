@@ -3,22 +3,40 @@
 // with its meta in one MULTI, so readers see a whole table or none.
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
-import { entityId, OnlineStoreError, tableId, type OnlineRow, type OnlineStore, type OnlineTableMeta } from "./online-store.js";
+import {
+  entityId,
+  OnlineStoreError,
+  tableId,
+  type OnlineRow,
+  type OnlineStore,
+  type OnlineTableMeta,
+} from "./online-store.js";
 
 const CHUNK = 1000;
 
 export class RedisOnlineStore implements OnlineStore {
-  private constructor(private readonly redis: Redis, private readonly prefix: string, readonly describe: string) {}
+  private constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    readonly describe: string,
+  ) {}
 
   static async open(url: string, prefix: string, shown: string): Promise<RedisOnlineStore> {
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 5000 });
+    const redis = new Redis(url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: true,
+      connectTimeout: 5000,
+    });
     // the URL may hold a password: errors name the store by its description only
     redis.on("error", () => undefined);
     try {
       await redis.connect();
     } catch (e) {
       redis.disconnect();
-      throw new OnlineStoreError(`cannot connect to the online store ${shown}: ${(e as Error).message.replace(/redis:\/\/\S*/g, "<url>")}`);
+      throw new OnlineStoreError(
+        `cannot connect to the online store ${shown}: ${(e as Error).message.replace(/redis:\/\/\S*/g, "<url>")}`,
+      );
     }
     return new RedisOnlineStore(redis, prefix, shown);
   }
@@ -44,7 +62,10 @@ export class RedisOnlineStore implements OnlineStore {
       multi.sadd(this.key("deployment", meta.deployment), id);
       const res = await multi.exec();
       const failed = res?.find(([err]) => err);
-      if (!res || failed) throw new OnlineStoreError(`writing online table ${id} to ${this.describe} failed: ${failed?.[0]?.message ?? "transaction aborted"}`);
+      if (!res || failed)
+        throw new OnlineStoreError(
+          `writing online table ${id} to ${this.describe} failed: ${failed?.[0]?.message ?? "transaction aborted"}`,
+        );
     } finally {
       await this.redis.del(tmp).catch(() => undefined);
     }
@@ -66,7 +87,11 @@ export class RedisOnlineStore implements OnlineStore {
     const ids = await this.redis.smembers(this.key("deployment", deployment));
     const drop = ids.filter((id) => !keep.has(id));
     for (const id of drop) {
-      await this.redis.multi().del(this.key("table", id), this.key("meta", id)).srem(this.key("deployment", deployment), id).exec();
+      await this.redis
+        .multi()
+        .del(this.key("table", id), this.key("meta", id))
+        .srem(this.key("deployment", deployment), id)
+        .exec();
     }
     return drop.length;
   }

@@ -3,7 +3,14 @@
 import Database from "better-sqlite3";
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { entityId, OnlineStoreError, tableId, type OnlineRow, type OnlineStore, type OnlineTableMeta } from "./online-store.js";
+import {
+  entityId,
+  OnlineStoreError,
+  tableId,
+  type OnlineRow,
+  type OnlineStore,
+  type OnlineTableMeta,
+} from "./online-store.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS online_tables (
@@ -24,7 +31,10 @@ export class SqliteOnlineStore implements OnlineStore {
   private readonly getMeta: Database.Statement<[string], { meta: string }>;
   private readonly getRow: Database.Statement<[string, string], { vals: string }>;
 
-  private constructor(private readonly db: Database.Database, readonly describe: string) {
+  private constructor(
+    private readonly db: Database.Database,
+    readonly describe: string,
+  ) {
     this.getMeta = db.prepare("SELECT meta FROM online_tables WHERE id = ?");
     this.getRow = db.prepare("SELECT vals FROM online_rows WHERE table_id = ? AND entity = ?");
   }
@@ -47,8 +57,12 @@ export class SqliteOnlineStore implements OnlineStore {
 
   async write(meta: OnlineTableMeta, rows: readonly OnlineRow[]): Promise<string> {
     const id = tableId(meta, rows);
-    const insertRow = this.db.prepare("INSERT OR REPLACE INTO online_rows (table_id, entity, vals) VALUES (?, ?, ?)");
-    const insertTable = this.db.prepare("INSERT INTO online_tables (id, deployment, meta, created) VALUES (?, ?, ?, ?)");
+    const insertRow = this.db.prepare(
+      "INSERT OR REPLACE INTO online_rows (table_id, entity, vals) VALUES (?, ?, ?)",
+    );
+    const insertTable = this.db.prepare(
+      "INSERT INTO online_tables (id, deployment, meta, created) VALUES (?, ?, ?, ?)",
+    );
     // IMMEDIATE: a second writer waits (busy_timeout) instead of interleaving; readers never see a partial table.
     this.db
       .transaction(() => {
@@ -73,16 +87,20 @@ export class SqliteOnlineStore implements OnlineStore {
   }
 
   async prune(deployment: string, keep: ReadonlySet<string>): Promise<number> {
-    const ids = this.db.prepare("SELECT id FROM online_tables WHERE deployment = ?").all(deployment) as { id: string }[];
+    const ids = this.db.prepare("SELECT id FROM online_tables WHERE deployment = ?").all(deployment) as {
+      id: string;
+    }[];
     const drop = ids.map((r) => r.id).filter((id) => !keep.has(id));
     const delRows = this.db.prepare("DELETE FROM online_rows WHERE table_id = ?");
     const delTable = this.db.prepare("DELETE FROM online_tables WHERE id = ?");
-    this.db.transaction(() => {
-      for (const id of drop) {
-        delTable.run(id);
-        delRows.run(id);
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const id of drop) {
+          delTable.run(id);
+          delRows.run(id);
+        }
+      })
+      .immediate();
     return drop.length;
   }
 
@@ -103,7 +121,9 @@ export function copySqliteTable(src: string, dest: string, table: string): void 
     db.exec(SCHEMA);
     db.prepare("ATTACH DATABASE ? AS src").run(src);
     const copied = db.transaction(() => {
-      const n = db.prepare("INSERT INTO online_tables SELECT * FROM src.online_tables WHERE id = ?").run(table).changes;
+      const n = db
+        .prepare("INSERT INTO online_tables SELECT * FROM src.online_tables WHERE id = ?")
+        .run(table).changes;
       db.prepare("INSERT INTO online_rows SELECT * FROM src.online_rows WHERE table_id = ?").run(table);
       return n;
     })();

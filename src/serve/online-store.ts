@@ -9,7 +9,12 @@ import { isAbsolute, resolve } from "node:path";
  */
 export type OnlineStoreRef =
   | { kind: "sqlite"; /** relative to the project directory, or absolute */ path: string }
-  | { kind: "redis"; /** a literal URL without a password */ url?: string; /** the environment variable holding the URL */ url_env?: string; /** key prefix */ prefix: string };
+  | {
+      kind: "redis";
+      /** a literal URL without a password */ url?: string;
+      /** the environment variable holding the URL */ url_env?: string;
+      /** key prefix */ prefix: string;
+    };
 
 /** The online table a deployment version serves with: the store and the table's id in it. */
 export interface OnlineRef {
@@ -94,7 +99,8 @@ export function tableId(meta: OnlineTableMeta, rows: readonly OnlineRow[]): stri
   const h = createHash("sha256");
   const { created: _created, ...identity } = meta;
   h.update(JSON.stringify(identity));
-  for (const r of rows) h.update("\n").update(entityId(r.key)).update("\u0002").update(JSON.stringify(r.values));
+  for (const r of rows)
+    h.update("\n").update(entityId(r.key)).update("\u0002").update(JSON.stringify(r.values));
   return `${meta.deployment}.v${meta.version}.${h.digest("hex").slice(0, 20)}`;
 }
 
@@ -103,7 +109,10 @@ export function redisUrl(ref: Extract<OnlineStoreRef, { kind: "redis" }>): strin
   if (ref.url) return ref.url;
   const name = ref.url_env ?? "";
   const v = process.env[name];
-  if (v === undefined || v === "") throw new OnlineStoreError(`the environment variable ${name || "(none)"} is not set (it holds the online store's Redis URL)`);
+  if (v === undefined || v === "")
+    throw new OnlineStoreError(
+      `the environment variable ${name || "(none)"} is not set (it holds the online store's Redis URL)`,
+    );
   return v;
 }
 
@@ -121,7 +130,8 @@ export function describeStore(ref: OnlineStoreRef): string {
 
 /** Problems with a pointer's `online` value ("field: problem"); empty when valid. */
 export function validateOnlineRef(v: unknown): string[] {
-  const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+  const isObj = (x: unknown): x is Record<string, unknown> =>
+    typeof x === "object" && x !== null && !Array.isArray(x);
   if (!isObj(v)) return ["online: expected { store, table }"];
   const errs: string[] = [];
   if (typeof v.table !== "string" || v.table === "") errs.push("online.table: expected a table id");
@@ -130,7 +140,8 @@ export function validateOnlineRef(v: unknown): string[] {
   else if (s.kind === "sqlite") {
     if (typeof s.path !== "string" || s.path === "") errs.push("online.store.path: expected the SQLite file");
   } else if (s.kind === "redis") {
-    if (typeof s.url !== "string" && typeof s.url_env !== "string") errs.push("online.store: a Redis store needs url or url_env");
+    if (typeof s.url !== "string" && typeof s.url_env !== "string")
+      errs.push("online.store: a Redis store needs url or url_env");
     if (typeof s.prefix !== "string") errs.push("online.store.prefix: expected a string");
   } else errs.push(`online.store.kind: expected "sqlite" or "redis"`);
   return errs;
@@ -140,7 +151,11 @@ export const sqlitePath = (projectDir: string, ref: Extract<OnlineStoreRef, { ki
   isAbsolute(ref.path) ? ref.path : resolve(projectDir, ref.path);
 
 /** Opens the store a ref names (the Redis and SQLite modules load only when used). */
-export async function openOnlineStore(projectDir: string, ref: OnlineStoreRef, opts: { readonly?: boolean } = {}): Promise<OnlineStore> {
+export async function openOnlineStore(
+  projectDir: string,
+  ref: OnlineStoreRef,
+  opts: { readonly?: boolean } = {},
+): Promise<OnlineStore> {
   if (ref.kind === "sqlite") {
     const { SqliteOnlineStore } = await import("./online-sqlite.js");
     return SqliteOnlineStore.open(sqlitePath(projectDir, ref), ref.path, opts.readonly ?? false);
@@ -151,4 +166,6 @@ export async function openOnlineStore(projectDir: string, ref: OnlineStoreRef, o
 
 /** Stores shared by ref within a process (a server holds one connection per store, not per version). */
 export const storeKey = (projectDir: string, ref: OnlineStoreRef): string =>
-  ref.kind === "sqlite" ? `sqlite\u0000${sqlitePath(projectDir, ref)}` : `redis\u0000${ref.url ?? ""}\u0000${ref.url_env ?? ""}\u0000${ref.prefix}`;
+  ref.kind === "sqlite"
+    ? `sqlite\u0000${sqlitePath(projectDir, ref)}`
+    : `redis\u0000${ref.url ?? ""}\u0000${ref.url_env ?? ""}\u0000${ref.prefix}`;

@@ -3,9 +3,7 @@
 import { taskClasses, type BundleMeta } from "./bundle.js";
 
 export type Prediction =
-  | { label: string; probabilities: Record<string, number> }
-  | { value: number }
-  | { score: number };
+  { label: string; probabilities: Record<string, number> } | { value: number } | { score: number };
 
 export interface PredictionFormatter {
   /** Formats row `row` of a row-major scores array. */
@@ -65,9 +63,17 @@ export function predictionFormatter(meta: BundleMeta): PredictionFormatter {
       };
     }
     case "regression":
-      return { label: () => undefined, format: (s, r) => ({ value: s[r]! }), formatJson: (s, r) => `{"value":${num(s[r]!)}}` };
+      return {
+        label: () => undefined,
+        format: (s, r) => ({ value: s[r]! }),
+        formatJson: (s, r) => `{"value":${num(s[r]!)}}`,
+      };
     case "anomaly":
     case "ranking":
-      return { label: () => undefined, format: (s, r) => ({ score: s[r]! }), formatJson: (s, r) => `{"score":${num(s[r]!)}}` };
+      return {
+        label: () => undefined,
+        format: (s, r) => ({ score: s[r]! }),
+        formatJson: (s, r) => `{"score":${num(s[r]!)}}`,
+      };
   }
 }

@@ -11,12 +11,18 @@ export interface ReadLogOptions {
   arms?: string[];
 }
 
-export function readPredictionLog(projectDir: string, deployment: string, opts: ReadLogOptions = {}): PredictionLogEntry[] {
+export function readPredictionLog(
+  projectDir: string,
+  deployment: string,
+  opts: ReadLogOptions = {},
+): PredictionLogEntry[] {
   const dir = predictionLogDir(projectDir, deployment);
   if (!existsSync(dir)) return [];
   const since = opts.since === undefined ? undefined : new Date(opts.since).getTime();
   const arms = opts.arms ? new Set(opts.arms) : undefined;
-  const files = readdirSync(dir).filter((f) => f.endsWith(".ndjson")).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".ndjson"))
+    .sort();
   const out: PredictionLogEntry[] = [];
   for (const f of files) {
     for (const line of readFileSync(join(dir, f), "utf8").split("\n")) {

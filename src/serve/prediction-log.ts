@@ -54,7 +54,8 @@ export interface PredictionLogOptions {
   onDrop?(n: number): void;
 }
 
-export const predictionLogDir = (projectDir: string, deployment: string): string => join(resolve(projectDir), ".mlc", "predictions", deployment);
+export const predictionLogDir = (projectDir: string, deployment: string): string =>
+  join(resolve(projectDir), ".mlc", "predictions", deployment);
 
 export class PredictionLogWriter {
   /** Entries, or lines already serialised by the caller (no trailing newline). */
@@ -70,7 +71,10 @@ export class PredictionLogWriter {
   private readonly stamp = new Date().toISOString().replace(/[-:.]/g, "");
   private closed = false;
 
-  constructor(readonly dir: string, private readonly opts: PredictionLogOptions = {}) {
+  constructor(
+    readonly dir: string,
+    private readonly opts: PredictionLogOptions = {},
+  ) {
     this.maxFileBytes = opts.maxFileBytes ?? 64 * 1024 * 1024;
     this.maxBuffered = opts.maxBuffered ?? 200_000;
     mkdirSync(dir, { recursive: true });
@@ -96,10 +100,12 @@ export class PredictionLogWriter {
 
   /** Writes everything buffered so far; resolves when it is on disk. */
   flush(): Promise<void> {
-    this.writing = this.writing.then(() => this.writeOut()).catch(() => {
-      // a failed write loses that chunk but never the server; the next flush retries with a fresh file
-      this.file = undefined;
-    });
+    this.writing = this.writing
+      .then(() => this.writeOut())
+      .catch(() => {
+        // a failed write loses that chunk but never the server; the next flush retries with a fresh file
+        this.file = undefined;
+      });
     return this.writing;
   }
 

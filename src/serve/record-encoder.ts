@@ -45,7 +45,8 @@ function writerFor(inp: BundleInput): Writer {
       return (v, out, r) => {
         if (v === true || v === 1) (out as Float32Array)[r] = 1;
         else if (v === false || v === 0) (out as Float32Array)[r] = 0;
-        else return `expected true or false, got ${typeof v === "string" ? `'${v.slice(0, 40)}'` : describe(v)}`;
+        else
+          return `expected true or false, got ${typeof v === "string" ? `'${v.slice(0, 40)}'` : describe(v)}`;
         return undefined;
       };
     case "timestamp":
@@ -55,7 +56,8 @@ function writerFor(inp: BundleInput): Writer {
         if (typeof v === "number") ms = v;
         else if (typeof v === "string") {
           ms = Date.parse(v);
-          if (Number.isNaN(ms)) return `expected an ISO-8601 time or epoch milliseconds, got '${v.slice(0, 40)}'`;
+          if (Number.isNaN(ms))
+            return `expected an ISO-8601 time or epoch milliseconds, got '${v.slice(0, 40)}'`;
         } else if (v instanceof Date) ms = v.getTime();
         else return `expected an ISO-8601 time or epoch milliseconds, got ${describe(v)}`;
         (out as Float64Array)[r] = ms;
@@ -64,13 +66,16 @@ function writerFor(inp: BundleInput): Writer {
     case "string":
     case "category": {
       const allowed = inp.values ? new Set(inp.values) : undefined;
-      const list = inp.values ? inp.values.slice(0, 20).join(", ") + (inp.values.length > 20 ? ", …" : "") : "";
+      const list = inp.values
+        ? inp.values.slice(0, 20).join(", ") + (inp.values.length > 20 ? ", …" : "")
+        : "";
       return (v, out, r) => {
         let s: string;
         if (typeof v === "string") s = v;
         else if (typeof v === "number" || typeof v === "boolean") s = String(v);
         else return `expected a string, got ${describe(v)}`;
-        if (allowed && !allowed.has(s)) return `unknown category '${s.slice(0, 60)}'; expected one of ${list}`;
+        if (allowed && !allowed.has(s))
+          return `unknown category '${s.slice(0, 60)}'; expected one of ${list}`;
         (out as string[])[r] = s;
         return undefined;
       };
@@ -111,7 +116,11 @@ export class RecordEncoder {
     for (let r = 0; r < n; r++) {
       const rec = records[r];
       if (typeof rec !== "object" || rec === null || Array.isArray(rec)) {
-        return { field: indexed ? "instances" : "", message: `expected a JSON object per record, got ${describe(rec)}`, ...(indexed ? { index: r } : {}) };
+        return {
+          field: indexed ? "instances" : "",
+          message: `expected a JSON object per record, got ${describe(rec)}`,
+          ...(indexed ? { index: r } : {}),
+        };
       }
       for (let c = 0; c < this.names.length; c++) {
         const name = this.names[c]!;
@@ -122,7 +131,8 @@ export class RecordEncoder {
             writeNull(out, r);
             continue;
           }
-          const message = v === undefined ? `missing required field '${name}'` : `field '${name}' must not be null`;
+          const message =
+            v === undefined ? `missing required field '${name}'` : `field '${name}' must not be null`;
           return { field: name, message, ...(indexed ? { index: r } : {}) };
         }
         const err = this.writers[c]!(v, out, r);
@@ -136,34 +146,59 @@ export class RecordEncoder {
    * Encodes rows [start, start + n) of a columnar table (name → values). Numeric typed arrays are
    * copied without per-value checks except integrality; NaN counts as null.
    */
-  encodeColumns(table: Readonly<Record<string, ArrayLike<unknown>>>, start: number, n: number): ColumnBatch | InputProblem {
+  encodeColumns(
+    table: Readonly<Record<string, ArrayLike<unknown>>>,
+    start: number,
+    n: number,
+  ): ColumnBatch | InputProblem {
     const columns: EncodedColumn[] = [];
     for (let c = 0; c < this.inputs.length; c++) {
       const inp = this.inputs[c]!;
       const src = table[inp.name];
       if (!src) return { field: inp.name, message: `missing column '${inp.name}'` };
       const out = allocate(inp, n);
-      const numericFast = (inp.type === "float" || inp.type === "int") && (src instanceof Float64Array || src instanceof Float32Array || src instanceof Int32Array);
+      const numericFast =
+        (inp.type === "float" || inp.type === "int") &&
+        (src instanceof Float64Array || src instanceof Float32Array || src instanceof Int32Array);
       const write = this.writers[c]!;
       for (let i = 0; i < n; i++) {
         const v = src[start + i];
         if (numericFast) {
           const x = v as number;
           if (x !== x) {
-            if (!inp.nullable) return { field: inp.name, message: `column '${inp.name}' row ${start + i}: null in a non-nullable column`, index: start + i };
+            if (!inp.nullable)
+              return {
+                field: inp.name,
+                message: `column '${inp.name}' row ${start + i}: null in a non-nullable column`,
+                index: start + i,
+              };
           } else if (inp.type === "int" && !Number.isInteger(x)) {
-            return { field: inp.name, message: `column '${inp.name}' row ${start + i}: expected an integer, got ${x}`, index: start + i };
+            return {
+              field: inp.name,
+              message: `column '${inp.name}' row ${start + i}: expected an integer, got ${x}`,
+              index: start + i,
+            };
           }
           (out as Float32Array)[i] = x;
           continue;
         }
         if (v === null || v === undefined || (typeof v === "number" && v !== v)) {
-          if (!inp.nullable) return { field: inp.name, message: `column '${inp.name}' row ${start + i}: null in a non-nullable column`, index: start + i };
+          if (!inp.nullable)
+            return {
+              field: inp.name,
+              message: `column '${inp.name}' row ${start + i}: null in a non-nullable column`,
+              index: start + i,
+            };
           writeNull(out, i);
           continue;
         }
         const err = write(v, out, i);
-        if (err) return { field: inp.name, message: `column '${inp.name}' row ${start + i}: ${err}`, index: start + i };
+        if (err)
+          return {
+            field: inp.name,
+            message: `column '${inp.name}' row ${start + i}: ${err}`,
+            index: start + i,
+          };
       }
       columns.push(out);
     }
@@ -175,7 +210,13 @@ export class RecordEncoder {
     const rec: Record<string, unknown> = {};
     for (const inp of this.inputs) {
       rec[inp.name] =
-        inp.type === "bool" ? false : inp.type === "string" || inp.type === "category" ? (inp.values?.[0] ?? "") : inp.type === "timestamp" ? 0 : 0;
+        inp.type === "bool"
+          ? false
+          : inp.type === "string" || inp.type === "category"
+            ? (inp.values?.[0] ?? "")
+            : inp.type === "timestamp"
+              ? 0
+              : 0;
     }
     return rec;
   }

@@ -11,7 +11,13 @@ export type ScoreFormat = "csv" | "jsonl" | "parquet";
 
 export function formatOf(path: string): ScoreFormat | undefined {
   const ext = extname(path).toLowerCase();
-  return ext === ".csv" ? "csv" : ext === ".jsonl" || ext === ".ndjson" ? "jsonl" : ext === ".parquet" ? "parquet" : undefined;
+  return ext === ".csv"
+    ? "csv"
+    : ext === ".jsonl" || ext === ".ndjson"
+      ? "jsonl"
+      : ext === ".parquet"
+        ? "parquet"
+        : undefined;
 }
 
 const csvCell = (v: unknown): string => {
@@ -51,7 +57,8 @@ function toParquet(cols: Record<string, OutputColumn>): Uint8Array {
   const require = createRequire(import.meta.url);
   const pq = require("parquet-wasm/node") as typeof import("parquet-wasm/node");
   const plain: Record<string, unknown[] | Float32Array | Float64Array> = {};
-  for (const [k, v] of Object.entries(cols)) plain[k] = v instanceof Float32Array || v instanceof Float64Array ? v : Array.from(v);
+  for (const [k, v] of Object.entries(cols))
+    plain[k] = v instanceof Float32Array || v instanceof Float64Array ? v : Array.from(v);
   const ipc = aq.toArrowIPC(aq.table(plain), { format: "stream" });
   return pq.writeParquet(pq.Table.fromIPCStream(ipc));
 }
@@ -59,7 +66,8 @@ function toParquet(cols: Record<string, OutputColumn>): Uint8Array {
 /** Writes `cols` (all of length n) to `path`; the format follows the extension (.csv, .jsonl/.ndjson, .parquet). */
 export function writeScores(path: string, cols: Record<string, OutputColumn>): void {
   const format = formatOf(path);
-  if (!format) throw new Error(`cannot write scores to '${path}': use a .csv, .jsonl, .ndjson or .parquet file name`);
+  if (!format)
+    throw new Error(`cannot write scores to '${path}': use a .csv, .jsonl, .ndjson or .parquet file name`);
   const lengths = new Set(Object.values(cols).map((c) => c.length));
   if (lengths.size > 1) throw new Error(`cannot write scores to '${path}': columns have different lengths`);
   const n = lengths.size ? [...lengths][0]! : 0;

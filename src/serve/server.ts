@@ -1,6 +1,11 @@
 // The prediction server (`mlc serve`): fastify routes for predict, model description, health, readiness
 // and metrics over a LiveDeployment. Every failure a client can cause is a JSON 4xx; nothing it sends crashes it.
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { Rollout } from "./deployment.js";
 import { LiveDeployment, type Routing } from "./live-deployment.js";
@@ -8,7 +13,12 @@ import { ServeMetrics } from "./metrics.js";
 import type { ModelRunner } from "./model-runner.js";
 import { isLookupProblem, type OnlineView } from "./online-lookup.js";
 import { predictionFormatter, type PredictionFormatter } from "./prediction-format.js";
-import { PredictionLogWriter, predictionLogDir, predictionLogLine, type PredictionLogOptions } from "./prediction-log.js";
+import {
+  PredictionLogWriter,
+  predictionLogDir,
+  predictionLogLine,
+  type PredictionLogOptions,
+} from "./prediction-log.js";
 import { isProblem, type ColumnBatch } from "./record-encoder.js";
 import { chooseArm, type Arm } from "./routing.js";
 
@@ -65,7 +75,8 @@ type RawBodyRequest = FastifyRequest & { [RAW_BODY]?: string };
 
 const PER_REQUEST_LEVELS = new Set(["trace", "debug", "info"]);
 
-const json = (reply: FastifyReply, status: number, body: Record<string, unknown>): FastifyReply => reply.code(status).send(body);
+const json = (reply: FastifyReply, status: number, body: Record<string, unknown>): FastifyReply =>
+  reply.code(status).send(body);
 
 function tokenMatches(header: string | undefined, token: Buffer): boolean {
   if (!header || !header.startsWith("Bearer ")) return false;
@@ -91,7 +102,12 @@ function describeModel(routing: Routing, deployment: string): Record<string, unk
       ? {
           rollout:
             rollout.kind === "canary"
-              ? { kind: "canary", share: rollout.share, key: rollout.key, candidate_version: routing.candidate.version }
+              ? {
+                  kind: "canary",
+                  share: rollout.share,
+                  key: rollout.key,
+                  candidate_version: routing.candidate.version,
+                }
               : { kind: "shadow", candidate_version: routing.candidate.version },
         }
       : {}),
@@ -114,17 +130,23 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     return503OnClosing: true,
     requestIdHeader: false,
     // a pino child per request costs more than a small model's run; below info nothing logs per request
-    childLoggerFactory: (logger, bindings, childOpts) => (PER_REQUEST_LEVELS.has(logger.level) ? logger.child(bindings, childOpts) : logger),
+    childLoggerFactory: (logger, bindings, childOpts) =>
+      PER_REQUEST_LEVELS.has(logger.level) ? logger.child(bindings, childOpts) : logger,
     genReqId: (req) => {
       const h = req.headers["x-request-id"];
-      return typeof h === "string" && /^[\w.:-]{1,128}$/.test(h) ? h : `${bootId}-${(++reqCounter).toString(36)}`;
+      return typeof h === "string" && /^[\w.:-]{1,128}$/.test(h)
+        ? h
+        : `${bootId}-${(++reqCounter).toString(36)}`;
     },
   });
 
   const log =
     opts.predictionLog === false
       ? undefined
-      : new PredictionLogWriter(predictionLogDir(opts.projectDir, opts.deployment), { ...opts.predictionLog, onDrop: (n) => metrics.logDropped(n) });
+      : new PredictionLogWriter(predictionLogDir(opts.projectDir, opts.deployment), {
+          ...opts.predictionLog,
+          onDrop: (n) => metrics.logDropped(n),
+        });
 
   const live = new LiveDeployment(opts.projectDir, opts.deployment, {
     pollMs: opts.pollMs,
@@ -132,15 +154,28 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     events: {
       loaded: (r) => {
         metrics.modelLoaded(r.version, r.loadSeconds);
-        app.log.info({ model_version: r.version, load_seconds: r.loadSeconds, bundle: r.dir }, "model loaded");
+        app.log.info(
+          { model_version: r.version, load_seconds: r.loadSeconds, bundle: r.dir },
+          "model loaded",
+        );
       },
       swapped: (r) => {
         metrics.serving(r.stable.version, r.candidate?.version);
-        app.log.info({ model_version: r.stable.version, rollout: r.rollout?.kind, candidate_version: r.candidate?.version }, "serving");
+        app.log.info(
+          {
+            model_version: r.stable.version,
+            rollout: r.rollout?.kind,
+            candidate_version: r.candidate?.version,
+          },
+          "serving",
+        );
       },
       loadFailed: (e) => {
         metrics.loadFailed();
-        app.log.error({ err: e.message }, "new deployment pointer could not be loaded; the previous version keeps serving");
+        app.log.error(
+          { err: e.message },
+          "new deployment pointer could not be loaded; the previous version keeps serving",
+        );
       },
     },
   });
@@ -159,17 +194,32 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const code = err.code;
     if (code === "FST_ERR_CTP_BODY_TOO_LARGE" || err.statusCode === 413) {
-      return json(reply, 413, { error: "payload_too_large", message: `request body exceeds the limit of ${app.initialConfig.bodyLimit} bytes` });
+      return json(reply, 413, {
+        error: "payload_too_large",
+        message: `request body exceeds the limit of ${app.initialConfig.bodyLimit} bytes`,
+      });
     }
-    if (code === "FST_ERR_CTP_EMPTY_JSON_BODY" || err instanceof SyntaxError || code === "FST_ERR_CTP_INVALID_JSON_BODY") {
+    if (
+      code === "FST_ERR_CTP_EMPTY_JSON_BODY" ||
+      err instanceof SyntaxError ||
+      code === "FST_ERR_CTP_INVALID_JSON_BODY"
+    ) {
       return json(reply, 400, { error: "malformed_json", message: err.message });
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) req.log.error({ err }, "request failed");
-    return json(reply, status, { error: status === 500 ? "internal_error" : "bad_request", message: status === 500 ? "internal error" : err.message });
+    return json(reply, status, {
+      error: status === 500 ? "internal_error" : "bad_request",
+      message: status === 500 ? "internal error" : err.message,
+    });
   });
 
-  app.setNotFoundHandler((req, reply) => json(reply, 404, { error: "not_found", message: `no route ${req.method} ${req.url.split("?")[0]!.slice(0, 200)}` }));
+  app.setNotFoundHandler((req, reply) =>
+    json(reply, 404, {
+      error: "not_found",
+      message: `no route ${req.method} ${req.url.split("?")[0]!.slice(0, 200)}`,
+    }),
+  );
 
   if (token) {
     app.addHook("onRequest", async (req, reply) => {
@@ -177,13 +227,21 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
       if (path === "/healthz" || path === "/readyz") return;
       if (!tokenMatches(req.headers.authorization, token)) {
         reply.header("www-authenticate", 'Bearer realm="mlc"');
-        return json(reply, 401, { error: "unauthorized", message: "a valid bearer token is required (Authorization: Bearer …)" });
+        return json(reply, 401, {
+          error: "unauthorized",
+          message: "a valid bearer token is required (Authorization: Bearer …)",
+        });
       }
     });
   }
 
   app.addHook("onResponse", (req, reply, done) => {
-    metrics.request(req.routeOptions.url ?? "unmatched", req.method, reply.statusCode, reply.elapsedTime / 1000);
+    metrics.request(
+      req.routeOptions.url ?? "unmatched",
+      req.method,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
     done();
   });
 
@@ -199,7 +257,9 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
   app.get("/metrics", async (_req, reply) => {
     const r = live.routing;
     const runners = r ? [r.stable, ...(r.candidate ? [r.candidate] : [])] : [];
-    return reply.type("text/plain; version=0.0.4; charset=utf-8").send(metrics.render(runners.map((x) => ({ version: x.version, runs: x.runs, rows: x.rows }))));
+    return reply
+      .type("text/plain; version=0.0.4; charset=utf-8")
+      .send(metrics.render(runners.map((x) => ({ version: x.version, runs: x.runs, rows: x.rows }))));
   });
 
   app.get("/v1/model", async (_req, reply) => {
@@ -214,16 +274,33 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     if (!routing) return json(reply, 503, { error: "not_ready", message: "the model is still loading" });
     const body = req.body;
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      return json(reply, 400, { error: "invalid_request", message: 'expected a JSON object: one record, or {"instances": [records…]}' });
+      return json(reply, 400, {
+        error: "invalid_request",
+        message: 'expected a JSON object: one record, or {"instances": [records…]}',
+      });
     }
     let records: unknown[];
     let batched: boolean;
     if (Object.hasOwn(body, "instances")) {
       const inst = (body as { instances: unknown }).instances;
-      if (!Array.isArray(inst)) return json(reply, 400, { error: "invalid_request", field: "instances", message: "instances must be a list of records" });
-      if (inst.length === 0) return json(reply, 400, { error: "invalid_request", field: "instances", message: "instances is empty" });
+      if (!Array.isArray(inst))
+        return json(reply, 400, {
+          error: "invalid_request",
+          field: "instances",
+          message: "instances must be a list of records",
+        });
+      if (inst.length === 0)
+        return json(reply, 400, {
+          error: "invalid_request",
+          field: "instances",
+          message: "instances is empty",
+        });
       if (inst.length > maxBatch) {
-        return json(reply, 400, { error: "batch_too_large", field: "instances", message: `at most ${maxBatch} instances per request, got ${inst.length}` });
+        return json(reply, 400, {
+          error: "batch_too_large",
+          field: "instances",
+          message: `at most ${maxBatch} instances per request, got ${inst.length}`,
+        });
       }
       records = inst;
       batched = true;
@@ -245,11 +322,19 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
           fill = await g.online.fill(recs, batched);
         } catch (e) {
           req.log.error({ err: (e as Error).message }, "online lookup failed");
-          return json(reply, 503, { error: "online_store_unavailable", message: "the online feature store could not be read" });
+          return json(reply, 503, {
+            error: "online_store_unavailable",
+            message: "the online feature store could not be read",
+          });
         }
         if (isLookupProblem(fill)) {
           const index = fill.index !== undefined && g.rows ? g.rows[fill.index] : fill.index;
-          return json(reply, fill.status, { error: fill.error, field: fill.field, message: fill.message, ...(index !== undefined ? { index } : {}) });
+          return json(reply, fill.status, {
+            error: fill.error,
+            field: fill.field,
+            message: fill.message,
+            ...(index !== undefined ? { index } : {}),
+          });
         }
         recs = fill.records;
         fill.filled.forEach((f, j) => {
@@ -259,7 +344,12 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
       const enc = g.runner.encoder.encodeRecords(recs, batched);
       if (isProblem(enc)) {
         const index = enc.index !== undefined && g.rows ? g.rows[enc.index] : enc.index;
-        return json(reply, 400, { error: "invalid_input", field: enc.field, message: enc.message, ...(index !== undefined ? { index } : {}) });
+        return json(reply, 400, {
+          error: "invalid_input",
+          field: enc.field,
+          message: enc.message,
+          ...(index !== undefined ? { index } : {}),
+        });
       }
       batches.push(enc);
     }
@@ -304,8 +394,24 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
         for (let j = 0; j < n; j++) {
           const i = g.rows ? g.rows[j]! : j;
           // JSON strings cannot hold raw line breaks, so any in the body are whitespace: safe to flatten
-          const features = scored ? JSON.stringify(scored[i]) : !batched && raw !== undefined ? raw.replace(/[\r\n]+/g, " ") : JSON.stringify(records[i]);
-          log.append(predictionLogLine(ts, req.id, opts.deployment, g.runner.version, g.arm, latencyMs, batched ? i : undefined, features, predJson[i]!));
+          const features = scored
+            ? JSON.stringify(scored[i])
+            : !batched && raw !== undefined
+              ? raw.replace(/[\r\n]+/g, " ")
+              : JSON.stringify(records[i]);
+          log.append(
+            predictionLogLine(
+              ts,
+              req.id,
+              opts.deployment,
+              g.runner.version,
+              g.arm,
+              latencyMs,
+              batched ? i : undefined,
+              features,
+              predJson[i]!,
+            ),
+          );
         }
       }
       if (shadowRun) {
@@ -333,14 +439,23 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
         void logged.finally(() => shadowsInFlight.delete(logged));
       }
     }
-    if (groups.length > 1 || canary) req.log.info({ request_id: req.id, arms: groups.map((g) => g.arm), model_version: version }, "prediction");
+    if (groups.length > 1 || canary)
+      req.log.info(
+        { request_id: req.id, arms: groups.map((g) => g.arm), model_version: version },
+        "prediction",
+      );
     reply.header("x-model-version", String(version)).type("application/json; charset=utf-8");
     if (closing) reply.header("connection", "close");
     return `{"predictions":[${predJson.join(",")}],"model_version":${version},"request_id":${JSON.stringify(req.id)}}`;
   });
 
   /** Shadow scoring: never awaited by the response; failures only count. */
-  async function scoreShadow(candidate: ModelRunner, online: OnlineView | undefined, records: unknown[], batched: boolean): Promise<Float32Array | undefined> {
+  async function scoreShadow(
+    candidate: ModelRunner,
+    online: OnlineView | undefined,
+    records: unknown[],
+    batched: boolean,
+  ): Promise<Float32Array | undefined> {
     let recs = records;
     if (online) {
       const fill = await online.fill(records, batched).catch(() => undefined);
@@ -397,16 +512,25 @@ const stableOnly = new WeakMap<Routing, ArmGroup[]>();
 
 function armGroups(routing: Routing, records: unknown[]): ArmGroup[] {
   const rollout = routing.rollout;
-  const stable: ArmGroup = { arm: "stable", runner: routing.stable, ...(routing.stableOnline ? { online: routing.stableOnline } : {}) };
+  const stable: ArmGroup = {
+    arm: "stable",
+    runner: routing.stable,
+    ...(routing.stableOnline ? { online: routing.stableOnline } : {}),
+  };
   if (!rollout || rollout.kind !== "canary" || !routing.candidate) {
     let g = stableOnly.get(routing);
     if (!g) stableOnly.set(routing, (g = [stable]));
     return g;
   }
-  const canary: ArmGroup = { arm: "canary", runner: routing.candidate, ...(routing.candidateOnline ? { online: routing.candidateOnline } : {}) };
+  const canary: ArmGroup = {
+    arm: "canary",
+    runner: routing.candidate,
+    ...(routing.candidateOnline ? { online: routing.candidateOnline } : {}),
+  };
   const stableRows: number[] = [];
   const canaryRows: number[] = [];
-  for (let i = 0; i < records.length; i++) (chooseArm(rollout, records[i]) === "canary" ? canaryRows : stableRows).push(i);
+  for (let i = 0; i < records.length; i++)
+    (chooseArm(rollout, records[i]) === "canary" ? canaryRows : stableRows).push(i);
   if (canaryRows.length === 0) return [stable];
   if (stableRows.length === 0) return [canary];
   return [

@@ -3,18 +3,21 @@
 
 export type YamlValue = string | number | boolean | null | YamlValue[] | { [k: string]: YamlValue };
 
-const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_.\/-]*$/;
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
 const key = (k: string): string => (PLAIN_KEY.test(k) ? k : JSON.stringify(k));
-const scalar = (v: string | number | boolean | null): string => (typeof v === "string" ? JSON.stringify(v) : v === null ? "null" : String(v));
+const scalar = (v: string | number | boolean | null): string =>
+  typeof v === "string" ? JSON.stringify(v) : v === null ? "null" : String(v);
 const isScalar = (v: YamlValue): v is string | number | boolean | null => v === null || typeof v !== "object";
-const isEmpty = (v: YamlValue): boolean => (Array.isArray(v) ? v.length === 0 : typeof v === "object" && v !== null && Object.keys(v).length === 0);
+const isEmpty = (v: YamlValue): boolean =>
+  Array.isArray(v) ? v.length === 0 : typeof v === "object" && v !== null && Object.keys(v).length === 0;
 const emptyText = (v: YamlValue): string => (Array.isArray(v) ? "[]" : "{}");
 
 function lines(v: YamlValue, indent: string): string[] {
   if (Array.isArray(v)) {
     const out: string[] = [];
     for (const item of v) {
-      if (isScalar(item) || isEmpty(item)) out.push(`${indent}- ${isScalar(item) ? scalar(item) : emptyText(item)}`);
+      if (isScalar(item) || isEmpty(item))
+        out.push(`${indent}- ${isScalar(item) ? scalar(item) : emptyText(item)}`);
       else {
         const inner = lines(item, indent + "  ");
         out.push(`${indent}- ${inner[0]!.slice(indent.length + 2)}`, ...inner.slice(1));

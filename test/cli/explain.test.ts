@@ -14,7 +14,12 @@ describe("mlc explain", () => {
     const e = JSON.parse(r.stdout) as RowExplanation;
     expect(e).toMatchObject({ model: "m", version: 1, row: 2, space: "log-odds", calibrated: true });
     const o = e.outputs[0]!;
-    expect(o.contributions.map((c) => c.feature).filter((f) => !f.startsWith("g")).sort()).toEqual(["a", "b", "c"]);
+    expect(
+      o.contributions
+        .map((c) => c.feature)
+        .filter((f) => !f.startsWith("g"))
+        .sort(),
+    ).toEqual(["a", "b", "c"]);
     expect(o.contributions.length).toBeGreaterThan(3);
     const sum = o.base + o.contributions.reduce((s, c) => s + c.contribution, 0);
     expect(sum).toBeCloseTo(o.margin, 9);
@@ -28,7 +33,9 @@ describe("mlc explain", () => {
     const r = await runCli(["explain", "m@1", "--row", "1", "--top", "2", "--dir", project.dir]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("m version 1, test row 1: contributions to the log-odds (exact TreeSHAP)");
-    expect(r.stdout).toMatch(/FEATURE\s+VALUE\s+CONTRIBUTION\n\s+\S+\s+\S+\s+[+-]\d\.\d{4}\n\s+\S+\s+\S+\s+[+-]\d\.\d{4}\n\s+… \d+ more/);
+    expect(r.stdout).toMatch(
+      /FEATURE\s+VALUE\s+CONTRIBUTION\n\s+\S+\s+\S+\s+[+-]\d\.\d{4}\n\s+\S+\s+\S+\s+[+-]\d\.\d{4}\n\s+… \d+ more/,
+    );
   });
 
   it("rejects bad rows and non-tree models with clear messages", async () => {

@@ -45,7 +45,9 @@ describe("mlc fmt", () => {
     const dir = project({ "a.mlspec": UGLY });
     expect(await main(["fmt", "--diff", dir])).toBe(0);
     expect(output.stdout).toContain(`--- a/${join(dir, "a.mlspec")}`);
-    expect(output.stdout).toContain("-model churn { trees = 400  learning_rate = 0.1 }\n+model churn {\n+  trees         = 400\n");
+    expect(output.stdout).toContain(
+      "-model churn { trees = 400  learning_rate = 0.1 }\n+model churn {\n+  trees         = 400\n",
+    );
     expect(readFileSync(join(dir, "a.mlspec"), "utf8")).toBe(UGLY);
   });
 
@@ -55,7 +57,9 @@ describe("mlc fmt", () => {
     expect(await main(["fmt", dir])).toBe(1);
     expect(readFileSync(join(dir, "bad.mlspec"), "utf8")).toBe(bad);
     expect(readFileSync(join(dir, "a.mlspec"), "utf8")).toBe(PRETTY);
-    expect(output.stderr).toContain(`${join(dir, "bad.mlspec")}:2:9: error MLC1006: expected \`=\` or \`{\` after \`trees\``);
+    expect(output.stderr).toContain(
+      `${join(dir, "bad.mlspec")}:2:9: error MLC1006: expected \`=\` or \`{\` after \`trees\``,
+    );
     expect(output.stderr).toContain("  trees 400\n");
   });
 

@@ -8,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { acquireApplyLock } from "../../src/runtime/lock.js";
 import { applyProject, planProject } from "../../src/runtime/project.js";
 import { openState } from "../../src/runtime/state/open.js";
-import { readDeployment, readHistory, writeDeployment, type DeploymentPointer } from "../../src/serve/deployment.js";
+import {
+  readDeployment,
+  readHistory,
+  writeDeployment,
+  type DeploymentPointer,
+} from "../../src/serve/deployment.js";
 import { openOnlineStore } from "../../src/serve/online-store.js";
 import { createPredictionServer, type PredictionServer } from "../../src/serve/server.js";
 import { runCli } from "./run-cli.js";
@@ -17,11 +22,20 @@ let dir: string;
 let server: PredictionServer | undefined;
 let before: DeploymentPointer;
 
-const STATIONS: [string, number][] = [["Clark_Lake", 7.1], ["Belmont", 25], ["Kedzie", 1.9], ["Harlem", 1.4], ["Oak_Park", 0.9]];
+const STATIONS: [string, number][] = [
+  ["Clark_Lake", 7.1],
+  ["Belmont", 25],
+  ["Kedzie", 1.9],
+  ["Harlem", 1.4],
+  ["Oak_Park", 0.9],
+];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "mlc-materialize-"));
-  cpSync(resolve(__dirname, "../../examples/events"), dir, { recursive: true, filter: (s) => !s.includes(".mlc") });
+  cpSync(resolve(__dirname, "../../examples/events"), dir, {
+    recursive: true,
+    filter: (s) => !s.includes(".mlc"),
+  });
   const out = await applyProject(dir, { log: () => undefined, parallel: 2 });
   expect(out.ok && out.result.ok).toBe(true);
   before = readDeployment(dir, "ridership_api")!;
@@ -43,7 +57,10 @@ function rides(station: string): number[] {
     .map((f) => Number(f[2]));
 }
 
-async function lookup(p: DeploymentPointer, station: string): Promise<{ asOf: string | number; values: Record<string, unknown> }> {
+async function lookup(
+  p: DeploymentPointer,
+  station: string,
+): Promise<{ asOf: string | number; values: Record<string, unknown> }> {
   const store = await openOnlineStore(dir, p.online!.store, { readonly: true });
   try {
     const meta = (await store.meta(p.online!.table))!;
@@ -55,7 +72,12 @@ async function lookup(p: DeploymentPointer, station: string): Promise<{ asOf: st
 }
 
 const post = async (payload: unknown) =>
-  server!.app.inject({ method: "POST", url: "/v1/predict", payload: JSON.stringify(payload), headers: { "content-type": "application/json" } });
+  server!.app.inject({
+    method: "POST",
+    url: "/v1/predict",
+    payload: JSON.stringify(payload),
+    headers: { "content-type": "application/json" },
+  });
 const request = { station: "Belmont", date: "2016-08-30", temp: 80 };
 
 describe("mlc materialize", () => {
@@ -67,7 +89,12 @@ describe("mlc materialize", () => {
   });
 
   it("refuses a deployment whose model looks nothing up", async () => {
-    writeDeployment(dir, "plain", { version: before.version, bundle: before.bundle }, "test: a deployment without an online table");
+    writeDeployment(
+      dir,
+      "plain",
+      { version: before.version, bundle: before.bundle },
+      "test: a deployment without an online table",
+    );
     const r = await runCli(["materialize", "plain", "--dir", dir]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("has no online table");
@@ -75,12 +102,32 @@ describe("mlc materialize", () => {
   });
 
   it("refuses during a rollout, leaving the pointer as it was", async () => {
-    writeDeployment(dir, "ridership_api", { ...before, rollout: { kind: "shadow", candidate: { version: before.version, bundle: before.bundle, ...(before.online ? { online: before.online } : {}) } } }, "test: shadow");
+    writeDeployment(
+      dir,
+      "ridership_api",
+      {
+        ...before,
+        rollout: {
+          kind: "shadow",
+          candidate: {
+            version: before.version,
+            bundle: before.bundle,
+            ...(before.online ? { online: before.online } : {}),
+          },
+        },
+      },
+      "test: shadow",
+    );
     const r = await runCli(["materialize", "ridership_api", "--dir", dir]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("is in a shadow rollout");
     expect(r.stderr).toContain("mlc rollout promote|abort ridership_api");
-    writeDeployment(dir, "ridership_api", { version: before.version, bundle: before.bundle, online: before.online! }, "test: shadow ended");
+    writeDeployment(
+      dir,
+      "ridership_api",
+      { version: before.version, bundle: before.bundle, online: before.online! },
+      "test: shadow ended",
+    );
   });
 
   it("waits for no one: another apply holding the lock is reported", async () => {
@@ -133,7 +180,10 @@ describe("mlc materialize", () => {
     const old = await post(request);
     expect(old.statusCode).toBe(200);
 
-    appendFileSync(join(dir, "data/station_days.csv"), STATIONS.map(([s, r]) => `2016-08-29,${s},${r},80.5\n`).join(""));
+    appendFileSync(
+      join(dir, "data/station_days.csv"),
+      STATIONS.map(([s, r]) => `2016-08-29,${s},${r},80.5\n`).join(""),
+    );
     appendFileSync(join(dir, "data/weather.csv"), "2016-08-29,12,30.2,70,0.1,0.25,0.5\n");
     const r = await runCli(["materialize", "ridership_api", "--dir", dir]);
     expect(r.stderr).toBe("");
@@ -163,7 +213,9 @@ describe("mlc materialize", () => {
     // the server picks the new table up on the pointer change (its watcher would too; check() makes it deterministic)
     server.live.check();
     await server.live.settled();
-    expect((await server.app.inject({ method: "GET", url: "/v1/model" })).json().online.table).toBe(now.online!.table);
+    expect((await server.app.inject({ method: "GET", url: "/v1/model" })).json().online.table).toBe(
+      now.online!.table,
+    );
     const fresh = await post(request);
     const explicit = await post({ ...request, ...values });
     expect(fresh.json().predictions).toEqual(explicit.json().predictions);
@@ -175,7 +227,13 @@ describe("mlc materialize", () => {
     const text = readFileSync(spec, "utf8");
     const served = readDeployment(dir, "ridership_api")!;
     try {
-      writeFileSync(spec, text.replace("rides_7d     = mean(rides, over = 7d, by = station)", "rides_7d     = mean(rides, over = 14d, by = station)"));
+      writeFileSync(
+        spec,
+        text.replace(
+          "rides_7d     = mean(rides, over = 7d, by = station)",
+          "rides_7d     = mean(rides, over = 14d, by = station)",
+        ),
+      );
       const r = await runCli(["materialize", "ridership_api", "--dir", dir]);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(`online table ${served.online!.table} is already up to date`);
@@ -205,7 +263,11 @@ describe("mlc materialize", () => {
     const r = await runCli(["rollback", "ridership_api", "--dir", dir]);
     expect(r.code).toBe(0);
     const back = readDeployment(dir, "ridership_api")!;
-    expect([back.version, back.bundle, back.online]).toEqual([materialized.version, materialized.bundle, materialized.online]);
+    expect([back.version, back.bundle, back.online]).toEqual([
+      materialized.version,
+      materialized.bundle,
+      materialized.online,
+    ]);
     // and materialize now refreshes the rolled-back version with its own recorded definitions
     const again = await runCli(["materialize", "ridership_api", "--dir", dir]);
     expect(again.stderr).toBe("");

@@ -9,7 +9,7 @@ import { applyProject } from "../../src/runtime/project.js";
 
 function csv(rows: number, seed: number): string {
   let s = seed >>> 0;
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const lines = ["x1,x2,x3,grp,region,y"];
   for (let i = 0; i < rows; i++) {
     const x1 = rnd() * 4 - 2;
@@ -99,14 +99,19 @@ export function writeProject(): string {
 export async function applyQuiet(dir: string): Promise<void> {
   const out = await applyProject(dir, { log: () => undefined, parallel: 2 });
   if (!out.ok) throw new Error(`compile failed: ${JSON.stringify(out.diagnostics.map((d) => d.message))}`);
-  if (!out.result.ok) throw new Error(`apply failed: ${JSON.stringify(out.result.outcomes.filter((o) => o.error).map((o) => `${o.id}: ${o.error}`))}`);
+  if (!out.result.ok)
+    throw new Error(
+      `apply failed: ${JSON.stringify(out.result.outcomes.filter((o) => o.error).map((o) => `${o.id}: ${o.error}`))}`,
+    );
 }
 
 /**
  * A fresh copy of the project for the enclosing describe block: written, changed by `edit` and
  * applied before its tests, removed after them. `dir` is set once the block's beforeAll has run.
  */
-export function appliedProject(o: { edit?: (dir: string) => void; timeoutMs?: number } = {}): { readonly dir: string } {
+export function appliedProject(o: { edit?: (dir: string) => void; timeoutMs?: number } = {}): {
+  readonly dir: string;
+} {
   const project = { dir: "" };
   beforeAll(async () => {
     project.dir = writeProject();

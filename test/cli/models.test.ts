@@ -12,7 +12,13 @@ describe("mlc models", () => {
     dir = mkdtempSync(join(tmpdir(), "mlc-models-"));
     const state = await openState(dir);
     const reg = new ModelRegistry(state);
-    const base = { model: "churn", algorithm: "gbdt", params: {}, runId: "r", artifacts: { model: "b".repeat(64) } };
+    const base = {
+      model: "churn",
+      algorithm: "gbdt",
+      params: {},
+      runId: "r",
+      artifacts: { model: "b".repeat(64) },
+    };
     await reg.addVersion({ ...base, fingerprint: "f1", metrics: { "test.auc": 0.91 } });
     await reg.addVersion({ ...base, fingerprint: "f2", metrics: { "test.auc": 0.93 } });
     await reg.setAlias("churn", "champion", 1, "gate ship passed");
@@ -28,7 +34,9 @@ describe("mlc models", () => {
   });
 
   it("promotes a version and shows the audit trail", async () => {
-    expect((await runCli(["models", "promote", "churn@2", "--dir", dir, "--reason", "better"])).stdout).toContain("champion 1 → 2");
+    expect(
+      (await runCli(["models", "promote", "churn@2", "--dir", dir, "--reason", "better"])).stdout,
+    ).toContain("champion 1 → 2");
     const show = await runCli(["models", "show", "churn@champion", "--dir", dir]);
     expect(show.stdout).toContain("churn version 2");
     expect(show.stdout).toContain("champion: 1 → 2  (better)");

@@ -17,7 +17,9 @@ describe("mlc report", () => {
     const path = r.stdout.trim();
     expect(path).toBe(join(project.dir, ".mlc", "reports", "m", "v1", "report.html"));
     expect(readFileSync(path, "utf8")).toMatch(/^<!DOCTYPE html>[\s\S]*<svg/);
-    const json = JSON.parse(readFileSync(join(project.dir, ".mlc", "reports", "m", "v1", "report.json"), "utf8")) as ReportJson;
+    const json = JSON.parse(
+      readFileSync(join(project.dir, ".mlc", "reports", "m", "v1", "report.json"), "utf8"),
+    ) as ReportJson;
     // The version number and the gate results come from the registry (the gate ran after the model).
     expect(json.model).toMatchObject({ name: "m", version: 1 });
     expect(json.gates).toEqual([
@@ -52,7 +54,10 @@ describe("mlc report", () => {
   it("prints report.json with --json and writes the HTML to --out", async () => {
     const j = await runCli(["report", "lin@1", "--dir", project.dir, "--json"]);
     expect(j.code).toBe(0);
-    const report = JSON.parse(j.stdout) as { model: { algorithm: string }; importance: { method: string; metric: string } };
+    const report = JSON.parse(j.stdout) as {
+      model: { algorithm: string };
+      importance: { method: string; metric: string };
+    };
     expect(report.model.algorithm).toBe("logistic");
     // A linear model has no trees: its importance is by permutation with the task's headline metric.
     expect(report.importance).toMatchObject({ method: "permutation", metric: "auc" });
@@ -62,11 +67,25 @@ describe("mlc report", () => {
   });
 
   it("reads a version-1 report (one fairness table) as a list with its source", () => {
-    const report = { threshold: 0.5, groups: [], demographicParityDifference: 0, equalOpportunityDifference: 0, equalizedOddsDifference: 0, disparateImpactRatio: 1 };
-    const v1 = { version: 1 as const, model: { name: "m", algorithm: "gbdt", task: "binary" as const }, splits: {}, fairness: { split: "test", by: "grp", report } };
+    const report = {
+      threshold: 0.5,
+      groups: [],
+      demographicParityDifference: 0,
+      equalOpportunityDifference: 0,
+      equalizedOddsDifference: 0,
+      disparateImpactRatio: 1,
+    };
+    const v1 = {
+      version: 1 as const,
+      model: { name: "m", algorithm: "gbdt", task: "binary" as const },
+      splits: {},
+      fairness: { split: "test", by: "grp", report },
+    };
     const r = upgradeReport(v1);
     expect(r.version).toBe(2);
-    expect(r.fairness).toEqual([{ split: "test", by: "grp", source: expect.stringMatching(/largest parity difference/), report }]);
+    expect(r.fairness).toEqual([
+      { split: "test", by: "grp", source: expect.stringMatching(/largest parity difference/), report },
+    ]);
   });
 
   it("names an unknown version without a stack trace", async () => {

@@ -12,12 +12,22 @@ describe("mlc trials", () => {
     const lines = r.stdout.trim().split("\n");
     expect(lines[0]).toMatch(/^TRIAL\s+STATUS\s+VALUE\s+DURATION\s+PARAMS$/);
     expect(lines).toHaveLength(4);
-    for (const [i, line] of lines.slice(1).entries()) expect(line).toMatch(new RegExp(`^${i}\\s+complete\\s+0\\.\\d{5}\\s+\\d+\\.\\d\\ds\\s+learning_rate=\\S+ max_depth=[2-4]$`));
+    for (const [i, line] of lines.slice(1).entries())
+      expect(line).toMatch(
+        new RegExp(
+          `^${i}\\s+complete\\s+0\\.\\d{5}\\s+\\d+\\.\\d\\ds\\s+learning_rate=\\S+ max_depth=[2-4]$`,
+        ),
+      );
   });
 
   it("prints the recorded trials as JSON", async () => {
     const r = await runCli(["trials", "m", "--dir", project.dir, "--json"]);
-    const trials = JSON.parse(r.stdout) as { index: number; status: string; params: Record<string, number>; values: Record<string, number> }[];
+    const trials = JSON.parse(r.stdout) as {
+      index: number;
+      status: string;
+      params: Record<string, number>;
+      values: Record<string, number>;
+    }[];
     expect(trials.map((t) => t.index)).toEqual([0, 1, 2]);
     for (const t of trials) {
       expect(t.params.learning_rate).toBeGreaterThanOrEqual(0.05);

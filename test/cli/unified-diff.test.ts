@@ -31,7 +31,9 @@ function applyDiff(before: string, diff: string): string {
 /** Length of the longest common subsequence, to check that the diff is minimal. */
 function lcs(a: string[], b: string[]): number {
   const dp = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
-  for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) dp[i]![j] = a[i - 1] === b[j - 1] ? dp[i - 1]![j - 1]! + 1 : Math.max(dp[i - 1]![j]!, dp[i]![j - 1]!);
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      dp[i]![j] = a[i - 1] === b[j - 1] ? dp[i - 1]![j - 1]! + 1 : Math.max(dp[i - 1]![j]!, dp[i]![j - 1]!);
   return dp[a.length]![b.length]!;
 }
 
@@ -41,7 +43,9 @@ describe("unifiedDiff", () => {
   });
 
   it("prints headers and a hunk with context", () => {
-    expect(unifiedDiff("x.mlspec", "a\nb\nc\n", "a\nB\nc\n")).toBe("--- a/x.mlspec\n+++ b/x.mlspec\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n");
+    expect(unifiedDiff("x.mlspec", "a\nb\nc\n", "a\nB\nc\n")).toBe(
+      "--- a/x.mlspec\n+++ b/x.mlspec\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n",
+    );
   });
 
   it("splits distant changes into separate hunks", () => {

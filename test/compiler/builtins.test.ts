@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { allBuiltins, builtinsOf, familiesOf, lookupBuiltin, lookupMetric, metricsOfTask, registerBuiltin } from "../../src/compiler/builtins/index.js";
+import {
+  allBuiltins,
+  builtinsOf,
+  familiesOf,
+  lookupBuiltin,
+  lookupMetric,
+  metricsOfTask,
+  registerBuiltin,
+} from "../../src/compiler/builtins/index.js";
 import "../../src/compiler/schema/index.js";
 import { t } from "../../src/compiler/schema/type-builders.js";
 import { check, codes } from "./check-helpers.js";
@@ -8,7 +16,29 @@ const names = (fam: Parameters<typeof builtinsOf>[0]) => builtinsOf(fam).map((b)
 
 describe("built-in registry", () => {
   it("has the feature transforms of the language", () => {
-    for (const n of ["ordinal", "if", "log", "log1p", "sqrt", "abs", "clip", "coalesce", "lower", "length", "contains", "hash_bucket", "hour", "dayofweek", "month", "days_between", "bucketize", "onehot", "standardize", "minmax", "impute"]) {
+    for (const n of [
+      "ordinal",
+      "if",
+      "log",
+      "log1p",
+      "sqrt",
+      "abs",
+      "clip",
+      "coalesce",
+      "lower",
+      "length",
+      "contains",
+      "hash_bucket",
+      "hour",
+      "dayofweek",
+      "month",
+      "days_between",
+      "bucketize",
+      "onehot",
+      "standardize",
+      "minmax",
+      "impute",
+    ]) {
       expect(lookupBuiltin(n, ["transform"]), n).toBeDefined();
     }
     expect(names("window")).toEqual(["count", "max", "mean", "min", "sum"]);
@@ -19,7 +49,9 @@ describe("built-in registry", () => {
   });
 
   it("marks fitted transforms and what the serving path can compute", () => {
-    expect(["onehot", "standardize", "minmax", "impute"].every((n) => lookupBuiltin(n, ["transform"])!.fitted)).toBe(true);
+    expect(
+      ["onehot", "standardize", "minmax", "impute"].every((n) => lookupBuiltin(n, ["transform"])!.fitted),
+    ).toBe(true);
     expect(lookupBuiltin("log", ["transform"])!.fitted).toBeUndefined();
     expect(lookupBuiltin("bucketize", ["transform"])!.serving).toBe("onnx");
     expect(lookupBuiltin("sum", ["window"])!.serving).toBe("lookup");
@@ -28,7 +60,9 @@ describe("built-in registry", () => {
   it("keeps names unique per family, not across families", () => {
     expect(familiesOf("random")).toEqual(["split", "tuner"]);
     expect(familiesOf("mean")).toEqual(["window", "expectation"]);
-    expect(() => registerBuiltin({ family: "transform", name: "log", doc: "x", params: [], returns: "number" })).toThrow(/registered twice/);
+    expect(() =>
+      registerBuiltin({ family: "transform", name: "log", doc: "x", params: [], returns: "number" }),
+    ).toThrow(/registered twice/);
     const seen = new Set<string>();
     for (const b of allBuiltins()) {
       const key = `${b.family}/${b.name}`;
@@ -38,7 +72,17 @@ describe("built-in registry", () => {
   });
 
   it("knows which tasks produce which metrics", () => {
-    expect(metricsOfTask("classify").map((m) => m.name)).toEqual(["accuracy", "auc", "brier", "ece", "f1", "logloss", "pr_auc", "precision", "recall"]);
+    expect(metricsOfTask("classify").map((m) => m.name)).toEqual([
+      "accuracy",
+      "auc",
+      "brier",
+      "ece",
+      "f1",
+      "logloss",
+      "pr_auc",
+      "precision",
+      "recall",
+    ]);
     expect(metricsOfTask("regress").map((m) => m.name)).toEqual(["mae", "mape", "r2", "rmse"]);
     expect(lookupMetric("logloss")!.direction).toBe("minimize");
     expect(lookupMetric("ndcg")!.tasks).toEqual(["rank"]);
@@ -46,17 +90,34 @@ describe("built-in registry", () => {
 
   it("checks arguments beyond types: ordered edges and ranges", () => {
     const src = `source s { file = "s.csv"  schema { x = float  y = float } }\n`;
-    expect(codes(check(`${src}features f { from = s  b = bucketize(x, [1, 5, 3]) }`).diagnostics)).toEqual(["MLC1130"]);
-    expect(codes(check(`${src}features f { from = s  c = clip(x, low = 5, high = 1) }`).diagnostics)).toEqual(["MLC1130"]);
-    expect(codes(check(`${src}features f { from = s  i = impute(x, method = const) }`).diagnostics)).toEqual(["MLC1130"]);
-    expect(check(`${src}features f { from = s  i = impute(x, method = const, value = 0)  j = coalesce(x, y, 0) }`).diagnostics).toEqual([]);
+    expect(codes(check(`${src}features f { from = s  b = bucketize(x, [1, 5, 3]) }`).diagnostics)).toEqual([
+      "MLC1130",
+    ]);
+    expect(codes(check(`${src}features f { from = s  c = clip(x, low = 5, high = 1) }`).diagnostics)).toEqual(
+      ["MLC1130"],
+    );
+    expect(codes(check(`${src}features f { from = s  i = impute(x, method = const) }`).diagnostics)).toEqual([
+      "MLC1130",
+    ]);
+    expect(
+      check(`${src}features f { from = s  i = impute(x, method = const, value = 0)  j = coalesce(x, y, 0) }`)
+        .diagnostics,
+    ).toEqual([]);
   });
 
   it("types a call's result from its signature", () => {
     const src = `source s { file = "s.csv"  schema { x = float  name = string  ts = timestamp } }\n`;
-    expect(check(`${src}features f { from = s  a = length(lower(name)) + hour(ts)  b = if(contains(name, "a"), x, 0) * 2 }`).diagnostics).toEqual([]);
-    expect(codes(check(`${src}features f { from = s  a = lower(name) * 2 }`).diagnostics)).toEqual(["MLC1104"]);
-    expect(codes(check(`${src}features f { from = s  a = onehot(name) + 1 }`).diagnostics)).toEqual(["MLC1104"]);
+    expect(
+      check(
+        `${src}features f { from = s  a = length(lower(name)) + hour(ts)  b = if(contains(name, "a"), x, 0) * 2 }`,
+      ).diagnostics,
+    ).toEqual([]);
+    expect(codes(check(`${src}features f { from = s  a = lower(name) * 2 }`).diagnostics)).toEqual([
+      "MLC1104",
+    ]);
+    expect(codes(check(`${src}features f { from = s  a = onehot(name) + 1 }`).diagnostics)).toEqual([
+      "MLC1104",
+    ]);
   });
 });
 
@@ -73,6 +134,9 @@ describe("a new built-in is one registration", () => {
   it("is callable in features and checked like the others", () => {
     const src = `source s { file = "s.csv"  schema { x = float  n = string } }\n`;
     expect(check(`${src}features f { from = s  a = signum(x) }`).diagnostics).toEqual([]);
-    expect(codes(check(`${src}features f { from = s  a = signum(n)  b = signum() }`).diagnostics)).toEqual(["MLC1114", "MLC1113"]);
+    expect(codes(check(`${src}features f { from = s  a = signum(n)  b = signum() }`).diagnostics)).toEqual([
+      "MLC1114",
+      "MLC1113",
+    ]);
   });
 });

@@ -26,7 +26,11 @@ interface Tok {
 }
 
 function tokens(text: string): Tok[] {
-  return lex(text).tokens.map((t) => ({ start: t.startOffset, end: t.endOffset! + 1, ident: t.tokenType.name === "Ident" }));
+  return lex(text).tokens.map((t) => ({
+    start: t.startOffset,
+    end: t.endOffset! + 1,
+    ident: t.tokenType.name === "Ident",
+  }));
 }
 
 function mutate(text: string, r: (n: number) => number): string {
@@ -55,36 +59,55 @@ function mutate(text: string, r: (n: number) => number): string {
 }
 
 function inside(span: Span, path: string, length: number): boolean {
-  return span.file === path && span.start.offset >= 0 && span.end.offset <= length && span.start.offset <= span.end.offset && span.start.line >= 1 && span.start.column >= 1;
+  return (
+    span.file === path &&
+    span.start.offset >= 0 &&
+    span.end.offset <= length &&
+    span.start.offset <= span.end.offset &&
+    span.start.line >= 1 &&
+    span.start.column >= 1
+  );
 }
 
 describe("checker fuzz", () => {
-  const files = corpus().filter((f) => !f.path.startsWith("specs/cases/parse-") && !f.path.startsWith("specs/cases/syntax-"));
+  const files = corpus().filter(
+    (f) => !f.path.startsWith("specs/cases/parse-") && !f.path.startsWith("specs/cases/syntax-"),
+  );
 
   it("has material", () => {
     expect(files.length).toBeGreaterThan(20);
   });
 
-  it.each(files.map((f, i) => [f.path, f.text, i] as const))("%s: mutants never make the checker throw", (path, original, index) => {
-    const r = rng(0xc0ffee + index);
-    let checkedClean = 0;
-    for (let m = 0; m < MUTANTS_PER_FILE; m++) {
-      let text = original;
-      for (let k = 1 + r(2); k > 0; k--) text = mutate(text, r);
-      const parsed = parseFile(path, text);
-      let result: ReturnType<typeof checkProject>;
-      try {
-        result = checkProject({ dir: ".", files: [parsed.value] });
-      } catch (e) {
-        throw new Error(`checkProject threw on mutant ${m} of ${path}: ${(e as Error).stack}\n--- text ---\n${text}`);
+  it.each(files.map((f, i) => [f.path, f.text, i] as const))(
+    "%s: mutants never make the checker throw",
+    (path, original, index) => {
+      const r = rng(0xc0ffee + index);
+      let checkedClean = 0;
+      for (let m = 0; m < MUTANTS_PER_FILE; m++) {
+        let text = original;
+        for (let k = 1 + r(2); k > 0; k--) text = mutate(text, r);
+        const parsed = parseFile(path, text);
+        let result: ReturnType<typeof checkProject>;
+        try {
+          result = checkProject({ dir: ".", files: [parsed.value] });
+        } catch (e) {
+          throw new Error(
+            `checkProject threw on mutant ${m} of ${path}: ${(e as Error).stack}\n--- text ---\n${text}`,
+          );
+        }
+        for (const d of result.diagnostics) {
+          expect(inside(d.span, path, text.length), `${d.code} ${d.message} in mutant ${m}:\n${text}`).toBe(
+            true,
+          );
+          for (const rel of d.related ?? [])
+            expect(inside(rel.span, path, text.length), `related of ${d.code} in mutant ${m}`).toBe(true);
+        }
+        if (parsed.diagnostics.length === 0) checkedClean++;
       }
-      for (const d of result.diagnostics) {
-        expect(inside(d.span, path, text.length), `${d.code} ${d.message} in mutant ${m}:\n${text}`).toBe(true);
-        for (const rel of d.related ?? []) expect(inside(rel.span, path, text.length), `related of ${d.code} in mutant ${m}`).toBe(true);
-      }
-      if (parsed.diagnostics.length === 0) checkedClean++;
-    }
-    // most mutants of a well-formed file still parse, so the semantic checks really ran
-    if (parseFile(path, original).diagnostics.length === 0) expect(checkedClean).toBeGreaterThanOrEqual(MUTANTS_PER_FILE / 10);
-  }, 60_000);
+      // most mutants of a well-formed file still parse, so the semantic checks really ran
+      if (parseFile(path, original).diagnostics.length === 0)
+        expect(checkedClean).toBeGreaterThanOrEqual(MUTANTS_PER_FILE / 10);
+    },
+    60_000,
+  );
 });

@@ -4,7 +4,10 @@ import { checkProject } from "../../src/compiler/check.js";
 import type { Diagnostic } from "../../src/compiler/diagnostic.js";
 import { parseFile } from "../../src/compiler/parse.js";
 
-export function projectOf(files: Record<string, string>): { project: Project; parseDiagnostics: Diagnostic[] } {
+export function projectOf(files: Record<string, string>): {
+  project: Project;
+  parseDiagnostics: Diagnostic[];
+} {
   const parseDiagnostics: Diagnostic[] = [];
   const specFiles = Object.entries(files).map(([path, text]) => {
     const r = parseFile(path, text);
@@ -17,7 +20,10 @@ export function projectOf(files: Record<string, string>): { project: Project; pa
 /** Checks `text` as the only file `main.mlspec`; fails loudly on syntax errors (tests are about checking). */
 export function check(text: string, more: Record<string, string> = {}) {
   const { project, parseDiagnostics } = projectOf({ "main.mlspec": text, ...more });
-  if (parseDiagnostics.length) throw new Error(`syntax errors in test spec: ${parseDiagnostics.map((d) => `${d.span.start.line}:${d.span.start.column} ${d.message}`).join("; ")}`);
+  if (parseDiagnostics.length)
+    throw new Error(
+      `syntax errors in test spec: ${parseDiagnostics.map((d) => `${d.span.start.line}:${d.span.start.column} ${d.message}`).join("; ")}`,
+    );
   return checkProject(project);
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { BASE, check, codes } from "./check-helpers.js";
 
-const deps = (r: ReturnType<typeof check>, name: string) => r.value.byName.get(name)!.dependencies.map((d) => ({ target: d.target, members: d.members, via: d.via }));
+const deps = (r: ReturnType<typeof check>, name: string) =>
+  r.value.byName.get(name)!.dependencies.map((d) => ({ target: d.target, members: d.members, via: d.via }));
 
 describe("checkProject on a valid project", () => {
   it("reports nothing for the base project", () => {
@@ -66,7 +67,12 @@ describe("checkProject diagnostics", () => {
   });
 
   it("reports label leakage for a feature computed from the label, through another feature", () => {
-    const r = check(BASE.replace("plan_code     = onehot(plan)", "plan_code     = onehot(plan)\n  flag = if(churned, 1, 0)\n  flag2 = flag * 2"));
+    const r = check(
+      BASE.replace(
+        "plan_code     = onehot(plan)",
+        "plan_code     = onehot(plan)\n  flag = if(churned, 1, 0)\n  flag2 = flag * 2",
+      ),
+    );
     const leaks = r.diagnostics.filter((d) => d.code === "MLC1116");
     expect(leaks.map((d) => d.message)).toEqual([
       expect.stringContaining("`usage.flag` is computed from the label `churned`"),
@@ -82,13 +88,22 @@ split parts { from = lags  method = temporal(ts)  train = 70%  valid = 15%  test
 model m { task = regress(riders)  data = parts  features = [lags.riders_7d] }
 model leaky { task = regress(riders)  data = parts  features = [lags.same_day] }`;
     const leaks = check(spec).diagnostics.filter((d) => d.code === "MLC1116");
-    expect(leaks.map((d) => d.message)).toEqual([expect.stringContaining("`lags.same_day` is computed from the label `riders`")]);
+    expect(leaks.map((d) => d.message)).toEqual([
+      expect.stringContaining("`lags.same_day` is computed from the label `riders`"),
+    ]);
   });
 
   it("reports leakage for exactly the features computed from a regression label", () => {
-    const r = check(BASE.replace("task     = classify(churned)", "task     = regress(tenure)").replace("maximize(valid.auc)", "minimize(valid.rmse)").replace("test.auc >= 0.8", "test.rmse <= 3"));
+    const r = check(
+      BASE.replace("task     = classify(churned)", "task     = regress(tenure)")
+        .replace("maximize(valid.auc)", "minimize(valid.rmse)")
+        .replace("test.auc >= 0.8", "test.rmse <= 3"),
+    );
     // spend_ratio and tenure_bucket come from the label tenure; plan_code does not
-    expect(r.diagnostics.map((d) => d.message.split(" ")[1])).toEqual(["`usage.spend_ratio`", "`usage.tenure_bucket`"]);
+    expect(r.diagnostics.map((d) => d.message.split(" ")[1])).toEqual([
+      "`usage.spend_ratio`",
+      "`usage.tenure_bucket`",
+    ]);
   });
 
   it("rejects a metric the task does not produce, at the metric", () => {
@@ -98,9 +113,19 @@ model leaky { task = regress(riders)  data = parts  features = [lags.same_day] }
   });
 
   it("checks metric paths: intervals, champion, latency; rejects unknown ones with hints", () => {
-    const ok = check(BASE.replace("test.auc >= 0.8", "test.auc.lower >= 0.8\n  test.auc >= champion.test.auc - 0.005\n  latency.p99 <= 5ms\n  parity(test, by = plan) <= 0.1\n  significant(test.auc > champion.test.auc, p = 0.05)"));
+    const ok = check(
+      BASE.replace(
+        "test.auc >= 0.8",
+        "test.auc.lower >= 0.8\n  test.auc >= champion.test.auc - 0.005\n  latency.p99 <= 5ms\n  parity(test, by = plan) <= 0.1\n  significant(test.auc > champion.test.auc, p = 0.05)",
+      ),
+    );
     expect(ok.diagnostics).toEqual([]);
-    const bad = check(BASE.replace("test.auc >= 0.8", "test.acu >= 0.8\n  tset.auc >= 1\n  test.auc.middle > 0\n  latency.p98 < 5ms"));
+    const bad = check(
+      BASE.replace(
+        "test.auc >= 0.8",
+        "test.acu >= 0.8\n  tset.auc >= 1\n  test.auc.middle > 0\n  latency.p98 < 5ms",
+      ),
+    );
     expect(codes(bad.diagnostics)).toEqual(["MLC1125", "MLC1105", "MLC1105", "MLC1105"]);
     expect(bad.diagnostics[0]!.hint).toBe("did you mean `test.auc`?");
     expect(bad.diagnostics[1]!.hint).toBe("did you mean `test`?");
@@ -108,9 +133,18 @@ model leaky { task = regress(riders)  data = parts  features = [lags.same_day] }
 
   it("reports a window aggregation without a timestamp, and accepts one with `at` or a source timestamp", () => {
     const src = `source ev { file = "e.csv"  schema { user = string  amount = float  ts = timestamp } }\n`;
-    expect(codes(check(src + "features f { from = ev  s7 = sum(amount, over = 7d, by = user) }").diagnostics)).toEqual(["MLC1118"]);
-    expect(check(src + "features f { from = ev  s7 = sum(amount, over = 7d, by = user, at = ts) }").diagnostics).toEqual([]);
-    expect(check(src.replace('"e.csv"', '"e.csv"  timestamp = ts') + "features f { from = ev  c = count(over = 30d, by = user) }").diagnostics).toEqual([]);
+    expect(
+      codes(check(src + "features f { from = ev  s7 = sum(amount, over = 7d, by = user) }").diagnostics),
+    ).toEqual(["MLC1118"]);
+    expect(
+      check(src + "features f { from = ev  s7 = sum(amount, over = 7d, by = user, at = ts) }").diagnostics,
+    ).toEqual([]);
+    expect(
+      check(
+        src.replace('"e.csv"', '"e.csv"  timestamp = ts') +
+          "features f { from = ev  c = count(over = 30d, by = user) }",
+      ).diagnostics,
+    ).toEqual([]);
   });
 
   it("names a dependency cycle between blocks", () => {
@@ -145,31 +179,52 @@ features b { from = a  y = 2 }`);
   });
 
   it("reports missing, unknown and duplicate attributes with hints", () => {
-    const r = check(BASE.replace("data     = holdout", "dta = holdout").replace("algorithm", "x").replace("trials = 5", "trials = 5  trials = 6"));
+    const r = check(
+      BASE.replace("data     = holdout", "dta = holdout")
+        .replace("algorithm", "x")
+        .replace("trials = 5", "trials = 5  trials = 6"),
+    );
     expect(codes(r.diagnostics)).toEqual(["MLC1103", "MLC1102", "MLC1120"]);
     expect(r.diagnostics[1]!.hint).toBe("did you mean `data`?");
   });
 
   it("reports wrong types and references to blocks of the wrong kind", () => {
-    const r = check(BASE.replace("data     = holdout", "data     = usage").replace("port = 8080", 'port = "8080"'));
+    const r = check(
+      BASE.replace("data     = holdout", "data     = usage").replace("port = 8080", 'port = "8080"'),
+    );
     expect(codes(r.diagnostics)).toEqual(["MLC1106", "MLC1114"]);
     expect(r.diagnostics[0]!.related?.[0]?.span.start.line).toBe(6);
   });
 
   it("reports unknown functions, arity and misplaced built-ins", () => {
-    const r = check(BASE.replace("plan_code     = onehot(plan)", "plan_code = onehto(plan)\n  a = log(tenure, 2)\n  b = psi(tenure)\n  c = bucketize(tenure)\n  d = onehot(plan, tpo = 3)"));
+    const r = check(
+      BASE.replace(
+        "plan_code     = onehot(plan)",
+        "plan_code = onehto(plan)\n  a = log(tenure, 2)\n  b = psi(tenure)\n  c = bucketize(tenure)\n  d = onehot(plan, tpo = 3)",
+      ),
+    );
     expect(codes(r.diagnostics)).toEqual(["MLC1112", "MLC1113", "MLC1124", "MLC1113", "MLC1123"]);
     expect(r.diagnostics[0]!.hint).toBe("did you mean `onehot`?");
   });
 
   it("reports an unknown block kind and an unknown feature with hints", () => {
-    const r = check(BASE.replace("features = usage.*", "features = [usage.spend_ration]") + "\nmodle m { }\n");
+    const r = check(
+      BASE.replace("features = usage.*", "features = [usage.spend_ration]") + "\nmodle m { }\n",
+    );
     expect(codes(r.diagnostics)).toEqual(["MLC1127", "MLC1101"]);
-    expect(r.diagnostics.map((d) => d.hint)).toEqual(["did you mean `usage.spend_ratio`?", "did you mean `model`?"]);
+    expect(r.diagnostics.map((d) => d.hint)).toEqual([
+      "did you mean `usage.spend_ratio`?",
+      "did you mean `model`?",
+    ]);
   });
 
   it("reports type errors inside expressions", () => {
-    const r = check(BASE.replace("spend_ratio   = monthly / (tenure + 1)", 'spend_ratio   = monthly / (plan + 1)\n  t = standardize(plan)\n  u = lower(tenure) == "x"'));
+    const r = check(
+      BASE.replace(
+        "spend_ratio   = monthly / (tenure + 1)",
+        'spend_ratio   = monthly / (plan + 1)\n  t = standardize(plan)\n  u = lower(tenure) == "x"',
+      ),
+    );
     expect(codes(r.diagnostics)).toEqual(["MLC1104", "MLC1114", "MLC1114"]);
   });
 
@@ -185,17 +240,30 @@ features b { from = a  y = 2 }`);
 
   it("rejects source paths that leave the project unless allowed", () => {
     expect(codes(check(BASE.replace('"data/c.csv"', '"../c.csv"')).diagnostics)).toEqual(["MLC1132"]);
-    expect(check(`project { allow_outside_paths = true }\n${BASE.replace('"data/c.csv"', '"../c.csv"')}`).diagnostics).toEqual([]);
+    expect(
+      check(`project { allow_outside_paths = true }\n${BASE.replace('"data/c.csv"', '"../c.csv"')}`)
+        .diagnostics,
+    ).toEqual([]);
   });
 
   it("checks bare-name calls and enums: `method = tpe`, `algorithm = gdbt`, `calibrate = isotnic`", () => {
-    const r = check(BASE.replace("tune { trials = 5", "calibrate = isotnic\n  algorithm = gdbt\n  tune { method = tpe  trials = 5"));
+    const r = check(
+      BASE.replace(
+        "tune { trials = 5",
+        "calibrate = isotnic\n  algorithm = gdbt\n  tune { method = tpe  trials = 5",
+      ),
+    );
     expect(codes(r.diagnostics)).toEqual(["MLC1130", "MLC1112"]);
     expect(r.diagnostics.map((d) => d.hint)).toEqual(["did you mean `isotonic`?", "did you mean `gbdt`?"]);
   });
 
   it("reports every mistake of a file in one run, sorted by position", () => {
-    const r = check(BASE.replace("montly", "x").replace("monthly /", "montly /").replace("test = 15%", "test = 5%").replace("test.auc >= 0.8", "test.mae <= 1"));
+    const r = check(
+      BASE.replace("montly", "x")
+        .replace("monthly /", "montly /")
+        .replace("test = 15%", "test = 5%")
+        .replace("test.auc >= 0.8", "test.mae <= 1"),
+    );
     expect(codes(r.diagnostics)).toEqual(["MLC1115", "MLC1111", "MLC1117"]);
     const lines = r.diagnostics.map((d) => d.span.start.line);
     expect([...lines].sort((a, b) => a - b)).toEqual(lines);
@@ -207,8 +275,13 @@ features b { from = a  y = 2 }`);
   });
 
   it("checks monitor assertions: drift tests, live metrics of the deployed model, latency", () => {
-    const monitor = (body: string) => check(`${BASE}monitor watch { deployment = api  on_breach = [retrain(churn), alert(env("HOOK"))]  ${body} }`);
-    const ok = monitor("psi(usage.*) < 0.2  ks(usage.spend_ratio) < 0.1  live.auc >= 0.8  latency.p99 < 20ms");
+    const monitor = (body: string) =>
+      check(
+        `${BASE}monitor watch { deployment = api  on_breach = [retrain(churn), alert(env("HOOK"))]  ${body} }`,
+      );
+    const ok = monitor(
+      "psi(usage.*) < 0.2  ks(usage.spend_ratio) < 0.1  live.auc >= 0.8  latency.p99 < 20ms",
+    );
     expect(ok.diagnostics).toEqual([]);
     expect(ok.value.byName.get("watch")!.dependencies.map((d) => [d.target, d.members])).toEqual([
       ["api", "*"],

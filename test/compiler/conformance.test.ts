@@ -31,7 +31,12 @@ function cases(): Case[] {
     .sort()
     .map((n) => {
       const name = n.replace(/\.mlspec$/, "");
-      return { name, input: join(casesDir, n), isDir: !n.endsWith(".mlspec"), expectedPath: join(casesDir, `${name}.expected.json`) };
+      return {
+        name,
+        input: join(casesDir, n),
+        isDir: !n.endsWith(".mlspec"),
+        expectedPath: join(casesDir, `${name}.expected.json`),
+      };
     });
 }
 
@@ -69,7 +74,14 @@ describe("conformance cases (specs/cases)", () => {
   for (const c of all) {
     it(`${c.name}`, () => {
       const actual = run(c);
-      if (update) writeFileSync(c.expectedPath, `${JSON.stringify(actual, null, 2).replace(/\{\n\s+/g, "{ ").replace(/,\n\s+(?=")/g, ", ").replace(/\n\s+\}/g, " }")}\n`);
+      if (update)
+        writeFileSync(
+          c.expectedPath,
+          `${JSON.stringify(actual, null, 2)
+            .replace(/\{\n\s+/g, "{ ")
+            .replace(/,\n\s+(?=")/g, ", ")
+            .replace(/\n\s+\}/g, " }")}\n`,
+        );
       const expected = JSON.parse(readFileSync(c.expectedPath, "utf8")) as Expected[];
       expect(actual).toEqual(expected);
     });
@@ -81,7 +93,9 @@ describe("conformance cases (specs/cases)", () => {
       if (!existsSync(c.expectedPath)) continue;
       for (const e of JSON.parse(readFileSync(c.expectedPath, "utf8")) as Expected[]) covered.add(e.code);
     }
-    const uncovered = Object.keys(DIAGNOSTIC_CODES).filter((code) => !covered.has(code) && !NOT_EXPRESSIBLE_AS_CASE.has(code));
+    const uncovered = Object.keys(DIAGNOSTIC_CODES).filter(
+      (code) => !covered.has(code) && !NOT_EXPRESSIBLE_AS_CASE.has(code),
+    );
     expect(uncovered).toEqual([]);
   });
 

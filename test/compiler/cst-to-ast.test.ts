@@ -64,12 +64,14 @@ describe("operator precedence applied by the AST builder", () => {
 });
 
 describe("spans", () => {
-  const slice = (text: string, e: { span: { start: { offset: number }; end: { offset: number } } }) => text.slice(e.span.start.offset, e.span.end.offset);
+  const slice = (text: string, e: { span: { start: { offset: number }; end: { offset: number } } }) =>
+    text.slice(e.span.start.offset, e.span.end.offset);
 
   it("covers exactly the text of each node", () => {
     const { expr, text } = valueOf("f(a.b, n = [1, 2]) + rest { port = 80 }");
     expect(slice(text, expr)).toBe("f(a.b, n = [1, 2]) + rest { port = 80 }");
-    if (expr.type !== "binary" || expr.left.type !== "call" || expr.right.type !== "call") throw new Error("shape");
+    if (expr.type !== "binary" || expr.left.type !== "call" || expr.right.type !== "call")
+      throw new Error("shape");
     expect(slice(text, expr.left)).toBe("f(a.b, n = [1, 2])");
     expect(slice(text, { span: expr.left.calleeSpan })).toBe("f");
     expect(slice(text, expr.left.args[0]!)).toBe("a.b");
@@ -119,7 +121,10 @@ describe("literals", () => {
   });
 
   it("reads quoted object keys", () => {
-    expect(valueOf('{ "two words" = 1 }').expr).toMatchObject({ type: "object", entries: [{ key: "two words" }] });
+    expect(valueOf('{ "two words" = 1 }').expr).toMatchObject({
+      type: "object",
+      entries: [{ key: "two words" }],
+    });
   });
 
   it("reports a `*` in the middle of a path and a call on a star path", () => {
@@ -132,7 +137,9 @@ describe("items", () => {
   it("keeps `name value` as an attribute after reporting it", () => {
     const r = parseFile("t.mlspec", "m a {\n  trees 400\n}");
     expect(r.diagnostics.map((d) => d.code)).toEqual(["MLC1006"]);
-    expect(r.value.blocks[0]!.body).toMatchObject([{ type: "attribute", name: "trees", value: { type: "number", value: 400 } }]);
+    expect(r.value.blocks[0]!.body).toMatchObject([
+      { type: "attribute", name: "trees", value: { type: "number", value: 400 } },
+    ]);
   });
 
   it("leaves out an item that holds a bad character, keeping the others", () => {

@@ -47,14 +47,21 @@ describe("renderDiagnostics", () => {
   });
 
   it("omits the excerpt when the source is unknown, and colours only on request", () => {
-    const d: Diagnostic = { code: "MLC1020", severity: "error", message: "cannot read", span: span("dir", 1, 1, 1) };
+    const d: Diagnostic = {
+      code: "MLC1020",
+      severity: "error",
+      message: "cannot read",
+      span: span("dir", 1, 1, 1),
+    };
     expect(renderDiagnostics([d], new Map(), { color: false })).toBe("dir:1:1: error MLC1020: cannot read\n");
     expect(renderDiagnostics([d], new Map(), { color: true })).toContain("\x1b[31m");
   });
 
   it("labels warnings as warnings", () => {
     const d: Diagnostic = { code: "MLC1200", severity: "warning", message: "w", span: span("f", 1, 1, 2) };
-    expect(renderDiagnostics([d], new Map([["f", "x"]]), { color: false })).toMatch(/^f:1:1: warning MLC1200: w\n/);
+    expect(renderDiagnostics([d], new Map([["f", "x"]]), { color: false })).toMatch(
+      /^f:1:1: warning MLC1200: w\n/,
+    );
   });
 });
 
@@ -68,7 +75,12 @@ describe("diagnosticsToJson", () => {
       hint: "close it",
       related: [{ message: "opens here", span: span("a.mlspec", 1, 9, 10) }],
     };
-    const plain: Diagnostic = { code: "MLC1001", severity: "error", message: "x", span: span("b.mlspec", 3, 1, 2) };
+    const plain: Diagnostic = {
+      code: "MLC1001",
+      severity: "error",
+      message: "x",
+      span: span("b.mlspec", 3, 1, 2),
+    };
     expect(diagnosticsToJson([d, plain])).toEqual([
       {
         code: "MLC1008",
@@ -82,7 +94,18 @@ describe("diagnosticsToJson", () => {
         hint: "close it",
         related: [{ message: "opens here", file: "a.mlspec", line: 1, column: 9, endLine: 1, endColumn: 10 }],
       },
-      { code: "MLC1001", severity: "error", message: "x", file: "b.mlspec", line: 3, column: 1, endLine: 3, endColumn: 2, hint: null, related: [] },
+      {
+        code: "MLC1001",
+        severity: "error",
+        message: "x",
+        file: "b.mlspec",
+        line: 3,
+        column: 1,
+        endLine: 3,
+        endColumn: 2,
+        hint: null,
+        related: [],
+      },
     ]);
   });
 });

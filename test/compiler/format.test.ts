@@ -17,19 +17,31 @@ describe("format", () => {
     expect(files.length).toBeGreaterThanOrEqual(3);
   });
 
-  it.each(files.map((f) => [f.path, f.text] as const))("keeps the AST of %s and is idempotent", (path, text) => {
-    const before = parseFile(path, text).value;
-    const once = format(before);
-    const after = parseFile(path, once);
-    expect(after.diagnostics).toEqual([]);
-    expect(stripSpans(after.value.blocks)).toEqual(stripSpans(before.blocks));
-    expect(after.value.comments.map((c) => c.text)).toEqual(before.comments.map((c) => c.text));
-    expect(format(after.value)).toBe(once);
-  });
+  it.each(files.map((f) => [f.path, f.text] as const))(
+    "keeps the AST of %s and is idempotent",
+    (path, text) => {
+      const before = parseFile(path, text).value;
+      const once = format(before);
+      const after = parseFile(path, once);
+      expect(after.diagnostics).toEqual([]);
+      expect(stripSpans(after.value.blocks)).toEqual(stripSpans(before.blocks));
+      expect(after.value.comments.map((c) => c.text)).toEqual(before.comments.map((c) => c.text));
+      expect(format(after.value)).toBe(once);
+    },
+  );
 
   it("puts one item per line, indents by two spaces and aligns `=` in a run", () => {
-    expect(fmt("source s { file = \"a.csv\"  schema { tenure = int  monthly_total = float } }")).toBe(
-      ['source s {', '  file = "a.csv"', "  schema {", "    tenure        = int", "    monthly_total = float", "  }", "}", ""].join("\n"),
+    expect(fmt('source s { file = "a.csv"  schema { tenure = int  monthly_total = float } }')).toBe(
+      [
+        "source s {",
+        '  file = "a.csv"',
+        "  schema {",
+        "    tenure        = int",
+        "    monthly_total = float",
+        "  }",
+        "}",
+        "",
+      ].join("\n"),
     );
   });
 
@@ -44,7 +56,9 @@ describe("format", () => {
 
   it("keeps own-line and trailing comments where they were", () => {
     const src = "# top\nm a { # head\n  # before x\n  x = 1 # after x\n  # last\n} # after block\n# end\n";
-    expect(fmt(src)).toBe("# top\nm a { # head\n  # before x\n  x = 1 # after x\n  # last\n} # after block\n\n# end\n");
+    expect(fmt(src)).toBe(
+      "# top\nm a { # head\n  # before x\n  x = 1 # after x\n  # last\n} # after block\n\n# end\n",
+    );
   });
 
   it("gives a trailing comment to the last item of its line", () => {
@@ -52,8 +66,11 @@ describe("format", () => {
   });
 
   it("keeps comments inside lists, objects and brace calls where they were", () => {
-    const src = 'm a {\n  owners = [\n    "ana", # first\n    # before bo\n    "bo", "cy" # after cy\n  ]\n  serve = rest {\n    port = 8080 # port\n  }\n}\n';
-    expect(fmt(src)).toBe('m a {\n  owners = [\n    "ana", # first\n    # before bo\n    "bo",\n    "cy", # after cy\n  ]\n  serve  = rest {\n    port = 8080 # port\n  }\n}\n');
+    const src =
+      'm a {\n  owners = [\n    "ana", # first\n    # before bo\n    "bo", "cy" # after cy\n  ]\n  serve = rest {\n    port = 8080 # port\n  }\n}\n';
+    expect(fmt(src)).toBe(
+      'm a {\n  owners = [\n    "ana", # first\n    # before bo\n    "bo",\n    "cy", # after cy\n  ]\n  serve  = rest {\n    port = 8080 # port\n  }\n}\n',
+    );
   });
 
   it("moves a comment out of an expression that cannot hold one, in front of its item", () => {
@@ -61,7 +78,11 @@ describe("format", () => {
   });
 
   it("prints expressions with minimal canonical spacing and keeps parentheses and the call form", () => {
-    expect(fmt("m a {\n  x = f(a,b,name=c)+(1*2)\n  y = [ 1,2, ]\n  z = { a=1 b=2 }\n  s = rest{port=8080}\n  n = not(a)and-b\n}")).toBe(
+    expect(
+      fmt(
+        "m a {\n  x = f(a,b,name=c)+(1*2)\n  y = [ 1,2, ]\n  z = { a=1 b=2 }\n  s = rest{port=8080}\n  n = not(a)and-b\n}",
+      ),
+    ).toBe(
       "m a {\n  x = f(a, b, name = c) + (1 * 2)\n  y = [1, 2]\n  z = { a = 1, b = 2 }\n  s = rest { port = 8080 }\n  n = not (a) and -b\n}\n",
     );
   });

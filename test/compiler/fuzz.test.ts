@@ -22,9 +22,53 @@ function rng(seed: number): (n: number) => number {
 
 /** Snippets to insert: every kind of token, plus broken ones. */
 const INSERTS = [
-  "{", "}", "(", ")", "[", "]", "=", "==", "!=", "<", ">=", ",", ".", "*", "/", "%", "+", "-", "and", "or", "not",
-  "true", "null", "x", "model", "42", "1.5e3", "30s", "10%", '"s"', '"open', "$", "@", "\\", "#c", "//c", "\n", " ", "\t",
-  "\u00e9", "\ud83d\ude00", "5min", "\r\n", "\u0000", "a.*", "f(", "{ k = ",
+  "{",
+  "}",
+  "(",
+  ")",
+  "[",
+  "]",
+  "=",
+  "==",
+  "!=",
+  "<",
+  ">=",
+  ",",
+  ".",
+  "*",
+  "/",
+  "%",
+  "+",
+  "-",
+  "and",
+  "or",
+  "not",
+  "true",
+  "null",
+  "x",
+  "model",
+  "42",
+  "1.5e3",
+  "30s",
+  "10%",
+  '"s"',
+  '"open',
+  "$",
+  "@",
+  "\\",
+  "#c",
+  "//c",
+  "\n",
+  " ",
+  "\t",
+  "\u00e9",
+  "\ud83d\ude00",
+  "5min",
+  "\r\n",
+  "\u0000",
+  "a.*",
+  "f(",
+  "{ k = ",
 ];
 
 const BUILTIN = [
@@ -77,13 +121,18 @@ function lineStarts(text: string): number[] {
 function badPos(p: Pos, text: string, starts: number[]): string | undefined {
   if (!(p.offset >= 0 && p.offset <= text.length)) return `offset ${p.offset} outside 0..${text.length}`;
   if (!(p.line >= 1 && p.line <= starts.length)) return `line ${p.line} outside 1..${starts.length}`;
-  if (p.column < 1 || starts[p.line - 1]! + p.column - 1 !== p.offset) return `line ${p.line} column ${p.column} does not name offset ${p.offset}`;
+  if (p.column < 1 || starts[p.line - 1]! + p.column - 1 !== p.offset)
+    return `line ${p.line} column ${p.column} does not name offset ${p.offset}`;
   return undefined;
 }
 
 function badSpan(s: Span, path: string, text: string, starts: number[]): string | undefined {
   if (s.file !== path) return `file ${s.file}`;
-  return badPos(s.start, text, starts) ?? badPos(s.end, text, starts) ?? (s.end.offset < s.start.offset ? "end before start" : undefined);
+  return (
+    badPos(s.start, text, starts) ??
+    badPos(s.end, text, starts) ??
+    (s.end.offset < s.start.offset ? "end before start" : undefined)
+  );
 }
 
 /** 2,000 mutations in all (MLC_FUZZ_MUTATIONS to change), shared by the files, at least 20 each. */
@@ -102,10 +151,14 @@ describe("fuzz: token mutations of every example and conformance case", () => {
         const rounds = 1 + r(3);
         for (let k = 0; k < rounds; k++) {
           const lexed = lex(text);
-          const pieces = [...lexed.tokens, ...lexed.comments].map((t) => ({ start: t.startOffset, end: t.endOffset! + 1 }));
+          const pieces = [...lexed.tokens, ...lexed.comments].map((t) => ({
+            start: t.startOffset,
+            end: t.endOffset! + 1,
+          }));
           text = mutate(text, pieces, r);
         }
-        const what = () => `${path} mutation ${m}: ${JSON.stringify(text.length > 400 ? text.slice(0, 400) + "…" : text)}`;
+        const what = () =>
+          `${path} mutation ${m}: ${JSON.stringify(text.length > 400 ? text.slice(0, 400) + "…" : text)}`;
         let result: ReturnType<typeof parseFile>;
         try {
           result = parseFile(path, text);
@@ -116,8 +169,11 @@ describe("fuzz: token mutations of every example and conformance case", () => {
         const diagnostics: Diagnostic[] = result.diagnostics;
         for (const d of diagnostics) {
           if (d.code === "MLC1099") throw new Error(`internal parser failure on ${what()}: ${d.message}`);
-          const bad = badSpan(d.span, path, text, starts) ?? (d.related ?? []).map((rel) => badSpan(rel.span, path, text, starts)).find(Boolean);
-          if (bad) throw new Error(`${d.code} "${d.message}" at a position outside the file (${bad}) on ${what()}`);
+          const bad =
+            badSpan(d.span, path, text, starts) ??
+            (d.related ?? []).map((rel) => badSpan(rel.span, path, text, starts)).find(Boolean);
+          if (bad)
+            throw new Error(`${d.code} "${d.message}" at a position outside the file (${bad}) on ${what()}`);
         }
         renderDiagnostics(diagnostics, new Map([[path, text]]), { color: false });
         if (diagnostics.length === 0) {
@@ -126,7 +182,10 @@ describe("fuzz: token mutations of every example and conformance case", () => {
           const again = parseFile(path, formatted);
           expect(again.diagnostics, `${what()} formatted:\n${formatted}`).toEqual([]);
           expect(stripSpans(again.value.blocks), what()).toEqual(stripSpans(result.value.blocks));
-          expect(again.value.comments.map((c) => c.text), what()).toEqual(result.value.comments.map((c) => c.text));
+          expect(
+            again.value.comments.map((c) => c.text),
+            what(),
+          ).toEqual(result.value.comments.map((c) => c.text));
           expect(format(again.value), `${what()} is not idempotent`).toBe(formatted);
         }
       }

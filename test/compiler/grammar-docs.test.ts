@@ -8,14 +8,18 @@ import { repoRoot } from "./corpus.js";
 describe("grammar/", () => {
   const files = grammarFiles();
 
-  it.each(Object.keys(files))("grammar/%s is up to date with the parser (regenerate with `npm run grammar`)", (name) => {
-    expect(readFileSync(join(repoRoot, "grammar", name), "utf8")).toBe(files[name]);
-  });
+  it.each(Object.keys(files))(
+    "grammar/%s is up to date with the parser (regenerate with `npm run grammar`)",
+    (name) => {
+      expect(readFileSync(join(repoRoot, "grammar", name), "utf8")).toBe(files[name]);
+    },
+  );
 
   it("lists every token and every rule", () => {
     const md = files["grammar.md"]!;
     for (const t of allTokens) expect(md).toContain(`| ${t.name} |`);
-    for (const r of serializedGrammar() as { name: string }[]) expect(md).toMatch(new RegExp(`^${r.name} = `, "m"));
+    for (const r of serializedGrammar() as { name: string }[])
+      expect(md).toMatch(new RegExp(`^${r.name} = `, "m"));
   });
 
   it("embeds the serialised grammar in the railroad diagram", () => {

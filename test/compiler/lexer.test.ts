@@ -18,11 +18,24 @@ describe("lexer", () => {
   });
 
   it("reads `%` after a space as modulo and directly after a number as a percentage", () => {
-    expect(kinds("a % b 10 % 3 10%")).toEqual(["Ident:a", "Modulo:%", "Ident:b", "NumberLit:10", "Modulo:%", "NumberLit:3", "Percent:10%"]);
+    expect(kinds("a % b 10 % 3 10%")).toEqual([
+      "Ident:a",
+      "Modulo:%",
+      "Ident:b",
+      "NumberLit:10",
+      "Modulo:%",
+      "NumberLit:3",
+      "Percent:10%",
+    ]);
   });
 
   it("reads integers, decimals and exponents as numbers", () => {
-    expect(kinds("42 3.25 1e-3 2.5E+10")).toEqual(["NumberLit:42", "NumberLit:3.25", "NumberLit:1e-3", "NumberLit:2.5E+10"]);
+    expect(kinds("42 3.25 1e-3 2.5E+10")).toEqual([
+      "NumberLit:42",
+      "NumberLit:3.25",
+      "NumberLit:1e-3",
+      "NumberLit:2.5E+10",
+    ]);
   });
 
   it("keeps keywords apart from names that start with them", () => {
@@ -50,10 +63,26 @@ describe("lexer", () => {
   });
 
   it("turns malformed input into tokens instead of failing", () => {
-    expect(kinds('x = $ "open\ny = 5min')).toEqual(["Ident:x", "Eq:=", "BadChar:$", 'UnterminatedString:"open', "Ident:y", "Eq:=", "BadNumber:5min"]);
+    expect(kinds('x = $ "open\ny = 5min')).toEqual([
+      "Ident:x",
+      "Eq:=",
+      "BadChar:$",
+      'UnterminatedString:"open',
+      "Ident:y",
+      "Eq:=",
+      "BadNumber:5min",
+    ]);
   });
 
   it("distinguishes every comparison operator from `=`", () => {
-    expect(kinds("== != <= >= < > =")).toEqual(["EqEq:==", "NotEq:!=", "LtEq:<=", "GtEq:>=", "Lt:<", "Gt:>", "Eq:="]);
+    expect(kinds("== != <= >= < > =")).toEqual([
+      "EqEq:==",
+      "NotEq:!=",
+      "LtEq:<=",
+      "GtEq:>=",
+      "Lt:<",
+      "Gt:>",
+      "Eq:=",
+    ]);
   });
 });

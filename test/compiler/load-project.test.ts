@@ -18,7 +18,12 @@ function project(files: Record<string, string | Buffer>): string {
 
 describe("loadProject", () => {
   it("loads every .mlspec file of a directory, sorted, not recursively", () => {
-    const dir = project({ "b.mlspec": "model b { }", "a.mlspec": "source a { }", "notes.txt": "x", "sub/c.mlspec": "model c { }" });
+    const dir = project({
+      "b.mlspec": "model b { }",
+      "a.mlspec": "source a { }",
+      "notes.txt": "x",
+      "sub/c.mlspec": "model c { }",
+    });
     const r = loadProject(dir);
     expect(r.diagnostics).toEqual([]);
     expect(r.value.dir).toBe(dir);
@@ -81,14 +86,26 @@ describe("loadProject", () => {
 
 describe("loadSpecTree", () => {
   it("loads .mlspec files of every subdirectory but hidden ones and node_modules, sorted", () => {
-    const dir = project({ "b/x.mlspec": "model x { }", "a.mlspec": "model a { }", "b/c/y.mlspec": "model y { }", ".hidden/z.mlspec": "model z { }", "node_modules/p/q.mlspec": "model q { }" });
+    const dir = project({
+      "b/x.mlspec": "model x { }",
+      "a.mlspec": "model a { }",
+      "b/c/y.mlspec": "model y { }",
+      ".hidden/z.mlspec": "model z { }",
+      "node_modules/p/q.mlspec": "model q { }",
+    });
     const r = loadSpecTree(dir);
     expect(r.diagnostics).toEqual([]);
-    expect(r.value.files.map((f) => f.path.slice(dir.length + 1))).toEqual(["a.mlspec", join("b", "c", "y.mlspec"), join("b", "x.mlspec")]);
+    expect(r.value.files.map((f) => f.path.slice(dir.length + 1))).toEqual([
+      "a.mlspec",
+      join("b", "c", "y.mlspec"),
+      join("b", "x.mlspec"),
+    ]);
   });
 
   it("reports a tree without spec files, and a missing path", () => {
-    expect(loadSpecTree(project({ "sub/readme.md": "x" })).diagnostics.map((d) => d.code)).toEqual(["MLC1021"]);
+    expect(loadSpecTree(project({ "sub/readme.md": "x" })).diagnostics.map((d) => d.code)).toEqual([
+      "MLC1021",
+    ]);
     expect(loadSpecTree(join(root, "missing")).diagnostics.map((d) => d.code)).toEqual(["MLC1020"]);
   });
 });

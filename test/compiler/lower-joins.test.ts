@@ -7,7 +7,9 @@ import { JOIN_SPEC as spec } from "./join-fixtures.js";
 
 describe("lowering point-in-time joins", () => {
   it("the joined table is an input restricted to the joined columns, key and time", () => {
-    const r = check(spec("join {\n table = station_stats\n columns = [capacity]\n ttl = 3d\n}", "cap2 = capacity * 2"));
+    const r = check(
+      spec("join {\n table = station_stats\n columns = [capacity]\n ttl = 3d\n}", "cap2 = capacity * 2"),
+    );
     expect(r.diagnostics).toEqual([]);
     const g = lower(r.value);
     const n = g.nodes.find((x) => x.id === "features.daily")!;
@@ -15,11 +17,23 @@ describe("lowering point-in-time joins", () => {
       { node: "source.station_stats", columns: ["at", "capacity", "station"] },
       { node: "source.trips", columns: "*" },
     ]);
-    expect(n.config.join).toEqual([{
-      $block: "join",
-      attributes: { table: { $ref: ["station_stats"] }, node: "source.station_stats", keys: ["station"], time: "at", label_time: "day", columns: ["capacity"], prefix: "", ttl: { $duration: 259200 } },
-      blocks: {}, assertions: [],
-    }]);
+    expect(n.config.join).toEqual([
+      {
+        $block: "join",
+        attributes: {
+          table: { $ref: ["station_stats"] },
+          node: "source.station_stats",
+          keys: ["station"],
+          time: "at",
+          label_time: "day",
+          columns: ["capacity"],
+          prefix: "",
+          ttl: { $duration: 259200 },
+        },
+        blocks: {},
+        assertions: [],
+      },
+    ]);
     expect(n.columns!.perColumnKeys).toContain("join");
     expect(n.columns!.defined.capacity!.inputs).toEqual([
       { node: "source.station_stats", columns: ["at", "capacity", "station"] },
@@ -38,10 +52,22 @@ describe("lowering point-in-time joins", () => {
   });
 
   it("a joined features block is read through its node, with the time its input declares", () => {
-    const r = check(spec("join { table = wx  columns = [warm] }", "", "features wx {\n from = weather\n warm = temp_min > 10\n}"));
+    const r = check(
+      spec(
+        "join { table = wx  columns = [warm] }",
+        "",
+        "features wx {\n from = weather\n warm = temp_min > 10\n}",
+      ),
+    );
     const n = lower(r.value).nodes.find((x) => x.id === "features.daily")!;
     const join = (n.config.join as { attributes: Record<string, unknown> }[])[0]!.attributes;
-    expect(join).toMatchObject({ node: "features.wx", keys: [], time: "date", label_time: "day", columns: ["warm"] });
+    expect(join).toMatchObject({
+      node: "features.wx",
+      keys: [],
+      time: "date",
+      label_time: "day",
+      columns: ["warm"],
+    });
     expect(n.inputs.find((i) => i.node === "features.wx")!.columns).toEqual(["date", "warm"]);
   });
 });

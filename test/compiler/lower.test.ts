@@ -19,14 +19,31 @@ describe("lowering", () => {
   it("makes one node per block with stable ids, canonical config and inputs", () => {
     const g = lowerText(TWO_MODELS);
     expect(g.nodes.map((n) => n.id)).toEqual([
-      "source.customers", "features.usage", "split.holdout", "model.a", "model.b", "gate.ship_a", "gate.ship_b",
+      "source.customers",
+      "features.usage",
+      "split.holdout",
+      "model.a",
+      "model.b",
+      "gate.ship_a",
+      "gate.ship_b",
     ]);
     const gate = g.nodes.find((n) => n.id === "gate.ship_a")!;
     expect(gate.config.assertions).toEqual([{ $op: ">=", args: [{ $ref: ["test", "auc"] }, 0.8] }]);
     expect(gate.inputs.map((i) => i.node)).toEqual(["model.a"]);
     const src = g.nodes.find((n) => n.id === "source.customers")!;
     expect(src.config.schema).toEqual([
-      { $block: "schema", attributes: { id: { $ref: ["int"] }, tenure: { $ref: ["int"] }, monthly: { $ref: ["float"] }, plan: { $ref: ["category"] }, churned: { $ref: ["bool"] } }, blocks: {}, assertions: [] },
+      {
+        $block: "schema",
+        attributes: {
+          id: { $ref: ["int"] },
+          tenure: { $ref: ["int"] },
+          monthly: { $ref: ["float"] },
+          plan: { $ref: ["category"] },
+          churned: { $ref: ["bool"] },
+        },
+        blocks: {},
+        assertions: [],
+      },
     ]);
     expect(src.config.file).toBe("data/customers.csv");
   });
@@ -44,7 +61,9 @@ describe("lowering", () => {
     const a = g.nodes.find((n) => n.id === "model.a")!;
     expect(a.inputs.find((i) => i.node === "split.holdout")!.columns).toEqual(["churned", "spend_ratio"]);
     const usage = g.nodes.find((n) => n.id === "features.usage")!;
-    expect(usage.columns!.defined.spend_ratio!.inputs).toEqual([{ node: "source.customers", columns: ["monthly", "tenure"] }]);
+    expect(usage.columns!.defined.spend_ratio!.inputs).toEqual([
+      { node: "source.customers", columns: ["monthly", "tenure"] },
+    ]);
     expect(usage.columns!.passThrough).toBe("source.customers");
   });
 
@@ -61,7 +80,9 @@ describe("lowering", () => {
 
   it("a feature used by one model changes only that model's input fingerprints", () => {
     const before = fps(lowerText(TWO_MODELS));
-    const after = fps(lowerText(TWO_MODELS.replace("tenure_z    = standardize(tenure)", "tenure_z    = minmax(tenure)")));
+    const after = fps(
+      lowerText(TWO_MODELS.replace("tenure_z    = standardize(tenure)", "tenure_z    = minmax(tenure)")),
+    );
     expect(after["features.usage"]!.whole).not.toBe(before["features.usage"]!.whole);
     expect(after["model.b"]!.whole).not.toBe(before["model.b"]!.whole);
     expect(after["model.a"]!.whole).toBe(before["model.a"]!.whole);
@@ -72,10 +93,18 @@ describe("lowering", () => {
     const { registerLowering } = await import("../../src/compiler/lower.js");
     registerLowering("monitor", (b, ctx) => {
       const main = ctx.defaultNode(b);
-      return [{ ...main, id: `${main.id}/probe.1`, inputs: [] }, { ...main, inputs: [...main.inputs, { node: `${main.id}/probe.1`, columns: "*" }] }];
+      return [
+        { ...main, id: `${main.id}/probe.1`, inputs: [] },
+        { ...main, inputs: [...main.inputs, { node: `${main.id}/probe.1`, columns: "*" }] },
+      ];
     });
-    const g = lowerText(TWO_MODELS + "\ndeploy api {\n  model = a\n  when  = ship_a\n  serve = rest { port = 8080 }\n}\n\nmonitor watch {\n  deployment = api\n  psi(usage.*) < 0.2\n}\n");
+    const g = lowerText(
+      TWO_MODELS +
+        "\ndeploy api {\n  model = a\n  when  = ship_a\n  serve = rest { port = 8080 }\n}\n\nmonitor watch {\n  deployment = api\n  psi(usage.*) < 0.2\n}\n",
+    );
     expect(g.nodes.map((n) => n.id)).toContain("monitor.watch/probe.1");
-    expect(g.nodes.find((n) => n.id === "monitor.watch")!.inputs.map((i) => i.node)).toContain("monitor.watch/probe.1");
+    expect(g.nodes.find((n) => n.id === "monitor.watch")!.inputs.map((i) => i.node)).toContain(
+      "monitor.watch/probe.1",
+    );
   });
 });

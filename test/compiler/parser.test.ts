@@ -5,7 +5,9 @@ import { parseFile } from "../../src/compiler/parse.js";
 
 const ok = (src: string) => {
   const r = parseFile("t.mlspec", src);
-  expect(r.diagnostics.map((d) => `${d.span.start.line}:${d.span.start.column} ${d.code} ${d.message}`)).toEqual([]);
+  expect(
+    r.diagnostics.map((d) => `${d.span.start.line}:${d.span.start.column} ${d.code} ${d.message}`),
+  ).toEqual([]);
   return r.value;
 };
 const exprOf = (src: string): Expr => {
@@ -107,11 +109,16 @@ describe("parser", () => {
 
   it("gives nested blocks optional names", () => {
     const b = ok("experiment e { arm a { weight = 1 } params { x = 2 } }").blocks[0]!;
-    expect(b.body.map((i) => (i.type === "block" ? `${i.kind}/${i.name ?? ""}` : i.type))).toEqual(["arm/a", "params/"]);
+    expect(b.body.map((i) => (i.type === "block" ? `${i.kind}/${i.name ?? ""}` : i.type))).toEqual([
+      "arm/a",
+      "params/",
+    ]);
   });
 
   it("applies precedence from `or` (lowest) to unary minus", () => {
-    expect(shape(exprOf("a or b and not c == d + e * -f"))).toBe("(a or (b and (not (c == (d + (e * (-f)))))))");
+    expect(shape(exprOf("a or b and not c == d + e * -f"))).toBe(
+      "(a or (b and (not (c == (d + (e * (-f)))))))",
+    );
     expect(shape(exprOf("a - b - c"))).toBe("((a - b) - c)");
     expect(shape(exprOf("a * b % c / d"))).toBe("(((a * b) % c) / d)");
     expect(shape(exprOf("not a and b"))).toBe("((not a) and b)");
@@ -137,7 +144,10 @@ describe("parser", () => {
   });
 
   it("decodes string escapes", () => {
-    expect(stripSpans(exprOf('"a\\nb\\t\\"q\\" \\\\ \\u00e9"'))).toEqual({ type: "string", value: 'a\nb\t"q" \\ é' });
+    expect(stripSpans(exprOf('"a\\nb\\t\\"q\\" \\\\ \\u00e9"'))).toEqual({
+      type: "string",
+      value: 'a\nb\t"q" \\ é',
+    });
   });
 
   it("reads objects with optional commas across lines", () => {
@@ -154,7 +164,11 @@ describe("parser", () => {
   it("reads calls with positional and named arguments, and the brace form", () => {
     expect(shape(exprOf("f(a, b, name = c)"))).toBe("f(a, b, name=c)");
     const braces = exprOf("rest { port = 8080 }");
-    expect(braces.type === "call" && [braces.callee, braces.form, braces.named.map((n) => n.name)]).toEqual(["rest", "braces", ["port"]]);
+    expect(braces.type === "call" && [braces.callee, braces.form, braces.named.map((n) => n.name)]).toEqual([
+      "rest",
+      "braces",
+      ["port"],
+    ]);
   });
 
   it("reads star references", () => {
@@ -220,7 +234,9 @@ describe("parser error recovery", () => {
 
   it("reports a missing `}` and still parses the blocks after it", () => {
     const r = parseFile("t.mlspec", "model a {\n  x = 1\n\nmodel b {\n  y = 2\n}\n");
-    expect(r.diagnostics.map((d) => [d.code, d.message, d.span.start.line])).toEqual([["MLC1008", "expected `}` to close `model a`", 2]]);
+    expect(r.diagnostics.map((d) => [d.code, d.message, d.span.start.line])).toEqual([
+      ["MLC1008", "expected `}` to close `model a`", 2],
+    ]);
     expect(r.diagnostics[0]!.related?.[0]?.span.start).toMatchObject({ line: 1, column: 9 });
     expect(r.value.blocks.map((b) => b.name)).toEqual(["a", "b"]);
   });
@@ -240,7 +256,9 @@ describe("parser error recovery", () => {
 
   it("reports an attribute whose value is missing", () => {
     const r = parseFile("t.mlspec", "model a {\n  trees =\n  depth = 3\n}");
-    expect(r.diagnostics.map((d) => [d.code, d.span.start.line, d.span.start.column])).toEqual([["MLC1007", 2, 9]]);
+    expect(r.diagnostics.map((d) => [d.code, d.span.start.line, d.span.start.column])).toEqual([
+      ["MLC1007", 2, 9],
+    ]);
     expect(r.value.blocks[0]!.body.map((i) => (i.type === "attribute" ? i.name : i.type))).toEqual(["depth"]);
   });
 
@@ -271,11 +289,16 @@ describe("parser limits", () => {
     const deep = parseFile("t.mlspec", `m a { x = ${"(".repeat(5000)}1${")".repeat(5000)} }\nm b { y = 1 }`);
     expect(deep.diagnostics.map((d) => d.code)).toEqual(["MLC1013"]);
     expect(deep.value.blocks.map((b) => b.name)).toEqual(["b"]);
-    expect(parseFile("t.mlspec", `m a { x = ${"-".repeat(5000)}1 }`).diagnostics.map((d) => d.code)).toEqual(["MLC1013"]);
+    expect(parseFile("t.mlspec", `m a { x = ${"-".repeat(5000)}1 }`).diagnostics.map((d) => d.code)).toEqual([
+      "MLC1013",
+    ]);
   });
 
   it("parses long flat operator chains", () => {
-    const r = parseFile("t.mlspec", `m a { x = ${Array.from({ length: 5000 }, (_, i) => `v${i}`).join(" + ")} }`);
+    const r = parseFile(
+      "t.mlspec",
+      `m a { x = ${Array.from({ length: 5000 }, (_, i) => `v${i}`).join(" + ")} }`,
+    );
     expect(r.diagnostics).toEqual([]);
   });
 

@@ -5,7 +5,10 @@ import { projectOf } from "./check-helpers.js";
 
 describe("resolveNames", () => {
   it("puts every top-level block of every file in one namespace, files in path order", () => {
-    const { project } = projectOf({ "b.mlspec": "split p { from = s }\n", "a.mlspec": 'source s { file = "x.csv" }\n' });
+    const { project } = projectOf({
+      "b.mlspec": "split p { from = s }\n",
+      "a.mlspec": 'source s { file = "x.csv" }\n',
+    });
     const r = resolveNames(project);
     expect(r.diagnostics).toEqual([]);
     expect(r.value.blocks.map((b) => b.name)).toEqual(["s", "p"]);
@@ -13,7 +16,10 @@ describe("resolveNames", () => {
   });
 
   it("reports a duplicate name across files and kinds, naming both places", () => {
-    const { project } = projectOf({ "a.mlspec": 'source usage { file = "x.csv" }\n', "b.mlspec": "\n\nfeatures usage { from = usage }\n" });
+    const { project } = projectOf({
+      "a.mlspec": 'source usage { file = "x.csv" }\n',
+      "b.mlspec": "\n\nfeatures usage { from = usage }\n",
+    });
     const r = resolveNames(project);
     expect(r.diagnostics).toHaveLength(1);
     const d = r.diagnostics[0]!;

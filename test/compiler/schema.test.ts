@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { allBlockKinds, blockKind, registerBlockKind, t, typeToString } from "../../src/compiler/schema/index.js";
+import {
+  allBlockKinds,
+  blockKind,
+  registerBlockKind,
+  t,
+  typeToString,
+} from "../../src/compiler/schema/index.js";
 import { check, codes } from "./check-helpers.js";
 
 // taken before this file registers a test kind of its own
@@ -7,7 +13,17 @@ const languageKinds = allBlockKinds().map((k) => k.kind);
 
 describe("block-kind registry", () => {
   it("registers the nine kinds of the language", () => {
-    expect(languageKinds).toEqual(["project", "source", "features", "split", "model", "gate", "deploy", "monitor", "experiment"]);
+    expect(languageKinds).toEqual([
+      "project",
+      "source",
+      "features",
+      "split",
+      "model",
+      "gate",
+      "deploy",
+      "monitor",
+      "experiment",
+    ]);
   });
 
   it("describes nested blocks with their own schemas", () => {
@@ -16,7 +32,9 @@ describe("block-kind registry", () => {
     expect(source.nested.find((n) => n.kind === "schema")!.free?.nameDoc).toBe("column name");
     const model = blockKind("model")!;
     expect(model.nested.map((n) => n.kind)).toEqual(["params", "tune"]);
-    expect(model.nested.find((n) => n.kind === "tune")!.attributes.find((a) => a.name === "objective")!.required).toBe(true);
+    expect(
+      model.nested.find((n) => n.kind === "tune")!.attributes.find((a) => a.name === "objective")!.required,
+    ).toBe(true);
     expect(blockKind("gate")!.assertions?.scope).toBe("gate");
     expect(blockKind("split")!.assertions).toBeUndefined();
   });
@@ -28,7 +46,9 @@ describe("block-kind registry", () => {
         kind: "broken",
         doc: "x",
         name: "required",
-        attributes: [{ name: "a", type: t.int(), required: true, default: { type: "number", value: 1 }, doc: "a" }],
+        attributes: [
+          { name: "a", type: t.int(), required: true, default: { type: "number", value: 1 }, doc: "a" },
+        ],
         nested: [],
       }),
     ).toThrow(/required attribute 'a' has a default/);
@@ -50,7 +70,13 @@ describe("a new block kind is one registration", () => {
     name: "required",
     attributes: [
       { name: "monitor", type: t.ref("monitor"), required: true, doc: "the monitor" },
-      { name: "after", type: t.duration(), required: false, default: { type: "duration", seconds: 600, raw: "10m" }, doc: "grace period" },
+      {
+        name: "after",
+        type: t.duration(),
+        required: false,
+        default: { type: "duration", seconds: 600, raw: "10m" },
+        doc: "grace period",
+      },
       { name: "channel", type: t.enum("email", "pager"), required: false, doc: "where to send it" },
     ],
     nested: [],

@@ -25,9 +25,13 @@ describe("mlc validate", () => {
   });
 
   it("prints every diagnostic with location, source line, caret and hint, and exits 1", async () => {
-    const dir = project('source s {\n  file = "x.csv"\n  schema { monthly = float }\n}\nfeatures f {\n  from = s\n  a = montly * 2\n  b = uniform(0, 1)\n}\n');
+    const dir = project(
+      'source s {\n  file = "x.csv"\n  schema { monthly = float }\n}\nfeatures f {\n  from = s\n  a = montly * 2\n  b = uniform(0, 1)\n}\n',
+    );
     expect(await main(["validate", dir])).toBe(1);
-    expect(output.stderr).toContain(`${join(dir, "main.mlspec")}:7:7: error MLC1115: unknown column \`montly\` in \`s\``);
+    expect(output.stderr).toContain(
+      `${join(dir, "main.mlspec")}:7:7: error MLC1115: unknown column \`montly\` in \`s\``,
+    );
     expect(output.stderr).toContain("  a = montly * 2");
     expect(output.stderr).toContain("^~~~~~");
     expect(output.stderr).toContain("hint: did you mean `monthly`?");
@@ -36,7 +40,9 @@ describe("mlc validate", () => {
   });
 
   it("exits 0 when there are only warnings", async () => {
-    const dir = project('source s { file = "x.csv" }\nfeatures f { from = s  a = 1 }\nsplit p { from = f }\nmodel m { task = classify(y)  data = p  features = f.* }\ndeploy d { model = m }\n');
+    const dir = project(
+      'source s { file = "x.csv" }\nfeatures f { from = s  a = 1 }\nsplit p { from = f }\nmodel m { task = classify(y)  data = p  features = f.* }\ndeploy d { model = m }\n',
+    );
     expect(await main(["validate", dir])).toBe(0);
     expect(output.stderr).toContain("warning MLC1129");
     expect(output.stdout).toContain("0 errors, 1 warning");
@@ -45,9 +51,21 @@ describe("mlc validate", () => {
   it("prints a JSON array with --json", async () => {
     const dir = project("modle m { }\n");
     expect(await main(["validate", dir, "--json"])).toBe(1);
-    const json = JSON.parse(output.stdout) as { code: string; line: number; column: number; severity: string; hint?: string }[];
+    const json = JSON.parse(output.stdout) as {
+      code: string;
+      line: number;
+      column: number;
+      severity: string;
+      hint?: string;
+    }[];
     expect(json).toHaveLength(1);
-    expect(json[0]).toMatchObject({ code: "MLC1101", line: 1, column: 1, severity: "error", hint: "did you mean `model`?" });
+    expect(json[0]).toMatchObject({
+      code: "MLC1101",
+      line: 1,
+      column: 1,
+      severity: "error",
+      hint: "did you mean `model`?",
+    });
     expect(output.stderr).toBe("");
   });
 

@@ -32,8 +32,24 @@ function mixedCsv(rows: number, eol: string): string {
     if (i % 997 === 0) text += eol; // blank lines are no records
     const plan = PLANS[i % PLANS.length]!;
     const note = i % 97 === 0 ? `"two${eol}lines, ""quoted"""` : i % 7 === 0 ? "" : `n${i}`;
-    const amount = i % 11 === 0 ? "" : i % 17 === 0 ? `"${(i * 1.5).toFixed(1)}"` : i % 19 === 0 ? "1e3" : ((i - 500) * 0.37).toFixed(3);
-    text += [i, amount, plan.includes('"') ? `"${plan.replaceAll('"', '""')}"` : plan, ["TRUE", "no", "Y", "0"][i % 4], `2024-01-${String((i % 28) + 1).padStart(2, "0")}`, note, i % 3].join(",") + eol;
+    const amount =
+      i % 11 === 0
+        ? ""
+        : i % 17 === 0
+          ? `"${(i * 1.5).toFixed(1)}"`
+          : i % 19 === 0
+            ? "1e3"
+            : ((i - 500) * 0.37).toFixed(3);
+    text +=
+      [
+        i,
+        amount,
+        plan.includes('"') ? `"${plan.replaceAll('"', '""')}"` : plan,
+        ["TRUE", "no", "Y", "0"][i % 4],
+        `2024-01-${String((i % 28) + 1).padStart(2, "0")}`,
+        note,
+        i % 3,
+      ].join(",") + eol;
   }
   return text;
 }
@@ -54,7 +70,23 @@ describe("CSV reader in worker threads", () => {
     outDir = mkdtempSync(join(tmpdir(), "mlc-csv-worker-"));
     execFileSync(
       process.execPath,
-      [join(repoRoot, "node_modules/typescript/bin/tsc"), "--outDir", outDir, "--rootDir", join(repoRoot, "src"), "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--skipLibCheck", "--types", "node", join(repoRoot, "src/data/csv-worker.ts")],
+      [
+        join(repoRoot, "node_modules/typescript/bin/tsc"),
+        "--outDir",
+        outDir,
+        "--rootDir",
+        join(repoRoot, "src"),
+        "--module",
+        "nodenext",
+        "--moduleResolution",
+        "nodenext",
+        "--target",
+        "es2022",
+        "--skipLibCheck",
+        "--types",
+        "node",
+        join(repoRoot, "src/data/csv-worker.ts"),
+      ],
       { cwd: repoRoot, stdio: "pipe" },
     );
     writeFileSync(join(outDir, "package.json"), '{"type":"module"}');
@@ -77,7 +109,15 @@ describe("CSV reader in worker threads", () => {
         expect(contents(many.table)).toEqual(contents(one.table));
       }
       expect(one.table.numRows()).toBe(6000);
-      expect(one.schema.map((c) => `${c.name}:${c.type}`)).toEqual(["id:int", "amount:float", "plan:category", "flag:bool", "when:timestamp", "note:string", "code:int"]);
+      expect(one.schema.map((c) => `${c.name}:${c.type}`)).toEqual([
+        "id:int",
+        "amount:float",
+        "plan:category",
+        "flag:bool",
+        "when:timestamp",
+        "note:string",
+        "code:int",
+      ]);
       const note = columnValues(one.table, "note");
       expect(note[5141]).toBe(`two${eol}lines, "quoted"`);
       expect(columnValues(one.table, "plan")[5002]).toBe('"quoted", plan');
@@ -86,7 +126,10 @@ describe("CSV reader in worker threads", () => {
   });
 
   it("a category column with more distinct values than it interns joins codes and strings across ranges", async () => {
-    const rows = Array.from({ length: 9000 }, (_, i) => `${i < 5000 ? `user_${i}` : ["a", "b", ""][i % 3]},${i}`);
+    const rows = Array.from(
+      { length: 9000 },
+      (_, i) => `${i < 5000 ? `user_${i}` : ["a", "b", ""][i % 3]},${i}`,
+    );
     const f = write("who,i\n" + rows.join("\n") + "\n");
     const declared: ColumnSpec[] = [{ name: "who", type: "category", nullable: true }];
     const many = await readCsvWithSchema(f, { declared, ...threaded(2) });
@@ -110,16 +153,28 @@ describe("CSV reader in worker threads", () => {
 
   it("reports a bad value in a worker's range with the file's row and line", async () => {
     // Quoted newlines make lines and rows differ; the bad value sits near the end of the file.
-    const rows = Array.from({ length: 5000 }, (_, i) => (i === 4700 ? `oops,x` : i % 10 === 0 ? `${i},"a\nb"` : `${i},c`));
+    const rows = Array.from({ length: 5000 }, (_, i) =>
+      i === 4700 ? `oops,x` : i % 10 === 0 ? `${i},"a\nb"` : `${i},c`,
+    );
     const f = write("n,s\n" + rows.join("\n") + "\n");
     const declared: ColumnSpec[] = [{ name: "n", type: "int", nullable: false }];
     const quotedBefore = 470; // rows 0, 10, …, 4690 each take two lines
     const line = 1 + 4700 + quotedBefore + 1;
     for (const opts of [threaded(2), single]) {
-      const err = await readCsvWithSchema(f, { declared, display: "data/d.csv", ...opts }).catch((e: unknown) => e);
+      const err = await readCsvWithSchema(f, { declared, display: "data/d.csv", ...opts }).catch(
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(NodeFailure);
-      expect((err as NodeFailure).message).toBe(`data/d.csv:${line}: row 4701, column "n" (int): "oops" is not an int`);
-      expect((err as NodeFailure).details).toEqual({ file: "data/d.csv", line, row: 4701, column: "n", value: "oops" });
+      expect((err as NodeFailure).message).toBe(
+        `data/d.csv:${line}: row 4701, column "n" (int): "oops" is not an int`,
+      );
+      expect((err as NodeFailure).details).toEqual({
+        file: "data/d.csv",
+        line,
+        row: 4701,
+        column: "n",
+        value: "oops",
+      });
     }
     // The same file without the bad value is read in two ranges, so the error above came from a worker.
     const ok = write("n,s\n" + rows.map((r, i) => (i === 4700 ? "4700,x" : r)).join("\n") + "\n");
@@ -138,8 +193,15 @@ describe("CSV reader in worker threads", () => {
 
   it("reads on this thread alone when the worker cannot be started", async () => {
     const f = write(mixedCsv(3000, "\n"));
-    const missing = await readCsvWithSchema(f, { declared: DECLARED, threads: 2, minBytesPerThread: 1024, workerUrl: pathToFileURL(join(outDir, "nope.js")) });
+    const missing = await readCsvWithSchema(f, {
+      declared: DECLARED,
+      threads: 2,
+      minBytesPerThread: 1024,
+      workerUrl: pathToFileURL(join(outDir, "nope.js")),
+    });
     expect(missing.ranges).toBe(1);
-    expect(contents(missing.table)).toEqual(contents((await readCsvWithSchema(f, { declared: DECLARED, ...single })).table));
+    expect(contents(missing.table)).toEqual(
+      contents((await readCsvWithSchema(f, { declared: DECLARED, ...single })).table),
+    );
   });
 });

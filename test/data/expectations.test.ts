@@ -10,7 +10,14 @@ const t = aq.table({
   monthly: Float64Array.from([10, 20, 30, 40, 50, 60]),
   plan: ["basic", "pro", "gold", "basic", null, "platinum"],
   email: ["a@x.io", "b@x.io", "nope", "c@x.io", "d@x.io", "e@x.io"],
-  seen: [new Date(now - 3 * 86400e3), new Date(now - 86400e3), null, new Date(now - 10 * 86400e3), new Date(now - 2 * 86400e3), new Date(now - 5 * 86400e3)],
+  seen: [
+    new Date(now - 3 * 86400e3),
+    new Date(now - 86400e3),
+    null,
+    new Date(now - 10 * 86400e3),
+    new Date(now - 2 * 86400e3),
+    new Date(now - 5 * 86400e3),
+  ],
 });
 
 const one = (e: unknown) => checkExpectations(t, [e as never], "error")[0]!;
@@ -25,24 +32,44 @@ describe("expectations", () => {
   it("row count bounds and null counts and fractions", () => {
     expect(one(op(">=", ref("rows"), 5))).toMatchObject({ passed: true, observed: 6 });
     expect(one(op(">=", ref("rows"), 1000))).toMatchObject({ passed: false, observed: 6 });
-    expect(one(op("==", call("nulls", [ref("tenure")]), 0))).toMatchObject({ passed: false, observed: 1, column: "tenure" });
+    expect(one(op("==", call("nulls", [ref("tenure")]), 0))).toMatchObject({
+      passed: false,
+      observed: 1,
+      column: "tenure",
+    });
     expect(one(op("<", call("null_fraction", [ref("plan")]), pct(20)))).toMatchObject({ passed: true });
     expect(one(op("<", call("null_fraction", [ref("plan")]), pct(10)))).toMatchObject({ passed: false });
   });
 
   it("allowed values, uniqueness and regular expressions report failing rows", () => {
-    expect(one(call("allowed", [ref("plan"), ["basic", "pro", "gold"]]))).toMatchObject({ passed: false, failing: 1, examples: ["platinum"] });
+    expect(one(call("allowed", [ref("plan"), ["basic", "pro", "gold"]]))).toMatchObject({
+      passed: false,
+      failing: 1,
+      examples: ["platinum"],
+    });
     expect(one(call("unique", [ref("id")]))).toMatchObject({ passed: false, failing: 2, examples: [3, 3] });
-    expect(one(call("matches", [ref("email"), "^[^@]+@[^@]+$"]))).toMatchObject({ passed: false, failing: 1, examples: ["nope"] });
+    expect(one(call("matches", [ref("email"), "^[^@]+@[^@]+$"]))).toMatchObject({
+      passed: false,
+      failing: 1,
+      examples: ["nope"],
+    });
   });
 
   it("ranges, distribution bounds and freshness", () => {
-    expect(one(op("and", op(">=", ref("monthly"), 10), op("<=", ref("monthly"), 60)))).toMatchObject({ passed: true, failing: 0 });
+    expect(one(op("and", op(">=", ref("monthly"), 10), op("<=", ref("monthly"), 60)))).toMatchObject({
+      passed: true,
+      failing: 0,
+    });
     expect(one(op("<", call("mean", [ref("monthly")]), 40))).toMatchObject({ passed: true, observed: 35 });
-    expect(one(op("<=", call("quantile", [ref("monthly"), 0.9]), 50))).toMatchObject({ passed: false, observed: 55 });
+    expect(one(op("<=", call("quantile", [ref("monthly"), 0.9]), 50))).toMatchObject({
+      passed: false,
+      observed: 55,
+    });
     expect(one(op("==", call("median", [ref("monthly")]), 35))).toMatchObject({ passed: true });
     expect(one(op("<", call("freshness", [ref("seen")]), days(2)))).toMatchObject({ passed: true });
-    expect(one(op("<", call("freshness", [ref("seen")]), { $duration: 3600 }))).toMatchObject({ passed: false });
+    expect(one(op("<", call("freshness", [ref("seen")]), { $duration: 3600 }))).toMatchObject({
+      passed: false,
+    });
   });
 
   it("an unknown column is a failed expectation with a hint, not a crash", () => {

@@ -43,14 +43,35 @@ export function tempProject(prefix = "mlc-data-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export function node(kind: string, name: string, config: { [key: string]: Json }, inputs: string[] = []): GraphNode {
-  return { id: `${kind}.${name}`, kind, name, config, inputs: inputs.map((n) => ({ node: n, columns: "*" })) };
+export function node(
+  kind: string,
+  name: string,
+  config: { [key: string]: Json },
+  inputs: string[] = [],
+): GraphNode {
+  return {
+    id: `${kind}.${name}`,
+    kind,
+    name,
+    config,
+    inputs: inputs.map((n) => ({ node: n, columns: "*" })),
+  };
 }
 
-export function context(projectDir: string, n: GraphNode, artifacts: ArtifactAccess, inputs: Record<string, NodeResult> = {}, seed = 42): ExecContext & { logs: string[] } {
+export function context(
+  projectDir: string,
+  n: GraphNode,
+  artifacts: ArtifactAccess,
+  inputs: Record<string, NodeResult> = {},
+  seed = 42,
+): ExecContext & { logs: string[] } {
   const logs: string[] = [];
   return {
-    projectDir, node: n, inputs: new Map(Object.entries(inputs)), artifacts, seed,
+    projectDir,
+    node: n,
+    inputs: new Map(Object.entries(inputs)),
+    artifacts,
+    seed,
     signal: new AbortController().signal,
     log: (m) => logs.push(m),
     progress: () => undefined,

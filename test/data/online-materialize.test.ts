@@ -8,7 +8,8 @@ import { columnValues } from "../../src/data/table-columns.js";
 import { runFeatures } from "../runtime/executors/features-run.js";
 
 // a: days 1-3; b: days 1-2; the newest row of the data is day 3.
-const TRIPS = "day,station,rides\n2024-01-01,a,1\n2024-01-02,a,2\n2024-01-03,a,3\n2024-01-01,b,10\n2024-01-02,b,20\n";
+const TRIPS =
+  "day,station,rides\n2024-01-01,a,1\n2024-01-02,a,2\n2024-01-03,a,3\n2024-01-01,b,10\n2024-01-02,b,20\n";
 const WEATHER = "date,temp_min\n2024-01-01,-5\n2024-01-03,-3\n";
 
 const SPEC = (ttl = "1d") => `
@@ -54,29 +55,48 @@ deploy api { model = m }
 
 /** Lowers the spec and runs the sources and the features node (on `trips`, which may have extra rows). */
 async function project(opts: { ttl?: string; trips?: string } = {}) {
-  return runFeatures({ "main.mlspec": SPEC(opts.ttl), "trips.csv": opts.trips ?? TRIPS, "weather.csv": WEATHER });
+  return runFeatures({
+    "main.mlspec": SPEC(opts.ttl),
+    "trips.csv": opts.trips ?? TRIPS,
+    "weather.csv": WEATHER,
+  });
 }
 
 async function materialize(opts: { ttl?: string } = {}) {
   const p = await project(opts);
   const features = p.byId("features.daily");
-  const joins = await Promise.all(readJoins(features.config, features.id).map(async (spec) => ({ spec, table: await p.table(spec.node) })));
+  const joins = await Promise.all(
+    readJoins(features.config, features.id).map(async (spec) => ({ spec, table: await p.table(spec.node) })),
+  );
   const made = materializeOnline({
-    table: await p.table("source.trips"), joins, featuresConfig: features.config, key: ["station"], time: "day",
+    table: await p.table("source.trips"),
+    joins,
+    featuresConfig: features.config,
+    key: ["station"],
+    time: "day",
     inputs: ["rides_2d", "n_3d", "ratio", "temp_min", "day", "station"],
   });
   return { made: made!, p };
 }
 
 const byEntity = (m: NonNullable<ReturnType<typeof materializeOnline>>) =>
-  Object.fromEntries(m.rows.map((r) => [String(r.key[0]), Object.fromEntries(m.columns.map((c, i) => [c.name, r.values[i]]))]));
+  Object.fromEntries(
+    m.rows.map((r) => [String(r.key[0]), Object.fromEntries(m.columns.map((c, i) => [c.name, r.values[i]]))]),
+  );
 
 describe("online materialisation", () => {
   it("lowering gives a deployment of a model with windows and joins the tables they are made from", async () => {
     const { byId } = await project();
     const deploy = byId("deploy.api");
-    expect(deploy.config.online_features).toEqual({ features: "features.daily", from: "source.trips", key: ["station"], timestamp: "day" });
-    expect(deploy.inputs.map((i) => i.node)).toEqual(expect.arrayContaining(["features.daily", "source.trips", "source.weather", "model.m"]));
+    expect(deploy.config.online_features).toEqual({
+      features: "features.daily",
+      from: "source.trips",
+      key: ["station"],
+      timestamp: "day",
+    });
+    expect(deploy.inputs.map((i) => i.node)).toEqual(
+      expect.arrayContaining(["features.daily", "source.trips", "source.weather", "model.m"]),
+    );
   });
 
   it("windows end just after the newest row (so they include it); joins take the latest row within ttl", async () => {
@@ -111,7 +131,10 @@ describe("online materialisation", () => {
     let compared = 0;
     for (let i = 0; i < t.numRows(); i++) {
       if (day[i] !== "2024-01-04") continue;
-      for (const c of made.columns) expect(v[station[i]!]![c.name], `${station[i]} ${c.name}`).toBe((columnValues(t, c.name) as ArrayLike<number>)[i]);
+      for (const c of made.columns)
+        expect(v[station[i]!]![c.name], `${station[i]} ${c.name}`).toBe(
+          (columnValues(t, c.name) as ArrayLike<number>)[i],
+        );
       compared++;
     }
     expect(compared).toBe(2);
@@ -122,8 +145,12 @@ describe("online materialisation", () => {
     const features = p.byId("features.daily");
     const weather = aq.table({ date: [new Date("2024-01-01T00:00:00Z")], temp_min: new Float64Array([-5]) });
     const made = materializeOnline({
-      table: await p.table("source.trips"), joins: readJoins(features.config, features.id).map((spec) => ({ spec, table: weather })),
-      featuresConfig: features.config, key: ["station"], time: "day", inputs: ["temp_min"],
+      table: await p.table("source.trips"),
+      joins: readJoins(features.config, features.id).map((spec) => ({ spec, table: weather })),
+      featuresConfig: features.config,
+      key: ["station"],
+      time: "day",
+      inputs: ["temp_min"],
     })!;
     expect(made.rows).toHaveLength(2);
     for (const r of made.rows) expect(r.values[0] === null || Number.isNaN(r.values[0])).toBe(true);
@@ -133,7 +160,12 @@ describe("online materialisation", () => {
     const { p } = await materialize();
     const features = p.byId("features.daily");
     const trips = await p.table("source.trips");
-    const joins = await Promise.all(readJoins(features.config, features.id).map(async (spec) => ({ spec, table: await p.table(spec.node) })));
+    const joins = await Promise.all(
+      readJoins(features.config, features.id).map(async (spec) => ({
+        spec,
+        table: await p.table(spec.node),
+      })),
+    );
     const base = { table: trips, joins, featuresConfig: features.config, time: "day" };
     const keyless = materializeOnline({ ...base, key: [], inputs: ["n_3d"] })!;
     expect(keyless.rows).toHaveLength(1);

@@ -17,9 +17,12 @@ export async function runOnnx(p: FittedPipeline, t: ColumnTable): Promise<Float3
   for (const inp of inputs) {
     const kind = inp.type === "float" ? "num" : inp.type === "string" ? "str" : "time";
     const v = columnAsKind(t, inp.name, kind);
-    feeds[inp.name] = inp.type === "float" ? { type: "float", data: v.v as Float32Array, dims: [n, 1] }
-      : inp.type === "string" ? { type: "string", data: v.v as string[], dims: [n, 1] }
-      : { type: "double", data: v.v as Float64Array, dims: [n, 1] };
+    feeds[inp.name] =
+      inp.type === "float"
+        ? { type: "float", data: v.v as Float32Array, dims: [n, 1] }
+        : inp.type === "string"
+          ? { type: "string", data: v.v as string[], dims: [n, 1] }
+          : { type: "double", data: v.v as Float64Array, dims: [n, 1] };
   }
   const out = await s.run(feeds);
   await s.release();

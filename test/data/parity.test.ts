@@ -13,16 +13,56 @@ const train = aq.table({
   monthly: Float64Array.from([20.5, 35.25, NaN, 80, 99.99, 110, 45.5, 1e-3, 60, 70]),
   plan: ["basic", "pro", "basic", null, "enterprise", "pro", "basic", "pro", "basic", "Pro"],
   active: [true, false, true, null, true, false, true, true, false, true],
-  signup: [D("2020-01-01T10:00:00Z"), D("2021-06-15T23:59:59Z"), null, D("1999-12-31T00:00:00Z"), D("2024-02-29T12:30:00Z"), D("2023-03-01T01:00:00Z"), D("2022-07-04T08:00:00Z"), D("2019-11-11T11:11:11Z"), D("2020-05-05T05:05:05Z"), D("2021-01-01T00:00:00Z")],
-  last: [D("2024-01-01T00:00:00Z"), D("2024-01-02T00:00:00Z"), D("2024-01-03T00:00:00Z"), null, D("2024-03-01T00:00:00Z"), D("2024-01-05T00:00:00Z"), D("2024-01-06T00:00:00Z"), D("2024-01-07T00:00:00Z"), D("2024-01-08T00:00:00Z"), D("2024-01-09T00:00:00Z")],
+  signup: [
+    D("2020-01-01T10:00:00Z"),
+    D("2021-06-15T23:59:59Z"),
+    null,
+    D("1999-12-31T00:00:00Z"),
+    D("2024-02-29T12:30:00Z"),
+    D("2023-03-01T01:00:00Z"),
+    D("2022-07-04T08:00:00Z"),
+    D("2019-11-11T11:11:11Z"),
+    D("2020-05-05T05:05:05Z"),
+    D("2021-01-01T00:00:00Z"),
+  ],
+  last: [
+    D("2024-01-01T00:00:00Z"),
+    D("2024-01-02T00:00:00Z"),
+    D("2024-01-03T00:00:00Z"),
+    null,
+    D("2024-03-01T00:00:00Z"),
+    D("2024-01-05T00:00:00Z"),
+    D("2024-01-06T00:00:00Z"),
+    D("2024-01-07T00:00:00Z"),
+    D("2024-01-08T00:00:00Z"),
+    D("2024-01-09T00:00:00Z"),
+  ],
 });
 const test = aq.table({
   tenure: Float64Array.from([1e30, -1e30, -5, 0.5, NaN, 6, 12, 7]),
   monthly: Float64Array.from([3.4e38, -0.0, 1e-30, NaN, 15, 1, 1e6, 42]),
   plan: ["unseen", "", null, "basic", "pro", "ENTERPRISE", "enterprise", "Pro"],
   active: [false, true, null, true, false, true, true, false],
-  signup: [D("1970-01-01T00:00:00Z"), D("1969-12-31T23:00:00Z"), null, D("2100-02-28T13:00:00Z"), D("2000-02-29T00:00:00Z"), D("2024-12-31T23:59:59Z"), D("2024-01-01T00:00:00Z"), D("2016-07-10T18:45:00Z")],
-  last: [D("2024-01-01T00:00:00Z"), D("1960-01-02T00:00:00Z"), D("2024-01-03T00:00:00Z"), null, D("2024-03-01T00:00:00Z"), D("2024-01-05T00:00:00Z"), D("2024-01-06T00:00:00Z"), D("2024-01-07T00:00:00Z")],
+  signup: [
+    D("1970-01-01T00:00:00Z"),
+    D("1969-12-31T23:00:00Z"),
+    null,
+    D("2100-02-28T13:00:00Z"),
+    D("2000-02-29T00:00:00Z"),
+    D("2024-12-31T23:59:59Z"),
+    D("2024-01-01T00:00:00Z"),
+    D("2016-07-10T18:45:00Z"),
+  ],
+  last: [
+    D("2024-01-01T00:00:00Z"),
+    D("1960-01-02T00:00:00Z"),
+    D("2024-01-03T00:00:00Z"),
+    null,
+    D("2024-03-01T00:00:00Z"),
+    D("2024-01-05T00:00:00Z"),
+    D("2024-01-06T00:00:00Z"),
+    D("2024-01-07T00:00:00Z"),
+  ],
 });
 const columns = tableColumns(train);
 
@@ -30,7 +70,8 @@ const columns = tableColumns(train);
 function expectClose(batch: Float32Array, onnx: Float32Array, label: string): void {
   expect(onnx.length).toBe(batch.length);
   for (let i = 0; i < batch.length; i++) {
-    const a = batch[i]!, b = onnx[i]!;
+    const a = batch[i]!,
+      b = onnx[i]!;
     if (Number.isNaN(a) || Number.isNaN(b)) {
       expect(Number.isNaN(b), `${label} row ${i}: batch ${a}, onnx ${b}`).toBe(Number.isNaN(a));
       continue;

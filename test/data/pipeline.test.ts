@@ -6,8 +6,12 @@ import { OnnxGraph } from "../../src/onnx/builder.js";
 import { call, op, ref } from "./expr-helpers.js";
 
 const cols = [
-  { name: "tenure", type: "int" }, { name: "monthly", type: "float" }, { name: "plan", type: "category" },
-  { name: "churned", type: "bool" }, { name: "signup", type: "timestamp" }, { name: "note", type: "string" },
+  { name: "tenure", type: "int" },
+  { name: "monthly", type: "float" },
+  { name: "plan", type: "category" },
+  { name: "churned", type: "bool" },
+  { name: "signup", type: "timestamp" },
+  { name: "note", type: "string" },
 ];
 const config = {
   from: ref("customers"),
@@ -17,9 +21,12 @@ const config = {
   note_len: call("length", [ref("note")]),
 };
 const train = aq.table({
-  tenure: Float64Array.from([1, 2, 3, 4]), monthly: Float64Array.from([10, 20, 30, 40]),
-  plan: ["a", "a", "b", null], churned: [true, false, true, false],
-  signup: [new Date(0), new Date(1), new Date(2), new Date(3)], note: ["x", "yy", null, "zzz"],
+  tenure: Float64Array.from([1, 2, 3, 4]),
+  monthly: Float64Array.from([10, 20, 30, 40]),
+  plan: ["a", "a", "b", null],
+  churned: [true, false, true, false],
+  signup: [new Date(0), new Date(1), new Date(2), new Date(3)],
+  note: ["x", "yy", null, "zzz"],
 });
 
 describe("feature pipeline API", () => {
@@ -28,34 +35,62 @@ describe("feature pipeline API", () => {
     expect(p.outputNames).toEqual(["spend_ratio", "monthly_z", "plan_code", "note_len"]);
     const f = p.fit(train);
     expect(f.outputNames).toEqual(["spend_ratio", "monthly_z", "plan_code=a", "plan_code=other", "note_len"]);
-    const m = f.transform(aq.table({ ...Object.fromEntries(train.columnNames().map((n) => [n, train.array(n)])), monthly: Float64Array.from([25, 25, 25, 25]) }));
+    const m = f.transform(
+      aq.table({
+        ...Object.fromEntries(train.columnNames().map((n) => [n, train.array(n)])),
+        monthly: Float64Array.from([25, 25, 25, 25]),
+      }),
+    );
     expect(Array.from(m.columns[1]!)).toEqual([0, 0, 0, 0]); // mean 25 came from the training rows
   });
 
   it("selects features and raw columns; raw categories and bools are encoded", () => {
     const f = buildPipeline(config, cols, ["spend_ratio", "plan", "churned"]).fit(train);
     expect(f.outputNames).toEqual(["spend_ratio", "plan", "churned"]);
-    expect(f.rawInputs).toEqual([{ name: "monthly", type: "float" }, { name: "tenure", type: "float" }, { name: "plan", type: "string" }, { name: "churned", type: "float" }]);
+    expect(f.rawInputs).toEqual([
+      { name: "monthly", type: "float" },
+      { name: "tenure", type: "float" },
+      { name: "plan", type: "string" },
+      { name: "churned", type: "float" },
+    ]);
     const m = f.transform(train);
     expect(Array.from(m.columns[1]!)).toEqual([0, 0, 1, NaN]);
     expect(Array.from(m.columns[2]!)).toEqual([1, 0, 1, 0]);
     expect(deserializePipeline(f.serialize()).outputNames).toEqual(f.outputNames);
-    expect(buildPipeline(config, cols, ["usage.*", "customers.plan"]).outputNames).toEqual(["spend_ratio", "monthly_z", "plan_code", "note_len", "plan"]);
+    expect(buildPipeline(config, cols, ["usage.*", "customers.plan"]).outputNames).toEqual([
+      "spend_ratio",
+      "monthly_z",
+      "plan_code",
+      "note_len",
+      "plan",
+    ]);
   });
 
   it("declares batch-only features and refuses to export them to ONNX", () => {
     const f = buildPipeline(config, cols).fit(train);
-    expect(f.batchOnly).toEqual([{ feature: "note_len", reason: "length() has no ONNX operator (no string length in ai.onnx opset 17)" }]);
+    expect(f.batchOnly).toEqual([
+      { feature: "note_len", reason: "length() has no ONNX operator (no string length in ai.onnx opset 17)" },
+    ]);
     expect(() => f.toOnnx(new OnnxGraph())).toThrow("feature `note_len` has no ONNX form");
   });
 
   it("bad expressions and unknown names are NodeFailures with a hint", () => {
-    expect(() => buildPipeline({ from: ref("c"), x: call("sqrtt", [ref("monthly")]) }, cols)).toThrow("feature `x`: unknown function `sqrtt` (did you mean `sqrt`?)");
-    expect(() => buildPipeline({ from: ref("c"), x: call("log", [ref("plan")]) }, cols)).toThrow("feature `x`: log() expects a number, got a string");
-    expect(() => buildPipeline({ from: ref("c"), x: ref("y"), y: ref("x") }, cols)).toThrow(/cycle: x → y → x/);
+    expect(() => buildPipeline({ from: ref("c"), x: call("sqrtt", [ref("monthly")]) }, cols)).toThrow(
+      "feature `x`: unknown function `sqrtt` (did you mean `sqrt`?)",
+    );
+    expect(() => buildPipeline({ from: ref("c"), x: call("log", [ref("plan")]) }, cols)).toThrow(
+      "feature `x`: log() expects a number, got a string",
+    );
+    expect(() => buildPipeline({ from: ref("c"), x: ref("y"), y: ref("x") }, cols)).toThrow(
+      /cycle: x → y → x/,
+    );
     expect(() => buildPipeline(config, cols, ["spend_ration"])).toThrow(NodeFailure);
-    expect(() => buildPipeline(config, cols, ["spend_ration"])).toThrow("unknown feature or column `spend_ration` (did you mean `spend_ratio`?)");
-    expect(() => buildPipeline({ from: ref("c"), t: ref("signup") }, cols)).toThrow(/is a timestamp; use hour/);
+    expect(() => buildPipeline(config, cols, ["spend_ration"])).toThrow(
+      "unknown feature or column `spend_ration` (did you mean `spend_ratio`?)",
+    );
+    expect(() => buildPipeline({ from: ref("c"), t: ref("signup") }, cols)).toThrow(
+      /is a timestamp; use hour/,
+    );
   });
 });
 
@@ -63,7 +98,15 @@ describe("batch-only string transforms", () => {
   it("hash_bucket is stable and within range; length and contains handle nulls", () => {
     const t = aq.table({ note: ["alpha", "beta", null, "alphabet"] });
     const c = [{ name: "note", type: "string" }];
-    const f = buildPipeline({ from: ref("x"), h: call("hash_bucket", [ref("note"), 8]), n: call("length", [ref("note")]), has: call("contains", [ref("note"), "alpha"]) }, c).fit(t);
+    const f = buildPipeline(
+      {
+        from: ref("x"),
+        h: call("hash_bucket", [ref("note"), 8]),
+        n: call("length", [ref("note")]),
+        has: call("contains", [ref("note"), "alpha"]),
+      },
+      c,
+    ).fit(t);
     const m = f.transform(t);
     const h = Array.from(m.columns[0]!);
     expect(h.slice(0, 2).every((x) => Number.isInteger(x) && x >= 0 && x < 8)).toBe(true);

@@ -6,7 +6,11 @@ import { columnValues } from "../../src/data/table-columns.js";
 const d = (day: number) => new Date(Date.UTC(2024, 0, day));
 
 describe("point-in-time join", () => {
-  const labels = aq.table({ user: ["a", "a", "b", "c"], at: [d(5), d(10), d(5), d(5)], churned: [false, true, false, true] });
+  const labels = aq.table({
+    user: ["a", "a", "b", "c"],
+    at: [d(5), d(10), d(5), d(5)],
+    churned: [false, true, false, true],
+  });
   const stats = aq.table({
     user: ["a", "a", "a", "b", "b"],
     ts: [d(1), d(9), d(11), d(6), d(2)],
@@ -20,7 +24,9 @@ describe("point-in-time join", () => {
   });
 
   it("drops feature rows older than the TTL and prefixes joined columns", () => {
-    const j = pointInTimeJoin(labels, "at", [{ table: stats, keys: ["user"], time: "ts", ttlMs: 2 * 86400e3, prefix: "f_" }]);
+    const j = pointInTimeJoin(labels, "at", [
+      { table: stats, keys: ["user"], time: "ts", ttlMs: 2 * 86400e3, prefix: "f_" },
+    ]);
     expect(Array.from(columnValues(j, "f_spend") as Float64Array)).toEqual([NaN, 90, NaN, NaN]);
   });
 });

@@ -5,7 +5,8 @@ import { main } from "../../src/cli/main.js";
 import { tempProject } from "./fixtures.js";
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "", err = "";
+  let out = "",
+    err = "";
   const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
   const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
   try {
@@ -19,10 +20,15 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
 describe("mlc schema infer", () => {
   it("prints a schema block to paste, nullable where the data has nulls", async () => {
     const dir = tempProject();
-    writeFileSync(join(dir, "events.csv"), "id,amount,kind,at,ok\n1,2.5,a,2024-01-01,true\n2,,b,2024-01-02T10:00:00Z,false\n");
+    writeFileSync(
+      join(dir, "events.csv"),
+      "id,amount,kind,at,ok\n1,2.5,a,2024-01-01,true\n2,,b,2024-01-02T10:00:00Z,false\n",
+    );
     const r = await run(["schema", "infer", "events.csv", dir]);
     expect(r.code).toBe(0);
-    expect(r.out).toBe("schema {\n  id     = int\n  amount = nullable(float)\n  kind   = string\n  at     = timestamp\n  ok     = bool\n}\n");
+    expect(r.out).toBe(
+      "schema {\n  id     = int\n  amount = nullable(float)\n  kind   = string\n  at     = timestamp\n  ok     = bool\n}\n",
+    );
   });
 
   it("names the known sources when the argument is neither a source nor a file", async () => {

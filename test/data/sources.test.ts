@@ -17,19 +17,37 @@ const schema = (cols: Record<string, Json>): Json => ({ $block: "schema", attrib
 describe("file sources", () => {
   it("reads JSON lines with declared and inferred columns", async () => {
     const dir = tempProject();
-    writeFileSync(join(dir, "e.jsonl"), '{"id": 1, "kind": "a", "at": "2024-01-01T00:00:00Z"}\n\n{"id": 2, "kind": "b", "amount": 2.5}\n');
-    const spec = readSourceSpec({ file: "e.jsonl", schema: schema({ id: ref("int"), at: call("nullable", [ref("timestamp")]) }) });
+    writeFileSync(
+      join(dir, "e.jsonl"),
+      '{"id": 1, "kind": "a", "at": "2024-01-01T00:00:00Z"}\n\n{"id": 2, "kind": "b", "amount": 2.5}\n',
+    );
+    const spec = readSourceSpec({
+      file: "e.jsonl",
+      schema: schema({ id: ref("int"), at: call("nullable", [ref("timestamp")]) }),
+    });
     const { table, schema: s } = await loadSource(spec, dir);
     expect(table.numRows()).toBe(2);
-    expect(s.map((c) => `${c.name}:${c.type}${c.nullable ? "?" : ""}`)).toEqual(["id:int", "kind:string?", "at:timestamp?", "amount:float?"]);
+    expect(s.map((c) => `${c.name}:${c.type}${c.nullable ? "?" : ""}`)).toEqual([
+      "id:int",
+      "kind:string?",
+      "at:timestamp?",
+      "amount:float?",
+    ]);
     expect(Array.from(columnValues(table, "amount") as Float64Array)).toEqual([NaN, 2.5]);
   });
 
   it("reads a glob of partitioned Parquet files in path order", async () => {
     const dir = tempProject();
     mkdirSync(join(dir, "data/events"), { recursive: true });
-    for (const [name, ids] of [["part-1.parquet", [3, 4]], ["part-0.parquet", [1, 2]]] as const) {
-      const t = aq.table({ id: Int32Array.from(ids), city: ids.map((i) => `c${i}`), v: Float64Array.from(ids, (i) => i / 2) });
+    for (const [name, ids] of [
+      ["part-1.parquet", [3, 4]],
+      ["part-0.parquet", [1, 2]],
+    ] as const) {
+      const t = aq.table({
+        id: Int32Array.from(ids),
+        city: ids.map((i) => `c${i}`),
+        v: Float64Array.from(ids, (i) => i / 2),
+      });
       writeFileSync(join(dir, "data/events", name), parquetBytes(aq.toArrowIPC(t)));
     }
     writeFileSync(join(dir, "data/events/notes.txt"), "not data");
@@ -66,14 +84,27 @@ describe("file sources", () => {
 
   it("a path that leaves the project is an error unless allowed", async () => {
     const dir = tempProject();
-    await expect(loadSource(readSourceSpec({ file: "../elsewhere.csv" }), dir)).rejects.toThrow(/leaves the project directory/);
-    await expect(loadSource(readSourceSpec({ file: "../elsewhere.csv", allow_outside_paths: true }), dir)).rejects.toThrow(/no such file/);
+    await expect(loadSource(readSourceSpec({ file: "../elsewhere.csv" }), dir)).rejects.toThrow(
+      /leaves the project directory/,
+    );
+    await expect(
+      loadSource(readSourceSpec({ file: "../elsewhere.csv", allow_outside_paths: true }), dir),
+    ).rejects.toThrow(/no such file/);
   });
 
   it("accepts the nullable spellings `nullable(float)` and `float?` and rejects unknown types", () => {
-    const spec = readSourceSpec({ file: "x.csv", schema: schema({ a: call("nullable", [ref("float")]), b: "int?", c: ref("category") }) });
-    expect(spec.declared).toEqual([{ name: "a", type: "float", nullable: true }, { name: "b", type: "int", nullable: true }, { name: "c", type: "category", nullable: false }]);
-    expect(() => readSourceSpec({ file: "x.csv", schema: schema({ a: ref("decimal") }) })).toThrow(/unknown type/);
+    const spec = readSourceSpec({
+      file: "x.csv",
+      schema: schema({ a: call("nullable", [ref("float")]), b: "int?", c: ref("category") }),
+    });
+    expect(spec.declared).toEqual([
+      { name: "a", type: "float", nullable: true },
+      { name: "b", type: "int", nullable: true },
+      { name: "c", type: "category", nullable: false },
+    ]);
+    expect(() => readSourceSpec({ file: "x.csv", schema: schema({ a: ref("decimal") }) })).toThrow(
+      /unknown type/,
+    );
   });
 });
 
@@ -81,17 +112,27 @@ describe("SQLite sources", () => {
   it("reads a query's rows with the database's column types, and fingerprints by version or result", async () => {
     const dir = tempProject();
     const db = new Database(join(dir, "shop.db"));
-    db.exec("create table orders (id integer, amount real, note text, updated_at text); insert into orders values (1, 9.5, 'x', '2024-01-01'), (2, 20, null, '2024-02-01')");
+    db.exec(
+      "create table orders (id integer, amount real, note text, updated_at text); insert into orders values (1, 9.5, 'x', '2024-01-01'), (2, 20, null, '2024-02-01')",
+    );
     db.close();
     const conn = call("sqlite", [], { path: "shop.db" });
-    const spec = readSourceSpec({ connection: conn, query: "select * from orders order by id", schema: schema({ updated_at: ref("timestamp") }) });
+    const spec = readSourceSpec({
+      connection: conn,
+      query: "select * from orders order by id",
+      schema: schema({ updated_at: ref("timestamp") }),
+    });
     const { table, schema: s } = await loadSource(spec, dir);
     expect(s.map((c) => c.type)).toEqual(["int", "float", "string", "timestamp"]);
     expect(columnValues(table, "note")).toEqual(["x", null]);
     const cache = new MemoryStatCache();
     const byResult = await sourceFingerprint(spec, dir, cache);
     expect(byResult.rows).toBe(2);
-    const versioned = readSourceSpec({ connection: conn, query: "select * from orders", version: call("max", [ref("updated_at")]) });
+    const versioned = readSourceSpec({
+      connection: conn,
+      query: "select * from orders",
+      version: call("max", [ref("updated_at")]),
+    });
     const v1 = await sourceFingerprint(versioned, dir, cache);
     expect(v1.description).toBe("sqlite:shop.db version max(updated_at) = 2024-02-01");
     const db2 = new Database(join(dir, "shop.db"));
@@ -104,40 +145,73 @@ describe("SQLite sources", () => {
   it("a failing query is a clear error", async () => {
     const dir = tempProject();
     new Database(join(dir, "e.db")).close();
-    await expect(loadSource(readSourceSpec({ connection: call("sqlite", [], { path: "e.db" }), query: "select * from missing_table" }), dir)).rejects.toThrow(/sqlite:e.db: the query failed: no such table: missing_table/);
+    await expect(
+      loadSource(
+        readSourceSpec({
+          connection: call("sqlite", [], { path: "e.db" }),
+          query: "select * from missing_table",
+        }),
+        dir,
+      ),
+    ).rejects.toThrow(/sqlite:e.db: the query failed: no such table: missing_table/);
   });
 });
 
 const pgUrl = process.env.MLC_TEST_PG_URL;
 
 describe("PostgreSQL sources", () => {
-  it.skipIf(!pgUrl)("reads a query through env(…) and never puts the URL in messages (needs MLC_TEST_PG_URL)", async () => {
-    const table = `mlc_data_src_${process.pid}`;
-    const client = new pg.Client({ connectionString: pgUrl });
-    await client.connect();
-    try {
-      await client.query(`drop table if exists ${table}; create table ${table} (id bigint, amount numeric, flag boolean, at timestamptz, name text)`);
-      await client.query(`insert into ${table} values (1, 2.5, true, '2024-01-01T00:00:00Z', 'a'), (2, null, false, '2024-01-02T00:00:00Z', null)`);
-      process.env.MLC_DATA_TEST_PG = pgUrl;
-      const conn = call("postgres", [], { url: call("env", ["MLC_DATA_TEST_PG"]) });
-      const spec = readSourceSpec({ connection: conn, query: `select * from ${table} order by id` });
-      const { table: t, schema: s } = await loadSource(spec, tempProject());
-      expect(s.map((c) => c.type)).toEqual(["int", "float", "bool", "timestamp", "string"]);
-      expect(Array.from(columnValues(t, "amount") as Float64Array)).toEqual([2.5, NaN]);
-      const v = await sourceFingerprint(readSourceSpec({ connection: conn, query: `select * from ${table}`, version: call("max", [ref("at")]) }), tempProject(), new MemoryStatCache());
-      expect(v.description).toBe("postgres:env(MLC_DATA_TEST_PG) version max(at) = 2024-01-02T00:00:00.000Z");
-      const err = await loadSource(readSourceSpec({ connection: conn, query: "select * from no_such_table_here" }), tempProject()).catch((e) => e as Error);
-      expect(err.message).toMatch(/no_such_table_here/);
-      expect(err.message).not.toContain(pgUrl!);
-    } finally {
-      await client.query(`drop table if exists ${table}`);
-      await client.end();
-    }
-  });
+  it.skipIf(!pgUrl)(
+    "reads a query through env(…) and never puts the URL in messages (needs MLC_TEST_PG_URL)",
+    async () => {
+      const table = `mlc_data_src_${process.pid}`;
+      const client = new pg.Client({ connectionString: pgUrl });
+      await client.connect();
+      try {
+        await client.query(
+          `drop table if exists ${table}; create table ${table} (id bigint, amount numeric, flag boolean, at timestamptz, name text)`,
+        );
+        await client.query(
+          `insert into ${table} values (1, 2.5, true, '2024-01-01T00:00:00Z', 'a'), (2, null, false, '2024-01-02T00:00:00Z', null)`,
+        );
+        process.env.MLC_DATA_TEST_PG = pgUrl;
+        const conn = call("postgres", [], { url: call("env", ["MLC_DATA_TEST_PG"]) });
+        const spec = readSourceSpec({ connection: conn, query: `select * from ${table} order by id` });
+        const { table: t, schema: s } = await loadSource(spec, tempProject());
+        expect(s.map((c) => c.type)).toEqual(["int", "float", "bool", "timestamp", "string"]);
+        expect(Array.from(columnValues(t, "amount") as Float64Array)).toEqual([2.5, NaN]);
+        const v = await sourceFingerprint(
+          readSourceSpec({
+            connection: conn,
+            query: `select * from ${table}`,
+            version: call("max", [ref("at")]),
+          }),
+          tempProject(),
+          new MemoryStatCache(),
+        );
+        expect(v.description).toBe(
+          "postgres:env(MLC_DATA_TEST_PG) version max(at) = 2024-01-02T00:00:00.000Z",
+        );
+        const err = await loadSource(
+          readSourceSpec({ connection: conn, query: "select * from no_such_table_here" }),
+          tempProject(),
+        ).catch((e) => e as Error);
+        expect(err.message).toMatch(/no_such_table_here/);
+        expect(err.message).not.toContain(pgUrl!);
+      } finally {
+        await client.query(`drop table if exists ${table}`);
+        await client.end();
+      }
+    },
+  );
 
   it("a missing environment variable names the variable only", async () => {
     delete process.env.MLC_DATA_TEST_UNSET;
-    const spec = readSourceSpec({ connection: call("postgres", [], { url: call("env", ["MLC_DATA_TEST_UNSET"]) }), query: "select 1" });
-    await expect(loadSource(spec, tempProject())).rejects.toThrow("the environment variable MLC_DATA_TEST_UNSET is not set (it holds the database URL)");
+    const spec = readSourceSpec({
+      connection: call("postgres", [], { url: call("env", ["MLC_DATA_TEST_UNSET"]) }),
+      query: "select 1",
+    });
+    await expect(loadSource(spec, tempProject())).rejects.toThrow(
+      "the environment variable MLC_DATA_TEST_UNSET is not set (it holds the database URL)",
+    );
   });
 });

@@ -55,7 +55,11 @@ describe("splits", () => {
   });
 
   it("kfold holds out test first and deals the rest into k folds", () => {
-    const a = runSplit(parseSplitMethod(call("kfold", [5], { by: ref("label") })), { table: t, shares: parseShares({ train: pct(80), test: pct(20) }), seed: 2 });
+    const a = runSplit(parseSplitMethod(call("kfold", [5], { by: ref("label") })), {
+      table: t,
+      shares: parseShares({ train: pct(80), test: pct(20) }),
+      seed: 2,
+    });
     expect(count(a.part, TEST)).toBe(200);
     const folds = [0, 1, 2, 3, 4].map((f) => a.fold!.filter((x) => x === f).length);
     expect(folds).toEqual([160, 160, 160, 160, 160]);
@@ -63,7 +67,11 @@ describe("splits", () => {
   });
 
   it("rejects shares that do not add up and unknown methods", () => {
-    expect(() => parseShares({ train: pct(70), test: pct(20) })).toThrow("split shares add up to 90%, not 100%");
-    expect(() => parseSplitMethod(call("chronological", [ref("ts")]))).toThrow(/unknown split method `chronological`/);
+    expect(() => parseShares({ train: pct(70), test: pct(20) })).toThrow(
+      "split shares add up to 90%, not 100%",
+    );
+    expect(() => parseSplitMethod(call("chronological", [ref("ts")]))).toThrow(
+      /unknown split method `chronological`/,
+    );
   });
 });

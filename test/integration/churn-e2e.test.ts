@@ -35,8 +35,18 @@ async function apply(dir: string) {
   return out.result;
 }
 
-async function predict(base: string, record: unknown): Promise<{ status: number; body: { model_version: number; predictions: { probabilities: Record<string, number> }[] } }> {
-  const r = await fetch(`${base}/v1/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(record) });
+async function predict(
+  base: string,
+  record: unknown,
+): Promise<{
+  status: number;
+  body: { model_version: number; predictions: { probabilities: Record<string, number> }[] };
+}> {
+  const r = await fetch(`${base}/v1/predict`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(record),
+  });
   return { status: r.status, body: (await r.json()) as never };
 }
 
@@ -54,7 +64,8 @@ describe("churn example end to end", () => {
   let server: PredictionServer | undefined;
   let base: string;
   const spec = () => join(dir, "churn.mlspec");
-  const edit = (from: string | RegExp, to: string) => writeFileSync(spec(), readFileSync(spec(), "utf8").replace(from, to));
+  const edit = (from: string | RegExp, to: string) =>
+    writeFileSync(spec(), readFileSync(spec(), "utf8").replace(from, to));
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "mlc-churn-"));
@@ -80,7 +91,12 @@ describe("churn example end to end", () => {
   });
 
   it("serves a CSV record with the same score as batch scoring of that row", async () => {
-    server = createPredictionServer({ projectDir: dir, deployment: "churn_api", logLevel: "silent", predictionLog: false });
+    server = createPredictionServer({
+      projectDir: dir,
+      deployment: "churn_api",
+      logLevel: "silent",
+      predictionLog: false,
+    });
     base = await server.listen(0, "127.0.0.1");
     await server.loaded;
     const record = firstRecord(dir);
@@ -111,7 +127,10 @@ describe("churn example end to end", () => {
     expect(result.ok).toBe(true);
     const state = await openState(dir);
     try {
-      const tuning = (await state.getNode("model.churn_model"))!.result!.summary!.tuning as { trials: number; ran: number };
+      const tuning = (await state.getNode("model.churn_model"))!.result!.summary!.tuning as {
+        trials: number;
+        ran: number;
+      };
       expect(tuning).toMatchObject({ trials: 5, ran: 1 });
     } finally {
       await state.close();

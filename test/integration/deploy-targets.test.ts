@@ -11,7 +11,10 @@ describe("deploy targets", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("batch-scores the source into a CSV and writes container manifests", async () => {
-    cpSync(resolve(__dirname, "../../examples/iris"), dir, { recursive: true, filter: (s) => !s.includes(".mlc") });
+    cpSync(resolve(__dirname, "../../examples/iris"), dir, {
+      recursive: true,
+      filter: (s) => !s.includes(".mlc"),
+    });
     appendFileSync(
       join(dir, "iris.mlspec"),
       `

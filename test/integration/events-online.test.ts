@@ -19,7 +19,10 @@ let server: PredictionServer | undefined;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "mlc-events-online-"));
-  cpSync(resolve(__dirname, "../../examples/events"), dir, { recursive: true, filter: (s) => !s.includes(".mlc") });
+  cpSync(resolve(__dirname, "../../examples/events"), dir, {
+    recursive: true,
+    filter: (s) => !s.includes(".mlc"),
+  });
   const out = await applyProject(dir, { log: () => undefined, parallel: 2 });
   expect(out.ok).toBe(true);
   if (out.ok) expect(out.result.outcomes.filter((o) => o.status === "failed")).toEqual([]);
@@ -52,10 +55,22 @@ describe("events: online features for ridership_api", () => {
       expect(meta.rows).toBe(5);
       expect(meta.as_of).toBe("2016-08-28T00:00:00.001Z");
       const names = meta.columns.map((c) => c.name);
-      expect(names.sort()).toEqual(["days_28d", "low_7d", "peak_7d", "rides_28d", "rides_7d", "temp_min", "trend", "weather_rain", "weather_snow"]);
+      expect(names.sort()).toEqual([
+        "days_28d",
+        "low_7d",
+        "peak_7d",
+        "rides_28d",
+        "rides_7d",
+        "temp_min",
+        "trend",
+        "weather_rain",
+        "weather_snow",
+      ]);
       const [row] = await store.lookup(pointer.online!.table, ["Belmont"]);
       const v = Object.fromEntries(meta.columns.map((c, i) => [c.name, row![i]]));
-      const last7 = belmont().slice(-7).map((r) => r.rides);
+      const last7 = belmont()
+        .slice(-7)
+        .map((r) => r.rides);
       expect(v.rides_7d).toBeCloseTo(last7.reduce((a, b) => a + b, 0) / 7, 4);
       expect(v.low_7d).toBeCloseTo(Math.min(...last7), 5); // 2.743, the newest day's
       expect(v.peak_7d).toBeCloseTo(Math.max(...last7), 5);
@@ -70,7 +85,13 @@ describe("events: online features for ridership_api", () => {
   it("serves {station, date, temp} with the looked-up inputs, equal to sending them", async () => {
     server = createPredictionServer({ projectDir: dir, deployment: "ridership_api", predictionLog: false });
     await server.loaded;
-    const post = async (payload: unknown) => server!.app.inject({ method: "POST", url: "/v1/predict", payload: JSON.stringify(payload), headers: { "content-type": "application/json" } });
+    const post = async (payload: unknown) =>
+      server!.app.inject({
+        method: "POST",
+        url: "/v1/predict",
+        payload: JSON.stringify(payload),
+        headers: { "content-type": "application/json" },
+      });
     const request = { station: "Belmont", date: "2016-08-29", temp: 77.5 };
     const looked = await post(request);
     expect(looked.statusCode).toBe(200);
@@ -79,7 +100,10 @@ describe("events: online features for ridership_api", () => {
     const store = await openOnlineStore(dir, pointer.online!.store, { readonly: true });
     const [row] = await store.lookup(pointer.online!.table, ["Belmont"]);
     await store.close();
-    const explicit = await post({ ...request, ...Object.fromEntries((online.inputs as string[]).map((n, i) => [n, row![i]])) });
+    const explicit = await post({
+      ...request,
+      ...Object.fromEntries((online.inputs as string[]).map((n, i) => [n, row![i]])),
+    });
     expect(looked.json().predictions).toEqual(explicit.json().predictions);
     // a supplied value wins over the stored one
     const hot = await post({ ...request, rides_7d: 40, rides_28d: 40, trend: 1 });
@@ -96,14 +120,29 @@ describe("events: a container context carries the version's online table", () =>
     const bundle = loadBundle(resolveBundlePath(dir, pointer.bundle));
     const out = mkdtempSync(join(tmpdir(), "mlc-events-container-"));
     try {
-      const files = writeContainerManifests(out, bundle.meta, { bundleDir: bundle.dir, online: { ref: pointer.online!, projectDir: dir } });
+      const files = writeContainerManifests(out, bundle.meta, {
+        bundleDir: bundle.dir,
+        online: { ref: pointer.online!, projectDir: dir },
+      });
       expect(files).toContain("project/.mlc/online.db");
       const inside = readDeployment(join(out, "project"), "ridership_api")!;
-      expect(inside.online).toEqual({ store: { kind: "sqlite", path: ".mlc/online.db" }, table: pointer.online!.table });
-      const s = createPredictionServer({ projectDir: join(out, "project"), deployment: "ridership_api", predictionLog: false });
+      expect(inside.online).toEqual({
+        store: { kind: "sqlite", path: ".mlc/online.db" },
+        table: pointer.online!.table,
+      });
+      const s = createPredictionServer({
+        projectDir: join(out, "project"),
+        deployment: "ridership_api",
+        predictionLog: false,
+      });
       try {
         await s.loaded;
-        const res = await s.app.inject({ method: "POST", url: "/v1/predict", payload: JSON.stringify({ station: "Harlem", date: "2016-08-29", temp: 70 }), headers: { "content-type": "application/json" } });
+        const res = await s.app.inject({
+          method: "POST",
+          url: "/v1/predict",
+          payload: JSON.stringify({ station: "Harlem", date: "2016-08-29", temp: 70 }),
+          headers: { "content-type": "application/json" },
+        });
         expect(res.statusCode).toBe(200);
       } finally {
         await s.close();
@@ -128,28 +167,46 @@ function stateText(root: string): string {
   return out.join("\n");
 }
 
-describe.skipIf(!REDIS)(`events: online = redis { url = env(…) }${REDIS ? "" : " (skipped: MLC_TEST_REDIS_URL is not set)"}`, () => {
-  it("re-deploys into Redis when the store changes, records the variable's name only, and serves from it", async () => {
-    const prefix = `mlc-test-events:${process.pid}`;
-    const spec = join(dir, "events.mlspec");
-    writeFileSync(spec, readFileSync(spec, "utf8").replace(/online = sqlite.*/, `online = redis { url = env("MLC_TEST_REDIS_URL")  prefix = "${prefix}" }`));
-    const out = await applyProject(dir, { log: () => undefined });
-    expect(out.ok).toBe(true);
-    if (!out.ok) return;
-    expect(out.result.outcomes.filter((o) => o.status === "failed")).toEqual([]);
-    // only the deployment re-ran: the model and its data are unchanged
-    expect(out.result.outcomes.filter((o) => o.status === "ok").map((o) => o.id)).toEqual(["deploy.ridership_api"]);
-    const pointer = readDeployment(dir, "ridership_api")!;
-    expect(pointer.online?.store).toEqual({ kind: "redis", url_env: "MLC_TEST_REDIS_URL", prefix });
-    expect(stateText(dir)).not.toContain(REDIS!);
-    await server?.close();
-    server = createPredictionServer({ projectDir: dir, deployment: "ridership_api", predictionLog: false });
-    await server.loaded;
-    const res = await server.app.inject({ method: "POST", url: "/v1/predict", payload: JSON.stringify({ station: "Kedzie", date: "2016-08-29", temp: 70 }), headers: { "content-type": "application/json" } });
-    expect(res.statusCode).toBe(200);
-    expect((await server.app.inject({ method: "GET", url: "/v1/model" })).json().online.store).toBe("redis (env MLC_TEST_REDIS_URL)");
-    const store = await openOnlineStore(dir, pointer.online!.store);
-    expect(await store.prune("ridership_api", new Set())).toBe(1);
-    await store.close();
-  });
-});
+describe.skipIf(!REDIS)(
+  `events: online = redis { url = env(…) }${REDIS ? "" : " (skipped: MLC_TEST_REDIS_URL is not set)"}`,
+  () => {
+    it("re-deploys into Redis when the store changes, records the variable's name only, and serves from it", async () => {
+      const prefix = `mlc-test-events:${process.pid}`;
+      const spec = join(dir, "events.mlspec");
+      writeFileSync(
+        spec,
+        readFileSync(spec, "utf8").replace(
+          /online = sqlite.*/,
+          `online = redis { url = env("MLC_TEST_REDIS_URL")  prefix = "${prefix}" }`,
+        ),
+      );
+      const out = await applyProject(dir, { log: () => undefined });
+      expect(out.ok).toBe(true);
+      if (!out.ok) return;
+      expect(out.result.outcomes.filter((o) => o.status === "failed")).toEqual([]);
+      // only the deployment re-ran: the model and its data are unchanged
+      expect(out.result.outcomes.filter((o) => o.status === "ok").map((o) => o.id)).toEqual([
+        "deploy.ridership_api",
+      ]);
+      const pointer = readDeployment(dir, "ridership_api")!;
+      expect(pointer.online?.store).toEqual({ kind: "redis", url_env: "MLC_TEST_REDIS_URL", prefix });
+      expect(stateText(dir)).not.toContain(REDIS!);
+      await server?.close();
+      server = createPredictionServer({ projectDir: dir, deployment: "ridership_api", predictionLog: false });
+      await server.loaded;
+      const res = await server.app.inject({
+        method: "POST",
+        url: "/v1/predict",
+        payload: JSON.stringify({ station: "Kedzie", date: "2016-08-29", temp: 70 }),
+        headers: { "content-type": "application/json" },
+      });
+      expect(res.statusCode).toBe(200);
+      expect((await server.app.inject({ method: "GET", url: "/v1/model" })).json().online.store).toBe(
+        "redis (env MLC_TEST_REDIS_URL)",
+      );
+      const store = await openOnlineStore(dir, pointer.online!.store);
+      expect(await store.prune("ridership_api", new Set())).toBe(1);
+      await store.close();
+    });
+  },
+);

@@ -13,7 +13,10 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 async function applyExample(name: string): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), `mlc-${name}-`));
   dirs.push(dir);
-  cpSync(resolve(__dirname, "../../examples", name), dir, { recursive: true, filter: (s) => !s.includes(".mlc") });
+  cpSync(resolve(__dirname, "../../examples", name), dir, {
+    recursive: true,
+    filter: (s) => !s.includes(".mlc"),
+  });
   const out = await applyProject(dir, { log: () => undefined, parallel: 2 });
   expect(out.ok).toBe(true);
   if (out.ok) expect(out.result.outcomes.filter((o) => o.status === "failed")).toEqual([]);
@@ -48,7 +51,10 @@ describe("examples through apply", () => {
     // The weather columns joined point in time are ordinary inputs of the served bundle.
     const state = await openState(dir);
     try {
-      const inputs = (await state.getNode("model.forecast"))!.result!.summary!.inputs as { name: string; type: string }[];
+      const inputs = (await state.getNode("model.forecast"))!.result!.summary!.inputs as {
+        name: string;
+        type: string;
+      }[];
       expect(inputs.filter((i) => ["temp_min", "weather_rain", "weather_snow"].includes(i.name))).toEqual([
         expect.objectContaining({ name: "temp_min", type: "float" }),
         expect.objectContaining({ name: "weather_rain", type: "float" }),
@@ -83,7 +89,11 @@ describe("examples through apply", () => {
     expect(m["test.rmse"]).toBeLessThan(6);
     const state = await openState(dir);
     try {
-      const tuning = (await state.getNode("model.compact_price"))!.result!.summary!.tuning as { trials: number; best_trial: number; pareto: number[] };
+      const tuning = (await state.getNode("model.compact_price"))!.result!.summary!.tuning as {
+        trials: number;
+        best_trial: number;
+        pareto: number[];
+      };
       expect(tuning.trials).toBe(12);
       expect(tuning.pareto.length).toBeGreaterThan(1);
       expect(tuning.pareto).toContain(tuning.best_trial);

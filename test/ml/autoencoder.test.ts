@@ -7,7 +7,10 @@ import { expectOnnxParity, hex, labelled, rocAuc, splitRows } from "./learner-da
 const anomaly: Task = { kind: "anomaly" };
 const shuttleAll = labelled("Shuttle.csv", "Class");
 const normalIdx = shuttleAll.classes.indexOf("Rad.Flow");
-const shuttle: Dataset = { X: shuttleAll.X, y: Float64Array.from(shuttleAll.y!, (v) => (v === normalIdx ? 0 : 1)) };
+const shuttle: Dataset = {
+  X: shuttleAll.X,
+  y: Float64Array.from(shuttleAll.y!, (v) => (v === normalIdx ? 0 : 1)),
+};
 // Small slices keep tfjs quick: ~2,900 training rows and ~2,900 test rows.
 const [, train] = splitRows(splitRows(shuttle, 2)[0], 10);
 const [, test] = splitRows(splitRows(shuttle, 2)[1], 10);
@@ -19,13 +22,19 @@ describe("autoencoder", () => {
 
   it("scores Shuttle's rare classes above Rad.Flow by reconstruction error, and ONNX matches", async () => {
     const metrics: number[] = [];
-    const model = await autoencoderEstimator.fit({ X: train.X }, { X: test.X }, { hidden: "6,3", epochs: 8, batch_size: 64, learning_rate: 0.01 }, anomaly, {
-      seed: 11,
-      onProgress: (p) => {
-        expect(p.metric?.name).toBe("reconstruction_mse");
-        metrics.push(p.metric!.value);
+    const model = await autoencoderEstimator.fit(
+      { X: train.X },
+      { X: test.X },
+      { hidden: "6,3", epochs: 8, batch_size: 64, learning_rate: 0.01 },
+      anomaly,
+      {
+        seed: 11,
+        onProgress: (p) => {
+          expect(p.metric?.name).toBe("reconstruction_mse");
+          metrics.push(p.metric!.value);
+        },
       },
-    });
+    );
     expect(metrics.length).toBe(8);
     expect(Math.min(...metrics)).toBeLessThan(metrics[0]!);
     const s = model.predict(test.X);
@@ -42,12 +51,19 @@ describe("autoencoder", () => {
     expect(hex(a.serialize())).toBe(hex(b.serialize()));
     const back = autoencoderEstimator.deserialize(a.serialize());
     expect(Array.from(back.predict(test.X))).toEqual(Array.from(a.predict(test.X)));
-    const withNaN = { ...test.X, columns: test.X.columns.map((c, j) => Float32Array.from(c, (v, i) => (i % 5 === j % 5 ? NaN : v))) };
+    const withNaN = {
+      ...test.X,
+      columns: test.X.columns.map((c, j) => Float32Array.from(c, (v, i) => (i % 5 === j % 5 ? NaN : v))),
+    };
     await expectOnnxParity(back, withNaN);
   });
 
   it("rejects supervised tasks and an empty hidden list", async () => {
-    await expect(autoencoderEstimator.fit({ X: test.X }, undefined, {}, { kind: "regression" }, { seed: 1 })).rejects.toThrow(/anomaly task only/);
-    await expect(autoencoderEstimator.fit({ X: test.X }, undefined, { hidden: "" }, anomaly, { seed: 1 })).rejects.toThrow(/hidden/);
+    await expect(
+      autoencoderEstimator.fit({ X: test.X }, undefined, {}, { kind: "regression" }, { seed: 1 }),
+    ).rejects.toThrow(/anomaly task only/);
+    await expect(
+      autoencoderEstimator.fit({ X: test.X }, undefined, { hidden: "" }, anomaly, { seed: 1 }),
+    ).rejects.toThrow(/hidden/);
   });
 });

@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import { binMatrix, binOf, computeCuts, valueBins } from "../../src/ml/tree/binning.js";
 import type { Matrix } from "../../src/ml/matrix.js";
 
-const matrix = (cols: number[][]): Matrix => ({ nRows: cols[0]!.length, columns: cols.map((c) => Float32Array.from(c)), names: cols.map((_, j) => `f${j}`) });
+const matrix = (cols: number[][]): Matrix => ({
+  nRows: cols[0]!.length,
+  columns: cols.map((c) => Float32Array.from(c)),
+  names: cols.map((_, j) => `f${j}`),
+});
 
 describe("quantile binning", () => {
   it("gives each distinct value its own bin when there are few, and NaN bin 0", () => {

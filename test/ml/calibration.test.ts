@@ -35,7 +35,12 @@ function miscalibrated(n: number, seed: number): { p: Float64Array; y: Float64Ar
 
 describe("reliability curve", () => {
   it("bins predictions and compares them with observed frequencies", () => {
-    const bins = reliabilityCurve(Float64Array.from([0, 1, 1, 0]), Float64Array.from([0.05, 0.15, 0.95, 0.9]), 1, { bins: 10 });
+    const bins = reliabilityCurve(
+      Float64Array.from([0, 1, 1, 0]),
+      Float64Array.from([0.05, 0.15, 0.95, 0.9]),
+      1,
+      { bins: 10 },
+    );
     expect(bins).toHaveLength(10);
     expect(bins[0]).toMatchObject({ count: 1, meanPredicted: 0.05, observed: 0 });
     expect(bins[1]).toMatchObject({ count: 1, observed: 1 });
@@ -53,7 +58,9 @@ describe("reliability curve", () => {
 
 describe("isotonic calibration", () => {
   it("pool-adjacent-violators pools decreasing neighbours", () => {
-    expect(Array.from(poolAdjacentViolators([1, 3, 2, 4, 3, 5], [1, 1, 1, 1, 1, 1]))).toEqual([1, 2.5, 2.5, 3.5, 3.5, 5]);
+    expect(Array.from(poolAdjacentViolators([1, 3, 2, 4, 3, 5], [1, 1, 1, 1, 1, 1]))).toEqual([
+      1, 2.5, 2.5, 3.5, 3.5, 5,
+    ]);
     expect(Array.from(poolAdjacentViolators([3, 2, 1], [1, 1, 2]))).toEqual([1.75, 1.75, 1.75]);
   });
   it("interpolates between knots and clamps outside them", () => {
@@ -111,7 +118,9 @@ describe("calibrators as artifacts", () => {
     }
     expect(() => deserializeCalibrator(new TextEncoder().encode("{"))).toThrow(/not JSON/);
     expect(() => deserializeCalibrator(new TextEncoder().encode('{"version":2}'))).toThrow(/version 2/);
-    expect(() => deserializeCalibrator(new TextEncoder().encode('{"version":1,"kind":"isotonic","x":[2,1],"y":[0,1]}'))).toThrow(/not sorted/);
+    expect(() =>
+      deserializeCalibrator(new TextEncoder().encode('{"version":1,"kind":"isotonic","x":[2,1],"y":[0,1]}')),
+    ).toThrow(/not sorted/);
   });
 
   it("the ONNX form gives the JS values within 1e-5 on every row (onnxruntime)", async () => {
@@ -132,6 +141,8 @@ describe("calibrators as artifacts", () => {
   });
 
   it("multiclass models are refused with a clear message", () => {
-    expect(() => fitCalibrator("platt", new Float64Array(6), new Float64Array(2), 3)).toThrow(/binary models/);
+    expect(() => fitCalibrator("platt", new Float64Array(6), new Float64Array(2), 3)).toThrow(
+      /binary models/,
+    );
   });
 });

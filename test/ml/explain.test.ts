@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { featureGrid, partialDependence, permutationImportance, rankImportances } from "../../src/ml/explain/index.js";
+import {
+  featureGrid,
+  partialDependence,
+  permutationImportance,
+  rankImportances,
+} from "../../src/ml/explain/index.js";
 import type { Matrix } from "../../src/ml/matrix.js";
 import { metricFor } from "../../src/ml/metrics/index.js";
 import { Rng } from "../../src/ml/stats/rng.js";
@@ -49,7 +54,9 @@ describe("permutation importance", () => {
     expect(a.importances.map((f) => f.feature)).toEqual(["x0", "x2"]);
     expect(a.importances[0]!.mean).toBeGreaterThan(1);
     expect(permutationImportance(model, { X, y }, r2, { seed: 5, features: [0, 2] })).toEqual(a);
-    expect(() => permutationImportance(model, { X, y }, r2, { features: [7] })).toThrow(/no feature column 7/);
+    expect(() => permutationImportance(model, { X, y }, r2, { features: [7] })).toThrow(
+      /no feature column 7/,
+    );
   });
 });
 
@@ -68,7 +75,11 @@ describe("partial dependence", () => {
   });
 
   it("uses the distinct values of a discrete feature and returns ICE curves on request", () => {
-    const X: Matrix = { nRows: 4, names: ["flag", "x"], columns: [Float32Array.from([0, 1, 1, 0]), Float32Array.from([1, 2, 3, 4])] };
+    const X: Matrix = {
+      nRows: 4,
+      names: ["flag", "x"],
+      columns: [Float32Array.from([0, 1, 1, 0]), Float32Array.from([1, 2, 3, 4])],
+    };
     const pd = partialDependence(model, X, 0, { ice: true });
     expect(pd.grid).toEqual([0, 1]);
     expect(pd.ice).toHaveLength(4);
@@ -104,29 +115,53 @@ describe("explanations of a real trained model (the gbdt estimator on churn)", a
     loaded = false;
   }
   const gbdt = loaded ? estimatorFor("gbdt") : undefined;
-  const splits = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../shared/datasets/splits");
+  const splits = path.resolve(
+    path.dirname(fileURLToPath(import.meta.url)),
+    "../../../shared/datasets/splits",
+  );
   const read = (file: string, limit: number) => {
     const lines = readFileSync(path.join(splits, file), "utf8").trim().split("\n");
     const names = lines[0]!.split(",").slice(1);
     const rows = lines.slice(1, limit + 1).map((l) => l.split(",").map(Number));
     return {
-      X: { nRows: rows.length, names, columns: names.map((_, j) => Float32Array.from(rows, (r) => r[j + 1]!)) } as Matrix,
+      X: {
+        nRows: rows.length,
+        names,
+        columns: names.map((_, j) => Float32Array.from(rows, (r) => r[j + 1]!)),
+      } as Matrix,
       y: Float64Array.from(rows, (r) => r[0]!),
     };
   };
 
-  it.skipIf(!gbdt)("finds the known churn drivers and a rising partial dependence on service calls (skipped without the gbdt estimator)", async () => {
-    const train = read("mlc_churn_train.csv", 2000);
-    const test = read("mlc_churn_test.csv", 600);
-    const model = await gbdt!.fit(train, undefined, { trees: 40, max_depth: 4, threads: 1 }, { kind: "binary", classes: ["no", "yes"] }, { seed: 1, threads: 1 });
-    const r = permutationImportance(model, test, metricFor("auc")!, { repeats: 2, seed: 1 });
-    const top = rankImportances(r.importances).slice(0, 5).map((f) => f.feature);
-    expect(top.some((f) => /total_day_(minutes|charge)|number_customer_service_calls|international_plan/.test(f))).toBe(true);
-    const stateImportance = r.importances.filter((f) => f.feature.startsWith("state=")).reduce((s, f) => s + Math.abs(f.mean), 0);
-    expect(stateImportance).toBeLessThan(r.importances.find((f) => f.feature === top[0])!.mean);
-    const pd = partialDependence(model, test.X, "number_customer_service_calls");
-    const first = pd.average[0]![0]!;
-    const last = pd.average[pd.average.length - 1]![0]!;
-    expect(last).toBeGreaterThan(first);
-  });
+  it.skipIf(!gbdt)(
+    "finds the known churn drivers and a rising partial dependence on service calls (skipped without the gbdt estimator)",
+    async () => {
+      const train = read("mlc_churn_train.csv", 2000);
+      const test = read("mlc_churn_test.csv", 600);
+      const model = await gbdt!.fit(
+        train,
+        undefined,
+        { trees: 40, max_depth: 4, threads: 1 },
+        { kind: "binary", classes: ["no", "yes"] },
+        { seed: 1, threads: 1 },
+      );
+      const r = permutationImportance(model, test, metricFor("auc")!, { repeats: 2, seed: 1 });
+      const top = rankImportances(r.importances)
+        .slice(0, 5)
+        .map((f) => f.feature);
+      expect(
+        top.some((f) =>
+          /total_day_(minutes|charge)|number_customer_service_calls|international_plan/.test(f),
+        ),
+      ).toBe(true);
+      const stateImportance = r.importances
+        .filter((f) => f.feature.startsWith("state="))
+        .reduce((s, f) => s + Math.abs(f.mean), 0);
+      expect(stateImportance).toBeLessThan(r.importances.find((f) => f.feature === top[0])!.mean);
+      const pd = partialDependence(model, test.X, "number_customer_service_calls");
+      const first = pd.average[0]![0]!;
+      const last = pd.average[pd.average.length - 1]![0]!;
+      expect(last).toBeGreaterThan(first);
+    },
+  );
 });

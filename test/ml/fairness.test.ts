@@ -33,7 +33,10 @@ describe("fairness measures on a hand example", () => {
     expect(f.groups[1]!.selectionRate).toBeCloseTo(2 / 3, 12);
     const r = groupRates(Float64Array.from([0, 0, 1]), Float64Array.from([0.9, 0.1, 0.7]), [1, 1, 2]);
     expect(r[0]!.tpr).toBeNaN();
-    expect(fairnessReport(Float64Array.from([0, 0, 1]), Float64Array.from([0.9, 0.1, 0.7]), [1, 1, 2]).equalOpportunityDifference).toBe(0);
+    expect(
+      fairnessReport(Float64Array.from([0, 0, 1]), Float64Array.from([0.9, 0.1, 0.7]), [1, 1, 2])
+        .equalOpportunityDifference,
+    ).toBe(0);
   });
 
   it("rejects mismatched lengths", () => {

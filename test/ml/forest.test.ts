@@ -29,7 +29,13 @@ describe("random forest", () => {
     const label = (x: number[]) => (x[0]! + x[1]! > 0.5 ? 2 : x[2]! > 0 ? 1 : 0);
     const train = data(1500, 1, label);
     const test = data(500, 2, label);
-    const m = await fitForest(train, undefined, { trees: 30 }, { kind: "multiclass", classes: ["a", "b", "c"] }, { seed: 0 });
+    const m = await fitForest(
+      train,
+      undefined,
+      { trees: 30 },
+      { kind: "multiclass", classes: ["a", "b", "c"] },
+      { seed: 0 },
+    );
     const p = m.predict(test.X);
     let correct = 0;
     for (let i = 0; i < test.X.nRows; i++) {
@@ -44,7 +50,13 @@ describe("random forest", () => {
     const label = (x: number[]) => (x[0]! * x[1]! > 0 ? 1 : 0);
     const train = data(1500, 3, label);
     const test = data(400, 4, label);
-    const m = await fitForest(train, undefined, { trees: 25 }, { kind: "binary", classes: ["n", "y"] }, { seed: 0 });
+    const m = await fitForest(
+      train,
+      undefined,
+      { trees: 25 },
+      { kind: "binary", classes: ["n", "y"] },
+      { seed: 0 },
+    );
     const p = m.predict(test.X);
     let pos = 0;
     let neg = 0;
@@ -65,7 +77,13 @@ describe("random forest", () => {
     const mean = train.y!.reduce((s, v) => s + v, 0) / train.y!.length;
     const baseline = Math.sqrt(valid.y!.reduce((s, v) => s + (v - mean) ** 2, 0) / valid.y!.length);
     const metrics: number[] = [];
-    await fitForest(train, valid, { trees: 20 }, { kind: "regression" }, { seed: 0, onProgress: (p) => void metrics.push(p.metric!.value) });
+    await fitForest(
+      train,
+      valid,
+      { trees: 20 },
+      { kind: "regression" },
+      { seed: 0, onProgress: (p) => void metrics.push(p.metric!.value) },
+    );
     expect(metrics.length).toBe(20);
     expect(metrics[19]!).toBeLessThan(baseline * 0.3);
   });
@@ -85,6 +103,8 @@ describe("random forest", () => {
 
   it("rejects tasks it does not support", async () => {
     const train = data(50, 8, (x) => x[0]!);
-    await expect(fitForest(train, undefined, {}, { kind: "ranking" }, { seed: 0 })).rejects.toThrow(/not supported/);
+    await expect(fitForest(train, undefined, {}, { kind: "ranking" }, { seed: 0 })).rejects.toThrow(
+      /not supported/,
+    );
   });
 });

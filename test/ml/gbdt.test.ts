@@ -24,18 +24,44 @@ function synthetic(n: number, d: number, seed: number, fn: (x: number[], r: Rng)
   for (let i = 0; i < n; i++) {
     const x = Array.from({ length: d }, () => r.next() * 2 - 1);
     x.forEach((v, j) => (columns[j]![i] = v));
-    y[i] = fn(Array.from(x, (_, j) => columns[j]![i]!), r);
+    y[i] = fn(
+      Array.from(x, (_, j) => columns[j]![i]!),
+      r,
+    );
   }
   return { X: { nRows: n, columns, names: Array.from({ length: d }, (_, j) => `x${j}`) }, y };
 }
 
-const binaryData = (n: number, seed: number) => synthetic(n, 5, seed, (x, r) => (r.next() < 1 / (1 + Math.exp(-(3 * x[0]! - 2 * x[1]! + x[2]! * x[3]! * 2))) ? 1 : 0));
+const binaryData = (n: number, seed: number) =>
+  synthetic(n, 5, seed, (x, r) =>
+    r.next() < 1 / (1 + Math.exp(-(3 * x[0]! - 2 * x[1]! + x[2]! * x[3]! * 2))) ? 1 : 0,
+  );
 
 describe("gbdt estimator", () => {
   it("is registered with documented parameters", () => {
     const e = estimatorFor("gbdt")!;
     expect(e.tasks).toContain("ranking");
-    for (const name of ["trees", "learning_rate", "max_depth", "max_leaves", "grow", "min_child_weight", "min_split_gain", "lambda", "alpha", "subsample", "colsample", "max_bins", "early_stop", "objective", "huber_delta", "scale_pos_weight", "class_weights", "threads", "seed"]) {
+    for (const name of [
+      "trees",
+      "learning_rate",
+      "max_depth",
+      "max_leaves",
+      "grow",
+      "min_child_weight",
+      "min_split_gain",
+      "lambda",
+      "alpha",
+      "subsample",
+      "colsample",
+      "max_bins",
+      "early_stop",
+      "objective",
+      "huber_delta",
+      "scale_pos_weight",
+      "class_weights",
+      "threads",
+      "seed",
+    ]) {
       const p = e.params.find((s) => s.name === name);
       expect(p, name).toBeDefined();
       expect(p!.doc.length).toBeGreaterThan(10);
@@ -57,7 +83,13 @@ describe("gbdt estimator", () => {
     const y = Float64Array.from([1, 1, 3, 5]);
     // base = mean 2.5; split x <= 2 (gain 0.5·(9/2 + 9/2 − 0) beats x <= 3); leaves −G/(H+λ) with λ = 1:
     // left G = 3, H = 2 → −1; right G = −3, H = 2 → +1; learning rate 0.5 halves them.
-    const m = await fitGbdt({ X, y }, undefined, { trees: 1, max_depth: 1, lambda: 1, learning_rate: 0.5, min_child_weight: 0 }, REG, { seed: 0 });
+    const m = await fitGbdt(
+      { X, y },
+      undefined,
+      { trees: 1, max_depth: 1, lambda: 1, learning_rate: 0.5, min_child_weight: 0 },
+      REG,
+      { seed: 0 },
+    );
     expect(Array.from(m.predict(X))).toEqual([2, 2, 3, 3]);
     expect(m.ensemble.trees[0]!.gain[0]).toBeCloseTo(0.5 * (9 / 3 + 9 / 3 - 0), 12);
   });
@@ -96,7 +128,11 @@ describe("gbdt estimator", () => {
       d.y![i] = Number.isNaN(x) || x > 0.5 ? 1 : 0;
     }
     const m = await fitGbdt(d, undefined, { trees: 20, max_depth: 2 }, BIN, { seed: 0 });
-    const probe: Matrix = { nRows: 3, columns: [Float32Array.from([NaN, 0, 0.9]), Float32Array.from([0, 0, 0])], names: ["x0", "x1"] };
+    const probe: Matrix = {
+      nRows: 3,
+      columns: [Float32Array.from([NaN, 0, 0.9]), Float32Array.from([0, 0, 0])],
+      names: ["x0", "x1"],
+    };
     const p = m.predict(probe);
     expect(p[0]).toBeGreaterThan(0.8);
     expect(p[1]).toBeLessThan(0.2);
@@ -127,7 +163,8 @@ describe("gbdt estimator", () => {
   it("leaf-wise growth respects max_leaves", async () => {
     const d = binaryData(2000, 8);
     const m = await fitGbdt(d, undefined, { trees: 5, max_leaves: 7, max_depth: 0 }, BIN, { seed: 0 });
-    for (const t of m.ensemble.trees) expect(Array.from(t.feature).filter((f) => f < 0).length).toBeLessThanOrEqual(7);
+    for (const t of m.ensemble.trees)
+      expect(Array.from(t.feature).filter((f) => f < 0).length).toBeLessThanOrEqual(7);
     expect(Array.from(m.ensemble.trees[0]!.feature).filter((f) => f < 0).length).toBe(7);
   });
 
@@ -136,7 +173,10 @@ describe("gbdt estimator", () => {
     const gen = (seed: number) => synthetic(1500, 3, seed, (x) => (x[0]! > 0.3 ? 2 : x[1]! > 0 ? 1 : 0));
     const valid = gen(10);
     let last = Infinity;
-    const m = await fitGbdt(gen(9), valid, { trees: 20, max_depth: 3 }, task, { seed: 0, onProgress: (p) => void (last = p.metric!.value) });
+    const m = await fitGbdt(gen(9), valid, { trees: 20, max_depth: 3 }, task, {
+      seed: 0,
+      onProgress: (p) => void (last = p.metric!.value),
+    });
     expect(last).toBeLessThan(Math.log(3) / 4);
     const p = m.predict(valid.X);
     expect(p.length).toBe(valid.X.nRows * 3);
@@ -151,7 +191,9 @@ describe("gbdt estimator", () => {
 
   it("lambdarank improves NDCG over the unranked order", async () => {
     const gen = (seed: number) => {
-      const d = synthetic(2000, 4, seed, (x) => Math.max(0, Math.min(3, Math.round(1.5 + 2 * x[0]! - x[1]!))));
+      const d = synthetic(2000, 4, seed, (x) =>
+        Math.max(0, Math.min(3, Math.round(1.5 + 2 * x[0]! - x[1]!))),
+      );
       d.group = Int32Array.from({ length: 2000 }, (_, i) => Math.floor(i / 20));
       return d;
     };
@@ -159,16 +201,30 @@ describe("gbdt estimator", () => {
     const ranges = groupRanges(valid.group!);
     let before = 0;
     const zeros = new Float64Array(valid.X.nRows);
-    for (let q = 0; q + 1 < ranges.length; q++) before += ndcgAt(valid.y!, zeros.map((_, i) => -i), ranges[q]!, ranges[q + 1]!, 10);
+    for (let q = 0; q + 1 < ranges.length; q++)
+      before += ndcgAt(
+        valid.y!,
+        zeros.map((_, i) => -i),
+        ranges[q]!,
+        ranges[q + 1]!,
+        10,
+      );
     before /= ranges.length - 1;
     let after = 0;
-    await fitGbdt(gen(11), valid, { trees: 20, max_depth: 3 }, { kind: "ranking" }, { seed: 0, onProgress: (p) => void (after = p.metric!.value) });
+    await fitGbdt(
+      gen(11),
+      valid,
+      { trees: 20, max_depth: 3 },
+      { kind: "ranking" },
+      { seed: 0, onProgress: (p) => void (after = p.metric!.value) },
+    );
     expect(after).toBeGreaterThan(before + 0.2);
     expect(after).toBeGreaterThan(0.9);
   });
 
   it("absolute and huber objectives fit a regression with outliers", async () => {
-    const gen = (seed: number) => synthetic(1500, 2, seed, (x, r) => 10 * x[0]! + (r.next() < 0.05 ? 500 : 0));
+    const gen = (seed: number) =>
+      synthetic(1500, 2, seed, (x, r) => 10 * x[0]! + (r.next() < 0.05 ? 500 : 0));
     for (const objective of ["absolute", "huber"]) {
       let first = 0;
       let last = 0;
@@ -186,17 +242,29 @@ describe("gbdt estimator", () => {
   it("honours class weights, abort signals and reports bad input clearly", async () => {
     const d = binaryData(600, 15);
     const plain = await fitGbdt(d, undefined, { trees: 5, boost_from_average: true }, BIN, { seed: 0 });
-    const heavy = await fitGbdt(d, undefined, { trees: 5, scale_pos_weight: 5, boost_from_average: true }, BIN, { seed: 0 });
+    const heavy = await fitGbdt(
+      d,
+      undefined,
+      { trees: 5, scale_pos_weight: 5, boost_from_average: true },
+      BIN,
+      { seed: 0 },
+    );
     const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
     expect(mean(heavy.predict(d.X))).toBeGreaterThan(mean(plain.predict(d.X)) + 0.1);
     const ac = new AbortController();
     ac.abort();
     await expect(fitGbdt(d, undefined, { trees: 5 }, BIN, { seed: 0, signal: ac.signal })).rejects.toThrow();
-    await expect(fitGbdt(d, undefined, { tree: 5 }, BIN, { seed: 0 })).rejects.toThrow(/unknown parameter 'tree'/);
-    await expect(fitGbdt(d, undefined, { max_bins: 300 }, BIN, { seed: 0 })).rejects.toThrow(/max_bins' must be <= 255/);
+    await expect(fitGbdt(d, undefined, { tree: 5 }, BIN, { seed: 0 })).rejects.toThrow(
+      /unknown parameter 'tree'/,
+    );
+    await expect(fitGbdt(d, undefined, { max_bins: 300 }, BIN, { seed: 0 })).rejects.toThrow(
+      /max_bins' must be <= 255/,
+    );
     const bad = { ...d, y: d.y!.map((v, i) => (i === 7 ? 2 : v)) };
     await expect(fitGbdt(bad, undefined, {}, BIN, { seed: 0 })).rejects.toThrow(/row 8/);
-    await expect(fitGbdt(d, undefined, { objective: "squared" }, BIN, { seed: 0 })).rejects.toThrow(/does not fit a binary task/);
+    await expect(fitGbdt(d, undefined, { objective: "squared" }, BIN, { seed: 0 })).rejects.toThrow(
+      /does not fit a binary task/,
+    );
     expect(plain.importance().length).toBe(5);
     expect(plain.importance()[0]).toBeGreaterThan(plain.importance()[4]!);
   });
@@ -210,7 +278,23 @@ describe("gbdt histogram threads", () => {
     outDir = mkdtempSync(join(tmpdir(), "mlc-hist-worker-"));
     execFileSync(
       process.execPath,
-      [join(repoRoot, "node_modules/typescript/bin/tsc"), "--outDir", outDir, "--rootDir", join(repoRoot, "src"), "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--skipLibCheck", "--types", "node", join(repoRoot, "src/ml/tree/hist-worker.ts")],
+      [
+        join(repoRoot, "node_modules/typescript/bin/tsc"),
+        "--outDir",
+        outDir,
+        "--rootDir",
+        join(repoRoot, "src"),
+        "--module",
+        "nodenext",
+        "--moduleResolution",
+        "nodenext",
+        "--target",
+        "es2022",
+        "--skipLibCheck",
+        "--types",
+        "node",
+        join(repoRoot, "src/ml/tree/hist-worker.ts"),
+      ],
       { cwd: repoRoot, stdio: "pipe" },
     );
     writeFileSync(join(outDir, "package.json"), '{"type":"module"}');
@@ -222,11 +306,32 @@ describe("gbdt histogram threads", () => {
     const d = binaryData(52_000, 16);
     const params = { trees: 3, max_depth: 4, colsample: 0.8 };
     let used = 0;
-    const one = await fitGbdt(d, undefined, { ...params, threads: 1 }, BIN, { seed: 2 }, { workerUrl, onThreads: (t) => (used = t) });
+    const one = await fitGbdt(
+      d,
+      undefined,
+      { ...params, threads: 1 },
+      BIN,
+      { seed: 2 },
+      { workerUrl, onThreads: (t) => (used = t) },
+    );
     expect(used).toBe(1);
-    const two = await fitGbdt(d, undefined, { ...params, threads: 2 }, BIN, { seed: 2 }, { workerUrl, onThreads: (t) => (used = t) });
+    const two = await fitGbdt(
+      d,
+      undefined,
+      { ...params, threads: 2 },
+      BIN,
+      { seed: 2 },
+      { workerUrl, onThreads: (t) => (used = t) },
+    );
     expect(used).toBe(2);
-    const missing = await fitGbdt(d, undefined, { ...params, threads: 2 }, BIN, { seed: 2 }, { workerUrl: pathToFileURL(join(outDir, "nope.js")), onThreads: (t) => (used = t) });
+    const missing = await fitGbdt(
+      d,
+      undefined,
+      { ...params, threads: 2 },
+      BIN,
+      { seed: 2 },
+      { workerUrl: pathToFileURL(join(outDir, "nope.js")), onThreads: (t) => (used = t) },
+    );
     expect(used).toBe(1);
     expect(Buffer.from(two.serialize()).equals(Buffer.from(one.serialize()))).toBe(true);
     expect(Buffer.from(missing.serialize()).equals(Buffer.from(one.serialize()))).toBe(true);

@@ -10,7 +10,10 @@ const anomaly: Task = { kind: "anomaly" };
 // Shuttle: Rad.Flow is the normal class; every other class is a rare anomaly (label 1).
 const shuttleAll = labelled("Shuttle.csv", "Class");
 const normalIdx = shuttleAll.classes.indexOf("Rad.Flow");
-const shuttle: Dataset = { X: shuttleAll.X, y: Float64Array.from(shuttleAll.y!, (v) => (v === normalIdx ? 0 : 1)) };
+const shuttle: Dataset = {
+  X: shuttleAll.X,
+  y: Float64Array.from(shuttleAll.y!, (v) => (v === normalIdx ? 0 : 1)),
+};
 // Every 5th row is held out: 11,600 test rows, ~46,000 training rows (labels unused by training).
 const [train, test] = splitRows(shuttle, 5);
 
@@ -29,7 +32,9 @@ describe("isolation forest", () => {
   });
 
   it("separates Shuttle's rare classes from Rad.Flow (AUC well above 0.5) and matches ONNX", async () => {
-    const model = (await isolationForestEstimator.fit({ X: train.X }, undefined, { trees: 100 }, anomaly, { seed: 7 })) as IsolationForestModel;
+    const model = (await isolationForestEstimator.fit({ X: train.X }, undefined, { trees: 100 }, anomaly, {
+      seed: 7,
+    })) as IsolationForestModel;
     const scores = model.predict(test.X);
     expect(scores.every((s) => s > 0 && s < 1)).toBe(true);
     const auc = rocAuc(scores, test.y!);
@@ -53,7 +58,13 @@ describe("isolation forest", () => {
     cols[0]![n] = 8;
     cols[1]![n] = -8;
     const X = { nRows: n + 1, columns: cols, names: ["a", "b"] };
-    const model = await isolationForestEstimator.fit({ X }, undefined, { trees: 50, sample_size: 128 }, anomaly, { seed: 1 });
+    const model = await isolationForestEstimator.fit(
+      { X },
+      undefined,
+      { trees: 50, sample_size: 128 },
+      anomaly,
+      { seed: 1 },
+    );
     const s = model.predict(X);
     expect(s[n]).toBeGreaterThan(0.65);
     expect(s[n]).toBeGreaterThan(Math.max(...s.subarray(0, n)));
@@ -61,14 +72,23 @@ describe("isolation forest", () => {
 
   it("is deterministic for a seed, differs across seeds, round-trips, and handles NaN like ONNX", async () => {
     const small = splitRows(test, 4)[1];
-    const a = await isolationForestEstimator.fit({ X: small.X }, undefined, { trees: 20 }, anomaly, { seed: 3 });
-    const b = await isolationForestEstimator.fit({ X: small.X }, undefined, { trees: 20 }, anomaly, { seed: 3 });
-    const c = await isolationForestEstimator.fit({ X: small.X }, undefined, { trees: 20 }, anomaly, { seed: 4 });
+    const a = await isolationForestEstimator.fit({ X: small.X }, undefined, { trees: 20 }, anomaly, {
+      seed: 3,
+    });
+    const b = await isolationForestEstimator.fit({ X: small.X }, undefined, { trees: 20 }, anomaly, {
+      seed: 3,
+    });
+    const c = await isolationForestEstimator.fit({ X: small.X }, undefined, { trees: 20 }, anomaly, {
+      seed: 4,
+    });
     expect(hex(a.serialize())).toBe(hex(b.serialize()));
     expect(hex(a.serialize())).not.toBe(hex(c.serialize()));
     const back = isolationForestEstimator.deserialize(a.serialize());
     expect(Array.from(back.predict(small.X))).toEqual(Array.from(a.predict(small.X)));
-    const withNaN = { ...small.X, columns: small.X.columns.map((col, j) => Float32Array.from(col, (v, i) => (i % 3 === j % 3 ? NaN : v))) };
+    const withNaN = {
+      ...small.X,
+      columns: small.X.columns.map((col, j) => Float32Array.from(col, (v, i) => (i % 3 === j % 3 ? NaN : v))),
+    };
     await expectOnnxParity(back, withNaN);
   });
 

@@ -22,7 +22,9 @@ function matrixOf(rows: string[][], cols: number[], names: string[]): Matrix {
   return {
     nRows: rows.length,
     names,
-    columns: cols.map((c) => Float32Array.from(rows, (r) => (r[c] === "" || r[c] === "NA" ? NaN : Number(r[c])))),
+    columns: cols.map((c) =>
+      Float32Array.from(rows, (r) => (r[c] === "" || r[c] === "NA" ? NaN : Number(r[c]))),
+    ),
   };
 }
 
@@ -34,13 +36,27 @@ export function labelFirst(file: string): Dataset {
 }
 
 /** A CSV with the label in `labelCol`; string labels become class indices in order of `classes`. */
-export function labelled(file: string, labelCol: string, classes?: string[]): Dataset & { classes: string[] } {
+export function labelled(
+  file: string,
+  labelCol: string,
+  classes?: string[],
+): Dataset & { classes: string[] } {
   const { header, rows } = readCsv(file);
   const li = header.indexOf(labelCol);
   const cols = header.map((_, i) => i).filter((i) => i !== li);
   const found = classes ?? [...new Set(rows.map((r) => r[li]!))].sort();
-  const y = Float64Array.from(rows, (r) => (classes || Number.isNaN(Number(r[li])) ? found.indexOf(r[li]!) : Number(r[li])));
-  return { X: matrixOf(rows, cols, cols.map((i) => header[i]!)), y, classes: found };
+  const y = Float64Array.from(rows, (r) =>
+    classes || Number.isNaN(Number(r[li])) ? found.indexOf(r[li]!) : Number(r[li]),
+  );
+  return {
+    X: matrixOf(
+      rows,
+      cols,
+      cols.map((i) => header[i]!),
+    ),
+    y,
+    classes: found,
+  };
 }
 
 /** Deterministic split of row indices: every `k`-th row goes to the second part. */
@@ -49,7 +65,11 @@ export function splitRows(d: Dataset, k: number): [Dataset, Dataset] {
   const b: number[] = [];
   for (let i = 0; i < d.X.nRows; i++) (i % k === k - 1 ? b : a).push(i);
   const take = (idx: number[]): Dataset => ({
-    X: { nRows: idx.length, names: d.X.names, columns: d.X.columns.map((c) => Float32Array.from(idx, (i) => c[i]!)) },
+    X: {
+      nRows: idx.length,
+      names: d.X.names,
+      columns: d.X.columns.map((c) => Float32Array.from(idx, (i) => c[i]!)),
+    },
     y: d.y ? Float64Array.from(idx, (i) => d.y![i]!) : undefined,
   });
   return [take(a), take(b)];
@@ -60,7 +80,9 @@ export async function expectOnnxParity(model: TrainedModel, X: Matrix, tol = 1e-
   const expected = model.predict(X);
   const session = await loadSession(modelToOnnxBytes(model));
   try {
-    const out = await session.run({ features: { type: "float", data: toRowMajor(X), dims: [X.nRows, X.columns.length] } });
+    const out = await session.run({
+      features: { type: "float", data: toRowMajor(X), dims: [X.nRows, X.columns.length] },
+    });
     const score = out.score!;
     expect(score.dims).toEqual([X.nRows, model.outputWidth]);
     const got = score.data as Float32Array;
@@ -73,7 +95,10 @@ export async function expectOnnxParity(model: TrainedModel, X: Matrix, tol = 1e-
         worstAt = i;
       }
     }
-    expect(worst, `worst ONNX/JS difference at output ${worstAt}: onnx ${got[worstAt]} vs js ${expected[worstAt]}`).toBeLessThanOrEqual(tol);
+    expect(
+      worst,
+      `worst ONNX/JS difference at output ${worstAt}: onnx ${got[worstAt]} vs js ${expected[worstAt]}`,
+    ).toBeLessThanOrEqual(tol);
   } finally {
     await session.release();
   }
@@ -84,7 +109,7 @@ export function rocAuc(score: ArrayLike<number>, positive: ArrayLike<number>): n
   const n = score.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[a]! - score[b]!);
   const rank = new Float64Array(n);
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && score[order[j + 1]!] === score[order[i]!]) j++;
     for (let t = i; t <= j; t++) rank[order[t]!] = (i + j) / 2 + 1;

@@ -40,7 +40,9 @@ describe("linear regression", () => {
   });
 
   it("matches the normal-equations least-squares solution on Boston housing, in raw-feature units", async () => {
-    const model = (await linearEstimator.fit(train, undefined, { tol: 1e-10, max_iter: 5000 }, regression, { seed: 0 })) as LinearModel;
+    const model = (await linearEstimator.fit(train, undefined, { tol: 1e-10, max_iter: 5000 }, regression, {
+      seed: 0,
+    })) as LinearModel;
     const exact = normalEquations(train.X.columns, train.y!);
     const { weights, intercepts } = model.coefficients();
     for (let j = 0; j < weights.length; j++) expect(weights[j]).toBeCloseTo(exact[j]!, 5);
@@ -55,7 +57,9 @@ describe("linear regression", () => {
   });
 
   it("L1 zeroes weak coefficients exactly and shrinks the rest", async () => {
-    const model = (await linearEstimator.fit(train, undefined, { l1: 0.05, tol: 1e-10 }, regression, { seed: 0 })) as LinearModel;
+    const model = (await linearEstimator.fit(train, undefined, { l1: 0.05, tol: 1e-10 }, regression, {
+      seed: 0,
+    })) as LinearModel;
     const { weights } = model.coefficients();
     const zeros = Array.from(weights).filter((w) => w === 0).length;
     expect(zeros).toBeGreaterThanOrEqual(3);
@@ -68,17 +72,24 @@ describe("linear regression", () => {
 
   it("reports validation RMSE and gives identical bytes for the same training", async () => {
     const metrics: number[] = [];
-    const a = await linearEstimator.fit(train, test, { l2: 0.01 }, regression, { seed: 0, onProgress: (p) => void metrics.push(p.metric!.value) });
+    const a = await linearEstimator.fit(train, test, { l2: 0.01 }, regression, {
+      seed: 0,
+      onProgress: (p) => void metrics.push(p.metric!.value),
+    });
     const b = await linearEstimator.fit(train, test, { l2: 0.01 }, regression, { seed: 0 });
     expect(metrics.length).toBeGreaterThan(3);
     expect(metrics[metrics.length - 1]).toBeLessThan(metrics[0]!);
     expect(metrics[metrics.length - 1]).toBeLessThan(7);
     expect(hex(a.serialize())).toBe(hex(b.serialize()));
-    expect(Array.from(linearEstimator.deserialize(a.serialize()).predict(test.X))).toEqual(Array.from(a.predict(test.X)));
+    expect(Array.from(linearEstimator.deserialize(a.serialize()).predict(test.X))).toEqual(
+      Array.from(a.predict(test.X)),
+    );
   });
 
   it("refuses classification and a non-finite target with the row number", async () => {
-    await expect(linearEstimator.fit(train, undefined, {}, { kind: "binary", classes: ["a", "b"] }, { seed: 0 })).rejects.toThrow(/regression only/);
+    await expect(
+      linearEstimator.fit(train, undefined, {}, { kind: "binary", classes: ["a", "b"] }, { seed: 0 }),
+    ).rejects.toThrow(/regression only/);
     const bad = { X: train.X, y: Float64Array.from(train.y!, (v, i) => (i === 2 ? NaN : v)) };
     await expect(linearEstimator.fit(bad, undefined, {}, regression, { seed: 0 })).rejects.toThrow(/row 3/);
   });

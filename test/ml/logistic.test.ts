@@ -12,7 +12,11 @@ const iris = labelled("sklearn_iris.csv", "species");
 const multiclass: Task = { kind: "multiclass", classes: iris.classes };
 
 /** Gradient of mean log-loss + l2/2‖w‖² in standardised space, computed here independently of the solver. */
-function gradientAt(model: LinearModel, data: Dataset, l2: number): { coef: number[][]; intercept: number[] } {
+function gradientAt(
+  model: LinearModel,
+  data: Dataset,
+  l2: number,
+): { coef: number[][]; intercept: number[] } {
   const { mean, scale, wz } = model.state;
   const d = data.X.columns.length;
   const k = model.outputWidth;
@@ -21,7 +25,10 @@ function gradientAt(model: LinearModel, data: Dataset, l2: number): { coef: numb
   const intercept = new Array<number>(k).fill(0);
   for (let i = 0; i < n; i++) {
     const z = data.X.columns.map((c, j) => (c[i]! - mean[j]!) / scale[j]!);
-    const m = Array.from({ length: k }, (_, c) => wz[c * (d + 1) + d]! + z.reduce((s, v, j) => s + v * wz[c * (d + 1) + j]!, 0));
+    const m = Array.from(
+      { length: k },
+      (_, c) => wz[c * (d + 1) + d]! + z.reduce((s, v, j) => s + v * wz[c * (d + 1) + j]!, 0),
+    );
     let resid: number[];
     if (k === 1) resid = [1 / (1 + Math.exp(-m[0]!)) - data.y![i]!];
     else {
@@ -45,7 +52,9 @@ describe("logistic regression", () => {
   });
 
   it("reaches the L2-regularised optimum on churn (gradient ≈ 0) and ranks the test set well", async () => {
-    const model = (await logisticEstimator.fit(churnTrain, undefined, { l2: 1e-3, tol: 1e-9 }, binary, { seed: 1 })) as LinearModel;
+    const model = (await logisticEstimator.fit(churnTrain, undefined, { l2: 1e-3, tol: 1e-9 }, binary, {
+      seed: 1,
+    })) as LinearModel;
     const g = gradientAt(model, churnTrain, 1e-3);
     const worst = Math.max(...g.coef[0]!.map(Math.abs), Math.abs(g.intercept[0]!));
     expect(worst).toBeLessThan(1e-7);
@@ -59,7 +68,13 @@ describe("logistic regression", () => {
     // Churn has exactly collinear columns (minutes and charges), so a little L2 keeps the optimum unique.
     const l1 = 0.01;
     const l2 = 1e-3;
-    const model = (await logisticEstimator.fit(churnTrain, undefined, { l2, l1, tol: 1e-9, max_iter: 2000 }, binary, { seed: 1 })) as LinearModel;
+    const model = (await logisticEstimator.fit(
+      churnTrain,
+      undefined,
+      { l2, l1, tol: 1e-9, max_iter: 2000 },
+      binary,
+      { seed: 1 },
+    )) as LinearModel;
     const d = churnTrain.X.columns.length;
     const w = Array.from(model.state.wz.subarray(0, d));
     const zeros = w.filter((v) => v === 0).length;
@@ -78,7 +93,9 @@ describe("logistic regression", () => {
   });
 
   it("fits a multinomial model on iris: probabilities sum to 1, optimum reached, ONNX parity", async () => {
-    const model = (await logisticEstimator.fit(iris, undefined, { l2: 1e-2, tol: 1e-9 }, multiclass, { seed: 1 })) as LinearModel;
+    const model = (await logisticEstimator.fit(iris, undefined, { l2: 1e-2, tol: 1e-9 }, multiclass, {
+      seed: 1,
+    })) as LinearModel;
     expect(model.outputWidth).toBe(3);
     const g = gradientAt(model, iris, 1e-2);
     expect(Math.max(...g.coef.flat().map(Math.abs), ...g.intercept.map(Math.abs))).toBeLessThan(1e-7);
@@ -110,14 +127,22 @@ describe("logistic regression", () => {
   it("honours an aborted signal", async () => {
     const ac = new AbortController();
     ac.abort(new Error("cancelled by test"));
-    await expect(logisticEstimator.fit(churnTrain, undefined, {}, binary, { seed: 1, signal: ac.signal })).rejects.toThrow("cancelled by test");
+    await expect(
+      logisticEstimator.fit(churnTrain, undefined, {}, binary, { seed: 1, signal: ac.signal }),
+    ).rejects.toThrow("cancelled by test");
   });
 
   it("an abort during a long solve ends it", async () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(new Error("aborted mid-solve")), 150);
     // Unpenalised lasso on churn's collinear columns converges very slowly: plenty of time to abort.
-    const fit = logisticEstimator.fit(churnTrain, undefined, { l2: 0, l1: 0.01, tol: 1e-14, max_iter: 1_000_000 }, binary, { seed: 1, signal: ac.signal });
+    const fit = logisticEstimator.fit(
+      churnTrain,
+      undefined,
+      { l2: 0, l1: 0.01, tol: 1e-14, max_iter: 1_000_000 },
+      binary,
+      { seed: 1, signal: ac.signal },
+    );
     await expect(fit).rejects.toThrow("aborted mid-solve");
   });
 
@@ -133,7 +158,11 @@ describe("logistic regression", () => {
   it("treats a missing value as the training mean", async () => {
     const model = (await logisticEstimator.fit(iris, undefined, {}, multiclass, { seed: 1 })) as LinearModel;
     const mean = model.state.mean;
-    const X = { nRows: 2, names: iris.X.names, columns: [0, 1, 2, 3].map((j) => Float32Array.from([j === 2 ? NaN : 5, j === 2 ? mean[2]! : 5])) };
+    const X = {
+      nRows: 2,
+      names: iris.X.names,
+      columns: [0, 1, 2, 3].map((j) => Float32Array.from([j === 2 ? NaN : 5, j === 2 ? mean[2]! : 5])),
+    };
     const p = model.predict(X);
     for (let c = 0; c < 3; c++) expect(p[c]).toBeCloseTo(p[3 + c]!, 6);
     await expectOnnxParity(model, X);
@@ -142,6 +171,8 @@ describe("logistic regression", () => {
   it("rejects a label that is not a class index, naming the row", async () => {
     const bad = { X: iris.X, y: Float64Array.from(iris.y!, (v, i) => (i === 7 ? 5 : v)) };
     await expect(logisticEstimator.fit(bad, undefined, {}, multiclass, { seed: 1 })).rejects.toThrow(/row 8/);
-    await expect(logisticEstimator.fit(iris, undefined, { depth: 3 }, multiclass, { seed: 1 })).rejects.toThrow(/unknown parameter 'depth'/);
+    await expect(
+      logisticEstimator.fit(iris, undefined, { depth: 3 }, multiclass, { seed: 1 }),
+    ).rejects.toThrow(/unknown parameter 'depth'/);
   });
 });

@@ -19,7 +19,12 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../
 const splits = path.resolve(repoRoot, "../shared/datasets/splits");
 const f64 = (a: number[]): Float64Array => Float64Array.from(a);
 const val = (name: string, y: number[], p: number[], width = 1, group?: number[]): number =>
-  metricFor(name)!.compute({ y: f64(y), pred: f64(p), width, ...(group ? { group: Int32Array.from(group) } : {}) });
+  metricFor(name)!.compute({
+    y: f64(y),
+    pred: f64(p),
+    width,
+    ...(group ? { group: Int32Array.from(group) } : {}),
+  });
 
 function labels(file: string): Float64Array {
   const lines = readFileSync(path.join(splits, file), "utf8").trim().split("\n").slice(1);
@@ -126,7 +131,10 @@ describe("multiclass averages", () => {
     expect(val("accuracy", y, p, 3)).toBeCloseTo(1 / 3, 12);
   });
   it("multiclass logloss reads the true class's probability", () => {
-    expect(val("logloss", [0, 2], [0.7, 0.2, 0.1, 0.1, 0.1, 0.8], 3)).toBeCloseTo(-(Math.log(0.7) + Math.log(0.8)) / 2, 12);
+    expect(val("logloss", [0, 2], [0.7, 0.2, 0.1, 0.1, 0.1, 0.8], 3)).toBeCloseTo(
+      -(Math.log(0.7) + Math.log(0.8)) / 2,
+      12,
+    );
   });
   it("one-vs-rest macro AUC averages per-class AUCs", () => {
     const pp = [0.8, 0.1, 0.1, 0.1, 0.8, 0.1, 0.1, 0.1, 0.8, 0.3, 0.4, 0.3];
@@ -170,7 +178,11 @@ describe("the metric registry", () => {
     }
   });
   it("rejects predictions of the wrong shape", () => {
-    expect(() => metricFor("auc")!.compute({ y: f64([0, 1]), pred: f64([0.1]), width: 1 })).toThrow(/expected 2 rows/);
-    expect(() => metricFor("f1")!.compute({ y: f64([0]), pred: f64([0.1, 0.9]), width: 2 })).toThrow(/binary/);
+    expect(() => metricFor("auc")!.compute({ y: f64([0, 1]), pred: f64([0.1]), width: 1 })).toThrow(
+      /expected 2 rows/,
+    );
+    expect(() => metricFor("f1")!.compute({ y: f64([0]), pred: f64([0.1, 0.9]), width: 2 })).toThrow(
+      /binary/,
+    );
   });
 });

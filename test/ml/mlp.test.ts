@@ -28,16 +28,29 @@ describe("mlp", () => {
   });
 
   it("classifies iris (multiclass softmax) and its ONNX export matches predict", async () => {
-    const model = await mlpEstimator.fit(iris, undefined, { hidden: "16", epochs: 25, batch_size: 32, learning_rate: 0.03 }, multiclass, { seed: 1 });
+    const model = await mlpEstimator.fit(
+      iris,
+      undefined,
+      { hidden: "16", epochs: 25, batch_size: 32, learning_rate: 0.03 },
+      multiclass,
+      { seed: 1 },
+    );
     expect(model.outputWidth).toBe(3);
     const p = model.predict(iris.X);
-    for (let i = 0; i < iris.X.nRows; i++) expect(p[i * 3]! + p[i * 3 + 1]! + p[i * 3 + 2]!).toBeCloseTo(1, 5);
+    for (let i = 0; i < iris.X.nRows; i++)
+      expect(p[i * 3]! + p[i * 3 + 1]! + p[i * 3 + 2]!).toBeCloseTo(1, 5);
     expect(accuracy(p, iris, 3)).toBeGreaterThan(0.9);
     await expectOnnxParity(model, iris.X);
   });
 
   it("trains a binary churn classifier with dropout and tanh, ranks the test set, ONNX parity", async () => {
-    const model = await mlpEstimator.fit(churnSmall, undefined, { hidden: "32,16", activation: "tanh", dropout: 0.2, epochs: 15, batch_size: 64, learning_rate: 0.005 }, binary, { seed: 2 });
+    const model = await mlpEstimator.fit(
+      churnSmall,
+      undefined,
+      { hidden: "32,16", activation: "tanh", dropout: 0.2, epochs: 15, batch_size: 64, learning_rate: 0.005 },
+      binary,
+      { seed: 2 },
+    );
     const p = model.predict(churnTest.X);
     expect(p.every((v) => v > 0 && v < 1)).toBe(true);
     expect(rocAuc(p, churnTest.y!)).toBeGreaterThan(0.75);
@@ -46,10 +59,16 @@ describe("mlp", () => {
 
   it("regresses Boston prices in the target's units, with early stopping on validation RMSE", async () => {
     const epochs: { iteration: number; value: number }[] = [];
-    const model = await mlpEstimator.fit(bostonTrain, bostonTest, { hidden: 32, epochs: 40, batch_size: 32, learning_rate: 0.01, early_stop: 5 }, { kind: "regression" }, {
-      seed: 3,
-      onProgress: (p) => void epochs.push({ iteration: p.iteration, value: p.metric!.value }),
-    });
+    const model = await mlpEstimator.fit(
+      bostonTrain,
+      bostonTest,
+      { hidden: 32, epochs: 40, batch_size: 32, learning_rate: 0.01, early_stop: 5 },
+      { kind: "regression" },
+      {
+        seed: 3,
+        onProgress: (p) => void epochs.push({ iteration: p.iteration, value: p.metric!.value }),
+      },
+    );
     const best = epochs.reduce((a, b) => (b.value < a.value ? b : a));
     expect(model.bestIteration).toBe(best.iteration);
     expect(best.value).toBeLessThan(5.5); // RMSE in $1000s; predicting the mean gives about 9
@@ -71,21 +90,38 @@ describe("mlp", () => {
   });
 
   it("predicts more rows than one 1,024-row batch, treating NaN as the mean, like ONNX", async () => {
-    const model = await mlpEstimator.fit(iris, undefined, { hidden: "8", epochs: 2 }, multiclass, { seed: 1 });
+    const model = await mlpEstimator.fit(iris, undefined, { hidden: "8", epochs: 2 }, multiclass, {
+      seed: 1,
+    });
     const n = 2500;
-    const X = { nRows: n, names: iris.X.names, columns: iris.X.columns.map((c, j) => Float32Array.from({ length: n }, (_, i) => ((i + j) % 7 === 0 ? NaN : c[i % 150]!))) };
+    const X = {
+      nRows: n,
+      names: iris.X.names,
+      columns: iris.X.columns.map((c, j) =>
+        Float32Array.from({ length: n }, (_, i) => ((i + j) % 7 === 0 ? NaN : c[i % 150]!)),
+      ),
+    };
     const p = model.predict(X);
     expect(p.length).toBe(n * 3);
-    expect(Array.from(p.subarray(3 * 1030, 3 * 1031))).toEqual(Array.from(model.predict({ ...X, nRows: 1, columns: X.columns.map((c) => c.slice(1030, 1031)) })));
+    expect(Array.from(p.subarray(3 * 1030, 3 * 1031))).toEqual(
+      Array.from(model.predict({ ...X, nRows: 1, columns: X.columns.map((c) => c.slice(1030, 1031)) })),
+    );
     await expectOnnxParity(model, X);
   });
 
   it("stops when progress says stop and honours abort", async () => {
-    const model = await mlpEstimator.fit(iris, undefined, { hidden: "4", epochs: 50 }, multiclass, { seed: 1, onProgress: (p) => (p.iteration === 2 ? "stop" : undefined) });
+    const model = await mlpEstimator.fit(iris, undefined, { hidden: "4", epochs: 50 }, multiclass, {
+      seed: 1,
+      onProgress: (p) => (p.iteration === 2 ? "stop" : undefined),
+    });
     expect(model.bestIteration).toBe(2);
     const ac = new AbortController();
     ac.abort(new Error("user cancelled"));
-    await expect(mlpEstimator.fit(iris, undefined, {}, multiclass, { seed: 1, signal: ac.signal })).rejects.toThrow("user cancelled");
-    await expect(mlpEstimator.fit(iris, undefined, { hidden: "a,b" }, multiclass, { seed: 1 })).rejects.toThrow(/hidden/);
+    await expect(
+      mlpEstimator.fit(iris, undefined, {}, multiclass, { seed: 1, signal: ac.signal }),
+    ).rejects.toThrow("user cancelled");
+    await expect(
+      mlpEstimator.fit(iris, undefined, { hidden: "a,b" }, multiclass, { seed: 1 }),
+    ).rejects.toThrow(/hidden/);
   });
 });

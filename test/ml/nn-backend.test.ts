@@ -18,7 +18,11 @@ describe("TensorFlow.js backend", () => {
     expect(tfBackend()).toBe(a.backend);
     expect(a.tf.getBackend()).toBe(a.backend);
     expect(tfSync()).toBe(a.tf);
-    expect(Array.from(a.tf.matMul(a.tf.tensor2d([1, 2, 3, 4], [2, 2]), a.tf.tensor2d([1, 0, 0, 1], [2, 2])).dataSync())).toEqual([1, 2, 3, 4]);
+    expect(
+      Array.from(
+        a.tf.matMul(a.tf.tensor2d([1, 2, 3, 4], [2, 2]), a.tf.tensor2d([1, 0, 0, 1], [2, 2])).dataSync(),
+      ),
+    ).toEqual([1, 2, 3, 4]);
   });
 
   it("the same model code predicts alike on the WASM and the pure-JS cpu backend", async () => {
@@ -27,9 +31,17 @@ describe("TensorFlow.js backend", () => {
     const rng = new SeededRandom(3);
     const n = 200;
     const cols = [0, 1, 2].map(() => Float32Array.from({ length: n }, () => rng.normal()));
-    const y = Float64Array.from({ length: n }, (_, i) => (cols[0]![i]! + cols[1]![i]! * cols[2]![i]! > 0 ? 1 : 0));
+    const y = Float64Array.from({ length: n }, (_, i) =>
+      cols[0]![i]! + cols[1]![i]! * cols[2]![i]! > 0 ? 1 : 0,
+    );
     const X = { nRows: n, columns: cols, names: ["a", "b", "c"] };
-    const model = await mlpEstimator.fit({ X, y }, undefined, { hidden: "8,4", epochs: 3 }, { kind: "binary", classes: ["0", "1"] }, { seed: 1 });
+    const model = await mlpEstimator.fit(
+      { X, y },
+      undefined,
+      { hidden: "8,4", epochs: 3 },
+      { kind: "binary", classes: ["0", "1"] },
+      { seed: 1 },
+    );
     const onDefault = model.predict(X);
     await tf.setBackend("cpu");
     try {
@@ -45,7 +57,9 @@ describe("TensorFlow.js backend", () => {
     const table = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
     const idx = tf.tensor1d([2, 0, 2], "int32");
     expect(Array.from(embeddingLookup(tf, table, idx).dataSync())).toEqual([5, 6, 1, 2, 5, 6]);
-    const grad = tf.grad((t: import("@tensorflow/tfjs").Tensor) => tf.sum(tf.mul(embeddingLookup(tf, t, idx), tf.tensor2d([1, 1, 10, 10, 100, 100], [3, 2]))));
+    const grad = tf.grad((t: import("@tensorflow/tfjs").Tensor) =>
+      tf.sum(tf.mul(embeddingLookup(tf, t, idx), tf.tensor2d([1, 1, 10, 10, 100, 100], [3, 2]))),
+    );
     expect(Array.from(grad(table).dataSync())).toEqual([10, 10, 0, 0, 101, 101]);
   });
 

@@ -25,7 +25,10 @@ const B = [0.1, -0.2];
 function writeClassifier(name: string, opset = 15): string {
   const g = new OnnxGraph("clf");
   g.input("x", "float", ["N", 3]);
-  const logits = g.op("Add", [g.op("MatMul", ["x", g.constant("float", [3, 2], W, "coef")]), g.constant("float", [2], B, "intercept")]);
+  const logits = g.op("Add", [
+    g.op("MatMul", ["x", g.constant("float", [3, 2], W, "coef")]),
+    g.constant("float", [2], B, "intercept"),
+  ]);
   g.node("Softmax", [logits], ["probabilities"], { axis: 1 });
   g.node("ArgMax", ["probabilities"], ["label"], { axis: 1, keepdims: 0 });
   g.output("label", "int64", ["N"]);
@@ -48,7 +51,9 @@ function writeDoubleRegressor(name: string): string {
 }
 
 function rows(data: number[][], names: string[]): Dataset {
-  return { X: { nRows: data.length, names, columns: names.map((_, j) => Float32Array.from(data, (r) => r[j]!)) } };
+  return {
+    X: { nRows: data.length, names, columns: names.map((_, j) => Float32Array.from(data, (r) => r[j]!)) },
+  };
 }
 
 const X3 = rows(
@@ -62,7 +67,11 @@ function expectedPositive(i: number): number {
   return Math.exp(m[1]!) / (Math.exp(m[0]!) + Math.exp(m[1]!));
 }
 
-async function fitImported(data: Dataset, params: Record<string, string>, task: Parameters<typeof onnxImportEstimator.fit>[3]): Promise<ImportedOnnxModel> {
+async function fitImported(
+  data: Dataset,
+  params: Record<string, string>,
+  task: Parameters<typeof onnxImportEstimator.fit>[3],
+): Promise<ImportedOnnxModel> {
   const m = (await onnxImportEstimator.fit(data, undefined, params, task, { seed: 0 })) as ImportedOnnxModel;
   opened.push(m);
   return m;
@@ -74,7 +83,11 @@ describe("onnx import", () => {
   });
 
   it("wraps a binary classifier: picks the probabilities output, P(positive) sync and async, merged export matches", async () => {
-    const model = await fitImported(X3, { path: writeClassifier("clf.onnx") }, { kind: "binary", classes: ["no", "yes"] });
+    const model = await fitImported(
+      X3,
+      { path: writeClassifier("clf.onnx") },
+      { kind: "binary", classes: ["no", "yes"] },
+    );
     const p = model.predict(X3.X);
     expect(p.length).toBe(50);
     for (let i = 0; i < 50; i++) expect(p[i]).toBeCloseTo(expectedPositive(i), 6);
@@ -83,12 +96,19 @@ describe("onnx import", () => {
   });
 
   it("wraps a multiclass view of the same file and a double-typed rank-1 regressor", async () => {
-    const multi = await fitImported(X3, { path: writeClassifier("clf2.onnx") }, { kind: "multiclass", classes: ["no", "yes"] });
+    const multi = await fitImported(
+      X3,
+      { path: writeClassifier("clf2.onnx") },
+      { kind: "multiclass", classes: ["no", "yes"] },
+    );
     expect(multi.outputWidth).toBe(2);
     const pm = multi.predict(X3.X);
     expect(pm[1]).toBeCloseTo(expectedPositive(0), 6);
     await expectOnnxParity(multi, X3.X);
-    const X2 = rows(Array.from({ length: 20 }, (_, i) => [i * 0.5, 100 - i]), ["u", "v"]);
+    const X2 = rows(
+      Array.from({ length: 20 }, (_, i) => [i * 0.5, 100 - i]),
+      ["u", "v"],
+    );
     const reg = await fitImported(X2, { path: writeDoubleRegressor("reg.onnx") }, { kind: "regression" });
     const pr = reg.predict(X2.X);
     for (let i = 0; i < 20; i++) expect(pr[i]).toBeCloseTo(3 * i * 0.5 - 2 * (100 - i) + 10, 4);
@@ -98,7 +118,13 @@ describe("onnx import", () => {
   it("imports mlc's own isolation-forest export (ai.onnx.ml TreeEnsemble) with identical scores", async () => {
     const iris = labelled("sklearn_iris.csv", "species");
     const [train, test] = splitRows(iris, 3);
-    const forest = await isolationForestEstimator.fit({ X: train.X }, undefined, { trees: 20, sample_size: 64 }, { kind: "anomaly" }, { seed: 9 });
+    const forest = await isolationForestEstimator.fit(
+      { X: train.X },
+      undefined,
+      { trees: 20, sample_size: 64 },
+      { kind: "anomaly" },
+      { seed: 9 },
+    );
     const file = path.join(dir, "iforest.onnx");
     writeFileSync(file, modelToOnnxBytes(forest));
     const imported = await fitImported({ X: train.X }, { path: file }, { kind: "anomaly" });
@@ -109,7 +135,11 @@ describe("onnx import", () => {
   });
 
   it("merges twice into one graph without name clashes, behind a preprocessing node", async () => {
-    const model = await fitImported(X3, { path: writeClassifier("clf3.onnx") }, { kind: "binary", classes: ["no", "yes"] });
+    const model = await fitImported(
+      X3,
+      { path: writeClassifier("clf3.onnx") },
+      { kind: "binary", classes: ["no", "yes"] },
+    );
     const g = new OnnxGraph();
     g.input("raw", "float", ["N", 3]);
     const pre = g.op("Identity", ["raw"]);
@@ -126,7 +156,11 @@ describe("onnx import", () => {
   });
 
   it("serialises the model verbatim and detects corruption by hash", async () => {
-    const model = await fitImported(X3, { path: writeClassifier("clf4.onnx") }, { kind: "binary", classes: ["no", "yes"] });
+    const model = await fitImported(
+      X3,
+      { path: writeClassifier("clf4.onnx") },
+      { kind: "binary", classes: ["no", "yes"] },
+    );
     const bytes = model.serialize();
     const back = onnxImportEstimator.deserialize(bytes) as ImportedOnnxModel;
     opened.push(back);
@@ -138,15 +172,27 @@ describe("onnx import", () => {
 
   it("explains what is wrong with a file it cannot use", async () => {
     const binary = { kind: "binary", classes: ["n", "y"] } as const;
-    await expect(fitImported(X3, { path: path.join(dir, "missing.onnx") }, binary)).rejects.toThrow(/cannot read .*missing\.onnx: ENOENT/);
+    await expect(fitImported(X3, { path: path.join(dir, "missing.onnx") }, binary)).rejects.toThrow(
+      /cannot read .*missing\.onnx: ENOENT/,
+    );
     await expect(fitImported(X3, {}, binary)).rejects.toThrow(/onnx\("model\.onnx"\)/);
     const junk = path.join(dir, "junk.onnx");
     writeFileSync(junk, "definitely not protobuf \u0000\u0001\u0002");
     await expect(fitImported(X3, { path: junk }, binary)).rejects.toThrow(/onnx/);
     const twoFeatures = rows([[1, 2]], ["a", "b"]);
-    await expect(fitImported(twoFeatures, { path: writeClassifier("clf5.onnx") }, binary)).rejects.toThrow(/expects 3 features, the model block provides 2/);
-    await expect(fitImported(X3, { path: writeClassifier("clf6.onnx") }, { kind: "multiclass", classes: ["a", "b", "c"] })).rejects.toThrow(/2 value\(s\) per row; a multiclass model needs 3/);
-    await expect(fitImported(X3, { path: writeClassifier("clf7.onnx"), output: "score" }, binary)).rejects.toThrow(/no output 'score'/);
+    await expect(fitImported(twoFeatures, { path: writeClassifier("clf5.onnx") }, binary)).rejects.toThrow(
+      /expects 3 features, the model block provides 2/,
+    );
+    await expect(
+      fitImported(
+        X3,
+        { path: writeClassifier("clf6.onnx") },
+        { kind: "multiclass", classes: ["a", "b", "c"] },
+      ),
+    ).rejects.toThrow(/2 value\(s\) per row; a multiclass model needs 3/);
+    await expect(
+      fitImported(X3, { path: writeClassifier("clf7.onnx"), output: "score" }, binary),
+    ).rejects.toThrow(/no output 'score'/);
     const old = await fitImported(X3, { path: writeClassifier("clf8.onnx", 11) }, binary);
     expect(() => modelToOnnxBytes(old)).toThrow(/opset 11/);
   });

@@ -1,11 +1,31 @@
 // The report's vega-lite charts: each builder compiles without warnings and renders a standalone
 // SVG with its title, its data (bars, counts, legend entries) and short coordinates.
 import { describe, expect, it } from "vitest";
-import { barChart, barChartSpec, compileSpec, heatmap, heatmapSpec, lineChart, lineChartSpec, PALETTE, scatterChart, scatterSpec, type LineChartOptions } from "../../src/ml/report/vega-charts.js";
+import {
+  barChart,
+  barChartSpec,
+  compileSpec,
+  heatmap,
+  heatmapSpec,
+  lineChart,
+  lineChartSpec,
+  PALETTE,
+  scatterChart,
+  scatterSpec,
+  type LineChartOptions,
+} from "../../src/ml/report/vega-charts.js";
 
 const texts = (svg: string): string[] => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
 
-const roc: LineChartOptions = { title: "ROC (test)", xLabel: "false positive rate", yLabel: "true positive rate", series: [{ name: "only", x: [0, 0, 0.123456789, 1], y: [0, 0.5, 0.987654321, 1] }], xDomain: [0, 1], yDomain: [0, 1], diagonal: true };
+const roc: LineChartOptions = {
+  title: "ROC (test)",
+  xLabel: "false positive rate",
+  yLabel: "true positive rate",
+  series: [{ name: "only", x: [0, 0, 0.123456789, 1], y: [0, 0.5, 0.987654321, 1] }],
+  xDomain: [0, 1],
+  yDomain: [0, 1],
+  diagonal: true,
+};
 const history: LineChartOptions = {
   title: "Optimisation history",
   xLabel: "trial",
@@ -23,8 +43,26 @@ describe("vega-lite chart specs", () => {
       lineChartSpec(roc),
       lineChartSpec(history),
       barChartSpec({ title: "imp", labels: ["a", "b"], values: [2, -1], errors: [0.5, 0.1], xLabel: "drop" }),
-      heatmapSpec({ title: "cm", rowLabels: ["no", "yes"], colLabels: ["no", "yes"], values: [[840, 18], [26, 116]], xLabel: "predicted", yLabel: "actual" }),
-      scatterSpec({ title: "s", xLabel: "x", yLabel: "y", points: [{ x: 1, y: 2, group: "front" }, { x: 2, y: 1, group: "other" }] }),
+      heatmapSpec({
+        title: "cm",
+        rowLabels: ["no", "yes"],
+        colLabels: ["no", "yes"],
+        values: [
+          [840, 18],
+          [26, 116],
+        ],
+        xLabel: "predicted",
+        yLabel: "actual",
+      }),
+      scatterSpec({
+        title: "s",
+        xLabel: "x",
+        yLabel: "y",
+        points: [
+          { x: 1, y: 2, group: "front" },
+          { x: 2, y: 1, group: "other" },
+        ],
+      }),
     ];
     for (const s of specs) expect((await compileSpec(s)).warnings).toEqual([]);
   });
@@ -41,7 +79,9 @@ describe("line charts", () => {
     const one = await lineChart(roc);
     const two = await lineChart(history);
     expect(one).toMatch(/^<svg [^>]*role="img" aria-label="ROC \(test\)"><title>ROC \(test\)<\/title>/);
-    expect(texts(one)).toEqual(expect.arrayContaining(["ROC (test)", "false positive rate", "true positive rate"]));
+    expect(texts(one)).toEqual(
+      expect.arrayContaining(["ROC (test)", "false positive rate", "true positive rate"]),
+    );
     expect(texts(one)).not.toContain("only");
     expect(texts(two)).toEqual(expect.arrayContaining(["a&lt;b", "best so far"]));
     // One marker per finite point of the points-only series (the null is skipped).
@@ -60,13 +100,23 @@ describe("line charts", () => {
   it("are the same bytes when drawn twice, one after the other or at once", async () => {
     const first = await lineChart(history);
     expect(await lineChart(history)).toBe(first);
-    expect(await Promise.all([lineChart(history), lineChart(roc), lineChart(history)])).toEqual([first, await lineChart(roc), first]);
+    expect(await Promise.all([lineChart(history), lineChart(roc), lineChart(history)])).toEqual([
+      first,
+      await lineChart(roc),
+      first,
+    ]);
   });
 });
 
 describe("bar charts", () => {
   it("draw one bar per label in the given order with its value (and error) as its name", async () => {
-    const bars = await barChart({ title: "imp", labels: ["zeta", "alpha"], values: [2, -1], errors: [0.5, 0.1], xLabel: "drop" });
+    const bars = await barChart({
+      title: "imp",
+      labels: ["zeta", "alpha"],
+      values: [2, -1],
+      errors: [0.5, 0.1],
+      xLabel: "drop",
+    });
     expect((bars.match(/aria-roledescription="bar"/g) ?? []).length).toBe(2);
     expect(bars).toContain('aria-label="zeta: 2 ± 0.5"');
     expect(bars).toContain('aria-label="alpha: -1 ± 0.1"');
@@ -78,8 +128,20 @@ describe("bar charts", () => {
 
 describe("heat maps", () => {
   it("print every count in its cell, shading the largest of each row", async () => {
-    const svg = await heatmap({ title: "Confusion matrix (test)", rowLabels: ["no", "yes"], colLabels: ["no", "yes"], values: [[8400, 18], [26, 116]], xLabel: "predicted", yLabel: "actual" });
-    expect(texts(svg)).toEqual(expect.arrayContaining(["8,400", "18", "26", "116", "predicted", "actual", "Confusion matrix (test)"]));
+    const svg = await heatmap({
+      title: "Confusion matrix (test)",
+      rowLabels: ["no", "yes"],
+      colLabels: ["no", "yes"],
+      values: [
+        [8400, 18],
+        [26, 116],
+      ],
+      xLabel: "predicted",
+      yLabel: "actual",
+    });
+    expect(texts(svg)).toEqual(
+      expect.arrayContaining(["8,400", "18", "26", "116", "predicted", "actual", "Confusion matrix (test)"]),
+    );
     expect(svg).toContain('aria-label="actual yes, predicted no: 26"');
     // Largest cell of each row: full shade, white text.
     expect((svg.match(/fill="rgb\(75, 135, 255\)"/g) ?? []).length).toBe(2);
@@ -89,7 +151,15 @@ describe("heat maps", () => {
 
 describe("scatter charts", () => {
   it("colour points by group with a legend", async () => {
-    const svg = await scatterChart({ title: "Trials", xLabel: "bytes", yLabel: "auc", points: [{ x: 1, y: 2, group: "front", label: "trial 0" }, { x: 2, y: 1, group: "dominated" }] });
+    const svg = await scatterChart({
+      title: "Trials",
+      xLabel: "bytes",
+      yLabel: "auc",
+      points: [
+        { x: 1, y: 2, group: "front", label: "trial 0" },
+        { x: 2, y: 1, group: "dominated" },
+      ],
+    });
     expect(texts(svg)).toEqual(expect.arrayContaining(["Trials", "front", "dominated"]));
     expect(svg).toContain('aria-label="trial 0"');
   });

@@ -4,7 +4,13 @@ import { describe, expect, it } from "vitest";
 import { buildReportJson, renderReportHtml } from "../../src/ml/report/index.js";
 import { bestTrial, paretoFront, type ObjectiveSpec, type TrialRecord } from "../../src/ml/tune/index.js";
 
-const t = (index: number, auc: number, bytes: number): TrialRecord => ({ index, params: { max_depth: index + 2 }, status: "complete", values: { auc, "model.bytes": bytes }, intermediate: [] });
+const t = (index: number, auc: number, bytes: number): TrialRecord => ({
+  index,
+  params: { max_depth: index + 2 },
+  status: "complete",
+  values: { auc, "model.bytes": bytes },
+  intermediate: [],
+});
 const trials = [t(0, 0.9, 30000), t(1, 0.85, 4000), t(2, 0.8, 9000), t(3, 0.88, 8000)];
 const space = [{ name: "max_depth", dist: { kind: "int" as const, low: 2, high: 6 } }];
 
@@ -36,7 +42,11 @@ describe("report: Pareto front", () => {
     expect(section).toContain('aria-label="Trials: auc against model.bytes"');
     const table = section.slice(section.indexOf("<table>"), section.indexOf("</table>"));
     // Front: trials 0, 1, 3 (trial 2 is beaten by 3 on both); closest to the ideal point is 3.
-    expect([...table.matchAll(/<tr><td>(\d+)( ★)?<\/td>/g)].map((m) => m[1] + (m[2] ?? ""))).toEqual(["0", "1", "3 ★"]);
+    expect([...table.matchAll(/<tr><td>(\d+)( ★)?<\/td>/g)].map((m) => m[1] + (m[2] ?? ""))).toEqual([
+      "0",
+      "1",
+      "3 ★",
+    ]);
     expect(table).toContain("model.bytes ↓");
     expect(table).toContain("30,000");
   });

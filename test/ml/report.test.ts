@@ -6,7 +6,14 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { fairnessReport } from "../../src/ml/fairness/index.js";
 import { metricFor } from "../../src/ml/metrics/index.js";
-import { buildReportJson, esc, fmt, renderReportHtml, writeReport, type ReportInput } from "../../src/ml/report/index.js";
+import {
+  buildReportJson,
+  esc,
+  fmt,
+  renderReportHtml,
+  writeReport,
+  type ReportInput,
+} from "../../src/ml/report/index.js";
 import { compareModels, evaluateSplit } from "../../src/ml/stats/index.js";
 import { branin } from "../../src/ml/tune/benchmark-functions.js";
 import { RandomSampler, Study } from "../../src/ml/tune/index.js";
@@ -20,32 +27,84 @@ const y = Float64Array.from(
     .slice(1)
     .map((l) => Number(l.slice(0, l.indexOf(",")))),
 );
-const p = Float64Array.from(readFileSync(path.join(splits, "mlc_churn_test.xgb.pred.txt"), "utf8").trim().split("\n").map(Number));
+const p = Float64Array.from(
+  readFileSync(path.join(splits, "mlc_churn_test.xgb.pred.txt"), "utf8").trim().split("\n").map(Number),
+);
 // A weaker "champion": the same predictions blurred towards the base rate.
 const champion = Float64Array.from(p, (v, i) => 0.5 * v + 0.5 * (0.14 + 0.1 * Math.sin(i)));
 
 async function input(): Promise<ReportInput> {
-  const study = await new Study({ space: branin.space, objective: { targets: [{ metric: "f", direction: "minimize" }] }, sampler: new RandomSampler(), trials: 12, seed: 1 }).run(async (t) => branin.f(t.params));
-  const groups = Array.from({ length: y.length }, (_, i) => (i % 3 === 0 ? "basic" : i % 3 === 1 ? "plus" : "<pro & co>"));
+  const study = await new Study({
+    space: branin.space,
+    objective: { targets: [{ metric: "f", direction: "minimize" }] },
+    sampler: new RandomSampler(),
+    trials: 12,
+    seed: 1,
+  }).run(async (t) => branin.f(t.params));
+  const groups = Array.from({ length: y.length }, (_, i) =>
+    i % 3 === 0 ? "basic" : i % 3 === 1 ? "plus" : "<pro & co>",
+  );
   return {
     model: { name: "churn <gbdt>", algorithm: "gbdt", task: "binary", version: 3, classes: ["no", "yes"] },
     createdAt: "2026-11-26T10:00:00Z",
     splits: { test: evaluateSplit("binary", { y, pred: p, width: 1 }, { resamples: 100, seed: 1 }) },
     predictions: { split: "test", y, pred: p, width: 1 },
-    importance: { method: "permutation", metric: "auc", features: [{ feature: "total_day_minutes", value: 0.12, std: 0.01 }, { feature: "number_customer_service_calls", value: 0.08, std: 0.02 }] },
-    partialDependence: [{ feature: "total_day_minutes", index: 0, grid: [100, 200, 300], average: [[0.1], [0.15], [0.4]] }],
-    fairness: [{ split: "test", by: "plan", source: "gate fair", report: fairnessReport(y, p, groups, { metrics: [metricFor("auc")!] }) }],
-    champion: { status: "compared", version: 2, split: "test", rows: compareModels("binary", { y, width: 1 }, p, champion, { resamples: 100, seed: 1 }) },
+    importance: {
+      method: "permutation",
+      metric: "auc",
+      features: [
+        { feature: "total_day_minutes", value: 0.12, std: 0.01 },
+        { feature: "number_customer_service_calls", value: 0.08, std: 0.02 },
+      ],
+    },
+    partialDependence: [
+      { feature: "total_day_minutes", index: 0, grid: [100, 200, 300], average: [[0.1], [0.15], [0.4]] },
+    ],
+    fairness: [
+      {
+        split: "test",
+        by: "plan",
+        source: "gate fair",
+        report: fairnessReport(y, p, groups, { metrics: [metricFor("auc")!] }),
+      },
+    ],
+    champion: {
+      status: "compared",
+      version: 2,
+      split: "test",
+      rows: compareModels("binary", { y, width: 1 }, p, champion, { resamples: 100, seed: 1 }),
+    },
     calibration: { method: "isotonic", split: "valid", eceBefore: 0.04, eceAfter: 0.01 },
-    tuning: { method: "random", objective: { targets: [{ metric: "f", direction: "minimize" }] }, space: branin.space, trials: study.trials, ...(study.best ? { best: study.best } : {}) },
-    gates: [{ name: "ship", pass: false, assertions: [{ text: "test.auc >= 0.95", measured: 0.9287, pass: false }, { text: "test.auc >= champion.test.auc - 0.005", measured: 0.9287, pass: true }] }],
+    tuning: {
+      method: "random",
+      objective: { targets: [{ metric: "f", direction: "minimize" }] },
+      space: branin.space,
+      trials: study.trials,
+      ...(study.best ? { best: study.best } : {}),
+    },
+    gates: [
+      {
+        name: "ship",
+        pass: false,
+        assertions: [
+          { text: "test.auc >= 0.95", measured: 0.9287, pass: false },
+          { text: "test.auc >= champion.test.auc - 0.005", measured: 0.9287, pass: true },
+        ],
+      },
+    ],
   };
 }
 
 describe("HTML formatting", () => {
   it("escapes text and prints compact numbers", () => {
     expect(esc(`<a href="x">&'`)).toBe("&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
-    expect([fmt(0.123456), fmt(12345.6), fmt(-0), fmt(null), fmt(2e-5)]).toEqual(["0.1235", "12,346", "0", "–", "2.00e-5"]);
+    expect([fmt(0.123456), fmt(12345.6), fmt(-0), fmt(null), fmt(2e-5)]).toEqual([
+      "0.1235",
+      "12,346",
+      "0",
+      "–",
+      "2.00e-5",
+    ]);
   });
 });
 
@@ -70,7 +129,9 @@ describe("report.json", () => {
 
   it("turns NaN and typed arrays into JSON-safe values", async () => {
     const { jsonSafe } = await import("../../src/ml/report/index.js");
-    expect(jsonSafe({ a: NaN, b: Float64Array.from([1, Infinity]), c: [{ d: -Infinity }], e: undefined })).toEqual({ a: null, b: [1, null], c: [{ d: null }] });
+    expect(
+      jsonSafe({ a: NaN, b: Float64Array.from([1, Infinity]), c: [{ d: -Infinity }], e: undefined }),
+    ).toEqual({ a: null, b: [1, null], c: [{ d: null }] });
   });
 });
 
@@ -78,7 +139,18 @@ describe("report.html", () => {
   it("is self-contained, escapes names and renders every section", async () => {
     const html = await renderReportHtml(buildReportJson(await input()));
     expect(html).toMatch(/^<!DOCTYPE html>/);
-    for (const h of ["Gates", "Metrics", "Curves", "Champion comparison", "Calibration", "Fairness by plan", "Feature importance", "Partial dependence", "Tuning"]) expect(html).toContain(`<h2>${h}`);
+    for (const h of [
+      "Gates",
+      "Metrics",
+      "Curves",
+      "Champion comparison",
+      "Calibration",
+      "Fairness by plan",
+      "Feature importance",
+      "Partial dependence",
+      "Tuning",
+    ])
+      expect(html).toContain(`<h2>${h}`);
     expect(html).toContain("churn &lt;gbdt&gt; v3");
     expect(html).toContain("&lt;pro &amp; co&gt;");
     expect(html).not.toContain("<pro & co>");
@@ -103,7 +175,10 @@ describe("report.html", () => {
       "Parameter importance",
     ]);
     // The confusion heat map prints the four counts of report.json.
-    const cm = html.slice(html.indexOf('aria-label="Confusion matrix (test)"'), html.indexOf("</svg>", html.indexOf('aria-label="Confusion matrix (test)"')));
+    const cm = html.slice(
+      html.indexOf('aria-label="Confusion matrix (test)"'),
+      html.indexOf("</svg>", html.indexOf('aria-label="Confusion matrix (test)"')),
+    );
     for (const n of r.confusion!.counts.flat()) expect(cm).toContain(`>${fmt(n)}</text>`);
     expect(html).toContain('aria-label="number_customer_service_calls: 0.08 ± 0.02"');
     expect(html).not.toMatch(/<script|<foreignObject|\s(xlink:)?href=/);
@@ -116,7 +191,11 @@ describe("report.html", () => {
 
   it("says so when there is no champion yet", async () => {
     const html = await renderReportHtml(
-      buildReportJson({ model: { name: "m", algorithm: "linear", task: "regression" }, splits: {}, champion: { status: "first_run", note: "No champion yet: comparisons pass (first_run = pass)." } }),
+      buildReportJson({
+        model: { name: "m", algorithm: "linear", task: "regression" },
+        splits: {},
+        champion: { status: "first_run", note: "No champion yet: comparisons pass (first_run = pass)." },
+      }),
     );
     expect(html).toContain("No champion yet");
   });

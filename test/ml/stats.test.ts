@@ -18,7 +18,11 @@ import {
 const auc = metricFor("auc")!;
 
 /** A noisy binary problem: score = signal·y + noise, with a second model that is noisier. */
-function problem(n: number, seed: number, noiseB = 1.6): { y: Float64Array; a: Float64Array; b: Float64Array } {
+function problem(
+  n: number,
+  seed: number,
+  noiseB = 1.6,
+): { y: Float64Array; a: Float64Array; b: Float64Array } {
   const rng = new Rng(seed);
   const y = new Float64Array(n);
   const a = new Float64Array(n);
@@ -91,7 +95,11 @@ describe("bootstrap intervals", () => {
       const m = metricFor(name)!;
       const p = name === "logloss" ? Float64Array.from(tied, (v) => 1 / (1 + Math.exp(-v))) : tied;
       // The same metric without the `ascending` hint: every resample sorts from scratch.
-      const slow = { ...m, compute: (inp: Parameters<typeof m.compute>[0]) => m.compute({ y: inp.y, pred: inp.pred, width: inp.width }) };
+      const slow = {
+        ...m,
+        compute: (inp: Parameters<typeof m.compute>[0]) =>
+          m.compute({ y: inp.y, pred: inp.pred, width: inp.width }),
+      };
       const fast = bootstrapCI(m, { y, pred: p, width: 1 }, { seed: 4, resamples: 100 });
       const ref = bootstrapCI(slow, { y, pred: p, width: 1 }, { seed: 4, resamples: 100 });
       expect(fast.lower).toBeCloseTo(ref.lower, 12);
@@ -118,7 +126,12 @@ describe("group bootstrap with unequal query sizes", () => {
     const recall = metricFor("recall@2")!;
     // Query 0 has 30 rows (recall 1/3 at k=2: 2 of 6 relevant); queries 1..3 have 1 row each (recall 1).
     const y = Float64Array.from([...Array.from({ length: 30 }, (_, i) => (i % 5 === 0 ? 1 : 0)), 1, 1, 1]);
-    const s = Float64Array.from([...Array.from({ length: 30 }, (_, i) => (i === 0 || i === 1 ? 10 : 1 - i / 100)), 1, 1, 1]);
+    const s = Float64Array.from([
+      ...Array.from({ length: 30 }, (_, i) => (i === 0 || i === 1 ? 10 : 1 - i / 100)),
+      1,
+      1,
+      1,
+    ]);
     const group = Int32Array.from([...Array(30).fill(0), 1, 2, 3]);
     const ci = bootstrapCI(recall, { y, pred: s, width: 1, group }, { seed: 5, resamples: 300 });
     expect(ci.estimate).toBeCloseTo((1 / 6 + 3) / 4, 12);
@@ -179,8 +192,10 @@ describe("DeLong's test", () => {
     };
     const m = A.v10.length;
     const n = A.v01.length;
-    const s = (u10: number[], w10: number[], u01: number[], w01: number[]): number => cov(u10, w10) / m + cov(u01, w01) / n;
-    const expected = s(A.v10, A.v10, A.v01, A.v01) + s(B.v10, B.v10, B.v01, B.v01) - 2 * s(A.v10, B.v10, A.v01, B.v01);
+    const s = (u10: number[], w10: number[], u01: number[], w01: number[]): number =>
+      cov(u10, w10) / m + cov(u01, w01) / n;
+    const expected =
+      s(A.v10, A.v10, A.v01, A.v01) + s(B.v10, B.v10, B.v01, B.v01) - 2 * s(A.v10, B.v10, A.v01, B.v01);
     const r = delongTest(y, a, b);
     expect(r.variance).toBeCloseTo(expected, 12);
     expect(r.z).toBeCloseTo(r.difference / Math.sqrt(expected), 10);
@@ -236,8 +251,14 @@ describe("McNemar's test", () => {
   });
 
   it("derives correctness from binary and multiclass predictions", () => {
-    expect(Array.from(correctness(Float64Array.from([1, 0, 1]), Float64Array.from([0.7, 0.6, 0.2])))).toEqual([1, 0, 0]);
-    expect(Array.from(correctness(Float64Array.from([2, 0]), Float64Array.from([0.1, 0.2, 0.7, 0.3, 0.6, 0.1]), 3))).toEqual([1, 0]);
+    expect(Array.from(correctness(Float64Array.from([1, 0, 1]), Float64Array.from([0.7, 0.6, 0.2])))).toEqual(
+      [1, 0, 0],
+    );
+    expect(
+      Array.from(
+        correctness(Float64Array.from([2, 0]), Float64Array.from([0.1, 0.2, 0.7, 0.3, 0.6, 0.1]), 3),
+      ),
+    ).toEqual([1, 0]);
   });
 });
 
@@ -262,12 +283,25 @@ describe("split evaluation and champion comparison", () => {
     const { metricFor } = await import("../../src/ml/metrics/index.js");
     const { y, a } = problem(300, 23);
     const p = Float64Array.from(a, (v) => 1 / (1 + Math.exp(-2 * (v - 0.5))));
-    const auc = metricFor("auc")!, logloss = metricFor("logloss")!;
-    const both = evaluateSplit("binary", { y, pred: p, width: 1 }, { resamples: 150, seed: 4, metrics: [logloss, auc] });
-    const alone = evaluateSplit("binary", { y, pred: p, width: 1 }, { resamples: 150, seed: 4, metrics: [auc] });
+    const auc = metricFor("auc")!,
+      logloss = metricFor("logloss")!;
+    const both = evaluateSplit(
+      "binary",
+      { y, pred: p, width: 1 },
+      { resamples: 150, seed: 4, metrics: [logloss, auc] },
+    );
+    const alone = evaluateSplit(
+      "binary",
+      { y, pred: p, width: 1 },
+      { resamples: 150, seed: 4, metrics: [auc] },
+    );
     expect(both.metrics[1]).toEqual(alone.metrics[0]);
     // Not a fixed interval: another seed draws other resamples.
-    const other = evaluateSplit("binary", { y, pred: p, width: 1 }, { resamples: 150, seed: 5, metrics: [auc] });
+    const other = evaluateSplit(
+      "binary",
+      { y, pred: p, width: 1 },
+      { resamples: 150, seed: 5, metrics: [auc] },
+    );
     expect(other.metrics[0]!.lower).not.toBe(alone.metrics[0]!.lower);
     // The single-metric bootstrap is the same computation.
     const { mixSeed } = await import("../../src/ml/stats/rng.js");

@@ -16,7 +16,9 @@ const datasets = resolve(repoRoot, "../shared/datasets");
 
 async function onnxPredict(model: TrainedModel, X: Matrix): Promise<Float32Array> {
   const s = await loadSession(modelToOnnxBytes(model));
-  const out = await s.run({ features: { type: "float", data: toRowMajor(X), dims: [X.nRows, X.columns.length] } });
+  const out = await s.run({
+    features: { type: "float", data: toRowMajor(X), dims: [X.nRows, X.columns.length] },
+  });
   await s.release();
   expect(out.score!.dims).toEqual([X.nRows, model.outputWidth]);
   return out.score!.data as Float32Array;
@@ -28,7 +30,8 @@ async function expectParity(model: TrainedModel, X: Matrix): Promise<void> {
   const ort = await onnxPredict(model, X);
   expect(ort.length).toBe(js.length);
   let worst = 0;
-  for (let i = 0; i < js.length; i++) worst = Math.max(worst, Math.abs(ort[i]! - js[i]!) / Math.max(1, Math.abs(js[i]!)));
+  for (let i = 0; i < js.length; i++)
+    worst = Math.max(worst, Math.abs(ort[i]! - js[i]!) / Math.max(1, Math.abs(js[i]!)));
   expect(worst).toBeLessThan(1e-5);
 }
 
@@ -42,7 +45,10 @@ function iris(): { X: Matrix; y: Float64Array } {
   const rows = lines.slice(1).map((l) => l.split(","));
   const classes = [...new Set(rows.map((r) => r[4]!))].sort();
   const columns = names.map((_, j) => Float32Array.from(rows, (r) => Number(r[j])));
-  return { X: { nRows: rows.length, columns, names }, y: Float64Array.from(rows, (r) => classes.indexOf(r[4]!)) };
+  return {
+    X: { nRows: rows.length, columns, names },
+    y: Float64Array.from(rows, (r) => classes.indexOf(r[4]!)),
+  };
 }
 
 const BIN: Task = { kind: "binary", classes: ["no", "yes"] };
@@ -51,7 +57,13 @@ describe("tree ensemble ONNX export", () => {
   it("matches JS predictions on every churn test row (binary, with and without missing values)", async () => {
     const train = readNumericCsv(resolve(datasets, "splits/mlc_churn_train.csv"), true);
     const test = readNumericCsv(resolve(datasets, "splits/mlc_churn_test.csv"), true);
-    const m = await fitGbdt({ X: withMissing(train.X, 13), y: train.y }, undefined, { trees: 60, max_depth: 6 }, BIN, { seed: 0 });
+    const m = await fitGbdt(
+      { X: withMissing(train.X, 13), y: train.y },
+      undefined,
+      { trees: 60, max_depth: 6 },
+      BIN,
+      { seed: 0 },
+    );
     await expectParity(m, test.X);
     await expectParity(m, withMissing(test.X, 7));
   });
@@ -70,9 +82,21 @@ describe("tree ensemble ONNX export", () => {
   it("matches JS predictions on ames (regression GBDT and forest, large targets) and a binary forest", async () => {
     const train = readNumericCsv(resolve(datasets, "splits/ames_train.csv"), true);
     const test = readNumericCsv(resolve(datasets, "splits/ames_test.csv"), true);
-    const g = await fitGbdt(train, undefined, { trees: 80, max_depth: 6 }, { kind: "regression" }, { seed: 0 });
+    const g = await fitGbdt(
+      train,
+      undefined,
+      { trees: 80, max_depth: 6 },
+      { kind: "regression" },
+      { seed: 0 },
+    );
     await expectParity(g, test.X);
-    const f = await fitForest(train, undefined, { trees: 10, max_depth: 8 }, { kind: "regression" }, { seed: 0 });
+    const f = await fitForest(
+      train,
+      undefined,
+      { trees: 10, max_depth: 8 },
+      { kind: "regression" },
+      { seed: 0 },
+    );
     await expectParity(f, test.X);
     const churn = readNumericCsv(resolve(datasets, "splits/mlc_churn_test.csv"), true);
     const fb = await fitForest(churn, undefined, { trees: 10 }, BIN, { seed: 0 });

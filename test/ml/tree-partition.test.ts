@@ -38,7 +38,9 @@ describe("tree row partition", () => {
         const mid = mergeChunks(rows, tmp, gho, tmpGh, start, end, lefts, chunks);
         const want = reference(bins, node, bin, defaultLeft);
         expect(Array.from(rows.subarray(start, end))).toEqual(want);
-        expect(mid - start).toBe(want.filter((row) => (bins[row] === 0 ? defaultLeft : bins[row]! <= bin)).length);
+        expect(mid - start).toBe(
+          want.filter((row) => (bins[row] === 0 ? defaultLeft : bins[row]! <= bin)).length,
+        );
         for (let i = start; i < end; i++) {
           expect(gho[2 * i]).toBe(rows[i]! + 0.25);
           expect(gho[2 * i + 1]).toBe(-rows[i]!);

@@ -19,7 +19,10 @@ function condExpectation(t: Tree, x: number[], inS: boolean[], node = 0): number
     const left = Number.isNaN(v) ? t.defaultLeft[node] === 1 : v <= t.threshold[node]!;
     return condExpectation(t, x, inS, left ? l : r);
   }
-  return (t.cover[l]! * condExpectation(t, x, inS, l) + t.cover[r]! * condExpectation(t, x, inS, r)) / (t.cover[l]! + t.cover[r]!);
+  return (
+    (t.cover[l]! * condExpectation(t, x, inS, l) + t.cover[r]! * condExpectation(t, x, inS, r)) /
+    (t.cover[l]! + t.cover[r]!)
+  );
 }
 
 /** Shapley values by enumerating every subset (exponential; d ≤ 6). */
@@ -36,7 +39,10 @@ function bruteForce(e: TreeEnsemble, x: number[], output: number): number[] {
   for (let i = 0; i < d; i++) {
     for (let mask = 0; mask < 1 << d; mask++) {
       if ((mask >> i) & 1) continue;
-      const size = mask.toString(2).split("").filter((c) => c === "1").length;
+      const size = mask
+        .toString(2)
+        .split("")
+        .filter((c) => c === "1").length;
       phi[i] += ((fact(size) * fact(d - size - 1)) / fact(d)) * (v(mask | (1 << i)) - v(mask));
     }
   }
@@ -61,7 +67,13 @@ const rowOf = (X: Matrix, i: number) => X.columns.map((c) => c[i]!);
 describe("TreeSHAP", () => {
   it("equals brute-force Shapley values on small regression trees, including missing values", async () => {
     const train = data(400, 5, 1, true);
-    const m = await fitGbdt(train, undefined, { trees: 4, max_depth: 4, learning_rate: 0.5 }, { kind: "regression" }, { seed: 0 });
+    const m = await fitGbdt(
+      train,
+      undefined,
+      { trees: 4, max_depth: 4, learning_rate: 0.5 },
+      { kind: "regression" },
+      { seed: 0 },
+    );
     const probe = data(12, 5, 2, true).X;
     const shap = treeShap(m.ensemble, probe);
     for (let i = 0; i < probe.nRows; i++) {
@@ -75,9 +87,26 @@ describe("TreeSHAP", () => {
     const cls = Float64Array.from(train.y, (v) => (v < -0.5 ? 0 : v < 0.8 ? 1 : 2));
     const probe = data(30, 4, 4, true).X;
     const models = [
-      (await fitGbdt({ X: train.X, y: cls }, undefined, { trees: 10, max_depth: 3 }, { kind: "multiclass", classes: ["a", "b", "c"] }, { seed: 0 })).ensemble,
-      (await fitGbdt({ X: train.X, y: cls.map((c) => (c === 2 ? 1 : 0)) }, undefined, { trees: 10 }, { kind: "binary", classes: ["n", "y"] }, { seed: 0 })).ensemble,
-      (await fitForest(train, undefined, { trees: 5, max_depth: 5 }, { kind: "regression" }, { seed: 0 })).ensemble,
+      (
+        await fitGbdt(
+          { X: train.X, y: cls },
+          undefined,
+          { trees: 10, max_depth: 3 },
+          { kind: "multiclass", classes: ["a", "b", "c"] },
+          { seed: 0 },
+        )
+      ).ensemble,
+      (
+        await fitGbdt(
+          { X: train.X, y: cls.map((c) => (c === 2 ? 1 : 0)) },
+          undefined,
+          { trees: 10 },
+          { kind: "binary", classes: ["n", "y"] },
+          { seed: 0 },
+        )
+      ).ensemble,
+      (await fitForest(train, undefined, { trees: 5, max_depth: 5 }, { kind: "regression" }, { seed: 0 }))
+        .ensemble,
     ];
     for (const e of models) {
       const k = e.nOutputs;
@@ -104,7 +133,13 @@ describe("TreeSHAP", () => {
   it("gives zero to a feature the trees never use", async () => {
     const train = data(300, 5, 5, false);
     train.X.columns[4]!.fill(1);
-    const m = await fitGbdt(train, undefined, { trees: 5, max_depth: 3 }, { kind: "regression" }, { seed: 0 });
+    const m = await fitGbdt(
+      train,
+      undefined,
+      { trees: 5, max_depth: 3 },
+      { kind: "regression" },
+      { seed: 0 },
+    );
     const shap = treeShapOf(m, train.X)!;
     for (let i = 0; i < 50; i++) expect(shap.values[i * 6 + 4]).toBe(0);
     expect(treeShapOf({ ...m, predict: m.predict.bind(m) }, train.X)).toBeUndefined();

@@ -35,7 +35,11 @@ const mixed: SearchSpace = [
   { name: "depth", dist: { kind: "int", low: 2, high: 10 } },
   { name: "leaves", dist: { kind: "int", low: 8, high: 512, log: true } },
   { name: "booster", dist: { kind: "choice", values: ["gbtree", "dart"] } },
-  { name: "drop_rate", dist: { kind: "uniform", low: 0, high: 0.5 }, when: { param: "booster", values: ["dart"] } },
+  {
+    name: "drop_rate",
+    dist: { kind: "uniform", low: 0, high: 0.5 },
+    when: { param: "booster", values: ["dart"] },
+  },
 ];
 
 function inSpace(space: SearchSpace, p: Params): void {
@@ -57,8 +61,19 @@ function inSpace(space: SearchSpace, p: Params): void {
   }
 }
 
-async function bestOf(fn: BenchmarkFunction, sampler: "tpe" | "random", trials: number, seed: number): Promise<number> {
-  const s = new Study({ space: fn.space, objective: minimize(), sampler: samplerFor({ method: sampler }), trials, seed });
+async function bestOf(
+  fn: BenchmarkFunction,
+  sampler: "tpe" | "random",
+  trials: number,
+  seed: number,
+): Promise<number> {
+  const s = new Study({
+    space: fn.space,
+    objective: minimize(),
+    sampler: samplerFor({ method: sampler }),
+    trials,
+    seed,
+  });
   return (await s.run(async (t) => fn.f(t.params))).best!.values.f!;
 }
 
@@ -83,7 +98,13 @@ describe("search spaces", () => {
 describe("samplers", () => {
   it("random search stays in the space, honours conditions and depends only on seed and index", () => {
     const s = new RandomSampler();
-    const ctx = (index: number, seed = 1) => ({ space: mixed, objective: minimize(), history: [], index, seed });
+    const ctx = (index: number, seed = 1) => ({
+      space: mixed,
+      objective: minimize(),
+      history: [],
+      index,
+      seed,
+    });
     const seen = new Set<unknown>();
     for (let k = 0; k < 200; k++) {
       const p = s.propose(ctx(k));
@@ -99,32 +120,58 @@ describe("samplers", () => {
     const space: SearchSpace = [
       { name: "kind", dist: { kind: "choice", values: ["a", "b"] } },
       { name: "depth", dist: { kind: "int", low: 1, high: 3 } },
-      { name: "rate", dist: { kind: "loguniform", low: 0.01, high: 1 }, when: { param: "kind", values: ["b"] } },
+      {
+        name: "rate",
+        dist: { kind: "loguniform", low: 0.01, high: 1 },
+        when: { param: "kind", values: ["b"] },
+      },
     ];
     const grid = enumerateGrid(space, 3);
     expect(grid).toHaveLength(3 + 3 * 3);
-    expect(grid.filter((p) => p.kind === "b" && p.depth === 1).map((p) => p.rate)).toEqual([0.01, expect.closeTo(0.1, 12), 1]);
+    expect(grid.filter((p) => p.kind === "b" && p.depth === 1).map((p) => p.rate)).toEqual([
+      0.01,
+      expect.closeTo(0.1, 12),
+      1,
+    ]);
     expect(grid.filter((p) => p.kind === "a").every((p) => !("rate" in p))).toBe(true);
   });
 
   it("a grid study stops when every point has been tried", async () => {
     const space: SearchSpace = [{ name: "x", dist: { kind: "choice", values: [1, 2, 3] } }];
-    const r = await new Study({ space, objective: minimize(), sampler: new GridSampler(), trials: 10, seed: 3 }).run(async (t) => t.params.x as number);
+    const r = await new Study({
+      space,
+      objective: minimize(),
+      sampler: new GridSampler(),
+      trials: 10,
+      seed: 3,
+    }).run(async (t) => t.params.x as number);
     expect(r.trials.map((t) => t.params.x).sort()).toEqual([1, 2, 3]);
     expect(r.best!.params.x).toBe(1);
   });
 
   it("TPE proposals stay in a mixed conditional space, joint or per-parameter", async () => {
     for (const multivariate of [true, false]) {
-      const r = await new Study({ space: mixed, objective: minimize(), sampler: new TpeSampler({ nStartupTrials: 5, multivariate }), trials: 30, seed: 4 }).run(async (t) => {
+      const r = await new Study({
+        space: mixed,
+        objective: minimize(),
+        sampler: new TpeSampler({ nStartupTrials: 5, multivariate }),
+        trials: 30,
+        seed: 4,
+      }).run(async (t) => {
         const p = t.params;
-        return Math.abs(Math.log(p.lr as number) + 3) + (p.depth as number) / 10 + (p.booster === "dart" ? (p.drop_rate as number) : 0.3);
+        return (
+          Math.abs(Math.log(p.lr as number) + 3) +
+          (p.depth as number) / 10 +
+          (p.booster === "dart" ? (p.drop_rate as number) : 0.3)
+        );
       });
       for (const t of r.trials) inSpace(mixed, t.params);
       // The model-based half concentrates lr near e^−3 ≈ 0.05 (log-space centre of the good region).
       const late = r.trials.slice(15).map((t) => Math.abs(Math.log(t.params.lr as number) + 3));
       const early = r.trials.slice(0, 10).map((t) => Math.abs(Math.log(t.params.lr as number) + 3));
-      expect(late.reduce((a, b) => a + b, 0) / late.length).toBeLessThan(early.reduce((a, b) => a + b, 0) / early.length);
+      expect(late.reduce((a, b) => a + b, 0) / late.length).toBeLessThan(
+        early.reduce((a, b) => a + b, 0) / early.length,
+      );
     }
   });
 
@@ -152,7 +199,13 @@ describe("samplers", () => {
       { name: "algo", dist: { kind: "choice", values: ["a", "b", "c", "d"] } },
       { name: "x", dist: { kind: "uniform", low: 0, high: 1 } },
     ];
-    const r = await new Study({ space, objective: minimize(), sampler: new TpeSampler(), trials: 60, seed: 5 }).run(async (t) => (t.params.algo === "c" ? 0 : 1) + (t.params.x as number));
+    const r = await new Study({
+      space,
+      objective: minimize(),
+      sampler: new TpeSampler(),
+      trials: 60,
+      seed: 5,
+    }).run(async (t) => (t.params.algo === "c" ? 0 : 1) + (t.params.x as number));
     const late = r.trials.slice(30);
     expect(late.filter((t) => t.params.algo === "c").length).toBeGreaterThan(20);
   });
@@ -170,24 +223,136 @@ describe("pruners", () => {
   it("the median pruner stops a trial whose best value is worse than the median at that step", () => {
     const history = [done(0, [0.5, 0.6, 0.7]), done(1, [0.6, 0.7, 0.8]), done(2, [0.7, 0.8, 0.9])];
     const p = new MedianPruner({ nStartupTrials: 3 });
-    expect(p.shouldPrune({ index: 3, intermediate: [[0, 0.55], [1, 0.65]] }, history, "maximize")).toBe(true);
-    expect(p.shouldPrune({ index: 3, intermediate: [[0, 0.55], [1, 0.71]] }, history, "maximize")).toBe(false);
-    expect(p.shouldPrune({ index: 3, intermediate: [[0, 0.55], [1, 0.65]] }, history, "minimize")).toBe(false);
-    expect(new MedianPruner({ nStartupTrials: 4 }).shouldPrune({ index: 3, intermediate: [[1, 0]] }, history, "maximize")).toBe(false);
-    expect(new MedianPruner({ nStartupTrials: 1, nWarmupSteps: 2 }).shouldPrune({ index: 3, intermediate: [[1, 0]] }, history, "maximize")).toBe(false);
+    expect(
+      p.shouldPrune(
+        {
+          index: 3,
+          intermediate: [
+            [0, 0.55],
+            [1, 0.65],
+          ],
+        },
+        history,
+        "maximize",
+      ),
+    ).toBe(true);
+    expect(
+      p.shouldPrune(
+        {
+          index: 3,
+          intermediate: [
+            [0, 0.55],
+            [1, 0.71],
+          ],
+        },
+        history,
+        "maximize",
+      ),
+    ).toBe(false);
+    expect(
+      p.shouldPrune(
+        {
+          index: 3,
+          intermediate: [
+            [0, 0.55],
+            [1, 0.65],
+          ],
+        },
+        history,
+        "minimize",
+      ),
+    ).toBe(false);
+    expect(
+      new MedianPruner({ nStartupTrials: 4 }).shouldPrune(
+        { index: 3, intermediate: [[1, 0]] },
+        history,
+        "maximize",
+      ),
+    ).toBe(false);
+    expect(
+      new MedianPruner({ nStartupTrials: 1, nWarmupSteps: 2 }).shouldPrune(
+        { index: 3, intermediate: [[1, 0]] },
+        history,
+        "maximize",
+      ),
+    ).toBe(false);
   });
 
   it("successive halving keeps the top 1/η at each rung", () => {
     // η = 2, rungs at steps 1, 2, 4. Peers at step 1: 0.9, 0.8, 0.7; trial value v competes among 4.
     const history = [done(0, [0.1, 0.9, 0.9]), done(1, [0.1, 0.8, 0.8]), done(2, [0.1, 0.7, 0.7])];
     const p = new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 2 });
-    expect(p.shouldPrune({ index: 3, intermediate: [[0, 0.5], [1, 0.85]] }, history, "maximize")).toBe(false);
-    expect(p.shouldPrune({ index: 3, intermediate: [[0, 0.5], [1, 0.75]] }, history, "maximize")).toBe(true);
+    expect(
+      p.shouldPrune(
+        {
+          index: 3,
+          intermediate: [
+            [0, 0.5],
+            [1, 0.85],
+          ],
+        },
+        history,
+        "maximize",
+      ),
+    ).toBe(false);
+    expect(
+      p.shouldPrune(
+        {
+          index: 3,
+          intermediate: [
+            [0, 0.5],
+            [1, 0.75],
+          ],
+        },
+        history,
+        "maximize",
+      ),
+    ).toBe(true);
     // Step 2 is skipped: the report at step 3 is the first past rung 2 and is judged there.
-    expect(p.shouldPrune({ index: 3, intermediate: [[0, 0.5], [1, 0.85], [3, 0.0]] }, history, "maximize")).toBe(true);
-    expect(p.shouldPrune({ index: 3, intermediate: [[0, 0.5], [1, 0.85], [3, 0.95]] }, history, "maximize")).toBe(false);
+    expect(
+      p.shouldPrune(
+        {
+          index: 3,
+          intermediate: [
+            [0, 0.5],
+            [1, 0.85],
+            [3, 0.0],
+          ],
+        },
+        history,
+        "maximize",
+      ),
+    ).toBe(true);
+    expect(
+      p.shouldPrune(
+        {
+          index: 3,
+          intermediate: [
+            [0, 0.5],
+            [1, 0.85],
+            [3, 0.95],
+          ],
+        },
+        history,
+        "maximize",
+      ),
+    ).toBe(false);
     // Between rungs there is no judgement.
-    expect(p.shouldPrune({ index: 3, intermediate: [[0, 0.5], [1, 0.85], [2, 0.95], [3, 0.0]] }, history, "maximize")).toBe(false);
+    expect(
+      p.shouldPrune(
+        {
+          index: 3,
+          intermediate: [
+            [0, 0.5],
+            [1, 0.85],
+            [2, 0.95],
+            [3, 0.0],
+          ],
+        },
+        history,
+        "maximize",
+      ),
+    ).toBe(false);
   });
 
   it("Hyperband assigns trials to brackets deterministically, most to the most aggressive one", () => {
@@ -225,7 +390,10 @@ describe("pruners", () => {
 });
 
 describe("pruning inside a study", () => {
-  for (const pruner of [new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 3 }), new HyperbandPruner({ minResource: 1, maxResource: 27, reductionFactor: 3 })]) {
+  for (const pruner of [
+    new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 3 }),
+    new HyperbandPruner({ minResource: 1, maxResource: 27, reductionFactor: 3 }),
+  ]) {
     it(`${pruner.name} stops poor learning curves early and keeps the best trial complete`, async () => {
       let steps = 0;
       const r = await new Study({
@@ -262,9 +430,16 @@ describe("studies", () => {
 
   it("a parallel study gives the same trials on every run, whatever the finishing order", async () => {
     const run = async () =>
-      (await new Study({ space: branin.space, objective: minimize(), sampler: new TpeSampler({ nStartupTrials: 4 }), trials: 16, parallel: 3, seed: 9 }).run(objective)).trials.map(
-        (t) => [t.index, t.params, t.values],
-      );
+      (
+        await new Study({
+          space: branin.space,
+          objective: minimize(),
+          sampler: new TpeSampler({ nStartupTrials: 4 }),
+          trials: 16,
+          parallel: 3,
+          seed: 9,
+        }).run(objective)
+      ).trials.map((t) => [t.index, t.params, t.values]);
     const a = await run();
     expect(a).toHaveLength(16);
     expect(await run()).toEqual(a);
@@ -273,7 +448,14 @@ describe("studies", () => {
   it("never runs more than `parallel` objectives at once", async () => {
     let active = 0;
     let peak = 0;
-    await new Study({ space: branin.space, objective: minimize(), sampler: new RandomSampler(), trials: 12, parallel: 4, seed: 1 }).run(async (t) => {
+    await new Study({
+      space: branin.space,
+      objective: minimize(),
+      sampler: new RandomSampler(),
+      trials: 12,
+      parallel: 4,
+      seed: 1,
+    }).run(async (t) => {
       active++;
       peak = Math.max(peak, active);
       await sleep(2);
@@ -299,7 +481,9 @@ describe("studies", () => {
     const par = await new Study({ ...opts, sampler: new RandomSampler(), parallel: 2 }).run(slowZero);
     // Trials 1..7 all ran on the second slot while trial 0 slept.
     expect(startedBeforeZero).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    const seq = await new Study({ ...opts, sampler: new RandomSampler(), parallel: 1 }).run(async (t) => branin.f(t.params));
+    const seq = await new Study({ ...opts, sampler: new RandomSampler(), parallel: 1 }).run(async (t) =>
+      branin.f(t.params),
+    );
     expect(par.trials.map((t) => [t.params, t.values])).toEqual(seq.trials.map((t) => [t.params, t.values]));
     // TPE reads the history: trial 2 waits for trial 0 (proposed from trials ≤ k − parallel).
     zeroDone = false;
@@ -310,7 +494,13 @@ describe("studies", () => {
 
   it("resuming from 40 recorded trials to 60 runs 20 more and equals an uninterrupted 60-trial run", async () => {
     for (const parallel of [1, 3]) {
-      const opts = { space: branin.space, objective: minimize(), sampler: new TpeSampler(), parallel, seed: 11 };
+      const opts = {
+        space: branin.space,
+        objective: minimize(),
+        sampler: new TpeSampler(),
+        parallel,
+        seed: 11,
+      };
       const store = new MemoryTrialStore();
       const first = await new Study({ ...opts, trials: 40, store }).run(objective);
       expect(first.ran).toBe(40);
@@ -318,13 +508,20 @@ describe("studies", () => {
       const resumed = await new Study({ ...opts, trials: 60, store }).run(objective);
       expect(resumed.ran).toBe(20);
       const whole = await new Study({ ...opts, trials: 60 }).run(objective);
-      const strip = (ts: TrialRecord[]) => ts.map((t) => ({ index: t.index, params: t.params, values: t.values, status: t.status }));
+      const strip = (ts: TrialRecord[]) =>
+        ts.map((t) => ({ index: t.index, params: t.params, values: t.values, status: t.status }));
       expect(strip(resumed.trials)).toEqual(strip(whole.trials));
     }
   });
 
   it("an interrupted study resumes the missing trials only", async () => {
-    const opts = { space: branin.space, objective: minimize(), sampler: new TpeSampler({ nStartupTrials: 3 }), seed: 12, trials: 12 };
+    const opts = {
+      space: branin.space,
+      objective: minimize(),
+      sampler: new TpeSampler({ nStartupTrials: 3 }),
+      seed: 12,
+      trials: 12,
+    };
     const store = new MemoryTrialStore();
     // Simulate a kill: the store only ever received trials 0..6.
     const full = await new Study(opts).run(async (t) => branin.f(t.params));
@@ -337,13 +534,21 @@ describe("studies", () => {
     expect(calls).toBe(5);
     expect(resumed.trials.map((t) => t.params)).toEqual(full.trials.map((t) => t.params));
     // The same from a plain list of recorded trials, without a store.
-    const fromHistory = await new Study({ ...opts, history: full.trials.slice(0, 9) }).run(async (t) => branin.f(t.params));
+    const fromHistory = await new Study({ ...opts, history: full.trials.slice(0, 9) }).run(async (t) =>
+      branin.f(t.params),
+    );
     expect(fromHistory.ran).toBe(3);
     expect(fromHistory.trials.map((t) => t.params)).toEqual(full.trials.map((t) => t.params));
   });
 
   it("records a failing objective as failed with its message and carries on", async () => {
-    const r = await new Study({ space: branin.space, objective: minimize(), sampler: new RandomSampler(), trials: 4, seed: 1 }).run(async (t) => {
+    const r = await new Study({
+      space: branin.space,
+      objective: minimize(),
+      sampler: new RandomSampler(),
+      trials: 4,
+      seed: 1,
+    }).run(async (t) => {
       if (t.index === 1) throw new Error("out of memory");
       return t.index === 2 ? NaN : branin.f(t.params);
     });
@@ -353,13 +558,36 @@ describe("studies", () => {
   });
 
   it("rejects a bad configuration with a clear message", () => {
-    expect(() => new Study({ space: branin.space, objective: minimize(), sampler: new RandomSampler(), trials: 5, parallel: 0 })).toThrow(/parallel must be a positive integer/);
-    expect(() => new Study({ space: branin.space, objective: { targets: [] }, sampler: new RandomSampler(), trials: 5 })).toThrow(/names no metric/);
+    expect(
+      () =>
+        new Study({
+          space: branin.space,
+          objective: minimize(),
+          sampler: new RandomSampler(),
+          trials: 5,
+          parallel: 0,
+        }),
+    ).toThrow(/parallel must be a positive integer/);
+    expect(
+      () =>
+        new Study({
+          space: branin.space,
+          objective: { targets: [] },
+          sampler: new RandomSampler(),
+          trials: 5,
+        }),
+    ).toThrow(/names no metric/);
   });
 });
 
 describe("several objectives", () => {
-  const t = (index: number, auc: number, ms: number): TrialRecord => ({ index, params: {}, status: "complete", values: { auc, latency: ms }, intermediate: [] });
+  const t = (index: number, auc: number, ms: number): TrialRecord => ({
+    index,
+    params: {},
+    status: "complete",
+    values: { auc, latency: ms },
+    intermediate: [],
+  });
   const spec: ObjectiveSpec = {
     targets: [
       { metric: "auc", direction: "maximize" },
@@ -369,7 +597,15 @@ describe("several objectives", () => {
   const trials = [t(0, 0.9, 10), t(1, 0.85, 2), t(2, 0.8, 5), t(3, 0.88, 4), t(4, 0.9, 12)];
 
   it("non-dominated sorting finds the fronts", () => {
-    expect(nonDominatedRanks([[1, 1], [2, 2], [0, 3], [3, 0], [2, 3]])).toEqual([0, 1, 0, 0, 2]);
+    expect(
+      nonDominatedRanks([
+        [1, 1],
+        [2, 2],
+        [0, 3],
+        [3, 0],
+        [2, 3],
+      ]),
+    ).toEqual([0, 1, 0, 0, 2]);
     expect(paretoFront(trials, spec).map((x) => x.index)).toEqual([0, 1, 3]);
   });
 
@@ -383,12 +619,20 @@ describe("several objectives", () => {
   });
 
   it("a multi-objective study reports its Pareto front", async () => {
-    const r = await new Study({ space: branin.space, objective: spec, sampler: new TpeSampler({ nStartupTrials: 5 }), trials: 20, seed: 2 }).run(async (tr) => ({
+    const r = await new Study({
+      space: branin.space,
+      objective: spec,
+      sampler: new TpeSampler({ nStartupTrials: 5 }),
+      trials: 20,
+      seed: 2,
+    }).run(async (tr) => ({
       auc: -branin.f(tr.params),
       latency: (tr.params.x1 as number) + 5,
     }));
     expect(r.pareto.length).toBeGreaterThan(0);
-    for (const a of r.pareto) for (const b of r.trials) expect(b.values.auc! > a.values.auc! && b.values.latency! < a.values.latency!).toBe(false);
+    for (const a of r.pareto)
+      for (const b of r.trials)
+        expect(b.values.auc! > a.values.auc! && b.values.latency! < a.values.latency!).toBe(false);
   });
 });
 
@@ -399,7 +643,13 @@ describe("tuning report data", () => {
       { name: "noise", dist: { kind: "uniform", low: 0, high: 1 } },
       { name: "kind", dist: { kind: "choice", values: ["a", "b"] } },
     ];
-    const r = await new Study({ space, objective: minimize(), sampler: new RandomSampler(), trials: 60, seed: 3 }).run(async (tr) => 10 * (tr.params.matters as number) + (tr.params.kind === "a" ? 1 : 0));
+    const r = await new Study({
+      space,
+      objective: minimize(),
+      sampler: new RandomSampler(),
+      trials: 60,
+      seed: 3,
+    }).run(async (tr) => 10 * (tr.params.matters as number) + (tr.params.kind === "a" ? 1 : 0));
     const imp = parameterImportance(space, r.trials, minimize().targets[0]!);
     expect(imp[0]!.share).toBeGreaterThan(imp[1]!.share);
     expect(imp[0]!.share).toBeGreaterThan(imp[2]!.share);
@@ -407,7 +657,13 @@ describe("tuning report data", () => {
   });
 
   it("best-so-far history is monotone", async () => {
-    const r = await new Study({ space: branin.space, objective: minimize(), sampler: new RandomSampler(), trials: 15, seed: 3 }).run(async (tr) => branin.f(tr.params));
+    const r = await new Study({
+      space: branin.space,
+      objective: minimize(),
+      sampler: new RandomSampler(),
+      trials: 15,
+      seed: 3,
+    }).run(async (tr) => branin.f(tr.params));
     const h = bestSoFar(r.trials, minimize().targets[0]!);
     for (let i = 1; i < h.length; i++) expect(h[i]!.best!).toBeLessThanOrEqual(h[i - 1]!.best!);
     expect(h[h.length - 1]!.best).toBe(r.best!.values.f);

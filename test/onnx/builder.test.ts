@@ -8,7 +8,13 @@ describe("OnnxGraph", () => {
     const x = g.input("x", "float", ["N", 2]);
     const c = g.constant("float", [2], [1, 2]);
     const sum = g.op("Add", [x, c]);
-    g.node("Scaler", [sum], ["y"], { offset: floats([1, 1]), scale: floats([2, 0.5]) }, { domain: "ai.onnx.ml" });
+    g.node(
+      "Scaler",
+      [sum],
+      ["y"],
+      { offset: floats([1, 1]), scale: floats([2, 0.5]) },
+      { domain: "ai.onnx.ml" },
+    );
     g.output("y", "float", ["N", 2]);
     const s = await loadSession(g.toBytes());
     const out = await s.run({ x: { type: "float", data: Float32Array.from([1, 2, 3, 4]), dims: [2, 2] } });

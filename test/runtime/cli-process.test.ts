@@ -50,14 +50,19 @@ interface Run {
 }
 
 function mlc(args: string[], env: Record<string, string>): Run {
-  const child = spawn(process.execPath, [main, ...args], { env: { ...process.env, NO_COLOR: "1", MLC_EXECUTOR_MODULES: fakeModule, ...env } });
+  const child = spawn(process.execPath, [main, ...args], {
+    env: { ...process.env, NO_COLOR: "1", MLC_EXECUTOR_MODULES: fakeModule, ...env },
+  });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d) => (stdout += String(d)));
   child.stderr!.on("data", (d) => (stderr += String(d)));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((res) =>
-    child.on("close", (code, signal) => res({ code, signal, stdout, stderr })),
-  );
+  const done = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+  }>((res) => child.on("close", (code, signal) => res({ code, signal, stdout, stderr })));
   return { child, done };
 }
 
@@ -69,14 +74,18 @@ async function waitFor(cond: () => boolean, what: string, ms = 90_000): Promise<
   }
 }
 
-const lines = (f: string) => (existsSync(f) ? readFileSync(f, "utf8").trim().split("\n").filter(Boolean) : []);
+const lines = (f: string) =>
+  existsSync(f) ? readFileSync(f, "utf8").trim().split("\n").filter(Boolean) : [];
 
 describe("the mlc process", () => {
   it("after kill -9 mid-apply, the next apply redoes only the unfinished nodes", async () => {
     const dir = makeProject({ "main.mlspec": TWO_MODELS, "data/customers.csv": CHURN_CSV });
     const log = join(dir, "runs.log");
     const first = mlc(["apply", dir, "--parallel", "2"], { FAKE_LOG: log, FAKE_SLOW: "model" });
-    await waitFor(() => lines(log).includes("start model.a") && lines(log).includes("start model.b"), "the models to start");
+    await waitFor(
+      () => lines(log).includes("start model.a") && lines(log).includes("start model.b"),
+      "the models to start",
+    );
     first.child.kill("SIGKILL");
     const killed = await first.done;
     expect(killed.signal).toBe("SIGKILL");
@@ -86,10 +95,15 @@ describe("the mlc process", () => {
     const second = await mlc(["apply", dir], { FAKE_LOG: log }).done;
     expect(second.stderr).toBe("");
     expect(second.code).toBe(0);
-    const started = lines(log).filter((l) => l.startsWith("start ")).map((l) => l.slice(6)).sort();
+    const started = lines(log)
+      .filter((l) => l.startsWith("start "))
+      .map((l) => l.slice(6))
+      .sort();
     expect(started).toEqual(["gate.ship_a", "gate.ship_b", "model.a", "model.b"]);
     expect(second.stdout).toMatch(/model\.a: done in/);
-    expect(second.stdout).toMatch(/Apply complete: 4 succeeded, 0 failed, 0 skipped, 0 destroyed, 3 unchanged\./);
+    expect(second.stdout).toMatch(
+      /Apply complete: 4 succeeded, 0 failed, 0 skipped, 0 destroyed, 3 unchanged\./,
+    );
 
     const plan = await mlc(["plan", dir, "--detailed-exitcode"], { FAKE_LOG: log }).done;
     expect(plan.code).toBe(0);
@@ -106,7 +120,11 @@ describe("the mlc process", () => {
     await waitFor(() => lines(log).includes("start source.customers"), "the first apply to start");
     const second = await mlc(["apply", dir], { FAKE_LOG: log }).done;
     expect(second.code).toBe(1);
-    expect(second.stderr).toMatch(new RegExp(`locked by another apply: pid ${first.child.pid} on \\S+, running \`mlc apply ${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\` since \\d{4}-`));
+    expect(second.stderr).toMatch(
+      new RegExp(
+        `locked by another apply: pid ${first.child.pid} on \\S+, running \`mlc apply ${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\` since \\d{4}-`,
+      ),
+    );
     expect(second.stderr).not.toMatch(/at \S+ \(/); // no stack trace
     first.child.kill("SIGKILL");
     await first.done;

@@ -3,8 +3,17 @@ import { readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import xxhash from "xxhash-wasm";
-import { fileDataFingerprint, hashFile, hashFileCached, MemoryStatCache } from "../../src/runtime/data-hash.js";
-import { ArtifactCorruptError, ArtifactMissingError, openArtifacts } from "../../src/runtime/artifacts/store.js";
+import {
+  fileDataFingerprint,
+  hashFile,
+  hashFileCached,
+  MemoryStatCache,
+} from "../../src/runtime/data-hash.js";
+import {
+  ArtifactCorruptError,
+  ArtifactMissingError,
+  openArtifacts,
+} from "../../src/runtime/artifacts/store.js";
 import type { GraphNode } from "../../src/runtime/graph-ir.js";
 import { makeProject } from "./fixtures.js";
 
@@ -49,10 +58,22 @@ describe("data hashing", () => {
 
   it("a declared version is used instead of hashing; a missing file is a clear failure", async () => {
     const dir = makeProject({ "d.csv": "h\n1\n" });
-    const node = (config: GraphNode["config"]): GraphNode => ({ id: "source.s", kind: "source", name: "s", config, inputs: [] });
-    const v = await fileDataFingerprint(node({ file: "gone.csv", version: "2024-06" }), dir, new MemoryStatCache());
+    const node = (config: GraphNode["config"]): GraphNode => ({
+      id: "source.s",
+      kind: "source",
+      name: "s",
+      config,
+      inputs: [],
+    });
+    const v = await fileDataFingerprint(
+      node({ file: "gone.csv", version: "2024-06" }),
+      dir,
+      new MemoryStatCache(),
+    );
     expect(v).toEqual({ hash: 'version:"2024-06"', description: 'version "2024-06"' });
-    await expect(fileDataFingerprint(node({ file: "gone.csv" }), dir, new MemoryStatCache())).rejects.toThrow(/source\.s: data file 'gone\.csv' does not exist/);
+    await expect(fileDataFingerprint(node({ file: "gone.csv" }), dir, new MemoryStatCache())).rejects.toThrow(
+      /source\.s: data file 'gone\.csv' does not exist/,
+    );
     const fp = await fileDataFingerprint(node({ file: "d.csv" }), dir, new MemoryStatCache());
     expect(fp).toMatchObject({ rows: 1, bytes: 4, description: "d.csv" });
   });

@@ -6,7 +6,8 @@ import { dirname, join } from "node:path";
 import { fileDataFingerprint } from "../../src/runtime/data-hash.js";
 import { NodeFailure, type Executor, type NodeResult } from "../../src/runtime/executor.js";
 
-export const CHURN_CSV = "id,tenure,monthly,plan,churned\n1,3,20.5,basic,true\n2,30,70.1,pro,false\n3,12,35.0,basic,false\n";
+export const CHURN_CSV =
+  "id,tenure,monthly,plan,churned\n1,3,20.5,basic,true\n2,30,70.1,pro,false\n3,12,35.0,basic,false\n";
 
 export const TWO_MODELS = `# two models over one features block
 source customers {
@@ -77,7 +78,9 @@ export interface FakeRuns {
 }
 
 /** Fake executors for source/features/split/model/gate: each stores a JSON artifact of its config and inputs. */
-export function fakeExecutors(opts: { failing?: Set<string>; versions?: Record<string, string>; delayMs?: number } = {}): FakeRuns {
+export function fakeExecutors(
+  opts: { failing?: Set<string>; versions?: Record<string, string>; delayMs?: number } = {},
+): FakeRuns {
   const ran: string[] = [];
   const executors = new Map<string, Executor>();
   const make = (kind: string, extra: Partial<Executor> = {}): Executor => ({
@@ -88,7 +91,9 @@ export function fakeExecutors(opts: { failing?: Set<string>; versions?: Record<s
       if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
       if (opts.failing?.has(ctx.node.id)) throw new NodeFailure(`${ctx.node.id} failed on purpose`);
       const inputs = Object.fromEntries([...ctx.inputs].map(([id, r]) => [id, r.artifacts]));
-      const bytes = new TextEncoder().encode(JSON.stringify({ id: ctx.node.id, config: ctx.node.config, inputs }));
+      const bytes = new TextEncoder().encode(
+        JSON.stringify({ id: ctx.node.id, config: ctx.node.config, inputs }),
+      );
       const hash = await ctx.artifacts.put(bytes);
       return { artifacts: { out: hash }, metrics: { rows: 3 } };
     },

@@ -6,7 +6,14 @@ import { ModelRegistry, parseModelRef } from "../../src/runtime/registry/model-r
 import { openState } from "../../src/runtime/state/open.js";
 import type { StateStore } from "../../src/runtime/state/store.js";
 
-const base = { algorithm: "gbdt", params: {}, fingerprint: "f1", runId: "r1", metrics: { "test.auc": 0.9 }, artifacts: { model: "a".repeat(64) } };
+const base = {
+  algorithm: "gbdt",
+  params: {},
+  fingerprint: "f1",
+  runId: "r1",
+  metrics: { "test.auc": 0.9 },
+  artifacts: { model: "a".repeat(64) },
+};
 
 describe("ModelRegistry", () => {
   let dir: string;

@@ -46,7 +46,9 @@ describe("calibration wrapper", () => {
     const spec = { name: "m", calibrate: "none" } as ModelSpec;
     expect(calibrateModel(spec, raw, { X, y })).toBeUndefined();
     const multi = { ...raw, task: { kind: "multiclass" as const, classes: ["a", "b", "c"] }, outputWidth: 3 };
-    expect(() => calibrateModel({ ...spec, calibrate: "isotonic" }, multi, { X, y })).toThrow(/binary classifiers/);
+    expect(() => calibrateModel({ ...spec, calibrate: "isotonic" }, multi, { X, y })).toThrow(
+      /binary classifiers/,
+    );
     expect(() => calibrateModel({ ...spec, calibrate: "platt" }, raw, undefined)).toThrow(/validation rows/);
   });
 
@@ -59,7 +61,10 @@ describe("model run report", () => {
   let dir: string;
   let v1: ModelVersion;
   let report1: ReportJson;
-  const readReport = async (v: ModelVersion): Promise<ReportJson> => JSON.parse(new TextDecoder().decode(await openArtifacts(dir).get(v.artifacts.report_json!))) as ReportJson;
+  const readReport = async (v: ModelVersion): Promise<ReportJson> =>
+    JSON.parse(
+      new TextDecoder().decode(await openArtifacts(dir).get(v.artifacts.report_json!)),
+    ) as ReportJson;
 
   beforeAll(async () => {
     dir = writeProject();
@@ -101,7 +106,9 @@ describe("model run report", () => {
     expect(report1.importance!.features[0]!.feature).toBe("a");
     const x3 = report1.importance!.features.find((f) => f.feature === "c")!;
     expect(x3.value).toBeLessThan(report1.importance!.features[0]!.value);
-    expect(report1.partialDependence!.map((p) => p.feature)).toEqual(report1.importance!.features.slice(0, 3).map((f) => f.feature));
+    expect(report1.partialDependence!.map((p) => p.feature)).toEqual(
+      report1.importance!.features.slice(0, 3).map((f) => f.feature),
+    );
     const pd = report1.partialDependence![0]!;
     expect(pd.average.at(-1)![0]!).toBeGreaterThan(pd.average[0]![0]!);
   });
@@ -113,7 +120,10 @@ describe("model run report", () => {
     expect(report1.fairness![0]!.report.groups.map((g) => g.group).sort()).toEqual(["a", "b", "c"]);
     expect(report1.tuning!.trials).toHaveLength(3);
     expect(report1.tuning!.history).toHaveLength(3);
-    expect(report1.tuning!.paramImportance.map((p) => p.param).sort()).toEqual(["learning_rate", "max_depth"]);
+    expect(report1.tuning!.paramImportance.map((p) => p.param).sort()).toEqual([
+      "learning_rate",
+      "max_depth",
+    ]);
     expect(report1.calibration).toMatchObject({ method: "isotonic", split: "valid" });
     expect(report1.champion).toMatchObject({ status: "first_run" });
   });

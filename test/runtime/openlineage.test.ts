@@ -4,7 +4,13 @@ import { describe, expect, it } from "vitest";
 import { lineageSinkFromEnv, runEvent, type RunEvent } from "../../src/runtime/openlineage.js";
 
 const event = (type: RunEvent["eventType"]) =>
-  runEvent(type, { runId: "3f0c6b7e-2a1d-4c3b-9e8f-0a1b2c3d4e5f", namespace: "mlc://churn", job: "model.churn", inputs: [{ namespace: "mlc://churn", name: "split.holdout" }], outputs: [] });
+  runEvent(type, {
+    runId: "3f0c6b7e-2a1d-4c3b-9e8f-0a1b2c3d4e5f",
+    namespace: "mlc://churn",
+    job: "model.churn",
+    inputs: [{ namespace: "mlc://churn", name: "split.holdout" }],
+    outputs: [],
+  });
 
 describe("OpenLineage over HTTP", () => {
   it("POSTs each event as JSON", async () => {
@@ -26,13 +32,19 @@ describe("OpenLineage over HTTP", () => {
     await sink.flush();
     server.close();
     expect(got).toHaveLength(2);
-    expect(got[0]).toMatchObject({ method: "POST", type: "application/json", body: { eventType: "START", job: { name: "model.churn" } } });
+    expect(got[0]).toMatchObject({
+      method: "POST",
+      type: "application/json",
+      body: { eventType: "START", job: { name: "model.churn" } },
+    });
     expect(logs).toEqual([]);
   });
 
   it("logs an unreachable endpoint instead of failing", async () => {
     const logs: string[] = [];
-    const sink = lineageSinkFromEnv((m) => logs.push(m), { MLC_OPENLINEAGE_URL: "http://127.0.0.1:9/lineage" })!;
+    const sink = lineageSinkFromEnv((m) => logs.push(m), {
+      MLC_OPENLINEAGE_URL: "http://127.0.0.1:9/lineage",
+    })!;
     sink.emit(event("FAIL"));
     await sink.flush();
     expect(logs).toHaveLength(1);

@@ -32,7 +32,12 @@ describe("mlc plan / apply commands", () => {
     const j = JSON.parse((await runCli(["plan", dir, "--json"])).stdout);
     expect(j.format_version).toBe(1);
     expect(j.summary).toEqual({ create: 7, update: 0, replace: 0, delete: 0, noop: 0 });
-    expect(j.changes[0]).toEqual({ id: "source.customers", kind: "source", action: "create", reasons: [{ type: "new_node", message: "new" }] });
+    expect(j.changes[0]).toEqual({
+      id: "source.customers",
+      kind: "source",
+      action: "create",
+      reasons: [{ type: "new_node", message: "new" }],
+    });
     const md = (await runCli(["plan", dir, "--markdown"])).stdout;
     expect(md).toContain("| | Node | Action | Reason |");
     expect(md).toContain("| `+` | `model.a` | create | new |");
@@ -48,7 +53,9 @@ describe("mlc plan / apply commands", () => {
     expect((await runCli(["plan", dir, "--detailed-exitcode"])).code).toBe(0);
     writeFileSync(join(dir, "data/customers.csv"), CHURN_CSV + "4,7,50.0,pro,true\n");
     const p = await runCli(["plan", dir]);
-    expect(p.stdout).toMatch(/~ source\.customers +data data\/customers\.csv changed: rows 3 → 4, hash [0-9a-f]{12} → [0-9a-f]{12}/);
+    expect(p.stdout).toMatch(
+      /~ source\.customers +data data\/customers\.csv changed: rows 3 → 4, hash [0-9a-f]{12} → [0-9a-f]{12}/,
+    );
   });
 
   it("apply FILE applies a saved plan and refuses it once stale", async () => {
@@ -59,7 +66,9 @@ describe("mlc plan / apply commands", () => {
     expect(a.code).toBe(0);
     const again = await runCli(["apply", file]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/the saved plan .* is stale and was not applied:\n {2}- the state changed since the plan was made/);
+    expect(again.stderr).toMatch(
+      /the saved plan .* is stale and was not applied:\n {2}- the state changed since the plan was made/,
+    );
   });
 
   it("a failed node makes apply exit 1 with a summary naming it and why", async () => {
@@ -68,14 +77,22 @@ describe("mlc plan / apply commands", () => {
     try {
       const a = await runCli(["apply", dir]);
       expect(a.code).toBe(1);
-      expect(a.stdout).toMatch(/Failures:\n {2}model\.b: model\.b failed on purpose\n {2}gate\.ship_b: not run \(upstream model\.b failed\)/);
+      expect(a.stdout).toMatch(
+        /Failures:\n {2}model\.b: model\.b failed on purpose\n {2}gate\.ship_b: not run \(upstream model\.b failed\)/,
+      );
     } finally {
       overrideExecutor(fakeExecutors().executors.get("model")!);
     }
   });
 
   it("spec errors are printed as diagnostics with file:line:col and exit 1", async () => {
-    const dir = makeProject({ "main.mlspec": TWO_MODELS.replace("data     = holdout\n  features = [usage.tenure_z]", "data     = holdot\n  features = [usage.tenure_z]"), "data/customers.csv": CHURN_CSV });
+    const dir = makeProject({
+      "main.mlspec": TWO_MODELS.replace(
+        "data     = holdout\n  features = [usage.tenure_z]",
+        "data     = holdot\n  features = [usage.tenure_z]",
+      ),
+      "data/customers.csv": CHURN_CSV,
+    });
     for (const cmd of ["plan", "apply"]) {
       const r = await runCli([cmd, dir]);
       expect(r.code).toBe(1);
@@ -85,7 +102,9 @@ describe("mlc plan / apply commands", () => {
 
   it("graph prints dot, mermaid and the IR as JSON", async () => {
     const dir = project();
-    expect((await runCli(["graph", dir])).stdout).toContain('"split.holdout" -> "model.a" [label="churned, spend_ratio"];');
+    expect((await runCli(["graph", dir])).stdout).toContain(
+      '"split.holdout" -> "model.a" [label="churned, spend_ratio"];',
+    );
     expect((await runCli(["graph", dir, "--format", "mermaid"])).stdout).toMatch(/^flowchart LR\n/);
     const ir = JSON.parse((await runCli(["graph", dir, "--format", "json"])).stdout);
     expect(ir.formatVersion).toBe(1);
@@ -104,10 +123,17 @@ describe("mlc plan / apply commands", () => {
     expect(lin.node).toBe("model.a");
     expect((await runCli(["gc", dir, "--dry-run"])).stdout).toMatch(/would remove 0 objects/);
     const store = await openState(dir);
-    await store.lock.acquire({ pid: 999999, host: "elsewhere", command: "mlc apply .", since: "2026-01-01T00:00:00Z" });
+    await store.lock.acquire({
+      pid: 999999,
+      host: "elsewhere",
+      command: "mlc apply .",
+      since: "2026-01-01T00:00:00Z",
+    });
     const blocked = await runCli(["apply", dir]);
     expect(blocked.code).toBe(1);
-    expect(blocked.stderr).toContain("locked by another apply: pid 999999 on elsewhere, running `mlc apply .` since 2026-01-01T00:00:00Z");
+    expect(blocked.stderr).toContain(
+      "locked by another apply: pid 999999 on elsewhere, running `mlc apply .` since 2026-01-01T00:00:00Z",
+    );
     const noTty = await runCli(["state", "unlock", "-C", dir]);
     expect(noTty.code).toBe(1);
     expect(noTty.stderr).toMatch(/pass --force/);
@@ -144,21 +170,32 @@ describe("the no-op plan shortcut", () => {
     const hash = (await store.getNode("model.b"))!.result!.artifacts.out!;
     await store.close();
     writeFileSync(join(dir, ".mlc", "objects", hash.slice(0, 2), hash.slice(2)), "x");
-    expect((await runCli(["plan", dir])).stdout).toMatch(/-\/\+ model\.b +artifact out [0-9a-f]{12} is corrupt/);
+    expect((await runCli(["plan", dir])).stdout).toMatch(
+      /-\/\+ model\.b +artifact out [0-9a-f]{12} is corrupt/,
+    );
   });
 });
 
 describe("plan rendering", () => {
   it("renders expression values in the language's syntax", () => {
-    expect(renderValue({ $op: ">=", args: [{ $ref: ["test", "auc"] }, { $op: "-", args: [{ $ref: ["champion", "test", "auc"] }, 0.005] }] })).toBe("test.auc >= champion.test.auc - 0.005");
+    expect(
+      renderValue({
+        $op: ">=",
+        args: [{ $ref: ["test", "auc"] }, { $op: "-", args: [{ $ref: ["champion", "test", "auc"] }, 0.005] }],
+      }),
+    ).toBe("test.auc >= champion.test.auc - 0.005");
     expect(renderValue({ $op: "*", args: [{ $op: "+", args: [1, 2] }, 3] })).toBe("(1 + 2) * 3");
-    expect(renderValue({ $call: "canary", args: [{ $percent: 10 }], named: { after: { $duration: 3600 } } })).toBe("canary(10%, after = 1h)");
+    expect(
+      renderValue({ $call: "canary", args: [{ $percent: 10 }], named: { after: { $duration: 3600 } } }),
+    ).toBe("canary(10%, after = 1h)");
     expect(renderValue(undefined)).toBe("(absent)");
   });
 
   it("colours symbols only when asked", () => {
     const p = JSON.parse(readFileSync(new URL("./plan-sample.json", import.meta.url), "utf8"));
     expect(renderPlanText(p, { color: true })).toContain("\x1b[33m  ~\x1b[0m gate.ship");
-    expect(renderPlanText(p, { color: false })).toContain("    ~ gate.ship  assertions[0]: test.auc >= 0.85 → test.auc >= 0.9");
+    expect(renderPlanText(p, { color: false })).toContain(
+      "    ~ gate.ship  assertions[0]: test.auc >= 0.85 → test.auc >= 0.9",
+    );
   });
 });

@@ -10,10 +10,20 @@ import ts from "typescript";
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 // Inside node_modules so the copy resolves packages from the repo's node_modules.
 const outRoot = join(repoRoot, "node_modules", ".cache", "mlc-test-build");
-const ENTRIES = ["src/cli/main.ts", "src/cli/commands/plan.ts", "src/cli/commands/apply.ts", "src/cli/commands/state.ts", "src/runtime/data-hash.ts"];
+const ENTRIES = [
+  "src/cli/main.ts",
+  "src/cli/commands/plan.ts",
+  "src/cli/commands/apply.ts",
+  "src/cli/commands/state.ts",
+  "src/runtime/data-hash.ts",
+];
 const IMPORT = /(?:from\s+|import\s*\(\s*|import\s+)["'](\.{1,2}\/[^"']+)\.js["']/g;
 
-const options: ts.CompilerOptions = { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
+const options: ts.CompilerOptions = {
+  module: ts.ModuleKind.ESNext,
+  target: ts.ScriptTarget.ES2022,
+  esModuleInterop: true,
+};
 
 let built: string | undefined;
 

@@ -9,7 +9,13 @@ import { writeScores } from "../../src/serve/score-writer.js";
 import { buildFixtureBundle, fixtureExpected, PLANS, tempProject } from "./fixtures.js";
 
 function rows(n: number) {
-  return Array.from({ length: n }, (_, i) => ({ id: `c${i}`, tenure: i % 72, monthly: i % 10 === 0 ? null : 20 + (i % 50), active: i % 3 === 0, plan: PLANS[i % 3]! }));
+  return Array.from({ length: n }, (_, i) => ({
+    id: `c${i}`,
+    tenure: i % 72,
+    monthly: i % 10 === 0 ? null : 20 + (i % 50),
+    active: i % 3 === 0,
+    plan: PLANS[i % 3]!,
+  }));
 }
 
 describe("batch scoring", () => {
@@ -36,7 +42,9 @@ describe("batch scoring", () => {
     const s = createPredictionServer({ projectDir: p, deployment: "d", predictionLog: false, maxBatch: 100 });
     await s.loaded;
     const data = rows(50);
-    const online = (await s.app.inject({ method: "POST", url: "/v1/predict", payload: { instances: data } })).json();
+    const online = (
+      await s.app.inject({ method: "POST", url: "/v1/predict", payload: { instances: data } })
+    ).json();
     await s.close();
     const batch = await scoreTable(join(p, "v1"), data);
     data.forEach((_, i) => expect(online.predictions[i].probabilities.churn).toBe(batch.scores[i]));
@@ -50,8 +58,15 @@ describe("batch scoring", () => {
     expect(err).toBeInstanceOf(BatchScoreError);
     expect((err as BatchScoreError).message).toContain("row 1234: unknown category 'gold'");
     expect((err as BatchScoreError).column).toBe("plan");
-    const cols = { tenure: Float64Array.from([1, 2.5]), monthly: [1, 2], active: [true, false], plan: ["pro", "pro"] };
-    await expect(scoreTable(dir, cols)).rejects.toThrow("column 'tenure' row 1: expected an integer, got 2.5");
+    const cols = {
+      tenure: Float64Array.from([1, 2.5]),
+      monthly: [1, 2],
+      active: [true, false],
+      plan: ["pro", "pro"],
+    };
+    await expect(scoreTable(dir, cols)).rejects.toThrow(
+      "column 'tenure' row 1: expected an integer, got 2.5",
+    );
     await expect(scoreTable(dir, { tenure: [1] })).rejects.toThrow("missing column 'monthly'");
   });
 
@@ -80,7 +95,10 @@ describe("batch scoring", () => {
     expect(csv).toHaveLength(11);
     expect(Number(csv[1]!.split(",")[1])).toBeCloseTo(r.scores[0]!, 6);
     writeScores(join(out, "s.jsonl"), cols);
-    const j = readFileSync(join(out, "s.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const j = readFileSync(join(out, "s.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(j[3]).toEqual({ id: "c3", score: r.scores[3], label: r.scores[3]! >= 0.5 ? "churn" : "stay" });
     writeScores(join(out, "s.parquet"), cols);
     const pq = (await import("parquet-wasm/node")) as typeof import("parquet-wasm/node");

@@ -35,7 +35,12 @@ describe("bundle format", () => {
   });
 
   it("names the field of an invalid bundle.json", () => {
-    const bad = { ...fixtureMeta(), version: 0, inputs: [{ name: "x", type: "complex", nullable: true }], output: { name: "score", width: 2 } };
+    const bad = {
+      ...fixtureMeta(),
+      version: 0,
+      inputs: [{ name: "x", type: "complex", nullable: true }],
+      output: { name: "score", width: 2 },
+    };
     const errs = validateBundleMeta(bad);
     expect(errs).toContain("version: expected a positive integer");
     expect(errs.some((e) => e.startsWith("inputs[0].type:"))).toBe(true);

@@ -3,7 +3,10 @@
 import { Command } from "commander";
 import { CliExit } from "../../src/cli/exit.js";
 
-export async function runCommand(register: (p: Command) => void, args: string[]): Promise<{ code: number; out: string; err: string }> {
+export async function runCommand(
+  register: (p: Command) => void,
+  args: string[],
+): Promise<{ code: number; out: string; err: string }> {
   const program = new Command("mlc").exitOverride();
   program.configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
   register(program);

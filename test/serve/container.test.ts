@@ -28,9 +28,13 @@ function parseYaml(text: string): Y {
   function block(indent: string): Y {
     if (lines[i]!.slice(indent.length).startsWith("- ")) {
       const arr: Y[] = [];
-      while (i < lines.length && indentOf(lines[i]!) === indent.length && lines[i]!.slice(indent.length).startsWith("- ")) {
+      while (
+        i < lines.length &&
+        indentOf(lines[i]!) === indent.length &&
+        lines[i]!.slice(indent.length).startsWith("- ")
+      ) {
         const rest = lines[i]!.slice(indent.length + 2);
-        if (rest.startsWith("- ") || /^("[^"]*"|[A-Za-z_][\w.\/-]*):( |$)/.test(rest)) {
+        if (rest.startsWith("- ") || /^("[^"]*"|[A-Za-z_][\w./-]*):( |$)/.test(rest)) {
           lines[i] = indent + "  " + rest; // the first key (or item) of a nested block sits after "- "
           arr.push(block(indent + "  "));
         } else {
@@ -41,9 +45,13 @@ function parseYaml(text: string): Y {
       return arr;
     }
     const obj: Record<string, Y> = {};
-    while (i < lines.length && indentOf(lines[i]!) === indent.length && !lines[i]!.slice(indent.length).startsWith("- ")) {
+    while (
+      i < lines.length &&
+      indentOf(lines[i]!) === indent.length &&
+      !lines[i]!.slice(indent.length).startsWith("- ")
+    ) {
       const l = lines[i]!.slice(indent.length);
-      const m = /^("(?:[^"\\]|\\.)*"|[A-Za-z_][\w.\/-]*):(?: (.*))?$/.exec(l);
+      const m = /^("(?:[^"\\]|\\.)*"|[A-Za-z_][\w./-]*):(?: (.*))?$/.exec(l);
       if (!m) throw new Error(`bad YAML line: ${l}`);
       i++;
       if (m[2] !== undefined) obj[keyOf(m[1]!)] = scalar(m[2]);
@@ -58,6 +66,7 @@ function parseYaml(text: string): Y {
 
 // ---- minimal schema checks: the required fields of the Kubernetes API objects used ----
 const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed YAML of any shape
 type O = Record<string, any>;
 function checkMeta(o: O, kind: string, apiVersion: string) {
   expect(o.apiVersion).toBe(apiVersion);
@@ -72,7 +81,8 @@ function checkMeta(o: O, kind: string, apiVersion: string) {
 function checkProbe(p: O, path: string, ports: string[]) {
   expect(p.httpGet.path).toBe(path);
   expect(ports).toContain(p.httpGet.port);
-  for (const k of ["periodSeconds", "timeoutSeconds", "failureThreshold"]) if (k in p) expect(Number.isInteger(p[k]) && p[k] > 0).toBe(true);
+  for (const k of ["periodSeconds", "timeoutSeconds", "failureThreshold"])
+    if (k in p) expect(Number.isInteger(p[k]) && p[k] > 0).toBe(true);
 }
 function checkDeployment(d: O) {
   checkMeta(d, "Deployment", "apps/v1");
@@ -80,7 +90,8 @@ function checkDeployment(d: O) {
   expect(Number.isInteger(spec.replicas)).toBe(true);
   // apps/v1 requires a selector that matches the template's labels
   expect(Object.keys(spec.selector.matchLabels).length).toBeGreaterThan(0);
-  for (const [k, v] of Object.entries(spec.selector.matchLabels)) expect(spec.template.metadata.labels[k]).toBe(v);
+  for (const [k, v] of Object.entries(spec.selector.matchLabels))
+    expect(spec.template.metadata.labels[k]).toBe(v);
   const containers = spec.template.spec.containers;
   expect(Array.isArray(containers) && containers.length).toBeTruthy();
   for (const c of containers) {
@@ -93,14 +104,17 @@ function checkDeployment(d: O) {
     }
     checkProbe(c.readinessProbe, "/readyz", portNames);
     checkProbe(c.livenessProbe, "/healthz", portNames);
-    for (const e of c.env) expect(typeof e.name === "string" && ("value" in e || "valueFrom" in e)).toBe(true);
+    for (const e of c.env)
+      expect(typeof e.name === "string" && ("value" in e || "valueFrom" in e)).toBe(true);
   }
 }
 function checkService(s: O, deployment: O) {
   checkMeta(s, "Service", "v1");
   expect(["ClusterIP", "NodePort", "LoadBalancer"]).toContain(s.spec.type);
   expect(s.spec.selector).toEqual(deployment.spec.selector.matchLabels);
-  const containerPorts = deployment.spec.template.spec.containers.flatMap((c: O) => c.ports.map((p: O) => p.name));
+  const containerPorts = deployment.spec.template.spec.containers.flatMap((c: O) =>
+    c.ports.map((p: O) => p.name),
+  );
   for (const p of s.spec.ports) {
     expect(Number.isInteger(p.port)).toBe(true);
     expect(containerPorts).toContain(p.targetPort);
@@ -108,7 +122,11 @@ function checkService(s: O, deployment: O) {
 }
 function checkHpa(h: O, deployment: O) {
   checkMeta(h, "HorizontalPodAutoscaler", "autoscaling/v2");
-  expect(h.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name });
+  expect(h.spec.scaleTargetRef).toEqual({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    name: deployment.metadata.name,
+  });
   expect(Number.isInteger(h.spec.maxReplicas)).toBe(true);
   expect(h.spec.minReplicas).toBeLessThanOrEqual(h.spec.maxReplicas);
   for (const m of h.spec.metrics) {
@@ -125,8 +143,13 @@ describe("container target", () => {
 
   it("writes Kubernetes manifests with the required fields of Deployment, Service and HPA", () => {
     const out = tempProject();
-    const files = writeContainerManifests(out, fixtureMeta({ version: 3 }), { tokenSecret: "churn-token", maxReplicas: 6 });
-    expect(files).toEqual(expect.arrayContaining(["Dockerfile", "k8s/deployment.yaml", "k8s/service.yaml", "k8s/hpa.yaml"]));
+    const files = writeContainerManifests(out, fixtureMeta({ version: 3 }), {
+      tokenSecret: "churn-token",
+      maxReplicas: 6,
+    });
+    expect(files).toEqual(
+      expect.arrayContaining(["Dockerfile", "k8s/deployment.yaml", "k8s/service.yaml", "k8s/hpa.yaml"]),
+    );
     const dep = parseYaml(readFileSync(join(out, "k8s/deployment.yaml"), "utf8")) as O;
     const svc = parseYaml(readFileSync(join(out, "k8s/service.yaml"), "utf8")) as O;
     const hpa = parseYaml(readFileSync(join(out, "k8s/hpa.yaml"), "utf8")) as O;
@@ -134,8 +157,20 @@ describe("container target", () => {
     checkService(svc, dep);
     checkHpa(hpa, dep);
     expect(dep.metadata.name).toBe("churn-api");
-    expect(dep.spec.template.spec.containers[0].args).toEqual(["serve", "churn_api", "--dir", "/srv/project", "--host", "0.0.0.0", "--port", "8080"]);
-    expect(dep.spec.template.spec.containers[0].env[1]).toEqual({ name: "MLC_SERVE_TOKEN", valueFrom: { secretKeyRef: { name: "churn-token", key: "token" } } });
+    expect(dep.spec.template.spec.containers[0].args).toEqual([
+      "serve",
+      "churn_api",
+      "--dir",
+      "/srv/project",
+      "--host",
+      "0.0.0.0",
+      "--port",
+      "8080",
+    ]);
+    expect(dep.spec.template.spec.containers[0].env[1]).toEqual({
+      name: "MLC_SERVE_TOKEN",
+      valueFrom: { secretKeyRef: { name: "churn-token", key: "token" } },
+    });
     expect(hpa.spec.maxReplicas).toBe(6);
   });
 
@@ -147,8 +182,11 @@ describe("container target", () => {
     expect(instr[0]).toBe("FROM node:20-slim");
     expect(instr.some((l) => /^RUN .*npm ci --omit=dev/.test(l))).toBe(true);
     expect(instr).toContain("COPY --chown=node:node project /srv/project");
-    expect(instr.find((l) => l.startsWith("CMD "))).toBe('CMD ["serve","churn_api","--dir","/srv/project","--host","0.0.0.0","--port","8080"]');
-    for (const l of instr) expect(l).toMatch(/^(FROM|ENV|WORKDIR|COPY|RUN|USER|EXPOSE|STOPSIGNAL|ENTRYPOINT|CMD) /);
+    expect(instr.find((l) => l.startsWith("CMD "))).toBe(
+      'CMD ["serve","churn_api","--dir","/srv/project","--host","0.0.0.0","--port","8080"]',
+    );
+    for (const l of instr)
+      expect(l).toMatch(/^(FROM|ENV|WORKDIR|COPY|RUN|USER|EXPOSE|STOPSIGNAL|ENTRYPOINT|CMD) /);
   });
 
   it("places the bundle and a deployment pointer in the build context", () => {
@@ -156,7 +194,10 @@ describe("container target", () => {
     const b = buildFixtureBundle(join(p, "b"), { version: 3 });
     const out = tempProject();
     writeContainerManifests(out, fixtureMeta({ version: 3 }), { bundleDir: b });
-    expect(readDeployment(join(out, "project"), "churn_api")).toMatchObject({ version: 3, bundle: ".mlc/bundles/churn_api/v3" });
+    expect(readDeployment(join(out, "project"), "churn_api")).toMatchObject({
+      version: 3,
+      bundle: ".mlc/bundles/churn_api/v3",
+    });
     expect(loadBundle(join(out, "project/.mlc/bundles/churn_api/v3")).meta.version).toBe(3);
   });
 
@@ -174,12 +215,21 @@ describe("mlc export", () => {
     const out = join(tempProject(), "edge");
     const r = await runCommand(register, ["export", "churn_api", "--dir", p, "--out", out]);
     expect(r.code).toBe(0);
-    expect(readFileSync(join(out, "model.onnx"))).toEqual(readFileSync(join(p, ".mlc/bundles/churn_api/v2/model.onnx")));
+    expect(readFileSync(join(out, "model.onnx"))).toEqual(
+      readFileSync(join(p, ".mlc/bundles/churn_api/v2/model.onnx")),
+    );
     expect(loadBundle(out).meta.version).toBe(2);
   });
 
   it("fails clearly for a deployment that was never deployed", async () => {
-    const r = await runCommand(register, ["export", "nope", "--dir", tempProject(), "--out", join(tempProject(), "x")]);
+    const r = await runCommand(register, [
+      "export",
+      "nope",
+      "--dir",
+      tempProject(),
+      "--out",
+      join(tempProject(), "x"),
+    ]);
     expect(r.code).toBe(1);
     expect(r.err).toContain("deployment 'nope' has no current version");
     expect(existsSync(join(tempProject(), "x"))).toBe(false);

@@ -1,7 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { historyPath, previousVersion, readDeployment, readHistory, writeDeployment } from "../../src/serve/deployment.js";
+import {
+  historyPath,
+  previousVersion,
+  readDeployment,
+  readHistory,
+  writeDeployment,
+} from "../../src/serve/deployment.js";
 import { rollbackDeployment } from "../../src/serve/rollout-control.js";
 import { tempProject } from "./fixtures.js";
 
@@ -13,14 +19,23 @@ describe("deployment pointer", () => {
 
   it("writes the pointer with bundle paths relative to the project and records history", () => {
     const p = tempProject();
-    writeDeployment(p, "churn_api", { version: 1, bundle: join(p, ".mlc/bundles/churn_api/v1") }, "first deploy", new Date("2026-01-01T00:00:00Z"));
+    writeDeployment(
+      p,
+      "churn_api",
+      { version: 1, bundle: join(p, ".mlc/bundles/churn_api/v1") },
+      "first deploy",
+      new Date("2026-01-01T00:00:00Z"),
+    );
     writeDeployment(p, "churn_api", { version: 2, bundle: ".mlc/bundles/churn_api/v2" }, "gate ship passed");
     const cur = readDeployment(p, "churn_api")!;
     expect(cur.version).toBe(2);
     expect(cur.bundle).toBe(".mlc/bundles/churn_api/v2");
     expect(cur.reason).toBe("gate ship passed");
     const hist = readHistory(p, "churn_api");
-    expect(hist.map((h) => [h.version, h.previous])).toEqual([[1, undefined], [2, 1]]);
+    expect(hist.map((h) => [h.version, h.previous])).toEqual([
+      [1, undefined],
+      [2, 1],
+    ]);
     expect(hist[0]!.bundle).toBe(".mlc/bundles/churn_api/v1");
     expect(hist[0]!.updated).toBe("2026-01-01T00:00:00.000Z");
   });
@@ -40,9 +55,39 @@ describe("deployment pointer", () => {
 
   it("keeps canary rollouts in the pointer and rejects invalid ones", () => {
     const p = tempProject();
-    writeDeployment(p, "d", { version: 1, bundle: "b/v1", rollout: { kind: "canary", share: 0.1, key: "customer_id", candidate: { version: 2, bundle: "b/v2" } } }, "canary 10%");
-    expect(readDeployment(p, "d")!.rollout).toEqual({ kind: "canary", share: 0.1, key: "customer_id", candidate: { version: 2, bundle: "b/v2" } });
-    expect(() => writeDeployment(p, "d", { version: 1, bundle: "b/v1", rollout: { kind: "canary", share: 1.5, key: "k", candidate: { version: 2, bundle: "b/v2" } } }, "x")).toThrow(/rollout.share/);
+    writeDeployment(
+      p,
+      "d",
+      {
+        version: 1,
+        bundle: "b/v1",
+        rollout: {
+          kind: "canary",
+          share: 0.1,
+          key: "customer_id",
+          candidate: { version: 2, bundle: "b/v2" },
+        },
+      },
+      "canary 10%",
+    );
+    expect(readDeployment(p, "d")!.rollout).toEqual({
+      kind: "canary",
+      share: 0.1,
+      key: "customer_id",
+      candidate: { version: 2, bundle: "b/v2" },
+    });
+    expect(() =>
+      writeDeployment(
+        p,
+        "d",
+        {
+          version: 1,
+          bundle: "b/v1",
+          rollout: { kind: "canary", share: 1.5, key: "k", candidate: { version: 2, bundle: "b/v2" } },
+        },
+        "x",
+      ),
+    ).toThrow(/rollout.share/);
     expect(readFileSync(historyPath(p, "d"), "utf8").trim().split("\n")).toHaveLength(1);
   });
 
@@ -54,7 +99,12 @@ describe("deployment pointer", () => {
     const p = tempProject();
     writeDeployment(p, "d", { version: 1, bundle: "b/v1" }, "deploy v1");
     writeDeployment(p, "d", { version: 2, bundle: "b/v2" }, "deploy v2");
-    writeDeployment(p, "d", { version: 2, bundle: "b/v2", rollout: { kind: "shadow", candidate: { version: 3, bundle: "b/v3" } } }, "shadow v3");
+    writeDeployment(
+      p,
+      "d",
+      { version: 2, bundle: "b/v2", rollout: { kind: "shadow", candidate: { version: 3, bundle: "b/v3" } } },
+      "shadow v3",
+    );
     const r = rollbackDeployment(p, "d");
     expect(r.from).toBe(2);
     expect(r.to).toMatchObject({ version: 1, bundle: "b/v1", reason: "rollback from version 2 to 1" });

@@ -27,14 +27,24 @@ export function fixtureOnnx(opts: FixtureOptions = {}): Uint8Array {
   g.input("plan", "string", ["N", 1]);
   const zero = g.constant("float", [1], [0]);
   const monthly = g.op("Where", [g.op("IsNaN", ["monthly"]), zero, "monthly"]);
-  const onehot3 = g.op("OneHotEncoder", ["plan"], { cats_strings: PLANS, zeros: 1 }, { domain: "ai.onnx.ml" });
+  const onehot3 = g.op(
+    "OneHotEncoder",
+    ["plan"],
+    { cats_strings: PLANS, zeros: 1 },
+    { domain: "ai.onnx.ml" },
+  );
   const onehot = g.op("Flatten", [onehot3], { axis: 1 });
   const x = g.op("Concat", ["tenure", monthly, "active", onehot], { axis: 1 });
   const base = [-0.05, 0.02, 0.5, -0.3, 0.2, 0.4];
   const w: number[] = [];
-  for (let i = 0; i < 6; i++) for (let j = 0; j < width; j++) w.push(base[i]! * scale * (j + 1) * (j % 2 === 0 ? 1 : -1));
+  for (let i = 0; i < 6; i++)
+    for (let j = 0; j < width; j++) w.push(base[i]! * scale * (j + 1) * (j % 2 === 0 ? 1 : -1));
   const W = g.constant("float", [6, width], w);
-  const b = g.constant("float", [width], Array.from({ length: width }, (_, j) => 0.1 * j));
+  const b = g.constant(
+    "float",
+    [width],
+    Array.from({ length: width }, (_, j) => 0.1 * j),
+  );
   const lin = g.op("Add", [g.op("MatMul", [x, W]), b]);
   const link = task === "binary" ? "Sigmoid" : task === "multiclass" ? "Softmax" : "Identity";
   g.node(link, [lin], ["score"], task === "multiclass" ? { axis: 1 } : {});
@@ -45,7 +55,11 @@ export function fixtureOnnx(opts: FixtureOptions = {}): Uint8Array {
 export function fixtureMeta(opts: FixtureOptions = {}): BundleMeta {
   const task = opts.task ?? "binary";
   const t: BundleTask =
-    task === "binary" ? { kind: "binary", classes: ["stay", "churn"], threshold: 0.5 } : task === "multiclass" ? { kind: "multiclass", classes: ["a", "b", "c"] } : { kind: task };
+    task === "binary"
+      ? { kind: "binary", classes: ["stay", "churn"], threshold: 0.5 }
+      : task === "multiclass"
+        ? { kind: "multiclass", classes: ["a", "b", "c"] }
+        : { kind: task };
   return {
     format_version: 1,
     deployment: "churn_api",
@@ -74,7 +88,10 @@ export function buildFixtureBundle(dir: string, opts: FixtureOptions = {}): stri
 export const tempProject = (): string => mkdtempSync(join(tmpdir(), "mlc-serve-"));
 
 /** The reference computation of the binary fixture, for checking outputs. */
-export function fixtureExpected(rec: { tenure: number; monthly: number | null; active: boolean; plan: string }, scale = 1): number {
+export function fixtureExpected(
+  rec: { tenure: number; monthly: number | null; active: boolean; plan: string },
+  scale = 1,
+): number {
   const x = [rec.tenure, rec.monthly ?? 0, rec.active ? 1 : 0, ...PLANS.map((p) => (p === rec.plan ? 1 : 0))];
   const base = [-0.05, 0.02, 0.5, -0.3, 0.2, 0.4];
   let z = 0;

@@ -18,15 +18,31 @@ function project(): string {
 /** Runs `workers` sequential request loops until `until()` holds; returns every outcome. */
 type Outcome = { worker: number; status: number; version?: number; p?: number; error?: string };
 
-async function loadLoop(url: string, workers: number, until: (outcomes: Outcome[]) => boolean): Promise<Outcome[]> {
+async function loadLoop(
+  url: string,
+  workers: number,
+  until: (outcomes: Outcome[]) => boolean,
+): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   await Promise.all(
     Array.from({ length: workers }, async (_, worker) => {
       while (!until(outcomes)) {
         try {
-          const res = await fetch(url, { method: "POST", body: JSON.stringify(rec), headers: { "content-type": "application/json" } });
-          const body = (await res.json()) as { model_version: number; predictions: { probabilities: { churn: number } }[] };
-          outcomes.push({ worker, status: res.status, version: body.model_version, p: body.predictions?.[0]?.probabilities.churn });
+          const res = await fetch(url, {
+            method: "POST",
+            body: JSON.stringify(rec),
+            headers: { "content-type": "application/json" },
+          });
+          const body = (await res.json()) as {
+            model_version: number;
+            predictions: { probabilities: { churn: number } }[];
+          };
+          outcomes.push({
+            worker,
+            status: res.status,
+            version: body.model_version,
+            p: body.predictions?.[0]?.probabilities.churn,
+          });
         } catch (e) {
           outcomes.push({ worker, status: 0, error: (e as Error).message });
         }
@@ -59,7 +75,8 @@ describe("hot swap", () => {
         rollbackDeployment(p, "d");
         rolledBackAt = n;
       }
-      if (phase === 2 && outcomes.slice(rolledBackAt).filter((o) => o.version === 1).length >= 80) return true;
+      if (phase === 2 && outcomes.slice(rolledBackAt).filter((o) => o.version === 1).length >= 80)
+        return true;
       return n > 20_000; // safety net: the assertions below then fail
     });
     await s.close();
@@ -78,7 +95,13 @@ describe("hot swap", () => {
 
   it("keeps serving the old version when the new pointer's bundle is broken", async () => {
     const p = project();
-    const s = createPredictionServer({ projectDir: p, deployment: "d", pollMs: 50, predictionLog: false, logLevel: "silent" });
+    const s = createPredictionServer({
+      projectDir: p,
+      deployment: "d",
+      pollMs: 50,
+      predictionLog: false,
+      logLevel: "silent",
+    });
     await s.loaded;
     mkdirSync(join(p, "broken"));
     writeFileSync(join(p, "broken", "bundle.json"), "{}");
@@ -87,12 +110,17 @@ describe("hot swap", () => {
     await s.live.settled();
     const res = await s.app.inject({ method: "POST", url: "/v1/predict", payload: rec });
     expect(res.json().model_version).toBe(1);
-    expect((await s.app.inject({ method: "GET", url: "/metrics" })).body).toMatch(/mlc_model_load_failures_total\{deployment="d"\} 1/);
+    expect((await s.app.inject({ method: "GET", url: "/metrics" })).body).toMatch(
+      /mlc_model_load_failures_total\{deployment="d"\} 1/,
+    );
     // a fixed pointer is picked up
     buildFixtureBundle(join(p, ".mlc/bundles/d/v2"), { version: 2, scale: 2 });
     writeDeployment(p, "d", { version: 2, bundle: ".mlc/bundles/d/v2" }, "good promote");
-    for (let i = 0; i < 100 && s.live.routing?.stable.version !== 2; i++) await new Promise((r) => setTimeout(r, 20));
-    expect((await s.app.inject({ method: "POST", url: "/v1/predict", payload: rec })).json().model_version).toBe(2);
+    for (let i = 0; i < 100 && s.live.routing?.stable.version !== 2; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(
+      (await s.app.inject({ method: "POST", url: "/v1/predict", payload: rec })).json().model_version,
+    ).toBe(2);
     await s.close();
   });
 });

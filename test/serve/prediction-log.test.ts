@@ -34,14 +34,28 @@ describe("prediction log", () => {
 
   it("writes pre-serialised lines identical to serialised entries", async () => {
     const e = entry(3);
-    const line = predictionLogLine(e.ts, e.request_id, e.deployment, e.model_version, e.arm, e.latency_ms, undefined, JSON.stringify(e.features), JSON.stringify(e.output));
+    const line = predictionLogLine(
+      e.ts,
+      e.request_id,
+      e.deployment,
+      e.model_version,
+      e.arm,
+      e.latency_ms,
+      undefined,
+      JSON.stringify(e.features),
+      JSON.stringify(e.output),
+    );
     expect(JSON.parse(line)).toEqual(e);
   });
 
   it("skips a torn last line and drops entries beyond the buffer bound, counting them", async () => {
     const p = tempProject();
     let dropped = 0;
-    const w = new PredictionLogWriter(predictionLogDir(p, "d"), { maxBuffered: 5, flushMs: 10_000, onDrop: (n) => (dropped += n) });
+    const w = new PredictionLogWriter(predictionLogDir(p, "d"), {
+      maxBuffered: 5,
+      flushMs: 10_000,
+      onDrop: (n) => (dropped += n),
+    });
     for (let i = 0; i < 8; i++) w.append(entry(i));
     expect(dropped).toBe(3);
     await w.close();

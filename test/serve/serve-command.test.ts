@@ -16,7 +16,15 @@ function project(): string {
   return p;
 }
 
-const flags = (dir: string, extra: Partial<ServeFlags> = {}): ServeFlags => ({ dir, port: "0", host: "127.0.0.1", maxBatch: "1024", bodyLimit: "1mb", predictionLog: false, ...extra });
+const flags = (dir: string, extra: Partial<ServeFlags> = {}): ServeFlags => ({
+  dir,
+  port: "0",
+  host: "127.0.0.1",
+  maxBatch: "1024",
+  bodyLimit: "1mb",
+  predictionLog: false,
+  ...extra,
+});
 
 async function quietly<T>(f: () => Promise<T>): Promise<T> {
   const orig = process.stdout.write.bind(process.stdout);
@@ -40,8 +48,12 @@ describe("mlc serve", () => {
 
   it("rejects bad flags and unknown deployments with a clear message", async () => {
     const p = project();
-    await expect(startServe("churn_api", flags(p, { port: "99999" }))).rejects.toThrow(/--port must be an integer from 0 to 65535/);
-    await expect(startServe("churn_api", flags(p, { bodyLimit: "lots" }))).rejects.toThrow(/invalid size 'lots'/);
+    await expect(startServe("churn_api", flags(p, { port: "99999" }))).rejects.toThrow(
+      /--port must be an integer from 0 to 65535/,
+    );
+    await expect(startServe("churn_api", flags(p, { bodyLimit: "lots" }))).rejects.toThrow(
+      /invalid size 'lots'/,
+    );
     const err = await quietly(() => startServe("nope", flags(p))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CliExit);
     expect((err as CliExit).code).toBe(1);
@@ -60,14 +72,19 @@ describe("mlc serve", () => {
       const p = score(b); // taken synchronously, as the server requires
       return gate.then(() => p);
     };
-    const inflight = Array.from({ length: 5 }, () => fetch(`${address}/v1/predict`, { method: "POST", body: JSON.stringify(rec) }));
+    const inflight = Array.from({ length: 5 }, () =>
+      fetch(`${address}/v1/predict`, { method: "POST", body: JSON.stringify(rec) }),
+    );
     while (entered < 5) await new Promise((r) => setTimeout(r, 5));
     let closed = false;
     const closing = server.close().then(() => (closed = true));
     await new Promise((r) => setTimeout(r, 50));
     expect(closed).toBe(false); // waiting for the five requests
     // new work is refused: a new connection fails, or a reused one gets 503
-    const late = await fetch(`${address}/readyz`).then((r) => r.status, () => "refused");
+    const late = await fetch(`${address}/readyz`).then(
+      (r) => r.status,
+      () => "refused",
+    );
     expect([503, "refused"]).toContain(late);
     open();
     const responses = await Promise.all(inflight);
@@ -77,28 +94,36 @@ describe("mlc serve", () => {
   });
 
   const cli = resolve("dist/src/cli/main.js");
-  it.skipIf(!existsSync(resolve("dist/src/cli/commands/serve.js")))("the built CLI serves with --workers 2 and exits 0 on SIGTERM (needs npm run build)", async () => {
-    const p = project();
-    const child = spawn(process.execPath, [cli, "serve", "churn_api", "--dir", p, "--port", "0", "--workers", "2"], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    for (let i = 0; i < 1200 && (out.match(/ready, serving/g) ?? []).length < 2; i++) await new Promise((r) => setTimeout(r, 25));
-    const addresses = [...out.matchAll(/listening on (http:\/\/\S+)/g)].map((m) => m[1]);
-    expect(addresses, out).toHaveLength(2);
-    expect(addresses[0]).toBe(addresses[1]); // one port shared by the workers
-    const ids = new Set<string>();
-    for (let i = 0; i < 6; i++) {
-      const res = await fetch(`${addresses[0]}/v1/predict`, { method: "POST", body: JSON.stringify(rec) });
-      expect(res.status).toBe(200);
-      ids.add(((await res.json()) as { request_id: string }).request_id.split("-")[0]!);
-    }
-    expect(ids.size).toBe(2); // both workers answered
-    const code = await new Promise<number | null>((r) => {
-      child.once("exit", (c) => r(c));
-      child.kill("SIGTERM");
-    });
-    expect(code, out).toBe(0);
-    expect((out.match(/mlc serve: stopped/g) ?? []).length).toBe(3);
-  });
+  it.skipIf(!existsSync(resolve("dist/src/cli/commands/serve.js")))(
+    "the built CLI serves with --workers 2 and exits 0 on SIGTERM (needs npm run build)",
+    async () => {
+      const p = project();
+      const child = spawn(
+        process.execPath,
+        [cli, "serve", "churn_api", "--dir", p, "--port", "0", "--workers", "2"],
+        { stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+      for (let i = 0; i < 1200 && (out.match(/ready, serving/g) ?? []).length < 2; i++)
+        await new Promise((r) => setTimeout(r, 25));
+      const addresses = [...out.matchAll(/listening on (http:\/\/\S+)/g)].map((m) => m[1]);
+      expect(addresses, out).toHaveLength(2);
+      expect(addresses[0]).toBe(addresses[1]); // one port shared by the workers
+      const ids = new Set<string>();
+      for (let i = 0; i < 6; i++) {
+        const res = await fetch(`${addresses[0]}/v1/predict`, { method: "POST", body: JSON.stringify(rec) });
+        expect(res.status).toBe(200);
+        ids.add(((await res.json()) as { request_id: string }).request_id.split("-")[0]!);
+      }
+      expect(ids.size).toBe(2); // both workers answered
+      const code = await new Promise<number | null>((r) => {
+        child.once("exit", (c) => r(c));
+        child.kill("SIGTERM");
+      });
+      expect(code, out).toBe(0);
+      expect((out.match(/mlc serve: stopped/g) ?? []).length).toBe(3);
+    },
+  );
 });

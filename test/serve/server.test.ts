@@ -7,11 +7,20 @@ import { buildFixtureBundle, fixtureExpected, tempProject } from "./fixtures.js"
 
 const rec = { customer_id: "c-1", tenure: 3, monthly: 50.5, active: true, plan: "pro" };
 
-async function startServer(extra: Partial<Parameters<typeof createPredictionServer>[0]> = {}): Promise<{ s: PredictionServer; project: string }> {
+async function startServer(
+  extra: Partial<Parameters<typeof createPredictionServer>[0]> = {},
+): Promise<{ s: PredictionServer; project: string }> {
   const project = tempProject();
   buildFixtureBundle(join(project, ".mlc/bundles/churn_api/v1"), { version: 1 });
   writeDeployment(project, "churn_api", { version: 1, bundle: ".mlc/bundles/churn_api/v1" }, "test");
-  const s = createPredictionServer({ projectDir: project, deployment: "churn_api", bodyLimit: 4096, maxBatch: 8, predictionLog: { flushMs: 20 }, ...extra });
+  const s = createPredictionServer({
+    projectDir: project,
+    deployment: "churn_api",
+    bodyLimit: 4096,
+    maxBatch: 8,
+    predictionLog: { flushMs: 20 },
+    ...extra,
+  });
   await s.loaded;
   return { s, project };
 }
@@ -27,7 +36,12 @@ describe("prediction server", () => {
   });
 
   const post = (payload: unknown, headers: Record<string, string> = {}) =>
-    s.app.inject({ method: "POST", url: "/v1/predict", payload: typeof payload === "string" ? payload : JSON.stringify(payload), headers: { "content-type": "application/json", ...headers } });
+    s.app.inject({
+      method: "POST",
+      url: "/v1/predict",
+      payload: typeof payload === "string" ? payload : JSON.stringify(payload),
+      headers: { "content-type": "application/json", ...headers },
+    });
 
   it("predicts one record with probabilities, label, version and request id", async () => {
     const res = await post(rec);
@@ -44,7 +58,11 @@ describe("prediction server", () => {
   });
 
   it("predicts a batch of instances in order, nulls allowed where nullable", async () => {
-    const instances = [rec, { ...rec, tenure: 60, plan: "premium", monthly: null }, { ...rec, active: false, plan: "basic" }];
+    const instances = [
+      rec,
+      { ...rec, tenure: 60, plan: "premium", monthly: null },
+      { ...rec, active: false, plan: "basic" },
+    ];
     const res = await post({ instances });
     expect(res.statusCode).toBe(200);
     const preds = res.json().predictions;
@@ -53,7 +71,12 @@ describe("prediction server", () => {
   });
 
   it("accepts JSON sent without a JSON content type", async () => {
-    const res = await s.app.inject({ method: "POST", url: "/v1/predict", payload: JSON.stringify(rec), headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const res = await s.app.inject({
+      method: "POST",
+      url: "/v1/predict",
+      payload: JSON.stringify(rec),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(res.statusCode).toBe(200);
   });
 
@@ -61,10 +84,20 @@ describe("prediction server", () => {
     ["a missing field", { ...rec, tenure: undefined }, "tenure", "missing required field 'tenure'"],
     ["a wrong type", { ...rec, tenure: "three" }, "tenure", "expected an integer, got string"],
     ["a fractional int", { ...rec, tenure: 2.5 }, "tenure", "expected an integer, got 2.5"],
-    ["an unknown category", { ...rec, plan: "gold" }, "plan", "unknown category 'gold'; expected one of basic, pro, premium"],
+    [
+      "an unknown category",
+      { ...rec, plan: "gold" },
+      "plan",
+      "unknown category 'gold'; expected one of basic, pro, premium",
+    ],
     ["null in a non-nullable field", { ...rec, active: null }, "active", "field 'active' must not be null"],
     ["a non-boolean flag", { ...rec, active: "yes" }, "active", "expected true or false, got 'yes'"],
-    ["a number beyond float32", { ...rec, monthly: 1e300 }, "monthly", "1e+300 is out of range for the model's float32 input"],
+    [
+      "a number beyond float32",
+      { ...rec, monthly: 1e300 },
+      "monthly",
+      "1e+300 is out of range for the model's float32 input",
+    ],
   ])("rejects %s with 400 naming the field", async (_name, record, field, message) => {
     const res = await post(record);
     expect(res.statusCode).toBe(400);
@@ -106,10 +139,23 @@ describe("prediction server", () => {
 
   it("describes the model and reports health and readiness", async () => {
     const m = (await s.app.inject({ method: "GET", url: "/v1/model" })).json();
-    expect(m).toMatchObject({ deployment: "churn_api", model: "churn", model_version: 1, task: { kind: "binary" }, output: { name: "score", width: 1 } });
-    expect(m.inputs.find((i: { name: string }) => i.name === "plan").values).toEqual(["basic", "pro", "premium"]);
+    expect(m).toMatchObject({
+      deployment: "churn_api",
+      model: "churn",
+      model_version: 1,
+      task: { kind: "binary" },
+      output: { name: "score", width: 1 },
+    });
+    expect(m.inputs.find((i: { name: string }) => i.name === "plan").values).toEqual([
+      "basic",
+      "pro",
+      "premium",
+    ]);
     expect((await s.app.inject({ method: "GET", url: "/healthz" })).json()).toEqual({ status: "ok" });
-    expect((await s.app.inject({ method: "GET", url: "/readyz" })).json()).toEqual({ status: "ready", model_version: 1 });
+    expect((await s.app.inject({ method: "GET", url: "/readyz" })).json()).toEqual({
+      status: "ready",
+      model_version: 1,
+    });
   });
 
   it("exposes Prometheus metrics for requests, latency, predictions and model load", async () => {
@@ -117,14 +163,24 @@ describe("prediction server", () => {
     const res = await s.app.inject({ method: "GET", url: "/metrics" });
     expect(res.headers["content-type"]).toContain("text/plain");
     const text = res.body;
-    expect(text).toMatch(/mlc_http_requests_total\{deployment="churn_api",route="\/v1\/predict",method="POST",status="200"\} \d+/);
+    expect(text).toMatch(
+      /mlc_http_requests_total\{deployment="churn_api",route="\/v1\/predict",method="POST",status="200"\} \d+/,
+    );
     expect(text).toMatch(/mlc_http_requests_total\{[^}]*status="400"\} \d+/);
-    expect(text).toMatch(/mlc_http_request_duration_seconds_bucket\{deployment="churn_api",route="\/v1\/predict",le="\+Inf"\} \d+/);
-    expect(text).toMatch(/mlc_predictions_total\{deployment="churn_api",model_version="1",arm="stable"\} \d+/);
-    expect(text).toMatch(/mlc_predictions_by_class_total\{deployment="churn_api",model_version="1",class="(churn|stay)"\} \d+/);
+    expect(text).toMatch(
+      /mlc_http_request_duration_seconds_bucket\{deployment="churn_api",route="\/v1\/predict",le="\+Inf"\} \d+/,
+    );
+    expect(text).toMatch(
+      /mlc_predictions_total\{deployment="churn_api",model_version="1",arm="stable"\} \d+/,
+    );
+    expect(text).toMatch(
+      /mlc_predictions_by_class_total\{deployment="churn_api",model_version="1",class="(churn|stay)"\} \d+/,
+    );
     expect(text).toMatch(/mlc_model_load_seconds\{deployment="churn_api",model_version="1"\} [\d.e-]+/);
     // every sample line is `name{labels} value`
-    for (const line of text.trim().split("\n")) if (!line.startsWith("#")) expect(line).toMatch(/^[a-z_]+(\{[^}]*\})? -?[\d.e+-]+$|^[a-z_]+\{.*\} (NaN|\+Inf)$/);
+    for (const line of text.trim().split("\n"))
+      if (!line.startsWith("#"))
+        expect(line).toMatch(/^[a-z_]+(\{[^}]*\})? -?[\d.e+-]+$|^[a-z_]+\{.*\} (NaN|\+Inf)$/);
   });
 
   it("logs every scored row with features, output, version and request id", async () => {
@@ -133,7 +189,12 @@ describe("prediction server", () => {
     await s.log!.flush();
     const entries = readPredictionLog(project, "churn_api").filter((e) => e.request_id === "req-abc");
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ deployment: "churn_api", model_version: 1, arm: "stable", features: { customer_id: "log-me", plan: "pro" } });
+    expect(entries[0]).toMatchObject({
+      deployment: "churn_api",
+      model_version: 1,
+      arm: "stable",
+      features: { customer_id: "log-me", plan: "pro" },
+    });
     expect(entries[0]!.output).toEqual(res.json().predictions[0]);
     expect(entries[0]!.latency_ms).toBeGreaterThanOrEqual(0);
     expect(readPredictionLog(project, "churn_api", { since: new Date(Date.now() + 60_000) })).toEqual([]);
@@ -141,8 +202,17 @@ describe("prediction server", () => {
 
   it("never crashes on random bodies: every answer is JSON with a 2xx/4xx status", async () => {
     let seed = 12345;
-    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
-    const atoms = [() => null, () => true, () => rand() * 1e6 - 5e5, () => "x".repeat(Math.floor(rand() * 10)), () => "pro", () => -0, () => 1e308, () => "__proto__"];
+    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+    const atoms = [
+      () => null,
+      () => true,
+      () => rand() * 1e6 - 5e5,
+      () => "x".repeat(Math.floor(rand() * 10)),
+      () => "pro",
+      () => -0,
+      () => 1e308,
+      () => "__proto__",
+    ];
     const gen = (depth: number): unknown => {
       const r = rand();
       if (depth > 2 || r < 0.4) return atoms[Math.floor(rand() * atoms.length)]!();
@@ -155,7 +225,8 @@ describe("prediction server", () => {
     for (let i = 0; i < 200; i++) {
       let payload = JSON.stringify(gen(0)) ?? "";
       if (i % 7 === 0) payload = payload.slice(0, Math.floor(rand() * payload.length)); // truncated JSON
-      if (i % 11 === 0) payload = String.fromCharCode(...Array.from({ length: 20 }, () => Math.floor(rand() * 256))); // binary junk
+      if (i % 11 === 0)
+        payload = String.fromCharCode(...Array.from({ length: 20 }, () => Math.floor(rand() * 256))); // binary junk
       if (i % 13 === 0) payload = '{"__proto__": {"x": 1}, "tenure": 1}';
       const res = await post(payload);
       expect([200, 400, 413]).toContain(res.statusCode);
@@ -172,9 +243,18 @@ describe("bearer token", () => {
       const none = await s.app.inject({ method: "POST", url: "/v1/predict", payload: rec });
       expect(none.statusCode).toBe(401);
       expect(none.json().error).toBe("unauthorized");
-      const wrong = await s.app.inject({ method: "GET", url: "/v1/model", headers: { authorization: "Bearer nope" } });
+      const wrong = await s.app.inject({
+        method: "GET",
+        url: "/v1/model",
+        headers: { authorization: "Bearer nope" },
+      });
       expect(wrong.statusCode).toBe(401);
-      const ok = await s.app.inject({ method: "POST", url: "/v1/predict", payload: rec, headers: { authorization: "Bearer s3cret" } });
+      const ok = await s.app.inject({
+        method: "POST",
+        url: "/v1/predict",
+        payload: rec,
+        headers: { authorization: "Bearer s3cret" },
+      });
       expect(ok.statusCode).toBe(200);
       expect((await s.app.inject({ method: "GET", url: "/metrics" })).statusCode).toBe(401);
       expect((await s.app.inject({ method: "GET", url: "/readyz" })).statusCode).toBe(200);
@@ -186,10 +266,16 @@ describe("bearer token", () => {
 
 describe("startup", () => {
   it("is not ready and rejects loading when the deployment has no version", async () => {
-    const s = createPredictionServer({ projectDir: tempProject(), deployment: "nothing", predictionLog: false });
+    const s = createPredictionServer({
+      projectDir: tempProject(),
+      deployment: "nothing",
+      predictionLog: false,
+    });
     await expect(s.loaded).rejects.toThrow(/has no current version/);
     expect((await s.app.inject({ method: "GET", url: "/readyz" })).statusCode).toBe(503);
-    expect((await s.app.inject({ method: "POST", url: "/v1/predict", payload: rec })).json().error).toBe("not_ready");
+    expect((await s.app.inject({ method: "POST", url: "/v1/predict", payload: rec })).json().error).toBe(
+      "not_ready",
+    );
     await s.close();
   });
 });

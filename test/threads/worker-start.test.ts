@@ -15,7 +15,10 @@ const ready = { isReady: (m: unknown) => m === "ready", timeoutMs: 10_000 };
 
 describe("worker start", () => {
   it("resolves a worker that announces it is ready, and it receives its workerData", async () => {
-    const url = workerFile("echo.mjs", 'parentPort.postMessage("ready"); parentPort.once("message", () => parentPort.postMessage(workerData.answer));');
+    const url = workerFile(
+      "echo.mjs",
+      'parentPort.postMessage("ready"); parentPort.once("message", () => parentPort.postMessage(workerData.answer));',
+    );
     const w = await startReadyWorker(url, { answer: 42 }, ready);
     expect(w).not.toBeNull();
     const answer = new Promise((r) => w!.once("message", r));
@@ -25,8 +28,12 @@ describe("worker start", () => {
   });
 
   it("counts a wrong first message, a crash at load or a missing file as not started", async () => {
-    expect(await startReadyWorker(workerFile("other.mjs", 'parentPort.postMessage("busy");'), {}, ready)).toBeNull();
-    expect(await startReadyWorker(workerFile("crash.mjs", 'throw new Error("at load");'), {}, ready)).toBeNull();
+    expect(
+      await startReadyWorker(workerFile("other.mjs", 'parentPort.postMessage("busy");'), {}, ready),
+    ).toBeNull();
+    expect(
+      await startReadyWorker(workerFile("crash.mjs", 'throw new Error("at load");'), {}, ready),
+    ).toBeNull();
     expect(await startReadyWorker(pathToFileURL(join(dir, "absent.mjs")), {}, ready)).toBeNull();
   });
 
@@ -40,6 +47,8 @@ describe("worker start", () => {
   });
 
   it("finds no compiled worker that was never built", () => {
-    expect(compiledWorkerUrl(pathToFileURL(join(dir, "src", "data", "reader.ts")).href, "no-such-worker.js")).toBeNull();
+    expect(
+      compiledWorkerUrl(pathToFileURL(join(dir, "src", "data", "reader.ts")).href, "no-such-worker.js"),
+    ).toBeNull();
   });
 });

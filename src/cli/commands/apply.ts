@@ -24,23 +24,31 @@ const secs = (ms: number) => (ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000)
 export function register(program: Command): void {
   program
     .command("apply")
-    .description("execute the plan: run stale nodes in dependency order (independent ones in parallel) and record results")
+    .description(
+      "execute the plan: run stale nodes in dependency order (independent ones in parallel) and record results",
+    )
     .argument("[dir-or-plan]", "the project directory, or a plan saved by `mlc plan --out`", ".")
     .option("--target <node>", "apply only this node and what it needs (repeatable)", collect, [])
     .option("--replace <node>", "replace this node even if unchanged (repeatable)", collect, [])
     .option("--parallel <n>", `nodes run at once (default: the number of cores, ${availableParallelism()})`)
-    .option("--lock-timeout <duration>", "wait this long for another apply's lock (e.g. 30s) instead of failing at once")
+    .option(
+      "--lock-timeout <duration>",
+      "wait this long for another apply's lock (e.g. 30s) instead of failing at once",
+    )
     .option("--json", "print the outcome as JSON")
     .action(async (target: string, opts: ApplyCliOptions) => runApply(target, opts));
 }
 
 function summary(r: ApplyResult): string {
   const c = r.counts;
-  const lines = [`Apply ${r.ok ? "complete" : "finished with failures"}: ${c.ok} succeeded, ${c.failed} failed, ${c.skipped} skipped, ${c.destroyed} destroyed, ${c.unchanged} unchanged.`];
+  const lines = [
+    `Apply ${r.ok ? "complete" : "finished with failures"}: ${c.ok} succeeded, ${c.failed} failed, ${c.skipped} skipped, ${c.destroyed} destroyed, ${c.unchanged} unchanged.`,
+  ];
   const bad = r.outcomes.filter((o) => o.status === "failed" || o.status === "skipped");
   if (bad.length) {
     lines.push("Failures:");
-    for (const o of bad) lines.push(`  ${o.id}: ${o.status === "skipped" ? `not run (${o.error})` : o.error}`);
+    for (const o of bad)
+      lines.push(`  ${o.id}: ${o.status === "skipped" ? `not run (${o.error})` : o.error}`);
   }
   return lines.join("\n") + "\n";
 }
@@ -49,7 +57,8 @@ export async function runApply(target: string, opts: ApplyCliOptions): Promise<v
   let parallel: number | undefined;
   if (opts.parallel !== undefined) {
     parallel = Number(opts.parallel);
-    if (!Number.isInteger(parallel) || parallel < 1) throw new CliExit(1, `mlc: --parallel must be a positive integer, not '${opts.parallel}'`);
+    if (!Number.isInteger(parallel) || parallel < 1)
+      throw new CliExit(1, `mlc: --parallel must be a positive integer, not '${opts.parallel}'`);
   }
   let lockTimeoutMs = 0;
   if (opts.lockTimeout !== undefined) {
@@ -68,7 +77,9 @@ export async function runApply(target: string, opts: ApplyCliOptions): Promise<v
     switch (e.type) {
       case "start":
         running.set(e.id, Date.now());
-        out(`${e.id}: ${e.action === "create" ? "creating" : e.action === "replace" ? "replacing" : "updating"}…\n`);
+        out(
+          `${e.id}: ${e.action === "create" ? "creating" : e.action === "replace" ? "replacing" : "updating"}…\n`,
+        );
         break;
       case "finish":
         running.delete(e.id);
@@ -85,7 +96,8 @@ export async function runApply(target: string, opts: ApplyCliOptions): Promise<v
         out(`${e.id}: ${e.message}\n`);
         break;
       case "progress":
-        if (process.stdout.isTTY) out(`${e.id}: ${e.step}${e.total ? `/${e.total}` : ""}${e.message ? ` ${e.message}` : ""}\n`);
+        if (process.stdout.isTTY)
+          out(`${e.id}: ${e.step}${e.total ? `/${e.total}` : ""}${e.message ? ` ${e.message}` : ""}\n`);
         break;
       case "destroy":
         out(`${e.id}: ${e.ok ? "destroyed" : `destroy FAILED: ${e.error}`}\n`);
@@ -93,14 +105,17 @@ export async function runApply(target: string, opts: ApplyCliOptions): Promise<v
     }
   };
   // On a terminal, long-running nodes get a line every 10 s so the user sees it is alive.
-  const ticker = process.stdout.isTTY && !opts.json
-    ? setInterval(() => {
-        for (const [id, t] of running) out(`${id}: still running (${secs(Date.now() - t)})\n`);
-      }, 10_000)
-    : undefined;
+  const ticker =
+    process.stdout.isTTY && !opts.json
+      ? setInterval(() => {
+          for (const [id, t] of running) out(`${id}: still running (${secs(Date.now() - t)})\n`);
+        }, 10_000)
+      : undefined;
   const abort = new AbortController();
   const onSigint = () => {
-    process.stderr.write("mlc: interrupted; finishing the nodes running now and recording them (Ctrl-C again to stop at once)\n");
+    process.stderr.write(
+      "mlc: interrupted; finishing the nodes running now and recording them (Ctrl-C again to stop at once)\n",
+    );
     abort.abort();
     process.off("SIGINT", onSigint);
   };
@@ -108,7 +123,13 @@ export async function runApply(target: string, opts: ApplyCliOptions): Promise<v
   let outcome;
   try {
     outcome = await applyProject(planFile ? "." : target, {
-      planFile, targets: opts.target, replace: opts.replace, parallel, lockTimeoutMs, onEvent, signal: abort.signal,
+      planFile,
+      targets: opts.target,
+      replace: opts.replace,
+      parallel,
+      lockTimeoutMs,
+      onEvent,
+      signal: abort.signal,
       command: ["mlc", ...process.argv.slice(2)].join(" ").slice(0, 200),
       onPlan: (p) => out(renderPlanText(p, { color: stdoutColor() }) + "\n"),
     });
@@ -120,11 +141,23 @@ export async function runApply(target: string, opts: ApplyCliOptions): Promise<v
   }
   if (!outcome.ok) failCompile(outcome);
   const warnings = outcome.diagnostics.filter((d) => d.severity === "warning");
-  if (warnings.length && !opts.json) process.stderr.write(renderDiagnostics(warnings, outcome.sources, { color: false }));
+  if (warnings.length && !opts.json)
+    process.stderr.write(renderDiagnostics(warnings, outcome.sources, { color: false }));
   const r = outcome.result;
   if (opts.json) {
     process.stdout.write(
-      JSON.stringify({ format_version: 1, ok: r.ok, apply_id: r.applyId, plan: planToJson(outcome.plan), outcomes: r.outcomes, counts: r.counts }, null, 2) + "\n",
+      JSON.stringify(
+        {
+          format_version: 1,
+          ok: r.ok,
+          apply_id: r.applyId,
+          plan: planToJson(outcome.plan),
+          outcomes: r.outcomes,
+          counts: r.counts,
+        },
+        null,
+        2,
+      ) + "\n",
     );
   } else {
     out(summary(r));

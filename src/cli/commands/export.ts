@@ -14,7 +14,8 @@ function mlcRoot(): string | undefined {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 8; i++) {
     const pkg = join(dir, "package.json");
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, "utf8")) as { name?: string }).name === "mlc") return dir;
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, "utf8")) as { name?: string }).name === "mlc")
+      return dir;
     dir = dirname(dir);
   }
   return undefined;
@@ -27,27 +28,37 @@ export function register(program: Command): void {
     .argument("<deployment>")
     .requiredOption("--out <dir>", "output directory (replaced if it exists)")
     .option("--dir <project>", "project directory", ".")
-    .option("--container", "write a docker build context with Kubernetes manifests instead of the bare bundle")
+    .option(
+      "--container",
+      "write a docker build context with Kubernetes manifests instead of the bare bundle",
+    )
     .option("--image <ref>", "image reference for the Kubernetes Deployment (with --container)")
     .action((name: string, f: { out: string; dir: string; container?: boolean; image?: string }) => {
       const projectDir = resolve(f.dir);
       let bundleDir: string;
       try {
         const p = readDeployment(projectDir, name);
-        if (!p) throw new CliExit(1, `mlc export: deployment '${name}' has no current version in ${projectDir}`);
+        if (!p)
+          throw new CliExit(1, `mlc export: deployment '${name}' has no current version in ${projectDir}`);
         bundleDir = resolveBundlePath(projectDir, p.bundle);
         const b = loadBundle(bundleDir);
         if (!f.container) {
           buildBundleDir(resolve(f.out), b.onnx, b.meta);
-          process.stdout.write(`${name}: ${b.meta.model} version ${b.meta.version} written to ${resolve(f.out)} (model.onnx, bundle.json)\n`);
+          process.stdout.write(
+            `${name}: ${b.meta.model} version ${b.meta.version} written to ${resolve(f.out)} (model.onnx, bundle.json)\n`,
+          );
           return;
         }
         const root = mlcRoot();
         const files = writeContainerManifests(resolve(f.out), b.meta, {
-          bundleDir, ...(root ? { appDir: root } : {}), ...(f.image ? { image: f.image } : {}),
+          bundleDir,
+          ...(root ? { appDir: root } : {}),
+          ...(f.image ? { image: f.image } : {}),
           ...(p.online ? { online: { ref: p.online, projectDir } } : {}),
         });
-        process.stdout.write(`${name}: container context for version ${b.meta.version} in ${resolve(f.out)}\n${files.map((x) => `  ${x}`).join("\n")}\n`);
+        process.stdout.write(
+          `${name}: container context for version ${b.meta.version} in ${resolve(f.out)}\n${files.map((x) => `  ${x}`).join("\n")}\n`,
+        );
       } catch (e) {
         if (e instanceof CliExit) throw e;
         if (e instanceof BundleError || e instanceof Error) throw new CliExit(1, `mlc export: ${e.message}`);

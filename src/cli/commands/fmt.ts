@@ -17,7 +17,9 @@ interface FmtOptions {
 export function register(program: Command): void {
   program
     .command("fmt")
-    .description("rewrite .mlspec files in canonical layout (indentation, aligned `=`, one blank line between blocks, comments kept)")
+    .description(
+      "rewrite .mlspec files in canonical layout (indentation, aligned `=`, one blank line between blocks, comments kept)",
+    )
     .argument("[dir]", "a directory (searched recursively for .mlspec files) or one .mlspec file", ".")
     .option("--check", "write nothing; list the files that would change and exit 1 if any would")
     .option("--diff", "write nothing; print a unified diff of the changes")
@@ -74,5 +76,9 @@ export function runFmt(dir: string, opts: FmtOptions): void {
     }
   }
   if (failed) throw new CliExit(1, "mlc fmt: files with syntax errors were left unchanged");
-  if (opts.check && changed.length) throw new CliExit(1, `mlc fmt: ${changed.length} file${changed.length === 1 ? "" : "s"} would be reformatted`);
+  if (opts.check && changed.length)
+    throw new CliExit(
+      1,
+      `mlc fmt: ${changed.length} file${changed.length === 1 ? "" : "s"} would be reformatted`,
+    );
 }

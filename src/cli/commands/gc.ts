@@ -21,10 +21,16 @@ export function register(program: Command): void {
       const projectDir = resolve(dir);
       const store = await openState(projectDir);
       try {
-        await acquireApplyLock(store, `mlc gc ${dir}`, opts.lockTimeout ? parseDurationMs(opts.lockTimeout) : 0);
+        await acquireApplyLock(
+          store,
+          `mlc gc ${dir}`,
+          opts.lockTimeout ? parseDurationMs(opts.lockTimeout) : 0,
+        );
         const r = await collectGarbage(store, openArtifacts(projectDir), { dryRun: opts.dryRun });
         const verb = opts.dryRun ? "would remove" : "removed";
-        process.stdout.write(`gc: ${verb} ${r.removed} object${r.removed === 1 ? "" : "s"} (${mb(r.bytes)} MB) and ${r.temps} temporary file${r.temps === 1 ? "" : "s"}; kept ${r.kept}.\n`);
+        process.stdout.write(
+          `gc: ${verb} ${r.removed} object${r.removed === 1 ? "" : "s"} (${mb(r.bytes)} MB) and ${r.temps} temporary file${r.temps === 1 ? "" : "s"}; kept ${r.kept}.\n`,
+        );
       } catch (e) {
         userError(e);
       } finally {

@@ -7,13 +7,20 @@ import { compileGraph } from "../../runtime/project.js";
 import { CliExit } from "../exit.js";
 import { failCompile, userError } from "./plan.js";
 
-const label = (i: { columns: string[] | "*" }) => (i.columns === "*" ? "" : i.columns.length > 4 ? `${i.columns.slice(0, 4).join(", ")}, … (${i.columns.length})` : i.columns.join(", "));
+const label = (i: { columns: string[] | "*" }) =>
+  i.columns === "*"
+    ? ""
+    : i.columns.length > 4
+      ? `${i.columns.slice(0, 4).join(", ")}, … (${i.columns.length})`
+      : i.columns.join(", ");
 
 export function graphToDot(g: Graph): string {
   const q = (s: string) => JSON.stringify(s);
   const lines = ["digraph mlc {", "  rankdir=LR;", "  node [shape=box, style=rounded];"];
   for (const n of g.nodes) lines.push(`  ${q(n.id)} [label=${q(`${n.id}`)}];`);
-  for (const n of g.nodes) for (const i of n.inputs) lines.push(`  ${q(i.node)} -> ${q(n.id)}${label(i) ? ` [label=${q(label(i))}]` : ""};`);
+  for (const n of g.nodes)
+    for (const i of n.inputs)
+      lines.push(`  ${q(i.node)} -> ${q(n.id)}${label(i) ? ` [label=${q(label(i))}]` : ""};`);
   lines.push("}");
   return lines.join("\n") + "\n";
 }
@@ -38,7 +45,8 @@ export function register(program: Command): void {
     .argument("[dir]", "the project directory", ".")
     .option("--format <format>", "dot, mermaid or json", "dot")
     .action((dir: string, opts: { format: string }) => {
-      if (!["dot", "mermaid", "json"].includes(opts.format)) throw new CliExit(1, `mlc: --format must be dot, mermaid or json, not '${opts.format}'`);
+      if (!["dot", "mermaid", "json"].includes(opts.format))
+        throw new CliExit(1, `mlc: --format must be dot, mermaid or json, not '${opts.format}'`);
       let c;
       try {
         c = compileGraph(resolve(dir));
@@ -48,6 +56,12 @@ export function register(program: Command): void {
       if (!c.ok) failCompile(c);
       const g = c.graph;
       const strip = { ...g, nodes: g.nodes.map(({ span: _span, ...n }) => n) };
-      process.stdout.write(opts.format === "dot" ? graphToDot(g) : opts.format === "mermaid" ? graphToMermaid(g) : JSON.stringify(strip, null, 2) + "\n");
+      process.stdout.write(
+        opts.format === "dot"
+          ? graphToDot(g)
+          : opts.format === "mermaid"
+            ? graphToMermaid(g)
+            : JSON.stringify(strip, null, 2) + "\n",
+      );
     });
 }

@@ -25,15 +25,27 @@ export function register(program: Command): void {
     .action((dirArg: string) => {
       const dir = resolve(dirArg);
       if (existsSync(dir) && readdirSync(dir).some((f) => f.endsWith(".mlspec"))) {
-        throw new CliExit(1, `mlc init: ${dirArg} already holds .mlspec files; init writes only into a new or spec-free directory`);
+        throw new CliExit(
+          1,
+          `mlc init: ${dirArg} already holds .mlspec files; init writes only into a new or spec-free directory`,
+        );
       }
       const from = starterDir();
       mkdirSync(dir, { recursive: true });
-      cpSync(from, dir, { recursive: true, force: false, errorOnExist: false, filter: (src) => !relative(from, src).startsWith(".mlc") });
-      const written = (readdirSync(from, { recursive: true, withFileTypes: true }) as import("node:fs").Dirent[])
+      cpSync(from, dir, {
+        recursive: true,
+        force: false,
+        errorOnExist: false,
+        filter: (src) => !relative(from, src).startsWith(".mlc"),
+      });
+      const written = (
+        readdirSync(from, { recursive: true, withFileTypes: true }) as import("node:fs").Dirent[]
+      )
         .filter((e) => e.isFile() && !relative(from, join(e.parentPath, e.name)).startsWith(".mlc"))
         .map((e) => join(dirArg, relative(from, join(e.parentPath, e.name))))
         .sort();
-      process.stdout.write(`Created a starter project in ${dirArg}:\n${written.map((w) => `  ${w}`).join("\n")}\nNext: mlc plan ${dirArg}, then mlc apply ${dirArg}\n`);
+      process.stdout.write(
+        `Created a starter project in ${dirArg}:\n${written.map((w) => `  ${w}`).join("\n")}\nNext: mlc plan ${dirArg}, then mlc apply ${dirArg}\n`,
+      );
     });
 }

@@ -13,7 +13,9 @@ import { CliExit } from "../exit.js";
 export function register(program: Command): void {
   program
     .command("materialize")
-    .description("refresh a deployment's online feature table from the current data (no retraining; running servers follow)")
+    .description(
+      "refresh a deployment's online feature table from the current data (no retraining; running servers follow)",
+    )
     .argument("<deployment>")
     .option("--dir <project>", "project directory", ".")
     .option("--lock-timeout <duration>", "wait this long for another apply's lock (e.g. 30s)", "0s")
@@ -31,9 +33,13 @@ export function register(program: Command): void {
         // Deploys rewrite the same pointer and online store: one writer at a time.
         await acquireApplyLock(state, `mlc materialize ${name}`, timeoutMs);
         try {
-          const out = await materializeNow(projectDir, name, state, { log: (m) => (flags.quiet ? undefined : process.stdout.write(`  ${m}\n`)) });
+          const out = await materializeNow(projectDir, name, state, {
+            log: (m) => (flags.quiet ? undefined : process.stdout.write(`  ${m}\n`)),
+          });
           const m = out.meta;
-          const entities = m.key.length ? `${m.rows} ${m.key.join(", ")} entit${m.rows === 1 ? "y" : "ies"}` : `${m.rows} row (no entity key)`;
+          const entities = m.key.length
+            ? `${m.rows} ${m.key.join(", ")} entit${m.rows === 1 ? "y" : "ies"}`
+            : `${m.rows} row (no entity key)`;
           process.stdout.write(
             out.unchanged
               ? `${name}: online table ${out.online.table} is already up to date (${entities} as of ${m.as_of}); version ${out.version} unchanged\n`
@@ -44,7 +50,12 @@ export function register(program: Command): void {
           await state.lock.release();
         }
       } catch (e) {
-        if (e instanceof MaterializeError || e instanceof DeploymentError || e instanceof OnlineStoreError || e instanceof LockHeldError) {
+        if (
+          e instanceof MaterializeError ||
+          e instanceof DeploymentError ||
+          e instanceof OnlineStoreError ||
+          e instanceof LockHeldError
+        ) {
           throw new CliExit(1, `mlc materialize: ${e.message}`);
         }
         throw e;

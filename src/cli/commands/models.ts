@@ -2,12 +2,21 @@
 // Every alias change is recorded with its reason (the audit trail `models show` prints).
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { ALIASES, ModelRegistry, parseModelRef, type Alias, type ModelVersion } from "../../runtime/registry/model-registry.js";
+import {
+  ALIASES,
+  ModelRegistry,
+  parseModelRef,
+  type Alias,
+  type ModelVersion,
+} from "../../runtime/registry/model-registry.js";
 import { openState } from "../../runtime/state/open.js";
 import type { StateStore } from "../../runtime/state/store.js";
 import { CliExit } from "../exit.js";
 
-async function withRegistry<T>(dir: string, fn: (reg: ModelRegistry, state: StateStore) => Promise<T>): Promise<T> {
+async function withRegistry<T>(
+  dir: string,
+  fn: (reg: ModelRegistry, state: StateStore) => Promise<T>,
+): Promise<T> {
   const state = await openState(resolve(dir));
   try {
     return await fn(new ModelRegistry(state), state);
@@ -26,28 +35,51 @@ function ref(text: string): ReturnType<typeof parseModelRef> {
 
 async function resolveVersion(reg: ModelRegistry, text: string): Promise<ModelVersion> {
   const r = ref(text);
-  const v = r.version !== undefined ? await reg.version(r.model, r.version) : r.alias ? await reg.alias(r.model, r.alias) : (await reg.versions(r.model)).at(-1);
+  const v =
+    r.version !== undefined
+      ? await reg.version(r.model, r.version)
+      : r.alias
+        ? await reg.alias(r.model, r.alias)
+        : (await reg.versions(r.model)).at(-1);
   if (!v) {
     const known = await reg.models();
-    throw new CliExit(1, `mlc models: no such model version '${text}'${known.length ? ` (models: ${known.join(", ")})` : " (the registry is empty: run mlc apply first)"}`);
+    throw new CliExit(
+      1,
+      `mlc models: no such model version '${text}'${known.length ? ` (models: ${known.join(", ")})` : " (the registry is empty: run mlc apply first)"}`,
+    );
   }
   return v;
 }
 
-const fmtMetric = (m: Record<string, number>, key: string) => (m[key] === undefined ? "-" : m[key]!.toFixed(4));
+const fmtMetric = (m: Record<string, number>, key: string) =>
+  m[key] === undefined ? "-" : m[key]!.toFixed(4);
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n") + "\n";
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join("  ")
+          .trimEnd(),
+      )
+      .join("\n") + "\n"
+  );
 }
 
 function headlineMetric(versions: ModelVersion[]): string | undefined {
   const keys = new Set(versions.flatMap((v) => Object.keys(v.metrics)));
-  return ["test.auc", "test.rmse", "test.accuracy", "test.ndcg", "test.r2"].find((k) => keys.has(k)) ?? [...keys].find((k) => k.startsWith("test."));
+  return (
+    ["test.auc", "test.rmse", "test.accuracy", "test.ndcg", "test.r2"].find((k) => keys.has(k)) ??
+    [...keys].find((k) => k.startsWith("test."))
+  );
 }
 
 export function register(program: Command): void {
-  const models = program.command("models").description("inspect the model registry and move the champion/challenger aliases");
+  const models = program
+    .command("models")
+    .description("inspect the model registry and move the champion/challenger aliases");
 
   models
     .command("list")
@@ -56,27 +88,50 @@ export function register(program: Command): void {
     .option("--json", "print JSON")
     .action(async (flags: { dir: string; json?: boolean }) => {
       await withRegistry(flags.dir, async (reg) => {
-        const out: { model: string; version: number; aliases: Alias[]; metrics: Record<string, number>; created: string }[] = [];
+        const out: {
+          model: string;
+          version: number;
+          aliases: Alias[];
+          metrics: Record<string, number>;
+          created: string;
+        }[] = [];
         for (const model of await reg.models()) {
           const aliases = new Map<number, Alias[]>();
           for (const a of ALIASES) {
             const v = await reg.alias(model, a);
             if (v) aliases.set(v.version, [...(aliases.get(v.version) ?? []), a]);
           }
-          for (const v of await reg.versions(model)) out.push({ model, version: v.version, aliases: aliases.get(v.version) ?? [], metrics: v.metrics, created: v.created });
+          for (const v of await reg.versions(model))
+            out.push({
+              model,
+              version: v.version,
+              aliases: aliases.get(v.version) ?? [],
+              metrics: v.metrics,
+              created: v.created,
+            });
         }
         if (flags.json) return void process.stdout.write(JSON.stringify(out, null, 2) + "\n");
-        if (!out.length) return void process.stdout.write("No model versions yet: run `mlc apply` to train one.\n");
+        if (!out.length)
+          return void process.stdout.write("No model versions yet: run `mlc apply` to train one.\n");
         const metric = headlineMetric(out.map((o) => ({ metrics: o.metrics }) as ModelVersion)) ?? "";
         const rows = [["MODEL", "VERSION", "ALIASES", metric.toUpperCase() || "METRIC", "CREATED"]];
-        for (const o of out) rows.push([o.model, String(o.version), o.aliases.join(",") || "-", fmtMetric(o.metrics, metric), o.created]);
+        for (const o of out)
+          rows.push([
+            o.model,
+            String(o.version),
+            o.aliases.join(",") || "-",
+            fmtMetric(o.metrics, metric),
+            o.created,
+          ]);
         process.stdout.write(table(rows));
       });
     });
 
   models
     .command("show")
-    .description("one version (NAME, NAME@VERSION or NAME@ALIAS): artifacts, metrics, gates, and the alias audit trail")
+    .description(
+      "one version (NAME, NAME@VERSION or NAME@ALIAS): artifacts, metrics, gates, and the alias audit trail",
+    )
     .argument("<model>", "NAME[@VERSION|@champion|@challenger]")
     .option("--dir <project>", "project directory", ".")
     .option("--json", "print JSON")
@@ -84,20 +139,28 @@ export function register(program: Command): void {
       await withRegistry(flags.dir, async (reg) => {
         const v = await resolveVersion(reg, text);
         const history = await reg.history(v.model);
-        if (flags.json) return void process.stdout.write(JSON.stringify({ ...v, aliasHistory: history }, null, 2) + "\n");
-        const lines = [`${v.model} version ${v.version} (${v.algorithm}), created ${v.created}`, `  run ${v.runId}${v.specCommit ? `, spec commit ${v.specCommit}` : ""}`];
+        if (flags.json)
+          return void process.stdout.write(JSON.stringify({ ...v, aliasHistory: history }, null, 2) + "\n");
+        const lines = [
+          `${v.model} version ${v.version} (${v.algorithm}), created ${v.created}`,
+          `  run ${v.runId}${v.specCommit ? `, spec commit ${v.specCommit}` : ""}`,
+        ];
         lines.push("  metrics:");
-        for (const k of Object.keys(v.metrics).sort()) lines.push(`    ${k.padEnd(24)} ${v.metrics[k]!.toFixed(6)}`);
+        for (const k of Object.keys(v.metrics).sort())
+          lines.push(`    ${k.padEnd(24)} ${v.metrics[k]!.toFixed(6)}`);
         lines.push("  artifacts:");
-        for (const [role, hash] of Object.entries(v.artifacts).sort()) lines.push(`    ${role.padEnd(24)} ${hash}`);
+        for (const [role, hash] of Object.entries(v.artifacts).sort())
+          lines.push(`    ${role.padEnd(24)} ${hash}`);
         const gates = Object.entries(v.gates);
         if (gates.length) {
           lines.push("  gates:");
-          for (const [g, r] of gates) lines.push(`    ${g.padEnd(24)} ${r.passed ? "PASS" : "FAIL"} at ${r.at}`);
+          for (const [g, r] of gates)
+            lines.push(`    ${g.padEnd(24)} ${r.passed ? "PASS" : "FAIL"} at ${r.at}`);
         }
         if (history.length) {
           lines.push("  alias history:");
-          for (const e of history) lines.push(`    ${e.at}  ${e.alias}: ${e.previous ?? "-"} → ${e.version ?? "-"}  (${e.reason})`);
+          for (const e of history)
+            lines.push(`    ${e.at}  ${e.alias}: ${e.previous ?? "-"} → ${e.version ?? "-"}  (${e.reason})`);
         }
         process.stdout.write(lines.join("\n") + "\n");
       });
@@ -115,7 +178,8 @@ export function register(program: Command): void {
       .option("--reason <text>", "why, for the audit trail", `mlc models ${verb} by user`)
       .option("--dir <project>", "project directory", ".")
       .action(async (text: string, flags: { dir: string; alias: string; reason: string }) => {
-        if (!(ALIASES as readonly string[]).includes(flags.alias)) throw new CliExit(2, `mlc models ${verb}: --alias must be one of ${ALIASES.join(", ")}`);
+        if (!(ALIASES as readonly string[]).includes(flags.alias))
+          throw new CliExit(2, `mlc models ${verb}: --alias must be one of ${ALIASES.join(", ")}`);
         const alias = flags.alias as Alias;
         await withRegistry(flags.dir, async (reg) => {
           if (verb === "promote") {

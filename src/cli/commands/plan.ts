@@ -42,7 +42,9 @@ export function userError(e: unknown): never {
 export function register(program: Command): void {
   program
     .command("plan")
-    .description("compare the spec with the state: list what apply would create, update, replace or destroy, and why")
+    .description(
+      "compare the spec with the state: list what apply would create, update, replace or destroy, and why",
+    )
     .argument("[dir]", "the project directory", ".")
     .option("--json", "print the plan as JSON (format_version 1, see specs/plan-json.md)")
     .option("--markdown", "print the plan as a Markdown table (for a pull request comment)")
@@ -56,7 +58,12 @@ export function register(program: Command): void {
 export async function runPlan(dir: string, opts: PlanCliOptions): Promise<void> {
   const projectDir = resolve(dir);
   // Nothing changed since the last no-op plan: answer without loading the compiler and executors.
-  if (!opts.out && !opts.target.length && !opts.replace.length && statSync(projectDir, { throwIfNoEntry: false })?.isDirectory()) {
+  if (
+    !opts.out &&
+    !opts.target.length &&
+    !opts.replace.length &&
+    statSync(projectDir, { throwIfNoEntry: false })?.isDirectory()
+  ) {
     const cached = await cachedNoopPlan(projectDir);
     if (cached) {
       const n = cached.summary.noop;
@@ -75,15 +82,20 @@ export async function runPlan(dir: string, opts: PlanCliOptions): Promise<void> 
   }
   if (!outcome.ok) failCompile(outcome);
   const warnings = outcome.diagnostics.filter((d) => d.severity === "warning");
-  if (warnings.length && !opts.json) process.stderr.write(renderDiagnostics(warnings, outcome.sources, { color: stderrColor() }));
+  if (warnings.length && !opts.json)
+    process.stderr.write(renderDiagnostics(warnings, outcome.sources, { color: stderrColor() }));
   const p = outcome.plan;
   if (opts.json) process.stdout.write(JSON.stringify(planToJson(p), null, 2) + "\n");
   else if (opts.markdown) process.stdout.write(renderPlanMarkdown(p));
   else process.stdout.write(renderPlanText(p, { color: stdoutColor() }));
-  if (!hasChanges(p) && !opts.target.length && !opts.replace.length) rememberNoopPlan(projectDir, p, planToJson(p));
+  if (!hasChanges(p) && !opts.target.length && !opts.replace.length)
+    rememberNoopPlan(projectDir, p, planToJson(p));
   if (opts.out) {
     await savePlan(opts.out, p, projectDir);
-    if (!opts.json) process.stdout.write(`Saved the plan to ${opts.out}; apply exactly it with \`mlc apply ${opts.out}\`.\n`);
+    if (!opts.json)
+      process.stdout.write(
+        `Saved the plan to ${opts.out}; apply exactly it with \`mlc apply ${opts.out}\`.\n`,
+      );
   }
   if (opts.detailedExitcode && hasChanges(p)) throw new CliExit(2);
 }

@@ -3,7 +3,14 @@
 import type { Command } from "commander";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { REPORT_FAIRNESS_PICK, renderReportHtml, reportJsonText, REPORT_VERSION, type FairnessSection, type ReportJson } from "../../ml/report/index.js";
+import {
+  REPORT_FAIRNESS_PICK,
+  renderReportHtml,
+  reportJsonText,
+  REPORT_VERSION,
+  type FairnessSection,
+  type ReportJson,
+} from "../../ml/report/index.js";
 import { openArtifacts, type ArtifactStore } from "../../runtime/artifacts/store.js";
 import type { AssertionResult } from "../../runtime/executors/gate/assertions.js";
 import { ModelRegistry, parseModelRef, type ModelVersion } from "../../runtime/registry/model-registry.js";
@@ -21,10 +28,18 @@ export async function resolveModelVersion(dir: string, text: string, command: st
   const state = await openState(dir);
   try {
     const reg = new ModelRegistry(state);
-    const v = ref.version !== undefined ? await reg.version(ref.model, ref.version) : ref.alias ? await reg.alias(ref.model, ref.alias) : (await reg.versions(ref.model)).at(-1);
+    const v =
+      ref.version !== undefined
+        ? await reg.version(ref.model, ref.version)
+        : ref.alias
+          ? await reg.alias(ref.model, ref.alias)
+          : (await reg.versions(ref.model)).at(-1);
     if (!v) {
       const known = await reg.models();
-      throw new CliExit(1, `mlc ${command}: no such model version '${text}'${known.length ? ` (models: ${known.join(", ")})` : " (the registry is empty: run mlc apply first)"}`);
+      throw new CliExit(
+        1,
+        `mlc ${command}: no such model version '${text}'${known.length ? ` (models: ${known.join(", ")})` : " (the registry is empty: run mlc apply first)"}`,
+      );
     }
     return v;
   } finally {
@@ -33,32 +48,55 @@ export async function resolveModelVersion(dir: string, text: string, command: st
 }
 
 /** An artifact of a version, hash-checked, or a clear error naming what is missing. */
-export async function versionArtifact(store: ArtifactStore, v: ModelVersion, role: string, command: string): Promise<Uint8Array> {
+export async function versionArtifact(
+  store: ArtifactStore,
+  v: ModelVersion,
+  role: string,
+  command: string,
+): Promise<Uint8Array> {
   const hash = v.artifacts[role];
-  if (!hash) throw new CliExit(1, `mlc ${command}: ${v.model} version ${v.version} has no ${role} artifact (it was trained before mlc recorded it): retrain it with mlc apply --replace model.${v.model}`);
+  if (!hash)
+    throw new CliExit(
+      1,
+      `mlc ${command}: ${v.model} version ${v.version} has no ${role} artifact (it was trained before mlc recorded it): retrain it with mlc apply --replace model.${v.model}`,
+    );
   try {
     return await store.get(hash);
   } catch (e) {
-    throw new CliExit(1, `mlc ${command}: the ${role} artifact of ${v.model} version ${v.version} cannot be read: ${(e as Error).message}`);
+    throw new CliExit(
+      1,
+      `mlc ${command}: the ${role} artifact of ${v.model} version ${v.version} cannot be read: ${(e as Error).message}`,
+    );
   }
 }
 
 /** Version 1 held one fairness table (the report's own pick); version 2 holds a list. */
-type ReportV1 = Omit<ReportJson, "version" | "fairness"> & { version: 1; fairness?: Omit<FairnessSection, "source"> };
+type ReportV1 = Omit<ReportJson, "version" | "fairness"> & {
+  version: 1;
+  fairness?: Omit<FairnessSection, "source">;
+};
 
 export function upgradeReport(r: ReportJson | ReportV1): ReportJson {
   if (r.version !== 1) return r;
   const { fairness, ...rest } = r;
-  return { ...rest, version: REPORT_VERSION, ...(fairness ? { fairness: [{ ...fairness, source: REPORT_FAIRNESS_PICK }] } : {}) };
+  return {
+    ...rest,
+    version: REPORT_VERSION,
+    ...(fairness ? { fairness: [{ ...fairness, source: REPORT_FAIRNESS_PICK }] } : {}),
+  };
 }
 
 function parseReport(bytes: Uint8Array, v: ModelVersion): ReportJson {
   try {
     const r = upgradeReport(JSON.parse(new TextDecoder().decode(bytes)) as ReportJson | ReportV1);
-    if (r.version !== REPORT_VERSION) throw new Error(`report format ${String(r.version)}, expected ${REPORT_VERSION}`);
+    if (r.version !== REPORT_VERSION)
+      throw new Error(`report format ${String(r.version)}, expected ${REPORT_VERSION}`);
     return r;
   } catch (e) {
-    throw new CliExit(1, `mlc report: the report of ${v.model} version ${v.version} cannot be read: ${(e as Error).message}`);
+    throw new CliExit(
+      1,
+      `mlc report: the report of ${v.model} version ${v.version} cannot be read: ${(e as Error).message}`,
+    );
   }
 }
 
@@ -72,13 +110,20 @@ export function withRegistryFacts(r: ReportJson, v: ModelVersion): ReportJson {
     pass: g.passed,
     assertions: (Array.isArray(g.results) ? (g.results as unknown as AssertionResult[]) : []).map((a) => {
       const values = Object.entries(a.values ?? {});
-      const measured = values.length === 1 ? values[0]![1] : values.length ? values.map(([k, x]) => `${k} = ${Number(x.toPrecision(6))}`).join(", ") : null;
+      const measured =
+        values.length === 1
+          ? values[0]![1]
+          : values.length
+            ? values.map(([k, x]) => `${k} = ${Number(x.toPrecision(6))}`).join(", ")
+            : null;
       return { text: a.text, measured, pass: a.passed, ...(a.note ? { note: a.note } : {}) };
     }),
   }));
   // The gates' own group columns come first; the report's pick stays when no gate measured it.
   const measured = Object.entries(v.gates).flatMap(([name, g]) =>
-    (Array.isArray(g.results) ? (g.results as unknown as AssertionResult[]) : []).flatMap((a) => (a.fairness ?? []).map((f) => ({ ...f, source: `gate ${name}` }))),
+    (Array.isArray(g.results) ? (g.results as unknown as AssertionResult[]) : []).flatMap((a) =>
+      (a.fairness ?? []).map((f) => ({ ...f, source: `gate ${name}` })),
+    ),
   );
   const seen = new Set<string>();
   const fairness = [...measured, ...(r.fairness ?? [])].filter((f) => {
@@ -87,7 +132,12 @@ export function withRegistryFacts(r: ReportJson, v: ModelVersion): ReportJson {
     seen.add(key);
     return true;
   });
-  return { ...r, model: { ...r.model, version: v.version }, ...(gates.length ? { gates } : {}), ...(fairness.length ? { fairness } : {}) };
+  return {
+    ...r,
+    model: { ...r.model, version: v.version },
+    ...(gates.length ? { gates } : {}),
+    ...(fairness.length ? { fairness } : {}),
+  };
 }
 
 function writeAtomic(file: string, bytes: Uint8Array): void {
@@ -109,10 +159,15 @@ export function register(program: Command): void {
       const dir = resolve(flags.dir);
       const v = await resolveModelVersion(dir, text, "report");
       const store = openArtifacts(dir);
-      const report = withRegistryFacts(parseReport(await versionArtifact(store, v, "report_json", "report"), v), v);
+      const report = withRegistryFacts(
+        parseReport(await versionArtifact(store, v, "report_json", "report"), v),
+        v,
+      );
       const json = new TextEncoder().encode(reportJsonText(report));
       if (flags.json) return void process.stdout.write(new TextDecoder().decode(json));
-      const target = flags.out ? resolve(flags.out) : join(stateDir(dir), "reports", v.model, `v${v.version}`, "report.html");
+      const target = flags.out
+        ? resolve(flags.out)
+        : join(stateDir(dir), "reports", v.model, `v${v.version}`, "report.html");
       writeAtomic(target, new TextEncoder().encode(await renderReportHtml(report)));
       if (!flags.out) writeAtomic(join(dirname(target), "report.json"), json);
       process.stdout.write(`${target}\n`);

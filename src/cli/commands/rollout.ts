@@ -3,7 +3,12 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { BundleError } from "../../serve/bundle.js";
-import { DeploymentError, readDeployment, readHistory, type DeploymentPointer } from "../../serve/deployment.js";
+import {
+  DeploymentError,
+  readDeployment,
+  readHistory,
+  type DeploymentPointer,
+} from "../../serve/deployment.js";
 import { abortRollout, promoteRollout, startRollout } from "../../serve/rollout-control.js";
 import { CliExit } from "../exit.js";
 
@@ -26,7 +31,11 @@ function current(projectDir: string, name: string): DeploymentPointer {
 function parseShare(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(text.trim());
   const v = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
-  if (!(v > 0 && v < 1)) throw new CliExit(2, `mlc rollout: --canary must be a share between 0 and 100% exclusive (e.g. 10%), got '${text}'`);
+  if (!(v > 0 && v < 1))
+    throw new CliExit(
+      2,
+      `mlc rollout: --canary must be a share between 0 and 100% exclusive (e.g. 10%), got '${text}'`,
+    );
   return v;
 }
 
@@ -35,13 +44,16 @@ function guard<T>(op: () => T): T {
   try {
     return op();
   } catch (e) {
-    if (e instanceof DeploymentError || e instanceof BundleError) throw new CliExit(1, `mlc rollout: ${e.message}`);
+    if (e instanceof DeploymentError || e instanceof BundleError)
+      throw new CliExit(1, `mlc rollout: ${e.message}`);
     throw e;
   }
 }
 
 export function register(program: Command): void {
-  const rollout = program.command("rollout").description("start, promote, abort or show a canary/shadow rollout of a deployment");
+  const rollout = program
+    .command("rollout")
+    .description("start, promote, abort or show a canary/shadow rollout of a deployment");
 
   rollout
     .command("start")
@@ -53,15 +65,26 @@ export function register(program: Command): void {
     .option("--shadow", "score every request with the candidate too, log it, never return it")
     .option("--dir <project>", "project directory", ".")
     .option("--reason <text>", "why (recorded in history)")
-    .action((name: string, f: Common & { bundle: string; canary?: string; key?: string; shadow?: boolean }) => {
-      const projectDir = resolve(f.dir);
-      if (!!f.canary === !!f.shadow) throw new CliExit(2, "mlc rollout start: give exactly one of --canary SHARE or --shadow");
-      if (f.canary && !f.key) throw new CliExit(2, "mlc rollout start: a canary needs --key FIELD (the entity key hashed to pick the arm)");
-      const spec = f.canary ? { kind: "canary" as const, share: parseShare(f.canary), key: f.key! } : { kind: "shadow" as const };
-      const ptr = guard(() => startRollout(projectDir, name, resolve(f.bundle), spec, f.reason));
-      const r = ptr.rollout!;
-      process.stdout.write(`${name}: ${r.kind === "canary" ? `canary ${Math.round(r.share * 1000) / 10}% by ${r.key}` : "shadow"} of version ${r.candidate.version} beside version ${ptr.version}\n`);
-    });
+    .action(
+      (name: string, f: Common & { bundle: string; canary?: string; key?: string; shadow?: boolean }) => {
+        const projectDir = resolve(f.dir);
+        if (!!f.canary === !!f.shadow)
+          throw new CliExit(2, "mlc rollout start: give exactly one of --canary SHARE or --shadow");
+        if (f.canary && !f.key)
+          throw new CliExit(
+            2,
+            "mlc rollout start: a canary needs --key FIELD (the entity key hashed to pick the arm)",
+          );
+        const spec = f.canary
+          ? { kind: "canary" as const, share: parseShare(f.canary), key: f.key! }
+          : { kind: "shadow" as const };
+        const ptr = guard(() => startRollout(projectDir, name, resolve(f.bundle), spec, f.reason));
+        const r = ptr.rollout!;
+        process.stdout.write(
+          `${name}: ${r.kind === "canary" ? `canary ${Math.round(r.share * 1000) / 10}% by ${r.key}` : "shadow"} of version ${r.candidate.version} beside version ${ptr.version}\n`,
+        );
+      },
+    );
 
   rollout
     .command("promote")
@@ -86,7 +109,9 @@ export function register(program: Command): void {
       const projectDir = resolve(f.dir);
       const cur = current(projectDir, name);
       guard(() => abortRollout(projectDir, name, f.reason));
-      process.stdout.write(`${name}: ${cur.rollout!.kind} of version ${cur.rollout!.candidate.version} aborted; version ${cur.version} serves all traffic\n`);
+      process.stdout.write(
+        `${name}: ${cur.rollout!.kind} of version ${cur.rollout!.candidate.version} aborted; version ${cur.version} serves all traffic\n`,
+      );
     });
 
   rollout
@@ -104,9 +129,15 @@ export function register(program: Command): void {
       }
       const r = cur.rollout;
       const lines = [`${name}: version ${cur.version} (${cur.bundle})`];
-      if (r) lines.push(`  ${r.kind}${r.kind === "canary" ? ` ${Math.round(r.share * 1000) / 10}% by ${r.key}` : ""}: version ${r.candidate.version} (${r.candidate.bundle})`);
+      if (r)
+        lines.push(
+          `  ${r.kind}${r.kind === "canary" ? ` ${Math.round(r.share * 1000) / 10}% by ${r.key}` : ""}: version ${r.candidate.version} (${r.candidate.bundle})`,
+        );
       lines.push("  history:");
-      for (const h of readHistory(projectDir, name).slice(-10)) lines.push(`    ${h.updated}  v${h.version}${h.rollout ? ` + ${h.rollout.kind} v${h.rollout.candidate.version}` : ""}  ${h.reason}`);
+      for (const h of readHistory(projectDir, name).slice(-10))
+        lines.push(
+          `    ${h.updated}  v${h.version}${h.rollout ? ` + ${h.rollout.kind} v${h.rollout.candidate.version}` : ""}  ${h.reason}`,
+        );
       process.stdout.write(lines.join("\n") + "\n");
     });
 }

@@ -13,19 +13,33 @@ import { CliExit } from "../exit.js";
 
 function fileSpec(path: string): SourceSpec {
   const lower = path.toLowerCase();
-  const format = lower.endsWith(".parquet") ? "parquet" : lower.endsWith(".jsonl") || lower.endsWith(".ndjson") ? "jsonl" : "csv";
-  return { location: { kind: "file", file: path, format, delimiter: lower.endsWith(".tsv") ? "\t" : "," }, declared: [], expect: [], warn: [], allowOutside: true };
+  const format = lower.endsWith(".parquet")
+    ? "parquet"
+    : lower.endsWith(".jsonl") || lower.endsWith(".ndjson")
+      ? "jsonl"
+      : "csv";
+  return {
+    location: { kind: "file", file: path, format, delimiter: lower.endsWith(".tsv") ? "\t" : "," },
+    declared: [],
+    expect: [],
+    warn: [],
+    allowOutside: true,
+  };
 }
 
 async function specFor(source: string, dir: string): Promise<{ spec: SourceSpec; root: string }> {
   const asFile = [resolve(dir, source), resolve(source)].find((p) => existsSync(p));
   if (asFile) return { spec: fileSpec(asFile), root: dir };
   const compiled = compileGraph(dir);
-  if (!compiled.ok) throw new CliExit(1, renderDiagnostics(compiled.diagnostics, compiled.sources, { color: false }));
+  if (!compiled.ok)
+    throw new CliExit(1, renderDiagnostics(compiled.diagnostics, compiled.sources, { color: false }));
   const node = compiled.graph.nodes.find((n) => n.id === `source.${source}`);
   if (!node) {
     const names = compiled.graph.nodes.filter((n) => n.kind === "source").map((n) => n.name);
-    throw new CliExit(1, `no source \`${source}\` in ${dir} and no such file${names.length ? ` (sources: ${names.join(", ")})` : ""}`);
+    throw new CliExit(
+      1,
+      `no source \`${source}\` in ${dir} and no such file${names.length ? ` (sources: ${names.join(", ")})` : ""}`,
+    );
   }
   // Ignore the declared schema: the point is to see what the data holds.
   return { spec: { ...readSourceSpec(node.config), declared: [], expect: [], warn: [] }, root: dir };

@@ -18,7 +18,8 @@ export interface ServeFlags {
 
 function intOption(name: string, text: string, min: number, max: number): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) throw new CliExit(2, `mlc serve: --${name} must be an integer from ${min} to ${max}, got '${text}'`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new CliExit(2, `mlc serve: --${name} must be an integer from ${min} to ${max}, got '${text}'`);
   return n;
 }
 
@@ -26,7 +27,10 @@ function intOption(name: string, text: string, min: number, max: number): number
  * Starts the server as the command does: listen first (so /healthz answers while loading), then load;
  * prints the bound address and the served version. Throws CliExit on bad flags or a failed load.
  */
-export async function startServe(deployment: string, flags: ServeFlags): Promise<{ server: PredictionServer; address: string }> {
+export async function startServe(
+  deployment: string,
+  flags: ServeFlags,
+): Promise<{ server: PredictionServer; address: string }> {
   const port = intOption("port", flags.port, 0, 65535);
   const maxBatch = intOption("max-batch", flags.maxBatch, 1, 1_000_000);
   const bodyLimit = parseSize(flags.bodyLimit);
@@ -50,11 +54,15 @@ export async function startServe(deployment: string, flags: ServeFlags): Promise
   process.stdout.write(`mlc serve: ${deployment} listening on ${address}\n`);
   try {
     const routing = await server.loaded;
-    process.stdout.write(`mlc serve: ready, serving ${routing.stable.meta.model} version ${routing.stable.version}${routing.rollout ? ` (${routing.rollout.kind} of version ${routing.candidate?.version})` : ""}\n`);
+    process.stdout.write(
+      `mlc serve: ready, serving ${routing.stable.meta.model} version ${routing.stable.version}${routing.rollout ? ` (${routing.rollout.kind} of version ${routing.candidate?.version})` : ""}\n`,
+    );
     const online = routing.stableOnline?.meta;
     if (online) {
       const by = online.key.length ? `by ${online.key.join(", ")}` : "(one row for every request)";
-      process.stdout.write(`mlc serve: looks up ${online.columns.map((c) => c.name).join(", ")} ${by} in ${routing.stableOnline!.describe().store} (as of ${online.as_of}) when a request omits them\n`);
+      process.stdout.write(
+        `mlc serve: looks up ${online.columns.map((c) => c.name).join(", ")} ${by} in ${routing.stableOnline!.describe().store} (as of ${online.as_of}) when a request omits them\n`,
+      );
     }
   } catch (e) {
     await server.close().catch(() => undefined);
@@ -67,15 +75,25 @@ export function register(program: Command): void {
   program
     .command("serve")
     .description("serve a deployment over HTTP: POST /v1/predict, GET /v1/model, /healthz, /readyz, /metrics")
-    .argument("<deployment>", "the deployment to serve (its current version, following promotions and rollbacks)")
+    .argument(
+      "<deployment>",
+      "the deployment to serve (its current version, following promotions and rollbacks)",
+    )
     .option("--dir <project>", "project directory", ".")
     .option("--port <n>", "port to listen on (0 picks a free one)", "8080")
     .option("--host <addr>", "address to bind", "127.0.0.1")
     .option("--max-batch <n>", "most records per request", "1024")
     .option("--body-limit <size>", "largest request body", "1mb")
     .option("--no-prediction-log", "do not write the prediction log under .mlc/predictions/")
-    .option("--workers <n>", "server processes sharing the port (node:cluster); each loads the model and follows the pointer", "1")
-    .addHelpText("after", "\nEnvironment: MLC_SERVE_TOKEN (require Authorization: Bearer <token>), MLC_LOG_LEVEL (pino level, default warn).")
+    .option(
+      "--workers <n>",
+      "server processes sharing the port (node:cluster); each loads the model and follows the pointer",
+      "1",
+    )
+    .addHelpText(
+      "after",
+      "\nEnvironment: MLC_SERVE_TOKEN (require Authorization: Bearer <token>), MLC_LOG_LEVEL (pino level, default warn).",
+    )
     .action(async (deployment: string, flags: ServeFlags & { workers: string }) => {
       const workers = intOption("workers", flags.workers, 1, 256);
       if (workers > 1 && cluster.isPrimary) {
@@ -120,15 +138,21 @@ async function superviseWorkers(n: number): Promise<void> {
     const w = cluster.fork();
     w.once("exit", (code, signal) => {
       if (stopping) return;
-      process.stderr.write(`mlc serve: worker ${w.process.pid} exited (${signal ?? code}); starting another\n`);
+      process.stderr.write(
+        `mlc serve: worker ${w.process.pid} exited (${signal ?? code}); starting another\n`,
+      );
       setTimeout(fork, 1000).unref();
     });
   };
   for (let i = 0; i < n; i++) fork();
   await untilSignal(async (signal) => {
     stopping = true;
-    process.stdout.write(`mlc serve: ${signal}, draining ${Object.keys(cluster.workers ?? {}).length} workers\n`);
-    const alive = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
+    process.stdout.write(
+      `mlc serve: ${signal}, draining ${Object.keys(cluster.workers ?? {}).length} workers\n`,
+    );
+    const alive = Object.values(cluster.workers ?? {}).filter(
+      (w): w is Worker => w !== undefined && !w.isDead(),
+    );
     await Promise.all(
       alive.map(
         (w) =>

@@ -22,7 +22,12 @@ async function withState<T>(dir: string, fn: (s: StateStore) => Promise<T>): Pro
 const short = (h: string) => h.replace(/^[a-z0-9]+:/, "").slice(0, 12);
 
 function findNode(nodes: NodeRecord[], id: string): NodeRecord | undefined {
-  return nodes.find((n) => n.id === id) ?? (nodes.filter((n) => n.id.slice(n.id.indexOf(".") + 1) === id).length === 1 ? nodes.find((n) => n.id.slice(n.id.indexOf(".") + 1) === id) : undefined);
+  return (
+    nodes.find((n) => n.id === id) ??
+    (nodes.filter((n) => n.id.slice(n.id.indexOf(".") + 1) === id).length === 1
+      ? nodes.find((n) => n.id.slice(n.id.indexOf(".") + 1) === id)
+      : undefined)
+  );
 }
 
 export function register(program: Command): void {
@@ -37,7 +42,13 @@ export function register(program: Command): void {
       withState(opts.dir, async (s) => {
         const nodes = await s.listNodes({ includeRetired: opts.all });
         if (opts.json) {
-          process.stdout.write(JSON.stringify({ serial: await s.serial(), backend: s.backend, nodes: nodes.map(({ node: _n, ...n }) => n) }, null, 2) + "\n");
+          process.stdout.write(
+            JSON.stringify(
+              { serial: await s.serial(), backend: s.backend, nodes: nodes.map(({ node: _n, ...n }) => n) },
+              null,
+              2,
+            ) + "\n",
+          );
           return;
         }
         if (!nodes.length) {
@@ -47,9 +58,13 @@ export function register(program: Command): void {
         const w = Math.max(...nodes.map((n) => n.id.length));
         for (const n of nodes) {
           const arts = Object.keys(n.result?.artifacts ?? {}).join(",");
-          process.stdout.write(`${n.id.padEnd(w)}  ${n.status.padEnd(7)}  ${short(n.fingerprint) || "-".padEnd(12)}  ${n.updated}${arts ? `  ${arts}` : ""}${n.error ? `  error: ${n.error.split("\n")[0]}` : ""}\n`);
+          process.stdout.write(
+            `${n.id.padEnd(w)}  ${n.status.padEnd(7)}  ${short(n.fingerprint) || "-".padEnd(12)}  ${n.updated}${arts ? `  ${arts}` : ""}${n.error ? `  error: ${n.error.split("\n")[0]}` : ""}\n`,
+          );
         }
-        process.stdout.write(`${nodes.length} node${nodes.length === 1 ? "" : "s"}; state serial ${await s.serial()} (${s.location})\n`);
+        process.stdout.write(
+          `${nodes.length} node${nodes.length === 1 ? "" : "s"}; state serial ${await s.serial()} (${s.location})\n`,
+        );
       }),
     );
   state
@@ -74,11 +89,19 @@ export function register(program: Command): void {
           `  updated      ${n.updated}`,
         ];
         if (n.error) lines.push(`  error        ${n.error}`);
-        if (n.data) lines.push(`  data         ${n.data.description}  ${n.data.hash}${n.data.rows !== undefined ? `  ${n.data.rows} rows` : ""}`);
-        for (const [role, h] of Object.entries(n.result?.artifacts ?? {})) lines.push(`  artifact     ${role} ${h}`);
-        for (const [k, v] of Object.entries(n.result?.metrics ?? {})) lines.push(`  metric       ${k} = ${v}`);
+        if (n.data)
+          lines.push(
+            `  data         ${n.data.description}  ${n.data.hash}${n.data.rows !== undefined ? `  ${n.data.rows} rows` : ""}`,
+          );
+        for (const [role, h] of Object.entries(n.result?.artifacts ?? {}))
+          lines.push(`  artifact     ${role} ${h}`);
+        for (const [k, v] of Object.entries(n.result?.metrics ?? {}))
+          lines.push(`  metric       ${k} = ${v}`);
         lines.push(`  config       ${JSON.stringify(n.node.config)}`);
-        for (const r of runs) lines.push(`  run ${r.id.slice(0, 8)}  ${r.status.padEnd(11)} ${r.started}${r.ended ? ` → ${r.ended}` : ""}${r.error ? `  ${r.error.split("\n")[0]}` : ""}`);
+        for (const r of runs)
+          lines.push(
+            `  run ${r.id.slice(0, 8)}  ${r.status.padEnd(11)} ${r.started}${r.ended ? ` → ${r.ended}` : ""}${r.error ? `  ${r.error.split("\n")[0]}` : ""}`,
+          );
         process.stdout.write(lines.join("\n") + "\n");
       }),
     );
@@ -96,9 +119,15 @@ export function register(program: Command): void {
         }
         const who = `pid ${h.pid} on ${h.host}, running \`${h.command}\` since ${h.since}`;
         if (!opts.force) {
-          if (!process.stdin.isTTY) throw new CliExit(1, `mlc: the lock is held by ${who}; to remove it without a terminal, pass --force`);
+          if (!process.stdin.isTTY)
+            throw new CliExit(
+              1,
+              `mlc: the lock is held by ${who}; to remove it without a terminal, pass --force`,
+            );
           const rl = createInterface({ input: process.stdin, output: process.stdout });
-          const answer = await rl.question(`The lock is held by ${who}.\nRemove it? Only do this if that process is gone. [y/N] `);
+          const answer = await rl.question(
+            `The lock is held by ${who}.\nRemove it? Only do this if that process is gone. [y/N] `,
+          );
           rl.close();
           if (!/^y(es)?$/i.test(answer.trim())) throw new CliExit(1, "mlc: the lock was left in place");
         }

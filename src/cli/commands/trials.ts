@@ -10,12 +10,28 @@ import { CliExit } from "../exit.js";
 
 /** Model measures (`model.bytes`) are counts; metrics get 5 decimals. */
 const fmtValue = (v: number | undefined, key = ""): string =>
-  v === undefined ? "-" : !Number.isFinite(v) ? String(v) : key.startsWith("model.") ? String(Math.round(v)) : v.toFixed(5);
-const fmtParam = (v: unknown): string => (typeof v === "number" && !Number.isInteger(v) ? String(Number(v.toPrecision(4))) : JSON.stringify(v));
+  v === undefined
+    ? "-"
+    : !Number.isFinite(v)
+      ? String(v)
+      : key.startsWith("model.")
+        ? String(Math.round(v))
+        : v.toFixed(5);
+const fmtParam = (v: unknown): string =>
+  typeof v === "number" && !Number.isInteger(v) ? String(Number(v.toPrecision(4))) : JSON.stringify(v);
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n") + "\n";
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join("  ")
+          .trimEnd(),
+      )
+      .join("\n") + "\n"
+  );
 }
 
 /** Where each trial stands in its study: on the first Pareto front, and the one the study picked. */
@@ -25,7 +41,10 @@ interface Standing {
 }
 
 /** Standing of every trial of one study, keyed by index; empty when the study's objective was not recorded. */
-function standings(trials: readonly TrialRecord[], objective: ObjectiveSpec | undefined): Map<number, Standing> {
+function standings(
+  trials: readonly TrialRecord[],
+  objective: ObjectiveSpec | undefined,
+): Map<number, Standing> {
   const out = new Map<number, Standing>();
   if (!objective) return out;
   const front = new Set(paretoFront(trials, objective).map((t) => t.index));
@@ -37,7 +56,9 @@ function standings(trials: readonly TrialRecord[], objective: ObjectiveSpec | un
 export function register(program: Command): void {
   program
     .command("trials")
-    .description("the tuning trials of a model: params, objective values, status and duration; the Pareto front of several objectives")
+    .description(
+      "the tuning trials of a model: params, objective values, status and duration; the Pareto front of several objectives",
+    )
     .argument("<model>", "model name")
     .option("--dir <project>", "project directory", ".")
     .option("--json", "print JSON")
@@ -54,23 +75,54 @@ export function register(program: Command): void {
       // Several studies appear when the spec, data or features changed between applies.
       const studies = [...new Set(found.map((f) => f.study))];
       const standing = new Map<string, Map<number, Standing>>(
-        studies.map((s) => [s, standings(found.filter((f) => f.study === s).map((f) => f.trial), objectives.get(s))]),
+        studies.map((s) => [
+          s,
+          standings(
+            found.filter((f) => f.study === s).map((f) => f.trial),
+            objectives.get(s),
+          ),
+        ]),
       );
       if (flags.json) {
-        const out = found.map(({ study, trial }) => ({ study, ...trial, ...(standing.get(study)!.get(trial.index) ?? {}) }));
+        const out = found.map(({ study, trial }) => ({
+          study,
+          ...trial,
+          ...(standing.get(study)!.get(trial.index) ?? {}),
+        }));
         return void process.stdout.write(JSON.stringify(out, null, 2) + "\n");
       }
-      if (!found.length) throw new CliExit(1, `mlc trials: no trials recorded for model '${model}' (it has no tune { … } block, or has not been applied)`);
+      if (!found.length)
+        throw new CliExit(
+          1,
+          `mlc trials: no trials recorded for model '${model}' (it has no tune { … } block, or has not been applied)`,
+        );
       // One column per objective when a study has several (in objective order); one VALUE column otherwise.
-      const keys = [...new Set(studies.flatMap((s) => objectives.get(s)?.targets.map((t) => t.metric) ?? []))];
+      const keys = [
+        ...new Set(studies.flatMap((s) => objectives.get(s)?.targets.map((t) => t.metric) ?? [])),
+      ];
       const several = studies.some((s) => (objectives.get(s)?.targets.length ?? 0) > 1);
-      const head = [...(studies.length > 1 ? ["STUDY"] : []), "TRIAL", "STATUS", ...(several ? keys.map((k) => k.toUpperCase()) : ["VALUE"]), ...(several ? ["PARETO"] : []), "DURATION", "PARAMS"];
+      const head = [
+        ...(studies.length > 1 ? ["STUDY"] : []),
+        "TRIAL",
+        "STATUS",
+        ...(several ? keys.map((k) => k.toUpperCase()) : ["VALUE"]),
+        ...(several ? ["PARETO"] : []),
+        "DURATION",
+        "PARAMS",
+      ];
       const rows = [head];
       for (const { study, trial } of found) {
         const entries = Object.entries(trial.values);
-        const value = entries.length === 1 ? fmtValue(entries[0]![1], entries[0]![0]) : entries.length ? entries.map(([k, v]) => `${k}=${fmtValue(v, k)}`).join(" ") : "-";
+        const value =
+          entries.length === 1
+            ? fmtValue(entries[0]![1], entries[0]![0])
+            : entries.length
+              ? entries.map(([k, v]) => `${k}=${fmtValue(v, k)}`).join(" ")
+              : "-";
         const s = standing.get(study)!.get(trial.index);
-        const params = Object.entries(trial.params).map(([k, v]) => `${k}=${fmtParam(v)}`).join(" ");
+        const params = Object.entries(trial.params)
+          .map(([k, v]) => `${k}=${fmtParam(v)}`)
+          .join(" ");
         rows.push([
           ...(studies.length > 1 ? [study.slice(0, 8)] : []),
           String(trial.index),
@@ -82,13 +134,17 @@ export function register(program: Command): void {
         ]);
       }
       process.stdout.write(table(rows));
-      const picked = studies.flatMap((s) => [...standing.get(s)!.entries()].filter(([, st]) => st.picked).map(([i]) => ({ s, i })));
+      const picked = studies.flatMap((s) =>
+        [...standing.get(s)!.entries()].filter(([, st]) => st.picked).map(([i]) => ({ s, i })),
+      );
       if (several) {
         for (const { s, i } of picked) {
           const obj = objectives.get(s)!;
           if (obj.targets.length < 2) continue;
           const n = [...standing.get(s)!.values()].filter((st) => st.front).length;
-          process.stdout.write(`\n${studies.length > 1 ? `study ${s.slice(0, 8)}: ` : ""}Pareto front of ${n} trial${n === 1 ? "" : "s"} over ${obj.targets.map((t) => `${t.direction}(${t.metric})`).join(", ")}; picked trial ${i} by ${obj.pick?.kind ?? "first"}\n`);
+          process.stdout.write(
+            `\n${studies.length > 1 ? `study ${s.slice(0, 8)}: ` : ""}Pareto front of ${n} trial${n === 1 ? "" : "s"} over ${obj.targets.map((t) => `${t.direction}(${t.metric})`).join(", ")}; picked trial ${i} by ${obj.pick?.kind ?? "first"}\n`,
+          );
         }
       }
     });

@@ -4,7 +4,13 @@ import { t } from "../schema/type-builders.js";
 import { registerBuiltin } from "./registry.js";
 import type { FunctionBuiltin } from "./types.js";
 
-const algo = (name: string, doc: string): FunctionBuiltin => ({ family: "algorithm", name, returns: "any", doc, params: [] });
+const algo = (name: string, doc: string): FunctionBuiltin => ({
+  family: "algorithm",
+  name,
+  returns: "any",
+  doc,
+  params: [],
+});
 
 const algorithms: FunctionBuiltin[] = [
   algo("gbdt", "Histogram gradient-boosted trees (classification, regression, ranking)."),
@@ -16,8 +22,13 @@ const algorithms: FunctionBuiltin[] = [
   algo("autoencoder", "Autoencoder; reconstruction error as anomaly score."),
   algo("matrix_factorization", "Matrix factorisation embeddings for recommendations."),
   {
-    family: "algorithm", name: "onnx", returns: "any", doc: "An imported ONNX model, evaluated, gated and deployed like any other.",
-    params: [{ name: "file", type: t.string(), required: true, doc: "the .onnx file, relative to the project" }],
+    family: "algorithm",
+    name: "onnx",
+    returns: "any",
+    doc: "An imported ONNX model, evaluated, gated and deployed like any other.",
+    params: [
+      { name: "file", type: t.string(), required: true, doc: "the .onnx file, relative to the project" },
+    ],
   },
 ];
 for (const b of algorithms) registerBuiltin(b);

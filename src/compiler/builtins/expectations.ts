@@ -5,7 +5,11 @@ import { registerBuiltin } from "./registry.js";
 import type { FunctionBuiltin } from "./types.js";
 
 const col = { name: "col", type: t.column(), required: true, doc: "the column checked" } as const;
-const stat = (name: string, doc: string, returns: "number" | "bool" | "duration" = "number"): FunctionBuiltin => ({ family: "expectation", name, returns, doc, params: [col] });
+const stat = (
+  name: string,
+  doc: string,
+  returns: "number" | "bool" | "duration" = "number",
+): FunctionBuiltin => ({ family: "expectation", name, returns, doc, params: [col] });
 
 for (const b of [
   stat("nulls", "Number of null values in the column."),
@@ -19,15 +23,31 @@ for (const b of [
   stat("max", "Largest value of the column."),
   stat("freshness", "Time from the column's latest timestamp to now.", "duration"),
   {
-    family: "expectation", name: "quantile", returns: "number", doc: "The q-quantile of the column's non-null values.",
+    family: "expectation",
+    name: "quantile",
+    returns: "number",
+    doc: "The q-quantile of the column's non-null values.",
     params: [col, { name: "q", type: t.number(0, 1), required: true, doc: "the quantile, from 0 to 1" }],
   },
   {
-    family: "expectation", name: "matches", returns: "bool", doc: "Whether every non-null value matches the regular expression.",
-    params: [col, { name: "pattern", type: t.string(), required: true, doc: "a JavaScript regular expression" }],
+    family: "expectation",
+    name: "matches",
+    returns: "bool",
+    doc: "Whether every non-null value matches the regular expression.",
+    params: [
+      col,
+      { name: "pattern", type: t.string(), required: true, doc: "a JavaScript regular expression" },
+    ],
   },
   {
-    family: "expectation", name: "allowed", returns: "bool", doc: "Whether every non-null value is one of `values`.",
-    params: [col, { name: "values", type: t.list(t.literal(), 1), required: true, doc: "the allowed values" }],
+    family: "expectation",
+    name: "allowed",
+    returns: "bool",
+    doc: "Whether every non-null value is one of `values`.",
+    params: [
+      col,
+      { name: "values", type: t.list(t.literal(), 1), required: true, doc: "the allowed values" },
+    ],
   },
-] satisfies FunctionBuiltin[]) registerBuiltin(b);
+] satisfies FunctionBuiltin[])
+  registerBuiltin(b);

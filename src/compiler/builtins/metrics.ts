@@ -3,18 +3,43 @@
 import { registerBuiltin } from "./registry.js";
 import type { MetricBuiltin, TaskName } from "./types.js";
 
-const m = (name: string, tasks: TaskName[], direction: "maximize" | "minimize", doc: string): MetricBuiltin => ({ family: "metric", name, tasks, direction, doc });
+const m = (
+  name: string,
+  tasks: TaskName[],
+  direction: "maximize" | "minimize",
+  doc: string,
+): MetricBuiltin => ({ family: "metric", name, tasks, direction, doc });
 const C: TaskName[] = ["classify"];
 const R: TaskName[] = ["regress"];
 const K: TaskName[] = ["rank"];
 
 for (const b of [
-  m("auc", ["classify", "detect_anomalies"], "maximize", "Area under the ROC curve (one-vs-rest macro average for several classes)."),
-  m("pr_auc", ["classify", "detect_anomalies"], "maximize", "Area under the precision-recall curve (average precision)."),
+  m(
+    "auc",
+    ["classify", "detect_anomalies"],
+    "maximize",
+    "Area under the ROC curve (one-vs-rest macro average for several classes).",
+  ),
+  m(
+    "pr_auc",
+    ["classify", "detect_anomalies"],
+    "maximize",
+    "Area under the precision-recall curve (average precision).",
+  ),
   m("logloss", C, "minimize", "Mean negative log-likelihood of the true class."),
   m("accuracy", C, "maximize", "Share of rows whose predicted class is the true class."),
-  m("precision", C, "maximize", "Precision of the positive class at the decision threshold (macro average for several classes)."),
-  m("recall", C, "maximize", "Recall of the positive class at the decision threshold (macro average for several classes)."),
+  m(
+    "precision",
+    C,
+    "maximize",
+    "Precision of the positive class at the decision threshold (macro average for several classes).",
+  ),
+  m(
+    "recall",
+    C,
+    "maximize",
+    "Recall of the positive class at the decision threshold (macro average for several classes).",
+  ),
   m("f1", C, "maximize", "Harmonic mean of precision and recall at the decision threshold."),
   m("brier", C, "minimize", "Mean squared difference between predicted probability and outcome."),
   m("ece", C, "minimize", "Expected calibration error over 10 equal-width probability bins."),
@@ -25,6 +50,12 @@ for (const b of [
   m("ndcg", K, "maximize", "Normalised discounted cumulative gain at the task's `k`, averaged over groups."),
   m("map", K, "maximize", "Mean average precision at the task's `k`."),
   m("mrr", K, "maximize", "Mean reciprocal rank of the first relevant item."),
-  m("precision_at_k", ["rank", "detect_anomalies"], "maximize", "Share of relevant items among the top k (the task's `k`)."),
+  m(
+    "precision_at_k",
+    ["rank", "detect_anomalies"],
+    "maximize",
+    "Share of relevant items among the top k (the task's `k`).",
+  ),
   m("recall_at_k", K, "maximize", "Share of a group's relevant items found in its top k."),
-]) registerBuiltin(b);
+])
+  registerBuiltin(b);

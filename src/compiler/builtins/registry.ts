@@ -1,13 +1,23 @@
 // The built-in function registry: one `registerBuiltin` call per built-in, read by the checker,
 // the reference generator and the runtime. Names are unique within a family, not across families.
-import { BUILTIN_FAMILIES, type BuiltinFamily, type BuiltinSpec, type FunctionBuiltin, type MetricBuiltin, type TaskName } from "./types.js";
+import {
+  BUILTIN_FAMILIES,
+  type BuiltinFamily,
+  type BuiltinSpec,
+  type FunctionBuiltin,
+  type MetricBuiltin,
+  type TaskName,
+} from "./types.js";
 
-const byFamily = new Map<BuiltinFamily, Map<string, BuiltinSpec>>(BUILTIN_FAMILIES.map((f) => [f, new Map()]));
+const byFamily = new Map<BuiltinFamily, Map<string, BuiltinSpec>>(
+  BUILTIN_FAMILIES.map((f) => [f, new Map()]),
+);
 
 export function registerBuiltin(spec: BuiltinSpec): void {
   const fam = byFamily.get(spec.family);
   if (!fam) throw new Error(`unknown built-in family '${spec.family}'`);
-  if (fam.has(spec.name)) throw new Error(`built-in '${spec.name}' registered twice in family '${spec.family}'`);
+  if (fam.has(spec.name))
+    throw new Error(`built-in '${spec.name}' registered twice in family '${spec.family}'`);
   if (spec.family !== "metric") {
     const names = new Set<string>();
     for (const p of spec.params) {
@@ -46,5 +56,7 @@ export function lookupMetric(name: string): MetricBuiltin | undefined {
 }
 
 export function metricsOfTask(task: TaskName | string): MetricBuiltin[] {
-  return builtinsOf("metric").filter((m): m is MetricBuiltin => m.family === "metric" && (m.tasks as readonly string[]).includes(task));
+  return builtinsOf("metric").filter(
+    (m): m is MetricBuiltin => m.family === "metric" && (m.tasks as readonly string[]).includes(task),
+  );
 }

@@ -4,17 +4,41 @@ import { d, t } from "../schema/type-builders.js";
 import { registerBuiltin } from "./registry.js";
 import type { FunctionBuiltin } from "./types.js";
 
-const label = { name: "label", type: t.column(), required: true, doc: "the label column of the model's data" } as const;
+const label = {
+  name: "label",
+  type: t.column(),
+  required: true,
+  doc: "the label column of the model's data",
+} as const;
 
 for (const b of [
   {
-    family: "task", name: "classify", returns: "any",
+    family: "task",
+    name: "classify",
+    returns: "any",
     doc: "Binary or multiclass classification of `label`.",
-    params: [label, { name: "positive", type: t.union(t.string(), t.number(), t.bool()), required: false, doc: "the label value of the positive class for binary metrics (`\"yes\"`); default: true or 1" }],
+    params: [
+      label,
+      {
+        name: "positive",
+        type: t.union(t.string(), t.number(), t.bool()),
+        required: false,
+        doc: 'the label value of the positive class for binary metrics (`"yes"`); default: true or 1',
+      },
+    ],
   },
-  { family: "task", name: "regress", returns: "any", doc: "Regression of a numeric `label`.", params: [label] },
   {
-    family: "task", name: "rank", returns: "any", doc: "Learning to rank: order the items of each group by relevance `label`.",
+    family: "task",
+    name: "regress",
+    returns: "any",
+    doc: "Regression of a numeric `label`.",
+    params: [label],
+  },
+  {
+    family: "task",
+    name: "rank",
+    returns: "any",
+    doc: "Learning to rank: order the items of each group by relevance `label`.",
     params: [
       label,
       { name: "group", type: t.column(), required: true, doc: "the column identifying a query or user" },
@@ -22,13 +46,23 @@ for (const b of [
     ],
   },
   {
-    family: "task", name: "detect_anomalies", returns: "any", doc: "Unsupervised anomaly scoring; with `label`, the labelled metrics are computed too.",
+    family: "task",
+    name: "detect_anomalies",
+    returns: "any",
+    doc: "Unsupervised anomaly scoring; with `label`, the labelled metrics are computed too.",
     params: [
       { name: "label", type: t.column(), required: false, doc: "an optional column marking known anomalies" },
-      { name: "contamination", type: t.number(0, 0.5), required: false, default: d.number(0.1), doc: "expected share of anomalies (sets the decision threshold)" },
+      {
+        name: "contamination",
+        type: t.number(0, 0.5),
+        required: false,
+        default: d.number(0.1),
+        doc: "expected share of anomalies (sets the decision threshold)",
+      },
     ],
   },
-] satisfies FunctionBuiltin[]) registerBuiltin(b);
+] satisfies FunctionBuiltin[])
+  registerBuiltin(b);
 
 /** The label column of a task call: first positional argument or `label = …`. */
 export const TASK_LABEL_PARAM = "label";

@@ -6,30 +6,41 @@ import { registerBuiltin } from "./registry.js";
 import type { ArgProblem, BoundArgs, FunctionBuiltin } from "./types.js";
 
 const num = (e: Expr | undefined): number | undefined =>
-  e?.type === "number" ? e.value : e?.type === "unary" && e.op === "-" && e.operand.type === "number" ? -e.operand.value : undefined;
+  e?.type === "number"
+    ? e.value
+    : e?.type === "unary" && e.op === "-" && e.operand.type === "number"
+      ? -e.operand.value
+      : undefined;
 
 function ascendingEdges(args: BoundArgs): ArgProblem[] {
   const edges = args.get("edges")?.[0];
   if (edges?.type !== "list") return [];
   const values = edges.items.map(num);
   for (let i = 1; i < values.length; i++) {
-    const a = values[i - 1], b = values[i];
-    if (a !== undefined && b !== undefined && !(b > a)) return [{ param: "edges", message: "bucket edges must be strictly increasing" }];
+    const a = values[i - 1],
+      b = values[i];
+    if (a !== undefined && b !== undefined && !(b > a))
+      return [{ param: "edges", message: "bucket edges must be strictly increasing" }];
   }
   return [];
 }
 
 function clipBounds(args: BoundArgs): ArgProblem[] {
-  const lo = num(args.get("low")?.[0]), hi = num(args.get("high")?.[0]);
-  return lo !== undefined && hi !== undefined && !(lo < hi) ? [{ param: "high", message: "clip's `high` must be greater than `low`" }] : [];
+  const lo = num(args.get("low")?.[0]),
+    hi = num(args.get("high")?.[0]);
+  return lo !== undefined && hi !== undefined && !(lo < hi)
+    ? [{ param: "high", message: "clip's `high` must be greater than `low`" }]
+    : [];
 }
 
 function imputeValue(args: BoundArgs): ArgProblem[] {
   const method = args.get("method")?.[0];
   const name = method?.type === "ref" ? method.path[0] : method?.type === "string" ? method.value : "mean";
   const hasValue = args.has("value");
-  if (name === "const" && !hasValue) return [{ param: "method", message: "impute with method `const` needs `value = …`" }];
-  if (name !== "const" && hasValue) return [{ param: "value", message: "`value` is only used with method `const`" }];
+  if (name === "const" && !hasValue)
+    return [{ param: "method", message: "impute with method `const` needs `value = …`" }];
+  if (name !== "const" && hasValue)
+    return [{ param: "value", message: "`value` is only used with method `const`" }];
   return [];
 }
 
@@ -38,7 +49,11 @@ const x = (of: "number" | "string" | "timestamp" | "any" | "bool", doc = "the in
 
 const transforms: FunctionBuiltin[] = [
   {
-    family: "transform", name: "if", returns: "any", returnsArg: 1, serving: "onnx",
+    family: "transform",
+    name: "if",
+    returns: "any",
+    returnsArg: 1,
+    serving: "onnx",
     doc: "`if(cond, a, b)`: `a` where `cond` holds, else `b` (both branches have the same type).",
     params: [
       { name: "cond", type: t.expr("bool"), required: true, doc: "the condition" },
@@ -46,37 +61,133 @@ const transforms: FunctionBuiltin[] = [
       { name: "else", type: t.expr("any"), required: true, doc: "value elsewhere" },
     ],
   },
-  { family: "transform", name: "log", returns: "number", serving: "onnx", doc: "Natural logarithm; null for x <= 0.", params: [x("number")] },
-  { family: "transform", name: "log1p", returns: "number", serving: "onnx", doc: "log(1 + x), accurate near zero; null for x <= -1.", params: [x("number")] },
-  { family: "transform", name: "sqrt", returns: "number", serving: "onnx", doc: "Square root; null for x < 0.", params: [x("number")] },
-  { family: "transform", name: "abs", returns: "number", serving: "onnx", doc: "Absolute value.", params: [x("number")] },
   {
-    family: "transform", name: "clip", returns: "number", serving: "onnx", checkArgs: clipBounds,
+    family: "transform",
+    name: "log",
+    returns: "number",
+    serving: "onnx",
+    doc: "Natural logarithm; null for x <= 0.",
+    params: [x("number")],
+  },
+  {
+    family: "transform",
+    name: "log1p",
+    returns: "number",
+    serving: "onnx",
+    doc: "log(1 + x), accurate near zero; null for x <= -1.",
+    params: [x("number")],
+  },
+  {
+    family: "transform",
+    name: "sqrt",
+    returns: "number",
+    serving: "onnx",
+    doc: "Square root; null for x < 0.",
+    params: [x("number")],
+  },
+  {
+    family: "transform",
+    name: "abs",
+    returns: "number",
+    serving: "onnx",
+    doc: "Absolute value.",
+    params: [x("number")],
+  },
+  {
+    family: "transform",
+    name: "clip",
+    returns: "number",
+    serving: "onnx",
+    checkArgs: clipBounds,
     doc: "Limits x to [low, high]; either bound may be omitted by naming the other.",
-    params: [x("number"), { name: "low", type: t.number(), required: false, doc: "lower bound" }, { name: "high", type: t.number(), required: false, doc: "upper bound" }],
+    params: [
+      x("number"),
+      { name: "low", type: t.number(), required: false, doc: "lower bound" },
+      { name: "high", type: t.number(), required: false, doc: "upper bound" },
+    ],
   },
   {
-    family: "transform", name: "coalesce", returns: "any", returnsArg: 0, serving: "onnx",
+    family: "transform",
+    name: "coalesce",
+    returns: "any",
+    returnsArg: 0,
+    serving: "onnx",
     doc: "The first of its arguments that is not null.",
-    params: [x("any", "the preferred value"), { name: "fallback", type: t.expr("any"), required: true, variadic: true, doc: "values used in order where the previous ones are null" }],
+    params: [
+      x("any", "the preferred value"),
+      {
+        name: "fallback",
+        type: t.expr("any"),
+        required: true,
+        variadic: true,
+        doc: "values used in order where the previous ones are null",
+      },
+    ],
   },
-  { family: "transform", name: "lower", returns: "string", serving: "onnx", doc: "Lower-cases a string.", params: [x("string")] },
-  { family: "transform", name: "length", returns: "number", serving: "batch-only", doc: "Number of characters of a string.", params: [x("string")] },
   {
-    family: "transform", name: "contains", returns: "bool", serving: "batch-only",
+    family: "transform",
+    name: "lower",
+    returns: "string",
+    serving: "onnx",
+    doc: "Lower-cases a string.",
+    params: [x("string")],
+  },
+  {
+    family: "transform",
+    name: "length",
+    returns: "number",
+    serving: "batch-only",
+    doc: "Number of characters of a string.",
+    params: [x("string")],
+  },
+  {
+    family: "transform",
+    name: "contains",
+    returns: "bool",
+    serving: "batch-only",
     doc: "Whether the string contains `part`.",
-    params: [x("string"), { name: "part", type: t.string(), required: true, doc: "the substring to look for" }],
+    params: [
+      x("string"),
+      { name: "part", type: t.string(), required: true, doc: "the substring to look for" },
+    ],
   },
   {
-    family: "transform", name: "hash_bucket", returns: "number", serving: "batch-only",
+    family: "transform",
+    name: "hash_bucket",
+    returns: "number",
+    serving: "batch-only",
     doc: "A stable hash of x modulo n (xxhash64), for high-cardinality categories.",
     params: [x("any"), { name: "n", type: t.int(1), required: true, doc: "number of buckets" }],
   },
-  { family: "transform", name: "hour", returns: "number", serving: "onnx", doc: "Hour of day (0-23, UTC) of a timestamp.", params: [x("timestamp")] },
-  { family: "transform", name: "dayofweek", returns: "number", serving: "onnx", doc: "Day of week of a timestamp, 0 = Monday (UTC).", params: [x("timestamp")] },
-  { family: "transform", name: "month", returns: "number", serving: "onnx", doc: "Month (1-12, UTC) of a timestamp.", params: [x("timestamp")] },
   {
-    family: "transform", name: "days_between", returns: "number", serving: "onnx",
+    family: "transform",
+    name: "hour",
+    returns: "number",
+    serving: "onnx",
+    doc: "Hour of day (0-23, UTC) of a timestamp.",
+    params: [x("timestamp")],
+  },
+  {
+    family: "transform",
+    name: "dayofweek",
+    returns: "number",
+    serving: "onnx",
+    doc: "Day of week of a timestamp, 0 = Monday (UTC).",
+    params: [x("timestamp")],
+  },
+  {
+    family: "transform",
+    name: "month",
+    returns: "number",
+    serving: "onnx",
+    doc: "Month (1-12, UTC) of a timestamp.",
+    params: [x("timestamp")],
+  },
+  {
+    family: "transform",
+    name: "days_between",
+    returns: "number",
+    serving: "onnx",
     doc: "Days from `start` to `end` (fractional; negative when end is earlier).",
     params: [
       { name: "start", type: t.expr("timestamp"), required: true, doc: "the earlier timestamp" },
@@ -84,28 +195,73 @@ const transforms: FunctionBuiltin[] = [
     ],
   },
   {
-    family: "transform", name: "bucketize", returns: "number", serving: "onnx", checkArgs: ascendingEdges,
+    family: "transform",
+    name: "bucketize",
+    returns: "number",
+    serving: "onnx",
+    checkArgs: ascendingEdges,
     doc: "Index of the bucket x falls in: 0 below the first edge, len(edges) at or above the last.",
-    params: [x("number"), { name: "edges", type: t.list(t.number(), 1), required: true, doc: "strictly increasing bucket edges" }],
+    params: [
+      x("number"),
+      { name: "edges", type: t.list(t.number(), 1), required: true, doc: "strictly increasing bucket edges" },
+    ],
   },
   {
-    family: "transform", name: "onehot", returns: "vector", fitted: true, serving: "onnx",
+    family: "transform",
+    name: "onehot",
+    returns: "vector",
+    fitted: true,
+    serving: "onnx",
     doc: "One column per category seen in training (the `top` most frequent; the rest and unseen values go to `other`).",
-    params: [x("any", "a categorical expression"), { name: "top", type: t.int(1), required: false, doc: "keep only the k most frequent categories" }],
+    params: [
+      x("any", "a categorical expression"),
+      { name: "top", type: t.int(1), required: false, doc: "keep only the k most frequent categories" },
+    ],
   },
   {
-    family: "transform", name: "ordinal", returns: "number", fitted: true, serving: "onnx",
+    family: "transform",
+    name: "ordinal",
+    returns: "number",
+    fitted: true,
+    serving: "onnx",
     doc: "A category's rank by training frequency (0 = most frequent); unseen values and nulls are null.",
     params: [x("string", "a categorical expression")],
   },
-  { family: "transform", name: "standardize", returns: "number", fitted: true, serving: "onnx", doc: "(x - mean) / stddev, with mean and stddev fitted on the training split.", params: [x("number")] },
-  { family: "transform", name: "minmax", returns: "number", fitted: true, serving: "onnx", doc: "(x - min) / (max - min), with min and max fitted on the training split.", params: [x("number")] },
   {
-    family: "transform", name: "impute", returns: "number", fitted: true, serving: "onnx", checkArgs: imputeValue,
+    family: "transform",
+    name: "standardize",
+    returns: "number",
+    fitted: true,
+    serving: "onnx",
+    doc: "(x - mean) / stddev, with mean and stddev fitted on the training split.",
+    params: [x("number")],
+  },
+  {
+    family: "transform",
+    name: "minmax",
+    returns: "number",
+    fitted: true,
+    serving: "onnx",
+    doc: "(x - min) / (max - min), with min and max fitted on the training split.",
+    params: [x("number")],
+  },
+  {
+    family: "transform",
+    name: "impute",
+    returns: "number",
+    fitted: true,
+    serving: "onnx",
+    checkArgs: imputeValue,
     doc: "Replaces nulls by the training split's mean or median, or by a constant.",
     params: [
       x("number"),
-      { name: "method", type: t.enum("mean", "median", "const"), required: false, default: d.name("mean"), doc: "how the replacement is chosen" },
+      {
+        name: "method",
+        type: t.enum("mean", "median", "const"),
+        required: false,
+        default: d.name("mean"),
+        doc: "how the replacement is chosen",
+      },
       { name: "value", type: t.number(), required: false, doc: "the replacement for method `const`" },
     ],
   },

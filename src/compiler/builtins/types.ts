@@ -33,29 +33,53 @@ export type BuiltinFamily =
   | "column-type";
 
 export const BUILTIN_FAMILIES: readonly BuiltinFamily[] = [
-  "transform", "window", "expectation", "distribution", "metric", "task", "split", "drift", "gate",
-  "action", "rollout", "serving", "algorithm", "tuner", "objective", "pick", "connection", "online", "secret", "column-type",
+  "transform",
+  "window",
+  "expectation",
+  "distribution",
+  "metric",
+  "task",
+  "split",
+  "drift",
+  "gate",
+  "action",
+  "rollout",
+  "serving",
+  "algorithm",
+  "tuner",
+  "objective",
+  "pick",
+  "connection",
+  "online",
+  "secret",
+  "column-type",
 ];
 
 export const FAMILY_DOCS: Record<BuiltinFamily, string> = {
-  transform: "Feature transforms: called in feature expressions and in expectations; arithmetic and comparison are operators.",
-  window: "Window aggregations per entity over a time window ending at each row's timestamp (point-in-time correct).",
+  transform:
+    "Feature transforms: called in feature expressions and in expectations; arithmetic and comparison are operators.",
+  window:
+    "Window aggregations per entity over a time window ending at each row's timestamp (point-in-time correct).",
   expectation: "Data expectations: aggregate checks over a whole table, used in `expect` and `warn` blocks.",
   distribution: "Search-space distributions: allowed only as values in a model's `params` block.",
-  metric: "Metrics: names in metric paths (`valid.auc`, `test.rmse.lower`, `champion.test.auc`), each produced by some tasks.",
+  metric:
+    "Metrics: names in metric paths (`valid.auc`, `test.rmse.lower`, `champion.test.auc`), each produced by some tasks.",
   task: "Learning tasks: the value of a model's `task` attribute.",
   split: "Split methods: the value of a split's `method` attribute.",
-  drift: "Drift tests: called in monitor assertions over feature references; each returns a statistic per feature (the largest over a star reference).",
+  drift:
+    "Drift tests: called in monitor assertions over feature references; each returns a statistic per feature (the largest over a star reference).",
   gate: "Gate helpers: called in gate assertions.",
   action: "Monitor actions: what a breached monitor does (`on_breach`).",
   rollout: "Rollout strategies of a deployment.",
   serving: "Serving targets of a deployment, usually written in brace form: `rest { port = 8080 }`.",
   algorithm: "Learning algorithms: the value of a model's `algorithm` attribute.",
   tuner: "Hyperparameter search methods: the value of `tune { method = … }`.",
-  objective: "Search objectives: `maximize(metric)` or `minimize(metric)`; `tune { objective = … }` takes one, or a list of several (a Pareto search).",
+  objective:
+    "Search objectives: `maximize(metric)` or `minimize(metric)`; `tune { objective = … }` takes one, or a list of several (a Pareto search).",
   pick: "How a search with several objectives chooses its one trial from the Pareto front: the value of `tune { pick = … }`.",
   connection: "Database connections of a source.",
-  online: "Online feature stores of a deployment: where the latest window aggregations and joined values per entity are kept for `mlc serve` to look up.",
+  online:
+    "Online feature stores of a deployment: where the latest window aggregations and joined values per entity are kept for `mlc serve` to look up.",
   secret: "Secrets read from the environment at run time; never stored in state or printed.",
   "column-type": "Column type modifiers in a source's `schema` block.",
 };

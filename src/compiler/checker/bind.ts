@@ -22,7 +22,8 @@ export function bindArgs(spec: FunctionBuiltin, call: Pick<CallExpr, "args" | "n
   const positional = spec.params.filter((p) => !p.namedOnly);
   call.args.forEach((arg, i) => {
     const last = positional[positional.length - 1];
-    const p: ParamSpec | undefined = i < positional.length ? positional[i] : last?.variadic ? last : undefined;
+    const p: ParamSpec | undefined =
+      i < positional.length ? positional[i] : last?.variadic ? last : undefined;
     if (!p) {
       extra.push(arg);
       return;

@@ -9,7 +9,10 @@ export interface Edge {
 }
 
 /** Cycles of a directed graph, each as its node sequence starting at its earliest node in `order`. */
-export function findCycles(order: readonly string[], edges: readonly Edge[]): { path: string[]; span: Span }[] {
+export function findCycles(
+  order: readonly string[],
+  edges: readonly Edge[],
+): { path: string[]; span: Span }[] {
   const out = new Map<string, Edge[]>();
   for (const e of edges) {
     const list = out.get(e.from) ?? [];

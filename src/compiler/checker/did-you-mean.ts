@@ -2,7 +2,8 @@
 // adjacent letters costs one). Used for every "unknown X" diagnostic's hint.
 
 export function editDistance(a: string, b: string): number {
-  const n = a.length, m = b.length;
+  const n = a.length,
+    m = b.length;
   if (n === 0) return m;
   if (m === 0) return n;
   let prev2 = new Uint32Array(m + 1);
@@ -14,7 +15,8 @@ export function editDistance(a: string, b: string): number {
     for (let j = 1; j <= m; j++) {
       const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
       let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, prev2[j - 2]! + 1);
       cur[j] = v;
     }
     [prev2, prev, cur] = [prev, cur, prev2];
@@ -40,7 +42,11 @@ export function closest(name: string, candidates: Iterable<string>): string | un
 }
 
 /** "did you mean `x`?" when a close candidate exists. */
-export function didYouMean(name: string, candidates: Iterable<string>, render: (s: string) => string = (s) => s): string | undefined {
+export function didYouMean(
+  name: string,
+  candidates: Iterable<string>,
+  render: (s: string) => string = (s) => s,
+): string | undefined {
   const c = closest(name, candidates);
   return c === undefined ? undefined : `did you mean \`${render(c)}\`?`;
 }

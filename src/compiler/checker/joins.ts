@@ -47,7 +47,13 @@ export function readJoins(st: CheckState, name: string): JoinInfo[] {
     const tableExpr = attributeOf(item, "table")?.value;
     const prefixExpr = attributeOf(item, "prefix")?.value;
     const prefix = prefixExpr?.type === "string" ? prefixExpr.value : "";
-    const info: JoinInfo = { ast: item, tableSpan: tableExpr?.span ?? item.kindSpan, prefix, columns: [], open: false };
+    const info: JoinInfo = {
+      ast: item,
+      tableSpan: tableExpr?.span ?? item.kindSpan,
+      prefix,
+      columns: [],
+      open: false,
+    };
     if (prefixExpr) info.prefixSpan = prefixExpr.span;
     const table = plainRef(tableExpr);
     const target = table !== undefined ? st.block(table) : undefined;
@@ -66,7 +72,11 @@ export function readJoins(st: CheckState, name: string): JoinInfo[] {
     const cols = st.columnsOf(table);
     const listed = attributeOf(item, "columns")?.value;
     const add = (column: string, span: Span) => {
-      const known = cols.known.get(column) ?? (cols.open !== undefined ? { name: column, origin: cols.open, type: () => "any" as const } : undefined);
+      const known =
+        cols.known.get(column) ??
+        (cols.open !== undefined
+          ? { name: column, origin: cols.open, type: () => "any" as const }
+          : undefined);
       if (known) info.columns.push({ name: prefix + column, column, info: known, span });
     };
     if (listed?.type === "list") {
@@ -99,44 +109,81 @@ export function checkJoins(st: CheckState, name: string, sink: Sink): void {
   if (!labelTime) {
     const first = joins.find((j) => j.table !== undefined);
     if (first) {
-      sink.report(CheckCode.joinWithoutTimestamp, first.ast.kindSpan, `features \`${name}\` joins \`${first.table}\` point in time but has no timestamp: its rows have no time to join at`, {
-        hint: `set \`timestamp = COLUMN\` on \`${name}\`${input !== undefined ? ` or on its input \`${input}\`` : ""}`,
-      });
+      sink.report(
+        CheckCode.joinWithoutTimestamp,
+        first.ast.kindSpan,
+        `features \`${name}\` joins \`${first.table}\` point in time but has no timestamp: its rows have no time to join at`,
+        {
+          hint: `set \`timestamp = COLUMN\` on \`${name}\`${input !== undefined ? ` or on its input \`${input}\`` : ""}`,
+        },
+      );
     }
   }
   const taken = new Map<string, string>();
   for (const j of joins) {
     if (j.prefixSpan && j.prefix !== "" && !IDENTIFIER.test(j.prefix)) {
-      sink.report(CheckCode.valueNotAllowed, j.prefixSpan, `prefix ${JSON.stringify(j.prefix)} does not make column names: use letters, digits and \`_\`, not starting with a digit`);
+      sink.report(
+        CheckCode.valueNotAllowed,
+        j.prefixSpan,
+        `prefix ${JSON.stringify(j.prefix)} does not make column names: use letters, digits and \`_\`, not starting with a digit`,
+      );
     }
     if (j.table === undefined) continue;
     const kind = kindOf(st, j.table);
     if (!j.time) {
-      sink.report(CheckCode.joinWithoutTimestamp, j.tableSpan, `${kind} \`${j.table}\` has no timestamp, so it cannot be joined point in time`, {
-        hint: `set \`timestamp = COLUMN\` on ${kind} \`${j.table}\`: the event time of its rows`,
-      });
+      sink.report(
+        CheckCode.joinWithoutTimestamp,
+        j.tableSpan,
+        `${kind} \`${j.table}\` has no timestamp, so it cannot be joined point in time`,
+        {
+          hint: `set \`timestamp = COLUMN\` on ${kind} \`${j.table}\`: the event time of its rows`,
+        },
+      );
     } else if (labelTime) {
       const lt = st.columnsOf(labelTime.block).known.get(labelTime.column)?.type();
       const jt = st.columnsOf(j.time.block).known.get(j.time.column)?.type();
       if (lt !== undefined && jt !== undefined && lt !== "any" && jt !== "any" && lt !== jt) {
-        sink.report(CheckCode.wrongType, j.tableSpan, `the timestamp \`${j.time.column}\` of \`${j.table}\` is ${article(jt)} ${jt} but the timestamp \`${labelTime.column}\` of \`${name}\` is ${article(lt)} ${lt}: a join compares the two`);
+        sink.report(
+          CheckCode.wrongType,
+          j.tableSpan,
+          `the timestamp \`${j.time.column}\` of \`${j.table}\` is ${article(jt)} ${jt} but the timestamp \`${labelTime.column}\` of \`${name}\` is ${article(lt)} ${lt}: a join compares the two`,
+        );
       }
     }
     if (j.key && inputCols && inputCols.open === undefined && !inputCols.known.has(j.key.column)) {
-      sink.report(CheckCode.unknownColumn, j.tableSpan, `${kind} \`${j.table}\` is keyed by \`${j.key.column}\`, which \`${input}\` does not have`, {
-        hint: didYouMean(j.key.column, inputCols.known.keys()) ?? `a join matches rows on the joined table's key: \`${input}\` needs a column \`${j.key.column}\``,
-      });
+      sink.report(
+        CheckCode.unknownColumn,
+        j.tableSpan,
+        `${kind} \`${j.table}\` is keyed by \`${j.key.column}\`, which \`${input}\` does not have`,
+        {
+          hint:
+            didYouMean(j.key.column, inputCols.known.keys()) ??
+            `a join matches rows on the joined table's key: \`${input}\` needs a column \`${j.key.column}\``,
+        },
+      );
     }
     for (const c of j.columns) {
-      const clash = inputCols?.known.has(c.name) ? `column \`${c.name}\` of \`${input}\`` : taken.has(c.name) ? `column \`${c.name}\` joined from \`${taken.get(c.name)}\`` : undefined;
+      const clash = inputCols?.known.has(c.name)
+        ? `column \`${c.name}\` of \`${input}\``
+        : taken.has(c.name)
+          ? `column \`${c.name}\` joined from \`${taken.get(c.name)}\``
+          : undefined;
       if (clash === undefined) {
         taken.set(c.name, j.table);
         continue;
       }
       const prefix = `${j.table}_`;
-      sink.report(CheckCode.joinedColumnClash, c.span, `joined column \`${c.name}\` of \`${j.table}\` clashes with ${clash}`, {
-        hint: j.prefix === "" ? `set \`prefix = "${prefix}"\` on the join (it becomes \`${prefix}${c.column}\`), or list the \`columns\` to bring in` : `choose another \`prefix\`, or list the \`columns\` to bring in`,
-      });
+      sink.report(
+        CheckCode.joinedColumnClash,
+        c.span,
+        `joined column \`${c.name}\` of \`${j.table}\` clashes with ${clash}`,
+        {
+          hint:
+            j.prefix === ""
+              ? `set \`prefix = "${prefix}"\` on the join (it becomes \`${prefix}${c.column}\`), or list the \`columns\` to bring in`
+              : `choose another \`prefix\`, or list the \`columns\` to bring in`,
+        },
+      );
     }
   }
 }

@@ -21,8 +21,10 @@ export function kindContext(st: CheckState, block: Block, body: CheckedBody, sin
     const blk = e.path[0];
     if (blk === undefined || st.block(blk)?.kind !== "features") return [];
     const own = st.ownFeatures(blk);
-    if (e.star && e.path.length === 1) return [...own.keys()].map((feature) => ({ block: blk, feature, span: e.span }));
-    if (!e.star && e.path.length === 2 && own.has(e.path[1]!)) return [{ block: blk, feature: e.path[1]!, span: e.span }];
+    if (e.star && e.path.length === 1)
+      return [...own.keys()].map((feature) => ({ block: blk, feature, span: e.span }));
+    if (!e.star && e.path.length === 2 && own.has(e.path[1]!))
+      return [{ block: blk, feature: e.path[1]!, span: e.span }];
     return [];
   };
   return {
@@ -44,12 +46,18 @@ export function kindContext(st: CheckState, block: Block, body: CheckedBody, sin
       const v = m ? attributeOf(m, "task")?.value : undefined;
       const task = taskName(st, model);
       if (!task) return undefined;
-      const labelExpr = v?.type === "call" ? (v.args[0] ?? v.named.find((n) => n.name === "label")?.value) : undefined;
+      const labelExpr =
+        v?.type === "call" ? (v.args[0] ?? v.named.find((n) => n.name === "label")?.value) : undefined;
       const label = plainRef(labelExpr);
       return label !== undefined ? { task, label, labelSpan: labelExpr!.span } : { task };
     },
     projectDir: st.project.dir,
-    report(code: DiagnosticCode, span: Span, message: string, extra?: { hint?: string; related?: Diagnostic["related"] }) {
+    report(
+      code: DiagnosticCode,
+      span: Span,
+      message: string,
+      extra?: { hint?: string; related?: Diagnostic["related"] },
+    ) {
       sink.report(code, span, message, extra);
     },
   };

@@ -16,7 +16,12 @@ export class Sink {
   readonly diagnostics: Diagnostic[] = [];
   readonly deps: DepUse[] = [];
 
-  report(code: DiagnosticCode, span: Span, message: string, extra?: { hint?: string | undefined; related?: Diagnostic["related"] }): void {
+  report(
+    code: DiagnosticCode,
+    span: Span,
+    message: string,
+    extra?: { hint?: string | undefined; related?: Diagnostic["related"] },
+  ): void {
     const ex: { hint?: string; related?: Diagnostic["related"] } = {};
     if (extra?.hint) ex.hint = extra.hint;
     if (extra?.related) ex.related = extra.related;

@@ -43,10 +43,12 @@ export const attributeOf = (b: Block, name: string): Attribute | undefined =>
   b.body.find((i): i is Attribute => i.type === "attribute" && i.name === name);
 
 /** The block name of a plain reference `name` (no members, no star). */
-export const plainRef = (e: Expr | undefined): string | undefined => (e?.type === "ref" && e.path.length === 1 && !e.star ? e.path[0] : undefined);
+export const plainRef = (e: Expr | undefined): string | undefined =>
+  e?.type === "ref" && e.path.length === 1 && !e.star ? e.path[0] : undefined;
 
 /** Whether a parameter type takes per-row expressions or columns (so its references are columns). */
-const takesColumns = (ty: ValueType): boolean => ty.kind === "expr" || ty.kind === "column" || (ty.kind === "union" && ty.of.some(takesColumns));
+const takesColumns = (ty: ValueType): boolean =>
+  ty.kind === "expr" || ty.kind === "column" || (ty.kind === "union" && ty.of.some(takesColumns));
 
 export class CheckState {
   private readonly columnMemo = new Map<string, ColumnEnv>();
@@ -108,7 +110,8 @@ export class CheckState {
     if (!b || b.kind !== "features") return out;
     const settings = new Set(blockKind("features")!.attributes.map((a) => a.name));
     for (const item of b.body) {
-      if (item.type === "attribute" && !settings.has(item.name) && !out.has(item.name)) out.set(item.name, item);
+      if (item.type === "attribute" && !settings.has(item.name) && !out.has(item.name))
+        out.set(item.name, item);
     }
     return out;
   }
@@ -135,7 +138,10 @@ export class CheckState {
       }
       case "split": {
         const input = this.inputOf(name);
-        env = input !== undefined ? { ...this.columnsOf(input), block: name } : { block: name, known: new Map(), open: name };
+        env =
+          input !== undefined
+            ? { ...this.columnsOf(input), block: name }
+            : { block: name, known: new Map(), open: name };
         break;
       }
       default:
@@ -164,7 +170,8 @@ export class CheckState {
     const memo = this.inputColumnMemo.get(name);
     if (memo) return memo;
     const input = this.inputOf(name);
-    const base: ColumnEnv = input !== undefined ? this.columnsOf(input) : { block: name, known: new Map(), open: name };
+    const base: ColumnEnv =
+      input !== undefined ? this.columnsOf(input) : { block: name, known: new Map(), open: name };
     const joins = this.joinsOf(name);
     if (!joins.length) return base;
     const known = new Map(base.known);
@@ -172,10 +179,18 @@ export class CheckState {
     for (const j of joins) {
       if (j.open) open ??= j.table ?? base.block;
       for (const c of j.columns) {
-        if (!known.has(c.name)) known.set(c.name, { name: c.name, origin: c.info.origin, member: c.info.member ?? c.column, type: c.info.type, ...(c.info.span ? { span: c.info.span } : {}) });
+        if (!known.has(c.name))
+          known.set(c.name, {
+            name: c.name,
+            origin: c.info.origin,
+            member: c.info.member ?? c.column,
+            type: c.info.type,
+            ...(c.info.span ? { span: c.info.span } : {}),
+          });
       }
     }
-    const env: ColumnEnv = open !== undefined ? { block: base.block, known, open } : { block: base.block, known };
+    const env: ColumnEnv =
+      open !== undefined ? { block: base.block, known, open } : { block: base.block, known };
     this.inputColumnMemo.set(name, env);
     return env;
   }
@@ -208,8 +223,16 @@ export class CheckState {
     for (const item of schema.body) {
       if (item.type !== "attribute" || known.has(item.name)) continue;
       const v = item.value;
-      const typeName = v.type === "ref" ? v.path[0] : v.type === "call" && v.callee === "nullable" ? plainRef(v.args[0]) : undefined;
-      const ty: ExprType = typeName !== undefined && typeName in COLUMN_EXPR_TYPE ? COLUMN_EXPR_TYPE[typeName as keyof typeof COLUMN_EXPR_TYPE] : "any";
+      const typeName =
+        v.type === "ref"
+          ? v.path[0]
+          : v.type === "call" && v.callee === "nullable"
+            ? plainRef(v.args[0])
+            : undefined;
+      const ty: ExprType =
+        typeName !== undefined && typeName in COLUMN_EXPR_TYPE
+          ? COLUMN_EXPR_TYPE[typeName as keyof typeof COLUMN_EXPR_TYPE]
+          : "any";
       known.set(item.name, { name: item.name, origin: name, span: item.nameSpan, type: () => ty });
     }
     return { block: name, known };
@@ -234,16 +257,34 @@ export class CheckState {
    * the label (a lag feature) is not leakage.
    */
   lineage(block: string, column: string): ReadonlySet<string> {
-    return this.walkColumn(block, column, this.lineageMemo, (b, col) => (b.kind === "source" ? [`${b.name}.${col}`] : []), () => [], new Set(), true);
+    return this.walkColumn(
+      block,
+      column,
+      this.lineageMemo,
+      (b, col) => (b.kind === "source" ? [`${b.name}.${col}`] : []),
+      () => [],
+      new Set(),
+      true,
+    );
   }
 
   /** Transforms and windows called to compute a column of `block`, through other features. */
   builtinsUsed(block: string, column: string): ReadonlySet<string> {
-    return this.walkColumn(block, column, this.builtinMemo, () => [], (callee) => [callee]);
+    return this.walkColumn(
+      block,
+      column,
+      this.builtinMemo,
+      () => [],
+      (callee) => [callee],
+    );
   }
 
   /** A joined column of `block`, unless its input has a column of that name (which wins). */
-  private joinedFrom(block: string, input: string | undefined, name: string): { table: string; column: string } | undefined {
+  private joinedFrom(
+    block: string,
+    input: string | undefined,
+    name: string,
+  ): { table: string; column: string } | undefined {
     if (input !== undefined && this.columnsOf(input).known.has(name)) return undefined;
     return this.joinedColumn(block, name);
   }
@@ -298,7 +339,12 @@ export class CheckState {
  * Visits the column references and built-in calls of a row expression, skipping arguments that
  * are not columns or expressions (`impute(x, method = mean)` does not name a column `mean`).
  */
-export function walkRowExpr(e: Expr, onRef: (path: string[]) => void, onCall: (callee: string) => void, skipWindows = false): void {
+export function walkRowExpr(
+  e: Expr,
+  onRef: (path: string[]) => void,
+  onCall: (callee: string) => void,
+  skipWindows = false,
+): void {
   switch (e.type) {
     case "ref":
       if (!e.star) onRef(e.path);

@@ -54,7 +54,13 @@ const BOUNDS = ["lower", "upper"];
 const MODEL_MEASURES = ["bytes"];
 
 /** The environment of a feature expression in a features block. */
-export function featureEnv(st: CheckState, block: string, via: string, sink: Sink, currentFeature?: string): Env {
+export function featureEnv(
+  st: CheckState,
+  block: string,
+  via: string,
+  sink: Sink,
+  currentFeature?: string,
+): Env {
   const env: Env = { st, block, scope: "row", ownFeatures: true, via, sink };
   env.columns = st.inputColumnsOf(block);
   if (currentFeature !== undefined) env.currentFeature = currentFeature;
@@ -97,7 +103,12 @@ export function describe(e: Expr): string {
 const typeName = (t: ExprType): string => (t === "vector" ? "one-hot columns" : t);
 
 function typeError(env: Env, span: Expr["span"], message: string, hint?: string): void {
-  env.sink.report(env.argument ? CheckCode.wrongArgumentType : CheckCode.wrongType, span, message, hint ? { hint } : undefined);
+  env.sink.report(
+    env.argument ? CheckCode.wrongArgumentType : CheckCode.wrongType,
+    span,
+    message,
+    hint ? { hint } : undefined,
+  );
 }
 
 export function compatible(actual: ExprType, expected: ExprType): boolean {
@@ -134,10 +145,12 @@ export function checkExpr(e: Expr, env: Env): ExprType {
     case "unary": {
       const t = checkExpr(e.operand, env);
       if (e.op === "not") {
-        if (!compatible(t, "bool")) typeError(env, e.operand.span, `\`not\` needs a boolean, found ${typeName(t)}`);
+        if (!compatible(t, "bool"))
+          typeError(env, e.operand.span, `\`not\` needs a boolean, found ${typeName(t)}`);
         return "bool";
       }
-      if (t !== "any" && t !== "number" && t !== "percent" && t !== "duration") typeError(env, e.operand.span, `unary \`-\` needs a number, found ${typeName(t)}`);
+      if (t !== "any" && t !== "number" && t !== "percent" && t !== "duration")
+        typeError(env, e.operand.span, `unary \`-\` needs a number, found ${typeName(t)}`);
       return t === "any" ? "any" : t;
     }
     case "binary":
@@ -152,7 +165,8 @@ export function checkExpr(e: Expr, env: Env): ExprType {
 function checkBinary(e: Extract<Expr, { type: "binary" }>, env: Env): ExprType {
   const l = checkExpr(e.left, env);
   const r = checkExpr(e.right, env);
-  const bad = (side: Expr, t: ExprType, need: string) => typeError(env, side.span, `\`${e.op}\` needs ${need}, found ${typeName(t)}`);
+  const bad = (side: Expr, t: ExprType, need: string) =>
+    typeError(env, side.span, `\`${e.op}\` needs ${need}, found ${typeName(t)}`);
   switch (e.op) {
     case "and":
     case "or":
@@ -169,14 +183,17 @@ function checkBinary(e: Extract<Expr, { type: "binary" }>, env: Env): ExprType {
     case "<=":
     case ">":
     case ">=": {
-      const ordered = (t: ExprType) => t === "any" || t === "number" || t === "percent" || t === "duration" || t === "timestamp";
+      const ordered = (t: ExprType) =>
+        t === "any" || t === "number" || t === "percent" || t === "duration" || t === "timestamp";
       if (!ordered(l)) bad(e.left, l, "numbers, durations or timestamps");
       else if (!ordered(r)) bad(e.right, r, "numbers, durations or timestamps");
-      else if (!comparable(l, r)) typeError(env, e.span, `\`${e.op}\` compares ${typeName(l)} with ${typeName(r)}`);
+      else if (!comparable(l, r))
+        typeError(env, e.span, `\`${e.op}\` compares ${typeName(l)} with ${typeName(r)}`);
       return "bool";
     }
     default: {
-      const numeric = (t: ExprType) => t === "any" || t === "number" || t === "percent" || t === "duration" || t === "timestamp";
+      const numeric = (t: ExprType) =>
+        t === "any" || t === "number" || t === "percent" || t === "duration" || t === "timestamp";
       if (!numeric(l)) bad(e.left, l, "numbers");
       if (!numeric(r)) bad(e.right, r, "numbers");
       if (l === "duration" || r === "duration") return "duration";
@@ -206,48 +223,80 @@ function useColumn(env: Env, origin: string, member: string, span: Expr["span"])
 /** A column or feature in `row`/`expect` scope: `tenure`, `customers.tenure`, `rows`. */
 export function checkColumnRef(e: RefExpr, env: Env): ExprType {
   if (e.star) {
-    typeError(env, e.span, `\`${e.path.join(".")}.*\` names several columns; it can be used only where a list of features is expected`);
+    typeError(
+      env,
+      e.span,
+      `\`${e.path.join(".")}.*\` names several columns; it can be used only where a list of features is expected`,
+    );
     return "any";
   }
   const st = env.st;
   if (e.path.length === 1) {
     const name = e.path[0]!;
     if (env.scope === "expect" && name === "rows" && !env.columns?.known.has("rows")) return "number";
-    if (env.ownFeatures && name !== env.currentFeature && st.ownFeatures(env.block).has(name)) return st.featureType(env.block, name);
+    if (env.ownFeatures && name !== env.currentFeature && st.ownFeatures(env.block).has(name))
+      return st.featureType(env.block, name);
     return resolveIn(env.columns, name, e.span, env, e.span);
   }
   if (e.path.length === 2) {
     const [blk, col] = e.path as [string, string];
     if (env.ownFeatures && blk === env.block) {
       if (st.ownFeatures(env.block).has(col)) return st.featureType(env.block, col);
-      env.sink.report(CheckCode.unknownFeature, e.pathSpans[1]!, `\`${env.block}\` has no feature \`${col}\``, { hint: didYouMean(col, st.ownFeatures(env.block).keys()) });
+      env.sink.report(
+        CheckCode.unknownFeature,
+        e.pathSpans[1]!,
+        `\`${env.block}\` has no feature \`${col}\``,
+        { hint: didYouMean(col, st.ownFeatures(env.block).keys()) },
+      );
       return "any";
     }
     const target = st.block(blk);
     if (!target) {
       const isColumn = env.columns?.known.has(blk);
       env.sink.report(CheckCode.unresolvedReference, e.pathSpans[0]!, `unknown block \`${blk}\``, {
-        hint: isColumn ? `\`${blk}\` is a column; a column has no members` : didYouMean(blk, st.symbols.byName.keys()),
+        hint: isColumn
+          ? `\`${blk}\` is a column; a column has no members`
+          : didYouMean(blk, st.symbols.byName.keys()),
       });
       return "any";
     }
     const input = env.columns?.block;
     if (input === undefined || !st.inInputChain(input, blk)) {
-      const joined = st.joinsOf(env.block).find((j) => j.table === blk)?.columns.find((c) => c.column === col);
-      env.sink.report(CheckCode.notAnInput, e.pathSpans[0]!, `\`${blk}\` is not an input of \`${env.block}\``, {
-        hint: joined
-          ? `\`${blk}\` is joined into \`${env.block}\`: its columns are named alone, write \`${joined.name}\``
-          : input !== undefined ? `columns here come from \`${input}\`; write the column name alone` : undefined,
-      });
+      const joined = st
+        .joinsOf(env.block)
+        .find((j) => j.table === blk)
+        ?.columns.find((c) => c.column === col);
+      env.sink.report(
+        CheckCode.notAnInput,
+        e.pathSpans[0]!,
+        `\`${blk}\` is not an input of \`${env.block}\``,
+        {
+          hint: joined
+            ? `\`${blk}\` is joined into \`${env.block}\`: its columns are named alone, write \`${joined.name}\``
+            : input !== undefined
+              ? `columns here come from \`${input}\`; write the column name alone`
+              : undefined,
+        },
+      );
       return "any";
     }
     return resolveIn(st.columnsOf(blk), col, e.pathSpans[1]!, env, e.span);
   }
-  env.sink.report(CheckCode.unresolvedReference, e.span, `\`${e.path.join(".")}\` is not a column: a column is \`name\` or \`block.name\``);
+  env.sink.report(
+    CheckCode.unresolvedReference,
+    e.span,
+    `\`${e.path.join(".")}\` is not a column: a column is \`name\` or \`block.name\``,
+  );
   return "any";
 }
 
-function resolveIn(cols: ColumnEnv | undefined, name: string, span: Expr["span"], env: Env, useSpan: Expr["span"]): ExprType {
+function resolveIn(
+  cols: ColumnEnv | undefined,
+  name: string,
+  span: Expr["span"],
+  env: Env,
+  useSpan: Expr["span"],
+): ExprType {
   if (!cols) {
     env.sink.report(CheckCode.unresolvedReference, span, `\`${name}\` is not defined here`);
     return "any";
@@ -263,7 +312,11 @@ function resolveIn(cols: ColumnEnv | undefined, name: string, span: Expr["span"]
   }
   const candidates = [...cols.known.keys(), ...(env.ownFeatures ? env.st.ownFeatures(env.block).keys() : [])];
   env.sink.report(CheckCode.unknownColumn, span, `unknown column \`${name}\` in \`${cols.block}\``, {
-    hint: didYouMean(name, candidates) ?? (candidates.length ? `columns: ${candidates.slice(0, 12).join(", ")}${candidates.length > 12 ? ", …" : ""}` : undefined),
+    hint:
+      didYouMean(name, candidates) ??
+      (candidates.length
+        ? `columns: ${candidates.slice(0, 12).join(", ")}${candidates.length > 12 ? ", …" : ""}`
+        : undefined),
   });
   return "any";
 }
@@ -273,13 +326,22 @@ function checkMetricScopeRef(e: RefExpr, env: Env): ExprType {
   const [root, ...rest] = e.path;
   const parts = env.scope === "gate" ? SPLIT_PARTS : ["live"];
   if (e.star) {
-    typeError(env, e.span, "a `*` reference is not a value; drift tests take it as an argument: `psi(usage.*)`");
+    typeError(
+      env,
+      e.span,
+      "a `*` reference is not a value; drift tests take it as an argument: `psi(usage.*)`",
+    );
     return "any";
   }
   if (root !== undefined && parts.includes(root)) return checkMetricPath(e, 0, env);
   if (root === "champion" && env.scope === "gate") {
     if (rest.length === 0 || !SPLIT_PARTS.includes(rest[0]!)) {
-      env.sink.report(CheckCode.unresolvedReference, e.pathSpans[1] ?? e.span, "`champion` is followed by a split part and a metric: `champion.test.auc`", { hint: rest[0] ? didYouMean(rest[0], SPLIT_PARTS) : undefined });
+      env.sink.report(
+        CheckCode.unresolvedReference,
+        e.pathSpans[1] ?? e.span,
+        "`champion` is followed by a split part and a metric: `champion.test.auc`",
+        { hint: rest[0] ? didYouMean(rest[0], SPLIT_PARTS) : undefined },
+      );
       return "any";
     }
     return checkMetricPath(e, 1, env);
@@ -287,31 +349,59 @@ function checkMetricScopeRef(e: RefExpr, env: Env): ExprType {
   if (root === "latency" || (root === "size" && env.scope === "gate")) {
     const allowed = root === "latency" ? LATENCY : SIZE;
     if (rest.length !== 1 || !allowed.includes(rest[0]!)) {
-      env.sink.report(CheckCode.unresolvedReference, e.pathSpans[1] ?? e.span, `\`${root}\` is followed by one of ${allowed.join(", ")}`, { hint: rest[0] ? didYouMean(rest[0], allowed, (s) => `${root}.${s}`) : undefined });
+      env.sink.report(
+        CheckCode.unresolvedReference,
+        e.pathSpans[1] ?? e.span,
+        `\`${root}\` is followed by one of ${allowed.join(", ")}`,
+        { hint: rest[0] ? didYouMean(rest[0], allowed, (s) => `${root}.${s}`) : undefined },
+      );
       return "any";
     }
-    if (env.model !== undefined && env.model !== env.block) env.sink.use({ target: env.model, member: e.path.join("."), via: env.via, span: e.span });
+    if (env.model !== undefined && env.model !== env.block)
+      env.sink.use({ target: env.model, member: e.path.join("."), via: env.via, span: e.span });
     return root === "latency" ? "duration" : "number";
   }
   const roots = env.scope === "gate" ? [...SPLIT_PARTS, "champion", "latency", "size"] : ["live", "latency"];
   const joined = e.path.join(".");
-  const metricHint = e.path.length === 1 && lookupMetric(joined) ? `did you mean \`${parts[parts.length - 1]}.${joined}\`?` : undefined;
-  env.sink.report(CheckCode.unresolvedReference, e.pathSpans[0]!, `unknown name \`${joined}\` in a ${env.scope} assertion: expected a metric path such as \`${parts[parts.length - 1]}.auc\``, {
-    hint: metricHint ?? didYouMean(root ?? "", roots) ?? `names here start with ${roots.join(", ")}`,
-  });
+  const metricHint =
+    e.path.length === 1 && lookupMetric(joined)
+      ? `did you mean \`${parts[parts.length - 1]}.${joined}\`?`
+      : undefined;
+  env.sink.report(
+    CheckCode.unresolvedReference,
+    e.pathSpans[0]!,
+    `unknown name \`${joined}\` in a ${env.scope} assertion: expected a metric path such as \`${parts[parts.length - 1]}.auc\``,
+    {
+      hint: metricHint ?? didYouMean(root ?? "", roots) ?? `names here start with ${roots.join(", ")}`,
+    },
+  );
   return "any";
 }
 
 /** Checks `PART.METRIC[.lower|.upper]` starting at path index `at`, against the model's task. */
-function checkMetricPath(e: RefExpr, at: number, env: Env, allowedParts: string[] = [...SPLIT_PARTS, "live"]): ExprType {
+function checkMetricPath(
+  e: RefExpr,
+  at: number,
+  env: Env,
+  allowedParts: string[] = [...SPLIT_PARTS, "live"],
+): ExprType {
   const part = e.path[at]!;
   if (!allowedParts.includes(part)) {
-    env.sink.report(CheckCode.unresolvedReference, e.pathSpans[at]!, `\`${part}\` is not a split part; a metric path starts with ${allowedParts.join(", ")}`, { hint: didYouMean(part, allowedParts) });
+    env.sink.report(
+      CheckCode.unresolvedReference,
+      e.pathSpans[at]!,
+      `\`${part}\` is not a split part; a metric path starts with ${allowedParts.join(", ")}`,
+      { hint: didYouMean(part, allowedParts) },
+    );
     return "any";
   }
   const metricName = e.path[at + 1];
   if (metricName === undefined) {
-    env.sink.report(CheckCode.unresolvedReference, e.span, `\`${e.path.join(".")}\` needs a metric: \`${e.path.join(".")}.auc\``);
+    env.sink.report(
+      CheckCode.unresolvedReference,
+      e.span,
+      `\`${e.path.join(".")}\` needs a metric: \`${e.path.join(".")}.auc\``,
+    );
     return "any";
   }
   const metricSpan = e.pathSpans[at + 1]!;
@@ -320,23 +410,36 @@ function checkMetricPath(e: RefExpr, at: number, env: Env, allowedParts: string[
   if (!metric) {
     const pool = task ? metricsOfTask(task).map((m) => m.name) : builtinsOf("metric").map((m) => m.name);
     env.sink.report(CheckCode.unknownMetric, metricSpan, `unknown metric \`${metricName}\``, {
-      hint: didYouMean(metricName, pool, (s) => [...e.path.slice(0, at + 1), s].join(".")) ?? `metrics${task ? ` of ${task}` : ""}: ${pool.join(", ")}`,
+      hint:
+        didYouMean(metricName, pool, (s) => [...e.path.slice(0, at + 1), s].join(".")) ??
+        `metrics${task ? ` of ${task}` : ""}: ${pool.join(", ")}`,
     });
     return "any";
   }
   if (task && !(metric.tasks as readonly string[]).includes(task)) {
     const produced = metricsOfTask(task).map((m) => m.name);
-    env.sink.report(CheckCode.metricNotProduced, metricSpan, `metric \`${metricName}\` is not produced by task \`${task}\` of model \`${env.model}\``, {
-      hint: `${task} produces ${produced.join(", ")}${closest(metricName, produced) ? `; did you mean \`${closest(metricName, produced)}\`?` : ""}`,
-    });
+    env.sink.report(
+      CheckCode.metricNotProduced,
+      metricSpan,
+      `metric \`${metricName}\` is not produced by task \`${task}\` of model \`${env.model}\``,
+      {
+        hint: `${task} produces ${produced.join(", ")}${closest(metricName, produced) ? `; did you mean \`${closest(metricName, produced)}\`?` : ""}`,
+      },
+    );
     return "any";
   }
   const suffix = e.path.slice(at + 2);
   if (suffix.length > 1 || (suffix.length === 1 && !BOUNDS.includes(suffix[0]!))) {
-    env.sink.report(CheckCode.unresolvedReference, e.pathSpans[at + 2]!, `a metric is followed only by \`.lower\` or \`.upper\` (its 95% interval)`, { hint: suffix[0] ? didYouMean(suffix[0], BOUNDS) : undefined });
+    env.sink.report(
+      CheckCode.unresolvedReference,
+      e.pathSpans[at + 2]!,
+      `a metric is followed only by \`.lower\` or \`.upper\` (its 95% interval)`,
+      { hint: suffix[0] ? didYouMean(suffix[0], BOUNDS) : undefined },
+    );
     return "any";
   }
-  if (env.model !== undefined && env.model !== env.block) env.sink.use({ target: env.model, member: e.path.join("."), via: env.via, span: e.span });
+  if (env.model !== undefined && env.model !== env.block)
+    env.sink.use({ target: env.model, member: e.path.join("."), via: env.via, span: e.span });
   return "number";
 }
 
@@ -344,9 +447,14 @@ function checkMetricPath(e: RefExpr, at: number, env: Env, allowedParts: string[
 function checkModelMeasure(e: RefExpr, env: Env): ExprType {
   const measure = e.path[1];
   if (e.path.length !== 2 || !MODEL_MEASURES.includes(measure!)) {
-    env.sink.report(CheckCode.unresolvedReference, e.pathSpans[1] ?? e.span, `\`model\` is followed by one of ${MODEL_MEASURES.join(", ")} (the fitted model's serialized size)`, {
-      hint: `write ${MODEL_MEASURES.map((m) => `\`model.${m}\``).join(" or ")}`,
-    });
+    env.sink.report(
+      CheckCode.unresolvedReference,
+      e.pathSpans[1] ?? e.span,
+      `\`model\` is followed by one of ${MODEL_MEASURES.join(", ")} (the fitted model's serialized size)`,
+      {
+        hint: `write ${MODEL_MEASURES.map((m) => `\`model.${m}\``).join(" or ")}`,
+      },
+    );
     return "any";
   }
   return "number";
@@ -372,19 +480,36 @@ export function checkCall(e: CallExpr, families: readonly BuiltinFamily[], env: 
   return checkBoundCall(spec, e, env);
 }
 
-function reportUnknownCallee(name: string, span: Expr["span"], families: readonly BuiltinFamily[], env: Env): void {
+function reportUnknownCallee(
+  name: string,
+  span: Expr["span"],
+  families: readonly BuiltinFamily[],
+  env: Env,
+): void {
   const others = familiesOf(name).filter((f) => !families.includes(f));
   const noun = families.map((f) => FAMILY_NOUNS[f]).join(" or ");
   if (others.includes("distribution")) {
-    env.sink.report(CheckCode.distributionOutsideParams, span, `search-space function \`${name}\` is only allowed as a value in a model's \`params\` block`, {
-      hint: "move it into `params { … }` and add a `tune` block, or use a literal value",
-    });
+    env.sink.report(
+      CheckCode.distributionOutsideParams,
+      span,
+      `search-space function \`${name}\` is only allowed as a value in a model's \`params\` block`,
+      {
+        hint: "move it into `params { … }` and add a `tune` block, or use a literal value",
+      },
+    );
   } else if (others.includes("metric")) {
-    env.sink.report(CheckCode.builtinOutOfPlace, span, `\`${name}\` is a metric, not a function`, { hint: `write a metric path such as \`test.${name}\`` });
-  } else if (others.length > 0) {
-    env.sink.report(CheckCode.builtinOutOfPlace, span, `\`${name}\` is ${article(FAMILY_NOUNS[others[0]!])} ${FAMILY_NOUNS[others[0]!]}; here ${article(noun)} ${noun} is expected`, {
-      hint: placeHint(others[0]!),
+    env.sink.report(CheckCode.builtinOutOfPlace, span, `\`${name}\` is a metric, not a function`, {
+      hint: `write a metric path such as \`test.${name}\``,
     });
+  } else if (others.length > 0) {
+    env.sink.report(
+      CheckCode.builtinOutOfPlace,
+      span,
+      `\`${name}\` is ${article(FAMILY_NOUNS[others[0]!])} ${FAMILY_NOUNS[others[0]!]}; here ${article(noun)} ${noun} is expected`,
+      {
+        hint: placeHint(others[0]!),
+      },
+    );
   } else {
     const pool = families.flatMap((f) => builtinsOf(f).map((b) => b.name));
     env.sink.report(CheckCode.unknownFunction, span, `unknown ${noun} \`${name}\``, {
@@ -410,24 +535,51 @@ function placeHint(f: BuiltinFamily): string {
 }
 
 /** Checks the arguments of a call of a known built-in; returns the call's result type. */
-export function checkBoundCall(spec: FunctionBuiltin, e: Pick<CallExpr, "args" | "named" | "span" | "calleeSpan"> & { callee: string }, env: Env): ExprType {
+export function checkBoundCall(
+  spec: FunctionBuiltin,
+  e: Pick<CallExpr, "args" | "named" | "span" | "calleeSpan"> & { callee: string },
+  env: Env,
+): ExprType {
   const { bound, extra, unknown, repeated } = bindArgs(spec, e);
   const positional = spec.params.filter((p) => !p.namedOnly);
   const signature = `${spec.name}(${spec.params.map((p) => (p.required ? p.name : `${p.name}?`)).join(", ")})`;
   for (const x of extra) {
-    env.sink.report(CheckCode.wrongArgumentCount, x.span, `\`${spec.name}\` takes ${positional.length === 0 ? "no" : `at most ${positional.length}`} positional argument${positional.length === 1 ? "" : "s"}, got ${e.args.length}`, { hint: `signature: ${signature}` });
+    env.sink.report(
+      CheckCode.wrongArgumentCount,
+      x.span,
+      `\`${spec.name}\` takes ${positional.length === 0 ? "no" : `at most ${positional.length}`} positional argument${positional.length === 1 ? "" : "s"}, got ${e.args.length}`,
+      { hint: `signature: ${signature}` },
+    );
   }
   for (const n of unknown) {
-    env.sink.report(CheckCode.unknownNamedArgument, n.nameSpan, `\`${spec.name}\` has no argument \`${n.name}\``, {
-      hint: didYouMean(n.name, spec.params.map((p) => p.name)) ?? `signature: ${signature}`,
-    });
+    env.sink.report(
+      CheckCode.unknownNamedArgument,
+      n.nameSpan,
+      `\`${spec.name}\` has no argument \`${n.name}\``,
+      {
+        hint:
+          didYouMean(
+            n.name,
+            spec.params.map((p) => p.name),
+          ) ?? `signature: ${signature}`,
+      },
+    );
   }
   for (const n of repeated) {
-    env.sink.report(CheckCode.wrongArgumentCount, n.nameSpan, `argument \`${n.name}\` of \`${spec.name}\` is given twice`);
+    env.sink.report(
+      CheckCode.wrongArgumentCount,
+      n.nameSpan,
+      `argument \`${n.name}\` of \`${spec.name}\` is given twice`,
+    );
   }
   for (const p of spec.params) {
     if (p.required && !bound.has(p.name)) {
-      env.sink.report(CheckCode.wrongArgumentCount, e.span, `\`${spec.name}\` needs argument \`${p.name}\` (${p.doc})`, { hint: `signature: ${signature}` });
+      env.sink.report(
+        CheckCode.wrongArgumentCount,
+        e.span,
+        `\`${spec.name}\` needs argument \`${p.name}\` (${p.doc})`,
+        { hint: `signature: ${signature}` },
+      );
     }
   }
   const argTypes = new Map<string, ExprType>();
@@ -444,9 +596,14 @@ export function checkBoundCall(spec: FunctionBuiltin, e: Pick<CallExpr, "args" |
     }
   }
   if (spec.family === "window" && !bound.has("at") && timestampOf(env) === undefined) {
-    env.sink.report(CheckCode.windowWithoutTimestamp, e.span, `window aggregation \`${spec.name}\` needs a timestamp column`, {
-      hint: "pass `at = COLUMN`, or set `timestamp = COLUMN` on the features block or its source",
-    });
+    env.sink.report(
+      CheckCode.windowWithoutTimestamp,
+      e.span,
+      `window aggregation \`${spec.name}\` needs a timestamp column`,
+      {
+        hint: "pass `at = COLUMN`, or set `timestamp = COLUMN` on the features block or its source",
+      },
+    );
   }
   if (spec.returnsArg !== undefined) {
     const p = spec.params[spec.returnsArg];
@@ -458,7 +615,11 @@ export function checkBoundCall(spec: FunctionBuiltin, e: Pick<CallExpr, "args" |
 /** The timestamp column declared on the block or along its inputs. */
 function timestampOf(env: Env): string | undefined {
   const seen = new Set<string>();
-  for (let cur: string | undefined = env.block; cur !== undefined && !seen.has(cur); cur = env.st.inputOf(cur)) {
+  for (
+    let cur: string | undefined = env.block;
+    cur !== undefined && !seen.has(cur);
+    cur = env.st.inputOf(cur)
+  ) {
     seen.add(cur);
     const b = env.st.block(cur);
     const ts = b ? plainRef(attributeOf(b, "timestamp")?.value) : undefined;
@@ -470,7 +631,13 @@ function timestampOf(env: Env): string | undefined {
 // ——— values against schema types ———
 
 const literalNumber = (e: Expr): number | undefined =>
-  e.type === "number" ? e.value : e.type === "unary" && e.op === "-" && e.operand.type === "number" ? -e.operand.value : e.type === "paren" ? literalNumber(e.inner) : undefined;
+  e.type === "number"
+    ? e.value
+    : e.type === "unary" && e.op === "-" && e.operand.type === "number"
+      ? -e.operand.value
+      : e.type === "paren"
+        ? literalNumber(e.inner)
+        : undefined;
 
 function isLiteral(e: Expr): boolean {
   switch (e.type) {
@@ -540,7 +707,8 @@ function shapeMatches(e: Expr, ty: ValueType): boolean {
 export function checkValue(e: Expr, ty: ValueType, env: Env): ExprType {
   const expected = typeToString(ty);
   const wrong = (): ExprType => {
-    if (e.type === "call" && familiesOf(e.callee).includes("distribution")) reportUnknownCallee(e.callee, e.calleeSpan, [], env);
+    if (e.type === "call" && familiesOf(e.callee).includes("distribution"))
+      reportUnknownCallee(e.callee, e.calleeSpan, [], env);
     else typeError(env, e.span, `expected ${expected}, found ${describe(e)}`);
     return "any";
   };
@@ -549,9 +717,14 @@ export function checkValue(e: Expr, ty: ValueType, env: Env): ExprType {
     case "int": {
       const n = literalNumber(e);
       if (n === undefined) return wrong();
-      if (ty.kind === "int" && !Number.isInteger(n)) typeError(env, e.span, `expected an integer, found ${describe(e)}`);
+      if (ty.kind === "int" && !Number.isInteger(n))
+        typeError(env, e.span, `expected an integer, found ${describe(e)}`);
       else if ((ty.min !== undefined && n < ty.min) || (ty.max !== undefined && n > ty.max)) {
-        env.sink.report(CheckCode.valueNotAllowed, e.span, `${n} is out of range: expected ${ty.min !== undefined && ty.max !== undefined ? `${ty.min} to ${ty.max}` : ty.min !== undefined ? `at least ${ty.min}` : `at most ${ty.max}`}`);
+        env.sink.report(
+          CheckCode.valueNotAllowed,
+          e.span,
+          `${n} is out of range: expected ${ty.min !== undefined && ty.max !== undefined ? `${ty.min} to ${ty.max}` : ty.min !== undefined ? `at least ${ty.min}` : `at most ${ty.max}`}`,
+        );
       }
       return "number";
     }
@@ -565,27 +738,49 @@ export function checkValue(e: Expr, ty: ValueType, env: Env): ExprType {
       if (e.type !== "percent") {
         const n = literalNumber(e);
         if (n !== undefined && n >= 0 && n <= 1) {
-          typeError(env, e.span, `expected a percentage, found ${describe(e)}`, `write \`${+(n * 100).toFixed(6)}%\``);
+          typeError(
+            env,
+            e.span,
+            `expected a percentage, found ${describe(e)}`,
+            `write \`${+(n * 100).toFixed(6)}%\``,
+          );
           return "percent";
         }
         return wrong();
       }
-      if (e.value < 0 || e.value > 100) env.sink.report(CheckCode.valueNotAllowed, e.span, `${e.raw} is out of range: a share is 0% to 100%`);
+      if (e.value < 0 || e.value > 100)
+        env.sink.report(CheckCode.valueNotAllowed, e.span, `${e.raw} is out of range: a share is 0% to 100%`);
       return "percent";
     case "list":
       if (e.type !== "list") return wrong();
-      if (ty.minItems !== undefined && e.items.length < ty.minItems) env.sink.report(CheckCode.valueNotAllowed, e.span, `expected at least ${ty.minItems} item${ty.minItems === 1 ? "" : "s"}`);
+      if (ty.minItems !== undefined && e.items.length < ty.minItems)
+        env.sink.report(
+          CheckCode.valueNotAllowed,
+          e.span,
+          `expected at least ${ty.minItems} item${ty.minItems === 1 ? "" : "s"}`,
+        );
       e.items.forEach((i) => checkValue(i, ty.of, env));
       return "list";
     case "object":
       if (e.type !== "object") return wrong();
-      if (ty.of) for (const en of e.entries) checkValue(en.value, ty.of, { ...env, via: `${env.via}.${en.key}` });
+      if (ty.of)
+        for (const en of e.entries) checkValue(en.value, ty.of, { ...env, via: `${env.via}.${en.key}` });
       return "object";
     case "enum": {
-      const name = e.type === "string" ? e.value : e.type === "ref" && e.path.length === 1 && !e.star ? e.path[0]! : undefined;
+      const name =
+        e.type === "string"
+          ? e.value
+          : e.type === "ref" && e.path.length === 1 && !e.star
+            ? e.path[0]!
+            : undefined;
       if (name === undefined) return wrong();
       if (!ty.values.includes(name)) {
-        env.sink.report(CheckCode.valueNotAllowed, e.span, `\`${name}\` is not allowed here: expected one of ${ty.values.join(", ")}`, { hint: didYouMean(name, ty.values) });
+        env.sink.report(
+          CheckCode.valueNotAllowed,
+          e.span,
+          `\`${name}\` is not allowed here: expected one of ${ty.values.join(", ")}`,
+          { hint: didYouMean(name, ty.values) },
+        );
       }
       return "string";
     }
@@ -605,8 +800,10 @@ export function checkValue(e: Expr, ty: ValueType, env: Env): ExprType {
     case "expr": {
       const inner: Env = ty.scope === env.scope ? env : { ...env, scope: ty.scope };
       const t = checkExpr(e, inner);
-      if (!compatible(t, ty.of)) typeError(env, e.span, `expected ${article(ty.of)} ${ty.of} expression, found ${typeName(t)}`);
-      if (t === "vector" && ty.of !== "any") typeError(env, e.span, "one-hot columns cannot be used inside another expression");
+      if (!compatible(t, ty.of))
+        typeError(env, e.span, `expected ${article(ty.of)} ${ty.of} expression, found ${typeName(t)}`);
+      if (t === "vector" && ty.of !== "any")
+        typeError(env, e.span, "one-hot columns cannot be used inside another expression");
       return t;
     }
     case "call": {
@@ -618,7 +815,11 @@ export function checkValue(e: Expr, ty: ValueType, env: Env): ExprType {
         reportUnknownCallee(name, e.span, [ty.family], env);
         return "any";
       }
-      return checkBoundCall(spec, { callee: name, args: [], named: [], span: e.span, calleeSpan: e.span }, env);
+      return checkBoundCall(
+        spec,
+        { callee: name, args: [], named: [], span: e.span, calleeSpan: e.span },
+        env,
+      );
     }
     case "literal":
       return isLiteral(e) ? checkExpr(e, { ...env, sink: env.sink.child() }) : wrong();
@@ -642,52 +843,89 @@ function checkBlockRef(e: Expr, kinds: readonly string[], env: Env): ExprType {
   const name = plainRef(e);
   const expected = kinds.join(" or ");
   if (name === undefined) {
-    typeError(env, e.span, `expected the name of ${article(expected)} ${expected} block, found ${describe(e)}`);
+    typeError(
+      env,
+      e.span,
+      `expected the name of ${article(expected)} ${expected} block, found ${describe(e)}`,
+    );
     return "any";
   }
   const target = env.st.block(name);
   if (!target) {
-    const sameKind = env.st.symbols.blocks.filter((b) => b.name !== undefined && kinds.includes(b.kind)).map((b) => b.name!);
+    const sameKind = env.st.symbols.blocks
+      .filter((b) => b.name !== undefined && kinds.includes(b.kind))
+      .map((b) => b.name!);
     env.sink.report(CheckCode.unresolvedReference, e.span, `unknown ${expected} \`${name}\``, {
-      hint: didYouMean(name, sameKind) ?? didYouMean(name, env.st.symbols.byName.keys()) ?? (sameKind.length ? `${expected} blocks: ${sameKind.join(", ")}` : `there is no ${expected} block`),
+      hint:
+        didYouMean(name, sameKind) ??
+        didYouMean(name, env.st.symbols.byName.keys()) ??
+        (sameKind.length ? `${expected} blocks: ${sameKind.join(", ")}` : `there is no ${expected} block`),
     });
     return "any";
   }
   if (!kinds.includes(target.kind)) {
-    env.sink.report(CheckCode.wrongBlockKind, e.span, `\`${name}\` is ${article(target.kind)} ${target.kind} block; expected ${article(expected)} ${expected}`, {
-      related: [{ message: `\`${name}\` is defined here`, span: target.nameSpan ?? target.kindSpan }],
-    });
+    env.sink.report(
+      CheckCode.wrongBlockKind,
+      e.span,
+      `\`${name}\` is ${article(target.kind)} ${target.kind} block; expected ${article(expected)} ${expected}`,
+      {
+        related: [{ message: `\`${name}\` is defined here`, span: target.nameSpan ?? target.kindSpan }],
+      },
+    );
     return "any";
   }
   const schema = blockKind(env.st.block(env.block)?.kind ?? "");
-  const isInput = (schema?.input?.attribute === env.via && schema.input.members === "used") || env.tableAttribute === env.via;
+  const isInput =
+    (schema?.input?.attribute === env.via && schema.input.members === "used") ||
+    env.tableAttribute === env.via;
   const isGated = schema?.model === env.via && target.kind === "model";
-  if (name !== env.block) env.sink.use({ target: name, member: isInput || isGated ? null : "*", via: env.via, span: e.span });
+  if (name !== env.block)
+    env.sink.use({ target: name, member: isInput || isGated ? null : "*", via: env.via, span: e.span });
   return "any";
 }
 
 /** `usage.*`, `usage.f` or a list of those: features of features blocks. */
 function checkFeaturesValue(e: Expr, env: Env): void {
   if (e.type === "list") {
-    if (e.items.length === 0) env.sink.report(CheckCode.valueNotAllowed, e.span, "expected at least one feature");
+    if (e.items.length === 0)
+      env.sink.report(CheckCode.valueNotAllowed, e.span, "expected at least one feature");
     e.items.forEach((i) => checkFeaturesValue(i, env));
     return;
   }
-  if (e.type !== "ref" || e.path.length === 0 || e.path.length > 2 || (e.star && e.path.length !== 1) || (!e.star && e.path.length !== 2)) {
-    typeError(env, e.span, `expected features such as \`usage.*\` or \`[usage.a, usage.b]\`, found ${describe(e)}`);
+  if (
+    e.type !== "ref" ||
+    e.path.length === 0 ||
+    e.path.length > 2 ||
+    (e.star && e.path.length !== 1) ||
+    (!e.star && e.path.length !== 2)
+  ) {
+    typeError(
+      env,
+      e.span,
+      `expected features such as \`usage.*\` or \`[usage.a, usage.b]\`, found ${describe(e)}`,
+    );
     return;
   }
   const blk = e.path[0]!;
   const target = env.st.block(blk);
   if (!target) {
-    const fb = env.st.symbols.blocks.filter((b) => b.kind === "features" && b.name !== undefined).map((b) => b.name!);
-    env.sink.report(CheckCode.unresolvedReference, e.pathSpans[0]!, `unknown features block \`${blk}\``, { hint: didYouMean(blk, fb) ?? didYouMean(blk, env.st.symbols.byName.keys()) });
+    const fb = env.st.symbols.blocks
+      .filter((b) => b.kind === "features" && b.name !== undefined)
+      .map((b) => b.name!);
+    env.sink.report(CheckCode.unresolvedReference, e.pathSpans[0]!, `unknown features block \`${blk}\``, {
+      hint: didYouMean(blk, fb) ?? didYouMean(blk, env.st.symbols.byName.keys()),
+    });
     return;
   }
   if (target.kind !== "features") {
-    env.sink.report(CheckCode.wrongBlockKind, e.pathSpans[0]!, `\`${blk}\` is ${article(target.kind)} ${target.kind} block; features come from a features block`, {
-      related: [{ message: `\`${blk}\` is defined here`, span: target.nameSpan ?? target.kindSpan }],
-    });
+    env.sink.report(
+      CheckCode.wrongBlockKind,
+      e.pathSpans[0]!,
+      `\`${blk}\` is ${article(target.kind)} ${target.kind} block; features come from a features block`,
+      {
+        related: [{ message: `\`${blk}\` is defined here`, span: target.nameSpan ?? target.kindSpan }],
+      },
+    );
     return;
   }
   if (e.star) {
@@ -697,7 +935,9 @@ function checkFeaturesValue(e: Expr, env: Env): void {
   const f = e.path[1]!;
   const own = env.st.ownFeatures(blk);
   if (!own.has(f)) {
-    env.sink.report(CheckCode.unknownFeature, e.pathSpans[1]!, `\`${blk}\` has no feature \`${f}\``, { hint: didYouMean(f, own.keys(), (s) => `${blk}.${s}`) });
+    env.sink.report(CheckCode.unknownFeature, e.pathSpans[1]!, `\`${blk}\` has no feature \`${f}\``, {
+      hint: didYouMean(f, own.keys(), (s) => `${blk}.${s}`),
+    });
     return;
   }
   env.sink.use({ target: blk, member: f, via: env.via, span: e.span });

@@ -13,19 +13,46 @@ registerBlockKind({
   name: "required",
   attributes: [
     { name: "model", type: t.ref("model"), required: true, doc: "the model deployed" },
-    { name: "when", type: t.union(t.ref("gate"), t.list(t.ref("gate"), 1)), required: false, doc: "the gate(s) a version must pass; without one every trained version is deployed (a warning)" },
-    { name: "serve", type: t.call("serving"), required: false, default: d.name("rest"), doc: "the serving target: `rest { port = 8080 }`, `batch { input = …, output = … }`, `container { … }`" },
-    { name: "rollout", type: t.call("rollout"), required: false, default: d.name("immediate"), doc: "how traffic moves to a new version: `canary(10%)`, `shadow`, `immediate`" },
-    { name: "online", type: t.call("online"), required: false, doc: "where window aggregations and joined values the model reads are kept for lookup by entity key when serving: `sqlite` (default, `.mlc/online.db`) or `redis { url = env(\"MLC_ONLINE_URL\") }`" },
+    {
+      name: "when",
+      type: t.union(t.ref("gate"), t.list(t.ref("gate"), 1)),
+      required: false,
+      doc: "the gate(s) a version must pass; without one every trained version is deployed (a warning)",
+    },
+    {
+      name: "serve",
+      type: t.call("serving"),
+      required: false,
+      default: d.name("rest"),
+      doc: "the serving target: `rest { port = 8080 }`, `batch { input = …, output = … }`, `container { … }`",
+    },
+    {
+      name: "rollout",
+      type: t.call("rollout"),
+      required: false,
+      default: d.name("immediate"),
+      doc: "how traffic moves to a new version: `canary(10%)`, `shadow`, `immediate`",
+    },
+    {
+      name: "online",
+      type: t.call("online"),
+      required: false,
+      doc: 'where window aggregations and joined values the model reads are kept for lookup by entity key when serving: `sqlite` (default, `.mlc/online.db`) or `redis { url = env("MLC_ONLINE_URL") }`',
+    },
   ],
   nested: [],
   check(ctx) {
     const model = ctx.refName(ctx.attribute("model"));
     const when = ctx.attribute("when");
     if (!when) {
-      ctx.report(CheckCode.deployWithoutGate, ctx.block.nameSpan ?? ctx.block.kindSpan, `deployment \`${ctx.name}\` has no gate: every trained version of \`${model ?? "its model"}\` will be deployed`, {
-        hint: "add `when = GATE` naming a gate of the model",
-      });
+      ctx.report(
+        CheckCode.deployWithoutGate,
+        ctx.block.nameSpan ?? ctx.block.kindSpan,
+        `deployment \`${ctx.name}\` has no gate: every trained version of \`${model ?? "its model"}\` will be deployed`,
+        {
+          hint: "add `when = GATE` naming a gate of the model",
+        },
+      );
     }
     if (model) {
       checkGatesOfModel(ctx, model, when);
@@ -43,9 +70,14 @@ function checkGatesOfModel(ctx: KindCheckContext, model: string, when: Expr | un
     const gated = gateBlock.body.find((i) => i.type === "attribute" && i.name === "model");
     const gatedName = gated?.type === "attribute" ? ctx.refName(gated.value) : undefined;
     if (gatedName && gatedName !== model) {
-      ctx.report(CheckCode.gateForOtherModel, g.span, `gate \`${gate}\` checks model \`${gatedName}\`, but this deployment serves \`${model}\``, {
-        related: [{ message: "the gate's model", span: gated!.span }],
-      });
+      ctx.report(
+        CheckCode.gateForOtherModel,
+        g.span,
+        `gate \`${gate}\` checks model \`${gatedName}\`, but this deployment serves \`${model}\``,
+        {
+          related: [{ message: "the gate's model", span: gated!.span }],
+        },
+      );
     }
   }
 }
@@ -55,11 +87,24 @@ function checkServable(ctx: KindCheckContext, model: string): void {
   const features = modelBlock?.body.find((i) => i.type === "attribute" && i.name === "features");
   if (!features || features.type !== "attribute") return;
   for (const f of ctx.featuresOf(features.value)) {
-    const blocked = [...ctx.builtinsUsed(f.block, f.feature)].filter((name) => lookupBuiltin(name, ["transform", "window"])?.serving === "batch-only");
+    const blocked = [...ctx.builtinsUsed(f.block, f.feature)].filter(
+      (name) => lookupBuiltin(name, ["transform", "window"])?.serving === "batch-only",
+    );
     if (blocked.length === 0) continue;
-    ctx.report(CheckCode.notServable, ctx.attribute("model")!.span, `deployment \`${ctx.name}\` cannot compute feature \`${f.block}.${f.feature}\` when serving: \`${blocked.sort().join("`, `")}\` has no ONNX form`, {
-      hint: "replace the transform in the feature, or drop the feature from the model",
-      ...(ctx.featureSpan(f.block, f.feature) ? { related: [{ message: "the feature is defined here", span: ctx.featureSpan(f.block, f.feature)! }] } : {}),
-    });
+    ctx.report(
+      CheckCode.notServable,
+      ctx.attribute("model")!.span,
+      `deployment \`${ctx.name}\` cannot compute feature \`${f.block}.${f.feature}\` when serving: \`${blocked.sort().join("`, `")}\` has no ONNX form`,
+      {
+        hint: "replace the transform in the feature, or drop the feature from the model",
+        ...(ctx.featureSpan(f.block, f.feature)
+          ? {
+              related: [
+                { message: "the feature is defined here", span: ctx.featureSpan(f.block, f.feature)! },
+              ],
+            }
+          : {}),
+      },
+    );
   }
 }

@@ -11,9 +11,23 @@ registerBlockKind({
   input: { attribute: "from", members: "used" },
   attributes: [
     { name: "from", type: t.ref("source", "features"), required: true, doc: "the input table" },
-    { name: "key", type: t.column(), required: false, doc: "the entity column (default: the source's `key`)" },
-    { name: "timestamp", type: t.column(), required: false, doc: "the event-time column for window aggregations and the time each row is joined at (default: the source's `timestamp`)" },
+    {
+      name: "key",
+      type: t.column(),
+      required: false,
+      doc: "the entity column (default: the source's `key`)",
+    },
+    {
+      name: "timestamp",
+      type: t.column(),
+      required: false,
+      doc: "the event-time column for window aggregations and the time each row is joined at (default: the source's `timestamp`)",
+    },
   ],
-  free: { nameDoc: "feature name", type: t.expr("any"), doc: "a feature: an expression over the input's columns and this block's other features" },
+  free: {
+    nameDoc: "feature name",
+    type: t.expr("any"),
+    doc: "a feature: an expression over the input's columns and this block's other features",
+  },
   nested: [joinBlock],
 });

@@ -10,7 +10,13 @@ registerBlockKind({
   model: "model",
   attributes: [
     { name: "model", type: t.ref("model"), required: true, doc: "the model gated" },
-    { name: "first_run", type: t.enum("pass", "fail"), required: false, default: d.name("pass"), doc: "what comparisons with the champion do when there is none yet" },
+    {
+      name: "first_run",
+      type: t.enum("pass", "fail"),
+      required: false,
+      default: d.name("pass"),
+      doc: "what comparisons with the champion do when there is none yet",
+    },
   ],
   nested: [],
   assertions: { scope: "gate", doc: "boolean expressions over metric paths and gate helpers" },

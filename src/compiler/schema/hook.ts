@@ -42,5 +42,10 @@ export interface KindCheckContext {
   /** The project directory (for path checks). */
   readonly projectDir: string;
   /** Reports a diagnostic with the severity registered for its code. */
-  report(code: DiagnosticCode, span: Span, message: string, extra?: { hint?: string; related?: Diagnostic["related"] }): void;
+  report(
+    code: DiagnosticCode,
+    span: Span,
+    message: string,
+    extra?: { hint?: string; related?: Diagnostic["related"] },
+  ): void;
 }

@@ -15,13 +15,41 @@ registerBlockKind({
   name: "required",
   input: { attribute: "data", members: "all" },
   attributes: [
-    { name: "task", type: t.call("task"), required: true, doc: "what is predicted: `classify(churn, positive = \"yes\")`, `regress(price)`, `rank(rel, group = user)`, `detect_anomalies()`" },
+    {
+      name: "task",
+      type: t.call("task"),
+      required: true,
+      doc: 'what is predicted: `classify(churn, positive = "yes")`, `regress(price)`, `rank(rel, group = user)`, `detect_anomalies()`',
+    },
     { name: "data", type: t.ref("split"), required: true, doc: "the split whose train rows fit the model" },
-    { name: "features", type: t.features(), required: true, doc: "`usage.*` or a list of features `[usage.a, usage.b]`" },
-    { name: "algorithm", type: t.call("algorithm"), required: false, default: d.name("gbdt"), doc: "the learning algorithm" },
+    {
+      name: "features",
+      type: t.features(),
+      required: true,
+      doc: "`usage.*` or a list of features `[usage.a, usage.b]`",
+    },
+    {
+      name: "algorithm",
+      type: t.call("algorithm"),
+      required: false,
+      default: d.name("gbdt"),
+      doc: "the learning algorithm",
+    },
     { name: "seed", type: t.int(0), required: false, doc: "the training seed; default the project's" },
-    { name: "calibrate", type: t.enum("none", "isotonic", "platt"), required: false, default: d.name("none"), doc: "probability calibration fitted on the validation rows" },
-    { name: "threshold", type: t.number(0, 1), required: false, default: d.number(0.5), doc: "decision threshold of a binary classifier" },
+    {
+      name: "calibrate",
+      type: t.enum("none", "isotonic", "platt"),
+      required: false,
+      default: d.name("none"),
+      doc: "probability calibration fitted on the validation rows",
+    },
+    {
+      name: "threshold",
+      type: t.number(0, 1),
+      required: false,
+      default: d.number(0.5),
+      doc: "decision threshold of a binary classifier",
+    },
   ],
   nested: [paramsBlock, tuneBlock],
   check(ctx) {
@@ -39,9 +67,14 @@ function checkFeaturesInData(ctx: KindCheckContext): void {
   for (const f of ctx.featuresOf(ctx.attribute("features"))) {
     if (reported.has(f.block) || ctx.inInputChain(data, f.block)) continue;
     reported.add(f.block);
-    ctx.report(CheckCode.notAnInput, f.span, `features of \`${f.block}\` are not in the model's data: split \`${data}\` is not computed from \`${f.block}\``, {
-      hint: `set \`from = ${f.block}\` in split \`${data}\`, or use the features the split is computed from`,
-    });
+    ctx.report(
+      CheckCode.notAnInput,
+      f.span,
+      `features of \`${f.block}\` are not in the model's data: split \`${data}\` is not computed from \`${f.block}\``,
+      {
+        hint: `set \`from = ${f.block}\` in split \`${data}\`, or use the features the split is computed from`,
+      },
+    );
   }
 }
 
@@ -56,10 +89,15 @@ function checkLeakage(ctx: KindCheckContext): void {
     const origins = ctx.lineage(f.block, f.feature);
     if (![...labelOrigins].some((o) => origins.has(o))) continue;
     const def = ctx.featureSpan(f.block, f.feature);
-    ctx.report(CheckCode.labelLeakage, f.span, `feature \`${f.block}.${f.feature}\` is computed from the label \`${task.label}\` of model \`${ctx.name}\` (label leakage)`, {
-      hint: "remove it from the model's features, or compute it from other columns",
-      ...(def ? { related: [{ message: `\`${f.feature}\` is defined here`, span: def }] } : {}),
-    });
+    ctx.report(
+      CheckCode.labelLeakage,
+      f.span,
+      `feature \`${f.block}.${f.feature}\` is computed from the label \`${task.label}\` of model \`${ctx.name}\` (label leakage)`,
+      {
+        hint: "remove it from the model's features, or compute it from other columns",
+        ...(def ? { related: [{ message: `\`${f.feature}\` is defined here`, span: def }] } : {}),
+      },
+    );
   }
 }
 
@@ -75,10 +113,13 @@ function checkObjective(ctx: KindCheckContext): void {
     let pruner: Extract<Expr, { type: "ref" }> | undefined;
     for (const item of tune.body) {
       if (item.type !== "attribute") continue;
-      if (item.name === "pick" && (item.value.type === "call" || item.value.type === "ref")) pick = item.value;
-      if (item.name === "pruner" && item.value.type === "ref" && item.value.path[0] !== "none") pruner = item.value;
+      if (item.name === "pick" && (item.value.type === "call" || item.value.type === "ref"))
+        pick = item.value;
+      if (item.name === "pruner" && item.value.type === "ref" && item.value.path[0] !== "none")
+        pruner = item.value;
       if (item.name !== "objective") continue;
-      const calls = item.value.type === "call" ? [item.value] : item.value.type === "list" ? item.value.items : [];
+      const calls =
+        item.value.type === "call" ? [item.value] : item.value.type === "list" ? item.value.items : [];
       objectives = calls.filter((c): c is Extract<Expr, { type: "call" }> => c.type === "call");
     }
     if (!objectives) continue;
@@ -89,38 +130,63 @@ function checkObjective(ctx: KindCheckContext): void {
       const path = arg.path.join(".");
       const first = seen.get(path);
       if (first) {
-        ctx.report(CheckCode.duplicateObjective, arg.span, `\`${path}\` is already an objective of this search`, {
-          hint: "name each metric once; its direction is part of the objective",
-          related: [{ message: "first named here", span: objectiveMetric(first)!.span }],
-        });
+        ctx.report(
+          CheckCode.duplicateObjective,
+          arg.span,
+          `\`${path}\` is already an objective of this search`,
+          {
+            hint: "name each metric once; its direction is part of the objective",
+            related: [{ message: "first named here", span: objectiveMetric(first)!.span }],
+          },
+        );
         continue;
       }
       seen.set(path, call);
       // Training rows flatter every trial, and test rows are kept for the final evaluation.
       if (arg.path[0] === "train" || arg.path[0] === "test") {
-        ctx.report(CheckCode.valueNotAllowed, arg.span, `a search objective is measured on the valid rows, not on \`${arg.path[0]}\``, { hint: `use \`valid.${arg.path.slice(1).join(".")}\`` });
+        ctx.report(
+          CheckCode.valueNotAllowed,
+          arg.span,
+          `a search objective is measured on the valid rows, not on \`${arg.path[0]}\``,
+          { hint: `use \`valid.${arg.path.slice(1).join(".")}\`` },
+        );
       }
       checkDirection(ctx, call, arg);
     }
     // The pruner reads the learner's per-round validation metric as the first objective.
     const primary = objectives[0] ? objectiveMetric(objectives[0]) : undefined;
     if (pruner && primary?.path[0] === "model") {
-      ctx.report(CheckCode.valueNotAllowed, primary.span, `pruning follows the first objective, and \`${primary.path.join(".")}\` has no per-round value to prune on`, {
-        hint: "list a validation metric first, e.g. `[maximize(valid.auc), minimize(model.bytes)]`, or set `pruner = none`",
-      });
+      ctx.report(
+        CheckCode.valueNotAllowed,
+        primary.span,
+        `pruning follows the first objective, and \`${primary.path.join(".")}\` has no per-round value to prune on`,
+        {
+          hint: "list a validation metric first, e.g. `[maximize(valid.auc), minimize(model.bytes)]`, or set `pruner = none`",
+        },
+      );
     }
     if (!pick) continue;
     const rule = pick.type === "call" ? pick.callee : pick.path.join(".");
     if (objectives.length === 1) {
-      ctx.report(CheckCode.pickWithoutChoice, pick.span, `\`pick = ${rule}\` has no effect: the search has one objective`, {
-        hint: "remove `pick`, or list several objectives: `objective = [maximize(valid.auc), minimize(model.bytes)]`",
-      });
+      ctx.report(
+        CheckCode.pickWithoutChoice,
+        pick.span,
+        `\`pick = ${rule}\` has no effect: the search has one objective`,
+        {
+          hint: "remove `pick`, or list several objectives: `objective = [maximize(valid.auc), minimize(model.bytes)]`",
+        },
+      );
     } else if (pick.type === "call" && pick.callee === "weighted") {
       const weights = pick.args[0] ?? pick.named.find((n) => n.name === "weights")?.value;
       if (weights?.type === "list" && weights.items.length !== objectives.length) {
-        ctx.report(CheckCode.pickWeightsCount, weights.span, `${weights.items.length} weight${weights.items.length === 1 ? "" : "s"} for ${objectives.length} objectives`, {
-          hint: `give one weight per objective, in order: ${objectives.map((o) => objectiveMetric(o)?.path.join(".") ?? o.callee).join(", ")}`,
-        });
+        ctx.report(
+          CheckCode.pickWeightsCount,
+          weights.span,
+          `${weights.items.length} weight${weights.items.length === 1 ? "" : "s"} for ${objectives.length} objectives`,
+          {
+            hint: `give one weight per objective, in order: ${objectives.map((o) => objectiveMetric(o)?.path.join(".") ?? o.callee).join(", ")}`,
+          },
+        );
       }
     }
   }
@@ -131,12 +197,24 @@ function objectiveMetric(call: Extract<Expr, { type: "call" }>): Extract<Expr, {
   return arg?.type === "ref" && arg.path.length >= 2 ? arg : undefined;
 }
 
-function checkDirection(ctx: KindCheckContext, call: Extract<Expr, { type: "call" }>, arg: Extract<Expr, { type: "ref" }>): void {
+function checkDirection(
+  ctx: KindCheckContext,
+  call: Extract<Expr, { type: "call" }>,
+  arg: Extract<Expr, { type: "ref" }>,
+): void {
   if (call.callee !== "maximize" && call.callee !== "minimize") return;
   // `model.bytes` (model size) is a cost: smaller is better.
-  const metric = arg.path[0] === "model" ? { name: arg.path.join("."), direction: "minimize" } : lookupMetric(arg.path[arg.path[0] === "champion" ? 2 : 1] ?? "");
+  const metric =
+    arg.path[0] === "model"
+      ? { name: arg.path.join("."), direction: "minimize" }
+      : lookupMetric(arg.path[arg.path[0] === "champion" ? 2 : 1] ?? "");
   if (!metric || metric.direction === call.callee) return;
-  ctx.report(CheckCode.objectiveDirection, call.calleeSpan, `\`${call.callee}\` of \`${metric.name}\`, a metric where ${metric.direction === "maximize" ? "larger" : "smaller"} is better`, {
-    hint: `use \`${metric.direction}(${arg.path.join(".")})\``,
-  });
+  ctx.report(
+    CheckCode.objectiveDirection,
+    call.calleeSpan,
+    `\`${call.callee}\` of \`${metric.name}\`, a metric where ${metric.direction === "maximize" ? "larger" : "smaller"} is better`,
+    {
+      hint: `use \`${metric.direction}(${arg.path.join(".")})\``,
+    },
+  );
 }

@@ -1,7 +1,13 @@
 // Renders the language reference (specs/reference.md) from the block-kind and built-in
 // registries and the diagnostic codes, so the documentation cannot drift from the checker.
 import { builtinsOf } from "../builtins/registry.js";
-import { BUILTIN_FAMILIES, FAMILY_DOCS, type FunctionBuiltin, type MetricBuiltin, type ParamSpec } from "../builtins/types.js";
+import {
+  BUILTIN_FAMILIES,
+  FAMILY_DOCS,
+  type FunctionBuiltin,
+  type MetricBuiltin,
+  type ParamSpec,
+} from "../builtins/types.js";
 import { FAMILY_NOUNS } from "../checker/family-nouns.js";
 import { DIAGNOSTIC_CODES } from "../diagnostic-codes.js";
 import { allBlockKinds } from "./index.js";
@@ -26,7 +32,8 @@ export const TYPE_DOCS: Record<ValueType["kind"], string> = {
   expr: "an expression evaluated per row (or per assertion scope) with the given result type",
   call: "a call of a built-in of the named family; a bare name calls it without arguments (`gbdt`, `tpe`)",
   union: "any of the alternatives",
-  literal: "any literal value: number, string, bool, duration, percentage, bare name, list or object of literals",
+  literal:
+    "any literal value: number, string, bool, duration, percentage, bare name, list or object of literals",
 };
 
 const esc = (s: string): string => s.replace(/\|/g, "\\|");
@@ -43,20 +50,31 @@ function bodySection(body: BodySchema, out: string[]): void {
     for (const a of body.attributes) out.push(attributeRow(a));
     out.push("");
   }
-  if (body.free) out.push(`Other attributes: each \`${body.free.nameDoc} = value\`, of type \`${esc(typeToString(body.free.type))}\`: ${body.free.doc}.`, "");
-  if (body.assertions) out.push(`Assertions (scope \`${body.assertions.scope}\`): ${body.assertions.doc}.`, "");
+  if (body.free)
+    out.push(
+      `Other attributes: each \`${body.free.nameDoc} = value\`, of type \`${esc(typeToString(body.free.type))}\`: ${body.free.doc}.`,
+      "",
+    );
+  if (body.assertions)
+    out.push(`Assertions (scope \`${body.assertions.scope}\`): ${body.assertions.doc}.`, "");
 }
 
 function nestedSection(parent: string, n: NestedBlockSchema, out: string[]): void {
   out.push(`#### \`${parent}\` › \`${n.kind} { … }\``, "", n.doc, "");
-  out.push(`${n.multiple ? "May appear several times." : "At most once."}${n.severity === "warning" ? " Failures are warnings." : ""}`, "");
+  out.push(
+    `${n.multiple ? "May appear several times." : "At most once."}${n.severity === "warning" ? " Failures are warnings." : ""}`,
+    "",
+  );
   bodySection(n, out);
   for (const inner of n.nested) nestedSection(`${parent} › ${n.kind}`, inner, out);
 }
 
 function kindSection(k: BlockKindSchema, out: string[]): void {
   out.push(`### \`${k.kind}\``, "", k.doc, "");
-  out.push(`Syntax: \`${k.kind} ${k.name === "required" ? "NAME" : "[NAME]"} { … }\`.${k.input ? ` Columns come from \`${k.input.attribute}\`.` : ""}${k.model ? ` Metric paths refer to the model named by \`${k.model}\`.` : ""}`, "");
+  out.push(
+    `Syntax: \`${k.kind} ${k.name === "required" ? "NAME" : "[NAME]"} { … }\`.${k.input ? ` Columns come from \`${k.input.attribute}\`.` : ""}${k.model ? ` Metric paths refer to the model named by \`${k.model}\`.` : ""}`,
+    "",
+  );
   bodySection(k, out);
   if (k.nested.length) {
     out.push(`Nested blocks: ${k.nested.map((n) => `\`${n.kind}\``).join(", ")}.`, "");
@@ -64,25 +82,35 @@ function kindSection(k: BlockKindSchema, out: string[]): void {
   }
 }
 
-const paramText = (p: ParamSpec): string => `${p.name}${p.variadic ? "…" : ""}${p.required ? "" : "?"}${p.namedOnly ? " = …" : ""}`;
+const paramText = (p: ParamSpec): string =>
+  `${p.name}${p.variadic ? "…" : ""}${p.required ? "" : "?"}${p.namedOnly ? " = …" : ""}`;
 
 export function signature(b: FunctionBuiltin): string {
   return `${b.name}(${b.params.map(paramText).join(", ")})`;
 }
 
 function functionEntry(b: FunctionBuiltin, out: string[]): void {
-  const tags = [b.returns !== "any" ? `returns ${b.returns}` : "", b.fitted ? "fitted on the training split" : "", b.serving ? `serving: ${b.serving}` : ""].filter(Boolean);
+  const tags = [
+    b.returns !== "any" ? `returns ${b.returns}` : "",
+    b.fitted ? "fitted on the training split" : "",
+    b.serving ? `serving: ${b.serving}` : "",
+  ].filter(Boolean);
   out.push(`#### \`${signature(b)}\``, "", `${b.doc}${tags.length ? ` (${tags.join("; ")})` : ""}`, "");
   for (const p of b.params) {
     const def = p.default ? `, default \`${defaultToString(p.default)}\`` : "";
-    out.push(`- \`${p.name}\` (\`${esc(typeToString(p.type))}\`, ${p.required ? "required" : "optional"}${p.namedOnly ? ", by name only" : ""}${p.variadic ? ", repeatable" : ""}${def}): ${p.doc}`);
+    out.push(
+      `- \`${p.name}\` (\`${esc(typeToString(p.type))}\`, ${p.required ? "required" : "optional"}${p.namedOnly ? ", by name only" : ""}${p.variadic ? ", repeatable" : ""}${def}): ${p.doc}`,
+    );
   }
   if (b.params.length) out.push("");
 }
 
 function metricTable(ms: MetricBuiltin[], out: string[]): void {
   out.push("| metric | tasks | better | description |", "|---|---|---|---|");
-  for (const m of ms) out.push(`| \`${m.name}\` | ${m.tasks.join(", ")} | ${m.direction === "maximize" ? "larger" : "smaller"} | ${esc(m.doc)} |`);
+  for (const m of ms)
+    out.push(
+      `| \`${m.name}\` | ${m.tasks.join(", ")} | ${m.direction === "maximize" ? "larger" : "smaller"} | ${esc(m.doc)} |`,
+    );
   out.push("");
 }
 
@@ -112,12 +140,22 @@ export function renderReference(): string {
   for (const fam of BUILTIN_FAMILIES) {
     const list = builtinsOf(fam);
     if (!list.length) continue;
-    out.push(`### ${FAMILY_NOUNS[fam][0]!.toUpperCase()}${FAMILY_NOUNS[fam].slice(1)}s (\`${fam}\`)`, "", FAMILY_DOCS[fam], "");
-    if (fam === "metric") metricTable(list.filter((b): b is MetricBuiltin => b.family === "metric"), out);
+    out.push(
+      `### ${FAMILY_NOUNS[fam][0]!.toUpperCase()}${FAMILY_NOUNS[fam].slice(1)}s (\`${fam}\`)`,
+      "",
+      FAMILY_DOCS[fam],
+      "",
+    );
+    if (fam === "metric")
+      metricTable(
+        list.filter((b): b is MetricBuiltin => b.family === "metric"),
+        out,
+      );
     else for (const b of list) if (b.family !== "metric") functionEntry(b, out);
   }
   out.push("## Diagnostic codes", "", "| code | severity | meaning |", "|---|---|---|");
-  for (const [code, info] of Object.entries(DIAGNOSTIC_CODES).sort(([a], [b]) => a.localeCompare(b))) out.push(`| ${code} | ${info.severity} | ${esc(info.summary)} |`);
+  for (const [code, info] of Object.entries(DIAGNOSTIC_CODES).sort(([a], [b]) => a.localeCompare(b)))
+    out.push(`| ${code} | ${info.severity} | ${esc(info.summary)} |`);
   out.push("");
   return out.join("\n");
 }

@@ -4,13 +4,25 @@ import type { BuiltinFamily } from "../builtins/types.js";
 import type { DefaultValue, ExprType, Scope, ValueType } from "./types.js";
 
 export const t = {
-  number: (min?: number, max?: number): ValueType => ({ kind: "number", ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) }),
-  int: (min?: number, max?: number): ValueType => ({ kind: "int", ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) }),
+  number: (min?: number, max?: number): ValueType => ({
+    kind: "number",
+    ...(min !== undefined ? { min } : {}),
+    ...(max !== undefined ? { max } : {}),
+  }),
+  int: (min?: number, max?: number): ValueType => ({
+    kind: "int",
+    ...(min !== undefined ? { min } : {}),
+    ...(max !== undefined ? { max } : {}),
+  }),
   string: (): ValueType => ({ kind: "string" }),
   bool: (): ValueType => ({ kind: "bool" }),
   duration: (): ValueType => ({ kind: "duration" }),
   percent: (): ValueType => ({ kind: "percent" }),
-  list: (of: ValueType, minItems?: number): ValueType => ({ kind: "list", of, ...(minItems !== undefined ? { minItems } : {}) }),
+  list: (of: ValueType, minItems?: number): ValueType => ({
+    kind: "list",
+    of,
+    ...(minItems !== undefined ? { minItems } : {}),
+  }),
   object: (of?: ValueType): ValueType => (of ? { kind: "object", of } : { kind: "object" }),
   enum: (...values: string[]): ValueType => ({ kind: "enum", values }),
   ref: (...to: string[]): ValueType => ({ kind: "ref", to }),

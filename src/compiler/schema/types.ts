@@ -5,7 +5,18 @@ import type { BuiltinFamily } from "../builtins/types.js";
 import type { KindCheckContext } from "./hook.js";
 
 /** What a per-row expression evaluates to (the checker's expression types). */
-export type ExprType = "number" | "string" | "bool" | "timestamp" | "duration" | "percent" | "vector" | "list" | "object" | "null" | "any";
+export type ExprType =
+  | "number"
+  | "string"
+  | "bool"
+  | "timestamp"
+  | "duration"
+  | "percent"
+  | "vector"
+  | "list"
+  | "object"
+  | "null"
+  | "any";
 
 /**
  * Where the identifiers of an expression come from:
@@ -117,4 +128,3 @@ export interface BlockKindSchema extends BodySchema {
   /** Semantic checks particular to this kind (split shares, label leakage…), run after the generic ones. */
   check?: (ctx: KindCheckContext) => void;
 }
-

@@ -45,10 +45,17 @@ interface Ctx {
 }
 
 function columnName(ctx: Ctx, j: Json | undefined): string {
-  const path = j !== undefined && isObj(j) && Array.isArray(j.$ref) ? (j.$ref as string[]) : typeof j === "string" ? [j] : undefined;
+  const path =
+    j !== undefined && isObj(j) && Array.isArray(j.$ref)
+      ? (j.$ref as string[])
+      : typeof j === "string"
+        ? [j]
+        : undefined;
   const name = path?.at(-1);
-  if (!name) throw new ExpectError(`expected a column name, got ${j === undefined ? "nothing" : exprText(j)}`);
-  if (!ctx.names.includes(name)) throw new ExpectError(`unknown column \`${name}\`${didYouMean(name, ctx.names)}`);
+  if (!name)
+    throw new ExpectError(`expected a column name, got ${j === undefined ? "nothing" : exprText(j)}`);
+  if (!ctx.names.includes(name))
+    throw new ExpectError(`unknown column \`${name}\`${didYouMean(name, ctx.names)}`);
   ctx.firstColumn ??= name;
   return name;
 }
@@ -61,7 +68,12 @@ function rowValues(ctx: Ctx, name: string): unknown[] {
     v = new Array(raw.length);
     for (let i = 0; i < raw.length; i++) {
       const x = raw[i];
-      v[i] = x === undefined || (typeof x === "number" && Number.isNaN(x)) ? null : x instanceof Date ? x.getTime() : x;
+      v[i] =
+        x === undefined || (typeof x === "number" && Number.isNaN(x))
+          ? null
+          : x instanceof Date
+            ? x.getTime()
+            : x;
     }
     ctx.cache.set(name, v);
   }
@@ -76,7 +88,8 @@ function nonNullNumbers(ctx: Ctx, name: string): Float64Array {
 function quantile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return NaN;
   const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos), hi = Math.ceil(pos);
+  const lo = Math.floor(pos),
+    hi = Math.ceil(pos);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
@@ -116,7 +129,8 @@ function callValue(ctx: Ctx, fn: string, args: Json[], named: Obj): Value {
       return num(quantile(nonNullNumbers(ctx, col()).sort(), 0.5));
     case "quantile": {
       const q = args[1] ?? named.q;
-      if (typeof q !== "number" || q < 0 || q > 1) throw new ExpectError("quantile(col, q) needs q between 0 and 1");
+      if (typeof q !== "number" || q < 0 || q > 1)
+        throw new ExpectError("quantile(col, q) needs q between 0 and 1");
       return num(quantile(nonNullNumbers(ctx, col()).sort(), q));
     }
     case "min":
@@ -147,7 +161,9 @@ function callValue(ctx: Ctx, fn: string, args: Json[], named: Obj): Value {
       try {
         re = new RegExp(pattern);
       } catch (e) {
-        throw new ExpectError(`matches(): invalid regular expression ${JSON.stringify(pattern)}: ${(e as Error).message}`);
+        throw new ExpectError(
+          `matches(): invalid regular expression ${JSON.stringify(pattern)}: ${(e as Error).message}`,
+        );
       }
       return perRow(ctx, col(), (x) => re.test(String(x)));
     }
@@ -159,7 +175,8 @@ function callValue(ctx: Ctx, fn: string, args: Json[], named: Obj): Value {
     }
     case "between": {
       const [lo, hi] = [args[1], args[2]];
-      if (typeof lo !== "number" || typeof hi !== "number") throw new ExpectError("between(col, low, high) needs two numbers");
+      if (typeof lo !== "number" || typeof hi !== "number")
+        throw new ExpectError("between(col, low, high) needs two numbers");
       return perRow(ctx, col(), (x) => typeof x === "number" && x >= lo && x <= hi);
     }
     default:
@@ -183,7 +200,8 @@ const BIN: Record<string, (a: unknown, b: unknown) => unknown> = {
 };
 
 function combine(a: Value, b: Value, f: (x: unknown, y: unknown) => unknown, nullSafe = false): Value {
-  const apply = (x: unknown, y: unknown): unknown => (!nullSafe && (x === null || y === null) ? null : f(x, y));
+  const apply = (x: unknown, y: unknown): unknown =>
+    !nullSafe && (x === null || y === null) ? null : f(x, y);
   if ("s" in a && "s" in b) return { s: apply(a.s, b.s) };
   const n = "v" in a ? a.v.length : (b as { v: unknown[] }).v.length;
   const out = new Array(n);
@@ -201,7 +219,13 @@ function evaluate(ctx: Ctx, j: Json, top = false): Value {
   }
   if (typeof j.$duration === "number") return { s: j.$duration };
   if (typeof j.$percent === "number") return { s: j.$percent / 100 };
-  if (typeof j.$call === "string") return callValue(ctx, j.$call, Array.isArray(j.args) ? j.args : [], isObj(j.named as Json) ? (j.named as Obj) : {});
+  if (typeof j.$call === "string")
+    return callValue(
+      ctx,
+      j.$call,
+      Array.isArray(j.args) ? j.args : [],
+      isObj(j.named as Json) ? (j.named as Obj) : {},
+    );
   if (typeof j.$op === "string" && Array.isArray(j.args)) {
     const op = j.$op;
     if (op === "neg") return combine(evaluate(ctx, j.args[0]!), { s: 0 }, (x) => -(x as number));
@@ -209,8 +233,20 @@ function evaluate(ctx: Ctx, j: Json, top = false): Value {
     const a = evaluate(ctx, j.args[0]!);
     const b = evaluate(ctx, j.args[1]!);
     if (top && "s" in a) ctx.observed = a.s;
-    if (op === "and") return combine(a, b, (x, y) => (x === false || y === false ? false : x === null || y === null ? null : true), true);
-    if (op === "or") return combine(a, b, (x, y) => (x === true || y === true ? true : x === null || y === null ? null : false), true);
+    if (op === "and")
+      return combine(
+        a,
+        b,
+        (x, y) => (x === false || y === false ? false : x === null || y === null ? null : true),
+        true,
+      );
+    if (op === "or")
+      return combine(
+        a,
+        b,
+        (x, y) => (x === true || y === true ? true : x === null || y === null ? null : false),
+        true,
+      );
     const f = BIN[op];
     if (!f) throw new ExpectError(`operator \`${op}\` cannot be used in an expectation`);
     return combine(a, b, f);
@@ -219,7 +255,11 @@ function evaluate(ctx: Ctx, j: Json, top = false): Value {
 }
 
 /** Evaluates each assertion; never throws for a data problem (it is a failed result instead). */
-export function checkExpectations(t: ColumnTable, assertions: readonly Json[], severity: Severity): ExpectationResult[] {
+export function checkExpectations(
+  t: ColumnTable,
+  assertions: readonly Json[],
+  severity: Severity,
+): ExpectationResult[] {
   const names = t.columnNames();
   const rows = t.numRows();
   const cache = new Map<string, unknown[]>();
@@ -230,7 +270,13 @@ export function checkExpectations(t: ColumnTable, assertions: readonly Json[], s
       const v = evaluate(ctx, a, true);
       if ("s" in v) {
         const passed = v.s === true;
-        return { expectation, severity, passed, column: ctx.firstColumn, observed: displayValue(ctx.observed ?? v.s) };
+        return {
+          expectation,
+          severity,
+          passed,
+          column: ctx.firstColumn,
+          observed: displayValue(ctx.observed ?? v.s),
+        };
       }
       let failing = 0;
       const examples: Json[] = [];
@@ -242,7 +288,15 @@ export function checkExpectations(t: ColumnTable, assertions: readonly Json[], s
           if (examples.length < 5 && cols) examples.push(displayValue(raw![i] ?? cols[i]));
         }
       }
-      return { expectation, severity, passed: failing === 0, column: ctx.firstColumn, failing, rows, examples };
+      return {
+        expectation,
+        severity,
+        passed: failing === 0,
+        column: ctx.firstColumn,
+        failing,
+        rows,
+        examples,
+      };
     } catch (e) {
       if (!(e instanceof ExpectError)) throw e;
       return { expectation, severity, passed: false, column: ctx.firstColumn, error: e.message };
@@ -254,7 +308,9 @@ export function checkExpectations(t: ColumnTable, assertions: readonly Json[], s
 export function describeFailure(r: ExpectationResult): string {
   if (r.error) return `${r.expectation}: ${r.error}`;
   if (r.failing !== undefined) {
-    const ex = r.examples?.length ? ` (examples: ${r.examples.map((x) => JSON.stringify(x)).join(", ")})` : "";
+    const ex = r.examples?.length
+      ? ` (examples: ${r.examples.map((x) => JSON.stringify(x)).join(", ")})`
+      : "";
     return `${r.expectation}: ${r.failing} of ${r.rows} rows fail in column \`${r.column}\`${ex}`;
   }
   return `${r.expectation}: observed ${JSON.stringify(r.observed)}${r.column ? ` in column \`${r.column}\`` : ""}`;

@@ -23,7 +23,10 @@ export function parseSplitMethod(j: Json | undefined): SplitMethod {
   if (j === undefined || j === null) return { name: "random" };
   const bare = nameArg(j);
   if (bare === "random") return { name: "random" };
-  if (!isObj(j) || typeof j.$call !== "string") throw new NodeFailure(`unknown split method ${JSON.stringify(j)}; use random, stratified(col), temporal(col), group(col) or kfold(k)`);
+  if (!isObj(j) || typeof j.$call !== "string")
+    throw new NodeFailure(
+      `unknown split method ${JSON.stringify(j)}; use random, stratified(col), temporal(col), group(col) or kfold(k)`,
+    );
   const args = Array.isArray(j.args) ? j.args : [];
   const named = isObj(j.named) ? j.named : {};
   const col = (v: Json | undefined): string => {
@@ -45,7 +48,9 @@ export function parseSplitMethod(j: Json | undefined): SplitMethod {
       return { name: "kfold", k, column: by === undefined ? undefined : col(by) };
     }
     default:
-      throw new NodeFailure(`unknown split method \`${j.$call}\`; use random, stratified(col), temporal(col), group(col) or kfold(k)`);
+      throw new NodeFailure(
+        `unknown split method \`${j.$call}\`; use random, stratified(col), temporal(col), group(col) or kfold(k)`,
+      );
   }
 }
 
@@ -59,10 +64,12 @@ export function parseShares(attrs: Record<string, Json>): Shares {
     throw new NodeFailure(`split: \`${k}\` must be a percentage such as 70%`);
   };
   const [train, valid, test] = [pct("train"), pct("valid"), pct("test")];
-  if (train === undefined && valid === undefined && test === undefined) return { train: 0.7, valid: 0.15, test: 0.15 };
+  if (train === undefined && valid === undefined && test === undefined)
+    return { train: 0.7, valid: 0.15, test: 0.15 };
   const s = { train: train ?? 0, valid: valid ?? 0, test: test ?? 0 };
   const total = s.train + s.valid + s.test;
-  if (Math.abs(total - 1) > 1e-9) throw new NodeFailure(`split shares add up to ${+(total * 100).toFixed(6)}%, not 100%`);
+  if (Math.abs(total - 1) > 1e-9)
+    throw new NodeFailure(`split shares add up to ${+(total * 100).toFixed(6)}%, not 100%`);
   return s;
 }
 

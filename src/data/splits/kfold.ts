@@ -9,7 +9,9 @@ export function kfoldSplit(input: SplitInput, k: number, by?: string): SplitAssi
   if (!Number.isInteger(k) || k < 2) throw new NodeFailure(`kfold(${k}): k must be an integer of at least 2`);
   const n = input.table.numRows();
   const next = rng(input.seed);
-  const strata = by ? groupRows(columnFor(input, by, "kfold")) : new Map([[null, Array.from({ length: n }, (_, i) => i)]]);
+  const strata = by
+    ? groupRows(columnFor(input, by, "kfold"))
+    : new Map([[null, Array.from({ length: n }, (_, i) => i)]]);
   const keys = [...strata.keys()].sort((a, b) => String(a).localeCompare(String(b)));
   const part = new Uint8Array(n);
   const fold = new Int32Array(n).fill(-1);

@@ -20,7 +20,8 @@ export function groupRows(values: ArrayLike<unknown>): Map<unknown, number[]> {
 }
 
 export function columnFor(input: SplitInput, column: string, method: string): ArrayLike<unknown> {
-  if (!input.table.columnNames().includes(column)) throw new NodeFailure(`${method}(${column}): the table has no column \`${column}\``);
+  if (!input.table.columnNames().includes(column))
+    throw new NodeFailure(`${method}(${column}): the table has no column \`${column}\``);
   return columnValues(input.table, column) as ArrayLike<unknown>;
 }
 
@@ -42,7 +43,9 @@ export function stratifiedSplit(input: SplitInput, column: string): SplitAssignm
       rank[row] = r++;
     });
   }
-  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => pos[a]! - pos[b]! || rank[a]! - rank[b]!);
+  const order = Int32Array.from({ length: n }, (_, i) => i).sort(
+    (a, b) => pos[a]! - pos[b]! || rank[a]! - rank[b]!,
+  );
   const part = new Uint8Array(n);
   assignInOrder(order, input.shares, part);
   return { part, report: { strata: keys.length } };

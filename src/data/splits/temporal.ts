@@ -12,7 +12,10 @@ export function temporalSplit(input: SplitInput, column: string): SplitAssignmen
   const t = numericValues(raw as Float64Array);
   const n = t.length;
   for (let i = 0; i < n; i++) {
-    if (Number.isNaN(t[i]!)) throw new NodeFailure(`temporal(${column}): row ${i + 1} has no timestamp; a temporal split needs one on every row`);
+    if (Number.isNaN(t[i]!))
+      throw new NodeFailure(
+        `temporal(${column}): row ${i + 1} has no timestamp; a temporal split needs one on every row`,
+      );
   }
   const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => t[a]! - t[b]! || a - b);
   const [train, valid] = partSizes(n, input.shares);

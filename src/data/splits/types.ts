@@ -3,7 +3,9 @@
 import type { ColumnTable } from "arquero";
 import type { Json } from "../../runtime/graph-ir.js";
 
-export const TRAIN = 0, VALID = 1, TEST = 2;
+export const TRAIN = 0,
+  VALID = 1,
+  TEST = 2;
 
 export interface Shares {
   train: number;

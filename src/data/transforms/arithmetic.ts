@@ -3,7 +3,12 @@
 import type { Transform } from "./types.js";
 import { arity, expectKind, map1, map2, num, numOut } from "./support.js";
 
-function binary(name: string, onnxOp: string, f: (x: number, y: number) => number, attrs: Record<string, number> = {}): Transform {
+function binary(
+  name: string,
+  onnxOp: string,
+  f: (x: number, y: number) => number,
+  attrs: Record<string, number> = {},
+): Transform {
   return {
     name,
     type(args) {

@@ -8,9 +8,11 @@ import type { CallNode } from "./types.js";
 function edgesOf(site: CallNode): number[] {
   const e = site.args[1];
   const v = e?.t === "lit" ? e.value : site.named.edges;
-  if (!Array.isArray(v) || v.length === 0 || v.some((x) => typeof x !== "number")) throw new ExprError("bucketize(): `edges` must be a non-empty list of numbers");
+  if (!Array.isArray(v) || v.length === 0 || v.some((x) => typeof x !== "number"))
+    throw new ExprError("bucketize(): `edges` must be a non-empty list of numbers");
   const edges = (v as number[]).map(Math.fround);
-  for (let i = 1; i < edges.length; i++) if (!(edges[i]! > edges[i - 1]!)) throw new ExprError("bucketize(): edges must be strictly increasing");
+  for (let i = 1; i < edges.length; i++)
+    if (!(edges[i]! > edges[i - 1]!)) throw new ExprError("bucketize(): edges must be strictly increasing");
   return edges;
 }
 
@@ -28,7 +30,10 @@ export const bucketize: Transform = {
     const out = new Float32Array(x.length);
     for (let i = 0; i < x.length; i++) {
       const v = x[i]!;
-      if (Number.isNaN(v)) { out[i] = NaN; continue; }
+      if (Number.isNaN(v)) {
+        out[i] = NaN;
+        continue;
+      }
       let k = 0;
       while (k < edges.length && v >= edges[k]!) k++;
       out[i] = k;

@@ -6,14 +6,29 @@ import { ExprError } from "./types.js";
 import { arity, castFloat, numOut } from "./support.js";
 
 type Cmp = "<" | "<=" | ">" | ">=" | "==" | "!=";
-const ONNX_OP: Record<Cmp, string> = { "<": "Less", "<=": "LessOrEqual", ">": "Greater", ">=": "GreaterOrEqual", "==": "Equal", "!=": "Equal" };
+const ONNX_OP: Record<Cmp, string> = {
+  "<": "Less",
+  "<=": "LessOrEqual",
+  ">": "Greater",
+  ">=": "GreaterOrEqual",
+  "==": "Equal",
+  "!=": "Equal",
+};
 const TEST: Record<Cmp, (x: number, y: number) => boolean> = {
-  "<": (x, y) => x < y, "<=": (x, y) => x <= y, ">": (x, y) => x > y, ">=": (x, y) => x >= y,
-  "==": (x, y) => x === y, "!=": (x, y) => x !== y,
+  "<": (x, y) => x < y,
+  "<=": (x, y) => x <= y,
+  ">": (x, y) => x > y,
+  ">=": (x, y) => x >= y,
+  "==": (x, y) => x === y,
+  "!=": (x, y) => x !== y,
 };
 const STR_TEST: Record<Cmp, (x: string, y: string) => boolean> = {
-  "<": (x, y) => x < y, "<=": (x, y) => x <= y, ">": (x, y) => x > y, ">=": (x, y) => x >= y,
-  "==": (x, y) => x === y, "!=": (x, y) => x !== y,
+  "<": (x, y) => x < y,
+  "<=": (x, y) => x <= y,
+  ">": (x, y) => x > y,
+  ">=": (x, y) => x >= y,
+  "==": (x, y) => x === y,
+  "!=": (x, y) => x !== y,
 };
 
 /** The string literal side of a string equality, if one side is a literal. */
@@ -30,7 +45,10 @@ function compare(op: Cmp): Transform {
     type(args) {
       arity(op, args, 2);
       const [a, b] = [args[0]!.kind, args[1]!.kind];
-      if (a !== b || a === "list" || a === "vector") throw new ExprError(`'${op}' compares two values of the same kind (numbers, strings or timestamps), got ${a} and ${b}`);
+      if (a !== b || a === "list" || a === "vector")
+        throw new ExprError(
+          `'${op}' compares two values of the same kind (numbers, strings or timestamps), got ${a} and ${b}`,
+        );
       return "num";
     },
     batchOnly(site) {
@@ -42,11 +60,13 @@ function compare(op: Cmp): Transform {
       const n = a!.v.length;
       const out = new Float32Array(n);
       if (a!.kind === "str") {
-        const x = a!.v as string[], y = (b as BatchValue & { kind: "str" }).v;
+        const x = a!.v as string[],
+          y = (b as BatchValue & { kind: "str" }).v;
         const t = STR_TEST[op];
         for (let i = 0; i < n; i++) out[i] = t(x[i]!, y[i]!) ? 1 : 0;
       } else {
-        const x = a!.v as Float32Array | Float64Array, y = b!.v as Float32Array | Float64Array;
+        const x = a!.v as Float32Array | Float64Array,
+          y = b!.v as Float32Array | Float64Array;
         const t = TEST[op];
         for (let i = 0; i < n; i++) out[i] = t(x[i]!, y[i]!) ? 1 : 0;
       }
@@ -57,7 +77,12 @@ function compare(op: Cmp): Transform {
       if (a!.kind === "str") {
         const lit = literalSide(site)!;
         const col = lit.col === 0 ? a! : b!;
-        hit = g.op("LabelEncoder", [col.name], { keys_strings: [lit.value], values_int64s: [1], default_int64: 0 }, { domain: "ai.onnx.ml" });
+        hit = g.op(
+          "LabelEncoder",
+          [col.name],
+          { keys_strings: [lit.value], values_int64s: [1], default_int64: 0 },
+          { domain: "ai.onnx.ml" },
+        );
         hit = g.op("Cast", [hit], { to: 9 });
       } else {
         hit = g.op(ONNX_OP[op], [a!.name, b!.name]);

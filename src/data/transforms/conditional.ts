@@ -6,7 +6,9 @@ import { arity, castBool, expectKind, onnxIsNull } from "./support.js";
 
 function sameKind(fn: string, kinds: string[]): void {
   if (kinds.some((k) => k !== kinds[0]) || kinds[0] === "list" || kinds[0] === "vector") {
-    throw new ExprError(`${fn}() needs values of one kind (numbers, strings or timestamps), got ${kinds.join(", ")}`);
+    throw new ExprError(
+      `${fn}() needs values of one kind (numbers, strings or timestamps), got ${kinds.join(", ")}`,
+    );
   }
 }
 
@@ -16,7 +18,8 @@ function alloc(like: BatchValue, n: number): BatchValue {
   return { kind: "str", v: new Array<string>(n) };
 }
 
-const isNullValue = (v: BatchValue, i: number): boolean => (v.kind === "str" ? v.v[i] === "" : Number.isNaN(v.v[i]!));
+const isNullValue = (v: BatchValue, i: number): boolean =>
+  v.kind === "str" ? v.v[i] === "" : Number.isNaN(v.v[i]!);
 
 export const ifThenElse: Transform = {
   name: "if",
@@ -29,7 +32,9 @@ export const ifThenElse: Transform = {
   batch([c, a, b], _site, _state, n) {
     const out = alloc(a!, n);
     const cv = c!.v as Float32Array;
-    const o = out.v as unknown[], av = a!.v as ArrayLike<unknown>, bv = b!.v as ArrayLike<unknown>;
+    const o = out.v as unknown[],
+      av = a!.v as ArrayLike<unknown>,
+      bv = b!.v as ArrayLike<unknown>;
     for (let i = 0; i < n; i++) o[i] = cv[i] !== 0 ? av[i] : bv[i];
     return out;
   },
@@ -40,7 +45,10 @@ export const coalesce: Transform = {
   name: "coalesce",
   type(args) {
     arity("coalesce", args, 2, Infinity);
-    sameKind("coalesce", args.map((a) => a.kind));
+    sameKind(
+      "coalesce",
+      args.map((a) => a.kind),
+    );
     return args[0]!.kind as "num" | "str" | "time";
   },
   batch(args, _site, _state, n) {

@@ -30,7 +30,14 @@ export const hashBucket: Transform = {
     const out = new Float32Array(len);
     for (let i = 0; i < len; i++) {
       const v = a!.v[i]!;
-      const text = a!.kind === "str" ? (v as string) : Number.isNaN(v as number) ? "" : a!.kind === "time" ? new Date(v as number).toISOString() : String(v);
+      const text =
+        a!.kind === "str"
+          ? (v as string)
+          : Number.isNaN(v as number)
+            ? ""
+            : a!.kind === "time"
+              ? new Date(v as number).toISOString()
+              : String(v);
       out[i] = text === "" ? NaN : Number(h64(text) % n);
     }
     return { kind: "num", v: out };

@@ -10,7 +10,8 @@ type Method = "mean" | "median" | "const";
 function methodOf(site: CallNode): { method: Method; value?: number } {
   const m = site.args[1] ? (site.args[1].t === "lit" ? site.args[1].value : undefined) : site.named.method;
   const name = m === undefined ? "mean" : typeof m === "string" ? m : nameArg(m as Json);
-  if (name !== "mean" && name !== "median" && name !== "const") throw new ExprError("impute(): method must be mean, median or const");
+  if (name !== "mean" && name !== "median" && name !== "const")
+    throw new ExprError("impute(): method must be mean, median or const");
   const v = site.named.value ?? (site.args[2]?.t === "lit" ? site.args[2].value : undefined);
   if (name === "const") {
     if (typeof v !== "number") throw new ExprError("impute(): method const needs `value = <number>`");
@@ -51,6 +52,13 @@ export const impute: Transform = {
   },
   onnx(g, [a], _site, state) {
     const fill = (state as { value: number }).value;
-    return numOut(g.op("Imputer", [a!.name], { imputed_value_floats: floatsAttr([fill]), replaced_value_float: NaN }, { domain: "ai.onnx.ml" }));
+    return numOut(
+      g.op(
+        "Imputer",
+        [a!.name],
+        { imputed_value_floats: floatsAttr([fill]), replaced_value_float: NaN },
+        { domain: "ai.onnx.ml" },
+      ),
+    );
   },
 };

@@ -16,9 +16,42 @@ import { contains, length, lower } from "./strings.js";
 import type { Transform } from "./types.js";
 
 const all: Transform[] = [
-  add, sub, mul, div, mod, neg, lt, le, gt, ge, eq, ne, and, or, not, ifThenElse, coalesce,
-  log, log1p, sqrt, abs, clip, lower, length, contains, hashBucket, hour, dayofweek, month, daysBetween,
-  bucketize, onehot, standardize, minmax, impute, ordinal,
+  add,
+  sub,
+  mul,
+  div,
+  mod,
+  neg,
+  lt,
+  le,
+  gt,
+  ge,
+  eq,
+  ne,
+  and,
+  or,
+  not,
+  ifThenElse,
+  coalesce,
+  log,
+  log1p,
+  sqrt,
+  abs,
+  clip,
+  lower,
+  length,
+  contains,
+  hashBucket,
+  hour,
+  dayofweek,
+  month,
+  daysBetween,
+  bucketize,
+  onehot,
+  standardize,
+  minmax,
+  impute,
+  ordinal,
 ];
 
 const byName = new Map(all.map((t) => [t.name, t]));
@@ -29,7 +62,10 @@ export function transformFor(name: string): Transform | undefined {
 
 /** Transform names callable in expressions (operators excluded), for messages and the checker. */
 export function transformNames(): string[] {
-  return all.map((t) => t.name).filter((n) => /^[a-z_0-9]+$/.test(n) && !["neg", "and", "or", "not"].includes(n)).sort();
+  return all
+    .map((t) => t.name)
+    .filter((n) => /^[a-z_0-9]+$/.test(n) && !["neg", "and", "or", "not"].includes(n))
+    .sort();
 }
 
 /** Whether a transform has an ONNX form for every argument combination. */

@@ -24,7 +24,11 @@ function nullAtOrBelow(g: OnnxGraph, x: string, bound: number, y: string): strin
   return g.op("Where", [bad, nanConst(g), y]);
 }
 
-export const log = unary("log", (x) => (x <= 0 ? NaN : Math.log(x)), (g, x) => nullAtOrBelow(g, x, 0, g.op("Log", [x])));
+export const log = unary(
+  "log",
+  (x) => (x <= 0 ? NaN : Math.log(x)),
+  (g, x) => nullAtOrBelow(g, x, 0, g.op("Log", [x])),
+);
 
 export const log1p = unary(
   "log1p",
@@ -38,8 +42,16 @@ export const log1p = unary(
   },
 );
 
-export const sqrt = unary("sqrt", (x) => Math.sqrt(x), (g, x) => g.op("Sqrt", [x]));
-export const abs = unary("abs", (x) => Math.abs(x), (g, x) => g.op("Abs", [x]));
+export const sqrt = unary(
+  "sqrt",
+  (x) => Math.sqrt(x),
+  (g, x) => g.op("Sqrt", [x]),
+);
+export const abs = unary(
+  "abs",
+  (x) => Math.abs(x),
+  (g, x) => g.op("Abs", [x]),
+);
 
 function clipBounds(site: CallNode): { low: number; high: number } {
   const lit = (i: number, name: string): number | undefined => {

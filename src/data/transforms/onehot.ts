@@ -13,7 +13,8 @@ interface OneHotState {
 function topOf(site: CallNode): number {
   const v = site.args[1]?.t === "lit" ? site.args[1].value : site.named.top;
   if (v === undefined || v === null) return Infinity;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new ExprError("onehot(): `top` must be a positive integer");
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1)
+    throw new ExprError("onehot(): `top` must be a positive integer");
   return v;
 }
 
@@ -41,7 +42,10 @@ export const onehot: Transform = {
     return "vector";
   },
   fit([a], site): Json {
-    const state: OneHotState = { kind: a!.kind === "str" ? "str" : "num", values: frequentValues(a!, topOf(site)) };
+    const state: OneHotState = {
+      kind: a!.kind === "str" ? "str" : "num",
+      values: frequentValues(a!, topOf(site)),
+    };
     return state as unknown as Json;
   },
   vectorNames(state) {
@@ -63,13 +67,37 @@ export const onehot: Transform = {
     const k = s.values.length;
     if (s.kind === "str") {
       // category → index (unseen and "" → k), then compare with 0..k to spread into k+1 columns
-      const idx = k === 0
-        ? g.op("LabelEncoder", [a!.name], { keys_strings: ["\u0000"], values_int64s: [0], default_int64: 0 }, { domain: "ai.onnx.ml" })
-        : g.op("LabelEncoder", [a!.name], { keys_strings: s.values as string[], values_int64s: s.values.map((_, i) => i), default_int64: k }, { domain: "ai.onnx.ml" });
-      const slots = g.constant("int64", [1, k + 1], Array.from({ length: k + 1 }, (_, i) => i), "slots");
+      const idx =
+        k === 0
+          ? g.op(
+              "LabelEncoder",
+              [a!.name],
+              { keys_strings: ["\u0000"], values_int64s: [0], default_int64: 0 },
+              { domain: "ai.onnx.ml" },
+            )
+          : g.op(
+              "LabelEncoder",
+              [a!.name],
+              {
+                keys_strings: s.values as string[],
+                values_int64s: s.values.map((_, i) => i),
+                default_int64: k,
+              },
+              { domain: "ai.onnx.ml" },
+            );
+      const slots = g.constant(
+        "int64",
+        [1, k + 1],
+        Array.from({ length: k + 1 }, (_, i) => i),
+        "slots",
+      );
       return { kind: "num", name: castFloat(g, g.op("Equal", [idx, slots])) };
     }
-    if (k === 0) return { kind: "num", name: g.op("Add", [g.op("Mul", [a!.name, constFloat(g, [0], [1, 1])]), constFloat(g, [1], [1, 1])]) };
+    if (k === 0)
+      return {
+        kind: "num",
+        name: g.op("Add", [g.op("Mul", [a!.name, constFloat(g, [0], [1, 1])]), constFloat(g, [1], [1, 1])]),
+      };
     const hits = castFloat(g, g.op("Equal", [a!.name, constFloat(g, s.values as number[])]));
     const any = g.op("ReduceSum", [hits, g.constant("int64", [1], [1], "axes")], { keepdims: 1 });
     const other = g.op("Sub", [constFloat(g, [1], [1, 1]), any]);

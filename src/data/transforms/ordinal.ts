@@ -23,9 +23,17 @@ export const ordinal: Transform = {
   onnx(g, [a], _site, state) {
     const values = (state as { values: string[] }).values;
     const keys = values.length ? values : ["\u0000"];
-    const idx = g.op("LabelEncoder", [a!.name], { keys_strings: keys, values_int64s: values.length ? values.map((_, i) => i) : [-1], default_int64: -1 }, { domain: "ai.onnx.ml" });
+    const idx = g.op(
+      "LabelEncoder",
+      [a!.name],
+      {
+        keys_strings: keys,
+        values_int64s: values.length ? values.map((_, i) => i) : [-1],
+        default_int64: -1,
+      },
+      { domain: "ai.onnx.ml" },
+    );
     const f = castFloat(g, idx);
     return numOut(g.op("Where", [g.op("Less", [f, constFloat(g, [0], [1, 1])]), nanConst(g), f]));
   },
 };
-

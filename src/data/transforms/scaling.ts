@@ -28,7 +28,14 @@ function scaler(name: string, fitStats: (x: Float32Array) => ScaleState): Transf
     },
     onnx(g, [a], _site, state) {
       const { offset, scale } = state as unknown as ScaleState;
-      return numOut(g.op("Scaler", [a!.name], { offset: floatsAttr([offset]), scale: floatsAttr([scale]) }, { domain: "ai.onnx.ml" }));
+      return numOut(
+        g.op(
+          "Scaler",
+          [a!.name],
+          { offset: floatsAttr([offset]), scale: floatsAttr([scale]) },
+          { domain: "ai.onnx.ml" },
+        ),
+      );
     },
   };
 }
@@ -40,8 +47,13 @@ const state = (offset: number, scale: number): ScaleState => ({
 });
 
 export const standardize = scaler("standardize", (x) => {
-  let n = 0, sum = 0;
-  for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i]!)) { n++; sum += x[i]!; }
+  let n = 0,
+    sum = 0;
+  for (let i = 0; i < x.length; i++)
+    if (!Number.isNaN(x[i]!)) {
+      n++;
+      sum += x[i]!;
+    }
   const mean = n ? sum / n : 0;
   let ss = 0;
   for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i]!)) ss += (x[i]! - mean) ** 2;
@@ -50,7 +62,8 @@ export const standardize = scaler("standardize", (x) => {
 });
 
 export const minmax = scaler("minmax", (x) => {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < x.length; i++) {
     const v = x[i]!;
     if (v < lo) lo = v;

@@ -16,7 +16,11 @@ export const lower: Transform = {
   onnx(g, [a]) {
     // StringNormalizer takes a 1-D tensor: flatten [N,1] → [N], normalise, and restore [N,1].
     const flat = g.op("Reshape", [a!.name, g.constant("int64", [1], [-1], "shape")]);
-    const low = g.op("StringNormalizer", [flat], { case_change_action: "LOWER", is_case_sensitive: 1, locale: "C" });
+    const low = g.op("StringNormalizer", [flat], {
+      case_change_action: "LOWER",
+      is_case_sensitive: 1,
+      locale: "C",
+    });
     return { kind: "str", name: g.op("Reshape", [low, g.constant("int64", [2], [-1, 1], "shape")]) };
   },
 };
@@ -44,7 +48,8 @@ export const contains: Transform = {
     arity("contains", args, 2);
     expectKind("contains", args[0]!, "str");
     const part = args[1]!;
-    if (part.t !== "lit" || typeof part.value !== "string") throw new ExprError("contains(): `part` must be a string literal");
+    if (part.t !== "lit" || typeof part.value !== "string")
+      throw new ExprError("contains(): `part` must be a string literal");
     return "num";
   },
   batchOnly: "contains() has no ONNX operator (substring search needs ai.onnx opset 20 regex ops)",

@@ -2,7 +2,14 @@
 // idioms (casts, null tests, constants) every transform's ONNX form is built from.
 import type { OnnxGraph } from "../../onnx/builder.js";
 import type { Json } from "../../runtime/graph-ir.js";
-import { type BatchValue, type CallNode, ExprError, type OnnxValue, type PipelineNode, type ValueKind } from "./types.js";
+import {
+  type BatchValue,
+  type CallNode,
+  ExprError,
+  type OnnxValue,
+  type PipelineNode,
+  type ValueKind,
+} from "./types.js";
 
 export const ONNX_FLOAT = 1;
 export const ONNX_BOOL = 9;
@@ -11,7 +18,9 @@ export const ONNX_DOUBLE = 11;
 export function arity(fn: string, args: PipelineNode[], min: number, max = min): void {
   if (args.length < min || args.length > max) {
     const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
-    throw new ExprError(`${fn}() takes ${want} argument${min === 1 && max === 1 ? "" : "s"}, got ${args.length}`);
+    throw new ExprError(
+      `${fn}() takes ${want} argument${min === 1 && max === 1 ? "" : "s"}, got ${args.length}`,
+    );
   }
 }
 
@@ -22,7 +31,13 @@ export function kindOf(n: PipelineNode): ValueKind | "list" | "vector" {
 export function expectKind(fn: string, n: PipelineNode, ...kinds: ValueKind[]): ValueKind {
   const k = n.kind;
   if (k === "list" || k === "vector" || !kinds.includes(k)) {
-    const names: Record<string, string> = { num: "a number", str: "a string", time: "a timestamp", list: "a list", vector: "a one-hot vector" };
+    const names: Record<string, string> = {
+      num: "a number",
+      str: "a string",
+      time: "a timestamp",
+      list: "a list",
+      vector: "a one-hot vector",
+    };
     const who = /^[a-z_0-9]+$/.test(fn) ? `${fn}()` : fn; // operators are quoted by the caller
     throw new ExprError(`${who} expects ${kinds.map((x) => names[x]).join(" or ")}, got ${names[k]}`);
   }
@@ -31,7 +46,12 @@ export function expectKind(fn: string, n: PipelineNode, ...kinds: ValueKind[]): 
 
 /** A literal number argument (positional or named). */
 export function literalNumber(fn: string, what: string, n: PipelineNode | Json | undefined): number {
-  const v = n !== null && typeof n === "object" && !Array.isArray(n) && "t" in n ? (n.t === "lit" ? n.value : undefined) : n;
+  const v =
+    n !== null && typeof n === "object" && !Array.isArray(n) && "t" in n
+      ? n.t === "lit"
+        ? n.value
+        : undefined
+      : n;
   if (typeof v !== "number") throw new ExprError(`${fn}(): ${what} must be a number literal`);
   return v;
 }
@@ -39,7 +59,14 @@ export function literalNumber(fn: string, what: string, n: PipelineNode | Json |
 /** A name-like argument: `method = median` (a reference) or `"median"`. */
 export function nameArg(j: Json | undefined): string | undefined {
   if (typeof j === "string") return j;
-  if (j !== null && typeof j === "object" && !Array.isArray(j) && Array.isArray(j.$ref) && j.$ref.length === 1) return String(j.$ref[0]);
+  if (
+    j !== null &&
+    typeof j === "object" &&
+    !Array.isArray(j) &&
+    Array.isArray(j.$ref) &&
+    j.$ref.length === 1
+  )
+    return String(j.$ref[0]);
   return undefined;
 }
 
@@ -81,7 +108,12 @@ export function castBool(g: OnnxGraph, x: string): string {
 /** A bool tensor: where the value is null (NaN, or "" for strings). */
 export function onnxIsNull(g: OnnxGraph, v: OnnxValue): string {
   if (v.kind === "str") {
-    const hit = g.op("LabelEncoder", [v.name], { keys_strings: [""], values_int64s: [1], default_int64: 0 }, { domain: "ai.onnx.ml" });
+    const hit = g.op(
+      "LabelEncoder",
+      [v.name],
+      { keys_strings: [""], values_int64s: [1], default_int64: 0 },
+      { domain: "ai.onnx.ml" },
+    );
     return castBool(g, hit);
   }
   return g.op("IsNaN", [v.name]);

@@ -11,9 +11,7 @@ import type { Json } from "../../runtime/graph-ir.js";
 export type ValueKind = "num" | "str" | "time";
 
 export type BatchValue =
-  | { kind: "num"; v: Float32Array }
-  | { kind: "str"; v: string[] }
-  | { kind: "time"; v: Float64Array };
+  { kind: "num"; v: Float32Array } | { kind: "str"; v: string[] } | { kind: "time"; v: Float64Array };
 
 /** A tensor of the ONNX graph under construction. */
 export interface OnnxValue {

@@ -8,8 +8,16 @@ export type Calibrator = PlattCalibrator | IsotonicCalibrator;
 export type CalibrationMethod = Calibrator["kind"];
 
 /** Fits on held-out rows (the validation split): binary labels 0/1 and P(positive) per row. */
-export function fitCalibrator(method: CalibrationMethod, pred: Float64Array, y: Float64Array, width = 1): Calibrator {
-  if (width !== 1) throw new Error(`calibration supports binary models (one probability per row); this model outputs ${width} columns`);
+export function fitCalibrator(
+  method: CalibrationMethod,
+  pred: Float64Array,
+  y: Float64Array,
+  width = 1,
+): Calibrator {
+  if (width !== 1)
+    throw new Error(
+      `calibration supports binary models (one probability per row); this model outputs ${width} columns`,
+    );
   return method === "platt" ? fitPlatt(pred, y) : fitIsotonic(pred, y);
 }
 
@@ -19,7 +27,10 @@ export function applyCalibrator(c: Calibrator, pred: Float64Array): Float64Array
 
 /** Canonical JSON bytes (fixed key order), so the same fit gives the same bytes. */
 export function serializeCalibrator(c: Calibrator): Uint8Array {
-  const obj = c.kind === "platt" ? { kind: c.kind, version: c.version, input: c.input, a: c.a, b: c.b } : { kind: c.kind, version: c.version, x: c.x, y: c.y };
+  const obj =
+    c.kind === "platt"
+      ? { kind: c.kind, version: c.version, input: c.input, a: c.a, b: c.b }
+      : { kind: c.kind, version: c.version, x: c.x, y: c.y };
   return new TextEncoder().encode(JSON.stringify(obj));
 }
 
@@ -32,14 +43,25 @@ export function deserializeCalibrator(bytes: Uint8Array): Calibrator {
   }
   const o = v as Record<string, unknown>;
   const finite = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
-  if (o?.version !== 1) throw new Error(`calibrator version ${String(o?.version)} is not supported (expected 1)`);
+  if (o?.version !== 1)
+    throw new Error(`calibrator version ${String(o?.version)} is not supported (expected 1)`);
   if (o.kind === "platt" && (o.input === "logit" || o.input === "score") && finite(o.a) && finite(o.b)) {
     return { kind: "platt", version: 1, input: o.input, a: o.a, b: o.b };
   }
-  if (o.kind === "isotonic" && Array.isArray(o.x) && Array.isArray(o.y) && o.x.length === o.y.length && o.x.length > 0 && o.x.every(finite) && o.y.every(finite)) {
+  if (
+    o.kind === "isotonic" &&
+    Array.isArray(o.x) &&
+    Array.isArray(o.y) &&
+    o.x.length === o.y.length &&
+    o.x.length > 0 &&
+    o.x.every(finite) &&
+    o.y.every(finite)
+  ) {
     const x = o.x as number[];
     const y = o.y as number[];
-    for (let i = 1; i < x.length; i++) if (!(x[i]! >= x[i - 1]! && y[i]! >= y[i - 1]!)) throw new Error("isotonic calibrator knots are not sorted");
+    for (let i = 1; i < x.length; i++)
+      if (!(x[i]! >= x[i - 1]! && y[i]! >= y[i - 1]!))
+        throw new Error("isotonic calibrator knots are not sorted");
     return { kind: "isotonic", version: 1, x, y };
   }
   throw new Error(`malformed calibrator of kind ${JSON.stringify(o.kind)}`);

@@ -22,7 +22,11 @@ export function plattFeature(input: PlattCalibrator["input"], v: number): number
 const softplus = (z: number): number => (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z)));
 const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
-export function fitPlatt(pred: Float64Array, y: Float64Array, input: PlattCalibrator["input"] = "logit"): PlattCalibrator {
+export function fitPlatt(
+  pred: Float64Array,
+  y: Float64Array,
+  input: PlattCalibrator["input"] = "logit",
+): PlattCalibrator {
   const n = y.length;
   if (pred.length !== n) throw new Error(`Platt scaling: ${pred.length} predictions for ${n} labels`);
   let pos = 0;

@@ -22,7 +22,11 @@ export interface ReliabilityOptions {
  * `confidence` and `hit` per row: for binary, confidence = P(positive) and hit = y; for multiclass
  * (width k > 1), confidence = max probability and hit = 1 when the argmax is the true class.
  */
-function confidenceAndHit(y: Float64Array, pred: Float64Array, width: number): { conf: Float64Array; hit: Float64Array } {
+function confidenceAndHit(
+  y: Float64Array,
+  pred: Float64Array,
+  width: number,
+): { conf: Float64Array; hit: Float64Array } {
   if (width === 1) return { conf: pred, hit: y };
   const n = y.length;
   const conf = new Float64Array(n);
@@ -36,7 +40,12 @@ function confidenceAndHit(y: Float64Array, pred: Float64Array, width: number): {
   return { conf, hit };
 }
 
-export function reliabilityCurve(y: Float64Array, pred: Float64Array, width = 1, opts: ReliabilityOptions = {}): ReliabilityBin[] {
+export function reliabilityCurve(
+  y: Float64Array,
+  pred: Float64Array,
+  width = 1,
+  opts: ReliabilityOptions = {},
+): ReliabilityBin[] {
   const nBins = opts.bins ?? 10;
   if (!(nBins >= 1)) throw new Error(`reliability curve: bins must be >= 1, got ${nBins}`);
   const { conf, hit } = confidenceAndHit(y, pred, width);
@@ -46,7 +55,9 @@ export function reliabilityCurve(y: Float64Array, pred: Float64Array, width = 1,
     edges = Array.from({ length: nBins + 1 }, (_, b) => b / nBins);
   } else {
     const sorted = Float64Array.from(conf).sort();
-    edges = Array.from({ length: nBins + 1 }, (_, b) => (n ? sorted[Math.min(n - 1, Math.floor((b * (n - 1)) / nBins))]! : b / nBins));
+    edges = Array.from({ length: nBins + 1 }, (_, b) =>
+      n ? sorted[Math.min(n - 1, Math.floor((b * (n - 1)) / nBins))]! : b / nBins,
+    );
     edges[0] = 0;
     edges[nBins] = 1;
   }
@@ -69,13 +80,24 @@ export function reliabilityCurve(y: Float64Array, pred: Float64Array, width = 1,
   const out: ReliabilityBin[] = [];
   for (let b = 0; b < nBins; b++) {
     const c = count[b]!;
-    out.push({ lower: edges[b]!, upper: edges[b + 1]!, count: c, meanPredicted: c ? sumP[b]! / c : NaN, observed: c ? sumY[b]! / c : NaN });
+    out.push({
+      lower: edges[b]!,
+      upper: edges[b + 1]!,
+      count: c,
+      meanPredicted: c ? sumP[b]! / c : NaN,
+      observed: c ? sumY[b]! / c : NaN,
+    });
   }
   return out;
 }
 
 /** ECE = Σ_b (n_b / n) · |observed_b − meanPredicted_b| over non-empty bins. */
-export function expectedCalibrationError(y: Float64Array, pred: Float64Array, width = 1, opts: ReliabilityOptions = {}): number {
+export function expectedCalibrationError(
+  y: Float64Array,
+  pred: Float64Array,
+  width = 1,
+  opts: ReliabilityOptions = {},
+): number {
   const bins = reliabilityCurve(y, pred, width, opts);
   const n = y.length;
   if (n === 0) return NaN;

@@ -31,7 +31,8 @@ export function featureGrid(col: Float32Array, gridSize: number, percentiles: [n
   const vals = Float64Array.from(col.filter((v) => !Number.isNaN(v))).sort();
   if (vals.length === 0) return [];
   const distinct: number[] = [];
-  for (let i = 0; i < vals.length && distinct.length <= gridSize; i++) if (i === 0 || vals[i] !== vals[i - 1]) distinct.push(vals[i]!);
+  for (let i = 0; i < vals.length && distinct.length <= gridSize; i++)
+    if (i === 0 || vals[i] !== vals[i - 1]) distinct.push(vals[i]!);
   if (distinct.length <= gridSize) return distinct;
   const lo = quantileSorted(vals, percentiles[0]);
   const hi = quantileSorted(vals, percentiles[1]);
@@ -39,13 +40,23 @@ export function featureGrid(col: Float32Array, gridSize: number, percentiles: [n
   return Array.from({ length: gridSize }, (_, i) => lo + ((hi - lo) * i) / (gridSize - 1));
 }
 
-export function partialDependence(model: Pick<TrainedModel, "predict" | "outputWidth">, X: Matrix, feature: number | string, opts: PartialDependenceOptions = {}): PartialDependence {
+export function partialDependence(
+  model: Pick<TrainedModel, "predict" | "outputWidth">,
+  X: Matrix,
+  feature: number | string,
+  opts: PartialDependenceOptions = {},
+): PartialDependence {
   const index = typeof feature === "number" ? feature : X.names.indexOf(feature);
-  if (index < 0 || index >= X.columns.length) throw new Error(`partial dependence: no feature ${JSON.stringify(feature)}; features are ${X.names.join(", ")}`);
+  if (index < 0 || index >= X.columns.length)
+    throw new Error(
+      `partial dependence: no feature ${JSON.stringify(feature)}; features are ${X.names.join(", ")}`,
+    );
   const maxRows = opts.maxRows ?? 1000;
   let rows = X;
   if (X.nRows > maxRows) {
-    const idx = new Rng(mixSeed(opts.seed ?? 0, 0x9d)).shuffle(Uint32Array.from({ length: X.nRows }, (_, i) => i)).subarray(0, maxRows);
+    const idx = new Rng(mixSeed(opts.seed ?? 0, 0x9d))
+      .shuffle(Uint32Array.from({ length: X.nRows }, (_, i) => i))
+      .subarray(0, maxRows);
     rows = takeRows(X, idx.sort());
   }
   const grid = featureGrid(X.columns[index]!, opts.gridSize ?? 20, opts.percentiles ?? [0.05, 0.95]);

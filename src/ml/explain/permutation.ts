@@ -40,14 +40,22 @@ export function permutationImportance(
   const { X, y } = data;
   if (y.length !== X.nRows) throw new Error(`permutation importance: ${y.length} labels for ${X.nRows} rows`);
   const repeats = opts.repeats ?? 5;
-  if (!(Number.isInteger(repeats) && repeats >= 1)) throw new Error(`permutation importance: repeats must be a positive integer, got ${repeats}`);
-  const score = (m: Matrix): number => metric.compute({ y, pred: model.predict(m), width: model.outputWidth, ...(data.group ? { group: data.group } : {}) });
+  if (!(Number.isInteger(repeats) && repeats >= 1))
+    throw new Error(`permutation importance: repeats must be a positive integer, got ${repeats}`);
+  const score = (m: Matrix): number =>
+    metric.compute({
+      y,
+      pred: model.predict(m),
+      width: model.outputWidth,
+      ...(data.group ? { group: data.group } : {}),
+    });
   const baseline = score(X);
   const sign = metric.direction === "maximize" ? 1 : -1;
   const features = opts.features ?? X.columns.map((_, j) => j);
   const importances = features.map((j) => {
     const col = X.columns[j];
-    if (!col) throw new Error(`permutation importance: no feature column ${j} (the matrix has ${X.columns.length})`);
+    if (!col)
+      throw new Error(`permutation importance: no feature column ${j} (the matrix has ${X.columns.length})`);
     const values: number[] = [];
     for (let r = 0; r < repeats; r++) {
       const shuffled = new Rng(mixSeed(opts.seed ?? 0, j, r)).shuffle(Float32Array.from(col));

@@ -26,8 +26,16 @@ export function groupIndices(groups: ArrayLike<string | number>): Map<string, nu
   return new Map([...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-export function groupRates(y: Float64Array, p: Float64Array, groups: ArrayLike<string | number>, threshold = 0.5): GroupRates[] {
-  if (groups.length !== y.length || p.length !== y.length) throw new Error(`fairness: ${y.length} labels, ${p.length} predictions and ${groups.length} group values must match`);
+export function groupRates(
+  y: Float64Array,
+  p: Float64Array,
+  groups: ArrayLike<string | number>,
+  threshold = 0.5,
+): GroupRates[] {
+  if (groups.length !== y.length || p.length !== y.length)
+    throw new Error(
+      `fairness: ${y.length} labels, ${p.length} predictions and ${groups.length} group values must match`,
+    );
   const out: GroupRates[] = [];
   for (const [group, idx] of groupIndices(groups)) {
     let sel = 0;
@@ -43,7 +51,14 @@ export function groupRates(y: Float64Array, p: Float64Array, groups: ArrayLike<s
       } else if (hat) fp++;
     }
     const neg = idx.length - pos;
-    out.push({ group, n: idx.length, positives: pos, selectionRate: sel / idx.length, tpr: pos ? tp / pos : NaN, fpr: neg ? fp / neg : NaN });
+    out.push({
+      group,
+      n: idx.length,
+      positives: pos,
+      selectionRate: sel / idx.length,
+      tpr: pos ? tp / pos : NaN,
+      fpr: neg ? fp / neg : NaN,
+    });
   }
   return out;
 }

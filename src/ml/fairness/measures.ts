@@ -10,11 +10,14 @@ function range(values: number[]): number {
 }
 
 /** Largest gap in selection rate P(ŷ = 1) between groups: 0 is parity. */
-export const demographicParityDifference = (rates: readonly GroupRates[]): number => range(rates.map((r) => r.selectionRate));
+export const demographicParityDifference = (rates: readonly GroupRates[]): number =>
+  range(rates.map((r) => r.selectionRate));
 /** Largest gap in true positive rate between groups. */
-export const equalOpportunityDifference = (rates: readonly GroupRates[]): number => range(rates.map((r) => r.tpr));
+export const equalOpportunityDifference = (rates: readonly GroupRates[]): number =>
+  range(rates.map((r) => r.tpr));
 /** The larger of the TPR gap and the FPR gap between groups. */
-export const equalizedOddsDifference = (rates: readonly GroupRates[]): number => Math.max(range(rates.map((r) => r.tpr)), range(rates.map((r) => r.fpr)));
+export const equalizedOddsDifference = (rates: readonly GroupRates[]): number =>
+  Math.max(range(rates.map((r) => r.tpr)), range(rates.map((r) => r.fpr)));
 
 /** Smallest selection rate divided by the largest (1 is parity; the "80% rule" asks ≥ 0.8). NaN when nobody is selected. */
 export function disparateImpactRatio(rates: readonly GroupRates[]): number {

@@ -12,24 +12,96 @@ import { addTreePrediction, type Tree } from "../tree/tree.js";
 import { checkDataset } from "../tree/validate.js";
 
 export const FOREST_PARAMS: readonly ParamSpec[] = [
-  { name: "trees", type: "int", default: 100, min: 1, max: 100000, doc: "Number of trees (per class for multiclass)." },
+  {
+    name: "trees",
+    type: "int",
+    default: 100,
+    min: 1,
+    max: 100000,
+    doc: "Number of trees (per class for multiclass).",
+  },
   { name: "max_depth", type: "int", default: 0, min: 0, max: 40, doc: "Maximum tree depth; 0 = unlimited." },
-  { name: "max_leaves", type: "int", default: 0, min: 0, doc: "Maximum leaves per tree (grown best-first when set); 0 = unlimited." },
-  { name: "min_child_weight", type: "float", default: 1, min: 0, doc: "Minimum (bootstrap-weighted) number of rows in each child of a split." },
-  { name: "min_split_gain", type: "float", default: 0, min: 0, doc: "Minimum weighted impurity (variance) reduction, halved, to split." },
-  { name: "max_features", type: "float", default: 0, min: 0, max: 1, doc: "Fraction of features drawn at each node; 0 = auto (√d for classification, d/3 for regression)." },
-  { name: "bootstrap", type: "bool", default: true, doc: "Draw each tree's rows with replacement (otherwise every tree sees all rows)." },
-  { name: "sample_rate", type: "float", default: 1, min: 1e-6, max: 1, doc: "Bootstrap sample size as a fraction of the rows." },
-  { name: "max_bins", type: "int", default: 255, min: 2, max: 255, doc: "Quantile bins per feature; missing values get their own bin and a learned direction." },
-  { name: "class_weights", type: "string", default: "", doc: "Comma-separated weight per class index; empty = none." },
-  { name: "threads", type: "int", default: 0, min: 0, max: 256, doc: "Histogram threads; 0 = the context's threads or all cores. Results do not depend on it." },
+  {
+    name: "max_leaves",
+    type: "int",
+    default: 0,
+    min: 0,
+    doc: "Maximum leaves per tree (grown best-first when set); 0 = unlimited.",
+  },
+  {
+    name: "min_child_weight",
+    type: "float",
+    default: 1,
+    min: 0,
+    doc: "Minimum (bootstrap-weighted) number of rows in each child of a split.",
+  },
+  {
+    name: "min_split_gain",
+    type: "float",
+    default: 0,
+    min: 0,
+    doc: "Minimum weighted impurity (variance) reduction, halved, to split.",
+  },
+  {
+    name: "max_features",
+    type: "float",
+    default: 0,
+    min: 0,
+    max: 1,
+    doc: "Fraction of features drawn at each node; 0 = auto (√d for classification, d/3 for regression).",
+  },
+  {
+    name: "bootstrap",
+    type: "bool",
+    default: true,
+    doc: "Draw each tree's rows with replacement (otherwise every tree sees all rows).",
+  },
+  {
+    name: "sample_rate",
+    type: "float",
+    default: 1,
+    min: 1e-6,
+    max: 1,
+    doc: "Bootstrap sample size as a fraction of the rows.",
+  },
+  {
+    name: "max_bins",
+    type: "int",
+    default: 255,
+    min: 2,
+    max: 255,
+    doc: "Quantile bins per feature; missing values get their own bin and a learned direction.",
+  },
+  {
+    name: "class_weights",
+    type: "string",
+    default: "",
+    doc: "Comma-separated weight per class index; empty = none.",
+  },
+  {
+    name: "threads",
+    type: "int",
+    default: 0,
+    min: 0,
+    max: 256,
+    doc: "Histogram threads; 0 = the context's threads or all cores. Results do not depend on it.",
+  },
   { name: "seed", type: "int", default: -1, min: -1, doc: "Random seed; -1 = the run's seed." },
 ];
 
-export async function fitForest(train: Dataset, valid: Dataset | undefined, params: Params, task: Task, ctx: FitContext, opts: { workerUrl?: URL | null } = {}): Promise<TreeModel> {
+export async function fitForest(
+  train: Dataset,
+  valid: Dataset | undefined,
+  params: Params,
+  task: Task,
+  ctx: FitContext,
+  opts: { workerUrl?: URL | null } = {},
+): Promise<TreeModel> {
   const p = resolveParams("random_forest", FOREST_PARAMS, params);
   if (task.kind !== "binary" && task.kind !== "multiclass" && task.kind !== "regression") {
-    throw new ParamError(`random_forest: task '${task.kind}' is not supported (use binary, multiclass or regression)`);
+    throw new ParamError(
+      `random_forest: task '${task.kind}' is not supported (use binary, multiclass or regression)`,
+    );
   }
   checkDataset("random_forest", "training", train, task, false);
   if (valid) checkDataset("random_forest", "validation", valid, task, false);
@@ -39,17 +111,44 @@ export async function fitForest(train: Dataset, valid: Dataset | undefined, para
   const y = train.y!;
   const seed = (p.seed as number) >= 0 ? (p.seed as number) : ctx.seed;
   const nTrees = p.trees as number;
-  const cw = parseClassWeights("random_forest", p.class_weights as string, task.kind === "regression" ? 0 : task.kind === "binary" ? 2 : k);
+  const cw = parseClassWeights(
+    "random_forest",
+    p.class_weights as string,
+    task.kind === "regression" ? 0 : task.kind === "binary" ? 2 : k,
+  );
   const mf = p.max_features as number;
-  const nodeFeatures = Math.max(1, Math.min(nFeat, mf > 0 ? Math.round(mf * nFeat) : task.kind === "regression" ? Math.floor(nFeat / 3) || 1 : Math.round(Math.sqrt(nFeat))));
+  const nodeFeatures = Math.max(
+    1,
+    Math.min(
+      nFeat,
+      mf > 0
+        ? Math.round(mf * nFeat)
+        : task.kind === "regression"
+          ? Math.floor(nFeat / 3) || 1
+          : Math.round(Math.sqrt(nFeat)),
+    ),
+  );
   const maxDepth = p.max_depth as number;
   const maxLeaves = p.max_leaves as number;
-  const prepOpts: Parameters<typeof prepareTraining>[1] = { maxBins: p.max_bins as number, seed, threads: (p.threads as number) || ctx.threads || 0, maxDepth, maxLeaves };
+  const prepOpts: Parameters<typeof prepareTraining>[1] = {
+    maxBins: p.max_bins as number,
+    seed,
+    threads: (p.threads as number) || ctx.threads || 0,
+    maxDepth,
+    maxLeaves,
+  };
   if (opts.workerUrl !== undefined) prepOpts.workerUrl = opts.workerUrl;
   const prep = await prepareTraining(train.X, prepOpts);
   try {
     const gh = Array.from({ length: k }, () => new Float64Array(2 * n));
-    const growData: GrowData = { pool: prep.pool, binned: prep.binned, nRows: n, offsets: prep.offsets, cuts: prep.cuts, gh: gh[0]! };
+    const growData: GrowData = {
+      pool: prep.pool,
+      binned: prep.binned,
+      nRows: n,
+      offsets: prep.offsets,
+      cuts: prep.cuts,
+      gh: gh[0]!,
+    };
     const gp: GrowParams = {
       maxDepth,
       maxLeaves,
@@ -89,8 +188,14 @@ export async function fitForest(train: Dataset, valid: Dataset | undefined, para
         trees.push(tree);
         if (vSum) addTreePrediction(tree, valid!.X, vSum, k);
       }
-      const metric = vSum ? { name: task.kind === "regression" ? "rmse" : task.kind === "binary" ? "logloss" : "mlogloss", value: forestMetric(vSum, t + 1, k, valid!.y!, task) } : undefined;
-      if (ctx.onProgress?.({ iteration: t + 1, total: nTrees, ...(metric ? { metric } : {}) }) === "stop") break;
+      const metric = vSum
+        ? {
+            name: task.kind === "regression" ? "rmse" : task.kind === "binary" ? "logloss" : "mlogloss",
+            value: forestMetric(vSum, t + 1, k, valid!.y!, task),
+          }
+        : undefined;
+      if (ctx.onProgress?.({ iteration: t + 1, total: nTrees, ...(metric ? { metric } : {}) }) === "stop")
+        break;
       await new Promise<void>((r) => setImmediate(r));
     }
     if (ctx.signal?.aborted) throw abortError(ctx.signal);
@@ -103,7 +208,12 @@ export async function fitForest(train: Dataset, valid: Dataset | undefined, para
       scale: 1 / perOutput,
       link: task.kind === "multiclass" ? "normalize" : task.kind === "binary" ? "clip01" : "identity",
     };
-    return new TreeModel("random_forest", ensemble, { task, featureNames: [...train.X.names], params: { ...params }, bestIteration: perOutput });
+    return new TreeModel("random_forest", ensemble, {
+      task,
+      featureNames: [...train.X.names],
+      params: { ...params },
+      bestIteration: perOutput,
+    });
   } finally {
     await prep.pool.close();
   }

@@ -20,7 +20,13 @@ export interface GbdtFitOptions {
   onThreads?(n: number): void;
 }
 
-function effectiveWeights(d: Dataset, task: Task, k: number, spw: number, classWeights: string): Float64Array | null {
+function effectiveWeights(
+  d: Dataset,
+  task: Task,
+  k: number,
+  spw: number,
+  classWeights: string,
+): Float64Array | null {
   const cw = parseClassWeights("gbdt", classWeights, task.kind === "binary" ? 2 : k);
   if (!d.weight && !cw && spw === 1) return null;
   const y = d.y!;
@@ -34,25 +40,48 @@ function effectiveWeights(d: Dataset, task: Task, k: number, spw: number, classW
   return w;
 }
 
-export async function fitGbdt(train: Dataset, valid: Dataset | undefined, params: Params, task: Task, ctx: FitContext, opts: GbdtFitOptions = {}): Promise<TreeModel> {
+export async function fitGbdt(
+  train: Dataset,
+  valid: Dataset | undefined,
+  params: Params,
+  task: Task,
+  ctx: FitContext,
+  opts: GbdtFitOptions = {},
+): Promise<TreeModel> {
   const cfg = gbdtConfig(params, task);
   const k = task.kind === "multiclass" ? task.classes.length : 1;
   checkDataset("gbdt", "training", train, task, cfg.objective === "lambdarank");
   if (valid) {
     checkDataset("gbdt", "validation", valid, task, cfg.objective === "lambdarank");
-    if (valid.X.columns.length !== train.X.columns.length) throw new ParamError(`gbdt: validation data has ${valid.X.columns.length} features, training data ${train.X.columns.length}`);
+    if (valid.X.columns.length !== train.X.columns.length)
+      throw new ParamError(
+        `gbdt: validation data has ${valid.X.columns.length} features, training data ${train.X.columns.length}`,
+      );
   }
   if (cfg.earlyStop > 0 && !valid) throw new ParamError("gbdt: early_stop needs a validation set");
-  const objective = objectiveFor(cfg.objective, { huberDelta: cfg.huberDelta, ndcgAt: cfg.ndcgAt, boostFromAverage: cfg.boostFromAverage });
+  const objective = objectiveFor(cfg.objective, {
+    huberDelta: cfg.huberDelta,
+    ndcgAt: cfg.ndcgAt,
+    boostFromAverage: cfg.boostFromAverage,
+  });
   const seed = cfg.seed >= 0 ? cfg.seed : ctx.seed;
   const n = train.X.nRows;
   const nFeat = train.X.columns.length;
-  const td: ObjectiveData = { y: train.y!, w: effectiveWeights(train, task, k, cfg.scalePosWeight, cfg.classWeights) };
+  const td: ObjectiveData = {
+    y: train.y!,
+    w: effectiveWeights(train, task, k, cfg.scalePosWeight, cfg.classWeights),
+  };
   if (train.group) td.group = train.group;
   const vd: ObjectiveData | undefined = valid ? { y: valid.y!, w: valid.weight ?? null } : undefined;
   if (vd && valid?.group) vd.group = valid.group;
 
-  const prepOpts: Parameters<typeof prepareTraining>[1] = { maxBins: cfg.maxBins, seed, threads: cfg.threads || ctx.threads || 0, maxDepth: cfg.maxDepth, maxLeaves: cfg.maxLeaves };
+  const prepOpts: Parameters<typeof prepareTraining>[1] = {
+    maxBins: cfg.maxBins,
+    seed,
+    threads: cfg.threads || ctx.threads || 0,
+    maxDepth: cfg.maxDepth,
+    maxLeaves: cfg.maxLeaves,
+  };
   if (opts.workerUrl !== undefined) prepOpts.workerUrl = opts.workerUrl;
   const prep = await prepareTraining(train.X, prepOpts);
   opts.onThreads?.(prep.pool.threads);
@@ -61,12 +90,20 @@ export async function fitGbdt(train: Dataset, valid: Dataset | undefined, params
     const margin = new Float64Array(n * k);
     for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) margin[i * k + c] = base[c]!;
     const vMargin = valid ? new Float64Array(valid.X.nRows * k) : null;
-    if (vMargin) for (let i = 0; i < valid!.X.nRows; i++) for (let c = 0; c < k; c++) vMargin[i * k + c] = base[c]!;
+    if (vMargin)
+      for (let i = 0; i < valid!.X.nRows; i++) for (let c = 0; c < k; c++) vMargin[i * k + c] = base[c]!;
     // One output and no row sampling: the objective writes straight into the pool's ordered
     // gradient buffer (each tree starts from rows 0..n-1), so growTree copies nothing.
     const direct = k === 1 && cfg.subsample >= 1;
     const gh = direct ? [prep.pool.gho] : Array.from({ length: k }, () => new Float64Array(2 * n));
-    const growData: GrowData = { pool: prep.pool, binned: prep.binned, nRows: n, offsets: prep.offsets, cuts: prep.cuts, gh: gh[0]! };
+    const growData: GrowData = {
+      pool: prep.pool,
+      binned: prep.binned,
+      nRows: n,
+      offsets: prep.offsets,
+      cuts: prep.cuts,
+      gh: gh[0]!,
+    };
     const gp: GrowParams = {
       maxDepth: cfg.maxDepth,
       maxLeaves: cfg.maxLeaves,
@@ -130,7 +167,11 @@ export async function fitGbdt(train: Dataset, valid: Dataset | undefined, params
         const better = objective.metric.higherIsBetter ? value > best.value : value < best.value;
         if (better || best.round < 0) best = { round, value };
       }
-      const answer = ctx.onProgress?.({ iteration: round + 1, total: cfg.trees, ...(metric ? { metric } : {}) });
+      const answer = ctx.onProgress?.({
+        iteration: round + 1,
+        total: cfg.trees,
+        ...(metric ? { metric } : {}),
+      });
       if (answer === "stop") break;
       if (cfg.earlyStop > 0 && round - best.round >= cfg.earlyStop) break;
       // Let timers and abort signals run between rounds.
@@ -139,8 +180,20 @@ export async function fitGbdt(train: Dataset, valid: Dataset | undefined, params
     if (ctx.signal?.aborted) throw abortError(ctx.signal);
     let rounds = trees.length / k;
     if (cfg.earlyStop > 0 && best.round >= 0) rounds = best.round + 1;
-    const ensemble: TreeEnsemble = { trees: trees.slice(0, rounds * k), nFeatures: nFeat, nOutputs: k, base, scale: 1, link: objective.link };
-    return new TreeModel("gbdt", ensemble, { task, featureNames: [...train.X.names], params: { ...params }, bestIteration: rounds });
+    const ensemble: TreeEnsemble = {
+      trees: trees.slice(0, rounds * k),
+      nFeatures: nFeat,
+      nOutputs: k,
+      base,
+      scale: 1,
+      link: objective.link,
+    };
+    return new TreeModel("gbdt", ensemble, {
+      task,
+      featureNames: [...train.X.names],
+      params: { ...params },
+      bestIteration: rounds,
+    });
   } finally {
     await prep.pool.close();
   }

@@ -27,7 +27,11 @@ const wOf = (w: Float64Array | null, i: number) => (w ? w[i]! : 1);
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const EPS = 1e-15;
 
-export function weightedMedian(values: Float64Array, w: Float64Array | null, idx?: ArrayLike<number>): number {
+export function weightedMedian(
+  values: Float64Array,
+  w: Float64Array | null,
+  idx?: ArrayLike<number>,
+): number {
   const n = idx ? idx.length : values.length;
   if (n === 0) return 0;
   const order = new Int32Array(n);
@@ -241,9 +245,17 @@ const gainOf = (label: number) => Math.pow(2, label) - 1;
 const discount = (rank: number) => 1 / Math.log2(rank + 2);
 
 /** NDCG@k of one group given scores; 1 when the group has no relevant item. */
-export function ndcgAt(y: Float64Array, score: ArrayLike<number>, start: number, end: number, k: number): number {
+export function ndcgAt(
+  y: Float64Array,
+  score: ArrayLike<number>,
+  start: number,
+  end: number,
+  k: number,
+): number {
   const n = end - start;
-  const byScore = Array.from({ length: n }, (_, i) => start + i).sort((a, b) => score[b]! - score[a]! || a - b);
+  const byScore = Array.from({ length: n }, (_, i) => start + i).sort(
+    (a, b) => score[b]! - score[a]! || a - b,
+  );
   const ideal = Array.from({ length: n }, (_, i) => y[start + i]!).sort((a, b) => b - a);
   let dcg = 0;
   let idcg = 0;
@@ -284,7 +296,10 @@ function lambdarank(ndcgK: number): Objective {
           for (let j = start; j < end; j++) {
             if (y[i]! <= y[j]!) continue;
             // i should rank above j.
-            const delta = Math.abs((gainOf(y[i]!) - gainOf(y[j]!)) * (discount(rank[i - start]!) - discount(rank[j - start]!))) / idcg;
+            const delta =
+              Math.abs(
+                (gainOf(y[i]!) - gainOf(y[j]!)) * (discount(rank[i - start]!) - discount(rank[j - start]!)),
+              ) / idcg;
             const rho = 1 / (1 + Math.exp(m[i]! - m[j]!));
             const wq = wOf(w, i);
             const lambda = rho * delta * wq;
@@ -307,7 +322,10 @@ function lambdarank(ndcgK: number): Objective {
   };
 }
 
-export function objectiveFor(name: ObjectiveName, opts: { huberDelta: number; ndcgAt: number; boostFromAverage: boolean }): Objective {
+export function objectiveFor(
+  name: ObjectiveName,
+  opts: { huberDelta: number; ndcgAt: number; boostFromAverage: boolean },
+): Objective {
   switch (name) {
     case "binary":
       return binary(opts.boostFromAverage);

@@ -8,12 +8,36 @@ import { addPathLengths, growTree, packForest } from "./isolation-tree.js";
 
 export const ISOLATION_FOREST_PARAMS: readonly ParamSpec[] = [
   { name: "trees", type: "int", default: 100, min: 1, max: 10000, doc: "number of isolation trees" },
-  { name: "sample_size", type: "int", default: 256, min: 2, doc: "rows subsampled (without replacement) per tree, ψ; capped at the training rows" },
-  { name: "max_depth", type: "int", default: 0, min: 0, doc: "depth limit; 0 means ceil(log2 ψ) as in the original paper" },
-  { name: "contamination", type: "float", default: 0.1, min: 0, max: 0.5, doc: "expected outlier share; sets the model's `threshold` to the training score quantile 1 − contamination (scores themselves are unaffected)" },
+  {
+    name: "sample_size",
+    type: "int",
+    default: 256,
+    min: 2,
+    doc: "rows subsampled (without replacement) per tree, ψ; capped at the training rows",
+  },
+  {
+    name: "max_depth",
+    type: "int",
+    default: 0,
+    min: 0,
+    doc: "depth limit; 0 means ceil(log2 ψ) as in the original paper",
+  },
+  {
+    name: "contamination",
+    type: "float",
+    default: 0.1,
+    min: 0,
+    max: 0.5,
+    doc: "expected outlier share; sets the model's `threshold` to the training score quantile 1 − contamination (scores themselves are unaffected)",
+  },
 ];
 
-export async function fitIsolationForest(train: Dataset, valid: Dataset | undefined, params: Params, ctx: FitContext): Promise<IsolationForestModel> {
+export async function fitIsolationForest(
+  train: Dataset,
+  valid: Dataset | undefined,
+  params: Params,
+  ctx: FitContext,
+): Promise<IsolationForestModel> {
   const p = new ParamReader("isolation_forest", ISOLATION_FOREST_PARAMS, params);
   const n = train.X.nRows;
   if (n < 2) throw new Error("isolation_forest: needs at least 2 training rows");
@@ -26,7 +50,8 @@ export async function fitIsolationForest(train: Dataset, valid: Dataset | undefi
   const grown = [];
   const validSum = valid?.y ? new Float64Array(valid.X.nRows) : undefined;
   for (let t = 0; t < trees; t++) {
-    if (ctx.signal?.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error("training aborted");
+    if (ctx.signal?.aborted)
+      throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error("training aborted");
     const treeRng = rng.fork();
     // Partial Fisher–Yates over a fresh identity permutation: ψ distinct rows.
     for (let i = 0; i < n; i++) all[i] = i;
@@ -53,9 +78,15 @@ export async function fitIsolationForest(train: Dataset, valid: Dataset | undefi
   addPathLengths(forest, train.X, 0, grown.length, pathSum);
   for (let i = 0; i < n; i++) pathSum[i] /= grown.length;
   const trainScores = scoresFromMeanPath(pathSum, psi);
-  const threshold = contamination > 0 ? quantile(trainScores, 1 - contamination) : trainScores.reduce((a, b) => Math.max(a, b), 0);
+  const threshold =
+    contamination > 0
+      ? quantile(trainScores, 1 - contamination)
+      : trainScores.reduce((a, b) => Math.max(a, b), 0);
   const used = { trees: grown.length, sample_size: psi, max_depth: maxDepth, contamination };
-  return new IsolationForestModel({ featureNames: [...train.X.names], sampleSize: psi, contamination, threshold, params: used }, forest);
+  return new IsolationForestModel(
+    { featureNames: [...train.X.names], sampleSize: psi, contamination, threshold, params: used },
+    forest,
+  );
 }
 
 function quantile(values: Float64Array, q: number): number {
@@ -69,10 +100,12 @@ function quantile(values: Float64Array, q: number): number {
 /** ROC AUC by ranks (ties averaged); `descending` ranks smaller values as more positive. */
 function rankAuc(score: Float64Array, label: Float64Array, descending: boolean): number {
   const n = score.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (descending ? score[b]! - score[a]! : score[a]! - score[b]!));
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) =>
+    descending ? score[b]! - score[a]! : score[a]! - score[b]!,
+  );
   let nPos = 0;
   let rankSum = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && score[order[j + 1]!] === score[order[i]!]) j++;
     const avg = (i + j) / 2 + 1;

@@ -10,7 +10,8 @@ export const isolationForestEstimator: Estimator = {
   tasks: ["anomaly"],
   params: ISOLATION_FOREST_PARAMS,
   fit: (train, valid, params, task, ctx) => {
-    if (task.kind !== "anomaly") return Promise.reject(new Error(`isolation_forest: supports the anomaly task only, not ${task.kind}`));
+    if (task.kind !== "anomaly")
+      return Promise.reject(new Error(`isolation_forest: supports the anomaly task only, not ${task.kind}`));
     return fitIsolationForest(train, valid, params, ctx);
   },
   deserialize: (bytes) => IsolationForestModel.deserialize(bytes),

@@ -8,18 +8,60 @@ import { minimizeOwlqn } from "./owlqn.js";
 import { fitStandardizer, standardizeRows } from "./standardize.js";
 
 export const LINEAR_PARAMS: readonly ParamSpec[] = [
-  { name: "l2", type: "float", default: 0, min: 0, doc: "L2 (ridge) penalty on the standardised coefficients; objective is mean squared error / 2 on the standardised target + l2/2·‖w‖²" },
-  { name: "l1", type: "float", default: 0, min: 0, doc: "L1 (lasso) penalty l1·‖w‖₁ on the standardised coefficients; with l2 > 0 this is the elastic net. Solved by OWL-QN; yields exact zeros" },
+  {
+    name: "l2",
+    type: "float",
+    default: 0,
+    min: 0,
+    doc: "L2 (ridge) penalty on the standardised coefficients; objective is mean squared error / 2 on the standardised target + l2/2·‖w‖²",
+  },
+  {
+    name: "l1",
+    type: "float",
+    default: 0,
+    min: 0,
+    doc: "L1 (lasso) penalty l1·‖w‖₁ on the standardised coefficients; with l2 > 0 this is the elastic net. Solved by OWL-QN; yields exact zeros",
+  },
   { name: "max_iter", type: "int", default: 500, min: 1, doc: "maximum solver (L-BFGS / OWL-QN) iterations" },
-  { name: "tol", type: "float", default: 1e-7, min: 0, doc: "stop when the largest (pseudo-)gradient component falls below this" },
+  {
+    name: "tol",
+    type: "float",
+    default: 1e-7,
+    min: 0,
+    doc: "stop when the largest (pseudo-)gradient component falls below this",
+  },
 ];
 
 export const LOGISTIC_PARAMS: readonly ParamSpec[] = [
-  { name: "l2", type: "float", default: 1e-4, min: 0, doc: "L2 penalty on the standardised coefficients; objective is mean log-loss + l2/2·‖w‖² (intercepts unpenalised)" },
-  { name: "C", type: "float", default: 0, min: 0, doc: "scikit-learn style inverse regularisation; when > 0 it replaces l2 with 1/(C·n)" },
-  { name: "l1", type: "float", default: 0, min: 0, doc: "L1 penalty l1·‖w‖₁ on the standardised coefficients (with l2: elastic net). Solved by OWL-QN; yields exact zeros" },
+  {
+    name: "l2",
+    type: "float",
+    default: 1e-4,
+    min: 0,
+    doc: "L2 penalty on the standardised coefficients; objective is mean log-loss + l2/2·‖w‖² (intercepts unpenalised)",
+  },
+  {
+    name: "C",
+    type: "float",
+    default: 0,
+    min: 0,
+    doc: "scikit-learn style inverse regularisation; when > 0 it replaces l2 with 1/(C·n)",
+  },
+  {
+    name: "l1",
+    type: "float",
+    default: 0,
+    min: 0,
+    doc: "L1 penalty l1·‖w‖₁ on the standardised coefficients (with l2: elastic net). Solved by OWL-QN; yields exact zeros",
+  },
   { name: "max_iter", type: "int", default: 500, min: 1, doc: "maximum solver (L-BFGS / OWL-QN) iterations" },
-  { name: "tol", type: "float", default: 1e-7, min: 0, doc: "stop when the largest (pseudo-)gradient component falls below this" },
+  {
+    name: "tol",
+    type: "float",
+    default: 1e-7,
+    min: 0,
+    doc: "stop when the largest (pseudo-)gradient component falls below this",
+  },
 ];
 
 export async function fitLinear(
@@ -35,7 +77,8 @@ export async function fitLinear(
   const n = train.X.nRows;
   const d = train.X.columns.length;
   if (n === 0) throw new Error(`${algorithm}: the training set has no rows`);
-  const loss: LossKind = algorithm === "linear" ? "squared" : task.kind === "multiclass" ? "multinomial" : "logistic";
+  const loss: LossKind =
+    algorithm === "linear" ? "squared" : task.kind === "multiclass" ? "multinomial" : "logistic";
   const k = task.kind === "multiclass" ? task.classes.length : 1;
   const y = checkTargets(algorithm, train, task);
 
@@ -76,7 +119,10 @@ export async function fitLinear(
     w0[d] = Math.log(rate / (1 - rate));
   }
 
-  const validCheck = valid && valid.y ? makeValidationMetric(loss, valid, std, checkTargets(algorithm, valid, task), k, d, yMean, yScale) : undefined;
+  const validCheck =
+    valid && valid.y
+      ? makeValidationMetric(loss, valid, std, checkTargets(algorithm, valid, task), k, d, yMean, yScale)
+      : undefined;
   const result = await minimizeOwlqn(objective, w0, {
     l1: l1Vec,
     maxIter,
@@ -105,12 +151,14 @@ export async function fitLinear(
 function checkTargets(algorithm: string, data: Dataset, task: Task): Float64Array {
   const y = data.y;
   if (!y) throw new Error(`${algorithm}: a target column is required`);
-  if (y.length !== data.X.nRows) throw new Error(`${algorithm}: ${y.length} targets for ${data.X.nRows} rows`);
+  if (y.length !== data.X.nRows)
+    throw new Error(`${algorithm}: ${y.length} targets for ${data.X.nRows} rows`);
   const k = task.kind === "multiclass" ? task.classes.length : 2;
   for (let i = 0; i < y.length; i++) {
     const v = y[i]!;
     if (task.kind === "regression") {
-      if (!Number.isFinite(v)) throw new Error(`${algorithm}: target is missing or not finite at row ${i + 1}`);
+      if (!Number.isFinite(v))
+        throw new Error(`${algorithm}: target is missing or not finite at row ${i + 1}`);
     } else if (!(Number.isInteger(v) && v >= 0 && v < k)) {
       throw new Error(`${algorithm}: target at row ${i + 1} is ${v}; expected a class index in 0..${k - 1}`);
     }

@@ -10,7 +10,10 @@ export const linearEstimator: Estimator = {
   tasks: ["regression"],
   params: LINEAR_PARAMS,
   fit: (train, valid, params, task, ctx) => {
-    if (task.kind !== "regression") return Promise.reject(new Error(`linear: supports regression only, not ${task.kind} (use logistic for classification)`));
+    if (task.kind !== "regression")
+      return Promise.reject(
+        new Error(`linear: supports regression only, not ${task.kind} (use logistic for classification)`),
+      );
     return fitLinear("linear", train, valid, params, task, ctx);
   },
   deserialize: (bytes) => LinearModel.deserialize(bytes, "linear"),
@@ -21,7 +24,10 @@ export const logisticEstimator: Estimator = {
   tasks: ["binary", "multiclass"],
   params: LOGISTIC_PARAMS,
   fit: (train, valid, params, task, ctx) => {
-    if (task.kind !== "binary" && task.kind !== "multiclass") return Promise.reject(new Error(`logistic: supports binary and multiclass classification, not ${task.kind}`));
+    if (task.kind !== "binary" && task.kind !== "multiclass")
+      return Promise.reject(
+        new Error(`logistic: supports binary and multiclass classification, not ${task.kind}`),
+      );
     return fitLinear("logistic", train, valid, params, task, ctx);
   },
   deserialize: (bytes) => LinearModel.deserialize(bytes, "logistic"),

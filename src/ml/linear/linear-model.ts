@@ -50,7 +50,8 @@ export class LinearModel implements TrainedModel {
     this.bCentered = new Float64Array(this.k);
     for (let c = 0; c < this.k; c++) {
       const base = c * (d + 1);
-      for (let j = 0; j < d; j++) this.wRaw[c * d + j] = (state.yScale * state.wz[base + j]!) / state.scale[j]!;
+      for (let j = 0; j < d; j++)
+        this.wRaw[c * d + j] = (state.yScale * state.wz[base + j]!) / state.scale[j]!;
       this.bCentered[c] = state.yMean + state.yScale * state.wz[base + d]!;
     }
   }
@@ -71,7 +72,8 @@ export class LinearModel implements TrainedModel {
   importance(): Float64Array {
     const d = this.featureNames.length;
     const out = new Float64Array(d);
-    for (let c = 0; c < this.k; c++) for (let j = 0; j < d; j++) out[j] += Math.abs(this.state.wz[c * (d + 1) + j]!);
+    for (let c = 0; c < this.k; c++)
+      for (let j = 0; j < d; j++) out[j] += Math.abs(this.state.wz[c * (d + 1) + j]!);
     return out;
   }
 
@@ -129,7 +131,15 @@ export class LinearModel implements TrainedModel {
     const s = this.state;
     return packModel(
       FILE_KIND,
-      { algorithm: s.algorithm, task: s.task, featureNames: s.featureNames, yMean: s.yMean, yScale: s.yScale, iterations: s.iterations, params: s.params },
+      {
+        algorithm: s.algorithm,
+        task: s.task,
+        featureNames: s.featureNames,
+        yMean: s.yMean,
+        yScale: s.yScale,
+        iterations: s.iterations,
+        params: s.params,
+      },
       [
         ["mean", s.mean],
         ["scale", s.scale],
@@ -141,8 +151,14 @@ export class LinearModel implements TrainedModel {
   static deserialize(bytes: Uint8Array, expected: LinearAlgorithm): LinearModel {
     const u = unpackModel(FILE_KIND, bytes);
     const h = u.header as Omit<LinearState, "mean" | "scale" | "wz">;
-    if (h.algorithm !== expected) throw new Error(`model file holds a '${h.algorithm}' model, expected '${expected}'`);
-    return new LinearModel({ ...h, mean: arrayOf(u, "mean", Float64Array), scale: arrayOf(u, "scale", Float64Array), wz: arrayOf(u, "wz", Float64Array) });
+    if (h.algorithm !== expected)
+      throw new Error(`model file holds a '${h.algorithm}' model, expected '${expected}'`);
+    return new LinearModel({
+      ...h,
+      mean: arrayOf(u, "mean", Float64Array),
+      scale: arrayOf(u, "scale", Float64Array),
+      wz: arrayOf(u, "wz", Float64Array),
+    });
   }
 }
 

@@ -74,7 +74,14 @@ export function makeObjective(loss: LossKind, p: Problem, l2: number): SmoothObj
   };
 }
 
-function accumulate(grad: Float64Array, base: number, r: number, Z: Float64Array, row: number, d: number): void {
+function accumulate(
+  grad: Float64Array,
+  base: number,
+  r: number,
+  Z: Float64Array,
+  row: number,
+  d: number,
+): void {
   if (r === 0) return;
   for (let j = 0; j < d; j++) grad[base + j]! += r * Z[row + j]!;
   grad[base + d]! += r;

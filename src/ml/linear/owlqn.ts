@@ -27,7 +27,11 @@ export interface SolverResult {
   gradNorm: number;
 }
 
-export async function minimizeOwlqn(f: SmoothObjective, w0: Float64Array, opts: SolverOptions): Promise<SolverResult> {
+export async function minimizeOwlqn(
+  f: SmoothObjective,
+  w0: Float64Array,
+  opts: SolverOptions,
+): Promise<SolverResult> {
   const n = w0.length;
   const m = opts.memory ?? 10;
   const l1 = opts.l1;
@@ -55,7 +59,8 @@ export async function minimizeOwlqn(f: SmoothObjective, w0: Float64Array, opts: 
       await new Promise((r) => setImmediate(r));
       lastYield = Date.now();
     }
-    if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error("training aborted");
+    if (opts.signal?.aborted)
+      throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error("training aborted");
     // Two-loop recursion: dir = -H·pg.
     for (let i = 0; i < n; i++) dir[i] = -pg[i]!;
     for (let k = S.length - 1; k >= 0; k--) {

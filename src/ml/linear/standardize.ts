@@ -53,6 +53,8 @@ export function standardizeRows(X: Matrix, s: Standardizer): Float64Array {
 /** Checks that a matrix has the features a model was trained on, in order. */
 export function checkFeatures(algorithm: string, expected: string[], X: Matrix): void {
   if (X.columns.length !== expected.length) {
-    throw new Error(`${algorithm}: model expects ${expected.length} features (${expected.slice(0, 5).join(", ")}${expected.length > 5 ? ", …" : ""}), got ${X.columns.length}`);
+    throw new Error(
+      `${algorithm}: model expects ${expected.length} features (${expected.slice(0, 5).join(", ")}${expected.length > 5 ? ", …" : ""}), got ${X.columns.length}`,
+    );
   }
 }

@@ -11,7 +11,15 @@ import { checkShape, type Metric, type MetricInput } from "./types.js";
 
 export type { Direction, Metric, MetricInput } from "./types.js";
 export { aucRoc, averagePrecision, prCurve, rocCurve, type Curve } from "./curves.js";
-export { accuracyAt, bestF1, binaryCounts, f1At, precisionAt, recallAt, type BinaryCounts } from "./threshold.js";
+export {
+  accuracyAt,
+  bestF1,
+  binaryCounts,
+  f1At,
+  precisionAt,
+  recallAt,
+  type BinaryCounts,
+} from "./threshold.js";
 export { averagedPrf, confusionMatrix, macroAucOvr, multiclassAccuracy } from "./multiclass.js";
 export { brier, expectedCalibrationError, logloss } from "./probability.js";
 export { mae, mape, r2, rmse } from "./regression.js";
@@ -22,7 +30,13 @@ const CLS: readonly TaskKind[] = ["binary", "multiclass"];
 const SCORE: readonly TaskKind[] = ["binary", "anomaly"];
 const REG: readonly TaskKind[] = ["regression"];
 
-function metric(name: string, direction: Metric["direction"], tasks: readonly TaskKind[], doc: string, f: (m: MetricInput) => number): Metric {
+function metric(
+  name: string,
+  direction: Metric["direction"],
+  tasks: readonly TaskKind[],
+  doc: string,
+  f: (m: MetricInput) => number,
+): Metric {
   return {
     name,
     direction,
@@ -40,15 +54,37 @@ function binaryOnly(name: string, m: MetricInput): void {
 }
 
 const fixed: Metric[] = [
-  metric("auc", "maximize", [...SCORE, "multiclass"], "area under the ROC curve (ties count ½); multiclass: one-vs-rest macro average", (m) =>
-    m.width === 1 ? aucRoc(m.y, m.pred, m.ascending) : macroAucOvr(m.y, m.pred, m.width),
+  metric(
+    "auc",
+    "maximize",
+    [...SCORE, "multiclass"],
+    "area under the ROC curve (ties count ½); multiclass: one-vs-rest macro average",
+    (m) => (m.width === 1 ? aucRoc(m.y, m.pred, m.ascending) : macroAucOvr(m.y, m.pred, m.width)),
   ),
-  metric("pr_auc", "maximize", SCORE, "average precision (step-wise area under the precision–recall curve)", (m) => {
-    binaryOnly("pr_auc", m);
-    return averagePrecision(m.y, m.pred, m.ascending);
-  }),
-  metric("logloss", "minimize", CLS, "mean negative log-likelihood, probabilities clipped to [1e-15, 1 − 1e-15]", (m) => logloss(m.y, m.pred, m.width)),
-  metric("accuracy", "maximize", CLS, "fraction correct (binary: P(positive) >= 0.5; multiclass: argmax)", (m) => multiclassAccuracy(m.y, m.pred, m.width)),
+  metric(
+    "pr_auc",
+    "maximize",
+    SCORE,
+    "average precision (step-wise area under the precision–recall curve)",
+    (m) => {
+      binaryOnly("pr_auc", m);
+      return averagePrecision(m.y, m.pred, m.ascending);
+    },
+  ),
+  metric(
+    "logloss",
+    "minimize",
+    CLS,
+    "mean negative log-likelihood, probabilities clipped to [1e-15, 1 − 1e-15]",
+    (m) => logloss(m.y, m.pred, m.width),
+  ),
+  metric(
+    "accuracy",
+    "maximize",
+    CLS,
+    "fraction correct (binary: P(positive) >= 0.5; multiclass: argmax)",
+    (m) => multiclassAccuracy(m.y, m.pred, m.width),
+  ),
   metric("precision", "maximize", BIN, "precision of the positive class at threshold 0.5", (m) => {
     binaryOnly("precision", m);
     return precisionAt(m.y, m.pred);
@@ -61,30 +97,57 @@ const fixed: Metric[] = [
     binaryOnly("f1", m);
     return f1At(m.y, m.pred);
   }),
-  metric("f1_best", "maximize", BIN, "F1 at the threshold that maximises it on these rows (optimistic)", (m) => {
-    binaryOnly("f1_best", m);
-    return bestF1(m.y, m.pred, m.ascending).f1;
-  }),
-  metric("brier", "minimize", CLS, "mean squared error of the probabilities", (m) => brier(m.y, m.pred, m.width)),
-  metric("ece", "minimize", CLS, "expected calibration error, 10 equal-width bins (multiclass: top-label confidence)", (m) =>
-    expectedCalibrationError(m.y, m.pred, m.width),
+  metric(
+    "f1_best",
+    "maximize",
+    BIN,
+    "F1 at the threshold that maximises it on these rows (optimistic)",
+    (m) => {
+      binaryOnly("f1_best", m);
+      return bestF1(m.y, m.pred, m.ascending).f1;
+    },
+  ),
+  metric("brier", "minimize", CLS, "mean squared error of the probabilities", (m) =>
+    brier(m.y, m.pred, m.width),
+  ),
+  metric(
+    "ece",
+    "minimize",
+    CLS,
+    "expected calibration error, 10 equal-width bins (multiclass: top-label confidence)",
+    (m) => expectedCalibrationError(m.y, m.pred, m.width),
   ),
   metric("rmse", "minimize", REG, "root mean squared error", (m) => rmse(m.y, m.pred)),
   metric("mae", "minimize", REG, "mean absolute error", (m) => mae(m.y, m.pred)),
   metric("r2", "maximize", REG, "coefficient of determination 1 − SSE/SST", (m) => r2(m.y, m.pred)),
-  metric("mape", "minimize", REG, "mean absolute percentage error as a fraction, rows with y = 0 skipped", (m) => mape(m.y, m.pred)),
+  metric(
+    "mape",
+    "minimize",
+    REG,
+    "mean absolute percentage error as a fraction, rows with y = 0 skipped",
+    (m) => mape(m.y, m.pred),
+  ),
 ];
 for (const kind of ["precision", "recall", "f1"] as const) {
   for (const avg of ["macro", "micro"] as const) {
     fixed.push(
-      metric(`${kind}_${avg}`, "maximize", CLS, `${avg}-averaged ${kind} over classes (binary: both classes)`, (m) => averagedPrf(kind, avg, m.y, m.pred, m.width)),
+      metric(
+        `${kind}_${avg}`,
+        "maximize",
+        CLS,
+        `${avg}-averaged ${kind} over classes (binary: both classes)`,
+        (m) => averagedPrf(kind, avg, m.y, m.pred, m.width),
+      ),
     );
   }
 }
 
 const byName = new Map(fixed.map((m) => [m.name, m]));
 const RANKING: Record<string, { kind: RankingKind; doc: string }> = {
-  ndcg: { kind: "ndcg", doc: "normalised discounted cumulative gain of the top k per query (gain 2^rel − 1)" },
+  ndcg: {
+    kind: "ndcg",
+    doc: "normalised discounted cumulative gain of the top k per query (gain 2^rel − 1)",
+  },
   precision: { kind: "precision", doc: "fraction of the top k per query that is relevant (rel > 0)" },
   recall: { kind: "recall", doc: "fraction of a query's relevant items found in its top k" },
   map: { kind: "map", doc: "mean average precision of the top k per query" },
@@ -111,7 +174,17 @@ export function metricNames(): string[] {
 
 const DEFAULTS: Record<TaskKind, string[]> = {
   binary: ["auc", "pr_auc", "logloss", "accuracy", "precision", "recall", "f1", "f1_best", "brier", "ece"],
-  multiclass: ["accuracy", "logloss", "auc", "f1_macro", "f1_micro", "precision_macro", "recall_macro", "brier", "ece"],
+  multiclass: [
+    "accuracy",
+    "logloss",
+    "auc",
+    "f1_macro",
+    "f1_micro",
+    "precision_macro",
+    "recall_macro",
+    "brier",
+    "ece",
+  ],
   regression: ["rmse", "mae", "r2", "mape"],
   ranking: ["ndcg@10", "precision@10", "recall@10", "map@10"],
   anomaly: ["auc", "pr_auc"],

@@ -7,19 +7,30 @@ import { aucRoc } from "./curves.js";
  * k × k counts, row = true class, column = predicted class (row-major). Binary (width 1)
  * predictions are thresholded (p >= threshold → class 1) and give a 2 × 2 matrix.
  */
-export function confusionMatrix(y: Float64Array, pred: Float64Array, width = 1, threshold = 0.5): { k: number; counts: Float64Array } {
+export function confusionMatrix(
+  y: Float64Array,
+  pred: Float64Array,
+  width = 1,
+  threshold = 0.5,
+): { k: number; counts: Float64Array } {
   const k = width === 1 ? 2 : width;
   const counts = new Float64Array(k * k);
   for (let i = 0; i < y.length; i++) {
     const t = y[i]!;
-    if (!(t >= 0 && t < k && Number.isInteger(t))) throw new Error(`confusion matrix: row ${i} has label ${t}, expected a class index 0..${k - 1}`);
+    if (!(t >= 0 && t < k && Number.isInteger(t)))
+      throw new Error(`confusion matrix: row ${i} has label ${t}, expected a class index 0..${k - 1}`);
     const p = width === 1 ? (pred[i]! >= threshold ? 1 : 0) : argmaxRow(pred, width, i);
     counts[t * k + p]!++;
   }
   return { k, counts };
 }
 
-export function multiclassAccuracy(y: Float64Array, pred: Float64Array, width: number, threshold = 0.5): number {
+export function multiclassAccuracy(
+  y: Float64Array,
+  pred: Float64Array,
+  width: number,
+  threshold = 0.5,
+): number {
   const { k, counts } = confusionMatrix(y, pred, width, threshold);
   let diag = 0;
   for (let c = 0; c < k; c++) diag += counts[c * k + c]!;
@@ -34,7 +45,14 @@ export type PrfKind = "precision" | "recall" | "f1";
  * classes with an undefined precision/recall count as 0 (zero_division = 0).
  * Micro: from summed counts; for single-label multiclass micro P = R = F1 = accuracy.
  */
-export function averagedPrf(kind: PrfKind, average: Average, y: Float64Array, pred: Float64Array, width: number, threshold = 0.5): number {
+export function averagedPrf(
+  kind: PrfKind,
+  average: Average,
+  y: Float64Array,
+  pred: Float64Array,
+  width: number,
+  threshold = 0.5,
+): number {
   const { k, counts } = confusionMatrix(y, pred, width, threshold);
   let sumTp = 0;
   let sumFp = 0;
@@ -58,7 +76,14 @@ export function averagedPrf(kind: PrfKind, average: Average, y: Float64Array, pr
     classes++;
     const prec = tp + fp ? tp / (tp + fp) : 0;
     const rec = tp + fn ? tp / (tp + fn) : 0;
-    macro += kind === "precision" ? prec : kind === "recall" ? rec : 2 * tp + fp + fn ? (2 * tp) / (2 * tp + fp + fn) : 0;
+    macro +=
+      kind === "precision"
+        ? prec
+        : kind === "recall"
+          ? rec
+          : 2 * tp + fp + fn
+            ? (2 * tp) / (2 * tp + fp + fn)
+            : 0;
   }
   if (average === "macro") return classes ? macro / classes : NaN;
   const prec = sumTp + sumFp ? sumTp / (sumTp + sumFp) : 0;

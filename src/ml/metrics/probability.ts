@@ -32,7 +32,8 @@ export function brier(y: Float64Array, pred: Float64Array, width = 1): number {
   if (width === 1) {
     for (let i = 0; i < n; i++) s += (pred[i]! - y[i]!) ** 2;
   } else {
-    for (let i = 0; i < n; i++) for (let c = 0; c < width; c++) s += (pred[i * width + c]! - (y[i] === c ? 1 : 0)) ** 2;
+    for (let i = 0; i < n; i++)
+      for (let c = 0; c < width; c++) s += (pred[i * width + c]! - (y[i] === c ? 1 : 0)) ** 2;
   }
   return s / n;
 }

@@ -35,7 +35,11 @@ export function midranks(values: ArrayLike<number>): Float64Array {
  * sort (no comparator: several times faster than sorting indices, which matters inside
  * bootstraps), or kept in input order when `ascending` says the scores already are sorted.
  */
-export function scoresByClass(y: ArrayLike<number>, score: ArrayLike<number>, ascending = false): { pos: Float64Array; neg: Float64Array } {
+export function scoresByClass(
+  y: ArrayLike<number>,
+  score: ArrayLike<number>,
+  ascending = false,
+): { pos: Float64Array; neg: Float64Array } {
   let np = 0;
   for (let i = 0; i < y.length; i++) if (y[i] === 1) np++;
   const pos = new Float64Array(np);
@@ -54,7 +58,12 @@ export function scoresByClass(y: ArrayLike<number>, score: ArrayLike<number>, as
  * Walks distinct scores from high to low and calls `at(tp, fp, threshold)` with the cumulative
  * positives and negatives scoring >= threshold: the ROC/PR sweep, ties handled as one step.
  */
-export function sweepDescending(y: ArrayLike<number>, score: ArrayLike<number>, at: (tp: number, fp: number, threshold: number) => void, ascending = false): void {
+export function sweepDescending(
+  y: ArrayLike<number>,
+  score: ArrayLike<number>,
+  at: (tp: number, fp: number, threshold: number) => void,
+  ascending = false,
+): void {
   const { pos, neg } = scoresByClass(y, score, ascending);
   let i = pos.length - 1;
   let j = neg.length - 1;

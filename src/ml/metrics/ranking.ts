@@ -19,7 +19,14 @@ export function groupRanges(n: number, group?: Int32Array): Array<[number, numbe
 }
 
 /** One query's value; NaN when the query has no relevant item (it is then left out of the mean). */
-export function queryMetric(kind: RankingKind, k: number, y: Float64Array, score: Float64Array, from: number, to: number): number {
+export function queryMetric(
+  kind: RankingKind,
+  k: number,
+  y: Float64Array,
+  score: Float64Array,
+  from: number,
+  to: number,
+): number {
   const order = orderDescending(score, from, to);
   let relevant = 0;
   for (let i = from; i < to; i++) if (y[i]! > 0) relevant++;
@@ -60,7 +67,13 @@ export function queryMetric(kind: RankingKind, k: number, y: Float64Array, score
 }
 
 /** Mean over queries with at least one relevant item; NaN when there is none. */
-export function rankingMetric(kind: RankingKind, k: number, y: Float64Array, score: Float64Array, group?: Int32Array): number {
+export function rankingMetric(
+  kind: RankingKind,
+  k: number,
+  y: Float64Array,
+  score: Float64Array,
+  group?: Int32Array,
+): number {
   let s = 0;
   let m = 0;
   for (const [a, b] of groupRanges(y.length, group)) {

@@ -16,8 +16,11 @@ export function binaryCounts(y: Float64Array, p: Float64Array, threshold = 0.5):
   let fn = 0;
   for (let i = 0; i < y.length; i++) {
     const pos = p[i]! >= threshold;
-    if (y[i] === 1) pos ? tp++ : fn++;
-    else pos ? fp++ : tn++;
+    if (y[i] === 1) {
+      if (pos) tp++;
+      else fn++;
+    } else if (pos) fp++;
+    else tn++;
   }
   return { tp, fp, tn, fn };
 }
@@ -32,27 +35,39 @@ export const f1Of = (c: BinaryCounts): number => {
   return d === 0 ? 0 : (2 * c.tp) / d;
 };
 
-export const accuracyAt = (y: Float64Array, p: Float64Array, t = 0.5): number => accuracyOf(binaryCounts(y, p, t));
-export const precisionAt = (y: Float64Array, p: Float64Array, t = 0.5): number => precisionOf(binaryCounts(y, p, t));
-export const recallAt = (y: Float64Array, p: Float64Array, t = 0.5): number => recallOf(binaryCounts(y, p, t));
+export const accuracyAt = (y: Float64Array, p: Float64Array, t = 0.5): number =>
+  accuracyOf(binaryCounts(y, p, t));
+export const precisionAt = (y: Float64Array, p: Float64Array, t = 0.5): number =>
+  precisionOf(binaryCounts(y, p, t));
+export const recallAt = (y: Float64Array, p: Float64Array, t = 0.5): number =>
+  recallOf(binaryCounts(y, p, t));
 export const f1At = (y: Float64Array, p: Float64Array, t = 0.5): number => f1Of(binaryCounts(y, p, t));
 
 /**
  * The threshold maximising F1 over every distinct predicted probability (predict positive when
  * p >= threshold), in O(n log n). Ties in F1 keep the highest threshold.
  */
-export function bestF1(y: Float64Array, p: Float64Array, ascending = false): { f1: number; threshold: number } {
+export function bestF1(
+  y: Float64Array,
+  p: Float64Array,
+  ascending = false,
+): { f1: number; threshold: number } {
   let pos = 0;
   for (let i = 0; i < y.length; i++) if (y[i] === 1) pos++;
   let best = 0;
   let bestT = Infinity;
   // Thresholds are visited from high to low, so a tie in F1 keeps the higher one.
-  sweepDescending(y, p, (tp, fp, t) => {
-    const f1 = (2 * tp) / (tp + fp + pos);
-    if (f1 > best) {
-      best = f1;
-      bestT = t;
-    }
-  }, ascending);
+  sweepDescending(
+    y,
+    p,
+    (tp, fp, t) => {
+      const f1 = (2 * tp) / (tp + fp + pos);
+      if (f1 > best) {
+        best = f1;
+        bestT = t;
+      }
+    },
+    ascending,
+  );
   return { f1: best, threshold: bestT };
 }

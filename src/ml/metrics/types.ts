@@ -35,9 +35,12 @@ export interface Metric {
 export function checkShape(input: MetricInput, name: string): number {
   const n = input.y.length;
   if (input.width < 1 || input.pred.length !== n * input.width) {
-    throw new Error(`metric ${name}: predictions have ${input.pred.length} values, expected ${n} rows × ${input.width}`);
+    throw new Error(
+      `metric ${name}: predictions have ${input.pred.length} values, expected ${n} rows × ${input.width}`,
+    );
   }
-  if (input.group && input.group.length !== n) throw new Error(`metric ${name}: group has ${input.group.length} rows, expected ${n}`);
+  if (input.group && input.group.length !== n)
+    throw new Error(`metric ${name}: group has ${input.group.length} rows, expected ${n}`);
   return n;
 }
 

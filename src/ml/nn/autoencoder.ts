@@ -31,13 +31,37 @@ import { trainWithAdam } from "./train-loop.js";
 const FILE_KIND = "autoencoder";
 
 export const AUTOENCODER_PARAMS: readonly ParamSpec[] = [
-  { name: "hidden", type: "string", default: "16,4", doc: 'encoder widths down to the bottleneck, e.g. "16,4" builds d→16→4→16→d' },
-  { name: "activation", type: "string", default: "relu", values: ACTIVATIONS, doc: "hidden-layer activation (the output layer is linear)" },
+  {
+    name: "hidden",
+    type: "string",
+    default: "16,4",
+    doc: 'encoder widths down to the bottleneck, e.g. "16,4" builds d→16→4→16→d',
+  },
+  {
+    name: "activation",
+    type: "string",
+    default: "relu",
+    values: ACTIVATIONS,
+    doc: "hidden-layer activation (the output layer is linear)",
+  },
   { name: "epochs", type: "int", default: 30, min: 1, doc: "passes over the training rows" },
   { name: "batch_size", type: "int", default: 64, min: 1, doc: "rows per Adam step" },
   { name: "learning_rate", type: "float", default: 0.001, min: 0, doc: "Adam learning rate" },
-  { name: "dropout", type: "float", default: 0, min: 0, max: 0.95, doc: "dropout rate after each hidden layer (training only)" },
-  { name: "early_stop", type: "int", default: 0, min: 0, doc: "stop after this many epochs without improvement of the validation reconstruction error (0 = off)" },
+  {
+    name: "dropout",
+    type: "float",
+    default: 0,
+    min: 0,
+    max: 0.95,
+    doc: "dropout rate after each hidden layer (training only)",
+  },
+  {
+    name: "early_stop",
+    type: "int",
+    default: 0,
+    min: 0,
+    doc: "stop after this many epochs without improvement of the validation reconstruction error (0 = off)",
+  },
 ];
 
 export interface AutoencoderState {
@@ -65,7 +89,9 @@ export class AutoencoderModel implements TrainedModel {
   /** Mean squared reconstruction error of each row, in standardised units (higher = more anomalous). */
   predict(X: Matrix): Float64Array {
     const tf = tfSync();
-    return predictStandardized(tf, this.algorithm, this.state, X, 1, (recon, z) => tf.mean(tf.square(tf.sub(recon, z)), 1));
+    return predictStandardized(tf, this.algorithm, this.state, X, 1, (recon, z) =>
+      tf.mean(tf.square(tf.sub(recon, z)), 1),
+    );
   }
 
   toOnnx(graph: OnnxGraph, input: string): string {
@@ -77,24 +103,48 @@ export class AutoencoderModel implements TrainedModel {
 
   serialize(): Uint8Array {
     const s = this.state;
-    return packModel(FILE_KIND, { featureNames: s.featureNames, activation: s.activation, shapes: layerShapes(s.layers), bestEpoch: s.bestEpoch, params: s.params }, netArrays(s));
+    return packModel(
+      FILE_KIND,
+      {
+        featureNames: s.featureNames,
+        activation: s.activation,
+        shapes: layerShapes(s.layers),
+        bestEpoch: s.bestEpoch,
+        params: s.params,
+      },
+      netArrays(s),
+    );
   }
 
   static deserialize(bytes: Uint8Array): AutoencoderModel {
     const u = unpackModel(FILE_KIND, bytes);
-    const h = u.header as unknown as Omit<AutoencoderState, keyof StandardizedNet> & { shapes: [number, number][] };
-    return new AutoencoderModel({ featureNames: h.featureNames, activation: h.activation, bestEpoch: h.bestEpoch, params: h.params, ...netFromFile(u, h.shapes) });
+    const h = u.header as unknown as Omit<AutoencoderState, keyof StandardizedNet> & {
+      shapes: [number, number][];
+    };
+    return new AutoencoderModel({
+      featureNames: h.featureNames,
+      activation: h.activation,
+      bestEpoch: h.bestEpoch,
+      params: h.params,
+      ...netFromFile(u, h.shapes),
+    });
   }
 }
 
-export async function fitAutoencoder(train: Dataset, valid: Dataset | undefined, params: Params, ctx: FitContext): Promise<AutoencoderModel> {
+export async function fitAutoencoder(
+  train: Dataset,
+  valid: Dataset | undefined,
+  params: Params,
+  ctx: FitContext,
+): Promise<AutoencoderModel> {
   const p = new ParamReader("autoencoder", AUTOENCODER_PARAMS, params);
   const { tf } = await loadTf();
   const n = train.X.nRows;
   const d = train.X.columns.length;
   if (n === 0) throw new Error("autoencoder: the training set has no rows");
   const encoder = p.intList("hidden");
-  if (encoder.length === 0) throw new Error('autoencoder: parameter \'hidden\' needs at least one layer width, e.g. "16,4"');
+  if (encoder.length === 0)
+    throw new Error("autoencoder: parameter 'hidden' needs at least one layer width, e.g. \"16,4\"");
   const activation = p.string("activation") as Activation;
   const dropout = p.number("dropout");
   const rng = new SeededRandom(ctx.seed);
@@ -104,7 +154,15 @@ export async function fitAutoencoder(train: Dataset, valid: Dataset | undefined,
   const Z = Float32Array.from(standardizeRows(train.X, std));
   const vars = toVariables(tf, initDense(sizes, rng), "ae");
   const modelOf = (layers: DenseLayer[], bestEpoch: number) =>
-    new AutoencoderModel({ featureNames: [...train.X.names], mean: std.mean, scale: std.scale, activation, layers, bestEpoch, params: { ...params } as Record<string, number | string> });
+    new AutoencoderModel({
+      featureNames: [...train.X.names],
+      mean: std.mean,
+      scale: std.scale,
+      activation,
+      layers,
+      bestEpoch,
+      params: { ...params } as Record<string, number | string>,
+    });
   const result = await trainWithAdam(
     tf,
     {
@@ -117,13 +175,22 @@ export async function fitAutoencoder(train: Dataset, valid: Dataset | undefined,
         const masks = dropoutMasks(tf, rng, hidden, b, dropout);
         const zs = tf.tensor2d(gatherRows(Z, d, batch), [b, d]);
         const ws = tf.tensor1d(gatherValues(train.weight, batch));
-        minimize(() => tf.div(tf.sum(tf.mul(tf.mean(tf.square(tf.sub(forward(tf, vars, zs, activation, masks), zs)), 1), ws)), tf.sum(ws)) as import("@tensorflow/tfjs").Scalar);
+        minimize(
+          () =>
+            tf.div(
+              tf.sum(tf.mul(tf.mean(tf.square(tf.sub(forward(tf, vars, zs, activation, masks), zs)), 1), ws)),
+              tf.sum(ws),
+            ) as import("@tensorflow/tfjs").Scalar,
+        );
         tf.dispose([zs, ws, ...masks]);
       },
       validate: valid
         ? () => {
             const err = modelOf(fromVariables(vars), 0).predict(valid.X);
-            return { name: "reconstruction_mse", value: err.reduce((a, b) => a + b, 0) / Math.max(err.length, 1) };
+            return {
+              name: "reconstruction_mse",
+              value: err.reduce((a, b) => a + b, 0) / Math.max(err.length, 1),
+            };
           }
         : undefined,
       snapshot: () => fromVariables(vars),
@@ -138,7 +205,8 @@ export const autoencoderEstimator: Estimator = {
   tasks: ["anomaly"],
   params: AUTOENCODER_PARAMS,
   fit: (train, valid, params, task, ctx) => {
-    if (task.kind !== "anomaly") return Promise.reject(new Error(`autoencoder: supports the anomaly task only, not ${task.kind}`));
+    if (task.kind !== "anomaly")
+      return Promise.reject(new Error(`autoencoder: supports the anomaly task only, not ${task.kind}`));
     return fitAutoencoder(train, valid, params, ctx);
   },
   deserialize: (bytes) => AutoencoderModel.deserialize(bytes),

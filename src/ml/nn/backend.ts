@@ -28,7 +28,10 @@ export function loadTf(opts: LoadOptions = {}): Promise<LoadedTf> {
 
 /** The loaded TensorFlow.js, for synchronous prediction; loadTf() must have completed. */
 export function tfSync(): Tf {
-  if (!loaded) throw new Error("TensorFlow.js is not initialised: await loadTf() (from src/ml/nn/backend.ts) before predicting with a neural model");
+  if (!loaded)
+    throw new Error(
+      "TensorFlow.js is not initialised: await loadTf() (from src/ml/nn/backend.ts) before predicting with a neural model",
+    );
   return loaded.tf;
 }
 
@@ -61,7 +64,9 @@ async function initialise(opts: LoadOptions): Promise<LoadedTf> {
         return { tf, backend: "wasm" };
       }
     } catch (e) {
-      log(`mlc: TensorFlow.js WASM backend failed (${e instanceof Error ? e.message : String(e)}); using the cpu backend`);
+      log(
+        `mlc: TensorFlow.js WASM backend failed (${e instanceof Error ? e.message : String(e)}); using the cpu backend`,
+      );
     }
   }
   await tf.setBackend("cpu");

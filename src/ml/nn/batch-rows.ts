@@ -4,11 +4,16 @@ import type { SeededRandom } from "./seeded-random.js";
 
 export function gatherRows(src: Float32Array, width: number, rows: Int32Array): Float32Array {
   const out = new Float32Array(rows.length * width);
-  for (let r = 0; r < rows.length; r++) out.set(src.subarray(rows[r]! * width, rows[r]! * width + width), r * width);
+  for (let r = 0; r < rows.length; r++)
+    out.set(src.subarray(rows[r]! * width, rows[r]! * width + width), r * width);
   return out;
 }
 
-export function gatherValues(src: Float64Array | Float32Array | undefined, rows: Int32Array, fallback = 1): Float32Array {
+export function gatherValues(
+  src: Float64Array | Float32Array | undefined,
+  rows: Int32Array,
+  fallback = 1,
+): Float32Array {
   const out = new Float32Array(rows.length);
   for (let r = 0; r < rows.length; r++) out[r] = src ? src[rows[r]!]! : fallback;
   return out;

@@ -41,7 +41,9 @@ export interface TfDense {
 
 export function toVariables(tf: Tf, layers: DenseLayer[], prefix: string): TfDense {
   return {
-    W: layers.map((l, i) => tf.variable(tf.tensor2d(l.W, [l.inputs, l.outputs]), true, `${prefix}_W${i}_${uniq++}`)),
+    W: layers.map((l, i) =>
+      tf.variable(tf.tensor2d(l.W, [l.inputs, l.outputs]), true, `${prefix}_W${i}_${uniq++}`),
+    ),
     b: layers.map((l, i) => tf.variable(tf.tensor1d(l.b), true, `${prefix}_b${i}_${uniq++}`)),
   };
 }
@@ -57,7 +59,11 @@ export function fromVariables(v: TfDense): DenseLayer[] {
   }));
 }
 
-export function activate(tf: Tf, x: import("@tensorflow/tfjs").Tensor, a: Activation): import("@tensorflow/tfjs").Tensor {
+export function activate(
+  tf: Tf,
+  x: import("@tensorflow/tfjs").Tensor,
+  a: Activation,
+): import("@tensorflow/tfjs").Tensor {
   return a === "relu" ? tf.relu(x) : a === "tanh" ? tf.tanh(x) : tf.sigmoid(x);
 }
 
@@ -86,12 +92,21 @@ export function forward(
 }
 
 /** One seeded dropout mask per hidden layer for a batch of `rows` rows; none when `rate` is 0. */
-export function dropoutMasks(tf: Tf, rng: SeededRandom, hidden: number[], rows: number, rate: number): import("@tensorflow/tfjs").Tensor2D[] {
+export function dropoutMasks(
+  tf: Tf,
+  rng: SeededRandom,
+  hidden: number[],
+  rows: number,
+  rate: number,
+): import("@tensorflow/tfjs").Tensor2D[] {
   return rate > 0 ? hidden.map((h) => tf.tensor2d(dropoutMask(rng, rows * h, rate), [rows, h])) : [];
 }
 
 /** Constant tensors for inference with stored weights. */
-export function toConstants(tf: Tf, layers: DenseLayer[]): { W: import("@tensorflow/tfjs").Tensor[]; b: import("@tensorflow/tfjs").Tensor[] } {
+export function toConstants(
+  tf: Tf,
+  layers: DenseLayer[],
+): { W: import("@tensorflow/tfjs").Tensor[]; b: import("@tensorflow/tfjs").Tensor[] } {
   return {
     W: layers.map((l) => tf.tensor2d(l.W, [l.inputs, l.outputs])),
     b: layers.map((l) => tf.tensor1d(l.b)),
@@ -99,7 +114,12 @@ export function toConstants(tf: Tf, layers: DenseLayer[]): { W: import("@tensorf
 }
 
 /** The same network in ONNX: Gemm per layer, the activation between layers, last layer linear. */
-export function denseToOnnx(graph: OnnxGraph, input: string, layers: DenseLayer[], activation: Activation): string {
+export function denseToOnnx(
+  graph: OnnxGraph,
+  input: string,
+  layers: DenseLayer[],
+  activation: Activation,
+): string {
   const op = activation === "relu" ? "Relu" : activation === "tanh" ? "Tanh" : "Sigmoid";
   let h = input;
   layers.forEach((l, i) => {
@@ -112,7 +132,12 @@ export function denseToOnnx(graph: OnnxGraph, input: string, layers: DenseLayer[
 }
 
 /** Standardises inputs in ONNX: (x − mean) / scale with NaN replaced by 0, as `standardizeRows` does. */
-export function standardizeToOnnx(graph: OnnxGraph, input: string, mean: Float64Array, scale: Float64Array): string {
+export function standardizeToOnnx(
+  graph: OnnxGraph,
+  input: string,
+  mean: Float64Array,
+  scale: Float64Array,
+): string {
   const d = mean.length;
   const m = graph.constant("float", [d], mean, "nn_mean");
   const s = graph.constant("float", [d], scale, "nn_scale");
@@ -128,11 +153,16 @@ export function denseArrays(layers: DenseLayer[], prefix: string): [string, Floa
   ]);
 }
 
-export function denseFromArrays(get: (name: string) => Float32Array, shapes: [number, number][], prefix: string): DenseLayer[] {
+export function denseFromArrays(
+  get: (name: string) => Float32Array,
+  shapes: [number, number][],
+  prefix: string,
+): DenseLayer[] {
   return shapes.map(([inputs, outputs], i) => {
     const W = get(`${prefix}W${i}`);
     const b = get(`${prefix}b${i}`);
-    if (W.length !== inputs * outputs || b.length !== outputs) throw new Error(`model file: layer ${i} does not match its declared shape ${inputs}×${outputs}`);
+    if (W.length !== inputs * outputs || b.length !== outputs)
+      throw new Error(`model file: layer ${i} does not match its declared shape ${inputs}×${outputs}`);
     return { inputs, outputs, W, b };
   });
 }
@@ -154,7 +184,10 @@ export function predictStandardized(
   net: StandardizedNet & { featureNames: string[]; activation: Activation },
   X: Matrix,
   width: number,
-  head: (out: import("@tensorflow/tfjs").Tensor, z: import("@tensorflow/tfjs").Tensor) => import("@tensorflow/tfjs").Tensor,
+  head: (
+    out: import("@tensorflow/tfjs").Tensor,
+    z: import("@tensorflow/tfjs").Tensor,
+  ) => import("@tensorflow/tfjs").Tensor,
 ): Float64Array {
   checkFeatures(algorithm, net.featureNames, X);
   const d = net.featureNames.length;

@@ -22,10 +22,32 @@ export const MF_PARAMS: readonly ParamSpec[] = [
   { name: "epochs", type: "int", default: 20, min: 1, doc: "passes over the training interactions" },
   { name: "batch_size", type: "int", default: 256, min: 1, doc: "interactions per Adam step" },
   { name: "learning_rate", type: "float", default: 0.01, min: 0, doc: "Adam learning rate" },
-  { name: "l2", type: "float", default: 1e-4, min: 0, doc: "penalty l2·(‖u‖² + ‖v‖²) on the embeddings used in each batch" },
-  { name: "user_column", type: "string", default: "", doc: "feature holding the user index (0, 1, 2, …); default the first feature" },
-  { name: "item_column", type: "string", default: "", doc: "feature holding the item index; default the second feature" },
-  { name: "early_stop", type: "int", default: 0, min: 0, doc: "stop after this many epochs without validation improvement (0 = off)" },
+  {
+    name: "l2",
+    type: "float",
+    default: 1e-4,
+    min: 0,
+    doc: "penalty l2·(‖u‖² + ‖v‖²) on the embeddings used in each batch",
+  },
+  {
+    name: "user_column",
+    type: "string",
+    default: "",
+    doc: "feature holding the user index (0, 1, 2, …); default the first feature",
+  },
+  {
+    name: "item_column",
+    type: "string",
+    default: "",
+    doc: "feature holding the item index; default the second feature",
+  },
+  {
+    name: "early_stop",
+    type: "int",
+    default: 0,
+    min: 0,
+    doc: "stop after this many epochs without validation improvement (0 = off)",
+  },
 ];
 
 export interface MfState {
@@ -68,7 +90,13 @@ export class MatrixFactorizationModel implements TrainedModel {
     const t = tablesWithSentinel(tf, s);
     try {
       return predictInBatches(tf, X.nRows, 1, (start, end) => {
-        const { score } = scoreOf(tf, t, tf.tensor1d(users.subarray(start, end), "int32"), tf.tensor1d(items.subarray(start, end), "int32"), s.globalBias);
+        const { score } = scoreOf(
+          tf,
+          t,
+          tf.tensor1d(users.subarray(start, end), "int32"),
+          tf.tensor1d(items.subarray(start, end), "int32"),
+          s.globalBias,
+        );
         return this.task.kind === "binary" ? tf.sigmoid(score) : score;
       });
     } finally {
@@ -82,7 +110,10 @@ export class MatrixFactorizationModel implements TrainedModel {
       const col = graph.op("Gather", [input, graph.constant("int64", [], [feature], "mf_col")], { axis: 1 });
       const limit = graph.constant("float", [], [count], "mf_count");
       const zero = graph.constant("float", [], [0], "mf_zero");
-      const valid = graph.op("And", [graph.op("GreaterOrEqual", [col, zero]), graph.op("Less", [col, limit])]);
+      const valid = graph.op("And", [
+        graph.op("GreaterOrEqual", [col, zero]),
+        graph.op("Less", [col, limit]),
+      ]);
       // NaN fails both comparisons, so it maps to the zero sentinel row like an unseen index.
       return graph.op("Cast", [graph.op("Where", [valid, col, limit])], { to: 7 });
     };
@@ -93,9 +124,19 @@ export class MatrixFactorizationModel implements TrainedModel {
     const V = graph.constant("float", [s.nItems + 1, f], withZeroRow(s.V, f), "mf_items");
     const bu = graph.constant("float", [s.nUsers + 1, 1], withZeroRow(s.userBias, 1), "mf_user_bias");
     const bi = graph.constant("float", [s.nItems + 1, 1], withZeroRow(s.itemBias, 1), "mf_item_bias");
-    const dotp = graph.op("ReduceSum", [graph.op("Mul", [graph.op("Gather", [U, u]), graph.op("Gather", [V, i])]), graph.constant("int64", [1], [1], "mf_axes")], { keepdims: 1 });
+    const dotp = graph.op(
+      "ReduceSum",
+      [
+        graph.op("Mul", [graph.op("Gather", [U, u]), graph.op("Gather", [V, i])]),
+        graph.constant("int64", [1], [1], "mf_axes"),
+      ],
+      { keepdims: 1 },
+    );
     const biases = graph.op("Add", [graph.op("Gather", [bu, u]), graph.op("Gather", [bi, i])]);
-    const score = graph.op("Add", [graph.op("Add", [dotp, biases]), graph.constant("float", [], [s.globalBias], "mf_global")]);
+    const score = graph.op("Add", [
+      graph.op("Add", [dotp, biases]),
+      graph.constant("float", [], [s.globalBias], "mf_global"),
+    ]);
     return this.task.kind === "binary" ? graph.op("Sigmoid", [score]) : score;
   }
 
@@ -103,7 +144,18 @@ export class MatrixFactorizationModel implements TrainedModel {
     const s = this.state;
     return packModel(
       FILE_KIND,
-      { task: s.task, featureNames: s.featureNames, userFeature: s.userFeature, itemFeature: s.itemFeature, nUsers: s.nUsers, nItems: s.nItems, factors: s.factors, globalBias: s.globalBias, bestEpoch: s.bestEpoch, params: s.params },
+      {
+        task: s.task,
+        featureNames: s.featureNames,
+        userFeature: s.userFeature,
+        itemFeature: s.itemFeature,
+        nUsers: s.nUsers,
+        nItems: s.nItems,
+        factors: s.factors,
+        globalBias: s.globalBias,
+        bestEpoch: s.bestEpoch,
+        params: s.params,
+      },
       [
         ["U", s.U],
         ["V", s.V],
@@ -134,11 +186,24 @@ interface Tables {
   bi: Tensor;
 }
 
-function scoreOf(tf: Tf, t: Tables, users: Tensor, items: Tensor, globalBias: number): { score: Tensor; u: Tensor; v: Tensor } {
+function scoreOf(
+  tf: Tf,
+  t: Tables,
+  users: Tensor,
+  items: Tensor,
+  globalBias: number,
+): { score: Tensor; u: Tensor; v: Tensor } {
   const u = embeddingLookup(tf, t.U, users);
   const v = embeddingLookup(tf, t.V, items);
   const dotp = tf.sum(tf.mul(u, v), 1);
-  return { score: tf.add(tf.add(dotp, tf.add(embeddingLookup(tf, t.bu, users), embeddingLookup(tf, t.bi, items))), globalBias), u, v };
+  return {
+    score: tf.add(
+      tf.add(dotp, tf.add(embeddingLookup(tf, t.bu, users), embeddingLookup(tf, t.bi, items))),
+      globalBias,
+    ),
+    u,
+    v,
+  };
 }
 
 function tablesWithSentinel(tf: Tf, s: MfState): Tables {
@@ -169,11 +234,17 @@ function indexOrSentinel(col: Float32Array, count: number): Int32Array {
 
 function featureIndex(X: Matrix, param: string, name: string, fallback: number): number {
   if (name === "") {
-    if (X.columns.length <= fallback) throw new Error(`matrix_factorization: needs a user and an item index column, got ${X.columns.length} feature(s)`);
+    if (X.columns.length <= fallback)
+      throw new Error(
+        `matrix_factorization: needs a user and an item index column, got ${X.columns.length} feature(s)`,
+      );
     return fallback;
   }
   const j = X.names.indexOf(name);
-  if (j < 0) throw new Error(`matrix_factorization: ${param} '${name}' is not a feature (features: ${X.names.join(", ")})`);
+  if (j < 0)
+    throw new Error(
+      `matrix_factorization: ${param} '${name}' is not a feature (features: ${X.names.join(", ")})`,
+    );
   return j;
 }
 
@@ -182,13 +253,22 @@ function checkIndexColumn(X: Matrix, j: number): number {
   let max = -1;
   for (let i = 0; i < col.length; i++) {
     const v = col[i]!;
-    if (!(Number.isInteger(v) && v >= 0)) throw new Error(`matrix_factorization: column '${X.names[j]}' must hold non-negative integer indices; row ${i + 1} has ${v}`);
+    if (!(Number.isInteger(v) && v >= 0))
+      throw new Error(
+        `matrix_factorization: column '${X.names[j]}' must hold non-negative integer indices; row ${i + 1} has ${v}`,
+      );
     if (v > max) max = v;
   }
   return max + 1;
 }
 
-export async function fitMatrixFactorization(train: Dataset, valid: Dataset | undefined, params: Params, task: Task, ctx: FitContext): Promise<MatrixFactorizationModel> {
+export async function fitMatrixFactorization(
+  train: Dataset,
+  valid: Dataset | undefined,
+  params: Params,
+  task: Task,
+  ctx: FitContext,
+): Promise<MatrixFactorizationModel> {
   const p = new ParamReader("matrix_factorization", MF_PARAMS, params);
   const { tf } = await loadTf();
   const n = train.X.nRows;
@@ -196,20 +276,28 @@ export async function fitMatrixFactorization(train: Dataset, valid: Dataset | un
   const y = train.y;
   if (!y || y.length !== n) throw new Error("matrix_factorization: a target column is required");
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(y[i]!) || (task.kind === "binary" && y[i] !== 0 && y[i] !== 1)) throw new Error(`matrix_factorization: target at row ${i + 1} is ${y[i]}; expected ${task.kind === "binary" ? "0 or 1" : "a finite number"}`);
+    if (!Number.isFinite(y[i]!) || (task.kind === "binary" && y[i] !== 0 && y[i] !== 1))
+      throw new Error(
+        `matrix_factorization: target at row ${i + 1} is ${y[i]}; expected ${task.kind === "binary" ? "0 or 1" : "a finite number"}`,
+      );
   }
   const userFeature = featureIndex(train.X, "user_column", p.string("user_column"), 0);
   const itemFeature = featureIndex(train.X, "item_column", p.string("item_column"), 1);
-  if (userFeature === itemFeature) throw new Error("matrix_factorization: user_column and item_column must be different features");
+  if (userFeature === itemFeature)
+    throw new Error("matrix_factorization: user_column and item_column must be different features");
   const nUsers = checkIndexColumn(train.X, userFeature);
   const nItems = checkIndexColumn(train.X, itemFeature);
   const f = p.number("factors");
   const l2 = p.number("l2");
   const rng = new SeededRandom(ctx.seed);
-  const init = (rows: number): Float32Array => Float32Array.from({ length: rows * f }, () => rng.normal() * 0.1);
+  const init = (rows: number): Float32Array =>
+    Float32Array.from({ length: rows * f }, () => rng.normal() * 0.1);
   let mean = 0;
   for (let i = 0; i < n; i++) mean += y[i]! / n;
-  const globalBias = task.kind === "binary" ? Math.log(Math.min(Math.max(mean, 1e-6), 1 - 1e-6) / (1 - Math.min(Math.max(mean, 1e-6), 1 - 1e-6))) : mean;
+  const globalBias =
+    task.kind === "binary"
+      ? Math.log(Math.min(Math.max(mean, 1e-6), 1 - 1e-6) / (1 - Math.min(Math.max(mean, 1e-6), 1 - 1e-6)))
+      : mean;
   const vars = {
     U: tf.variable(tf.tensor2d(init(nUsers), [nUsers, f])),
     V: tf.variable(tf.tensor2d(init(nItems), [nItems, f])),
@@ -218,9 +306,26 @@ export async function fitMatrixFactorization(train: Dataset, valid: Dataset | un
   };
   const users = Int32Array.from(train.X.columns[userFeature]!);
   const items = Int32Array.from(train.X.columns[itemFeature]!);
-  const snapshot = () => ({ U: Float32Array.from(vars.U.dataSync()), V: Float32Array.from(vars.V.dataSync()), userBias: Float32Array.from(vars.bu.dataSync()), itemBias: Float32Array.from(vars.bi.dataSync()) });
+  const snapshot = () => ({
+    U: Float32Array.from(vars.U.dataSync()),
+    V: Float32Array.from(vars.V.dataSync()),
+    userBias: Float32Array.from(vars.bu.dataSync()),
+    itemBias: Float32Array.from(vars.bi.dataSync()),
+  });
   const modelOf = (w: ReturnType<typeof snapshot>, bestEpoch: number) =>
-    new MatrixFactorizationModel({ task, featureNames: [...train.X.names], userFeature, itemFeature, nUsers, nItems, factors: f, globalBias, ...w, bestEpoch, params: { ...params } as Record<string, number | string> });
+    new MatrixFactorizationModel({
+      task,
+      featureNames: [...train.X.names],
+      userFeature,
+      itemFeature,
+      nUsers,
+      nItems,
+      factors: f,
+      globalBias,
+      ...w,
+      bestEpoch,
+      params: { ...params } as Record<string, number | string>,
+    });
   const result = await trainWithAdam(
     tf,
     {
@@ -229,8 +334,14 @@ export async function fitMatrixFactorization(train: Dataset, valid: Dataset | un
       params: p,
       variables: [vars.U, vars.V, vars.bu, vars.bi],
       step(batch, minimize) {
-        const ub = tf.tensor1d(Int32Array.from(batch, (r) => users[r]!), "int32");
-        const ib = tf.tensor1d(Int32Array.from(batch, (r) => items[r]!), "int32");
+        const ub = tf.tensor1d(
+          Int32Array.from(batch, (r) => users[r]!),
+          "int32",
+        );
+        const ib = tf.tensor1d(
+          Int32Array.from(batch, (r) => items[r]!),
+          "int32",
+        );
         const ys = tf.tensor1d(gatherValues(y, batch));
         const ws = tf.tensor1d(gatherValues(train.weight, batch));
         minimize(() => {
@@ -240,11 +351,21 @@ export async function fitMatrixFactorization(train: Dataset, valid: Dataset | un
               ? tf.add(tf.sub(tf.relu(score), tf.mul(score, ys)), tf.log1p(tf.exp(tf.neg(tf.abs(score)))))
               : tf.mul(0.5, tf.square(tf.sub(score, ys)));
           const penalty = tf.mul(l2, tf.add(tf.sum(tf.square(u), 1), tf.sum(tf.square(v), 1)));
-          return tf.div(tf.sum(tf.mul(tf.add(perRow, penalty), ws)), tf.sum(ws)) as import("@tensorflow/tfjs").Scalar;
+          return tf.div(
+            tf.sum(tf.mul(tf.add(perRow, penalty), ws)),
+            tf.sum(ws),
+          ) as import("@tensorflow/tfjs").Scalar;
         });
         tf.dispose([ub, ib, ys, ws]);
       },
-      validate: valid?.y ? () => validationMetric(modelOf(snapshot(), 0).predict(valid.X), valid.y!, task.kind === "binary" ? task : { kind: "regression" }) : undefined,
+      validate: valid?.y
+        ? () =>
+            validationMetric(
+              modelOf(snapshot(), 0).predict(valid.X),
+              valid.y!,
+              task.kind === "binary" ? task : { kind: "regression" },
+            )
+        : undefined,
       snapshot,
     },
     ctx,
@@ -258,7 +379,11 @@ export const matrixFactorizationEstimator: Estimator = {
   params: MF_PARAMS,
   fit: (train, valid, params, task, ctx) => {
     if (task.kind !== "regression" && task.kind !== "binary" && task.kind !== "ranking") {
-      return Promise.reject(new Error(`matrix_factorization: supports regression (ratings), binary (interactions) and ranking (scores), not ${task.kind}`));
+      return Promise.reject(
+        new Error(
+          `matrix_factorization: supports regression (ratings), binary (interactions) and ranking (scores), not ${task.kind}`,
+        ),
+      );
     }
     return fitMatrixFactorization(train, valid, params, task, ctx);
   },

@@ -4,7 +4,17 @@ import type { OnnxGraph } from "../../onnx/builder.js";
 import type { Task, TrainedModel } from "../estimator.js";
 import type { Matrix } from "../matrix.js";
 import { tfSync } from "./backend.js";
-import { denseToOnnx, layerShapes, netArrays, netFromFile, predictStandardized, standardizeToOnnx, type Activation, type DenseLayer, type StandardizedNet } from "./dense-net.js";
+import {
+  denseToOnnx,
+  layerShapes,
+  netArrays,
+  netFromFile,
+  predictStandardized,
+  standardizeToOnnx,
+  type Activation,
+  type DenseLayer,
+  type StandardizedNet,
+} from "./dense-net.js";
 import { packModel, unpackModel } from "./packed-bytes.js";
 
 const FILE_KIND = "mlp";
@@ -62,7 +72,16 @@ export class MlpModel implements TrainedModel {
     const s = this.state;
     return packModel(
       FILE_KIND,
-      { task: s.task, featureNames: s.featureNames, activation: s.activation, shapes: layerShapes(s.layers), yMean: s.yMean, yScale: s.yScale, bestEpoch: s.bestEpoch, params: s.params },
+      {
+        task: s.task,
+        featureNames: s.featureNames,
+        activation: s.activation,
+        shapes: layerShapes(s.layers),
+        yMean: s.yMean,
+        yScale: s.yScale,
+        bestEpoch: s.bestEpoch,
+        params: s.params,
+      },
       netArrays(s),
     );
   }

@@ -4,24 +4,63 @@ import type { Dataset, Estimator, FitContext, Params, ParamSpec, Task } from "..
 import { fitStandardizer, standardizeRows } from "../linear/standardize.js";
 import { loadTf, type Tf } from "./backend.js";
 import { gatherRows, gatherValues } from "./batch-rows.js";
-import { ACTIVATIONS, dropoutMasks, forward, fromVariables, initDense, toVariables, type Activation, type DenseLayer } from "./dense-net.js";
+import {
+  ACTIVATIONS,
+  dropoutMasks,
+  forward,
+  fromVariables,
+  initDense,
+  toVariables,
+  type Activation,
+  type DenseLayer,
+} from "./dense-net.js";
 import { MlpModel } from "./mlp-model.js";
 import { ParamReader } from "./param-values.js";
 import { SeededRandom } from "./seeded-random.js";
 import { trainWithAdam } from "./train-loop.js";
 
 export const MLP_PARAMS: readonly ParamSpec[] = [
-  { name: "hidden", type: "string", default: "64,32", doc: 'hidden layer widths, e.g. "64,32" (a single number for one layer)' },
-  { name: "activation", type: "string", default: "relu", values: ACTIVATIONS, doc: "hidden-layer activation" },
+  {
+    name: "hidden",
+    type: "string",
+    default: "64,32",
+    doc: 'hidden layer widths, e.g. "64,32" (a single number for one layer)',
+  },
+  {
+    name: "activation",
+    type: "string",
+    default: "relu",
+    values: ACTIVATIONS,
+    doc: "hidden-layer activation",
+  },
   { name: "epochs", type: "int", default: 50, min: 1, doc: "passes over the training rows" },
   { name: "batch_size", type: "int", default: 64, min: 1, doc: "rows per Adam step" },
   { name: "learning_rate", type: "float", default: 0.001, min: 0, doc: "Adam learning rate" },
-  { name: "dropout", type: "float", default: 0, min: 0, max: 0.95, doc: "dropout rate after each hidden layer (training only)" },
+  {
+    name: "dropout",
+    type: "float",
+    default: 0,
+    min: 0,
+    max: 0.95,
+    doc: "dropout rate after each hidden layer (training only)",
+  },
   { name: "l2", type: "float", default: 0, min: 0, doc: "weight decay: l2·Σ‖W‖² added to the loss" },
-  { name: "early_stop", type: "int", default: 0, min: 0, doc: "stop after this many epochs without validation improvement (0 = off); the best epoch's weights are kept" },
+  {
+    name: "early_stop",
+    type: "int",
+    default: 0,
+    min: 0,
+    doc: "stop after this many epochs without validation improvement (0 = off); the best epoch's weights are kept",
+  },
 ];
 
-export async function fitMlp(train: Dataset, valid: Dataset | undefined, params: Params, task: Task, ctx: FitContext): Promise<MlpModel> {
+export async function fitMlp(
+  train: Dataset,
+  valid: Dataset | undefined,
+  params: Params,
+  task: Task,
+  ctx: FitContext,
+): Promise<MlpModel> {
   const p = new ParamReader("mlp", MLP_PARAMS, params);
   const { tf } = await loadTf();
   const n = train.X.nRows;
@@ -51,7 +90,18 @@ export async function fitMlp(train: Dataset, valid: Dataset | undefined, params:
   const Z = Float32Array.from(standardizeRows(train.X, std));
   const vars = toVariables(tf, initDense([d, ...hidden, k], rng), "mlp");
   const modelOf = (layers: DenseLayer[], bestEpoch: number) =>
-    new MlpModel({ task, featureNames: [...train.X.names], mean: std.mean, scale: std.scale, activation, layers, yMean, yScale, bestEpoch, params: { ...params } as Record<string, number | string> });
+    new MlpModel({
+      task,
+      featureNames: [...train.X.names],
+      mean: std.mean,
+      scale: std.scale,
+      activation,
+      layers,
+      yMean,
+      yScale,
+      bestEpoch,
+      params: { ...params } as Record<string, number | string>,
+    });
   const validY = valid?.y ? checkTargets(valid, task) : undefined;
   const result = await trainWithAdam(
     tf,
@@ -69,7 +119,10 @@ export async function fitMlp(train: Dataset, valid: Dataset | undefined, params:
         minimize(() => lossOf(tf, task, forward(tf, vars, xs, activation, masks), ys, ws, k, vars.W, l2));
         tf.dispose([xs, ys, ws, ...masks]);
       },
-      validate: valid && validY ? () => validationMetric(modelOf(fromVariables(vars), 0).predict(valid.X), validY, task) : undefined,
+      validate:
+        valid && validY
+          ? () => validationMetric(modelOf(fromVariables(vars), 0).predict(valid.X), validY, task)
+          : undefined,
       snapshot: () => fromVariables(vars),
     },
     ctx,
@@ -120,7 +173,11 @@ export function checkTargets(data: Dataset, task: Task): Float64Array {
 }
 
 /** Validation log-loss for classifiers, RMSE for regression (lower is better). */
-export function validationMetric(pred: Float64Array, y: Float64Array, task: Task): { name: string; value: number } {
+export function validationMetric(
+  pred: Float64Array,
+  y: Float64Array,
+  task: Task,
+): { name: string; value: number } {
   const n = y.length;
   let total = 0;
   if (task.kind === "regression") {
@@ -128,7 +185,8 @@ export function validationMetric(pred: Float64Array, y: Float64Array, task: Task
     return { name: "rmse", value: Math.sqrt(total / Math.max(n, 1)) };
   }
   if (task.kind === "binary") {
-    for (let i = 0; i < n; i++) total -= Math.log(Math.min(Math.max(y[i] ? pred[i]! : 1 - pred[i]!, 1e-15), 1));
+    for (let i = 0; i < n; i++)
+      total -= Math.log(Math.min(Math.max(y[i] ? pred[i]! : 1 - pred[i]!, 1e-15), 1));
   } else {
     const k = pred.length / Math.max(n, 1);
     for (let i = 0; i < n; i++) total -= Math.log(Math.max(pred[i * k + y[i]!]!, 1e-15));

@@ -32,7 +32,11 @@ const BYTES: Record<DTypeTag, number> = { f32: 4, f64: 8, i32: 4, u8: 1 };
  * Packs a header (plain JSON, keys in insertion order) and named arrays. The `kind` string
  * identifies the model family so a file for one estimator is never read by another.
  */
-export function packModel(kind: string, header: Record<string, unknown>, arrays: [string, PackedArray][]): Uint8Array {
+export function packModel(
+  kind: string,
+  header: Record<string, unknown>,
+  arrays: [string, PackedArray][],
+): Uint8Array {
   const entries: ArrayEntry[] = [];
   let offset = 0;
   for (const [name, a] of arrays) {
@@ -55,10 +59,12 @@ export function packModel(kind: string, header: Record<string, unknown>, arrays:
 }
 
 export function unpackModel(kind: string, bytes: Uint8Array): Unpacked {
-  if (bytes.length < 12 || MAGIC.some((m, i) => bytes[i] !== m)) throw new Error(`not an mlc ${kind} model (bad magic bytes)`);
+  if (bytes.length < 12 || MAGIC.some((m, i) => bytes[i] !== m))
+    throw new Error(`not an mlc ${kind} model (bad magic bytes)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(4, true);
-  if (version !== FORMAT_VERSION) throw new Error(`unsupported ${kind} model format version ${version} (this mlc reads ${FORMAT_VERSION})`);
+  if (version !== FORMAT_VERSION)
+    throw new Error(`unsupported ${kind} model format version ${version} (this mlc reads ${FORMAT_VERSION})`);
   const jsonLen = view.getUint32(8, true);
   if (12 + jsonLen > bytes.length) throw new Error(`truncated ${kind} model file`);
   const parsed = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + jsonLen))) as {
@@ -77,14 +83,24 @@ export function unpackModel(kind: string, bytes: Uint8Array): Unpacked {
     const raw = bytes.slice(start, end);
     arrays.set(
       e.name,
-      e.dtype === "f32" ? new Float32Array(raw.buffer) : e.dtype === "f64" ? new Float64Array(raw.buffer) : e.dtype === "u8" ? raw : new Int32Array(raw.buffer),
+      e.dtype === "f32"
+        ? new Float32Array(raw.buffer)
+        : e.dtype === "f64"
+          ? new Float64Array(raw.buffer)
+          : e.dtype === "u8"
+            ? raw
+            : new Int32Array(raw.buffer),
     );
   }
   return { header: parsed.header, arrays };
 }
 
 /** Reads a named array of the expected type, with a clear error when the file lacks it. */
-export function arrayOf<T extends PackedArray>(u: Unpacked, name: string, ctor: { new (n: number): T; name: string }): T {
+export function arrayOf<T extends PackedArray>(
+  u: Unpacked,
+  name: string,
+  ctor: { new (n: number): T; name: string },
+): T {
   const a = u.arrays.get(name);
   if (!a || !(a instanceof ctor)) throw new Error(`model file lacks ${ctor.name} '${name}'`);
   return a as T;

@@ -10,7 +10,9 @@ export class ParamReader {
   ) {
     for (const name of Object.keys(params)) {
       if (!specs.some((s) => s.name === name)) {
-        throw new Error(`${algorithm}: unknown parameter '${name}' (known: ${specs.map((s) => s.name).join(", ")})`);
+        throw new Error(
+          `${algorithm}: unknown parameter '${name}' (known: ${specs.map((s) => s.name).join(", ")})`,
+        );
       }
     }
   }
@@ -24,17 +26,26 @@ export class ParamReader {
   number(name: string): number {
     const { spec, value } = this.raw(name);
     const v = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`${this.algorithm}: parameter '${name}' must be a number, got ${JSON.stringify(value)}`);
-    if (spec.type === "int" && !Number.isInteger(v)) throw new Error(`${this.algorithm}: parameter '${name}' must be an integer, got ${v}`);
-    if (spec.min !== undefined && v < spec.min) throw new Error(`${this.algorithm}: parameter '${name}' must be >= ${spec.min}, got ${v}`);
-    if (spec.max !== undefined && v > spec.max) throw new Error(`${this.algorithm}: parameter '${name}' must be <= ${spec.max}, got ${v}`);
+    if (typeof v !== "number" || !Number.isFinite(v))
+      throw new Error(
+        `${this.algorithm}: parameter '${name}' must be a number, got ${JSON.stringify(value)}`,
+      );
+    if (spec.type === "int" && !Number.isInteger(v))
+      throw new Error(`${this.algorithm}: parameter '${name}' must be an integer, got ${v}`);
+    if (spec.min !== undefined && v < spec.min)
+      throw new Error(`${this.algorithm}: parameter '${name}' must be >= ${spec.min}, got ${v}`);
+    if (spec.max !== undefined && v > spec.max)
+      throw new Error(`${this.algorithm}: parameter '${name}' must be <= ${spec.max}, got ${v}`);
     return v;
   }
 
   string(name: string): string {
     const { spec, value } = this.raw(name);
     const v = String(value);
-    if (spec.values && !spec.values.includes(v)) throw new Error(`${this.algorithm}: parameter '${name}' must be one of ${spec.values.join(", ")}, got '${v}'`);
+    if (spec.values && !spec.values.includes(v))
+      throw new Error(
+        `${this.algorithm}: parameter '${name}' must be one of ${spec.values.join(", ")}, got '${v}'`,
+      );
     return v;
   }
 
@@ -43,16 +54,26 @@ export class ParamReader {
     if (typeof value === "boolean") return value;
     if (value === "true" || value === 1) return true;
     if (value === "false" || value === 0) return false;
-    throw new Error(`${this.algorithm}: parameter '${name}' must be true or false, got ${JSON.stringify(value)}`);
+    throw new Error(
+      `${this.algorithm}: parameter '${name}' must be true or false, got ${JSON.stringify(value)}`,
+    );
   }
 
   /** A list of positive integers given as "64,32", a single number, or "" for none. */
   intList(name: string): number[] {
     const { value } = this.raw(name);
-    const parts = typeof value === "number" ? [String(value)] : String(value).split(/[,\s]+/).filter((p) => p !== "");
+    const parts =
+      typeof value === "number"
+        ? [String(value)]
+        : String(value)
+            .split(/[,\s]+/)
+            .filter((p) => p !== "");
     return parts.map((p) => {
       const n = Number(p);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${this.algorithm}: parameter '${name}' must list positive integers like "64,32", got ${JSON.stringify(value)}`);
+      if (!Number.isInteger(n) || n < 1)
+        throw new Error(
+          `${this.algorithm}: parameter '${name}' must list positive integers like "64,32", got ${JSON.stringify(value)}`,
+        );
       return n;
     });
   }

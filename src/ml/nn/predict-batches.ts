@@ -5,7 +5,12 @@ import type { Tf } from "./backend.js";
 export const PREDICT_BATCH = 1024;
 
 /** Runs `batch` over rows [start, end) in turn; each returns an (end − start) × `width` tensor. */
-export function predictInBatches(tf: Tf, nRows: number, width: number, batch: (start: number, end: number) => import("@tensorflow/tfjs").Tensor): Float64Array {
+export function predictInBatches(
+  tf: Tf,
+  nRows: number,
+  width: number,
+  batch: (start: number, end: number) => import("@tensorflow/tfjs").Tensor,
+): Float64Array {
   const out = new Float64Array(nRows * width);
   for (let start = 0; start < nRows; start += PREDICT_BATCH) {
     const end = Math.min(start + PREDICT_BATCH, nRows);

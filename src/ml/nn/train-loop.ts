@@ -35,7 +35,8 @@ export async function runEpochs<W>(loop: EpochLoop<W>, ctx: FitContext): Promise
   while (epoch < loop.epochs) {
     // Yield between epochs so an abort from a timer or a signal handler can land.
     await new Promise((r) => setImmediate(r));
-    if (ctx.signal?.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error("training aborted");
+    if (ctx.signal?.aborted)
+      throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error("training aborted");
     loop.rng.shuffle(order);
     for (let start = 0; start < order.length; start += loop.batchSize) {
       loop.step(order.subarray(start, Math.min(start + loop.batchSize, order.length)));

@@ -56,7 +56,12 @@ export class ImportedOnnxModel implements TrainedModel {
     if (X.nRows === 0) return new Float64Array(0);
     this.syncSession ??= new SyncOnnxSession(this.modelBytes);
     const sig = this.header.signature;
-    const r = this.syncSession.run({ inputName: sig.inputName, data: this.feed(X), dims: [X.nRows, X.columns.length], outputName: sig.outputName });
+    const r = this.syncSession.run({
+      inputName: sig.inputName,
+      data: this.feed(X),
+      dims: [X.nRows, X.columns.length],
+      outputName: sig.outputName,
+    });
     return this.select(r.data, X.nRows);
   }
 
@@ -67,7 +72,10 @@ export class ImportedOnnxModel implements TrainedModel {
     const sig = this.header.signature;
     const data = this.feed(X);
     const dims = [X.nRows, X.columns.length];
-    const out = await session.run({ [sig.inputName]: data instanceof Float64Array ? { type: "double", data, dims } : { type: "float", data, dims } });
+    const out = await session.run({
+      [sig.inputName]:
+        data instanceof Float64Array ? { type: "double", data, dims } : { type: "float", data, dims },
+    });
     const t = out[sig.outputName]!;
     return this.select(Float64Array.from(t.data as ArrayLike<number>, Number), X.nRows);
   }
@@ -75,7 +83,10 @@ export class ImportedOnnxModel implements TrainedModel {
   /** Keeps the meaningful column(s) of the raw output: P(positive) for a two-column binary output. */
   private select(raw: Float64Array, n: number): Float64Array {
     const { outputWidth, column } = this.header;
-    if (raw.length !== n * outputWidth) throw new Error(`onnx: ${this.header.source} returned ${raw.length} values for ${n} rows; expected ${outputWidth} per row`);
+    if (raw.length !== n * outputWidth)
+      throw new Error(
+        `onnx: ${this.header.source} returned ${raw.length} values for ${n} rows; expected ${outputWidth} per row`,
+      );
     if (column < 0) return raw;
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) out[i] = raw[i * outputWidth + column]!;
@@ -98,7 +109,9 @@ export class ImportedOnnxModel implements TrainedModel {
   toOnnx(graph: OnnxGraph, input: string): string {
     const sig = this.header.signature;
     if (sig.opset < MERGEABLE_OPSETS.min || sig.opset > MERGEABLE_OPSETS.max) {
-      throw new Error(`onnx: ${this.header.source} uses opset ${sig.opset}; mlc can merge opsets ${MERGEABLE_OPSETS.min}–${MERGEABLE_OPSETS.max} into its export (re-convert the model with one of those)`);
+      throw new Error(
+        `onnx: ${this.header.source} uses opset ${sig.opset}; mlc can merge opsets ${MERGEABLE_OPSETS.min}–${MERGEABLE_OPSETS.max} into its export (re-convert the model with one of those)`,
+      );
     }
     const model = decodeModel(this.modelBytes);
     const g = model.graph!;
@@ -114,17 +127,28 @@ export class ImportedOnnxModel implements TrainedModel {
       }
       return r;
     };
-    for (const t of g.initializer ?? []) graph.initializers.push({ ...(t as OnnxNs.ITensorProto), name: nameOf(t.name ?? "") });
+    for (const t of g.initializer ?? [])
+      graph.initializers.push({ ...(t as OnnxNs.ITensorProto), name: nameOf(t.name ?? "") });
     for (const node of g.node ?? []) {
       const domain = node.domain === "ai.onnx.ml" ? "ai.onnx.ml" : "";
-      graph.node(node.opType ?? "", (node.input ?? []).map(nameOf), (node.output ?? []).map(nameOf), {}, { domain, name: `${prefix}/${node.name || graph.fresh("node")}` });
+      graph.node(
+        node.opType ?? "",
+        (node.input ?? []).map(nameOf),
+        (node.output ?? []).map(nameOf),
+        {},
+        { domain, name: `${prefix}/${node.name || graph.fresh("node")}` },
+      );
       // Attributes are copied as decoded (any type), not re-encoded through the builder's helpers.
       graph.nodes[graph.nodes.length - 1]!.attribute = node.attribute ?? [];
     }
     let out = nameOf(sig.outputName);
     if (sig.outputType === "double") out = graph.op("Cast", [out], { to: 1 });
-    if (this.header.outputRank === 1) out = graph.op("Unsqueeze", [out, graph.constant("int64", [1], [1], "onnx_import_axes")]);
-    if (this.header.column >= 0) out = graph.op("Gather", [out, graph.constant("int64", [1], [this.header.column], "onnx_import_col")], { axis: 1 });
+    if (this.header.outputRank === 1)
+      out = graph.op("Unsqueeze", [out, graph.constant("int64", [1], [1], "onnx_import_axes")]);
+    if (this.header.column >= 0)
+      out = graph.op("Gather", [out, graph.constant("int64", [1], [this.header.column], "onnx_import_col")], {
+        axis: 1,
+      });
     return out;
   }
 
@@ -137,7 +161,10 @@ export class ImportedOnnxModel implements TrainedModel {
     const header = u.header as unknown as ImportedHeader;
     const model = arrayOf(u, "model", Uint8Array);
     const digest = sha256(model);
-    if (digest !== header.sha256) throw new Error(`onnx: the embedded model from ${header.source} is corrupt (sha256 ${digest}, expected ${header.sha256})`);
+    if (digest !== header.sha256)
+      throw new Error(
+        `onnx: the embedded model from ${header.source} is corrupt (sha256 ${digest}, expected ${header.sha256})`,
+      );
     return new ImportedOnnxModel(header, model);
   }
 }

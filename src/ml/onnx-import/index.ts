@@ -12,8 +12,18 @@ import { ImportedOnnxModel, sha256 } from "./imported-model.js";
 import { readSignature } from "./onnx-signature.js";
 
 export const ONNX_IMPORT_PARAMS: readonly ParamSpec[] = [
-  { name: "path", type: "string", default: "", doc: "the .onnx file (relative paths resolve against the working directory; the spec's onnx(\"file\") fills this)" },
-  { name: "output", type: "string", default: "", doc: "output to use; default: for classifiers the float output named like 'probabilities', else the first float output" },
+  {
+    name: "path",
+    type: "string",
+    default: "",
+    doc: 'the .onnx file (relative paths resolve against the working directory; the spec\'s onnx("file") fills this)',
+  },
+  {
+    name: "output",
+    type: "string",
+    default: "",
+    doc: "output to use; default: for classifiers the float output named like 'probabilities', else the first float output",
+  },
 ];
 
 export async function importOnnx(train: Dataset, params: Params, task: Task): Promise<ImportedOnnxModel> {
@@ -24,7 +34,9 @@ export async function importOnnx(train: Dataset, params: Params, task: Task): Pr
   try {
     bytes = new Uint8Array(await readFile(path.resolve(file)));
   } catch (e) {
-    throw new Error(`onnx: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new Error(
+      `onnx: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   let decoded;
   try {
@@ -37,14 +49,21 @@ export async function importOnnx(train: Dataset, params: Params, task: Task): Pr
   const expectedWidth = task.kind === "multiclass" ? task.classes.length : 1;
   // Probe a few training rows to learn the output's shape (converters often leave it symbolic).
   const probeRows = Math.min(train.X.nRows, 16);
-  const probe = { nRows: probeRows, names: train.X.names, columns: train.X.columns.map((c) => c.subarray(0, probeRows)) };
+  const probe = {
+    nRows: probeRows,
+    names: train.X.names,
+    columns: train.X.columns.map((c) => c.subarray(0, probeRows)),
+  };
   let raw: Float64Array;
   let rank: number;
   try {
     const session = await loadSession(bytes);
     try {
       const X = toRowMajor(probe);
-      const feed = signature.inputType === "double" ? { type: "double" as const, data: Float64Array.from(X), dims: [probeRows, d] } : { type: "float" as const, data: X, dims: [probeRows, d] };
+      const feed =
+        signature.inputType === "double"
+          ? { type: "double" as const, data: Float64Array.from(X), dims: [probeRows, d] }
+          : { type: "float" as const, data: X, dims: [probeRows, d] };
       const out = (await session.run({ [signature.inputName]: feed }))[signature.outputName]!;
       raw = Float64Array.from(out.data as ArrayLike<number>, Number);
       rank = out.dims.length;
@@ -52,16 +71,35 @@ export async function importOnnx(train: Dataset, params: Params, task: Task): Pr
       await session.release();
     }
   } catch (e) {
-    throw new Error(`onnx: ONNX Runtime cannot run ${file} on the training features: ${(e as Error).message}`);
+    throw new Error(
+      `onnx: ONNX Runtime cannot run ${file} on the training features: ${(e as Error).message}`,
+    );
   }
   const width = probeRows > 0 ? raw.length / probeRows : expectedWidth;
   let column = -1;
   if (task.kind === "binary" && width === 2) column = 1;
   else if (width !== expectedWidth) {
-    throw new Error(`onnx: output '${signature.outputName}' of ${file} has ${width} value(s) per row; a ${task.kind} model needs ${expectedWidth}${task.kind === "binary" ? " (P(positive)) or 2 (class probabilities)" : ""}`);
+    throw new Error(
+      `onnx: output '${signature.outputName}' of ${file} has ${width} value(s) per row; a ${task.kind} model needs ${expectedWidth}${task.kind === "binary" ? " (P(positive)) or 2 (class probabilities)" : ""}`,
+    );
   }
-  if (rank > 2) throw new Error(`onnx: output '${signature.outputName}' of ${file} has rank ${rank}; expected [N] or [N, k]`);
-  return new ImportedOnnxModel({ task, featureNames: [...train.X.names], source: file, sha256: sha256(bytes), signature, outputWidth: width, column, outputRank: rank }, bytes);
+  if (rank > 2)
+    throw new Error(
+      `onnx: output '${signature.outputName}' of ${file} has rank ${rank}; expected [N] or [N, k]`,
+    );
+  return new ImportedOnnxModel(
+    {
+      task,
+      featureNames: [...train.X.names],
+      source: file,
+      sha256: sha256(bytes),
+      signature,
+      outputWidth: width,
+      column,
+      outputRank: rank,
+    },
+    bytes,
+  );
 }
 
 export const onnxImportEstimator: Estimator = {
@@ -69,7 +107,10 @@ export const onnxImportEstimator: Estimator = {
   tasks: ["binary", "multiclass", "regression", "ranking", "anomaly"],
   params: ONNX_IMPORT_PARAMS,
   fit: (train, _valid, params, task, ctx) => {
-    if (ctx.signal?.aborted) return Promise.reject(ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error("training aborted"));
+    if (ctx.signal?.aborted)
+      return Promise.reject(
+        ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error("training aborted"),
+      );
     return importOnnx(train, params, task);
   },
   deserialize: (bytes) => ImportedOnnxModel.deserialize(bytes),

@@ -49,7 +49,11 @@ export class SyncOnnxSession {
   constructor(model: Uint8Array) {
     const { port1, port2 } = new MessageChannel();
     const ortPath = createRequire(import.meta.url).resolve("onnxruntime-node");
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath, port: port2, flag: this.flag, model }, transferList: [port2] });
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { ortPath, port: port2, flag: this.flag, model },
+      transferList: [port2],
+    });
     // The worker must not keep the process alive once the model is no longer used.
     this.worker.unref();
     this.port = port1;
@@ -64,7 +68,8 @@ export class SyncOnnxSession {
       Atomics.wait(this.flag, 0, 0, 1000);
       if (waited > 600_000) throw new Error("onnx: the ONNX Runtime worker did not answer within 10 minutes");
     }
-    const msg = receiveMessageOnPort(this.port)?.message as { ok: true; data: Float64Array; dims: number[] } | { ok: false; error: string } | undefined;
+    const msg = receiveMessageOnPort(this.port)?.message as
+      { ok: true; data: Float64Array; dims: number[] } | { ok: false; error: string } | undefined;
     if (!msg) throw new Error("onnx: the ONNX Runtime worker signalled without a reply");
     if (!msg.ok) throw new Error(`onnx: ONNX Runtime failed: ${msg.error}`);
     return { data: msg.data, dims: msg.dims };

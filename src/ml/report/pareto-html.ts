@@ -6,7 +6,6 @@ import { lineChart } from "./vega-charts.js";
 
 type Tuning = NonNullable<ReportJson["tuning"]>;
 
-
 /** Empty unless the search had several objectives (report.json then holds `pareto`). */
 export async function paretoSection(t: Tuning): Promise<string> {
   const targets = t.objective.targets;
@@ -18,18 +17,38 @@ export async function paretoSection(t: Tuning): Promise<string> {
   const rows = front.map((x) => [
     `${x.index}${x.index === t.best ? " ★" : ""}`,
     ...metrics.map((m) => esc(fmt(x.values[m] ?? null))),
-    ...params.map((p) => esc(x.params[p] === undefined ? "–" : typeof x.params[p] === "number" ? fmt(x.params[p] as number) : String(x.params[p]))),
+    ...params.map((p) =>
+      esc(
+        x.params[p] === undefined
+          ? "–"
+          : typeof x.params[p] === "number"
+            ? fmt(x.params[p] as number)
+            : String(x.params[p]),
+      ),
+    ),
   ]);
-  const head = ["trial", ...targets.map((g) => `${g.metric} ${g.direction === "maximize" ? "↑" : "↓"}`), ...params];
+  const head = [
+    "trial",
+    ...targets.map((g) => `${g.metric} ${g.direction === "maximize" ? "↑" : "↓"}`),
+    ...params,
+  ];
   const table = `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("")}</tbody></table>`;
   const pick = t.objective.pick?.kind ?? "first";
   const intro = `<h3>Pareto front</h3><p class="meta">${front.length} of ${t.trials.length} trials are not beaten on every objective at once; ★ is the trial refitted (pick ${esc(pick.replace(/_/g, " "))}).</p>`;
-  return intro + (targets.length === 2 ? `<div class="charts">${await scatter(t, front, metrics as [string, string])}</div>` : "") + table;
+  return (
+    intro +
+    (targets.length === 2
+      ? `<div class="charts">${await scatter(t, front, metrics as [string, string])}</div>`
+      : "") +
+    table
+  );
 }
 
 /** Every complete trial as a point (x: the second objective, y: the first), the front as a line, the pick on top. */
 function scatter(t: Tuning, front: Tuning["trials"], [ym, xm]: [string, string]): Promise<string> {
-  const done = t.trials.filter((x) => x.status === "complete" && x.values[xm] !== undefined && x.values[ym] !== undefined);
+  const done = t.trials.filter(
+    (x) => x.status === "complete" && x.values[xm] !== undefined && x.values[ym] !== undefined,
+  );
   const sorted = [...front].sort((a, b) => a.values[xm]! - b.values[xm]!);
   const best = front.find((x) => x.index === t.best);
   return lineChart({
@@ -37,9 +56,16 @@ function scatter(t: Tuning, front: Tuning["trials"], [ym, xm]: [string, string])
     xLabel: xm,
     yLabel: ym,
     series: [
-      { name: "trial", x: done.map((x) => x.values[xm]!), y: done.map((x) => x.values[ym]!), pointsOnly: true },
+      {
+        name: "trial",
+        x: done.map((x) => x.values[xm]!),
+        y: done.map((x) => x.values[ym]!),
+        pointsOnly: true,
+      },
       { name: "Pareto front", x: sorted.map((x) => x.values[xm]!), y: sorted.map((x) => x.values[ym]!) },
-      ...(best ? [{ name: "picked", x: [best.values[xm]!], y: [best.values[ym]!], pointsOnly: true, markerSize: 90 }] : []),
+      ...(best
+        ? [{ name: "picked", x: [best.values[xm]!], y: [best.values[ym]!], pointsOnly: true, markerSize: 90 }]
+        : []),
     ],
     width: 520,
   });

@@ -15,9 +15,12 @@ function table(head: string[], rows: string[][]): string {
   return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("")}</tbody></table>`;
 }
 
-const passCell = (ok: boolean): string => (ok ? '<span class="pass">PASS</span>' : '<span class="fail">FAIL</span>');
+const passCell = (ok: boolean): string =>
+  ok ? '<span class="pass">PASS</span>' : '<span class="fail">FAIL</span>';
 const interval = (v: number | null, lo: number | null, hi: number | null): string =>
-  lo === null || hi === null ? esc(fmt(v)) : `${esc(fmt(v))} <span class="meta">[${esc(fmt(lo))}, ${esc(fmt(hi))}]</span>`;
+  lo === null || hi === null
+    ? esc(fmt(v))
+    : `${esc(fmt(v))} <span class="meta">[${esc(fmt(lo))}, ${esc(fmt(hi))}]</span>`;
 
 function metricsSection(r: ReportJson): string {
   const splits = Object.keys(r.splits);
@@ -38,8 +41,29 @@ function metricsSection(r: ReportJson): string {
 async function curvesSection(r: ReportJson): Promise<string> {
   const c = r.curves;
   const charts: string[] = [];
-  if (c?.roc) charts.push(await lineChart({ title: `ROC (${c.split})`, xLabel: "false positive rate", yLabel: "true positive rate", series: [{ name: "model", ...c.roc }], xDomain: [0, 1], yDomain: [0, 1], diagonal: true }));
-  if (c?.pr) charts.push(await lineChart({ title: `Precision–recall (${c.split})`, xLabel: "recall", yLabel: "precision", series: [{ name: "model", ...c.pr }], xDomain: [0, 1], yDomain: [0, 1] }));
+  if (c?.roc)
+    charts.push(
+      await lineChart({
+        title: `ROC (${c.split})`,
+        xLabel: "false positive rate",
+        yLabel: "true positive rate",
+        series: [{ name: "model", ...c.roc }],
+        xDomain: [0, 1],
+        yDomain: [0, 1],
+        diagonal: true,
+      }),
+    );
+  if (c?.pr)
+    charts.push(
+      await lineChart({
+        title: `Precision–recall (${c.split})`,
+        xLabel: "recall",
+        yLabel: "precision",
+        series: [{ name: "model", ...c.pr }],
+        xDomain: [0, 1],
+        yDomain: [0, 1],
+      }),
+    );
   if (c?.calibration) {
     const bins = c.calibration.filter((b) => b.count > 0);
     charts.push(
@@ -55,7 +79,16 @@ async function curvesSection(r: ReportJson): Promise<string> {
     );
   }
   if (r.confusion) {
-    charts.push(await heatmap({ title: `Confusion matrix (${r.confusion.split})`, rowLabels: r.confusion.labels, colLabels: r.confusion.labels, values: r.confusion.counts, xLabel: "predicted", yLabel: "actual" }));
+    charts.push(
+      await heatmap({
+        title: `Confusion matrix (${r.confusion.split})`,
+        rowLabels: r.confusion.labels,
+        colLabels: r.confusion.labels,
+        values: r.confusion.counts,
+        xLabel: "predicted",
+        yLabel: "actual",
+      }),
+    );
   }
   return charts.length ? `<h2>Curves</h2><div class="charts">${charts.join("")}</div>` : "";
 }
@@ -64,7 +97,12 @@ async function importanceSection(r: ReportJson): Promise<string> {
   const parts: string[] = [];
   if (r.importance && r.importance.features.length) {
     const top = [...r.importance.features].sort((a, b) => b.value - a.value).slice(0, 20);
-    const what = r.importance.method === "treeshap" ? "mean |SHAP value|" : r.importance.method === "permutation" ? `drop in ${r.importance.metric ?? "metric"} when shuffled` : "native importance";
+    const what =
+      r.importance.method === "treeshap"
+        ? "mean |SHAP value|"
+        : r.importance.method === "permutation"
+          ? `drop in ${r.importance.metric ?? "metric"} when shuffled`
+          : "native importance";
     parts.push(
       `<h2>Feature importance</h2>${await barChart({ title: `Top ${top.length} features (${r.importance.method})`, labels: top.map((f) => f.feature), values: top.map((f) => f.value), ...(top.some((f) => f.std !== undefined) ? { errors: top.map((f) => f.std ?? 0) } : {}), xLabel: what })}`,
     );
@@ -72,7 +110,16 @@ async function importanceSection(r: ReportJson): Promise<string> {
   if (r.partialDependence?.length) {
     const charts: string[] = [];
     for (const pd of r.partialDependence) {
-      charts.push(await lineChart({ title: `Partial dependence: ${pd.feature}`, xLabel: pd.feature, yLabel: "mean prediction", series: [{ name: "average", x: pd.grid, y: pd.average.map((a) => a[0] ?? null) }], width: 340, height: 260 }));
+      charts.push(
+        await lineChart({
+          title: `Partial dependence: ${pd.feature}`,
+          xLabel: pd.feature,
+          yLabel: "mean prediction",
+          series: [{ name: "average", x: pd.grid, y: pd.average.map((a) => a[0] ?? null) }],
+          width: 340,
+          height: 260,
+        }),
+      );
     }
     parts.push(`<h2>Partial dependence</h2><div class="charts">${charts.join("")}</div>`);
   }
@@ -86,7 +133,15 @@ function fairnessSection(r: ReportJson): string {
 function fairnessTable(section: FairnessSection): string {
   const f = section.report;
   const metricNames = [...new Set(f.groups.flatMap((g) => Object.keys(g.metrics)))];
-  const rows = f.groups.map((g) => [esc(g.group), String(g.n), String(g.positives), esc(fmt(g.selectionRate)), esc(fmt(g.tpr)), esc(fmt(g.fpr)), ...metricNames.map((m) => esc(fmt(g.metrics[m] ?? null)))]);
+  const rows = f.groups.map((g) => [
+    esc(g.group),
+    String(g.n),
+    String(g.positives),
+    esc(fmt(g.selectionRate)),
+    esc(fmt(g.tpr)),
+    esc(fmt(g.fpr)),
+    ...metricNames.map((m) => esc(fmt(g.metrics[m] ?? null))),
+  ]);
   const summary = table(
     ["measure", "value"],
     [
@@ -110,7 +165,11 @@ function championSection(r: ReportJson): string {
     esc(fmt(m.champion)),
     interval(m.difference, m.lower, m.upper),
     esc(fmt(m.pValue, 3)),
-    m.significantlyBetter ? '<span class="pass">better</span>' : m.significantlyWorse ? '<span class="fail">worse</span>' : "no significant difference",
+    m.significantlyBetter
+      ? '<span class="pass">better</span>'
+      : m.significantlyWorse
+        ? '<span class="fail">worse</span>'
+        : "no significant difference",
   ]);
   return `<h2>Champion comparison (${esc(c.split)}${c.version !== undefined ? `, champion v${c.version}` : ""})</h2>${table(["metric", "test", "this model", "champion", "difference", "p-value", "verdict"], rows)}`;
 }
@@ -130,21 +189,40 @@ async function tuningSection(r: ReportJson): Promise<string> {
     xLabel: "trial",
     yLabel: target.metric,
     series: [
-      { name: "trial value", x: t.history.map((h) => h.index), y: t.history.map((h) => h.value), pointsOnly: true },
+      {
+        name: "trial value",
+        x: t.history.map((h) => h.index),
+        y: t.history.map((h) => h.value),
+        pointsOnly: true,
+      },
       { name: "best so far", x: t.history.map((h) => h.index), y: t.history.map((h) => h.best), step: true },
     ],
     xIntegers: true,
     width: 520,
   });
   const imp = [...t.paramImportance].sort((a, b) => b.share - a.share);
-  const impChart = await barChart({ title: "Parameter importance", labels: imp.map((p) => p.param), values: imp.map((p) => p.share), xLabel: "share of explained variance (η²)", width: 440 });
+  const impChart = await barChart({
+    title: "Parameter importance",
+    labels: imp.map((p) => p.param),
+    values: imp.map((p) => p.share),
+    xLabel: "share of explained variance (η²)",
+    width: 440,
+  });
   const params = [...new Set(t.trials.flatMap((x) => Object.keys(x.params)))];
   const metrics = t.objective.targets.map((g) => g.metric);
   const rows = t.trials.map((x) => [
     `${x.index}${x.index === t.best ? " ★" : ""}`,
     esc(x.status),
     ...metrics.map((m) => esc(fmt(x.values[m] ?? null))),
-    ...params.map((p) => esc(x.params[p] === undefined ? "–" : typeof x.params[p] === "number" ? fmt(x.params[p] as number) : String(x.params[p]))),
+    ...params.map((p) =>
+      esc(
+        x.params[p] === undefined
+          ? "–"
+          : typeof x.params[p] === "number"
+            ? fmt(x.params[p] as number)
+            : String(x.params[p]),
+      ),
+    ),
     esc(x.durationMs === undefined ? "–" : `${fmt(x.durationMs / 1000, 3)} s`),
   ]);
   const objective = t.objective.targets.map((g) => `${g.direction}(${g.metric})`).join(", ");
@@ -158,7 +236,11 @@ function gatesSection(r: ReportJson): string {
       (g) =>
         `<h3>${esc(g.name)} ${passCell(g.pass)}</h3>${table(
           ["assertion", "measured", "result"],
-          g.assertions.map((a) => [esc(a.text) + (a.note ? ` <span class="note">${esc(a.note)}</span>` : ""), esc(typeof a.measured === "number" ? fmt(a.measured) : (a.measured ?? "–")), passCell(a.pass)]),
+          g.assertions.map((a) => [
+            esc(a.text) + (a.note ? ` <span class="note">${esc(a.note)}</span>` : ""),
+            esc(typeof a.measured === "number" ? fmt(a.measured) : (a.measured ?? "–")),
+            passCell(a.pass),
+          ]),
         )}`,
     )
     .join("")}`;
@@ -167,7 +249,18 @@ function gatesSection(r: ReportJson): string {
 export async function renderReportHtml(r: ReportJson): Promise<string> {
   const m = r.model;
   const title = `${m.name}${m.version !== undefined ? ` v${m.version}` : ""}`;
-  const meta = [`algorithm ${m.algorithm}`, `task ${m.task}`, ...(r.createdAt ? [r.createdAt] : [])].map(esc).join(" · ");
-  const body = [gatesSection(r), metricsSection(r), await curvesSection(r), championSection(r), calibrationSection(r), fairnessSection(r), await importanceSection(r), await tuningSection(r)].join("\n");
+  const meta = [`algorithm ${m.algorithm}`, `task ${m.task}`, ...(r.createdAt ? [r.createdAt] : [])]
+    .map(esc)
+    .join(" · ");
+  const body = [
+    gatesSection(r),
+    metricsSection(r),
+    await curvesSection(r),
+    championSection(r),
+    calibrationSection(r),
+    fairnessSection(r),
+    await importanceSection(r),
+    await tuningSection(r),
+  ].join("\n");
   return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(`mlc report: ${title}`)}</title><style>${CSS}</style></head><body><h1>${esc(title)}</h1><p class="meta">${meta}</p>\n${body}\n</body></html>\n`;
 }

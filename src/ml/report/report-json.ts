@@ -4,7 +4,11 @@ import type { TaskKind } from "../estimator.js";
 import type { PartialDependence } from "../explain/partial-dependence.js";
 import type { FairnessReport } from "../fairness/measures.js";
 import { confusionMatrix, prCurve, rocCurve, type Curve } from "../metrics/index.js";
-import { expectedCalibrationError, reliabilityCurve, type ReliabilityBin } from "../calibration/reliability.js";
+import {
+  expectedCalibrationError,
+  reliabilityCurve,
+  type ReliabilityBin,
+} from "../calibration/reliability.js";
 import type { MetricComparison } from "../stats/compare.js";
 import type { SplitEvaluation } from "../stats/evaluate.js";
 import { bestSoFar, parameterImportance, type ParamImportance } from "../tune/importance.js";
@@ -27,13 +31,24 @@ export interface ReportJson {
   splits: Record<string, SplitEvaluation>;
   curves?: { split: string; roc?: XY; pr?: XY; calibration?: ReliabilityBin[]; ece?: number | null };
   confusion?: { split: string; labels: string[]; counts: number[][]; threshold?: number };
-  importance?: { method: "treeshap" | "permutation" | "native"; metric?: string; features: Array<{ feature: string; value: number; std?: number }> };
+  importance?: {
+    method: "treeshap" | "permutation" | "native";
+    metric?: string;
+    features: Array<{ feature: string; value: number; std?: number }>;
+  };
   partialDependence?: PartialDependence[];
   /** Fairness tables: first those the gates measured (`parity(test, by = plan)`), then the report's own pick. */
   fairness?: FairnessSection[];
   /** Comparison with the champion, or why there is none. */
-  champion?: { status: "compared"; version?: number; split: string; rows: MetricComparison[] } | { status: "first_run"; note: string };
-  calibration?: { method: "platt" | "isotonic"; split: string; eceBefore: number | null; eceAfter: number | null };
+  champion?:
+    | { status: "compared"; version?: number; split: string; rows: MetricComparison[] }
+    | { status: "first_run"; note: string };
+  calibration?: {
+    method: "platt" | "isotonic";
+    split: string;
+    eceBefore: number | null;
+    eceAfter: number | null;
+  };
   tuning?: {
     method: string;
     objective: ObjectiveSpec;
@@ -43,11 +58,16 @@ export interface ReportJson {
     history: Array<{ index: number; value: number | null; best: number | null }>;
     paramImportance: ParamImportance[];
   };
-  gates?: Array<{ name: string; pass: boolean; assertions: Array<{ text: string; measured: number | string | null; pass: boolean; note?: string }> }>;
+  gates?: Array<{
+    name: string;
+    pass: boolean;
+    assertions: Array<{ text: string; measured: number | string | null; pass: boolean; note?: string }>;
+  }>;
 }
 
 /** The `source` of the fairness table the report picks itself (gates' tables say `gate NAME`). */
-export const REPORT_FAIRNESS_PICK = "the report: largest parity difference among the model's categorical inputs";
+export const REPORT_FAIRNESS_PICK =
+  "the report: largest parity difference among the model's categorical inputs";
 
 export interface FairnessSection {
   split: string;
@@ -68,7 +88,14 @@ export interface PredictionsInput {
 
 export interface ReportInput extends Omit<ReportJson, "version" | "curves" | "confusion" | "tuning"> {
   predictions?: PredictionsInput;
-  tuning?: { method: string; objective: ObjectiveSpec; space: SearchSpace; trials: readonly TrialRecord[]; best?: TrialRecord; pareto?: readonly TrialRecord[] };
+  tuning?: {
+    method: string;
+    objective: ObjectiveSpec;
+    space: SearchSpace;
+    trials: readonly TrialRecord[];
+    best?: TrialRecord;
+    pareto?: readonly TrialRecord[];
+  };
 }
 
 /** At most `max` points, always keeping the first and last (curves of 100k rows stay small). */
@@ -85,7 +112,8 @@ const round6 = (v: number): number => Math.round(v * 1e6) / 1e6;
 /** Replaces NaN and ±Infinity by null and typed arrays by plain arrays, recursively. */
 export function jsonSafe(v: unknown): unknown {
   if (typeof v === "number") return Number.isFinite(v) ? v : null;
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>, (x) => jsonSafe(x));
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView))
+    return Array.from(v as unknown as ArrayLike<number>, (x) => jsonSafe(x));
   if (Array.isArray(v)) return v.map(jsonSafe);
   if (v && typeof v === "object") {
     const out: Record<string, unknown> = {};
@@ -108,12 +136,24 @@ export function buildReportJson(input: ReportInput): ReportJson {
         out.curves.ece = expectedCalibrationError(y, pred, 1);
       }
     } else if (task === "multiclass") {
-      out.curves = { split, calibration: reliabilityCurve(y, pred, width), ece: expectedCalibrationError(y, pred, width) };
+      out.curves = {
+        split,
+        calibration: reliabilityCurve(y, pred, width),
+        ece: expectedCalibrationError(y, pred, width),
+      };
     }
     if (task === "binary" || task === "multiclass") {
       const { k, counts } = confusionMatrix(y, pred, width, threshold ?? 0.5);
-      const labels = input.model.classes?.length === k ? input.model.classes : Array.from({ length: k }, (_, i) => String(i));
-      out.confusion = { split, labels, counts: Array.from({ length: k }, (_, r) => Array.from(counts.subarray(r * k, r * k + k))), ...(width === 1 ? { threshold: threshold ?? 0.5 } : {}) };
+      const labels =
+        input.model.classes?.length === k
+          ? input.model.classes
+          : Array.from({ length: k }, (_, i) => String(i));
+      out.confusion = {
+        split,
+        labels,
+        counts: Array.from({ length: k }, (_, r) => Array.from(counts.subarray(r * k, r * k + k))),
+        ...(width === 1 ? { threshold: threshold ?? 0.5 } : {}),
+      };
     }
   }
   if (tuning) {
@@ -124,7 +164,9 @@ export function buildReportJson(input: ReportInput): ReportJson {
       objective: tuning.objective,
       trials,
       ...(tuning.best ? { best: tuning.best.index } : {}),
-      ...(tuning.pareto && tuning.objective.targets.length > 1 ? { pareto: tuning.pareto.map((t) => t.index) } : {}),
+      ...(tuning.pareto && tuning.objective.targets.length > 1
+        ? { pareto: tuning.pareto.map((t) => t.index) }
+        : {}),
       history: bestSoFar(trials, target),
       paramImportance: parameterImportance(tuning.space, trials, target),
     };

@@ -5,7 +5,16 @@ import type { TopLevelSpec } from "vega-lite";
 import { esc, fmt } from "./html-format.js";
 
 /** Okabe–Ito colours: distinguishable with the common colour-vision deficiencies. */
-export const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"];
+export const PALETTE = [
+  "#0072B2",
+  "#D55E00",
+  "#009E73",
+  "#CC79A7",
+  "#E69F00",
+  "#56B4E9",
+  "#F0E442",
+  "#000000",
+];
 
 const FONT = "system-ui, sans-serif";
 
@@ -19,7 +28,17 @@ const CONFIG = {
   padding: 6,
   view: { stroke: null },
   title: { fontSize: 13, fontWeight: 600, font: FONT, anchor: "middle", offset: 8 },
-  axis: { labelFontSize: 11, titleFontSize: 11, titleFontWeight: 400, labelColor: "#444", titleColor: "#111", gridColor: "#e5e5e5", domainColor: "#444", tickColor: "#444", labelFlush: false },
+  axis: {
+    labelFontSize: 11,
+    titleFontSize: 11,
+    titleFontWeight: 400,
+    labelColor: "#444",
+    titleColor: "#111",
+    gridColor: "#e5e5e5",
+    domainColor: "#444",
+    tickColor: "#444",
+    labelFlush: false,
+  },
   legend: { labelFontSize: 11, titleFontSize: 11, symbolSize: 60, labelLimit: 220 },
   text: { font: FONT, fontSize: 11 },
   line: { strokeWidth: 2 },
@@ -40,7 +59,8 @@ function loadEngine(): Promise<Engine> {
   engine ??= Promise.all([import("vega"), import("vega-lite")]).then(([vega, vl]) => {
     // Vega measures text with node-canvas when that package happens to be installed; the estimate
     // it uses otherwise is the same on every machine, so charts are byte-identical everywhere.
-    const metrics = (vega as unknown as { textMetrics?: { width: unknown; estimateWidth: unknown } }).textMetrics;
+    const metrics = (vega as unknown as { textMetrics?: { width: unknown; estimateWidth: unknown } })
+      .textMetrics;
     if (metrics) metrics.width = metrics.estimateWidth;
     return { vega, compile: vl.compile };
   });
@@ -115,7 +135,8 @@ export interface ScatterOptions {
 
 type Spec = TopLevelSpec;
 
-const finite = (v: number | null | undefined): v is number => v !== null && v !== undefined && Number.isFinite(v);
+const finite = (v: number | null | undefined): v is number =>
+  v !== null && v !== undefined && Number.isFinite(v);
 
 /** A fixed domain as given; otherwise round ends with a few pixels so edge points stay visible. */
 function quantScale(domain: [number, number] | undefined): Record<string, unknown> {
@@ -127,26 +148,54 @@ function colorScale(names: readonly string[]): { domain: string[]; range: string
 }
 
 /** A legend only when there is more than one thing to tell apart. */
-const legendFor = (n: number): Record<string, unknown> | null => (n > 1 ? { orient: "top", direction: "horizontal", title: null } : null);
+const legendFor = (n: number): Record<string, unknown> | null =>
+  n > 1 ? { orient: "top", direction: "horizontal", title: null } : null;
 
 /** Title, size of the whole chart (axes and title included) and the shared config. */
 function frame(title: string, width: number, height: number): Record<string, unknown> {
-  return { title, description: title, width, height, autosize: { type: "fit", contains: "padding" }, config: CONFIG };
+  return {
+    title,
+    description: title,
+    width,
+    height,
+    autosize: { type: "fit", contains: "padding" },
+    config: CONFIG,
+  };
 }
 
 /** Lines (or steps, or markers) of several series on shared quantitative axes. */
 export function lineChartSpec(o: LineChartOptions): Spec {
   const names = o.series.map((s) => s.name);
-  const x = { field: "x", type: "quantitative", title: o.xLabel, scale: quantScale(o.xDomain), ...(o.xIntegers ? { axis: { tickMinStep: 1, format: "d" } } : {}) } as const;
+  const x = {
+    field: "x",
+    type: "quantitative",
+    title: o.xLabel,
+    scale: quantScale(o.xDomain),
+    ...(o.xIntegers ? { axis: { tickMinStep: 1, format: "d" } } : {}),
+  } as const;
   const y = { field: "y", type: "quantitative", title: o.yLabel, scale: quantScale(o.yDomain) } as const;
-  const color = { field: "series", type: "nominal", scale: colorScale(names), legend: legendFor(names.length) } as const;
+  const color = {
+    field: "series",
+    type: "nominal",
+    scale: colorScale(names),
+    legend: legendFor(names.length),
+  } as const;
   const layers: unknown[] = [];
   if (o.diagonal) {
     const xs = o.xDomain ?? [0, 1];
     const ys = o.yDomain ?? [0, 1];
     const lo = Math.max(xs[0], ys[0]);
     const hi = Math.min(xs[1], ys[1]);
-    layers.push({ data: { values: [{ x: lo, y: lo }, { x: hi, y: hi }] }, mark: { type: "line", color: "#999", strokeWidth: 1, strokeDash: [4, 4], aria: false }, encoding: { x, y } });
+    layers.push({
+      data: {
+        values: [
+          { x: lo, y: lo },
+          { x: hi, y: hi },
+        ],
+      },
+      mark: { type: "line", color: "#999", strokeWidth: 1, strokeDash: [4, 4], aria: false },
+      encoding: { x, y },
+    });
   }
   // Lines first, markers after, so markers stay visible where a line passes over them.
   for (const s of [...o.series.filter((x) => !x.pointsOnly), ...o.series.filter((x) => x.pointsOnly)]) {
@@ -157,9 +206,24 @@ export function lineChartSpec(o: LineChartOptions): Spec {
     });
     const mark = s.pointsOnly
       ? { type: "point", filled: true, size: s.markerSize ?? 24, opacity: s.markerSize ? 1 : 0.7 }
-      : { type: "line", ...(s.step ? { interpolate: "step-after" } : {}), ...(s.dashed ? { strokeDash: [5, 3] } : {}) };
+      : {
+          type: "line",
+          ...(s.step ? { interpolate: "step-after" } : {}),
+          ...(s.dashed ? { strokeDash: [5, 3] } : {}),
+        };
     // `order` keeps the given point order: a ROC curve has several points at one x.
-    layers.push({ data: { values }, mark, encoding: { x, y, color, ...(s.pointsOnly ? {} : { order: { field: "i", type: "quantitative" }, description: { value: s.name } }) } });
+    layers.push({
+      data: { values },
+      mark,
+      encoding: {
+        x,
+        y,
+        color,
+        ...(s.pointsOnly
+          ? {}
+          : { order: { field: "i", type: "quantitative" }, description: { value: s.name } }),
+      },
+    });
   }
   return { ...frame(o.title, o.width ?? 420, o.height ?? 320), layer: layers } as Spec;
 }
@@ -169,15 +233,41 @@ export function barChartSpec(o: BarChartOptions): Spec {
   const rows = o.labels.map((label, i) => {
     const v = o.values[i]!;
     const e = o.errors?.[i];
-    return { label, value: finite(v) ? v : null, text: `${label}: ${fmt(v)}${finite(e) && e > 0 ? ` ± ${fmt(e)}` : ""}`, ...(finite(v) && finite(e) && e > 0 ? { lo: v - e, hi: v + e } : {}) };
+    return {
+      label,
+      value: finite(v) ? v : null,
+      text: `${label}: ${fmt(v)}${finite(e) && e > 0 ? ` ± ${fmt(e)}` : ""}`,
+      ...(finite(v) && finite(e) && e > 0 ? { lo: v - e, hi: v + e } : {}),
+    };
   });
-  const y = { field: "label", type: "nominal", sort: [...o.labels], title: null, axis: { labelLimit: 240 } } as const;
+  const y = {
+    field: "label",
+    type: "nominal",
+    sort: [...o.labels],
+    title: null,
+    axis: { labelLimit: 240 },
+  } as const;
   const layers: unknown[] = [
-    { mark: { type: "bar", color: PALETTE[0], height: { band: 0.7 } }, encoding: { y, x: { field: "value", type: "quantitative", title: o.xLabel, scale: { zero: true } }, description: { field: "text" } } },
-    { mark: { type: "rule", color: "#444", aria: false }, data: { values: [{ zero: 0 }] }, encoding: { x: { field: "zero", type: "quantitative" } } },
+    {
+      mark: { type: "bar", color: PALETTE[0], height: { band: 0.7 } },
+      encoding: {
+        y,
+        x: { field: "value", type: "quantitative", title: o.xLabel, scale: { zero: true } },
+        description: { field: "text" },
+      },
+    },
+    {
+      mark: { type: "rule", color: "#444", aria: false },
+      data: { values: [{ zero: 0 }] },
+      encoding: { x: { field: "zero", type: "quantitative" } },
+    },
   ];
   if (rows.some((r) => "lo" in r)) {
-    layers.push({ transform: [{ filter: "isValid(datum.lo)" }], mark: { type: "rule", color: "#222", aria: false }, encoding: { y, x: { field: "lo", type: "quantitative" }, x2: { field: "hi" } } });
+    layers.push({
+      transform: [{ filter: "isValid(datum.lo)" }],
+      mark: { type: "rule", color: "#222", aria: false },
+      encoding: { y, x: { field: "lo", type: "quantitative" }, x2: { field: "hi" } },
+    });
   }
   return {
     title: o.title,
@@ -195,13 +285,35 @@ export function barChartSpec(o: BarChartOptions): Spec {
 export function heatmapSpec(o: HeatmapOptions): Spec {
   const k = Math.max(o.rowLabels.length, o.colLabels.length);
   const cell = Math.max(28, Math.min(64, Math.floor(320 / Math.max(1, k))));
-  const cells: Array<{ row: string; col: string; count: number; share: number; text: string; name: string }> = [];
+  const cells: Array<{ row: string; col: string; count: number; share: number; text: string; name: string }> =
+    [];
   o.values.forEach((row, i) => {
     const max = Math.max(...row, 0) || 1;
-    row.forEach((v, j) => cells.push({ row: o.rowLabels[i] ?? "", col: o.colLabels[j] ?? "", count: v, share: v / max, text: fmt(v), name: `${o.yLabel} ${o.rowLabels[i] ?? ""}, ${o.xLabel} ${o.colLabels[j] ?? ""}: ${fmt(v)}` }));
+    row.forEach((v, j) =>
+      cells.push({
+        row: o.rowLabels[i] ?? "",
+        col: o.colLabels[j] ?? "",
+        count: v,
+        share: v / max,
+        text: fmt(v),
+        name: `${o.yLabel} ${o.rowLabels[i] ?? ""}, ${o.xLabel} ${o.colLabels[j] ?? ""}: ${fmt(v)}`,
+      }),
+    );
   });
-  const x = { field: "col", type: "ordinal", sort: [...o.colLabels], title: o.xLabel, axis: { orient: "top", labelAngle: 0, domain: false, ticks: false } } as const;
-  const y = { field: "row", type: "ordinal", sort: [...o.rowLabels], title: o.yLabel, axis: { domain: false, ticks: false } } as const;
+  const x = {
+    field: "col",
+    type: "ordinal",
+    sort: [...o.colLabels],
+    title: o.xLabel,
+    axis: { orient: "top", labelAngle: 0, domain: false, ticks: false },
+  } as const;
+  const y = {
+    field: "row",
+    type: "ordinal",
+    sort: [...o.rowLabels],
+    title: o.yLabel,
+    axis: { domain: false, ticks: false },
+  } as const;
   return {
     title: o.title,
     description: o.title,
@@ -211,8 +323,25 @@ export function heatmapSpec(o: HeatmapOptions): Spec {
     data: { values: cells },
     encoding: { x, y },
     layer: [
-      { mark: { type: "rect", stroke: "#fff" }, encoding: { color: { field: "share", type: "quantitative", scale: { domain: [0, 1], range: ["#ffffff", "#4b87ff"], interpolate: "rgb" }, legend: null }, description: { field: "name" } } },
-      { mark: { type: "text", baseline: "middle", aria: false }, encoding: { text: { field: "text" }, color: { condition: { test: "datum.share > 0.6", value: "#fff" }, value: "#111" } } },
+      {
+        mark: { type: "rect", stroke: "#fff" },
+        encoding: {
+          color: {
+            field: "share",
+            type: "quantitative",
+            scale: { domain: [0, 1], range: ["#ffffff", "#4b87ff"], interpolate: "rgb" },
+            legend: null,
+          },
+          description: { field: "name" },
+        },
+      },
+      {
+        mark: { type: "text", baseline: "middle", aria: false },
+        encoding: {
+          text: { field: "text" },
+          color: { condition: { test: "datum.share > 0.6", value: "#fff" }, value: "#111" },
+        },
+      },
     ],
   } as Spec;
 }
@@ -220,7 +349,9 @@ export function heatmapSpec(o: HeatmapOptions): Spec {
 /** Points coloured by group (e.g. trials on and off a Pareto front). */
 export function scatterSpec(o: ScatterOptions): Spec {
   const groups = [...new Set(o.points.map((p) => p.group))];
-  const values = o.points.filter((p) => finite(p.x) && finite(p.y)).map((p) => ({ x: p.x, y: p.y, group: p.group, text: p.label ?? `${fmt(p.x)}, ${fmt(p.y)}` }));
+  const values = o.points
+    .filter((p) => finite(p.x) && finite(p.y))
+    .map((p) => ({ x: p.x, y: p.y, group: p.group, text: p.label ?? `${fmt(p.x)}, ${fmt(p.y)}` }));
   return {
     ...frame(o.title, o.width ?? 420, o.height ?? 320),
     data: { values },
@@ -239,7 +370,10 @@ const LONG_DECIMAL = /(-?\d+\.\d{2})\d+/g;
 const GEOMETRY_ATTR = / (d|transform|x|y|x1|x2|y1|y2|width|height|points)="([^"]*)"/g;
 
 function roundGeometry(svg: string): string {
-  return svg.replace(GEOMETRY_ATTR, (_, name: string, value: string) => ` ${name}="${value.replace(LONG_DECIMAL, "$1")}"`);
+  return svg.replace(
+    GEOMETRY_ATTR,
+    (_, name: string, value: string) => ` ${name}="${value.replace(LONG_DECIMAL, "$1")}"`,
+  );
 }
 
 /** Collects vega-lite's and vega's warnings instead of printing them to the user's terminal. */
@@ -295,7 +429,13 @@ export async function renderSvg(spec: Spec): Promise<string> {
     // A bug in a builder, not a user mistake: say which chart.
     if (logger.errors.length) throw new Error(`chart "${String(spec.title)}": ${logger.errors.join("; ")}`);
     const title = typeof spec.title === "string" ? spec.title : undefined;
-    return title === undefined ? svg : svg.replace(/^<svg ([^>]*)>/, (_, attrs: string) => `<svg ${attrs} role="img" aria-label="${esc(title)}"><title>${esc(title)}</title>`);
+    return title === undefined
+      ? svg
+      : svg.replace(
+          /^<svg ([^>]*)>/,
+          (_, attrs: string) =>
+            `<svg ${attrs} role="img" aria-label="${esc(title)}"><title>${esc(title)}</title>`,
+        );
   } finally {
     view.finalize();
   }

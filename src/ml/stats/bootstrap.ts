@@ -26,7 +26,8 @@ export interface Interval {
 
 function options(o: BootstrapOptions): Required<BootstrapOptions> {
   const r = { resamples: o.resamples ?? 1000, seed: o.seed ?? 0, level: o.level ?? 0.95 };
-  if (!(r.resamples >= 1) || !Number.isInteger(r.resamples)) throw new Error(`bootstrap: resamples must be a positive integer, got ${r.resamples}`);
+  if (!(r.resamples >= 1) || !Number.isInteger(r.resamples))
+    throw new Error(`bootstrap: resamples must be a positive integer, got ${r.resamples}`);
   if (!(r.level > 0 && r.level < 1)) throw new Error(`bootstrap: level must be in (0, 1), got ${r.level}`);
   return r;
 }
@@ -47,7 +48,11 @@ export function bootstrapCI(metric: Metric, input: MetricInput, opts: BootstrapO
  * metric is computed on it (drawing is the costly part). A metric's interval depends only on the
  * seed and the rows, never on which other metrics are asked for.
  */
-export function bootstrapCIs(metrics: readonly Metric[], input: MetricInput, opts: BootstrapOptions = {}): Interval[] {
+export function bootstrapCIs(
+  metrics: readonly Metric[],
+  input: MetricInput,
+  opts: BootstrapOptions = {},
+): Interval[] {
   const o = options(opts);
   const rs = new Resampler(input, [input.pred], new Rng(o.seed));
   const values = metrics.map((): number[] => []);
@@ -58,7 +63,12 @@ export function bootstrapCIs(metrics: readonly Metric[], input: MetricInput, opt
       if (!Number.isNaN(v)) values[k]!.push(v);
     }
   }
-  return metrics.map((m, k) => ({ estimate: m.compute(input), ...percentile(values[k]!, o.level), level: o.level, resamples: values[k]!.length }));
+  return metrics.map((m, k) => ({
+    estimate: m.compute(input),
+    ...percentile(values[k]!, o.level),
+    level: o.level,
+    resamples: values[k]!.length,
+  }));
 }
 
 export interface PairedComparison {

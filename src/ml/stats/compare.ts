@@ -41,13 +41,20 @@ export function compareModels(
 ): MetricComparison[] {
   const alpha = opts.alpha ?? 0.05;
   const metrics = opts.metrics ?? metricsForTask(task);
-  const verdict = (direction: Direction, d: number, p: number): Pick<MetricComparison, "significantlyBetter" | "significantlyWorse"> => {
+  const verdict = (
+    direction: Direction,
+    d: number,
+    p: number,
+  ): Pick<MetricComparison, "significantlyBetter" | "significantlyWorse"> => {
     const sig = Number.isFinite(p) && p < alpha;
     const better = direction === "maximize" ? d > 0 : d < 0;
     return { significantlyBetter: sig && better, significantlyWorse: sig && !better && d !== 0 };
   };
   const out: MetricComparison[] = metrics.map((m, k) => {
-    const r = pairedBootstrap(m, base, challenger, champion, { ...opts, seed: mixSeed(opts.seed ?? 0, k, 0xc0) });
+    const r = pairedBootstrap(m, base, challenger, champion, {
+      ...opts,
+      seed: mixSeed(opts.seed ?? 0, k, 0xc0),
+    });
     return {
       metric: m.name,
       direction: m.direction,
@@ -67,7 +74,18 @@ export function compareModels(
     for (let i = 1; i < base.y.length && !hasBoth; i++) hasBoth = base.y[i] !== base.y[0];
     if (hasBoth) {
       const d = delongTest(base.y, challenger, champion, level);
-      out.push({ metric: "auc", direction: "maximize", challenger: d.aucA, champion: d.aucB, difference: d.difference, lower: d.lower, upper: d.upper, pValue: d.pValue, test: "delong", ...verdict("maximize", d.difference, d.pValue) });
+      out.push({
+        metric: "auc",
+        direction: "maximize",
+        challenger: d.aucA,
+        champion: d.aucB,
+        difference: d.difference,
+        lower: d.lower,
+        upper: d.upper,
+        pValue: d.pValue,
+        test: "delong",
+        ...verdict("maximize", d.difference, d.pValue),
+      });
     }
   }
   if (task === "binary" || task === "multiclass") {
@@ -82,7 +100,18 @@ export function compareModels(
       accA += ca[i]!;
       accB += cb[i]!;
     }
-    out.push({ metric: "accuracy", direction: "maximize", challenger: accA / n, champion: accB / n, difference: diff, lower: null, upper: null, pValue: mc.pValue, test: "mcnemar", ...verdict("maximize", diff, mc.pValue) });
+    out.push({
+      metric: "accuracy",
+      direction: "maximize",
+      challenger: accA / n,
+      champion: accB / n,
+      difference: diff,
+      lower: null,
+      upper: null,
+      pValue: mc.pValue,
+      test: "mcnemar",
+      ...verdict("maximize", diff, mc.pValue),
+    });
   }
   return out;
 }

@@ -72,22 +72,42 @@ export interface DelongResult {
 }
 
 /** DeLong's test comparing two models' AUCs on the same labelled rows. */
-export function delongTest(y: Float64Array, scoreA: ArrayLike<number>, scoreB: ArrayLike<number>, level = 0.95): DelongResult {
+export function delongTest(
+  y: Float64Array,
+  scoreA: ArrayLike<number>,
+  scoreB: ArrayLike<number>,
+  level = 0.95,
+): DelongResult {
   const a = delongComponents(y, scoreA);
   const b = delongComponents(y, scoreB);
   const m = a.v10.length;
   const n = a.v01.length;
-  const variance = delongVariance(a) + delongVariance(b) - 2 * (cov(a.v10, b.v10) / m + cov(a.v01, b.v01) / n);
+  const variance =
+    delongVariance(a) + delongVariance(b) - 2 * (cov(a.v10, b.v10) / m + cov(a.v01, b.v01) / n);
   const difference = a.auc - b.auc;
   const se = Math.sqrt(Math.max(variance, 0));
   // Identical score rankings give zero variance: no evidence of a difference.
   const z = se > 0 ? difference / se : 0;
   const q = normalQuantile(1 - (1 - level) / 2);
-  return { aucA: a.auc, aucB: b.auc, difference, variance, z, pValue: se > 0 ? twoSidedNormalP(z) : 1, lower: difference - q * se, upper: difference + q * se, level };
+  return {
+    aucA: a.auc,
+    aucB: b.auc,
+    difference,
+    variance,
+    z,
+    pValue: se > 0 ? twoSidedNormalP(z) : 1,
+    lower: difference - q * se,
+    upper: difference + q * se,
+    level,
+  };
 }
 
 /** DeLong normal interval for one AUC, clipped to [0, 1]. */
-export function delongAucInterval(y: Float64Array, score: ArrayLike<number>, level = 0.95): { estimate: number; lower: number; upper: number; level: number } {
+export function delongAucInterval(
+  y: Float64Array,
+  score: ArrayLike<number>,
+  level = 0.95,
+): { estimate: number; lower: number; upper: number; level: number } {
   const c = delongComponents(y, score);
   const se = Math.sqrt(delongVariance(c));
   const q = normalQuantile(1 - (1 - level) / 2);

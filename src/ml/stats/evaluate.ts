@@ -27,14 +27,25 @@ const orNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
  * Metrics (default: the task's set) with percentile bootstrap intervals, all computed on the same
  * seeded resamples (drawn once); adding a metric does not move the others' intervals.
  */
-export function evaluateSplit(task: TaskKind, input: MetricInput, opts: BootstrapOptions & { metrics?: readonly Metric[] } = {}): SplitEvaluation {
+export function evaluateSplit(
+  task: TaskKind,
+  input: MetricInput,
+  opts: BootstrapOptions & { metrics?: readonly Metric[] } = {},
+): SplitEvaluation {
   const metrics = opts.metrics ?? metricsForTask(task);
   const intervals = bootstrapCIs(metrics, input, { ...opts, seed: mixSeed(opts.seed ?? 0, 0) });
   return {
     rows: input.y.length,
     metrics: metrics.map((m, k) => {
       const ci = intervals[k]!;
-      return { name: m.name, direction: m.direction, value: orNull(ci.estimate), lower: orNull(ci.lower), upper: orNull(ci.upper), level: ci.level };
+      return {
+        name: m.name,
+        direction: m.direction,
+        value: orNull(ci.estimate),
+        lower: orNull(ci.lower),
+        upper: orNull(ci.upper),
+        level: ci.level,
+      };
     }),
   };
 }

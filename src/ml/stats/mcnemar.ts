@@ -17,8 +17,12 @@ export interface McnemarResult {
 /** Below this many discordant pairs the exact binomial test is used (a common rule of thumb). */
 export const MCNEMAR_EXACT_BELOW = 25;
 
-export function mcnemarTest(correctA: ArrayLike<number | boolean>, correctB: ArrayLike<number | boolean>): McnemarResult {
-  if (correctA.length !== correctB.length) throw new Error(`McNemar: ${correctA.length} vs ${correctB.length} rows`);
+export function mcnemarTest(
+  correctA: ArrayLike<number | boolean>,
+  correctB: ArrayLike<number | boolean>,
+): McnemarResult {
+  if (correctA.length !== correctB.length)
+    throw new Error(`McNemar: ${correctA.length} vs ${correctB.length} rows`);
   let b = 0;
   let c = 0;
   for (let i = 0; i < correctA.length; i++) {
@@ -30,7 +34,13 @@ export function mcnemarTest(correctA: ArrayLike<number | boolean>, correctB: Arr
   const nd = b + c;
   if (nd < MCNEMAR_EXACT_BELOW) {
     const k = Math.min(b, c);
-    return { aOnly: b, bOnly: c, method: "exact", statistic: k, pValue: nd === 0 ? 1 : Math.min(1, 2 * binomialCdf(k, nd, 0.5)) };
+    return {
+      aOnly: b,
+      bOnly: c,
+      method: "exact",
+      statistic: k,
+      pValue: nd === 0 ? 1 : Math.min(1, 2 * binomialCdf(k, nd, 0.5)),
+    };
   }
   const stat = (Math.abs(b - c) - 1) ** 2 / nd;
   return { aOnly: b, bOnly: c, method: "chi2_cc", statistic: stat, pValue: 1 - chiSquareCdf(stat, 1) };

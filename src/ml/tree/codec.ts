@@ -26,7 +26,15 @@ function fnv1a(bytes: Uint8Array, end: number): number {
 const NODE_BYTES = 4 + 8 + 4 + 4 + 4 + 1 + 8 + 8 + 8;
 
 export function encodeEnsemble(e: TreeEnsemble, algorithm: string, extra: unknown): Uint8Array {
-  const header: EncodedHeader = { algorithm, nFeatures: e.nFeatures, nOutputs: e.nOutputs, base: Array.from(e.base), scale: e.scale, link: e.link, extra };
+  const header: EncodedHeader = {
+    algorithm,
+    nFeatures: e.nFeatures,
+    nOutputs: e.nOutputs,
+    base: Array.from(e.base),
+    scale: e.scale,
+    link: e.link,
+    extra,
+  };
   const json = new TextEncoder().encode(JSON.stringify(header));
   let size = 8 + 4 + 4 + json.length + 4;
   for (const t of e.trees) size += 8 + t.feature.length * NODE_BYTES;
@@ -66,7 +74,10 @@ export class ModelFormatError extends Error {
   override name = "ModelFormatError";
 }
 
-export function decodeEnsemble(bytes: Uint8Array, algorithm: string): { ensemble: TreeEnsemble; extra: unknown } {
+export function decodeEnsemble(
+  bytes: Uint8Array,
+  algorithm: string,
+): { ensemble: TreeEnsemble; extra: unknown } {
   const fail = (why: string): never => {
     throw new ModelFormatError(`cannot read ${algorithm} model: ${why}`);
   };
@@ -74,7 +85,8 @@ export function decodeEnsemble(bytes: Uint8Array, algorithm: string): { ensemble
   for (let i = 0; i < 8; i++) if (bytes[i] !== MAGIC.charCodeAt(i)) fail("not an mlc tree model (bad magic)");
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = v.getUint32(8, true);
-  if (version !== CODEC_VERSION) fail(`unsupported format version ${version} (this build reads ${CODEC_VERSION})`);
+  if (version !== CODEC_VERSION)
+    fail(`unsupported format version ${version} (this build reads ${CODEC_VERSION})`);
   const stored = v.getUint32(bytes.length - 4, true);
   if (fnv1a(bytes, bytes.length - 4) !== stored) fail("checksum mismatch (file corrupted or truncated)");
   const jsonLen = v.getUint32(12, true);
@@ -115,13 +127,24 @@ export function decodeEnsemble(bytes: Uint8Array, algorithm: string): { ensemble
     for (let i = 0; i < n; i++, o += 8) t.gain[i] = v.getFloat64(o, true);
     for (let i = 0; i < n; i++) {
       const f = t.feature[i]!;
-      if (f >= header.nFeatures || (f >= 0 && (t.left[i]! <= i || t.left[i]! >= n || t.right[i]! <= i || t.right[i]! >= n))) fail(`tree ${k} node ${i} is malformed`);
+      if (
+        f >= header.nFeatures ||
+        (f >= 0 && (t.left[i]! <= i || t.left[i]! >= n || t.right[i]! <= i || t.right[i]! >= n))
+      )
+        fail(`tree ${k} node ${i} is malformed`);
     }
     trees.push(t);
   }
   if (o !== bytes.length - 4) fail("trailing bytes");
   return {
-    ensemble: { trees, nFeatures: header.nFeatures, nOutputs: header.nOutputs, base: Float64Array.from(header.base), scale: header.scale, link: header.link },
+    ensemble: {
+      trees,
+      nFeatures: header.nFeatures,
+      nOutputs: header.nOutputs,
+      base: Float64Array.from(header.base),
+      scale: header.scale,
+      link: header.link,
+    },
     extra: header.extra,
   };
 }

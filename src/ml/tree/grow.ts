@@ -54,8 +54,15 @@ interface OpenNode {
  * Grows a tree on rows pool.rows[0..m) using the features `feats` (ascending).
  * Deterministic: the order of expansions, ties and node sampling depend only on the inputs and rng.
  */
-export function growTree(d: GrowData, m: number, feats: Int32Array, p: GrowParams, rng: Rng, target: number): GrownTree {
-  const { pool, binned, nRows: n, offsets, gh } = d;
+export function growTree(
+  d: GrowData,
+  m: number,
+  feats: Int32Array,
+  p: GrowParams,
+  rng: Rng,
+  target: number,
+): GrownTree {
+  const { pool, offsets, gh } = d;
   const rows = pool.rows;
   const gho = pool.gho;
   const hist = pool.hist;
@@ -67,7 +74,8 @@ export function growTree(d: GrowData, m: number, feats: Int32Array, p: GrowParam
   const nodeStart: number[] = [];
   const nodeEnd: number[] = [];
 
-  const nodeFeats = p.nodeFeatures > 0 && p.nodeFeatures < feats.length ? new Int32Array(p.nodeFeatures) : null;
+  const nodeFeats =
+    p.nodeFeatures > 0 && p.nodeFeatures < feats.length ? new Int32Array(p.nodeFeatures) : null;
   const candidates = (): ArrayLike<number> => {
     if (!nodeFeats) return feats;
     // Partial Fisher–Yates over a copy of the tree's features, then sorted for a stable scan order.
@@ -163,7 +171,16 @@ export function growTree(d: GrowData, m: number, feats: Int32Array, p: GrowParam
     small.slot = free.pop()!;
     pool.build(small.start, small.end, small.slot);
     if (node.slot >= 0) {
-      subtractHistogram(hist, node.slot * slotSize, hist, small.slot * slotSize, hist, node.slot * slotSize, offsets, feats);
+      subtractHistogram(
+        hist,
+        node.slot * slotSize,
+        hist,
+        small.slot * slotSize,
+        hist,
+        node.slot * slotSize,
+        offsets,
+        feats,
+      );
       large.slot = node.slot;
     } else {
       large.slot = free.pop()!;

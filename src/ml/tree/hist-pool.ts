@@ -17,7 +17,20 @@ const WAIT_LIMIT_MS = 120_000;
 
 // Control words shared with the workers.
 // Partition requests use col/lo/lim/withGh; thread t's left count comes back in lefts + t.
-export const CTL = { generation: 0, done: 1, command: 2, start: 3, end: 4, base: 5, nFeats: 6, col: 7, lo: 8, lim: 9, withGh: 10, lefts: 16 } as const;
+export const CTL = {
+  generation: 0,
+  done: 1,
+  command: 2,
+  start: 3,
+  end: 4,
+  base: 5,
+  nFeats: 6,
+  col: 7,
+  lo: 8,
+  lim: 9,
+  withGh: 10,
+  lefts: 16,
+} as const;
 export const CMD = { build: 1, quit: 2, partition: 3 } as const;
 
 export interface HistPoolOptions {
@@ -51,7 +64,14 @@ export interface HistPool {
    * with `withGh` the gradient pairs in gho move along. Large nodes are split in chunks across
    * the threads (same result as one pass). Returns the boundary (first right row).
    */
-  partition(start: number, end: number, feature: number, bin: number, defaultLeft: boolean, withGh: boolean): number;
+  partition(
+    start: number,
+    end: number,
+    feature: number,
+    bin: number,
+    defaultLeft: boolean,
+    withGh: boolean,
+  ): number;
   close(): Promise<void>;
 }
 
@@ -67,7 +87,8 @@ function alloc(bytes: number, shared: boolean): ArrayBuffer | SharedArrayBuffer 
 export async function createHistPool(o: HistPoolOptions): Promise<HistPool> {
   const nFeat = o.offsets.length - 1;
   const slotSize = o.offsets[nFeat]!;
-  const url = o.threads > 1 && nFeat > 1 ? (o.workerUrl === undefined ? defaultWorkerUrl() : o.workerUrl) : null;
+  const url =
+    o.threads > 1 && nFeat > 1 ? (o.workerUrl === undefined ? defaultWorkerUrl() : o.workerUrl) : null;
   const shared = url !== null && o.binned.buffer instanceof SharedArrayBuffer;
   const rows = new Uint32Array(alloc(4 * o.nRows, shared));
   const gho = new Float64Array(alloc(16 * o.nRows, shared));
@@ -82,7 +103,22 @@ export async function createHistPool(o: HistPoolOptions): Promise<HistPool> {
   if (shared && url) {
     const nWorkers = Math.min(o.threads, nFeat) - 1;
     const started = await Promise.all(
-      Array.from({ length: nWorkers }, (_, w) => startWorker(url, { binned: o.binned, nRows: o.nRows, offsets: o.offsets, rows, gho, hist, feats, tmp, tmpGh, ctl, index: w + 1, of: nWorkers + 1 })),
+      Array.from({ length: nWorkers }, (_, w) =>
+        startWorker(url, {
+          binned: o.binned,
+          nRows: o.nRows,
+          offsets: o.offsets,
+          rows,
+          gho,
+          hist,
+          feats,
+          tmp,
+          tmpGh,
+          ctl,
+          index: w + 1,
+          of: nWorkers + 1,
+        }),
+      ),
     );
     for (const w of started) if (w) workers.push(w);
     if (workers.length !== nWorkers) {
@@ -157,7 +193,16 @@ export async function createHistPool(o: HistPoolOptions): Promise<HistPool> {
       dispatch(() => {
         ctl[CTL.lefts] = partitionChunk(o.binned, col, lo, lim, rows, tmp, g, tg, from, to);
       });
-      return mergeChunks(rows, tmp, g, tg, start, end, ctl.subarray(CTL.lefts, CTL.lefts + nThreads), nThreads);
+      return mergeChunks(
+        rows,
+        tmp,
+        g,
+        tg,
+        start,
+        end,
+        ctl.subarray(CTL.lefts, CTL.lefts + nThreads),
+        nThreads,
+      );
     },
     async close() {
       if (workers.length === 0) return;

@@ -32,10 +32,34 @@ for (;;) {
   if (cmd === CMD.partition) {
     const [from, to] = chunkBounds(ctl[CTL.start]!, ctl[CTL.end]!, d.index, d.of);
     const gh = ctl[CTL.withGh] === 1;
-    ctl[CTL.lefts + d.index] = partitionChunk(d.binned, ctl[CTL.col]!, ctl[CTL.lo]!, ctl[CTL.lim]!, d.rows, d.tmp, gh ? d.gho : null, gh ? d.tmpGh : null, from, to);
+    ctl[CTL.lefts + d.index] = partitionChunk(
+      d.binned,
+      ctl[CTL.col]!,
+      ctl[CTL.lo]!,
+      ctl[CTL.lim]!,
+      d.rows,
+      d.tmp,
+      gh ? d.gho : null,
+      gh ? d.tmpGh : null,
+      from,
+      to,
+    );
   } else {
     const [from, to] = featureSlice(ctl[CTL.nFeats]!, d.index, d.of);
-    accumulateHistogram(d.binned, d.nRows, d.rows, ctl[CTL.start]!, ctl[CTL.end]!, d.gho, d.hist, ctl[CTL.base]!, d.offsets, d.feats, from, to);
+    accumulateHistogram(
+      d.binned,
+      d.nRows,
+      d.rows,
+      ctl[CTL.start]!,
+      ctl[CTL.end]!,
+      d.gho,
+      d.hist,
+      ctl[CTL.base]!,
+      d.offsets,
+      d.feats,
+      from,
+      to,
+    );
   }
   Atomics.add(ctl, CTL.done, 1);
   Atomics.notify(ctl, CTL.done);

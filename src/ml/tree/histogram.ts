@@ -40,7 +40,19 @@ export function accumulateHistogram(
 }
 
 /** Features feats[k..k+8) in one pass over the rows (their bins zeroed first). */
-function pass8(binned: Uint8Array, n: number, rows: Uint32Array, start: number, end: number, gho: Float64Array, hist: Float64Array, base: number, offsets: Int32Array, feats: Int32Array, k: number): void {
+function pass8(
+  binned: Uint8Array,
+  n: number,
+  rows: Uint32Array,
+  start: number,
+  end: number,
+  gho: Float64Array,
+  hist: Float64Array,
+  base: number,
+  offsets: Int32Array,
+  feats: Int32Array,
+  k: number,
+): void {
   const f0 = feats[k + 0]!;
   const o0 = base + offsets[f0]!;
   const c0 = f0 * n;
@@ -104,7 +116,19 @@ function pass8(binned: Uint8Array, n: number, rows: Uint32Array, start: number, 
   }
 }
 /** Features feats[k..k+4) in one pass over the rows (their bins zeroed first). */
-function pass4(binned: Uint8Array, n: number, rows: Uint32Array, start: number, end: number, gho: Float64Array, hist: Float64Array, base: number, offsets: Int32Array, feats: Int32Array, k: number): void {
+function pass4(
+  binned: Uint8Array,
+  n: number,
+  rows: Uint32Array,
+  start: number,
+  end: number,
+  gho: Float64Array,
+  hist: Float64Array,
+  base: number,
+  offsets: Int32Array,
+  feats: Int32Array,
+  k: number,
+): void {
   const f0 = feats[k + 0]!;
   const o0 = base + offsets[f0]!;
   const c0 = f0 * n;
@@ -140,7 +164,19 @@ function pass4(binned: Uint8Array, n: number, rows: Uint32Array, start: number, 
   }
 }
 /** Features feats[k..k+2) in one pass over the rows (their bins zeroed first). */
-function pass2(binned: Uint8Array, n: number, rows: Uint32Array, start: number, end: number, gho: Float64Array, hist: Float64Array, base: number, offsets: Int32Array, feats: Int32Array, k: number): void {
+function pass2(
+  binned: Uint8Array,
+  n: number,
+  rows: Uint32Array,
+  start: number,
+  end: number,
+  gho: Float64Array,
+  hist: Float64Array,
+  base: number,
+  offsets: Int32Array,
+  feats: Int32Array,
+  k: number,
+): void {
   const f0 = feats[k + 0]!;
   const o0 = base + offsets[f0]!;
   const c0 = f0 * n;
@@ -162,7 +198,19 @@ function pass2(binned: Uint8Array, n: number, rows: Uint32Array, start: number, 
   }
 }
 /** Features feats[k..k+1) in one pass over the rows (their bins zeroed first). */
-function pass1(binned: Uint8Array, n: number, rows: Uint32Array, start: number, end: number, gho: Float64Array, hist: Float64Array, base: number, offsets: Int32Array, feats: Int32Array, k: number): void {
+function pass1(
+  binned: Uint8Array,
+  n: number,
+  rows: Uint32Array,
+  start: number,
+  end: number,
+  gho: Float64Array,
+  hist: Float64Array,
+  base: number,
+  offsets: Int32Array,
+  feats: Int32Array,
+  k: number,
+): void {
   const f0 = feats[k + 0]!;
   const o0 = base + offsets[f0]!;
   const c0 = f0 * n;

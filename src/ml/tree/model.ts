@@ -36,7 +36,9 @@ export class TreeModel implements TrainedModel {
   /** Raw margins (log-odds, class scores, or the regression value), row-major n × outputWidth. */
   predictMargin(X: Matrix): Float64Array {
     if (X.columns.length !== this.featureNames.length) {
-      throw new Error(`${this.algorithm} model expects ${this.featureNames.length} features (${this.featureNames.join(", ")}), got ${X.columns.length}`);
+      throw new Error(
+        `${this.algorithm} model expects ${this.featureNames.length} features (${this.featureNames.join(", ")}), got ${X.columns.length}`,
+      );
     }
     return predictMargin(this.ensemble, X);
   }
@@ -51,7 +53,12 @@ export class TreeModel implements TrainedModel {
     const params: Params = {};
     // `threads` is left out: it never changes the model, so it must not change the bytes.
     for (const k of Object.keys(m.params).sort()) if (k !== "threads") params[k] = m.params[k]!;
-    const extra = { task: m.task, featureNames: m.featureNames, params, bestIteration: m.bestIteration ?? null };
+    const extra = {
+      task: m.task,
+      featureNames: m.featureNames,
+      params,
+      bestIteration: m.bestIteration ?? null,
+    };
     return encodeEnsemble(this.ensemble, this.algorithm, extra);
   }
 

@@ -90,7 +90,16 @@ export function findBestSplit(
           const gain = 0.5 * ((tl * tl) / (hl + lambda) + (tr * tr) / (hr + lambda) - parent);
           if (gain > bestGain) {
             bestGain = gain;
-            best = { feature: f, bin: b, defaultLeft: false, gain, gLeft: gl, hLeft: hl, gRight: gr, hRight: hr };
+            best = {
+              feature: f,
+              bin: b,
+              defaultLeft: false,
+              gain,
+              gLeft: gl,
+              hLeft: hl,
+              gRight: gr,
+              hRight: hr,
+            };
           }
         }
       }
@@ -105,7 +114,16 @@ export function findBestSplit(
           const gain = 0.5 * ((tl * tl) / (hl2 + lambda) + (tr * tr) / (hr + lambda) - parent);
           if (gain > bestGain) {
             bestGain = gain;
-            best = { feature: f, bin: b, defaultLeft: true, gain, gLeft: gl2, hLeft: hl2, gRight: gr, hRight: hr };
+            best = {
+              feature: f,
+              bin: b,
+              defaultLeft: true,
+              gain,
+              gLeft: gl2,
+              hLeft: hl2,
+              gRight: gr,
+              hRight: hr,
+            };
           }
         }
       }

@@ -35,7 +35,14 @@ export function leafOf(t: Tree, cols: Float32Array[], i: number): number {
     const f = feature[node]!;
     if (f < 0) return node;
     const x = cols[f]![i]!;
-    node = x !== x ? (t.defaultLeft[node] ? t.left[node]! : t.right[node]!) : x <= t.threshold[node]! ? t.left[node]! : t.right[node]!;
+    node =
+      x !== x
+        ? t.defaultLeft[node]
+          ? t.left[node]!
+          : t.right[node]!
+        : x <= t.threshold[node]!
+          ? t.left[node]!
+          : t.right[node]!;
   }
 }
 

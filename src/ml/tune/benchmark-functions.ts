@@ -46,7 +46,10 @@ const H_P = [
 /** Hartmann 6-D on [0, 1]⁶; global minimum −3.32237. */
 export const hartmann6: BenchmarkFunction = {
   name: "hartmann6",
-  space: Array.from({ length: 6 }, (_, i) => ({ name: `x${i + 1}`, dist: { kind: "uniform" as const, low: 0, high: 1 } })),
+  space: Array.from({ length: 6 }, (_, i) => ({
+    name: `x${i + 1}`,
+    dist: { kind: "uniform" as const, low: 0, high: 1 },
+  })),
   optimum: -3.32236801141551,
   f(p) {
     let s = 0;

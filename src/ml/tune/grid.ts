@@ -11,14 +11,19 @@ export function gridValues(d: Distribution, resolution: number): ParamValue[] {
     case "choice":
       return [...d.values];
     case "int": {
-      if (d.high - d.low + 1 <= resolution) return Array.from({ length: d.high - d.low + 1 }, (_, i) => d.low + i);
-      const pts = spaced(d.log ? Math.log(d.low) : d.low, d.log ? Math.log(d.high) : d.high, resolution).map((x) => Math.round(d.log ? Math.exp(x) : x));
+      if (d.high - d.low + 1 <= resolution)
+        return Array.from({ length: d.high - d.low + 1 }, (_, i) => d.low + i);
+      const pts = spaced(d.log ? Math.log(d.low) : d.low, d.log ? Math.log(d.high) : d.high, resolution).map(
+        (x) => Math.round(d.log ? Math.exp(x) : x),
+      );
       return [...new Set(pts)];
     }
     case "uniform":
       return spaced(d.low, d.high, resolution);
     case "loguniform":
-      return spaced(Math.log(d.low), Math.log(d.high), resolution).map((x, i, a) => (i === 0 ? d.low : i === a.length - 1 ? d.high : Math.exp(x)));
+      return spaced(Math.log(d.low), Math.log(d.high), resolution).map((x, i, a) =>
+        i === 0 ? d.low : i === a.length - 1 ? d.high : Math.exp(x),
+      );
   }
 }
 
@@ -31,7 +36,8 @@ function spaced(lo: number, hi: number, n: number): number[] {
 export function enumerateGrid(space: SearchSpace, resolution: number, limit = 1_000_000): Params[] {
   const out: Params[] = [];
   const walk = (i: number, chosen: Params): void => {
-    if (out.length > limit) throw new Error(`grid search: more than ${limit} points; lower the resolution or use random/tpe`);
+    if (out.length > limit)
+      throw new Error(`grid search: more than ${limit} points; lower the resolution or use random/tpe`);
     if (i === space.length) {
       out.push({ ...chosen });
       return;

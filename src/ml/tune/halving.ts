@@ -15,7 +15,10 @@ export interface HalvingOptions {
 }
 
 /** A trial's value at a rung: its first report at or after the rung's step. */
-export function rungValue(intermediate: ReadonlyArray<readonly [number, number]>, rungStep: number): number | undefined {
+export function rungValue(
+  intermediate: ReadonlyArray<readonly [number, number]>,
+  rungStep: number,
+): number | undefined {
   for (const [s, v] of intermediate) if (s >= rungStep) return v;
   return undefined;
 }
@@ -25,9 +28,15 @@ export class SuccessiveHalvingPruner implements Pruner {
   protected readonly o: Required<HalvingOptions>;
 
   constructor(opts: HalvingOptions = {}) {
-    this.o = { minResource: opts.minResource ?? 1, reductionFactor: opts.reductionFactor ?? 3, minEarlyStoppingRate: opts.minEarlyStoppingRate ?? 0 };
-    if (!(this.o.reductionFactor >= 2)) throw new Error(`successive halving: reduction factor must be >= 2, got ${this.o.reductionFactor}`);
-    if (!(this.o.minResource >= 1)) throw new Error(`successive halving: min resource must be >= 1, got ${this.o.minResource}`);
+    this.o = {
+      minResource: opts.minResource ?? 1,
+      reductionFactor: opts.reductionFactor ?? 3,
+      minEarlyStoppingRate: opts.minEarlyStoppingRate ?? 0,
+    };
+    if (!(this.o.reductionFactor >= 2))
+      throw new Error(`successive halving: reduction factor must be >= 2, got ${this.o.reductionFactor}`);
+    if (!(this.o.minResource >= 1))
+      throw new Error(`successive halving: min resource must be >= 1, got ${this.o.minResource}`);
   }
 
   shouldPrune(trial: RunningTrial, history: readonly TrialRecord[], direction: Direction): boolean {
@@ -40,7 +49,8 @@ export class SuccessiveHalvingPruner implements Pruner {
     const step = last[0];
     const { minResource, reductionFactor: eta, minEarlyStoppingRate: s } = this.o;
     // Only the report that first crosses a rung is judged there.
-    const prevStep = trial.intermediate.length > 1 ? trial.intermediate[trial.intermediate.length - 2]![0] : -Infinity;
+    const prevStep =
+      trial.intermediate.length > 1 ? trial.intermediate[trial.intermediate.length - 2]![0] : -Infinity;
     for (let r = 0; ; r++) {
       const rungStep = minResource * eta ** (s + r);
       if (rungStep > step) return false;
@@ -78,13 +88,16 @@ export class HyperbandPruner implements Pruner {
   constructor(private readonly opts: HyperbandOptions) {
     const eta = opts.reductionFactor ?? 3;
     const minR = opts.minResource ?? 1;
-    if (!(opts.maxResource >= minR)) throw new Error(`hyperband: max resource ${opts.maxResource} must be >= min resource ${minR}`);
+    if (!(opts.maxResource >= minR))
+      throw new Error(`hyperband: max resource ${opts.maxResource} must be >= min resource ${minR}`);
     const sMax = Math.floor(Math.log(opts.maxResource / minR) / Math.log(eta) + 1e-9);
     this.brackets = [];
     this.cumWeights = [];
     let c = 0;
     for (let b = 0; b <= sMax; b++) {
-      this.brackets.push(new SuccessiveHalvingPruner({ minResource: minR, reductionFactor: eta, minEarlyStoppingRate: b }));
+      this.brackets.push(
+        new SuccessiveHalvingPruner({ minResource: minR, reductionFactor: eta, minEarlyStoppingRate: b }),
+      );
       const s = sMax - b;
       c += Math.ceil(((sMax + 1) / (s + 1)) * eta ** s);
       this.cumWeights.push(c);

@@ -17,7 +17,12 @@ export interface ParamImportance {
  * trial in which the parameter was inactive falls in its own bin. A cheap, model-free stand-in
  * for fANOVA that is honest about what it measures: marginal association, not interactions.
  */
-export function parameterImportance(space: SearchSpace, trials: readonly TrialRecord[], target: ObjectiveTarget, bins = 5): ParamImportance[] {
+export function parameterImportance(
+  space: SearchSpace,
+  trials: readonly TrialRecord[],
+  target: ObjectiveTarget,
+  bins = 5,
+): ParamImportance[] {
   const done = trials.filter((t) => t.status === "complete" && typeof t.values[target.metric] === "number");
   const ys = done.map((t) => t.values[target.metric]!);
   const n = ys.length;
@@ -29,7 +34,9 @@ export function parameterImportance(space: SearchSpace, trials: readonly TrialRe
     if (def.dist.kind === "choice") {
       for (let i = 0; i < n; i++) key[i] = keyOf(done[i]!.params[def.name]);
     } else {
-      const present = done.map((t, i) => ({ v: t.params[def.name], i })).filter((e): e is { v: number; i: number } => typeof e.v === "number");
+      const present = done
+        .map((t, i) => ({ v: t.params[def.name], i }))
+        .filter((e): e is { v: number; i: number } => typeof e.v === "number");
       present.sort((a, b) => a.v - b.v || a.i - b.i);
       for (let i = 0; i < n; i++) key[i] = "inactive";
       present.forEach((e, r) => (key[e.i] = `b${Math.floor((r * bins) / present.length)}`));
@@ -54,7 +61,10 @@ function keyOf(v: ParamValue | undefined): string {
 }
 
 /** Best value so far after each trial (index order), for the optimisation-history plot. */
-export function bestSoFar(trials: readonly TrialRecord[], target: ObjectiveTarget): Array<{ index: number; value: number | null; best: number | null }> {
+export function bestSoFar(
+  trials: readonly TrialRecord[],
+  target: ObjectiveTarget,
+): Array<{ index: number; value: number | null; best: number | null }> {
   let best: number | null = null;
   return [...trials]
     .sort((a, b) => a.index - b.index)

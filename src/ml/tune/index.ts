@@ -3,7 +3,12 @@
 import type { Pruner } from "./pruner.js";
 import type { Sampler } from "./sampler.js";
 import { GridSampler, type GridOptions } from "./grid.js";
-import { HyperbandPruner, SuccessiveHalvingPruner, type HalvingOptions, type HyperbandOptions } from "./halving.js";
+import {
+  HyperbandPruner,
+  SuccessiveHalvingPruner,
+  type HalvingOptions,
+  type HyperbandOptions,
+} from "./halving.js";
 import { MedianPruner, type MedianOptions } from "./pruner.js";
 import { RandomSampler } from "./random.js";
 import { TpeSampler, type TpeOptions } from "./tpe.js";
@@ -17,11 +22,18 @@ export { GridSampler, enumerateGrid, gridValues, type GridOptions } from "./grid
 export { RandomSampler, sampleFromPrior } from "./random.js";
 export { TpeSampler, type TpeOptions } from "./tpe.js";
 export { MedianPruner, valueAt, type MedianOptions, type Pruner, type RunningTrial } from "./pruner.js";
-export { HyperbandPruner, SuccessiveHalvingPruner, rungValue, type HalvingOptions, type HyperbandOptions } from "./halving.js";
+export {
+  HyperbandPruner,
+  SuccessiveHalvingPruner,
+  rungValue,
+  type HalvingOptions,
+  type HyperbandOptions,
+} from "./halving.js";
 export type { ProposalContext, Sampler } from "./sampler.js";
 
 /** Sampler configuration as the `tune { method = … }` block lowers it. */
-export type SamplerConfig = ({ method: "grid" } & GridOptions) | { method: "random" } | ({ method: "tpe" } & TpeOptions);
+export type SamplerConfig =
+  ({ method: "grid" } & GridOptions) | { method: "random" } | ({ method: "tpe" } & TpeOptions);
 
 export function samplerFor(c: SamplerConfig): Sampler {
   switch (c.method) {

@@ -57,7 +57,11 @@ export function bestTrial(trials: readonly TrialRecord[], spec: ObjectiveSpec): 
   return pickFromFront(front, spec, spec.pick ?? { kind: "first" });
 }
 
-export function pickFromFront(front: readonly TrialRecord[], spec: ObjectiveSpec, rule: PickRule): TrialRecord {
+export function pickFromFront(
+  front: readonly TrialRecord[],
+  spec: ObjectiveSpec,
+  rule: PickRule,
+): TrialRecord {
   const losses = front.map((t) => lossVector(t, spec));
   let best = 0;
   let bestScore = Infinity;
@@ -70,7 +74,8 @@ export function pickFromFront(front: readonly TrialRecord[], spec: ObjectiveSpec
     lo = Array.from({ length: m }, (_, i) => Math.min(...losses.map((l) => l[i]!)));
     span = Array.from({ length: m }, (_, i) => Math.max(...losses.map((l) => l[i]!)) - lo[i]! || 1);
   }
-  if (rule.kind === "weighted" && rule.weights.length !== m) throw new Error(`pick rule: ${rule.weights.length} weights for ${m} objectives`);
+  if (rule.kind === "weighted" && rule.weights.length !== m)
+    throw new Error(`pick rule: ${rule.weights.length} weights for ${m} objectives`);
   for (let k = 0; k < front.length; k++) {
     const l = losses[k]!;
     let score: number;
@@ -102,7 +107,11 @@ export function rankForSampling(trials: readonly TrialRecord[], spec: ObjectiveS
   const done = trials.filter((t) => t.status === "complete");
   const losses = done.map((t) => lossVector(t, spec));
   const ranks = spec.targets.length > 1 ? nonDominatedRanks(losses) : done.map(() => 0);
-  const order = done.map((_, i) => i).sort((a, b) => ranks[a]! - ranks[b]! || losses[a]![0]! - losses[b]![0]! || done[a]!.index - done[b]!.index);
+  const order = done
+    .map((_, i) => i)
+    .sort(
+      (a, b) => ranks[a]! - ranks[b]! || losses[a]![0]! - losses[b]![0]! || done[a]!.index - done[b]!.index,
+    );
   const pruned = trials.filter((t) => t.status === "pruned").sort((a, b) => a.index - b.index);
   return [...order.map((i) => done[i]!), ...pruned];
 }

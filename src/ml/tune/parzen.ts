@@ -15,10 +15,17 @@ export class NumericParzen {
   private readonly cumW: Float64Array;
 
   /** `obs` in the internal coordinate, inside [lo, hi]; the prior is N((lo+hi)/2, hi − lo) with weight `priorWeight`. */
-  constructor(obs: readonly number[], readonly lo: number, readonly hi: number, priorWeight = 1) {
+  constructor(
+    obs: readonly number[],
+    readonly lo: number,
+    readonly hi: number,
+    priorWeight = 1,
+  ) {
     const range = hi - lo;
     const priorMu = (lo + hi) / 2;
-    const pts = obs.map((x, i) => ({ x, prior: false, i })).concat([{ x: priorMu, prior: true, i: obs.length }]);
+    const pts = obs
+      .map((x, i) => ({ x, prior: false, i }))
+      .concat([{ x: priorMu, prior: true, i: obs.length }]);
     pts.sort((a, b) => a.x - b.x || a.i - b.i);
     const k = pts.length;
     this.mus = Float64Array.from(pts, (p) => p.x);

@@ -17,8 +17,12 @@ export interface Pruner {
 }
 
 /** Value a trial reported at exactly `step`, if it did. */
-export function valueAt(intermediate: ReadonlyArray<readonly [number, number]>, step: number): number | undefined {
-  for (let i = intermediate.length - 1; i >= 0; i--) if (intermediate[i]![0] === step) return intermediate[i]![1];
+export function valueAt(
+  intermediate: ReadonlyArray<readonly [number, number]>,
+  step: number,
+): number | undefined {
+  for (let i = intermediate.length - 1; i >= 0; i--)
+    if (intermediate[i]![0] === step) return intermediate[i]![1];
   return undefined;
 }
 
@@ -40,7 +44,11 @@ export class MedianPruner implements Pruner {
   private readonly o: Required<MedianOptions>;
 
   constructor(opts: MedianOptions = {}) {
-    this.o = { nStartupTrials: opts.nStartupTrials ?? 5, nWarmupSteps: opts.nWarmupSteps ?? 0, intervalSteps: opts.intervalSteps ?? 1 };
+    this.o = {
+      nStartupTrials: opts.nStartupTrials ?? 5,
+      nWarmupSteps: opts.nWarmupSteps ?? 0,
+      intervalSteps: opts.intervalSteps ?? 1,
+    };
   }
 
   shouldPrune(trial: RunningTrial, history: readonly TrialRecord[], direction: Direction): boolean {
@@ -50,11 +58,14 @@ export class MedianPruner implements Pruner {
     if (step < this.o.nWarmupSteps || (step - this.o.nWarmupSteps) % this.o.intervalSteps !== 0) return false;
     const complete = history.filter((t) => t.status === "complete");
     if (complete.length < this.o.nStartupTrials) return false;
-    const others = complete.map((t) => valueAt(t.intermediate, step)).filter((v): v is number => v !== undefined && !Number.isNaN(v));
+    const others = complete
+      .map((t) => valueAt(t.intermediate, step))
+      .filter((v): v is number => v !== undefined && !Number.isNaN(v));
     if (others.length === 0) return false;
     const m = median(others);
     let best = direction === "maximize" ? -Infinity : Infinity;
-    for (const [, v] of trial.intermediate) best = direction === "maximize" ? Math.max(best, v) : Math.min(best, v);
+    for (const [, v] of trial.intermediate)
+      best = direction === "maximize" ? Math.max(best, v) : Math.min(best, v);
     return direction === "maximize" ? best < m : best > m;
   }
 }

@@ -38,13 +38,16 @@ export function spaceProblems(space: SearchSpace): string[] {
     const d = p.dist;
     switch (d.kind) {
       case "uniform":
-        if (!(Number.isFinite(d.low) && Number.isFinite(d.high) && d.low < d.high)) out.push(`${p.name}: uniform(${d.low}, ${d.high}) needs finite low < high`);
+        if (!(Number.isFinite(d.low) && Number.isFinite(d.high) && d.low < d.high))
+          out.push(`${p.name}: uniform(${d.low}, ${d.high}) needs finite low < high`);
         break;
       case "loguniform":
-        if (!(d.low > 0 && Number.isFinite(d.high) && d.low < d.high)) out.push(`${p.name}: loguniform(${d.low}, ${d.high}) needs 0 < low < high`);
+        if (!(d.low > 0 && Number.isFinite(d.high) && d.low < d.high))
+          out.push(`${p.name}: loguniform(${d.low}, ${d.high}) needs 0 < low < high`);
         break;
       case "int":
-        if (!(Number.isInteger(d.low) && Number.isInteger(d.high) && d.low <= d.high)) out.push(`${p.name}: int(${d.low}, ${d.high}) needs integers low <= high`);
+        if (!(Number.isInteger(d.low) && Number.isInteger(d.high) && d.low <= d.high))
+          out.push(`${p.name}: int(${d.low}, ${d.high}) needs integers low <= high`);
         else if (d.log && d.low < 1) out.push(`${p.name}: int(${d.low}, ${d.high}, log) needs low >= 1`);
         break;
       case "choice":
@@ -53,10 +56,13 @@ export function spaceProblems(space: SearchSpace): string[] {
     }
     if (p.when) {
       const parent = seen.get(p.when.param);
-      if (!parent) out.push(`${p.name}: condition names '${p.when.param}', which must be a parameter defined before it`);
+      if (!parent)
+        out.push(`${p.name}: condition names '${p.when.param}', which must be a parameter defined before it`);
       else if (parent.dist.kind === "choice") {
         const pv = parent.dist.values;
-        for (const v of p.when.values) if (!pv.includes(v)) out.push(`${p.name}: condition value ${JSON.stringify(v)} is not a choice of '${parent.name}'`);
+        for (const v of p.when.values)
+          if (!pv.includes(v))
+            out.push(`${p.name}: condition value ${JSON.stringify(v)} is not a choice of '${parent.name}'`);
       }
     }
     seen.set(p.name, p);
@@ -88,7 +94,9 @@ export function internalBounds(d: Exclude<Distribution, { kind: "choice" }>): { 
     case "loguniform":
       return { lo: Math.log(d.low), hi: Math.log(d.high) };
     case "int":
-      return d.log ? { lo: Math.log(d.low - 0.5), hi: Math.log(d.high + 0.5) } : { lo: d.low - 0.5, hi: d.high + 0.5 };
+      return d.log
+        ? { lo: Math.log(d.low - 0.5), hi: Math.log(d.high + 0.5) }
+        : { lo: d.low - 0.5, hi: d.high + 0.5 };
   }
 }
 

@@ -75,9 +75,11 @@ export class Study {
   constructor(private readonly opts: StudyOptions) {
     assertSpace(opts.space);
     if (opts.objective.targets.length === 0) throw new TuneError("the objective names no metric");
-    if (!(Number.isInteger(opts.trials) && opts.trials >= 0)) throw new TuneError(`trials must be a non-negative integer, got ${opts.trials}`);
+    if (!(Number.isInteger(opts.trials) && opts.trials >= 0))
+      throw new TuneError(`trials must be a non-negative integer, got ${opts.trials}`);
     this.parallel = opts.parallel ?? 1;
-    if (!(Number.isInteger(this.parallel) && this.parallel >= 1)) throw new TuneError(`parallel must be a positive integer, got ${opts.parallel}`);
+    if (!(Number.isInteger(this.parallel) && this.parallel >= 1))
+      throw new TuneError(`parallel must be a positive integer, got ${opts.parallel}`);
     this.seed = opts.seed ?? 0;
   }
 
@@ -110,9 +112,20 @@ export class Study {
     let ran = 0;
     let exhausted = false;
     while (next < missing.length || running.size > 0) {
-      while (!exhausted && next < missing.length && running.size < this.parallel && this.canStart(missing[next]!)) {
+      while (
+        !exhausted &&
+        next < missing.length &&
+        running.size < this.parallel &&
+        this.canStart(missing[next]!)
+      ) {
         const k = missing[next]!;
-        const params = this.opts.sampler.propose({ space: this.opts.space, objective: this.opts.objective, history: this.visibleTo(k), index: k, seed: this.seed });
+        const params = this.opts.sampler.propose({
+          space: this.opts.space,
+          objective: this.opts.objective,
+          history: this.visibleTo(k),
+          index: k,
+          seed: this.seed,
+        });
         if (params === null) {
           exhausted = true;
           break;
@@ -144,7 +157,11 @@ export class Study {
         intermediate.push([step, value]);
         if (pruned) return true;
         if (this.opts.pruner && !Number.isNaN(value)) {
-          pruned = this.opts.pruner.shouldPrune({ index: k, intermediate }, this.visibleTo(k), target.direction);
+          pruned = this.opts.pruner.shouldPrune(
+            { index: k, intermediate },
+            this.visibleTo(k),
+            target.direction,
+          );
         }
         return pruned;
       },
@@ -155,14 +172,31 @@ export class Study {
       const result = await fn(ctx);
       const durationMs = performance.now() - started;
       const values = typeof result === "number" ? { [target.metric]: result } : { ...result };
-      if (pruned) return { ...base, status: "pruned", values: lastValue(intermediate, target.metric), durationMs };
-      const missing = this.opts.objective.targets.filter((t) => typeof values[t.metric] !== "number" || Number.isNaN(values[t.metric]));
-      if (missing.length) return { ...base, status: "failed", values, durationMs, error: `objective returned no value for ${missing.map((t) => t.metric).join(", ")}` };
+      if (pruned)
+        return { ...base, status: "pruned", values: lastValue(intermediate, target.metric), durationMs };
+      const missing = this.opts.objective.targets.filter(
+        (t) => typeof values[t.metric] !== "number" || Number.isNaN(values[t.metric]),
+      );
+      if (missing.length)
+        return {
+          ...base,
+          status: "failed",
+          values,
+          durationMs,
+          error: `objective returned no value for ${missing.map((t) => t.metric).join(", ")}`,
+        };
       return { ...base, status: "complete", values, durationMs };
     } catch (e) {
       const durationMs = performance.now() - started;
-      if (e instanceof TrialPruned || pruned) return { ...base, status: "pruned", values: lastValue(intermediate, target.metric), durationMs };
-      return { ...base, status: "failed", values: {}, durationMs, error: e instanceof Error ? e.message : String(e) };
+      if (e instanceof TrialPruned || pruned)
+        return { ...base, status: "pruned", values: lastValue(intermediate, target.metric), durationMs };
+      return {
+        ...base,
+        status: "failed",
+        values: {},
+        durationMs,
+        error: e instanceof Error ? e.message : String(e),
+      };
     }
   }
 }

@@ -42,14 +42,23 @@ export class TpeSampler implements Sampler {
   private readonly o: Required<TpeOptions>;
 
   constructor(opts: TpeOptions = {}) {
-    this.o = { nStartupTrials: opts.nStartupTrials ?? 10, nEiCandidates: opts.nEiCandidates ?? 24, gamma: opts.gamma ?? 0.25, maxGood: opts.maxGood ?? 25, priorWeight: opts.priorWeight ?? 1, multivariate: opts.multivariate ?? true };
-    if (!(this.o.gamma > 0 && this.o.gamma < 1)) throw new Error(`tpe: gamma must be in (0, 1), got ${this.o.gamma}`);
+    this.o = {
+      nStartupTrials: opts.nStartupTrials ?? 10,
+      nEiCandidates: opts.nEiCandidates ?? 24,
+      gamma: opts.gamma ?? 0.25,
+      maxGood: opts.maxGood ?? 25,
+      priorWeight: opts.priorWeight ?? 1,
+      multivariate: opts.multivariate ?? true,
+    };
+    if (!(this.o.gamma > 0 && this.o.gamma < 1))
+      throw new Error(`tpe: gamma must be in (0, 1), got ${this.o.gamma}`);
     if (!(this.o.nEiCandidates >= 1)) throw new Error(`tpe: nEiCandidates must be >= 1`);
   }
 
   propose(ctx: ProposalContext): Params {
     const ranked = rankForSampling(ctx.history, ctx.objective);
-    if (ranked.filter((t) => t.status === "complete").length < this.o.nStartupTrials) return sampleFromPrior(ctx.space, priorStream(ctx.seed, ctx.index));
+    if (ranked.filter((t) => t.status === "complete").length < this.o.nStartupTrials)
+      return sampleFromPrior(ctx.space, priorStream(ctx.seed, ctx.index));
     const rng = new Rng(mixSeed(ctx.seed, ctx.index, 0x7e));
     const nGood = Math.min(this.o.maxGood, Math.max(1, Math.ceil(this.o.gamma * ranked.length)));
     const good = ranked.slice(0, nGood);
@@ -65,9 +74,15 @@ export class TpeSampler implements Sampler {
     return out;
   }
 
-  private sampleParam(def: ParamDef, good: readonly TrialRecord[], bad: readonly TrialRecord[], rng: Rng): ParamValue {
+  private sampleParam(
+    def: ParamDef,
+    good: readonly TrialRecord[],
+    bad: readonly TrialRecord[],
+    rng: Rng,
+  ): ParamValue {
     const d = def.dist;
-    const obs = (ts: readonly TrialRecord[]): ParamValue[] => ts.map((t) => t.params[def.name]).filter((v): v is ParamValue => v !== undefined);
+    const obs = (ts: readonly TrialRecord[]): ParamValue[] =>
+      ts.map((t) => t.params[def.name]).filter((v): v is ParamValue => v !== undefined);
     if (d.kind === "choice") {
       const idx = (vs: ParamValue[]): number[] => vs.map((v) => d.values.indexOf(v)).filter((i) => i >= 0);
       const l = new CategoricalParzen(idx(obs(good)), d.values.length, this.o.priorWeight);
@@ -86,7 +101,9 @@ export class TpeSampler implements Sampler {
     }
     const { lo, hi } = internalBounds(d);
     const inside = (vs: ParamValue[]): number[] =>
-      vs.filter((v): v is number => typeof v === "number").map((v) => Math.min(hi, Math.max(lo, toInternal(d, v))));
+      vs
+        .filter((v): v is number => typeof v === "number")
+        .map((v) => Math.min(hi, Math.max(lo, toInternal(d, v))));
     const l = new NumericParzen(inside(obs(good)), lo, hi, this.o.priorWeight);
     const g = new NumericParzen(inside(obs(bad)), lo, hi, this.o.priorWeight);
     let best = lo;
@@ -112,7 +129,12 @@ class JointParzen {
   private readonly logW: number[];
   private readonly logMass: number[];
 
-  constructor(points: number[][], private readonly lo: number[], private readonly hi: number[], priorWeight: number) {
+  constructor(
+    points: number[][],
+    private readonly lo: number[],
+    private readonly hi: number[],
+    priorWeight: number,
+  ) {
     const d = lo.length;
     const range = lo.map((l, k) => hi[k]! - l);
     // Scott's rule scaled as Optuna does: 0.2 · n^(−1/(d+4)) · range, the prior spanning the range.
@@ -121,7 +143,19 @@ class JointParzen {
     this.sigmas = [...points.map(() => range.map((r) => bw * r)), range];
     const total = points.length + priorWeight;
     this.logW = [...points.map(() => Math.log(1 / total)), Math.log(priorWeight / total)];
-    this.logMass = this.mus.map((mu, c) => mu.reduce((s, m, k) => s + Math.log(Math.max(normalCdf((hi[k]! - m) / this.sigmas[c]![k]!) - normalCdf((lo[k]! - m) / this.sigmas[c]![k]!), 1e-300)), 0));
+    this.logMass = this.mus.map((mu, c) =>
+      mu.reduce(
+        (s, m, k) =>
+          s +
+          Math.log(
+            Math.max(
+              normalCdf((hi[k]! - m) / this.sigmas[c]![k]!) - normalCdf((lo[k]! - m) / this.sigmas[c]![k]!),
+              1e-300,
+            ),
+          ),
+        0,
+      ),
+    );
   }
 
   sample(rng: Rng): number[] {
@@ -156,7 +190,13 @@ class JointParzen {
   }
 }
 
-function sampleJoint(defs: readonly ParamDef[], good: readonly TrialRecord[], bad: readonly TrialRecord[], rng: Rng, o: Required<TpeOptions>): number[] {
+function sampleJoint(
+  defs: readonly ParamDef[],
+  good: readonly TrialRecord[],
+  bad: readonly TrialRecord[],
+  rng: Rng,
+  o: Required<TpeOptions>,
+): number[] {
   const nd = defs as readonly NumericDef[];
   const bounds = nd.map((d) => internalBounds(d.dist));
   const lo = bounds.map((b) => b.lo);
@@ -164,7 +204,9 @@ function sampleJoint(defs: readonly ParamDef[], good: readonly TrialRecord[], ba
   const pointsOf = (ts: readonly TrialRecord[]): number[][] =>
     ts
       .filter((t) => nd.every((d) => typeof t.params[d.name] === "number"))
-      .map((t) => nd.map((d, k) => Math.min(hi[k]!, Math.max(lo[k]!, toInternal(d.dist, t.params[d.name] as number)))));
+      .map((t) =>
+        nd.map((d, k) => Math.min(hi[k]!, Math.max(lo[k]!, toInternal(d.dist, t.params[d.name] as number)))),
+      );
   const l = new JointParzen(pointsOf(good), lo, hi, o.priorWeight);
   const g = new JointParzen(pointsOf(bad), lo, hi, o.priorWeight);
   let best: number[] = [];

@@ -31,7 +31,8 @@ export interface ObjectiveTarget {
  * - "closest_to_ideal": after min–max scaling each target over the front, the smallest Euclidean
  *   distance to the ideal point (best on every target).
  */
-export type PickRule = { kind: "first" } | { kind: "weighted"; weights: readonly number[] } | { kind: "closest_to_ideal" };
+export type PickRule =
+  { kind: "first" } | { kind: "weighted"; weights: readonly number[] } | { kind: "closest_to_ideal" };
 
 export interface ObjectiveSpec {
   targets: readonly ObjectiveTarget[];

@@ -7,14 +7,21 @@ import { join } from "node:path";
 import type { ArtifactAccess, StatCache } from "../executor.js";
 
 export class ArtifactCorruptError extends Error {
-  constructor(readonly hash: string, readonly path: string, readonly actual: string) {
+  constructor(
+    readonly hash: string,
+    readonly path: string,
+    readonly actual: string,
+  ) {
     super(`artifact ${hash.slice(0, 12)} is corrupt: ${path} hashes to ${actual.slice(0, 12)}`);
     this.name = "ArtifactCorruptError";
   }
 }
 
 export class ArtifactMissingError extends Error {
-  constructor(readonly hash: string, readonly path: string) {
+  constructor(
+    readonly hash: string,
+    readonly path: string,
+  ) {
     super(`artifact ${hash.slice(0, 12)} is missing: ${path} does not exist`);
     this.name = "ArtifactMissingError";
   }
@@ -35,7 +42,10 @@ export class ArtifactStore implements ArtifactAccess {
   readonly objectsDir: string;
 
   /** `verified` remembers (path, size, mtime) of objects already checked, so `check` need not rehash them. */
-  constructor(readonly root: string, private readonly verified?: StatCache) {
+  constructor(
+    readonly root: string,
+    private readonly verified?: StatCache,
+  ) {
     this.objectsDir = join(root, "objects");
   }
 

@@ -32,7 +32,13 @@ registerExecutor({
     const listed: Json[] = [];
     for (const f of compiled.features) {
       const kind = f.windowed ? "window" : f.fitted ? "fitted" : "stateless";
-      listed.push({ name: f.name, expression: exprText(f.expr), kind, onnx: !f.batchOnly || f.windowed, ...(f.batchOnly && !f.windowed ? { batch_only: f.batchOnly } : {}) });
+      listed.push({
+        name: f.name,
+        expression: exprText(f.expr),
+        kind,
+        onnx: !f.batchOnly || f.windowed,
+        ...(f.batchOnly && !f.windowed ? { batch_only: f.batchOnly } : {}),
+      });
       if (f.fitted) continue; // fitted on the training split by the model branch
       const v = evalBatch(f.node, env);
       if (!names.includes(f.name)) names.push(f.name);
@@ -40,7 +46,9 @@ registerExecutor({
     }
     const out = aq.table(cols, names);
     const hash = await saveTable(ctx.artifacts, out);
-    ctx.log(`${compiled.features.length} features (${compiled.features.filter((f) => !f.fitted).length} computed here) over ${out.numRows()} rows`);
+    ctx.log(
+      `${compiled.features.length} features (${compiled.features.filter((f) => !f.fitted).length} computed here) over ${out.numRows()} rows`,
+    );
     return {
       artifacts: { table: hash },
       metrics: { rows: out.numRows(), features: compiled.features.length },

@@ -1,6 +1,10 @@
 // Executor for `source` nodes: reads the rows (file, glob, SQLite or PostgreSQL) with the declared
 // schema, checks `expect` (fails the node) and `warn` (recorded), and stores the table artifact.
-import { type ExpectationResult, checkExpectations, describeFailure } from "../../data/expectations/evaluate.js";
+import {
+  type ExpectationResult,
+  checkExpectations,
+  describeFailure,
+} from "../../data/expectations/evaluate.js";
 import { loadSource, sourceFingerprint } from "../../data/source-load.js";
 import { readSourceSpec } from "../../data/source-spec.js";
 import { saveTable } from "../../data/table-artifact.js";
@@ -20,21 +24,36 @@ registerExecutor({
     const spec = readSourceSpec(ctx.node.config);
     const loaded = await loadSource(spec, ctx.projectDir);
     const t = loaded.table;
-    ctx.log(`read ${t.numRows()} rows × ${t.numCols()} columns${loaded.files.length > 1 ? ` from ${loaded.files.length} files` : ""}`);
+    ctx.log(
+      `read ${t.numRows()} rows × ${t.numCols()} columns${loaded.files.length > 1 ? ` from ${loaded.files.length} files` : ""}`,
+    );
     for (const c of [spec.key, spec.timestamp]) {
-      if (c !== undefined && !t.columnNames().includes(c)) throw new NodeFailure(`${ctx.node.id}: column \`${c}\` (key/timestamp) is not in the data`);
+      if (c !== undefined && !t.columnNames().includes(c))
+        throw new NodeFailure(`${ctx.node.id}: column \`${c}\` (key/timestamp) is not in the data`);
     }
-    const results = [...checkExpectations(t, spec.expect, "error"), ...checkExpectations(t, spec.warn, "warning")];
+    const results = [
+      ...checkExpectations(t, spec.expect, "error"),
+      ...checkExpectations(t, spec.warn, "warning"),
+    ];
     const failed = results.filter((r) => !r.passed && r.severity === "error");
-    for (const w of results.filter((r) => !r.passed && r.severity === "warning")) ctx.log(`warning: ${describeFailure(w)}`);
+    for (const w of results.filter((r) => !r.passed && r.severity === "warning"))
+      ctx.log(`warning: ${describeFailure(w)}`);
     const summary = {
-      schema: loaded.schema.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable, declared: spec.declared.some((d) => d.name === c.name) })),
+      schema: loaded.schema.map((c) => ({
+        name: c.name,
+        type: c.type,
+        nullable: c.nullable,
+        declared: spec.declared.some((d) => d.name === c.name),
+      })),
       expectations: results.map(asJson),
       files: loaded.files,
     };
     if (failed.length) {
       const lines = failed.map((r) => `  ${describeFailure(r)}`).join("\n");
-      throw new NodeFailure(`${ctx.node.id}: ${failed.length} expectation${failed.length > 1 ? "s" : ""} failed:\n${lines}`, summary as unknown as Json);
+      throw new NodeFailure(
+        `${ctx.node.id}: ${failed.length} expectation${failed.length > 1 ? "s" : ""} failed:\n${lines}`,
+        summary as unknown as Json,
+      );
     }
     const table = await saveTable(ctx.artifacts, t);
     return {

@@ -43,11 +43,22 @@ registerExecutor({
       if (a.fold && name === "train") t = withFold(t, a.fold, rows);
       artifacts[name] = await saveTable(ctx.artifacts, t);
     }
-    ctx.log(`${method.name}: train ${parts.train.length}, valid ${parts.valid.length}, test ${parts.test.length} rows`);
+    ctx.log(
+      `${method.name}: train ${parts.train.length}, valid ${parts.valid.length}, test ${parts.test.length} rows`,
+    );
     return {
       artifacts,
-      metrics: { rows_train: parts.train.length, rows_valid: parts.valid.length, rows_test: parts.test.length },
-      summary: { method: method.name, seed, shares: { train: shares.train, valid: shares.valid, test: shares.test }, ...a.report },
+      metrics: {
+        rows_train: parts.train.length,
+        rows_valid: parts.valid.length,
+        rows_test: parts.test.length,
+      },
+      summary: {
+        method: method.name,
+        seed,
+        shares: { train: shares.train, valid: shares.valid, test: shares.test },
+        ...a.report,
+      },
     };
   },
 });

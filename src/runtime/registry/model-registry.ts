@@ -52,7 +52,12 @@ export class ModelRegistry {
   async addVersion(v: Omit<ModelVersion, "version" | "created" | "gates">): Promise<ModelVersion> {
     const version = await this.state.records.nextSequence(`model.${v.model}`);
     const full: ModelVersion = { ...v, version, gates: {}, created: new Date().toISOString() };
-    await this.state.records.put(VERSIONS, versionKey(v.model, version), full as unknown as Json, Object.values(v.artifacts));
+    await this.state.records.put(
+      VERSIONS,
+      versionKey(v.model, version),
+      full as unknown as Json,
+      Object.values(v.artifacts),
+    );
     return full;
   }
 
@@ -78,11 +83,22 @@ export class ModelRegistry {
     return [...names].sort();
   }
 
-  async recordGate(model: string, version: number, gate: string, passed: boolean, results: Json): Promise<void> {
+  async recordGate(
+    model: string,
+    version: number,
+    gate: string,
+    passed: boolean,
+    results: Json,
+  ): Promise<void> {
     const v = await this.version(model, version);
     if (!v) throw new Error(`model ${model} has no version ${version}`);
     v.gates[gate] = { passed, at: new Date().toISOString(), results };
-    await this.state.records.put(VERSIONS, versionKey(model, version), v as unknown as Json, Object.values(v.artifacts));
+    await this.state.records.put(
+      VERSIONS,
+      versionKey(model, version),
+      v as unknown as Json,
+      Object.values(v.artifacts),
+    );
   }
 
   async alias(model: string, alias: Alias): Promise<ModelVersion | undefined> {
@@ -97,13 +113,22 @@ export class ModelRegistry {
     const at = new Date().toISOString();
     const event: AliasEvent = { model, alias, version, previous: current?.version ?? null, reason, at };
     const seq = await this.state.records.nextSequence(`alias_history.${model}`);
-    const puts = [{ collection: HISTORY, key: `${model}:${String(seq).padStart(8, "0")}`, value: event as unknown as Json }];
+    const puts = [
+      {
+        collection: HISTORY,
+        key: `${model}:${String(seq).padStart(8, "0")}`,
+        value: event as unknown as Json,
+      },
+    ];
     if (version === null) {
       await this.state.records.putMany(puts);
       await this.state.records.delete(ALIAS, `${model}:${alias}`);
     } else {
       if (!(await this.version(model, version))) throw new Error(`model ${model} has no version ${version}`);
-      await this.state.records.putMany([...puts, { collection: ALIAS, key: `${model}:${alias}`, value: { version, at, reason } }]);
+      await this.state.records.putMany([
+        ...puts,
+        { collection: ALIAS, key: `${model}:${alias}`, value: { version, at, reason } },
+      ]);
     }
     return event;
   }

@@ -49,11 +49,17 @@ export const migrations: readonly Migration[] = [
 
 /** Brings the schema to the latest version; safe when several processes open the store at once. */
 export async function migrate(db: Db): Promise<number> {
-  await db.run(`CREATE TABLE IF NOT EXISTS mlc_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`).catch(async (e) => {
-    // Two PostgreSQL sessions racing on CREATE TABLE IF NOT EXISTS can collide on the catalog; the loser retries.
-    if (db.dialect !== "postgres") throw e;
-    await db.run(`CREATE TABLE IF NOT EXISTS mlc_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`);
-  });
+  await db
+    .run(
+      `CREATE TABLE IF NOT EXISTS mlc_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`,
+    )
+    .catch(async (e) => {
+      // Two PostgreSQL sessions racing on CREATE TABLE IF NOT EXISTS can collide on the catalog; the loser retries.
+      if (db.dialect !== "postgres") throw e;
+      await db.run(
+        `CREATE TABLE IF NOT EXISTS mlc_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`,
+      );
+    });
   const latest = migrations[migrations.length - 1]!.version;
   const current = async (): Promise<number> => {
     const rows = await db.all(`SELECT MAX(version) AS v FROM mlc_migrations`);
@@ -61,13 +67,18 @@ export async function migrate(db: Db): Promise<number> {
   };
   if ((await current()) >= latest) return latest;
   return db.tx(async (q) => {
-    if (db.dialect === "postgres") await q.all(`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.mlc_migrate'))`);
+    if (db.dialect === "postgres")
+      await q.all(`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.mlc_migrate'))`);
     const rows = await q.all(`SELECT MAX(version) AS v FROM mlc_migrations`);
     const have = Number(rows[0]?.v ?? 0);
     for (const m of migrations) {
       if (m.version <= have) continue;
       for (const s of m.statements) await q.run(s);
-      await q.run(`INSERT INTO mlc_migrations (version, name, applied) VALUES (?, ?, ?)`, [m.version, m.name, new Date().toISOString()]);
+      await q.run(`INSERT INTO mlc_migrations (version, name, applied) VALUES (?, ?, ?)`, [
+        m.version,
+        m.name,
+        new Date().toISOString(),
+      ]);
     }
     return latest;
   });

@@ -23,8 +23,13 @@ export async function openState(projectDir: string, opts: OpenStateOptions = {})
   const db =
     url && /^postgres(ql)?:\/\//.test(url)
       ? // `pg` is loaded only for PostgreSQL states, so a SQLite plan does not pay for it.
-        await (await import("./postgres-db.js")).openPostgresDb(url, opts.schema ?? (process.env.MLC_STATE_SCHEMA || undefined))
-      : openSqliteDb(url ?? (mkdirSync(stateDir(projectDir), { recursive: true }), join(stateDir(projectDir), "state.db")));
+        await (
+          await import("./postgres-db.js")
+        ).openPostgresDb(url, opts.schema ?? (process.env.MLC_STATE_SCHEMA || undefined))
+      : openSqliteDb(
+          url ??
+            (mkdirSync(stateDir(projectDir), { recursive: true }), join(stateDir(projectDir), "state.db")),
+        );
   try {
     await migrate(db);
   } catch (e) {

@@ -31,7 +31,8 @@ export function redactUrl(url: string): string {
 }
 
 export async function openPostgresDb(url: string, schema?: string): Promise<Db> {
-  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name '${schema}'`);
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema))
+    throw new Error(`invalid schema name '${schema}'`);
   const pool = new pg.Pool({
     connectionString: url,
     max: 4,

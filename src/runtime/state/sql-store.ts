@@ -66,7 +66,12 @@ function runFromRow(r: Row): RunRecord {
 }
 
 const artifactFromRow = (r: Row): ArtifactRecord => ({
-  hash: str(r.hash), size: Number(r.size), node: str(r.node), role: str(r.role), runId: str(r.run_id), created: str(r.created),
+  hash: str(r.hash),
+  size: Number(r.size),
+  node: str(r.node),
+  role: str(r.role),
+  runId: str(r.run_id),
+  created: str(r.created),
 });
 
 const recordFromRow = (r: Row): RegistryRecord => ({
@@ -86,8 +91,19 @@ const NODE_UPSERT = `INSERT INTO mlc_nodes (id, kind, fingerprint, columns, node
 
 function nodeParams(n: NodeRecord): SqlValue[] {
   return [
-    n.id, n.kind, n.fingerprint, json(n.columns), json(n.node), json(n.inputFingerprints), optJson(n.data),
-    n.executorVersion, optJson(n.result), n.status, n.error ?? null, n.runId ?? null, n.updated,
+    n.id,
+    n.kind,
+    n.fingerprint,
+    json(n.columns),
+    json(n.node),
+    json(n.inputFingerprints),
+    optJson(n.data),
+    n.executorVersion,
+    optJson(n.result),
+    n.status,
+    n.error ?? null,
+    n.runId ?? null,
+    n.updated,
   ];
 }
 
@@ -139,7 +155,9 @@ export class SqlStateStore implements StateStore {
 
   async listNodes(opts: { includeRetired?: boolean } = {}): Promise<NodeRecord[]> {
     const rows = await this.db.all(
-      opts.includeRetired ? `SELECT * FROM mlc_nodes ORDER BY id` : `SELECT * FROM mlc_nodes WHERE status <> 'retired' ORDER BY id`,
+      opts.includeRetired
+        ? `SELECT * FROM mlc_nodes ORDER BY id`
+        : `SELECT * FROM mlc_nodes WHERE status <> 'retired' ORDER BY id`,
     );
     return rows.map(nodeFromRow);
   }
@@ -148,14 +166,32 @@ export class SqlStateStore implements StateStore {
     await this.db.run(
       `INSERT INTO mlc_runs (id, apply_id, node, kind, fingerprint, started, ended, status, error, timings, inputs, config, executor_version, data)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [r.id, r.applyId, r.node, r.kind, r.fingerprint, r.started, r.ended ?? null, r.status, r.error ?? null,
-        json(r.timings), json(r.inputs), json(r.config), r.executorVersion, optJson(r.data)],
+      [
+        r.id,
+        r.applyId,
+        r.node,
+        r.kind,
+        r.fingerprint,
+        r.started,
+        r.ended ?? null,
+        r.status,
+        r.error ?? null,
+        json(r.timings),
+        json(r.inputs),
+        json(r.config),
+        r.executorVersion,
+        optJson(r.data),
+      ],
     );
   }
 
   async commitSuccess(s: RunSuccess): Promise<void> {
     await this.db.tx(async (q) => {
-      await q.run(`UPDATE mlc_runs SET status = 'ok', ended = ?, timings = ?, error = NULL WHERE id = ?`, [s.ended, json(s.timings), s.runId]);
+      await q.run(`UPDATE mlc_runs SET status = 'ok', ended = ?, timings = ?, error = NULL WHERE id = ?`, [
+        s.ended,
+        json(s.timings),
+        s.runId,
+      ]);
       await q.run(NODE_UPSERT, nodeParams(s.node));
       for (const a of s.artifacts) {
         await q.run(
@@ -182,14 +218,31 @@ export class SqlStateStore implements StateStore {
 
   async commitFailure(f: RunFailure): Promise<void> {
     await this.db.tx(async (q) => {
-      await q.run(`UPDATE mlc_runs SET status = 'failed', ended = ?, timings = ?, error = ? WHERE id = ?`, [f.ended, json(f.timings), f.error, f.runId]);
+      await q.run(`UPDATE mlc_runs SET status = 'failed', ended = ?, timings = ?, error = ? WHERE id = ?`, [
+        f.ended,
+        json(f.timings),
+        f.error,
+        f.runId,
+      ]);
       const existing = await q.all(`SELECT id FROM mlc_nodes WHERE id = ?`, [f.graphNode.id]);
       if (existing.length) {
-        await q.run(`UPDATE mlc_nodes SET status = 'failed', error = ?, updated = ? WHERE id = ?`, [f.error, f.ended, f.graphNode.id]);
+        await q.run(`UPDATE mlc_nodes SET status = 'failed', error = ?, updated = ? WHERE id = ?`, [
+          f.error,
+          f.ended,
+          f.graphNode.id,
+        ]);
       } else {
         const n: NodeRecord = {
-          id: f.graphNode.id, kind: f.graphNode.kind, fingerprint: "", columns: {}, node: f.graphNode,
-          inputFingerprints: {}, executorVersion: "", status: "failed", error: f.error, updated: f.ended,
+          id: f.graphNode.id,
+          kind: f.graphNode.kind,
+          fingerprint: "",
+          columns: {},
+          node: f.graphNode,
+          inputFingerprints: {},
+          executorVersion: "",
+          status: "failed",
+          error: f.error,
+          updated: f.ended,
         };
         await q.run(NODE_UPSERT, nodeParams(n));
       }
@@ -198,12 +251,17 @@ export class SqlStateStore implements StateStore {
   }
 
   async interruptRunningRuns(): Promise<number> {
-    return this.db.run(`UPDATE mlc_runs SET status = 'interrupted', error = 'the apply running it was interrupted' WHERE status = 'running'`);
+    return this.db.run(
+      `UPDATE mlc_runs SET status = 'interrupted', error = 'the apply running it was interrupted' WHERE status = 'running'`,
+    );
   }
 
   async retireNode(id: string): Promise<void> {
     await this.db.tx(async (q) => {
-      await q.run(`UPDATE mlc_nodes SET status = 'retired', updated = ? WHERE id = ?`, [new Date().toISOString(), id]);
+      await q.run(`UPDATE mlc_nodes SET status = 'retired', updated = ? WHERE id = ?`, [
+        new Date().toISOString(),
+        id,
+      ]);
       await bumpSerial(q);
     });
   }
@@ -214,7 +272,10 @@ export class SqlStateStore implements StateStore {
   }
 
   async runsForNode(node: string, limit = 20): Promise<RunRecord[]> {
-    const rows = await this.db.all(`SELECT * FROM mlc_runs WHERE node = ? ORDER BY started DESC LIMIT ?`, [node, limit]);
+    const rows = await this.db.all(`SELECT * FROM mlc_runs WHERE node = ? ORDER BY started DESC LIMIT ?`, [
+      node,
+      limit,
+    ]);
     return rows.map(runFromRow);
   }
 
@@ -224,12 +285,18 @@ export class SqlStateStore implements StateStore {
   }
 
   async artifactsByPrefix(prefix: string): Promise<ArtifactRecord[]> {
-    const rows = await this.db.all(`SELECT * FROM mlc_artifacts WHERE substr(hash, 1, ?) = ? ORDER BY created DESC LIMIT 10`, [prefix.length, prefix]);
+    const rows = await this.db.all(
+      `SELECT * FROM mlc_artifacts WHERE substr(hash, 1, ?) = ? ORDER BY created DESC LIMIT 10`,
+      [prefix.length, prefix],
+    );
     return rows.map(artifactFromRow);
   }
 
   async edgesOfRun(runId: string): Promise<LineageEdge[]> {
-    const rows = await this.db.all(`SELECT * FROM mlc_lineage WHERE run_id = ? ORDER BY direction, role, artifact`, [runId]);
+    const rows = await this.db.all(
+      `SELECT * FROM mlc_lineage WHERE run_id = ? ORDER BY direction, role, artifact`,
+      [runId],
+    );
     return rows.map((r) => ({
       runId: str(r.run_id),
       direction: str(r.direction) as LineageEdge["direction"],
@@ -249,17 +316,22 @@ export class SqlStateStore implements StateStore {
   }
 
   async metricsOfRun(runId: string): Promise<Record<string, number>> {
-    const rows = await this.db.all(`SELECT name, value FROM mlc_metrics WHERE run_id = ? ORDER BY name`, [runId]);
+    const rows = await this.db.all(`SELECT name, value FROM mlc_metrics WHERE run_id = ? ORDER BY name`, [
+      runId,
+    ]);
     return Object.fromEntries(rows.map((r) => [str(r.name), Number(r.value)]));
   }
 
   async referencedArtifacts(): Promise<Set<string>> {
     const out = new Set<string>();
-    for (const r of await this.db.all(`SELECT result FROM mlc_nodes WHERE status <> 'retired' AND result IS NOT NULL`)) {
+    for (const r of await this.db.all(
+      `SELECT result FROM mlc_nodes WHERE status <> 'retired' AND result IS NOT NULL`,
+    )) {
       const res = parse<{ artifacts?: Record<string, string> }>(r.result);
       for (const h of Object.values(res.artifacts ?? {})) out.add(h);
     }
-    for (const r of await this.db.all(`SELECT refs FROM mlc_records`)) for (const h of parse<string[]>(r.refs)) out.add(h);
+    for (const r of await this.db.all(`SELECT refs FROM mlc_records`))
+      for (const h of parse<string[]>(r.refs)) out.add(h);
     return out;
   }
 
@@ -298,7 +370,9 @@ export class SqlStateStore implements StateStore {
     const holder = async (q: Queryable = db): Promise<LockInfo | undefined> => {
       const rows = await q.all(`SELECT pid, host, command, since FROM mlc_lock WHERE id = 1`);
       const r = rows[0];
-      return r ? { pid: Number(r.pid), host: str(r.host), command: str(r.command), since: str(r.since) } : undefined;
+      return r
+        ? { pid: Number(r.pid), host: str(r.host), command: str(r.command), since: str(r.since) }
+        : undefined;
     };
     return {
       holder: () => holder(),
@@ -308,7 +382,10 @@ export class SqlStateStore implements StateStore {
         if (db.sessionLock) {
           // PostgreSQL: the advisory lock decides; the row only describes the holder.
           if (!(await db.sessionLock.tryAcquire())) {
-            return { acquired: false, holder: (await holder()) ?? { pid: 0, host: "unknown", command: "unknown", since: "unknown" } };
+            return {
+              acquired: false,
+              holder: (await holder()) ?? { pid: 0, host: "unknown", command: "unknown", since: "unknown" },
+            };
           }
           await db.run(
             `INSERT INTO mlc_lock (id, pid, host, command, since, token) VALUES (1, ?, ?, ?, ?, ?)
@@ -326,9 +403,10 @@ export class SqlStateStore implements StateStore {
             if (!stale) return { acquired: false, holder: h };
             await q.run(`DELETE FROM mlc_lock WHERE id = 1`);
           }
-          await q.run(`INSERT INTO mlc_lock (id, pid, host, command, since, token) VALUES (1, ?, ?, ?, ?, ?)`, [
-            info.pid, info.host, info.command, info.since, mine,
-          ]);
+          await q.run(
+            `INSERT INTO mlc_lock (id, pid, host, command, since, token) VALUES (1, ?, ?, ?, ?, ?)`,
+            [info.pid, info.host, info.command, info.since, mine],
+          );
           token = mine;
           return { acquired: true };
         });
@@ -358,7 +436,10 @@ export class SqlStateStore implements StateStore {
       );
     return {
       async get(collection, key) {
-        const rows = await db.all(`SELECT * FROM mlc_records WHERE collection = ? AND key = ?`, [collection, key]);
+        const rows = await db.all(`SELECT * FROM mlc_records WHERE collection = ? AND key = ?`, [
+          collection,
+          key,
+        ]);
         return rows[0] ? recordFromRow(rows[0]) : undefined;
       },
       async put(collection, key, value, refs) {
@@ -370,17 +451,24 @@ export class SqlStateStore implements StateStore {
         });
       },
       async delete(collection, key) {
-        return (await db.run(`DELETE FROM mlc_records WHERE collection = ? AND key = ?`, [collection, key])) > 0;
+        return (
+          (await db.run(`DELETE FROM mlc_records WHERE collection = ? AND key = ?`, [collection, key])) > 0
+        );
       },
       async list(collection, prefix) {
         const rows = prefix
-          ? await db.all(`SELECT * FROM mlc_records WHERE collection = ? AND substr(key, 1, ?) = ? ORDER BY key`, [collection, prefix.length, prefix])
+          ? await db.all(
+              `SELECT * FROM mlc_records WHERE collection = ? AND substr(key, 1, ?) = ? ORDER BY key`,
+              [collection, prefix.length, prefix],
+            )
           : await db.all(`SELECT * FROM mlc_records WHERE collection = ? ORDER BY key`, [collection]);
         return rows.map(recordFromRow);
       },
       async nextSequence(name) {
         return db.tx(async (q) => {
-          await q.run(`INSERT INTO mlc_sequences (name, value) VALUES (?, 0) ON CONFLICT (name) DO NOTHING`, [name]);
+          await q.run(`INSERT INTO mlc_sequences (name, value) VALUES (?, 0) ON CONFLICT (name) DO NOTHING`, [
+            name,
+          ]);
           await q.run(`UPDATE mlc_sequences SET value = value + 1 WHERE name = ?`, [name]);
           const rows = await q.all(`SELECT value FROM mlc_sequences WHERE name = ?`, [name]);
           return Number(rows[0]!.value);

@@ -28,7 +28,10 @@ export interface FeaturesRun {
 }
 
 /** `files` is the project (main.mlspec and its data); the spec must check without errors. */
-export async function runFeatures(files: Record<string, string>, featuresId = "features.daily"): Promise<FeaturesRun> {
+export async function runFeatures(
+  files: Record<string, string>,
+  featuresId = "features.daily",
+): Promise<FeaturesRun> {
   const dir = makeProject(files);
   const c = compileProject(dir);
   expect(c.diagnostics.filter((d) => d.severity === "error").map((d) => d.message)).toEqual([]);
@@ -37,8 +40,23 @@ export async function runFeatures(files: Record<string, string>, featuresId = "f
   const node = byId(featuresId);
   const artifacts = new MemoryArtifacts();
   const results: Record<string, NodeResult> = {};
-  for (const i of node.inputs) results[i.node] = await executorFor("source")!.run(context(dir, byId(i.node), artifacts));
-  const ctx = context(dir, node, artifacts, Object.fromEntries(node.inputs.map((i) => [i.node, results[i.node]!])));
+  for (const i of node.inputs)
+    results[i.node] = await executorFor("source")!.run(context(dir, byId(i.node), artifacts));
+  const ctx = context(
+    dir,
+    node,
+    artifacts,
+    Object.fromEntries(node.inputs.map((i) => [i.node, results[i.node]!])),
+  );
   results[node.id] = await executorFor("features")!.run(ctx);
-  return { dir, graph, byId, node, artifacts, results, logs: ctx.logs, table: (id) => loadTable(artifacts, results[id]!.artifacts.table!) };
+  return {
+    dir,
+    graph,
+    byId,
+    node,
+    artifacts,
+    results,
+    logs: ctx.logs,
+    table: (id) => loadTable(artifacts, results[id]!.artifacts.table!),
+  };
 }

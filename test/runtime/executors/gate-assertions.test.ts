@@ -10,14 +10,21 @@ describe("renderGateResults", () => {
     const report = fairnessReport(y, pred, ["a", "a", "a", "b", "b", "b"]);
     const results: AssertionResult[] = [
       { text: "test.auc >= 0.5", passed: true, values: { "test.auc": 0.75 } },
-      { text: "parity(test, by = plan) <= 0.1", passed: false, values: {}, fairness: [{ split: "test", by: "plan", report }] },
+      {
+        text: "parity(test, by = plan) <= 0.1",
+        passed: false,
+        values: {},
+        fairness: [{ split: "test", by: "plan", report }],
+      },
     ];
     const text = renderGateResults("fair", results);
     const lines = text.split("\n");
     expect(lines[0]).toBe("gate fair: 1 of 2 assertions failed");
     expect(lines[2]).toMatch(/^ {2}FAIL {2}parity\(test, by = plan\) <= 0\.1/);
     // group a: 2 of 3 predicted positive, both positives found; group b: 2 of 3, one of two positives.
-    expect(lines[3]).toContain("by plan on test (selection rate/TPR): a 0.667/1.000 (n=3), b 0.667/0.500 (n=3)");
+    expect(lines[3]).toContain(
+      "by plan on test (selection rate/TPR): a 0.667/1.000 (n=3), b 0.667/0.500 (n=3)",
+    );
     expect(lines[3]).toContain("parity difference 0.0000, equal opportunity 0.5000");
   });
 });

@@ -4,8 +4,14 @@ import { modelExecutor } from "../../../src/runtime/executors/model/index.js";
 import type { Json } from "../../../src/runtime/graph-ir.js";
 
 const ref = (...p: string[]) => ({ $ref: p });
-const call = ($call: string, args: Json[] = [], named: { [k: string]: Json } = {}) => ({ $call, args, named });
-const block = ($block: string, attributes: { [k: string]: Json }) => [{ $block, attributes, blocks: {}, assertions: [] }];
+const call = ($call: string, args: Json[] = [], named: { [k: string]: Json } = {}) => ({
+  $call,
+  args,
+  named,
+});
+const block = ($block: string, attributes: { [k: string]: Json }) => [
+  { $block, attributes, blocks: {}, assertions: [] },
+];
 
 function config(trials: number, pruner = "median", tune: { [k: string]: Json } = {}): { [k: string]: Json } {
   return {
@@ -13,8 +19,19 @@ function config(trials: number, pruner = "median", tune: { [k: string]: Json } =
     data: ref("holdout"),
     features: { $ref: ["usage"], star: true },
     algorithm: ref("gbdt"),
-    params: block("params", { trees: 200, learning_rate: call("loguniform", [0.03, 0.3]), max_depth: call("int", [3, 8]), min_child_weight: call("choice", [[1, 5, 10]]) }),
-    tune: block("tune", { method: ref("tpe"), trials, objective: call("maximize", [ref("valid", "auc")]), pruner: ref(pruner), ...tune }),
+    params: block("params", {
+      trees: 200,
+      learning_rate: call("loguniform", [0.03, 0.3]),
+      max_depth: call("int", [3, 8]),
+      min_child_weight: call("choice", [[1, 5, 10]]),
+    }),
+    tune: block("tune", {
+      method: ref("tpe"),
+      trials,
+      objective: call("maximize", [ref("valid", "auc")]),
+      pruner: ref(pruner),
+      ...tune,
+    }),
   };
 }
 
@@ -29,7 +46,13 @@ describe("model spec", () => {
       ["max_depth", "int"],
       ["min_child_weight", "choice"],
     ]);
-    expect(s.tune).toEqual({ method: "tpe", trials: 8, parallel: 1, pruner: "successive_halving", objectives: [{ split: "valid", metric: "auc", direction: "maximize" }] });
+    expect(s.tune).toEqual({
+      method: "tpe",
+      trials: 8,
+      parallel: 1,
+      pruner: "successive_halving",
+      objectives: [{ split: "valid", metric: "auc", direction: "maximize" }],
+    });
   });
 
   it("rejects distributions without a tune block, naming the model", () => {
@@ -45,7 +68,9 @@ describe("model spec", () => {
     expect(modelExecutor.incrementalChange!(config(40), config(60, "hyperband"))).toBeUndefined();
   });
 
-  const two = { objective: [call("maximize", [ref("valid", "auc")]), call("minimize", [ref("model", "bytes")])] };
+  const two = {
+    objective: [call("maximize", [ref("valid", "auc")]), call("minimize", [ref("model", "bytes")])],
+  };
 
   it("reads a list of objectives, with closest_to_ideal as the default pick", () => {
     const s = readModelSpec("churn", config(8, "median", two));
@@ -54,22 +79,42 @@ describe("model spec", () => {
       { split: "model", metric: "bytes", direction: "minimize" },
     ]);
     expect(s.tune?.pick).toEqual({ kind: "closest_to_ideal" });
-    expect(readModelSpec("churn", config(8, "median", { ...two, pick: ref("first") })).tune?.pick).toEqual({ kind: "first" });
-    expect(readModelSpec("churn", config(8, "median", { ...two, pick: call("weighted", [[0.7, 0.3]]) })).tune?.pick).toEqual({ kind: "weighted", weights: [0.7, 0.3] });
+    expect(readModelSpec("churn", config(8, "median", { ...two, pick: ref("first") })).tune?.pick).toEqual({
+      kind: "first",
+    });
+    expect(
+      readModelSpec("churn", config(8, "median", { ...two, pick: call("weighted", [[0.7, 0.3]]) })).tune
+        ?.pick,
+    ).toEqual({ kind: "weighted", weights: [0.7, 0.3] });
     // One objective: no front, no pick (the tune settings read as before).
     expect(readModelSpec("churn", config(8, "median", { pick: ref("first") })).tune?.pick).toBeUndefined();
   });
 
   it("rejects a repeated objective, a weight count that differs, and an unknown model measure", () => {
-    const twice = { objective: [call("maximize", [ref("valid", "auc")]), call("minimize", [ref("valid", "auc")])] };
-    expect(() => readModelSpec("churn", config(8, "median", twice))).toThrow(/model churn: tune.objective names auc twice/);
-    expect(() => readModelSpec("churn", config(8, "median", { ...two, pick: call("weighted", [[1]]) }))).toThrow(/1 weights for 2 objectives/);
-    expect(() => readModelSpec("churn", config(8, "median", { objective: [call("minimize", [ref("model", "size")])] }))).toThrow(/model.size is not a model measure/);
+    const twice = {
+      objective: [call("maximize", [ref("valid", "auc")]), call("minimize", [ref("valid", "auc")])],
+    };
+    expect(() => readModelSpec("churn", config(8, "median", twice))).toThrow(
+      /model churn: tune.objective names auc twice/,
+    );
+    expect(() =>
+      readModelSpec("churn", config(8, "median", { ...two, pick: call("weighted", [[1]]) })),
+    ).toThrow(/1 weights for 2 objectives/);
+    expect(() =>
+      readModelSpec("churn", config(8, "median", { objective: [call("minimize", [ref("model", "size")])] })),
+    ).toThrow(/model.size is not a model measure/);
   });
 
   it("a changed objective list is not an incremental change; more trials of the same list is", () => {
     expect(modelExecutor.incrementalChange!(config(40), config(40, "median", two))).toBeUndefined();
-    expect(modelExecutor.incrementalChange!(config(40, "median", two), config(50, "median", two))).toBe("10 more trials");
-    expect(modelExecutor.incrementalChange!(config(40, "median", two), config(50, "median", { ...two, pick: ref("first") }))).toBeUndefined();
+    expect(modelExecutor.incrementalChange!(config(40, "median", two), config(50, "median", two))).toBe(
+      "10 more trials",
+    );
+    expect(
+      modelExecutor.incrementalChange!(
+        config(40, "median", two),
+        config(50, "median", { ...two, pick: ref("first") }),
+      ),
+    ).toBeUndefined();
   });
 });

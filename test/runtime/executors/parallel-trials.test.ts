@@ -11,7 +11,8 @@ import { BINARY, gbdtSpec, syntheticBinary } from "./tune-fixtures.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 /** n rows × 8 features, label from a noisy linear rule: deterministic for a seed. */
-const synthetic = (n: number, seed: number) => syntheticBinary(n, seed, 8, (j, v) => (j % 3 === 0 ? 1.5 : -0.5) * v * (j < 4 ? 1 : v));
+const synthetic = (n: number, seed: number) =>
+  syntheticBinary(n, seed, 8, (j, v) => (j % 3 === 0 ? 1.5 : -0.5) * v * (j < 4 ? 1 : v));
 
 function spec(tune: Partial<TuneSpec>): ModelSpec {
   return gbdtSpec({
@@ -20,7 +21,14 @@ function spec(tune: Partial<TuneSpec>): ModelSpec {
       { name: "learning_rate", dist: { kind: "loguniform", low: 0.03, high: 0.3 } },
       { name: "min_child_weight", dist: { kind: "uniform", low: 0.5, high: 5 } },
     ],
-    tune: { method: "random", trials: 4, parallel: 2, pruner: "none", objectives: [{ split: "valid", metric: "auc", direction: "maximize" }], ...tune },
+    tune: {
+      method: "random",
+      trials: 4,
+      parallel: 2,
+      pruner: "none",
+      objectives: [{ split: "valid", metric: "auc", direction: "maximize" }],
+      ...tune,
+    },
   });
 }
 
@@ -37,7 +45,24 @@ describe("tuning trials in worker threads", () => {
     outDir = mkdtempSync(join(repoRoot, "node_modules/.cache/mlc-trial-worker-"));
     execFileSync(
       process.execPath,
-      [join(repoRoot, "node_modules/typescript/bin/tsc"), "--outDir", outDir, "--rootDir", join(repoRoot, "src"), "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--skipLibCheck", "--noCheck", "--types", "node", join(repoRoot, "src/runtime/executors/model/trial-worker.ts")],
+      [
+        join(repoRoot, "node_modules/typescript/bin/tsc"),
+        "--outDir",
+        outDir,
+        "--rootDir",
+        join(repoRoot, "src"),
+        "--module",
+        "nodenext",
+        "--moduleResolution",
+        "nodenext",
+        "--target",
+        "es2022",
+        "--skipLibCheck",
+        "--noCheck",
+        "--types",
+        "node",
+        join(repoRoot, "src/runtime/executors/model/trial-worker.ts"),
+      ],
       { cwd: repoRoot, stdio: "pipe" },
     );
     writeFileSync(join(outDir, "package.json"), '{"type":"module"}');
@@ -46,12 +71,20 @@ describe("tuning trials in worker threads", () => {
   }, 60_000);
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
-  async function run(tune: Partial<TuneSpec>, trialWorkerUrl: URL | null): Promise<{ out: TrainOutcome; logs: string[] }> {
+  async function run(
+    tune: Partial<TuneSpec>,
+    trialWorkerUrl: URL | null,
+  ): Promise<{ out: TrainOutcome; logs: string[] }> {
     const logs: string[] = [];
-    const out = await trainBranch(spec(tune), gbdt, data, 7, { log: (m) => logs.push(m), threads: 1, trialWorkerUrl });
+    const out = await trainBranch(spec(tune), gbdt, data, 7, {
+      log: (m) => logs.push(m),
+      threads: 1,
+      trialWorkerUrl,
+    });
     return { out, logs };
   }
-  const values = (o: TrainOutcome) => o.study!.trials.map((t) => [t.index, t.status, t.params, t.values, t.intermediate]);
+  const values = (o: TrainOutcome) =>
+    o.study!.trials.map((t) => [t.index, t.status, t.params, t.values, t.intermediate]);
 
   it("gives the same trials and final model in workers as on the main thread (parallel = 2)", async () => {
     const main = await run({}, null);
@@ -64,11 +97,17 @@ describe("tuning trials in worker threads", () => {
     // Distinct params give distinct values, so equal lists are not a coincidence.
     expect(new Set(workers.out.study!.trials.map((t) => t.values.auc)).size).toBe(4);
     expect(workers.out.params).toEqual(main.out.params);
-    expect(Buffer.from(workers.out.model.serialize()).equals(Buffer.from(main.out.model.serialize()))).toBe(true);
+    expect(Buffer.from(workers.out.model.serialize()).equals(Buffer.from(main.out.model.serialize()))).toBe(
+      true,
+    );
   }, 60_000);
 
   it("prunes at the same steps in workers as on the main thread", async () => {
-    const tune: Partial<TuneSpec> = { trials: 10, pruner: "median", objectives: [{ split: "valid", metric: "logloss", direction: "minimize" }] };
+    const tune: Partial<TuneSpec> = {
+      trials: 10,
+      pruner: "median",
+      objectives: [{ split: "valid", metric: "logloss", direction: "minimize" }],
+    };
     const main = await run(tune, null);
     const workers = await run(tune, workerUrl);
     expect(values(workers.out)).toEqual(values(main.out));

@@ -9,7 +9,8 @@ import { studyObjective } from "../../../src/runtime/executors/model/objective-v
 import { trainBranch, type TrainOutcome } from "../../../src/runtime/executors/model/train.js";
 import { BINARY, gbdtSpec, syntheticBinary } from "./tune-fixtures.js";
 
-const synthetic = (n: number, seed: number) => syntheticBinary(n, seed, 6, (j, v) => (j % 2 === 0 ? 1 : -0.7) * v * (j < 3 ? 1 : v), 0.8);
+const synthetic = (n: number, seed: number) =>
+  syntheticBinary(n, seed, 6, (j, v) => (j % 2 === 0 ? 1 : -0.7) * v * (j < 3 ? 1 : v), 0.8);
 
 const TWO: TuneSpec["objectives"] = [
   { split: "valid", metric: "auc", direction: "maximize" },
@@ -24,7 +25,14 @@ function spec(pick: PickRule, objectives = TWO): ModelSpec {
       { name: "trees", dist: { kind: "int", low: 2, high: 40 } },
       { name: "max_depth", dist: { kind: "int", low: 1, high: 5 } },
     ],
-    tune: { method: "random", trials: 12, parallel: 1, pruner: "none", objectives, ...(objectives.length > 1 ? { pick } : {}) },
+    tune: {
+      method: "random",
+      trials: 12,
+      parallel: 1,
+      pruner: "none",
+      objectives,
+      ...(objectives.length > 1 ? { pick } : {}),
+    },
   });
 }
 
@@ -36,7 +44,14 @@ describe("tuning with two objectives", () => {
     const key = JSON.stringify(pick);
     if (!runs.has(key)) {
       const logs: string[] = [];
-      runs.set(key, { out: await trainBranch(spec(pick), gbdt, data, 3, { log: (m) => logs.push(m), threads: 1, trialWorkerUrl: null }), logs });
+      runs.set(key, {
+        out: await trainBranch(spec(pick), gbdt, data, 3, {
+          log: (m) => logs.push(m),
+          threads: 1,
+          trialWorkerUrl: null,
+        }),
+        logs,
+      });
     }
     return runs.get(key)!;
   };
@@ -57,16 +72,24 @@ describe("tuning with two objectives", () => {
       expect(Number.isInteger(t.values["model.bytes"])).toBe(true);
     }
     const loss = (t: (typeof trials)[number]) => [-t.values.auc!, t.values["model.bytes"]!];
-    const expected = trials.filter((t) => !trials.some((u) => dominates(loss(u), loss(t)))).map((t) => t.index);
+    const expected = trials
+      .filter((t) => !trials.some((u) => dominates(loss(u), loss(t))))
+      .map((t) => t.index);
     expect(out.study!.pareto.map((t) => t.index)).toEqual(expected);
     // A real trade-off: the front holds more than one trial.
     expect(expected.length).toBeGreaterThan(1);
     expect(logs.filter((l) => /^trial \d+: auc = 0\.\d{5}, model\.bytes = \d+ \{/.test(l))).toHaveLength(12);
-    expect(logs.at(-1)).toMatch(/^tune: Pareto front of \d+ trials \([\d, ]+\); picked trial \d+ by closest_to_ideal$/);
+    expect(logs.at(-1)).toMatch(
+      /^tune: Pareto front of \d+ trials \([\d, ]+\); picked trial \d+ by closest_to_ideal$/,
+    );
   }, 60_000);
 
   it("refits the trial each pick rule chooses from the same front", async () => {
-    const rules: PickRule[] = [{ kind: "closest_to_ideal" }, { kind: "first" }, { kind: "weighted", weights: [0.1, 0.9] }];
+    const rules: PickRule[] = [
+      { kind: "closest_to_ideal" },
+      { kind: "first" },
+      { kind: "weighted", weights: [0.1, 0.9] },
+    ];
     const picked: number[] = [];
     for (const rule of rules) {
       const { out } = await run(rule);
@@ -86,14 +109,22 @@ describe("tuning with two objectives", () => {
   }, 60_000);
 
   it("is deterministic: the same spec and seed give the same trials and front", async () => {
-    const again = await trainBranch(spec({ kind: "closest_to_ideal" }), gbdt, data, 3, { log: () => undefined, threads: 1, trialWorkerUrl: null });
+    const again = await trainBranch(spec({ kind: "closest_to_ideal" }), gbdt, data, 3, {
+      log: () => undefined,
+      threads: 1,
+      trialWorkerUrl: null,
+    });
     const first = (await run({ kind: "closest_to_ideal" })).out;
     expect(strip(again)).toEqual(strip(first));
     expect(again.study!.best!.index).toBe(first.study!.best!.index);
   }, 60_000);
 
   it("with one objective, keeps the best value and records it under the metric's name", async () => {
-    const out = await trainBranch(spec({ kind: "first" }, TWO.slice(0, 1)), gbdt, data, 3, { log: () => undefined, threads: 1, trialWorkerUrl: null });
+    const out = await trainBranch(spec({ kind: "first" }, TWO.slice(0, 1)), gbdt, data, 3, {
+      log: () => undefined,
+      threads: 1,
+      trialWorkerUrl: null,
+    });
     const best = out.study!.trials.reduce((a, b) => (b.values.auc! > a.values.auc! ? b : a));
     expect(out.study!.best!.index).toBe(best.index);
     for (const t of out.study!.trials) expect(Object.keys(t.values)).toEqual(["auc"]);
@@ -102,6 +133,8 @@ describe("tuning with two objectives", () => {
   it("refuses pruning when the first objective is a model measure", async () => {
     const s = spec({ kind: "first" }, [TWO[1]!, TWO[0]!]);
     s.tune!.pruner = "median";
-    await expect(trainBranch(s, gbdt, data, 3, { log: () => undefined, threads: 1, trialWorkerUrl: null })).rejects.toThrow(/tune.pruner follows the first objective, which is model.bytes/);
+    await expect(
+      trainBranch(s, gbdt, data, 3, { log: () => undefined, threads: 1, trialWorkerUrl: null }),
+    ).rejects.toThrow(/tune.pruner follows the first objective, which is model.bytes/);
   });
 });

@@ -10,7 +10,13 @@ export const BINARY: Task = { kind: "binary", classes: ["no", "yes"] };
  * n rows × `width` features drawn uniform in [−1, 1]; the label is 1 when Σ term(j, x_j) plus
  * `noise` × (uniform − 0.5) is positive. Deterministic for a seed.
  */
-export function syntheticBinary(n: number, seed: number, width: number, term: (j: number, v: number) => number, noise = 1): Dataset {
+export function syntheticBinary(
+  n: number,
+  seed: number,
+  width: number,
+  term: (j: number, v: number) => number,
+  noise = 1,
+): Dataset {
   const r = new Rng(seed);
   const columns = Array.from({ length: width }, () => new Float32Array(n));
   const y = new Float64Array(n);

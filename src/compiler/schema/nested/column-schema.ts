@@ -9,6 +9,10 @@ export const columnSchemaBlock: NestedBlockSchema = {
   doc: "Declared column types. Columns are not nullable unless wrapped in `nullable(…)`; undeclared columns of the data are an error when reading.",
   multiple: false,
   attributes: [],
-  free: { nameDoc: "column name", type: t.union(t.enum(...COLUMN_TYPES), t.call("column-type")), doc: "the column's type: `int`, `float`, `bool`, `string`, `category`, `timestamp`, or `nullable(type)`" },
+  free: {
+    nameDoc: "column name",
+    type: t.union(t.enum(...COLUMN_TYPES), t.call("column-type")),
+    doc: "the column's type: `int`, `float`, `bool`, `string`, `category`, `timestamp`, or `nullable(type)`",
+  },
   nested: [],
 };

@@ -2,7 +2,10 @@
 // branch; a failing `warn` is recorded without stopping.
 import type { NestedBlockSchema } from "../types.js";
 
-const assertions = { scope: "expect", doc: "boolean expressions over the columns, `rows`, and expectation functions; a row-level expression must hold on every row" } as const;
+const assertions = {
+  scope: "expect",
+  doc: "boolean expressions over the columns, `rows`, and expectation functions; a row-level expression must hold on every row",
+} as const;
 
 export const expectBlock: NestedBlockSchema = {
   kind: "expect",

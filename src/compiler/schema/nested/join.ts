@@ -9,10 +9,30 @@ export const joinBlock: NestedBlockSchema = {
   multiple: true,
   columnsFrom: "table",
   attributes: [
-    { name: "table", type: t.ref("source", "features"), required: true, doc: "the joined table: a source or features block with a `timestamp`; its `key`, if any, is matched against the same column of this block's input" },
-    { name: "ttl", type: t.duration(), required: false, doc: "ignore joined rows older than this relative to the row's time (default: no limit)" },
-    { name: "columns", type: t.list(t.column(), 1), required: false, doc: "the joined table's columns to bring in (default: all but its key and timestamp)" },
-    { name: "prefix", type: t.string(), required: false, doc: "prepended to the joined column names, to avoid clashes with the input's columns" },
+    {
+      name: "table",
+      type: t.ref("source", "features"),
+      required: true,
+      doc: "the joined table: a source or features block with a `timestamp`; its `key`, if any, is matched against the same column of this block's input",
+    },
+    {
+      name: "ttl",
+      type: t.duration(),
+      required: false,
+      doc: "ignore joined rows older than this relative to the row's time (default: no limit)",
+    },
+    {
+      name: "columns",
+      type: t.list(t.column(), 1),
+      required: false,
+      doc: "the joined table's columns to bring in (default: all but its key and timestamp)",
+    },
+    {
+      name: "prefix",
+      type: t.string(),
+      required: false,
+      doc: "prepended to the joined column names, to avoid clashes with the input's columns",
+    },
   ],
   nested: [],
 };

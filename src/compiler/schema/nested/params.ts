@@ -8,6 +8,10 @@ export const paramsBlock: NestedBlockSchema = {
   doc: "Hyperparameters of the algorithm. A value may be a distribution (`loguniform(0.01, 0.3)`, `int(3, 10)`, `choice([…])`), which the `tune` block searches.",
   multiple: false,
   attributes: [],
-  free: { nameDoc: "parameter name", type: t.union(t.literal(), t.call("distribution")), doc: "a literal value or a search-space distribution" },
+  free: {
+    nameDoc: "parameter name",
+    type: t.union(t.literal(), t.call("distribution")),
+    doc: "a literal value or a search-space distribution",
+  },
   nested: [],
 };

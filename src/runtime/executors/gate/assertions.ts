@@ -36,7 +36,11 @@ export interface AssertionResult {
   fairness?: GateFairness[];
 }
 
-export function evaluateAssertion(expr: Json, m: GateMeasurements, firstRun: "pass" | "fail"): AssertionResult {
+export function evaluateAssertion(
+  expr: Json,
+  m: GateMeasurements,
+  firstRun: "pass" | "fail",
+): AssertionResult {
   const values: Record<string, number> = {};
   const notes: string[] = [];
   const num = (v: Value, where: Json): number | typeof NO_CHAMPION => {
@@ -46,7 +50,8 @@ export function evaluateAssertion(expr: Json, m: GateMeasurements, firstRun: "pa
   };
   const evaluate = (j: Json): Value => {
     if (typeof j === "number" || typeof j === "boolean" || typeof j === "string") return j;
-    if (j === null || Array.isArray(j)) throw new NodeFailure(`gate: ${exprJsonText(j)} is not a value a gate can compare`);
+    if (j === null || Array.isArray(j))
+      throw new NodeFailure(`gate: ${exprJsonText(j)} is not a value a gate can compare`);
     if (isDuration(j)) return j.$duration;
     if (isPercent(j)) return j.$percent / 100;
     if (isRef(j)) {
@@ -54,8 +59,12 @@ export function evaluateAssertion(expr: Json, m: GateMeasurements, firstRun: "pa
       if (v === undefined) {
         const path = j.$ref.join(".");
         const known = m.known();
-        const close = known.filter((k) => k.endsWith(`.${j.$ref.at(-1)}`) || k.startsWith(`${j.$ref[0]}.`)).slice(0, 6);
-        throw new NodeFailure(`gate: no measurement '${path}'${close.length ? ` (known: ${close.join(", ")}…)` : ""}`);
+        const close = known
+          .filter((k) => k.endsWith(`.${j.$ref.at(-1)}`) || k.startsWith(`${j.$ref[0]}.`))
+          .slice(0, 6);
+        throw new NodeFailure(
+          `gate: no measurement '${path}'${close.length ? ` (known: ${close.join(", ")}…)` : ""}`,
+        );
       }
       if (v !== NO_CHAMPION) values[j.$ref.join(".")] = v;
       return v;
@@ -92,15 +101,24 @@ export function evaluateAssertion(expr: Json, m: GateMeasurements, firstRun: "pa
           const y = num(evaluate(b!), b!);
           if (x === NO_CHAMPION || y === NO_CHAMPION) return NO_CHAMPION;
           switch (j.$op) {
-            case "<": return x < y;
-            case "<=": return x <= y;
-            case ">": return x > y;
-            case ">=": return x >= y;
-            case "+": return x + y;
-            case "-": return x - y;
-            case "*": return x * y;
-            case "/": return x / y;
-            case "%": return x % y;
+            case "<":
+              return x < y;
+            case "<=":
+              return x <= y;
+            case ">":
+              return x > y;
+            case ">=":
+              return x >= y;
+            case "+":
+              return x + y;
+            case "-":
+              return x - y;
+            case "*":
+              return x * y;
+            case "/":
+              return x / y;
+            case "%":
+              return x % y;
           }
           throw new NodeFailure(`gate: unknown operator ${j.$op}`);
         }
@@ -111,14 +129,21 @@ export function evaluateAssertion(expr: Json, m: GateMeasurements, firstRun: "pa
   const v = evaluate(expr);
   if (v === NO_CHAMPION) notes.push(`no champion yet: first_run = ${firstRun}`);
   else if (typeof v !== "boolean") throw new NodeFailure(`gate: ${exprJsonText(expr)} is not true or false`);
-  return { text: exprJsonText(expr), passed: v === NO_CHAMPION ? firstRun === "pass" : v, values, ...(notes.length ? { note: notes.join("; ") } : {}) };
+  return {
+    text: exprJsonText(expr),
+    passed: v === NO_CHAMPION ? firstRun === "pass" : v,
+    values,
+    ...(notes.length ? { note: notes.join("; ") } : {}),
+  };
 }
 
 /** One line per assertion: the text, the values it read, and PASS/FAIL. */
 export function renderGateResults(gate: string, results: readonly AssertionResult[]): string {
   const width = Math.max(...results.map((r) => r.text.length), 10);
   const lines = results.map((r) => {
-    const vals = Object.entries(r.values).map(([k, v]) => `${k} = ${formatValue(k, v)}`).join(", ");
+    const vals = Object.entries(r.values)
+      .map(([k, v]) => `${k} = ${formatValue(k, v)}`)
+      .join(", ");
     const head = `  ${r.passed ? "PASS" : "FAIL"}  ${r.text.padEnd(width)}  ${vals}${r.note ? `${vals ? "; " : ""}${r.note}` : ""}`;
     return [head, ...(r.fairness ?? []).map(fairnessLine)].join("\n");
   });
@@ -128,7 +153,12 @@ export function renderGateResults(gate: string, results: readonly AssertionResul
 
 /** One line per measured group column: the selection rate and TPR of each group, the parity differences. */
 function fairnessLine(f: GateFairness): string {
-  const shown = f.report.groups.slice(0, 12).map((g) => `${g.group} ${g.selectionRate.toFixed(3)}/${Number.isNaN(g.tpr) ? "–" : g.tpr.toFixed(3)} (n=${g.n})`);
+  const shown = f.report.groups
+    .slice(0, 12)
+    .map(
+      (g) =>
+        `${g.group} ${g.selectionRate.toFixed(3)}/${Number.isNaN(g.tpr) ? "–" : g.tpr.toFixed(3)} (n=${g.n})`,
+    );
   const more = f.report.groups.length - shown.length;
   const groups = shown.join(", ") + (more > 0 ? `, … ${more} more (mlc report shows all)` : "");
   return `        by ${f.by} on ${f.split} (selection rate/TPR): ${groups}; parity difference ${f.report.demographicParityDifference.toFixed(4)}, equal opportunity ${f.report.equalOpportunityDifference.toFixed(4)}`;

@@ -21,15 +21,24 @@ function usesLatency(j: Json): boolean {
 async function run(ctx: ExecContext): Promise<NodeResult> {
   const gate = readBlock(ctx.node.config, "gate");
   const modelRef = gate.attributes.model;
-  const modelName = modelRef !== undefined && isRef(modelRef) ? modelRef.$ref[0]! : typeof modelRef === "string" ? modelRef : undefined;
+  const modelName =
+    modelRef !== undefined && isRef(modelRef)
+      ? modelRef.$ref[0]!
+      : typeof modelRef === "string"
+        ? modelRef
+        : undefined;
   if (!modelName) throw new NodeFailure(`gate ${ctx.node.name}: model must name a model block`);
   const modelId = `model.${modelName}`;
   const modelNode = ctx.inputNodes?.get(modelId);
   const modelResult = ctx.inputs.get(modelId);
-  if (!modelNode || !modelResult) throw new NodeFailure(`gate ${ctx.node.name}: model ${modelName} has no result to gate`);
+  if (!modelNode || !modelResult)
+    throw new NodeFailure(`gate ${ctx.node.name}: model ${modelName} has no result to gate`);
   const spec = readModelSpec(modelName, modelNode.config);
   const firstRunAttr = gate.attributes.first_run;
-  const firstRun = (isRef(firstRunAttr ?? null) ? (firstRunAttr as { $ref: string[] }).$ref[0] : firstRunAttr) === "fail" ? "fail" : "pass";
+  const firstRun =
+    (isRef(firstRunAttr ?? null) ? (firstRunAttr as { $ref: string[] }).$ref[0] : firstRunAttr) === "fail"
+      ? "fail"
+      : "pass";
   const version = typeof modelResult.summary?.version === "number" ? modelResult.summary.version : undefined;
 
   let champion: ModelVersion | undefined;
@@ -46,9 +55,15 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     return fairness.length ? { ...r, fairness } : r;
   });
   const passed = results.every((r) => r.passed);
-  const report = renderGateResults(ctx.node.name, results) + (data.notes.length ? `\n  ${data.notes.join("\n  ")}` : "") + (champion ? `\n  champion: ${modelName} version ${champion.version}` : `\n  no champion yet (first_run = ${firstRun})`);
+  const report =
+    renderGateResults(ctx.node.name, results) +
+    (data.notes.length ? `\n  ${data.notes.join("\n  ")}` : "") +
+    (champion
+      ? `\n  champion: ${modelName} version ${champion.version}`
+      : `\n  no champion yet (first_run = ${firstRun})`);
   const resultsJson = results as unknown as Json;
-  if (registry && version !== undefined) await registry.recordGate(modelName, version, ctx.node.name, passed, resultsJson);
+  if (registry && version !== undefined)
+    await registry.recordGate(modelName, version, ctx.node.name, passed, resultsJson);
   if (!passed) throw new NodeFailure(report, { results: resultsJson });
   ctx.log(report);
   const metrics: Record<string, number> = { passed: 1, assertions: results.length };
@@ -56,7 +71,13 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   return {
     artifacts: {},
     metrics,
-    summary: { model: modelName, version: version ?? null, champion_version: champion?.version ?? null, results: resultsJson, notes: data.notes },
+    summary: {
+      model: modelName,
+      version: version ?? null,
+      champion_version: champion?.version ?? null,
+      results: resultsJson,
+      notes: data.notes,
+    },
   };
 }
 

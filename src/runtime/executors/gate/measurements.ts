@@ -6,9 +6,22 @@ import { isOp, isRef } from "../../../compiler/expr-json.js";
 import { loadTable } from "../../../data/table-artifact.js";
 import { columnValues } from "../../../data/table-columns.js";
 import type { Task } from "../../../ml/estimator.js";
-import { demographicParityDifference, disparateImpactRatio, equalizedOddsDifference, equalOpportunityDifference, fairnessReport, groupRates } from "../../../ml/fairness/index.js";
+import {
+  demographicParityDifference,
+  disparateImpactRatio,
+  equalizedOddsDifference,
+  equalOpportunityDifference,
+  fairnessReport,
+  groupRates,
+} from "../../../ml/fairness/index.js";
 import { metricFor } from "../../../ml/metrics/index.js";
-import { correctness, delongTest, mcnemarTest, pairedBootstrap, quantileSorted } from "../../../ml/stats/index.js";
+import {
+  correctness,
+  delongTest,
+  mcnemarTest,
+  pairedBootstrap,
+  quantileSorted,
+} from "../../../ml/stats/index.js";
 import { loadSession } from "../../../onnx/session.js";
 import { NodeFailure, type ArtifactAccess, type NodeResult } from "../../executor.js";
 import type { Json } from "../../graph-ir.js";
@@ -37,9 +50,11 @@ export interface GateInputs {
   seed: number;
 }
 
-const refName = (j: Json | undefined): string | undefined => (j !== undefined && isRef(j) ? j.$ref.join(".") : typeof j === "string" ? j : undefined);
+const refName = (j: Json | undefined): string | undefined =>
+  j !== undefined && isRef(j) ? j.$ref.join(".") : typeof j === "string" ? j : undefined;
 
-const f64 = (bytes: Uint8Array): Float64Array => new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+const f64 = (bytes: Uint8Array): Float64Array =>
+  new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 
 /** Prefetched data for a gate; `lookup` and `call` are then synchronous. */
 export class GateData implements GateMeasurements {
@@ -73,7 +88,12 @@ export class GateData implements GateMeasurements {
       g.parts.set(part, { table, y, pred: f64(await inp.artifacts.get(ph)) });
     }
     if (inp.champion) await g.scoreChampion(inp.champion);
-    if (needs.latency) g.latency = await measureLatency(onnx, inp.model, g.parts.get("test")?.table ?? g.parts.get("valid")?.table);
+    if (needs.latency)
+      g.latency = await measureLatency(
+        onnx,
+        inp.model,
+        g.parts.get("test")?.table ?? g.parts.get("valid")?.table,
+      );
     return g;
   }
 
@@ -81,7 +101,9 @@ export class GateData implements GateMeasurements {
   private async scoreChampion(champion: ModelVersion): Promise<void> {
     const score = await championScorer(this.inp.artifacts, champion);
     if (!score) {
-      this.notes.push(`champion version ${champion.version} has no ONNX graph; its recorded metrics are used`);
+      this.notes.push(
+        `champion version ${champion.version} has no ONNX graph; its recorded metrics are used`,
+      );
       for (const [k, v] of Object.entries(champion.metrics)) this.championMetrics[k] = v;
       return;
     }
@@ -91,12 +113,23 @@ export class GateData implements GateMeasurements {
       try {
         pred = await score(d.table);
       } catch (e) {
-        this.notes.push(`champion version ${champion.version} cannot score the ${part} rows (${(e as Error).message}); its recorded metrics are used`);
-        for (const [k, v] of Object.entries(champion.metrics)) if (k.startsWith(`${part}.`)) this.championMetrics[k] = v;
+        this.notes.push(
+          `champion version ${champion.version} cannot score the ${part} rows (${(e as Error).message}); its recorded metrics are used`,
+        );
+        for (const [k, v] of Object.entries(champion.metrics))
+          if (k.startsWith(`${part}.`)) this.championMetrics[k] = v;
         continue;
       }
       this.championPreds.set(part, pred);
-      Object.assign(this.championMetrics, evaluateSplit(part, this.task.kind, { y: d.y, pred, width: this.width }, { seed: this.inp.seed, resamples: 0 }));
+      Object.assign(
+        this.championMetrics,
+        evaluateSplit(
+          part,
+          this.task.kind,
+          { y: d.y, pred, width: this.width },
+          { seed: this.inp.seed, resamples: 0 },
+        ),
+      );
     }
   }
 
@@ -113,13 +146,21 @@ export class GateData implements GateMeasurements {
   }
 
   known(): string[] {
-    return [...Object.keys(this.inp.model.metrics ?? {}), ...Object.keys(this.championMetrics).map((k) => `champion.${k}`), ...Object.keys(this.latency), ...Object.keys(this.size)];
+    return [
+      ...Object.keys(this.inp.model.metrics ?? {}),
+      ...Object.keys(this.championMetrics).map((k) => `champion.${k}`),
+      ...Object.keys(this.latency),
+      ...Object.keys(this.size),
+    ];
   }
 
   private part(j: Json | undefined, fn: string): PartData {
     const name = refName(j);
     const d = name ? this.parts.get(name as Part) : undefined;
-    if (!d) throw new NodeFailure(`gate: ${fn}(…) needs a part with labels and predictions: ${[...this.parts.keys()].join(", ") || "none"}`);
+    if (!d)
+      throw new NodeFailure(
+        `gate: ${fn}(…) needs a part with labels and predictions: ${[...this.parts.keys()].join(", ") || "none"}`,
+      );
     return d;
   }
 
@@ -143,17 +184,27 @@ export class GateData implements GateMeasurements {
       return;
     }
     const metrics = ["auc", "accuracy"].map((m) => metricFor(m)!);
-    this.fairness.set(key, { split, by, report: fairnessReport(d.y, d.pred, groups, { threshold: this.inp.spec.threshold, metrics }) });
+    this.fairness.set(key, {
+      split,
+      by,
+      report: fairnessReport(d.y, d.pred, groups, { threshold: this.inp.spec.threshold, metrics }),
+    });
   }
 
   private groups(d: PartData, j: Json | undefined, fn: string): string[] {
     const col = refName(j);
-    if (!col || !d.table.columnNames().includes(col)) throw new NodeFailure(`gate: ${fn}(…, by = ${col ?? "?"}): no such column in the model's rows`);
+    if (!col || !d.table.columnNames().includes(col))
+      throw new NodeFailure(`gate: ${fn}(…, by = ${col ?? "?"}): no such column in the model's rows`);
     const v = columnValues(d.table, col) as ArrayLike<unknown>;
     return Array.from({ length: v.length }, (_, i) => String(v[i] ?? "(null)"));
   }
 
-  call(name: string, args: Json[], named: { [k: string]: Json }, evaluate: (j: Json) => number | boolean | string | typeof NO_CHAMPION): number | boolean | string | typeof NO_CHAMPION {
+  call(
+    name: string,
+    args: Json[],
+    named: { [k: string]: Json },
+    evaluate: (j: Json) => number | boolean | string | typeof NO_CHAMPION,
+  ): number | boolean | string | typeof NO_CHAMPION {
     if (name === "parity" || name === "disparate_impact") {
       if (this.task.kind !== "binary") throw new NodeFailure(`gate: ${name}(…) measures binary classifiers`);
       const partArg = named.part ?? args[0];
@@ -166,31 +217,47 @@ export class GateData implements GateMeasurements {
       if (name === "disparate_impact") return disparateImpactRatio(rates);
       const measure = named.measure ?? args[2];
       const m = measure !== undefined && isRef(measure) ? measure.$ref[0] : "demographic_parity";
-      return m === "equal_opportunity" ? equalOpportunityDifference(rates) : m === "equalized_odds" ? equalizedOddsDifference(rates) : demographicParityDifference(rates);
+      return m === "equal_opportunity"
+        ? equalOpportunityDifference(rates)
+        : m === "equalized_odds"
+          ? equalizedOddsDifference(rates)
+          : demographicParityDifference(rates);
     }
     if (name === "significant") return this.significant(named.claim ?? args[0], named.p ?? args[1], evaluate);
     throw new NodeFailure(`gate: ${name}(…) is not a gate helper`);
   }
 
   /** `significant(test.auc > champion.test.auc, p = 0.05)`: the claim holds and its test rejects "no difference". */
-  private significant(claim: Json | undefined, pj: Json | undefined, evaluate: (j: Json) => number | boolean | string | typeof NO_CHAMPION): boolean | typeof NO_CHAMPION {
-    if (!claim || !isOp(claim) || claim.args.length !== 2) throw new NodeFailure("gate: significant(…) takes a comparison such as test.auc > champion.test.auc");
+  private significant(
+    claim: Json | undefined,
+    pj: Json | undefined,
+    evaluate: (j: Json) => number | boolean | string | typeof NO_CHAMPION,
+  ): boolean | typeof NO_CHAMPION {
+    if (!claim || !isOp(claim) || claim.args.length !== 2)
+      throw new NodeFailure("gate: significant(…) takes a comparison such as test.auc > champion.test.auc");
     const holds = evaluate(claim);
     if (holds === NO_CHAMPION) return NO_CHAMPION;
-    const ref = [claim.args[0], claim.args[1]].find((a) => a !== undefined && isRef(a) && a.$ref[0] !== "champion") as { $ref: string[] } | undefined;
-    if (!ref || ref.$ref.length !== 2) throw new NodeFailure("gate: significant(…) compares a metric PART.METRIC with champion.PART.METRIC");
+    const ref = [claim.args[0], claim.args[1]].find(
+      (a) => a !== undefined && isRef(a) && a.$ref[0] !== "champion",
+    ) as { $ref: string[] } | undefined;
+    if (!ref || ref.$ref.length !== 2)
+      throw new NodeFailure("gate: significant(…) compares a metric PART.METRIC with champion.PART.METRIC");
     const [partName, metricName] = ref.$ref as [Part, string];
     const d = this.parts.get(partName);
     const champ = this.championPreds.get(partName);
-    if (!d || !champ) throw new NodeFailure(`gate: significant(…) needs the champion scored on the ${partName} rows`);
+    if (!d || !champ)
+      throw new NodeFailure(`gate: significant(…) needs the champion scored on the ${partName} rows`);
     const level = typeof pj === "number" ? pj : 0.05;
     let p: number;
     if (metricName === "auc" && this.width === 1) p = delongTest(d.y, d.pred, champ).pValue;
-    else if (metricName === "accuracy") p = mcnemarTest(correctness(d.y, d.pred, this.width), correctness(d.y, champ, this.width)).pValue;
+    else if (metricName === "accuracy")
+      p = mcnemarTest(correctness(d.y, d.pred, this.width), correctness(d.y, champ, this.width)).pValue;
     else {
       const metric = metricFor(metricName);
       if (!metric) throw new NodeFailure(`gate: significant(…): unknown metric ${metricName}`);
-      p = pairedBootstrap(metric, { y: d.y, width: this.width }, d.pred, champ, { seed: this.inp.seed }).pValue;
+      p = pairedBootstrap(metric, { y: d.y, width: this.width }, d.pred, champ, {
+        seed: this.inp.seed,
+      }).pValue;
     }
     this.notes.push(`significant(${metricName}): p = ${p.toFixed(4)} (level ${level})`);
     return Boolean(holds) && p < level;
@@ -198,14 +265,27 @@ export class GateData implements GateMeasurements {
 }
 
 /** Single-row inference latency of the deployable graph, in seconds: 20 warm-up runs, then 200. */
-async function measureLatency(onnx: Uint8Array, model: NodeResult, table: ColumnTable | undefined): Promise<Record<string, number>> {
-  if (!table || table.numRows() === 0) throw new NodeFailure("gate: latency needs the model's test or valid rows");
+async function measureLatency(
+  onnx: Uint8Array,
+  model: NodeResult,
+  table: ColumnTable | undefined,
+): Promise<Record<string, number>> {
+  if (!table || table.numRows() === 0)
+    throw new NodeFailure("gate: latency needs the model's test or valid rows");
   const pipeline = model.artifacts.pipeline;
   if (!pipeline) throw new NodeFailure("gate: latency needs the model's pipeline");
   const session = await loadSession(onnx);
   try {
     const inputs = (model.summary?.inputs as unknown as { name: string; type: string }[] | undefined) ?? [];
-    const raw = inputs.map((i) => ({ name: i.name, type: i.type === "category" || i.type === "string" ? ("string" as const) : i.type === "timestamp" ? ("double" as const) : ("float" as const) }));
+    const raw = inputs.map((i) => ({
+      name: i.name,
+      type:
+        i.type === "category" || i.type === "string"
+          ? ("string" as const)
+          : i.type === "timestamp"
+            ? ("double" as const)
+            : ("float" as const),
+    }));
     const rows = Math.min(table.numRows(), 50);
     const feeds = Array.from({ length: rows }, (_, i) => tableFeeds(table.slice(i, i + 1), raw));
     for (let i = 0; i < 20; i++) await session.run(feeds[i % rows]!);

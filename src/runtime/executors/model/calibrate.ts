@@ -1,6 +1,13 @@
 // `calibrate = isotonic|platt` on a model: fits the calibrator on the validation predictions and
 // wraps the trained model so that batch predictions and its ONNX form both end in the calibrator.
-import { applyCalibrator, calibratorToOnnx, expectedCalibrationError, fitCalibrator, serializeCalibrator, type Calibrator } from "../../../ml/calibration/index.js";
+import {
+  applyCalibrator,
+  calibratorToOnnx,
+  expectedCalibrationError,
+  fitCalibrator,
+  serializeCalibrator,
+  type Calibrator,
+} from "../../../ml/calibration/index.js";
 import type { Dataset, TrainedModel } from "../../../ml/estimator.js";
 import type { Matrix } from "../../../ml/matrix.js";
 import type { OnnxGraph } from "../../../onnx/builder.js";
@@ -42,12 +49,21 @@ export function calibratedModel(model: TrainedModel, c: Calibrator): TrainedMode
 }
 
 /** Fits the spec's calibrator on the valid rows; undefined when the spec asks for none. */
-export function calibrateModel(spec: ModelSpec, model: TrainedModel, valid: Dataset | undefined): CalibrationOutcome | undefined {
+export function calibrateModel(
+  spec: ModelSpec,
+  model: TrainedModel,
+  valid: Dataset | undefined,
+): CalibrationOutcome | undefined {
   if (spec.calibrate === "none") return undefined;
   if (model.task.kind !== "binary" || model.outputWidth !== 1) {
-    throw new NodeFailure(`model ${spec.name}: calibrate = ${spec.calibrate} applies to binary classifiers (this model is ${model.task.kind})`);
+    throw new NodeFailure(
+      `model ${spec.name}: calibrate = ${spec.calibrate} applies to binary classifiers (this model is ${model.task.kind})`,
+    );
   }
-  if (!valid?.y || valid.X.nRows === 0) throw new NodeFailure(`model ${spec.name}: calibrate = ${spec.calibrate} is fitted on validation rows: give the split a valid share`);
+  if (!valid?.y || valid.X.nRows === 0)
+    throw new NodeFailure(
+      `model ${spec.name}: calibrate = ${spec.calibrate} is fitted on validation rows: give the split a valid share`,
+    );
   const raw = model.predict(valid.X);
   const calibrator = fitCalibrator(spec.calibrate, raw, valid.y, 1);
   return {

@@ -10,7 +10,10 @@ import { scoreWithOnnx } from "./onnx-bundle.js";
 export type ChampionScorer = (table: ColumnTable) => Promise<Float64Array>;
 
 /** Loads the champion's graph and raw inputs once; undefined when that version stored no ONNX graph. */
-export async function championScorer(artifacts: ArtifactAccess, champion: ModelVersion): Promise<ChampionScorer | undefined> {
+export async function championScorer(
+  artifacts: ArtifactAccess,
+  champion: ModelVersion,
+): Promise<ChampionScorer | undefined> {
   if (!champion.artifacts.onnx || !champion.artifacts.pipeline) return undefined;
   const onnx = await artifacts.get(champion.artifacts.onnx);
   const inputs = deserializePipeline(await artifacts.get(champion.artifacts.pipeline)).rawInputs;

@@ -12,10 +12,16 @@ export interface EvalOptions {
 }
 
 /** Metrics of one split, keyed `<split>.<metric>` (plus `.lower`/`.upper` with intervals). */
-export function evaluateSplit(split: string, task: TaskKind, input: MetricInput, opts: EvalOptions): Record<string, number> {
+export function evaluateSplit(
+  split: string,
+  task: TaskKind,
+  input: MetricInput,
+  opts: EvalOptions,
+): Record<string, number> {
   const out: Record<string, number> = {};
   if (opts.resamples > 0) {
-    for (const m of evaluateWithIntervals(task, input, { resamples: opts.resamples, seed: opts.seed }).metrics) {
+    for (const m of evaluateWithIntervals(task, input, { resamples: opts.resamples, seed: opts.seed })
+      .metrics) {
       out[`${split}.${m.name}`] = m.value ?? NaN;
       out[`${split}.${m.name}.lower`] = m.lower ?? NaN;
       out[`${split}.${m.name}.upper`] = m.upper ?? NaN;

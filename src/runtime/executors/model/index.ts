@@ -12,7 +12,14 @@ import { tableColumns } from "../../../data/table-columns.js";
 import type { Dataset, Estimator, Task } from "../../../ml/estimator.js";
 import { ALGORITHMS, loadEstimator } from "../../../ml/algorithms.js";
 import { takeRows } from "../../../ml/matrix.js";
-import { NodeFailure, type DataFingerprint, type ExecContext, type Executor, type NodeResult, type StatCache } from "../../executor.js";
+import {
+  NodeFailure,
+  type DataFingerprint,
+  type ExecContext,
+  type Executor,
+  type NodeResult,
+  type StatCache,
+} from "../../executor.js";
 import { hashFileCached } from "../../data-hash.js";
 import type { GraphNode, Json } from "../../graph-ir.js";
 import { registerExecutor } from "../../executor-registry.js";
@@ -31,7 +38,10 @@ export const MODEL_EXECUTOR_VERSION = "1";
 const PARTS = ["train", "valid", "test"] as const;
 type Part = (typeof PARTS)[number];
 
-async function splitTables(ctx: ExecContext, spec: ModelSpec): Promise<{ tables: Partial<Record<Part, ColumnTable>>; hashes: Partial<Record<Part, string>> }> {
+async function splitTables(
+  ctx: ExecContext,
+  spec: ModelSpec,
+): Promise<{ tables: Partial<Record<Part, ColumnTable>>; hashes: Partial<Record<Part, string>> }> {
   const id = `split.${spec.data}`;
   const r = ctx.inputs.get(id);
   if (!r) throw new NodeFailure(`model ${spec.name}: its data ${id} has no result`);
@@ -44,13 +54,15 @@ async function splitTables(ctx: ExecContext, spec: ModelSpec): Promise<{ tables:
       hashes[part] = h;
     }
   }
-  if (!tables.train || tables.train.numRows() === 0) throw new NodeFailure(`model ${spec.name}: split ${spec.data} gave no train rows`);
+  if (!tables.train || tables.train.numRows() === 0)
+    throw new NodeFailure(`model ${spec.name}: split ${spec.data} gave no train rows`);
   return { tables, hashes };
 }
 
 function featuresConfig(ctx: ExecContext, spec: ModelSpec): { [k: string]: Json } {
   const node = ctx.inputNodes?.get(`features.${spec.features.from}`);
-  if (!node) throw new NodeFailure(`model ${spec.name}: features block ${spec.features.from} is not among its inputs`);
+  if (!node)
+    throw new NodeFailure(`model ${spec.name}: features block ${spec.features.from} is not among its inputs`);
   return node.config;
 }
 
@@ -60,14 +72,19 @@ interface Prepared {
   parts: Partial<Record<Part, { data: Dataset; table: ColumnTable }>>;
 }
 
-function prepare(spec: ModelSpec, tables: Partial<Record<Part, ColumnTable>>, features: { [k: string]: Json }): Prepared {
+function prepare(
+  spec: ModelSpec,
+  tables: Partial<Record<Part, ColumnTable>>,
+  features: { [k: string]: Json },
+): Prepared {
   const train = tables.train!;
   const task = taskOf(train, spec.task);
   const label = "label" in spec.task ? spec.task.label : undefined;
   const group = spec.task.kind === "rank" ? spec.task.group : undefined;
   // Every column is visible to the feature definitions (a window over past labels reads the label
   // column); the label itself never becomes a model input: selecting it is refused below.
-  if (label && spec.features.select?.includes(label)) throw new NodeFailure(`model ${spec.name}: the label '${label}' cannot be one of its features`);
+  if (label && spec.features.select?.includes(label))
+    throw new NodeFailure(`model ${spec.name}: the label '${label}' cannot be one of its features`);
   const pipeline = buildPipeline(features, tableColumns(train), spec.features.select).fit(train);
   const parts: Prepared["parts"] = {};
   for (const part of PARTS) {
@@ -90,19 +107,37 @@ function prepare(spec: ModelSpec, tables: Partial<Record<Part, ColumnTable>>, fe
 
 async function estimatorOf(spec: ModelSpec): Promise<Estimator> {
   const e = await loadEstimator(spec.algorithm.name);
-  if (!e) throw new NodeFailure(`model ${spec.name}: unknown algorithm '${spec.algorithm.name}' (available: ${ALGORITHMS.join(", ")})`);
+  if (!e)
+    throw new NodeFailure(
+      `model ${spec.name}: unknown algorithm '${spec.algorithm.name}' (available: ${ALGORITHMS.join(", ")})`,
+    );
   return e;
 }
 
-const f64Bytes = (a: Float64Array): Uint8Array => new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
+const f64Bytes = (a: Float64Array): Uint8Array =>
+  new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
 
 /** Identifies a search independently of its trial count, so raising `trials` resumes it. */
-function studyKey(spec: ModelSpec, features: Json, hashes: Partial<Record<Part, string>>, seed: number): string {
+function studyKey(
+  spec: ModelSpec,
+  features: Json,
+  hashes: Partial<Record<Part, string>>,
+  seed: number,
+): string {
   const { tune, ...rest } = spec;
   // One objective hashes as `objective` (the shape before objective lists), so recorded studies still resume.
   const { objectives, pick, ...settings } = tune ?? { objectives: [] };
-  const goal = objectives.length === 1 && !pick ? { objective: objectives[0]! } : { objectives, ...(pick ? { pick } : {}) };
-  const key = { rest: rest as unknown as Json, tune: tune ? { ...settings, ...goal, trials: null } : null, features, hashes: hashes as Json, seed } as unknown as Json;
+  const goal =
+    objectives.length === 1 && !pick
+      ? { objective: objectives[0]! }
+      : { objectives, ...(pick ? { pick } : {}) };
+  const key = {
+    rest: rest as unknown as Json,
+    tune: tune ? { ...settings, ...goal, trials: null } : null,
+    features,
+    hashes: hashes as Json,
+    seed,
+  } as unknown as Json;
   return createHash("sha256").update(canonicalJson(key)).digest("hex").slice(0, 32);
 }
 
@@ -114,18 +149,36 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   const features = featuresConfig(ctx, spec);
   const { tables, hashes } = await splitTables(ctx, spec);
   const prep = prepare(spec, tables, features);
-  if (!estimator.tasks.includes(prep.task.kind)) throw new NodeFailure(`model ${spec.name}: ${estimator.algorithm} does not do ${prep.task.kind} tasks (it does: ${estimator.tasks.join(", ")})`);
+  if (!estimator.tasks.includes(prep.task.kind))
+    throw new NodeFailure(
+      `model ${spec.name}: ${estimator.algorithm} does not do ${prep.task.kind} tasks (it does: ${estimator.tasks.join(", ")})`,
+    );
   const seed = spec.seed ?? ctx.seed;
   const key = studyKey(spec, features, hashes, seed);
   const trialStore = spec.tune && ctx.state ? new StateTrialStore(ctx.state, spec.name, key) : undefined;
   if (trialStore) await trialStore.saveObjective(studyObjective(spec.tune!));
   const t0 = performance.now();
-  const outcome = await trainBranch(spec, estimator, { train: prep.parts.train!.data, ...(prep.parts.valid ? { valid: prep.parts.valid.data } : {}), task: prep.task }, seed, {
-    ...(trialStore ? { trialStore } : {}),
-    log: ctx.log,
-    signal: ctx.signal,
-    progress: (p) => ctx.progress({ step: p.iteration, ...(p.total ? { total: p.total } : {}), ...(p.metric ? { message: `valid ${p.metric.name} ${p.metric.value.toFixed(4)}` } : {}) }),
-  });
+  const outcome = await trainBranch(
+    spec,
+    estimator,
+    {
+      train: prep.parts.train!.data,
+      ...(prep.parts.valid ? { valid: prep.parts.valid.data } : {}),
+      task: prep.task,
+    },
+    seed,
+    {
+      ...(trialStore ? { trialStore } : {}),
+      log: ctx.log,
+      signal: ctx.signal,
+      progress: (p) =>
+        ctx.progress({
+          step: p.iteration,
+          ...(p.total ? { total: p.total } : {}),
+          ...(p.metric ? { message: `valid ${p.metric.name} ${p.metric.value.toFixed(4)}` } : {}),
+        }),
+    },
+  );
   const trainMs = performance.now() - t0;
   // `calibrate = …`: predictions, evaluation and the ONNX graph all go through the calibrator.
   const calibration = calibrateModel(spec, outcome.model, prep.parts.valid?.data);
@@ -138,13 +191,28 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     if (!p) continue;
     const pred = model.predict(p.data.X);
     predictions[part] = pred;
-    if (p.data.y) Object.assign(metrics, evaluateSplit(part, prep.task.kind, { y: p.data.y, pred, width: model.outputWidth, ...(p.data.group ? { group: p.data.group } : {}) }, { seed, resamples: 1000 }));
+    if (p.data.y)
+      Object.assign(
+        metrics,
+        evaluateSplit(
+          part,
+          prep.task.kind,
+          { y: p.data.y, pred, width: model.outputWidth, ...(p.data.group ? { group: p.data.group } : {}) },
+          { seed, resamples: 1000 },
+        ),
+      );
   }
 
   const onnx = composeOnnx(spec.name, prep.pipeline, model);
   const parityPart = prep.parts.test ?? prep.parts.valid ?? prep.parts.train!;
   const parityPred = predictions.test ?? predictions.valid ?? model.predict(parityPart.data.X);
-  const parity = await checkOnnxParity(spec.name, onnx, prep.pipeline.rawInputs, parityPart.table, parityPred);
+  const parity = await checkOnnxParity(
+    spec.name,
+    onnx,
+    prep.pipeline.rawInputs,
+    parityPart.table,
+    parityPred,
+  );
   metrics.onnx_parity_max_diff = parity.maxAbsDiff;
 
   const artifacts: Record<string, string> = {
@@ -152,13 +220,29 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     pipeline: await ctx.artifacts.put(prep.pipeline.serialize()),
     onnx: await ctx.artifacts.put(onnx),
   };
-  for (const [part, pred] of Object.entries(predictions)) artifacts[`${part}_predictions`] = await ctx.artifacts.put(f64Bytes(pred));
+  for (const [part, pred] of Object.entries(predictions))
+    artifacts[`${part}_predictions`] = await ctx.artifacts.put(f64Bytes(pred));
   for (const part of PARTS) if (hashes[part]) artifacts[`${part}_table`] = hashes[part]!;
   if (calibration) artifacts.calibrator = await ctx.artifacts.put(calibration.bytes);
-  const reportInput = { spec, algorithm: estimator.algorithm, task: prep.task, model, rawModel: outcome.model, parts: prep.parts, predictions, metrics, seed, ...(calibration ? { calibration } : {}), ...(outcome.study ? { study: outcome.study } : {}) };
+  const reportInput = {
+    spec,
+    algorithm: estimator.algorithm,
+    task: prep.task,
+    model,
+    rawModel: outcome.model,
+    parts: prep.parts,
+    predictions,
+    metrics,
+    seed,
+    ...(calibration ? { calibration } : {}),
+    ...(outcome.study ? { study: outcome.study } : {}),
+  };
   Object.assign(artifacts, await modelReportArtifacts(ctx, reportInput, prep.pipeline.rawInputs));
 
-  const inputs = bundleInputs(prep.pipeline.rawInputs, PARTS.flatMap((p) => (tables[p] ? [tables[p]!] : [])));
+  const inputs = bundleInputs(
+    prep.pipeline.rawInputs,
+    PARTS.flatMap((p) => (tables[p] ? [tables[p]!] : [])),
+  );
   const summary: { [k: string]: Json } = {
     algorithm: estimator.algorithm,
     params: outcome.params as { [k: string]: Json },
@@ -169,17 +253,37 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     threshold: spec.threshold,
     ...(model.bestIteration !== undefined ? { best_iteration: model.bestIteration } : {}),
     ...(outcome.study
-      ? { tuning: { key, trials: outcome.study.trials.length, ran: outcome.study.ran, best_trial: outcome.study.best?.index ?? null, best_value: outcome.study.best ? (Object.values(outcome.study.best.values)[0] ?? null) : null, ...(spec.tune!.objectives.length > 1 ? { pareto: outcome.study.pareto.map((t) => t.index) } : {}) } }
+      ? {
+          tuning: {
+            key,
+            trials: outcome.study.trials.length,
+            ran: outcome.study.ran,
+            best_trial: outcome.study.best?.index ?? null,
+            best_value: outcome.study.best ? (Object.values(outcome.study.best.values)[0] ?? null) : null,
+            ...(spec.tune!.objectives.length > 1 ? { pareto: outcome.study.pareto.map((t) => t.index) } : {}),
+          },
+        }
       : {}),
   };
 
   if (ctx.state) {
     const registry = new ModelRegistry(ctx.state);
-    const fingerprint = createHash("sha256").update(artifacts.model! + artifacts.onnx!).digest("hex");
+    const fingerprint = createHash("sha256")
+      .update(artifacts.model! + artifacts.onnx!)
+      .digest("hex");
     const existing = await registry.findByFingerprint(spec.name, fingerprint);
     const version =
       existing ??
-      (await registry.addVersion({ model: spec.name, artifacts, metrics, algorithm: estimator.algorithm, params: outcome.params as Record<string, Json>, fingerprint, runId: ctx.runId ?? "", ...specCommit(ctx.projectDir) }));
+      (await registry.addVersion({
+        model: spec.name,
+        artifacts,
+        metrics,
+        algorithm: estimator.algorithm,
+        params: outcome.params as Record<string, Json>,
+        fingerprint,
+        runId: ctx.runId ?? "",
+        ...specCommit(ctx.projectDir),
+      }));
     summary.version = version.version;
     metrics.version = version.version;
   }
@@ -189,7 +293,12 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
 /** The spec's git commit, when the project is in a git work tree. */
 function specCommit(dir: string): { specCommit?: string } {
   try {
-    const out = execFileSync("git", ["-C", dir, "rev-parse", "HEAD"], { stdio: ["ignore", "pipe", "ignore"], timeout: 2000 }).toString().trim();
+    const out = execFileSync("git", ["-C", dir, "rev-parse", "HEAD"], {
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 2000,
+    })
+      .toString()
+      .trim();
     return /^[0-9a-f]{40}$/.test(out) ? { specCommit: out } : {};
   } catch {
     return {};
@@ -197,28 +306,45 @@ function specCommit(dir: string): { specCommit?: string } {
 }
 
 /** Raising `tune.trials` and nothing else continues the recorded search: "20 more trials". */
-function incrementalChange(oldConfig: { [k: string]: Json }, newConfig: { [k: string]: Json }): string | undefined {
+function incrementalChange(
+  oldConfig: { [k: string]: Json },
+  newConfig: { [k: string]: Json },
+): string | undefined {
   const split = (c: { [k: string]: Json }): { trials?: number; rest: string } => {
     const copy = structuredClone(c);
-    const tune = Array.isArray(copy.tune) ? (copy.tune[0] as { attributes?: { [k: string]: Json } } | undefined) : undefined;
+    const tune = Array.isArray(copy.tune)
+      ? (copy.tune[0] as { attributes?: { [k: string]: Json } } | undefined)
+      : undefined;
     const trials = tune?.attributes?.trials;
     if (tune?.attributes) delete tune.attributes.trials;
     return { ...(typeof trials === "number" ? { trials } : {}), rest: canonicalJson(copy) };
   };
   const a = split(oldConfig);
   const b = split(newConfig);
-  if (a.trials === undefined || b.trials === undefined || b.trials <= a.trials || a.rest !== b.rest) return undefined;
+  if (a.trials === undefined || b.trials === undefined || b.trials <= a.trials || a.rest !== b.rest)
+    return undefined;
   const n = b.trials - a.trials;
   return `${n} more trial${n === 1 ? "" : "s"}`;
 }
 
 /** An imported model's file is part of its identity: editing the .onnx file re-evaluates it. */
-async function dataFingerprint(node: GraphNode, projectDir: string, cache: StatCache): Promise<DataFingerprint | undefined> {
+async function dataFingerprint(
+  node: GraphNode,
+  projectDir: string,
+  cache: StatCache,
+): Promise<DataFingerprint | undefined> {
   const file = readModelSpec(node.name, node.config).algorithm.file;
   if (!file) return undefined;
   const h = await hashFileCached(resolveDataPath(projectDir, file, false), cache);
   return { hash: h.hash, bytes: h.bytes, description: file };
 }
 
-export const modelExecutor: Executor = { kind: "model", version: MODEL_EXECUTOR_VERSION, changeAction: "replace", run, incrementalChange, dataFingerprint };
+export const modelExecutor: Executor = {
+  kind: "model",
+  version: MODEL_EXECUTOR_VERSION,
+  changeAction: "replace",
+  run,
+  incrementalChange,
+  dataFingerprint,
+};
 registerExecutor(modelExecutor);

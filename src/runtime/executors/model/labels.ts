@@ -7,10 +7,18 @@ import type { Task } from "../../../ml/estimator.js";
 import { NodeFailure } from "../../executor.js";
 import type { TaskSpec } from "./model-spec.js";
 
-const labelText = (v: unknown): string | null => (v === null || v === undefined || (typeof v === "number" && Number.isNaN(v)) ? null : v instanceof Date ? v.toISOString() : String(v));
+const labelText = (v: unknown): string | null =>
+  v === null || v === undefined || (typeof v === "number" && Number.isNaN(v))
+    ? null
+    : v instanceof Date
+      ? v.toISOString()
+      : String(v);
 
 function column(t: ColumnTable, name: string, part: string): ArrayLike<unknown> {
-  if (!t.columnNames().includes(name)) throw new NodeFailure(`label column '${name}' is not in the ${part} rows (columns: ${t.columnNames().join(", ")})`);
+  if (!t.columnNames().includes(name))
+    throw new NodeFailure(
+      `label column '${name}' is not in the ${part} rows (columns: ${t.columnNames().join(", ")})`,
+    );
   return columnValues(t, name) as ArrayLike<unknown>;
 }
 
@@ -26,16 +34,28 @@ export function classificationTask(train: ColumnTable, spec: Extract<TaskSpec, {
     seen.add(s);
   }
   const classes = [...seen].sort();
-  if (classes.length < 2) throw new NodeFailure(`label column '${spec.label}' has a single class (${classes[0] ?? "none"}) in the train rows: nothing to learn`);
+  if (classes.length < 2)
+    throw new NodeFailure(
+      `label column '${spec.label}' has a single class (${classes[0] ?? "none"}) in the train rows: nothing to learn`,
+    );
   if (spec.positive !== undefined) {
-    if (!seen.has(spec.positive)) throw new NodeFailure(`classify(${spec.label}, positive = "${spec.positive}"): the train rows have no such value (values: ${classes.slice(0, 10).join(", ")})`);
-    if (classes.length > 2) throw new NodeFailure(`classify(${spec.label}, positive = …) needs two classes, the train rows have ${classes.length}`);
+    if (!seen.has(spec.positive))
+      throw new NodeFailure(
+        `classify(${spec.label}, positive = "${spec.positive}"): the train rows have no such value (values: ${classes.slice(0, 10).join(", ")})`,
+      );
+    if (classes.length > 2)
+      throw new NodeFailure(
+        `classify(${spec.label}, positive = …) needs two classes, the train rows have ${classes.length}`,
+      );
     const negative = classes.find((c) => c !== spec.positive)!;
     return { kind: "binary", classes: [negative, spec.positive] };
   }
   if (classes.length === 2) {
     const pos = classes.find((c) => POSITIVE_WORDS.includes(c.toLowerCase()));
-    if (!pos) throw new NodeFailure(`classify(${spec.label}): which class is positive, ${classes[0]} or ${classes[1]}? Say positive = "${classes[1]}"`);
+    if (!pos)
+      throw new NodeFailure(
+        `classify(${spec.label}): which class is positive, ${classes[0]} or ${classes[1]}? Say positive = "${classes[1]}"`,
+      );
     return { kind: "binary", classes: [classes.find((c) => c !== pos)!, pos] };
   }
   return { kind: "multiclass", classes };
@@ -64,7 +84,10 @@ export function targets(t: ColumnTable, spec: TaskSpec, task: Task, part: string
     for (let i = 0; i < values.length; i++) {
       const s = labelText(values[i]);
       const k = s === null ? undefined : index.get(s);
-      if (k === undefined) throw new NodeFailure(`label column '${spec.label}' at ${part} row ${i + 1}: ${s === null ? "empty" : `'${s}' is not a class seen in training (${task.classes.join(", ")})`}`);
+      if (k === undefined)
+        throw new NodeFailure(
+          `label column '${spec.label}' at ${part} row ${i + 1}: ${s === null ? "empty" : `'${s}' is not a class seen in training (${task.classes.join(", ")})`}`,
+        );
       y[i] = k;
     }
     return y;
@@ -79,14 +102,21 @@ export function targets(t: ColumnTable, spec: TaskSpec, task: Task, part: string
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     const n = typeof v === "number" ? v : typeof v === "boolean" ? Number(v) : Number.NaN;
-    if (Number.isNaN(n)) throw new NodeFailure(`label column '${spec.label}' at ${part} row ${i + 1}: ${labelText(v) === null ? "empty" : `'${labelText(v)}' is not a number`}`);
+    if (Number.isNaN(n))
+      throw new NodeFailure(
+        `label column '${spec.label}' at ${part} row ${i + 1}: ${labelText(v) === null ? "empty" : `'${labelText(v)}' is not a number`}`,
+      );
     y[i] = n;
   }
   return y;
 }
 
 /** Ranking: query ids per row and the row order that makes each query's rows contiguous. */
-export function rankingGroups(t: ColumnTable, group: string, part: string): { order: Int32Array; group: Int32Array } {
+export function rankingGroups(
+  t: ColumnTable,
+  group: string,
+  part: string,
+): { order: Int32Array; group: Int32Array } {
   const values = column(t, group, part);
   const ids = new Map<string, number>();
   const raw = new Int32Array(values.length);
@@ -96,6 +126,8 @@ export function rankingGroups(t: ColumnTable, group: string, part: string): { or
     if (id === undefined) ids.set(s, (id = ids.size));
     raw[i] = id;
   }
-  const order = Int32Array.from({ length: values.length }, (_, i) => i).sort((a, b) => raw[a]! - raw[b]! || a - b);
+  const order = Int32Array.from({ length: values.length }, (_, i) => i).sort(
+    (a, b) => raw[a]! - raw[b]! || a - b,
+  );
   return { order, group: Int32Array.from(order, (i) => raw[i]!) };
 }

@@ -28,8 +28,6 @@ export interface TuneSpec {
   pick?: PickRule;
 }
 
-
-
 export interface ModelSpec {
   name: string;
   task: TaskSpec;
@@ -51,11 +49,16 @@ const DISTRIBUTIONS = new Set(["uniform", "loguniform", "int", "choice"]);
 function nameOf(j: Json | undefined): string | undefined {
   if (typeof j === "string") return j;
   if (j !== undefined && isRef(j)) return j.$ref.join(".");
-  if (j !== undefined && isCall(j) && j.args.length === 0 && Object.keys(j.named).length === 0) return j.$call;
+  if (j !== undefined && isCall(j) && j.args.length === 0 && Object.keys(j.named).length === 0)
+    return j.$call;
   return undefined;
 }
 
-function argOf(call: { args: Json[]; named: { [k: string]: Json } }, index: number, name: string): Json | undefined {
+function argOf(
+  call: { args: Json[]; named: { [k: string]: Json } },
+  index: number,
+  name: string,
+): Json | undefined {
   return call.named[name] ?? call.args[index];
 }
 
@@ -72,7 +75,10 @@ function num(j: Json | undefined, where: string): number {
 }
 
 function parseTask(j: Json | undefined, model: string): TaskSpec {
-  if (j === undefined || !isCall(j)) throw new NodeFailure(`model ${model}: task must be classify(…), regress(…), rank(…) or detect_anomalies(…)`);
+  if (j === undefined || !isCall(j))
+    throw new NodeFailure(
+      `model ${model}: task must be classify(…), regress(…), rank(…) or detect_anomalies(…)`,
+    );
   const label = nameOf(argOf(j, 0, "label"));
   const need = (): string => {
     if (!label) throw new NodeFailure(`model ${model}: ${j.$call}(…) needs a label column`);
@@ -81,7 +87,11 @@ function parseTask(j: Json | undefined, model: string): TaskSpec {
   switch (j.$call) {
     case "classify": {
       const positive = argOf(j, 1, "positive");
-      return { kind: "classify", label: need(), ...(positive !== undefined && positive !== null ? { positive: String(positive) } : {}) };
+      return {
+        kind: "classify",
+        label: need(),
+        ...(positive !== undefined && positive !== null ? { positive: String(positive) } : {}),
+      };
     }
     case "regress":
       return { kind: "regress", label: need() };
@@ -93,23 +103,39 @@ function parseTask(j: Json | undefined, model: string): TaskSpec {
     }
     case "detect_anomalies": {
       const c = argOf(j, 1, "contamination");
-      return { kind: "detect_anomalies", ...(label ? { label } : {}), contamination: typeof c === "number" ? c : 0.1 };
+      return {
+        kind: "detect_anomalies",
+        ...(label ? { label } : {}),
+        contamination: typeof c === "number" ? c : 0.1,
+      };
     }
     default:
       throw new NodeFailure(`model ${model}: unknown task ${j.$call}(…)`);
   }
 }
 
-function parseDistribution(name: string, j: { $call: string; args: Json[]; named: { [k: string]: Json } }): Distribution {
+function parseDistribution(
+  name: string,
+  j: { $call: string; args: Json[]; named: { [k: string]: Json } },
+): Distribution {
   const where = `params.${name} = ${j.$call}(…)`;
   switch (j.$call) {
     case "uniform":
       return { kind: "uniform", low: num(argOf(j, 0, "low"), where), high: num(argOf(j, 1, "high"), where) };
     case "loguniform":
-      return { kind: "loguniform", low: num(argOf(j, 0, "low"), where), high: num(argOf(j, 1, "high"), where) };
+      return {
+        kind: "loguniform",
+        low: num(argOf(j, 0, "low"), where),
+        high: num(argOf(j, 1, "high"), where),
+      };
     case "int": {
       const log = argOf(j, 2, "log");
-      return { kind: "int", low: num(argOf(j, 0, "low"), where), high: num(argOf(j, 1, "high"), where), ...(log === true ? { log: true } : {}) };
+      return {
+        kind: "int",
+        low: num(argOf(j, 0, "low"), where),
+        high: num(argOf(j, 1, "high"), where),
+        ...(log === true ? { log: true } : {}),
+      };
     }
     case "choice": {
       const first = argOf(j, 0, "values");
@@ -123,13 +149,18 @@ function parseDistribution(name: string, j: { $call: string; args: Json[]; named
 
 function parseObjective(objective: Json, model: string): TuneObjective {
   if (!isCall(objective) || (objective.$call !== "maximize" && objective.$call !== "minimize")) {
-    throw new NodeFailure(`model ${model}: tune.objective must be maximize(SPLIT.METRIC) or minimize(SPLIT.METRIC), or a list of them`);
+    throw new NodeFailure(
+      `model ${model}: tune.objective must be maximize(SPLIT.METRIC) or minimize(SPLIT.METRIC), or a list of them`,
+    );
   }
   const target = argOf(objective, 0, "metric");
   const path = target !== undefined && isRef(target) ? target.$ref : undefined;
-  if (!path || path.length !== 2) throw new NodeFailure(`model ${model}: tune.objective names a metric as SPLIT.METRIC, e.g. valid.auc`);
+  if (!path || path.length !== 2)
+    throw new NodeFailure(`model ${model}: tune.objective names a metric as SPLIT.METRIC, e.g. valid.auc`);
   if (path[0] === "model" && !(MODEL_MEASURES as readonly string[]).includes(path[1]!)) {
-    throw new NodeFailure(`model ${model}: tune.objective model.${path[1]} is not a model measure (${MODEL_MEASURES.map((m) => `model.${m}`).join(", ")})`);
+    throw new NodeFailure(
+      `model ${model}: tune.objective model.${path[1]} is not a model measure (${MODEL_MEASURES.map((m) => `model.${m}`).join(", ")})`,
+    );
   }
   return { split: path[0]!, metric: path[1]!, direction: objective.$call };
 }
@@ -141,8 +172,10 @@ function parsePick(j: Json | undefined, objectives: number, model: string): Pick
   if (name === "closest_to_ideal" || name === "first") return { kind: name };
   if (isCall(j) && j.$call === "weighted") {
     const w = argOf(j, 0, "weights");
-    if (!Array.isArray(w) || !w.every((x) => typeof x === "number" && x >= 0)) throw new NodeFailure(`model ${model}: tune.pick weighted(…) takes a list of non-negative numbers`);
-    if (w.length !== objectives) throw new NodeFailure(`model ${model}: tune.pick has ${w.length} weights for ${objectives} objectives`);
+    if (!Array.isArray(w) || !w.every((x) => typeof x === "number" && x >= 0))
+      throw new NodeFailure(`model ${model}: tune.pick weighted(…) takes a list of non-negative numbers`);
+    if (w.length !== objectives)
+      throw new NodeFailure(`model ${model}: tune.pick has ${w.length} weights for ${objectives} objectives`);
     return { kind: "weighted", weights: w as number[] };
   }
   throw new NodeFailure(`model ${model}: tune.pick must be closest_to_ideal, first or weighted([…])`);
@@ -151,17 +184,22 @@ function parsePick(j: Json | undefined, objectives: number, model: string): Pick
 function parseTune(b: BlockConfig | undefined, model: string): TuneSpec | undefined {
   if (!b) return undefined;
   const a = b.attributes;
-  if (a.objective === undefined) throw new NodeFailure(`model ${model}: tune needs an objective, e.g. maximize(valid.auc)`);
-  const objectives = (Array.isArray(a.objective) ? a.objective : [a.objective]).map((o) => parseObjective(o, model));
+  if (a.objective === undefined)
+    throw new NodeFailure(`model ${model}: tune needs an objective, e.g. maximize(valid.auc)`);
+  const objectives = (Array.isArray(a.objective) ? a.objective : [a.objective]).map((o) =>
+    parseObjective(o, model),
+  );
   if (objectives.length === 0) throw new NodeFailure(`model ${model}: tune.objective lists no objective`);
   const keys = objectives.map(objectiveKey);
   const twice = keys.find((k, i) => keys.indexOf(k) !== i);
   if (twice !== undefined) throw new NodeFailure(`model ${model}: tune.objective names ${twice} twice`);
   const pick = parsePick(a.pick, objectives.length, model);
   const method = nameOf(a.method) ?? "tpe";
-  if (method !== "tpe" && method !== "random" && method !== "grid") throw new NodeFailure(`model ${model}: unknown tune.method ${method}`);
+  if (method !== "tpe" && method !== "random" && method !== "grid")
+    throw new NodeFailure(`model ${model}: unknown tune.method ${method}`);
   const pruner = nameOf(a.pruner) ?? "none";
-  if (pruner !== "none" && pruner !== "median" && pruner !== "successive_halving" && pruner !== "hyperband") throw new NodeFailure(`model ${model}: unknown tune.pruner ${pruner}`);
+  if (pruner !== "none" && pruner !== "median" && pruner !== "successive_halving" && pruner !== "hyperband")
+    throw new NodeFailure(`model ${model}: unknown tune.pruner ${pruner}`);
   return {
     method,
     trials: typeof a.trials === "number" ? a.trials : 20,
@@ -180,7 +218,8 @@ function parseFeatures(j: Json | undefined, model: string): ModelSpec["features"
   if (Array.isArray(j) && j.length > 0 && j.every((x) => isRef(x) && x.$ref.length === 2)) {
     const refs = j as { $ref: string[] }[];
     const from = refs[0]!.$ref[0]!;
-    if (refs.some((r) => r.$ref[0] !== from)) throw new NodeFailure(`model ${model}: features must all come from one features block`);
+    if (refs.some((r) => r.$ref[0] !== from))
+      throw new NodeFailure(`model ${model}: features must all come from one features block`);
     return { from, select: refs.map((r) => r.$ref[1]!) };
   }
   throw new NodeFailure(`model ${model}: features must be BLOCK.* or a list [BLOCK.a, BLOCK.b]`);
@@ -192,7 +231,9 @@ export function readModelSpec(name: string, config: { [k: string]: Json }): Mode
   const fixed: Params = {};
   const space: ParamDef[] = [];
   const params = nestedBlock(b, "params");
-  for (const [k, v] of Object.entries(params?.attributes ?? {}).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
+  for (const [k, v] of Object.entries(params?.attributes ?? {}).sort(([x], [y]) =>
+    x < y ? -1 : x > y ? 1 : 0,
+  )) {
     if (isCall(v) && DISTRIBUTIONS.has(v.$call)) space.push({ name: k, dist: parseDistribution(k, v) });
     else fixed[k] = literal(v, `model ${name}: params.${k}`);
   }
@@ -206,9 +247,13 @@ export function readModelSpec(name: string, config: { [k: string]: Json }): Mode
     algo = { name: nameOf(algorithm) ?? "gbdt" };
   }
   const tune = parseTune(nestedBlock(b, "tune"), name);
-  if (space.length > 0 && !tune) throw new NodeFailure(`model ${name}: params hold search distributions but the model has no tune { … } block`);
+  if (space.length > 0 && !tune)
+    throw new NodeFailure(
+      `model ${name}: params hold search distributions but the model has no tune { … } block`,
+    );
   const calibrate = nameOf(a.calibrate) ?? "none";
-  if (calibrate !== "none" && calibrate !== "isotonic" && calibrate !== "platt") throw new NodeFailure(`model ${name}: calibrate must be none, isotonic or platt`);
+  if (calibrate !== "none" && calibrate !== "isotonic" && calibrate !== "platt")
+    throw new NodeFailure(`model ${name}: calibrate must be none, isotonic or platt`);
   const data = nameOf(a.data);
   if (!data) throw new NodeFailure(`model ${name}: data must name a split`);
   return {

@@ -50,7 +50,12 @@ export function objectiveScorer(objectives: readonly TuneObjective[], valid: Dat
     const out: Record<string, number> = {};
     if (metrics.length) {
       const pred = model.predict(valid.X);
-      const args = { y: valid.y!, pred, width: model.outputWidth, ...(valid.group ? { group: valid.group } : {}) };
+      const args = {
+        y: valid.y!,
+        pred,
+        width: model.outputWidth,
+        ...(valid.group ? { group: valid.group } : {}),
+      };
       for (const { key, metric } of metrics) out[key] = metric.compute(args);
     }
     for (const { key, measure } of measures) out[key] = measure(model);
@@ -60,7 +65,10 @@ export function objectiveScorer(objectives: readonly TuneObjective[], valid: Dat
 }
 
 /** `auc = 0.81234, model.bytes = 48211`: metrics with 5 decimals, model measures as integers. */
-export function formatObjectiveValues(objectives: readonly TuneObjective[], values: Record<string, number>): string {
+export function formatObjectiveValues(
+  objectives: readonly TuneObjective[],
+  values: Record<string, number>,
+): string {
   return objectives
     .map((o) => {
       const v = values[objectiveKey(o)];
@@ -70,6 +78,12 @@ export function formatObjectiveValues(objectives: readonly TuneObjective[], valu
 }
 
 /** The study's objective as src/ml/tune reads it: one target per objective, and the pick rule. */
-export function studyObjective(tune: { objectives: readonly TuneObjective[]; pick?: PickRule }): ObjectiveSpec {
-  return { targets: tune.objectives.map((o) => ({ metric: objectiveKey(o), direction: o.direction })), ...(tune.pick ? { pick: tune.pick } : {}) };
+export function studyObjective(tune: {
+  objectives: readonly TuneObjective[];
+  pick?: PickRule;
+}): ObjectiveSpec {
+  return {
+    targets: tune.objectives.map((o) => ({ metric: objectiveKey(o), direction: o.direction })),
+    ...(tune.pick ? { pick: tune.pick } : {}),
+  };
 }

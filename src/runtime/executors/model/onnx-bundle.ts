@@ -13,7 +13,9 @@ import { NodeFailure } from "../../executor.js";
 
 export function composeOnnx(name: string, pipeline: FittedPipeline, model: TrainedModel): Uint8Array {
   if (pipeline.batchOnly.length) {
-    throw new NodeFailure(`model ${name}: features without an ONNX form cannot be deployed: ${pipeline.batchOnly.map((b) => `${b.feature} (${b.reason})`).join("; ")}`);
+    throw new NodeFailure(
+      `model ${name}: features without an ONNX form cannot be deployed: ${pipeline.batchOnly.map((b) => `${b.feature} (${b.reason})`).join("; ")}`,
+    );
   }
   const g = new OnnxGraph(name);
   const { output } = pipeline.toOnnx(g);
@@ -28,7 +30,8 @@ export function tableFeeds(t: ColumnTable, inputs: readonly RawInput[]): Record<
   const n = t.numRows();
   const feeds: Record<string, FeedValue> = {};
   for (const input of inputs) {
-    if (!t.columnNames().includes(input.name)) throw new NodeFailure(`column '${input.name}' that the pipeline reads is missing`);
+    if (!t.columnNames().includes(input.name))
+      throw new NodeFailure(`column '${input.name}' that the pipeline reads is missing`);
     const values = columnValues(t, input.name) as ArrayLike<unknown>;
     if (input.type === "string") {
       const data = new Array<string>(n);
@@ -42,15 +45,29 @@ export function tableFeeds(t: ColumnTable, inputs: readonly RawInput[]): Record<
     const data = input.type === "double" ? new Float64Array(n) : new Float32Array(n);
     for (let i = 0; i < n; i++) {
       const v = values[i];
-      data[i] = v === null || v === undefined ? NaN : v instanceof Date ? v.getTime() : typeof v === "boolean" ? Number(v) : Number(v);
+      data[i] =
+        v === null || v === undefined
+          ? NaN
+          : v instanceof Date
+            ? v.getTime()
+            : typeof v === "boolean"
+              ? Number(v)
+              : Number(v);
     }
-    feeds[input.name] = input.type === "double" ? { type: "double", data: data as Float64Array, dims: [n, 1] } : { type: "float", data: data as Float32Array, dims: [n, 1] };
+    feeds[input.name] =
+      input.type === "double"
+        ? { type: "double", data: data as Float64Array, dims: [n, 1] }
+        : { type: "float", data: data as Float32Array, dims: [n, 1] };
   }
   return feeds;
 }
 
 /** Scores every row of `t` through an ONNX graph made by composeOnnx: row-major n × width. */
-export async function scoreWithOnnx(onnx: Uint8Array, inputs: readonly RawInput[], t: ColumnTable): Promise<Float64Array> {
+export async function scoreWithOnnx(
+  onnx: Uint8Array,
+  inputs: readonly RawInput[],
+  t: ColumnTable,
+): Promise<Float64Array> {
   const session = await loadSession(onnx);
   try {
     const n = t.numRows();
@@ -73,7 +90,14 @@ export interface ParityResult {
 }
 
 /** Runs the ONNX graph on `t` and compares with the batch predictions; fails the node beyond `tolerance`. */
-export async function checkOnnxParity(name: string, onnx: Uint8Array, inputs: readonly RawInput[], t: ColumnTable, expected: Float64Array, tolerance = 1e-4): Promise<ParityResult> {
+export async function checkOnnxParity(
+  name: string,
+  onnx: Uint8Array,
+  inputs: readonly RawInput[],
+  t: ColumnTable,
+  expected: Float64Array,
+  tolerance = 1e-4,
+): Promise<ParityResult> {
   const got = await scoreWithOnnx(onnx, inputs, t);
   let maxAbsDiff = 0;
   for (let i = 0; i < got.length; i++) {
@@ -83,7 +107,9 @@ export async function checkOnnxParity(name: string, onnx: Uint8Array, inputs: re
   }
   if (got.length !== expected.length) maxAbsDiff = Infinity;
   if (maxAbsDiff > tolerance) {
-    throw new NodeFailure(`model ${name}: the ONNX graph disagrees with the batch predictions (max difference ${maxAbsDiff.toExponential(2)} > ${tolerance}): training/serving parity is broken`);
+    throw new NodeFailure(
+      `model ${name}: the ONNX graph disagrees with the batch predictions (max difference ${maxAbsDiff.toExponential(2)} > ${tolerance}): training/serving parity is broken`,
+    );
   }
   return { rows: t.numRows(), maxAbsDiff };
 }
@@ -104,7 +130,11 @@ export function bundleInputs(inputs: readonly RawInput[], tables: readonly Colum
           else if (typeof v !== "boolean") bool = false;
         }
       }
-      return { name: input.name, type: input.type === "double" ? "timestamp" : bool ? "bool" : "float", nullable };
+      return {
+        name: input.name,
+        type: input.type === "double" ? "timestamp" : bool ? "bool" : "float",
+        nullable,
+      };
     }
     const seen = new Set<string>();
     for (const t of tables) {
@@ -115,6 +145,8 @@ export function bundleInputs(inputs: readonly RawInput[], tables: readonly Colum
         else seen.add(String(v));
       }
     }
-    return seen.size <= MAX_CATEGORIES ? { name: input.name, type: "category", nullable, values: [...seen].sort() } : { name: input.name, type: "string", nullable };
+    return seen.size <= MAX_CATEGORIES
+      ? { name: input.name, type: "category", nullable, values: [...seen].sort() }
+      : { name: input.name, type: "string", nullable };
   });
 }

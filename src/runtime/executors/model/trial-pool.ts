@@ -27,7 +27,11 @@ export interface TrialPoolOptions {
 export interface TrialPool {
   readonly size: number;
   /** Fits in a worker; `onProgress` returning "stop" ends the fit early. Resolves to every objective's value, keyed as trials record them. */
-  fit(params: Params, seed: number, onProgress: (p: Progress) => void | "stop"): Promise<Record<string, number>>;
+  fit(
+    params: Params,
+    seed: number,
+    onProgress: (p: Progress) => void | "stop",
+  ): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 
@@ -43,7 +47,12 @@ interface Slot {
   dead?: string;
   /** Handed to a fit (set synchronously, before its job is posted). */
   busy?: boolean;
-  job?: { id: number; onProgress: (p: Progress) => void | "stop"; resolve(v: Record<string, number>): void; reject(e: Error): void };
+  job?: {
+    id: number;
+    onProgress: (p: Progress) => void | "stop";
+    resolve(v: Record<string, number>): void;
+    reject(e: Error): void;
+  };
 }
 
 /** A started pool, or null when the worker cannot be found or started (the caller fits in-thread). */
@@ -57,7 +66,15 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
   const started = await Promise.all(
     Array.from({ length: n }, () => {
       const ctl = new Int32Array(new SharedArrayBuffer(4 * PRUNE.size));
-      const data: TrialWorkerData = { algorithm: o.algorithm, task: o.task, objectives: o.objectives, train, valid, ctl, pruning };
+      const data: TrialWorkerData = {
+        algorithm: o.algorithm,
+        task: o.task,
+        objectives: o.objectives,
+        train,
+        valid,
+        ctl,
+        pruning,
+      };
       return startWorker(url, data).then((worker): Slot | null => (worker ? { worker, ctl } : null));
     }),
   );
@@ -124,7 +141,8 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
       free.busy = true;
       return Promise.resolve(free);
     }
-    if (slots.every((s) => s.dead)) return Promise.reject(new Error(`trial worker stopped: ${slots[0]!.dead}`));
+    if (slots.every((s) => s.dead))
+      return Promise.reject(new Error(`trial worker stopped: ${slots[0]!.dead}`));
     return new Promise((resolve, reject) => queue.push({ resolve, reject }));
   };
 
@@ -150,5 +168,8 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
 }
 
 function startWorker(url: URL, data: TrialWorkerData): Promise<Worker | null> {
-  return startReadyWorker(url, data, { isReady: (m) => (m as WorkerReply).kind === "ready", timeoutMs: 30_000 });
+  return startReadyWorker(url, data, {
+    isReady: (m) => (m as WorkerReply).kind === "ready",
+    timeoutMs: 30_000,
+  });
 }

@@ -40,7 +40,10 @@ export type WorkerReply =
   | { kind: "done"; id: number; values: Record<string, number> }
   | { kind: "error"; id: number; message: string };
 
-function sharedCopy<T extends Float32Array | Float64Array | Int32Array>(a: T, make: (b: SharedArrayBuffer) => T): T {
+function sharedCopy<T extends Float32Array | Float64Array | Int32Array>(
+  a: T,
+  make: (b: SharedArrayBuffer) => T,
+): T {
   const out = make(new SharedArrayBuffer(a.byteLength));
   out.set(a as never);
   return out;

@@ -20,11 +20,17 @@ export class StateTrialStore implements TrialStore {
   }
 
   async load(): Promise<TrialRecord[]> {
-    return (await this.state.records.list(COLLECTION, this.prefix())).map((r) => r.value as unknown as TrialRecord);
+    return (await this.state.records.list(COLLECTION, this.prefix())).map(
+      (r) => r.value as unknown as TrialRecord,
+    );
   }
 
   async record(trial: TrialRecord): Promise<void> {
-    await this.state.records.put(COLLECTION, `${this.prefix()}${String(trial.index).padStart(6, "0")}`, trial as unknown as Json);
+    await this.state.records.put(
+      COLLECTION,
+      `${this.prefix()}${String(trial.index).padStart(6, "0")}`,
+      trial as unknown as Json,
+    );
   }
 
   /** Records what the study optimises (before its first trial, so every recorded trial has it). */
@@ -36,11 +42,18 @@ export class StateTrialStore implements TrialStore {
 /** The objective of each recorded study of a model, by study key (studies recorded before objectives were kept have none). */
 export async function studyObjectives(state: StateStore, model: string): Promise<Map<string, ObjectiveSpec>> {
   const out = new Map<string, ObjectiveSpec>();
-  for (const r of await state.records.list(STUDIES, `${model}/`)) out.set(r.key.split("/")[1]!, (r.value as unknown as { objective: ObjectiveSpec }).objective);
+  for (const r of await state.records.list(STUDIES, `${model}/`))
+    out.set(r.key.split("/")[1]!, (r.value as unknown as { objective: ObjectiveSpec }).objective);
   return out;
 }
 
 /** Every trial recorded for a model (all its studies), for `mlc trials`. */
-export async function trialsOfModel(state: StateStore, model: string): Promise<{ study: string; trial: TrialRecord }[]> {
-  return (await state.records.list(COLLECTION, `${model}/`)).map((r) => ({ study: r.key.split("/")[1]!, trial: r.value as unknown as TrialRecord }));
+export async function trialsOfModel(
+  state: StateStore,
+  model: string,
+): Promise<{ study: string; trial: TrialRecord }[]> {
+  return (await state.records.list(COLLECTION, `${model}/`)).map((r) => ({
+    study: r.key.split("/")[1]!,
+    trial: r.value as unknown as TrialRecord,
+  }));
 }

@@ -4,7 +4,13 @@ import { parentPort, workerData } from "node:worker_threads";
 import { loadEstimator } from "../../../ml/algorithms.js";
 import type { Progress } from "../../../ml/estimator.js";
 import { objectiveScorer, type ObjectiveScorer } from "./objective-values.js";
-import { PRUNE, type FitRequest, type TrialWorkerData, type WorkerReply, fromShared } from "./trial-shared.js";
+import {
+  PRUNE,
+  type FitRequest,
+  type TrialWorkerData,
+  type WorkerReply,
+  fromShared,
+} from "./trial-shared.js";
 
 const d = workerData as TrialWorkerData;
 const port = parentPort!;
@@ -38,7 +44,9 @@ if (!estimator || !score) {
     estimator
       .fit(train, valid, req.params, d.task, { seed: req.seed, threads: 1, onProgress })
       .then((model) => post({ kind: "done", id: req.id, values: scorer(model) }))
-      .catch((e: unknown) => post({ kind: "error", id: req.id, message: e instanceof Error ? e.message : String(e) }));
+      .catch((e: unknown) =>
+        post({ kind: "error", id: req.id, message: e instanceof Error ? e.message : String(e) }),
+      );
   });
   post({ kind: "ready" });
 }
