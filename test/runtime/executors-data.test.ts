@@ -120,7 +120,10 @@ describe("data executors", () => {
     const split = await executorFor("split")!.run(
       context(dir, splitNode, artifacts, { "features.usage": feat }),
     );
-    expect(split.metrics).toEqual({ rows_train: 140, rows_valid: 30, rows_test: 30 });
+    // Hash-placed rows: the shares hold up to sampling noise, and every row is in one part.
+    const m = split.metrics!;
+    expect(m.rows_train! + m.rows_valid! + m.rows_test!).toBe(200);
+    expect(Math.abs(m.rows_train! - 140)).toBeLessThan(30);
     const again = await executorFor("split")!.run(
       context(dir, splitNode, artifacts, { "features.usage": feat }),
     );

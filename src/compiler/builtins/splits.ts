@@ -1,5 +1,5 @@
 // Split methods: how a split block assigns rows to train, valid and test. All are seeded by the
-// split's `seed`.
+// split's `seed`; all but temporal place rows by a hash of the row's key, so they stay put.
 import { t } from "../schema/type-builders.js";
 import { registerBuiltin } from "./registry.js";
 import type { FunctionBuiltin } from "./types.js";
@@ -11,35 +11,35 @@ for (const b of [
     family: "split",
     name: "random",
     returns: "any",
-    doc: "Rows assigned at random in the given shares.",
+    doc: "Each row goes to a part by a seeded hash of its key (the split's `key`, else its source's `key`, else the row's whole content), so the shares are met up to sampling noise and a row never changes part when rows are appended, removed or reordered. Stable.",
     params: [],
   },
   {
     family: "split",
     name: "stratified",
     returns: "any",
-    doc: "Random within each value of `col`, so every part keeps the label's distribution.",
+    doc: "As `random` (each row by the seeded hash of its key), with each value of `col` reported per part (`strata_rows` in the split's summary): every part keeps the label's distribution up to sampling noise, and rows never change part as data grows. Stable.",
     params: [col("the column whose distribution is kept (usually the label)")],
   },
   {
     family: "split",
     name: "temporal",
     returns: "any",
-    doc: "Ordered by `col`: valid and test rows are strictly later than every training row; the cut timestamps are reported.",
+    doc: "Ordered by `col`: valid and test rows are strictly later than every training row; the cut timestamps are reported. Stable by construction for data that grows forward in time: appended later rows move the cuts forward, so an old row can only move to an earlier part (test → valid → train), never into test.",
     params: [col("the timestamp column")],
   },
   {
     family: "split",
     name: "group",
     returns: "any",
-    doc: "An entity (a value of `col`) is never in two parts.",
+    doc: "An entity (a value of `col`) goes to a part by a seeded hash of its value, so it is never in two parts and keeps its part as rows and entities are added. Stable.",
     params: [col("the entity column")],
   },
   {
     family: "split",
     name: "kfold",
     returns: "any",
-    doc: "k folds for cross-validation; `test` (if given) is held out first.",
+    doc: "k folds for cross-validation: `test` (if given) is held out by the seeded row hash (stable, as `random`); the other rows are dealt into k balanced folds in the order of a second hash draw, per value of `by`.",
     params: [
       { name: "k", type: t.int(2), required: true, doc: "number of folds" },
       { name: "by", type: t.column(), required: false, doc: "stratify the folds by this column" },

@@ -30,6 +30,12 @@ registerBlockKind({
     },
     { name: "test", type: t.percent(), required: false, doc: "share of test rows (evaluation, gates)" },
     { name: "seed", type: t.int(0), required: false, doc: "the seed; default the project's" },
+    {
+      name: "key",
+      type: t.column(),
+      required: false,
+      doc: "the column identifying a row for the hash that places it (default: the source's `key` when the split reads the source, else the row's whole content, so identical rows share a part)",
+    },
   ],
   nested: [],
   check(ctx) {

@@ -1,22 +1,15 @@
-// group(col): whole entities are assigned to parts (shuffled with the seed), so an entity's rows
-// are never in two parts; shares are met as closely as whole groups allow.
-import { rng, shuffle } from "../random.js";
+// group(col): whole entities go to parts by a seeded hash of the entity's value, so an entity's
+// rows are never in two parts and an entity keeps its part as rows and entities are added.
+import { valueHash } from "./row-hash.js";
 import { columnFor, groupRows } from "./stratified.js";
-import { type SplitAssignment, type SplitInput, TEST, TRAIN, VALID, partSizes } from "./types.js";
+import { type SplitAssignment, type SplitInput, partOfHash } from "./types.js";
 
 export function groupSplit(input: SplitInput, column: string): SplitAssignment {
   const groups = groupRows(columnFor(input, column, "group"));
-  const n = input.table.numRows();
-  const keys = [...groups.keys()].sort((a, b) => String(a).localeCompare(String(b)));
-  shuffle(keys, rng(input.seed));
-  const [train, valid] = partSizes(n, input.shares);
-  const part = new Uint8Array(n);
-  let seen = 0;
-  for (const k of keys) {
-    const rows = groups.get(k)!;
-    const p = seen < train ? TRAIN : seen < train + valid ? VALID : TEST;
+  const part = new Uint8Array(input.table.numRows());
+  for (const [value, rows] of groups) {
+    const p = partOfHash(valueHash(value, input.seed), input.shares);
     for (const r of rows) part[r] = p;
-    seen += rows.length;
   }
-  return { part, report: { column, groups: keys.length } };
+  return { part, report: { column, groups: groups.size } };
 }

@@ -1,14 +1,16 @@
-// kfold(k, by?): `test` (if its share is non-zero) is held out first; every other row is a
-// training row with a fold 0..k-1, dealt round-robin after a seeded shuffle (per stratum of `by`).
+// kfold(k, by?): `test` (if its share is non-zero) is held out by each row's seeded hash, so the
+// test rows stay put as data grows; the other rows are dealt round-robin into folds 0..k-1 in the
+// order of a second hash draw, per stratum of `by`, so folds are balanced (and stratified).
 import { NodeFailure } from "../../runtime/executor.js";
-import { rng, shuffle } from "../random.js";
+import { drawSeed, rowHashes, unit } from "./row-hash.js";
 import { columnFor, groupRows } from "./stratified.js";
 import { type SplitAssignment, type SplitInput, TEST, TRAIN } from "./types.js";
 
 export function kfoldSplit(input: SplitInput, k: number, by?: string): SplitAssignment {
   if (!Number.isInteger(k) || k < 2) throw new NodeFailure(`kfold(${k}): k must be an integer of at least 2`);
   const n = input.table.numRows();
-  const next = rng(input.seed);
+  const h = rowHashes(input.table, input.identity, input.seed);
+  const order = rowHashes(input.table, input.identity, drawSeed(input.seed, 1));
   const strata = by
     ? groupRows(columnFor(input, by, "kfold"))
     : new Map([[null, Array.from({ length: n }, (_, i) => i)]]);
@@ -17,15 +19,13 @@ export function kfoldSplit(input: SplitInput, k: number, by?: string): SplitAssi
   const fold = new Int32Array(n).fill(-1);
   let dealt = 0;
   for (const key of keys) {
-    const rows = shuffle(strata.get(key)!, next);
-    const nTest = Math.round(rows.length * input.shares.test);
-    rows.forEach((r, i) => {
-      if (i < nTest) part[r] = TEST;
-      else {
-        part[r] = TRAIN;
-        fold[r] = dealt++ % k;
-      }
+    const rows = strata.get(key)!.filter((r) => {
+      const test = unit(h[r]!) < input.shares.test;
+      part[r] = test ? TEST : TRAIN;
+      return !test;
     });
+    rows.sort((a, b) => order[a]! - order[b]! || a - b);
+    for (const r of rows) fold[r] = dealt++ % k;
   }
   return { part, fold, report: { k, by: by ?? null } };
 }

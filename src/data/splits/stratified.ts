@@ -1,9 +1,10 @@
-// stratified(label): random within each label value, so every part keeps the label's
-// distribution (nulls form their own stratum).
+// stratified(label): rows placed by their seeded hash, with each label value's realised part
+// counts reported (nulls form their own stratum); the helpers here group rows by a column.
 import { NodeFailure } from "../../runtime/executor.js";
-import { rng, shuffle } from "../random.js";
+import type { Json } from "../../runtime/graph-ir.js";
 import { columnValues } from "../table-columns.js";
-import { type SplitAssignment, type SplitInput, assignInOrder } from "./types.js";
+import { rowHashes } from "./row-hash.js";
+import { type SplitAssignment, type SplitInput, TEST, TRAIN, VALID, partOfHash } from "./types.js";
 
 /** Row indices grouped by a column's value, groups in order of first appearance. */
 export function groupRows(values: ArrayLike<unknown>): Map<unknown, number[]> {
@@ -27,26 +28,19 @@ export function columnFor(input: SplitInput, column: string, method: string): Ar
 
 export function stratifiedSplit(input: SplitInput, column: string): SplitAssignment {
   const groups = groupRows(columnFor(input, column, "stratified"));
-  const next = rng(input.seed);
-  const n = input.table.numRows();
-  // Strata in a canonical order so the result does not depend on row order within the file.
-  const keys = [...groups.keys()].sort((a, b) => String(a).localeCompare(String(b)));
-  // Each row gets its relative position (k + 0.5) / m within its shuffled stratum; cutting the
-  // rows sorted by that position meets the global shares exactly and each stratum's closely.
-  const pos = new Float64Array(n);
-  const rank = new Int32Array(n);
-  let r = 0;
-  for (const k of keys) {
-    const rows = shuffle(groups.get(k)!, next);
-    rows.forEach((row, i) => {
-      pos[row] = (i + 0.5) / rows.length;
-      rank[row] = r++;
-    });
+  const h = rowHashes(input.table, input.identity, input.seed);
+  const part = new Uint8Array(input.table.numRows());
+  // Every row of every class is placed by its own hash: each class meets the shares up to
+  // sampling noise, and no row moves when rows are appended. Realised counts are reported.
+  const counts: { [value: string]: Json } = {};
+  for (const key of [...groups.keys()].sort((a, b) => String(a).localeCompare(String(b)))) {
+    const c = [0, 0, 0];
+    for (const r of groups.get(key)!) {
+      const p = partOfHash(h[r]!, input.shares);
+      part[r] = p;
+      c[p]!++;
+    }
+    if (groups.size <= 50) counts[String(key)] = { train: c[TRAIN]!, valid: c[VALID]!, test: c[TEST]! };
   }
-  const order = Int32Array.from({ length: n }, (_, i) => i).sort(
-    (a, b) => pos[a]! - pos[b]! || rank[a]! - rank[b]!,
-  );
-  const part = new Uint8Array(n);
-  assignInOrder(order, input.shares, part);
-  return { part, report: { strata: keys.length } };
+  return { part, report: { strata: groups.size, ...(groups.size <= 50 ? { strata_rows: counts } : {}) } };
 }

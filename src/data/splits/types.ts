@@ -2,6 +2,7 @@
 // fold per training row; plus what the method wants reported (cut timestamps, group counts).
 import type { ColumnTable } from "arquero";
 import type { Json } from "../../runtime/graph-ir.js";
+import { unit, type RowIdentity } from "./row-hash.js";
 
 export const TRAIN = 0,
   VALID = 1,
@@ -24,6 +25,8 @@ export interface SplitInput {
   table: ColumnTable;
   shares: Shares;
   seed: number;
+  /** What identifies a row for the hash-based methods: a key column, or the row's content. */
+  identity: RowIdentity;
 }
 
 /** Row counts of each part for n rows: rounded, the remainder to test. */
@@ -33,8 +36,11 @@ export function partSizes(n: number, s: Shares): [number, number, number] {
   return [train, valid, n - train - valid];
 }
 
-/** Assigns `rows` (already in a random or time order) to parts by the shares. */
-export function assignInOrder(rows: ArrayLike<number>, s: Shares, part: Uint8Array): void {
-  const [train, valid] = partSizes(rows.length, s);
-  for (let k = 0; k < rows.length; k++) part[rows[k]!] = k < train ? TRAIN : k < train + valid ? VALID : TEST;
+/**
+ * The part of a row whose seeded hash is `h`: a pure function of the row's identity, so a row
+ * keeps its part however many rows are added, removed or reordered around it.
+ */
+export function partOfHash(h: number, s: Shares): number {
+  const u = unit(h);
+  return u < s.train ? TRAIN : u < s.train + s.valid ? VALID : TEST;
 }
