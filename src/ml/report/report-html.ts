@@ -171,7 +171,10 @@ function championSection(r: ReportJson): string {
         ? '<span class="fail">worse</span>'
         : "no significant difference",
   ]);
-  return `<h2>Champion comparison (${esc(c.split)}${c.version !== undefined ? `, champion v${c.version}` : ""})</h2>${table(["metric", "test", "this model", "champion", "difference", "p-value", "verdict"], rows)}`;
+  const sample = c.sample
+    ? `<p class="${c.sample.overlap > 0 || !c.sample.checked ? "fail" : "note"}">${esc(c.sample.note)}</p>`
+    : "";
+  return `<h2>Champion comparison (${esc(c.split)}${c.version !== undefined ? `, champion v${c.version}` : ""})</h2>${sample}${table(["metric", "test", "this model", "champion", "difference", "p-value", "verdict"], rows)}`;
 }
 
 function calibrationSection(r: ReportJson): string {

@@ -41,7 +41,14 @@ export interface ReportJson {
   fairness?: FairnessSection[];
   /** Comparison with the champion, or why there is none. */
   champion?:
-    | { status: "compared"; version?: number; split: string; rows: MetricComparison[] }
+    | {
+        status: "compared";
+        version?: number;
+        split: string;
+        rows: MetricComparison[];
+        /** Which rows the comparison used: those the champion never trained or validated on. */
+        sample?: { used: number; overlap: number; checked: boolean; note: string };
+      }
     | { status: "first_run"; note: string };
   calibration?: {
     method: "platt" | "isotonic";

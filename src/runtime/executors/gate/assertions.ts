@@ -11,8 +11,12 @@ export const NO_CHAMPION = Symbol("no champion");
 type Value = number | boolean | string | typeof NO_CHAMPION;
 
 export interface GateMeasurements {
-  /** Metric paths → values: `test.auc`, `test.auc.lower`, `champion.test.auc`, `latency.p99` (seconds), `size.bytes`. */
-  lookup(path: string[]): number | typeof NO_CHAMPION | undefined;
+  /**
+   * Metric paths → values: `test.auc`, `test.auc.lower`, `champion.test.auc`, `latency.p99` (seconds),
+   * `size.bytes`. `paired`: the assertion also reads the champion, so a part's metric is measured on
+   * the same rows as the champion's (those the champion never trained or validated on).
+   */
+  lookup(path: string[], paired?: boolean): number | typeof NO_CHAMPION | undefined;
   /** Known paths, for "did you mean" in errors. */
   known(): string[];
   call(name: string, args: Json[], named: { [k: string]: Json }, evaluate: (j: Json) => Value): Value;
@@ -43,6 +47,7 @@ export function evaluateAssertion(
 ): AssertionResult {
   const values: Record<string, number> = {};
   const notes: string[] = [];
+  const paired = readsChampion(expr);
   const num = (v: Value, where: Json): number | typeof NO_CHAMPION => {
     if (v === NO_CHAMPION || typeof v === "number") return v;
     if (typeof v === "boolean") return Number(v);
@@ -55,7 +60,7 @@ export function evaluateAssertion(
     if (isDuration(j)) return j.$duration;
     if (isPercent(j)) return j.$percent / 100;
     if (isRef(j)) {
-      const v = m.lookup(j.$ref);
+      const v = m.lookup(j.$ref, paired);
       if (v === undefined) {
         const path = j.$ref.join(".");
         const known = m.known();
@@ -135,6 +140,14 @@ export function evaluateAssertion(
     values,
     ...(notes.length ? { note: notes.join("; ") } : {}),
   };
+}
+
+/** Whether an assertion reads a champion metric anywhere. */
+function readsChampion(j: Json): boolean {
+  if (j === null || typeof j !== "object") return false;
+  if (Array.isArray(j)) return j.some(readsChampion);
+  if (isRef(j)) return j.$ref[0] === "champion";
+  return Object.values(j).some(readsChampion);
 }
 
 /** One line per assertion: the text, the values it read, and PASS/FAIL. */

@@ -77,6 +77,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       champion_version: champion?.version ?? null,
       results: resultsJson,
       notes: data.notes,
+      champion_rows: data.championRows as { [part: string]: Json },
     },
   };
 }

@@ -30,6 +30,7 @@ import type { ModelSpec } from "../model/model-spec.js";
 import { targets } from "../model/labels.js";
 import { evaluateSplit } from "../model/evaluate.js";
 import { championScorer } from "../model/champion-scoring.js";
+import { rowsUnseenByChampion } from "../model/champion-rows.js";
 import { tableFeeds } from "../model/onnx-bundle.js";
 import { NO_CHAMPION, type GateFairness, type GateMeasurements } from "./assertions.js";
 
@@ -50,6 +51,20 @@ export interface GateInputs {
   seed: number;
 }
 
+/** How many rows a champion comparison used on a part, and how many it left out as seen by the champion. */
+export interface ChampionRowCounts {
+  used: number;
+  overlap: number;
+  checked: boolean;
+}
+
+/** The rows `keep` of a part (predictions are row-major, `width` per row). */
+function subset(d: PartData, keep: Int32Array, width: number): PartData {
+  const pred = new Float64Array(keep.length * width);
+  keep.forEach((r, i) => pred.set(d.pred.subarray(r * width, (r + 1) * width), i * width));
+  return { table: d.table.reify(Array.from(keep)), y: Float64Array.from(keep, (r) => d.y[r]!), pred };
+}
+
 const refName = (j: Json | undefined): string | undefined =>
   j !== undefined && isRef(j) ? j.$ref.join(".") : typeof j === "string" ? j : undefined;
 
@@ -61,6 +76,12 @@ export class GateData implements GateMeasurements {
   private parts = new Map<Part, PartData>();
   private championPreds = new Map<Part, Float64Array>();
   private championMetrics: Record<string, number> = {};
+  /** The candidate's rows and metrics on the rows the champion never saw, where some were left out. */
+  private pairedParts = new Map<Part, PartData>();
+  private pairedMetrics: Record<string, number> = {};
+  /** Why a champion metric of a part cannot be measured (every row was the champion's). */
+  private unavailable = new Map<string, string>();
+  readonly championRows: Partial<Record<Part, ChampionRowCounts>> = {};
   private latency: Record<string, number> = {};
   private size: Record<string, number> = {};
   readonly notes: string[] = [];
@@ -107,8 +128,33 @@ export class GateData implements GateMeasurements {
       for (const [k, v] of Object.entries(champion.metrics)) this.championMetrics[k] = v;
       return;
     }
-    for (const [part, d] of this.parts) {
+    const rowKey =
+      typeof this.inp.model.summary?.row_key === "string" ? this.inp.model.summary.row_key : undefined;
+    for (const [part, all] of this.parts) {
       if (part === "train") continue;
+      const rows = await rowsUnseenByChampion(this.inp.artifacts, champion, all.table, part, rowKey);
+      this.notes.push(rows.note);
+      this.championRows[part] = { used: rows.keep.length, overlap: rows.overlap, checked: rows.checked };
+      if (rows.keep.length === 0) {
+        this.unavailable.set(
+          part,
+          `gate: every ${part} row was in champion version ${champion.version}'s train or valid part, so no comparison on ${part} is honest; compare on another part or re-split`,
+        );
+        continue;
+      }
+      const d = rows.overlap > 0 ? subset(all, rows.keep, this.width) : all;
+      if (rows.overlap > 0) {
+        this.pairedParts.set(part, d);
+        Object.assign(
+          this.pairedMetrics,
+          evaluateSplit(
+            part,
+            this.task.kind,
+            { y: d.y, pred: d.pred, width: this.width },
+            { seed: this.inp.seed, resamples: 1000 },
+          ),
+        );
+      }
       let pred: Float64Array;
       try {
         pred = await score(d.table);
@@ -133,13 +179,17 @@ export class GateData implements GateMeasurements {
     }
   }
 
-  lookup(path: string[]): number | typeof NO_CHAMPION | undefined {
+  lookup(path: string[], paired = false): number | typeof NO_CHAMPION | undefined {
     const [head, ...rest] = path;
     if (head === "champion") {
       if (!this.inp.champion) return NO_CHAMPION;
+      const why = this.unavailable.get(rest[0] ?? "");
+      if (why) throw new NodeFailure(why);
       return this.championMetrics[rest.join(".")];
     }
     const key = path.join(".");
+    // Beside the champion, a part's metric is measured on the rows the champion never saw.
+    if (paired && this.pairedParts.has(head as Part)) return this.pairedMetrics[key];
     if (head === "latency") return this.latency[key];
     if (head === "size") return this.size[key];
     return this.inp.model.metrics?.[key];
@@ -243,7 +293,7 @@ export class GateData implements GateMeasurements {
     if (!ref || ref.$ref.length !== 2)
       throw new NodeFailure("gate: significant(…) compares a metric PART.METRIC with champion.PART.METRIC");
     const [partName, metricName] = ref.$ref as [Part, string];
-    const d = this.parts.get(partName);
+    const d = this.pairedParts.get(partName) ?? this.parts.get(partName);
     const champ = this.championPreds.get(partName);
     if (!d || !champ)
       throw new NodeFailure(`gate: significant(…) needs the champion scored on the ${partName} rows`);

@@ -148,6 +148,8 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   const estimator = await estimatorOf(spec);
   const features = featuresConfig(ctx, spec);
   const { tables, hashes } = await splitTables(ctx, spec);
+  const splitSummary = ctx.inputs.get(`split.${spec.data}`)?.summary;
+  const rowKey = typeof splitSummary?.row_key === "string" ? splitSummary.row_key : undefined;
   const prep = prepare(spec, tables, features);
   if (!estimator.tasks.includes(prep.task.kind))
     throw new NodeFailure(
@@ -234,6 +236,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     predictions,
     metrics,
     seed,
+    ...(rowKey !== undefined ? { rowKey } : {}),
     ...(calibration ? { calibration } : {}),
     ...(outcome.study ? { study: outcome.study } : {}),
   };
@@ -251,6 +254,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     inputs: inputs as unknown as Json,
     output_width: model.outputWidth,
     threshold: spec.threshold,
+    row_key: rowKey ?? null,
     ...(model.bestIteration !== undefined ? { best_iteration: model.bestIteration } : {}),
     ...(outcome.study
       ? {

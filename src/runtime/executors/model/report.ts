@@ -31,6 +31,7 @@ import type { ArtifactAccess, ExecContext } from "../../executor.js";
 import { ModelRegistry, type ModelVersion } from "../../registry/model-registry.js";
 import type { CalibrationOutcome } from "./calibrate.js";
 import { championScorer } from "./champion-scoring.js";
+import { rowsUnseenByChampion } from "./champion-rows.js";
 import type { ModelSpec } from "./model-spec.js";
 import { studyObjective } from "./objective-values.js";
 
@@ -53,6 +54,8 @@ export interface ModelReportInput {
   study?: { trials: readonly TrialRecord[]; best?: TrialRecord; pareto?: readonly TrialRecord[] };
   /** The current champion of this model, re-scored on the same test rows. */
   champion?: ModelVersion;
+  /** The split's row key (undefined: rows are matched by content) for finding rows the champion saw. */
+  rowKey?: string;
   artifacts: ArtifactAccess;
   createdAt?: string;
 }
@@ -188,6 +191,20 @@ async function championSection(
     const score = await championScorer(inp.artifacts, c);
     if (!score)
       return { status: "first_run", note: `champion version ${c.version} has no ONNX graph to re-score` };
+    const sample = await rowsUnseenByChampion(inp.artifacts, c, table, "test", inp.rowKey);
+    if (sample.keep.length === 0)
+      return { status: "first_run", note: `${sample.note}: nothing left to compare on` };
+    const keep = Array.from(sample.keep);
+    const width = inp.model.outputWidth;
+    if (sample.overlap > 0) {
+      table = table.reify(keep);
+      y = Float64Array.from(keep, (r) => y[r]!);
+      pred = Float64Array.from(
+        { length: keep.length * width },
+        (_, i) => pred[keep[Math.floor(i / width)]! * width + (i % width)]!,
+      );
+    }
+    const group = inp.parts.test?.data.group;
     const champ = await score(table);
     if (champ.length !== pred.length)
       return {
@@ -199,13 +216,19 @@ async function championSection(
       {
         y,
         width: inp.model.outputWidth,
-        ...(inp.parts.test?.data.group ? { group: inp.parts.test.data.group } : {}),
+        ...(group ? { group: sample.overlap > 0 ? Int32Array.from(keep, (r) => group[r]!) : group } : {}),
       },
       pred,
       champ,
       { seed: inp.seed, resamples: COMPARE_RESAMPLES },
     );
-    return { status: "compared", version: c.version, split: "test", rows };
+    return {
+      status: "compared",
+      version: c.version,
+      split: "test",
+      rows,
+      sample: { used: keep.length, overlap: sample.overlap, checked: sample.checked, note: sample.note },
+    };
   } catch (e) {
     return {
       status: "first_run",
