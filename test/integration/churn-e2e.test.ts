@@ -138,7 +138,9 @@ describe("churn example end to end", () => {
   });
 
   it("a worse model fails the champion comparison and is not deployed", async () => {
+    // Two stumps: far weaker than the tuned 200-tree model.
     edit(/trees\s*=\s*200/, "trees = 2");
+    edit(/max_depth\s*=\s*int\(3, 8\)/, "max_depth = 1");
     const result = await apply(dir);
     expect(result.ok).toBe(false);
     const gate = result.outcomes.find((o) => o.id === "gate.ship")!;
@@ -149,6 +151,7 @@ describe("churn example end to end", () => {
 
   it("a new version goes out as a canary, is promoted, and is rolled back; the server follows", async () => {
     edit(/trees\s*=\s*2\b/, "trees = 150");
+    edit(/max_depth\s*=\s*1\b/, "max_depth = int(3, 8)");
     edit(/\s*test\.auc >= champion\.test\.auc - 0\.005/, "");
     const result = await apply(dir);
     expect(result.ok).toBe(true);
