@@ -39,7 +39,7 @@ for (const b of [
     family: "split",
     name: "kfold",
     returns: "any",
-    doc: "k folds for cross-validation: `test` (if given) is held out by the seeded row hash (stable, as `random`); the other rows are dealt into k balanced folds in the order of a second hash draw, per value of `by`.",
+    doc: "k folds for cross-validation: `test` (if given) is held out by the seeded row hash (stable, as `random`); the other rows are dealt into k balanced folds in the order of a second hash draw, per value of `by`. A model on a kfold split is fitted once per fold (the feature pipeline too, on that fold's training rows) and scored on the held-out fold: it reports `cv.METRIC` (the mean over folds) and `cv.METRIC.sd` (their standard deviation), which gates read and searches optimise (`objective = maximize(cv.auc)`); the model itself is then refitted on all training rows and evaluated on test. There is no valid part, so no `early_stop` and no `valid.*` objective.",
     params: [
       { name: "k", type: t.int(2), required: true, doc: "number of folds" },
       { name: "by", type: t.column(), required: false, doc: "stratify the folds by this column" },

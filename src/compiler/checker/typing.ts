@@ -50,6 +50,9 @@ const SPLIT_PARTS = ["train", "valid", "test"];
 const LATENCY = ["p50", "p90", "p95", "p99", "mean", "max"];
 const SIZE = ["bytes", "mb"];
 const BOUNDS = ["lower", "upper"];
+/** Cross-validated metrics (a kfold split's folds): `cv.auc`, with its spread `cv.auc.sd`. */
+const CV_PART = "cv";
+const CV_SUFFIXES = ["sd"];
 /** Measures of a fitted model that a search objective may name: `model.bytes`. */
 const MODEL_MEASURES = ["bytes"];
 
@@ -324,7 +327,7 @@ function resolveIn(
 /** `test.auc`, `champion.test.auc.lower`, `latency.p99`, `size.mb` (gate); `live.auc`, `latency.p99` (monitor). */
 function checkMetricScopeRef(e: RefExpr, env: Env): ExprType {
   const [root, ...rest] = e.path;
-  const parts = env.scope === "gate" ? SPLIT_PARTS : ["live"];
+  const parts = env.scope === "gate" ? [...SPLIT_PARTS, CV_PART] : ["live"];
   if (e.star) {
     typeError(
       env,
@@ -361,7 +364,8 @@ function checkMetricScopeRef(e: RefExpr, env: Env): ExprType {
       env.sink.use({ target: env.model, member: e.path.join("."), via: env.via, span: e.span });
     return root === "latency" ? "duration" : "number";
   }
-  const roots = env.scope === "gate" ? [...SPLIT_PARTS, "champion", "latency", "size"] : ["live", "latency"];
+  const roots =
+    env.scope === "gate" ? [...SPLIT_PARTS, CV_PART, "champion", "latency", "size"] : ["live", "latency"];
   const joined = e.path.join(".");
   const metricHint =
     e.path.length === 1 && lookupMetric(joined)
@@ -383,7 +387,7 @@ function checkMetricPath(
   e: RefExpr,
   at: number,
   env: Env,
-  allowedParts: string[] = [...SPLIT_PARTS, "live"],
+  allowedParts: string[] = [...SPLIT_PARTS, CV_PART, "live"],
 ): ExprType {
   const part = e.path[at]!;
   if (!allowedParts.includes(part)) {
@@ -429,12 +433,15 @@ function checkMetricPath(
     return "any";
   }
   const suffix = e.path.slice(at + 2);
-  if (suffix.length > 1 || (suffix.length === 1 && !BOUNDS.includes(suffix[0]!))) {
+  const suffixes = part === CV_PART ? CV_SUFFIXES : BOUNDS;
+  if (suffix.length > 1 || (suffix.length === 1 && !suffixes.includes(suffix[0]!))) {
     env.sink.report(
       CheckCode.unresolvedReference,
       e.pathSpans[at + 2]!,
-      `a metric is followed only by \`.lower\` or \`.upper\` (its 95% interval)`,
-      { hint: suffix[0] ? didYouMean(suffix[0], BOUNDS) : undefined },
+      part === CV_PART
+        ? "a cross-validated metric is followed only by `.sd` (its standard deviation across folds)"
+        : `a metric is followed only by \`.lower\` or \`.upper\` (its 95% interval)`,
+      { hint: suffix[0] ? didYouMean(suffix[0], suffixes) : undefined },
     );
     return "any";
   }
@@ -796,7 +803,7 @@ export function checkValue(e: Expr, ty: ValueType, env: Env): ExprType {
       if (e.type !== "ref") return wrong();
       if (e.star) return wrong();
       if (e.path[0] === "model") return checkModelMeasure(e, env);
-      return checkMetricPath(e, 0, env, SPLIT_PARTS);
+      return checkMetricPath(e, 0, env, [...SPLIT_PARTS, CV_PART]);
     case "expr": {
       const inner: Env = ty.scope === env.scope ? env : { ...env, scope: ty.scope };
       const t = checkExpr(e, inner);

@@ -56,6 +56,7 @@ registerBlockKind({
     checkFeaturesInData(ctx);
     checkLeakage(ctx);
     checkObjective(ctx);
+    checkEarlyStop(ctx);
   },
 });
 
@@ -107,6 +108,7 @@ function checkLeakage(ctx: KindCheckContext): void {
  * (several objectives) and `weighted([…])` one weight per objective.
  */
 function checkObjective(ctx: KindCheckContext): void {
+  const folds = kfoldOf(ctx);
   for (const tune of ctx.nested("tune")) {
     let objectives: Extract<Expr, { type: "call" }>[] | undefined;
     let pick: Extract<Expr, { type: "call" }> | Extract<Expr, { type: "ref" }> | undefined;
@@ -151,11 +153,25 @@ function checkObjective(ctx: KindCheckContext): void {
           { hint: `use \`valid.${arg.path.slice(1).join(".")}\`` },
         );
       }
+      if (arg.path[0] === "cv" && !folds.kfold)
+        ctx.report(
+          CheckCode.valueNotAllowed,
+          arg.span,
+          `\`${path}\` is measured on the folds of a kfold split, and split \`${folds.split ?? "?"}\` has none`,
+          { hint: `give the split \`method = kfold(5)\`, or use \`valid.${arg.path.slice(1).join(".")}\`` },
+        );
+      if (arg.path[0] === "valid" && folds.kfold)
+        ctx.report(
+          CheckCode.valueNotAllowed,
+          arg.span,
+          `split \`${folds.split}\` is a kfold split: it has folds, and no valid rows to measure \`${path}\` on`,
+          { hint: `use \`cv.${arg.path.slice(1).join(".")}\` (the mean over the held-out folds)` },
+        );
       checkDirection(ctx, call, arg);
     }
     // The pruner reads the learner's per-round validation metric as the first objective.
     const primary = objectives[0] ? objectiveMetric(objectives[0]) : undefined;
-    if (pruner && primary?.path[0] === "model") {
+    if (pruner && (primary?.path[0] === "model" || primary?.path[0] === "cv")) {
       ctx.report(
         CheckCode.valueNotAllowed,
         primary.span,
@@ -190,6 +206,34 @@ function checkObjective(ctx: KindCheckContext): void {
       }
     }
   }
+}
+
+/** The model's split and whether it is a kfold split (folds, no valid rows). */
+function kfoldOf(ctx: KindCheckContext): { split?: string; kfold: boolean } {
+  const split = ctx.refName(ctx.attribute("data"));
+  const method = split !== undefined ? ctx.lookup(split) : undefined;
+  const m = method?.body.find((i) => i.type === "attribute" && i.name === "method");
+  const kfold = m?.type === "attribute" && m.value.type === "call" && m.value.callee === "kfold";
+  return { ...(split !== undefined ? { split } : {}), kfold };
+}
+
+/** A kfold split has no valid rows, so a learner cannot stop early on them. */
+function checkEarlyStop(ctx: KindCheckContext): void {
+  const folds = kfoldOf(ctx);
+  if (!folds.kfold) return;
+  for (const params of ctx.nested("params"))
+    for (const item of params.body) {
+      if (item.type !== "attribute" || item.name !== "early_stop") continue;
+      if (item.value.type === "number" && item.value.value === 0) continue;
+      ctx.report(
+        CheckCode.valueNotAllowed,
+        item.value.span,
+        `\`early_stop\` stops on the valid rows, and kfold split \`${folds.split}\` has none`,
+        {
+          hint: "remove early_stop, and tune `trees` against a cv objective: `objective = maximize(cv.auc)`",
+        },
+      );
+    }
 }
 
 function objectiveMetric(call: Extract<Expr, { type: "call" }>): Extract<Expr, { type: "ref" }> | undefined {

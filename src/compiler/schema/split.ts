@@ -39,6 +39,16 @@ registerBlockKind({
   ],
   nested: [],
   check(ctx) {
+    // kfold deals every non-test row into a fold: a valid share would be silently unused.
+    const method = ctx.attribute("method");
+    const valid = ctx.written("valid") ? ctx.attribute("valid") : undefined;
+    if (method?.type === "call" && method.callee === "kfold" && valid?.type === "percent" && valid.value > 0)
+      ctx.report(
+        CheckCode.valueNotAllowed,
+        valid.span,
+        "a kfold split has no valid part: every row that is not test belongs to a fold",
+        { hint: "remove `valid` (models measure on the held-out folds: `cv.auc`), or use another method" },
+      );
     const given = SHARES.map((s) => [s, ctx.written(s) ? ctx.attribute(s) : undefined] as const).filter(
       (p): p is readonly [(typeof SHARES)[number], Expr] => p[1] !== undefined,
     );

@@ -33,6 +33,7 @@ import { modelReportArtifacts } from "./report.js";
 import { studyObjective } from "./objective-values.js";
 import { StateTrialStore } from "./trial-store.js";
 import { trainBranch } from "./train.js";
+import { crossValidate, foldDatasets } from "./cross-validate.js";
 
 export const MODEL_EXECUTOR_VERSION = "1";
 const PARTS = ["train", "valid", "test"] as const;
@@ -156,6 +157,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       `model ${spec.name}: ${estimator.algorithm} does not do ${prep.task.kind} tasks (it does: ${estimator.tasks.join(", ")})`,
     );
   const seed = spec.seed ?? ctx.seed;
+  const folds = foldDatasets(spec, tables.train!, features, prep.task);
   const key = studyKey(spec, features, hashes, seed);
   const trialStore = spec.tune && ctx.state ? new StateTrialStore(ctx.state, spec.name, key) : undefined;
   if (trialStore) await trialStore.saveObjective(studyObjective(spec.tune!));
@@ -167,6 +169,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       train: prep.parts.train!.data,
       ...(prep.parts.valid ? { valid: prep.parts.valid.data } : {}),
       task: prep.task,
+      ...(folds ? { folds } : {}),
     },
     seed,
     {
@@ -187,6 +190,21 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   const model = calibration?.model ?? outcome.model;
 
   const metrics: Record<string, number> = { train_ms: Math.round(trainMs) };
+  // kfold: the chosen parameters cross-validated on the folds; the model itself is fitted on all
+  // training rows and evaluated on test as usual.
+  if (folds) {
+    const cv = await crossValidate(estimator, folds, outcome.params, prep.task, {
+      seed,
+      signal: ctx.signal,
+    });
+    Object.assign(metrics, cv.metrics);
+    ctx.log(
+      `cross-validated on ${folds.length} folds: ${Object.entries(cv.metrics)
+        .filter(([k]) => !k.endsWith(".sd") && k !== "cv.folds")
+        .map(([k, v]) => `${k} = ${v.toFixed(4)} ± ${cv.metrics[`${k}.sd`]!.toFixed(4)}`)
+        .join(", ")}`,
+    );
+  }
   const predictions: Partial<Record<Part, Float64Array>> = {};
   for (const part of ["valid", "test"] as const) {
     const p = prep.parts[part];

@@ -21,11 +21,14 @@ import {
   type ObjectiveScorer,
 } from "./objective-values.js";
 import { createTrialPool, type TrialPool } from "./trial-pool.js";
+import { crossValidate, type FoldData } from "./cross-validate.js";
 
 export interface TrainInputs {
   train: Dataset;
   valid?: Dataset;
   task: Task;
+  /** A kfold split's folds of the training rows: `cv.*` objectives are measured on them. */
+  folds?: FoldData[];
 }
 
 export interface TrainOutcome {
@@ -106,7 +109,7 @@ export async function trainBranch(
   }
   const tune = spec.tune;
   for (const o of tune.objectives) {
-    if (o.split !== "valid" && o.split !== "model") {
+    if (o.split !== "valid" && o.split !== "model" && o.split !== "cv") {
       throw new NodeFailure(
         `model ${spec.name}: the tune objective must be measured on valid rows (got ${o.split}.${o.metric}); test rows are kept for the final evaluation`,
       );
@@ -115,14 +118,25 @@ export async function trainBranch(
   // Pruning compares the learner's per-round validation metric across trials, oriented like the
   // first objective: that objective must then be a validation metric, not a model measure.
   const primary = tune.objectives[0]!;
+  const crossValidated = tune.objectives.some((o) => o.split === "cv");
+  if (crossValidated && tune.objectives.some((o) => o.split === "valid"))
+    throw new NodeFailure(
+      `model ${spec.name}: a search measures its objectives either on the folds (cv.*) or on the valid rows, not both`,
+    );
+  if (crossValidated && !data.folds)
+    throw new NodeFailure(
+      `model ${spec.name}: ${objectiveKey(tune.objectives.find((o) => o.split === "cv")!)} is measured on the folds of a kfold split, and this model's split has none`,
+    );
   if (tune.pruner !== "none" && primary.split !== "valid") {
     throw new NodeFailure(
       `model ${spec.name}: tune.pruner follows the first objective, which is ${objectiveKey(primary)}; list a validation metric first (e.g. [maximize(valid.auc), minimize(model.bytes)])`,
     );
   }
   const valid = data.valid;
-  if (!valid || !valid.y || valid.X.nRows === 0)
-    throw new NodeFailure(`model ${spec.name}: tuning needs validation rows: give the split a valid share`);
+  if (!crossValidated && (!valid || !valid.y || valid.X.nRows === 0))
+    throw new NodeFailure(
+      `model ${spec.name}: tuning needs validation rows: give the split a valid share, or use a kfold split and a cv objective such as maximize(cv.auc)`,
+    );
   if (spec.space.length === 0)
     throw new NodeFailure(
       `model ${spec.name}: tune needs at least one distribution in params (e.g. learning_rate = loguniform(0.01, 0.3))`,
@@ -152,22 +166,42 @@ export async function trainBranch(
     seed,
     ...(opts.trialStore ? { store: opts.trialStore } : {}),
   });
-  let score: ObjectiveScorer;
+  let score: ObjectiveScorer = () => ({});
   try {
-    score = objectiveScorer(tune.objectives, valid);
+    if (!crossValidated) score = objectiveScorer(tune.objectives, valid!);
   } catch (e) {
     throw new NodeFailure(`model ${spec.name}: ${(e as Error).message}`);
   }
+  // A cross-validated trial is k fits on the folds, one after another on the main thread.
+  const cvScore = async (params: Params): Promise<Record<string, number>> => {
+    const metricNames = tune.objectives.filter((o) => o.split === "cv").map((o) => o.metric);
+    const cv = await crossValidate(
+      estimator,
+      data.folds!,
+      params,
+      data.task,
+      { seed, ...(opts.signal ? { signal: opts.signal } : {}) },
+      metricNames,
+    );
+    return Object.fromEntries(
+      tune.objectives.map((o) => [
+        objectiveKey(o),
+        o.split === "cv" ? cv.metrics[`cv.${o.metric}`]! : cv.bytes,
+      ]),
+    );
+  };
   // parallel > 1: trials fit in worker threads (each fit is synchronous CPU work, so on the main
   // thread they would never overlap). Same params and seed give the same value in either place.
   let pool: TrialPool | null = null;
-  if (tune.parallel > 1) {
+  if (tune.parallel > 1 && crossValidated)
+    opts.log(`tune: cross-validated trials fit on the main thread (parallel = ${tune.parallel} is not used)`);
+  else if (tune.parallel > 1) {
     pool = await createTrialPool({
       algorithm: estimator.algorithm,
       task: data.task,
       objectives: tune.objectives,
       train: data.train,
-      valid,
+      valid: valid!,
       parallel: tune.parallel,
       pruning: pruner !== undefined,
       ...(opts.trialWorkerUrl !== undefined ? { workerUrl: opts.trialWorkerUrl } : {}),
@@ -198,7 +232,11 @@ export async function trainBranch(
         const value = direction === primary.direction ? p.metric.value : -p.metric.value;
         return trial.report(p.iteration, value) ? "stop" : undefined;
       };
-      const values = pool ? await pool.fit(params, seed, prune) : score(await fit(params, seed, prune));
+      const values = crossValidated
+        ? await cvScore(params)
+        : pool
+          ? await pool.fit(params, seed, prune)
+          : score(await fit(params, seed, prune));
       opts.log(
         `trial ${trial.index}: ${formatObjectiveValues(tune.objectives, values)} ${JSON.stringify(trial.params)}${pool ? " (worker thread)" : ""}`,
       );
