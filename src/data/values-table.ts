@@ -13,6 +13,25 @@ export interface LoadedTable {
   schema: ColumnSpec[];
 }
 
+/**
+ * A source with a `schema` block holds only the columns it declares: the failure naming the others
+ * (where: the file, or the file and header line), or undefined when there are none.
+ */
+export function undeclaredColumnsFailure(
+  names: readonly string[],
+  declared: readonly string[],
+  where: string,
+): NodeFailure | undefined {
+  const known = new Set(declared);
+  const extra = names.filter((n) => !known.has(n));
+  if (extra.length === 0) return undefined;
+  const shown = extra.slice(0, 5).map((n) => JSON.stringify(n));
+  return new NodeFailure(
+    `${where}: ${extra.length === 1 ? "column" : "columns"} ${shown.join(", ")}${extra.length > 5 ? ` and ${extra.length - 5} more` : ""} ${extra.length === 1 ? "is" : "are"} not declared in the source's schema; declare ${extra.length === 1 ? "it" : "them"} (e.g. ${extra[0]} = string) or remove ${extra.length === 1 ? "it" : "them"} from the data`,
+    { file: where, column: extra[0]! },
+  );
+}
+
 /** `types` gives a known type per column (e.g. from a database's column types) before inference. */
 export function tableFromColumns(
   names: readonly string[],
