@@ -29,7 +29,11 @@ export async function sourceFiles(
   const root = resolveDataPath(projectDir, base || ".", spec.allowOutside);
   const matches = await expandGlob(root, loc.file.slice(base.length));
   if (matches.length === 0) throw new NodeFailure(`no file matches "${loc.file}"`);
-  return matches.map((m) => ({ rel: base + m, abs: join(root, m) }));
+  // Each match is checked on its own: a link inside the tree may lead out of the project.
+  return matches.map((m) => ({
+    rel: base + m,
+    abs: spec.allowOutside ? join(root, m) : resolveDataPath(projectDir, base + m, false),
+  }));
 }
 
 async function runQuery(spec: SourceSpec, projectDir: string, query: string): Promise<QueryResult> {
