@@ -1,8 +1,10 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import * as aq from "arquero";
 import { describe, expect, it } from "vitest";
 import type { ColumnSpec } from "../../src/data/column-type.js";
 import { readCsv, readCsvWithSchema } from "../../src/data/csv-reader.js";
+import { parquetBytes } from "../../src/data/parquet-reader.js";
 import { loadSource } from "../../src/data/source-load.js";
 import { readSourceSpec } from "../../src/data/source-spec.js";
 import { columnValues } from "../../src/data/table-columns.js";
@@ -220,6 +222,22 @@ describe("no silent changes to JSON-lines values", () => {
     );
     expect(err.message).toBe(
       'n.jsonl row 1, column "f" (float): "NaN" means a missing value but the column is not nullable (declare it nullable(float))',
+    );
+  });
+});
+
+describe("no silent changes to Parquet values", () => {
+  it("an infinite float is an error; a NaN in a column that is not nullable is named as a missing value", async () => {
+    const pq = (v: number[]) =>
+      parquetBytes(aq.toArrowIPC(aq.table({ id: Int32Array.from([1, 2]), v: Float64Array.from(v) })));
+    const inf = write(Buffer.from(pq([1.5, Infinity])), "p.parquet");
+    expect((await failure(loadSource(readSourceSpec({ file: "p.parquet" }), inf.dir))).message).toMatch(
+      /^p\.parquet row 2, column "v" \(float\): Infinity is beyond the float32 range/,
+    );
+    const nan = write(Buffer.from(pq([NaN, 2])), "p.parquet");
+    const spec = readSourceSpec({ file: "p.parquet", schema: schema({ id: ref("int"), v: ref("float") }) });
+    expect((await failure(loadSource(spec, nan.dir))).message).toBe(
+      'p.parquet row 1, column "v" (float): NaN means a missing value but the column is not nullable (declare it nullable(float))',
     );
   });
 });
