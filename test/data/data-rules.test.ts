@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as aq from "arquero";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import type { ColumnSpec } from "../../src/data/column-type.js";
 import { readCsv, readCsvWithSchema } from "../../src/data/csv-reader.js";
@@ -10,7 +11,7 @@ import { readSourceSpec } from "../../src/data/source-spec.js";
 import { columnValues } from "../../src/data/table-columns.js";
 import { NodeFailure } from "../../src/runtime/executor.js";
 import type { Json } from "../../src/runtime/graph-ir.js";
-import { ref } from "./expr-helpers.js";
+import { call, ref } from "./expr-helpers.js";
 import { tempProject } from "./fixtures.js";
 
 const write = (bytes: string | Buffer, name = "data.csv"): { dir: string; file: string } => {
@@ -239,5 +240,29 @@ describe("no silent changes to Parquet values", () => {
     expect((await failure(loadSource(spec, nan.dir))).message).toBe(
       'p.parquet row 1, column "v" (float): NaN means a missing value but the column is not nullable (declare it nullable(float))',
     );
+  });
+});
+
+describe("no silent changes to SQLite values", () => {
+  it("an integer past 2^53 - 1 is an error in an int column and exact in a string one", async () => {
+    const dir = tempProject();
+    const db = new Database(join(dir, "d.db"));
+    db.exec("create table t (id integer, big integer); insert into t values (1, 5), (2, 99999999999999999)");
+    db.close();
+    const conn = call("sqlite", [], { path: "d.db" });
+    const err = await failure(
+      loadSource(readSourceSpec({ connection: conn, query: "select * from t" }), dir),
+    );
+    expect(err.message).toMatch(
+      /row 2, column "big" \(int\): 99999999999999999 is beyond the exact integer range/,
+    );
+    const spec = readSourceSpec({
+      connection: conn,
+      query: "select * from t",
+      schema: schema({ big: ref("string") }),
+    });
+    const { table } = await loadSource(spec, dir);
+    expect(columnValues(table, "big")).toEqual(["5", "99999999999999999"]);
+    expect(Array.from(columnValues(table, "id") as Float64Array)).toEqual([1, 2]);
   });
 });
