@@ -6,6 +6,7 @@ import { NodeFailure } from "../runtime/executor.js";
 import type { ColumnSpec, ColumnType } from "./column-type.js";
 import { columnFromValues } from "./column-from-values.js";
 import { type ColumnArray, inferValueType } from "./infer-column.js";
+import { specName } from "./schema-infer.js";
 import { columnValues } from "./table-columns.js";
 
 export interface LoadedTable {
@@ -25,9 +26,15 @@ export function undeclaredColumnsFailure(
   const known = new Set(declared);
   const extra = names.filter((n) => !known.has(n));
   if (extra.length === 0) return undefined;
-  const shown = extra.slice(0, 5).map((n) => JSON.stringify(n));
+  const one = extra.length === 1;
+  const shown = extra
+    .slice(0, 5)
+    .map((n) => JSON.stringify(n))
+    .join(", ");
+  const more = extra.length > 5 ? ` and ${extra.length - 5} more` : "";
   return new NodeFailure(
-    `${where}: ${extra.length === 1 ? "column" : "columns"} ${shown.join(", ")}${extra.length > 5 ? ` and ${extra.length - 5} more` : ""} ${extra.length === 1 ? "is" : "are"} not declared in the source's schema; declare ${extra.length === 1 ? "it" : "them"} (e.g. ${extra[0]} = string) or remove ${extra.length === 1 ? "it" : "them"} from the data`,
+    `${where}: ${one ? "column" : "columns"} ${shown}${more} ${one ? "is" : "are"} not declared in the source's schema; ` +
+      `declare ${one ? "it" : "them"} (e.g. ${specName(extra[0]!)} = string) or remove ${one ? "it" : "them"} from the data`,
     { file: where, column: extra[0]! },
   );
 }

@@ -175,6 +175,13 @@ describe("a source with a schema holds only its declared columns", () => {
     );
     const { schema: s } = await loadSource(readSourceSpec({ file: "data.csv" }), dir);
     expect(s.map((c) => c.name)).toEqual(["id", "extra"]);
+    const two = write("id,my col,x\n1,a,b\n");
+    const plural = await failure(
+      loadSource(readSourceSpec({ file: "data.csv", schema: schema({ id: ref("int") }) }), two.dir),
+    );
+    expect(plural.message).toBe(
+      'data.csv:1: columns "my col", "x" are not declared in the source\'s schema; declare them (e.g. "my col" = string) or remove them from the data',
+    );
   });
 
   it("an undeclared JSON-lines key is an error", async () => {
