@@ -1,7 +1,7 @@
 // Builds one in-memory column from JS values (JSON lines, SQL rows, Arrow vectors), applying a
 // declared or inferred type; a value that does not fit is a NodeFailure naming row and column.
 import { NodeFailure } from "../runtime/executor.js";
-import { type ColumnSpec, parseValue } from "./column-type.js";
+import { type ColumnSpec, misfitText, nullText, numberMisfit, parseValue } from "./column-type.js";
 import type { ColumnArray } from "./infer-column.js";
 
 function badValue(where: string, row: number, spec: ColumnSpec, value: unknown, why: string): NodeFailure {
@@ -17,9 +17,8 @@ function badValue(where: string, row: number, spec: ColumnSpec, value: unknown, 
 /** `where` names the origin in messages (a file path, or "query on sqlite:…"). */
 export function columnFromValues(values: ArrayLike<unknown>, spec: ColumnSpec, where: string): ColumnArray {
   const n = values.length;
-  const nullAt = (i: number): void => {
-    if (!spec.nullable)
-      throw badValue(where, i, spec, "", "is empty but the column is not nullable (declare it nullable(T))");
+  const nullAt = (i: number, value: unknown = ""): void => {
+    if (!spec.nullable) throw badValue(where, i, spec, value, nullText(spec.type, String(value)));
   };
   switch (spec.type) {
     case "int":
@@ -37,13 +36,17 @@ export function columnFromValues(values: ArrayLike<unknown>, spec: ColumnSpec, w
         else if (v instanceof Date) x = v.getTime();
         else {
           const p = parseValue(String(v), spec.type);
-          if (!p.ok)
-            throw badValue(where, i, spec, v, `is not ${spec.type === "int" ? "an int" : "a float"}`);
-          if (p.value === null) nullAt(i);
+          if (!p.ok) throw badValue(where, i, spec, v, misfitText(spec.type, p.why));
+          if (p.value === null) nullAt(i, v);
           x = p.value === null ? NaN : (p.value as number);
         }
-        if (spec.type === "int" && !Number.isNaN(x) && !Number.isInteger(x))
-          throw badValue(where, i, spec, v, "is not an int");
+        // A NaN number is a missing value; other numbers must be exact ints or finite float32 values.
+        if (Number.isNaN(x)) {
+          if (typeof v === "number") nullAt(i, v);
+        } else {
+          const why = numberMisfit(x, spec.type);
+          if (why) throw badValue(where, i, spec, v, misfitText(spec.type, why));
+        }
         out[i] = x;
       }
       return out;
@@ -61,7 +64,7 @@ export function columnFromValues(values: ArrayLike<unknown>, spec: ColumnSpec, w
           out[i] = Number(v) === 1;
         } else {
           const p = parseValue(String(v), "bool");
-          if (!p.ok) throw badValue(where, i, spec, v, "is not a bool");
+          if (!p.ok) throw badValue(where, i, spec, v, misfitText("bool", p.why));
           out[i] = p.value as boolean;
         }
       }
@@ -78,14 +81,7 @@ export function columnFromValues(values: ArrayLike<unknown>, spec: ColumnSpec, w
         else if (typeof v === "number" || typeof v === "bigint") out[i] = new Date(Number(v));
         else {
           const p = parseValue(String(v), "timestamp");
-          if (!p.ok)
-            throw badValue(
-              where,
-              i,
-              spec,
-              v,
-              "is not a timestamp (ISO 8601, e.g. 2024-01-31 or 2024-01-31T12:00:00Z)",
-            );
+          if (!p.ok) throw badValue(where, i, spec, v, misfitText("timestamp", p.why));
           out[i] = p.value as Date;
         }
       }

@@ -60,30 +60,82 @@ export function parseTimestamp(text: string): number {
   return t;
 }
 
-/** The value of a text field for a type, or an error description; "" is null. */
-export type Parsed = { ok: true; value: number | boolean | string | Date | null } | { ok: false };
+/** Why a text does not fit its column's type: not its syntax, or a number mlc cannot hold as read. */
+export type Misfit = "syntax" | "int-range" | "float-range";
+
+/** The value of a text field for a type, or why it does not fit; "" is null. */
+export type Parsed =
+  { ok: true; value: number | boolean | string | Date | null } | { ok: false; why: Misfit };
+
+/** Plain decimal notation: a sign, digits with an optional point, an optional exponent (no hex, no Infinity). */
+const DECIMAL_RE = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+const INFINITY_RE = /^[-+]?(?:inf|infinity)$/i;
+
+/** The number a trimmed text spells in plain decimal notation; NaN when it is not one. */
+export function parseDecimal(text: string): number {
+  return DECIMAL_RE.test(text) ? Number(text) : NaN;
+}
+
+/**
+ * Why a number does not fit an int or float column: ints must be exact (within ±(2^53 - 1)), floats
+ * finite in float32, which the model and the ONNX bundle compute in. undefined when it fits.
+ */
+export function numberMisfit(v: number, type: "int" | "float"): Misfit | undefined {
+  if (type === "int")
+    return !Number.isInteger(v) ? "syntax" : Number.isSafeInteger(v) ? undefined : "int-range";
+  return Number.isFinite(Math.fround(v)) ? undefined : "float-range";
+}
+
+const TYPE_WORD: Record<ColumnType, string> = {
+  int: "an int",
+  float: "a float",
+  bool: "a bool (true/false, yes/no, 1/0)",
+  string: "a string",
+  category: "a category",
+  timestamp: "a timestamp (ISO 8601, e.g. 2024-01-31 or 2024-01-31T12:00:00Z)",
+};
+
+/** What follows a quoted value in a reader's message when it does not fit its column. */
+export function misfitText(type: ColumnType, why: Misfit): string {
+  switch (why) {
+    case "syntax":
+      return `is not ${TYPE_WORD[type]}`;
+    case "int-range":
+      return "is beyond the exact integer range ±9007199254740991 (2^53 - 1); declare the column string or category if it holds identifiers, or float if rounded values will do";
+    case "float-range":
+      return "is beyond the float32 range ±3.4028235e38, which the model and ONNX bundle compute in (infinities are not read)";
+  }
+}
+
+/** What follows a quoted value that stands for null in a column that is not nullable. */
+export function nullText(type: ColumnType, text: string): string {
+  const what = text === "" ? "is empty" : "means a missing value";
+  return `${what} but the column is not nullable (declare it nullable(${type}))`;
+}
 
 export function parseValue(text: string, type: ColumnType): Parsed {
   if (text === "") return { ok: true, value: null };
   switch (type) {
-    case "int": {
-      const v = Number(text.trim());
-      return Number.isInteger(v) ? { ok: true, value: v } : { ok: false };
-    }
+    case "int":
     case "float": {
       const t = text.trim();
-      const lower = t.toLowerCase();
-      if (lower === "nan" || lower === "na") return { ok: true, value: null };
-      const v = Number(t);
-      return t !== "" && !Number.isNaN(v) ? { ok: true, value: v } : { ok: false };
+      if (type === "float") {
+        const lower = t.toLowerCase();
+        if (lower === "nan" || lower === "na") return { ok: true, value: null };
+        if (INFINITY_RE.test(t)) return { ok: false, why: "float-range" };
+      }
+      const v = parseDecimal(t);
+      if (Number.isNaN(v)) return { ok: false, why: "syntax" };
+      const why = numberMisfit(v, type);
+      return why ? { ok: false, why } : { ok: true, value: v };
     }
     case "bool": {
       const b = parseBool(text);
-      return b === undefined ? { ok: false } : { ok: true, value: b };
+      return b === undefined ? { ok: false, why: "syntax" } : { ok: true, value: b };
     }
     case "timestamp": {
       const t = parseTimestamp(text);
-      return Number.isNaN(t) ? { ok: false } : { ok: true, value: new Date(t) };
+      return Number.isNaN(t) ? { ok: false, why: "syntax" } : { ok: true, value: new Date(t) };
     }
     case "string":
     case "category":

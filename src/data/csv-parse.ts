@@ -1,15 +1,36 @@
 // The byte-level CSV record parser shared by the reader and its worker thread: each field is
 // parsed straight from the Buffer into its column while it is scanned (one pass over the bytes).
 // No I/O and no threads here; problems are thrown as plain data (CsvProblem) for the reader to word.
-import { type ColumnSpec, type ColumnType, parseValue } from "./column-type.js";
+import { type ColumnSpec, type ColumnType, type Misfit, parseValue } from "./column-type.js";
 import { type ColumnArray, convertText, inferTextType } from "./infer-column.js";
+import {
+  type TextEncoding,
+  invalidUtf8At,
+  nodeEncoding,
+  showBytes,
+  utf8CompleteEnd,
+} from "./text-encoding.js";
 
 const QUOTE = 34,
   LF = 10,
   CR = 13;
 export const OK = 0,
   BAD = 1,
-  NULL_NOT_ALLOWED = 2;
+  NULL_NOT_ALLOWED = 2,
+  INT_RANGE = 3,
+  FLOAT_RANGE = 4;
+
+/** The Misfit behind each code a column returns for a value that does not fit. */
+export const CODE_MISFIT: Record<number, Misfit> = {
+  [BAD]: "syntax",
+  [INT_RANGE]: "int-range",
+  [FLOAT_RANGE]: "float-range",
+};
+const MISFIT_CODE: Record<Misfit, number> = {
+  syntax: BAD,
+  "int-range": INT_RANGE,
+  "float-range": FLOAT_RANGE,
+};
 
 /** A column as read: declared, or typed from the sample (`inferred`: a misfit means "read it as text"). */
 export type ReadSpec = ColumnSpec & { inferred?: boolean };
@@ -19,7 +40,9 @@ export type Problem =
   | { kind: "value"; row: number; line: number; column: number; value: string; code: number }
   | { kind: "fields"; row: number; line: number; fields: number }
   | { kind: "unclosed"; row: number; line: number }
-  | { kind: "after-quote"; row: number; line: number };
+  | { kind: "after-quote"; row: number; line: number }
+  /** Bytes that are not UTF-8 in field `column` (row 0: the header); `value` shows them as \xNN. */
+  | { kind: "encoding"; row: number; line: number; column: number; value: string; byte: number };
 
 export class CsvProblem extends Error {
   constructor(readonly problem: Problem) {
@@ -27,8 +50,8 @@ export class CsvProblem extends Error {
   }
 }
 
-export function fieldText(b: Buffer, s: number, e: number, esc: boolean): string {
-  const t = b.toString("utf8", s, e);
+export function fieldText(b: Buffer, s: number, e: number, esc: boolean, enc: BufferEncoding): string {
+  const t = b.toString(enc, s, e);
   return esc ? t.replaceAll('""', '"') : t;
 }
 
@@ -56,6 +79,7 @@ class NumberColumn implements Column {
   constructor(
     readonly isInt: boolean,
     readonly nullable: boolean,
+    readonly enc: BufferEncoding,
   ) {}
   grow(cap: number): void {
     const g = new Float64Array(cap);
@@ -68,7 +92,8 @@ class NumberColumn implements Column {
       this.a[r] = NaN;
       return OK;
     }
-    // [-+]digits[.digits] with at most 15 digits is exact as m / 10^k (one rounding), as Number() gives.
+    // [-+]digits[.digits] with at most 15 digits is exact as m / 10^k (one rounding), as Number() gives,
+    // and well inside the ranges parseValue checks (exact ints, float32).
     let i = s,
       neg = false,
       c = b[i]!;
@@ -100,8 +125,8 @@ class NumberColumn implements Column {
     let v: number;
     if (i === e && nd > 0 && nd <= 15) v = (neg ? -m : m) / scale;
     else {
-      const p = parseValue(fieldText(b, s, e, esc), this.isInt ? "int" : "float");
-      if (!p.ok) return BAD;
+      const p = parseValue(fieldText(b, s, e, esc, this.enc), this.isInt ? "int" : "float");
+      if (p.ok === false) return MISFIT_CODE[p.why];
       if (p.value === null) {
         if (!this.nullable) return NULL_NOT_ALLOWED;
         v = NaN;
@@ -139,7 +164,10 @@ class CategoryColumn implements Column {
   /** Code + 1 in each slot; 0 = empty. */
   private readonly slotCode = new Int32Array(SLOTS);
   private readonly byText = new Map<string, number>();
-  constructor(readonly nullable: boolean) {}
+  constructor(
+    readonly nullable: boolean,
+    readonly enc: BufferEncoding,
+  ) {}
   grow(cap: number): void {
     if (this.strings) return;
     const g = new Int32Array(cap);
@@ -184,7 +212,7 @@ class CategoryColumn implements Column {
       }
       at = (at + 1) & (SLOTS - 1);
     }
-    const text = b.toString("utf8", s, e);
+    const text = b.toString(this.enc, s, e);
     if (this.dict.length >= MAX_DICT) {
       (this.strings ?? this.toStrings(r))[r] = text;
       return OK;
@@ -198,7 +226,7 @@ class CategoryColumn implements Column {
   }
   set(b: Buffer, s: number, e: number, esc: boolean, r: number): number {
     if (esc) {
-      const text = fieldText(b, s, e, esc);
+      const text = fieldText(b, s, e, esc, this.enc);
       let code = this.byText.get(text);
       if (code === undefined && this.dict.length < MAX_DICT) {
         code = this.dict.push(text) - 1;
@@ -258,7 +286,10 @@ function boolWord(b: Buffer, s: number, len: number): number {
 /** Booleans as bytes: 0 false, 1 true, 2 null. */
 class BoolColumn implements Column {
   v = new Uint8Array(0);
-  constructor(readonly nullable: boolean) {}
+  constructor(
+    readonly nullable: boolean,
+    readonly enc: BufferEncoding,
+  ) {}
   grow(cap: number): void {
     const g = new Uint8Array(cap);
     g.set(this.v);
@@ -275,7 +306,7 @@ class BoolColumn implements Column {
       this.v[r] = w;
       return OK;
     }
-    const p = parseValue(fieldText(b, s, e, esc), "bool");
+    const p = parseValue(fieldText(b, s, e, esc, this.enc), "bool");
     if (!p.ok) return BAD;
     this.v[r] = p.value === null ? BOOL_NULL : p.value ? 1 : 0;
     return OK;
@@ -291,6 +322,7 @@ class ValueColumn implements Column {
   constructor(
     readonly type: ColumnType,
     readonly nullable: boolean,
+    readonly enc: BufferEncoding,
   ) {}
   grow(): void {}
   set(b: Buffer, s: number, e: number, esc: boolean, r: number): number {
@@ -299,13 +331,13 @@ class ValueColumn implements Column {
       this.a[r] = null;
       return OK;
     }
-    const text = fieldText(b, s, e, esc);
+    const text = fieldText(b, s, e, esc, this.enc);
     if (this.type === "string" || this.type === "category") {
       this.a[r] = text;
       return OK;
     }
     const p = parseValue(text, this.type);
-    if (!p.ok) return BAD;
+    if (p.ok === false) return MISFIT_CODE[p.why];
     if (p.value === null && !this.nullable) return NULL_NOT_ALLOWED;
     this.a[r] = p.value as Date | null;
     return OK;
@@ -319,9 +351,10 @@ class ValueColumn implements Column {
 /** Undeclared columns keep their text; the type is inferred once the whole column is known. */
 class TextColumn implements Column {
   readonly a: (string | null)[] = [];
+  constructor(readonly enc: BufferEncoding) {}
   grow(): void {}
   set(b: Buffer, s: number, e: number, esc: boolean, r: number): number {
-    this.a[r] = s === e ? null : fieldText(b, s, e, esc);
+    this.a[r] = s === e ? null : fieldText(b, s, e, esc, this.enc);
     return OK;
   }
   part(rows: number): ColumnPart {
@@ -337,13 +370,13 @@ const K_OTHER = 0,
   K_BOOL = 3,
   K_EXTRA = 4;
 
-function columnFor(spec: ReadSpec | undefined): Column {
-  if (!spec) return new TextColumn();
+function columnFor(spec: ReadSpec | undefined, enc: BufferEncoding): Column {
+  if (!spec) return new TextColumn(enc);
   if (spec.type === "int" || spec.type === "float")
-    return new NumberColumn(spec.type === "int", spec.nullable);
-  if (spec.type === "category") return new CategoryColumn(spec.nullable);
-  if (spec.type === "bool") return new BoolColumn(spec.nullable);
-  return new ValueColumn(spec.type, spec.nullable);
+    return new NumberColumn(spec.type === "int", spec.nullable, enc);
+  if (spec.type === "category") return new CategoryColumn(spec.nullable, enc);
+  if (spec.type === "bool") return new BoolColumn(spec.nullable, enc);
+  return new ValueColumn(spec.type, spec.nullable, enc);
 }
 
 const NO_NUMS = new Float64Array(0);
@@ -369,12 +402,16 @@ export class RecordParser {
   private bools: Uint8Array[];
   private readonly cats: CategoryColumn[];
 
+  private readonly enc: BufferEncoding;
+
   constructor(
     specs: readonly (ReadSpec | undefined)[],
     private readonly delim: number,
+    private readonly encoding: TextEncoding,
     readonly maxRows = Infinity,
   ) {
-    this.cols = specs.map(columnFor);
+    this.enc = nodeEncoding(encoding);
+    this.cols = specs.map((s) => columnFor(s, this.enc));
     // Numbers are parsed while scanned only when the delimiter cannot be part of a number.
     const inlineNumbers = !"0123456789.+-".includes(String.fromCharCode(delim));
     this.kinds = Uint8Array.from(this.cols, (c) =>
@@ -415,9 +452,31 @@ export class RecordParser {
 
   /**
    * Parses the complete records in b[from, end) and returns where the unconsumed tail starts
-   * (a record that may go on past `end` when more bytes follow, i.e. unless eof).
+   * (a record that may go on past `end` when more bytes follow, i.e. unless eof). In a UTF-8 file
+   * the bytes are checked first (a sequence cut by `end` waits for the next call): records before
+   * a bad sequence are parsed, so earlier problems are reported first, then its field is named.
    */
   parse(b: Buffer, from: number, end: number, eof: boolean): number {
+    if (this.encoding === "utf-8") {
+      const bad = invalidUtf8At(b, from, eof ? end : utf8CompleteEnd(b, from, end));
+      if (bad >= 0) {
+        const next = this.parseRecords(b, from, bad, false);
+        if (this.rows >= this.maxRows) return end;
+        const at = locateField(b, next, bad, this.delim);
+        throw new CsvProblem({
+          kind: "encoding",
+          row: this.rows + at.rows + 1,
+          line: this.line + at.lines,
+          column: at.field,
+          value: showBytes(b, at.s, Math.min(at.e, end)),
+          byte: b[bad]!,
+        });
+      }
+    }
+    return this.parseRecords(b, from, end, eof);
+  }
+
+  private parseRecords(b: Buffer, from: number, end: number, eof: boolean): number {
     const delim = this.delim,
       kinds = this.kinds,
       ints = this.ints,
@@ -613,7 +672,7 @@ export class RecordParser {
             row: rows + 1,
             line,
             column: badCol,
-            value: fieldText(b, badS, badE, badEsc),
+            value: fieldText(b, badS, badE, badEsc, this.enc),
             code: badCode,
           });
         rows++;
@@ -629,6 +688,53 @@ export class RecordParser {
 }
 
 /**
+ * The field holding byte `at`, found by walking records from `i` (a record start, at most a few
+ * records before it): data rows and file lines passed on the way, the field's index and bytes.
+ * Only for messages: it trusts the record structure the parser checks.
+ */
+export function locateField(
+  b: Buffer,
+  i: number,
+  at: number,
+  delim: number,
+): { rows: number; lines: number; field: number; s: number; e: number } {
+  let rows = 0,
+    lines = 0;
+  for (;;) {
+    let field = 0,
+      quotedLines = 0,
+      blank = true;
+    for (;;) {
+      let s: number, e: number;
+      if (b[i] === QUOTE) {
+        blank = false;
+        s = ++i;
+        while (i < b.length && !(b[i] === QUOTE && b[i + 1] !== QUOTE)) {
+          if (b[i] === QUOTE) i++;
+          else if (b[i] === LF) quotedLines++;
+          i++;
+        }
+        e = i++;
+      } else {
+        s = i;
+        while (i < b.length && b[i] !== delim && b[i] !== LF && b[i] !== CR) i++;
+        e = i;
+        if (e > s || field > 0) blank = false;
+      }
+      if (at >= s && at < e) return { rows, lines, field, s, e };
+      field++;
+      if (i >= b.length) return { rows, lines, field: field - 1, s, e };
+      const c = b[i++];
+      if (c === delim) continue;
+      if (c === CR && b[i] === LF) i++;
+      break;
+    }
+    if (!blank) rows++;
+    lines += 1 + quotedLines;
+  }
+}
+
+/**
  * The header: the first record that is not a blank line, as trimmed names. Returns null when
  * it may go on past `end` (more bytes are needed); `lines` counts the file lines it took.
  */
@@ -638,6 +744,7 @@ export function readHeader(
   end: number,
   eof: boolean,
   delim: number,
+  enc: BufferEncoding,
 ): { names: string[]; next: number; lines: number } | null {
   let i = from,
     lines = 0;
@@ -680,7 +787,7 @@ export function readHeader(
         if (i >= end && !eof) return null;
         if (names.length === 0) firstEmpty = fs === fe;
       }
-      names.push(fieldText(b, fs, fe, esc).trim());
+      names.push(fieldText(b, fs, fe, esc, enc).trim());
       if (i >= end) break;
       const c = b[i]!;
       if (c === delim) {

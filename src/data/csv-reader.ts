@@ -9,18 +9,22 @@ import * as aq from "arquero";
 import type { ColumnTable } from "arquero";
 import { NodeFailure } from "../runtime/executor.js";
 import { compiledWorkerUrl, newWorker } from "../threads/worker-start.js";
-import type { ColumnSpec, ColumnType } from "./column-type.js";
+import { type ColumnSpec, misfitText, nullText } from "./column-type.js";
 import { type ColumnArray } from "./infer-column.js";
 import {
+  CODE_MISFIT,
   type ColumnPart,
   CsvProblem,
   joinParts,
+  locateField,
   NULL_NOT_ALLOWED,
   type Problem,
   type ReadSpec,
   readHeader,
   RecordParser,
 } from "./csv-parse.js";
+import { type TextEncoding, invalidUtf8At, nodeEncoding, notUtf8Text, showBytes } from "./text-encoding.js";
+import { undeclaredColumnsFailure } from "./values-table.js";
 import { RangeFeed } from "./csv-range.js";
 import type { RangeJob, RangeResult } from "./csv-worker.js";
 
@@ -30,6 +34,10 @@ export interface CsvReadOptions {
   /** The path shown in messages (relative to the project), defaults to the file path. */
   display?: string;
   delimiter?: string;
+  /** The file's text encoding (default UTF-8, whose invalid bytes are an error, never replaced). */
+  encoding?: TextEncoding;
+  /** The declared columns are all the file may hold (a source with a `schema` block); else others are inferred. */
+  declaredOnly?: boolean;
   /** Bytes read per chunk; large chunks keep the parser in its hot loop. */
   chunkSize?: number;
   /** Stop after this many data rows (schema inference samples). */
@@ -41,15 +49,6 @@ export interface CsvReadOptions {
   /** The compiled csv-worker.js; null reads on this thread alone. Default: found next to this module. */
   workerUrl?: URL | null;
 }
-
-const TYPE_WORD: Record<ColumnType, string> = {
-  int: "an int",
-  float: "a float",
-  bool: "a bool (true/false, yes/no, 1/0)",
-  string: "a string",
-  category: "a category",
-  timestamp: "a timestamp (ISO 8601, e.g. 2024-01-31 or 2024-01-31T12:00:00Z)",
-};
 
 /** Reads a whole CSV file (header row first) into a table with the in-memory column forms. */
 export async function readCsv(file: string, opts: CsvReadOptions = {}): Promise<ColumnTable> {
@@ -117,6 +116,7 @@ async function readPass(
 ): Promise<Pass> {
   const display = opts.display ?? file;
   const delim = (opts.delimiter ?? ",").charCodeAt(0);
+  const encoding = opts.encoding ?? "utf-8";
   const maxRows = opts.maxRows ?? Infinity;
   const chunk = opts.chunkSize ?? DEFAULT_CHUNK;
   const fh = await open(file, "r").catch((e: NodeJS.ErrnoException) => {
@@ -137,13 +137,30 @@ async function readPass(
           `${display}:${line}: row ${row} has ${p.fields} fields, the header has ${names.length}`,
           { file: display, line, row },
         );
+      case "encoding": {
+        const where = p.row === 0 ? "the header" : `row ${row}`;
+        const column =
+          names[p.column] === undefined
+            ? `field ${p.column + 1}`
+            : `column ${JSON.stringify(names[p.column])}`;
+        return new NodeFailure(
+          `${display}:${line}: ${where}, ${column}: "${p.value}" ${notUtf8Text(p.byte)}`,
+          {
+            file: display,
+            line,
+            row,
+            ...(names[p.column] === undefined ? {} : { column: names[p.column]! }),
+            value: p.value,
+          },
+        );
+      }
       case "value": {
         const spec = specs[p.column]!;
         if (spec.inferred) return new InferredMismatch(spec.name);
         const what =
           p.code === NULL_NOT_ALLOWED
-            ? "is empty but the column is not nullable (declare it nullable(" + spec.type + "))"
-            : `is not ${TYPE_WORD[spec.type]}`;
+            ? nullText(spec.type, p.value)
+            : misfitText(spec.type, CODE_MISFIT[p.code]!);
         return new NodeFailure(
           `${display}:${line}: row ${row}, column "${spec.name}" (${spec.type}): ${JSON.stringify(p.value)} ${what}`,
           {
@@ -174,13 +191,27 @@ async function readPass(
       const { bytesRead } = await fh.read(buf, have, buf.length - have, pos);
       pos += bytesRead;
       have += bytesRead;
-      if (from < 0) from = have >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+      if (from < 0)
+        from =
+          encoding === "utf-8" && have >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
       try {
-        header = readHeader(buf, from, have, bytesRead === 0, delim);
+        header = readHeader(buf, from, have, bytesRead === 0, delim, nodeEncoding(encoding));
       } catch (e) {
         throw e instanceof CsvProblem ? problem(e.problem) : e;
       }
       if (header) break;
+    }
+    const bad = encoding === "utf-8" ? invalidUtf8At(buf, from, header.next) : -1;
+    if (bad >= 0) {
+      const at = locateField(buf, from, bad, delim);
+      throw problem({
+        kind: "encoding",
+        row: 0,
+        line: at.lines + 1,
+        column: at.field,
+        value: showBytes(buf, at.s, at.e),
+        byte: buf[bad]!,
+      });
     }
     if (header.names.length === 0)
       throw new NodeFailure(`${display}: the file is empty (a CSV needs a header row)`);
@@ -196,16 +227,28 @@ async function readPass(
           `${display}: declared column "${name}" is not in the file (columns: ${names.join(", ")})`,
         );
     }
+    if (opts.declaredOnly) {
+      const failure = undeclaredColumnsFailure(names, [...declared.keys()], `${display}:${header.lines}`);
+      if (failure) throw failure;
+    }
     specs = names.map((n) => declared.get(n));
     buf.copy(buf, 0, header.next, have);
     have -= header.next;
 
-    const parser = new RecordParser(specs, delim, maxRows);
+    const parser = new RecordParser(specs, delim, encoding, maxRows);
     parser.line = 1 + header.lines;
     const size = (await fh.stat()).size;
     const feed = new RangeFeed(fh, buf, have, pos, size);
     const cuts = maxRows === Infinity ? await cutPoints(fh, size, pos - have, opts, delim) : [];
-    const jobs = cuts.map((start, k): RangeJob => ({ file, specs, delim, chunk, start, stop: cuts[k + 1] }));
+    const jobs = cuts.map((start, k): RangeJob => ({
+      file,
+      specs,
+      delim,
+      encoding,
+      chunk,
+      start,
+      stop: cuts[k + 1],
+    }));
     const url = jobs.length ? (opts.workerUrl === undefined ? defaultCsvWorkerUrl() : opts.workerUrl) : null;
     const results = url ? jobs.map((job) => runWorker(url, job, workers)) : [];
 

@@ -5,11 +5,13 @@ import { open } from "node:fs/promises";
 import { parentPort, workerData } from "node:worker_threads";
 import { type ColumnPart, CsvProblem, type Problem, type ReadSpec, RecordParser } from "./csv-parse.js";
 import { RangeFeed } from "./csv-range.js";
+import type { TextEncoding } from "./text-encoding.js";
 
 export interface RangeJob {
   file: string;
   specs: (ReadSpec | undefined)[];
   delim: number;
+  encoding: TextEncoding;
   chunk: number;
   start: number;
   /** Where the next range starts; the last range reads to the end of the file. */
@@ -27,7 +29,7 @@ const job = workerData as RangeJob;
 async function parseRange(): Promise<{ result: RangeResult; transfer: ArrayBuffer[] }> {
   const fh = await open(job.file, "r");
   try {
-    const parser = new RecordParser(job.specs, job.delim);
+    const parser = new RecordParser(job.specs, job.delim, job.encoding);
     const end = await new RangeFeed(
       fh,
       Buffer.allocUnsafe(job.chunk),

@@ -1,7 +1,17 @@
 // A small glob matcher over readdir for partitioned data (`data/events/*.parquet`,
 // `data/**/part-*.csv`): `*` and `?` within a path segment, `**` across segments. Sorted output.
-import { readdir } from "node:fs/promises";
+// Symbolic links are followed (a broken one counts as a file, so reading it reports it); whether a
+// match stays in the project is the caller's check (project-path.ts).
+import type { Dirent } from "node:fs";
+import { readdir, realpath, stat } from "node:fs/promises";
 import { join } from "node:path";
+
+/** What an entry is, through a symbolic link. */
+async function kindOf(dir: string, e: Dirent): Promise<"file" | "dir" | "other"> {
+  if (!e.isSymbolicLink()) return e.isFile() ? "file" : e.isDirectory() ? "dir" : "other";
+  const st = await stat(join(dir, e.name)).catch(() => undefined);
+  return !st || st.isFile() ? "file" : st.isDirectory() ? "dir" : "other";
+}
 
 export const isGlob = (p: string): boolean => /[*?[]/.test(p);
 
@@ -33,15 +43,20 @@ function segmentRegex(seg: string): RegExp {
 export async function expandGlob(root: string, pattern: string): Promise<string[]> {
   const segs = pattern.split("/").filter((s) => s !== "" && s !== ".");
   const out = new Set<string>();
+  /** The real directories each `**` has entered: a link back up is not walked again. */
+  const entered = new Set<string>();
   const walk = async (dir: string, rel: string, i: number): Promise<void> => {
     if (i === segs.length) return;
     const seg = segs[i]!;
     const last = i === segs.length - 1;
     if (seg === "**") {
+      const at = `${i}\u0000${await realpath(dir).catch(() => dir)}`;
+      if (entered.has(at)) return;
+      entered.add(at);
       await walk(dir, rel, i + 1); // zero directories
       const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
       for (const e of entries) {
-        if (e.isDirectory() && !e.name.startsWith("."))
+        if (!e.name.startsWith(".") && (await kindOf(dir, e)) === "dir")
           await walk(join(dir, e.name), rel ? `${rel}/${e.name}` : e.name, i);
       }
       return;
@@ -51,9 +66,10 @@ export async function expandGlob(root: string, pattern: string): Promise<string[
       const e = entries.find((x) => x.name === seg);
       if (!e) return;
       const r = rel ? `${rel}/${seg}` : seg;
+      const kind = await kindOf(dir, e);
       if (last) {
-        if (e.isFile()) out.add(r);
-      } else if (e.isDirectory()) await walk(join(dir, seg), r, i + 1);
+        if (kind === "file") out.add(r);
+      } else if (kind === "dir") await walk(join(dir, seg), r, i + 1);
       return;
     }
     const re = segmentRegex(seg);
@@ -61,9 +77,10 @@ export async function expandGlob(root: string, pattern: string): Promise<string[
     for (const e of entries) {
       if (e.name.startsWith(".") || !re.test(e.name)) continue;
       const r = rel ? `${rel}/${e.name}` : e.name;
+      const kind = await kindOf(dir, e);
       if (last) {
-        if (e.isFile()) out.add(r);
-      } else if (e.isDirectory()) await walk(join(dir, e.name), r, i + 1);
+        if (kind === "file") out.add(r);
+      } else if (kind === "dir") await walk(join(dir, e.name), r, i + 1);
     }
   };
   await walk(root, "", 0);

@@ -1,12 +1,16 @@
 // Type inference for columns read without a declared type: from their text values (CSV) or
 // their JS values (JSON lines, databases) to the in-memory form fixed in column-type.ts.
-import { type ColumnType, parseTimestamp } from "./column-type.js";
+import { type ColumnType, numberMisfit, parseDecimal, parseTimestamp } from "./column-type.js";
 
 export type ColumnArray = Float64Array | (boolean | null)[] | (string | null)[] | (Date | null)[];
 
 const INT_RE = /^[-+]?\d+$/;
 
-/** The narrowest type every non-null text value fits, in the order int, float, bool, timestamp, category, string. */
+/**
+ * The narrowest type every non-null text value fits, in the order int, float, bool, timestamp, category,
+ * string. Numbers are read as the declared types read them (column-type.ts): plain decimal notation,
+ * ints exact, floats within float32; digits beyond the exact int range (identifiers) stay text.
+ */
 export function inferTextType(values: readonly (string | null)[]): ColumnType {
   let int = true,
     float = true,
@@ -18,9 +22,14 @@ export function inferTextType(values: readonly (string | null)[]): ColumnType {
     if (v === null) continue;
     nonNull++;
     if (distinct.size <= 100) distinct.add(v);
-    if (int && !INT_RE.test(v.trim())) int = false;
-    if (float && !int && Number.isNaN(Number(v.trim()))) float = false;
-    if (float && v.trim() === "") float = false;
+    const t = v.trim();
+    const digits = INT_RE.test(t);
+    if (digits && numberMisfit(Number(t), "int") !== undefined) int = float = false;
+    else if (!digits) int = false;
+    if (float && !int) {
+      const x = parseDecimal(t);
+      if (Number.isNaN(x) || numberMisfit(x, "float") !== undefined) float = false;
+    }
     if (bool) {
       const l = v.trim().toLowerCase();
       if (l !== "true" && l !== "false") bool = false;
@@ -70,6 +79,7 @@ export function inferValueType(values: readonly unknown[]): ColumnType {
       continue;
     }
     let k: Kind;
+    // Integral numbers stay int even past the exact range, so reading them as int reports them.
     if (typeof v === "number" || typeof v === "bigint") k = Number.isInteger(Number(v)) ? "int" : "float";
     else if (typeof v === "boolean") k = "bool";
     else if (v instanceof Date) k = "timestamp";

@@ -15,13 +15,13 @@ export function inferredSchema(table: ColumnTable, schema: readonly ColumnSpec[]
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** A column name as a spec writes it: bare when it is an identifier, quoted otherwise. */
+export const specName = (name: string): string => (IDENT.test(name) ? name : JSON.stringify(name));
+
 export function renderSchemaBlock(schema: readonly ColumnSpec[], indent = "  "): string {
-  const width = Math.max(
-    0,
-    ...schema.map((c) => (IDENT.test(c.name) ? c.name.length : JSON.stringify(c.name).length)),
-  );
+  const width = Math.max(0, ...schema.map((c) => specName(c.name).length));
   const lines = schema.map((c) => {
-    const name = IDENT.test(c.name) ? c.name : JSON.stringify(c.name);
+    const name = specName(c.name);
     const type = c.nullable ? `nullable(${c.type})` : c.type;
     return `${indent}  ${name.padEnd(width)} = ${type}`;
   });

@@ -13,7 +13,7 @@ import { resolveDataPath } from "./project-path.js";
 import { type SourceSpec, describeLocation, secretValue } from "./source-spec.js";
 import { type QueryResult, queryPostgres, querySqlite, tableFromQuery, versionSql } from "./sql-reader.js";
 import { tableToBytes } from "./table-artifact.js";
-import { type LoadedTable, concatTables } from "./values-table.js";
+import { type LoadedTable, concatTables, undeclaredColumnsFailure } from "./values-table.js";
 
 /** The files a file source reads: one path, or the sorted matches of a glob (at least one). */
 export async function sourceFiles(
@@ -29,7 +29,11 @@ export async function sourceFiles(
   const root = resolveDataPath(projectDir, base || ".", spec.allowOutside);
   const matches = await expandGlob(root, loc.file.slice(base.length));
   if (matches.length === 0) throw new NodeFailure(`no file matches "${loc.file}"`);
-  return matches.map((m) => ({ rel: base + m, abs: join(root, m) }));
+  // Each match is checked on its own: a link inside the tree may lead out of the project.
+  return matches.map((m) => ({
+    rel: base + m,
+    abs: spec.allowOutside ? join(root, m) : resolveDataPath(projectDir, base + m, false),
+  }));
 }
 
 async function runQuery(spec: SourceSpec, projectDir: string, query: string): Promise<QueryResult> {
@@ -59,10 +63,25 @@ export async function loadSource(
             declared: spec.declared,
             display: f.rel,
             delimiter: loc.delimiter,
+            encoding: loc.encoding,
+            declaredOnly: spec.declaredOnly,
           }),
         );
-      else if (loc.format === "parquet") parts.push(await readParquet(f.abs, spec.declared, f.rel));
-      else parts.push(await readJsonLines(f.abs, spec.declared, f.rel));
+      else {
+        const part =
+          loc.format === "parquet"
+            ? await readParquet(f.abs, spec.declared, f.rel)
+            : await readJsonLines(f.abs, spec.declared, f.rel, loc.encoding);
+        const undeclared =
+          spec.declaredOnly &&
+          undeclaredColumnsFailure(
+            part.table.columnNames(),
+            spec.declared.map((c) => c.name),
+            f.rel,
+          );
+        if (undeclared) throw undeclared;
+        parts.push(part);
+      }
     }
     return { ...concatTables(parts, loc.file), files: files.map((f) => f.rel) };
   }

@@ -11,6 +11,7 @@ import {
   refAttr,
   stringAttr,
 } from "./node-config.js";
+import type { TextEncoding } from "./text-encoding.js";
 import { nameArg } from "./transforms/support.js";
 
 type Obj = { [key: string]: Json };
@@ -20,13 +21,22 @@ const isObj = (j: Json | undefined): j is Obj => typeof j === "object" && j !== 
 export type Secret = { env: string } | { literal: string };
 
 export type SourceLocation =
-  | { kind: "file"; file: string; format: "csv" | "parquet" | "jsonl"; delimiter: string }
+  | {
+      kind: "file";
+      file: string;
+      format: "csv" | "parquet" | "jsonl";
+      delimiter: string;
+      /** The text encoding of CSV and JSON-lines files. */
+      encoding: TextEncoding;
+    }
   | { kind: "sqlite"; path: string; query: string }
   | { kind: "postgres"; url: Secret; query: string };
 
 export interface SourceSpec {
   location: SourceLocation;
   declared: ColumnSpec[];
+  /** A `schema` block is declared: the data may hold only its columns (else all are inferred). */
+  declaredOnly: boolean;
   expect: Json[];
   warn: Json[];
   key?: string;
@@ -86,6 +96,7 @@ export function readSourceSpec(config: Obj): SourceSpec {
       file,
       format: formatOf(b, file),
       delimiter: stringAttr(b, "delimiter") ?? ",",
+      encoding: nameArg(b.attributes.encoding) === "latin1" ? "latin1" : "utf-8",
     };
   } else if (isObj(conn) && typeof conn.$call === "string") {
     if (!query) throw new NodeFailure('a database source needs `query = "select …"`');
@@ -108,6 +119,7 @@ export function readSourceSpec(config: Obj): SourceSpec {
   return {
     location,
     declared,
+    declaredOnly: schema !== undefined,
     expect: assertionsOf(b, "expect"),
     warn: assertionsOf(b, "warn"),
     key: refAttr(b, "key")?.at(-1),

@@ -32,6 +32,8 @@ export function querySqlite(file: string, query: string, display: string): Query
     if (!stmt.reader)
       throw new NodeFailure(`${display}: the query returns no rows (a source query must be a select)`);
     stmt.raw(true);
+    // Integers arrive as BigInt, so one past 2^53 - 1 is reported by the column it lands in, not rounded.
+    stmt.safeIntegers(true);
     const cols = stmt.columns();
     const rows = stmt.all() as unknown[][];
     const types = new Map<string, ColumnType>();

@@ -6,11 +6,37 @@ import { NodeFailure } from "../runtime/executor.js";
 import type { ColumnSpec, ColumnType } from "./column-type.js";
 import { columnFromValues } from "./column-from-values.js";
 import { type ColumnArray, inferValueType } from "./infer-column.js";
+import { specName } from "./schema-infer.js";
 import { columnValues } from "./table-columns.js";
 
 export interface LoadedTable {
   table: ColumnTable;
   schema: ColumnSpec[];
+}
+
+/**
+ * A source with a `schema` block holds only the columns it declares: the failure naming the others
+ * (where: the file, or the file and header line), or undefined when there are none.
+ */
+export function undeclaredColumnsFailure(
+  names: readonly string[],
+  declared: readonly string[],
+  where: string,
+): NodeFailure | undefined {
+  const known = new Set(declared);
+  const extra = names.filter((n) => !known.has(n));
+  if (extra.length === 0) return undefined;
+  const one = extra.length === 1;
+  const shown = extra
+    .slice(0, 5)
+    .map((n) => JSON.stringify(n))
+    .join(", ");
+  const more = extra.length > 5 ? ` and ${extra.length - 5} more` : "";
+  return new NodeFailure(
+    `${where}: ${one ? "column" : "columns"} ${shown}${more} ${one ? "is" : "are"} not declared in the source's schema; ` +
+      `declare ${one ? "it" : "them"} (e.g. ${specName(extra[0]!)} = string) or remove ${one ? "it" : "them"} from the data`,
+    { file: where, column: extra[0]! },
+  );
 }
 
 /** `types` gives a known type per column (e.g. from a database's column types) before inference. */

@@ -181,6 +181,38 @@ describe("CSV reader in worker threads", () => {
     expect((await readCsvWithSchema(ok, { declared, ...threaded(2) })).ranges).toBe(2);
   });
 
+  it("bytes that are not UTF-8 and ints past 2^53 - 1 in a worker's range are named as on one thread", async () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => `${i},c${i % 10}`);
+    const f = join(tempProject(), "data.csv");
+    const head = "n,s\n" + rows.slice(0, 4700).join("\n") + "\n4700,caf";
+    writeFileSync(
+      f,
+      Buffer.concat([
+        Buffer.from(head),
+        Buffer.from([0xe9]),
+        Buffer.from("\n" + rows.slice(4701).join("\n") + "\n"),
+      ]),
+    );
+    const big = write(
+      "n,s\n" + rows.map((r, i) => (i === 4700 ? "99999999999999999999,x" : r)).join("\n") + "\n",
+    );
+    const declared: ColumnSpec[] = [{ name: "n", type: "int", nullable: false }];
+    for (const opts of [threaded(2), single]) {
+      const err = await readCsvWithSchema(f, { declared, display: "d.csv", ...opts }).catch(
+        (e: unknown) => e,
+      );
+      expect((err as NodeFailure).message).toMatch(
+        /^d\.csv:4702: row 4701, column "s": "caf\\xe9" is not valid UTF-8/,
+      );
+      const range = await readCsvWithSchema(big, { declared, display: "d.csv", ...opts }).catch(
+        (e: unknown) => e,
+      );
+      expect((range as NodeFailure).message).toMatch(
+        /^d\.csv:4702: row 4701, column "n" \(int\): "99999999999999999999" is beyond the exact integer range/,
+      );
+    }
+  });
+
   it("an inferred column that stops fitting in a worker's range is read as text, as on one thread", async () => {
     const rows = Array.from({ length: 5000 }, (_, i) => `${i},${i === 4800 ? "n/a" : i % 10}`);
     const f = write("id,code\n" + rows.join("\n") + "\n");

@@ -123,7 +123,7 @@ describe("CSV reader", () => {
     ).rejects.toThrow(/"maybe" is not a bool/);
   });
 
-  it("parses numbers of every shape as Number() does, quoted or not, with exact rounding", async () => {
+  it("parses decimal numbers of every shape as Number() does, quoted or not, with exact rounding", async () => {
     const texts = [
       "0",
       "-0",
@@ -140,7 +140,6 @@ describe("CSV reader", () => {
       "1234567890123456.5",
       "9007199254740993",
       "0.30000000000000004",
-      "Infinity",
     ];
     const f = write("x\n" + texts.map((t, i) => (i % 2 ? `"${t}"` : t)).join("\n") + "\n");
     const t = await readCsv(f, { declared: [{ name: "x", type: "float", nullable: false }] });

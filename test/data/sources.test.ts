@@ -15,7 +15,7 @@ import { call, ref } from "./expr-helpers.js";
 const schema = (cols: Record<string, Json>): Json => ({ $block: "schema", attributes: cols });
 
 describe("file sources", () => {
-  it("reads JSON lines with declared and inferred columns", async () => {
+  it("reads JSON lines with declared columns, or inferred ones without a schema", async () => {
     const dir = tempProject();
     writeFileSync(
       join(dir, "e.jsonl"),
@@ -23,17 +23,29 @@ describe("file sources", () => {
     );
     const spec = readSourceSpec({
       file: "e.jsonl",
-      schema: schema({ id: ref("int"), at: call("nullable", [ref("timestamp")]) }),
+      schema: schema({
+        id: ref("int"),
+        kind: ref("category"),
+        at: call("nullable", [ref("timestamp")]),
+        amount: "float?",
+      }),
     });
     const { table, schema: s } = await loadSource(spec, dir);
     expect(table.numRows()).toBe(2);
     expect(s.map((c) => `${c.name}:${c.type}${c.nullable ? "?" : ""}`)).toEqual([
       "id:int",
-      "kind:string?",
+      "kind:category",
       "at:timestamp?",
       "amount:float?",
     ]);
     expect(Array.from(columnValues(table, "amount") as Float64Array)).toEqual([NaN, 2.5]);
+    const inferred = await loadSource(readSourceSpec({ file: "e.jsonl" }), dir);
+    expect(inferred.schema.map((c) => `${c.name}:${c.type}${c.nullable ? "?" : ""}`)).toEqual([
+      "id:int?",
+      "kind:string?",
+      "at:timestamp?",
+      "amount:float?",
+    ]);
   });
 
   it("reads a glob of partitioned Parquet files in path order", async () => {
@@ -51,7 +63,10 @@ describe("file sources", () => {
       writeFileSync(join(dir, "data/events", name), parquetBytes(aq.toArrowIPC(t)));
     }
     writeFileSync(join(dir, "data/events/notes.txt"), "not data");
-    const spec = readSourceSpec({ file: "data/events/*.parquet", schema: schema({ v: ref("float") }) });
+    const spec = readSourceSpec({
+      file: "data/events/*.parquet",
+      schema: schema({ id: ref("int"), city: ref("category"), v: ref("float") }),
+    });
     const loaded = await loadSource(spec, dir);
     expect(loaded.files).toEqual(["data/events/part-0.parquet", "data/events/part-1.parquet"]);
     expect(Array.from(columnValues(loaded.table, "id") as Float64Array)).toEqual([1, 2, 3, 4]);

@@ -19,8 +19,15 @@ function fileSpec(path: string): SourceSpec {
       ? "jsonl"
       : "csv";
   return {
-    location: { kind: "file", file: path, format, delimiter: lower.endsWith(".tsv") ? "\t" : "," },
+    location: {
+      kind: "file",
+      file: path,
+      format,
+      delimiter: lower.endsWith(".tsv") ? "\t" : ",",
+      encoding: "utf-8",
+    },
     declared: [],
+    declaredOnly: false,
     expect: [],
     warn: [],
     allowOutside: true,
@@ -42,7 +49,10 @@ async function specFor(source: string, dir: string): Promise<{ spec: SourceSpec;
     );
   }
   // Ignore the declared schema: the point is to see what the data holds.
-  return { spec: { ...readSourceSpec(node.config), declared: [], expect: [], warn: [] }, root: dir };
+  return {
+    spec: { ...readSourceSpec(node.config), declared: [], declaredOnly: false, expect: [], warn: [] },
+    root: dir,
+  };
 }
 
 export function register(program: Command): void {

@@ -44,6 +44,13 @@ registerBlockKind({
       doc: "the field separator of a CSV file",
     },
     {
+      name: "encoding",
+      type: t.enum("utf-8", "latin1"),
+      required: false,
+      default: d.string("utf-8"),
+      doc: "the text encoding of a CSV or JSON-lines file: `utf-8` (bytes that are not UTF-8 are an error) or `latin1` (ISO-8859-1, each byte one character); see specs/data-rules.md",
+    },
+    {
       name: "key",
       type: t.column(),
       required: false,
@@ -88,6 +95,21 @@ registerBlockKind({
     }
     if (conn && !query) {
       ctx.report(CheckCode.missingAttribute, conn.span, 'a database source needs `query = "select …"`');
+    }
+    const encoding = ctx.attribute("encoding");
+    const format = ctx.attribute("format");
+    const parquet =
+      format?.type === "string"
+        ? format.value === "parquet"
+        : format?.type === "ref"
+          ? format.path[0] === "parquet"
+          : file?.type === "string" && /\.(parquet|pq)$/i.test(file.value);
+    if (encoding && (conn || parquet)) {
+      ctx.report(
+        CheckCode.conflictingAttributes,
+        encoding.span,
+        "`encoding` applies to CSV and JSON-lines files only",
+      );
     }
     if (file && query) {
       ctx.report(

@@ -6,7 +6,7 @@ import type { NestedBlockSchema } from "../types.js";
 
 export const columnSchemaBlock: NestedBlockSchema = {
   kind: "schema",
-  doc: "Declared column types. Columns are not nullable unless wrapped in `nullable(…)`; undeclared columns of the data are an error when reading.",
+  doc: "Declared column types. Columns are not nullable unless wrapped in `nullable(…)`. A file source with a schema holds only the declared columns: another column in the file is an error when reading; the other columns of a database query take the database's types. Values are read by the rules in specs/data-rules.md.",
   multiple: false,
   attributes: [],
   free: {
