@@ -3,6 +3,7 @@
 // No I/O and no threads here; problems are thrown as plain data (CsvProblem) for the reader to word.
 import { type ColumnSpec, type ColumnType, parseValue } from "./column-type.js";
 import { type ColumnArray, convertText, inferTextType } from "./infer-column.js";
+import { MlcError } from "../ir/errors.js";
 
 const QUOTE = 34,
   LF = 10,
@@ -21,9 +22,9 @@ export type Problem =
   | { kind: "unclosed"; row: number; line: number }
   | { kind: "after-quote"; row: number; line: number };
 
-export class CsvProblem extends Error {
+export class CsvProblem extends MlcError {
   constructor(readonly problem: Problem) {
-    super(`CSV ${problem.kind} problem at line ${problem.line}`);
+    super("MLC2102", `CSV ${problem.kind} problem at line ${problem.line}`, { details: { ...problem } });
   }
 }
 

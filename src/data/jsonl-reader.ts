@@ -25,12 +25,15 @@ export async function readJsonLines(
         obj = JSON.parse(text);
       } catch (e) {
         throw new NodeFailure(`${display}:${line}: not valid JSON (${(e as Error).message})`, {
-          file: display,
-          line,
+          code: "MLC2102",
+          details: { file: display, line },
         });
       }
       if (typeof obj !== "object" || obj === null || Array.isArray(obj))
-        throw new NodeFailure(`${display}:${line}: each line must be a JSON object`, { file: display, line });
+        throw new NodeFailure(`${display}:${line}: each line must be a JSON object`, {
+          code: "MLC2102",
+          details: { file: display, line },
+        });
       for (const [k, v] of Object.entries(obj)) {
         let col = columns.get(k);
         if (!col) {
@@ -44,7 +47,7 @@ export async function readJsonLines(
     }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT")
-      throw new NodeFailure(`cannot read ${display}: no such file`);
+      throw new NodeFailure(`cannot read ${display}: no such file`, { code: "MLC2100" });
     throw e;
   }
   for (const col of columns.values()) for (let i = 0; i < rows; i++) if (col[i] === undefined) col[i] = null;

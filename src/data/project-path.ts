@@ -10,6 +10,7 @@ export function resolveDataPath(projectDir: string, path: string, allowOutside: 
   if (outside && !allowOutside) {
     throw new NodeFailure(
       `the path "${path}" leaves the project directory; copy the data into the project or set \`allow_outside_paths = true\` in the project block`,
+      { code: "MLC2100" },
     );
   }
   return abs;

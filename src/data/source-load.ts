@@ -28,7 +28,7 @@ export async function sourceFiles(
   const base = loc.file.slice(0, loc.file.lastIndexOf("/", star) + 1);
   const root = resolveDataPath(projectDir, base || ".", spec.allowOutside);
   const matches = await expandGlob(root, loc.file.slice(base.length));
-  if (matches.length === 0) throw new NodeFailure(`no file matches "${loc.file}"`);
+  if (matches.length === 0) throw new NodeFailure(`no file matches "${loc.file}"`, { code: "MLC2100" });
   return matches.map((m) => ({ rel: base + m, abs: join(root, m) }));
 }
 
@@ -96,7 +96,9 @@ export async function sourceFingerprint(
       try {
         parts.push({ rel: f.rel, ...(await hashFileCachedBy(f.abs, cache)) });
       } catch {
-        throw new NodeFailure(`data file "${f.rel}" does not exist (looked at ${f.abs})`);
+        throw new NodeFailure(`data file "${f.rel}" does not exist (looked at ${f.abs})`, {
+          code: "MLC2100",
+        });
       }
     }
     const bytes = parts.reduce((s, p) => s + p.bytes, 0);
@@ -112,6 +114,7 @@ export async function sourceFingerprint(
     if (!sql)
       throw new NodeFailure(
         `version = ${exprText(spec.version)}: use max(col), min(col), count(), sum(col), rows, or a SQL string`,
+        { code: "MLC2100" },
       );
     const r = await runQuery(spec, projectDir, sql);
     const value = r.rows[0]?.[0];

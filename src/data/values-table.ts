@@ -26,6 +26,7 @@ export function tableFromColumns(
     if (!names.includes(d.name))
       throw new NodeFailure(
         `${where}: declared column "${d.name}" is not in the data (columns: ${names.join(", ")})`,
+        { code: "MLC2101" },
       );
   }
   const cols: Record<string, ColumnArray> = {};
@@ -52,6 +53,7 @@ export function concatTables(parts: readonly LoadedTable[], where: string): Load
     if (n.join("\u0000") !== names.join("\u0000"))
       throw new NodeFailure(
         `${where}: the files have different columns (${names.join(", ")} vs ${n.join(", ")})`,
+        { code: "MLC2101" },
       );
   }
   const cols: Record<string, unknown> = {};

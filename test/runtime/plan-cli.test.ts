@@ -78,7 +78,7 @@ describe("mlc plan / apply commands", () => {
       const a = await runCli(["apply", dir]);
       expect(a.code).toBe(1);
       expect(a.stdout).toMatch(
-        /Failures:\n {2}model\.b: model\.b failed on purpose\n {2}gate\.ship_b: not run \(upstream model\.b failed\)/,
+        /Failures:\n\S*main\.mlspec:\d+:1: error MLC2000: model\.b failed on purpose\n.*model b \{\n.*\^~+\n {2}gate\.ship_b: not run \(upstream model\.b failed\)/,
       );
     } finally {
       overrideExecutor(fakeExecutors().executors.get("model")!);

@@ -6,7 +6,8 @@ import { columnFor, groupRows } from "./stratified.js";
 import { type SplitAssignment, type SplitInput, TEST, TRAIN } from "./types.js";
 
 export function kfoldSplit(input: SplitInput, k: number, by?: string): SplitAssignment {
-  if (!Number.isInteger(k) || k < 2) throw new NodeFailure(`kfold(${k}): k must be an integer of at least 2`);
+  if (!Number.isInteger(k) || k < 2)
+    throw new NodeFailure(`kfold(${k}): k must be an integer of at least 2`, { code: "MLC2107" });
   const n = input.table.numRows();
   const next = rng(input.seed);
   const strata = by

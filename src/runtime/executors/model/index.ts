@@ -44,7 +44,7 @@ async function splitTables(
 ): Promise<{ tables: Partial<Record<Part, ColumnTable>>; hashes: Partial<Record<Part, string>> }> {
   const id = `split.${spec.data}`;
   const r = ctx.inputs.get(id);
-  if (!r) throw new NodeFailure(`model ${spec.name}: its data ${id} has no result`);
+  if (!r) throw new NodeFailure(`model ${spec.name}: its data ${id} has no result`, { code: "MLC2007" });
   const tables: Partial<Record<Part, ColumnTable>> = {};
   const hashes: Partial<Record<Part, string>> = {};
   for (const part of PARTS) {
@@ -55,7 +55,7 @@ async function splitTables(
     }
   }
   if (!tables.train || tables.train.numRows() === 0)
-    throw new NodeFailure(`model ${spec.name}: split ${spec.data} gave no train rows`);
+    throw new NodeFailure(`model ${spec.name}: split ${spec.data} gave no train rows`, { code: "MLC2107" });
   return { tables, hashes };
 }
 

@@ -44,6 +44,7 @@ function checkParams(estimator: Estimator, params: Params, model: string): void 
     if (!spec) {
       throw new NodeFailure(
         `model ${model}: ${estimator.algorithm} has no parameter '${k}' (parameters: ${[...known.keys()].join(", ")})`,
+        { code: "MLC2205" },
       );
     }
     const ok =
@@ -57,10 +58,12 @@ function checkParams(estimator: Estimator, params: Params, model: string): void 
     if (!ok)
       throw new NodeFailure(
         `model ${model}: parameter '${k}' of ${estimator.algorithm} must be ${spec.type === "float" ? "a number" : `a ${spec.type}`}, got ${JSON.stringify(v)}`,
+        { code: "MLC2205" },
       );
     if (typeof v === "string" && spec.values && !spec.values.includes(v)) {
       throw new NodeFailure(
         `model ${model}: parameter '${k}' must be one of ${spec.values.join(", ")}, got '${v}'`,
+        { code: "MLC2205" },
       );
     }
   }
@@ -87,6 +90,7 @@ export async function trainBranch(
     if (!known.has(def.name))
       throw new NodeFailure(
         `model ${spec.name}: ${estimator.algorithm} has no parameter '${def.name}' (parameters: ${[...known].join(", ")})`,
+        { code: "MLC2205" },
       );
   }
   // The final fit reports each iteration (round, epoch) to the CLI's progress line.
@@ -101,7 +105,9 @@ export async function trainBranch(
 
   if (!spec.tune) {
     if (spec.space.length)
-      throw new NodeFailure(`model ${spec.name}: params hold distributions but there is no tune block`);
+      throw new NodeFailure(`model ${spec.name}: params hold distributions but there is no tune block`, {
+        code: "MLC2205",
+      });
     return { model: await fit(spec.fixed, seed), params: spec.fixed, seed };
   }
   const tune = spec.tune;
@@ -109,6 +115,7 @@ export async function trainBranch(
     if (o.split !== "valid" && o.split !== "model") {
       throw new NodeFailure(
         `model ${spec.name}: the tune objective must be measured on valid rows (got ${o.split}.${o.metric}); test rows are kept for the final evaluation`,
+        { code: "MLC2205" },
       );
     }
   }
@@ -118,14 +125,18 @@ export async function trainBranch(
   if (tune.pruner !== "none" && primary.split !== "valid") {
     throw new NodeFailure(
       `model ${spec.name}: tune.pruner follows the first objective, which is ${objectiveKey(primary)}; list a validation metric first (e.g. [maximize(valid.auc), minimize(model.bytes)])`,
+      { code: "MLC2205" },
     );
   }
   const valid = data.valid;
   if (!valid || !valid.y || valid.X.nRows === 0)
-    throw new NodeFailure(`model ${spec.name}: tuning needs validation rows: give the split a valid share`);
+    throw new NodeFailure(`model ${spec.name}: tuning needs validation rows: give the split a valid share`, {
+      code: "MLC2205",
+    });
   if (spec.space.length === 0)
     throw new NodeFailure(
       `model ${spec.name}: tune needs at least one distribution in params (e.g. learning_rate = loguniform(0.01, 0.3))`,
+      { code: "MLC2205" },
     );
   const pruner = prunerFor(
     tune.pruner === "hyperband"
@@ -156,7 +167,7 @@ export async function trainBranch(
   try {
     score = objectiveScorer(tune.objectives, valid);
   } catch (e) {
-    throw new NodeFailure(`model ${spec.name}: ${(e as Error).message}`);
+    throw new NodeFailure(`model ${spec.name}: ${(e as Error).message}`, { code: "MLC2205" });
   }
   // parallel > 1: trials fit in worker threads (each fit is synchronous CPU work, so on the main
   // thread they would never overlap). Same params and seed give the same value in either place.
@@ -213,6 +224,7 @@ export async function trainBranch(
     const errors = [...new Set(result.trials.map((t) => t.error).filter(Boolean))];
     throw new NodeFailure(
       `model ${spec.name}: no trial completed${errors.length ? `: ${errors.join("; ")}` : ""}`,
+      { code: "MLC2205" },
     );
   }
   // Refit the best trial: the same params and seed give the trial's model (also after a resume).
