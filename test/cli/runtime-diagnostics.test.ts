@@ -132,6 +132,17 @@ describe("run-time diagnostics in mlc apply", () => {
     expect(r.stdout).toContain("hint: the model version is recorded but not promoted");
   });
 
+  it("with --json, a spec error is the compiler's diagnostics in the same envelope", async () => {
+    const dir = project(SOURCE.replace("file =", "fiel ="), "x,y\n1,yes\n");
+    for (const cmd of ["plan", "apply"]) {
+      const r = await runCli([cmd, dir, "--json"]);
+      expect(r.code).toBe(1);
+      const body = JSON.parse(r.stdout) as { ok: boolean; diagnostics: { code: string; line: number }[] };
+      expect(body.ok).toBe(false);
+      expect(body.diagnostics).toContainEqual(expect.objectContaining({ code: "MLC1102", line: 2 }));
+    }
+  });
+
   it("an error before any node runs is a diagnostic too, and JSON with --json", async () => {
     const dir = project(SOURCE, "x,y\n1,yes\n");
     rmSync(join(dir, "data/rows.csv"));

@@ -145,7 +145,7 @@ export async function runApply(target: string, opts: ApplyCliOptions): Promise<v
     if (ticker) clearInterval(ticker);
     process.off("SIGINT", onSigint);
   }
-  if (!outcome.ok) failCompile(outcome);
+  if (!outcome.ok) failCompile(outcome, opts.json);
   const warnings = outcome.diagnostics.filter((d) => d.severity === "warning");
   if (warnings.length && !opts.json)
     process.stderr.write(renderDiagnostics(warnings, outcome.sources, { color: false }));

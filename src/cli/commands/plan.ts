@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
-import { renderDiagnostics } from "../../compiler/diagnostic-render.js";
+import { diagnosticsToJson, renderDiagnostics } from "../../compiler/diagnostic-render.js";
 import { hasChanges } from "../../runtime/plan.js";
 import { planToJson, renderPlanMarkdown, renderPlanText } from "../../runtime/plan-render.js";
 import { savePlan } from "../../runtime/plan-file.js";
@@ -26,8 +26,13 @@ export const collect = (v: string, prev: string[]): string[] => [...prev, v];
 export const stdoutColor = (): boolean => Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 const stderrColor = (): boolean => Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
 
-/** Prints a compile failure's diagnostics and ends the command with exit code 1. */
-export function failCompile(c: CompileFailure): never {
+/** Prints a compile failure's diagnostics (as JSON on stdout with `json`) and ends the command with exit code 1. */
+export function failCompile(c: CompileFailure, json = false): never {
+  if (json) {
+    const body = { format_version: 1, ok: false, diagnostics: diagnosticsToJson(c.diagnostics) };
+    process.stdout.write(JSON.stringify(body, null, 2) + "\n");
+    throw new CliExit(1);
+  }
   throw new CliExit(1, renderDiagnostics(c.diagnostics, c.sources, { color: stderrColor() }));
 }
 
@@ -88,7 +93,7 @@ export async function runPlan(dir: string, opts: PlanCliOptions): Promise<void> 
   } catch (e) {
     userError(e, opts.json);
   }
-  if (!outcome.ok) failCompile(outcome);
+  if (!outcome.ok) failCompile(outcome, opts.json);
   const warnings = outcome.diagnostics.filter((d) => d.severity === "warning");
   if (warnings.length && !opts.json)
     process.stderr.write(renderDiagnostics(warnings, outcome.sources, { color: stderrColor() }));
