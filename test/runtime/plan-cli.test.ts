@@ -85,6 +85,25 @@ describe("mlc plan / apply commands", () => {
     }
   });
 
+  it("a bug in an executor is an internal error (MLC2999) with its stack, at the node's block", async () => {
+    const dir = project();
+    const model = fakeExecutors().executors.get("model")!;
+    overrideExecutor({
+      ...model,
+      run: () => Promise.reject(new TypeError("cannot read properties of undefined")),
+    });
+    try {
+      const a = await runCli(["apply", dir]);
+      expect(a.code).toBe(1);
+      expect(a.stdout).toMatch(
+        /main\.mlspec:\d+:1: error MLC2999: internal error: TypeError: cannot read properties of undefined\n/,
+      );
+      expect(a.stdout).toMatch(/\n\s+at .*plan-cli\.test\.ts/);
+    } finally {
+      overrideExecutor(model);
+    }
+  });
+
   it("spec errors are printed as diagnostics with file:line:col and exit 1", async () => {
     const dir = makeProject({
       "main.mlspec": TWO_MODELS.replace(
