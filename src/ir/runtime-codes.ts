@@ -35,7 +35,7 @@ export const RUNTIME_CODES = {
   MLC2203: { title: "a search trial stopped early by the pruner (recorded, never shown as a failure)" },
   MLC2204: { title: "labels that the model's task cannot train on" },
   MLC2205: { title: "training that cannot start or did not produce a model" },
-  MLC2206: { title: "an ONNX export whose predictions differ from the model's (parity failure)" },
+  MLC2206: { title: "a model that has no ONNX form, or whose ONNX predictions differ from its own (parity)" },
   // — gates, deploys, serving —
   MLC2300: { title: "a gate whose conditions do not hold" },
   MLC2301: { title: "a gate condition that cannot be evaluated" },
