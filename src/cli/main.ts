@@ -5,7 +5,9 @@ import { Command } from "commander";
 import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { MlcError } from "../ir/errors.js";
 import { CliExit } from "./exit.js";
+import { renderRuntimeDiagnostic } from "./runtime-diagnostic.js";
 
 export interface CommandModule {
   register(program: Command): void;
@@ -56,7 +58,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CliExit) {
       if (e.message) process.stderr.write(e.message.endsWith("\n") ? e.message : e.message + "\n");
-      return e.code;
+      return e.exitCode;
+    }
+    if (e instanceof MlcError) {
+      process.stderr.write(renderRuntimeDiagnostic(e.toDiagnostic(), new Map(), { color: false }));
+      return 1;
     }
     const ce = e as { code?: string; exitCode?: number };
     if (typeof ce.code === "string" && ce.code.startsWith("commander.")) {

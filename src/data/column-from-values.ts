@@ -7,10 +7,9 @@ import type { ColumnArray } from "./infer-column.js";
 function badValue(where: string, row: number, spec: ColumnSpec, value: unknown, why: string): NodeFailure {
   const shown = typeof value === "string" ? JSON.stringify(value) : String(value);
   return new NodeFailure(`${where} row ${row + 1}, column "${spec.name}" (${spec.type}): ${shown} ${why}`, {
-    file: where,
-    row: row + 1,
-    column: spec.name,
-    value: shown,
+    code: "MLC2101",
+    hint: "fix the value, or declare the column's type in the source's `schema` block",
+    details: { file: where, row: row + 1, column: spec.name, value: shown },
   });
 }
 

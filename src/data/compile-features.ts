@@ -195,7 +195,7 @@ export function compileFeatures(
       });
     }
   } catch (e) {
-    if (e instanceof ExprError) throw new NodeFailure(e.message);
+    if (e instanceof ExprError) throw new NodeFailure(e.message, { code: "MLC2104" });
     throw e;
   }
   return { features, columns, key, timestamp, nextId };

@@ -10,6 +10,7 @@ import {
   showBytes,
   utf8CompleteEnd,
 } from "./text-encoding.js";
+import { MlcError } from "../ir/errors.js";
 
 const QUOTE = 34,
   LF = 10,
@@ -44,9 +45,9 @@ export type Problem =
   /** Bytes that are not UTF-8 in field `column` (row 0: the header); `value` shows them as \xNN. */
   | { kind: "encoding"; row: number; line: number; column: number; value: string; byte: number };
 
-export class CsvProblem extends Error {
+export class CsvProblem extends MlcError {
   constructor(readonly problem: Problem) {
-    super(`CSV ${problem.kind} problem at line ${problem.line}`);
+    super("MLC2102", `CSV ${problem.kind} problem at line ${problem.line}`, { details: { ...problem } });
   }
 }
 

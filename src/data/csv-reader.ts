@@ -27,6 +27,7 @@ import { type TextEncoding, invalidUtf8At, nodeEncoding, notUtf8Text, showBytes 
 import { undeclaredColumnsFailure } from "./values-table.js";
 import { RangeFeed } from "./csv-range.js";
 import type { RangeJob, RangeResult } from "./csv-worker.js";
+import { MlcError } from "../ir/errors.js";
 
 export interface CsvReadOptions {
   /** Declared columns (by name); columns of the file not declared here are inferred. */
@@ -56,9 +57,9 @@ export async function readCsv(file: string, opts: CsvReadOptions = {}): Promise<
 }
 
 /** A column typed from the sample met a value of another type: read again with it as text. */
-class InferredMismatch extends Error {
+class InferredMismatch extends MlcError {
   constructor(readonly column: string) {
-    super(`inferred type of ${column} does not fit`);
+    super("MLC2101", `inferred type of ${column} does not fit`, { details: { column } });
   }
 }
 
@@ -120,7 +121,9 @@ async function readPass(
   const maxRows = opts.maxRows ?? Infinity;
   const chunk = opts.chunkSize ?? DEFAULT_CHUNK;
   const fh = await open(file, "r").catch((e: NodeJS.ErrnoException) => {
-    throw new NodeFailure(`cannot read ${display}: ${e.code === "ENOENT" ? "no such file" : e.message}`);
+    throw new NodeFailure(`cannot read ${display}: ${e.code === "ENOENT" ? "no such file" : e.message}`, {
+      code: "MLC2100",
+    });
   });
   let names: string[] = [];
   let specs: (ReadSpec | undefined)[] = [];
@@ -129,13 +132,19 @@ async function readPass(
       row = p.row + rowOffset;
     switch (p.kind) {
       case "unclosed":
-        return new NodeFailure(`${display}:${line}: row ${row}: a quoted field is never closed`);
+        return new NodeFailure(`${display}:${line}: row ${row}: a quoted field is never closed`, {
+          code: "MLC2102",
+          details: { file: display, line, row },
+        });
       case "after-quote":
-        return new NodeFailure(`${display}:${line}: row ${row}: unexpected character after a closing quote`);
+        return new NodeFailure(`${display}:${line}: row ${row}: unexpected character after a closing quote`, {
+          code: "MLC2102",
+          details: { file: display, line, row },
+        });
       case "fields":
         return new NodeFailure(
           `${display}:${line}: row ${row} has ${p.fields} fields, the header has ${names.length}`,
-          { file: display, line, row },
+          { code: "MLC2102", details: { file: display, line, row } },
         );
       case "encoding": {
         const where = p.row === 0 ? "the header" : `row ${row}`;
@@ -146,11 +155,14 @@ async function readPass(
         return new NodeFailure(
           `${display}:${line}: ${where}, ${column}: "${p.value}" ${notUtf8Text(p.byte)}`,
           {
-            file: display,
-            line,
-            row,
-            ...(names[p.column] === undefined ? {} : { column: names[p.column]! }),
-            value: p.value,
+            code: "MLC2101",
+            details: {
+              file: display,
+              line,
+              row,
+              ...(names[p.column] === undefined ? {} : { column: names[p.column]! }),
+              value: p.value,
+            },
           },
         );
       }
@@ -164,11 +176,9 @@ async function readPass(
         return new NodeFailure(
           `${display}:${line}: row ${row}, column "${spec.name}" (${spec.type}): ${JSON.stringify(p.value)} ${what}`,
           {
-            file: display,
-            line,
-            row,
-            column: spec.name,
-            value: p.value,
+            code: "MLC2101",
+            hint: "fix the value, or declare the column's type in the source's `schema` block",
+            details: { file: display, line, row, column: spec.name, value: p.value },
           },
         );
       }
@@ -214,17 +224,19 @@ async function readPass(
       });
     }
     if (header.names.length === 0)
-      throw new NodeFailure(`${display}: the file is empty (a CSV needs a header row)`);
+      throw new NodeFailure(`${display}: the file is empty (a CSV needs a header row)`, { code: "MLC2100" });
     names = header.names;
     const seen = new Set<string>();
     for (const n of names) {
-      if (seen.has(n)) throw new NodeFailure(`${display}:1: column "${n}" appears twice in the header`);
+      if (seen.has(n))
+        throw new NodeFailure(`${display}:1: column "${n}" appears twice in the header`, { code: "MLC2100" });
       seen.add(n);
     }
     for (const name of declared.keys()) {
       if (!seen.has(name))
         throw new NodeFailure(
           `${display}: declared column "${name}" is not in the file (columns: ${names.join(", ")})`,
+          { code: "MLC2100" },
         );
     }
     if (opts.declaredOnly) {

@@ -31,10 +31,11 @@ export function emitOnnx(g: OnnxGraph, node: PipelineNode, env: OnnxEnv): OnnxVa
         };
       break;
     case "window":
-      throw new NodeFailure(batchOnlyReason(node)!);
+      throw new NodeFailure(batchOnlyReason(node)!, { code: "MLC2206" });
     case "call": {
       const why = batchOnlyReason(node);
-      if (why || !node.transform.onnx) throw new NodeFailure(why ?? `${node.fn}() has no ONNX form`);
+      if (why || !node.transform.onnx)
+        throw new NodeFailure(why ?? `${node.fn}() has no ONNX form`, { code: "MLC2206" });
       const args = node.args.map((a) => emitOnnx(g, a, env));
       const r = node.transform.onnx(g, args, node, env.states.get(node.id));
       out = Array.isArray(r) ? r[0]! : r;

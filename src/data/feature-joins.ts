@@ -33,6 +33,7 @@ export function readJoins(config: Obj, nodeId: string): JoinSpec[] {
     const bad = (what: string) =>
       new NodeFailure(
         `${nodeId}: join ${i + 1} has no ${what} (the node config was not made by this version of mlc)`,
+        { code: "MLC2108" },
       );
     if (typeof a.node !== "string") throw bad("table node");
     if (typeof a.time !== "string") throw bad("timestamp column of the joined table");
@@ -53,11 +54,12 @@ export function readJoins(config: Obj, nodeId: string): JoinSpec[] {
 /** Timestamps compare as epoch milliseconds; plain numbers compare as they are. Both sides must agree. */
 function timeKind(t: ColumnTable, column: string, where: string, nodeId: string): "timestamp" | "float" {
   if (!t.columnNames().includes(column))
-    throw new NodeFailure(`${nodeId}: ${where} has no column \`${column}\` to join on`);
+    throw new NodeFailure(`${nodeId}: ${where} has no column \`${column}\` to join on`, { code: "MLC2108" });
   const kind = columnType(columnValues(t, column));
   if (kind !== "timestamp" && kind !== "float")
     throw new NodeFailure(
       `${nodeId}: column \`${column}\` of ${where} is ${kind}, not a timestamp: declare it \`timestamp\` in the schema`,
+      { code: "MLC2108" },
     );
   return kind;
 }
@@ -68,7 +70,9 @@ export async function inputWithJoins(ctx: ExecContext): Promise<ColumnTable> {
   if (!joins.length) return (await inputTable(ctx)).table;
   const from = refAttr(readBlock(ctx.node.config), "from")?.at(-1);
   if (from === undefined)
-    throw new NodeFailure(`${ctx.node.id}: a features node with joins needs its \`from\` input`);
+    throw new NodeFailure(`${ctx.node.id}: a features node with joins needs its \`from\` input`, {
+      code: "MLC2108",
+    });
   const { from: inputId, table } = await inputTableOf(ctx, from);
   const tables: PitFeatureTable[] = [];
   const labelTime = joins[0]!.labelTime;
@@ -79,16 +83,23 @@ export async function inputWithJoins(ctx: ExecContext): Promise<ColumnTable> {
     if (kind !== labelKind)
       throw new NodeFailure(
         `${ctx.node.id}: cannot join ${j.node} at \`${labelTime}\`: its time \`${j.time}\` is ${kind} but \`${labelTime}\` is ${labelKind}`,
+        { code: "MLC2108" },
       );
     for (const k of j.keys) {
       if (!table.columnNames().includes(k))
-        throw new NodeFailure(`${ctx.node.id}: ${inputId} has no column \`${k}\`, the key of ${j.node}`);
+        throw new NodeFailure(`${ctx.node.id}: ${inputId} has no column \`${k}\`, the key of ${j.node}`, {
+          code: "MLC2108",
+        });
       if (!joined.columnNames().includes(k))
-        throw new NodeFailure(`${ctx.node.id}: ${j.node} has no column \`${k}\`, its key`);
+        throw new NodeFailure(`${ctx.node.id}: ${j.node} has no column \`${k}\`, its key`, {
+          code: "MLC2108",
+        });
     }
     for (const c of j.columns ?? [])
       if (!joined.columnNames().includes(c))
-        throw new NodeFailure(`${ctx.node.id}: ${j.node} has no column \`${c}\` to join`);
+        throw new NodeFailure(`${ctx.node.id}: ${j.node} has no column \`${c}\` to join`, {
+          code: "MLC2108",
+        });
     ctx.log(
       `joining ${j.node} at \`${labelTime}\` ${j.keys.length ? `by ${j.keys.join(", ")}` : "on time only"}${j.ttlMs !== undefined ? ` (ttl ${j.ttlMs / 1000}s)` : ""}`,
     );
@@ -104,7 +115,7 @@ export async function inputWithJoins(ctx: ExecContext): Promise<ColumnTable> {
   try {
     return pointInTimeJoin(table, labelTime, tables);
   } catch (e) {
-    if (e instanceof NodeFailure) throw new NodeFailure(`${ctx.node.id}: ${e.message}`);
+    if (e instanceof NodeFailure) throw new NodeFailure(`${ctx.node.id}: ${e.message}`, { code: "MLC2108" });
     throw e;
   }
 }

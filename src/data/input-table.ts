@@ -17,7 +17,9 @@ export async function inputTable(
   const have = [...ctx.inputs.entries()]
     .map(([id, r]) => `${id}: ${Object.keys(r.artifacts).join(", ") || "nothing"}`)
     .join("; ");
-  throw new NodeFailure(`${ctx.node.id}: no input provides a \`${role}\` table (inputs: ${have || "none"})`);
+  throw new NodeFailure(`${ctx.node.id}: no input provides a \`${role}\` table (inputs: ${have || "none"})`, {
+    code: "MLC2103",
+  });
 }
 
 /**
@@ -36,6 +38,7 @@ export async function inputTableOf(
   if (id === undefined || !hash)
     throw new NodeFailure(
       `${ctx.node.id}: input \`${nodeOrName}\` provides no \`${role}\` table (inputs: ${ctx.node.inputs.map((i) => i.node).join(", ") || "none"})`,
+      { code: "MLC2103" },
     );
   return { from: id, table: await loadTable(ctx.artifacts, hash) };
 }

@@ -70,7 +70,10 @@ export async function readJsonLines(
         const to = b.indexOf(34, bad);
         throw new NodeFailure(
           `${display}:${line}: row ${rows + 1}${key === undefined ? "" : `, column ${JSON.stringify(key)}`}: "${showBytes(b, from, to < 0 || to > e ? e : to)}" ${notUtf8Text(b[bad]!)}`,
-          { file: display, line, row: rows + 1, ...(key === undefined ? {} : { column: key }) },
+          {
+            code: "MLC2101",
+            details: { file: display, line, row: rows + 1, ...(key === undefined ? {} : { column: key }) },
+          },
         );
       }
       const text = b.toString(enc, s, e);
@@ -78,14 +81,17 @@ export async function readJsonLines(
       let obj: unknown;
       try {
         obj = JSON.parse(text);
-      } catch (err) {
-        throw new NodeFailure(`${display}:${line}: not valid JSON (${(err as Error).message})`, {
-          file: display,
-          line,
+      } catch (e) {
+        throw new NodeFailure(`${display}:${line}: not valid JSON (${(e as Error).message})`, {
+          code: "MLC2102",
+          details: { file: display, line },
         });
       }
       if (typeof obj !== "object" || obj === null || Array.isArray(obj))
-        throw new NodeFailure(`${display}:${line}: each line must be a JSON object`, { file: display, line });
+        throw new NodeFailure(`${display}:${line}: each line must be a JSON object`, {
+          code: "MLC2102",
+          details: { file: display, line },
+        });
       for (const [k, v] of Object.entries(obj)) {
         let col = columns.get(k);
         if (!col) {
@@ -99,7 +105,7 @@ export async function readJsonLines(
     }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT")
-      throw new NodeFailure(`cannot read ${display}: no such file`);
+      throw new NodeFailure(`cannot read ${display}: no such file`, { code: "MLC2100" });
     throw e;
   }
   for (const col of columns.values()) for (let i = 0; i < rows; i++) if (col[i] === undefined) col[i] = null;

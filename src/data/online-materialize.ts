@@ -88,7 +88,8 @@ export function materializeOnline(m: MaterializeInput): Materialized | undefined
   const t = m.table;
   const columnsIn = t.columnNames();
   for (const k of [...m.key, m.time])
-    if (!columnsIn.includes(k)) throw new NodeFailure(`online features: the input has no column \`${k}\``);
+    if (!columnsIn.includes(k))
+      throw new NodeFailure(`online features: the input has no column \`${k}\``, { code: "MLC2304" });
   const joined = joinedNames(m.joins);
   // Which features are window aggregations: compiled over the columns the block sees after its joins.
   const probeCols = [...tableColumns(t)];
@@ -113,7 +114,7 @@ export function materializeOnline(m: MaterializeInput): Materialized | undefined
   let newest = -Infinity;
   for (let i = 0; i < n; i++) if (times[i]! > newest) newest = times[i]!;
   if (!Number.isFinite(newest))
-    throw new NodeFailure(`online features: no row of the input has a \`${m.time}\``);
+    throw new NodeFailure(`online features: no row of the input has a \`${m.time}\``, { code: "MLC2304" });
   const isTime = hasDates(timeValues);
 
   // The newest row of each entity (ties: the later row), the template of its probe row.

@@ -55,13 +55,16 @@ export async function readParquet(
   } catch (e) {
     throw new NodeFailure(
       `cannot read ${display}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
+      { code: "MLC2100" },
     );
   }
   let ipc: Uint8Array;
   try {
     ipc = parquetWasm().readParquet(bytes).intoIPCStream();
   } catch (e) {
-    throw new NodeFailure(`${display}: not a readable Parquet file (${String((e as Error).message ?? e)})`);
+    throw new NodeFailure(`${display}: not a readable Parquet file (${String((e as Error).message ?? e)})`, {
+      code: "MLC2100",
+    });
   }
   const t = aq.fromArrow(ipc);
   const names = t.columnNames();

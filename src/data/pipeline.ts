@@ -102,6 +102,7 @@ function build(
       if (kind === undefined) {
         throw new NodeFailure(
           `unknown feature or column \`${name}\`${didYouMean(name, [...byName.keys(), ...compiled.columns.keys()])}`,
+          { code: "MLC2104" },
         );
       }
       def = { name, expr: { $ref: [name] }, node: { t: "col", name, kind }, windowed: false, fitted: false };
@@ -110,6 +111,7 @@ function build(
       if (hasFitted(def.node))
         throw new NodeFailure(
           `feature \`${name}\`: a window aggregation cannot be combined with a fitted transform`,
+          { code: "MLC2104" },
         );
       // Served by lookup in the online store: an ONNX input named after the feature.
       outputs.push({ name, node: { t: "col", name, kind: "num" }, materialized: true });
@@ -119,8 +121,10 @@ function build(
     if (kind === "time")
       throw new NodeFailure(
         `feature \`${name}\` is a timestamp; use hour(), dayofweek(), month() or days_between() to make a number of it`,
+        { code: "MLC2104" },
       );
-    if (kind === "list") throw new NodeFailure(`feature \`${name}\` is a list, not a value`);
+    if (kind === "list")
+      throw new NodeFailure(`feature \`${name}\` is a list, not a value`, { code: "MLC2104" });
     outputs.push({
       name,
       node: kind === "str" ? wrapOrdinal(def.node) : def.node,
@@ -208,6 +212,7 @@ function fitted(
         if (o.materialized && !t.columnNames().includes(o.name)) {
           throw new NodeFailure(
             `feature \`${o.name}\` is a window aggregation: the table must come from the features node that computes it`,
+            { code: "MLC2104" },
           );
         }
       }
@@ -223,7 +228,7 @@ function fitted(
     toOnnx(g) {
       if (built.batchOnly.length) {
         const b = built.batchOnly[0]!;
-        throw new NodeFailure(`feature \`${b.feature}\` has no ONNX form: ${b.reason}`);
+        throw new NodeFailure(`feature \`${b.feature}\` has no ONNX form: ${b.reason}`, { code: "MLC2104" });
       }
       const inputs = new Map<string, OnnxValue>();
       const env = {

@@ -41,11 +41,15 @@ export function pointInTimeJoin(
   for (const f of features) {
     for (const k of [...f.keys, f.time]) {
       if (!f.table.columnNames().includes(k))
-        throw new NodeFailure(`point-in-time join: the feature table has no column \`${k}\``);
+        throw new NodeFailure(`point-in-time join: the feature table has no column \`${k}\``, {
+          code: "MLC2108",
+        });
     }
     for (const k of f.keys)
       if (!labels.columnNames().includes(k))
-        throw new NodeFailure(`point-in-time join: the label table has no key column \`${k}\``);
+        throw new NodeFailure(`point-in-time join: the label table has no key column \`${k}\``, {
+          code: "MLC2108",
+        });
     const ft = numericValues(columnValues(f.table, f.time));
     const fk = f.keys.map((k) => columnValues(f.table, k) as ArrayLike<unknown>);
     const lk = f.keys.map((k) => columnValues(labels, k) as ArrayLike<unknown>);
@@ -84,6 +88,7 @@ export function pointInTimeJoin(
       if (names.includes(name))
         throw new NodeFailure(
           `point-in-time join: column \`${name}\` exists in both tables; give the feature table a prefix`,
+          { code: "MLC2108" },
         );
       names.push(name);
       if (ArrayBuffer.isView(src)) {

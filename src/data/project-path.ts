@@ -27,11 +27,12 @@ export function resolveDataPath(projectDir: string, path: string, allowOutside: 
   if (allowOutside) return abs;
   const hint = "copy the data into the project or set `allow_outside_paths = true` in the project block";
   if (!inside(resolve(projectDir), abs))
-    throw new NodeFailure(`the path "${path}" leaves the project directory; ${hint}`);
+    throw new NodeFailure(`the path "${path}" leaves the project directory; ${hint}`, { code: "MLC2100" });
   const real = realPath(abs);
   if (!inside(realPath(resolve(projectDir)), real))
     throw new NodeFailure(
       `the path "${path}" leads outside the project directory through a symbolic link (to ${real}); ${hint}`,
+      { code: "MLC2100" },
     );
   return real;
 }

@@ -28,7 +28,7 @@ export async function sourceFiles(
   const base = loc.file.slice(0, loc.file.lastIndexOf("/", star) + 1);
   const root = resolveDataPath(projectDir, base || ".", spec.allowOutside);
   const matches = await expandGlob(root, loc.file.slice(base.length));
-  if (matches.length === 0) throw new NodeFailure(`no file matches "${loc.file}"`);
+  if (matches.length === 0) throw new NodeFailure(`no file matches "${loc.file}"`, { code: "MLC2100" });
   // Each match is checked on its own: a link inside the tree may lead out of the project.
   return matches.map((m) => ({
     rel: base + m,
@@ -115,7 +115,9 @@ export async function sourceFingerprint(
       try {
         parts.push({ rel: f.rel, ...(await hashFileCachedBy(f.abs, cache)) });
       } catch {
-        throw new NodeFailure(`data file "${f.rel}" does not exist (looked at ${f.abs})`);
+        throw new NodeFailure(`data file "${f.rel}" does not exist (looked at ${f.abs})`, {
+          code: "MLC2100",
+        });
       }
     }
     const bytes = parts.reduce((s, p) => s + p.bytes, 0);
@@ -131,6 +133,7 @@ export async function sourceFingerprint(
     if (!sql)
       throw new NodeFailure(
         `version = ${exprText(spec.version)}: use max(col), min(col), count(), sum(col), rows, or a SQL string`,
+        { code: "MLC2100" },
       );
     const r = await runQuery(spec, projectDir, sql);
     const value = r.rows[0]?.[0];

@@ -134,7 +134,11 @@ export function secretValue(s: Secret): string {
   if ("literal" in s) return s.literal;
   const v = process.env[s.env];
   if (v === undefined || v === "")
-    throw new NodeFailure(`the environment variable ${s.env} is not set (it holds the database URL)`);
+    throw new NodeFailure(`the environment variable ${s.env} is not set (it holds the database URL)`, {
+      code: "MLC2008",
+      hint: `set ${s.env} in the environment of mlc`,
+      details: { variable: s.env },
+    });
   return v;
 }
 

@@ -25,12 +25,16 @@ export function querySqlite(file: string, query: string, display: string): Query
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
   } catch (e) {
-    throw new NodeFailure(`cannot open the SQLite database ${display}: ${(e as Error).message}`);
+    throw new NodeFailure(`cannot open the SQLite database ${display}: ${(e as Error).message}`, {
+      code: "MLC2100",
+    });
   }
   try {
     const stmt = db.prepare(query);
     if (!stmt.reader)
-      throw new NodeFailure(`${display}: the query returns no rows (a source query must be a select)`);
+      throw new NodeFailure(`${display}: the query returns no rows (a source query must be a select)`, {
+        code: "MLC2100",
+      });
     stmt.raw(true);
     // Integers arrive as BigInt, so one past 2^53 - 1 is reported by the column it lands in, not rounded.
     stmt.safeIntegers(true);
@@ -44,7 +48,7 @@ export function querySqlite(file: string, query: string, display: string): Query
     return { names: cols.map((c) => c.name), rows, types };
   } catch (e) {
     if (e instanceof NodeFailure) throw e;
-    throw new NodeFailure(`${display}: the query failed: ${(e as Error).message}`);
+    throw new NodeFailure(`${display}: the query failed: ${(e as Error).message}`, { code: "MLC2100" });
   } finally {
     db.close();
   }
@@ -90,7 +94,7 @@ export async function queryPostgres(url: string, query: string, display: string)
     }
     return { names: res.fields.map((f) => f.name), rows: res.rows as unknown[][], types };
   } catch (e) {
-    throw new NodeFailure(`${display}: ${redact((e as Error).message, url)}`);
+    throw new NodeFailure(`${display}: ${redact((e as Error).message, url)}`, { code: "MLC2100" });
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -103,7 +107,9 @@ export function tableFromQuery(
 ): LoadedTable {
   const index = new Map(r.names.map((n, j) => [n, j]));
   if (index.size !== r.names.length)
-    throw new NodeFailure(`${display}: the query returns two columns with the same name; alias them`);
+    throw new NodeFailure(`${display}: the query returns two columns with the same name; alias them`, {
+      code: "MLC2100",
+    });
   return tableFromColumns(
     r.names,
     (n) => {

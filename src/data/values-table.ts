@@ -35,7 +35,7 @@ export function undeclaredColumnsFailure(
   return new NodeFailure(
     `${where}: ${one ? "column" : "columns"} ${shown}${more} ${one ? "is" : "are"} not declared in the source's schema; ` +
       `declare ${one ? "it" : "them"} (e.g. ${specName(extra[0]!)} = string) or remove ${one ? "it" : "them"} from the data`,
-    { file: where, column: extra[0]! },
+    { code: "MLC2103", details: { file: where, column: extra[0]! } },
   );
 }
 
@@ -52,6 +52,7 @@ export function tableFromColumns(
     if (!names.includes(d.name))
       throw new NodeFailure(
         `${where}: declared column "${d.name}" is not in the data (columns: ${names.join(", ")})`,
+        { code: "MLC2101" },
       );
   }
   const cols: Record<string, ColumnArray> = {};
@@ -78,6 +79,7 @@ export function concatTables(parts: readonly LoadedTable[], where: string): Load
     if (n.join("\u0000") !== names.join("\u0000"))
       throw new NodeFailure(
         `${where}: the files have different columns (${names.join(", ")} vs ${n.join(", ")})`,
+        { code: "MLC2101" },
       );
   }
   const cols: Record<string, unknown> = {};

@@ -2,7 +2,8 @@
 // recording each finished node atomically before any dependent starts; then retires removed nodes.
 import { randomUUID } from "node:crypto";
 import { availableParallelism } from "node:os";
-import { NodeFailure, type Executor, type NodeResult } from "./executor.js";
+import { diagnosticOf, MlcError, NodeFailure, type RuntimeDiagnostic } from "../ir/errors.js";
+import type { Executor, NodeResult } from "./executor.js";
 import { executorFor as registryExecutorFor, registeredKinds } from "./executor-registry.js";
 import type { GraphNode } from "./graph-ir.js";
 import type { ArtifactStore } from "./artifacts/store.js";
@@ -13,7 +14,7 @@ import type { ArtifactRecord, LineageEdge, NodeRecord, RunInput, StateStore } fr
 export type ApplyEvent =
   | { type: "start"; id: string; kind: string; action: Action }
   | { type: "finish"; id: string; ms: number; result: NodeResult }
-  | { type: "fail"; id: string; ms: number; error: string }
+  | { type: "fail"; id: string; ms: number; error: string; diagnostic: RuntimeDiagnostic }
   | { type: "skip"; id: string; because: string }
   | { type: "log"; id: string; message: string }
   | { type: "progress"; id: string; step: number; total?: number; message?: string }
@@ -27,6 +28,8 @@ export interface NodeOutcome {
   action: Action;
   status: OutcomeStatus;
   error?: string;
+  /** Why a failed node failed: a code MLC2xxx, the block's span, a hint and details. */
+  diagnostic?: RuntimeDiagnostic;
   ms?: number;
   runId?: string;
 }
@@ -55,15 +58,6 @@ export interface ApplyOptions {
 }
 
 const RUNS: ReadonlySet<Action> = new Set(["create", "update", "replace"]);
-
-function errorText(e: unknown): string {
-  if (e instanceof NodeFailure) return e.message;
-  if (e instanceof Error)
-    return e.name === "Error" || e.name === "ArtifactCorruptError" || e.name === "ArtifactMissingError"
-      ? e.message
-      : `${e.name}: ${e.message}`;
-  return String(e);
-}
 
 /** Executes `plan`. The caller holds the apply lock and has checked a saved plan is still current. */
 export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyResult> {
@@ -131,7 +125,12 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
     opts.lineage?.emit(
       runEvent("START", { runId, namespace, job: node.id, inputs: olInputs, outputs: [], time: started }),
     );
-    const fail = async (error: string): Promise<NodeOutcome> => {
+    const fail = async (thrown: unknown): Promise<NodeOutcome> => {
+      if (thrown instanceof MlcError) thrown.at(node.id, node.span);
+      const diagnostic = diagnosticOf(thrown);
+      diagnostic.node ??= node.id;
+      if (node.span) diagnostic.span ??= node.span;
+      const error = diagnostic.message;
       const ms = performance.now() - t0;
       await store.commitFailure({
         runId,
@@ -143,17 +142,26 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
       opts.lineage?.emit(
         runEvent("FAIL", { runId, namespace, job: node.id, inputs: olInputs, outputs: [], error }),
       );
-      emit({ type: "fail", id: node.id, ms, error });
-      return { ...base, status: "failed", error, ms, runId };
+      emit({ type: "fail", id: node.id, ms, error, diagnostic });
+      return { ...base, status: "failed", error, diagnostic, ms, runId };
     };
     if (!executor) {
       const kinds = registeredKinds();
       return fail(
-        `no executor is registered for node kind '${node.kind}'${kinds.length ? ` (registered: ${kinds.join(", ")})` : ""}`,
+        new Error(
+          `no executor is registered for node kind '${node.kind}'${kinds.length ? ` (registered: ${kinds.join(", ")})` : ""}`,
+        ),
       );
     }
     const missing = [...new Set(node.inputs.map((x) => x.node))].filter((i) => !inputs.has(i));
-    if (missing.length) return fail(`input ${missing.join(", ")} has no recorded result; apply it first`);
+    if (missing.length)
+      return fail(
+        new NodeFailure(`input ${missing.join(", ")} has no recorded result`, {
+          code: "MLC2007",
+          hint: `apply it first (\`mlc apply --target ${missing[0]}\`)`,
+          details: { inputs: missing },
+        }),
+      );
     let result: NodeResult;
     try {
       result = await executor.run({
@@ -174,7 +182,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
       if (!result || typeof result.artifacts !== "object" || result.artifacts === null)
         throw new Error(`executor for '${node.kind}' returned no result`);
     } catch (e) {
-      return fail(errorText(e));
+      return fail(e);
     }
     const runMs = performance.now() - t0;
     const created = new Date().toISOString();
@@ -183,7 +191,9 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
     for (const [role, hash] of Object.entries(result.artifacts)) {
       if ((await artifacts.check(hash)) !== "ok")
         return fail(
-          `executor for '${node.kind}' returned artifact ${role} = ${hash}, which is not a valid object in the store`,
+          new Error(
+            `executor for '${node.kind}' returned artifact ${role} = ${hash}, which is not a valid object in the store`,
+          ),
         );
       artifactRecords.push({ hash, size: await artifacts.sizeOf(hash), node: node.id, role, runId, created });
       edges.push({ runId, direction: "output", artifact: hash, node: node.id, role });
@@ -260,11 +270,10 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
         if (outcomes.has(id)) continue;
         running++;
         runNode(changeOf.get(id)!)
-          .catch((e: unknown) => ({
-            ...changeOf.get(id)!,
-            status: "failed" as const,
-            error: `internal error: ${errorText(e)}`,
-          }))
+          .catch((e: unknown) => {
+            const diagnostic = diagnosticOf(e);
+            return { ...changeOf.get(id)!, status: "failed" as const, error: diagnostic.message, diagnostic };
+          })
           .then((o) => {
             outcomes.set(id, {
               id: o.id,
@@ -272,6 +281,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
               action: o.action,
               status: o.status,
               ...(o.error ? { error: o.error } : {}),
+              ...(o.diagnostic ? { diagnostic: o.diagnostic } : {}),
               ...("ms" in o ? { ms: o.ms } : {}),
               ...("runId" in o ? { runId: o.runId } : {}),
             });
@@ -314,8 +324,9 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
       outcomes.set(c.id, { id: c.id, kind: c.kind, action: "delete", status: "destroyed" });
       emit({ type: "destroy", id: c.id, ok: true });
     } catch (e) {
-      const error = errorText(e);
-      outcomes.set(c.id, { id: c.id, kind: c.kind, action: "delete", status: "failed", error });
+      const diagnostic = diagnosticOf(e instanceof MlcError ? e.at(c.id, undefined) : e);
+      const error = diagnostic.message;
+      outcomes.set(c.id, { id: c.id, kind: c.kind, action: "delete", status: "failed", error, diagnostic });
       emit({ type: "destroy", id: c.id, ok: false, error });
     }
   }

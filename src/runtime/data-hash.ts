@@ -149,7 +149,9 @@ export async function fileDataFingerprint(
   const spec = node.config.file;
   const rel = Array.isArray(spec) ? spec.map(literalString) : [literalString(spec)];
   if (!rel.length || rel.some((r) => r === undefined)) {
-    throw new NodeFailure(`${node.id}: 'file' must be a path or a list of paths to hash its data`);
+    throw new NodeFailure(`${node.id}: 'file' must be a path or a list of paths to hash its data`, {
+      code: "MLC2100",
+    });
   }
   const files: string[] = [];
   for (const r of rel as string[]) {
@@ -157,7 +159,9 @@ export async function fileDataFingerprint(
     try {
       files.push(...(await filesUnder(abs)));
     } catch {
-      throw new NodeFailure(`${node.id}: data file '${r}' does not exist (looked at ${abs})`);
+      throw new NodeFailure(`${node.id}: data file '${r}' does not exist (looked at ${abs})`, {
+        code: "MLC2100",
+      });
     }
   }
   const parts: FileHash[] = [];

@@ -94,13 +94,5 @@ export interface StatCache {
   lookupRows?(path: string, size: number, mtimeMs: number): number | undefined;
 }
 
-/** An error an executor raises for a user-facing failure (bad data, failed expectation, failed gate). */
-export class NodeFailure extends Error {
-  constructor(
-    message: string,
-    readonly details?: Json,
-  ) {
-    super(message);
-    this.name = "NodeFailure";
-  }
-}
+/** An executor's user-facing failure: an MlcError with a run-time code (src/ir/errors.ts). */
+export { NodeFailure } from "../ir/errors.js";

@@ -3,6 +3,7 @@
 import type { DataFingerprint } from "./executor.js";
 import type { Json } from "./graph-ir.js";
 import type { RunRecord, StateStore } from "./state/store.js";
+import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
 
 export interface LineageNode {
   node: string;
@@ -26,10 +27,9 @@ export interface LineageNode {
   }[];
 }
 
-export class LineageNotFound extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "LineageNotFound";
+export class LineageNotFound extends MlcError {
+  constructor(message: string, opts?: MlcErrorOptions) {
+    super("MLC2004", message, opts);
   }
 }
 

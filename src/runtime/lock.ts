@@ -2,18 +2,22 @@
 // or by polling until `--lock-timeout` runs out.
 import { hostname } from "node:os";
 import type { LockInfo, StateStore } from "./state/store.js";
+import { MlcError } from "../ir/errors.js";
 
-export class LockHeldError extends Error {
+export class LockHeldError extends MlcError {
   constructor(
     readonly holder: LockInfo,
     waitedMs: number,
   ) {
     super(
+      "MLC2002",
       `the state is locked by another apply: pid ${holder.pid} on ${holder.host}, running \`${holder.command}\` since ${holder.since}` +
-        (waitedMs > 0 ? ` (waited ${Math.round(waitedMs / 1000)}s)` : "") +
-        `.\nWait for it to finish, retry with --lock-timeout 30s, or if that process is gone run \`mlc state unlock\`.`,
+        (waitedMs > 0 ? ` (waited ${Math.round(waitedMs / 1000)}s)` : ""),
+      {
+        hint: "wait for it to finish, retry with --lock-timeout 30s, or if that process is gone run `mlc state unlock`",
+        details: { pid: holder.pid, host: holder.host, command: holder.command, since: holder.since },
+      },
     );
-    this.name = "LockHeldError";
   }
 }
 

@@ -19,12 +19,12 @@ import { executorFor } from "./executor-registry.js";
 import { loadExecutors } from "./executor-loader.js";
 import type { GraphNode, Json } from "./graph-ir.js";
 import type { StateStore } from "./state/store.js";
+import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
 
 /** A user-facing refusal or failure of materialize (the CLI prints the message, no stack). */
-export class MaterializeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "MaterializeError";
+export class MaterializeError extends MlcError {
+  constructor(message: string, opts?: MlcErrorOptions) {
+    super("MLC2306", message, opts);
   }
 }
 

@@ -6,13 +6,13 @@ import { canonicalJson } from "../compiler/expr-json.js";
 import type { DataFingerprint } from "./executor.js";
 import type { Json } from "./graph-ir.js";
 import type { Plan } from "./plan.js";
+import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
 
 const MAGIC = "mlc-plan";
 
-export class PlanFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PlanFileError";
+export class PlanFileError extends MlcError {
+  constructor(message: string, opts?: MlcErrorOptions) {
+    super("MLC2003", message, opts);
   }
 }
 

@@ -17,12 +17,12 @@ import { plan as makePlan, type Plan } from "./plan.js";
 import { loadPlan, stalePlanProblems } from "./plan-file.js";
 import { openState } from "./state/open.js";
 import type { StateStore } from "./state/store.js";
+import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
 
 /** A user-facing failure of plan/apply that is not a spec diagnostic (unknown target, stale plan, lock held…). */
-export class ProjectError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ProjectError";
+export class ProjectError extends MlcError {
+  constructor(message: string, opts?: MlcErrorOptions) {
+    super("MLC2001", message, opts);
   }
 }
 
@@ -100,7 +100,12 @@ export async function dataFingerprints(
         const fp = await lookup(node.kind)!.dataFingerprint!(node, projectDir, cache);
         if (fp) out[node.id] = fp;
       } catch (e) {
-        throw new ProjectError(`${node.id}: cannot fingerprint its data: ${(e as Error).message}`);
+        if (e instanceof MlcError) throw e.at(node.id, node.span);
+        throw new ProjectError(`${node.id}: cannot fingerprint its data: ${(e as Error).message}`, {
+          node: node.id,
+          ...(node.span ? { span: node.span } : {}),
+          cause: e,
+        });
       }
     }
   };

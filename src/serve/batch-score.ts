@@ -4,6 +4,7 @@ import { loadBundle, taskClasses, type BundleMeta, type LoadedBundle } from "./b
 import { ModelRunner } from "./model-runner.js";
 import { predictionFormatter } from "./prediction-format.js";
 import { isProblem, type ColumnBatch } from "./record-encoder.js";
+import { MlcError } from "../ir/errors.js";
 
 /** Rows as objects, or columns by name (arrays or typed arrays, all of one length). */
 export type TableInput = readonly Record<string, unknown>[] | Readonly<Record<string, ArrayLike<unknown>>>;
@@ -17,14 +18,13 @@ export interface BatchScores {
 }
 
 /** A data error: names the column and the row. */
-export class BatchScoreError extends Error {
+export class BatchScoreError extends MlcError {
   constructor(
     message: string,
     readonly column: string,
     readonly row: number | undefined,
   ) {
-    super(message);
-    this.name = "BatchScoreError";
+    super("MLC2305", message, { details: { column, ...(row !== undefined ? { row } : {}) } });
   }
 }
 

@@ -4,6 +4,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { decodeModel, DType } from "../onnx/builder.js";
+import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
 
 export const BUNDLE_FORMAT_VERSION = 1;
 export const BUNDLE_JSON = "bundle.json";
@@ -73,10 +74,9 @@ export interface LoadedBundle {
 }
 
 /** A bundle that cannot be read or does not match the format; the message names the file and field. */
-export class BundleError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "BundleError";
+export class BundleError extends MlcError {
+  constructor(message: string, opts?: MlcErrorOptions) {
+    super("MLC2303", message, opts);
   }
 }
 

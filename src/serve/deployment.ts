@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { validateOnlineRef, type OnlineRef } from "./online-store.js";
+import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
 
 export interface BundleRef {
   version: number;
@@ -38,10 +39,9 @@ export interface HistoryEntry extends DeploymentPointer {
   previous?: number;
 }
 
-export class DeploymentError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "DeploymentError";
+export class DeploymentError extends MlcError {
+  constructor(message: string, opts?: MlcErrorOptions) {
+    super("MLC2302", message, opts);
   }
 }
 

@@ -2,6 +2,7 @@
 // per entity key, written by the deploy executor and read by `mlc serve`. SQLite (default) or Redis.
 import { createHash } from "node:crypto";
 import { isAbsolute, resolve } from "node:path";
+import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
 
 /**
  * Where a deployment's online tables live, as recorded in the deployment pointer. Never holds a
@@ -63,10 +64,9 @@ export interface OnlineStore {
   close(): Promise<void>;
 }
 
-export class OnlineStoreError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "OnlineStoreError";
+export class OnlineStoreError extends MlcError {
+  constructor(message: string, opts?: MlcErrorOptions) {
+    super("MLC2304", message, opts);
   }
 }
 

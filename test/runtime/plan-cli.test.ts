@@ -78,10 +78,29 @@ describe("mlc plan / apply commands", () => {
       const a = await runCli(["apply", dir]);
       expect(a.code).toBe(1);
       expect(a.stdout).toMatch(
-        /Failures:\n {2}model\.b: model\.b failed on purpose\n {2}gate\.ship_b: not run \(upstream model\.b failed\)/,
+        /Failures:\n\S*main\.mlspec:\d+:1: error MLC2000: model\.b failed on purpose\n.*model b \{\n.*\^~+\n {2}gate\.ship_b: not run \(upstream model\.b failed\)/,
       );
     } finally {
       overrideExecutor(fakeExecutors().executors.get("model")!);
+    }
+  });
+
+  it("a bug in an executor is an internal error (MLC2999) with its stack, at the node's block", async () => {
+    const dir = project();
+    const model = fakeExecutors().executors.get("model")!;
+    overrideExecutor({
+      ...model,
+      run: () => Promise.reject(new TypeError("cannot read properties of undefined")),
+    });
+    try {
+      const a = await runCli(["apply", dir]);
+      expect(a.code).toBe(1);
+      expect(a.stdout).toMatch(
+        /main\.mlspec:\d+:1: error MLC2999: internal error: TypeError: cannot read properties of undefined\n/,
+      );
+      expect(a.stdout).toMatch(/\n\s+at .*plan-cli\.test\.ts/);
+    } finally {
+      overrideExecutor(model);
     }
   });
 

@@ -20,7 +20,7 @@ export async function runCommand(
     await program.parseAsync(args, { from: "user" });
     return { code: 0, out, err: "" };
   } catch (e) {
-    if (e instanceof CliExit) return { code: e.code, out, err: e.message };
+    if (e instanceof CliExit) return { code: e.exitCode, out, err: e.message };
     const ce = e as { exitCode?: number; message?: string };
     return { code: ce.exitCode ?? 1, out, err: ce.message ?? String(e) };
   } finally {

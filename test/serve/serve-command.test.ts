@@ -56,7 +56,7 @@ describe("mlc serve", () => {
     );
     const err = await quietly(() => startServe("nope", flags(p))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CliExit);
-    expect((err as CliExit).code).toBe(1);
+    expect((err as CliExit).exitCode).toBe(1);
     expect((err as CliExit).message).toContain("cannot load deployment 'nope'");
   });
 

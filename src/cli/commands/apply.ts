@@ -9,6 +9,7 @@ import { isPlanFile } from "../../runtime/plan-file.js";
 import { planToJson, renderPlanText } from "../../runtime/plan-render.js";
 import { applyProject } from "../../runtime/project.js";
 import { CliExit } from "../exit.js";
+import { renderRuntimeDiagnostic, runtimeDiagnosticToJson } from "../runtime-diagnostic.js";
 import { collect, failCompile, stdoutColor, userError } from "./plan.js";
 
 interface ApplyCliOptions {
@@ -39,7 +40,8 @@ export function register(program: Command): void {
     .action(async (target: string, opts: ApplyCliOptions) => runApply(target, opts));
 }
 
-function summary(r: ApplyResult): string {
+/** The counts, then each failure: a failed node as its diagnostic (`file:line:col`, caret, hint). */
+function summary(r: ApplyResult, sources: ReadonlyMap<string, string>): string {
   const c = r.counts;
   const lines = [
     `Apply ${r.ok ? "complete" : "finished with failures"}: ${c.ok} succeeded, ${c.failed} failed, ${c.skipped} skipped, ${c.destroyed} destroyed, ${c.unchanged} unchanged.`,
@@ -48,7 +50,11 @@ function summary(r: ApplyResult): string {
   if (bad.length) {
     lines.push("Failures:");
     for (const o of bad)
-      lines.push(`  ${o.id}: ${o.status === "skipped" ? `not run (${o.error})` : o.error}`);
+      lines.push(
+        o.diagnostic
+          ? renderRuntimeDiagnostic(o.diagnostic, sources, { color: stdoutColor() }).trimEnd()
+          : `  ${o.id}: ${o.status === "skipped" ? `not run (${o.error})` : o.error}`,
+      );
   }
   return lines.join("\n") + "\n";
 }
@@ -134,12 +140,12 @@ export async function runApply(target: string, opts: ApplyCliOptions): Promise<v
       onPlan: (p) => out(renderPlanText(p, { color: stdoutColor() }) + "\n"),
     });
   } catch (e) {
-    userError(e);
+    userError(e, opts.json);
   } finally {
     if (ticker) clearInterval(ticker);
     process.off("SIGINT", onSigint);
   }
-  if (!outcome.ok) failCompile(outcome);
+  if (!outcome.ok) failCompile(outcome, opts.json);
   const warnings = outcome.diagnostics.filter((d) => d.severity === "warning");
   if (warnings.length && !opts.json)
     process.stderr.write(renderDiagnostics(warnings, outcome.sources, { color: false }));
@@ -152,7 +158,9 @@ export async function runApply(target: string, opts: ApplyCliOptions): Promise<v
           ok: r.ok,
           apply_id: r.applyId,
           plan: planToJson(outcome.plan),
-          outcomes: r.outcomes,
+          outcomes: r.outcomes.map(({ diagnostic, ...o }) =>
+            diagnostic ? { ...o, diagnostic: runtimeDiagnosticToJson(diagnostic) } : o,
+          ),
           counts: r.counts,
         },
         null,
@@ -160,7 +168,7 @@ export async function runApply(target: string, opts: ApplyCliOptions): Promise<v
       ) + "\n",
     );
   } else {
-    out(summary(r));
+    out(summary(r, outcome.sources));
   }
   if (!r.ok) throw new CliExit(1);
 }

@@ -4,7 +4,8 @@ import type { Command } from "commander";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BundleError, buildBundleDir, loadBundle } from "../../serve/bundle.js";
+import { diagnosticOf, isInternal } from "../../ir/errors.js";
+import { buildBundleDir, loadBundle } from "../../serve/bundle.js";
 import { writeContainerManifests } from "../../serve/container.js";
 import { readDeployment, resolveBundlePath } from "../../serve/deployment.js";
 import { CliExit } from "../exit.js";
@@ -61,7 +62,8 @@ export function register(program: Command): void {
         );
       } catch (e) {
         if (e instanceof CliExit) throw e;
-        if (e instanceof BundleError || e instanceof Error) throw new CliExit(1, `mlc export: ${e.message}`);
+        // A bundle, deployment or file-system problem is the user's; anything else is a bug (with its stack).
+        if (!isInternal(diagnosticOf(e))) throw new CliExit(1, `mlc export: ${(e as Error).message}`);
         throw e;
       }
     });

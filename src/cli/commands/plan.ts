@@ -3,13 +3,15 @@
 import type { Command } from "commander";
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
-import { renderDiagnostics } from "../../compiler/diagnostic-render.js";
+import { diagnosticsToJson, renderDiagnostics } from "../../compiler/diagnostic-render.js";
 import { hasChanges } from "../../runtime/plan.js";
 import { planToJson, renderPlanMarkdown, renderPlanText } from "../../runtime/plan-render.js";
 import { savePlan } from "../../runtime/plan-file.js";
 import { cachedNoopPlan, rememberNoopPlan } from "../../runtime/plan-cache.js";
 import type { CompileFailure } from "../../runtime/project.js";
+import { diagnosticOf, isInternal } from "../../ir/errors.js";
 import { CliExit } from "../exit.js";
+import { renderRuntimeDiagnostic, runtimeDiagnosticToJson } from "../runtime-diagnostic.js";
 
 export interface PlanCliOptions {
   json?: boolean;
@@ -24,19 +26,30 @@ export const collect = (v: string, prev: string[]): string[] => [...prev, v];
 export const stdoutColor = (): boolean => Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 const stderrColor = (): boolean => Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
 
-/** Prints a compile failure's diagnostics and ends the command with exit code 1. */
-export function failCompile(c: CompileFailure): never {
+/** Prints a compile failure's diagnostics (as JSON on stdout with `json`) and ends the command with exit code 1. */
+export function failCompile(c: CompileFailure, json = false): never {
+  if (json) {
+    const body = { format_version: 1, ok: false, diagnostics: diagnosticsToJson(c.diagnostics) };
+    process.stdout.write(JSON.stringify(body, null, 2) + "\n");
+    throw new CliExit(1);
+  }
   throw new CliExit(1, renderDiagnostics(c.diagnostics, c.sources, { color: stderrColor() }));
 }
 
-/** Turns the runtime's user-facing errors into clean CLI exits. */
-export function userError(e: unknown): never {
+/**
+ * Turns a user-facing error (an MlcError, or the operating system's) into a clean CLI exit that
+ * prints its diagnostic, as JSON on stdout with `json`. A bug (anything else) is rethrown.
+ */
+export function userError(e: unknown, json = false): never {
   if (e instanceof CliExit) throw e;
-  const name = (e as Error)?.name;
-  if (["ProjectError", "LockHeldError", "PlanFileError", "NodeFailure", "LineageNotFound"].includes(name)) {
-    throw new CliExit(1, `mlc: ${(e as Error).message}`);
+  const d = diagnosticOf(e);
+  if (isInternal(d)) throw e;
+  if (json) {
+    const body = { format_version: 1, ok: false, diagnostics: [runtimeDiagnosticToJson(d)] };
+    process.stdout.write(JSON.stringify(body, null, 2) + "\n");
+    throw new CliExit(1);
   }
-  throw e;
+  throw new CliExit(1, renderRuntimeDiagnostic(d, new Map(), { color: stderrColor() }));
 }
 
 export function register(program: Command): void {
@@ -78,9 +91,9 @@ export async function runPlan(dir: string, opts: PlanCliOptions): Promise<void> 
   try {
     outcome = await planProject(dir, { targets: opts.target, replace: opts.replace });
   } catch (e) {
-    userError(e);
+    userError(e, opts.json);
   }
-  if (!outcome.ok) failCompile(outcome);
+  if (!outcome.ok) failCompile(outcome, opts.json);
   const warnings = outcome.diagnostics.filter((d) => d.severity === "warning");
   if (warnings.length && !opts.json)
     process.stderr.write(renderDiagnostics(warnings, outcome.sources, { color: stderrColor() }));

@@ -9,10 +9,21 @@ import {
   type ParamSpec,
 } from "../builtins/types.js";
 import { FAMILY_NOUNS } from "../checker/family-nouns.js";
+import { RUNTIME_CODES } from "../../ir/runtime-codes.js";
 import { DIAGNOSTIC_CODES } from "../diagnostic-codes.js";
 import { allBlockKinds } from "./index.js";
 import { defaultToString, typeToString } from "./type-builders.js";
 import type { AttributeSchema, BlockKindSchema, BodySchema, NestedBlockSchema, ValueType } from "./types.js";
+
+const RUNTIME_CODES_DOC = [
+  "A failure while `mlc plan` or `mlc apply` runs is reported like a spec diagnostic: the failing block's",
+  "`file:line:col`, its source line with a caret, the code, the message and a hint. With `--json`, each",
+  "failed outcome of `mlc apply` carries a `diagnostic` object (`code`, `severity`, `message`, `node`,",
+  "`file`, `line`, `column`, `endLine`, `endColumn`, `hint`, `details`), and an error before any node runs",
+  "prints `{ format_version, ok: false, diagnostics: [...] }`. `details` holds structured facts such as the",
+  "row, column and value of a data error or the results of a failed gate. Only MLC2999, a bug in mlc,",
+  "prints a stack trace.",
+].join("\n");
 
 /** One sentence per kind of the type language; the reference test requires every kind here. */
 export const TYPE_DOCS: Record<ValueType["kind"], string> = {
@@ -156,6 +167,8 @@ export function renderReference(): string {
   out.push("## Diagnostic codes", "", "| code | severity | meaning |", "|---|---|---|");
   for (const [code, info] of Object.entries(DIAGNOSTIC_CODES).sort(([a], [b]) => a.localeCompare(b)))
     out.push(`| ${code} | ${info.severity} | ${esc(info.summary)} |`);
+  out.push("", "## Run-time failure codes", "", RUNTIME_CODES_DOC, "", "| code | meaning |", "|---|---|");
+  for (const [code, info] of Object.entries(RUNTIME_CODES)) out.push(`| ${code} | ${esc(info.title)} |`);
   out.push("");
   return out.join("\n");
 }

@@ -5,6 +5,7 @@ import type { Json } from "../../runtime/graph-ir.js";
 import { didYouMean } from "../closest-name.js";
 import { exprText } from "../expr-text.js";
 import { columnValues, displayValue, isNullAt, numericValues } from "../table-columns.js";
+import { MlcError } from "../../ir/errors.js";
 
 export type Severity = "error" | "warning";
 
@@ -29,7 +30,11 @@ export interface ExpectationResult {
 /** A scalar, or one value per row (null = not known for that row). */
 type Value = { s: unknown } | { v: unknown[] };
 
-class ExpectError extends Error {}
+class ExpectError extends MlcError {
+  constructor(message: string) {
+    super("MLC2106", message);
+  }
+}
 
 type Obj = { [key: string]: Json };
 const isObj = (j: Json): j is Obj => typeof j === "object" && j !== null && !Array.isArray(j);

@@ -26,12 +26,13 @@ export function parseSplitMethod(j: Json | undefined): SplitMethod {
   if (!isObj(j) || typeof j.$call !== "string")
     throw new NodeFailure(
       `unknown split method ${JSON.stringify(j)}; use random, stratified(col), temporal(col), group(col) or kfold(k)`,
+      { code: "MLC2107" },
     );
   const args = Array.isArray(j.args) ? j.args : [];
   const named = isObj(j.named) ? j.named : {};
   const col = (v: Json | undefined): string => {
     const c = nameArg(isObj(v) && Array.isArray(v.$ref) ? { $ref: [(v.$ref as string[]).at(-1)!] } : v);
-    if (!c) throw new NodeFailure(`${j.$call}() needs a column`);
+    if (!c) throw new NodeFailure(`${j.$call}() needs a column`, { code: "MLC2107" });
     return c;
   };
   switch (j.$call) {
@@ -43,13 +44,15 @@ export function parseSplitMethod(j: Json | undefined): SplitMethod {
       return { name: j.$call, column: col(args[0] ?? named.col) };
     case "kfold": {
       const k = args[0] ?? named.k;
-      if (typeof k !== "number") throw new NodeFailure("kfold(k) needs a number of folds");
+      if (typeof k !== "number")
+        throw new NodeFailure("kfold(k) needs a number of folds", { code: "MLC2107" });
       const by = args[1] ?? named.by;
       return { name: "kfold", k, column: by === undefined ? undefined : col(by) };
     }
     default:
       throw new NodeFailure(
         `unknown split method \`${j.$call}\`; use random, stratified(col), temporal(col), group(col) or kfold(k)`,
+        { code: "MLC2107" },
       );
   }
 }
@@ -61,7 +64,7 @@ export function parseShares(attrs: Record<string, Json>): Shares {
     if (v === undefined || v === null) return undefined;
     if (isObj(v) && typeof v.$percent === "number") return v.$percent / 100;
     if (typeof v === "number") return v > 1 ? v / 100 : v;
-    throw new NodeFailure(`split: \`${k}\` must be a percentage such as 70%`);
+    throw new NodeFailure(`split: \`${k}\` must be a percentage such as 70%`, { code: "MLC2107" });
   };
   const [train, valid, test] = [pct("train"), pct("valid"), pct("test")];
   if (train === undefined && valid === undefined && test === undefined)
@@ -69,7 +72,9 @@ export function parseShares(attrs: Record<string, Json>): Shares {
   const s = { train: train ?? 0, valid: valid ?? 0, test: test ?? 0 };
   const total = s.train + s.valid + s.test;
   if (Math.abs(total - 1) > 1e-9)
-    throw new NodeFailure(`split shares add up to ${+(total * 100).toFixed(6)}%, not 100%`);
+    throw new NodeFailure(`split shares add up to ${+(total * 100).toFixed(6)}%, not 100%`, {
+      code: "MLC2107",
+    });
   return s;
 }
 

@@ -7,7 +7,8 @@ import { columnFor, groupRows } from "./stratified.js";
 import { type SplitAssignment, type SplitInput, TEST, TRAIN } from "./types.js";
 
 export function kfoldSplit(input: SplitInput, k: number, by?: string): SplitAssignment {
-  if (!Number.isInteger(k) || k < 2) throw new NodeFailure(`kfold(${k}): k must be an integer of at least 2`);
+  if (!Number.isInteger(k) || k < 2)
+    throw new NodeFailure(`kfold(${k}): k must be an integer of at least 2`, { code: "MLC2107" });
   const n = input.table.numRows();
   const h = rowHashes(input.table, input.identity, input.seed);
   const order = rowHashes(input.table, input.identity, drawSeed(input.seed, 1));

@@ -22,7 +22,7 @@ export function groupRows(values: ArrayLike<unknown>): Map<unknown, number[]> {
 
 export function columnFor(input: SplitInput, column: string, method: string): ArrayLike<unknown> {
   if (!input.table.columnNames().includes(column))
-    throw new NodeFailure(`${method}(${column}): the table has no column \`${column}\``);
+    throw new NodeFailure(`${method}(${column}): the table has no column \`${column}\``, { code: "MLC2107" });
   return columnValues(input.table, column) as ArrayLike<unknown>;
 }
 

@@ -15,6 +15,7 @@ export function temporalSplit(input: SplitInput, column: string): SplitAssignmen
     if (Number.isNaN(t[i]!))
       throw new NodeFailure(
         `temporal(${column}): row ${i + 1} has no timestamp; a temporal split needs one on every row`,
+        { code: "MLC2107" },
       );
   }
   const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => t[a]! - t[b]! || a - b);

@@ -2,6 +2,7 @@
 // ONNX form over [N, 1] tensors, side by side so the two backends cannot drift apart.
 import type { OnnxGraph } from "../../onnx/builder.js";
 import type { Json } from "../../runtime/graph-ir.js";
+import { MlcError } from "../../ir/errors.js";
 
 /**
  * Value kinds inside a pipeline. Batch: num → Float32Array (NaN = null, computed in float32 so
@@ -62,7 +63,11 @@ export interface CallNode {
 }
 
 /** A user mistake in an expression (wrong argument kind, bad literal); becomes a NodeFailure. */
-export class ExprError extends Error {}
+export class ExprError extends MlcError {
+  constructor(message: string) {
+    super("MLC2104", message);
+  }
+}
 
 export interface Transform {
   name: string;

@@ -2,6 +2,7 @@
 // fixed key order, the trees as little-endian typed arrays, and an FNV-1a checksum verified on read.
 import type { Link, TreeEnsemble } from "./ensemble.js";
 import type { Tree } from "./tree.js";
+import { MlcError, type MlcErrorOptions } from "../../ir/errors.js";
 
 const MAGIC = "MLCTREE1";
 export const CODEC_VERSION = 1;
@@ -70,8 +71,10 @@ export function encodeEnsemble(e: TreeEnsemble, algorithm: string, extra: unknow
   return bytes;
 }
 
-export class ModelFormatError extends Error {
-  override name = "ModelFormatError";
+export class ModelFormatError extends MlcError {
+  constructor(message = "", opts?: MlcErrorOptions) {
+    super("MLC2201", message, opts);
+  }
 }
 
 export function decodeEnsemble(

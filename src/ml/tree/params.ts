@@ -1,9 +1,12 @@
 // Parameter resolution for the tree learners: user params checked against the ParamSpec list
 // (names, types, ranges, allowed values) and merged with the defaults. Errors name the parameter.
 import type { ParamSpec, Params, ParamValue } from "../estimator.js";
+import { MlcError, type MlcErrorOptions } from "../../ir/errors.js";
 
-export class ParamError extends Error {
-  override name = "ParamError";
+export class ParamError extends MlcError {
+  constructor(message = "", opts?: MlcErrorOptions) {
+    super("MLC2200", message, opts);
+  }
 }
 
 export function resolveParams(

@@ -2,6 +2,7 @@
 // conditional parameters that are active only when an earlier parameter has given values.
 import type { ParamValue, Params } from "../estimator.js";
 import type { Rng } from "../stats/rng.js";
+import { MlcError, type MlcErrorOptions } from "../../ir/errors.js";
 
 export type Distribution =
   | { kind: "uniform"; low: number; high: number }
@@ -25,8 +26,10 @@ export interface ParamDef {
 export type SearchSpace = readonly ParamDef[];
 
 /** A search space or study configuration that cannot work; the message names the parameter. */
-export class TuneError extends Error {
-  override name = "TuneError";
+export class TuneError extends MlcError {
+  constructor(message = "", opts?: MlcErrorOptions) {
+    super("MLC2202", message, opts);
+  }
 }
 
 /** Every problem with the space, as messages (empty when valid). */

@@ -7,10 +7,13 @@ import type { Pruner } from "./pruner.js";
 import type { Sampler } from "./sampler.js";
 import { assertSpace, TuneError, type SearchSpace } from "./space.js";
 import type { ObjectiveSpec, TrialRecord, TrialStore } from "./trial.js";
+import { MlcError, type MlcErrorOptions } from "../../ir/errors.js";
 
 /** Thrown by an objective to stop its trial as pruned (reporting `report(...) === true` also works). */
-export class TrialPruned extends Error {
-  override name = "TrialPruned";
+export class TrialPruned extends MlcError {
+  constructor(message = "", opts?: MlcErrorOptions) {
+    super("MLC2203", message, opts);
+  }
 }
 
 export interface TrialContext {

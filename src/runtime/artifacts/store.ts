@@ -5,25 +5,30 @@ import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ArtifactAccess, StatCache } from "../executor.js";
+import { MlcError } from "../../ir/errors.js";
 
-export class ArtifactCorruptError extends Error {
+export class ArtifactCorruptError extends MlcError {
   constructor(
     readonly hash: string,
     readonly path: string,
     readonly actual: string,
   ) {
-    super(`artifact ${hash.slice(0, 12)} is corrupt: ${path} hashes to ${actual.slice(0, 12)}`);
-    this.name = "ArtifactCorruptError";
+    super("MLC2400", `artifact ${hash.slice(0, 12)} is corrupt: ${path} hashes to ${actual.slice(0, 12)}`, {
+      hint: "the file was changed or damaged on disk; `mlc apply --replace NODE` rebuilds the node that made it",
+      details: { hash, path, actual },
+    });
   }
 }
 
-export class ArtifactMissingError extends Error {
+export class ArtifactMissingError extends MlcError {
   constructor(
     readonly hash: string,
     readonly path: string,
   ) {
-    super(`artifact ${hash.slice(0, 12)} is missing: ${path} does not exist`);
-    this.name = "ArtifactMissingError";
+    super("MLC2401", `artifact ${hash.slice(0, 12)} is missing: ${path} does not exist`, {
+      hint: "run `mlc apply --replace NODE` for the node that produced it",
+      details: { hash, path },
+    });
   }
 }
 

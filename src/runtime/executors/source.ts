@@ -5,6 +5,7 @@ import {
   checkExpectations,
   describeFailure,
 } from "../../data/expectations/evaluate.js";
+import { closestName } from "../../data/closest-name.js";
 import { loadSource, sourceFingerprint } from "../../data/source-load.js";
 import { readSourceSpec } from "../../data/source-spec.js";
 import { saveTable } from "../../data/table-artifact.js";
@@ -28,8 +29,14 @@ registerExecutor({
       `read ${t.numRows()} rows × ${t.numCols()} columns${loaded.files.length > 1 ? ` from ${loaded.files.length} files` : ""}`,
     );
     for (const c of [spec.key, spec.timestamp]) {
-      if (c !== undefined && !t.columnNames().includes(c))
-        throw new NodeFailure(`${ctx.node.id}: column \`${c}\` (key/timestamp) is not in the data`);
+      if (c !== undefined && !t.columnNames().includes(c)) {
+        const near = closestName(c, t.columnNames());
+        throw new NodeFailure(`${ctx.node.id}: column \`${c}\` (key/timestamp) is not in the data`, {
+          code: "MLC2103",
+          ...(near ? { hint: `did you mean \`${near}\`?` } : {}),
+          details: { column: c },
+        });
+      }
     }
     const results = [
       ...checkExpectations(t, spec.expect, "error"),
@@ -52,7 +59,11 @@ registerExecutor({
       const lines = failed.map((r) => `  ${describeFailure(r)}`).join("\n");
       throw new NodeFailure(
         `${ctx.node.id}: ${failed.length} expectation${failed.length > 1 ? "s" : ""} failed:\n${lines}`,
-        summary as unknown as Json,
+        {
+          code: "MLC2105",
+          hint: "fix the data, or move the expectation into `warn { … }` to log it without failing",
+          details: summary as unknown as { [key: string]: Json },
+        },
       );
     }
     const table = await saveTable(ctx.artifacts, t);

@@ -73,11 +73,13 @@ function rolloutOf(
           ? share
           : NaN;
     if (!(v > 0 && v < 1))
-      throw new NodeFailure(`deploy ${deployment}: canary share must be between 0% and 100%`);
+      throw new NodeFailure(`deploy ${deployment}: canary share must be between 0% and 100%`, {
+        code: "MLC2302",
+      });
     const key = arg(c, 1, "key");
     return { kind: "canary", share: v, ...(typeof key === "string" ? { key } : {}) };
   }
-  throw new NodeFailure(`deploy ${deployment}: unknown rollout ${c.$call}`);
+  throw new NodeFailure(`deploy ${deployment}: unknown rollout ${c.$call}`, { code: "MLC2302" });
 }
 
 async function run(ctx: ExecContext): Promise<NodeResult> {
@@ -87,11 +89,15 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   const modelName = modelAttr !== undefined && isRef(modelAttr) ? modelAttr.$ref[0]! : undefined;
   const model = modelName ? ctx.inputs.get(`model.${modelName}`) : undefined;
   if (!modelName || !model)
-    throw new NodeFailure(`deploy ${name}: model ${modelName ?? "?"} has no result to deploy`);
+    throw new NodeFailure(`deploy ${name}: model ${modelName ?? "?"} has no result to deploy`, {
+      code: "MLC2302",
+    });
   const version = model.summary?.version;
   const onnxHash = model.artifacts.onnx;
   if (typeof version !== "number" || !onnxHash)
-    throw new NodeFailure(`deploy ${name}: model ${modelName} recorded no registry version; re-apply it`);
+    throw new NodeFailure(`deploy ${name}: model ${modelName} recorded no registry version; re-apply it`, {
+      code: "MLC2302",
+    });
   const onnx = await ctx.artifacts.get(onnxHash);
   const meta: BundleMeta = {
     format_version: 1,
@@ -140,6 +146,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       if (!rollout.key)
         throw new NodeFailure(
           `deploy ${name}: a canary routes by an entity key: write canary(${Math.round(rollout.share * 100)}%, key = "FIELD")`,
+          { code: "MLC2302" },
         );
       r = { kind: "canary", share: rollout.share, key: rollout.key, candidate };
     } else r = { kind: "shadow", candidate };
@@ -197,6 +204,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     if (!res?.artifacts.table || typeof output !== "string")
       throw new NodeFailure(
         `deploy ${name}: batch { input = SOURCE, output = "FILE" } needs a source or features block with a table`,
+        { code: "MLC2302" },
       );
     const table = await loadTable(ctx.artifacts, res.artifacts.table);
     const cols: Record<string, ArrayLike<unknown>> = {};
@@ -204,6 +212,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       if (!table.columnNames().includes(i.name))
         throw new NodeFailure(
           `deploy ${name}: batch input ${inputName} has no column '${i.name}' that the model reads`,
+          { code: "MLC2302" },
         );
       cols[i.name] = columnValues(table, i.name) as ArrayLike<unknown>;
     }

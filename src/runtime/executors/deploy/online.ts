@@ -37,7 +37,9 @@ export function onlineStoreOf(j: Json | undefined, projectDir: string, deploymen
   if (call?.$call === "sqlite") {
     const path = arg(0, "path") ?? DEFAULT_SQLITE_PATH;
     if (typeof path !== "string")
-      throw new NodeFailure(`deploy ${deployment}: online = sqlite { path = "…" } needs a path`);
+      throw new NodeFailure(`deploy ${deployment}: online = sqlite { path = "…" } needs a path`, {
+        code: "MLC2304",
+      });
     resolveDataPath(projectDir, path, false); // refuses a path outside the project
     return { kind: "sqlite", path };
   }
@@ -45,7 +47,9 @@ export function onlineStoreOf(j: Json | undefined, projectDir: string, deploymen
     const url = arg(0, "url");
     const prefix = arg(1, "prefix") ?? DEFAULT_REDIS_PREFIX;
     if (typeof prefix !== "string")
-      throw new NodeFailure(`deploy ${deployment}: redis { prefix = … } must be a string`);
+      throw new NodeFailure(`deploy ${deployment}: redis { prefix = … } must be a string`, {
+        code: "MLC2304",
+      });
     if (isObj(url) && url.$call === "env" && Array.isArray(url.args) && typeof url.args[0] === "string")
       return { kind: "redis", url_env: url.args[0], prefix };
     if (typeof url === "string") {
@@ -53,17 +57,23 @@ export function onlineStoreOf(j: Json | undefined, projectDir: string, deploymen
       try {
         password = new URL(url).password;
       } catch {
-        throw new NodeFailure(`deploy ${deployment}: redis { url = … } is not a URL`);
+        throw new NodeFailure(`deploy ${deployment}: redis { url = … } is not a URL`, { code: "MLC2304" });
       }
       if (password)
         throw new NodeFailure(
           `deploy ${deployment}: a literal Redis URL must not hold a password; use url = env("VAR")`,
+          { code: "MLC2304" },
         );
       return { kind: "redis", url, prefix };
     }
-    throw new NodeFailure(`deploy ${deployment}: online = redis { url = env("VAR") } needs a URL`);
+    throw new NodeFailure(`deploy ${deployment}: online = redis { url = env("VAR") } needs a URL`, {
+      code: "MLC2304",
+    });
   }
-  throw new NodeFailure(`deploy ${deployment}: unknown online store; use sqlite or redis { url = env("…") }`);
+  throw new NodeFailure(
+    `deploy ${deployment}: unknown online store; use sqlite or redis { url = env("…") }`,
+    { code: "MLC2304" },
+  );
 }
 
 export interface OnlineFeatures {
@@ -78,7 +88,9 @@ export function readOnlineFeatures(config: Obj): OnlineFeatures | undefined {
   const o = config.online_features;
   if (!isObj(o)) return undefined;
   if (typeof o.features !== "string" || !Array.isArray(o.key))
-    throw new NodeFailure("deploy: online_features in the node config was not made by this version of mlc");
+    throw new NodeFailure("deploy: online_features in the node config was not made by this version of mlc", {
+      code: "MLC2304",
+    });
   return {
     features: o.features,
     from: typeof o.from === "string" ? o.from : null,
@@ -107,12 +119,17 @@ export async function materializeDeployment(
   const where = `deploy ${m.deployment}`;
   const featuresNode = ctx.inputNodes?.get(spec.features);
   if (!featuresNode)
-    throw new NodeFailure(`${where}: the features block ${spec.features} is not among its inputs`);
+    throw new NodeFailure(`${where}: the features block ${spec.features} is not among its inputs`, {
+      code: "MLC2304",
+    });
   if (!spec.from)
-    throw new NodeFailure(`${where}: online features need ${spec.features} to read a table (\`from\`)`);
+    throw new NodeFailure(`${where}: online features need ${spec.features} to read a table (\`from\`)`, {
+      code: "MLC2304",
+    });
   if (!spec.timestamp)
     throw new NodeFailure(
       `${where}: online features need a \`timestamp\` on ${spec.features} or its input, to know what is latest`,
+      { code: "MLC2304" },
     );
   const { table } = await inputTableOf(ctx, spec.from);
   const joins = [];
@@ -129,7 +146,7 @@ export async function materializeDeployment(
       inputs: m.inputs.map((i) => i.name),
     });
   } catch (e) {
-    if (e instanceof NodeFailure) throw new NodeFailure(`${where}: ${e.message}`);
+    if (e instanceof NodeFailure) throw new NodeFailure(`${where}: ${e.message}`, { code: "MLC2304" });
     throw e;
   }
   if (!made) return unused();
@@ -150,7 +167,7 @@ export async function materializeDeployment(
   try {
     s = await openOnlineStore(ctx.projectDir, store);
   } catch (e) {
-    throw new NodeFailure(`${where}: ${(e as Error).message}`);
+    throw new NodeFailure(`${where}: ${(e as Error).message}`, { code: "MLC2304" });
   }
   try {
     const id = await s.write(meta, rows);
@@ -161,6 +178,7 @@ export async function materializeDeployment(
   } catch (e) {
     throw new NodeFailure(
       `${where}: ${e instanceof OnlineStoreError ? e.message : `writing the online table failed: ${(e as Error).message}`}`,
+      { code: "MLC2304" },
     );
   } finally {
     await s.close();

@@ -51,12 +51,14 @@ export function evaluateAssertion(
   const num = (v: Value, where: Json): number | typeof NO_CHAMPION => {
     if (v === NO_CHAMPION || typeof v === "number") return v;
     if (typeof v === "boolean") return Number(v);
-    throw new NodeFailure(`gate: ${exprJsonText(where)} is not a number`);
+    throw new NodeFailure(`gate: ${exprJsonText(where)} is not a number`, { code: "MLC2301" });
   };
   const evaluate = (j: Json): Value => {
     if (typeof j === "number" || typeof j === "boolean" || typeof j === "string") return j;
     if (j === null || Array.isArray(j))
-      throw new NodeFailure(`gate: ${exprJsonText(j)} is not a value a gate can compare`);
+      throw new NodeFailure(`gate: ${exprJsonText(j)} is not a value a gate can compare`, {
+        code: "MLC2301",
+      });
     if (isDuration(j)) return j.$duration;
     if (isPercent(j)) return j.$percent / 100;
     if (isRef(j)) {
@@ -69,6 +71,7 @@ export function evaluateAssertion(
           .slice(0, 6);
         throw new NodeFailure(
           `gate: no measurement '${path}'${close.length ? ` (known: ${close.join(", ")}…)` : ""}`,
+          { code: "MLC2301" },
         );
       }
       if (v !== NO_CHAMPION) values[j.$ref.join(".")] = v;
@@ -125,15 +128,16 @@ export function evaluateAssertion(
             case "%":
               return x % y;
           }
-          throw new NodeFailure(`gate: unknown operator ${j.$op}`);
+          throw new NodeFailure(`gate: unknown operator ${j.$op}`, { code: "MLC2301" });
         }
       }
     }
-    throw new NodeFailure(`gate: cannot evaluate ${exprJsonText(j)}`);
+    throw new NodeFailure(`gate: cannot evaluate ${exprJsonText(j)}`, { code: "MLC2301" });
   };
   const v = evaluate(expr);
   if (v === NO_CHAMPION) notes.push(`no champion yet: first_run = ${firstRun}`);
-  else if (typeof v !== "boolean") throw new NodeFailure(`gate: ${exprJsonText(expr)} is not true or false`);
+  else if (typeof v !== "boolean")
+    throw new NodeFailure(`gate: ${exprJsonText(expr)} is not true or false`, { code: "MLC2301" });
   return {
     text: exprJsonText(expr),
     passed: v === NO_CHAMPION ? firstRun === "pass" : v,

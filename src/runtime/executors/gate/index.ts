@@ -27,12 +27,16 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       : typeof modelRef === "string"
         ? modelRef
         : undefined;
-  if (!modelName) throw new NodeFailure(`gate ${ctx.node.name}: model must name a model block`);
+  if (!modelName)
+    throw new NodeFailure(`gate ${ctx.node.name}: model must name a model block`, { code: "MLC2301" });
   const modelId = `model.${modelName}`;
   const modelNode = ctx.inputNodes?.get(modelId);
   const modelResult = ctx.inputs.get(modelId);
   if (!modelNode || !modelResult)
-    throw new NodeFailure(`gate ${ctx.node.name}: model ${modelName} has no result to gate`);
+    throw new NodeFailure(`gate ${ctx.node.name}: model ${modelName} has no result to gate`, {
+      code: "MLC2007",
+      hint: `apply the model first (\`mlc apply --target ${modelName}\`)`,
+    });
   const spec = readModelSpec(modelName, modelNode.config);
   const firstRunAttr = gate.attributes.first_run;
   const firstRun =
@@ -64,7 +68,12 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   const resultsJson = results as unknown as Json;
   if (registry && version !== undefined)
     await registry.recordGate(modelName, version, ctx.node.name, passed, resultsJson);
-  if (!passed) throw new NodeFailure(report, { results: resultsJson });
+  if (!passed)
+    throw new NodeFailure(report, {
+      code: "MLC2300",
+      hint: "the model version is recorded but not promoted; improve the model or change the gate's conditions",
+      details: { results: resultsJson },
+    });
   ctx.log(report);
   const metrics: Record<string, number> = { passed: 1, assertions: results.length };
   for (const r of results) for (const [k, v] of Object.entries(r.values)) metrics[k] = v;

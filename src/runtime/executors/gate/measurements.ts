@@ -95,7 +95,10 @@ export class GateData implements GateMeasurements {
   static async load(inp: GateInputs, needs: { latency: boolean; parts: Set<Part> }): Promise<GateData> {
     const task = inp.model.summary?.task as unknown as Task | undefined;
     const width = Number(inp.model.summary?.output_width ?? 1);
-    if (!task) throw new NodeFailure(`gate: model ${inp.spec.name} recorded no task; re-apply the model`);
+    if (!task)
+      throw new NodeFailure(`gate: model ${inp.spec.name} recorded no task; re-apply the model`, {
+        code: "MLC2301",
+      });
     const g = new GateData(inp, task, width);
     const onnx = await inp.artifacts.get(inp.model.artifacts.onnx!);
     g.size = { "size.bytes": onnx.byteLength, "size.mb": onnx.byteLength / (1024 * 1024) };
@@ -210,6 +213,7 @@ export class GateData implements GateMeasurements {
     if (!d)
       throw new NodeFailure(
         `gate: ${fn}(…) needs a part with labels and predictions: ${[...this.parts.keys()].join(", ") || "none"}`,
+        { code: "MLC2301" },
       );
     return d;
   }
@@ -244,7 +248,9 @@ export class GateData implements GateMeasurements {
   private groups(d: PartData, j: Json | undefined, fn: string): string[] {
     const col = refName(j);
     if (!col || !d.table.columnNames().includes(col))
-      throw new NodeFailure(`gate: ${fn}(…, by = ${col ?? "?"}): no such column in the model's rows`);
+      throw new NodeFailure(`gate: ${fn}(…, by = ${col ?? "?"}): no such column in the model's rows`, {
+        code: "MLC2301",
+      });
     const v = columnValues(d.table, col) as ArrayLike<unknown>;
     return Array.from({ length: v.length }, (_, i) => String(v[i] ?? "(null)"));
   }
@@ -256,7 +262,8 @@ export class GateData implements GateMeasurements {
     evaluate: (j: Json) => number | boolean | string | typeof NO_CHAMPION,
   ): number | boolean | string | typeof NO_CHAMPION {
     if (name === "parity" || name === "disparate_impact") {
-      if (this.task.kind !== "binary") throw new NodeFailure(`gate: ${name}(…) measures binary classifiers`);
+      if (this.task.kind !== "binary")
+        throw new NodeFailure(`gate: ${name}(…) measures binary classifiers`, { code: "MLC2301" });
       const partArg = named.part ?? args[0];
       const byArg = named.by ?? args[1];
       const d = this.part(partArg, name);
@@ -274,7 +281,7 @@ export class GateData implements GateMeasurements {
           : demographicParityDifference(rates);
     }
     if (name === "significant") return this.significant(named.claim ?? args[0], named.p ?? args[1], evaluate);
-    throw new NodeFailure(`gate: ${name}(…) is not a gate helper`);
+    throw new NodeFailure(`gate: ${name}(…) is not a gate helper`, { code: "MLC2301" });
   }
 
   /** `significant(test.auc > champion.test.auc, p = 0.05)`: the claim holds and its test rejects "no difference". */
@@ -284,19 +291,25 @@ export class GateData implements GateMeasurements {
     evaluate: (j: Json) => number | boolean | string | typeof NO_CHAMPION,
   ): boolean | typeof NO_CHAMPION {
     if (!claim || !isOp(claim) || claim.args.length !== 2)
-      throw new NodeFailure("gate: significant(…) takes a comparison such as test.auc > champion.test.auc");
+      throw new NodeFailure("gate: significant(…) takes a comparison such as test.auc > champion.test.auc", {
+        code: "MLC2301",
+      });
     const holds = evaluate(claim);
     if (holds === NO_CHAMPION) return NO_CHAMPION;
     const ref = [claim.args[0], claim.args[1]].find(
       (a) => a !== undefined && isRef(a) && a.$ref[0] !== "champion",
     ) as { $ref: string[] } | undefined;
     if (!ref || ref.$ref.length !== 2)
-      throw new NodeFailure("gate: significant(…) compares a metric PART.METRIC with champion.PART.METRIC");
+      throw new NodeFailure("gate: significant(…) compares a metric PART.METRIC with champion.PART.METRIC", {
+        code: "MLC2301",
+      });
     const [partName, metricName] = ref.$ref as [Part, string];
     const d = this.pairedParts.get(partName) ?? this.parts.get(partName);
     const champ = this.championPreds.get(partName);
     if (!d || !champ)
-      throw new NodeFailure(`gate: significant(…) needs the champion scored on the ${partName} rows`);
+      throw new NodeFailure(`gate: significant(…) needs the champion scored on the ${partName} rows`, {
+        code: "MLC2301",
+      });
     const level = typeof pj === "number" ? pj : 0.05;
     let p: number;
     if (metricName === "auc" && this.width === 1) p = delongTest(d.y, d.pred, champ).pValue;
@@ -304,7 +317,8 @@ export class GateData implements GateMeasurements {
       p = mcnemarTest(correctness(d.y, d.pred, this.width), correctness(d.y, champ, this.width)).pValue;
     else {
       const metric = metricFor(metricName);
-      if (!metric) throw new NodeFailure(`gate: significant(…): unknown metric ${metricName}`);
+      if (!metric)
+        throw new NodeFailure(`gate: significant(…): unknown metric ${metricName}`, { code: "MLC2301" });
       p = pairedBootstrap(metric, { y: d.y, width: this.width }, d.pred, champ, {
         seed: this.inp.seed,
       }).pValue;
@@ -321,9 +335,9 @@ async function measureLatency(
   table: ColumnTable | undefined,
 ): Promise<Record<string, number>> {
   if (!table || table.numRows() === 0)
-    throw new NodeFailure("gate: latency needs the model's test or valid rows");
+    throw new NodeFailure("gate: latency needs the model's test or valid rows", { code: "MLC2301" });
   const pipeline = model.artifacts.pipeline;
-  if (!pipeline) throw new NodeFailure("gate: latency needs the model's pipeline");
+  if (!pipeline) throw new NodeFailure("gate: latency needs the model's pipeline", { code: "MLC2301" });
   const session = await loadSession(onnx);
   try {
     const inputs = (model.summary?.inputs as unknown as { name: string; type: string }[] | undefined) ?? [];

@@ -58,11 +58,13 @@ export function calibrateModel(
   if (model.task.kind !== "binary" || model.outputWidth !== 1) {
     throw new NodeFailure(
       `model ${spec.name}: calibrate = ${spec.calibrate} applies to binary classifiers (this model is ${model.task.kind})`,
+      { code: "MLC2205" },
     );
   }
   if (!valid?.y || valid.X.nRows === 0)
     throw new NodeFailure(
       `model ${spec.name}: calibrate = ${spec.calibrate} is fitted on validation rows: give the split a valid share`,
+      { code: "MLC2205" },
     );
   const raw = model.predict(valid.X);
   const calibrator = fitCalibrator(spec.calibrate, raw, valid.y, 1);

@@ -45,7 +45,7 @@ async function splitTables(
 ): Promise<{ tables: Partial<Record<Part, ColumnTable>>; hashes: Partial<Record<Part, string>> }> {
   const id = `split.${spec.data}`;
   const r = ctx.inputs.get(id);
-  if (!r) throw new NodeFailure(`model ${spec.name}: its data ${id} has no result`);
+  if (!r) throw new NodeFailure(`model ${spec.name}: its data ${id} has no result`, { code: "MLC2007" });
   const tables: Partial<Record<Part, ColumnTable>> = {};
   const hashes: Partial<Record<Part, string>> = {};
   for (const part of PARTS) {
@@ -56,14 +56,17 @@ async function splitTables(
     }
   }
   if (!tables.train || tables.train.numRows() === 0)
-    throw new NodeFailure(`model ${spec.name}: split ${spec.data} gave no train rows`);
+    throw new NodeFailure(`model ${spec.name}: split ${spec.data} gave no train rows`, { code: "MLC2107" });
   return { tables, hashes };
 }
 
 function featuresConfig(ctx: ExecContext, spec: ModelSpec): { [k: string]: Json } {
   const node = ctx.inputNodes?.get(`features.${spec.features.from}`);
   if (!node)
-    throw new NodeFailure(`model ${spec.name}: features block ${spec.features.from} is not among its inputs`);
+    throw new NodeFailure(
+      `model ${spec.name}: features block ${spec.features.from} is not among its inputs`,
+      { code: "MLC2205" },
+    );
   return node.config;
 }
 
@@ -85,7 +88,9 @@ function prepare(
   // Every column is visible to the feature definitions (a window over past labels reads the label
   // column); the label itself never becomes a model input: selecting it is refused below.
   if (label && spec.features.select?.includes(label))
-    throw new NodeFailure(`model ${spec.name}: the label '${label}' cannot be one of its features`);
+    throw new NodeFailure(`model ${spec.name}: the label '${label}' cannot be one of its features`, {
+      code: "MLC2205",
+    });
   const pipeline = buildPipeline(features, tableColumns(train), spec.features.select).fit(train);
   const parts: Prepared["parts"] = {};
   for (const part of PARTS) {
@@ -111,6 +116,7 @@ async function estimatorOf(spec: ModelSpec): Promise<Estimator> {
   if (!e)
     throw new NodeFailure(
       `model ${spec.name}: unknown algorithm '${spec.algorithm.name}' (available: ${ALGORITHMS.join(", ")})`,
+      { code: "MLC2205" },
     );
   return e;
 }
@@ -155,6 +161,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   if (!estimator.tasks.includes(prep.task.kind))
     throw new NodeFailure(
       `model ${spec.name}: ${estimator.algorithm} does not do ${prep.task.kind} tasks (it does: ${estimator.tasks.join(", ")})`,
+      { code: "MLC2205" },
     );
   const seed = spec.seed ?? ctx.seed;
   const folds = foldDatasets(spec, tables.train!, features, prep.task);

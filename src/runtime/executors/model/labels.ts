@@ -18,6 +18,7 @@ function column(t: ColumnTable, name: string, part: string): ArrayLike<unknown> 
   if (!t.columnNames().includes(name))
     throw new NodeFailure(
       `label column '${name}' is not in the ${part} rows (columns: ${t.columnNames().join(", ")})`,
+      { code: "MLC2204" },
     );
   return columnValues(t, name) as ArrayLike<unknown>;
 }
@@ -30,22 +31,28 @@ export function classificationTask(train: ColumnTable, spec: Extract<TaskSpec, {
   const seen = new Set<string>();
   for (let i = 0; i < values.length; i++) {
     const s = labelText(values[i]);
-    if (s === null) throw new NodeFailure(`label column '${spec.label}' is empty at train row ${i + 1}`);
+    if (s === null)
+      throw new NodeFailure(`label column '${spec.label}' is empty at train row ${i + 1}`, {
+        code: "MLC2204",
+      });
     seen.add(s);
   }
   const classes = [...seen].sort();
   if (classes.length < 2)
     throw new NodeFailure(
       `label column '${spec.label}' has a single class (${classes[0] ?? "none"}) in the train rows: nothing to learn`,
+      { code: "MLC2204" },
     );
   if (spec.positive !== undefined) {
     if (!seen.has(spec.positive))
       throw new NodeFailure(
         `classify(${spec.label}, positive = "${spec.positive}"): the train rows have no such value (values: ${classes.slice(0, 10).join(", ")})`,
+        { code: "MLC2204" },
       );
     if (classes.length > 2)
       throw new NodeFailure(
         `classify(${spec.label}, positive = …) needs two classes, the train rows have ${classes.length}`,
+        { code: "MLC2204" },
       );
     const negative = classes.find((c) => c !== spec.positive)!;
     return { kind: "binary", classes: [negative, spec.positive] };
@@ -55,6 +62,7 @@ export function classificationTask(train: ColumnTable, spec: Extract<TaskSpec, {
     if (!pos)
       throw new NodeFailure(
         `classify(${spec.label}): which class is positive, ${classes[0]} or ${classes[1]}? Say positive = "${classes[1]}"`,
+        { code: "MLC2204" },
       );
     return { kind: "binary", classes: [classes.find((c) => c !== pos)!, pos] };
   }
@@ -87,6 +95,7 @@ export function targets(t: ColumnTable, spec: TaskSpec, task: Task, part: string
       if (k === undefined)
         throw new NodeFailure(
           `label column '${spec.label}' at ${part} row ${i + 1}: ${s === null ? "empty" : `'${s}' is not a class seen in training (${task.classes.join(", ")})`}`,
+          { code: "MLC2204" },
         );
       y[i] = k;
     }
@@ -105,6 +114,7 @@ export function targets(t: ColumnTable, spec: TaskSpec, task: Task, part: string
     if (Number.isNaN(n))
       throw new NodeFailure(
         `label column '${spec.label}' at ${part} row ${i + 1}: ${labelText(v) === null ? "empty" : `'${labelText(v)}' is not a number`}`,
+        { code: "MLC2204" },
       );
     y[i] = n;
   }

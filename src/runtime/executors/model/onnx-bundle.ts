@@ -15,6 +15,7 @@ export function composeOnnx(name: string, pipeline: FittedPipeline, model: Train
   if (pipeline.batchOnly.length) {
     throw new NodeFailure(
       `model ${name}: features without an ONNX form cannot be deployed: ${pipeline.batchOnly.map((b) => `${b.feature} (${b.reason})`).join("; ")}`,
+      { code: "MLC2206" },
     );
   }
   const g = new OnnxGraph(name);
@@ -31,7 +32,7 @@ export function tableFeeds(t: ColumnTable, inputs: readonly RawInput[]): Record<
   const feeds: Record<string, FeedValue> = {};
   for (const input of inputs) {
     if (!t.columnNames().includes(input.name))
-      throw new NodeFailure(`column '${input.name}' that the pipeline reads is missing`);
+      throw new NodeFailure(`column '${input.name}' that the pipeline reads is missing`, { code: "MLC2206" });
     const values = columnValues(t, input.name) as ArrayLike<unknown>;
     if (input.type === "string") {
       const data = new Array<string>(n);
@@ -109,6 +110,7 @@ export async function checkOnnxParity(
   if (maxAbsDiff > tolerance) {
     throw new NodeFailure(
       `model ${name}: the ONNX graph disagrees with the batch predictions (max difference ${maxAbsDiff.toExponential(2)} > ${tolerance}): training/serving parity is broken`,
+      { code: "MLC2206" },
     );
   }
   return { rows: t.numRows(), maxAbsDiff };

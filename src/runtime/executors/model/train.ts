@@ -11,6 +11,7 @@ import {
   type TrialRecord,
   type TrialStore,
 } from "../../../ml/tune/index.js";
+import { closestName } from "../../../data/closest-name.js";
 import { NodeFailure } from "../../executor.js";
 import type { ModelSpec } from "./model-spec.js";
 import {
@@ -40,6 +41,12 @@ export interface TrainOutcome {
   study?: { trials: TrialRecord[]; best?: TrialRecord; pareto: TrialRecord[]; ran: number };
 }
 
+/** "did you mean …?" for a parameter name the algorithm does not have. */
+function paramHint(name: string, known: Iterable<string>): { hint?: string } {
+  const near = closestName(name, known);
+  return near ? { hint: `did you mean \`${near}\`?` } : {};
+}
+
 function checkParams(estimator: Estimator, params: Params, model: string): void {
   const known = new Map(estimator.params.map((p) => [p.name, p]));
   for (const [k, v] of Object.entries(params)) {
@@ -47,6 +54,7 @@ function checkParams(estimator: Estimator, params: Params, model: string): void 
     if (!spec) {
       throw new NodeFailure(
         `model ${model}: ${estimator.algorithm} has no parameter '${k}' (parameters: ${[...known.keys()].join(", ")})`,
+        { code: "MLC2200", ...paramHint(k, known.keys()), details: { parameter: k } },
       );
     }
     const ok =
@@ -60,10 +68,12 @@ function checkParams(estimator: Estimator, params: Params, model: string): void 
     if (!ok)
       throw new NodeFailure(
         `model ${model}: parameter '${k}' of ${estimator.algorithm} must be ${spec.type === "float" ? "a number" : `a ${spec.type}`}, got ${JSON.stringify(v)}`,
+        { code: "MLC2200" },
       );
     if (typeof v === "string" && spec.values && !spec.values.includes(v)) {
       throw new NodeFailure(
         `model ${model}: parameter '${k}' must be one of ${spec.values.join(", ")}, got '${v}'`,
+        { code: "MLC2200" },
       );
     }
   }
@@ -90,6 +100,7 @@ export async function trainBranch(
     if (!known.has(def.name))
       throw new NodeFailure(
         `model ${spec.name}: ${estimator.algorithm} has no parameter '${def.name}' (parameters: ${[...known].join(", ")})`,
+        { code: "MLC2200", ...paramHint(def.name, known), details: { parameter: def.name } },
       );
   }
   // The final fit reports each iteration (round, epoch) to the CLI's progress line.
@@ -104,7 +115,9 @@ export async function trainBranch(
 
   if (!spec.tune) {
     if (spec.space.length)
-      throw new NodeFailure(`model ${spec.name}: params hold distributions but there is no tune block`);
+      throw new NodeFailure(`model ${spec.name}: params hold distributions but there is no tune block`, {
+        code: "MLC2202",
+      });
     return { model: await fit(spec.fixed, seed), params: spec.fixed, seed };
   }
   const tune = spec.tune;
@@ -112,6 +125,7 @@ export async function trainBranch(
     if (o.split !== "valid" && o.split !== "model" && o.split !== "cv") {
       throw new NodeFailure(
         `model ${spec.name}: the tune objective must be measured on valid rows (got ${o.split}.${o.metric}); test rows are kept for the final evaluation`,
+        { code: "MLC2202" },
       );
     }
   }
@@ -130,16 +144,19 @@ export async function trainBranch(
   if (tune.pruner !== "none" && primary.split !== "valid") {
     throw new NodeFailure(
       `model ${spec.name}: tune.pruner follows the first objective, which is ${objectiveKey(primary)}; list a validation metric first (e.g. [maximize(valid.auc), minimize(model.bytes)])`,
+      { code: "MLC2202" },
     );
   }
   const valid = data.valid;
   if (!crossValidated && (!valid || !valid.y || valid.X.nRows === 0))
     throw new NodeFailure(
       `model ${spec.name}: tuning needs validation rows: give the split a valid share, or use a kfold split and a cv objective such as maximize(cv.auc)`,
+      { code: "MLC2202" },
     );
   if (spec.space.length === 0)
     throw new NodeFailure(
       `model ${spec.name}: tune needs at least one distribution in params (e.g. learning_rate = loguniform(0.01, 0.3))`,
+      { code: "MLC2202" },
     );
   const pruner = prunerFor(
     tune.pruner === "hyperband"
@@ -170,7 +187,7 @@ export async function trainBranch(
   try {
     if (!crossValidated) score = objectiveScorer(tune.objectives, valid!);
   } catch (e) {
-    throw new NodeFailure(`model ${spec.name}: ${(e as Error).message}`);
+    throw new NodeFailure(`model ${spec.name}: ${(e as Error).message}`, { code: "MLC2202" });
   }
   // A cross-validated trial is k fits on the folds, one after another on the main thread.
   const cvScore = async (params: Params): Promise<Record<string, number>> => {
@@ -251,6 +268,7 @@ export async function trainBranch(
     const errors = [...new Set(result.trials.map((t) => t.error).filter(Boolean))];
     throw new NodeFailure(
       `model ${spec.name}: no trial completed${errors.length ? `: ${errors.join("; ")}` : ""}`,
+      { code: "MLC2205" },
     );
   }
   // Refit the best trial: the same params and seed give the trial's model (also after a resume).

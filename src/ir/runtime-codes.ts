@@ -1,0 +1,54 @@
+// The registry of run-time failure codes (MLC2xxx), the run-time counterpart of the compiler's
+// MLC1xxx: one entry per code with a one-line title (used by the reference and the coverage test).
+// MLC2000–2099: project, state, CLI; 2100+: data; 2200+: models; 2300+: gates, deploys, serving;
+// 2400+: the artifact store; MLC2999: an internal error (a bug in mlc).
+
+export interface RuntimeCodeInfo {
+  title: string;
+}
+
+export const RUNTIME_CODES = {
+  // — project, state, command line —
+  MLC2000: { title: "a block failed at run time (a failure without a more specific code)" },
+  MLC2001: { title: "a plan or apply request that cannot be carried out (unknown target, stale plan)" },
+  MLC2002: { title: "the state is locked by another apply" },
+  MLC2003: { title: "a saved plan file that cannot be read or no longer matches the project" },
+  MLC2004: { title: "a node, run or artifact that the lineage does not know" },
+  MLC2005: { title: "a command stopped with a message (bad flag value, nothing to act on)" },
+  MLC2006: { title: "an operating-system failure (a file that cannot be read or written)" },
+  MLC2007: { title: "a node whose executor needs the result of an input that has none" },
+  MLC2008: { title: 'an environment variable that the spec names (`env("VAR")`) is not set' },
+  // — data —
+  MLC2100: { title: "a data file that does not exist or cannot be read" },
+  MLC2101: { title: "a value that does not fit its column's type (row, column and value named)" },
+  MLC2102: { title: "a malformed data file (a CSV row with the wrong field count, bad JSON)" },
+  MLC2103: { title: "a column that a block needs and the data does not have" },
+  MLC2104: { title: "an expression that cannot be evaluated on the data" },
+  MLC2105: { title: "a data expectation that failed" },
+  MLC2106: { title: "an expectation that cannot be evaluated (unknown column or function)" },
+  MLC2107: { title: "a split that cannot be made from the rows it was given" },
+  MLC2108: { title: "a join whose keys do not match the joined table" },
+  // — models —
+  MLC2200: { title: "an algorithm parameter with an unknown name, a wrong type or a value out of range" },
+  MLC2201: { title: "a stored model that cannot be read (corrupt or of another format)" },
+  MLC2202: { title: "a search space or search configuration that cannot work" },
+  MLC2203: { title: "a search trial stopped early by the pruner (recorded, never shown as a failure)" },
+  MLC2204: { title: "labels that the model's task cannot train on" },
+  MLC2205: { title: "training that cannot start or did not produce a model" },
+  MLC2206: { title: "a model that has no ONNX form, or whose ONNX predictions differ from its own (parity)" },
+  // — gates, deploys, serving —
+  MLC2300: { title: "a gate whose conditions do not hold" },
+  MLC2301: { title: "a gate condition that cannot be evaluated" },
+  MLC2302: { title: "a deployment that cannot be made or changed" },
+  MLC2303: { title: "a model bundle that cannot be read or does not match the format" },
+  MLC2304: { title: "an online feature store that cannot be read or written" },
+  MLC2305: { title: "a batch-scoring input with a missing or mistyped column" },
+  MLC2306: { title: "a materialisation that is refused or fails" },
+  // — the artifact store —
+  MLC2400: { title: "an artifact whose bytes do not match its hash" },
+  MLC2401: { title: "an artifact that the store does not have" },
+  // — bugs —
+  MLC2999: { title: "an internal error (a bug in mlc; please report it with the stack)" },
+} as const satisfies Record<`MLC2${number}`, RuntimeCodeInfo>;
+
+export type RuntimeCode = keyof typeof RUNTIME_CODES;
