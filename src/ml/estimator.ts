@@ -2,6 +2,7 @@
 // tuning, evaluation, export and serving never switch on the algorithm's name.
 import type { OnnxGraph } from "../onnx/builder.js";
 import type { Matrix } from "./matrix.js";
+import type { ParamSpec, ParamValue } from "./params/spec.js";
 
 export type Task =
   | { kind: "binary"; /** [negative, positive] label values as strings */ classes: [string, string] }
@@ -25,19 +26,8 @@ export interface Dataset {
   group?: Int32Array;
 }
 
-export type ParamValue = number | string | boolean;
+export type { ParamSpec, ParamValue } from "./params/spec.js";
 export type Params = Record<string, ParamValue>;
-
-export interface ParamSpec {
-  name: string;
-  type: "int" | "float" | "bool" | "string";
-  default: ParamValue;
-  /** For string params: the allowed values. */
-  values?: string[];
-  min?: number;
-  max?: number;
-  doc: string;
-}
 
 export interface Progress {
   iteration: number;

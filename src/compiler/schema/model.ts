@@ -2,6 +2,7 @@
 // and an optional search. Checks label leakage and the search objective here.
 import { lookupMetric } from "../builtins/registry.js";
 import { CheckCode } from "../checker/codes.js";
+import { checkModelParams } from "../checker/params.js";
 import { paramsBlock } from "./nested/params.js";
 import { tuneBlock } from "./nested/tune.js";
 import { registerBlockKind } from "./registry.js";
@@ -56,6 +57,7 @@ registerBlockKind({
     checkFeaturesInData(ctx);
     checkLeakage(ctx);
     checkObjective(ctx);
+    checkModelParams(ctx);
   },
 });
 

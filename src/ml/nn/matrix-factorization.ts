@@ -14,41 +14,11 @@ import { ParamReader } from "./param-values.js";
 import { predictInBatches } from "./predict-batches.js";
 import { SeededRandom } from "./seeded-random.js";
 import { trainWithAdam } from "./train-loop.js";
+import { MATRIX_FACTORIZATION_PARAMS } from "../params/nn.js";
 
 const FILE_KIND = "matrix-factorization";
 
-export const MF_PARAMS: readonly ParamSpec[] = [
-  { name: "factors", type: "int", default: 16, min: 1, doc: "embedding dimension of users and items" },
-  { name: "epochs", type: "int", default: 20, min: 1, doc: "passes over the training interactions" },
-  { name: "batch_size", type: "int", default: 256, min: 1, doc: "interactions per Adam step" },
-  { name: "learning_rate", type: "float", default: 0.01, min: 0, doc: "Adam learning rate" },
-  {
-    name: "l2",
-    type: "float",
-    default: 1e-4,
-    min: 0,
-    doc: "penalty l2·(‖u‖² + ‖v‖²) on the embeddings used in each batch",
-  },
-  {
-    name: "user_column",
-    type: "string",
-    default: "",
-    doc: "feature holding the user index (0, 1, 2, …); default the first feature",
-  },
-  {
-    name: "item_column",
-    type: "string",
-    default: "",
-    doc: "feature holding the item index; default the second feature",
-  },
-  {
-    name: "early_stop",
-    type: "int",
-    default: 0,
-    min: 0,
-    doc: "stop after this many epochs without validation improvement (0 = off)",
-  },
-];
+export const MF_PARAMS: readonly ParamSpec[] = MATRIX_FACTORIZATION_PARAMS.params;
 
 export interface MfState {
   task: Task;

@@ -3,6 +3,7 @@
 // trial. Works through the Estimator interface only: no switch on the algorithm's name.
 import type { Dataset, Estimator, Params, Progress, Task, TrainedModel } from "../../../ml/estimator.js";
 import { metricFor } from "../../../ml/metrics/index.js";
+import { paramValueProblem } from "../../../ml/params/index.js";
 import {
   prunerFor,
   samplerFor,
@@ -46,23 +47,9 @@ function checkParams(estimator: Estimator, params: Params, model: string): void 
         `model ${model}: ${estimator.algorithm} has no parameter '${k}' (parameters: ${[...known.keys()].join(", ")})`,
       );
     }
-    const ok =
-      spec.type === "int"
-        ? typeof v === "number" && Number.isInteger(v)
-        : spec.type === "float"
-          ? typeof v === "number"
-          : spec.type === "bool"
-            ? typeof v === "boolean"
-            : typeof v === "string";
-    if (!ok)
-      throw new NodeFailure(
-        `model ${model}: parameter '${k}' of ${estimator.algorithm} must be ${spec.type === "float" ? "a number" : `a ${spec.type}`}, got ${JSON.stringify(v)}`,
-      );
-    if (typeof v === "string" && spec.values && !spec.values.includes(v)) {
-      throw new NodeFailure(
-        `model ${model}: parameter '${k}' must be one of ${spec.values.join(", ")}, got '${v}'`,
-      );
-    }
+    const problem = paramValueProblem(spec, v);
+    if (problem)
+      throw new NodeFailure(`model ${model}: parameter '${k}' of ${estimator.algorithm} ${problem}`);
   }
 }
 
