@@ -43,3 +43,15 @@ export function takeRows(m: Matrix, idx: ArrayLike<number>): Matrix {
     }),
   };
 }
+
+/**
+ * Checks that a matrix has as many features as the model was trained on: every model's predict
+ * calls it first, so a wrong width is this clear error rather than a failure deep inside.
+ */
+export function checkFeatures(algorithm: string, expected: string[], X: Matrix): void {
+  if (X.columns.length !== expected.length) {
+    throw new Error(
+      `${algorithm}: model expects ${expected.length} features (${expected.slice(0, 5).join(", ")}${expected.length > 5 ? ", …" : ""}), got ${X.columns.length}`,
+    );
+  }
+}

@@ -3,7 +3,7 @@
 // Unseen or invalid indices score with zero embeddings and zero biases (the global bias).
 import type { OnnxGraph } from "../../onnx/builder.js";
 import type { Dataset, Estimator, FitContext, Params, ParamSpec, Task, TrainedModel } from "../estimator.js";
-import { checkFeatures } from "../linear/standardize.js";
+import { checkFeatures } from "../matrix.js";
 import type { Matrix } from "../matrix.js";
 import { loadTf, tfSync, type Tf } from "./backend.js";
 import { gatherValues } from "./batch-rows.js";
