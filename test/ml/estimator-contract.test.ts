@@ -5,9 +5,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { builtinsOf } from "../../src/compiler/builtins/index.js";
 import { ALGORITHMS, loadEstimator } from "../../src/ml/algorithms.js";
 import type { Dataset, Estimator, Params, Task, TaskKind, TrainedModel } from "../../src/ml/estimator.js";
 import type { Matrix } from "../../src/ml/matrix.js";
+import { algorithmParams } from "../../src/ml/params/index.js";
 import { Rng } from "../../src/ml/stats/rng.js";
 import { modelToOnnxBytes } from "../../src/onnx/standalone.js";
 import { expectOnnxParity } from "./learner-datasets.js";
@@ -125,12 +127,14 @@ const EXPECTED_WIDTH: Record<TaskKind, number> = {
 const estimators = await Promise.all(ALGORITHMS.map(async (a) => [a, await loadEstimator(a)] as const));
 
 describe("estimator contract", () => {
-  it("every algorithm the registry names has an estimator with tasks and parameter specs", () => {
-    expect(ALGORITHMS.length).toBeGreaterThanOrEqual(9);
+  it("every algorithm the language names has an estimator with tasks and the shared parameter specs", () => {
+    expect([...ALGORITHMS].sort()).toEqual(builtinsOf("algorithm").map((b) => b.name));
     for (const [name, e] of estimators) {
       expect(e, name).toBeDefined();
       expect(e!.algorithm).toBe(name);
       expect(e!.tasks.length, name).toBeGreaterThan(0);
+      // One source of truth: the specs the compiler checks `params { … }` against.
+      expect(e!.params, name).toBe(algorithmParams(name)?.params);
     }
   });
 
