@@ -193,7 +193,23 @@ describe("estimator contract", () => {
             await expect(fit(data)).rejects.toThrow(/row 5\b/);
           });
 
-        it("rejects a matrix of the wrong width with an error naming the algorithm and the features", async () => {
+        if (kind !== "anomaly" && !estimator.params.some((p) => p.setBy))
+          it("rejects training targets of another length than the rows, naming both counts", async () => {
+            const data = synthetic(kind, 13);
+            await expect(fit({ ...data, y: data.y!.subarray(0, ROWS - 1) })).rejects.toThrow(
+              new RegExp(`${ROWS - 1}\\b.*\\b${ROWS}\\b|${ROWS}\\b.*\\b${ROWS - 1}\\b`),
+            );
+          });
+
+        if (!estimator.params.some((p) => p.setBy))
+          it("rejects row weights of another length than the rows, naming both counts", async () => {
+            const data = synthetic(kind, 14);
+            await expect(fit({ ...data, weight: new Float64Array(ROWS - 1).fill(1) })).rejects.toThrow(
+              new RegExp(`${ROWS - 1}\\b.*\\b${ROWS}\\b|${ROWS}\\b.*\\b${ROWS - 1}\\b`),
+            );
+          });
+
+        it("rejects a matrix of the wrong width or a short column with an error naming the algorithm", async () => {
           const model = await fit(synthetic(kind, 10));
           const X = synthetic(kind, 11).X;
           const narrow: Matrix = {
@@ -203,6 +219,10 @@ describe("estimator contract", () => {
           };
           await expect(predictOf(model, narrow)).rejects.toThrow(
             new RegExp(`^${name}: model expects 4 features \\(user, item, x2, x3\\), got 3$`),
+          );
+          const short: Matrix = { ...X, columns: X.columns.map((c, j) => (j === 2 ? c.subarray(1) : c)) };
+          await expect(predictOf(model, short)).rejects.toThrow(
+            new RegExp(`^${name}: feature 'x2' has ${ROWS - 1} values for ${ROWS} rows$`),
           );
         });
       });

@@ -6,6 +6,7 @@ import { SeededRandom } from "../nn/seeded-random.js";
 import { IsolationForestModel, scoresFromMeanPath } from "./isolation-forest-model.js";
 import { addPathLengths, growTree, packForest } from "./isolation-tree.js";
 import { ISOLATION_FOREST_PARAMS as ISOLATION_FOREST_SPEC } from "../params/isolation-forest.js";
+import { checkDatasetShape } from "../dataset-shape.js";
 
 export const ISOLATION_FOREST_PARAMS: readonly ParamSpec[] = ISOLATION_FOREST_SPEC.params;
 
@@ -15,6 +16,8 @@ export async function fitIsolationForest(
   params: Params,
   ctx: FitContext,
 ): Promise<IsolationForestModel> {
+  checkDatasetShape("isolation_forest", "training", train);
+  if (valid) checkDatasetShape("isolation_forest", "validation", valid);
   const p = new ParamReader("isolation_forest", ISOLATION_FOREST_PARAMS, params);
   const n = train.X.nRows;
   if (n < 2) throw new Error("isolation_forest: needs at least 2 training rows");

@@ -7,6 +7,7 @@ import { makeObjective, sigmoid, type LossKind } from "./objectives.js";
 import { minimizeOwlqn } from "./owlqn.js";
 import { fitStandardizer, standardizeRows } from "./standardize.js";
 import { LINEAR_PARAMS as LINEAR_SPEC, LOGISTIC_PARAMS as LOGISTIC_SPEC } from "../params/linear.js";
+import { checkDatasetShape } from "../dataset-shape.js";
 
 export const LINEAR_PARAMS: readonly ParamSpec[] = LINEAR_SPEC.params;
 
@@ -20,6 +21,8 @@ export async function fitLinear(
   task: Task,
   ctx: FitContext,
 ): Promise<LinearModel> {
+  checkDatasetShape(algorithm, "training", train);
+  if (valid) checkDatasetShape(algorithm, "validation", valid);
   const specs = algorithm === "linear" ? LINEAR_PARAMS : LOGISTIC_PARAMS;
   const p = new ParamReader(algorithm, specs, params);
   const n = train.X.nRows;

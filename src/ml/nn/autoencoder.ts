@@ -27,6 +27,7 @@ import { ParamReader } from "./param-values.js";
 import { SeededRandom } from "./seeded-random.js";
 import { trainWithAdam } from "./train-loop.js";
 import { AUTOENCODER_PARAMS as AUTOENCODER_SPEC } from "../params/nn.js";
+import { checkDatasetShape } from "../dataset-shape.js";
 
 const FILE_KIND = "autoencoder";
 
@@ -105,6 +106,8 @@ export async function fitAutoencoder(
   params: Params,
   ctx: FitContext,
 ): Promise<AutoencoderModel> {
+  checkDatasetShape("autoencoder", "training", train);
+  if (valid) checkDatasetShape("autoencoder", "validation", valid);
   const p = new ParamReader("autoencoder", AUTOENCODER_PARAMS, params);
   const { tf } = await loadTf();
   const n = train.X.nRows;

@@ -15,6 +15,7 @@ import { predictInBatches } from "./predict-batches.js";
 import { SeededRandom } from "./seeded-random.js";
 import { trainWithAdam } from "./train-loop.js";
 import { MATRIX_FACTORIZATION_PARAMS } from "../params/nn.js";
+import { checkDatasetShape } from "../dataset-shape.js";
 
 const FILE_KIND = "matrix-factorization";
 
@@ -239,12 +240,14 @@ export async function fitMatrixFactorization(
   task: Task,
   ctx: FitContext,
 ): Promise<MatrixFactorizationModel> {
+  checkDatasetShape("matrix_factorization", "training", train);
+  if (valid) checkDatasetShape("matrix_factorization", "validation", valid);
   const p = new ParamReader("matrix_factorization", MF_PARAMS, params);
   const { tf } = await loadTf();
   const n = train.X.nRows;
   if (n === 0) throw new Error("matrix_factorization: the training set has no rows");
   const y = train.y;
-  if (!y || y.length !== n) throw new Error("matrix_factorization: a target column is required");
+  if (!y) throw new Error("matrix_factorization: a target column is required");
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(y[i]!) || (task.kind === "binary" && y[i] !== 0 && y[i] !== 1))
       throw new Error(

@@ -18,6 +18,7 @@ import { ParamReader } from "./param-values.js";
 import { SeededRandom } from "./seeded-random.js";
 import { trainWithAdam } from "./train-loop.js";
 import { MLP_PARAMS as MLP_SPEC } from "../params/nn.js";
+import { checkDatasetShape } from "../dataset-shape.js";
 
 export const MLP_PARAMS: readonly ParamSpec[] = MLP_SPEC.params;
 
@@ -28,6 +29,8 @@ export async function fitMlp(
   task: Task,
   ctx: FitContext,
 ): Promise<MlpModel> {
+  checkDatasetShape("mlp", "training", train);
+  if (valid) checkDatasetShape("mlp", "validation", valid);
   const p = new ParamReader("mlp", MLP_PARAMS, params);
   const { tf } = await loadTf();
   const n = train.X.nRows;
