@@ -108,6 +108,20 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
     severity: "error",
     summary: "a joined column whose name is already a column of the block (`prefix` avoids it)",
   },
+  MLC1143: {
+    severity: "error",
+    summary:
+      "a model parameter its algorithm does not have (`tress`, or XGBoost's `n_estimators` for `trees`)",
+  },
+  MLC1144: {
+    severity: "error",
+    summary: "a model parameter value of the wrong type or outside the parameter's range",
+  },
+  MLC1145: {
+    severity: "error",
+    summary:
+      "a search distribution that does not fit its parameter (`uniform` for an integer, bounds out of range)",
+  },
 };
 
 /** Named syntax codes, so call sites read as what they mean. */

@@ -2,6 +2,7 @@
 // tuning, evaluation, export and serving never switch on the algorithm's name.
 import type { OnnxGraph } from "../onnx/builder.js";
 import type { Matrix } from "./matrix.js";
+import type { ParamSpec, ParamValue } from "./params/spec.js";
 
 export type Task =
   | { kind: "binary"; /** [negative, positive] label values as strings */ classes: [string, string] }
@@ -25,19 +26,8 @@ export interface Dataset {
   group?: Int32Array;
 }
 
-export type ParamValue = number | string | boolean;
+export type { ParamSpec, ParamValue } from "./params/spec.js";
 export type Params = Record<string, ParamValue>;
-
-export interface ParamSpec {
-  name: string;
-  type: "int" | "float" | "bool" | "string";
-  default: ParamValue;
-  /** For string params: the allowed values. */
-  values?: string[];
-  min?: number;
-  max?: number;
-  doc: string;
-}
 
 export interface Progress {
   iteration: number;
@@ -61,7 +51,14 @@ export interface TrainedModel {
   featureNames: string[];
   /** Columns of `predict`'s output: 1 for binary (P(positive)), regression, ranking, anomaly; k for multiclass. */
   outputWidth: number;
-  /** Row-major n × outputWidth predictions. Binary: P(positive); multiclass: class probabilities; anomaly: higher = more anomalous. */
+  /**
+   * Row-major n × outputWidth predictions. Binary: P(positive); multiclass: class probabilities;
+   * anomaly: higher = more anomalous. NaN features are missing values: every estimator fits and
+   * predicts with them and gives finite outputs (trees send them down a learned or fixed branch,
+   * linear and neural models impute the training mean, matrix factorisation treats them as an
+   * unseen user or item). A matrix of the wrong width is an error naming the expected features.
+   * test/ml/estimator-contract.test.ts checks all of this for every registered algorithm.
+   */
   predict(X: Matrix): Float64Array;
   /**
    * Optional asynchronous predict with the same output as `predict`, for models whose natural

@@ -43,3 +43,19 @@ export function takeRows(m: Matrix, idx: ArrayLike<number>): Matrix {
     }),
   };
 }
+
+/**
+ * Checks that a matrix has as many features as the model was trained on, each with one value per
+ * row: every model's predict calls it first, so a wrong width is this clear error rather than a failure deep inside.
+ */
+export function checkFeatures(algorithm: string, expected: string[], X: Matrix): void {
+  if (X.columns.length !== expected.length) {
+    throw new Error(
+      `${algorithm}: model expects ${expected.length} features (${expected.slice(0, 5).join(", ")}${expected.length > 5 ? ", …" : ""}), got ${X.columns.length}`,
+    );
+  }
+  X.columns.forEach((c, j) => {
+    if (c.length !== X.nRows)
+      throw new Error(`${algorithm}: feature '${X.names[j]}' has ${c.length} values for ${X.nRows} rows`);
+  });
+}

@@ -258,7 +258,7 @@ describe("gbdt estimator", () => {
       /unknown parameter 'tree'/,
     );
     await expect(fitGbdt(d, undefined, { max_bins: 300 }, BIN, { seed: 0 })).rejects.toThrow(
-      /max_bins' must be <= 255/,
+      /max_bins' must be an integer in \[2, 255\], got 300/,
     );
     const bad = { ...d, y: d.y!.map((v, i) => (i === 7 ? 2 : v)) };
     await expect(fitGbdt(bad, undefined, {}, BIN, { seed: 0 })).rejects.toThrow(/row 8/);

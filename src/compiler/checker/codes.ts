@@ -45,4 +45,7 @@ export const CheckCode = {
   pickWithoutChoice: "MLC1140",
   joinWithoutTimestamp: "MLC1141",
   joinedColumnClash: "MLC1142",
+  unknownParameter: "MLC1143",
+  paramValue: "MLC1144",
+  distributionMismatch: "MLC1145",
 } as const satisfies Record<string, DiagnosticCode>;

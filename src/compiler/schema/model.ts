@@ -2,6 +2,7 @@
 // and an optional search. Checks label leakage and the search objective here.
 import { lookupMetric } from "../builtins/registry.js";
 import { CheckCode } from "../checker/codes.js";
+import { checkModelParams } from "../checker/params.js";
 import { paramsBlock } from "./nested/params.js";
 import { tuneBlock } from "./nested/tune.js";
 import { registerBlockKind } from "./registry.js";
@@ -57,6 +58,7 @@ registerBlockKind({
     checkLeakage(ctx);
     checkObjective(ctx);
     checkEarlyStop(ctx);
+    checkModelParams(ctx);
   },
 });
 

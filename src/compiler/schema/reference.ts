@@ -11,6 +11,7 @@ import {
 import { FAMILY_NOUNS } from "../checker/family-nouns.js";
 import { RUNTIME_CODES } from "../../ir/runtime-codes.js";
 import { DIAGNOSTIC_CODES } from "../diagnostic-codes.js";
+import { algorithmParamsSection, paramsLink } from "../params-reference.js";
 import { allBlockKinds } from "./index.js";
 import { defaultToString, typeToString } from "./type-builders.js";
 import type { AttributeSchema, BlockKindSchema, BodySchema, NestedBlockSchema, ValueType } from "./types.js";
@@ -107,6 +108,8 @@ function functionEntry(b: FunctionBuiltin, out: string[]): void {
     b.serving ? `serving: ${b.serving}` : "",
   ].filter(Boolean);
   out.push(`#### \`${signature(b)}\``, "", `${b.doc}${tags.length ? ` (${tags.join("; ")})` : ""}`, "");
+  const link = b.family === "algorithm" ? paramsLink(b.name) : undefined;
+  if (link) out.push(link, "");
   for (const p of b.params) {
     const def = p.default ? `, default \`${defaultToString(p.default)}\`` : "";
     out.push(
@@ -164,6 +167,7 @@ export function renderReference(): string {
       );
     else for (const b of list) if (b.family !== "metric") functionEntry(b, out);
   }
+  algorithmParamsSection(out);
   out.push("## Diagnostic codes", "", "| code | severity | meaning |", "|---|---|---|");
   for (const [code, info] of Object.entries(DIAGNOSTIC_CODES).sort(([a], [b]) => a.localeCompare(b)))
     out.push(`| ${code} | ${info.severity} | ${esc(info.summary)} |`);

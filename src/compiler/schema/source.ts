@@ -96,7 +96,7 @@ registerBlockKind({
     if (conn && !query) {
       ctx.report(CheckCode.missingAttribute, conn.span, 'a database source needs `query = "select …"`');
     }
-    const encoding = ctx.attribute("encoding");
+    const encoding = ctx.written("encoding") ? ctx.attribute("encoding") : undefined;
     const format = ctx.attribute("format");
     const parquet =
       format?.type === "string"

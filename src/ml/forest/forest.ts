@@ -10,84 +10,9 @@ import { prepareTraining } from "../tree/prepare.js";
 import { Rng } from "../tree/rng.js";
 import { addTreePrediction, type Tree } from "../tree/tree.js";
 import { checkDataset } from "../tree/validate.js";
+import { RANDOM_FOREST_PARAMS } from "../params/random-forest.js";
 
-export const FOREST_PARAMS: readonly ParamSpec[] = [
-  {
-    name: "trees",
-    type: "int",
-    default: 100,
-    min: 1,
-    max: 100000,
-    doc: "Number of trees (per class for multiclass).",
-  },
-  { name: "max_depth", type: "int", default: 0, min: 0, max: 40, doc: "Maximum tree depth; 0 = unlimited." },
-  {
-    name: "max_leaves",
-    type: "int",
-    default: 0,
-    min: 0,
-    doc: "Maximum leaves per tree (grown best-first when set); 0 = unlimited.",
-  },
-  {
-    name: "min_child_weight",
-    type: "float",
-    default: 1,
-    min: 0,
-    doc: "Minimum (bootstrap-weighted) number of rows in each child of a split.",
-  },
-  {
-    name: "min_split_gain",
-    type: "float",
-    default: 0,
-    min: 0,
-    doc: "Minimum weighted impurity (variance) reduction, halved, to split.",
-  },
-  {
-    name: "max_features",
-    type: "float",
-    default: 0,
-    min: 0,
-    max: 1,
-    doc: "Fraction of features drawn at each node; 0 = auto (√d for classification, d/3 for regression).",
-  },
-  {
-    name: "bootstrap",
-    type: "bool",
-    default: true,
-    doc: "Draw each tree's rows with replacement (otherwise every tree sees all rows).",
-  },
-  {
-    name: "sample_rate",
-    type: "float",
-    default: 1,
-    min: 1e-6,
-    max: 1,
-    doc: "Bootstrap sample size as a fraction of the rows.",
-  },
-  {
-    name: "max_bins",
-    type: "int",
-    default: 255,
-    min: 2,
-    max: 255,
-    doc: "Quantile bins per feature; missing values get their own bin and a learned direction.",
-  },
-  {
-    name: "class_weights",
-    type: "string",
-    default: "",
-    doc: "Comma-separated weight per class index; empty = none.",
-  },
-  {
-    name: "threads",
-    type: "int",
-    default: 0,
-    min: 0,
-    max: 256,
-    doc: "Histogram threads; 0 = the context's threads or all cores. Results do not depend on it.",
-  },
-  { name: "seed", type: "int", default: -1, min: -1, doc: "Random seed; -1 = the run's seed." },
-];
+export const FOREST_PARAMS: readonly ParamSpec[] = RANDOM_FOREST_PARAMS.params;
 
 export async function fitForest(
   train: Dataset,

@@ -5,32 +5,10 @@ import { ParamReader } from "../nn/param-values.js";
 import { SeededRandom } from "../nn/seeded-random.js";
 import { IsolationForestModel, scoresFromMeanPath } from "./isolation-forest-model.js";
 import { addPathLengths, growTree, packForest } from "./isolation-tree.js";
+import { ISOLATION_FOREST_PARAMS as ISOLATION_FOREST_SPEC } from "../params/isolation-forest.js";
+import { checkDatasetShape } from "../dataset-shape.js";
 
-export const ISOLATION_FOREST_PARAMS: readonly ParamSpec[] = [
-  { name: "trees", type: "int", default: 100, min: 1, max: 10000, doc: "number of isolation trees" },
-  {
-    name: "sample_size",
-    type: "int",
-    default: 256,
-    min: 2,
-    doc: "rows subsampled (without replacement) per tree, ψ; capped at the training rows",
-  },
-  {
-    name: "max_depth",
-    type: "int",
-    default: 0,
-    min: 0,
-    doc: "depth limit; 0 means ceil(log2 ψ) as in the original paper",
-  },
-  {
-    name: "contamination",
-    type: "float",
-    default: 0.1,
-    min: 0,
-    max: 0.5,
-    doc: "expected outlier share; sets the model's `threshold` to the training score quantile 1 − contamination (scores themselves are unaffected)",
-  },
-];
+export const ISOLATION_FOREST_PARAMS: readonly ParamSpec[] = ISOLATION_FOREST_SPEC.params;
 
 export async function fitIsolationForest(
   train: Dataset,
@@ -38,6 +16,8 @@ export async function fitIsolationForest(
   params: Params,
   ctx: FitContext,
 ): Promise<IsolationForestModel> {
+  checkDatasetShape("isolation_forest", "training", train);
+  if (valid) checkDatasetShape("isolation_forest", "validation", valid);
   const p = new ParamReader("isolation_forest", ISOLATION_FOREST_PARAMS, params);
   const n = train.X.nRows;
   if (n < 2) throw new Error("isolation_forest: needs at least 2 training rows");

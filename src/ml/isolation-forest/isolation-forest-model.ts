@@ -2,7 +2,7 @@
 // byte format, and its ONNX form (TreeEnsembleRegressor averaging path lengths, then the score formula).
 import { floats, ints, type OnnxGraph } from "../../onnx/builder.js";
 import type { Task, TrainedModel } from "../estimator.js";
-import { checkFeatures } from "../linear/standardize.js";
+import { checkFeatures } from "../matrix.js";
 import type { Matrix } from "../matrix.js";
 import { arrayOf, packModel, unpackModel } from "../nn/packed-bytes.js";
 import { addPathLengths, averagePathLength, type Forest } from "./isolation-tree.js";

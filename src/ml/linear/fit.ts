@@ -6,63 +6,12 @@ import { LinearModel, softmaxRows, type LinearAlgorithm } from "./linear-model.j
 import { makeObjective, sigmoid, type LossKind } from "./objectives.js";
 import { minimizeOwlqn } from "./owlqn.js";
 import { fitStandardizer, standardizeRows } from "./standardize.js";
+import { LINEAR_PARAMS as LINEAR_SPEC, LOGISTIC_PARAMS as LOGISTIC_SPEC } from "../params/linear.js";
+import { checkDatasetShape } from "../dataset-shape.js";
 
-export const LINEAR_PARAMS: readonly ParamSpec[] = [
-  {
-    name: "l2",
-    type: "float",
-    default: 0,
-    min: 0,
-    doc: "L2 (ridge) penalty on the standardised coefficients; objective is mean squared error / 2 on the standardised target + l2/2·‖w‖²",
-  },
-  {
-    name: "l1",
-    type: "float",
-    default: 0,
-    min: 0,
-    doc: "L1 (lasso) penalty l1·‖w‖₁ on the standardised coefficients; with l2 > 0 this is the elastic net. Solved by OWL-QN; yields exact zeros",
-  },
-  { name: "max_iter", type: "int", default: 500, min: 1, doc: "maximum solver (L-BFGS / OWL-QN) iterations" },
-  {
-    name: "tol",
-    type: "float",
-    default: 1e-7,
-    min: 0,
-    doc: "stop when the largest (pseudo-)gradient component falls below this",
-  },
-];
+export const LINEAR_PARAMS: readonly ParamSpec[] = LINEAR_SPEC.params;
 
-export const LOGISTIC_PARAMS: readonly ParamSpec[] = [
-  {
-    name: "l2",
-    type: "float",
-    default: 1e-4,
-    min: 0,
-    doc: "L2 penalty on the standardised coefficients; objective is mean log-loss + l2/2·‖w‖² (intercepts unpenalised)",
-  },
-  {
-    name: "C",
-    type: "float",
-    default: 0,
-    min: 0,
-    doc: "scikit-learn style inverse regularisation; when > 0 it replaces l2 with 1/(C·n)",
-  },
-  {
-    name: "l1",
-    type: "float",
-    default: 0,
-    min: 0,
-    doc: "L1 penalty l1·‖w‖₁ on the standardised coefficients (with l2: elastic net). Solved by OWL-QN; yields exact zeros",
-  },
-  { name: "max_iter", type: "int", default: 500, min: 1, doc: "maximum solver (L-BFGS / OWL-QN) iterations" },
-  {
-    name: "tol",
-    type: "float",
-    default: 1e-7,
-    min: 0,
-    doc: "stop when the largest (pseudo-)gradient component falls below this",
-  },
-];
+export const LOGISTIC_PARAMS: readonly ParamSpec[] = LOGISTIC_SPEC.params;
 
 export async function fitLinear(
   algorithm: LinearAlgorithm,
@@ -72,6 +21,8 @@ export async function fitLinear(
   task: Task,
   ctx: FitContext,
 ): Promise<LinearModel> {
+  checkDatasetShape(algorithm, "training", train);
+  if (valid) checkDatasetShape(algorithm, "validation", valid);
   const specs = algorithm === "linear" ? LINEAR_PARAMS : LOGISTIC_PARAMS;
   const p = new ParamReader(algorithm, specs, params);
   const n = train.X.nRows;

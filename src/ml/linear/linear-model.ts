@@ -5,7 +5,7 @@ import type { Task, TrainedModel } from "../estimator.js";
 import type { Matrix } from "../matrix.js";
 import { arrayOf, packModel, unpackModel } from "../nn/packed-bytes.js";
 import { sigmoid } from "./objectives.js";
-import { checkFeatures } from "./standardize.js";
+import { checkFeatures } from "../matrix.js";
 
 export type LinearAlgorithm = "linear" | "logistic";
 

@@ -49,12 +49,3 @@ export function standardizeRows(X: Matrix, s: Standardizer): Float64Array {
   }
   return out;
 }
-
-/** Checks that a matrix has the features a model was trained on, in order. */
-export function checkFeatures(algorithm: string, expected: string[], X: Matrix): void {
-  if (X.columns.length !== expected.length) {
-    throw new Error(
-      `${algorithm}: model expects ${expected.length} features (${expected.slice(0, 5).join(", ")}${expected.length > 5 ? ", …" : ""}), got ${X.columns.length}`,
-    );
-  }
-}

@@ -7,7 +7,6 @@ import type { Matrix } from "../matrix.js";
 import { loadTf, tfSync } from "./backend.js";
 import { gatherRows, gatherValues } from "./batch-rows.js";
 import {
-  ACTIVATIONS,
   denseToOnnx,
   dropoutMasks,
   forward,
@@ -27,42 +26,12 @@ import { packModel, unpackModel } from "./packed-bytes.js";
 import { ParamReader } from "./param-values.js";
 import { SeededRandom } from "./seeded-random.js";
 import { trainWithAdam } from "./train-loop.js";
+import { AUTOENCODER_PARAMS as AUTOENCODER_SPEC } from "../params/nn.js";
+import { checkDatasetShape } from "../dataset-shape.js";
 
 const FILE_KIND = "autoencoder";
 
-export const AUTOENCODER_PARAMS: readonly ParamSpec[] = [
-  {
-    name: "hidden",
-    type: "string",
-    default: "16,4",
-    doc: 'encoder widths down to the bottleneck, e.g. "16,4" builds d→16→4→16→d',
-  },
-  {
-    name: "activation",
-    type: "string",
-    default: "relu",
-    values: ACTIVATIONS,
-    doc: "hidden-layer activation (the output layer is linear)",
-  },
-  { name: "epochs", type: "int", default: 30, min: 1, doc: "passes over the training rows" },
-  { name: "batch_size", type: "int", default: 64, min: 1, doc: "rows per Adam step" },
-  { name: "learning_rate", type: "float", default: 0.001, min: 0, doc: "Adam learning rate" },
-  {
-    name: "dropout",
-    type: "float",
-    default: 0,
-    min: 0,
-    max: 0.95,
-    doc: "dropout rate after each hidden layer (training only)",
-  },
-  {
-    name: "early_stop",
-    type: "int",
-    default: 0,
-    min: 0,
-    doc: "stop after this many epochs without improvement of the validation reconstruction error (0 = off)",
-  },
-];
+export const AUTOENCODER_PARAMS: readonly ParamSpec[] = AUTOENCODER_SPEC.params;
 
 export interface AutoencoderState {
   featureNames: string[];
@@ -137,6 +106,8 @@ export async function fitAutoencoder(
   params: Params,
   ctx: FitContext,
 ): Promise<AutoencoderModel> {
+  checkDatasetShape("autoencoder", "training", train);
+  if (valid) checkDatasetShape("autoencoder", "validation", valid);
   const p = new ParamReader("autoencoder", AUTOENCODER_PARAMS, params);
   const { tf } = await loadTf();
   const n = train.X.nRows;

@@ -1,16 +1,17 @@
 // A stack of dense layers held as plain float32 arrays: seeded Glorot initialisation, the tfjs
 // forward pass used for training and prediction, and the same network as ONNX Gemm nodes.
 import type { OnnxGraph } from "../../onnx/builder.js";
-import { checkFeatures, standardizeRows } from "../linear/standardize.js";
+import { standardizeRows } from "../linear/standardize.js";
+import { checkFeatures } from "../matrix.js";
 import type { Matrix } from "../matrix.js";
 import type { Tf } from "./backend.js";
 import { dropoutMask } from "./batch-rows.js";
 import { arrayOf, type Unpacked } from "./packed-bytes.js";
 import { predictInBatches } from "./predict-batches.js";
 import type { SeededRandom } from "./seeded-random.js";
+import type { Activation } from "../params/nn.js";
 
-export type Activation = "relu" | "tanh" | "sigmoid";
-export const ACTIVATIONS: Activation[] = ["relu", "tanh", "sigmoid"];
+export type { Activation } from "../params/nn.js";
 
 export interface DenseLayer {
   inputs: number;

@@ -3,7 +3,7 @@
 // Unseen or invalid indices score with zero embeddings and zero biases (the global bias).
 import type { OnnxGraph } from "../../onnx/builder.js";
 import type { Dataset, Estimator, FitContext, Params, ParamSpec, Task, TrainedModel } from "../estimator.js";
-import { checkFeatures } from "../linear/standardize.js";
+import { checkFeatures } from "../matrix.js";
 import type { Matrix } from "../matrix.js";
 import { loadTf, tfSync, type Tf } from "./backend.js";
 import { gatherValues } from "./batch-rows.js";
@@ -14,41 +14,12 @@ import { ParamReader } from "./param-values.js";
 import { predictInBatches } from "./predict-batches.js";
 import { SeededRandom } from "./seeded-random.js";
 import { trainWithAdam } from "./train-loop.js";
+import { MATRIX_FACTORIZATION_PARAMS } from "../params/nn.js";
+import { checkDatasetShape } from "../dataset-shape.js";
 
 const FILE_KIND = "matrix-factorization";
 
-export const MF_PARAMS: readonly ParamSpec[] = [
-  { name: "factors", type: "int", default: 16, min: 1, doc: "embedding dimension of users and items" },
-  { name: "epochs", type: "int", default: 20, min: 1, doc: "passes over the training interactions" },
-  { name: "batch_size", type: "int", default: 256, min: 1, doc: "interactions per Adam step" },
-  { name: "learning_rate", type: "float", default: 0.01, min: 0, doc: "Adam learning rate" },
-  {
-    name: "l2",
-    type: "float",
-    default: 1e-4,
-    min: 0,
-    doc: "penalty l2·(‖u‖² + ‖v‖²) on the embeddings used in each batch",
-  },
-  {
-    name: "user_column",
-    type: "string",
-    default: "",
-    doc: "feature holding the user index (0, 1, 2, …); default the first feature",
-  },
-  {
-    name: "item_column",
-    type: "string",
-    default: "",
-    doc: "feature holding the item index; default the second feature",
-  },
-  {
-    name: "early_stop",
-    type: "int",
-    default: 0,
-    min: 0,
-    doc: "stop after this many epochs without validation improvement (0 = off)",
-  },
-];
+export const MF_PARAMS: readonly ParamSpec[] = MATRIX_FACTORIZATION_PARAMS.params;
 
 export interface MfState {
   task: Task;
@@ -269,12 +240,14 @@ export async function fitMatrixFactorization(
   task: Task,
   ctx: FitContext,
 ): Promise<MatrixFactorizationModel> {
+  checkDatasetShape("matrix_factorization", "training", train);
+  if (valid) checkDatasetShape("matrix_factorization", "validation", valid);
   const p = new ParamReader("matrix_factorization", MF_PARAMS, params);
   const { tf } = await loadTf();
   const n = train.X.nRows;
   if (n === 0) throw new Error("matrix_factorization: the training set has no rows");
   const y = train.y;
-  if (!y || y.length !== n) throw new Error("matrix_factorization: a target column is required");
+  if (!y) throw new Error("matrix_factorization: a target column is required");
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(y[i]!) || (task.kind === "binary" && y[i] !== 0 && y[i] !== 1))
       throw new Error(

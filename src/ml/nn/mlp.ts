@@ -5,7 +5,6 @@ import { fitStandardizer, standardizeRows } from "../linear/standardize.js";
 import { loadTf, type Tf } from "./backend.js";
 import { gatherRows, gatherValues } from "./batch-rows.js";
 import {
-  ACTIVATIONS,
   dropoutMasks,
   forward,
   fromVariables,
@@ -18,41 +17,10 @@ import { MlpModel } from "./mlp-model.js";
 import { ParamReader } from "./param-values.js";
 import { SeededRandom } from "./seeded-random.js";
 import { trainWithAdam } from "./train-loop.js";
+import { MLP_PARAMS as MLP_SPEC } from "../params/nn.js";
+import { checkDatasetShape } from "../dataset-shape.js";
 
-export const MLP_PARAMS: readonly ParamSpec[] = [
-  {
-    name: "hidden",
-    type: "string",
-    default: "64,32",
-    doc: 'hidden layer widths, e.g. "64,32" (a single number for one layer)',
-  },
-  {
-    name: "activation",
-    type: "string",
-    default: "relu",
-    values: ACTIVATIONS,
-    doc: "hidden-layer activation",
-  },
-  { name: "epochs", type: "int", default: 50, min: 1, doc: "passes over the training rows" },
-  { name: "batch_size", type: "int", default: 64, min: 1, doc: "rows per Adam step" },
-  { name: "learning_rate", type: "float", default: 0.001, min: 0, doc: "Adam learning rate" },
-  {
-    name: "dropout",
-    type: "float",
-    default: 0,
-    min: 0,
-    max: 0.95,
-    doc: "dropout rate after each hidden layer (training only)",
-  },
-  { name: "l2", type: "float", default: 0, min: 0, doc: "weight decay: l2·Σ‖W‖² added to the loss" },
-  {
-    name: "early_stop",
-    type: "int",
-    default: 0,
-    min: 0,
-    doc: "stop after this many epochs without validation improvement (0 = off); the best epoch's weights are kept",
-  },
-];
+export const MLP_PARAMS: readonly ParamSpec[] = MLP_SPEC.params;
 
 export async function fitMlp(
   train: Dataset,
@@ -61,6 +29,8 @@ export async function fitMlp(
   task: Task,
   ctx: FitContext,
 ): Promise<MlpModel> {
+  checkDatasetShape("mlp", "training", train);
+  if (valid) checkDatasetShape("mlp", "validation", valid);
   const p = new ParamReader("mlp", MLP_PARAMS, params);
   const { tf } = await loadTf();
   const n = train.X.nRows;

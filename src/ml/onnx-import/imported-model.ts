@@ -5,7 +5,7 @@ import type { onnx as OnnxNs } from "onnx-proto";
 import { decodeModel, type OnnxGraph } from "../../onnx/builder.js";
 import { loadSession, type OnnxSession } from "../../onnx/session.js";
 import type { Task, TrainedModel } from "../estimator.js";
-import { checkFeatures } from "../linear/standardize.js";
+import { checkFeatures } from "../matrix.js";
 import { toRowMajor, type Matrix } from "../matrix.js";
 import { arrayOf, packModel, unpackModel } from "../nn/packed-bytes.js";
 import type { ImportedSignature } from "./onnx-signature.js";

@@ -10,21 +10,9 @@ import { toRowMajor } from "../matrix.js";
 import { ParamReader } from "../nn/param-values.js";
 import { ImportedOnnxModel, sha256 } from "./imported-model.js";
 import { readSignature } from "./onnx-signature.js";
+import { ONNX_IMPORT_PARAMS as ONNX_IMPORT_SPEC } from "../params/onnx-import.js";
 
-export const ONNX_IMPORT_PARAMS: readonly ParamSpec[] = [
-  {
-    name: "path",
-    type: "string",
-    default: "",
-    doc: 'the .onnx file (relative paths resolve against the working directory; the spec\'s onnx("file") fills this)',
-  },
-  {
-    name: "output",
-    type: "string",
-    default: "",
-    doc: "output to use; default: for classifiers the float output named like 'probabilities', else the first float output",
-  },
-];
+export const ONNX_IMPORT_PARAMS: readonly ParamSpec[] = ONNX_IMPORT_SPEC.params;
 
 export async function importOnnx(train: Dataset, params: Params, task: Task): Promise<ImportedOnnxModel> {
   const p = new ParamReader("onnx", ONNX_IMPORT_PARAMS, params);

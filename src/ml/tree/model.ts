@@ -2,7 +2,7 @@
 // ensemble and its link, serialize via codec.ts, export via tree-onnx.ts, total-gain importance.
 import type { OnnxGraph } from "../../onnx/builder.js";
 import type { Task, TrainedModel } from "../estimator.js";
-import type { Matrix } from "../matrix.js";
+import { checkFeatures, type Matrix } from "../matrix.js";
 import { ensembleToOnnx } from "../tree-onnx.js";
 import { decodeEnsemble, encodeEnsemble } from "./codec.js";
 import { applyLink, predictMargin, totalGain, type TreeEnsemble } from "./ensemble.js";
@@ -35,11 +35,7 @@ export class TreeModel implements TrainedModel {
 
   /** Raw margins (log-odds, class scores, or the regression value), row-major n × outputWidth. */
   predictMargin(X: Matrix): Float64Array {
-    if (X.columns.length !== this.featureNames.length) {
-      throw new Error(
-        `${this.algorithm} model expects ${this.featureNames.length} features (${this.featureNames.join(", ")}), got ${X.columns.length}`,
-      );
-    }
+    checkFeatures(this.algorithm, this.featureNames, X);
     return predictMargin(this.ensemble, X);
   }
 

@@ -1,7 +1,8 @@
 // Parameter resolution for the tree learners: user params checked against the ParamSpec list
-// (names, types, ranges, allowed values) and merged with the defaults. Errors name the parameter.
+// (names, types, ranges, allowed values: src/ml/params) and merged with the defaults. Errors name the parameter.
 import type { ParamSpec, Params, ParamValue } from "../estimator.js";
 import { MlcError, type MlcErrorOptions } from "../../ir/errors.js";
+import { paramValueProblem } from "../params/spec.js";
 
 export class ParamError extends MlcError {
   constructor(message = "", opts?: MlcErrorOptions) {
@@ -24,37 +25,8 @@ export function resolveParams(
   }
   for (const s of specs) {
     const v = given[s.name] ?? s.default;
-    switch (s.type) {
-      case "int":
-      case "float":
-        if (typeof v !== "number" || Number.isNaN(v))
-          throw new ParamError(
-            `${algorithm}: parameter '${s.name}' must be a number, got ${JSON.stringify(v)}`,
-          );
-        if (s.type === "int" && !Number.isInteger(v))
-          throw new ParamError(`${algorithm}: parameter '${s.name}' must be an integer, got ${v}`);
-        if (s.min !== undefined && v < s.min)
-          throw new ParamError(`${algorithm}: parameter '${s.name}' must be >= ${s.min}, got ${v}`);
-        if (s.max !== undefined && v > s.max)
-          throw new ParamError(`${algorithm}: parameter '${s.name}' must be <= ${s.max}, got ${v}`);
-        break;
-      case "bool":
-        if (typeof v !== "boolean")
-          throw new ParamError(
-            `${algorithm}: parameter '${s.name}' must be true or false, got ${JSON.stringify(v)}`,
-          );
-        break;
-      case "string":
-        if (typeof v !== "string")
-          throw new ParamError(
-            `${algorithm}: parameter '${s.name}' must be a string, got ${JSON.stringify(v)}`,
-          );
-        if (s.values && !s.values.includes(v))
-          throw new ParamError(
-            `${algorithm}: parameter '${s.name}' must be one of ${s.values.join(", ")}, got '${v}'`,
-          );
-        break;
-    }
+    const problem = paramValueProblem(s, v);
+    if (problem) throw new ParamError(`${algorithm}: parameter '${s.name}' ${problem}`);
     out[s.name] = v;
   }
   return out;

@@ -3,6 +3,7 @@
 // trial. Works through the Estimator interface only: no switch on the algorithm's name.
 import type { Dataset, Estimator, Params, Progress, Task, TrainedModel } from "../../../ml/estimator.js";
 import { metricFor } from "../../../ml/metrics/index.js";
+import { paramValueProblem } from "../../../ml/params/index.js";
 import {
   prunerFor,
   samplerFor,
@@ -57,25 +58,11 @@ function checkParams(estimator: Estimator, params: Params, model: string): void 
         { code: "MLC2200", ...paramHint(k, known.keys()), details: { parameter: k } },
       );
     }
-    const ok =
-      spec.type === "int"
-        ? typeof v === "number" && Number.isInteger(v)
-        : spec.type === "float"
-          ? typeof v === "number"
-          : spec.type === "bool"
-            ? typeof v === "boolean"
-            : typeof v === "string";
-    if (!ok)
-      throw new NodeFailure(
-        `model ${model}: parameter '${k}' of ${estimator.algorithm} must be ${spec.type === "float" ? "a number" : `a ${spec.type}`}, got ${JSON.stringify(v)}`,
-        { code: "MLC2200" },
-      );
-    if (typeof v === "string" && spec.values && !spec.values.includes(v)) {
-      throw new NodeFailure(
-        `model ${model}: parameter '${k}' must be one of ${spec.values.join(", ")}, got '${v}'`,
-        { code: "MLC2200" },
-      );
-    }
+    const problem = paramValueProblem(spec, v);
+    if (problem)
+      throw new NodeFailure(`model ${model}: parameter '${k}' of ${estimator.algorithm} ${problem}`, {
+        code: "MLC2200",
+      });
   }
 }
 

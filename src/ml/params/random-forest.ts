@@ -1,0 +1,131 @@
+// The random forest's parameters: types, ranges, defaults, meanings and the names scikit-learn,
+// XGBoost and LightGBM give them. Pure data, read by the compiler and the learner.
+import type { AlgorithmParams } from "./spec.js";
+
+export const RANDOM_FOREST_PARAMS: AlgorithmParams = {
+  algorithm: "random_forest",
+  params: [
+    {
+      name: "trees",
+      type: "int",
+      default: 100,
+      min: 1,
+      max: 100000,
+      doc: "Number of trees (per class for multiclass).",
+      aliases: [
+        { name: "n_estimators", library: "scikit-learn" },
+        { name: "num_parallel_tree", library: "XGBoost" },
+        { name: "num_trees", library: "LightGBM" },
+      ],
+    },
+    {
+      name: "max_depth",
+      type: "int",
+      default: 0,
+      min: 0,
+      max: 40,
+      doc: "Maximum tree depth; 0 = unlimited.",
+      aliases: [{ name: "depth", library: "CatBoost" }],
+    },
+    {
+      name: "max_leaves",
+      type: "int",
+      default: 0,
+      min: 0,
+      doc: "Maximum leaves per tree (grown best-first when set); 0 = unlimited.",
+      aliases: [
+        { name: "max_leaf_nodes", library: "scikit-learn" },
+        { name: "num_leaves", library: "LightGBM" },
+      ],
+    },
+    {
+      name: "min_child_weight",
+      type: "float",
+      default: 1,
+      min: 0,
+      doc: "Minimum (bootstrap-weighted) number of rows in each child of a split.",
+      aliases: [{ name: "min_samples_leaf", library: "scikit-learn" }],
+    },
+    {
+      name: "min_split_gain",
+      type: "float",
+      default: 0,
+      min: 0,
+      doc: "Minimum weighted impurity (variance) reduction, halved, to split.",
+      aliases: [
+        {
+          name: "min_impurity_decrease",
+          library: "scikit-learn",
+          note: "scikit-learn's value is a fraction of all rows' weight; mlc's is not",
+        },
+      ],
+    },
+    {
+      name: "max_features",
+      type: "float",
+      default: 0,
+      min: 0,
+      max: 1,
+      doc: "Fraction of features drawn at each node; 0 = auto (√d for classification, d/3 for regression).",
+      aliases: [
+        { name: "colsample_bynode", library: "XGBoost" },
+        { name: "feature_fraction_bynode", library: "LightGBM" },
+      ],
+    },
+    {
+      name: "bootstrap",
+      type: "bool",
+      default: true,
+      doc: "Draw each tree's rows with replacement (otherwise every tree sees all rows).",
+    },
+    {
+      name: "sample_rate",
+      type: "float",
+      default: 1,
+      min: 0,
+      minExclusive: true,
+      max: 1,
+      doc: "Bootstrap sample size as a fraction of the rows.",
+      aliases: [
+        { name: "max_samples", library: "scikit-learn" },
+        { name: "subsample", library: "XGBoost" },
+      ],
+    },
+    {
+      name: "max_bins",
+      type: "int",
+      default: 255,
+      min: 2,
+      max: 255,
+      doc: "Quantile bins per feature; missing values get their own bin and a learned direction.",
+      aliases: [{ name: "max_bin", library: "LightGBM" }],
+    },
+    {
+      name: "class_weights",
+      type: "string",
+      default: "",
+      doc: "Comma-separated weight per class index; empty = none.",
+      aliases: [{ name: "class_weight", library: "scikit-learn" }],
+    },
+    {
+      name: "threads",
+      type: "int",
+      default: 0,
+      min: 0,
+      max: 256,
+      doc: "Histogram threads; 0 = the context's threads or all cores. Results do not depend on it.",
+      aliases: [
+        { name: "n_jobs", library: "scikit-learn" },
+        { name: "nthread", library: "XGBoost" },
+      ],
+    },
+    {
+      name: "seed",
+      type: "int",
+      default: -1,
+      min: -1,
+      doc: "Random seed; -1 = the run's seed.",
+      aliases: [{ name: "random_state", library: "scikit-learn" }],
+    },
+  ],
+};
