@@ -879,8 +879,14 @@ function checkBlockRef(e: Expr, kinds: readonly string[], env: Env): ExprType {
     (schema?.input?.attribute === env.via && schema.input.members === "used") ||
     env.tableAttribute === env.via;
   const isGated = schema?.model === env.via && target.kind === "model";
-  if (name !== env.block)
-    env.sink.use({ target: name, member: isInput || isGated ? null : "*", via: env.via, span: e.span });
+  if (name === env.block) {
+    // The block-level cycle search never sees a self edge (dependencies drop the block itself).
+    env.sink.report(CheckCode.dependencyCycle, e.span, `dependency cycle: ${name} → ${name}`, {
+      hint: "a block cannot depend on itself",
+    });
+    return "any";
+  }
+  env.sink.use({ target: name, member: isInput || isGated ? null : "*", via: env.via, span: e.span });
   return "any";
 }
 
