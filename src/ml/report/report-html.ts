@@ -3,6 +3,7 @@
 import type { FairnessSection, ReportJson } from "./report-json.js";
 import { paretoSection } from "./pareto-html.js";
 import { esc, fmt } from "./html-format.js";
+import { trialStatusText } from "../tune/trial.js";
 import { barChart, heatmap, lineChart } from "./vega-charts.js";
 
 const CSS = `body{font-family:system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#111;padding:0 16px}
@@ -212,7 +213,7 @@ async function tuningSection(r: ReportJson): Promise<string> {
   const metrics = t.objective.targets.map((g) => g.metric);
   const rows = t.trials.map((x) => [
     `${x.index}${x.index === t.best ? " ★" : ""}`,
-    esc(x.status),
+    esc(trialStatusText(x)),
     ...metrics.map((m) => esc(fmt(x.values[m] ?? null))),
     ...params.map((p) =>
       esc(
