@@ -190,7 +190,12 @@ describe("the metric registry", () => {
 
 describe("reported metrics", () => {
   it("are the metrics a spec can name for the task (gates, objectives, the reference)", () => {
-    const taskName = { binary: "classify", regression: "regress", anomaly: "detect_anomalies" } as const;
+    const taskName = {
+      binary: "classify",
+      multiclass: "classify",
+      regression: "regress",
+      anomaly: "detect_anomalies",
+    } as const;
     for (const [task, name] of Object.entries(taskName)) {
       for (const m of metricsForTask(task as keyof typeof taskName)) {
         const builtin = lookupMetric(m.name);
