@@ -13,13 +13,14 @@ import { kindContext } from "./checker/kind-context.js";
 import { Sink, type DepUse } from "./checker/sink.js";
 import { attributeOf, CheckState, plainRef, walkRowExpr } from "./checker/state.js";
 import type { Env } from "./checker/typing.js";
+import { pushAll } from "./push-all.js";
 
 export function checkProject(project: Project): Result<CheckedProject> {
   const resolved = resolveNames(project);
   const symbols = resolved.value;
   const st = new CheckState(project, symbols);
   const sink = new Sink();
-  sink.diagnostics.push(...resolved.diagnostics);
+  pushAll(sink.diagnostics, resolved.diagnostics);
 
   const checked: CheckedBlock[] = [];
   const byName = new Map<string, CheckedBlock>();

@@ -3,6 +3,7 @@
 // so a comment or layout change never changes a fingerprint.
 import type { Expr } from "./ast.js";
 import type { Json } from "../runtime/graph-ir.js";
+import { isBinaryJson, leftChain, leftChainJson } from "./binary-chain.js";
 
 /**
  * Encoded forms:
@@ -45,8 +46,12 @@ export function exprToJson(e: Expr): ExprJson {
       };
     case "unary":
       return { $op: e.op === "-" ? "neg" : "not", args: [exprToJson(e.operand)] };
-    case "binary":
-      return { $op: e.op, args: [exprToJson(e.left), exprToJson(e.right)] };
+    case "binary": {
+      const { first, links } = leftChain(e);
+      let j = exprToJson(first);
+      for (const l of links) j = { $op: l.op, args: [j, exprToJson(l.right)] };
+      return j;
+    }
     case "paren":
       return exprToJson(e.inner);
   }
@@ -66,6 +71,14 @@ export const isObjectLit = (j: Json): j is { $object: Obj } => isObj(j) && isObj
 
 /** Serialises JSON with object keys sorted, the form fingerprints hash. */
 export function canonicalJson(j: Json): string {
+  if (isBinaryJson(j)) {
+    // keys sorted: "$op" before "args"
+    const { first, links } = leftChainJson(j);
+    let text = canonicalJson(first);
+    for (const l of links)
+      text = `{"$op":${JSON.stringify(l.$op)},"args":[${text},${canonicalJson(l.args[1])}]}`;
+    return text;
+  }
   if (Array.isArray(j)) return `[${j.map(canonicalJson).join(",")}]`;
   if (isObj(j)) {
     const keys = Object.keys(j).sort();
@@ -119,6 +132,18 @@ export function exprJsonText(j: Json, parent = 0): string {
       .join(", ")} }`;
   if (isCall(j))
     return `${j.$call}(${[...j.args.map((a) => exprJsonText(a)), ...Object.entries(j.named).map(([k, v]) => `${k} = ${exprJsonText(v)}`)].join(", ")})`;
+  if (isBinaryJson(j)) {
+    // each link is the left operand of the next, which passes its own precedence as the parent
+    const { first, links } = leftChainJson(j);
+    const prec = links.map((l) => PRECEDENCE[l.$op] ?? 0);
+    let text = exprJsonText(first, prec[0]);
+    links.forEach((l, i) => {
+      const p = prec[i]!;
+      const whole = `${text} ${l.$op} ${exprJsonText(l.args[1], p + 1)}`;
+      text = p < (i + 1 < links.length ? prec[i + 1]! : parent) ? `(${whole})` : whole;
+    });
+    return text;
+  }
   if (isOp(j)) {
     const p = PRECEDENCE[j.$op] ?? 0;
     const text =

@@ -6,6 +6,8 @@ import type { Span } from "./span.js";
 import { hasErrors, type Result } from "./diagnostic.js";
 import { KEYWORDS } from "./lexer.js";
 import { parseFile } from "./parse.js";
+import { leftChain } from "./binary-chain.js";
+import { pushAll } from "./push-all.js";
 
 const INDENT = "  ";
 /** Lists, objects and brace calls longer than this go one element per line. */
@@ -199,7 +201,7 @@ class Printer {
             el.inner,
           ),
         );
-      else this.out.push(...this.value(item.expr, indent, indent));
+      else pushAll(this.out, this.value(item.expr, indent, indent));
       if (el.trailing) this.appendToLast(` ${el.trailing.text}`);
     });
   }
@@ -251,7 +253,7 @@ class Printer {
         withSuffix(partLines, " " + t.text);
         ci++;
       }
-      lines.push(...partLines);
+      pushAll(lines, partLines);
     }
     while (ci < comments.length) lines.push(inner + comments[ci++]!.text);
     lines.push(indent + (isList ? "]" : "}"));
@@ -326,8 +328,10 @@ export function expr(e: Expr): string {
     }
     case "unary":
       return e.op === "not" ? `not ${expr(e.operand)}` : `-${expr(e.operand)}`;
-    case "binary":
-      return `${expr(e.left)} ${e.op} ${expr(e.right)}`;
+    case "binary": {
+      const { first, links } = leftChain(e);
+      return [expr(first), ...links.map((l) => `${l.op} ${expr(l.right)}`)].join(" ");
+    }
     case "paren":
       return `(${expr(e.inner)})`;
   }

@@ -7,6 +7,7 @@ import type { Diagnostic, Result } from "./diagnostic.js";
 import { SyntaxCode, diagnostic } from "./diagnostic-codes.js";
 import { parseFile } from "./parse.js";
 import type { Span } from "./span.js";
+import { pushAll } from "./push-all.js";
 
 export const SPEC_EXTENSION = ".mlspec";
 
@@ -162,7 +163,7 @@ function collect(dir: string, paths: string[]): Result<Project> {
     }
     const parsed = parseFile(path, read.text);
     files.push(parsed.value);
-    diagnostics.push(...parsed.diagnostics);
+    pushAll(diagnostics, parsed.diagnostics);
   }
   return { value: { dir, files }, diagnostics };
 }

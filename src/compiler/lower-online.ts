@@ -6,6 +6,7 @@ import { lookupBuiltin } from "./builtins/registry.js";
 import type { CheckedBlock } from "./checked.js";
 import { chainColumn, joinReads, type JoinLoweringContext, type LoweredJoin } from "./lower-joins.js";
 import type { Json, NodeInput } from "../runtime/graph-ir.js";
+import { leftChain } from "./binary-chain.js";
 
 export interface OnlineLoweringContext extends JoinLoweringContext {
   joins(b: CheckedBlock): LoweredJoin[];
@@ -27,10 +28,12 @@ function windowCalls(
     case "unary":
       windowCalls(e.operand, out);
       break;
-    case "binary":
-      windowCalls(e.left, out);
-      windowCalls(e.right, out);
+    case "binary": {
+      const { first, links } = leftChain(e);
+      windowCalls(first, out);
+      for (const link of links) windowCalls(link.right, out);
       break;
+    }
     case "paren":
       windowCalls(e.inner, out);
       break;

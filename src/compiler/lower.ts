@@ -8,6 +8,7 @@ import { lowerOnline } from "./lower-online.js";
 import { blockKind } from "./schema/registry.js";
 import "./schema/index.js";
 import type { ColumnOrigin, Graph, GraphNode, Json, NodeColumns, NodeInput } from "../runtime/graph-ir.js";
+import { leftChain } from "./binary-chain.js";
 
 /**
  * Config shape (what executors read, see also src/data/node-config.ts):
@@ -94,10 +95,12 @@ function refsOf(e: Expr, out: { path: string[]; star: boolean }[] = []): { path:
     case "unary":
       refsOf(e.operand, out);
       break;
-    case "binary":
-      refsOf(e.left, out);
-      refsOf(e.right, out);
+    case "binary": {
+      const { first, links } = leftChain(e);
+      refsOf(first, out);
+      for (const link of links) refsOf(link.right, out);
       break;
+    }
     case "paren":
       refsOf(e.inner, out);
       break;

@@ -25,6 +25,7 @@ import {
 import { mlspecParser } from "./parser.js";
 import type { Pos, Span } from "./span.js";
 import { KEYWORD_TYPES, decodeSyntaxMessage } from "./syntax-messages.js";
+import { pushAll } from "./push-all.js";
 
 interface Segment {
   tokens: IToken[];
@@ -107,7 +108,7 @@ function parseUnchecked(path: string, text: string): Result<SpecFile> {
       (lexicalInSeg ? 1 : 0);
     for (const d of parseErrors)
       if (d.code !== SyntaxCode.unclosedBlock || others === 0) parseDiagnostics.push(d);
-    diagnostics.push(...segDiags);
+    pushAll(diagnostics, segDiags);
     // Items chevrotain had to patch up around a parse error are guesses: leave them out, so that
     // later stages do not report echoes of the syntax error.
     if (block && parseErrors.length)
@@ -178,12 +179,12 @@ function segments(tokens: IToken[]): Segment[] {
     let pieceStart = start;
     for (let j = start + 1; j < i; j++) {
       if (tokens[j]!.startColumn === 1 && isBlockHead(tokens, j)) {
-        out.push(...segments(tokens.slice(pieceStart, j)));
+        pushAll(out, segments(tokens.slice(pieceStart, j)));
         pieceStart = j;
       }
     }
     if (pieceStart === start) out.push({ tokens: tokens.slice(start, i), stray: false });
-    else out.push(...segments(tokens.slice(pieceStart, i)));
+    else pushAll(out, segments(tokens.slice(pieceStart, i)));
   }
   return out;
 }

@@ -39,7 +39,35 @@ export interface ServeOptions {
   pollMs?: number;
   /** Coalesce concurrent requests into one session run (default true). */
   coalesce?: boolean;
+  /** Limits on slow clients (slowloris); each defaults to SERVE_TIMEOUTS. */
+  timeouts?: Partial<ServeTimeouts>;
 }
+
+/** How long a client may take, in milliseconds; a connection over any limit is closed. */
+export interface ServeTimeouts {
+  /** From the connection's first byte (or the previous response) to the end of the request headers. */
+  headersMs: number;
+  /** From the first byte to the end of the request body. */
+  requestMs: number;
+  /** Longest silence on a connection while a request is being received or processed. */
+  idleMs: number;
+  /** How long an idle keep-alive connection is kept open for its next request. */
+  keepAliveMs: number;
+  /**
+   * At shutdown, how long connections still open get to send one more request (answered with
+   * `Connection: close`) before the idle ones are closed: closing an idle keep-alive connection at
+   * once resets the request its client may already be sending on it.
+   */
+  drainMs: number;
+}
+
+export const SERVE_TIMEOUTS: Readonly<ServeTimeouts> = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  idleMs: 60_000,
+  keepAliveMs: 72_000,
+  drainMs: 1_000,
+};
 
 export interface PredictionServer {
   app: FastifyInstance;
@@ -78,9 +106,11 @@ const PER_REQUEST_LEVELS = new Set(["trace", "debug", "info"]);
 const json = (reply: FastifyReply, status: number, body: Record<string, unknown>): FastifyReply =>
   reply.code(status).send(body);
 
+/** `Authorization: Bearer <token>`; the scheme name is case-insensitive (RFC 9110 §11.1). */
 function tokenMatches(header: string | undefined, token: Buffer): boolean {
-  if (!header || !header.startsWith("Bearer ")) return false;
-  const got = Buffer.from(header.slice(7));
+  const m = header === undefined ? null : /^bearer +(\S+) *$/i.exec(header);
+  if (!m) return false;
+  const got = Buffer.from(m[1]!);
   return got.length === token.length && timingSafeEqual(got, token);
 }
 
@@ -124,10 +154,25 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
   /** Shadow scorings still running: shutdown waits for them so their log entries are not lost. */
   const shadowsInFlight = new Set<Promise<unknown>>();
 
+  const timeouts: ServeTimeouts = { ...SERVE_TIMEOUTS, ...opts.timeouts };
   const app = Fastify({
     logger: { level: opts.logLevel ?? "warn" },
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
-    return503OnClosing: true,
+    // Drain: a request that reaches the server after shutdown began (on a keep-alive connection it
+    // already had) is still answered, with `Connection: close`, rather than refused with a 503.
+    return503OnClosing: false,
+    forceCloseConnections: "idle", // after the drain grace of close()
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.idleMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    // node checks the headers and request timeouts on this period (30 s by default)
+    http: {
+      headersTimeout: timeouts.headersMs,
+      connectionsCheckingInterval: Math.max(
+        10,
+        Math.min(1000, Math.floor(Math.min(timeouts.headersMs, timeouts.requestMs) / 4)),
+      ),
+    },
     requestIdHeader: false,
     // a pino child per request costs more than a small model's run; below info nothing logs per request
     childLoggerFactory: (logger, bindings, childOpts) =>
@@ -214,12 +259,27 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     });
   });
 
-  app.setNotFoundHandler((req, reply) =>
-    json(reply, 404, {
-      error: "not_found",
-      message: `no route ${req.method} ${req.url.split("?")[0]!.slice(0, 200)}`,
-    }),
-  );
+  /** The methods each path answers, for 405 Method Not Allowed with its `Allow` header. */
+  const methodsByPath = new Map<string, Set<string>>();
+  app.addHook("onRoute", (r) => {
+    const set = methodsByPath.get(r.url) ?? new Set<string>();
+    for (const m of [r.method].flat()) set.add(m);
+    methodsByPath.set(r.url, set);
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split("?")[0]!;
+    const allowed = methodsByPath.get(path);
+    if (allowed) {
+      const allow = [...allowed].sort().join(", ");
+      reply.header("allow", allow);
+      return json(reply, 405, {
+        error: "method_not_allowed",
+        message: `${path.slice(0, 200)} accepts ${allow}, not ${req.method}`,
+      });
+    }
+    return json(reply, 404, { error: "not_found", message: `no route ${req.method} ${path.slice(0, 200)}` });
+  });
 
   if (token) {
     app.addHook("onRequest", async (req, reply) => {
@@ -243,6 +303,11 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
       reply.elapsedTime / 1000,
     );
     done();
+  });
+
+  app.addHook("onSend", async (_req, reply, payload) => {
+    if (closing) reply.header("connection", "close");
+    return payload;
   });
 
   app.get("/healthz", async () => ({ status: "ok" }));
@@ -445,7 +510,6 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
         "prediction",
       );
     reply.header("x-model-version", String(version)).type("application/json; charset=utf-8");
-    if (closing) reply.header("connection", "close");
     return `{"predictions":[${predJson.join(",")}],"model_version":${version},"request_id":${JSON.stringify(req.id)}}`;
   });
 
@@ -492,20 +556,23 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
       return app.listen({ port, host });
     },
     async close() {
+      // Every response from now on carries `Connection: close` (the onSend hook), so each keep-alive
+      // connection closes after its current or next response; /readyz says draining. Connections
+      // still open after the grace are idle ones: closing the server closes them and waits for the rest.
       closing = true;
-      // connections that finish their last request while we drain would otherwise idle until keepAliveTimeout
-      const reaper = setInterval(() => app.server.closeIdleConnections(), 50);
-      try {
-        await app.close();
-      } finally {
-        clearInterval(reaper);
-      }
+      const until = Date.now() + timeouts.drainMs;
+      while (app.server.listening && Date.now() < until && (await openConnections(app)) > 0)
+        await new Promise((r) => setTimeout(r, 20));
+      await app.close();
       await Promise.all([...shadowsInFlight]);
       await live.stop();
       await log?.close();
     },
   };
 }
+
+const openConnections = (app: FastifyInstance): Promise<number> =>
+  new Promise((resolve) => app.server.getConnections((err, n) => resolve(err ? 0 : n)));
 
 /** The one group of a routing without a canary, made once per routing rather than per request. */
 const stableOnly = new WeakMap<Routing, ArmGroup[]>();

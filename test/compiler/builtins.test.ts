@@ -78,10 +78,14 @@ describe("built-in registry", () => {
       "brier",
       "ece",
       "f1",
+      "f1_macro",
+      "f1_micro",
       "logloss",
       "pr_auc",
       "precision",
+      "precision_macro",
       "recall",
+      "recall_macro",
     ]);
     expect(metricsOfTask("regress").map((m) => m.name)).toEqual(["mae", "mape", "r2", "rmse"]);
     expect(lookupMetric("logloss")!.direction).toBe("minimize");

@@ -155,6 +155,13 @@ features b { from = a  y = 2 }`);
     expect(cyc.map((d) => d.message)).toEqual(["dependency cycle: a → b → a"]);
   });
 
+  it("names a block that reads from itself as a dependency cycle", () => {
+    const r = check(`features f { from = f  x = 1 }`);
+    const cyc = r.diagnostics.filter((d) => d.code === "MLC1108");
+    expect(cyc.map((d) => d.message)).toEqual(["dependency cycle: f → f"]);
+    expect(cyc[0]!.span.start).toMatchObject({ line: 1, column: 21 });
+  });
+
   it("names a dependency cycle between features", () => {
     const r = check(`source s { file = "s.csv" }\nfeatures f { from = s  a = b + 1  b = a * 2 }`);
     expect(r.diagnostics.map((d) => d.message)).toEqual(["dependency cycle: f.a → f.b → f.a"]);

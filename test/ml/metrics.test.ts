@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { lookupMetric } from "../../src/compiler/builtins/index.js";
 import {
   accuracyAt,
   averagePrecision,
@@ -184,5 +185,24 @@ describe("the metric registry", () => {
     expect(() => metricFor("f1")!.compute({ y: f64([0]), pred: f64([0.1, 0.9]), width: 2 })).toThrow(
       /binary/,
     );
+  });
+});
+
+describe("reported metrics", () => {
+  it("are the metrics a spec can name for the task (gates, objectives, the reference)", () => {
+    const taskName = {
+      binary: "classify",
+      multiclass: "classify",
+      regression: "regress",
+      anomaly: "detect_anomalies",
+    } as const;
+    for (const [task, name] of Object.entries(taskName)) {
+      for (const m of metricsForTask(task as keyof typeof taskName)) {
+        const builtin = lookupMetric(m.name);
+        expect(builtin, `${task} reports ${m.name}`).toBeDefined();
+        expect(builtin!.tasks).toContain(name);
+        expect(builtin!.direction).toBe(m.direction);
+      }
+    }
   });
 });

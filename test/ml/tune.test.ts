@@ -389,6 +389,49 @@ describe("pruners", () => {
   });
 });
 
+describe("pruned trials' values", () => {
+  const run = (stop: "return" | "throw") =>
+    new Study({
+      space: [{ name: "q", dist: { kind: "uniform", low: 0, high: 1 } }],
+      objective: { targets: [{ metric: "auc", direction: "maximize" }] },
+      sampler: new RandomSampler(),
+      pruner: new MedianPruner({ nStartupTrials: 3 }),
+      trials: 20,
+      seed: 6,
+    }).run(async (t) => {
+      // reports a negated validation logloss per step, as the model executor does; returns the AUC
+      const q = t.params.q as number;
+      for (let step = 0; step < 10; step++) {
+        if (t.report(step, -(1 - q) * (1 + 1 / (step + 1)))) {
+          if (stop === "throw") throw new TrialPruned();
+          return 0.5 + q / 2 - step / 1000;
+        }
+      }
+      return 0.5 + q / 2;
+    });
+
+  it("are the objective's values at the pruning step, never an intermediate value of another metric", async () => {
+    const r = await run("return");
+    const pruned = r.trials.filter((t) => t.status === "pruned");
+    expect(pruned.length).toBeGreaterThan(3);
+    for (const t of pruned) {
+      const step = t.prunedAt!;
+      expect(t.intermediate.at(-1)![0]).toBe(step);
+      expect(t.values.auc).toBeCloseTo(0.5 + (t.params.q as number) / 2 - step / 1000, 12);
+    }
+  });
+
+  it("are none when the objective stopped by throwing TrialPruned", async () => {
+    const r = await run("throw");
+    const pruned = r.trials.filter((t) => t.status === "pruned");
+    expect(pruned.length).toBeGreaterThan(3);
+    for (const t of pruned) {
+      expect(t.values).toEqual({});
+      expect(typeof t.prunedAt).toBe("number");
+    }
+  });
+});
+
 describe("pruning inside a study", () => {
   for (const pruner of [
     new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 3 }),

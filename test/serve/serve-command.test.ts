@@ -54,6 +54,9 @@ describe("mlc serve", () => {
     await expect(startServe("churn_api", flags(p, { bodyLimit: "lots" }))).rejects.toThrow(
       /invalid size 'lots'/,
     );
+    await expect(startServe("churn_api", flags(p, { headersTimeout: "0" }))).rejects.toThrow(
+      /--headers-timeout must be a number of seconds from 0.01 to 86400, got '0'/,
+    );
     const err = await quietly(() => startServe("nope", flags(p))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CliExit);
     expect((err as CliExit).exitCode).toBe(1);

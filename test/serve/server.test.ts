@@ -1,3 +1,4 @@
+import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeDeployment } from "../../src/serve/deployment.js";
@@ -131,6 +132,16 @@ describe("prediction server", () => {
     expect(notObj.json()).toMatchObject({ error: "invalid_input", index: 0 });
   });
 
+  it("answers a known path with the wrong method with a JSON 405 and an Allow header", async () => {
+    const res = await s.app.inject({ method: "GET", url: "/v1/predict" });
+    expect(res.statusCode).toBe(405);
+    expect(res.headers.allow).toBe("POST");
+    expect(res.json().error).toBe("method_not_allowed");
+    const model = await s.app.inject({ method: "DELETE", url: "/v1/model" });
+    expect(model.statusCode).toBe(405);
+    expect(model.headers.allow).toBe("GET, HEAD");
+  });
+
   it("answers unknown routes with a JSON 404", async () => {
     const res = await s.app.inject({ method: "GET", url: "/v2/nothing" });
     expect(res.statusCode).toBe(404);
@@ -256,6 +267,14 @@ describe("bearer token", () => {
         headers: { authorization: "Bearer s3cret" },
       });
       expect(ok.statusCode).toBe(200);
+      // the scheme name is case-insensitive
+      const lower = await s.app.inject({
+        method: "POST",
+        url: "/v1/predict",
+        payload: rec,
+        headers: { authorization: "bearer s3cret" },
+      });
+      expect(lower.statusCode).toBe(200);
       expect((await s.app.inject({ method: "GET", url: "/metrics" })).statusCode).toBe(401);
       expect((await s.app.inject({ method: "GET", url: "/readyz" })).statusCode).toBe(200);
     } finally {
@@ -277,5 +296,78 @@ describe("startup", () => {
       "not_ready",
     );
     await s.close();
+  });
+});
+
+/** A raw client connection: what it received, and when the server closed it. */
+function rawClient(
+  address: string,
+): Promise<{ sock: Socket; received: () => string; closed: Promise<number> }> {
+  const url = new URL(address);
+  return new Promise((resolve, reject) => {
+    const sock = connect(Number(url.port), url.hostname);
+    let data = "";
+    const opened = Date.now();
+    sock.on("data", (d) => (data += d.toString()));
+    const closed = new Promise<number>((res) => sock.on("close", () => res(Date.now() - opened)));
+    sock.on("error", () => undefined);
+    sock.once("connect", () => resolve({ sock, received: () => data, closed }));
+    sock.once("error", reject);
+  });
+}
+
+describe("slow clients", () => {
+  it("closes a connection whose headers or body never finish arriving", async () => {
+    const { s } = await startServer({ predictionLog: false, timeouts: { headersMs: 200, requestMs: 400 } });
+    try {
+      const address = await s.listen(0);
+      const headers = await rawClient(address);
+      headers.sock.write("POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: app");
+      const body = await rawClient(address);
+      body.sock.write('POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"tenure"');
+      const timer = setTimeout(() => {
+        headers.sock.destroy();
+        body.sock.destroy();
+      }, 5000);
+      const [h, b] = await Promise.all([headers.closed, body.closed]);
+      clearTimeout(timer);
+      expect(h).toBeLessThan(3000);
+      expect(b).toBeLessThan(3000);
+      expect(headers.received()).toMatch(/^HTTP\/1\.1 408/);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("shutdown", () => {
+  it("answers requests on open keep-alive connections while draining and closes each after its response", async () => {
+    const { s } = await startServer({ predictionLog: false });
+    const address = await s.listen(0);
+    const payload = JSON.stringify(rec);
+    const request = `POST /v1/predict HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nContent-Type: application/json\r\nContent-Length: ${payload.length}\r\n\r\n`;
+    const idle = await Promise.all(Array.from({ length: 4 }, () => rawClient(address)));
+    const busy = await Promise.all(Array.from({ length: 4 }, () => rawClient(address)));
+    // idle clients: one request answered before shutdown; the connection stays open for the next
+    for (const c of idle) c.sock.write(request + payload);
+    await expect.poll(() => idle.every((c) => c.received().includes('"model_version":1'))).toBe(true);
+    expect(idle.every((c) => !/connection: close/i.test(c.received()))).toBe(true);
+    // busy clients: a request in flight (body not complete) when shutdown starts
+    for (const c of busy) c.sock.write(request + payload.slice(0, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    const closing = s.close();
+    await new Promise((r) => setTimeout(r, 100));
+    for (const c of busy) c.sock.write(payload.slice(5));
+    for (const c of idle) c.sock.write(request + payload); // sent by a client that has not seen the shutdown
+    await Promise.all([...idle, ...busy].map((c) => c.closed));
+    await closing;
+    for (const c of [...idle, ...busy]) {
+      const responses = c.received().split(/(?=HTTP\/1\.1 )/);
+      expect(responses).toHaveLength(idle.includes(c) ? 2 : 1);
+      const last = responses[responses.length - 1]!;
+      expect(last).toMatch(/^HTTP\/1\.1 200 /);
+      expect(last.toLowerCase()).toContain("connection: close");
+      expect(last).toContain('"model_version":1');
+    }
   });
 });

@@ -3,7 +3,12 @@
 import type { Command } from "commander";
 import cluster, { type Worker } from "node:cluster";
 import { resolve } from "node:path";
-import { createPredictionServer, type PredictionServer } from "../../serve/server.js";
+import {
+  createPredictionServer,
+  SERVE_TIMEOUTS,
+  type PredictionServer,
+  type ServeTimeouts,
+} from "../../serve/server.js";
 import { parseSize } from "../../serve/size.js";
 import { CliExit } from "../exit.js";
 
@@ -14,6 +19,31 @@ export interface ServeFlags {
   maxBatch: string;
   bodyLimit: string;
   predictionLog: boolean;
+  headersTimeout?: string;
+  requestTimeout?: string;
+  idleTimeout?: string;
+  drain?: string;
+}
+
+/** A number of seconds from a flag, as milliseconds. */
+function secondsOption(name: string, text: string | undefined, fallbackMs: number): number {
+  if (text === undefined) return fallbackMs;
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n < 0.01 || n > 86_400)
+    throw new CliExit(
+      2,
+      `mlc serve: --${name} must be a number of seconds from 0.01 to 86400, got '${text}'`,
+    );
+  return Math.round(n * 1000);
+}
+
+function timeoutsOf(flags: ServeFlags): Partial<ServeTimeouts> {
+  return {
+    headersMs: secondsOption("headers-timeout", flags.headersTimeout, SERVE_TIMEOUTS.headersMs),
+    requestMs: secondsOption("request-timeout", flags.requestTimeout, SERVE_TIMEOUTS.requestMs),
+    idleMs: secondsOption("idle-timeout", flags.idleTimeout, SERVE_TIMEOUTS.idleMs),
+    drainMs: secondsOption("drain", flags.drain, SERVE_TIMEOUTS.drainMs),
+  };
 }
 
 function intOption(name: string, text: string, min: number, max: number): number {
@@ -35,7 +65,9 @@ export async function startServe(
   const maxBatch = intOption("max-batch", flags.maxBatch, 1, 1_000_000);
   const bodyLimit = parseSize(flags.bodyLimit);
   if (typeof bodyLimit !== "number") throw new CliExit(2, `mlc serve: --body-limit: ${bodyLimit.error}`);
+  const timeouts = timeoutsOf(flags);
   const server = createPredictionServer({
+    timeouts,
     projectDir: resolve(flags.dir),
     deployment,
     maxBatch,
@@ -84,6 +116,22 @@ export function register(program: Command): void {
     .option("--host <addr>", "address to bind", "127.0.0.1")
     .option("--max-batch <n>", "most records per request", "1024")
     .option("--body-limit <size>", "largest request body", "1mb")
+    .option("--headers-timeout <seconds>", "close a connection whose request headers take longer", "10")
+    .option(
+      "--request-timeout <seconds>",
+      "close a connection whose request (headers and body) takes longer",
+      "30",
+    )
+    .option(
+      "--idle-timeout <seconds>",
+      "close a connection silent this long while a request is under way",
+      "60",
+    )
+    .option(
+      "--drain <seconds>",
+      "at shutdown, how long open keep-alive connections may send one more request",
+      "1",
+    )
     .option("--no-prediction-log", "do not write the prediction log under .mlc/predictions/")
     .option(
       "--workers <n>",

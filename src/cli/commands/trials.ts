@@ -3,7 +3,13 @@
 // search has several objectives; a table or --json. Reads only; the model executor writes them.
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { bestTrial, paretoFront, type ObjectiveSpec, type TrialRecord } from "../../ml/tune/index.js";
+import {
+  bestTrial,
+  paretoFront,
+  trialStatusText,
+  type ObjectiveSpec,
+  type TrialRecord,
+} from "../../ml/tune/index.js";
 import { studyObjectives, trialsOfModel } from "../../runtime/executors/model/trial-store.js";
 import { openState } from "../../runtime/state/open.js";
 import { CliExit } from "../exit.js";
@@ -126,7 +132,7 @@ export function register(program: Command): void {
         rows.push([
           ...(studies.length > 1 ? [study.slice(0, 8)] : []),
           String(trial.index),
-          trial.status,
+          trialStatusText(trial),
           ...(several ? keys.map((k) => fmtValue(trial.values[k], k)) : [value]),
           ...(several ? [s?.picked ? "picked" : s?.front ? "front" : ""] : []),
           trial.durationMs === undefined ? "-" : `${(trial.durationMs / 1000).toFixed(2)}s`,

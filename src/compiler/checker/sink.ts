@@ -3,6 +3,7 @@
 import type { Diagnostic, DiagnosticCode } from "../diagnostic.js";
 import { diagnostic } from "../diagnostic-codes.js";
 import type { Span } from "../span.js";
+import { pushAll } from "../push-all.js";
 
 /** One use of another block: `member` null means the block itself without a particular member. */
 export interface DepUse {
@@ -37,8 +38,8 @@ export class Sink {
   }
 
   commit(child: Sink): void {
-    this.diagnostics.push(...child.diagnostics);
-    this.deps.push(...child.deps);
+    pushAll(this.diagnostics, child.diagnostics);
+    pushAll(this.deps, child.deps);
   }
 
   get ok(): boolean {

@@ -11,6 +11,7 @@ import { bindArgs } from "./bind.js";
 import { discard } from "./sink.js";
 import { readJoins, type JoinInfo } from "./joins.js";
 import { checkExpr, featureEnv } from "./typing.js";
+import { leftChain } from "../binary-chain.js";
 
 export interface ColumnInfo {
   name: string;
@@ -363,10 +364,12 @@ export function walkRowExpr(
     case "unary":
       walkRowExpr(e.operand, onRef, onCall, skipWindows);
       return;
-    case "binary":
-      walkRowExpr(e.left, onRef, onCall, skipWindows);
-      walkRowExpr(e.right, onRef, onCall, skipWindows);
+    case "binary": {
+      const { first, links } = leftChain(e);
+      walkRowExpr(first, onRef, onCall, skipWindows);
+      for (const link of links) walkRowExpr(link.right, onRef, onCall, skipWindows);
       return;
+    }
     case "paren":
       walkRowExpr(e.inner, onRef, onCall, skipWindows);
       return;

@@ -13,6 +13,7 @@ import { CheckCode } from "./codes.js";
 import { closest, didYouMean } from "./did-you-mean.js";
 import type { Sink } from "./sink.js";
 import { attributeOf, plainRef, type CheckState, type ColumnEnv } from "./state.js";
+import { leftChain, type BinaryExpr } from "../binary-chain.js";
 
 type CallExpr = Extract<Expr, { type: "call" }>;
 type RefExpr = Extract<Expr, { type: "ref" }>;
@@ -165,9 +166,15 @@ export function checkExpr(e: Expr, env: Env): ExprType {
   }
 }
 
-function checkBinary(e: Extract<Expr, { type: "binary" }>, env: Env): ExprType {
-  const l = checkExpr(e.left, env);
-  const r = checkExpr(e.right, env);
+function checkBinary(e: BinaryExpr, env: Env): ExprType {
+  const { first, links } = leftChain(e);
+  let t = checkExpr(first, env);
+  for (const link of links) t = binaryType(link, t, checkExpr(link.right, env), env);
+  return t;
+}
+
+/** The type of one link `l op r` of a chain, from the types of its operands. */
+function binaryType(e: BinaryExpr, l: ExprType, r: ExprType, env: Env): ExprType {
   const bad = (side: Expr, t: ExprType, need: string) =>
     typeError(env, side.span, `\`${e.op}\` needs ${need}, found ${typeName(t)}`);
   switch (e.op) {
@@ -886,6 +893,18 @@ function checkBlockRef(e: Expr, kinds: readonly string[], env: Env): ExprType {
     (schema?.input?.attribute === env.via && schema.input.members === "used") ||
     env.tableAttribute === env.via;
   const isGated = schema?.model === env.via && target.kind === "model";
+  const inTarget =
+    e.span.file === target.span.file &&
+    e.span.start.offset >= target.span.start.offset &&
+    e.span.end.offset <= target.span.end.offset;
+  if (inTarget) {
+    // The block-level cycle search never sees a self edge (dependencies drop the block itself).
+    // A duplicate block of the same name refers to the first one, which is not a cycle.
+    env.sink.report(CheckCode.dependencyCycle, e.span, `dependency cycle: ${name} → ${name}`, {
+      hint: "a block cannot depend on itself",
+    });
+    return "any";
+  }
   if (name !== env.block)
     env.sink.use({ target: name, member: isInput || isGated ? null : "*", via: env.via, span: e.span });
   return "any";

@@ -173,7 +173,23 @@ export function metricNames(): string[] {
 }
 
 const DEFAULTS: Record<TaskKind, string[]> = {
-  binary: ["auc", "pr_auc", "logloss", "accuracy", "precision", "recall", "f1", "f1_best", "brier", "ece"],
+  // Only metrics a gate or objective can name (src/compiler/builtins/metrics.ts): `f1_best` is computed
+  // on request (metricFor) but not reported, since no spec could refer to it.
+  binary: [
+    "auc",
+    "pr_auc",
+    "logloss",
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "f1_macro",
+    "f1_micro",
+    "precision_macro",
+    "recall_macro",
+    "brier",
+    "ece",
+  ],
   multiclass: [
     "accuracy",
     "logloss",

@@ -79,8 +79,10 @@ export function unpackModel(kind: string, bytes: Uint8Array): Unpacked {
     const start = base + e.offset;
     const end = start + e.length * BYTES[e.dtype];
     if (end > bytes.length) throw new Error(`truncated ${kind} model file (array '${e.name}')`);
-    // Copy so the arrays are aligned and independent of the caller's buffer.
-    const raw = bytes.slice(start, end);
+    // Copy so the arrays are aligned and independent of the caller's buffer. Not `bytes.slice`:
+    // on a Node Buffer (what the artifact store returns) that is a view of the whole pool.
+    const raw = new Uint8Array(end - start);
+    raw.set(bytes.subarray(start, end));
     arrays.set(
       e.name,
       e.dtype === "f32"

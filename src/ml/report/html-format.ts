@@ -11,6 +11,12 @@ export function esc(s: string): string {
     .replace(/'/g, "&#39;");
 }
 
+/** A p-value with 3 significant digits; below 0.001 (including a computed 0) as `< 0.001`. */
+export function fmtP(p: number | null | undefined): string {
+  if (p !== null && p !== undefined && Number.isFinite(p) && p < 0.001) return "< 0.001";
+  return fmt(p, 3);
+}
+
 /** Compact number for labels: up to 4 significant digits, thousands separated, no "-0". */
 export function fmt(v: number | null | undefined, digits = 4): string {
   if (v === null || v === undefined || Number.isNaN(v)) return "–";

@@ -2,7 +2,8 @@
 // report.json; it decides nothing, it only formats what the JSON holds.
 import type { FairnessSection, ReportJson } from "./report-json.js";
 import { paretoSection } from "./pareto-html.js";
-import { esc, fmt } from "./html-format.js";
+import { esc, fmt, fmtP } from "./html-format.js";
+import { trialStatusText } from "../tune/trial.js";
 import { barChart, heatmap, lineChart } from "./vega-charts.js";
 
 const CSS = `body{font-family:system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#111;padding:0 16px}
@@ -77,6 +78,18 @@ async function curvesSection(r: ReportJson): Promise<string> {
         diagonal: true,
       }),
     );
+    // the points hide how many rows stand behind each; a bin of 3 rows says little
+    charts.push(
+      `<div><h3>Calibration bins (${esc(c.split)})</h3>${table(
+        ["predicted range", "rows", "mean predicted", "observed"],
+        c.calibration.map((b) => [
+          `${esc(fmt(b.lower, 2))}–${esc(fmt(b.upper, 2))}`,
+          esc(String(b.count)),
+          esc(fmt(b.meanPredicted, 3)),
+          esc(fmt(b.observed, 3)),
+        ]),
+      )}</div>`,
+    );
   }
   if (r.confusion) {
     charts.push(
@@ -110,6 +123,20 @@ async function importanceSection(r: ReportJson): Promise<string> {
   if (r.partialDependence?.length) {
     const charts: string[] = [];
     for (const pd of r.partialDependence) {
+      const values = pd.average.map((a) => a[0] ?? Number.NaN);
+      // two values (a binary or one-hot feature): a line between them would suggest values in between
+      if (pd.grid.length <= 2) {
+        charts.push(
+          await barChart({
+            title: `Partial dependence: ${pd.feature}`,
+            labels: pd.grid.map((g) => `${pd.feature} = ${fmt(g)}`),
+            values,
+            xLabel: "mean prediction",
+            width: 340,
+          }),
+        );
+        continue;
+      }
       charts.push(
         await lineChart({
           title: `Partial dependence: ${pd.feature}`,
@@ -164,7 +191,7 @@ function championSection(r: ReportJson): string {
     esc(fmt(m.challenger)),
     esc(fmt(m.champion)),
     interval(m.difference, m.lower, m.upper),
-    esc(fmt(m.pValue, 3)),
+    esc(fmtP(m.pValue)),
     m.significantlyBetter
       ? '<span class="pass">better</span>'
       : m.significantlyWorse
@@ -215,7 +242,7 @@ async function tuningSection(r: ReportJson): Promise<string> {
   const metrics = t.objective.targets.map((g) => g.metric);
   const rows = t.trials.map((x) => [
     `${x.index}${x.index === t.best ? " ★" : ""}`,
-    esc(x.status),
+    esc(trialStatusText(x)),
     ...metrics.map((m) => esc(fmt(x.values[m] ?? null))),
     ...params.map((p) =>
       esc(

@@ -152,6 +152,7 @@ export class Study {
     const intermediate: Array<[number, number]> = [];
     const target = this.opts.objective.targets[0]!;
     let pruned = false;
+    let prunedAt: number | undefined;
     const ctx: TrialContext = {
       index: k,
       params: { ...params },
@@ -165,6 +166,7 @@ export class Study {
             this.visibleTo(k),
             target.direction,
           );
+          if (pruned) prunedAt = step;
         }
         return pruned;
       },
@@ -175,8 +177,9 @@ export class Study {
       const result = await fn(ctx);
       const durationMs = performance.now() - started;
       const values = typeof result === "number" ? { [target.metric]: result } : { ...result };
-      if (pruned)
-        return { ...base, status: "pruned", values: lastValue(intermediate, target.metric), durationMs };
+      // The objective's values of the model stopped at the pruning step, never an intermediate
+      // value (which may be another metric, e.g. a negated validation logloss).
+      if (pruned) return { ...base, status: "pruned", ...at(prunedAt), values: finite(values), durationMs };
       const missing = this.opts.objective.targets.filter(
         (t) => typeof values[t.metric] !== "number" || Number.isNaN(values[t.metric]),
       );
@@ -192,7 +195,13 @@ export class Study {
     } catch (e) {
       const durationMs = performance.now() - started;
       if (e instanceof TrialPruned || pruned)
-        return { ...base, status: "pruned", values: lastValue(intermediate, target.metric), durationMs };
+        return {
+          ...base,
+          status: "pruned",
+          ...at(prunedAt ?? intermediate.at(-1)?.[0]),
+          values: {},
+          durationMs,
+        };
       return {
         ...base,
         status: "failed",
@@ -204,7 +213,8 @@ export class Study {
   }
 }
 
-function lastValue(intermediate: Array<[number, number]>, metric: string): Record<string, number> {
-  const last = intermediate[intermediate.length - 1];
-  return last ? { [metric]: last[1] } : {};
-}
+const at = (step: number | undefined): { prunedAt?: number } =>
+  step === undefined ? {} : { prunedAt: step };
+
+const finite = (values: Record<string, number>): Record<string, number> =>
+  Object.fromEntries(Object.entries(values).filter(([, v]) => Number.isFinite(v)));

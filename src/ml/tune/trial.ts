@@ -10,14 +10,23 @@ export interface TrialRecord {
   index: number;
   params: Params;
   status: TrialStatus;
-  /** Objective values by metric name (complete trials; pruned ones hold their last reported value). */
+  /**
+   * Objective values by metric name. A pruned trial holds the values of its model as stopped at the
+   * pruning step (none when its objective threw TrialPruned); intermediate values are never copied here.
+   */
   values: Record<string, number>;
+  /** The step (boosting round, epoch) whose report pruned the trial. */
+  prunedAt?: number;
   /** Intermediate values reported as [step, value] (boosting round, epoch), in report order. */
   intermediate: Array<[number, number]>;
   durationMs?: number;
   /** Why a failed trial failed. */
   error?: string;
 }
+
+/** `pruned at step 37` for a pruned trial (its values are its model's at that step, or none). */
+export const trialStatusText = (t: Pick<TrialRecord, "status" | "prunedAt">): string =>
+  t.status === "pruned" && t.prunedAt !== undefined ? `pruned at step ${t.prunedAt}` : t.status;
 
 export interface ObjectiveTarget {
   metric: string;

@@ -115,6 +115,25 @@ describe("tuning trials in worker threads", () => {
     expect(workers.out.study!.trials.some((t) => t.status === "complete")).toBe(true);
   }, 60_000);
 
+  it("records a pruned trial's objective value at its pruning step, not the pruner's logloss, and logs it as pruned", async () => {
+    const tune: Partial<TuneSpec> = { trials: 10, pruner: "median" };
+    for (const url of [null, workerUrl]) {
+      const { out, logs } = await run(tune, url);
+      const pruned = out.study!.trials.filter((t) => t.status === "pruned");
+      expect(pruned.length).toBeGreaterThan(0);
+      for (const t of pruned) {
+        // the pruner compares negated validation loglosses; the recorded value is the AUC
+        expect(t.values.auc).toBeGreaterThan(0.5);
+        expect(t.values.auc).toBeLessThanOrEqual(1);
+        expect(t.intermediate.at(-1)![1]).toBeLessThan(0);
+        expect(t.prunedAt).toBe(t.intermediate.at(-1)![0]);
+        expect(logs.find((l) => l.startsWith(`trial ${t.index}: `))).toContain(
+          `pruned at step ${t.prunedAt}, auc = ${t.values.auc!.toFixed(5)}`,
+        );
+      }
+    }
+  }, 60_000);
+
   it("scores every objective in the worker exactly as on the main thread (two objectives)", async () => {
     const tune: Partial<TuneSpec> = {
       trials: 6,

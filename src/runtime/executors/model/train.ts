@@ -223,6 +223,7 @@ export async function trainBranch(
       checkParams(estimator, params, spec.name);
       // Every trial fits with the model's seed, so the objective is a fixed function of the
       // parameters (what TPE models) and the best trial can be refitted exactly.
+      let prunedAt: number | undefined;
       const prune = (p: Progress): "stop" | undefined => {
         // The learner reports its own validation metric per round (logloss for a GBDT, say). Pruning
         // compares trials at the same step, so any metric works once it is oriented like the
@@ -234,7 +235,9 @@ export async function trainBranch(
           : undefined;
         if (!p.metric || !direction) return undefined;
         const value = direction === primary.direction ? p.metric.value : -p.metric.value;
-        return trial.report(p.iteration, value) ? "stop" : undefined;
+        if (!trial.report(p.iteration, value)) return undefined;
+        prunedAt ??= p.iteration;
+        return "stop";
       };
       const values = crossValidated
         ? await cvScore(params)
@@ -242,7 +245,7 @@ export async function trainBranch(
           ? await pool.fit(params, seed, prune)
           : score(await fit(params, seed, prune));
       opts.log(
-        `trial ${trial.index}: ${formatObjectiveValues(tune.objectives, values)} ${JSON.stringify(trial.params)}${pool ? " (worker thread)" : ""}`,
+        `trial ${trial.index}: ${prunedAt !== undefined ? `pruned at step ${prunedAt}, ` : ""}${formatObjectiveValues(tune.objectives, values)} ${JSON.stringify(trial.params)}${pool ? " (worker thread)" : ""}`,
       );
       return values;
     });
