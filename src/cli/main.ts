@@ -63,6 +63,11 @@ export async function main(argv: string[]): Promise<number> {
       // help and version exit 0; usage errors already printed by commander
       return ce.exitCode ?? 1;
     }
+    // The state store's user-facing failures (bad URL, damaged file, lost state) reach here from any command.
+    if ((e as Error)?.name === "StateError") {
+      process.stderr.write(`mlc: ${(e as Error).message}\n`);
+      return 1;
+    }
     process.stderr.write(`mlc: internal error: ${(e as Error).stack ?? String(e)}\n`);
     return 1;
   }

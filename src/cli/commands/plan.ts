@@ -33,7 +33,16 @@ export function failCompile(c: CompileFailure): never {
 export function userError(e: unknown): never {
   if (e instanceof CliExit) throw e;
   const name = (e as Error)?.name;
-  if (["ProjectError", "LockHeldError", "PlanFileError", "NodeFailure", "LineageNotFound"].includes(name)) {
+  if (
+    [
+      "ProjectError",
+      "LockHeldError",
+      "PlanFileError",
+      "NodeFailure",
+      "LineageNotFound",
+      "StateError",
+    ].includes(name)
+  ) {
     throw new CliExit(1, `mlc: ${(e as Error).message}`);
   }
   throw e;
