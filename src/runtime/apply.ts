@@ -174,7 +174,12 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
       if (!result || typeof result.artifacts !== "object" || result.artifacts === null)
         throw new Error(`executor for '${node.kind}' returned no result`);
     } catch (e) {
-      return fail(errorText(e));
+      // Stopped by Ctrl-C: not a failure of the node. It stays stale and the next apply runs it again.
+      return fail(
+        signal.aborted
+          ? `interrupted before it finished (${errorText(e)}); the next apply runs it again`
+          : errorText(e),
+      );
     }
     const runMs = performance.now() - t0;
     const created = new Date().toISOString();

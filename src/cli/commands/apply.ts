@@ -114,7 +114,7 @@ export async function runApply(target: string, opts: ApplyCliOptions): Promise<v
   const abort = new AbortController();
   const onSigint = () => {
     process.stderr.write(
-      "mlc: interrupted; finishing the nodes running now and recording them (Ctrl-C again to stop at once)\n",
+      "mlc: interrupted; no new node starts, and the nodes running now are stopped: what they finished (tuning trials included) is recorded, the rest runs again on the next apply (Ctrl-C again to quit at once)\n",
     );
     abort.abort();
     process.off("SIGINT", onSigint);

@@ -151,6 +151,7 @@ export async function trainBranch(
     parallel: tune.parallel,
     seed,
     ...(opts.trialStore ? { store: opts.trialStore } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
   });
   let score: ObjectiveScorer;
   try {
