@@ -16,6 +16,7 @@ import { lineageSinkFromEnv } from "./openlineage.js";
 import { plan as makePlan, type Plan } from "./plan.js";
 import { loadPlan, stalePlanProblems } from "./plan-file.js";
 import { openState } from "./state/open.js";
+import { guardLostState } from "./registry/lost-state.js";
 import type { StateStore } from "./state/store.js";
 
 /** A user-facing failure of plan/apply that is not a spec diagnostic (unknown target, stale plan, lock held…). */
@@ -173,14 +174,15 @@ export async function planProject(dir: string, opts: PlanOptions = {}): Promise<
   const executors = await lookupFor(opts);
   const compiled = compileGraph(projectDir);
   if (!compiled.ok) return compiled;
-  const p = await withStore(projectDir, opts.store, (s) =>
-    planGraph(projectDir, compiled.graph, s, {
+  const p = await withStore(projectDir, opts.store, async (s) => {
+    await guardLostState(projectDir, s);
+    return planGraph(projectDir, compiled.graph, s, {
       targets: opts.targets,
       replace: opts.replace,
       seed: compiled.seed,
       executors,
-    }),
-  );
+    });
+  });
   return { ok: true, plan: p, diagnostics: compiled.diagnostics, sources: compiled.sources };
 }
 
@@ -196,6 +198,8 @@ export interface ApplyProjectOptions extends PlanOptions {
   signal?: AbortSignal;
   /** Recorded with the lock, e.g. "mlc apply examples/churn". */
   command?: string;
+  /** Apply on an empty state although bundles exist on disk, numbering versions after theirs (see lost-state.ts). */
+  forceNewState?: boolean;
   log?: (message: string) => void;
 }
 
@@ -221,6 +225,11 @@ export async function applyProject(dir: string, opts: ApplyProjectOptions = {}):
   try {
     await acquireApplyLock(store, opts.command ?? `mlc apply ${dir}`, opts.lockTimeoutMs ?? 0);
     try {
+      const lost = await guardLostState(projectDir, store, { forceNewState: opts.forceNewState });
+      if (lost)
+        (opts.log ?? ((m: string) => process.stderr.write(m + "\n")))(
+          `mlc: --force-new-state: starting a new state; model versions are numbered after the highest on disk`,
+        );
       let p: Plan;
       if (saved) {
         p = saved;

@@ -17,6 +17,7 @@ interface ApplyCliOptions {
   parallel?: string;
   lockTimeout?: string;
   json?: boolean;
+  forceNewState?: boolean;
 }
 
 const secs = (ms: number) => (ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`);
@@ -34,6 +35,10 @@ export function register(program: Command): void {
     .option(
       "--lock-timeout <duration>",
       "wait this long for another apply's lock (e.g. 30s) instead of failing at once",
+    )
+    .option(
+      "--force-new-state",
+      "apply on an empty state although bundles exist on disk (lost state): new versions are numbered after the highest on disk; see specs/state-store.md",
     )
     .option("--json", "print the outcome as JSON")
     .action(async (target: string, opts: ApplyCliOptions) => runApply(target, opts));
@@ -128,6 +133,7 @@ export async function runApply(target: string, opts: ApplyCliOptions): Promise<v
       replace: opts.replace,
       parallel,
       lockTimeoutMs,
+      forceNewState: opts.forceNewState === true,
       onEvent,
       signal: abort.signal,
       command: ["mlc", ...process.argv.slice(2)].join(" ").slice(0, 200),

@@ -8,8 +8,8 @@ import { readBlock } from "../../../data/node-config.js";
 import { loadTable } from "../../../data/table-artifact.js";
 import { columnValues } from "../../../data/table-columns.js";
 import {
-  buildBundleDir,
   bundleDirFor,
+  publishBundle,
   type BundleInput,
   type BundleMeta,
   type BundleTask,
@@ -108,7 +108,11 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     created: new Date().toISOString(),
   };
   const bundleDir = bundleDirFor(ctx.projectDir, name, version);
-  buildBundleDir(bundleDir, onnx, meta);
+  const published = publishBundle(bundleDir, onnx, meta);
+  if (published.action === "repaired")
+    ctx.log(
+      `bundle ${bundleDir} was damaged (${published.damaged}); set aside as ${published.movedTo} and rebuilt`,
+    );
   const bundle = relative(ctx.projectDir, bundleDir);
   // The model's window and joined inputs, as of the newest data, in a new online table; the pointer below switches to it.
   const online = await materializeDeployment(ctx, {
