@@ -150,9 +150,18 @@ export async function planGraph(
   const artifacts = openArtifacts(dir, cache);
   const health: Record<string, ArtifactHealth> = {};
   const live = new Set(graph.nodes.map((n) => n.id));
+  const outputs: Record<string, string[]> = {};
+  const files = new Set<string>();
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   for (const rec of Object.values(state.nodes)) {
     if (!live.has(rec.id)) continue;
     for (const h of Object.values(rec.result?.artifacts ?? {})) health[h] ??= await artifacts.check(h);
+    const check = lookup(rec.kind)?.checkOutputs;
+    if (check && rec.result && rec.status === "ok") {
+      const found = check(dir, byId.get(rec.id)!, rec.result);
+      if (found.problems.length) outputs[rec.id] = found.problems;
+      for (const f of found.files) files.add(f);
+    }
   }
   const p = makePlan({
     graph,
@@ -160,11 +169,13 @@ export async function planGraph(
     data,
     executorOf: infoOf(lookup),
     artifacts: health,
+    outputs,
     replace: opts.replace,
     targets: opts.targets,
   });
   if (opts.seed !== undefined) p.seed = opts.seed;
   p.objects = Object.keys(health).sort();
+  p.files = [...files].sort();
   await store.saveStatCache(cache.changed());
   return p;
 }

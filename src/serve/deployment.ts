@@ -145,7 +145,14 @@ export function writeDeployment(
   now: Date = new Date(),
 ): DeploymentPointer {
   const dir = deploymentDir(projectDir, name);
-  const prev = readDeployment(projectDir, name);
+  let prev: DeploymentPointer | undefined;
+  try {
+    prev = readDeployment(projectDir, name);
+  } catch (e) {
+    if (!(e instanceof DeploymentError)) throw e;
+    // A damaged pointer is replaced, never lost: it is kept beside the new one.
+    renameSync(pointerPath(projectDir, name), join(dir, `.current.json.damaged-${now.getTime()}`));
+  }
   const main = portable(projectDir, target);
   const pointer: DeploymentPointer = { ...main, updated: now.toISOString(), reason };
   if (target.rollout) {

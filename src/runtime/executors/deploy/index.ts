@@ -17,6 +17,7 @@ import {
 import { predictionColumns, scoreTable } from "../../../serve/batch-score.js";
 import { writeContainerManifests } from "../../../serve/container.js";
 import {
+  DeploymentError,
   pointerPath,
   readDeployment,
   writeDeployment,
@@ -36,6 +37,7 @@ import {
 import { registerExecutor } from "../../executor-registry.js";
 import type { Json } from "../../graph-ir.js";
 import { ModelRegistry } from "../../registry/model-registry.js";
+import { checkDeployOutputs } from "./check-outputs.js";
 import { materializeDeployment, pruneOnline } from "./online.js";
 
 export const DEPLOY_EXECUTOR_VERSION = "1";
@@ -78,6 +80,17 @@ function rolloutOf(
     return { kind: "canary", share: v, ...(typeof key === "string" ? { key } : {}) };
   }
   throw new NodeFailure(`deploy ${deployment}: unknown rollout ${c.$call}`);
+}
+
+/** The current pointer; a damaged one counts as none (writeDeployment sets it aside), so apply rebuilds it. */
+function readPointerToRepair(ctx: ExecContext, name: string): ReturnType<typeof readDeployment> {
+  try {
+    return readDeployment(ctx.projectDir, name);
+  } catch (e) {
+    if (!(e instanceof DeploymentError)) throw e;
+    ctx.log(`the deployment pointer is damaged and is written again: ${e.message}`);
+    return undefined;
+  }
 }
 
 async function run(ctx: ExecContext): Promise<NodeResult> {
@@ -132,7 +145,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
           .join(", ")} passed; deployed by ${name}`
       : `deployed by ${name}`;
   const rollout = rolloutOf(asCall(b.attributes.rollout, "immediate"), name);
-  const current = readDeployment(ctx.projectDir, name);
+  const current = readPointerToRepair(ctx, name);
   let target: DeploymentTarget;
   let role: "champion" | "challenger" = "champion";
   if (!current || current.version === version || rollout.kind === "immediate") {
@@ -247,5 +260,6 @@ export const deployExecutor: Executor = {
   changeAction: "replace",
   run,
   destroy,
+  checkOutputs: checkDeployOutputs,
 };
 registerExecutor(deployExecutor);
