@@ -12,6 +12,7 @@ import {
   resolveBundlePath,
   writeDeployment,
 } from "../../serve/deployment.js";
+import { explainNoPointer } from "../../serve/deployment-absence.js";
 import { CliExit } from "../exit.js";
 
 export function register(program: Command): void {
@@ -31,8 +32,7 @@ export function register(program: Command): void {
       } catch (e) {
         throw new CliExit(1, `mlc rollback: ${(e as Error).message}`);
       }
-      if (!current)
-        throw new CliExit(1, `mlc rollback: deployment '${name}' has never been deployed in ${projectDir}`);
+      if (!current) throw new CliExit(1, `mlc rollback: ${explainNoPointer(projectDir, name)}`);
       const prev = previousVersion(projectDir, name);
       if (!prev)
         throw new CliExit(

@@ -10,6 +10,7 @@ import {
   type DeploymentPointer,
 } from "../../serve/deployment.js";
 import { abortRollout, promoteRollout, startRollout } from "../../serve/rollout-control.js";
+import { explainNoPointer } from "../../serve/deployment-absence.js";
 import { CliExit } from "../exit.js";
 
 interface Common {
@@ -24,7 +25,7 @@ function current(projectDir: string, name: string): DeploymentPointer {
   } catch (e) {
     throw new CliExit(1, `mlc rollout: ${(e as Error).message}`);
   }
-  if (!p) throw new CliExit(1, `mlc rollout: deployment '${name}' has no current version in ${projectDir}`);
+  if (!p) throw new CliExit(1, `mlc rollout: ${explainNoPointer(projectDir, name)}`);
   return p;
 }
 

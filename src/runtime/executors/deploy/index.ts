@@ -1,7 +1,6 @@
 // The `deploy` executor: builds the version's bundle (one ONNX file + bundle.json), moves the
 // deployment pointer that `mlc serve` follows (immediately, or as a canary/shadow rollout), makes
 // the version champion (or challenger during a rollout), and runs batch or container targets.
-import { rmSync } from "node:fs";
 import { relative } from "node:path";
 import { isCall, isPercent, isRef } from "../../../compiler/expr-json.js";
 import { readBlock } from "../../../data/node-config.js";
@@ -18,12 +17,12 @@ import { predictionColumns, scoreTable } from "../../../serve/batch-score.js";
 import { writeContainerManifests } from "../../../serve/container.js";
 import {
   DeploymentError,
-  pointerPath,
   readDeployment,
   writeDeployment,
   type DeploymentTarget,
   type Rollout,
 } from "../../../serve/deployment.js";
+import { stopDeployment } from "../../../serve/deployment-absence.js";
 import { writeScores } from "../../../serve/score-writer.js";
 import type { Task } from "../../../ml/estimator.js";
 import { resolveDataPath } from "../../../data/project-path.js";
@@ -250,8 +249,10 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
 
 /** A deploy block removed from the spec: the deployment stops serving (its history stays). */
 async function destroy(ctx: DestroyContext): Promise<void> {
-  rmSync(pointerPath(ctx.projectDir, ctx.node.name), { force: true });
-  ctx.log(`deployment ${ctx.node.name} stopped: its pointer was removed (history kept)`);
+  const last = stopDeployment(ctx.projectDir, ctx.node.name, `its deploy block was removed from the spec`);
+  ctx.log(
+    `deployment ${ctx.node.name} stopped${last ? ` (it served version ${last.version})` : ""}: its pointer was removed, its history kept`,
+  );
 }
 
 export const deployExecutor: Executor = {
