@@ -36,6 +36,7 @@ import {
 import { registerExecutor } from "../../executor-registry.js";
 import type { Json } from "../../graph-ir.js";
 import { ModelRegistry } from "../../registry/model-registry.js";
+import { syncAliasesToPointer } from "../../registry/serving-sync.js";
 import { checkDeployOutputs } from "./check-outputs.js";
 import { materializeDeployment, pruneOnline } from "./online.js";
 
@@ -184,10 +185,8 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     const dropped = await pruneOnline(ctx.projectDir, name, online);
     if (dropped) ctx.log(`dropped ${dropped} online table${dropped === 1 ? "" : "s"} no version points at`);
   }
-  if (registry) {
-    const now = await registry.alias(modelName, role);
-    if (now?.version !== version) await registry.setAlias(modelName, role, version, why);
-  }
+  // champion = the version served, challenger = a rollout's candidate (one rule for every command).
+  if (registry) await syncAliasesToPointer(ctx.projectDir, registry, name, why, current);
   ctx.log(
     role === "champion"
       ? `${modelName} version ${version} serves ${name} (champion)`
