@@ -17,7 +17,7 @@ function csv(rows: number): string {
   return lines.join("\n") + "\n";
 }
 
-export function spec(trees: number, opts: { deploy?: boolean } = {}): string {
+export function spec(trees: number, opts: { deploy?: boolean; tuneTrials?: number } = {}): string {
   return `project tiny {
   seed = 3
 }
@@ -53,7 +53,16 @@ model m {
   algorithm = gbdt
   params {
     trees     = ${trees}
-    max_depth = 2
+    max_depth = 2${opts.tuneTrials ? "\n    learning_rate = loguniform(0.02, 0.3)" : ""}
+  }${
+    opts.tuneTrials
+      ? `
+  tune {
+    method    = random
+    trials    = ${opts.tuneTrials}
+    objective = maximize(valid.auc)
+  }`
+      : ""
   }
 }
 
@@ -82,7 +91,11 @@ export function tinyProject(trees = 5): string {
   return dir;
 }
 
-export function setSpec(dir: string, trees: number, opts: { deploy?: boolean } = {}): void {
+export function setSpec(
+  dir: string,
+  trees: number,
+  opts: { deploy?: boolean; tuneTrials?: number } = {},
+): void {
   writeFileSync(join(dir, "tiny.mlspec"), spec(trees, opts));
 }
 
