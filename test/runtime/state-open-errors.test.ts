@@ -3,22 +3,13 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openState } from "../../src/runtime/state/open.js";
-class StateError extends Error {}
+import { StateError } from "../../src/runtime/state/state-error.js";
 import { runCli } from "../cli/run-cli.js";
+import { PG, pgSchemas } from "./pg-schemas.js";
 
-const PG = process.env.MLC_TEST_PG_URL;
-const schemas: string[] = [];
-
-afterAll(async () => {
-  if (!PG || !schemas.length) return;
-  const c = new pg.Client({ connectionString: PG });
-  await c.connect();
-  for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-  await c.end();
-});
+const freshSchema = pgSchemas();
 
 /** A project whose state.db is the first `keep` bytes of a real, populated state file. */
 async function truncatedProject(keep: number): Promise<string> {
@@ -86,8 +77,7 @@ describe("bad state URLs", () => {
 describe.skipIf(!PG)("PostgreSQL schema creation", () => {
   it("two stores opening a new schema at once both succeed", async () => {
     for (let round = 0; round < 3; round++) {
-      const schema = `mlc_race_${process.pid}_${round}_${Math.random().toString(36).slice(2, 8)}`;
-      schemas.push(schema);
+      const schema = freshSchema(`mlc_race${round}`);
       const opened = await Promise.allSettled(
         Array.from({ length: 4 }, () => openState("/nonexistent", { url: PG!, schema })),
       );
