@@ -268,7 +268,7 @@ export type PublishOutcome =
  * Writes a registry version's bundle once. A bundle already at `dir` is never overwritten with other
  * content: the same model (same ONNX bytes) is kept as it is; a different one is refused with a
  * BundleError (a version number was about to be reused, e.g. after the state was lost). A damaged
- * bundle whose bundle.json no longer says what it held is moved aside (never deleted) and rebuilt.
+ * bundle (unreadable bundle.json, or this model's bytes corrupted) is moved aside, never deleted, and rebuilt.
  */
 export function publishBundle(dir: string, onnxBytes: Uint8Array, meta: BundleMeta): PublishOutcome {
   const target = resolve(dir);
@@ -294,18 +294,21 @@ export function publishBundle(dir: string, onnxBytes: Uint8Array, meta: BundleMe
         `model (sha256 ${sha.slice(0, 12)}) under the same version number. Version numbers are never reused; this happens when ` +
         `the state was lost or replaced: see "Lost state" in specs/state-store.md (mlc state rebuild, or mlc apply --force-new-state).`,
     );
-  let damage: string;
+  let loaded: LoadedBundle | undefined;
+  let damage = "";
   try {
-    const loaded = loadBundle(target);
+    loaded = loadBundle(target);
+  } catch (e) {
+    if (!(e instanceof BundleError)) throw e;
+    // Unreadable, or the same model's bytes damaged: nothing else is recorded there.
+    damage = e.message;
+  }
+  if (loaded) {
     if (loaded.meta.model !== meta.model || loaded.meta.version !== meta.version)
       throw new BundleError(
         `refusing to overwrite bundle ${target}: it holds ${loaded.meta.model} version ${loaded.meta.version}, not ${meta.model} version ${meta.version}`,
       );
     return { action: "kept", meta: loaded.meta };
-  } catch (e) {
-    if (!(e instanceof BundleError) || e.message.startsWith("refusing")) throw e;
-    // Unreadable, or the same model's bytes damaged: nothing else is recorded there.
-    damage = e.message;
   }
   const movedTo = join(dirname(target), `.${basename(target)}.damaged-${Date.now()}`);
   renameSync(target, movedTo);
