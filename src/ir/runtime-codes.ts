@@ -18,6 +18,10 @@ export const RUNTIME_CODES = {
   MLC2006: { title: "an operating-system failure (a file that cannot be read or written)" },
   MLC2007: { title: "a node whose executor needs the result of an input that has none" },
   MLC2008: { title: 'an environment variable that the spec names (`env("VAR")`) is not set' },
+  MLC2009: { title: "a node was interrupted (Ctrl-C) before it finished; the next apply runs it again" },
+  MLC2010: {
+    title: "the state store cannot be opened or read (unreachable, malformed URL, damaged file, lost state)",
+  },
   // — data —
   MLC2100: { title: "a data file that does not exist or cannot be read" },
   MLC2101: { title: "a value that does not fit its column's type (row, column and value named)" },

@@ -182,6 +182,14 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
       if (!result || typeof result.artifacts !== "object" || result.artifacts === null)
         throw new Error(`executor for '${node.kind}' returned no result`);
     } catch (e) {
+      // Stopped by Ctrl-C: not a failure of the node. It stays stale and the next apply runs it again.
+      if (signal.aborted && !(e instanceof MlcError && e.code !== "MLC2000"))
+        return fail(
+          new NodeFailure(
+            `interrupted before it finished (${(e as Error).message}); the next apply runs it again`,
+            { code: "MLC2009" },
+          ),
+        );
       return fail(e);
     }
     const runMs = performance.now() - t0;

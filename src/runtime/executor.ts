@@ -83,6 +83,18 @@ export interface Executor {
    * it; the plan then shows an update with this text instead of the attribute diffs.
    */
   incrementalChange?(oldConfig: GraphNode["config"], newConfig: GraphNode["config"]): string | undefined;
+  /**
+   * Checks what the last run left outside the artifact store (a deployment's bundle and pointer):
+   * plan replaces the node when `problems` is not empty. `files` are the paths checked, so a
+   * remembered no-op plan is dropped when one of them changes.
+   */
+  checkOutputs?(projectDir: string, node: GraphNode, result: NodeResult): OutputCheck;
+}
+
+/** What an executor's checkOutputs found: problems in words ("bundle … is corrupt: …"), files it read. */
+export interface OutputCheck {
+  problems: string[];
+  files: string[];
 }
 
 /** A cache of file content hashes keyed by (path, size, mtime), kept in the state store (as DVC does). */

@@ -3,6 +3,7 @@
 // features the table is computed from are re-run in memory with their own executors and the deploy
 // executor's materialisation, using their configs as of the run that deployed the served version;
 // nothing is recorded in the plan/apply state, so `mlc plan` still shows the data change.
+import { explainNoPointer } from "../serve/deployment-absence.js";
 import { createHash } from "node:crypto";
 import { readJoins } from "../data/feature-joins.js";
 import { materializeDeployment, pruneOnline, readOnlineFeatures } from "./executors/deploy/online.js";
@@ -95,10 +96,12 @@ export async function materializeNow(
   } catch (e) {
     throw new MaterializeError((e as Error).message);
   }
-  if (!pointer)
+  if (!pointer) {
+    const why = explainNoPointer(projectDir, deployment);
     throw new MaterializeError(
-      `deployment '${deployment}' has never been deployed in ${projectDir} (apply its deploy block first)`,
+      why.includes("has never been deployed") ? `${why} (apply its deploy block first)` : why,
     );
+  }
   if (pointer.rollout) {
     const r = pointer.rollout;
     throw new MaterializeError(

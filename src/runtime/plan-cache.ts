@@ -117,6 +117,12 @@ export function rememberNoopPlan(projectDir: string, plan: Plan, json: PlanJson)
     if (!s) return;
     stamps.push(s);
   }
+  // So were the files nodes wrote outside the store (bundles, deployment pointers).
+  for (const f of plan.files ?? []) {
+    const s = stampOf(f);
+    if (!s) return;
+    stamps.push(s);
+  }
   const file: CacheFile = { version: 1, key: codeKey(), stamps, serial: plan.stateSerial, plan: json };
   const path = join(projectDir, ".mlc", FILE);
   try {

@@ -104,6 +104,8 @@ export function reasonText(r: Reason): string {
       return `artifact ${r.role} ${short(r.hash)} is missing`;
     case "artifact_corrupt":
       return `artifact ${r.role} ${short(r.hash)} is corrupt`;
+    case "output_damaged":
+      return r.problem;
     case "executor_version_changed":
       return `executor version ${r.old} → ${r.new}`;
     case "removed_from_spec":

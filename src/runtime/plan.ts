@@ -22,6 +22,8 @@ export type Reason =
     }
   | { type: "artifact_missing"; role: string; hash: string }
   | { type: "artifact_corrupt"; role: string; hash: string }
+  /** Something the node wrote outside the artifact store (a bundle, a deployment pointer) is missing or damaged. */
+  | { type: "output_damaged"; problem: string }
   | { type: "executor_version_changed"; old: string; new: string }
   | { type: "removed_from_spec" }
   | { type: "previously_failed"; error: string }
@@ -68,6 +70,8 @@ export interface Plan {
   seed?: number;
   /** The recorded objects the plan verified (for the no-op plan shortcut). */
   objects?: string[];
+  /** Files outside the object store the plan verified (bundles, pointers), for the no-op plan shortcut. */
+  files?: string[];
 }
 
 export interface PlanInput {
@@ -77,6 +81,8 @@ export interface PlanInput {
   executorOf: (kind: string) => ExecutorInfo | undefined;
   /** Health of the artifacts recorded for the nodes in state, by hash (missing entries count as ok). */
   artifacts: Readonly<Record<string, ArtifactHealth>>;
+  /** Problems with what nodes wrote outside the artifact store, by node id (Executor.checkOutputs). */
+  outputs?: Readonly<Record<string, readonly string[]>>;
   /** Node ids to replace even if unchanged (--replace). */
   replace?: readonly string[];
   /** Node ids to plan, with their ancestors (--target). */
@@ -186,6 +192,8 @@ export function plan(input: PlanInput): Plan {
       if (h === "missing") artifactReasons.push({ type: "artifact_missing", role, hash });
       if (h === "corrupt") artifactReasons.push({ type: "artifact_corrupt", role, hash });
     }
+    for (const problem of input.outputs?.[node.id] ?? [])
+      artifactReasons.push({ type: "output_damaged", problem });
     const changed = rec.fingerprint !== fp.whole;
     const reasons: Reason[] = changed ? explain(node, fp, rec, input.data[node.id], version) : [];
     if (rec.status === "failed") reasons.push({ type: "previously_failed", error: rec.error ?? "" });

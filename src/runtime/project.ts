@@ -16,6 +16,7 @@ import { lineageSinkFromEnv } from "./openlineage.js";
 import { plan as makePlan, type Plan } from "./plan.js";
 import { loadPlan, stalePlanProblems } from "./plan-file.js";
 import { openState } from "./state/open.js";
+import { guardLostState } from "./registry/lost-state.js";
 import type { StateStore } from "./state/store.js";
 import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
 
@@ -154,9 +155,18 @@ export async function planGraph(
   const artifacts = openArtifacts(dir, cache);
   const health: Record<string, ArtifactHealth> = {};
   const live = new Set(graph.nodes.map((n) => n.id));
+  const outputs: Record<string, string[]> = {};
+  const files = new Set<string>();
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   for (const rec of Object.values(state.nodes)) {
     if (!live.has(rec.id)) continue;
     for (const h of Object.values(rec.result?.artifacts ?? {})) health[h] ??= await artifacts.check(h);
+    const check = lookup(rec.kind)?.checkOutputs;
+    if (check && rec.result && rec.status === "ok") {
+      const found = check(dir, byId.get(rec.id)!, rec.result);
+      if (found.problems.length) outputs[rec.id] = found.problems;
+      for (const f of found.files) files.add(f);
+    }
   }
   const p = makePlan({
     graph,
@@ -164,11 +174,13 @@ export async function planGraph(
     data,
     executorOf: infoOf(lookup),
     artifacts: health,
+    outputs,
     replace: opts.replace,
     targets: opts.targets,
   });
   if (opts.seed !== undefined) p.seed = opts.seed;
   p.objects = Object.keys(health).sort();
+  p.files = [...files].sort();
   await store.saveStatCache(cache.changed());
   return p;
 }
@@ -178,14 +190,15 @@ export async function planProject(dir: string, opts: PlanOptions = {}): Promise<
   const executors = await lookupFor(opts);
   const compiled = compileGraph(projectDir);
   if (!compiled.ok) return compiled;
-  const p = await withStore(projectDir, opts.store, (s) =>
-    planGraph(projectDir, compiled.graph, s, {
+  const p = await withStore(projectDir, opts.store, async (s) => {
+    await guardLostState(projectDir, s);
+    return planGraph(projectDir, compiled.graph, s, {
       targets: opts.targets,
       replace: opts.replace,
       seed: compiled.seed,
       executors,
-    }),
-  );
+    });
+  });
   return { ok: true, plan: p, diagnostics: compiled.diagnostics, sources: compiled.sources };
 }
 
@@ -201,6 +214,8 @@ export interface ApplyProjectOptions extends PlanOptions {
   signal?: AbortSignal;
   /** Recorded with the lock, e.g. "mlc apply examples/churn". */
   command?: string;
+  /** Apply on an empty state although bundles exist on disk, numbering versions after theirs (see lost-state.ts). */
+  forceNewState?: boolean;
   log?: (message: string) => void;
 }
 
@@ -226,6 +241,11 @@ export async function applyProject(dir: string, opts: ApplyProjectOptions = {}):
   try {
     await acquireApplyLock(store, opts.command ?? `mlc apply ${dir}`, opts.lockTimeoutMs ?? 0);
     try {
+      const lost = await guardLostState(projectDir, store, { forceNewState: opts.forceNewState });
+      if (lost)
+        (opts.log ?? ((m: string) => process.stderr.write(m + "\n")))(
+          `mlc: --force-new-state: starting a new state; model versions are numbered after the highest on disk`,
+        );
       let p: Plan;
       if (saved) {
         p = saved;

@@ -258,6 +258,64 @@ export function buildBundleDir(dir: string, onnxBytes: Uint8Array, meta: BundleM
   return full;
 }
 
+/** What publishBundle did: wrote the bundle, found the same one there, or set a damaged one aside first. */
+export type PublishOutcome =
+  | { action: "written" }
+  | { action: "kept"; meta: BundleMeta }
+  | { action: "repaired"; damaged: string; movedTo: string };
+
+/**
+ * Writes a registry version's bundle once. A bundle already at `dir` is never overwritten with other
+ * content: the same model (same ONNX bytes) is kept as it is; a different one is refused with a
+ * BundleError (a version number was about to be reused, e.g. after the state was lost). A damaged
+ * bundle (unreadable bundle.json, or this model's bytes corrupted) is moved aside, never deleted, and rebuilt.
+ */
+export function publishBundle(dir: string, onnxBytes: Uint8Array, meta: BundleMeta): PublishOutcome {
+  const target = resolve(dir);
+  if (!existsSync(target)) {
+    buildBundleDir(target, onnxBytes, meta);
+    return { action: "written" };
+  }
+  const sha = sha256Hex(onnxBytes);
+  let recorded: Partial<BundleMeta> | undefined;
+  try {
+    recorded = JSON.parse(readFileSync(join(target, BUNDLE_JSON), "utf8")) as Partial<BundleMeta>;
+  } catch {
+    recorded = undefined;
+  }
+  const claims =
+    recorded && typeof recorded === "object"
+      ? (recorded.onnx_sha256 ?? recorded.lineage?.artifact)
+      : undefined;
+  if (typeof claims === "string" && claims !== sha)
+    throw new BundleError(
+      `refusing to overwrite bundle ${target}: it holds ${recorded?.model ?? "a model"} version ${recorded?.version ?? "?"} ` +
+        `(model.onnx sha256 ${claims.slice(0, 12)}, created ${recorded?.created ?? "?"}), and this apply built a different ` +
+        `model (sha256 ${sha.slice(0, 12)}) under the same version number. Version numbers are never reused; this happens when ` +
+        `the state was lost or replaced: see "Lost state" in specs/state-store.md (mlc state rebuild, or mlc apply --force-new-state).`,
+    );
+  let loaded: LoadedBundle | undefined;
+  let damage = "";
+  try {
+    loaded = loadBundle(target);
+  } catch (e) {
+    if (!(e instanceof BundleError)) throw e;
+    // Unreadable, or the same model's bytes damaged: nothing else is recorded there.
+    damage = e.message;
+  }
+  if (loaded) {
+    if (loaded.meta.model !== meta.model || loaded.meta.version !== meta.version)
+      throw new BundleError(
+        `refusing to overwrite bundle ${target}: it holds ${loaded.meta.model} version ${loaded.meta.version}, not ${meta.model} version ${meta.version}`,
+      );
+    return { action: "kept", meta: loaded.meta };
+  }
+  const movedTo = join(dirname(target), `.${basename(target)}.damaged-${Date.now()}`);
+  renameSync(target, movedTo);
+  buildBundleDir(target, onnxBytes, meta);
+  return { action: "repaired", damaged: damage, movedTo };
+}
+
 /** Reads and validates a bundle directory; throws BundleError with a clear message when it is not usable. */
 export function loadBundle(dir: string): LoadedBundle {
   const abs = resolve(dir);

@@ -1,7 +1,15 @@
 // The deployment pointer: `.mlc/deployments/<name>/current.json` says which bundle a deployment serves
 // (and any canary/shadow rollout); every change is appended to `history.ndjson` beside it. Servers watch it.
 import { randomBytes } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { validateOnlineRef, type OnlineRef } from "./online-store.js";
 import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
@@ -57,6 +65,9 @@ export const pointerPath = (projectDir: string, name: string): string =>
   join(deploymentDir(projectDir, name), "current.json");
 export const historyPath = (projectDir: string, name: string): string =>
   join(deploymentDir(projectDir, name), "history.ndjson");
+/** Written when the deploy block was removed (src/serve/deployment-absence.ts); removed by the next pointer. */
+export const destroyedPath = (projectDir: string, name: string): string =>
+  join(deploymentDir(projectDir, name), "destroyed.json");
 
 /** Resolves a bundle path of a pointer against the project directory. */
 export const resolveBundlePath = (projectDir: string, bundle: string): string =>
@@ -145,7 +156,14 @@ export function writeDeployment(
   now: Date = new Date(),
 ): DeploymentPointer {
   const dir = deploymentDir(projectDir, name);
-  const prev = readDeployment(projectDir, name);
+  let prev: DeploymentPointer | undefined;
+  try {
+    prev = readDeployment(projectDir, name);
+  } catch (e) {
+    if (!(e instanceof DeploymentError)) throw e;
+    // A damaged pointer is replaced, never lost: it is kept beside the new one.
+    renameSync(pointerPath(projectDir, name), join(dir, `.current.json.damaged-${now.getTime()}`));
+  }
   const main = portable(projectDir, target);
   const pointer: DeploymentPointer = { ...main, updated: now.toISOString(), reason };
   if (target.rollout) {
@@ -163,6 +181,8 @@ export function writeDeployment(
   const tmp = join(dir, `.current.json.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
   writeFileSync(tmp, JSON.stringify(pointer, null, 2) + "\n");
   renameSync(tmp, file);
+  // Serving again: the record of an earlier destroy no longer describes it.
+  rmSync(destroyedPath(projectDir, name), { force: true });
   const entry: HistoryEntry = prev ? { ...pointer, previous: prev.version } : pointer;
   // One write of one line with O_APPEND: concurrent writers never interleave inside a line.
   appendFileSync(join(dir, "history.ndjson"), JSON.stringify(entry) + "\n");

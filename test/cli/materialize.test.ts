@@ -7,6 +7,8 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { acquireApplyLock } from "../../src/runtime/lock.js";
 import { applyProject, planProject } from "../../src/runtime/project.js";
+import { ModelRegistry } from "../../src/runtime/registry/model-registry.js";
+import { bundleModel } from "../../src/runtime/registry/serving-sync.js";
 import { openState } from "../../src/runtime/state/open.js";
 import {
   readDeployment,
@@ -192,6 +194,11 @@ describe("mlc materialize", () => {
 
     const now = readDeployment(dir, "ridership_api")!;
     expect(now.version).toBe(before.version);
+    // The champion stays the version served (src/runtime/registry/serving-sync.ts).
+    const state = await openState(dir);
+    const model = bundleModel(dir, now.bundle)!;
+    expect((await new ModelRegistry(state).alias(model, "champion"))?.version).toBe(now.version);
+    await state.close();
     expect(now.bundle).toBe(before.bundle);
     expect(now.online!.table).not.toBe(before.online!.table);
     expect(r.stdout).toContain(`table ${now.online!.table}`);

@@ -1,8 +1,7 @@
 // plan and apply end to end on a real spec (parsed and checked) with fake executors.
 import { readFileSync, writeFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import pg from "pg";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { applyProject, planProject, type ApplyOutcome } from "../../src/runtime/project.js";
 import type { Change, Plan } from "../../src/runtime/plan.js";
 import { openState } from "../../src/runtime/state/open.js";
@@ -11,6 +10,7 @@ import { collectGarbage } from "../../src/runtime/gc.js";
 import { lineageOf, renderLineage, type LineageNode } from "../../src/runtime/lineage.js";
 import { savePlan } from "../../src/runtime/plan-file.js";
 import { CHURN_CSV, fakeExecutors, makeProject, TWO_MODELS, type FakeRuns } from "./fixtures.js";
+import { PG, pgSchemas } from "./pg-schemas.js";
 
 async function plan(
   dir: string,
@@ -53,27 +53,17 @@ const edit = (dir: string, from: string, to: string) => {
 };
 
 // The same suite runs on SQLite and, when MLC_TEST_PG_URL is set, on PostgreSQL (a fresh schema per test).
-const PG = process.env.MLC_TEST_PG_URL;
-const schemas: string[] = [];
+const freshSchema = pgSchemas();
 const backends = [{ name: "sqlite", pg: false }, ...(PG ? [{ name: "postgres", pg: true }] : [])];
 if (!PG)
   describe.skip("plan and apply on postgres (skipped: MLC_TEST_PG_URL is not set)", () =>
     it("needs PostgreSQL", () => undefined));
 
-afterAll(async () => {
-  if (!PG || !schemas.length) return;
-  const c = new pg.Client({ connectionString: PG });
-  await c.connect();
-  for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-  await c.end();
-});
-
 for (const backend of backends)
   describe(`on ${backend.name}`, () => {
     beforeEach(() => {
       if (!backend.pg) return;
-      const schema = `mlc_pa_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-      schemas.push(schema);
+      const schema = freshSchema("mlc_pa");
       process.env.MLC_STATE_URL = PG;
       process.env.MLC_STATE_SCHEMA = schema;
     });

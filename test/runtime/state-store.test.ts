@@ -2,22 +2,13 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openState } from "../../src/runtime/state/open.js";
 import type { NodeRecord, RunRecord, StateStore } from "../../src/runtime/state/store.js";
 import type { GraphNode } from "../../src/runtime/graph-ir.js";
+import { PG, pgSchemas } from "./pg-schemas.js";
 
-const PG = process.env.MLC_TEST_PG_URL;
-const schemas: string[] = [];
-
-afterAll(async () => {
-  if (!PG || !schemas.length) return;
-  const c = new pg.Client({ connectionString: PG });
-  await c.connect();
-  for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-  await c.end();
-});
+const freshSchema = pgSchemas();
 
 interface Backend {
   name: string;
@@ -41,8 +32,7 @@ const backends: Backend[] = [
     name: "postgres",
     skip: PG ? undefined : "MLC_TEST_PG_URL is not set",
     async fresh() {
-      const schema = `mlc_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-      schemas.push(schema);
+      const schema = freshSchema("mlc_test");
       return {
         store: await openState("/nonexistent", { url: PG!, schema }),
         same: () => openState("/nonexistent", { url: PG!, schema }),

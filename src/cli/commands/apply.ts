@@ -18,6 +18,7 @@ interface ApplyCliOptions {
   parallel?: string;
   lockTimeout?: string;
   json?: boolean;
+  forceNewState?: boolean;
 }
 
 const secs = (ms: number) => (ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`);
@@ -35,6 +36,10 @@ export function register(program: Command): void {
     .option(
       "--lock-timeout <duration>",
       "wait this long for another apply's lock (e.g. 30s) instead of failing at once",
+    )
+    .option(
+      "--force-new-state",
+      "apply on an empty state although bundles exist on disk (lost state): new versions are numbered after the highest on disk; see specs/state-store.md",
     )
     .option("--json", "print the outcome as JSON")
     .action(async (target: string, opts: ApplyCliOptions) => runApply(target, opts));
@@ -120,7 +125,7 @@ export async function runApply(target: string, opts: ApplyCliOptions): Promise<v
   const abort = new AbortController();
   const onSigint = () => {
     process.stderr.write(
-      "mlc: interrupted; finishing the nodes running now and recording them (Ctrl-C again to stop at once)\n",
+      "mlc: interrupted; no new node starts, and the nodes running now are stopped: what they finished (tuning trials included) is recorded, the rest runs again on the next apply (Ctrl-C again to quit at once)\n",
     );
     abort.abort();
     process.off("SIGINT", onSigint);
@@ -134,6 +139,7 @@ export async function runApply(target: string, opts: ApplyCliOptions): Promise<v
       replace: opts.replace,
       parallel,
       lockTimeoutMs,
+      forceNewState: opts.forceNewState === true,
       onEvent,
       signal: abort.signal,
       command: ["mlc", ...process.argv.slice(2)].join(" ").slice(0, 200),

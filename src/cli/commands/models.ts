@@ -1,5 +1,5 @@
-// `mlc models list|show|promote|demote`: the model registry from the command line.
-// Every alias change is recorded with its reason (the audit trail `models show` prints).
+// `mlc models list|show|promote|demote`: the model registry from the command line. Every alias
+// change is recorded with its reason (the audit trail `models show` prints); serving follows the champion.
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import {
@@ -9,6 +9,7 @@ import {
   type Alias,
   type ModelVersion,
 } from "../../runtime/registry/model-registry.js";
+import { applyServingMoves, planServingMove, ServingSyncError } from "../../runtime/registry/serving-sync.js";
 import { openState } from "../../runtime/state/open.js";
 import type { StateStore } from "../../runtime/state/store.js";
 import { CliExit } from "../exit.js";
@@ -181,15 +182,32 @@ export function register(program: Command): void {
         if (!(ALIASES as readonly string[]).includes(flags.alias))
           throw new CliExit(2, `mlc models ${verb}: --alias must be one of ${ALIASES.join(", ")}`);
         const alias = flags.alias as Alias;
+        const projectDir = resolve(flags.dir);
+        // Serving follows the champion: every deployment of the model moves with it, or nothing moves.
+        const servingMoves = (model: string, version: number | null) => {
+          try {
+            return planServingMove(projectDir, model, alias, version);
+          } catch (e) {
+            if (e instanceof ServingSyncError) throw new CliExit(1, `mlc models ${verb}: ${e.message}`);
+            throw e;
+          }
+        };
         await withRegistry(flags.dir, async (reg) => {
           if (verb === "promote") {
             const v = await resolveVersion(reg, text);
+            const moves = servingMoves(v.model, v.version);
             const e = await reg.setAlias(v.model, alias, v.version, flags.reason);
+            applyServingMoves(projectDir, moves, flags.reason);
             process.stdout.write(`${v.model}: ${alias} ${e.previous ?? "-"} → ${v.version}\n`);
+            for (const m of moves)
+              process.stdout.write(
+                `  deployment ${m.name} now serves version ${v.version} (was ${m.from})\n`,
+              );
           } else {
             const { model } = ref(text);
             const current = await reg.alias(model, alias);
             if (!current) throw new CliExit(1, `mlc models demote: ${model} has no ${alias}`);
+            servingMoves(model, null);
             await reg.setAlias(model, alias, null, flags.reason);
             process.stdout.write(`${model}: ${alias} ${current.version} → -\n`);
           }

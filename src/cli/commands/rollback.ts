@@ -4,6 +4,7 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { ModelRegistry } from "../../runtime/registry/model-registry.js";
+import { syncAliasesToPointer } from "../../runtime/registry/serving-sync.js";
 import { openState } from "../../runtime/state/open.js";
 import { BundleError, loadBundle } from "../../serve/bundle.js";
 import {
@@ -12,6 +13,7 @@ import {
   resolveBundlePath,
   writeDeployment,
 } from "../../serve/deployment.js";
+import { explainNoPointer } from "../../serve/deployment-absence.js";
 import { CliExit } from "../exit.js";
 
 export function register(program: Command): void {
@@ -31,8 +33,7 @@ export function register(program: Command): void {
       } catch (e) {
         throw new CliExit(1, `mlc rollback: ${(e as Error).message}`);
       }
-      if (!current)
-        throw new CliExit(1, `mlc rollback: deployment '${name}' has never been deployed in ${projectDir}`);
+      if (!current) throw new CliExit(1, `mlc rollback: ${explainNoPointer(projectDir, name)}`);
       const prev = previousVersion(projectDir, name);
       if (!prev)
         throw new CliExit(
@@ -54,15 +55,8 @@ export function register(program: Command): void {
         if (!(await registry.version(model, prev.version)))
           throw new CliExit(1, `mlc rollback: the registry has no ${model} version ${prev.version}`);
         writeDeployment(projectDir, name, prev, reason); // with the version's online table, if it has one
-        await registry.setAlias(model, "champion", prev.version, reason);
-        // A challenger that was the version rolled back from (or a running rollout's candidate) is retired too.
-        const challenger = (await registry.alias(model, "challenger"))?.version;
-        if (
-          challenger !== undefined &&
-          (challenger === current.version || challenger === current.rollout?.candidate.version)
-        ) {
-          await registry.setAlias(model, "challenger", null, reason);
-        }
+        // The champion follows; a challenger that was the version rolled back from (or a rollout's candidate) is retired.
+        await syncAliasesToPointer(projectDir, registry, name, reason, current);
       } finally {
         await state.close();
       }

@@ -10,6 +10,10 @@ import {
   type DeploymentPointer,
 } from "../../serve/deployment.js";
 import { abortRollout, promoteRollout, startRollout } from "../../serve/rollout-control.js";
+import { explainNoPointer } from "../../serve/deployment-absence.js";
+import { ModelRegistry } from "../../runtime/registry/model-registry.js";
+import { syncAliasesToPointer } from "../../runtime/registry/serving-sync.js";
+import { openState } from "../../runtime/state/open.js";
 import { CliExit } from "../exit.js";
 
 interface Common {
@@ -24,7 +28,7 @@ function current(projectDir: string, name: string): DeploymentPointer {
   } catch (e) {
     throw new CliExit(1, `mlc rollout: ${(e as Error).message}`);
   }
-  if (!p) throw new CliExit(1, `mlc rollout: deployment '${name}' has no current version in ${projectDir}`);
+  if (!p) throw new CliExit(1, `mlc rollout: ${explainNoPointer(projectDir, name)}`);
   return p;
 }
 
@@ -37,6 +41,22 @@ function parseShare(text: string): number {
       `mlc rollout: --canary must be a share between 0 and 100% exclusive (e.g. 10%), got '${text}'`,
     );
   return v;
+}
+
+/** Moves the registry's aliases to what the pointer serves now (champion, challenger) and prints the moves. */
+async function followAliases(
+  projectDir: string,
+  name: string,
+  reason: string,
+  before: DeploymentPointer,
+): Promise<void> {
+  const state = await openState(projectDir);
+  try {
+    for (const c of await syncAliasesToPointer(projectDir, new ModelRegistry(state), name, reason, before))
+      process.stdout.write(`  ${c}\n`);
+  } finally {
+    await state.close();
+  }
 }
 
 /** Runs a pointer operation; its user-facing failures become a CliExit with the message. */
@@ -66,7 +86,10 @@ export function register(program: Command): void {
     .option("--dir <project>", "project directory", ".")
     .option("--reason <text>", "why (recorded in history)")
     .action(
-      (name: string, f: Common & { bundle: string; canary?: string; key?: string; shadow?: boolean }) => {
+      async (
+        name: string,
+        f: Common & { bundle: string; canary?: string; key?: string; shadow?: boolean },
+      ) => {
         const projectDir = resolve(f.dir);
         if (!!f.canary === !!f.shadow)
           throw new CliExit(2, "mlc rollout start: give exactly one of --canary SHARE or --shadow");
@@ -78,11 +101,13 @@ export function register(program: Command): void {
         const spec = f.canary
           ? { kind: "canary" as const, share: parseShare(f.canary), key: f.key! }
           : { kind: "shadow" as const };
+        const before = current(projectDir, name);
         const ptr = guard(() => startRollout(projectDir, name, resolve(f.bundle), spec, f.reason));
         const r = ptr.rollout!;
         process.stdout.write(
           `${name}: ${r.kind === "canary" ? `canary ${Math.round(r.share * 1000) / 10}% by ${r.key}` : "shadow"} of version ${r.candidate.version} beside version ${ptr.version}\n`,
         );
+        await followAliases(projectDir, name, ptr.reason, before);
       },
     );
 
@@ -92,11 +117,12 @@ export function register(program: Command): void {
     .argument("<deployment>")
     .option("--dir <project>", "project directory", ".")
     .option("--reason <text>", "why (recorded in history)")
-    .action((name: string, f: Common) => {
+    .action(async (name: string, f: Common) => {
       const projectDir = resolve(f.dir);
       const cur = current(projectDir, name);
       const ptr = guard(() => promoteRollout(projectDir, name, f.reason));
       process.stdout.write(`${name}: version ${ptr.version} promoted (was ${cur.version})\n`);
+      await followAliases(projectDir, name, ptr.reason, cur);
     });
 
   rollout
@@ -105,13 +131,14 @@ export function register(program: Command): void {
     .argument("<deployment>")
     .option("--dir <project>", "project directory", ".")
     .option("--reason <text>", "why (recorded in history)")
-    .action((name: string, f: Common) => {
+    .action(async (name: string, f: Common) => {
       const projectDir = resolve(f.dir);
       const cur = current(projectDir, name);
-      guard(() => abortRollout(projectDir, name, f.reason));
+      const ptr = guard(() => abortRollout(projectDir, name, f.reason));
       process.stdout.write(
         `${name}: ${cur.rollout!.kind} of version ${cur.rollout!.candidate.version} aborted; version ${cur.version} serves all traffic\n`,
       );
+      await followAliases(projectDir, name, ptr.reason, cur);
     });
 
   rollout

@@ -1,8 +1,10 @@
-// `mlc state list|show NODE|unlock`: inspect the state store, and remove a stale apply lock
-// after confirmation (`--force` skips the question).
+// `mlc state list|show NODE|unlock|rebuild`: inspect the state store, remove a stale apply lock
+// after confirmation (`--force` skips the question), rebuild the registry from disk after a lost state.
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
+import { acquireApplyLock } from "../../runtime/lock.js";
+import { rebuildRegistry } from "../../runtime/registry/rebuild.js";
 import { openState } from "../../runtime/state/open.js";
 import type { NodeRecord, StateStore } from "../../runtime/state/store.js";
 import { CliExit } from "../exit.js";
@@ -103,6 +105,34 @@ export function register(program: Command): void {
             `  run ${r.id.slice(0, 8)}  ${r.status.padEnd(11)} ${r.started}${r.ended ? ` → ${r.ended}` : ""}${r.error ? `  ${r.error.split("\n")[0]}` : ""}`,
           );
         process.stdout.write(lines.join("\n") + "\n");
+      }),
+    );
+  state
+    .command("rebuild")
+    .description(
+      "after a lost state: register the model versions found in .mlc/bundles and the champion/challenger the deployment pointers serve",
+    )
+    .option("-C, --dir <dir>", "the project directory", ".")
+    .action(async (opts: { dir: string }) =>
+      withState(opts.dir, async (s) => {
+        await acquireApplyLock(s, "mlc state rebuild", 0);
+        try {
+          const r = await rebuildRegistry(resolve(opts.dir), s);
+          const lines = [
+            `Registered ${r.registered.length} model version${r.registered.length === 1 ? "" : "s"} from bundles${r.registered.length ? `: ${r.registered.join(", ")}` : ""}` +
+              (r.alreadyKnown.length ? `; already recorded: ${r.alreadyKnown.join(", ")}` : "") +
+              ".",
+            ...r.aliases.map((a) => `  ${a}`),
+            ...r.skipped.map((x) => `  skipped ${x}`),
+          ];
+          if (r.registered.length || r.aliases.length)
+            lines.push(
+              "The next `mlc apply` recomputes the nodes (same data and spec give the same objects) and numbers new versions after these.",
+            );
+          process.stdout.write(lines.join("\n") + "\n");
+        } finally {
+          await s.lock.release();
+        }
       }),
     );
   state

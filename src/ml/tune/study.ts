@@ -46,6 +46,25 @@ export interface StudyOptions {
   store?: TrialStore;
   /** Previously recorded trials to resume from (merged with the store's, the store winning). */
   history?: readonly TrialRecord[];
+  /**
+   * Stops the study: no trial starts after it fires, and a trial that fails once it has fired was
+   * interrupted, not failed, so it is not recorded and a resumed study runs it again. `run` then
+   * throws StudyInterrupted after the trials running at that moment have ended.
+   */
+  signal?: AbortSignal;
+}
+
+/** The study was stopped by its signal; the trials it finished are recorded, the interrupted ones are not. */
+export class StudyInterrupted extends Error {
+  override name = "StudyInterrupted";
+  constructor(
+    readonly finished: number,
+    readonly interrupted: number,
+  ) {
+    super(
+      `tuning was interrupted: ${finished} trial${finished === 1 ? "" : "s"} recorded, ${interrupted} interrupted trial${interrupted === 1 ? "" : "s"} will run again on resume`,
+    );
+  }
 }
 
 export interface StudyResult {
@@ -114,8 +133,11 @@ export class Study {
     let next = 0;
     let ran = 0;
     let exhausted = false;
+    let interrupted = 0;
+    const signal = this.opts.signal;
     while (next < missing.length || running.size > 0) {
       while (
+        !signal?.aborted &&
         !exhausted &&
         next < missing.length &&
         running.size < this.parallel &&
@@ -139,10 +161,15 @@ export class Study {
       if (running.size === 0) break;
       const done = await Promise.race(running.values());
       running.delete(done.index);
+      if (signal?.aborted && done.status === "failed") {
+        interrupted++;
+        continue;
+      }
       this.finished.set(done.index, done);
       ran++;
       if (store) await store.record(done);
     }
+    if (signal?.aborted) throw new StudyInterrupted(ran, interrupted);
     const trials = [...this.finished.values()].sort((a, b) => a.index - b.index);
     const best = bestTrial(trials, this.opts.objective);
     return { trials, ...(best ? { best } : {}), pareto: paretoFront(trials, this.opts.objective), ran };

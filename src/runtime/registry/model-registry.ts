@@ -35,6 +35,14 @@ export interface AliasEvent {
   at: string;
 }
 
+/** A registry write that would give an existing version number to different content. */
+export class RegistryConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RegistryConflictError";
+  }
+}
+
 const VERSIONS = "model_versions";
 const ALIAS = "model_aliases";
 const HISTORY = "model_alias_history";
@@ -52,13 +60,32 @@ export class ModelRegistry {
   async addVersion(v: Omit<ModelVersion, "version" | "created" | "gates">): Promise<ModelVersion> {
     const version = await this.state.records.nextSequence(`model.${v.model}`);
     const full: ModelVersion = { ...v, version, gates: {}, created: new Date().toISOString() };
-    await this.state.records.put(
+    await this.importVersion(full);
+    return full;
+  }
+
+  /**
+   * Records a version under its own number (write-once: a number is never given to other content).
+   * Returns false when the same version is already recorded with the same artifacts; throws when
+   * that number holds another model. The version counter moves past the number.
+   */
+  async importVersion(v: ModelVersion): Promise<boolean> {
+    const key = versionKey(v.model, v.version);
+    const created = await this.state.records.create(
       VERSIONS,
-      versionKey(v.model, version),
-      full as unknown as Json,
+      key,
+      v as unknown as Json,
       Object.values(v.artifacts),
     );
-    return full;
+    await this.state.records.raiseSequence(`model.${v.model}`, v.version);
+    if (created) return true;
+    const have = await this.version(v.model, v.version);
+    const same = (a: Record<string, string>, b: Record<string, string>) =>
+      Object.keys(b).every((role) => a[role] === undefined || a[role] === b[role]);
+    if (have && same(have.artifacts, v.artifacts)) return false;
+    throw new RegistryConflictError(
+      `model ${v.model} version ${v.version} is already recorded with other artifacts (onnx ${have?.artifacts.onnx?.slice(0, 12) ?? "?"}, not ${v.artifacts.onnx?.slice(0, 12) ?? "?"}); a version number is never reused for different content`,
+    );
   }
 
   /** The version produced by a given model fingerprint, so re-applying the same model does not add versions. */

@@ -2,6 +2,7 @@
 // (and the tests); the apply lock is a session-level advisory lock, so a killed holder frees it.
 import pg from "pg";
 import type { Db, Queryable, Row, SqlValue } from "./db.js";
+import { redactSecret, StateError } from "./state-error.js";
 
 /** `?` parameter markers → `$1, $2…` (the state SQL never has a literal `?`). */
 function numbered(sql: string): string {
@@ -26,28 +27,83 @@ export function redactUrl(url: string): string {
     if (u.password) u.password = "***";
     return u.toString();
   } catch {
-    return "postgres://…";
+    return redactSecret(url, url);
+  }
+}
+
+/** Why a connection failed, in words, without the password. */
+function connectProblem(e: unknown, url: string): string {
+  const err = e as { code?: string; message?: string };
+  const msg = redactSecret(err.message ?? String(e), url);
+  switch (err.code) {
+    case "ECONNREFUSED":
+      return `nothing accepts connections there (${msg}); is the server running?`;
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return `the host name does not resolve (${msg})`;
+    case "ETIMEDOUT":
+      return `the connection timed out (${msg})`;
+    case "28P01":
+    case "28000":
+      return `the server refused the credentials (${msg})`;
+    case "3D000":
+      return `the database does not exist (${msg})`;
+    default:
+      return msg;
+  }
+}
+
+/** Creates the schema once, however many processes open it at the same moment. */
+async function ensureSchema(c: pg.PoolClient, schema: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await c.query("BEGIN");
+      // CREATE SCHEMA IF NOT EXISTS is not atomic against a concurrent creator: serialise on a lock.
+      await c.query(`SELECT pg_advisory_xact_lock(hashtext('mlc.create_schema.' || $1))`, [schema]);
+      await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      await c.query("COMMIT");
+      return;
+    } catch (e) {
+      await c.query("ROLLBACK").catch(() => undefined);
+      // A creator that took no lock (an older mlc) can still collide on the catalog: try again.
+      if ((e as { code?: string }).code !== "23505" || attempt >= 3) throw e;
+    }
   }
 }
 
 export async function openPostgresDb(url: string, schema?: string): Promise<Db> {
   if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema))
-    throw new Error(`invalid schema name '${schema}'`);
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: 4,
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
-  });
+    throw new StateError(
+      `invalid MLC_STATE_SCHEMA '${schema}': lower-case letters, digits and _ only, not starting with a digit`,
+    );
+  const where = redactUrl(url);
+  let pool: pg.Pool;
+  try {
+    pool = new pg.Pool({
+      connectionString: url,
+      max: 4,
+      connectionTimeoutMillis: 15_000,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+  } catch (e) {
+    throw new StateError(
+      `MLC_STATE_URL ${where} is not a valid PostgreSQL URL (${redactSecret((e as Error).message, url)}); expected postgres://USER:PASSWORD@HOST:PORT/DATABASE`,
+    );
+  }
   pool.on("error", () => {
     /* an idle client lost its connection; the next query reconnects */
   });
-  if (schema) {
-    const c = await pool.connect();
-    try {
-      await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    } finally {
-      c.release();
-    }
+  let c: pg.PoolClient;
+  try {
+    c = await pool.connect();
+  } catch (e) {
+    await pool.end().catch(() => undefined);
+    throw new StateError(`cannot open the state at ${where}: ${connectProblem(e, url)}`);
+  }
+  try {
+    if (schema) await ensureSchema(c, schema);
+  } finally {
+    c.release();
   }
   const base = queryable(pool);
   let lockClient: pg.PoolClient | undefined;

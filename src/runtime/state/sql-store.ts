@@ -464,6 +464,26 @@ export class SqlStateStore implements StateStore {
           : await db.all(`SELECT * FROM mlc_records WHERE collection = ? ORDER BY key`, [collection]);
         return rows.map(recordFromRow);
       },
+      async create(collection, key, value, refs = []) {
+        const changed = await db.run(
+          `INSERT INTO mlc_records (collection, key, value, refs, updated) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (collection, key) DO NOTHING`,
+          [collection, key, json(value), json(refs), new Date().toISOString()],
+        );
+        return changed > 0;
+      },
+      async raiseSequence(name, used) {
+        await db.tx(async (q) => {
+          await q.run(`INSERT INTO mlc_sequences (name, value) VALUES (?, 0) ON CONFLICT (name) DO NOTHING`, [
+            name,
+          ]);
+          await q.run(`UPDATE mlc_sequences SET value = ? WHERE name = ? AND value < ?`, [used, name, used]);
+        });
+      },
+      async count() {
+        const rows = await db.all(`SELECT COUNT(*) AS n FROM mlc_records`);
+        return Number(rows[0]?.n ?? 0);
+      },
       async nextSequence(name) {
         return db.tx(async (q) => {
           await q.run(`INSERT INTO mlc_sequences (name, value) VALUES (?, 0) ON CONFLICT (name) DO NOTHING`, [

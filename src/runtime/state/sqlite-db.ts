@@ -4,18 +4,39 @@ import Database from "better-sqlite3";
 import { resolve } from "node:path";
 import type { Db, Queryable, Row, SqlValue } from "./db.js";
 import { Mutex } from "./db.js";
+import { damagedSqliteMessage, isSqliteDamage, StateError } from "./state-error.js";
 
 // One mutex per database file in this process: a second connection's statement must not run
 // while the first holds a transaction across an await (SQLite would block the event loop until
 // its busy timeout, and the first transaction could never finish).
 const fileMutexes = new Map<string, Mutex>();
 
+/** Runs `fn`; a damaged file becomes a StateError with the recovery steps. */
+function guarded<T>(file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (isSqliteDamage(e)) throw new StateError(damagedSqliteMessage(file, (e as Error).message));
+    throw e;
+  }
+}
+
 export function openSqliteDb(file: string): Db {
-  const db = new Database(file);
-  db.pragma("journal_mode = WAL");
-  db.pragma("busy_timeout = 10000");
-  db.pragma("synchronous = NORMAL");
-  db.pragma("foreign_keys = ON");
+  const db = guarded(file, () => {
+    const d = new Database(file);
+    try {
+      d.pragma("journal_mode = WAL");
+      d.pragma("busy_timeout = 10000");
+      d.pragma("synchronous = NORMAL");
+      d.pragma("foreign_keys = ON");
+      // A truncated file can open cleanly and fail on its first page read: read the schema now.
+      d.prepare("SELECT count(*) FROM sqlite_master").get();
+    } catch (e) {
+      d.close();
+      throw e;
+    }
+    return d;
+  });
   const statements = new Map<string, Database.Statement>();
   const prepare = (sql: string): Database.Statement => {
     let s = statements.get(sql);
@@ -27,13 +48,15 @@ export function openSqliteDb(file: string): Db {
   };
   const direct: Queryable = {
     async all(sql: string, params: SqlValue[] = []): Promise<Row[]> {
-      return prepare(sql).all(...params) as Row[];
+      return guarded(file, () => prepare(sql).all(...params) as Row[]);
     },
     async run(sql: string, params: SqlValue[] = []): Promise<number> {
-      const s = prepare(sql);
-      if (!s.reader) return s.run(...params).changes;
-      s.all(...params);
-      return 0;
+      return guarded(file, () => {
+        const s = prepare(sql);
+        if (!s.reader) return s.run(...params).changes;
+        s.all(...params);
+        return 0;
+      });
     },
   };
   const key = resolve(file);
@@ -47,7 +70,7 @@ export function openSqliteDb(file: string): Db {
     tx: <T>(fn: (q: Queryable) => Promise<T>) =>
       mutex.run(async () => {
         // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading.
-        db.exec("BEGIN IMMEDIATE");
+        guarded(file, () => db.exec("BEGIN IMMEDIATE"));
         try {
           const out = await fn(direct);
           db.exec("COMMIT");

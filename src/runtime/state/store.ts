@@ -141,8 +141,17 @@ export interface RegistryRecords {
   delete(collection: string, key: string): Promise<boolean>;
   /** Records of a collection ordered by key, optionally only keys starting with `prefix`. */
   list(collection: string, prefix?: string): Promise<RegistryRecord[]>;
+  /**
+   * Writes a record only if the key is free (write-once records such as model versions); returns
+   * false, changing nothing, when a record with that key exists.
+   */
+  create(collection: string, key: string, value: Json, refs?: string[]): Promise<boolean>;
   /** An atomic counter: 1, 2, 3… per name (e.g. "model.churn" version numbers). */
   nextSequence(name: string): Promise<number>;
+  /** Makes the counter's next value at least `used + 1` (numbers found on disk are never handed out again). */
+  raiseSequence(name: string, used: number): Promise<void>;
+  /** How many registry records exist (0 on a new or lost state). */
+  count(): Promise<number>;
 }
 
 export interface StateStore {

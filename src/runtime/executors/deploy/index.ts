@@ -1,15 +1,14 @@
 // The `deploy` executor: builds the version's bundle (one ONNX file + bundle.json), moves the
 // deployment pointer that `mlc serve` follows (immediately, or as a canary/shadow rollout), makes
 // the version champion (or challenger during a rollout), and runs batch or container targets.
-import { rmSync } from "node:fs";
 import { relative } from "node:path";
 import { isCall, isPercent, isRef } from "../../../compiler/expr-json.js";
 import { readBlock } from "../../../data/node-config.js";
 import { loadTable } from "../../../data/table-artifact.js";
 import { columnValues } from "../../../data/table-columns.js";
 import {
-  buildBundleDir,
   bundleDirFor,
+  publishBundle,
   type BundleInput,
   type BundleMeta,
   type BundleTask,
@@ -17,12 +16,13 @@ import {
 import { predictionColumns, scoreTable } from "../../../serve/batch-score.js";
 import { writeContainerManifests } from "../../../serve/container.js";
 import {
-  pointerPath,
+  DeploymentError,
   readDeployment,
   writeDeployment,
   type DeploymentTarget,
   type Rollout,
 } from "../../../serve/deployment.js";
+import { stopDeployment } from "../../../serve/deployment-absence.js";
 import { writeScores } from "../../../serve/score-writer.js";
 import type { Task } from "../../../ml/estimator.js";
 import { resolveDataPath } from "../../../data/project-path.js";
@@ -36,6 +36,8 @@ import {
 import { registerExecutor } from "../../executor-registry.js";
 import type { Json } from "../../graph-ir.js";
 import { ModelRegistry } from "../../registry/model-registry.js";
+import { syncAliasesToPointer } from "../../registry/serving-sync.js";
+import { checkDeployOutputs } from "./check-outputs.js";
 import { materializeDeployment, pruneOnline } from "./online.js";
 
 export const DEPLOY_EXECUTOR_VERSION = "1";
@@ -82,6 +84,17 @@ function rolloutOf(
   throw new NodeFailure(`deploy ${deployment}: unknown rollout ${c.$call}`, { code: "MLC2302" });
 }
 
+/** The current pointer; a damaged one counts as none (writeDeployment sets it aside), so apply rebuilds it. */
+function readPointerToRepair(ctx: ExecContext, name: string): ReturnType<typeof readDeployment> {
+  try {
+    return readDeployment(ctx.projectDir, name);
+  } catch (e) {
+    if (!(e instanceof DeploymentError)) throw e;
+    ctx.log(`the deployment pointer is damaged and is written again: ${e.message}`);
+    return undefined;
+  }
+}
+
 async function run(ctx: ExecContext): Promise<NodeResult> {
   const name = ctx.node.name;
   const b = readBlock(ctx.node.config, "deploy");
@@ -114,7 +127,11 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     created: new Date().toISOString(),
   };
   const bundleDir = bundleDirFor(ctx.projectDir, name, version);
-  buildBundleDir(bundleDir, onnx, meta);
+  const published = publishBundle(bundleDir, onnx, meta);
+  if (published.action === "repaired")
+    ctx.log(
+      `bundle ${bundleDir} was damaged (${published.damaged}); set aside as ${published.movedTo} and rebuilt`,
+    );
   const bundle = relative(ctx.projectDir, bundleDir);
   // The model's window and joined inputs, as of the newest data, in a new online table; the pointer below switches to it.
   const online = await materializeDeployment(ctx, {
@@ -134,7 +151,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
           .join(", ")} passed; deployed by ${name}`
       : `deployed by ${name}`;
   const rollout = rolloutOf(asCall(b.attributes.rollout, "immediate"), name);
-  const current = readDeployment(ctx.projectDir, name);
+  const current = readPointerToRepair(ctx, name);
   let target: DeploymentTarget;
   let role: "champion" | "challenger" = "champion";
   if (!current || current.version === version || rollout.kind === "immediate") {
@@ -175,10 +192,8 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     const dropped = await pruneOnline(ctx.projectDir, name, online);
     if (dropped) ctx.log(`dropped ${dropped} online table${dropped === 1 ? "" : "s"} no version points at`);
   }
-  if (registry) {
-    const now = await registry.alias(modelName, role);
-    if (now?.version !== version) await registry.setAlias(modelName, role, version, why);
-  }
+  // champion = the version served, challenger = a rollout's candidate (one rule for every command).
+  if (registry) await syncAliasesToPointer(ctx.projectDir, registry, name, why, current);
   ctx.log(
     role === "champion"
       ? `${modelName} version ${version} serves ${name} (champion)`
@@ -242,8 +257,10 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
 
 /** A deploy block removed from the spec: the deployment stops serving (its history stays). */
 async function destroy(ctx: DestroyContext): Promise<void> {
-  rmSync(pointerPath(ctx.projectDir, ctx.node.name), { force: true });
-  ctx.log(`deployment ${ctx.node.name} stopped: its pointer was removed (history kept)`);
+  const last = stopDeployment(ctx.projectDir, ctx.node.name, `its deploy block was removed from the spec`);
+  ctx.log(
+    `deployment ${ctx.node.name} stopped${last ? ` (it served version ${last.version})` : ""}: its pointer was removed, its history kept`,
+  );
 }
 
 export const deployExecutor: Executor = {
@@ -252,5 +269,6 @@ export const deployExecutor: Executor = {
   changeAction: "replace",
   run,
   destroy,
+  checkOutputs: checkDeployOutputs,
 };
 registerExecutor(deployExecutor);

@@ -169,6 +169,7 @@ export async function trainBranch(
     parallel: tune.parallel,
     seed,
     ...(opts.trialStore ? { store: opts.trialStore } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
   });
   let score: ObjectiveScorer = () => ({});
   try {
