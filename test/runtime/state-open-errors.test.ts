@@ -60,7 +60,7 @@ describe("bad state URLs", () => {
       expect(r.code).toBe(1);
       expect(r.stderr).not.toContain("internal error");
       expect(r.stderr).not.toContain("hunter2pw");
-      expect(r.stderr).toMatch(/^mlc: (cannot open the state|MLC_STATE_URL)/);
+      expect(r.stderr).toMatch(/^mlc: error MLC2010: (cannot open the state|MLC_STATE_URL)/);
     } finally {
       if (before === undefined) delete process.env.MLC_STATE_URL;
       else process.env.MLC_STATE_URL = before;
