@@ -7,7 +7,13 @@ import type { Json } from "../runtime/graph-ir.js";
 import { NodeFailure } from "../runtime/executor.js";
 import type { ColumnType } from "./column-type.js";
 import { didYouMean } from "./closest-name.js";
-import { type FeatureDef, compileFeatures, hasFitted, kindOfColumnType } from "./compile-features.js";
+import {
+  type FeatureDef,
+  allColumnsRead,
+  compileFeatures,
+  hasFitted,
+  kindOfColumnType,
+} from "./compile-features.js";
 import { evalBatch, tableEnv } from "./evaluate-batch.js";
 import { emitOnnx } from "./evaluate-onnx.js";
 import { transformFor } from "./transforms/index.js";
@@ -239,6 +245,15 @@ function fitted(
         memo: new Map<PipelineNode, OnnxValue>(),
       };
       const parts = built.outputs.map((o) => emitOnnx(g, o.node, env).name);
+      // A feature that reads no column (`bias = 1`) is a [1, w] constant: broadcast it to the rows.
+      const constant = built.outputs.flatMap((o, i) => (allColumnsRead(o.node).size === 0 ? [i] : []));
+      if (constant.length) {
+        const rowsOf = [...inputs.keys()][0];
+        if (rowsOf === undefined)
+          throw new NodeFailure("the features read no column, so the ONNX graph has no rows to compute");
+        const shape = g.op("Shape", [rowsOf]);
+        for (const i of constant) parts[i] = g.op("Expand", [parts[i]!, shape]);
+      }
       const output = g.op("Concat", parts, { axis: 1 });
       return {
         inputs: [...inputs.keys()].map((name) => built.rawInputs.find((r) => r.name === name)!),

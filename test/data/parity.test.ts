@@ -146,6 +146,10 @@ describe("batch and ONNX backends agree on every transform", () => {
     });
   }
 
+  it("a feature that reads no column is broadcast to every row", async () => {
+    await parity({ t: ref("tenure"), bias: op("*", 2, 0.5), code: call("onehot", ["x"]) });
+  });
+
   it("a churn-like pipeline with features referring to features", async () => {
     await parity({
       spend_ratio: op("/", ref("monthly"), op("+", ref("tenure"), 1)),

@@ -27,7 +27,7 @@ import { ModelRegistry } from "../../registry/model-registry.js";
 import { evaluateSplit } from "./evaluate.js";
 import { rankingGroups, targets, taskOf } from "./labels.js";
 import { readModelSpec, type ModelSpec } from "./model-spec.js";
-import { bundleInputs, checkOnnxParity, composeOnnx } from "./onnx-bundle.js";
+import { bundleInputs, checkFeatureParity, checkOnnxParity, composeOnnx } from "./onnx-bundle.js";
 import { calibrateModel } from "./calibrate.js";
 import { modelReportArtifacts } from "./report.js";
 import { studyObjective } from "./objective-values.js";
@@ -205,6 +205,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
 
   const onnx = composeOnnx(spec.name, prep.pipeline, model);
   const parityPart = prep.parts.test ?? prep.parts.valid ?? prep.parts.train!;
+  await checkFeatureParity(spec.name, prep.pipeline, parityPart.table, parityPart.data.X);
   const parityPred = predictions.test ?? predictions.valid ?? model.predict(parityPart.data.X);
   const parity = await checkOnnxParity(
     spec.name,

@@ -6,6 +6,7 @@ import type { ColumnTable } from "arquero";
 import { columnValues } from "../../../data/table-columns.js";
 import type { FittedPipeline, RawInput } from "../../../data/pipeline.js";
 import type { TrainedModel } from "../../../ml/estimator.js";
+import type { Matrix } from "../../../ml/matrix.js";
 import { OnnxGraph } from "../../../onnx/builder.js";
 import { loadSession, type FeedValue } from "../../../onnx/session.js";
 import type { BundleInput } from "../../../serve/bundle.js";
@@ -112,6 +113,44 @@ export async function checkOnnxParity(
     );
   }
   return { rows: t.numRows(), maxAbsDiff };
+}
+
+/**
+ * Runs the pipeline alone as an ONNX graph on `t` and compares each feature value bit for bit
+ * with the batch matrix `X` (the model's input), so a value the graph computes differently
+ * fails here even when no split threshold of this sample happens to separate the two. NaN
+ * equals NaN and -0 equals 0 (no model input can tell them apart).
+ */
+export async function checkFeatureParity(
+  name: string,
+  pipeline: FittedPipeline,
+  t: ColumnTable,
+  X: Matrix,
+): Promise<void> {
+  const g = new OnnxGraph(`${name}_features`);
+  const { inputs, output } = pipeline.toOnnx(g);
+  const width = pipeline.outputNames.length;
+  g.output(output, "float", ["N", width]);
+  const session = await loadSession(g.toBytes());
+  try {
+    const n = t.numRows();
+    for (let start = 0; start < n; start += 1024) {
+      const part = t.slice(start, Math.min(n, start + 1024));
+      const got = (await session.run(tableFeeds(part, inputs)))[output]!.data as Float32Array;
+      for (let i = 0; i < part.numRows(); i++) {
+        for (let j = 0; j < width; j++) {
+          const a = X.columns[j]![start + i]!;
+          const b = got[i * width + j]!;
+          if (a === b || (a !== a && b !== b)) continue;
+          throw new NodeFailure(
+            `model ${name}: feature '${pipeline.outputNames[j]}' of row ${start + i} is ${a} in training but ${b} in the ONNX graph: training/serving parity is broken`,
+          );
+        }
+      }
+    }
+  } finally {
+    await session.release();
+  }
 }
 
 const MAX_CATEGORIES = 1000;
