@@ -17,6 +17,7 @@ import {
 import { evalBatch, tableEnv } from "./evaluate-batch.js";
 import { emitOnnx } from "./evaluate-onnx.js";
 import { transformFor } from "./transforms/index.js";
+import { unseenOf } from "./transforms/onehot.js";
 import type { CallNode, OnnxValue, PipelineNode, ValueKind, VectorValue } from "./transforms/types.js";
 
 export type RawInputType = "float" | "string" | "double";
@@ -33,6 +34,8 @@ export interface FittedPipeline {
   rawInputs: RawInput[];
   /** Window features among rawInputs: materialised by the features node, looked up online when serving. */
   lookups: string[];
+  /** Raw category columns whose values serving must refuse when training never saw them (`onehot(c, unseen = error)`). */
+  refuseUnseen: string[];
   /** Features without an ONNX form (with the reason); toOnnx fails if this is not empty. */
   batchOnly: { feature: string; reason: string }[];
   transform(t: ColumnTable): Matrix;
@@ -46,6 +49,7 @@ export interface FeaturePipeline {
   outputNames: string[];
   rawInputs: RawInput[];
   lookups: string[];
+  refuseUnseen: string[];
   batchOnly: { feature: string; reason: string }[];
   fit(train: ColumnTable): FittedPipeline;
 }
@@ -63,6 +67,7 @@ interface Built {
   outputs: Output[];
   rawInputs: RawInput[];
   lookups: string[];
+  refuseUnseen: string[];
   batchOnly: { feature: string; reason: string }[];
 }
 
@@ -141,10 +146,20 @@ function build(
     } else if (n.t === "call") n.args.forEach(collect);
   };
   outputs.forEach((o) => collect(o.node));
+  const refuseUnseen = new Set<string>();
+  const strict = (n: PipelineNode): void => {
+    if (n.t !== "call") return;
+    const x = n.args[0];
+    if ((n.fn === "onehot" || n.fn === "ordinal") && x?.t === "col" && unseenOf(n) === "error")
+      refuseUnseen.add(x.name);
+    n.args.forEach(strict);
+  };
+  outputs.forEach((o) => strict(o.node));
   return {
     outputs,
     rawInputs: [...raw].map(([name, kind]) => ({ name, type: RAW_TYPE[kind] })),
     lookups: outputs.filter((o) => o.materialized).map((o) => o.name),
+    refuseUnseen: [...refuseUnseen],
     batchOnly: outputs.filter((o) => o.batchOnly).map((o) => ({ feature: o.name, reason: o.batchOnly! })),
   };
 }
@@ -165,6 +180,7 @@ export function buildPipeline(
     outputNames: staticNames,
     rawInputs: built.rawInputs,
     lookups: built.lookups,
+    refuseUnseen: built.refuseUnseen,
     batchOnly: built.batchOnly,
     fit(train) {
       const states = new Map<number, Json>();
@@ -192,7 +208,7 @@ function outputNamesOf(built: Built, states: Map<number, Json>): string[] {
   for (const o of built.outputs) {
     const n = o.node;
     if (n.t === "call" && n.kind === "vector") {
-      for (const suffix of n.transform.vectorNames!(states.get(n.id)!)) names.push(`${o.name}=${suffix}`);
+      for (const suffix of n.transform.vectorNames!(states.get(n.id)!)) names.push(`${o.name}${suffix}`);
     } else names.push(o.name);
   }
   return names;
@@ -208,6 +224,7 @@ function fitted(
     outputNames,
     rawInputs: built.rawInputs,
     lookups: built.lookups,
+    refuseUnseen: built.refuseUnseen,
     batchOnly: built.batchOnly,
     transform(t) {
       for (const o of built.outputs) {

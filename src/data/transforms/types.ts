@@ -78,6 +78,6 @@ export interface Transform {
    * it depends on the arguments (`a == b` of two string columns).
    */
   batchOnly?: string | ((site: CallNode) => string | undefined);
-  /** Output column suffixes of a vector result, from the fitted state. */
+  /** Output column name suffixes of a vector result (`=value`, or a reserved one), from the fitted state. */
   vectorNames?(state: Json): string[];
 }

@@ -34,7 +34,7 @@ import { studyObjective } from "./objective-values.js";
 import { StateTrialStore } from "./trial-store.js";
 import { trainBranch } from "./train.js";
 
-export const MODEL_EXECUTOR_VERSION = "1";
+export const MODEL_EXECUTOR_VERSION = "2";
 const PARTS = ["train", "valid", "test"] as const;
 type Part = (typeof PARTS)[number];
 
@@ -240,9 +240,12 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   };
   Object.assign(artifacts, await modelReportArtifacts(ctx, reportInput, prep.pipeline.rawInputs));
 
+  const declared = ctx.inputs.get(`features.${spec.features.from}`)?.summary?.column_types;
   const inputs = bundleInputs(
     prep.pipeline.rawInputs,
     PARTS.flatMap((p) => (tables[p] ? [tables[p]!] : [])),
+    typeof declared === "object" && declared !== null && !Array.isArray(declared) ? declared : {},
+    prep.pipeline.refuseUnseen,
   );
   const summary: { [k: string]: Json } = {
     algorithm: estimator.algorithm,

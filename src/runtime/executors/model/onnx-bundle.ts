@@ -155,8 +155,17 @@ export async function checkFeatureParity(
 
 const MAX_CATEGORIES = 1000;
 
-/** The input schema serving validates records with: types from the data, allowed categories from all labelled rows. */
-export function bundleInputs(inputs: readonly RawInput[], tables: readonly ColumnTable[]): BundleInput[] {
+/**
+ * The input schema serving validates records with: the declared column types where known (an
+ * `int` column stays int, so 12.7 is refused), else types from the data; allowed categories
+ * from all labelled rows.
+ */
+export function bundleInputs(
+  inputs: readonly RawInput[],
+  tables: readonly ColumnTable[],
+  declared: Readonly<Record<string, unknown>> = {},
+  refuseUnseen: readonly string[] = [],
+): BundleInput[] {
   return inputs.map((input) => {
     let nullable = false;
     if (input.type !== "string") {
@@ -169,9 +178,17 @@ export function bundleInputs(inputs: readonly RawInput[], tables: readonly Colum
           else if (typeof v !== "boolean") bool = false;
         }
       }
+      const type =
+        input.type === "double"
+          ? "timestamp"
+          : declared[input.name] === "int"
+            ? "int"
+            : bool
+              ? "bool"
+              : "float";
       return {
         name: input.name,
-        type: input.type === "double" ? "timestamp" : bool ? "bool" : "float",
+        type,
         nullable,
       };
     }
@@ -184,8 +201,15 @@ export function bundleInputs(inputs: readonly RawInput[], tables: readonly Colum
         else seen.add(String(v));
       }
     }
-    return seen.size <= MAX_CATEGORIES
-      ? { name: input.name, type: "category", nullable, values: [...seen].sort() }
+    const strict = refuseUnseen.includes(input.name);
+    return seen.size <= MAX_CATEGORIES || strict
+      ? {
+          name: input.name,
+          type: "category",
+          nullable,
+          values: [...seen].sort(),
+          ...(strict ? { unseen: "error" as const } : {}),
+        }
       : { name: input.name, type: "string", nullable };
   });
 }
