@@ -1,5 +1,5 @@
 // Property test: random arithmetic feature expressions (+ - * /, constants, columns of large
-// magnitude, nulls) give bit-identical float32 values in the batch backend and in the ONNX graph.
+// magnitude, nulls, imputed and scaled inputs) give bit-identical float32 values in both backends.
 import * as aq from "arquero";
 import { describe, expect, it } from "vitest";
 import type { Json } from "../../src/runtime/graph-ir.js";
@@ -38,6 +38,7 @@ function randomExpr(r: () => number, depth: number): Json {
   if (depth === 0 || r() < 0.25) return r() < 0.7 ? ref(pick(r, COLUMNS)) : pick(r, CONSTANTS);
   if (r() < 0.1) return op("neg", randomExpr(r, depth - 1));
   if (r() < 0.1) return call("impute", [ref(pick(r, COLUMNS))], { method: ref(pick(r, ["mean", "median"])) });
+  if (r() < 0.1) return call(pick(r, ["standardize", "minmax", "abs", "sqrt"]), [randomExpr(r, depth - 1)]);
   return op(pick(r, ["+", "-", "*", "/"]), randomExpr(r, depth - 1), randomExpr(r, depth - 1));
 }
 

@@ -50,7 +50,7 @@ function declaredTypes(ctx: ExecContext, columns: readonly string[]): Obj {
 
 registerExecutor({
   kind: "features",
-  version: "1",
+  version: "2", // 2: the summary records the input columns' declared types (column_types)
   async run(ctx) {
     const table = await inputWithJoins(ctx);
     const compiled = compileFeatures(ctx.node.config, tableColumns(table));
