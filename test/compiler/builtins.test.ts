@@ -136,6 +136,10 @@ describe("onehot's unseen policy is checked at validate", () => {
     expect(bad[0]!.message).toMatch(/other|error|ignore/);
     const expr = check(`${src}features f { from = s  a = onehot(lower(name), unseen = error) }`).diagnostics;
     expect(expr.map((d) => d.message)).toEqual([expect.stringMatching(/needs a column as its argument/)]);
+    const feature = check(
+      `${src}features f { from = s  n = lower(name)  a = onehot(n, unseen = error) }`,
+    ).diagnostics;
+    expect(feature.map((d) => d.message)).toEqual([expect.stringMatching(/needs a column as its argument/)]);
   });
 });
 

@@ -3,7 +3,7 @@
 import { d, t } from "../schema/type-builders.js";
 import type { Expr } from "../ast.js";
 import { registerBuiltin } from "./registry.js";
-import type { ArgProblem, BoundArgs, FunctionBuiltin } from "./types.js";
+import type { ArgContext, ArgProblem, BoundArgs, FunctionBuiltin } from "./types.js";
 
 const num = (e: Expr | undefined): number | undefined =>
   e?.type === "number"
@@ -44,11 +44,11 @@ function imputeValue(args: BoundArgs): ArgProblem[] {
   return [];
 }
 
-function unseenErrorOnColumn(args: BoundArgs): ArgProblem[] {
+function unseenErrorOnColumn(args: BoundArgs, ctx: ArgContext): ArgProblem[] {
   const unseen = args.get("unseen")?.[0];
   const name = unseen?.type === "ref" ? unseen.path[0] : unseen?.type === "string" ? unseen.value : "other";
   const arg = args.get("x")?.[0];
-  if (name === "error" && arg !== undefined && arg.type !== "ref")
+  if (name === "error" && arg !== undefined && (arg.type !== "ref" || ctx.isOwnFeature(arg)))
     return [
       {
         param: "unseen",
