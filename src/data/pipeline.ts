@@ -36,6 +36,8 @@ export interface FittedPipeline {
   lookups: string[];
   /** Raw category columns whose values serving must refuse when training never saw them (`onehot(c, unseen = error)`). */
   refuseUnseen: string[];
+  /** Per output column: whether the ONNX graph computes it bit for bit as `transform` does (no `inexact` transform). */
+  exact: boolean[];
   /** Features without an ONNX form (with the reason); toOnnx fails if this is not empty. */
   batchOnly: { feature: string; reason: string }[];
   transform(t: ColumnTable): Matrix;
@@ -203,6 +205,20 @@ interface SavedPipeline {
   states: [number, Json][];
 }
 
+function usesInexact(n: PipelineNode): boolean {
+  return n.t === "call" && (n.transform.inexact === true || n.args.some(usesInexact));
+}
+
+/** Per output column, whether its tree has only bit-exact transforms. */
+function exactColumns(built: Built, states: Map<number, Json>): boolean[] {
+  return built.outputs.flatMap((o) => {
+    const n = o.node;
+    const width =
+      n.t === "call" && n.kind === "vector" ? n.transform.vectorNames!(states.get(n.id)!).length : 1;
+    return new Array<boolean>(width).fill(o.materialized || !usesInexact(n));
+  });
+}
+
 function outputNamesOf(built: Built, states: Map<number, Json>): string[] {
   const names: string[] = [];
   for (const o of built.outputs) {
@@ -225,6 +241,7 @@ function fitted(
     rawInputs: built.rawInputs,
     lookups: built.lookups,
     refuseUnseen: built.refuseUnseen,
+    exact: exactColumns(built, states),
     batchOnly: built.batchOnly,
     transform(t) {
       for (const o of built.outputs) {

@@ -80,4 +80,17 @@ describe("the model's feature parity check", () => {
       new RegExp(`feature 'ratio' of row ${i} is .* in training but .* in the ONNX graph`),
     );
   });
+
+  it("allows float32 rounding, and no more, in a feature through log (onnxruntime's logf)", async () => {
+    const features = { l: call("standardize", [call("log", [op("+", ref("mileage"), 1)])]), yr: ref("year") };
+    const p = buildPipeline({ from: ref("cars"), ...features }, tableColumns(table)).fit(table);
+    expect(p.exact).toEqual([false, true]);
+    const X = p.transform(table);
+    const i = X.columns[0]!.findIndex((v) => Math.abs(v) > 0.5);
+    const v = X.columns[0]![i]!;
+    X.columns[0]![i] = Math.fround(v * (1 + 2 ** -23));
+    await checkFeatureParity("m", p, table, X);
+    X.columns[0]![i] = Math.fround(v * 1.001);
+    await expect(checkFeatureParity("m", p, table, X)).rejects.toThrow(/feature 'l' of row/);
+  });
 });
