@@ -7,10 +7,17 @@ import type { Json } from "../runtime/graph-ir.js";
 import { NodeFailure } from "../runtime/executor.js";
 import type { ColumnType } from "./column-type.js";
 import { didYouMean } from "./closest-name.js";
-import { type FeatureDef, compileFeatures, hasFitted, kindOfColumnType } from "./compile-features.js";
+import {
+  type FeatureDef,
+  allColumnsRead,
+  compileFeatures,
+  hasFitted,
+  kindOfColumnType,
+} from "./compile-features.js";
 import { evalBatch, tableEnv } from "./evaluate-batch.js";
 import { emitOnnx } from "./evaluate-onnx.js";
 import { transformFor } from "./transforms/index.js";
+import { unseenOf } from "./transforms/onehot.js";
 import type { CallNode, OnnxValue, PipelineNode, ValueKind, VectorValue } from "./transforms/types.js";
 
 export type RawInputType = "float" | "string" | "double";
@@ -27,6 +34,10 @@ export interface FittedPipeline {
   rawInputs: RawInput[];
   /** Window features among rawInputs: materialised by the features node, looked up online when serving. */
   lookups: string[];
+  /** Raw category columns whose values serving must refuse when training never saw them (`onehot(c, unseen = error)`). */
+  refuseUnseen: string[];
+  /** Per output column: whether the ONNX graph computes it bit for bit as `transform` does (no `inexact` transform). */
+  exact: boolean[];
   /** Features without an ONNX form (with the reason); toOnnx fails if this is not empty. */
   batchOnly: { feature: string; reason: string }[];
   transform(t: ColumnTable): Matrix;
@@ -40,6 +51,7 @@ export interface FeaturePipeline {
   outputNames: string[];
   rawInputs: RawInput[];
   lookups: string[];
+  refuseUnseen: string[];
   batchOnly: { feature: string; reason: string }[];
   fit(train: ColumnTable): FittedPipeline;
 }
@@ -57,6 +69,7 @@ interface Built {
   outputs: Output[];
   rawInputs: RawInput[];
   lookups: string[];
+  refuseUnseen: string[];
   batchOnly: { feature: string; reason: string }[];
 }
 
@@ -139,10 +152,20 @@ function build(
     } else if (n.t === "call") n.args.forEach(collect);
   };
   outputs.forEach((o) => collect(o.node));
+  const refuseUnseen = new Set<string>();
+  const strict = (n: PipelineNode): void => {
+    if (n.t !== "call") return;
+    const x = n.args[0];
+    if ((n.fn === "onehot" || n.fn === "ordinal") && x?.t === "col" && unseenOf(n) === "error")
+      refuseUnseen.add(x.name);
+    n.args.forEach(strict);
+  };
+  outputs.forEach((o) => strict(o.node));
   return {
     outputs,
     rawInputs: [...raw].map(([name, kind]) => ({ name, type: RAW_TYPE[kind] })),
     lookups: outputs.filter((o) => o.materialized).map((o) => o.name),
+    refuseUnseen: [...refuseUnseen],
     batchOnly: outputs.filter((o) => o.batchOnly).map((o) => ({ feature: o.name, reason: o.batchOnly! })),
   };
 }
@@ -163,6 +186,7 @@ export function buildPipeline(
     outputNames: staticNames,
     rawInputs: built.rawInputs,
     lookups: built.lookups,
+    refuseUnseen: built.refuseUnseen,
     batchOnly: built.batchOnly,
     fit(train) {
       const states = new Map<number, Json>();
@@ -185,12 +209,26 @@ interface SavedPipeline {
   states: [number, Json][];
 }
 
+function usesInexact(n: PipelineNode): boolean {
+  return n.t === "call" && (n.transform.inexact === true || n.args.some(usesInexact));
+}
+
+/** Per output column, whether its tree has only bit-exact transforms. */
+function exactColumns(built: Built, states: Map<number, Json>): boolean[] {
+  return built.outputs.flatMap((o) => {
+    const n = o.node;
+    const width =
+      n.t === "call" && n.kind === "vector" ? n.transform.vectorNames!(states.get(n.id)!).length : 1;
+    return new Array<boolean>(width).fill(o.materialized || !usesInexact(n));
+  });
+}
+
 function outputNamesOf(built: Built, states: Map<number, Json>): string[] {
   const names: string[] = [];
   for (const o of built.outputs) {
     const n = o.node;
     if (n.t === "call" && n.kind === "vector") {
-      for (const suffix of n.transform.vectorNames!(states.get(n.id)!)) names.push(`${o.name}=${suffix}`);
+      for (const suffix of n.transform.vectorNames!(states.get(n.id)!)) names.push(`${o.name}${suffix}`);
     } else names.push(o.name);
   }
   return names;
@@ -206,6 +244,8 @@ function fitted(
     outputNames,
     rawInputs: built.rawInputs,
     lookups: built.lookups,
+    refuseUnseen: built.refuseUnseen,
+    exact: exactColumns(built, states),
     batchOnly: built.batchOnly,
     transform(t) {
       for (const o of built.outputs) {
@@ -244,6 +284,15 @@ function fitted(
         memo: new Map<PipelineNode, OnnxValue>(),
       };
       const parts = built.outputs.map((o) => emitOnnx(g, o.node, env).name);
+      // A feature that reads no column (`bias = 1`) is a [1, w] constant: broadcast it to the rows.
+      const constant = built.outputs.flatMap((o, i) => (allColumnsRead(o.node).size === 0 ? [i] : []));
+      if (constant.length) {
+        const rowsOf = [...inputs.keys()][0];
+        if (rowsOf === undefined)
+          throw new NodeFailure("the features read no column, so the ONNX graph has no rows to compute");
+        const shape = g.op("Shape", [rowsOf]);
+        for (const i of constant) parts[i] = g.op("Expand", [parts[i]!, shape]);
+      }
       const output = g.op("Concat", parts, { axis: 1 });
       return {
         inputs: [...inputs.keys()].map((name) => built.rawInputs.find((r) => r.name === name)!),

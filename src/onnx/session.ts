@@ -24,12 +24,28 @@ export interface OnnxSession {
   release(): Promise<void>;
 }
 
+/**
+ * Graph rewrites that change float32 results, disabled wherever mlc runs a graph (the parity
+ * check, the server, batch scoring) so the graph computes exactly what the batch backend does.
+ * DivMulFusion turns `(1 / x) * y` into `y / x`, which rounds once instead of twice.
+ */
+export const INEXACT_REWRITES = ["DivMulFusion"];
+
+/** Session options that keep feature arithmetic bit-identical to the batch backend. */
+export const EXACT_GRAPH_OPTIONS: Pick<
+  ort.InferenceSession.SessionOptions,
+  "graphOptimizationLevel" | "extra"
+> = {
+  graphOptimizationLevel: "all",
+  extra: { optimization: { disable_specified_optimizers: INEXACT_REWRITES.join(",") } },
+};
+
 export async function loadSession(model: Uint8Array | string): Promise<OnnxSession> {
   // Severity 3 (errors only): onnxruntime's warnings about optimisations it applies are noise to users.
   const opts: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
-    graphOptimizationLevel: "all",
+    ...EXACT_GRAPH_OPTIONS,
     logSeverityLevel: 3,
   };
   const session =

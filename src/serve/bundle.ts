@@ -32,8 +32,13 @@ export interface BundleInput {
   name: string;
   type: InputType;
   nullable: boolean;
-  /** For category (optionally string) columns: the allowed values; anything else is rejected with 400. */
+  /** For category (optionally string) columns: the values seen in the labelled rows. */
   values?: string[];
+  /**
+   * `error`: a value outside `values` is refused (400, or a batch-scoring data error); absent: it
+   * is scored, and the model's encoding decides (`onehot`'s fallback column, `ordinal`'s null).
+   */
+  unseen?: "error";
 }
 
 export type BundleTask =
@@ -140,6 +145,11 @@ export function validateBundleMeta(m: unknown): string[] {
           errs.push(`${at}.values: expected a non-empty list of strings`);
         else if (inp.type !== "category" && inp.type !== "string")
           errs.push(`${at}.values: only category and string inputs have allowed values`);
+      }
+      if (inp.unseen !== undefined) {
+        if (inp.unseen !== "error")
+          errs.push(`${at}.unseen: expected "error", got ${JSON.stringify(inp.unseen)}`);
+        else if (inp.values === undefined) errs.push(`${at}.unseen: "error" needs the input's \`values\``);
       }
     });
   }

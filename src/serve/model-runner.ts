@@ -5,6 +5,7 @@
 import * as ort from "onnxruntime-node";
 import type { BundleMeta, LoadedBundle } from "./bundle.js";
 import { isProblem, RecordEncoder, type ColumnBatch } from "./record-encoder.js";
+import { EXACT_GRAPH_OPTIONS } from "../onnx/session.js";
 
 interface Pending {
   batch: ColumnBatch;
@@ -64,7 +65,7 @@ export class ModelRunner {
     const session = await ort.InferenceSession.create(bundle.onnx, {
       intraOpNumThreads: 1,
       interOpNumThreads: 1,
-      graphOptimizationLevel: "all",
+      ...EXACT_GRAPH_OPTIONS,
       executionMode: "sequential",
       logSeverityLevel: 3, // errors only: optimiser notes are noise in a server's log
     });

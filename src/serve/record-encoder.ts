@@ -65,7 +65,8 @@ function writerFor(inp: BundleInput): Writer {
       };
     case "string":
     case "category": {
-      const allowed = inp.values ? new Set(inp.values) : undefined;
+      // Only a column declared `unseen = error` refuses new values; others go to the model's fallback.
+      const allowed = inp.values && inp.unseen === "error" ? new Set(inp.values) : undefined;
       const list = inp.values
         ? inp.values.slice(0, 20).join(", ") + (inp.values.length > 20 ? ", …" : "")
         : "";

@@ -125,6 +125,28 @@ describe("built-in registry", () => {
   });
 });
 
+describe("onehot's unseen policy is checked at validate", () => {
+  const src = `source s { file = "s.csv"  schema { x = float  name = category } }\n`;
+  it("accepts other, error and ignore", () => {
+    for (const p of ["other", "error", "ignore"])
+      for (const fn of ["onehot", "ordinal"])
+        expect(check(`${src}features f { from = s  a = ${fn}(name, unseen = ${p}) }`).diagnostics).toEqual(
+          [],
+        );
+  });
+  it("refuses another value, and `error` over an expression", () => {
+    const bad = check(`${src}features f { from = s  a = onehot(name, unseen = drop) }`).diagnostics;
+    expect(bad).toHaveLength(1);
+    expect(bad[0]!.message).toMatch(/other|error|ignore/);
+    const expr = check(`${src}features f { from = s  a = onehot(lower(name), unseen = error) }`).diagnostics;
+    expect(expr.map((d) => d.message)).toEqual([expect.stringMatching(/needs a column as its argument/)]);
+    const feature = check(
+      `${src}features f { from = s  n = lower(name)  a = onehot(n, unseen = error) }`,
+    ).diagnostics;
+    expect(feature.map((d) => d.message)).toEqual([expect.stringMatching(/needs a column as its argument/)]);
+  });
+});
+
 describe("a new built-in is one registration", () => {
   registerBuiltin({
     family: "transform",

@@ -130,6 +130,13 @@ const cases: [string, Json][] = [
   ["onehot_str", call("onehot", [ref("plan")])],
   ["onehot_top", call("onehot", [ref("plan")], { top: 2 })],
   ["onehot_num", call("onehot", [ref("tenure")], { top: 3 })],
+  ["onehot_ignore", call("onehot", [ref("plan")], { unseen: ref("ignore") })],
+  ["onehot_ignore_top", call("onehot", [ref("plan")], { top: 2, unseen: ref("ignore") })],
+  ["onehot_num_ignore", call("onehot", [ref("tenure")], { top: 3, unseen: ref("ignore") })],
+  ["onehot_error", call("onehot", [ref("plan")], { unseen: ref("error") })],
+  ["ordinal", call("ordinal", [ref("plan")])],
+  ["ordinal_other", call("ordinal", [ref("plan")], { unseen: ref("other") })],
+  ["ordinal_error", call("ordinal", [ref("plan")], { unseen: ref("error") })],
   ["standardize", call("standardize", [ref("monthly")])],
   ["minmax", call("minmax", [ref("tenure")])],
   ["impute_mean", call("impute", [ref("monthly")])],
@@ -145,6 +152,10 @@ describe("batch and ONNX backends agree on every transform", () => {
       await parity({ [name]: expr });
     });
   }
+
+  it("a feature that reads no column is broadcast to every row", async () => {
+    await parity({ t: ref("tenure"), bias: op("*", 2, 0.5), code: call("onehot", ["x"]) });
+  });
 
   it("a churn-like pipeline with features referring to features", async () => {
     await parity({

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { buildPipeline, deserializePipeline } from "../../src/data/pipeline.js";
 import { NodeFailure } from "../../src/runtime/executor.js";
 import { OnnxGraph } from "../../src/onnx/builder.js";
+import { tableColumns } from "../../src/data/table-columns.js";
+import type { Json } from "../../src/runtime/graph-ir.js";
 import { call, op, ref } from "./expr-helpers.js";
 
 const cols = [
@@ -34,7 +36,7 @@ describe("feature pipeline API", () => {
     const p = buildPipeline(config, cols);
     expect(p.outputNames).toEqual(["spend_ratio", "monthly_z", "plan_code", "note_len"]);
     const f = p.fit(train);
-    expect(f.outputNames).toEqual(["spend_ratio", "monthly_z", "plan_code=a", "plan_code=other", "note_len"]);
+    expect(f.outputNames).toEqual(["spend_ratio", "monthly_z", "plan_code=a", "plan_code:other", "note_len"]);
     const m = f.transform(
       aq.table({
         ...Object.fromEntries(train.columnNames().map((n) => [n, train.array(n)])),
@@ -114,5 +116,65 @@ describe("batch-only string transforms", () => {
     expect(Array.from(f.transform(t).columns[0]!)).toEqual(h);
     expect(Array.from(m.columns[1]!)).toEqual([5, 4, NaN, 8]);
     expect(Array.from(m.columns[2]!)).toEqual([1, 0, NaN, 1]);
+  });
+});
+
+describe("onehot's unseen policy", () => {
+  const t = aq.table({ home: ["rent", "own", "other", "rent", "own", null] });
+  const fitFor = (named: Record<string, Json>) =>
+    buildPipeline({ from: ref("s"), home: call("onehot", [ref("home")], named) }, tableColumns(t)).fit(t);
+  const score = aq.table({ home: ["other", "boat", null, "rent"] });
+
+  it("keeps a real category called `other` apart from the fallback column", () => {
+    const f = fitFor({});
+    expect(f.outputNames).toEqual(["home=own", "home=rent", "home=other", "home:other"]);
+    expect(new Set(f.outputNames).size).toBe(f.outputNames.length);
+    const m = f.transform(score);
+    expect(m.columns.map((c) => Array.from(c))).toEqual([
+      [0, 0, 0, 0],
+      [0, 0, 0, 1],
+      [1, 0, 0, 0], // the category "other"
+      [0, 1, 1, 0], // unseen "boat" and null
+    ]);
+  });
+
+  it("`ignore` has no fallback column: an unseen value or null sets none", () => {
+    const f = fitFor({ unseen: ref("ignore") });
+    expect(f.outputNames).toEqual(["home=own", "home=rent", "home=other"]);
+    expect(f.transform(score).columns.map((c) => Array.from(c))).toEqual([
+      [0, 0, 0, 0],
+      [0, 0, 0, 1],
+      [1, 0, 0, 0],
+    ]);
+    expect(f.refuseUnseen).toEqual([]);
+  });
+
+  it("`error` encodes like `other` and marks the raw column for serving to refuse new values", () => {
+    const f = fitFor({ unseen: ref("error") });
+    expect(f.outputNames).toEqual(["home=own", "home=rent", "home=other", "home:other"]);
+    expect(f.refuseUnseen).toEqual(["home"]);
+  });
+
+  it("ordinal: `ignore` (default) and `error` make an unseen value null, `other` gives it the next code", () => {
+    const codes = (named: Record<string, Json>) => {
+      const f = buildPipeline(
+        { from: ref("s"), h: call("ordinal", [ref("home")], named) },
+        tableColumns(t),
+      ).fit(t);
+      return { values: Array.from(f.transform(score).columns[0]!), refuse: f.refuseUnseen };
+    };
+    expect(codes({})).toEqual({ values: [2, NaN, NaN, 1], refuse: [] });
+    expect(codes({ unseen: ref("other") })).toEqual({ values: [2, 3, NaN, 1], refuse: [] });
+    expect(codes({ unseen: ref("error") })).toEqual({ values: [2, NaN, NaN, 1], refuse: ["home"] });
+  });
+
+  it("refuses a bad policy, and `error` over an expression", () => {
+    expect(() => fitFor({ unseen: ref("drop") })).toThrow(/`unseen` must be other, error or ignore/);
+    expect(() =>
+      buildPipeline(
+        { from: ref("s"), h: call("onehot", [call("lower", [ref("home")])], { unseen: ref("error") }) },
+        tableColumns(t),
+      ),
+    ).toThrow(/`unseen = error` needs a column argument/);
   });
 });

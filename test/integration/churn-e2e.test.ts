@@ -10,6 +10,7 @@ import { applyProject, planProject } from "../../src/runtime/project.js";
 import { ModelRegistry } from "../../src/runtime/registry/model-registry.js";
 import { openState } from "../../src/runtime/state/open.js";
 import { scoreTable } from "../../src/serve/batch-score.js";
+import { loadBundle } from "../../src/serve/bundle.js";
 import { readDeployment, resolveBundlePath } from "../../src/serve/deployment.js";
 import { createPredictionServer, type PredictionServer } from "../../src/serve/server.js";
 import { runCli } from "../cli/run-cli.js";
@@ -106,8 +107,26 @@ describe("churn example end to end", () => {
     const pointer = readDeployment(dir, "churn_api")!;
     const batch = await scoreTable(resolveBundlePath(dir, pointer.bundle), [record]);
     expect(r.body.predictions[0]!.probabilities.yes).toBeCloseTo(batch.scores[0]!, 6);
-    const bad = await predict(base, { ...record, international_plan: "maybe" });
+    const bad = await predict(base, { ...record, account_length: "long" });
     expect(bad.status).toBe(400);
+    // A state never seen in training goes to onehot's fallback column `state_code:other`, in both paths.
+    const unseen = { ...record, state: "Atlantis" };
+    const served = await predict(base, unseen);
+    expect(served.status).toBe(200);
+    const scored = await scoreTable(resolveBundlePath(dir, pointer.bundle), [unseen]);
+    expect(served.body.predictions[0]!.probabilities.yes).toBeCloseTo(scored.scores[0]!, 6);
+  });
+
+  it("keeps the declared int type of a column in the bundle and refuses 12.7 for it", async () => {
+    const meta = loadBundle(resolveBundlePath(dir, readDeployment(dir, "churn_api")!.bundle)).meta;
+    const types = Object.fromEntries(meta.inputs.map((i) => [i.name, i.type]));
+    expect(types.account_length).toBe("int");
+    expect(types.number_customer_service_calls).toBe("int");
+    expect(types.total_day_minutes).toBe("float");
+    const r = await predict(base, { ...firstRecord(dir), account_length: 12.7 });
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ field: "account_length" });
+    expect((r.body as unknown as { message: string }).message).toMatch(/integer.*12\.7/);
   });
 
   it("a second apply with nothing changed does nothing", async () => {

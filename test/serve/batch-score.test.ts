@@ -50,6 +50,23 @@ describe("batch scoring", () => {
     data.forEach((_, i) => expect(online.predictions[i].probabilities.churn).toBe(batch.scores[i]));
   });
 
+  it("scores a category never seen in training when the column does not refuse it, as the server does", async () => {
+    const p = tempProject();
+    const dir = buildFixtureBundle(join(p, "v1"), { planUnseen: "score" });
+    const data = rows(20);
+    (data[7] as Record<string, unknown>).plan = "Three year";
+    const batch = await scoreTable(dir, data);
+    const rec = data[7] as { tenure: number; monthly: number | null; active: boolean; plan: string };
+    expect(batch.scores[7]).toBeCloseTo(fixtureExpected(rec), 5); // one-hot of an unseen plan: all zeros
+    writeDeployment(p, "d", { version: 1, bundle: "v1" }, "x");
+    const s = createPredictionServer({ projectDir: p, deployment: "d", predictionLog: false });
+    await s.loaded;
+    const res = await s.app.inject({ method: "POST", url: "/v1/predict", payload: data[7] });
+    await s.close();
+    expect(res.statusCode).toBe(200);
+    expect(res.json().predictions[0].probabilities.churn).toBe(batch.scores[7]);
+  });
+
   it("names the column and row of bad data", async () => {
     const dir = buildFixtureBundle(join(tempProject(), "v1"));
     const data = rows(1500);

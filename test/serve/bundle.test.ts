@@ -48,6 +48,21 @@ describe("bundle format", () => {
     expect(validateBundleMeta(fixtureMeta())).toEqual([]);
   });
 
+  it("accepts only `unseen: error`, on an input with values", () => {
+    const meta = fixtureMeta();
+    const bad = {
+      ...meta,
+      inputs: [
+        { ...meta.inputs[0]!, unseen: "error" },
+        { ...meta.inputs[3]!, unseen: "other" },
+      ],
+    };
+    const errs = validateBundleMeta(bad);
+    expect(errs).toContain('inputs[0].unseen: "error" needs the input\'s `values`');
+    expect(errs).toContain('inputs[1].unseen: expected "error", got "other"');
+    expect(validateBundleMeta(meta)).toEqual([]);
+  });
+
   it("refuses to build a bundle whose ONNX inputs disagree with bundle.json", () => {
     const meta = fixtureMeta();
     meta.inputs = [...meta.inputs.slice(0, 3), { name: "plan_name", type: "category", nullable: false }];

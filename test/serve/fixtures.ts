@@ -13,6 +13,8 @@ export interface FixtureOptions {
   /** Multiplies every weight, so versions predict differently. */
   scale?: number;
   task?: "binary" | "multiclass" | "regression" | "anomaly";
+  /** Whether `plan` refuses values outside PLANS (`unseen = error`, the default here) or scores them. */
+  planUnseen?: "error" | "score";
 }
 
 /** The ONNX bytes: 6 features [tenure, monthly (NaN→0), active, onehot(plan)] → linear → link. */
@@ -70,7 +72,13 @@ export function fixtureMeta(opts: FixtureOptions = {}): BundleMeta {
       { name: "tenure", type: "int", nullable: false },
       { name: "monthly", type: "float", nullable: true },
       { name: "active", type: "bool", nullable: false },
-      { name: "plan", type: "category", nullable: false, values: PLANS },
+      {
+        name: "plan",
+        type: "category",
+        nullable: false,
+        values: PLANS,
+        ...(opts.planUnseen === "score" ? {} : { unseen: "error" as const }),
+      },
     ],
     output: { name: "score", width: task === "multiclass" ? 3 : 1 },
     metrics: { "test.auc": 0.9 },

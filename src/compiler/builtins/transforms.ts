@@ -3,7 +3,7 @@
 import { d, t } from "../schema/type-builders.js";
 import type { Expr } from "../ast.js";
 import { registerBuiltin } from "./registry.js";
-import type { ArgProblem, BoundArgs, FunctionBuiltin } from "./types.js";
+import type { ArgContext, ArgProblem, BoundArgs, FunctionBuiltin } from "./types.js";
 
 const num = (e: Expr | undefined): number | undefined =>
   e?.type === "number"
@@ -41,6 +41,20 @@ function imputeValue(args: BoundArgs): ArgProblem[] {
     return [{ param: "method", message: "impute with method `const` needs `value = …`" }];
   if (name !== "const" && hasValue)
     return [{ param: "value", message: "`value` is only used with method `const`" }];
+  return [];
+}
+
+function unseenErrorOnColumn(args: BoundArgs, ctx: ArgContext): ArgProblem[] {
+  const unseen = args.get("unseen")?.[0];
+  const name = unseen?.type === "ref" ? unseen.path[0] : unseen?.type === "string" ? unseen.value : "other";
+  const arg = args.get("x")?.[0];
+  if (name === "error" && arg !== undefined && (arg.type !== "ref" || ctx.isOwnFeature(arg)))
+    return [
+      {
+        param: "unseen",
+        message: "`unseen = error` needs a column as its argument: serving checks the raw column's values",
+      },
+    ];
   return [];
 }
 
@@ -212,10 +226,18 @@ const transforms: FunctionBuiltin[] = [
     returns: "vector",
     fitted: true,
     serving: "onnx",
-    doc: "One column per category seen in training (the `top` most frequent; the rest and unseen values go to `other`).",
+    checkArgs: unseenErrorOnColumn,
+    doc: "One column per category seen in training (the `top` most frequent), named `f=value`, plus the fallback column `f:other` for every other value: categories beyond `top`, nulls, and values never seen in training. The fallback's name cannot collide with a category, even one called `other`.",
     params: [
       x("any", "a categorical expression"),
       { name: "top", type: t.int(1), required: false, doc: "keep only the k most frequent categories" },
+      {
+        name: "unseen",
+        type: t.enum("other", "error", "ignore"),
+        required: false,
+        default: d.name("other"),
+        doc: "a value not kept: `other` sets `f:other`; `ignore` sets no column (all zeros, and there is no `f:other`); `error` encodes like `other` in training, but serving (400) and batch scoring refuse a value not seen in the labelled data (x must be a column)",
+      },
     ],
   },
   {
@@ -224,8 +246,18 @@ const transforms: FunctionBuiltin[] = [
     returns: "number",
     fitted: true,
     serving: "onnx",
-    doc: "A category's rank by training frequency (0 = most frequent); unseen values and nulls are null.",
-    params: [x("string", "a categorical expression")],
+    checkArgs: unseenErrorOnColumn,
+    doc: "A category's rank by training frequency (0 = most frequent); nulls are null. A string feature used as a model input is encoded this way.",
+    params: [
+      x("string", "a categorical expression"),
+      {
+        name: "unseen",
+        type: t.enum("other", "error", "ignore"),
+        required: false,
+        default: d.name("ignore"),
+        doc: "a value not seen in training: `ignore` makes it null; `other` gives it its own code, one past the last rank; `error` makes it null in training, but serving (400) and batch scoring refuse a value not seen in the labelled data (x must be a column)",
+      },
+    ],
   },
   {
     family: "transform",

@@ -105,6 +105,12 @@ export interface ArgProblem {
   message: string;
 }
 
+/** What `checkArgs` may ask about the call's surroundings. */
+export interface ArgContext {
+  /** Whether a reference names a feature of the features block being checked (not an input column). */
+  isOwnFeature(ref: Expr): boolean;
+}
+
 export type TaskName = "classify" | "regress" | "rank" | "detect_anomalies";
 
 export interface FunctionBuiltin {
@@ -128,7 +134,7 @@ export interface FunctionBuiltin {
    */
   returnsArg?: number;
   /** Extra argument checks (ranges, ordering) beyond types; returns problems as messages. */
-  checkArgs?: (args: BoundArgs) => ArgProblem[];
+  checkArgs?: (args: BoundArgs, ctx: ArgContext) => ArgProblem[];
 }
 
 export interface MetricBuiltin {

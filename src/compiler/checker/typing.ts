@@ -604,7 +604,17 @@ export function checkBoundCall(
     }
   }
   if (spec.checkArgs) {
-    for (const problem of spec.checkArgs(bound)) {
+    const isOwnFeature = (r: Expr): boolean => {
+      if (r.type !== "ref" || !env.ownFeatures) return false;
+      const name =
+        r.path.length === 1
+          ? r.path[0]!
+          : r.path.length === 2 && r.path[0] === env.block
+            ? r.path[1]!
+            : undefined;
+      return name !== undefined && name !== env.currentFeature && env.st.ownFeatures(env.block).has(name);
+    };
+    for (const problem of spec.checkArgs(bound, { isOwnFeature })) {
       const at = bound.get(problem.param)?.[0]?.span ?? e.span;
       env.sink.report(CheckCode.valueNotAllowed, at, problem.message);
     }

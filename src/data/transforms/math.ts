@@ -5,9 +5,15 @@ import type { CallNode, OnnxValue, Transform } from "./types.js";
 import { ExprError } from "./types.js";
 import { arity, constFloat, expectKind, map1, nanConst, num, numOut } from "./support.js";
 
-function unary(name: string, f: (x: number) => number, onnx: (g: OnnxGraph, x: string) => string): Transform {
+function unary(
+  name: string,
+  f: (x: number) => number,
+  onnx: (g: OnnxGraph, x: string) => string,
+  inexact = false,
+): Transform {
   return {
     name,
+    ...(inexact ? { inexact: true as const } : {}),
     type(args) {
       arity(name, args, 1);
       expectKind(name, args[0]!, "num");
@@ -28,6 +34,7 @@ export const log = unary(
   "log",
   (x) => (x <= 0 ? NaN : Math.log(x)),
   (g, x) => nullAtOrBelow(g, x, 0, g.op("Log", [x])),
+  true,
 );
 
 export const log1p = unary(
@@ -40,6 +47,7 @@ export const log1p = unary(
     const y = g.op("Add", [x, constFloat(g, [1], [1, 1])]);
     return nullAtOrBelow(g, y, 0, g.op("Log", [y]));
   },
+  true,
 );
 
 export const sqrt = unary(

@@ -83,6 +83,11 @@ export interface Transform {
    * it depends on the arguments (`a == b` of two string columns).
    */
   batchOnly?: string | ((site: CallNode) => string | undefined);
-  /** Output column suffixes of a vector result, from the fitted state. */
+  /**
+   * The ONNX kernel may round differently from the batch backend (a transcendental function such
+   * as log: onnxruntime's logf is not correctly rounded). Every other transform is bit-exact.
+   */
+  inexact?: true;
+  /** Output column name suffixes of a vector result (`=value`, or a reserved one), from the fitted state. */
   vectorNames?(state: Json): string[];
 }

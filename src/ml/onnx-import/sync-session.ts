@@ -2,6 +2,7 @@
 // owns the session and the caller blocks on Atomics.wait until the worker posts the result back.
 import { createRequire } from "node:module";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
+import { EXACT_GRAPH_OPTIONS } from "../../onnx/session.js";
 
 export interface SyncRunRequest {
   inputName: string;
@@ -20,8 +21,8 @@ export interface SyncRunResult {
 const WORKER_SOURCE = `
 const { workerData } = require("node:worker_threads");
 const ort = require(workerData.ortPath);
-const { port, flag, model } = workerData;
-const ready = ort.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
+const { port, flag, model, options } = workerData;
+const ready = ort.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3, ...options });
 port.on("message", async (req) => {
   let reply;
   try {
@@ -51,7 +52,8 @@ export class SyncOnnxSession {
     const ortPath = createRequire(import.meta.url).resolve("onnxruntime-node");
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { ortPath, port: port2, flag: this.flag, model },
+      // The graph rewrites serving disables are disabled here too, so training sees serving's numbers.
+      workerData: { ortPath, port: port2, flag: this.flag, model, options: EXACT_GRAPH_OPTIONS },
       transferList: [port2],
     });
     // The worker must not keep the process alive once the model is no longer used.

@@ -11,6 +11,7 @@ import { columnValues, tableColumns } from "../../data/table-columns.js";
 import type { BatchValue } from "../../data/transforms/types.js";
 import type { Json } from "../graph-ir.js";
 import { registerExecutor } from "../executor-registry.js";
+import type { ExecContext } from "../executor.js";
 
 /** A feature column in the table's in-memory forms (strings with nulls, Dates for timestamps). */
 function asColumn(v: BatchValue): unknown {
@@ -19,9 +20,37 @@ function asColumn(v: BatchValue): unknown {
   return Array.from(v.v, (ms) => (Number.isNaN(ms) ? null : new Date(ms)));
 }
 
+type Obj = { [key: string]: Json };
+const isObj = (j: Json | undefined): j is Obj => typeof j === "object" && j !== null && !Array.isArray(j);
+
+/**
+ * Declared types of the input columns, by name: from a source's schema or an upstream features
+ * node's `column_types` (the first input that names a column wins). Serving validates with them.
+ */
+function declaredTypes(ctx: ExecContext, columns: readonly string[]): Obj {
+  const found = new Map<string, string>();
+  for (const input of ctx.node.inputs) {
+    const s = ctx.inputs.get(input.node)?.summary;
+    const schema = Array.isArray(s?.schema) ? s.schema : [];
+    for (const c of schema)
+      if (isObj(c) && typeof c.name === "string" && typeof c.type === "string" && !found.has(c.name))
+        found.set(c.name, c.type);
+    const upstream = s?.column_types;
+    if (isObj(upstream))
+      for (const [name, type] of Object.entries(upstream))
+        if (typeof type === "string" && !found.has(name)) found.set(name, type);
+  }
+  const out: Obj = {};
+  for (const c of columns) {
+    const type = found.get(c);
+    if (type !== undefined) out[c] = type;
+  }
+  return out;
+}
+
 registerExecutor({
   kind: "features",
-  version: "1",
+  version: "2", // 2: the summary records the input columns' declared types (column_types)
   async run(ctx) {
     const table = await inputWithJoins(ctx);
     const compiled = compileFeatures(ctx.node.config, tableColumns(table));
@@ -52,7 +81,12 @@ registerExecutor({
     return {
       artifacts: { table: hash },
       metrics: { rows: out.numRows(), features: compiled.features.length },
-      summary: { features: listed, key: compiled.key ?? null, timestamp: compiled.timestamp ?? null },
+      summary: {
+        features: listed,
+        key: compiled.key ?? null,
+        timestamp: compiled.timestamp ?? null,
+        column_types: declaredTypes(ctx, table.columnNames()),
+      },
     };
   },
 });

@@ -27,7 +27,7 @@ import { ModelRegistry } from "../../registry/model-registry.js";
 import { evaluateSplit } from "./evaluate.js";
 import { rankingGroups, targets, taskOf } from "./labels.js";
 import { readModelSpec, type ModelSpec } from "./model-spec.js";
-import { bundleInputs, checkOnnxParity, composeOnnx } from "./onnx-bundle.js";
+import { bundleInputs, checkFeatureParity, checkOnnxParity, composeOnnx } from "./onnx-bundle.js";
 import { calibrateModel } from "./calibrate.js";
 import { modelReportArtifacts } from "./report.js";
 import { studyObjective } from "./objective-values.js";
@@ -35,7 +35,7 @@ import { StateTrialStore } from "./trial-store.js";
 import { trainBranch } from "./train.js";
 import { crossValidate, foldDatasets } from "./cross-validate.js";
 
-export const MODEL_EXECUTOR_VERSION = "1";
+export const MODEL_EXECUTOR_VERSION = "2";
 const PARTS = ["train", "valid", "test"] as const;
 type Part = (typeof PARTS)[number];
 
@@ -232,6 +232,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
 
   const onnx = composeOnnx(spec.name, prep.pipeline, model);
   const parityPart = prep.parts.test ?? prep.parts.valid ?? prep.parts.train!;
+  await checkFeatureParity(spec.name, prep.pipeline, parityPart.table, parityPart.data.X);
   const parityPred = predictions.test ?? predictions.valid ?? model.predict(parityPart.data.X);
   const parity = await checkOnnxParity(
     spec.name,
@@ -267,9 +268,12 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   };
   Object.assign(artifacts, await modelReportArtifacts(ctx, reportInput, prep.pipeline.rawInputs));
 
+  const declared = ctx.inputs.get(`features.${spec.features.from}`)?.summary?.column_types;
   const inputs = bundleInputs(
     prep.pipeline.rawInputs,
     PARTS.flatMap((p) => (tables[p] ? [tables[p]!] : [])),
+    typeof declared === "object" && declared !== null && !Array.isArray(declared) ? declared : {},
+    prep.pipeline.refuseUnseen,
   );
   const summary: { [k: string]: Json } = {
     algorithm: estimator.algorithm,

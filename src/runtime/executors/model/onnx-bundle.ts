@@ -6,6 +6,7 @@ import type { ColumnTable } from "arquero";
 import { columnValues } from "../../../data/table-columns.js";
 import type { FittedPipeline, RawInput } from "../../../data/pipeline.js";
 import type { TrainedModel } from "../../../ml/estimator.js";
+import type { Matrix } from "../../../ml/matrix.js";
 import { OnnxGraph } from "../../../onnx/builder.js";
 import { loadSession, type FeedValue } from "../../../onnx/session.js";
 import type { BundleInput } from "../../../serve/bundle.js";
@@ -116,10 +117,60 @@ export async function checkOnnxParity(
   return { rows: t.numRows(), maxAbsDiff };
 }
 
+/**
+ * Runs the pipeline alone as an ONNX graph on `t` and compares each feature value bit for bit
+ * with the batch matrix `X` (the model's input), so a value the graph computes differently
+ * fails here even when no split threshold of this sample happens to separate the two. NaN
+ * equals NaN and -0 equals 0 (no model input can tell them apart). A feature through an
+ * inexact transform (log) may differ by float32 rounding (relative 1e-6); the prediction
+ * check then bounds its effect.
+ */
+export async function checkFeatureParity(
+  name: string,
+  pipeline: FittedPipeline,
+  t: ColumnTable,
+  X: Matrix,
+): Promise<void> {
+  const g = new OnnxGraph(`${name}_features`);
+  const { inputs, output } = pipeline.toOnnx(g);
+  const width = pipeline.outputNames.length;
+  g.output(output, "float", ["N", width]);
+  const session = await loadSession(g.toBytes());
+  try {
+    const n = t.numRows();
+    for (let start = 0; start < n; start += 1024) {
+      const part = t.slice(start, Math.min(n, start + 1024));
+      const got = (await session.run(tableFeeds(part, inputs)))[output]!.data as Float32Array;
+      for (let i = 0; i < part.numRows(); i++) {
+        for (let j = 0; j < width; j++) {
+          const a = X.columns[j]![start + i]!;
+          const b = got[i * width + j]!;
+          if (a === b || (a !== a && b !== b)) continue;
+          if (!pipeline.exact[j] && Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b))) continue;
+          throw new NodeFailure(
+            `model ${name}: feature '${pipeline.outputNames[j]}' of row ${start + i} is ${a} in training but ${b} in the ONNX graph: training/serving parity is broken`,
+          );
+        }
+      }
+    }
+  } finally {
+    await session.release();
+  }
+}
+
 const MAX_CATEGORIES = 1000;
 
-/** The input schema serving validates records with: types from the data, allowed categories from all labelled rows. */
-export function bundleInputs(inputs: readonly RawInput[], tables: readonly ColumnTable[]): BundleInput[] {
+/**
+ * The input schema serving validates records with: the declared column types where known (an
+ * `int` column stays int, so 12.7 is refused), else types from the data; allowed categories
+ * from all labelled rows.
+ */
+export function bundleInputs(
+  inputs: readonly RawInput[],
+  tables: readonly ColumnTable[],
+  declared: Readonly<Record<string, unknown>> = {},
+  refuseUnseen: readonly string[] = [],
+): BundleInput[] {
   return inputs.map((input) => {
     let nullable = false;
     if (input.type !== "string") {
@@ -132,9 +183,17 @@ export function bundleInputs(inputs: readonly RawInput[], tables: readonly Colum
           else if (typeof v !== "boolean") bool = false;
         }
       }
+      const type =
+        input.type === "double"
+          ? "timestamp"
+          : declared[input.name] === "int"
+            ? "int"
+            : bool
+              ? "bool"
+              : "float";
       return {
         name: input.name,
-        type: input.type === "double" ? "timestamp" : bool ? "bool" : "float",
+        type,
         nullable,
       };
     }
@@ -147,8 +206,15 @@ export function bundleInputs(inputs: readonly RawInput[], tables: readonly Colum
         else seen.add(String(v));
       }
     }
-    return seen.size <= MAX_CATEGORIES
-      ? { name: input.name, type: "category", nullable, values: [...seen].sort() }
+    const strict = refuseUnseen.includes(input.name);
+    return seen.size <= MAX_CATEGORIES || strict
+      ? {
+          name: input.name,
+          type: "category",
+          nullable,
+          values: [...seen].sort(),
+          ...(strict ? { unseen: "error" as const } : {}),
+        }
       : { name: input.name, type: "string", nullable };
   });
 }
