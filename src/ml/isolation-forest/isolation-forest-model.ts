@@ -45,7 +45,7 @@ export class IsolationForestModel implements TrainedModel {
     checkFeatures(this.algorithm, this.featureNames, X);
     const sum = new Float64Array(X.nRows);
     addPathLengths(this.forest, X, 0, this.trees, sum);
-    for (let i = 0; i < sum.length; i++) sum[i] /= this.trees;
+    for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! / this.trees;
     return sum;
   }
 

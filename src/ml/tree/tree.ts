@@ -59,7 +59,8 @@ export function addTreePrediction(t: Tree, X: Matrix, out: Float64Array, width: 
       node = x <= threshold[node]! ? left[node]! : x !== x && defaultLeft[node] ? left[node]! : right[node]!;
       f = feature[node]!;
     }
-    out[i * width + target] += scale * value[node]!;
+    const at = i * width + target;
+    out[at] = out[at]! + scale * value[node]!;
   }
 }
 
