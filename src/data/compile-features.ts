@@ -1,9 +1,9 @@
 // Compiles a features block (its Graph IR config) into typed expression trees over the input
 // columns: references resolved, transforms type-checked, fitted and window parts marked.
-import type { Json } from "../runtime/graph-ir.js";
+import { type Json, isObj, type JsonObject as Obj } from "../runtime/graph-ir.js";
 import { NodeFailure } from "../runtime/executor.js";
 import type { ColumnType } from "./column-type.js";
-import { didYouMean } from "./closest-name.js";
+import { didYouMeanSuffix } from "../ir/did-you-mean.js";
 import { readBlock, refAttr } from "./node-config.js";
 import { transformFor, transformNames } from "./transforms/index.js";
 import {
@@ -14,8 +14,6 @@ import {
   type WindowNode,
   type WindowOp,
 } from "./transforms/types.js";
-
-type Obj = { [key: string]: Json };
 
 export interface FeatureDef {
   name: string;
@@ -55,8 +53,6 @@ export function kindOfColumnType(type: ColumnType | string): ValueKind {
   }
 }
 
-const isObj = (j: Json): j is Obj => typeof j === "object" && j !== null && !Array.isArray(j);
-
 export function compileFeatures(
   config: Obj,
   inputColumns: readonly { name: string; type: ColumnType | string }[],
@@ -82,7 +78,7 @@ export function compileFeatures(
     const name = ref?.at(-1);
     if (!name) throw new ExprError(`${what} must name a column`);
     if (!columns.has(name))
-      throw new ExprError(`unknown column \`${name}\`${didYouMean(name, columns.keys())}`);
+      throw new ExprError(`unknown column \`${name}\`${didYouMeanSuffix(name, columns.keys())}`);
     return name;
   };
 
@@ -95,7 +91,7 @@ export function compileFeatures(
     const kind = columns.get(name);
     if (kind === undefined)
       throw new ExprError(
-        `unknown column or feature \`${name}\`${didYouMean(name, [...columns.keys(), ...exprs.keys()])}`,
+        `unknown column or feature \`${name}\`${didYouMeanSuffix(name, [...columns.keys(), ...exprs.keys()])}`,
       );
     return { t: "col", name, kind };
   };
@@ -104,7 +100,7 @@ export function compileFeatures(
     const transform = transformFor(fn);
     if (!transform)
       throw new ExprError(
-        `unknown function \`${fn}\`${didYouMean(fn, [...transformNames(), ...WINDOW_OPS])}`,
+        `unknown function \`${fn}\`${didYouMeanSuffix(fn, [...transformNames(), ...WINDOW_OPS])}`,
       );
     const site: CallNode = { t: "call", fn, transform, args, named, kind: "num", id: -1 };
     site.kind = transform.type(args, named);

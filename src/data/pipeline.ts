@@ -6,7 +6,7 @@ import type { OnnxGraph } from "../onnx/builder.js";
 import type { Json } from "../runtime/graph-ir.js";
 import { NodeFailure } from "../runtime/executor.js";
 import type { ColumnType } from "./column-type.js";
-import { didYouMean } from "./closest-name.js";
+import { didYouMeanSuffix } from "../ir/did-you-mean.js";
 import { type FeatureDef, compileFeatures, hasFitted, kindOfColumnType } from "./compile-features.js";
 import { evalBatch, tableEnv } from "./evaluate-batch.js";
 import { emitOnnx } from "./evaluate-onnx.js";
@@ -101,7 +101,7 @@ function build(
       const kind = compiled.columns.get(name);
       if (kind === undefined) {
         throw new NodeFailure(
-          `unknown feature or column \`${name}\`${didYouMean(name, [...byName.keys(), ...compiled.columns.keys()])}`,
+          `unknown feature or column \`${name}\`${didYouMeanSuffix(name, [...byName.keys(), ...compiled.columns.keys()])}`,
         );
       }
       def = { name, expr: { $ref: [name] }, node: { t: "col", name, kind }, windowed: false, fitted: false };

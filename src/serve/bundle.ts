@@ -4,6 +4,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { decodeModel, DType } from "../onnx/builder.js";
+import { isObj } from "../runtime/graph-ir.js";
 
 export const BUNDLE_FORMAT_VERSION = 1;
 export const BUNDLE_JSON = "bundle.json";
@@ -82,8 +83,6 @@ export class BundleError extends Error {
 
 const TASK_KINDS: readonly BundleTaskKind[] = ["binary", "multiclass", "regression", "anomaly", "ranking"];
 
-const isObj = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 const isStrArr = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === "string");
 
 /** Validates parsed bundle.json content; returns every problem found ("field: problem"), empty when valid. */

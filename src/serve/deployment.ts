@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { validateOnlineRef, type OnlineRef } from "./online-store.js";
+import { isObj } from "../runtime/graph-ir.js";
 
 export interface BundleRef {
   version: number;
@@ -62,8 +63,6 @@ export const historyPath = (projectDir: string, name: string): string =>
 export const resolveBundlePath = (projectDir: string, bundle: string): string =>
   isAbsolute(bundle) ? bundle : resolve(projectDir, bundle);
 
-const isObj = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 const isRef = (v: unknown): v is BundleRef =>
   isObj(v) &&
   typeof v.version === "number" &&

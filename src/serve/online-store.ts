@@ -2,6 +2,7 @@
 // per entity key, written by the deploy executor and read by `mlc serve`. SQLite (default) or Redis.
 import { createHash } from "node:crypto";
 import { isAbsolute, resolve } from "node:path";
+import { isObj } from "../runtime/graph-ir.js";
 
 /**
  * Where a deployment's online tables live, as recorded in the deployment pointer. Never holds a
@@ -130,8 +131,6 @@ export function describeStore(ref: OnlineStoreRef): string {
 
 /** Problems with a pointer's `online` value ("field: problem"); empty when valid. */
 export function validateOnlineRef(v: unknown): string[] {
-  const isObj = (x: unknown): x is Record<string, unknown> =>
-    typeof x === "object" && x !== null && !Array.isArray(x);
   if (!isObj(v)) return ["online: expected { store, table }"];
   const errs: string[] = [];
   if (typeof v.table !== "string" || v.table === "") errs.push("online.table: expected a table id");

@@ -5,7 +5,7 @@ import { typeToString } from "../schema/type-builders.js";
 import type { BodySchema, DefaultValue, NestedBlockSchema } from "../schema/types.js";
 import type { Span } from "../span.js";
 import { CheckCode } from "./codes.js";
-import { didYouMean } from "./did-you-mean.js";
+import { didYouMean } from "../../ir/did-you-mean.js";
 import { attributeOf, plainRef } from "./state.js";
 import { checkExpr, checkValue, type Env } from "./typing.js";
 

@@ -10,7 +10,7 @@ import type { ExprType, Scope, ValueType } from "../schema/types.js";
 import { article } from "../resolve.js";
 import { bindArgs } from "./bind.js";
 import { CheckCode } from "./codes.js";
-import { closest, didYouMean } from "./did-you-mean.js";
+import { closest, didYouMean } from "../../ir/did-you-mean.js";
 import type { Sink } from "./sink.js";
 import { attributeOf, plainRef, type CheckState, type ColumnEnv } from "./state.js";
 
