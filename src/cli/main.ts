@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { CliExit } from "./exit.js";
 
-export interface CommandModule {
+interface CommandModule {
   register(program: Command): void;
 }
 
@@ -16,7 +16,7 @@ export interface CommandModule {
  * that name is loaded alone when it registers that command, so `mlc plan` does not pay for
  * importing every other command (the server, ONNX export…); otherwise every command is loaded.
  */
-export async function buildProgram(only?: string): Promise<Command> {
+async function buildProgram(only?: string): Promise<Command> {
   const make = () =>
     new Command("mlc")
       .description(

@@ -3,7 +3,7 @@
 import type { Span } from "./span.js";
 
 export type BinaryOp = "or" | "and" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "+" | "-" | "*" | "/" | "%";
-export type UnaryOp = "-" | "not";
+type UnaryOp = "-" | "not";
 
 export type Expr =
   | { type: "number"; value: number; raw: string; span: Span }
@@ -66,7 +66,7 @@ export interface Attribute {
 }
 
 /** A bare boolean expression inside a block that takes assertions (expect, gate, monitor). */
-export interface Assertion {
+interface Assertion {
   type: "assertion";
   expr: Expr;
   span: Span;

@@ -3,7 +3,7 @@
 import type { Diagnostic } from "./diagnostic.js";
 import type { Span } from "./span.js";
 
-export interface RenderOptions {
+interface RenderOptions {
   color: boolean;
 }
 
@@ -89,7 +89,7 @@ function excerpt(
   return `${gutterPaint(` ${num} |`)} ${shownLine}\n${gutterPaint(` ${pad} |`)} ${lead}${caretPaint("^" + "~".repeat(width - 1))}\n`;
 }
 
-export interface DiagnosticLocationJson {
+interface DiagnosticLocationJson {
   file: string;
   line: number;
   column: number;
@@ -97,7 +97,7 @@ export interface DiagnosticLocationJson {
   endColumn: number;
 }
 
-export interface DiagnosticJson extends DiagnosticLocationJson {
+interface DiagnosticJson extends DiagnosticLocationJson {
   code: string;
   severity: string;
   message: string;

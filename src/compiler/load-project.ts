@@ -8,7 +8,7 @@ import { SyntaxCode, diagnostic } from "./diagnostic-codes.js";
 import { parseFile } from "./parse.js";
 import type { Span } from "./span.js";
 
-export const SPEC_EXTENSION = ".mlspec";
+const SPEC_EXTENSION = ".mlspec";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 

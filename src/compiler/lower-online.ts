@@ -7,7 +7,7 @@ import type { CheckedBlock } from "./checked.js";
 import { chainColumn, joinReads, type JoinLoweringContext, type LoweredJoin } from "./lower-joins.js";
 import type { Json, NodeInput } from "../runtime/graph-ir.js";
 
-export interface OnlineLoweringContext extends JoinLoweringContext {
+interface OnlineLoweringContext extends JoinLoweringContext {
   joins(b: CheckedBlock): LoweredJoin[];
 }
 

@@ -27,7 +27,7 @@ export interface FeatureDef {
   batchOnly?: string;
 }
 
-export interface CompiledFeatures {
+interface CompiledFeatures {
   features: FeatureDef[];
   columns: Map<string, ValueKind>;
   key?: string;
@@ -37,11 +37,11 @@ export interface CompiledFeatures {
 }
 
 /** Attributes of a features block that are settings, not features. */
-export const FEATURE_SETTINGS = new Set(["from", "key", "timestamp"]);
+const FEATURE_SETTINGS = new Set(["from", "key", "timestamp"]);
 const WINDOW_OPS = new Set<WindowOp>(["count", "sum", "mean", "max", "min"]);
 const OP_NAMES: Record<string, string> = { neg: "neg", not: "not" };
 
-export function kindOfColumnType(type: ColumnType | string): ValueKind {
+function kindOfColumnType(type: ColumnType | string): ValueKind {
   switch (type) {
     case "string":
     case "category":
@@ -197,7 +197,7 @@ export function compileFeatures(
   return { features, columns, key, timestamp, nextId };
 }
 
-export function hasWindow(n: PipelineNode): boolean {
+function hasWindow(n: PipelineNode): boolean {
   if (n.t === "window") return true;
   return n.t === "call" && n.args.some(hasWindow);
 }
@@ -218,25 +218,4 @@ export function batchOnlyReason(n: PipelineNode): string | undefined {
   }
   const b = n.transform.batchOnly;
   return typeof b === "function" ? b(n) : b;
-}
-
-/** The raw input columns a tree reads (window aggregates excluded: they are materialised). */
-export function columnsRead(
-  n: PipelineNode,
-  out: Map<string, ValueKind> = new Map(),
-): Map<string, ValueKind> {
-  if (n.t === "col") out.set(n.name, n.kind);
-  else if (n.t === "call") n.args.forEach((a) => columnsRead(a, out));
-  return out;
-}
-
-/** Every column a tree reads, window entity and time columns included (for the features node). */
-export function allColumnsRead(n: PipelineNode, out: Set<string> = new Set()): Set<string> {
-  if (n.t === "col") out.add(n.name);
-  else if (n.t === "call") n.args.forEach((a) => allColumnsRead(a, out));
-  else if (n.t === "window") {
-    out.add(n.by).add(n.at);
-    if (n.arg) allColumnsRead(n.arg, out);
-  }
-  return out;
 }

@@ -27,7 +27,7 @@ export class CsvProblem extends Error {
   }
 }
 
-export function fieldText(b: Buffer, s: number, e: number, esc: boolean): string {
+function fieldText(b: Buffer, s: number, e: number, esc: boolean): string {
   const t = b.toString("utf8", s, e);
   return esc ? t.replaceAll('""', '"') : t;
 }

@@ -91,11 +91,6 @@ export function stringAttr(b: BlockConfig, name: string): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
-export function numberAttr(b: BlockConfig, name: string): number | undefined {
-  const v = b.attributes[name];
-  return typeof v === "number" ? v : undefined;
-}
-
 /** A reference attribute's target (`from = customers` → "customers"); a plain string is accepted too. */
 export function refAttr(b: BlockConfig, name: string): string[] | undefined {
   const v = b.attributes[name];

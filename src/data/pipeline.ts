@@ -7,13 +7,13 @@ import type { Json } from "../runtime/graph-ir.js";
 import { NodeFailure } from "../runtime/executor.js";
 import type { ColumnType } from "./column-type.js";
 import { didYouMeanSuffix } from "../ir/did-you-mean.js";
-import { type FeatureDef, compileFeatures, hasFitted, kindOfColumnType } from "./compile-features.js";
+import { type FeatureDef, compileFeatures, hasFitted } from "./compile-features.js";
 import { evalBatch, tableEnv } from "./evaluate-batch.js";
 import { emitOnnx } from "./evaluate-onnx.js";
 import { transformFor } from "./transforms/index.js";
 import type { CallNode, OnnxValue, PipelineNode, ValueKind, VectorValue } from "./transforms/types.js";
 
-export type RawInputType = "float" | "string" | "double";
+type RawInputType = "float" | "string" | "double";
 
 /** A raw column the pipeline reads. ONNX: an [N, 1] input of this name; float (numbers, bool
  * as 0/1, NaN = null), string ("" = null), or double (timestamps as epoch milliseconds). */
@@ -35,7 +35,7 @@ export interface FittedPipeline {
   serialize(): Uint8Array;
 }
 
-export interface FeaturePipeline {
+interface FeaturePipeline {
   /** Known before fitting except for one-hot features, whose columns depend on the training data. */
   outputNames: string[];
   rawInputs: RawInput[];
@@ -267,5 +267,3 @@ export function deserializePipeline(bytes: Uint8Array): FittedPipeline {
     select: doc.select,
   });
 }
-
-export { kindOfColumnType };

@@ -14,9 +14,9 @@ import {
 import { nameArg } from "./transforms/support.js";
 
 /** A secret: the name of the environment variable, never its value. */
-export type Secret = { env: string } | { literal: string };
+type Secret = { env: string } | { literal: string };
 
-export type SourceLocation =
+type SourceLocation =
   | { kind: "file"; file: string; format: "csv" | "parquet" | "jsonl"; delimiter: string }
   | { kind: "sqlite"; path: string; query: string }
   | { kind: "postgres"; url: Secret; query: string };
@@ -33,7 +33,7 @@ export interface SourceSpec {
 }
 
 /** `int`, `"float?"`, `nullable(float)` → a column spec. */
-export function parseColumnType(name: string, j: Json): ColumnSpec {
+function parseColumnType(name: string, j: Json): ColumnSpec {
   if (isObj(j) && typeof j.$call === "string" && (j.$call === "nullable" || j.$call === "optional")) {
     const inner = Array.isArray(j.args) ? j.args[0] : undefined;
     const spec = parseColumnType(name, inner ?? null);

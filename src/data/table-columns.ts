@@ -4,7 +4,7 @@ import * as aq from "arquero";
 import type { ColumnTable } from "arquero";
 import type { ColumnType } from "./column-type.js";
 
-export type ColumnValues = Float64Array | Float32Array | Int32Array | readonly unknown[];
+type ColumnValues = Float64Array | Float32Array | Int32Array | readonly unknown[];
 
 /** The values of a column as an array (typed array for numbers, plain array otherwise). */
 export function columnValues(t: ColumnTable, name: string): ColumnValues {

@@ -6,7 +6,7 @@ import { treeEnsembleOf } from "./tree/model.js";
 import type { TreeEnsemble } from "./tree/ensemble.js";
 import type { Tree } from "./tree/tree.js";
 
-export interface ShapValues {
+interface ShapValues {
   nRows: number;
   nFeatures: number;
   nOutputs: number;

@@ -26,7 +26,7 @@ export interface LineageNode {
   }[];
 }
 
-export class LineageNotFound extends Error {
+class LineageNotFound extends Error {
   constructor(message: string) {
     super(message);
     this.name = "LineageNotFound";

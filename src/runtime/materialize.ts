@@ -28,7 +28,7 @@ export class MaterializeError extends Error {
   }
 }
 
-export interface MaterializeOutcome {
+interface MaterializeOutcome {
   deployment: string;
   model: string;
   version: number;
@@ -73,7 +73,7 @@ async function configAsOf(
   return undefined;
 }
 
-export interface MaterializeOptions {
+interface MaterializeOptions {
   log?: (message: string) => void;
   now?: Date;
 }

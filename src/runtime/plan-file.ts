@@ -9,7 +9,7 @@ import type { Plan } from "./plan.js";
 
 const MAGIC = "mlc-plan";
 
-export class PlanFileError extends Error {
+class PlanFileError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "PlanFileError";

@@ -41,7 +41,7 @@ export interface Change {
   previousFingerprint?: string;
 }
 
-export interface PlanSummary {
+interface PlanSummary {
   create: number;
   update: number;
   replace: number;
@@ -70,7 +70,7 @@ export interface Plan {
   objects?: string[];
 }
 
-export interface PlanInput {
+interface PlanInput {
   graph: Graph;
   state: StateSnapshot;
   data: Readonly<Record<string, DataFingerprint>>;
@@ -90,12 +90,7 @@ const isBlockList = (j: Json | undefined): j is Obj[] =>
 const same = (a: Json | undefined, b: Json | undefined) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Paths of changed values: `threshold`, `params.trees`, `assertions[1]`. Nested `$block` wrappers are folded away. */
-export function diffConfig(
-  oldC: Json | undefined,
-  newC: Json | undefined,
-  path = "",
-  out: Reason[] = [],
-): Reason[] {
+function diffConfig(oldC: Json | undefined, newC: Json | undefined, path = "", out: Reason[] = []): Reason[] {
   if (same(oldC, newC)) return out;
   const push = (p: string, o: Json | undefined, n: Json | undefined) =>
     out.push({

@@ -34,7 +34,7 @@ export interface DeploymentPointer extends DeploymentTarget {
   reason: string;
 }
 
-export interface HistoryEntry extends DeploymentPointer {
+interface HistoryEntry extends DeploymentPointer {
   /** The stable version before this change, if any. */
   previous?: number;
 }
@@ -48,7 +48,7 @@ export class DeploymentError extends Error {
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
-export function deploymentDir(projectDir: string, name: string): string {
+function deploymentDir(projectDir: string, name: string): string {
   if (!NAME_RE.test(name))
     throw new DeploymentError(`invalid deployment name '${name}' (letters, digits, _ . - only)`);
   return join(resolve(projectDir), ".mlc", "deployments", name);
@@ -72,7 +72,7 @@ const isRef = (v: unknown): v is BundleRef =>
   v.bundle !== "";
 
 /** Problems with a pointer value ("field: problem"); empty when valid. */
-export function validatePointer(p: unknown): string[] {
+function validatePointer(p: unknown): string[] {
   const errs: string[] = [];
   if (!isObj(p)) return ["expected a JSON object"];
   if (!isRef(p)) errs.push("version/bundle: expected a positive integer version and a bundle path");

@@ -11,7 +11,7 @@ import {
 } from "./online-store.js";
 import { isObj } from "../runtime/graph-ir.js";
 
-export interface LookupProblem {
+interface LookupProblem {
   status: 400 | 404;
   error: "invalid_input" | "unknown_entity";
   field: string;
@@ -19,7 +19,7 @@ export interface LookupProblem {
   index?: number;
 }
 
-export type FillResult = { records: unknown[]; filled: boolean[] } | LookupProblem;
+type FillResult = { records: unknown[]; filled: boolean[] } | LookupProblem;
 
 export const isLookupProblem = (r: FillResult): r is LookupProblem => "status" in r;
 

@@ -23,7 +23,7 @@ export interface OnlineRef {
   table: string;
 }
 
-export interface OnlineColumn {
+interface OnlineColumn {
   name: string;
   /** How the value was made: a window aggregation of the features block, or a point-in-time join. */
   source: "window" | "join";
@@ -106,7 +106,7 @@ export function tableId(meta: OnlineTableMeta, rows: readonly OnlineRow[]): stri
 }
 
 /** The Redis URL a ref points at, from the environment when it names a variable. Never printed. */
-export function redisUrl(ref: Extract<OnlineStoreRef, { kind: "redis" }>): string {
+function redisUrl(ref: Extract<OnlineStoreRef, { kind: "redis" }>): string {
   if (ref.url) return ref.url;
   const name = ref.url_env ?? "";
   const v = process.env[name];

@@ -11,7 +11,7 @@ import {
   type Rollout,
 } from "./deployment.js";
 
-export type RolloutSpec = { kind: "canary"; share: number; key: string } | { kind: "shadow" };
+type RolloutSpec = { kind: "canary"; share: number; key: string } | { kind: "shadow" };
 
 function current(projectDir: string, name: string): DeploymentPointer {
   const p = readDeployment(projectDir, name);

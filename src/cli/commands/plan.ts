@@ -11,7 +11,7 @@ import { cachedNoopPlan, rememberNoopPlan } from "../../runtime/plan-cache.js";
 import type { CompileFailure } from "../../runtime/project.js";
 import { CliExit } from "../exit.js";
 
-export interface PlanCliOptions {
+interface PlanCliOptions {
   json?: boolean;
   markdown?: boolean;
   out?: string;
@@ -55,7 +55,7 @@ export function register(program: Command): void {
     .action(async (dir: string, opts: PlanCliOptions) => runPlan(dir, opts));
 }
 
-export async function runPlan(dir: string, opts: PlanCliOptions): Promise<void> {
+async function runPlan(dir: string, opts: PlanCliOptions): Promise<void> {
   const projectDir = resolve(dir);
   // Nothing changed since the last no-op plan: answer without loading the compiler and executors.
   if (

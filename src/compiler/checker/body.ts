@@ -18,7 +18,7 @@ export interface CheckedBody {
 }
 
 /** A default value as an expression, placed at `span` (defaults have no text of their own). */
-export function defaultExpr(dv: DefaultValue, span: Span): Expr {
+function defaultExpr(dv: DefaultValue, span: Span): Expr {
   switch (dv.type) {
     case "number":
       return { type: "number", value: dv.value, raw: String(dv.value), span };
@@ -35,7 +35,7 @@ export function defaultExpr(dv: DefaultValue, span: Span): Expr {
   }
 }
 
-export interface BodyOwner {
+interface BodyOwner {
   /** How messages name the block: "model `churn`", "`tune` in model `churn`". */
   label: string;
   /** Where a missing attribute is reported. */

@@ -8,7 +8,7 @@ import { didYouMean } from "../../ir/did-you-mean.js";
 import type { Sink } from "./sink.js";
 import { attributeOf, plainRef, type CheckState, type ColumnInfo } from "./state.js";
 
-export interface JoinedColumn {
+interface JoinedColumn {
   /** Its name in the joining block: the prefix and the joined table's column name. */
   name: string;
   /** The column of the joined table. */

@@ -39,7 +39,7 @@ export interface Env {
   tableAttribute?: string;
 }
 
-export const SCOPE_FAMILIES: Record<Scope, BuiltinFamily[]> = {
+const SCOPE_FAMILIES: Record<Scope, BuiltinFamily[]> = {
   row: ["transform", "window"],
   expect: ["expectation", "transform"],
   gate: ["gate"],
@@ -69,7 +69,7 @@ export function featureEnv(
 
 // ——— descriptions for messages ———
 
-export function describe(e: Expr): string {
+function describe(e: Expr): string {
   switch (e.type) {
     case "number":
       return `the number ${e.raw}`;
@@ -111,7 +111,7 @@ function typeError(env: Env, span: Expr["span"], message: string, hint?: string)
   );
 }
 
-export function compatible(actual: ExprType, expected: ExprType): boolean {
+function compatible(actual: ExprType, expected: ExprType): boolean {
   if (expected === "any") return true;
   if (actual === "any" || actual === "null") return true;
   if (expected === "number") return actual === "number" || actual === "percent";
@@ -221,7 +221,7 @@ function useColumn(env: Env, origin: string, member: string, span: Expr["span"])
 }
 
 /** A column or feature in `row`/`expect` scope: `tenure`, `customers.tenure`, `rows`. */
-export function checkColumnRef(e: RefExpr, env: Env): ExprType {
+function checkColumnRef(e: RefExpr, env: Env): ExprType {
   if (e.star) {
     typeError(
       env,
@@ -471,7 +471,7 @@ export function taskName(st: CheckState, model: string): string | undefined {
 
 // ——— calls ———
 
-export function checkCall(e: CallExpr, families: readonly BuiltinFamily[], env: Env): ExprType {
+function checkCall(e: CallExpr, families: readonly BuiltinFamily[], env: Env): ExprType {
   const spec = lookupBuiltin(e.callee, families);
   if (!spec) {
     reportUnknownCallee(e.callee, e.calleeSpan, families, env);
@@ -535,7 +535,7 @@ function placeHint(f: BuiltinFamily): string {
 }
 
 /** Checks the arguments of a call of a known built-in; returns the call's result type. */
-export function checkBoundCall(
+function checkBoundCall(
   spec: FunctionBuiltin,
   e: Pick<CallExpr, "args" | "named" | "span" | "calleeSpan"> & { callee: string },
   env: Env,

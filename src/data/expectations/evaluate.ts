@@ -6,7 +6,7 @@ import { didYouMeanSuffix } from "../../ir/did-you-mean.js";
 import { exprText } from "../expr-text.js";
 import { columnValues, displayValue, isNullAt, numericValues } from "../table-columns.js";
 
-export type Severity = "error" | "warning";
+type Severity = "error" | "warning";
 
 export interface ExpectationResult {
   /** The assertion as written (re-rendered from the IR). */

@@ -10,7 +10,7 @@ import { stratifiedSplit } from "./stratified.js";
 import { temporalSplit } from "./temporal.js";
 import type { Shares, SplitAssignment, SplitInput } from "./types.js";
 
-export interface SplitMethod {
+interface SplitMethod {
   name: "random" | "stratified" | "temporal" | "group" | "kfold";
   column?: string;
   k?: number;

@@ -13,7 +13,7 @@ import { checkDataset } from "../tree/validate.js";
 import { objectiveFor, weightedMedian, type ObjectiveData } from "./objectives.js";
 import { gbdtConfig } from "./params.js";
 
-export interface GbdtFitOptions {
+interface GbdtFitOptions {
   /** Override where the histogram worker is loaded from (tests); null = in-thread only. */
   workerUrl?: URL | null;
   /** Receives the number of threads actually used (tests). */

@@ -11,7 +11,7 @@ export interface ObjectiveData {
   group?: Int32Array;
 }
 
-export interface Objective {
+interface Objective {
   name: ObjectiveName;
   link: Link;
   metric: { name: string; higherIsBetter: boolean };

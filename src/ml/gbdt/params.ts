@@ -147,7 +147,7 @@ export const GBDT_PARAMS: readonly ParamSpec[] = [
   },
 ];
 
-export interface GbdtConfig {
+interface GbdtConfig {
   trees: number;
   learningRate: number;
   maxDepth: number;

@@ -9,7 +9,7 @@ import { addPathLengths, averagePathLength, type Forest } from "./isolation-tree
 
 const FILE_KIND = "isolation-forest";
 
-export interface IsolationForestHeader {
+interface IsolationForestHeader {
   featureNames: string[];
   /** ψ: the subsample size each tree was grown on. */
   sampleSize: number;

@@ -9,7 +9,7 @@ import { checkFeatures } from "./standardize.js";
 
 export type LinearAlgorithm = "linear" | "logistic";
 
-export interface LinearState {
+interface LinearState {
   algorithm: LinearAlgorithm;
   task: Task;
   featureNames: string[];

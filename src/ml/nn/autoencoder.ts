@@ -30,7 +30,7 @@ import { trainWithAdam } from "./train-loop.js";
 
 const FILE_KIND = "autoencoder";
 
-export const AUTOENCODER_PARAMS: readonly ParamSpec[] = [
+const AUTOENCODER_PARAMS: readonly ParamSpec[] = [
   {
     name: "hidden",
     type: "string",
@@ -64,7 +64,7 @@ export const AUTOENCODER_PARAMS: readonly ParamSpec[] = [
   },
 ];
 
-export interface AutoencoderState {
+interface AutoencoderState {
   featureNames: string[];
   mean: Float64Array;
   scale: Float64Array;
@@ -74,7 +74,7 @@ export interface AutoencoderState {
   params: Record<string, number | string>;
 }
 
-export class AutoencoderModel implements TrainedModel {
+class AutoencoderModel implements TrainedModel {
   readonly algorithm = "autoencoder";
   readonly task: Task = { kind: "anomaly" };
   readonly outputWidth = 1;
@@ -131,7 +131,7 @@ export class AutoencoderModel implements TrainedModel {
   }
 }
 
-export async function fitAutoencoder(
+async function fitAutoencoder(
   train: Dataset,
   valid: Dataset | undefined,
   params: Params,

@@ -17,7 +17,7 @@ import { trainWithAdam } from "./train-loop.js";
 
 const FILE_KIND = "matrix-factorization";
 
-export const MF_PARAMS: readonly ParamSpec[] = [
+const MF_PARAMS: readonly ParamSpec[] = [
   { name: "factors", type: "int", default: 16, min: 1, doc: "embedding dimension of users and items" },
   { name: "epochs", type: "int", default: 20, min: 1, doc: "passes over the training interactions" },
   { name: "batch_size", type: "int", default: 256, min: 1, doc: "interactions per Adam step" },
@@ -50,7 +50,7 @@ export const MF_PARAMS: readonly ParamSpec[] = [
   },
 ];
 
-export interface MfState {
+interface MfState {
   task: Task;
   featureNames: string[];
   userFeature: number;
@@ -68,7 +68,7 @@ export interface MfState {
   params: Record<string, number | string>;
 }
 
-export class MatrixFactorizationModel implements TrainedModel {
+class MatrixFactorizationModel implements TrainedModel {
   readonly algorithm = "matrix_factorization";
   readonly task: Task;
   readonly featureNames: string[];
@@ -262,7 +262,7 @@ function checkIndexColumn(X: Matrix, j: number): number {
   return max + 1;
 }
 
-export async function fitMatrixFactorization(
+async function fitMatrixFactorization(
   train: Dataset,
   valid: Dataset | undefined,
   params: Params,

@@ -3,7 +3,7 @@
 import { createRequire } from "node:module";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 
-export interface SyncRunRequest {
+interface SyncRunRequest {
   inputName: string;
   /** Float32Array or Float64Array, row-major. */
   data: Float32Array | Float64Array;
@@ -11,7 +11,7 @@ export interface SyncRunRequest {
   outputName: string;
 }
 
-export interface SyncRunResult {
+interface SyncRunResult {
   data: Float64Array;
   dims: number[];
 }

@@ -4,10 +4,10 @@ import type { Link, TreeEnsemble } from "./ensemble.js";
 import type { Tree } from "./tree.js";
 
 const MAGIC = "MLCTREE1";
-export const CODEC_VERSION = 1;
+const CODEC_VERSION = 1;
 
 /** Header fields besides the trees; callers put algorithm-specific data under `extra`. */
-export interface EncodedHeader {
+interface EncodedHeader {
   algorithm: string;
   nFeatures: number;
   nOutputs: number;
@@ -70,7 +70,7 @@ export function encodeEnsemble(e: TreeEnsemble, algorithm: string, extra: unknow
   return bytes;
 }
 
-export class ModelFormatError extends Error {
+class ModelFormatError extends Error {
   override name = "ModelFormatError";
 }
 
