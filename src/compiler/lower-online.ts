@@ -1,7 +1,7 @@
 // Lowering of a deployment's online features: when its model reads a features block with window
 // aggregations or point-in-time joins, the deploy node also reads the tables those values are
 // materialised from (the block, its input, the joined tables), and its config names them resolved.
-import type { Expr } from "./ast.js";
+import { type Expr, forEachChild } from "./ast.js";
 import { lookupBuiltin } from "./builtins/registry.js";
 import type { CheckedBlock } from "./checked.js";
 import { chainColumn, joinReads, type JoinLoweringContext, type LoweredJoin } from "./lower-joins.js";
@@ -18,28 +18,9 @@ function windowCalls(
   e: Expr,
   out: Extract<Expr, { type: "call" }>[] = [],
 ): Extract<Expr, { type: "call" }>[] {
-  switch (e.type) {
-    case "call":
-      if (e.named.some((n) => n.name === "over") && lookupBuiltin(e.callee, ["window"])) out.push(e);
-      e.args.forEach((a) => windowCalls(a, out));
-      e.named.forEach((n) => windowCalls(n.value, out));
-      break;
-    case "unary":
-      windowCalls(e.operand, out);
-      break;
-    case "binary":
-      windowCalls(e.left, out);
-      windowCalls(e.right, out);
-      break;
-    case "paren":
-      windowCalls(e.inner, out);
-      break;
-    case "list":
-      e.items.forEach((i) => windowCalls(i, out));
-      break;
-    default:
-      break;
-  }
+  if (e.type === "call" && e.named.some((n) => n.name === "over") && lookupBuiltin(e.callee, ["window"]))
+    out.push(e);
+  if (e.type !== "object") forEachChild(e, (c) => windowCalls(c, out)); // object values are settings
   return out;
 }
 

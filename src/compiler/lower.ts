@@ -1,6 +1,6 @@
 // Lowering: the checked project → the Graph IR, one node per top-level block (`${kind}.${name}`)
 // with canonical config, inputs with the columns consumed, and column provenance. Pure.
-import type { Block, Expr } from "./ast.js";
+import { type Block, type Expr, forEachChild } from "./ast.js";
 import type { CheckedBlock, CheckedProject } from "./checked.js";
 import { exprToJson } from "./expr-json.js";
 import { joinConfig, joinReads, lowerJoins, type LoweredJoin } from "./lower-joins.js";
@@ -77,33 +77,8 @@ const mainId = (b: { kind: string; name: string }) => `${b.kind}.${b.name}`;
 
 /** Refs in an expression: callees are names of built-ins, never refs. */
 function refsOf(e: Expr, out: { path: string[]; star: boolean }[] = []): { path: string[]; star: boolean }[] {
-  switch (e.type) {
-    case "ref":
-      out.push({ path: e.path, star: e.star });
-      break;
-    case "list":
-      e.items.forEach((i) => refsOf(i, out));
-      break;
-    case "object":
-      e.entries.forEach((en) => refsOf(en.value, out));
-      break;
-    case "call":
-      e.args.forEach((a) => refsOf(a, out));
-      e.named.forEach((n) => refsOf(n.value, out));
-      break;
-    case "unary":
-      refsOf(e.operand, out);
-      break;
-    case "binary":
-      refsOf(e.left, out);
-      refsOf(e.right, out);
-      break;
-    case "paren":
-      refsOf(e.inner, out);
-      break;
-    default:
-      break;
-  }
+  if (e.type === "ref") out.push({ path: e.path, star: e.star });
+  else forEachChild(e, (c) => refsOf(c, out));
   return out;
 }
 
