@@ -9,7 +9,7 @@ import { MlcError } from "../ir/errors.js";
 import { CliExit } from "./exit.js";
 import { renderRuntimeDiagnostic } from "./runtime-diagnostic.js";
 
-export interface CommandModule {
+interface CommandModule {
   register(program: Command): void;
 }
 
@@ -18,7 +18,7 @@ export interface CommandModule {
  * that name is loaded alone when it registers that command, so `mlc plan` does not pay for
  * importing every other command (the server, ONNX export…); otherwise every command is loaded.
  */
-export async function buildProgram(only?: string): Promise<Command> {
+async function buildProgram(only?: string): Promise<Command> {
   const make = () =>
     new Command("mlc")
       .description(

@@ -1,9 +1,10 @@
 // The typed AST of the .mlspec language. Plain data with a Span on every node, produced from
-// chevrotain's CST by the builder and consumed by the resolver, checker, formatter and lowering.
+// chevrotain's CST by the builder and consumed by the resolver, checker, formatter and lowering;
+// forEachChild is the one walker over an expression's sub-expressions.
 import type { Span } from "./span.js";
 
 export type BinaryOp = "or" | "and" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "+" | "-" | "*" | "/" | "%";
-export type UnaryOp = "-" | "not";
+type UnaryOp = "-" | "not";
 
 export type Expr =
   | { type: "number"; value: number; raw: string; span: Span }
@@ -36,6 +37,34 @@ export type Expr =
   /** `(expr)`: kept so that fmt can reproduce explicit parentheses. */
   | { type: "paren"; inner: Expr; span: Span };
 
+/** Calls `visit` on each direct sub-expression of `e`, in source order (recurse inside `visit`). */
+export function forEachChild(e: Expr, visit: (child: Expr) => void): void {
+  switch (e.type) {
+    case "list":
+      for (const item of e.items) visit(item);
+      return;
+    case "object":
+      for (const en of e.entries) visit(en.value);
+      return;
+    case "call":
+      for (const a of e.args) visit(a);
+      for (const n of e.named) visit(n.value);
+      return;
+    case "unary":
+      visit(e.operand);
+      return;
+    case "binary":
+      visit(e.left);
+      visit(e.right);
+      return;
+    case "paren":
+      visit(e.inner);
+      return;
+    default:
+      return;
+  }
+}
+
 export interface ObjectEntry {
   key: string;
   keySpan: Span;
@@ -66,7 +95,7 @@ export interface Attribute {
 }
 
 /** A bare boolean expression inside a block that takes assertions (expect, gate, monitor). */
-export interface Assertion {
+interface Assertion {
   type: "assertion";
   expr: Expr;
   span: Span;

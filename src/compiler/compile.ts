@@ -7,7 +7,7 @@ import type { Diagnostic } from "./diagnostic.js";
 import { loadProject, projectSources } from "./load-project.js";
 import type { Span } from "./span.js";
 
-export interface Compilation {
+interface Compilation {
   project?: Project;
   checked?: CheckedProject;
   /** Syntax and semantic diagnostics, by file and position. */

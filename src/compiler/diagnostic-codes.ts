@@ -3,7 +3,7 @@
 import type { Diagnostic, DiagnosticCode, Severity } from "./diagnostic.js";
 import type { Span } from "./span.js";
 
-export interface CodeInfo {
+interface CodeInfo {
   severity: Severity;
   summary: string;
 }

@@ -97,7 +97,7 @@ export interface DiagnosticLocationJson {
   endColumn: number;
 }
 
-export interface DiagnosticJson extends DiagnosticLocationJson {
+interface DiagnosticJson extends DiagnosticLocationJson {
   code: string;
   severity: string;
   message: string;

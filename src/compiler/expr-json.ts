@@ -2,8 +2,8 @@
 // (feature transforms, params, gates, monitors) read it. Spans and formatting are dropped,
 // so a comment or layout change never changes a fingerprint.
 import type { Expr } from "./ast.js";
-import type { Json } from "../runtime/graph-ir.js";
 import { isBinaryJson, leftChain, leftChainJson } from "./binary-chain.js";
+import { type Json, isObj, type JsonObject as Obj } from "../runtime/graph-ir.js";
 
 /**
  * Encoded forms:
@@ -56,9 +56,6 @@ export function exprToJson(e: Expr): ExprJson {
       return exprToJson(e.inner);
   }
 }
-
-type Obj = { [key: string]: Json };
-const isObj = (j: Json): j is Obj => typeof j === "object" && j !== null && !Array.isArray(j);
 
 export const isRef = (j: Json): j is { $ref: string[]; star?: boolean } => isObj(j) && Array.isArray(j.$ref);
 export const isCall = (j: Json): j is { $call: string; args: Json[]; named: Obj } =>

@@ -281,7 +281,7 @@ function key(k: string): string {
 }
 
 /** A string literal that reads back to the same value. */
-export function quote(s: string): string {
+function quote(s: string): string {
   let out = '"';
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
@@ -298,7 +298,7 @@ export function quote(s: string): string {
 }
 
 /** The one-line canonical form of an expression. */
-export function expr(e: Expr): string {
+function expr(e: Expr): string {
   switch (e.type) {
     case "number":
     case "duration":

@@ -5,19 +5,19 @@ import { createToken, createTokenInstance, Lexer, type IToken, type TokenType } 
 
 const IDENT_PATTERN = /[A-Za-z_][A-Za-z0-9_]*/;
 
-export const WhiteSpace = createToken({
+const WhiteSpace = createToken({
   name: "WhiteSpace",
   pattern: /[ \t\r\n\f\v]+/,
   group: Lexer.SKIPPED,
   line_breaks: true,
 });
-export const HashComment = createToken({
+const HashComment = createToken({
   name: "HashComment",
   pattern: /#[^\n\r]*/,
   group: "comments",
   start_chars_hint: ["#"],
 });
-export const SlashComment = createToken({
+const SlashComment = createToken({
   name: "SlashComment",
   pattern: /\/\/[^\n\r]*/,
   group: "comments",
@@ -65,9 +65,9 @@ export const BadNumber = createToken({
 /** Every infix operator; precedence is applied by the AST builder, not by nested grammar rules. */
 export const BinaryOp = createToken({ name: "BinaryOp", pattern: Lexer.NA });
 export const PrefixOp = createToken({ name: "PrefixOp", pattern: Lexer.NA });
-export const CompareOp = createToken({ name: "CompareOp", pattern: Lexer.NA, categories: [BinaryOp] });
-export const AddOp = createToken({ name: "AddOp", pattern: Lexer.NA, categories: [BinaryOp] });
-export const MulOp = createToken({ name: "MulOp", pattern: Lexer.NA, categories: [BinaryOp] });
+const CompareOp = createToken({ name: "CompareOp", pattern: Lexer.NA, categories: [BinaryOp] });
+const AddOp = createToken({ name: "AddOp", pattern: Lexer.NA, categories: [BinaryOp] });
+const MulOp = createToken({ name: "MulOp", pattern: Lexer.NA, categories: [BinaryOp] });
 
 export const Ident = createToken({ name: "Ident", pattern: IDENT_PATTERN });
 const keyword = (name: string, word: string, categories: TokenType[] = []): TokenType =>
@@ -81,12 +81,12 @@ export const Null = keyword("Null", "null");
 /** Words that can never be names. */
 export const KEYWORDS: readonly string[] = ["and", "or", "not", "true", "false", "null"];
 
-export const EqEq = createToken({ name: "EqEq", pattern: /==/, categories: [CompareOp] });
-export const NotEq = createToken({ name: "NotEq", pattern: /!=/, categories: [CompareOp] });
-export const LtEq = createToken({ name: "LtEq", pattern: /<=/, categories: [CompareOp] });
-export const GtEq = createToken({ name: "GtEq", pattern: />=/, categories: [CompareOp] });
-export const Lt = createToken({ name: "Lt", pattern: /</, categories: [CompareOp] });
-export const Gt = createToken({ name: "Gt", pattern: />/, categories: [CompareOp] });
+const EqEq = createToken({ name: "EqEq", pattern: /==/, categories: [CompareOp] });
+const NotEq = createToken({ name: "NotEq", pattern: /!=/, categories: [CompareOp] });
+const LtEq = createToken({ name: "LtEq", pattern: /<=/, categories: [CompareOp] });
+const GtEq = createToken({ name: "GtEq", pattern: />=/, categories: [CompareOp] });
+const Lt = createToken({ name: "Lt", pattern: /</, categories: [CompareOp] });
+const Gt = createToken({ name: "Gt", pattern: />/, categories: [CompareOp] });
 export const Eq = createToken({ name: "Eq", pattern: /=/ });
 export const LBrace = createToken({ name: "LBrace", pattern: /\{/ });
 export const RBrace = createToken({ name: "RBrace", pattern: /\}/ });
@@ -97,9 +97,9 @@ export const RParen = createToken({ name: "RParen", pattern: /\)/ });
 export const Comma = createToken({ name: "Comma", pattern: /,/ });
 export const Dot = createToken({ name: "Dot", pattern: /\./ });
 export const Star = createToken({ name: "Star", pattern: /\*/, categories: [MulOp] });
-export const Slash = createToken({ name: "Slash", pattern: /\//, categories: [MulOp] });
-export const Modulo = createToken({ name: "Modulo", pattern: /%/, categories: [MulOp] });
-export const Plus = createToken({ name: "Plus", pattern: /\+/, categories: [AddOp] });
+const Slash = createToken({ name: "Slash", pattern: /\//, categories: [MulOp] });
+const Modulo = createToken({ name: "Modulo", pattern: /%/, categories: [MulOp] });
+const Plus = createToken({ name: "Plus", pattern: /\+/, categories: [AddOp] });
 export const Minus = createToken({ name: "Minus", pattern: /-/, categories: [AddOp, PrefixOp] });
 /**
  * Characters that are not part of the language. Not lexed by a pattern (a catch-all would switch off
@@ -154,9 +154,9 @@ export const allTokens: TokenType[] = [
   MulOp,
 ];
 
-export const mlspecLexer = new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: true });
+const mlspecLexer = new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: true });
 
-export interface LexResult {
+interface LexResult {
   tokens: IToken[];
   comments: IToken[];
 }

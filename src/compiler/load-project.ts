@@ -9,7 +9,7 @@ import { parseFile } from "./parse.js";
 import type { Span } from "./span.js";
 import { pushAll } from "./push-all.js";
 
-export const SPEC_EXTENSION = ".mlspec";
+const SPEC_EXTENSION = ".mlspec";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 

@@ -8,7 +8,7 @@ import { chainColumn, joinReads, type JoinLoweringContext, type LoweredJoin } fr
 import type { Json, NodeInput } from "../runtime/graph-ir.js";
 import { leftChain } from "./binary-chain.js";
 
-export interface OnlineLoweringContext extends JoinLoweringContext {
+interface OnlineLoweringContext extends JoinLoweringContext {
   joins(b: CheckedBlock): LoweredJoin[];
 }
 

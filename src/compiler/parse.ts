@@ -359,7 +359,7 @@ function lexicalDiagnostics(path: string, tokens: IToken[]): Diagnostic[] {
 }
 
 /** Offset → line/column for positions that have no token (end of input). */
-export class LineIndex {
+class LineIndex {
   private readonly starts: number[] = [0];
   constructor(private readonly text: string) {
     // Line breaks as chevrotain counts them: \n, \r\n and a lone \r.

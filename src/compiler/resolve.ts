@@ -4,7 +4,7 @@ import type { Block, Project } from "./ast.js";
 import type { Diagnostic, Result } from "./diagnostic.js";
 import { diagnostic } from "./diagnostic-codes.js";
 import { CheckCode } from "./checker/codes.js";
-import { didYouMean } from "./checker/did-you-mean.js";
+import { didYouMean } from "../ir/did-you-mean.js";
 import { allBlockKinds, blockKind } from "./schema/index.js";
 
 export interface Symbols {

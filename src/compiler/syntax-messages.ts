@@ -20,7 +20,7 @@ import {
   describeTokenType,
 } from "./lexer.js";
 
-export interface SyntaxMessage {
+interface SyntaxMessage {
   message: string;
   hint?: string;
   /**
@@ -33,7 +33,7 @@ export interface SyntaxMessage {
 export const KEYWORD_TYPES: ReadonlySet<TokenType> = new Set([And, Or, Not, True, False, Null]);
 
 /** A token as a message shows it: `}` or `foo`, or "end of file". */
-export function showToken(t: IToken | undefined): string {
+function showToken(t: IToken | undefined): string {
   if (!t || t.tokenType === EOF || t.image === "") return "end of file";
   const img = t.image.length > 24 ? t.image.slice(0, 21) + "…" : t.image;
   return "`" + img + "`";

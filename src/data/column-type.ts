@@ -9,14 +9,7 @@
 
 export type ColumnType = "int" | "float" | "bool" | "string" | "category" | "timestamp";
 
-export const COLUMN_TYPES: readonly ColumnType[] = [
-  "int",
-  "float",
-  "bool",
-  "string",
-  "category",
-  "timestamp",
-];
+const COLUMN_TYPES: readonly ColumnType[] = ["int", "float", "bool", "string", "category", "timestamp"];
 
 export interface ColumnSpec {
   name: string;
@@ -31,7 +24,7 @@ const TRUE_WORDS = new Set(["true", "t", "yes", "y", "1"]);
 const FALSE_WORDS = new Set(["false", "f", "no", "n", "0"]);
 
 /** A boolean from its usual spellings; undefined when the text is none of them. */
-export function parseBool(text: string): boolean | undefined {
+function parseBool(text: string): boolean | undefined {
   const s = text.trim().toLowerCase();
   if (TRUE_WORDS.has(s)) return true;
   if (FALSE_WORDS.has(s)) return false;

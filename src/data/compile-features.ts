@@ -1,9 +1,9 @@
 // Compiles a features block (its Graph IR config) into typed expression trees over the input
 // columns: references resolved, transforms type-checked, fitted and window parts marked.
-import type { Json } from "../runtime/graph-ir.js";
+import { type Json, isObj, type JsonObject as Obj } from "../runtime/graph-ir.js";
 import { NodeFailure } from "../runtime/executor.js";
 import type { ColumnType } from "./column-type.js";
-import { didYouMean } from "./closest-name.js";
+import { didYouMeanSuffix } from "../ir/did-you-mean.js";
 import { readBlock, refAttr } from "./node-config.js";
 import { transformFor, transformNames } from "./transforms/index.js";
 import {
@@ -14,8 +14,6 @@ import {
   type WindowNode,
   type WindowOp,
 } from "./transforms/types.js";
-
-type Obj = { [key: string]: Json };
 
 export interface FeatureDef {
   name: string;
@@ -29,7 +27,7 @@ export interface FeatureDef {
   batchOnly?: string;
 }
 
-export interface CompiledFeatures {
+interface CompiledFeatures {
   features: FeatureDef[];
   columns: Map<string, ValueKind>;
   key?: string;
@@ -39,7 +37,7 @@ export interface CompiledFeatures {
 }
 
 /** Attributes of a features block that are settings, not features. */
-export const FEATURE_SETTINGS = new Set(["from", "key", "timestamp"]);
+const FEATURE_SETTINGS = new Set(["from", "key", "timestamp"]);
 const WINDOW_OPS = new Set<WindowOp>(["count", "sum", "mean", "max", "min"]);
 const OP_NAMES: Record<string, string> = { neg: "neg", not: "not" };
 
@@ -54,8 +52,6 @@ export function kindOfColumnType(type: ColumnType | string): ValueKind {
       return "num";
   }
 }
-
-const isObj = (j: Json): j is Obj => typeof j === "object" && j !== null && !Array.isArray(j);
 
 export function compileFeatures(
   config: Obj,
@@ -82,7 +78,7 @@ export function compileFeatures(
     const name = ref?.at(-1);
     if (!name) throw new ExprError(`${what} must name a column`);
     if (!columns.has(name))
-      throw new ExprError(`unknown column \`${name}\`${didYouMean(name, columns.keys())}`);
+      throw new ExprError(`unknown column \`${name}\`${didYouMeanSuffix(name, columns.keys())}`);
     return name;
   };
 
@@ -95,7 +91,7 @@ export function compileFeatures(
     const kind = columns.get(name);
     if (kind === undefined)
       throw new ExprError(
-        `unknown column or feature \`${name}\`${didYouMean(name, [...columns.keys(), ...exprs.keys()])}`,
+        `unknown column or feature \`${name}\`${didYouMeanSuffix(name, [...columns.keys(), ...exprs.keys()])}`,
       );
     return { t: "col", name, kind };
   };
@@ -104,7 +100,7 @@ export function compileFeatures(
     const transform = transformFor(fn);
     if (!transform)
       throw new ExprError(
-        `unknown function \`${fn}\`${didYouMean(fn, [...transformNames(), ...WINDOW_OPS])}`,
+        `unknown function \`${fn}\`${didYouMeanSuffix(fn, [...transformNames(), ...WINDOW_OPS])}`,
       );
     const site: CallNode = { t: "call", fn, transform, args, named, kind: "num", id: -1 };
     site.kind = transform.type(args, named);
@@ -201,7 +197,7 @@ export function compileFeatures(
   return { features, columns, key, timestamp, nextId };
 }
 
-export function hasWindow(n: PipelineNode): boolean {
+function hasWindow(n: PipelineNode): boolean {
   if (n.t === "window") return true;
   return n.t === "call" && n.args.some(hasWindow);
 }
@@ -224,17 +220,7 @@ export function batchOnlyReason(n: PipelineNode): string | undefined {
   return typeof b === "function" ? b(n) : b;
 }
 
-/** The raw input columns a tree reads (window aggregates excluded: they are materialised). */
-export function columnsRead(
-  n: PipelineNode,
-  out: Map<string, ValueKind> = new Map(),
-): Map<string, ValueKind> {
-  if (n.t === "col") out.set(n.name, n.kind);
-  else if (n.t === "call") n.args.forEach((a) => columnsRead(a, out));
-  return out;
-}
-
-/** Every column a tree reads, window entity and time columns included (for the features node). */
+/** Every column a compiled expression reads (through nested calls and window arguments). */
 export function allColumnsRead(n: PipelineNode, out: Set<string> = new Set()): Set<string> {
   if (n.t === "col") out.add(n.name);
   else if (n.t === "call") n.args.forEach((a) => allColumnsRead(a, out));

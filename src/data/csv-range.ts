@@ -8,7 +8,7 @@ import type { RecordParser } from "./csv-parse.js";
  * exactly there ("boundary"); or at the limit inside a record ("no-boundary", e.g. a quoted
  * newline: the feed can go on past the limit with another run).
  */
-export type FeedEnd = "eof" | "stopped" | "boundary" | "no-boundary";
+type FeedEnd = "eof" | "stopped" | "boundary" | "no-boundary";
 
 export class RangeFeed {
   /** buf[0, have) holds bytes not parsed yet; they end at file position `pos`. `size`: the file's. */

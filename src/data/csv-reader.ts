@@ -349,7 +349,7 @@ async function cutPoints(
 }
 
 /** The compiled worker next to this module, or (under vitest, running the .ts) in dist/. */
-export function defaultCsvWorkerUrl(): URL | null {
+function defaultCsvWorkerUrl(): URL | null {
   return compiledWorkerUrl(import.meta.url, "csv-worker.js");
 }
 

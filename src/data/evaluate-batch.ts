@@ -6,7 +6,7 @@ import { columnValues, numericValues } from "./table-columns.js";
 import type { BatchValue, PipelineNode, ValueKind, VectorValue, WindowNode } from "./transforms/types.js";
 import { windowAggregate } from "./windows.js";
 
-export interface BatchEnv {
+interface BatchEnv {
   rows: number;
   /** A raw input column in the kind the tree expects. */
   column(name: string, kind: ValueKind): BatchValue;

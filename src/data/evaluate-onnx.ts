@@ -6,7 +6,7 @@ import { NodeFailure } from "../runtime/executor.js";
 import { batchOnlyReason } from "./compile-features.js";
 import type { OnnxValue, PipelineNode, ValueKind } from "./transforms/types.js";
 
-export interface OnnxEnv {
+interface OnnxEnv {
   input(name: string, kind: ValueKind): OnnxValue;
   states: Map<number, Json>;
   memo: Map<PipelineNode, OnnxValue>;

@@ -4,7 +4,7 @@
 import type { ColumnTable } from "arquero";
 import type { ExecContext } from "../runtime/executor.js";
 import { NodeFailure } from "../runtime/executor.js";
-import type { Json } from "../runtime/graph-ir.js";
+import { type Json, isObj, type JsonObject as Obj } from "../runtime/graph-ir.js";
 import { inputTable, inputTableOf } from "./input-table.js";
 import { readBlock, refAttr, type BlockConfig } from "./node-config.js";
 import { pointInTimeJoin, type PitFeatureTable } from "./pit-join.js";
@@ -21,8 +21,6 @@ export interface JoinSpec {
   ttlMs?: number;
 }
 
-type Obj = { [key: string]: Json };
-const isObj = (j: Json | undefined): j is Obj => typeof j === "object" && j !== null && !Array.isArray(j);
 const strings = (j: Json | undefined): string[] | undefined =>
   Array.isArray(j) && j.every((x) => typeof x === "string") ? (j as string[]) : undefined;
 

@@ -7,7 +7,7 @@ import type { StatCache } from "../runtime/executor.js";
 const hasher = await xxhash();
 const CHUNK = 8 << 20;
 
-export async function hashFileContent(path: string): Promise<string> {
+async function hashFileContent(path: string): Promise<string> {
   const h = hasher.create64();
   const fh = await open(path, "r");
   try {

@@ -1,8 +1,6 @@
 // The one place that knows how lowering nests a block's attributes, nested blocks and
 // assertions inside a GraphNode's config; executors read configs only through this adapter.
-import type { Json } from "../runtime/graph-ir.js";
-
-type Obj = { [key: string]: Json };
+import { type Json, isObj, type JsonObject as Obj } from "../runtime/graph-ir.js";
 
 /** A block as executors see it: attributes by name, nested blocks by kind, bare assertions. */
 export interface BlockConfig {
@@ -12,7 +10,6 @@ export interface BlockConfig {
   assertions: Json[];
 }
 
-const isObj = (j: Json | undefined): j is Obj => typeof j === "object" && j !== null && !Array.isArray(j);
 const isExprObj = (o: Obj): boolean => Object.keys(o).some((k) => k.startsWith("$") && k !== "$block");
 const NESTED_KEYS = new Set(["blocks", "nested"]);
 
@@ -92,11 +89,6 @@ export function assertionsOf(b: BlockConfig, kind: string): Json[] {
 export function stringAttr(b: BlockConfig, name: string): string | undefined {
   const v = b.attributes[name];
   return typeof v === "string" ? v : undefined;
-}
-
-export function numberAttr(b: BlockConfig, name: string): number | undefined {
-  const v = b.attributes[name];
-  return typeof v === "number" ? v : undefined;
 }
 
 /** A reference attribute's target (`from = customers` → "customers"); a plain string is accepted too. */

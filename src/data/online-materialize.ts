@@ -12,7 +12,7 @@ import { pointInTimeJoin, type PitFeatureTable } from "./pit-join.js";
 import { columnValues, numericValues, tableColumns } from "./table-columns.js";
 import type { PipelineNode } from "./transforms/types.js";
 
-export interface MaterializeInput {
+interface MaterializeInput {
   /** The features block's input rows (before its joins). */
   table: ColumnTable;
   joins: readonly { spec: JoinSpec; table: ColumnTable }[];
@@ -25,12 +25,12 @@ export interface MaterializeInput {
   inputs: readonly string[];
 }
 
-export interface MaterializedColumn {
+interface MaterializedColumn {
   name: string;
   source: "window" | "join";
 }
 
-export interface Materialized {
+interface Materialized {
   columns: MaterializedColumn[];
   rows: { key: unknown[]; values: unknown[] }[];
   /** The probe time: epoch ms for timestamp columns, else the column's own number. */

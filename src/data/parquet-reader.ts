@@ -16,7 +16,7 @@ type ParquetWasm = {
 };
 let wasm: ParquetWasm | undefined;
 /** The Node build of parquet-wasm (loaded on first use: it instantiates a wasm module). */
-export function parquetWasm(): ParquetWasm {
+function parquetWasm(): ParquetWasm {
   wasm ??= require("parquet-wasm/node") as ParquetWasm;
   return wasm;
 }

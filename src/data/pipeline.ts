@@ -6,21 +6,15 @@ import type { OnnxGraph } from "../onnx/builder.js";
 import type { Json } from "../runtime/graph-ir.js";
 import { NodeFailure } from "../runtime/executor.js";
 import type { ColumnType } from "./column-type.js";
-import { didYouMean } from "./closest-name.js";
-import {
-  type FeatureDef,
-  allColumnsRead,
-  compileFeatures,
-  hasFitted,
-  kindOfColumnType,
-} from "./compile-features.js";
+import { didYouMeanSuffix } from "../ir/did-you-mean.js";
+import { type FeatureDef, allColumnsRead, compileFeatures, hasFitted } from "./compile-features.js";
 import { evalBatch, tableEnv } from "./evaluate-batch.js";
 import { emitOnnx } from "./evaluate-onnx.js";
 import { transformFor } from "./transforms/index.js";
 import { unseenOf } from "./transforms/onehot.js";
 import type { CallNode, OnnxValue, PipelineNode, ValueKind, VectorValue } from "./transforms/types.js";
 
-export type RawInputType = "float" | "string" | "double";
+type RawInputType = "float" | "string" | "double";
 
 /** A raw column the pipeline reads. ONNX: an [N, 1] input of this name; float (numbers, bool
  * as 0/1, NaN = null), string ("" = null), or double (timestamps as epoch milliseconds). */
@@ -46,7 +40,7 @@ export interface FittedPipeline {
   serialize(): Uint8Array;
 }
 
-export interface FeaturePipeline {
+interface FeaturePipeline {
   /** Known before fitting except for one-hot features, whose columns depend on the training data. */
   outputNames: string[];
   rawInputs: RawInput[];
@@ -114,7 +108,7 @@ function build(
       const kind = compiled.columns.get(name);
       if (kind === undefined) {
         throw new NodeFailure(
-          `unknown feature or column \`${name}\`${didYouMean(name, [...byName.keys(), ...compiled.columns.keys()])}`,
+          `unknown feature or column \`${name}\`${didYouMeanSuffix(name, [...byName.keys(), ...compiled.columns.keys()])}`,
           { code: "MLC2104" },
         );
       }
@@ -321,5 +315,3 @@ export function deserializePipeline(bytes: Uint8Array): FittedPipeline {
     select: doc.select,
   });
 }
-
-export { kindOfColumnType };

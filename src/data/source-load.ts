@@ -16,10 +16,7 @@ import { tableToBytes } from "./table-artifact.js";
 import { type LoadedTable, concatTables, undeclaredColumnsFailure } from "./values-table.js";
 
 /** The files a file source reads: one path, or the sorted matches of a glob (at least one). */
-export async function sourceFiles(
-  spec: SourceSpec,
-  projectDir: string,
-): Promise<{ rel: string; abs: string }[]> {
+async function sourceFiles(spec: SourceSpec, projectDir: string): Promise<{ rel: string; abs: string }[]> {
   const loc = spec.location;
   if (loc.kind !== "file") return [];
   if (!isGlob(loc.file))

@@ -1,6 +1,6 @@
 // A source node's config read into a typed description: where the rows come from (file, glob,
 // SQLite, PostgreSQL), the declared schema, expectations, and the version watermark.
-import type { Json } from "../runtime/graph-ir.js";
+import { type Json, isObj, type JsonObject as Obj } from "../runtime/graph-ir.js";
 import { NodeFailure } from "../runtime/executor.js";
 import { type ColumnSpec, isColumnType } from "./column-type.js";
 import {
@@ -14,11 +14,8 @@ import {
 import type { TextEncoding } from "./text-encoding.js";
 import { nameArg } from "./transforms/support.js";
 
-type Obj = { [key: string]: Json };
-const isObj = (j: Json | undefined): j is Obj => typeof j === "object" && j !== null && !Array.isArray(j);
-
 /** A secret: the name of the environment variable, never its value. */
-export type Secret = { env: string } | { literal: string };
+type Secret = { env: string } | { literal: string };
 
 export type SourceLocation =
   | {
@@ -46,7 +43,7 @@ export interface SourceSpec {
 }
 
 /** `int`, `"float?"`, `nullable(float)` → a column spec. */
-export function parseColumnType(name: string, j: Json): ColumnSpec {
+function parseColumnType(name: string, j: Json): ColumnSpec {
   if (isObj(j) && typeof j.$call === "string" && (j.$call === "nullable" || j.$call === "optional")) {
     const inner = Array.isArray(j.args) ? j.args[0] : undefined;
     const spec = parseColumnType(name, inner ?? null);

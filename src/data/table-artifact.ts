@@ -26,7 +26,7 @@ export function tableToBytes(t: ColumnTable, like?: ColumnTable): Uint8Array {
 }
 
 /** Reads IPC bytes back into a table with the in-memory column forms (numbers as typed arrays). */
-export function tableFromBytes(bytes: Uint8Array): ColumnTable {
+function tableFromBytes(bytes: Uint8Array): ColumnTable {
   const t = aq.fromArrow(bytes);
   const cols: Record<string, unknown> = {};
   for (const name of t.columnNames()) cols[name] = columnValues(t, name);

@@ -9,16 +9,6 @@ export interface Matrix {
   names: string[];
 }
 
-export function matrixFromRows(rows: ArrayLike<number>[], names: string[]): Matrix {
-  const nRows = rows.length;
-  const columns = names.map(() => new Float32Array(nRows));
-  for (let i = 0; i < nRows; i++) {
-    const r = rows[i]!;
-    for (let j = 0; j < names.length; j++) columns[j]![i] = r[j] ?? NaN;
-  }
-  return { nRows, columns, names };
-}
-
 /** Row-major copy (n × d), for learners and ONNX feeds that want contiguous rows. */
 export function toRowMajor(m: Matrix): Float32Array {
   const d = m.columns.length;

@@ -6,7 +6,7 @@ import { treeEnsembleOf } from "./tree/model.js";
 import type { TreeEnsemble } from "./tree/ensemble.js";
 import type { Tree } from "./tree/tree.js";
 
-export interface ShapValues {
+interface ShapValues {
   nRows: number;
   nFeatures: number;
   nOutputs: number;
@@ -20,7 +20,7 @@ export interface ShapValues {
 /** Cover-weighted mean leaf value of each tree (the SHAP base value), per output, plus base margins. */
 export function expectedMargin(e: TreeEnsemble): Float64Array {
   const out = Float64Array.from(e.base);
-  for (const t of e.trees) out[t.target] += e.scale * nodeExpectation(t, 0);
+  for (const t of e.trees) out[t.target] = out[t.target]! + e.scale * nodeExpectation(t, 0);
   return out;
 }
 
@@ -57,7 +57,7 @@ function extend(p: Path, o: number, depth: number, zero: number, one: number, fe
   p.one[o + depth] = one;
   p.w[o + depth] = depth === 0 ? 1 : 0;
   for (let i = depth - 1; i >= 0; i--) {
-    p.w[o + i + 1] += (one * p.w[o + i]! * (i + 1)) / (depth + 1);
+    p.w[o + i + 1] = p.w[o + i + 1]! + (one * p.w[o + i]! * (i + 1)) / (depth + 1);
     p.w[o + i] = (zero * p.w[o + i]! * (depth - i)) / (depth + 1);
   }
 }
@@ -131,7 +131,8 @@ function treeShapRow(
       const v = scale * t.value[node]!;
       for (let i = 1; i <= depth; i++) {
         const w = unwoundSum(p, o, depth, i);
-        phi[phiOff + p.feature[o + i]!] += w * (p.one[o + i]! - p.zero[o + i]!) * v;
+        const at = phiOff + p.feature[o + i]!;
+        phi[at] = phi[at]! + w * (p.one[o + i]! - p.zero[o + i]!) * v;
       }
       return;
     }

@@ -8,15 +8,15 @@ const { onnx } = require("onnx-proto") as { onnx: typeof OnnxNs };
 
 /** ONNX tensor element types used by mlc (values from TensorProto.DataType). */
 export const DType = { float: 1, int32: 6, int64: 7, string: 8, bool: 9, double: 11 } as const;
-export type DTypeName = keyof typeof DType;
+type DTypeName = keyof typeof DType;
 
-export type AttrValue =
+type AttrValue =
   number | string | number[] | string[] | { floats: number[] } | { ints: number[] } | OnnxNs.ITensorProto;
 
 /** A dimension: a fixed size, or a symbolic name such as "N" for the batch. */
-export type Dim = number | string;
+type Dim = number | string;
 
-export interface TensorSpec {
+interface TensorSpec {
   name: string;
   type: DTypeName;
   shape: Dim[];
@@ -67,7 +67,7 @@ export const floats = (v: number[]): AttrValue => ({ floats: v });
 export const ints = (v: number[]): AttrValue => ({ ints: v });
 
 /** A tensor constant for initializers or Constant nodes. */
-export function tensor(
+function tensor(
   name: string,
   type: DTypeName,
   dims: number[],
@@ -98,7 +98,7 @@ export function tensor(
   return t;
 }
 
-export interface NodeOptions {
+interface NodeOptions {
   domain?: "" | "ai.onnx.ml";
   name?: string;
 }

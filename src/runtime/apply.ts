@@ -20,9 +20,9 @@ export type ApplyEvent =
   | { type: "progress"; id: string; step: number; total?: number; message?: string }
   | { type: "destroy"; id: string; ok: boolean; error?: string };
 
-export type OutcomeStatus = "ok" | "failed" | "skipped" | "unchanged" | "destroyed";
+type OutcomeStatus = "ok" | "failed" | "skipped" | "unchanged" | "destroyed";
 
-export interface NodeOutcome {
+interface NodeOutcome {
   id: string;
   kind: string;
   action: Action;
@@ -41,7 +41,7 @@ export interface ApplyResult {
   counts: Record<OutcomeStatus, number>;
 }
 
-export interface ApplyOptions {
+interface ApplyOptions {
   projectDir: string;
   store: StateStore;
   artifacts: ArtifactStore;

@@ -46,7 +46,7 @@ export class MemoryStatCache implements StatCache {
   }
 }
 
-export interface FileHash {
+interface FileHash {
   hash: string;
   bytes: number;
   /** Data rows, counted for line-oriented formats (csv/tsv minus the header, jsonl). */

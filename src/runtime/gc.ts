@@ -4,7 +4,7 @@ import { rm } from "node:fs/promises";
 import type { ArtifactStore } from "./artifacts/store.js";
 import type { StateStore } from "./state/store.js";
 
-export interface GcResult {
+interface GcResult {
   removed: number;
   bytes: number;
   kept: number;

@@ -3,6 +3,15 @@
 import type { Span } from "../compiler/span.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** A JSON object: not null, not an array. */
+export type JsonObject = { [key: string]: Json };
+
+/** True for a JSON object (not null, not an array); narrows Json to JsonObject and anything else to a record. */
+export function isObj(v: Json | undefined): v is JsonObject;
+export function isObj(v: unknown): v is Record<string, unknown>;
+export function isObj(v: unknown): boolean {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
 
 export interface NodeInput {
   /** The id of the upstream node, e.g. "source.customers". */

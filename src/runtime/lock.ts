@@ -30,7 +30,7 @@ export function parseDurationMs(text: string): number {
   return n * (unit === "ms" ? 1 : unit === "s" ? 1000 : unit === "m" ? 60_000 : 3_600_000);
 }
 
-export function lockInfo(command: string): LockInfo {
+function lockInfo(command: string): LockInfo {
   return { pid: process.pid, host: hostname(), command, since: new Date().toISOString() };
 }
 

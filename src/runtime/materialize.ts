@@ -29,7 +29,7 @@ export class MaterializeError extends MlcError {
   }
 }
 
-export interface MaterializeOutcome {
+interface MaterializeOutcome {
   deployment: string;
   model: string;
   version: number;
@@ -74,7 +74,7 @@ async function configAsOf(
   return undefined;
 }
 
-export interface MaterializeOptions {
+interface MaterializeOptions {
   log?: (message: string) => void;
   now?: Date;
 }

@@ -2,12 +2,12 @@
 // MLC_OPENLINEAGE_FILE or POSTed to MLC_OPENLINEAGE_URL. Emission failures are logged, never fatal.
 import { appendFile } from "node:fs/promises";
 
-export const OPENLINEAGE_SCHEMA_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent";
-export const PRODUCER = "https://github.com/mlc-dev/mlc/tree/v0.1.0";
+const OPENLINEAGE_SCHEMA_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent";
+const PRODUCER = "https://github.com/mlc-dev/mlc/tree/v0.1.0";
 const ERROR_FACET_SCHEMA =
   "https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet";
 
-export type RunEventType = "START" | "COMPLETE" | "FAIL";
+type RunEventType = "START" | "COMPLETE" | "FAIL";
 
 export interface OlDataset {
   namespace: string;

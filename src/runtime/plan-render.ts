@@ -3,7 +3,7 @@
 import type { Json } from "./graph-ir.js";
 import type { Action, Change, Plan, Reason } from "./plan.js";
 
-export const SYMBOL: Record<Action, string> = {
+const SYMBOL: Record<Action, string> = {
   create: "+",
   update: "~",
   replace: "-/+",
@@ -83,7 +83,7 @@ export function renderValue(j: Json | undefined): string {
 
 const short = (h: string) => (h.includes(":") ? h.slice(h.indexOf(":") + 1) : h).slice(0, 12) || "(none)";
 
-export function reasonText(r: Reason): string {
+function reasonText(r: Reason): string {
   switch (r.type) {
     case "new_node":
       return "new";
@@ -119,7 +119,7 @@ export function reasonText(r: Reason): string {
   }
 }
 
-export function summaryLine(p: Plan): string {
+function summaryLine(p: Plan): string {
   const s = p.summary;
   return `Plan: ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to destroy.`;
 }

@@ -1,7 +1,7 @@
 // The plan: a pure function of (Graph IR, state snapshot, data fingerprints, artifact health)
 // returning a serialisable Plan. Renderers format it; apply executes it and never re-decides.
 import type { DataFingerprint } from "./executor.js";
-import type { Graph, GraphNode, Json } from "./graph-ir.js";
+import { type Graph, type GraphNode, type Json, isObj, type JsonObject as Obj } from "./graph-ir.js";
 import { computeFingerprints, UNREGISTERED, type ExecutorInfo, type NodeFingerprint } from "./fingerprint.js";
 import { topoOrder, withAncestors } from "./graph-order.js";
 import type { ArtifactHealth } from "./artifacts/store.js";
@@ -43,7 +43,7 @@ export interface Change {
   previousFingerprint?: string;
 }
 
-export interface PlanSummary {
+interface PlanSummary {
   create: number;
   update: number;
   replace: number;
@@ -74,7 +74,7 @@ export interface Plan {
   files?: string[];
 }
 
-export interface PlanInput {
+interface PlanInput {
   graph: Graph;
   state: StateSnapshot;
   data: Readonly<Record<string, DataFingerprint>>;
@@ -91,19 +91,12 @@ export interface PlanInput {
 
 const MAX_ATTRIBUTE_REASONS = 12;
 
-type Obj = { [k: string]: Json };
-const isObj = (j: Json | undefined): j is Obj => typeof j === "object" && j !== null && !Array.isArray(j);
 const isBlockList = (j: Json | undefined): j is Obj[] =>
   Array.isArray(j) && j.length > 0 && j.every((x) => isObj(x) && typeof x.$block === "string");
 const same = (a: Json | undefined, b: Json | undefined) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Paths of changed values: `threshold`, `params.trees`, `assertions[1]`. Nested `$block` wrappers are folded away. */
-export function diffConfig(
-  oldC: Json | undefined,
-  newC: Json | undefined,
-  path = "",
-  out: Reason[] = [],
-): Reason[] {
+function diffConfig(oldC: Json | undefined, newC: Json | undefined, path = "", out: Reason[] = []): Reason[] {
   if (same(oldC, newC)) return out;
   const push = (p: string, o: Json | undefined, n: Json | undefined) =>
     out.push({

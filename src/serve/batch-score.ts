@@ -7,9 +7,9 @@ import { isProblem, type ColumnBatch } from "./record-encoder.js";
 import { MlcError } from "../ir/errors.js";
 
 /** Rows as objects, or columns by name (arrays or typed arrays, all of one length). */
-export type TableInput = readonly Record<string, unknown>[] | Readonly<Record<string, ArrayLike<unknown>>>;
+type TableInput = readonly Record<string, unknown>[] | Readonly<Record<string, ArrayLike<unknown>>>;
 
-export interface BatchScores {
+interface BatchScores {
   n: number;
   width: number;
   /** Row-major n × width raw `score` output. */
@@ -28,7 +28,7 @@ export class BatchScoreError extends MlcError {
   }
 }
 
-export interface ScoreOptions {
+interface ScoreOptions {
   /** Rows per session run (default 1024). */
   batchSize?: number;
 }

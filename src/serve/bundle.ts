@@ -5,14 +5,15 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { basename, dirname, join, resolve } from "node:path";
 import { decodeModel, DType } from "../onnx/builder.js";
 import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
+import { isObj } from "../runtime/graph-ir.js";
 
-export const BUNDLE_FORMAT_VERSION = 1;
+const BUNDLE_FORMAT_VERSION = 1;
 export const BUNDLE_JSON = "bundle.json";
 export const BUNDLE_ONNX = "model.onnx";
 
 /** The raw column types a bundle accepts. */
-export const INPUT_TYPES = ["int", "float", "bool", "string", "category", "timestamp"] as const;
-export type InputType = (typeof INPUT_TYPES)[number];
+const INPUT_TYPES = ["int", "float", "bool", "string", "category", "timestamp"] as const;
+type InputType = (typeof INPUT_TYPES)[number];
 
 /**
  * The ONNX element type of the graph input fed for each column type.
@@ -52,7 +53,7 @@ export type BundleTask =
   | { kind: "anomaly" }
   | { kind: "ranking" };
 
-export type BundleTaskKind = BundleTask["kind"];
+type BundleTaskKind = BundleTask["kind"];
 
 export interface BundleMeta {
   format_version: 1;
@@ -87,8 +88,6 @@ export class BundleError extends MlcError {
 
 const TASK_KINDS: readonly BundleTaskKind[] = ["binary", "multiclass", "regression", "anomaly", "ranking"];
 
-const isObj = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 const isStrArr = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === "string");
 
 /** Validates parsed bundle.json content; returns every problem found ("field: problem"), empty when valid. */
@@ -177,7 +176,7 @@ const DTYPE_NAME: Record<number, string> = Object.fromEntries(Object.entries(DTy
  * Checks that the ONNX graph's signature matches bundle.json: one [N, 1] input per column with the
  * element type the column type travels as, and a float `score` output of the declared width.
  */
-export function checkOnnxSignature(onnx: Uint8Array, meta: BundleMeta): string[] {
+function checkOnnxSignature(onnx: Uint8Array, meta: BundleMeta): string[] {
   let model;
   try {
     model = decodeModel(onnx);
@@ -232,7 +231,7 @@ export function checkOnnxSignature(onnx: Uint8Array, meta: BundleMeta): string[]
   return errs;
 }
 
-export const sha256Hex = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
+const sha256Hex = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 
 /**
  * Writes a bundle directory atomically: everything goes to a sibling temporary directory that is

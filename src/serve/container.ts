@@ -9,7 +9,7 @@ import { copySqliteTable } from "./online-sqlite.js";
 import { DEFAULT_SQLITE_PATH, sqlitePath, type OnlineRef } from "./online-store.js";
 import { toYaml, type YamlValue } from "./yaml.js";
 
-export interface ContainerOptions {
+interface ContainerOptions {
   /** Image reference used by the Kubernetes Deployment (default `mlc-<deployment>:v<version>`). */
   image?: string;
   /** Container port (default 8080). */
@@ -38,7 +38,7 @@ export interface ContainerOptions {
 }
 
 /** The project directory inside the image. */
-export const IMAGE_PROJECT_DIR = "/srv/project";
+const IMAGE_PROJECT_DIR = "/srv/project";
 
 /** A DNS-1123 label from a deployment name (churn_api → churn-api). */
 export function k8sName(name: string): string {
@@ -58,7 +58,7 @@ function writeAtomic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
-export function dockerfile(meta: BundleMeta, opts: ContainerOptions = {}): string {
+function dockerfile(meta: BundleMeta, opts: ContainerOptions = {}): string {
   const port = opts.port ?? 8080;
   const cmd = [
     "serve",
@@ -94,7 +94,7 @@ export function dockerfile(meta: BundleMeta, opts: ContainerOptions = {}): strin
 }
 
 /** The Kubernetes objects as plain values (apps/v1 Deployment, v1 Service, autoscaling/v2 HPA). */
-export function kubernetesObjects(
+function kubernetesObjects(
   meta: BundleMeta,
   opts: ContainerOptions = {},
 ): { deployment: YamlValue; service: YamlValue; hpa: YamlValue } {

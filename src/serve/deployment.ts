@@ -13,6 +13,7 @@ import {
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { validateOnlineRef, type OnlineRef } from "./online-store.js";
 import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
+import { isObj } from "../runtime/graph-ir.js";
 
 export interface BundleRef {
   version: number;
@@ -42,7 +43,7 @@ export interface DeploymentPointer extends DeploymentTarget {
   reason: string;
 }
 
-export interface HistoryEntry extends DeploymentPointer {
+interface HistoryEntry extends DeploymentPointer {
   /** The stable version before this change, if any. */
   previous?: number;
 }
@@ -73,8 +74,6 @@ export const destroyedPath = (projectDir: string, name: string): string =>
 export const resolveBundlePath = (projectDir: string, bundle: string): string =>
   isAbsolute(bundle) ? bundle : resolve(projectDir, bundle);
 
-const isObj = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 const isRef = (v: unknown): v is BundleRef =>
   isObj(v) &&
   typeof v.version === "number" &&
@@ -84,7 +83,7 @@ const isRef = (v: unknown): v is BundleRef =>
   v.bundle !== "";
 
 /** Problems with a pointer value ("field: problem"); empty when valid. */
-export function validatePointer(p: unknown): string[] {
+function validatePointer(p: unknown): string[] {
   const errs: string[] = [];
   if (!isObj(p)) return ["expected a JSON object"];
   if (!isRef(p)) errs.push("version/bundle: expected a positive integer version and a bundle path");

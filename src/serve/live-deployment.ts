@@ -27,13 +27,13 @@ export interface Routing {
   candidateOnline?: OnlineView;
 }
 
-export interface LiveEvents {
+interface LiveEvents {
   loaded?(runner: ModelRunner): void;
   swapped?(routing: Routing): void;
   loadFailed?(err: Error): void;
 }
 
-export interface LiveOptions extends RunnerOptions {
+interface LiveOptions extends RunnerOptions {
   /** Poll period of the pointer file (default 500 ms); fs.watch reacts sooner where it works. */
   pollMs?: number;
   events?: LiveEvents;

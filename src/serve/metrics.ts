@@ -2,7 +2,7 @@
 // exposition format (version 0.0.4). Recording is a map update, cheap enough for every request.
 
 /** Latency buckets in seconds: sub-millisecond resolution where a local model answers. */
-export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 interface Histogram {
   counts: Float64Array; // one per bucket, non-cumulative

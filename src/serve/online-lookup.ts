@@ -9,8 +9,9 @@ import {
   type OnlineStore,
   type OnlineTableMeta,
 } from "./online-store.js";
+import { isObj } from "../runtime/graph-ir.js";
 
-export interface LookupProblem {
+interface LookupProblem {
   status: 400 | 404;
   error: "invalid_input" | "unknown_entity";
   field: string;
@@ -18,12 +19,10 @@ export interface LookupProblem {
   index?: number;
 }
 
-export type FillResult = { records: unknown[]; filled: boolean[] } | LookupProblem;
+type FillResult = { records: unknown[]; filled: boolean[] } | LookupProblem;
 
 export const isLookupProblem = (r: FillResult): r is LookupProblem => "status" in r;
 
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 const shown = (v: unknown): string =>
   typeof v === "string" ? `'${v.slice(0, 60)}'` : (JSON.stringify(v) ?? String(v));
 
@@ -60,7 +59,7 @@ export class OnlineView {
     const wanted = new Map<string, number>();
     for (let i = 0; i < records.length; i++) {
       const rec = records[i];
-      if (!isRecord(rec)) continue;
+      if (!isObj(rec)) continue;
       const missing = this.names.filter((n) => rec[n] === undefined);
       if (!missing.length) continue;
       const key: unknown[] = [];

@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { isAbsolute, resolve } from "node:path";
 import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
+import { isObj } from "../runtime/graph-ir.js";
 
 /**
  * Where a deployment's online tables live, as recorded in the deployment pointer. Never holds a
@@ -23,7 +24,7 @@ export interface OnlineRef {
   table: string;
 }
 
-export interface OnlineColumn {
+interface OnlineColumn {
   name: string;
   /** How the value was made: a window aggregation of the features block, or a point-in-time join. */
   source: "window" | "join";
@@ -105,7 +106,7 @@ export function tableId(meta: OnlineTableMeta, rows: readonly OnlineRow[]): stri
 }
 
 /** The Redis URL a ref points at, from the environment when it names a variable. Never printed. */
-export function redisUrl(ref: Extract<OnlineStoreRef, { kind: "redis" }>): string {
+function redisUrl(ref: Extract<OnlineStoreRef, { kind: "redis" }>): string {
   if (ref.url) return ref.url;
   const name = ref.url_env ?? "";
   const v = process.env[name];
@@ -130,8 +131,6 @@ export function describeStore(ref: OnlineStoreRef): string {
 
 /** Problems with a pointer's `online` value ("field: problem"); empty when valid. */
 export function validateOnlineRef(v: unknown): string[] {
-  const isObj = (x: unknown): x is Record<string, unknown> =>
-    typeof x === "object" && x !== null && !Array.isArray(x);
   if (!isObj(v)) return ["online: expected { store, table }"];
   const errs: string[] = [];
   if (typeof v.table !== "string" || v.table === "") errs.push("online.table: expected a table id");

@@ -2,7 +2,7 @@
 // classifiers, a value for regression, a score for anomaly/ranking. Pure; shared by server and batch scoring.
 import { taskClasses, type BundleMeta } from "./bundle.js";
 
-export type Prediction =
+type Prediction =
   { label: string; probabilities: Record<string, number> } | { value: number } | { score: number };
 
 export interface PredictionFormatter {

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { predictionLogDir, type PredictionLogEntry } from "./prediction-log.js";
 
-export interface ReadLogOptions {
+interface ReadLogOptions {
   /** Only entries at or after this time. */
   since?: Date | string;
   /** Only entries of these arms (e.g. ["stable", "canary"] to leave shadow scores out). */

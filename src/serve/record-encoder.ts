@@ -2,7 +2,7 @@
 // them into the column tensors model.onnx takes. Pure: no I/O; errors name the field (and row).
 import { ONNX_INPUT_TYPE, type BundleInput } from "./bundle.js";
 
-export type EncodedColumn = Float32Array | Float64Array | string[];
+type EncodedColumn = Float32Array | Float64Array | string[];
 
 /** One [n, 1] column per bundle input, in bundle order. */
 export interface ColumnBatch {
@@ -10,7 +10,7 @@ export interface ColumnBatch {
   columns: EncodedColumn[];
 }
 
-export interface InputProblem {
+interface InputProblem {
   field: string;
   message: string;
   /** Row index within the request/table (absent for single-record requests). */

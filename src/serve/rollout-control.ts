@@ -1,17 +1,16 @@
-// Rollout and rollback as operations on the deployment pointer: start a canary/shadow, promote or abort
-// it, roll back one version. Shared by `mlc rollout`, `mlc rollback` and the deploy executor; servers follow.
+// Rollouts as operations on the deployment pointer: start a canary/shadow, promote or abort it. Used by
+// `mlc rollout`; servers follow the pointer. Rollback is src/runtime/registry/rollback.ts.
 import { resolve } from "node:path";
 import { loadBundle } from "./bundle.js";
 import {
   DeploymentError,
-  previousVersion,
   readDeployment,
   writeDeployment,
   type DeploymentPointer,
   type Rollout,
 } from "./deployment.js";
 
-export type RolloutSpec = { kind: "canary"; share: number; key: string } | { kind: "shadow" };
+type RolloutSpec = { kind: "canary"; share: number; key: string } | { kind: "shadow" };
 
 function current(projectDir: string, name: string): DeploymentPointer {
   const p = readDeployment(projectDir, name);
@@ -73,25 +72,4 @@ export function abortRollout(projectDir: string, name: string, reason?: string):
     { version: cur.version, bundle: cur.bundle, ...(cur.online ? { online: cur.online } : {}) },
     reason ?? `abort ${cur.rollout.kind} of version ${cur.rollout.candidate.version}`,
   );
-}
-
-/** Goes back to the previous stable version (ending any rollout); repeated calls keep walking back. */
-export function rollbackDeployment(
-  projectDir: string,
-  name: string,
-  reason?: string,
-): { from: number; to: DeploymentPointer } {
-  const cur = current(projectDir, name);
-  const prev = previousVersion(projectDir, name);
-  if (!prev)
-    throw new DeploymentError(
-      `deployment '${name}' has no earlier version to roll back to (serving version ${cur.version})`,
-    );
-  const to = writeDeployment(
-    projectDir,
-    name,
-    prev,
-    reason ?? `rollback from version ${cur.version} to ${prev.version}`,
-  );
-  return { from: cur.version, to };
 }

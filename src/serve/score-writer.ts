@@ -6,10 +6,10 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, extname, join } from "node:path";
 
-export type OutputColumn = ArrayLike<unknown>;
-export type ScoreFormat = "csv" | "jsonl" | "parquet";
+type OutputColumn = ArrayLike<unknown>;
+type ScoreFormat = "csv" | "jsonl" | "parquet";
 
-export function formatOf(path: string): ScoreFormat | undefined {
+function formatOf(path: string): ScoreFormat | undefined {
   const ext = extname(path).toLowerCase();
   return ext === ".csv"
     ? "csv"

@@ -22,7 +22,7 @@ import {
 import { isProblem, type ColumnBatch } from "./record-encoder.js";
 import { chooseArm, type Arm } from "./routing.js";
 
-export interface ServeOptions {
+interface ServeOptions {
   projectDir: string;
   deployment: string;
   /** Most records in one request (default 1024). */

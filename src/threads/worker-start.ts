@@ -28,7 +28,7 @@ export function newWorker(url: URL, workerData: unknown): Worker | null {
   }
 }
 
-export interface ReadyOptions {
+interface ReadyOptions {
   /** Whether the worker's first message says it is ready; any other first message fails the start. */
   isReady(message: unknown): boolean;
   /** A worker not ready by then is terminated and counted as not started. */

@@ -161,11 +161,11 @@ describe("CSV reader", () => {
     }
   });
 
-  it("reads a real dataset with a date column", async () => {
-    const t = await readCsv(join(import.meta.dirname, "../../../shared/datasets/Chicago.csv"), {
+  it("reads a real dataset with a date column (every 25th day of Chicago ridership)", async () => {
+    const t = await readCsv(join(import.meta.dirname, "../fixtures/datasets/Chicago.csv"), {
       declared: [{ name: "date", type: "timestamp", nullable: false }],
     });
-    expect(t.numRows()).toBe(5698);
+    expect(t.numRows()).toBe(228);
     expect((columnValues(t, "date")[0] as Date).toISOString()).toBe("2001-01-22T00:00:00.000Z");
   });
 });

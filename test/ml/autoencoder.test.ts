@@ -11,9 +11,8 @@ const shuttle: Dataset = {
   X: shuttleAll.X,
   y: Float64Array.from(shuttleAll.y!, (v) => (v === normalIdx ? 0 : 1)),
 };
-// Small slices keep tfjs quick: ~2,900 training rows and ~2,900 test rows.
-const [, train] = splitRows(splitRows(shuttle, 2)[0], 10);
-const [, test] = splitRows(splitRows(shuttle, 2)[1], 10);
+// The 3,625-row Shuttle sample keeps tfjs quick: ~2,700 training rows and ~900 test rows.
+const [train, test] = splitRows(shuttle, 4);
 
 describe("autoencoder", () => {
   it("is registered under 'autoencoder'", () => {
@@ -25,7 +24,7 @@ describe("autoencoder", () => {
     const model = await autoencoderEstimator.fit(
       { X: train.X },
       { X: test.X },
-      { hidden: "6,3", epochs: 8, batch_size: 64, learning_rate: 0.01 },
+      { hidden: "6,3", epochs: 16, batch_size: 64, learning_rate: 0.01 },
       anomaly,
       {
         seed: 11,
@@ -35,11 +34,11 @@ describe("autoencoder", () => {
         },
       },
     );
-    expect(metrics.length).toBe(8);
+    expect(metrics.length).toBe(16);
     expect(Math.min(...metrics)).toBeLessThan(metrics[0]!);
     const s = model.predict(test.X);
     expect(s.every((v) => v >= 0)).toBe(true);
-    // 0.69 measured (isolation forest: 0.86); the "High" class (15% of rows) is barely anomalous.
+    // 0.76 measured (isolation forest: 0.85); the "High" class (15% of rows) is barely anomalous.
     expect(rocAuc(s, test.y!)).toBeGreaterThan(0.6);
     await expectOnnxParity(model, test.X);
   });

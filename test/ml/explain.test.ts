@@ -115,14 +115,11 @@ describe("explanations of a real trained model (the gbdt estimator on churn)", a
     loaded = false;
   }
   const gbdt = loaded ? estimatorFor("gbdt") : undefined;
-  const splits = path.resolve(
-    path.dirname(fileURLToPath(import.meta.url)),
-    "../../../shared/datasets/splits",
-  );
-  const read = (file: string, limit: number) => {
+  const splits = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/datasets/splits");
+  const read = (file: string) => {
     const lines = readFileSync(path.join(splits, file), "utf8").trim().split("\n");
     const names = lines[0]!.split(",").slice(1);
-    const rows = lines.slice(1, limit + 1).map((l) => l.split(",").map(Number));
+    const rows = lines.slice(1).map((l) => l.split(",").map(Number));
     return {
       X: {
         nRows: rows.length,
@@ -136,8 +133,8 @@ describe("explanations of a real trained model (the gbdt estimator on churn)", a
   it.skipIf(!gbdt)(
     "finds the known churn drivers and a rising partial dependence on service calls (skipped without the gbdt estimator)",
     async () => {
-      const train = read("mlc_churn_train.csv", 2000);
-      const test = read("mlc_churn_test.csv", 600);
+      const train = read("mlc_churn_train.csv");
+      const test = read("mlc_churn_test.csv");
       const model = await gbdt!.fit(
         train,
         undefined,

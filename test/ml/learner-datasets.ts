@@ -1,5 +1,5 @@
-// Test support for the linear, isolation-forest, neural and imported learners: loads the shared
-// CSV datasets into Datasets, checks ONNX parity against predict, and computes AUC independently.
+// Test support for the learner tests: loads the CSV datasets shipped in test/fixtures/datasets into
+// Datasets, checks ONNX parity against predict, and computes AUC independently.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,7 +10,8 @@ import { loadSession } from "../../src/onnx/session.js";
 import { modelToOnnxBytes } from "../../src/onnx/standalone.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const datasetsDir = path.resolve(repoRoot, "../shared/datasets");
+/** Small slices of public datasets (test/fixtures/datasets/README.md says which rows). */
+export const datasetsDir = path.resolve(repoRoot, "test/fixtures/datasets");
 
 export function readCsv(file: string): { header: string[]; rows: string[][] } {
   const lines = readFileSync(path.join(datasetsDir, file), "utf8").trim().split(/\r?\n/);

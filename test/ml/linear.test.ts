@@ -17,8 +17,8 @@ function normalEquations(X: Float32Array[], y: Float64Array): number[] {
   for (let i = 0; i < n; i++) {
     const row = [...X.map((c) => c[i]!), 1];
     for (let a = 0; a < p; a++) {
-      for (let b = 0; b < p; b++) A[a]![b] += row[a]! * row[b]!;
-      A[a]![p] += row[a]! * y[i]!;
+      for (let b = 0; b < p; b++) A[a]![b] = A[a]![b]! + row[a]! * row[b]!;
+      A[a]![p] = A[a]![p]! + row[a]! * y[i]!;
     }
   }
   for (let c = 0; c < p; c++) {
@@ -28,7 +28,7 @@ function normalEquations(X: Float32Array[], y: Float64Array): number[] {
     for (let r = 0; r < p; r++) {
       if (r === c) continue;
       const f = A[r]![c]! / A[c]![c]!;
-      for (let k = c; k <= p; k++) A[r]![k] -= f * A[c]![k]!;
+      for (let k = c; k <= p; k++) A[r]![k] = A[r]![k]! - f * A[c]![k]!;
     }
   }
   return A.map((r, i) => r[p]! / r[i]!);

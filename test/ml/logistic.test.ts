@@ -38,11 +38,12 @@ function gradientAt(
       resid = e.map((v, c) => v / s - (c === data.y![i] ? 1 : 0));
     }
     for (let c = 0; c < k; c++) {
-      intercept[c] += resid[c]! / n;
-      for (let j = 0; j < d; j++) coef[c]![j] += (resid[c]! * z[j]!) / n;
+      intercept[c] = intercept[c]! + resid[c]! / n;
+      for (let j = 0; j < d; j++) coef[c]![j] = coef[c]![j]! + (resid[c]! * z[j]!) / n;
     }
   }
-  for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) coef[c]![j] += l2 * wz[c * (d + 1) + j]!;
+  for (let c = 0; c < k; c++)
+    for (let j = 0; j < d; j++) coef[c]![j] = coef[c]![j]! + l2 * wz[c * (d + 1) + j]!;
   return { coef, intercept };
 }
 

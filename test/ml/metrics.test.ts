@@ -17,7 +17,7 @@ import {
 } from "../../src/ml/metrics/index.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const splits = path.resolve(repoRoot, "../shared/datasets/splits");
+const splits = path.resolve(repoRoot, "test/fixtures/datasets/splits");
 const f64 = (a: number[]): Float64Array => Float64Array.from(a);
 const val = (name: string, y: number[], p: number[], width = 1, group?: number[]): number =>
   metricFor(name)!.compute({
@@ -27,12 +27,18 @@ const val = (name: string, y: number[], p: number[], width = 1, group?: number[]
     ...(group ? { group: Int32Array.from(group) } : {}),
   });
 
-function labels(file: string): Float64Array {
-  const lines = readFileSync(path.join(splits, file), "utf8").trim().split("\n").slice(1);
-  return Float64Array.from(lines.map((l) => Number(l.slice(0, l.indexOf(",")))));
-}
-function predictions(file: string): Float64Array {
-  return Float64Array.from(readFileSync(path.join(splits, file), "utf8").trim().split("\n").map(Number));
+/** A baseline file: every test row's label and the XGBoost prediction for it. */
+function baseline(file: string): { y: Float64Array; pred: Float64Array; width: number } {
+  const rows = readFileSync(path.join(splits, file), "utf8")
+    .trim()
+    .split("\n")
+    .slice(1)
+    .map((l) => l.split(",").map(Number));
+  return {
+    y: Float64Array.from(rows, (r) => r[0] ?? NaN),
+    pred: Float64Array.from(rows, (r) => r[1] ?? NaN),
+    width: 1,
+  };
 }
 
 describe("binary metrics on hand examples", () => {
@@ -85,12 +91,11 @@ describe("binary metrics on hand examples", () => {
   });
 });
 
-describe("the XGBoost baselines in ../shared/datasets/splits", () => {
+describe("the XGBoost baselines in test/fixtures/datasets/splits", () => {
   it("churn test predictions give AUC 0.928732, accuracy 0.956, logloss 0.150549 (scripts/metrics.py)", () => {
-    const y = labels("mlc_churn_test.csv");
-    const p = predictions("mlc_churn_test.xgb.pred.txt");
+    const input = baseline("mlc_churn_test.xgb-pred.csv");
+    const { y, pred: p } = input;
     expect(y.length).toBe(1000);
-    const input = { y, pred: p, width: 1 };
     expect(metricFor("auc")!.compute(input)).toBeCloseTo(0.928732, 6);
     expect(metricFor("accuracy")!.compute(input)).toBeCloseTo(0.956, 12);
     expect(accuracyAt(y, p)).toBeCloseTo(0.956, 12);
@@ -98,7 +103,7 @@ describe("the XGBoost baselines in ../shared/datasets/splits", () => {
   });
 
   it("ames test predictions give RMSE 24,832.56, MAE 14,978.84, R² 0.904372", () => {
-    const input = { y: labels("ames_test.csv"), pred: predictions("ames_test.xgb.pred.txt"), width: 1 };
+    const input = baseline("ames_test.xgb-pred.csv");
     expect(input.y.length).toBe(586);
     expect(metricFor("rmse")!.compute(input)).toBeCloseTo(24832.563969, 3);
     expect(metricFor("mae")!.compute(input)).toBeCloseTo(14978.836682, 3);

@@ -166,7 +166,7 @@ describe("onnx import", () => {
     opened.push(back);
     expect(Array.from(back.predict(X3.X))).toEqual(Array.from(model.predict(X3.X)));
     const corrupt = Uint8Array.from(bytes);
-    corrupt[corrupt.length - 20] ^= 0xff;
+    corrupt[corrupt.length - 20] = corrupt[corrupt.length - 20]! ^ 0xff;
     expect(() => onnxImportEstimator.deserialize(corrupt)).toThrow(/corrupt/);
   });
 

@@ -19,17 +19,17 @@ import { branin } from "../../src/ml/tune/benchmark-functions.js";
 import { RandomSampler, Study } from "../../src/ml/tune/index.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const splits = path.resolve(repoRoot, "../shared/datasets/splits");
-const y = Float64Array.from(
-  readFileSync(path.join(splits, "mlc_churn_test.csv"), "utf8")
-    .trim()
-    .split("\n")
-    .slice(1)
-    .map((l) => Number(l.slice(0, l.indexOf(",")))),
-);
-const p = Float64Array.from(
-  readFileSync(path.join(splits, "mlc_churn_test.xgb.pred.txt"), "utf8").trim().split("\n").map(Number),
-);
+// Every churn test row's label and the XGBoost baseline's prediction for it.
+const baseline = readFileSync(
+  path.join(repoRoot, "test/fixtures/datasets/splits/mlc_churn_test.xgb-pred.csv"),
+  "utf8",
+)
+  .trim()
+  .split("\n")
+  .slice(1)
+  .map((l) => l.split(",").map(Number));
+const y = Float64Array.from(baseline, (r) => r[0] ?? NaN);
+const p = Float64Array.from(baseline, (r) => r[1] ?? NaN);
 // A weaker "champion": the same predictions blurred towards the base rate.
 const champion = Float64Array.from(p, (v, i) => 0.5 * v + 0.5 * (0.14 + 0.1 * Math.sin(i)));
 

@@ -12,7 +12,7 @@ import { loadSession } from "../../src/onnx/session.js";
 import { modelToOnnxBytes } from "../../src/onnx/standalone.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const datasets = resolve(repoRoot, "../shared/datasets");
+const datasets = resolve(repoRoot, "test/fixtures/datasets");
 
 async function onnxPredict(model: TrainedModel, X: Matrix): Promise<Float32Array> {
   const s = await loadSession(modelToOnnxBytes(model));

@@ -29,7 +29,7 @@ describe("bundle format", () => {
   it("detects a modified model.onnx", () => {
     const dir = buildFixtureBundle(join(tempProject(), "v1"));
     const bytes = readFileSync(join(dir, "model.onnx"));
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     writeFileSync(join(dir, "model.onnx"), bytes);
     expect(() => loadBundle(dir)).toThrow(/does not match onnx_sha256/);
   });

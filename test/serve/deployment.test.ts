@@ -8,7 +8,6 @@ import {
   readHistory,
   writeDeployment,
 } from "../../src/serve/deployment.js";
-import { rollbackDeployment } from "../../src/serve/rollout-control.js";
 import { tempProject } from "./fixtures.js";
 
 describe("deployment pointer", () => {
@@ -93,22 +92,5 @@ describe("deployment pointer", () => {
 
   it("rejects unsafe deployment names", () => {
     expect(() => readDeployment(tempProject(), "../etc")).toThrow(/invalid deployment name/);
-  });
-
-  it("rolls back one version per call through rollbackDeployment, ending a rollout, and refuses at the first version", () => {
-    const p = tempProject();
-    writeDeployment(p, "d", { version: 1, bundle: "b/v1" }, "deploy v1");
-    writeDeployment(p, "d", { version: 2, bundle: "b/v2" }, "deploy v2");
-    writeDeployment(
-      p,
-      "d",
-      { version: 2, bundle: "b/v2", rollout: { kind: "shadow", candidate: { version: 3, bundle: "b/v3" } } },
-      "shadow v3",
-    );
-    const r = rollbackDeployment(p, "d");
-    expect(r.from).toBe(2);
-    expect(r.to).toMatchObject({ version: 1, bundle: "b/v1", reason: "rollback from version 2 to 1" });
-    expect(r.to.rollout).toBeUndefined();
-    expect(() => rollbackDeployment(p, "d")).toThrow(/no earlier version to roll back to/);
   });
 });

@@ -1,8 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { writeDeployment } from "../../src/serve/deployment.js";
-import { rollbackDeployment } from "../../src/serve/rollout-control.js";
+import { previousVersion, writeDeployment } from "../../src/serve/deployment.js";
 import { createPredictionServer } from "../../src/serve/server.js";
 import { buildFixtureBundle, fixtureExpected, tempProject } from "./fixtures.js";
 
@@ -72,7 +71,7 @@ describe("hot swap", () => {
       }
       if (phase === 1 && outcomes.slice(promotedAt).filter((o) => o.version === 2).length >= 80) {
         phase = 2;
-        rollbackDeployment(p, "d");
+        writeDeployment(p, "d", previousVersion(p, "d")!, "rollback"); // what `mlc rollback` writes
         rolledBackAt = n;
       }
       if (phase === 2 && outcomes.slice(rolledBackAt).filter((o) => o.version === 1).length >= 80)

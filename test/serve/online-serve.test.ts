@@ -9,7 +9,6 @@ import {
   type OnlineStoreRef,
   type OnlineTableMeta,
 } from "../../src/serve/online-store.js";
-import { rollbackDeployment } from "../../src/serve/rollout-control.js";
 import { createPredictionServer, type PredictionServer } from "../../src/serve/server.js";
 import { readPredictionLog } from "../../src/serve/prediction-log-reader.js";
 import { buildFixtureBundle, fixtureExpected, tempProject } from "./fixtures.js";
@@ -225,7 +224,7 @@ for (const b of backends) {
         );
 
         expect(previousVersion(project, "churn_api")?.online).toEqual(t1);
-        rollbackDeployment(project, "churn_api");
+        writeDeployment(project, "churn_api", previousVersion(project, "churn_api")!, "rollback");
         expect(readDeployment(project, "churn_api")).toMatchObject({ version: 1, online: t1 });
         s.live.check();
         await s.live.settled();

@@ -64,7 +64,7 @@ function summary(r: ApplyResult, sources: ReadonlyMap<string, string>): string {
   return lines.join("\n") + "\n";
 }
 
-export async function runApply(target: string, opts: ApplyCliOptions): Promise<void> {
+async function runApply(target: string, opts: ApplyCliOptions): Promise<void> {
   let parallel: number | undefined;
   if (opts.parallel !== undefined) {
     parallel = Number(opts.parallel);

@@ -44,7 +44,7 @@ function writeAtomically(path: string, text: string): void {
   }
 }
 
-export function runFmt(dir: string, opts: FmtOptions): void {
+function runFmt(dir: string, opts: FmtOptions): void {
   const loaded = loadSpecTree(dir);
   const project = loaded.value;
   const sources = projectSources(project);

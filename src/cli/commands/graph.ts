@@ -14,7 +14,7 @@ const label = (i: { columns: string[] | "*" }) =>
       ? `${i.columns.slice(0, 4).join(", ")}, … (${i.columns.length})`
       : i.columns.join(", ");
 
-export function graphToDot(g: Graph): string {
+function graphToDot(g: Graph): string {
   const q = (s: string) => JSON.stringify(s);
   const lines = ["digraph mlc {", "  rankdir=LR;", "  node [shape=box, style=rounded];"];
   for (const n of g.nodes) lines.push(`  ${q(n.id)} [label=${q(`${n.id}`)}];`);
@@ -25,7 +25,7 @@ export function graphToDot(g: Graph): string {
   return lines.join("\n") + "\n";
 }
 
-export function graphToMermaid(g: Graph): string {
+function graphToMermaid(g: Graph): string {
   const ids = new Map(g.nodes.map((n, i) => [n.id, `n${i}`]));
   const lines = ["flowchart LR"];
   for (const n of g.nodes) lines.push(`  ${ids.get(n.id)}["${n.id}"]`);

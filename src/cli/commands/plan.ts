@@ -13,7 +13,7 @@ import { diagnosticOf, isInternal } from "../../ir/errors.js";
 import { CliExit } from "../exit.js";
 import { renderRuntimeDiagnostic, runtimeDiagnosticToJson } from "../runtime-diagnostic.js";
 
-export interface PlanCliOptions {
+interface PlanCliOptions {
   json?: boolean;
   markdown?: boolean;
   out?: string;
@@ -68,7 +68,7 @@ export function register(program: Command): void {
     .action(async (dir: string, opts: PlanCliOptions) => runPlan(dir, opts));
 }
 
-export async function runPlan(dir: string, opts: PlanCliOptions): Promise<void> {
+async function runPlan(dir: string, opts: PlanCliOptions): Promise<void> {
   const projectDir = resolve(dir);
   // Nothing changed since the last no-op plan: answer without loading the compiler and executors.
   if (

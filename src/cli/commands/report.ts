@@ -104,7 +104,7 @@ function parseReport(bytes: Uint8Array, v: ModelVersion): ReportJson {
  * The stored report plus what the registry learnt after the model ran: its version number and
  * the results of the gates that checked it (gates run after the model, so the artifact lacks them).
  */
-export function withRegistryFacts(r: ReportJson, v: ModelVersion): ReportJson {
+function withRegistryFacts(r: ReportJson, v: ModelVersion): ReportJson {
   const gates = Object.entries(v.gates).map(([name, g]) => ({
     name,
     pass: g.passed,

@@ -3,17 +3,8 @@
 // both record the reason, so the audit trail shows what served when.
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { ModelRegistry } from "../../runtime/registry/model-registry.js";
-import { syncAliasesToPointer } from "../../runtime/registry/serving-sync.js";
-import { openState } from "../../runtime/state/open.js";
-import { BundleError, loadBundle } from "../../serve/bundle.js";
-import {
-  previousVersion,
-  readDeployment,
-  resolveBundlePath,
-  writeDeployment,
-} from "../../serve/deployment.js";
-import { explainNoPointer } from "../../serve/deployment-absence.js";
+import { rollbackDeployment } from "../../runtime/registry/rollback.js";
+import { DeploymentError } from "../../serve/deployment.js";
 import { CliExit } from "../exit.js";
 
 export function register(program: Command): void {
@@ -26,42 +17,15 @@ export function register(program: Command): void {
     .option("--dir <project>", "project directory", ".")
     .option("--reason <text>", "why, for the audit trail")
     .action(async (name: string, flags: { dir: string; reason?: string }) => {
-      const projectDir = resolve(flags.dir);
-      let current;
+      let r;
       try {
-        current = readDeployment(projectDir, name);
+        r = await rollbackDeployment(resolve(flags.dir), name, flags.reason);
       } catch (e) {
-        throw new CliExit(1, `mlc rollback: ${(e as Error).message}`);
-      }
-      if (!current) throw new CliExit(1, `mlc rollback: ${explainNoPointer(projectDir, name)}`);
-      const prev = previousVersion(projectDir, name);
-      if (!prev)
-        throw new CliExit(
-          1,
-          `mlc rollback: deployment '${name}' has no earlier version than ${current.version}`,
-        );
-      let model: string;
-      try {
-        model = loadBundle(resolveBundlePath(projectDir, prev.bundle)).meta.model;
-      } catch (e) {
-        if (e instanceof BundleError)
-          throw new CliExit(1, `mlc rollback: the previous bundle cannot be used: ${e.message}`);
+        if (e instanceof DeploymentError) throw new CliExit(1, `mlc rollback: ${e.message}`);
         throw e;
       }
-      const reason = flags.reason ?? `rollback of ${name} from version ${current.version} to ${prev.version}`;
-      const state = await openState(projectDir);
-      try {
-        const registry = new ModelRegistry(state);
-        if (!(await registry.version(model, prev.version)))
-          throw new CliExit(1, `mlc rollback: the registry has no ${model} version ${prev.version}`);
-        writeDeployment(projectDir, name, prev, reason); // with the version's online table, if it has one
-        // The champion follows; a challenger that was the version rolled back from (or a rollout's candidate) is retired.
-        await syncAliasesToPointer(projectDir, registry, name, reason, current);
-      } finally {
-        await state.close();
-      }
       process.stdout.write(
-        `${name}: version ${current.version} → ${prev.version} (${model} champion is version ${prev.version})\n`,
+        `${name}: version ${r.from} → ${r.to.version} (${r.model} champion is version ${r.to.version})\n`,
       );
     });
 }

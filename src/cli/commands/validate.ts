@@ -23,14 +23,14 @@ const useColor = (): boolean => Boolean(process.stderr.isTTY) && !process.env["N
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-export function summaryLine(dir: string, ds: readonly Diagnostic[], blocks: number, files: number): string {
+function summaryLine(dir: string, ds: readonly Diagnostic[], blocks: number, files: number): string {
   const errors = ds.filter((d) => d.severity === "error").length;
   const warnings = ds.length - errors;
   if (ds.length === 0) return `${dir}: ${plural(files, "file")}, ${plural(blocks, "block")}, no problems`;
   return `${dir}: ${plural(errors, "error")}, ${plural(warnings, "warning")} in ${plural(files, "file")}`;
 }
 
-export function runValidate(dir: string, opts: ValidateOptions): void {
+function runValidate(dir: string, opts: ValidateOptions): void {
   const result = compileProject(dir);
   const ds = result.diagnostics;
   const files = result.project?.files.length ?? 0;

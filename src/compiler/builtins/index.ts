@@ -18,4 +18,3 @@ import "./online-stores.js";
 
 export * from "./registry.js";
 export * from "./types.js";
-export { COLUMN_TYPES } from "./sources.js";

@@ -63,6 +63,3 @@ for (const b of [
   },
 ] satisfies FunctionBuiltin[])
   registerBuiltin(b);
-
-/** The label column of a task call: first positional argument or `label = …`. */
-export const TASK_LABEL_PARAM = "label";

@@ -3,7 +3,7 @@
 import type { Expr, NamedArg } from "../ast.js";
 import type { FunctionBuiltin, ParamSpec } from "../builtins/types.js";
 
-export interface Binding {
+interface Binding {
   /** Parameter name → the argument(s) bound to it. */
   bound: Map<string, Expr[]>;
   /** Positional arguments beyond the parameters. */

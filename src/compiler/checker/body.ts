@@ -5,7 +5,7 @@ import { typeToString } from "../schema/type-builders.js";
 import type { BodySchema, DefaultValue, NestedBlockSchema } from "../schema/types.js";
 import type { Span } from "../span.js";
 import { CheckCode } from "./codes.js";
-import { didYouMean } from "./did-you-mean.js";
+import { didYouMean } from "../../ir/did-you-mean.js";
 import { attributeOf, plainRef } from "./state.js";
 import { checkExpr, checkValue, type Env } from "./typing.js";
 
@@ -18,7 +18,7 @@ export interface CheckedBody {
 }
 
 /** A default value as an expression, placed at `span` (defaults have no text of their own). */
-export function defaultExpr(dv: DefaultValue, span: Span): Expr {
+function defaultExpr(dv: DefaultValue, span: Span): Expr {
   switch (dv.type) {
     case "number":
       return { type: "number", value: dv.value, raw: String(dv.value), span };
@@ -35,7 +35,7 @@ export function defaultExpr(dv: DefaultValue, span: Span): Expr {
   }
 }
 
-export interface BodyOwner {
+interface BodyOwner {
   /** How messages name the block: "model `churn`", "`tune` in model `churn`". */
   label: string;
   /** Where a missing attribute is reported. */

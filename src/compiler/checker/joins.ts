@@ -4,11 +4,11 @@ import type { Block } from "../ast.js";
 import type { Span } from "../span.js";
 import { article } from "../resolve.js";
 import { CheckCode } from "./codes.js";
-import { didYouMean } from "./did-you-mean.js";
+import { didYouMean } from "../../ir/did-you-mean.js";
 import type { Sink } from "./sink.js";
 import { attributeOf, plainRef, type CheckState, type ColumnInfo } from "./state.js";
 
-export interface JoinedColumn {
+interface JoinedColumn {
   /** Its name in the joining block: the prefix and the joined table's column name. */
   name: string;
   /** The column of the joined table. */

@@ -11,7 +11,7 @@ import {
 import type { ParamSpec, ParamValue } from "../../ml/params/index.js";
 import type { KindCheckContext } from "../schema/hook.js";
 import { CheckCode } from "./codes.js";
-import { didYouMean } from "./did-you-mean.js";
+import { didYouMean } from "../../ir/did-you-mean.js";
 
 const RANGE_DISTRIBUTIONS = new Set(["uniform", "loguniform", "int"]);
 

@@ -1,6 +1,6 @@
 // The checker's knowledge of the project while it runs: symbols, the columns each block provides,
 // feature types, and the lineage of columns back to sources. Memoised; cycles yield "unknown".
-import type { Attribute, Block, Expr, Project } from "../ast.js";
+import { type Attribute, type Block, type Expr, type Project, forEachChild } from "../ast.js";
 import { COLUMN_TYPES } from "../builtins/sources.js";
 import { lookupBuiltin } from "../builtins/registry.js";
 import type { Symbols } from "../resolve.js";
@@ -377,6 +377,6 @@ export function walkRowExpr(
       e.items.forEach((i) => walkRowExpr(i, onRef, onCall, skipWindows));
       return;
     default:
-      return;
+      forEachChild(e, (c) => walkRowExpr(c, onRef, onCall, skipWindows));
   }
 }

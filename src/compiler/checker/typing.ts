@@ -10,7 +10,7 @@ import type { ExprType, Scope, ValueType } from "../schema/types.js";
 import { article } from "../resolve.js";
 import { bindArgs } from "./bind.js";
 import { CheckCode } from "./codes.js";
-import { closest, didYouMean } from "./did-you-mean.js";
+import { closest, didYouMean } from "../../ir/did-you-mean.js";
 import type { Sink } from "./sink.js";
 import { attributeOf, plainRef, type CheckState, type ColumnEnv } from "./state.js";
 import { leftChain, type BinaryExpr } from "../binary-chain.js";
@@ -40,7 +40,7 @@ export interface Env {
   tableAttribute?: string;
 }
 
-export const SCOPE_FAMILIES: Record<Scope, BuiltinFamily[]> = {
+const SCOPE_FAMILIES: Record<Scope, BuiltinFamily[]> = {
   row: ["transform", "window"],
   expect: ["expectation", "transform"],
   gate: ["gate"],
@@ -73,7 +73,7 @@ export function featureEnv(
 
 // ——— descriptions for messages ———
 
-export function describe(e: Expr): string {
+function describe(e: Expr): string {
   switch (e.type) {
     case "number":
       return `the number ${e.raw}`;
@@ -115,7 +115,7 @@ function typeError(env: Env, span: Expr["span"], message: string, hint?: string)
   );
 }
 
-export function compatible(actual: ExprType, expected: ExprType): boolean {
+function compatible(actual: ExprType, expected: ExprType): boolean {
   if (expected === "any") return true;
   if (actual === "any" || actual === "null") return true;
   if (expected === "number") return actual === "number" || actual === "percent";
@@ -231,7 +231,7 @@ function useColumn(env: Env, origin: string, member: string, span: Expr["span"])
 }
 
 /** A column or feature in `row`/`expect` scope: `tenure`, `customers.tenure`, `rows`. */
-export function checkColumnRef(e: RefExpr, env: Env): ExprType {
+function checkColumnRef(e: RefExpr, env: Env): ExprType {
   if (e.star) {
     typeError(
       env,
@@ -485,7 +485,7 @@ export function taskName(st: CheckState, model: string): string | undefined {
 
 // ——— calls ———
 
-export function checkCall(e: CallExpr, families: readonly BuiltinFamily[], env: Env): ExprType {
+function checkCall(e: CallExpr, families: readonly BuiltinFamily[], env: Env): ExprType {
   const spec = lookupBuiltin(e.callee, families);
   if (!spec) {
     reportUnknownCallee(e.callee, e.calleeSpan, families, env);
@@ -549,7 +549,7 @@ function placeHint(f: BuiltinFamily): string {
 }
 
 /** Checks the arguments of a call of a known built-in; returns the call's result type. */
-export function checkBoundCall(
+function checkBoundCall(
   spec: FunctionBuiltin,
   e: Pick<CallExpr, "args" | "named" | "span" | "calleeSpan"> & { callee: string },
   env: Env,

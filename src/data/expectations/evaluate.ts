@@ -1,13 +1,13 @@
 // Data expectations (`expect { … }`, `warn { … }`) evaluated over a table from their JSON
 // encoding: row-level predicates, table statistics and the row count, each with a result record.
 import type { ColumnTable } from "arquero";
-import type { Json } from "../../runtime/graph-ir.js";
-import { didYouMean } from "../closest-name.js";
+import { type Json, isObj, type JsonObject as Obj } from "../../runtime/graph-ir.js";
+import { didYouMeanSuffix } from "../../ir/did-you-mean.js";
 import { exprText } from "../expr-text.js";
 import { columnValues, displayValue, isNullAt, numericValues } from "../table-columns.js";
 import { MlcError } from "../../ir/errors.js";
 
-export type Severity = "error" | "warning";
+type Severity = "error" | "warning";
 
 export interface ExpectationResult {
   /** The assertion as written (re-rendered from the IR). */
@@ -36,9 +36,6 @@ class ExpectError extends MlcError {
   }
 }
 
-type Obj = { [key: string]: Json };
-const isObj = (j: Json): j is Obj => typeof j === "object" && j !== null && !Array.isArray(j);
-
 interface Ctx {
   t: ColumnTable;
   rows: number;
@@ -60,7 +57,7 @@ function columnName(ctx: Ctx, j: Json | undefined): string {
   if (!name)
     throw new ExpectError(`expected a column name, got ${j === undefined ? "nothing" : exprText(j)}`);
   if (!ctx.names.includes(name))
-    throw new ExpectError(`unknown column \`${name}\`${didYouMean(name, ctx.names)}`);
+    throw new ExpectError(`unknown column \`${name}\`${didYouMeanSuffix(name, ctx.names)}`);
   ctx.firstColumn ??= name;
   return name;
 }

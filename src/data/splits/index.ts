@@ -1,6 +1,6 @@
 // Split methods by name, from a split node's `method` (`random`, `stratified(churned)`,
 // `temporal(ts)`, `group(customer_id)`, `kfold(5, by = label)`), and the shares.
-import type { Json } from "../../runtime/graph-ir.js";
+import { type Json, isObj } from "../../runtime/graph-ir.js";
 import { NodeFailure } from "../../runtime/executor.js";
 import { nameArg } from "../transforms/support.js";
 import { groupSplit } from "./group.js";
@@ -10,10 +10,7 @@ import { stratifiedSplit } from "./stratified.js";
 import { temporalSplit } from "./temporal.js";
 import type { Shares, SplitAssignment, SplitInput } from "./types.js";
 
-type Obj = { [key: string]: Json };
-const isObj = (j: Json | undefined): j is Obj => typeof j === "object" && j !== null && !Array.isArray(j);
-
-export interface SplitMethod {
+interface SplitMethod {
   name: "random" | "stratified" | "temporal" | "group" | "kfold";
   column?: string;
   k?: number;

@@ -67,12 +67,3 @@ export function transformNames(): string[] {
     .filter((n) => /^[a-z_0-9]+$/.test(n) && !["neg", "and", "or", "not"].includes(n))
     .sort();
 }
-
-/** Whether a transform has an ONNX form for every argument combination. */
-export function hasOnnxForm(name: string): boolean {
-  const t = byName.get(name);
-  return t !== undefined && t.onnx !== undefined && typeof t.batchOnly !== "string";
-}
-
-/** Transforms whose statistics are fitted on the training split. */
-export const isFitted = (name: string): boolean => byName.get(name)?.fit !== undefined;

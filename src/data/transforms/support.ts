@@ -2,18 +2,10 @@
 // idioms (casts, null tests, constants) every transform's ONNX form is built from.
 import type { OnnxGraph } from "../../onnx/builder.js";
 import type { Json } from "../../runtime/graph-ir.js";
-import {
-  type BatchValue,
-  type CallNode,
-  ExprError,
-  type OnnxValue,
-  type PipelineNode,
-  type ValueKind,
-} from "./types.js";
+import { type BatchValue, ExprError, type OnnxValue, type PipelineNode, type ValueKind } from "./types.js";
 
 export const ONNX_FLOAT = 1;
-export const ONNX_BOOL = 9;
-export const ONNX_DOUBLE = 11;
+const ONNX_BOOL = 9;
 
 export function arity(fn: string, args: PipelineNode[], min: number, max = min): void {
   if (args.length < min || args.length > max) {
@@ -22,10 +14,6 @@ export function arity(fn: string, args: PipelineNode[], min: number, max = min):
       `${fn}() takes ${want} argument${min === 1 && max === 1 ? "" : "s"}, got ${args.length}`,
     );
   }
-}
-
-export function kindOf(n: PipelineNode): ValueKind | "list" | "vector" {
-  return n.kind;
 }
 
 export function expectKind(fn: string, n: PipelineNode, ...kinds: ValueKind[]): ValueKind {
@@ -122,10 +110,6 @@ export function onnxIsNull(g: OnnxGraph, v: OnnxValue): string {
 /** A float constant broadcast against [N,1]: NaN where NaN is wanted. */
 export function nanConst(g: OnnxGraph): string {
   return constFloat(g, [NaN], [1, 1]);
-}
-
-export function site(c: CallNode): string {
-  return `${c.fn}#${c.id}`;
 }
 
 /** A float-list attribute even when the values are integral (ONNX would read them as ints). */

@@ -26,7 +26,7 @@ export interface VectorValue {
   columns: Float32Array[];
 }
 
-export type LiteralValue = number | string | boolean | null | Json[];
+type LiteralValue = number | string | boolean | null | Json[];
 
 export type PipelineNode =
   | { t: "col"; name: string; kind: ValueKind }

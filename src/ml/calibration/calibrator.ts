@@ -5,7 +5,7 @@ import { applyIsotonic, fitIsotonic, type IsotonicCalibrator } from "./isotonic.
 import { applyPlatt, fitPlatt, PLATT_EPS, type PlattCalibrator } from "./platt.js";
 
 export type Calibrator = PlattCalibrator | IsotonicCalibrator;
-export type CalibrationMethod = Calibrator["kind"];
+type CalibrationMethod = Calibrator["kind"];
 
 /** Fits on held-out rows (the validation split): binary labels 0/1 and P(positive) per row. */
 export function fitCalibrator(

@@ -13,7 +13,7 @@ export interface PlattCalibrator {
 /** Probabilities are clipped to [EPS, 1 − EPS] before the logit, in JS and ONNX alike. */
 export const PLATT_EPS = 1e-7;
 
-export function plattFeature(input: PlattCalibrator["input"], v: number): number {
+function plattFeature(input: PlattCalibrator["input"], v: number): number {
   if (input === "score") return v;
   const p = Math.min(1 - PLATT_EPS, Math.max(PLATT_EPS, v));
   return Math.log(p) - Math.log(1 - p);

@@ -11,7 +11,7 @@ export interface ReliabilityBin {
   observed: number;
 }
 
-export interface ReliabilityOptions {
+interface ReliabilityOptions {
   /** Number of bins (default 10). */
   bins?: number;
   /** "uniform": equal-width bins on [0, 1] (default, as ECE is usually reported); "quantile": equal-count bins. */

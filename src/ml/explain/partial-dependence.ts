@@ -5,7 +5,7 @@ import { takeRows, type Matrix } from "../matrix.js";
 import { quantileSorted } from "../stats/quantile.js";
 import { mixSeed, Rng } from "../stats/rng.js";
 
-export interface PartialDependenceOptions {
+interface PartialDependenceOptions {
   /** Grid points (default 20); a feature with at most this many distinct values uses them all. */
   gridSize?: number;
   /** Range of a continuous grid as quantiles of the feature (default [0.05, 0.95]). */

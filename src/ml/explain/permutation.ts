@@ -5,7 +5,7 @@ import type { Matrix } from "../matrix.js";
 import type { Metric } from "../metrics/types.js";
 import { mixSeed, Rng } from "../stats/rng.js";
 
-export interface FeatureImportance {
+interface FeatureImportance {
   feature: string;
   index: number;
   /** Mean drop in the metric (oriented so larger = more important, whatever the metric's direction). */
@@ -15,7 +15,7 @@ export interface FeatureImportance {
   values: number[];
 }
 
-export interface PermutationOptions {
+interface PermutationOptions {
   /** Shuffles per feature (default 5). */
   repeats?: number;
   seed?: number;
@@ -23,7 +23,7 @@ export interface PermutationOptions {
   features?: readonly number[];
 }
 
-export interface PermutationResult {
+interface PermutationResult {
   metric: string;
   /** The metric on the unshuffled rows. */
   baseline: number;

@@ -1,6 +1,6 @@
 // Fairness by a group column for binary classifiers: per-group rates and metrics, and the
 // parity measures gates assert on. Re-exports only.
-export { groupIndices, groupRates, type GroupRates } from "./groups.js";
+export { groupRates } from "./groups.js";
 export {
   demographicParityDifference,
   disparateImpactRatio,
@@ -8,5 +8,4 @@ export {
   equalOpportunityDifference,
   fairnessReport,
   type FairnessReport,
-  type GroupMetricRow,
 } from "./measures.js";

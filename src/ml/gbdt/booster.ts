@@ -13,7 +13,7 @@ import { checkDataset } from "../tree/validate.js";
 import { objectiveFor, weightedMedian, type ObjectiveData } from "./objectives.js";
 import { gbdtConfig } from "./params.js";
 
-export interface GbdtFitOptions {
+interface GbdtFitOptions {
   /** Override where the histogram worker is loaded from (tests); null = in-thread only. */
   workerUrl?: URL | null;
   /** Receives the number of threads actually used (tests). */
@@ -150,11 +150,17 @@ export async function fitGbdt(
           }
         }
         if (sample) {
-          for (let i = 0; i < n; i++) margin[i * k + c] += tree.value[binnedLeaf(tree, prep.binned, n, i)]!;
+          for (let i = 0; i < n; i++) {
+            const at = i * k + c;
+            margin[at] = margin[at]! + tree.value[binnedLeaf(tree, prep.binned, n, i)]!;
+          }
         } else {
           for (let j = 0; j < grown.leafNodes.length; j++) {
             const v = tree.value[grown.leafNodes[j]!]!;
-            for (let i = grown.leafStart[j]!; i < grown.leafEnd[j]!; i++) margin[rows[i]! * k + c] += v;
+            for (let i = grown.leafStart[j]!; i < grown.leafEnd[j]!; i++) {
+              const at = rows[i]! * k + c;
+              margin[at] = margin[at]! + v;
+            }
           }
         }
         if (vMargin) addTreePrediction(tree, valid!.X, vMargin, k);

@@ -11,7 +11,7 @@ export interface ObjectiveData {
   group?: Int32Array;
 }
 
-export interface Objective {
+interface Objective {
   name: ObjectiveName;
   link: Link;
   metric: { name: string; higherIsBetter: boolean };
@@ -107,7 +107,10 @@ const multiclass = (fromAverage: boolean): Objective => ({
     if (!fromAverage) return out;
     // Log class priors (smoothed so an absent class stays finite).
     const tot = new Float64Array(k).fill(1e-6);
-    for (let i = 0; i < y.length; i++) tot[y[i]!] += wOf(w, i);
+    for (let i = 0; i < y.length; i++) {
+      const cls = y[i]!;
+      tot[cls] = tot[cls]! + wOf(w, i);
+    }
     for (let c = 0; c < k; c++) out[c] = Math.log(tot[c]!);
     return out;
   },
@@ -304,10 +307,10 @@ function lambdarank(ndcgK: number): Objective {
             const wq = wOf(w, i);
             const lambda = rho * delta * wq;
             const hess = Math.max(rho * (1 - rho), 1e-16) * delta * wq;
-            o[2 * i] -= lambda;
-            o[2 * j] += lambda;
-            o[2 * i + 1] += hess;
-            o[2 * j + 1] += hess;
+            o[2 * i] = o[2 * i]! - lambda;
+            o[2 * j] = o[2 * j]! + lambda;
+            o[2 * i + 1] = o[2 * i + 1]! + hess;
+            o[2 * j + 1] = o[2 * j + 1]! + hess;
           }
         }
       }

@@ -6,7 +6,7 @@ import { GBDT_PARAMS as GBDT_SPEC } from "../params/gbdt.js";
 
 export const GBDT_PARAMS: readonly ParamSpec[] = GBDT_SPEC.params;
 
-export interface GbdtConfig {
+interface GbdtConfig {
   trees: number;
   learningRate: number;
   maxDepth: number;

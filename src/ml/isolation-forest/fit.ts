@@ -56,7 +56,7 @@ export async function fitIsolationForest(
   const forest = packForest(grown);
   const pathSum = new Float64Array(n);
   addPathLengths(forest, train.X, 0, grown.length, pathSum);
-  for (let i = 0; i < n; i++) pathSum[i] /= grown.length;
+  for (let i = 0; i < n; i++) pathSum[i] = pathSum[i]! / grown.length;
   const trainScores = scoresFromMeanPath(pathSum, psi);
   const threshold =
     contamination > 0

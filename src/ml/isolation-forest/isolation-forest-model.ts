@@ -9,7 +9,7 @@ import { addPathLengths, averagePathLength, type Forest } from "./isolation-tree
 
 const FILE_KIND = "isolation-forest";
 
-export interface IsolationForestHeader {
+interface IsolationForestHeader {
   featureNames: string[];
   /** ψ: the subsample size each tree was grown on. */
   sampleSize: number;
@@ -45,7 +45,7 @@ export class IsolationForestModel implements TrainedModel {
     checkFeatures(this.algorithm, this.featureNames, X);
     const sum = new Float64Array(X.nRows);
     addPathLengths(this.forest, X, 0, this.trees, sum);
-    for (let i = 0; i < sum.length; i++) sum[i] /= this.trees;
+    for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! / this.trees;
     return sum;
   }
 

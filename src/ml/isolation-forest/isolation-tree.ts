@@ -135,7 +135,7 @@ export function addPathLengths(f: Forest, X: Matrix, from: number, to: number, s
         node = cols[feat]![i]! < f.threshold[base + node]! ? f.left[base + node]! : f.right[base + node]!;
         feat = f.feature[base + node]!;
       }
-      sum[i] += f.value[base + node]!;
+      sum[i] = sum[i]! + f.value[base + node]!;
     }
   }
 }

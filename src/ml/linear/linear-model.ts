@@ -9,7 +9,7 @@ import { checkFeatures } from "../matrix.js";
 
 export type LinearAlgorithm = "linear" | "logistic";
 
-export interface LinearState {
+interface LinearState {
   algorithm: LinearAlgorithm;
   task: Task;
   featureNames: string[];
@@ -73,7 +73,7 @@ export class LinearModel implements TrainedModel {
     const d = this.featureNames.length;
     const out = new Float64Array(d);
     for (let c = 0; c < this.k; c++)
-      for (let j = 0; j < d; j++) out[j] += Math.abs(this.state.wz[c * (d + 1) + j]!);
+      for (let j = 0; j < d; j++) out[j] = out[j]! + Math.abs(this.state.wz[c * (d + 1) + j]!);
     return out;
   }
 
@@ -93,7 +93,10 @@ export class LinearModel implements TrainedModel {
         if (w === 0) continue;
         for (let i = 0; i < n; i++) {
           const v = col[i]!;
-          if (v === v) out[i * k + c] += w * (v - m);
+          if (v === v) {
+            const at = i * k + c;
+            out[at] = out[at]! + w * (v - m);
+          }
         }
       }
     }

@@ -5,7 +5,7 @@ import type { SmoothObjective } from "./owlqn.js";
 
 export type LossKind = "squared" | "logistic" | "multinomial";
 
-export interface Problem {
+interface Problem {
   /** Row-major standardised features n × d (NaN already 0). */
   Z: Float64Array;
   n: number;

@@ -6,7 +6,7 @@ export interface SmoothObjective {
   (w: Float64Array, grad: Float64Array): number;
 }
 
-export interface SolverOptions {
+interface SolverOptions {
   /** Per-coordinate L1 weight (0 for unpenalised coordinates such as intercepts). */
   l1: Float64Array;
   maxIter: number;
@@ -18,7 +18,7 @@ export interface SolverOptions {
   signal?: AbortSignal;
 }
 
-export interface SolverResult {
+interface SolverResult {
   w: Float64Array;
   objective: number;
   iterations: number;
@@ -144,7 +144,7 @@ export async function minimizeOwlqn(
 }
 
 /** The minimum-norm subgradient of loss + L1 (equals the gradient where L1 is 0). */
-export function pseudoGradient(w: Float64Array, g: Float64Array, l1: Float64Array, out: Float64Array): void {
+function pseudoGradient(w: Float64Array, g: Float64Array, l1: Float64Array, out: Float64Array): void {
   for (let i = 0; i < w.length; i++) {
     const c = l1[i]!;
     const gi = g[i]!;

@@ -2,7 +2,7 @@
 // standardised copy learners optimise over. NaN becomes 0 after standardisation (= the mean).
 import type { Matrix } from "../matrix.js";
 
-export interface Standardizer {
+interface Standardizer {
   mean: Float64Array;
   /** Standard deviation, or 1 for constant / empty columns so they contribute nothing. */
   scale: Float64Array;

@@ -37,8 +37,8 @@ export function multiclassAccuracy(
   return diag / y.length;
 }
 
-export type Average = "macro" | "micro";
-export type PrfKind = "precision" | "recall" | "f1";
+type Average = "macro" | "micro";
+type PrfKind = "precision" | "recall" | "f1";
 
 /**
  * Macro: unweighted mean over classes present in y or predictions (scikit-learn's labels default);

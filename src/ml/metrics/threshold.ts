@@ -25,12 +25,12 @@ export function binaryCounts(y: Float64Array, p: Float64Array, threshold = 0.5):
   return { tp, fp, tn, fn };
 }
 
-export const accuracyOf = (c: BinaryCounts): number => (c.tp + c.tn) / (c.tp + c.tn + c.fp + c.fn);
+const accuracyOf = (c: BinaryCounts): number => (c.tp + c.tn) / (c.tp + c.tn + c.fp + c.fn);
 /** Precision with no predicted positives is 0 (scikit-learn's zero_division=0). */
-export const precisionOf = (c: BinaryCounts): number => (c.tp + c.fp === 0 ? 0 : c.tp / (c.tp + c.fp));
+const precisionOf = (c: BinaryCounts): number => (c.tp + c.fp === 0 ? 0 : c.tp / (c.tp + c.fp));
 /** Recall with no actual positives is NaN: there is nothing to recall. */
-export const recallOf = (c: BinaryCounts): number => (c.tp + c.fn === 0 ? NaN : c.tp / (c.tp + c.fn));
-export const f1Of = (c: BinaryCounts): number => {
+const recallOf = (c: BinaryCounts): number => (c.tp + c.fn === 0 ? NaN : c.tp / (c.tp + c.fn));
+const f1Of = (c: BinaryCounts): number => {
   const d = 2 * c.tp + c.fp + c.fn;
   return d === 0 ? 0 : (2 * c.tp) / d;
 };

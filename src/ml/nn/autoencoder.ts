@@ -33,7 +33,7 @@ const FILE_KIND = "autoencoder";
 
 export const AUTOENCODER_PARAMS: readonly ParamSpec[] = AUTOENCODER_SPEC.params;
 
-export interface AutoencoderState {
+interface AutoencoderState {
   featureNames: string[];
   mean: Float64Array;
   scale: Float64Array;
@@ -43,7 +43,7 @@ export interface AutoencoderState {
   params: Record<string, number | string>;
 }
 
-export class AutoencoderModel implements TrainedModel {
+class AutoencoderModel implements TrainedModel {
   readonly algorithm = "autoencoder";
   readonly task: Task = { kind: "anomaly" };
   readonly outputWidth = 1;
@@ -100,7 +100,7 @@ export class AutoencoderModel implements TrainedModel {
   }
 }
 
-export async function fitAutoencoder(
+async function fitAutoencoder(
   train: Dataset,
   valid: Dataset | undefined,
   params: Params,

@@ -4,9 +4,9 @@ import { createRequire } from "node:module";
 import path from "node:path";
 
 export type Tf = typeof import("@tensorflow/tfjs");
-export type TfBackendName = "tensorflow" | "wasm" | "cpu";
+type TfBackendName = "tensorflow" | "wasm" | "cpu";
 
-export interface LoadedTf {
+interface LoadedTf {
   tf: Tf;
   backend: TfBackendName;
 }
@@ -14,7 +14,7 @@ export interface LoadedTf {
 let loading: Promise<LoadedTf> | undefined;
 let loaded: LoadedTf | undefined;
 
-export interface LoadOptions {
+interface LoadOptions {
   /** Skip tfjs-node even when installed (tests of the WASM path). */
   preferWasm?: boolean;
   log?: (message: string) => void;

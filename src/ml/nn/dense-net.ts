@@ -35,7 +35,7 @@ export function initDense(sizes: number[], rng: SeededRandom): DenseLayer[] {
   return layers;
 }
 
-export interface TfDense {
+interface TfDense {
   W: import("@tensorflow/tfjs").Variable[];
   b: import("@tensorflow/tfjs").Variable[];
 }
@@ -60,7 +60,7 @@ export function fromVariables(v: TfDense): DenseLayer[] {
   }));
 }
 
-export function activate(
+function activate(
   tf: Tf,
   x: import("@tensorflow/tfjs").Tensor,
   a: Activation,
@@ -104,7 +104,7 @@ export function dropoutMasks(
 }
 
 /** Constant tensors for inference with stored weights. */
-export function toConstants(
+function toConstants(
   tf: Tf,
   layers: DenseLayer[],
 ): { W: import("@tensorflow/tfjs").Tensor[]; b: import("@tensorflow/tfjs").Tensor[] } {
@@ -147,14 +147,14 @@ export function standardizeToOnnx(
   return graph.op("Where", [graph.op("IsNaN", [z]), zero, z]);
 }
 
-export function denseArrays(layers: DenseLayer[], prefix: string): [string, Float32Array][] {
+function denseArrays(layers: DenseLayer[], prefix: string): [string, Float32Array][] {
   return layers.flatMap((l, i): [string, Float32Array][] => [
     [`${prefix}W${i}`, l.W],
     [`${prefix}b${i}`, l.b],
   ]);
 }
 
-export function denseFromArrays(
+function denseFromArrays(
   get: (name: string) => Float32Array,
   shapes: [number, number][],
   prefix: string,

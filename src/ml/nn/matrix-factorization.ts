@@ -21,7 +21,7 @@ const FILE_KIND = "matrix-factorization";
 
 export const MF_PARAMS: readonly ParamSpec[] = MATRIX_FACTORIZATION_PARAMS.params;
 
-export interface MfState {
+interface MfState {
   task: Task;
   featureNames: string[];
   userFeature: number;
@@ -39,7 +39,7 @@ export interface MfState {
   params: Record<string, number | string>;
 }
 
-export class MatrixFactorizationModel implements TrainedModel {
+class MatrixFactorizationModel implements TrainedModel {
   readonly algorithm = "matrix_factorization";
   readonly task: Task;
   readonly featureNames: string[];
@@ -233,7 +233,7 @@ function checkIndexColumn(X: Matrix, j: number): number {
   return max + 1;
 }
 
-export async function fitMatrixFactorization(
+async function fitMatrixFactorization(
   train: Dataset,
   valid: Dataset | undefined,
   params: Params,

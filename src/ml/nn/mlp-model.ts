@@ -19,7 +19,7 @@ import { packModel, unpackModel } from "./packed-bytes.js";
 
 const FILE_KIND = "mlp";
 
-export interface MlpState {
+interface MlpState {
   task: Task;
   featureNames: string[];
   mean: Float64Array;

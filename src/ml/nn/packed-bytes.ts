@@ -4,7 +4,7 @@
 const MAGIC = [0x4d, 0x4c, 0x43, 0x4d]; // "MLCM"
 const FORMAT_VERSION = 1;
 
-export type PackedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+type PackedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 type DTypeTag = "f32" | "f64" | "i32" | "u8";
 
 interface ArrayEntry {

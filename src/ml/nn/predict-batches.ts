@@ -2,7 +2,7 @@
 // tf.tidy and copied out, so memory stays bounded by one batch whatever the table's size.
 import type { Tf } from "./backend.js";
 
-export const PREDICT_BATCH = 1024;
+const PREDICT_BATCH = 1024;
 
 /** Runs `batch` over rows [start, end) in turn; each returns an (end − start) × `width` tensor. */
 export function predictInBatches(

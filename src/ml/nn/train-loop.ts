@@ -5,7 +5,7 @@ import type { Tf } from "./backend.js";
 import type { ParamReader } from "./param-values.js";
 import type { SeededRandom } from "./seeded-random.js";
 
-export interface EpochLoop<W> {
+interface EpochLoop<W> {
   nRows: number;
   epochs: number;
   batchSize: number;
@@ -20,14 +20,14 @@ export interface EpochLoop<W> {
   snapshot(): W;
 }
 
-export interface LoopResult<W> {
+interface LoopResult<W> {
   /** Weights of the best validation epoch (or the last epoch without validation). */
   weights: W;
   bestEpoch: number;
   epochsRun: number;
 }
 
-export async function runEpochs<W>(loop: EpochLoop<W>, ctx: FitContext): Promise<LoopResult<W>> {
+async function runEpochs<W>(loop: EpochLoop<W>, ctx: FitContext): Promise<LoopResult<W>> {
   const order = new Int32Array(loop.nRows);
   for (let i = 0; i < order.length; i++) order[i] = i;
   let best: { value: number; epoch: number; weights: W } | undefined;
@@ -55,7 +55,7 @@ export async function runEpochs<W>(loop: EpochLoop<W>, ctx: FitContext): Promise
   return { weights: loop.snapshot(), bestEpoch: epoch, epochsRun: epoch };
 }
 
-export interface AdamTraining<W> {
+interface AdamTraining<W> {
   nRows: number;
   rng: SeededRandom;
   /** The learner's parameters: read for "learning_rate", "epochs", "batch_size" and "early_stop". */

@@ -15,7 +15,7 @@ const FILE_KIND = "onnx-import";
 /** Opsets whose operators mean the same in the opset-17 graph mlc exports (13 moved axes to inputs). */
 const MERGEABLE_OPSETS = { min: 13, max: 17 };
 
-export interface ImportedHeader {
+interface ImportedHeader {
   task: Task;
   featureNames: string[];
   /** Where the model was read from (for lineage and error messages). */

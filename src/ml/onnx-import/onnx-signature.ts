@@ -3,7 +3,7 @@
 import type { onnx as OnnxNs } from "onnx-proto";
 import type { Task } from "../estimator.js";
 
-export type ElemType = "float" | "double";
+type ElemType = "float" | "double";
 
 export interface ImportedSignature {
   inputName: string;
@@ -17,7 +17,7 @@ export interface ImportedSignature {
 const ELEM: Record<number, ElemType | undefined> = { 1: "float", 11: "double" };
 
 /** int64 fields decode as numbers or Long objects depending on the protobuf runtime. */
-export function toNumber(v: unknown): number {
+function toNumber(v: unknown): number {
   if (typeof v === "number") return v;
   if (v && typeof (v as { toNumber?: () => number }).toNumber === "function")
     return (v as { toNumber: () => number }).toNumber();

@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import { EXACT_GRAPH_OPTIONS } from "../../onnx/session.js";
 
-export interface SyncRunRequest {
+interface SyncRunRequest {
   inputName: string;
   /** Float32Array or Float64Array, row-major. */
   data: Float32Array | Float64Array;
@@ -12,7 +12,7 @@ export interface SyncRunRequest {
   outputName: string;
 }
 
-export interface SyncRunResult {
+interface SyncRunResult {
   data: Float64Array;
   dims: number[];
 }

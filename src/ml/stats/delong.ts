@@ -3,7 +3,7 @@
 import { midranks } from "../metrics/ranking-order.js";
 import { normalQuantile, twoSidedNormalP } from "./distributions.js";
 
-export interface AucStructure {
+interface AucStructure {
   auc: number;
   /** Placement values of positives (V10, length m) and of negatives (V01, length n). */
   v10: Float64Array;

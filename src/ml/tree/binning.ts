@@ -4,7 +4,7 @@
 import type { Matrix } from "../matrix.js";
 import { Rng, sampleIndices } from "./rng.js";
 
-export const MAX_BINS = 255;
+const MAX_BINS = 255;
 
 export interface BinCuts {
   /**

@@ -5,10 +5,10 @@ import type { Tree } from "./tree.js";
 import { MlcError, type MlcErrorOptions } from "../../ir/errors.js";
 
 const MAGIC = "MLCTREE1";
-export const CODEC_VERSION = 1;
+const CODEC_VERSION = 1;
 
 /** Header fields besides the trees; callers put algorithm-specific data under `extra`. */
-export interface EncodedHeader {
+interface EncodedHeader {
   algorithm: string;
   nFeatures: number;
   nOutputs: number;

@@ -68,6 +68,9 @@ export function applyLink(link: Link, m: Float64Array, k: number): Float64Array 
 export function totalGain(e: TreeEnsemble): Float64Array {
   const out = new Float64Array(e.nFeatures);
   for (const t of e.trees)
-    for (let i = 0; i < t.feature.length; i++) if (t.feature[i]! >= 0) out[t.feature[i]!] += t.gain[i]!;
+    for (let i = 0; i < t.feature.length; i++) {
+      const f = t.feature[i]!;
+      if (f >= 0) out[f] = out[f]! + t.gain[i]!;
+    }
   return out;
 }

@@ -33,7 +33,7 @@ export interface GrowData {
   gh: Float64Array;
 }
 
-export interface GrownTree {
+interface GrownTree {
   tree: Tree;
   /** Per leaf: node id and its row segment [start, end) of pool.rows. */
   leafNodes: number[];

@@ -33,7 +33,7 @@ export const CTL = {
 } as const;
 export const CMD = { build: 1, quit: 2, partition: 3 } as const;
 
-export interface HistPoolOptions {
+interface HistPoolOptions {
   binned: Uint8Array;
   nRows: number;
   offsets: Int32Array;

@@ -90,29 +90,29 @@ function pass8(
     const g = gho[i << 1]!;
     const h = gho[(i << 1) + 1]!;
     const b0 = o0 + (binned[c0 + r]! << 1);
-    hist[b0] += g;
-    hist[b0 + 1] += h;
+    hist[b0] = hist[b0]! + g;
+    hist[b0 + 1] = hist[b0 + 1]! + h;
     const b1 = o1 + (binned[c1 + r]! << 1);
-    hist[b1] += g;
-    hist[b1 + 1] += h;
+    hist[b1] = hist[b1]! + g;
+    hist[b1 + 1] = hist[b1 + 1]! + h;
     const b2 = o2 + (binned[c2 + r]! << 1);
-    hist[b2] += g;
-    hist[b2 + 1] += h;
+    hist[b2] = hist[b2]! + g;
+    hist[b2 + 1] = hist[b2 + 1]! + h;
     const b3 = o3 + (binned[c3 + r]! << 1);
-    hist[b3] += g;
-    hist[b3 + 1] += h;
+    hist[b3] = hist[b3]! + g;
+    hist[b3 + 1] = hist[b3 + 1]! + h;
     const b4 = o4 + (binned[c4 + r]! << 1);
-    hist[b4] += g;
-    hist[b4 + 1] += h;
+    hist[b4] = hist[b4]! + g;
+    hist[b4 + 1] = hist[b4 + 1]! + h;
     const b5 = o5 + (binned[c5 + r]! << 1);
-    hist[b5] += g;
-    hist[b5 + 1] += h;
+    hist[b5] = hist[b5]! + g;
+    hist[b5 + 1] = hist[b5 + 1]! + h;
     const b6 = o6 + (binned[c6 + r]! << 1);
-    hist[b6] += g;
-    hist[b6 + 1] += h;
+    hist[b6] = hist[b6]! + g;
+    hist[b6 + 1] = hist[b6 + 1]! + h;
     const b7 = o7 + (binned[c7 + r]! << 1);
-    hist[b7] += g;
-    hist[b7 + 1] += h;
+    hist[b7] = hist[b7]! + g;
+    hist[b7 + 1] = hist[b7 + 1]! + h;
   }
 }
 /** Features feats[k..k+4) in one pass over the rows (their bins zeroed first). */
@@ -150,17 +150,17 @@ function pass4(
     const g = gho[i << 1]!;
     const h = gho[(i << 1) + 1]!;
     const b0 = o0 + (binned[c0 + r]! << 1);
-    hist[b0] += g;
-    hist[b0 + 1] += h;
+    hist[b0] = hist[b0]! + g;
+    hist[b0 + 1] = hist[b0 + 1]! + h;
     const b1 = o1 + (binned[c1 + r]! << 1);
-    hist[b1] += g;
-    hist[b1 + 1] += h;
+    hist[b1] = hist[b1]! + g;
+    hist[b1 + 1] = hist[b1 + 1]! + h;
     const b2 = o2 + (binned[c2 + r]! << 1);
-    hist[b2] += g;
-    hist[b2 + 1] += h;
+    hist[b2] = hist[b2]! + g;
+    hist[b2 + 1] = hist[b2 + 1]! + h;
     const b3 = o3 + (binned[c3 + r]! << 1);
-    hist[b3] += g;
-    hist[b3 + 1] += h;
+    hist[b3] = hist[b3]! + g;
+    hist[b3 + 1] = hist[b3 + 1]! + h;
   }
 }
 /** Features feats[k..k+2) in one pass over the rows (their bins zeroed first). */
@@ -190,11 +190,11 @@ function pass2(
     const g = gho[i << 1]!;
     const h = gho[(i << 1) + 1]!;
     const b0 = o0 + (binned[c0 + r]! << 1);
-    hist[b0] += g;
-    hist[b0 + 1] += h;
+    hist[b0] = hist[b0]! + g;
+    hist[b0 + 1] = hist[b0 + 1]! + h;
     const b1 = o1 + (binned[c1 + r]! << 1);
-    hist[b1] += g;
-    hist[b1 + 1] += h;
+    hist[b1] = hist[b1]! + g;
+    hist[b1 + 1] = hist[b1 + 1]! + h;
   }
 }
 /** Features feats[k..k+1) in one pass over the rows (their bins zeroed first). */
@@ -220,8 +220,8 @@ function pass1(
     const g = gho[i << 1]!;
     const h = gho[(i << 1) + 1]!;
     const b0 = o0 + (binned[c0 + r]! << 1);
-    hist[b0] += g;
-    hist[b0 + 1] += h;
+    hist[b0] = hist[b0]! + g;
+    hist[b0 + 1] = hist[b0 + 1]! + h;
   }
 }
 

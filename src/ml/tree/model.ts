@@ -9,7 +9,7 @@ import { applyLink, predictMargin, totalGain, type TreeEnsemble } from "./ensemb
 import type { Params } from "../estimator.js";
 
 /** What a tree model stores besides its trees. */
-export interface TreeModelMeta {
+interface TreeModelMeta {
   task: Task;
   featureNames: string[];
   params: Params;

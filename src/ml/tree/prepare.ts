@@ -6,11 +6,11 @@ import { binMatrix, computeCuts, valueBins, type BinCuts } from "./binning.js";
 import { createHistPool, type HistPool } from "./hist-pool.js";
 
 /** Below this many rows, threads cost more than they save. */
-export const MIN_ROWS_FOR_THREADS = 50_000;
+const MIN_ROWS_FOR_THREADS = 50_000;
 /** Memory budget for retained histograms (the subtraction trick degrades gracefully past it). */
 const HIST_BUDGET_BYTES = 256 * 1024 * 1024;
 
-export interface Prepared {
+interface Prepared {
   cuts: BinCuts;
   binned: Uint8Array;
   offsets: Int32Array;
@@ -19,7 +19,7 @@ export interface Prepared {
   nFeatures: number;
 }
 
-export interface PrepareOptions {
+interface PrepareOptions {
   maxBins: number;
   seed: number;
   /** 0 = all cores. */
@@ -29,7 +29,7 @@ export interface PrepareOptions {
   workerUrl?: URL | null;
 }
 
-export function resolveThreads(requested: number | undefined, nRows: number): number {
+function resolveThreads(requested: number | undefined, nRows: number): number {
   const t = requested && requested > 0 ? requested : availableParallelism();
   return nRows >= MIN_ROWS_FOR_THREADS ? Math.max(1, t) : 1;
 }

@@ -30,7 +30,7 @@ function thresholdL1(g: number, alpha: number): number {
 }
 
 /** Structure score of a node: T(G)² / (H + λ). */
-export function nodeScore(g: number, h: number, p: SplitParams): number {
+function nodeScore(g: number, h: number, p: SplitParams): number {
   const t = thresholdL1(g, p.alpha);
   return (t * t) / (h + p.lambda);
 }

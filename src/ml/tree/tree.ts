@@ -23,29 +23,6 @@ export interface Tree {
   target: number;
 }
 
-export function nodeCount(t: Tree): number {
-  return t.feature.length;
-}
-
-/** Leaf reached by row i of a column-major float matrix. */
-export function leafOf(t: Tree, cols: Float32Array[], i: number): number {
-  const feature = t.feature;
-  let node = 0;
-  for (;;) {
-    const f = feature[node]!;
-    if (f < 0) return node;
-    const x = cols[f]![i]!;
-    node =
-      x !== x
-        ? t.defaultLeft[node]
-          ? t.left[node]!
-          : t.right[node]!
-        : x <= t.threshold[node]!
-          ? t.left[node]!
-          : t.right[node]!;
-  }
-}
-
 /** Adds scale × the tree's leaf value to out[i*width + target] for every row. */
 export function addTreePrediction(t: Tree, X: Matrix, out: Float64Array, width: number, scale = 1): void {
   const cols = X.columns;
@@ -59,7 +36,8 @@ export function addTreePrediction(t: Tree, X: Matrix, out: Float64Array, width: 
       node = x <= threshold[node]! ? left[node]! : x !== x && defaultLeft[node] ? left[node]! : right[node]!;
       f = feature[node]!;
     }
-    out[i * width + target] += scale * value[node]!;
+    const at = i * width + target;
+    out[at] = out[at]! + scale * value[node]!;
   }
 }
 

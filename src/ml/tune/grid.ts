@@ -6,7 +6,7 @@ import type { ProposalContext, Sampler } from "./sampler.js";
 import { isActive, type Distribution, type SearchSpace } from "./space.js";
 
 /** Grid values of one distribution. */
-export function gridValues(d: Distribution, resolution: number): ParamValue[] {
+function gridValues(d: Distribution, resolution: number): ParamValue[] {
   switch (d.kind) {
     case "choice":
       return [...d.values];

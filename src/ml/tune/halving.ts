@@ -15,7 +15,7 @@ export interface HalvingOptions {
 }
 
 /** A trial's value at a rung: its first report at or after the rung's step. */
-export function rungValue(
+function rungValue(
   intermediate: ReadonlyArray<readonly [number, number]>,
   rungStep: number,
 ): number | undefined {

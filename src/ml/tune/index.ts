@@ -17,22 +17,15 @@ export * from "./space.js";
 export * from "./trial.js";
 export * from "./pareto.js";
 export * from "./study.js";
-export { bestSoFar, parameterImportance, type ParamImportance } from "./importance.js";
-export { GridSampler, enumerateGrid, gridValues, type GridOptions } from "./grid.js";
-export { RandomSampler, sampleFromPrior } from "./random.js";
-export { TpeSampler, type TpeOptions } from "./tpe.js";
-export { MedianPruner, valueAt, type MedianOptions, type Pruner, type RunningTrial } from "./pruner.js";
-export {
-  HyperbandPruner,
-  SuccessiveHalvingPruner,
-  rungValue,
-  type HalvingOptions,
-  type HyperbandOptions,
-} from "./halving.js";
-export type { ProposalContext, Sampler } from "./sampler.js";
+export { bestSoFar, parameterImportance } from "./importance.js";
+export { GridSampler, enumerateGrid } from "./grid.js";
+export { RandomSampler } from "./random.js";
+export { TpeSampler } from "./tpe.js";
+export { MedianPruner } from "./pruner.js";
+export { HyperbandPruner, SuccessiveHalvingPruner } from "./halving.js";
 
 /** Sampler configuration as the `tune { method = … }` block lowers it. */
-export type SamplerConfig =
+type SamplerConfig =
   ({ method: "grid" } & GridOptions) | { method: "random" } | ({ method: "tpe" } & TpeOptions);
 
 export function samplerFor(c: SamplerConfig): Sampler {
@@ -47,7 +40,7 @@ export function samplerFor(c: SamplerConfig): Sampler {
 }
 
 /** Pruner configuration as the `tune { prune = … }` attribute lowers it. */
-export type PrunerConfig =
+type PrunerConfig =
   | ({ method: "median" } & MedianOptions)
   | ({ method: "successive_halving" } & HalvingOptions)
   | ({ method: "hyperband" } & HyperbandOptions)

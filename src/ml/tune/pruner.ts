@@ -17,10 +17,7 @@ export interface Pruner {
 }
 
 /** Value a trial reported at exactly `step`, if it did. */
-export function valueAt(
-  intermediate: ReadonlyArray<readonly [number, number]>,
-  step: number,
-): number | undefined {
+function valueAt(intermediate: ReadonlyArray<readonly [number, number]>, step: number): number | undefined {
   for (let i = intermediate.length - 1; i >= 0; i--)
     if (intermediate[i]![0] === step) return intermediate[i]![1];
   return undefined;

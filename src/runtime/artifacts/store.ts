@@ -36,7 +36,7 @@ export type ArtifactHealth = "ok" | "missing" | "corrupt";
 
 const HASH = /^[0-9a-f]{64}$/;
 
-export interface StoredObject {
+interface StoredObject {
   hash: string;
   path: string;
   size: number;

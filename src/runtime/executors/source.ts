@@ -5,7 +5,7 @@ import {
   checkExpectations,
   describeFailure,
 } from "../../data/expectations/evaluate.js";
-import { closestName } from "../../data/closest-name.js";
+import { closest as closestName } from "../../ir/did-you-mean.js";
 import { loadSource, sourceFingerprint } from "../../data/source-load.js";
 import { readSourceSpec } from "../../data/source-spec.js";
 import { saveTable } from "../../data/table-artifact.js";

@@ -25,7 +25,7 @@ export interface ModelVersion {
   created: string;
 }
 
-export interface AliasEvent {
+interface AliasEvent {
   model: string;
   alias: Alias;
   /** The version the alias now points at; null when it was removed. */

@@ -2,13 +2,13 @@
 // the common subset). Append a migration to change the schema; never edit an applied one.
 import type { Db } from "./db.js";
 
-export interface Migration {
+interface Migration {
   version: number;
   name: string;
   statements: string[];
 }
 
-export const migrations: readonly Migration[] = [
+const migrations: readonly Migration[] = [
   {
     version: 1,
     name: "initial state schema",

@@ -7,7 +7,7 @@ import { openSqliteDb } from "./sqlite-db.js";
 import { SqlStateStore } from "./sql-store.js";
 import type { StateStore } from "./store.js";
 
-export interface OpenStateOptions {
+interface OpenStateOptions {
   /** Overrides MLC_STATE_URL (postgres://… or a SQLite file path). */
   url?: string;
   /** PostgreSQL schema to keep the state in (created if missing); default: the connection's search_path. */

@@ -3,7 +3,7 @@
 import type { DataFingerprint, NodeResult } from "../executor.js";
 import type { GraphNode, Json } from "../graph-ir.js";
 
-export type NodeStatus = "ok" | "failed" | "retired";
+type NodeStatus = "ok" | "failed" | "retired";
 
 /** What the state knows about one node: its last successful run, and its current status. */
 export interface NodeRecord {
@@ -28,7 +28,7 @@ export interface NodeRecord {
   updated: string;
 }
 
-export type RunStatus = "running" | "ok" | "failed" | "interrupted";
+type RunStatus = "running" | "ok" | "failed" | "interrupted";
 
 export interface RunInput {
   node: string;

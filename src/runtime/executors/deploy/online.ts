@@ -20,10 +20,7 @@ import {
   type OnlineTableMeta,
 } from "../../../serve/online-store.js";
 import { NodeFailure, type ExecContext } from "../../executor.js";
-import type { Json } from "../../graph-ir.js";
-
-type Obj = { [k: string]: Json };
-const isObj = (j: Json | undefined): j is Obj => typeof j === "object" && j !== null && !Array.isArray(j);
+import { type Json, isObj, type JsonObject as Obj } from "../../graph-ir.js";
 
 /** The store a deploy block names (`online = sqlite | sqlite { path } | redis { url, prefix }`); SQLite by default. */
 export function onlineStoreOf(j: Json | undefined, projectDir: string, deployment: string): OnlineStoreRef {

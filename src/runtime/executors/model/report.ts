@@ -106,9 +106,9 @@ export function treeShapImportance(model: TrainedModel, X: Matrix): Float64Array
   const width = d + 1;
   for (let r = 0; r < s.nRows * s.nOutputs; r++) {
     const o = r * width;
-    for (let f = 0; f < d; f++) out[f] += Math.abs(s.values[o + f]!);
+    for (let f = 0; f < d; f++) out[f] = out[f]! + Math.abs(s.values[o + f]!);
   }
-  for (let f = 0; f < d; f++) out[f] /= Math.max(1, s.nRows);
+  for (let f = 0; f < d; f++) out[f] = out[f]! / Math.max(1, s.nRows);
   return out;
 }
 

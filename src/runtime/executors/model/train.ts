@@ -12,7 +12,7 @@ import {
   type TrialRecord,
   type TrialStore,
 } from "../../../ml/tune/index.js";
-import { closestName } from "../../../data/closest-name.js";
+import { closest as closestName } from "../../../ir/did-you-mean.js";
 import { NodeFailure } from "../../executor.js";
 import type { ModelSpec } from "./model-spec.js";
 import {

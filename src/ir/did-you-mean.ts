@@ -1,5 +1,5 @@
-// Suggestions for misspelt names by edit distance (optimal string alignment, so a swap of two
-// adjacent letters costs one). Used for every "unknown X" diagnostic's hint.
+// The one edit distance (optimal string alignment, so a swap of two adjacent letters costs one) and the
+// "did you mean" suggestions built on it, for the compiler's hints and the runtime's messages. No imports.
 
 export function editDistance(a: string, b: string): number {
   const n = a.length,
@@ -49,4 +49,10 @@ export function didYouMean(
 ): string | undefined {
   const c = closest(name, candidates);
   return c === undefined ? undefined : `did you mean \`${render(c)}\`?`;
+}
+
+/** " (did you mean `x`?)" to append to a message, or "" when no candidate is close. */
+export function didYouMeanSuffix(name: string, candidates: Iterable<string>): string {
+  const hint = didYouMean(name, candidates);
+  return hint === undefined ? "" : ` (${hint})`;
 }
