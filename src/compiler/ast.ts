@@ -1,6 +1,6 @@
 // The typed AST of the .mlspec language. Plain data with a Span on every node, produced from
 // chevrotain's CST by the builder and consumed by the resolver, checker, formatter and lowering.
-import type { Span } from "./span.js";
+import type { Span } from "../ir/span.js";
 
 export type BinaryOp = "or" | "and" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "+" | "-" | "*" | "/" | "%";
 export type UnaryOp = "-" | "not";

@@ -1,7 +1,7 @@
 // The checker's output: the project with every top-level block resolved against its schema.
 // Lowering (checked → Graph IR) consumes only this.
 import type { Block, Expr, Project } from "./ast.js";
-import type { Span } from "./span.js";
+import type { Span } from "../ir/span.js";
 
 export interface Dependency {
   /** Name of the top-level block referenced. */

@@ -2,7 +2,7 @@
 // `=` aligned in runs of attributes, comments kept. Pure text in, text out; it never changes the AST.
 import { sameMeaning } from "./ast-equal.js";
 import type { Attribute, Block, BodyItem, Comment, Expr, SpecFile } from "./ast.js";
-import type { Span } from "./span.js";
+import type { Span } from "../ir/span.js";
 import { hasErrors, type Result } from "./diagnostic.js";
 import { KEYWORDS } from "./lexer.js";
 import { parseFile } from "./parse.js";

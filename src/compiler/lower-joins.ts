@@ -3,7 +3,7 @@
 // the features executor reads, so the runtime never re-decides what the spec meant.
 import type { Block, Expr } from "./ast.js";
 import type { CheckedBlock } from "./checked.js";
-import type { Json } from "../runtime/graph-ir.js";
+import type { Json } from "../ir/graph-ir.js";
 
 export interface LoweredJoin {
   /** The joined block's name and main node id. */

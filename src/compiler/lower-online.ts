@@ -5,7 +5,7 @@ import type { Expr } from "./ast.js";
 import { lookupBuiltin } from "./builtins/registry.js";
 import type { CheckedBlock } from "./checked.js";
 import { chainColumn, joinReads, type JoinLoweringContext, type LoweredJoin } from "./lower-joins.js";
-import type { Json, NodeInput } from "../runtime/graph-ir.js";
+import type { Json, NodeInput } from "../ir/graph-ir.js";
 
 export interface OnlineLoweringContext extends JoinLoweringContext {
   joins(b: CheckedBlock): LoweredJoin[];

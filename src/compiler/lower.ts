@@ -2,12 +2,12 @@
 // with canonical config, inputs with the columns consumed, and column provenance. Pure.
 import type { Block, Expr } from "./ast.js";
 import type { CheckedBlock, CheckedProject } from "./checked.js";
-import { exprToJson } from "./expr-json.js";
+import { exprToJson } from "../ir/expr-json.js";
 import { joinConfig, joinReads, lowerJoins, type LoweredJoin } from "./lower-joins.js";
 import { lowerOnline } from "./lower-online.js";
 import { blockKind } from "./schema/registry.js";
 import "./schema/index.js";
-import type { ColumnOrigin, Graph, GraphNode, Json, NodeColumns, NodeInput } from "../runtime/graph-ir.js";
+import type { ColumnOrigin, Graph, GraphNode, Json, NodeColumns, NodeInput } from "../ir/graph-ir.js";
 
 /**
  * Config shape (what executors read, see also src/data/node-config.ts):

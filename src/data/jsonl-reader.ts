@@ -2,7 +2,7 @@
 // in first-seen order, typed by the declared schema or inferred from the values.
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { NodeFailure } from "../runtime/executor.js";
+import { NodeFailure } from "../ir/executor.js";
 import type { ColumnSpec } from "./column-type.js";
 import { type LoadedTable, tableFromColumns } from "./values-table.js";
 

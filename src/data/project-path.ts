@@ -1,7 +1,7 @@
 // Resolves data paths against the project directory; a path that leaves it is an error unless
 // the project allows it (`allow_outside_paths = true`), so a spec cannot read arbitrary files.
 import { isAbsolute, relative, resolve } from "node:path";
-import { NodeFailure } from "../runtime/executor.js";
+import { NodeFailure } from "../ir/executor.js";
 
 export function resolveDataPath(projectDir: string, path: string, allowOutside: boolean): string {
   const abs = resolve(projectDir, path);

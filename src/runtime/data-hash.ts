@@ -3,11 +3,11 @@
 import { open, readdir, stat } from "node:fs/promises";
 import { extname, join, relative, resolve } from "node:path";
 import xxhash from "xxhash-wasm";
-import type { DataFingerprint, StatCache } from "./executor.js";
-import type { GraphNode, Json } from "./graph-ir.js";
-import type { StatEntry } from "./state/store.js";
-import { canonicalJson } from "../compiler/expr-json.js";
-import { NodeFailure } from "./executor.js";
+import type { DataFingerprint, StatCache } from "../ir/executor.js";
+import type { GraphNode, Json } from "../ir/graph-ir.js";
+import type { StatEntry } from "../ir/state-store.js";
+import { canonicalJson } from "../ir/expr-json.js";
+import { NodeFailure } from "../ir/executor.js";
 
 let api: Awaited<ReturnType<typeof xxhash>> | undefined;
 async function hasher() {

@@ -14,11 +14,11 @@ import {
   type DeploymentPointer,
 } from "../serve/deployment.js";
 import { openOnlineStore, type OnlineRef, type OnlineTableMeta } from "../serve/online-store.js";
-import { NodeFailure, type ArtifactAccess, type NodeResult } from "./executor.js";
+import { NodeFailure, type ArtifactAccess, type NodeResult } from "../ir/executor.js";
 import { executorFor } from "./executor-registry.js";
 import { loadExecutors } from "./executor-loader.js";
-import type { GraphNode, Json } from "./graph-ir.js";
-import type { StateStore } from "./state/store.js";
+import type { GraphNode, Json } from "../ir/graph-ir.js";
+import type { StateStore } from "../ir/state-store.js";
 
 /** A user-facing refusal or failure of materialize (the CLI prints the message, no stack). */
 export class MaterializeError extends Error {

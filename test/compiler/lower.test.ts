@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { compileProject } from "../../src/compiler/compile.js";
 import { lower } from "../../src/compiler/lower.js";
 import { computeFingerprints } from "../../src/runtime/fingerprint.js";
-import type { Graph } from "../../src/runtime/graph-ir.js";
+import type { Graph } from "../../src/ir/graph-ir.js";
 import { CHURN_CSV, makeProject, TWO_MODELS } from "../runtime/fixtures.js";
 
 function lowerText(spec: string): Graph {

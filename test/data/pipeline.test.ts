@@ -1,7 +1,7 @@
 import * as aq from "arquero";
 import { describe, expect, it } from "vitest";
 import { buildPipeline, deserializePipeline } from "../../src/data/pipeline.js";
-import { NodeFailure } from "../../src/runtime/executor.js";
+import { NodeFailure } from "../../src/ir/executor.js";
 import { OnnxGraph } from "../../src/onnx/builder.js";
 import { call, op, ref } from "./expr-helpers.js";
 

@@ -14,7 +14,7 @@ import {
   ArtifactMissingError,
   openArtifacts,
 } from "../../src/runtime/artifacts/store.js";
-import type { GraphNode } from "../../src/runtime/graph-ir.js";
+import type { GraphNode } from "../../src/ir/graph-ir.js";
 import { makeProject } from "./fixtures.js";
 
 describe("data hashing", () => {

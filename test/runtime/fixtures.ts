@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileDataFingerprint } from "../../src/runtime/data-hash.js";
-import { NodeFailure, type Executor, type NodeResult } from "../../src/runtime/executor.js";
+import { NodeFailure, type Executor, type NodeResult } from "../../src/ir/executor.js";
 
 export const CHURN_CSV =
   "id,tenure,monthly,plan,churned\n1,3,20.5,basic,true\n2,30,70.1,pro,false\n3,12,35.0,basic,false\n";

@@ -15,7 +15,7 @@ import { calibratedModel, calibrateModel } from "../../src/runtime/executors/mod
 import type { ModelSpec } from "../../src/runtime/executors/model/model-spec.js";
 import { scoreWithOnnx } from "../../src/runtime/executors/model/onnx-bundle.js";
 import { treeShapImportance } from "../../src/runtime/executors/model/report.js";
-import { ModelRegistry, type ModelVersion } from "../../src/runtime/registry/model-registry.js";
+import { ModelRegistry, type ModelVersion } from "../../src/registry/model-registry.js";
 import { openState } from "../../src/runtime/state/open.js";
 import { applyQuiet, writeProject } from "../cli/model-project.js";
 

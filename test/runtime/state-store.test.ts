@@ -5,8 +5,8 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { openState } from "../../src/runtime/state/open.js";
-import type { NodeRecord, RunRecord, StateStore } from "../../src/runtime/state/store.js";
-import type { GraphNode } from "../../src/runtime/graph-ir.js";
+import type { NodeRecord, RunRecord, StateStore } from "../../src/ir/state-store.js";
+import type { GraphNode } from "../../src/ir/graph-ir.js";
 
 const PG = process.env.MLC_TEST_PG_URL;
 const schemas: string[] = [];

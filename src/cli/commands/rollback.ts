@@ -3,7 +3,7 @@
 // both record the reason, so the audit trail shows what served when.
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { ModelRegistry } from "../../runtime/registry/model-registry.js";
+import { ModelRegistry } from "../../registry/model-registry.js";
 import { openState } from "../../runtime/state/open.js";
 import { BundleError, loadBundle } from "../../serve/bundle.js";
 import {

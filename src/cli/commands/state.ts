@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { openState } from "../../runtime/state/open.js";
-import type { NodeRecord, StateStore } from "../../runtime/state/store.js";
+import type { NodeRecord, StateStore } from "../../ir/state-store.js";
 import { CliExit } from "../exit.js";
 import { userError } from "./plan.js";
 

@@ -1,7 +1,7 @@
 // The point-in-time joins of a features block (`join { table = … }`) as the checker sees them:
 // which columns each brings in under which names, and the diagnostics that make a join unsound.
 import type { Block } from "../ast.js";
-import type { Span } from "../span.js";
+import type { Span } from "../../ir/span.js";
 import { article } from "../resolve.js";
 import { CheckCode } from "./codes.js";
 import { didYouMean } from "./did-you-mean.js";

@@ -3,7 +3,7 @@
 import type { Block, Expr } from "../ast.js";
 import type { DiagnosticCode, Diagnostic } from "../diagnostic.js";
 import type { FeatureRef, KindCheckContext } from "../schema/hook.js";
-import type { Span } from "../span.js";
+import type { Span } from "../../ir/span.js";
 import type { CheckedBody } from "./body.js";
 import type { Sink } from "./sink.js";
 import { attributeOf, plainRef, type CheckState } from "./state.js";

@@ -6,7 +6,7 @@ import { lookupBuiltin } from "../builtins/registry.js";
 import type { Symbols } from "../resolve.js";
 import { blockKind } from "../schema/registry.js";
 import type { ExprType, ValueType } from "../schema/types.js";
-import type { Span } from "../span.js";
+import type { Span } from "../../ir/span.js";
 import { bindArgs } from "./bind.js";
 import { discard } from "./sink.js";
 import { readJoins, type JoinInfo } from "./joins.js";

@@ -1,7 +1,7 @@
 // `split`: assigns the rows of a table to train, valid and test, by a seeded method.
 import type { Expr } from "../ast.js";
 import { CheckCode } from "../checker/codes.js";
-import { spanCovering } from "../span.js";
+import { spanCovering } from "../../ir/span.js";
 import { registerBlockKind } from "./registry.js";
 import { d, t } from "./type-builders.js";
 

@@ -1,7 +1,7 @@
 // Split methods by name, from a split node's `method` (`random`, `stratified(churned)`,
 // `temporal(ts)`, `group(customer_id)`, `kfold(5, by = label)`), and the shares.
-import type { Json } from "../../runtime/graph-ir.js";
-import { NodeFailure } from "../../runtime/executor.js";
+import type { Json } from "../../ir/graph-ir.js";
+import { NodeFailure } from "../../ir/executor.js";
 import { nameArg } from "../transforms/support.js";
 import { groupSplit } from "./group.js";
 import { kfoldSplit } from "./kfold.js";

@@ -1,6 +1,6 @@
 // kfold(k, by?): `test` (if its share is non-zero) is held out first; every other row is a
 // training row with a fold 0..k-1, dealt round-robin after a seeded shuffle (per stratum of `by`).
-import { NodeFailure } from "../../runtime/executor.js";
+import { NodeFailure } from "../../ir/executor.js";
 import { rng, shuffle } from "../random.js";
 import { columnFor, groupRows } from "./stratified.js";
 import { type SplitAssignment, type SplitInput, TEST, TRAIN } from "./types.js";

@@ -1,6 +1,6 @@
 // stratified(label): random within each label value, so every part keeps the label's
 // distribution (nulls form their own stratum).
-import { NodeFailure } from "../../runtime/executor.js";
+import { NodeFailure } from "../../ir/executor.js";
 import { rng, shuffle } from "../random.js";
 import { columnValues } from "../table-columns.js";
 import { type SplitAssignment, type SplitInput, assignInOrder } from "./types.js";

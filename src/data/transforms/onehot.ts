@@ -1,6 +1,6 @@
 // onehot(x, top = k): one 0/1 column per category kept from training (the k most frequent, ties
 // by value) plus `other` for the rest, unseen values and nulls. Fitted on the training split.
-import type { Json } from "../../runtime/graph-ir.js";
+import type { Json } from "../../ir/graph-ir.js";
 import type { BatchValue, CallNode, Transform } from "./types.js";
 import { ExprError } from "./types.js";
 import { arity, castFloat, constFloat, expectKind } from "./support.js";

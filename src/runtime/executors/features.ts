@@ -9,7 +9,7 @@ import { inputWithJoins } from "../../data/feature-joins.js";
 import { saveTable } from "../../data/table-artifact.js";
 import { columnValues, tableColumns } from "../../data/table-columns.js";
 import type { BatchValue } from "../../data/transforms/types.js";
-import type { Json } from "../graph-ir.js";
+import type { Json } from "../../ir/graph-ir.js";
 import { registerExecutor } from "../executor-registry.js";
 
 /** A feature column in the table's in-memory forms (strings with nulls, Dates for timestamps). */

@@ -8,8 +8,8 @@ import {
 import { loadSource, sourceFingerprint } from "../../data/source-load.js";
 import { readSourceSpec } from "../../data/source-spec.js";
 import { saveTable } from "../../data/table-artifact.js";
-import type { Json } from "../graph-ir.js";
-import { NodeFailure } from "../executor.js";
+import type { Json } from "../../ir/graph-ir.js";
+import { NodeFailure } from "../../ir/executor.js";
 import { registerExecutor } from "../executor-registry.js";
 
 const asJson = (r: ExpectationResult): Json => JSON.parse(JSON.stringify(r)) as Json;

@@ -3,7 +3,7 @@
 import type { ColumnTable } from "arquero";
 import * as aq from "arquero";
 import { inputTable } from "../../data/input-table.js";
-import { readBlock } from "../../data/node-config.js";
+import { readBlock } from "../../ir/node-config.js";
 import { parseShares, parseSplitMethod, runSplit } from "../../data/splits/index.js";
 import { TEST, TRAIN, VALID } from "../../data/splits/types.js";
 import { saveTable } from "../../data/table-artifact.js";

@@ -4,7 +4,7 @@ import { compileProject } from "../../../src/compiler/compile.js";
 import { lower } from "../../../src/compiler/lower.js";
 import "../../../src/runtime/executors/index.js";
 import { executorFor } from "../../../src/runtime/executor-registry.js";
-import { NodeFailure, type NodeResult } from "../../../src/runtime/executor.js";
+import { NodeFailure, type NodeResult } from "../../../src/ir/executor.js";
 import { columnValues } from "../../../src/data/table-columns.js";
 import { MemoryArtifacts, context } from "../../data/fixtures.js";
 import { makeProject } from "../fixtures.js";

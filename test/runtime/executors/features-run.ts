@@ -7,8 +7,8 @@ import { lower } from "../../../src/compiler/lower.js";
 import { loadTable } from "../../../src/data/table-artifact.js";
 import "../../../src/runtime/executors/index.js";
 import { executorFor } from "../../../src/runtime/executor-registry.js";
-import type { NodeResult } from "../../../src/runtime/executor.js";
-import type { Graph, GraphNode } from "../../../src/runtime/graph-ir.js";
+import type { NodeResult } from "../../../src/ir/executor.js";
+import type { Graph, GraphNode } from "../../../src/ir/graph-ir.js";
 import { MemoryArtifacts, context } from "../../data/fixtures.js";
 import { makeProject } from "../fixtures.js";
 

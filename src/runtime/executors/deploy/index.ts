@@ -3,8 +3,8 @@
 // the version champion (or challenger during a rollout), and runs batch or container targets.
 import { rmSync } from "node:fs";
 import { relative } from "node:path";
-import { isCall, isPercent, isRef } from "../../../compiler/expr-json.js";
-import { readBlock } from "../../../data/node-config.js";
+import { isCall, isPercent, isRef } from "../../../ir/expr-json.js";
+import { readBlock } from "../../../ir/node-config.js";
 import { loadTable } from "../../../data/table-artifact.js";
 import { columnValues } from "../../../data/table-columns.js";
 import {
@@ -32,10 +32,10 @@ import {
   type ExecContext,
   type Executor,
   type NodeResult,
-} from "../../executor.js";
+} from "../../../ir/executor.js";
 import { registerExecutor } from "../../executor-registry.js";
-import type { Json } from "../../graph-ir.js";
-import { ModelRegistry } from "../../registry/model-registry.js";
+import type { Json } from "../../../ir/graph-ir.js";
+import { ModelRegistry } from "../../../registry/model-registry.js";
 import { materializeDeployment, pruneOnline } from "./online.js";
 
 export const DEPLOY_EXECUTOR_VERSION = "1";

@@ -1,7 +1,7 @@
 // The deploy executor's online features: reads the `online` store setting and the lowered
 // `online_features` record, materialises the model's window and joined inputs per entity as of the
 // newest row (src/data/online-materialize.ts) and writes them as a new table of the store.
-import { isCall, isRef } from "../../../compiler/expr-json.js";
+import { isCall, isRef } from "../../../ir/expr-json.js";
 import { readJoins } from "../../../data/feature-joins.js";
 import { inputTableOf } from "../../../data/input-table.js";
 import { materializeOnline } from "../../../data/online-materialize.js";
@@ -19,8 +19,8 @@ import {
   type OnlineStoreRef,
   type OnlineTableMeta,
 } from "../../../serve/online-store.js";
-import { NodeFailure, type ExecContext } from "../../executor.js";
-import type { Json } from "../../graph-ir.js";
+import { NodeFailure, type ExecContext } from "../../../ir/executor.js";
+import type { Json } from "../../../ir/graph-ir.js";
 
 type Obj = { [k: string]: Json };
 const isObj = (j: Json | undefined): j is Obj => typeof j === "object" && j !== null && !Array.isArray(j);

@@ -1,10 +1,10 @@
 // Evaluates gate assertions (encoded expressions) against a model's measurements. Every metric
 // path read is recorded, so the report can show each assertion with the values it compared.
 // A comparison involving the champion when there is none yields `first_run` (pass by default).
-import { exprJsonText, isCall, isDuration, isOp, isPercent, isRef } from "../../../compiler/expr-json.js";
+import { exprJsonText, isCall, isDuration, isOp, isPercent, isRef } from "../../../ir/expr-json.js";
 import type { FairnessReport } from "../../../ml/fairness/index.js";
-import type { Json } from "../../graph-ir.js";
-import { NodeFailure } from "../../executor.js";
+import type { Json } from "../../../ir/graph-ir.js";
+import { NodeFailure } from "../../../ir/executor.js";
 
 /** Marks a value that depends on a champion that does not exist yet. */
 export const NO_CHAMPION = Symbol("no champion");

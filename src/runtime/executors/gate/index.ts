@@ -1,11 +1,11 @@
 // The `gate` executor: evaluates a gate's assertions against its model's measurements and the
 // champion, records the outcome on the model version, and fails the branch when any fails.
-import { isRef } from "../../../compiler/expr-json.js";
-import { readBlock } from "../../../data/node-config.js";
-import { NodeFailure, type ExecContext, type Executor, type NodeResult } from "../../executor.js";
+import { isRef } from "../../../ir/expr-json.js";
+import { readBlock } from "../../../ir/node-config.js";
+import { NodeFailure, type ExecContext, type Executor, type NodeResult } from "../../../ir/executor.js";
 import { registerExecutor } from "../../executor-registry.js";
-import type { Json } from "../../graph-ir.js";
-import { ModelRegistry, type ModelVersion } from "../../registry/model-registry.js";
+import type { Json } from "../../../ir/graph-ir.js";
+import { ModelRegistry, type ModelVersion } from "../../../registry/model-registry.js";
 import { readModelSpec } from "../model/model-spec.js";
 import { evaluateAssertion, renderGateResults } from "./assertions.js";
 import { GateData } from "./measurements.js";

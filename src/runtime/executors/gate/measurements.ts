@@ -2,7 +2,7 @@
 // the same test rows, single-row ONNX latency, the bundle size, fairness by a group column, and
 // significance tests against the champion. Expensive measurements are taken only when asked for.
 import type { ColumnTable } from "arquero";
-import { isOp, isRef } from "../../../compiler/expr-json.js";
+import { isOp, isRef } from "../../../ir/expr-json.js";
 import { loadTable } from "../../../data/table-artifact.js";
 import { columnValues } from "../../../data/table-columns.js";
 import type { Task } from "../../../ml/estimator.js";
@@ -23,9 +23,9 @@ import {
   quantileSorted,
 } from "../../../ml/stats/index.js";
 import { loadSession } from "../../../onnx/session.js";
-import { NodeFailure, type ArtifactAccess, type NodeResult } from "../../executor.js";
-import type { Json } from "../../graph-ir.js";
-import type { ModelVersion } from "../../registry/model-registry.js";
+import { NodeFailure, type ArtifactAccess, type NodeResult } from "../../../ir/executor.js";
+import type { Json } from "../../../ir/graph-ir.js";
+import type { ModelVersion } from "../../../registry/model-registry.js";
 import type { ModelSpec } from "../model/model-spec.js";
 import { targets } from "../model/labels.js";
 import { evaluateSplit } from "../model/evaluate.js";

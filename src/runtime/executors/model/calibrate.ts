@@ -11,7 +11,7 @@ import {
 import type { Dataset, TrainedModel } from "../../../ml/estimator.js";
 import type { Matrix } from "../../../ml/matrix.js";
 import type { OnnxGraph } from "../../../onnx/builder.js";
-import { NodeFailure } from "../../executor.js";
+import { NodeFailure } from "../../../ir/executor.js";
 import type { ModelSpec } from "./model-spec.js";
 
 export interface CalibrationOutcome {

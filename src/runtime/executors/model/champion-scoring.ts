@@ -2,8 +2,8 @@
 // columns its own pipeline reads. The gate and the model report both compare against it this way.
 import type { ColumnTable } from "arquero";
 import { deserializePipeline } from "../../../data/pipeline.js";
-import type { ArtifactAccess } from "../../executor.js";
-import type { ModelVersion } from "../../registry/model-registry.js";
+import type { ArtifactAccess } from "../../../ir/executor.js";
+import type { ModelVersion } from "../../../registry/model-registry.js";
 import { scoreWithOnnx } from "./onnx-bundle.js";
 
 /** Scores a table with the champion's graph: row-major n × its output width. */

@@ -4,7 +4,7 @@
 import type { ColumnTable } from "arquero";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { canonicalJson } from "../../../compiler/expr-json.js";
+import { canonicalJson } from "../../../ir/expr-json.js";
 import { buildPipeline, type FittedPipeline } from "../../../data/pipeline.js";
 import { resolveDataPath } from "../../../data/project-path.js";
 import { loadTable } from "../../../data/table-artifact.js";
@@ -19,11 +19,11 @@ import {
   type Executor,
   type NodeResult,
   type StatCache,
-} from "../../executor.js";
+} from "../../../ir/executor.js";
 import { hashFileCached } from "../../data-hash.js";
-import type { GraphNode, Json } from "../../graph-ir.js";
+import type { GraphNode, Json } from "../../../ir/graph-ir.js";
 import { registerExecutor } from "../../executor-registry.js";
-import { ModelRegistry } from "../../registry/model-registry.js";
+import { ModelRegistry } from "../../../registry/model-registry.js";
 import { evaluateSplit } from "./evaluate.js";
 import { rankingGroups, targets, taskOf } from "./labels.js";
 import { readModelSpec, type ModelSpec } from "./model-spec.js";

@@ -4,7 +4,7 @@
 import type { ColumnTable } from "arquero";
 import { columnValues } from "../../../data/table-columns.js";
 import type { Task } from "../../../ml/estimator.js";
-import { NodeFailure } from "../../executor.js";
+import { NodeFailure } from "../../../ir/executor.js";
 import type { TaskSpec } from "./model-spec.js";
 
 const labelText = (v: unknown): string | null =>

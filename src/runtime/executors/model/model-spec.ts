@@ -1,12 +1,12 @@
 // Reads a model node's config (lowered from a `model` block) into a typed ModelSpec: task and
 // label, data and features, algorithm, fixed params and the search space, and the tune settings.
-import { isCall, isRef } from "../../../compiler/expr-json.js";
-import { readBlock, nestedBlock, type BlockConfig } from "../../../data/node-config.js";
+import { isCall, isRef } from "../../../ir/expr-json.js";
+import { readBlock, nestedBlock, type BlockConfig } from "../../../ir/node-config.js";
 import type { ParamValue, Params } from "../../../ml/estimator.js";
 import type { Distribution, ParamDef } from "../../../ml/tune/space.js";
 import type { PickRule } from "../../../ml/tune/trial.js";
-import type { Json } from "../../graph-ir.js";
-import { NodeFailure } from "../../executor.js";
+import type { Json } from "../../../ir/graph-ir.js";
+import { NodeFailure } from "../../../ir/executor.js";
 import { MODEL_MEASURES, objectiveKey, type TuneObjective } from "./objective-values.js";
 
 export { objectiveKey, type TuneObjective } from "./objective-values.js";

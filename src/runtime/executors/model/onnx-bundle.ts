@@ -9,7 +9,7 @@ import type { TrainedModel } from "../../../ml/estimator.js";
 import { OnnxGraph } from "../../../onnx/builder.js";
 import { loadSession, type FeedValue } from "../../../onnx/session.js";
 import type { BundleInput } from "../../../serve/bundle.js";
-import { NodeFailure } from "../../executor.js";
+import { NodeFailure } from "../../../ir/executor.js";
 
 export function composeOnnx(name: string, pipeline: FittedPipeline, model: TrainedModel): Uint8Array {
   if (pipeline.batchOnly.length) {

@@ -11,7 +11,7 @@ import {
   type TrialRecord,
   type TrialStore,
 } from "../../../ml/tune/index.js";
-import { NodeFailure } from "../../executor.js";
+import { NodeFailure } from "../../../ir/executor.js";
 import type { ModelSpec } from "./model-spec.js";
 import {
   formatObjectiveValues,

@@ -1,6 +1,6 @@
 // The Graph IR: the one interface between compiler and runtime (DESIGN section 3).
 // Plain, serialisable data; the runtime never sees the AST.
-import type { Span } from "../compiler/span.js";
+import type { Span } from "./span.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

@@ -1,8 +1,8 @@
 // The model registry: numbered versions of each model and the aliases (champion, challenger)
 // that point at them, with an audit trail of every alias change. Built on the state store's
 // generic registry records, so it works the same on SQLite and PostgreSQL.
-import type { Json } from "../graph-ir.js";
-import type { RegistryRecord, StateStore } from "../state/store.js";
+import type { Json } from "../ir/graph-ir.js";
+import type { RegistryRecord, StateStore } from "../ir/state-store.js";
 
 export type Alias = "champion" | "challenger";
 export const ALIASES: readonly Alias[] = ["champion", "challenger"];

@@ -1,7 +1,7 @@
 // The contract every node kind's executor fulfils. The runtime schedules nodes and calls
 // `run`; executors never see the AST, only their GraphNode and the results of their inputs.
 import type { GraphNode, Json } from "./graph-ir.js";
-import type { StateStore } from "./state/store.js";
+import type { StateStore } from "./state-store.js";
 
 /** What a finished node leaves behind, recorded atomically in the state store. */
 export interface NodeResult {

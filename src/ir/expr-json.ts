@@ -1,8 +1,8 @@
 // The canonical JSON encoding of expressions in the Graph IR. Lowering writes it; executors
 // (feature transforms, params, gates, monitors) read it. Spans and formatting are dropped,
 // so a comment or layout change never changes a fingerprint.
-import type { Expr } from "./ast.js";
-import type { Json } from "../runtime/graph-ir.js";
+import type { Expr } from "../compiler/ast.js";
+import type { Json } from "./graph-ir.js";
 
 /**
  * Encoded forms:

@@ -1,7 +1,7 @@
 // The state store interface: what apply recorded (nodes, runs, artifacts, metrics, lineage),
 // the stat cache, the apply lock and generic registry records. Backends live beside it.
-import type { DataFingerprint, NodeResult } from "../executor.js";
-import type { GraphNode, Json } from "../graph-ir.js";
+import type { DataFingerprint, NodeResult } from "./executor.js";
+import type { GraphNode, Json } from "./graph-ir.js";
 
 export type NodeStatus = "ok" | "failed" | "retired";
 

@@ -1,6 +1,6 @@
 // The one place that knows how lowering nests a block's attributes, nested blocks and
 // assertions inside a GraphNode's config; executors read configs only through this adapter.
-import type { Json } from "../runtime/graph-ir.js";
+import type { Json } from "./graph-ir.js";
 
 type Obj = { [key: string]: Json };
 
