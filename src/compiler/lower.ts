@@ -2,7 +2,7 @@
 // with canonical config, inputs with the columns consumed, and column provenance. Pure.
 import type { Block, Expr } from "./ast.js";
 import type { CheckedBlock, CheckedProject } from "./checked.js";
-import { exprToJson } from "../ir/expr-json.js";
+import { exprToJson } from "./expr-to-json.js";
 import { joinConfig, joinReads, lowerJoins, type LoweredJoin } from "./lower-joins.js";
 import { lowerOnline } from "./lower-online.js";
 import { blockKind } from "./schema/registry.js";

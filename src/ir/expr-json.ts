@@ -1,7 +1,5 @@
-// The canonical JSON encoding of expressions in the Graph IR. Lowering writes it; executors
-// (feature transforms, params, gates, monitors) read it. Spans and formatting are dropped,
-// so a comment or layout change never changes a fingerprint.
-import type { Expr } from "../compiler/ast.js";
+// The canonical JSON encoding of expressions in the Graph IR: its readers, canonical serialisation
+// and display text. Lowering writes it (src/compiler/expr-to-json.ts); executors read it here.
 import type { Json } from "./graph-ir.js";
 
 /**
@@ -16,41 +14,6 @@ import type { Json } from "./graph-ir.js";
  * - unary / binary: { "$op": "neg" | "not" | "+" | "==" | …, "args": [a] or [a, b] }
  */
 export type ExprJson = Json;
-
-export function exprToJson(e: Expr): ExprJson {
-  switch (e.type) {
-    case "number":
-      return e.value;
-    case "string":
-      return e.value;
-    case "bool":
-      return e.value;
-    case "null":
-      return null;
-    case "duration":
-      return { $duration: e.seconds };
-    case "percent":
-      return { $percent: e.value };
-    case "list":
-      return e.items.map(exprToJson);
-    case "object":
-      return { $object: Object.fromEntries(e.entries.map((en) => [en.key, exprToJson(en.value)])) };
-    case "ref":
-      return e.star ? { $ref: e.path, star: true } : { $ref: e.path };
-    case "call":
-      return {
-        $call: e.callee,
-        args: e.args.map(exprToJson),
-        named: Object.fromEntries(e.named.map((n) => [n.name, exprToJson(n.value)])),
-      };
-    case "unary":
-      return { $op: e.op === "-" ? "neg" : "not", args: [exprToJson(e.operand)] };
-    case "binary":
-      return { $op: e.op, args: [exprToJson(e.left), exprToJson(e.right)] };
-    case "paren":
-      return exprToJson(e.inner);
-  }
-}
 
 type Obj = { [key: string]: Json };
 const isObj = (j: Json): j is Obj => typeof j === "object" && j !== null && !Array.isArray(j);
