@@ -5,7 +5,7 @@
 // nothing is recorded in the plan/apply state, so `mlc plan` still shows the data change.
 import { createHash } from "node:crypto";
 import { readJoins } from "../data/feature-joins.js";
-import { materializeDeployment, pruneOnline, readOnlineFeatures } from "./executors/deploy/online.js";
+import { materializeDeployment, pruneOnline, readOnlineFeatures } from "../kinds/deploy/online.js";
 import { BundleError, loadBundle, type BundleInput } from "../serve/bundle.js";
 import {
   readDeployment,

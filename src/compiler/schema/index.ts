@@ -1,13 +1,13 @@
 // Loads every block kind (registration happens on import) and every built-in, and re-exports the
 // registry. Import this module to get the complete language.
 import "../builtins/index.js";
-import "./project.js";
-import "./source.js";
-import "./features.js";
-import "./split.js";
-import "./model.js";
-import "./gate.js";
-import "./deploy.js";
+import "../../kinds/project/language.js";
+import "../../kinds/source/language.js";
+import "../../kinds/features/language.js";
+import "../../kinds/split/language.js";
+import "../../kinds/model/language.js";
+import "../../kinds/gate/language.js";
+import "../../kinds/deploy/language.js";
 import "./monitor.js";
 import "./experiment.js";
 

@@ -1,8 +1,8 @@
 // Imports every executor module for its side effect (each calls registerExecutor). Add one
 // import line per node kind.
-import "./source.js";
-import "./features.js";
-import "./split.js";
-import "./model/index.js";
-import "./gate/index.js";
-import "./deploy/index.js";
+import "../../kinds/source/executor.js";
+import "../../kinds/features/executor.js";
+import "../../kinds/split/executor.js";
+import "../../kinds/model/executor.js";
+import "../../kinds/gate/executor.js";
+import "../../kinds/deploy/executor.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { readModelSpec } from "../../../src/runtime/executors/model/model-spec.js";
-import { modelExecutor } from "../../../src/runtime/executors/model/index.js";
+import { readModelSpec } from "../../../src/kinds/model/model-spec.js";
+import { modelExecutor } from "../../../src/kinds/model/executor.js";
 import type { Json } from "../../../src/ir/graph-ir.js";
 
 const ref = (...p: string[]) => ({ $ref: p });

@@ -1,0 +1,52 @@
+// `split`: assigns the rows of a table to train, valid and test, by a seeded method.
+import type { Expr } from "../../compiler/ast.js";
+import { CheckCode } from "../../compiler/checker/codes.js";
+import { spanCovering } from "../../ir/span.js";
+import { registerBlockKind } from "../../compiler/schema/registry.js";
+import { d, t } from "../../compiler/schema/type-builders.js";
+
+const SHARES = ["train", "valid", "test"] as const;
+
+registerBlockKind({
+  kind: "split",
+  doc: "Train/validation/test assignment of a table's rows. When no share is given the split is 70% / 15% / 15%; when any is given, the given shares must add up to 100% (a missing one is 0%).",
+  name: "required",
+  input: { attribute: "from", members: "all" },
+  attributes: [
+    { name: "from", type: t.ref("source", "features"), required: true, doc: "the table split" },
+    {
+      name: "method",
+      type: t.call("split"),
+      required: false,
+      default: d.name("random"),
+      doc: "how rows are assigned",
+    },
+    { name: "train", type: t.percent(), required: false, doc: "share of training rows" },
+    {
+      name: "valid",
+      type: t.percent(),
+      required: false,
+      doc: "share of validation rows (early stopping, tuning)",
+    },
+    { name: "test", type: t.percent(), required: false, doc: "share of test rows (evaluation, gates)" },
+    { name: "seed", type: t.int(0), required: false, doc: "the seed; default the project's" },
+  ],
+  nested: [],
+  check(ctx) {
+    const given = SHARES.map((s) => [s, ctx.written(s) ? ctx.attribute(s) : undefined] as const).filter(
+      (p): p is readonly [(typeof SHARES)[number], Expr] => p[1] !== undefined,
+    );
+    if (given.length === 0) return;
+    if (given.some(([, e]) => e.type !== "percent")) return; // wrong types are reported already
+    const total = given.reduce((sum, [, e]) => sum + (e.type === "percent" ? e.value : 0), 0);
+    if (Math.abs(total - 100) > 1e-9) {
+      const parts = given.map(([s, e]) => `${s} ${e.type === "percent" ? e.raw : "?"}`).join(" + ");
+      const span = given.map(([, e]) => e.span).reduce(spanCovering);
+      ctx.report(
+        CheckCode.sharesNotHundred,
+        span,
+        `split shares add up to ${+total.toFixed(6)}% (${parts}), not 100%`,
+      );
+    }
+  },
+});
