@@ -91,7 +91,15 @@ describe("lowering", () => {
 
   it("per-kind lowering hooks can expand a block into several nodes", async () => {
     const { registerLowering } = await import("../../src/compiler/lower.js");
-    registerLowering("monitor", (b, ctx) => {
+    const { registerBlockKind, t } = await import("../../src/compiler/schema/index.js");
+    registerBlockKind({
+      kind: "probe",
+      doc: "A test kind: probes a deployment.",
+      name: "required",
+      attributes: [{ name: "deployment", type: t.ref("deploy"), required: true, doc: "the deployment" }],
+      nested: [],
+    });
+    registerLowering("probe", (b, ctx) => {
       const main = ctx.defaultNode(b);
       return [
         { ...main, id: `${main.id}/probe.1`, inputs: [] },
@@ -100,11 +108,11 @@ describe("lowering", () => {
     });
     const g = lowerText(
       TWO_MODELS +
-        "\ndeploy api {\n  model = a\n  when  = ship_a\n  serve = rest { port = 8080 }\n}\n\nmonitor watch {\n  deployment = api\n  psi(usage.*) < 0.2\n}\n",
+        "\ndeploy api {\n  model = a\n  when  = ship_a\n  serve = rest { port = 8080 }\n}\n\nprobe watch {\n  deployment = api\n}\n",
     );
-    expect(g.nodes.map((n) => n.id)).toContain("monitor.watch/probe.1");
-    expect(g.nodes.find((n) => n.id === "monitor.watch")!.inputs.map((i) => i.node)).toContain(
-      "monitor.watch/probe.1",
+    expect(g.nodes.map((n) => n.id)).toContain("probe.watch/probe.1");
+    expect(g.nodes.find((n) => n.id === "probe.watch")!.inputs.map((i) => i.node)).toContain(
+      "probe.watch/probe.1",
     );
   });
 });

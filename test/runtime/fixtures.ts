@@ -99,7 +99,7 @@ export function fakeExecutors(
     },
     ...extra,
   });
-  for (const k of ["features", "split", "model", "gate", "deploy", "monitor"]) executors.set(k, make(k));
+  for (const k of ["features", "split", "model", "gate", "deploy"]) executors.set(k, make(k));
   executors.set("source", make("source", { dataFingerprint: fileDataFingerprint }));
   return { ran, executors, lookup: (k) => executors.get(k) };
 }

@@ -43,7 +43,6 @@ export const SCOPE_FAMILIES: Record<Scope, BuiltinFamily[]> = {
   row: ["transform", "window"],
   expect: ["expectation", "transform"],
   gate: ["gate"],
-  monitor: ["drift"],
 };
 
 const SPLIT_PARTS = ["train", "valid", "test"];
@@ -212,7 +211,7 @@ function comparable(a: ExprType, b: ExprType): boolean {
 // ——— references ———
 
 function checkRef(e: RefExpr, env: Env): ExprType {
-  if (env.scope === "gate" || env.scope === "monitor") return checkMetricScopeRef(e, env);
+  if (env.scope === "gate") return checkMetricScopeRef(e, env);
   return checkColumnRef(e, env);
 }
 
@@ -321,20 +320,16 @@ function resolveIn(
   return "any";
 }
 
-/** `test.auc`, `champion.test.auc.lower`, `latency.p99`, `size.mb` (gate); `live.auc`, `latency.p99` (monitor). */
+/** `test.auc`, `champion.test.auc.lower`, `latency.p99`, `size.mb`: the names of a gate assertion. */
 function checkMetricScopeRef(e: RefExpr, env: Env): ExprType {
   const [root, ...rest] = e.path;
-  const parts = env.scope === "gate" ? SPLIT_PARTS : ["live"];
+  const parts = SPLIT_PARTS;
   if (e.star) {
-    typeError(
-      env,
-      e.span,
-      "a `*` reference is not a value; drift tests take it as an argument: `psi(usage.*)`",
-    );
+    typeError(env, e.span, "a `*` reference is not a value in a gate assertion: name one metric, `test.auc`");
     return "any";
   }
   if (root !== undefined && parts.includes(root)) return checkMetricPath(e, 0, env);
-  if (root === "champion" && env.scope === "gate") {
+  if (root === "champion") {
     if (rest.length === 0 || !SPLIT_PARTS.includes(rest[0]!)) {
       env.sink.report(
         CheckCode.unresolvedReference,
@@ -361,7 +356,7 @@ function checkMetricScopeRef(e: RefExpr, env: Env): ExprType {
       env.sink.use({ target: env.model, member: e.path.join("."), via: env.via, span: e.span });
     return root === "latency" ? "duration" : "number";
   }
-  const roots = env.scope === "gate" ? [...SPLIT_PARTS, "champion", "latency", "size"] : ["live", "latency"];
+  const roots = [...SPLIT_PARTS, "champion", "latency", "size"];
   const joined = e.path.join(".");
   const metricHint =
     e.path.length === 1 && lookupMetric(joined)
@@ -520,8 +515,6 @@ function reportUnknownCallee(
 
 function placeHint(f: BuiltinFamily): string {
   switch (f) {
-    case "drift":
-      return "drift tests are used in monitor assertions";
     case "expectation":
       return "expectations are used in `expect` and `warn` blocks";
     case "gate":

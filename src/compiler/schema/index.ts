@@ -8,8 +8,6 @@ import "../../kinds/split/language.js";
 import "../../kinds/model/language.js";
 import "../../kinds/gate/language.js";
 import "../../kinds/deploy/language.js";
-import "./monitor.js";
-import "./experiment.js";
 
 export * from "./registry.js";
 export * from "./types.js";

@@ -23,9 +23,8 @@ export type ExprType =
  * - `row`: columns of the block's input (`from`/`data`) and features of the block itself;
  * - `expect`: `row` plus data expectations (`rows`, `nulls(col)`, `mean(col)`…);
  * - `gate`: metric paths of the gated model (`test.auc`, `champion.test.auc`, `latency.p99`) and gate helpers;
- * - `monitor`: drift tests over feature references (`psi(usage.*)`).
  */
-export type Scope = "row" | "expect" | "gate" | "monitor";
+export type Scope = "row" | "expect" | "gate";
 
 /** The type of an attribute value or of a built-in's argument: a discriminated union on `kind`. */
 export type ValueType =
