@@ -29,6 +29,9 @@ export interface GraphNode {
   span?: Span;
 }
 
+/** The id of a block's main node, `${kind}.${name}`: the one place that spells it. */
+export const nodeIdOf = (kind: string, name: string): string => `${kind}.${name}`;
+
 export interface Graph {
   formatVersion: 1;
   nodes: GraphNode[];

@@ -90,7 +90,6 @@ describe("lowering", () => {
   });
 
   it("per-kind lowering hooks can expand a block into several nodes", async () => {
-    const { registerLowering } = await import("../../src/compiler/lower.js");
     const { registerBlockKind, t } = await import("../../src/compiler/schema/index.js");
     registerBlockKind({
       kind: "probe",
@@ -98,13 +97,13 @@ describe("lowering", () => {
       name: "required",
       attributes: [{ name: "deployment", type: t.ref("deploy"), required: true, doc: "the deployment" }],
       nested: [],
-    });
-    registerLowering("probe", (b, ctx) => {
-      const main = ctx.defaultNode(b);
-      return [
-        { ...main, id: `${main.id}/probe.1`, inputs: [] },
-        { ...main, inputs: [...main.inputs, { node: `${main.id}/probe.1`, columns: "*" }] },
-      ];
+      lower: (b, ctx) => {
+        const main = ctx.defaultNode(b);
+        return [
+          { ...main, id: `${main.id}/probe.1`, inputs: [] },
+          { ...main, inputs: [...main.inputs, { node: `${main.id}/probe.1`, columns: "*" }] },
+        ];
+      },
     });
     const g = lowerText(
       TWO_MODELS +

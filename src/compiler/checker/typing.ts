@@ -4,7 +4,7 @@ import type { Expr } from "../ast.js";
 import { builtinsOf, familiesOf, lookupBuiltin, lookupMetric, metricsOfTask } from "../builtins/registry.js";
 import type { BuiltinFamily, FunctionBuiltin } from "../builtins/types.js";
 import { FAMILY_NOUNS } from "./family-nouns.js";
-import { blockKind } from "../schema/registry.js";
+import { blockKind, tableRole } from "../schema/registry.js";
 import { typeToString } from "../schema/type-builders.js";
 import type { ExprType, Scope, ValueType } from "../schema/types.js";
 import { article } from "../resolve.js";
@@ -458,7 +458,7 @@ function checkModelMeasure(e: RefExpr, env: Env): ExprType {
 /** The task name (`classify`) of a model block, when its `task` is a call. */
 export function taskName(st: CheckState, model: string): string | undefined {
   const b = st.block(model);
-  if (!b || b.kind !== "model") return undefined;
+  if (!b || blockKind(b.kind)?.modelBehind !== "self") return undefined;
   const v = attributeOf(b, "task")?.value;
   if (v?.type === "call") return v.callee;
   return plainRef(v);
@@ -513,18 +513,16 @@ function reportUnknownCallee(
   }
 }
 
+/** Where the built-ins of a family may be called, for those called in expressions. */
+const PLACE_HINTS: Partial<Record<BuiltinFamily, string>> = {
+  expectation: "expectations are used in `expect` and `warn` blocks",
+  gate: "gate helpers are used in gate assertions",
+  transform: "feature transforms are used in features blocks and expectations",
+  window: "feature transforms are used in features blocks and expectations",
+};
+
 function placeHint(f: BuiltinFamily): string {
-  switch (f) {
-    case "expectation":
-      return "expectations are used in `expect` and `warn` blocks";
-    case "gate":
-      return "gate helpers are used in gate assertions";
-    case "transform":
-    case "window":
-      return "feature transforms are used in features blocks and expectations";
-    default:
-      return `${FAMILY_NOUNS[f]}s are attribute values (see the language reference)`;
-  }
+  return PLACE_HINTS[f] ?? `${FAMILY_NOUNS[f]}s are attribute values (see the language reference)`;
 }
 
 /** Checks the arguments of a call of a known built-in; returns the call's result type. */
@@ -680,7 +678,7 @@ function shapeMatches(e: Expr, ty: ValueType): boolean {
     case "column":
     case "metric":
       return e.type === "ref";
-    case "features":
+    case "feature-list":
       return e.type === "ref" || e.type === "list";
     case "call":
       return e.type === "call" || (e.type === "ref" && e.path.length === 1 && !e.star);
@@ -691,6 +689,27 @@ function shapeMatches(e: Expr, ty: ValueType): boolean {
     case "union":
       return ty.of.some((t) => shapeMatches(e, t));
   }
+}
+
+/** A number literal against an `int` or `number` type: integral when asked, within its range. */
+function checkNumber(
+  e: Expr,
+  ty: { min?: number; max?: number },
+  integer: boolean,
+  env: Env,
+  wrong: () => ExprType,
+): ExprType {
+  const n = literalNumber(e);
+  if (n === undefined) return wrong();
+  if (integer && !Number.isInteger(n)) typeError(env, e.span, `expected an integer, found ${describe(e)}`);
+  else if ((ty.min !== undefined && n < ty.min) || (ty.max !== undefined && n > ty.max)) {
+    env.sink.report(
+      CheckCode.valueNotAllowed,
+      e.span,
+      `${n} is out of range: expected ${ty.min !== undefined && ty.max !== undefined ? `${ty.min} to ${ty.max}` : ty.min !== undefined ? `at least ${ty.min}` : `at most ${ty.max}`}`,
+    );
+  }
+  return "number";
 }
 
 /**
@@ -707,20 +726,9 @@ export function checkValue(e: Expr, ty: ValueType, env: Env): ExprType {
   };
   switch (ty.kind) {
     case "number":
-    case "int": {
-      const n = literalNumber(e);
-      if (n === undefined) return wrong();
-      if (ty.kind === "int" && !Number.isInteger(n))
-        typeError(env, e.span, `expected an integer, found ${describe(e)}`);
-      else if ((ty.min !== undefined && n < ty.min) || (ty.max !== undefined && n > ty.max)) {
-        env.sink.report(
-          CheckCode.valueNotAllowed,
-          e.span,
-          `${n} is out of range: expected ${ty.min !== undefined && ty.max !== undefined ? `${ty.min} to ${ty.max}` : ty.min !== undefined ? `at least ${ty.min}` : `at most ${ty.max}`}`,
-        );
-      }
-      return "number";
-    }
+      return checkNumber(e, ty, false, env, wrong);
+    case "int":
+      return checkNumber(e, ty, true, env, wrong);
     case "string":
       return e.type === "string" ? "string" : wrong();
     case "bool":
@@ -782,7 +790,7 @@ export function checkValue(e: Expr, ty: ValueType, env: Env): ExprType {
     case "column":
       if (e.type !== "ref") return wrong();
       return checkColumnRef(e, env);
-    case "features":
+    case "feature-list":
       checkFeaturesValue(e, env);
       return "any";
     case "metric":
@@ -871,7 +879,7 @@ function checkBlockRef(e: Expr, kinds: readonly string[], env: Env): ExprType {
   const isInput =
     (schema?.input?.attribute === env.via && schema.input.members === "used") ||
     env.tableAttribute === env.via;
-  const isGated = schema?.model === env.via && target.kind === "model";
+  const isGated = schema?.model === env.via && blockKind(target.kind)?.modelBehind === "self";
   if (name !== env.block)
     env.sink.use({ target: name, member: isInput || isGated ? null : "*", via: env.via, span: e.span });
   return "any";
@@ -903,14 +911,14 @@ function checkFeaturesValue(e: Expr, env: Env): void {
   const target = env.st.block(blk);
   if (!target) {
     const fb = env.st.symbols.blocks
-      .filter((b) => b.kind === "features" && b.name !== undefined)
+      .filter((b) => tableRole(b.kind) === "computed" && b.name !== undefined)
       .map((b) => b.name!);
     env.sink.report(CheckCode.unresolvedReference, e.pathSpans[0]!, `unknown features block \`${blk}\``, {
       hint: didYouMean(blk, fb) ?? didYouMean(blk, env.st.symbols.byName.keys()),
     });
     return;
   }
-  if (target.kind !== "features") {
+  if (tableRole(target.kind) !== "computed") {
     env.sink.report(
       CheckCode.wrongBlockKind,
       e.pathSpans[0]!,

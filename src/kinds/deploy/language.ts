@@ -6,11 +6,14 @@ import { CheckCode } from "../../compiler/checker/codes.js";
 import type { KindCheckContext } from "../../compiler/schema/hook.js";
 import { registerBlockKind } from "../../compiler/schema/registry.js";
 import { d, t } from "../../compiler/schema/type-builders.js";
+import { lowerDeploy } from "./lower-online.js";
 
 registerBlockKind({
   kind: "deploy",
   doc: "A deployment of a model. A version is deployed once the gates in `when` pass; it becomes the champion. Every feature of the model must be computable on the serving path (inside the ONNX bundle or by online lookup).",
   name: "required",
+  modelBehind: { attribute: "model" },
+  lower: lowerDeploy,
   attributes: [
     { name: "model", type: t.ref("model"), required: true, doc: "the model deployed" },
     {

@@ -8,6 +8,7 @@ registerBlockKind({
   kind: "features",
   doc: "Feature definitions: every attribute other than `from`, `key` and `timestamp` is a feature, an expression over the input's columns and the block's other features. Fitted transforms (`standardize`, `minmax`, `impute`, `onehot`) are fitted on the training split only. Downstream, the block's table holds its input's columns, the columns its `join`s bring in, and its features; `usage.*` names the features only.",
   name: "required",
+  table: "computed",
   input: { attribute: "from", members: "used" },
   attributes: [
     { name: "from", type: t.ref("source", "features"), required: true, doc: "the input table" },

@@ -13,6 +13,7 @@ registerBlockKind({
   kind: "model",
   doc: "A trained model: its task and label, the split it learns from, its features, algorithm and hyperparameters. It is evaluated on the split's valid and test rows with every metric of its task.",
   name: "required",
+  modelBehind: "self",
   input: { attribute: "data", members: "all" },
   attributes: [
     {

@@ -8,6 +8,7 @@ registerBlockKind({
   kind: "project",
   doc: "Settings of the whole project. At most one `project` block; every setting has a default, so the block is optional.",
   name: "optional",
+  settingsOnly: true,
   attributes: [
     { name: "description", type: t.string(), required: false, doc: "a sentence on what the project is for" },
     { name: "owner", type: t.string(), required: false, doc: "the team or person responsible" },

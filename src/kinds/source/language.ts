@@ -11,6 +11,8 @@ registerBlockKind({
   kind: "source",
   doc: "A table of rows: a file (CSV, Parquet, JSON lines, or a glob of partitioned files) or a database query. Its fingerprint includes the content hash of its data (or its `version`).",
   name: "required",
+  table: "declared",
+  readsFiles: true,
   attributes: [
     {
       name: "file",

@@ -11,6 +11,7 @@ registerBlockKind({
   kind: "split",
   doc: "Train/validation/test assignment of a table's rows. When no share is given the split is 70% / 15% / 15%; when any is given, the given shares must add up to 100% (a missing one is 0%).",
   name: "required",
+  table: "partitioned",
   input: { attribute: "from", members: "all" },
   attributes: [
     { name: "from", type: t.ref("source", "features"), required: true, doc: "the table split" },

@@ -1,17 +1,15 @@
 // Lowering of a deployment's online features: when its model reads a features block with window
 // aggregations or point-in-time joins, the deploy node also reads the tables those values are
 // materialised from (the block, its input, the joined tables), and its config names them resolved.
-import type { Expr } from "./ast.js";
-import { lookupBuiltin } from "./builtins/registry.js";
-import type { CheckedBlock } from "./checked.js";
-import { chainColumn, joinReads, type JoinLoweringContext, type LoweredJoin } from "./lower-joins.js";
-import type { Json, NodeInput } from "../ir/graph-ir.js";
+import type { Expr } from "../../compiler/ast.js";
+import { lookupBuiltin } from "../../compiler/builtins/registry.js";
+import type { CheckedBlock } from "../../compiler/checked.js";
+import { joinReads } from "../../compiler/lower-joins.js";
+import { mergeInputs, type LoweringContext, type TableView } from "../../compiler/lower.js";
+import { tableRole } from "../../compiler/schema/registry.js";
+import { nodeIdOf, type GraphNode, type Json, type NodeInput } from "../../ir/graph-ir.js";
 
-export interface OnlineLoweringContext extends JoinLoweringContext {
-  joins(b: CheckedBlock): LoweredJoin[];
-}
-
-const mainId = (b: { kind: string; name: string }): string => `${b.kind}.${b.name}`;
+const mainId = (b: { kind: string; name: string }): string => nodeIdOf(b.kind, b.name);
 
 /** The window aggregation calls of an expression (`mean(x, over = 7d, by = station)`). */
 function windowCalls(
@@ -44,12 +42,12 @@ function windowCalls(
 }
 
 /** The features block a model reads (`features = daily.*` or `[daily.a, daily.b]`). */
-function featuresBlockOf(model: CheckedBlock, ctx: OnlineLoweringContext): CheckedBlock | undefined {
+function featuresBlockOf(model: CheckedBlock, ctx: TableView): CheckedBlock | undefined {
   const f = model.attributes.get("features");
   const first = f?.type === "list" ? f.items[0] : f;
   const name = first?.type === "ref" ? first.path[0] : undefined;
   const b = name !== undefined ? ctx.block(name) : undefined;
-  return b?.kind === "features" ? b : undefined;
+  return b && tableRole(b.kind) === "computed" ? b : undefined;
 }
 
 /**
@@ -57,24 +55,22 @@ function featuresBlockOf(model: CheckedBlock, ctx: OnlineLoweringContext): Check
  * model's features need no online lookup. The entity key is the block's `key` (or its input's);
  * a block without one whose windows all group by one column uses that column.
  */
-export function lowerOnline(
+function lowerOnline(
   deploy: CheckedBlock,
-  settings: ReadonlySet<string>,
-  ctx: OnlineLoweringContext,
+  ctx: TableView,
 ): { config: Json; inputs: NodeInput[] } | undefined {
-  if (deploy.kind !== "deploy") return undefined;
   const m = deploy.attributes.get("model");
   const model = m?.type === "ref" ? ctx.block(m.path[0]!) : undefined;
-  if (!model || model.kind !== "model") return undefined;
+  if (!model) return undefined;
   const fb = featuresBlockOf(model, ctx);
   if (!fb) return undefined;
   const joins = ctx.joins(fb);
   const windows: Extract<Expr, { type: "call" }>[] = [];
-  for (const [name, e] of fb.attributes) if (!settings.has(name)) windowCalls(e, windows);
+  for (const e of ctx.ownFeatures(fb).values()) windowCalls(e, windows);
   if (!joins.length && !windows.length) return undefined;
   const input = ctx.inputName(fb);
   const from = input !== undefined ? ctx.block(input) : undefined;
-  let key = chainColumn(fb.name, "key", ctx);
+  let key = ctx.chainColumn(fb, "key");
   if (key === undefined) {
     const by = new Set(
       windows
@@ -83,7 +79,7 @@ export function lowerOnline(
     );
     if (by.size === 1 && !by.has("")) key = [...by][0];
   }
-  const timestamp = chainColumn(fb.name, "timestamp", ctx) ?? null;
+  const timestamp = ctx.chainColumn(fb, "timestamp") ?? null;
   const inputs: NodeInput[] = [{ node: mainId(fb), columns: "*" }];
   if (from) inputs.push({ node: mainId(from), columns: "*" });
   for (const j of joins) inputs.push({ node: j.node, columns: joinReads(j) });
@@ -96,4 +92,15 @@ export function lowerOnline(
     },
     inputs,
   };
+}
+
+/** The deploy kind's lowering: the default node, plus the online features its model looks up. */
+export function lowerDeploy(b: CheckedBlock, ctx: LoweringContext): GraphNode[] {
+  const node = ctx.defaultNode(b);
+  const online = lowerOnline(b, ctx.tables);
+  if (online) {
+    node.config.online_features = online.config;
+    node.inputs = mergeInputs([...node.inputs, ...online.inputs]);
+  }
+  return [node];
 }
