@@ -4,7 +4,7 @@ import type { Block, Project } from "./ast.js";
 import type { CheckedBlock, CheckedProject, Dependency, TableFacts } from "./checked.js";
 import type { Diagnostic, Result } from "./diagnostic.js";
 import { resolveNames } from "./resolve.js";
-import { blockKind, tableRole } from "./schema/index.js";
+import { allBlockKinds, blockKind, tableRole } from "./schema/index.js";
 import { checkBody } from "./checker/body.js";
 import { CheckCode } from "./checker/codes.js";
 import { findCycles, type Edge } from "./checker/cycles.js";
@@ -16,6 +16,8 @@ import { attributeOf, CheckState, plainRef, walkRowExpr } from "./checker/state.
 import type { Env } from "./checker/typing.js";
 
 export function checkProject(project: Project): Result<CheckedProject> {
+  if (allBlockKinds().length === 0)
+    throw new Error("no block kinds are registered: import src/kinds/index.js before checking a project");
   const resolved = resolveNames(project);
   const symbols = resolved.value;
   const st = new CheckState(project, symbols);

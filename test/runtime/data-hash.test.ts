@@ -3,12 +3,7 @@ import { readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import xxhash from "xxhash-wasm";
-import {
-  fileDataFingerprint,
-  hashFile,
-  hashFileCached,
-  MemoryStatCache,
-} from "../../src/runtime/data-hash.js";
+import { fileDataFingerprint, hashFile, hashFileCached, MemoryStatCache } from "../../src/data/data-hash.js";
 import {
   ArtifactCorruptError,
   ArtifactMissingError,

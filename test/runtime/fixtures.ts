@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileDataFingerprint } from "../../src/runtime/data-hash.js";
+import { fileDataFingerprint } from "../../src/data/data-hash.js";
 import { NodeFailure, type Executor, type NodeResult } from "../../src/ir/executor.js";
 
 export const CHURN_CSV =

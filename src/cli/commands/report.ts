@@ -12,7 +12,7 @@ import {
   type ReportJson,
 } from "../../ml/report/index.js";
 import { openArtifacts, type ArtifactStore } from "../../runtime/artifacts/store.js";
-import type { AssertionResult } from "../../kinds/gate/assertions.js";
+import type { AssertionResult } from "../../kinds/gate/results.js";
 import { ModelRegistry, parseModelRef, type ModelVersion } from "../../registry/model-registry.js";
 import { openState, stateDir } from "../../runtime/state/open.js";
 import { CliExit } from "../exit.js";

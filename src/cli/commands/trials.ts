@@ -4,7 +4,7 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { bestTrial, paretoFront, type ObjectiveSpec, type TrialRecord } from "../../ml/tune/index.js";
-import { studyObjectives, trialsOfModel } from "../../kinds/model/trial-store.js";
+import { studyObjectives, trialsOfModel } from "../../registry/trial-store.js";
 import { openState } from "../../runtime/state/open.js";
 import { CliExit } from "../exit.js";
 

@@ -1,13 +1,6 @@
-// Loads every block kind (registration happens on import) and every built-in, and re-exports the
-// registry. Import this module to get the complete language.
+// Loads every built-in and re-exports the block-kind registry and the schema vocabulary. The
+// kinds themselves register from src/kinds/index.ts: the compiler knows none of them.
 import "../builtins/index.js";
-import "../../kinds/project/language.js";
-import "../../kinds/source/language.js";
-import "../../kinds/features/language.js";
-import "../../kinds/split/language.js";
-import "../../kinds/model/language.js";
-import "../../kinds/gate/language.js";
-import "../../kinds/deploy/language.js";
 
 export * from "./registry.js";
 export * from "./types.js";

@@ -33,7 +33,6 @@ import {
   type Executor,
   type NodeResult,
 } from "../../ir/executor.js";
-import { registerExecutor } from "../../runtime/executor-registry.js";
 import type { Json } from "../../ir/graph-ir.js";
 import { ModelRegistry } from "../../registry/model-registry.js";
 import { materializeDeployment, pruneOnline } from "./online.js";
@@ -244,4 +243,3 @@ export const deployExecutor: Executor = {
   run,
   destroy,
 };
-registerExecutor(deployExecutor);

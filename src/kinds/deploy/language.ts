@@ -4,11 +4,11 @@ import type { Expr } from "../../compiler/ast.js";
 import { lookupBuiltin } from "../../compiler/builtins/registry.js";
 import { CheckCode } from "../../compiler/checker/codes.js";
 import type { KindCheckContext } from "../../compiler/schema/hook.js";
-import { registerBlockKind } from "../../compiler/schema/registry.js";
+import type { BlockKindSchema } from "../../compiler/schema/types.js";
 import { d, t } from "../../compiler/schema/type-builders.js";
 import { lowerDeploy } from "./lower-online.js";
 
-registerBlockKind({
+export const deployLanguage: BlockKindSchema = {
   kind: "deploy",
   doc: "A deployment of a model. A version is deployed once the gates in `when` pass; it becomes the champion. Every feature of the model must be computable on the serving path (inside the ONNX bundle or by online lookup).",
   name: "required",
@@ -62,7 +62,7 @@ registerBlockKind({
       checkServable(ctx, model);
     }
   },
-});
+};
 
 function checkGatesOfModel(ctx: KindCheckContext, model: string, when: Expr | undefined): void {
   const gates = when?.type === "list" ? when.items : when ? [when] : [];

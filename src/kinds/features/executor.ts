@@ -1,6 +1,7 @@
 // Executor for `features` nodes: joins the `join` tables point in time onto the input, then
 // computes the stateless features (window aggregations included, point-in-time correct) next to
 // those columns; fitted ones are fitted later by the model.
+import type { Executor } from "../../ir/executor.js";
 import * as aq from "arquero";
 import { compileFeatures } from "../../data/compile-features.js";
 import { evalBatch, tableEnv } from "../../data/evaluate-batch.js";
@@ -10,7 +11,6 @@ import { saveTable } from "../../data/table-artifact.js";
 import { columnValues, tableColumns } from "../../data/table-columns.js";
 import type { BatchValue } from "../../data/transforms/types.js";
 import type { Json } from "../../ir/graph-ir.js";
-import { registerExecutor } from "../../runtime/executor-registry.js";
 
 /** A feature column in the table's in-memory forms (strings with nulls, Dates for timestamps). */
 function asColumn(v: BatchValue): unknown {
@@ -19,7 +19,7 @@ function asColumn(v: BatchValue): unknown {
   return Array.from(v.v, (ms) => (Number.isNaN(ms) ? null : new Date(ms)));
 }
 
-registerExecutor({
+export const featuresExecutor: Executor = {
   kind: "features",
   version: "1",
   async run(ctx) {
@@ -55,4 +55,4 @@ registerExecutor({
       summary: { features: listed, key: compiled.key ?? null, timestamp: compiled.timestamp ?? null },
     };
   },
-});
+};

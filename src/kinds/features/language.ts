@@ -1,10 +1,10 @@
 // `features`: named expressions over the columns of one input (a source, another features block,
 // or a split). Each attribute other than the settings below is a feature.
 import { joinBlock } from "../../compiler/schema/nested/join.js";
-import { registerBlockKind } from "../../compiler/schema/registry.js";
+import type { BlockKindSchema } from "../../compiler/schema/types.js";
 import { t } from "../../compiler/schema/type-builders.js";
 
-registerBlockKind({
+export const featuresLanguage: BlockKindSchema = {
   kind: "features",
   doc: "Feature definitions: every attribute other than `from`, `key` and `timestamp` is a feature, an expression over the input's columns and the block's other features. Fitted transforms (`standardize`, `minmax`, `impute`, `onehot`) are fitted on the training split only. Downstream, the block's table holds its input's columns, the columns its `join`s bring in, and its features; `usage.*` names the features only.",
   name: "required",
@@ -31,4 +31,4 @@ registerBlockKind({
     doc: "a feature: an expression over the input's columns and this block's other features",
   },
   nested: [joinBlock],
-});
+};

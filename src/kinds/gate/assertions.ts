@@ -2,7 +2,7 @@
 // path read is recorded, so the report can show each assertion with the values it compared.
 // A comparison involving the champion when there is none yields `first_run` (pass by default).
 import { exprJsonText, isCall, isDuration, isOp, isPercent, isRef } from "../../ir/expr-json.js";
-import type { FairnessReport } from "../../ml/fairness/index.js";
+import type { AssertionResult, GateFairness } from "./results.js";
 import type { Json } from "../../ir/graph-ir.js";
 import { NodeFailure } from "../../ir/executor.js";
 
@@ -16,24 +16,6 @@ export interface GateMeasurements {
   /** Known paths, for "did you mean" in errors. */
   known(): string[];
   call(name: string, args: Json[], named: { [k: string]: Json }, evaluate: (j: Json) => Value): Value;
-}
-
-/** A fairness table a gate measured: the groups of `by` on the `split` rows. */
-export interface GateFairness {
-  split: string;
-  by: string;
-  report: FairnessReport;
-}
-
-export interface AssertionResult {
-  text: string;
-  passed: boolean;
-  /** The metric values the assertion read, by path. */
-  values: Record<string, number>;
-  /** Why a champion comparison passed or failed without a champion, or what a helper measured. */
-  note?: string;
-  /** The per-group tables behind the parity measures this assertion read. */
-  fairness?: GateFairness[];
 }
 
 export function evaluateAssertion(

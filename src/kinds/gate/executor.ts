@@ -3,7 +3,6 @@
 import { isRef } from "../../ir/expr-json.js";
 import { readBlock } from "../../ir/node-config.js";
 import { NodeFailure, type ExecContext, type Executor, type NodeResult } from "../../ir/executor.js";
-import { registerExecutor } from "../../runtime/executor-registry.js";
 import type { Json } from "../../ir/graph-ir.js";
 import { ModelRegistry, type ModelVersion } from "../../registry/model-registry.js";
 import { readModelSpec } from "../model/model-spec.js";
@@ -82,4 +81,3 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
 }
 
 export const gateExecutor: Executor = { kind: "gate", version: GATE_EXECUTOR_VERSION, run };
-registerExecutor(gateExecutor);

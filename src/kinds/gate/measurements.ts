@@ -31,7 +31,8 @@ import { targets } from "../model/labels.js";
 import { evaluateSplit } from "../model/evaluate.js";
 import { championScorer } from "../model/champion-scoring.js";
 import { tableFeeds } from "../model/onnx-bundle.js";
-import { NO_CHAMPION, type GateFairness, type GateMeasurements } from "./assertions.js";
+import { NO_CHAMPION, type GateMeasurements } from "./assertions.js";
+import type { GateFairness } from "./results.js";
 
 type Part = "train" | "valid" | "test";
 const PARTS: readonly Part[] = ["train", "valid", "test"];

@@ -20,9 +20,8 @@ import {
   type NodeResult,
   type StatCache,
 } from "../../ir/executor.js";
-import { hashFileCached } from "../../runtime/data-hash.js";
+import { hashFileCached } from "../../data/data-hash.js";
 import type { GraphNode, Json } from "../../ir/graph-ir.js";
-import { registerExecutor } from "../../runtime/executor-registry.js";
 import { ModelRegistry } from "../../registry/model-registry.js";
 import { evaluateSplit } from "./evaluate.js";
 import { rankingGroups, targets, taskOf } from "./labels.js";
@@ -31,7 +30,7 @@ import { bundleInputs, checkOnnxParity, composeOnnx } from "./onnx-bundle.js";
 import { calibrateModel } from "./calibrate.js";
 import { modelReportArtifacts } from "./report.js";
 import { studyObjective } from "./objective-values.js";
-import { StateTrialStore } from "./trial-store.js";
+import { StateTrialStore } from "../../registry/trial-store.js";
 import { trainBranch } from "./train.js";
 
 export const MODEL_EXECUTOR_VERSION = "1";
@@ -347,4 +346,3 @@ export const modelExecutor: Executor = {
   incrementalChange,
   dataFingerprint,
 };
-registerExecutor(modelExecutor);

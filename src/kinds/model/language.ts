@@ -4,12 +4,12 @@ import { lookupMetric } from "../../compiler/builtins/registry.js";
 import { CheckCode } from "../../compiler/checker/codes.js";
 import { paramsBlock } from "../../compiler/schema/nested/params.js";
 import { tuneBlock } from "../../compiler/schema/nested/tune.js";
-import { registerBlockKind } from "../../compiler/schema/registry.js";
+import type { BlockKindSchema } from "../../compiler/schema/types.js";
 import { d, t } from "../../compiler/schema/type-builders.js";
 import type { Expr } from "../../compiler/ast.js";
 import type { KindCheckContext } from "../../compiler/schema/hook.js";
 
-registerBlockKind({
+export const modelLanguage: BlockKindSchema = {
   kind: "model",
   doc: "A trained model: its task and label, the split it learns from, its features, algorithm and hyperparameters. It is evaluated on the split's valid and test rows with every metric of its task.",
   name: "required",
@@ -58,7 +58,7 @@ registerBlockKind({
     checkLeakage(ctx);
     checkObjective(ctx);
   },
-});
+};
 
 /** The model's features must be columns of its data: their block must be upstream of the split. */
 function checkFeaturesInData(ctx: KindCheckContext): void {

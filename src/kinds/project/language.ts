@@ -1,10 +1,10 @@
 // `project`: settings for the whole directory (seed, state and artifact locations, path policy).
 // At most one per project.
 import { CheckCode } from "../../compiler/checker/codes.js";
-import { registerBlockKind } from "../../compiler/schema/registry.js";
+import type { BlockKindSchema } from "../../compiler/schema/types.js";
 import { d, t } from "../../compiler/schema/type-builders.js";
 
-registerBlockKind({
+export const projectLanguage: BlockKindSchema = {
   kind: "project",
   doc: "Settings of the whole project. At most one `project` block; every setting has a default, so the block is optional.",
   name: "optional",
@@ -54,4 +54,4 @@ registerBlockKind({
       );
     }
   },
-});
+};

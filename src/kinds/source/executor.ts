@@ -9,12 +9,11 @@ import { loadSource, sourceFingerprint } from "../../data/source-load.js";
 import { readSourceSpec } from "../../data/source-spec.js";
 import { saveTable } from "../../data/table-artifact.js";
 import type { Json } from "../../ir/graph-ir.js";
-import { NodeFailure } from "../../ir/executor.js";
-import { registerExecutor } from "../../runtime/executor-registry.js";
+import { NodeFailure, type Executor } from "../../ir/executor.js";
 
 const asJson = (r: ExpectationResult): Json => JSON.parse(JSON.stringify(r)) as Json;
 
-registerExecutor({
+export const sourceExecutor: Executor = {
   kind: "source",
   version: "1",
   async dataFingerprint(node, projectDir, cache) {
@@ -67,4 +66,4 @@ registerExecutor({
       summary: summary as unknown as { [key: string]: Json },
     };
   },
-});
+};

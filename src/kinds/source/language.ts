@@ -4,10 +4,10 @@ import { isAbsolute, normalize } from "node:path";
 import { CheckCode } from "../../compiler/checker/codes.js";
 import { columnSchemaBlock } from "../../compiler/schema/nested/column-schema.js";
 import { expectBlock, warnBlock } from "../../compiler/schema/nested/expectations.js";
-import { registerBlockKind } from "../../compiler/schema/registry.js";
+import type { BlockKindSchema } from "../../compiler/schema/types.js";
 import { d, t } from "../../compiler/schema/type-builders.js";
 
-registerBlockKind({
+export const sourceLanguage: BlockKindSchema = {
   kind: "source",
   doc: "A table of rows: a file (CSV, Parquet, JSON lines, or a glob of partitioned files) or a database query. Its fingerprint includes the content hash of its data (or its `version`).",
   name: "required",
@@ -113,7 +113,7 @@ registerBlockKind({
       }
     }
   },
-});
+};
 
 function projectAllowsOutside(
   ctx: Parameters<NonNullable<import("../../compiler/schema/types.js").BlockKindSchema["check"]>>[0],

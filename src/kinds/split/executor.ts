@@ -1,5 +1,6 @@
 // Executor for `split` nodes: assigns rows to train / valid / test by a seeded method and stores
 // each part as its own table artifact (kfold: a `fold` column on the training rows).
+import type { Executor } from "../../ir/executor.js";
 import type { ColumnTable } from "arquero";
 import * as aq from "arquero";
 import { inputTable } from "../../data/input-table.js";
@@ -8,7 +9,6 @@ import { parseShares, parseSplitMethod, runSplit } from "../../data/splits/index
 import { TEST, TRAIN, VALID } from "../../data/splits/types.js";
 import { saveTable } from "../../data/table-artifact.js";
 import { columnValues, takeRows } from "../../data/table-columns.js";
-import { registerExecutor } from "../../runtime/executor-registry.js";
 
 function rowsOf(part: Uint8Array, p: number): Int32Array {
   let n = 0;
@@ -26,7 +26,7 @@ function withFold(t: ColumnTable, fold: Int32Array, rows: Int32Array): ColumnTab
   return aq.table(cols, [...t.columnNames().filter((n) => n !== "fold"), "fold"]);
 }
 
-registerExecutor({
+export const splitExecutor: Executor = {
   kind: "split",
   version: "1",
   async run(ctx) {
@@ -61,4 +61,4 @@ registerExecutor({
       },
     };
   },
-});
+};

@@ -2,12 +2,12 @@
 import type { Expr } from "../../compiler/ast.js";
 import { CheckCode } from "../../compiler/checker/codes.js";
 import { spanCovering } from "../../ir/span.js";
-import { registerBlockKind } from "../../compiler/schema/registry.js";
+import type { BlockKindSchema } from "../../compiler/schema/types.js";
 import { d, t } from "../../compiler/schema/type-builders.js";
 
 const SHARES = ["train", "valid", "test"] as const;
 
-registerBlockKind({
+export const splitLanguage: BlockKindSchema = {
   kind: "split",
   doc: "Train/validation/test assignment of a table's rows. When no share is given the split is 70% / 15% / 15%; when any is given, the given shares must add up to 100% (a missing one is 0%).",
   name: "required",
@@ -50,4 +50,4 @@ registerBlockKind({
       );
     }
   },
-});
+};

@@ -1,8 +1,8 @@
 // Records tuning trials in the state store one by one, so an interrupted search resumes where it
 // stopped and raising `trials` runs only the missing ones. Keyed by the model and its study key.
-import type { ObjectiveSpec, TrialRecord, TrialStore } from "../../ml/tune/trial.js";
-import type { Json } from "../../ir/graph-ir.js";
-import type { StateStore } from "../../ir/state-store.js";
+import type { ObjectiveSpec, TrialRecord, TrialStore } from "../ml/tune/trial.js";
+import type { Json } from "../ir/graph-ir.js";
+import type { StateStore } from "../ir/state-store.js";
 
 const COLLECTION = "tuning_trials";
 /** One record per study: its objective (targets and pick rule), so `mlc trials` can mark the Pareto front. */
