@@ -7,13 +7,7 @@ import { isCall, isPercent, isRef } from "../../ir/expr-json.js";
 import { readBlock } from "../../ir/node-config.js";
 import { loadTable } from "../../data/table-artifact.js";
 import { columnValues } from "../../data/table-columns.js";
-import {
-  buildBundleDir,
-  bundleDirFor,
-  type BundleInput,
-  type BundleMeta,
-  type BundleTask,
-} from "../../serve/bundle.js";
+import { buildBundleDir, bundleDirFor, type BundleMeta, type BundleTask } from "../../serve/bundle.js";
 import { predictionColumns, scoreTable } from "../../serve/batch-score.js";
 import { writeContainerManifests } from "../../serve/container.js";
 import {
@@ -25,6 +19,7 @@ import {
 } from "../../serve/deployment.js";
 import { writeScores } from "../../serve/score-writer.js";
 import type { Task } from "../../ml/estimator.js";
+import { decodeModelResult } from "../model/results.js";
 import { resolveDataPath } from "../../data/project-path.js";
 import {
   NodeFailure,
@@ -87,7 +82,8 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   const model = modelName ? ctx.inputs.get(`model.${modelName}`) : undefined;
   if (!modelName || !model)
     throw new NodeFailure(`deploy ${name}: model ${modelName ?? "?"} has no result to deploy`);
-  const version = model.summary?.version;
+  const result = decodeModelResult(modelName, model.summary);
+  const version = result.version;
   const onnxHash = model.artifacts.onnx;
   if (typeof version !== "number" || !onnxHash)
     throw new NodeFailure(`deploy ${name}: model ${modelName} recorded no registry version; re-apply it`);
@@ -97,9 +93,9 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     deployment: name,
     model: modelName,
     version,
-    task: bundleTask(model.summary!.task as unknown as Task, Number(model.summary!.threshold ?? 0.5)),
-    inputs: model.summary!.inputs as unknown as BundleInput[],
-    output: { name: "score", width: Number(model.summary!.output_width ?? 1) },
+    task: bundleTask(result.task, result.threshold ?? 0.5),
+    inputs: result.inputs,
+    output: { name: "score", width: result.outputWidth },
     metrics: Object.fromEntries(
       Object.entries(model.metrics ?? {}).filter(([k]) => k.startsWith("test.") || k.startsWith("valid.")),
     ),

@@ -33,6 +33,8 @@ import { championScorer } from "../model/champion-scoring.js";
 import { tableFeeds } from "../model/onnx-bundle.js";
 import { NO_CHAMPION, type GateMeasurements } from "./assertions.js";
 import type { GateFairness } from "./results.js";
+import { decodeModelResult } from "../model/results.js";
+import type { BundleInput } from "../../serve/bundle.js";
 
 type Part = "train" | "valid" | "test";
 const PARTS: readonly Part[] = ["train", "valid", "test"];
@@ -73,10 +75,8 @@ export class GateData implements GateMeasurements {
   ) {}
 
   static async load(inp: GateInputs, needs: { latency: boolean; parts: Set<Part> }): Promise<GateData> {
-    const task = inp.model.summary?.task as unknown as Task | undefined;
-    const width = Number(inp.model.summary?.output_width ?? 1);
-    if (!task) throw new NodeFailure(`gate: model ${inp.spec.name} recorded no task; re-apply the model`);
-    const g = new GateData(inp, task, width);
+    const result = decodeModelResult(inp.spec.name, inp.model.summary);
+    const g = new GateData(inp, result.task, result.outputWidth);
     const onnx = await inp.artifacts.get(inp.model.artifacts.onnx!);
     g.size = { "size.bytes": onnx.byteLength, "size.mb": onnx.byteLength / (1024 * 1024) };
     for (const part of PARTS) {
@@ -84,7 +84,7 @@ export class GateData implements GateMeasurements {
       const ph = inp.model.artifacts[`${part}_predictions`];
       if (!th || !ph || !needs.parts.has(part)) continue;
       const table = await loadTable(inp.artifacts, th);
-      const y = targets(table, inp.spec.task, task, part);
+      const y = targets(table, inp.spec.task, result.task, part);
       if (!y) continue;
       g.parts.set(part, { table, y, pred: f64(await inp.artifacts.get(ph)) });
     }
@@ -93,6 +93,7 @@ export class GateData implements GateMeasurements {
       g.latency = await measureLatency(
         onnx,
         inp.model,
+        result.inputs,
         g.parts.get("test")?.table ?? g.parts.get("valid")?.table,
       );
     return g;
@@ -269,6 +270,7 @@ export class GateData implements GateMeasurements {
 async function measureLatency(
   onnx: Uint8Array,
   model: NodeResult,
+  inputs: readonly BundleInput[],
   table: ColumnTable | undefined,
 ): Promise<Record<string, number>> {
   if (!table || table.numRows() === 0)
@@ -277,7 +279,6 @@ async function measureLatency(
   if (!pipeline) throw new NodeFailure("gate: latency needs the model's pipeline");
   const session = await loadSession(onnx);
   try {
-    const inputs = (model.summary?.inputs as unknown as { name: string; type: string }[] | undefined) ?? [];
     const raw = inputs.map((i) => ({
       name: i.name,
       type:

@@ -27,6 +27,7 @@ import { evaluateSplit } from "./evaluate.js";
 import { rankingGroups, targets, taskOf } from "./labels.js";
 import { readModelSpec, type ModelSpec } from "./model-spec.js";
 import { bundleInputs, checkOnnxParity, composeOnnx } from "./onnx-bundle.js";
+import { inputsJson, taskJson } from "./results.js";
 import { calibrateModel } from "./calibrate.js";
 import { modelReportArtifacts } from "./report.js";
 import { studyObjective } from "./objective-values.js";
@@ -245,9 +246,9 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   const summary: { [k: string]: Json } = {
     algorithm: estimator.algorithm,
     params: outcome.params as { [k: string]: Json },
-    task: prep.task as unknown as Json,
+    task: taskJson(prep.task),
     features: prep.pipeline.outputNames,
-    inputs: inputs as unknown as Json,
+    inputs: inputsJson(inputs),
     output_width: model.outputWidth,
     threshold: spec.threshold,
     ...(model.bestIteration !== undefined ? { best_iteration: model.bestIteration } : {}),
