@@ -21,13 +21,14 @@ import {
   type StatCache,
 } from "../../ir/executor.js";
 import { hashFileCached } from "../../data/data-hash.js";
-import type { GraphNode, Json } from "../../ir/graph-ir.js";
+import { nodeIdOf, type GraphNode, type Json } from "../../ir/graph-ir.js";
 import { ModelRegistry } from "../../registry/model-registry.js";
 import { evaluateSplit } from "./evaluate.js";
 import { rankingGroups, targets, taskOf } from "./labels.js";
 import { readModelSpec, type ModelSpec } from "./model-spec.js";
 import { bundleInputs, checkOnnxParity, composeOnnx } from "./onnx-bundle.js";
 import { inputsJson, taskJson } from "./results.js";
+import { PARTS, splitResultOf, type Part } from "../split/config.js";
 import { calibrateModel } from "./calibrate.js";
 import { modelReportArtifacts } from "./report.js";
 import { studyObjective } from "./objective-values.js";
@@ -35,20 +36,19 @@ import { StateTrialStore } from "../../registry/trial-store.js";
 import { trainBranch } from "./train.js";
 
 export const MODEL_EXECUTOR_VERSION = "1";
-const PARTS = ["train", "valid", "test"] as const;
-type Part = (typeof PARTS)[number];
 
 async function splitTables(
   ctx: ExecContext,
   spec: ModelSpec,
 ): Promise<{ tables: Partial<Record<Part, ColumnTable>>; hashes: Partial<Record<Part, string>> }> {
-  const id = `split.${spec.data}`;
+  const id = nodeIdOf("split", spec.data);
   const r = ctx.inputs.get(id);
   if (!r) throw new NodeFailure(`model ${spec.name}: its data ${id} has no result`);
+  const split = splitResultOf(r);
   const tables: Partial<Record<Part, ColumnTable>> = {};
   const hashes: Partial<Record<Part, string>> = {};
   for (const part of PARTS) {
-    const h = r.artifacts[part];
+    const h = split[part];
     if (h) {
       tables[part] = await loadTable(ctx.artifacts, h);
       hashes[part] = h;

@@ -5,7 +5,8 @@ import type { ColumnTable } from "arquero";
 import * as aq from "arquero";
 import { inputTable } from "../../data/input-table.js";
 import { readBlock } from "../../ir/node-config.js";
-import { parseShares, parseSplitMethod, runSplit } from "../../data/splits/index.js";
+import { parseSplitMethod, runSplit } from "../../data/splits/index.js";
+import { sharesOfConfig } from "./config.js";
 import { TEST, TRAIN, VALID } from "../../data/splits/types.js";
 import { saveTable } from "../../data/table-artifact.js";
 import { columnValues, takeRows } from "../../data/table-columns.js";
@@ -33,7 +34,7 @@ export const splitExecutor: Executor = {
     const b = readBlock(ctx.node.config);
     const { table } = await inputTable(ctx);
     const method = parseSplitMethod(b.attributes.method);
-    const shares = parseShares(b.attributes);
+    const shares = sharesOfConfig(b.attributes);
     const seed = typeof b.attributes.seed === "number" ? b.attributes.seed : ctx.seed;
     const a = runSplit(method, { table, shares, seed });
     const parts = { train: rowsOf(a.part, TRAIN), valid: rowsOf(a.part, VALID), test: rowsOf(a.part, TEST) };

@@ -5,7 +5,7 @@ import { spanCovering } from "../../ir/span.js";
 import type { BlockKindSchema } from "../../compiler/schema/types.js";
 import { d, t } from "../../compiler/schema/type-builders.js";
 
-const SHARES = ["train", "valid", "test"] as const;
+import { PARTS, resolveShares, type Part } from "./config.js";
 
 export const splitLanguage: BlockKindSchema = {
   kind: "split",
@@ -34,19 +34,20 @@ export const splitLanguage: BlockKindSchema = {
   ],
   nested: [],
   check(ctx) {
-    const given = SHARES.map((s) => [s, ctx.written(s) ? ctx.attribute(s) : undefined] as const).filter(
-      (p): p is readonly [(typeof SHARES)[number], Expr] => p[1] !== undefined,
+    const given = PARTS.map((s) => [s, ctx.written(s) ? ctx.attribute(s) : undefined] as const).filter(
+      (p): p is readonly [Part, Expr] => p[1] !== undefined,
     );
-    if (given.length === 0) return;
     if (given.some(([, e]) => e.type !== "percent")) return; // wrong types are reported already
-    const total = given.reduce((sum, [, e]) => sum + (e.type === "percent" ? e.value : 0), 0);
-    if (Math.abs(total - 100) > 1e-9) {
+    const percents: Partial<Record<Part, number>> = {};
+    for (const [s, e] of given) if (e.type === "percent") percents[s] = e.value;
+    const r = resolveShares(percents);
+    if ("total" in r) {
       const parts = given.map(([s, e]) => `${s} ${e.type === "percent" ? e.raw : "?"}`).join(" + ");
       const span = given.map(([, e]) => e.span).reduce(spanCovering);
       ctx.report(
         CheckCode.sharesNotHundred,
         span,
-        `split shares add up to ${+total.toFixed(6)}% (${parts}), not 100%`,
+        `split shares add up to ${+r.total.toFixed(6)}% (${parts}), not 100%`,
       );
     }
   },
