@@ -8,6 +8,7 @@ import { ModelRegistry, type ModelVersion } from "../../registry/model-registry.
 import { readModelSpec } from "../model/model-spec.js";
 import { evaluateAssertion, renderGateResults } from "./assertions.js";
 import { GateData } from "./measurements.js";
+import { encodeGateResults } from "./results.js";
 
 export const GATE_EXECUTOR_VERSION = "1";
 
@@ -60,7 +61,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     (champion
       ? `\n  champion: ${modelName} version ${champion.version}`
       : `\n  no champion yet (first_run = ${firstRun})`);
-  const resultsJson = results as unknown as Json;
+  const resultsJson = encodeGateResults(results);
   if (registry && version !== undefined)
     await registry.recordGate(modelName, version, ctx.node.name, passed, resultsJson);
   if (!passed) throw new NodeFailure(report, { results: resultsJson });
