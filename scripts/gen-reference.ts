@@ -4,6 +4,7 @@ import { renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { renderReference } from "../src/compiler/schema/reference.js";
+import "../src/kinds/index.js";
 
 // compiled to dist/scripts/, so the repository root is two levels up
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");

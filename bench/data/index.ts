@@ -10,7 +10,7 @@ import type { ColumnSpec } from "../../src/data/column-type.js";
 import { readCsv } from "../../src/data/csv-reader.js";
 import { evalBatch, tableEnv } from "../../src/data/evaluate-batch.js";
 import { rng } from "../../src/data/random.js";
-import type { Json } from "../../src/runtime/graph-ir.js";
+import type { Json } from "../../src/ir/graph-ir.js";
 
 const ROWS = 1_000_000;
 const here = dirname(fileURLToPath(import.meta.url));

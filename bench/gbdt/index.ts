@@ -9,7 +9,7 @@ import { fitGbdt } from "../../src/ml/gbdt/booster.js";
 import { toRowMajor, type Matrix } from "../../src/ml/matrix.js";
 import { aucRoc, rmse as rmseOf } from "../../src/ml/metrics/index.js";
 import { loadSession } from "../../src/onnx/session.js";
-import { modelToOnnxBytes } from "../../src/onnx/standalone.js";
+import { modelToOnnxBytes } from "../../src/ml/standalone-onnx.js";
 import { readNumericCsv } from "./csv.js";
 
 const here = dirname(fileURLToPath(import.meta.url));

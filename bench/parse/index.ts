@@ -5,6 +5,7 @@ import type { Project, SpecFile } from "../../src/compiler/ast.js";
 import type { Diagnostic, Result } from "../../src/compiler/diagnostic.js";
 import { lex } from "../../src/compiler/lexer.js";
 import { parseFile } from "../../src/compiler/parse.js";
+import "../../src/kinds/index.js";
 
 const BLOCKS = 5000;
 const BLOCKS_PER_FILE = 100;

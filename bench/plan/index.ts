@@ -15,7 +15,7 @@ import {
 } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { hashFile } from "../../src/runtime/data-hash.js";
+import { hashFile } from "../../src/data/data-hash.js";
 import { applyPlan } from "../../src/runtime/apply.js";
 import { openArtifacts } from "../../src/runtime/artifacts/store.js";
 import { executorFor } from "../../src/runtime/executor-registry.js";

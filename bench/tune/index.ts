@@ -11,8 +11,8 @@ import { branin, hartmann6 } from "../../src/ml/tune/benchmark-functions.js";
 import { samplerFor, Study, type SearchSpace } from "../../src/ml/tune/index.js";
 import { availableParallelism } from "node:os";
 import type { Estimator, Task } from "../../src/ml/estimator.js";
-import type { ModelSpec } from "../../src/runtime/executors/model/model-spec.js";
-import { trainBranch } from "../../src/runtime/executors/model/train.js";
+import type { ModelSpec } from "../../src/kinds/model/model-spec.js";
+import { trainBranch } from "../../src/kinds/model/train.js";
 import { churnProblem, type ChurnProblem } from "./churn.js";
 
 const BUDGETS = [10, 20, 40];

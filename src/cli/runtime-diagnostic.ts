@@ -8,7 +8,7 @@ import {
   type RenderOptions,
 } from "../compiler/diagnostic-render.js";
 import type { Diagnostic } from "../compiler/diagnostic.js";
-import type { Span } from "../compiler/span.js";
+import type { Span } from "../ir/span.js";
 import { isInternal, type ErrorDetails, type RuntimeDiagnostic } from "../ir/errors.js";
 
 export interface RuntimeDiagnosticJson extends Partial<DiagnosticLocationJson> {

@@ -1,7 +1,7 @@
 // The typed AST of the .mlspec language. Plain data with a Span on every node, produced from
 // chevrotain's CST by the builder and consumed by the resolver, checker, formatter and lowering;
 // forEachChild is the one walker over an expression's sub-expressions.
-import type { Span } from "./span.js";
+import type { Span } from "../ir/span.js";
 
 export type BinaryOp = "or" | "and" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "+" | "-" | "*" | "/" | "%";
 type UnaryOp = "-" | "not";

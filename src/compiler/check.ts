@@ -1,21 +1,24 @@
 // The checker: every top-level block against its kind's schema, references resolved, types and
 // semantic rules checked. Pure over the AST; returns the checked project and all diagnostics.
 import type { Block, Project } from "./ast.js";
-import type { CheckedBlock, CheckedProject, Dependency } from "./checked.js";
+import type { CheckedBlock, CheckedProject, Dependency, TableFacts } from "./checked.js";
 import type { Diagnostic, Result } from "./diagnostic.js";
 import { resolveNames } from "./resolve.js";
-import { blockKind } from "./schema/index.js";
+import { allBlockKinds, blockKind, tableRole } from "./schema/index.js";
 import { checkBody } from "./checker/body.js";
 import { CheckCode } from "./checker/codes.js";
 import { findCycles, type Edge } from "./checker/cycles.js";
 import { checkJoins } from "./checker/joins.js";
 import { kindContext } from "./checker/kind-context.js";
+import { tableFacts } from "./checker/tables.js";
 import { Sink, type DepUse } from "./checker/sink.js";
 import { attributeOf, CheckState, plainRef, walkRowExpr } from "./checker/state.js";
 import type { Env } from "./checker/typing.js";
 import { pushAll } from "./push-all.js";
 
 export function checkProject(project: Project): Result<CheckedProject> {
+  if (allBlockKinds().length === 0)
+    throw new Error("no block kinds are registered: import src/kinds/index.js before checking a project");
   const resolved = resolveNames(project);
   const symbols = resolved.value;
   const st = new CheckState(project, symbols);
@@ -46,7 +49,7 @@ export function checkProject(project: Project): Result<CheckedProject> {
       { label, span: block.nameSpan ?? block.kindSpan, prefix: "" },
       env,
     );
-    if (block.kind === "features") {
+    if (schema.table === "computed") {
       checkFeatureCycles(st, name, own);
       checkJoins(st, name, own);
     }
@@ -70,22 +73,25 @@ export function checkProject(project: Project): Result<CheckedProject> {
 
   reportBlockCycles(checked, sink);
 
+  const tables = new Map<string, TableFacts>();
+  for (const [name, b] of byName) if (tableRole(b.kind) !== undefined) tables.set(name, tableFacts(st, name));
+
   const diagnostics = sortDiagnostics(sink.diagnostics);
-  return { value: { project, blocks: checked, byName }, diagnostics };
+  return { value: { project, blocks: checked, byName, tables }, diagnostics };
 }
 
 /** The environment of a top-level block: which columns, features and model its values see. */
 function blockEnv(st: CheckState, block: Block, name: string, sink: Sink): Env {
   const schema = blockKind(block.kind)!;
   const env: Env = { st, block: name, scope: "row", via: "", sink };
-  if (block.kind === "source") {
+  if (schema.table === "declared") {
     env.columns = st.columnsOf(name);
   } else if (schema.input) {
     // A features block also sees the columns its joins bring in.
     env.columns = st.inputColumnsOf(name);
-    if (block.kind === "features") env.ownFeatures = true;
+    if (schema.table === "computed") env.ownFeatures = true;
   }
-  if (block.kind === "model") env.model = name;
+  if (schema.modelBehind === "self") env.model = name;
   if (schema.model) {
     const model = modelBehind(st, plainRef(attributeOf(block, schema.model)?.value));
     if (model !== undefined) {
@@ -99,16 +105,15 @@ function blockEnv(st: CheckState, block: Block, name: string, sink: Sink): Env {
   return env;
 }
 
-/** A model by name, or the model of a deployment. */
+/** A model by name, or the model a block of another kind stands for (a deployment's). */
 function modelBehind(st: CheckState, name: string | undefined): string | undefined {
   const b = name !== undefined ? st.block(name) : undefined;
-  if (!b) return undefined;
-  if (b.kind === "model") return name;
-  if (b.kind === "deploy") {
-    const m = plainRef(attributeOf(b, "model")?.value);
-    return m !== undefined && st.block(m)?.kind === "model" ? m : undefined;
-  }
-  return undefined;
+  const behind = b && blockKind(b.kind)?.modelBehind;
+  if (behind === undefined) return undefined;
+  if (behind === "self") return name;
+  const m = plainRef(attributeOf(b!, behind.attribute)?.value);
+  const target = m !== undefined ? st.block(m) : undefined;
+  return target && blockKind(target.kind)?.modelBehind === "self" ? m : undefined;
 }
 
 /** One dependency per target, in order of first use; members merged ("*" absorbs). */

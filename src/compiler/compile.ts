@@ -5,7 +5,7 @@ import type { CheckedProject } from "./checked.js";
 import { checkProject } from "./check.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { loadProject, projectSources } from "./load-project.js";
-import type { Span } from "./span.js";
+import type { Span } from "../ir/span.js";
 
 interface Compilation {
   project?: Project;

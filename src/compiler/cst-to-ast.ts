@@ -18,7 +18,7 @@ import {
   True,
   UnterminatedString,
 } from "./lexer.js";
-import type { Pos, Span } from "./span.js";
+import type { Pos, Span } from "../ir/span.js";
 
 /** Thrown inside an item whose parts are unusable; the item is left out of the AST. */
 class DropItem {

@@ -1,7 +1,7 @@
 // The registry of diagnostic codes: one entry per code with its default severity and a one-line
 // summary (used by docs and conformance tests). MLC1001–1099: syntax and loading; MLC1100+: checking.
 import type { Diagnostic, DiagnosticCode, Severity } from "./diagnostic.js";
-import type { Span } from "./span.js";
+import type { Span } from "../ir/span.js";
 
 interface CodeInfo {
   severity: Severity;

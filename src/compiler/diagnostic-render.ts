@@ -1,7 +1,7 @@
 // Diagnostics for people (`path:line:col: error MLC1006: …`, source line, caret, hint, notes)
 // and for tools (a JSON array with the same fields). Formatting only; no decisions.
 import type { Diagnostic } from "./diagnostic.js";
-import type { Span } from "./span.js";
+import type { Span } from "../ir/span.js";
 
 export interface RenderOptions {
   color: boolean;

@@ -1,6 +1,6 @@
 // Diagnostics are values, never exceptions (as HCL's hcl.Diagnostics): every user mistake
 // is returned alongside a result. `throw` is reserved for bugs in mlc itself.
-import type { Span } from "./span.js";
+import type { Span } from "../ir/span.js";
 
 export type Severity = "error" | "warning";
 

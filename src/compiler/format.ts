@@ -2,7 +2,7 @@
 // `=` aligned in runs of attributes, comments kept. Pure text in, text out; it never changes the AST.
 import { sameMeaning } from "./ast-equal.js";
 import type { Attribute, Block, BodyItem, Comment, Expr, SpecFile } from "./ast.js";
-import type { Span } from "./span.js";
+import type { Span } from "../ir/span.js";
 import { hasErrors, type Result } from "./diagnostic.js";
 import { KEYWORDS } from "./lexer.js";
 import { parseFile } from "./parse.js";
@@ -35,8 +35,8 @@ export function format(file: SpecFile): string {
 
 /** An own-line comment, or an item with the comment that ends its line. */
 type Element =
-  | { kind: "comment"; comment: Comment }
-  | { kind: "item"; item: BodyItem; trailing?: Comment; inner?: Comment[] };
+  | { part: "comment"; comment: Comment }
+  | { part: "item"; item: BodyItem; trailing?: Comment; inner?: Comment[] };
 
 interface Level {
   /** A comment on the line of the opening `{`, before any item. */
@@ -57,9 +57,9 @@ class Printer {
         // Exactly one blank line between top-level blocks (a block's own comments stay with it);
         // at most one between comments, where the source had one.
         const gap = startLine(el) > endLine(prev) + 1;
-        if (prev.kind === "item" || gap) this.out.push("");
+        if (prev.part === "item" || gap) this.out.push("");
       }
-      if (el.kind === "comment") this.out.push(el.comment.text);
+      if (el.part === "comment") this.out.push(el.comment.text);
       else {
         this.block(el.item as Block, "");
         if (el.trailing) this.appendToLast(` ${el.trailing.text}`);
@@ -90,9 +90,9 @@ class Printer {
       while (ci < cs.length && cs[ci]!.span.start.offset < limit) {
         const c = cs[ci++]!;
         if (!head && elements.length === 0 && c.span.start.line === headerLine) head = c;
-        else elements.push({ kind: "comment", comment: c });
+        else elements.push({ part: "comment", comment: c });
       }
-      const el: Element = { kind: "item", item };
+      const el: Element = { part: "item", item };
       if (host) {
         const inner: Comment[] = [];
         while (ci < cs.length && cs[ci]!.span.start.offset < host.span.end.offset) inner.push(cs[ci++]!);
@@ -113,7 +113,7 @@ class Printer {
     for (; ci < cs.length; ci++) {
       const c = cs[ci]!;
       if (!head && elements.length === 0 && c.span.start.line === headerLine) head = c;
-      else elements.push({ kind: "comment", comment: c });
+      else elements.push({ part: "comment", comment: c });
     }
     return head ? { head, elements } : { elements };
   }
@@ -177,7 +177,7 @@ class Printer {
     };
     elements.forEach((el, i) => {
       if (blankBefore[i]) closeRun();
-      if (el.kind === "item") {
+      if (el.part === "item") {
         if (el.item.type === "attribute") run.push(el.item);
         else closeRun();
       }
@@ -186,7 +186,7 @@ class Printer {
 
     elements.forEach((el, i) => {
       if (blankBefore[i]) this.out.push("");
-      if (el.kind === "comment") {
+      if (el.part === "comment") {
         this.out.push(indent + el.comment.text);
         return;
       }
@@ -265,9 +265,9 @@ const isContainer = (e: Expr): boolean =>
   e.type === "list" || e.type === "object" || (e.type === "call" && e.form === "braces");
 
 const startLine = (el: Element): number =>
-  (el.kind === "comment" ? el.comment.span : el.item.span).start.line;
+  (el.part === "comment" ? el.comment.span : el.item.span).start.line;
 const endLine = (el: Element): number =>
-  (el.kind === "comment" ? el.comment : (el.trailing ?? el.item)).span.end.line;
+  (el.part === "comment" ? el.comment : (el.trailing ?? el.item)).span.end.line;
 
 function withSuffix(lines: string[], suffix: string): string[] {
   lines[lines.length - 1] += suffix;

@@ -6,7 +6,7 @@ import type { Project, SpecFile } from "./ast.js";
 import type { Diagnostic, Result } from "./diagnostic.js";
 import { SyntaxCode, diagnostic } from "./diagnostic-codes.js";
 import { parseFile } from "./parse.js";
-import type { Span } from "./span.js";
+import type { Span } from "../ir/span.js";
 import { pushAll } from "./push-all.js";
 
 const SPEC_EXTENSION = ".mlspec";

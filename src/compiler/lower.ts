@@ -2,12 +2,19 @@
 // with canonical config, inputs with the columns consumed, and column provenance. Pure.
 import type { Block, Expr } from "./ast.js";
 import type { CheckedBlock, CheckedProject } from "./checked.js";
-import { exprToJson } from "./expr-json.js";
-import { joinConfig, joinReads, lowerJoins, type LoweredJoin } from "./lower-joins.js";
-import { lowerOnline } from "./lower-online.js";
-import { blockKind } from "./schema/registry.js";
-import "./schema/index.js";
-import type { ColumnOrigin, Graph, GraphNode, Json, NodeColumns, NodeInput } from "../runtime/graph-ir.js";
+import { exprToJson } from "./expr-to-json.js";
+import type { ResolvedJoin } from "./checked.js";
+import { joinConfig, joinReads } from "./lower-joins.js";
+import { blockKind, isSettingsKind, tableRole } from "./schema/registry.js";
+import {
+  nodeIdOf,
+  type ColumnOrigin,
+  type Graph,
+  type GraphNode,
+  type Json,
+  type NodeColumns,
+  type NodeInput,
+} from "../ir/graph-ir.js";
 import { leftChain } from "./binary-chain.js";
 
 /**
@@ -26,26 +33,31 @@ export type NestedBlockJson = {
   assertions: Json[];
 };
 
+/** The tables of the project as lowering sees them: blocks, inputs, columns, joins, features. */
+export interface TableView {
+  block(name: string): CheckedBlock | undefined;
+  /** The block named by `b`'s input attribute (`from`, `data`), if any. */
+  inputName(b: CheckedBlock): string | undefined;
+  /** Every column of a table block, or "open" when a source upstream declares no schema. */
+  columnsOf(name: string): Set<string> | "open";
+  joins(b: CheckedBlock): readonly ResolvedJoin[];
+  /** A table block's own features: its attributes that are not settings of its kind. */
+  ownFeatures(b: CheckedBlock): Map<string, Expr>;
+  /** A setting (`key`, `timestamp`) of a table block, or the nearest one along its inputs. */
+  chainColumn(b: CheckedBlock, setting: "key" | "timestamp"): string | undefined;
+}
+
+/** A kind's own lowering: may expand one block into several nodes (`model.churn/trial.7`); must keep the main id. */
+export type LoweringHook = (block: CheckedBlock, ctx: LoweringContext) => GraphNode[];
+
 export interface LoweringContext {
   project: CheckedProject;
+  tables: TableView;
   /** The node the default lowering makes for a block (hooks usually start from it). */
   defaultNode(block: CheckedBlock): GraphNode;
   /** The id of the main node of a block, by block name. */
   nodeId(blockName: string): string | undefined;
 }
-
-/** A per-kind lowering: may expand one block into several nodes (`model.churn/trial.7`); must keep the main id `${kind}.${name}`. */
-export type LoweringHook = (block: CheckedBlock, ctx: LoweringContext) => GraphNode[];
-
-const hooks = new Map<string, LoweringHook>();
-
-export function registerLowering(kind: string, hook: LoweringHook): void {
-  if (hooks.has(kind)) throw new Error(`lowering for kind '${kind}' registered twice`);
-  hooks.set(kind, hook);
-}
-
-/** Kinds that are settings, not work: folded into other nodes' config instead. */
-const SETTINGS_KINDS = new Set(["project"]);
 
 export function nestedBlockJson(b: Block): NestedBlockJson {
   const attributes: { [k: string]: Json } = {};
@@ -74,7 +86,7 @@ export function blockConfig(b: CheckedBlock): { [key: string]: Json } {
 }
 
 /** The main node id of every block. */
-const mainId = (b: { kind: string; name: string }) => `${b.kind}.${b.name}`;
+const mainId = (b: { kind: string; name: string }) => nodeIdOf(b.kind, b.name);
 
 /** Refs in an expression: callees are names of built-ins, never refs. */
 function refsOf(e: Expr, out: { path: string[]; star: boolean }[] = []): { path: string[]; star: boolean }[] {
@@ -110,25 +122,24 @@ function refsOf(e: Expr, out: { path: string[]; star: boolean }[] = []): { path:
   return out;
 }
 
-/** Column provenance: which blocks produce tables, and with which columns. */
-class Columns {
-  private readonly known = new Map<string, Set<string> | "open">();
-  private readonly joinMemo = new Map<string, LoweredJoin[]>();
+/** Column provenance: which blocks produce tables, and with which columns (as the checker found them). */
+class Columns implements TableView {
+  private readonly memo = new Map<string, Set<string> | "open">();
   constructor(private readonly project: CheckedProject) {}
 
-  /** The point-in-time joins of a features block, resolved (empty for other kinds). */
-  joins(b: CheckedBlock): LoweredJoin[] {
-    let js = this.joinMemo.get(b.name);
-    if (!js) {
-      this.joinMemo.set(b.name, []); // cycle guard; the checker rejects cycles
-      js = lowerJoins(b, {
-        block: (n) => this.project.byName.get(n),
-        inputName: (x) => this.inputName(x),
-        columnsOf: (n) => this.columnsOf(n),
-      });
-      this.joinMemo.set(b.name, js);
-    }
-    return js;
+  block(name: string): CheckedBlock | undefined {
+    return this.project.byName.get(name);
+  }
+
+  /** The point-in-time joins of a block, resolved by the checker (empty for blocks without joins). */
+  joins(b: CheckedBlock): readonly ResolvedJoin[] {
+    return this.project.tables.get(b.name)?.joins ?? [];
+  }
+
+  /** A setting (`key`, `timestamp`) of a table block, or the nearest one along its inputs. */
+  chainColumn(b: CheckedBlock, setting: "key" | "timestamp"): string | undefined {
+    const facts = this.project.tables.get(b.name);
+    return setting === "key" ? facts?.key : facts?.timestamp;
   }
 
   /** Joined column name → how the column is made (the join record, and the columns it reads). */
@@ -184,24 +195,12 @@ class Columns {
 
   /** Every column a table block's rows carry, or "open" when a source declares no schema. */
   columnsOf(name: string): Set<string> | "open" {
-    const memo = this.known.get(name);
-    if (memo) return memo;
-    this.known.set(name, "open"); // cycle guard; the checker rejects cycles
-    const b = this.project.byName.get(name);
-    let out: Set<string> | "open" = "open";
-    if (b?.kind === "source") {
-      const s = this.schemaColumns(b);
-      out = s ? new Set(s.keys()) : "open";
-    } else if (b && (b.kind === "features" || b.kind === "split")) {
-      const input = this.inputName(b);
-      const up = input ? this.columnsOf(input) : "open";
-      const joins = b.kind === "features" ? this.joins(b) : [];
-      const joined = joins.flatMap((j) => (j.columns ?? []).map((c) => j.prefix + c));
-      const openJoin = joins.some((j) => j.columns === null);
-      if (up !== "open" && !openJoin)
-        out = new Set([...up, ...joined, ...(b.kind === "features" ? this.ownFeatures(b).keys() : [])]);
+    let out = this.memo.get(name);
+    if (!out) {
+      const cols = this.project.tables.get(name)?.columns ?? "open";
+      out = cols === "open" ? "open" : new Set(cols);
+      this.memo.set(name, out);
     }
-    this.known.set(name, out);
     return out;
   }
 
@@ -212,7 +211,8 @@ class Columns {
   }
 }
 
-function mergeInputs(inputs: NodeInput[]): NodeInput[] {
+/** Inputs by node, sorted by id, their columns merged (`*` absorbs). */
+export function mergeInputs(inputs: NodeInput[]): NodeInput[] {
   const by = new Map<string, NodeInput["columns"]>();
   for (const i of inputs) {
     const prev = by.get(i.node);
@@ -247,11 +247,11 @@ function lowerDefault(
   )
     config.seed = projectSeed;
   // `allow_outside_paths = true` in the project block reaches the sources that read files (only when set, so other fingerprints stay put).
-  if (allowOutside && b.kind === "source") config.allow_outside_paths = true;
+  if (allowOutside && schema?.readsFiles) config.allow_outside_paths = true;
   const inputs: NodeInput[] = [];
   for (const d of b.dependencies) {
     const target = project.byName.get(d.target);
-    if (!target || target.name === b.name || SETTINGS_KINDS.has(target.kind)) continue;
+    if (!target || target.name === b.name || isSettingsKind(target.kind)) continue;
     inputs.push({ node: mainId(target), columns: d.members === "*" ? "*" : [...d.members] });
   }
   // A point-in-time join reads the joined table's brought-in columns, key and time; its config is the resolved join.
@@ -260,22 +260,16 @@ function lowerDefault(
     config.join = joins.map(joinConfig);
     for (const j of joins) inputs.push({ node: j.node, columns: joinReads(j) });
   }
-  // A deployment whose model looks up window or joined values online reads the tables they are materialised from.
-  const online = lowerOnline(b, cols.settings("features"), {
-    block: (n) => project.byName.get(n),
-    inputName: (x) => cols.inputName(x),
-    columnsOf: (n) => cols.columnsOf(n),
-    joins: (x) => cols.joins(x),
-  });
-  if (online) {
-    config.online_features = online.config;
-    inputs.push(...online.inputs);
-  }
   // `usage.*` names the features of usage only (its own columns, not those it carries through).
-  if (b.kind !== "features" && b.kind !== "split") {
+  if (schema?.table === undefined) {
     for (const i of inputs) {
       const t = project.byName.get(i.node.slice(i.node.indexOf(".") + 1));
-      if (i.columns === "*" && t?.kind === "features" && blockKind(b.kind)?.input?.attribute !== undefined) {
+      if (
+        i.columns === "*" &&
+        t &&
+        tableRole(t.kind) === "computed" &&
+        schema?.input?.attribute !== undefined
+      ) {
         const own = [...cols.ownFeatures(t).keys()];
         if (own.length) i.columns = own;
       }
@@ -346,7 +340,8 @@ function columnOrigin(
 }
 
 function columnProvenance(b: CheckedBlock, project: CheckedProject, cols: Columns): NodeColumns | undefined {
-  if (b.kind === "source") {
+  const role = tableRole(b.kind);
+  if (role === "declared") {
     const schema = cols.schemaColumns(b);
     if (!schema) return undefined;
     const defined: { [c: string]: ColumnOrigin } = {};
@@ -355,7 +350,7 @@ function columnProvenance(b: CheckedBlock, project: CheckedProject, cols: Column
     return { defined, shared: [], perColumnKeys: ["schema", "expect", "warn"] };
   }
   const input = cols.inputName(b);
-  if (b.kind === "features") {
+  if (role === "computed") {
     const own = cols.ownFeatures(b);
     const joined = cols.joinedOrigins(b);
     const defined: { [c: string]: ColumnOrigin } = {};
@@ -370,7 +365,7 @@ function columnProvenance(b: CheckedBlock, project: CheckedProject, cols: Column
       perColumnKeys,
     };
   }
-  if (b.kind === "split" && input) {
+  if (role === "partitioned" && input) {
     // Which rows land where depends on the columns the method names (a label, a time column).
     const shared: NodeInput[] = [];
     const inputAttr = blockKind(b.kind)?.input?.attribute;
@@ -394,7 +389,8 @@ function columnProvenance(b: CheckedBlock, project: CheckedProject, cols: Column
  */
 function restrictTableInput(b: CheckedBlock, project: CheckedProject, cols: Columns, node: GraphNode): void {
   const schema = blockKind(b.kind);
-  if (!schema?.input || schema.input.members !== "all" || b.kind === "split" || b.kind === "features") return;
+  // A block that makes a table carries its input's columns on instead (column provenance).
+  if (!schema?.input || schema.input.members !== "all" || schema.table !== undefined) return;
   const input = cols.inputName(b);
   if (!input) return;
   const inputId = mainId(project.byName.get(input)!);
@@ -402,10 +398,11 @@ function restrictTableInput(b: CheckedBlock, project: CheckedProject, cols: Colu
   for (const d of b.dependencies) {
     const target = project.byName.get(d.target);
     if (!target || target.name === input || target.name === b.name) continue;
-    if (target.kind === "features" || target.kind === "source" || target.kind === "split") {
+    const role = tableRole(target.kind);
+    if (role !== undefined) {
       if (d.members === "*") {
         // `usage.*` names the features of usage only.
-        if (target.kind !== "features") return;
+        if (role !== "computed") return;
         for (const f of cols.ownFeatures(target).keys()) used.add(f);
       } else {
         for (const m of d.members) used.add(m.split(".")[0]!);
@@ -420,13 +417,14 @@ function restrictTableInput(b: CheckedBlock, project: CheckedProject, cols: Colu
 
 export function lower(project: CheckedProject): Graph {
   const cols = new Columns(project);
-  const settings = project.blocks.find((b) => b.kind === "project");
+  const settings = project.blocks.find((b) => isSettingsKind(b.kind));
   const seedExpr = settings?.attributes.get("seed");
   const projectSeed = seedExpr ? exprToJson(seedExpr) : undefined;
   const allowExpr = settings?.attributes.get("allow_outside_paths");
   const allowOutside = allowExpr?.type === "bool" && allowExpr.value;
   const ctx: LoweringContext = {
     project,
+    tables: cols,
     defaultNode: (b) => lowerDefault(b, project, cols, projectSeed, allowOutside),
     nodeId: (name) => {
       const b = project.byName.get(name);
@@ -435,8 +433,8 @@ export function lower(project: CheckedProject): Graph {
   };
   const nodes: GraphNode[] = [];
   for (const b of project.blocks) {
-    if (SETTINGS_KINDS.has(b.kind)) continue;
-    const hook = hooks.get(b.kind);
+    if (isSettingsKind(b.kind)) continue;
+    const hook = blockKind(b.kind)?.lower;
     const made = hook ? hook(b, ctx) : [ctx.defaultNode(b)];
     if (!made.some((n) => n.id === mainId(b)))
       throw new Error(`lowering of ${b.kind} '${b.name}' lost its main node ${mainId(b)}`);
@@ -447,6 +445,6 @@ export function lower(project: CheckedProject): Graph {
 
 /** The project's seed (default 42), which apply passes to executors as `ctx.seed`. */
 export function projectSeed(project: CheckedProject): number {
-  const e = project.blocks.find((b) => b.kind === "project")?.attributes.get("seed");
+  const e = project.blocks.find((b) => isSettingsKind(b.kind))?.attributes.get("seed");
   return e?.type === "number" ? e.value : 42;
 }

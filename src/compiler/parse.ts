@@ -23,7 +23,7 @@ import {
   lex,
 } from "./lexer.js";
 import { mlspecParser } from "./parser.js";
-import type { Pos, Span } from "./span.js";
+import type { Pos, Span } from "../ir/span.js";
 import { KEYWORD_TYPES, decodeSyntaxMessage } from "./syntax-messages.js";
 import { pushAll } from "./push-all.js";
 

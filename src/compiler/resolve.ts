@@ -7,6 +7,15 @@ import { CheckCode } from "./checker/codes.js";
 import { didYouMean } from "../ir/did-you-mean.js";
 import { allBlockKinds, blockKind } from "./schema/index.js";
 
+/**
+ * Kinds the language will accept once the runtime can run them: named in the unknown-kind
+ * diagnostic so a user who read about them learns they are not available yet.
+ */
+const PLANNED_KINDS: Readonly<Record<string, string>> = {
+  monitor: "monitors (drift and live-metric checks of a deployment)",
+  experiment: "online experiments (A/B tests between models)",
+};
+
 export interface Symbols {
   /** Every top-level block, files in path order, blocks in source order. */
   readonly blocks: readonly Block[];
@@ -21,7 +30,14 @@ export function resolveNames(project: Project): Result<Symbols> {
   const byName = new Map<string, Block>();
   const kindNames = allBlockKinds().map((k) => k.kind);
   for (const b of blocks) {
-    if (!blockKind(b.kind)) {
+    const planned = PLANNED_KINDS[b.kind];
+    if (!blockKind(b.kind) && planned !== undefined) {
+      diagnostics.push(
+        diagnostic(CheckCode.unknownBlockKind, b.kindSpan, `block kind \`${b.kind}\` is not available yet`, {
+          hint: `mlc cannot run ${planned} yet; remove the block (block kinds: ${kindNames.join(", ")})`,
+        }),
+      );
+    } else if (!blockKind(b.kind)) {
       diagnostics.push(
         diagnostic(CheckCode.unknownBlockKind, b.kindSpan, `unknown block kind \`${b.kind}\``, {
           hint: didYouMean(b.kind, kindNames) ?? `block kinds: ${kindNames.join(", ")}`,

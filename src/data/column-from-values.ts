@@ -1,6 +1,6 @@
 // Builds one in-memory column from JS values (JSON lines, SQL rows, Arrow vectors), applying a
 // declared or inferred type; a value that does not fit is a NodeFailure naming row and column.
-import { NodeFailure } from "../runtime/executor.js";
+import { NodeFailure } from "../ir/executor.js";
 import { type ColumnSpec, misfitText, nullText, numberMisfit, parseValue } from "./column-type.js";
 import type { ColumnArray } from "./infer-column.js";
 

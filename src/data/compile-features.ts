@@ -1,10 +1,10 @@
 // Compiles a features block (its Graph IR config) into typed expression trees over the input
 // columns: references resolved, transforms type-checked, fitted and window parts marked.
-import { type Json, isObj, type JsonObject as Obj } from "../runtime/graph-ir.js";
-import { NodeFailure } from "../runtime/executor.js";
+import { type Json, isObj, type JsonObject as Obj } from "../ir/graph-ir.js";
+import { NodeFailure } from "../ir/executor.js";
 import type { ColumnType } from "./column-type.js";
 import { didYouMeanSuffix } from "../ir/did-you-mean.js";
-import { readBlock, refAttr } from "./node-config.js";
+import { readBlock, refAttr } from "../ir/node-config.js";
 import { transformFor, transformNames } from "./transforms/index.js";
 import {
   type CallNode,

@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import * as aq from "arquero";
 import type { ColumnTable } from "arquero";
-import { NodeFailure } from "../runtime/executor.js";
+import { NodeFailure } from "../ir/executor.js";
 import { compiledWorkerUrl, newWorker } from "../threads/worker-start.js";
 import { type ColumnSpec, misfitText, nullText } from "./column-type.js";
 import { type ColumnArray } from "./infer-column.js";

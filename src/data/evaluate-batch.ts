@@ -1,7 +1,7 @@
 // The batch backend: evaluates compiled expression trees column-wise over a table's columns,
 // fitting transform statistics on the way when asked (on the training split only).
 import type { ColumnTable } from "arquero";
-import type { Json } from "../runtime/graph-ir.js";
+import type { Json } from "../ir/graph-ir.js";
 import { columnValues, numericValues } from "./table-columns.js";
 import type { BatchValue, PipelineNode, ValueKind, VectorValue, WindowNode } from "./transforms/types.js";
 import { windowAggregate } from "./windows.js";

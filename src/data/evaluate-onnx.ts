@@ -1,8 +1,8 @@
 // The ONNX backend: emits a compiled expression tree as operators of an OnnxGraph, reading
 // fitted statistics; each raw column is an [N, 1] graph input named after the column.
 import type { OnnxGraph } from "../onnx/builder.js";
-import type { Json } from "../runtime/graph-ir.js";
-import { NodeFailure } from "../runtime/executor.js";
+import type { Json } from "../ir/graph-ir.js";
+import { NodeFailure } from "../ir/executor.js";
 import { batchOnlyReason } from "./compile-features.js";
 import type { OnnxValue, PipelineNode, ValueKind } from "./transforms/types.js";
 

@@ -1,6 +1,6 @@
 // Renders an expression's Graph IR JSON back to spec syntax, for messages and summaries
 // (`tenure >= 0`, `nulls(monthly) == 0`).
-import type { Json } from "../runtime/graph-ir.js";
+import type { Json } from "../ir/graph-ir.js";
 
 const PREC: Record<string, number> = {
   or: 1,

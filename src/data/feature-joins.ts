@@ -2,11 +2,11 @@
 // lowering wrote into the node config, loads the joined tables from the node's inputs, checks the
 // time columns, and joins them onto the input table (src/data/pit-join.ts) before features run.
 import type { ColumnTable } from "arquero";
-import type { ExecContext } from "../runtime/executor.js";
-import { NodeFailure } from "../runtime/executor.js";
-import { type Json, isObj, type JsonObject as Obj } from "../runtime/graph-ir.js";
+import type { ExecContext } from "../ir/executor.js";
+import { NodeFailure } from "../ir/executor.js";
+import { type Json, isObj, type JsonObject as Obj } from "../ir/graph-ir.js";
 import { inputTable, inputTableOf } from "./input-table.js";
-import { readBlock, refAttr, type BlockConfig } from "./node-config.js";
+import { readBlock, refAttr, type BlockConfig } from "../ir/node-config.js";
 import { pointInTimeJoin, type PitFeatureTable } from "./pit-join.js";
 import { columnType, columnValues } from "./table-columns.js";
 

@@ -2,7 +2,7 @@
 // knows the file unchanged (same path, size and mtime), as DVC does.
 import { open, stat } from "node:fs/promises";
 import xxhash from "xxhash-wasm";
-import type { StatCache } from "../runtime/executor.js";
+import type { StatCache } from "../ir/executor.js";
 
 const hasher = await xxhash();
 const CHUNK = 8 << 20;

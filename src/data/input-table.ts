@@ -1,8 +1,8 @@
 // How a data executor finds the table it reads: the `table` artifact of its (single) input node,
 // or the named part of a split input (`train`, `valid`, `test`), or the table of a named input.
 import type { ColumnTable } from "arquero";
-import type { ExecContext } from "../runtime/executor.js";
-import { NodeFailure } from "../runtime/executor.js";
+import type { ExecContext } from "../ir/executor.js";
+import { NodeFailure } from "../ir/executor.js";
 import { loadTable } from "./table-artifact.js";
 
 export async function inputTable(

@@ -1,7 +1,7 @@
 // JSON lines reader: one object per line, streamed line by line; columns are the union of keys
 // in first-seen order, typed by the declared schema or inferred from the values.
 import { createReadStream } from "node:fs";
-import { NodeFailure } from "../runtime/executor.js";
+import { NodeFailure } from "../ir/executor.js";
 import type { ColumnSpec } from "./column-type.js";
 import { type TextEncoding, invalidUtf8At, nodeEncoding, notUtf8Text, showBytes } from "./text-encoding.js";
 import { type LoadedTable, tableFromColumns } from "./values-table.js";

@@ -3,8 +3,8 @@
 // Computed by the batch backend itself on one probe row per entity, so serving sees what training saw.
 import * as aq from "arquero";
 import type { ColumnTable } from "arquero";
-import { NodeFailure } from "../runtime/executor.js";
-import type { Json } from "../runtime/graph-ir.js";
+import { NodeFailure } from "../ir/executor.js";
+import type { Json } from "../ir/graph-ir.js";
 import { compileFeatures } from "./compile-features.js";
 import { evalBatch, tableEnv } from "./evaluate-batch.js";
 import type { JoinSpec } from "./feature-joins.js";

@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import * as aq from "arquero";
-import { NodeFailure } from "../runtime/executor.js";
+import { NodeFailure } from "../ir/executor.js";
 import type { ColumnSpec, ColumnType } from "./column-type.js";
 import { columnValues } from "./table-columns.js";
 import { type LoadedTable, tableFromColumns } from "./values-table.js";

@@ -3,8 +3,8 @@
 import type { ColumnTable } from "arquero";
 import type { Matrix } from "../ml/matrix.js";
 import type { OnnxGraph } from "../onnx/builder.js";
-import type { Json } from "../runtime/graph-ir.js";
-import { NodeFailure } from "../runtime/executor.js";
+import type { Json } from "../ir/graph-ir.js";
+import { NodeFailure } from "../ir/executor.js";
 import type { ColumnType } from "./column-type.js";
 import { didYouMeanSuffix } from "../ir/did-you-mean.js";
 import { type FeatureDef, allColumnsRead, compileFeatures, hasFitted } from "./compile-features.js";

@@ -3,7 +3,7 @@
 // TTL if given), so no value from after the label's time is ever used.
 import * as aq from "arquero";
 import type { ColumnTable } from "arquero";
-import { NodeFailure } from "../runtime/executor.js";
+import { NodeFailure } from "../ir/executor.js";
 import { columnValues, numericValues } from "./table-columns.js";
 
 export interface PitFeatureTable {

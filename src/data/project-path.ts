@@ -4,7 +4,7 @@
 // database) that leads outside the project is refused like a `../` path, before anything is read.
 import { realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { NodeFailure } from "../runtime/executor.js";
+import { NodeFailure } from "../ir/executor.js";
 
 /** The real path of `abs`; a part that does not exist yet is kept as written below its real parent. */
 function realPath(abs: string): string {

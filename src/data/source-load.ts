@@ -1,8 +1,8 @@
 // Loads a source's rows (file, glob of files, or database query) with its declared schema
 // applied, and computes the source's data fingerprint without loading when it can.
 import { join } from "node:path";
-import type { DataFingerprint, StatCache } from "../runtime/executor.js";
-import { NodeFailure } from "../runtime/executor.js";
+import type { DataFingerprint, StatCache } from "../ir/executor.js";
+import { NodeFailure } from "../ir/executor.js";
 import { readCsvWithSchema } from "./csv-reader.js";
 import { exprText } from "./expr-text.js";
 import { hashBytes, hashFileCachedBy, hashText } from "./file-hash.js";

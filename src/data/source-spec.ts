@@ -1,7 +1,7 @@
 // A source node's config read into a typed description: where the rows come from (file, glob,
 // SQLite, PostgreSQL), the declared schema, expectations, and the version watermark.
-import { type Json, isObj, type JsonObject as Obj } from "../runtime/graph-ir.js";
-import { NodeFailure } from "../runtime/executor.js";
+import { type Json, isObj, type JsonObject as Obj } from "../ir/graph-ir.js";
+import { NodeFailure } from "../ir/executor.js";
 import { type ColumnSpec, isColumnType } from "./column-type.js";
 import {
   type BlockConfig,
@@ -10,7 +10,7 @@ import {
   readBlock,
   refAttr,
   stringAttr,
-} from "./node-config.js";
+} from "../ir/node-config.js";
 import type { TextEncoding } from "./text-encoding.js";
 import { nameArg } from "./transforms/support.js";
 

@@ -2,7 +2,7 @@
 // types come from the declared schema, else the database's own types; secrets never reach messages.
 import Database from "better-sqlite3";
 import pg from "pg";
-import { NodeFailure } from "../runtime/executor.js";
+import { NodeFailure } from "../ir/executor.js";
 import type { ColumnSpec, ColumnType } from "./column-type.js";
 import { type LoadedTable, tableFromColumns } from "./values-table.js";
 

@@ -2,7 +2,7 @@
 // function of the table's columns, so the same table always has the same hash.
 import * as aq from "arquero";
 import type { ColumnTable } from "arquero";
-import type { ArtifactAccess } from "../runtime/executor.js";
+import type { ArtifactAccess } from "../ir/executor.js";
 import { columnValues } from "./table-columns.js";
 
 type ArrowType = ReturnType<typeof aq.toArrow>["schema"]["fields"][number]["type"];

@@ -2,7 +2,7 @@
 // declared type, or an inferred one, into the in-memory forms; plus concatenation of parts.
 import * as aq from "arquero";
 import type { ColumnTable } from "arquero";
-import { NodeFailure } from "../runtime/executor.js";
+import { NodeFailure } from "../ir/executor.js";
 import type { ColumnSpec, ColumnType } from "./column-type.js";
 import { columnFromValues } from "./column-from-values.js";
 import { type ColumnArray, inferValueType } from "./infer-column.js";

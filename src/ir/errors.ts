@@ -1,7 +1,7 @@
 // The one base class of every error mlc raises on purpose (MlcError: a code MLC2xxx, a hint,
 // structured details, the failing block's span) and its diagnostic value. Anything else thrown is a bug.
-import type { Span } from "../compiler/span.js";
-import type { Json } from "../runtime/graph-ir.js";
+import type { Span } from "./span.js";
+import type { Json } from "./graph-ir.js";
 import type { RuntimeCode } from "./runtime-codes.js";
 
 export type ErrorDetails = { [key: string]: Json };

@@ -3,13 +3,13 @@
 import { randomUUID } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { diagnosticOf, MlcError, NodeFailure, type RuntimeDiagnostic } from "../ir/errors.js";
-import type { Executor, NodeResult } from "./executor.js";
+import type { Executor, NodeResult } from "../ir/executor.js";
 import { executorFor as registryExecutorFor, registeredKinds } from "./executor-registry.js";
-import type { GraphNode } from "./graph-ir.js";
+import type { GraphNode } from "../ir/graph-ir.js";
 import type { ArtifactStore } from "./artifacts/store.js";
 import { runEvent, type LineageSink, type OlDataset } from "./openlineage.js";
 import type { Action, Change, Plan } from "./plan.js";
-import type { ArtifactRecord, LineageEdge, NodeRecord, RunInput, StateStore } from "./state/store.js";
+import type { ArtifactRecord, LineageEdge, NodeRecord, RunInput, StateStore } from "../ir/state-store.js";
 
 export type ApplyEvent =
   | { type: "start"; id: string; kind: string; action: Action }

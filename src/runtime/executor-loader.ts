@@ -1,23 +1,14 @@
-// Loads the executors: every module in ./executors/ (each registers its kinds on import) and the
-// modules named in MLC_EXECUTOR_MODULES (path-delimited), which is how plugins and tests add kinds.
-import { readdirSync } from "node:fs";
+// Loads the executors: every kind's of the kinds index (src/kinds/index.ts) and the modules named
+// in MLC_EXECUTOR_MODULES (path-delimited), which is how plugins and tests add or replace kinds.
 import { delimiter, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { kindExecutors } from "../kinds/index.js";
+import { registerExecutor } from "./executor-registry.js";
 
 let loaded: Promise<void> | undefined;
 
-const isModule = (f: string) =>
-  /\.(js|ts|mjs)$/.test(f) && !f.endsWith(".d.ts") && !f.endsWith(".map") && !f.endsWith(".test.ts");
-
 async function load(): Promise<void> {
-  const dir = new URL("./executors/", import.meta.url);
-  let files: string[] = [];
-  try {
-    files = readdirSync(dir).filter(isModule).sort();
-  } catch {
-    files = [];
-  }
-  for (const f of files) await import(new URL(f, dir).href);
+  for (const e of await kindExecutors()) registerExecutor(e);
   const extra = (process.env.MLC_EXECUTOR_MODULES ?? "").split(delimiter).filter(Boolean);
   for (const m of extra) {
     const spec = isAbsolute(m) || m.startsWith(".") ? pathToFileURL(resolve(m)).href : m;

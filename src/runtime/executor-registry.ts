@@ -1,6 +1,6 @@
 // Executors by node kind. Each capability registers its executor here; the runtime
 // looks kinds up and never switches on them.
-import type { Executor } from "./executor.js";
+import type { Executor } from "../ir/executor.js";
 
 const executors = new Map<string, Executor>();
 

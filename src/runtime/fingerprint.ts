@@ -1,10 +1,10 @@
 // Node fingerprints: a hash of (kind, executor version, canonical config, data hash, input
 // fingerprints restricted to the consumed columns). Pure; computed for the whole graph at once.
-import type { Executor } from "./executor.js";
+import type { Executor } from "../ir/executor.js";
 import { createHash } from "node:crypto";
-import { canonicalJson } from "../compiler/expr-json.js";
-import type { DataFingerprint } from "./executor.js";
-import type { Graph, GraphNode, Json, NodeInput } from "./graph-ir.js";
+import { canonicalJson } from "../ir/expr-json.js";
+import type { DataFingerprint } from "../ir/executor.js";
+import type { Graph, GraphNode, Json, NodeInput } from "../ir/graph-ir.js";
 import { topoOrder } from "./graph-order.js";
 
 export interface NodeFingerprint {

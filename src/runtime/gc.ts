@@ -2,7 +2,7 @@
 // registry record references, and temporary files left by killed writers. Runs under the apply lock.
 import { rm } from "node:fs/promises";
 import type { ArtifactStore } from "./artifacts/store.js";
-import type { StateStore } from "./state/store.js";
+import type { StateStore } from "../ir/state-store.js";
 
 interface GcResult {
   removed: number;

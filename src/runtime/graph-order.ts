@@ -1,6 +1,6 @@
 // Topological order and ancestry over the Graph IR. Pure; the checker rejects cycles, so a
 // cycle or a dangling input here is a bug in lowering and is thrown.
-import type { Graph, GraphNode } from "./graph-ir.js";
+import type { Graph, GraphNode } from "../ir/graph-ir.js";
 
 /** Nodes in dependency order; ties keep the graph's own order, so the result is deterministic. */
 export function topoOrder(graph: Graph): GraphNode[] {

@@ -1,8 +1,8 @@
 // Lineage: the tree of runs and artifacts that produced a node's result or an artifact, walked
 // from the state store (runs, their inputs, the runs that produced those), with text rendering.
-import type { DataFingerprint } from "./executor.js";
-import type { Json } from "./graph-ir.js";
-import type { RunRecord, StateStore } from "./state/store.js";
+import type { DataFingerprint } from "../ir/executor.js";
+import type { Json } from "../ir/graph-ir.js";
+import type { RunRecord, StateStore } from "../ir/state-store.js";
 import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
 
 export interface LineageNode {

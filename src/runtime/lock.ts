@@ -1,7 +1,7 @@
 // Taking the apply lock: at once (failing with the holder's pid, host, command and start time)
 // or by polling until `--lock-timeout` runs out.
 import { hostname } from "node:os";
-import type { LockInfo, StateStore } from "./state/store.js";
+import type { LockInfo, StateStore } from "../ir/state-store.js";
 import { MlcError } from "../ir/errors.js";
 
 export class LockHeldError extends MlcError {

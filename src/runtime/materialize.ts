@@ -6,7 +6,7 @@
 import { explainNoPointer } from "../serve/deployment-absence.js";
 import { createHash } from "node:crypto";
 import { readJoins } from "../data/feature-joins.js";
-import { materializeDeployment, pruneOnline, readOnlineFeatures } from "./executors/deploy/online.js";
+import { materializeDeployment, pruneOnline, readOnlineFeatures } from "../kinds/deploy/online.js";
 import { BundleError, loadBundle, type BundleInput } from "../serve/bundle.js";
 import {
   readDeployment,
@@ -15,11 +15,11 @@ import {
   type DeploymentPointer,
 } from "../serve/deployment.js";
 import { openOnlineStore, type OnlineRef, type OnlineTableMeta } from "../serve/online-store.js";
-import { NodeFailure, type ArtifactAccess, type NodeResult } from "./executor.js";
+import { NodeFailure, type ArtifactAccess, type NodeResult } from "../ir/executor.js";
 import { executorFor } from "./executor-registry.js";
 import { loadExecutors } from "./executor-loader.js";
-import type { GraphNode, Json } from "./graph-ir.js";
-import type { StateStore } from "./state/store.js";
+import type { GraphNode, Json } from "../ir/graph-ir.js";
+import type { StateStore } from "../ir/state-store.js";
 import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
 
 /** A user-facing refusal or failure of materialize (the CLI prints the message, no stack). */

@@ -2,9 +2,9 @@
 // was made against, checksummed. `mlc apply FILE` refuses a plan whose state or data moved.
 import { createHash } from "node:crypto";
 import { readFile, rename, writeFile } from "node:fs/promises";
-import { canonicalJson } from "../compiler/expr-json.js";
-import type { DataFingerprint } from "./executor.js";
-import type { Json } from "./graph-ir.js";
+import { canonicalJson } from "../ir/expr-json.js";
+import type { DataFingerprint } from "../ir/executor.js";
+import type { Json } from "../ir/graph-ir.js";
 import type { Plan } from "./plan.js";
 import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
 

@@ -1,6 +1,6 @@
 // Renders a Plan as text (terminal, with colour when asked), JSON (format_version 1, see
 // specs/plan-json.md) or a Markdown table for pull requests. Formatting only: no decisions.
-import type { Json } from "./graph-ir.js";
+import type { Json } from "../ir/graph-ir.js";
 import type { Action, Change, Plan, Reason } from "./plan.js";
 
 const SYMBOL: Record<Action, string> = {

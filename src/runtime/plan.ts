@@ -1,11 +1,11 @@
 // The plan: a pure function of (Graph IR, state snapshot, data fingerprints, artifact health)
 // returning a serialisable Plan. Renderers format it; apply executes it and never re-decides.
-import type { DataFingerprint } from "./executor.js";
-import { type Graph, type GraphNode, type Json, isObj, type JsonObject as Obj } from "./graph-ir.js";
+import type { DataFingerprint } from "../ir/executor.js";
+import { type Graph, type GraphNode, type Json, isObj, type JsonObject as Obj } from "../ir/graph-ir.js";
 import { computeFingerprints, UNREGISTERED, type ExecutorInfo, type NodeFingerprint } from "./fingerprint.js";
 import { topoOrder, withAncestors } from "./graph-order.js";
 import type { ArtifactHealth } from "./artifacts/store.js";
-import type { NodeRecord, StateSnapshot } from "./state/store.js";
+import type { NodeRecord, StateSnapshot } from "../ir/state-store.js";
 
 export type Action = "create" | "update" | "replace" | "delete" | "noop";
 

@@ -4,11 +4,12 @@ import { resolve } from "node:path";
 import { compileProject } from "../compiler/compile.js";
 import { hasErrors, type Diagnostic } from "../compiler/diagnostic.js";
 import { lower, projectSeed } from "../compiler/lower.js";
-import type { DataFingerprint, Executor } from "./executor.js";
+import type { DataFingerprint, Executor } from "../ir/executor.js";
 import { executorFor } from "./executor-registry.js";
 import { loadExecutors } from "./executor-loader.js";
-import type { Graph } from "./graph-ir.js";
-import { MemoryStatCache } from "./data-hash.js";
+import "../kinds/index.js";
+import type { Graph } from "../ir/graph-ir.js";
+import { MemoryStatCache } from "../data/data-hash.js";
 import { openArtifacts, type ArtifactHealth } from "./artifacts/store.js";
 import { applyPlan, type ApplyEvent, type ApplyResult } from "./apply.js";
 import { acquireApplyLock } from "./lock.js";
@@ -17,7 +18,7 @@ import { plan as makePlan, type Plan } from "./plan.js";
 import { loadPlan, stalePlanProblems } from "./plan-file.js";
 import { openState } from "./state/open.js";
 import { guardLostState } from "./registry/lost-state.js";
-import type { StateStore } from "./state/store.js";
+import type { StateStore } from "../ir/state-store.js";
 import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
 
 /** A user-facing failure of plan/apply that is not a spec diagnostic (unknown target, stale plan, lock held…). */

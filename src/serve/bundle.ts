@@ -5,15 +5,15 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { basename, dirname, join, resolve } from "node:path";
 import { decodeModel, DType } from "../onnx/builder.js";
 import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
-import { isObj } from "../runtime/graph-ir.js";
+import { isObj } from "../ir/graph-ir.js";
 
 const BUNDLE_FORMAT_VERSION = 1;
 export const BUNDLE_JSON = "bundle.json";
 export const BUNDLE_ONNX = "model.onnx";
 
 /** The raw column types a bundle accepts. */
-const INPUT_TYPES = ["int", "float", "bool", "string", "category", "timestamp"] as const;
-type InputType = (typeof INPUT_TYPES)[number];
+export const INPUT_TYPES = ["int", "float", "bool", "string", "category", "timestamp"] as const;
+export type InputType = (typeof INPUT_TYPES)[number];
 
 /**
  * The ONNX element type of the graph input fed for each column type.

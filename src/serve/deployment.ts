@@ -13,7 +13,7 @@ import {
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { validateOnlineRef, type OnlineRef } from "./online-store.js";
 import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
-import { isObj } from "../runtime/graph-ir.js";
+import { isObj } from "../ir/graph-ir.js";
 
 export interface BundleRef {
   version: number;

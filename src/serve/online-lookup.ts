@@ -9,7 +9,7 @@ import {
   type OnlineStore,
   type OnlineTableMeta,
 } from "./online-store.js";
-import { isObj } from "../runtime/graph-ir.js";
+import { isObj } from "../ir/graph-ir.js";
 
 interface LookupProblem {
   status: 400 | 404;

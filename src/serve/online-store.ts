@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { isAbsolute, resolve } from "node:path";
 import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
-import { isObj } from "../runtime/graph-ir.js";
+import { isObj } from "../ir/graph-ir.js";
 
 /**
  * Where a deployment's online tables live, as recorded in the deployment pointer. Never holds a

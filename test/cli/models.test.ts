@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ModelRegistry } from "../../src/runtime/registry/model-registry.js";
+import { ModelRegistry } from "../../src/registry/model-registry.js";
 import { openState } from "../../src/runtime/state/open.js";
 import { runCli } from "./run-cli.js";
 

@@ -4,7 +4,7 @@
 import { renameSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ModelRegistry } from "../../src/runtime/registry/model-registry.js";
+import { ModelRegistry } from "../../src/registry/model-registry.js";
 import { openState } from "../../src/runtime/state/open.js";
 import { readDeployment } from "../../src/serve/deployment.js";
 import { applyOk, setSpec, tinyProject } from "../runtime/deploy-project.js";

@@ -45,7 +45,6 @@ describe("built-in registry", () => {
     expect(names("distribution")).toEqual(["choice", "int", "loguniform", "uniform"]);
     expect(names("split")).toEqual(["group", "kfold", "random", "stratified", "temporal"]);
     expect(names("task")).toEqual(["classify", "detect_anomalies", "rank", "regress"]);
-    expect(names("drift")).toEqual(expect.arrayContaining(["psi", "ks", "chi2"]));
   });
 
   it("marks fitted transforms and what the serving path can compute", () => {

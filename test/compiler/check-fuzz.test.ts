@@ -4,7 +4,7 @@
 // throw, and every diagnostic (and related note) must point inside the file.
 import { describe, expect, it } from "vitest";
 import { checkProject } from "../../src/compiler/check.js";
-import type { Span } from "../../src/compiler/span.js";
+import type { Span } from "../../src/ir/span.js";
 import { lex } from "../../src/compiler/lexer.js";
 import { parseFile } from "../../src/compiler/parse.js";
 import { corpus } from "./corpus.js";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Diagnostic } from "../../src/compiler/diagnostic.js";
 import { diagnosticsToJson, renderDiagnostics } from "../../src/compiler/diagnostic-render.js";
 import { parseFile } from "../../src/compiler/parse.js";
-import type { Span } from "../../src/compiler/span.js";
+import type { Span } from "../../src/ir/span.js";
 
 const span = (file: string, line: number, column: number, endColumn: number, offset = 0): Span => ({
   file,

@@ -4,7 +4,7 @@ import { renderDiagnostics } from "../../src/compiler/diagnostic-render.js";
 import { format } from "../../src/compiler/format.js";
 import { lex } from "../../src/compiler/lexer.js";
 import { parseFile } from "../../src/compiler/parse.js";
-import type { Pos, Span } from "../../src/compiler/span.js";
+import type { Pos, Span } from "../../src/ir/span.js";
 import { corpus } from "./corpus.js";
 import { stripSpans } from "../../src/compiler/ast-equal.js";
 

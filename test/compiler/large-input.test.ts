@@ -2,7 +2,7 @@
 // of terms (a left-deep tree) and a features block of 200,000 attributes (no spread of large arrays).
 import { describe, expect, it } from "vitest";
 import { checkProject } from "../../src/compiler/check.js";
-import { exprJsonText } from "../../src/compiler/expr-json.js";
+import { exprJsonText } from "../../src/ir/expr-json.js";
 import { formatText } from "../../src/compiler/format.js";
 import { parseFile } from "../../src/compiler/parse.js";
 import { planProject } from "../../src/runtime/project.js";

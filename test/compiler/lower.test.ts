@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { compileProject } from "../../src/compiler/compile.js";
 import { lower } from "../../src/compiler/lower.js";
 import { computeFingerprints } from "../../src/runtime/fingerprint.js";
-import type { Graph } from "../../src/runtime/graph-ir.js";
+import type { Graph } from "../../src/ir/graph-ir.js";
 import { CHURN_CSV, makeProject, TWO_MODELS } from "../runtime/fixtures.js";
 
 function lowerText(spec: string): Graph {
@@ -90,21 +90,28 @@ describe("lowering", () => {
   });
 
   it("per-kind lowering hooks can expand a block into several nodes", async () => {
-    const { registerLowering } = await import("../../src/compiler/lower.js");
-    registerLowering("monitor", (b, ctx) => {
-      const main = ctx.defaultNode(b);
-      return [
-        { ...main, id: `${main.id}/probe.1`, inputs: [] },
-        { ...main, inputs: [...main.inputs, { node: `${main.id}/probe.1`, columns: "*" }] },
-      ];
+    const { registerBlockKind, t } = await import("../../src/compiler/schema/index.js");
+    registerBlockKind({
+      kind: "probe",
+      doc: "A test kind: probes a deployment.",
+      name: "required",
+      attributes: [{ name: "deployment", type: t.ref("deploy"), required: true, doc: "the deployment" }],
+      nested: [],
+      lower: (b, ctx) => {
+        const main = ctx.defaultNode(b);
+        return [
+          { ...main, id: `${main.id}/probe.1`, inputs: [] },
+          { ...main, inputs: [...main.inputs, { node: `${main.id}/probe.1`, columns: "*" }] },
+        ];
+      },
     });
     const g = lowerText(
       TWO_MODELS +
-        "\ndeploy api {\n  model = a\n  when  = ship_a\n  serve = rest { port = 8080 }\n}\n\nmonitor watch {\n  deployment = api\n  psi(usage.*) < 0.2\n}\n",
+        "\ndeploy api {\n  model = a\n  when  = ship_a\n  serve = rest { port = 8080 }\n}\n\nprobe watch {\n  deployment = api\n}\n",
     );
-    expect(g.nodes.map((n) => n.id)).toContain("monitor.watch/probe.1");
-    expect(g.nodes.find((n) => n.id === "monitor.watch")!.inputs.map((i) => i.node)).toContain(
-      "monitor.watch/probe.1",
+    expect(g.nodes.map((n) => n.id)).toContain("probe.watch/probe.1");
+    expect(g.nodes.find((n) => n.id === "probe.watch")!.inputs.map((i) => i.node)).toContain(
+      "probe.watch/probe.1",
     );
   });
 });

@@ -12,18 +12,8 @@ import { check, codes } from "./check-helpers.js";
 const languageKinds = allBlockKinds().map((k) => k.kind);
 
 describe("block-kind registry", () => {
-  it("registers the nine kinds of the language", () => {
-    expect(languageKinds).toEqual([
-      "project",
-      "source",
-      "features",
-      "split",
-      "model",
-      "gate",
-      "deploy",
-      "monitor",
-      "experiment",
-    ]);
+  it("registers the seven kinds of the language", () => {
+    expect(languageKinds).toEqual(["project", "source", "features", "split", "model", "gate", "deploy"]);
   });
 
   it("describes nested blocks with their own schemas", () => {
@@ -66,10 +56,10 @@ describe("block-kind registry", () => {
 describe("a new block kind is one registration", () => {
   registerBlockKind({
     kind: "alert_rule",
-    doc: "A test kind: pages someone when a monitor breaks.",
+    doc: "A test kind: pages someone when a deployment breaks.",
     name: "required",
     attributes: [
-      { name: "monitor", type: t.ref("monitor"), required: true, doc: "the monitor" },
+      { name: "deployment", type: t.ref("deploy"), required: true, doc: "the deployment" },
       {
         name: "after",
         type: t.duration(),
@@ -90,15 +80,14 @@ split p { from = f }
 model m { task = classify(y)  data = p  features = f.* }
 gate g { model = m  test.auc > 0.5 }
 deploy d { model = m  when = g }
-monitor w { deployment = d  psi(f.*) < 0.2 }
 `;
-    expect(check(`${spec}alert_rule a { monitor = w  channel = pager }`).diagnostics).toEqual([]);
-    const r = check(`${spec}alert_rule a { monitor = d  chanel = pager  after = 5 }`);
+    expect(check(`${spec}alert_rule a { deployment = d  channel = pager }`).diagnostics).toEqual([]);
+    const r = check(`${spec}alert_rule a { deployment = g  chanel = pager  after = 5 }`);
     expect(codes(r.diagnostics)).toEqual(["MLC1106", "MLC1102", "MLC1104"]);
     expect(r.diagnostics[1]!.hint).toBe("did you mean `channel`?");
-    const ok = check(`${spec}alert_rule a { monitor = w }`);
+    const ok = check(`${spec}alert_rule a { deployment = d }`);
     const after = ok.value.byName.get("a")!.attributes.get("after");
     expect(after?.type === "duration" && after.seconds).toBe(600);
-    expect(ok.value.byName.get("a")!.dependencies.map((d) => d.target)).toEqual(["w"]);
+    expect(ok.value.byName.get("a")!.dependencies.map((d) => d.target)).toEqual(["d"]);
   });
 });

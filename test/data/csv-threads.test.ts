@@ -8,7 +8,7 @@ import type { ColumnTable } from "arquero";
 import type { ColumnSpec } from "../../src/data/column-type.js";
 import { type CsvReadOptions, readCsvWithSchema } from "../../src/data/csv-reader.js";
 import { columnValues } from "../../src/data/table-columns.js";
-import { NodeFailure } from "../../src/runtime/executor.js";
+import { NodeFailure } from "../../src/ir/executor.js";
 import { tempProject } from "./fixtures.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readCsv, readCsvWithSchema } from "../../src/data/csv-reader.js";
-import { NodeFailure } from "../../src/runtime/executor.js";
+import { NodeFailure } from "../../src/ir/executor.js";
 import { columnValues } from "../../src/data/table-columns.js";
 import { tempProject } from "./fixtures.js";
 

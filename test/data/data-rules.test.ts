@@ -9,8 +9,8 @@ import { parquetBytes } from "../../src/data/parquet-reader.js";
 import { loadSource } from "../../src/data/source-load.js";
 import { readSourceSpec } from "../../src/data/source-spec.js";
 import { columnValues } from "../../src/data/table-columns.js";
-import { NodeFailure } from "../../src/runtime/executor.js";
-import type { Json } from "../../src/runtime/graph-ir.js";
+import { NodeFailure } from "../../src/ir/executor.js";
+import type { Json } from "../../src/ir/graph-ir.js";
 import { call, ref } from "./expr-helpers.js";
 import { tempProject } from "./fixtures.js";
 

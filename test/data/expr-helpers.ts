@@ -1,6 +1,6 @@
 // Builders for expressions in their Graph IR JSON encoding (src/compiler/expr-json.ts), so tests
 // read like the spec they stand for.
-import type { Json } from "../../src/runtime/graph-ir.js";
+import type { Json } from "../../src/ir/graph-ir.js";
 
 export const ref = (...path: string[]): Json => ({ $ref: path });
 export const call = (fn: string, args: Json[] = [], named: Record<string, Json> = {}): Json => ({

@@ -4,8 +4,8 @@ import { createHash } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ArtifactAccess, ExecContext, NodeResult, StatCache } from "../../src/runtime/executor.js";
-import type { GraphNode, Json } from "../../src/runtime/graph-ir.js";
+import type { ArtifactAccess, ExecContext, NodeResult, StatCache } from "../../src/ir/executor.js";
+import type { GraphNode, Json } from "../../src/ir/graph-ir.js";
 
 export class MemoryArtifacts implements ArtifactAccess {
   readonly objects = new Map<string, Uint8Array>();

@@ -2,9 +2,9 @@
 // magnitude, nulls, imputed and scaled inputs) give bit-identical float32 values in both backends.
 import * as aq from "arquero";
 import { describe, expect, it } from "vitest";
-import type { Json } from "../../src/runtime/graph-ir.js";
+import type { Json } from "../../src/ir/graph-ir.js";
 import { buildPipeline } from "../../src/data/pipeline.js";
-import { checkFeatureParity } from "../../src/runtime/executors/model/onnx-bundle.js";
+import { checkFeatureParity } from "../../src/kinds/model/onnx-bundle.js";
 import { tableColumns } from "../../src/data/table-columns.js";
 import { call, op, ref } from "./expr-helpers.js";
 import { runOnnx } from "./onnx-run.js";

@@ -1,6 +1,6 @@
 import * as aq from "arquero";
 import { describe, expect, it } from "vitest";
-import type { Json } from "../../src/runtime/graph-ir.js";
+import type { Json } from "../../src/ir/graph-ir.js";
 import { buildPipeline, deserializePipeline } from "../../src/data/pipeline.js";
 import { tableColumns } from "../../src/data/table-columns.js";
 import { call, op, ref } from "./expr-helpers.js";

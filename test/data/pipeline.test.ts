@@ -1,10 +1,10 @@
 import * as aq from "arquero";
 import { describe, expect, it } from "vitest";
 import { buildPipeline, deserializePipeline } from "../../src/data/pipeline.js";
-import { NodeFailure } from "../../src/runtime/executor.js";
+import { NodeFailure } from "../../src/ir/executor.js";
 import { OnnxGraph } from "../../src/onnx/builder.js";
 import { tableColumns } from "../../src/data/table-columns.js";
-import type { Json } from "../../src/runtime/graph-ir.js";
+import type { Json } from "../../src/ir/graph-ir.js";
 import { call, op, ref } from "./expr-helpers.js";
 
 const cols = [

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { loadSource, sourceFingerprint } from "../../src/data/source-load.js";
 import { readSourceSpec } from "../../src/data/source-spec.js";
 import { columnValues } from "../../src/data/table-columns.js";
-import type { Json } from "../../src/runtime/graph-ir.js";
+import type { Json } from "../../src/ir/graph-ir.js";
 import { call } from "./expr-helpers.js";
 import { MemoryStatCache, tempProject } from "./fixtures.js";
 

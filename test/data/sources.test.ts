@@ -8,7 +8,7 @@ import { parquetBytes } from "../../src/data/parquet-reader.js";
 import { loadSource, sourceFingerprint } from "../../src/data/source-load.js";
 import { readSourceSpec } from "../../src/data/source-spec.js";
 import { columnValues } from "../../src/data/table-columns.js";
-import type { Json } from "../../src/runtime/graph-ir.js";
+import type { Json } from "../../src/ir/graph-ir.js";
 import { MemoryStatCache, tempProject } from "./fixtures.js";
 import { call, ref } from "./expr-helpers.js";
 

@@ -1,6 +1,7 @@
 import * as aq from "arquero";
 import { describe, expect, it } from "vitest";
-import { parseShares, parseSplitMethod, runSplit } from "../../src/data/splits/index.js";
+import { parseSplitMethod, runSplit } from "../../src/data/splits/index.js";
+import { sharesOfConfig as parseShares } from "../../src/kinds/split/config.js";
 import { identityOf } from "../../src/data/splits/row-hash.js";
 import { TEST, TRAIN, VALID, type Shares } from "../../src/data/splits/types.js";
 import type { ColumnTable } from "arquero";

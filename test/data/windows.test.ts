@@ -5,7 +5,7 @@ import { buildPipeline } from "../../src/data/pipeline.js";
 import { compileFeatures } from "../../src/data/compile-features.js";
 import { evalBatch, tableEnv } from "../../src/data/evaluate-batch.js";
 import { tableColumns } from "../../src/data/table-columns.js";
-import { NodeFailure } from "../../src/runtime/executor.js";
+import { NodeFailure } from "../../src/ir/executor.js";
 import { call, days, ref } from "./expr-helpers.js";
 
 const DAY = 86400e3;

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyProject, planProject } from "../../src/runtime/project.js";
-import { ModelRegistry } from "../../src/runtime/registry/model-registry.js";
+import { ModelRegistry } from "../../src/registry/model-registry.js";
 import { openState } from "../../src/runtime/state/open.js";
 import { scoreTable } from "../../src/serve/batch-score.js";
 import { loadBundle } from "../../src/serve/bundle.js";

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { CliExit } from "../../src/cli/exit.js";
 import { renderRuntimeDiagnostic, runtimeDiagnosticToJson } from "../../src/cli/runtime-diagnostic.js";
-import type { Span } from "../../src/compiler/span.js";
+import type { Span } from "../../src/ir/span.js";
 import { CsvProblem } from "../../src/data/csv-parse.js";
 import { ExprError } from "../../src/data/transforms/types.js";
 import { diagnosticOf, isInternal, MlcError, NodeFailure } from "../../src/ir/errors.js";

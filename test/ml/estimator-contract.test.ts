@@ -11,7 +11,7 @@ import type { Dataset, Estimator, Params, Task, TaskKind, TrainedModel } from ".
 import type { Matrix } from "../../src/ml/matrix.js";
 import { algorithmParams } from "../../src/ml/params/index.js";
 import { Rng } from "../../src/ml/stats/rng.js";
-import { modelToOnnxBytes } from "../../src/onnx/standalone.js";
+import { modelToOnnxBytes } from "../../src/ml/standalone-onnx.js";
 import { expectOnnxParity } from "./learner-datasets.js";
 
 const ROWS = 120;

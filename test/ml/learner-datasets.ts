@@ -7,7 +7,7 @@ import { expect } from "vitest";
 import type { Dataset, TrainedModel } from "../../src/ml/estimator.js";
 import { toRowMajor, type Matrix } from "../../src/ml/matrix.js";
 import { loadSession } from "../../src/onnx/session.js";
-import { modelToOnnxBytes } from "../../src/onnx/standalone.js";
+import { modelToOnnxBytes } from "../../src/ml/standalone-onnx.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /** Small slices of public datasets (test/fixtures/datasets/README.md says which rows). */

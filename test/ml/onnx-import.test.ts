@@ -9,7 +9,7 @@ import { onnxImportEstimator } from "../../src/ml/onnx-import/index.js";
 import type { ImportedOnnxModel } from "../../src/ml/onnx-import/imported-model.js";
 import { OnnxGraph } from "../../src/onnx/builder.js";
 import { loadSession } from "../../src/onnx/session.js";
-import { modelToOnnxBytes } from "../../src/onnx/standalone.js";
+import { modelToOnnxBytes } from "../../src/ml/standalone-onnx.js";
 import { expectOnnxParity, labelled, splitRows } from "./learner-datasets.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "mlc-onnx-import-"));

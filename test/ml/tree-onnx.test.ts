@@ -9,7 +9,7 @@ import { fitGbdt } from "../../src/ml/gbdt/booster.js";
 import type { Matrix } from "../../src/ml/matrix.js";
 import { toRowMajor } from "../../src/ml/matrix.js";
 import { loadSession } from "../../src/onnx/session.js";
-import { modelToOnnxBytes } from "../../src/onnx/standalone.js";
+import { modelToOnnxBytes } from "../../src/ml/standalone-onnx.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const datasets = resolve(repoRoot, "test/fixtures/datasets");

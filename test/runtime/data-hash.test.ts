@@ -3,18 +3,13 @@ import { readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import xxhash from "xxhash-wasm";
-import {
-  fileDataFingerprint,
-  hashFile,
-  hashFileCached,
-  MemoryStatCache,
-} from "../../src/runtime/data-hash.js";
+import { fileDataFingerprint, hashFile, hashFileCached, MemoryStatCache } from "../../src/data/data-hash.js";
 import {
   ArtifactCorruptError,
   ArtifactMissingError,
   openArtifacts,
 } from "../../src/runtime/artifacts/store.js";
-import type { GraphNode } from "../../src/runtime/graph-ir.js";
+import type { GraphNode } from "../../src/ir/graph-ir.js";
 import { makeProject } from "./fixtures.js";
 
 describe("data hashing", () => {

@@ -1,16 +1,18 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import "../../src/runtime/executors/index.js";
+import { loadExecutors } from "../../src/runtime/executor-loader.js";
 import { executorFor } from "../../src/runtime/executor-registry.js";
-import { NodeFailure, type NodeResult } from "../../src/runtime/executor.js";
-import type { Json } from "../../src/runtime/graph-ir.js";
+import { NodeFailure, type NodeResult } from "../../src/ir/executor.js";
+import type { Json } from "../../src/ir/graph-ir.js";
 import { loadTable } from "../../src/data/table-artifact.js";
 import { columnValues } from "../../src/data/table-columns.js";
 import { buildPipeline } from "../../src/data/pipeline.js";
 import { tableColumns } from "../../src/data/table-columns.js";
 import { MemoryArtifacts, MemoryStatCache, context, node, tempProject } from "../data/fixtures.js";
 import { call, op, pct, ref } from "../data/expr-helpers.js";
+
+await loadExecutors();
 
 // Nested blocks as lowering writes them (src/compiler/lower.ts).
 const nested = (kind: string, attributes: Record<string, Json> = {}, assertions: Json[] = []): Json[] => [

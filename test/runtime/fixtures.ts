@@ -3,8 +3,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileDataFingerprint } from "../../src/runtime/data-hash.js";
-import { NodeFailure, type Executor, type NodeResult } from "../../src/runtime/executor.js";
+import { fileDataFingerprint } from "../../src/data/data-hash.js";
+import { NodeFailure, type Executor, type NodeResult } from "../../src/ir/executor.js";
 
 export const CHURN_CSV =
   "id,tenure,monthly,plan,churned\n1,3,20.5,basic,true\n2,30,70.1,pro,false\n3,12,35.0,basic,false\n";
@@ -99,7 +99,7 @@ export function fakeExecutors(
     },
     ...extra,
   });
-  for (const k of ["features", "split", "model", "gate", "deploy", "monitor"]) executors.set(k, make(k));
+  for (const k of ["features", "split", "model", "gate", "deploy"]) executors.set(k, make(k));
   executors.set("source", make("source", { dataFingerprint: fileDataFingerprint }));
   return { ran, executors, lookup: (k) => executors.get(k) };
 }

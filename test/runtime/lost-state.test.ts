@@ -4,7 +4,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { applyProject } from "../../src/runtime/project.js";
-import { ModelRegistry } from "../../src/runtime/registry/model-registry.js";
+import { ModelRegistry } from "../../src/registry/model-registry.js";
 import { openState } from "../../src/runtime/state/open.js";
 import { StateError } from "../../src/runtime/state/state-error.js";
 import { readDeployment } from "../../src/serve/deployment.js";

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ModelRegistry, parseModelRef } from "../../src/runtime/registry/model-registry.js";
+import { ModelRegistry, parseModelRef } from "../../src/registry/model-registry.js";
 import { openState } from "../../src/runtime/state/open.js";
-import type { StateStore } from "../../src/runtime/state/store.js";
+import type { StateStore } from "../../src/ir/state-store.js";
 
 const base = {
   algorithm: "gbdt",

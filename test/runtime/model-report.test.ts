@@ -11,11 +11,11 @@ import { applyCalibrator, fitCalibrator } from "../../src/ml/calibration/index.j
 import type { TrainedModel } from "../../src/ml/estimator.js";
 import type { ReportJson } from "../../src/ml/report/index.js";
 import { openArtifacts } from "../../src/runtime/artifacts/store.js";
-import { calibratedModel, calibrateModel } from "../../src/runtime/executors/model/calibrate.js";
-import type { ModelSpec } from "../../src/runtime/executors/model/model-spec.js";
-import { scoreWithOnnx } from "../../src/runtime/executors/model/onnx-bundle.js";
-import { treeShapImportance } from "../../src/runtime/executors/model/report.js";
-import { ModelRegistry, type ModelVersion } from "../../src/runtime/registry/model-registry.js";
+import { calibratedModel, calibrateModel } from "../../src/kinds/model/calibrate.js";
+import type { ModelSpec } from "../../src/kinds/model/model-spec.js";
+import { scoreWithOnnx } from "../../src/kinds/model/onnx-bundle.js";
+import { treeShapImportance } from "../../src/kinds/model/report.js";
+import { ModelRegistry, type ModelVersion } from "../../src/registry/model-registry.js";
 import { openState } from "../../src/runtime/state/open.js";
 import { applyQuiet, writeProject } from "../cli/model-project.js";
 

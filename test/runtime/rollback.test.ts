@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ModelRegistry } from "../../src/runtime/registry/model-registry.js";
+import { ModelRegistry } from "../../src/registry/model-registry.js";
 import { rollbackDeployment } from "../../src/runtime/registry/rollback.js";
 import { openState } from "../../src/runtime/state/open.js";
 import { readDeployment, writeDeployment } from "../../src/serve/deployment.js";

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openState } from "../../src/runtime/state/open.js";
-import type { NodeRecord, RunRecord, StateStore } from "../../src/runtime/state/store.js";
-import type { GraphNode } from "../../src/runtime/graph-ir.js";
+import type { NodeRecord, RunRecord, StateStore } from "../../src/ir/state-store.js";
+import type { GraphNode } from "../../src/ir/graph-ir.js";
 import { PG, pgSchemas } from "./pg-schemas.js";
 
 const freshSchema = pgSchemas();

@@ -2,7 +2,7 @@
 // Markdown page (Mermaid) or tools (the Graph IR as JSON).
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import type { Graph } from "../../runtime/graph-ir.js";
+import type { Graph } from "../../ir/graph-ir.js";
 import { compileGraph } from "../../runtime/project.js";
 import { CliExit } from "../exit.js";
 import { failCompile, userError } from "./plan.js";

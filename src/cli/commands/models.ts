@@ -8,10 +8,10 @@ import {
   parseModelRef,
   type Alias,
   type ModelVersion,
-} from "../../runtime/registry/model-registry.js";
+} from "../../registry/model-registry.js";
 import { applyServingMoves, planServingMove, ServingSyncError } from "../../runtime/registry/serving-sync.js";
 import { openState } from "../../runtime/state/open.js";
-import type { StateStore } from "../../runtime/state/store.js";
+import type { StateStore } from "../../ir/state-store.js";
 import { CliExit } from "../exit.js";
 
 async function withRegistry<T>(

@@ -12,8 +12,8 @@ import {
   type ReportJson,
 } from "../../ml/report/index.js";
 import { openArtifacts, type ArtifactStore } from "../../runtime/artifacts/store.js";
-import type { AssertionResult } from "../../runtime/executors/gate/assertions.js";
-import { ModelRegistry, parseModelRef, type ModelVersion } from "../../runtime/registry/model-registry.js";
+import { decodeGateResults } from "../../kinds/gate/results.js";
+import { ModelRegistry, parseModelRef, type ModelVersion } from "../../registry/model-registry.js";
 import { openState, stateDir } from "../../runtime/state/open.js";
 import { CliExit } from "../exit.js";
 
@@ -108,7 +108,7 @@ function withRegistryFacts(r: ReportJson, v: ModelVersion): ReportJson {
   const gates = Object.entries(v.gates).map(([name, g]) => ({
     name,
     pass: g.passed,
-    assertions: (Array.isArray(g.results) ? (g.results as unknown as AssertionResult[]) : []).map((a) => {
+    assertions: decodeGateResults(g.results).map((a) => {
       const values = Object.entries(a.values ?? {});
       const measured =
         values.length === 1
@@ -121,7 +121,7 @@ function withRegistryFacts(r: ReportJson, v: ModelVersion): ReportJson {
   }));
   // The gates' own group columns come first; the report's pick stays when no gate measured it.
   const measured = Object.entries(v.gates).flatMap(([name, g]) =>
-    (Array.isArray(g.results) ? (g.results as unknown as AssertionResult[]) : []).flatMap((a) =>
+    decodeGateResults(g.results).flatMap((a) =>
       (a.fairness ?? []).map((f) => ({ ...f, source: `gate ${name}` })),
     ),
   );

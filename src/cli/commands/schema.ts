@@ -7,7 +7,7 @@ import { renderDiagnostics } from "../../compiler/diagnostic-render.js";
 import { loadSource } from "../../data/source-load.js";
 import { type SourceSpec, readSourceSpec } from "../../data/source-spec.js";
 import { inferredSchema, renderSchemaBlock } from "../../data/schema-infer.js";
-import { NodeFailure } from "../../runtime/executor.js";
+import { NodeFailure } from "../../ir/executor.js";
 import { compileGraph } from "../../runtime/project.js";
 import { CliExit } from "../exit.js";
 

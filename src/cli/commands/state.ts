@@ -6,7 +6,7 @@ import { createInterface } from "node:readline/promises";
 import { acquireApplyLock } from "../../runtime/lock.js";
 import { rebuildRegistry } from "../../runtime/registry/rebuild.js";
 import { openState } from "../../runtime/state/open.js";
-import type { NodeRecord, StateStore } from "../../runtime/state/store.js";
+import type { NodeRecord, StateStore } from "../../ir/state-store.js";
 import { CliExit } from "../exit.js";
 import { userError } from "./plan.js";
 

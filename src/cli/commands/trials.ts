@@ -10,7 +10,7 @@ import {
   type ObjectiveSpec,
   type TrialRecord,
 } from "../../ml/tune/index.js";
-import { studyObjectives, trialsOfModel } from "../../runtime/executors/model/trial-store.js";
+import { studyObjectives, trialsOfModel } from "../../registry/trial-store.js";
 import { openState } from "../../runtime/state/open.js";
 import { CliExit } from "../exit.js";
 

@@ -2,6 +2,7 @@
 // diagnostics; exit 1 when any is an error (warnings alone exit 0).
 import type { Command } from "commander";
 import { compileProject } from "../../compiler/compile.js";
+import "../../kinds/index.js";
 import { hasErrors, type Diagnostic } from "../../compiler/diagnostic.js";
 import { diagnosticsToJson, renderDiagnostics } from "../../compiler/diagnostic-render.js";
 import { CliExit } from "../exit.js";

@@ -6,7 +6,7 @@ import type { DefaultValue, ExprType, ValueType } from "../schema/types.js";
 /**
  * Families group built-ins by where they may be called: `transform` and `window` in feature
  * expressions, `expectation` in `expect`/`warn`, `distribution` only as a value in `params`,
- * `gate` in gate assertions, `drift` in monitor assertions, and the rest as attribute values
+ * `gate` in gate assertions, and the rest as attribute values
  * (`task = classify(churn)`, `method = stratified(churn)`, `serve = rest { port = 8080 }`…).
  * `metric` built-ins are names in metric paths (`test.auc`), never calls.
  */
@@ -18,9 +18,7 @@ export type BuiltinFamily =
   | "metric"
   | "task"
   | "split"
-  | "drift"
   | "gate"
-  | "action"
   | "rollout"
   | "serving"
   | "algorithm"
@@ -40,9 +38,7 @@ export const BUILTIN_FAMILIES: readonly BuiltinFamily[] = [
   "metric",
   "task",
   "split",
-  "drift",
   "gate",
-  "action",
   "rollout",
   "serving",
   "algorithm",
@@ -66,10 +62,7 @@ export const FAMILY_DOCS: Record<BuiltinFamily, string> = {
     "Metrics: names in metric paths (`valid.auc`, `test.rmse.lower`, `champion.test.auc`), each produced by some tasks.",
   task: "Learning tasks: the value of a model's `task` attribute.",
   split: "Split methods: the value of a split's `method` attribute.",
-  drift:
-    "Drift tests: called in monitor assertions over feature references; each returns a statistic per feature (the largest over a star reference).",
   gate: "Gate helpers: called in gate assertions.",
-  action: "Monitor actions: what a breached monitor does (`on_breach`).",
   rollout: "Rollout strategies of a deployment.",
   serving: "Serving targets of a deployment, usually written in brace form: `rest { port = 8080 }`.",
   algorithm: "Learning algorithms: the value of a model's `algorithm` attribute.",

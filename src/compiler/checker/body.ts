@@ -3,7 +3,7 @@
 import type { Attribute, Block, BodyItem, Expr } from "../ast.js";
 import { typeToString } from "../schema/type-builders.js";
 import type { BodySchema, DefaultValue, NestedBlockSchema } from "../schema/types.js";
-import type { Span } from "../span.js";
+import type { Span } from "../../ir/span.js";
 import { CheckCode } from "./codes.js";
 import { didYouMean } from "../../ir/did-you-mean.js";
 import { attributeOf, plainRef } from "./state.js";

@@ -1,6 +1,6 @@
 // Dependency cycles between blocks (and between the features of one block): each elementary cycle
 // found by depth-first search is reported once, naming it `a → b → a`.
-import type { Span } from "../span.js";
+import type { Span } from "../../ir/span.js";
 
 export interface Edge {
   from: string;

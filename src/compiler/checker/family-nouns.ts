@@ -1,4 +1,4 @@
-// How messages and the reference name each built-in family ("a split method", "a drift test").
+// How messages and the reference name each built-in family ("a split method", "a gate helper").
 import type { BuiltinFamily } from "../builtins/types.js";
 
 export const FAMILY_NOUNS: Record<BuiltinFamily, string> = {
@@ -9,9 +9,7 @@ export const FAMILY_NOUNS: Record<BuiltinFamily, string> = {
   metric: "metric",
   task: "task",
   split: "split method",
-  drift: "drift test",
   gate: "gate helper",
-  action: "monitor action",
   rollout: "rollout strategy",
   serving: "serving target",
   algorithm: "algorithm",

@@ -1,12 +1,14 @@
 // The point-in-time joins of a features block (`join { table = … }`) as the checker sees them:
 // which columns each brings in under which names, and the diagnostics that make a join unsound.
 import type { Block } from "../ast.js";
-import type { Span } from "../span.js";
+import type { Span } from "../../ir/span.js";
 import { article } from "../resolve.js";
 import { CheckCode } from "./codes.js";
 import { didYouMean } from "../../ir/did-you-mean.js";
 import type { Sink } from "./sink.js";
-import { attributeOf, plainRef, type CheckState, type ColumnInfo } from "./state.js";
+import { tableRole } from "../schema/registry.js";
+import type { TableRole } from "../schema/types.js";
+import { attributeOf, nestedAll, plainRef, type CheckState, type ColumnInfo } from "./state.js";
 
 interface JoinedColumn {
   /** Its name in the joining block: the prefix and the joined table's column name. */
@@ -34,16 +36,16 @@ export interface JoinInfo {
   open: boolean;
 }
 
-const TABLE_KINDS = ["source", "features"];
+/** Tables a join can read: declared (sources) and computed (features blocks), not partitioned ones. */
+const JOINABLE = new Set<TableRole | undefined>(["declared", "computed"]);
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The joins of features block `name`, in source order (see CheckState.joinsOf, which memoises). */
 export function readJoins(st: CheckState, name: string): JoinInfo[] {
   const b = st.block(name);
-  if (!b || b.kind !== "features") return [];
+  if (!b || tableRole(b.kind) !== "computed") return [];
   const out: JoinInfo[] = [];
-  for (const item of b.body) {
-    if (item.type !== "block" || item.kind !== "join") continue;
+  for (const item of nestedAll(b, "join")) {
     const tableExpr = attributeOf(item, "table")?.value;
     const prefixExpr = attributeOf(item, "prefix")?.value;
     const prefix = prefixExpr?.type === "string" ? prefixExpr.value : "";
@@ -57,7 +59,7 @@ export function readJoins(st: CheckState, name: string): JoinInfo[] {
     if (prefixExpr) info.prefixSpan = prefixExpr.span;
     const table = plainRef(tableExpr);
     const target = table !== undefined ? st.block(table) : undefined;
-    if (table === undefined || !target || !TABLE_KINDS.includes(target.kind)) {
+    if (table === undefined || !target || !JOINABLE.has(tableRole(target.kind))) {
       // The table is reported where it is named; its columns are unknown, so the block's
       // expressions accept any name instead of cascading "unknown column" errors.
       info.open = true;

@@ -3,9 +3,10 @@
 import type { Block, Expr } from "../ast.js";
 import type { DiagnosticCode, Diagnostic } from "../diagnostic.js";
 import type { FeatureRef, KindCheckContext } from "../schema/hook.js";
-import type { Span } from "../span.js";
+import type { Span } from "../../ir/span.js";
 import type { CheckedBody } from "./body.js";
 import type { Sink } from "./sink.js";
+import { tableRole } from "../schema/registry.js";
 import { attributeOf, plainRef, type CheckState } from "./state.js";
 import { taskName } from "./typing.js";
 
@@ -19,7 +20,8 @@ export function kindContext(st: CheckState, block: Block, body: CheckedBody, sin
     if (e.type === "list") return e.items.flatMap(featuresOf);
     if (e.type !== "ref") return [];
     const blk = e.path[0];
-    if (blk === undefined || st.block(blk)?.kind !== "features") return [];
+    const target = blk !== undefined ? st.block(blk) : undefined;
+    if (blk === undefined || !target || tableRole(target.kind) !== "computed") return [];
     const own = st.ownFeatures(blk);
     if (e.star && e.path.length === 1)
       return [...own.keys()].map((feature) => ({ block: blk, feature, span: e.span }));

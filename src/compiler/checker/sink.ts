@@ -2,7 +2,7 @@
 // A child sink lets the checker try one alternative of a union type and keep it or drop it.
 import type { Diagnostic, DiagnosticCode } from "../diagnostic.js";
 import { diagnostic } from "../diagnostic-codes.js";
-import type { Span } from "../span.js";
+import type { Span } from "../../ir/span.js";
 import { pushAll } from "../push-all.js";
 
 /** One use of another block: `member` null means the block itself without a particular member. */

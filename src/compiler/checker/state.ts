@@ -4,9 +4,9 @@ import { type Attribute, type Block, type Expr, type Project, forEachChild } fro
 import { COLUMN_TYPES } from "../builtins/sources.js";
 import { lookupBuiltin } from "../builtins/registry.js";
 import type { Symbols } from "../resolve.js";
-import { blockKind } from "../schema/registry.js";
+import { blockKind, tableRole } from "../schema/registry.js";
 import type { ExprType, ValueType } from "../schema/types.js";
-import type { Span } from "../span.js";
+import type { Span } from "../../ir/span.js";
 import { bindArgs } from "./bind.js";
 import { discard } from "./sink.js";
 import { readJoins, type JoinInfo } from "./joins.js";
@@ -47,9 +47,25 @@ export const attributeOf = (b: Block, name: string): Attribute | undefined =>
 export const plainRef = (e: Expr | undefined): string | undefined =>
   e?.type === "ref" && e.path.length === 1 && !e.star ? e.path[0] : undefined;
 
+/** The nested blocks of a kind (`join`, `schema`) of a block, in source order. */
+export const nestedAll = (b: Block, kind: string): Block[] =>
+  b.body.filter((i): i is Block => i.type === "block" && i.kind === kind);
+
+/** The first nested block of a kind. */
+export const nestedOf = (b: Block, kind: string): Block | undefined => nestedAll(b, kind)[0];
+
 /** Whether a parameter type takes per-row expressions or columns (so its references are columns). */
-const takesColumns = (ty: ValueType): boolean =>
-  ty.kind === "expr" || ty.kind === "column" || (ty.kind === "union" && ty.of.some(takesColumns));
+function takesColumns(ty: ValueType): boolean {
+  switch (ty.kind) {
+    case "expr":
+    case "column":
+      return true;
+    case "union":
+      return ty.of.some(takesColumns);
+    default:
+      return false;
+  }
+}
 
 export class CheckState {
   private readonly columnMemo = new Map<string, ColumnEnv>();
@@ -108,8 +124,8 @@ export class CheckState {
     const b = this.block(name);
     const out = new Map<string, Attribute>();
     this.ownFeatureMemo.set(name, out);
-    if (!b || b.kind !== "features") return out;
-    const settings = new Set(blockKind("features")!.attributes.map((a) => a.name));
+    if (!b || tableRole(b.kind) !== "computed") return out;
+    const settings = new Set(blockKind(b.kind)!.attributes.map((a) => a.name));
     for (const item of b.body) {
       if (item.type === "attribute" && !settings.has(item.name) && !out.has(item.name))
         out.set(item.name, item);
@@ -124,11 +140,11 @@ export class CheckState {
     if (!b || this.columnBusy.has(name)) return { block: name, known: new Map(), open: name };
     this.columnBusy.add(name);
     let env: ColumnEnv;
-    switch (b.kind) {
-      case "source":
+    switch (tableRole(b.kind)) {
+      case "declared":
         env = this.sourceColumns(b, name);
         break;
-      case "features": {
+      case "computed": {
         const base = this.inputColumnsOf(name);
         const known = new Map(base.known);
         for (const [f, attr] of this.ownFeatures(name)) {
@@ -137,7 +153,7 @@ export class CheckState {
         env = base.open !== undefined ? { block: name, known, open: base.open } : { block: name, known };
         break;
       }
-      case "split": {
+      case "partitioned": {
         const input = this.inputOf(name);
         env =
           input !== undefined
@@ -218,7 +234,7 @@ export class CheckState {
   }
 
   private sourceColumns(b: Block, name: string): ColumnEnv {
-    const schema = b.body.find((i): i is Block => i.type === "block" && i.kind === "schema");
+    const schema = nestedOf(b, "schema");
     if (!schema) return { block: name, known: new Map(), open: name };
     const known = new Map<string, ColumnInfo>();
     for (const item of schema.body) {
@@ -262,7 +278,7 @@ export class CheckState {
       block,
       column,
       this.lineageMemo,
-      (b, col) => (b.kind === "source" ? [`${b.name}.${col}`] : []),
+      (b, col) => (tableRole(b.kind) === "declared" ? [`${b.name}.${col}`] : []),
       () => [],
       new Set(),
       true,
@@ -310,7 +326,8 @@ export class CheckState {
     const follow = (blk: string, col: string) => {
       for (const x of this.walkColumn(blk, col, memo, atSource, atCall, visiting, skipWindows)) out.add(x);
     };
-    const own = b.kind === "features" ? this.ownFeatures(block).get(column) : undefined;
+    const role = tableRole(b.kind);
+    const own = role === "computed" ? this.ownFeatures(block).get(column) : undefined;
     if (own) {
       const onRef = (path: string[]) => {
         if (path.length === 1) {
@@ -324,10 +341,10 @@ export class CheckState {
         }
       };
       walkRowExpr(own.value, onRef, (callee) => atCall(callee).forEach((x) => out.add(x)), skipWindows);
-    } else if (b.kind === "features" && this.joinedFrom(block, input, column)) {
+    } else if (role === "computed" && this.joinedFrom(block, input, column)) {
       const joined = this.joinedFrom(block, input, column)!;
       follow(joined.table, joined.column);
-    } else if ((b.kind === "features" || b.kind === "split") && input !== undefined) {
+    } else if ((role === "computed" || role === "partitioned") && input !== undefined) {
       follow(input, column);
     }
     visiting.delete(key);

@@ -4,7 +4,7 @@ import type { Expr } from "../ast.js";
 import { builtinsOf, familiesOf, lookupBuiltin, lookupMetric, metricsOfTask } from "../builtins/registry.js";
 import type { BuiltinFamily, FunctionBuiltin } from "../builtins/types.js";
 import { FAMILY_NOUNS } from "./family-nouns.js";
-import { blockKind } from "../schema/registry.js";
+import { blockKind, tableRole } from "../schema/registry.js";
 import { typeToString } from "../schema/type-builders.js";
 import type { ExprType, Scope, ValueType } from "../schema/types.js";
 import { article } from "../resolve.js";
@@ -44,7 +44,6 @@ const SCOPE_FAMILIES: Record<Scope, BuiltinFamily[]> = {
   row: ["transform", "window"],
   expect: ["expectation", "transform"],
   gate: ["gate"],
-  monitor: ["drift"],
 };
 
 const SPLIT_PARTS = ["train", "valid", "test"];
@@ -222,7 +221,7 @@ function comparable(a: ExprType, b: ExprType): boolean {
 // ——— references ———
 
 function checkRef(e: RefExpr, env: Env): ExprType {
-  if (env.scope === "gate" || env.scope === "monitor") return checkMetricScopeRef(e, env);
+  if (env.scope === "gate") return checkMetricScopeRef(e, env);
   return checkColumnRef(e, env);
 }
 
@@ -331,20 +330,16 @@ function resolveIn(
   return "any";
 }
 
-/** `test.auc`, `champion.test.auc.lower`, `latency.p99`, `size.mb` (gate); `live.auc`, `latency.p99` (monitor). */
+/** `test.auc`, `champion.test.auc.lower`, `latency.p99`, `size.mb`: the names of a gate assertion. */
 function checkMetricScopeRef(e: RefExpr, env: Env): ExprType {
   const [root, ...rest] = e.path;
-  const parts = env.scope === "gate" ? [...SPLIT_PARTS, CV_PART] : ["live"];
+  const parts = [...SPLIT_PARTS, CV_PART];
   if (e.star) {
-    typeError(
-      env,
-      e.span,
-      "a `*` reference is not a value; drift tests take it as an argument: `psi(usage.*)`",
-    );
+    typeError(env, e.span, "a `*` reference is not a value in a gate assertion: name one metric, `test.auc`");
     return "any";
   }
   if (root !== undefined && parts.includes(root)) return checkMetricPath(e, 0, env);
-  if (root === "champion" && env.scope === "gate") {
+  if (root === "champion") {
     if (rest.length === 0 || !SPLIT_PARTS.includes(rest[0]!)) {
       env.sink.report(
         CheckCode.unresolvedReference,
@@ -371,8 +366,7 @@ function checkMetricScopeRef(e: RefExpr, env: Env): ExprType {
       env.sink.use({ target: env.model, member: e.path.join("."), via: env.via, span: e.span });
     return root === "latency" ? "duration" : "number";
   }
-  const roots =
-    env.scope === "gate" ? [...SPLIT_PARTS, CV_PART, "champion", "latency", "size"] : ["live", "latency"];
+  const roots = [...SPLIT_PARTS, CV_PART, "champion", "latency", "size"];
   const joined = e.path.join(".");
   const metricHint =
     e.path.length === 1 && lookupMetric(joined)
@@ -477,7 +471,7 @@ function checkModelMeasure(e: RefExpr, env: Env): ExprType {
 /** The task name (`classify`) of a model block, when its `task` is a call. */
 export function taskName(st: CheckState, model: string): string | undefined {
   const b = st.block(model);
-  if (!b || b.kind !== "model") return undefined;
+  if (!b || blockKind(b.kind)?.modelBehind !== "self") return undefined;
   const v = attributeOf(b, "task")?.value;
   if (v?.type === "call") return v.callee;
   return plainRef(v);
@@ -532,20 +526,16 @@ function reportUnknownCallee(
   }
 }
 
+/** Where the built-ins of a family may be called, for those called in expressions. */
+const PLACE_HINTS: Partial<Record<BuiltinFamily, string>> = {
+  expectation: "expectations are used in `expect` and `warn` blocks",
+  gate: "gate helpers are used in gate assertions",
+  transform: "feature transforms are used in features blocks and expectations",
+  window: "feature transforms are used in features blocks and expectations",
+};
+
 function placeHint(f: BuiltinFamily): string {
-  switch (f) {
-    case "drift":
-      return "drift tests are used in monitor assertions";
-    case "expectation":
-      return "expectations are used in `expect` and `warn` blocks";
-    case "gate":
-      return "gate helpers are used in gate assertions";
-    case "transform":
-    case "window":
-      return "feature transforms are used in features blocks and expectations";
-    default:
-      return `${FAMILY_NOUNS[f]}s are attribute values (see the language reference)`;
-  }
+  return PLACE_HINTS[f] ?? `${FAMILY_NOUNS[f]}s are attribute values (see the language reference)`;
 }
 
 /** Checks the arguments of a call of a known built-in; returns the call's result type. */
@@ -711,7 +701,7 @@ function shapeMatches(e: Expr, ty: ValueType): boolean {
     case "column":
     case "metric":
       return e.type === "ref";
-    case "features":
+    case "feature-list":
       return e.type === "ref" || e.type === "list";
     case "call":
       return e.type === "call" || (e.type === "ref" && e.path.length === 1 && !e.star);
@@ -722,6 +712,27 @@ function shapeMatches(e: Expr, ty: ValueType): boolean {
     case "union":
       return ty.of.some((t) => shapeMatches(e, t));
   }
+}
+
+/** A number literal against an `int` or `number` type: integral when asked, within its range. */
+function checkNumber(
+  e: Expr,
+  ty: { min?: number; max?: number },
+  integer: boolean,
+  env: Env,
+  wrong: () => ExprType,
+): ExprType {
+  const n = literalNumber(e);
+  if (n === undefined) return wrong();
+  if (integer && !Number.isInteger(n)) typeError(env, e.span, `expected an integer, found ${describe(e)}`);
+  else if ((ty.min !== undefined && n < ty.min) || (ty.max !== undefined && n > ty.max)) {
+    env.sink.report(
+      CheckCode.valueNotAllowed,
+      e.span,
+      `${n} is out of range: expected ${ty.min !== undefined && ty.max !== undefined ? `${ty.min} to ${ty.max}` : ty.min !== undefined ? `at least ${ty.min}` : `at most ${ty.max}`}`,
+    );
+  }
+  return "number";
 }
 
 /**
@@ -738,20 +749,9 @@ export function checkValue(e: Expr, ty: ValueType, env: Env): ExprType {
   };
   switch (ty.kind) {
     case "number":
-    case "int": {
-      const n = literalNumber(e);
-      if (n === undefined) return wrong();
-      if (ty.kind === "int" && !Number.isInteger(n))
-        typeError(env, e.span, `expected an integer, found ${describe(e)}`);
-      else if ((ty.min !== undefined && n < ty.min) || (ty.max !== undefined && n > ty.max)) {
-        env.sink.report(
-          CheckCode.valueNotAllowed,
-          e.span,
-          `${n} is out of range: expected ${ty.min !== undefined && ty.max !== undefined ? `${ty.min} to ${ty.max}` : ty.min !== undefined ? `at least ${ty.min}` : `at most ${ty.max}`}`,
-        );
-      }
-      return "number";
-    }
+      return checkNumber(e, ty, false, env, wrong);
+    case "int":
+      return checkNumber(e, ty, true, env, wrong);
     case "string":
       return e.type === "string" ? "string" : wrong();
     case "bool":
@@ -813,7 +813,7 @@ export function checkValue(e: Expr, ty: ValueType, env: Env): ExprType {
     case "column":
       if (e.type !== "ref") return wrong();
       return checkColumnRef(e, env);
-    case "features":
+    case "feature-list":
       checkFeaturesValue(e, env);
       return "any";
     case "metric":
@@ -902,7 +902,7 @@ function checkBlockRef(e: Expr, kinds: readonly string[], env: Env): ExprType {
   const isInput =
     (schema?.input?.attribute === env.via && schema.input.members === "used") ||
     env.tableAttribute === env.via;
-  const isGated = schema?.model === env.via && target.kind === "model";
+  const isGated = schema?.model === env.via && blockKind(target.kind)?.modelBehind === "self";
   const inTarget =
     e.span.file === target.span.file &&
     e.span.start.offset >= target.span.start.offset &&
@@ -946,14 +946,14 @@ function checkFeaturesValue(e: Expr, env: Env): void {
   const target = env.st.block(blk);
   if (!target) {
     const fb = env.st.symbols.blocks
-      .filter((b) => b.kind === "features" && b.name !== undefined)
+      .filter((b) => tableRole(b.kind) === "computed" && b.name !== undefined)
       .map((b) => b.name!);
     env.sink.report(CheckCode.unresolvedReference, e.pathSpans[0]!, `unknown features block \`${blk}\``, {
       hint: didYouMean(blk, fb) ?? didYouMean(blk, env.st.symbols.byName.keys()),
     });
     return;
   }
-  if (target.kind !== "features") {
+  if (tableRole(target.kind) !== "computed") {
     env.sink.report(
       CheckCode.wrongBlockKind,
       e.pathSpans[0]!,

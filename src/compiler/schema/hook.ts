@@ -2,7 +2,7 @@
 // Kept as an interface so that schemas do not depend on the checker's internals.
 import type { Block, Expr } from "../ast.js";
 import type { Diagnostic, DiagnosticCode } from "../diagnostic.js";
-import type { Span } from "../span.js";
+import type { Span } from "../../ir/span.js";
 
 export interface FeatureRef {
   block: string;

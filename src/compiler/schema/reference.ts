@@ -27,6 +27,9 @@ const RUNTIME_CODES_DOC = [
 ].join("\n");
 
 /** One sentence per kind of the type language; the reference test requires every kind here. */
+/** How a type is written in the reference where that differs from its tag (as typeToString writes it). */
+const TYPE_LABELS: Partial<Record<ValueType["kind"], string>> = { "feature-list": "features" };
+
 export const TYPE_DOCS: Record<ValueType["kind"], string> = {
   number: "a number literal (`0.85`, `-1`); `number[a..b]` gives the allowed range",
   int: "an integer literal; `int[a..b]` gives the allowed range",
@@ -39,7 +42,7 @@ export const TYPE_DOCS: Record<ValueType["kind"], string> = {
   enum: "one of the listed bare names (a string with the same text is accepted)",
   ref: "the name of a top-level block of the given kind(s)",
   column: "a column of the block's input, by name (`churn`) or qualified (`customers.churn`)",
-  features: "features of a features block: `usage.*` or `[usage.a, usage.b]`",
+  "feature-list": "features of a features block: `usage.*` or `[usage.a, usage.b]`",
   metric: "a metric path of the model: `valid.auc`, `test.rmse`",
   expr: "an expression evaluated per row (or per assertion scope) with the given result type",
   call: "a call of a built-in of the named family; a bare name calls it without arguments (`gbdt`, `tpe`)",
@@ -140,7 +143,9 @@ export function renderReference(): string {
     "",
     "| type | meaning |",
     "|---|---|",
-    ...(Object.keys(TYPE_DOCS) as ValueType["kind"][]).map((k) => `| \`${k}\` | ${esc(TYPE_DOCS[k])} |`),
+    ...(Object.keys(TYPE_DOCS) as ValueType["kind"][]).map(
+      (k) => `| \`${TYPE_LABELS[k] ?? k}\` | ${esc(TYPE_DOCS[k])} |`,
+    ),
     "",
     "Expression types: `number`, `string`, `bool`, `timestamp`, `duration`, `percent`, `vector` (the columns of `onehot`), `list`, `object`. Column types map to them: `int`/`float` → number, `string`/`category` → string, `bool` → bool, `timestamp` → timestamp.",
     "",

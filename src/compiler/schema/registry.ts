@@ -1,6 +1,6 @@
 // The block-kind registry: one `registerBlockKind` call per kind, read by the checker, the
 // reference generator, the formatter and editor support.
-import type { BlockKindSchema, BodySchema } from "./types.js";
+import type { BlockKindSchema, BodySchema, TableRole } from "./types.js";
 
 const kinds = new Map<string, BlockKindSchema>();
 
@@ -26,6 +26,16 @@ export function registerBlockKind(schema: BlockKindSchema): void {
 
 export function blockKind(kind: string): BlockKindSchema | undefined {
   return kinds.get(kind);
+}
+
+/** How a block of this kind makes its table, when it makes one. */
+export function tableRole(kind: string): TableRole | undefined {
+  return kinds.get(kind)?.table;
+}
+
+/** Whether a kind is settings only (no node, no executor). */
+export function isSettingsKind(kind: string): boolean {
+  return kinds.get(kind)?.settingsOnly === true;
 }
 
 /** Every registered kind, in registration order (the order of the reference). */

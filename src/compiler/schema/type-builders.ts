@@ -27,7 +27,7 @@ export const t = {
   enum: (...values: string[]): ValueType => ({ kind: "enum", values }),
   ref: (...to: string[]): ValueType => ({ kind: "ref", to }),
   column: (): ValueType => ({ kind: "column" }),
-  features: (): ValueType => ({ kind: "features" }),
+  features: (): ValueType => ({ kind: "feature-list" }),
   metric: (): ValueType => ({ kind: "metric" }),
   expr: (of: ExprType, scope: Scope = "row"): ValueType => ({ kind: "expr", of, scope }),
   call: (family: BuiltinFamily): ValueType => ({ kind: "call", family }),
@@ -57,10 +57,11 @@ export function typeToString(ty: ValueType): string {
     case "duration":
     case "percent":
     case "column":
-    case "features":
     case "metric":
     case "literal":
       return ty.kind;
+    case "feature-list":
+      return "features";
     case "list":
       return `list<${typeToString(ty.of)}>`;
     case "object":

@@ -3,6 +3,7 @@
 // the reference generator, the formatter and editor support.
 import type { BuiltinFamily } from "../builtins/types.js";
 import type { KindCheckContext } from "./hook.js";
+import type { LoweringHook } from "../lower.js";
 
 /** What a per-row expression evaluates to (the checker's expression types). */
 export type ExprType =
@@ -23,9 +24,8 @@ export type ExprType =
  * - `row`: columns of the block's input (`from`/`data`) and features of the block itself;
  * - `expect`: `row` plus data expectations (`rows`, `nulls(col)`, `mean(col)`…);
  * - `gate`: metric paths of the gated model (`test.auc`, `champion.test.auc`, `latency.p99`) and gate helpers;
- * - `monitor`: drift tests over feature references (`psi(usage.*)`).
  */
-export type Scope = "row" | "expect" | "gate" | "monitor";
+export type Scope = "row" | "expect" | "gate";
 
 /** The type of an attribute value or of a built-in's argument: a discriminated union on `kind`. */
 export type ValueType =
@@ -45,7 +45,7 @@ export type ValueType =
   /** A column of the enclosing block's input, by bare name: `key = customer_id`. */
   | { kind: "column" }
   /** Features of a features block: `usage.*`, `usage.spend_ratio`, or a list of these. */
-  | { kind: "features" }
+  | { kind: "feature-list" }
   /** A metric path of a model: `valid.auc`, `test.rmse`. */
   | { kind: "metric" }
   /** An expression evaluated in `scope` whose result has type `of`. */
@@ -109,6 +109,16 @@ export interface NestedBlockSchema extends BodySchema {
   columnsFrom?: string;
 }
 
+/**
+ * How a block of a kind makes the table it produces (the checker computes the columns once from
+ * this and lowering reads the result): the generic compiler dispatches on it, never on kind names.
+ * - `declared`: its `schema` block lists the columns (a source);
+ * - `computed`: its input's columns, the columns its joins bring in, and its own attributes that
+ *   are not settings, each a feature (a features block);
+ * - `partitioned`: its input's columns unchanged, the rows dealt into parts (a split).
+ */
+export type TableRole = "declared" | "computed" | "partitioned";
+
 export interface BlockKindSchema extends BodySchema {
   kind: string;
   doc: string;
@@ -127,4 +137,17 @@ export interface BlockKindSchema extends BodySchema {
   model?: string;
   /** Semantic checks particular to this kind (split shares, label leakage…), run after the generic ones. */
   check?: (ctx: KindCheckContext) => void;
+  /** The table a block of this kind produces, if it produces one. */
+  table?: TableRole;
+  /** Settings, not work: no node and no executor; lowering folds them into other nodes (the seed). */
+  settingsOnly?: true;
+  /**
+   * The model a block of this kind stands for where a block names it (`model = churn_api`): the
+   * block itself (a model), or the model its attribute names (a deployment's `model`).
+   */
+  modelBehind?: "self" | { attribute: string };
+  /** Reads files by path: the project's `allow_outside_paths = true` reaches its config. */
+  readsFiles?: true;
+  /** The kind's own lowering, when its node is more than the default one (extra config, more nodes). */
+  lower?: LoweringHook;
 }

@@ -1,7 +1,7 @@
 // Data expectations (`expect { … }`, `warn { … }`) evaluated over a table from their JSON
 // encoding: row-level predicates, table statistics and the row count, each with a result record.
 import type { ColumnTable } from "arquero";
-import { type Json, isObj, type JsonObject as Obj } from "../../runtime/graph-ir.js";
+import { type Json, isObj, type JsonObject as Obj } from "../../ir/graph-ir.js";
 import { didYouMeanSuffix } from "../../ir/did-you-mean.js";
 import { exprText } from "../expr-text.js";
 import { columnValues, displayValue, isNullAt, numericValues } from "../table-columns.js";

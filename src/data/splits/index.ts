@@ -1,14 +1,14 @@
-// Split methods by name, from a split node's `method` (`random`, `stratified(churned)`,
-// `temporal(ts)`, `group(customer_id)`, `kfold(5, by = label)`), and the shares.
-import { type Json, isObj } from "../../runtime/graph-ir.js";
-import { NodeFailure } from "../../runtime/executor.js";
+// Split methods by name, from a split node's `method` (`random`, `stratified(churned)`, `temporal(ts)`,
+// `group(customer_id)`, `kfold(5, by = label)`). The shares are the split kind's (kinds/split/config.ts).
+import { isObj, type Json } from "../../ir/graph-ir.js";
+import { NodeFailure } from "../../ir/executor.js";
 import { nameArg } from "../transforms/support.js";
 import { groupSplit } from "./group.js";
 import { kfoldSplit } from "./kfold.js";
 import { randomSplit } from "./random.js";
 import { stratifiedSplit } from "./stratified.js";
 import { temporalSplit } from "./temporal.js";
-import type { Shares, SplitAssignment, SplitInput } from "./types.js";
+import type { SplitAssignment, SplitInput } from "./types.js";
 
 interface SplitMethod {
   name: "random" | "stratified" | "temporal" | "group" | "kfold";
@@ -52,27 +52,6 @@ export function parseSplitMethod(j: Json | undefined): SplitMethod {
         { code: "MLC2107" },
       );
   }
-}
-
-/** Shares from `train`/`valid`/`test` percents: 70/15/15 when none is given, else missing = 0. */
-export function parseShares(attrs: Record<string, Json>): Shares {
-  const pct = (k: string): number | undefined => {
-    const v = attrs[k];
-    if (v === undefined || v === null) return undefined;
-    if (isObj(v) && typeof v.$percent === "number") return v.$percent / 100;
-    if (typeof v === "number") return v > 1 ? v / 100 : v;
-    throw new NodeFailure(`split: \`${k}\` must be a percentage such as 70%`, { code: "MLC2107" });
-  };
-  const [train, valid, test] = [pct("train"), pct("valid"), pct("test")];
-  if (train === undefined && valid === undefined && test === undefined)
-    return { train: 0.7, valid: 0.15, test: 0.15 };
-  const s = { train: train ?? 0, valid: valid ?? 0, test: test ?? 0 };
-  const total = s.train + s.valid + s.test;
-  if (Math.abs(total - 1) > 1e-9)
-    throw new NodeFailure(`split shares add up to ${+(total * 100).toFixed(6)}%, not 100%`, {
-      code: "MLC2107",
-    });
-  return s;
 }
 
 export function runSplit(method: SplitMethod, input: SplitInput): SplitAssignment {

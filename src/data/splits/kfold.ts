@@ -1,7 +1,7 @@
 // kfold(k, by?): `test` (if its share is non-zero) is held out by each row's seeded hash, so the
 // test rows stay put as data grows; the other rows are dealt round-robin into folds 0..k-1 in the
 // order of a second hash draw, per stratum of `by`, so folds are balanced (and stratified).
-import { NodeFailure } from "../../runtime/executor.js";
+import { NodeFailure } from "../../ir/executor.js";
 import { drawSeed, rowHashes, unit } from "./row-hash.js";
 import { columnFor, groupRows } from "./stratified.js";
 import { type SplitAssignment, type SplitInput, TEST, TRAIN } from "./types.js";

@@ -1,7 +1,7 @@
 // stratified(label): rows placed by their seeded hash, with each label value's realised part
 // counts reported (nulls form their own stratum); the helpers here group rows by a column.
-import { NodeFailure } from "../../runtime/executor.js";
-import type { Json } from "../../runtime/graph-ir.js";
+import { NodeFailure } from "../../ir/executor.js";
+import type { Json } from "../../ir/graph-ir.js";
 import { columnValues } from "../table-columns.js";
 import { rowHashes } from "./row-hash.js";
 import { type SplitAssignment, type SplitInput, TEST, TRAIN, VALID, partOfHash } from "./types.js";

@@ -1,6 +1,6 @@
 // temporal(col): rows ordered by time; valid rows are strictly later than every training row
 // and test rows strictly later than every valid row (ties stay in the earlier part). Reports cuts.
-import { NodeFailure } from "../../runtime/executor.js";
+import { NodeFailure } from "../../ir/executor.js";
 import { numericValues } from "../table-columns.js";
 import { columnFor } from "./stratified.js";
 import { type SplitAssignment, type SplitInput, TEST, TRAIN, VALID, partSizes } from "./types.js";

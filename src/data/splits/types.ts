@@ -1,7 +1,7 @@
 // What every split method returns: a part per row (0 train, 1 valid, 2 test), and for kfold a
 // fold per training row; plus what the method wants reported (cut timestamps, group counts).
 import type { ColumnTable } from "arquero";
-import type { Json } from "../../runtime/graph-ir.js";
+import type { Json } from "../../ir/graph-ir.js";
 import { unit, type RowIdentity } from "./row-hash.js";
 
 export const TRAIN = 0,

@@ -1,6 +1,6 @@
 // impute(x, method = mean | median | const, value = v): nulls replaced by a statistic of the
 // training split or a constant; ONNX ai.onnx.ml Imputer replacing NaN.
-import type { Json } from "../../runtime/graph-ir.js";
+import type { Json } from "../../ir/graph-ir.js";
 import type { CallNode, Transform } from "./types.js";
 import { ExprError } from "./types.js";
 import { arity, expectKind, floatsAttr, nameArg, num, numOut } from "./support.js";

@@ -1,7 +1,7 @@
 // onehot(x, top = k, unseen = other | error | ignore): one 0/1 column per category kept from
 // training (the k most frequent, ties by value) plus a fallback column for the rest. Fitted on the training split.
-import type { Json } from "../../runtime/graph-ir.js";
-import { NodeFailure } from "../../runtime/executor.js";
+import type { Json } from "../../ir/graph-ir.js";
+import { NodeFailure } from "../../ir/executor.js";
 import type { BatchValue, CallNode, Transform } from "./types.js";
 import { ExprError } from "./types.js";
 import { arity, castFloat, constFloat, expectKind, nameArg } from "./support.js";

@@ -1,6 +1,6 @@
 // The fitted scalers standardize(x) = (x - mean) / stddev and minmax(x) = (x - min) / (max - min),
 // fitted on the training split; ONNX ai.onnx.ml Scaler with the same float32 offset and scale.
-import type { Json } from "../../runtime/graph-ir.js";
+import type { Json } from "../../ir/graph-ir.js";
 import type { Transform } from "./types.js";
 import { arity, expectKind, floatsAttr, num, numOut } from "./support.js";
 

@@ -1,7 +1,7 @@
 // Shared pieces of the transform files: argument checks, float32 vector helpers, and the ONNX
 // idioms (casts, null tests, constants) every transform's ONNX form is built from.
 import type { OnnxGraph } from "../../onnx/builder.js";
-import type { Json } from "../../runtime/graph-ir.js";
+import type { Json } from "../../ir/graph-ir.js";
 import { type BatchValue, ExprError, type OnnxValue, type PipelineNode, type ValueKind } from "./types.js";
 
 export const ONNX_FLOAT = 1;

@@ -1,7 +1,7 @@
 // The shape of a feature transform: its type rule, its batch form over typed arrays, and its
 // ONNX form over [N, 1] tensors, side by side so the two backends cannot drift apart.
 import type { OnnxGraph } from "../../onnx/builder.js";
-import type { Json } from "../../runtime/graph-ir.js";
+import type { Json } from "../../ir/graph-ir.js";
 import { MlcError } from "../../ir/errors.js";
 
 /**

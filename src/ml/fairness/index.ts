@@ -8,4 +8,5 @@ export {
   equalOpportunityDifference,
   fairnessReport,
   type FairnessReport,
+  type GroupMetricRow,
 } from "./measures.js";

@@ -26,7 +26,7 @@ export function disparateImpactRatio(rates: readonly GroupRates[]): number {
   return max > 0 ? Math.min(...s) / max : NaN;
 }
 
-interface GroupMetricRow extends GroupRates {
+export interface GroupMetricRow extends GroupRates {
   metrics: Record<string, number>;
 }
 

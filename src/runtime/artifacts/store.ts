@@ -4,7 +4,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { ArtifactAccess, StatCache } from "../executor.js";
+import type { ArtifactAccess, StatCache } from "../../ir/executor.js";
 import { MlcError } from "../../ir/errors.js";
 
 export class ArtifactCorruptError extends MlcError {

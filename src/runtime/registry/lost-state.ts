@@ -1,6 +1,6 @@
 // Detects a lost state: bundles or deployments exist on disk but the state records nothing (the
 // database was deleted, emptied or replaced). Applying then would restart version numbers at 1.
-import type { StateStore } from "../state/store.js";
+import type { StateStore } from "../../ir/state-store.js";
 import { StateError } from "../state/state-error.js";
 import { highestVersions, scanDisk, type DiskEvidence } from "./disk-evidence.js";
 

@@ -1,8 +1,8 @@
 // `mlc state rebuild`: re-registers model versions from the bundles on disk and the champion and
 // challenger aliases from the deployment pointers, after the state was lost. Never overwrites a version.
-import type { StateStore } from "../state/store.js";
+import type { StateStore } from "../../ir/state-store.js";
 import { highestVersions, scanDisk } from "./disk-evidence.js";
-import { ModelRegistry, type ModelVersion } from "./model-registry.js";
+import { ModelRegistry, type ModelVersion } from "../../registry/model-registry.js";
 
 export interface RebuildReport {
   /** "model@version" registered from a bundle. */

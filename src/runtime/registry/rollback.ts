@@ -12,7 +12,7 @@ import {
 import { explainNoPointer } from "../../serve/deployment-absence.js";
 import { openState } from "../state/open.js";
 import { syncAliasesToPointer } from "./serving-sync.js";
-import { ModelRegistry } from "./model-registry.js";
+import { ModelRegistry } from "../../registry/model-registry.js";
 
 export interface RollbackResult {
   /** The version that served before. */

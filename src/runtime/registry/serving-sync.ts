@@ -13,7 +13,7 @@ import {
   type DeploymentPointer,
   type DeploymentTarget,
 } from "../../serve/deployment.js";
-import type { Alias, ModelRegistry } from "./model-registry.js";
+import type { Alias, ModelRegistry } from "../../registry/model-registry.js";
 
 /** The model a bundle holds, from its bundle.json (undefined when unreadable). */
 export function bundleModel(projectDir: string, bundle: string): string | undefined {

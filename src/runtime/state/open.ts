@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { migrate } from "./migrations.js";
 import { openSqliteDb } from "./sqlite-db.js";
 import { SqlStateStore } from "./sql-store.js";
-import type { StateStore } from "./store.js";
+import type { StateStore } from "../../ir/state-store.js";
 
 interface OpenStateOptions {
   /** Overrides MLC_STATE_URL (postgres://… or a SQLite file path). */

@@ -18,8 +18,8 @@ import type {
   StateLock,
   StateSnapshot,
   StateStore,
-} from "./store.js";
-import type { Json } from "../graph-ir.js";
+} from "../../ir/state-store.js";
+import type { Json } from "../../ir/graph-ir.js";
 
 const str = (v: unknown): string => (v === null || v === undefined ? "" : String(v));
 const optStr = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));

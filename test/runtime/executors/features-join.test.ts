@@ -2,13 +2,15 @@
 import { describe, expect, it } from "vitest";
 import { compileProject } from "../../../src/compiler/compile.js";
 import { lower } from "../../../src/compiler/lower.js";
-import "../../../src/runtime/executors/index.js";
+import { loadExecutors } from "../../../src/runtime/executor-loader.js";
 import { executorFor } from "../../../src/runtime/executor-registry.js";
-import { NodeFailure, type NodeResult } from "../../../src/runtime/executor.js";
+import { NodeFailure, type NodeResult } from "../../../src/ir/executor.js";
 import { columnValues } from "../../../src/data/table-columns.js";
 import { MemoryArtifacts, context } from "../../data/fixtures.js";
 import { makeProject } from "../fixtures.js";
 import { runFeatures } from "./features-run.js";
+
+await loadExecutors();
 
 // Label rows: two stations on days 5 and 10 (and one station without any joined row).
 const TRIPS =

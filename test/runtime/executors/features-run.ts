@@ -5,12 +5,14 @@ import { expect } from "vitest";
 import { compileProject } from "../../../src/compiler/compile.js";
 import { lower } from "../../../src/compiler/lower.js";
 import { loadTable } from "../../../src/data/table-artifact.js";
-import "../../../src/runtime/executors/index.js";
+import { loadExecutors } from "../../../src/runtime/executor-loader.js";
 import { executorFor } from "../../../src/runtime/executor-registry.js";
-import type { NodeResult } from "../../../src/runtime/executor.js";
-import type { Graph, GraphNode } from "../../../src/runtime/graph-ir.js";
+import type { NodeResult } from "../../../src/ir/executor.js";
+import type { Graph, GraphNode } from "../../../src/ir/graph-ir.js";
 import { MemoryArtifacts, context } from "../../data/fixtures.js";
 import { makeProject } from "../fixtures.js";
+
+await loadExecutors();
 
 export interface FeaturesRun {
   dir: string;

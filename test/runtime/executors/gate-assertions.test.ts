@@ -1,7 +1,7 @@
 // Gate assertion results: the fairness table a parity assertion measured is printed under it.
 import { describe, expect, it } from "vitest";
 import { fairnessReport } from "../../../src/ml/fairness/index.js";
-import { renderGateResults, type AssertionResult } from "../../../src/runtime/executors/gate/assertions.js";
+import { renderGateResults, type AssertionResult } from "../../../src/kinds/gate/assertions.js";
 
 describe("renderGateResults", () => {
   it("prints each group's selection rate and TPR under a parity assertion", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { readModelSpec } from "../../../src/runtime/executors/model/model-spec.js";
-import { modelExecutor } from "../../../src/runtime/executors/model/index.js";
-import type { Json } from "../../../src/runtime/graph-ir.js";
+import { readModelSpec } from "../../../src/kinds/model/model-spec.js";
+import { modelExecutor } from "../../../src/kinds/model/executor.js";
+import type { Json } from "../../../src/ir/graph-ir.js";
 
 const ref = (...p: string[]) => ({ $ref: p });
 const call = ($call: string, args: Json[] = [], named: { [k: string]: Json } = {}) => ({

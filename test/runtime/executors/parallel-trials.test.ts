@@ -5,8 +5,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadEstimator } from "../../../src/ml/algorithms.js";
 import type { Estimator } from "../../../src/ml/estimator.js";
-import type { ModelSpec, TuneSpec } from "../../../src/runtime/executors/model/model-spec.js";
-import { trainBranch, type TrainOutcome } from "../../../src/runtime/executors/model/train.js";
+import type { ModelSpec, TuneSpec } from "../../../src/kinds/model/model-spec.js";
+import { trainBranch, type TrainOutcome } from "../../../src/kinds/model/train.js";
 import { BINARY, gbdtSpec, syntheticBinary } from "./tune-fixtures.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -61,12 +61,12 @@ describe("tuning trials in worker threads", () => {
         "--noCheck",
         "--types",
         "node",
-        join(repoRoot, "src/runtime/executors/model/trial-worker.ts"),
+        join(repoRoot, "src/kinds/model/trial-worker.ts"),
       ],
       { cwd: repoRoot, stdio: "pipe" },
     );
     writeFileSync(join(outDir, "package.json"), '{"type":"module"}');
-    workerUrl = pathToFileURL(join(outDir, "runtime/executors/model/trial-worker.js"));
+    workerUrl = pathToFileURL(join(outDir, "kinds/model/trial-worker.js"));
     gbdt = (await loadEstimator("gbdt"))!;
   }, 60_000);
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));

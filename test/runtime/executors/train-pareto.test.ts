@@ -4,9 +4,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadEstimator } from "../../../src/ml/algorithms.js";
 import type { Estimator } from "../../../src/ml/estimator.js";
 import { dominates, pickFromFront, type PickRule } from "../../../src/ml/tune/index.js";
-import type { ModelSpec, TuneSpec } from "../../../src/runtime/executors/model/model-spec.js";
-import { studyObjective } from "../../../src/runtime/executors/model/objective-values.js";
-import { trainBranch, type TrainOutcome } from "../../../src/runtime/executors/model/train.js";
+import type { ModelSpec, TuneSpec } from "../../../src/kinds/model/model-spec.js";
+import { studyObjective } from "../../../src/kinds/model/objective-values.js";
+import { trainBranch, type TrainOutcome } from "../../../src/kinds/model/train.js";
 import { BINARY, gbdtSpec, syntheticBinary } from "./tune-fixtures.js";
 
 const synthetic = (n: number, seed: number) =>

@@ -2,7 +2,7 @@
 // model spec that each test gives its own fixed params, search space and tune settings.
 import type { Dataset, Task } from "../../../src/ml/estimator.js";
 import { Rng } from "../../../src/ml/tree/rng.js";
-import type { ModelSpec } from "../../../src/runtime/executors/model/model-spec.js";
+import type { ModelSpec } from "../../../src/kinds/model/model-spec.js";
 
 export const BINARY: Task = { kind: "binary", classes: ["no", "yes"] };
 

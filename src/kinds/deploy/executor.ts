@@ -1,0 +1,268 @@
+// The `deploy` executor: builds the version's bundle (one ONNX file + bundle.json), moves the
+// deployment pointer that `mlc serve` follows (immediately, or as a canary/shadow rollout), makes
+// the version champion (or challenger during a rollout), and runs batch or container targets.
+import { relative } from "node:path";
+import { isCall, isPercent, isRef } from "../../ir/expr-json.js";
+import { readBlock } from "../../ir/node-config.js";
+import { loadTable } from "../../data/table-artifact.js";
+import { columnValues } from "../../data/table-columns.js";
+import { bundleDirFor, publishBundle, type BundleMeta, type BundleTask } from "../../serve/bundle.js";
+import { predictionColumns, scoreTable } from "../../serve/batch-score.js";
+import { writeContainerManifests } from "../../serve/container.js";
+import {
+  DeploymentError,
+  readDeployment,
+  writeDeployment,
+  type DeploymentTarget,
+  type Rollout,
+} from "../../serve/deployment.js";
+import { stopDeployment } from "../../serve/deployment-absence.js";
+import { writeScores } from "../../serve/score-writer.js";
+import type { Task } from "../../ml/estimator.js";
+import { decodeModelResult } from "../model/results.js";
+import { resolveDataPath } from "../../data/project-path.js";
+import {
+  NodeFailure,
+  type DestroyContext,
+  type ExecContext,
+  type Executor,
+  type NodeResult,
+} from "../../ir/executor.js";
+import type { Json } from "../../ir/graph-ir.js";
+import { ModelRegistry } from "../../registry/model-registry.js";
+import { syncAliasesToPointer } from "../../runtime/registry/serving-sync.js";
+import { checkDeployOutputs } from "./check-outputs.js";
+import { materializeDeployment, pruneOnline } from "./online.js";
+
+export const DEPLOY_EXECUTOR_VERSION = "1";
+
+type Call = { $call: string; args: Json[]; named: { [k: string]: Json } };
+const asCall = (j: Json | undefined, fallback: string): Call =>
+  j !== undefined && isCall(j)
+    ? j
+    : { $call: j !== undefined && isRef(j) ? j.$ref[0]! : fallback, args: [], named: {} };
+const arg = (c: Call, i: number, name: string): Json | undefined => c.named[name] ?? c.args[i];
+
+function bundleTask(task: Task, threshold: number): BundleTask {
+  switch (task.kind) {
+    case "binary":
+      return { kind: "binary", classes: task.classes, threshold };
+    case "multiclass":
+      return { kind: "multiclass", classes: task.classes };
+    default:
+      return { kind: task.kind };
+  }
+}
+
+function rolloutOf(
+  c: Call,
+  deployment: string,
+): { kind: "immediate" } | { kind: "shadow" } | { kind: "canary"; share: number; key?: string } {
+  if (c.$call === "immediate") return { kind: "immediate" };
+  if (c.$call === "shadow") return { kind: "shadow" };
+  if (c.$call === "canary") {
+    const share = arg(c, 0, "share");
+    const v =
+      share !== undefined && isPercent(share)
+        ? share.$percent / 100
+        : typeof share === "number"
+          ? share
+          : NaN;
+    if (!(v > 0 && v < 1))
+      throw new NodeFailure(`deploy ${deployment}: canary share must be between 0% and 100%`, {
+        code: "MLC2302",
+      });
+    const key = arg(c, 1, "key");
+    return { kind: "canary", share: v, ...(typeof key === "string" ? { key } : {}) };
+  }
+  throw new NodeFailure(`deploy ${deployment}: unknown rollout ${c.$call}`, { code: "MLC2302" });
+}
+
+/** The current pointer; a damaged one counts as none (writeDeployment sets it aside), so apply rebuilds it. */
+function readPointerToRepair(ctx: ExecContext, name: string): ReturnType<typeof readDeployment> {
+  try {
+    return readDeployment(ctx.projectDir, name);
+  } catch (e) {
+    if (!(e instanceof DeploymentError)) throw e;
+    ctx.log(`the deployment pointer is damaged and is written again: ${e.message}`);
+    return undefined;
+  }
+}
+
+async function run(ctx: ExecContext): Promise<NodeResult> {
+  const name = ctx.node.name;
+  const b = readBlock(ctx.node.config, "deploy");
+  const modelAttr = b.attributes.model;
+  const modelName = modelAttr !== undefined && isRef(modelAttr) ? modelAttr.$ref[0]! : undefined;
+  const model = modelName ? ctx.inputs.get(`model.${modelName}`) : undefined;
+  if (!modelName || !model)
+    throw new NodeFailure(`deploy ${name}: model ${modelName ?? "?"} has no result to deploy`, {
+      code: "MLC2302",
+    });
+  const result = decodeModelResult(modelName, model.summary);
+  const version = result.version;
+  const onnxHash = model.artifacts.onnx;
+  if (typeof version !== "number" || !onnxHash)
+    throw new NodeFailure(`deploy ${name}: model ${modelName} recorded no registry version; re-apply it`, {
+      code: "MLC2302",
+    });
+  const onnx = await ctx.artifacts.get(onnxHash);
+  const meta: BundleMeta = {
+    format_version: 1,
+    deployment: name,
+    model: modelName,
+    version,
+    task: bundleTask(result.task, result.threshold ?? 0.5),
+    inputs: result.inputs,
+    output: { name: "score", width: result.outputWidth },
+    metrics: Object.fromEntries(
+      Object.entries(model.metrics ?? {}).filter(([k]) => k.startsWith("test.") || k.startsWith("valid.")),
+    ),
+    lineage: { run_id: ctx.runId ?? "", artifact: onnxHash },
+    created: new Date().toISOString(),
+  };
+  const bundleDir = bundleDirFor(ctx.projectDir, name, version);
+  const published = publishBundle(bundleDir, onnx, meta);
+  if (published.action === "repaired")
+    ctx.log(
+      `bundle ${bundleDir} was damaged (${published.damaged}); set aside as ${published.movedTo} and rebuilt`,
+    );
+  const bundle = relative(ctx.projectDir, bundleDir);
+  // The model's window and joined inputs, as of the newest data, in a new online table; the pointer below switches to it.
+  const online = await materializeDeployment(ctx, {
+    deployment: name,
+    model: modelName,
+    version,
+    inputs: meta.inputs,
+  });
+
+  const registry = ctx.state ? new ModelRegistry(ctx.state) : undefined;
+  const gates = b.attributes.when;
+  const why =
+    gates !== undefined
+      ? `gate ${[gates]
+          .flat()
+          .map((g) => (isRef(g) ? g.$ref[0] : "?"))
+          .join(", ")} passed; deployed by ${name}`
+      : `deployed by ${name}`;
+  const rollout = rolloutOf(asCall(b.attributes.rollout, "immediate"), name);
+  const current = readPointerToRepair(ctx, name);
+  let target: DeploymentTarget;
+  let role: "champion" | "challenger" = "champion";
+  if (!current || current.version === version || rollout.kind === "immediate") {
+    target = { version, bundle, ...(online ? { online } : {}) };
+  } else {
+    const candidate = { version, bundle, ...(online ? { online } : {}) };
+    let r: Rollout;
+    if (rollout.kind === "canary") {
+      if (!rollout.key)
+        throw new NodeFailure(
+          `deploy ${name}: a canary routes by an entity key: write canary(${Math.round(rollout.share * 100)}%, key = "FIELD")`,
+          { code: "MLC2302" },
+        );
+      r = { kind: "canary", share: rollout.share, key: rollout.key, candidate };
+    } else r = { kind: "shadow", candidate };
+    target = {
+      version: current.version,
+      bundle: current.bundle,
+      ...(current.online ? { online: current.online } : {}),
+      rollout: r,
+    };
+    role = "challenger";
+  }
+  const unchanged =
+    current &&
+    current.version === target.version &&
+    current.bundle === target.bundle &&
+    JSON.stringify(current.online ?? null) === JSON.stringify(target.online ?? null) &&
+    JSON.stringify(current.rollout ?? null) === JSON.stringify(target.rollout ?? null);
+  if (!unchanged)
+    writeDeployment(
+      ctx.projectDir,
+      name,
+      target,
+      role === "champion" ? why : `${rollout.kind} of version ${version} beside ${current!.version}: ${why}`,
+    );
+  if (online) {
+    const dropped = await pruneOnline(ctx.projectDir, name, online);
+    if (dropped) ctx.log(`dropped ${dropped} online table${dropped === 1 ? "" : "s"} no version points at`);
+  }
+  // champion = the version served, challenger = a rollout's candidate (one rule for every command).
+  if (registry) await syncAliasesToPointer(ctx.projectDir, registry, name, why, current);
+  ctx.log(
+    role === "champion"
+      ? `${modelName} version ${version} serves ${name} (champion)`
+      : `${modelName} version ${version} is in ${rollout.kind} beside version ${current!.version} (challenger); end it with mlc rollout promote|abort ${name}`,
+  );
+
+  const summary: { [k: string]: Json } = {
+    model: modelName,
+    version,
+    bundle,
+    role,
+    rollout: rollout.kind,
+    ...(online ? { online_table: online.table, online_store: online.store.kind } : {}),
+  };
+  const serve = asCall(b.attributes.serve, "rest");
+  if (serve.$call === "batch") {
+    const input = arg(serve, 0, "input");
+    const output = arg(serve, 1, "output");
+    const inputName = input !== undefined && isRef(input) ? input.$ref[0]! : undefined;
+    const res = inputName
+      ? (ctx.inputs.get(`source.${inputName}`) ?? ctx.inputs.get(`features.${inputName}`))
+      : undefined;
+    if (!res?.artifacts.table || typeof output !== "string")
+      throw new NodeFailure(
+        `deploy ${name}: batch { input = SOURCE, output = "FILE" } needs a source or features block with a table`,
+        { code: "MLC2302" },
+      );
+    const table = await loadTable(ctx.artifacts, res.artifacts.table);
+    const cols: Record<string, ArrayLike<unknown>> = {};
+    for (const i of meta.inputs) {
+      if (!table.columnNames().includes(i.name))
+        throw new NodeFailure(
+          `deploy ${name}: batch input ${inputName} has no column '${i.name}' that the model reads`,
+          { code: "MLC2302" },
+        );
+      cols[i.name] = columnValues(table, i.name) as ArrayLike<unknown>;
+    }
+    const scores = await scoreTable(bundleDir, cols);
+    const outPath = resolveDataPath(ctx.projectDir, output, false);
+    writeScores(outPath, predictionColumns(scores));
+    summary.output = output;
+    summary.rows = scores.n;
+  } else if (serve.$call === "container") {
+    const image = arg(serve, 0, "image");
+    const num = (k: string) => (typeof serve.named[k] === "number" ? (serve.named[k] as number) : undefined);
+    const out = `${ctx.projectDir}/.mlc/containers/${name}`;
+    const files = writeContainerManifests(out, meta, {
+      ...(typeof image === "string" ? { image } : {}),
+      ...(num("port") ? { port: num("port")! } : {}),
+      ...(num("replicas") ? { replicas: num("replicas")! } : {}),
+      ...(num("max_replicas") ? { maxReplicas: num("max_replicas")! } : {}),
+      ...(typeof serve.named.cpu === "string" ? { cpuRequest: serve.named.cpu } : {}),
+      ...(typeof serve.named.memory === "string" ? { memoryRequest: serve.named.memory } : {}),
+      bundleDir,
+      ...(online ? { online: { ref: online, projectDir: ctx.projectDir } } : {}),
+    });
+    summary.manifests = files.map((f) => relative(ctx.projectDir, f));
+  }
+  return { artifacts: { onnx: onnxHash }, metrics: { version }, summary };
+}
+
+/** A deploy block removed from the spec: the deployment stops serving (its history stays). */
+async function destroy(ctx: DestroyContext): Promise<void> {
+  const last = stopDeployment(ctx.projectDir, ctx.node.name, `its deploy block was removed from the spec`);
+  ctx.log(
+    `deployment ${ctx.node.name} stopped${last ? ` (it served version ${last.version})` : ""}: its pointer was removed, its history kept`,
+  );
+}
+
+export const deployExecutor: Executor = {
+  kind: "deploy",
+  version: DEPLOY_EXECUTOR_VERSION,
+  changeAction: "replace",
+  run,
+  destroy,
+  checkOutputs: checkDeployOutputs,
+};

@@ -1,0 +1,113 @@
+// `deploy`: serves a model's gated versions as one ONNX bundle (preprocessing + model) through a
+// serving target and a rollout strategy. Checks that the serving path can compute every feature.
+import type { Expr } from "../../compiler/ast.js";
+import { lookupBuiltin } from "../../compiler/builtins/registry.js";
+import { CheckCode } from "../../compiler/checker/codes.js";
+import type { KindCheckContext } from "../../compiler/schema/hook.js";
+import type { BlockKindSchema } from "../../compiler/schema/types.js";
+import { d, t } from "../../compiler/schema/type-builders.js";
+import { lowerDeploy } from "./lower-online.js";
+
+export const deployLanguage: BlockKindSchema = {
+  kind: "deploy",
+  doc: "A deployment of a model. A version is deployed once the gates in `when` pass; it becomes the champion. Every feature of the model must be computable on the serving path (inside the ONNX bundle or by online lookup).",
+  name: "required",
+  modelBehind: { attribute: "model" },
+  lower: lowerDeploy,
+  attributes: [
+    { name: "model", type: t.ref("model"), required: true, doc: "the model deployed" },
+    {
+      name: "when",
+      type: t.union(t.ref("gate"), t.list(t.ref("gate"), 1)),
+      required: false,
+      doc: "the gate(s) a version must pass; without one every trained version is deployed (a warning)",
+    },
+    {
+      name: "serve",
+      type: t.call("serving"),
+      required: false,
+      default: d.name("rest"),
+      doc: "the serving target: `rest { port = 8080 }`, `batch { input = …, output = … }`, `container { … }`",
+    },
+    {
+      name: "rollout",
+      type: t.call("rollout"),
+      required: false,
+      default: d.name("immediate"),
+      doc: "how traffic moves to a new version: `canary(10%)`, `shadow`, `immediate`",
+    },
+    {
+      name: "online",
+      type: t.call("online"),
+      required: false,
+      doc: 'where window aggregations and joined values the model reads are kept for lookup by entity key when serving: `sqlite` (default, `.mlc/online.db`) or `redis { url = env("MLC_ONLINE_URL") }`',
+    },
+  ],
+  nested: [],
+  check(ctx) {
+    const model = ctx.refName(ctx.attribute("model"));
+    const when = ctx.attribute("when");
+    if (!when) {
+      ctx.report(
+        CheckCode.deployWithoutGate,
+        ctx.block.nameSpan ?? ctx.block.kindSpan,
+        `deployment \`${ctx.name}\` has no gate: every trained version of \`${model ?? "its model"}\` will be deployed`,
+        {
+          hint: "add `when = GATE` naming a gate of the model",
+        },
+      );
+    }
+    if (model) {
+      checkGatesOfModel(ctx, model, when);
+      checkServable(ctx, model);
+    }
+  },
+};
+
+function checkGatesOfModel(ctx: KindCheckContext, model: string, when: Expr | undefined): void {
+  const gates = when?.type === "list" ? when.items : when ? [when] : [];
+  for (const g of gates) {
+    const gate = ctx.refName(g);
+    const gateBlock = gate ? ctx.lookup(gate) : undefined;
+    if (!gateBlock || gateBlock.kind !== "gate") continue;
+    const gated = gateBlock.body.find((i) => i.type === "attribute" && i.name === "model");
+    const gatedName = gated?.type === "attribute" ? ctx.refName(gated.value) : undefined;
+    if (gatedName && gatedName !== model) {
+      ctx.report(
+        CheckCode.gateForOtherModel,
+        g.span,
+        `gate \`${gate}\` checks model \`${gatedName}\`, but this deployment serves \`${model}\``,
+        {
+          related: [{ message: "the gate's model", span: gated!.span }],
+        },
+      );
+    }
+  }
+}
+
+function checkServable(ctx: KindCheckContext, model: string): void {
+  const modelBlock = ctx.lookup(model);
+  const features = modelBlock?.body.find((i) => i.type === "attribute" && i.name === "features");
+  if (!features || features.type !== "attribute") return;
+  for (const f of ctx.featuresOf(features.value)) {
+    const blocked = [...ctx.builtinsUsed(f.block, f.feature)].filter(
+      (name) => lookupBuiltin(name, ["transform", "window"])?.serving === "batch-only",
+    );
+    if (blocked.length === 0) continue;
+    ctx.report(
+      CheckCode.notServable,
+      ctx.attribute("model")!.span,
+      `deployment \`${ctx.name}\` cannot compute feature \`${f.block}.${f.feature}\` when serving: \`${blocked.sort().join("`, `")}\` has no ONNX form`,
+      {
+        hint: "replace the transform in the feature, or drop the feature from the model",
+        ...(ctx.featureSpan(f.block, f.feature)
+          ? {
+              related: [
+                { message: "the feature is defined here", span: ctx.featureSpan(f.block, f.feature)! },
+              ],
+            }
+          : {}),
+      },
+    );
+  }
+}

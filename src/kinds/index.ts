@@ -1,0 +1,56 @@
+// The block kinds: the one record pairing each kind's language half (its schema, registered with
+// the compiler when this module loads) with its runtime half (its executor, loaded on demand).
+import { registerBlockKind } from "../compiler/schema/registry.js";
+import type { BlockKindSchema } from "../compiler/schema/types.js";
+import type { Executor } from "../ir/executor.js";
+import { deployLanguage } from "./deploy/language.js";
+import { featuresLanguage } from "./features/language.js";
+import { gateLanguage } from "./gate/language.js";
+import { modelLanguage } from "./model/language.js";
+import { projectLanguage } from "./project/language.js";
+import { sourceLanguage } from "./source/language.js";
+import { splitLanguage } from "./split/language.js";
+
+export interface KindHalves {
+  language: BlockKindSchema;
+  /**
+   * The executor, loaded when the runtime needs it (it pulls in the data, ML and serving
+   * libraries, which `mlc validate` does not need), or "settings-only" for a kind without nodes.
+   */
+  runtime: "settings-only" | (() => Promise<Executor>);
+}
+
+/** Every kind of the language, in the order of the reference. Adding a kind: its folder and one line here. */
+export const KINDS: Readonly<Record<string, KindHalves>> = {
+  project: { language: projectLanguage, runtime: "settings-only" },
+  source: {
+    language: sourceLanguage,
+    runtime: async () => (await import("./source/executor.js")).sourceExecutor,
+  },
+  features: {
+    language: featuresLanguage,
+    runtime: async () => (await import("./features/executor.js")).featuresExecutor,
+  },
+  split: {
+    language: splitLanguage,
+    runtime: async () => (await import("./split/executor.js")).splitExecutor,
+  },
+  model: {
+    language: modelLanguage,
+    runtime: async () => (await import("./model/executor.js")).modelExecutor,
+  },
+  gate: { language: gateLanguage, runtime: async () => (await import("./gate/executor.js")).gateExecutor },
+  deploy: {
+    language: deployLanguage,
+    runtime: async () => (await import("./deploy/executor.js")).deployExecutor,
+  },
+};
+
+for (const k of Object.values(KINDS)) registerBlockKind(k.language);
+
+/** The executors of every kind that has nodes. */
+export async function kindExecutors(): Promise<Executor[]> {
+  const out: Executor[] = [];
+  for (const k of Object.values(KINDS)) if (k.runtime !== "settings-only") out.push(await k.runtime());
+  return out;
+}

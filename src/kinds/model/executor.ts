@@ -1,0 +1,383 @@
+// The `model` executor: fits the feature pipeline on the split's train rows, trains (or tunes and
+// trains) the estimator, evaluates it on valid and test rows with intervals, composes the
+// deployable ONNX graph and checks it against the batch predictions, and records a registry version.
+import type { ColumnTable } from "arquero";
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { canonicalJson } from "../../ir/expr-json.js";
+import { buildPipeline, type FittedPipeline } from "../../data/pipeline.js";
+import { resolveDataPath } from "../../data/project-path.js";
+import { loadTable } from "../../data/table-artifact.js";
+import { tableColumns } from "../../data/table-columns.js";
+import type { Dataset, Estimator, Task } from "../../ml/estimator.js";
+import { ALGORITHMS, loadEstimator } from "../../ml/algorithms.js";
+import { takeRows } from "../../ml/matrix.js";
+import {
+  NodeFailure,
+  type DataFingerprint,
+  type ExecContext,
+  type Executor,
+  type NodeResult,
+  type StatCache,
+} from "../../ir/executor.js";
+import { hashFileCached } from "../../data/data-hash.js";
+import { nodeIdOf, type GraphNode, type Json } from "../../ir/graph-ir.js";
+import { ModelRegistry } from "../../registry/model-registry.js";
+import { evaluateSplit } from "./evaluate.js";
+import { rankingGroups, targets, taskOf } from "./labels.js";
+import { readModelSpec, type ModelSpec } from "./model-spec.js";
+import { bundleInputs, checkFeatureParity, checkOnnxParity, composeOnnx } from "./onnx-bundle.js";
+import { inputsJson, taskJson } from "./results.js";
+import { PARTS, splitResultOf, type Part } from "../split/config.js";
+import { calibrateModel } from "./calibrate.js";
+import { modelReportArtifacts } from "./report.js";
+import { studyObjective } from "./objective-values.js";
+import { StateTrialStore } from "../../registry/trial-store.js";
+import { trainBranch } from "./train.js";
+import { crossValidate, foldDatasets } from "./cross-validate.js";
+
+// 2: onehot's fallback column is `f:other` and apply checks feature parity bit for bit.
+export const MODEL_EXECUTOR_VERSION = "2";
+
+async function splitTables(
+  ctx: ExecContext,
+  spec: ModelSpec,
+): Promise<{ tables: Partial<Record<Part, ColumnTable>>; hashes: Partial<Record<Part, string>> }> {
+  const id = nodeIdOf("split", spec.data);
+  const r = ctx.inputs.get(id);
+  if (!r) throw new NodeFailure(`model ${spec.name}: its data ${id} has no result`, { code: "MLC2007" });
+  const split = splitResultOf(r);
+  const tables: Partial<Record<Part, ColumnTable>> = {};
+  const hashes: Partial<Record<Part, string>> = {};
+  for (const part of PARTS) {
+    const h = split[part];
+    if (h) {
+      tables[part] = await loadTable(ctx.artifacts, h);
+      hashes[part] = h;
+    }
+  }
+  if (!tables.train || tables.train.numRows() === 0)
+    throw new NodeFailure(`model ${spec.name}: split ${spec.data} gave no train rows`, { code: "MLC2107" });
+  return { tables, hashes };
+}
+
+function featuresConfig(ctx: ExecContext, spec: ModelSpec): { [k: string]: Json } {
+  const node = ctx.inputNodes?.get(`features.${spec.features.from}`);
+  if (!node)
+    throw new NodeFailure(
+      `model ${spec.name}: features block ${spec.features.from} is not among its inputs`,
+      { code: "MLC2205" },
+    );
+  return node.config;
+}
+
+interface Prepared {
+  task: Task;
+  pipeline: FittedPipeline;
+  parts: Partial<Record<Part, { data: Dataset; table: ColumnTable }>>;
+}
+
+function prepare(
+  spec: ModelSpec,
+  tables: Partial<Record<Part, ColumnTable>>,
+  features: { [k: string]: Json },
+): Prepared {
+  const train = tables.train!;
+  const task = taskOf(train, spec.task);
+  const label = "label" in spec.task ? spec.task.label : undefined;
+  const group = spec.task.kind === "rank" ? spec.task.group : undefined;
+  // Every column is visible to the feature definitions (a window over past labels reads the label
+  // column); the label itself never becomes a model input: selecting it is refused below.
+  if (label && spec.features.select?.includes(label))
+    throw new NodeFailure(`model ${spec.name}: the label '${label}' cannot be one of its features`, {
+      code: "MLC2205",
+    });
+  const pipeline = buildPipeline(features, tableColumns(train), spec.features.select).fit(train);
+  const parts: Prepared["parts"] = {};
+  for (const part of PARTS) {
+    let table = tables[part];
+    if (!table || table.numRows() === 0) continue;
+    let X = pipeline.transform(table);
+    let y = targets(table, spec.task, task, part);
+    let g: Int32Array | undefined;
+    if (group) {
+      const { order, group: ids } = rankingGroups(table, group, part);
+      X = takeRows(X, order);
+      y = y ? Float64Array.from(order, (i) => y![i]!) : y;
+      table = table.reify(Array.from(order));
+      g = ids;
+    }
+    parts[part] = { data: { X, ...(y ? { y } : {}), ...(g ? { group: g } : {}) }, table };
+  }
+  return { task, pipeline, parts };
+}
+
+async function estimatorOf(spec: ModelSpec): Promise<Estimator> {
+  const e = await loadEstimator(spec.algorithm.name);
+  if (!e)
+    throw new NodeFailure(
+      `model ${spec.name}: unknown algorithm '${spec.algorithm.name}' (available: ${ALGORITHMS.join(", ")})`,
+      { code: "MLC2205" },
+    );
+  return e;
+}
+
+const f64Bytes = (a: Float64Array): Uint8Array =>
+  new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
+
+/** Identifies a search independently of its trial count, so raising `trials` resumes it. */
+function studyKey(
+  spec: ModelSpec,
+  features: Json,
+  hashes: Partial<Record<Part, string>>,
+  seed: number,
+): string {
+  const { tune, ...rest } = spec;
+  // One objective hashes as `objective` (the shape before objective lists), so recorded studies still resume.
+  const { objectives, pick, ...settings } = tune ?? { objectives: [] };
+  const goal =
+    objectives.length === 1 && !pick
+      ? { objective: objectives[0]! }
+      : { objectives, ...(pick ? { pick } : {}) };
+  const key = {
+    rest: rest as unknown as Json,
+    tune: tune ? { ...settings, ...goal, trials: null } : null,
+    features,
+    hashes: hashes as Json,
+    seed,
+  } as unknown as Json;
+  return createHash("sha256").update(canonicalJson(key)).digest("hex").slice(0, 32);
+}
+
+async function run(ctx: ExecContext): Promise<NodeResult> {
+  const spec = readModelSpec(ctx.node.name, ctx.node.config);
+  // An imported model reads its file from the project (the path cannot leave it).
+  if (spec.algorithm.file) spec.fixed.path = resolveDataPath(ctx.projectDir, spec.algorithm.file, false);
+  const estimator = await estimatorOf(spec);
+  const features = featuresConfig(ctx, spec);
+  const { tables, hashes } = await splitTables(ctx, spec);
+  const splitSummary = ctx.inputs.get(`split.${spec.data}`)?.summary;
+  const rowKey = typeof splitSummary?.row_key === "string" ? splitSummary.row_key : undefined;
+  const prep = prepare(spec, tables, features);
+  if (!estimator.tasks.includes(prep.task.kind))
+    throw new NodeFailure(
+      `model ${spec.name}: ${estimator.algorithm} does not do ${prep.task.kind} tasks (it does: ${estimator.tasks.join(", ")})`,
+      { code: "MLC2205" },
+    );
+  const seed = spec.seed ?? ctx.seed;
+  const folds = foldDatasets(spec, tables.train!, features, prep.task);
+  const key = studyKey(spec, features, hashes, seed);
+  const trialStore = spec.tune && ctx.state ? new StateTrialStore(ctx.state, spec.name, key) : undefined;
+  if (trialStore) await trialStore.saveObjective(studyObjective(spec.tune!));
+  const t0 = performance.now();
+  const outcome = await trainBranch(
+    spec,
+    estimator,
+    {
+      train: prep.parts.train!.data,
+      ...(prep.parts.valid ? { valid: prep.parts.valid.data } : {}),
+      task: prep.task,
+      ...(folds ? { folds } : {}),
+    },
+    seed,
+    {
+      ...(trialStore ? { trialStore } : {}),
+      log: ctx.log,
+      signal: ctx.signal,
+      progress: (p) =>
+        ctx.progress({
+          step: p.iteration,
+          ...(p.total ? { total: p.total } : {}),
+          ...(p.metric ? { message: `valid ${p.metric.name} ${p.metric.value.toFixed(4)}` } : {}),
+        }),
+    },
+  );
+  const trainMs = performance.now() - t0;
+  // `calibrate = …`: predictions, evaluation and the ONNX graph all go through the calibrator.
+  const calibration = calibrateModel(spec, outcome.model, prep.parts.valid?.data);
+  const model = calibration?.model ?? outcome.model;
+
+  const metrics: Record<string, number> = { train_ms: Math.round(trainMs) };
+  // kfold: the chosen parameters cross-validated on the folds; the model itself is fitted on all
+  // training rows and evaluated on test as usual.
+  if (folds) {
+    const cv = await crossValidate(estimator, folds, outcome.params, prep.task, {
+      seed,
+      signal: ctx.signal,
+    });
+    Object.assign(metrics, cv.metrics);
+    ctx.log(
+      `cross-validated on ${folds.length} folds: ${Object.entries(cv.metrics)
+        .filter(([k]) => !k.endsWith(".sd") && k !== "cv.folds")
+        .map(([k, v]) => `${k} = ${v.toFixed(4)} ± ${cv.metrics[`${k}.sd`]!.toFixed(4)}`)
+        .join(", ")}`,
+    );
+  }
+  const predictions: Partial<Record<Part, Float64Array>> = {};
+  for (const part of ["valid", "test"] as const) {
+    const p = prep.parts[part];
+    if (!p) continue;
+    const pred = model.predict(p.data.X);
+    predictions[part] = pred;
+    if (p.data.y)
+      Object.assign(
+        metrics,
+        evaluateSplit(
+          part,
+          prep.task.kind,
+          { y: p.data.y, pred, width: model.outputWidth, ...(p.data.group ? { group: p.data.group } : {}) },
+          { seed, resamples: 1000 },
+        ),
+      );
+  }
+
+  const onnx = composeOnnx(spec.name, prep.pipeline, model);
+  const parityPart = prep.parts.test ?? prep.parts.valid ?? prep.parts.train!;
+  await checkFeatureParity(spec.name, prep.pipeline, parityPart.table, parityPart.data.X);
+  const parityPred = predictions.test ?? predictions.valid ?? model.predict(parityPart.data.X);
+  const parity = await checkOnnxParity(
+    spec.name,
+    onnx,
+    prep.pipeline.rawInputs,
+    parityPart.table,
+    parityPred,
+  );
+  metrics.onnx_parity_max_diff = parity.maxAbsDiff;
+
+  const artifacts: Record<string, string> = {
+    model: await ctx.artifacts.put(model.serialize()),
+    pipeline: await ctx.artifacts.put(prep.pipeline.serialize()),
+    onnx: await ctx.artifacts.put(onnx),
+  };
+  for (const [part, pred] of Object.entries(predictions))
+    artifacts[`${part}_predictions`] = await ctx.artifacts.put(f64Bytes(pred));
+  for (const part of PARTS) if (hashes[part]) artifacts[`${part}_table`] = hashes[part]!;
+  if (calibration) artifacts.calibrator = await ctx.artifacts.put(calibration.bytes);
+  const reportInput = {
+    spec,
+    algorithm: estimator.algorithm,
+    task: prep.task,
+    model,
+    rawModel: outcome.model,
+    parts: prep.parts,
+    predictions,
+    metrics,
+    seed,
+    ...(rowKey !== undefined ? { rowKey } : {}),
+    ...(calibration ? { calibration } : {}),
+    ...(outcome.study ? { study: outcome.study } : {}),
+  };
+  Object.assign(artifacts, await modelReportArtifacts(ctx, reportInput, prep.pipeline.rawInputs));
+
+  const declared = ctx.inputs.get(`features.${spec.features.from}`)?.summary?.column_types;
+  const inputs = bundleInputs(
+    prep.pipeline.rawInputs,
+    PARTS.flatMap((p) => (tables[p] ? [tables[p]!] : [])),
+    typeof declared === "object" && declared !== null && !Array.isArray(declared) ? declared : {},
+    prep.pipeline.refuseUnseen,
+  );
+  const summary: { [k: string]: Json } = {
+    algorithm: estimator.algorithm,
+    params: outcome.params as { [k: string]: Json },
+    task: taskJson(prep.task),
+    features: prep.pipeline.outputNames,
+    inputs: inputsJson(inputs),
+    output_width: model.outputWidth,
+    threshold: spec.threshold,
+    row_key: rowKey ?? null,
+    ...(model.bestIteration !== undefined ? { best_iteration: model.bestIteration } : {}),
+    ...(outcome.study
+      ? {
+          tuning: {
+            key,
+            trials: outcome.study.trials.length,
+            ran: outcome.study.ran,
+            best_trial: outcome.study.best?.index ?? null,
+            best_value: outcome.study.best ? (Object.values(outcome.study.best.values)[0] ?? null) : null,
+            ...(spec.tune!.objectives.length > 1 ? { pareto: outcome.study.pareto.map((t) => t.index) } : {}),
+          },
+        }
+      : {}),
+  };
+
+  if (ctx.state) {
+    const registry = new ModelRegistry(ctx.state);
+    const fingerprint = createHash("sha256")
+      .update(artifacts.model! + artifacts.onnx!)
+      .digest("hex");
+    const existing = await registry.findByFingerprint(spec.name, fingerprint);
+    const version =
+      existing ??
+      (await registry.addVersion({
+        model: spec.name,
+        artifacts,
+        metrics,
+        algorithm: estimator.algorithm,
+        params: outcome.params as Record<string, Json>,
+        fingerprint,
+        runId: ctx.runId ?? "",
+        ...specCommit(ctx.projectDir),
+      }));
+    summary.version = version.version;
+    metrics.version = version.version;
+  }
+  return { artifacts, metrics, summary };
+}
+
+/** The spec's git commit, when the project is in a git work tree. */
+function specCommit(dir: string): { specCommit?: string } {
+  try {
+    const out = execFileSync("git", ["-C", dir, "rev-parse", "HEAD"], {
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 2000,
+    })
+      .toString()
+      .trim();
+    return /^[0-9a-f]{40}$/.test(out) ? { specCommit: out } : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Raising `tune.trials` and nothing else continues the recorded search: "20 more trials". */
+function incrementalChange(
+  oldConfig: { [k: string]: Json },
+  newConfig: { [k: string]: Json },
+): string | undefined {
+  const split = (c: { [k: string]: Json }): { trials?: number; rest: string } => {
+    const copy = structuredClone(c);
+    const tune = Array.isArray(copy.tune)
+      ? (copy.tune[0] as { attributes?: { [k: string]: Json } } | undefined)
+      : undefined;
+    const trials = tune?.attributes?.trials;
+    if (tune?.attributes) delete tune.attributes.trials;
+    return { ...(typeof trials === "number" ? { trials } : {}), rest: canonicalJson(copy) };
+  };
+  const a = split(oldConfig);
+  const b = split(newConfig);
+  if (a.trials === undefined || b.trials === undefined || b.trials <= a.trials || a.rest !== b.rest)
+    return undefined;
+  const n = b.trials - a.trials;
+  return `${n} more trial${n === 1 ? "" : "s"}`;
+}
+
+/** An imported model's file is part of its identity: editing the .onnx file re-evaluates it. */
+async function dataFingerprint(
+  node: GraphNode,
+  projectDir: string,
+  cache: StatCache,
+): Promise<DataFingerprint | undefined> {
+  const file = readModelSpec(node.name, node.config).algorithm.file;
+  if (!file) return undefined;
+  const h = await hashFileCached(resolveDataPath(projectDir, file, false), cache);
+  return { hash: h.hash, bytes: h.bytes, description: file };
+}
+
+export const modelExecutor: Executor = {
+  kind: "model",
+  version: MODEL_EXECUTOR_VERSION,
+  changeAction: "replace",
+  run,
+  incrementalChange,
+  dataFingerprint,
+};

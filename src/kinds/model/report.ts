@@ -1,0 +1,343 @@
+// The report of one model run: metrics with intervals, curves, confusion, importance (TreeSHAP or
+// permutation), partial dependence, fairness, champion comparison, calibration and tuning, built
+// with src/ml/report and stored as the model node's `report_json`/`report_html` artifacts.
+import type { ColumnTable } from "arquero";
+import type { RawInput } from "../../data/pipeline.js";
+import { columnValues } from "../../data/table-columns.js";
+import type { Dataset, Task, TrainedModel } from "../../ml/estimator.js";
+import { partialDependence, permutationImportance, type PartialDependence } from "../../ml/explain/index.js";
+import { fairnessReport } from "../../ml/fairness/index.js";
+import { metricFor, metricsForTask } from "../../ml/metrics/index.js";
+import { takeRows, type Matrix } from "../../ml/matrix.js";
+import {
+  buildReportJson,
+  REPORT_FAIRNESS_PICK,
+  renderReportHtml,
+  reportJsonText,
+  type FairnessSection,
+  type ReportJson,
+} from "../../ml/report/index.js";
+import { compareModels } from "../../ml/stats/index.js";
+import type { SplitEvaluation } from "../../ml/stats/evaluate.js";
+import { Rng, mixSeed } from "../../ml/stats/rng.js";
+import { TreeModel } from "../../ml/tree/model.js";
+import { treeShap } from "../../ml/tree-shap.js";
+import type { TrialRecord } from "../../ml/tune/index.js";
+import type { ArtifactAccess, ExecContext } from "../../ir/executor.js";
+import { ModelRegistry, type ModelVersion } from "../../registry/model-registry.js";
+import type { CalibrationOutcome } from "./calibrate.js";
+import { championScorer } from "./champion-scoring.js";
+import { rowsUnseenByChampion } from "./champion-rows.js";
+import type { ModelSpec } from "./model-spec.js";
+import { studyObjective } from "./objective-values.js";
+
+type Part = "valid" | "test";
+
+export interface ModelReportInput {
+  spec: ModelSpec;
+  algorithm: string;
+  task: Task;
+  /** The model whose predictions were evaluated (calibrated when the spec asks for it). */
+  model: TrainedModel;
+  /** The estimator's own model (TreeSHAP reads its trees; margins are before any calibrator). */
+  rawModel: TrainedModel;
+  parts: Partial<Record<Part, { data: Dataset; table: ColumnTable }>>;
+  predictions: Partial<Record<Part, Float64Array>>;
+  /** The executor's metrics (`test.auc`, `test.auc.lower`…): the report shows the same numbers the gate reads. */
+  metrics: Record<string, number>;
+  seed: number;
+  calibration?: CalibrationOutcome;
+  study?: { trials: readonly TrialRecord[]; best?: TrialRecord; pareto?: readonly TrialRecord[] };
+  /** The current champion of this model, re-scored on the same test rows. */
+  champion?: ModelVersion;
+  /** The split's row key (undefined: rows are matched by content) for finding rows the champion saw. */
+  rowKey?: string;
+  artifacts: ArtifactAccess;
+  createdAt?: string;
+}
+
+/** Rows explained by TreeSHAP / permuted / averaged for partial dependence: enough for stable means, fast. */
+const MAX_EXPLAIN_ROWS = 1000;
+const MAX_GROUPS = 20;
+const MAX_FAIRNESS_COLUMNS = 8;
+const COMPARE_RESAMPLES = 300;
+
+/** SplitEvaluation from the executor's `<part>.<metric>[.lower|.upper]` keys (no recomputation). */
+function splitEvaluation(
+  part: Part,
+  task: Task,
+  metrics: Record<string, number>,
+): SplitEvaluation | undefined {
+  const rows = metrics[`${part}.rows`];
+  if (rows === undefined) return undefined;
+  const v = (k: string): number | null => (Number.isFinite(metrics[k]) ? metrics[k]! : null);
+  return {
+    rows,
+    metrics: metricsForTask(task.kind)
+      .filter((m) => `${part}.${m.name}` in metrics)
+      .map((m) => ({
+        name: m.name,
+        direction: m.direction,
+        value: v(`${part}.${m.name}`),
+        lower: v(`${part}.${m.name}.lower`),
+        upper: v(`${part}.${m.name}.upper`),
+        level: 0.95,
+      })),
+  };
+}
+
+/** A seeded sample of at most `max` rows (all rows, in order, when there are fewer). */
+export function sampleRows(n: number, max: number, seed: number): Uint32Array {
+  const idx = Uint32Array.from({ length: n }, (_, i) => i);
+  if (n <= max) return idx;
+  return new Rng(mixSeed(seed, 0x5a)).shuffle(idx).subarray(0, max).sort();
+}
+
+/** Mean |SHAP| per feature (summed over outputs), or undefined when the model is not a tree ensemble. */
+export function treeShapImportance(model: TrainedModel, X: Matrix): Float64Array | undefined {
+  if (!(model instanceof TreeModel)) return undefined;
+  const s = treeShap(model.ensemble, X);
+  const d = s.nFeatures;
+  const out = new Float64Array(d);
+  const width = d + 1;
+  for (let r = 0; r < s.nRows * s.nOutputs; r++) {
+    const o = r * width;
+    for (let f = 0; f < d; f++) out[f] = out[f]! + Math.abs(s.values[o + f]!);
+  }
+  for (let f = 0; f < d; f++) out[f] = out[f]! / Math.max(1, s.nRows);
+  return out;
+}
+
+function importance(
+  inp: ModelReportInput,
+  data: Dataset,
+): { section: NonNullable<ReportJson["importance"]>; order: number[] } | undefined {
+  const rows = sampleRows(data.X.nRows, MAX_EXPLAIN_ROWS, inp.seed);
+  const X = rows.length === data.X.nRows ? data.X : takeRows(data.X, rows);
+  const names = data.X.names;
+  const shap = treeShapImportance(inp.rawModel, X);
+  if (shap) {
+    const features = Array.from(shap, (value, i) => ({ feature: names[i]!, value, index: i })).sort(
+      (a, b) => b.value - a.value || a.index - b.index,
+    );
+    return {
+      section: { method: "treeshap", features: features.map(({ feature, value }) => ({ feature, value })) },
+      order: features.map((f) => f.index),
+    };
+  }
+  if (!data.y) return undefined;
+  const metric = metricsForTask(inp.task.kind)[0]!;
+  // Ranking metrics need whole groups: permute on all rows then.
+  const sub = data.group ? data : { X, y: Float64Array.from(rows, (i) => data.y![i]!) };
+  const r = permutationImportance(
+    inp.model,
+    sub as { X: Matrix; y: Float64Array; group?: Int32Array },
+    metric,
+    { repeats: 3, seed: inp.seed },
+  );
+  const features = [...r.importances].sort((a, b) => b.mean - a.mean || a.index - b.index);
+  return {
+    section: {
+      method: "permutation",
+      metric: metric.name,
+      features: features.map((f) => ({ feature: f.feature, value: f.mean, std: f.std })),
+    },
+    order: features.map((f) => f.index),
+  };
+}
+
+/**
+ * The categorical raw input whose groups the model treats most differently (largest parity
+ * difference), ≤ 20 groups. Gates add the tables of their own `by = …` columns (see `mlc report`).
+ */
+function fairness(
+  inp: ModelReportInput,
+  table: ColumnTable,
+  y: Float64Array,
+  pred: Float64Array,
+  rawInputs: readonly RawInput[],
+): FairnessSection | undefined {
+  if (inp.task.kind !== "binary") return undefined;
+  let best: FairnessSection | undefined;
+  const metrics = ["auc", "accuracy"].map((m) => metricFor(m)!);
+  for (const input of rawInputs.filter((i) => i.type === "string").slice(0, MAX_FAIRNESS_COLUMNS)) {
+    if (!table.columnNames().includes(input.name)) continue;
+    const v = columnValues(table, input.name) as ArrayLike<unknown>;
+    const groups = Array.from({ length: v.length }, (_, i) => String(v[i] ?? "(null)"));
+    const distinct = new Set(groups).size;
+    if (distinct < 2 || distinct > MAX_GROUPS) continue;
+    const report = fairnessReport(y, pred, groups, { threshold: inp.spec.threshold, metrics });
+    if (!best || report.demographicParityDifference > best.report.demographicParityDifference)
+      best = { split: "test", by: input.name, source: REPORT_FAIRNESS_PICK, report };
+  }
+  return best;
+}
+
+/** Re-scores the champion's deployable graph on the test rows and compares (paired) with this model. */
+async function championSection(
+  inp: ModelReportInput,
+  y: Float64Array,
+  pred: Float64Array,
+  table: ColumnTable,
+): Promise<ReportJson["champion"]> {
+  const c = inp.champion;
+  if (!c)
+    return { status: "first_run", note: `no champion of ${inp.spec.name} yet: nothing to compare with` };
+  try {
+    const score = await championScorer(inp.artifacts, c);
+    if (!score)
+      return { status: "first_run", note: `champion version ${c.version} has no ONNX graph to re-score` };
+    const sample = await rowsUnseenByChampion(inp.artifacts, c, table, "test", inp.rowKey);
+    if (sample.keep.length === 0)
+      return { status: "first_run", note: `${sample.note}: nothing left to compare on` };
+    const keep = Array.from(sample.keep);
+    const width = inp.model.outputWidth;
+    if (sample.overlap > 0) {
+      table = table.reify(keep);
+      y = Float64Array.from(keep, (r) => y[r]!);
+      pred = Float64Array.from(
+        { length: keep.length * width },
+        (_, i) => pred[keep[Math.floor(i / width)]! * width + (i % width)]!,
+      );
+    }
+    const group = inp.parts.test?.data.group;
+    const champ = await score(table);
+    if (champ.length !== pred.length)
+      return {
+        status: "first_run",
+        note: `champion version ${c.version} outputs ${champ.length / y.length} columns, this model ${inp.model.outputWidth}: not comparable`,
+      };
+    const rows = compareModels(
+      inp.task.kind,
+      {
+        y,
+        width: inp.model.outputWidth,
+        ...(group ? { group: sample.overlap > 0 ? Int32Array.from(keep, (r) => group[r]!) : group } : {}),
+      },
+      pred,
+      champ,
+      { seed: inp.seed, resamples: COMPARE_RESAMPLES },
+    );
+    return {
+      status: "compared",
+      version: c.version,
+      split: "test",
+      rows,
+      sample: { used: keep.length, overlap: sample.overlap, checked: sample.checked, note: sample.note },
+    };
+  } catch (e) {
+    return {
+      status: "first_run",
+      note: `champion version ${c.version} cannot score the test rows: ${(e as Error).message}`,
+    };
+  }
+}
+
+export async function buildModelReport(
+  inp: ModelReportInput,
+  rawInputs: readonly RawInput[],
+): Promise<ReportJson> {
+  const splits: Record<string, SplitEvaluation> = {};
+  for (const part of ["valid", "test"] as const) {
+    const e = splitEvaluation(part, inp.task, inp.metrics);
+    if (e) splits[part] = e;
+  }
+  const evalPart: Part | undefined = inp.parts.test?.data.y
+    ? "test"
+    : inp.parts.valid?.data.y
+      ? "valid"
+      : undefined;
+  const classes = inp.task.kind === "binary" || inp.task.kind === "multiclass" ? inp.task.classes : undefined;
+  let partial: PartialDependence[] | undefined;
+  let imp: ReturnType<typeof importance>;
+  let fair: FairnessSection | undefined;
+  let champion: ReportJson["champion"];
+  if (evalPart) {
+    const { data, table } = inp.parts[evalPart]!;
+    const pred = inp.predictions[evalPart]!;
+    imp = importance(inp, data);
+    if (imp)
+      partial = imp.order
+        .slice(0, 3)
+        .map((f) => partialDependence(inp.model, data.X, f, { gridSize: 15, maxRows: 300, seed: inp.seed }));
+    fair = fairness(inp, table, data.y!, pred, rawInputs);
+    if (evalPart === "test") champion = await championSection(inp, data.y!, pred, table);
+  }
+  const tune = inp.spec.tune;
+  return buildReportJson({
+    model: {
+      name: inp.spec.name,
+      algorithm: inp.algorithm,
+      task: inp.task.kind,
+      ...(classes ? { classes } : {}),
+    },
+    ...(inp.createdAt ? { createdAt: inp.createdAt } : {}),
+    splits,
+    ...(evalPart
+      ? {
+          predictions: {
+            split: evalPart,
+            y: inp.parts[evalPart]!.data.y!,
+            pred: inp.predictions[evalPart]!,
+            width: inp.model.outputWidth,
+            threshold: inp.spec.threshold,
+          },
+        }
+      : {}),
+    ...(imp ? { importance: imp.section } : {}),
+    ...(partial?.length ? { partialDependence: partial } : {}),
+    ...(fair ? { fairness: [fair] } : {}),
+    ...(champion ? { champion } : {}),
+    ...(inp.calibration
+      ? {
+          calibration: {
+            method: inp.calibration.calibrator.kind,
+            split: inp.calibration.split,
+            eceBefore: inp.calibration.eceBefore,
+            eceAfter: inp.calibration.eceAfter,
+          },
+        }
+      : {}),
+    ...(tune && inp.study
+      ? {
+          tuning: {
+            method: tune.method,
+            objective: studyObjective(tune),
+            space: inp.spec.space,
+            trials: inp.study.trials,
+            ...(inp.study.best ? { best: inp.study.best } : {}),
+            ...(inp.study.pareto ? { pareto: inp.study.pareto } : {}),
+          },
+        }
+      : {}),
+  });
+}
+
+/**
+ * Builds the report of a model run and stores report.json and report.html as artifacts; the
+ * champion (when the state store has one) is looked up here. Returns the artifact roles to add.
+ */
+export async function modelReportArtifacts(
+  ctx: ExecContext,
+  inp: Omit<ModelReportInput, "artifacts" | "champion">,
+  rawInputs: readonly RawInput[],
+): Promise<{ report_json: string; report_html: string }> {
+  const t0 = performance.now();
+  const champion = ctx.state
+    ? await new ModelRegistry(ctx.state).alias(inp.spec.name, "champion")
+    : undefined;
+  const report = await buildModelReport(
+    { ...inp, artifacts: ctx.artifacts, ...(champion ? { champion } : {}) },
+    rawInputs,
+  );
+  const html = await renderReportHtml(report);
+  // The time includes drawing the charts (vega, some tens of ms a chart).
+  ctx.log(
+    `report built in ${Math.round(performance.now() - t0)} ms${champion ? ` (compared with champion version ${champion.version})` : ""}`,
+  );
+  const enc = new TextEncoder();
+  return {
+    report_json: await ctx.artifacts.put(enc.encode(reportJsonText(report))),
+    report_html: await ctx.artifacts.put(enc.encode(html)),
+  };
+}

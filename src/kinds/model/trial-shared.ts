@@ -1,0 +1,78 @@
+// Messages and shared-memory layout between trial-pool.ts (main thread) and trial-worker.ts.
+// Datasets are copied once into SharedArrayBuffers so every worker reads the same rows without copies.
+import type { Dataset, Params, Progress, Task } from "../../ml/estimator.js";
+import type { TuneObjective } from "./objective-values.js";
+
+/** Slots of the per-worker Int32Array through which the main thread answers progress reports. */
+export const PRUNE = { seq: 0, answer: 1, size: 2 } as const;
+
+export interface SharedDataset {
+  nRows: number;
+  names: string[];
+  columns: Float32Array[];
+  y?: Float64Array;
+  weight?: Float64Array;
+  group?: Int32Array;
+}
+
+export interface TrialWorkerData {
+  algorithm: string;
+  task: Task;
+  /** Every objective is scored in the worker (validation metrics and model measures alike). */
+  objectives: TuneObjective[];
+  train: SharedDataset;
+  valid: SharedDataset;
+  ctl: Int32Array;
+  /** A pruner answers each progress report: the worker waits for it (otherwise it reports and goes on). */
+  pruning: boolean;
+}
+
+export interface FitRequest {
+  id: number;
+  params: Params;
+  seed: number;
+}
+
+export type WorkerReply =
+  | { kind: "ready" }
+  | { kind: "failed"; message: string }
+  | { kind: "progress"; id: number; progress: Progress }
+  | { kind: "done"; id: number; values: Record<string, number> }
+  | { kind: "error"; id: number; message: string };
+
+function sharedCopy<T extends Float32Array | Float64Array | Int32Array>(
+  a: T,
+  make: (b: SharedArrayBuffer) => T,
+): T {
+  const out = make(new SharedArrayBuffer(a.byteLength));
+  out.set(a as never);
+  return out;
+}
+
+/** One copy of a dataset in shared memory (all feature columns in a single buffer). */
+export function toShared(ds: Dataset): SharedDataset {
+  const { nRows, columns, names } = ds.X;
+  const all = new Float32Array(new SharedArrayBuffer(4 * nRows * Math.max(1, columns.length)));
+  const cols = columns.map((c, j) => {
+    const view = all.subarray(j * nRows, (j + 1) * nRows);
+    view.set(c);
+    return view;
+  });
+  return {
+    nRows,
+    names: [...names],
+    columns: cols,
+    ...(ds.y ? { y: sharedCopy(ds.y, (b) => new Float64Array(b)) } : {}),
+    ...(ds.weight ? { weight: sharedCopy(ds.weight, (b) => new Float64Array(b)) } : {}),
+    ...(ds.group ? { group: sharedCopy(ds.group, (b) => new Int32Array(b)) } : {}),
+  };
+}
+
+export function fromShared(s: SharedDataset): Dataset {
+  return {
+    X: { nRows: s.nRows, columns: s.columns, names: s.names },
+    ...(s.y ? { y: s.y } : {}),
+    ...(s.weight ? { weight: s.weight } : {}),
+    ...(s.group ? { group: s.group } : {}),
+  };
+}

@@ -1,0 +1,52 @@
+// Worker thread of trial-pool.ts: fits one tuning trial at a time on the shared training rows and
+// posts back the value of every objective. Pruning is decided on the main thread; runs only as compiled .js.
+import { parentPort, workerData } from "node:worker_threads";
+import { loadEstimator } from "../../ml/algorithms.js";
+import type { Progress } from "../../ml/estimator.js";
+import { objectiveScorer, type ObjectiveScorer } from "./objective-values.js";
+import {
+  PRUNE,
+  type FitRequest,
+  type TrialWorkerData,
+  type WorkerReply,
+  fromShared,
+} from "./trial-shared.js";
+
+const d = workerData as TrialWorkerData;
+const port = parentPort!;
+const ctl = d.ctl;
+const train = fromShared(d.train);
+const valid = fromShared(d.valid);
+const estimator = await loadEstimator(d.algorithm);
+const post = (m: WorkerReply): void => port.postMessage(m);
+let score: ObjectiveScorer | undefined;
+let problem: string | undefined;
+try {
+  score = objectiveScorer(d.objectives, valid);
+} catch (e) {
+  problem = e instanceof Error ? e.message : String(e);
+}
+
+if (!estimator || !score) {
+  post({ kind: "failed", message: !estimator ? `unknown algorithm ${d.algorithm}` : problem! });
+} else {
+  const scorer = score;
+  port.on("message", (req: FitRequest) => {
+    // With a pruner, each progress report waits for the main thread's answer, so a trial stops at
+    // the same iteration as it would on the main thread.
+    const onProgress = (p: Progress): void | "stop" => {
+      if (!d.pruning) return void post({ kind: "progress", id: req.id, progress: p });
+      const seq = Atomics.load(ctl, PRUNE.seq);
+      post({ kind: "progress", id: req.id, progress: p });
+      Atomics.wait(ctl, PRUNE.seq, seq);
+      return Atomics.load(ctl, PRUNE.answer) === 1 ? "stop" : undefined;
+    };
+    estimator
+      .fit(train, valid, req.params, d.task, { seed: req.seed, threads: 1, onProgress })
+      .then((model) => post({ kind: "done", id: req.id, values: scorer(model) }))
+      .catch((e: unknown) =>
+        post({ kind: "error", id: req.id, message: e instanceof Error ? e.message : String(e) }),
+      );
+  });
+  post({ kind: "ready" });
+}

@@ -1,0 +1,150 @@
+// `source`: where rows come from (a file, a glob of files, or a database query), with declared
+// column types and data expectations.
+import { isAbsolute, normalize } from "node:path";
+import { CheckCode } from "../../compiler/checker/codes.js";
+import { columnSchemaBlock } from "../../compiler/schema/nested/column-schema.js";
+import { expectBlock, warnBlock } from "../../compiler/schema/nested/expectations.js";
+import type { BlockKindSchema } from "../../compiler/schema/types.js";
+import { d, t } from "../../compiler/schema/type-builders.js";
+
+export const sourceLanguage: BlockKindSchema = {
+  kind: "source",
+  doc: "A table of rows: a file (CSV, Parquet, JSON lines, or a glob of partitioned files) or a database query. Its fingerprint includes the content hash of its data (or its `version`).",
+  name: "required",
+  table: "declared",
+  readsFiles: true,
+  attributes: [
+    {
+      name: "file",
+      type: t.string(),
+      required: false,
+      doc: "a file or glob relative to the project (`data/churn.csv`, `data/events/*.parquet`); exactly one of `file` and `connection`",
+    },
+    {
+      name: "connection",
+      type: t.call("connection"),
+      required: false,
+      doc: 'a database: `sqlite { path = … }` or `postgres { url = env("PG_URL") }`',
+    },
+    {
+      name: "query",
+      type: t.string(),
+      required: false,
+      doc: "the SQL query of a database source (required with `connection`)",
+    },
+    {
+      name: "format",
+      type: t.enum("csv", "parquet", "jsonl"),
+      required: false,
+      doc: "the file format; default from the file extension",
+    },
+    {
+      name: "delimiter",
+      type: t.string(),
+      required: false,
+      default: d.string(","),
+      doc: "the field separator of a CSV file",
+    },
+    {
+      name: "encoding",
+      type: t.enum("utf-8", "latin1"),
+      required: false,
+      default: d.string("utf-8"),
+      doc: "the text encoding of a CSV or JSON-lines file: `utf-8` (bytes that are not UTF-8 are an error) or `latin1` (ISO-8859-1, each byte one character); see specs/data-rules.md",
+    },
+    {
+      name: "key",
+      type: t.column(),
+      required: false,
+      doc: "the column identifying an entity (checked unique by `expect { unique(key) }` if you ask)",
+    },
+    {
+      name: "timestamp",
+      type: t.column(),
+      required: false,
+      doc: "the event-time column, used by window aggregations and temporal splits",
+    },
+    {
+      name: "version",
+      type: t.expr("any", "expect"),
+      required: false,
+      doc: "a watermark used instead of hashing the data (`max(updated_at)`)",
+    },
+  ],
+  nested: [columnSchemaBlock, expectBlock, warnBlock],
+  check(ctx) {
+    const file = ctx.attribute("file");
+    const conn = ctx.attribute("connection");
+    const query = ctx.attribute("query");
+    if (file && conn) {
+      ctx.report(
+        CheckCode.conflictingAttributes,
+        conn.span,
+        "a source reads either a `file` or a `connection`, not both",
+        {
+          related: [{ message: "`file` is set here", span: file.span }],
+        },
+      );
+    } else if (!file && !conn) {
+      ctx.report(
+        CheckCode.missingAttribute,
+        ctx.block.nameSpan ?? ctx.block.kindSpan,
+        `source \`${ctx.name}\` needs \`file = "…"\` or \`connection = …\``,
+        {
+          hint: 'add `file = "data/NAME.csv"`',
+        },
+      );
+    }
+    if (conn && !query) {
+      ctx.report(CheckCode.missingAttribute, conn.span, 'a database source needs `query = "select …"`');
+    }
+    const encoding = ctx.written("encoding") ? ctx.attribute("encoding") : undefined;
+    const format = ctx.attribute("format");
+    const parquet =
+      format?.type === "string"
+        ? format.value === "parquet"
+        : format?.type === "ref"
+          ? format.path[0] === "parquet"
+          : file?.type === "string" && /\.(parquet|pq)$/i.test(file.value);
+    if (encoding && (conn || parquet)) {
+      ctx.report(
+        CheckCode.conflictingAttributes,
+        encoding.span,
+        "`encoding` applies to CSV and JSON-lines files only",
+      );
+    }
+    if (file && query) {
+      ctx.report(
+        CheckCode.conflictingAttributes,
+        query.span,
+        "`query` applies to database sources only; this source reads a file",
+      );
+    }
+    if (file?.type === "string" && !projectAllowsOutside(ctx)) {
+      const p = file.value;
+      const outside = isAbsolute(p) || normalize(p).split(/[\\/]/)[0] === "..";
+      if (outside) {
+        ctx.report(
+          CheckCode.pathOutsideProject,
+          file.span,
+          `the path \`${p}\` leaves the project directory`,
+          {
+            hint: "copy the data into the project, or set `allow_outside_paths = true` in the `project` block",
+          },
+        );
+      }
+    }
+  },
+};
+
+function projectAllowsOutside(
+  ctx: Parameters<NonNullable<import("../../compiler/schema/types.js").BlockKindSchema["check"]>>[0],
+): boolean {
+  for (const p of ctx.blocksOfKind("project")) {
+    for (const item of p.body) {
+      if (item.type === "attribute" && item.name === "allow_outside_paths" && item.value.type === "bool")
+        return item.value.value;
+    }
+  }
+  return false;
+}
