@@ -1,10 +1,12 @@
-// `mlc serve DEPLOYMENT`: runs the prediction server for a deployment until SIGTERM/SIGINT, then
-// drains in-flight requests, flushes the prediction log and returns (exit 0).
+// `mlc serve DEPLOYMENT`: runs the prediction server (or a stream target's consumers) for a deployment
+// until SIGTERM/SIGINT, then drains in-flight requests or batches, flushes logs and returns (exit 0).
 import type { Command } from "commander";
 import cluster, { type Worker } from "node:cluster";
 import { resolve } from "node:path";
 import { createPredictionServer, type PredictionServer } from "../../serve/server.js";
 import { parseSize } from "../../serve/size.js";
+import { readStreamTarget, type StreamTarget } from "../../serve/stream-config.js";
+import { startStreamService } from "../../serve/stream-serve.js";
 import { CliExit } from "../exit.js";
 
 export interface ServeFlags {
@@ -87,7 +89,7 @@ export function register(program: Command): void {
     .option("--no-prediction-log", "do not write the prediction log under .mlc/predictions/")
     .option(
       "--workers <n>",
-      "server processes sharing the port (node:cluster); each loads the model and follows the pointer",
+      "server processes sharing the port (node:cluster), or consumers in the group of a stream target; each loads the model and follows the pointer",
       "1",
     )
     .addHelpText(
@@ -96,6 +98,11 @@ export function register(program: Command): void {
     )
     .action(async (deployment: string, flags: ServeFlags & { workers: string }) => {
       const workers = intOption("workers", flags.workers, 1, 256);
+      const stream = streamTargetOf(flags.dir, deployment);
+      if (stream) {
+        await serveStream(deployment, flags.dir, stream, workers > 1 ? workers : stream.workers);
+        return;
+      }
       if (workers > 1 && cluster.isPrimary) {
         await superviseWorkers(workers);
         return;
@@ -111,6 +118,49 @@ export function register(program: Command): void {
       // a cluster worker's IPC channel would keep it alive after the drain
       if (cluster.isWorker) cluster.worker?.disconnect();
     });
+}
+
+function streamTargetOf(dir: string, deployment: string): StreamTarget | undefined {
+  try {
+    return readStreamTarget(resolve(dir), deployment);
+  } catch (e) {
+    throw new CliExit(1, `mlc serve: ${(e as Error).message}`);
+  }
+}
+
+/** A stream target: `workers` consumers in one group until SIGTERM/SIGINT, then a drain (exit 0). */
+async function serveStream(
+  deployment: string,
+  dir: string,
+  target: StreamTarget,
+  workers: number,
+): Promise<void> {
+  let service;
+  try {
+    service = await startStreamService({
+      projectDir: resolve(dir),
+      deployment,
+      target,
+      workers,
+      log: (m) => process.stderr.write(`mlc serve: ${m}\n`),
+    });
+  } catch (e) {
+    throw new CliExit(1, `mlc serve: cannot start the consumers of '${deployment}': ${(e as Error).message}`);
+  }
+  const v = service.routing.stable;
+  process.stdout.write(
+    `mlc serve: ${deployment} consuming ${target.input} → ${target.output} in group ${target.group} with ${workers} consumer${workers === 1 ? "" : "s"}, ${v.meta.model} version ${v.version}\n`,
+  );
+  await untilSignal(async (signal) => {
+    process.stdout.write(`mlc serve: ${signal}, draining\n`);
+    await service.stop().catch((e: Error) => {
+      process.stderr.write(`mlc serve: error while stopping: ${e.message}\n`);
+    });
+  });
+  const s = service.stats();
+  process.stdout.write(
+    `mlc serve: stopped after ${s.scored} scored, ${s.dead} dead-lettered, ${s.duplicates} duplicate${s.duplicates === 1 ? "" : "s"} skipped\n`,
+  );
 }
 
 /** Resolves after the first SIGTERM/SIGINT once `onSignal`'s work is done. */

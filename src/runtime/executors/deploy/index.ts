@@ -24,6 +24,7 @@ import {
   type Rollout,
 } from "../../../serve/deployment.js";
 import { writeScores } from "../../../serve/score-writer.js";
+import { writeStreamTarget } from "../../../serve/stream-config.js";
 import type { Task } from "../../../ml/estimator.js";
 import { resolveDataPath } from "../../../data/project-path.js";
 import {
@@ -37,6 +38,7 @@ import { registerExecutor } from "../../executor-registry.js";
 import type { Json } from "../../graph-ir.js";
 import { ModelRegistry } from "../../registry/model-registry.js";
 import { materializeDeployment, pruneOnline } from "./online.js";
+import { streamTargetOf } from "./stream.js";
 
 export const DEPLOY_EXECUTOR_VERSION = "1";
 
@@ -194,6 +196,14 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     ...(online ? { online_table: online.table, online_store: online.store.kind } : {}),
   };
   const serve = asCall(b.attributes.serve, "rest");
+  // `mlc serve` runs consumers when the deployment records a stream target, the HTTP server otherwise
+  const stream = serve.$call === "stream" ? streamTargetOf(serve, name) : undefined;
+  writeStreamTarget(ctx.projectDir, name, stream);
+  if (stream) {
+    summary.input = stream.input;
+    summary.output = stream.output;
+    summary.group = stream.group;
+  }
   if (serve.$call === "batch") {
     const input = arg(serve, 0, "input");
     const output = arg(serve, 1, "output");
@@ -243,6 +253,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
 /** A deploy block removed from the spec: the deployment stops serving (its history stays). */
 async function destroy(ctx: DestroyContext): Promise<void> {
   rmSync(pointerPath(ctx.projectDir, ctx.node.name), { force: true });
+  writeStreamTarget(ctx.projectDir, ctx.node.name, undefined);
   ctx.log(`deployment ${ctx.node.name} stopped: its pointer was removed (history kept)`);
 }
 
