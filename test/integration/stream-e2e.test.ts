@@ -79,6 +79,7 @@ deploy flower_stream {
         claim_idle_ms: 1000,
         workers: 2,
       });
+      expect(existsSync(join(dir, ".mlc/containers/flower_stream/k8s/deployment.yaml"))).toBe(true);
       expect(readFileSync(join(dir, ".mlc/deployments/flower_stream/stream.json"), "utf8")).not.toContain(
         "redis://",
       );

@@ -203,6 +203,14 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     summary.input = stream.input;
     summary.output = stream.output;
     summary.group = stream.group;
+    // the consumers as a container: one Deployment (replicas 1, `workers` consumers per pod)
+    const files = writeContainerManifests(`${ctx.projectDir}/.mlc/containers/${name}`, meta, {
+      bundleDir,
+      stream,
+      replicas: 1,
+      ...(online ? { online: { ref: online, projectDir: ctx.projectDir } } : {}),
+    });
+    summary.manifests = files.map((f) => relative(ctx.projectDir, f));
   }
   if (serve.$call === "batch") {
     const input = arg(serve, 0, "input");
