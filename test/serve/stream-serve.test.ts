@@ -5,11 +5,19 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { predictionColumns, scoreTable } from "../../src/serve/batch-score.js";
+import { buildBundleDir } from "../../src/serve/bundle.js";
 import { writeDeployment } from "../../src/serve/deployment.js";
 import { createPredictionServer } from "../../src/serve/server.js";
 import type { StreamTarget } from "../../src/serve/stream-config.js";
 import { startStreamService, type StreamService } from "../../src/serve/stream-serve.js";
-import { buildFixtureBundle, fixtureExpected, PLANS, tempProject } from "./fixtures.js";
+import {
+  buildFixtureBundle,
+  fixtureExpected,
+  fixtureMeta,
+  fixtureOnnx,
+  PLANS,
+  tempProject,
+} from "./fixtures.js";
 
 const REDIS = process.env.MLC_TEST_REDIS_URL;
 
@@ -64,10 +72,14 @@ describe.skipIf(!REDIS)(
       streams.push(t.input, t.output, t.dead_letter);
       return t;
     };
-    const start = async (t: StreamTarget, workers?: number): Promise<StreamService> => {
+    const start = async (
+      t: StreamTarget,
+      workers?: number,
+      deployment = "churn_api",
+    ): Promise<StreamService> => {
       const s = await startStreamService({
         projectDir: project,
-        deployment: "churn_api",
+        deployment,
         target: t,
         blockMs: 50,
         ...(workers ? { workers } : {}),
@@ -261,6 +273,49 @@ describe.skipIf(!REDIS)(
       const runner = s.routing.stable;
       expect(runner.rows).toBe(200 + 1); // + the warm-up record
       expect(runner.runs).toBe(stats.batches + 1);
+    });
+
+    it("streams an anomaly model's decision beside the score, as the REST server returns it", async () => {
+      const meta = { ...fixtureMeta({ task: "anomaly" }), deployment: "anomaly_api" };
+      buildBundleDir(join(project, ".mlc/bundles/anomaly_api/v1"), fixtureOnnx({ task: "anomaly" }), {
+        ...meta,
+        task: { kind: "anomaly", threshold: 0.5 },
+      });
+      writeDeployment(project, "anomaly_api", { version: 1, bundle: ".mlc/bundles/anomaly_api/v1" }, "test");
+      const t = target();
+      const recs = Array.from({ length: 40 }, (_, i) => record(i));
+      await produce(
+        t,
+        recs.map((r, i) => ({ id: `a${i}`, data: JSON.stringify(r) })),
+      );
+      await start(t, 1, "anomaly_api");
+      await until(async () => (await redis.xlen(t.output)) >= recs.length);
+      const streamed = (await outputs(t.output)).map(
+        (o) => JSON.parse(o.prediction!) as Record<string, unknown>,
+      );
+      const server = createPredictionServer({
+        projectDir: project,
+        deployment: "anomaly_api",
+        bodyLimit: 1 << 20,
+        maxBatch: 1024,
+        predictionLog: false,
+      });
+      await server.loaded;
+      const rest = (
+        await server.app.inject({
+          method: "POST",
+          url: "/v1/predict",
+          payload: JSON.stringify({ instances: recs }),
+          headers: { "content-type": "application/json" },
+        })
+      ).json() as { predictions: { score: number; anomaly: boolean; threshold: number }[] };
+      await server.close();
+      expect(streamed).toEqual(rest.predictions);
+      const decisions = rest.predictions.map((p) => p.anomaly);
+      expect(decisions).toContain(true);
+      expect(decisions).toContain(false);
+      for (const p of rest.predictions)
+        expect(p).toEqual({ score: p.score, anomaly: p.score >= 0.5, threshold: 0.5 });
     });
   },
 );

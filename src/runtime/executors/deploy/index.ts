@@ -49,12 +49,17 @@ const asCall = (j: Json | undefined, fallback: string): Call =>
     : { $call: j !== undefined && isRef(j) ? j.$ref[0]! : fallback, args: [], named: {} };
 const arg = (c: Call, i: number, name: string): Json | undefined => c.named[name] ?? c.args[i];
 
-function bundleTask(task: Task, threshold: number): BundleTask {
+function bundleTask(task: Task, threshold: number, anomalyThreshold: Json | undefined): BundleTask {
   switch (task.kind) {
     case "binary":
       return { kind: "binary", classes: task.classes, threshold };
     case "multiclass":
       return { kind: "multiclass", classes: task.classes };
+    case "anomaly":
+      // versions trained before thresholds were calibrated serve the score only
+      return typeof anomalyThreshold === "number"
+        ? { kind: "anomaly", threshold: anomalyThreshold }
+        : { kind: "anomaly" };
     default:
       return { kind: task.kind };
   }
@@ -106,7 +111,11 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     deployment: name,
     model: modelName,
     version,
-    task: bundleTask(model.summary!.task as unknown as Task, Number(model.summary!.threshold ?? 0.5)),
+    task: bundleTask(
+      model.summary!.task as unknown as Task,
+      Number(model.summary!.threshold ?? 0.5),
+      model.summary!.anomaly_threshold,
+    ),
     inputs: model.summary!.inputs as unknown as BundleInput[],
     output: { name: "score", width: Number(model.summary!.output_width ?? 1) },
     metrics: Object.fromEntries(

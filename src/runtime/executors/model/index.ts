@@ -24,6 +24,7 @@ import { hashFileCached } from "../../data-hash.js";
 import type { GraphNode, Json } from "../../graph-ir.js";
 import { registerExecutor } from "../../executor-registry.js";
 import { ModelRegistry } from "../../registry/model-registry.js";
+import { contaminationThreshold } from "../../../ml/anomaly-threshold.js";
 import { evaluateSplit } from "./evaluate.js";
 import { rankingGroups, targets, taskOf } from "./labels.js";
 import { readModelSpec, type ModelSpec } from "./model-spec.js";
@@ -230,6 +231,16 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       );
   }
 
+  // an anomaly model's decision: the validation scores' (1 − contamination) quantile (training scores without a valid part)
+  const anomalyThreshold =
+    spec.task.kind === "detect_anomalies"
+      ? contaminationThreshold(
+          predictions.valid ?? model.predict(prep.parts.train!.data.X),
+          spec.task.contamination,
+        )
+      : undefined;
+  if (anomalyThreshold !== undefined) metrics.anomaly_threshold = anomalyThreshold;
+
   const onnx = composeOnnx(spec.name, prep.pipeline, model);
   const parityPart = prep.parts.test ?? prep.parts.valid ?? prep.parts.train!;
   const parityPred = predictions.test ?? predictions.valid ?? model.predict(parityPart.data.X);
@@ -279,6 +290,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     inputs: inputs as unknown as Json,
     output_width: model.outputWidth,
     threshold: spec.threshold,
+    ...(anomalyThreshold !== undefined ? { anomaly_threshold: anomalyThreshold } : {}),
     row_key: rowKey ?? null,
     ...(model.bestIteration !== undefined ? { best_iteration: model.bestIteration } : {}),
     ...(outcome.study
