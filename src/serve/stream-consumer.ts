@@ -81,6 +81,9 @@ const WRITE_SHA = createHash("sha1").update(WRITE_SCRIPT).digest("hex");
 export const doneKey = (t: StreamTarget, kind: "o" | "d", event: string): string =>
   `mlc:stream:${t.output}:${kind === "o" ? "done" : "dead"}:${event}`;
 
+/** Deliveries after which an entry that never got scored (the model or the store failing) is dead-lettered. */
+export const MAX_DELIVERIES = 5;
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function parseEntries(v: unknown): Entry[] {
@@ -129,6 +132,7 @@ export class StreamConsumer {
   private loop: Promise<void> | undefined;
   private claimCursor = "0-0";
   private nextClaim = 0;
+  private lastError: string | undefined;
   private formatters = new WeakMap<ModelRunner, PredictionFormatter>();
   private readonly blockMs: number;
   private readonly claimEveryMs: number;
@@ -185,7 +189,7 @@ export class StreamConsumer {
           const claimed = await this.claim();
           if (claimed.length) {
             this.stats.claimed += claimed.length;
-            await this.process(claimed);
+            await this.process(claimed, await this.exhausted(claimed));
             continue;
           }
         }
@@ -208,6 +212,7 @@ export class StreamConsumer {
       } catch (e) {
         // the entries stay pending: this or another consumer claims them after claim_idle
         this.stats.errors++;
+        this.lastError = (e as Error).message;
         this.opts.log?.(`consumer ${this.opts.name}: ${(e as Error).message}; retrying`);
         if (!this.stopping) await sleep(Math.min(1000, t.claim_idle_ms));
       }
@@ -239,8 +244,31 @@ export class StreamConsumer {
     return entries.filter((e) => e[1] !== null);
   }
 
-  /** Validates, scores and writes one batch; throws (leaving it pending) on a model or store failure. */
-  private async process(entries: Entry[]): Promise<void> {
+  /** The claimed entries delivered more than MAX_DELIVERIES times (XAUTOCLAIM counts each claim). */
+  private async exhausted(claimed: Entry[]): Promise<Set<string>> {
+    const t = this.opts.target;
+    const reply = await this.opts.redis.call(
+      "XPENDING",
+      t.input,
+      t.group,
+      claimed[0]![0],
+      claimed[claimed.length - 1]![0],
+      String(claimed.length * 2),
+      this.opts.name,
+    );
+    const out = new Set<string>();
+    if (!Array.isArray(reply)) return out;
+    for (const row of reply)
+      if (Array.isArray(row) && typeof row[0] === "string" && Number(row[3]) > MAX_DELIVERIES)
+        out.add(row[0]);
+    return out;
+  }
+
+  /**
+   * Validates, scores and writes one batch; throws (leaving it pending) on a model or store failure.
+   * Entries in `exhausted` are dead-lettered without another attempt.
+   */
+  private async process(entries: Entry[], exhausted?: ReadonlySet<string>): Promise<void> {
     this.stats.read += entries.length;
     this.stats.maxInFlight = Math.max(this.stats.maxInFlight, entries.length);
     const outcomes: Outcome[] = [];
@@ -252,6 +280,17 @@ export class StreamConsumer {
       const fields = maybeFields ?? [];
       const event = fieldOf(fields, "id") || entry;
       const payload = fieldOf(fields, "data");
+      if (exhausted?.has(entry)) {
+        const last = this.lastError ? `; the last failure here: ${this.lastError}` : "";
+        dead(
+          entry,
+          event,
+          `not scored after ${MAX_DELIVERIES} deliveries: the model or the online store failed each time${last}`,
+          "",
+          payload ?? JSON.stringify(fields),
+        );
+        continue;
+      }
       if (payload === undefined) {
         dead(
           entry,

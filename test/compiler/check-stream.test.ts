@@ -39,8 +39,8 @@ describe("the stream serving target", () => {
     expect(same.diagnostics[0]!.message).toMatch(/`output` must be another stream than `input`/);
     const empty = check(withServe(STREAM.replace('"events"', '""')));
     expect(codes(empty.diagnostics)).toEqual(["MLC1130"]);
-    const idle = check(withServe(STREAM.replace(" }", "  claim_idle = 0s }")));
-    expect(codes(idle.diagnostics)).toEqual(["MLC1130"]);
+    const idle = check(withServe(STREAM.replace(" }", "  claim_idle = 0s  dedup = 0s }")));
+    expect(codes(idle.diagnostics)).toEqual(["MLC1130", "MLC1130"]);
     const pw = check(withServe(STREAM.replace('env("MLC_STREAM_URL")', '"redis://u:secret@h:6379"')));
     expect(codes(pw.diagnostics)).toEqual(["MLC1130"]);
   });

@@ -5,10 +5,12 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { predictionColumns, scoreTable } from "../../src/serve/batch-score.js";
-import { buildBundleDir } from "../../src/serve/bundle.js";
+import { buildBundleDir, loadBundle } from "../../src/serve/bundle.js";
+import { ModelRunner } from "../../src/serve/model-runner.js";
 import { writeDeployment } from "../../src/serve/deployment.js";
 import { createPredictionServer } from "../../src/serve/server.js";
 import type { StreamTarget } from "../../src/serve/stream-config.js";
+import { ensureGroup, MAX_DELIVERIES, StreamConsumer } from "../../src/serve/stream-consumer.js";
 import { startStreamService, type StreamService } from "../../src/serve/stream-serve.js";
 import {
   buildFixtureBundle,
@@ -234,8 +236,9 @@ describe.skipIf(!REDIS)(
     });
 
     it("drains on stop: the batch in flight is written and acknowledged, the rest stays for the next consumer", async () => {
-      const t = target({ batch: 25 });
-      const n = 2000;
+      // small batches over a long backlog, so the stop comes while most of it is unread
+      const t = target({ batch: 10 });
+      const n = 3000;
       await produce(
         t,
         Array.from({ length: n }, (_, i) => ({ id: `d${i}`, data: JSON.stringify(record(i)) })),
@@ -316,6 +319,47 @@ describe.skipIf(!REDIS)(
       expect(decisions).toContain(false);
       for (const p of rest.predictions)
         expect(p).toEqual({ score: p.score, anomaly: p.score >= 0.5, threshold: 0.5 });
+    });
+
+    it("dead-letters events the model failed to score on every delivery, after MAX_DELIVERIES", async () => {
+      const t = target({ claim_idle_ms: 40 });
+      await produce(
+        t,
+        [0, 1, 2].map((i) => ({ id: `x${i}`, data: JSON.stringify(record(i)) })),
+      );
+      // a runner whose session was freed: every score() fails, as a broken model would
+      const runner = await ModelRunner.load(loadBundle(join(project, ".mlc/bundles/churn_api/v1")), {
+        coalesce: false,
+      });
+      runner.retire();
+      const conn = new Redis(REDIS!);
+      await ensureGroup(conn, t);
+      const c = new StreamConsumer({
+        redis: conn,
+        target: t,
+        name: "failing",
+        route: () => ({ runner }),
+        blockMs: 20,
+      });
+      c.start();
+      try {
+        await until(async () => (await redis.xlen(t.dead_letter)) >= 3 && (await pendingCount(t)) === 0);
+      } finally {
+        await c.stop();
+        await conn.quit();
+      }
+      const dead = await outputs(t.dead_letter);
+      expect(dead.map((d) => d.id)).toEqual(["x0", "x1", "x2"]);
+      for (const d of dead) {
+        expect(d.reason).toMatch(
+          new RegExp(
+            `^not scored after ${MAX_DELIVERIES} deliveries: .*the last failure here: model version 1 was released`,
+          ),
+        );
+        expect(d.payload).toBe(JSON.stringify(record(Number(d.id!.slice(1)))));
+      }
+      expect(await redis.xlen(t.output)).toBe(0);
+      expect(c.stats.errors).toBe(MAX_DELIVERIES);
     });
   },
 );

@@ -35,9 +35,10 @@ function checkStreamArgs(args: BoundArgs): ArgProblem[] {
   const group = args.get("group")?.[0];
   if (group?.type === "string" && group.value === "")
     problems.push({ param: "group", message: "a consumer group name must not be empty" });
-  const idle = args.get("claim_idle")?.[0];
-  if (idle?.type === "duration" && idle.seconds <= 0)
-    problems.push({ param: "claim_idle", message: "must be longer than 0s" });
+  for (const param of ["claim_idle", "dedup"]) {
+    const d = args.get(param)?.[0];
+    if (d?.type === "duration" && d.seconds <= 0) problems.push({ param, message: "must be longer than 0s" });
+  }
   return problems;
 }
 
