@@ -89,20 +89,20 @@ export function register(program: Command): void {
     .option("--no-prediction-log", "do not write the prediction log under .mlc/predictions/")
     .option(
       "--workers <n>",
-      "server processes sharing the port (node:cluster), or consumers in the group of a stream target; each loads the model and follows the pointer",
-      "1",
+      "server processes sharing the port (node:cluster; default 1), or consumers in the group of a stream target (default its `workers`); each loads the model and follows the pointer",
     )
     .addHelpText(
       "after",
       "\nEnvironment: MLC_SERVE_TOKEN (require Authorization: Bearer <token>), MLC_LOG_LEVEL (pino level, default warn).",
     )
-    .action(async (deployment: string, flags: ServeFlags & { workers: string }) => {
-      const workers = intOption("workers", flags.workers, 1, 256);
+    .action(async (deployment: string, flags: ServeFlags & { workers?: string }) => {
+      const given = flags.workers === undefined ? undefined : intOption("workers", flags.workers, 1, 256);
       const stream = streamTargetOf(flags.dir, deployment);
       if (stream) {
-        await serveStream(deployment, flags.dir, stream, workers > 1 ? workers : stream.workers);
+        await serveStream(deployment, flags.dir, stream, given ?? stream.workers);
         return;
       }
+      const workers = given ?? 1;
       if (workers > 1 && cluster.isPrimary) {
         await superviseWorkers(workers);
         return;
