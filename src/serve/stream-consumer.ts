@@ -7,6 +7,7 @@ import type { OnlineView } from "./online-lookup.js";
 import { isLookupProblem } from "./online-lookup.js";
 import type { ModelRunner } from "./model-runner.js";
 import { predictionFormatter, type PredictionFormatter } from "./prediction-format.js";
+import { predictionLogLine } from "./prediction-log.js";
 import { isProblem, type ColumnBatch } from "./record-encoder.js";
 import type { StreamTarget } from "./stream-config.js";
 
@@ -23,6 +24,8 @@ export interface ConsumerOptions {
   /** The consumer's name in the group (unique per live consumer). */
   name: string;
   route(): ScoringRoute;
+  /** Where each new output is also logged for the monitor (one prediction-log line per event). */
+  predictionLog?: { deployment: string; append(line: string): void };
   /** Longest blocking read, so a stop is noticed within it (default 500 ms). */
   blockMs?: number;
   log?(message: string): void;
@@ -47,7 +50,7 @@ type Entry = [id: string, fields: string[] | null];
 
 /** What one entry becomes: an output (scored) or a dead letter (refused), both acknowledged. */
 type Outcome =
-  | { kind: "o"; entry: string; event: string; version: number; prediction: string }
+  | { kind: "o"; entry: string; event: string; version: number; prediction: string; features: unknown }
   | { kind: "d"; entry: string; event: string; reason: string; field: string; payload: string };
 
 /**
@@ -351,6 +354,7 @@ export class StreamConsumer {
           event: p.event,
           version: route.runner.version,
           prediction: f.formatJson(scores, r),
+          features: records[r],
         }),
       );
       break;
@@ -375,10 +379,30 @@ export class StreamConsumer {
       reply = await this.opts.redis.eval(WRITE_SCRIPT, keys.length, ...keys, ...args);
     }
     const flags = Array.isArray(reply) ? reply.map(Number) : [];
+    const log = this.opts.predictionLog;
+    const now = Date.now();
+    const ts = new Date(now).toISOString();
     outcomes.forEach((o, i) => {
       if (flags[i] !== 1) this.stats.duplicates++;
-      else if (o.kind === "o") this.stats.scored++;
-      else this.stats.dead++;
+      else if (o.kind === "d") this.stats.dead++;
+      else {
+        this.stats.scored++;
+        // latency: from the entry's time (the Redis server's clock) to its output
+        const latency = Math.max(0, now - Number(o.entry.slice(0, o.entry.indexOf("-"))));
+        log?.append(
+          predictionLogLine(
+            ts,
+            o.event,
+            log.deployment,
+            o.version,
+            "stable",
+            latency,
+            undefined,
+            JSON.stringify(o.features),
+            o.prediction,
+          ),
+        );
+      }
     });
   }
 }

@@ -3,6 +3,7 @@
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { LiveDeployment, type Routing } from "./live-deployment.js";
+import { predictionLogDir, PredictionLogWriter, type PredictionLogOptions } from "./prediction-log.js";
 import { ensureGroup, StreamConsumer, type ConsumerStats } from "./stream-consumer.js";
 import { streamUrl, type StreamTarget } from "./stream-config.js";
 
@@ -15,6 +16,8 @@ export interface StreamServiceOptions {
   /** Prefix of consumer names (default `<host>-<pid>`). */
   consumerPrefix?: string;
   blockMs?: number;
+  /** The prediction log (`.mlc/predictions/<deployment>/`, as the HTTP server writes it); false: none. */
+  predictionLog?: PredictionLogOptions | false;
   log?(message: string): void;
 }
 
@@ -39,6 +42,13 @@ export async function startStreamService(opts: StreamServiceOptions): Promise<St
     return r;
   };
   const consumers: StreamConsumer[] = [];
+  const writer =
+    opts.predictionLog === false
+      ? undefined
+      : new PredictionLogWriter(predictionLogDir(opts.projectDir, opts.deployment), opts.predictionLog ?? {});
+  const predictionLog = writer
+    ? { deployment: opts.deployment, append: (line: string) => writer.append(line) }
+    : undefined;
   try {
     await ensureGroup(connect(), t);
     const prefix = opts.consumerPrefix ?? `${hostname()}-${process.pid}`;
@@ -53,6 +63,7 @@ export async function startStreamService(opts: StreamServiceOptions): Promise<St
             const r = live.routing!;
             return { runner: r.stable, ...(r.stableOnline ? { online: r.stableOnline } : {}) };
           },
+          ...(predictionLog ? { predictionLog } : {}),
           ...(opts.blockMs !== undefined ? { blockMs: opts.blockMs } : {}),
           ...(opts.log ? { log: opts.log } : {}),
         }),
@@ -60,6 +71,7 @@ export async function startStreamService(opts: StreamServiceOptions): Promise<St
     }
   } catch (e) {
     await live.stop();
+    await writer?.close();
     connections.forEach((c) => c.disconnect());
     throw e;
   }
@@ -70,6 +82,7 @@ export async function startStreamService(opts: StreamServiceOptions): Promise<St
     async stop() {
       await Promise.all(consumers.map((c) => c.stop()));
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+      await writer?.close();
       await live.stop();
     },
     stats() {

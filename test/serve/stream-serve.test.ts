@@ -8,6 +8,7 @@ import { predictionColumns, scoreTable } from "../../src/serve/batch-score.js";
 import { buildBundleDir, loadBundle } from "../../src/serve/bundle.js";
 import { ModelRunner } from "../../src/serve/model-runner.js";
 import { writeDeployment } from "../../src/serve/deployment.js";
+import { readPredictionLog } from "../../src/serve/prediction-log-reader.js";
 import { createPredictionServer } from "../../src/serve/server.js";
 import type { StreamTarget } from "../../src/serve/stream-config.js";
 import { ensureGroup, MAX_DELIVERIES, StreamConsumer } from "../../src/serve/stream-consumer.js";
@@ -145,6 +146,17 @@ describe.skipIf(!REDIS)(
         })
       ).json() as { predictions: { label: string; probabilities: Record<string, number> }[] };
       await server.close();
+      await s.stop(); // flushes the prediction log
+      services.splice(services.indexOf(s), 1);
+      const logged = readPredictionLog(project, "churn_api").filter((e) => e.request_id.startsWith("e"));
+      expect(logged.length).toBe(recs.length);
+      const logById = new Map(logged.map((e) => [e.request_id, e]));
+      recs.forEach((r, i) => {
+        const e = logById.get(`e${i}`)!;
+        expect(e.features).toEqual(r);
+        expect(e.output).toEqual(rest.predictions[i]);
+        expect(e).toMatchObject({ deployment: "churn_api", model_version: 1, arm: "stable" });
+      });
       recs.forEach((r, i) => {
         const o = byId.get(`e${i}`)!;
         expect(o.version).toBe("1");

@@ -99,7 +99,7 @@ export function register(program: Command): void {
       const given = flags.workers === undefined ? undefined : intOption("workers", flags.workers, 1, 256);
       const stream = streamTargetOf(flags.dir, deployment);
       if (stream) {
-        await serveStream(deployment, flags.dir, stream, given ?? stream.workers);
+        await serveStream(deployment, flags, stream, given ?? stream.workers);
         return;
       }
       const workers = given ?? 1;
@@ -131,17 +131,18 @@ function streamTargetOf(dir: string, deployment: string): StreamTarget | undefin
 /** A stream target: `workers` consumers in one group until SIGTERM/SIGINT, then a drain (exit 0). */
 async function serveStream(
   deployment: string,
-  dir: string,
+  flags: ServeFlags,
   target: StreamTarget,
   workers: number,
 ): Promise<void> {
   let service;
   try {
     service = await startStreamService({
-      projectDir: resolve(dir),
+      projectDir: resolve(flags.dir),
       deployment,
       target,
       workers,
+      predictionLog: flags.predictionLog ? {} : false,
       log: (m) => process.stderr.write(`mlc serve: ${m}\n`),
     });
   } catch (e) {
