@@ -83,7 +83,8 @@ export async function scoreTable(
 
 /**
  * Output columns of batch scores, named as the API's fields: binary → `score` (P(positive)) and `label`;
- * multiclass → `p_<class>` per class and `label`; regression → `value`; anomaly/ranking → `score`.
+ * multiclass → `p_<class>` per class and `label`; regression → `value`; ranking → `score`; anomaly →
+ * `score` and, with a calibrated threshold, `anomaly` ("true"/"false").
  */
 export function predictionColumns(r: BatchScores): Record<string, Float32Array | string[]> {
   const task = r.meta.task;
@@ -109,7 +110,13 @@ export function predictionColumns(r: BatchScores): Record<string, Float32Array |
     }
     case "regression":
       return { value: r.scores };
-    case "anomaly":
+    case "anomaly": {
+      const threshold = task.threshold;
+      if (threshold === undefined) return { score: r.scores };
+      const anomaly = new Array<string>(r.n);
+      for (let i = 0; i < r.n; i++) anomaly[i] = String(r.scores[i]! >= threshold);
+      return { score: r.scores, anomaly };
+    }
     case "ranking":
       return { score: r.scores };
   }

@@ -50,7 +50,11 @@ export type BundleTask =
     }
   | { kind: "multiclass"; classes: string[] }
   | { kind: "regression" }
-  | { kind: "anomaly" }
+  | {
+      kind: "anomaly";
+      /** Scores at or above it are anomalies (calibrated on validation scores); absent: score only. */
+      threshold?: number;
+    }
   | { kind: "ranking" };
 
 type BundleTaskKind = BundleTask["kind"];
@@ -114,6 +118,12 @@ export function validateBundleMeta(m: unknown): string[] {
       !(typeof task.threshold === "number" && task.threshold > 0 && task.threshold < 1)
     )
       errs.push("task.threshold: expected a number in (0, 1)");
+  } else if (task.kind === "anomaly") {
+    if (
+      task.threshold !== undefined &&
+      !(typeof task.threshold === "number" && Number.isFinite(task.threshold))
+    )
+      errs.push("task.threshold: expected a finite number");
   } else if (task.kind === "multiclass") {
     if (!isStrArr(task.classes) || task.classes.length < 2)
       errs.push("task.classes: a multiclass task needs at least two class names");

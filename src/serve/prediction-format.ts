@@ -1,9 +1,12 @@
 // Turns raw `score` rows into the JSON predictions the API returns: probabilities and a label for
-// classifiers, a value for regression, a score for anomaly/ranking. Pure; shared by server and batch scoring.
+// classifiers, a value for regression, a score for ranking, a score and its decision for anomaly. Pure; shared by server and batch scoring.
 import { taskClasses, type BundleMeta } from "./bundle.js";
 
-type Prediction =
-  { label: string; probabilities: Record<string, number> } | { value: number } | { score: number };
+export type Prediction =
+  | { label: string; probabilities: Record<string, number> }
+  | { value: number }
+  | { score: number }
+  | { score: number; anomaly: boolean; threshold: number };
 
 export interface PredictionFormatter {
   /** Formats row `row` of a row-major scores array. */
@@ -68,12 +71,25 @@ export function predictionFormatter(meta: BundleMeta): PredictionFormatter {
         format: (s, r) => ({ value: s[r]! }),
         formatJson: (s, r) => `{"value":${num(s[r]!)}}`,
       };
-    case "anomaly":
-    case "ranking":
+    case "anomaly": {
+      const threshold = task.threshold;
+      if (threshold === undefined) return scoreOnly;
+      // the decision beside the score; a NaN score is never an anomaly, as `>=` says
+      const tail = `,"threshold":${num(threshold)}}`;
       return {
         label: () => undefined,
-        format: (s, r) => ({ score: s[r]! }),
-        formatJson: (s, r) => `{"score":${num(s[r]!)}}`,
+        format: (s, r) => ({ score: s[r]!, anomaly: s[r]! >= threshold, threshold }),
+        formatJson: (s, r) => `{"score":${num(s[r]!)},"anomaly":${s[r]! >= threshold}${tail}`,
       };
+    }
+    case "ranking":
+      return scoreOnly;
   }
 }
+
+/** Ranking scores, and anomaly scores of a version without a calibrated threshold. */
+const scoreOnly: PredictionFormatter = {
+  label: () => undefined,
+  format: (s, r) => ({ score: s[r]! }),
+  formatJson: (s, r) => `{"score":${num(s[r]!)}}`,
+};

@@ -5,6 +5,7 @@ import { register } from "../../src/cli/commands/export.js";
 import { loadBundle } from "../../src/serve/bundle.js";
 import { k8sName, writeContainerManifests } from "../../src/serve/container.js";
 import { readDeployment, writeDeployment } from "../../src/serve/deployment.js";
+import { readStreamTarget, type StreamTarget } from "../../src/serve/stream-config.js";
 import { toYaml } from "../../src/serve/yaml.js";
 import { runCommand } from "./cli-harness.js";
 import { buildFixtureBundle, fixtureMeta, tempProject } from "./fixtures.js";
@@ -199,6 +200,48 @@ describe("container target", () => {
       bundle: ".mlc/bundles/churn_api/v3",
     });
     expect(loadBundle(join(out, "project/.mlc/bundles/churn_api/v3")).meta.version).toBe(3);
+  });
+
+  it("writes one Deployment of consumers for a stream target: no port, probes, Service or autoscaler", () => {
+    const p = tempProject();
+    const b = buildFixtureBundle(join(p, "b"), { version: 3 });
+    const out = tempProject();
+    const stream: StreamTarget = {
+      format: "mlc-stream/1",
+      url_env: "MLC_STREAM_URL",
+      input: "events",
+      output: "scores",
+      group: "mlc-churn_api",
+      dead_letter: "events.dead",
+      batch: 128,
+      claim_idle_ms: 30000,
+      dedup_s: 86400,
+      workers: 4,
+    };
+    const files = writeContainerManifests(out, fixtureMeta({ version: 3 }), {
+      bundleDir: b,
+      stream,
+      replicas: 1,
+    });
+    expect(files).toContain("k8s/deployment.yaml");
+    expect(files).toContain("project/.mlc/deployments/churn_api/stream.json");
+    expect(files).not.toContain("k8s/service.yaml");
+    expect(files).not.toContain("k8s/hpa.yaml");
+    expect(readStreamTarget(join(out, "project"), "churn_api")).toEqual(stream);
+    const dep = parseYaml(readFileSync(join(out, "k8s/deployment.yaml"), "utf8")) as O;
+    const c = dep.spec.template.spec.containers[0];
+    expect(c.args).toEqual(["serve", "churn_api", "--dir", "/srv/project"]);
+    expect(c.ports).toBeUndefined();
+    expect(c.readinessProbe).toBeUndefined();
+    expect(c.env).toContainEqual({
+      name: "MLC_STREAM_URL",
+      valueFrom: { secretKeyRef: { name: "churn-api-stream", key: "url" } },
+    });
+    expect(dep.spec.replicas).toBe(1);
+    expect(dep.metadata.labels["app.kubernetes.io/component"]).toBe("stream-consumer");
+    const df = readFileSync(join(out, "Dockerfile"), "utf8");
+    expect(df).toContain('CMD ["serve","churn_api","--dir","/srv/project"]');
+    expect(df).not.toMatch(/^EXPOSE/m);
   });
 
   it("makes DNS-1123 names", () => {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { predictionColumns } from "../../src/serve/batch-score.js";
+import { validateBundleMeta } from "../../src/serve/bundle.js";
 import { predictionFormatter } from "../../src/serve/prediction-format.js";
 import { fixtureMeta } from "./fixtures.js";
 
@@ -23,5 +25,37 @@ describe("prediction format", () => {
     expect(predictionFormatter(fixtureMeta({ task: "regression" })).format(scores, 2)).toEqual({
       value: scores[2],
     });
+  });
+
+  it("anomaly with a calibrated threshold: the decision and the threshold beside the score, in JSON, batch columns and the bundle", () => {
+    const meta = { ...fixtureMeta({ task: "anomaly" }), task: { kind: "anomaly" as const, threshold: 0.5 } };
+    expect(validateBundleMeta(meta)).toEqual([]);
+    const f = predictionFormatter(meta);
+    expect(f.format(scores, 0)).toEqual({ score: 0.25, anomaly: false, threshold: 0.5 });
+    expect(f.format(scores, 1)).toEqual({ score: 0.5, anomaly: true, threshold: 0.5 }); // at the threshold
+    expect(f.formatJson(scores, 2)).toBe(`{"score":${scores[2]},"anomaly":true,"threshold":0.5}`);
+    expect(f.formatJson(scores, 3)).toBe('{"score":null,"anomaly":false,"threshold":0.5}'); // NaN: no evidence
+    for (let r = 0; r < scores.length; r++)
+      if (r !== 3) expect(f.formatJson(scores, r)).toBe(JSON.stringify(f.format(scores, r)));
+    const cols = predictionColumns({ n: scores.length, width: 1, scores, meta });
+    expect(cols.anomaly).toEqual([
+      "false",
+      "true",
+      "true",
+      "false",
+      "false",
+      "false",
+      "true",
+      "false",
+      "false",
+      "false",
+    ]);
+    // without a threshold (a version trained before calibration): the score only
+    expect(predictionFormatter(fixtureMeta({ task: "anomaly" })).format(scores, 2)).toEqual({
+      score: scores[2],
+    });
+    expect(validateBundleMeta({ ...meta, task: { kind: "anomaly", threshold: "high" } })).toEqual([
+      "task.threshold: expected a finite number",
+    ]);
   });
 });

@@ -1,5 +1,5 @@
-// `mlc serve DEPLOYMENT`: runs the prediction server for a deployment until SIGTERM/SIGINT, then
-// drains in-flight requests, flushes the prediction log and returns (exit 0).
+// `mlc serve DEPLOYMENT`: runs the prediction server (or a stream target's consumers) for a deployment
+// until SIGTERM/SIGINT, then drains in-flight requests or batches, flushes logs and returns (exit 0).
 import type { Command } from "commander";
 import cluster, { type Worker } from "node:cluster";
 import { resolve } from "node:path";
@@ -10,6 +10,8 @@ import {
   type ServeTimeouts,
 } from "../../serve/server.js";
 import { parseSize } from "../../serve/size.js";
+import { readStreamTarget, type StreamTarget } from "../../serve/stream-config.js";
+import { startStreamService } from "../../serve/stream-serve.js";
 import { CliExit } from "../exit.js";
 
 export interface ServeFlags {
@@ -135,15 +137,20 @@ export function register(program: Command): void {
     .option("--no-prediction-log", "do not write the prediction log under .mlc/predictions/")
     .option(
       "--workers <n>",
-      "server processes sharing the port (node:cluster); each loads the model and follows the pointer",
-      "1",
+      "server processes sharing the port (node:cluster; default 1), or consumers in the group of a stream target (default its `workers`); each loads the model and follows the pointer",
     )
     .addHelpText(
       "after",
       "\nEnvironment: MLC_SERVE_TOKEN (require Authorization: Bearer <token>), MLC_LOG_LEVEL (pino level, default warn).",
     )
-    .action(async (deployment: string, flags: ServeFlags & { workers: string }) => {
-      const workers = intOption("workers", flags.workers, 1, 256);
+    .action(async (deployment: string, flags: ServeFlags & { workers?: string }) => {
+      const given = flags.workers === undefined ? undefined : intOption("workers", flags.workers, 1, 256);
+      const stream = streamTargetOf(flags.dir, deployment);
+      if (stream) {
+        await serveStream(deployment, flags, stream, given ?? stream.workers);
+        return;
+      }
+      const workers = given ?? 1;
       if (workers > 1 && cluster.isPrimary) {
         await superviseWorkers(workers);
         return;
@@ -159,6 +166,50 @@ export function register(program: Command): void {
       // a cluster worker's IPC channel would keep it alive after the drain
       if (cluster.isWorker) cluster.worker?.disconnect();
     });
+}
+
+function streamTargetOf(dir: string, deployment: string): StreamTarget | undefined {
+  try {
+    return readStreamTarget(resolve(dir), deployment);
+  } catch (e) {
+    throw new CliExit(1, `mlc serve: ${(e as Error).message}`);
+  }
+}
+
+/** A stream target: `workers` consumers in one group until SIGTERM/SIGINT, then a drain (exit 0). */
+async function serveStream(
+  deployment: string,
+  flags: ServeFlags,
+  target: StreamTarget,
+  workers: number,
+): Promise<void> {
+  let service;
+  try {
+    service = await startStreamService({
+      projectDir: resolve(flags.dir),
+      deployment,
+      target,
+      workers,
+      predictionLog: flags.predictionLog ? {} : false,
+      log: (m) => process.stderr.write(`mlc serve: ${m}\n`),
+    });
+  } catch (e) {
+    throw new CliExit(1, `mlc serve: cannot start the consumers of '${deployment}': ${(e as Error).message}`);
+  }
+  const v = service.routing.stable;
+  process.stdout.write(
+    `mlc serve: ${deployment} consuming ${target.input} → ${target.output} in group ${target.group} with ${workers} consumer${workers === 1 ? "" : "s"}, ${v.meta.model} version ${v.version}\n`,
+  );
+  await untilSignal(async (signal) => {
+    process.stdout.write(`mlc serve: ${signal}, draining\n`);
+    await service.stop().catch((e: Error) => {
+      process.stderr.write(`mlc serve: error while stopping: ${e.message}\n`);
+    });
+  });
+  const s = service.stats();
+  process.stdout.write(
+    `mlc serve: stopped after ${s.scored} scored, ${s.dead} dead-lettered, ${s.duplicates} duplicate${s.duplicates === 1 ? "" : "s"} skipped\n`,
+  );
 }
 
 /** Resolves after the first SIGTERM/SIGINT once `onSignal`'s work is done. */

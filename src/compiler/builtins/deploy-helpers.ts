@@ -1,8 +1,9 @@
 // Deployment helpers: serving targets (`serve = rest { port = 8080 }`) and rollout strategies
 // (`rollout = canary(10%)`), read by the deploy executor and `mlc serve`.
 import { d, t } from "../schema/type-builders.js";
+import { noPasswordInUrl } from "./online-stores.js";
 import { registerBuiltin } from "./registry.js";
-import type { FunctionBuiltin } from "./types.js";
+import type { ArgProblem, BoundArgs, FunctionBuiltin } from "./types.js";
 
 const port = {
   name: "port",
@@ -11,6 +12,35 @@ const port = {
   default: d.number(8080),
   doc: "TCP port",
 } as const;
+
+/** Stream names: none empty, and the three streams distinct (an output read back as input would loop). */
+function checkStreamArgs(args: BoundArgs): ArgProblem[] {
+  const problems = noPasswordInUrl(args);
+  const named = new Map<string, string>();
+  for (const param of ["input", "output", "dead_letter"]) {
+    const e = args.get(param)?.[0];
+    if (e?.type !== "string") continue;
+    if (e.value === "") {
+      problems.push({ param, message: "a stream name must not be empty" });
+      continue;
+    }
+    const other = named.get(e.value);
+    if (other)
+      problems.push({
+        param,
+        message: `\`${param}\` must be another stream than \`${other}\` ('${e.value}')`,
+      });
+    else named.set(e.value, param);
+  }
+  const group = args.get("group")?.[0];
+  if (group?.type === "string" && group.value === "")
+    problems.push({ param: "group", message: "a consumer group name must not be empty" });
+  for (const param of ["claim_idle", "dedup"]) {
+    const d = args.get(param)?.[0];
+    if (d?.type === "duration" && d.seconds <= 0) problems.push({ param, message: "must be longer than 0s" });
+  }
+  return problems;
+}
 
 for (const b of [
   {
@@ -44,6 +74,63 @@ for (const b of [
         doc: "the output file (`.parquet`, `.csv` or `.jsonl`), relative to the project",
       },
     ],
+  },
+  {
+    family: "serving",
+    name: "stream",
+    returns: "any",
+    doc: "Scores events from a Redis Stream through the same bundle with a consumer group, writing each score to an output stream (`mlc serve`); see specs/streaming.md.",
+    params: [
+      {
+        name: "url",
+        type: t.union(t.call("secret"), t.string()),
+        required: true,
+        doc: 'a redis:// URL, normally `env("MLC_STREAM_URL")` (read when serving, never stored)',
+      },
+      { name: "input", type: t.string(), required: true, doc: "the stream the events are read from" },
+      { name: "output", type: t.string(), required: true, doc: "the stream the scored events are added to" },
+      {
+        name: "group",
+        type: t.string(),
+        required: false,
+        doc: "the consumer group; default `mlc-<deployment>`",
+      },
+      {
+        name: "dead_letter",
+        type: t.string(),
+        required: false,
+        doc: "the stream events that fail validation go to, with the reason; default `<input>.dead`",
+      },
+      {
+        name: "batch",
+        type: t.int(1, 65536),
+        required: false,
+        default: d.number(256),
+        doc: "most events read and scored at once per consumer (one model run); also the bound of events in flight",
+      },
+      {
+        name: "claim_idle",
+        type: t.duration(),
+        required: false,
+        default: d.duration("30s", 30),
+        doc: "how long an event stays unacknowledged by a consumer before another claims it",
+      },
+      {
+        name: "dedup",
+        type: t.duration(),
+        required: false,
+        default: d.duration("1d", 86400),
+        doc: "how long a scored event's id is remembered, so a redelivered event is not scored twice",
+      },
+      {
+        name: "workers",
+        type: t.int(1, 256),
+        required: false,
+        default: d.number(1),
+        doc: "consumers run by `mlc serve` in the one group (and replicas of the container target)",
+      },
+    ],
+    checkArgs: checkStreamArgs,
   },
   {
     family: "serving",

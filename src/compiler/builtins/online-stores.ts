@@ -5,7 +5,7 @@ import { registerBuiltin } from "./registry.js";
 import type { ArgProblem, BoundArgs, FunctionBuiltin } from "./types.js";
 
 /** A literal Redis URL is recorded in state and the deployment pointer: it must not hold a password. */
-function noPasswordInUrl(args: BoundArgs): ArgProblem[] {
+export function noPasswordInUrl(args: BoundArgs): ArgProblem[] {
   const url = args.get("url")?.[0];
   if (url?.type !== "string") return [];
   try {

@@ -57,7 +57,7 @@ for (const b of [
         type: t.number(0, 0.5),
         required: false,
         default: d.number(0.1),
-        doc: "expected share of anomalies (sets the decision threshold)",
+        doc: "expected share of anomalies: the decision threshold is the validation scores' (1 − contamination) quantile, recorded with the version; served, streamed and batch predictions carry `anomaly` (score ≥ threshold) and `threshold` beside the score. 0: the score only",
       },
     ],
   },

@@ -18,6 +18,7 @@ import {
 } from "../../serve/deployment.js";
 import { stopDeployment } from "../../serve/deployment-absence.js";
 import { writeScores } from "../../serve/score-writer.js";
+import { writeStreamTarget } from "../../serve/stream-config.js";
 import type { Task } from "../../ml/estimator.js";
 import { decodeModelResult } from "../model/results.js";
 import { resolveDataPath } from "../../data/project-path.js";
@@ -33,6 +34,7 @@ import { ModelRegistry } from "../../registry/model-registry.js";
 import { syncAliasesToPointer } from "../../runtime/registry/serving-sync.js";
 import { checkDeployOutputs } from "./check-outputs.js";
 import { materializeDeployment, pruneOnline } from "./online.js";
+import { streamTargetOf } from "./stream.js";
 
 export const DEPLOY_EXECUTOR_VERSION = "1";
 
@@ -43,12 +45,17 @@ const asCall = (j: Json | undefined, fallback: string): Call =>
     : { $call: j !== undefined && isRef(j) ? j.$ref[0]! : fallback, args: [], named: {} };
 const arg = (c: Call, i: number, name: string): Json | undefined => c.named[name] ?? c.args[i];
 
-function bundleTask(task: Task, threshold: number): BundleTask {
+function bundleTask(task: Task, threshold: number, anomalyThreshold: Json | undefined): BundleTask {
   switch (task.kind) {
     case "binary":
       return { kind: "binary", classes: task.classes, threshold };
     case "multiclass":
       return { kind: "multiclass", classes: task.classes };
+    case "anomaly":
+      // versions trained before thresholds were calibrated serve the score only
+      return typeof anomalyThreshold === "number"
+        ? { kind: "anomaly", threshold: anomalyThreshold }
+        : { kind: "anomaly" };
     default:
       return { kind: task.kind };
   }
@@ -112,7 +119,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     deployment: name,
     model: modelName,
     version,
-    task: bundleTask(result.task, result.threshold ?? 0.5),
+    task: bundleTask(result.task, result.threshold ?? 0.5, model.summary?.anomaly_threshold),
     inputs: result.inputs,
     output: { name: "score", width: result.outputWidth },
     metrics: Object.fromEntries(
@@ -204,6 +211,22 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     ...(online ? { online_table: online.table, online_store: online.store.kind } : {}),
   };
   const serve = asCall(b.attributes.serve, "rest");
+  // `mlc serve` runs consumers when the deployment records a stream target, the HTTP server otherwise
+  const stream = serve.$call === "stream" ? streamTargetOf(serve, name) : undefined;
+  writeStreamTarget(ctx.projectDir, name, stream);
+  if (stream) {
+    summary.input = stream.input;
+    summary.output = stream.output;
+    summary.group = stream.group;
+    // the consumers as a container: one Deployment (replicas 1, `workers` consumers per pod)
+    const files = writeContainerManifests(`${ctx.projectDir}/.mlc/containers/${name}`, meta, {
+      bundleDir,
+      stream,
+      replicas: 1,
+      ...(online ? { online: { ref: online, projectDir: ctx.projectDir } } : {}),
+    });
+    summary.manifests = files.map((f) => relative(ctx.projectDir, f));
+  }
   if (serve.$call === "batch") {
     const input = arg(serve, 0, "input");
     const output = arg(serve, 1, "output");
@@ -253,6 +276,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
 /** A deploy block removed from the spec: the deployment stops serving (its history stays). */
 async function destroy(ctx: DestroyContext): Promise<void> {
   const last = stopDeployment(ctx.projectDir, ctx.node.name, `its deploy block was removed from the spec`);
+  writeStreamTarget(ctx.projectDir, ctx.node.name, undefined);
   ctx.log(
     `deployment ${ctx.node.name} stopped${last ? ` (it served version ${last.version})` : ""}: its pointer was removed, its history kept`,
   );

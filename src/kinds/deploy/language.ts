@@ -27,7 +27,7 @@ export const deployLanguage: BlockKindSchema = {
       type: t.call("serving"),
       required: false,
       default: d.name("rest"),
-      doc: "the serving target: `rest { port = 8080 }`, `batch { input = …, output = … }`, `container { … }`",
+      doc: 'the serving target: `rest { port = 8080 }`, `batch { input = …, output = … }`, `container { … }`, `stream { url = env("…"), input = "events", output = "scores" }` (specs/streaming.md)',
     },
     {
       name: "rollout",
@@ -57,12 +57,29 @@ export const deployLanguage: BlockKindSchema = {
         },
       );
     }
+    checkStreamRollout(ctx);
     if (model) {
       checkGatesOfModel(ctx, model, when);
       checkServable(ctx, model);
     }
   },
 };
+
+/** A stream consumer scores every event with the stable version: it has no canary or shadow arm. */
+function checkStreamRollout(ctx: KindCheckContext): void {
+  const serve = ctx.attribute("serve");
+  const rollout = ctx.attribute("rollout");
+  const callee = (e: Expr | undefined): string | undefined =>
+    e?.type === "call" ? e.callee : e?.type === "ref" && e.path.length === 1 ? e.path[0] : undefined;
+  const kind = callee(rollout);
+  if (callee(serve) !== "stream" || !rollout || kind === "immediate") return;
+  ctx.report(
+    CheckCode.conflictingAttributes,
+    rollout.span,
+    `deployment \`${ctx.name}\` serves a stream, which scores every event with one version: \`rollout = ${kind ?? "…"}\` is not supported there`,
+    { hint: "remove `rollout` (a new version replaces the old one at once), or serve over rest" },
+  );
+}
 
 function checkGatesOfModel(ctx: KindCheckContext, model: string, when: Expr | undefined): void {
   const gates = when?.type === "list" ? when.items : when ? [when] : [];

@@ -23,6 +23,7 @@ import {
 import { hashFileCached } from "../../data/data-hash.js";
 import { nodeIdOf, type GraphNode, type Json } from "../../ir/graph-ir.js";
 import { ModelRegistry } from "../../registry/model-registry.js";
+import { contaminationThreshold } from "../../ml/anomaly-threshold.js";
 import { evaluateSplit } from "./evaluate.js";
 import { rankingGroups, targets, taskOf } from "./labels.js";
 import { readModelSpec, type ModelSpec } from "./model-spec.js";
@@ -231,6 +232,16 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       );
   }
 
+  // an anomaly model's decision: the validation scores' (1 − contamination) quantile (training scores without a valid part)
+  const anomalyThreshold =
+    spec.task.kind === "detect_anomalies"
+      ? contaminationThreshold(
+          predictions.valid ?? model.predict(prep.parts.train!.data.X),
+          spec.task.contamination,
+        )
+      : undefined;
+  if (anomalyThreshold !== undefined) metrics.anomaly_threshold = anomalyThreshold;
+
   const onnx = composeOnnx(spec.name, prep.pipeline, model);
   const parityPart = prep.parts.test ?? prep.parts.valid ?? prep.parts.train!;
   await checkFeatureParity(spec.name, prep.pipeline, parityPart.table, parityPart.data.X);
@@ -284,6 +295,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     inputs: inputsJson(inputs),
     output_width: model.outputWidth,
     threshold: spec.threshold,
+    ...(anomalyThreshold !== undefined ? { anomaly_threshold: anomalyThreshold } : {}),
     row_key: rowKey ?? null,
     ...(model.bestIteration !== undefined ? { best_iteration: model.bestIteration } : {}),
     ...(outcome.study

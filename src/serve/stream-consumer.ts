@@ -1,0 +1,408 @@
+// One consumer of a Redis Stream consumer group: reads micro-batches (XREADGROUP COUNT batch), claims
+// entries idle on crashed consumers (XAUTOCLAIM), validates and scores each batch in one model run, and
+// writes outputs or dead letters and acknowledges them in one atomic script, deduplicated by event id.
+import { createHash } from "node:crypto";
+import type { Redis } from "ioredis";
+import type { OnlineView } from "./online-lookup.js";
+import { isLookupProblem } from "./online-lookup.js";
+import type { ModelRunner } from "./model-runner.js";
+import { predictionFormatter, type PredictionFormatter } from "./prediction-format.js";
+import { predictionLogLine } from "./prediction-log.js";
+import { isProblem, type ColumnBatch } from "./record-encoder.js";
+import type { StreamTarget } from "./stream-config.js";
+
+/** The version scoring right now: read again for every batch, so a promotion takes effect between batches. */
+export interface ScoringRoute {
+  runner: ModelRunner;
+  online?: OnlineView;
+}
+
+export interface ConsumerOptions {
+  /** A connection of this consumer's own (blocking reads hold it). */
+  redis: Redis;
+  target: StreamTarget;
+  /** The consumer's name in the group (unique per live consumer). */
+  name: string;
+  route(): ScoringRoute;
+  /** Where each new output is also logged for the monitor (one prediction-log line per event). */
+  predictionLog?: { deployment: string; append(line: string): void };
+  /** Longest blocking read, so a stop is noticed within it (default 500 ms). */
+  blockMs?: number;
+  log?(message: string): void;
+}
+
+export interface ConsumerStats {
+  /** Entries taken from the stream: read new, or claimed from another consumer. */
+  read: number;
+  claimed: number;
+  /** Outputs written, dead letters written, and entries whose event id was already done (acknowledged only). */
+  scored: number;
+  dead: number;
+  duplicates: number;
+  /** Model runs, and the most entries this consumer held at once (the backpressure bound is `batch`). */
+  batches: number;
+  maxInFlight: number;
+  errors: number;
+}
+
+/** A stream entry: its id and its field/value pairs (null when the entry was deleted while pending). */
+type Entry = [id: string, fields: string[] | null];
+
+/** What one entry becomes: an output (scored) or a dead letter (refused), both acknowledged. */
+type Outcome =
+  | { kind: "o"; entry: string; event: string; version: number; prediction: string; features: unknown }
+  | { kind: "d"; entry: string; event: string; reason: string; field: string; payload: string };
+
+/**
+ * KEYS: output, dead letter, input, then one done-marker per outcome. ARGV: group, ttl, then six per
+ * outcome; returns 1 (written) or 0 (already done) per outcome. An outcome whose marker exists is only acknowledged (a redelivery); otherwise its record is
+ * added and the marker set, in the same atomic step, so a crash can never leave an output unmarked.
+ */
+const WRITE_SCRIPT = `
+local group, ttl = ARGV[1], ARGV[2]
+local res = {}
+for i = 4, #KEYS do
+  local b = 2 + (i - 4) * 6
+  local kind, entry, id, a, f, c = ARGV[b+1], ARGV[b+2], ARGV[b+3], ARGV[b+4], ARGV[b+5], ARGV[b+6]
+  if redis.call('SET', KEYS[i], entry, 'NX', 'EX', ttl) then
+    if kind == 'o' then
+      redis.call('XADD', KEYS[1], '*', 'id', id, 'entry', entry, 'version', a, 'prediction', f)
+    else
+      redis.call('XADD', KEYS[2], '*', 'id', id, 'entry', entry, 'reason', a, 'field', f, 'payload', c)
+    end
+    res[#res + 1] = 1
+  else
+    res[#res + 1] = 0
+  end
+  redis.call('XACK', KEYS[3], group, entry)
+end
+return res
+`;
+const WRITE_SHA = createHash("sha1").update(WRITE_SCRIPT).digest("hex");
+
+/** The key remembering that an event id was scored (or dead-lettered) for this output. */
+export const doneKey = (t: StreamTarget, kind: "o" | "d", event: string): string =>
+  `mlc:stream:${t.output}:${kind === "o" ? "done" : "dead"}:${event}`;
+
+/** Deliveries after which an entry that never got scored (the model or the store failing) is dead-lettered. */
+export const MAX_DELIVERIES = 5;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function parseEntries(v: unknown): Entry[] {
+  if (!Array.isArray(v)) return [];
+  const out: Entry[] = [];
+  for (const e of v) {
+    if (!Array.isArray(e) || typeof e[0] !== "string") continue;
+    const fields = Array.isArray(e[1]) ? e[1].map((x) => String(x)) : null;
+    out.push([e[0], fields]);
+  }
+  return out;
+}
+
+/** XREADGROUP's reply for one stream: [[stream, entries]] or null. */
+function readReply(v: unknown): Entry[] {
+  if (!Array.isArray(v) || !Array.isArray(v[0])) return [];
+  return parseEntries((v[0] as unknown[])[1]);
+}
+
+const fieldOf = (fields: string[], name: string): string | undefined => {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+};
+
+/** Creates the group at the start of the stream (creating the stream too); an existing group is kept. */
+export async function ensureGroup(redis: Redis, t: StreamTarget): Promise<void> {
+  try {
+    await redis.call("XGROUP", "CREATE", t.input, t.group, "0", "MKSTREAM");
+  } catch (e) {
+    if (!String((e as Error).message).startsWith("BUSYGROUP")) throw e;
+  }
+}
+
+export class StreamConsumer {
+  readonly stats: ConsumerStats = {
+    read: 0,
+    claimed: 0,
+    scored: 0,
+    dead: 0,
+    duplicates: 0,
+    batches: 0,
+    maxInFlight: 0,
+    errors: 0,
+  };
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private claimCursor = "0-0";
+  private nextClaim = 0;
+  private lastError: string | undefined;
+  private formatters = new WeakMap<ModelRunner, PredictionFormatter>();
+  private readonly blockMs: number;
+  private readonly claimEveryMs: number;
+
+  constructor(private readonly opts: ConsumerOptions) {
+    this.blockMs = opts.blockMs ?? 500;
+    this.claimEveryMs = Math.max(50, Math.min(opts.target.claim_idle_ms / 2, 5000));
+  }
+
+  get name(): string {
+    return this.opts.name;
+  }
+
+  /** Starts the read loop (the group must exist: ensureGroup). */
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /**
+   * Graceful drain: stops reading, lets the batch in flight finish (scored, written, acknowledged),
+   * then leaves the group if this consumer holds no pending entry. Resolves when done.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.loop;
+    try {
+      const pending = await this.opts.redis.call(
+        "XPENDING",
+        this.opts.target.input,
+        this.opts.target.group,
+        "-",
+        "+",
+        "1",
+        this.opts.name,
+      );
+      if (Array.isArray(pending) && pending.length === 0)
+        await this.opts.redis.call(
+          "XGROUP",
+          "DELCONSUMER",
+          this.opts.target.input,
+          this.opts.target.group,
+          this.opts.name,
+        );
+    } catch (e) {
+      this.opts.log?.(`consumer ${this.opts.name}: could not leave the group: ${(e as Error).message}`);
+    }
+  }
+
+  private async run(): Promise<void> {
+    const t = this.opts.target;
+    while (!this.stopping) {
+      try {
+        if (Date.now() >= this.nextClaim) {
+          const claimed = await this.claim();
+          if (claimed.length) {
+            this.stats.claimed += claimed.length;
+            await this.process(claimed, await this.exhausted(claimed));
+            continue;
+          }
+        }
+        const wait = Math.max(1, Math.min(this.blockMs, this.nextClaim - Date.now()));
+        const reply = await this.opts.redis.call(
+          "XREADGROUP",
+          "GROUP",
+          t.group,
+          this.opts.name,
+          "COUNT",
+          String(t.batch),
+          "BLOCK",
+          String(wait),
+          "STREAMS",
+          t.input,
+          ">",
+        );
+        const entries = readReply(reply);
+        if (entries.length) await this.process(entries);
+      } catch (e) {
+        // the entries stay pending: this or another consumer claims them after claim_idle
+        this.stats.errors++;
+        this.lastError = (e as Error).message;
+        this.opts.log?.(`consumer ${this.opts.name}: ${(e as Error).message}; retrying`);
+        if (!this.stopping) await sleep(Math.min(1000, t.claim_idle_ms));
+      }
+    }
+  }
+
+  /** One XAUTOCLAIM page of entries idle longer than claim_idle; deleted entries are acknowledged. */
+  private async claim(): Promise<Entry[]> {
+    const t = this.opts.target;
+    const reply = await this.opts.redis.call(
+      "XAUTOCLAIM",
+      t.input,
+      t.group,
+      this.opts.name,
+      String(t.claim_idle_ms),
+      this.claimCursor,
+      "COUNT",
+      String(t.batch),
+    );
+    if (!Array.isArray(reply)) return [];
+    const next = typeof reply[0] === "string" ? reply[0] : "0-0";
+    this.claimCursor = next;
+    if (next === "0-0") this.nextClaim = Date.now() + this.claimEveryMs;
+    const deleted = Array.isArray(reply[2]) ? reply[2].map(String) : [];
+    if (deleted.length) await this.opts.redis.call("XACK", t.input, t.group, ...deleted);
+    const entries = parseEntries(reply[1]);
+    const gone = entries.filter((e) => e[1] === null).map((e) => e[0]);
+    if (gone.length) await this.opts.redis.call("XACK", t.input, t.group, ...gone);
+    return entries.filter((e) => e[1] !== null);
+  }
+
+  /** The claimed entries delivered more than MAX_DELIVERIES times (XAUTOCLAIM counts each claim). */
+  private async exhausted(claimed: Entry[]): Promise<Set<string>> {
+    const t = this.opts.target;
+    const reply = await this.opts.redis.call(
+      "XPENDING",
+      t.input,
+      t.group,
+      claimed[0]![0],
+      claimed[claimed.length - 1]![0],
+      String(claimed.length * 2),
+      this.opts.name,
+    );
+    const out = new Set<string>();
+    if (!Array.isArray(reply)) return out;
+    for (const row of reply)
+      if (Array.isArray(row) && typeof row[0] === "string" && Number(row[3]) > MAX_DELIVERIES)
+        out.add(row[0]);
+    return out;
+  }
+
+  /**
+   * Validates, scores and writes one batch; throws (leaving it pending) on a model or store failure.
+   * Entries in `exhausted` are dead-lettered without another attempt.
+   */
+  private async process(entries: Entry[], exhausted?: ReadonlySet<string>): Promise<void> {
+    this.stats.read += entries.length;
+    this.stats.maxInFlight = Math.max(this.stats.maxInFlight, entries.length);
+    const outcomes: Outcome[] = [];
+    const dead = (entry: string, event: string, reason: string, field: string, payload: string): void => {
+      outcomes.push({ kind: "d", entry, event, reason, field, payload });
+    };
+    let pending: { entry: string; event: string; payload: string; record: unknown }[] = [];
+    for (const [entry, maybeFields] of entries) {
+      const fields = maybeFields ?? [];
+      const event = fieldOf(fields, "id") || entry;
+      const payload = fieldOf(fields, "data");
+      if (exhausted?.has(entry)) {
+        const last = this.lastError ? `; the last failure here: ${this.lastError}` : "";
+        dead(
+          entry,
+          event,
+          `not scored after ${MAX_DELIVERIES} deliveries: the model or the online store failed each time${last}`,
+          "",
+          payload ?? JSON.stringify(fields),
+        );
+        continue;
+      }
+      if (payload === undefined) {
+        dead(
+          entry,
+          event,
+          "the entry has no 'data' field (the event as JSON)",
+          "data",
+          JSON.stringify(fields),
+        );
+        continue;
+      }
+      try {
+        pending.push({ entry, event, payload, record: JSON.parse(payload) });
+      } catch (e) {
+        dead(entry, event, `data is not valid JSON: ${(e as Error).message}`, "data", payload);
+      }
+    }
+    // the route is taken again if the version changed while the online store was read
+    for (;;) {
+      const route = this.opts.route();
+      let records = pending.map((p) => p.record);
+      if (route.online && records.length) {
+        for (;;) {
+          const fill = await route.online.fill(records, true);
+          if (!isLookupProblem(fill)) {
+            records = fill.records;
+            break;
+          }
+          const i = fill.index ?? 0;
+          const p = pending[i]!;
+          dead(p.entry, p.event, fill.message, fill.field, p.payload);
+          pending = pending.filter((_, j) => j !== i);
+          records = records.filter((_, j) => j !== i);
+        }
+      }
+      let batch: ColumnBatch | undefined;
+      while (records.length) {
+        const enc = route.runner.encoder.encodeRecords(records, true);
+        if (!isProblem(enc)) {
+          batch = enc;
+          break;
+        }
+        const i = enc.index ?? 0;
+        const p = pending[i]!;
+        dead(p.entry, p.event, enc.message, enc.field === "instances" ? "data" : enc.field, p.payload);
+        pending = pending.filter((_, j) => j !== i);
+        records = records.filter((_, j) => j !== i);
+      }
+      if (!batch) break;
+      if (this.opts.route().runner !== route.runner) continue;
+      const scores = await route.runner.score(batch);
+      this.stats.batches++;
+      let f = this.formatters.get(route.runner);
+      if (!f) this.formatters.set(route.runner, (f = predictionFormatter(route.runner.meta)));
+      pending.forEach((p, r) =>
+        outcomes.push({
+          kind: "o",
+          entry: p.entry,
+          event: p.event,
+          version: route.runner.version,
+          prediction: f.formatJson(scores, r),
+          features: records[r],
+        }),
+      );
+      break;
+    }
+    await this.write(outcomes);
+  }
+
+  /** Adds outputs and dead letters and acknowledges every entry, atomically (WRITE_SCRIPT). */
+  private async write(outcomes: Outcome[]): Promise<void> {
+    if (!outcomes.length) return;
+    const t = this.opts.target;
+    const keys = [t.output, t.dead_letter, t.input, ...outcomes.map((o) => doneKey(t, o.kind, o.event))];
+    const args: string[] = [t.group, String(t.dedup_s)];
+    for (const o of outcomes)
+      if (o.kind === "o") args.push("o", o.entry, o.event, String(o.version), o.prediction, "");
+      else args.push("d", o.entry, o.event, o.reason, o.field, o.payload);
+    let reply: unknown;
+    try {
+      reply = await this.opts.redis.evalsha(WRITE_SHA, keys.length, ...keys, ...args);
+    } catch (e) {
+      if (!String((e as Error).message).startsWith("NOSCRIPT")) throw e;
+      reply = await this.opts.redis.eval(WRITE_SCRIPT, keys.length, ...keys, ...args);
+    }
+    const flags = Array.isArray(reply) ? reply.map(Number) : [];
+    const log = this.opts.predictionLog;
+    const now = Date.now();
+    const ts = new Date(now).toISOString();
+    outcomes.forEach((o, i) => {
+      if (flags[i] !== 1) this.stats.duplicates++;
+      else if (o.kind === "d") this.stats.dead++;
+      else {
+        this.stats.scored++;
+        // latency: from the entry's time (the Redis server's clock) to its output
+        const latency = Math.max(0, now - Number(o.entry.slice(0, o.entry.indexOf("-"))));
+        log?.append(
+          predictionLogLine(
+            ts,
+            o.event,
+            log.deployment,
+            o.version,
+            "stable",
+            latency,
+            undefined,
+            JSON.stringify(o.features),
+            o.prediction,
+          ),
+        );
+      }
+    });
+  }
+}

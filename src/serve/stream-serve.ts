@@ -1,0 +1,105 @@
+// `mlc serve` for a stream target: loads the deployment (following its pointer, as the HTTP server does),
+// creates the consumer group and runs `workers` consumers in it, each on its own Redis connection.
+import { hostname } from "node:os";
+import { Redis } from "ioredis";
+import { LiveDeployment, type Routing } from "./live-deployment.js";
+import { predictionLogDir, PredictionLogWriter, type PredictionLogOptions } from "./prediction-log.js";
+import { ensureGroup, StreamConsumer, type ConsumerStats } from "./stream-consumer.js";
+import { streamUrl, type StreamTarget } from "./stream-config.js";
+
+export interface StreamServiceOptions {
+  projectDir: string;
+  deployment: string;
+  target: StreamTarget;
+  /** Consumers to run (default the target's `workers`). */
+  workers?: number;
+  /** Prefix of consumer names (default `<host>-<pid>`). */
+  consumerPrefix?: string;
+  blockMs?: number;
+  /** The prediction log (`.mlc/predictions/<deployment>/`, as the HTTP server writes it); false: none. */
+  predictionLog?: PredictionLogOptions | false;
+  log?(message: string): void;
+}
+
+export interface StreamService {
+  routing: Routing;
+  consumers: StreamConsumer[];
+  /** Drains every consumer (the batch in flight is finished and acknowledged), then closes. */
+  stop(): Promise<void>;
+  stats(): ConsumerStats;
+}
+
+export async function startStreamService(opts: StreamServiceOptions): Promise<StreamService> {
+  const t = opts.target;
+  const url = streamUrl(t);
+  const live = new LiveDeployment(opts.projectDir, opts.deployment, { coalesce: false });
+  const routing = await live.start();
+  const connections: Redis[] = [];
+  const connect = (): Redis => {
+    const r = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: false });
+    r.on("error", () => undefined); // reported by the commands that fail
+    connections.push(r);
+    return r;
+  };
+  const consumers: StreamConsumer[] = [];
+  const writer =
+    opts.predictionLog === false
+      ? undefined
+      : new PredictionLogWriter(predictionLogDir(opts.projectDir, opts.deployment), opts.predictionLog ?? {});
+  const predictionLog = writer
+    ? { deployment: opts.deployment, append: (line: string) => writer.append(line) }
+    : undefined;
+  try {
+    await ensureGroup(connect(), t);
+    const prefix = opts.consumerPrefix ?? `${hostname()}-${process.pid}`;
+    const n = opts.workers ?? t.workers;
+    for (let i = 0; i < n; i++) {
+      consumers.push(
+        new StreamConsumer({
+          redis: connect(),
+          target: t,
+          name: `${prefix}-${i}`,
+          route: () => {
+            const r = live.routing!;
+            return { runner: r.stable, ...(r.stableOnline ? { online: r.stableOnline } : {}) };
+          },
+          ...(predictionLog ? { predictionLog } : {}),
+          ...(opts.blockMs !== undefined ? { blockMs: opts.blockMs } : {}),
+          ...(opts.log ? { log: opts.log } : {}),
+        }),
+      );
+    }
+  } catch (e) {
+    await live.stop();
+    await writer?.close();
+    connections.forEach((c) => c.disconnect());
+    throw e;
+  }
+  for (const c of consumers) c.start();
+  return {
+    routing,
+    consumers,
+    async stop() {
+      await Promise.all(consumers.map((c) => c.stop()));
+      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+      await writer?.close();
+      await live.stop();
+    },
+    stats() {
+      const sum: ConsumerStats = {
+        read: 0,
+        claimed: 0,
+        scored: 0,
+        dead: 0,
+        duplicates: 0,
+        batches: 0,
+        maxInFlight: 0,
+        errors: 0,
+      };
+      for (const c of consumers)
+        for (const k of Object.keys(sum) as (keyof ConsumerStats)[])
+          sum[k] = k === "maxInFlight" ? Math.max(sum[k], c.stats[k]) : sum[k] + c.stats[k];
+      return sum;
+    },
+  };
+}
