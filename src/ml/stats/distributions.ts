@@ -98,17 +98,31 @@ export function logGamma(x: number): number {
 /** Regularised lower incomplete gamma P(a, x) (series below a + 1, continued fraction above). */
 export function regularizedGammaP(a: number, x: number): number {
   if (x <= 0) return 0;
-  if (x < a + 1) {
-    let sum = 1 / a;
-    let term = sum;
-    for (let n = 1; n < 1000; n++) {
-      term *= x / (a + n);
-      sum += term;
-      if (Math.abs(term) < Math.abs(sum) * 1e-16) break;
-    }
-    return sum * Math.exp(-x + a * Math.log(x) - logGamma(a));
+  if (x < a + 1) return lowerSeries(a, x);
+  return 1 - upperFraction(a, x);
+}
+
+/** Regularised upper incomplete gamma Q(a, x) = 1 − P(a, x), without cancellation in the far tail. */
+export function regularizedGammaQ(a: number, x: number): number {
+  if (x <= 0) return 1;
+  if (x < a + 1) return 1 - lowerSeries(a, x);
+  return upperFraction(a, x);
+}
+
+/** The series for P(a, x), for x < a + 1. */
+function lowerSeries(a: number, x: number): number {
+  let sum = 1 / a;
+  let term = sum;
+  for (let n = 1; n < 1000; n++) {
+    term *= x / (a + n);
+    sum += term;
+    if (Math.abs(term) < Math.abs(sum) * 1e-16) break;
   }
-  // Lentz's continued fraction for Q(a, x).
+  return sum * Math.exp(-x + a * Math.log(x) - logGamma(a));
+}
+
+/** Lentz's continued fraction for Q(a, x), for x ≥ a + 1. */
+function upperFraction(a: number, x: number): number {
   const tiny = 1e-300;
   let b = x + 1 - a;
   let c = 1 / tiny;
@@ -126,7 +140,12 @@ export function regularizedGammaP(a: number, x: number): number {
     h *= del;
     if (Math.abs(del - 1) < 1e-16) break;
   }
-  return 1 - Math.exp(-x + a * Math.log(x) - logGamma(a)) * h;
+  return Math.exp(-x + a * Math.log(x) - logGamma(a)) * h;
+}
+
+/** Chi-square survival function P(X > x) with `df` degrees of freedom. */
+export function chiSquareSf(x: number, df: number): number {
+  return regularizedGammaQ(df / 2, x / 2);
 }
 
 /** Chi-square CDF with `df` degrees of freedom. */

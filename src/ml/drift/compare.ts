@@ -1,0 +1,123 @@
+// One drift test of a live window against a column's reference profile. Numeric windows are sorted
+// once (lazily) and binned once however many tests read them; a test that does not fit the
+// column's type is an error here and a compile error in the checker.
+import type { ColumnProfile, ProfileColumn } from "./profile.js";
+import { sortedCopy } from "./radix-sort.js";
+import { binCounts, chiSquareP, jensenShannon, ksStatistic, psi, wassersteinDistance } from "./statistics.js";
+
+export const DRIFT_TESTS = ["psi", "ks", "chi2", "js", "wasserstein", "null_rate"] as const;
+export type DriftTest = (typeof DRIFT_TESTS)[number];
+
+/** The column kinds each test applies to. */
+export const TEST_KINDS: Record<DriftTest, readonly ("numeric" | "categorical")[]> = {
+  psi: ["numeric", "categorical"],
+  ks: ["numeric"],
+  chi2: ["categorical"],
+  js: ["numeric", "categorical"],
+  wasserstein: ["numeric"],
+  null_rate: ["numeric", "categorical"],
+};
+
+/** Whether a larger value means more drift (chi2 is a p-value: smaller means drift). */
+export const LARGER_IS_DRIFT: Record<DriftTest, boolean> = {
+  psi: true,
+  ks: true,
+  chi2: false,
+  js: true,
+  wasserstein: true,
+  null_rate: true,
+};
+
+/** A live window of one column, with its sorted values and counts computed on first use. */
+export class LiveColumn {
+  private sortedValues?: Float64Array;
+  private categoryCounts?: Map<string, number>;
+  readonly rows: number;
+  readonly nulls: number;
+
+  constructor(readonly column: ProfileColumn) {
+    this.rows = column.values.length;
+    let nulls = 0;
+    if (column.kind === "numeric") {
+      for (let i = 0; i < this.rows; i++) if (column.values[i] !== column.values[i]) nulls++;
+    } else for (let i = 0; i < this.rows; i++) if (column.values[i] == null) nulls++;
+    this.nulls = nulls;
+  }
+
+  sorted(): Float64Array {
+    if (!this.sortedValues) {
+      if (this.column.kind !== "numeric") throw new Error("a category column has no numeric order");
+      const v = this.column.values;
+      const present = new Float64Array(this.rows - this.nulls);
+      let k = 0;
+      for (let i = 0; i < this.rows; i++) if (v[i] === v[i]) present[k++] = v[i]!;
+      this.sortedValues = sortedCopy(present);
+    }
+    return this.sortedValues;
+  }
+
+  counts(): Map<string, number> {
+    if (!this.categoryCounts) {
+      if (this.column.kind !== "categorical") throw new Error("a numeric column has no categories");
+      const m = new Map<string, number>();
+      for (let i = 0; i < this.rows; i++) {
+        const v = this.column.values[i];
+        if (v != null) m.set(v, (m.get(v) ?? 0) + 1);
+      }
+      this.categoryCounts = m;
+    }
+    return this.categoryCounts;
+  }
+}
+
+/** Reference and live counts over the union of categories, in a fixed order. */
+function alignedCounts(
+  reference: Record<string, number>,
+  live: Map<string, number>,
+): [Float64Array, Float64Array] {
+  const keys = [...new Set([...Object.keys(reference), ...live.keys()])].sort();
+  return [
+    Float64Array.from(keys, (k) => reference[k] ?? 0),
+    Float64Array.from(keys, (k) => live.get(k) ?? 0),
+  ];
+}
+
+/**
+ * The statistic of `test` for a live window against a reference column. NaN when the window has no
+ * non-null values (null_rate: no rows). Throws when the test does not apply to the column's kind.
+ */
+export function driftStatistic(test: DriftTest, reference: ColumnProfile, live: LiveColumn): number {
+  if (!TEST_KINDS[test].includes(reference.kind) || live.column.kind !== reference.kind)
+    throw new Error(`${test} does not apply to a ${reference.kind} column`);
+  if (test === "null_rate") return live.rows ? live.nulls / live.rows : NaN;
+  if (live.rows === live.nulls) return NaN;
+  if (reference.kind === "numeric") {
+    const sorted = live.sorted();
+    switch (test) {
+      case "ks":
+        return ksStatistic(reference.sample, sorted);
+      case "wasserstein": {
+        const w = wassersteinDistance(reference.sample, sorted);
+        return reference.sd > 0 ? w / reference.sd : w;
+      }
+      default: {
+        const liveCounts = binCounts(Float64Array.from(reference.edges), sorted);
+        return test === "psi"
+          ? psi(reference.counts, liveCounts)
+          : jensenShannon(reference.counts, liveCounts);
+      }
+    }
+  }
+  const [r, l] = alignedCounts(reference.counts, live.counts());
+  return test === "chi2" ? chiSquareP(r, l) : test === "psi" ? psi(r, l) : jensenShannon(r, l);
+}
+
+/**
+ * The test that suits a column and a window (the `drift(…)` default): KS for numbers and chi-squared
+ * for categories on windows under 1,000 rows; above that, where those tests flag trivial
+ * differences, Wasserstein (scaled by the reference sd) for numbers and Jensen-Shannon for categories.
+ */
+export function defaultTest(kind: "numeric" | "categorical", rows: number): DriftTest {
+  if (rows < 1000) return kind === "numeric" ? "ks" : "chi2";
+  return kind === "numeric" ? "wasserstein" : "js";
+}
