@@ -4,6 +4,8 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { validateOnlineRef, type OnlineRef } from "./online-store.js";
+import { validateLogConfig } from "./log/open.js";
+import type { LogConfig } from "./log/types.js";
 import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
 
 export interface BundleRef {
@@ -26,6 +28,8 @@ export type Rollout =
 /** What a writer decides; `updated` and `reason` are stamped by writeDeployment. */
 export interface DeploymentTarget extends BundleRef {
   rollout?: Rollout;
+  /** Where the server logs predictions and stores feedback (absent: NDJSON files, kept forever). */
+  log?: LogConfig;
 }
 
 export interface DeploymentPointer extends DeploymentTarget {
@@ -78,6 +82,7 @@ export function validatePointer(p: unknown): string[] {
   if (!isObj(p)) return ["expected a JSON object"];
   if (!isRef(p)) errs.push("version/bundle: expected a positive integer version and a bundle path");
   if (p.online !== undefined) errs.push(...validateOnlineRef(p.online));
+  if (p.log !== undefined) errs.push(...validateLogConfig(p.log));
   if (p.updated !== undefined && typeof p.updated !== "string")
     errs.push("updated: expected an ISO time string");
   if (p.reason !== undefined && typeof p.reason !== "string") errs.push("reason: expected a string");
@@ -147,7 +152,12 @@ export function writeDeployment(
   const dir = deploymentDir(projectDir, name);
   const prev = readDeployment(projectDir, name);
   const main = portable(projectDir, target);
-  const pointer: DeploymentPointer = { ...main, updated: now.toISOString(), reason };
+  const pointer: DeploymentPointer = {
+    ...main,
+    ...(target.log ? { log: target.log } : {}),
+    updated: now.toISOString(),
+    reason,
+  };
   if (target.rollout) {
     const cand = portable(projectDir, target.rollout.candidate);
     pointer.rollout =

@@ -7,6 +7,10 @@ import { predictionLogDir, type PredictionLogEntry } from "./prediction-log.js";
 export interface ReadLogOptions {
   /** Only entries at or after this time. */
   since?: Date | string;
+  /** Only entries before this time. */
+  until?: Date | string;
+  /** Only the newest N entries (after the other filters). */
+  last?: number;
   /** Only entries of these arms (e.g. ["stable", "canary"] to leave shadow scores out). */
   arms?: string[];
 }
@@ -19,6 +23,7 @@ export function readPredictionLog(
   const dir = predictionLogDir(projectDir, deployment);
   if (!existsSync(dir)) return [];
   const since = opts.since === undefined ? undefined : new Date(opts.since).getTime();
+  const until = opts.until === undefined ? undefined : new Date(opts.until).getTime();
   const arms = opts.arms ? new Set(opts.arms) : undefined;
   const files = readdirSync(dir)
     .filter((f) => f.endsWith(".ndjson"))
@@ -34,11 +39,12 @@ export function readPredictionLog(
         continue;
       }
       if (since !== undefined && Date.parse(e.ts) < since) continue;
+      if (until !== undefined && Date.parse(e.ts) >= until) continue;
       if (arms && !arms.has(e.arm)) continue;
       out.push(e);
     }
   }
   // files of concurrent server processes interleave in time: present one timeline
   out.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
-  return out;
+  return opts.last !== undefined && out.length > opts.last ? out.slice(out.length - opts.last) : out;
 }

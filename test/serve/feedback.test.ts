@@ -1,0 +1,146 @@
+// POST /v1/feedback on a running server: labels by request id (single, batch rows), by entity key and
+// time, idempotent duplicates, 404 for an unknown request, 400 naming the field, and the log's exclude.
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeDeployment } from "../../src/serve/deployment.js";
+import { readPredictionLog } from "../../src/serve/prediction-log-reader.js";
+import { createPredictionServer, type PredictionServer } from "../../src/serve/server.js";
+import { buildFixtureBundle, tempProject } from "./fixtures.js";
+
+const rec = { customer_id: "c-1", tenure: 3, monthly: 50.5, active: true, plan: "pro", ssn: "123-45-6789" };
+
+describe("POST /v1/feedback", () => {
+  let s: PredictionServer;
+  let project: string;
+  beforeAll(async () => {
+    project = tempProject();
+    buildFixtureBundle(join(project, ".mlc/bundles/churn_api/v1"), { version: 1 });
+    writeDeployment(
+      project,
+      "churn_api",
+      {
+        version: 1,
+        bundle: ".mlc/bundles/churn_api/v1",
+        log: { store: { kind: "files" }, retention_seconds: 30 * 86400, exclude: ["ssn"] },
+      },
+      "test",
+    );
+    s = createPredictionServer({
+      projectDir: project,
+      deployment: "churn_api",
+      predictionLog: { flushMs: 10_000 },
+    });
+    await s.loaded;
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  const post = (url: string, payload: unknown) =>
+    s.app.inject({
+      method: "POST",
+      url,
+      payload: JSON.stringify(payload),
+      headers: { "content-type": "application/json" },
+    });
+  const predict = async (body: unknown): Promise<string> =>
+    (await post("/v1/predict", body)).json().request_id as string;
+
+  it("stores a label for a logged request once; a second label for it is a duplicate (the first wins)", async () => {
+    const id = await predict(rec);
+    const first = await post("/v1/feedback", { request_id: id, label: "churn" });
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toMatchObject({ status: "stored" });
+    const again = await post("/v1/feedback", { request_id: id, label: "stay" });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ status: "duplicate" });
+    const stored = (await s.log!.readFeedback()).filter((f) => f.request_id === id);
+    expect(stored.map((f) => f.label)).toEqual(["churn"]);
+  });
+
+  it("answers 404 JSON for a request id that was never logged, storing nothing", async () => {
+    const res = await post("/v1/feedback", { request_id: "no-such-request", label: "churn" });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({
+      error: "unknown_request",
+      field: "request_id",
+      request_ids: ["no-such-request"],
+    });
+    const batch = await post("/v1/feedback", {
+      items: [
+        { request_id: await predict(rec), label: true },
+        { request_id: "missing-2", label: false },
+      ],
+    });
+    expect(batch.statusCode).toBe(404);
+    expect(batch.json().field).toBe("items[1].request_id");
+  });
+
+  it("labels the rows of a batch request by index, and maps true/false to the classes", async () => {
+    const id = await predict({ instances: [rec, { ...rec, tenure: 40 }] });
+    const missing = await post("/v1/feedback", { request_id: id, label: "churn" });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json()).toMatchObject({ error: "invalid_feedback", field: "index" });
+    const res = await post("/v1/feedback", {
+      items: [
+        { request_id: id, index: 0, label: true },
+        { request_id: id, index: 1, label: false },
+        { request_id: id, index: 1, label: true },
+      ],
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ stored: 2, duplicates: 1, results: ["stored", "stored", "duplicate"] });
+    const stored = (await s.log!.readFeedback()).filter((f) => f.request_id === id);
+    expect(stored.map((f) => [f.index, f.label])).toEqual([
+      [0, "churn"],
+      [1, "stay"],
+    ]);
+    expect((await post("/v1/feedback", { request_id: id, index: 2, label: "churn" })).json().field).toBe(
+      "index",
+    );
+  });
+
+  it("accepts labels by entity key and time, to be joined later", async () => {
+    const res = await post("/v1/feedback", {
+      key: { customer_id: "c-9" },
+      time: "2026-12-01T10:00:00Z",
+      label: "stay",
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().status).toBe("stored");
+    const f = (await s.log!.readFeedback()).find((x) => x.key?.customer_id === "c-9");
+    expect(f).toMatchObject({ time: "2026-12-01T10:00:00.000Z", label: "stay" });
+  });
+
+  it.each([
+    [{ label: "churn" }, "request_id"],
+    [{ request_id: "x" }, "label"],
+    [{ request_id: "x", label: "maybe" }, "label"],
+    [{ request_id: 7, label: "churn" }, "request_id"],
+    [{ request_id: "x", key: { a: 1 }, label: "churn" }, "key"],
+    [{ key: { customer_id: "c" }, label: "churn" }, "time"],
+    [{ key: {}, time: "2026-01-01", label: "churn" }, "key"],
+    [{ key: { c: [1] }, time: "2026-01-01", label: "churn" }, "key.c"],
+    [{ request_id: "x", label: "churn", extra: 1 }, "extra"],
+    [{ items: [] }, "items"],
+    [{ items: [{ request_id: "x", label: "churn" }, { request_id: "y" }] }, "items[1].label"],
+    [[1, 2], "body"],
+  ])("answers 400 JSON naming the field for %j", async (body, field) => {
+    const res = await post("/v1/feedback", body);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: "invalid_feedback", field });
+  });
+
+  it("leaves excluded fields out of the log", async () => {
+    const id = await predict(rec);
+    await s.log!.flush();
+    const logged = readPredictionLog(project, "churn_api").find((e) => e.request_id === id)!;
+    expect(logged.features).toEqual({
+      customer_id: "c-1",
+      tenure: 3,
+      monthly: 50.5,
+      active: true,
+      plan: "pro",
+    });
+  });
+});
