@@ -8,6 +8,7 @@ import { writeDeployment } from "./deployment.js";
 import { copySqliteTable } from "./online-sqlite.js";
 import { DEFAULT_SQLITE_PATH, sqlitePath, type OnlineRef } from "./online-store.js";
 import { toYaml, type YamlValue } from "./yaml.js";
+import type { LogConfig } from "./log/types.js";
 
 export interface ContainerOptions {
   /** Image reference used by the Kubernetes Deployment (default `mlc-<deployment>:v<version>`). */
@@ -35,6 +36,11 @@ export interface ContainerOptions {
    * Redis one is named in the pointer and its URL variable comes from the Secret `<name>-online` (key `url`).
    */
   online?: { ref: OnlineRef; projectDir: string };
+  /**
+   * The deployment's prediction log, recorded in the image's pointer; a database log's URL variable
+   * comes from the Secret `<name>-log` (key `url`).
+   */
+  log?: LogConfig;
 }
 
 /** The project directory inside the image. */
@@ -122,6 +128,9 @@ export function kubernetesObjects(
   const store = opts.online?.ref.store;
   if (store?.kind === "redis" && store.url_env)
     env.push({ name: store.url_env, valueFrom: { secretKeyRef: { name: `${name}-online`, key: "url" } } });
+  const logStore = opts.log?.store;
+  if (logStore && logStore.kind !== "files" && logStore.url_env)
+    env.push({ name: logStore.url_env, valueFrom: { secretKeyRef: { name: `${name}-log`, key: "url" } } });
   const deployment: YamlValue = {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -247,7 +256,7 @@ export function writeContainerManifests(
     writeDeployment(
       project,
       meta.deployment,
-      { version: meta.version, bundle: rel, ...(online ? { online } : {}) },
+      { version: meta.version, bundle: rel, ...(online ? { online } : {}), log: opts.log },
       "container image",
     );
     written.push(

@@ -28,8 +28,12 @@ export type Rollout =
 /** What a writer decides; `updated` and `reason` are stamped by writeDeployment. */
 export interface DeploymentTarget extends BundleRef {
   rollout?: Rollout;
-  /** Where the server logs predictions and stores feedback (absent: NDJSON files, kept forever). */
-  log?: LogConfig;
+  /**
+   * Where the server logs predictions and stores feedback (absent: NDJSON files, kept forever). A
+   * deployment-wide setting: a target without the key keeps the current pointer's (promote, rollback…);
+   * the deploy executor always sets the key, undefined for the default.
+   */
+  log?: LogConfig | undefined;
 }
 
 export interface DeploymentPointer extends DeploymentTarget {
@@ -152,9 +156,10 @@ export function writeDeployment(
   const dir = deploymentDir(projectDir, name);
   const prev = readDeployment(projectDir, name);
   const main = portable(projectDir, target);
+  const log = "log" in target ? target.log : prev?.log;
   const pointer: DeploymentPointer = {
     ...main,
-    ...(target.log ? { log: target.log } : {}),
+    ...(log ? { log } : {}),
     updated: now.toISOString(),
     reason,
   };
