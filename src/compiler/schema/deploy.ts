@@ -44,7 +44,6 @@ registerBlockKind({
       name: "log",
       type: t.call("log"),
       required: false,
-      default: d.name("files"),
       doc: 'where `mlc serve` logs predictions and stores feedback labels, shared by every replica: `files` (default, `.mlc/predictions/`), `postgres { url = env("MLC_LOG_URL") }` or `redis { url = env("…") }`; each takes `retention = 30d` and `exclude = ["field", …]`',
     },
   ],
