@@ -1,7 +1,12 @@
 // POST /v1/feedback on a running server: labels by request id (single, batch rows), by entity key and
 // time, idempotent duplicates, 404 for an unknown request, 400 naming the field, and the log's exclude.
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Redis } from "ioredis";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LogConfig } from "../../src/serve/log/types.js";
+import { predictionLogDir } from "../../src/serve/prediction-log.js";
 import { writeDeployment } from "../../src/serve/deployment.js";
 import { readPredictionLog } from "../../src/serve/prediction-log-reader.js";
 import { createPredictionServer, type PredictionServer } from "../../src/serve/server.js";
@@ -142,5 +147,126 @@ describe("POST /v1/feedback", () => {
       active: true,
       plan: "pro",
     });
+  });
+});
+
+const PG = process.env.MLC_TEST_PG_URL;
+const REDIS = process.env.MLC_TEST_REDIS_URL;
+const shared: { name: string; skip?: string; log: () => Promise<LogConfig> }[] = [
+  {
+    name: "postgres",
+    skip: PG ? undefined : "MLC_TEST_PG_URL is not set",
+    async log() {
+      const schema = `mlc_fb_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+      const c = new pg.Client({ connectionString: PG });
+      await c.connect();
+      await c.query(`CREATE SCHEMA ${schema}`);
+      await c.end();
+      cleanups.push(async () => {
+        const d = new pg.Client({ connectionString: PG });
+        await d.connect();
+        await d.query(`DROP SCHEMA ${schema} CASCADE`);
+        await d.end();
+      });
+      return { store: { kind: "postgres", url_env: "MLC_TEST_PG_URL", table: `${schema}.preds` } };
+    },
+  },
+  {
+    name: "redis",
+    skip: REDIS ? undefined : "MLC_TEST_REDIS_URL is not set",
+    async log() {
+      const prefix = `mlc_test_fb:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+      cleanups.push(async () => {
+        const r = new Redis(REDIS!);
+        const keys = await r.keys(`${prefix}:*`);
+        if (keys.length) await r.del(...keys);
+        r.disconnect();
+      });
+      return { store: { kind: "redis", url_env: "MLC_TEST_REDIS_URL", prefix } };
+    },
+  },
+];
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups) await c();
+});
+
+for (const b of shared) {
+  describe.skipIf(b.skip !== undefined)(
+    `a server logging to ${b.name}${b.skip ? ` (skipped: ${b.skip})` : ""}`,
+    () => {
+      it("logs predictions to the shared store, where two servers' labels meet and the first wins", async () => {
+        const project = tempProject();
+        buildFixtureBundle(join(project, ".mlc/bundles/churn_api/v1"), { version: 1 });
+        const log = await b.log();
+        writeDeployment(
+          project,
+          "churn_api",
+          { version: 1, bundle: ".mlc/bundles/churn_api/v1", log },
+          "test",
+        );
+        const one = createPredictionServer({ projectDir: project, deployment: "churn_api" });
+        const two = createPredictionServer({ projectDir: project, deployment: "churn_api" });
+        await Promise.all([one.loaded, two.loaded]);
+        expect(one.log!.kind).toBe(b.name);
+        const inject = (s: PredictionServer, url: string, body: unknown) =>
+          s.app.inject({
+            method: "POST",
+            url,
+            payload: JSON.stringify(body),
+            headers: { "content-type": "application/json" },
+          });
+        const id = (await inject(one, "/v1/predict", rec)).json().request_id as string;
+        await one.log!.flush();
+        // the label reaches the other replica, which finds the request in the shared log
+        expect((await inject(two, "/v1/feedback", { request_id: id, label: "churn" })).json().status).toBe(
+          "stored",
+        );
+        expect((await inject(one, "/v1/feedback", { request_id: id, label: "stay" })).json().status).toBe(
+          "duplicate",
+        );
+        expect((await inject(two, "/v1/feedback", { request_id: "nope", label: "stay" })).statusCode).toBe(
+          404,
+        );
+        const logged = await two.log!.read();
+        expect(logged.map((e) => e.request_id)).toEqual([id]);
+        expect(logged[0]!.features).toEqual(rec);
+        expect((await two.log!.readFeedback()).map((f) => f.label)).toEqual(["churn"]);
+        await Promise.all([one.close(), two.close()]);
+      });
+    },
+  );
+}
+
+describe("a server following the pointer's log setting", () => {
+  it("switches sinks when the pointer's log changes, and enforces the retention it names", async () => {
+    const project = tempProject();
+    buildFixtureBundle(join(project, ".mlc/bundles/churn_api/v1"), { version: 1 });
+    writeDeployment(project, "churn_api", { version: 1, bundle: ".mlc/bundles/churn_api/v1" }, "test");
+    const s = createPredictionServer({ projectDir: project, deployment: "churn_api", pollMs: 20 });
+    await s.loaded;
+    const before = s.log!;
+    // an old rotated file from an earlier run: deleted once a retention is declared
+    const dir = predictionLogDir(project, "churn_api");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "old.ndjson"), "");
+    const old = (Date.now() - 10 * 86_400_000) / 1000;
+    utimesSync(join(dir, "old.ndjson"), old, old);
+    writeDeployment(
+      project,
+      "churn_api",
+      {
+        version: 1,
+        bundle: ".mlc/bundles/churn_api/v1",
+        log: { store: { kind: "files" }, retention_seconds: 86_400 },
+      },
+      "retention",
+    );
+    s.live.check();
+    for (let i = 0; i < 100 && (s.log === before || existsSync(join(dir, "old.ndjson"))); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(s.log).not.toBe(before);
+    expect(existsSync(join(dir, "old.ndjson"))).toBe(false);
+    await s.close();
   });
 });
