@@ -4,7 +4,8 @@ import { mkdirSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { join, resolve } from "node:path";
 
-export interface PredictionLogEntry {
+/** The scalar fields of a logged row, as written and as read back. */
+export interface PredictionLogFields {
   /** ISO-8601 time the request was received. */
   ts: string;
   request_id: string;
@@ -18,6 +19,9 @@ export interface PredictionLogEntry {
   /** The online experiment and its arm, when the request was routed by one. */
   experiment?: string;
   experiment_arm?: string;
+}
+
+export interface PredictionLogEntry extends PredictionLogFields {
   /** The record's input fields (and the rollout key when one is set). */
   features: Record<string, unknown>;
   /** The prediction as returned (or, for shadow, as it would have been returned). */

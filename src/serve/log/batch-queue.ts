@@ -76,3 +76,27 @@ export class BatchQueue {
     }
   }
 }
+
+/** The write side every database sink shares: `append` queues, a timer writes through `writeBatch`. */
+export abstract class QueuedSink {
+  protected readonly queue: BatchQueue;
+
+  constructor(opts: SinkOptions) {
+    this.queue = new BatchQueue((b) => this.writeBatch(b), opts);
+  }
+
+  /** Stores one batch; throws when the store cannot be written (the queue keeps the batch). */
+  protected abstract writeBatch(batch: LoggedPrediction[]): Promise<void>;
+
+  append(p: LoggedPrediction): void {
+    this.queue.append(p);
+  }
+
+  get buffered(): number {
+    return this.queue.buffered;
+  }
+
+  flush(): Promise<void> {
+    return this.queue.flush();
+  }
+}

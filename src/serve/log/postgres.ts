@@ -3,7 +3,7 @@
 // Rows are inserted in batches by a timer (src/serve/log/batch-queue.ts), never on the response path.
 import pg from "pg";
 import type { PredictionLogEntry } from "../prediction-log.js";
-import { BatchQueue } from "./batch-queue.js";
+import { QueuedSink } from "./batch-queue.js";
 import {
   LogStoreError,
   type FeedbackEntry,
@@ -41,10 +41,9 @@ interface Row {
   output: unknown;
 }
 
-export class PostgresSink implements PredictionSink {
+export class PostgresSink extends QueuedSink implements PredictionSink {
   readonly kind = "postgres" as const;
   private readonly pool: pg.Pool;
-  private readonly queue: BatchQueue;
   private ready: Promise<void> | undefined;
   private readonly fb: string;
 
@@ -55,14 +54,16 @@ export class PostgresSink implements PredictionSink {
     readonly describe: string = shownUrl(url),
     opts: SinkOptions = {},
   ) {
-    if (!TABLE_RE.test(table))
+    super(opts);
+    if (!TABLE_RE.test(table)) {
+      void this.queue.close();
       throw new LogStoreError(
         `invalid log table name '${table}' (lower-case letters, digits, _; optionally schema.table)`,
       );
+    }
     this.fb = `${table}_feedback`;
     this.pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 5000 });
     this.pool.on("error", () => undefined); // an idle client lost its connection; the next query reconnects
-    this.queue = new BatchQueue((b) => this.insert(b), opts);
   }
 
   private query(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
@@ -102,7 +103,7 @@ export class PostgresSink implements PredictionSink {
     return this.ready;
   }
 
-  private async insert(batch: LoggedPrediction[]): Promise<void> {
+  protected async writeBatch(batch: LoggedPrediction[]): Promise<void> {
     await this.ensure();
     await this.query(
       `INSERT INTO ${this.table} (request_id, row_index, ts, deployment, model_version, arm, experiment, experiment_arm, latency_ms, features, output)
@@ -121,18 +122,6 @@ export class PostgresSink implements PredictionSink {
         batch.map((p) => p.output),
       ],
     );
-  }
-
-  append(p: LoggedPrediction): void {
-    this.queue.append(p);
-  }
-
-  get buffered(): number {
-    return this.queue.buffered;
-  }
-
-  flush(): Promise<void> {
-    return this.queue.flush();
   }
 
   async read(q: LogQuery = {}): Promise<PredictionLogEntry[]> {

@@ -3,7 +3,7 @@
 // request id for the feedback lookup, and labels in `<prefix>:<deployment>:feedback` (first per id wins).
 import { Redis } from "ioredis";
 import type { PredictionLogEntry } from "../prediction-log.js";
-import { BatchQueue } from "./batch-queue.js";
+import { QueuedSink } from "./batch-queue.js";
 import { loggedLine } from "./files.js";
 import {
   LogStoreError,
@@ -31,10 +31,9 @@ return 0`;
 /** A key per request id lives this long without a declared retention (30 days). */
 const DEFAULT_INDEX_MS = 30 * 86_400_000;
 
-export class RedisSink implements PredictionSink {
+export class RedisSink extends QueuedSink implements PredictionSink {
   readonly kind = "redis" as const;
   private readonly redis: Redis;
-  private readonly queue: BatchQueue;
   private readonly stream: string;
   private readonly fbStream: string;
   private readonly retentionMs: number | undefined;
@@ -46,12 +45,12 @@ export class RedisSink implements PredictionSink {
     readonly describe: string,
     opts: SinkOptions = {},
   ) {
+    super(opts);
     this.redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5000 });
     this.redis.on("error", () => undefined); // the URL may hold a password; failures surface per command
     this.stream = `${prefix}:${deployment}:predictions`;
     this.fbStream = `${prefix}:${deployment}:feedback`;
     this.retentionMs = opts.retentionSeconds !== undefined ? opts.retentionSeconds * 1000 : undefined;
-    this.queue = new BatchQueue((b) => this.write(b), opts);
   }
 
   private fail(e: unknown): never {
@@ -64,7 +63,7 @@ export class RedisSink implements PredictionSink {
     return `${this.prefix}:${this.deployment}:rid:${id}`;
   }
 
-  private async write(batch: LoggedPrediction[]): Promise<void> {
+  protected async writeBatch(batch: LoggedPrediction[]): Promise<void> {
     const now = Date.now();
     const minId = this.retentionMs !== undefined ? String(Math.max(0, now - this.retentionMs)) : undefined;
     const ttl = this.retentionMs ?? DEFAULT_INDEX_MS;
@@ -80,18 +79,6 @@ export class RedisSink implements PredictionSink {
     const res = await m.exec().catch((e: unknown) => this.fail(e));
     const err = res?.find(([e]) => e)?.[0];
     if (err) this.fail(err);
-  }
-
-  append(p: LoggedPrediction): void {
-    this.queue.append(p);
-  }
-
-  get buffered(): number {
-    return this.queue.buffered;
-  }
-
-  flush(): Promise<void> {
-    return this.queue.flush();
   }
 
   /** Entries with a stream id in [start, end], oldest first (or newest first when `reverse`). */

@@ -1,23 +1,10 @@
 // The prediction log's contract: what a served row logs, what a feedback label stores, where both
 // live (files, PostgreSQL, Redis), and the one interface every sink implements for server and monitor.
 import { MlcError, type MlcErrorOptions } from "../../ir/errors.js";
-import type { PredictionLogEntry } from "../prediction-log.js";
+import type { PredictionLogEntry, PredictionLogFields } from "../prediction-log.js";
 
 /** One scored row as the server hands it to a sink: scalars plus the record and prediction as JSON text. */
-export interface LoggedPrediction {
-  /** ISO-8601 time the request was received. */
-  ts: string;
-  request_id: string;
-  deployment: string;
-  model_version: number;
-  /** stable | canary | shadow */
-  arm: string;
-  latency_ms: number;
-  /** Position of the row in a batch request. */
-  index?: number;
-  /** The online experiment and its arm, when the request was routed by one. */
-  experiment?: string;
-  experiment_arm?: string;
+export interface LoggedPrediction extends PredictionLogFields {
   /** The record's input fields as a JSON object (excluded fields already removed), without line breaks. */
   features: string;
   /** The prediction as returned, as JSON. */
