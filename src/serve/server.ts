@@ -157,28 +157,31 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     const key = JSON.stringify(config ?? null);
     if (key === logKey) return;
     logKey = key;
-    logSwitch = logSwitch.then(async () => {
-      const next = await openLogSink(opts.projectDir, opts.deployment, config, {
-        ...(opts.predictionLog || {}),
-        onDrop: (n) => metrics.logDropped(n),
-        onError: (e) => app.log.warn({ err: e.message }, "prediction log write failed; retrying"),
+    // a failed switch leaves the previous sink in use and never blocks the next one
+    logSwitch = logSwitch
+      .catch(() => undefined)
+      .then(async () => {
+        const next = await openLogSink(opts.projectDir, opts.deployment, config, {
+          ...(opts.predictionLog || {}),
+          onDrop: (n) => metrics.logDropped(n),
+          onError: (e) => app.log.warn({ err: e.message }, "prediction log write failed; retrying"),
+        });
+        const old = log;
+        log = next;
+        logConfig = config;
+        if (old) {
+          const closing = old.close().catch(() => undefined);
+          retiredLogs.add(closing);
+          void closing.finally(() => retiredLogs.delete(closing));
+        }
+        if (retentionTimer) clearInterval(retentionTimer);
+        retentionTimer = undefined;
+        if (config?.retention_seconds !== undefined) {
+          enforceRetention();
+          retentionTimer = setInterval(enforceRetention, Math.min(3_600_000, config.retention_seconds * 100));
+          retentionTimer.unref();
+        }
       });
-      const old = log;
-      log = next;
-      logConfig = config;
-      if (old) {
-        const closing = old.close().catch(() => undefined);
-        retiredLogs.add(closing);
-        void closing.finally(() => retiredLogs.delete(closing));
-      }
-      if (retentionTimer) clearInterval(retentionTimer);
-      retentionTimer = undefined;
-      if (config?.retention_seconds !== undefined) {
-        enforceRetention();
-        retentionTimer = setInterval(enforceRetention, Math.min(3_600_000, config.retention_seconds * 100));
-        retentionTimer.unref();
-      }
-    });
     logSwitch.catch((e: Error) => {
       logKey = undefined; // retried at the next pointer change
       app.log.error(

@@ -270,3 +270,15 @@ describe("a server following the pointer's log setting", () => {
     await s.close();
   });
 });
+
+describe("a server whose log cannot be opened", () => {
+  it("does not start, naming the unset variable", async () => {
+    const project = tempProject();
+    buildFixtureBundle(join(project, ".mlc/bundles/churn_api/v1"), { version: 1 });
+    const log: LogConfig = { store: { kind: "redis", url_env: "MLC_TEST_UNSET_LOG_URL", prefix: "p" } };
+    writeDeployment(project, "churn_api", { version: 1, bundle: ".mlc/bundles/churn_api/v1", log }, "test");
+    const s = createPredictionServer({ projectDir: project, deployment: "churn_api" });
+    await expect(s.loaded).rejects.toThrow(/MLC_TEST_UNSET_LOG_URL is not set/);
+    await s.close();
+  });
+});

@@ -74,7 +74,9 @@ export async function startServe(
 export function register(program: Command): void {
   program
     .command("serve")
-    .description("serve a deployment over HTTP: POST /v1/predict, GET /v1/model, /healthz, /readyz, /metrics")
+    .description(
+      "serve a deployment over HTTP: POST /v1/predict, POST /v1/feedback, GET /v1/model, /healthz, /readyz, /metrics",
+    )
     .argument(
       "<deployment>",
       "the deployment to serve (its current version, following promotions and rollbacks)",
@@ -84,7 +86,7 @@ export function register(program: Command): void {
     .option("--host <addr>", "address to bind", "127.0.0.1")
     .option("--max-batch <n>", "most records per request", "1024")
     .option("--body-limit <size>", "largest request body", "1mb")
-    .option("--no-prediction-log", "do not write the prediction log under .mlc/predictions/")
+    .option("--no-prediction-log", "write no prediction log (and accept no feedback)")
     .option(
       "--workers <n>",
       "server processes sharing the port (node:cluster); each loads the model and follows the pointer",
