@@ -1,6 +1,6 @@
 // Reads the prediction log written by the server (see prediction-log.ts), oldest file first, for the
 // monitor and for tests. A torn last line (a crash mid-write) is skipped, never an error.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { predictionLogDir, type PredictionLogEntry } from "./prediction-log.js";
 
@@ -30,7 +30,16 @@ export function readPredictionLog(
     .sort();
   const out: PredictionLogEntry[] = [];
   for (const f of files) {
-    for (const line of readFileSync(join(dir, f), "utf8").split("\n")) {
+    const path = join(dir, f);
+    let text: string;
+    try {
+      // a file last written before `since` holds only older entries (each is written after its request)
+      if (since !== undefined && statSync(path).mtimeMs < since) continue;
+      text = readFileSync(path, "utf8");
+    } catch {
+      continue; // deleted by retention meanwhile
+    }
+    for (const line of text.split("\n")) {
       if (!line) continue;
       let e: PredictionLogEntry;
       try {
