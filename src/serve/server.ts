@@ -164,7 +164,10 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
         const next = await openLogSink(opts.projectDir, opts.deployment, config, {
           ...(opts.predictionLog || {}),
           onDrop: (n) => metrics.logDropped(n),
-          onError: (e) => app.log.warn({ err: e.message }, "prediction log write failed; retrying"),
+          onError: (e) => {
+            metrics.logWriteFailed();
+            app.log.warn({ err: e.message }, "prediction log write failed; retrying");
+          },
         });
         const old = log;
         log = next;

@@ -282,3 +282,34 @@ describe("a server whose log cannot be opened", () => {
     await s.close();
   });
 });
+
+describe("a server whose database log is down", () => {
+  it("keeps serving, and /metrics counts the failed writes; feedback answers 503", async () => {
+    process.env.MLC_TEST_DOWN_LOG_URL = "postgres://postgres@127.0.0.1:1/none";
+    const project = tempProject();
+    buildFixtureBundle(join(project, ".mlc/bundles/churn_api/v1"), { version: 1 });
+    const log: LogConfig = { store: { kind: "postgres", url_env: "MLC_TEST_DOWN_LOG_URL", table: "preds" } };
+    writeDeployment(project, "churn_api", { version: 1, bundle: ".mlc/bundles/churn_api/v1", log }, "test");
+    const s = createPredictionServer({
+      projectDir: project,
+      deployment: "churn_api",
+      predictionLog: { flushMs: 10_000 },
+    });
+    await s.loaded;
+    const post = (url: string, body: unknown) =>
+      s.app.inject({
+        method: "POST",
+        url,
+        payload: JSON.stringify(body),
+        headers: { "content-type": "application/json" },
+      });
+    const pred = await post("/v1/predict", rec);
+    expect(pred.statusCode).toBe(200);
+    const fb = await post("/v1/feedback", { request_id: pred.json().request_id, label: "churn" });
+    expect(fb.statusCode).toBe(503);
+    expect(fb.json().error).toBe("feedback_store_unavailable");
+    const metrics = (await s.app.inject({ method: "GET", url: "/metrics" })).body;
+    expect(metrics).toMatch(/mlc_prediction_log_write_failures_total\{deployment="churn_api"\} [1-9]/);
+    await s.close();
+  });
+});
