@@ -48,6 +48,7 @@ export const RUNTIME_CODES = {
   MLC2304: { title: "an online feature store that cannot be read or written" },
   MLC2305: { title: "a batch-scoring input with a missing or mistyped column" },
   MLC2306: { title: "a materialisation that is refused or fails" },
+  MLC2307: { title: "a prediction log or feedback store that cannot be opened, read or written" },
   // — the artifact store —
   MLC2400: { title: "an artifact whose bytes do not match its hash" },
   MLC2401: { title: "an artifact that the store does not have" },

@@ -10,6 +10,7 @@ import { copySqliteTable } from "./online-sqlite.js";
 import { DEFAULT_SQLITE_PATH, sqlitePath, type OnlineRef } from "./online-store.js";
 import { writeStreamTarget, type StreamTarget } from "./stream-config.js";
 import { toYaml, type YamlValue } from "./yaml.js";
+import type { LogConfig } from "./log/types.js";
 
 interface ContainerOptions {
   /** Image reference used by the Kubernetes Deployment (default `mlc-<deployment>:v<version>`). */
@@ -42,6 +43,11 @@ interface ContainerOptions {
    * autoscaler); the Redis URL variable comes from the Secret `<name>-stream` (key `url`).
    */
   stream?: StreamTarget;
+  /**
+   * The deployment's prediction log, recorded in the image's pointer; a database log's URL variable
+   * comes from the Secret `<name>-log` (key `url`).
+   */
+  log?: LogConfig;
 }
 
 /** The project directory inside the image. */
@@ -151,6 +157,9 @@ function kubernetesObjects(
         // give the Service time to stop routing here before SIGTERM starts the drain
         lifecycle: { preStop: { exec: { command: ["sleep", "5"] } } },
       };
+  const logStore = opts.log?.store;
+  if (logStore && logStore.kind !== "files" && logStore.url_env)
+    env.push({ name: logStore.url_env, valueFrom: { secretKeyRef: { name: `${name}-log`, key: "url" } } });
   const deployment: YamlValue = {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -252,7 +261,7 @@ export function writeContainerManifests(
     writeDeployment(
       project,
       meta.deployment,
-      { version: meta.version, bundle: rel, ...(online ? { online } : {}) },
+      { version: meta.version, bundle: rel, ...(online ? { online } : {}), log: opts.log },
       "container image",
     );
     if (opts.stream) {

@@ -12,6 +12,8 @@ import {
 } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { validateOnlineRef, type OnlineRef } from "./online-store.js";
+import { validateLogConfig } from "./log/open.js";
+import type { LogConfig } from "./log/types.js";
 import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
 import { isObj } from "../ir/graph-ir.js";
 
@@ -35,6 +37,12 @@ export type Rollout =
 /** What a writer decides; `updated` and `reason` are stamped by writeDeployment. */
 export interface DeploymentTarget extends BundleRef {
   rollout?: Rollout;
+  /**
+   * Where the server logs predictions and stores feedback (absent: NDJSON files, kept forever). A
+   * deployment-wide setting: a target without the key keeps the current pointer's (promote, rollback…);
+   * the deploy executor always sets the key, undefined for the default.
+   */
+  log?: LogConfig | undefined;
 }
 
 export interface DeploymentPointer extends DeploymentTarget {
@@ -88,6 +96,7 @@ function validatePointer(p: unknown): string[] {
   if (!isObj(p)) return ["expected a JSON object"];
   if (!isRef(p)) errs.push("version/bundle: expected a positive integer version and a bundle path");
   if (p.online !== undefined) errs.push(...validateOnlineRef(p.online));
+  if (p.log !== undefined) errs.push(...validateLogConfig(p.log));
   if (p.updated !== undefined && typeof p.updated !== "string")
     errs.push("updated: expected an ISO time string");
   if (p.reason !== undefined && typeof p.reason !== "string") errs.push("reason: expected a string");
@@ -164,7 +173,13 @@ export function writeDeployment(
     renameSync(pointerPath(projectDir, name), join(dir, `.current.json.damaged-${now.getTime()}`));
   }
   const main = portable(projectDir, target);
-  const pointer: DeploymentPointer = { ...main, updated: now.toISOString(), reason };
+  const log = "log" in target ? target.log : prev?.log;
+  const pointer: DeploymentPointer = {
+    ...main,
+    ...(log ? { log } : {}),
+    updated: now.toISOString(),
+    reason,
+  };
   if (target.rollout) {
     const cand = portable(projectDir, target.rollout.candidate);
     pointer.rollout =

@@ -25,7 +25,13 @@ export class ServeMetrics {
   private readonly predictions = new Map<string, { version: number; arm: string; n: number }>();
   private readonly classes = new Map<string, { version: number; cls: string; n: number }>();
   private readonly loads = new Map<number, number>();
-  private readonly counters = { swaps: 0, loadFailures: 0, logDropped: 0, shadowFailures: 0 };
+  private readonly counters = {
+    swaps: 0,
+    loadFailures: 0,
+    logDropped: 0,
+    logWriteFailures: 0,
+    shadowFailures: 0,
+  };
   private currentVersion = 0;
   private candidateVersion = 0;
 
@@ -83,6 +89,10 @@ export class ServeMetrics {
 
   logDropped(n: number): void {
     this.counters.logDropped += n;
+  }
+
+  logWriteFailed(): void {
+    this.counters.logWriteFailures++;
   }
 
   shadowFailed(): void {
@@ -170,8 +180,13 @@ export class ServeMetrics {
     );
     counter(
       "mlc_prediction_log_dropped_total",
-      "Prediction log entries dropped because the writer fell behind.",
+      "Prediction log entries dropped because the writer fell behind or its store stayed down.",
       this.counters.logDropped,
+    );
+    counter(
+      "mlc_prediction_log_write_failures_total",
+      "Failed writes to the prediction log's store (the entries stay queued for the next attempt).",
+      this.counters.logWriteFailures,
     );
     counter(
       "mlc_shadow_failures_total",

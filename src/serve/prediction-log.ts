@@ -4,7 +4,8 @@ import { mkdirSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { join, resolve } from "node:path";
 
-export interface PredictionLogEntry {
+/** The scalar fields of a logged row, as written and as read back. */
+export interface PredictionLogFields {
   /** ISO-8601 time the request was received. */
   ts: string;
   request_id: string;
@@ -15,6 +16,12 @@ export interface PredictionLogEntry {
   latency_ms: number;
   /** Position of the row in a batch request. */
   index?: number;
+  /** The online experiment and its arm, when the request was routed by one. */
+  experiment?: string;
+  experiment_arm?: string;
+}
+
+export interface PredictionLogEntry extends PredictionLogFields {
   /** The record's input fields (and the rollout key when one is set). */
   features: Record<string, unknown>;
   /** The prediction as returned (or, for shadow, as it would have been returned). */
@@ -35,10 +42,14 @@ export function predictionLogLine(
   index: number | undefined,
   featuresJson: string,
   outputJson: string,
+  experiment?: { name: string; arm: string },
 ): string {
+  const exp = experiment
+    ? `,"experiment":${JSON.stringify(experiment.name)},"experiment_arm":${JSON.stringify(experiment.arm)}`
+    : "";
   return (
     `{"ts":"${ts}","request_id":${JSON.stringify(requestId)},"deployment":${JSON.stringify(deployment)},"model_version":${modelVersion},` +
-    `"arm":${JSON.stringify(arm)},"latency_ms":${latencyMs}${index !== undefined ? `,"index":${index}` : ""},"features":${featuresJson},"output":${outputJson}}`
+    `"arm":${JSON.stringify(arm)},"latency_ms":${latencyMs}${index !== undefined ? `,"index":${index}` : ""}${exp},"features":${featuresJson},"output":${outputJson}}`
   );
 }
 
@@ -52,6 +63,11 @@ export interface PredictionLogOptions {
   /** Entries buffered beyond this are dropped and counted rather than slowing the server (default 200 000). */
   maxBuffered?: number;
   onDrop?(n: number): void;
+  /**
+   * Start a new file once the open one is this old or has not been written for this long (default: never).
+   * Retention deletes files by age, so a writer must never append to a file old enough to be deleted.
+   */
+  maxFileAgeMs?: number;
 }
 
 export const predictionLogDir = (projectDir: string, deployment: string): string =>
@@ -62,6 +78,9 @@ export class PredictionLogWriter {
   private buffer: (PredictionLogEntry | string)[] = [];
   private file: FileHandle | undefined;
   private fileBytes = 0;
+  private fileName: string | undefined;
+  private fileOpened = 0;
+  private lastWrite = 0;
   private seq = 0;
   private writing: Promise<void> = Promise.resolve();
   private readonly timer: NodeJS.Timeout;
@@ -98,6 +117,11 @@ export class PredictionLogWriter {
     return this.buffer.length;
   }
 
+  /** The file this writer appends to (a name in `dir`), if one is open. */
+  get currentFile(): string | undefined {
+    return this.file ? this.fileName : undefined;
+  }
+
   /** Writes everything buffered so far; resolves when it is on disk. */
   flush(): Promise<void> {
     this.writing = this.writing
@@ -116,14 +140,21 @@ export class PredictionLogWriter {
     let text = "";
     for (const e of batch) text += (typeof e === "string" ? e : JSON.stringify(e)) + "\n";
     const bytes = Buffer.byteLength(text);
-    if (!this.file || (this.fileBytes > 0 && this.fileBytes + bytes > this.maxFileBytes)) {
+    const now = Date.now();
+    const maxAge = this.opts.maxFileAgeMs;
+    const stale = maxAge !== undefined && (now - this.fileOpened > maxAge || now - this.lastWrite > maxAge);
+    if (!this.file || stale || (this.fileBytes > 0 && this.fileBytes + bytes > this.maxFileBytes)) {
       await this.file?.close();
+      this.file = undefined;
       this.seq++;
       const name = `${this.stamp}-${process.pid}-${String(this.seq).padStart(4, "0")}.ndjson`;
       this.file = await open(join(this.dir, name), "a");
+      this.fileName = name;
+      this.fileOpened = now;
       this.fileBytes = 0;
     }
     await this.file.appendFile(text);
+    this.lastWrite = now;
     this.fileBytes += bytes;
   }
 

@@ -13,12 +13,9 @@ import { ServeMetrics } from "./metrics.js";
 import type { ModelRunner } from "./model-runner.js";
 import { isLookupProblem, type OnlineView } from "./online-lookup.js";
 import { predictionFormatter, type PredictionFormatter } from "./prediction-format.js";
-import {
-  PredictionLogWriter,
-  predictionLogDir,
-  predictionLogLine,
-  type PredictionLogOptions,
-} from "./prediction-log.js";
+import { isFeedbackProblem, parseFeedback } from "./feedback-request.js";
+import { openLogSink } from "./log/open.js";
+import type { LogConfig, PredictionSink, SinkOptions } from "./log/types.js";
 import { isProblem, type ColumnBatch } from "./record-encoder.js";
 import { chooseArm, type Arm } from "./routing.js";
 
@@ -33,8 +30,8 @@ interface ServeOptions {
   token?: string;
   /** pino level (default "warn", so logging costs nothing per request). */
   logLevel?: string;
-  /** Prediction log settings; false disables it. */
-  predictionLog?: false | PredictionLogOptions;
+  /** Prediction log settings (the sink itself is the pointer's `log`, files by default); false disables it. */
+  predictionLog?: false | SinkOptions;
   /** Pointer poll period in ms (default 500). */
   pollMs?: number;
   /** Coalesce concurrent requests into one session run (default true). */
@@ -73,7 +70,8 @@ export interface PredictionServer {
   app: FastifyInstance;
   live: LiveDeployment;
   metrics: ServeMetrics;
-  log: PredictionLogWriter | undefined;
+  /** The prediction log and feedback store in use (set once the first pointer is loaded). */
+  readonly log: PredictionSink | undefined;
   /** Resolves once the first model is loaded and warmed; rejects when it cannot be loaded. */
   loaded: Promise<Routing>;
   /** Listens and returns the bound address, e.g. http://127.0.0.1:40123. */
@@ -185,13 +183,61 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     },
   });
 
-  const log =
-    opts.predictionLog === false
-      ? undefined
-      : new PredictionLogWriter(predictionLogDir(opts.projectDir, opts.deployment), {
-          ...opts.predictionLog,
+  // The log sink follows the pointer's `log` setting: a change opens the new sink, then closes the old one.
+  let log: PredictionSink | undefined;
+  let logKey: string | undefined;
+  let logConfig: LogConfig | undefined;
+  let logSwitch: Promise<void> = Promise.resolve();
+  const retiredLogs = new Set<Promise<void>>();
+  let retentionTimer: NodeJS.Timeout | undefined;
+  const enforceRetention = (): void => {
+    const seconds = logConfig?.retention_seconds;
+    if (!log || seconds === undefined) return;
+    log
+      .enforceRetention(seconds)
+      .catch((e: Error) => app.log.warn({ err: e.message }, "log retention failed"));
+  };
+  const useLogConfig = (config: LogConfig | undefined): void => {
+    if (opts.predictionLog === false) return;
+    const key = JSON.stringify(config ?? null);
+    if (key === logKey) return;
+    logKey = key;
+    // a failed switch leaves the previous sink in use and never blocks the next one
+    logSwitch = logSwitch
+      .catch(() => undefined)
+      .then(async () => {
+        const next = await openLogSink(opts.projectDir, opts.deployment, config, {
+          ...(opts.predictionLog || {}),
           onDrop: (n) => metrics.logDropped(n),
+          onError: (e) => {
+            metrics.logWriteFailed();
+            app.log.warn({ err: e.message }, "prediction log write failed; retrying");
+          },
         });
+        const old = log;
+        log = next;
+        logConfig = config;
+        if (old) {
+          const closing = old.close().catch(() => undefined);
+          retiredLogs.add(closing);
+          void closing.finally(() => retiredLogs.delete(closing));
+        }
+        if (retentionTimer) clearInterval(retentionTimer);
+        retentionTimer = undefined;
+        if (config?.retention_seconds !== undefined) {
+          enforceRetention();
+          retentionTimer = setInterval(enforceRetention, Math.min(3_600_000, config.retention_seconds * 100));
+          retentionTimer.unref();
+        }
+      });
+    logSwitch.catch((e: Error) => {
+      logKey = undefined; // retried at the next pointer change
+      app.log.error(
+        { err: e.message },
+        "the prediction log could not be opened; the previous one stays in use",
+      );
+    });
+  };
 
   const live = new LiveDeployment(opts.projectDir, opts.deployment, {
     pollMs: opts.pollMs,
@@ -205,6 +251,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
         );
       },
       swapped: (r) => {
+        useLogConfig(r.pointer.log);
         metrics.serving(r.stable.version, r.candidate?.version);
         app.log.info(
           {
@@ -224,7 +271,11 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
       },
     },
   });
-  const loaded = live.start();
+  // ready once the first version and its log sink are: no prediction is served before it can be logged
+  const loaded = live.start().then(async (r) => {
+    await logSwitch;
+    return r;
+  });
   loaded.catch(() => undefined); // observed by the caller; never an unhandled rejection
 
   // Every body is parsed as JSON (clients often send JSON without a JSON content type, as curl -d does);
@@ -452,31 +503,34 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     const version = groups.length === 1 ? groups[0]!.runner.version : routing.stable.version;
     const latencyMs = reply.elapsedTime;
     if (log) {
+      const sink = log;
       const ts = new Date(received).toISOString();
       const raw = (req as RawBodyRequest)[RAW_BODY];
+      const exclude = logConfig?.exclude?.length ? new Set(logConfig.exclude) : undefined;
+      const featuresOf = (i: number, record: unknown): string =>
+        exclude
+          ? JSON.stringify(withoutFields(record, exclude))
+          : scored
+            ? JSON.stringify(scored[i])
+            : !batched && raw !== undefined
+              ? // JSON strings cannot hold raw line breaks, so any in the body are whitespace: safe to flatten
+                raw.replace(/[\r\n]+/g, " ")
+              : JSON.stringify(record);
       for (const g of groups) {
         const n = g.rows ? g.rows.length : records.length;
         for (let j = 0; j < n; j++) {
           const i = g.rows ? g.rows[j]! : j;
-          // JSON strings cannot hold raw line breaks, so any in the body are whitespace: safe to flatten
-          const features = scored
-            ? JSON.stringify(scored[i])
-            : !batched && raw !== undefined
-              ? raw.replace(/[\r\n]+/g, " ")
-              : JSON.stringify(records[i]);
-          log.append(
-            predictionLogLine(
-              ts,
-              req.id,
-              opts.deployment,
-              g.runner.version,
-              g.arm,
-              latencyMs,
-              batched ? i : undefined,
-              features,
-              predJson[i]!,
-            ),
-          );
+          sink.append({
+            ts,
+            request_id: req.id,
+            deployment: opts.deployment,
+            model_version: g.runner.version,
+            arm: g.arm,
+            latency_ms: latencyMs,
+            ...(batched ? { index: i } : {}),
+            features: featuresOf(i, scored ? scored[i] : records[i]),
+            output: predJson[i]!,
+          });
         }
       }
       if (shadowRun) {
@@ -485,7 +539,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
             if (!s) return;
             const f = formatterOf(shadow!);
             for (let i = 0; i < records.length; i++) {
-              log.append({
+              sink.append({
                 ts,
                 request_id: req.id,
                 deployment: opts.deployment,
@@ -493,8 +547,10 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
                 arm: "shadow",
                 latency_ms: latencyMs,
                 ...(batched ? { index: i } : {}),
-                features: records[i] as Record<string, unknown>,
-                output: f.format(s, i),
+                features: exclude
+                  ? JSON.stringify(withoutFields(records[i], exclude))
+                  : JSON.stringify(records[i]),
+                output: f.formatJson(s, i),
               });
             }
           },
@@ -511,6 +567,68 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
       );
     reply.header("x-model-version", String(version)).type("application/json; charset=utf-8");
     return `{"predictions":[${predJson.join(",")}],"model_version":${version},"request_id":${JSON.stringify(req.id)}}`;
+  });
+
+  app.post("/v1/feedback", async (req: FastifyRequest, reply: FastifyReply) => {
+    const routing = live.routing;
+    if (!routing) return json(reply, 503, { error: "not_ready", message: "the model is still loading" });
+    const sink = log;
+    if (!sink)
+      return json(reply, 503, {
+        error: "feedback_unavailable",
+        message: "this server keeps no prediction log (--no-prediction-log), so labels cannot be joined",
+      });
+    const parsed = parseFeedback(req.body, routing.stable.meta.task);
+    if (isFeedbackProblem(parsed))
+      return json(reply, 400, { error: "invalid_feedback", field: parsed.field, message: parsed.message });
+    const at = (k: number, field: string): string => (parsed.batched ? `items[${k}].${field}` : field);
+    let stored: boolean[];
+    try {
+      const ids = [
+        ...new Set(parsed.items.flatMap((f) => (f.request_id !== undefined ? [f.request_id] : []))),
+      ];
+      let rows = new Map<string, number>();
+      if (ids.length) {
+        await sink.flush(); // this server's own latest predictions must be visible
+        rows = await sink.requestRows(ids);
+      }
+      const unknown = ids.filter((id) => !rows.has(id));
+      if (unknown.length) {
+        const k = parsed.items.findIndex((f) => f.request_id === unknown[0]);
+        return json(reply, 404, {
+          error: "unknown_request",
+          field: at(k, "request_id"),
+          request_ids: unknown.slice(0, 100),
+          message: `no logged prediction has request id '${unknown[0]}'${unknown.length > 1 ? ` (and ${unknown.length - 1} more)` : ""}; nothing was stored`,
+        });
+      }
+      for (let k = 0; k < parsed.items.length; k++) {
+        const f = parsed.items[k]!;
+        if (f.request_id === undefined) continue;
+        const n = rows.get(f.request_id)!;
+        if ((f.index ?? 0) >= n || (n > 1 && f.index === undefined))
+          return json(reply, 400, {
+            error: "invalid_feedback",
+            field: at(k, "index"),
+            message: `request '${f.request_id}' scored ${n} row${n === 1 ? "" : "s"}: ${n > 1 ? `name the row with index 0…${n - 1}` : "leave index out or write 0"}`,
+          });
+      }
+      stored = await sink.addFeedback(parsed.items);
+    } catch (e) {
+      req.log.error({ err: (e as Error).message }, "feedback store failed");
+      return json(reply, 503, {
+        error: "feedback_store_unavailable",
+        message: "the feedback store could not be read or written; nothing was stored",
+      });
+    }
+    const n = stored.filter(Boolean).length;
+    return parsed.batched
+      ? {
+          stored: n,
+          duplicates: stored.length - n,
+          results: stored.map((s) => (s ? "stored" : "duplicate")),
+        }
+      : { status: stored[0] ? "stored" : "duplicate", id: parsed.items[0]!.id };
   });
 
   /** Shadow scoring: never awaited by the response; failures only count. */
@@ -550,7 +668,9 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     app,
     live,
     metrics,
-    log,
+    get log() {
+      return log;
+    },
     loaded,
     async listen(port, host = "127.0.0.1") {
       return app.listen({ port, host });
@@ -566,13 +686,23 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
       await app.close();
       await Promise.all([...shadowsInFlight]);
       await live.stop();
+      await logSwitch.catch(() => undefined);
+      if (retentionTimer) clearInterval(retentionTimer);
       await log?.close();
+      await Promise.all([...retiredLogs]);
     },
   };
 }
 
 const openConnections = (app: FastifyInstance): Promise<number> =>
   new Promise((resolve) => app.server.getConnections((err, n) => resolve(err ? 0 : n)));
+/** A record without the fields the log leaves out (`log { exclude }`); other values are logged as sent. */
+function withoutFields(record: unknown, exclude: ReadonlySet<string>): unknown {
+  if (typeof record !== "object" || record === null || Array.isArray(record)) return record;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(record)) if (!exclude.has(k)) out[k] = v;
+  return out;
+}
 
 /** The one group of a routing without a canary, made once per routing rather than per request. */
 const stableOnly = new WeakMap<Routing, ArmGroup[]>();

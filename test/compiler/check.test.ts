@@ -245,6 +245,24 @@ features b { from = a  y = 2 }`);
     expect(codes(r.diagnostics)).toEqual(["MLC1133"]);
   });
 
+  it("checks the log of a deployment: its sink, retention, a password-free URL, and excluded fields the model reads", () => {
+    const deploy = (log: string) =>
+      check(BASE.replace("serve = rest { port = 8080 } }", `serve = rest { port = 8080 }\n  log = ${log} }`));
+    expect(
+      deploy('postgres { url = env("MLC_LOG_URL")  retention = 30d  exclude = ["monthly", "tenure"] }')
+        .diagnostics,
+    ).toEqual([]);
+    expect(deploy('redis { url = env("U")  prefix = "p" }').diagnostics).toEqual([]);
+    expect(deploy("files { retention = 7d }").diagnostics).toEqual([]);
+    const unknown = deploy('files { exclude = ["montly", "ssn"] }').diagnostics;
+    expect(codes(unknown)).toEqual(["MLC1115", "MLC1115"]);
+    expect(unknown[0]!.message).toContain("cannot exclude `montly`");
+    expect(unknown[0]!.hint).toContain("monthly");
+    expect(codes(deploy('postgres { url = "postgres://u:secret@db/x" }').diagnostics)).toEqual(["MLC1130"]);
+    expect(codes(deploy("files { retention = 3 }").diagnostics)).toEqual(["MLC1114"]);
+    expect(codes(deploy("kafka").diagnostics)).toEqual(["MLC1112"]);
+  });
+
   it("rejects source paths that leave the project unless allowed", () => {
     expect(codes(check(BASE.replace('"data/c.csv"', '"../c.csv"')).diagnostics)).toEqual(["MLC1132"]);
     expect(

@@ -278,3 +278,29 @@ describe("mlc export", () => {
     expect(existsSync(join(tempProject(), "x"))).toBe(false);
   });
 });
+
+describe("container target with a shared prediction log", () => {
+  it("records the log in the image's pointer and passes its URL variable from the Secret <name>-log", () => {
+    const p = tempProject();
+    const bundleDir = join(p, ".mlc/bundles/churn_api/v1");
+    buildFixtureBundle(bundleDir, { version: 1 });
+    const out = join(p, "ctx");
+    const log = {
+      store: { kind: "postgres" as const, url_env: "MLC_LOG_URL", table: "mlc_predictions" },
+      retention_seconds: 2_592_000,
+      exclude: ["ssn"],
+    };
+    writeContainerManifests(out, fixtureMeta(), { bundleDir, log });
+    expect(readDeployment(join(out, "project"), "churn_api")!.log).toEqual(log);
+    const yaml = readFileSync(join(out, "k8s/deployment.yaml"), "utf8");
+    const env = (
+      parseYaml(yaml) as {
+        spec: { template: { spec: { containers: { env: { name: string; valueFrom?: unknown }[] }[] } } };
+      }
+    ).spec.template.spec.containers[0]!.env;
+    expect(env).toContainEqual({
+      name: "MLC_LOG_URL",
+      valueFrom: { secretKeyRef: { name: "churn-api-log", key: "url" } },
+    });
+  });
+});

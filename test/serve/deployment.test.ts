@@ -6,6 +6,7 @@ import {
   previousVersion,
   readDeployment,
   readHistory,
+  validatePointer,
   writeDeployment,
 } from "../../src/serve/deployment.js";
 import { tempProject } from "./fixtures.js";
@@ -92,5 +93,31 @@ describe("deployment pointer", () => {
 
   it("rejects unsafe deployment names", () => {
     expect(() => readDeployment(tempProject(), "../etc")).toThrow(/invalid deployment name/);
+  });
+});
+
+describe("the pointer's log setting", () => {
+  const log = {
+    store: { kind: "redis" as const, url_env: "MLC_LOG_URL", prefix: "mlc:log" },
+    retention_seconds: 86400,
+  };
+
+  it("is kept by writers that do not set it (rollback) and replaced or removed by one that does", () => {
+    const p = tempProject();
+    writeDeployment(p, "d", { version: 1, bundle: "b1", log }, "deploy v1");
+    writeDeployment(p, "d", { version: 2, bundle: "b2", log }, "deploy v2");
+    rollbackDeployment(p, "d");
+    expect(readDeployment(p, "d")).toMatchObject({ version: 1, log });
+    writeDeployment(p, "d", { version: 3, bundle: "b3", log: undefined }, "back to files");
+    expect(readDeployment(p, "d")!.log).toBeUndefined();
+  });
+
+  it("is validated when read", () => {
+    expect(
+      validatePointer({ version: 1, bundle: "b", log: { store: { kind: "redis", prefix: "x" } } }),
+    ).toEqual(["log.store: a redis store needs url or url_env"]);
+    expect(
+      validatePointer({ version: 1, bundle: "b", log: { store: { kind: "files" }, exclude: [1] } }),
+    ).toEqual(["log.exclude: expected a list of field names"]);
   });
 });

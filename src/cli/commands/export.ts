@@ -56,6 +56,7 @@ export function register(program: Command): void {
           ...(root ? { appDir: root } : {}),
           ...(f.image ? { image: f.image } : {}),
           ...(p.online ? { online: { ref: p.online, projectDir } } : {}),
+          ...(p.log ? { log: p.log } : {}),
         });
         process.stdout.write(
           `${name}: container context for version ${b.meta.version} in ${resolve(f.out)}\n${files.map((x) => `  ${x}`).join("\n")}\n`,

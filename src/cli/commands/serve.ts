@@ -108,7 +108,9 @@ export async function startServe(
 export function register(program: Command): void {
   program
     .command("serve")
-    .description("serve a deployment over HTTP: POST /v1/predict, GET /v1/model, /healthz, /readyz, /metrics")
+    .description(
+      "serve a deployment over HTTP: POST /v1/predict, POST /v1/feedback, GET /v1/model, /healthz, /readyz, /metrics",
+    )
     .argument(
       "<deployment>",
       "the deployment to serve (its current version, following promotions and rollbacks)",
@@ -134,7 +136,7 @@ export function register(program: Command): void {
       "at shutdown, how long open keep-alive connections may send one more request",
       "1",
     )
-    .option("--no-prediction-log", "do not write the prediction log under .mlc/predictions/")
+    .option("--no-prediction-log", "write no prediction log (and accept no feedback)")
     .option(
       "--workers <n>",
       "server processes sharing the port (node:cluster; default 1), or consumers in the group of a stream target (default its `workers`); each loads the model and follows the pointer",

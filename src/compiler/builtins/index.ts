@@ -13,6 +13,7 @@ import "./algorithms.js";
 import "./tuning.js";
 import "./sources.js";
 import "./online-stores.js";
+import "./log-sinks.js";
 
 export * from "./registry.js";
 export * from "./types.js";

@@ -4,7 +4,7 @@ import { d, t } from "../schema/type-builders.js";
 import { registerBuiltin } from "./registry.js";
 import type { ArgProblem, BoundArgs, FunctionBuiltin } from "./types.js";
 
-/** A literal Redis URL is recorded in state and the deployment pointer: it must not hold a password. */
+/** A literal URL is recorded in state and the deployment pointer: it must not hold a password. */
 export function noPasswordInUrl(args: BoundArgs): ArgProblem[] {
   const url = args.get("url")?.[0];
   if (url?.type !== "string") return [];
@@ -18,7 +18,7 @@ export function noPasswordInUrl(args: BoundArgs): ArgProblem[] {
         },
       ];
   } catch {
-    return [{ param: "url", message: "expected a redis://host:port URL" }];
+    return [{ param: "url", message: "expected a URL such as redis://host:port" }];
   }
   return [];
 }

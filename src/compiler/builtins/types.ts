@@ -27,6 +27,7 @@ export type BuiltinFamily =
   | "pick"
   | "connection"
   | "online"
+  | "log"
   | "secret"
   | "column-type";
 
@@ -47,6 +48,7 @@ export const BUILTIN_FAMILIES: readonly BuiltinFamily[] = [
   "pick",
   "connection",
   "online",
+  "log",
   "secret",
   "column-type",
 ];
@@ -73,6 +75,7 @@ export const FAMILY_DOCS: Record<BuiltinFamily, string> = {
   connection: "Database connections of a source.",
   online:
     "Online feature stores of a deployment: where the latest window aggregations and joined values per entity are kept for `mlc serve` to look up.",
+  log: "Prediction logs of a deployment: where `mlc serve` logs every prediction and stores feedback labels, how long they are kept and which request fields are left out.",
   secret: "Secrets read from the environment at run time; never stored in state or printed.",
   "column-type": "Column type modifiers in a source's `schema` block.",
 };

@@ -18,6 +18,7 @@ export const FAMILY_NOUNS: Record<BuiltinFamily, string> = {
   pick: "pick rule",
   connection: "connection",
   online: "online store",
+  log: "prediction log",
   secret: "secret",
   "column-type": "column type",
 };

@@ -33,6 +33,7 @@ import type { Json } from "../../ir/graph-ir.js";
 import { ModelRegistry } from "../../registry/model-registry.js";
 import { syncAliasesToPointer } from "../../runtime/registry/serving-sync.js";
 import { checkDeployOutputs } from "./check-outputs.js";
+import { logConfigOf } from "./log.js";
 import { materializeDeployment, pruneOnline } from "./online.js";
 import { streamTargetOf } from "./stream.js";
 
@@ -153,11 +154,12 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
           .join(", ")} passed; deployed by ${name}`
       : `deployed by ${name}`;
   const rollout = rolloutOf(asCall(b.attributes.rollout, "immediate"), name);
+  const log = logConfigOf(b.attributes.log, name);
   const current = readPointerToRepair(ctx, name);
   let target: DeploymentTarget;
   let role: "champion" | "challenger" = "champion";
   if (!current || current.version === version || rollout.kind === "immediate") {
-    target = { version, bundle, ...(online ? { online } : {}) };
+    target = { version, bundle, ...(online ? { online } : {}), log };
   } else {
     const candidate = { version, bundle, ...(online ? { online } : {}) };
     let r: Rollout;
@@ -173,6 +175,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       version: current.version,
       bundle: current.bundle,
       ...(current.online ? { online: current.online } : {}),
+      log,
       rollout: r,
     };
     role = "challenger";
@@ -182,6 +185,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     current.version === target.version &&
     current.bundle === target.bundle &&
     JSON.stringify(current.online ?? null) === JSON.stringify(target.online ?? null) &&
+    JSON.stringify(current.log ?? null) === JSON.stringify(target.log ?? null) &&
     JSON.stringify(current.rollout ?? null) === JSON.stringify(target.rollout ?? null);
   if (!unchanged)
     writeDeployment(
@@ -209,6 +213,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     role,
     rollout: rollout.kind,
     ...(online ? { online_table: online.table, online_store: online.store.kind } : {}),
+    ...(log ? { log: log.store.kind } : {}),
   };
   const serve = asCall(b.attributes.serve, "rest");
   // `mlc serve` runs consumers when the deployment records a stream target, the HTTP server otherwise
@@ -267,6 +272,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       ...(typeof serve.named.memory === "string" ? { memoryRequest: serve.named.memory } : {}),
       bundleDir,
       ...(online ? { online: { ref: online, projectDir: ctx.projectDir } } : {}),
+      ...(log ? { log } : {}),
     });
     summary.manifests = files.map((f) => relative(ctx.projectDir, f));
   }

@@ -3,6 +3,7 @@
 import type { Expr } from "../../compiler/ast.js";
 import { lookupBuiltin } from "../../compiler/builtins/registry.js";
 import { CheckCode } from "../../compiler/checker/codes.js";
+import { didYouMean } from "../../ir/did-you-mean.js";
 import type { KindCheckContext } from "../../compiler/schema/hook.js";
 import type { BlockKindSchema } from "../../compiler/schema/types.js";
 import { d, t } from "../../compiler/schema/type-builders.js";
@@ -42,6 +43,12 @@ export const deployLanguage: BlockKindSchema = {
       required: false,
       doc: 'where window aggregations and joined values the model reads are kept for lookup by entity key when serving: `sqlite` (default, `.mlc/online.db`) or `redis { url = env("MLC_ONLINE_URL") }`',
     },
+    {
+      name: "log",
+      type: t.call("log"),
+      required: false,
+      doc: 'where `mlc serve` logs predictions and stores feedback labels, shared by every replica: `files` (default, `.mlc/predictions/`), `postgres { url = env("MLC_LOG_URL") }` or `redis { url = env("…") }`; each takes `retention = 30d` and `exclude = ["field", …]`',
+    },
   ],
   nested: [],
   check(ctx) {
@@ -61,6 +68,7 @@ export const deployLanguage: BlockKindSchema = {
     if (model) {
       checkGatesOfModel(ctx, model, when);
       checkServable(ctx, model);
+      checkLogExclude(ctx, model);
     }
   },
 };
@@ -125,6 +133,36 @@ function checkServable(ctx: KindCheckContext, model: string): void {
             }
           : {}),
       },
+    );
+  }
+}
+
+/** A named argument of a call attribute (`canary(10%, key = "id")`, `files { exclude = […] }`). */
+function namedArg(e: Expr | undefined, name: string): Expr | undefined {
+  return e?.type === "call" ? e.named.find((n) => n.name === name)?.value : undefined;
+}
+
+/** `log { exclude = [...] }` may only name fields a request carries: the model's raw inputs or the canary key. */
+function checkLogExclude(ctx: KindCheckContext, model: string): void {
+  const exclude = namedArg(ctx.attribute("log"), "exclude");
+  if (exclude?.type !== "list") return;
+  const modelBlock = ctx.lookup(model);
+  const features = modelBlock?.body.find((i) => i.type === "attribute" && i.name === "features");
+  if (!features || features.type !== "attribute") return;
+  const fields = new Set<string>();
+  for (const f of ctx.featuresOf(features.value)) {
+    fields.add(f.feature);
+    for (const col of ctx.lineage(f.block, f.feature)) fields.add(col.slice(col.indexOf(".") + 1));
+  }
+  const key = namedArg(ctx.attribute("rollout"), "key");
+  if (key?.type === "string") fields.add(key.value);
+  for (const item of exclude.items) {
+    if (item.type !== "string" || fields.has(item.value)) continue;
+    ctx.report(
+      CheckCode.unknownColumn,
+      item.span,
+      `the log cannot exclude \`${item.value}\`: requests to \`${ctx.name}\` carry no such field (model \`${model}\` does not read it)`,
+      { hint: didYouMean(item.value, [...fields]) ?? `the model reads: ${[...fields].sort().join(", ")}` },
     );
   }
 }
