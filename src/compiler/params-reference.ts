@@ -1,7 +1,7 @@
 // Renders the reference's "Algorithm parameters" section from the parameter specs (src/ml/params):
 // one table per algorithm with each parameter's type, range, default, meaning and other names.
-import { algorithmParams, algorithmsWithParams, describeRange } from "../ml/params/index.js";
-import type { AlgorithmParams, ParamSpec } from "../ml/params/index.js";
+import { algorithmParams, algorithmsWithParams, describeRange } from "../ir/params/index.js";
+import type { AlgorithmParams, ParamSpec } from "../ir/params/index.js";
 
 const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 

@@ -2,7 +2,7 @@
 // tuning, evaluation, export and serving never switch on the algorithm's name.
 import type { OnnxGraph } from "../onnx/builder.js";
 import type { Matrix } from "./matrix.js";
-import type { ParamSpec, ParamValue } from "./params/spec.js";
+import type { ParamSpec, ParamValue } from "../ir/params/spec.js";
 
 export type Task =
   | { kind: "binary"; /** [negative, positive] label values as strings */ classes: [string, string] }
@@ -26,7 +26,7 @@ export interface Dataset {
   group?: Int32Array;
 }
 
-export type { ParamSpec, ParamValue } from "./params/spec.js";
+export type { ParamSpec, ParamValue } from "../ir/params/spec.js";
 export type Params = Record<string, ParamValue>;
 
 export interface Progress {

@@ -91,7 +91,7 @@ const isRef = (v: unknown): v is BundleRef =>
   v.bundle !== "";
 
 /** Problems with a pointer value ("field: problem"); empty when valid. */
-function validatePointer(p: unknown): string[] {
+export function validatePointer(p: unknown): string[] {
   const errs: string[] = [];
   if (!isObj(p)) return ["expected a JSON object"];
   if (!isRef(p)) errs.push("version/bundle: expected a positive integer version and a bundle path");

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { acquireApplyLock } from "../../src/runtime/lock.js";
 import { applyProject, planProject } from "../../src/runtime/project.js";
 import { ModelRegistry } from "../../src/registry/model-registry.js";
-import { bundleModel } from "../../src/runtime/registry/serving-sync.js";
+import { bundleModel } from "../../src/serve/serving-sync.js";
 import { openState } from "../../src/runtime/state/open.js";
 import {
   readDeployment,

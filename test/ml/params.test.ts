@@ -8,7 +8,7 @@ import {
   paramValueProblem,
   parseIntList,
   type ParamSpec,
-} from "../../src/ml/params/index.js";
+} from "../../src/ir/params/index.js";
 
 const int: ParamSpec = { name: "trees", type: "int", default: 100, min: 1, max: 1000, doc: "" };
 const rate: ParamSpec = {

@@ -106,7 +106,8 @@ describe("the pointer's log setting", () => {
     const p = tempProject();
     writeDeployment(p, "d", { version: 1, bundle: "b1", log }, "deploy v1");
     writeDeployment(p, "d", { version: 2, bundle: "b2", log }, "deploy v2");
-    rollbackDeployment(p, "d");
+    // As `mlc rollback` moves the pointer: the previous version, written without a log key.
+    writeDeployment(p, "d", previousVersion(p, "d")!, "rollback to v1");
     expect(readDeployment(p, "d")).toMatchObject({ version: 1, log });
     writeDeployment(p, "d", { version: 3, bundle: "b3", log: undefined }, "back to files");
     expect(readDeployment(p, "d")!.log).toBeUndefined();

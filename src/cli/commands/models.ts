@@ -9,7 +9,7 @@ import {
   type Alias,
   type ModelVersion,
 } from "../../registry/model-registry.js";
-import { applyServingMoves, planServingMove, ServingSyncError } from "../../runtime/registry/serving-sync.js";
+import { applyServingMoves, planServingMove, ServingSyncError } from "../../serve/serving-sync.js";
 import { openState } from "../../runtime/state/open.js";
 import type { StateStore } from "../../ir/state-store.js";
 import { CliExit } from "../exit.js";

@@ -12,7 +12,7 @@ import {
 import { abortRollout, promoteRollout, startRollout } from "../../serve/rollout-control.js";
 import { explainNoPointer } from "../../serve/deployment-absence.js";
 import { ModelRegistry } from "../../registry/model-registry.js";
-import { syncAliasesToPointer } from "../../runtime/registry/serving-sync.js";
+import { syncAliasesToPointer } from "../../serve/serving-sync.js";
 import { openState } from "../../runtime/state/open.js";
 import { CliExit } from "../exit.js";
 

@@ -7,8 +7,8 @@ import {
   describeRange,
   inRange,
   paramValueProblem,
-} from "../../ml/params/index.js";
-import type { ParamSpec, ParamValue } from "../../ml/params/index.js";
+} from "../../ir/params/index.js";
+import type { ParamSpec, ParamValue } from "../../ir/params/index.js";
 import type { KindCheckContext } from "../schema/hook.js";
 import { CheckCode } from "./codes.js";
 import { didYouMean } from "../../ir/did-you-mean.js";

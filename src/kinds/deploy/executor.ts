@@ -31,7 +31,7 @@ import {
 } from "../../ir/executor.js";
 import type { Json } from "../../ir/graph-ir.js";
 import { ModelRegistry } from "../../registry/model-registry.js";
-import { syncAliasesToPointer } from "../../runtime/registry/serving-sync.js";
+import { syncAliasesToPointer } from "../../serve/serving-sync.js";
 import { checkDeployOutputs } from "./check-outputs.js";
 import { logConfigOf } from "./log.js";
 import { materializeDeployment, pruneOnline } from "./online.js";

@@ -3,7 +3,7 @@
 // trial. Works through the Estimator interface only: no switch on the algorithm's name.
 import type { Dataset, Estimator, Params, Progress, Task, TrainedModel } from "../../ml/estimator.js";
 import { metricFor } from "../../ml/metrics/index.js";
-import { paramValueProblem } from "../../ml/params/index.js";
+import { paramValueProblem } from "../../ir/params/index.js";
 import {
   prunerFor,
   samplerFor,

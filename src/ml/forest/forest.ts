@@ -10,7 +10,7 @@ import { prepareTraining } from "../tree/prepare.js";
 import { Rng } from "../tree/rng.js";
 import { addTreePrediction, type Tree } from "../tree/tree.js";
 import { checkDataset } from "../tree/validate.js";
-import { RANDOM_FOREST_PARAMS } from "../params/random-forest.js";
+import { RANDOM_FOREST_PARAMS } from "../../ir/params/random-forest.js";
 
 export const FOREST_PARAMS: readonly ParamSpec[] = RANDOM_FOREST_PARAMS.params;
 

@@ -2,7 +2,7 @@
 import type { ParamSpec, Task } from "../estimator.js";
 import { ParamError, resolveParams } from "../tree/params.js";
 import type { ObjectiveName } from "./objectives.js";
-import { GBDT_PARAMS as GBDT_SPEC } from "../params/gbdt.js";
+import { GBDT_PARAMS as GBDT_SPEC } from "../../ir/params/gbdt.js";
 
 export const GBDT_PARAMS: readonly ParamSpec[] = GBDT_SPEC.params;
 

@@ -5,7 +5,7 @@ import { ParamReader } from "../nn/param-values.js";
 import { SeededRandom } from "../nn/seeded-random.js";
 import { IsolationForestModel, scoresFromMeanPath } from "./isolation-forest-model.js";
 import { addPathLengths, growTree, packForest } from "./isolation-tree.js";
-import { ISOLATION_FOREST_PARAMS as ISOLATION_FOREST_SPEC } from "../params/isolation-forest.js";
+import { ISOLATION_FOREST_PARAMS as ISOLATION_FOREST_SPEC } from "../../ir/params/isolation-forest.js";
 import { checkDatasetShape } from "../dataset-shape.js";
 
 export const ISOLATION_FOREST_PARAMS: readonly ParamSpec[] = ISOLATION_FOREST_SPEC.params;

@@ -6,7 +6,7 @@ import { LinearModel, softmaxRows, type LinearAlgorithm } from "./linear-model.j
 import { makeObjective, sigmoid, type LossKind } from "./objectives.js";
 import { minimizeOwlqn } from "./owlqn.js";
 import { fitStandardizer, standardizeRows } from "./standardize.js";
-import { LINEAR_PARAMS as LINEAR_SPEC, LOGISTIC_PARAMS as LOGISTIC_SPEC } from "../params/linear.js";
+import { LINEAR_PARAMS as LINEAR_SPEC, LOGISTIC_PARAMS as LOGISTIC_SPEC } from "../../ir/params/linear.js";
 import { checkDatasetShape } from "../dataset-shape.js";
 
 export const LINEAR_PARAMS: readonly ParamSpec[] = LINEAR_SPEC.params;

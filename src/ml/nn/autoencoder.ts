@@ -26,7 +26,7 @@ import { packModel, unpackModel } from "./packed-bytes.js";
 import { ParamReader } from "./param-values.js";
 import { SeededRandom } from "./seeded-random.js";
 import { trainWithAdam } from "./train-loop.js";
-import { AUTOENCODER_PARAMS as AUTOENCODER_SPEC } from "../params/nn.js";
+import { AUTOENCODER_PARAMS as AUTOENCODER_SPEC } from "../../ir/params/nn.js";
 import { checkDatasetShape } from "../dataset-shape.js";
 
 const FILE_KIND = "autoencoder";

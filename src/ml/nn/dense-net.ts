@@ -9,9 +9,9 @@ import { dropoutMask } from "./batch-rows.js";
 import { arrayOf, type Unpacked } from "./packed-bytes.js";
 import { predictInBatches } from "./predict-batches.js";
 import type { SeededRandom } from "./seeded-random.js";
-import type { Activation } from "../params/nn.js";
+import type { Activation } from "../../ir/params/nn.js";
 
-export type { Activation } from "../params/nn.js";
+export type { Activation } from "../../ir/params/nn.js";
 
 export interface DenseLayer {
   inputs: number;

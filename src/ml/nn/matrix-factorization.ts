@@ -14,7 +14,7 @@ import { ParamReader } from "./param-values.js";
 import { predictInBatches } from "./predict-batches.js";
 import { SeededRandom } from "./seeded-random.js";
 import { trainWithAdam } from "./train-loop.js";
-import { MATRIX_FACTORIZATION_PARAMS } from "../params/nn.js";
+import { MATRIX_FACTORIZATION_PARAMS } from "../../ir/params/nn.js";
 import { checkDatasetShape } from "../dataset-shape.js";
 
 const FILE_KIND = "matrix-factorization";

@@ -17,7 +17,7 @@ import { MlpModel } from "./mlp-model.js";
 import { ParamReader } from "./param-values.js";
 import { SeededRandom } from "./seeded-random.js";
 import { trainWithAdam } from "./train-loop.js";
-import { MLP_PARAMS as MLP_SPEC } from "../params/nn.js";
+import { MLP_PARAMS as MLP_SPEC } from "../../ir/params/nn.js";
 import { checkDatasetShape } from "../dataset-shape.js";
 
 export const MLP_PARAMS: readonly ParamSpec[] = MLP_SPEC.params;

@@ -1,7 +1,7 @@
 // Reads an estimator's Params against its ParamSpec list (src/ml/params): defaults, the specs' type
 // and range checks, and a clear error naming the parameter for anything unknown or out of range.
 import type { ParamSpec, Params, ParamValue } from "../estimator.js";
-import { paramValueProblem, parseIntList } from "../params/spec.js";
+import { paramValueProblem, parseIntList } from "../../ir/params/spec.js";
 
 export class ParamReader {
   constructor(

@@ -10,7 +10,7 @@ import { toRowMajor } from "../matrix.js";
 import { ParamReader } from "../nn/param-values.js";
 import { ImportedOnnxModel, sha256 } from "./imported-model.js";
 import { readSignature } from "./onnx-signature.js";
-import { ONNX_IMPORT_PARAMS as ONNX_IMPORT_SPEC } from "../params/onnx-import.js";
+import { ONNX_IMPORT_PARAMS as ONNX_IMPORT_SPEC } from "../../ir/params/onnx-import.js";
 
 export const ONNX_IMPORT_PARAMS: readonly ParamSpec[] = ONNX_IMPORT_SPEC.params;
 

@@ -2,7 +2,7 @@
 // (names, types, ranges, allowed values: src/ml/params) and merged with the defaults. Errors name the parameter.
 import type { ParamSpec, Params, ParamValue } from "../estimator.js";
 import { MlcError, type MlcErrorOptions } from "../../ir/errors.js";
-import { paramValueProblem } from "../params/spec.js";
+import { paramValueProblem } from "../../ir/params/spec.js";
 
 export class ParamError extends MlcError {
   constructor(message = "", opts?: MlcErrorOptions) {

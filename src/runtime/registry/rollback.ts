@@ -11,7 +11,7 @@ import {
 } from "../../serve/deployment.js";
 import { explainNoPointer } from "../../serve/deployment-absence.js";
 import { openState } from "../state/open.js";
-import { syncAliasesToPointer } from "./serving-sync.js";
+import { syncAliasesToPointer } from "../../serve/serving-sync.js";
 import { ModelRegistry } from "../../registry/model-registry.js";
 
 export interface RollbackResult {

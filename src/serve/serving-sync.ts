@@ -3,7 +3,7 @@
 // one moves the other through here (rollout, rollback, models promote/demote, materialize).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BUNDLE_JSON, BundleError, bundleDirFor, loadBundle } from "../../serve/bundle.js";
+import { BUNDLE_JSON, BundleError, bundleDirFor, loadBundle } from "./bundle.js";
 import {
   DeploymentError,
   readDeployment,
@@ -12,8 +12,8 @@ import {
   writeDeployment,
   type DeploymentPointer,
   type DeploymentTarget,
-} from "../../serve/deployment.js";
-import type { Alias, ModelRegistry } from "../../registry/model-registry.js";
+} from "./deployment.js";
+import type { Alias, ModelRegistry } from "../registry/model-registry.js";
 
 /** The model a bundle holds, from its bundle.json (undefined when unreadable). */
 export function bundleModel(projectDir: string, bundle: string): string | undefined {
