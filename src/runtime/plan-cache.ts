@@ -1,7 +1,6 @@
 // The no-op plan shortcut: after a plan with nothing to do, remember every input it depended on
 // (spec files, data files, objects, state serial, mlc's own code, environment) by path, size and
 // mtime; a later `mlc plan` whose inputs all still match answers without loading the compiler.
-import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,7 +19,8 @@ interface Stamp {
 }
 
 interface CacheFile {
-  version: 1;
+  /** 2: `key` holds the code stamps themselves (1 held their sha256). */
+  version: 2;
   key: string;
   stamps: Stamp[];
   serial: number;
@@ -36,10 +36,13 @@ const stampOf = (path: string): Stamp | undefined => {
   }
 };
 
-/** mlc's own code (compiler, runtime, executors): any rebuild or upgrade invalidates the cache. */
+/**
+ * mlc's own code (compiler, runtime, executors): any rebuild or upgrade invalidates the cache. The
+ * stamps themselves, not a digest of them: loading node:crypto would cost the shortcut more than comparing them.
+ */
 function codeKey(): string {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-  const h = createHash("sha256");
+  const h = { parts: [] as string[], update: (s: string) => void h.parts.push(s) };
   const walk = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const p = join(dir, e.name);
@@ -56,7 +59,7 @@ function codeKey(): string {
     h.update(`${m}\0${s?.size}\0${s?.mtimeMs}\n`);
   }
   for (const e of ENV) h.update(`${e}=${process.env[e] ?? ""}\n`);
-  return h.digest("hex");
+  return h.parts.join("");
 }
 
 function specStamps(projectDir: string): Stamp[] {
@@ -123,7 +126,7 @@ export function rememberNoopPlan(projectDir: string, plan: Plan, json: PlanJson)
     if (!s) return;
     stamps.push(s);
   }
-  const file: CacheFile = { version: 1, key: codeKey(), stamps, serial: plan.stateSerial, plan: json };
+  const file: CacheFile = { version: 2, key: codeKey(), stamps, serial: plan.stateSerial, plan: json };
   const path = join(projectDir, ".mlc", FILE);
   try {
     writeFileSync(path + ".tmp", JSON.stringify(file));
@@ -147,7 +150,7 @@ export async function cachedNoopPlan(projectDir: string): Promise<PlanJson | und
   } catch {
     return undefined;
   }
-  if (file.version !== 1) return undefined;
+  if (file.version !== 2) return undefined;
   const specs = specStamps(projectDir);
   const specPaths = new Set(specs.map((s) => s.path));
   const cachedSpecs = file.stamps.filter((s) => s.path.endsWith(".mlspec") && dirname(s.path) === projectDir);
