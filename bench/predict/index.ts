@@ -31,12 +31,27 @@ async function cpuPerCall(fn: () => unknown, iters: number, rounds = 7): Promise
   return per[rounds >> 1]!;
 }
 
-/** Prints JS and ONNX latency of one model; `train`/`test` are the churn split. */
-export async function predictLatency(train: Matrix, y: Float64Array, test: Matrix): Promise<void> {
+/** How much to measure: the bench's defaults, or a few trees and calls for the test suite's smoke run. */
+export interface PredictBenchSize {
+  trees: number;
+  reps: number;
+  /** Calls per timed round: single row, then the 1,024-row batch. */
+  calls: [number, number];
+}
+
+const FULL: PredictBenchSize = { trees: 200, reps: 3, calls: [200, 10] };
+
+/** Prints JS and ONNX latency of one binary GBDT; `train`/`test` are the churn split in the bench. */
+export async function predictLatency(
+  train: Matrix,
+  y: Float64Array,
+  test: Matrix,
+  size: PredictBenchSize = FULL,
+): Promise<void> {
   const model = await fitGbdt(
     { X: train, y },
     undefined,
-    { trees: 200, max_depth: 6, learning_rate: 0.1 },
+    { trees: size.trees, max_depth: 6, learning_rate: 0.1 },
     { kind: "binary", classes: ["0", "1"] },
     { seed: 0 },
   );
@@ -57,27 +72,27 @@ export async function predictLatency(train: Matrix, y: Float64Array, test: Matri
   const js1: number[] = [];
   const onnxB: number[] = [];
   const jsB: number[] = [];
-  for (let rep = 0; rep < 3; rep++) {
+  for (let rep = 0; rep < size.reps; rep++) {
     onnx1.push(
       await cpuPerCall(
         () => session.run({ features: { type: "float", data: bigRows.subarray(0, d), dims: [1, d] } }),
-        200,
+        size.calls[0],
       ),
     );
-    js1.push(await cpuPerCall(() => model.predict(oneRow), 200));
+    js1.push(await cpuPerCall(() => model.predict(oneRow), size.calls[0]));
     onnxB.push(
       await cpuPerCall(
         () => session.run({ features: { type: "float", data: bigRows, dims: [1024, d] } }),
-        10,
+        size.calls[1],
       ),
     );
-    jsB.push(await cpuPerCall(() => model.predict(bigMatrix), 10));
+    jsB.push(await cpuPerCall(() => model.predict(bigMatrix), size.calls[1]));
   }
   await session.release();
   const best = (v: number[]) => Math.min(...v);
   const w = (s: string, n: number) => s.padEnd(n);
   process.stdout.write(
-    `churn GBDT (200 trees, depth 6, ${d} features), CPU ms per call (onnxruntime-node, 1 intra-op thread); ` +
+    `GBDT (${size.trees} trees, depth 6, ${d} features), CPU ms per call (onnxruntime-node, 1 intra-op thread); ` +
       `load average ${loadavg()[0]!.toFixed(2)}\n`,
   );
   process.stdout.write(`${w("", 18)} ${w("ONNX ms", 10)} ${w("mlc JS ms", 10)} JS/ONNX (target ≤ 1)\n`);
