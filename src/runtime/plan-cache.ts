@@ -19,11 +19,12 @@ interface Stamp {
 }
 
 interface CacheFile {
-  /** 2: `key` holds the code stamps themselves (1 held their sha256). */
-  version: 2;
+  /** 3: `key` holds the code stamps themselves (1 held their sha256), `state` replaces the serial. */
+  version: 3;
   key: string;
   stamps: Stamp[];
-  serial: number;
+  /** The state's files when the plan was recorded (stateStamps). */
+  state: Stamp[];
   plan: PlanJson;
 }
 
@@ -88,6 +89,22 @@ async function sqliteSerial(projectDir: string): Promise<number | undefined> {
   }
 }
 
+/**
+ * The SQLite state's files as stamps (size -1: absent). Every commit appends to the write-ahead
+ * log and every checkpoint writes the database, so unchanged stamps mean an unchanged state;
+ * `-shm` is left out because readers touch it.
+ */
+function stateStamps(projectDir: string): Stamp[] {
+  return ["state.db", "state.db-wal"].map((f) => {
+    const path = join(projectDir, ".mlc", f);
+    return stampOf(path) ?? { path, size: -1, mtimeMs: 0 };
+  });
+}
+
+const sameStamps = (a: Stamp[], b: Stamp[]): boolean =>
+  a.length === b.length &&
+  a.every((s, i) => s.path === b[i]!.path && s.size === b[i]!.size && s.mtimeMs === b[i]!.mtimeMs);
+
 const usable = (): boolean =>
   !(process.env.MLC_STATE_URL ?? "").startsWith("postgres") && process.env.MLC_PLAN_CACHE !== "off";
 
@@ -95,7 +112,7 @@ const usable = (): boolean =>
  * Remembers a no-op plan. Only when every input is a file it can stamp: sources reading one plain
  * file (no glob, no database, no declared version), on the SQLite state.
  */
-export function rememberNoopPlan(projectDir: string, plan: Plan, json: PlanJson): void {
+export async function rememberNoopPlan(projectDir: string, plan: Plan, json: PlanJson): Promise<void> {
   if (!usable() || plan.targets || plan.changes.some((c) => c.action !== "noop")) return;
   const stamps: Stamp[] = [...specStamps(projectDir)];
   for (const id of Object.keys(plan.data)) {
@@ -126,7 +143,13 @@ export function rememberNoopPlan(projectDir: string, plan: Plan, json: PlanJson)
     if (!s) return;
     stamps.push(s);
   }
-  const file: CacheFile = { version: 2, key: codeKey(), stamps, serial: plan.stateSerial, plan: json };
+  // The state must still be the one planned: its serial, read before and between two identical
+  // stamps of its files (the first read may leave an empty write-ahead log behind).
+  if ((await sqliteSerial(projectDir)) !== plan.stateSerial) return;
+  const state = stateStamps(projectDir);
+  if ((await sqliteSerial(projectDir)) !== plan.stateSerial || !sameStamps(state, stateStamps(projectDir)))
+    return;
+  const file: CacheFile = { version: 3, key: codeKey(), stamps, state, plan: json };
   const path = join(projectDir, ".mlc", FILE);
   try {
     writeFileSync(path + ".tmp", JSON.stringify(file));
@@ -150,7 +173,7 @@ export async function cachedNoopPlan(projectDir: string): Promise<PlanJson | und
   } catch {
     return undefined;
   }
-  if (file.version !== 2) return undefined;
+  if (file.version !== 3 || !Array.isArray(file.state)) return undefined;
   const specs = specStamps(projectDir);
   const specPaths = new Set(specs.map((s) => s.path));
   const cachedSpecs = file.stamps.filter((s) => s.path.endsWith(".mlspec") && dirname(s.path) === projectDir);
@@ -160,7 +183,7 @@ export async function cachedNoopPlan(projectDir: string): Promise<PlanJson | und
     const now = stampOf(s.path);
     if (!now || now.size !== s.size || now.mtimeMs !== s.mtimeMs) return undefined;
   }
-  if ((await sqliteSerial(projectDir)) !== file.serial) return undefined;
+  if (!sameStamps(file.state, stateStamps(projectDir))) return undefined;
   if (codeKey() !== file.key) return undefined;
   return file.plan;
 }

@@ -206,7 +206,16 @@ describe("apply leaves the no-op plan recorded", () => {
     cache.plan.summary.noop = 999; // a marker: only the shortcut can print it
     writeFileSync(cacheFile, JSON.stringify(cache));
     expect((await runCli(["plan", dir])).stdout).toBe("No changes. 999 nodes up to date.\n");
-    // the record still follows the inputs: a data edit replans
+    // the record follows the state: a change made by another command replans
+    const store = await openState(dir);
+    await store.retireNode("model.b");
+    await store.close();
+    const replanned = await runCli(["plan", dir, "--detailed-exitcode"]);
+    expect(replanned.stdout).not.toContain("999");
+    expect(replanned.code).toBe(2);
+    // and the inputs: a data edit replans
+    await runCli(["apply", dir]);
+    expect((await runCli(["plan", dir])).stdout).toBe("No changes. 7 nodes up to date.\n");
     writeFileSync(join(dir, "data/customers.csv"), CHURN_CSV + "4,7,50.0,pro,true\n");
     expect((await runCli(["plan", dir, "--detailed-exitcode"])).code).toBe(2);
   });

@@ -161,7 +161,7 @@ async function runApply(target: string, opts: ApplyCliOptions): Promise<void> {
   const r = outcome.result;
   // The next `mlc plan` answers from this record instead of replanning what was just applied.
   if (outcome.after && !hasChanges(outcome.after))
-    rememberNoopPlan(resolve(target), outcome.after, planToJson(outcome.after));
+    await rememberNoopPlan(resolve(target), outcome.after, planToJson(outcome.after));
   if (opts.json) {
     process.stdout.write(
       JSON.stringify(

@@ -89,7 +89,7 @@ async function runPlan(dir: string, opts: PlanCliOptions): Promise<void> {
   else if (opts.markdown) process.stdout.write(renderPlanMarkdown(p));
   else process.stdout.write(renderPlanText(p, { color: stdoutColor() }));
   if (!hasChanges(p) && !opts.target.length && !opts.replace.length)
-    rememberNoopPlan(projectDir, p, planToJson(p));
+    await rememberNoopPlan(projectDir, p, planToJson(p));
   if (opts.out) {
     await savePlan(opts.out, p, projectDir);
     if (!opts.json)
