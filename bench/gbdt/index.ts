@@ -5,11 +5,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { fitGbdt } from "../../src/ml/gbdt/booster.js";
-import { toRowMajor, type Matrix } from "../../src/ml/matrix.js";
 import { aucRoc, rmse as rmseOf } from "../../src/ml/metrics/index.js";
-import { loadSession } from "../../src/onnx/session.js";
-import { modelToOnnxBytes } from "../../src/ml/standalone-onnx.js";
+import { predictLatency } from "../predict/index.js";
 import { readNumericCsv } from "./csv.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -162,57 +159,6 @@ function median(v: number[]): number {
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-async function onnxLatency(train: Matrix, y: Float64Array, test: Matrix): Promise<void> {
-  const model = await fitGbdt(
-    { X: train, y },
-    undefined,
-    { trees: 200, max_depth: 6, learning_rate: 0.1 },
-    { kind: "binary", classes: ["0", "1"] },
-    { seed: 0 },
-  );
-  const session = await loadSession(modelToOnnxBytes(model));
-  const d = test.columns.length;
-  const rowMajor = toRowMajor(test);
-  const feed = (start: number, n: number) => ({
-    features: { type: "float" as const, data: rowMajor.subarray(start * d, (start + n) * d), dims: [n, d] },
-  });
-  const batch = Math.min(1024, test.nRows);
-  const bigRows = new Float32Array(1024 * d);
-  for (let i = 0; i < 1024; i++)
-    bigRows.set(rowMajor.subarray((i % test.nRows) * d, ((i % test.nRows) + 1) * d), i * d);
-  const measure = async (fn: () => Promise<unknown>, iters: number) => {
-    for (let i = 0; i < 20; i++) await fn();
-    const times: number[] = [];
-    for (let i = 0; i < iters; i++) {
-      const t0 = performance.now();
-      await fn();
-      times.push(performance.now() - t0);
-    }
-    return median(times);
-  };
-  const single = await measure(() => session.run(feed(0, 1)), 500);
-  const big = await measure(
-    () => session.run({ features: { type: "float", data: bigRows, dims: [1024, d] } }),
-    100,
-  );
-  const oneRow: Matrix = { nRows: 1, names: test.names, columns: test.columns.map((c) => c.subarray(0, 1)) };
-  const bigMatrix: Matrix = {
-    nRows: 1024,
-    names: test.names,
-    columns: test.columns.map((c) => Float32Array.from({ length: 1024 }, (_, i) => c[i % test.nRows]!)),
-  };
-  const jsSingle = await measure(async () => model.predict(oneRow), 500);
-  const jsBig = await measure(async () => model.predict(bigMatrix), 100);
-  await session.release();
-  void batch;
-  process.stdout.write(
-    `\nONNX (onnxruntime-node, 1 intra-op thread) latency of the churn model (200 trees, depth 6), median:\n`,
-  );
-  row("", "ONNX ms", "mlc JS ms", "ratio", "");
-  row("single row", fmt(single, 3), fmt(jsSingle, 3), fmt(single / jsSingle, 2), "");
-  row("1,024-row batch", fmt(big, 3), fmt(jsBig, 3), fmt(big / jsBig, 2), "");
-}
-
 export async function run(args: string[]): Promise<void> {
   if (!existsSync(cli)) throw new Error(`missing ${cli}: run npm run build first`);
   const xgb = hasXgboost();
@@ -261,7 +207,7 @@ export async function run(args: string[]): Promise<void> {
     if (!skipLarge) large(work, xgb, runs);
     const tr = readNumericCsv(join(splits, "mlc_churn_train.csv"), true);
     const te = readNumericCsv(join(splits, "mlc_churn_test.csv"), true);
-    await onnxLatency(tr.X, tr.y, te.X);
+    await predictLatency(tr.X, tr.y, te.X);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

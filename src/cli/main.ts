@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // The mlc command line. Each file in ./commands registers one command (or command group)
 // on the commander program, so adding a command is adding a file.
-import { Command } from "commander";
+import type { Command } from "commander";
 import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { MlcError } from "../ir/errors.js";
 import { CliExit } from "./exit.js";
+import { answerNoopPlan, shortcutArgs } from "./noop-plan.js";
 import { renderRuntimeDiagnostic } from "./runtime-diagnostic.js";
 
 interface CommandModule {
@@ -19,6 +20,7 @@ interface CommandModule {
  * importing every other command (the server, ONNX export…); otherwise every command is loaded.
  */
 async function buildProgram(only?: string): Promise<Command> {
+  const { Command } = await import("commander");
   const make = () =>
     new Command("mlc")
       .description(
@@ -51,6 +53,9 @@ async function buildProgram(only?: string): Promise<Command> {
 
 /** Runs the CLI on argv (without node and script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // A repeated no-op `mlc plan` is answered before commander and the commands are even loaded.
+  const quick = argv[0] === "plan" ? shortcutArgs(argv.slice(1)) : undefined;
+  if (quick && (await answerNoopPlan(quick.dir, quick))) return 0;
   const program = await buildProgram(argv[0]);
   try {
     await program.parseAsync(argv, { from: "user" });

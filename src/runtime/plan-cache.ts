@@ -1,7 +1,6 @@
 // The no-op plan shortcut: after a plan with nothing to do, remember every input it depended on
 // (spec files, data files, objects, state serial, mlc's own code, environment) by path, size and
 // mtime; a later `mlc plan` whose inputs all still match answers without loading the compiler.
-import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,10 +19,12 @@ interface Stamp {
 }
 
 interface CacheFile {
-  version: 1;
+  /** 3: `key` holds the code stamps themselves (1 held their sha256), `state` replaces the serial. */
+  version: 3;
   key: string;
   stamps: Stamp[];
-  serial: number;
+  /** The state's files when the plan was recorded (stateStamps). */
+  state: Stamp[];
   plan: PlanJson;
 }
 
@@ -36,10 +37,13 @@ const stampOf = (path: string): Stamp | undefined => {
   }
 };
 
-/** mlc's own code (compiler, runtime, executors): any rebuild or upgrade invalidates the cache. */
+/**
+ * mlc's own code (compiler, runtime, executors): any rebuild or upgrade invalidates the cache. The
+ * stamps themselves, not a digest of them: loading node:crypto would cost the shortcut more than comparing them.
+ */
 function codeKey(): string {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-  const h = createHash("sha256");
+  const h = { parts: [] as string[], update: (s: string) => void h.parts.push(s) };
   const walk = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const p = join(dir, e.name);
@@ -56,7 +60,7 @@ function codeKey(): string {
     h.update(`${m}\0${s?.size}\0${s?.mtimeMs}\n`);
   }
   for (const e of ENV) h.update(`${e}=${process.env[e] ?? ""}\n`);
-  return h.digest("hex");
+  return h.parts.join("");
 }
 
 function specStamps(projectDir: string): Stamp[] {
@@ -85,6 +89,22 @@ async function sqliteSerial(projectDir: string): Promise<number | undefined> {
   }
 }
 
+/**
+ * The SQLite state's files as stamps (size -1: absent). Every commit appends to the write-ahead
+ * log and every checkpoint writes the database, so unchanged stamps mean an unchanged state;
+ * `-shm` is left out because readers touch it.
+ */
+function stateStamps(projectDir: string): Stamp[] {
+  return ["state.db", "state.db-wal"].map((f) => {
+    const path = join(projectDir, ".mlc", f);
+    return stampOf(path) ?? { path, size: -1, mtimeMs: 0 };
+  });
+}
+
+const sameStamps = (a: Stamp[], b: Stamp[]): boolean =>
+  a.length === b.length &&
+  a.every((s, i) => s.path === b[i]!.path && s.size === b[i]!.size && s.mtimeMs === b[i]!.mtimeMs);
+
 const usable = (): boolean =>
   !(process.env.MLC_STATE_URL ?? "").startsWith("postgres") && process.env.MLC_PLAN_CACHE !== "off";
 
@@ -92,7 +112,7 @@ const usable = (): boolean =>
  * Remembers a no-op plan. Only when every input is a file it can stamp: sources reading one plain
  * file (no glob, no database, no declared version), on the SQLite state.
  */
-export function rememberNoopPlan(projectDir: string, plan: Plan, json: PlanJson): void {
+export async function rememberNoopPlan(projectDir: string, plan: Plan, json: PlanJson): Promise<void> {
   if (!usable() || plan.targets || plan.changes.some((c) => c.action !== "noop")) return;
   const stamps: Stamp[] = [...specStamps(projectDir)];
   for (const id of Object.keys(plan.data)) {
@@ -123,7 +143,13 @@ export function rememberNoopPlan(projectDir: string, plan: Plan, json: PlanJson)
     if (!s) return;
     stamps.push(s);
   }
-  const file: CacheFile = { version: 1, key: codeKey(), stamps, serial: plan.stateSerial, plan: json };
+  // The state must still be the one planned: its serial, read before and between two identical
+  // stamps of its files (the first read may leave an empty write-ahead log behind).
+  if ((await sqliteSerial(projectDir)) !== plan.stateSerial) return;
+  const state = stateStamps(projectDir);
+  if ((await sqliteSerial(projectDir)) !== plan.stateSerial || !sameStamps(state, stateStamps(projectDir)))
+    return;
+  const file: CacheFile = { version: 3, key: codeKey(), stamps, state, plan: json };
   const path = join(projectDir, ".mlc", FILE);
   try {
     writeFileSync(path + ".tmp", JSON.stringify(file));
@@ -147,7 +173,7 @@ export async function cachedNoopPlan(projectDir: string): Promise<PlanJson | und
   } catch {
     return undefined;
   }
-  if (file.version !== 1) return undefined;
+  if (file.version !== 3 || !Array.isArray(file.state)) return undefined;
   const specs = specStamps(projectDir);
   const specPaths = new Set(specs.map((s) => s.path));
   const cachedSpecs = file.stamps.filter((s) => s.path.endsWith(".mlspec") && dirname(s.path) === projectDir);
@@ -157,7 +183,7 @@ export async function cachedNoopPlan(projectDir: string): Promise<PlanJson | und
     const now = stampOf(s.path);
     if (!now || now.size !== s.size || now.mtimeMs !== s.mtimeMs) return undefined;
   }
-  if ((await sqliteSerial(projectDir)) !== file.serial) return undefined;
+  if (!sameStamps(file.state, stateStamps(projectDir))) return undefined;
   if (codeKey() !== file.key) return undefined;
   return file.plan;
 }

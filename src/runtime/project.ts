@@ -221,7 +221,18 @@ export interface ApplyProjectOptions extends PlanOptions {
 }
 
 export type ApplyOutcome =
-  | { ok: true; plan: Plan; result: ApplyResult; diagnostics: Diagnostic[]; sources: Map<string, string> }
+  | {
+      ok: true;
+      plan: Plan;
+      result: ApplyResult;
+      /**
+       * The plan of the whole project right after a successful apply of it (stat cache warm, lock
+       * still held), so the CLI can remember it as the no-op plan; absent for partial or failed applies.
+       */
+      after?: Plan;
+      diagnostics: Diagnostic[];
+      sources: Map<string, string>;
+    }
   | CompileFailure;
 
 export async function applyProject(dir: string, opts: ApplyProjectOptions = {}): Promise<ApplyOutcome> {
@@ -288,10 +299,16 @@ export async function applyProject(dir: string, opts: ApplyProjectOptions = {}):
         ...(lineage ? { lineage } : {}),
       });
       await store.saveStatCache(verified.changed());
+      const whole = !opts.targets?.length && !opts.replace?.length && !opts.signal?.aborted;
+      const after =
+        compiled && whole && result.ok
+          ? await planGraph(projectDir, compiled.graph, store, { seed: compiled.seed, executors })
+          : undefined;
       return {
         ok: true,
         plan: p,
         result,
+        ...(after ? { after } : {}),
         diagnostics: compiled?.diagnostics ?? [],
         sources: compiled?.sources ?? new Map(),
       };

@@ -1,6 +1,6 @@
 // The plan/apply/graph/state/lineage/gc commands in-process, with fake executors registered in
 // the global registry (as MLC_EXECUTOR_MODULES plugins would be).
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../cli/run-cli.js";
@@ -167,8 +167,8 @@ describe("the no-op plan shortcut", () => {
   it("answers a repeated no-op plan from its record, and replans once a spec, data file or object changes", async () => {
     const dir = project();
     await runCli(["apply", dir]);
-    expect((await runCli(["plan", dir])).stdout).toBe("No changes. 7 nodes up to date.\n");
     const cacheFile = join(dir, ".mlc", "plan-cache.json");
+    expect((await runCli(["plan", dir])).stdout).toBe("No changes. 7 nodes up to date.\n");
     const cache = JSON.parse(readFileSync(cacheFile, "utf8"));
     cache.plan.summary.noop = 999; // a marker: only the shortcut can print it
     writeFileSync(cacheFile, JSON.stringify(cache));
@@ -192,6 +192,32 @@ describe("the no-op plan shortcut", () => {
     expect((await runCli(["plan", dir])).stdout).toMatch(
       /-\/\+ model\.b +artifact out [0-9a-f]{12} is corrupt/,
     );
+  });
+});
+
+describe("apply leaves the no-op plan recorded", () => {
+  it("so the first plan after a whole apply is answered from the record; a partial apply records nothing", async () => {
+    const dir = project();
+    const cacheFile = join(dir, ".mlc", "plan-cache.json");
+    await runCli(["apply", dir, "--target", "model.a"]);
+    expect(existsSync(cacheFile)).toBe(false);
+    await runCli(["apply", dir]);
+    const cache = JSON.parse(readFileSync(cacheFile, "utf8"));
+    cache.plan.summary.noop = 999; // a marker: only the shortcut can print it
+    writeFileSync(cacheFile, JSON.stringify(cache));
+    expect((await runCli(["plan", dir])).stdout).toBe("No changes. 999 nodes up to date.\n");
+    // the record follows the state: a change made by another command replans
+    const store = await openState(dir);
+    await store.retireNode("model.b");
+    await store.close();
+    const replanned = await runCli(["plan", dir, "--detailed-exitcode"]);
+    expect(replanned.stdout).not.toContain("999");
+    expect(replanned.code).toBe(2);
+    // and the inputs: a data edit replans
+    await runCli(["apply", dir]);
+    expect((await runCli(["plan", dir])).stdout).toBe("No changes. 7 nodes up to date.\n");
+    writeFileSync(join(dir, "data/customers.csv"), CHURN_CSV + "4,7,50.0,pro,true\n");
+    expect((await runCli(["plan", dir, "--detailed-exitcode"])).code).toBe(2);
   });
 });
 

@@ -2,9 +2,12 @@
 // a final summary naming failures, exit 1 when anything failed. Takes the state lock.
 import type { Command } from "commander";
 import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
 import { renderDiagnostics } from "../../compiler/diagnostic-render.js";
 import type { ApplyEvent, ApplyResult } from "../../runtime/apply.js";
 import { parseDurationMs } from "../../runtime/lock.js";
+import { hasChanges } from "../../runtime/plan.js";
+import { rememberNoopPlan } from "../../runtime/plan-cache.js";
 import { isPlanFile } from "../../runtime/plan-file.js";
 import { planToJson, renderPlanText } from "../../runtime/plan-render.js";
 import { applyProject } from "../../runtime/project.js";
@@ -156,6 +159,9 @@ async function runApply(target: string, opts: ApplyCliOptions): Promise<void> {
   if (warnings.length && !opts.json)
     process.stderr.write(renderDiagnostics(warnings, outcome.sources, { color: false }));
   const r = outcome.result;
+  // The next `mlc plan` answers from this record instead of replanning what was just applied.
+  if (outcome.after && !hasChanges(outcome.after))
+    await rememberNoopPlan(resolve(target), outcome.after, planToJson(outcome.after));
   if (opts.json) {
     process.stdout.write(
       JSON.stringify(

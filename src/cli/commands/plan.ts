@@ -1,13 +1,13 @@
 // `mlc plan [DIR]`: what apply would do and why, as text, JSON (specs/plan-json.md) or Markdown;
 // `--out FILE` saves it for `mlc apply FILE`; `--detailed-exitcode`: 0 nothing, 2 changes, 1 error.
 import type { Command } from "commander";
-import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { diagnosticsToJson, renderDiagnostics } from "../../compiler/diagnostic-render.js";
 import { hasChanges } from "../../runtime/plan.js";
 import { planToJson, renderPlanMarkdown, renderPlanText } from "../../runtime/plan-render.js";
 import { savePlan } from "../../runtime/plan-file.js";
-import { cachedNoopPlan, rememberNoopPlan } from "../../runtime/plan-cache.js";
+import { rememberNoopPlan } from "../../runtime/plan-cache.js";
+import { answerNoopPlan } from "../noop-plan.js";
 import type { CompileFailure } from "../../runtime/project.js";
 import { diagnosticOf, isInternal } from "../../ir/errors.js";
 import { CliExit } from "../exit.js";
@@ -71,21 +71,8 @@ export function register(program: Command): void {
 async function runPlan(dir: string, opts: PlanCliOptions): Promise<void> {
   const projectDir = resolve(dir);
   // Nothing changed since the last no-op plan: answer without loading the compiler and executors.
-  if (
-    !opts.out &&
-    !opts.target.length &&
-    !opts.replace.length &&
-    statSync(projectDir, { throwIfNoEntry: false })?.isDirectory()
-  ) {
-    const cached = await cachedNoopPlan(projectDir);
-    if (cached) {
-      const n = cached.summary.noop;
-      if (opts.json) process.stdout.write(JSON.stringify(cached, null, 2) + "\n");
-      else if (opts.markdown) process.stdout.write(`**No changes.** ${n} nodes up to date.\n`);
-      else process.stdout.write(`No changes. ${n} node${n === 1 ? "" : "s"} up to date.\n`);
-      return;
-    }
-  }
+  if (!opts.out && !opts.target.length && !opts.replace.length && (await answerNoopPlan(projectDir, opts)))
+    return;
   const { planProject } = await import("../../runtime/project.js");
   let outcome;
   try {
@@ -102,7 +89,7 @@ async function runPlan(dir: string, opts: PlanCliOptions): Promise<void> {
   else if (opts.markdown) process.stdout.write(renderPlanMarkdown(p));
   else process.stdout.write(renderPlanText(p, { color: stdoutColor() }));
   if (!hasChanges(p) && !opts.target.length && !opts.replace.length)
-    rememberNoopPlan(projectDir, p, planToJson(p));
+    await rememberNoopPlan(projectDir, p, planToJson(p));
   if (opts.out) {
     await savePlan(opts.out, p, projectDir);
     if (!opts.json)

@@ -1,7 +1,8 @@
 // A tree ensemble as data: trees adding to output columns, base margins, a scale and the link
 // from summed margins to predictions. Shared by GBDT and random forest, TreeSHAP and ONNX export.
 import type { Matrix } from "../matrix.js";
-import { addTreePrediction, type Tree } from "./tree.js";
+import { addEnsemblePrediction } from "./flat-ensemble.js";
+import type { Tree } from "./tree.js";
 
 /**
  * How margins become predictions: sigmoid (binary P(positive)), softmax (multiclass),
@@ -30,7 +31,7 @@ export function predictMargin(e: TreeEnsemble, X: Matrix): Float64Array {
   const k = e.nOutputs;
   const out = new Float64Array(X.nRows * k);
   for (let i = 0; i < X.nRows; i++) for (let c = 0; c < k; c++) out[i * k + c] = e.base[c]!;
-  for (const t of e.trees) addTreePrediction(t, X, out, k, e.scale);
+  addEnsemblePrediction(e, X, out, k);
   return out;
 }
 

@@ -1,0 +1,32 @@
+// The no-op plan answered from its record (runtime/plan-cache.ts), printed as `mlc plan` prints it;
+// main.ts tries it before loading commander and the commands, plan.ts before planning.
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
+import { cachedNoopPlan } from "../runtime/plan-cache.js";
+
+/** Prints the remembered no-op plan of `dir` and returns true, or returns false when it must be planned. */
+export async function answerNoopPlan(
+  dir: string,
+  opts: { json?: boolean; markdown?: boolean },
+): Promise<boolean> {
+  const projectDir = resolve(dir);
+  if (!statSync(projectDir, { throwIfNoEntry: false })?.isDirectory()) return false;
+  const cached = await cachedNoopPlan(projectDir);
+  if (!cached) return false;
+  const n = cached.summary.noop;
+  if (opts.json) process.stdout.write(JSON.stringify(cached, null, 2) + "\n");
+  else if (opts.markdown) process.stdout.write(`**No changes.** ${n} nodes up to date.\n`);
+  else process.stdout.write(`No changes. ${n} node${n === 1 ? "" : "s"} up to date.\n`);
+  return true;
+}
+
+/**
+ * The project directory and output flags of a `mlc plan` command line (without `plan`) that the
+ * record can answer: at most one directory and only --json, --markdown, --detailed-exitcode.
+ */
+export function shortcutArgs(args: string[]): { dir: string; json: boolean; markdown: boolean } | undefined {
+  const flags = new Set(["--json", "--markdown", "--detailed-exitcode"]);
+  const dirs = args.filter((a) => !a.startsWith("-"));
+  if (dirs.length > 1 || args.some((a) => a.startsWith("-") && !flags.has(a))) return undefined;
+  return { dir: dirs[0] ?? ".", json: args.includes("--json"), markdown: args.includes("--markdown") };
+}
