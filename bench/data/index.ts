@@ -9,7 +9,7 @@ import { compileFeatures } from "../../src/data/compile-features.js";
 import type { ColumnSpec } from "../../src/data/column-type.js";
 import { readCsv } from "../../src/data/csv-reader.js";
 import { evalBatch, tableEnv } from "../../src/data/evaluate-batch.js";
-import { rng } from "../../src/data/random.js";
+import { Rng } from "../../src/ml/random.js";
 import type { Json } from "../../src/ir/graph-ir.js";
 
 const ROWS = 1_000_000;
@@ -24,7 +24,8 @@ const PLANS = ["basic", "pro", "team", "enterprise", "free"];
 
 async function generate(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
-  const next = rng(1);
+  const rng = new Rng(1);
+  const next = (): number => rng.next();
   const fh = await open(file + ".tmp", "w");
   let buf = ["id", ...FLOATS, ...INTS, "plan", "region", "active"].join(",") + "\n";
   for (let r = 0; r < ROWS; r++) {

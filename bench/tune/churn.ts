@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import type { Dataset, Estimator, Params } from "../../src/ml/estimator.js";
 import type { Matrix } from "../../src/ml/matrix.js";
 import { aucRoc } from "../../src/ml/metrics/index.js";
-import { Rng } from "../../src/ml/stats/rng.js";
+import { Rng } from "../../src/ml/random.js";
 import type { SearchSpace } from "../../src/ml/tune/space.js";
 
 /** Numeric CSV with a header; label in the first column (the splits/*.csv layout). */

@@ -7,17 +7,12 @@ import { parseFile } from "../../src/compiler/parse.js";
 import type { Pos, Span } from "../../src/ir/span.js";
 import { corpus } from "./corpus.js";
 import { stripSpans } from "../../src/compiler/ast-equal.js";
+import { Rng } from "../../src/ml/random.js";
 
-/** Seeded PRNG (mulberry32): the same mutations on every run. */
+/** Seeded integers in [0, n): the same mutations on every run. */
 function rng(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
+  const r = new Rng(seed);
+  return (n) => r.int(n);
 }
 
 /** Snippets to insert: every kind of token, plus broken ones. */

@@ -16,7 +16,7 @@ import {
   type Calibrator,
 } from "../../src/ml/calibration/index.js";
 import { logloss } from "../../src/ml/metrics/index.js";
-import { Rng } from "../../src/ml/stats/rng.js";
+import { Rng } from "../../src/ml/random.js";
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 

@@ -10,7 +10,7 @@ import { ALGORITHMS, loadEstimator } from "../../src/ml/algorithms.js";
 import type { Dataset, Estimator, Params, Task, TaskKind, TrainedModel } from "../../src/ml/estimator.js";
 import type { Matrix } from "../../src/ml/matrix.js";
 import { algorithmParams } from "../../src/ir/params/index.js";
-import { Rng } from "../../src/ml/stats/rng.js";
+import { Rng } from "../../src/ml/random.js";
 import { modelToOnnxBytes } from "../../src/ml/standalone-onnx.js";
 import { expectOnnxParity } from "./learner-datasets.js";
 

@@ -7,7 +7,7 @@ import {
 } from "../../src/ml/explain/index.js";
 import type { Matrix } from "../../src/ml/matrix.js";
 import { metricFor } from "../../src/ml/metrics/index.js";
-import { Rng } from "../../src/ml/stats/rng.js";
+import { Rng } from "../../src/ml/random.js";
 
 /** y = 3·x0 + x1² (x2 unused); the "model" is the true function, so importance is exact in kind. */
 function data(n: number, seed: number): { X: Matrix; y: Float64Array } {

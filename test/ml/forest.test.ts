@@ -4,7 +4,7 @@ import { estimatorFor } from "../../src/ml/estimator-registry.js";
 import { fitForest } from "../../src/ml/forest/forest.js";
 import "../../src/ml/forest/index.js";
 import { TreeModel } from "../../src/ml/tree/model.js";
-import { Rng } from "../../src/ml/tree/rng.js";
+import { Rng } from "../../src/ml/random.js";
 
 function data(n: number, seed: number, label: (x: number[]) => number): Dataset {
   const r = new Rng(seed);

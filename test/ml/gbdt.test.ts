@@ -11,7 +11,7 @@ import "../../src/ml/gbdt/index.js";
 import { ndcgAt, groupRanges } from "../../src/ml/gbdt/objectives.js";
 import type { Matrix } from "../../src/ml/matrix.js";
 import { defaultWorkerUrl } from "../../src/ml/tree/hist-pool.js";
-import { Rng } from "../../src/ml/tree/rng.js";
+import { Rng } from "../../src/ml/random.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN: Task = { kind: "binary", classes: ["no", "yes"] };

@@ -2,12 +2,12 @@ import { describe, expect, it } from "vitest";
 import type { Dataset } from "../../src/ml/estimator.js";
 import { estimatorFor } from "../../src/ml/estimator-registry.js";
 import { matrixFactorizationEstimator } from "../../src/ml/nn/index.js";
-import { SeededRandom } from "../../src/ml/nn/seeded-random.js";
+import { Rng } from "../../src/ml/random.js";
 import { expectOnnxParity, hex } from "./learner-datasets.js";
 
 /** Ratings from a rank-3 user × item matrix plus noise; a seeded share of pairs observed. */
 function lowRankRatings(seed: number, binary = false): { train: Dataset; test: Dataset } {
-  const rng = new SeededRandom(seed);
+  const rng = new Rng(seed);
   const nU = 60;
   const nI = 40;
   const P = Array.from({ length: nU * 3 }, () => rng.normal());
@@ -69,7 +69,8 @@ describe("matrix factorisation", () => {
       { seed: 1 },
     );
     const p = model.predict(test.X);
-    expect(p.every((v) => v > 0 && v < 1)).toBe(true);
+    // Probabilities; a confident float32 sigmoid may round to exactly 0 or 1.
+    expect(p.every((v) => v >= 0 && v <= 1)).toBe(true);
     const acc = p.reduce((s, v, i) => s + ((v > 0.5 ? 1 : 0) === test.y![i] ? 1 : 0), 0) / p.length;
     expect(acc).toBeGreaterThan(0.75);
     const odd = {

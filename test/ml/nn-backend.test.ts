@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadTf, tfBackend, tfSync } from "../../src/ml/nn/backend.js";
 import { embeddingLookup } from "../../src/ml/nn/embedding-lookup.js";
-import { SeededRandom } from "../../src/ml/nn/seeded-random.js";
+import { Rng } from "../../src/ml/random.js";
 
 describe("TensorFlow.js backend", () => {
   it("loads WASM when tfjs-node is absent (or tfjs-node when installed) and is reused", async () => {
@@ -28,7 +28,7 @@ describe("TensorFlow.js backend", () => {
   it("the same model code predicts alike on the WASM and the pure-JS cpu backend", async () => {
     const { tf, backend } = await loadTf();
     const { mlpEstimator } = await import("../../src/ml/nn/mlp.js");
-    const rng = new SeededRandom(3);
+    const rng = new Rng(3);
     const n = 200;
     const cols = [0, 1, 2].map(() => Float32Array.from({ length: n }, () => rng.normal()));
     const y = Float64Array.from({ length: n }, (_, i) =>
@@ -64,13 +64,13 @@ describe("TensorFlow.js backend", () => {
   });
 
   it("the seeded generator is reproducible and uniform enough", () => {
-    const a = new SeededRandom(42);
-    const b = new SeededRandom(42);
+    const a = new Rng(42);
+    const b = new Rng(42);
     const xs = Array.from({ length: 10000 }, () => a.next());
     expect(xs).toEqual(Array.from({ length: 10000 }, () => b.next()));
     const mean = xs.reduce((s, v) => s + v, 0) / xs.length;
     expect(mean).toBeGreaterThan(0.48);
     expect(mean).toBeLessThan(0.52);
-    expect(new SeededRandom(43).next()).not.toBe(xs[0]);
+    expect(new Rng(43).next()).not.toBe(xs[0]);
   });
 });

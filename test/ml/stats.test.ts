@@ -304,7 +304,7 @@ describe("split evaluation and champion comparison", () => {
     );
     expect(other.metrics[0]!.lower).not.toBe(alone.metrics[0]!.lower);
     // The single-metric bootstrap is the same computation.
-    const { mixSeed } = await import("../../src/ml/stats/rng.js");
+    const { mixSeed } = await import("../../src/ml/random.js");
     const ci = bootstrapCI(auc, { y, pred: p, width: 1 }, { resamples: 150, seed: mixSeed(4, 0) });
     expect([ci.lower, ci.upper]).toEqual([alone.metrics[0]!.lower, alone.metrics[0]!.upper]);
   });

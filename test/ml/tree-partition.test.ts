@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { chunkBounds, mergeChunks, partitionChunk } from "../../src/ml/tree/partition.js";
-import { Rng } from "../../src/ml/tree/rng.js";
+import { Rng } from "../../src/ml/random.js";
 
 /** Reference: stable partition by a plain loop (missing = bin 0). */
 function reference(bins: Uint8Array, rows: number[], bin: number, defaultLeft: boolean): number[] {

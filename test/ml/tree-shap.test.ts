@@ -5,7 +5,7 @@ import type { Matrix } from "../../src/ml/matrix.js";
 import { expectedMargin, treeShap, treeShapOf } from "../../src/ml/tree-shap.js";
 import type { TreeEnsemble } from "../../src/ml/tree/ensemble.js";
 import { predictMargin } from "../../src/ml/tree/ensemble.js";
-import { Rng } from "../../src/ml/tree/rng.js";
+import { Rng } from "../../src/ml/random.js";
 import type { Tree } from "../../src/ml/tree/tree.js";
 
 /** E[f(x) | x_S] the TreeSHAP way: unknown features average the children by cover. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Params } from "../../src/ml/estimator.js";
-import { Rng } from "../../src/ml/stats/rng.js";
+import { Rng } from "../../src/ml/random.js";
 import { branin, hartmann6, type BenchmarkFunction } from "../../src/ml/tune/benchmark-functions.js";
 import {
   assertSpace,

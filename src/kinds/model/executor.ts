@@ -38,7 +38,9 @@ import { trainBranch } from "./train.js";
 import { crossValidate, foldDatasets } from "./cross-validate.js";
 
 // 2: onehot's fallback column is `f:other` and apply checks feature parity bit for bit.
-export const MODEL_EXECUTOR_VERSION = "2";
+// 3: tree sampling, neural initialisers and isolation forests draw from the one generator,
+// src/ml/random.ts (xoshiro128** seeded by splitmix32), so those model bytes differ from version 2.
+export const MODEL_EXECUTOR_VERSION = "3";
 
 async function splitTables(
   ctx: ExecContext,

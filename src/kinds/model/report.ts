@@ -19,7 +19,7 @@ import {
 } from "../../ml/report/index.js";
 import { compareModels } from "../../ml/stats/index.js";
 import type { SplitEvaluation } from "../../ml/stats/evaluate.js";
-import { Rng, mixSeed } from "../../ml/stats/rng.js";
+import { Rng, mixSeed } from "../../ml/random.js";
 import { TreeModel } from "../../ml/tree/model.js";
 import { treeShap } from "../../ml/tree-shap.js";
 import type { TrialRecord } from "../../ml/tune/index.js";

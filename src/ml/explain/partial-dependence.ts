@@ -3,7 +3,7 @@
 import type { TrainedModel } from "../estimator.js";
 import { takeRows, type Matrix } from "../matrix.js";
 import { quantileSorted } from "../stats/quantile.js";
-import { mixSeed, Rng } from "../stats/rng.js";
+import { mixSeed, Rng } from "../random.js";
 
 interface PartialDependenceOptions {
   /** Grid points (default 20); a feature with at most this many distinct values uses them all. */

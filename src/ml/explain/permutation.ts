@@ -3,7 +3,7 @@
 import type { TrainedModel } from "../estimator.js";
 import type { Matrix } from "../matrix.js";
 import type { Metric } from "../metrics/types.js";
-import { mixSeed, Rng } from "../stats/rng.js";
+import { mixSeed, Rng } from "../random.js";
 
 interface FeatureImportance {
   feature: string;

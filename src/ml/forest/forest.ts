@@ -7,7 +7,7 @@ import { growTree, type GrowData, type GrowParams } from "../tree/grow.js";
 import { TreeModel } from "../tree/model.js";
 import { parseClassWeights, ParamError, resolveParams } from "../tree/params.js";
 import { prepareTraining } from "../tree/prepare.js";
-import { Rng } from "../tree/rng.js";
+import { Rng } from "../random.js";
 import { addTreePrediction, type Tree } from "../tree/tree.js";
 import { checkDataset } from "../tree/validate.js";
 import { RANDOM_FOREST_PARAMS } from "../../ir/params/random-forest.js";

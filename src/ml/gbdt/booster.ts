@@ -7,7 +7,7 @@ import { binnedLeaf, growTree, type GrowData, type GrowParams } from "../tree/gr
 import { TreeModel } from "../tree/model.js";
 import { parseClassWeights, ParamError } from "../tree/params.js";
 import { prepareTraining } from "../tree/prepare.js";
-import { Rng, sampleIndices } from "../tree/rng.js";
+import { Rng, sampleIndices } from "../random.js";
 import { addTreePrediction, type Tree } from "../tree/tree.js";
 import { checkDataset } from "../tree/validate.js";
 import { objectiveFor, weightedMedian, type ObjectiveData } from "./objectives.js";

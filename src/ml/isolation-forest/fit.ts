@@ -2,7 +2,7 @@
 // without replacement, progress per tree (AUC when the validation rows carry anomaly labels).
 import type { Dataset, FitContext, Params, ParamSpec } from "../estimator.js";
 import { ParamReader } from "../nn/param-values.js";
-import { SeededRandom } from "../nn/seeded-random.js";
+import { Rng } from "../random.js";
 import { IsolationForestModel, scoresFromMeanPath } from "./isolation-forest-model.js";
 import { addPathLengths, growTree, packForest } from "./isolation-tree.js";
 import { ISOLATION_FOREST_PARAMS as ISOLATION_FOREST_SPEC } from "../../ir/params/isolation-forest.js";
@@ -25,7 +25,7 @@ export async function fitIsolationForest(
   const psi = Math.min(p.number("sample_size"), n);
   const maxDepth = p.number("max_depth") || Math.ceil(Math.log2(psi));
   const contamination = p.number("contamination");
-  const rng = new SeededRandom(ctx.seed);
+  const rng = new Rng(ctx.seed);
   const all = new Int32Array(n);
   const grown = [];
   const validSum = valid?.y ? new Float64Array(valid.X.nRows) : undefined;

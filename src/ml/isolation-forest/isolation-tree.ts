@@ -1,7 +1,7 @@
 // Isolation trees in flat typed arrays: random feature, random threshold between the sample's
 // min and max, grown until isolation or the depth limit. Leaves hold depth + c(size).
 import type { Matrix } from "../matrix.js";
-import type { SeededRandom } from "../nn/seeded-random.js";
+import type { Rng } from "../random.js";
 
 /** Average path length of an unsuccessful BST search among n points: c(n) = 2H(n−1) − 2(n−1)/n. */
 export function averagePathLength(n: number): number {
@@ -33,7 +33,7 @@ interface GrowingTree {
 }
 
 /** Grows one tree over the sampled rows `idx` (reordered in place). */
-export function growTree(X: Matrix, idx: Int32Array, maxDepth: number, rng: SeededRandom): GrowingTree {
+export function growTree(X: Matrix, idx: Int32Array, maxDepth: number, rng: Rng): GrowingTree {
   const t: GrowingTree = { feature: [], threshold: [], left: [], right: [], value: [] };
   const d = X.columns.length;
   const lo = new Float64Array(d);

@@ -24,7 +24,7 @@ import {
 } from "./dense-net.js";
 import { packModel, unpackModel } from "./packed-bytes.js";
 import { ParamReader } from "./param-values.js";
-import { SeededRandom } from "./seeded-random.js";
+import { Rng } from "../random.js";
 import { trainWithAdam } from "./train-loop.js";
 import { AUTOENCODER_PARAMS as AUTOENCODER_SPEC } from "../../ir/params/nn.js";
 import { checkDatasetShape } from "../dataset-shape.js";
@@ -118,7 +118,7 @@ async function fitAutoencoder(
     throw new Error("autoencoder: parameter 'hidden' needs at least one layer width, e.g. \"16,4\"");
   const activation = p.string("activation") as Activation;
   const dropout = p.number("dropout");
-  const rng = new SeededRandom(ctx.seed);
+  const rng = new Rng(ctx.seed);
   const sizes = [d, ...encoder, ...encoder.slice(0, -1).reverse(), d];
   const hidden = sizes.slice(1, -1);
   const std = fitStandardizer(train.X);

@@ -8,7 +8,7 @@ import type { Tf } from "./backend.js";
 import { dropoutMask } from "./batch-rows.js";
 import { arrayOf, type Unpacked } from "./packed-bytes.js";
 import { predictInBatches } from "./predict-batches.js";
-import type { SeededRandom } from "./seeded-random.js";
+import type { Rng } from "../random.js";
 import type { Activation } from "../../ir/params/nn.js";
 
 export type { Activation } from "../../ir/params/nn.js";
@@ -22,7 +22,7 @@ export interface DenseLayer {
 }
 
 /** Glorot-uniform weights and zero biases for layer sizes [in, h1, …, out]. */
-export function initDense(sizes: number[], rng: SeededRandom): DenseLayer[] {
+export function initDense(sizes: number[], rng: Rng): DenseLayer[] {
   const layers: DenseLayer[] = [];
   for (let l = 0; l + 1 < sizes.length; l++) {
     const inputs = sizes[l]!;
@@ -95,7 +95,7 @@ export function forward(
 /** One seeded dropout mask per hidden layer for a batch of `rows` rows; none when `rate` is 0. */
 export function dropoutMasks(
   tf: Tf,
-  rng: SeededRandom,
+  rng: Rng,
   hidden: number[],
   rows: number,
   rate: number,

@@ -12,7 +12,7 @@ import { validationMetric } from "./mlp.js";
 import { arrayOf, packModel, unpackModel } from "./packed-bytes.js";
 import { ParamReader } from "./param-values.js";
 import { predictInBatches } from "./predict-batches.js";
-import { SeededRandom } from "./seeded-random.js";
+import { Rng } from "../random.js";
 import { trainWithAdam } from "./train-loop.js";
 import { MATRIX_FACTORIZATION_PARAMS } from "../../ir/params/nn.js";
 import { checkDatasetShape } from "../dataset-shape.js";
@@ -262,7 +262,7 @@ async function fitMatrixFactorization(
   const nItems = checkIndexColumn(train.X, itemFeature);
   const f = p.number("factors");
   const l2 = p.number("l2");
-  const rng = new SeededRandom(ctx.seed);
+  const rng = new Rng(ctx.seed);
   const init = (rows: number): Float32Array =>
     Float32Array.from({ length: rows * f }, () => rng.normal() * 0.1);
   let mean = 0;

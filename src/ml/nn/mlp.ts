@@ -15,7 +15,7 @@ import {
 } from "./dense-net.js";
 import { MlpModel } from "./mlp-model.js";
 import { ParamReader } from "./param-values.js";
-import { SeededRandom } from "./seeded-random.js";
+import { Rng } from "../random.js";
 import { trainWithAdam } from "./train-loop.js";
 import { MLP_PARAMS as MLP_SPEC } from "../../ir/params/nn.js";
 import { checkDatasetShape } from "../dataset-shape.js";
@@ -42,7 +42,7 @@ export async function fitMlp(
   const hidden = p.intList("hidden");
   const dropout = p.number("dropout");
   const l2 = p.number("l2");
-  const rng = new SeededRandom(ctx.seed);
+  const rng = new Rng(ctx.seed);
 
   let yMean = 0;
   let yScale = 1;

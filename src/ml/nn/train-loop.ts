@@ -3,7 +3,7 @@
 import type { FitContext } from "../estimator.js";
 import type { Tf } from "./backend.js";
 import type { ParamReader } from "./param-values.js";
-import type { SeededRandom } from "./seeded-random.js";
+import type { Rng } from "../random.js";
 
 interface EpochLoop<W> {
   nRows: number;
@@ -11,7 +11,7 @@ interface EpochLoop<W> {
   batchSize: number;
   /** Epochs without validation improvement before stopping; 0 disables early stopping. */
   patience: number;
-  rng: SeededRandom;
+  rng: Rng;
   /** One optimiser step on the rows `batch` (a slice of the epoch's permutation). */
   step(batch: Int32Array): void;
   /** Validation metric (lower is better), or undefined when there is no validation set. */
@@ -57,7 +57,7 @@ async function runEpochs<W>(loop: EpochLoop<W>, ctx: FitContext): Promise<LoopRe
 
 interface AdamTraining<W> {
   nRows: number;
-  rng: SeededRandom;
+  rng: Rng;
   /** The learner's parameters: read for "learning_rate", "epochs", "batch_size" and "early_stop". */
   params: ParamReader;
   /** What Adam updates; disposed when training ends, however it ends. */

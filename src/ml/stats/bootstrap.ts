@@ -3,7 +3,7 @@
 import type { Metric, MetricInput } from "../metrics/types.js";
 import { quantileSorted } from "./quantile.js";
 import { Resampler } from "./resample.js";
-import { Rng } from "./rng.js";
+import { Rng } from "../random.js";
 
 export interface BootstrapOptions {
   /** Number of resamples (default 1000). */

@@ -6,7 +6,7 @@ import type { Direction, Metric } from "../metrics/types.js";
 import { pairedBootstrap, type BootstrapOptions } from "./bootstrap.js";
 import { delongTest } from "./delong.js";
 import { correctness, mcnemarTest } from "./mcnemar.js";
-import { mixSeed } from "./rng.js";
+import { mixSeed } from "../random.js";
 
 export type ComparisonTest = "paired_bootstrap" | "delong" | "mcnemar";
 

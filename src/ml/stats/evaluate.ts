@@ -4,7 +4,7 @@ import type { TaskKind } from "../estimator.js";
 import { metricsForTask } from "../metrics/index.js";
 import type { Direction, Metric, MetricInput } from "../metrics/types.js";
 import { bootstrapCIs, type BootstrapOptions } from "./bootstrap.js";
-import { mixSeed } from "./rng.js";
+import { mixSeed } from "../random.js";
 
 export interface MetricValue {
   name: string;

@@ -26,6 +26,6 @@ export {
   twoSidedNormalP,
 } from "./distributions.js";
 export { median, quantileSorted } from "./quantile.js";
-export { mixSeed, Rng } from "./rng.js";
+export { mixSeed, Rng } from "../random.js";
 export { evaluateSplit, type MetricValue, type SplitEvaluation } from "./evaluate.js";
 export { compareModels, type ComparisonTest, type MetricComparison } from "./compare.js";

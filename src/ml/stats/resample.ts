@@ -2,7 +2,7 @@
 // ranking (a drawn group keeps its rows together and gets a fresh id so repeats stay apart).
 import type { MetricInput } from "../metrics/types.js";
 import { groupRanges } from "../metrics/ranking.js";
-import { Rng } from "./rng.js";
+import { Rng } from "../random.js";
 
 /** Draws resamples of the same size as the input into reused buffers; `preds` are resampled in step. */
 export class Resampler {

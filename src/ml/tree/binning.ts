@@ -2,7 +2,7 @@
 // rows, and the binned matrix (Uint8, column-major). Bin 0 holds missing values (NaN);
 // bins 1..nBins hold values, bin b covering (cuts[b-2], cuts[b-1]].
 import type { Matrix } from "../matrix.js";
-import { Rng, sampleIndices } from "./rng.js";
+import { Rng, sampleIndices } from "../random.js";
 
 const MAX_BINS = 255;
 

@@ -4,7 +4,7 @@
 import type { BinCuts } from "./binning.js";
 import type { HistPool } from "./hist-pool.js";
 import { subtractHistogram } from "./histogram.js";
-import type { Rng } from "./rng.js";
+import type { Rng } from "../random.js";
 import { findBestSplit, leafWeight, type SplitCandidate, type SplitParams } from "./split.js";
 import { TreeBuffer, type Tree } from "./tree.js";
 

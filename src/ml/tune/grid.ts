@@ -1,7 +1,7 @@
 // Grid search: the cartesian product of choices, integer ranges and `resolution` points of each
 // continuous range (log-spaced for log scales), following conditions; visited in a seeded order.
 import type { ParamValue, Params } from "../estimator.js";
-import { Rng, mixSeed } from "../stats/rng.js";
+import { Rng, mixSeed } from "../random.js";
 import type { ProposalContext, Sampler } from "./sampler.js";
 import { isActive, type Distribution, type SearchSpace } from "./space.js";
 

@@ -1,7 +1,7 @@
 // Successive halving (asynchronous, as ASHA) and Hyperband over intermediate values: a trial
 // reaching a rung continues only when it ranks in the top 1/η of the trials seen at that rung.
 import type { Direction } from "../metrics/types.js";
-import { mixSeed } from "../stats/rng.js";
+import { mixSeed } from "../random.js";
 import type { Pruner, RunningTrial } from "./pruner.js";
 import type { TrialRecord } from "./trial.js";
 

@@ -1,7 +1,7 @@
 // Parzen estimators for TPE: a truncated-Gaussian mixture with adaptive bandwidths (hyperopt's
 // rule: the larger gap to a sorted neighbour, clipped) plus a broad prior; smoothed categoricals.
 import { normalCdf, normalQuantile } from "../stats/distributions.js";
-import type { Rng } from "../stats/rng.js";
+import type { Rng } from "../random.js";
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 

@@ -1,7 +1,7 @@
 // Random search: every trial draws each active parameter from its prior, from a stream seeded
 // by (study seed, trial index) so trial k is the same whatever ran before it.
 import type { Params } from "../estimator.js";
-import { mixSeed, Rng } from "../stats/rng.js";
+import { mixSeed, Rng } from "../random.js";
 import type { ProposalContext, Sampler } from "./sampler.js";
 import { isActive, samplePrior, type SearchSpace } from "./space.js";
 

@@ -1,7 +1,7 @@
 // Search spaces: uniform, loguniform, int (optionally log) and choice distributions, and
 // conditional parameters that are active only when an earlier parameter has given values.
 import type { ParamValue, Params } from "../estimator.js";
-import type { Rng } from "../stats/rng.js";
+import type { Rng } from "../random.js";
 import { MlcError, type MlcErrorOptions } from "../../ir/errors.js";
 
 export type Distribution =

@@ -1,7 +1,7 @@
 // A seeded hyperparameter study: proposes trials with a sampler, runs the async objective with a
 // concurrency limit, prunes from intermediate values, records each finished trial, and resumes.
 import type { Params } from "../estimator.js";
-import { mixSeed } from "../stats/rng.js";
+import { mixSeed } from "../random.js";
 import { bestTrial, paretoFront } from "./pareto.js";
 import type { Pruner } from "./pruner.js";
 import type { Sampler } from "./sampler.js";

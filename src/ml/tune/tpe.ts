@@ -2,7 +2,7 @@
 // over the best γ fraction of trials and g(x) over the rest; the candidate maximising l/g wins.
 import type { ParamValue, Params } from "../estimator.js";
 import { normalCdf, normalQuantile } from "../stats/distributions.js";
-import { mixSeed, Rng } from "../stats/rng.js";
+import { mixSeed, Rng } from "../random.js";
 import { rankForSampling } from "./pareto.js";
 import { CategoricalParzen, NumericParzen } from "./parzen.js";
 import { priorStream, sampleFromPrior } from "./random.js";

@@ -1,7 +1,7 @@
 // Data and specs for the tuning tests of trainBranch: seeded synthetic binary rows and a GBDT
 // model spec that each test gives its own fixed params, search space and tune settings.
 import type { Dataset, Task } from "../../../src/ml/estimator.js";
-import { Rng } from "../../../src/ml/tree/rng.js";
+import { Rng } from "../../../src/ml/random.js";
 import type { ModelSpec } from "../../../src/kinds/model/model-spec.js";
 
 export const BINARY: Task = { kind: "binary", classes: ["no", "yes"] };

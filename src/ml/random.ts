@@ -1,5 +1,5 @@
-// Seeded pseudo-random numbers for bootstrap, permutation and search: one small generator
-// (xoshiro128**, seeded through splitmix32) so results depend only on the seed, never on Math.random.
+// The one seeded pseudo-random generator (xoshiro128**, seeded through splitmix32) for splits, samples,
+// learners, bootstrap and search: results depend only on the seed, never on Math.random. No imports.
 
 function splitmix32(state: { s: number }): number {
   state.s = (state.s + 0x9e3779b9) | 0;
@@ -70,6 +70,11 @@ export class Rng {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
 
+  /** A child generator seeded from this one (per tree, per epoch). */
+  fork(): Rng {
+    return new Rng(this.nextU32());
+  }
+
   /** Fisher–Yates shuffle in place. */
   shuffle<T extends { length: number; [i: number]: unknown }>(arr: T): T {
     for (let i = arr.length - 1; i > 0; i--) {
@@ -80,6 +85,20 @@ export class Rng {
     }
     return arr;
   }
+}
+
+/** `k` distinct indices out of [0, n), sorted ascending (partial Fisher–Yates). */
+export function sampleIndices(rng: Rng, n: number, k: number): Int32Array {
+  const perm = new Int32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  const m = Math.min(k, n);
+  for (let i = 0; i < m; i++) {
+    const j = i + rng.int(n - i);
+    const t = perm[i]!;
+    perm[i] = perm[j]!;
+    perm[j] = t;
+  }
+  return perm.subarray(0, m).sort();
 }
 
 function rotl(x: number, k: number): number {
