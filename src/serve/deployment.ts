@@ -11,6 +11,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
+import { validateExperimentRoute, type ExperimentRoute } from "./experiment-route.js";
 import { validateOnlineRef, type OnlineRef } from "./online-store.js";
 import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
 import { isObj } from "../runtime/graph-ir.js";
@@ -35,6 +36,8 @@ export type Rollout =
 /** What a writer decides; `updated` and `reason` are stamped by writeDeployment. */
 export interface DeploymentTarget extends BundleRef {
   rollout?: Rollout;
+  /** An online experiment: every arm serves side by side; the pointer's own version is the control arm's. */
+  experiment?: ExperimentRoute;
 }
 
 export interface DeploymentPointer extends DeploymentTarget {
@@ -107,6 +110,17 @@ function validatePointer(p: unknown): string[] {
       }
     }
   }
+  if (p.experiment !== undefined) {
+    errs.push(...validateExperimentRoute(p.experiment, isRef));
+    const e = p.experiment as Partial<ExperimentRoute>;
+    const control = Array.isArray(e.arms) ? e.arms.find((a) => isObj(a) && a.name === e.control) : undefined;
+    if (control && isRef(control.target) && control.target.version !== p.version)
+      errs.push(
+        `experiment: the control arm serves version ${control.target.version}, the pointer ${String(p.version)}`,
+      );
+    if (r !== undefined)
+      errs.push("experiment: a deployment runs either a rollout or an experiment, not both");
+  }
   return errs;
 }
 
@@ -172,6 +186,11 @@ export function writeDeployment(
         ? { kind: "canary", share: target.rollout.share, candidate: cand, key: target.rollout.key }
         : { kind: "shadow", candidate: cand };
   }
+  if (target.experiment)
+    pointer.experiment = {
+      ...target.experiment,
+      arms: target.experiment.arms.map((a) => ({ ...a, target: portable(projectDir, a.target) })),
+    };
   const errs = validatePointer(pointer);
   if (errs.length)
     throw new DeploymentError(`invalid deployment pointer for '${name}':\n  ${errs.join("\n  ")}`);

@@ -15,6 +15,9 @@ export interface PredictionLogEntry {
   latency_ms: number;
   /** Position of the row in a batch request. */
   index?: number;
+  /** The online experiment and its arm, when the request was routed by one. */
+  experiment?: string;
+  experiment_arm?: string;
   /** The record's input fields (and the rollout key when one is set). */
   features: Record<string, unknown>;
   /** The prediction as returned (or, for shadow, as it would have been returned). */
@@ -35,10 +38,14 @@ export function predictionLogLine(
   index: number | undefined,
   featuresJson: string,
   outputJson: string,
+  experiment?: { name: string; arm: string },
 ): string {
+  const exp = experiment
+    ? `,"experiment":${JSON.stringify(experiment.name)},"experiment_arm":${JSON.stringify(experiment.arm)}`
+    : "";
   return (
     `{"ts":"${ts}","request_id":${JSON.stringify(requestId)},"deployment":${JSON.stringify(deployment)},"model_version":${modelVersion},` +
-    `"arm":${JSON.stringify(arm)},"latency_ms":${latencyMs}${index !== undefined ? `,"index":${index}` : ""},"features":${featuresJson},"output":${outputJson}}`
+    `"arm":${JSON.stringify(arm)},"latency_ms":${latencyMs}${index !== undefined ? `,"index":${index}` : ""}${exp},"features":${featuresJson},"output":${outputJson}}`
   );
 }
 
