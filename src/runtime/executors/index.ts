@@ -6,3 +6,4 @@ import "./split.js";
 import "./model/index.js";
 import "./gate/index.js";
 import "./deploy/index.js";
+import "./experiment.js";

@@ -6,13 +6,6 @@ import { isCall, isPercent, isRef } from "../../../compiler/expr-json.js";
 import { readBlock } from "../../../data/node-config.js";
 import { loadTable } from "../../../data/table-artifact.js";
 import { columnValues } from "../../../data/table-columns.js";
-import {
-  bundleDirFor,
-  publishBundle,
-  type BundleInput,
-  type BundleMeta,
-  type BundleTask,
-} from "../../../serve/bundle.js";
 import { predictionColumns, scoreTable } from "../../../serve/batch-score.js";
 import { writeContainerManifests } from "../../../serve/container.js";
 import {
@@ -24,7 +17,6 @@ import {
 } from "../../../serve/deployment.js";
 import { stopDeployment } from "../../../serve/deployment-absence.js";
 import { writeScores } from "../../../serve/score-writer.js";
-import type { Task } from "../../../ml/estimator.js";
 import { resolveDataPath } from "../../../data/project-path.js";
 import {
   NodeFailure,
@@ -38,6 +30,7 @@ import type { Json } from "../../graph-ir.js";
 import { ModelRegistry } from "../../registry/model-registry.js";
 import { syncAliasesToPointer } from "../../registry/serving-sync.js";
 import { checkDeployOutputs } from "./check-outputs.js";
+import { publishModelBundle } from "./model-bundle.js";
 import { materializeDeployment, pruneOnline } from "./online.js";
 
 export const DEPLOY_EXECUTOR_VERSION = "1";
@@ -48,17 +41,6 @@ const asCall = (j: Json | undefined, fallback: string): Call =>
     ? j
     : { $call: j !== undefined && isRef(j) ? j.$ref[0]! : fallback, args: [], named: {} };
 const arg = (c: Call, i: number, name: string): Json | undefined => c.named[name] ?? c.args[i];
-
-function bundleTask(task: Task, threshold: number): BundleTask {
-  switch (task.kind) {
-    case "binary":
-      return { kind: "binary", classes: task.classes, threshold };
-    case "multiclass":
-      return { kind: "multiclass", classes: task.classes };
-    default:
-      return { kind: task.kind };
-  }
-}
 
 function rolloutOf(
   c: Call,
@@ -105,34 +87,12 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     throw new NodeFailure(`deploy ${name}: model ${modelName ?? "?"} has no result to deploy`, {
       code: "MLC2302",
     });
-  const version = model.summary?.version;
-  const onnxHash = model.artifacts.onnx;
-  if (typeof version !== "number" || !onnxHash)
-    throw new NodeFailure(`deploy ${name}: model ${modelName} recorded no registry version; re-apply it`, {
-      code: "MLC2302",
-    });
-  const onnx = await ctx.artifacts.get(onnxHash);
-  const meta: BundleMeta = {
-    format_version: 1,
-    deployment: name,
-    model: modelName,
-    version,
-    task: bundleTask(model.summary!.task as unknown as Task, Number(model.summary!.threshold ?? 0.5)),
-    inputs: model.summary!.inputs as unknown as BundleInput[],
-    output: { name: "score", width: Number(model.summary!.output_width ?? 1) },
-    metrics: Object.fromEntries(
-      Object.entries(model.metrics ?? {}).filter(([k]) => k.startsWith("test.") || k.startsWith("valid.")),
-    ),
-    lineage: { run_id: ctx.runId ?? "", artifact: onnxHash },
-    created: new Date().toISOString(),
-  };
-  const bundleDir = bundleDirFor(ctx.projectDir, name, version);
-  const published = publishBundle(bundleDir, onnx, meta);
-  if (published.action === "repaired")
-    ctx.log(
-      `bundle ${bundleDir} was damaged (${published.damaged}); set aside as ${published.movedTo} and rebuilt`,
-    );
-  const bundle = relative(ctx.projectDir, bundleDir);
+  const { version, onnxHash, meta, bundleDir, bundle } = await publishModelBundle(
+    ctx,
+    name,
+    modelName,
+    model,
+  );
   // The model's window and joined inputs, as of the newest data, in a new online table; the pointer below switches to it.
   const online = await materializeDeployment(ctx, {
     deployment: name,
