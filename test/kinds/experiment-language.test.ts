@@ -114,3 +114,18 @@ describe("experiment config and plan", () => {
     });
   });
 });
+
+describe("experiment lowering and plan note", () => {
+  it("lowers to a node depending on the deployment and every variant's model, whose plan note shows the sample size", async () => {
+    const { lower } = await import("../../src/compiler/lower.js");
+    const { planNoteOf } = await import("../../src/runtime/plan-notes.js");
+    await import("../../src/runtime/executors/experiment.js");
+    const r = check(experiment("traffic_per_day = 20000"));
+    expect(r.diagnostics).toEqual([]);
+    const node = lower(r.value!).nodes.find((n) => n.id === "experiment.offer_test")!;
+    expect(node.inputs.map((i) => i.node).sort()).toEqual(["deploy.api", "model.churn", "model.retention"]);
+    expect(planNoteOf(node)).toMatch(
+      /^sample size per arm \(sequential test, alpha 0.05, power 0.8, mde 10%\): control [\d,]+, offer [\d,]+; [\d.]+ days at 20,000 units\/day$/,
+    );
+  });
+});
