@@ -58,7 +58,11 @@ export function concludeExperiment(
   name: string,
   arm: string,
   reason: string,
-): { pointer: DeploymentPointer; served: BundleRef } {
+): {
+  pointer: DeploymentPointer;
+  served: BundleRef;
+  before: DeploymentPointer & { experiment: ExperimentRoute };
+} {
   const cur = runningExperiment(projectDir, deployment, name);
   const a = cur.experiment.arms.find((x) => x.name === arm);
   if (!a)
@@ -70,5 +74,5 @@ export function concludeExperiment(
     bundle: a.target.bundle,
     ...(a.target.online ? { online: a.target.online } : {}),
   };
-  return { pointer: writeDeployment(projectDir, deployment, served, reason), served };
+  return { pointer: writeDeployment(projectDir, deployment, served, reason), served, before: cur };
 }

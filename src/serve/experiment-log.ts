@@ -1,7 +1,8 @@
 // The audit trail of a deployment's experiments: `.mlc/deployments/<d>/experiments.ndjson`, one line
 // per start or decision (time, reason, the versions served), appended with O_APPEND, torn lines skipped.
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { ExperimentDesign } from "../ml/experiments/index.js";
 import { deploymentDir } from "./deployment.js";
 
 export interface ExperimentEvent {
@@ -16,6 +17,12 @@ export interface ExperimentEvent {
   reason: string;
   /** Who decided: the spec's declared decision, or a person by hand. */
   by: "apply" | "decision" | "hand";
+  /** On started/updated: the analysis design (metrics, tests, guardrails, planned units) status uses. */
+  design?: ExperimentDesign;
+  /** On started/updated: the request field that is the unit. */
+  key?: string;
+  /** On started/updated: the feedback metric holding the pre-period covariate (CUPED). */
+  covariate?: string;
 }
 
 const logPath = (projectDir: string, deployment: string): string =>
@@ -46,4 +53,17 @@ export function readExperimentEvents(
     }
   }
   return out;
+}
+
+/** The deployment whose audit trail names experiment `name` (the latest one when several do). */
+export function findExperimentDeployment(projectDir: string, name: string): string | undefined {
+  const root = join(resolve(projectDir), ".mlc", "deployments");
+  if (!existsSync(root)) return undefined;
+  let best: { deployment: string; ts: string } | undefined;
+  for (const d of readdirSync(root)) {
+    const events = readExperimentEvents(projectDir, d, name);
+    const last = events[events.length - 1];
+    if (last && (!best || last.ts > best.ts)) best = { deployment: d, ts: last.ts };
+  }
+  return best?.deployment;
 }

@@ -203,3 +203,43 @@ describe("experiment routing", () => {
     );
   });
 });
+
+describe("experiment records", () => {
+  it("joins outcomes by request id or unit, the covariate apart, and skips other experiments", async () => {
+    const { experimentRecords } = await import("../../src/serve/experiment-records.js");
+    const entry = (request_id: string, arm: string, id: string, experiment = "t") => ({
+      ts: "2026-12-03T00:00:00.000Z",
+      request_id,
+      deployment: "d",
+      model_version: 1,
+      arm,
+      latency_ms: 3,
+      experiment,
+      experiment_arm: arm,
+      features: { customer_id: id },
+      output: {},
+    });
+    const recs = experimentRecords(
+      "t",
+      "customer_id",
+      [
+        entry("r1", "control", "a"),
+        entry("r2", "offer", "b"),
+        entry("r3", "offer", "b"),
+        entry("r4", "x", "c", "other"),
+      ],
+      [
+        { request_id: "r3", metric: "revenue", value: 5 },
+        { unit: "b", metric: "converted", value: 1 },
+        { unit: "a", metric: "pre", value: 2 },
+        { unit: "zz", metric: "converted", value: 1 },
+      ],
+      "pre",
+    );
+    expect(recs).toEqual([
+      { arm: "control", unit: "a", outcomes: {}, latencyMs: 3, covariate: 2 },
+      { arm: "offer", unit: "b", outcomes: { converted: 1 }, latencyMs: 3 },
+      { arm: "offer", unit: "b", outcomes: { revenue: 5 }, latencyMs: 3 },
+    ]);
+  });
+});

@@ -5,6 +5,7 @@ import { readDeployment, type BundleRef } from "../../serve/deployment.js";
 import { startExperiment } from "../../serve/experiment-control.js";
 import { appendExperimentEvent, readExperimentEvents } from "../../serve/experiment-log.js";
 import type { ExperimentRoute } from "../../serve/experiment-route.js";
+import type { ExperimentDesign } from "../../ml/experiments/index.js";
 import { NodeFailure, type ExecContext, type Executor, type NodeResult } from "../../runtime/executor.js";
 import type { Json } from "../../runtime/graph-ir.js";
 import { publishModelBundle } from "../../runtime/executors/deploy/model-bundle.js";
@@ -32,6 +33,23 @@ const sameRouting = (a: ExperimentRoute, b: ExperimentRoute): boolean =>
   a.default_arm === b.default_arm &&
   JSON.stringify(a.arms.map((x) => [x.name, x.share, x.target.version])) ===
     JSON.stringify(b.arms.map((x) => [x.name, x.share, x.target.version]));
+
+/** What the status analysis needs of the config. */
+function designOf(c: ExperimentConfig): ExperimentDesign {
+  const plan = planExperiment(c);
+  return {
+    arms: c.allocation,
+    control: c.control,
+    primary: c.primary,
+    secondary: Object.keys(c.metrics).filter((m) => m !== c.primary && m !== c.covariate),
+    guardrails: c.guardrails,
+    alpha: c.alpha,
+    test: c.test,
+    mde: c.mde,
+    ...(plan.sized ? { plannedUnits: Math.max(...plan.perArm.map((a) => a.units)) } : {}),
+    ...(c.covariate ? { cuped: true } : {}),
+  };
+}
 
 async function run(ctx: ExecContext): Promise<NodeResult> {
   const c = configOf(ctx);
@@ -102,6 +120,9 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       versions,
       reason,
       by: "apply",
+      design: designOf(c),
+      key: c.key,
+      ...(c.covariate ? { covariate: c.covariate } : {}),
     });
     ctx.log(reason);
     state = "running";
