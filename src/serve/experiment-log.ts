@@ -19,6 +19,8 @@ export interface ExperimentEvent {
   by: "apply" | "decision" | "hand";
   /** On started/updated: the analysis design (metrics, tests, guardrails, planned units) status uses. */
   design?: ExperimentDesign;
+  /** On started/updated: the declared decisions (`mlc experiment decide` applies them). */
+  decisions?: { on_win: "promote" | "report"; on_loss: "stop" | "report"; on_guardrail: "stop" | "report" };
   /** On started/updated: the request field that is the unit. */
   key?: string;
   /** On started/updated: the feedback metric holding the pre-period covariate (CUPED). */

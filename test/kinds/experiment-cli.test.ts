@@ -131,4 +131,33 @@ describe("mlc experiment", () => {
       /no experiment 'nope' was ever applied/,
     );
   });
+
+  it("decide applies the declared decision: the winner is promoted, an open experiment is left alone", async () => {
+    const open = await served(1000, 0.1);
+    const idle = await runCommand(register, [
+      "experiment",
+      "decide",
+      "offer_test",
+      "--dir",
+      open.p,
+      "--outcomes",
+      open.outcomes,
+    ]);
+    expect(idle.out).toMatch(/offer_test: continue: .*nothing to do/);
+    expect(readDeployment(open.p, "api")!.experiment).toBeDefined();
+    const { p, outcomes } = await served(6000, 0.16);
+    const d = await runCommand(register, [
+      "experiment",
+      "decide",
+      "offer_test",
+      "--dir",
+      p,
+      "--outcomes",
+      outcomes,
+    ]);
+    expect(d.code).toBe(0);
+    expect(readDeployment(p, "api")!.version).toBe(2);
+    const last = readExperimentEvents(p, "api", "offer_test").at(-1)!;
+    expect([last.event, last.arm, last.by]).toEqual(["promoted", "offer", "decision"]);
+  });
 });

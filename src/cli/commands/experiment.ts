@@ -1,5 +1,5 @@
-// `mlc experiment status|stop|promote NAME`: the per-arm status of an online experiment (from the
-// prediction log joined with outcomes), and the decisions by hand, which move the deployment pointer.
+// `mlc experiment status|decide|stop|promote NAME`: the per-arm status of an online experiment (from
+// the prediction log joined with outcomes), its declared decisions, and decisions by hand.
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -208,5 +208,46 @@ export function register(program: Command): void {
       flags.reason ??= `experiment ${name}: ${s.reason}`;
     }
     await decide(name, flags, "promoted", arm);
+  });
+  common(
+    cmd
+      .command("decide")
+      .description("apply the spec's declared decision (on_win, on_loss, on_guardrail) to the current status")
+      .argument("<name>")
+      .option("--outcomes <file>", "outcome events as NDJSON ({request_id|unit, metric, value} per line)"),
+  ).action(async (name: string, flags: Flags) => {
+    const l = locate(name, flags);
+    if (readDeployment(l.projectDir, l.deployment)?.experiment?.name !== name)
+      throw new CliExit(1, `mlc experiment: experiment '${name}' is not running on ${l.deployment}`);
+    const s = status(l, name, flags);
+    const d = l.started.decisions ?? { on_win: "promote", on_loss: "stop", on_guardrail: "stop" };
+    const act =
+      s.verdict === "win" && d.on_win === "promote"
+        ? ({ event: "promoted", arm: s.winner! } as const)
+        : (s.verdict === "loss" || s.verdict === "inconclusive") && d.on_loss === "stop"
+          ? ({ event: "stopped", arm: l.design.control } as const)
+          : s.verdict === "guardrail" && d.on_guardrail === "stop"
+            ? ({ event: "stopped", arm: l.design.control } as const)
+            : undefined;
+    if (!act) {
+      process.stdout.write(`${name}: ${s.verdict}: ${s.reason}; nothing to do\n`);
+      return;
+    }
+    const reason = `experiment ${name} ${act.event} by its declared decision (${s.verdict}): ${s.reason}`;
+    try {
+      const p = await decideExperiment(
+        l.projectDir,
+        l.deployment,
+        name,
+        act.arm,
+        act.event,
+        reason,
+        "decision",
+      );
+      process.stdout.write(`${l.deployment}: all traffic to ${act.arm} (version ${p.version}); ${reason}\n`);
+    } catch (e) {
+      if (e instanceof DeploymentError) throw new CliExit(1, `mlc experiment: ${e.message}`);
+      throw e;
+    }
   });
 }

@@ -122,6 +122,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       by: "apply",
       design: designOf(c),
       key: c.key,
+      decisions: { on_win: c.onWin, on_loss: c.onLoss, on_guardrail: c.onGuardrail },
       ...(c.covariate ? { covariate: c.covariate } : {}),
     });
     ctx.log(reason);
