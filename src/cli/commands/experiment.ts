@@ -159,21 +159,23 @@ export function register(program: Command): void {
     );
   });
   const decide = async (
+    l: Located,
     name: string,
-    flags: Flags,
     event: "promoted" | "stopped",
     arm: string,
+    reason: string,
+    by: "decision" | "hand",
   ): Promise<void> => {
-    const l = locate(name, flags);
-    const reason = flags.reason ?? `experiment ${name}: ${arm} ${event} by hand`;
     try {
-      const p = await decideExperiment(l.projectDir, l.deployment, name, arm, event, reason, "hand");
+      const p = await decideExperiment(l.projectDir, l.deployment, name, arm, event, reason, by);
       process.stdout.write(`${l.deployment}: all traffic to ${arm} (version ${p.version}); ${reason}\n`);
     } catch (e) {
       if (e instanceof DeploymentError) throw new CliExit(1, `mlc experiment: ${e.message}`);
       throw e;
     }
   };
+  const byHand = (name: string, event: string, arm: string, flags: Flags): string =>
+    flags.reason ?? `experiment ${name}: ${arm} ${event} by hand`;
   common(
     cmd
       .command("stop")
@@ -182,7 +184,14 @@ export function register(program: Command): void {
       .option("--reason <text>", "why, for the audit trail"),
   ).action(async (name: string, flags: Flags) => {
     const l = locate(name, flags);
-    await decide(name, flags, "stopped", l.design.control);
+    await decide(
+      l,
+      name,
+      "stopped",
+      l.design.control,
+      byHand(name, "stopped", l.design.control, flags),
+      "hand",
+    );
   });
   common(
     cmd
@@ -195,9 +204,9 @@ export function register(program: Command): void {
       .option("--outcomes <file>", "outcome events as NDJSON, to find the winner")
       .option("--reason <text>", "why, for the audit trail"),
   ).action(async (name: string, flags: Flags) => {
+    const l = locate(name, flags);
     let arm = flags.arm;
     if (!arm) {
-      const l = locate(name, flags);
       const s = status(l, name, flags);
       if (s.verdict !== "win" || !s.winner)
         throw new CliExit(
@@ -207,7 +216,7 @@ export function register(program: Command): void {
       arm = s.winner;
       flags.reason ??= `experiment ${name}: ${s.reason}`;
     }
-    await decide(name, flags, "promoted", arm);
+    await decide(l, name, "promoted", arm, byHand(name, "promoted", arm, flags), "hand");
   });
   common(
     cmd
@@ -234,20 +243,6 @@ export function register(program: Command): void {
       return;
     }
     const reason = `experiment ${name} ${act.event} by its declared decision (${s.verdict}): ${s.reason}`;
-    try {
-      const p = await decideExperiment(
-        l.projectDir,
-        l.deployment,
-        name,
-        act.arm,
-        act.event,
-        reason,
-        "decision",
-      );
-      process.stdout.write(`${l.deployment}: all traffic to ${act.arm} (version ${p.version}); ${reason}\n`);
-    } catch (e) {
-      if (e instanceof DeploymentError) throw new CliExit(1, `mlc experiment: ${e.message}`);
-      throw e;
-    }
+    await decide(l, name, act.event, act.arm, reason, "decision");
   });
 }
