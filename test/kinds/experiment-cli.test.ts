@@ -17,11 +17,21 @@ import { context } from "./experiment-fixtures.js";
 const rec = { tenure: 7, monthly: 20, active: true, plan: "basic" };
 
 /** A served experiment with `units` customers; offer converts at `offerRate`, control at 10%. */
-async function served(units: number, offerRate: number): Promise<{ p: string; outcomes: string }> {
+async function served(
+  units: number,
+  offerRate: number,
+  breakAllocation = false,
+): Promise<{ p: string; outcomes: string }> {
   const p = tempProject();
   buildFixtureBundle(join(p, ".mlc/bundles/api/v1"), { version: 1, scale: 1 });
   writeDeployment(p, "api", { version: 1, bundle: ".mlc/bundles/api/v1" }, "deployed");
   await experimentExecutor.run(context(p, { churn: 1, retention: 2 }));
+  if (breakAllocation) {
+    // the servers route 70/30 while the design says 50/50: a broken assignment
+    const ptr = readDeployment(p, "api")!;
+    const arms = ptr.experiment!.arms.map((a, i) => ({ ...a, share: i === 0 ? 0.7 : 0.3 }));
+    writeDeployment(p, "api", { ...ptr, experiment: { ...ptr.experiment!, arms } }, "broken");
+  }
   const s = createPredictionServer({ projectDir: p, deployment: "api", maxBatch: 1000, predictionLog: {} });
   await s.loaded;
   for (let b = 0; b < units; b += 1000) {
@@ -159,5 +169,26 @@ describe("mlc experiment", () => {
     expect(readDeployment(p, "api")!.version).toBe(2);
     const last = readExperimentEvents(p, "api", "offer_test").at(-1)!;
     expect([last.event, last.arm, last.by]).toEqual(["promoted", "offer", "decision"]);
+  });
+
+  it("detects a sample ratio mismatch when the routing breaks the declared allocation, and withholds the decision", async () => {
+    const { p, outcomes } = await served(4000, 0.2, true);
+    const s = JSON.parse(
+      (
+        await runCommand(register, [
+          "experiment",
+          "status",
+          "offer_test",
+          "--dir",
+          p,
+          "--outcomes",
+          outcomes,
+          "--json",
+        ])
+      ).out,
+    );
+    expect(s.srm.mismatch).toBe(true);
+    expect(s.verdict).toBe("continue");
+    expect(s.warnings.join(" ")).toMatch(/sample ratio mismatch/);
   });
 });
