@@ -264,10 +264,17 @@ describe("analyzeExperiment", () => {
 
   it("a fixed test refuses a verdict before the planned size", () => {
     const recs = simulate({ control: 3000, offer: 3000 }, { control: 0.1, offer: 0.2 }, 3);
-    const s = analyzeExperiment(design({ test: "fixed", plannedUnits: 4000 }), recs);
+    const s = analyzeExperiment(
+      design({ test: "fixed", plannedUnits: { control: 2000, offer: 4000 } }),
+      recs,
+    );
     expect(s.verdict).toBe("continue");
-    expect(s.reason).toMatch(/no verdict before 4000 units/);
-    expect(analyzeExperiment(design({ test: "fixed", plannedUnits: 3000 }), recs).verdict).toBe("win");
+    expect(s.reason).toMatch(/no verdict before the planned units \(offer 3000 of 4000\)/);
+    const reached = analyzeExperiment(
+      design({ test: "fixed", plannedUnits: { control: 3000, offer: 2000 } }),
+      recs,
+    );
+    expect(reached.verdict).toBe("win");
   });
 
   it("stops on a breached latency guardrail and returns traffic to control", () => {

@@ -118,7 +118,13 @@ function renderStatus(name: string, l: Located, s: ExperimentStatus): string {
       .join("  ")
       .trimEnd();
   return [
-    `experiment ${name} on ${l.deployment} (${l.design.test} test, alpha ${l.design.alpha}${l.design.plannedUnits ? `, planned ${l.design.plannedUnits} units per arm` : ""})`,
+    `experiment ${name} on ${l.deployment} (${l.design.test} test, alpha ${l.design.alpha}${
+      l.design.plannedUnits
+        ? `, planned units ${Object.entries(l.design.plannedUnits)
+            .map(([a, n]) => `${a} ${n}`)
+            .join(", ")}`
+        : ""
+    })`,
     line(head),
     ...rows.map(line),
     `sample ratio: chi-squared ${num(s.srm.chiSquare, 3)}, p = ${num(s.srm.pValue, 3)}${s.srm.mismatch ? "  MISMATCH" : ""}`,

@@ -46,7 +46,7 @@ function designOf(c: ExperimentConfig): ExperimentDesign {
     alpha: c.alpha,
     test: c.test,
     mde: c.mde,
-    ...(plan.sized ? { plannedUnits: Math.max(...plan.perArm.map((a) => a.units)) } : {}),
+    ...(plan.sized ? { plannedUnits: Object.fromEntries(plan.perArm.map((a) => [a.name, a.units])) } : {}),
     ...(c.covariate ? { cuped: true } : {}),
   };
 }

@@ -36,8 +36,8 @@ export interface ExperimentDesign {
   test: TestKind;
   /** Relative minimum detectable effect; sets the sequential test's mixing variance (mde × control mean)². */
   mde: number;
-  /** Units per arm planned (the sample size); a fixed test gives no verdict before it. */
-  plannedUnits?: number;
+  /** Units each arm needs by name (the sample size); a fixed test gives no verdict before every arm has them. */
+  plannedUnits?: Readonly<Record<string, number>>;
   /** Adjust outcomes by the records' covariate (CUPED). */
   cuped?: boolean;
   /** Requests an arm needs before its latency and error guardrails are judged (default 100). */
@@ -284,14 +284,15 @@ function decide(
   }
   if (srm.mismatch) return { verdict: "continue", reason: "sample ratio mismatch: decision withheld" };
   const planned = design.plannedUnits;
-  const reached = planned !== undefined && arms.every((a) => a.units >= planned);
+  const short = planned ? arms.filter((a) => a.units < (planned[a.arm] ?? Infinity)) : arms;
+  const reached = planned !== undefined && short.length === 0;
   if (design.test === "fixed" && !reached)
     return {
       verdict: "continue",
       reason:
         planned === undefined
           ? "fixed-horizon test without a planned sample size: no verdict"
-          : `fixed-horizon test: no verdict before ${Math.ceil(planned)} units per arm (smallest arm has ${Math.min(...arms.map((a) => a.units))})`,
+          : `fixed-horizon test: no verdict before the planned units (${short.map((a) => `${a.arm} ${a.units} of ${Math.ceil(planned[a.arm] ?? NaN)}`).join(", ")})`,
     };
   const wins = treatments.filter(
     (a) => a.primary.comparison?.significant && a.primary.comparison.difference > 0,
@@ -320,7 +321,7 @@ function decide(
     return {
       verdict: "inconclusive",
       winner: design.control,
-      reason: `the planned ${Math.ceil(planned!)} units per arm were reached without a significant difference on ${design.primary}`,
+      reason: `every arm reached its planned units without a significant difference on ${design.primary}`,
     };
   return { verdict: "continue", reason: "no significant difference yet" };
 }
