@@ -31,7 +31,7 @@ describe("experiment language", () => {
   it("accepts a complete experiment without diagnostics", () => {
     const r = check(
       experiment(`allocation = { control = 50%  offer = 50% }
-  guardrails = { latency_p99 = 250ms  error_rate = 1%  revenue = 2% }
+  guardrails = { latency_p99 = 250ms  revenue = 2% }
   traffic_per_day = 20000  duration = 14d  test = sequential  on_win = promote  on_loss = stop  on_guardrail = stop`),
     );
     expect(r.diagnostics).toEqual([]);
@@ -49,7 +49,10 @@ describe("experiment language", () => {
     );
     const g = check(experiment("guardrails = { clicks = 2% }")).diagnostics;
     expect(codes(g)).toEqual(["MLC1130"]);
-    expect(g[0]!.message).toMatch(/neither latency_p99, error_rate nor a declared metric/);
+    expect(g[0]!.message).toMatch(/neither latency_p99 nor a declared metric/);
+    expect(check(experiment("guardrails = { error_rate = 1% }")).diagnostics[0]!.message).toMatch(
+      /error_rate guardrail is not available yet: failed requests are not logged per arm/,
+    );
   });
 
   it("warns when the duration cannot reach the sample size (MLC1160)", () => {

@@ -61,7 +61,7 @@ export const experimentLanguage: BlockKindSchema = {
       name: "guardrails",
       type: t.object(t.union(t.duration(), t.percent())),
       required: false,
-      doc: "`latency_p99 = 250ms`, `error_rate = 1%`, or a metric with the harm tolerated (`revenue = 2%`): an arm breaching one is stopped",
+      doc: "`latency_p99 = 250ms`, or a metric with the harm tolerated (`revenue = 2%`): an arm breaching one is stopped",
     },
     {
       name: "mde",
