@@ -101,7 +101,12 @@ export const experimentLanguage: BlockKindSchema = {
       required: false,
       doc: "units expected per day; gives the duration in the plan",
     },
-    { name: "duration", type: t.duration(), required: false, doc: "how long the experiment may run" },
+    {
+      name: "duration",
+      type: t.duration(),
+      required: false,
+      doc: "the planned duration; `mlc validate` warns when it cannot reach the sample size at `traffic_per_day` (the verdict comes from the test, not the clock)",
+    },
     {
       name: "test",
       type: t.enum("sequential", "fixed"),
