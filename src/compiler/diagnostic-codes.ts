@@ -122,6 +122,11 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
     summary:
       "a search distribution that does not fit its parameter (`uniform` for an integer, bounds out of range)",
   },
+  MLC1160: {
+    severity: "warning",
+    summary: "an experiment whose duration at the declared traffic cannot reach its sample size",
+  },
+  MLC1161: { severity: "warning", summary: "an experiment variant whose model no gate guards" },
 };
 
 /** Named syntax codes, so call sites read as what they mean. */

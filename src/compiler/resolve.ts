@@ -13,7 +13,6 @@ import { allBlockKinds, blockKind } from "./schema/index.js";
  */
 const PLANNED_KINDS: Readonly<Record<string, string>> = {
   monitor: "monitors (drift and live-metric checks of a deployment)",
-  experiment: "online experiments (A/B tests between models)",
 };
 
 export interface Symbols {

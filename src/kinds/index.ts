@@ -3,7 +3,11 @@
 import { registerBlockKind } from "../compiler/schema/registry.js";
 import type { BlockKindSchema } from "../compiler/schema/types.js";
 import type { Executor } from "../ir/executor.js";
+import type { GraphNode } from "../ir/graph-ir.js";
+import { readBlock } from "../ir/node-config.js";
 import { deployLanguage } from "./deploy/language.js";
+import { decodeExperimentConfig, planSummary } from "./experiment/config.js";
+import { experimentLanguage } from "./experiment/language.js";
 import { featuresLanguage } from "./features/language.js";
 import { gateLanguage } from "./gate/language.js";
 import { modelLanguage } from "./model/language.js";
@@ -18,6 +22,8 @@ export interface KindHalves {
    * libraries, which `mlc validate` does not need), or "settings-only" for a kind without nodes.
    */
   runtime: "settings-only" | (() => Promise<Executor>);
+  /** A line the plan shows under a planned node of this kind (an experiment's sample size). */
+  planNote?: (node: GraphNode) => string | undefined;
 }
 
 /** Every kind of the language, in the order of the reference. Adding a kind: its folder and one line here. */
@@ -43,6 +49,12 @@ export const KINDS: Readonly<Record<string, KindHalves>> = {
   deploy: {
     language: deployLanguage,
     runtime: async () => (await import("./deploy/executor.js")).deployExecutor,
+  },
+  experiment: {
+    language: experimentLanguage,
+    runtime: async () => (await import("./experiment/executor.js")).experimentExecutor,
+    planNote: (node) =>
+      planSummary(decodeExperimentConfig(node.name, readBlock(node.config, "experiment").attributes)),
   },
 };
 

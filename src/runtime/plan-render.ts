@@ -1,5 +1,6 @@
 // Renders a Plan as text (terminal, with colour when asked), JSON (format_version 1, see
 // specs/plan-json.md) or a Markdown table for pull requests. Formatting only: no decisions.
+import { planNoteOf } from "./plan-notes.js";
 import type { Json } from "../ir/graph-ir.js";
 import type { Action, Change, Plan, Reason } from "./plan.js";
 
@@ -134,7 +135,13 @@ export function renderPlanText(p: Plan, opts: { color?: boolean } = {}): string 
     (c) =>
       `  ${paint(c.action, SYMBOL[c.action].padStart(3))} ${c.id.padEnd(width)}  ${c.reasons.map(reasonText).join("; ")}`,
   );
-  return `${lines.join("\n")}\n\n${summaryLine(p)}\n`;
+  const notes: string[] = [];
+  for (const c of changes) {
+    const node = c.action === "delete" ? undefined : p.graph.nodes.find((n) => n.id === c.id);
+    const note = node ? planNoteOf(node) : undefined;
+    if (note) notes.push(`  ${c.id}: ${note}`);
+  }
+  return `${lines.join("\n")}\n${notes.length ? `\n${notes.join("\n")}\n` : ""}\n${summaryLine(p)}\n`;
 }
 
 export interface PlanJson {

@@ -11,6 +11,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
+import { validateExperimentRoute, type ExperimentRoute } from "./experiment-route.js";
 import { validateOnlineRef, type OnlineRef } from "./online-store.js";
 import { validateLogConfig } from "./log/open.js";
 import type { LogConfig } from "./log/types.js";
@@ -43,6 +44,8 @@ export interface DeploymentTarget extends BundleRef {
    * the deploy executor always sets the key, undefined for the default.
    */
   log?: LogConfig | undefined;
+  /** An online experiment: every arm serves side by side; the pointer's own version is the control arm's. */
+  experiment?: ExperimentRoute;
 }
 
 export interface DeploymentPointer extends DeploymentTarget {
@@ -116,6 +119,17 @@ export function validatePointer(p: unknown): string[] {
       }
     }
   }
+  if (p.experiment !== undefined) {
+    errs.push(...validateExperimentRoute(p.experiment, isRef));
+    const e = p.experiment as Partial<ExperimentRoute>;
+    const control = Array.isArray(e.arms) ? e.arms.find((a) => isObj(a) && a.name === e.control) : undefined;
+    if (control && isRef(control.target) && control.target.version !== p.version)
+      errs.push(
+        `experiment: the control arm serves version ${control.target.version}, the pointer ${String(p.version)}`,
+      );
+    if (r !== undefined)
+      errs.push("experiment: a deployment runs either a rollout or an experiment, not both");
+  }
   return errs;
 }
 
@@ -187,6 +201,11 @@ export function writeDeployment(
         ? { kind: "canary", share: target.rollout.share, candidate: cand, key: target.rollout.key }
         : { kind: "shadow", candidate: cand };
   }
+  if (target.experiment)
+    pointer.experiment = {
+      ...target.experiment,
+      arms: target.experiment.arms.map((a) => ({ ...a, target: portable(projectDir, a.target) })),
+    };
   const errs = validatePointer(pointer);
   if (errs.length)
     throw new DeploymentError(`invalid deployment pointer for '${name}':\n  ${errs.join("\n  ")}`);

@@ -12,6 +12,7 @@ import {
   type DeploymentPointer,
   type Rollout,
 } from "./deployment.js";
+import type { ExperimentRoute } from "./experiment-route.js";
 import { ModelRunner, type RunnerOptions } from "./model-runner.js";
 import { OnlineStores, type OnlineView } from "./online-lookup.js";
 
@@ -25,7 +26,16 @@ export interface Routing {
   /** The online tables the stable and candidate versions look inputs up in, when they have one. */
   stableOnline?: OnlineView;
   candidateOnline?: OnlineView;
+  /** An online experiment: every arm's runner (and online table), loaded before the swap. */
+  experiment?: { route: ExperimentRoute; arms: Map<string, { runner: ModelRunner; online?: OnlineView }> };
 }
+
+/** Every runner a routing holds. */
+const runnersOf = (r: Routing): ModelRunner[] => [
+  r.stable,
+  ...(r.candidate ? [r.candidate] : []),
+  ...(r.experiment ? [...r.experiment.arms.values()].map((a) => a.runner) : []),
+];
 
 interface LiveEvents {
   loaded?(runner: ModelRunner): void;
@@ -138,6 +148,11 @@ export class LiveDeployment {
       loaded.set(refKey(this.projectDir, old.pointer), old.stable);
       if (old.candidate && old.rollout)
         loaded.set(refKey(this.projectDir, old.rollout.candidate), old.candidate);
+      if (old.experiment)
+        for (const a of old.pointer.experiment?.arms ?? []) {
+          const have = old.experiment.arms.get(a.name);
+          if (have) loaded.set(refKey(this.projectDir, a.target), have.runner);
+        }
     }
     const fresh: ModelRunner[] = [];
     const get = async (ref: BundleRef): Promise<ModelRunner> => {
@@ -165,9 +180,20 @@ export class LiveDeployment {
       const candidateOnline = pointer.rollout?.candidate.online
         ? await this.stores.view(pointer.rollout.candidate.online)
         : undefined;
+      let experiment: Routing["experiment"];
+      if (pointer.experiment) {
+        const arms = new Map<string, { runner: ModelRunner; online?: OnlineView }>();
+        for (const a of pointer.experiment.arms) {
+          const runner = await get(a.target);
+          const online = a.target.online ? await this.stores.view(a.target.online) : undefined;
+          arms.set(a.name, { runner, ...(online ? { online } : {}) });
+        }
+        experiment = { route: pointer.experiment, arms };
+      }
       next = {
         stable,
         pointer,
+        ...(experiment ? { experiment } : {}),
         ...(candidate ? { candidate, rollout: pointer.rollout } : {}),
         ...(stableOnline ? { stableOnline } : {}),
         ...(candidateOnline ? { candidateOnline } : {}),
@@ -182,9 +208,8 @@ export class LiveDeployment {
     }
     this.current = next; // the swap: requests from here on see the new routing
     if (old) {
-      const keep = new Set([next.stable, next.candidate]);
-      if (!keep.has(old.stable)) old.stable.retire();
-      if (old.candidate && !keep.has(old.candidate)) old.candidate.retire();
+      const keep = new Set(runnersOf(next));
+      for (const r of new Set(runnersOf(old))) if (!keep.has(r)) r.retire();
     }
     this.opts.events?.swapped?.(next);
   }
@@ -195,10 +220,7 @@ export class LiveDeployment {
     this.watcher?.close();
     if (this.poller) clearInterval(this.poller);
     await this.settled();
-    if (this.current) {
-      this.current.stable.retire();
-      this.current.candidate?.retire();
-    }
+    if (this.current) for (const r of new Set(runnersOf(this.current))) r.retire();
     await this.stores.close();
   }
 }

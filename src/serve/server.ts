@@ -17,6 +17,7 @@ import { isFeedbackProblem, parseFeedback } from "./feedback-request.js";
 import { openLogSink } from "./log/open.js";
 import type { LogConfig, PredictionSink, SinkOptions } from "./log/types.js";
 import { isProblem, type ColumnBatch } from "./record-encoder.js";
+import { chooseExperimentArm } from "./experiment-route.js";
 import { chooseArm, type Arm } from "./routing.js";
 
 interface ServeOptions {
@@ -81,7 +82,10 @@ export interface PredictionServer {
 }
 
 interface ArmGroup {
-  arm: Arm;
+  /** stable | canary, or the experiment arm's name. */
+  arm: Arm | string;
+  /** The experiment routing this group, if any. */
+  experiment?: string;
   runner: ModelRunner;
   /** The online table the arm's version fills omitted inputs from. */
   online?: OnlineView;
@@ -137,6 +141,23 @@ function describeModel(routing: Routing, deployment: string): Record<string, unk
                   candidate_version: routing.candidate.version,
                 }
               : { kind: "shadow", candidate_version: routing.candidate.version },
+        }
+      : {}),
+    ...(routing.experiment
+      ? {
+          experiment: {
+            name: routing.experiment.route.name,
+            key: routing.experiment.route.key,
+            control: routing.experiment.route.control,
+            arms: routing.experiment.route.arms.map((a) => ({
+              name: a.name,
+              share: a.share,
+              model_version: a.target.version,
+            })),
+            ...(routing.experiment.route.default_arm
+              ? { default_arm: routing.experiment.route.default_arm }
+              : {}),
+          },
         }
       : {}),
   };
@@ -427,6 +448,14 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
 
     // split by arm (canary), fill looked-up inputs, validate every group, then score: a bad record fails the request before any work
     const groups = armGroups(routing, records);
+    if ("missing" in groups) {
+      return json(reply, 400, {
+        error: "missing_key",
+        field: groups.missing,
+        message: `experiment '${routing.experiment!.route.name}' routes by '${groups.missing}': every record needs it`,
+        ...(batched ? { index: groups.index } : {}),
+      });
+    }
     const batches: ColumnBatch[] = [];
     /** Records as scored, where the online store filled some of their inputs (for the prediction log). */
     let scored: unknown[] | undefined;
@@ -483,14 +512,15 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
 
     // Predictions are serialised once, as text, and that text is both the response and the log's output.
     const predJson: string[] = new Array(records.length);
-    const canary = routing.rollout?.kind === "canary";
+    const canary = routing.rollout?.kind === "canary" || routing.experiment !== undefined;
     for (let gi = 0; gi < groups.length; gi++) {
       const g = groups[gi]!;
       const f = formatterOf(g.runner);
       const scores = results[gi]!;
       const n = g.rows ? g.rows.length : records.length;
       const version = g.runner.version;
-      const tail = canary ? `,"arm":"${g.arm}","model_version":${version}}` : "";
+      const exp = g.experiment !== undefined ? `"experiment":${JSON.stringify(g.experiment)},` : "";
+      const tail = canary ? `,${exp}"arm":${JSON.stringify(g.arm)},"model_version":${version}}` : "";
       for (let j = 0; j < n; j++) {
         let pj = f.formatJson(scores, j);
         if (canary) pj = pj.slice(0, -1) + tail;
@@ -528,6 +558,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
             arm: g.arm,
             latency_ms: latencyMs,
             ...(batched ? { index: i } : {}),
+            ...(g.experiment !== undefined ? { experiment: g.experiment, experiment_arm: g.arm } : {}),
             features: featuresOf(i, scored ? scored[i] : records[i]),
             output: predJson[i]!,
           });
@@ -707,7 +738,8 @@ function withoutFields(record: unknown, exclude: ReadonlySet<string>): unknown {
 /** The one group of a routing without a canary, made once per routing rather than per request. */
 const stableOnly = new WeakMap<Routing, ArmGroup[]>();
 
-function armGroups(routing: Routing, records: unknown[]): ArmGroup[] {
+function armGroups(routing: Routing, records: unknown[]): ArmGroup[] | { missing: string; index: number } {
+  if (routing.experiment) return experimentGroups(routing.experiment, records);
   const rollout = routing.rollout;
   const stable: ArmGroup = {
     arm: "stable",
@@ -734,4 +766,31 @@ function armGroups(routing: Routing, records: unknown[]): ArmGroup[] {
     { ...stable, rows: stableRows },
     { ...canary, rows: canaryRows },
   ];
+}
+
+/** Records grouped by experiment arm; the first record without the key (and no default arm) fails the request. */
+function experimentGroups(
+  experiment: NonNullable<Routing["experiment"]>,
+  records: unknown[],
+): ArmGroup[] | { missing: string; index: number } {
+  const rows = new Map<string, number[]>();
+  for (let i = 0; i < records.length; i++) {
+    const c = chooseExperimentArm(experiment.route, records[i]);
+    if ("missing" in c) return { missing: c.missing, index: i };
+    let r = rows.get(c.arm);
+    if (!r) rows.set(c.arm, (r = []));
+    r.push(i);
+  }
+  const out: ArmGroup[] = [];
+  for (const [arm, r] of rows) {
+    const a = experiment.arms.get(arm)!;
+    out.push({
+      arm,
+      experiment: experiment.route.name,
+      runner: a.runner,
+      ...(a.online ? { online: a.online } : {}),
+      ...(r.length === records.length ? {} : { rows: r }),
+    });
+  }
+  return out;
 }

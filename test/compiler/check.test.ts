@@ -300,12 +300,9 @@ features b { from = a  y = 2 }`);
   });
 
   it("rejects the kinds the runtime cannot run yet, saying so", () => {
-    const r = check(
-      `${BASE}monitor watch { deployment = api  psi(usage.*) < 0.2 }\nexperiment ab { deployment = api }`,
-    );
+    const r = check(`${BASE}monitor watch { deployment = api  psi(usage.*) < 0.2 }`);
     expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([
       ["MLC1101", "block kind `monitor` is not available yet"],
-      ["MLC1101", "block kind `experiment` is not available yet"],
     ]);
     expect(r.diagnostics[0]!.hint).toMatch(/^mlc cannot run monitors .* yet; remove the block/);
   });

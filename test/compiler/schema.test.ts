@@ -12,8 +12,17 @@ import { check, codes } from "./check-helpers.js";
 const languageKinds = allBlockKinds().map((k) => k.kind);
 
 describe("block-kind registry", () => {
-  it("registers the seven kinds of the language", () => {
-    expect(languageKinds).toEqual(["project", "source", "features", "split", "model", "gate", "deploy"]);
+  it("registers the eight kinds of the language", () => {
+    expect(languageKinds).toEqual([
+      "project",
+      "source",
+      "features",
+      "split",
+      "model",
+      "gate",
+      "deploy",
+      "experiment",
+    ]);
   });
 
   it("describes nested blocks with their own schemas", () => {

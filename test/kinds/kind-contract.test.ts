@@ -21,6 +21,8 @@ const MINIMAL: Record<string, string> = {
   model: "model churn {\n  task = classify(left)\n  data = parts\n  features = traits.*\n}",
   gate: "gate ship {\n  model = churn\n  test.auc >= 0.5\n}",
   deploy: "deploy api {\n  model = churn\n  when = ship\n}",
+  experiment:
+    'experiment ab {\n  deployment = api\n  variants = { control = churn  treatment = churn }\n  key = "city"\n  metrics = { retained = binary }\n  primary = "retained"\n  mde = 5%\n  baseline = 30%\n}',
 };
 
 const reference = readFileSync(join(repoRoot, "specs", "reference.md"), "utf8");

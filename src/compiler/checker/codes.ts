@@ -48,4 +48,6 @@ export const CheckCode = {
   unknownParameter: "MLC1143",
   paramValue: "MLC1144",
   distributionMismatch: "MLC1145",
+  experimentTooShort: "MLC1160",
+  experimentVariantUngated: "MLC1161",
 } as const satisfies Record<string, DiagnosticCode>;

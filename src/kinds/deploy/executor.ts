@@ -6,7 +6,6 @@ import { isCall, isPercent, isRef } from "../../ir/expr-json.js";
 import { readBlock } from "../../ir/node-config.js";
 import { loadTable } from "../../data/table-artifact.js";
 import { columnValues } from "../../data/table-columns.js";
-import { bundleDirFor, publishBundle, type BundleMeta, type BundleTask } from "../../serve/bundle.js";
 import { predictionColumns, scoreTable } from "../../serve/batch-score.js";
 import { writeContainerManifests } from "../../serve/container.js";
 import {
@@ -19,8 +18,6 @@ import {
 import { stopDeployment } from "../../serve/deployment-absence.js";
 import { writeScores } from "../../serve/score-writer.js";
 import { writeStreamTarget } from "../../serve/stream-config.js";
-import type { Task } from "../../ml/estimator.js";
-import { decodeModelResult } from "../model/results.js";
 import { resolveDataPath } from "../../data/project-path.js";
 import {
   NodeFailure,
@@ -34,6 +31,7 @@ import { ModelRegistry } from "../../registry/model-registry.js";
 import { syncAliasesToPointer } from "../../serve/serving-sync.js";
 import { checkDeployOutputs } from "./check-outputs.js";
 import { logConfigOf } from "./log.js";
+import { publishModelBundle } from "./model-bundle.js";
 import { materializeDeployment, pruneOnline } from "./online.js";
 import { streamTargetOf } from "./stream.js";
 
@@ -45,22 +43,6 @@ const asCall = (j: Json | undefined, fallback: string): Call =>
     ? j
     : { $call: j !== undefined && isRef(j) ? j.$ref[0]! : fallback, args: [], named: {} };
 const arg = (c: Call, i: number, name: string): Json | undefined => c.named[name] ?? c.args[i];
-
-function bundleTask(task: Task, threshold: number, anomalyThreshold: Json | undefined): BundleTask {
-  switch (task.kind) {
-    case "binary":
-      return { kind: "binary", classes: task.classes, threshold };
-    case "multiclass":
-      return { kind: "multiclass", classes: task.classes };
-    case "anomaly":
-      // versions trained before thresholds were calibrated serve the score only
-      return typeof anomalyThreshold === "number"
-        ? { kind: "anomaly", threshold: anomalyThreshold }
-        : { kind: "anomaly" };
-    default:
-      return { kind: task.kind };
-  }
-}
 
 function rolloutOf(
   c: Call,
@@ -107,35 +89,12 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     throw new NodeFailure(`deploy ${name}: model ${modelName ?? "?"} has no result to deploy`, {
       code: "MLC2302",
     });
-  const result = decodeModelResult(modelName, model.summary);
-  const version = result.version;
-  const onnxHash = model.artifacts.onnx;
-  if (typeof version !== "number" || !onnxHash)
-    throw new NodeFailure(`deploy ${name}: model ${modelName} recorded no registry version; re-apply it`, {
-      code: "MLC2302",
-    });
-  const onnx = await ctx.artifacts.get(onnxHash);
-  const meta: BundleMeta = {
-    format_version: 1,
-    deployment: name,
-    model: modelName,
-    version,
-    task: bundleTask(result.task, result.threshold ?? 0.5, model.summary?.anomaly_threshold),
-    inputs: result.inputs,
-    output: { name: "score", width: result.outputWidth },
-    metrics: Object.fromEntries(
-      Object.entries(model.metrics ?? {}).filter(([k]) => k.startsWith("test.") || k.startsWith("valid.")),
-    ),
-    lineage: { run_id: ctx.runId ?? "", artifact: onnxHash },
-    created: new Date().toISOString(),
-  };
-  const bundleDir = bundleDirFor(ctx.projectDir, name, version);
-  const published = publishBundle(bundleDir, onnx, meta);
-  if (published.action === "repaired")
-    ctx.log(
-      `bundle ${bundleDir} was damaged (${published.damaged}); set aside as ${published.movedTo} and rebuilt`,
-    );
-  const bundle = relative(ctx.projectDir, bundleDir);
+  const { version, onnxHash, meta, bundleDir, bundle } = await publishModelBundle(
+    ctx,
+    name,
+    modelName,
+    model,
+  );
   // The model's window and joined inputs, as of the newest data, in a new online table; the pointer below switches to it.
   const online = await materializeDeployment(ctx, {
     deployment: name,

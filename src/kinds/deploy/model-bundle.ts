@@ -1,0 +1,72 @@
+// A model version's serving bundle (one ONNX file + bundle.json) under a deployment, built from the
+// model node's result: what the deploy executor serves and what an experiment serves beside it.
+import { relative } from "node:path";
+import { bundleDirFor, publishBundle, type BundleMeta, type BundleTask } from "../../serve/bundle.js";
+import type { Task } from "../../ml/estimator.js";
+import type { Json } from "../../ir/graph-ir.js";
+import { NodeFailure, type ExecContext, type NodeResult } from "../../ir/executor.js";
+import { decodeModelResult } from "../model/results.js";
+
+function bundleTask(task: Task, threshold: number, anomalyThreshold: Json | undefined): BundleTask {
+  switch (task.kind) {
+    case "binary":
+      return { kind: "binary", classes: task.classes, threshold };
+    case "multiclass":
+      return { kind: "multiclass", classes: task.classes };
+    case "anomaly":
+      // versions trained before thresholds were calibrated serve the score only
+      return typeof anomalyThreshold === "number"
+        ? { kind: "anomaly", threshold: anomalyThreshold }
+        : { kind: "anomaly" };
+    default:
+      return { kind: task.kind };
+  }
+}
+
+export interface ModelBundle {
+  version: number;
+  onnxHash: string;
+  meta: BundleMeta;
+  bundleDir: string;
+  /** The bundle directory relative to the project (as pointers store it). */
+  bundle: string;
+}
+
+/** Publishes (or finds intact) the bundle of `model`'s version for deployment `name`. */
+export async function publishModelBundle(
+  ctx: ExecContext,
+  name: string,
+  modelName: string,
+  model: NodeResult,
+): Promise<ModelBundle> {
+  const result = decodeModelResult(modelName, model.summary);
+  const version = result.version;
+  const onnxHash = model.artifacts.onnx;
+  if (typeof version !== "number" || !onnxHash)
+    throw new NodeFailure(`deploy ${name}: model ${modelName} recorded no registry version; re-apply it`, {
+      code: "MLC2302",
+    });
+  const onnx = await ctx.artifacts.get(onnxHash);
+  const meta: BundleMeta = {
+    format_version: 1,
+    deployment: name,
+    model: modelName,
+    version,
+    task: bundleTask(result.task, result.threshold ?? 0.5, model.summary?.anomaly_threshold),
+    inputs: result.inputs,
+    output: { name: "score", width: result.outputWidth },
+    metrics: Object.fromEntries(
+      Object.entries(model.metrics ?? {}).filter(([k]) => k.startsWith("test.") || k.startsWith("valid.")),
+    ),
+    lineage: { run_id: ctx.runId ?? "", artifact: onnxHash },
+    created: new Date().toISOString(),
+  };
+  const bundleDir = bundleDirFor(ctx.projectDir, name, version);
+  const published = publishBundle(bundleDir, onnx, meta);
+  if (published.action === "repaired")
+    ctx.log(
+      `bundle ${bundleDir} was damaged (${published.damaged}); set aside as ${published.movedTo} and rebuilt`,
+    );
+  const bundle = relative(ctx.projectDir, bundleDir);
+  return { version, onnxHash, meta, bundleDir, bundle };
+}

@@ -1,0 +1,148 @@
+// `experiment`, the runtime half: publishes every variant's bundle, starts (or updates) the
+// experiment in the deployment's pointer so servers route to all arms, and records it in the audit trail.
+import { readBlock } from "../../ir/node-config.js";
+import { readDeployment, type BundleRef } from "../../serve/deployment.js";
+import { startExperiment } from "../../serve/experiment-control.js";
+import { appendExperimentEvent, readExperimentEvents } from "../../serve/experiment-log.js";
+import type { ExperimentRoute } from "../../serve/experiment-route.js";
+import type { ExperimentDesign } from "../../ml/experiments/index.js";
+import { NodeFailure, type ExecContext, type Executor, type NodeResult } from "../../ir/executor.js";
+import type { Json } from "../../ir/graph-ir.js";
+import { publishModelBundle } from "../deploy/model-bundle.js";
+import {
+  decodeExperimentConfig,
+  ExperimentConfigError,
+  planExperiment,
+  type ExperimentConfig,
+} from "./config.js";
+
+export const EXPERIMENT_EXECUTOR_VERSION = "1";
+
+function configOf(ctx: ExecContext): ExperimentConfig {
+  try {
+    return decodeExperimentConfig(ctx.node.name, readBlock(ctx.node.config, "experiment").attributes);
+  } catch (e) {
+    if (!(e instanceof ExperimentConfigError)) throw e;
+    throw new NodeFailure(`experiment ${ctx.node.name}: ${e.message}`, { code: "MLC2302" });
+  }
+}
+
+const sameRouting = (a: ExperimentRoute, b: ExperimentRoute): boolean =>
+  a.key === b.key &&
+  a.control === b.control &&
+  a.default_arm === b.default_arm &&
+  JSON.stringify(a.arms.map((x) => [x.name, x.share, x.target.version])) ===
+    JSON.stringify(b.arms.map((x) => [x.name, x.share, x.target.version]));
+
+/** What the status analysis needs of the config. */
+function designOf(c: ExperimentConfig): ExperimentDesign {
+  const plan = planExperiment(c);
+  return {
+    arms: c.allocation,
+    control: c.control,
+    primary: c.primary,
+    secondary: Object.keys(c.metrics).filter((m) => m !== c.primary && m !== c.covariate),
+    guardrails: c.guardrails,
+    alpha: c.alpha,
+    test: c.test,
+    mde: c.mde,
+    ...(plan.sized ? { plannedUnits: Object.fromEntries(plan.perArm.map((a) => [a.name, a.units])) } : {}),
+    ...(c.covariate ? { cuped: true } : {}),
+  };
+}
+
+async function run(ctx: ExecContext): Promise<NodeResult> {
+  const c = configOf(ctx);
+  const pointer = readDeployment(ctx.projectDir, c.deployment);
+  if (!pointer)
+    throw new NodeFailure(
+      `experiment ${c.name}: deployment ${c.deployment} serves nothing yet; apply it first`,
+      {
+        code: "MLC2302",
+      },
+    );
+  if (pointer.rollout)
+    throw new NodeFailure(
+      `experiment ${c.name}: deployment ${c.deployment} has a ${pointer.rollout.kind} rollout in progress`,
+      { code: "MLC2302", hint: `end it with mlc rollout promote|abort ${c.deployment}, then apply again` },
+    );
+  const arms: ExperimentRoute["arms"] = [];
+  const versions: Record<string, number> = {};
+  for (const v of c.variants) {
+    const model = ctx.inputs.get(`model.${v.model}`);
+    if (!model)
+      throw new NodeFailure(`experiment ${c.name}: model ${v.model} of variant ${v.name} has no result`, {
+        code: "MLC2302",
+      });
+    const b = await publishModelBundle(ctx, c.deployment, v.model, model);
+    // a version the deployment already serves keeps its online table; another variant's requests carry every input
+    const online = b.version === pointer.version ? pointer.online : undefined;
+    const target: BundleRef = { version: b.version, bundle: b.bundle, ...(online ? { online } : {}) };
+    arms.push({ name: v.name, share: c.allocation.find((a) => a.name === v.name)!.share, target });
+    versions[v.name] = b.version;
+  }
+  const route: ExperimentRoute = {
+    name: c.name,
+    key: c.key,
+    salt: c.name,
+    control: c.control,
+    arms,
+    ...(c.defaultArm ? { default_arm: c.defaultArm } : {}),
+    started: new Date().toISOString(),
+  };
+  const events = readExperimentEvents(ctx.projectDir, c.deployment, c.name);
+  const last = events[events.length - 1];
+  const concluded =
+    last &&
+    (last.event === "promoted" || last.event === "stopped") &&
+    JSON.stringify(last.versions) === JSON.stringify(versions);
+  let state: string;
+  if (concluded) {
+    state = last.event;
+    ctx.log(
+      `experiment ${c.name} was ${last.event} at ${last.ts} (${last.reason}); it is not started again with the same versions`,
+    );
+  } else if (pointer.experiment?.name === c.name && sameRouting(pointer.experiment, route)) {
+    state = "running";
+  } else {
+    const updating = pointer.experiment?.name === c.name;
+    if (updating) route.started = pointer.experiment!.started;
+    const reason = `experiment ${c.name} ${updating ? "updated" : "started"}: ${arms.map((a) => `${a.name} v${a.target.version} ${+(a.share * 100).toFixed(4)}%`).join(", ")}`;
+    try {
+      startExperiment(ctx.projectDir, c.deployment, route, reason);
+    } catch (e) {
+      throw new NodeFailure(`experiment ${c.name}: ${(e as Error).message}`, { code: "MLC2302" });
+    }
+    appendExperimentEvent(ctx.projectDir, c.deployment, {
+      ts: new Date().toISOString(),
+      experiment: c.name,
+      event: updating ? "updated" : "started",
+      versions,
+      reason,
+      by: "apply",
+      design: designOf(c),
+      key: c.key,
+      decisions: { on_win: c.onWin, on_loss: c.onLoss, on_guardrail: c.onGuardrail },
+      ...(c.covariate ? { covariate: c.covariate } : {}),
+    });
+    ctx.log(reason);
+    state = "running";
+  }
+  const plan = planExperiment(c);
+  const summary: { [k: string]: Json } = {
+    deployment: c.deployment,
+    state,
+    control: c.control,
+    arms: arms.map((a) => ({ name: a.name, share: a.share, version: a.target.version })),
+    ...(plan.sized
+      ? { sample_size: plan.perArm.map((a) => ({ name: a.name, units: a.units })), total_units: plan.total }
+      : { unsized: plan.reason }),
+  };
+  return { artifacts: {}, summary };
+}
+
+export const experimentExecutor: Executor = {
+  kind: "experiment",
+  version: EXPERIMENT_EXECUTOR_VERSION,
+  run,
+};

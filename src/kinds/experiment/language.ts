@@ -1,0 +1,199 @@
+// `experiment`, the language half: an online A/B test between models behind one deployment, with
+// its allocation, metrics, guardrails, planned power and declared decisions; its checks.
+import type { Block, Expr } from "../../compiler/ast.js";
+import { CheckCode } from "../../compiler/checker/codes.js";
+import { exprToJson } from "../../compiler/expr-to-json.js";
+import type { KindCheckContext } from "../../compiler/schema/hook.js";
+import type { BlockKindSchema } from "../../compiler/schema/types.js";
+import { d, t } from "../../compiler/schema/type-builders.js";
+import type { Json } from "../../ir/graph-ir.js";
+import { decodeExperimentConfig, ExperimentConfigError, planExperiment } from "./config.js";
+
+export const experimentLanguage: BlockKindSchema = {
+  kind: "experiment",
+  doc: "An online experiment on a deployment: every variant's model serves side by side, requests are routed by a salted stable hash of `key` with the `allocation`, outcomes arrive as feedback, and the primary metric is tested (sequential by default, safe to check at any time) against the control; guardrails stop a harmful arm and the declared decisions promote the winner or stop. `mlc plan` shows the sample size per arm. See specs/experiments.md.",
+  name: "required",
+  attributes: [
+    {
+      name: "deployment",
+      type: t.ref("deploy"),
+      required: true,
+      doc: "the deployment whose traffic is split",
+    },
+    {
+      name: "variants",
+      type: t.object(t.ref("model")),
+      required: true,
+      doc: "variant name to model: `{ control = churn  offer = retention }`; at least two",
+    },
+    {
+      name: "control",
+      type: t.string(),
+      required: false,
+      doc: "the control variant (default: the first); traffic returns to it when the experiment stops",
+    },
+    {
+      name: "allocation",
+      type: t.object(t.percent()),
+      required: false,
+      doc: "variant name to traffic share, adding up to 100%; default equal shares",
+    },
+    {
+      name: "key",
+      type: t.string(),
+      required: true,
+      doc: "the request field hashed (salted with the experiment's name) to pick a variant: the randomisation unit",
+    },
+    {
+      name: "default_arm",
+      type: t.string(),
+      required: false,
+      doc: "the variant of requests without the key; without it such requests get a 400 naming the field",
+    },
+    {
+      name: "metrics",
+      type: t.object(t.enum("binary", "continuous")),
+      required: true,
+      doc: "outcome name (as sent to `POST /v1/feedback`) to its kind: `{ converted = binary  revenue = continuous }`",
+    },
+    { name: "primary", type: t.string(), required: true, doc: "the metric that decides the experiment" },
+    {
+      name: "guardrails",
+      type: t.object(t.union(t.duration(), t.percent())),
+      required: false,
+      doc: "`latency_p99 = 250ms`, or a metric with the harm tolerated (`revenue = 2%`): an arm breaching one is stopped",
+    },
+    {
+      name: "mde",
+      type: t.percent(),
+      required: true,
+      doc: "minimum detectable effect, relative to the control (`5%`)",
+    },
+    {
+      name: "alpha",
+      type: t.number(0, 1),
+      required: false,
+      default: d.number(0.05),
+      doc: "the significance level",
+    },
+    {
+      name: "power",
+      type: t.number(0, 1),
+      required: false,
+      default: d.number(0.8),
+      doc: "the planned power",
+    },
+    {
+      name: "baseline",
+      type: t.union(t.percent(), t.number()),
+      required: false,
+      doc: "the primary metric's expected control value (a rate for binary metrics, a mean for continuous ones); sizes the experiment",
+    },
+    {
+      name: "baseline_sd",
+      type: t.number(0),
+      required: false,
+      doc: "the unit-level standard deviation of a continuous primary metric",
+    },
+    {
+      name: "traffic_per_day",
+      type: t.int(1),
+      required: false,
+      doc: "units expected per day; gives the duration in the plan",
+    },
+    {
+      name: "duration",
+      type: t.duration(),
+      required: false,
+      doc: "the planned duration; `mlc validate` warns when it cannot reach the sample size at `traffic_per_day` (the verdict comes from the test, not the clock)",
+    },
+    {
+      name: "test",
+      type: t.enum("sequential", "fixed"),
+      required: false,
+      default: d.name("sequential"),
+      doc: "`sequential`: always-valid p-values, safe to check at any time; `fixed`: one look, no verdict before the planned sample size",
+    },
+    {
+      name: "covariate",
+      type: t.string(),
+      required: false,
+      doc: "a continuous metric holding each unit's pre-period value: variance reduction by CUPED",
+    },
+    {
+      name: "on_win",
+      type: t.enum("promote", "report"),
+      required: false,
+      default: d.name("promote"),
+      doc: "what a significant winner does: `promote` serves it to all traffic",
+    },
+    {
+      name: "on_loss",
+      type: t.enum("stop", "report"),
+      required: false,
+      default: d.name("stop"),
+      doc: "what a losing or inconclusive experiment does: `stop` returns all traffic to the control",
+    },
+    {
+      name: "on_guardrail",
+      type: t.enum("stop", "report"),
+      required: false,
+      default: d.name("stop"),
+      doc: "what a breached guardrail does: `stop` returns all traffic to the control",
+    },
+  ],
+  nested: [],
+  check: checkExperiment,
+};
+
+/** The block's written attributes as the JSON the node config carries. */
+function attributesJson(block: Block): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const item of block.body)
+    if (item.type === "attribute") out[item.name] = exprToJson(item.value) as Json;
+  return out;
+}
+
+function checkExperiment(ctx: KindCheckContext): void {
+  const span = (attr: string): Expr["span"] => ctx.attribute(attr)?.span ?? ctx.block.span;
+  let config;
+  try {
+    config = decodeExperimentConfig(ctx.name, attributesJson(ctx.block));
+  } catch (e) {
+    if (!(e instanceof ExperimentConfigError)) throw e;
+    // attributes the generic checker rejects (missing, wrong type) are reported there already
+    if (!ctx.written(e.attribute) && e.attribute !== "control") return;
+    ctx.report(
+      /not 100%/.test(e.message) ? CheckCode.sharesNotHundred : CheckCode.valueNotAllowed,
+      span(e.attribute),
+      e.message,
+    );
+    return;
+  }
+  const gated = new Set(
+    ctx
+      .blocksOfKind("gate")
+      .map((g) => g.body.find((i) => i.type === "attribute" && i.name === "model"))
+      .map((a) => (a?.type === "attribute" ? ctx.refName(a.value) : undefined)),
+  );
+  for (const v of config.variants)
+    if (!gated.has(v.model))
+      ctx.report(
+        CheckCode.experimentVariantUngated,
+        span("variants"),
+        `variant \`${v.name}\` serves model \`${v.model}\`, which no gate guards`,
+        {
+          hint: `add a gate { model = ${v.model} … } so a broken model cannot reach users through the experiment`,
+        },
+      );
+  const plan = planExperiment(config);
+  if (plan.sized && plan.durationReaches === false)
+    ctx.report(
+      CheckCode.experimentTooShort,
+      span("duration"),
+      `duration cannot reach the sample size: ${plan.total.toLocaleString("en-US")} units need ${plan.days!.toFixed(1)} days at ${config.trafficPerDay!.toLocaleString("en-US")} per day`,
+      { hint: "lengthen the duration, raise the mde, or send the experiment more traffic" },
+    );
+  if (!plan.sized && ctx.written("baseline"))
+    ctx.report(CheckCode.valueNotAllowed, span("baseline"), plan.reason);
+}
