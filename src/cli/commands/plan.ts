@@ -101,7 +101,10 @@ async function runPlan(dir: string, opts: PlanCliOptions): Promise<void> {
   if (opts.json) process.stdout.write(JSON.stringify(planToJson(p), null, 2) + "\n");
   else if (opts.markdown) process.stdout.write(renderPlanMarkdown(p));
   else process.stdout.write(renderPlanText(p, { color: stdoutColor() }));
-  if (!hasChanges(p) && !opts.target.length && !opts.replace.length)
+  // The shortcut stamps local files only: a shared state or store can change without them.
+  const { storageSettings } = await import("../../runtime/storage-settings.js");
+  const shared = storageSettings(projectDir);
+  if (!hasChanges(p) && !opts.target.length && !opts.replace.length && !shared.state && !shared.artifacts)
     rememberNoopPlan(projectDir, p, planToJson(p));
   if (opts.out) {
     await savePlan(opts.out, p, projectDir);

@@ -15,6 +15,7 @@ import "./algorithms.js";
 import "./tuning.js";
 import "./sources.js";
 import "./online-stores.js";
+import "./artifact-stores.js";
 
 export * from "./registry.js";
 export * from "./types.js";

@@ -29,6 +29,7 @@ export type BuiltinFamily =
   | "pick"
   | "connection"
   | "online"
+  | "store"
   | "secret"
   | "column-type";
 
@@ -51,6 +52,7 @@ export const BUILTIN_FAMILIES: readonly BuiltinFamily[] = [
   "pick",
   "connection",
   "online",
+  "store",
   "secret",
   "column-type",
 ];
@@ -80,6 +82,8 @@ export const FAMILY_DOCS: Record<BuiltinFamily, string> = {
   connection: "Database connections of a source.",
   online:
     "Online feature stores of a deployment: where the latest window aggregations and joined values per entity are kept for `mlc serve` to look up.",
+  store:
+    "Shared artifact stores of a project (`project { artifacts = … }`): where content-addressed objects are kept besides the local cache `.mlc/objects`.",
   secret: "Secrets read from the environment at run time; never stored in state or printed.",
   "column-type": "Column type modifiers in a source's `schema` block.",
 };

@@ -20,6 +20,7 @@ export const FAMILY_NOUNS: Record<BuiltinFamily, string> = {
   pick: "pick rule",
   connection: "connection",
   online: "online store",
+  store: "artifact store",
   secret: "secret",
   "column-type": "column type",
 };
