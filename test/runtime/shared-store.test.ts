@@ -12,7 +12,7 @@ import {
   openArtifacts,
   remoteObjects,
 } from "../../src/runtime/artifacts/store.js";
-import type { RemoteObjects } from "../../src/runtime/artifacts/remote.js";
+import { RemoteStoreError, type RemoteObjects } from "../../src/runtime/artifacts/remote.js";
 import { collectGarbage } from "../../src/runtime/gc.js";
 import { storageSettings, StorageSettingsError } from "../../src/runtime/storage-settings.js";
 import { BUCKET, s3Server } from "./s3-server.js";
@@ -101,6 +101,22 @@ for (const s of stores)
       expect(await a.has(drop)).toBe(false);
     });
   });
+
+describe("an unreachable S3 store", () => {
+  it("fails with MLC2402 naming the store, never the credentials", async () => {
+    process.env.AWS_MAX_ATTEMPTS = "1";
+    try {
+      const remote = remoteObjects({ kind: "s3", bucket: "b", prefix: "p", endpoint: "http://127.0.0.1:9" });
+      const err = (await remote.has("0".repeat(64)).catch((e: unknown) => e)) as RemoteStoreError;
+      expect(err).toBeInstanceOf(RemoteStoreError);
+      expect(err.code).toBe("MLC2402");
+      expect(err.message).toMatch(/^artifact store s3:\/\/b\/p: cannot look up object 000000000000: /);
+      expect(err.message).not.toContain(process.env.AWS_SECRET_ACCESS_KEY!);
+    } finally {
+      delete process.env.AWS_MAX_ATTEMPTS;
+    }
+  });
+});
 
 describe("project { artifacts = … }", () => {
   it("reads s3 { … } with env(…) resolved, and MLC_ARTIFACTS_URL overrides it", () => {
