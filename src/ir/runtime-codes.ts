@@ -52,6 +52,10 @@ export const RUNTIME_CODES = {
   // — the artifact store —
   MLC2400: { title: "an artifact whose bytes do not match its hash" },
   MLC2401: { title: "an artifact that the store does not have" },
+  MLC2402: {
+    title:
+      "the shared artifact store cannot be used (an unset variable, a malformed MLC_ARTIFACTS_URL, an unreachable bucket)",
+  },
   // — bugs —
   MLC2999: { title: "an internal error (a bug in mlc; please report it with the stack)" },
 } as const satisfies Record<`MLC2${number}`, RuntimeCodeInfo>;

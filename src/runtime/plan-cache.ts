@@ -9,7 +9,7 @@ import type { PlanJson } from "./plan-render.js";
 
 const FILE = "plan-cache.json";
 /** Environment that changes what a plan computes. */
-const ENV = ["MLC_STATE_URL", "MLC_STATE_SCHEMA", "MLC_EXECUTOR_MODULES"];
+const ENV = ["MLC_STATE_URL", "MLC_STATE_SCHEMA", "MLC_ARTIFACTS_URL", "MLC_EXECUTOR_MODULES"];
 const GLOB = /[*?[\]{}]/;
 
 interface Stamp {

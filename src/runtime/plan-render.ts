@@ -169,14 +169,21 @@ export function planToJson(p: Plan): PlanJson {
 
 const mdCell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
-export function renderPlanMarkdown(p: Plan): string {
+/** The first lines of every Markdown plan comment; the marker lets a CI job find and update its one comment. */
+export const PLAN_COMMENT_MARKER = "<!-- mlc-plan -->";
+export const markdownTitle = (project: string): string =>
+  `${PLAN_COMMENT_MARKER}\n### mlc plan: \`${mdCell(project)}\`\n\n`;
+
+export function renderPlanMarkdown(p: Plan, opts: { project?: string } = {}): string {
+  const title = opts.project ? markdownTitle(opts.project) : "";
   const changes = p.changes.filter((c) => c.action !== "noop");
-  if (!changes.length) return `**No changes.** ${p.summary.noop} nodes up to date.\n`;
+  if (!changes.length) return `${title}**No changes.** ${p.summary.noop} nodes up to date.\n`;
   const rows = changes.map(
     (c) =>
       `| \`${SYMBOL[c.action]}\` | \`${mdCell(c.id)}\` | ${c.action} | ${mdCell(c.reasons.map(reasonText).join("; "))} |`,
   );
-  return ["| | Node | Action | Reason |", "|---|---|---|---|", ...rows, "", `**${summaryLine(p)}**`, ""].join(
-    "\n",
+  return (
+    title +
+    ["| | Node | Action | Reason |", "|---|---|---|---|", ...rows, "", `**${summaryLine(p)}**`, ""].join("\n")
   );
 }

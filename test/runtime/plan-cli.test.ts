@@ -1,7 +1,7 @@
 // The plan/apply/graph/state/lineage/gc commands in-process, with fake executors registered in
 // the global registry (as MLC_EXECUTOR_MODULES plugins would be).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../cli/run-cli.js";
 import { loadExecutors } from "../../src/runtime/executor-loader.js";
@@ -39,8 +39,29 @@ describe("mlc plan / apply commands", () => {
       reasons: [{ type: "new_node", message: "new" }],
     });
     const md = (await runCli(["plan", dir, "--markdown"])).stdout;
-    expect(md).toContain("| | Node | Action | Reason |");
+    expect(
+      md.startsWith(`<!-- mlc-plan -->\n### mlc plan: \`${basename(dir)}\`\n\n| | Node | Action | Reason |`),
+    ).toBe(true);
     expect(md).toContain("| `+` | `model.a` | create | new |");
+  });
+
+  it("--markdown titles the comment with the project block's name and renders spec errors as Markdown", async () => {
+    const dir = project();
+    const spec = join(dir, "main.mlspec");
+    writeFileSync(spec, "project churn_team {\n  seed = 3\n}\n" + readFileSync(spec, "utf8"));
+    const ok = await runCli(["plan", dir, "--markdown"]);
+    expect(ok.stdout).toMatch(/^<!-- mlc-plan -->\n### mlc plan: `churn_team`\n/);
+    writeFileSync(spec, readFileSync(spec, "utf8").replace("test.auc >= 0.8", "test.auc >= "));
+    const bad = await runCli(["plan", dir, "--markdown"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(
+      /^<!-- mlc-plan -->\n### mlc plan: `churn_team`\n\n\*\*The spec has 1 error; nothing was planned\.\*\*\n\n```text\n/,
+    );
+    expect(bad.stdout).toMatch(/main\.mlspec:\d+:\d+/);
+    expect(bad.stdout.trimEnd().endsWith("```")).toBe(true);
+    expect(bad.stdout).not.toContain("\x1b[");
+    // The terminal still gets the diagnostics on stderr.
+    expect(bad.stderr).toMatch(/main\.mlspec:\d+:\d+/);
   });
 
   it("--detailed-exitcode is 2 with changes and 0 after apply; a data edit shows the data reason", async () => {

@@ -6,6 +6,7 @@ import { openArtifacts } from "../../runtime/artifacts/store.js";
 import { collectGarbage } from "../../runtime/gc.js";
 import { acquireApplyLock, parseDurationMs } from "../../runtime/lock.js";
 import { openState } from "../../runtime/state/open.js";
+import { storageSettings } from "../../runtime/storage-settings.js";
 import { userError } from "./plan.js";
 
 const mb = (b: number) => (b / 1e6).toFixed(1);
@@ -26,11 +27,22 @@ export function register(program: Command): void {
           `mlc gc ${dir}`,
           opts.lockTimeout ? parseDurationMs(opts.lockTimeout) : 0,
         );
-        const r = await collectGarbage(store, openArtifacts(projectDir), { dryRun: opts.dryRun });
+        const artifacts = openArtifacts(projectDir);
+        // A shared store is judged only against a shared (PostgreSQL) state, which holds every checkout's references.
+        const sharedState = /^postgres(ql)?:\/\//.test(storageSettings(projectDir).state ?? "");
+        const r = await collectGarbage(store, artifacts, { dryRun: opts.dryRun, sharedStore: sharedState });
         const verb = opts.dryRun ? "would remove" : "removed";
         process.stdout.write(
           `gc: ${verb} ${r.removed} object${r.removed === 1 ? "" : "s"} (${mb(r.bytes)} MB) and ${r.temps} temporary file${r.temps === 1 ? "" : "s"}; kept ${r.kept}.\n`,
         );
+        if (artifacts.remote && sharedState)
+          process.stdout.write(
+            `gc: ${verb} ${r.sharedRemoved} object${r.sharedRemoved === 1 ? "" : "s"} from ${artifacts.remote.location}; kept ${r.sharedKept}.\n`,
+          );
+        else if (artifacts.remote)
+          process.stdout.write(
+            `gc: left ${artifacts.remote.location} alone: the state is local, and other checkouts may need its objects (collect it from a checkout on the shared PostgreSQL state).\n`,
+          );
       } catch (e) {
         userError(e);
       } finally {

@@ -11,6 +11,7 @@ import { answerNoopPlan } from "../noop-plan.js";
 import type { CompileFailure } from "../../runtime/project.js";
 import { diagnosticOf, isInternal } from "../../ir/errors.js";
 import { CliExit } from "../exit.js";
+import { projectTitle, renderFailureMarkdown } from "../markdown-report.js";
 import { renderRuntimeDiagnostic, runtimeDiagnosticToJson } from "../runtime-diagnostic.js";
 
 interface PlanCliOptions {
@@ -26,12 +27,29 @@ export const collect = (v: string, prev: string[]): string[] => [...prev, v];
 export const stdoutColor = (): boolean => Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 const stderrColor = (): boolean => Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
 
-/** Prints a compile failure's diagnostics (as JSON on stdout with `json`) and ends the command with exit code 1. */
-export function failCompile(c: CompileFailure, json = false): never {
-  if (json) {
+/** Where a command's failure also goes on stdout: JSON, or a Markdown comment titled with the project. */
+type FailureFormat = boolean | { markdown: string };
+
+/**
+ * Prints a compile failure's diagnostics (as JSON on stdout with `json`; as Markdown on stdout too
+ * with `{ markdown: project }`) and ends the command with exit code 1.
+ */
+export function failCompile(c: CompileFailure, format: FailureFormat = false): never {
+  if (format === true) {
     const body = { format_version: 1, ok: false, diagnostics: diagnosticsToJson(c.diagnostics) };
     process.stdout.write(JSON.stringify(body, null, 2) + "\n");
     throw new CliExit(1);
+  }
+  if (format) {
+    const errors = c.diagnostics.filter((d) => d.severity === "error").length;
+    const plain = renderDiagnostics(c.diagnostics, c.sources, { color: false });
+    process.stdout.write(
+      renderFailureMarkdown(
+        format.markdown,
+        `The spec has ${errors} error${errors === 1 ? "" : "s"}; nothing was planned.`,
+        plain,
+      ),
+    );
   }
   throw new CliExit(1, renderDiagnostics(c.diagnostics, c.sources, { color: stderrColor() }));
 }
@@ -40,15 +58,23 @@ export function failCompile(c: CompileFailure, json = false): never {
  * Turns a user-facing error (an MlcError, or the operating system's) into a clean CLI exit that
  * prints its diagnostic, as JSON on stdout with `json`. A bug (anything else) is rethrown.
  */
-export function userError(e: unknown, json = false): never {
+export function userError(e: unknown, format: FailureFormat = false): never {
   if (e instanceof CliExit) throw e;
   const d = diagnosticOf(e);
   if (isInternal(d)) throw e;
-  if (json) {
+  if (format === true) {
     const body = { format_version: 1, ok: false, diagnostics: [runtimeDiagnosticToJson(d)] };
     process.stdout.write(JSON.stringify(body, null, 2) + "\n");
     throw new CliExit(1);
   }
+  if (format)
+    process.stdout.write(
+      renderFailureMarkdown(
+        format.markdown,
+        "The plan failed; nothing was planned.",
+        renderRuntimeDiagnostic(d, new Map(), { color: false }),
+      ),
+    );
   throw new CliExit(1, renderRuntimeDiagnostic(d, new Map(), { color: stderrColor() }));
 }
 
@@ -71,24 +97,35 @@ export function register(program: Command): void {
 async function runPlan(dir: string, opts: PlanCliOptions): Promise<void> {
   const projectDir = resolve(dir);
   // Nothing changed since the last no-op plan: answer without loading the compiler and executors.
-  if (!opts.out && !opts.target.length && !opts.replace.length && (await answerNoopPlan(projectDir, opts)))
+  // A Markdown comment carries the project's title, which the shortcut does not know.
+  if (
+    !opts.out &&
+    !opts.markdown &&
+    !opts.target.length &&
+    !opts.replace.length &&
+    (await answerNoopPlan(projectDir, opts))
+  )
     return;
   const { planProject } = await import("../../runtime/project.js");
+  const format: FailureFormat = opts.markdown ? { markdown: projectTitle(projectDir) } : Boolean(opts.json);
   let outcome;
   try {
     outcome = await planProject(dir, { targets: opts.target, replace: opts.replace });
   } catch (e) {
-    userError(e, opts.json);
+    userError(e, format);
   }
-  if (!outcome.ok) failCompile(outcome, opts.json);
+  if (!outcome.ok) failCompile(outcome, format);
   const warnings = outcome.diagnostics.filter((d) => d.severity === "warning");
   if (warnings.length && !opts.json)
     process.stderr.write(renderDiagnostics(warnings, outcome.sources, { color: stderrColor() }));
   const p = outcome.plan;
   if (opts.json) process.stdout.write(JSON.stringify(planToJson(p), null, 2) + "\n");
-  else if (opts.markdown) process.stdout.write(renderPlanMarkdown(p));
+  else if (opts.markdown) process.stdout.write(renderPlanMarkdown(p, { project: projectTitle(projectDir) }));
   else process.stdout.write(renderPlanText(p, { color: stdoutColor() }));
-  if (!hasChanges(p) && !opts.target.length && !opts.replace.length)
+  // The shortcut stamps local files only: a shared state or store can change without them.
+  const { storageSettings } = await import("../../runtime/storage-settings.js");
+  const shared = storageSettings(projectDir);
+  if (!hasChanges(p) && !opts.target.length && !opts.replace.length && !shared.state && !shared.artifacts)
     await rememberNoopPlan(projectDir, p, planToJson(p));
   if (opts.out) {
     await savePlan(opts.out, p, projectDir);

@@ -14,6 +14,7 @@ import "./tuning.js";
 import "./sources.js";
 import "./online-stores.js";
 import "./log-sinks.js";
+import "./artifact-stores.js";
 
 export * from "./registry.js";
 export * from "./types.js";

@@ -19,6 +19,7 @@ export const FAMILY_NOUNS: Record<BuiltinFamily, string> = {
   connection: "connection",
   online: "online store",
   log: "prediction log",
+  store: "artifact store",
   secret: "secret",
   "column-type": "column type",
 };

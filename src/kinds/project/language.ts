@@ -21,16 +21,15 @@ export const projectLanguage: BlockKindSchema = {
     },
     {
       name: "state",
-      type: t.union(t.string(), t.call("secret")),
+      type: t.union(t.string(), t.call("secret"), t.call("connection")),
       required: false,
-      doc: "state store URL; default `.mlc/state.db` (SQLite); `postgres://…` for teams (or `MLC_STATE_URL`)",
+      doc: 'the state store: `postgres { url = env("PG_URL") }` for teams, `sqlite { path = "…" }`, or a URL; default `.mlc/state.db` (SQLite); `MLC_STATE_URL` overrides it',
     },
     {
       name: "artifacts",
-      type: t.string(),
+      type: t.call("store"),
       required: false,
-      default: d.string(".mlc/objects"),
-      doc: "the content-addressed artifact folder",
+      doc: 'a shared artifact store besides the local cache `.mlc/objects`: `s3 { bucket = "…" }` or `dir { path = "…" }`; `MLC_ARTIFACTS_URL` (`s3://bucket/prefix` or a folder) overrides it',
     },
     {
       name: "allow_outside_paths",

@@ -1,11 +1,16 @@
 // The content-addressed artifact store: `.mlc/objects/ab/cdef…` named by the sha256 of the
-// bytes, written to a temporary name and renamed, verified on every read.
+// bytes, written to a temporary name and renamed, verified on every read; with a shared store
+// (S3 or a folder) behind it, objects are uploaded once and downloaded into this cache on demand.
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ArtifactAccess, StatCache } from "../../ir/executor.js";
 import { MlcError } from "../../ir/errors.js";
+import { storageSettings, type ArtifactsSetting } from "../storage-settings.js";
+import { DirObjects } from "./dir-remote.js";
+import type { RemoteObjects } from "./remote.js";
+import { S3Objects } from "./s3-remote.js";
 
 export class ArtifactCorruptError extends MlcError {
   constructor(
@@ -47,9 +52,11 @@ export class ArtifactStore implements ArtifactAccess {
   readonly objectsDir: string;
 
   /** `verified` remembers (path, size, mtime) of objects already checked, so `check` need not rehash them. */
+  /** `remote`: the shared store behind this local cache, if the project has one. */
   constructor(
     readonly root: string,
     private readonly verified?: StatCache,
+    readonly remote?: RemoteObjects,
   ) {
     this.objectsDir = join(root, "objects");
   }
@@ -63,10 +70,12 @@ export class ArtifactStore implements ArtifactAccess {
     const hash = createHash("sha256").update(bytes).digest("hex");
     const path = this.pathOf(hash);
     // An existing object is reused only when it verifies: a corrupt one is overwritten.
-    if ((await this.check(hash)) === "ok") return hash;
-    const tmp = await this.tempPath();
-    await writeFile(tmp, bytes);
-    await this.publish(tmp, path, hash);
+    if ((await this.checkLocal(hash)) !== "ok") {
+      const tmp = await this.tempPath();
+      await writeFile(tmp, bytes);
+      await this.publish(tmp, path, hash);
+    }
+    await this.share(hash);
     return hash;
   }
 
@@ -87,11 +96,9 @@ export class ArtifactStore implements ArtifactAccess {
     }
     const hash = h.digest("hex");
     const path = this.pathOf(hash);
-    if ((await this.check(hash)) === "ok") {
-      await unlink(tmp);
-      return hash;
-    }
-    await this.publish(tmp, path, hash);
+    if ((await this.checkLocal(hash)) === "ok") await unlink(tmp);
+    else await this.publish(tmp, path, hash);
+    await this.share(hash);
     return hash;
   }
 
@@ -101,20 +108,44 @@ export class ArtifactStore implements ArtifactAccess {
     try {
       bytes = await readFile(path);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new ArtifactMissingError(hash, path);
-      throw e;
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      if (!this.remote) throw new ArtifactMissingError(hash, path);
+      return this.fetch(hash);
     }
     const actual = createHash("sha256").update(bytes).digest("hex");
-    if (actual !== hash) throw new ArtifactCorruptError(hash, path, actual);
+    if (actual !== hash) {
+      // A damaged cached copy is replaced by the shared store's, which is verified in turn.
+      if (this.remote) return this.fetch(hash);
+      throw new ArtifactCorruptError(hash, path, actual);
+    }
     return bytes;
   }
 
   async has(hash: string): Promise<boolean> {
-    return (await stat(this.pathOf(hash)).catch(() => undefined)) !== undefined;
+    if ((await stat(this.pathOf(hash)).catch(() => undefined)) !== undefined) return true;
+    return this.remote ? this.remote.has(hash) : false;
   }
 
-  /** Missing, corrupt or ok; rehashes only objects whose size or mtime changed since last verified. */
+  /**
+   * Missing, corrupt or ok. An object not cached here is ok when the shared store has it (it is
+   * verified when downloaded); a damaged cached copy is downloaded again.
+   */
   async check(hash: string): Promise<ArtifactHealth> {
+    const local = await this.checkLocal(hash);
+    if (local === "ok" || !this.remote) return local;
+    if (local === "missing") return (await this.remote.has(hash)) ? "ok" : "missing";
+    try {
+      await this.fetch(hash);
+      return "ok";
+    } catch (e) {
+      if (e instanceof ArtifactMissingError) return "corrupt";
+      if (e instanceof ArtifactCorruptError) return "corrupt";
+      throw e;
+    }
+  }
+
+  /** The cached copy only; rehashes only objects whose size or mtime changed since last verified. */
+  private async checkLocal(hash: string): Promise<ArtifactHealth> {
     const path = this.pathOf(hash);
     const st = await stat(path).catch(() => undefined);
     if (!st) return "missing";
@@ -164,6 +195,25 @@ export class ArtifactStore implements ArtifactAccess {
     return out;
   }
 
+  /** Uploads a cached object to the shared store unless it is there already (HEAD before PUT). */
+  private async share(hash: string): Promise<void> {
+    if (this.remote && !(await this.remote.has(hash))) await this.remote.upload(hash, this.pathOf(hash));
+  }
+
+  /** Downloads an object from the shared store, verifies it and caches it here. */
+  private async fetch(hash: string): Promise<Uint8Array> {
+    const remote = this.remote!;
+    const where = `${remote.location} (object ${hash})`;
+    const bytes = await remote.download(hash);
+    if (!bytes) throw new ArtifactMissingError(hash, where);
+    const actual = createHash("sha256").update(bytes).digest("hex");
+    if (actual !== hash) throw new ArtifactCorruptError(hash, where, actual);
+    const tmp = await this.tempPath();
+    await writeFile(tmp, bytes);
+    await this.publish(tmp, this.pathOf(hash), hash);
+    return bytes;
+  }
+
   private async tempPath(): Promise<string> {
     const dir = join(this.objectsDir, "tmp");
     await mkdir(dir, { recursive: true });
@@ -178,6 +228,13 @@ export class ArtifactStore implements ArtifactAccess {
   }
 }
 
+/** The shared store a setting names. */
+export function remoteObjects(setting: ArtifactsSetting): RemoteObjects {
+  return setting.kind === "s3" ? new S3Objects(setting) : new DirObjects(setting.path);
+}
+
+/** The project's store: `.mlc/objects`, with the shared store of `project { artifacts = … }` (or MLC_ARTIFACTS_URL) behind it. */
 export function openArtifacts(projectDir: string, verified?: StatCache): ArtifactStore {
-  return new ArtifactStore(join(projectDir, ".mlc"), verified);
+  const shared = storageSettings(projectDir).artifacts;
+  return new ArtifactStore(join(projectDir, ".mlc"), verified, shared ? remoteObjects(shared) : undefined);
 }

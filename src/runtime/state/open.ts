@@ -1,14 +1,15 @@
-// Opens the project's state store: PostgreSQL when MLC_STATE_URL is a postgres:// URL,
-// otherwise SQLite at `<project>/.mlc/state.db`. Migrates the schema on open.
+// Opens the project's state store: PostgreSQL when MLC_STATE_URL (or `project { state = … }`) is a
+// postgres:// URL, otherwise SQLite (default `<project>/.mlc/state.db`). Migrates the schema on open.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { storageSettings } from "../storage-settings.js";
 import { migrate } from "./migrations.js";
 import { openSqliteDb } from "./sqlite-db.js";
 import { SqlStateStore } from "./sql-store.js";
 import type { StateStore } from "../../ir/state-store.js";
 
 interface OpenStateOptions {
-  /** Overrides MLC_STATE_URL (postgres://… or a SQLite file path). */
+  /** Overrides MLC_STATE_URL and the project block (postgres://… or a SQLite file path). */
   url?: string;
   /** PostgreSQL schema to keep the state in (created if missing); default: the connection's search_path. */
   schema?: string;
@@ -19,7 +20,7 @@ export function stateDir(projectDir: string): string {
 }
 
 export async function openState(projectDir: string, opts: OpenStateOptions = {}): Promise<StateStore> {
-  const url = opts.url ?? process.env.MLC_STATE_URL;
+  const url = opts.url ?? storageSettings(projectDir).state;
   const db =
     url && /^postgres(ql)?:\/\//.test(url)
       ? // `pg` is loaded only for PostgreSQL states, so a SQLite plan does not pay for it.

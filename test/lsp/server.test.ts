@@ -1,0 +1,144 @@
+// The language server over its JSON-RPC streams, in-process: initialize, open a document, then
+// diagnostics (with ranges), hover from the schemas and completion, as an editor would see them.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLanguageServer } from "../../src/lsp/server.js";
+
+type Msg = { id?: number; method?: string; params?: Record<string, unknown>; result?: unknown };
+
+/** A minimal LSP client: Content-Length framing over two in-memory streams. */
+function client() {
+  const toServer = new PassThrough();
+  const fromServer = new PassThrough();
+  const connection = startLanguageServer(toServer, fromServer);
+  const waiting = new Map<number, (r: unknown) => void>();
+  const notes: Msg[] = [];
+  const watchers: (() => void)[] = [];
+  let buf = Buffer.alloc(0);
+  fromServer.on("data", (chunk: Buffer) => {
+    buf = Buffer.concat([buf, chunk]);
+    for (;;) {
+      const head = buf.indexOf("\r\n\r\n");
+      if (head < 0) return;
+      const len = Number(/Content-Length: (\d+)/i.exec(buf.subarray(0, head).toString())![1]);
+      if (buf.length < head + 4 + len) return;
+      const msg = JSON.parse(buf.subarray(head + 4, head + 4 + len).toString()) as Msg;
+      buf = buf.subarray(head + 4 + len);
+      if (msg.id !== undefined && !msg.method) waiting.get(msg.id)?.(msg.result);
+      else notes.push(msg);
+      for (const w of watchers) w();
+    }
+  });
+  const send = (m: object) => {
+    const body = JSON.stringify({ jsonrpc: "2.0", ...m });
+    toServer.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  };
+  let next = 1;
+  return {
+    connection,
+    request: (method: string, params: object) =>
+      new Promise<unknown>((resolve) => {
+        const id = next++;
+        waiting.set(id, resolve);
+        send({ id, method, params });
+      }),
+    notify: (method: string, params: object) => send({ method, params }),
+    /** The next diagnostics published for `uri` after `since` notifications. */
+    diagnostics: (uri: string, since: number) =>
+      new Promise<{ range: unknown; message: string; code: string; severity: number }[]>((resolve) => {
+        const look = () => {
+          const m = notes
+            .slice(since)
+            .find((n) => n.method === "textDocument/publishDiagnostics" && n.params?.uri === uri);
+          if (m) resolve(m.params!.diagnostics as never);
+        };
+        watchers.push(look);
+        look();
+      }),
+    count: () => notes.length,
+  };
+}
+
+const SPEC = `source customers {
+  file = "data/customers.csv"
+  schema {
+    tenure = int
+    churned = bool
+  }
+}
+
+features f {
+  from = customers
+  t    = log1p(tenure)
+}
+`;
+
+describe("mlc lsp over JSON-RPC", () => {
+  const dir = mkdtempSync(join(tmpdir(), "mlc-lsp-"));
+  const path = join(dir, "main.mlspec");
+  const uri = pathToFileURL(path).href;
+  const c = client();
+  beforeAll(async () => {
+    writeFileSync(path, SPEC);
+    const init = (await c.request("initialize", { processId: null, rootUri: null, capabilities: {} })) as {
+      capabilities: { hoverProvider: boolean; completionProvider: unknown };
+    };
+    expect(init.capabilities.hoverProvider).toBe(true);
+    c.notify("initialized", {});
+  });
+  afterAll(() => c.connection.dispose());
+
+  it("publishes the checker's diagnostics with ranges as the text changes, and clears them", async () => {
+    const before = c.count();
+    const bad = SPEC.replace("from = customers", "from = customer");
+    c.notify("textDocument/didOpen", { textDocument: { uri, languageId: "mlspec", version: 1, text: bad } });
+    const ds = await c.diagnostics(uri, before);
+    expect(ds).toHaveLength(1);
+    expect(ds[0]!.message).toMatch(/customer/);
+    expect(ds[0]!.code).toMatch(/^MLC1\d{3}$/);
+    // `customer` on line 10 (0-based 9), after "  from = ".
+    expect(ds[0]!.range).toEqual({ start: { line: 9, character: 9 }, end: { line: 9, character: 17 } });
+    const fixed = c.count();
+    c.notify("textDocument/didChange", {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ text: SPEC }],
+    });
+    expect(await c.diagnostics(uri, fixed)).toEqual([]);
+  });
+
+  it("hovers with the reference text of attributes, block kinds and built-ins", async () => {
+    const hover = async (line: number, character: number) =>
+      (
+        (await c.request("textDocument/hover", { textDocument: { uri }, position: { line, character } })) as {
+          contents: { value: string };
+        } | null
+      )?.contents.value;
+    expect(await hover(1, 3)).toMatch(/^\*\*file\*\*: `/); // `file` in source
+    expect(await hover(0, 2)).toMatch(/^\*\*source\*\* block/);
+    expect(await hover(10, 10)).toMatch(/^\*\*log1p\*\*\(/);
+    expect(await hover(4, 0)).toBeFalsy();
+  });
+
+  it("completes block kinds at the top level and attributes and built-ins inside a block", async () => {
+    const complete = async (line: number, character: number) =>
+      (
+        (await c.request("textDocument/completion", {
+          textDocument: { uri },
+          position: { line, character },
+        })) as {
+          label: string;
+          kind: number;
+        }[]
+      ).map((i) => i.label);
+    const top = await complete(7, 0);
+    expect(top).toEqual(expect.arrayContaining(["source", "features", "model", "gate", "deploy"]));
+    expect(top).not.toContain("log1p");
+    const inFeatures = await complete(10, 2);
+    expect(inFeatures).toEqual(expect.arrayContaining(["from", "log1p", "standardize"]));
+    expect(inFeatures).not.toContain("file");
+  });
+});
