@@ -40,7 +40,7 @@ const plainName = (e: Expr | undefined): string | undefined =>
 export function chainColumn(
   name: string,
   setting: "key" | "timestamp",
-  ctx: JoinLoweringContext,
+  ctx: Pick<JoinLoweringContext, "block" | "inputName">,
 ): string | undefined {
   const seen = new Set<string>();
   for (let b = ctx.block(name); b && !seen.has(b.name); b = ctx.block(ctx.inputName(b) ?? "")) {

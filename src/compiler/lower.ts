@@ -4,6 +4,7 @@ import type { Block, Expr } from "./ast.js";
 import type { CheckedBlock, CheckedProject } from "./checked.js";
 import { exprToJson } from "./expr-json.js";
 import { joinConfig, joinReads, lowerJoins, type LoweredJoin } from "./lower-joins.js";
+import { inheritedWindowTimestamp } from "./lower-window-time.js";
 import { lowerOnline } from "./lower-online.js";
 import { blockKind } from "./schema/registry.js";
 import "./schema/index.js";
@@ -254,6 +255,12 @@ function lowerDefault(
     if (!target || target.name === b.name || SETTINGS_KINDS.has(target.kind)) continue;
     inputs.push({ node: mainId(target), columns: d.members === "*" ? "*" : [...d.members] });
   }
+  // Window aggregations of a features block without a timestamp of its own use its source's (the documented default).
+  const windowTime = inheritedWindowTimestamp(b, {
+    block: (n) => project.byName.get(n),
+    inputName: (x) => cols.inputName(x),
+  });
+  if (windowTime !== undefined) config.window_timestamp = windowTime;
   // A point-in-time join reads the joined table's brought-in columns, key and time; its config is the resolved join.
   const joins = cols.joins(b);
   if (joins.length) {

@@ -1,0 +1,38 @@
+// The time column of a features block's window aggregations when the block names none: the nearest
+// `timestamp` along its inputs (its source's), as the checker resolves it. Lowering only.
+import { forEachChild, type Expr } from "./ast.js";
+import type { CheckedBlock } from "./checked.js";
+import { lookupBuiltin } from "./builtins/registry.js";
+import { chainColumn, type JoinLoweringContext } from "./lower-joins.js";
+
+/** Whether an expression calls a window aggregation without its own `at = column`. */
+function callsWindowWithoutAt(e: Expr): boolean {
+  if (
+    e.type === "call" &&
+    lookupBuiltin(e.callee, ["window"]) !== undefined &&
+    !e.named.some((n) => n.name === "at")
+  )
+    return true;
+  let found = false;
+  forEachChild(e, (c) => {
+    if (!found && callsWindowWithoutAt(c)) found = true;
+  });
+  return found;
+}
+
+/**
+ * The inherited timestamp for a features block's windows, or undefined when the block sets its own,
+ * has no window without `at`, or no input declares one. Set only where needed, so the fingerprints of
+ * other blocks stay put.
+ */
+export function inheritedWindowTimestamp(
+  b: CheckedBlock,
+  ctx: Pick<JoinLoweringContext, "block" | "inputName">,
+): string | undefined {
+  if (b.kind !== "features" || b.attributes.has("timestamp")) return undefined;
+  const windows = [...b.attributes.entries()].some(
+    ([name, e]) => name !== "from" && name !== "key" && callsWindowWithoutAt(e),
+  );
+  if (!windows) return undefined;
+  return chainColumn(b.name, "timestamp", ctx);
+}
