@@ -5,19 +5,19 @@ import type { CheckedBlock } from "./checked.js";
 import { lookupBuiltin } from "./builtins/registry.js";
 import { chainColumn, type JoinLoweringContext } from "./lower-joins.js";
 
-/** Whether an expression calls a window aggregation without its own `at = column`. */
-function callsWindowWithoutAt(e: Expr): boolean {
-  if (
-    e.type === "call" &&
-    lookupBuiltin(e.callee, ["window"]) !== undefined &&
-    !e.named.some((n) => n.name === "at")
-  )
-    return true;
-  let found = false;
-  forEachChild(e, (c) => {
-    if (!found && callsWindowWithoutAt(c)) found = true;
-  });
-  return found;
+/** Whether an expression calls a window aggregation without its own `at = column` (iterative: long chains). */
+function callsWindowWithoutAt(root: Expr): boolean {
+  const stack = [root];
+  for (let e = stack.pop(); e !== undefined; e = stack.pop()) {
+    if (
+      e.type === "call" &&
+      lookupBuiltin(e.callee, ["window"]) !== undefined &&
+      !e.named.some((n) => n.name === "at")
+    )
+      return true;
+    forEachChild(e, (c) => stack.push(c));
+  }
+  return false;
 }
 
 /**
