@@ -48,4 +48,7 @@ export const CheckCode = {
   unknownParameter: "MLC1143",
   paramValue: "MLC1144",
   distributionMismatch: "MLC1145",
+  missingDataFile: "MLC1146",
+  positiveNotInData: "MLC1147",
+  taskLabelType: "MLC1148",
 } as const satisfies Record<string, DiagnosticCode>;

@@ -1,6 +1,7 @@
 // `model`: a learning task on a split's rows with a feature list, an algorithm, hyperparameters
 // and an optional search. Checks label leakage and the search objective here.
 import { lookupMetric } from "../builtins/registry.js";
+import { checkLabelAgainstSource } from "../checker/label-checks.js";
 import { CheckCode } from "../checker/codes.js";
 import { checkModelParams } from "../checker/params.js";
 import { paramsBlock } from "./nested/params.js";
@@ -59,6 +60,7 @@ registerBlockKind({
     checkObjective(ctx);
     checkEarlyStop(ctx);
     checkModelParams(ctx);
+    checkLabelAgainstSource(ctx);
   },
 });
 

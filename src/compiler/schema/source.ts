@@ -2,6 +2,7 @@
 // column types and data expectations.
 import { isAbsolute, normalize } from "node:path";
 import { CheckCode } from "../checker/codes.js";
+import { checkDataFileExists } from "../checker/data-file.js";
 import { columnSchemaBlock } from "./nested/column-schema.js";
 import { expectBlock, warnBlock } from "./nested/expectations.js";
 import { registerBlockKind } from "./registry.js";
@@ -121,6 +122,7 @@ registerBlockKind({
     if (file?.type === "string" && !projectAllowsOutside(ctx)) {
       const p = file.value;
       const outside = isAbsolute(p) || normalize(p).split(/[\\/]/)[0] === "..";
+      if (!outside) checkDataFileExists(ctx, file);
       if (outside) {
         ctx.report(
           CheckCode.pathOutsideProject,
