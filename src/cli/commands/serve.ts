@@ -9,6 +9,7 @@ import {
   type PredictionServer,
   type ServeTimeouts,
 } from "../../serve/server.js";
+import { writePidFile } from "../../serve/pid-file.js";
 import { parseSize } from "../../serve/size.js";
 import { CliExit } from "../exit.js";
 
@@ -134,6 +135,10 @@ export function register(program: Command): void {
     )
     .option("--no-prediction-log", "do not write the prediction log under .mlc/predictions/")
     .option(
+      "--pid-file <file>",
+      "write the server's process id here while it runs (stop it: kill $(cat FILE))",
+    )
+    .option(
       "--workers <n>",
       "server processes sharing the port (node:cluster); each loads the model and follows the pointer",
       "1",
@@ -142,23 +147,33 @@ export function register(program: Command): void {
       "after",
       "\nEnvironment: MLC_SERVE_TOKEN (require Authorization: Bearer <token>), MLC_LOG_LEVEL (pino level, default warn).",
     )
-    .action(async (deployment: string, flags: ServeFlags & { workers: string }) => {
-      const workers = intOption("workers", flags.workers, 1, 256);
-      if (workers > 1 && cluster.isPrimary) {
-        await superviseWorkers(workers);
-        return;
+    .action(async (deployment: string, flags: ServeFlags & { workers: string; pidFile?: string }) => {
+      const removePidFile = flags.pidFile && cluster.isPrimary ? writePidFile(flags.pidFile) : undefined;
+      try {
+        await serveCommand(deployment, flags);
+      } finally {
+        removePidFile?.();
       }
-      const { server } = await startServe(deployment, flags);
-      await untilSignal((signal) => {
-        process.stdout.write(`mlc serve: ${signal}, draining\n`);
-        return server.close().catch((e: Error) => {
-          process.stderr.write(`mlc serve: error while stopping: ${e.message}\n`);
-        });
-      });
-      process.stdout.write("mlc serve: stopped\n");
-      // a cluster worker's IPC channel would keep it alive after the drain
-      if (cluster.isWorker) cluster.worker?.disconnect();
     });
+}
+
+/** The command's work: the server (or its workers) until a signal stops it. */
+async function serveCommand(deployment: string, flags: ServeFlags & { workers: string }): Promise<void> {
+  const workers = intOption("workers", flags.workers, 1, 256);
+  if (workers > 1 && cluster.isPrimary) {
+    await superviseWorkers(workers);
+    return;
+  }
+  const { server } = await startServe(deployment, flags);
+  await untilSignal((signal) => {
+    process.stdout.write(`mlc serve: ${signal}, draining\n`);
+    return server.close().catch((e: Error) => {
+      process.stderr.write(`mlc serve: error while stopping: ${e.message}\n`);
+    });
+  });
+  process.stdout.write("mlc serve: stopped\n");
+  // a cluster worker's IPC channel would keep it alive after the drain
+  if (cluster.isWorker) cluster.worker?.disconnect();
 }
 
 /** Resolves after the first SIGTERM/SIGINT once `onSignal`'s work is done. */
