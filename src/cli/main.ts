@@ -35,6 +35,8 @@ async function buildProgram(only?: string): Promise<Command> {
     const mod = (await import(pathToFileURL(join(dir, f)).href)) as Partial<CommandModule>;
     mod.register?.(program);
   };
+  // `mlc --version` needs no command module at all
+  if (only === "--version" || only === "-V") return make();
   const own =
     only && /^[a-z][a-z0-9-]*$/.test(only)
       ? files.find((f) => f.replace(/\.(js|ts)$/, "") === only)
