@@ -68,8 +68,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     const ce = e as { code?: string; exitCode?: number };
     if (typeof ce.code === "string" && ce.code.startsWith("commander.")) {
-      // help and version exit 0; usage errors already printed by commander
-      return ce.exitCode ?? 1;
+      // help and version exit 0; usage errors (already printed by commander) exit 2, as documented in specs/cli.md
+      return ce.exitCode === 0 ? 0 : 2;
     }
     process.stderr.write(`mlc: internal error: ${(e as Error).stack ?? String(e)}\n`);
     return 1;
