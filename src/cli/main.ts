@@ -6,6 +6,7 @@ import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { MlcError } from "../ir/errors.js";
+import { takeNoColorFlag } from "./color.js";
 import { CliExit } from "./exit.js";
 import { renderRuntimeDiagnostic } from "./runtime-diagnostic.js";
 
@@ -52,7 +53,8 @@ async function buildProgram(only?: string): Promise<Command> {
 }
 
 /** Runs the CLI on argv (without node and script) and returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(commandLine: string[]): Promise<number> {
+  const argv = takeNoColorFlag(commandLine);
   const program = await buildProgram(argv[0]);
   try {
     await program.parseAsync(argv, { from: "user" });

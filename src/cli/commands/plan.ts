@@ -1,5 +1,6 @@
 // `mlc plan [DIR]`: what apply would do and why, as text, JSON (specs/plan-json.md) or Markdown;
 // `--out FILE` saves it for `mlc apply FILE`; `--detailed-exitcode`: 0 nothing, 2 changes, 1 error.
+import { colorFor } from "../color.js";
 import type { Command } from "commander";
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
@@ -23,8 +24,8 @@ interface PlanCliOptions {
 }
 
 export const collect = (v: string, prev: string[]): string[] => [...prev, v];
-export const stdoutColor = (): boolean => Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-const stderrColor = (): boolean => Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
+export const stdoutColor = (): boolean => colorFor(process.stdout);
+const stderrColor = (): boolean => colorFor(process.stderr);
 
 /** Prints a compile failure's diagnostics (as JSON on stdout with `json`) and ends the command with exit code 1. */
 export function failCompile(c: CompileFailure, json = false): never {
