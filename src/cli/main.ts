@@ -6,6 +6,7 @@ import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { MlcError } from "../ir/errors.js";
+import { takeNoColorFlag } from "./color.js";
 import { CliExit } from "./exit.js";
 import { answerNoopPlan, shortcutArgs } from "./noop-plan.js";
 import { renderRuntimeDiagnostic } from "./runtime-diagnostic.js";
@@ -37,6 +38,8 @@ async function buildProgram(only?: string): Promise<Command> {
     const mod = (await import(pathToFileURL(join(dir, f)).href)) as Partial<CommandModule>;
     mod.register?.(program);
   };
+  // `mlc --version` needs no command module at all
+  if (only === "--version" || only === "-V") return make();
   const own =
     only && /^[a-z][a-z0-9-]*$/.test(only)
       ? files.find((f) => f.replace(/\.(js|ts)$/, "") === only)
@@ -52,7 +55,8 @@ async function buildProgram(only?: string): Promise<Command> {
 }
 
 /** Runs the CLI on argv (without node and script) and returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(commandLine: string[]): Promise<number> {
+  const argv = takeNoColorFlag(commandLine);
   // A repeated no-op `mlc plan` is answered before commander and the commands are even loaded.
   const quick = argv[0] === "plan" ? shortcutArgs(argv.slice(1)) : undefined;
   if (quick && (await answerNoopPlan(quick.dir, quick))) return 0;
@@ -71,8 +75,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     const ce = e as { code?: string; exitCode?: number };
     if (typeof ce.code === "string" && ce.code.startsWith("commander.")) {
-      // help and version exit 0; usage errors already printed by commander
-      return ce.exitCode ?? 1;
+      // help and version exit 0; usage errors (already printed by commander) exit 2, as documented in specs/cli.md
+      return ce.exitCode === 0 ? 0 : 2;
     }
     process.stderr.write(`mlc: internal error: ${(e as Error).stack ?? String(e)}\n`);
     return 1;

@@ -127,6 +127,19 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
     summary: "an experiment whose duration at the declared traffic cannot reach its sample size",
   },
   MLC1161: { severity: "warning", summary: "an experiment variant whose model no gate guards" },
+  MLC1146: {
+    severity: "error",
+    summary: "a source's data file that does not exist (checked when its folder does)",
+  },
+  MLC1147: {
+    severity: "error",
+    summary: "a `positive` class that the label's `allowed(…)` expectation does not list",
+  },
+  MLC1148: {
+    severity: "error",
+    summary:
+      "a task that does not fit its label's declared type (`regress` of a category, `classify` of a float)",
+  },
 };
 
 /** Named syntax codes, so call sites read as what they mean. */

@@ -5,6 +5,7 @@ import type { CheckedBlock, CheckedProject } from "./checked.js";
 import { exprToJson } from "./expr-to-json.js";
 import type { ResolvedJoin } from "./checked.js";
 import { joinConfig, joinReads } from "./lower-joins.js";
+import { inheritedWindowTimestamp } from "./lower-window-time.js";
 import { blockKind, isSettingsKind, tableRole } from "./schema/registry.js";
 import {
   nodeIdOf,
@@ -254,6 +255,9 @@ function lowerDefault(
     if (!target || target.name === b.name || isSettingsKind(target.kind)) continue;
     inputs.push({ node: mainId(target), columns: d.members === "*" ? "*" : [...d.members] });
   }
+  // Window aggregations of a features block without a timestamp of its own use its source's (the documented default).
+  const windowTime = inheritedWindowTimestamp(b, project.tables.get(b.name)?.timestamp);
+  if (windowTime !== undefined) config.window_timestamp = windowTime;
   // A point-in-time join reads the joined table's brought-in columns, key and time; its config is the resolved join.
   const joins = cols.joins(b);
   if (joins.length) {

@@ -63,7 +63,10 @@ export function compileFeatures(
   for (const [name, value] of Object.entries(block.attributes))
     if (!FEATURE_SETTINGS.has(name)) exprs.set(name, value);
   const key = refAttr(block, "key")?.at(-1);
-  const timestamp = refAttr(block, "timestamp")?.at(-1);
+  // the block's own timestamp, else the one lowering inherited from its source for windows
+  const timestamp =
+    refAttr(block, "timestamp")?.at(-1) ??
+    (typeof config.window_timestamp === "string" ? config.window_timestamp : undefined);
   let nextId = 0;
   const done = new Map<string, PipelineNode>();
   const inProgress: string[] = [];

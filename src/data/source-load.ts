@@ -107,7 +107,7 @@ export async function sourceFingerprint(
   }
   if (loc.kind === "file") {
     const files = await sourceFiles(spec, projectDir);
-    const parts: { rel: string; hash: string; bytes: number }[] = [];
+    const parts: { rel: string; hash: string; bytes: number; rows?: number }[] = [];
     for (const f of files) {
       try {
         parts.push({ rel: f.rel, ...(await hashFileCachedBy(f.abs, cache)) });
@@ -118,10 +118,16 @@ export async function sourceFingerprint(
       }
     }
     const bytes = parts.reduce((s, p) => s + p.bytes, 0);
-    if (parts.length === 1) return { hash: parts[0]!.hash, bytes, description: loc.file };
+    // data rows of line-oriented files, so the plan shows `rows 5000 → 5100` (both counts)
+    const rows = parts.every((p) => p.rows !== undefined)
+      ? parts.reduce((a, p) => a + p.rows!, 0)
+      : undefined;
+    const counted = rows === undefined ? {} : { rows };
+    if (parts.length === 1) return { hash: parts[0]!.hash, bytes, ...counted, description: loc.file };
     return {
       hash: hashText(parts.map((p) => `${p.rel}\u0000${p.hash}`).join("\n")),
       bytes,
+      ...counted,
       description: `${loc.file} (${parts.length} files)`,
     };
   }

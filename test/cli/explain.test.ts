@@ -9,7 +9,7 @@ describe("mlc explain", () => {
   const project = appliedProject();
 
   it("gives per-feature contributions that sum to the row's log-odds margin", async () => {
-    const r = await runCli(["explain", "m", "--row", "2", "--dir", project.dir, "--json"]);
+    const r = await runCli(["explain", "m", "--row", "2", "--dir", project.dir, "--json", "--all"]);
     expect(r.code).toBe(0);
     const e = JSON.parse(r.stdout) as RowExplanation;
     expect(e).toMatchObject({ model: "m", version: 1, row: 2, space: "log-odds", calibrated: true });
@@ -36,6 +36,22 @@ describe("mlc explain", () => {
     expect(r.stdout).toMatch(
       /FEATURE\s+VALUE\s+CONTRIBUTION\n\s+\S+\s+\S+\s+[+-]\d\.\d{4}\n\s+\S+\s+\S+\s+[+-]\d\.\d{4}\n\s+… \d+ more/,
     );
+  });
+
+  it("honours --top in JSON, counting what it leaves out, and shows the top 10 by default", async () => {
+    const all = JSON.parse(
+      (await runCli(["explain", "m", "--row", "2", "--dir", project.dir, "--json", "--all"])).stdout,
+    ) as RowExplanation;
+    const n = all.outputs[0]!.contributions.length;
+    const r = await runCli(["explain", "m", "--row", "2", "--top", "2", "--dir", project.dir, "--json"]);
+    const e = JSON.parse(r.stdout) as RowExplanation & { outputs: { more: number }[] };
+    expect(e.outputs[0]!.contributions).toEqual(all.outputs[0]!.contributions.slice(0, 2));
+    expect(e.outputs[0]!.more).toBe(n - 2);
+    const text = await runCli(["explain", "m", "--row", "2", "--dir", project.dir]);
+    const rows = text.stdout.split("\n").filter((l) => /^\s+\S+\s+\S+\s+[+-]\d\.\d{4}$/.test(l));
+    expect(rows).toHaveLength(Math.min(10, n));
+    const both = await runCli(["explain", "m", "--row", "2", "--top", "2", "--all", "--dir", project.dir]);
+    expect(both.code).toBe(2);
   });
 
   it("rejects bad rows and non-tree models with clear messages", async () => {

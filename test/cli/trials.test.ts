@@ -1,6 +1,7 @@
 // `mlc trials MODEL`: the tuning trials recorded while applying a tuned model, as a table and JSON.
 import { describe, expect, it } from "vitest";
 import { appliedProject } from "./model-project.js";
+import { applyOk, setSpec, tinyProject } from "../runtime/deploy-project.js";
 import { runCli } from "./run-cli.js";
 
 describe("mlc trials", () => {
@@ -10,14 +11,16 @@ describe("mlc trials", () => {
     const r = await runCli(["trials", "m", "--dir", project.dir]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split("\n");
-    expect(lines[0]).toMatch(/^TRIAL\s+STATUS\s+VALUE\s+DURATION\s+PARAMS$/);
+    expect(lines[0]).toMatch(/^TRIAL\s+STATUS\s+VALUE\s+BEST\s+DURATION\s+PARAMS$/);
     expect(lines).toHaveLength(4);
     for (const [i, line] of lines.slice(1).entries())
       expect(line).toMatch(
         new RegExp(
-          `^${i}\\s+complete\\s+0\\.\\d{5}\\s+\\d+\\.\\d\\ds\\s+learning_rate=\\S+ max_depth=[2-4]$`,
+          `^${i}\\s+complete\\s+0\\.\\d{5}\\s+(\\*\\s+)?\\d+\\.\\d\\ds\\s+learning_rate=\\S+ max_depth=[2-4]$`,
         ),
       );
+    // exactly one trial is marked best
+    expect(lines.slice(1).filter((l) => /\s\*\s/.test(l))).toHaveLength(1);
   });
 
   it("prints the recorded trials as JSON", async () => {
@@ -41,5 +44,22 @@ describe("mlc trials", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("no trials recorded for model 'lin'");
     expect(r.stderr).not.toContain("    at ");
+  });
+});
+
+describe("mlc trials after the configuration changed", () => {
+  it("shows the current study only, and every study with --all", async () => {
+    const dir = tinyProject(5);
+    setSpec(dir, 5, { tuneTrials: 2 });
+    await applyOk(dir);
+    setSpec(dir, 6, { tuneTrials: 2 });
+    await applyOk(dir);
+    const r = await runCli(["trials", "m", "--dir", dir]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/^STUDY/);
+    expect(r.stdout).toContain("(1 earlier study of other configurations hidden; --all shows them)");
+    const all = await runCli(["trials", "m", "--dir", dir, "--all"]);
+    expect(all.stdout).toMatch(/^STUDY\s+TRIAL/);
+    expect(all.stdout.trim().split("\n")).toHaveLength(5);
   });
 });

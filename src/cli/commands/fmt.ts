@@ -1,5 +1,6 @@
 // `mlc fmt [DIR] [--check] [--diff]`: rewrites the .mlspec files under DIR (recursively) in canonical
 // layout (atomically), or reports which would change. Files with syntax errors are never touched; their errors are printed.
+import { colorFor } from "../color.js";
 import type { Command } from "commander";
 import { renameSync, writeFileSync, unlinkSync } from "node:fs";
 import { hasErrors } from "../../compiler/diagnostic.js";
@@ -26,7 +27,7 @@ export function register(program: Command): void {
     .action((dir: string, opts: FmtOptions) => runFmt(dir, opts));
 }
 
-const useColor = (): boolean => Boolean(process.stderr.isTTY) && !process.env["NO_COLOR"];
+const useColor = (): boolean => colorFor(process.stderr);
 
 /** Atomic replace: a reader sees the old file or the new one, never half of one. */
 function writeAtomically(path: string, text: string): void {

@@ -18,7 +18,8 @@ export function register(program: Command): void {
     .argument("[dir]", "the project directory", ".")
     .option("--dry-run", "only report what would be removed")
     .option("--lock-timeout <duration>", "wait this long for a running apply (e.g. 30s)")
-    .action(async (dir: string, opts: { dryRun?: boolean; lockTimeout?: string }) => {
+    .option("--json", "print JSON: dry_run, removed, bytes, temps, kept")
+    .action(async (dir: string, opts: { dryRun?: boolean; lockTimeout?: string; json?: boolean }) => {
       const projectDir = resolve(dir);
       const store = await openState(projectDir);
       try {
@@ -31,6 +32,17 @@ export function register(program: Command): void {
         // A shared store is judged only against a shared (PostgreSQL) state, which holds every checkout's references.
         const sharedState = /^postgres(ql)?:\/\//.test(storageSettings(projectDir).state ?? "");
         const r = await collectGarbage(store, artifacts, { dryRun: opts.dryRun, sharedStore: sharedState });
+        if (opts.json) {
+          const json = {
+            dry_run: Boolean(opts.dryRun),
+            removed: r.removed,
+            bytes: r.bytes,
+            temps: r.temps,
+            kept: r.kept,
+          };
+          process.stdout.write(JSON.stringify(json) + "\n");
+          return;
+        }
         const verb = opts.dryRun ? "would remove" : "removed";
         process.stdout.write(
           `gc: ${verb} ${r.removed} object${r.removed === 1 ? "" : "s"} (${mb(r.bytes)} MB) and ${r.temps} temporary file${r.temps === 1 ? "" : "s"}; kept ${r.kept}.\n`,

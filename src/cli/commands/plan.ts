@@ -1,5 +1,6 @@
 // `mlc plan [DIR]`: what apply would do and why, as text, JSON (specs/plan-json.md) or Markdown;
 // `--out FILE` saves it for `mlc apply FILE`; `--detailed-exitcode`: 0 nothing, 2 changes, 1 error.
+import { colorFor } from "../color.js";
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { diagnosticsToJson, renderDiagnostics } from "../../compiler/diagnostic-render.js";
@@ -24,8 +25,8 @@ interface PlanCliOptions {
 }
 
 export const collect = (v: string, prev: string[]): string[] => [...prev, v];
-export const stdoutColor = (): boolean => Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-const stderrColor = (): boolean => Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
+export const stdoutColor = (): boolean => colorFor(process.stdout);
+const stderrColor = (): boolean => colorFor(process.stderr);
 
 /** Where a command's failure also goes on stdout: JSON, or a Markdown comment titled with the project. */
 type FailureFormat = boolean | { markdown: string };

@@ -16,13 +16,18 @@ export function register(program: Command): void {
     .argument("<deployment>")
     .option("--dir <project>", "project directory", ".")
     .option("--reason <text>", "why, for the audit trail")
-    .action(async (name: string, flags: { dir: string; reason?: string }) => {
+    .option("--json", "print JSON: deployment, model, from, to")
+    .action(async (name: string, flags: { dir: string; reason?: string; json?: boolean }) => {
       let r;
       try {
         r = await rollbackDeployment(resolve(flags.dir), name, flags.reason);
       } catch (e) {
         if (e instanceof DeploymentError) throw new CliExit(1, `mlc rollback: ${e.message}`);
         throw e;
+      }
+      if (flags.json) {
+        const json = { deployment: name, model: r.model, from: r.from, to: r.to.version };
+        return void process.stdout.write(JSON.stringify(json) + "\n");
       }
       process.stdout.write(
         `${name}: version ${r.from} → ${r.to.version} (${r.model} champion is version ${r.to.version})\n`,

@@ -9,6 +9,7 @@ import {
   type PredictionServer,
   type ServeTimeouts,
 } from "../../serve/server.js";
+import { writePidFile } from "../../serve/pid-file.js";
 import { parseSize } from "../../serve/size.js";
 import { readStreamTarget, type StreamTarget } from "../../serve/stream-config.js";
 import { startStreamService } from "../../serve/stream-serve.js";
@@ -138,6 +139,10 @@ export function register(program: Command): void {
     )
     .option("--no-prediction-log", "write no prediction log (and accept no feedback)")
     .option(
+      "--pid-file <file>",
+      "write the server's process id here while it runs (stop it: kill $(cat FILE))",
+    )
+    .option(
       "--workers <n>",
       "server processes sharing the port (node:cluster; default 1), or consumers in the group of a stream target (default its `workers`); each loads the model and follows the pointer",
     )
@@ -145,28 +150,13 @@ export function register(program: Command): void {
       "after",
       "\nEnvironment: MLC_SERVE_TOKEN (require Authorization: Bearer <token>), MLC_LOG_LEVEL (pino level, default warn).",
     )
-    .action(async (deployment: string, flags: ServeFlags & { workers?: string }) => {
-      const given = flags.workers === undefined ? undefined : intOption("workers", flags.workers, 1, 256);
-      const stream = streamTargetOf(flags.dir, deployment);
-      if (stream) {
-        await serveStream(deployment, flags, stream, given ?? stream.workers);
-        return;
+    .action(async (deployment: string, flags: ServeFlags & { workers?: string; pidFile?: string }) => {
+      const removePidFile = flags.pidFile && cluster.isPrimary ? writePidFile(flags.pidFile) : undefined;
+      try {
+        await serveCommand(deployment, flags);
+      } finally {
+        removePidFile?.();
       }
-      const workers = given ?? 1;
-      if (workers > 1 && cluster.isPrimary) {
-        await superviseWorkers(workers);
-        return;
-      }
-      const { server } = await startServe(deployment, flags);
-      await untilSignal((signal) => {
-        process.stdout.write(`mlc serve: ${signal}, draining\n`);
-        return server.close().catch((e: Error) => {
-          process.stderr.write(`mlc serve: error while stopping: ${e.message}\n`);
-        });
-      });
-      process.stdout.write("mlc serve: stopped\n");
-      // a cluster worker's IPC channel would keep it alive after the drain
-      if (cluster.isWorker) cluster.worker?.disconnect();
     });
 }
 
@@ -212,6 +202,31 @@ async function serveStream(
   process.stdout.write(
     `mlc serve: stopped after ${s.scored} scored, ${s.dead} dead-lettered, ${s.duplicates} duplicate${s.duplicates === 1 ? "" : "s"} skipped\n`,
   );
+}
+
+/** The command's work: a stream target's consumers, or the server (or its workers), until a signal stops it. */
+async function serveCommand(deployment: string, flags: ServeFlags & { workers?: string }): Promise<void> {
+  const given = flags.workers === undefined ? undefined : intOption("workers", flags.workers, 1, 256);
+  const stream = streamTargetOf(flags.dir, deployment);
+  if (stream) {
+    await serveStream(deployment, flags, stream, given ?? stream.workers);
+    return;
+  }
+  const workers = given ?? 1;
+  if (workers > 1 && cluster.isPrimary) {
+    await superviseWorkers(workers);
+    return;
+  }
+  const { server } = await startServe(deployment, flags);
+  await untilSignal((signal) => {
+    process.stdout.write(`mlc serve: ${signal}, draining\n`);
+    return server.close().catch((e: Error) => {
+      process.stderr.write(`mlc serve: error while stopping: ${e.message}\n`);
+    });
+  });
+  process.stdout.write("mlc serve: stopped\n");
+  // a cluster worker's IPC channel would keep it alive after the drain
+  if (cluster.isWorker) cluster.worker?.disconnect();
 }
 
 /** Resolves after the first SIGTERM/SIGINT once `onSignal`'s work is done. */

@@ -59,6 +59,15 @@ function standings(
   return out;
 }
 
+/** The study key of the model's last apply, from its node summary (`tuning.key`). */
+function currentStudy(summary: unknown): string | undefined {
+  if (typeof summary !== "object" || summary === null || !("tuning" in summary)) return undefined;
+  const tuning = summary.tuning;
+  return typeof tuning === "object" && tuning !== null && "key" in tuning && typeof tuning.key === "string"
+    ? tuning.key
+    : undefined;
+}
+
 export function register(program: Command): void {
   program
     .command("trials")
@@ -68,16 +77,26 @@ export function register(program: Command): void {
     .argument("<model>", "model name")
     .option("--dir <project>", "project directory", ".")
     .option("--json", "print JSON")
-    .action(async (model: string, flags: { dir: string; json?: boolean }) => {
+    .option("--all", "also the studies of earlier configurations (default: the current study only)")
+    .action(async (model: string, flags: { dir: string; json?: boolean; all?: boolean }) => {
       const state = await openState(resolve(flags.dir));
       let found: Awaited<ReturnType<typeof trialsOfModel>>;
       let objectives: Map<string, ObjectiveSpec>;
+      let current: string | undefined;
       try {
         found = await trialsOfModel(state, model);
         objectives = await studyObjectives(state, model);
+        current = currentStudy((await state.getNode(`model.${model}`))?.result?.summary);
       } finally {
         await state.close();
       }
+      // The study of the model's last apply; earlier configurations' studies only with --all.
+      const hidden = new Set(
+        flags.all || current === undefined || !found.some((f) => f.study === current)
+          ? []
+          : found.filter((f) => f.study !== current).map((f) => f.study),
+      );
+      found = found.filter((f) => !hidden.has(f.study));
       // Several studies appear when the spec, data or features changed between applies.
       const studies = [...new Set(found.map((f) => f.study))];
       const standing = new Map<string, Map<number, Standing>>(
@@ -112,7 +131,7 @@ export function register(program: Command): void {
         "TRIAL",
         "STATUS",
         ...(several ? keys.map((k) => k.toUpperCase()) : ["VALUE"]),
-        ...(several ? ["PARETO"] : []),
+        ...(several ? ["PARETO"] : ["BEST"]),
         "DURATION",
         "PARAMS",
       ];
@@ -134,12 +153,16 @@ export function register(program: Command): void {
           String(trial.index),
           trialStatusText(trial),
           ...(several ? keys.map((k) => fmtValue(trial.values[k], k)) : [value]),
-          ...(several ? [s?.picked ? "picked" : s?.front ? "front" : ""] : []),
+          ...(several ? [s?.picked ? "picked" : s?.front ? "front" : ""] : [s?.picked ? "*" : ""]),
           trial.durationMs === undefined ? "-" : `${(trial.durationMs / 1000).toFixed(2)}s`,
           params + (trial.error ? `  (${trial.error})` : ""),
         ]);
       }
       process.stdout.write(table(rows));
+      if (hidden.size)
+        process.stdout.write(
+          `(${hidden.size} earlier stud${hidden.size === 1 ? "y" : "ies"} of other configurations hidden; --all shows them)\n`,
+        );
       const picked = studies.flatMap((s) =>
         [...standing.get(s)!.entries()].filter(([, st]) => st.picked).map(([i]) => ({ s, i })),
       );

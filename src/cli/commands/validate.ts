@@ -1,5 +1,6 @@
 // `mlc validate [DIR] [--json]`: parse and check every .mlspec file of a project and print all
 // diagnostics; exit 1 when any is an error (warnings alone exit 0).
+import { colorFor } from "../color.js";
 import type { Command } from "commander";
 import { compileProject } from "../../compiler/compile.js";
 import "../../kinds/index.js";
@@ -20,7 +21,7 @@ export function register(program: Command): void {
     .action((dir: string, opts: ValidateOptions) => runValidate(dir, opts));
 }
 
-const useColor = (): boolean => Boolean(process.stderr.isTTY) && !process.env["NO_COLOR"];
+const useColor = (): boolean => colorFor(process.stderr);
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
 

@@ -50,4 +50,7 @@ export const CheckCode = {
   distributionMismatch: "MLC1145",
   experimentTooShort: "MLC1160",
   experimentVariantUngated: "MLC1161",
+  missingDataFile: "MLC1146",
+  positiveNotInData: "MLC1147",
+  taskLabelType: "MLC1148",
 } as const satisfies Record<string, DiagnosticCode>;

@@ -82,6 +82,13 @@ export function taskOf(train: ColumnTable, spec: TaskSpec): Task {
   }
 }
 
+/** The first ten values of a list, and how many more (a label's classes can number thousands). */
+function someOf(values: readonly string[]): string {
+  return values.length <= 10
+    ? values.join(", ")
+    : `${values.slice(0, 10).join(", ")} and ${values.length - 10} more`;
+}
+
 /** Targets of one part's rows; undefined for unlabelled anomaly detection. */
 export function targets(t: ColumnTable, spec: TaskSpec, task: Task, part: string): Float64Array | undefined {
   if (spec.kind === "detect_anomalies" && !spec.label) return undefined;
@@ -94,8 +101,17 @@ export function targets(t: ColumnTable, spec: TaskSpec, task: Task, part: string
       const k = s === null ? undefined : index.get(s);
       if (k === undefined)
         throw new NodeFailure(
-          `label column '${spec.label}' at ${part} row ${i + 1}: ${s === null ? "empty" : `'${s}' is not a class seen in training (${task.classes.join(", ")})`}`,
-          { code: "MLC2204" },
+          `label column '${spec.label}' at ${part} row ${i + 1}: ${s === null ? "empty" : `'${s}' is not a class seen in training (${someOf(task.classes)})`}`,
+          {
+            code: "MLC2204",
+            // a float label classified: every distinct value became a class
+            ...(task.classes.length > 20 &&
+            task.classes.every((c) => c.trim() !== "" && Number.isFinite(Number(c)))
+              ? {
+                  hint: `classify makes a class of each of ${task.classes.length} distinct numbers; to predict the number use regress(${spec.label})`,
+                }
+              : {}),
+          },
         );
       y[i] = k;
     }

@@ -1,6 +1,7 @@
 // `model`: a learning task on a split's rows with a feature list, an algorithm, hyperparameters
 // and an optional search. Checks label leakage and the search objective here.
 import { lookupMetric } from "../../compiler/builtins/registry.js";
+import { checkLabelAgainstSource } from "../../compiler/checker/label-checks.js";
 import { CheckCode } from "../../compiler/checker/codes.js";
 import { checkModelParams } from "../../compiler/checker/params.js";
 import { paramsBlock } from "../../compiler/schema/nested/params.js";
@@ -60,6 +61,7 @@ export const modelLanguage: BlockKindSchema = {
     checkObjective(ctx);
     checkEarlyStop(ctx);
     checkModelParams(ctx);
+    checkLabelAgainstSource(ctx);
   },
 };
 

@@ -2,6 +2,7 @@
 // column types and data expectations.
 import { isAbsolute, normalize } from "node:path";
 import { CheckCode } from "../../compiler/checker/codes.js";
+import { checkDataFileExists } from "../../compiler/checker/data-file.js";
 import { columnSchemaBlock } from "../../compiler/schema/nested/column-schema.js";
 import { expectBlock, warnBlock } from "../../compiler/schema/nested/expectations.js";
 import type { BlockKindSchema } from "../../compiler/schema/types.js";
@@ -123,6 +124,7 @@ export const sourceLanguage: BlockKindSchema = {
     if (file?.type === "string" && !projectAllowsOutside(ctx)) {
       const p = file.value;
       const outside = isAbsolute(p) || normalize(p).split(/[\\/]/)[0] === "..";
+      if (!outside) checkDataFileExists(ctx, file);
       if (outside) {
         ctx.report(
           CheckCode.pathOutsideProject,

@@ -1,0 +1,188 @@
+// The README's set-up and tour, pasted: their sh blocks run literally in bash, in a temp copy of the
+// examples where `npx mlc` resolves to this package's bin (as `npm ci` links it); `npm ci` is not re-run.
+import { spawn } from "node:child_process";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const repo = resolve(__dirname, "../..");
+const pkg = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as {
+  name: string;
+  bin: Record<string, string>;
+  dependencies: Record<string, string>;
+};
+const bin = join(repo, pkg.bin.mlc ?? "");
+
+/** The sh blocks of the README section titled `heading`, as text. */
+export function shBlocks(readme: string, heading: string): string[] {
+  const start = readme.indexOf(`\n## ${heading}\n`);
+  if (start < 0) throw new Error(`README has no section '${heading}'`);
+  const next = readme.indexOf("\n## ", start + 4);
+  const section = readme.slice(start, next < 0 ? undefined : next);
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+}
+
+/**
+ * Splits a block into commands: a line continues the previous one while a single quote is open
+ * or the previous line ends with a backslash.
+ */
+export function commandsOf(block: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  for (const line of block.split("\n")) {
+    cur = cur ? `${cur}\n${line}` : line;
+    const quotes = (cur.match(/'/g) ?? []).length;
+    if (quotes % 2 === 1 || cur.endsWith("\\")) continue;
+    if (cur.trim() && !cur.trim().startsWith("#")) out.push(cur);
+    cur = "";
+  }
+  if (cur.trim()) out.push(cur);
+  return out;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      s.close(() => res(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+}
+
+interface Step {
+  command: string;
+  output: string;
+}
+
+/**
+ * Runs the commands in one bash (so `&` jobs and `kill %1` behave as when pasted), with `set -e`;
+ * a marker line before each command attributes the output. Returns the steps run and the exit code.
+ */
+function runScript(
+  cwd: string,
+  commands: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; steps: Step[] }> {
+  const marker = "@@mlc-readme-step";
+  const script = ["set -e"];
+  commands.forEach((c, i) => script.push(`echo "${marker} ${i}"; echo "${marker} ${i}" >&2`, c));
+  return new Promise((res) => {
+    const child = spawn("bash", ["-c", script.join("\n")], { cwd, env, detached: true });
+    let all = "";
+    child.stdout.on("data", (d: Buffer) => (all += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (all += d.toString()));
+    // a server left by a failed step must not outlive the test (nor hold its output open)
+    child.on("exit", (code) => {
+      if (code === 0) return; // the tour stopped its servers itself
+      for (const f of readdirSync(cwd).filter((n) => n.endsWith(".pid"))) {
+        try {
+          process.kill(Number(readFileSync(join(cwd, f), "utf8")), "SIGTERM");
+        } catch {
+          // stopped already
+        }
+      }
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch {
+        // the group is gone already
+      }
+    });
+    child.on("close", (code) => {
+      const steps: Step[] = [];
+      for (const part of all.split(new RegExp(`${marker} `)).slice(1)) {
+        const n = Number(part.slice(0, part.indexOf("\n")));
+        const text = part.slice(part.indexOf("\n") + 1);
+        if (steps[n]) steps[n].output += text;
+        else steps[n] = { command: commands[n]!, output: text };
+      }
+      res({ code: code ?? 1, steps });
+    });
+  });
+}
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe("the README", () => {
+  const readme = readFileSync(join(repo, "README.md"), "utf8");
+
+  it("sets up with exactly two commands, and npm ci links this package's mlc command", () => {
+    const setup = shBlocks(readme, "Set up").flatMap(commandsOf);
+    expect(setup).toEqual(["npm ci && npx mlc apply examples/churn", "npm test"]);
+    // `npx mlc` must not fall through to an unrelated registry package named mlc: the package has a
+    // name of its own, a bin called mlc, and depends on itself so npm ci links that bin.
+    expect(pkg.name).not.toBe("mlc");
+    expect(pkg.bin.mlc).toBe("dist/src/cli/main.js");
+    expect(pkg.dependencies[pkg.name]).toBe("file:.");
+    // the onnxruntime-node download is skipped without an .npmrc key npm warns about
+    expect(existsSync(join(repo, ".npmrc"))).toBe(false);
+  });
+
+  it.skipIf(!existsSync(bin))(
+    "tour runs literally: plan symbols, a prediction from each server, a second version and the rollback",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "mlc-readme-"));
+      dirs.push(dir);
+      cpSync(join(repo, "examples"), join(dir, "examples"), {
+        recursive: true,
+        filter: (s) => !s.includes(".mlc") && !s.endsWith("report.html"),
+      });
+      mkdirSync(join(dir, "node_modules/.bin"), { recursive: true });
+      // as npm's bin linking does: a link in node_modules/.bin to the bin, made executable
+      chmodSync(bin, 0o755);
+      symlinkSync(bin, join(dir, "node_modules/.bin/mlc"));
+      // set-up: npm ci is not re-run here; what follows it runs as written
+      const setup = shBlocks(readme, "Set up")
+        .flatMap(commandsOf)
+        .filter((c) => c !== "npm test")
+        .map((c) => c.replace(/^npm ci && /, ""));
+      const tour = shBlocks(readme, "A five-minute tour").flatMap(commandsOf);
+      const [churnPort, eventsPort] = [await freePort(), await freePort()];
+      const { code, steps } = await runScript(dir, [...setup, ...tour], {
+        ...process.env,
+        CHURN_PORT: String(churnPort),
+        EVENTS_PORT: String(eventsPort),
+        NO_COLOR: "1",
+      });
+      const failed = steps.at(-1);
+      expect(code, `failed at: ${failed?.command}\n${failed?.output}`).toBe(0);
+      expect(steps).toHaveLength(setup.length + tour.length);
+      const out = (prefix: string): string =>
+        steps
+          .filter((s) => s.command.startsWith(prefix))
+          .map((s) => s.output)
+          .join("\n");
+      // no npm warning on any step
+      expect(steps.map((s) => s.output).join("")).not.toMatch(/npm warn/i);
+      // the first plan the reader sees creates things
+      expect(out("npx mlc plan examples/housing  ")).toMatch(/^\s*\+ /m);
+      // each curl got a prediction, not a refused connection or a 503
+      const curls = steps.filter((s) => s.command.startsWith("curl"));
+      expect(curls).toHaveLength(2);
+      for (const c of curls) expect(c.output).toMatch(/"(label|value)":/);
+      for (const c of curls) expect(c.output).not.toMatch(/"error"/);
+      expect(out("npx mlc plan examples/churn")).toMatch(
+        /-\/\+ model\.churn_model\s+params\.trees: 200 → 300/,
+      );
+      expect(out("npx mlc rollout promote churn_api")).toMatch(/version 2 promoted/);
+      expect(out("npx mlc rollback churn_api")).toMatch(/version 2 → 1/);
+      // both servers stopped and removed their pid files
+      expect(readdirSync(dir).filter((n) => n.endsWith(".pid"))).toEqual([]);
+    },
+    900_000,
+  );
+});
