@@ -3,6 +3,7 @@
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import "../src/kinds/index.js";
 import { textMateJson } from "../src/editors/textmate.js";
 
 // compiled to dist/scripts/, so the repository root is two levels up

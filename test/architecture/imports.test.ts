@@ -12,7 +12,19 @@ const src = join(repoRoot, "src");
  * (`src/kinds/<kind>/language.ts` and the lowering it owns) is the compiler's plug-in.
  */
 type Layer =
-  "ir" | "onnx" | "threads" | "ml" | "data" | "registry" | "serve" | "compiler" | "kinds" | "runtime" | "cli";
+  | "ir"
+  | "onnx"
+  | "threads"
+  | "ml"
+  | "data"
+  | "registry"
+  | "serve"
+  | "compiler"
+  | "editors"
+  | "lsp"
+  | "kinds"
+  | "runtime"
+  | "cli";
 
 /** What each layer may import besides itself (ARCHITECTURE.md, "Import directions"). */
 const ALLOWED: Record<Layer, readonly Layer[]> = {
@@ -24,9 +36,26 @@ const ALLOWED: Record<Layer, readonly Layer[]> = {
   registry: ["ir", "onnx", "threads", "ml"],
   serve: ["ir", "onnx", "threads", "ml", "data", "registry"],
   compiler: ["ir"],
+  // Editor support reads the language: the TextMate grammar from the lexer and schemas, the language
+  // server from the compiler's diagnostics (the kinds are registered by whoever starts them).
+  editors: ["ir", "compiler"],
+  lsp: ["ir", "compiler"],
   kinds: ["ir", "onnx", "threads", "ml", "data", "registry", "serve", "compiler"],
   runtime: ["ir", "onnx", "threads", "ml", "data", "registry", "serve", "compiler", "kinds"],
-  cli: ["ir", "onnx", "threads", "ml", "data", "registry", "serve", "compiler", "runtime", "kinds"],
+  cli: [
+    "ir",
+    "onnx",
+    "threads",
+    "ml",
+    "data",
+    "registry",
+    "serve",
+    "compiler",
+    "editors",
+    "lsp",
+    "runtime",
+    "kinds",
+  ],
 };
 
 function layerOf(path: string): Layer {

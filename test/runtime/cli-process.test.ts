@@ -19,7 +19,7 @@ beforeAll(() => {
   const dir = makeProject({});
   fakeModule = join(dir, "fake-executors.mjs");
   const reg = pathToFileURL(join(root, "src", "runtime", "executor-registry.js")).href;
-  const hash = pathToFileURL(join(root, "src", "runtime", "data-hash.js")).href;
+  const hash = pathToFileURL(join(root, "src", "data", "data-hash.js")).href;
   writeFileSync(
     fakeModule,
     `import { overrideExecutor } from ${JSON.stringify(reg)};

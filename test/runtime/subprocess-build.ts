@@ -15,7 +15,7 @@ const ENTRIES = [
   "src/cli/commands/plan.ts",
   "src/cli/commands/apply.ts",
   "src/cli/commands/state.ts",
-  "src/runtime/data-hash.ts",
+  "src/data/data-hash.ts",
 ];
 const IMPORT = /(?:from\s+|import\s*\(\s*|import\s+)["'](\.{1,2}\/[^"']+)\.js["']/g;
 
