@@ -133,9 +133,15 @@ export function validatePointer(p: unknown): string[] {
   return errs;
 }
 
-/** The current pointer, or undefined when the deployment has never been deployed. Throws on a corrupt file. */
-export function readDeployment(projectDir: string, name: string): DeploymentPointer | undefined {
-  const file = pointerPath(projectDir, name);
+/**
+ * A JSON file of the deployment directory, checked by `validate`: undefined when it does not exist;
+ * a DeploymentError naming the file when it cannot be read, is not JSON or fails the checks.
+ */
+export function readCheckedJson<T>(
+  file: string,
+  validate: (v: unknown) => string[],
+  what: string,
+): T | undefined {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -149,10 +155,18 @@ export function readDeployment(projectDir: string, name: string): DeploymentPoin
   } catch (e) {
     throw new DeploymentError(`${file} is not valid JSON (${(e as Error).message})`);
   }
-  const errs = validatePointer(parsed);
-  if (errs.length)
-    throw new DeploymentError(`${file} is not a valid deployment pointer:\n  ${errs.join("\n  ")}`);
-  return parsed as DeploymentPointer;
+  const errs = validate(parsed);
+  if (errs.length) throw new DeploymentError(`${file} is not a valid ${what}:\n  ${errs.join("\n  ")}`);
+  return parsed as T;
+}
+
+/** The current pointer, or undefined when the deployment has never been deployed. Throws on a corrupt file. */
+export function readDeployment(projectDir: string, name: string): DeploymentPointer | undefined {
+  return readCheckedJson<DeploymentPointer>(
+    pointerPath(projectDir, name),
+    validatePointer,
+    "deployment pointer",
+  );
 }
 
 /** Stores bundle paths inside the project relative to it, so a project directory can be moved. */

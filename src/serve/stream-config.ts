@@ -1,9 +1,9 @@
 // The stream target of a deployment (`serve = stream { … }`), as the deploy executor records it in
 // `.mlc/deployments/<name>/stream.json` for `mlc serve` to run: streams, group, batch, timings. No URL secret.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { deploymentDir, DeploymentError } from "./deployment.js";
+import { deploymentDir, readCheckedJson } from "./deployment.js";
 
 export interface StreamTarget {
   format: "mlc-stream/1";
@@ -45,23 +45,11 @@ export function validateStreamTarget(v: unknown): string[] {
 
 /** The recorded stream target, or undefined when the deployment serves another way. */
 export function readStreamTarget(projectDir: string, deployment: string): StreamTarget | undefined {
-  const file = streamTargetPath(projectDir, deployment);
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new DeploymentError(`cannot read ${file}: ${(e as Error).message}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new DeploymentError(`${file} is not valid JSON (${(e as Error).message})`);
-  }
-  const errs = validateStreamTarget(parsed);
-  if (errs.length) throw new DeploymentError(`${file} is not a valid stream target:\n  ${errs.join("\n  ")}`);
-  return parsed as StreamTarget;
+  return readCheckedJson<StreamTarget>(
+    streamTargetPath(projectDir, deployment),
+    validateStreamTarget,
+    "stream target",
+  );
 }
 
 /** Records (temp file + rename) or, with undefined, removes the stream target of a deployment. */
