@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { deploymentDir, readCheckedJson } from "./deployment.js";
+import { deploymentDir, DeploymentError, readCheckedJson } from "./deployment.js";
 
 export interface StreamTarget {
   format: "mlc-stream/1";
