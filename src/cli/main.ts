@@ -28,6 +28,8 @@ async function buildProgram(only?: string): Promise<Command> {
         "Declarative ML as code: compile .mlspec files, plan and apply training, serve predictions",
       )
       .version("0.1.0")
+      // options after a command name are that command's (`mlc card m --version 2` is the model version)
+      .enablePositionalOptions()
       .showHelpAfterError()
       .exitOverride();
   const dir = join(dirname(fileURLToPath(import.meta.url)), "commands");

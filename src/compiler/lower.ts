@@ -80,10 +80,24 @@ export function nestedBlockJson(b: Block): NestedBlockJson {
 
 export function blockConfig(b: CheckedBlock): { [key: string]: Json } {
   const config: { [key: string]: Json } = {};
-  for (const [name, e] of b.attributes) config[name] = exprToJson(e);
+  const descriptive = descriptiveAttributes(b.kind);
+  for (const [name, e] of b.attributes) if (!descriptive.has(name)) config[name] = exprToJson(e);
   for (const [kind, list] of b.nested) config[kind] = list.map(nestedBlockJson);
   if (b.assertions.length) config.assertions = b.assertions.map(exprToJson);
   return config;
+}
+
+/** The names of a kind's descriptive attributes (see AttributeSchema.descriptive). */
+function descriptiveAttributes(kind: string): Set<string> {
+  return new Set((blockKind(kind)?.attributes ?? []).filter((a) => a.descriptive).map((a) => a.name));
+}
+
+/** A block's descriptive attributes as the node's annotations; undefined when it has none. */
+function blockAnnotations(b: CheckedBlock): { [key: string]: Json } | undefined {
+  const descriptive = descriptiveAttributes(b.kind);
+  const out: { [key: string]: Json } = {};
+  for (const [name, e] of b.attributes) if (descriptive.has(name)) out[name] = exprToJson(e);
+  return Object.keys(out).length ? out : undefined;
 }
 
 /** The main node id of every block. */
@@ -287,6 +301,8 @@ function lowerDefault(
     inputs: mergeInputs(inputs),
     span: b.ast.span,
   };
+  const annotations = blockAnnotations(b);
+  if (annotations) node.annotations = annotations;
   const columns = columnProvenance(b, project, cols);
   if (columns) {
     node.columns = columns;

@@ -36,6 +36,8 @@ export interface GraphNode {
   columns?: NodeColumns;
   /** Where the node was declared; used for messages only, never fingerprinted. */
   span?: Span;
+  /** Descriptive attributes (intended use, limitations): for documents such as the model card, never fingerprinted. */
+  annotations?: { [key: string]: Json };
 }
 
 /** The id of a block's main node, `${kind}.${name}`: the one place that spells it. */

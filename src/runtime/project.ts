@@ -18,6 +18,7 @@ import { plan as makePlan, type Plan } from "./plan.js";
 import { loadPlan, stalePlanProblems } from "./plan-file.js";
 import { openState } from "./state/open.js";
 import { guardLostState } from "./registry/lost-state.js";
+import { refreshModelCards } from "./model-card.js";
 import type { StateStore } from "../ir/state-store.js";
 import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
 
@@ -299,6 +300,16 @@ export async function applyProject(dir: string, opts: ApplyProjectOptions = {}):
         ...(lineage ? { lineage } : {}),
       });
       await store.saveStatCache(verified.changed());
+      // Each model's newest version keeps its current card (gates, serving and monitors may have moved).
+      if (result.ok)
+        await refreshModelCards({
+          projectDir,
+          graph: p.graph,
+          store,
+          artifacts: openArtifacts(projectDir),
+        }).catch((e: unknown) =>
+          log(`mlc: warning: the model cards were not refreshed: ${(e as Error).message}`),
+        );
       const whole = !opts.targets?.length && !opts.replace?.length && !opts.signal?.aborted;
       const after =
         compiled && whole && result.ok

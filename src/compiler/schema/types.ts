@@ -72,6 +72,11 @@ export interface AttributeSchema {
   required: boolean;
   default?: DefaultValue;
   doc: string;
+  /**
+   * Describes the block for people (a model card's intended use) and changes no result: lowered to
+   * the node's `annotations`, never its config, so changing it reruns nothing.
+   */
+  descriptive?: true;
 }
 
 /** Attributes whose names the user chooses (`schema { col = type }`, `params { name = value }`). */

@@ -53,6 +53,20 @@ export const modelLanguage: BlockKindSchema = {
       default: d.number(0.5),
       doc: "decision threshold of a binary classifier",
     },
+    {
+      name: "intended_use",
+      type: t.string(),
+      required: false,
+      descriptive: true,
+      doc: "what the model is for and who uses its answers, for its model card (`mlc card`); changing it retrains nothing",
+    },
+    {
+      name: "limitations",
+      type: t.union(t.string(), t.list(t.string(), 1)),
+      required: false,
+      descriptive: true,
+      doc: "where the model should not be trusted (a sentence or a list), for its model card; changing it retrains nothing",
+    },
   ],
   nested: [paramsBlock, tuneBlock],
   check(ctx) {
