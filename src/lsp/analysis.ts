@@ -21,6 +21,11 @@ function projectTexts(dir: string, open: ReadonlyMap<string, string>): Map<strin
   return texts;
 }
 
+/** The project's files parsed (by recovery where they have syntax errors), with the editor's unsaved texts. */
+export function parsedProject(dir: string, open: ReadonlyMap<string, string>): Project {
+  return { dir, files: [...projectTexts(dir, open)].map(([path, text]) => parseFile(path, text).value) };
+}
+
 /** The compiler's diagnostics (syntax and semantic) for every file of the project, by path. */
 export function projectDiagnostics(
   dir: string,

@@ -6,6 +6,8 @@ import {
   CompletionItemKind,
   createConnection,
   DiagnosticSeverity,
+  ErrorCodes,
+  ResponseError,
   MarkupKind,
   ProposedFeatures,
   StreamMessageReader,
@@ -17,7 +19,10 @@ import {
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { Diagnostic } from "../compiler/diagnostic.js";
-import { completionsAt, hoverAt, projectDiagnostics } from "./analysis.js";
+import { formatText } from "../compiler/format.js";
+import type { Span } from "../ir/span.js";
+import { completionsAt, hoverAt, parsedProject, projectDiagnostics } from "./analysis.js";
+import { definitionAt, referencesAt, renameAt } from "./symbols.js";
 
 const COMPLETION_KIND = {
   block: CompletionItemKind.Class,
@@ -52,6 +57,12 @@ function toLsp(d: Diagnostic): LspDiagnostic {
   };
 }
 
+const rangeOf = (s: Span) => ({
+  start: { line: s.start.line - 1, character: s.start.column - 1 },
+  end: { line: s.end.line - 1, character: s.end.column - 1 },
+});
+const locationOf = (s: Span) => ({ uri: pathToFileURL(s.file).href, range: rangeOf(s) });
+
 /** Serves one client on these streams until it exits; returns the connection (tests dispose it). */
 export function startLanguageServer(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Connection {
   const connection = createConnection(
@@ -81,6 +92,10 @@ export function startLanguageServer(input: NodeJS.ReadableStream, output: NodeJS
       textDocumentSync: TextDocumentSyncKind.Incremental,
       hoverProvider: true,
       completionProvider: { triggerCharacters: [" ", "="] },
+      definitionProvider: true,
+      referencesProvider: true,
+      renameProvider: true,
+      documentFormattingProvider: true,
     },
     serverInfo: { name: "mlc", version: "0.1.0" },
   }));
@@ -100,6 +115,46 @@ export function startLanguageServer(input: NodeJS.ReadableStream, output: NodeJS
       detail: c.detail,
       documentation: { kind: MarkupKind.Markdown, value: c.doc },
     }));
+  });
+  /** The project around a document, with every open document's unsaved text, and the offset of a position. */
+  const at = (uri: string, position: { line: number; character: number }) => {
+    const doc = documents.get(uri);
+    if (!doc) return undefined;
+    const path = pathOf(uri);
+    const open = new Map(documents.all().map((d) => [pathOf(d.uri), d.getText()]));
+    return { project: parsedProject(dirname(path), open), path, offset: doc.offsetAt(position) };
+  };
+  connection.onDefinition((p) => {
+    const a = at(p.textDocument.uri, p.position);
+    const span = a && definitionAt(a.project, a.path, a.offset);
+    return span ? locationOf(span) : null;
+  });
+  connection.onReferences((p) => {
+    const a = at(p.textDocument.uri, p.position);
+    return a ? referencesAt(a.project, a.path, a.offset, p.context.includeDeclaration).map(locationOf) : [];
+  });
+  connection.onRenameRequest((p) => {
+    const a = at(p.textDocument.uri, p.position);
+    if (!a) return null;
+    const r = renameAt(a.project, a.path, a.offset, p.newName);
+    if (!r.ok) throw new ResponseError(ErrorCodes.InvalidParams, r.message);
+    const changes: Record<string, { range: ReturnType<typeof rangeOf>; newText: string }[]> = {};
+    for (const e of r.edits)
+      (changes[pathToFileURL(e.span.file).href] ??= []).push({ range: rangeOf(e.span), newText: e.text });
+    return { changes };
+  });
+  connection.onDocumentFormatting((p) => {
+    const doc = documents.get(p.textDocument.uri);
+    if (!doc) return [];
+    // a file that does not parse comes back unchanged (its diagnostics say why): no edit
+    const formatted = formatText(pathOf(doc.uri), doc.getText());
+    if (formatted.value === doc.getText()) return [];
+    return [
+      {
+        range: { start: { line: 0, character: 0 }, end: doc.positionAt(doc.getText().length) },
+        newText: formatted.value,
+      },
+    ];
   });
   documents.listen(connection);
   connection.listen();
