@@ -6,10 +6,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { driftStatistic, LiveColumn } from "../../src/ml/drift/compare.js";
 import { buildGrid, gridStatistics } from "../../src/ml/drift/grid.js";
-import { numericProfile } from "../../src/ml/drift/profile.js";
+import { categoricalProfile, numericProfile } from "../../src/ml/drift/profile.js";
 import { sortedCopy } from "../../src/ml/drift/radix-sort.js";
 import {
   binCounts,
+  chiSquareP,
   jensenShannon,
   ksStatistic,
   psi,
@@ -123,5 +124,26 @@ describe("grid statistics", () => {
     expect(driftStatistic("js", reference, live)).toBe(jensenShannon(reference.counts, counts));
     expect(driftStatistic("null_rate", reference, live)).toBe(live.nulls / window.length);
     expect(live.against(reference)).toBe(live.against(reference)); // computed once
+  });
+});
+
+describe("categorical drift statistics", () => {
+  it("count the window's categories (nulls aside) and compare them over the union of categories", () => {
+    const reference = categoricalProfile(["a", "a", "b", "c", null, "a", "b"]);
+    const values = ["b", "b", null, "d", "a", "b", null, "d"];
+    const live = new LiveColumn({ kind: "categorical", values });
+    expect([...live.counts()].sort()).toEqual([
+      ["a", 1],
+      ["b", 3],
+      ["d", 2],
+    ]);
+    // categories in sorted order: a, b, c, d
+    const r = [3, 2, 1, 0];
+    const l = [1, 3, 0, 2];
+    expect(driftStatistic("chi2", reference, live)).toBe(chiSquareP(r, l));
+    expect(driftStatistic("psi", reference, live)).toBe(psi(r, l));
+    expect(driftStatistic("js", reference, live)).toBe(jensenShannon(r, l));
+    expect(driftStatistic("null_rate", reference, live)).toBe(2 / 8);
+    expect(() => driftStatistic("ks", reference, live)).toThrow("ks does not apply to a categorical column");
   });
 });

@@ -78,12 +78,20 @@ export class LiveColumn {
   counts(): Map<string, number> {
     if (!this.categoryCounts) {
       if (this.column.kind !== "categorical") throw new Error("a numeric column has no categories");
-      const m = new Map<string, number>();
+      // one map lookup per row (to a slot), not a lookup and a store
+      const slot = new Map<string, number>();
+      const n: number[] = [];
       for (let i = 0; i < this.rows; i++) {
         const v = this.column.values[i];
-        if (v != null) m.set(v, (m.get(v) ?? 0) + 1);
+        if (v == null) continue;
+        let k = slot.get(v);
+        if (k === undefined) {
+          slot.set(v, (k = n.length));
+          n.push(0);
+        }
+        n[k]!++;
       }
-      this.categoryCounts = m;
+      this.categoryCounts = new Map([...slot].map(([v, k]) => [v, n[k]!]));
     }
     return this.categoryCounts;
   }
