@@ -145,7 +145,7 @@ export function categoryBarsSpec(title: string, shares: readonly CategoryShare[]
     title,
     description: title,
     width: 420,
-    height: { step: 26 },
+    height: { step: 20 },
     autosize: { type: "fit-x", contains: "padding" },
     config: CHART_CONFIG,
     data: { values },

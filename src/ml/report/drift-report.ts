@@ -161,8 +161,8 @@ async function liveSection(input: DriftReportInput): Promise<string> {
       { name: s.name, x, y: points.map((p) => p.value) },
       ...(points.some((p) => p.lower !== undefined)
         ? [
-            { name: "lower bound", x, y: points.map((p) => p.lower ?? null), dashed: true },
-            { name: "upper bound", x, y: points.map((p) => p.upper ?? null), dashed: true },
+            { name: "interval, lower", x, y: points.map((p) => p.lower ?? null), dashed: true },
+            { name: "interval, upper", x, y: points.map((p) => p.upper ?? null), dashed: true },
           ]
         : []),
       ...(s.threshold !== undefined
