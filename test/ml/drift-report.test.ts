@@ -5,9 +5,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CheckResult } from "../../src/ml/drift/check-result.js";
-import { buildProfile } from "../../src/ml/drift/profile.js";
+import { buildProfile, type ReferenceProfile } from "../../src/ml/drift/profile.js";
 import { categoryBarsSpec, histogramSpec } from "../../src/ml/report/drift-charts.js";
 import { compileSpec } from "../../src/ml/report/vega-charts.js";
+import { fmt } from "../../src/ml/report/html-format.js";
 import {
   categoryShares,
   histogramBins,
@@ -170,6 +171,18 @@ describe("drift report", () => {
     // null rate of the live side: 40 of 400 values are NaN
     expect(minutes).toContain("<td>live</td><td>400</td><td>10%</td>");
     expect(minutes).toContain("<td>ks</td><td>0.4321</td><td>&lt; 0.1</td><td>360</td>");
+    // quantiles of each side, from the profiles' order statistics (all values: fewer than 10,000)
+    const median = (p: ReferenceProfile): string => {
+      const c = p.columns.total_day_minutes!;
+      if (c.kind !== "numeric") throw new Error("a numeric profile expected");
+      const v = c.sample;
+      return fmt((v[(v.length - 1) >> 1]! + v[v.length >> 1]!) / 2);
+    };
+    const rows = [...minutes.matchAll(/<tr><td>(training|live)<\/td>((?:<td>[^<]*<\/td>){5})<\/tr>/g)];
+    expect(rows.map((m) => [m[1], m[2]!.split("</td><td>")[2]])).toEqual([
+      ["training", median(inp.reference)],
+      ["live", median(inp.live)],
+    ]);
     expect(minutes).not.toContain("chi2");
     const plan = s.slice(s.indexOf("<h3>&lt;script"), s.indexOf("<h3>total_day_minutes"));
     expect(plan).toContain("3 categories"); // live has "maybe" too

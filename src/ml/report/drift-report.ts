@@ -7,6 +7,7 @@ import type { CheckResult } from "../drift/check-result.js";
 import { statusText } from "../drift/check-result.js";
 import type { ColumnProfile, ReferenceProfile } from "../drift/profile.js";
 import { categoryBarsChart, categoryShares, histogramBins, histogramChart } from "./drift-charts.js";
+import { quantileSorted } from "../stats/quantile.js";
 import { esc, fmt } from "./html-format.js";
 import { lineChart } from "./vega-charts.js";
 
@@ -82,6 +83,9 @@ function summary(input: DriftReportInput): string {
   return `<h2>Assertions</h2><p class="meta">${esc(line)}.</p>${rows.length ? table(["assertion", "statistic", "threshold", "rows", "result"], rows) : '<p class="note">This monitor has no assertions.</p>'}`;
 }
 
+/** Quantiles shown for numbers, read from the profiles' order statistics. */
+const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95];
+
 function describeColumn(reference: ColumnProfile | undefined, live: ColumnProfile | undefined): string {
   const side = (p: ColumnProfile | undefined): string[] =>
     !p
@@ -91,13 +95,22 @@ function describeColumn(reference: ColumnProfile | undefined, live: ColumnProfil
         : [String(p.rows), pct(p.nullRate), `${Object.keys(p.counts).length} categories`];
   const r = side(reference);
   const l = side(live);
-  return table(
+  const summary = table(
     ["", "rows", "null rate", "values"],
     [
       ["training", ...r.map(esc)],
       ["live", ...l.map(esc)],
     ],
   );
+  if (reference?.kind !== "numeric" || live?.kind !== "numeric") return summary;
+  const q = (p: number[]): string[] => QUANTILES.map((x) => esc(fmt(quantileSorted(p, x))));
+  return `${summary}${table(
+    ["", ...QUANTILES.map((x) => `p${Math.round(x * 100)}`)],
+    [
+      ["training", ...q(reference.sample)],
+      ["live", ...q(live.sample)],
+    ],
+  )}`;
 }
 
 async function featureChart(
