@@ -10,6 +10,7 @@ import { copySqliteTable } from "./online-sqlite.js";
 import { DEFAULT_SQLITE_PATH, sqlitePath, type OnlineRef } from "./online-store.js";
 import { writeStreamTarget, type StreamTarget } from "./stream-config.js";
 import { toYaml, type YamlValue } from "./yaml.js";
+import { containerSecurityContext, podSecurityContext, scratchVolume } from "./k8s-security.js";
 import type { LogConfig } from "./log/types.js";
 
 interface ContainerOptions {
@@ -51,7 +52,25 @@ interface ContainerOptions {
 }
 
 /** The project directory inside the image. */
-const IMAGE_PROJECT_DIR = "/srv/project";
+export const IMAGE_PROJECT_DIR = "/srv/project";
+
+/**
+ * What the server writes at run time: the file log's predictions and feedback (when the log is
+ * files, the default) and temporary files. Each is an emptyDir volume, so the root filesystem is
+ * read-only; the file log lives as long as the pod, as it did in the container's own filesystem.
+ */
+function writableVolumes(opts: ContainerOptions): { volume: YamlValue; mount: YamlValue }[] {
+  const files = !opts.log?.store || opts.log.store.kind === "files";
+  return [
+    scratchVolume("tmp", "/tmp"),
+    ...(files
+      ? [
+          scratchVolume("predictions", `${IMAGE_PROJECT_DIR}/.mlc/predictions`),
+          scratchVolume("feedback", `${IMAGE_PROJECT_DIR}/.mlc/feedback`),
+        ]
+      : []),
+  ];
+}
 
 /** A DNS-1123 label from a deployment name (churn_api → churn-api). */
 export function k8sName(name: string): string {
@@ -160,6 +179,7 @@ function kubernetesObjects(
   const logStore = opts.log?.store;
   if (logStore && logStore.kind !== "files" && logStore.url_env)
     env.push({ name: logStore.url_env, valueFrom: { secretKeyRef: { name: `${name}-log`, key: "url" } } });
+  const scratch = writableVolumes(opts);
   const deployment: YamlValue = {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -174,6 +194,7 @@ function kubernetesObjects(
         metadata: { labels },
         spec: {
           terminationGracePeriodSeconds: 30,
+          securityContext: podSecurityContext(),
           containers: [
             {
               name: "mlc-serve",
@@ -186,8 +207,11 @@ function kubernetesObjects(
                 requests: { cpu: opts.cpuRequest ?? "500m", memory: opts.memoryRequest ?? "256Mi" },
                 limits: { memory: opts.memoryLimit ?? "512Mi" },
               },
+              securityContext: containerSecurityContext(true),
+              volumeMounts: scratch.map((v) => v.mount),
             },
           ],
+          volumes: scratch.map((v) => v.volume),
         },
       },
     },

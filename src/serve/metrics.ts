@@ -1,10 +1,18 @@
 // Prometheus metrics of the prediction server, kept in plain maps and rendered by hand in the text
 // exposition format (version 0.0.4). Recording is a map update, cheap enough for every request.
+// The process_* / nodejs_* metrics and the monitors' gauges are rendered by their own modules.
+import { monitorGauges, type MonitorRunResult } from "./monitor-gauges.js";
+import { processMetrics, promValue } from "./process-metrics.js";
 
 /** Latency buckets in seconds: sub-millisecond resolution where a local model answers. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 interface Histogram {
+  route: string;
+  /** The model version(s) that scored the request (`3`, or `3+4` for a batch split between arms); empty when none did. */
+  version: string;
+  /** stable | canary | an experiment arm | `mixed` (a batch split between arms); empty when no model scored. */
+  arm: string;
   counts: Float64Array; // one per bucket, non-cumulative
   sum: number;
   count: number;
@@ -18,6 +26,18 @@ const labels = (l: Record<string, string | number>): string =>
     .map(([k, v]) => `${k}="${escapeLabel(String(v))}"`)
     .join(",") +
   "}";
+
+/** Which model version and arm answered a request, for the latency histogram's labels. */
+export interface ServedBy {
+  version: string;
+  arm: string;
+}
+
+/** One model version loaded for the deployment and the arm it serves (stable, canary, shadow, an experiment arm). */
+export interface ServedModel {
+  version: number;
+  arm: string;
+}
 
 export class ServeMetrics {
   private readonly requests = new Map<string, { route: string; method: string; status: number; n: number }>();
@@ -34,19 +54,24 @@ export class ServeMetrics {
   };
   private currentVersion = 0;
   private candidateVersion = 0;
+  private models: ServedModel[] = [];
 
   constructor(private readonly deployment: string) {}
 
-  request(route: string, method: string, status: number, seconds: number): void {
+  /** A finished request; `servedBy` names the model version and arm that scored it, if one did. */
+  request(route: string, method: string, status: number, seconds: number, servedBy?: ServedBy): void {
     const k = `${route} ${method} ${status}`;
     const r = this.requests.get(k);
     if (r) r.n++;
     else this.requests.set(k, { route, method, status, n: 1 });
-    let h = this.latency.get(route);
+    const version = servedBy?.version ?? "";
+    const arm = servedBy?.arm ?? "";
+    const hk = `${route}\u0000${version}\u0000${arm}`;
+    let h = this.latency.get(hk);
     if (!h)
       this.latency.set(
-        route,
-        (h = { counts: new Float64Array(LATENCY_BUCKETS.length + 1), sum: 0, count: 0 }),
+        hk,
+        (h = { route, version, arm, counts: new Float64Array(LATENCY_BUCKETS.length + 1), sum: 0, count: 0 }),
       );
     let b = 0;
     while (b < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[b]!) b++;
@@ -73,14 +98,18 @@ export class ServeMetrics {
     this.loads.set(version, seconds);
   }
 
-  serving(version: number, candidate: number | undefined): void {
-    if (
-      this.currentVersion !== 0 &&
-      (this.currentVersion !== version || this.candidateVersion !== (candidate ?? 0))
-    )
+  /**
+   * The versions now serving: the stable one, the rollout candidate (arm `canary` or `shadow`) and
+   * an experiment's arms. A change of the stable or candidate version counts as a swap.
+   */
+  serving(models: readonly ServedModel[]): void {
+    const version = models.find((m) => m.arm === "stable")?.version ?? 0;
+    const candidate = models.find((m) => m.arm === "canary" || m.arm === "shadow")?.version ?? 0;
+    if (this.currentVersion !== 0 && (this.currentVersion !== version || this.candidateVersion !== candidate))
       this.counters.swaps++;
     this.currentVersion = version;
-    this.candidateVersion = candidate ?? 0;
+    this.candidateVersion = candidate;
+    this.models = [...models];
   }
 
   loadFailed(): void {
@@ -99,8 +128,14 @@ export class ServeMetrics {
     this.counters.shadowFailures++;
   }
 
-  /** The text exposition of every metric; `sessions` are the loaded models' run counters. */
-  render(sessions: { version: number; runs: number; rows: number }[] = []): string {
+  /**
+   * The text exposition of every metric; `sessions` are the loaded models' run counters, `monitors`
+   * the latest run of each monitor watching the deployment.
+   */
+  render(
+    sessions: { version: number; runs: number; rows: number }[] = [],
+    monitors: readonly MonitorRunResult[] = [],
+  ): string {
     const out: string[] = [];
     const d = { deployment: this.deployment };
     out.push(
@@ -112,20 +147,21 @@ export class ServeMetrics {
         `mlc_http_requests_total${labels({ ...d, route: r.route, method: r.method, status: r.status })} ${r.n}`,
       );
     out.push(
-      "# HELP mlc_http_request_duration_seconds Request latency by route.",
+      "# HELP mlc_http_request_duration_seconds Request latency by route, and the model version and arm that scored it.",
       "# TYPE mlc_http_request_duration_seconds histogram",
     );
-    for (const [route, h] of this.latency) {
+    for (const h of this.latency.values()) {
+      const l = { ...d, route: h.route, model_version: h.version, arm: h.arm };
       let cum = 0;
       for (let b = 0; b < LATENCY_BUCKETS.length; b++) {
         cum += h.counts[b]!;
         out.push(
-          `mlc_http_request_duration_seconds_bucket${labels({ ...d, route, le: LATENCY_BUCKETS[b]! })} ${cum}`,
+          `mlc_http_request_duration_seconds_bucket${labels({ ...l, le: LATENCY_BUCKETS[b]! })} ${cum}`,
         );
       }
-      out.push(`mlc_http_request_duration_seconds_bucket${labels({ ...d, route, le: "+Inf" })} ${h.count}`);
-      out.push(`mlc_http_request_duration_seconds_sum${labels({ ...d, route })} ${h.sum}`);
-      out.push(`mlc_http_request_duration_seconds_count${labels({ ...d, route })} ${h.count}`);
+      out.push(`mlc_http_request_duration_seconds_bucket${labels({ ...l, le: "+Inf" })} ${h.count}`);
+      out.push(`mlc_http_request_duration_seconds_sum${labels(l)} ${promValue(h.sum)}`);
+      out.push(`mlc_http_request_duration_seconds_count${labels(l)} ${h.count}`);
     }
     out.push(
       "# HELP mlc_predictions_total Rows scored, by model version and arm.",
@@ -147,6 +183,12 @@ export class ServeMetrics {
     );
     for (const [v, s] of this.loads)
       out.push(`mlc_model_load_seconds${labels({ ...d, model_version: v })} ${s}`);
+    out.push(
+      "# HELP mlc_model_info The model versions serving and the arm each serves (1 per version and arm).",
+      "# TYPE mlc_model_info gauge",
+    );
+    for (const m of this.models)
+      out.push(`mlc_model_info${labels({ ...d, version: m.version, arm: m.arm })} 1`);
     out.push(
       "# HELP mlc_model_version The model version serving the stable arm (0 before loading).",
       "# TYPE mlc_model_version gauge",
@@ -193,6 +235,9 @@ export class ServeMetrics {
       "Shadow scorings that failed (never visible to clients).",
       this.counters.shadowFailures,
     );
+    out.push(...processMetrics());
+    const gauges = monitorGauges(monitors);
+    if (gauges) out.push(gauges);
     return out.join("\n") + "\n";
   }
 }

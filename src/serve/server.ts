@@ -9,7 +9,9 @@ import Fastify, {
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { Rollout } from "./deployment.js";
 import { LiveDeployment, type Routing } from "./live-deployment.js";
-import { ServeMetrics } from "./metrics.js";
+import { ServeMetrics, type ServedBy, type ServedModel } from "./metrics.js";
+import type { MonitorRunResult } from "./monitor-gauges.js";
+import { startEventLoopMonitor } from "./process-metrics.js";
 import type { ModelRunner } from "./model-runner.js";
 import { isLookupProblem, type OnlineView } from "./online-lookup.js";
 import { predictionFormatter, type PredictionFormatter } from "./prediction-format.js";
@@ -39,6 +41,8 @@ interface ServeOptions {
   coalesce?: boolean;
   /** Limits on slow clients (slowloris); each defaults to SERVE_TIMEOUTS. */
   timeouts?: Partial<ServeTimeouts>;
+  /** The latest run of each monitor watching this deployment, read at every scrape of /metrics. */
+  monitorResults?: () => Promise<readonly MonitorRunResult[]>;
 }
 
 /** How long a client may take, in milliseconds; a connection over any limit is closed. */
@@ -102,6 +106,17 @@ const formatterOf = (r: ModelRunner): PredictionFormatter => {
 
 const RAW_BODY = Symbol("mlc.rawBody");
 type RawBodyRequest = FastifyRequest & { [RAW_BODY]?: string };
+/** The model version(s) and arm that scored a request: the latency histogram's labels. */
+const SERVED_BY = Symbol("mlc.servedBy");
+type ServedRequest = FastifyRequest & { [SERVED_BY]?: ServedBy };
+
+/** Every version a routing serves, with its arm. */
+function servedModels(r: Routing): ServedModel[] {
+  const out: ServedModel[] = [{ version: r.stable.version, arm: "stable" }];
+  if (r.candidate) out.push({ version: r.candidate.version, arm: r.rollout?.kind ?? "canary" });
+  for (const [arm, a] of r.experiment?.arms ?? []) out.push({ version: a.runner.version, arm });
+  return out;
+}
 
 const PER_REQUEST_LEVELS = new Set(["trace", "debug", "info"]);
 
@@ -166,6 +181,7 @@ function describeModel(routing: Routing, deployment: string): Record<string, unk
 export function createPredictionServer(opts: ServeOptions): PredictionServer {
   const maxBatch = opts.maxBatch ?? 1024;
   const metrics = new ServeMetrics(opts.deployment);
+  startEventLoopMonitor();
   const token = opts.token ? Buffer.from(opts.token) : undefined;
   const bootId = randomBytes(4).toString("hex");
   let reqCounter = 0;
@@ -273,7 +289,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
       },
       swapped: (r) => {
         useLogConfig(r.pointer.log);
-        metrics.serving(r.stable.version, r.candidate?.version);
+        metrics.serving(servedModels(r));
         app.log.info(
           {
             model_version: r.stable.version,
@@ -373,6 +389,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
       req.method,
       reply.statusCode,
       reply.elapsedTime / 1000,
+      (req as ServedRequest)[SERVED_BY],
     );
     done();
   });
@@ -394,9 +411,20 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
   app.get("/metrics", async (_req, reply) => {
     const r = live.routing;
     const runners = r ? [r.stable, ...(r.candidate ? [r.candidate] : [])] : [];
-    return reply
-      .type("text/plain; version=0.0.4; charset=utf-8")
-      .send(metrics.render(runners.map((x) => ({ version: x.version, runs: x.runs, rows: x.rows }))));
+    let monitors: readonly MonitorRunResult[] = [];
+    if (opts.monitorResults)
+      try {
+        monitors = await opts.monitorResults();
+      } catch (e) {
+        // a scrape still answers with every other metric; the monitors' gauges are absent this time
+        app.log.error({ err: (e as Error).message }, "the monitors' latest results could not be read");
+      }
+    return reply.type("text/plain; version=0.0.4; charset=utf-8").send(
+      metrics.render(
+        runners.map((x) => ({ version: x.version, runs: x.runs, rows: x.rows })),
+        monitors,
+      ),
+    );
   });
 
   app.get("/v1/model", async (_req, reply) => {
@@ -530,6 +558,10 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
       }
       metrics.predicted(version, g.arm, n);
     }
+    (req as ServedRequest)[SERVED_BY] =
+      groups.length === 1
+        ? { version: String(groups[0]!.runner.version), arm: groups[0]!.arm }
+        : { version: [...new Set(groups.map((g) => g.runner.version))].join("+"), arm: "mixed" };
     const version = groups.length === 1 ? groups[0]!.runner.version : routing.stable.version;
     const latencyMs = reply.elapsedTime;
     if (log) {

@@ -5,6 +5,12 @@ import { register } from "../../src/cli/commands/export.js";
 import { loadBundle } from "../../src/serve/bundle.js";
 import { k8sName, writeContainerManifests } from "../../src/serve/container.js";
 import { readDeployment, writeDeployment } from "../../src/serve/deployment.js";
+import {
+  cronOf,
+  monitorCronJob,
+  monitorCronJobYaml,
+  ScheduleError,
+} from "../../src/serve/monitor-cronjob.js";
 import { readStreamTarget, type StreamTarget } from "../../src/serve/stream-config.js";
 import { toYaml } from "../../src/serve/yaml.js";
 import { runCommand } from "./cli-harness.js";
@@ -302,5 +308,130 @@ describe("container target with a shared prediction log", () => {
       name: "MLC_LOG_URL",
       valueFrom: { secretKeyRef: { name: "churn-api-log", key: "url" } },
     });
+  });
+});
+
+describe("pod security of the container target", () => {
+  const podOf = (out: string): O =>
+    (parseYaml(readFileSync(join(out, "k8s/deployment.yaml"), "utf8")) as O).spec.template.spec;
+
+  it("runs as the image's non-root user with a read-only root and writable volumes for the file log", () => {
+    const out = tempProject();
+    writeContainerManifests(out, fixtureMeta(), {});
+    const pod = podOf(out);
+    expect(pod.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      fsGroup: 1000,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    const c = pod.containers[0];
+    expect(c.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
+    // every path the server writes is a mounted volume: the file log's predictions and feedback, /tmp
+    expect(c.volumeMounts).toEqual([
+      { name: "tmp", mountPath: "/tmp" },
+      { name: "predictions", mountPath: "/srv/project/.mlc/predictions" },
+      { name: "feedback", mountPath: "/srv/project/.mlc/feedback" },
+    ]);
+    expect(pod.volumes.map((v: O) => v.name)).toEqual(["tmp", "predictions", "feedback"]);
+    for (const v of pod.volumes) expect(v.emptyDir).toEqual({});
+  });
+
+  it("mounts no log volumes when the log is a database, and keeps the root read-only", () => {
+    const out = tempProject();
+    writeContainerManifests(out, fixtureMeta(), {
+      log: { store: { kind: "postgres", url_env: "MLC_LOG_URL", table: "t" } },
+    });
+    const c = podOf(out).containers[0];
+    expect(c.volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }]);
+    expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+  });
+});
+
+describe("monitor CronJob", () => {
+  const base = {
+    name: "churn_watch",
+    deployment: "churn_api",
+    image: "registry.example/mlc-churn-api:v3",
+    schedule: { everySeconds: 900 },
+  };
+
+  it("turns a period into the cron expression that runs at exactly that period", () => {
+    const every = (s: number) => cronOf({ everySeconds: s });
+    expect(every(60)).toBe("* * * * *");
+    expect(every(300)).toBe("*/5 * * * *");
+    expect(every(900)).toBe("*/15 * * * *");
+    expect(every(3600)).toBe("0 * * * *");
+    expect(every(6 * 3600)).toBe("0 */6 * * *");
+    expect(every(86_400)).toBe("0 0 * * *");
+    expect(every(7 * 86_400)).toBe("0 0 * * 0");
+    expect(cronOf({ cron: " 5  */2 * * 1-5 " })).toBe("5 */2 * * 1-5");
+  });
+
+  it("refuses a schedule a CronJob cannot keep, with a hint", () => {
+    for (const s of [30, 90, 7 * 60, 5 * 3600, 2 * 86_400, 0, -60, 1.5])
+      expect(() => cronOf({ everySeconds: s })).toThrow(ScheduleError);
+    for (const c of ["* * * *", "61 * * * *", "* 24 * * *", "*/0 * * * *", "a b c d e", "0 0 0 * *"])
+      expect(() => cronOf({ cron: c })).toThrow(ScheduleError);
+    try {
+      cronOf({ everySeconds: 5 * 3600 });
+    } catch (e) {
+      expect((e as ScheduleError).message).toBe("a period of 18000 s has no exact cron expression");
+      expect((e as ScheduleError).hint).toMatch(/hours dividing a day/);
+    }
+  });
+
+  it("runs `mlc monitor NAME` in the image, never twice at once, with env and Secret references", () => {
+    const job = parseYaml(
+      monitorCronJobYaml({
+        ...base,
+        namespace: "ml",
+        env: { MLC_LOG_LEVEL: "info" },
+        secretEnv: [
+          { name: "ALERT_URL", secret: "churn-alerts", key: "url" },
+          { name: "MLC_LOG_URL", secret: "churn-api-log", key: "url" },
+        ],
+      }),
+    ) as O;
+    checkMeta(job, "CronJob", "batch/v1");
+    expect(job.metadata.name).toBe("mlc-monitor-churn-watch");
+    expect(job.metadata.namespace).toBe("ml");
+    expect(job.metadata.annotations).toEqual({ "mlc.dev/monitor": "churn_watch" });
+    expect(job.spec.schedule).toBe("*/15 * * * *");
+    expect(job.spec.timeZone).toBe("Etc/UTC");
+    expect(job.spec.concurrencyPolicy).toBe("Forbid");
+    expect(job.spec.jobTemplate.spec.backoffLimit).toBe(0);
+    const pod = job.spec.jobTemplate.spec.template.spec;
+    expect(pod.restartPolicy).toBe("Never");
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    const c = pod.containers[0];
+    expect(c.image).toBe(base.image);
+    expect(c.args).toEqual(["monitor", "churn_watch", "--dir", "/srv/project"]);
+    expect(c.env).toEqual([
+      { name: "MLC_LOG_LEVEL", value: "info" },
+      { name: "ALERT_URL", valueFrom: { secretKeyRef: { name: "churn-alerts", key: "url" } } },
+      { name: "MLC_LOG_URL", valueFrom: { secretKeyRef: { name: "churn-api-log", key: "url" } } },
+    ]);
+    // the embedded state store is a file in the project: writable root unless told otherwise
+    expect(c.securityContext.readOnlyRootFilesystem).toBe(false);
+    expect(c.securityContext.allowPrivilegeEscalation).toBe(false);
+    expect(c.volumeMounts).toBeUndefined();
+  });
+
+  it("makes the root read-only with a scratch /tmp when the monitor's state is external", () => {
+    const job = monitorCronJob({ ...base, readOnlyRootFilesystem: true }) as O;
+    const pod = job.spec.jobTemplate.spec.template.spec;
+    expect(pod.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(pod.containers[0].volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }]);
+    expect(pod.volumes).toEqual([{ name: "tmp", emptyDir: {} }]);
+  });
+
+  it("throws for an unschedulable period instead of writing a job", () => {
+    expect(() => monitorCronJob({ ...base, schedule: { everySeconds: 45 } })).toThrow(ScheduleError);
   });
 });

@@ -178,9 +178,18 @@ describe("prediction server", () => {
       /mlc_http_requests_total\{deployment="churn_api",route="\/v1\/predict",method="POST",status="200"\} \d+/,
     );
     expect(text).toMatch(/mlc_http_requests_total\{[^}]*status="400"\} \d+/);
+    // the latency histogram says which version and arm answered, so canary and stable can be compared
     expect(text).toMatch(
-      /mlc_http_request_duration_seconds_bucket\{deployment="churn_api",route="\/v1\/predict",le="\+Inf"\} \d+/,
+      /mlc_http_request_duration_seconds_bucket\{deployment="churn_api",route="\/v1\/predict",model_version="1",arm="stable",le="\+Inf"\} \d+/,
     );
+    expect(text).toMatch(
+      /mlc_http_request_duration_seconds_count\{deployment="churn_api",route="\/healthz",model_version="",arm=""\} \d+/,
+    );
+    expect(text).toContain('mlc_model_info{deployment="churn_api",version="1",arm="stable"} 1');
+    expect(text).toMatch(/^process_cpu_seconds_total [\d.e+-]+$/m);
+    expect(text).toMatch(/^process_resident_memory_bytes \d+$/m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes \d+$/m);
+    expect(text).toContain(`nodejs_version_info{version="${process.version}",`);
     expect(text).toMatch(
       /mlc_predictions_total\{deployment="churn_api",model_version="1",arm="stable"\} \d+/,
     );
@@ -191,7 +200,55 @@ describe("prediction server", () => {
     // every sample line is `name{labels} value`
     for (const line of text.trim().split("\n"))
       if (!line.startsWith("#"))
-        expect(line).toMatch(/^[a-z_]+(\{[^}]*\})? -?[\d.e+-]+$|^[a-z_]+\{.*\} (NaN|\+Inf)$/);
+        expect(line).toMatch(
+          /^[a-z_][a-z0-9_]*(\{[^}]*\})? -?[\d.e+-]+$|^[a-z_][a-z0-9_]*\{.*\} (NaN|\+Inf)$/,
+        );
+  });
+
+  it("exports the monitors' latest statistics as gauges, and still answers when they cannot be read", async () => {
+    const checks = [
+      {
+        assertion: "drift(tenure, psi) < 0.2",
+        feature: "tenure",
+        test: "psi",
+        statistic: 0.31,
+        op: "<" as const,
+        threshold: 0.2,
+        status: "breach" as const,
+        rows: 1200,
+      },
+    ];
+    const { s: one } = await startServer({
+      predictionLog: false,
+      monitorResults: async () => [
+        { monitor: "watch", deployment: "churn_api", ranAt: "2026-12-03T12:00:00.000Z", checks },
+      ],
+    });
+    try {
+      const text = (await one.app.inject({ method: "GET", url: "/metrics" })).body;
+      expect(text).toContain(
+        'mlc_monitor_statistic{deployment="churn_api",monitor="watch",feature="tenure",test="psi",assertion="drift(tenure, psi) < 0.2"} 0.31',
+      );
+      expect(text).toContain(
+        'mlc_monitor_breach{deployment="churn_api",monitor="watch",feature="tenure",test="psi",assertion="drift(tenure, psi) < 0.2"} 1',
+      );
+    } finally {
+      await one.close();
+    }
+    const { s: failing } = await startServer({
+      predictionLog: false,
+      monitorResults: async () => {
+        throw new Error("state store unavailable");
+      },
+    });
+    try {
+      const res = await failing.app.inject({ method: "GET", url: "/metrics" });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain("mlc_model_info{");
+      expect(res.body).not.toContain("mlc_monitor_");
+    } finally {
+      await failing.close();
+    }
   });
 
   it("logs every scored row with features, output, version and request id", async () => {

@@ -1,9 +1,19 @@
-// One drift test of a live window against a column's reference profile. Numeric windows are sorted
-// once (lazily) and binned once however many tests read them; a test that does not fit the
-// column's type is an error here and a compile error in the checker.
-import type { ColumnProfile, ProfileColumn } from "./profile.js";
+// One drift test of a live window against a column's reference profile. A numeric window is read
+// once per reference (./grid.ts: KS, Wasserstein and bin counts in one pass, no sort) however many
+// tests read it; a test that does not fit the column's type is an error here and a compile error in
+// the checker.
+import { buildGrid, gridStatistics, type Grid, type GridStatistics } from "./grid.js";
+import type { ColumnProfile, NumericProfile, ProfileColumn } from "./profile.js";
 import { sortedCopy } from "./radix-sort.js";
-import { binCounts, chiSquareP, jensenShannon, ksStatistic, psi, wassersteinDistance } from "./statistics.js";
+import { chiSquareP, jensenShannon, psi } from "./statistics.js";
+
+/** Each reference column's grid, built on first use (profiles are read-only values). */
+const grids = new WeakMap<NumericProfile, Grid>();
+function gridOf(reference: NumericProfile): Grid {
+  let g = grids.get(reference);
+  if (!g) grids.set(reference, (g = buildGrid(reference.sample, reference.edges)));
+  return g;
+}
 
 export const DRIFT_TESTS = ["psi", "ks", "chi2", "js", "wasserstein", "null_rate"] as const;
 export type DriftTest = (typeof DRIFT_TESTS)[number];
@@ -28,10 +38,11 @@ export const LARGER_IS_DRIFT: Record<DriftTest, boolean> = {
   null_rate: true,
 };
 
-/** A live window of one column, with its sorted values and counts computed on first use. */
+/** A live window of one column, with its statistics per reference, sorted values and counts computed on first use. */
 export class LiveColumn {
   private sortedValues?: Float64Array;
   private categoryCounts?: Map<string, number>;
+  private readonly onGrid = new WeakMap<NumericProfile, GridStatistics>();
   readonly rows: number;
   readonly nulls: number;
 
@@ -56,15 +67,31 @@ export class LiveColumn {
     return this.sortedValues;
   }
 
+  /** KS, Wasserstein and bin counts against a numeric reference (one pass, kept for the next test). */
+  against(reference: NumericProfile): GridStatistics {
+    if (this.column.kind !== "numeric") throw new Error("a category column has no numeric order");
+    let s = this.onGrid.get(reference);
+    if (!s) this.onGrid.set(reference, (s = gridStatistics(gridOf(reference), this.column.values)));
+    return s;
+  }
+
   counts(): Map<string, number> {
     if (!this.categoryCounts) {
       if (this.column.kind !== "categorical") throw new Error("a numeric column has no categories");
-      const m = new Map<string, number>();
+      // one map lookup per row (to a slot), not a lookup and a store
+      const slot = new Map<string, number>();
+      const n: number[] = [];
       for (let i = 0; i < this.rows; i++) {
         const v = this.column.values[i];
-        if (v != null) m.set(v, (m.get(v) ?? 0) + 1);
+        if (v == null) continue;
+        let k = slot.get(v);
+        if (k === undefined) {
+          slot.set(v, (k = n.length));
+          n.push(0);
+        }
+        n[k]!++;
       }
-      this.categoryCounts = m;
+      this.categoryCounts = new Map([...slot].map(([v, k]) => [v, n[k]!]));
     }
     return this.categoryCounts;
   }
@@ -92,20 +119,16 @@ export function driftStatistic(test: DriftTest, reference: ColumnProfile, live: 
   if (test === "null_rate") return live.rows ? live.nulls / live.rows : NaN;
   if (live.rows === live.nulls) return NaN;
   if (reference.kind === "numeric") {
-    const sorted = live.sorted();
+    const s = live.against(reference);
     switch (test) {
       case "ks":
-        return ksStatistic(reference.sample, sorted);
-      case "wasserstein": {
-        const w = wassersteinDistance(reference.sample, sorted);
-        return reference.sd > 0 ? w / reference.sd : w;
-      }
-      default: {
-        const liveCounts = binCounts(Float64Array.from(reference.edges), sorted);
+        return s.ks;
+      case "wasserstein":
+        return reference.sd > 0 ? s.wasserstein / reference.sd : s.wasserstein;
+      default:
         return test === "psi"
-          ? psi(reference.counts, liveCounts)
-          : jensenShannon(reference.counts, liveCounts);
-      }
+          ? psi(reference.counts, s.binCounts)
+          : jensenShannon(reference.counts, s.binCounts);
     }
   }
   const [r, l] = alignedCounts(reference.counts, live.counts());

@@ -13,7 +13,9 @@ export {
   type XY,
 } from "./report-json.js";
 export { renderReportHtml } from "./report-html.js";
-export { reportJsonText, writeReport } from "./write.js";
+export { reportJsonText, writeDriftReport, writeReport } from "./write.js";
+export { renderDriftReportHtml, type DriftReportInput, type LiveMetricSeries } from "./drift-report.js";
+export { categoryShares, histogramBins, type CategoryShare, type HistogramBin } from "./drift-charts.js";
 export { esc, fmt } from "./html-format.js";
 export {
   barChart,

@@ -22,7 +22,7 @@ const FONT = "system-ui, sans-serif";
  * Fixed fonts and sizes, so a chart's layout depends on its data only. Text widths come from
  * vega's character-count estimate (see below), never from the fonts of the machine.
  */
-const CONFIG = {
+export const CHART_CONFIG = {
   font: FONT,
   background: "#ffffff",
   padding: 6,
@@ -143,12 +143,12 @@ function quantScale(domain: [number, number] | undefined): Record<string, unknow
   return domain ? { domain, nice: false, zero: false } : { zero: false, nice: true, padding: 8 };
 }
 
-function colorScale(names: readonly string[]): { domain: string[]; range: string[] } {
+export function colorScale(names: readonly string[]): { domain: string[]; range: string[] } {
   return { domain: [...names], range: names.map((_, k) => PALETTE[k % PALETTE.length]!) };
 }
 
 /** A legend only when there is more than one thing to tell apart. */
-const legendFor = (n: number): Record<string, unknown> | null =>
+export const legendFor = (n: number): Record<string, unknown> | null =>
   n > 1 ? { orient: "top", direction: "horizontal", title: null } : null;
 
 /** Title, size of the whole chart (axes and title included) and the shared config. */
@@ -159,7 +159,7 @@ function frame(title: string, width: number, height: number): Record<string, unk
     width,
     height,
     autosize: { type: "fit", contains: "padding" },
-    config: CONFIG,
+    config: CHART_CONFIG,
   };
 }
 
@@ -275,7 +275,7 @@ export function barChartSpec(o: BarChartOptions): Spec {
     width: o.width ?? 520,
     height: { step: 18 },
     autosize: { type: "fit-x", contains: "padding" },
-    config: CONFIG,
+    config: CHART_CONFIG,
     data: { values: rows },
     layer: layers,
   } as Spec;
@@ -319,7 +319,7 @@ export function heatmapSpec(o: HeatmapOptions): Spec {
     description: o.title,
     width: { step: cell },
     height: { step: cell },
-    config: CONFIG,
+    config: CHART_CONFIG,
     data: { values: cells },
     encoding: { x, y },
     layer: [

@@ -1,7 +1,8 @@
-// Writes report.json and report.html into a run's directory, each to a temporary name first and
+// Writes report.json and report.html into a run's directory (and a monitor run's drift-report.html), each to a temporary name first and
 // then renamed, so a reader never sees half a report.
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { renderDriftReportHtml, type DriftReportInput } from "./drift-report.js";
 import { renderReportHtml } from "./report-html.js";
 import type { ReportJson } from "./report-json.js";
 
@@ -23,4 +24,12 @@ export async function writeReport(dir: string, r: ReportJson): Promise<{ json: s
   await atomicWrite(json, reportJsonText(r));
   await atomicWrite(html, await renderReportHtml(r));
   return { json, html };
+}
+
+/** Writes `drift-report.html` into `dir` (temporary name, then rename); returns its path. */
+export async function writeDriftReport(dir: string, input: DriftReportInput): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const html = path.join(dir, "drift-report.html");
+  await atomicWrite(html, await renderDriftReportHtml(input));
+  return html;
 }
