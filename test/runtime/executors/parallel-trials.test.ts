@@ -68,7 +68,8 @@ describe("tuning trials in worker threads", () => {
     writeFileSync(join(outDir, "package.json"), '{"type":"module"}');
     workerUrl = pathToFileURL(join(outDir, "kinds/model/trial-worker.js"));
     gbdt = (await loadEstimator("gbdt"))!;
-  }, 60_000);
+    // tsc over the worker's imports takes well over a minute on a loaded 2-core machine
+  }, 300_000);
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
   async function run(
