@@ -21,6 +21,7 @@ import type { LogConfig, PredictionSink, SinkOptions } from "./log/types.js";
 import { isProblem, type ColumnBatch } from "./record-encoder.js";
 import { chooseExperimentArm } from "./experiment-route.js";
 import { chooseArm, type Arm } from "./routing.js";
+import { OIP_PROBE_PATHS, registerOipRoutes } from "./oip-rest.js";
 
 interface ServeOptions {
   projectDir: string;
@@ -29,7 +30,7 @@ interface ServeOptions {
   maxBatch?: number;
   /** Largest request body in bytes (default 1 MiB). */
   bodyLimit?: number;
-  /** Bearer token required on /v1/* and /metrics; unset = no authentication. */
+  /** Bearer token required on /v1/*, /v2/models/* and /metrics; unset = no authentication. */
   token?: string;
   /** pino level (default "warn", so logging costs nothing per request). */
   logLevel?: string;
@@ -372,7 +373,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
   if (token) {
     app.addHook("onRequest", async (req, reply) => {
       const path = req.url;
-      if (path === "/healthz" || path === "/readyz") return;
+      if (path === "/healthz" || path === "/readyz" || OIP_PROBE_PATHS.has(path)) return;
       if (!tokenMatches(req.headers.authorization, token)) {
         reply.header("www-authenticate", 'Bearer realm="mlc"');
         return json(reply, 401, {
@@ -425,6 +426,14 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
         monitors,
       ),
     );
+  });
+
+  // KServe's Open Inference Protocol (v2): /v2/health/*, /v2/models/{deployment}[/versions/{v}]/…
+  registerOipRoutes(app, {
+    deployment: opts.deployment,
+    maxBatch,
+    routing: () => live.routing,
+    draining: () => closing,
   });
 
   app.get("/v1/model", async (_req, reply) => {
