@@ -19,6 +19,21 @@ export interface OipContext {
   routing(): Routing | undefined;
   /** True once shutdown began: the server is no longer ready. */
   draining(): boolean;
+  /** Told of every scored request, to count and log its predictions as /v1/predict's are. */
+  scored?(s: ScoredRequest): void;
+}
+
+export interface ScoredRequest {
+  runner: ModelRunner;
+  /** stable, canary/shadow (the candidate) or the experiment arm's name. */
+  arm: string;
+  /** The records as scored (online-filled inputs included). */
+  records: readonly unknown[];
+  scores: Float32Array;
+  /** The server's id of the request (the protocol's `id` is the client's and need not be unique). */
+  requestId: string;
+  /** Epoch ms the request arrived. */
+  received: number;
 }
 
 /** A protocol error: `status` is the HTTP status; gRPC maps it to a status code. */
@@ -132,14 +147,24 @@ function outputMetadata(meta: BundleMeta): TensorMetadata[] {
   }
 }
 
-/** Every version the routing serves, stable first, with its runner and online table. */
-function servedRunners(r: Routing): { runner: ModelRunner; online?: OnlineView }[] {
-  const out: { runner: ModelRunner; online?: OnlineView }[] = [
-    { runner: r.stable, ...(r.stableOnline ? { online: r.stableOnline } : {}) },
+interface Served {
+  runner: ModelRunner;
+  arm: string;
+  online?: OnlineView;
+}
+
+/** Every version the routing serves, stable first, with its arm, runner and online table. */
+function servedRunners(r: Routing): Served[] {
+  const out: Served[] = [
+    { runner: r.stable, arm: "stable", ...(r.stableOnline ? { online: r.stableOnline } : {}) },
   ];
   if (r.candidate)
-    out.push({ runner: r.candidate, ...(r.candidateOnline ? { online: r.candidateOnline } : {}) });
-  for (const a of r.experiment?.arms.values() ?? []) out.push(a);
+    out.push({
+      runner: r.candidate,
+      arm: r.rollout?.kind ?? "canary",
+      ...(r.candidateOnline ? { online: r.candidateOnline } : {}),
+    });
+  for (const [arm, a] of r.experiment?.arms ?? []) out.push({ ...a, arm });
   const seen = new Set<number>();
   return out.filter((x) => !seen.has(x.runner.version) && seen.add(x.runner.version));
 }
@@ -149,7 +174,7 @@ function resolveModel(
   ctx: OipContext,
   name: string,
   version: string | undefined,
-): { runner: ModelRunner; online?: OnlineView; routing: Routing } | OipError {
+): (Served & { routing: Routing }) | OipError {
   if (name !== ctx.deployment)
     return {
       status: 404,
@@ -278,11 +303,13 @@ export async function infer(
   name: string,
   version: string | undefined,
   req: InferRequest,
+  /** The server's id of this request: the answer's `id` when the request has none, and the log's request id. */
   fallbackId: string,
 ): Promise<InferResponse | OipError> {
+  const received = Date.now();
   const m = resolveModel(ctx, name, version);
   if (isOipError(m)) return m;
-  const { runner, online } = m;
+  const { runner, online, arm } = m;
   const meta = runner.meta;
   const available = outputMetadata(meta);
   const wanted = req.outputs;
@@ -313,6 +340,7 @@ export async function infer(
   } catch {
     return { status: 500, message: "the model failed to score this request" };
   }
+  ctx.scored?.({ runner, arm, records, scores, requestId: fallbackId, received });
   const outputs = outputTensors(meta, scores, enc.n).filter((o) => !wanted || wanted.includes(o.name));
   return {
     model_name: ctx.deployment,

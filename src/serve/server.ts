@@ -440,6 +440,31 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     maxBatch,
     routing: () => live.routing,
     draining: () => closing,
+    // counted and logged as /v1/predict's predictions are, so monitors see protocol traffic too
+    scored: ({ runner, arm, records, scores, requestId, received }) => {
+      const f = formatterOf(runner);
+      for (let i = 0; i < records.length; i++) {
+        const cls = f.label(scores, i);
+        if (cls !== undefined) metrics.predictedClass(runner.version, cls);
+      }
+      metrics.predicted(runner.version, arm, records.length);
+      if (!log) return;
+      const ts = new Date(received).toISOString();
+      const latencyMs = Date.now() - received;
+      const exclude = logConfig?.exclude?.length ? new Set(logConfig.exclude) : undefined;
+      for (let i = 0; i < records.length; i++)
+        log.append({
+          ts,
+          request_id: requestId,
+          deployment: opts.deployment,
+          model_version: runner.version,
+          arm,
+          latency_ms: latencyMs,
+          index: i,
+          features: JSON.stringify(exclude ? withoutFields(records[i], exclude) : records[i]),
+          output: f.formatJson(scores, i),
+        });
+    },
   };
   registerOipRoutes(app, oip);
   let grpcServer: OipGrpcServer | undefined;

@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeDeployment } from "../../src/serve/deployment.js";
+import { readPredictionLog } from "../../src/serve/prediction-log-reader.js";
 import { createPredictionServer, type PredictionServer } from "../../src/serve/server.js";
 import { buildFixtureBundle, tempProject, type FixtureOptions } from "./fixtures.js";
 
@@ -20,15 +21,19 @@ const tensors = (rs: typeof rows) => [
   { name: "plan", datatype: "BYTES", shape: [rs.length], data: rs.map((r) => r.plan) },
 ];
 
-async function start(opts: FixtureOptions, token?: string): Promise<PredictionServer> {
-  const project = tempProject();
+async function start(
+  opts: FixtureOptions,
+  token?: string,
+  project = tempProject(),
+  logged = false,
+): Promise<PredictionServer> {
   buildFixtureBundle(join(project, ".mlc/bundles/churn_api/v1"), { version: 1, ...opts });
   writeDeployment(project, "churn_api", { version: 1, bundle: ".mlc/bundles/churn_api/v1" }, "test");
   const s = createPredictionServer({
     projectDir: project,
     deployment: "churn_api",
     maxBatch: 8,
-    predictionLog: false,
+    predictionLog: logged ? { flushMs: 20 } : false,
     ...(token ? { token } : {}),
   });
   await s.loaded;
@@ -257,5 +262,32 @@ describe("OIP v2 REST with a token", () => {
     expect(ok.statusCode).toBe(200);
     expect((await inject(s, "GET", "/v2/health/live")).statusCode).toBe(200);
     expect((await inject(s, "GET", "/v2/health/ready")).statusCode).toBe(200);
+  });
+});
+
+describe("OIP v2 REST predictions in the log and the metrics", () => {
+  it("logs and counts each row as /v1/predict does, under the server's request id", async () => {
+    const project = tempProject();
+    const s = await start({}, undefined, project, true);
+    try {
+      const expected = (await inject(s, "POST", "/v1/predict", { instances: rows })).json().predictions;
+      const res = await s.app.inject({
+        method: "POST",
+        url: "/v2/models/churn_api/infer",
+        payload: { id: "client-1", inputs: tensors(rows) },
+        headers: { "x-request-id": "oip-log-1" },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().id).toBe("client-1");
+      await s.log!.flush();
+      const entries = readPredictionLog(project, "churn_api").filter((e) => e.request_id === "oip-log-1");
+      expect(entries.map((e) => [e.index, e.arm, e.model_version, e.features, e.output])).toEqual(
+        rows.map((r, i) => [i, "stable", 1, r, expected[i]]),
+      );
+      const text = (await inject(s, "GET", "/metrics")).body;
+      expect(text).toMatch(/mlc_predictions_total\{[^}]*model_version="1"[^}]*\} 6\b/);
+    } finally {
+      await s.close();
+    }
   });
 });
