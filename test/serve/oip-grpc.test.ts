@@ -56,6 +56,7 @@ function client(address: string) {
     modelReady: call("ModelReady"),
     metadata: call("ModelMetadata"),
     infer: call("ModelInfer"),
+    serverMetadata: call("ServerMetadata"),
   };
 }
 
@@ -270,6 +271,10 @@ describe("OIP v2 gRPC errors", () => {
       expect(e.code, String(message)).toBe(grpc.status.INVALID_ARGUMENT);
       expect(e.details).toMatch(message);
     }
+  });
+
+  it("answers ServerMetadata, which it does not implement, with UNIMPLEMENTED", async () => {
+    expect((await failure(c.serverMetadata({}, "tok"))).code).toBe(grpc.status.UNIMPLEMENTED);
   });
 
   it("requires the token except on the server probes", async () => {
