@@ -21,6 +21,9 @@ import type { LogConfig, PredictionSink, SinkOptions } from "./log/types.js";
 import { isProblem, type ColumnBatch } from "./record-encoder.js";
 import { chooseExperimentArm } from "./experiment-route.js";
 import { chooseArm, type Arm } from "./routing.js";
+import { OIP_PROBE_PATHS, registerOipRoutes } from "./oip-rest.js";
+import { startOipGrpc, type OipGrpcServer } from "./oip-grpc.js";
+import type { OipContext } from "./oip-v2.js";
 
 interface ServeOptions {
   projectDir: string;
@@ -29,7 +32,7 @@ interface ServeOptions {
   maxBatch?: number;
   /** Largest request body in bytes (default 1 MiB). */
   bodyLimit?: number;
-  /** Bearer token required on /v1/* and /metrics; unset = no authentication. */
+  /** Bearer token required on /v1/*, /v2/models/* and /metrics; unset = no authentication. */
   token?: string;
   /** pino level (default "warn", so logging costs nothing per request). */
   logLevel?: string;
@@ -43,6 +46,8 @@ interface ServeOptions {
   timeouts?: Partial<ServeTimeouts>;
   /** The latest run of each monitor watching this deployment, read at every scrape of /metrics. */
   monitorResults?: () => Promise<readonly MonitorRunResult[]>;
+  /** Also serve the Open Inference Protocol over gRPC on this port (0 picks a free one); unset = no gRPC. */
+  grpcPort?: number;
 }
 
 /** How long a client may take, in milliseconds; a connection over any limit is closed. */
@@ -79,6 +84,8 @@ export interface PredictionServer {
   readonly log: PredictionSink | undefined;
   /** Resolves once the first model is loaded and warmed; rejects when it cannot be loaded. */
   loaded: Promise<Routing>;
+  /** The gRPC (Open Inference Protocol) address, host:port, once listening with `grpcPort`. */
+  readonly grpcAddress: string | undefined;
   /** Listens and returns the bound address, e.g. http://127.0.0.1:40123. */
   listen(port: number, host?: string): Promise<string>;
   /** Graceful stop: refuse new work, finish in-flight requests, flush the prediction log, free models. */
@@ -372,7 +379,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
   if (token) {
     app.addHook("onRequest", async (req, reply) => {
       const path = req.url;
-      if (path === "/healthz" || path === "/readyz") return;
+      if (path === "/healthz" || path === "/readyz" || OIP_PROBE_PATHS.has(path)) return;
       if (!tokenMatches(req.headers.authorization, token)) {
         reply.header("www-authenticate", 'Bearer realm="mlc"');
         return json(reply, 401, {
@@ -426,6 +433,41 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
       ),
     );
   });
+
+  // KServe's Open Inference Protocol (v2): /v2/health/*, /v2/models/{deployment}[/versions/{v}]/…
+  const oip: OipContext = {
+    deployment: opts.deployment,
+    maxBatch,
+    routing: () => live.routing,
+    draining: () => closing,
+    // counted and logged as /v1/predict's predictions are, so monitors see protocol traffic too
+    scored: ({ runner, arm, records, scores, requestId, received }) => {
+      const f = formatterOf(runner);
+      for (let i = 0; i < records.length; i++) {
+        const cls = f.label(scores, i);
+        if (cls !== undefined) metrics.predictedClass(runner.version, cls);
+      }
+      metrics.predicted(runner.version, arm, records.length);
+      if (!log) return;
+      const ts = new Date(received).toISOString();
+      const latencyMs = Date.now() - received;
+      const exclude = logConfig?.exclude?.length ? new Set(logConfig.exclude) : undefined;
+      for (let i = 0; i < records.length; i++)
+        log.append({
+          ts,
+          request_id: requestId,
+          deployment: opts.deployment,
+          model_version: runner.version,
+          arm,
+          latency_ms: latencyMs,
+          index: i,
+          features: JSON.stringify(exclude ? withoutFields(records[i], exclude) : records[i]),
+          output: f.formatJson(scores, i),
+        });
+    },
+  };
+  registerOipRoutes(app, oip);
+  let grpcServer: OipGrpcServer | undefined;
 
   app.get("/v1/model", async (_req, reply) => {
     const r = live.routing;
@@ -735,8 +777,14 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
       return log;
     },
     loaded,
+    get grpcAddress() {
+      return grpcServer?.address;
+    },
     async listen(port, host = "127.0.0.1") {
-      return app.listen({ port, host });
+      const address = await app.listen({ port, host });
+      if (opts.grpcPort !== undefined)
+        grpcServer = await startOipGrpc(oip, { port: opts.grpcPort, host, token: opts.token });
+      return address;
     },
     async close() {
       // Every response from now on carries `Connection: close` (the onSend hook), so each keep-alive
@@ -746,7 +794,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
       const until = Date.now() + timeouts.drainMs;
       while (app.server.listening && Date.now() < until && (await openConnections(app)) > 0)
         await new Promise((r) => setTimeout(r, 20));
-      await app.close();
+      await Promise.all([app.close(), grpcServer?.close(timeouts.drainMs)]);
       await Promise.all([...shadowsInFlight]);
       await live.stop();
       await logSwitch.catch(() => undefined);

@@ -26,6 +26,7 @@ export interface ServeFlags {
   requestTimeout?: string;
   idleTimeout?: string;
   drain?: string;
+  grpcPort?: string;
 }
 
 /** A number of seconds from a flag, as milliseconds. */
@@ -69,6 +70,8 @@ export async function startServe(
   const bodyLimit = parseSize(flags.bodyLimit);
   if (typeof bodyLimit !== "number") throw new CliExit(2, `mlc serve: --body-limit: ${bodyLimit.error}`);
   const timeouts = timeoutsOf(flags);
+  const grpcPort =
+    flags.grpcPort === undefined ? undefined : intOption("grpc-port", flags.grpcPort, 0, 65535);
   const server = createPredictionServer({
     timeouts,
     projectDir: resolve(flags.dir),
@@ -78,15 +81,19 @@ export async function startServe(
     token: process.env.MLC_SERVE_TOKEN || undefined,
     logLevel: process.env.MLC_LOG_LEVEL || "warn",
     predictionLog: flags.predictionLog ? {} : false,
+    ...(grpcPort !== undefined ? { grpcPort } : {}),
   });
   let address: string;
   try {
     address = await server.listen(port, flags.host);
   } catch (e) {
     await server.close().catch(() => undefined);
-    throw new CliExit(1, `mlc serve: cannot listen on ${flags.host}:${port}: ${(e as Error).message}`);
+    const where = `${flags.host}:${port}${grpcPort !== undefined ? ` (gRPC ${flags.host}:${grpcPort})` : ""}`;
+    throw new CliExit(1, `mlc serve: cannot listen on ${where}: ${(e as Error).message}`);
   }
   process.stdout.write(`mlc serve: ${deployment} listening on ${address}\n`);
+  if (server.grpcAddress)
+    process.stdout.write(`mlc serve: Open Inference Protocol (gRPC) on ${server.grpcAddress}\n`);
   try {
     const routing = await server.loaded;
     process.stdout.write(
@@ -110,7 +117,7 @@ export function register(program: Command): void {
   program
     .command("serve")
     .description(
-      "serve a deployment over HTTP: POST /v1/predict, POST /v1/feedback, GET /v1/model, /healthz, /readyz, /metrics",
+      "serve a deployment over HTTP: POST /v1/predict, POST /v1/feedback, GET /v1/model, /healthz, /readyz, /metrics, and the Open Inference Protocol (v2) under /v2",
     )
     .argument(
       "<deployment>",
@@ -136,6 +143,10 @@ export function register(program: Command): void {
       "--drain <seconds>",
       "at shutdown, how long open keep-alive connections may send one more request",
       "1",
+    )
+    .option(
+      "--grpc-port <n>",
+      "also serve the Open Inference Protocol (v2) over gRPC on this port (0 picks a free one); off by default",
     )
     .option("--no-prediction-log", "write no prediction log (and accept no feedback)")
     .option(
