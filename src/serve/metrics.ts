@@ -31,6 +31,7 @@ export class ServeMetrics {
     logDropped: 0,
     logWriteFailures: 0,
     shadowFailures: 0,
+    reviewQueueFailures: 0,
   };
   private currentVersion = 0;
   private candidateVersion = 0;
@@ -93,6 +94,10 @@ export class ServeMetrics {
 
   logWriteFailed(): void {
     this.counters.logWriteFailures++;
+  }
+
+  reviewQueueFailed(): void {
+    this.counters.reviewQueueFailures++;
   }
 
   shadowFailed(): void {
@@ -192,6 +197,11 @@ export class ServeMetrics {
       "mlc_shadow_failures_total",
       "Shadow scorings that failed (never visible to clients).",
       this.counters.shadowFailures,
+    );
+    counter(
+      "mlc_review_queue_failures_total",
+      "Predictions whose flagged events could not be written to the review queue (the prediction was still answered).",
+      this.counters.reviewQueueFailures,
     );
     return out.join("\n") + "\n";
   }

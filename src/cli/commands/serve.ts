@@ -14,6 +14,20 @@ import { parseSize } from "../../serve/size.js";
 import { readStreamTarget, type StreamTarget } from "../../serve/stream-config.js";
 import { startStreamService } from "../../serve/stream-serve.js";
 import { CliExit } from "../exit.js";
+import { openReviewIntake } from "../../runtime/review-explainer.js";
+import type { ReviewIntake } from "../../serve/review-intake.js";
+
+/** The review queue flagged events enter; a state store that cannot be opened turns it off with a warning. */
+async function reviewIntake(dir: string): Promise<ReviewIntake | undefined> {
+  try {
+    return await openReviewIntake(resolve(dir));
+  } catch (e) {
+    process.stderr.write(
+      `mlc serve: warning: the review queue is off (the state store cannot be opened: ${(e as Error).message})\n`,
+    );
+    return undefined;
+  }
+}
 
 export interface ServeFlags {
   dir: string;
@@ -69,7 +83,9 @@ export async function startServe(
   const bodyLimit = parseSize(flags.bodyLimit);
   if (typeof bodyLimit !== "number") throw new CliExit(2, `mlc serve: --body-limit: ${bodyLimit.error}`);
   const timeouts = timeoutsOf(flags);
+  const review = await reviewIntake(flags.dir);
   const server = createPredictionServer({
+    ...(review ? { review } : {}),
     timeouts,
     projectDir: resolve(flags.dir),
     deployment,
@@ -176,8 +192,10 @@ async function serveStream(
   workers: number,
 ): Promise<void> {
   let service;
+  const review = await reviewIntake(flags.dir);
   try {
     service = await startStreamService({
+      ...(review ? { review } : {}),
       projectDir: resolve(flags.dir),
       deployment,
       target,
@@ -186,6 +204,7 @@ async function serveStream(
       log: (m) => process.stderr.write(`mlc serve: ${m}\n`),
     });
   } catch (e) {
+    await review?.close?.();
     throw new CliExit(1, `mlc serve: cannot start the consumers of '${deployment}': ${(e as Error).message}`);
   }
   const v = service.routing.stable;
