@@ -126,7 +126,7 @@ export function register(program: Command): void {
   program
     .command("serve")
     .description(
-      "serve a deployment over HTTP: POST /v1/predict, POST /v1/feedback, GET /v1/model, /healthz, /readyz, /metrics",
+      "serve a deployment over HTTP: POST /v1/predict, POST /v1/feedback, GET /v1/model, /healthz, /readyz, /metrics, and the review page /review of an anomaly deployment",
     )
     .argument(
       "<deployment>",
@@ -164,7 +164,7 @@ export function register(program: Command): void {
     )
     .addHelpText(
       "after",
-      "\nEnvironment: MLC_SERVE_TOKEN (require Authorization: Bearer <token>), MLC_LOG_LEVEL (pino level, default warn).",
+      "\nEnvironment: MLC_SERVE_TOKEN (require Authorization: Bearer <token>; reviewers sign in at /review/login), MLC_LOG_LEVEL (pino level, default warn).",
     )
     .action(async (deployment: string, flags: ServeFlags & { workers?: string; pidFile?: string }) => {
       const removePidFile = flags.pidFile && cluster.isPrimary ? writePidFile(flags.pidFile) : undefined;

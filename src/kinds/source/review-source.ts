@@ -93,7 +93,10 @@ export async function loadReviewSource(
           `reviews of ${loc.deployment}: event '${e.event_id}' has a field \`${f}\`, the name of a review column`,
           { code: "MLC2101", hint: "rename the field where the events are produced", details: { column: f } },
         );
-      if (!seen.has(f)) (seen.add(f), fields.push(f));
+      if (!seen.has(f)) {
+        seen.add(f);
+        fields.push(f);
+      }
     }
   const declared = spec.declared.filter((c) => !FIXED.has(c.name));
   const own = spec.declaredOnly
