@@ -140,6 +140,23 @@ describe("review loop", () => {
     });
     expect(note.status).toBe(400);
     expect(await note.json()).toMatchObject({ error: "invalid_label", field: "note" });
+    // a signed-in browser's cookie stands for the token on the page, but not for a form from another site
+    const cookie = `mlc_review=${TOKEN}`;
+    const page = await fetch(`${base}/review`, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    const forged = await fetch(`${base}/review/events/${id}/label`, {
+      method: "POST",
+      headers: { cookie, origin: "http://evil.example", "content-type": "application/x-www-form-urlencoded" },
+      body: "label=normal",
+      redirect: "manual",
+    });
+    expect(forged.status).toBe(403);
+    expect(await forged.json()).toMatchObject({ error: "forbidden" });
+    const wrongCookie = await fetch(`${base}/review`, { headers: { cookie: "mlc_review=nope" } });
+    expect(wrongCookie.status).toBe(401);
+    // the cookie opens the page only, not the JSON API
+    expect((await fetch(`${base}/v1/review/events`, { headers: { cookie } })).status).toBe(401);
   });
 
   it.skipIf(!existsSync(CHROMIUM))(

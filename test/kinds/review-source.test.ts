@@ -187,5 +187,20 @@ describe("review sources at plan and apply", () => {
     const again = await planProject(dir);
     if (!again.ok) throw new Error("plan failed");
     expect(again.plan.changes.find((c) => c.id === "source.reviews")!.action).toBe("noop");
+
+    // an event field named like a review column fails the node, naming the event and the column
+    const st = await openState(dir);
+    const queue = new ReviewQueue(st.records);
+    await queue.add({ ...flagged("ev-9", 1), features: { V1: 1, V2: 2, label: "x" } });
+    await queue.label("ev-9", "anomaly_api", { label: "anomaly", at: "2026-12-02T12:00:00.000Z" });
+    await st.close();
+    const bad = await applyProject(dir, { log: () => undefined, targets: ["source.reviews"] });
+    if (!bad.ok) throw new Error("apply did not run");
+    const failed = bad.result.outcomes.find((o) => o.id === "source.reviews")!;
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toBe(
+      "reviews of anomaly_api: event 'ev-9' has a field `label`, the name of a review column",
+    );
+    expect(failed.diagnostic?.code).toBe("MLC2101");
   });
 });
