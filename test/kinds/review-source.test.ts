@@ -77,6 +77,17 @@ describe("review sources at validate", () => {
     );
   });
 
+  it("refuses the reviews of a deployment whose model is not an anomaly model", () => {
+    const r = check(
+      MODEL.replace("task      = detect_anomalies()", "task      = regress(V2)") +
+        `source reviews {\n  review = anomaly_api\n}\n`,
+    );
+    expect(r.diagnostics.map((d) => [d.code, d.message])).toContainEqual([
+      "MLC1130",
+      "deploy `anomaly_api` serves `detector`, a `regress` model: only anomaly deployments (`detect_anomalies`) flag events for review",
+    ]);
+  });
+
   it("lets the deployed model's own pipeline read its reviews: naming the deployment adds no dependency", () => {
     const r = check(
       MODEL.replace("features readings {\n  from = sensors", "features readings {\n  from = reviews") +

@@ -92,6 +92,7 @@ export const sourceLanguage: BlockKindSchema = {
         { related: [{ message: "also set here", span: (file ?? conn)!.span }] },
       );
     } else if (review) {
+      checkReviewedDeployment(ctx, review);
       for (const other of ["query", "format", "delimiter", "encoding", "version"] as const) {
         const a = ctx.written(other) ? ctx.attribute(other) : undefined;
         if (a)
@@ -164,6 +165,27 @@ export const sourceLanguage: BlockKindSchema = {
     }
   },
 };
+
+type CheckContext = Parameters<NonNullable<BlockKindSchema["check"]>>[0];
+
+/** Only an anomaly deployment flags events for review: another task would give a source that stays empty. */
+function checkReviewedDeployment(
+  ctx: CheckContext,
+  review: NonNullable<ReturnType<CheckContext["attribute"]>>,
+): void {
+  const name = ctx.refName(review);
+  const deploy = name === undefined ? undefined : ctx.lookup(name);
+  if (deploy?.kind !== "deploy") return;
+  const attr = deploy.body.find((i) => i.type === "attribute" && i.name === "model");
+  const model = attr?.type === "attribute" ? ctx.refName(attr.value) : undefined;
+  const task = model === undefined ? undefined : ctx.taskOf(model);
+  if (task && task.task !== "detect_anomalies")
+    ctx.report(
+      CheckCode.valueNotAllowed,
+      review.span,
+      `deploy \`${name}\` serves \`${model}\`, a \`${task.task}\` model: only anomaly deployments (\`detect_anomalies\`) flag events for review`,
+    );
+}
 
 function projectAllowsOutside(
   ctx: Parameters<NonNullable<import("../../compiler/schema/types.js").BlockKindSchema["check"]>>[0],
