@@ -106,6 +106,17 @@ export class ReviewQueue {
    * ReviewError (404) that suggests a near id.
    */
   async get(eventId: string, deployment?: string): Promise<ReviewItem> {
+    if (deployment !== undefined) {
+      // one record and its labels, without listing the queue
+      const rec = await this.records.get(EVENTS, eventKey(deployment, eventId));
+      if (rec) {
+        const labels = (await this.records.list(LABELS, `${eventKey(deployment, eventId)}#`))
+          .map(asLabel)
+          .filter((l) => l.event_id === eventId && l.deployment === deployment)
+          .map(({ deployment: _d, event_id: _e, ...label }) => label);
+        return withLabels(asEvent(rec), labels);
+      }
+    }
     const candidates = (await this.list({ deployment })).filter((i) => i.event_id === eventId);
     if (candidates.length === 1) return candidates[0]!;
     if (candidates.length > 1)

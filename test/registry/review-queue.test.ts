@@ -74,6 +74,11 @@ describe("review queue", () => {
       ["anomaly", "sensor fault"],
     ]);
     expect(again.label).toEqual(again.labels[1]);
+    // by deployment (one record read): the same, and an id that extends this one keeps its own labels
+    await queue.add(flagged("ev-1#0"));
+    await queue.label("ev-1#0", "anomaly_api", { label: "normal", note: "other event" });
+    expect(await queue.get("ev-1", "anomaly_api")).toEqual(again);
+    expect((await queue.get("ev-1#0", "anomaly_api")).labels.map((l) => l.note)).toEqual(["other event"]);
   });
 
   it("refuses unknown ids (with a near id), bad labels, and ambiguous ids", async () => {
