@@ -42,7 +42,7 @@ async function runQuery(spec: SourceSpec, projectDir: string, query: string): Pr
       describeLocation(loc),
     );
   if (loc.kind === "postgres") return queryPostgres(secretValue(loc.url), query, describeLocation(loc));
-  throw new Error("runQuery on a file source");
+  throw new Error(`runQuery on a ${loc.kind} source`);
 }
 
 export async function loadSource(
@@ -50,6 +50,7 @@ export async function loadSource(
   projectDir: string,
 ): Promise<LoadedTable & { files: string[] }> {
   const loc = spec.location;
+  if (loc.kind === "review") throw new Error("a review source is read from the state by the source executor");
   if (loc.kind === "file") {
     const files = await sourceFiles(spec, projectDir);
     const parts: LoadedTable[] = [];
@@ -105,6 +106,8 @@ export async function sourceFingerprint(
       description: `${loc.file} version ${JSON.stringify(literal)}`,
     };
   }
+  if (loc.kind === "review")
+    throw new Error("a review source is fingerprinted from the state by the source executor");
   if (loc.kind === "file") {
     const files = await sourceFiles(spec, projectDir);
     const parts: { rel: string; hash: string; bytes: number; rows?: number }[] = [];

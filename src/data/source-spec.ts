@@ -27,7 +27,9 @@ export type SourceLocation =
       encoding: TextEncoding;
     }
   | { kind: "sqlite"; path: string; query: string }
-  | { kind: "postgres"; url: Secret; query: string };
+  | { kind: "postgres"; url: Secret; query: string }
+  /** The labelled events of a deployment's review queue (read by the source executor from the state). */
+  | { kind: "review"; deployment: string };
 
 export interface SourceSpec {
   location: SourceLocation;
@@ -87,7 +89,10 @@ export function readSourceSpec(config: Obj): SourceSpec {
   const conn = b.attributes.connection;
   const query = stringAttr(b, "query");
   let location: SourceLocation;
-  if (file !== undefined) {
+  const review = refAttr(b, "review")?.at(-1);
+  if (review !== undefined) {
+    location = { kind: "review", deployment: review };
+  } else if (file !== undefined) {
     location = {
       kind: "file",
       file,
@@ -147,5 +152,7 @@ export function describeLocation(l: SourceLocation): string {
       return `sqlite:${l.path}`;
     case "postgres":
       return `postgres:${"env" in l.url ? `env(${l.url.env})` : "<url>"}`;
+    case "review":
+      return `reviews of ${l.deployment}`;
   }
 }

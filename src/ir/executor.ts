@@ -1,7 +1,7 @@
 // The contract every node kind's executor fulfils. The runtime schedules nodes and calls
 // `run`; executors never see the AST, only their GraphNode and the results of their inputs.
 import type { GraphNode, Json } from "./graph-ir.js";
-import type { StateStore } from "./state-store.js";
+import type { RegistryRecords, StateStore } from "./state-store.js";
 
 /** What a finished node leaves behind, recorded atomically in the state store. */
 export interface NodeResult {
@@ -64,10 +64,12 @@ export interface Executor {
   version: string;
   /** Sources implement this: the content hash (or declared version) of their data. */
   /** Undefined for a node of the kind that reads no file (a model that imports none). */
+  /** `records`: the state store's records, for sources whose data lives there (a review source). */
   dataFingerprint?(
     node: GraphNode,
     projectDir: string,
     cache: StatCache,
+    records?: RegistryRecords,
   ): Promise<DataFingerprint | undefined>;
   run(ctx: ExecContext): Promise<NodeResult>;
   /** Called when the node's block is removed from the spec (e.g. stop a deployment). */

@@ -76,6 +76,11 @@ export interface TrainedModel {
   bestIteration?: number;
   /** Per-feature global importance if the algorithm has a native notion of it. */
   importance?(): Float64Array;
+  /**
+   * Anomaly models: per row of X, each feature's contribution to the score (row-major n × features):
+   * isolation path depths, reconstruction errors (src/ml/explain/anomaly-reasons.ts).
+   */
+  featureContributions?(X: Matrix): Float64Array;
 }
 
 export interface Estimator {

@@ -19,7 +19,7 @@ import { loadPlan, stalePlanProblems } from "./plan-file.js";
 import { openState } from "./state/open.js";
 import { guardLostState } from "./registry/lost-state.js";
 import { refreshModelCards } from "./model-card.js";
-import type { StateStore } from "../ir/state-store.js";
+import type { RegistryRecords, StateStore } from "../ir/state-store.js";
 import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
 
 /** A user-facing failure of plan/apply that is not a spec diagnostic (unknown target, stale plan, lock held…). */
@@ -92,6 +92,7 @@ export async function dataFingerprints(
   projectDir: string,
   cache: MemoryStatCache,
   lookup: ExecutorLookup = executorFor,
+  records?: RegistryRecords,
 ): Promise<Record<string, DataFingerprint>> {
   const out: Record<string, DataFingerprint> = {};
   const jobs = graph.nodes.filter((n) => lookup(n.kind)?.dataFingerprint);
@@ -100,7 +101,7 @@ export async function dataFingerprints(
     while (next < jobs.length) {
       const node = jobs[next++]!;
       try {
-        const fp = await lookup(node.kind)!.dataFingerprint!(node, projectDir, cache);
+        const fp = await lookup(node.kind)!.dataFingerprint!(node, projectDir, cache, records);
         if (fp) out[node.id] = fp;
       } catch (e) {
         if (e instanceof MlcError) throw e.at(node.id, node.span);
@@ -152,7 +153,7 @@ export async function planGraph(
   checkNodeIds(graph, opts.targets, "--target");
   checkNodeIds(graph, opts.replace, "--replace");
   const cache = new MemoryStatCache(await store.loadStatCache());
-  const data = await dataFingerprints(graph, dir, cache, lookup);
+  const data = await dataFingerprints(graph, dir, cache, lookup, store.records);
   const state = await store.snapshot();
   const artifacts = openArtifacts(dir, cache);
   const health: Record<string, ArtifactHealth> = {};
@@ -263,7 +264,7 @@ export async function applyProject(dir: string, opts: ApplyProjectOptions = {}):
       if (saved) {
         p = saved;
         const cache = new MemoryStatCache(await store.loadStatCache());
-        const dataNow = await dataFingerprints(p.graph, projectDir, cache, executors);
+        const dataNow = await dataFingerprints(p.graph, projectDir, cache, executors, store.records);
         await store.saveStatCache(cache.changed());
         const problems = stalePlanProblems(p, await store.serial(), dataNow);
         for (const [kind, v] of Object.entries(p.executors)) {

@@ -51,6 +51,7 @@ export class ServeMetrics {
     logDropped: 0,
     logWriteFailures: 0,
     shadowFailures: 0,
+    reviewQueueFailures: 0,
   };
   private currentVersion = 0;
   private candidateVersion = 0;
@@ -122,6 +123,10 @@ export class ServeMetrics {
 
   logWriteFailed(): void {
     this.counters.logWriteFailures++;
+  }
+
+  reviewQueueFailed(): void {
+    this.counters.reviewQueueFailures++;
   }
 
   shadowFailed(): void {
@@ -238,6 +243,11 @@ export class ServeMetrics {
     out.push(...processMetrics());
     const gauges = monitorGauges(monitors);
     if (gauges) out.push(gauges);
+    counter(
+      "mlc_review_queue_failures_total",
+      "Predictions whose flagged events could not be written to the review queue (the prediction was still answered).",
+      this.counters.reviewQueueFailures,
+    );
     return out.join("\n") + "\n";
   }
 }

@@ -24,6 +24,8 @@ import { chooseArm, type Arm } from "./routing.js";
 import { OIP_PROBE_PATHS, registerOipRoutes } from "./oip-rest.js";
 import { startOipGrpc, type OipGrpcServer } from "./oip-grpc.js";
 import type { OipContext } from "./oip-v2.js";
+import { queueFlagged, type ReviewIntake } from "./review-intake.js";
+import { loginPage, registerReviewRoutes, REVIEW_COOKIE } from "./review-page.js";
 
 interface ServeOptions {
   projectDir: string;
@@ -48,6 +50,8 @@ interface ServeOptions {
   monitorResults?: () => Promise<readonly MonitorRunResult[]>;
   /** Also serve the Open Inference Protocol over gRPC on this port (0 picks a free one); unset = no gRPC. */
   grpcPort?: number;
+  /** The review queue: flagged predictions enter it, and /review and /v1/review/ serve it. */
+  review?: ReviewIntake;
 }
 
 /** How long a client may take, in milliseconds; a connection over any limit is closed. */
@@ -137,6 +141,30 @@ function tokenMatches(header: string | undefined, token: Buffer): boolean {
   const got = Buffer.from(m[1]!);
   return got.length === token.length && timingSafeEqual(got, token);
 }
+
+/** The value of one cookie of a request, if sent. */
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+const sameToken = (got: string | undefined, token: Buffer): boolean => {
+  if (got === undefined) return false;
+  const b = Buffer.from(got);
+  return b.length === token.length && timingSafeEqual(b, token);
+};
+
+/** The review page's own paths (HTML and forms), where a signed-in browser's cookie stands for the token. */
+const isReviewPage = (path: string): boolean => path === "/review" || path.startsWith("/review/");
 
 function describeModel(routing: Routing, deployment: string): Record<string, unknown> {
   const m = routing.stable.meta;
@@ -330,6 +358,13 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     (req as RawBodyRequest)[RAW_BODY] = body as string;
     jsonParser(req, body as string, done);
   });
+  // the review page's HTML forms post form fields; everywhere else such a body is JSON (curl -d)
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (req, body, done) => {
+    if (isReviewPage(req.url.split("?")[0]!))
+      return done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    (req as RawBodyRequest)[RAW_BODY] = body as string;
+    jsonParser(req, body as string, done);
+  });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const code = err.code;
@@ -380,11 +415,28 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     app.addHook("onRequest", async (req, reply) => {
       const path = req.url;
       if (path === "/healthz" || path === "/readyz" || OIP_PROBE_PATHS.has(path)) return;
+      const page = opts.review !== undefined && isReviewPage(path.split("?")[0]!);
+      if (page && path.split("?")[0] === "/review/login") return;
+      if (page && sameToken(cookieValue(req.headers.cookie, REVIEW_COOKIE), token)) {
+        // a form posted from another site carries the cookie too (where SameSite is not honoured)
+        const origin = req.headers.origin;
+        if (
+          req.method === "POST" &&
+          origin !== undefined &&
+          origin !== `http://${req.headers.host}` &&
+          origin !== `https://${req.headers.host}`
+        )
+          return json(reply, 403, {
+            error: "forbidden",
+            message: "a review form must be posted from this server's own page",
+          });
+        return;
+      }
       if (!tokenMatches(req.headers.authorization, token)) {
         reply.header("www-authenticate", 'Bearer realm="mlc"');
         return json(reply, 401, {
           error: "unauthorized",
-          message: "a valid bearer token is required (Authorization: Bearer …)",
+          message: `a valid bearer token is required (Authorization: Bearer …)${page ? "; reviewers sign in at /review/login" : ""}`,
         });
       }
     });
@@ -474,6 +526,32 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     if (!r) return json(reply, 503, { error: "not_ready", message: "the model is still loading" });
     return describeModel(r, opts.deployment);
   });
+
+  if (opts.review) {
+    registerReviewRoutes(app, opts.deployment, opts.review.queue);
+    app.get("/review/login", async (_req, reply) =>
+      token
+        ? reply.type("text/html; charset=utf-8").send(loginPage())
+        : reply.code(303).header("location", "/review").send(),
+    );
+    app.post("/review/login", async (req, reply) => {
+      const given = (req.body as { token?: unknown } | null)?.token;
+      if (!token) return reply.code(303).header("location", "/review").send();
+      if (typeof given !== "string" || !sameToken(given, token))
+        return reply
+          .code(401)
+          .type("text/html; charset=utf-8")
+          .send(loginPage("That is not the server's token."));
+      return reply
+        .code(303)
+        .header(
+          "set-cookie",
+          `${REVIEW_COOKIE}=${encodeURIComponent(given)}; Path=/review; HttpOnly; SameSite=Strict`,
+        )
+        .header("location", "/review")
+        .send();
+    });
+  }
 
   app.post("/v1/predict", async (req: FastifyRequest, reply: FastifyReply) => {
     const received = Date.now();
@@ -604,6 +682,28 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
       groups.length === 1
         ? { version: String(groups[0]!.runner.version), arm: groups[0]!.arm }
         : { version: [...new Set(groups.map((g) => g.runner.version))].join("+"), arm: "mixed" };
+    if (opts.review) {
+      // flagged records enter the review queue, once per event id: the request id (#index in a batch)
+      for (let gi = 0; gi < groups.length; gi++) {
+        const g = groups[gi]!;
+        const scores = results[gi]!;
+        const n = g.rows ? g.rows.length : records.length;
+        const events = Array.from({ length: n }, (_, j) => {
+          const i = g.rows ? g.rows[j]! : j;
+          return {
+            event_id: batched ? `${req.id}#${i}` : req.id,
+            record: scored ? scored[i] : records[i],
+            score: scores[j]!,
+          };
+        });
+        try {
+          await queueFlagged(opts.review, g.runner.meta, "rest", events, new Date(received));
+        } catch (e) {
+          metrics.reviewQueueFailed();
+          req.log.error({ err: (e as Error).message }, "flagged events could not be queued for review");
+        }
+      }
+    }
     const version = groups.length === 1 ? groups[0]!.runner.version : routing.stable.version;
     const latencyMs = reply.elapsedTime;
     if (log) {
@@ -801,6 +901,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
       if (retentionTimer) clearInterval(retentionTimer);
       await log?.close();
       await Promise.all([...retiredLogs]);
+      await opts.review?.close?.();
     },
   };
 }

@@ -8,6 +8,7 @@ import { isLookupProblem } from "./online-lookup.js";
 import type { ModelRunner } from "./model-runner.js";
 import { predictionFormatter, type PredictionFormatter } from "./prediction-format.js";
 import { predictionLogLine } from "./prediction-log.js";
+import { queueFlagged, type ReviewIntake } from "./review-intake.js";
 import { isProblem, type ColumnBatch } from "./record-encoder.js";
 import type { StreamTarget } from "./stream-config.js";
 
@@ -26,6 +27,8 @@ export interface ConsumerOptions {
   route(): ScoringRoute;
   /** Where each new output is also logged for the monitor (one prediction-log line per event). */
   predictionLog?: { deployment: string; append(line: string): void };
+  /** Where flagged events of an anomaly deployment are queued for review (before they are acknowledged). */
+  review?: ReviewIntake;
   /** Longest blocking read, so a stop is noticed within it (default 500 ms). */
   blockMs?: number;
   log?(message: string): void;
@@ -347,6 +350,15 @@ export class StreamConsumer {
       this.stats.batches++;
       let f = this.formatters.get(route.runner);
       if (!f) this.formatters.set(route.runner, (f = predictionFormatter(route.runner.meta)));
+      // queued before the outputs are written and acknowledged: a crash in between redelivers the
+      // events, and the queue keeps each event id once
+      if (this.opts.review)
+        await queueFlagged(
+          this.opts.review,
+          route.runner.meta,
+          "stream",
+          pending.map((p, r) => ({ event_id: p.event, record: records[r], score: scores[r]! })),
+        );
       pending.forEach((p, r) =>
         outcomes.push({
           kind: "o",

@@ -6,6 +6,7 @@ import { LiveDeployment, type Routing } from "./live-deployment.js";
 import { predictionLogDir, PredictionLogWriter, type PredictionLogOptions } from "./prediction-log.js";
 import { ensureGroup, StreamConsumer, type ConsumerStats } from "./stream-consumer.js";
 import { streamUrl, type StreamTarget } from "./stream-config.js";
+import type { ReviewIntake } from "./review-intake.js";
 
 export interface StreamServiceOptions {
   projectDir: string;
@@ -18,6 +19,8 @@ export interface StreamServiceOptions {
   blockMs?: number;
   /** The prediction log (`.mlc/predictions/<deployment>/`, as the HTTP server writes it); false: none. */
   predictionLog?: PredictionLogOptions | false;
+  /** The review queue flagged events enter (anomaly deployments with a threshold). */
+  review?: ReviewIntake;
   log?(message: string): void;
 }
 
@@ -64,6 +67,7 @@ export async function startStreamService(opts: StreamServiceOptions): Promise<St
             return { runner: r.stable, ...(r.stableOnline ? { online: r.stableOnline } : {}) };
           },
           ...(predictionLog ? { predictionLog } : {}),
+          ...(opts.review ? { review: opts.review } : {}),
           ...(opts.blockMs !== undefined ? { blockMs: opts.blockMs } : {}),
           ...(opts.log ? { log: opts.log } : {}),
         }),
@@ -84,6 +88,7 @@ export async function startStreamService(opts: StreamServiceOptions): Promise<St
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
       await writer?.close();
       await live.stop();
+      await opts.review?.close?.();
     },
     stats() {
       const sum: ConsumerStats = {

@@ -14,6 +14,20 @@ import { parseSize } from "../../serve/size.js";
 import { readStreamTarget, type StreamTarget } from "../../serve/stream-config.js";
 import { startStreamService } from "../../serve/stream-serve.js";
 import { CliExit } from "../exit.js";
+import { openReviewIntake } from "../../runtime/review-explainer.js";
+import type { ReviewIntake } from "../../serve/review-intake.js";
+
+/** The review queue flagged events enter; a state store that cannot be opened turns it off with a warning. */
+async function reviewIntake(dir: string): Promise<ReviewIntake | undefined> {
+  try {
+    return await openReviewIntake(resolve(dir));
+  } catch (e) {
+    process.stderr.write(
+      `mlc serve: warning: the review queue is off (the state store cannot be opened: ${(e as Error).message})\n`,
+    );
+    return undefined;
+  }
+}
 
 export interface ServeFlags {
   dir: string;
@@ -72,7 +86,9 @@ export async function startServe(
   const timeouts = timeoutsOf(flags);
   const grpcPort =
     flags.grpcPort === undefined ? undefined : intOption("grpc-port", flags.grpcPort, 0, 65535);
+  const review = await reviewIntake(flags.dir);
   const server = createPredictionServer({
+    ...(review ? { review } : {}),
     timeouts,
     projectDir: resolve(flags.dir),
     deployment,
@@ -117,7 +133,7 @@ export function register(program: Command): void {
   program
     .command("serve")
     .description(
-      "serve a deployment over HTTP: POST /v1/predict, POST /v1/feedback, GET /v1/model, /healthz, /readyz, /metrics, and the Open Inference Protocol (v2) under /v2",
+      "serve a deployment over HTTP: POST /v1/predict, POST /v1/feedback, GET /v1/model, /healthz, /readyz, /metrics, the Open Inference Protocol (v2) under /v2, and the review page /review of an anomaly deployment",
     )
     .argument(
       "<deployment>",
@@ -159,7 +175,7 @@ export function register(program: Command): void {
     )
     .addHelpText(
       "after",
-      "\nEnvironment: MLC_SERVE_TOKEN (require Authorization: Bearer <token>), MLC_LOG_LEVEL (pino level, default warn).",
+      "\nEnvironment: MLC_SERVE_TOKEN (require Authorization: Bearer <token>; reviewers sign in at /review/login), MLC_LOG_LEVEL (pino level, default warn).",
     )
     .action(async (deployment: string, flags: ServeFlags & { workers?: string; pidFile?: string }) => {
       const removePidFile = flags.pidFile && cluster.isPrimary ? writePidFile(flags.pidFile) : undefined;
@@ -187,8 +203,10 @@ async function serveStream(
   workers: number,
 ): Promise<void> {
   let service;
+  const review = await reviewIntake(flags.dir);
   try {
     service = await startStreamService({
+      ...(review ? { review } : {}),
       projectDir: resolve(flags.dir),
       deployment,
       target,
@@ -197,6 +215,7 @@ async function serveStream(
       log: (m) => process.stderr.write(`mlc serve: ${m}\n`),
     });
   } catch (e) {
+    await review?.close?.();
     throw new CliExit(1, `mlc serve: cannot start the consumers of '${deployment}': ${(e as Error).message}`);
   }
   const v = service.routing.stable;

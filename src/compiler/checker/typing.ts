@@ -809,7 +809,7 @@ export function checkValue(e: Expr, ty: ValueType, env: Env): ExprType {
       return "string";
     }
     case "ref":
-      return checkBlockRef(e, ty.to, env);
+      return checkBlockRef(e, ty.to, env, ty.weak === true);
     case "column":
       if (e.type !== "ref") return wrong();
       return checkColumnRef(e, env);
@@ -863,7 +863,7 @@ export function checkValue(e: Expr, ty: ValueType, env: Env): ExprType {
   }
 }
 
-function checkBlockRef(e: Expr, kinds: readonly string[], env: Env): ExprType {
+function checkBlockRef(e: Expr, kinds: readonly string[], env: Env, weak = false): ExprType {
   const name = plainRef(e);
   const expected = kinds.join(" or ");
   if (name === undefined) {
@@ -915,7 +915,7 @@ function checkBlockRef(e: Expr, kinds: readonly string[], env: Env): ExprType {
     });
     return "any";
   }
-  if (name !== env.block)
+  if (name !== env.block && !weak)
     env.sink.use({ target: name, member: isInput || isGated ? null : "*", via: env.via, span: e.span });
   return "any";
 }

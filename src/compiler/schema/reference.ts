@@ -1,5 +1,6 @@
 // Renders the language reference (specs/reference.md) from the block-kind and built-in
 // registries and the diagnostic codes, so the documentation cannot drift from the checker.
+import { REVIEW_REFERENCE } from "./review-doc.js";
 import { builtinsOf } from "../builtins/registry.js";
 import {
   BUILTIN_FAMILIES,
@@ -173,6 +174,7 @@ export function renderReference(): string {
     else for (const b of list) if (b.family !== "metric") functionEntry(b, out);
   }
   algorithmParamsSection(out);
+  out.push(...REVIEW_REFERENCE);
   out.push("## Diagnostic codes", "", "| code | severity | meaning |", "|---|---|---|");
   for (const [code, info] of Object.entries(DIAGNOSTIC_CODES).sort(([a], [b]) => a.localeCompare(b)))
     out.push(`| ${code} | ${info.severity} | ${esc(info.summary)} |`);

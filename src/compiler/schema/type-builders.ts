@@ -26,6 +26,8 @@ export const t = {
   object: (of?: ValueType): ValueType => (of ? { kind: "object", of } : { kind: "object" }),
   enum: (...values: string[]): ValueType => ({ kind: "enum", values }),
   ref: (...to: string[]): ValueType => ({ kind: "ref", to }),
+  /** A block's name, checked like a ref, that adds no dependency (see ValueType `weak`). */
+  weakRef: (...to: string[]): ValueType => ({ kind: "ref", to, weak: true }),
   column: (): ValueType => ({ kind: "column" }),
   features: (): ValueType => ({ kind: "feature-list" }),
   metric: (): ValueType => ({ kind: "metric" }),

@@ -41,7 +41,15 @@ export type ValueType =
   /** A bare name from a closed set (a string literal with the same text is accepted too). */
   | { kind: "enum"; values: readonly string[] }
   /** A reference to a top-level block of one of these kinds, by name: `data = holdout`. */
-  | { kind: "ref"; to: readonly string[] }
+  | {
+      kind: "ref";
+      to: readonly string[];
+      /**
+       * Names the block without depending on it (no graph edge): the value is data the block left
+       * in the state across applies (`review = anomaly_api`), so reading it closes no cycle.
+       */
+      weak?: true;
+    }
   /** A column of the enclosing block's input, by bare name: `key = customer_id`. */
   | { kind: "column" }
   /** Features of a features block: `usage.*`, `usage.spend_ratio`, or a list of these. */

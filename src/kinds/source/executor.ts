@@ -1,5 +1,6 @@
-// Executor for `source` nodes: reads the rows (file, glob, SQLite or PostgreSQL) with the declared
-// schema, checks `expect` (fails the node) and `warn` (recorded), and stores the table artifact.
+// Executor for `source` nodes: reads the rows (file, glob, SQLite, PostgreSQL, or a deployment's
+// reviewed events from the state) with the declared schema, checks `expect` (fails the node) and
+// `warn` (recorded), and stores the table artifact.
 import {
   type ExpectationResult,
   checkExpectations,
@@ -9,6 +10,8 @@ import { closest as closestName } from "../../ir/did-you-mean.js";
 import { loadSource, sourceFingerprint } from "../../data/source-load.js";
 import { readSourceSpec } from "../../data/source-spec.js";
 import { saveTable } from "../../data/table-artifact.js";
+import type { LoadedTable } from "../../data/values-table.js";
+import { loadReviewSource, reviewFingerprint } from "./review-source.js";
 import type { Json } from "../../ir/graph-ir.js";
 import { NodeFailure, type Executor } from "../../ir/executor.js";
 
@@ -17,16 +20,26 @@ const asJson = (r: ExpectationResult): Json => JSON.parse(JSON.stringify(r)) as 
 export const sourceExecutor: Executor = {
   kind: "source",
   version: "1",
-  async dataFingerprint(node, projectDir, cache) {
-    return sourceFingerprint(readSourceSpec(node.config), projectDir, cache);
+  async dataFingerprint(node, projectDir, cache, records) {
+    const spec = readSourceSpec(node.config);
+    if (spec.location.kind === "review") return reviewFingerprint(spec, records);
+    return sourceFingerprint(spec, projectDir, cache);
   },
   async run(ctx) {
     const spec = readSourceSpec(ctx.node.config);
-    const loaded = await loadSource(spec, ctx.projectDir);
+    let loaded: LoadedTable & { files: string[] };
+    if (spec.location.kind === "review") {
+      const r = await loadReviewSource(spec, ctx.state?.records);
+      loaded = { ...r, files: [] };
+      ctx.log(`read ${r.events} reviewed event${r.events === 1 ? "" : "s"} of ${spec.location.deployment}`);
+    } else {
+      loaded = await loadSource(spec, ctx.projectDir);
+      const t = loaded.table;
+      ctx.log(
+        `read ${t.numRows()} rows × ${t.numCols()} columns${loaded.files.length > 1 ? ` from ${loaded.files.length} files` : ""}`,
+      );
+    }
     const t = loaded.table;
-    ctx.log(
-      `read ${t.numRows()} rows × ${t.numCols()} columns${loaded.files.length > 1 ? ` from ${loaded.files.length} files` : ""}`,
-    );
     for (const c of [spec.key, spec.timestamp]) {
       if (c !== undefined && !t.columnNames().includes(c)) {
         const near = closestName(c, t.columnNames());

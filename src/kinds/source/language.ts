@@ -10,7 +10,7 @@ import { d, t } from "../../compiler/schema/type-builders.js";
 
 export const sourceLanguage: BlockKindSchema = {
   kind: "source",
-  doc: "A table of rows: a file (CSV, Parquet, JSON lines, or a glob of partitioned files) or a database query. Its fingerprint includes the content hash of its data (or its `version`).",
+  doc: "A table of rows: a file (CSV, Parquet, JSON lines, or a glob of partitioned files), a database query, or the labels reviewers gave a deployment's flagged events (`review = DEPLOYMENT`). Its fingerprint includes the content hash of its data (or its `version`).",
   name: "required",
   table: "declared",
   readsFiles: true,
@@ -19,13 +19,19 @@ export const sourceLanguage: BlockKindSchema = {
       name: "file",
       type: t.string(),
       required: false,
-      doc: "a file or glob relative to the project (`data/churn.csv`, `data/events/*.parquet`); exactly one of `file` and `connection`",
+      doc: "a file or glob relative to the project (`data/churn.csv`, `data/events/*.parquet`); exactly one of `file`, `connection` and `review`",
     },
     {
       name: "connection",
       type: t.call("connection"),
       required: false,
       doc: 'a database: `sqlite { path = … }` or `postgres { url = env("PG_URL") }`',
+    },
+    {
+      name: "review",
+      type: t.weakRef("deploy"),
+      required: false,
+      doc: "the reviewed events of an anomaly deployment (`mlc review`, the /review page): one row per labelled event with `event_id`, `label` (`anomaly`/`normal`), `anomaly` (bool), `note`, `reviewer`, `reviewed_at`, `model_version`, `score`, `threshold`, `flagged_at` and the event's fields; its fingerprint changes with every new label. It names the deployment without depending on it (no graph edge): see specs/review.md",
     },
     {
       name: "query",
@@ -77,6 +83,27 @@ export const sourceLanguage: BlockKindSchema = {
     const file = ctx.attribute("file");
     const conn = ctx.attribute("connection");
     const query = ctx.attribute("query");
+    const review = ctx.attribute("review");
+    if (review && (file || conn)) {
+      ctx.report(
+        CheckCode.conflictingAttributes,
+        review.span,
+        "a source reads a `file`, a `connection` or a deployment's `review` labels, only one of them",
+        { related: [{ message: "also set here", span: (file ?? conn)!.span }] },
+      );
+    } else if (review) {
+      checkReviewedDeployment(ctx, review);
+      for (const other of ["query", "format", "delimiter", "encoding", "version"] as const) {
+        const a = ctx.written(other) ? ctx.attribute(other) : undefined;
+        if (a)
+          ctx.report(
+            CheckCode.conflictingAttributes,
+            a.span,
+            `\`${other}\` does not apply to a review source (its rows come from the review queue)`,
+          );
+      }
+      return;
+    }
     if (file && conn) {
       ctx.report(
         CheckCode.conflictingAttributes,
@@ -90,7 +117,7 @@ export const sourceLanguage: BlockKindSchema = {
       ctx.report(
         CheckCode.missingAttribute,
         ctx.block.nameSpan ?? ctx.block.kindSpan,
-        `source \`${ctx.name}\` needs \`file = "…"\` or \`connection = …\``,
+        `source \`${ctx.name}\` needs \`file = "…"\`, \`connection = …\` or \`review = DEPLOYMENT\``,
         {
           hint: 'add `file = "data/NAME.csv"`',
         },
@@ -138,6 +165,27 @@ export const sourceLanguage: BlockKindSchema = {
     }
   },
 };
+
+type CheckContext = Parameters<NonNullable<BlockKindSchema["check"]>>[0];
+
+/** Only an anomaly deployment flags events for review: another task would give a source that stays empty. */
+function checkReviewedDeployment(
+  ctx: CheckContext,
+  review: NonNullable<ReturnType<CheckContext["attribute"]>>,
+): void {
+  const name = ctx.refName(review);
+  const deploy = name === undefined ? undefined : ctx.lookup(name);
+  if (deploy?.kind !== "deploy") return;
+  const attr = deploy.body.find((i) => i.type === "attribute" && i.name === "model");
+  const model = attr?.type === "attribute" ? ctx.refName(attr.value) : undefined;
+  const task = model === undefined ? undefined : ctx.taskOf(model);
+  if (task && task.task !== "detect_anomalies")
+    ctx.report(
+      CheckCode.valueNotAllowed,
+      review.span,
+      `deploy \`${name}\` serves \`${model}\`, a \`${task.task}\` model: only anomaly deployments (\`detect_anomalies\`) flag events for review`,
+    );
+}
 
 function projectAllowsOutside(
   ctx: Parameters<NonNullable<import("../../compiler/schema/types.js").BlockKindSchema["check"]>>[0],

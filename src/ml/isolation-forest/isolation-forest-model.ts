@@ -3,6 +3,7 @@
 import { floats, ints, type OnnxGraph } from "../../onnx/builder.js";
 import type { Task, TrainedModel } from "../estimator.js";
 import { checkFeatures } from "../matrix.js";
+import { forestNodeSizes, isolationContributions, matrixRow } from "../explain/anomaly-reasons.js";
 import type { Matrix } from "../matrix.js";
 import { arrayOf, packModel, unpackModel } from "../nn/packed-bytes.js";
 import { addPathLengths, averagePathLength, type Forest } from "./isolation-tree.js";
@@ -26,6 +27,7 @@ export class IsolationForestModel implements TrainedModel {
   readonly featureNames: string[];
   readonly threshold: number;
   readonly bestIteration: number;
+  private nodeSizes: Float64Array | undefined;
 
   constructor(
     readonly header: IsolationForestHeader,
@@ -47,6 +49,17 @@ export class IsolationForestModel implements TrainedModel {
     addPathLengths(this.forest, X, 0, this.trees, sum);
     for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! / this.trees;
     return sum;
+  }
+
+  /** Isolation path contributions per row (row-major n × features), see isolationContributions. */
+  featureContributions(X: Matrix): Float64Array {
+    checkFeatures(this.algorithm, this.featureNames, X);
+    this.nodeSizes ??= forestNodeSizes(this.forest, this.header.sampleSize);
+    const d = this.featureNames.length;
+    const out = new Float64Array(X.nRows * d);
+    for (let i = 0; i < X.nRows; i++)
+      out.set(isolationContributions(this.forest, this.nodeSizes, d, matrixRow(X, i)), i * d);
+    return out;
   }
 
   predict(X: Matrix): Float64Array {

@@ -3,7 +3,8 @@
 import type { OnnxGraph } from "../../onnx/builder.js";
 import type { Dataset, Estimator, FitContext, Params, ParamSpec, Task, TrainedModel } from "../estimator.js";
 import { fitStandardizer, standardizeRows } from "../linear/standardize.js";
-import type { Matrix } from "../matrix.js";
+import { checkFeatures, type Matrix } from "../matrix.js";
+import { autoencoderFeatureErrors, matrixRow } from "../explain/anomaly-reasons.js";
 import { loadTf, tfSync } from "./backend.js";
 import { gatherRows, gatherValues } from "./batch-rows.js";
 import {
@@ -61,6 +62,15 @@ class AutoencoderModel implements TrainedModel {
     return predictStandardized(tf, this.algorithm, this.state, X, 1, (recon, z) =>
       tf.mean(tf.square(tf.sub(recon, z)), 1),
     );
+  }
+
+  /** Per-feature squared reconstruction errors per row (row-major n × features); their mean is the score. */
+  featureContributions(X: Matrix): Float64Array {
+    checkFeatures(this.algorithm, this.featureNames, X);
+    const d = this.featureNames.length;
+    const out = new Float64Array(X.nRows * d);
+    for (let i = 0; i < X.nRows; i++) out.set(autoencoderFeatureErrors(this.state, matrixRow(X, i)), i * d);
+    return out;
   }
 
   toOnnx(graph: OnnxGraph, input: string): string {
