@@ -105,7 +105,7 @@ describe("examples through apply", () => {
   // two factorisations and a report each: allow for a loaded machine
   it(
     "recommend: a matrix factorisation predicts held-out ratings; another ranks impressions",
-    { timeout: 240_000 },
+    { timeout: 360_000 },
     async () => {
       const dir = await applyExample("recommend");
       const m = await modelMetrics(dir, "factors");

@@ -39,8 +39,14 @@ describe("rankingEvaluation", () => {
 });
 
 describe("trivialRanking", () => {
-  it("warns when every row is relevant, and not otherwise", () => {
-    expect(trivialRanking({ y: Float64Array.from([1, 3, 5]) })).toMatch(/every row is relevant/);
+  it("warns when no group has a relevant and a non-relevant row, and not otherwise", () => {
+    expect(trivialRanking({ y: Float64Array.from([1, 3, 5]) })).toMatch(/no group has both/);
+    // one row per user (leave_last with n = 1): nothing to order in any group
+    const group = Int32Array.from([0, 1, 2]);
+    expect(trivialRanking({ y: Float64Array.from([1, 0, 2]), group })).toMatch(/no group has both/);
+    expect(
+      trivialRanking({ y: Float64Array.from([1, 0, 2]), group: Int32Array.from([0, 0, 1]) }),
+    ).toBeUndefined();
     expect(
       trivialRanking({ y: Float64Array.from([1, 3, 5]), ranking: { k: 5, relevant: 4 } }),
     ).toBeUndefined();

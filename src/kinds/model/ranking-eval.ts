@@ -4,7 +4,7 @@
 // item scored by how often it was relevant in training, evaluated on the same rows as the model.
 import type { ColumnTable } from "arquero";
 import { columnValues } from "../../data/table-columns.js";
-import type { MetricInput } from "../../ml/metrics/index.js";
+import { groupRanges, type MetricInput } from "../../ml/metrics/index.js";
 import { NodeFailure } from "../../ir/executor.js";
 import type { TaskSpec } from "./model-spec.js";
 
@@ -75,13 +75,19 @@ export function rankingEvaluation(
 }
 
 /**
- * A warning when no query of a part has a non-relevant row: every order is then a perfect one, so
- * map, recall_at_k, hit_rate and mrr are 1.0 whatever the model does (ratings 1–5 with the default
- * threshold label > 0 are all relevant). Undefined when the ranking has something to tell apart.
+ * A warning when no query of a part has both a relevant and a non-relevant row: every order is then
+ * a perfect one, so ndcg, map, recall_at_k, hit_rate and mrr are 1.0 whatever the model does (ratings
+ * 1–5 with the default threshold label > 0 are all relevant; one held-out row per user has nothing to
+ * order). Undefined when some query has something to tell apart.
  */
-export function trivialRanking(input: Pick<MetricInput, "y" | "ranking">): string | undefined {
+export function trivialRanking(input: Pick<MetricInput, "y" | "ranking" | "group">): string | undefined {
   const t = input.ranking?.relevant;
-  for (const y of input.y) if (!(t === undefined ? y > 0 : y >= t)) return undefined;
+  const rel = (y: number): boolean => (t === undefined ? y > 0 : y >= t);
   if (input.y.length === 0) return undefined;
-  return `every row is relevant (${t === undefined ? "label > 0" : `label >= ${t}`}), so the ranking metrics cannot tell a good order from a bad one; set rank(…, relevant = …) or add non-relevant candidates`;
+  for (const [a, b] of groupRanges(input.y.length, input.group)) {
+    let r = 0;
+    for (let i = a; i < b; i++) if (rel(input.y[i]!)) r++;
+    if (r > 0 && r < b - a) return undefined;
+  }
+  return `no group has both a relevant (${t === undefined ? "label > 0" : `label >= ${t}`}) and a non-relevant row, so the ranking metrics cannot tell a good order from a bad one; set rank(…, relevant = …), hold out more rows per group or add non-relevant candidates`;
 }
