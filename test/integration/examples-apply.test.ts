@@ -102,14 +102,30 @@ describe("examples through apply", () => {
     }
   });
 
-  it("recommend: a matrix factorisation predicts held-out ratings from user and item ids", async () => {
-    const dir = await applyExample("recommend");
-    const m = await modelMetrics(dir, "factors");
-    // The ratings' standard deviation is about 1.02, so the global mean alone scores RMSE ≈ 1.
-    expect(m["test.rmse"]).toBeLessThan(0.75);
-    expect(m["test.r2"]).toBeGreaterThan(0.4);
-    expect(m.onnx_parity_max_diff!).toBeLessThan(1e-4);
-  });
+  // two factorisations and a report each: allow for a loaded machine
+  it(
+    "recommend: a matrix factorisation predicts held-out ratings; another ranks impressions",
+    { timeout: 360_000 },
+    async () => {
+      const dir = await applyExample("recommend");
+      const m = await modelMetrics(dir, "factors");
+      // The ratings' standard deviation is about 1.02, so the global mean alone scores RMSE ≈ 1.
+      expect(m["test.rmse"]).toBeLessThan(0.75);
+      expect(m["test.r2"]).toBeGreaterThan(0.4);
+      expect(m.onnx_parity_max_diff!).toBeLessThan(1e-4);
+      // Implicit feedback ranked per user at k = 5, beside the popularity baseline on the same rows.
+      const r = await modelMetrics(dir, "picks");
+      expect(r["test.ndcg"]!).toBeGreaterThanOrEqual(r["baseline.test.ndcg"]! + 0.02);
+      expect(r["test.ndcg.lower"]!).toBeLessThan(r["test.ndcg"]!);
+      expect(r["test.coverage"]!).toBeGreaterThan(0.1);
+      expect(r["test.popularity_bias"]!).toBeGreaterThan(1);
+      expect(r["baseline.test.popularity_bias"]!).toBeGreaterThan(1);
+      for (const k of ["map", "mrr", "hit_rate", "recall_at_k"]) {
+        expect(r[`test.${k}`]!, k).toBeLessThan(1);
+        expect(r[`test.${k}`]!, k).toBeGreaterThan(0);
+      }
+    },
+  );
 
   it("imported: a linear regression saved as ONNX elsewhere is evaluated and merged into the export", async () => {
     const dir = await applyExample("imported");

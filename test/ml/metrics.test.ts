@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { lookupMetric } from "../../src/compiler/builtins/index.js";
+import { lookupMetric, metricsOfTask } from "../../src/compiler/builtins/index.js";
 import {
   accuracyAt,
   averagePrecision,
@@ -150,19 +150,27 @@ describe("multiclass averages", () => {
 });
 
 describe("ranking metrics over query groups", () => {
+  const rank = (name: string, k: number, y: number[], p: number[], group?: number[]): number =>
+    metricFor(name)!.compute({
+      y: f64(y),
+      pred: f64(p),
+      width: 1,
+      ranking: { k },
+      ...(group ? { group: Int32Array.from(group) } : {}),
+    });
   it("NDCG@k uses gain 2^rel − 1 and a log2 discount", () => {
     const dcg = 0 + 1 / Math.log2(3) + 3 / 2;
     const idcg = 3 + 1 / Math.log2(3);
-    expect(val("ndcg@3", [0, 1, 2], [0.9, 0.5, 0.1])).toBeCloseTo(dcg / idcg, 12);
-    expect(val("ndcg@1", [0, 1, 2], [0.9, 0.5, 0.1])).toBeCloseTo(0, 12);
+    expect(rank("ndcg", 3, [0, 1, 2], [0.9, 0.5, 0.1])).toBeCloseTo(dcg / idcg, 12);
+    expect(rank("ndcg", 1, [0, 1, 2], [0.9, 0.5, 0.1])).toBeCloseTo(0, 12);
   });
   it("MAP@k, precision@k and recall@k average over groups with a relevant item", () => {
     const y = [1, 0, 1, 0, 1, /* group 2 */ 0, 1, /* group 3: no relevant item, skipped */ 0, 0];
     const s = [5, 4, 3, 2, 1, 2, 1, 2, 1];
     const g = [1, 1, 1, 1, 1, 2, 2, 3, 3];
-    expect(val("map@5", y, s, 1, g)).toBeCloseTo(((1 + 2 / 3 + 3 / 5) / 3 + 1 / 2) / 2, 12);
-    expect(val("precision@2", y, s, 1, g)).toBeCloseTo((1 / 2 + 1 / 2) / 2, 12);
-    expect(val("recall@2", y, s, 1, g)).toBeCloseTo((1 / 3 + 1) / 2, 12);
+    expect(rank("map", 5, y, s, g)).toBeCloseTo(((1 + 2 / 3 + 3 / 5) / 3 + 1 / 2) / 2, 12);
+    expect(rank("precision_at_k", 2, y, s, g)).toBeCloseTo((1 / 2 + 1 / 2) / 2, 12);
+    expect(rank("recall_at_k", 2, y, s, g)).toBeCloseTo((1 / 3 + 1) / 2, 12);
   });
 });
 
@@ -170,8 +178,8 @@ describe("the metric registry", () => {
   it("declares directions and tasks", () => {
     expect(metricFor("auc")!.direction).toBe("maximize");
     expect(metricFor("rmse")!.direction).toBe("minimize");
-    expect(metricFor("ndcg@10")!.tasks).toEqual(["ranking"]);
-    expect(metricFor("ndcg@0")).toBeUndefined();
+    expect(metricFor("ndcg")!.tasks).toEqual(["ranking"]);
+    expect(metricFor("ndcg@10")).toBeUndefined();
     expect(metricFor("nope")).toBeUndefined();
     expect(metricAppliesTo("auc", "regression")).toBe(false);
     expect(metricAppliesTo("rmse", "regression")).toBe(true);
@@ -200,14 +208,28 @@ describe("reported metrics", () => {
       multiclass: "classify",
       regression: "regress",
       anomaly: "detect_anomalies",
+      ranking: "rank",
     } as const;
     for (const [task, name] of Object.entries(taskName)) {
-      for (const m of metricsForTask(task as keyof typeof taskName)) {
+      for (const m of metricsForTask(task as keyof typeof taskName, { items: true })) {
         const builtin = lookupMetric(m.name);
         expect(builtin, `${task} reports ${m.name}`).toBeDefined();
         expect(builtin!.tasks).toContain(name);
         expect(builtin!.direction).toBe(m.direction);
       }
+    }
+  });
+  it("every metric a spec can name for a task is reported for it (no gate reads a missing key)", () => {
+    const kinds = {
+      classify: ["binary", "multiclass"],
+      regress: ["regression"],
+      detect_anomalies: ["anomaly"],
+      rank: ["ranking"],
+    } as const;
+    for (const [name, tasks] of Object.entries(kinds)) {
+      const reported = new Set(tasks.flatMap((t) => metricsForTask(t, { items: true }).map((m) => m.name)));
+      for (const b of metricsOfTask(name as keyof typeof kinds))
+        expect(reported.has(b.name), `${name}: ${b.name} is reported`).toBe(true);
     }
   });
 });

@@ -108,11 +108,15 @@ describe("bootstrap intervals", () => {
   });
 
   it("resamples whole query groups for ranking metrics", () => {
-    const ndcg = metricFor("ndcg@3")!;
+    const ndcg = metricFor("ndcg")!;
     const y = Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0]);
     const s = Float64Array.from([3, 2, 1, 3, 2, 1, 3, 2, 1, 3, 2, 1]);
     const group = Int32Array.from([0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]);
-    const ci = bootstrapCI(ndcg, { y, pred: s, width: 1, group }, { seed: 3, resamples: 200 });
+    const ci = bootstrapCI(
+      ndcg,
+      { y, pred: s, width: 1, group, ranking: { k: 3 } },
+      { seed: 3, resamples: 200 },
+    );
     // A resample's value is the mean of 4 per-query NDCGs: every bound is such a mean.
     const perQuery = [1, 1 / Math.log2(3), 0.5, 1];
     expect(ci.estimate).toBeCloseTo(perQuery.reduce((x, v) => x + v, 0) / 4, 12);
@@ -123,7 +127,7 @@ describe("bootstrap intervals", () => {
 
 describe("group bootstrap with unequal query sizes", () => {
   it("grows its buffers when a resample draws the large query several times", () => {
-    const recall = metricFor("recall@2")!;
+    const recall = metricFor("recall_at_k")!;
     // Query 0 has 30 rows (recall 1/3 at k=2: 2 of 6 relevant); queries 1..3 have 1 row each (recall 1).
     const y = Float64Array.from([...Array.from({ length: 30 }, (_, i) => (i % 5 === 0 ? 1 : 0)), 1, 1, 1]);
     const s = Float64Array.from([
@@ -133,7 +137,11 @@ describe("group bootstrap with unequal query sizes", () => {
       1,
     ]);
     const group = Int32Array.from([...Array(30).fill(0), 1, 2, 3]);
-    const ci = bootstrapCI(recall, { y, pred: s, width: 1, group }, { seed: 5, resamples: 300 });
+    const ci = bootstrapCI(
+      recall,
+      { y, pred: s, width: 1, group, ranking: { k: 2 } },
+      { seed: 5, resamples: 300 },
+    );
     expect(ci.estimate).toBeCloseTo((1 / 6 + 3) / 4, 12);
     expect(ci.resamples).toBe(300);
     // Every resample mean lies between all-large-query (1/6) and no-large-query (1).

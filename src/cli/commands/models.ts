@@ -147,8 +147,10 @@ export function register(program: Command): void {
           `  run ${v.runId}${v.specCommit ? `, spec commit ${v.specCommit}` : ""}`,
         ];
         lines.push("  metrics:");
+        // long keys (`baseline.test.popularity_bias.lower`) widen the column rather than touch the value
+        const width = Math.max(24, ...Object.keys(v.metrics).map((k) => k.length));
         for (const k of Object.keys(v.metrics).sort())
-          lines.push(`    ${k.padEnd(24)} ${v.metrics[k]!.toFixed(6)}`);
+          lines.push(`    ${k.padEnd(width)} ${v.metrics[k]!.toFixed(6)}`);
         lines.push("  artifacts:");
         for (const [role, hash] of Object.entries(v.artifacts).sort())
           lines.push(`    ${role.padEnd(24)} ${hash}`);

@@ -8,7 +8,8 @@ const m = (
   tasks: TaskName[],
   direction: "maximize" | "minimize",
   doc: string,
-): MetricBuiltin => ({ family: "metric", name, tasks, direction, doc });
+  needsItem = false,
+): MetricBuiltin => ({ family: "metric", name, tasks, direction, doc, ...(needsItem ? { needsItem } : {}) });
 const C: TaskName[] = ["classify"];
 const R: TaskName[] = ["regress"];
 const K: TaskName[] = ["rank"];
@@ -51,15 +52,40 @@ for (const b of [
   m("mae", R, "minimize", "Mean absolute error."),
   m("r2", R, "maximize", "Coefficient of determination."),
   m("mape", R, "minimize", "Mean absolute percentage error (rows with a zero label are skipped)."),
-  m("ndcg", K, "maximize", "Normalised discounted cumulative gain at the task's `k`, averaged over groups."),
-  m("map", K, "maximize", "Mean average precision at the task's `k`."),
-  m("mrr", K, "maximize", "Mean reciprocal rank of the first relevant item."),
+  m(
+    "ndcg",
+    K,
+    "maximize",
+    "Normalised discounted cumulative gain of the top `k` (gain 2^label − 1), averaged over groups with a relevant item.",
+  ),
+  m(
+    "map",
+    K,
+    "maximize",
+    "Mean average precision of the top `k`, each group's sum divided by min(`k`, its relevant items).",
+  ),
+  m("mrr", K, "maximize", "Mean reciprocal rank of the first relevant item in the top `k` (0 when none)."),
   m(
     "precision_at_k",
-    ["rank", "detect_anomalies"],
+    K,
     "maximize",
-    "Share of relevant items among the top k (the task's `k`).",
+    "Share of the top `k` that is relevant, over `k` (fewer items still divide by `k`).",
   ),
-  m("recall_at_k", K, "maximize", "Share of a group's relevant items found in its top k."),
+  m("recall_at_k", K, "maximize", "Share of a group's relevant items found in its top `k`."),
+  m("hit_rate", K, "maximize", "Share of groups with at least one relevant item in the top `k`."),
+  m(
+    "coverage",
+    K,
+    "maximize",
+    "Catalogue coverage: share of the items that appear in at least one group's top `k` (needs `rank(…, item = COLUMN)`).",
+    true,
+  ),
+  m(
+    "popularity_bias",
+    K,
+    "minimize",
+    "Mean training popularity of the top-`k` items over the catalogue's mean popularity: 1 neutral, above 1 leans to popular items (needs `rank(…, item = COLUMN)`).",
+    true,
+  ),
 ])
   registerBuiltin(b);

@@ -1,6 +1,6 @@
 // Split methods: how a split block assigns rows to train, valid and test. All are seeded by the
 // split's `seed`; all but temporal place rows by a hash of the row's key, so they stay put.
-import { t } from "../schema/type-builders.js";
+import { d, t } from "../schema/type-builders.js";
 import { registerBuiltin } from "./registry.js";
 import type { FunctionBuiltin } from "./types.js";
 
@@ -43,6 +43,28 @@ for (const b of [
     params: [
       { name: "k", type: t.int(2), required: true, doc: "number of folds" },
       { name: "by", type: t.column(), required: false, doc: "stratify the folds by this column" },
+    ],
+  },
+  {
+    family: "split",
+    name: "leave_last",
+    returns: "any",
+    doc: "Per user (a value of `user`), the last `n` rows by `time` go to test and, when `valid` has a share, the `n` before them to valid; the rest train (the shares only say whether there is a valid part). A user with `n` rows or fewer stays in train, one with 2·`n` or fewer has no valid rows. How recommenders are evaluated offline: every user on what they did next. Not stable as data grows: a user's new rows move their earlier test rows into train.",
+    params: [
+      { name: "user", type: t.column(), required: true, doc: "the user (entity) column" },
+      {
+        name: "time",
+        type: t.column(),
+        required: true,
+        doc: "the timestamp column that orders a user's rows",
+      },
+      {
+        name: "n",
+        type: t.int(1),
+        required: false,
+        default: d.number(1),
+        doc: "rows per user held out for test (and for valid)",
+      },
     ],
   },
 ] satisfies FunctionBuiltin[])

@@ -42,7 +42,25 @@ for (const b of [
     params: [
       label,
       { name: "group", type: t.column(), required: true, doc: "the column identifying a query or user" },
-      { name: "k", type: t.int(1), required: false, default: d.number(10), doc: "the cut-off of @k metrics" },
+      {
+        name: "k",
+        type: t.int(1),
+        required: false,
+        default: d.number(10),
+        doc: "the cut-off of the top-k metrics (`ndcg`, `map`, `precision_at_k`, …)",
+      },
+      {
+        name: "item",
+        type: t.column(),
+        required: false,
+        doc: "the column identifying the item: enables `coverage`, `popularity_bias` and the popularity baseline (`baseline.test.ndcg`)",
+      },
+      {
+        name: "relevant",
+        type: t.number(),
+        required: false,
+        doc: "a row is relevant when its label is at least this (graded labels such as 1–5 ratings); default: label > 0",
+      },
     ],
   },
   {

@@ -63,7 +63,7 @@ export const FAMILY_DOCS: Record<BuiltinFamily, string> = {
   expectation: "Data expectations: aggregate checks over a whole table, used in `expect` and `warn` blocks.",
   distribution: "Search-space distributions: allowed only as values in a model's `params` block.",
   metric:
-    "Metrics: names in metric paths (`valid.auc`, `test.rmse.lower`, `champion.test.auc`), each produced by some tasks.",
+    "Metrics: names in metric paths (`valid.auc`, `test.rmse.lower`, `champion.test.auc`), each produced by some tasks. Rank metrics are computed per group (query or user) at the task's `k` and averaged over the groups with a relevant item (a group with none, an empty history, is left out); tied scores count as their expected value over the orders of the tied items, so row order never changes a value; a row is relevant when its label is > 0, or >= `relevant`.",
   task: "Learning tasks: the value of a model's `task` attribute.",
   split: "Split methods: the value of a split's `method` attribute.",
   gate: "Gate helpers: called in gate assertions.",
@@ -145,6 +145,8 @@ export interface MetricBuiltin {
   tasks: readonly TaskName[];
   /** Whether larger is better; `maximize`/`minimize` objectives are checked against it. */
   direction: "maximize" | "minimize";
+  /** Needs the item of each row: produced only by `rank(…, item = COLUMN)`. */
+  needsItem?: boolean;
 }
 
 export type BuiltinSpec = FunctionBuiltin | MetricBuiltin;

@@ -351,6 +351,27 @@ function checkMetricScopeRef(e: RefExpr, env: Env): ExprType {
     }
     return checkMetricPath(e, 1, env);
   }
+  if (root === "baseline" && env.scope === "gate") {
+    if (rest.length === 0 || !SPLIT_PARTS.includes(rest[0]!)) {
+      env.sink.report(
+        CheckCode.unresolvedReference,
+        e.pathSpans[1] ?? e.span,
+        "`baseline` is followed by a split part and a metric: `baseline.test.ndcg`",
+        { hint: rest[0] ? didYouMean(rest[0], SPLIT_PARTS) : undefined },
+      );
+      return "any";
+    }
+    if (env.model !== undefined && !rankItemColumn(env.st, env.model)) {
+      env.sink.report(
+        CheckCode.metricNotProduced,
+        e.pathSpans[0]!,
+        `\`baseline\` is the popularity baseline of a rank task with an item column; model \`${env.model}\` has none`,
+        { hint: "write `task = rank(LABEL, group = USER, item = ITEM)`" },
+      );
+      return "any";
+    }
+    return checkMetricPath(e, 1, env);
+  }
   if (root === "latency" || (root === "size" && env.scope === "gate")) {
     const allowed = root === "latency" ? LATENCY : SIZE;
     if (rest.length !== 1 || !allowed.includes(rest[0]!)) {
@@ -366,7 +387,7 @@ function checkMetricScopeRef(e: RefExpr, env: Env): ExprType {
       env.sink.use({ target: env.model, member: e.path.join("."), via: env.via, span: e.span });
     return root === "latency" ? "duration" : "number";
   }
-  const roots = [...SPLIT_PARTS, CV_PART, "champion", "latency", "size"];
+  const roots = [...SPLIT_PARTS, CV_PART, "champion", "baseline", "latency", "size"];
   const joined = e.path.join(".");
   const metricHint =
     e.path.length === 1 && lookupMetric(joined)
@@ -433,6 +454,20 @@ function checkMetricPath(
     );
     return "any";
   }
+  if (
+    metric.needsItem &&
+    env.model !== undefined &&
+    task === "rank" &&
+    rankItemColumn(env.st, env.model) === undefined
+  ) {
+    env.sink.report(
+      CheckCode.metricNotProduced,
+      metricSpan,
+      `metric \`${metricName}\` needs the item of each row; model \`${env.model}\`'s rank task names none`,
+      { hint: "write `task = rank(LABEL, group = USER, item = ITEM)`" },
+    );
+    return "any";
+  }
   const suffix = e.path.slice(at + 2);
   const suffixes = part === CV_PART ? CV_SUFFIXES : BOUNDS;
   if (suffix.length > 1 || (suffix.length === 1 && !suffixes.includes(suffix[0]!))) {
@@ -466,6 +501,16 @@ function checkModelMeasure(e: RefExpr, env: Env): ExprType {
     return "any";
   }
   return "number";
+}
+
+/** The `item = …` column of a model block's `rank(…)` task, when it names one. */
+function rankItemColumn(st: CheckState, model: string): string | undefined {
+  const b = st.block(model);
+  if (!b || blockKind(b.kind)?.modelBehind !== "self") return undefined;
+  const v = attributeOf(b, "task")?.value;
+  if (v?.type !== "call" || v.callee !== "rank") return undefined;
+  const named = v.named.find((n) => n.name === "item")?.value ?? v.args[3];
+  return named ? plainRef(named) : undefined;
 }
 
 /** The task name (`classify`) of a model block, when its `task` is a call. */

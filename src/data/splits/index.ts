@@ -1,18 +1,21 @@
 // Split methods by name, from a split node's `method` (`random`, `stratified(churned)`, `temporal(ts)`,
-// `group(customer_id)`, `kfold(5, by = label)`). The shares are the split kind's (kinds/split/config.ts).
+// `group(customer_id)`, `kfold(5, by = label)`, `leave_last(user, ts, n = 1)`). The shares are the split kind's (kinds/split/config.ts).
 import { isObj, type Json } from "../../ir/graph-ir.js";
 import { NodeFailure } from "../../ir/executor.js";
 import { nameArg } from "../transforms/support.js";
 import { groupSplit } from "./group.js";
 import { kfoldSplit } from "./kfold.js";
+import { leaveLastSplit } from "./leave-last.js";
 import { randomSplit } from "./random.js";
 import { stratifiedSplit } from "./stratified.js";
 import { temporalSplit } from "./temporal.js";
 import type { SplitAssignment, SplitInput } from "./types.js";
 
 interface SplitMethod {
-  name: "random" | "stratified" | "temporal" | "group" | "kfold";
+  name: "random" | "stratified" | "temporal" | "group" | "kfold" | "leave_last";
   column?: string;
+  /** leave_last: the timestamp column. */
+  time?: string;
   k?: number;
 }
 
@@ -22,7 +25,7 @@ export function parseSplitMethod(j: Json | undefined): SplitMethod {
   if (bare === "random") return { name: "random" };
   if (!isObj(j) || typeof j.$call !== "string")
     throw new NodeFailure(
-      `unknown split method ${JSON.stringify(j)}; use random, stratified(col), temporal(col), group(col) or kfold(k)`,
+      `unknown split method ${JSON.stringify(j)}; use random, stratified(col), temporal(col), group(col), kfold(k) or leave_last(user, time, n)`,
       { code: "MLC2107" },
     );
   const args = Array.isArray(j.args) ? j.args : [];
@@ -46,9 +49,22 @@ export function parseSplitMethod(j: Json | undefined): SplitMethod {
       const by = args[1] ?? named.by;
       return { name: "kfold", k, column: by === undefined ? undefined : col(by) };
     }
+    case "leave_last": {
+      const n = args[2] ?? named.n ?? 1;
+      if (typeof n !== "number" || !Number.isInteger(n) || n < 1)
+        throw new NodeFailure("leave_last(user, time, n): n is a whole number of rows, 1 or more", {
+          code: "MLC2107",
+        });
+      return {
+        name: "leave_last",
+        column: col(args[0] ?? named.user),
+        time: col(args[1] ?? named.time),
+        k: n,
+      };
+    }
     default:
       throw new NodeFailure(
-        `unknown split method \`${j.$call}\`; use random, stratified(col), temporal(col), group(col) or kfold(k)`,
+        `unknown split method \`${j.$call}\`; use random, stratified(col), temporal(col), group(col), kfold(k) or leave_last(user, time, n)`,
         { code: "MLC2107" },
       );
   }
@@ -66,5 +82,7 @@ export function runSplit(method: SplitMethod, input: SplitInput): SplitAssignmen
       return groupSplit(input, method.column!);
     case "kfold":
       return kfoldSplit(input, method.k!, method.column);
+    case "leave_last":
+      return leaveLastSplit(input, method.column!, method.time!, method.k!);
   }
 }

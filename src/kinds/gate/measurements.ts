@@ -14,7 +14,7 @@ import {
   fairnessReport,
   groupRates,
 } from "../../ml/fairness/index.js";
-import { metricFor } from "../../ml/metrics/index.js";
+import { metricFor, type MetricInput } from "../../ml/metrics/index.js";
 import {
   correctness,
   delongTest,
@@ -27,7 +27,8 @@ import { NodeFailure, type ArtifactAccess, type NodeResult } from "../../ir/exec
 import type { Json } from "../../ir/graph-ir.js";
 import type { ModelVersion } from "../../registry/model-registry.js";
 import type { ModelSpec } from "../model/model-spec.js";
-import { targets } from "../model/labels.js";
+import { rankingGroups, targets } from "../model/labels.js";
+import { rankingEvaluation, type RankingFields } from "../model/ranking-eval.js";
 import { evaluateSplit } from "../model/evaluate.js";
 import { championScorer } from "../model/champion-scoring.js";
 import { rowsUnseenByChampion } from "../model/champion-rows.js";
@@ -44,6 +45,8 @@ interface PartData {
   table: ColumnTable;
   y: Float64Array;
   pred: Float64Array;
+  /** A rank task: the rows in group order (as the predictions are), and what its metrics read. */
+  ranking?: RankingFields & { group: Int32Array };
 }
 
 export interface GateInputs {
@@ -65,7 +68,27 @@ export interface ChampionRowCounts {
 function subset(d: PartData, keep: Int32Array, width: number): PartData {
   const pred = new Float64Array(keep.length * width);
   keep.forEach((r, i) => pred.set(d.pred.subarray(r * width, (r + 1) * width), i * width));
-  return { table: d.table.reify(Array.from(keep)), y: Float64Array.from(keep, (r) => d.y[r]!), pred };
+  const rk = d.ranking;
+  return {
+    table: d.table.reify(Array.from(keep)),
+    y: Float64Array.from(keep, (r) => d.y[r]!),
+    pred,
+    // kept rows stay in order, so each group's rows stay contiguous
+    ...(rk
+      ? {
+          ranking: {
+            ...rk,
+            group: Int32Array.from(keep, (r) => rk.group[r]!),
+            ...(rk.item ? { item: Int32Array.from(keep, (r) => rk.item![r]!) } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/** The metric input of a part's rows with these predictions. */
+function metricInput(d: PartData, pred: Float64Array, width: number): MetricInput {
+  return { y: d.y, pred, width, ...(d.ranking ?? {}) };
 }
 
 const refName = (j: Json | undefined): string | undefined =>
@@ -100,14 +123,39 @@ export class GateData implements GateMeasurements {
     const g = new GateData(inp, result.task, result.outputWidth);
     const onnx = await inp.artifacts.get(inp.model.artifacts.onnx!);
     g.size = { "size.bytes": onnx.byteLength, "size.mb": onnx.byteLength / (1024 * 1024) };
-    for (const part of PARTS) {
+    const rank = inp.spec.task.kind === "rank" ? inp.spec.task : undefined;
+    // A rank model's predictions are in group order (the executor sorts rows by group): so are its rows here.
+    const tableOf = async (part: Part): Promise<{ table: ColumnTable; group?: Int32Array } | undefined> => {
       const th = inp.model.artifacts[`${part}_table`];
-      const ph = inp.model.artifacts[`${part}_predictions`];
-      if (!th || !ph || !needs.parts.has(part)) continue;
+      if (!th) return undefined;
       const table = await loadTable(inp.artifacts, th);
-      const y = targets(table, inp.spec.task, result.task, part);
+      if (!rank) return { table };
+      const { order, group } = rankingGroups(table, rank.group, part);
+      return { table: table.reify(Array.from(order)), group };
+    };
+    const tables: Partial<Record<Part, { table: ColumnTable; group?: Int32Array }>> = {};
+    for (const part of PARTS)
+      if (needs.parts.has(part) || (rank?.item && part === "train")) tables[part] = await tableOf(part);
+    const trainY = tables.train && rank ? targets(tables.train.table, rank, result.task, "train") : undefined;
+    const ranking = rank
+      ? rankingEvaluation(
+          rank,
+          Object.fromEntries(Object.entries(tables).map(([p, t]) => [p, t!.table])),
+          trainY,
+        )
+      : undefined;
+    for (const part of PARTS) {
+      const t = tables[part];
+      const ph = inp.model.artifacts[`${part}_predictions`];
+      if (!t || !ph || !needs.parts.has(part)) continue;
+      const y = targets(t.table, inp.spec.task, result.task, part);
       if (!y) continue;
-      g.parts.set(part, { table, y, pred: f64(await inp.artifacts.get(ph)) });
+      g.parts.set(part, {
+        table: t.table,
+        y,
+        pred: f64(await inp.artifacts.get(ph)),
+        ...(ranking && t.group ? { ranking: { ...ranking.fields(part), group: t.group } } : {}),
+      });
     }
     if (inp.champion) await g.scoreChampion(inp.champion);
     if (needs.latency)
@@ -149,12 +197,10 @@ export class GateData implements GateMeasurements {
         this.pairedParts.set(part, d);
         Object.assign(
           this.pairedMetrics,
-          evaluateSplit(
-            part,
-            this.task.kind,
-            { y: d.y, pred: d.pred, width: this.width },
-            { seed: this.inp.seed, resamples: 1000 },
-          ),
+          evaluateSplit(part, this.task.kind, metricInput(d, d.pred, this.width), {
+            seed: this.inp.seed,
+            resamples: 1000,
+          }),
         );
       }
       let pred: Float64Array;
@@ -171,12 +217,10 @@ export class GateData implements GateMeasurements {
       this.championPreds.set(part, pred);
       Object.assign(
         this.championMetrics,
-        evaluateSplit(
-          part,
-          this.task.kind,
-          { y: d.y, pred, width: this.width },
-          { seed: this.inp.seed, resamples: 0 },
-        ),
+        evaluateSplit(part, this.task.kind, metricInput(d, pred, this.width), {
+          seed: this.inp.seed,
+          resamples: 0,
+        }),
       );
     }
   }
@@ -318,7 +362,7 @@ export class GateData implements GateMeasurements {
       const metric = metricFor(metricName);
       if (!metric)
         throw new NodeFailure(`gate: significant(…): unknown metric ${metricName}`, { code: "MLC2301" });
-      p = pairedBootstrap(metric, { y: d.y, width: this.width }, d.pred, champ, {
+      p = pairedBootstrap(metric, { y: d.y, width: this.width, ...(d.ranking ?? {}) }, d.pred, champ, {
         seed: this.inp.seed,
       }).pValue;
     }

@@ -1,6 +1,7 @@
 // Evaluates a trained model's predictions on one split: every metric of its task, each with a
 // seeded bootstrap 95% interval (src/ml/stats). Metric keys are `<split>.<metric>` and
-// `<split>.<metric>.lower|upper`, the names gates and tuning objectives use (`test.auc.lower`).
+// `<split>.<metric>.lower|upper`, the names gates and tuning objectives use (`test.auc.lower`);
+// a rank task's popularity baseline is keyed `baseline.<split>.<metric>`.
 import type { TaskKind } from "../../ml/estimator.js";
 import { metricsForTask, type MetricInput } from "../../ml/metrics/index.js";
 import { evaluateSplit as evaluateWithIntervals } from "../../ml/stats/index.js";
@@ -27,7 +28,8 @@ export function evaluateSplit(
       out[`${split}.${m.name}.upper`] = m.upper ?? NaN;
     }
   } else {
-    for (const m of metricsForTask(task)) out[`${split}.${m.name}`] = m.compute(input);
+    for (const m of metricsForTask(task, { items: input.item !== undefined }))
+      out[`${split}.${m.name}`] = m.compute(input);
   }
   out[`${split}.rows`] = input.y.length;
   return out;

@@ -26,6 +26,7 @@ import { ModelRegistry } from "../../registry/model-registry.js";
 import { contaminationThreshold } from "../../ml/anomaly-threshold.js";
 import { evaluateSplit } from "./evaluate.js";
 import { rankingGroups, targets, taskOf } from "./labels.js";
+import { rankingEvaluation, trivialRanking } from "./ranking-eval.js";
 import { readModelSpec, type ModelSpec } from "./model-spec.js";
 import { bundleInputs, checkFeatureParity, checkOnnxParity, composeOnnx } from "./onnx-bundle.js";
 import { inputsJson, taskJson } from "./results.js";
@@ -40,7 +41,9 @@ import { crossValidate, foldDatasets } from "./cross-validate.js";
 // 2: onehot's fallback column is `f:other` and apply checks feature parity bit for bit.
 // 3: tree sampling, neural initialisers and isolation forests draw from the one generator,
 // src/ml/random.ts (xoshiro128** seeded by splitmix32), so those model bytes differ from version 2.
-export const MODEL_EXECUTOR_VERSION = "3";
+// 4: ranking metrics at the task's k under the language's names, ties as expectations, catalogue
+// measures and the popularity baseline.
+export const MODEL_EXECUTOR_VERSION = "4";
 
 async function splitTables(
   ctx: ExecContext,
@@ -217,18 +220,40 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     );
   }
   const predictions: Partial<Record<Part, Float64Array>> = {};
+  const ranking =
+    spec.task.kind === "rank"
+      ? rankingEvaluation(
+          spec.task,
+          Object.fromEntries(PARTS.flatMap((p) => (prep.parts[p] ? [[p, prep.parts[p]!.table]] : []))),
+          prep.parts.train!.data.y,
+        )
+      : undefined;
   for (const part of ["valid", "test"] as const) {
     const p = prep.parts[part];
     if (!p) continue;
     const pred = model.predict(p.data.X);
     predictions[part] = pred;
-    if (p.data.y)
+    if (!p.data.y) continue;
+    const input = {
+      y: p.data.y,
+      pred,
+      width: model.outputWidth,
+      ...(p.data.group ? { group: p.data.group } : {}),
+      ...(ranking ? ranking.fields(part) : {}),
+    };
+    Object.assign(metrics, evaluateSplit(part, prep.task.kind, input, { seed, resamples: 1000 }));
+    if (ranking) {
+      const note = trivialRanking(input);
+      if (note) ctx.log(`${part}: ${note}`);
+    }
+    const baseline = ranking?.baseline(part);
+    if (baseline)
       Object.assign(
         metrics,
         evaluateSplit(
-          part,
+          `baseline.${part}`,
           prep.task.kind,
-          { y: p.data.y, pred, width: model.outputWidth, ...(p.data.group ? { group: p.data.group } : {}) },
+          { ...input, pred: baseline },
           { seed, resamples: 1000 },
         ),
       );
@@ -316,8 +341,12 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
 
   if (ctx.state) {
     const registry = new ModelRegistry(ctx.state);
+    // A rank task's k, relevance threshold and item column change its metrics, not its bytes: an
+    // identical model evaluated differently is a new version, not the old one with stale metrics.
     const fingerprint = createHash("sha256")
-      .update(artifacts.model! + artifacts.onnx!)
+      .update(
+        artifacts.model! + artifacts.onnx! + (spec.task.kind === "rank" ? canonicalJson(spec.task) : ""),
+      )
       .digest("hex");
     const existing = await registry.findByFingerprint(spec.name, fingerprint);
     const version =

@@ -14,7 +14,7 @@ export { objectiveKey, type TuneObjective } from "./objective-values.js";
 export type TaskSpec =
   | { kind: "classify"; label: string; positive?: string }
   | { kind: "regress"; label: string }
-  | { kind: "rank"; label: string; group: string; k: number }
+  | { kind: "rank"; label: string; group: string; k: number; item?: string; relevant?: number }
   | { kind: "detect_anomalies"; label?: string; contamination: number };
 
 export interface TuneSpec {
@@ -99,7 +99,16 @@ function parseTask(j: Json | undefined, model: string): TaskSpec {
       const group = nameOf(argOf(j, 1, "group"));
       if (!group) throw new NodeFailure(`model ${model}: rank(…) needs group = COLUMN`);
       const k = argOf(j, 2, "k");
-      return { kind: "rank", label: need(), group, k: typeof k === "number" ? k : 10 };
+      const item = nameOf(argOf(j, 3, "item"));
+      const relevant = argOf(j, 4, "relevant");
+      return {
+        kind: "rank",
+        label: need(),
+        group,
+        k: typeof k === "number" ? k : 10,
+        ...(item ? { item } : {}),
+        ...(typeof relevant === "number" ? { relevant } : {}),
+      };
     }
     case "detect_anomalies": {
       const c = argOf(j, 1, "contamination");

@@ -27,11 +27,27 @@ export function objectiveKey(o: TuneObjective): string {
 
 export type ObjectiveScorer = (model: TrainedModel) => Record<string, number>;
 
+/** A rank task's cut-off and relevance threshold, which its metrics read. */
+export interface RankingCut {
+  k: number;
+  relevant?: number;
+}
+
+/** The ranking options of a task spec (undefined for other tasks). */
+export function rankingCut(task: { kind: string; k?: number; relevant?: number }): RankingCut | undefined {
+  if (task.kind !== "rank" || task.k === undefined) return undefined;
+  return { k: task.k, ...(task.relevant !== undefined ? { relevant: task.relevant } : {}) };
+}
+
 /**
  * A scorer for `objectives` on the validation rows; throws (a plain Error, the caller wraps it)
  * for a metric or measure it does not know. Predicts once however many metrics there are.
  */
-export function objectiveScorer(objectives: readonly TuneObjective[], valid: Dataset): ObjectiveScorer {
+export function objectiveScorer(
+  objectives: readonly TuneObjective[],
+  valid: Dataset,
+  ranking?: RankingCut,
+): ObjectiveScorer {
   const metrics: Array<{ key: string; metric: Metric }> = [];
   const measures: Array<{ key: string; measure: (m: TrainedModel) => number }> = [];
   for (const o of objectives) {
@@ -55,6 +71,7 @@ export function objectiveScorer(objectives: readonly TuneObjective[], valid: Dat
         pred,
         width: model.outputWidth,
         ...(valid.group ? { group: valid.group } : {}),
+        ...(ranking ? { ranking } : {}),
       };
       for (const { key, metric } of metrics) out[key] = metric.compute(args);
     }

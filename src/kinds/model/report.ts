@@ -64,7 +64,7 @@ const COMPARE_RESAMPLES = 300;
 
 /** SplitEvaluation from the executor's `<part>.<metric>[.lower|.upper]` keys (no recomputation). */
 function splitEvaluation(
-  part: Part,
+  part: string,
   task: Task,
   metrics: Record<string, number>,
 ): SplitEvaluation | undefined {
@@ -73,7 +73,7 @@ function splitEvaluation(
   const v = (k: string): number | null => (Number.isFinite(metrics[k]) ? metrics[k]! : null);
   return {
     rows,
-    metrics: metricsForTask(task.kind)
+    metrics: metricsForTask(task.kind, { items: true })
       .filter((m) => `${part}.${m.name}` in metrics)
       .map((m) => ({
         name: m.name,
@@ -238,7 +238,8 @@ export async function buildModelReport(
   rawInputs: readonly RawInput[],
 ): Promise<ReportJson> {
   const splits: Record<string, SplitEvaluation> = {};
-  for (const part of ["valid", "test"] as const) {
+  // A rank task with `item = …` also has its popularity baseline, shown beside the model.
+  for (const part of ["valid", "test", "baseline.valid", "baseline.test"]) {
     const e = splitEvaluation(part, inp.task, inp.metrics);
     if (e) splits[part] = e;
   }

@@ -19,6 +19,7 @@ import {
   formatObjectiveValues,
   objectiveKey,
   objectiveScorer,
+  rankingCut,
   studyObjective,
   type ObjectiveScorer,
 } from "./objective-values.js";
@@ -173,7 +174,7 @@ export async function trainBranch(
   });
   let score: ObjectiveScorer = () => ({});
   try {
-    if (!crossValidated) score = objectiveScorer(tune.objectives, valid!);
+    if (!crossValidated) score = objectiveScorer(tune.objectives, valid!, rankingCut(spec.task));
   } catch (e) {
     throw new NodeFailure(`model ${spec.name}: ${(e as Error).message}`, { code: "MLC2202" });
   }
@@ -205,6 +206,7 @@ export async function trainBranch(
       algorithm: estimator.algorithm,
       task: data.task,
       objectives: tune.objectives,
+      ...(rankingCut(spec.task) ? { ranking: rankingCut(spec.task)! } : {}),
       train: data.train,
       valid: valid!,
       parallel: tune.parallel,

@@ -4,13 +4,14 @@ import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import type { Dataset, Params, Progress, Task } from "../../ml/estimator.js";
 import { compiledWorkerUrl, startReadyWorker } from "../../threads/worker-start.js";
-import type { TuneObjective } from "./objective-values.js";
+import type { RankingCut, TuneObjective } from "./objective-values.js";
 import { PRUNE, toShared, type FitRequest, type TrialWorkerData, type WorkerReply } from "./trial-shared.js";
 
 export interface TrialPoolOptions {
   algorithm: string;
   task: Task;
   objectives: TuneObjective[];
+  ranking?: RankingCut;
   train: Dataset;
   valid: Dataset;
   parallel: number;
@@ -70,6 +71,7 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
         algorithm: o.algorithm,
         task: o.task,
         objectives: o.objectives,
+        ...(o.ranking ? { ranking: o.ranking } : {}),
         train,
         valid,
         ctl,

@@ -1,7 +1,7 @@
 // Messages and shared-memory layout between trial-pool.ts (main thread) and trial-worker.ts.
 // Datasets are copied once into SharedArrayBuffers so every worker reads the same rows without copies.
 import type { Dataset, Params, Progress, Task } from "../../ml/estimator.js";
-import type { TuneObjective } from "./objective-values.js";
+import type { RankingCut, TuneObjective } from "./objective-values.js";
 
 /** Slots of the per-worker Int32Array through which the main thread answers progress reports. */
 export const PRUNE = { seq: 0, answer: 1, size: 2 } as const;
@@ -20,6 +20,8 @@ export interface TrialWorkerData {
   task: Task;
   /** Every objective is scored in the worker (validation metrics and model measures alike). */
   objectives: TuneObjective[];
+  /** A rank task's cut-off and relevance threshold for its metrics. */
+  ranking?: RankingCut;
   train: SharedDataset;
   valid: SharedDataset;
   ctl: Int32Array;

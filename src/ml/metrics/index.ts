@@ -1,10 +1,11 @@
 // The metric registry: every metric by canonical name with its direction and tasks, the
-// default set per task for evaluation, and the parametrised ranking names ("ndcg@10").
+// default set per task for evaluation. Ranking metrics carry the names the language uses (`ndcg`,
+// `precision_at_k`, …) and read their cut-off k from the input (the task's `k`).
 import type { TaskKind } from "../estimator.js";
 import { averagePrecision, aucRoc } from "./curves.js";
 import { averagedPrf, macroAucOvr, multiclassAccuracy } from "./multiclass.js";
 import { brier, expectedCalibrationError, logloss } from "./probability.js";
-import { rankingMetric, type RankingKind } from "./ranking.js";
+import { catalogueCoverage, popularityBias, rankingMetric, type RankingKind } from "./ranking.js";
 import { mae, mape, r2, rmse } from "./regression.js";
 import { bestF1, f1At, precisionAt, recallAt } from "./threshold.js";
 import { checkShape, type Metric, type MetricInput } from "./types.js";
@@ -23,7 +24,14 @@ export {
 export { averagedPrf, confusionMatrix, macroAucOvr, multiclassAccuracy } from "./multiclass.js";
 export { brier, expectedCalibrationError, logloss } from "./probability.js";
 export { mae, mape, r2, rmse } from "./regression.js";
-export { groupRanges, queryMetric, rankingMetric } from "./ranking.js";
+export {
+  catalogueCoverage,
+  groupRanges,
+  popularityBias,
+  queryMetric,
+  rankingMetric,
+  type RankingOptions,
+} from "./ranking.js";
 
 const BIN: readonly TaskKind[] = ["binary"];
 const CLS: readonly TaskKind[] = ["binary", "multiclass"];
@@ -142,34 +150,64 @@ for (const kind of ["precision", "recall", "f1"] as const) {
   }
 }
 
-const byName = new Map(fixed.map((m) => [m.name, m]));
-const RANKING: Record<string, { kind: RankingKind; doc: string }> = {
-  ndcg: {
-    kind: "ndcg",
-    doc: "normalised discounted cumulative gain of the top k per query (gain 2^rel − 1)",
-  },
-  precision: { kind: "precision", doc: "fraction of the top k per query that is relevant (rel > 0)" },
-  recall: { kind: "recall", doc: "fraction of a query's relevant items found in its top k" },
-  map: { kind: "map", doc: "mean average precision of the top k per query" },
-};
+/** The cut-off when an input names none (the language's default `k`). */
+export const DEFAULT_K = 10;
 
-/** A metric by name: a fixed name ("auc", "f1_macro") or a ranking metric at k ("ndcg@10", "map@5"). */
-export function metricFor(name: string): Metric | undefined {
-  const fixedMetric = byName.get(name);
-  if (fixedMetric) return fixedMetric;
-  const m = /^(ndcg|precision|recall|map)@([1-9][0-9]*)$/.exec(name);
-  if (!m) return undefined;
-  const { kind, doc } = RANKING[m[1]!]!;
-  const k = Number(m[2]);
-  return metric(name, "maximize", ["ranking"], doc.replace("top k", `top ${k}`), (inp) => {
-    binaryOnly(name, inp);
-    return rankingMetric(kind, k, inp.y, inp.pred, inp.group);
+const rankOpts = (m: MetricInput): { k: number; relevant?: number } => m.ranking ?? { k: DEFAULT_K };
+
+const ranking = (name: string, kind: RankingKind, doc: string): Metric =>
+  metric(name, "maximize", ["ranking"], doc, (m) => {
+    binaryOnly(name, m);
+    return rankingMetric(kind, rankOpts(m), m.y, m.pred, m.group);
   });
+
+/** Coverage and popularity bias: NaN without the rows' item ids (a rank task without `item = …`). */
+const catalogue = (
+  name: string,
+  direction: Metric["direction"],
+  doc: string,
+  f: typeof catalogueCoverage,
+): Metric =>
+  metric(name, direction, ["ranking"], doc, (m) => {
+    binaryOnly(name, m);
+    if (!m.item || !m.popularity) return NaN;
+    return f(rankOpts(m).k, m.pred, m.group, { item: m.item, popularity: m.popularity });
+  });
+
+fixed.push(
+  ranking("ndcg", "ndcg", "normalised discounted cumulative gain of the top k per query (gain 2^rel − 1)"),
+  ranking("map", "map", "mean average precision of the top k per query, divided by min(k, relevant items)"),
+  ranking("mrr", "mrr", "mean reciprocal rank of the first relevant item in the top k (0 when none)"),
+  ranking("precision_at_k", "precision", "fraction of the top k per query that is relevant, over k"),
+  ranking("recall_at_k", "recall", "fraction of a query's relevant items found in its top k"),
+  ranking("hit_rate", "hit_rate", "share of queries with at least one relevant item in the top k"),
+  catalogue(
+    "coverage",
+    "maximize",
+    "share of the catalogue's items shown in at least one query's top k",
+    catalogueCoverage,
+  ),
+  catalogue(
+    "popularity_bias",
+    "minimize",
+    "mean training popularity of the top-k items over the catalogue's mean popularity (1 = neutral)",
+    popularityBias,
+  ),
+);
+
+/** The ranking metrics that need item ids (`rank(…, item = COLUMN)`). */
+export const CATALOGUE_METRICS: readonly string[] = ["coverage", "popularity_bias"];
+
+const byName = new Map(fixed.map((m) => [m.name, m]));
+
+/** A metric by its name ("auc", "f1_macro", "ndcg"); ranking metrics read k from their input. */
+export function metricFor(name: string): Metric | undefined {
+  return byName.get(name);
 }
 
-/** Every metric name that `metricFor` accepts literally (ranking metrics listed at k = 10). */
+/** Every metric name that `metricFor` accepts. */
 export function metricNames(): string[] {
-  return [...byName.keys(), "ndcg@10", "precision@10", "recall@10", "map@10"];
+  return [...byName.keys()];
 }
 
 const DEFAULTS: Record<TaskKind, string[]> = {
@@ -202,13 +240,18 @@ const DEFAULTS: Record<TaskKind, string[]> = {
     "ece",
   ],
   regression: ["rmse", "mae", "r2", "mape"],
-  ranking: ["ndcg@10", "precision@10", "recall@10", "map@10"],
+  ranking: ["ndcg", "map", "mrr", "precision_at_k", "recall_at_k", "hit_rate", "coverage", "popularity_bias"],
   anomaly: ["auc", "pr_auc"],
 };
 
-/** The metrics evaluated for every model of this task (anomaly metrics need labels). */
-export function metricsForTask(task: TaskKind): Metric[] {
-  return DEFAULTS[task].map((n) => metricFor(n)!);
+/**
+ * The metrics evaluated for every model of this task (anomaly metrics need labels); a ranking
+ * task without item ids leaves out coverage and popularity bias.
+ */
+export function metricsForTask(task: TaskKind, opts: { items?: boolean } = {}): Metric[] {
+  return DEFAULTS[task]
+    .filter((n) => task !== "ranking" || opts.items || !CATALOGUE_METRICS.includes(n))
+    .map((n) => metricFor(n)!);
 }
 
 /** Whether `metricFor(name)` exists and applies to the task: what the checker asks of a gate. */

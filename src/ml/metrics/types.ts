@@ -13,6 +13,14 @@ export interface MetricInput {
   width: number;
   /** Ranking: query id per row, rows of one query contiguous. Absent = one query. */
   group?: Int32Array;
+  /** Ranking: the cut-off of the top-k metrics (default 10) and the relevance threshold (default y > 0). */
+  ranking?: { k: number; relevant?: number };
+  /**
+   * Ranking: the item id of each row (0 … catalogue size − 1) and the training interactions per item
+   * id, for catalogue coverage and popularity bias. Resampled with the rows.
+   */
+  item?: Int32Array;
+  popularity?: Float64Array;
   /**
    * Set when `pred` (width 1) is already in ascending order, as bootstrap resamples are emitted:
    * rank metrics (AUC, PR-AUC, best F1) then skip their sort. Never needed by callers.
@@ -21,7 +29,7 @@ export interface MetricInput {
 }
 
 export interface Metric {
-  /** Canonical name as written in specs and reports, e.g. "auc", "ndcg@10". */
+  /** Canonical name as written in specs and reports, e.g. "auc", "ndcg". */
   name: string;
   direction: Direction;
   tasks: readonly TaskKind[];

@@ -2,7 +2,7 @@
 // AUC and McNemar's for accuracy, as difference, interval and p-value (challenger − champion).
 import type { TaskKind } from "../estimator.js";
 import { metricsForTask } from "../metrics/index.js";
-import type { Direction, Metric } from "../metrics/types.js";
+import type { Direction, Metric, MetricInput } from "../metrics/types.js";
 import { pairedBootstrap, type BootstrapOptions } from "./bootstrap.js";
 import { delongTest } from "./delong.js";
 import { correctness, mcnemarTest } from "./mcnemar.js";
@@ -34,7 +34,7 @@ const orNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
  */
 export function compareModels(
   task: TaskKind,
-  base: { y: Float64Array; width: number; group?: Int32Array },
+  base: Omit<MetricInput, "pred" | "ascending">,
   challenger: Float64Array,
   champion: Float64Array,
   opts: BootstrapOptions & { metrics?: readonly Metric[]; alpha?: number } = {},

@@ -1,5 +1,6 @@
 // Bootstrap resampling of metric inputs: rows with replacement, or whole query groups for
-// ranking (a drawn group keeps its rows together and gets a fresh id so repeats stay apart).
+// ranking (a drawn group keeps its rows together and gets a fresh id so repeats stay apart; its
+// item ids travel with the rows, and the cut-off and item popularity are passed through).
 import type { MetricInput } from "../metrics/types.js";
 import { groupRanges } from "../metrics/ranking.js";
 import { Rng } from "../random.js";
@@ -10,13 +11,14 @@ export class Resampler {
   private y: Float64Array;
   private preds: Float64Array[];
   private group: Int32Array | undefined;
+  private item: Int32Array | undefined;
   private readonly picks: Uint32Array;
   private readonly counts: Uint32Array;
   /** Row order by ascending score of the first source (width 1, no NaN), else undefined. */
   private readonly order: Uint32Array | undefined;
 
   constructor(
-    private readonly base: { y: Float64Array; width: number; group?: Int32Array },
+    private readonly base: Omit<MetricInput, "pred" | "ascending">,
     private readonly sources: Float64Array[],
     private readonly rng: Rng,
   ) {
@@ -26,6 +28,7 @@ export class Resampler {
     this.y = new Float64Array(n);
     this.preds = sources.map(() => new Float64Array(n * base.width));
     this.group = this.ranges ? new Int32Array(n) : undefined;
+    this.item = base.item ? new Int32Array(n) : undefined;
     this.picks = new Uint32Array(this.ranges ? this.ranges.length : 0);
     this.counts = new Uint32Array(this.ranges ? 0 : n);
     const first = sources[0];
@@ -42,6 +45,7 @@ export class Resampler {
     this.y = new Float64Array(cap);
     this.preds = this.preds.map(() => new Float64Array(cap * this.base.width));
     this.group = new Int32Array(cap);
+    if (this.item) this.item = new Int32Array(cap);
   }
 
   /** Fills the buffers with one resample and returns the metric inputs, one per source. */
@@ -60,6 +64,7 @@ export class Resampler {
         const r = this.order ? this.order[k]! : k;
         for (let rep = counts[r]!; rep > 0; rep--, len++) {
           this.y[len] = srcY[r]!;
+          if (this.item) this.item[len] = this.base.item![r]!;
           for (let s = 0; s < this.sources.length; s++) {
             const src = this.sources[s]!;
             const dst = this.preds[s]!;
@@ -77,12 +82,14 @@ export class Resampler {
         total += b - a;
       }
       this.ensure(total);
+      const srcItem = this.base.item;
       len = 0;
       for (let q = 0; q < g; q++) {
         const [a, b] = this.ranges[this.picks[q]!]!;
         for (let r = a; r < b; r++, len++) {
           this.y[len] = srcY[r]!;
           this.group![len] = q;
+          if (srcItem) this.item![len] = srcItem[r]!;
           for (let s = 0; s < this.sources.length; s++) {
             const src = this.sources[s]!;
             const dst = this.preds[s]!;
@@ -96,6 +103,9 @@ export class Resampler {
       pred: p.subarray(0, len * width),
       width,
       ...(this.group ? { group: this.group.subarray(0, len) } : {}),
+      ...(this.item ? { item: this.item.subarray(0, len) } : {}),
+      ...(this.base.ranking ? { ranking: this.base.ranking } : {}),
+      ...(this.base.popularity ? { popularity: this.base.popularity } : {}),
       ...(s === 0 && this.order ? { ascending: true } : {}),
     }));
   }
