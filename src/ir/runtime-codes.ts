@@ -49,6 +49,10 @@ export const RUNTIME_CODES = {
   MLC2305: { title: "a batch-scoring input with a missing or mistyped column" },
   MLC2306: { title: "a materialisation that is refused or fails" },
   MLC2307: { title: "a prediction log or feedback store that cannot be opened, read or written" },
+  MLC2370: {
+    title:
+      "a monitor that cannot run (not registered by apply, no deployment, a version without a reference profile, a check that does not fit)",
+  },
   // — the artifact store —
   MLC2400: { title: "an artifact whose bytes do not match its hash" },
   MLC2401: { title: "an artifact that the store does not have" },
