@@ -6,7 +6,7 @@ import { BASE, check, codes } from "../compiler/check-helpers.js";
 import { lower } from "../../src/compiler/lower.js";
 import { readBlock } from "../../src/ir/node-config.js";
 import { decodeMonitorConfig, MonitorConfigError } from "../../src/kinds/monitor/config.js";
-import { decodeRegistration, encodeRegistration } from "../../src/kinds/monitor/records.js";
+import { decodeRegistration, encodeRegistration } from "../../src/kinds/monitor/results.js";
 
 const monitor = (body: string): string => `${BASE}
 monitor watch {

@@ -11,7 +11,7 @@ import {
 } from "../../ir/executor.js";
 import type { Json } from "../../ir/graph-ir.js";
 import { decodeMonitorConfig, MonitorConfigError, windowText, type MonitorConfig } from "./config.js";
-import { MONITORS, encodeRegistration, type MonitorRegistration } from "./records.js";
+import { MONITORS, encodeRegistration, type MonitorRegistration } from "./results.js";
 
 export const MONITOR_EXECUTOR_VERSION = "1";
 
