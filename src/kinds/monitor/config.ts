@@ -90,11 +90,7 @@ export function decodeMonitorConfig(
   const last = attrs.last;
   let window: MonitorConfig["window"];
   if (last !== undefined) {
-    if (attrs.window !== undefined)
-      throw new MonitorConfigError(
-        "last",
-        "set either window (a duration of the log) or last (rows), not both",
-      );
+    // `window` always carries its default here; writing both is refused by the check at validate
     if (typeof last !== "number" || !Number.isInteger(last) || last < 1)
       throw new MonitorConfigError("last", "last must be a positive whole number of rows");
     window = { last };
