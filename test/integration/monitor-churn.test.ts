@@ -8,6 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { register } from "../../src/cli/commands/monitor.js";
 import { applyProject } from "../../src/runtime/project.js";
@@ -49,7 +50,10 @@ async function replay(dir: string, rows: Row[], labels: boolean): Promise<void> 
         body: JSON.stringify(record),
       });
       expect(r.status).toBe(200);
-      items.push({ request_id: ((await r.json()) as { request_id: string }).request_id, label: String(churn) });
+      items.push({
+        request_id: ((await r.json()) as { request_id: string }).request_id,
+        label: String(churn),
+      });
     }
     if (labels) {
       const f = await fetch(`${base}/v1/feedback`, {
@@ -106,6 +110,12 @@ describe.each([
     process.env.ALERT_URL = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}/hook`;
   });
   afterAll(async () => {
+    if (sink === "postgres") {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(`DROP TABLE IF EXISTS ${table}, ${table}_feedback`);
+      await client.end();
+    }
     delete process.env.ALERT_URL;
     await new Promise((r) => receiver.close(r));
     rmSync(dir, { recursive: true, force: true });
@@ -127,7 +137,9 @@ describe.each([
   });
 
   it("rows of the training distribution with their labels: every assertion passes", async () => {
-    const rows = readRows(dir).filter((_, i) => i % 8 === 3).slice(0, 600);
+    const rows = readRows(dir)
+      .filter((_, i) => i % 8 === 3)
+      .slice(0, 600);
     await replay(dir, rows, true);
     const run = await runMonitor(dir, "watch");
     expect(run.assertions.map((a) => [a.text, a.status])).toEqual(
