@@ -10,7 +10,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
 import { register } from "../../src/cli/commands/monitor.js";
+import { register as registerModels } from "../../src/cli/commands/models.js";
 import { applyProject } from "../../src/runtime/project.js";
 import { monitorHistory, runMonitor } from "../../src/runtime/monitor/run-monitor.js";
 import { createPredictionServer } from "../../src/serve/server.js";
@@ -126,6 +128,10 @@ describe.each([
     if (!out.ok) throw new Error(JSON.stringify(out.diagnostics.map((d) => d.message)));
     expect(out.result.outcomes.filter((o) => o.status === "failed")).toEqual([]);
     expect(out.result.outcomes.find((o) => o.id === "monitor.watch")?.status).toBe("ok");
+    const shown = await runCommand(registerModels, ["models", "show", "churn_model", "--dir", dir]);
+    expect(shown.out).toMatch(
+      /reference profile .*: train \d+ rows, valid \d+ rows, test \d+ rows; 16 inputs, output\.score/,
+    );
   });
 
   it("an empty log is not enough data: exit 4, no alarm", async () => {
@@ -196,5 +202,22 @@ describe.each([
     const listed = await runCommand(register, ["monitor", "watch", "--history", "--dir", dir]);
     expect(listed.out.trim().split("\n")).toHaveLength(4);
     expect(listed.out).toMatch(/breach .*actions: alert done, retrain done/);
+  }, 180_000);
+
+  it("--watch runs at once and on the schedule until SIGTERM, then exits 0 (built CLI)", async () => {
+    const cli = resolve(__dirname, "../../dist/src/cli/main.js");
+    const child = spawn(process.execPath, [cli, "monitor", "watch", "--watch", "--dir", dir], {
+      env: { ...process.env },
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    const end = Date.now() + 150_000;
+    while (!out.includes("assertions breached") && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 200));
+    expect(out).toMatch(/^monitor watch \(run 5\)/);
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect((await monitorHistory(dir, "watch")).length).toBe(5);
   }, 180_000);
 });

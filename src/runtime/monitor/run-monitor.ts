@@ -281,3 +281,18 @@ export async function monitorConfigOf(projectDir: string, name: string): Promise
     await state.close();
   }
 }
+
+/**
+ * What a version's reference profiles hold, for `mlc models show`: rows per part, the inputs profiled
+ * and the output; undefined when the artifact cannot be read as profiles.
+ */
+export async function referenceProfileSummary(projectDir: string, hash: string): Promise<string | undefined> {
+  const profiles = decodeReferenceProfiles(await openArtifacts(projectDir).get(hash));
+  if (!profiles) return undefined;
+  const parts = Object.entries(profiles.parts).filter(([, p]) => p !== undefined);
+  const first = parts[0]?.[1];
+  if (!first) return "no parts";
+  const names = Object.keys(first.columns);
+  const output = names.find((n) => n.startsWith("output."));
+  return `${parts.map(([part, p]) => `${part} ${p!.rows} rows`).join(", ")}; ${names.length - (output ? 1 : 0)} inputs${output ? `, ${output}` : ""}`;
+}
