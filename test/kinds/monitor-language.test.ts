@@ -108,7 +108,7 @@ describe("monitor language", () => {
     });
     expect(c.assertions).toHaveLength(1);
     expect(node.inputs.map((i) => i.node)).toContain("deploy.api");
-    const reg = { config: c, registered: "2026-12-03T00:00:00.000Z" };
+    const reg = { config: c, seed: 7, registered: "2026-12-03T00:00:00.000Z" };
     expect(decodeRegistration(encodeRegistration(reg))).toEqual(reg);
   });
 

@@ -29,6 +29,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   const config = configOf(ctx);
   const registration: MonitorRegistration = {
     config,
+    seed: ctx.seed,
     registered: new Date().toISOString(),
     ...(ctx.runId ? { runId: ctx.runId } : {}),
   };

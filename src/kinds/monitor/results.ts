@@ -2,6 +2,7 @@
 // its registration (`monitors`, by name: the configuration apply recorded), every run (`monitor_runs`,
 // key `NAME/000001`: time, window, statistics and outcome per assertion, the actions taken) and the
 // time of its last alert sent (`monitor_alerts`, by name: the cooldown survives restarts).
+import { MlcError } from "../../ir/errors.js";
 import { isObj, type Json } from "../../ir/graph-ir.js";
 import type { MonitorAction, MonitorConfig } from "./config.js";
 
@@ -11,6 +12,8 @@ export const MONITOR_ALERTS = "monitor_alerts";
 
 export interface MonitorRegistration {
   config: MonitorConfig;
+  /** The project's seed: the bootstrap intervals of `live.*` are seeded with it. */
+  seed: number;
   registered: string;
   runId?: string;
 }
@@ -76,12 +79,18 @@ export function encodeRegistration(r: MonitorRegistration): Json {
       onBreach: c.onBreach.map(actionJson),
       assertions: c.assertions,
     },
+    seed: r.seed,
     registered: r.registered,
     ...(r.runId ? { runId: r.runId } : {}),
   };
 }
 
-export class MonitorRecordError extends Error {}
+/** A monitor record in state that cannot be read (written by another version of mlc, or damaged). */
+export class MonitorRecordError extends MlcError {
+  constructor(message: string) {
+    super("MLC2370", message, { hint: "run mlc apply again: it registers the monitor anew" });
+  }
+}
 
 const str = (o: Record<string, Json>, k: string): string => {
   const v = o[k];
@@ -130,6 +139,7 @@ export function decodeRegistration(j: Json): MonitorRegistration {
       onBreach: c.onBreach.map(decodeAction),
       assertions: c.assertions,
     },
+    seed: num(j, "seed"),
     registered: str(j, "registered"),
     ...(typeof j.runId === "string" ? { runId: j.runId } : {}),
   };

@@ -23,6 +23,7 @@ import {
   MONITORS,
   runKey,
   type ActionOutcome,
+  type MonitorRegistration,
   type MonitorRun,
   type RunOutcome,
 } from "../../kinds/monitor/results.js";
@@ -45,8 +46,8 @@ export interface RunMonitorOptions {
   log?: (message: string) => void;
 }
 
-/** The registered configuration of a monitor; a MonitorError when apply has not registered it. */
-export async function monitorConfig(state: StateStore, name: string): Promise<MonitorConfig> {
+/** The registration of a monitor; a MonitorError when apply has not registered it. */
+export async function monitorRegistration(state: StateStore, name: string): Promise<MonitorRegistration> {
   const rec = await state.records.get(MONITORS, name);
   if (!rec) {
     const known = (await state.records.list(MONITORS)).map((r) => r.key);
@@ -57,14 +58,14 @@ export async function monitorConfig(state: StateStore, name: string): Promise<Mo
         : "declare a monitor block and run mlc apply",
     );
   }
-  return decodeRegistration(rec.value).config;
+  return decodeRegistration(rec.value);
 }
 
 /** The recorded runs of a monitor, oldest first. */
 export async function monitorHistory(projectDir: string, name: string): Promise<MonitorRun[]> {
   const state = await openState(projectDir);
   try {
-    await monitorConfig(state, name);
+    await monitorRegistration(state, name);
     return (await state.records.list(MONITOR_RUNS, `${name}/`)).map((r) => decodeRun(r.value));
   } finally {
     await state.close();
@@ -72,7 +73,8 @@ export async function monitorHistory(projectDir: string, name: string): Promise<
 }
 
 /** What evaluating the window found, before any action. */
-async function evaluate(projectDir: string, state: StateStore, c: MonitorConfig, now: Date) {
+async function evaluate(projectDir: string, state: StateStore, reg: MonitorRegistration, now: Date) {
+  const c = reg.config;
   const pointer = readDeployment(projectDir, c.deployment);
   if (!pointer)
     throw new MonitorError(
@@ -107,7 +109,7 @@ async function evaluate(projectDir: string, state: StateStore, c: MonitorConfig,
         labels,
         task: bundle.task,
         minRows: c.minRows,
-        seed: 42,
+        seed: reg.seed,
       });
     } catch (e) {
       if (e instanceof NodeFailure) throw new MonitorError(`monitor ${c.name}: ${e.message}`, e.hint);
@@ -132,8 +134,9 @@ export async function runMonitor(
   let run: MonitorRun;
   let c: MonitorConfig;
   try {
-    c = await monitorConfig(state, name);
-    const { bundle, window, assertions } = await evaluate(projectDir, state, c, now);
+    const reg = await monitorRegistration(state, name);
+    c = reg.config;
+    const { bundle, window, assertions } = await evaluate(projectDir, state, reg, now);
     const outcome: RunOutcome = assertions.some((a) => a.status === "BREACH")
       ? "breach"
       : assertions.some((a) => a.status === "NOT ENOUGH DATA")
@@ -276,7 +279,7 @@ async function act(
 export async function monitorConfigOf(projectDir: string, name: string): Promise<MonitorConfig> {
   const state = await openState(projectDir);
   try {
-    return await monitorConfig(state, name);
+    return (await monitorRegistration(state, name)).config;
   } finally {
     await state.close();
   }
