@@ -140,6 +140,11 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
     summary:
       "a task that does not fit its label's declared type (`regress` of a category, `classify` of a float)",
   },
+  MLC1170: {
+    severity: "error",
+    summary:
+      "a monitor check that does not fit its column (`ks` of a category, `chi2` of a number) or names a field the deployment's requests do not carry",
+  },
 };
 
 /** Named syntax codes, so call sites read as what they mean. */

@@ -9,11 +9,9 @@ import { allBlockKinds, blockKind } from "./schema/index.js";
 
 /**
  * Kinds the language will accept once the runtime can run them: named in the unknown-kind
- * diagnostic so a user who read about them learns they are not available yet.
+ * diagnostic so a user who read about them learns they are not available yet. None at present.
  */
-const PLANNED_KINDS: Readonly<Record<string, string>> = {
-  monitor: "monitors (drift and live-metric checks of a deployment)",
-};
+const PLANNED_KINDS: Readonly<Record<string, string>> = {};
 
 export interface Symbols {
   /** Every top-level block, files in path order, blocks in source order. */

@@ -52,6 +52,10 @@ export const RUNTIME_CODES = {
   MLC2309: {
     title: "a review-queue request that names no flagged event or gives a label that is not anomaly/normal",
   },
+  MLC2370: {
+    title:
+      "a monitor that cannot run (not registered by apply, no deployment, a version without a reference profile, a check that does not fit)",
+  },
   // — the artifact store —
   MLC2400: { title: "an artifact whose bytes do not match its hash" },
   MLC2401: { title: "an artifact that the store does not have" },

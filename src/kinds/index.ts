@@ -11,6 +11,7 @@ import { experimentLanguage } from "./experiment/language.js";
 import { featuresLanguage } from "./features/language.js";
 import { gateLanguage } from "./gate/language.js";
 import { modelLanguage } from "./model/language.js";
+import { monitorLanguage } from "./monitor/language.js";
 import { projectLanguage } from "./project/language.js";
 import { sourceLanguage } from "./source/language.js";
 import { splitLanguage } from "./split/language.js";
@@ -55,6 +56,10 @@ export const KINDS: Readonly<Record<string, KindHalves>> = {
     runtime: async () => (await import("./experiment/executor.js")).experimentExecutor,
     planNote: (node) =>
       planSummary(decodeExperimentConfig(node.name, readBlock(node.config, "experiment").attributes)),
+  },
+  monitor: {
+    language: monitorLanguage,
+    runtime: async () => (await import("./monitor/executor.js")).monitorExecutor,
   },
 };
 

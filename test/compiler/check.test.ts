@@ -299,11 +299,10 @@ features b { from = a  y = 2 }`);
     expect(r.diagnostics.map((d) => [d.code, d.hint])).toEqual([["MLC1104", "write `70%`"]]);
   });
 
-  it("rejects the kinds the runtime cannot run yet, saying so", () => {
+  it("accepts a monitor, and names the check that replaced an old drift call", () => {
     const r = check(`${BASE}monitor watch { deployment = api  psi(usage.*) < 0.2 }`);
     expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([
-      ["MLC1101", "block kind `monitor` is not available yet"],
+      ["MLC1112", "unknown monitor check `psi`"],
     ]);
-    expect(r.diagnostics[0]!.hint).toMatch(/^mlc cannot run monitors .* yet; remove the block/);
   });
 });

@@ -15,8 +15,9 @@ describe("compileProject", () => {
       "model.churn_model",
       "gate.ship",
       "deploy.churn_api",
+      "monitor.watch",
     ]);
-    expect(r.sources.size).toBe(1);
+    expect(r.sources.size).toBe(2);
     const model = r.checked!.byName.get("churn_model")!;
     expect(model.dependencies.map((d) => d.target)).toEqual(["customers", "holdout", "usage"]);
   });

@@ -35,7 +35,7 @@ describe("resolveNames", () => {
     const r = resolveNames(project);
     expect(r.diagnostics.map((d) => [d.code, d.hint])).toEqual([
       ["MLC1101", "did you mean `features`?"],
-      ["MLC1101", "block kinds: project, source, features, split, model, gate, deploy, experiment"],
+      ["MLC1101", "block kinds: project, source, features, split, model, gate, deploy, experiment, monitor"],
     ]);
   });
 });

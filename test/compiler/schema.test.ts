@@ -12,7 +12,7 @@ import { check, codes } from "./check-helpers.js";
 const languageKinds = allBlockKinds().map((k) => k.kind);
 
 describe("block-kind registry", () => {
-  it("registers the eight kinds of the language", () => {
+  it("registers the nine kinds of the language", () => {
     expect(languageKinds).toEqual([
       "project",
       "source",
@@ -22,6 +22,7 @@ describe("block-kind registry", () => {
       "gate",
       "deploy",
       "experiment",
+      "monitor",
     ]);
   });
 

@@ -178,6 +178,10 @@ describe("the README", () => {
       expect(out("npx mlc plan examples/churn")).toMatch(
         /-\/\+ model\.churn_model\s+params\.trees: 200 → 300/,
       );
+      expect(out("npx mlc monitor watch")).toMatch(
+        /^ {2}NOT ENOUGH DATA +drift\(total_day_minutes\) < 0\.1 /m,
+      );
+      expect(out("npx mlc monitor watch")).toMatch(/not enough data: no alarm/);
       expect(out("npx mlc rollout promote churn_api")).toMatch(/version 2 promoted/);
       expect(out("npx mlc rollback churn_api")).toMatch(/version 2 → 1/);
       // both servers stopped and removed their pid files

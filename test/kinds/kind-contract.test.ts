@@ -23,6 +23,7 @@ const MINIMAL: Record<string, string> = {
   deploy: "deploy api {\n  model = churn\n  when = ship\n}",
   experiment:
     'experiment ab {\n  deployment = api\n  variants = { control = churn  treatment = churn }\n  key = "city"\n  metrics = { retained = binary }\n  primary = "retained"\n  mde = 5%\n  baseline = 30%\n}',
+  monitor: "monitor watch {\n  deployment = api\n  drift(age) < 0.2\n}",
 };
 
 const reference = readFileSync(join(repoRoot, "specs", "reference.md"), "utf8");

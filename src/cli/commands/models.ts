@@ -10,6 +10,7 @@ import {
   type ModelVersion,
 } from "../../registry/model-registry.js";
 import { applyServingMoves, planServingMove, ServingSyncError } from "../../serve/serving-sync.js";
+import { referenceProfileSummary } from "../../runtime/monitor/run-monitor.js";
 import { openState } from "../../runtime/state/open.js";
 import type { StateStore } from "../../ir/state-store.js";
 import { CliExit } from "../exit.js";
@@ -154,6 +155,10 @@ export function register(program: Command): void {
         lines.push("  artifacts:");
         for (const [role, hash] of Object.entries(v.artifacts).sort())
           lines.push(`    ${role.padEnd(24)} ${hash}`);
+        if (v.artifacts.reference_profile) {
+          const profile = await referenceProfileSummary(resolve(flags.dir), v.artifacts.reference_profile);
+          if (profile) lines.push(`  reference profile (what mlc monitor compares the log with): ${profile}`);
+        }
         const gates = Object.entries(v.gates);
         if (gates.length) {
           lines.push("  gates:");

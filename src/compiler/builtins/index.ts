@@ -8,6 +8,7 @@ import "./metrics.js";
 import "./tasks.js";
 import "./splits.js";
 import "./gate-helpers.js";
+import "./monitor-checks.js";
 import "./deploy-helpers.js";
 import "./algorithms.js";
 import "./tuning.js";

@@ -6,7 +6,7 @@ import type { DefaultValue, ExprType, ValueType } from "../schema/types.js";
 /**
  * Families group built-ins by where they may be called: `transform` and `window` in feature
  * expressions, `expectation` in `expect`/`warn`, `distribution` only as a value in `params`,
- * `gate` in gate assertions, and the rest as attribute values
+ * `gate` in gate assertions, `drift` in monitor assertions, and the rest as attribute values
  * (`task = classify(churn)`, `method = stratified(churn)`, `serve = rest { port = 8080 }`…).
  * `metric` built-ins are names in metric paths (`test.auc`), never calls.
  */
@@ -19,6 +19,8 @@ export type BuiltinFamily =
   | "task"
   | "split"
   | "gate"
+  | "drift"
+  | "action"
   | "rollout"
   | "serving"
   | "algorithm"
@@ -41,6 +43,8 @@ export const BUILTIN_FAMILIES: readonly BuiltinFamily[] = [
   "task",
   "split",
   "gate",
+  "drift",
+  "action",
   "rollout",
   "serving",
   "algorithm",
@@ -67,6 +71,10 @@ export const FAMILY_DOCS: Record<BuiltinFamily, string> = {
   task: "Learning tasks: the value of a model's `task` attribute.",
   split: "Split methods: the value of a split's `method` attribute.",
   gate: "Gate helpers: called in gate assertions.",
+  drift:
+    "Monitor checks: drift tests and data-quality measures of a deployment's logged inputs and outputs against its reference profile, called in monitor assertions.",
+  action:
+    "Monitor actions: what `mlc monitor` does, in order, when an assertion of a monitor breaks (`on_breach`).",
   rollout: "Rollout strategies of a deployment.",
   serving: "Serving targets of a deployment, usually written in brace form: `rest { port = 8080 }`.",
   algorithm: "Learning algorithms: the value of a model's `algorithm` attribute.",

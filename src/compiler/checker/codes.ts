@@ -53,4 +53,5 @@ export const CheckCode = {
   missingDataFile: "MLC1146",
   positiveNotInData: "MLC1147",
   taskLabelType: "MLC1148",
+  monitorCheckMismatch: "MLC1170",
 } as const satisfies Record<string, DiagnosticCode>;

@@ -10,6 +10,8 @@ export const FAMILY_NOUNS: Record<BuiltinFamily, string> = {
   task: "task",
   split: "split method",
   gate: "gate helper",
+  drift: "monitor check",
+  action: "monitor action",
   rollout: "rollout strategy",
   serving: "serving target",
   algorithm: "algorithm",

@@ -44,6 +44,7 @@ const SCOPE_FAMILIES: Record<Scope, BuiltinFamily[]> = {
   row: ["transform", "window"],
   expect: ["expectation", "transform"],
   gate: ["gate"],
+  monitor: ["drift"],
 };
 
 const SPLIT_PARTS = ["train", "valid", "test"];
@@ -222,6 +223,7 @@ function comparable(a: ExprType, b: ExprType): boolean {
 
 function checkRef(e: RefExpr, env: Env): ExprType {
   if (env.scope === "gate") return checkMetricScopeRef(e, env);
+  if (env.scope === "monitor") return checkLiveScopeRef(e, env);
   return checkColumnRef(e, env);
 }
 
@@ -404,6 +406,46 @@ function checkMetricScopeRef(e: RefExpr, env: Env): ExprType {
   return "any";
 }
 
+/** `live.auc`, `live.auc.lower`, `latency.p99`: the names of a monitor assertion (a deployment's log). */
+function checkLiveScopeRef(e: RefExpr, env: Env): ExprType {
+  const [root, ...rest] = e.path;
+  const roots = ["live", "latency"];
+  if (e.star) {
+    typeError(
+      env,
+      e.span,
+      "a `*` reference is not a value in a monitor assertion: name one metric, `live.auc`",
+    );
+    return "any";
+  }
+  if (root === "live") return checkMetricPath(e, 0, env, ["live"]);
+  if (root === "latency") {
+    if (rest.length !== 1 || !LATENCY.includes(rest[0]!)) {
+      env.sink.report(
+        CheckCode.unresolvedReference,
+        e.pathSpans[1] ?? e.span,
+        `\`latency\` is followed by one of ${LATENCY.join(", ")}`,
+        { hint: rest[0] ? didYouMean(rest[0], LATENCY, (s) => `latency.${s}`) : undefined },
+      );
+      return "any";
+    }
+    return "duration";
+  }
+  const joined = e.path.join(".");
+  env.sink.report(
+    CheckCode.unresolvedReference,
+    e.pathSpans[0]!,
+    `unknown name \`${joined}\` in a monitor assertion: expected \`live.METRIC\`, \`latency.p99\` or a monitor check such as \`drift(column)\``,
+    {
+      hint:
+        e.path.length === 1 && lookupMetric(joined)
+          ? `did you mean \`live.${joined}\`?`
+          : (didYouMean(root ?? "", roots) ?? `names here start with ${roots.join(", ")}`),
+    },
+  );
+  return "any";
+}
+
 /** Checks `PART.METRIC[.lower|.upper]` starting at path index `at`, against the model's task. */
 function checkMetricPath(
   e: RefExpr,
@@ -575,6 +617,7 @@ function reportUnknownCallee(
 const PLACE_HINTS: Partial<Record<BuiltinFamily, string>> = {
   expectation: "expectations are used in `expect` and `warn` blocks",
   gate: "gate helpers are used in gate assertions",
+  drift: "monitor checks are used in monitor assertions",
   transform: "feature transforms are used in features blocks and expectations",
   window: "feature transforms are used in features blocks and expectations",
 };

@@ -24,8 +24,9 @@ export type ExprType =
  * - `row`: columns of the block's input (`from`/`data`) and features of the block itself;
  * - `expect`: `row` plus data expectations (`rows`, `nulls(col)`, `mean(col)`…);
  * - `gate`: metric paths of the gated model (`test.auc`, `champion.test.auc`, `latency.p99`) and gate helpers;
+ * - `monitor`: live metric paths of a deployment (`live.auc`, `latency.p99`) and monitor checks (`drift(col)`).
  */
-export type Scope = "row" | "expect" | "gate";
+export type Scope = "row" | "expect" | "gate" | "monitor";
 
 /** The type of an attribute value or of a built-in's argument: a discriminated union on `kind`. */
 export type ValueType =

@@ -32,6 +32,7 @@ import { bundleInputs, checkFeatureParity, checkOnnxParity, composeOnnx } from "
 import { inputsJson, taskJson } from "./results.js";
 import { PARTS, splitResultOf, type Part } from "../split/config.js";
 import { calibrateModel } from "./calibrate.js";
+import { referenceProfiles } from "./reference-profile.js";
 import { modelReportArtifacts } from "./report.js";
 import { studyObjective } from "./objective-values.js";
 import { StateTrialStore } from "../../registry/trial-store.js";
@@ -314,6 +315,15 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     typeof declared === "object" && declared !== null && !Array.isArray(declared) ? declared : {},
     prep.pipeline.refuseUnseen,
   );
+  // The reference profiles a monitor compares the prediction log with: inputs and outputs per part.
+  const profiles = referenceProfiles(
+    inputs,
+    tables,
+    { ...predictions, train: model.predict(prep.parts.train!.data.X) },
+    prep.task,
+    model.outputWidth,
+  );
+  artifacts.reference_profile = await ctx.artifacts.put(new TextEncoder().encode(JSON.stringify(profiles)));
   const summary: { [k: string]: Json } = {
     algorithm: estimator.algorithm,
     params: outcome.params as { [k: string]: Json },
