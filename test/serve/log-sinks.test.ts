@@ -13,6 +13,7 @@ import {
   type FeedbackEntry,
   type LogConfig,
   type LoggedPrediction,
+  type OutcomeEntry,
   type PredictionSink,
 } from "../../src/serve/log/types.js";
 import { tempProject } from "./fixtures.js";
@@ -172,6 +173,44 @@ for (const b of backends) {
           key: { customer_id: "c-1" },
           time: keyed.time,
         });
+        await Promise.all([sink.close(), other.close()]);
+      });
+
+      it("stores experiment outcomes beside labels: the first per metric and id wins, each read apart", async () => {
+        const { sink, again } = await open();
+        const outcome = (request_id: string, metric: string, value: number): OutcomeEntry => ({
+          id: feedbackId({ request_id }, metric),
+          received: new Date().toISOString(),
+          request_id,
+          metric,
+          value,
+        });
+        expect(
+          await sink.addFeedback([
+            label("r1", "churn"),
+            outcome("r1", "converted", 1),
+            outcome("r1", "revenue", 12.5),
+            outcome("r1", "converted", 0),
+          ]),
+        ).toEqual([true, true, true, false]);
+        const other = await again();
+        const unit: OutcomeEntry = {
+          id: feedbackId({ key: { customer_id: "c-1" }, time: "2026-12-01T00:00:00.000Z" }, "converted"),
+          received: new Date().toISOString(),
+          key: { customer_id: "c-1" },
+          time: "2026-12-01T00:00:00.000Z",
+          metric: "converted",
+          value: 1,
+        };
+        expect(await other.addFeedback([unit, outcome("r1", "revenue", 3)])).toEqual([true, false]);
+        expect((await sink.readFeedback()).map((f) => [f.request_id, f.label])).toEqual([["r1", "churn"]]);
+        const got = await sink.readOutcomes();
+        expect(got.map((o) => [o.request_id ?? o.key?.customer_id, o.metric, o.value])).toEqual([
+          ["r1", "converted", 1],
+          ["r1", "revenue", 12.5],
+          ["c-1", "converted", 1],
+        ]);
+        expect(got[2]).toMatchObject({ time: unit.time, id: unit.id });
         await Promise.all([sink.close(), other.close()]);
       });
 
