@@ -15,8 +15,11 @@ describe("compileProject", () => {
       "model.churn_model",
       "gate.ship",
       "deploy.churn_api",
+      "model.churn_small",
+      "gate.ship_small",
+      "experiment.churn_offer",
     ]);
-    expect(r.sources.size).toBe(1);
+    expect(r.sources.size).toBe(2); // churn.mlspec and experiment.mlspec
     const model = r.checked!.byName.get("churn_model")!;
     expect(model.dependencies.map((d) => d.target)).toEqual(["customers", "holdout", "usage"]);
   });

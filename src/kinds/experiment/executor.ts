@@ -62,11 +62,6 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
         code: "MLC2302",
       },
     );
-  if (pointer.rollout)
-    throw new NodeFailure(
-      `experiment ${c.name}: deployment ${c.deployment} has a ${pointer.rollout.kind} rollout in progress`,
-      { code: "MLC2302", hint: `end it with mlc rollout promote|abort ${c.deployment}, then apply again` },
-    );
   const arms: ExperimentRoute["arms"] = [];
   const versions: Record<string, number> = {};
   // the deploy block's model keeps the deployment's `v<N>` folders; another model's versions go beside
@@ -108,6 +103,12 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   } else if (pointer.experiment?.name === c.name && sameRouting(pointer.experiment, route)) {
     state = "running";
   } else {
+    // checked here, not first: a concluded experiment leaves a later rollout of the deployment alone
+    if (pointer.rollout)
+      throw new NodeFailure(
+        `experiment ${c.name}: deployment ${c.deployment} has a ${pointer.rollout.kind} rollout in progress`,
+        { code: "MLC2302", hint: `end it with mlc rollout promote|abort ${c.deployment}, then apply again` },
+      );
     const updating = pointer.experiment?.name === c.name;
     if (updating) route.started = pointer.experiment!.started;
     const reason = `experiment ${c.name} ${updating ? "updated" : "started"}: ${arms.map((a) => `${a.name} v${a.target.version} ${+(a.share * 100).toFixed(4)}%`).join(", ")}`;
