@@ -125,7 +125,14 @@ describe("experiment lowering and plan note", () => {
     const r = check(experiment("traffic_per_day = 20000"));
     expect(r.diagnostics).toEqual([]);
     const node = lower(r.value!).nodes.find((n) => n.id === "experiment.offer_test")!;
-    expect(node.inputs.map((i) => i.node).sort()).toEqual(["deploy.api", "model.churn", "model.retention"]);
+    // the gates guarding the variants' models too: a variant whose gate fails is never served
+    expect(node.inputs.map((i) => i.node).sort()).toEqual([
+      "deploy.api",
+      "gate.ship",
+      "gate.ship_retention",
+      "model.churn",
+      "model.retention",
+    ]);
     expect(planNoteOf(node)!.text).toMatch(
       /^sample size per arm \(sequential test, alpha 0.05, power 0.8, mde 10%\): control [\d,]+, offer [\d,]+; [\d.]+ days at 20,000 units\/day$/,
     );

@@ -8,6 +8,7 @@ import type { BlockKindSchema } from "../../compiler/schema/types.js";
 import { d, t } from "../../compiler/schema/type-builders.js";
 import type { Json } from "../../ir/graph-ir.js";
 import { decodeExperimentConfig, ExperimentConfigError, planExperiment } from "./config.js";
+import { lowerExperiment } from "./lower.js";
 
 export const experimentLanguage: BlockKindSchema = {
   kind: "experiment",
@@ -24,7 +25,7 @@ export const experimentLanguage: BlockKindSchema = {
       name: "variants",
       type: t.object(t.ref("model")),
       required: true,
-      doc: "variant name to model: `{ control = churn  offer = retention }`; at least two",
+      doc: "variant name to model: `{ control = churn, offer = retention }`; at least two. The experiment waits on every gate guarding these models: a failing gate keeps it from serving",
     },
     {
       name: "control",
@@ -144,6 +145,7 @@ export const experimentLanguage: BlockKindSchema = {
   ],
   nested: [],
   check: checkExperiment,
+  lower: lowerExperiment,
 };
 
 /** The block's written attributes as the JSON the node config carries. */
