@@ -74,4 +74,34 @@ describe("experiment executor", () => {
       /deployment api serves nothing yet/,
     );
   });
+
+  it("a running experiment is carried over by deploy, and a new version beside it is refused, not silently dropped", async () => {
+    const { deployExecutor } = await import("../../src/kinds/deploy/executor.js");
+    const p = tempProject();
+    buildFixtureBundle(join(p, ".mlc/bundles/api/v1"), { version: 1, scale: 1 });
+    writeDeployment(p, "api", { version: 1, bundle: ".mlc/bundles/api/v1" }, "deployed");
+    await experimentExecutor.run(context(p, { churn: 1, retention: 2 }));
+    const deployCtx = (version: number) => {
+      const c = context(p, { churn: version, retention: 2 });
+      return {
+        ...c,
+        node: {
+          id: "deploy.api",
+          kind: "deploy",
+          name: "api",
+          config: { attributes: { model: { $ref: ["churn"] } } },
+          inputs: [],
+        },
+      };
+    };
+    // the same version (a log setting changed, say): the experiment stays in the pointer
+    await deployExecutor.run(deployCtx(1));
+    expect(readDeployment(p, "api")!.experiment?.name).toBe("offer_test");
+    // before: version 3 replaced the pointer and the running experiment vanished from it
+    await expect(deployExecutor.run(deployCtx(3))).rejects.toThrow(
+      /experiment offer_test runs on api; churn version 3 cannot be deployed beside it/,
+    );
+    const ptr = readDeployment(p, "api")!;
+    expect([ptr.version, ptr.experiment?.name]).toEqual([1, "offer_test"]);
+  });
 });
