@@ -252,6 +252,8 @@ export function register(program: Command): void {
     .option("--every <duration>", "with --watch: how often (30s, 10m, 1h)", "10m")
     .option("--pid-file <file>", "with --watch: write the process id here while watching")
     .option("--outcomes <file>", "outcome events as NDJSON instead of the feedback store")
+    // the subcommands read --dir (and --outcomes) from here: their help lists them as global options
+    .configureHelp({ showGlobalOptions: true })
     .action(async (name: string | undefined, _opts: Flags, c: Command) => {
       if (!name) return void c.help({ error: true });
       const flags = flagsOf(c);
