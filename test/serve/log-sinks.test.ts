@@ -303,3 +303,43 @@ describe("a database sink while its store is down", () => {
     ).rejects.toThrow(/MLC_TEST_UNSET_VAR is not set/);
   });
 });
+
+describe.skipIf(!PG)(
+  `postgres feedback table of an earlier mlc${PG ? "" : " (skipped: MLC_TEST_PG_URL is not set)"}`,
+  () => {
+    it("gets the metric column when opened, keeps its labels, and then stores outcomes", async () => {
+      const schema = `mlc_log_${rand()}`;
+      schemas.push(schema);
+      const c = new pg.Client({ connectionString: PG });
+      await c.connect();
+      await c.query(`CREATE SCHEMA ${schema}`);
+      // the feedback table as mlc created it before outcomes shared it: no metric column
+      await c.query(
+        `CREATE TABLE ${schema}.predictions_feedback (deployment text NOT NULL, id text NOT NULL, received timestamptz NOT NULL, request_id text, row_index integer, key jsonb, time timestamptz, label jsonb NOT NULL, PRIMARY KEY (deployment, id))`,
+      );
+      await c.query(
+        `INSERT INTO ${schema}.predictions_feedback (deployment, id, received, request_id, label) VALUES ('d', 'r:old#0', now(), 'old', '"churn"')`,
+      );
+      await c.end();
+      const sink = await openLogSink(tempProject(), "d", {
+        store: { kind: "postgres", url_env: "MLC_TEST_PG_URL", table: `${schema}.predictions` },
+      });
+      try {
+        const outcome: OutcomeEntry = {
+          id: feedbackId({ request_id: "old" }, "converted"),
+          received: new Date().toISOString(),
+          request_id: "old",
+          metric: "converted",
+          value: 1,
+        };
+        expect(await sink.addFeedback([outcome])).toEqual([true]);
+        expect((await sink.readFeedback()).map((f) => [f.id, f.label])).toEqual([["r:old#0", "churn"]]);
+        expect((await sink.readOutcomes()).map((o) => [o.id, o.metric, o.value])).toEqual([
+          ["o:converted:r:old#0", "converted", 1],
+        ]);
+      } finally {
+        await sink.close();
+      }
+    });
+  },
+);
