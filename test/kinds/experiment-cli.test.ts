@@ -243,4 +243,26 @@ describe("mlc experiment", () => {
     expect(s.verdict).toBe("continue");
     expect(s.warnings.join(" ")).toMatch(/sample ratio mismatch/);
   });
+
+  it("reads --dir after the subcommand or before it, with or without the program's positional options", async () => {
+    const { Command } = await import("commander");
+    for (const positional of [false, true])
+      for (const args of [
+        ["experiment", "status", "nope", "--dir", "/nowhere/A", "--json"],
+        ["experiment", "nope", "--dir", "/nowhere/B"],
+        ["experiment", "stop", "nope", "--dir", "/nowhere/C"],
+        ["experiment", "--dir", "/nowhere/D", "decide", "nope"],
+      ]) {
+        const program = new Command("mlc").exitOverride();
+        if (positional) program.enablePositionalOptions();
+        register(program);
+        const err = await program.parseAsync(args, { from: "user" }).then(
+          () => "",
+          (e: Error) => e.message,
+        );
+        expect(err, `${positional} ${args.join(" ")}`).toContain(
+          `was ever applied in ${args[args.indexOf("--dir") + 1]}`,
+        );
+      }
+  });
 });

@@ -237,7 +237,18 @@ async function watch(name: string, flags: Flags): Promise<void> {
 }
 
 export function register(program: Command): void {
-  const flagsOf = (c: Command): Flags => c.optsWithGlobals<Flags>();
+  // --dir and --outcomes are read from the subcommand when given there (the program may enable
+  // positional options, so only the subcommand sees them after its name), else from `experiment`
+  const flagsOf = (c: Command): Flags => {
+    const own = Object.fromEntries(Object.entries(c.opts()).filter(([, v]) => v !== undefined));
+    return { ...(c.parent?.opts() ?? {}), ...own } as Flags;
+  };
+  const shared = (c: Command, outcomes = true): Command => {
+    c.option("--dir <project>", 'project directory (default: ".")');
+    return outcomes
+      ? c.option("--outcomes <file>", "outcome events as NDJSON ({request_id|unit, metric, value} per line)")
+      : c;
+  };
   const cmd = program
     .command("experiment")
     .description(
@@ -252,21 +263,17 @@ export function register(program: Command): void {
     .option("--every <duration>", "with --watch: how often (30s, 10m, 1h)", "10m")
     .option("--pid-file <file>", "with --watch: write the process id here while watching")
     .option("--outcomes <file>", "outcome events as NDJSON instead of the feedback store")
-    // the subcommands read --dir (and --outcomes) from here: their help lists them as global options
-    .configureHelp({ showGlobalOptions: true })
     .action(async (name: string | undefined, _opts: Flags, c: Command) => {
       if (!name) return void c.help({ error: true });
       const flags = flagsOf(c);
       if (flags.watch) return watch(name, flags);
       process.stdout.write((await decideOnce(name, flags)).line + "\n");
     });
-  cmd
-    .command("status")
+  shared(cmd.command("status"))
     .description(
       "per arm: units, outcomes, mean, lift against control with interval and p-value; secondary metrics; SRM; guardrails",
     )
     .argument("<name>")
-    .option("--outcomes <file>", "outcome events as NDJSON ({request_id|unit, metric, value} per line)")
     .option("--json", "print JSON")
     .action(async (name: string, _o: Flags, c: Command) => {
       const flags = flagsOf(c);
@@ -290,8 +297,7 @@ export function register(program: Command): void {
     });
   const byHand = (name: string, event: string, arm: string, flags: Flags): string =>
     flags.reason ?? `experiment ${name}: ${arm} ${event} by hand`;
-  cmd
-    .command("stop")
+  shared(cmd.command("stop"), false)
     .description("end the experiment: all traffic returns to the control")
     .argument("<name>")
     .option("--reason <text>", "why, for the audit trail")
@@ -303,14 +309,12 @@ export function register(program: Command): void {
         (await decide(l, "stopped", arm, byHand(name, "stopped", arm, flags), "hand")) + "\n",
       );
     });
-  cmd
-    .command("promote")
+  shared(cmd.command("promote"))
     .description(
       "end the experiment: all traffic to the winner (--arm, or the arm the status declares winner)",
     )
     .argument("<name>")
     .option("--arm <variant>", "the variant to serve")
-    .option("--outcomes <file>", "outcome events as NDJSON instead of the feedback store, to find the winner")
     .option("--reason <text>", "why, for the audit trail")
     .action(async (name: string, _o: Flags, c: Command) => {
       const flags = flagsOf(c);
@@ -332,13 +336,11 @@ export function register(program: Command): void {
         (await decide(l, "promoted", arm, byHand(name, "promoted", arm, flags), "hand", verdict)) + "\n",
       );
     });
-  cmd
-    .command("decide")
+  shared(cmd.command("decide"))
     .description(
       "apply the spec's declared decision (on_win, on_loss, on_guardrail) to the current status once",
     )
     .argument("<name>")
-    .option("--outcomes <file>", "outcome events as NDJSON ({request_id|unit, metric, value} per line)")
     .action(async (name: string, _o: Flags, c: Command) => {
       const flags = flagsOf(c);
       const l = locate(name, flags);
