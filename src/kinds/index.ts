@@ -3,10 +3,10 @@
 import { registerBlockKind } from "../compiler/schema/registry.js";
 import type { BlockKindSchema } from "../compiler/schema/types.js";
 import type { Executor } from "../ir/executor.js";
-import type { GraphNode } from "../ir/graph-ir.js";
+import type { GraphNode, Json } from "../ir/graph-ir.js";
 import { readBlock } from "../ir/node-config.js";
 import { deployLanguage } from "./deploy/language.js";
-import { decodeExperimentConfig, planSummary } from "./experiment/config.js";
+import { decodeExperimentConfig, planNoteData, planSummary } from "./experiment/config.js";
 import { experimentLanguage } from "./experiment/language.js";
 import { featuresLanguage } from "./features/language.js";
 import { gateLanguage } from "./gate/language.js";
@@ -23,8 +23,14 @@ export interface KindHalves {
    * libraries, which `mlc validate` does not need), or "settings-only" for a kind without nodes.
    */
   runtime: "settings-only" | (() => Promise<Executor>);
-  /** A line the plan shows under a planned node of this kind (an experiment's sample size). */
-  planNote?: (node: GraphNode) => string | undefined;
+  /** What the plan shows under a planned node of this kind (an experiment's sample size). */
+  planNote?: (node: GraphNode) => PlanNote | undefined;
+}
+
+/** A plan note: its line for text and Markdown, and its fields for `mlc plan --json` (beside `message`). */
+export interface PlanNote {
+  text: string;
+  data: { [k: string]: Json };
 }
 
 /** Every kind of the language, in the order of the reference. Adding a kind: its folder and one line here. */
@@ -54,8 +60,10 @@ export const KINDS: Readonly<Record<string, KindHalves>> = {
   experiment: {
     language: experimentLanguage,
     runtime: async () => (await import("./experiment/executor.js")).experimentExecutor,
-    planNote: (node) =>
-      planSummary(decodeExperimentConfig(node.name, readBlock(node.config, "experiment").attributes)),
+    planNote: (node) => {
+      const c = decodeExperimentConfig(node.name, readBlock(node.config, "experiment").attributes);
+      return { text: planSummary(c), data: planNoteData(c) };
+    },
   },
   monitor: {
     language: monitorLanguage,

@@ -135,24 +135,38 @@ export function renderPlanText(p: Plan, opts: { color?: boolean } = {}): string 
     (c) =>
       `  ${paint(c.action, SYMBOL[c.action].padStart(3))} ${c.id.padEnd(width)}  ${c.reasons.map(reasonText).join("; ")}`,
   );
-  const notes: string[] = [];
+  const notes = noteLines(p, changes).map((n) => `  ${n.id}: ${n.text}`);
+  return `${lines.join("\n")}\n${notes.length ? `\n${notes.join("\n")}\n` : ""}\n${summaryLine(p)}\n`;
+}
+
+/** The notes of the changes that have one (never of a deletion: its node is gone). */
+function noteLines(p: Plan, changes: readonly Change[]): { id: string; text: string; data: Json }[] {
+  const out: { id: string; text: string; data: Json }[] = [];
   for (const c of changes) {
     const node = c.action === "delete" ? undefined : p.graph.nodes.find((n) => n.id === c.id);
     const note = node ? planNoteOf(node) : undefined;
-    if (note) notes.push(`  ${c.id}: ${note}`);
+    if (note) out.push({ id: c.id, text: note.text, data: { message: note.text, ...note.data } });
   }
-  return `${lines.join("\n")}\n${notes.length ? `\n${notes.join("\n")}\n` : ""}\n${summaryLine(p)}\n`;
+  return out;
 }
 
 export interface PlanJson {
   format_version: 1;
   state_serial: number;
   targets?: string[];
-  changes: { id: string; kind: string; action: Action; reasons: (Reason & { message: string })[] }[];
+  changes: {
+    id: string;
+    kind: string;
+    action: Action;
+    reasons: (Reason & { message: string })[];
+    /** A kind's note (an experiment's sample size), on every change of a node that has one. */
+    note?: Json;
+  }[];
   summary: Plan["summary"];
 }
 
 export function planToJson(p: Plan): PlanJson {
+  const notes = new Map(noteLines(p, p.changes).map((n) => [n.id, n.data]));
   return {
     format_version: 1,
     state_serial: p.stateSerial,
@@ -162,6 +176,7 @@ export function planToJson(p: Plan): PlanJson {
       kind: c.kind,
       action: c.action,
       reasons: c.reasons.map((r) => ({ ...r, message: reasonText(r) })),
+      ...(notes.has(c.id) ? { note: notes.get(c.id)! } : {}),
     })),
     summary: p.summary,
   };
@@ -182,8 +197,17 @@ export function renderPlanMarkdown(p: Plan, opts: { project?: string } = {}): st
     (c) =>
       `| \`${SYMBOL[c.action]}\` | \`${mdCell(c.id)}\` | ${c.action} | ${mdCell(c.reasons.map(reasonText).join("; "))} |`,
   );
+  const notes = noteLines(p, changes).map((n) => `- \`${mdCell(n.id)}\`: ${mdCell(n.text)}`);
   return (
     title +
-    ["| | Node | Action | Reason |", "|---|---|---|---|", ...rows, "", `**${summaryLine(p)}**`, ""].join("\n")
+    [
+      "| | Node | Action | Reason |",
+      "|---|---|---|---|",
+      ...rows,
+      "",
+      ...(notes.length ? [...notes, ""] : []),
+      `**${summaryLine(p)}**`,
+      "",
+    ].join("\n")
   );
 }

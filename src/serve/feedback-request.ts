@@ -1,7 +1,8 @@
-// Parses a `POST /v1/feedback` body: one label (`{request_id, label}` or `{key, time, label}`) or a
-// batch (`{items: [...]}`), checked against the model's task. A problem names the field, as a 400 does.
+// Parses a `POST /v1/feedback` body: one label (`{request_id, label}` or `{key, time, label}`) or an
+// experiment outcome (`metric` and `value` instead of `label`), or a batch (`{items: [...]}`), labels
+// checked against the model's task. A problem names the field, as a 400 does.
 import { taskClasses, type BundleTask } from "./bundle.js";
-import { feedbackId, type FeedbackEntry, type Label } from "./log/types.js";
+import { feedbackId, type Label, type StoredFeedback } from "./log/types.js";
 
 export interface FeedbackProblem {
   field: string;
@@ -9,7 +10,7 @@ export interface FeedbackProblem {
 }
 
 export interface ParsedFeedback {
-  items: FeedbackEntry[];
+  items: StoredFeedback[];
   /** Whether the body was a batch (`items`). */
   batched: boolean;
 }
@@ -45,25 +46,61 @@ export function normaliseLabel(v: unknown, task: BundleTask): Label | { expected
   }
 }
 
-/** The problem `{field, message}`, or the label stored; `received` stamps every item. */
+const FIELDS = ["request_id", "index", "key", "time", "label", "metric", "value"];
+const METRIC_RE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/** An experiment outcome's metric name and value (a boolean counts 1/0). */
+function parseOutcome(metric: unknown, value: unknown): { metric: string; value: number } | FeedbackProblem {
+  if (typeof metric !== "string" || !METRIC_RE.test(metric))
+    return {
+      field: "metric",
+      message: 'expected the experiment metric\'s name (letters, digits, _; at most 64), e.g. "converted"',
+    };
+  if (value === true || value === false) return { metric, value: value ? 1 : 0 };
+  if (typeof value !== "number" || !Number.isFinite(value))
+    return {
+      field: "value",
+      message: `expected the outcome as a finite number (0/1 or true/false for a binary metric), got ${JSON.stringify(value) ?? "nothing"}`,
+    };
+  return { metric, value };
+}
+
+/** The problem `{field, message}`, or the label or outcome stored; `received` stamps every item. */
 function parseItem(
   v: unknown,
   at: string,
   task: BundleTask,
   received: string,
-): FeedbackEntry | FeedbackProblem {
+): StoredFeedback | FeedbackProblem {
   const f = (name: string): string => (at ? `${at}.${name}` : name);
   if (!isObj(v))
     return {
       field: at || "body",
-      message: "expected a JSON object {request_id, label} or {key, time, label}",
+      message:
+        "expected a JSON object {request_id, label} or {key, time, label} (or metric and value for label)",
     };
   for (const k of Object.keys(v))
-    if (!["request_id", "index", "key", "time", "label"].includes(k))
-      return { field: f(k), message: `unknown field '${k}' (expected request_id, index, key, time, label)` };
-  if (!Object.hasOwn(v, "label")) return { field: f("label"), message: "label is required" };
-  const label = normaliseLabel(v.label, task);
-  if (typeof label === "object") return { field: f("label"), message: label.expected };
+    if (!FIELDS.includes(k))
+      return { field: f(k), message: `unknown field '${k}' (expected ${FIELDS.join(", ")})` };
+  const outcome = Object.hasOwn(v, "metric") || Object.hasOwn(v, "value");
+  let what: { label: Label } | { metric: string; value: number };
+  if (outcome) {
+    if (Object.hasOwn(v, "label"))
+      return {
+        field: f("label"),
+        message: "give label, or metric and value (an experiment outcome), not both",
+      };
+    const r = parseOutcome(v.metric, v.value);
+    if ("field" in r) return { field: f(r.field), message: r.message };
+    what = r;
+  } else {
+    if (!Object.hasOwn(v, "label"))
+      return { field: f("label"), message: "label (or metric and value) is required" };
+    const label = normaliseLabel(v.label, task);
+    if (typeof label === "object") return { field: f("label"), message: label.expected };
+    what = { label };
+  }
+  const metric = "metric" in what ? what.metric : undefined;
   const hasId = Object.hasOwn(v, "request_id");
   const hasKey = Object.hasOwn(v, "key");
   if (hasId === hasKey)
@@ -79,7 +116,7 @@ function parseItem(
       return { field: f("index"), message: "expected the row's position in the batch request (0, 1, …)" };
     const index = v.index as number | undefined;
     const base = { request_id: v.request_id, ...(index !== undefined ? { index } : {}) };
-    return { id: feedbackId(base), received, ...base, label };
+    return { id: feedbackId(base, metric), received, ...base, ...what };
   }
   const key = v.key;
   if (!isObj(key) || Object.keys(key).length === 0)
@@ -101,10 +138,10 @@ function parseItem(
       message: "expected the outcome's time (ISO-8601, or milliseconds since 1970)",
     };
   const base = { key: key as Record<string, string | number | boolean>, time: t.toISOString() };
-  return { id: feedbackId(base), received, ...base, label };
+  return { id: feedbackId(base, metric), received, ...base, ...what };
 }
 
-const isProblem = (x: FeedbackEntry | FeedbackProblem): x is FeedbackProblem =>
+const isProblem = (x: StoredFeedback | FeedbackProblem): x is FeedbackProblem =>
   "message" in x && !("id" in x);
 
 /** At most this many labels in one batch. */
@@ -127,7 +164,7 @@ export function parseFeedback(
         field: "items",
         message: `at most ${MAX_FEEDBACK_ITEMS} labels per request, got ${items.length}`,
       };
-    const out: FeedbackEntry[] = [];
+    const out: StoredFeedback[] = [];
     for (let i = 0; i < items.length; i++) {
       const r = parseItem(items[i], `items[${i}]`, task, at);
       if (isProblem(r)) return r;

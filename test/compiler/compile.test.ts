@@ -15,9 +15,12 @@ describe("compileProject", () => {
       "model.churn_model",
       "gate.ship",
       "deploy.churn_api",
+      "model.churn_small",
+      "gate.ship_small",
+      "experiment.churn_offer",
       "monitor.watch",
     ]);
-    expect(r.sources.size).toBe(2);
+    expect(r.sources.size).toBe(3); // churn.mlspec, experiment.mlspec and monitor.mlspec
     const model = r.checked!.byName.get("churn_model")!;
     expect(model.dependencies.map((d) => d.target)).toEqual(["customers", "holdout", "usage"]);
   });

@@ -20,7 +20,7 @@ function project(text: string): string {
 describe("mlc validate", () => {
   it("exits 0 on the churn example and says so", async () => {
     expect(await main(["validate", join(repoRoot, "examples/churn")])).toBe(0);
-    expect(output.stdout).toMatch(/examples\/churn: 2 files, 8 blocks, no problems\n$/);
+    expect(output.stdout).toMatch(/examples\/churn: 3 files, 11 blocks, no problems\n$/);
     expect(output.stderr).toBe("");
   });
 

@@ -70,7 +70,11 @@ describe("churn example end to end", () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "mlc-churn-"));
-    cpSync(example, dir, { recursive: true, filter: (src) => !src.includes(".mlc") });
+    // the churn pipeline alone: the example's experiment (experiment.mlspec) has its own end-to-end test
+    cpSync(example, dir, {
+      recursive: true,
+      filter: (src) => !src.includes(".mlc") && !src.endsWith("experiment.mlspec"),
+    });
     edit(/trials\s*=\s*\d+/, "trials = 4"); // keep CI fast; the search itself is tested elsewhere
   });
   afterAll(async () => {

@@ -175,6 +175,10 @@ describe("the README", () => {
       expect(curls).toHaveLength(2);
       for (const c of curls) expect(c.output).toMatch(/"(label|value)":/);
       for (const c of curls) expect(c.output).not.toMatch(/"error"/);
+      // the experiment: sized in the plan, decided from the simulator's outcomes by its declared decision
+      expect(out("npx mlc experiment status churn_offer")).toMatch(/^small\s+\d+\s+\d+/m);
+      expect(out("npx mlc experiment status churn_offer")).toMatch(/verdict: guardrail \(serve control\)/);
+      expect(out("npx mlc experiment churn_offer")).toMatch(/all traffic to control \(version 1\)/);
       expect(out("npx mlc plan examples/churn")).toMatch(
         /-\/\+ model\.churn_model\s+params\.trees: 200 → 300/,
       );

@@ -10,6 +10,8 @@ import { readDeployment, writeDeployment } from "../../src/serve/deployment.js";
 import { readExperimentEvents } from "../../src/serve/experiment-log.js";
 import { readPredictionLog } from "../../src/serve/prediction-log-reader.js";
 import { createPredictionServer } from "../../src/serve/server.js";
+import { experimentDecisions } from "../../src/runtime/registry/experiment-decision.js";
+import { openState } from "../../src/runtime/state/open.js";
 import { runCommand } from "../serve/cli-harness.js";
 import { buildFixtureBundle, tempProject } from "../serve/fixtures.js";
 import { context } from "./experiment-fixtures.js";
@@ -21,6 +23,7 @@ async function served(
   units: number,
   offerRate: number,
   breakAllocation = false,
+  viaFeedback = false,
 ): Promise<{ p: string; outcomes: string }> {
   const p = tempProject();
   buildFixtureBundle(join(p, ".mlc/bundles/api/v1"), { version: 1, scale: 1 });
@@ -42,14 +45,27 @@ async function served(
     const res = await s.app.inject({ method: "POST", url: "/v1/predict", payload: { instances } });
     expect(res.statusCode).toBe(200);
   }
-  await s.close();
+  await s.log!.flush();
   const rng = new Rng(mixSeed(7, units));
   const lines: string[] = [];
+  const items: unknown[] = [];
   for (const e of readPredictionLog(p, "api")) {
     const rate = e.experiment_arm === "offer" ? offerRate : 0.1;
-    if (rng.next() < rate)
+    if (rng.next() < rate) {
       lines.push(JSON.stringify({ unit: e.features.customer_id, metric: "converted", value: 1 }));
+      // by request id and row for half of them, by the experiment's key for the others
+      items.push(
+        items.length % 2
+          ? { request_id: e.request_id, index: e.index, metric: "converted", value: 1 }
+          : { key: { customer_id: e.features.customer_id }, time: Date.now(), metric: "converted", value: 1 },
+      );
+    }
   }
+  if (viaFeedback) {
+    const res = await s.app.inject({ method: "POST", url: "/v1/feedback", payload: { items } });
+    expect(res.json()).toMatchObject({ stored: items.length });
+  }
+  await s.close();
   const outcomes = join(p, "outcomes.ndjson");
   writeFileSync(outcomes, lines.join("\n") + "\n");
   return { p, outcomes };
@@ -109,6 +125,42 @@ describe("mlc experiment", () => {
     const again = await runCommand(register, ["experiment", "stop", "offer_test", "--dir", p]);
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/runs no experiment named 'offer_test'/);
+  });
+
+  it("joins outcomes from the feedback store by default; `mlc experiment NAME` applies on_win and audits it in state", async () => {
+    const { p } = await served(6000, 0.16, false, true);
+    const st = await runCommand(register, ["experiment", "status", "offer_test", "--dir", p, "--json"]);
+    expect(st.code).toBe(0);
+    const s = JSON.parse(st.out);
+    expect(s.outcomes_from).toMatch(/feedback store \(files/);
+    expect(s.outcomes_unmatched).toBe(0);
+    expect(s.verdict).toBe("win");
+    expect(s.winner).toBe("offer");
+    const text = await runCommand(register, ["experiment", "status", "offer_test", "--dir", p]);
+    expect(text.out).toMatch(/outcomes: \d+ from the feedback store/);
+    const d = await runCommand(register, ["experiment", "offer_test", "--dir", p]);
+    expect(d.code).toBe(0);
+    expect(d.out).toMatch(/all traffic to offer \(version 2\)/);
+    expect(readDeployment(p, "api")!.version).toBe(2);
+    const state = await openState(p);
+    try {
+      const recs = await experimentDecisions(state, "offer_test");
+      expect(recs).toHaveLength(1);
+      expect(recs[0]).toMatchObject({
+        event: "promoted",
+        arm: "offer",
+        version: 2,
+        by: "decision",
+        verdict: "win",
+        deployment: "api",
+        versions: { control: 1, offer: 2 },
+      });
+      expect(recs[0]!.reason).toMatch(/declared decision \(win\)/);
+    } finally {
+      await state.close();
+    }
+    const again = await runCommand(register, ["experiment", "offer_test", "--dir", p]);
+    expect(again.out).toMatch(/not running on api \(promoted at/);
   });
 
   it("promote refuses without a winner; stop returns traffic to control", async () => {
@@ -190,5 +242,27 @@ describe("mlc experiment", () => {
     expect(s.srm.mismatch).toBe(true);
     expect(s.verdict).toBe("continue");
     expect(s.warnings.join(" ")).toMatch(/sample ratio mismatch/);
+  });
+
+  it("reads --dir after the subcommand or before it, with or without the program's positional options", async () => {
+    const { Command } = await import("commander");
+    for (const positional of [false, true])
+      for (const args of [
+        ["experiment", "status", "nope", "--dir", "/nowhere/A", "--json"],
+        ["experiment", "nope", "--dir", "/nowhere/B"],
+        ["experiment", "stop", "nope", "--dir", "/nowhere/C"],
+        ["experiment", "--dir", "/nowhere/D", "decide", "nope"],
+      ]) {
+        const program = new Command("mlc").exitOverride();
+        if (positional) program.enablePositionalOptions();
+        register(program);
+        const err = await program.parseAsync(args, { from: "user" }).then(
+          () => "",
+          (e: Error) => e.message,
+        );
+        expect(err, `${positional} ${args.join(" ")}`).toContain(
+          `was ever applied in ${args[args.indexOf("--dir") + 1]}`,
+        );
+      }
   });
 });

@@ -125,9 +125,79 @@ describe("experiment lowering and plan note", () => {
     const r = check(experiment("traffic_per_day = 20000"));
     expect(r.diagnostics).toEqual([]);
     const node = lower(r.value!).nodes.find((n) => n.id === "experiment.offer_test")!;
-    expect(node.inputs.map((i) => i.node).sort()).toEqual(["deploy.api", "model.churn", "model.retention"]);
-    expect(planNoteOf(node)).toMatch(
+    // the gates guarding the variants' models too: a variant whose gate fails is never served
+    expect(node.inputs.map((i) => i.node).sort()).toEqual([
+      "deploy.api",
+      "gate.ship",
+      "gate.ship_retention",
+      "model.churn",
+      "model.retention",
+    ]);
+    expect(planNoteOf(node)!.text).toMatch(
       /^sample size per arm \(sequential test, alpha 0.05, power 0.8, mde 10%\): control [\d,]+, offer [\d,]+; [\d.]+ days at 20,000 units\/day$/,
+    );
+  });
+
+  it("mlc plan's text, --json and --markdown all carry the sample size per arm and the days", async () => {
+    const { lower } = await import("../../src/compiler/lower.js");
+    const { planToJson, renderPlanMarkdown, renderPlanText } =
+      await import("../../src/runtime/plan-render.js");
+    const r = check(experiment("traffic_per_day = 20000\n  duration = 30d"));
+    const graph = lower(r.value!);
+    const plan = {
+      formatVersion: 1 as const,
+      graph,
+      stateSerial: 0,
+      data: {},
+      fingerprints: {},
+      executors: {},
+      changes: graph.nodes.map((n) => ({
+        id: n.id,
+        kind: n.kind,
+        action: "create" as const,
+        reasons: [{ type: "new_node" as const }],
+      })),
+      summary: { create: graph.nodes.length, update: 0, replace: 0, delete: 0, noop: 0 },
+      seed: 0,
+    };
+    const c = decodeExperimentConfig("offer_test", {
+      deployment: "api",
+      variants: { $object: { control: { $ref: ["churn"] }, offer: { $ref: ["retention"] } } },
+      key: "customer_id",
+      metrics: { $object: { converted: { $ref: ["binary"] } } },
+      primary: "converted",
+      mde: { $percent: 10 },
+      baseline: { $percent: 12 },
+      traffic_per_day: 20000,
+    });
+    const p = planExperiment(c);
+    if (!p.sized) throw new Error(p.reason);
+    const units = p.perArm.map((a) => a.units.toLocaleString("en-US"));
+    const text = renderPlanText(plan as Parameters<typeof renderPlanText>[0]);
+    expect(text).toContain(`experiment.offer_test: sample size per arm`);
+    expect(text).toContain(`control ${units[0]}, offer ${units[1]}`);
+    const json = planToJson(plan as Parameters<typeof planToJson>[0]);
+    const note = json.changes.find((x) => x.id === "experiment.offer_test")!.note as {
+      sample_size: Record<string, unknown>;
+    };
+    expect(note.sample_size).toEqual({
+      test: "sequential",
+      alpha: 0.05,
+      power: 0.8,
+      mde: 0.1,
+      primary: "converted",
+      sized: true,
+      per_arm: p.perArm.map((a) => ({ arm: a.name, units: a.units })),
+      total_units: p.total,
+      traffic_per_day: 20000,
+      days: +p.days!.toFixed(3),
+      duration_seconds: 30 * 86400,
+      duration_reaches: true,
+    });
+    expect(json.changes.find((x) => x.id === "model.churn")!.note).toBeUndefined();
+    const md = renderPlanMarkdown(plan as Parameters<typeof renderPlanMarkdown>[0]);
+    expect(md).toMatch(
+      /^- `experiment.offer_test`: sample size per arm .*control [\d,]+, offer [\d,]+; [\d.]+ days/m,
     );
   });
 });

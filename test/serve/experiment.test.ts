@@ -205,7 +205,7 @@ describe("experiment routing", () => {
 });
 
 describe("experiment records", () => {
-  it("joins outcomes by request id or unit, the covariate apart, and skips other experiments", async () => {
+  it("joins outcomes by request id (and row) or unit, the covariate apart, and skips other experiments", async () => {
     const { experimentRecords } = await import("../../src/serve/experiment-records.js");
     const entry = (request_id: string, arm: string, id: string, experiment = "t") => ({
       ts: "2026-12-03T00:00:00.000Z",
@@ -233,10 +233,15 @@ describe("experiment records", () => {
         { unit: "b", metric: "converted", value: 1 },
         { unit: "a", metric: "pre", value: 2 },
         { unit: "zz", metric: "converted", value: 1 },
+        { request_id: "r2", index: 1, metric: "revenue", value: 9 },
+        { unit: "a", metric: "converted", value: 1, time: "2026-12-02T23:59:59.000Z" },
       ],
       "pre",
     );
-    expect(recs).toEqual([
+    // zz and row 1 of r2 are unknown; a's conversion came before its first exposure
+    expect(recs.unmatched).toBe(2);
+    expect(recs.beforeExposure).toBe(1);
+    expect(recs.records).toEqual([
       { arm: "control", unit: "a", outcomes: {}, latencyMs: 3, covariate: 2 },
       { arm: "offer", unit: "b", outcomes: { converted: 1 }, latencyMs: 3 },
       { arm: "offer", unit: "b", outcomes: { revenue: 5 }, latencyMs: 3 },

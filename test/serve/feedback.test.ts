@@ -117,7 +117,48 @@ describe("POST /v1/feedback", () => {
     expect(f).toMatchObject({ time: "2026-12-01T10:00:00.000Z", label: "stay" });
   });
 
+  it("stores experiment outcomes (metric and value) by request id or key, apart from the labels", async () => {
+    const id = await predict(rec);
+    const res = await post("/v1/feedback", {
+      items: [
+        { request_id: id, label: "churn" },
+        { request_id: id, metric: "converted", value: true },
+        { request_id: id, metric: "revenue", value: 19.5 },
+        { key: { customer_id: "c-1" }, time: "2026-12-01T10:00:00Z", metric: "revenue", value: 4 },
+      ],
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ stored: 4, duplicates: 0 });
+    const again = await post("/v1/feedback", { request_id: id, metric: "converted", value: 0 });
+    expect(again.json()).toMatchObject({ status: "duplicate", id: `o:converted:r:${id}#0` });
+    expect((await s.log!.readFeedback()).filter((f) => f.request_id === id).map((f) => f.label)).toEqual([
+      "churn",
+    ]);
+    const outcomes = await s.log!.readOutcomes();
+    expect(outcomes.filter((o) => o.request_id === id).map((o) => [o.metric, o.value])).toEqual([
+      ["converted", 1],
+      ["revenue", 19.5],
+    ]);
+    expect(outcomes.find((o) => o.key?.customer_id === "c-1")).toMatchObject({ metric: "revenue", value: 4 });
+    const unknown = await post("/v1/feedback", { request_id: "never-logged", metric: "converted", value: 1 });
+    expect(unknown.statusCode).toBe(404);
+  });
+
   it.each([
+    [{ request_id: "x", metric: "converted" }, "value"],
+    [{ request_id: "x", metric: "converted", value: "yes" }, "value"],
+    [{ request_id: "x", metric: "converted", value: 1, label: "churn" }, "label"],
+    [{ request_id: "x", value: 1 }, "metric"],
+    [{ request_id: "x", metric: "has space", value: 1 }, "metric"],
+    [
+      {
+        items: [
+          { request_id: "x", metric: "m", value: 1 },
+          { request_id: "y", metric: "m" },
+        ],
+      },
+      "items[1].value",
+    ],
     [{ label: "churn" }, "request_id"],
     [{ request_id: "x" }, "label"],
     [{ request_id: "x", label: "maybe" }, "label"],

@@ -13,6 +13,7 @@ import {
   type FeedbackEntry,
   type LogConfig,
   type LoggedPrediction,
+  type OutcomeEntry,
   type PredictionSink,
 } from "../../src/serve/log/types.js";
 import { tempProject } from "./fixtures.js";
@@ -175,6 +176,44 @@ for (const b of backends) {
         await Promise.all([sink.close(), other.close()]);
       });
 
+      it("stores experiment outcomes beside labels: the first per metric and id wins, each read apart", async () => {
+        const { sink, again } = await open();
+        const outcome = (request_id: string, metric: string, value: number): OutcomeEntry => ({
+          id: feedbackId({ request_id }, metric),
+          received: new Date().toISOString(),
+          request_id,
+          metric,
+          value,
+        });
+        expect(
+          await sink.addFeedback([
+            label("r1", "churn"),
+            outcome("r1", "converted", 1),
+            outcome("r1", "revenue", 12.5),
+            outcome("r1", "converted", 0),
+          ]),
+        ).toEqual([true, true, true, false]);
+        const other = await again();
+        const unit: OutcomeEntry = {
+          id: feedbackId({ key: { customer_id: "c-1" }, time: "2026-12-01T00:00:00.000Z" }, "converted"),
+          received: new Date().toISOString(),
+          key: { customer_id: "c-1" },
+          time: "2026-12-01T00:00:00.000Z",
+          metric: "converted",
+          value: 1,
+        };
+        expect(await other.addFeedback([unit, outcome("r1", "revenue", 3)])).toEqual([true, false]);
+        expect((await sink.readFeedback()).map((f) => [f.request_id, f.label])).toEqual([["r1", "churn"]]);
+        const got = await sink.readOutcomes();
+        expect(got.map((o) => [o.request_id ?? o.key?.customer_id, o.metric, o.value])).toEqual([
+          ["r1", "converted", 1],
+          ["r1", "revenue", 12.5],
+          ["c-1", "converted", 1],
+        ]);
+        expect(got[2]).toMatchObject({ time: unit.time, id: unit.id });
+        await Promise.all([sink.close(), other.close()]);
+      });
+
       it("retention deletes entries and labels older than the retention, and keeps recent ones", async () => {
         const { sink, again } = await open();
         for (let i = 0; i < 5; i++) sink.append(entry(i));
@@ -264,3 +303,43 @@ describe("a database sink while its store is down", () => {
     ).rejects.toThrow(/MLC_TEST_UNSET_VAR is not set/);
   });
 });
+
+describe.skipIf(!PG)(
+  `postgres feedback table of an earlier mlc${PG ? "" : " (skipped: MLC_TEST_PG_URL is not set)"}`,
+  () => {
+    it("gets the metric column when opened, keeps its labels, and then stores outcomes", async () => {
+      const schema = `mlc_log_${rand()}`;
+      schemas.push(schema);
+      const c = new pg.Client({ connectionString: PG });
+      await c.connect();
+      await c.query(`CREATE SCHEMA ${schema}`);
+      // the feedback table as mlc created it before outcomes shared it: no metric column
+      await c.query(
+        `CREATE TABLE ${schema}.predictions_feedback (deployment text NOT NULL, id text NOT NULL, received timestamptz NOT NULL, request_id text, row_index integer, key jsonb, time timestamptz, label jsonb NOT NULL, PRIMARY KEY (deployment, id))`,
+      );
+      await c.query(
+        `INSERT INTO ${schema}.predictions_feedback (deployment, id, received, request_id, label) VALUES ('d', 'r:old#0', now(), 'old', '"churn"')`,
+      );
+      await c.end();
+      const sink = await openLogSink(tempProject(), "d", {
+        store: { kind: "postgres", url_env: "MLC_TEST_PG_URL", table: `${schema}.predictions` },
+      });
+      try {
+        const outcome: OutcomeEntry = {
+          id: feedbackId({ request_id: "old" }, "converted"),
+          received: new Date().toISOString(),
+          request_id: "old",
+          metric: "converted",
+          value: 1,
+        };
+        expect(await sink.addFeedback([outcome])).toEqual([true]);
+        expect((await sink.readFeedback()).map((f) => [f.id, f.label])).toEqual([["r:old#0", "churn"]]);
+        expect((await sink.readOutcomes()).map((o) => [o.id, o.metric, o.value])).toEqual([
+          ["o:converted:r:old#0", "converted", 1],
+        ]);
+      } finally {
+        await sink.close();
+      }
+    });
+  },
+);

@@ -1,18 +1,24 @@
-// `mlc experiment status|decide|stop|promote NAME`: the per-arm status of an online experiment (from
-// the prediction log joined with outcomes), its declared decisions, and decisions by hand.
+// `mlc experiment status|decide|stop|promote NAME` and `mlc experiment NAME [--watch]`: the per-arm
+// status of an online experiment (the prediction log joined with outcomes from the feedback store), its
+// declared decisions applied once or on a schedule, and decisions by hand.
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { analyzeExperiment, type ArmStatus, type ExperimentStatus } from "../../ml/experiments/index.js";
-import { decideExperiment } from "../../runtime/registry/experiment-decision.js";
-import { DeploymentError, readDeployment } from "../../serve/deployment.js";
+import type { ArmStatus } from "../../ml/experiments/index.js";
 import {
-  findExperimentDeployment,
-  readExperimentEvents,
-  type ExperimentEvent,
-} from "../../serve/experiment-log.js";
-import { experimentRecords, type OutcomeEvent } from "../../serve/experiment-records.js";
-import { readPredictionLog } from "../../serve/prediction-log-reader.js";
+  experimentRunning,
+  experimentStatus,
+  ExperimentLookupError,
+  locateExperiment,
+  type LocatedExperiment,
+  type StatusWithSources,
+} from "../../runtime/experiment-status.js";
+import { parseDurationMs } from "../../runtime/lock.js";
+import { declaredAction, decideExperiment } from "../../runtime/registry/experiment-decision.js";
+import { DeploymentError } from "../../serve/deployment.js";
+import type { OutcomeEvent } from "../../serve/experiment-records.js";
+import { LogStoreError } from "../../serve/log/types.js";
+import { writePidFile } from "../../serve/pid-file.js";
 import { CliExit } from "../exit.js";
 
 interface Flags {
@@ -21,10 +27,13 @@ interface Flags {
   outcomes?: string;
   reason?: string;
   arm?: string;
+  watch?: boolean;
+  every?: string;
+  pidFile?: string;
 }
 
 /** Outcome events from an NDJSON file: `{"request_id"|"unit": …, "metric": …, "value": …}` per line. */
-function readOutcomes(file: string): OutcomeEvent[] {
+function readOutcomesFile(file: string): OutcomeEvent[] {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -54,46 +63,50 @@ function readOutcomes(file: string): OutcomeEvent[] {
       metric: r.metric,
       value: r.value,
       ...(typeof r.request_id === "string" ? { request_id: r.request_id } : {}),
-      ...(typeof r.unit === "string" ? { unit: String(r.unit) } : {}),
+      ...(typeof r.index === "number" ? { index: r.index } : {}),
+      ...(typeof r.unit === "string" ? { unit: r.unit } : {}),
+      ...(typeof r.time === "string" ? { time: r.time } : {}),
     });
   });
   return out;
 }
 
-interface Located {
-  projectDir: string;
-  deployment: string;
-  events: ExperimentEvent[];
-  design: NonNullable<ExperimentEvent["design"]>;
-  key: string;
-  started: ExperimentEvent;
+/** Runs `f`, turning the expected failures (no such experiment, pointer, log store) into a printed message. */
+async function guarded<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof ExperimentLookupError || e instanceof DeploymentError || e instanceof LogStoreError)
+      throw new CliExit(1, `mlc experiment: ${e.message}`);
+    throw e;
+  }
 }
 
-function locate(name: string, flags: Flags): Located {
-  const projectDir = resolve(flags.dir);
-  const deployment = findExperimentDeployment(projectDir, name);
-  if (!deployment)
-    throw new CliExit(1, `mlc experiment: no experiment '${name}' was ever applied in ${projectDir}`);
-  const events = readExperimentEvents(projectDir, deployment, name);
-  const started = [...events].reverse().find((e) => e.design !== undefined);
-  if (!started?.design || !started.key)
-    throw new CliExit(1, `mlc experiment: experiment '${name}' has no recorded design`);
-  return { projectDir, deployment, events, design: started.design, key: started.key, started };
-}
+const locate = (name: string, flags: Flags): LocatedExperiment => {
+  try {
+    return locateExperiment(flags.dir, name);
+  } catch (e) {
+    if (e instanceof ExperimentLookupError) throw new CliExit(1, `mlc experiment: ${e.message}`);
+    throw e;
+  }
+};
 
-function status(l: Located, name: string, flags: Flags): ExperimentStatus {
-  const log = readPredictionLog(l.projectDir, l.deployment);
-  const outcomes = flags.outcomes ? readOutcomes(resolve(flags.outcomes)) : [];
-  const records = experimentRecords(name, l.key, log, outcomes, l.started.covariate);
-  return analyzeExperiment(l.design, records);
-}
+const status = (l: LocatedExperiment, flags: Flags): Promise<StatusWithSources> =>
+  guarded(() =>
+    experimentStatus(
+      l,
+      flags.outcomes
+        ? { events: readOutcomesFile(resolve(flags.outcomes)), from: resolve(flags.outcomes) }
+        : undefined,
+    ),
+  );
 
 const pct = (v: number | undefined): string =>
   v === undefined || !Number.isFinite(v) ? "–" : `${(v * 100).toFixed(2)}%`;
 const num = (v: number | null | undefined, d = 4): string =>
   v === null || v === undefined || !Number.isFinite(v) ? "–" : String(+v.toPrecision(d));
 
-function renderStatus(name: string, l: Located, s: ExperimentStatus): string {
+function renderStatus(l: LocatedExperiment, s: StatusWithSources): string {
   const rows = s.arms.map((a: ArmStatus) => {
     const c = a.primary.comparison;
     return [
@@ -117,138 +130,222 @@ function renderStatus(name: string, l: Located, s: ExperimentStatus): string {
       .map((c, i) => c.padEnd(widths[i]!))
       .join("  ")
       .trimEnd();
+  const secondary = s.arms.flatMap((a) =>
+    a.secondary.map((m) => {
+      const c = m.comparison;
+      return `  ${a.arm} ${m.metric}: mean ${num(m.mean)} (${m.outcomes} units with outcomes)${c ? `, lift ${pct(c.lift)} [${pct(c.liftLower)}, ${pct(c.liftUpper)}], p = ${num(c.pValue, 3)}` : ""}`;
+    }),
+  );
   return [
-    `experiment ${name} on ${l.deployment} (${l.design.test} test, alpha ${l.design.alpha}${
+    `experiment ${l.name} on ${l.deployment} (${l.design.test} test, alpha ${l.design.alpha}${
       l.design.plannedUnits
         ? `, planned units ${Object.entries(l.design.plannedUnits)
             .map(([a, n]) => `${a} ${n}`)
             .join(", ")}`
         : ""
     })`,
+    `outcomes: ${s.outcomes_read} from ${s.outcomes_from}`,
     line(head),
     ...rows.map(line),
+    ...(secondary.length ? ["secondary metrics:", ...secondary] : []),
     `sample ratio: chi-squared ${num(s.srm.chiSquare, 3)}, p = ${num(s.srm.pValue, 3)}${s.srm.mismatch ? "  MISMATCH" : ""}`,
     ...s.warnings.map((w) => `warning: ${w}`),
     `verdict: ${s.verdict}${s.winner ? ` (serve ${s.winner})` : ""}: ${s.reason}`,
   ].join("\n");
 }
 
-export function register(program: Command): void {
-  const cmd = program.command("experiment").description("status and decisions of online experiments");
-  const common = (c: Command): Command => c.option("--dir <project>", "project directory", ".");
-  common(
-    cmd
-      .command("status")
-      .description(
-        "per arm: units, outcomes, mean, lift against control with interval and p-value; SRM; guardrails",
-      )
-      .argument("<name>")
-      .option("--outcomes <file>", "outcome events as NDJSON ({request_id|unit, metric, value} per line)")
-      .option("--json", "print JSON"),
-  ).action(async (name: string, flags: Flags) => {
-    const l = locate(name, flags);
-    const s = status(l, name, flags);
+async function decide(
+  l: LocatedExperiment,
+  event: "promoted" | "stopped",
+  arm: string,
+  reason: string,
+  by: "decision" | "hand",
+  verdict?: string,
+): Promise<string> {
+  const p = await guarded(() =>
+    decideExperiment(l.projectDir, l.deployment, l.name, arm, event, reason, by, verdict),
+  );
+  return `${l.deployment}: all traffic to ${arm} (version ${p.version}); ${reason}`;
+}
+
+/** Applies the declared decision to the current status once; the line to print, and whether it concluded. */
+async function decideOnce(name: string, flags: Flags): Promise<{ line: string; concluded: boolean }> {
+  const l = locate(name, flags);
+  if (!experimentRunning(l)) {
     const last = l.events[l.events.length - 1]!;
-    const running = readDeployment(l.projectDir, l.deployment)?.experiment?.name === name;
-    if (flags.json)
-      return void process.stdout.write(
-        JSON.stringify(
-          { experiment: name, deployment: l.deployment, running, last_event: last, ...s },
-          null,
-          2,
-        ) + "\n",
-      );
-    process.stdout.write(
-      renderStatus(name, l, s) +
-        (running ? "" : `\n(not running: ${last.event} at ${last.ts}: ${last.reason})`) +
-        "\n",
-    );
-  });
-  const decide = async (
-    l: Located,
-    name: string,
-    event: "promoted" | "stopped",
-    arm: string,
-    reason: string,
-    by: "decision" | "hand",
-  ): Promise<void> => {
-    try {
-      const p = await decideExperiment(l.projectDir, l.deployment, name, arm, event, reason, by);
-      process.stdout.write(`${l.deployment}: all traffic to ${arm} (version ${p.version}); ${reason}\n`);
-    } catch (e) {
-      if (e instanceof DeploymentError) throw new CliExit(1, `mlc experiment: ${e.message}`);
-      throw e;
-    }
+    return {
+      line: `${name}: not running on ${l.deployment} (${last.event} at ${last.ts}: ${last.reason})`,
+      concluded: true,
+    };
+  }
+  const s = await status(l, flags);
+  const d = l.started.decisions ?? { on_win: "promote", on_loss: "stop", on_guardrail: "stop" };
+  const act = declaredAction(s, d, l.design.control);
+  if (!act) return { line: `${name}: ${s.verdict}: ${s.reason}; nothing to do`, concluded: false };
+  const reason = `experiment ${name} ${act.event} by its declared decision (${s.verdict}): ${s.reason}`;
+  return { line: await decide(l, act.event, act.arm, reason, "decision", s.verdict), concluded: true };
+}
+
+/** `--watch`: the declared decision every `every` ms until it concludes the experiment or a signal comes. */
+async function watch(name: string, flags: Flags): Promise<void> {
+  let everyMs: number;
+  try {
+    everyMs = parseDurationMs(flags.every ?? "10m");
+  } catch (e) {
+    throw new CliExit(2, `mlc experiment: --every: ${(e as Error).message}`);
+  }
+  if (!(everyMs >= 100)) throw new CliExit(2, "mlc experiment: --every must be at least 100ms");
+  locate(name, flags); // fail now, not at the first tick, when there is no such experiment
+  const removePid = flags.pidFile ? writePidFile(flags.pidFile) : undefined;
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  const onSignal = (): void => {
+    stopping = true;
+    wake?.();
   };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  try {
+    while (!stopping) {
+      let r: { line: string; concluded: boolean } | undefined;
+      try {
+        r = await decideOnce(name, flags);
+      } catch (e) {
+        // a store that cannot be read now (a database restarting) is reported and tried again next time
+        if (!(e instanceof CliExit)) throw e;
+        process.stderr.write(`${new Date().toISOString()} ${e.message}\n`);
+      }
+      if (r) process.stdout.write(`${new Date().toISOString()} ${r.line}\n`);
+      if (r?.concluded) return;
+      // a signal during the check lets the check finish, then ends the loop here
+      await new Promise<void>((done) => {
+        const t = setTimeout(done, everyMs);
+        wake = () => {
+          clearTimeout(t);
+          done();
+        };
+        if (stopping) wake();
+      });
+      wake = undefined;
+    }
+    process.stdout.write(`mlc experiment: ${name}: watch stopped\n`);
+  } finally {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+    removePid?.();
+  }
+}
+
+export function register(program: Command): void {
+  // --dir and --outcomes are read from the subcommand when given there (the program may enable
+  // positional options, so only the subcommand sees them after its name), else from `experiment`
+  const flagsOf = (c: Command): Flags => {
+    const own = Object.fromEntries(Object.entries(c.opts()).filter(([, v]) => v !== undefined));
+    return { ...(c.parent?.opts() ?? {}), ...own } as Flags;
+  };
+  const shared = (c: Command, outcomes = true): Command => {
+    c.option("--dir <project>", 'project directory (default: ".")');
+    return outcomes
+      ? c.option("--outcomes <file>", "outcome events as NDJSON ({request_id|unit, metric, value} per line)")
+      : c;
+  };
+  const cmd = program
+    .command("experiment")
+    .description(
+      "online experiments: `mlc experiment NAME [--watch]` applies the declared decisions; status, decide, stop, promote",
+    )
+    .argument(
+      "[name]",
+      "the experiment whose declared decision to apply (once, or on a schedule with --watch)",
+    )
+    .option("--dir <project>", "project directory", ".")
+    .option("--watch", "apply the declared decision on a schedule until it concludes or SIGTERM/SIGINT")
+    .option("--every <duration>", "with --watch: how often (30s, 10m, 1h)", "10m")
+    .option("--pid-file <file>", "with --watch: write the process id here while watching")
+    .option("--outcomes <file>", "outcome events as NDJSON instead of the feedback store")
+    .action(async (name: string | undefined, _opts: Flags, c: Command) => {
+      if (!name) return void c.help({ error: true });
+      const flags = flagsOf(c);
+      if (flags.watch) return watch(name, flags);
+      process.stdout.write((await decideOnce(name, flags)).line + "\n");
+    });
+  shared(cmd.command("status"))
+    .description(
+      "per arm: units, outcomes, mean, lift against control with interval and p-value; secondary metrics; SRM; guardrails",
+    )
+    .argument("<name>")
+    .option("--json", "print JSON")
+    .action(async (name: string, _o: Flags, c: Command) => {
+      const flags = flagsOf(c);
+      const l = locate(name, flags);
+      const s = await status(l, flags);
+      const last = l.events[l.events.length - 1]!;
+      const running = experimentRunning(l);
+      if (flags.json)
+        return void process.stdout.write(
+          JSON.stringify(
+            { experiment: name, deployment: l.deployment, running, last_event: last, ...s },
+            null,
+            2,
+          ) + "\n",
+        );
+      process.stdout.write(
+        renderStatus(l, s) +
+          (running ? "" : `\n(not running: ${last.event} at ${last.ts}: ${last.reason})`) +
+          "\n",
+      );
+    });
   const byHand = (name: string, event: string, arm: string, flags: Flags): string =>
     flags.reason ?? `experiment ${name}: ${arm} ${event} by hand`;
-  common(
-    cmd
-      .command("stop")
-      .description("end the experiment: all traffic returns to the control")
-      .argument("<name>")
-      .option("--reason <text>", "why, for the audit trail"),
-  ).action(async (name: string, flags: Flags) => {
-    const l = locate(name, flags);
-    await decide(
-      l,
-      name,
-      "stopped",
-      l.design.control,
-      byHand(name, "stopped", l.design.control, flags),
-      "hand",
-    );
-  });
-  common(
-    cmd
-      .command("promote")
-      .description(
-        "end the experiment: all traffic to the winner (--arm, or the arm the status declares winner)",
-      )
-      .argument("<name>")
-      .option("--arm <variant>", "the variant to serve")
-      .option("--outcomes <file>", "outcome events as NDJSON, to find the winner")
-      .option("--reason <text>", "why, for the audit trail"),
-  ).action(async (name: string, flags: Flags) => {
-    const l = locate(name, flags);
-    let arm = flags.arm;
-    if (!arm) {
-      const s = status(l, name, flags);
-      if (s.verdict !== "win" || !s.winner)
-        throw new CliExit(
-          1,
-          `mlc experiment: no winner to promote (${s.verdict}: ${s.reason}); name one with --arm`,
-        );
-      arm = s.winner;
-      flags.reason ??= `experiment ${name}: ${s.reason}`;
-    }
-    await decide(l, name, "promoted", arm, byHand(name, "promoted", arm, flags), "hand");
-  });
-  common(
-    cmd
-      .command("decide")
-      .description("apply the spec's declared decision (on_win, on_loss, on_guardrail) to the current status")
-      .argument("<name>")
-      .option("--outcomes <file>", "outcome events as NDJSON ({request_id|unit, metric, value} per line)"),
-  ).action(async (name: string, flags: Flags) => {
-    const l = locate(name, flags);
-    if (readDeployment(l.projectDir, l.deployment)?.experiment?.name !== name)
-      throw new CliExit(1, `mlc experiment: experiment '${name}' is not running on ${l.deployment}`);
-    const s = status(l, name, flags);
-    const d = l.started.decisions ?? { on_win: "promote", on_loss: "stop", on_guardrail: "stop" };
-    const act =
-      s.verdict === "win" && d.on_win === "promote"
-        ? ({ event: "promoted", arm: s.winner! } as const)
-        : (s.verdict === "loss" || s.verdict === "inconclusive") && d.on_loss === "stop"
-          ? ({ event: "stopped", arm: l.design.control } as const)
-          : s.verdict === "guardrail" && d.on_guardrail === "stop"
-            ? ({ event: "stopped", arm: l.design.control } as const)
-            : undefined;
-    if (!act) {
-      process.stdout.write(`${name}: ${s.verdict}: ${s.reason}; nothing to do\n`);
-      return;
-    }
-    const reason = `experiment ${name} ${act.event} by its declared decision (${s.verdict}): ${s.reason}`;
-    await decide(l, name, act.event, act.arm, reason, "decision");
-  });
+  shared(cmd.command("stop"), false)
+    .description("end the experiment: all traffic returns to the control")
+    .argument("<name>")
+    .option("--reason <text>", "why, for the audit trail")
+    .action(async (name: string, _o: Flags, c: Command) => {
+      const flags = flagsOf(c);
+      const l = locate(name, flags);
+      const arm = l.design.control;
+      process.stdout.write(
+        (await decide(l, "stopped", arm, byHand(name, "stopped", arm, flags), "hand")) + "\n",
+      );
+    });
+  shared(cmd.command("promote"))
+    .description(
+      "end the experiment: all traffic to the winner (--arm, or the arm the status declares winner)",
+    )
+    .argument("<name>")
+    .option("--arm <variant>", "the variant to serve")
+    .option("--reason <text>", "why, for the audit trail")
+    .action(async (name: string, _o: Flags, c: Command) => {
+      const flags = flagsOf(c);
+      const l = locate(name, flags);
+      let arm = flags.arm;
+      let verdict: string | undefined;
+      if (!arm) {
+        const s = await status(l, flags);
+        if (s.verdict !== "win" || !s.winner)
+          throw new CliExit(
+            1,
+            `mlc experiment: no winner to promote (${s.verdict}: ${s.reason}); name one with --arm`,
+          );
+        arm = s.winner;
+        verdict = s.verdict;
+        flags.reason ??= `experiment ${name}: ${s.reason}`;
+      }
+      process.stdout.write(
+        (await decide(l, "promoted", arm, byHand(name, "promoted", arm, flags), "hand", verdict)) + "\n",
+      );
+    });
+  shared(cmd.command("decide"))
+    .description(
+      "apply the spec's declared decision (on_win, on_loss, on_guardrail) to the current status once",
+    )
+    .argument("<name>")
+    .action(async (name: string, _o: Flags, c: Command) => {
+      const flags = flagsOf(c);
+      const l = locate(name, flags);
+      if (!experimentRunning(l))
+        throw new CliExit(1, `mlc experiment: experiment '${name}' is not running on ${l.deployment}`);
+      process.stdout.write((await decideOnce(name, flags)).line + "\n");
+    });
 }

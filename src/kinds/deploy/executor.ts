@@ -139,13 +139,25 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     };
     role = "challenger";
   }
+  // a running experiment holds the deployment: it is carried over, never dropped by a new version
+  if (current?.experiment && target.version === current.version && target.bundle === current.bundle)
+    target = { ...target, experiment: current.experiment };
+  else if (current?.experiment)
+    throw new NodeFailure(
+      `deploy ${name}: experiment ${current.experiment.name} runs on ${name}; ${modelName} version ${version} cannot be deployed beside it`,
+      {
+        code: "MLC2302",
+        hint: `conclude it first (mlc experiment stop|promote ${current.experiment.name}), then apply again`,
+      },
+    );
   const unchanged =
     current &&
     current.version === target.version &&
     current.bundle === target.bundle &&
     JSON.stringify(current.online ?? null) === JSON.stringify(target.online ?? null) &&
     JSON.stringify(current.log ?? null) === JSON.stringify(target.log ?? null) &&
-    JSON.stringify(current.rollout ?? null) === JSON.stringify(target.rollout ?? null);
+    JSON.stringify(current.rollout ?? null) === JSON.stringify(target.rollout ?? null) &&
+    JSON.stringify(current.experiment ?? null) === JSON.stringify(target.experiment ?? null);
   if (!unchanged)
     writeDeployment(
       ctx.projectDir,

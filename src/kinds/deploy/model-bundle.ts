@@ -1,6 +1,6 @@
 // A model version's serving bundle (one ONNX file + bundle.json) under a deployment, built from the
 // model node's result: what the deploy executor serves and what an experiment serves beside it.
-import { relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { bundleDirFor, publishBundle, type BundleMeta, type BundleTask } from "../../serve/bundle.js";
 import type { Task } from "../../ml/estimator.js";
 import type { Json } from "../../ir/graph-ir.js";
@@ -32,12 +32,17 @@ export interface ModelBundle {
   bundle: string;
 }
 
-/** Publishes (or finds intact) the bundle of `model`'s version for deployment `name`. */
+/**
+ * Publishes (or finds intact) the bundle of `model`'s version for deployment `name`: in `v<N>` for the
+ * deployment's own model; with `beside` (an experiment's variant of another model, whose version numbers
+ * are its own) in `<model>-v<N>`, so two models' versions never share a folder.
+ */
 export async function publishModelBundle(
   ctx: ExecContext,
   name: string,
   modelName: string,
   model: NodeResult,
+  beside = false,
 ): Promise<ModelBundle> {
   const result = decodeModelResult(modelName, model.summary);
   const version = result.version;
@@ -61,7 +66,9 @@ export async function publishModelBundle(
     lineage: { run_id: ctx.runId ?? "", artifact: onnxHash },
     created: new Date().toISOString(),
   };
-  const bundleDir = bundleDirFor(ctx.projectDir, name, version);
+  const bundleDir = beside
+    ? join(dirname(bundleDirFor(ctx.projectDir, name, version)), `${modelName}-v${version}`)
+    : bundleDirFor(ctx.projectDir, name, version);
   const published = publishBundle(bundleDir, onnx, meta);
   if (published.action === "repaired")
     ctx.log(

@@ -287,6 +287,25 @@ export function planExperiment(c: ExperimentConfig): ExperimentPlan {
   };
 }
 
+/** The plan's fields for `mlc plan --json`: the design and the sample size per arm (or why it has none). */
+export function planNoteData(c: ExperimentConfig): { [k: string]: Json } {
+  const p = planExperiment(c);
+  const design = { test: c.test, alpha: c.alpha, power: c.power, mde: c.mde, primary: c.primary };
+  if (!p.sized) return { sample_size: { ...design, sized: false, reason: p.reason } };
+  return {
+    sample_size: {
+      ...design,
+      sized: true,
+      per_arm: p.perArm.map((a) => ({ arm: a.name, units: a.units })),
+      total_units: p.total,
+      ...(c.trafficPerDay !== undefined ? { traffic_per_day: c.trafficPerDay } : {}),
+      ...(p.days !== undefined ? { days: +p.days.toFixed(3) } : {}),
+      ...(c.durationSeconds !== undefined ? { duration_seconds: c.durationSeconds } : {}),
+      ...(p.durationReaches !== undefined ? { duration_reaches: p.durationReaches } : {}),
+    },
+  };
+}
+
 /** One line for `mlc plan`: the sample size per arm and, with the traffic declared, the days. */
 export function planSummary(c: ExperimentConfig): string {
   const p = planExperiment(c);

@@ -3,6 +3,7 @@
 import { readBlock } from "../../ir/node-config.js";
 import { readDeployment, type BundleRef } from "../../serve/deployment.js";
 import { startExperiment } from "../../serve/experiment-control.js";
+import { bundleModel } from "../../serve/serving-sync.js";
 import { appendExperimentEvent, readExperimentEvents } from "../../serve/experiment-log.js";
 import type { ExperimentRoute } from "../../serve/experiment-route.js";
 import type { ExperimentDesign } from "../../ml/experiments/index.js";
@@ -31,8 +32,8 @@ const sameRouting = (a: ExperimentRoute, b: ExperimentRoute): boolean =>
   a.key === b.key &&
   a.control === b.control &&
   a.default_arm === b.default_arm &&
-  JSON.stringify(a.arms.map((x) => [x.name, x.share, x.target.version])) ===
-    JSON.stringify(b.arms.map((x) => [x.name, x.share, x.target.version]));
+  JSON.stringify(a.arms.map((x) => [x.name, x.share, x.target.version, x.target.bundle])) ===
+    JSON.stringify(b.arms.map((x) => [x.name, x.share, x.target.version, x.target.bundle]));
 
 /** What the status analysis needs of the config. */
 function designOf(c: ExperimentConfig): ExperimentDesign {
@@ -61,22 +62,20 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
         code: "MLC2302",
       },
     );
-  if (pointer.rollout)
-    throw new NodeFailure(
-      `experiment ${c.name}: deployment ${c.deployment} has a ${pointer.rollout.kind} rollout in progress`,
-      { code: "MLC2302", hint: `end it with mlc rollout promote|abort ${c.deployment}, then apply again` },
-    );
   const arms: ExperimentRoute["arms"] = [];
   const versions: Record<string, number> = {};
+  // the deploy block's model keeps the deployment's `v<N>` folders; another model's versions go beside
+  const deployed = ctx.inputs.get(`deploy.${c.deployment}`)?.summary?.model;
+  const ownModel = typeof deployed === "string" ? deployed : bundleModel(ctx.projectDir, pointer.bundle);
   for (const v of c.variants) {
     const model = ctx.inputs.get(`model.${v.model}`);
     if (!model)
       throw new NodeFailure(`experiment ${c.name}: model ${v.model} of variant ${v.name} has no result`, {
         code: "MLC2302",
       });
-    const b = await publishModelBundle(ctx, c.deployment, v.model, model);
+    const b = await publishModelBundle(ctx, c.deployment, v.model, model, v.model !== ownModel);
     // a version the deployment already serves keeps its online table; another variant's requests carry every input
-    const online = b.version === pointer.version ? pointer.online : undefined;
+    const online = b.bundle === pointer.bundle ? pointer.online : undefined;
     const target: BundleRef = { version: b.version, bundle: b.bundle, ...(online ? { online } : {}) };
     arms.push({ name: v.name, share: c.allocation.find((a) => a.name === v.name)!.share, target });
     versions[v.name] = b.version;
@@ -92,19 +91,24 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   };
   const events = readExperimentEvents(ctx.projectDir, c.deployment, c.name);
   const last = events[events.length - 1];
-  const concluded =
-    last &&
-    (last.event === "promoted" || last.event === "stopped") &&
-    JSON.stringify(last.versions) === JSON.stringify(versions);
+  // a concluded experiment stays concluded, whatever its versions now: starting it again under the same
+  // name (and salt) would re-expose the same units to the same arms; a new name re-randomises them
+  const concluded = last && (last.event === "promoted" || last.event === "stopped");
   let state: string;
   if (concluded) {
     state = last.event;
     ctx.log(
-      `experiment ${c.name} was ${last.event} at ${last.ts} (${last.reason}); it is not started again with the same versions`,
+      `experiment ${c.name} was ${last.event} at ${last.ts} (${last.reason}); apply does not start it again (a new experiment name starts a new one)`,
     );
   } else if (pointer.experiment?.name === c.name && sameRouting(pointer.experiment, route)) {
     state = "running";
   } else {
+    // checked here, not first: a concluded experiment leaves a later rollout of the deployment alone
+    if (pointer.rollout)
+      throw new NodeFailure(
+        `experiment ${c.name}: deployment ${c.deployment} has a ${pointer.rollout.kind} rollout in progress`,
+        { code: "MLC2302", hint: `end it with mlc rollout promote|abort ${c.deployment}, then apply again` },
+      );
     const updating = pointer.experiment?.name === c.name;
     if (updating) route.started = pointer.experiment!.started;
     const reason = `experiment ${c.name} ${updating ? "updated" : "started"}: ${arms.map((a) => `${a.name} v${a.target.version} ${+(a.share * 100).toFixed(4)}%`).join(", ")}`;

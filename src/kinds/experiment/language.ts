@@ -8,10 +8,11 @@ import type { BlockKindSchema } from "../../compiler/schema/types.js";
 import { d, t } from "../../compiler/schema/type-builders.js";
 import type { Json } from "../../ir/graph-ir.js";
 import { decodeExperimentConfig, ExperimentConfigError, planExperiment } from "./config.js";
+import { lowerExperiment } from "./lower.js";
 
 export const experimentLanguage: BlockKindSchema = {
   kind: "experiment",
-  doc: "An online experiment on a deployment: every variant's model serves side by side, requests are routed by a salted stable hash of `key` with the `allocation`, outcomes arrive as feedback, and the primary metric is tested (sequential by default, safe to check at any time) against the control; guardrails stop a harmful arm and the declared decisions promote the winner or stop. `mlc plan` shows the sample size per arm. See specs/experiments.md.",
+  doc: "An online experiment on a deployment: every variant's model serves side by side, requests are routed by a salted stable hash of `key` with the `allocation`, outcomes arrive as `POST /v1/feedback` items with `metric` and `value` (by request id, or by the key), and the primary metric is tested (sequential by default, safe to check at any time) against the control; guardrails stop a harmful arm and the declared decisions promote the winner or stop, applied by `mlc experiment NAME [--watch]`. `mlc plan` (text, `--json`, `--markdown`) shows the sample size per arm. `mlc experiment status|stop|promote NAME`; every decision is audited with time and reason. A concluded experiment is never started again under its name. See specs/experiments.md.",
   name: "required",
   attributes: [
     {
@@ -24,7 +25,7 @@ export const experimentLanguage: BlockKindSchema = {
       name: "variants",
       type: t.object(t.ref("model")),
       required: true,
-      doc: "variant name to model: `{ control = churn  offer = retention }`; at least two",
+      doc: "variant name to model: `{ control = churn, offer = retention }`; at least two. The experiment waits on every gate guarding these models: a failing gate keeps it from serving",
     },
     {
       name: "control",
@@ -54,7 +55,7 @@ export const experimentLanguage: BlockKindSchema = {
       name: "metrics",
       type: t.object(t.enum("binary", "continuous")),
       required: true,
-      doc: "outcome name (as sent to `POST /v1/feedback`) to its kind: `{ converted = binary  revenue = continuous }`",
+      doc: "outcome name (the `metric` of `POST /v1/feedback` items) to its kind: `{ converted = binary, revenue = continuous }`; a binary value is 0/1 (or true/false), a unit's outcomes add up over its requests, a unit without one counts 0",
     },
     { name: "primary", type: t.string(), required: true, doc: "the metric that decides the experiment" },
     {
@@ -125,7 +126,7 @@ export const experimentLanguage: BlockKindSchema = {
       type: t.enum("promote", "report"),
       required: false,
       default: d.name("promote"),
-      doc: "what a significant winner does: `promote` serves it to all traffic",
+      doc: "what a significant winner does: `promote` serves it to all traffic (and makes it its model's champion); `report` only reports",
     },
     {
       name: "on_loss",
@@ -144,6 +145,7 @@ export const experimentLanguage: BlockKindSchema = {
   ],
   nested: [],
   check: checkExperiment,
+  lower: lowerExperiment,
 };
 
 /** The block's written attributes as the JSON the node config carries. */

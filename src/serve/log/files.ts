@@ -21,13 +21,16 @@ import {
   type PredictionLogEntry,
 } from "../prediction-log.js";
 import { readPredictionLog } from "../prediction-log-reader.js";
-import type {
-  FeedbackEntry,
-  LoggedPrediction,
-  LogQuery,
-  PredictionSink,
-  RetentionResult,
-  SinkOptions,
+import {
+  isOutcomeEntry,
+  type FeedbackEntry,
+  type LoggedPrediction,
+  type LogQuery,
+  type OutcomeEntry,
+  type PredictionSink,
+  type RetentionResult,
+  type SinkOptions,
+  type StoredFeedback,
 } from "./types.js";
 
 export const feedbackDir = (projectDir: string, deployment: string): string =>
@@ -173,7 +176,7 @@ export class FilesSink implements PredictionSink {
   private scanFeedback(): void {
     this.fbScan.scan((file, line) => {
       try {
-        const f = JSON.parse(line) as FeedbackEntry;
+        const f = JSON.parse(line) as StoredFeedback;
         if (typeof f.id === "string" && !this.feedbackIds.has(f.id)) this.feedbackIds.set(f.id, file);
       } catch {
         // a torn line from a crash: not a label
@@ -181,7 +184,7 @@ export class FilesSink implements PredictionSink {
     });
   }
 
-  async addFeedback(items: readonly FeedbackEntry[]): Promise<boolean[]> {
+  async addFeedback(items: readonly StoredFeedback[]): Promise<boolean[]> {
     this.scanFeedback();
     const stored: boolean[] = [];
     const seen = new Set<string>();
@@ -201,19 +204,20 @@ export class FilesSink implements PredictionSink {
     return stored;
   }
 
-  async readFeedback(q: { since?: Date } = {}): Promise<FeedbackEntry[]> {
+  /** Labels and outcomes, the first per id, oldest first. */
+  private readStored(q: { since?: Date }): StoredFeedback[] {
     if (!existsSync(this.fbDir)) return [];
     const since = q.since?.getTime();
-    const first = new Map<string, FeedbackEntry>();
+    const first = new Map<string, StoredFeedback>();
     for (const f of readdirSync(this.fbDir)
       .filter((n) => n.endsWith(".ndjson"))
       .sort()) {
       const text = readFileText(join(this.fbDir, f));
       for (const line of text.split("\n")) {
         if (!line) continue;
-        let e: FeedbackEntry;
+        let e: StoredFeedback;
         try {
-          e = JSON.parse(line) as FeedbackEntry;
+          e = JSON.parse(line) as StoredFeedback;
         } catch {
           continue;
         }
@@ -222,6 +226,14 @@ export class FilesSink implements PredictionSink {
       }
     }
     return [...first.values()].filter((e) => since === undefined || Date.parse(e.received) >= since);
+  }
+
+  async readFeedback(q: { since?: Date } = {}): Promise<FeedbackEntry[]> {
+    return this.readStored(q).filter((e): e is FeedbackEntry => !isOutcomeEntry(e));
+  }
+
+  async readOutcomes(q: { since?: Date } = {}): Promise<OutcomeEntry[]> {
+    return this.readStored(q).filter(isOutcomeEntry);
   }
 
   async enforceRetention(retentionSeconds: number, now: Date = new Date()): Promise<RetentionResult> {

@@ -5,8 +5,11 @@ import pg from "pg";
 import type { PredictionLogEntry } from "../prediction-log.js";
 import { QueuedSink } from "./batch-queue.js";
 import {
+  isOutcomeEntry,
   LogStoreError,
   type FeedbackEntry,
+  type OutcomeEntry,
+  type StoredFeedback,
   type Label,
   type LoggedPrediction,
   type LogQuery,
@@ -85,13 +88,15 @@ export class PostgresSink extends QueuedSink implements PredictionSink {
         `CREATE INDEX IF NOT EXISTS ${ix}_request ON ${t} (request_id)`,
         `CREATE TABLE IF NOT EXISTS ${this.fb} (deployment text NOT NULL, id text NOT NULL, received timestamptz NOT NULL, request_id text, row_index integer, key jsonb, time timestamptz, label jsonb NOT NULL, PRIMARY KEY (deployment, id))`,
         `CREATE INDEX IF NOT EXISTS ${ix}_feedback_received ON ${this.fb} (deployment, received)`,
+        // experiment outcomes share the table: the metric's name (null for a label), its value in label
+        `ALTER TABLE ${this.fb} ADD COLUMN IF NOT EXISTS metric text`,
       ];
       for (const sql of ddl) {
         try {
           await this.pool.query(sql);
         } catch (e) {
           const code = (e as { code?: string }).code;
-          if (code !== "23505" && code !== "42P07") {
+          if (code !== "23505" && code !== "42P07" && code !== "42701") {
             this.ready = undefined;
             throw new LogStoreError(
               `cannot create the prediction log tables in ${this.describe}: ${(e as Error).message}`,
@@ -163,13 +168,13 @@ export class PostgresSink extends QueuedSink implements PredictionSink {
     return new Map(rows.map((r) => [r.request_id, Number(r.n)]));
   }
 
-  async addFeedback(items: readonly FeedbackEntry[]): Promise<boolean[]> {
+  async addFeedback(items: readonly StoredFeedback[]): Promise<boolean[]> {
     if (!items.length) return [];
     await this.ensure();
     // ON CONFLICT DO NOTHING: the first label per id wins, across replicas and within one batch
     const res = await this.query(
-      `INSERT INTO ${this.fb} (deployment, id, received, request_id, row_index, key, time, label)
-       SELECT $1::text, * FROM unnest($2::text[], $3::timestamptz[], $4::text[], $5::int[], $6::jsonb[], $7::timestamptz[], $8::jsonb[])
+      `INSERT INTO ${this.fb} (deployment, id, received, request_id, row_index, key, time, label, metric)
+       SELECT $1::text, * FROM unnest($2::text[], $3::timestamptz[], $4::text[], $5::int[], $6::jsonb[], $7::timestamptz[], $8::jsonb[], $9::text[])
        ON CONFLICT (deployment, id) DO NOTHING RETURNING id`,
       [
         this.deployment,
@@ -179,20 +184,22 @@ export class PostgresSink extends QueuedSink implements PredictionSink {
         items.map((f) => f.index ?? null),
         items.map((f) => (f.key ? JSON.stringify(f.key) : null)),
         items.map((f) => f.time ?? null),
-        items.map((f) => JSON.stringify(f.label)),
+        items.map((f) => JSON.stringify(isOutcomeEntry(f) ? f.value : f.label)),
+        items.map((f) => (isOutcomeEntry(f) ? f.metric : null)),
       ],
     );
     const inserted = new Set((res.rows as { id: string }[]).map((r) => r.id));
     return items.map((f) => inserted.delete(f.id));
   }
 
-  async readFeedback(q: { since?: Date } = {}): Promise<FeedbackEntry[]> {
+  /** Labels (metric null) or outcomes, the first per id, oldest first. */
+  private async readStored(q: { since?: Date }, outcomes: boolean): Promise<StoredFeedback[]> {
     await this.ensure();
     const params: unknown[] = [this.deployment];
     const since = q.since ? ` AND received >= $${params.push(q.since)}` : "";
     const rows = (
       await this.query(
-        `SELECT id, received, request_id, row_index, key, time, label FROM ${this.fb} WHERE deployment = $1${since} ORDER BY received, id`,
+        `SELECT id, received, request_id, row_index, key, time, label, metric FROM ${this.fb} WHERE deployment = $1 AND metric IS ${outcomes ? "NOT " : ""}NULL${since} ORDER BY received, id`,
         params,
       )
     ).rows as {
@@ -203,16 +210,29 @@ export class PostgresSink extends QueuedSink implements PredictionSink {
       key: Record<string, string | number | boolean> | null;
       time: Date | null;
       label: Label;
+      metric: string | null;
     }[];
-    return rows.map((r) => ({
-      id: r.id,
-      received: r.received.toISOString(),
-      ...(r.request_id !== null ? { request_id: r.request_id } : {}),
-      ...(r.row_index !== null ? { index: r.row_index } : {}),
-      ...(r.key !== null ? { key: r.key } : {}),
-      ...(r.time !== null ? { time: r.time.toISOString() } : {}),
-      label: r.label,
-    }));
+    return rows.map((r) => {
+      const base = {
+        id: r.id,
+        received: r.received.toISOString(),
+        ...(r.request_id !== null ? { request_id: r.request_id } : {}),
+        ...(r.row_index !== null ? { index: r.row_index } : {}),
+        ...(r.key !== null ? { key: r.key } : {}),
+        ...(r.time !== null ? { time: r.time.toISOString() } : {}),
+      };
+      return r.metric !== null
+        ? { ...base, metric: r.metric, value: Number(r.label) }
+        : { ...base, label: r.label };
+    });
+  }
+
+  async readFeedback(q: { since?: Date } = {}): Promise<FeedbackEntry[]> {
+    return (await this.readStored(q, false)).filter((e): e is FeedbackEntry => !isOutcomeEntry(e));
+  }
+
+  async readOutcomes(q: { since?: Date } = {}): Promise<OutcomeEntry[]> {
+    return (await this.readStored(q, true)).filter(isOutcomeEntry);
   }
 
   async enforceRetention(retentionSeconds: number, now: Date = new Date()): Promise<RetentionResult> {

@@ -6,8 +6,11 @@ import type { PredictionLogEntry } from "../prediction-log.js";
 import { QueuedSink } from "./batch-queue.js";
 import { loggedLine } from "./files.js";
 import {
+  isOutcomeEntry,
   LogStoreError,
   type FeedbackEntry,
+  type OutcomeEntry,
+  type StoredFeedback,
   type LoggedPrediction,
   type LogQuery,
   type PredictionSink,
@@ -147,7 +150,7 @@ export class RedisSink extends QueuedSink implements PredictionSink {
     return out;
   }
 
-  async addFeedback(items: readonly FeedbackEntry[]): Promise<boolean[]> {
+  async addFeedback(items: readonly StoredFeedback[]): Promise<boolean[]> {
     const now = Date.now();
     const ttl = this.retentionMs ?? DEFAULT_INDEX_MS;
     const minId = this.retentionMs !== undefined ? String(Math.max(0, now - this.retentionMs)) : "";
@@ -169,13 +172,22 @@ export class RedisSink extends QueuedSink implements PredictionSink {
     return out;
   }
 
-  async readFeedback(q: { since?: Date } = {}): Promise<FeedbackEntry[]> {
+  /** Labels and outcomes, oldest first (the id key admitted only the first per id). */
+  private async readStored(q: { since?: Date }): Promise<StoredFeedback[]> {
     const since = q.since?.getTime();
-    const out: FeedbackEntry[] = [];
+    const out: StoredFeedback[] = [];
     const start = since !== undefined ? String(since) : "-";
     for await (const line of this.entries(this.fbStream, start, "+"))
-      out.push(JSON.parse(line) as FeedbackEntry);
+      out.push(JSON.parse(line) as StoredFeedback);
     return out;
+  }
+
+  async readFeedback(q: { since?: Date } = {}): Promise<FeedbackEntry[]> {
+    return (await this.readStored(q)).filter((e): e is FeedbackEntry => !isOutcomeEntry(e));
+  }
+
+  async readOutcomes(q: { since?: Date } = {}): Promise<OutcomeEntry[]> {
+    return (await this.readStored(q)).filter(isOutcomeEntry);
   }
 
   async enforceRetention(retentionSeconds: number, now: Date = new Date()): Promise<RetentionResult> {

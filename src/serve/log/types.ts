@@ -30,6 +30,31 @@ export interface FeedbackEntry {
   label: Label;
 }
 
+/**
+ * One stored outcome of an online experiment (`POST /v1/feedback` with `metric` and `value`): joined to
+ * its prediction by request id, or to the experiment's unit by the key field. Labels and outcomes share
+ * the store; `readFeedback` returns only labels, `readOutcomes` only outcomes.
+ */
+export interface OutcomeEntry {
+  /** `o:<metric>:r:<request id>#<row>` or `o:<metric>:k:<canonical key>@<time>`; the first stored wins. */
+  id: string;
+  received: string;
+  request_id?: string;
+  index?: number;
+  key?: Record<string, string | number | boolean>;
+  time?: string;
+  /** The experiment's metric (`converted`, `revenue`). */
+  metric: string;
+  /** Its value: 0/1 for binary metrics, any finite number for continuous ones. */
+  value: number;
+}
+
+/** What the feedback store holds: labels and experiment outcomes. */
+export type StoredFeedback = FeedbackEntry | OutcomeEntry;
+
+export const isOutcomeEntry = (f: StoredFeedback): f is OutcomeEntry =>
+  typeof (f as Partial<OutcomeEntry>).metric === "string";
+
 /** Where a deployment's log lives, as recorded in its pointer. Never holds a credential. */
 export type LogStoreRef =
   | { kind: "files" }
@@ -92,10 +117,12 @@ export interface PredictionSink {
   read(q?: LogQuery): Promise<PredictionLogEntry[]>;
   /** Rows logged per request id (shadow rows not counted); ids never logged are absent. */
   requestRows(requestIds: readonly string[]): Promise<Map<string, number>>;
-  /** Stores labels in order; per item true = stored, false = an entry with that id was already there. */
-  addFeedback(items: readonly FeedbackEntry[]): Promise<boolean[]>;
-  /** Stored labels (the first per id), oldest first. */
+  /** Stores labels and outcomes in order; per item true = stored, false = an entry with that id was already there. */
+  addFeedback(items: readonly StoredFeedback[]): Promise<boolean[]>;
+  /** Stored labels (the first per id), oldest first; outcomes are left out. */
   readFeedback(q?: { since?: Date }): Promise<FeedbackEntry[]>;
+  /** Stored experiment outcomes (the first per id), oldest first. */
+  readOutcomes(q?: { since?: Date }): Promise<OutcomeEntry[]>;
   /** Deletes predictions and feedback older than `retentionSeconds` before `now`. */
   enforceRetention(retentionSeconds: number, now?: Date): Promise<RetentionResult>;
   /** Flushes and releases connections; later appends are ignored. */
@@ -125,11 +152,13 @@ export class LogStoreError extends MlcError {
   }
 }
 
-/** The identity of a feedback item (the first stored per id wins). */
+/** The identity of a feedback item (the first stored per id wins); an outcome's names its metric. */
 export function feedbackId(
   f:
     { request_id: string; index?: number } | { key: Record<string, string | number | boolean>; time: string },
+  metric?: string,
 ): string {
+  if (metric !== undefined) return `o:${metric}:${feedbackId(f)}`;
   if ("key" in f) {
     const keys = Object.keys(f.key).sort();
     return `k:${JSON.stringify(keys.map((k) => [k, f.key[k]]))}@${f.time}`;
