@@ -20,7 +20,7 @@ interface CommandModule {
  * that name is loaded alone when it registers that command, so `mlc plan` does not pay for
  * importing every other command (the server, ONNX export…); otherwise every command is loaded.
  */
-async function buildProgram(only?: string): Promise<Command> {
+export async function buildProgram(only?: string): Promise<Command> {
   const { Command } = await import("commander");
   const make = () =>
     new Command("mlc")

@@ -14,6 +14,7 @@ import {
 import { experimentRecords, type OutcomeEvent } from "../../serve/experiment-records.js";
 import { readPredictionLog } from "../../serve/prediction-log-reader.js";
 import { CliExit } from "../exit.js";
+import { withProjectDir } from "../project-dir.js";
 
 interface Flags {
   dir: string;
@@ -135,7 +136,7 @@ function renderStatus(name: string, l: Located, s: ExperimentStatus): string {
 
 export function register(program: Command): void {
   const cmd = program.command("experiment").description("status and decisions of online experiments");
-  const common = (c: Command): Command => c.option("--dir <project>", "project directory", ".");
+  const common = (c: Command): Command => withProjectDir(c);
   common(
     cmd
       .command("status")
@@ -145,7 +146,7 @@ export function register(program: Command): void {
       .argument("<name>")
       .option("--outcomes <file>", "outcome events as NDJSON ({request_id|unit, metric, value} per line)")
       .option("--json", "print JSON"),
-  ).action(async (name: string, flags: Flags) => {
+  ).action(async (name: string, _dir: string, flags: Flags) => {
     const l = locate(name, flags);
     const s = status(l, name, flags);
     const last = l.events[l.events.length - 1]!;
@@ -188,7 +189,7 @@ export function register(program: Command): void {
       .description("end the experiment: all traffic returns to the control")
       .argument("<name>")
       .option("--reason <text>", "why, for the audit trail"),
-  ).action(async (name: string, flags: Flags) => {
+  ).action(async (name: string, _dir: string, flags: Flags) => {
     const l = locate(name, flags);
     await decide(
       l,
@@ -209,7 +210,7 @@ export function register(program: Command): void {
       .option("--arm <variant>", "the variant to serve")
       .option("--outcomes <file>", "outcome events as NDJSON, to find the winner")
       .option("--reason <text>", "why, for the audit trail"),
-  ).action(async (name: string, flags: Flags) => {
+  ).action(async (name: string, _dir: string, flags: Flags) => {
     const l = locate(name, flags);
     let arm = flags.arm;
     if (!arm) {
@@ -230,7 +231,7 @@ export function register(program: Command): void {
       .description("apply the spec's declared decision (on_win, on_loss, on_guardrail) to the current status")
       .argument("<name>")
       .option("--outcomes <file>", "outcome events as NDJSON ({request_id|unit, metric, value} per line)"),
-  ).action(async (name: string, flags: Flags) => {
+  ).action(async (name: string, _dir: string, flags: Flags) => {
     const l = locate(name, flags);
     if (readDeployment(l.projectDir, l.deployment)?.experiment?.name !== name)
       throw new CliExit(1, `mlc experiment: experiment '${name}' is not running on ${l.deployment}`);

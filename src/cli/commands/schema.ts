@@ -10,6 +10,7 @@ import { inferredSchema, renderSchemaBlock } from "../../data/schema-infer.js";
 import { NodeFailure } from "../../ir/executor.js";
 import { compileGraph } from "../../runtime/project.js";
 import { CliExit } from "../exit.js";
+import { withProjectDir } from "../project-dir.js";
 
 function fileSpec(path: string): SourceSpec {
   const lower = path.toLowerCase();
@@ -57,16 +58,27 @@ async function specFor(source: string, dir: string): Promise<{ spec: SourceSpec;
 
 export function register(program: Command): void {
   const schema = program.command("schema").description("work with source schemas");
-  schema
-    .command("infer")
-    .description("print a `schema { … }` block inferred from a source's data (a source name or a data file)")
-    .argument("<source>", "a source block's name, or a CSV / Parquet / JSON lines file")
-    .argument("[dir]", "the project directory", ".")
-    .action(async (source: string, dir: string) => {
+  withProjectDir(
+    schema
+      .command("infer")
+      .description(
+        "print a `schema { … }` block inferred from a source's data (a source name or a data file)",
+      )
+      .argument("<source>", "a source block's name, or a CSV / Parquet / JSON lines file"),
+    "the project directory (default: the current directory; also -C/--dir)",
+  )
+    .option("--json", "print JSON: {rows, columns: [{name, type, nullable}]}")
+    .action(async (source: string, dir: string, opts: { json?: boolean }) => {
       try {
         const { spec, root } = await specFor(source, dir);
         const loaded = await loadSource(spec, resolve(root));
-        process.stdout.write(renderSchemaBlock(inferredSchema(loaded.table, loaded.schema), ""));
+        const schema = inferredSchema(loaded.table, loaded.schema);
+        if (opts.json) {
+          const columns = schema.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable ?? false }));
+          const json = { rows: loaded.table.numRows(), columns };
+          return void process.stdout.write(JSON.stringify(json, null, 2) + "\n");
+        }
+        process.stdout.write(renderSchemaBlock(schema, ""));
         process.stderr.write(`# ${loaded.table.numRows()} rows, ${loaded.table.numCols()} columns\n`);
       } catch (e) {
         if (e instanceof NodeFailure) throw new CliExit(1, `mlc schema infer: ${e.message}`);

@@ -14,6 +14,7 @@ import { parseSize } from "../../serve/size.js";
 import { readStreamTarget, type StreamTarget } from "../../serve/stream-config.js";
 import { startStreamService } from "../../serve/stream-serve.js";
 import { CliExit } from "../exit.js";
+import { withProjectDir } from "../project-dir.js";
 
 export interface ServeFlags {
   dir: string;
@@ -107,16 +108,17 @@ export async function startServe(
 }
 
 export function register(program: Command): void {
-  program
-    .command("serve")
-    .description(
-      "serve a deployment over HTTP: POST /v1/predict, POST /v1/feedback, GET /v1/model, /healthz, /readyz, /metrics",
-    )
-    .argument(
-      "<deployment>",
-      "the deployment to serve (its current version, following promotions and rollbacks)",
-    )
-    .option("--dir <project>", "project directory", ".")
+  withProjectDir(
+    program
+      .command("serve")
+      .description(
+        "serve a deployment over HTTP: POST /v1/predict, POST /v1/feedback, GET /v1/model, /healthz, /readyz, /metrics",
+      )
+      .argument(
+        "<deployment>",
+        "the deployment to serve (its current version, following promotions and rollbacks)",
+      ),
+  )
     .option("--port <n>", "port to listen on (0 picks a free one)", "8080")
     .option("--host <addr>", "address to bind", "127.0.0.1")
     .option("--max-batch <n>", "most records per request", "1024")
@@ -150,14 +152,20 @@ export function register(program: Command): void {
       "after",
       "\nEnvironment: MLC_SERVE_TOKEN (require Authorization: Bearer <token>), MLC_LOG_LEVEL (pino level, default warn).",
     )
-    .action(async (deployment: string, flags: ServeFlags & { workers?: string; pidFile?: string }) => {
-      const removePidFile = flags.pidFile && cluster.isPrimary ? writePidFile(flags.pidFile) : undefined;
-      try {
-        await serveCommand(deployment, flags);
-      } finally {
-        removePidFile?.();
-      }
-    });
+    .action(
+      async (
+        deployment: string,
+        _dir: string,
+        flags: ServeFlags & { workers?: string; pidFile?: string },
+      ) => {
+        const removePidFile = flags.pidFile && cluster.isPrimary ? writePidFile(flags.pidFile) : undefined;
+        try {
+          await serveCommand(deployment, flags);
+        } finally {
+          removePidFile?.();
+        }
+      },
+    );
 }
 
 function streamTargetOf(dir: string, deployment: string): StreamTarget | undefined {
