@@ -9,6 +9,7 @@ import { buildBundleDir, loadBundle } from "../../serve/bundle.js";
 import { writeContainerManifests } from "../../serve/container.js";
 import { readDeployment, resolveBundlePath } from "../../serve/deployment.js";
 import { CliExit } from "../exit.js";
+import { specPort } from "../spec-port.js";
 import { withProjectDir } from "../project-dir.js";
 
 /** The mlc checkout this command runs from (the nearest package.json named "mlc"). */
@@ -73,6 +74,7 @@ export function register(program: Command): void {
             bundleDir,
             ...(root ? { appDir: root } : {}),
             ...(f.image ? { image: f.image } : {}),
+            port: specPort(f.dir, name, "export"),
             ...(p.online ? { online: { ref: p.online, projectDir } } : {}),
             ...(p.log ? { log: p.log } : {}),
           });
