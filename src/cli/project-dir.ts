@@ -6,6 +6,7 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { CliExit } from "./exit.js";
+import { commandPath } from "./help-examples.js";
 
 /**
  * Adds the `[dir]` argument (named `argName`, after the command's other arguments) and the
@@ -34,10 +35,4 @@ export function withProjectDir(
       action.setOptionValue("dir", dir);
     });
   return cmd;
-}
-
-function commandPath(cmd: Command): string {
-  const names: string[] = [];
-  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
-  return names.join(" ");
 }
