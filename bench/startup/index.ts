@@ -12,6 +12,8 @@ const cli = join(repo, "dist/src/cli/main.js");
 interface HyperfineResult {
   command: string;
   median: number;
+  user: number;
+  system: number;
 }
 
 export async function run(): Promise<void> {
@@ -34,11 +36,14 @@ export async function run(): Promise<void> {
     const base = results[0]!.median;
     const [one, five] = loadavg();
     process.stdout.write(`load average: ${one!.toFixed(2)} (1 min), ${five!.toFixed(2)} (5 min)\n`);
-    process.stdout.write(`node -e 0: median ${(base * 1000).toFixed(0)} ms\n`);
+    // CPU time (user + system, mean) depends less on the load of a shared machine than wall time
+    const cpu = (r: HyperfineResult): string => `${((r.user + r.system) * 1000).toFixed(0)} ms CPU`;
+    process.stdout.write(`node -e 0: median ${(base * 1000).toFixed(0)} ms, ${cpu(results[0]!)}\n`);
     for (const r of results.slice(1)) {
       const name = r.command.replace(`${node} ${cli}`, "mlc").replace(repo + "/", "");
+      const ratio = (r.median / base).toFixed(2);
       process.stdout.write(
-        `${name}: median ${(r.median * 1000).toFixed(0)} ms, ratio ${(r.median / base).toFixed(2)}× node -e 0\n`,
+        `${name}: median ${(r.median * 1000).toFixed(0)} ms, ${cpu(r)}, ratio ${ratio}× node -e 0\n`,
       );
     }
   } finally {

@@ -1,7 +1,8 @@
 // The language's grammar as documents, generated from the lexer and parser themselves: a token
 // table and EBNF rules (grammar/grammar.md), the serialised rules (grammar/grammar.json) and
 // chevrotain's railroad diagram (grammar/railroad.html). scripts/gen-grammar.ts writes them.
-import { createSyntaxDiagramsCode, Lexer, type ISerializedGast, type TokenType } from "chevrotain";
+import type { ISerializedGast, TokenType } from "chevrotain";
+import { createSyntaxDiagramsCode, Lexer } from "./chevrotain.js";
 import { allTokens, KEYWORDS } from "./lexer.js";
 import { MlspecParser } from "./parser.js";
 

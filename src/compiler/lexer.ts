@@ -1,7 +1,8 @@
 // The .mlspec token set and the chevrotain lexer built from it (one instance, reused).
 // Malformed input never stops the lexer: bad characters, unterminated strings and bad number
 // suffixes become tokens of their own, which the parser accepts and the AST builder reports.
-import { createToken, createTokenInstance, Lexer, type IToken, type TokenType } from "chevrotain";
+import type { IToken, TokenType } from "chevrotain";
+import { createToken, createTokenInstance, Lexer } from "./chevrotain.js";
 
 const IDENT_PATTERN = /[A-Za-z_][A-Za-z0-9_]*/;
 

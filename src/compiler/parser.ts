@@ -1,13 +1,7 @@
 // The .mlspec grammar as a chevrotain CstParser (built once, reused for every parse).
 // It only recognises structure; literal decoding, spans and most user-facing checks live in cst-to-ast.ts.
-import {
-  CstParser,
-  type IOrAlt,
-  type IToken,
-  type DSLMethodOpts,
-  type OrMethodOpts,
-  type TokenType,
-} from "chevrotain";
+import type { IOrAlt, IToken, DSLMethodOpts, OrMethodOpts, TokenType } from "chevrotain";
+import { CstParser } from "./chevrotain.js";
 import {
   allTokens,
   BadChar,
@@ -85,12 +79,16 @@ export class MlspecParser extends CstParser {
   /**
    * @param recovering with chevrotain's error recovery (single-token insertion/deletion and
    * re-synchronisation), which costs time on every repetition: used only for blocks with errors.
+   * @param validateGrammar run chevrotain's checks of the grammar itself (ambiguous alternatives,
+   * left recursion…) while building: they depend only on this file, cost most of the parser's
+   * construction time at every start-up, and run in test/compiler/grammar-validations.test.ts.
    */
-  constructor(recovering = true) {
+  constructor(recovering = true, validateGrammar = false) {
     super(allTokens, {
       recoveryEnabled: recovering,
       maxLookahead: 3,
       errorMessageProvider: syntaxErrorMessages,
+      skipValidations: !validateGrammar,
     });
     this.performSelfAnalysis();
   }

@@ -1,6 +1,7 @@
 // Human wording for chevrotain's parse errors ("expected `}` to close the block"), with hints.
 // The provider returns JSON ({message, hint}) that parse.ts decodes into a Diagnostic.
-import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import type { IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
+import { EOF } from "./chevrotain.js";
 import {
   And,
   Comma,

@@ -86,6 +86,13 @@ export interface Executor {
    */
   incrementalChange?(oldConfig: GraphNode["config"], newConfig: GraphNode["config"]): string | undefined;
   /**
+   * When a node's only changes are changed inputs, the executor may recognise that running it again
+   * re-evaluates the same result (a deployment whose gate changed serves the same model version) and
+   * describe it; the plan then shows an update (~) with this text after the upstream reasons,
+   * instead of its `changeAction`.
+   */
+  upstreamChange?(changedInputs: readonly string[]): string | undefined;
+  /**
    * Checks what the last run left outside the artifact store (a deployment's bundle and pointer):
    * plan replaces the node when `problems` is not empty. `files` are the paths checked, so a
    * remembered no-op plan is dropped when one of them changes.

@@ -21,6 +21,8 @@ export interface ExecutorInfo {
   changeAction?: "update" | "replace";
   /** See Executor.incrementalChange. */
   incrementalChange?: Executor["incrementalChange"];
+  /** See Executor.upstreamChange. */
+  upstreamChange?: Executor["upstreamChange"];
 }
 
 /** Executor version used in fingerprints when no executor is registered for a kind. */

@@ -89,6 +89,7 @@ function reasonText(r: Reason): string {
     case "new_node":
       return "new";
     case "incremental":
+    case "reevaluated":
       return r.text;
     case "attribute_changed":
       return `${r.path}: ${renderValue(r.old)} → ${renderValue(r.new)}`;

@@ -30,6 +30,8 @@ export type Reason =
   | { type: "replace_requested" }
   /** An executor recognised the change as a continuation of the last run (e.g. "20 more trials"). */
   | { type: "incremental"; text: string }
+  /** An executor recognised the changed inputs as a re-evaluation of the same result ("re-evaluated; same version"). */
+  | { type: "reevaluated"; text: string }
   /** The fingerprint changed for a reason none of the above explains (e.g. a new fingerprint scheme). */
   | { type: "fingerprint_changed"; old: string; new: string };
 
@@ -197,12 +199,23 @@ export function plan(input: PlanInput): Plan {
       const incremental = reasons.every((r) => r.type === "attribute_changed")
         ? info?.incrementalChange?.(rec.node.config, node.config)
         : undefined;
+      const reevaluated =
+        !incremental && reasons.every((r) => r.type === "upstream_changed")
+          ? info?.upstreamChange?.(reasons.map((r) => (r.type === "upstream_changed" ? r.node : "")))
+          : undefined;
       if (incremental)
         changes.push({
           ...base,
           ...prev,
           action: "update",
           reasons: [{ type: "incremental", text: incremental }],
+        });
+      else if (reevaluated)
+        changes.push({
+          ...base,
+          ...prev,
+          action: "update",
+          reasons: [...reasons, { type: "reevaluated", text: reevaluated }],
         });
       else changes.push({ ...base, ...prev, action: info?.changeAction ?? "update", reasons });
     } else {

@@ -76,6 +76,7 @@ const infoOf = (lookup: ExecutorLookup) => (kind: string) => {
         version: e.version,
         ...(e.changeAction ? { changeAction: e.changeAction } : {}),
         ...(e.incrementalChange ? { incrementalChange: e.incrementalChange.bind(e) } : {}),
+        ...(e.upstreamChange ? { upstreamChange: e.upstreamChange.bind(e) } : {}),
       }
     : undefined;
 };

@@ -152,6 +152,13 @@ describe("mlc materialize", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`online table ${before.online!.table} is already up to date`);
     expect(readDeployment(dir, "ridership_api")!.online).toEqual(before.online);
+    const j = await runCli(["materialize", "ridership_api", dir, "--json"]);
+    expect(j.code).toBe(0);
+    expect(JSON.parse(j.stdout)).toMatchObject({
+      deployment: "ridership_api",
+      table: before.online!.table,
+      unchanged: true,
+    });
   });
 
   it("refuses data that fails the source's expectations, and leaves the table alone", async () => {

@@ -12,6 +12,7 @@ import { isPlanFile } from "../../runtime/plan-file.js";
 import { planToJson, renderPlanText } from "../../runtime/plan-render.js";
 import { applyProject } from "../../runtime/project.js";
 import { CliExit } from "../exit.js";
+import { withProjectDir } from "../project-dir.js";
 import { renderRuntimeDiagnostic, runtimeDiagnosticToJson } from "../runtime-diagnostic.js";
 import { collect, failCompile, stdoutColor, userError } from "./plan.js";
 
@@ -27,12 +28,15 @@ interface ApplyCliOptions {
 const secs = (ms: number) => (ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`);
 
 export function register(program: Command): void {
-  program
-    .command("apply")
-    .description(
-      "execute the plan: run stale nodes in dependency order (independent ones in parallel) and record results",
-    )
-    .argument("[dir-or-plan]", "the project directory, or a plan saved by `mlc plan --out`", ".")
+  withProjectDir(
+    program
+      .command("apply")
+      .description(
+        "execute the plan: run stale nodes in dependency order (independent ones in parallel) and record results",
+      ),
+    "the project directory, or a plan saved by `mlc plan --out` (default: the current directory; also -C/--dir)",
+    "dir-or-plan",
+  )
     .option("--target <node>", "apply only this node and what it needs (repeatable)", collect, [])
     .option("--replace <node>", "replace this node even if unchanged (repeatable)", collect, [])
     .option("--parallel <n>", `nodes run at once (default: the number of cores, ${availableParallelism()})`)

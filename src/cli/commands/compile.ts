@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { writeFileSync } from "node:fs";
 import { CliExit } from "../exit.js";
+import { withProjectDir } from "../project-dir.js";
 import { failCompile, userError } from "./plan.js";
 
 interface CompileCliOptions {
@@ -16,12 +17,14 @@ interface CompileCliOptions {
 }
 
 export function register(program: Command): void {
-  program
-    .command("compile")
-    .description(
-      "write the stale part of the plan as a workflow for a cluster (one `mlc exec NODE` step per node)",
-    )
-    .argument("[dir]", "the project directory", ".")
+  withProjectDir(
+    program
+      .command("compile")
+      .description(
+        "write the stale part of the plan as a workflow for a cluster (one `mlc exec NODE` step per node)",
+      ),
+    "the project directory (default: the current directory; also -C/--dir)",
+  )
     .requiredOption("--target <engine>", "the workflow engine: argo")
     .requiredOption("--image <image>", "the image holding mlc and the project (spec and data)")
     .option("--project-dir <path>", "the project's folder inside the image", "/project")

@@ -5,6 +5,7 @@ import { ProjectError } from "../../runtime/project.js";
 import type { Plan } from "../../runtime/plan.js";
 import { parseDurationMs } from "../../runtime/lock.js";
 import { CliExit } from "../exit.js";
+import { withProjectDir } from "../project-dir.js";
 import { failCompile, userError } from "./plan.js";
 
 /** Refuses a plan that would run anything but `node`: its inputs must have been run already. */
@@ -18,15 +19,16 @@ function onlyThisNode(node: string, p: Plan): void {
 }
 
 export function register(program: Command): void {
-  program
-    .command("exec")
-    .description(
-      "run exactly one node (by id, e.g. model.churn) if it is stale; its inputs must be up to date",
-    )
-    .argument("<node>", "the node's id, as `mlc graph` and `mlc plan` name it")
-    .option("--dir <dir>", "the project directory", ".")
+  withProjectDir(
+    program
+      .command("exec")
+      .description(
+        "run exactly one node (by id, e.g. model.churn) if it is stale; its inputs must be up to date",
+      )
+      .argument("<node>", "the node's id, as `mlc graph` and `mlc plan` name it"),
+  )
     .option("--lock-timeout <duration>", "wait this long for another apply or exec (e.g. 10m)", "0s")
-    .action(async (node: string, opts: { dir: string; lockTimeout: string }) => {
+    .action(async (node: string, _dir: string, opts: { dir: string; lockTimeout: string }) => {
       const { applyProject } = await import("../../runtime/project.js");
       let plan: Plan | undefined;
       let outcome;

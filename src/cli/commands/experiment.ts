@@ -20,6 +20,7 @@ import type { OutcomeEvent } from "../../serve/experiment-records.js";
 import { LogStoreError } from "../../serve/log/types.js";
 import { writePidFile } from "../../serve/pid-file.js";
 import { CliExit } from "../exit.js";
+import { withProjectDir } from "../project-dir.js";
 
 interface Flags {
   dir: string;
@@ -241,14 +242,15 @@ export function register(program: Command): void {
   // positional options, so only the subcommand sees them after its name), else from `experiment`
   const flagsOf = (c: Command): Flags => {
     const own = Object.fromEntries(Object.entries(c.opts()).filter(([, v]) => v !== undefined));
-    return { ...(c.parent?.opts() ?? {}), ...own } as Flags;
+    const parent = (c.parent?.opts() ?? {}) as Flags;
+    // the subcommand's directory (positional or -C) wins; "." (none given) leaves the parent's --dir
+    const dir = own.dir !== undefined && own.dir !== "." ? own.dir : (parent.dir ?? ".");
+    return { ...parent, ...own, dir } as Flags;
   };
-  const shared = (c: Command, outcomes = true): Command => {
-    c.option("--dir <project>", 'project directory (default: ".")');
-    return outcomes
+  const shared = (c: Command, outcomes = true): Command =>
+    outcomes
       ? c.option("--outcomes <file>", "outcome events as NDJSON ({request_id|unit, metric, value} per line)")
       : c;
-  };
   const cmd = program
     .command("experiment")
     .description(
@@ -258,7 +260,7 @@ export function register(program: Command): void {
       "[name]",
       "the experiment whose declared decision to apply (once, or on a schedule with --watch)",
     )
-    .option("--dir <project>", "project directory", ".")
+    .option("-C, --dir <project>", "project directory", ".")
     .option("--watch", "apply the declared decision on a schedule until it concludes or SIGTERM/SIGINT")
     .option("--every <duration>", "with --watch: how often (30s, 10m, 1h)", "10m")
     .option("--pid-file <file>", "with --watch: write the process id here while watching")
@@ -269,83 +271,87 @@ export function register(program: Command): void {
       if (flags.watch) return watch(name, flags);
       process.stdout.write((await decideOnce(name, flags)).line + "\n");
     });
-  shared(cmd.command("status"))
-    .description(
-      "per arm: units, outcomes, mean, lift against control with interval and p-value; secondary metrics; SRM; guardrails",
-    )
-    .argument("<name>")
-    .option("--json", "print JSON")
-    .action(async (name: string, _o: Flags, c: Command) => {
-      const flags = flagsOf(c);
-      const l = locate(name, flags);
-      const s = await status(l, flags);
-      const last = l.events[l.events.length - 1]!;
-      const running = experimentRunning(l);
-      if (flags.json)
-        return void process.stdout.write(
-          JSON.stringify(
-            { experiment: name, deployment: l.deployment, running, last_event: last, ...s },
-            null,
-            2,
-          ) + "\n",
-        );
-      process.stdout.write(
-        renderStatus(l, s) +
-          (running ? "" : `\n(not running: ${last.event} at ${last.ts}: ${last.reason})`) +
-          "\n",
+  withProjectDir(
+    shared(cmd.command("status"))
+      .description(
+        "per arm: units, outcomes, mean, lift against control with interval and p-value; secondary metrics; SRM; guardrails",
+      )
+      .argument("<name>")
+      .option("--json", "print JSON"),
+  ).action(async (name: string, _dir: string, _o: Flags, c: Command) => {
+    const flags = flagsOf(c);
+    const l = locate(name, flags);
+    const s = await status(l, flags);
+    const last = l.events[l.events.length - 1]!;
+    const running = experimentRunning(l);
+    if (flags.json)
+      return void process.stdout.write(
+        JSON.stringify(
+          { experiment: name, deployment: l.deployment, running, last_event: last, ...s },
+          null,
+          2,
+        ) + "\n",
       );
-    });
+    process.stdout.write(
+      renderStatus(l, s) +
+        (running ? "" : `\n(not running: ${last.event} at ${last.ts}: ${last.reason})`) +
+        "\n",
+    );
+  });
   const byHand = (name: string, event: string, arm: string, flags: Flags): string =>
     flags.reason ?? `experiment ${name}: ${arm} ${event} by hand`;
-  shared(cmd.command("stop"), false)
-    .description("end the experiment: all traffic returns to the control")
-    .argument("<name>")
-    .option("--reason <text>", "why, for the audit trail")
-    .action(async (name: string, _o: Flags, c: Command) => {
-      const flags = flagsOf(c);
-      const l = locate(name, flags);
-      const arm = l.design.control;
-      process.stdout.write(
-        (await decide(l, "stopped", arm, byHand(name, "stopped", arm, flags), "hand")) + "\n",
-      );
-    });
-  shared(cmd.command("promote"))
-    .description(
-      "end the experiment: all traffic to the winner (--arm, or the arm the status declares winner)",
-    )
-    .argument("<name>")
-    .option("--arm <variant>", "the variant to serve")
-    .option("--reason <text>", "why, for the audit trail")
-    .action(async (name: string, _o: Flags, c: Command) => {
-      const flags = flagsOf(c);
-      const l = locate(name, flags);
-      let arm = flags.arm;
-      let verdict: string | undefined;
-      if (!arm) {
-        const s = await status(l, flags);
-        if (s.verdict !== "win" || !s.winner)
-          throw new CliExit(
-            1,
-            `mlc experiment: no winner to promote (${s.verdict}: ${s.reason}); name one with --arm`,
-          );
-        arm = s.winner;
-        verdict = s.verdict;
-        flags.reason ??= `experiment ${name}: ${s.reason}`;
-      }
-      process.stdout.write(
-        (await decide(l, "promoted", arm, byHand(name, "promoted", arm, flags), "hand", verdict)) + "\n",
-      );
-    });
-  shared(cmd.command("decide"))
-    .description(
-      "apply the spec's declared decision (on_win, on_loss, on_guardrail) to the current status once",
-    )
-    .argument("<name>")
-    .action(async (name: string, _o: Flags, c: Command) => {
-      const flags = flagsOf(c);
-      const l = locate(name, flags);
-      if (!experimentRunning(l))
-        throw new CliExit(1, `mlc experiment: experiment '${name}' is not running on ${l.deployment}`);
-      process.stdout.write((await decideOnce(name, flags)).line + "\n");
-    });
+  withProjectDir(
+    shared(cmd.command("stop"), false)
+      .description("end the experiment: all traffic returns to the control")
+      .argument("<name>")
+      .option("--reason <text>", "why, for the audit trail"),
+  ).action(async (name: string, _dir: string, _o: Flags, c: Command) => {
+    const flags = flagsOf(c);
+    const l = locate(name, flags);
+    const arm = l.design.control;
+    process.stdout.write(
+      (await decide(l, "stopped", arm, byHand(name, "stopped", arm, flags), "hand")) + "\n",
+    );
+  });
+  withProjectDir(
+    shared(cmd.command("promote"))
+      .description(
+        "end the experiment: all traffic to the winner (--arm, or the arm the status declares winner)",
+      )
+      .argument("<name>")
+      .option("--arm <variant>", "the variant to serve")
+      .option("--reason <text>", "why, for the audit trail"),
+  ).action(async (name: string, _dir: string, _o: Flags, c: Command) => {
+    const flags = flagsOf(c);
+    const l = locate(name, flags);
+    let arm = flags.arm;
+    let verdict: string | undefined;
+    if (!arm) {
+      const s = await status(l, flags);
+      if (s.verdict !== "win" || !s.winner)
+        throw new CliExit(
+          1,
+          `mlc experiment: no winner to promote (${s.verdict}: ${s.reason}); name one with --arm`,
+        );
+      arm = s.winner;
+      verdict = s.verdict;
+      flags.reason ??= `experiment ${name}: ${s.reason}`;
+    }
+    process.stdout.write(
+      (await decide(l, "promoted", arm, byHand(name, "promoted", arm, flags), "hand", verdict)) + "\n",
+    );
+  });
+  withProjectDir(
+    shared(cmd.command("decide"))
+      .description(
+        "apply the spec's declared decision (on_win, on_loss, on_guardrail) to the current status once",
+      )
+      .argument("<name>"),
+  ).action(async (name: string, _dir: string, _o: Flags, c: Command) => {
+    const flags = flagsOf(c);
+    const l = locate(name, flags);
+    if (!experimentRunning(l))
+      throw new CliExit(1, `mlc experiment: experiment '${name}' is not running on ${l.deployment}`);
+    process.stdout.write((await decideOnce(name, flags)).line + "\n");
+  });
 }

@@ -9,6 +9,7 @@ import { TreeModel } from "../../ml/tree/model.js";
 import { treeShap } from "../../ml/tree-shap.js";
 import { openArtifacts } from "../../runtime/artifacts/store.js";
 import { CliExit } from "../exit.js";
+import { withProjectDir } from "../project-dir.js";
 import { resolveModelVersion, versionArtifact } from "./report.js";
 
 export interface RowExplanation {
@@ -37,20 +38,22 @@ const LINK_SPACE: Record<string, string> = {
 };
 
 export function register(program: Command): void {
-  program
-    .command("explain")
-    .description(
-      "per-row SHAP contributions of each feature for one test row of a model version (tree models)",
-    )
-    .argument("<model>", "NAME[@VERSION|@champion|@challenger] (default: the newest version)")
+  withProjectDir(
+    program
+      .command("explain")
+      .description(
+        "per-row SHAP contributions of each feature for one test row of a model version (tree models)",
+      )
+      .argument("<model>", "NAME[@VERSION|@champion|@challenger] (default: the newest version)"),
+  )
     .requiredOption("--row <n>", "row of the version's test rows, 1 = the first")
-    .option("--dir <project>", "project directory", ".")
     .option("--top <k>", "show the k largest contributions (default: 10)")
     .option("--all", "show every feature's contribution")
     .option("--json", "print JSON")
     .action(
       async (
         text: string,
+        _dir: string,
         flags: { dir: string; row: string; top?: string; all?: boolean; json?: boolean },
       ) => {
         const row = Number(flags.row);

@@ -9,6 +9,8 @@ import { buildBundleDir, loadBundle } from "../../serve/bundle.js";
 import { writeContainerManifests } from "../../serve/container.js";
 import { readDeployment, resolveBundlePath } from "../../serve/deployment.js";
 import { CliExit } from "../exit.js";
+import { specPort } from "../spec-port.js";
+import { withProjectDir } from "../project-dir.js";
 
 /** The mlc checkout this command runs from (the nearest package.json named "mlc"). */
 function mlcRoot(): string | undefined {
@@ -23,49 +25,78 @@ function mlcRoot(): string | undefined {
 }
 
 export function register(program: Command): void {
-  program
-    .command("export")
-    .description("write a deployment's current bundle (model.onnx + bundle.json) to a directory")
-    .argument("<deployment>")
+  withProjectDir(
+    program
+      .command("export")
+      .description("write a deployment's current bundle (model.onnx + bundle.json) to a directory")
+      .argument("<deployment>"),
+  )
     .requiredOption("--out <dir>", "output directory (replaced if it exists)")
-    .option("--dir <project>", "project directory", ".")
     .option(
       "--container",
       "write a docker build context with Kubernetes manifests instead of the bare bundle",
     )
     .option("--image <ref>", "image reference for the Kubernetes Deployment (with --container)")
-    .action((name: string, f: { out: string; dir: string; container?: boolean; image?: string }) => {
-      const projectDir = resolve(f.dir);
-      let bundleDir: string;
-      try {
-        const p = readDeployment(projectDir, name);
-        if (!p)
-          throw new CliExit(1, `mlc export: deployment '${name}' has no current version in ${projectDir}`);
-        bundleDir = resolveBundlePath(projectDir, p.bundle);
-        const b = loadBundle(bundleDir);
-        if (!f.container) {
-          buildBundleDir(resolve(f.out), b.onnx, b.meta);
+    .option("--json", "print JSON: deployment, model, version, out, files")
+    .action(
+      (
+        name: string,
+        _dir: string,
+        f: { out: string; dir: string; container?: boolean; image?: string; json?: boolean },
+      ) => {
+        const projectDir = resolve(f.dir);
+        let bundleDir: string;
+        try {
+          const p = readDeployment(projectDir, name);
+          if (!p)
+            throw new CliExit(1, `mlc export: deployment '${name}' has no current version in ${projectDir}`);
+          bundleDir = resolveBundlePath(projectDir, p.bundle);
+          const b = loadBundle(bundleDir);
+          if (!f.container) {
+            buildBundleDir(resolve(f.out), b.onnx, b.meta);
+            if (f.json) {
+              const json = {
+                deployment: name,
+                model: b.meta.model,
+                version: b.meta.version,
+                out: resolve(f.out),
+                files: ["model.onnx", "bundle.json"],
+              };
+              return void process.stdout.write(JSON.stringify(json, null, 2) + "\n");
+            }
+            process.stdout.write(
+              `${name}: ${b.meta.model} version ${b.meta.version} written to ${resolve(f.out)} (model.onnx, bundle.json)\n`,
+            );
+            return;
+          }
+          const root = mlcRoot();
+          const files = writeContainerManifests(resolve(f.out), b.meta, {
+            bundleDir,
+            ...(root ? { appDir: root } : {}),
+            ...(f.image ? { image: f.image } : {}),
+            port: specPort(f.dir, name, "export"),
+            ...(p.online ? { online: { ref: p.online, projectDir } } : {}),
+            ...(p.log ? { log: p.log } : {}),
+          });
+          if (f.json) {
+            const json = {
+              deployment: name,
+              model: b.meta.model,
+              version: b.meta.version,
+              out: resolve(f.out),
+              files,
+            };
+            return void process.stdout.write(JSON.stringify(json, null, 2) + "\n");
+          }
           process.stdout.write(
-            `${name}: ${b.meta.model} version ${b.meta.version} written to ${resolve(f.out)} (model.onnx, bundle.json)\n`,
+            `${name}: container context for version ${b.meta.version} in ${resolve(f.out)}\n${files.map((x) => `  ${x}`).join("\n")}\n`,
           );
-          return;
+        } catch (e) {
+          if (e instanceof CliExit) throw e;
+          // A bundle, deployment or file-system problem is the user's; anything else is a bug (with its stack).
+          if (!isInternal(diagnosticOf(e))) throw new CliExit(1, `mlc export: ${(e as Error).message}`);
+          throw e;
         }
-        const root = mlcRoot();
-        const files = writeContainerManifests(resolve(f.out), b.meta, {
-          bundleDir,
-          ...(root ? { appDir: root } : {}),
-          ...(f.image ? { image: f.image } : {}),
-          ...(p.online ? { online: { ref: p.online, projectDir } } : {}),
-          ...(p.log ? { log: p.log } : {}),
-        });
-        process.stdout.write(
-          `${name}: container context for version ${b.meta.version} in ${resolve(f.out)}\n${files.map((x) => `  ${x}`).join("\n")}\n`,
-        );
-      } catch (e) {
-        if (e instanceof CliExit) throw e;
-        // A bundle, deployment or file-system problem is the user's; anything else is a bug (with its stack).
-        if (!isInternal(diagnosticOf(e))) throw new CliExit(1, `mlc export: ${(e as Error).message}`);
-        throw e;
-      }
-    });
+      },
+    );
 }

@@ -8,22 +8,27 @@ import { renderDiagnostics } from "../../compiler/diagnostic-render.js";
 import { format } from "../../compiler/format.js";
 import { loadSpecTree, projectSources } from "../../compiler/load-project.js";
 import { CliExit } from "../exit.js";
+import { withProjectDir } from "../project-dir.js";
 import { unifiedDiff } from "../unified-diff.js";
 
 interface FmtOptions {
   check?: boolean;
   diff?: boolean;
+  json?: boolean;
 }
 
 export function register(program: Command): void {
-  program
-    .command("fmt")
-    .description(
-      "rewrite .mlspec files in canonical layout (indentation, aligned `=`, one blank line between blocks, comments kept)",
-    )
-    .argument("[dir]", "a directory (searched recursively for .mlspec files) or one .mlspec file", ".")
+  withProjectDir(
+    program
+      .command("fmt")
+      .description(
+        "rewrite .mlspec files in canonical layout (indentation, aligned `=`, one blank line between blocks, comments kept)",
+      ),
+    "a directory (searched recursively for .mlspec files) or one .mlspec file (default: the current directory; also -C/--dir)",
+  )
     .option("--check", "write nothing; list the files that would change and exit 1 if any would")
     .option("--diff", "write nothing; print a unified diff of the changes")
+    .option("--json", "print JSON: {files: [{path, changed}], changed, written, errors}")
     .action((dir: string, opts: FmtOptions) => runFmt(dir, opts));
 }
 
@@ -69,12 +74,22 @@ function runFmt(dir: string, opts: FmtOptions): void {
     const formatted = format(file);
     if (formatted === file.text) continue;
     changed.push(file.path);
-    if (opts.diff) process.stdout.write(unifiedDiff(file.path, file.text, formatted));
-    if (opts.check) process.stdout.write(`${file.path}\n`);
+    if (opts.diff && !opts.json) process.stdout.write(unifiedDiff(file.path, file.text, formatted));
+    if (opts.check && !opts.json) process.stdout.write(`${file.path}\n`);
     if (!opts.check && !opts.diff) {
       writeAtomically(file.path, formatted);
-      process.stdout.write(`${file.path}\n`);
+      if (!opts.json) process.stdout.write(`${file.path}\n`);
     }
+  }
+  if (opts.json) {
+    const written = !opts.check && !opts.diff;
+    const json = {
+      files: project.files.map((f) => ({ path: f.path, changed: changed.includes(f.path) })),
+      changed: changed.length,
+      written: written ? changed.length : 0,
+      errors: failed,
+    };
+    process.stdout.write(JSON.stringify(json, null, 2) + "\n");
   }
   if (failed) throw new CliExit(1, "mlc fmt: files with syntax errors were left unchanged");
   if (opts.check && changed.length)

@@ -1,5 +1,6 @@
 // `mlc gc [DIR] [--dry-run]`: remove artifact objects that no live node and no registry record
 // (model versions) references. Takes the apply lock so it never races an apply's new objects.
+import { withProjectDir } from "../project-dir.js";
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { openArtifacts } from "../../runtime/artifacts/store.js";
@@ -12,10 +13,10 @@ import { userError } from "./plan.js";
 const mb = (b: number) => (b / 1e6).toFixed(1);
 
 export function register(program: Command): void {
-  program
-    .command("gc")
-    .description("remove artifact objects no recorded node or model version references")
-    .argument("[dir]", "the project directory", ".")
+  withProjectDir(
+    program.command("gc").description("remove artifact objects no recorded node or model version references"),
+    "the project directory (default: the current directory; also -C/--dir)",
+  )
     .option("--dry-run", "only report what would be removed")
     .option("--lock-timeout <duration>", "wait this long for a running apply (e.g. 30s)")
     .option("--json", "print JSON: dry_run, removed, bytes, temps, kept")

@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import type { Graph } from "../../ir/graph-ir.js";
 import { compileGraph } from "../../runtime/project.js";
 import { CliExit } from "../exit.js";
+import { withProjectDir } from "../project-dir.js";
 import { failCompile, userError } from "./plan.js";
 
 const label = (i: { columns: string[] | "*" }) =>
@@ -39,10 +40,10 @@ function graphToMermaid(g: Graph): string {
 }
 
 export function register(program: Command): void {
-  program
-    .command("graph")
-    .description("print the execution graph the spec compiles to")
-    .argument("[dir]", "the project directory", ".")
+  withProjectDir(
+    program.command("graph").description("print the execution graph the spec compiles to"),
+    "the project directory (default: the current directory; also -C/--dir)",
+  )
     .option("--format <format>", "dot, mermaid or json", "dot")
     .action((dir: string, opts: { format: string }) => {
       if (!["dot", "mermaid", "json"].includes(opts.format))

@@ -14,6 +14,7 @@ import { referenceProfileSummary } from "../../runtime/monitor/run-monitor.js";
 import { openState } from "../../runtime/state/open.js";
 import type { StateStore } from "../../ir/state-store.js";
 import { CliExit } from "../exit.js";
+import { withProjectDir } from "../project-dir.js";
 
 async function withRegistry<T>(
   dir: string,
@@ -83,12 +84,11 @@ export function register(program: Command): void {
     .command("models")
     .description("inspect the model registry and move the champion/challenger aliases");
 
-  models
-    .command("list")
-    .description("every model with its versions, aliases and headline metric")
-    .option("--dir <project>", "project directory", ".")
+  withProjectDir(
+    models.command("list").description("every model with its versions, aliases and headline metric"),
+  )
     .option("--json", "print JSON")
-    .action(async (flags: { dir: string; json?: boolean }) => {
+    .action(async (_dir: string, flags: { dir: string; json?: boolean }) => {
       await withRegistry(flags.dir, async (reg) => {
         const out: {
           model: string;
@@ -129,15 +129,16 @@ export function register(program: Command): void {
       });
     });
 
-  models
-    .command("show")
-    .description(
-      "one version (NAME, NAME@VERSION or NAME@ALIAS): artifacts, metrics, gates, and the alias audit trail",
-    )
-    .argument("<model>", "NAME[@VERSION|@champion|@challenger]")
-    .option("--dir <project>", "project directory", ".")
+  withProjectDir(
+    models
+      .command("show")
+      .description(
+        "one version (NAME, NAME@VERSION or NAME@ALIAS): artifacts, metrics, gates, and the alias audit trail",
+      )
+      .argument("<model>", "NAME[@VERSION|@champion|@challenger]"),
+  )
     .option("--json", "print JSON")
-    .action(async (text: string, flags: { dir: string; json?: boolean }) => {
+    .action(async (text: string, _dir: string, flags: { dir: string; json?: boolean }) => {
       await withRegistry(flags.dir, async (reg) => {
         const v = await resolveVersion(reg, text);
         const history = await reg.history(v.model);
@@ -178,47 +179,64 @@ export function register(program: Command): void {
     ["promote", "point an alias (default champion) at a version"],
     ["demote", "remove an alias (default champion) from a model"],
   ] as const) {
-    models
-      .command(verb)
-      .description(doc)
-      .argument("<model>", verb === "promote" ? "NAME@VERSION (or NAME for the newest version)" : "NAME")
+    withProjectDir(
+      models
+        .command(verb)
+        .description(doc)
+        .argument("<model>", verb === "promote" ? "NAME@VERSION (or NAME for the newest version)" : "NAME"),
+    )
       .option("--alias <alias>", `${ALIASES.join(" or ")}`, "champion")
       .option("--reason <text>", "why, for the audit trail", `mlc models ${verb} by user`)
-      .option("--dir <project>", "project directory", ".")
-      .action(async (text: string, flags: { dir: string; alias: string; reason: string }) => {
-        if (!(ALIASES as readonly string[]).includes(flags.alias))
-          throw new CliExit(2, `mlc models ${verb}: --alias must be one of ${ALIASES.join(", ")}`);
-        const alias = flags.alias as Alias;
-        const projectDir = resolve(flags.dir);
-        // Serving follows the champion: every deployment of the model moves with it, or nothing moves.
-        const servingMoves = (model: string, version: number | null) => {
-          try {
-            return planServingMove(projectDir, model, alias, version);
-          } catch (e) {
-            if (e instanceof ServingSyncError) throw new CliExit(1, `mlc models ${verb}: ${e.message}`);
-            throw e;
-          }
-        };
-        await withRegistry(flags.dir, async (reg) => {
-          if (verb === "promote") {
-            const v = await resolveVersion(reg, text);
-            const moves = servingMoves(v.model, v.version);
-            const e = await reg.setAlias(v.model, alias, v.version, flags.reason);
-            applyServingMoves(projectDir, moves, flags.reason);
-            process.stdout.write(`${v.model}: ${alias} ${e.previous ?? "-"} → ${v.version}\n`);
-            for (const m of moves)
-              process.stdout.write(
-                `  deployment ${m.name} now serves version ${v.version} (was ${m.from})\n`,
-              );
-          } else {
-            const { model } = ref(text);
-            const current = await reg.alias(model, alias);
-            if (!current) throw new CliExit(1, `mlc models demote: ${model} has no ${alias}`);
-            servingMoves(model, null);
-            await reg.setAlias(model, alias, null, flags.reason);
-            process.stdout.write(`${model}: ${alias} ${current.version} → -\n`);
-          }
-        });
-      });
+      .option("--json", "print JSON: model, alias, from, to, deployments [{deployment, from, to}]")
+      .action(
+        async (
+          text: string,
+          _dir: string,
+          flags: { dir: string; alias: string; reason: string; json?: boolean },
+        ) => {
+          if (!(ALIASES as readonly string[]).includes(flags.alias))
+            throw new CliExit(2, `mlc models ${verb}: --alias must be one of ${ALIASES.join(", ")}`);
+          const alias = flags.alias as Alias;
+          const projectDir = resolve(flags.dir);
+          // Serving follows the champion: every deployment of the model moves with it, or nothing moves.
+          const servingMoves = (model: string, version: number | null) => {
+            try {
+              return planServingMove(projectDir, model, alias, version);
+            } catch (e) {
+              if (e instanceof ServingSyncError) throw new CliExit(1, `mlc models ${verb}: ${e.message}`);
+              throw e;
+            }
+          };
+          await withRegistry(flags.dir, async (reg) => {
+            if (verb === "promote") {
+              const v = await resolveVersion(reg, text);
+              const moves = servingMoves(v.model, v.version);
+              const e = await reg.setAlias(v.model, alias, v.version, flags.reason);
+              applyServingMoves(projectDir, moves, flags.reason);
+              if (flags.json) {
+                const deployments = moves.map((m) => ({ deployment: m.name, from: m.from, to: v.version }));
+                const json = { model: v.model, alias, from: e.previous ?? null, to: v.version, deployments };
+                return void process.stdout.write(JSON.stringify(json, null, 2) + "\n");
+              }
+              process.stdout.write(`${v.model}: ${alias} ${e.previous ?? "-"} → ${v.version}\n`);
+              for (const m of moves)
+                process.stdout.write(
+                  `  deployment ${m.name} now serves version ${v.version} (was ${m.from})\n`,
+                );
+            } else {
+              const { model } = ref(text);
+              const current = await reg.alias(model, alias);
+              if (!current) throw new CliExit(1, `mlc models demote: ${model} has no ${alias}`);
+              servingMoves(model, null);
+              await reg.setAlias(model, alias, null, flags.reason);
+              if (flags.json) {
+                const json = { model, alias, from: current.version, to: null, deployments: [] };
+                return void process.stdout.write(JSON.stringify(json, null, 2) + "\n");
+              }
+              process.stdout.write(`${model}: ${alias} ${current.version} → -\n`);
+            }
+          });
+        },
+      );
   }
 }

@@ -12,6 +12,7 @@ import { answerNoopPlan } from "../noop-plan.js";
 import type { CompileFailure } from "../../runtime/project.js";
 import { diagnosticOf, isInternal } from "../../ir/errors.js";
 import { CliExit } from "../exit.js";
+import { withProjectDir } from "../project-dir.js";
 import { projectTitle, renderFailureMarkdown } from "../markdown-report.js";
 import { renderRuntimeDiagnostic, runtimeDiagnosticToJson } from "../runtime-diagnostic.js";
 
@@ -80,12 +81,14 @@ export function userError(e: unknown, format: FailureFormat = false): never {
 }
 
 export function register(program: Command): void {
-  program
-    .command("plan")
-    .description(
-      "compare the spec with the state: list what apply would create, update, replace or destroy, and why",
-    )
-    .argument("[dir]", "the project directory", ".")
+  withProjectDir(
+    program
+      .command("plan")
+      .description(
+        "compare the spec with the state: list what apply would create, update, replace or destroy, and why",
+      ),
+    "the project directory (default: the current directory; also -C/--dir)",
+  )
     .option("--json", "print the plan as JSON (format_version 1, see specs/plan-json.md)")
     .option("--markdown", "print the plan as a Markdown table (for a pull request comment)")
     .option("--out <file>", "save the plan for `mlc apply FILE`")

@@ -16,6 +16,7 @@ import { decodeGateResults } from "../../kinds/gate/results.js";
 import { ModelRegistry, parseModelRef, type ModelVersion } from "../../registry/model-registry.js";
 import { openState, stateDir } from "../../runtime/state/open.js";
 import { CliExit } from "../exit.js";
+import { withProjectDir } from "../project-dir.js";
 
 /** The version named by NAME, NAME@N or NAME@ALIAS (NAME alone: the newest version). */
 export async function resolveModelVersion(dir: string, text: string, command: string): Promise<ModelVersion> {
@@ -148,14 +149,15 @@ function writeAtomic(file: string, bytes: Uint8Array): void {
 }
 
 export function register(program: Command): void {
-  program
-    .command("report")
-    .description("write the report of a model version (report.html, report.json) and print where it is")
-    .argument("<model>", "NAME[@VERSION|@champion|@challenger] (default: the newest version)")
-    .option("--dir <project>", "project directory", ".")
+  withProjectDir(
+    program
+      .command("report")
+      .description("write the report of a model version (report.html, report.json) and print where it is")
+      .argument("<model>", "NAME[@VERSION|@champion|@challenger] (default: the newest version)"),
+  )
     .option("--out <file>", "write report.html here instead of .mlc/reports/<model>/v<N>/")
     .option("--json", "print report.json")
-    .action(async (text: string, flags: { dir: string; out?: string; json?: boolean }) => {
+    .action(async (text: string, _dir: string, flags: { dir: string; out?: string; json?: boolean }) => {
       const dir = resolve(flags.dir);
       const v = await resolveModelVersion(dir, text, "report");
       const store = openArtifacts(dir);

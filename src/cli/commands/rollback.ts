@@ -6,18 +6,20 @@ import { resolve } from "node:path";
 import { rollbackDeployment } from "../../runtime/registry/rollback.js";
 import { DeploymentError } from "../../serve/deployment.js";
 import { CliExit } from "../exit.js";
+import { withProjectDir } from "../project-dir.js";
 
 export function register(program: Command): void {
-  program
-    .command("rollback")
-    .description(
-      "serve the previous version of a deployment again (recorded in state; running servers follow)",
-    )
-    .argument("<deployment>")
-    .option("--dir <project>", "project directory", ".")
+  withProjectDir(
+    program
+      .command("rollback")
+      .description(
+        "serve the previous version of a deployment again (recorded in state; running servers follow)",
+      )
+      .argument("<deployment>"),
+  )
     .option("--reason <text>", "why, for the audit trail")
     .option("--json", "print JSON: deployment, model, from, to")
-    .action(async (name: string, flags: { dir: string; reason?: string; json?: boolean }) => {
+    .action(async (name: string, _dir: string, flags: { dir: string; reason?: string; json?: boolean }) => {
       let r;
       try {
         r = await rollbackDeployment(resolve(flags.dir), name, flags.reason);

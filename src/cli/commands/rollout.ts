@@ -15,6 +15,7 @@ import { ModelRegistry } from "../../registry/model-registry.js";
 import { syncAliasesToPointer } from "../../serve/serving-sync.js";
 import { openState } from "../../runtime/state/open.js";
 import { CliExit } from "../exit.js";
+import { withProjectDir } from "../project-dir.js";
 
 interface Common {
   dir: string;
@@ -75,19 +76,21 @@ export function register(program: Command): void {
     .command("rollout")
     .description("start, promote, abort or show a canary/shadow rollout of a deployment");
 
-  rollout
-    .command("start")
-    .description("route a share of traffic (canary) or a copy of it (shadow) to a candidate bundle")
-    .argument("<deployment>")
+  withProjectDir(
+    rollout
+      .command("start")
+      .description("route a share of traffic (canary) or a copy of it (shadow) to a candidate bundle")
+      .argument("<deployment>"),
+  )
     .requiredOption("--bundle <dir>", "the candidate's bundle directory")
     .option("--canary <share>", "share of entities routed to the candidate, e.g. 10%")
     .option("--key <field>", "record field identifying the entity (canary routing hashes it)")
     .option("--shadow", "score every request with the candidate too, log it, never return it")
-    .option("--dir <project>", "project directory", ".")
     .option("--reason <text>", "why (recorded in history)")
     .action(
       async (
         name: string,
+        _dir: string,
         f: Common & { bundle: string; canary?: string; key?: string; shadow?: boolean },
       ) => {
         const projectDir = resolve(f.dir);
@@ -111,13 +114,14 @@ export function register(program: Command): void {
       },
     );
 
-  rollout
-    .command("promote")
-    .description("make the rollout's candidate the serving version")
-    .argument("<deployment>")
-    .option("--dir <project>", "project directory", ".")
+  withProjectDir(
+    rollout
+      .command("promote")
+      .description("make the rollout's candidate the serving version")
+      .argument("<deployment>"),
+  )
     .option("--reason <text>", "why (recorded in history)")
-    .action(async (name: string, f: Common) => {
+    .action(async (name: string, _dir: string, f: Common) => {
       const projectDir = resolve(f.dir);
       const cur = current(projectDir, name);
       const ptr = guard(() => promoteRollout(projectDir, name, f.reason));
@@ -125,13 +129,14 @@ export function register(program: Command): void {
       await followAliases(projectDir, name, ptr.reason, cur);
     });
 
-  rollout
-    .command("abort")
-    .description("end the rollout; the current version keeps serving everything")
-    .argument("<deployment>")
-    .option("--dir <project>", "project directory", ".")
+  withProjectDir(
+    rollout
+      .command("abort")
+      .description("end the rollout; the current version keeps serving everything")
+      .argument("<deployment>"),
+  )
     .option("--reason <text>", "why (recorded in history)")
-    .action(async (name: string, f: Common) => {
+    .action(async (name: string, _dir: string, f: Common) => {
       const projectDir = resolve(f.dir);
       const cur = current(projectDir, name);
       const ptr = guard(() => abortRollout(projectDir, name, f.reason));
@@ -141,13 +146,14 @@ export function register(program: Command): void {
       await followAliases(projectDir, name, ptr.reason, cur);
     });
 
-  rollout
-    .command("status")
-    .description("show the serving version, any rollout, and recent history")
-    .argument("<deployment>")
-    .option("--dir <project>", "project directory", ".")
+  withProjectDir(
+    rollout
+      .command("status")
+      .description("show the serving version, any rollout, and recent history")
+      .argument("<deployment>"),
+  )
     .option("--json", "print the pointer as JSON")
-    .action((name: string, f: Common & { json?: boolean }) => {
+    .action((name: string, _dir: string, f: Common & { json?: boolean }) => {
       const projectDir = resolve(f.dir);
       const cur = current(projectDir, name);
       if (f.json) {

@@ -28,6 +28,8 @@ async function reviewIntake(dir: string): Promise<ReviewIntake | undefined> {
     return undefined;
   }
 }
+import { specPort } from "../spec-port.js";
+import { withProjectDir } from "../project-dir.js";
 
 export interface ServeFlags {
   dir: string;
@@ -130,17 +132,21 @@ export async function startServe(
 }
 
 export function register(program: Command): void {
-  program
-    .command("serve")
-    .description(
-      "serve a deployment over HTTP: POST /v1/predict, POST /v1/feedback, GET /v1/model, /healthz, /readyz, /metrics, the Open Inference Protocol (v2) under /v2, and the review page /review of an anomaly deployment",
+  withProjectDir(
+    program
+      .command("serve")
+      .description(
+        "serve a deployment over HTTP: POST /v1/predict, POST /v1/feedback, GET /v1/model, /healthz, /readyz, /metrics, the Open Inference Protocol (v2) under /v2, and the review page /review of an anomaly deployment",
+      )
+      .argument(
+        "<deployment>",
+        "the deployment to serve (its current version, following promotions and rollbacks)",
+      ),
+  )
+    .option(
+      "--port <n>",
+      "port to listen on (0 picks a free one; default: the port of the spec's `serve = rest { port = … }`, else 8080)",
     )
-    .argument(
-      "<deployment>",
-      "the deployment to serve (its current version, following promotions and rollbacks)",
-    )
-    .option("--dir <project>", "project directory", ".")
-    .option("--port <n>", "port to listen on (0 picks a free one)", "8080")
     .option("--host <addr>", "address to bind", "127.0.0.1")
     .option("--max-batch <n>", "most records per request", "1024")
     .option("--body-limit <size>", "largest request body", "1mb")
@@ -177,7 +183,7 @@ export function register(program: Command): void {
       "after",
       "\nEnvironment: MLC_SERVE_TOKEN (require Authorization: Bearer <token>; reviewers sign in at /review/login), MLC_LOG_LEVEL (pino level, default warn).",
     )
-    .action(async (deployment: string, flags: ServeFlags & { workers?: string; pidFile?: string }) => {
+    .action(async (deployment: string, _dir: string, flags: CommandFlags & { pidFile?: string }) => {
       const removePidFile = flags.pidFile && cluster.isPrimary ? writePidFile(flags.pidFile) : undefined;
       try {
         await serveCommand(deployment, flags);
@@ -235,9 +241,17 @@ async function serveStream(
 }
 
 /** The command's work: a stream target's consumers, or the server (or its workers), until a signal stops it. */
-async function serveCommand(deployment: string, flags: ServeFlags & { workers?: string }): Promise<void> {
-  const given = flags.workers === undefined ? undefined : intOption("workers", flags.workers, 1, 256);
-  const stream = streamTargetOf(flags.dir, deployment);
+/** The flags as the command line gives them: --port may be absent (the spec's port is the default). */
+type CommandFlags = Omit<ServeFlags, "port"> & { port?: string; workers?: string };
+
+async function serveCommand(deployment: string, cli: CommandFlags): Promise<void> {
+  const given = cli.workers === undefined ? undefined : intOption("workers", cli.workers, 1, 256);
+  const stream = streamTargetOf(cli.dir, deployment);
+  // a stream target listens on no port
+  const flags: ServeFlags = {
+    ...cli,
+    port: cli.port ?? String(stream ? 0 : specPort(cli.dir, deployment, "serve")),
+  };
   if (stream) {
     await serveStream(deployment, flags, stream, given ?? stream.workers);
     return;

@@ -8,6 +8,7 @@ import { rebuildRegistry } from "../../runtime/registry/rebuild.js";
 import { openState } from "../../runtime/state/open.js";
 import type { NodeRecord, StateStore } from "../../ir/state-store.js";
 import { CliExit } from "../exit.js";
+import { withProjectDir } from "../project-dir.js";
 import { userError } from "./plan.js";
 
 async function withState<T>(dir: string, fn: (s: StateStore) => Promise<T>): Promise<T> {
@@ -34,13 +35,10 @@ function findNode(nodes: NodeRecord[], id: string): NodeRecord | undefined {
 
 export function register(program: Command): void {
   const state = program.command("state").description("inspect the state store: nodes, runs, the apply lock");
-  state
-    .command("list")
-    .description("list the nodes recorded in the state")
-    .option("-C, --dir <dir>", "the project directory", ".")
+  withProjectDir(state.command("list").description("list the nodes recorded in the state"))
     .option("--all", "include nodes retired from the spec")
     .option("--json", "print JSON")
-    .action(async (opts: { dir: string; all?: boolean; json?: boolean }) =>
+    .action(async (_dir: string, opts: { dir: string; all?: boolean; json?: boolean }) =>
       withState(opts.dir, async (s) => {
         const nodes = await s.listNodes({ includeRetired: opts.all });
         if (opts.json) {
@@ -69,13 +67,14 @@ export function register(program: Command): void {
         );
       }),
     );
-  state
-    .command("show")
-    .description("show one node: fingerprint, config, result, recent runs")
-    .argument("<node>", "a node id (model.churn) or block name")
-    .option("-C, --dir <dir>", "the project directory", ".")
+  withProjectDir(
+    state
+      .command("show")
+      .description("show one node: fingerprint, config, result, recent runs")
+      .argument("<node>", "a node id (model.churn) or block name"),
+  )
     .option("--json", "print JSON")
-    .action(async (id: string, opts: { dir: string; json?: boolean }) =>
+    .action(async (id: string, _dir: string, opts: { dir: string; json?: boolean }) =>
       withState(opts.dir, async (s) => {
         const n = findNode(await s.listNodes({ includeRetired: true }), id);
         if (!n) throw new CliExit(1, `mlc: no node '${id}' in the state (see \`mlc state list\`)`);
@@ -107,40 +106,39 @@ export function register(program: Command): void {
         process.stdout.write(lines.join("\n") + "\n");
       }),
     );
-  state
-    .command("rebuild")
-    .description(
-      "after a lost state: register the model versions found in .mlc/bundles and the champion/challenger the deployment pointers serve",
-    )
-    .option("-C, --dir <dir>", "the project directory", ".")
-    .action(async (opts: { dir: string }) =>
-      withState(opts.dir, async (s) => {
-        await acquireApplyLock(s, "mlc state rebuild", 0);
-        try {
-          const r = await rebuildRegistry(resolve(opts.dir), s);
-          const lines = [
-            `Registered ${r.registered.length} model version${r.registered.length === 1 ? "" : "s"} from bundles${r.registered.length ? `: ${r.registered.join(", ")}` : ""}` +
-              (r.alreadyKnown.length ? `; already recorded: ${r.alreadyKnown.join(", ")}` : "") +
-              ".",
-            ...r.aliases.map((a) => `  ${a}`),
-            ...r.skipped.map((x) => `  skipped ${x}`),
-          ];
-          if (r.registered.length || r.aliases.length)
-            lines.push(
-              "The next `mlc apply` recomputes the nodes (same data and spec give the same objects) and numbers new versions after these.",
-            );
-          process.stdout.write(lines.join("\n") + "\n");
-        } finally {
-          await s.lock.release();
-        }
-      }),
-    );
-  state
-    .command("unlock")
-    .description("remove the apply lock left by a process that is gone (asks first)")
-    .option("-C, --dir <dir>", "the project directory", ".")
+  withProjectDir(
+    state
+      .command("rebuild")
+      .description(
+        "after a lost state: register the model versions found in .mlc/bundles and the champion/challenger the deployment pointers serve",
+      ),
+  ).action(async (_dir: string, opts: { dir: string }) =>
+    withState(opts.dir, async (s) => {
+      await acquireApplyLock(s, "mlc state rebuild", 0);
+      try {
+        const r = await rebuildRegistry(resolve(opts.dir), s);
+        const lines = [
+          `Registered ${r.registered.length} model version${r.registered.length === 1 ? "" : "s"} from bundles${r.registered.length ? `: ${r.registered.join(", ")}` : ""}` +
+            (r.alreadyKnown.length ? `; already recorded: ${r.alreadyKnown.join(", ")}` : "") +
+            ".",
+          ...r.aliases.map((a) => `  ${a}`),
+          ...r.skipped.map((x) => `  skipped ${x}`),
+        ];
+        if (r.registered.length || r.aliases.length)
+          lines.push(
+            "The next `mlc apply` recomputes the nodes (same data and spec give the same objects) and numbers new versions after these.",
+          );
+        process.stdout.write(lines.join("\n") + "\n");
+      } finally {
+        await s.lock.release();
+      }
+    }),
+  );
+  withProjectDir(
+    state.command("unlock").description("remove the apply lock left by a process that is gone (asks first)"),
+  )
     .option("--force", "do not ask")
-    .action(async (opts: { dir: string; force?: boolean }) =>
+    .action(async (_dir: string, opts: { dir: string; force?: boolean }) =>
       withState(opts.dir, async (s) => {
         const h = await s.lock.holder();
         if (!h) {

@@ -13,6 +13,7 @@ import {
 import { studyObjectives, trialsOfModel } from "../../registry/trial-store.js";
 import { openState } from "../../runtime/state/open.js";
 import { CliExit } from "../exit.js";
+import { withProjectDir } from "../project-dir.js";
 
 /** Model measures (`model.bytes`) are counts; metrics get 5 decimals. */
 const fmtValue = (v: number | undefined, key = ""): string =>
@@ -69,16 +70,17 @@ function currentStudy(summary: unknown): string | undefined {
 }
 
 export function register(program: Command): void {
-  program
-    .command("trials")
-    .description(
-      "the tuning trials of a model: params, objective values, status and duration; the Pareto front of several objectives",
-    )
-    .argument("<model>", "model name")
-    .option("--dir <project>", "project directory", ".")
+  withProjectDir(
+    program
+      .command("trials")
+      .description(
+        "the tuning trials of a model: params, objective values, status and duration; the Pareto front of several objectives",
+      )
+      .argument("<model>", "model name"),
+  )
     .option("--json", "print JSON")
     .option("--all", "also the studies of earlier configurations (default: the current study only)")
-    .action(async (model: string, flags: { dir: string; json?: boolean; all?: boolean }) => {
+    .action(async (model: string, _dir: string, flags: { dir: string; json?: boolean; all?: boolean }) => {
       const state = await openState(resolve(flags.dir));
       let found: Awaited<ReturnType<typeof trialsOfModel>>;
       let objectives: Map<string, ObjectiveSpec>;

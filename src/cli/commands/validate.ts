@@ -7,16 +7,21 @@ import "../../kinds/index.js";
 import { hasErrors, type Diagnostic } from "../../compiler/diagnostic.js";
 import { diagnosticsToJson, renderDiagnostics } from "../../compiler/diagnostic-render.js";
 import { CliExit } from "../exit.js";
+import { withProjectDir } from "../project-dir.js";
 
 interface ValidateOptions {
   json?: boolean;
 }
 
 export function register(program: Command): void {
-  program
-    .command("validate")
-    .description("parse and type-check a project's .mlspec files; print every diagnostic (exit 1 on errors)")
-    .argument("[dir]", "a directory of .mlspec files, or one .mlspec file", ".")
+  withProjectDir(
+    program
+      .command("validate")
+      .description(
+        "parse and type-check a project's .mlspec files; print every diagnostic (exit 1 on errors)",
+      ),
+    "a directory of .mlspec files, or one .mlspec file (default: the current directory; also -C/--dir)",
+  )
     .option("--json", "print the diagnostics as a JSON array on stdout")
     .action((dir: string, opts: ValidateOptions) => runValidate(dir, opts));
 }

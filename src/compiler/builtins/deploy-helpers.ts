@@ -10,7 +10,7 @@ const port = {
   type: t.int(1, 65535),
   required: false,
   default: d.number(8080),
-  doc: "TCP port",
+  doc: "TCP port; `mlc serve` and the container export listen on it unless `--port` says otherwise",
 } as const;
 
 /** Stream names: none empty, and the three streams distinct (an output read back as input would loop). */

@@ -263,6 +263,11 @@ export const deployExecutor: Executor = {
   kind: "deploy",
   version: DEPLOY_EXECUTOR_VERSION,
   changeAction: "replace",
+  // a gate that changed alone is checked again against the same model version: nothing is replaced
+  upstreamChange: (changed) =>
+    changed.length > 0 && changed.every((id) => id.startsWith("gate."))
+      ? "re-evaluated; same version"
+      : undefined,
   run,
   destroy,
   checkOutputs: checkDeployOutputs,
