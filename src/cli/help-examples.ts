@@ -4,6 +4,10 @@ import type { Command } from "commander";
 
 export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   apply: ["mlc apply examples/churn", "mlc plan examples/churn --out churn.plan && mlc apply churn.plan"],
+  card: [
+    "mlc card churn_model examples/churn",
+    "mlc card churn_model -C examples/churn --format html --out card.html",
+  ],
   compile: ["mlc compile examples/churn --target argo --image registry.example/churn:1 --out workflow.yaml"],
   completion: ["mlc completion bash > /etc/bash_completion.d/mlc", 'eval "$(mlc completion zsh)"'],
   exec: ["mlc exec model.churn_model examples/churn"],
@@ -25,7 +29,17 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   graph: ["mlc graph examples/churn | dot -Tsvg > churn.svg", "mlc graph examples/churn --format mermaid"],
   init: ["mlc init my-project", "mlc init my-project --template regression"],
   lineage: ["mlc lineage model.churn_model examples/churn"],
+  monitor: [
+    "mlc monitor watch examples/churn",
+    "mlc monitor watch examples/churn --json",
+    "mlc monitor watch examples/churn --watch",
+    "mlc monitor watch examples/churn --history",
+  ],
   lsp: ["mlc lsp   # started by an editor, speaks LSP on stdin/stdout"],
+  review: ["mlc review list examples/anomaly --unlabelled"],
+  "review list": ["mlc review list examples/anomaly --deployment radiator_watch --json"],
+  "review show": ["mlc review show 3f1c… examples/anomaly"],
+  "review label": ['mlc review label 3f1c… anomaly examples/anomaly --note "valve stuck"'],
   materialize: ["mlc materialize ridership_api examples/events"],
   models: ["mlc models list examples/churn"],
   "models list": ["mlc models list examples/churn --json"],

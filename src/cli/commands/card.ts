@@ -21,10 +21,6 @@ export function register(program: Command): void {
     .option("--version <n>", "the model version (default: the newest)")
     .option("--format <format>", "md or html", "md")
     .option("--out <file>", "write the card to a file instead of standard output")
-    .addHelpText(
-      "after",
-      "\nExamples:\n  mlc card churn examples/churn\n  mlc card churn -C examples/churn --format html --out card.html\n",
-    )
     .action(
       async (
         model: string,

@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import type { MonitorRun } from "../../kinds/monitor/results.js";
 import { monitorConfigOf, monitorHistory, runMonitor } from "../../runtime/monitor/run-monitor.js";
 import { CliExit } from "../exit.js";
+import { withProjectDir } from "../project-dir.js";
 
 export const MONITOR_EXIT = { pass: 0, breach: 3, not_enough_data: 4 } as const;
 
@@ -73,17 +74,18 @@ interface MonitorFlags {
 }
 
 export function register(program: Command): void {
-  program
-    .command("monitor")
-    .description(
-      "run a monitor's checks once over its deployment's prediction log (exit 0 pass, 3 breach, 4 not enough data, 1 cannot run)",
-    )
-    .argument("<name>", "the monitor block")
-    .option("--dir <project>", "project directory", ".")
+  withProjectDir(
+    program
+      .command("monitor")
+      .description(
+        "run a monitor's checks once over its deployment's prediction log (exit 0 pass, 3 breach, 4 not enough data, 1 cannot run)",
+      )
+      .argument("<name>", "the monitor block"),
+  )
     .option("--json", "print JSON (one document per run)")
     .option("--watch", "run on the monitor's schedule until SIGTERM or Ctrl-C")
     .option("--history", "list the recorded runs and their actions")
-    .action(async (name: string, flags: MonitorFlags) => {
+    .action(async (name: string, _dir: string, flags: MonitorFlags) => {
       const dir = resolve(flags.dir);
       if (flags.watch && flags.history)
         throw new CliExit(2, "mlc monitor: --watch and --history exclude each other");

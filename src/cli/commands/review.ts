@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { ReviewError, ReviewQueue, type ReviewItem } from "../../registry/review-queue.js";
 import { openState } from "../../runtime/state/open.js";
 import { CliExit } from "../exit.js";
+import { withProjectDir } from "../project-dir.js";
 
 async function withQueue<T>(dir: string, verb: string, fn: (q: ReviewQueue) => Promise<T>): Promise<T> {
   const state = await openState(resolve(dir));
@@ -72,75 +73,80 @@ export function register(program: Command): void {
     .command("review")
     .description("the review queue of anomaly deployments: list flagged events, show why, label them");
 
-  review
-    .command("list")
-    .description("flagged events, newest first")
+  withProjectDir(review.command("list").description("flagged events, newest first"))
     .option("--deployment <name>", "only this deployment's events")
     .option("--unlabelled", "only events nobody labelled yet")
-    .option("--dir <project>", "project directory", ".")
     .option("--json", "print JSON")
-    .action(async (flags: { dir: string; json?: boolean; deployment?: string; unlabelled?: boolean }) => {
-      await withQueue(flags.dir, "list", async (q) => {
-        if (flags.deployment !== undefined) {
-          const known = await q.deployments();
-          if (!known.includes(flags.deployment))
-            throw new CliExit(
-              1,
-              `mlc review list: deployment '${flags.deployment}' has no flagged events${known.length ? ` (deployments with events: ${known.join(", ")})` : " (the queue is empty)"}`,
+    .action(
+      async (
+        _dir: string,
+        flags: { dir: string; json?: boolean; deployment?: string; unlabelled?: boolean },
+      ) => {
+        await withQueue(flags.dir, "list", async (q) => {
+          if (flags.deployment !== undefined) {
+            const known = await q.deployments();
+            if (!known.includes(flags.deployment))
+              throw new CliExit(
+                1,
+                `mlc review list: deployment '${flags.deployment}' has no flagged events${known.length ? ` (deployments with events: ${known.join(", ")})` : " (the queue is empty)"}`,
+              );
+          }
+          const items = await q.list({ deployment: flags.deployment, unlabelled: flags.unlabelled });
+          if (flags.json) return void process.stdout.write(JSON.stringify(items, null, 2) + "\n");
+          if (!items.length)
+            return void process.stdout.write(
+              flags.unlabelled ? "Every flagged event is labelled.\n" : "No flagged events yet.\n",
             );
-        }
-        const items = await q.list({ deployment: flags.deployment, unlabelled: flags.unlabelled });
-        if (flags.json) return void process.stdout.write(JSON.stringify(items, null, 2) + "\n");
-        if (!items.length)
-          return void process.stdout.write(
-            flags.unlabelled ? "Every flagged event is labelled.\n" : "No flagged events yet.\n",
-          );
-        const rows = [
-          ["EVENT", "DEPLOYMENT", "VERSION", "SCORE", "THRESHOLD", "LABEL", "TOP FEATURES", "TIME"],
-        ];
-        for (const i of items)
-          rows.push([
-            i.event_id,
-            i.deployment,
-            String(i.model_version),
-            num(i.score),
-            num(i.threshold),
-            i.label?.label ?? "-",
-            topFeatures(i, 3),
-            i.time,
-          ]);
-        process.stdout.write(table(rows));
-      });
-    });
+          const rows = [
+            ["EVENT", "DEPLOYMENT", "VERSION", "SCORE", "THRESHOLD", "LABEL", "TOP FEATURES", "TIME"],
+          ];
+          for (const i of items)
+            rows.push([
+              i.event_id,
+              i.deployment,
+              String(i.model_version),
+              num(i.score),
+              num(i.threshold),
+              i.label?.label ?? "-",
+              topFeatures(i, 3),
+              i.time,
+            ]);
+          process.stdout.write(table(rows));
+        });
+      },
+    );
 
-  review
-    .command("show")
-    .description("one flagged event: its features, why it was flagged, its labels")
-    .argument("<event>", "the event id")
+  withProjectDir(
+    review
+      .command("show")
+      .description("one flagged event: its features, why it was flagged, its labels")
+      .argument("<event>", "the event id"),
+  )
     .option("--deployment <name>", "the deployment (needed when several flagged the same id)")
-    .option("--dir <project>", "project directory", ".")
     .option("--json", "print JSON")
-    .action(async (id: string, flags: { dir: string; json?: boolean; deployment?: string }) => {
+    .action(async (id: string, _dir: string, flags: { dir: string; json?: boolean; deployment?: string }) => {
       await withQueue(flags.dir, "show", async (q) => {
         const item = await q.get(id, flags.deployment);
         process.stdout.write(flags.json ? JSON.stringify(item, null, 2) + "\n" : renderItem(item));
       });
     });
 
-  review
-    .command("label")
-    .description("label a flagged event anomaly or normal (a later label supersedes; both are kept)")
-    .argument("<event>", "the event id")
-    .argument("<label>", "anomaly or normal")
+  withProjectDir(
+    review
+      .command("label")
+      .description("label a flagged event anomaly or normal (a later label supersedes; both are kept)")
+      .argument("<event>", "the event id")
+      .argument("<label>", "anomaly or normal"),
+  )
     .option("--note <text>", "why, for whoever trains on it", "")
     .option("--reviewer <name>", "who reviewed it (default: the user name)")
     .option("--deployment <name>", "the deployment (needed when several flagged the same id)")
-    .option("--dir <project>", "project directory", ".")
     .option("--json", "print the labelled event as JSON")
     .action(
       async (
         id: string,
         label: string,
+        _dir: string,
         flags: { dir: string; json?: boolean; deployment?: string; note: string; reviewer?: string },
       ) => {
         if (label !== "anomaly" && label !== "normal")
