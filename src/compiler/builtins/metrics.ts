@@ -58,7 +58,7 @@ for (const b of [
     "precision_at_k",
     ["rank", "detect_anomalies"],
     "maximize",
-    "Share of relevant items among the top k (the task's `k`).",
+    "Share of relevant items among the top k (the task's `k`); anomaly detection: the share of labelled anomalies among the k highest scores, over the part's rows.",
   ),
   m("recall_at_k", K, "maximize", "Share of a group's relevant items found in its top k."),
 ])

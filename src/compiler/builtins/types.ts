@@ -17,6 +17,7 @@ export type BuiltinFamily =
   | "distribution"
   | "metric"
   | "task"
+  | "threshold"
   | "split"
   | "gate"
   | "rollout"
@@ -39,6 +40,7 @@ export const BUILTIN_FAMILIES: readonly BuiltinFamily[] = [
   "distribution",
   "metric",
   "task",
+  "threshold",
   "split",
   "gate",
   "rollout",
@@ -65,6 +67,8 @@ export const FAMILY_DOCS: Record<BuiltinFamily, string> = {
   metric:
     "Metrics: names in metric paths (`valid.auc`, `test.rmse.lower`, `champion.test.auc`), each produced by some tasks.",
   task: "Learning tasks: the value of a model's `task` attribute.",
+  threshold:
+    "Decision rules of an anomaly model: the value of a `detect_anomalies` model's `threshold` attribute, calibrated on the validation part.",
   split: "Split methods: the value of a split's `method` attribute.",
   gate: "Gate helpers: called in gate assertions.",
   rollout: "Rollout strategies of a deployment.",

@@ -89,6 +89,12 @@ export class GateData implements GateMeasurements {
   private size: Record<string, number> = {};
   readonly notes: string[] = [];
 
+  /** An anomaly task's `k` (the cut-off of precision_at_k), spread into every metric input. */
+  private get topK(): { k?: number } {
+    const t = this.inp.spec.task;
+    return t.kind === "detect_anomalies" ? { k: t.k } : {};
+  }
+
   private constructor(
     private readonly inp: GateInputs,
     private readonly task: Task,
@@ -152,7 +158,7 @@ export class GateData implements GateMeasurements {
           evaluateSplit(
             part,
             this.task.kind,
-            { y: d.y, pred: d.pred, width: this.width },
+            { y: d.y, pred: d.pred, width: this.width, ...this.topK },
             { seed: this.inp.seed, resamples: 1000 },
           ),
         );
@@ -174,7 +180,7 @@ export class GateData implements GateMeasurements {
         evaluateSplit(
           part,
           this.task.kind,
-          { y: d.y, pred, width: this.width },
+          { y: d.y, pred, width: this.width, ...this.topK },
           { seed: this.inp.seed, resamples: 0 },
         ),
       );
@@ -318,7 +324,7 @@ export class GateData implements GateMeasurements {
       const metric = metricFor(metricName);
       if (!metric)
         throw new NodeFailure(`gate: significant(…): unknown metric ${metricName}`, { code: "MLC2301" });
-      p = pairedBootstrap(metric, { y: d.y, width: this.width }, d.pred, champ, {
+      p = pairedBootstrap(metric, { y: d.y, width: this.width, ...this.topK }, d.pred, champ, {
         seed: this.inp.seed,
       }).pValue;
     }

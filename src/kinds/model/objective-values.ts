@@ -31,7 +31,12 @@ export type ObjectiveScorer = (model: TrainedModel) => Record<string, number>;
  * A scorer for `objectives` on the validation rows; throws (a plain Error, the caller wraps it)
  * for a metric or measure it does not know. Predicts once however many metrics there are.
  */
-export function objectiveScorer(objectives: readonly TuneObjective[], valid: Dataset): ObjectiveScorer {
+export function objectiveScorer(
+  objectives: readonly TuneObjective[],
+  valid: Dataset,
+  /** An anomaly task's `k` (the cut-off of precision_at_k). */
+  k?: number,
+): ObjectiveScorer {
   const metrics: Array<{ key: string; metric: Metric }> = [];
   const measures: Array<{ key: string; measure: (m: TrainedModel) => number }> = [];
   for (const o of objectives) {
@@ -55,6 +60,7 @@ export function objectiveScorer(objectives: readonly TuneObjective[], valid: Dat
         pred,
         width: model.outputWidth,
         ...(valid.group ? { group: valid.group } : {}),
+        ...(k !== undefined ? { k } : {}),
       };
       for (const { key, metric } of metrics) out[key] = metric.compute(args);
     }

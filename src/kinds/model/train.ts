@@ -171,9 +171,10 @@ export async function trainBranch(
     ...(opts.trialStore ? { store: opts.trialStore } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
+  const topK = spec.task.kind === "detect_anomalies" ? spec.task.k : undefined;
   let score: ObjectiveScorer = () => ({});
   try {
-    if (!crossValidated) score = objectiveScorer(tune.objectives, valid!);
+    if (!crossValidated) score = objectiveScorer(tune.objectives, valid!, topK);
   } catch (e) {
     throw new NodeFailure(`model ${spec.name}: ${(e as Error).message}`, { code: "MLC2202" });
   }
@@ -187,6 +188,7 @@ export async function trainBranch(
       data.task,
       { seed, ...(opts.signal ? { signal: opts.signal } : {}) },
       metricNames,
+      topK,
     );
     return Object.fromEntries(
       tune.objectives.map((o) => [
@@ -205,6 +207,7 @@ export async function trainBranch(
       algorithm: estimator.algorithm,
       task: data.task,
       objectives: tune.objectives,
+      ...(topK !== undefined ? { k: topK } : {}),
       train: data.train,
       valid: valid!,
       parallel: tune.parallel,

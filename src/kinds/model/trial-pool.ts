@@ -11,6 +11,8 @@ export interface TrialPoolOptions {
   algorithm: string;
   task: Task;
   objectives: TuneObjective[];
+  /** An anomaly task's `k` (the cut-off of precision_at_k). */
+  k?: number;
   train: Dataset;
   valid: Dataset;
   parallel: number;
@@ -70,6 +72,7 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
         algorithm: o.algorithm,
         task: o.task,
         objectives: o.objectives,
+        ...(o.k !== undefined ? { k: o.k } : {}),
         train,
         valid,
         ctl,

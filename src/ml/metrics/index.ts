@@ -7,6 +7,7 @@ import { brier, expectedCalibrationError, logloss } from "./probability.js";
 import { rankingMetric, type RankingKind } from "./ranking.js";
 import { mae, mape, r2, rmse } from "./regression.js";
 import { bestF1, f1At, precisionAt, recallAt } from "./threshold.js";
+import { precisionAtK } from "./top-k.js";
 import { checkShape, type Metric, type MetricInput } from "./types.js";
 
 export type { Direction, Metric, MetricInput } from "./types.js";
@@ -24,6 +25,7 @@ export { averagedPrf, confusionMatrix, macroAucOvr, multiclassAccuracy } from ".
 export { brier, expectedCalibrationError, logloss } from "./probability.js";
 export { mae, mape, r2, rmse } from "./regression.js";
 export { groupRanges, queryMetric, rankingMetric } from "./ranking.js";
+export { precisionAtK } from "./top-k.js";
 
 const BIN: readonly TaskKind[] = ["binary"];
 const CLS: readonly TaskKind[] = ["binary", "multiclass"];
@@ -117,6 +119,16 @@ const fixed: Metric[] = [
     "expected calibration error, 10 equal-width bins (multiclass: top-label confidence)",
     (m) => expectedCalibrationError(m.y, m.pred, m.width),
   ),
+  metric(
+    "precision_at_k",
+    "maximize",
+    ["anomaly"],
+    "share of labelled anomalies among the k highest scores (the task's `k`, default 10); ties at the cut-off count fractionally",
+    (m) => {
+      binaryOnly("precision_at_k", m);
+      return precisionAtK(m.y, m.pred, m.k ?? 10);
+    },
+  ),
   metric("rmse", "minimize", REG, "root mean squared error", (m) => rmse(m.y, m.pred)),
   metric("mae", "minimize", REG, "mean absolute error", (m) => mae(m.y, m.pred)),
   metric("r2", "maximize", REG, "coefficient of determination 1 − SSE/SST", (m) => r2(m.y, m.pred)),
@@ -203,7 +215,7 @@ const DEFAULTS: Record<TaskKind, string[]> = {
   ],
   regression: ["rmse", "mae", "r2", "mape"],
   ranking: ["ndcg@10", "precision@10", "recall@10", "map@10"],
-  anomaly: ["auc", "pr_auc"],
+  anomaly: ["auc", "pr_auc", "precision_at_k"],
 };
 
 /** The metrics evaluated for every model of this task (anomaly metrics need labels). */

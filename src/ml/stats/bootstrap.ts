@@ -94,7 +94,7 @@ export interface PairedComparison {
  */
 export function pairedBootstrap(
   metric: Metric,
-  base: { y: Float64Array; width: number; group?: Int32Array },
+  base: { y: Float64Array; width: number; group?: Int32Array; k?: number },
   predA: Float64Array,
   predB: Float64Array,
   opts: BootstrapOptions = {},

@@ -34,7 +34,7 @@ const orNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
  */
 export function compareModels(
   task: TaskKind,
-  base: { y: Float64Array; width: number; group?: Int32Array },
+  base: { y: Float64Array; width: number; group?: Int32Array; k?: number },
   challenger: Float64Array,
   champion: Float64Array,
   opts: BootstrapOptions & { metrics?: readonly Metric[]; alpha?: number } = {},

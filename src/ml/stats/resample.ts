@@ -16,7 +16,7 @@ export class Resampler {
   private readonly order: Uint32Array | undefined;
 
   constructor(
-    private readonly base: { y: Float64Array; width: number; group?: Int32Array },
+    private readonly base: { y: Float64Array; width: number; group?: Int32Array; k?: number },
     private readonly sources: Float64Array[],
     private readonly rng: Rng,
   ) {
@@ -97,6 +97,7 @@ export class Resampler {
       width,
       ...(this.group ? { group: this.group.subarray(0, len) } : {}),
       ...(s === 0 && this.order ? { ascending: true } : {}),
+      ...(this.base.k !== undefined ? { k: this.base.k } : {}),
     }));
   }
 }
