@@ -13,6 +13,8 @@ import { writePidFile } from "../../serve/pid-file.js";
 import { parseSize } from "../../serve/size.js";
 import { readStreamTarget, type StreamTarget } from "../../serve/stream-config.js";
 import { startStreamService } from "../../serve/stream-serve.js";
+import { openState } from "../../runtime/state/open.js";
+import type { StateStore } from "../../ir/state-store.js";
 import { CliExit } from "../exit.js";
 
 export interface ServeFlags {
@@ -176,16 +178,21 @@ async function serveStream(
   workers: number,
 ): Promise<void> {
   let service;
+  // alerts are recorded in the project's state (collection `alerts`)
+  let state: StateStore | undefined;
   try {
+    if (target.alerts?.length) state = await openState(resolve(flags.dir));
     service = await startStreamService({
       projectDir: resolve(flags.dir),
       deployment,
       target,
       workers,
       predictionLog: flags.predictionLog ? {} : false,
+      ...(state ? { records: state.records } : {}),
       log: (m) => process.stderr.write(`mlc serve: ${m}\n`),
     });
   } catch (e) {
+    await state?.close();
     throw new CliExit(1, `mlc serve: cannot start the consumers of '${deployment}': ${(e as Error).message}`);
   }
   const v = service.routing.stable;
@@ -197,10 +204,15 @@ async function serveStream(
     await service.stop().catch((e: Error) => {
       process.stderr.write(`mlc serve: error while stopping: ${e.message}\n`);
     });
+    await state?.close();
   });
   const s = service.stats();
   process.stdout.write(
-    `mlc serve: stopped after ${s.scored} scored, ${s.dead} dead-lettered, ${s.duplicates} duplicate${s.duplicates === 1 ? "" : "s"} skipped\n`,
+    `mlc serve: stopped after ${s.scored} scored, ${s.dead} dead-lettered, ${s.duplicates} duplicate${s.duplicates === 1 ? "" : "s"} skipped${
+      service.alerts
+        ? `, ${service.alerts.stats.delivered} alert${service.alerts.stats.delivered === 1 ? "" : "s"} delivered (${service.alerts.stats.failed} failed)`
+        : ""
+    }\n`,
   );
 }
 
