@@ -95,7 +95,9 @@ for i = 5, #KEYS do
           groups[#groups + 1] = string.sub(g, p, q - 1)
           p = q + 1
         end
-        local ts = tonumber(string.match(entry, '^(%d+)'))
+        -- entry time in microsecond-like units: ms * 1000 + the sequence (≤ 999), so the window keeps stream order
+        local ms, seq = string.match(entry, '^(%d+)-(%d+)')
+        local ts = tonumber(ms) * 1000 + math.min(tonumber(seq), 999)
         for r = 1, nrules do
           local rb = 3 + (r - 1) * 4
           local name, count, within, cool = ARGV[rb+1], tonumber(ARGV[rb+2]), tonumber(ARGV[rb+3]), ARGV[rb+4]
@@ -104,7 +106,7 @@ for i = 5, #KEYS do
           local wkey, n = pre .. 'w:' .. gv, 1
           if count > 1 then
             redis.call('ZADD', wkey, ts, id)
-            redis.call('ZREMRANGEBYSCORE', wkey, '-inf', ts - within)
+            redis.call('ZREMRANGEBYSCORE', wkey, '-inf', ts - within * 1000)
             n = redis.call('ZCARD', wkey)
             redis.call('PEXPIRE', wkey, within)
           end

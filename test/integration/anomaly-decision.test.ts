@@ -30,6 +30,7 @@ describe("anomaly decisions", () => {
       spec,
       readFileSync(spec, "utf8")
         .replace(/model reconstruction \{[\s\S]*?\n\}\n/, "")
+        .replace("\n  threshold = contamination(0.02)", "")
         .replace(
           "model isolation {\n  task      = detect_anomalies(label = anomaly)",
           "model isolation {\n  task      = detect_anomalies(label = anomaly, contamination = 0.05)",
@@ -96,6 +97,7 @@ deploy shuttle_scores {
         spec,
         readFileSync(spec, "utf8")
           .replace(/model reconstruction \{[\s\S]*?\n\}\n/, "")
+          .replace("\n  threshold = contamination(0.02)", "")
           .replace(/\ndeploy[\s\S]*$/, "\n")
           .replace(
             "model isolation {\n  task      = detect_anomalies(label = anomaly)",
