@@ -2,7 +2,7 @@
 // is the validation scores' (1 − contamination) quantile, recorded with the version and the bundle, and
 // every scored row carries `anomaly` = score ≥ threshold; a precision target on the labelled validation rows,
 // and precision_at_k at the task's k, read by a gate.
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -140,6 +140,61 @@ deploy shuttle_scores {
       }
     } finally {
       rmSync(d2, { recursive: true, force: true });
+    }
+  }, 120_000);
+  it("fails with MLC2207 when no threshold reaches the precision target on the validation rows", async () => {
+    const d3 = mkdtempSync(join(tmpdir(), "mlc-anomaly-unreachable-"));
+    try {
+      // the labelled anomalies are the most typical rows (the middle), so the highest scores are never they
+      const rows = Array.from(
+        { length: 400 },
+        (_, i) => `${i % 200},${i % 200 >= 90 && i % 200 < 110 ? "yes" : "no"}`,
+      );
+      mkdirSync(join(d3, "data"));
+      writeFileSync(join(d3, "data/points.csv"), ["x,odd", ...rows].join("\n") + "\n");
+      writeFileSync(
+        join(d3, "points.mlspec"),
+        `source points {
+  file = "data/points.csv"
+  schema {
+    x   = int
+    odd = category
+  }
+}
+
+features f {
+  from = points
+  x2   = x * 1.0
+}
+
+split parts {
+  from   = f
+  method = random
+  train  = 60%
+  valid  = 20%
+  test   = 20%
+}
+
+model iso {
+  task      = detect_anomalies(label = odd)
+  data      = parts
+  features  = f.*
+  algorithm = isolation_forest
+  threshold = precision(0.9)
+}
+`,
+      );
+      const out = await applyProject(d3, { log: () => undefined, parallel: 1 });
+      expect(out.ok).toBe(true);
+      if (!out.ok) return;
+      const failed = out.result.outcomes.find((o) => o.id === "model.iso")!;
+      expect(failed.status).toBe("failed");
+      expect(failed.diagnostic?.code).toBe("MLC2207");
+      expect(failed.error).toMatch(
+        /^model iso: threshold = precision\(0\.9\) on the \d+ valid rows: no threshold reaches precision 90\.0% \(the best is \d+\.\d%, over \d+ distinct scores\)$/,
+      );
+    } finally {
+      rmSync(d3, { recursive: true, force: true });
     }
   }, 120_000);
 });
