@@ -40,6 +40,9 @@ export const RUNTIME_CODES = {
   MLC2204: { title: "labels that the model's task cannot train on" },
   MLC2205: { title: "training that cannot start or did not produce a model" },
   MLC2206: { title: "a model that has no ONNX form, or whose ONNX predictions differ from its own (parity)" },
+  MLC2207: {
+    title: "an anomaly threshold target (`precision(…)`, `recall(…)`) that the calibration rows cannot meet",
+  },
   // — gates, deploys, serving —
   MLC2300: { title: "a gate whose conditions do not hold" },
   MLC2301: { title: "a gate condition that cannot be evaluated" },

@@ -84,7 +84,7 @@ export async function scoreTable(
 /**
  * Output columns of batch scores, named as the API's fields: binary → `score` (P(positive)) and `label`;
  * multiclass → `p_<class>` per class and `label`; regression → `value`; ranking → `score`; anomaly →
- * `score` and, with a calibrated threshold, `anomaly` ("true"/"false").
+ * `score` and, with a calibrated threshold, `anomaly` ("true"/"false") and `threshold`, as the API's fields.
  */
 export function predictionColumns(r: BatchScores): Record<string, Float32Array | string[]> {
   const task = r.meta.task;
@@ -115,7 +115,7 @@ export function predictionColumns(r: BatchScores): Record<string, Float32Array |
       if (threshold === undefined) return { score: r.scores };
       const anomaly = new Array<string>(r.n);
       for (let i = 0; i < r.n; i++) anomaly[i] = String(r.scores[i]! >= threshold);
-      return { score: r.scores, anomaly };
+      return { score: r.scores, anomaly, threshold: new Float32Array(r.n).fill(threshold) };
     }
     case "ranking":
       return { score: r.scores };

@@ -156,6 +156,10 @@ function kubernetesObjects(
       name: opts.stream.url_env,
       valueFrom: { secretKeyRef: { name: `${name}-stream`, key: "url" } },
     });
+  // alert webhooks: each variable from the Secret `<name>-alerts`, keyed by the variable's name
+  for (const v of new Set((opts.stream?.alerts ?? []).flatMap((a) => (a.webhook_env ? [a.webhook_env] : []))))
+    if (!env.some((e) => typeof e === "object" && e !== null && !Array.isArray(e) && e.name === v))
+      env.push({ name: v, valueFrom: { secretKeyRef: { name: `${name}-alerts`, key: v } } });
   const http: Record<string, YamlValue> = opts.stream
     ? {}
     : {

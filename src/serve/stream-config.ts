@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { deploymentDir, DeploymentError, readCheckedJson } from "./deployment.js";
+import { alertStreamOf, validateAlertRules, type AlertRule } from "./stream-alert-rules.js";
 
 export interface StreamTarget {
   format: "mlc-stream/1";
@@ -21,6 +22,8 @@ export interface StreamTarget {
   /** Seconds a scored event id is remembered. */
   dedup_s: number;
   workers: number;
+  /** Alert rules on the scored events (absent or empty: no alerts). */
+  alerts?: AlertRule[];
 }
 
 export const streamTargetPath = (projectDir: string, deployment: string): string =>
@@ -40,6 +43,12 @@ export function validateStreamTarget(v: unknown): string[] {
     if (!isName(s[k])) errs.push(`${k}: expected a non-empty stream name`);
   for (const k of ["batch", "claim_idle_ms", "dedup_s", "workers"])
     if (!isPosInt(s[k])) errs.push(`${k}: expected a positive integer`);
+  if (s.alerts !== undefined) {
+    errs.push(...validateAlertRules(s.alerts));
+    const alerts = typeof s.output === "string" ? alertStreamOf(s.output) : undefined;
+    if (alerts !== undefined && (alerts === s.input || alerts === s.dead_letter))
+      errs.push(`alerts: the alert stream '${alerts}' is also the input or dead-letter stream`);
+  }
   return errs;
 }
 

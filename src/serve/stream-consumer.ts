@@ -1,6 +1,7 @@
 // One consumer of a Redis Stream consumer group: reads micro-batches (XREADGROUP COUNT batch), claims
 // entries idle on crashed consumers (XAUTOCLAIM), validates and scores each batch in one model run, and
-// writes outputs or dead letters and acknowledges them in one atomic script, deduplicated by event id.
+// writes outputs or dead letters and acknowledges them in one atomic script, deduplicated by event id;
+// the same script decides the alerts of new anomalous outputs (windows and cooldowns kept in Redis).
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { OnlineView } from "./online-lookup.js";
@@ -11,6 +12,7 @@ import { predictionLogLine } from "./prediction-log.js";
 import { queueFlagged, type ReviewIntake } from "./review-intake.js";
 import { isProblem, type ColumnBatch } from "./record-encoder.js";
 import type { StreamTarget } from "./stream-config.js";
+import { alertStreamOf } from "./stream-alert-rules.js";
 
 /** The version scoring right now: read again for every batch, so a promotion takes effect between batches. */
 export interface ScoringRoute {
@@ -53,23 +55,83 @@ type Entry = [id: string, fields: string[] | null];
 
 /** What one entry becomes: an output (scored) or a dead letter (refused), both acknowledged. */
 type Outcome =
-  | { kind: "o"; entry: string; event: string; version: number; prediction: string; features: unknown }
+  | {
+      kind: "o";
+      entry: string;
+      event: string;
+      version: number;
+      prediction: string;
+      features: unknown;
+      /** "" when the event is no anomaly (or no rule watches); else "1" and each rule's group value, joined by \x1f. */
+      alert: string;
+    }
   | { kind: "d"; entry: string; event: string; reason: string; field: string; payload: string };
 
 /**
- * KEYS: output, dead letter, input, then one done-marker per outcome. ARGV: group, ttl, then six per
- * outcome; returns 1 (written) or 0 (already done) per outcome. An outcome whose marker exists is only acknowledged (a redelivery); otherwise its record is
- * added and the marker set, in the same atomic step, so a crash can never leave an output unmarked.
+ * KEYS: output, dead letter, input, alert stream, then one done-marker per outcome. ARGV: group, ttl,
+ * the number of alert rules, four per rule (name, count, window ms, cooldown ms), then seven per
+ * outcome; returns 1 (written) or 0 (already done) per outcome. An outcome whose marker exists is only
+ * acknowledged (a redelivery); otherwise its record is added and the marker set, in the same atomic
+ * step, so a crash can never leave an output unmarked, nor an anomaly written but not counted.
+ *
+ * A new anomalous output counts once per rule in its group: a rate rule keeps the group's event ids
+ * in a sorted set by entry time (the window); when the count reaches the rule's and the group's
+ * cooldown key is free, the alert is added to the alert stream (with the window's event ids and the
+ * events suppressed by the last cooldown) and the window starts again; otherwise, during a cooldown,
+ * the event is counted as suppressed.
  */
 const WRITE_SCRIPT = `
-local group, ttl = ARGV[1], ARGV[2]
+local group, ttl, nrules = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local obase = 3 + nrules * 4
 local res = {}
-for i = 4, #KEYS do
-  local b = 2 + (i - 4) * 6
-  local kind, entry, id, a, f, c = ARGV[b+1], ARGV[b+2], ARGV[b+3], ARGV[b+4], ARGV[b+5], ARGV[b+6]
+for i = 5, #KEYS do
+  local b = obase + (i - 5) * 7
+  local kind, entry, id, a, f, c, g = ARGV[b+1], ARGV[b+2], ARGV[b+3], ARGV[b+4], ARGV[b+5], ARGV[b+6], ARGV[b+7]
   if redis.call('SET', KEYS[i], entry, 'NX', 'EX', ttl) then
     if kind == 'o' then
       redis.call('XADD', KEYS[1], '*', 'id', id, 'entry', entry, 'version', a, 'prediction', f)
+      if g ~= '' then
+        local groups, p = {}, 2
+        while true do
+          local q = string.find(g, '\\31', p, true)
+          if not q then groups[#groups + 1] = string.sub(g, p); break end
+          groups[#groups + 1] = string.sub(g, p, q - 1)
+          p = q + 1
+        end
+        -- entry time in microsecond-like units: ms * 1000 + the sequence (≤ 999), so the window keeps stream order
+        local ms, seq = string.match(entry, '^(%d+)-(%d+)')
+        local ts = tonumber(ms) * 1000 + math.min(tonumber(seq), 999)
+        for r = 1, nrules do
+          local rb = 3 + (r - 1) * 4
+          local name, count, within, cool = ARGV[rb+1], tonumber(ARGV[rb+2]), tonumber(ARGV[rb+3]), ARGV[rb+4]
+          local gv = groups[r] or ''
+          local pre = 'mlc:alert:' .. KEYS[1] .. ':' .. name .. ':'
+          local wkey, n = pre .. 'w:' .. gv, 1
+          if count > 1 then
+            redis.call('ZADD', wkey, ts, id)
+            redis.call('ZREMRANGEBYSCORE', wkey, '-inf', ts - within * 1000)
+            n = redis.call('ZCARD', wkey)
+            redis.call('PEXPIRE', wkey, within)
+          end
+          if n >= count then
+            local skey = pre .. 's:' .. gv
+            if redis.call('SET', pre .. 'c:' .. gv, id, 'NX', 'PX', cool) then
+              local events = {id}
+              if count > 1 then
+                events = redis.call('ZRANGE', wkey, 0, -1)
+                redis.call('DEL', wkey)
+              end
+              local suppressed = redis.call('GET', skey) or '0'
+              redis.call('DEL', skey)
+              redis.call('XADD', KEYS[4], '*', 'rule', name, 'group', gv, 'count', tostring(n), 'event', id,
+                'entry', entry, 'version', a, 'prediction', f, 'events', cjson.encode(events), 'suppressed', suppressed)
+            else
+              redis.call('INCR', skey)
+              redis.call('PEXPIRE', skey, tonumber(cool) + within)
+            end
+          end
+        end
+      end
     else
       redis.call('XADD', KEYS[2], '*', 'id', id, 'entry', entry, 'reason', a, 'field', f, 'payload', c)
     end
@@ -113,6 +175,13 @@ const fieldOf = (fields: string[], name: string): string | undefined => {
   for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
   return undefined;
 };
+
+/** The value of an event's `group_by` field as the alert group ("" when the rule has none or the event lacks it). */
+function groupValue(record: unknown, field: string | undefined): string {
+  if (field === undefined || typeof record !== "object" || record === null) return "";
+  const v = (record as Record<string, unknown>)[field];
+  return v === undefined || v === null ? "" : typeof v === "string" ? v : JSON.stringify(v);
+}
 
 /** Creates the group at the start of the stream (creating the stream too); an existing group is kept. */
 export async function ensureGroup(redis: Redis, t: StreamTarget): Promise<void> {
@@ -359,16 +428,23 @@ export class StreamConsumer {
           "stream",
           pending.map((p, r) => ({ event_id: p.event, record: records[r], score: scores[r]! })),
         );
-      pending.forEach((p, r) =>
+      const rules = this.opts.target.alerts ?? [];
+      pending.forEach((p, r) => {
+        const prediction = f.formatJson(scores, r);
+        const decided = rules.length ? f.format(scores, r) : undefined;
         outcomes.push({
           kind: "o",
           entry: p.entry,
           event: p.event,
           version: route.runner.version,
-          prediction: f.formatJson(scores, r),
+          prediction,
           features: records[r],
-        }),
-      );
+          alert:
+            decided && "anomaly" in decided && decided.anomaly
+              ? "1" + rules.map((rule) => groupValue(records[r], rule.group_by)).join("\x1f")
+              : "",
+        });
+      });
       break;
     }
     await this.write(outcomes);
@@ -378,11 +454,19 @@ export class StreamConsumer {
   private async write(outcomes: Outcome[]): Promise<void> {
     if (!outcomes.length) return;
     const t = this.opts.target;
-    const keys = [t.output, t.dead_letter, t.input, ...outcomes.map((o) => doneKey(t, o.kind, o.event))];
-    const args: string[] = [t.group, String(t.dedup_s)];
+    const keys = [
+      t.output,
+      t.dead_letter,
+      t.input,
+      alertStreamOf(t.output),
+      ...outcomes.map((o) => doneKey(t, o.kind, o.event)),
+    ];
+    const rules = t.alerts ?? [];
+    const args: string[] = [t.group, String(t.dedup_s), String(rules.length)];
+    for (const r of rules) args.push(r.name, String(r.count), String(r.within_ms), String(r.cooldown_ms));
     for (const o of outcomes)
-      if (o.kind === "o") args.push("o", o.entry, o.event, String(o.version), o.prediction, "");
-      else args.push("d", o.entry, o.event, o.reason, o.field, o.payload);
+      if (o.kind === "o") args.push("o", o.entry, o.event, String(o.version), o.prediction, "", o.alert);
+      else args.push("d", o.entry, o.event, o.reason, o.field, o.payload, "");
     let reply: unknown;
     try {
       reply = await this.opts.redis.evalsha(WRITE_SHA, keys.length, ...keys, ...args);

@@ -1,10 +1,13 @@
 // `mlc serve` for a stream target: loads the deployment (following its pointer, as the HTTP server does),
-// creates the consumer group and runs `workers` consumers in it, each on its own Redis connection.
+// creates the consumer group and runs `workers` consumers in it, each on its own Redis connection, and,
+// when the target has alert rules, one alert dispatcher that delivers and records their alerts.
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { LiveDeployment, type Routing } from "./live-deployment.js";
 import { predictionLogDir, PredictionLogWriter, type PredictionLogOptions } from "./prediction-log.js";
 import { ensureGroup, StreamConsumer, type ConsumerStats } from "./stream-consumer.js";
+import type { RegistryRecords } from "../ir/state-store.js";
+import { AlertDispatcher } from "./stream-alert-dispatch.js";
 import { streamUrl, type StreamTarget } from "./stream-config.js";
 import type { ReviewIntake } from "./review-intake.js";
 
@@ -21,12 +24,18 @@ export interface StreamServiceOptions {
   predictionLog?: PredictionLogOptions | false;
   /** The review queue flagged events enter (anomaly deployments with a threshold). */
   review?: ReviewIntake;
+  /** Where alerts are recorded (the project's state store); required when the target has alert rules. */
+  records?: RegistryRecords;
+  /** The webhook's first retry wait (ms; default 500). */
+  alertBackoffMs?: number;
   log?(message: string): void;
 }
 
 export interface StreamService {
   routing: Routing;
   consumers: StreamConsumer[];
+  /** Delivers the alerts of the target's rules (absent without rules). */
+  alerts?: AlertDispatcher;
   /** Drains every consumer (the batch in flight is finished and acknowledged), then closes. */
   stop(): Promise<void>;
   stats(): ConsumerStats;
@@ -45,6 +54,7 @@ export async function startStreamService(opts: StreamServiceOptions): Promise<St
     return r;
   };
   const consumers: StreamConsumer[] = [];
+  let alerts: AlertDispatcher | undefined;
   const writer =
     opts.predictionLog === false
       ? undefined
@@ -55,6 +65,21 @@ export async function startStreamService(opts: StreamServiceOptions): Promise<St
   try {
     await ensureGroup(connect(), t);
     const prefix = opts.consumerPrefix ?? `${hostname()}-${process.pid}`;
+    if (t.alerts?.length) {
+      if (!opts.records)
+        throw new Error(`the alerts of '${opts.deployment}' need the state store to be recorded in`);
+      alerts = new AlertDispatcher({
+        redis: connect(),
+        target: t,
+        deployment: opts.deployment,
+        name: `${prefix}-alerts`,
+        records: opts.records,
+        ...(opts.blockMs !== undefined ? { blockMs: opts.blockMs } : {}),
+        ...(opts.alertBackoffMs !== undefined ? { backoffMs: opts.alertBackoffMs } : {}),
+        ...(opts.log ? { log: opts.log } : {}),
+      });
+      await alerts.ensureGroup();
+    }
     const n = opts.workers ?? t.workers;
     for (let i = 0; i < n; i++) {
       consumers.push(
@@ -80,11 +105,15 @@ export async function startStreamService(opts: StreamServiceOptions): Promise<St
     throw e;
   }
   for (const c of consumers) c.start();
+  alerts?.start();
   return {
     routing,
     consumers,
+    ...(alerts ? { alerts } : {}),
     async stop() {
       await Promise.all(consumers.map((c) => c.stop()));
+      // the consumers' last alerts are in the alert stream: the dispatcher delivers what it already read
+      await alerts?.stop();
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
       await writer?.close();
       await live.stop();

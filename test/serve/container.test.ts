@@ -250,6 +250,44 @@ describe("container target", () => {
     expect(df).not.toMatch(/^EXPOSE/m);
   });
 
+  it("gives the consumers each alert webhook's variable from the Secret <name>-alerts, once", () => {
+    const p = tempProject();
+    const b = buildFixtureBundle(join(p, "b"), { version: 3 });
+    const out = tempProject();
+    const rule = {
+      count: 1,
+      within_ms: 0,
+      cooldown_ms: 60000,
+      timeout_ms: 5000,
+      retries: 3,
+    };
+    const stream: StreamTarget = {
+      format: "mlc-stream/1",
+      url_env: "MLC_STREAM_URL",
+      input: "events",
+      output: "scores",
+      group: "mlc-churn_api",
+      dead_letter: "events.dead",
+      batch: 128,
+      claim_idle_ms: 30000,
+      dedup_s: 86400,
+      workers: 1,
+      alerts: [
+        { name: "one", webhook_env: "ALERT_URL", ...rule },
+        { name: "two", webhook_env: "ALERT_URL", ...rule },
+        { name: "pager", webhook_env: "PAGER_URL", ...rule },
+      ],
+    };
+    writeContainerManifests(out, fixtureMeta({ version: 3 }), { bundleDir: b, stream, replicas: 1 });
+    expect(readStreamTarget(join(out, "project"), "churn_api")).toEqual(stream);
+    const dep = parseYaml(readFileSync(join(out, "k8s/deployment.yaml"), "utf8")) as O;
+    const env = dep.spec.template.spec.containers[0].env as { name: string }[];
+    expect(env.filter((e) => e.name.endsWith("_URL") && e.name !== "MLC_STREAM_URL")).toEqual([
+      { name: "ALERT_URL", valueFrom: { secretKeyRef: { name: "churn-api-alerts", key: "ALERT_URL" } } },
+      { name: "PAGER_URL", valueFrom: { secretKeyRef: { name: "churn-api-alerts", key: "PAGER_URL" } } },
+    ]);
+  });
+
   it("makes DNS-1123 names", () => {
     expect(k8sName("churn_api")).toBe("churn-api");
     expect(k8sName("__X__")).toBe("x");

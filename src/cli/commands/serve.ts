@@ -13,6 +13,8 @@ import { writePidFile } from "../../serve/pid-file.js";
 import { parseSize } from "../../serve/size.js";
 import { readStreamTarget, type StreamTarget } from "../../serve/stream-config.js";
 import { startStreamService } from "../../serve/stream-serve.js";
+import { openState } from "../../runtime/state/open.js";
+import type { StateStore } from "../../ir/state-store.js";
 import { CliExit } from "../exit.js";
 import { openReviewIntake } from "../../runtime/review-explainer.js";
 import type { ReviewIntake } from "../../serve/review-intake.js";
@@ -210,7 +212,10 @@ async function serveStream(
 ): Promise<void> {
   let service;
   const review = await reviewIntake(flags.dir);
+  // alerts are recorded in the project's state (collection `alerts`)
+  let state: StateStore | undefined;
   try {
+    if (target.alerts?.length) state = await openState(resolve(flags.dir));
     service = await startStreamService({
       ...(review ? { review } : {}),
       projectDir: resolve(flags.dir),
@@ -218,10 +223,12 @@ async function serveStream(
       target,
       workers,
       predictionLog: flags.predictionLog ? {} : false,
+      ...(state ? { records: state.records } : {}),
       log: (m) => process.stderr.write(`mlc serve: ${m}\n`),
     });
   } catch (e) {
     await review?.close?.();
+    await state?.close();
     throw new CliExit(1, `mlc serve: cannot start the consumers of '${deployment}': ${(e as Error).message}`);
   }
   const v = service.routing.stable;
@@ -233,10 +240,16 @@ async function serveStream(
     await service.stop().catch((e: Error) => {
       process.stderr.write(`mlc serve: error while stopping: ${e.message}\n`);
     });
+    await state?.close();
+    await review?.close?.();
   });
   const s = service.stats();
   process.stdout.write(
-    `mlc serve: stopped after ${s.scored} scored, ${s.dead} dead-lettered, ${s.duplicates} duplicate${s.duplicates === 1 ? "" : "s"} skipped\n`,
+    `mlc serve: stopped after ${s.scored} scored, ${s.dead} dead-lettered, ${s.duplicates} duplicate${s.duplicates === 1 ? "" : "s"} skipped${
+      service.alerts
+        ? `, ${service.alerts.stats.delivered} alert${service.alerts.stats.delivered === 1 ? "" : "s"} delivered (${service.alerts.stats.failed} failed)`
+        : ""
+    }\n`,
   );
 }
 

@@ -6,6 +6,7 @@ import "./expectations.js";
 import "./distributions.js";
 import "./metrics.js";
 import "./tasks.js";
+import "./thresholds.js";
 import "./splits.js";
 import "./gate-helpers.js";
 import "./monitor-checks.js";

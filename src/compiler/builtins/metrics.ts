@@ -67,9 +67,9 @@ for (const b of [
   m("mrr", K, "maximize", "Mean reciprocal rank of the first relevant item in the top `k` (0 when none)."),
   m(
     "precision_at_k",
-    K,
+    ["rank", "detect_anomalies"],
     "maximize",
-    "Share of the top `k` that is relevant, over `k` (fewer items still divide by `k`).",
+    "Share of the top `k` that is relevant, over `k` (fewer items still divide by `k`); anomaly detection: the share of labelled anomalies among the `k` highest scores over the part's rows (ties at the cut-off count fractionally).",
   ),
   m("recall_at_k", K, "maximize", "Share of a group's relevant items found in its top `k`."),
   m("hit_rate", K, "maximize", "Share of groups with at least one relevant item in the top `k`."),

@@ -8,6 +8,7 @@ export const FAMILY_NOUNS: Record<BuiltinFamily, string> = {
   distribution: "search-space distribution",
   metric: "metric",
   task: "task",
+  threshold: "threshold rule",
   split: "split method",
   gate: "gate helper",
   drift: "monitor check",

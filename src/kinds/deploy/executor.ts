@@ -34,6 +34,7 @@ import { logConfigOf } from "./log.js";
 import { publishModelBundle } from "./model-bundle.js";
 import { materializeDeployment, pruneOnline } from "./online.js";
 import { streamTargetOf } from "./stream.js";
+import { alertRulesOf } from "./alert.js";
 
 export const DEPLOY_EXECUTOR_VERSION = "1";
 
@@ -188,7 +189,11 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   };
   const serve = asCall(b.attributes.serve, "rest");
   // `mlc serve` runs consumers when the deployment records a stream target, the HTTP server otherwise
-  const stream = serve.$call === "stream" ? streamTargetOf(serve, name) : undefined;
+  const alerts = alertRulesOf(b, name);
+  const stream =
+    serve.$call === "stream"
+      ? { ...streamTargetOf(serve, name), ...(alerts.length ? { alerts } : {}) }
+      : undefined;
   writeStreamTarget(ctx.projectDir, name, stream);
   if (stream) {
     summary.input = stream.input;

@@ -8,6 +8,7 @@ import type { KindCheckContext } from "../../compiler/schema/hook.js";
 import type { BlockKindSchema } from "../../compiler/schema/types.js";
 import { d, t } from "../../compiler/schema/type-builders.js";
 import { lowerDeploy } from "./lower-online.js";
+import { alertBlock, checkAlerts } from "./alert.js";
 
 export const deployLanguage: BlockKindSchema = {
   kind: "deploy",
@@ -50,7 +51,7 @@ export const deployLanguage: BlockKindSchema = {
       doc: 'where `mlc serve` logs predictions and stores feedback labels, shared by every replica: `files` (default, `.mlc/predictions/`), `postgres { url = env("MLC_LOG_URL") }` or `redis { url = env("…") }`; each takes `retention = 30d` and `exclude = ["field", …]`',
     },
   ],
-  nested: [],
+  nested: [alertBlock],
   check(ctx) {
     const model = ctx.refName(ctx.attribute("model"));
     const when = ctx.attribute("when");
@@ -65,6 +66,7 @@ export const deployLanguage: BlockKindSchema = {
       );
     }
     checkStreamRollout(ctx);
+    checkAlerts(ctx, model);
     if (model) {
       checkGatesOfModel(ctx, model, when);
       checkServable(ctx, model);

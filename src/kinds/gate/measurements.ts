@@ -112,6 +112,12 @@ export class GateData implements GateMeasurements {
   private size: Record<string, number> = {};
   readonly notes: string[] = [];
 
+  /** An anomaly task's `k` (the cut-off of precision_at_k), spread into every metric input. */
+  private get topK(): { k?: number } {
+    const t = this.inp.spec.task;
+    return t.kind === "detect_anomalies" ? { k: t.k } : {};
+  }
+
   private constructor(
     private readonly inp: GateInputs,
     private readonly task: Task,
@@ -197,10 +203,12 @@ export class GateData implements GateMeasurements {
         this.pairedParts.set(part, d);
         Object.assign(
           this.pairedMetrics,
-          evaluateSplit(part, this.task.kind, metricInput(d, d.pred, this.width), {
-            seed: this.inp.seed,
-            resamples: 1000,
-          }),
+          evaluateSplit(
+            part,
+            this.task.kind,
+            { ...metricInput(d, d.pred, this.width), ...this.topK },
+            { seed: this.inp.seed, resamples: 1000 },
+          ),
         );
       }
       let pred: Float64Array;
@@ -217,10 +225,12 @@ export class GateData implements GateMeasurements {
       this.championPreds.set(part, pred);
       Object.assign(
         this.championMetrics,
-        evaluateSplit(part, this.task.kind, metricInput(d, pred, this.width), {
-          seed: this.inp.seed,
-          resamples: 0,
-        }),
+        evaluateSplit(
+          part,
+          this.task.kind,
+          { ...metricInput(d, pred, this.width), ...this.topK },
+          { seed: this.inp.seed, resamples: 0 },
+        ),
       );
     }
   }
@@ -362,9 +372,13 @@ export class GateData implements GateMeasurements {
       const metric = metricFor(metricName);
       if (!metric)
         throw new NodeFailure(`gate: significant(…): unknown metric ${metricName}`, { code: "MLC2301" });
-      p = pairedBootstrap(metric, { y: d.y, width: this.width, ...(d.ranking ?? {}) }, d.pred, champ, {
-        seed: this.inp.seed,
-      }).pValue;
+      p = pairedBootstrap(
+        metric,
+        { y: d.y, width: this.width, ...(d.ranking ?? {}), ...this.topK },
+        d.pred,
+        champ,
+        { seed: this.inp.seed },
+      ).pValue;
     }
     this.notes.push(`significant(${metricName}): p = ${p.toFixed(4)} (level ${level})`);
     return Boolean(holds) && p < level;

@@ -72,6 +72,8 @@ export async function crossValidate(
   task: Task,
   ctx: FitContext,
   metricNames?: readonly string[],
+  /** An anomaly task's `k` (the cut-off of precision_at_k). */
+  k?: number,
 ): Promise<CvScore> {
   const metrics = metricNames
     ? metricNames.map((m) => {
@@ -87,7 +89,9 @@ export async function crossValidate(
     if (i === 0) bytes = model.serialize().byteLength;
     const pred = model.predict(f.held.X);
     for (const m of metrics)
-      values.get(m.name)!.push(m.compute({ y: f.held.y!, pred, width: model.outputWidth }));
+      values
+        .get(m.name)!
+        .push(m.compute({ y: f.held.y!, pred, width: model.outputWidth, ...(k !== undefined ? { k } : {}) }));
   }
   const out: Record<string, number> = {};
   for (const [name, v] of values) {

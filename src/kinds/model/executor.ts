@@ -11,7 +11,7 @@ import { loadTable } from "../../data/table-artifact.js";
 import { tableColumns } from "../../data/table-columns.js";
 import type { Dataset, Estimator, Task } from "../../ml/estimator.js";
 import { ALGORITHMS, loadEstimator } from "../../ml/algorithms.js";
-import { takeRows } from "../../ml/matrix.js";
+import { takeRows, type Matrix } from "../../ml/matrix.js";
 import {
   NodeFailure,
   type DataFingerprint,
@@ -23,7 +23,7 @@ import {
 import { hashFileCached } from "../../data/data-hash.js";
 import { nodeIdOf, type GraphNode, type Json } from "../../ir/graph-ir.js";
 import { ModelRegistry } from "../../registry/model-registry.js";
-import { contaminationThreshold } from "../../ml/anomaly-threshold.js";
+import { anomalyThreshold as calibrateAnomalyThreshold } from "../../ml/anomaly-threshold.js";
 import { evaluateSplit } from "./evaluate.js";
 import { rankingGroups, targets, taskOf } from "./labels.js";
 import { rankingEvaluation, trivialRanking } from "./ranking-eval.js";
@@ -156,6 +156,38 @@ function studyKey(
   return createHash("sha256").update(canonicalJson(key)).digest("hex").slice(0, 32);
 }
 
+/**
+ * The anomaly threshold of the model's rule on the validation scores (and labels), or on the training
+ * rows when the split has no valid part; a coded failure when a precision or recall target cannot be met.
+ */
+function decideAnomalyThreshold(
+  spec: ModelSpec,
+  parts: ReturnType<typeof prepare>["parts"],
+  validPred: Float64Array | undefined,
+  predict: (X: Matrix) => Float64Array,
+): number | undefined {
+  if (!spec.anomalyRule) return undefined;
+  const part = parts.valid ? "valid" : "train";
+  const data = parts[part]!.data;
+  const scores = part === "valid" && validPred ? validPred : predict(data.X);
+  const out = calibrateAnomalyThreshold(spec.anomalyRule, scores, data.y);
+  if (out === undefined) return undefined;
+  if ("problem" in out) {
+    const r = spec.anomalyRule;
+    throw new NodeFailure(
+      `model ${spec.name}: threshold = ${r.kind}(${r.kind === "contamination" ? r.share : r.target}) on the ${data.y?.length ?? 0} ${part} rows: ${out.problem}`,
+      {
+        code: "MLC2207",
+        hint:
+          r.kind === "precision"
+            ? "lower the precision target, use recall(…) or contamination(…), or improve the model"
+            : "check the label column of the valid rows",
+      },
+    );
+  }
+  return out.threshold;
+}
+
 async function run(ctx: ExecContext): Promise<NodeResult> {
   const spec = readModelSpec(ctx.node.name, ctx.node.config);
   // An imported model reads its file from the project (the path cannot leave it).
@@ -208,10 +240,15 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   // kfold: the chosen parameters cross-validated on the folds; the model itself is fitted on all
   // training rows and evaluated on test as usual.
   if (folds) {
-    const cv = await crossValidate(estimator, folds, outcome.params, prep.task, {
-      seed,
-      signal: ctx.signal,
-    });
+    const cv = await crossValidate(
+      estimator,
+      folds,
+      outcome.params,
+      prep.task,
+      { seed, signal: ctx.signal },
+      undefined,
+      spec.task.kind === "detect_anomalies" ? spec.task.k : undefined,
+    );
     Object.assign(metrics, cv.metrics);
     ctx.log(
       `cross-validated on ${folds.length} folds: ${Object.entries(cv.metrics)
@@ -241,6 +278,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       width: model.outputWidth,
       ...(p.data.group ? { group: p.data.group } : {}),
       ...(ranking ? ranking.fields(part) : {}),
+      ...(spec.task.kind === "detect_anomalies" ? { k: spec.task.k } : {}),
     };
     Object.assign(metrics, evaluateSplit(part, prep.task.kind, input, { seed, resamples: 1000 }));
     if (ranking) {
@@ -260,14 +298,10 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       );
   }
 
-  // an anomaly model's decision: the validation scores' (1 − contamination) quantile (training scores without a valid part)
-  const anomalyThreshold =
-    spec.task.kind === "detect_anomalies"
-      ? contaminationThreshold(
-          predictions.valid ?? model.predict(prep.parts.train!.data.X),
-          spec.task.contamination,
-        )
-      : undefined;
+  // an anomaly model's decision, calibrated on the validation part (the training rows without one)
+  const anomalyThreshold = decideAnomalyThreshold(spec, prep.parts, predictions.valid, (X) =>
+    model.predict(X),
+  );
   if (anomalyThreshold !== undefined) metrics.anomaly_threshold = anomalyThreshold;
 
   const onnx = composeOnnx(spec.name, prep.pipeline, model);

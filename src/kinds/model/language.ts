@@ -48,10 +48,10 @@ export const modelLanguage: BlockKindSchema = {
     },
     {
       name: "threshold",
-      type: t.number(0, 1),
+      type: t.union(t.number(0, 1), t.call("threshold")),
       required: false,
       default: d.number(0.5),
-      doc: "decision threshold of a binary classifier",
+      doc: "a binary classifier's probability threshold (default 0.5); an anomaly model's decision rule, calibrated on the validation part: `contamination(0.02)`, or with a labelled task `precision(0.9)` or `recall(0.8)` (default the task's `contamination`)",
     },
     {
       name: "intended_use",
@@ -76,8 +76,64 @@ export const modelLanguage: BlockKindSchema = {
     checkEarlyStop(ctx);
     checkModelParams(ctx);
     checkLabelAgainstSource(ctx);
+    checkThreshold(ctx);
   },
 };
+
+/**
+ * A classifier's threshold is a probability, an anomaly model's a rule; precision and recall rules
+ * need labelled rows; a rule and the task's `contamination` may not both decide.
+ */
+function checkThreshold(ctx: KindCheckContext): void {
+  // as written: the default 0.5 is a classifier's, never an anomaly model's
+  const given = ctx.block.body.find((i) => i.type === "attribute" && i.name === "threshold");
+  const threshold = given?.type === "attribute" ? given.value : undefined;
+  const task = ctx.attribute("task");
+  if (!threshold || task?.type !== "call") return;
+  const anomaly = task.callee === "detect_anomalies";
+  if (threshold.type === "number" && anomaly) {
+    ctx.report(
+      CheckCode.valueNotAllowed,
+      threshold.span,
+      `a number is a classifier's probability threshold; the threshold of anomaly model \`${ctx.name}\` is calibrated on its scores`,
+      {
+        hint: "use `threshold = contamination(0.02)`, or with a labelled task `precision(0.9)` or `recall(0.8)`",
+      },
+    );
+    return;
+  }
+  if (threshold.type !== "call") return;
+  if (!anomaly) {
+    ctx.report(
+      CheckCode.valueNotAllowed,
+      threshold.span,
+      `\`threshold = ${threshold.callee}(…)\` is a rule of detect_anomalies models; model \`${ctx.name}\` does ${task.callee}`,
+      { hint: "give a classifier a probability: `threshold = 0.4`" },
+    );
+    return;
+  }
+  const label = task.args[0] ?? task.named.find((n) => n.name === "label")?.value;
+  if ((threshold.callee === "precision" || threshold.callee === "recall") && !label)
+    ctx.report(
+      CheckCode.valueNotAllowed,
+      threshold.span,
+      `\`threshold = ${threshold.callee}(…)\` is calibrated on labelled validation rows, and the task of \`${ctx.name}\` has no label`,
+      {
+        hint: "name the column marking known anomalies: `detect_anomalies(label = COLUMN)`, or use `contamination(…)`",
+      },
+    );
+  const contamination = task.args[1] ?? task.named.find((n) => n.name === "contamination")?.value;
+  if (contamination)
+    ctx.report(
+      CheckCode.conflictingAttributes,
+      contamination.span,
+      `the task's \`contamination\` and \`threshold = ${threshold.callee}(…)\` both decide the threshold of \`${ctx.name}\``,
+      {
+        hint: "keep one: the threshold rule, or the task's contamination",
+        related: [{ message: "the threshold rule", span: threshold.span }],
+      },
+    );
+}
 
 /** The model's features must be columns of its data: their block must be upstream of the split. */
 function checkFeaturesInData(ctx: KindCheckContext): void {

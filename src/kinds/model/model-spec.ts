@@ -7,6 +7,7 @@ import type { Distribution, ParamDef } from "../../ml/tune/space.js";
 import type { PickRule } from "../../ml/tune/trial.js";
 import type { Json } from "../../ir/graph-ir.js";
 import { NodeFailure } from "../../ir/executor.js";
+import type { AnomalyThresholdRule } from "../../ml/anomaly-threshold.js";
 import { MODEL_MEASURES, objectiveKey, type TuneObjective } from "./objective-values.js";
 
 export { objectiveKey, type TuneObjective } from "./objective-values.js";
@@ -15,7 +16,7 @@ export type TaskSpec =
   | { kind: "classify"; label: string; positive?: string }
   | { kind: "regress"; label: string }
   | { kind: "rank"; label: string; group: string; k: number; item?: string; relevant?: number }
-  | { kind: "detect_anomalies"; label?: string; contamination: number };
+  | { kind: "detect_anomalies"; label?: string; contamination: number; k: number };
 
 export interface TuneSpec {
   method: "tpe" | "random" | "grid";
@@ -41,6 +42,11 @@ export interface ModelSpec {
   tune?: TuneSpec;
   seed?: number;
   threshold: number;
+  /**
+   * An anomaly model's decision rule: `threshold = contamination(…) | precision(…) | recall(…)`, or
+   * the task's `contamination` when no rule is given; undefined for other tasks and for contamination 0.
+   */
+  anomalyRule?: AnomalyThresholdRule;
   calibrate: "none" | "isotonic" | "platt";
 }
 
@@ -112,10 +118,12 @@ function parseTask(j: Json | undefined, model: string): TaskSpec {
     }
     case "detect_anomalies": {
       const c = argOf(j, 1, "contamination");
+      const k = argOf(j, 2, "k");
       return {
         kind: "detect_anomalies",
         ...(label ? { label } : {}),
         contamination: typeof c === "number" ? c : 0.1,
+        k: typeof k === "number" ? k : 10,
       };
     }
     default:
@@ -265,9 +273,11 @@ export function readModelSpec(name: string, config: { [k: string]: Json }): Mode
     throw new NodeFailure(`model ${name}: calibrate must be none, isotonic or platt`);
   const data = nameOf(a.data);
   if (!data) throw new NodeFailure(`model ${name}: data must name a split`);
+  const task = parseTask(a.task, name);
+  const anomalyRule = parseAnomalyRule(task, a.threshold, name);
   return {
     name,
-    task: parseTask(a.task, name),
+    task,
     data,
     features: parseFeatures(a.features, name),
     algorithm: algo,
@@ -276,6 +286,41 @@ export function readModelSpec(name: string, config: { [k: string]: Json }): Mode
     ...(tune ? { tune } : {}),
     ...(typeof a.seed === "number" ? { seed: a.seed } : {}),
     threshold: typeof a.threshold === "number" ? a.threshold : 0.5,
+    ...(anomalyRule ? { anomalyRule } : {}),
     calibrate,
   };
+}
+
+/** `threshold = contamination(0.02) | precision(0.9) | recall(0.8)` of an anomaly model, else the task's contamination. */
+function parseAnomalyRule(
+  task: TaskSpec,
+  j: Json | undefined,
+  model: string,
+): AnomalyThresholdRule | undefined {
+  if (task.kind !== "detect_anomalies") {
+    if (j !== undefined && isCall(j))
+      throw new NodeFailure(`model ${model}: threshold = ${j.$call}(…) is for detect_anomalies models`);
+    return undefined;
+  }
+  if (j === undefined || typeof j === "number")
+    return task.contamination > 0 ? { kind: "contamination", share: task.contamination } : undefined;
+  if (!isCall(j))
+    throw new NodeFailure(`model ${model}: threshold must be contamination(…), precision(…) or recall(…)`);
+  const v = argOf(j, 0, j.$call === "contamination" ? "share" : "target");
+  const value = num(v, `model ${model}: threshold = ${j.$call}(…)`);
+  const inRange = j.$call === "contamination" ? value > 0 && value <= 0.5 : value > 0 && value <= 1;
+  if (!inRange) throw new NodeFailure(`model ${model}: threshold = ${j.$call}(${value}) is out of range`);
+  switch (j.$call) {
+    case "contamination":
+      return { kind: "contamination", share: value };
+    case "precision":
+    case "recall":
+      if (!task.label)
+        throw new NodeFailure(
+          `model ${model}: threshold = ${j.$call}(…) needs labels: the task has no label column`,
+        );
+      return { kind: j.$call, target: value };
+    default:
+      throw new NodeFailure(`model ${model}: unknown threshold rule ${j.$call}(…)`);
+  }
 }

@@ -47,6 +47,8 @@ export function objectiveScorer(
   objectives: readonly TuneObjective[],
   valid: Dataset,
   ranking?: RankingCut,
+  /** An anomaly task's `k` (the cut-off of precision_at_k). */
+  k?: number,
 ): ObjectiveScorer {
   const metrics: Array<{ key: string; metric: Metric }> = [];
   const measures: Array<{ key: string; measure: (m: TrainedModel) => number }> = [];
@@ -72,6 +74,7 @@ export function objectiveScorer(
         width: model.outputWidth,
         ...(valid.group ? { group: valid.group } : {}),
         ...(ranking ? { ranking } : {}),
+        ...(k !== undefined ? { k } : {}),
       };
       for (const { key, metric } of metrics) out[key] = metric.compute(args);
     }

@@ -172,9 +172,10 @@ export async function trainBranch(
     ...(opts.trialStore ? { store: opts.trialStore } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
+  const topK = spec.task.kind === "detect_anomalies" ? spec.task.k : undefined;
   let score: ObjectiveScorer = () => ({});
   try {
-    if (!crossValidated) score = objectiveScorer(tune.objectives, valid!, rankingCut(spec.task));
+    if (!crossValidated) score = objectiveScorer(tune.objectives, valid!, rankingCut(spec.task), topK);
   } catch (e) {
     throw new NodeFailure(`model ${spec.name}: ${(e as Error).message}`, { code: "MLC2202" });
   }
@@ -188,6 +189,7 @@ export async function trainBranch(
       data.task,
       { seed, ...(opts.signal ? { signal: opts.signal } : {}) },
       metricNames,
+      topK,
     );
     return Object.fromEntries(
       tune.objectives.map((o) => [
@@ -207,6 +209,7 @@ export async function trainBranch(
       task: data.task,
       objectives: tune.objectives,
       ...(rankingCut(spec.task) ? { ranking: rankingCut(spec.task)! } : {}),
+      ...(topK !== undefined ? { k: topK } : {}),
       train: data.train,
       valid: valid!,
       parallel: tune.parallel,

@@ -12,6 +12,8 @@ export interface TrialPoolOptions {
   task: Task;
   objectives: TuneObjective[];
   ranking?: RankingCut;
+  /** An anomaly task's `k` (the cut-off of precision_at_k). */
+  k?: number;
   train: Dataset;
   valid: Dataset;
   parallel: number;
@@ -72,6 +74,7 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
         task: o.task,
         objectives: o.objectives,
         ...(o.ranking ? { ranking: o.ranking } : {}),
+        ...(o.k !== undefined ? { k: o.k } : {}),
         train,
         valid,
         ctl,

@@ -27,6 +27,8 @@ export interface TrialWorkerData {
   ctl: Int32Array;
   /** A pruner answers each progress report: the worker waits for it (otherwise it reports and goes on). */
   pruning: boolean;
+  /** An anomaly task's `k` (the cut-off of precision_at_k). */
+  k?: number;
 }
 
 export interface FitRequest {

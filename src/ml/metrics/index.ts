@@ -8,6 +8,7 @@ import { brier, expectedCalibrationError, logloss } from "./probability.js";
 import { catalogueCoverage, popularityBias, rankingMetric, type RankingKind } from "./ranking.js";
 import { mae, mape, r2, rmse } from "./regression.js";
 import { bestF1, f1At, precisionAt, recallAt } from "./threshold.js";
+import { precisionAtK } from "./top-k.js";
 import { checkShape, type Metric, type MetricInput } from "./types.js";
 
 export type { Direction, Metric, MetricInput } from "./types.js";
@@ -32,6 +33,7 @@ export {
   rankingMetric,
   type RankingOptions,
 } from "./ranking.js";
+export { precisionAtK } from "./top-k.js";
 
 const BIN: readonly TaskKind[] = ["binary"];
 const CLS: readonly TaskKind[] = ["binary", "multiclass"];
@@ -178,7 +180,19 @@ fixed.push(
   ranking("ndcg", "ndcg", "normalised discounted cumulative gain of the top k per query (gain 2^rel − 1)"),
   ranking("map", "map", "mean average precision of the top k per query, divided by min(k, relevant items)"),
   ranking("mrr", "mrr", "mean reciprocal rank of the first relevant item in the top k (0 when none)"),
-  ranking("precision_at_k", "precision", "fraction of the top k per query that is relevant, over k"),
+  // one name, two tasks: a rank task's rows come with their queries (group) or cut (ranking), an anomaly task's do not
+  metric(
+    "precision_at_k",
+    "maximize",
+    ["ranking", "anomaly"],
+    "ranking: fraction of the top k per query that is relevant, over k; anomaly detection: share of labelled anomalies among the k highest scores over the part's rows (ties at the cut-off count fractionally); k is the task's `k`",
+    (m) => {
+      binaryOnly("precision_at_k", m);
+      return m.group !== undefined || m.ranking !== undefined
+        ? rankingMetric("precision", rankOpts(m), m.y, m.pred, m.group)
+        : precisionAtK(m.y, m.pred, m.k ?? DEFAULT_K);
+    },
+  ),
   ranking("recall_at_k", "recall", "fraction of a query's relevant items found in its top k"),
   ranking("hit_rate", "hit_rate", "share of queries with at least one relevant item in the top k"),
   catalogue(
@@ -241,7 +255,7 @@ const DEFAULTS: Record<TaskKind, string[]> = {
   ],
   regression: ["rmse", "mae", "r2", "mape"],
   ranking: ["ndcg", "map", "mrr", "precision_at_k", "recall_at_k", "hit_rate", "coverage", "popularity_bias"],
-  anomaly: ["auc", "pr_auc"],
+  anomaly: ["auc", "pr_auc", "precision_at_k"],
 };
 
 /**

@@ -26,6 +26,8 @@ export interface MetricInput {
    * rank metrics (AUC, PR-AUC, best F1) then skip their sort. Never needed by callers.
    */
   ascending?: boolean;
+  /** Anomaly detection: the cut-off of `precision_at_k` (the task's `k`); default 10. */
+  k?: number;
 }
 
 export interface Metric {

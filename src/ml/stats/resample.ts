@@ -107,6 +107,7 @@ export class Resampler {
       ...(this.base.ranking ? { ranking: this.base.ranking } : {}),
       ...(this.base.popularity ? { popularity: this.base.popularity } : {}),
       ...(s === 0 && this.order ? { ascending: true } : {}),
+      ...(this.base.k !== undefined ? { k: this.base.k } : {}),
     }));
   }
 }

@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// Replays Shuttle sensor rows onto a Redis stream, as a radiator's telemetry would arrive: a seeded
+// sample of `--rows` rows of data/shuttle.csv (the label column left out), each as one entry with
+// `id` = row-<line> and `data` = the readings as JSON. Usage:
+//   MLC_STREAM_URL=redis://127.0.0.1:6379 node examples/anomaly/replay.mjs [--stream shuttle.readings] [--rows 300] [--seed 7]
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
+};
+const stream = opt("stream", "shuttle.readings");
+const rows = Number(opt("rows", "300"));
+const seed = Number(opt("seed", "7"));
+const url = process.env.MLC_STREAM_URL;
+if (!url) {
+  console.error("replay: set MLC_STREAM_URL to the Redis URL (redis://127.0.0.1:6379)");
+  process.exit(2);
+}
+if (!Number.isInteger(rows) || rows < 1 || !Number.isInteger(seed)) {
+  console.error("replay: --rows must be a positive integer and --seed an integer");
+  process.exit(2);
+}
+
+// the data: header V1..V9,anomaly; every reading an integer
+const file = join(dirname(fileURLToPath(import.meta.url)), "data/shuttle.csv");
+const [header, ...lines] = readFileSync(file, "utf8").trim().split("\n");
+const names = header.split(",");
+const sensors = names.filter((n) => n !== "anomaly");
+
+// a seeded Fisher-Yates shuffle (mulberry32), so a seed always replays the same rows in the same order
+let s = seed >>> 0;
+const random = () => {
+  s = (s + 0x6d2b79f5) >>> 0;
+  let t = s;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+const order = lines.map((_, i) => i);
+for (let i = order.length - 1; i > 0; i--) {
+  const j = Math.floor(random() * (i + 1));
+  [order[i], order[j]] = [order[j], order[i]];
+}
+
+const redis = new Redis(url);
+const pipe = redis.pipeline();
+for (const i of order.slice(0, rows)) {
+  const cells = lines[i].split(",");
+  const data = Object.fromEntries(sensors.map((n) => [n, Number(cells[names.indexOf(n)])]));
+  pipe.xadd(stream, "*", "id", `row-${i + 2}`, "data", JSON.stringify(data));
+}
+const replies = await pipe.exec();
+const failed = replies.filter(([e]) => e);
+await redis.quit();
+if (failed.length) {
+  console.error(`replay: ${failed.length} entries were refused: ${failed[0][0].message}`);
+  process.exit(1);
+}
+console.log(
+  `replay: ${Math.min(rows, lines.length)} rows of ${file.split("/").slice(-2).join("/")} onto ${stream} (seed ${seed})`,
+);
