@@ -2,13 +2,16 @@
 // chain of 5,000 terms is a JSON value 10,000 levels deep (expr-json.ts): JSON.parse reads it, but
 // JSON.stringify and structuredClone overflow the stack. jsonText writes such values in a loop.
 
-/** JSON.stringify(value, null, space), also for values nested thousands of levels deep. */
+/**
+ * JSON.stringify(value, null, space), also for values nested thousands of levels deep. Those are
+ * written without indentation: indenting a value 10,000 levels deep would take 10,000² spaces.
+ */
 export function jsonText(value: unknown, space?: number): string {
   try {
     return JSON.stringify(value, null, space);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
-    return deepJsonText(value, space ?? 0);
+    return deepJsonText(value, 0);
   }
 }
 

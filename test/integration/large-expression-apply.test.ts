@@ -7,7 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileProject } from "../../src/compiler/compile.js";
-import { applyProject } from "../../src/runtime/project.js";
+import { applyProject, planProject } from "../../src/runtime/project.js";
+import { planToJson, renderPlanMarkdown, renderPlanText } from "../../src/runtime/plan-render.js";
+import { readFileSync } from "node:fs";
 import { createPredictionServer } from "../../src/serve/server.js";
 import { deepJsonText, jsonText } from "../../src/ir/json-text.js";
 
@@ -116,7 +118,16 @@ describe("expressions of 5,000 terms at run time", () => {
     } finally {
       await server.close();
     }
-  }, 120_000);
+    // an edit deep inside the chain plans as an update of that feature, in every rendering
+    const file = join(dir, "big.mlspec");
+    writeFileSync(file, readFileSync(file, "utf8").replace(" + a / 3", " + a / 4"));
+    const planned = await planProject(dir);
+    if (!planned.ok) throw new Error(JSON.stringify(planned.diagnostics.map((d) => d.message)));
+    expect(planned.plan.changes.find((c) => c.id === "features.f")!.action).toBe("update");
+    expect(renderPlanText(planned.plan)).toContain("a / 4");
+    expect(renderPlanMarkdown(planned.plan)).toContain("features.f");
+    expect(jsonText(planToJson(planned.plan), 2)).toContain('"action":"update"');
+  }, 180_000);
 
   it("writes JSON nested 10,000 deep as JSON.stringify writes shallower values", () => {
     const samples: unknown[] = [
