@@ -8,7 +8,7 @@ import { Rng } from "../../src/ml/random.js";
 import type { SearchSpace } from "../../src/ml/tune/space.js";
 
 /** Numeric CSV with a header; label in the first column (the splits/*.csv layout). */
-function readLabelledCsv(file: string): { names: string[]; y: Float64Array; rows: Float32Array[] } {
+export function readLabelledCsv(file: string): { names: string[]; y: Float64Array; rows: Float32Array[] } {
   const lines = readFileSync(file, "utf8").trim().split("\n");
   const names = lines[0]!.split(",").slice(1);
   const y = new Float64Array(lines.length - 1);
@@ -21,7 +21,7 @@ function readLabelledCsv(file: string): { names: string[]; y: Float64Array; rows
   return { names, y, rows };
 }
 
-function dataset(names: string[], y: Float64Array, rows: Float32Array[], idx: number[]): Dataset {
+export function dataset(names: string[], y: Float64Array, rows: Float32Array[], idx: number[]): Dataset {
   const X: Matrix = {
     nRows: idx.length,
     names,

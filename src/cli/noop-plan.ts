@@ -1,5 +1,6 @@
 // The no-op plan answered from its record (runtime/plan-cache.ts), printed as `mlc plan` prints it;
 // main.ts tries it before loading commander and the commands, plan.ts before planning.
+import { jsonText } from "../ir/json-text.js";
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { cachedNoopPlan } from "../runtime/plan-cache.js";
@@ -11,7 +12,7 @@ export async function answerNoopPlan(dir: string, opts: { json?: boolean }): Pro
   const cached = await cachedNoopPlan(projectDir);
   if (!cached) return false;
   const n = cached.summary.noop;
-  if (opts.json) process.stdout.write(JSON.stringify(cached, null, 2) + "\n");
+  if (opts.json) process.stdout.write(jsonText(cached, 2) + "\n");
   else process.stdout.write(`No changes. ${n} node${n === 1 ? "" : "s"} up to date.\n`);
   return true;
 }

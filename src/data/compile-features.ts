@@ -5,6 +5,8 @@ import { NodeFailure } from "../ir/executor.js";
 import type { ColumnType } from "./column-type.js";
 import { didYouMeanSuffix } from "../ir/did-you-mean.js";
 import { readBlock, refAttr } from "../ir/node-config.js";
+import { isBinaryJson, leftChainJson } from "../ir/binary-chain-json.js";
+import { postOrder, someNode } from "./pipeline-walk.js";
 import { transformFor, transformNames } from "./transforms/index.js";
 import {
   type CallNode,
@@ -143,6 +145,13 @@ export function compileFeatures(
       if (j.star) throw new ExprError("a star reference cannot be used inside an expression");
       return resolve(j.$ref as string[]);
     }
+    if (isBinaryJson(j)) {
+      // a chain of 5,000 terms is nested 5,000 deep: fold its links in a loop
+      const { first, links } = leftChainJson(j);
+      let node = compile(first);
+      for (const l of links) node = call(OP_NAMES[l.$op] ?? l.$op, [node, compile(l.args[1])], {});
+      return node;
+    }
     if (typeof j.$op === "string") {
       const args = (j.args as Json[]).map(compile);
       return call(OP_NAMES[j.$op] ?? j.$op, args, {});
@@ -201,35 +210,36 @@ export function compileFeatures(
 }
 
 function hasWindow(n: PipelineNode): boolean {
-  if (n.t === "window") return true;
-  return n.t === "call" && n.args.some(hasWindow);
+  return someNode(n, (x) => x.t === "window");
 }
 
 export function hasFitted(n: PipelineNode): boolean {
-  if (n.t === "window") return n.arg !== undefined && hasFitted(n.arg);
-  return n.t === "call" && (n.transform.fit !== undefined || n.args.some(hasFitted));
+  return someNode(n, (x) => x.t === "call" && x.transform.fit !== undefined);
 }
 
-/** The first reason a tree has no ONNX form, if any. */
-export function batchOnlyReason(n: PipelineNode): string | undefined {
+/** Why this node itself (not its operands) has no ONNX form, if it has none. */
+export function ownBatchOnlyReason(n: PipelineNode): string | undefined {
   if (n.t === "window")
     return `${n.op}(… over ${n.over / 86_400_000}d) is a window aggregation: served from the online feature store, not ONNX`;
   if (n.t !== "call") return undefined;
-  for (const a of n.args) {
-    const r = batchOnlyReason(a);
-    if (r) return r;
-  }
   const b = n.transform.batchOnly;
   return typeof b === "function" ? b(n) : b;
 }
 
+/** The first reason a tree has no ONNX form (operands before the node using them), if any. */
+export function batchOnlyReason(n: PipelineNode): string | undefined {
+  for (const x of postOrder([n])) {
+    const r = ownBatchOnlyReason(x);
+    if (r) return r;
+  }
+  return undefined;
+}
+
 /** Every column a compiled expression reads (through nested calls and window arguments). */
 export function allColumnsRead(n: PipelineNode, out: Set<string> = new Set()): Set<string> {
-  if (n.t === "col") out.add(n.name);
-  else if (n.t === "call") n.args.forEach((a) => allColumnsRead(a, out));
-  else if (n.t === "window") {
-    out.add(n.by).add(n.at);
-    if (n.arg) allColumnsRead(n.arg, out);
+  for (const x of postOrder([n])) {
+    if (x.t === "col") out.add(x.name);
+    else if (x.t === "window") out.add(x.by).add(x.at);
   }
   return out;
 }

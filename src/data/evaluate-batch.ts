@@ -4,6 +4,7 @@ import type { ColumnTable } from "arquero";
 import type { Json } from "../ir/graph-ir.js";
 import { columnValues, numericValues } from "./table-columns.js";
 import type { BatchValue, PipelineNode, ValueKind, VectorValue, WindowNode } from "./transforms/types.js";
+import { postOrder } from "./pipeline-walk.js";
 import { windowAggregate } from "./windows.js";
 
 interface BatchEnv {
@@ -82,34 +83,32 @@ function windowValue(node: WindowNode, env: BatchEnv): BatchValue {
   return { kind: "num", v: windowAggregate(node.op, values, entity, time, node.over) };
 }
 
-export function evalBatch(node: PipelineNode, env: BatchEnv): BatchValue;
-export function evalBatch(node: PipelineNode, env: BatchEnv): BatchValue | VectorValue;
-export function evalBatch(node: PipelineNode, env: BatchEnv): BatchValue | VectorValue {
-  const memo = env.memo.get(node);
-  if (memo) return memo;
-  let out: BatchValue | VectorValue;
+/** The value of one node whose operands are in `env.memo` already. */
+function evalNode(node: PipelineNode, env: BatchEnv): BatchValue | VectorValue {
   switch (node.t) {
     case "col":
-      out = env.column(node.name, node.kind);
-      break;
+      return env.column(node.name, node.kind);
     case "lit":
-      out = literal(node, env.rows);
-      break;
+      return literal(node, env.rows);
     case "window":
-      out = windowValue(node, env);
-      break;
+      return windowValue(node, env);
     case "call": {
-      const args = node.args.map((a) => evalBatch(a, env) as BatchValue);
+      const args = node.args.map((a) => env.memo.get(a) as BatchValue);
       let state = env.states.get(node.id);
       if (node.transform.fit && state === undefined) {
         if (!env.fitting) throw new Error(`transform ${node.fn}#${node.id} used before it was fitted`);
         state = node.transform.fit(args, node);
         env.states.set(node.id, state);
       }
-      out = node.transform.batch(args, node, state, env.rows);
-      break;
+      return node.transform.batch(args, node, state, env.rows);
     }
   }
-  env.memo.set(node, out);
-  return out;
+}
+
+/** Evaluates a tree over the table, operands first, in a loop (trees may be thousands deep). */
+export function evalBatch(node: PipelineNode, env: BatchEnv): BatchValue;
+export function evalBatch(node: PipelineNode, env: BatchEnv): BatchValue | VectorValue;
+export function evalBatch(node: PipelineNode, env: BatchEnv): BatchValue | VectorValue {
+  for (const n of postOrder([node], (x) => env.memo.has(x))) env.memo.set(n, evalNode(n, env));
+  return env.memo.get(node)!;
 }

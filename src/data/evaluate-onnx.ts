@@ -3,7 +3,8 @@
 import type { OnnxGraph } from "../onnx/builder.js";
 import type { Json } from "../ir/graph-ir.js";
 import { NodeFailure } from "../ir/executor.js";
-import { batchOnlyReason } from "./compile-features.js";
+import { ownBatchOnlyReason } from "./compile-features.js";
+import { postOrder } from "./pipeline-walk.js";
 import type { OnnxValue, PipelineNode, ValueKind } from "./transforms/types.js";
 
 interface OnnxEnv {
@@ -12,36 +13,35 @@ interface OnnxEnv {
   memo: Map<PipelineNode, OnnxValue>;
 }
 
-export function emitOnnx(g: OnnxGraph, node: PipelineNode, env: OnnxEnv): OnnxValue {
-  const known = env.memo.get(node);
-  if (known) return known;
-  let out: OnnxValue;
+/** Emits one node whose operands are in `env.memo` already. */
+function emitNode(g: OnnxGraph, node: PipelineNode, env: OnnxEnv): OnnxValue {
   switch (node.t) {
     case "col":
-      out = env.input(node.name, node.kind);
-      break;
+      return env.input(node.name, node.kind);
     case "lit":
       if (node.kind === "str")
-        out = { kind: "str", name: g.constant("string", [1, 1], [node.value as string], "s") };
-      else if (node.kind === "list") out = { kind: "num", name: "" };
-      else
-        out = {
-          kind: "num",
-          name: g.constant("float", [1, 1], [node.value === null ? NaN : (node.value as number)], "c"),
-        };
-      break;
+        return { kind: "str", name: g.constant("string", [1, 1], [node.value as string], "s") };
+      if (node.kind === "list") return { kind: "num", name: "" };
+      return {
+        kind: "num",
+        name: g.constant("float", [1, 1], [node.value === null ? NaN : (node.value as number)], "c"),
+      };
     case "window":
-      throw new NodeFailure(batchOnlyReason(node)!, { code: "MLC2206" });
+      throw new NodeFailure(ownBatchOnlyReason(node)!, { code: "MLC2206" });
     case "call": {
-      const why = batchOnlyReason(node);
+      const why = ownBatchOnlyReason(node);
       if (why || !node.transform.onnx)
         throw new NodeFailure(why ?? `${node.fn}() has no ONNX form`, { code: "MLC2206" });
-      const args = node.args.map((a) => emitOnnx(g, a, env));
+      const args = node.args.map((a) => env.memo.get(a)!);
       const r = node.transform.onnx(g, args, node, env.states.get(node.id));
-      out = Array.isArray(r) ? r[0]! : r;
-      break;
+      return Array.isArray(r) ? r[0]! : r;
     }
   }
-  env.memo.set(node, out);
-  return out;
+}
+
+/** Emits a tree, operands first, in a loop (trees may be thousands deep). The first operand
+ * without an ONNX form fails with its reason. */
+export function emitOnnx(g: OnnxGraph, node: PipelineNode, env: OnnxEnv): OnnxValue {
+  for (const n of postOrder([node], (x) => env.memo.has(x))) env.memo.set(n, emitNode(g, n, env));
+  return env.memo.get(node)!;
 }

@@ -5,10 +5,12 @@ import type { Matrix } from "../ml/matrix.js";
 import type { OnnxGraph } from "../onnx/builder.js";
 import type { Json } from "../ir/graph-ir.js";
 import { NodeFailure } from "../ir/executor.js";
+import { jsonText } from "../ir/json-text.js";
 import type { ColumnType } from "./column-type.js";
 import { didYouMeanSuffix } from "../ir/did-you-mean.js";
 import { type FeatureDef, allColumnsRead, compileFeatures, hasFitted } from "./compile-features.js";
 import { evalBatch, tableEnv } from "./evaluate-batch.js";
+import { postOrder, someNode } from "./pipeline-walk.js";
 import { emitOnnx } from "./evaluate-onnx.js";
 import { transformFor } from "./transforms/index.js";
 import { unseenOf } from "./transforms/onehot.js";
@@ -140,21 +142,20 @@ function build(
     });
   }
   const raw = new Map<string, ValueKind>();
-  const collect = (n: PipelineNode): void => {
+  const refuseUnseen = new Set<string>();
+  // raw inputs in the order a depth-first walk meets them; window nodes are not materialised here
+  for (const n of postOrder(
+    outputs.map((o) => o.node),
+    (x) => x.t === "window",
+  )) {
     if (n.t === "col") {
       if (!raw.has(n.name)) raw.set(n.name, n.kind);
-    } else if (n.t === "call") n.args.forEach(collect);
-  };
-  outputs.forEach((o) => collect(o.node));
-  const refuseUnseen = new Set<string>();
-  const strict = (n: PipelineNode): void => {
-    if (n.t !== "call") return;
-    const x = n.args[0];
-    if ((n.fn === "onehot" || n.fn === "ordinal") && x?.t === "col" && unseenOf(n) === "error")
-      refuseUnseen.add(x.name);
-    n.args.forEach(strict);
-  };
-  outputs.forEach((o) => strict(o.node));
+    } else if (n.t === "call") {
+      const x = n.args[0];
+      if ((n.fn === "onehot" || n.fn === "ordinal") && x?.t === "col" && unseenOf(n) === "error")
+        refuseUnseen.add(x.name);
+    }
+  }
   return {
     outputs,
     rawInputs: [...raw].map(([name, kind]) => ({ name, type: RAW_TYPE[kind] })),
@@ -204,7 +205,7 @@ interface SavedPipeline {
 }
 
 function usesInexact(n: PipelineNode): boolean {
-  return n.t === "call" && (n.transform.inexact === true || n.args.some(usesInexact));
+  return someNode(n, (x) => x.t === "call" && x.transform.inexact === true);
 }
 
 /** Per output column, whether its tree has only bit-exact transforms. */
@@ -299,7 +300,7 @@ function fitted(
         ...saved,
         states: [...states].sort((a, b) => a[0] - b[0]),
       };
-      return new TextEncoder().encode(JSON.stringify(doc));
+      return new TextEncoder().encode(jsonText(doc));
     },
   };
 }

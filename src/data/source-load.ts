@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { DataFingerprint, StatCache } from "../ir/executor.js";
 import { NodeFailure } from "../ir/executor.js";
 import { readCsvWithSchema } from "./csv-reader.js";
-import { exprText } from "./expr-text.js";
+import { exprJsonText as exprText } from "../ir/expr-json.js";
 import { hashBytes, hashFileCachedBy, hashText } from "./file-hash.js";
 import { expandGlob, isGlob } from "./glob.js";
 import { readJsonLines } from "./jsonl-reader.js";

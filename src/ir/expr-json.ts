@@ -112,3 +112,18 @@ export function exprJsonText(j: Json, parent = 0): string {
   }
   return JSON.stringify(j);
 }
+
+/** Whether an encoded expression holds a reference whose path satisfies `test` (walked in a loop:
+ * chains nest thousands deep). */
+export function hasRef(expr: Json, test: (path: readonly string[]) => boolean): boolean {
+  const stack: Json[] = [expr];
+  while (stack.length) {
+    const j = stack.pop()!;
+    if (j === null || typeof j !== "object") continue;
+    if (Array.isArray(j)) stack.push(...j);
+    else if (isRef(j)) {
+      if (test(j.$ref)) return true;
+    } else stack.push(...Object.values(j));
+  }
+  return false;
+}

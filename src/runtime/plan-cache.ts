@@ -1,6 +1,7 @@
 // The no-op plan shortcut: after a plan with nothing to do, remember every input it depended on
 // (spec files, data files, objects, state serial, mlc's own code, environment) by path, size and
 // mtime; a later `mlc plan` whose inputs all still match answers without loading the compiler.
+import { jsonText } from "../ir/json-text.js";
 import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -152,7 +153,7 @@ export async function rememberNoopPlan(projectDir: string, plan: Plan, json: Pla
   const file: CacheFile = { version: 3, key: codeKey(), stamps, state, plan: json };
   const path = join(projectDir, ".mlc", FILE);
   try {
-    writeFileSync(path + ".tmp", JSON.stringify(file));
+    writeFileSync(path + ".tmp", jsonText(file));
     renameSync(path + ".tmp", path);
   } catch {
     // The shortcut is an optimisation: failing to write it only costs the next plan its speed.

@@ -1,5 +1,6 @@
 // Saved plans (`mlc plan --out FILE`): the Plan with the state serial and data fingerprints it
 // was made against, checksummed. `mlc apply FILE` refuses a plan whose state or data moved.
+import { jsonText } from "../ir/json-text.js";
 import { createHash } from "node:crypto";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { canonicalJson } from "../ir/expr-json.js";
@@ -40,7 +41,7 @@ export async function savePlan(path: string, plan: Plan, projectDir: string): Pr
     plan,
   };
   const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(file));
+  await writeFile(tmp, jsonText(file));
   await rename(tmp, path);
 }
 

@@ -1,5 +1,6 @@
 // Renders a Plan as text (terminal, with colour when asked), JSON (format_version 1, see
 // specs/plan-json.md) or a Markdown table for pull requests. Formatting only: no decisions.
+import { isBinaryJson, leftChainJson } from "../ir/binary-chain-json.js";
 import { planNoteOf } from "./plan-notes.js";
 import type { Json } from "../ir/graph-ir.js";
 import type { Action, Change, Plan, Reason } from "./plan.js";
@@ -62,15 +63,22 @@ export function renderValue(j: Json | undefined): string {
     const op = j.$op;
     if (op === "neg") return `-${renderValue(j.args[0])}`;
     if (op === "not") return `not ${renderValue(j.args[0])}`;
-    const side = (a: Json | undefined) => {
-      const inner = renderValue(a);
-      const child =
-        a && typeof a === "object" && !Array.isArray(a) && typeof a.$op === "string"
-          ? PREC[a.$op]
-          : undefined;
-      return child !== undefined && child < (PREC[op] ?? 0) ? `(${inner})` : inner;
-    };
-    return `${side(j.args[0])} ${op} ${side(j.args[1])}`;
+    const childPrec = (a: Json | undefined): number | undefined =>
+      a && typeof a === "object" && !Array.isArray(a) && typeof a.$op === "string" ? PREC[a.$op] : undefined;
+    const wrap = (inner: string, child: number | undefined, parent: string): string =>
+      child !== undefined && child < (PREC[parent] ?? 0) ? `(${inner})` : inner;
+    if (isBinaryJson(j)) {
+      // a chain of thousands of terms nests as deep: its links are rendered in a loop
+      const { first, links } = leftChainJson(j);
+      let text = renderValue(first);
+      let left: Json = first;
+      for (const l of links) {
+        text = `${wrap(text, childPrec(left), l.$op)} ${l.$op} ${wrap(renderValue(l.args[1]), childPrec(l.args[1]), l.$op)}`;
+        left = l;
+      }
+      return text;
+    }
+    return `${wrap(renderValue(j.args[0]), childPrec(j.args[0]), op)} ${op} ${wrap(renderValue(j.args[1]), childPrec(j.args[1]), op)}`;
   }
   if (j.$object && typeof j.$object === "object" && !Array.isArray(j.$object)) {
     return `{ ${Object.entries(j.$object)

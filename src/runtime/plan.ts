@@ -4,6 +4,7 @@ import type { DataFingerprint } from "../ir/executor.js";
 import { type Graph, type GraphNode, type Json, isObj, type JsonObject as Obj } from "../ir/graph-ir.js";
 import { computeFingerprints, UNREGISTERED, type ExecutorInfo, type NodeFingerprint } from "./fingerprint.js";
 import { topoOrder, withAncestors } from "./graph-order.js";
+import { jsonText } from "../ir/json-text.js";
 import type { ArtifactHealth } from "./artifacts/store.js";
 import type { NodeRecord, StateSnapshot } from "../ir/state-store.js";
 
@@ -95,7 +96,7 @@ const MAX_ATTRIBUTE_REASONS = 12;
 
 const isBlockList = (j: Json | undefined): j is Obj[] =>
   Array.isArray(j) && j.length > 0 && j.every((x) => isObj(x) && typeof x.$block === "string");
-const same = (a: Json | undefined, b: Json | undefined) => JSON.stringify(a) === JSON.stringify(b);
+const same = (a: Json | undefined, b: Json | undefined) => jsonText(a) === jsonText(b);
 
 /** Paths of changed values: `threshold`, `params.trees`, `assertions[1]`. Nested `$block` wrappers are folded away. */
 function diffConfig(oldC: Json | undefined, newC: Json | undefined, path = "", out: Reason[] = []): Reason[] {

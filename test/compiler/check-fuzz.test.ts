@@ -1,9 +1,12 @@
 // Robustness of the checker: token mutations of every example and conformance case (deletes,
 // duplicates, swaps, and identifiers replaced by other identifiers of the same file, which keeps
 // most mutants parseable and so exercises the semantic checks). No mutant may make the checker
-// throw, and every diagnostic (and related note) must point inside the file.
+// throw, every diagnostic (and related note) must point inside the file, and a mutant that checks
+// clean must lower into a graph (validate passes, so plan must not fail with an internal error).
 import { describe, expect, it } from "vitest";
 import { checkProject } from "../../src/compiler/check.js";
+import { hasErrors } from "../../src/compiler/diagnostic.js";
+import { lower } from "../../src/compiler/lower.js";
 import type { Span } from "../../src/ir/span.js";
 import { lex } from "../../src/compiler/lexer.js";
 import { parseFile } from "../../src/compiler/parse.js";
@@ -103,6 +106,16 @@ describe("checker fuzz", () => {
             expect(inside(rel.span, path, text.length), `related of ${d.code} in mutant ${m}`).toBe(true);
         }
         if (parsed.diagnostics.length === 0) checkedClean++;
+        // what validate accepts, plan lowers into a graph (a cycle or bad reference is a diagnostic first)
+        if (parsed.diagnostics.length === 0 && !hasErrors(result.diagnostics)) {
+          try {
+            lower(result.value);
+          } catch (e) {
+            throw new Error(
+              `lower threw on mutant ${m} of ${path}, which checks clean: ${(e as Error).stack}\n--- text ---\n${text}`,
+            );
+          }
+        }
       }
       // most mutants of a well-formed file still parse, so the semantic checks really ran
       if (parseFile(path, original).diagnostics.length === 0)

@@ -1,5 +1,6 @@
 // `mlc plan [DIR]`: what apply would do and why, as text, JSON (specs/plan-json.md) or Markdown;
 // `--out FILE` saves it for `mlc apply FILE`; `--detailed-exitcode`: 0 nothing, 2 changes, 1 error.
+import { jsonText } from "../../ir/json-text.js";
 import { colorFor } from "../color.js";
 import type { Command } from "commander";
 import { resolve } from "node:path";
@@ -123,7 +124,7 @@ async function runPlan(dir: string, opts: PlanCliOptions): Promise<void> {
   if (warnings.length && !opts.json)
     process.stderr.write(renderDiagnostics(warnings, outcome.sources, { color: stderrColor() }));
   const p = outcome.plan;
-  if (opts.json) process.stdout.write(JSON.stringify(planToJson(p), null, 2) + "\n");
+  if (opts.json) process.stdout.write(jsonText(planToJson(p), 2) + "\n");
   else if (opts.markdown) process.stdout.write(renderPlanMarkdown(p, { project: projectTitle(projectDir) }));
   else process.stdout.write(renderPlanText(p, { color: stdoutColor() }));
   // The shortcut stamps local files only: a shared state or store can change without them.

@@ -3,7 +3,8 @@
 import type { ColumnTable } from "arquero";
 import { type Json, isObj, type JsonObject as Obj } from "../../ir/graph-ir.js";
 import { didYouMeanSuffix } from "../../ir/did-you-mean.js";
-import { exprText } from "../expr-text.js";
+import { isBinaryJson, leftChainJson } from "../../ir/binary-chain-json.js";
+import { exprJsonText as exprText } from "../../ir/expr-json.js";
 import { columnValues, displayValue, isNullAt, numericValues } from "../table-columns.js";
 import { MlcError } from "../../ir/errors.js";
 
@@ -211,6 +212,26 @@ function combine(a: Value, b: Value, f: (x: unknown, y: unknown) => unknown, nul
   return { v: out };
 }
 
+function binaryValue(op: string, a: Value, b: Value): Value {
+  if (op === "and")
+    return combine(
+      a,
+      b,
+      (x, y) => (x === false || y === false ? false : x === null || y === null ? null : true),
+      true,
+    );
+  if (op === "or")
+    return combine(
+      a,
+      b,
+      (x, y) => (x === true || y === true ? true : x === null || y === null ? null : false),
+      true,
+    );
+  const f = BIN[op];
+  if (!f) throw new ExpectError(`operator \`${op}\` cannot be used in an expectation`);
+  return combine(a, b, f);
+}
+
 function evaluate(ctx: Ctx, j: Json, top = false): Value {
   if (j === null || typeof j !== "object") return { s: j };
   if (Array.isArray(j)) return { s: j };
@@ -228,30 +249,21 @@ function evaluate(ctx: Ctx, j: Json, top = false): Value {
       Array.isArray(j.args) ? j.args : [],
       isObj(j.named as Json) ? (j.named as Obj) : {},
     );
+  if (isBinaryJson(j)) {
+    // a chain of thousands of terms is nested as deep: its links are evaluated in a loop
+    const { first, links } = leftChainJson(j);
+    let a = evaluate(ctx, first);
+    links.forEach((l, i) => {
+      const b = evaluate(ctx, l.args[1]);
+      if (top && i === links.length - 1 && "s" in a) ctx.observed = a.s;
+      a = binaryValue(l.$op, a, b);
+    });
+    return a;
+  }
   if (typeof j.$op === "string" && Array.isArray(j.args)) {
     const op = j.$op;
     if (op === "neg") return combine(evaluate(ctx, j.args[0]!), { s: 0 }, (x) => -(x as number));
     if (op === "not") return combine(evaluate(ctx, j.args[0]!), { s: 0 }, (x) => !x);
-    const a = evaluate(ctx, j.args[0]!);
-    const b = evaluate(ctx, j.args[1]!);
-    if (top && "s" in a) ctx.observed = a.s;
-    if (op === "and")
-      return combine(
-        a,
-        b,
-        (x, y) => (x === false || y === false ? false : x === null || y === null ? null : true),
-        true,
-      );
-    if (op === "or")
-      return combine(
-        a,
-        b,
-        (x, y) => (x === true || y === true ? true : x === null || y === null ? null : false),
-        true,
-      );
-    const f = BIN[op];
-    if (!f) throw new ExpectError(`operator \`${op}\` cannot be used in an expectation`);
-    return combine(a, b, f);
   }
   throw new ExpectError(`cannot evaluate ${exprText(j)} as an expectation`);
 }

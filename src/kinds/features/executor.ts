@@ -5,7 +5,7 @@ import type { Executor } from "../../ir/executor.js";
 import * as aq from "arquero";
 import { compileFeatures } from "../../data/compile-features.js";
 import { evalBatch, tableEnv } from "../../data/evaluate-batch.js";
-import { exprText } from "../../data/expr-text.js";
+import { exprJsonText as exprText } from "../../ir/expr-json.js";
 import { inputWithJoins } from "../../data/feature-joins.js";
 import { saveTable } from "../../data/table-artifact.js";
 import { columnValues, tableColumns } from "../../data/table-columns.js";

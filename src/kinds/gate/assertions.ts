@@ -1,7 +1,8 @@
 // Evaluates gate assertions (encoded expressions) against a model's measurements. Every metric
 // path read is recorded, so the report can show each assertion with the values it compared.
 // A comparison involving the champion when there is none yields `first_run` (pass by default).
-import { exprJsonText, isCall, isDuration, isOp, isPercent, isRef } from "../../ir/expr-json.js";
+import { isBinaryJson, leftChainJson } from "../../ir/binary-chain-json.js";
+import { exprJsonText, hasRef, isCall, isDuration, isOp, isPercent, isRef } from "../../ir/expr-json.js";
 import type { AssertionResult, GateFairness } from "./results.js";
 import type { Json } from "../../ir/graph-ir.js";
 import { NodeFailure } from "../../ir/executor.js";
@@ -35,6 +36,44 @@ export function evaluateAssertion(
     if (typeof v === "boolean") return Number(v);
     throw new NodeFailure(`gate: ${exprJsonText(where)} is not a number`, { code: "MLC2301" });
   };
+  const binary = (op: string, x: Value, y: Value, a: Json, b: Json): Value => {
+    switch (op) {
+      case "and":
+      case "or": {
+        const bx = x === NO_CHAMPION ? firstRun === "pass" : Boolean(x);
+        const by = y === NO_CHAMPION ? firstRun === "pass" : Boolean(y);
+        return op === "and" ? bx && by : bx || by;
+      }
+      case "==":
+      case "!=":
+        if (x === NO_CHAMPION || y === NO_CHAMPION) return NO_CHAMPION;
+        return op === "==" ? x === y : x !== y;
+    }
+    const nx = num(x, a);
+    const ny = num(y, b);
+    if (nx === NO_CHAMPION || ny === NO_CHAMPION) return NO_CHAMPION;
+    switch (op) {
+      case "<":
+        return nx < ny;
+      case "<=":
+        return nx <= ny;
+      case ">":
+        return nx > ny;
+      case ">=":
+        return nx >= ny;
+      case "+":
+        return nx + ny;
+      case "-":
+        return nx - ny;
+      case "*":
+        return nx * ny;
+      case "/":
+        return nx / ny;
+      case "%":
+        return nx % ny;
+    }
+    throw new NodeFailure(`gate: unknown operator ${op}`, { code: "MLC2301" });
+  };
   const evaluate = (j: Json): Value => {
     if (typeof j === "number" || typeof j === "boolean" || typeof j === "string") return j;
     if (j === null || Array.isArray(j))
@@ -60,58 +99,26 @@ export function evaluateAssertion(
       return v;
     }
     if (isCall(j)) return m.call(j.$call, j.args, j.named, evaluate);
+    if (isBinaryJson(j)) {
+      // a chain of thousands of terms is nested as deep: its links are evaluated in a loop
+      const { first, links } = leftChainJson(j);
+      let left: Json = first;
+      let x = evaluate(first);
+      for (const l of links) {
+        x = binary(l.$op, x, evaluate(l.args[1]), left, l.args[1]);
+        left = l;
+      }
+      return x;
+    }
     if (isOp(j)) {
-      const [a, b] = j.args;
-      switch (j.$op) {
-        case "neg": {
-          const x = num(evaluate(a!), a!);
-          return x === NO_CHAMPION ? x : -x;
-        }
-        case "not": {
-          const x = evaluate(a!);
-          return x === NO_CHAMPION ? x : !x;
-        }
-        case "and":
-        case "or": {
-          const x = evaluate(a!);
-          const y = evaluate(b!);
-          const bx = x === NO_CHAMPION ? firstRun === "pass" : Boolean(x);
-          const by = y === NO_CHAMPION ? firstRun === "pass" : Boolean(y);
-          return j.$op === "and" ? bx && by : bx || by;
-        }
-        case "==":
-        case "!=": {
-          const x = evaluate(a!);
-          const y = evaluate(b!);
-          if (x === NO_CHAMPION || y === NO_CHAMPION) return NO_CHAMPION;
-          return j.$op === "==" ? x === y : x !== y;
-        }
-        default: {
-          const x = num(evaluate(a!), a!);
-          const y = num(evaluate(b!), b!);
-          if (x === NO_CHAMPION || y === NO_CHAMPION) return NO_CHAMPION;
-          switch (j.$op) {
-            case "<":
-              return x < y;
-            case "<=":
-              return x <= y;
-            case ">":
-              return x > y;
-            case ">=":
-              return x >= y;
-            case "+":
-              return x + y;
-            case "-":
-              return x - y;
-            case "*":
-              return x * y;
-            case "/":
-              return x / y;
-            case "%":
-              return x % y;
-          }
-          throw new NodeFailure(`gate: unknown operator ${j.$op}`, { code: "MLC2301" });
-        }
+      const a = j.args[0]!;
+      if (j.$op === "neg") {
+        const x = num(evaluate(a), a);
+        return x === NO_CHAMPION ? x : -x;
+      }
+      if (j.$op === "not") {
+        const x = evaluate(a);
+        return x === NO_CHAMPION ? x : !x;
       }
     }
     throw new NodeFailure(`gate: cannot evaluate ${exprJsonText(j)}`, { code: "MLC2301" });
@@ -129,11 +136,8 @@ export function evaluateAssertion(
 }
 
 /** Whether an assertion reads a champion metric anywhere. */
-function readsChampion(j: Json): boolean {
-  if (j === null || typeof j !== "object") return false;
-  if (Array.isArray(j)) return j.some(readsChampion);
-  if (isRef(j)) return j.$ref[0] === "champion";
-  return Object.values(j).some(readsChampion);
+function readsChampion(expr: Json): boolean {
+  return hasRef(expr, (path) => path[0] === "champion");
 }
 
 /** One line per assertion: the text, the values it read, and PASS/FAIL. */

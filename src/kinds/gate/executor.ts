@@ -1,6 +1,6 @@
 // The `gate` executor: evaluates a gate's assertions against its model's measurements and the
 // champion, records the outcome on the model version, and fails the branch when any fails.
-import { isRef } from "../../ir/expr-json.js";
+import { hasRef, isRef } from "../../ir/expr-json.js";
 import { readBlock } from "../../ir/node-config.js";
 import { NodeFailure, type ExecContext, type Executor, type NodeResult } from "../../ir/executor.js";
 import type { Json } from "../../ir/graph-ir.js";
@@ -13,9 +13,7 @@ import { encodeGateResults } from "./results.js";
 export const GATE_EXECUTOR_VERSION = "1";
 
 function usesLatency(j: Json): boolean {
-  if (j === null || typeof j !== "object") return false;
-  if (isRef(j)) return j.$ref[0] === "latency";
-  return (Array.isArray(j) ? j : Object.values(j)).some(usesLatency);
+  return hasRef(j, (path) => path[0] === "latency");
 }
 
 async function run(ctx: ExecContext): Promise<NodeResult> {

@@ -2,6 +2,7 @@
 // JSON-valued columns are stored as text; every multi-row change is one transaction.
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
+import { jsonText } from "../../ir/json-text.js";
 import type { Db, Queryable, Row, SqlValue } from "./db.js";
 import type {
   ArtifactRecord,
@@ -25,7 +26,7 @@ const str = (v: unknown): string => (v === null || v === undefined ? "" : String
 const optStr = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
 const parse = <T>(v: unknown): T => JSON.parse(String(v)) as T;
 const optParse = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : parse<T>(v));
-const json = (v: unknown): string => JSON.stringify(v);
+const json = (v: unknown): string => jsonText(v);
 const optJson = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 
 function nodeFromRow(r: Row): NodeRecord {
