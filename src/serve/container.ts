@@ -83,7 +83,8 @@ export function k8sName(name: string): string {
   return s || "mlc-serve";
 }
 
-function writeAtomic(path: string, text: string): void {
+/** Writes a file through a temporary name in the same folder, so a reader never sees half of it. */
+export function writeAtomic(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
   writeFileSync(tmp, text);

@@ -13,6 +13,8 @@ interface ReadLogOptions {
   last?: number;
   /** Only entries of these arms (e.g. ["stable", "canary"] to leave shadow scores out). */
   arms?: string[];
+  /** Every arm but these. */
+  exceptArms?: string[];
 }
 
 export function readPredictionLog(
@@ -25,6 +27,7 @@ export function readPredictionLog(
   const since = opts.since === undefined ? undefined : new Date(opts.since).getTime();
   const until = opts.until === undefined ? undefined : new Date(opts.until).getTime();
   const arms = opts.arms ? new Set(opts.arms) : undefined;
+  const except = new Set(opts.exceptArms ?? []);
   const files = readdirSync(dir)
     .filter((f) => f.endsWith(".ndjson"))
     .sort();
@@ -49,7 +52,7 @@ export function readPredictionLog(
       }
       if (since !== undefined && Date.parse(e.ts) < since) continue;
       if (until !== undefined && Date.parse(e.ts) >= until) continue;
-      if (arms && !arms.has(e.arm)) continue;
+      if ((arms && !arms.has(e.arm)) || except.has(e.arm)) continue;
       out.push(e);
     }
   }

@@ -14,9 +14,16 @@ import { spawn } from "node:child_process";
 import { register } from "../../src/cli/commands/monitor.js";
 import { register as registerModels } from "../../src/cli/commands/models.js";
 import { applyProject } from "../../src/runtime/project.js";
-import { monitorHistory, runMonitor } from "../../src/runtime/monitor/run-monitor.js";
+import {
+  driftReportDir,
+  latestMonitorResults,
+  monitorHistory,
+  runMonitor,
+} from "../../src/runtime/monitor/run-monitor.js";
 import { createPredictionServer } from "../../src/serve/server.js";
+import { monitorGauges } from "../../src/serve/monitor-gauges.js";
 import { runCommand } from "../serve/cli-harness.js";
+import { runCli } from "../cli/run-cli.js";
 
 const example = resolve(__dirname, "../../examples/churn");
 const PG = process.env.MLC_TEST_PG_URL;
@@ -128,6 +135,16 @@ describe.each([
     if (!out.ok) throw new Error(JSON.stringify(out.diagnostics.map((d) => d.message)));
     expect(out.result.outcomes.filter((o) => o.status === "failed")).toEqual([]);
     expect(out.result.outcomes.find((o) => o.id === "monitor.watch")?.status).toBe("ok");
+    // the container target runs the monitor as a CronJob on its schedule, secrets from <deployment>-monitor
+    const image = join(dir, "image");
+    const exported = await runCli(["export", "churn_api", dir, "--container", "--out", image, "--json"]);
+    expect(exported.stderr).toBe("");
+    expect((JSON.parse(exported.stdout) as { files: string[] }).files).toContain("k8s/monitor-watch.yaml");
+    const job = readFileSync(join(image, "k8s/monitor-watch.yaml"), "utf8");
+    expect(job).toMatch(/kind: "?CronJob"?/);
+    expect(job).toMatch(/schedule: "?0 \* \* \* \*"?/);
+    expect(job).toMatch(/name: "?churn-api-monitor"?/);
+    expect(job).toContain("ALERT_URL");
     const shown = await runCommand(registerModels, ["models", "show", "churn_model", "--dir", dir]);
     expect(shown.out).toMatch(
       /reference profile .*: train \d+ rows, valid \d+ rows, test \d+ rows; 16 inputs, output\.score/,
@@ -191,6 +208,18 @@ describe.each([
     const day = report.breached.find((b) => b.assertion === "drift(total_day_minutes) < 0.1")!;
     expect(day.threshold).toBe(0.1);
     expect(day.statistics["drift(total_day_minutes, ks)"]).toBeGreaterThan(0.1);
+
+    // the run's drift report, and the gauges /metrics exports from the latest run
+    const html = readFileSync(join(driftReportDir(dir, "watch"), "drift-report.html"), "utf8");
+    expect(html).toContain("drift(total_day_minutes) &lt; 0.1");
+    expect(html).toContain("total_day_minutes");
+    expect(html).not.toMatch(/<script|(src|href)="https?:/);
+    const latest = await latestMonitorResults(dir, "churn_api");
+    expect(latest).toHaveLength(1);
+    const gauges = monitorGauges(latest);
+    expect(gauges).toMatch(
+      /mlc_monitor_breach\{deployment="churn_api",monitor="watch",feature="total_day_minutes",test="ks",assertion="drift\(total_day_minutes\) < 0\.1"\} 1/,
+    );
 
     const again = await runMonitor(dir, "watch");
     expect(again.outcome).toBe("breach");

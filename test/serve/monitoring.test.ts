@@ -44,6 +44,29 @@ function sinkWith(n: number): FilesSink {
 }
 
 describe("log window", () => {
+  it("reads the rows of an experiment's arms (a monitor of a deployment in an experiment sees them), never shadow rows", async () => {
+    const sink = new FilesSink(tempProject(), "churn_api", { flushMs: 10_000 });
+    const arms = ["control", "churn_small", "shadow", "stable", "canary"];
+    arms.forEach((arm, i) =>
+      sink.append({
+        ts: new Date(T0 + i * 60_000).toISOString(),
+        request_id: `e${i}`,
+        deployment: "churn_api",
+        model_version: 1,
+        arm,
+        latency_ms: 1,
+        ...(arm === "control" || arm === "churn_small" ? { experiment: "offer", experiment_arm: arm } : {}),
+        features: JSON.stringify({ customer_id: `c${i}`, tenure: i, monthly: 1, active: true, plan: "pro" }),
+        output: JSON.stringify({ label: "stay", probabilities: { stay: 0.9, churn: 0.1 } }),
+      }),
+    );
+    await sink.flush();
+    const w = await readLogWindow(sink, { last: 10 }, meta);
+    expect(w.requestIds).toEqual(["e0", "e1", "e3", "e4"]);
+    const only = await readLogWindow(sink, { last: 10 }, meta, { arms: ["stable"] });
+    expect(only.requestIds).toEqual(["e3"]);
+  });
+
   it("reads the last N rows or a time window as typed columns, shadow rows left out", async () => {
     const sink = sinkWith(12);
     await sink.flush();

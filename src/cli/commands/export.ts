@@ -6,7 +6,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { diagnosticOf, isInternal } from "../../ir/errors.js";
 import { buildBundleDir, loadBundle } from "../../serve/bundle.js";
-import { writeContainerManifests } from "../../serve/container.js";
+import { k8sName, writeContainerManifests } from "../../serve/container.js";
+import { writeMonitorCronJobs } from "../../runtime/monitor/monitor-cronjobs.js";
 import { readDeployment, resolveBundlePath } from "../../serve/deployment.js";
 import { CliExit } from "../exit.js";
 import { specPort } from "../spec-port.js";
@@ -39,7 +40,7 @@ export function register(program: Command): void {
     .option("--image <ref>", "image reference for the Kubernetes Deployment (with --container)")
     .option("--json", "print JSON: deployment, model, version, out, files")
     .action(
-      (
+      async (
         name: string,
         _dir: string,
         f: { out: string; dir: string; container?: boolean; image?: string; json?: boolean },
@@ -78,6 +79,17 @@ export function register(program: Command): void {
             ...(p.online ? { online: { ref: p.online, projectDir } } : {}),
             ...(p.log ? { log: p.log } : {}),
           });
+          // each monitor of the deployment runs as a CronJob in the same image
+          const jobs = await writeMonitorCronJobs(
+            projectDir,
+            resolve(f.out),
+            name,
+            f.image ?? `mlc-${k8sName(name)}:v${b.meta.version}`,
+            p.log,
+          );
+          files.push(...jobs.files);
+          for (const s of jobs.skipped)
+            process.stderr.write(`mlc export: warning: ${s}; no CronJob written\n`);
           if (f.json) {
             const json = {
               deployment: name,

@@ -17,6 +17,7 @@ import { openState } from "../../runtime/state/open.js";
 import type { StateStore } from "../../ir/state-store.js";
 import { CliExit } from "../exit.js";
 import { openReviewIntake } from "../../runtime/review-explainer.js";
+import { latestMonitorResults } from "../../runtime/monitor/run-monitor.js";
 import type { ReviewIntake } from "../../serve/review-intake.js";
 
 /** The review queue flagged events enter; a state store that cannot be opened turns it off with a warning. */
@@ -102,6 +103,8 @@ export async function startServe(
     logLevel: process.env.MLC_LOG_LEVEL || "warn",
     predictionLog: flags.predictionLog ? {} : false,
     ...(grpcPort !== undefined ? { grpcPort } : {}),
+    // the latest run of each monitor of this deployment, read from the state at each /metrics scrape
+    monitorResults: () => latestMonitorResults(resolve(flags.dir), deployment),
   });
   let address: string;
   try {

@@ -2,9 +2,13 @@
 // sink, evaluates every assertion against the served version's reference profile, runs `on_breach`
 // in order on a breach (an alert not repeated inside the cooldown, rollback, retrain through apply),
 // and records the run and its actions in the state store.
+import { join } from "node:path";
 import { MlcError } from "../../ir/errors.js";
 import { NodeFailure } from "../../ir/executor.js";
-import type { ReferenceProfile } from "../../ml/drift/profile.js";
+import { buildProfile, type ReferenceProfile } from "../../ml/drift/profile.js";
+import { writeDriftReport } from "../../ml/report/write.js";
+import type { MonitorRunResult } from "../../serve/monitor-gauges.js";
+import { checkResultsOf } from "../../kinds/monitor/check-results.js";
 import { loadBundle } from "../../serve/bundle.js";
 import { readDeployment, resolveBundlePath } from "../../serve/deployment.js";
 import { postAlert, type AlertOptions } from "../../serve/alert-webhook.js";
@@ -115,7 +119,7 @@ async function evaluate(projectDir: string, state: StateStore, reg: MonitorRegis
       if (e instanceof NodeFailure) throw new MonitorError(`monitor ${c.name}: ${e.message}`, e.hint);
       throw e;
     }
-    return { bundle, window, assertions };
+    return { bundle, window, assertions, profile };
   } finally {
     await sink.close();
   }
@@ -133,10 +137,12 @@ export async function runMonitor(
   let state = await openState(projectDir);
   let run: MonitorRun;
   let c: MonitorConfig;
+  let report: { profile: ReferenceProfile; live: ReferenceProfile } | undefined;
   try {
     const reg = await monitorRegistration(state, name);
     c = reg.config;
-    const { bundle, window, assertions } = await evaluate(projectDir, state, reg, now);
+    const { bundle, window, assertions, profile } = await evaluate(projectDir, state, reg, now);
+    report = { profile, live: buildProfile("live", window.inputs) };
     const outcome: RunOutcome = assertions.some((a) => a.status === "BREACH")
       ? "breach"
       : assertions.some((a) => a.status === "NOT ENOUGH DATA")
@@ -166,7 +172,59 @@ export async function runMonitor(
   } finally {
     await state.close();
   }
+  if (report) await writeMonitorReport(projectDir, run, report.profile, report.live);
   return run;
+}
+
+/** Where a monitor's latest drift report is written: `.mlc/monitors/NAME/drift-report.html`. */
+export const driftReportDir = (projectDir: string, name: string): string =>
+  join(projectDir, ".mlc", "monitors", name);
+
+/** The drift report of a run (self-contained HTML, written atomically beside the earlier ones' place). */
+async function writeMonitorReport(
+  projectDir: string,
+  run: MonitorRun,
+  reference: ReferenceProfile,
+  live: ReferenceProfile,
+): Promise<string> {
+  return writeDriftReport(driftReportDir(projectDir, run.monitor), {
+    monitor: run.monitor,
+    deployment: run.deployment,
+    modelVersion: run.modelVersion,
+    ranAt: run.at,
+    window: {
+      from: run.window.from ?? "",
+      to: run.window.to ?? "",
+      rows: run.window.rows,
+      description: run.window.spec,
+    },
+    reference,
+    live,
+    checks: checkResultsOf(run.assertions),
+  });
+}
+
+/** The latest run of each monitor registered for `deployment`, as the /metrics gauges read them. */
+export async function latestMonitorResults(
+  projectDir: string,
+  deployment: string,
+): Promise<MonitorRunResult[]> {
+  const state = await openState(projectDir);
+  try {
+    const out: MonitorRunResult[] = [];
+    for (const r of await state.records.list(MONITORS)) {
+      const reg = decodeRegistration(r.value);
+      if (reg.config.deployment !== deployment) continue;
+      const runs = await state.records.list(MONITOR_RUNS, `${reg.config.name}/`);
+      const last = runs.at(-1);
+      if (!last) continue;
+      const run = decodeRun(last.value);
+      out.push({ monitor: run.monitor, deployment, ranAt: run.at, checks: checkResultsOf(run.assertions) });
+    }
+    return out;
+  } finally {
+    await state.close();
+  }
 }
 
 /** The JSON an alert posts: what broke, the statistics and thresholds, the window, the version. */

@@ -136,6 +136,7 @@ export class PostgresSink extends QueuedSink implements PredictionSink {
     if (q.since) where.push(`ts >= $${params.push(q.since)}`);
     if (q.until) where.push(`ts < $${params.push(q.until)}`);
     if (q.arms) where.push(`arm = ANY($${params.push(q.arms)})`);
+    if (q.exceptArms?.length) where.push(`NOT (arm = ANY($${params.push(q.exceptArms)}))`);
     const cols =
       "ts, request_id, deployment, model_version, arm, latency_ms, row_index, experiment, experiment_arm, features, output";
     const sql =

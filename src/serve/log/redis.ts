@@ -114,12 +114,14 @@ export class RedisSink extends QueuedSink implements PredictionSink {
     const since = q.since?.getTime();
     const until = q.until?.getTime();
     const arms = q.arms ? new Set(q.arms) : undefined;
+    const except = new Set(q.exceptArms ?? []);
     const keep = (e: PredictionLogEntry): boolean => {
       const t = Date.parse(e.ts);
       return (
         (since === undefined || t >= since) &&
         (until === undefined || t < until) &&
-        (!arms || arms.has(e.arm))
+        (!arms || arms.has(e.arm)) &&
+        !except.has(e.arm)
       );
     };
     const start = since !== undefined ? String(Math.max(0, since - MAX_WRITE_LAG_MS)) : "-";

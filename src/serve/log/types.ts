@@ -93,6 +93,8 @@ export interface LogQuery {
   last?: number;
   /** Only these arms (e.g. ["stable", "canary"] to leave shadow scores out). */
   arms?: string[];
+  /** Every arm but these (["shadow"]: every row a client was answered with, experiment arms included). */
+  exceptArms?: string[];
 }
 
 export interface RetentionResult {

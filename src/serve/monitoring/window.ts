@@ -66,7 +66,8 @@ function numberOf(v: unknown, type: BundleInput["type"]): number | undefined {
 
 /** The query a window spec reads. */
 export function windowQuery(spec: WindowSpec, arms?: string[]): LogQuery {
-  const a = arms ? { arms } : {};
+  // by default every row a client was answered with (stable, canary, experiment arms), never shadow scores
+  const a = arms ? { arms } : { exceptArms: ["shadow"] };
   if ("last" in spec) return { last: spec.last, ...a };
   const now = spec.now ?? new Date();
   return { since: new Date(now.getTime() - spec.seconds * 1000), until: now, ...a };
@@ -180,7 +181,7 @@ export async function readLogWindow(
   model: { inputs: readonly BundleInput[]; task: BundleTask },
   opts: { arms?: string[]; fields?: readonly string[] } = {},
 ): Promise<LogWindow> {
-  const q = windowQuery(spec, opts.arms ?? ["stable", "canary"]);
+  const q = windowQuery(spec, opts.arms);
   const entries = await sink.read(q);
   const bounds = q.since && q.until ? { from: q.since.getTime(), to: q.until.getTime() } : undefined;
   return logWindow(entries, model.inputs, model.task, bounds, opts.fields);
