@@ -101,7 +101,7 @@ describe("precision_at_k", () => {
 
   it("is evaluated for the anomaly task at the input's k", () => {
     const m = metricFor("precision_at_k")!;
-    expect(m.tasks).toEqual(["anomaly"]);
+    expect(m.tasks).toEqual(["ranking", "anomaly"]); // one metric of two tasks (a rank task reads its queries)
     const y = new Float64Array([0, 1, 1, 0, 0]);
     const pred = new Float64Array([0.1, 0.9, 0.5, 0.8, 0.2]);
     expect(m.compute({ y, pred, width: 1, k: 2 })).toBe(0.5);
