@@ -22,6 +22,9 @@ import {
 } from "../../src/runtime/monitor/run-monitor.js";
 import { createPredictionServer } from "../../src/serve/server.js";
 import { monitorGauges } from "../../src/serve/monitor-gauges.js";
+import { readDeployment } from "../../src/serve/deployment.js";
+import { ModelRegistry } from "../../src/registry/model-registry.js";
+import { openState } from "../../src/runtime/state/open.js";
 import { runCommand } from "../serve/cli-harness.js";
 import { runCli } from "../cli/run-cli.js";
 
@@ -92,7 +95,12 @@ describe.each([
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "mlc-monitor-"));
-    cpSync(example, dir, { recursive: true, filter: (src) => !src.includes(".mlc") });
+    // without the example's experiment: a deploy refuses a new version beside a running experiment, and
+    // this test's retrain ships one (the experiment has its own test)
+    cpSync(example, dir, {
+      recursive: true,
+      filter: (src) => !src.includes(".mlc") && !src.endsWith("experiment.mlspec"),
+    });
     const spec = join(dir, "churn.mlspec");
     let text = readFileSync(spec, "utf8")
       .replace(/trials\s*=\s*\d+/, "trials = 2")
@@ -172,6 +180,11 @@ describe.each([
     expect(run.window.rows).toBe(600);
     const auc = run.assertions.find((a) => a.text.startsWith("live.auc"))!;
     expect(auc.values["live.auc"]).toBeGreaterThan(0.8);
+    // close to the offline test AUC recorded with the version (some replayed rows were training rows)
+    const state = await openState(dir);
+    const offline = (await new ModelRegistry(state).version("churn_model", 1))!.metrics["test.auc"]!;
+    await state.close();
+    expect(Math.abs(auc.values["live.auc"]! - offline)).toBeLessThan(0.1);
     expect(auc.rows).toBe(600);
     expect(run.actions).toEqual([]);
     expect(alerts).toHaveLength(0);
@@ -187,6 +200,10 @@ describe.each([
         international_plan: r.international_plan === "yes" ? "no" : "yes",
       }));
     await replay(dir, rows, false);
+    // the data moved for good: new labelled rows arrive, so retrain trains a new version on them
+    const csv = join(dir, "data/churn.csv");
+    const lines = readFileSync(csv, "utf8").trimEnd().split("\n");
+    writeFileSync(csv, [...lines, ...lines.slice(1, 301)].join("\n") + "\n");
     const run = await runMonitor(dir, "watch");
     expect(run.outcome).toBe("breach");
     const status = Object.fromEntries(run.assertions.map((a) => [a.text, a.status]));
@@ -220,6 +237,11 @@ describe.each([
     expect(gauges).toMatch(
       /mlc_monitor_breach\{deployment="churn_api",monitor="watch",feature="total_day_minutes",test="ks",assertion="drift\(total_day_minutes\) < 0\.1"\} 1/,
     );
+
+    // the retrained version passed the gate and went out as the deploy declares: a 10% canary
+    const pointer = readDeployment(dir, "churn_api")!;
+    expect(pointer.version).toBe(1);
+    expect(pointer.rollout).toMatchObject({ kind: "canary", share: 0.1, candidate: { version: 2 } });
 
     const again = await runMonitor(dir, "watch");
     expect(again.outcome).toBe("breach");
