@@ -12,7 +12,7 @@ import { ALIASES, ModelRegistry, type Alias, type ModelVersion } from "../regist
 import { renderModelCard, type CardFormat, type ModelCardInput } from "../ml/report/model-card.js";
 import type { ReportJson } from "../ml/report/report-json.js";
 import { readDeployment } from "../serve/deployment.js";
-import { lineageOf, type LineageNode } from "./lineage.js";
+import { LineageNotFound, lineageOf, type LineageNode } from "./lineage.js";
 
 export class ModelCardError extends MlcError {
   constructor(message: string) {
@@ -122,8 +122,12 @@ export async function gatherModelCard(
       ? [lim]
       : [];
   const report = await readReport(src.artifacts, v);
+  // a version whose runs are not recorded (a rebuilt state) has no lineage; any other failure is reported
   const lineage = v.artifacts.model
-    ? await lineageOf(src.store, v.artifacts.model).catch(() => undefined)
+    ? await lineageOf(src.store, v.artifacts.model).catch((e: unknown) => {
+        if (e instanceof LineageNotFound) return undefined;
+        throw e;
+      })
     : undefined;
   const deploys = src.graph.nodes.filter((n) => n.kind === "deploy" && refName(n.config.model) === model);
   const deployNames = new Set(deploys.map((d) => d.name));

@@ -18,7 +18,32 @@ import type { StateStore } from "../../ir/state-store.js";
 import { CliExit } from "../exit.js";
 import { openReviewIntake } from "../../runtime/review-explainer.js";
 import { latestMonitorResults } from "../../runtime/monitor/run-monitor.js";
+import type { MonitorRunResult } from "../../serve/monitor-gauges.js";
 import type { ReviewIntake } from "../../serve/review-intake.js";
+
+/** How long the monitors' latest runs are reused between /metrics scrapes before the state is read again. */
+const MONITOR_RESULTS_TTL_MS = 30_000;
+
+/**
+ * The latest monitor runs of a deployment, read from the state at most every MONITOR_RESULTS_TTL_MS:
+ * scrapes every few seconds must not open the state and list every recorded run each time. A failed
+ * read is not kept, so the next scrape tries again.
+ */
+function cachedMonitorResults(dir: string, deployment: string): () => Promise<readonly MonitorRunResult[]> {
+  let at = 0;
+  let last: Promise<readonly MonitorRunResult[]> | undefined;
+  return () => {
+    if (!last || Date.now() - at >= MONITOR_RESULTS_TTL_MS) {
+      at = Date.now();
+      const read = latestMonitorResults(dir, deployment);
+      last = read;
+      read.catch(() => {
+        if (last === read) last = undefined;
+      });
+    }
+    return last;
+  };
+}
 
 /** The review queue flagged events enter; a state store that cannot be opened turns it off with a warning. */
 async function reviewIntake(dir: string): Promise<ReviewIntake | undefined> {
@@ -103,8 +128,8 @@ export async function startServe(
     logLevel: process.env.MLC_LOG_LEVEL || "warn",
     predictionLog: flags.predictionLog ? {} : false,
     ...(grpcPort !== undefined ? { grpcPort } : {}),
-    // the latest run of each monitor of this deployment, read from the state at each /metrics scrape
-    monitorResults: () => latestMonitorResults(resolve(flags.dir), deployment),
+    // the latest run of each monitor of this deployment, for the /metrics gauges
+    monitorResults: cachedMonitorResults(resolve(flags.dir), deployment),
   });
   let address: string;
   try {
