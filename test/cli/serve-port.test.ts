@@ -78,4 +78,19 @@ describe("the serving port", () => {
     expect(deployment).not.toContain("8080");
     expect(readFileSync(join(out, "Dockerfile"), "utf8")).toContain("9124");
   });
+
+  // Regression: the package was renamed (mlspec-compiler) and the export looked for a package.json
+  // named "mlc", so the build context lacked the app/ folder its Dockerfile copies.
+  it("the container build context holds the app its Dockerfile copies", async () => {
+    const dir = tinyProject(5);
+    await applyOk(dir);
+    const out = join(dir, "image");
+    const r = await runCli(["export", "api", dir, "--container", "--out", out]);
+    expect(r.code, r.stderr).toBe(0);
+    const dockerfile = readFileSync(join(out, "Dockerfile"), "utf8");
+    expect(dockerfile).toContain("COPY app/dist ./dist");
+    expect(existsSync(join(out, "app", "package.json"))).toBe(true);
+    expect(existsSync(join(out, "app", "package-lock.json"))).toBe(true);
+    expect(existsSync(join(out, "app", "dist", "src", "cli", "main.js"))).toBe(true);
+  });
 });

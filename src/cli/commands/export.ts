@@ -13,12 +13,15 @@ import { CliExit } from "../exit.js";
 import { specPort } from "../spec-port.js";
 import { withProjectDir } from "../project-dir.js";
 
-/** The mlc checkout this command runs from (the nearest package.json named "mlc"). */
+/** The mlc checkout or install this command runs from: the nearest package.json whose `bin` has `mlc`. */
 function mlcRoot(): string | undefined {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 8; i++) {
     const pkg = join(dir, "package.json");
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, "utf8")) as { name?: string }).name === "mlc")
+    if (
+      existsSync(pkg) &&
+      (JSON.parse(readFileSync(pkg, "utf8")) as { bin?: Record<string, string> }).bin?.mlc
+    )
       return dir;
     dir = dirname(dir);
   }
