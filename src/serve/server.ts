@@ -15,6 +15,7 @@ import { startEventLoopMonitor } from "./process-metrics.js";
 import type { ModelRunner } from "./model-runner.js";
 import { isLookupProblem, type OnlineView } from "./online-lookup.js";
 import { predictionFormatter, type PredictionFormatter } from "./prediction-format.js";
+import { DEFAULT_MAX_BATCH, isBodyProblem, predictRecords } from "./predict-request.js";
 import { isFeedbackProblem, parseFeedback } from "./feedback-request.js";
 import { openLogSink } from "./log/open.js";
 import type { LogConfig, PredictionSink, SinkOptions } from "./log/types.js";
@@ -214,7 +215,7 @@ function describeModel(routing: Routing, deployment: string): Record<string, unk
 }
 
 export function createPredictionServer(opts: ServeOptions): PredictionServer {
-  const maxBatch = opts.maxBatch ?? 1024;
+  const maxBatch = opts.maxBatch ?? DEFAULT_MAX_BATCH;
   const metrics = new ServeMetrics(opts.deployment);
   startEventLoopMonitor();
   const token = opts.token ? Buffer.from(opts.token) : undefined;
@@ -557,42 +558,9 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     const received = Date.now();
     const routing = live.routing;
     if (!routing) return json(reply, 503, { error: "not_ready", message: "the model is still loading" });
-    const body = req.body;
-    if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      return json(reply, 400, {
-        error: "invalid_request",
-        message: 'expected a JSON object: one record, or {"instances": [records…]}',
-      });
-    }
-    let records: unknown[];
-    let batched: boolean;
-    if (Object.hasOwn(body, "instances")) {
-      const inst = (body as { instances: unknown }).instances;
-      if (!Array.isArray(inst))
-        return json(reply, 400, {
-          error: "invalid_request",
-          field: "instances",
-          message: "instances must be a list of records",
-        });
-      if (inst.length === 0)
-        return json(reply, 400, {
-          error: "invalid_request",
-          field: "instances",
-          message: "instances is empty",
-        });
-      if (inst.length > maxBatch) {
-        return json(reply, 400, {
-          error: "batch_too_large",
-          field: "instances",
-          message: `at most ${maxBatch} instances per request, got ${inst.length}`,
-        });
-      }
-      records = inst;
-      batched = true;
-    } else {
-      records = [body];
-      batched = false;
-    }
+    const parsed = predictRecords(req.body, maxBatch);
+    if (isBodyProblem(parsed)) return json(reply, parsed.status, parsed.body);
+    const { records, batched } = parsed;
 
     // split by arm (canary), fill looked-up inputs, validate every group, then score: a bad record fails the request before any work
     const groups = armGroups(routing, records);

@@ -1,32 +1,16 @@
 // `mlc export DEPLOYMENT --out DIR`: copies the deployment's current bundle (model.onnx + bundle.json)
 // for use outside mlc (edge, another ONNX runtime); `--container` writes a docker build context and k8s manifests.
 import type { Command } from "commander";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 import { diagnosticOf, isInternal } from "../../ir/errors.js";
 import { buildBundleDir, loadBundle } from "../../serve/bundle.js";
+import { mlcAppRoot } from "../../serve/app-root.js";
 import { k8sName, writeContainerManifests } from "../../serve/container.js";
 import { writeMonitorCronJobs } from "../../runtime/monitor/monitor-cronjobs.js";
 import { readDeployment, resolveBundlePath } from "../../serve/deployment.js";
 import { CliExit } from "../exit.js";
 import { specPort } from "../spec-port.js";
 import { withProjectDir } from "../project-dir.js";
-
-/** The mlc checkout or install this command runs from: the nearest package.json whose `bin` has `mlc`. */
-function mlcRoot(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const pkg = join(dir, "package.json");
-    if (
-      existsSync(pkg) &&
-      (JSON.parse(readFileSync(pkg, "utf8")) as { bin?: Record<string, string> }).bin?.mlc
-    )
-      return dir;
-    dir = dirname(dir);
-  }
-  return undefined;
-}
 
 export function register(program: Command): void {
   withProjectDir(
@@ -73,7 +57,7 @@ export function register(program: Command): void {
             );
             return;
           }
-          const root = mlcRoot();
+          const root = mlcAppRoot();
           const files = writeContainerManifests(resolve(f.out), b.meta, {
             bundleDir,
             ...(root ? { appDir: root } : {}),

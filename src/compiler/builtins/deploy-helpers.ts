@@ -42,6 +42,14 @@ function checkStreamArgs(args: BoundArgs): ArgProblem[] {
   return problems;
 }
 
+/** Lambda runs an invocation for 1 s to 15 min. */
+function checkServerlessArgs(args: BoundArgs): ArgProblem[] {
+  const timeout = args.get("timeout")?.[0];
+  if (timeout?.type === "duration" && (timeout.seconds < 1 || timeout.seconds > 900))
+    return [{ param: "timeout", message: "must be between 1s and 900s (15min), Lambda's bounds" }];
+  return [];
+}
+
 for (const b of [
   {
     family: "serving",
@@ -157,6 +165,43 @@ for (const b of [
         doc: "memory request",
       },
     ],
+  },
+  {
+    family: "serving",
+    name: "serverless",
+    returns: "any",
+    doc: "Writes an AWS Lambda function package of the bundle under `.mlc/serverless/<deployment>/`: `handler.zip` (the handler, the bundle and only the dependency files it loads), `template.yaml` (AWS SAM, with HTTP API routes) and `size.json` (specs/serverless.md). The handler answers API Gateway events with the JSON `mlc serve` returns; it serves one version and keeps no prediction log.",
+    params: [
+      {
+        name: "provider",
+        type: t.enum("aws_lambda"),
+        required: false,
+        default: d.name("aws_lambda"),
+        doc: "the function platform; `aws_lambda` is the one supported",
+      },
+      {
+        name: "arch",
+        type: t.enum("x86_64", "arm64"),
+        required: false,
+        default: d.name("x86_64"),
+        doc: "the function's architecture: the native ONNX Runtime build packed for it",
+      },
+      {
+        name: "memory",
+        type: t.int(128, 10240),
+        required: false,
+        default: d.number(1024),
+        doc: "the function's memory in MB (Lambda gives CPU in proportion)",
+      },
+      {
+        name: "timeout",
+        type: t.duration(),
+        required: false,
+        default: d.duration("10s", 10),
+        doc: "the longest an invocation may run (1s to 900s)",
+      },
+    ],
+    checkArgs: checkServerlessArgs,
   },
   {
     family: "rollout",

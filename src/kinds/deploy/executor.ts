@@ -1,13 +1,15 @@
 // The `deploy` executor: builds the version's bundle (one ONNX file + bundle.json), moves the
 // deployment pointer that `mlc serve` follows (immediately, or as a canary/shadow rollout), makes
 // the version champion (or challenger during a rollout), and runs batch or container targets.
-import { relative } from "node:path";
-import { isCall, isPercent, isRef } from "../../ir/expr-json.js";
+import { join, relative } from "node:path";
+import { isCall, isDuration, isPercent, isRef } from "../../ir/expr-json.js";
 import { readBlock } from "../../ir/node-config.js";
 import { loadTable } from "../../data/table-artifact.js";
 import { columnValues } from "../../data/table-columns.js";
 import { predictionColumns, scoreTable } from "../../serve/batch-score.js";
+import { mlcAppRoot } from "../../serve/app-root.js";
 import { writeContainerManifests } from "../../serve/container.js";
+import { writeLambdaPackage, type LambdaArch } from "../../serve/serverless-package.js";
 import {
   DeploymentError,
   readDeployment,
@@ -251,8 +253,55 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       ...(log ? { log } : {}),
     });
     summary.manifests = files.map((f) => relative(ctx.projectDir, f));
+  } else if (serve.$call === "serverless") {
+    const appRoot = mlcAppRoot();
+    if (!appRoot)
+      throw new NodeFailure(`deploy ${name}: cannot find the mlc application to pack into the function`, {
+        code: "MLC2302",
+      });
+    const pkg = (() => {
+      try {
+        return writeLambdaPackage(`${ctx.projectDir}/.mlc/serverless/${name}`, {
+          appRoot,
+          bundleDir,
+          ...serverlessOptions(serve),
+        });
+      } catch (e) {
+        throw new NodeFailure(
+          `deploy ${name}: the function package could not be written: ${(e as Error).message}`,
+          {
+            code: "MLC2302",
+          },
+        );
+      }
+    })();
+    summary.package = relative(ctx.projectDir, join(pkg.dir, "handler.zip"));
+    summary.package_bytes = pkg.size.zip_bytes;
+    summary.unzipped_bytes = pkg.size.unzipped_bytes;
+    ctx.log(
+      `${name}: function package ${summary.package} (${mib(pkg.size.zip_bytes)} zipped, ${mib(pkg.size.unzipped_bytes)} unzipped, ${pkg.size.files} files)`,
+    );
+    if (!pkg.size.within_limits)
+      ctx.log(
+        `${name}: the package exceeds Lambda's limits (${mib(pkg.size.zip_limit_bytes)} zipped, ${mib(pkg.size.unzipped_limit_bytes)} unzipped): see size.json`,
+      );
   }
   return { artifacts: { onnx: onnxHash }, metrics: { version }, summary };
+}
+
+const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
+
+/** `serverless { arch, memory, timeout }` with the defaults of the language. */
+function serverlessOptions(c: Call): { arch: LambdaArch; memoryMb: number; timeoutSeconds: number } {
+  const name = (j: Json | undefined): string | undefined =>
+    typeof j === "string" ? j : j !== undefined && isRef(j) ? j.$ref[0] : undefined;
+  const memory = c.named.memory;
+  const timeout = c.named.timeout;
+  return {
+    arch: name(c.named.arch) === "arm64" ? "arm64" : "x86_64",
+    memoryMb: typeof memory === "number" ? memory : 1024,
+    timeoutSeconds: timeout !== undefined && isDuration(timeout) ? timeout.$duration : 10,
+  };
 }
 
 /** A deploy block removed from the spec: the deployment stops serving (its history stays). */

@@ -29,7 +29,7 @@ export const deployLanguage: BlockKindSchema = {
       type: t.call("serving"),
       required: false,
       default: d.name("rest"),
-      doc: 'the serving target: `rest { port = 8080 }`, `batch { input = …, output = … }`, `container { … }`, `stream { url = env("…"), input = "events", output = "scores" }` (specs/streaming.md)',
+      doc: 'the serving target: `rest { port = 8080 }`, `batch { input = …, output = … }`, `container { … }`, `stream { url = env("…"), input = "events", output = "scores" }` (specs/streaming.md), `serverless { provider = aws_lambda }` (specs/serverless.md)',
     },
     {
       name: "rollout",
@@ -66,6 +66,7 @@ export const deployLanguage: BlockKindSchema = {
       );
     }
     checkStreamRollout(ctx);
+    checkServerless(ctx, model);
     checkAlerts(ctx, model);
     if (model) {
       checkGatesOfModel(ctx, model, when);
@@ -88,6 +89,56 @@ function checkStreamRollout(ctx: KindCheckContext): void {
     rollout.span,
     `deployment \`${ctx.name}\` serves a stream, which scores every event with one version: \`rollout = ${kind ?? "…"}\` is not supported there`,
     { hint: "remove `rollout` (a new version replaces the old one at once), or serve over rest" },
+  );
+}
+
+/**
+ * A serverless function serves one version from its package: no canary, shadow or experiment arm,
+ * no prediction log, and no online store to look features up in.
+ */
+function checkServerless(ctx: KindCheckContext, model: string | undefined): void {
+  const serve = ctx.attribute("serve");
+  const target = serve?.type === "call" ? serve.callee : serve?.type === "ref" ? serve.path[0] : undefined;
+  if (!serve || target !== "serverless") return;
+  const rollout = ctx.attribute("rollout");
+  const kind =
+    rollout?.type === "call" ? rollout.callee : rollout?.type === "ref" ? rollout.path[0] : undefined;
+  if (rollout && ctx.written("rollout") && kind !== "immediate")
+    ctx.report(
+      CheckCode.conflictingAttributes,
+      rollout.span,
+      `deployment \`${ctx.name}\` is a serverless function, which serves one version: \`rollout = ${kind ?? "…"}\` is not supported there`,
+      { hint: "remove `rollout` (a new version replaces the function's package), or serve over rest" },
+    );
+  for (const attr of ["log", "online"]) {
+    const v = ctx.attribute(attr);
+    if (v && ctx.written(attr))
+      ctx.report(
+        CheckCode.conflictingAttributes,
+        v.span,
+        `deployment \`${ctx.name}\` is a serverless function, which keeps no ${attr === "log" ? "prediction log" : "online feature store"}: \`${attr}\` is not supported there`,
+        { hint: `remove \`${attr}\`, or serve over rest or a container` },
+      );
+  }
+  if (!model) return;
+  const modelBlock = ctx.lookup(model);
+  const features = modelBlock?.body.find((i) => i.type === "attribute" && i.name === "features");
+  if (features?.type !== "attribute") return;
+  const refs = ctx.featuresOf(features.value);
+  const joined = [...new Set(refs.map((f) => f.block))].find((b) =>
+    ctx.lookup(b)?.body.some((i) => i.type === "block" && i.kind === "join"),
+  );
+  const windowed = refs.find((f) =>
+    [...ctx.builtinsUsed(f.block, f.feature)].some((n) => lookupBuiltin(n, ["window"]) !== undefined),
+  );
+  if (joined === undefined && windowed === undefined) return;
+  ctx.report(
+    CheckCode.notServable,
+    serve.span,
+    windowed
+      ? `deployment \`${ctx.name}\` is a serverless function, which has no online store: feature \`${windowed.block}.${windowed.feature}\` is a window aggregation looked up when serving`
+      : `deployment \`${ctx.name}\` is a serverless function, which has no online store: features block \`${joined}\` joins values looked up when serving`,
+    { hint: "serve over rest or a container, which look such features up in the online store" },
   );
 }
 
