@@ -18,3 +18,11 @@ export function mlcAppRoot(): string | undefined {
   }
   return undefined;
 }
+
+/** mlc's version, from its package.json ("0.0.0" when the installation cannot be found). */
+export function mlcVersion(): string {
+  const root = mlcAppRoot();
+  if (!root) return "0.0.0";
+  const v = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version?: unknown }).version;
+  return typeof v === "string" ? v : "0.0.0";
+}

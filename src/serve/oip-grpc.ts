@@ -12,6 +12,7 @@ import {
   modelMetadata,
   modelReady,
   serverLive,
+  serverMetadata,
   serverReady,
   type InputTensor,
   type OipContext,
@@ -215,6 +216,7 @@ export async function startOipGrpc(
   server.addService(service, {
     ServerLive: unary(true, () => ({ live: serverLive() })),
     ServerReady: unary(true, () => ({ ready: serverReady(ctx) })),
+    ServerMetadata: unary(false, () => serverMetadata()),
     ModelReady: unary<{ name: string; version: string }>(false, (r) => {
       const ready = modelReady(ctx, r.name, r.version || undefined);
       return isOipError(ready) ? ready : { ready };
@@ -232,7 +234,14 @@ export async function startOipGrpc(
         { id: r.id, inputs, ...(r.outputs.length ? { outputs: r.outputs.map((o) => o.name) } : {}) },
         `${ids}-${(++seq).toString(36)}`,
       );
-      return isOipError(res) ? res : { ...res, outputs: res.outputs.map(encodeOutput) };
+      if (isOipError(res)) return res;
+      return {
+        ...res,
+        outputs: res.outputs.map(encodeOutput),
+        parameters: Object.fromEntries(
+          Object.entries(res.parameters ?? {}).map(([k, v]) => [k, { string_param: v }]),
+        ),
+      };
     }),
   });
   const port = await new Promise<number>((resolve, reject) =>

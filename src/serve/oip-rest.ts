@@ -7,6 +7,7 @@ import {
   modelMetadata,
   modelReady,
   serverLive,
+  serverMetadata,
   serverReady,
   type InputTensor,
   type OipContext,
@@ -59,6 +60,8 @@ export function registerOipRoutes(app: FastifyInstance, ctx: OipContext): void {
   app.get("/v2/health/live", async (_req, reply) =>
     reply.code(serverLive() ? 200 : 503).send({ live: true }),
   );
+
+  app.get("/v2", async () => serverMetadata());
 
   app.get("/v2/health/ready", async (_req, reply) => {
     const ready = serverReady(ctx);

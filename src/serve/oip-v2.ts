@@ -6,7 +6,9 @@ import { taskClasses, type BundleInput, type BundleMeta } from "./bundle.js";
 import type { Routing } from "./live-deployment.js";
 import type { ModelRunner } from "./model-runner.js";
 import { isLookupProblem, type OnlineView } from "./online-lookup.js";
-import { predictionFormatter } from "./prediction-format.js";
+import { predictionFormatter, type Prediction } from "./prediction-format.js";
+import { armGroups, type ArmGroup, type MissingKey } from "./arm-groups.js";
+import { mlcVersion } from "./app-root.js";
 import { isProblem } from "./record-encoder.js";
 
 /** What the protocol needs from the server it runs in. */
@@ -27,6 +29,10 @@ export interface ScoredRequest {
   runner: ModelRunner;
   /** stable, canary/shadow (the candidate) or the experiment arm's name. */
   arm: string;
+  /** The experiment that chose the arm, if one did. */
+  experiment?: string;
+  /** Each record's row in the request, when the arms split it; absent: the records are the rows in order. */
+  rows?: readonly number[];
   /** The records as scored (online-filled inputs included). */
   records: readonly unknown[];
   scores: Float32Array;
@@ -85,9 +91,19 @@ export interface OutputTensor {
 
 export interface InferResponse {
   model_name: string;
+  /** The version that scored every row; versions joined by `+` when a canary or experiment split them. */
   model_version: string;
   id: string;
   outputs: OutputTensor[];
+  /** When a canary or an experiment routed the request: each row's arm and version, comma-separated. */
+  parameters?: Record<string, string>;
+}
+
+/** The protocol's server metadata. */
+export interface ServerMetadata {
+  name: string;
+  version: string;
+  extensions: string[];
 }
 
 /** The protocol's datatype of each bundle input type (timestamps travel as epoch milliseconds). */
@@ -230,9 +246,13 @@ function tensorsToRecords(
   ctx: OipContext,
   inputs: readonly BundleInput[],
   tensors: readonly InputTensor[],
+  /** The field a canary or experiment routes by: accepted as a tensor even when the model does not read it. */
+  routingKey?: string,
 ): Record<string, unknown>[] | OipError {
   if (tensors.length === 0) return { status: 400, message: "the request has no inputs" };
   const byName = new Map(inputs.map((i) => [i.name, i]));
+  const keyOnly = routingKey !== undefined && !byName.has(routingKey) ? routingKey : undefined;
+  if (keyOnly !== undefined) byName.set(keyOnly, { name: keyOnly, type: "string", nullable: true });
   const seen = new Set<string>();
   let n: number | undefined;
   let first = "";
@@ -242,11 +262,11 @@ function tensorsToRecords(
     if (!inp)
       return {
         status: 400,
-        message: `unknown input '${name.slice(0, 100)}'; the model's inputs are ${inputs.map((i) => i.name).join(", ")}`,
+        message: `unknown input '${name.slice(0, 100)}'; the model's inputs are ${inputs.map((i) => i.name).join(", ")}${routingKey !== undefined && keyOnly === undefined ? "" : routingKey !== undefined ? ` (and the routing key '${routingKey}')` : ""}`,
       };
     if (seen.has(name)) return { status: 400, message: `input '${name}' is given twice` };
     seen.add(name);
-    if (!ACCEPTED[inp.type].includes(t.datatype))
+    if (name !== keyOnly && !ACCEPTED[inp.type].includes(t.datatype))
       return {
         status: 400,
         message: `input '${name}' has datatype ${String(t.datatype).slice(0, 20)}; the model's '${name}' (${inp.type}) takes ${ACCEPTED[inp.type].length > 3 ? INPUT_DATATYPE[inp.type] + " or another numeric type" : ACCEPTED[inp.type].join(" or ")}`,
@@ -309,8 +329,7 @@ export async function infer(
   const received = Date.now();
   const m = resolveModel(ctx, name, version);
   if (isOipError(m)) return m;
-  const { runner, online, arm } = m;
-  const meta = runner.meta;
+  const meta = m.runner.meta;
   const available = outputMetadata(meta);
   const wanted = req.outputs;
   if (wanted) {
@@ -321,41 +340,92 @@ export async function infer(
         message: `unknown output '${String(unknown).slice(0, 100)}'; the model's outputs are ${available.map((a) => a.name).join(", ")}`,
       };
   }
-  const recs = tensorsToRecords(ctx, meta.inputs, req.inputs);
+  // no version named: rows go where /v1/predict sends the same records (a canary's key, an experiment's arm)
+  const routed = version === undefined || version === "";
+  const key = routingKeyOf(m.routing);
+  const recs = tensorsToRecords(ctx, meta.inputs, req.inputs, key);
   if (isOipError(recs)) return recs;
-  let records: unknown[] = recs;
-  if (online) {
-    const fill = await online.fill(records, true).catch(() => undefined);
-    if (!fill) return { status: 503, message: "the online feature store could not be read" };
-    if (isLookupProblem(fill))
-      return { status: fill.status, message: `${rowOf(fill.index)}input '${fill.field}': ${fill.message}` };
-    records = fill.records;
+  const groups: ArmGroup[] | MissingKey = routed
+    ? armGroups(m.routing, recs)
+    : [{ arm: m.arm, runner: m.runner, ...(m.online ? { online: m.online } : {}) }];
+  if ("missing" in groups)
+    return {
+      status: 400,
+      message: `${rowOf(groups.index)}experiment '${m.routing.experiment?.route.name ?? ""}' routes by '${groups.missing}': send it as an input tensor named '${groups.missing}'`,
+    };
+  const preds: Prediction[] = new Array(recs.length);
+  const rowArm: string[] = new Array(recs.length);
+  const rowVersion: number[] = new Array(recs.length);
+  for (const g of groups) {
+    const rows = g.rows ?? recs.map((_, i) => i);
+    let records: unknown[] = g.rows ? rows.map((i) => recs[i]) : recs;
+    const at = (index: number | undefined): number | undefined =>
+      index === undefined ? undefined : rows[index];
+    if (g.online) {
+      const fill = await g.online.fill(records, true).catch(() => undefined);
+      if (!fill) return { status: 503, message: "the online feature store could not be read" };
+      if (isLookupProblem(fill))
+        return {
+          status: fill.status,
+          message: `${rowOf(at(fill.index))}input '${fill.field}': ${fill.message}`,
+        };
+      records = fill.records;
+    }
+    const enc = g.runner.encoder.encodeRecords(records, true);
+    if (isProblem(enc))
+      return { status: 400, message: `${rowOf(at(enc.index))}input '${enc.field}': ${enc.message}` };
+    let scores: Float32Array;
+    try {
+      scores = await g.runner.score(enc);
+    } catch {
+      return { status: 500, message: "the model failed to score this request" };
+    }
+    ctx.scored?.({
+      runner: g.runner,
+      arm: g.arm,
+      ...(g.experiment !== undefined ? { experiment: g.experiment } : {}),
+      ...(g.rows ? { rows: g.rows } : {}),
+      records,
+      scores,
+      requestId: fallbackId,
+      received,
+    });
+    const f = predictionFormatter(g.runner.meta);
+    rows.forEach((i, j) => {
+      preds[i] = f.format(scores, j);
+      rowArm[i] = g.arm;
+      rowVersion[i] = g.runner.version;
+    });
   }
-  const enc = runner.encoder.encodeRecords(records, true);
-  if (isProblem(enc))
-    return { status: 400, message: `${rowOf(enc.index)}input '${enc.field}': ${enc.message}` };
-  let scores: Float32Array;
-  try {
-    scores = await runner.score(enc);
-  } catch {
-    return { status: 500, message: "the model failed to score this request" };
-  }
-  ctx.scored?.({ runner, arm, records, scores, requestId: fallbackId, received });
-  const outputs = outputTensors(meta, scores, enc.n).filter((o) => !wanted || wanted.includes(o.name));
+  const outputs = outputTensors(meta, preds).filter((o) => !wanted || wanted.includes(o.name));
+  const versions = [...new Set(rowVersion)].sort((a, b) => a - b);
+  const split = routed && (m.routing.experiment !== undefined || m.routing.rollout?.kind === "canary");
   return {
     model_name: ctx.deployment,
-    model_version: String(runner.version),
+    model_version: versions.join("+"),
     id: req.id !== undefined && req.id !== "" ? req.id : fallbackId,
     outputs,
+    ...(split ? { parameters: { arms: rowArm.join(","), model_versions: rowVersion.join(",") } } : {}),
   };
+}
+
+/** The request field a canary or an experiment routes by, when one is running. */
+function routingKeyOf(r: Routing): string | undefined {
+  if (r.experiment) return r.experiment.route.key;
+  if (r.rollout?.kind === "canary" && r.candidate) return r.rollout.key;
+  return undefined;
+}
+
+/** The server's metadata: mlc and its version; no protocol extensions. */
+export function serverMetadata(): ServerMetadata {
+  return { name: "mlc", version: mlcVersion(), extensions: [] };
 }
 
 const rowOf = (index: number | undefined): string => (index === undefined ? "" : `row ${index}, `);
 
 /** The predictions /v1/predict would return for these scores, as tensors. */
-function outputTensors(meta: BundleMeta, scores: Float32Array, n: number): OutputTensor[] {
-  const f = predictionFormatter(meta);
-  const preds = Array.from({ length: n }, (_, r) => f.format(scores, r));
+function outputTensors(meta: BundleMeta, preds: readonly Prediction[]): OutputTensor[] {
+  const n = preds.length;
   const task = meta.task;
   const classes = taskClasses(task);
   if (classes) {
@@ -382,7 +452,7 @@ function outputTensors(meta: BundleMeta, scores: Float32Array, n: number): Outpu
         name: "value",
         datatype: "FP64",
         shape: [n],
-        data: (preds as { value: number }[]).map((p) => finite(p.value)),
+        data: (preds as readonly { value: number }[]).map((p) => finite(p.value)),
       },
     ];
   const out: OutputTensor[] = [
@@ -390,7 +460,7 @@ function outputTensors(meta: BundleMeta, scores: Float32Array, n: number): Outpu
       name: "score",
       datatype: "FP64",
       shape: [n],
-      data: (preds as { score: number }[]).map((p) => finite(p.score)),
+      data: (preds as readonly { score: number }[]).map((p) => finite(p.score)),
     },
   ];
   if (task.kind === "anomaly" && task.threshold !== undefined)
@@ -398,7 +468,7 @@ function outputTensors(meta: BundleMeta, scores: Float32Array, n: number): Outpu
       name: "anomaly",
       datatype: "BOOL",
       shape: [n],
-      data: (preds as { anomaly: boolean }[]).map((p) => p.anomaly),
+      data: (preds as readonly { anomaly: boolean }[]).map((p) => p.anomaly),
     });
   return out;
 }

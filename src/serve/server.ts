@@ -20,8 +20,7 @@ import { isFeedbackProblem, parseFeedback } from "./feedback-request.js";
 import { openLogSink } from "./log/open.js";
 import type { LogConfig, PredictionSink, SinkOptions } from "./log/types.js";
 import { isProblem, type ColumnBatch } from "./record-encoder.js";
-import { chooseExperimentArm } from "./experiment-route.js";
-import { chooseArm, type Arm } from "./routing.js";
+import { armGroups } from "./arm-groups.js";
 import { OIP_PROBE_PATHS, registerOipRoutes } from "./oip-rest.js";
 import { startOipGrpc, type OipGrpcServer } from "./oip-grpc.js";
 import type { OipContext } from "./oip-v2.js";
@@ -95,18 +94,6 @@ export interface PredictionServer {
   listen(port: number, host?: string): Promise<string>;
   /** Graceful stop: refuse new work, finish in-flight requests, flush the prediction log, free models. */
   close(): Promise<void>;
-}
-
-interface ArmGroup {
-  /** stable | canary, or the experiment arm's name. */
-  arm: Arm | string;
-  /** The experiment routing this group, if any. */
-  experiment?: string;
-  runner: ModelRunner;
-  /** The online table the arm's version fills omitted inputs from. */
-  online?: OnlineView;
-  /** Indices into the request's records; undefined = all of them in order. */
-  rows?: number[];
 }
 
 const fmtCache = new WeakMap<ModelRunner, PredictionFormatter>();
@@ -494,7 +481,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     routing: () => live.routing,
     draining: () => closing,
     // counted and logged as /v1/predict's predictions are, so monitors see protocol traffic too
-    scored: ({ runner, arm, records, scores, requestId, received }) => {
+    scored: ({ runner, arm, experiment, rows, records, scores, requestId, received }) => {
       const f = formatterOf(runner);
       for (let i = 0; i < records.length; i++) {
         const cls = f.label(scores, i);
@@ -513,7 +500,8 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
           model_version: runner.version,
           arm,
           latency_ms: latencyMs,
-          index: i,
+          index: rows ? rows[i]! : i,
+          ...(experiment !== undefined ? { experiment, experiment_arm: arm } : {}),
           features: JSON.stringify(exclude ? withoutFields(records[i], exclude) : records[i]),
           output: f.formatJson(scores, i),
         });
@@ -885,61 +873,3 @@ function withoutFields(record: unknown, exclude: ReadonlySet<string>): unknown {
 }
 
 /** The one group of a routing without a canary, made once per routing rather than per request. */
-const stableOnly = new WeakMap<Routing, ArmGroup[]>();
-
-function armGroups(routing: Routing, records: unknown[]): ArmGroup[] | { missing: string; index: number } {
-  if (routing.experiment) return experimentGroups(routing.experiment, records);
-  const rollout = routing.rollout;
-  const stable: ArmGroup = {
-    arm: "stable",
-    runner: routing.stable,
-    ...(routing.stableOnline ? { online: routing.stableOnline } : {}),
-  };
-  if (!rollout || rollout.kind !== "canary" || !routing.candidate) {
-    let g = stableOnly.get(routing);
-    if (!g) stableOnly.set(routing, (g = [stable]));
-    return g;
-  }
-  const canary: ArmGroup = {
-    arm: "canary",
-    runner: routing.candidate,
-    ...(routing.candidateOnline ? { online: routing.candidateOnline } : {}),
-  };
-  const stableRows: number[] = [];
-  const canaryRows: number[] = [];
-  for (let i = 0; i < records.length; i++)
-    (chooseArm(rollout, records[i]) === "canary" ? canaryRows : stableRows).push(i);
-  if (canaryRows.length === 0) return [stable];
-  if (stableRows.length === 0) return [canary];
-  return [
-    { ...stable, rows: stableRows },
-    { ...canary, rows: canaryRows },
-  ];
-}
-
-/** Records grouped by experiment arm; the first record without the key (and no default arm) fails the request. */
-function experimentGroups(
-  experiment: NonNullable<Routing["experiment"]>,
-  records: unknown[],
-): ArmGroup[] | { missing: string; index: number } {
-  const rows = new Map<string, number[]>();
-  for (let i = 0; i < records.length; i++) {
-    const c = chooseExperimentArm(experiment.route, records[i]);
-    if ("missing" in c) return { missing: c.missing, index: i };
-    let r = rows.get(c.arm);
-    if (!r) rows.set(c.arm, (r = []));
-    r.push(i);
-  }
-  const out: ArmGroup[] = [];
-  for (const [arm, r] of rows) {
-    const a = experiment.arms.get(arm)!;
-    out.push({
-      arm,
-      experiment: experiment.route.name,
-      runner: a.runner,
-      ...(a.online ? { online: a.online } : {}),
-      ...(r.length === records.length ? {} : { rows: r }),
-    });
-  }
-  return out;
-}

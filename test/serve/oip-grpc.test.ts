@@ -3,7 +3,7 @@
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServe } from "../../src/cli/commands/serve.js";
@@ -273,8 +273,14 @@ describe("OIP v2 gRPC errors", () => {
     }
   });
 
-  it("answers ServerMetadata, which it does not implement, with UNIMPLEMENTED", async () => {
-    expect((await failure(c.serverMetadata({}, "tok"))).code).toBe(grpc.status.UNIMPLEMENTED);
+  it("answers ServerMetadata: mlc and its version", async () => {
+    const version = (
+      JSON.parse(readFileSync(join(import.meta.dirname, "../../package.json"), "utf8")) as {
+        version: string;
+      }
+    ).version;
+    expect(await c.serverMetadata({}, "tok")).toEqual({ name: "mlc", version, extensions: [] });
+    expect((await failure(c.serverMetadata({}))).code).toBe(grpc.status.UNAUTHENTICATED);
   });
 
   it("requires the token except on the server probes", async () => {
