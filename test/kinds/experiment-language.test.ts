@@ -113,7 +113,9 @@ describe("experiment config and plan", () => {
     });
     expect(planExperiment(c)).toEqual({
       sized: false,
-      reason: "declare baseline_sd (the unit-level standard deviation of revenue) to size the experiment",
+      noBaseline: true,
+      reason:
+        "the sample size needs a baseline: declare baseline_sd (the unit-level standard deviation of revenue), or serve the deployment and send outcomes of revenue so the plan estimates it",
     });
   });
 });

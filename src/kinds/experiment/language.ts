@@ -88,13 +88,13 @@ export const experimentLanguage: BlockKindSchema = {
       name: "baseline",
       type: t.union(t.percent(), t.number()),
       required: false,
-      doc: "the primary metric's expected control value (a rate for binary metrics, a mean for continuous ones); sizes the experiment",
+      doc: "the primary metric's expected control value (a rate for binary metrics, a mean for continuous ones); sizes the experiment. Without it, `mlc plan` and `mlc apply` estimate it from the deployment's prediction log and feedback (at least 100 units and one outcome) and say from how many units",
     },
     {
       name: "baseline_sd",
       type: t.number(0),
       required: false,
-      doc: "the unit-level standard deviation of a continuous primary metric",
+      doc: "the unit-level standard deviation of a continuous primary metric; estimated like `baseline` when not declared",
     },
     {
       name: "traffic_per_day",
@@ -196,6 +196,7 @@ function checkExperiment(ctx: KindCheckContext): void {
       `duration cannot reach the sample size: ${plan.total.toLocaleString("en-US")} units need ${plan.days!.toFixed(1)} days at ${config.trafficPerDay!.toLocaleString("en-US")} per day`,
       { hint: "lengthen the duration, raise the mde, or send the experiment more traffic" },
     );
-  if (!plan.sized && ctx.written("baseline"))
+  // a missing baseline (or baseline_sd) is estimated at plan time; a declared one that cannot size is wrong
+  if (!plan.sized && !plan.noBaseline && ctx.written("baseline"))
     ctx.report(CheckCode.valueNotAllowed, span("baseline"), plan.reason);
 }
