@@ -157,11 +157,13 @@ export function decodeExperimentConfig(name: string, attrs: Record<string, Json>
           throw new ExperimentConfigError("guardrails", "latency_p99 must be a duration (`250ms`)");
         guardrails.push({ kind: "latency_p99", maxMs: v.$duration * 1000 });
       } else if (k === "error_rate") {
-        // the analysis can judge it, but the prediction log records only requests that were answered
-        throw new ExperimentConfigError(
-          "guardrails",
-          "the error_rate guardrail is not available yet: failed requests are not logged per arm; guard latency_p99 or a metric",
-        );
+        // the share of an arm's logged rows that failed (a 5xx: scoring or its online store)
+        if (!isPercent(v) || !(v.$percent >= 0 && v.$percent < 100))
+          throw new ExperimentConfigError(
+            "guardrails",
+            "error_rate must be the highest tolerated share of failed requests as a percentage (`1%`)",
+          );
+        guardrails.push({ kind: "error_rate", max: v.$percent / 100 });
       } else if (metrics[k]) {
         if (k === primary)
           throw new ExperimentConfigError("guardrails", `the primary metric \`${k}\` cannot be a guardrail`);
@@ -174,7 +176,7 @@ export function decodeExperimentConfig(name: string, attrs: Record<string, Json>
       } else
         throw new ExperimentConfigError(
           "guardrails",
-          `guardrail \`${k}\` is neither latency_p99 nor a declared metric (${Object.keys(metrics).join(", ")})`,
+          `guardrail \`${k}\` is neither latency_p99, error_rate nor a declared metric (${Object.keys(metrics).join(", ")})`,
         );
     }
   }

@@ -62,7 +62,7 @@ export const experimentLanguage: BlockKindSchema = {
       name: "guardrails",
       type: t.object(t.union(t.duration(), t.percent())),
       required: false,
-      doc: "`latency_p99 = 250ms`, or a metric with the harm tolerated (`revenue = 2%`): an arm breaching one is stopped",
+      doc: "`latency_p99 = 250ms` (an arm's p99 latency), `error_rate = 1%` (the share of an arm's requests that failed: a 5xx from scoring or its online store), or a metric with the harm tolerated (`revenue = 2%`); latency and errors are judged from an arm's 100th request on. An arm breaching one is stopped (`on_guardrail`)",
     },
     {
       name: "mde",
