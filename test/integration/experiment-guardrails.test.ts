@@ -142,6 +142,12 @@ describe("experiment guardrails against a real server", () => {
       { guardrail: "error_rate", value: 0, limit: 0.05, breached: false },
     ]);
     expect([s.verdict, s.winner]).toEqual(["guardrail", "control"]);
+    const text = await runCommand(register, ["experiment", "status", "offer_test", "--dir", p]);
+    expect(text.out).toMatch(/^offer\s.*\s100\.00%\s+error_rate$/m);
+    expect(text.out).toMatch(/^control\s.*\s0\.00%\s+ok$/m);
+    expect(text.out).toMatch(
+      /verdict: guardrail \(serve control\): guardrail breached \(offer: error_rate 1 beyond 0\.05\)/,
+    );
     await stopsAndServesEveryone(p, base, units);
   }, 120_000);
 
