@@ -1,12 +1,15 @@
 // An experiment without a declared baseline is sized from what its deployment already served: the
 // prediction log's units joined with their outcomes from POST /v1/feedback. The plan says it was
 // estimated and from how many units; without traffic or outcomes it says what is missing, not a failure.
-import { appendFileSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { estimateBaseline } from "../../src/kinds/experiment/baseline-estimate.js";
 import { decodeExperimentConfig, planExperiment } from "../../src/kinds/experiment/config.js";
 import type { Json } from "../../src/ir/graph-ir.js";
+import { rememberNoopPlan } from "../../src/runtime/plan-cache.js";
+import { planToJson } from "../../src/runtime/plan-render.js";
+import { planProject } from "../../src/runtime/project.js";
 import { readExperimentEvents } from "../../src/serve/experiment-log.js";
 import type { PredictionLogEntry } from "../../src/serve/prediction-log.js";
 import { createPredictionServer } from "../../src/serve/server.js";
@@ -126,6 +129,20 @@ experiment offer {
 `;
 
 describe("mlc plan estimates an undeclared baseline", () => {
+  it("a plan that read the log is never remembered as the no-op plan (the log changes unstamped)", async () => {
+    const dir = tinyProject(5);
+    await applyOk(dir);
+    const out = await planProject(dir);
+    if (!out.ok) throw new Error("compile failed");
+    const cache = join(dir, ".mlc", "plan-cache.json");
+    rmSync(cache, { force: true });
+    const withEvidence = { ...out.plan, evidence: { "experiment.offer": { estimated: false } } };
+    await rememberNoopPlan(dir, withEvidence, planToJson(withEvidence));
+    expect(existsSync(cache)).toBe(false);
+    await rememberNoopPlan(dir, out.plan, planToJson(out.plan));
+    expect(existsSync(cache)).toBe(true);
+  }, 120_000);
+
   it("says it needs a baseline before anything was served, and plans without failing", async () => {
     const dir = tinyProject(5);
     appendFileSync(join(dir, "tiny.mlspec"), EXPERIMENT);
