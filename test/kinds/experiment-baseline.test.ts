@@ -5,7 +5,7 @@ import { appendFileSync, existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { estimateBaseline } from "../../src/kinds/experiment/baseline-estimate.js";
-import { decodeExperimentConfig, planExperiment } from "../../src/kinds/experiment/config.js";
+import { decodeExperimentConfig, planExperiment, planSummary } from "../../src/kinds/experiment/config.js";
 import type { Json } from "../../src/ir/graph-ir.js";
 import { rememberNoopPlan } from "../../src/runtime/plan-cache.js";
 import { planToJson } from "../../src/runtime/plan-render.js";
@@ -80,6 +80,18 @@ describe("baseline estimate", () => {
     expect(e.baseline).toBeCloseTo(mean, 12);
     expect(e.baseline_sd).toBeCloseTo(sd, 12);
     expect(planExperiment(c, e).sized).toBe(true);
+    expect(planSummary(c, e)).toMatch(
+      new RegExp(
+        `; baseline ${+mean.toPrecision(4)} \\(sd ${+sd.toPrecision(4)}\\) estimated from 150 units \\(150 with an outcome\\) of the prediction log and feedback \\(files\\)$`,
+      ),
+    );
+    // a declared mean keeps its value; only the spread is estimated, and the plan says which
+    const declared = decodeExperimentConfig("t", attrs({ primary: { $ref: ["revenue"] }, baseline: 2 }));
+    const p = planExperiment(declared, e);
+    expect(p.sized && p.estimate).toBe(e);
+    expect(planSummary(declared, e)).toMatch(
+      new RegExp(`; baseline_sd ${+sd.toPrecision(4)} estimated from 150 units`),
+    );
   });
 
   it("says why there is none: too few units, no outcome yet, a rate of 0", () => {
