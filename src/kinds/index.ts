@@ -6,6 +6,7 @@ import type { Executor } from "../ir/executor.js";
 import type { GraphNode, Json } from "../ir/graph-ir.js";
 import { readBlock } from "../ir/node-config.js";
 import { deployLanguage } from "./deploy/language.js";
+import { evidenceJson, evidenceOf } from "./experiment/baseline-evidence.js";
 import { decodeExperimentConfig, planNoteData, planSummary } from "./experiment/config.js";
 import { experimentLanguage } from "./experiment/language.js";
 import { featuresLanguage } from "./features/language.js";
@@ -23,8 +24,14 @@ export interface KindHalves {
    * libraries, which `mlc validate` does not need), or "settings-only" for a kind without nodes.
    */
   runtime: "settings-only" | (() => Promise<Executor>);
-  /** What the plan shows under a planned node of this kind (an experiment's sample size). */
-  planNote?: (node: GraphNode) => PlanNote | undefined;
+  /**
+   * What the plan reads for a node's note beyond the spec and the state, once per plan (an experiment's
+   * baseline estimated from the deployment's log and feedback); the plan keeps it, so a saved plan
+   * renders the same note. Undefined when the note needs nothing.
+   */
+  planEvidence?: (node: GraphNode, projectDir: string) => Promise<Json | undefined>;
+  /** What the plan shows under a planned node of this kind (an experiment's sample size), from its evidence. */
+  planNote?: (node: GraphNode, evidence?: Json) => PlanNote | undefined;
 }
 
 /** A plan note: its line for text and Markdown, and its fields for `mlc plan --json` (beside `message`). */
@@ -60,9 +67,16 @@ export const KINDS: Readonly<Record<string, KindHalves>> = {
   experiment: {
     language: experimentLanguage,
     runtime: async () => (await import("./experiment/executor.js")).experimentExecutor,
-    planNote: (node) => {
+    planEvidence: async (node, projectDir) => {
       const c = decodeExperimentConfig(node.name, readBlock(node.config, "experiment").attributes);
-      return { text: planSummary(c), data: planNoteData(c) };
+      const { readBaselineEvidence } = await import("./experiment/baseline-estimate.js");
+      const e = await readBaselineEvidence(projectDir, c);
+      return e ? evidenceJson(e) : undefined;
+    },
+    planNote: (node, evidence) => {
+      const c = decodeExperimentConfig(node.name, readBlock(node.config, "experiment").attributes);
+      const e = evidenceOf(evidence);
+      return { text: planSummary(c, e), data: planNoteData(c, e) };
     },
   },
   monitor: {

@@ -64,7 +64,8 @@ export async function experimentStatus(
   let log;
   let outcomes: OutcomeEvent[];
   try {
-    log = await sink.read();
+    // failed rows too: the error-rate guardrail counts them per arm
+    log = await sink.read({ failures: true });
     outcomes =
       given?.events ??
       (await sink.readOutcomes()).flatMap((o) => {

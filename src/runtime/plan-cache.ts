@@ -115,6 +115,8 @@ const usable = (): boolean =>
  */
 export async function rememberNoopPlan(projectDir: string, plan: Plan, json: PlanJson): Promise<void> {
   if (!usable() || plan.targets || plan.changes.some((c) => c.action !== "noop")) return;
+  // evidence read from outside the stamped inputs (an experiment's log and feedback) changes unseen
+  if (plan.evidence && Object.keys(plan.evidence).length) return;
   const stamps: Stamp[] = [...specStamps(projectDir)];
   for (const id of Object.keys(plan.data)) {
     const node = plan.graph.nodes.find((n) => n.id === id);

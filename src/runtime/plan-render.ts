@@ -153,7 +153,7 @@ function noteLines(p: Plan, changes: readonly Change[]): { id: string; text: str
   const out: { id: string; text: string; data: Json }[] = [];
   for (const c of changes) {
     const node = c.action === "delete" ? undefined : p.graph.nodes.find((n) => n.id === c.id);
-    const note = node ? planNoteOf(node) : undefined;
+    const note = node ? planNoteOf(node, p.evidence?.[node.id]) : undefined;
     if (note) out.push({ id: c.id, text: note.text, data: { message: note.text, ...note.data } });
   }
   return out;

@@ -75,6 +75,8 @@ export interface Plan {
   objects?: string[];
   /** Files outside the object store the plan verified (bundles, pointers), for the no-op plan shortcut. */
   files?: string[];
+  /** What kinds read for their nodes' notes beyond the spec and the state (an experiment's baseline from the log), by node id. */
+  evidence?: Record<string, Json>;
 }
 
 interface PlanInput {

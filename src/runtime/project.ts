@@ -16,6 +16,7 @@ import { acquireApplyLock } from "./lock.js";
 import { lineageSinkFromEnv } from "./openlineage.js";
 import { plan as makePlan, type Plan } from "./plan.js";
 import { loadPlan, stalePlanProblems } from "./plan-file.js";
+import { planEvidence } from "./plan-notes.js";
 import { openState } from "./state/open.js";
 import { guardLostState } from "./registry/lost-state.js";
 import { refreshModelCards } from "./model-card.js";
@@ -185,6 +186,12 @@ export async function planGraph(
   if (opts.seed !== undefined) p.seed = opts.seed;
   p.objects = Object.keys(health).sort();
   p.files = [...files].sort();
+  const planned = new Set(p.changes.filter((c) => c.action !== "delete").map((c) => c.id));
+  const evidence = await planEvidence(
+    dir,
+    graph.nodes.filter((n) => planned.has(n.id)),
+  );
+  if (Object.keys(evidence).length) p.evidence = evidence;
   await store.saveStatCache(cache.changed());
   return p;
 }

@@ -1,5 +1,5 @@
 // The analysis input of an experiment from what the server logged: one record per logged prediction
-// of the experiment (arm, unit, latency), joined with outcome events by request id (and row) or by unit
+// of the experiment (arm, unit, latency) or failed row (error), joined with outcome events by request id (and row) or by unit
 // key. Outcomes come from the deployment's feedback store (`POST /v1/feedback` with metric and value)
 // or from a file given by hand.
 import type { ExperimentRecord } from "../ml/experiments/index.js";
@@ -61,9 +61,14 @@ export function experimentRecords(
     if (k === undefined || k === null || typeof k === "object") continue;
     const unit = String(k);
     const i = out.length;
-    out.push({ arm: e.experiment_arm, unit, outcomes: {}, latencyMs: e.latency_ms });
-    const rid = `${e.request_id}#${e.index ?? 0}`;
-    if (!byRequest.has(rid)) byRequest.set(rid, i);
+    // a failed row counts for its arm's error rate (and its unit was exposed), not for latency or outcomes
+    if (e.error !== undefined) {
+      out.push({ arm: e.experiment_arm, unit, outcomes: {}, error: true });
+    } else {
+      out.push({ arm: e.experiment_arm, unit, outcomes: {}, latencyMs: e.latency_ms });
+      const rid = `${e.request_id}#${e.index ?? 0}`;
+      if (!byRequest.has(rid)) byRequest.set(rid, i);
+    }
     const ts = Date.parse(e.ts);
     const u = byUnit.get(unit);
     if (!u) byUnit.set(unit, { i, first: ts });

@@ -15,6 +15,8 @@ interface ReadLogOptions {
   arms?: string[];
   /** Every arm but these. */
   exceptArms?: string[];
+  /** Include the rows of failed requests (`error` set); left out by default. */
+  failures?: boolean;
 }
 
 export function readPredictionLog(
@@ -53,6 +55,7 @@ export function readPredictionLog(
       if (since !== undefined && Date.parse(e.ts) < since) continue;
       if (until !== undefined && Date.parse(e.ts) >= until) continue;
       if ((arms && !arms.has(e.arm)) || except.has(e.arm)) continue;
+      if (e.error !== undefined && !opts.failures) continue;
       out.push(e);
     }
   }

@@ -19,6 +19,12 @@ export interface PredictionLogFields {
   /** The online experiment and its arm, when the request was routed by one. */
   experiment?: string;
   experiment_arm?: string;
+  /**
+   * Set on the rows of a request its arm failed to answer (`scoring_failed`, `online_store_unavailable`:
+   * a 5xx), whose `output` is null: an experiment's error-rate guardrail counts them. Reads leave them
+   * out unless asked (`failures`), so no other reader mistakes them for predictions.
+   */
+  error?: string;
 }
 
 export interface PredictionLogEntry extends PredictionLogFields {
@@ -43,13 +49,15 @@ export function predictionLogLine(
   featuresJson: string,
   outputJson: string,
   experiment?: { name: string; arm: string },
+  error?: string,
 ): string {
   const exp = experiment
     ? `,"experiment":${JSON.stringify(experiment.name)},"experiment_arm":${JSON.stringify(experiment.arm)}`
     : "";
+  const err = error !== undefined ? `,"error":${JSON.stringify(error)}` : "";
   return (
     `{"ts":"${ts}","request_id":${JSON.stringify(requestId)},"deployment":${JSON.stringify(deployment)},"model_version":${modelVersion},` +
-    `"arm":${JSON.stringify(arm)},"latency_ms":${latencyMs}${index !== undefined ? `,"index":${index}` : ""}${exp},"features":${featuresJson},"output":${outputJson}}`
+    `"arm":${JSON.stringify(arm)},"latency_ms":${latencyMs}${index !== undefined ? `,"index":${index}` : ""}${exp}${err},"features":${featuresJson},"output":${outputJson}}`
   );
 }
 

@@ -552,6 +552,27 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
 
     // split by arm (canary), fill looked-up inputs, validate every group, then score: a bad record fails the request before any work
     const groups = armGroups(routing, records);
+    /** Logs the rows of groups their arm failed to answer (a 5xx), for an experiment's error-rate guardrail. */
+    const logFailed = (failed: readonly ArmGroup[], error: string): void => {
+      if (!log) return;
+      const ts = new Date(received).toISOString();
+      const exclude = logConfig?.exclude?.length ? new Set(logConfig.exclude) : undefined;
+      for (const g of failed)
+        for (const i of g.rows ?? records.map((_, j) => j))
+          log.append({
+            ts,
+            request_id: req.id,
+            deployment: opts.deployment,
+            model_version: g.runner.version,
+            arm: g.arm,
+            latency_ms: reply.elapsedTime,
+            ...(batched ? { index: i } : {}),
+            ...(g.experiment !== undefined ? { experiment: g.experiment, experiment_arm: g.arm } : {}),
+            error,
+            features: JSON.stringify(exclude ? withoutFields(records[i], exclude) : records[i]),
+            output: "null",
+          });
+    };
     if ("missing" in groups) {
       return json(reply, 400, {
         error: "missing_key",
@@ -571,6 +592,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
           fill = await g.online.fill(recs, batched);
         } catch (e) {
           req.log.error({ err: (e as Error).message }, "online lookup failed");
+          logFailed([g], "online_store_unavailable");
           return json(reply, 503, {
             error: "online_store_unavailable",
             message: "the online feature store could not be read",
@@ -606,13 +628,18 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     const shadow = routing.rollout?.kind === "shadow" ? routing.candidate : undefined;
     const shadowRun = shadow ? scoreShadow(shadow, routing.candidateOnline, records, batched) : undefined;
 
-    let results: Float32Array[];
-    try {
-      results = await Promise.all(pending);
-    } catch (e) {
-      req.log.error({ err: (e as Error).message }, "scoring failed");
+    const settled = await Promise.allSettled(pending);
+    const failedAt = settled.flatMap((r, i) => (r.status === "rejected" ? [i] : []));
+    if (failedAt.length) {
+      const first = settled[failedAt[0]!] as PromiseRejectedResult;
+      req.log.error({ err: (first.reason as Error).message }, "scoring failed");
+      logFailed(
+        failedAt.map((i) => groups[i]!),
+        "scoring_failed",
+      );
       return json(reply, 500, { error: "scoring_failed", message: "the model failed to score this request" });
     }
+    const results = settled.map((r) => (r as PromiseFulfilledResult<Float32Array>).value);
 
     // Predictions are serialised once, as text, and that text is both the response and the log's output.
     const predJson: string[] = new Array(records.length);

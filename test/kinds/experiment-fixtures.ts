@@ -4,8 +4,8 @@ import type { ExecContext, NodeResult } from "../../src/ir/executor.js";
 import type { Json } from "../../src/ir/graph-ir.js";
 import { fixtureMeta, fixtureOnnx } from "../serve/fixtures.js";
 
-function modelResult(version: number, store: Map<string, Uint8Array>): NodeResult {
-  const onnx = fixtureOnnx({ version, scale: version });
+function modelResult(version: number, store: Map<string, Uint8Array>, bytes?: Uint8Array): NodeResult {
+  const onnx = bytes ?? fixtureOnnx({ version, scale: version });
   const hash = "sha256:" + createHash("sha256").update(onnx).digest("hex");
   store.set(hash, onnx);
   const meta = fixtureMeta({ version });
@@ -21,7 +21,15 @@ function modelResult(version: number, store: Map<string, Uint8Array>): NodeResul
   };
 }
 
-export function context(p: string, versions: Record<string, number>): ExecContext {
+/**
+ * The executor's context for experiment offer_test on deployment api (control = churn, offer = retention);
+ * `attributes` adds or replaces attributes, `onnx` gives a model's graph (default: the fixture's).
+ */
+export function context(
+  p: string,
+  versions: Record<string, number>,
+  opts: { attributes?: { [k: string]: Json }; onnx?: Record<string, Uint8Array> } = {},
+): ExecContext {
   const store = new Map<string, Uint8Array>();
   const attributes: { [k: string]: Json } = {
     deployment: { $ref: ["api"] },
@@ -32,6 +40,7 @@ export function context(p: string, versions: Record<string, number>): ExecContex
     primary: "converted",
     mde: { $percent: 10 },
     baseline: { $percent: 12 },
+    ...opts.attributes,
   };
   return {
     projectDir: p,
@@ -43,8 +52,8 @@ export function context(p: string, versions: Record<string, number>): ExecContex
       inputs: [],
     },
     inputs: new Map([
-      ["model.churn", modelResult(versions.churn!, store)],
-      ["model.retention", modelResult(versions.retention!, store)],
+      ["model.churn", modelResult(versions.churn!, store, opts.onnx?.churn)],
+      ["model.retention", modelResult(versions.retention!, store, opts.onnx?.retention)],
     ]),
     artifacts: {
       put: async () => "",

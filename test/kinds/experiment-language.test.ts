@@ -49,10 +49,32 @@ describe("experiment language", () => {
     );
     const g = check(experiment("guardrails = { clicks = 2% }")).diagnostics;
     expect(codes(g)).toEqual(["MLC1130"]);
-    expect(g[0]!.message).toMatch(/neither latency_p99 nor a declared metric/);
-    expect(check(experiment("guardrails = { error_rate = 1% }")).diagnostics[0]!.message).toMatch(
-      /error_rate guardrail is not available yet: failed requests are not logged per arm/,
+    expect(g[0]!.message).toMatch(/neither latency_p99, error_rate nor a declared metric/);
+    expect(check(experiment("guardrails = { error_rate = 150% }")).diagnostics[0]!.message).toMatch(
+      /error_rate must be the highest tolerated share of failed requests as a percentage/,
     );
+    expect(check(experiment("guardrails = { error_rate = 250ms }")).diagnostics[0]!.message).toMatch(
+      /error_rate must be the highest tolerated share/,
+    );
+  });
+
+  it("accepts an error_rate guardrail as the share of failed requests an arm may have", () => {
+    expect(check(experiment("guardrails = { error_rate = 1%  latency_p99 = 300ms }")).diagnostics).toEqual(
+      [],
+    );
+    const c = decodeExperimentConfig("t", {
+      deployment: { $ref: ["api"] },
+      variants: { $object: { control: { $ref: ["churn"] }, a: { $ref: ["m1"] } } },
+      key: "customer_id",
+      metrics: { $object: { converted: { $ref: ["binary"] } } },
+      primary: { $ref: ["converted"] },
+      mde: { $percent: 10 },
+      guardrails: { $object: { error_rate: { $percent: 1 }, latency_p99: { $duration: 0.3 } } },
+    });
+    expect(c.guardrails).toEqual([
+      { kind: "error_rate", max: 0.01 },
+      { kind: "latency_p99", maxMs: 300 },
+    ]);
   });
 
   it("warns when the duration cannot reach the sample size (MLC1160)", () => {
@@ -113,7 +135,9 @@ describe("experiment config and plan", () => {
     });
     expect(planExperiment(c)).toEqual({
       sized: false,
-      reason: "declare baseline_sd (the unit-level standard deviation of revenue) to size the experiment",
+      noBaseline: true,
+      reason:
+        "the sample size needs a baseline: declare baseline_sd (the unit-level standard deviation of revenue), or serve the deployment and send outcomes of revenue so the plan estimates it",
     });
   });
 });

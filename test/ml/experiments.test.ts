@@ -288,6 +288,28 @@ describe("analyzeExperiment", () => {
     expect(s.arms[0]!.guardrails[0]!.breached).toBe(false);
   });
 
+  it("judges the error rate per arm from its 100th request on; latency counts answered requests only", () => {
+    const failing = (n: number) =>
+      simulate({ control: n, offer: n }, { control: 0.1, offer: 0.1 }, 5, (arm, rng) =>
+        arm === "offer" && rng.next() < 0.2 ? { error: true } : { latencyMs: 10 },
+      );
+    const g = design({ guardrails: [{ kind: "error_rate", max: 0.05 }] });
+    const early = analyzeExperiment(g, failing(60));
+    expect(early.arms[1]!.errorRate!).toBeGreaterThan(0.05);
+    expect(early.arms[1]!.guardrails[0]!.breached).toBe(false);
+    expect(early.verdict).toBe("continue");
+    const s = analyzeExperiment(g, failing(400));
+    const offer = s.arms[1]!;
+    expect(offer.errorRate!).toBeCloseTo(0.2, 1);
+    expect(offer.latencyP99Ms).toBe(10);
+    expect(offer.guardrails).toEqual([
+      { guardrail: "error_rate", value: offer.errorRate, limit: 0.05, breached: true },
+    ]);
+    expect(s.arms[0]!.guardrails[0]).toMatchObject({ value: 0, breached: false });
+    expect([s.verdict, s.winner]).toEqual(["guardrail", "control"]);
+    expect(s.reason).toMatch(/offer: error_rate 0\.\d+ beyond 0\.05/);
+  });
+
   it("a secondary metric guardrail breaches only when the harm is confidently beyond tolerance", () => {
     const recs = simulate({ control: 4000, offer: 4000 }, { control: 0.1, offer: 0.1 }, 6, (arm, rng) => ({
       outcomes: { revenue: (arm === "offer" ? 8 : 10) + rng.normal() },

@@ -135,6 +135,36 @@ describe("experiment routing", () => {
     expect(await armsOf()).toEqual(await armsOf());
   });
 
+  it("serves a record without the key from the declared default arm, in a batch beside routed ones", async () => {
+    const p = project();
+    startExperiment(p, "d", route({ default_arm: "discount" }), "start");
+    const s = createPredictionServer({ projectDir: p, deployment: "d", predictionLog: {} });
+    await s.loaded;
+    const one = await s.app.inject({ method: "POST", url: "/v1/predict", payload: rec });
+    expect(one.statusCode).toBe(200);
+    expect(one.json().predictions[0]).toMatchObject({
+      experiment: "offer_test",
+      arm: "discount",
+      model_version: 3,
+    });
+    const ids = Array.from({ length: 30 }, (_, i) => `k${i}`);
+    const batch = (
+      await s.app.inject({
+        method: "POST",
+        url: "/v1/predict",
+        payload: { instances: [rec, ...ids.map((customer_id) => ({ ...rec, customer_id }))] },
+      })
+    ).json();
+    expect(batch.predictions[0].arm).toBe("discount");
+    ids.forEach((id, i) => expect(batch.predictions[i + 1].arm).toBe(armOfUnit(route(), id)));
+    await s.close();
+    const keyless = readPredictionLog(p, "d").filter((e) => e.features.customer_id === undefined);
+    expect(keyless.map((e) => [e.experiment, e.experiment_arm, e.model_version])).toEqual([
+      ["offer_test", "discount", 3],
+      ["offer_test", "discount", 3],
+    ]);
+  });
+
   it("concluding sends all traffic to the winner with zero failed requests under load", async () => {
     const p = project();
     startExperiment(p, "d", route(), "start");

@@ -148,6 +148,24 @@ for (const b of backends) {
         await sink.close();
       });
 
+      it("keeps the rows of failed requests apart: read only with failures, never a request feedback can name", async () => {
+        const { sink } = await open();
+        sink.append(entry(1, { experiment: "offer", experiment_arm: "a" }));
+        const failed = { experiment: "offer", experiment_arm: "b", error: "scoring_failed", output: "null" };
+        sink.append(entry(2, { ...failed, arm: "b" }));
+        sink.append(entry(3, { ...failed, arm: "b", index: 0, request_id: "batch" }));
+        await sink.flush();
+        expect((await sink.read()).map((e) => e.request_id)).toEqual(["r1"]);
+        const all = await sink.read({ failures: true });
+        expect(all.map((e) => [e.request_id, e.experiment_arm, e.error ?? null, e.output])).toEqual([
+          ["r1", "a", null, { label: "churn", probabilities: { stay: 0.25, churn: 0.75 } }],
+          ["r2", "b", "scoring_failed", null],
+          ["batch", "b", "scoring_failed", null],
+        ]);
+        expect(Object.fromEntries(await sink.requestRows(["r1", "r2", "batch"]))).toEqual({ r1: 1 });
+        await sink.close();
+      });
+
       it("keeps the first label per id, across sinks opened on the same store", async () => {
         const { sink, again } = await open();
         expect(

@@ -118,13 +118,24 @@ function renderStatus(l: LocatedExperiment, s: StatusWithSources): string {
       c ? `${pct(c.lift)} [${pct(c.liftLower)}, ${pct(c.liftUpper)}]` : "(control)",
       c ? num(c.pValue, 3) : "",
       num(a.latencyP99Ms, 3),
+      a.errorRate === null ? "–" : pct(a.errorRate),
       a.guardrails
         .filter((g) => g.breached)
         .map((g) => g.guardrail)
         .join(",") || "ok",
     ];
   });
-  const head = ["arm", "units", "outcomes", l.design.primary, "lift [interval]", "p", "p99 ms", "guardrails"];
+  const head = [
+    "arm",
+    "units",
+    "outcomes",
+    l.design.primary,
+    "lift [interval]",
+    "p",
+    "p99 ms",
+    "errors",
+    "guardrails",
+  ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) =>
     r

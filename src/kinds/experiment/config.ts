@@ -4,6 +4,7 @@ import { isDuration, isObjectLit, isPercent, isRef } from "../../ir/expr-json.js
 import type { Json } from "../../ir/graph-ir.js";
 import type { Guardrail, TestKind } from "../../ml/experiments/index.js";
 import { meanSampleSize, proportionSampleSize } from "../../ml/experiments/index.js";
+import type { BaselineEvidence } from "./baseline-evidence.js";
 
 export type MetricKind = "binary" | "continuous";
 
@@ -156,11 +157,13 @@ export function decodeExperimentConfig(name: string, attrs: Record<string, Json>
           throw new ExperimentConfigError("guardrails", "latency_p99 must be a duration (`250ms`)");
         guardrails.push({ kind: "latency_p99", maxMs: v.$duration * 1000 });
       } else if (k === "error_rate") {
-        // the analysis can judge it, but the prediction log records only requests that were answered
-        throw new ExperimentConfigError(
-          "guardrails",
-          "the error_rate guardrail is not available yet: failed requests are not logged per arm; guard latency_p99 or a metric",
-        );
+        // the share of an arm's logged rows that failed (a 5xx: scoring or its online store)
+        if (!isPercent(v) || !(v.$percent >= 0 && v.$percent < 100))
+          throw new ExperimentConfigError(
+            "guardrails",
+            "error_rate must be the highest tolerated share of failed requests as a percentage (`1%`)",
+          );
+        guardrails.push({ kind: "error_rate", max: v.$percent / 100 });
       } else if (metrics[k]) {
         if (k === primary)
           throw new ExperimentConfigError("guardrails", `the primary metric \`${k}\` cannot be a guardrail`);
@@ -173,7 +176,7 @@ export function decodeExperimentConfig(name: string, attrs: Record<string, Json>
       } else
         throw new ExperimentConfigError(
           "guardrails",
-          `guardrail \`${k}\` is neither latency_p99 nor a declared metric (${Object.keys(metrics).join(", ")})`,
+          `guardrail \`${k}\` is neither latency_p99, error_rate nor a declared metric (${Object.keys(metrics).join(", ")})`,
         );
     }
   }
@@ -234,25 +237,55 @@ export type ExperimentPlan =
       days?: number;
       /** Whether the declared duration reaches the sample size (undefined when either is not declared). */
       durationReaches?: boolean;
+      /** Set when the baseline (or its standard deviation) was estimated from the log and feedback. */
+      estimate?: Extract<BaselineEvidence, { estimated: true }>;
     }
-  | { sized: false; reason: string };
+  | {
+      sized: false;
+      reason: string;
+      /** No baseline to size with (neither declared nor estimated), as opposed to one that cannot be sized. */
+      noBaseline?: true;
+      estimate?: BaselineEvidence;
+    };
+
+/** What to declare when the plan has no baseline: the metric's expected rate or mean (and its spread). */
+function missingBaseline(c: ExperimentConfig): string | undefined {
+  const kind = c.metrics[c.primary]!;
+  if (c.baseline === undefined)
+    return `declare baseline (the expected ${kind === "binary" ? "rate" : "mean"} of ${c.primary})${kind === "continuous" && c.baselineSd === undefined ? " and baseline_sd" : ""}`;
+  if (kind === "continuous" && c.baselineSd === undefined)
+    return `declare baseline_sd (the unit-level standard deviation of ${c.primary})`;
+  return undefined;
+}
 
 /**
  * The sample size of every arm: each treatment against control at alpha / (arms − 1) (Bonferroni),
- * the control sized for the most demanding comparison.
+ * the control sized for the most demanding comparison. A baseline the config does not declare comes
+ * from `evidence` (the deployment's log and feedback, src/kinds/experiment/baseline-estimate.ts).
  */
-export function planExperiment(c: ExperimentConfig): ExperimentPlan {
+export function planExperiment(c0: ExperimentConfig, evidence?: BaselineEvidence): ExperimentPlan {
+  const missing = missingBaseline(c0);
+  let c = c0;
+  let estimate: Extract<BaselineEvidence, { estimated: true }> | undefined;
+  if (missing !== undefined) {
+    if (!evidence?.estimated)
+      return {
+        sized: false,
+        reason: `the sample size needs a baseline: ${missing}, or serve the deployment and send outcomes of ${c0.primary} so the plan estimates it${evidence ? ` (${evidence.reason})` : ""}`,
+        noBaseline: true,
+        ...(evidence ? { estimate: evidence } : {}),
+      };
+    estimate = evidence;
+    c = {
+      ...c0,
+      baseline: c0.baseline ?? evidence.baseline,
+      ...(c0.baselineSd === undefined && evidence.baseline_sd !== undefined
+        ? { baselineSd: evidence.baseline_sd }
+        : {}),
+    };
+  }
   const kind = c.metrics[c.primary]!;
-  if (c.baseline === undefined)
-    return {
-      sized: false,
-      reason: `declare baseline (the expected ${kind === "binary" ? "rate" : "mean"} of ${c.primary}) to size the experiment`,
-    };
-  if (kind === "continuous" && c.baselineSd === undefined)
-    return {
-      sized: false,
-      reason: `declare baseline_sd (the unit-level standard deviation of ${c.primary}) to size the experiment`,
-    };
+  const baseline = c.baseline!;
   const shares = new Map(c.allocation.map((a) => [a.name, a.share]));
   const cShare = shares.get(c.control)!;
   const alpha = c.alpha / (c.variants.length - 1);
@@ -264,13 +297,13 @@ export function planExperiment(c: ExperimentConfig): ExperimentPlan {
       const target = { alpha, power: c.power, ratio: shares.get(v.name)! / cShare };
       const s =
         kind === "binary"
-          ? proportionSampleSize(c.baseline, c.mde, target)
-          : meanSampleSize(c.baseline, c.baselineSd!, c.mde, target);
+          ? proportionSampleSize(baseline, c.mde, target)
+          : meanSampleSize(baseline, c.baselineSd!, c.mde, target);
       need.set(v.name, Math.ceil(s.treatment));
       controlNeed = Math.max(controlNeed, Math.ceil(s.control));
     }
   } catch (e) {
-    return { sized: false, reason: (e as Error).message };
+    return { sized: false, reason: (e as Error).message, ...(estimate ? { estimate } : {}) };
   }
   need.set(c.control, controlNeed);
   const perArm = c.variants.map((v) => ({ name: v.name, units: need.get(v.name)! }));
@@ -284,14 +317,30 @@ export function planExperiment(c: ExperimentConfig): ExperimentPlan {
     total,
     ...(days !== undefined ? { days } : {}),
     ...(durationReaches !== undefined ? { durationReaches } : {}),
+    ...(estimate ? { estimate } : {}),
   };
 }
 
+/** The estimate's fields in the plan's JSON. */
+function estimateJson(e: BaselineEvidence): { [k: string]: Json } {
+  return e.estimated
+    ? {
+        estimated: true,
+        baseline: +e.baseline.toPrecision(6),
+        ...(e.baseline_sd !== undefined ? { baseline_sd: +e.baseline_sd.toPrecision(6) } : {}),
+        units: e.units,
+        outcomes: e.outcomes,
+        from: e.from,
+      }
+    : { estimated: false, units: e.units, outcomes: e.outcomes, reason: e.reason };
+}
+
 /** The plan's fields for `mlc plan --json`: the design and the sample size per arm (or why it has none). */
-export function planNoteData(c: ExperimentConfig): { [k: string]: Json } {
-  const p = planExperiment(c);
+export function planNoteData(c: ExperimentConfig, evidence?: BaselineEvidence): { [k: string]: Json } {
+  const p = planExperiment(c, evidence);
   const design = { test: c.test, alpha: c.alpha, power: c.power, mde: c.mde, primary: c.primary };
-  if (!p.sized) return { sample_size: { ...design, sized: false, reason: p.reason } };
+  const baseline: { [k: string]: Json } = p.estimate ? { baseline_estimate: estimateJson(p.estimate) } : {};
+  if (!p.sized) return { sample_size: { ...design, sized: false, reason: p.reason, ...baseline } };
   return {
     sample_size: {
       ...design,
@@ -302,18 +351,32 @@ export function planNoteData(c: ExperimentConfig): { [k: string]: Json } {
       ...(p.days !== undefined ? { days: +p.days.toFixed(3) } : {}),
       ...(c.durationSeconds !== undefined ? { duration_seconds: c.durationSeconds } : {}),
       ...(p.durationReaches !== undefined ? { duration_reaches: p.durationReaches } : {}),
+      ...baseline,
     },
   };
 }
 
+const shown = (v: number, pct: boolean): string =>
+  pct ? `${+(v * 100).toPrecision(3)}%` : String(+v.toPrecision(4));
+
 /** One line for `mlc plan`: the sample size per arm and, with the traffic declared, the days. */
-export function planSummary(c: ExperimentConfig): string {
-  const p = planExperiment(c);
+export function planSummary(c: ExperimentConfig, evidence?: BaselineEvidence): string {
+  const p = planExperiment(c, evidence);
   if (!p.sized) return `not sized: ${p.reason}`;
   const arms = p.perArm.map((a) => `${a.name} ${a.units.toLocaleString("en-US")}`).join(", ");
   const days =
     p.days !== undefined
       ? `; ${p.days.toFixed(1)} days at ${c.trafficPerDay!.toLocaleString("en-US")} units/day`
       : "";
-  return `sample size per arm (${c.test} test, alpha ${c.alpha}, power ${c.power}, mde ${+(c.mde * 100).toFixed(4)}%): ${arms}${days}`;
+  const e = p.estimate;
+  const binary = c.metrics[c.primary] === "binary";
+  const what = !e
+    ? ""
+    : c.baseline !== undefined
+      ? `baseline_sd ${shown(e.baseline_sd ?? NaN, false)}`
+      : `baseline ${shown(e.baseline, binary)}${e.baseline_sd !== undefined ? ` (sd ${shown(e.baseline_sd, false)})` : ""}`;
+  const est = e
+    ? `; ${what} estimated from ${e.units.toLocaleString("en-US")} units (${e.outcomes.toLocaleString("en-US")} with an outcome) of the prediction log and feedback (${e.from})`
+    : "";
+  return `sample size per arm (${c.test} test, alpha ${c.alpha}, power ${c.power}, mde ${+(c.mde * 100).toFixed(4)}%): ${arms}${days}${est}`;
 }

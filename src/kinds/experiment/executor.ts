@@ -15,7 +15,9 @@ import {
   ExperimentConfigError,
   planExperiment,
   type ExperimentConfig,
+  type ExperimentPlan,
 } from "./config.js";
+import { readBaselineEvidence } from "./baseline-estimate.js";
 
 export const EXPERIMENT_EXECUTOR_VERSION = "1";
 
@@ -35,9 +37,8 @@ const sameRouting = (a: ExperimentRoute, b: ExperimentRoute): boolean =>
   JSON.stringify(a.arms.map((x) => [x.name, x.share, x.target.version, x.target.bundle])) ===
     JSON.stringify(b.arms.map((x) => [x.name, x.share, x.target.version, x.target.bundle]));
 
-/** What the status analysis needs of the config. */
-function designOf(c: ExperimentConfig): ExperimentDesign {
-  const plan = planExperiment(c);
+/** What the status analysis needs of the config (the sample size from the plan, its baseline perhaps estimated). */
+function designOf(c: ExperimentConfig, plan: ExperimentPlan): ExperimentDesign {
   return {
     arms: c.allocation,
     control: c.control,
@@ -89,6 +90,8 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     ...(c.defaultArm ? { default_arm: c.defaultArm } : {}),
     started: new Date().toISOString(),
   };
+  // an undeclared baseline is estimated from what the deployment served before this start (or its control)
+  const plan = planExperiment(c, await readBaselineEvidence(ctx.projectDir, c));
   const events = readExperimentEvents(ctx.projectDir, c.deployment, c.name);
   const last = events[events.length - 1];
   // a concluded experiment stays concluded, whatever its versions now: starting it again under the same
@@ -124,22 +127,32 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       versions,
       reason,
       by: "apply",
-      design: designOf(c),
+      design: designOf(c, plan),
       key: c.key,
       decisions: { on_win: c.onWin, on_loss: c.onLoss, on_guardrail: c.onGuardrail },
       ...(c.covariate ? { covariate: c.covariate } : {}),
     });
     ctx.log(reason);
+    ctx.log(
+      plan.sized
+        ? `experiment ${c.name}: ${plan.perArm.map((a) => `${a.name} needs ${a.units.toLocaleString("en-US")} units`).join(", ")}${plan.estimate ? ` (baseline estimated from ${plan.estimate.units.toLocaleString("en-US")} units of the prediction log and feedback)` : ""}`
+        : `experiment ${c.name}: not sized: ${plan.reason}`,
+    );
     state = "running";
   }
-  const plan = planExperiment(c);
   const summary: { [k: string]: Json } = {
     deployment: c.deployment,
     state,
     control: c.control,
     arms: arms.map((a) => ({ name: a.name, share: a.share, version: a.target.version })),
     ...(plan.sized
-      ? { sample_size: plan.perArm.map((a) => ({ name: a.name, units: a.units })), total_units: plan.total }
+      ? {
+          sample_size: plan.perArm.map((a) => ({ name: a.name, units: a.units })),
+          total_units: plan.total,
+          ...(plan.estimate
+            ? { baseline_estimated: { baseline: plan.estimate.baseline, units: plan.estimate.units } }
+            : {}),
+        }
       : { unsized: plan.reason }),
   };
   return { artifacts: {}, summary };

@@ -62,7 +62,7 @@ export const experimentLanguage: BlockKindSchema = {
       name: "guardrails",
       type: t.object(t.union(t.duration(), t.percent())),
       required: false,
-      doc: "`latency_p99 = 250ms`, or a metric with the harm tolerated (`revenue = 2%`): an arm breaching one is stopped",
+      doc: "`latency_p99 = 250ms` (an arm's p99 latency), `error_rate = 1%` (the share of an arm's requests that failed: a 5xx from scoring or its online store), or a metric with the harm tolerated (`revenue = 2%`); latency and errors are judged from an arm's 100th request on. An arm breaching one is stopped (`on_guardrail`)",
     },
     {
       name: "mde",
@@ -88,13 +88,13 @@ export const experimentLanguage: BlockKindSchema = {
       name: "baseline",
       type: t.union(t.percent(), t.number()),
       required: false,
-      doc: "the primary metric's expected control value (a rate for binary metrics, a mean for continuous ones); sizes the experiment",
+      doc: "the primary metric's expected control value (a rate for binary metrics, a mean for continuous ones); sizes the experiment. Without it, `mlc plan` and `mlc apply` estimate it from the deployment's prediction log and feedback (at least 100 units and one outcome) and say from how many units",
     },
     {
       name: "baseline_sd",
       type: t.number(0),
       required: false,
-      doc: "the unit-level standard deviation of a continuous primary metric",
+      doc: "the unit-level standard deviation of a continuous primary metric; estimated like `baseline` when not declared",
     },
     {
       name: "traffic_per_day",
@@ -196,6 +196,7 @@ function checkExperiment(ctx: KindCheckContext): void {
       `duration cannot reach the sample size: ${plan.total.toLocaleString("en-US")} units need ${plan.days!.toFixed(1)} days at ${config.trafficPerDay!.toLocaleString("en-US")} per day`,
       { hint: "lengthen the duration, raise the mde, or send the experiment more traffic" },
     );
-  if (!plan.sized && ctx.written("baseline"))
+  // a missing baseline (or baseline_sd) is estimated at plan time; a declared one that cannot size is wrong
+  if (!plan.sized && !plan.noBaseline && ctx.written("baseline"))
     ctx.report(CheckCode.valueNotAllowed, span("baseline"), plan.reason);
 }

@@ -1,5 +1,6 @@
 // What the project directory says was deployed, read without the state: the bundles under
-// .mlc/bundles/<deployment>/v<N>/ and the pointers under .mlc/deployments/. Lost-state checks and rebuild use it.
+// .mlc/bundles/<deployment>/v<N>/ (the deploy block's model) and <model>-v<N>/ (an experiment's variant
+// of another model, whose version numbers are its own), and the pointers under .mlc/deployments/. Lost-state checks and rebuild use it.
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { BundleError, loadBundle, type BundleMeta } from "../../serve/bundle.js";
@@ -30,6 +31,9 @@ export interface DiskEvidence {
   deployments: DiskDeployment[];
 }
 
+/** `v<N>`, or `<model>-v<N>` beside it (src/kinds/deploy/model-bundle.ts); never a dot-entry. */
+const BUNDLE_FOLDER = /^(?:[A-Za-z_][A-Za-z0-9_]*-)?v\d+$/;
+
 const list = (dir: string): string[] =>
   existsSync(dir)
     ? readdirSync(dir, { withFileTypes: true })
@@ -44,7 +48,7 @@ export function scanDisk(projectDir: string): DiskEvidence {
   for (const deployment of list(join(root, "bundles"))
     .filter((n) => !n.startsWith("."))
     .sort()) {
-    for (const v of list(join(root, "bundles", deployment)).filter((n) => /^v\d+$/.test(n))) {
+    for (const v of list(join(root, "bundles", deployment)).filter((n) => BUNDLE_FOLDER.test(n))) {
       const dir = join(root, "bundles", deployment, v);
       try {
         bundles.push({ deployment, dir, meta: loadBundle(dir).meta });

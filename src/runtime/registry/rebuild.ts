@@ -1,6 +1,8 @@
 // `mlc state rebuild`: re-registers model versions from the bundles on disk and the champion and
 // challenger aliases from the deployment pointers, after the state was lost. Never overwrites a version.
+import { resolve } from "node:path";
 import type { StateStore } from "../../ir/state-store.js";
+import { resolveBundlePath, type BundleRef } from "../../serve/deployment.js";
 import { highestVersions, scanDisk } from "./disk-evidence.js";
 import { ModelRegistry, type ModelVersion } from "../../registry/model-registry.js";
 
@@ -57,8 +59,12 @@ export async function rebuildRegistry(projectDir: string, store: StateStore): Pr
   }
   for (const [model, version] of highestVersions(evidence))
     await store.records.raiseSequence(`model.${model}`, version);
-  const modelOf = (version: number, deployment: string): string | undefined =>
-    evidence.bundles.find((b) => b.deployment === deployment && b.meta?.version === version)?.meta?.model;
+  // by the bundle the pointer names, not by its version: two models' versions share numbers in one deployment
+  const modelOf = (ref: BundleRef): string | undefined => {
+    const dir = resolveBundlePath(projectDir, ref.bundle);
+    const b = evidence.bundles.find((x) => resolve(x.dir) === dir);
+    return b?.meta?.version === ref.version ? b.meta.model : undefined;
+  };
   for (const d of evidence.deployments) {
     if (d.problem) {
       report.skipped.push(`deployment ${d.name}: ${d.problem}`);
@@ -66,10 +72,11 @@ export async function rebuildRegistry(projectDir: string, store: StateStore): Pr
     }
     if (!d.pointer) continue;
     const reason = `rebuilt from .mlc/deployments/${d.name}/current.json by mlc state rebuild`;
-    const arms: ["champion" | "challenger", number][] = [["champion", d.pointer.version]];
-    if (d.pointer.rollout) arms.push(["challenger", d.pointer.rollout.candidate.version]);
-    for (const [alias, version] of arms) {
-      const model = modelOf(version, d.name);
+    const arms: ["champion" | "challenger", BundleRef][] = [["champion", d.pointer]];
+    if (d.pointer.rollout) arms.push(["challenger", d.pointer.rollout.candidate]);
+    for (const [alias, ref] of arms) {
+      const version = ref.version;
+      const model = modelOf(ref);
       if (!model || !(await registry.version(model, version))) {
         report.skipped.push(`deployment ${d.name}: its ${alias} version ${version} has no readable bundle`);
         continue;

@@ -49,6 +49,7 @@ export function loggedLine(p: LoggedPrediction): string {
     p.features,
     p.output,
     p.experiment !== undefined ? { name: p.experiment, arm: p.experiment_arm ?? "" } : undefined,
+    p.error,
   );
 }
 
@@ -159,7 +160,7 @@ export class FilesSink implements PredictionSink {
       } catch {
         return;
       }
-      if (e.arm === "shadow" || typeof e.request_id !== "string") return;
+      if (e.arm === "shadow" || e.error !== undefined || typeof e.request_id !== "string") return;
       let m = this.rowsByFile.get(file);
       if (!m) this.rowsByFile.set(file, (m = new Map()));
       m.set(e.request_id, Math.max(m.get(e.request_id) ?? 0, (e.index ?? 0) + 1));

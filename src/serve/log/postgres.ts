@@ -40,6 +40,7 @@ interface Row {
   row_index: number | null;
   experiment: string | null;
   experiment_arm: string | null;
+  error: string | null;
   features: Record<string, unknown>;
   output: unknown;
 }
@@ -86,6 +87,8 @@ export class PostgresSink extends QueuedSink implements PredictionSink {
         `CREATE TABLE IF NOT EXISTS ${t} (request_id text NOT NULL, row_index integer, ts timestamptz NOT NULL, deployment text NOT NULL, model_version integer NOT NULL, arm text NOT NULL, experiment text, experiment_arm text, latency_ms double precision NOT NULL, features jsonb NOT NULL, output jsonb NOT NULL)`,
         `CREATE INDEX IF NOT EXISTS ${ix}_time ON ${t} (deployment, ts)`,
         `CREATE INDEX IF NOT EXISTS ${ix}_request ON ${t} (request_id)`,
+        // the rows of failed requests (an experiment's error-rate guardrail); null on predictions
+        `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS error text`,
         `CREATE TABLE IF NOT EXISTS ${this.fb} (deployment text NOT NULL, id text NOT NULL, received timestamptz NOT NULL, request_id text, row_index integer, key jsonb, time timestamptz, label jsonb NOT NULL, PRIMARY KEY (deployment, id))`,
         `CREATE INDEX IF NOT EXISTS ${ix}_feedback_received ON ${this.fb} (deployment, received)`,
         // experiment outcomes share the table: the metric's name (null for a label), its value in label
@@ -111,8 +114,8 @@ export class PostgresSink extends QueuedSink implements PredictionSink {
   protected async writeBatch(batch: LoggedPrediction[]): Promise<void> {
     await this.ensure();
     await this.query(
-      `INSERT INTO ${this.table} (request_id, row_index, ts, deployment, model_version, arm, experiment, experiment_arm, latency_ms, features, output)
-       SELECT * FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::jsonb[], $11::jsonb[])`,
+      `INSERT INTO ${this.table} (request_id, row_index, ts, deployment, model_version, arm, experiment, experiment_arm, latency_ms, features, output, error)
+       SELECT * FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::jsonb[], $11::jsonb[], $12::text[])`,
       [
         batch.map((p) => p.request_id),
         batch.map((p) => p.index ?? null),
@@ -125,6 +128,7 @@ export class PostgresSink extends QueuedSink implements PredictionSink {
         batch.map((p) => p.latency_ms),
         batch.map((p) => p.features),
         batch.map((p) => p.output),
+        batch.map((p) => p.error ?? null),
       ],
     );
   }
@@ -137,8 +141,9 @@ export class PostgresSink extends QueuedSink implements PredictionSink {
     if (q.until) where.push(`ts < $${params.push(q.until)}`);
     if (q.arms) where.push(`arm = ANY($${params.push(q.arms)})`);
     if (q.exceptArms?.length) where.push(`NOT (arm = ANY($${params.push(q.exceptArms)}))`);
+    if (!q.failures) where.push("error IS NULL");
     const cols =
-      "ts, request_id, deployment, model_version, arm, latency_ms, row_index, experiment, experiment_arm, features, output";
+      "ts, request_id, deployment, model_version, arm, latency_ms, row_index, experiment, experiment_arm, error, features, output";
     const sql =
       q.last !== undefined
         ? `SELECT * FROM (SELECT ${cols} FROM ${this.table} WHERE ${where.join(" AND ")} ORDER BY ts DESC, request_id DESC, row_index DESC LIMIT $${params.push(q.last)}) w ORDER BY ts, request_id, row_index`
@@ -153,6 +158,7 @@ export class PostgresSink extends QueuedSink implements PredictionSink {
       latency_ms: r.latency_ms,
       ...(r.row_index !== null ? { index: r.row_index } : {}),
       ...(r.experiment !== null ? { experiment: r.experiment, experiment_arm: r.experiment_arm ?? "" } : {}),
+      ...(r.error !== null ? { error: r.error } : {}),
       features: r.features,
       output: r.output,
     }));
@@ -162,7 +168,7 @@ export class PostgresSink extends QueuedSink implements PredictionSink {
     await this.ensure();
     const rows = (
       await this.query(
-        `SELECT request_id, max(coalesce(row_index, 0)) + 1 AS n FROM ${this.table} WHERE deployment = $1 AND request_id = ANY($2) AND arm <> 'shadow' GROUP BY request_id`,
+        `SELECT request_id, max(coalesce(row_index, 0)) + 1 AS n FROM ${this.table} WHERE deployment = $1 AND request_id = ANY($2) AND arm <> 'shadow' AND error IS NULL GROUP BY request_id`,
         [this.deployment, [...requestIds]],
       )
     ).rows as { request_id: string; n: number }[];

@@ -75,7 +75,7 @@ export class RedisSink extends QueuedSink implements PredictionSink {
     for (const p of batch) {
       if (minId !== undefined) m.xadd(this.stream, "MINID", "~", minId, "*", "e", loggedLine(p));
       else m.xadd(this.stream, "*", "e", loggedLine(p));
-      if (p.arm !== "shadow")
+      if (p.arm !== "shadow" && p.error === undefined)
         rows.set(p.request_id, Math.max(rows.get(p.request_id) ?? 0, (p.index ?? 0) + 1));
     }
     for (const [id, n] of rows) m.set(this.ridKey(id), String(n), "PX", ttl);
@@ -121,7 +121,8 @@ export class RedisSink extends QueuedSink implements PredictionSink {
         (since === undefined || t >= since) &&
         (until === undefined || t < until) &&
         (!arms || arms.has(e.arm)) &&
-        !except.has(e.arm)
+        !except.has(e.arm) &&
+        (e.error === undefined || q.failures === true)
       );
     };
     const start = since !== undefined ? String(Math.max(0, since - MAX_WRITE_LAG_MS)) : "-";

@@ -95,6 +95,8 @@ export interface LogQuery {
   arms?: string[];
   /** Every arm but these (["shadow"]: every row a client was answered with, experiment arms included). */
   exceptArms?: string[];
+  /** Include the rows of requests an arm failed to answer (`error` set, output null); left out by default. */
+  failures?: boolean;
 }
 
 export interface RetentionResult {
