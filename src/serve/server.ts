@@ -20,7 +20,7 @@ import { isFeedbackProblem, parseFeedback } from "./feedback-request.js";
 import { openLogSink } from "./log/open.js";
 import type { LogConfig, PredictionSink, SinkOptions } from "./log/types.js";
 import { isProblem, type ColumnBatch } from "./record-encoder.js";
-import { armGroups } from "./arm-groups.js";
+import { armGroups, type ArmGroup } from "./arm-groups.js";
 import { OIP_PROBE_PATHS, registerOipRoutes } from "./oip-rest.js";
 import { startOipGrpc, type OipGrpcServer } from "./oip-grpc.js";
 import type { OipContext } from "./oip-v2.js";
