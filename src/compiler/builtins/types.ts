@@ -159,6 +159,8 @@ export interface MetricBuiltin {
   direction: "maximize" | "minimize";
   /** Needs the item of each row: produced only by `rank(…, item = COLUMN)`. */
   needsItem?: boolean;
+  /** Needs what each outcome costs: produced only by a model with `decision { cost = … }` or `profit = …`. */
+  needsCosts?: boolean;
 }
 
 export type BuiltinSpec = FunctionBuiltin | MetricBuiltin;
