@@ -10,6 +10,7 @@ import {
 import { metricFor, metricsForTask } from "../../src/ml/metrics/index.js";
 import { evaluateSplit } from "../../src/ml/stats/evaluate.js";
 import { costCurve } from "../../src/ml/report/cost-curve.js";
+import { compareModels } from "../../src/ml/stats/compare.js";
 
 // by descending score: + + − + − −
 const y = Float64Array.from([1, 1, 0, 1, 0, 0]);
@@ -121,5 +122,25 @@ describe("cost metrics", () => {
     expect(Math.min(...c.y)).toBe(1 / 6);
     // at 0.5: tp 2, fp 1, fn 1 → 1 + 5 over 6 rows
     expect(c.y[c.x.indexOf(0.5)]).toBe(1);
+  });
+});
+
+describe("champion comparisons", () => {
+  it("take each model's decisions at its own threshold, costed alike", () => {
+    const rows = compareModels(
+      "binary",
+      { y, width: 1, decision: { threshold: servedThreshold(0.4), costs: cost(1, 5) } },
+      p,
+      p,
+      { resamples: 50, seed: 3, decisionB: { threshold: 0.75, costs: cost(1, 5) } },
+    );
+    const c = rows.find((r) => r.metric === "cost")!;
+    // challenger at 0.4: fp 1 → 1/6; champion at 0.75: fn 1 → 5/6
+    expect(c.challenger).toBeCloseTo(1 / 6, 12);
+    expect(c.champion).toBeCloseTo(5 / 6, 12);
+    expect(c.difference).toBeCloseTo(-4 / 6, 12);
+    // accuracy by McNemar at the same two thresholds: 5/6 against 5/6
+    const mc = rows.find((r) => r.metric === "accuracy" && r.test === "mcnemar")!;
+    expect([mc.challenger, mc.champion]).toEqual([5 / 6, 5 / 6]);
   });
 });

@@ -392,7 +392,10 @@ export class GateData implements GateMeasurements {
     let p: number;
     if (metricName === "auc" && this.width === 1) p = delongTest(d.y, d.pred, champ).pValue;
     else if (metricName === "accuracy")
-      p = mcnemarTest(correctness(d.y, d.pred, this.width), correctness(d.y, champ, this.width)).pValue;
+      p = mcnemarTest(
+        correctness(d.y, d.pred, this.width, this.decision?.threshold),
+        correctness(d.y, champ, this.width, this.championDecision?.threshold),
+      ).pValue;
     else {
       const metric = metricFor(metricName);
       if (!metric)
@@ -408,7 +411,7 @@ export class GateData implements GateMeasurements {
         },
         d.pred,
         champ,
-        { seed: this.inp.seed },
+        { seed: this.inp.seed, ...(this.championDecision ? { decisionB: this.championDecision } : {}) },
       ).pValue;
     }
     this.notes.push(`significant(${metricName}): p = ${p.toFixed(4)} (level ${level})`);

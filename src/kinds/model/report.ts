@@ -214,16 +214,26 @@ async function championSection(
         status: "first_run",
         note: `champion version ${c.version} outputs ${champ.length / y.length} columns, this model ${inp.model.outputWidth}: not comparable`,
       };
+    // each decides at its own threshold (the champion's as recorded, 0.5 before decisions), costed alike
+    const own = inp.decision
+      ? { threshold: inp.decision.threshold, ...(inp.decision.costs ? { costs: inp.decision.costs } : {}) }
+      : undefined;
+    const recorded = c.metrics.decision_threshold;
     const rows = compareModels(
       inp.task.kind,
       {
         y,
         width: inp.model.outputWidth,
         ...(group ? { group: sample.overlap > 0 ? Int32Array.from(keep, (r) => group[r]!) : group } : {}),
+        ...(own ? { decision: own } : {}),
       },
       pred,
       champ,
-      { seed: inp.seed, resamples: COMPARE_RESAMPLES },
+      {
+        seed: inp.seed,
+        resamples: COMPARE_RESAMPLES,
+        ...(own ? { decisionB: { ...own, threshold: typeof recorded === "number" ? recorded : 0.5 } } : {}),
+      },
     );
     return {
       status: "compared",
