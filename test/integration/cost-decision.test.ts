@@ -35,7 +35,7 @@ function rowsCsv(): string {
   return lines.join("\n") + "\n";
 }
 
-const spec = (gate: string): string => `
+const spec = (gate: string, decision = "cost = { fp = 1, fn = 8 }"): string => `
 project decide { seed = 7 }
 source rows {
   file = "data/rows.csv"
@@ -53,7 +53,7 @@ model churn {
   data      = holdout
   features  = f.*
   algorithm = logistic
-  decision { cost = { fp = 1, fn = 8 } }
+  decision { ${decision} }
 }
 gate ship {
   model = churn
@@ -145,7 +145,11 @@ describe("cost-based decisions", () => {
         });
         return rec;
       });
-      const res = await server.app.inject({ method: "POST", url: "/v1/predict", payload: { instances: records } });
+      const res = await server.app.inject({
+        method: "POST",
+        url: "/v1/predict",
+        payload: { instances: records },
+      });
       expect(res.statusCode).toBe(200);
       const served = (res.json() as { predictions: { label: string; probabilities: { yes: number } }[] })
         .predictions;
@@ -174,5 +178,37 @@ describe("cost-based decisions", () => {
     const gate = out.result.outcomes.find((o) => o.id === "gate.ship")!;
     expect(gate.status).toBe("failed");
     expect(gate.error).toMatch(/FAIL\s+test\.cost <= 0\.01/);
+  });
+
+  it("champion.test.cost is the champion's decisions at its own threshold, costed with the new values", async () => {
+    // a cheaper miss: a new version with its own threshold, compared with version 1 on the same test rows
+    writeFileSync(
+      join(dir, "main.mlspec"),
+      spec("test.cost <= champion.test.cost + 1", "cost = { fp = 1, fn = 3 }"),
+    );
+    const out = await applyProject(dir, { log: () => undefined, parallel: 2 });
+    if (!out.ok) throw new Error(JSON.stringify(out.diagnostics.map((d) => d.message)));
+    expect(out.result.outcomes.filter((o) => o.status === "failed")).toEqual([]);
+    const artifacts = openArtifacts(dir);
+    const state = await openState(dir);
+    try {
+      const v1 = (await new ModelRegistry(state).version("churn", 1))!;
+      const model = (await state.getNode("model.churn"))!.result!;
+      expect(model.summary!.version).toBe(2);
+      expect(model.metrics!.decision_threshold).not.toBe(threshold);
+      const t = await loadTable(artifacts, model.artifacts.test_table!);
+      const v = columnValues(t, "churned") as ArrayLike<unknown>;
+      const testY = Float64Array.from({ length: v.length }, (_, i) => (v[i] === "yes" ? 1 : 0));
+      const v1Pred = f64(await artifacts.get(v1.artifacts.test_predictions!));
+      const gate = (await state.getNode("gate.ship"))!.result!;
+      const cheaper = { ...COSTS, fn: 3 };
+      expect(gate.metrics!["champion.test.cost"]).toBeCloseTo(
+        meanCostAt(testY, v1Pred, threshold, cheaper),
+        9,
+      );
+      expect(gate.metrics!["test.cost"]).toBe(model.metrics!["test.cost"]);
+    } finally {
+      await state.close();
+    }
   });
 });
