@@ -16,6 +16,7 @@ import { ModelRegistry } from "../../src/registry/model-registry.js";
 import { loadBundle } from "../../src/serve/bundle.js";
 import { readDeployment, resolveBundlePath } from "../../src/serve/deployment.js";
 import { createPredictionServer } from "../../src/serve/server.js";
+import { storedCardHash } from "../../src/runtime/model-card.js";
 
 const COSTS = { tp: 0, fp: 1, tn: 0, fn: 8 };
 
@@ -117,6 +118,12 @@ describe("cost-based decisions", () => {
       const html = new TextDecoder().decode(await artifacts.get(model.artifacts.report_html!));
       expect(html).toContain("Cost per row over thresholds (valid)");
       expect(html).toContain("chosen by <code>optimize</code>");
+      // the model card kept with the version tells the decision
+      const card = new TextDecoder().decode(await artifacts.get((await storedCardHash(state, "churn", 1))!));
+      expect(card).toContain("## Decision");
+      expect(card).toContain(
+        "chosen by `optimize` on the valid rows from the cost of each outcome per row: fp 1, fn 8",
+      );
     } finally {
       await state.close();
     }
