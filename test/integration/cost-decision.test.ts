@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { costOptimalThreshold } from "../../src/ml/decision-threshold.js";
-import { meanCostAt } from "../../src/ml/metrics/index.js";
+import { meanCostAt, precisionAt, recallAt } from "../../src/ml/metrics/index.js";
 import { loadTable } from "../../src/data/table-artifact.js";
 import { columnValues } from "../../src/data/table-columns.js";
 import { openArtifacts } from "../../src/runtime/artifacts/store.js";
@@ -112,6 +112,10 @@ describe("cost-based decisions", () => {
       const testY = await labels("test");
       expect(model.metrics!["test.cost"]).toBeCloseTo(meanCostAt(testY, testPred, threshold, COSTS), 12);
       expect(model.metrics!["test.profit"]).toBeCloseTo(-model.metrics!["test.cost"]!, 12);
+      // precision and recall are the decisions' too (they were at 0.5 whatever the threshold)
+      expect(model.metrics!["test.precision"]).toBe(precisionAt(testY, testPred, threshold));
+      expect(model.metrics!["test.recall"]).toBe(recallAt(testY, testPred, threshold));
+      expect(model.metrics!["test.recall"]).toBeGreaterThan(recallAt(testY, testPred, 0.5));
       expect(model.metrics!["test.cost.lower"]).toBeLessThanOrEqual(model.metrics!["test.cost"]!);
       const version = (await new ModelRegistry(state).alias("churn", "champion"))!;
       expect(version.metrics.decision_threshold).toBe(threshold);
