@@ -43,6 +43,10 @@ export const RUNTIME_CODES = {
   MLC2207: {
     title: "an anomaly threshold target (`precision(…)`, `recall(…)`) that the calibration rows cannot meet",
   },
+  MLC2213: {
+    title:
+      "a decision (`decision { … }`) that cannot choose a threshold: not a binary classifier, no labelled valid rows, or a target the valid rows cannot meet",
+  },
   // — gates, deploys, serving —
   MLC2300: { title: "a gate whose conditions do not hold" },
   MLC2301: { title: "a gate condition that cannot be evaluated" },

@@ -60,6 +60,8 @@ export function precisionThreshold(
   scores: ArrayLike<number>,
   y: ArrayLike<number>,
   target: number,
+  /** How the chosen score becomes the threshold (default: the nearest float32, as an anomaly score is served). */
+  round: (score: number) => number = Math.fround,
 ): ThresholdOutcome {
   const { levels: ls, positives } = levels(scores, y);
   if (positives === 0) return { problem: "the rows hold no labelled anomaly, so precision is undefined" };
@@ -74,7 +76,7 @@ export function precisionThreshold(
     return {
       problem: `no threshold reaches precision ${pct(target)} (the best is ${pct(highest)}, over ${ls.length} distinct scores)`,
     };
-  return { threshold: Math.fround(best.score) };
+  return { threshold: round(best.score) };
 }
 
 /**
@@ -85,10 +87,12 @@ export function recallThreshold(
   scores: ArrayLike<number>,
   y: ArrayLike<number>,
   target: number,
+  /** How the chosen score becomes the threshold (default: the nearest float32). */
+  round: (score: number) => number = Math.fround,
 ): ThresholdOutcome {
   const { levels: ls, positives } = levels(scores, y);
   if (positives === 0) return { problem: "the rows hold no labelled anomaly, so recall is undefined" };
-  for (const l of ls) if (l.tp / positives >= target) return { threshold: Math.fround(l.score) };
+  for (const l of ls) if (l.tp / positives >= target) return { threshold: round(l.score) };
   // only when some anomalies have no finite score (every scored row flagged still misses them)
   return {
     problem: `no threshold reaches recall ${pct(target)}: some labelled anomalies have no finite score`,

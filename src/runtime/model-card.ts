@@ -154,6 +154,16 @@ export async function gatherModelCard(
     params: v.params,
     data: lineage ? trainingData(lineage) : [],
     splits: report?.splits ?? {},
+    ...(report?.decision
+      ? {
+          decision: {
+            rule: report.decision.rule,
+            threshold: report.decision.threshold,
+            split: report.decision.split,
+            ...(report.decision.costs ? { costs: { ...report.decision.costs } } : {}),
+          },
+        }
+      : {}),
     fairness: report?.fairness ?? [],
     gates: Object.entries(v.gates)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

@@ -75,6 +75,7 @@ describe("built-in registry", () => {
       "accuracy",
       "auc",
       "brier",
+      "cost",
       "ece",
       "f1",
       "f1_macro",
@@ -83,6 +84,7 @@ describe("built-in registry", () => {
       "pr_auc",
       "precision",
       "precision_macro",
+      "profit",
       "recall",
       "recall_macro",
     ]);

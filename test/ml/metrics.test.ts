@@ -227,7 +227,10 @@ describe("reported metrics", () => {
       rank: ["ranking"],
     } as const;
     for (const [name, tasks] of Object.entries(kinds)) {
-      const reported = new Set(tasks.flatMap((t) => metricsForTask(t, { items: true }).map((m) => m.name)));
+      // with item ids (a rank task's `item = …`) and outcome costs (a classifier's decision values)
+      const reported = new Set(
+        tasks.flatMap((t) => metricsForTask(t, { items: true, costs: true }).map((m) => m.name)),
+      );
       for (const b of metricsOfTask(name as keyof typeof kinds))
         expect(reported.has(b.name), `${name}: ${b.name} is reported`).toBe(true);
     }

@@ -46,6 +46,24 @@ for (const b of [
   m("f1_micro", C, "maximize", "F1 counted over all classes together (binary: both classes)."),
   m("precision_macro", C, "maximize", "Precision of each class, averaged over classes."),
   m("recall_macro", C, "maximize", "Recall of each class, averaged over classes."),
+  {
+    ...m(
+      "cost",
+      C,
+      "minimize",
+      "Mean cost per row of a binary classifier's decisions at its decision threshold, from its `decision { cost = { fp = 1, fn = 20 } }` (or minus its `profit`). Only a model whose decision declares a cost or profit produces it.",
+    ),
+    needsCosts: true,
+  },
+  {
+    ...m(
+      "profit",
+      C,
+      "maximize",
+      "Mean profit per row of a binary classifier's decisions at its decision threshold: minus `cost`. Only a model whose decision declares a cost or profit produces it.",
+    ),
+    needsCosts: true,
+  },
   m("brier", C, "minimize", "Mean squared difference between predicted probability and outcome."),
   m("ece", C, "minimize", "Expected calibration error over 10 equal-width probability bins."),
   m("rmse", R, "minimize", "Root mean squared error."),

@@ -72,7 +72,7 @@ export const FAMILY_DOCS: Record<BuiltinFamily, string> = {
     "Metrics: names in metric paths (`valid.auc`, `test.rmse.lower`, `champion.test.auc`), each produced by some tasks. Rank metrics are computed per group (query or user) at the task's `k` and averaged over the groups with a relevant item (a group with none, an empty history, is left out); tied scores count as their expected value over the orders of the tied items, so row order never changes a value; a row is relevant when its label is > 0, or >= `relevant`.",
   task: "Learning tasks: the value of a model's `task` attribute.",
   threshold:
-    "Decision rules of an anomaly model: the value of a `detect_anomalies` model's `threshold` attribute, calibrated on the validation part.",
+    "Decision rules of an anomaly model: the value of a `detect_anomalies` model's `threshold` attribute, calibrated on the validation part. `precision(…)` and `recall(…)` are also rules of a classifier's `decision { threshold = … }` (which fails with MLC2213 when the valid rows cannot meet the target).",
   split: "Split methods: the value of a split's `method` attribute.",
   gate: "Gate helpers: called in gate assertions.",
   drift:
@@ -159,6 +159,8 @@ export interface MetricBuiltin {
   direction: "maximize" | "minimize";
   /** Needs the item of each row: produced only by `rank(…, item = COLUMN)`. */
   needsItem?: boolean;
+  /** Needs what each outcome costs: produced only by a model with `decision { cost = … }` or `profit = …`. */
+  needsCosts?: boolean;
 }
 
 export type BuiltinSpec = FunctionBuiltin | MetricBuiltin;

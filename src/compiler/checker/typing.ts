@@ -510,6 +510,17 @@ function checkMetricPath(
     );
     return "any";
   }
+  if (metric.needsCosts && env.model !== undefined && !declaresCosts(env.st, env.model)) {
+    env.sink.report(
+      CheckCode.metricNotProduced,
+      metricSpan,
+      `metric \`${metricName}\` needs what each outcome costs; model \`${env.model}\` declares no decision values`,
+      {
+        hint: "give the model `decision { cost = { fp = 1, fn = 20 } }` (or `profit = { tp = 50, fp = -5 }`)",
+      },
+    );
+    return "any";
+  }
   const suffix = e.path.slice(at + 2);
   const suffixes = part === CV_PART ? CV_SUFFIXES : BOUNDS;
   if (suffix.length > 1 || (suffix.length === 1 && !suffixes.includes(suffix[0]!))) {
@@ -543,6 +554,18 @@ function checkModelMeasure(e: RefExpr, env: Env): ExprType {
     return "any";
   }
   return "number";
+}
+
+/** Whether a model block's `decision { … }` declares a `cost` or a `profit` per outcome. */
+function declaresCosts(st: CheckState, model: string): boolean {
+  const b = st.block(model);
+  if (!b || blockKind(b.kind)?.modelBehind !== "self") return false;
+  return b.body.some(
+    (i) =>
+      i.type === "block" &&
+      i.kind === "decision" &&
+      i.body.some((a) => a.type === "attribute" && (a.name === "cost" || a.name === "profit")),
+  );
 }
 
 /** The `item = …` column of a model block's `rank(…)` task, when it names one. */

@@ -86,9 +86,14 @@ function subset(d: PartData, keep: Int32Array, width: number): PartData {
   };
 }
 
-/** The metric input of a part's rows with these predictions. */
-function metricInput(d: PartData, pred: Float64Array, width: number): MetricInput {
-  return { y: d.y, pred, width, ...(d.ranking ?? {}) };
+/** The metric input of a part's rows with these predictions (and a binary classifier's decision). */
+function metricInput(
+  d: PartData,
+  pred: Float64Array,
+  width: number,
+  decision: MetricInput["decision"],
+): MetricInput {
+  return { y: d.y, pred, width, ...(d.ranking ?? {}), ...(decision ? { decision } : {}) };
 }
 
 const refName = (j: Json | undefined): string | undefined =>
@@ -118,15 +123,35 @@ export class GateData implements GateMeasurements {
     return t.kind === "detect_anomalies" ? { k: t.k } : {};
   }
 
+  /** A binary classifier's recorded threshold and its decision's outcome costs. */
+  private get decision(): MetricInput["decision"] {
+    if (this.task.kind !== "binary") return undefined;
+    const costs = this.inp.spec.decision?.costs;
+    return { threshold: this.threshold, ...(costs ? { costs } : {}) };
+  }
+
+  /**
+   * The champion's decisions are at its own recorded threshold (0.5 for a version that recorded
+   * none), costed with this model's outcome values: the same business, two deciders.
+   */
+  private get championDecision(): MetricInput["decision"] {
+    const own = this.decision;
+    if (!own) return undefined;
+    const t = this.inp.champion?.metrics.decision_threshold;
+    return { ...own, threshold: typeof t === "number" ? t : 0.5 };
+  }
+
   private constructor(
     private readonly inp: GateInputs,
     private readonly task: Task,
     private readonly width: number,
+    /** The threshold the model decides at, as its result records it. */
+    private readonly threshold: number,
   ) {}
 
   static async load(inp: GateInputs, needs: { latency: boolean; parts: Set<Part> }): Promise<GateData> {
     const result = decodeModelResult(inp.spec.name, inp.model.summary);
-    const g = new GateData(inp, result.task, result.outputWidth);
+    const g = new GateData(inp, result.task, result.outputWidth, result.threshold ?? inp.spec.threshold);
     const onnx = await inp.artifacts.get(inp.model.artifacts.onnx!);
     g.size = { "size.bytes": onnx.byteLength, "size.mb": onnx.byteLength / (1024 * 1024) };
     const rank = inp.spec.task.kind === "rank" ? inp.spec.task : undefined;
@@ -206,7 +231,7 @@ export class GateData implements GateMeasurements {
           evaluateSplit(
             part,
             this.task.kind,
-            { ...metricInput(d, d.pred, this.width), ...this.topK },
+            { ...metricInput(d, d.pred, this.width, this.decision), ...this.topK },
             { seed: this.inp.seed, resamples: 1000 },
           ),
         );
@@ -228,7 +253,7 @@ export class GateData implements GateMeasurements {
         evaluateSplit(
           part,
           this.task.kind,
-          { ...metricInput(d, pred, this.width), ...this.topK },
+          { ...metricInput(d, pred, this.width, this.championDecision), ...this.topK },
           { seed: this.inp.seed, resamples: 0 },
         ),
       );
@@ -294,7 +319,7 @@ export class GateData implements GateMeasurements {
     this.fairness.set(key, {
       split,
       by,
-      report: fairnessReport(d.y, d.pred, groups, { threshold: this.inp.spec.threshold, metrics }),
+      report: fairnessReport(d.y, d.pred, groups, { threshold: this.threshold, metrics }),
     });
   }
 
@@ -320,7 +345,7 @@ export class GateData implements GateMeasurements {
       const partArg = named.part ?? args[0];
       const byArg = named.by ?? args[1];
       const d = this.part(partArg, name);
-      const threshold = this.inp.spec.threshold;
+      const threshold = this.threshold;
       const groups = this.groups(d, byArg, name);
       this.recordFairness(refName(partArg)!, refName(byArg)!, d, groups);
       const rates = groupRates(d.y, d.pred, groups, threshold);
@@ -367,17 +392,26 @@ export class GateData implements GateMeasurements {
     let p: number;
     if (metricName === "auc" && this.width === 1) p = delongTest(d.y, d.pred, champ).pValue;
     else if (metricName === "accuracy")
-      p = mcnemarTest(correctness(d.y, d.pred, this.width), correctness(d.y, champ, this.width)).pValue;
+      p = mcnemarTest(
+        correctness(d.y, d.pred, this.width, this.decision?.threshold),
+        correctness(d.y, champ, this.width, this.championDecision?.threshold),
+      ).pValue;
     else {
       const metric = metricFor(metricName);
       if (!metric)
         throw new NodeFailure(`gate: significant(…): unknown metric ${metricName}`, { code: "MLC2301" });
       p = pairedBootstrap(
         metric,
-        { y: d.y, width: this.width, ...(d.ranking ?? {}), ...this.topK },
+        {
+          y: d.y,
+          width: this.width,
+          ...(d.ranking ?? {}),
+          ...this.topK,
+          ...(this.decision ? { decision: this.decision } : {}),
+        },
         d.pred,
         champ,
-        { seed: this.inp.seed },
+        { seed: this.inp.seed, ...(this.championDecision ? { decisionB: this.championDecision } : {}) },
       ).pValue;
     }
     this.notes.push(`significant(${metricName}): p = ${p.toFixed(4)} (level ${level})`);

@@ -28,7 +28,10 @@ export function evaluateSplit(
       out[`${split}.${m.name}.upper`] = m.upper ?? NaN;
     }
   } else {
-    for (const m of metricsForTask(task, { items: input.item !== undefined }))
+    for (const m of metricsForTask(task, {
+      items: input.item !== undefined,
+      costs: input.decision?.costs !== undefined,
+    }))
       out[`${split}.${m.name}`] = m.compute(input);
   }
   out[`${split}.rows`] = input.y.length;

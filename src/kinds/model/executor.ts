@@ -27,7 +27,8 @@ import { anomalyThreshold as calibrateAnomalyThreshold } from "../../ml/anomaly-
 import { evaluateSplit } from "./evaluate.js";
 import { rankingGroups, targets, taskOf } from "./labels.js";
 import { rankingEvaluation, trivialRanking } from "./ranking-eval.js";
-import { readModelSpec, type ModelSpec } from "./model-spec.js";
+import { decisionOf, readModelSpec, type ModelSpec } from "./model-spec.js";
+import { decisionThreshold, ruleText, type OutcomeCosts } from "../../ml/decision-threshold.js";
 import { bundleInputs, checkFeatureParity, checkOnnxParity, composeOnnx } from "./onnx-bundle.js";
 import { inputsJson, taskJson } from "./results.js";
 import { PARTS, splitResultOf, type Part } from "../split/config.js";
@@ -44,7 +45,9 @@ import { crossValidate, foldDatasets } from "./cross-validate.js";
 // src/ml/random.ts (xoshiro128** seeded by splitmix32), so those model bytes differ from version 2.
 // 4: ranking metrics at the task's k under the language's names, ties as expectations, catalogue
 // measures and the popularity baseline.
-export const MODEL_EXECUTOR_VERSION = "4";
+// 5: a binary classifier's precision, recall, F1 and accuracy are taken at its threshold (they were at
+// 0.5 whatever the model's `threshold`), and its version records `decision_threshold`.
+export const MODEL_EXECUTOR_VERSION = "5";
 
 async function splitTables(
   ctx: ExecContext,
@@ -188,6 +191,67 @@ function decideAnomalyThreshold(
   return out.threshold;
 }
 
+/** A binary classifier's decision threshold, its metric input and what the summary records of it. */
+interface ChosenDecision {
+  threshold: number;
+  input: { threshold: number; costs?: OutcomeCosts };
+  /** The rule and values of a `decision { … }` block (absent for a fixed threshold). */
+  summary?: { [k: string]: Json };
+}
+
+/**
+ * The threshold of a binary classifier: its fixed `threshold`, or the one its decision chooses on
+ * the valid predictions (after calibration, as served); a coded failure when the rule cannot choose.
+ */
+function chooseDecision(
+  spec: ModelSpec,
+  prep: Prepared,
+  validPred: Float64Array | undefined,
+  width: number,
+): ChosenDecision | undefined {
+  const d = decisionOf(spec);
+  if (!d) return undefined;
+  if (prep.task.kind !== "binary" || width !== 1) {
+    if (!spec.decision) return undefined;
+    throw new NodeFailure(
+      `model ${spec.name}: a decision chooses a binary classifier's threshold, and its labels have ${prep.task.kind === "multiclass" ? `${prep.task.classes.length} classes` : `task ${prep.task.kind}`}`,
+      { code: "MLC2213", hint: "remove the decision block, or classify a two-valued label" },
+    );
+  }
+  const costs = d.costs ? { costs: d.costs } : {};
+  if (d.rule.kind === "fixed")
+    return { threshold: d.rule.threshold, input: { threshold: d.rule.threshold, ...costs } };
+  const valid = prep.parts.valid?.data;
+  if (!valid?.y || !validPred || valid.y.length === 0)
+    throw new NodeFailure(
+      `model ${spec.name}: its decision is chosen on the valid rows, and split ${spec.data} gave none`,
+      {
+        code: "MLC2213",
+        hint: "give the split a valid part: `valid = 15%`",
+      },
+    );
+  const out = decisionThreshold(d, valid.y, validPred);
+  if ("problem" in out)
+    throw new NodeFailure(
+      `model ${spec.name}: decision threshold = ${ruleText(d.rule)} on the ${valid.y.length} valid rows: ${out.problem}`,
+      {
+        code: "MLC2213",
+        hint:
+          d.rule.kind === "precision" || d.rule.kind === "recall"
+            ? "lower the target, choose another rule (`optimize`, `f1`, `youden`), or improve the model"
+            : "check the label column of the valid rows",
+      },
+    );
+  return {
+    threshold: out.threshold,
+    input: { threshold: out.threshold, ...costs },
+    summary: {
+      rule: ruleText(d.rule),
+      ...(d.costs ? { costs: { ...d.costs } } : {}),
+    },
+  };
+}
+
 async function run(ctx: ExecContext): Promise<NodeResult> {
   const spec = readModelSpec(ctx.node.name, ctx.node.config);
   // An imported model reads its file from the project (the path cannot leave it).
@@ -268,10 +332,15 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       : undefined;
   for (const part of ["valid", "test"] as const) {
     const p = prep.parts[part];
-    if (!p) continue;
-    const pred = model.predict(p.data.X);
-    predictions[part] = pred;
-    if (!p.data.y) continue;
+    if (p) predictions[part] = model.predict(p.data.X);
+  }
+  // a binary classifier's threshold: fixed, or chosen by its decision on the valid rows
+  const decision = chooseDecision(spec, prep, predictions.valid, model.outputWidth);
+  if (decision) metrics.decision_threshold = decision.threshold;
+  for (const part of ["valid", "test"] as const) {
+    const p = prep.parts[part];
+    const pred = predictions[part];
+    if (!p || !pred || !p.data.y) continue;
     const input = {
       y: p.data.y,
       pred,
@@ -279,6 +348,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       ...(p.data.group ? { group: p.data.group } : {}),
       ...(ranking ? ranking.fields(part) : {}),
       ...(spec.task.kind === "detect_anomalies" ? { k: spec.task.k } : {}),
+      ...(decision ? { decision: decision.input } : {}),
     };
     Object.assign(metrics, evaluateSplit(part, prep.task.kind, input, { seed, resamples: 1000 }));
     if (ranking) {
@@ -338,6 +408,15 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     seed,
     ...(rowKey !== undefined ? { rowKey } : {}),
     ...(calibration ? { calibration } : {}),
+    ...(decision
+      ? {
+          decision: {
+            threshold: decision.threshold,
+            ...(decision.summary ? { rule: String(decision.summary.rule) } : {}),
+            ...(decision.input.costs ? { costs: decision.input.costs } : {}),
+          },
+        }
+      : {}),
     ...(outcome.study ? { study: outcome.study } : {}),
   };
   Object.assign(artifacts, await modelReportArtifacts(ctx, reportInput, prep.pipeline.rawInputs));
@@ -365,7 +444,8 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     features: prep.pipeline.outputNames,
     inputs: inputsJson(inputs),
     output_width: model.outputWidth,
-    threshold: spec.threshold,
+    threshold: decision?.threshold ?? spec.threshold,
+    ...(decision?.summary ? { decision: decision.summary } : {}),
     ...(anomalyThreshold !== undefined ? { anomaly_threshold: anomalyThreshold } : {}),
     row_key: rowKey ?? null,
     ...(model.bestIteration !== undefined ? { best_iteration: model.bestIteration } : {}),
@@ -389,7 +469,11 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     // identical model evaluated differently is a new version, not the old one with stale metrics.
     const fingerprint = createHash("sha256")
       .update(
-        artifacts.model! + artifacts.onnx! + (spec.task.kind === "rank" ? canonicalJson(spec.task) : ""),
+        artifacts.model! +
+          artifacts.onnx! +
+          (spec.task.kind === "rank" ? canonicalJson(spec.task) : "") +
+          // a decision changes the threshold and the metrics, not the bytes
+          (spec.decision ? canonicalJson(spec.decision as unknown as Json) : ""),
       )
       .digest("hex");
     const existing = await registry.findByFingerprint(spec.name, fingerprint);

@@ -10,6 +10,7 @@ import type { BlockKindSchema } from "../../compiler/schema/types.js";
 import { d, t } from "../../compiler/schema/type-builders.js";
 import type { Expr } from "../../compiler/ast.js";
 import type { KindCheckContext } from "../../compiler/schema/hook.js";
+import { checkDecision, decisionBlock } from "./decision-language.js";
 
 export const modelLanguage: BlockKindSchema = {
   kind: "model",
@@ -51,7 +52,7 @@ export const modelLanguage: BlockKindSchema = {
       type: t.union(t.number(0, 1), t.call("threshold")),
       required: false,
       default: d.number(0.5),
-      doc: "a binary classifier's probability threshold (default 0.5); an anomaly model's decision rule, calibrated on the validation part: `contamination(0.02)`, or with a labelled task `precision(0.9)` or `recall(0.8)` (default the task's `contamination`)",
+      doc: "a binary classifier's probability threshold (default 0.5; or chosen by a `decision { … }` block); an anomaly model's decision rule, calibrated on the validation part: `contamination(0.02)`, or with a labelled task `precision(0.9)` or `recall(0.8)` (default the task's `contamination`)",
     },
     {
       name: "intended_use",
@@ -68,7 +69,7 @@ export const modelLanguage: BlockKindSchema = {
       doc: "where the model should not be trusted (a sentence or a list), for its model card; changing it retrains nothing",
     },
   ],
-  nested: [paramsBlock, tuneBlock],
+  nested: [paramsBlock, tuneBlock, decisionBlock],
   check(ctx) {
     checkFeaturesInData(ctx);
     checkLeakage(ctx);
@@ -77,6 +78,7 @@ export const modelLanguage: BlockKindSchema = {
     checkModelParams(ctx);
     checkLabelAgainstSource(ctx);
     checkThreshold(ctx);
+    checkDecision(ctx, kfoldOf(ctx));
   },
 };
 

@@ -1,6 +1,6 @@
 // Reads a model node's config (lowered from a `model` block) into a typed ModelSpec: task and
 // label, data and features, algorithm, fixed params and the search space, and the tune settings.
-import { isCall, isRef } from "../../ir/expr-json.js";
+import { isCall, isObjectLit, isRef } from "../../ir/expr-json.js";
 import { readBlock, nestedBlock, type BlockConfig } from "../../ir/node-config.js";
 import type { ParamValue, Params } from "../../ml/estimator.js";
 import type { Distribution, ParamDef } from "../../ml/tune/space.js";
@@ -8,6 +8,7 @@ import type { PickRule } from "../../ml/tune/trial.js";
 import type { Json } from "../../ir/graph-ir.js";
 import { NodeFailure } from "../../ir/executor.js";
 import type { AnomalyThresholdRule } from "../../ml/anomaly-threshold.js";
+import type { DecisionSpec, OutcomeCosts } from "../../ml/decision-threshold.js";
 import { MODEL_MEASURES, objectiveKey, type TuneObjective } from "./objective-values.js";
 
 export { objectiveKey, type TuneObjective } from "./objective-values.js";
@@ -47,6 +48,8 @@ export interface ModelSpec {
    * the task's `contamination` when no rule is given; undefined for other tasks and for contamination 0.
    */
   anomalyRule?: AnomalyThresholdRule;
+  /** A classifier's `decision { … }`: its threshold rule and what each outcome costs (a profit negated). */
+  decision?: DecisionSpec;
   calibrate: "none" | "isotonic" | "platt";
 }
 
@@ -275,6 +278,7 @@ export function readModelSpec(name: string, config: { [k: string]: Json }): Mode
   if (!data) throw new NodeFailure(`model ${name}: data must name a split`);
   const task = parseTask(a.task, name);
   const anomalyRule = parseAnomalyRule(task, a.threshold, name);
+  const decision = parseDecision(task, nestedBlock(b, "decision"), name);
   return {
     name,
     task,
@@ -287,8 +291,58 @@ export function readModelSpec(name: string, config: { [k: string]: Json }): Mode
     ...(typeof a.seed === "number" ? { seed: a.seed } : {}),
     threshold: typeof a.threshold === "number" ? a.threshold : 0.5,
     ...(anomalyRule ? { anomalyRule } : {}),
+    ...(decision ? { decision } : {}),
     calibrate,
   };
+}
+
+/**
+ * The decision a classifier's threshold comes from: its `decision { … }` block, else its fixed
+ * `threshold` (default 0.5); undefined for other tasks.
+ */
+export function decisionOf(spec: ModelSpec): DecisionSpec | undefined {
+  if (spec.decision) return spec.decision;
+  return spec.task.kind === "classify" ? { rule: { kind: "fixed", threshold: spec.threshold } } : undefined;
+}
+
+/** `decision { cost = { fp = 1, fn = 20 } | profit = { … }, threshold = optimize | f1 | youden | precision(…) | recall(…) }`. */
+function parseDecision(task: TaskSpec, b: BlockConfig | undefined, model: string): DecisionSpec | undefined {
+  if (!b) return undefined;
+  if (task.kind !== "classify")
+    throw new NodeFailure(`model ${model}: a decision is for classify models`, { code: "MLC2213" });
+  const a = b.attributes;
+  const outcomes = (j: Json | undefined, sign: 1 | -1, what: string): OutcomeCosts | undefined => {
+    if (j === undefined) return undefined;
+    if (!isObjectLit(j))
+      throw new NodeFailure(`model ${model}: decision.${what} must be { fp = 1, fn = 20 }`);
+    const c: OutcomeCosts = { tp: 0, fp: 0, tn: 0, fn: 0 };
+    for (const [k, v] of Object.entries(j.$object)) {
+      if (!(k in c) || typeof v !== "number" || !Number.isFinite(v))
+        throw new NodeFailure(`model ${model}: decision.${what}.${k} must be a number for tp, fp, tn or fn`);
+      // -0 would print as a cost of "-0"
+      c[k as keyof OutcomeCosts] = sign * v + 0;
+    }
+    return c;
+  };
+  const costs = outcomes(a.cost, 1, "cost") ?? outcomes(a.profit, -1, "profit");
+  const t = a.threshold;
+  const name = nameOf(t) ?? "optimize";
+  let rule: DecisionSpec["rule"];
+  if (t !== undefined && isCall(t) && (t.$call === "precision" || t.$call === "recall")) {
+    const target = num(argOf(t, 0, "target"), `model ${model}: decision threshold = ${t.$call}(…)`);
+    if (!(target > 0 && target <= 1))
+      throw new NodeFailure(`model ${model}: decision threshold = ${t.$call}(${target}) is out of range`);
+    rule = { kind: t.$call, target };
+  } else if (name === "optimize" || name === "f1" || name === "youden") {
+    rule = { kind: name };
+  } else {
+    throw new NodeFailure(
+      `model ${model}: decision threshold must be optimize, f1, youden, precision(…) or recall(…)`,
+    );
+  }
+  if (rule.kind === "optimize" && !costs)
+    throw new NodeFailure(`model ${model}: decision threshold = optimize needs a cost or profit`);
+  return { rule, ...(costs ? { costs } : {}) };
 }
 
 /** `threshold = contamination(0.02) | precision(0.9) | recall(0.8)` of an anomaly model, else the task's contamination. */

@@ -5,6 +5,7 @@ import type { Dataset, TrainedModel } from "../../ml/estimator.js";
 import { metricFor } from "../../ml/metrics/index.js";
 import type { Metric } from "../../ml/metrics/types.js";
 import type { ObjectiveSpec, PickRule } from "../../ml/tune/trial.js";
+import { decisionThreshold, type DecisionSpec } from "../../ml/decision-threshold.js";
 
 /**
  * One search objective. `maximize(valid.auc)` → { split: "valid", metric: "auc", direction:
@@ -41,7 +42,9 @@ export function rankingCut(task: { kind: string; k?: number; relevant?: number }
 
 /**
  * A scorer for `objectives` on the validation rows; throws (a plain Error, the caller wraps it)
- * for a metric or measure it does not know. Predicts once however many metrics there are.
+ * for a metric or measure it does not know. Predicts once however many metrics there are. A binary
+ * classifier's threshold metrics (and `cost`, `profit`) are taken at the threshold its decision
+ * chooses on the same rows, as the refitted model's will be; NaN when the rule cannot choose one.
  */
 export function objectiveScorer(
   objectives: readonly TuneObjective[],
@@ -49,6 +52,8 @@ export function objectiveScorer(
   ranking?: RankingCut,
   /** An anomaly task's `k` (the cut-off of precision_at_k). */
   k?: number,
+  /** A classifier's decision (its fixed threshold when the spec has no decision block). */
+  decision?: DecisionSpec,
 ): ObjectiveScorer {
   const metrics: Array<{ key: string; metric: Metric }> = [];
   const measures: Array<{ key: string; measure: (m: TrainedModel) => number }> = [];
@@ -76,7 +81,21 @@ export function objectiveScorer(
         ...(ranking ? { ranking } : {}),
         ...(k !== undefined ? { k } : {}),
       };
-      for (const { key, metric } of metrics) out[key] = metric.compute(args);
+      const chosen =
+        decision && model.outputWidth === 1 ? decisionThreshold(decision, valid.y!, pred) : undefined;
+      if (chosen && "problem" in chosen) for (const { key } of metrics) out[key] = NaN;
+      else {
+        const at = chosen
+          ? {
+              ...args,
+              decision: {
+                threshold: chosen.threshold,
+                ...(decision!.costs ? { costs: decision!.costs } : {}),
+              },
+            }
+          : args;
+        for (const { key, metric } of metrics) out[key] = metric.compute(at);
+      }
     }
     for (const { key, measure } of measures) out[key] = measure(model);
     // In objective order, so logs and tables list them as the spec does.

@@ -29,6 +29,7 @@ import type { CalibrationOutcome } from "./calibrate.js";
 import { championScorer } from "./champion-scoring.js";
 import { rowsUnseenByChampion } from "./champion-rows.js";
 import type { ModelSpec } from "./model-spec.js";
+import type { OutcomeCosts } from "../../ml/decision-threshold.js";
 import { studyObjective } from "./objective-values.js";
 
 type Part = "valid" | "test";
@@ -47,6 +48,8 @@ export interface ModelReportInput {
   metrics: Record<string, number>;
   seed: number;
   calibration?: CalibrationOutcome;
+  /** A binary classifier's threshold, and with a decision block its rule and outcome costs. */
+  decision?: { threshold: number; rule?: string; costs?: OutcomeCosts };
   study?: { trials: readonly TrialRecord[]; best?: TrialRecord; pareto?: readonly TrialRecord[] };
   /** The current champion of this model, re-scored on the same test rows. */
   champion?: ModelVersion;
@@ -55,6 +58,10 @@ export interface ModelReportInput {
   artifacts: ArtifactAccess;
   createdAt?: string;
 }
+
+/** The threshold the model decides at: its decision's, else the spec's. */
+const thresholdOf = (inp: Pick<ModelReportInput, "decision" | "spec">): number =>
+  inp.decision?.threshold ?? inp.spec.threshold;
 
 /** Rows explained by TreeSHAP / permuted / averaged for partial dependence: enough for stable means, fast. */
 const MAX_EXPLAIN_ROWS = 1000;
@@ -73,7 +80,7 @@ function splitEvaluation(
   const v = (k: string): number | null => (Number.isFinite(metrics[k]) ? metrics[k]! : null);
   return {
     rows,
-    metrics: metricsForTask(task.kind, { items: true })
+    metrics: metricsForTask(task.kind, { items: true, costs: true })
       .filter((m) => `${part}.${m.name}` in metrics)
       .map((m) => ({
         name: m.name,
@@ -166,7 +173,7 @@ function fairness(
     const groups = Array.from({ length: v.length }, (_, i) => String(v[i] ?? "(null)"));
     const distinct = new Set(groups).size;
     if (distinct < 2 || distinct > MAX_GROUPS) continue;
-    const report = fairnessReport(y, pred, groups, { threshold: inp.spec.threshold, metrics });
+    const report = fairnessReport(y, pred, groups, { threshold: thresholdOf(inp), metrics });
     if (!best || report.demographicParityDifference > best.report.demographicParityDifference)
       best = { split: "test", by: input.name, source: REPORT_FAIRNESS_PICK, report };
   }
@@ -207,16 +214,26 @@ async function championSection(
         status: "first_run",
         note: `champion version ${c.version} outputs ${champ.length / y.length} columns, this model ${inp.model.outputWidth}: not comparable`,
       };
+    // each decides at its own threshold (the champion's as recorded, 0.5 before decisions), costed alike
+    const own = inp.decision
+      ? { threshold: inp.decision.threshold, ...(inp.decision.costs ? { costs: inp.decision.costs } : {}) }
+      : undefined;
+    const recorded = c.metrics.decision_threshold;
     const rows = compareModels(
       inp.task.kind,
       {
         y,
         width: inp.model.outputWidth,
         ...(group ? { group: sample.overlap > 0 ? Int32Array.from(keep, (r) => group[r]!) : group } : {}),
+        ...(own ? { decision: own } : {}),
       },
       pred,
       champ,
-      { seed: inp.seed, resamples: COMPARE_RESAMPLES },
+      {
+        seed: inp.seed,
+        resamples: COMPARE_RESAMPLES,
+        ...(own ? { decisionB: { ...own, threshold: typeof recorded === "number" ? recorded : 0.5 } } : {}),
+      },
     );
     return {
       status: "compared",
@@ -281,7 +298,19 @@ export async function buildModelReport(
             y: inp.parts[evalPart]!.data.y!,
             pred: inp.predictions[evalPart]!,
             width: inp.model.outputWidth,
-            threshold: inp.spec.threshold,
+            threshold: thresholdOf(inp),
+          },
+        }
+      : {}),
+    ...(inp.decision?.rule && inp.parts.valid?.data.y && inp.predictions.valid
+      ? {
+          decision: {
+            rule: inp.decision.rule,
+            threshold: inp.decision.threshold,
+            split: "valid",
+            ...(inp.decision.costs ? { costs: inp.decision.costs } : {}),
+            y: inp.parts.valid.data.y,
+            pred: inp.predictions.valid,
           },
         }
       : {}),

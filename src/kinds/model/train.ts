@@ -14,7 +14,7 @@ import {
 } from "../../ml/tune/index.js";
 import { closest as closestName } from "../../ir/did-you-mean.js";
 import { NodeFailure } from "../../ir/executor.js";
-import type { ModelSpec } from "./model-spec.js";
+import { decisionOf, type ModelSpec } from "./model-spec.js";
 import {
   formatObjectiveValues,
   objectiveKey,
@@ -175,7 +175,8 @@ export async function trainBranch(
   const topK = spec.task.kind === "detect_anomalies" ? spec.task.k : undefined;
   let score: ObjectiveScorer = () => ({});
   try {
-    if (!crossValidated) score = objectiveScorer(tune.objectives, valid!, rankingCut(spec.task), topK);
+    if (!crossValidated)
+      score = objectiveScorer(tune.objectives, valid!, rankingCut(spec.task), topK, decisionOf(spec));
   } catch (e) {
     throw new NodeFailure(`model ${spec.name}: ${(e as Error).message}`, { code: "MLC2202" });
   }
@@ -210,6 +211,7 @@ export async function trainBranch(
       objectives: tune.objectives,
       ...(rankingCut(spec.task) ? { ranking: rankingCut(spec.task)! } : {}),
       ...(topK !== undefined ? { k: topK } : {}),
+      ...(decisionOf(spec) ? { decision: decisionOf(spec)! } : {}),
       train: data.train,
       valid: valid!,
       parallel: tune.parallel,

@@ -5,6 +5,7 @@ import type { Worker } from "node:worker_threads";
 import type { Dataset, Params, Progress, Task } from "../../ml/estimator.js";
 import { compiledWorkerUrl, startReadyWorker } from "../../threads/worker-start.js";
 import type { RankingCut, TuneObjective } from "./objective-values.js";
+import type { DecisionSpec } from "../../ml/decision-threshold.js";
 import { PRUNE, toShared, type FitRequest, type TrialWorkerData, type WorkerReply } from "./trial-shared.js";
 
 export interface TrialPoolOptions {
@@ -14,6 +15,8 @@ export interface TrialPoolOptions {
   ranking?: RankingCut;
   /** An anomaly task's `k` (the cut-off of precision_at_k). */
   k?: number;
+  /** A classifier's decision, which its threshold metrics are taken at. */
+  decision?: DecisionSpec;
   train: Dataset;
   valid: Dataset;
   parallel: number;
@@ -75,6 +78,7 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
         objectives: o.objectives,
         ...(o.ranking ? { ranking: o.ranking } : {}),
         ...(o.k !== undefined ? { k: o.k } : {}),
+        ...(o.decision ? { decision: o.decision } : {}),
         train,
         valid,
         ctl,

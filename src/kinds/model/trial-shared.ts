@@ -2,6 +2,7 @@
 // Datasets are copied once into SharedArrayBuffers so every worker reads the same rows without copies.
 import type { Dataset, Params, Progress, Task } from "../../ml/estimator.js";
 import type { RankingCut, TuneObjective } from "./objective-values.js";
+import type { DecisionSpec } from "../../ml/decision-threshold.js";
 
 /** Slots of the per-worker Int32Array through which the main thread answers progress reports. */
 export const PRUNE = { seq: 0, answer: 1, size: 2 } as const;
@@ -29,6 +30,8 @@ export interface TrialWorkerData {
   pruning: boolean;
   /** An anomaly task's `k` (the cut-off of precision_at_k). */
   k?: number;
+  /** A classifier's decision, which its threshold metrics are taken at. */
+  decision?: DecisionSpec;
 }
 
 export interface FitRequest {

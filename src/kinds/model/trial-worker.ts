@@ -22,7 +22,7 @@ const post = (m: WorkerReply): void => port.postMessage(m);
 let score: ObjectiveScorer | undefined;
 let problem: string | undefined;
 try {
-  score = objectiveScorer(d.objectives, valid, d.ranking, d.k);
+  score = objectiveScorer(d.objectives, valid, d.ranking, d.k, d.decision);
 } catch (e) {
   problem = e instanceof Error ? e.message : String(e);
 }

@@ -7,7 +7,7 @@ import { averagedPrf, macroAucOvr, multiclassAccuracy } from "./multiclass.js";
 import { brier, expectedCalibrationError, logloss } from "./probability.js";
 import { catalogueCoverage, popularityBias, rankingMetric, type RankingKind } from "./ranking.js";
 import { mae, mape, r2, rmse } from "./regression.js";
-import { bestF1, f1At, precisionAt, recallAt } from "./threshold.js";
+import { bestF1, f1At, meanCostAt, precisionAt, recallAt } from "./threshold.js";
 import { precisionAtK } from "./top-k.js";
 import { checkShape, type Metric, type MetricInput } from "./types.js";
 
@@ -18,9 +18,12 @@ export {
   bestF1,
   binaryCounts,
   f1At,
+  meanCostAt,
   precisionAt,
   recallAt,
+  totalCost,
   type BinaryCounts,
+  type OutcomeCosts,
 } from "./threshold.js";
 export { averagedPrf, confusionMatrix, macroAucOvr, multiclassAccuracy } from "./multiclass.js";
 export { brier, expectedCalibrationError, logloss } from "./probability.js";
@@ -63,6 +66,9 @@ function binaryOnly(name: string, m: MetricInput): void {
   if (m.width !== 1) throw new Error(`metric ${name} needs one score per row (binary), got width ${m.width}`);
 }
 
+/** A binary input's decision threshold (default 0.5). */
+const cut = (m: MetricInput): number => m.decision?.threshold ?? 0.5;
+
 const fixed: Metric[] = [
   metric(
     "auc",
@@ -92,21 +98,53 @@ const fixed: Metric[] = [
     "accuracy",
     "maximize",
     CLS,
-    "fraction correct (binary: P(positive) >= 0.5; multiclass: argmax)",
-    (m) => multiclassAccuracy(m.y, m.pred, m.width),
+    "fraction correct (binary: P(positive) >= the decision threshold, default 0.5; multiclass: argmax)",
+    (m) => multiclassAccuracy(m.y, m.pred, m.width, cut(m)),
   ),
-  metric("precision", "maximize", BIN, "precision of the positive class at threshold 0.5", (m) => {
-    binaryOnly("precision", m);
-    return precisionAt(m.y, m.pred);
-  }),
-  metric("recall", "maximize", BIN, "recall of the positive class at threshold 0.5", (m) => {
-    binaryOnly("recall", m);
-    return recallAt(m.y, m.pred);
-  }),
-  metric("f1", "maximize", BIN, "F1 of the positive class at threshold 0.5", (m) => {
+  metric(
+    "precision",
+    "maximize",
+    BIN,
+    "precision of the positive class at the decision threshold (default 0.5)",
+    (m) => {
+      binaryOnly("precision", m);
+      return precisionAt(m.y, m.pred, cut(m));
+    },
+  ),
+  metric(
+    "recall",
+    "maximize",
+    BIN,
+    "recall of the positive class at the decision threshold (default 0.5)",
+    (m) => {
+      binaryOnly("recall", m);
+      return recallAt(m.y, m.pred, cut(m));
+    },
+  ),
+  metric("f1", "maximize", BIN, "F1 of the positive class at the decision threshold (default 0.5)", (m) => {
     binaryOnly("f1", m);
-    return f1At(m.y, m.pred);
+    return f1At(m.y, m.pred, cut(m));
   }),
+  metric(
+    "cost",
+    "minimize",
+    BIN,
+    "mean cost per row of the decisions at the decision threshold, from the decision's cost (or −profit) per outcome; NaN without one",
+    (m) => {
+      binaryOnly("cost", m);
+      return m.decision?.costs ? meanCostAt(m.y, m.pred, cut(m), m.decision.costs) : NaN;
+    },
+  ),
+  metric(
+    "profit",
+    "maximize",
+    BIN,
+    "mean profit per row of the decisions at the decision threshold: −cost; NaN without the decision's values",
+    (m) => {
+      binaryOnly("profit", m);
+      return m.decision?.costs ? -meanCostAt(m.y, m.pred, cut(m), m.decision.costs) : NaN;
+    },
+  ),
   metric(
     "f1_best",
     "maximize",
@@ -145,8 +183,8 @@ for (const kind of ["precision", "recall", "f1"] as const) {
         `${kind}_${avg}`,
         "maximize",
         CLS,
-        `${avg}-averaged ${kind} over classes (binary: both classes)`,
-        (m) => averagedPrf(kind, avg, m.y, m.pred, m.width),
+        `${avg}-averaged ${kind} over classes (binary: both classes, at the decision threshold)`,
+        (m) => averagedPrf(kind, avg, m.y, m.pred, m.width, cut(m)),
       ),
     );
   }
@@ -212,6 +250,9 @@ fixed.push(
 /** The ranking metrics that need item ids (`rank(…, item = COLUMN)`). */
 export const CATALOGUE_METRICS: readonly string[] = ["coverage", "popularity_bias"];
 
+/** The binary metrics that need a decision's outcome costs (`decision { cost = … }` or `profit = …`). */
+export const COST_METRICS: readonly string[] = ["cost", "profit"];
+
 const byName = new Map(fixed.map((m) => [m.name, m]));
 
 /** A metric by its name ("auc", "f1_macro", "ndcg"); ranking metrics read k from their input. */
@@ -241,6 +282,8 @@ const DEFAULTS: Record<TaskKind, string[]> = {
     "recall_macro",
     "brier",
     "ece",
+    "cost",
+    "profit",
   ],
   multiclass: [
     "accuracy",
@@ -260,11 +303,13 @@ const DEFAULTS: Record<TaskKind, string[]> = {
 
 /**
  * The metrics evaluated for every model of this task (anomaly metrics need labels); a ranking
- * task without item ids leaves out coverage and popularity bias.
+ * task without item ids leaves out coverage and popularity bias, a binary task without a
+ * decision's outcome costs leaves out cost and profit.
  */
-export function metricsForTask(task: TaskKind, opts: { items?: boolean } = {}): Metric[] {
+export function metricsForTask(task: TaskKind, opts: { items?: boolean; costs?: boolean } = {}): Metric[] {
   return DEFAULTS[task]
     .filter((n) => task !== "ranking" || opts.items || !CATALOGUE_METRICS.includes(n))
+    .filter((n) => opts.costs || !COST_METRICS.includes(n))
     .map((n) => metricFor(n)!);
 }
 

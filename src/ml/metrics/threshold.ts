@@ -1,5 +1,6 @@
 // Binary metrics at a decision threshold (P(positive) >= threshold predicts positive, as
-// scripts/metrics.py does) and F1 at the best threshold; confusion counts in one pass.
+// scripts/metrics.py does), F1 at the best threshold, and the mean cost of a decision's outcomes;
+// confusion counts in one pass.
 import { sweepDescending } from "./ranking-order.js";
 
 export interface BinaryCounts {
@@ -70,4 +71,24 @@ export function bestF1(
     ascending,
   );
   return { f1: best, threshold: bestT };
+}
+
+/**
+ * What each outcome of a binary decision costs, per row (a profit is a negative cost): the cost
+ * matrix of a model's `decision { cost = { fp = 1, fn = 20 } }`; outcomes not named cost 0.
+ */
+export interface OutcomeCosts {
+  tp: number;
+  fp: number;
+  tn: number;
+  fn: number;
+}
+
+/** The total cost of these confusion counts. */
+export const totalCost = (c: BinaryCounts, costs: OutcomeCosts): number =>
+  c.tp * costs.tp + c.fp * costs.fp + c.tn * costs.tn + c.fn * costs.fn;
+
+/** The mean cost per row of deciding positive when p >= threshold; NaN without rows. */
+export function meanCostAt(y: Float64Array, p: Float64Array, threshold: number, costs: OutcomeCosts): number {
+  return y.length === 0 ? NaN : totalCost(binaryCounts(y, p, threshold), costs) / y.length;
 }

@@ -1,6 +1,7 @@
 // The shape every metric shares: a name, a direction, the tasks it applies to and a pure
 // compute over typed arrays laid out as the estimator contract's predictions (src/ml/estimator.ts).
 import type { TaskKind } from "../estimator.js";
+import type { OutcomeCosts } from "./threshold.js";
 
 export type Direction = "maximize" | "minimize";
 
@@ -28,6 +29,12 @@ export interface MetricInput {
   ascending?: boolean;
   /** Anomaly detection: the cut-off of `precision_at_k` (the task's `k`); default 10. */
   k?: number;
+  /**
+   * Binary: the model's decision threshold (precision, recall, F1 and accuracy decide positive at
+   * P(positive) >= it; default 0.5) and, when its decision declares them, what each outcome costs
+   * (`cost`, `profit`). Passed through resamples.
+   */
+  decision?: { threshold: number; costs?: OutcomeCosts };
 }
 
 export interface Metric {

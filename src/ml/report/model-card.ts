@@ -25,6 +25,8 @@ export interface ModelCardInput {
   data: { node: string; description: string; hash: string; rows?: number; bytes?: number }[];
   /** Metrics with intervals per evaluated part (valid, test), from the version's report. */
   splits: Record<string, SplitEvaluation>;
+  /** A classifier's `decision { … }`: the rule, the threshold it chose and the outcome costs (from the report). */
+  decision?: { rule: string; threshold: number; split: string; costs?: Record<string, number> };
   fairness: FairnessSection[];
   gates: { name: string; passed: boolean; at: string }[];
   /** Deployments that serve this model, and the version each serves now. */
@@ -152,6 +154,22 @@ function sections(c: ModelCardInput): Section[] {
         }))
       : [{ kind: "p", text: "This version has no evaluation report." }],
   });
+  if (c.decision) {
+    const d = c.decision;
+    const values = Object.entries(d.costs ?? {})
+      .filter(([, v]) => v !== 0)
+      .map(([k, v]) => `${k} ${fmt(v)}`)
+      .join(", ");
+    out.push({
+      title: "Decision",
+      blocks: [
+        {
+          kind: "p",
+          text: `The positive class is decided at P ≥ ${fmt(d.threshold)}, chosen by \`${d.rule}\` on the ${d.split} rows${values ? ` from the cost of each outcome per row: ${values}` : ""}; served, streamed and batch predictions decide at the same threshold.`,
+        },
+      ],
+    });
+  }
   if (c.fairness.length)
     out.push({
       title: "Fairness",

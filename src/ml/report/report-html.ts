@@ -204,6 +204,37 @@ function championSection(r: ReportJson): string {
   return `<h2>Champion comparison (${esc(c.split)}${c.version !== undefined ? `, champion v${c.version}` : ""})</h2>${sample}${table(["metric", "test", "this model", "champion", "difference", "p-value", "verdict"], rows)}`;
 }
 
+/** The decision: its rule and threshold, and the cost curve over thresholds with the chosen point. */
+async function decisionSection(r: ReportJson): Promise<string> {
+  const d = r.decision;
+  if (!d) return "";
+  const values = d.costs
+    ? Object.entries(d.costs)
+        .filter(([, v]) => v !== 0)
+        .map(([k, v]) => `${k} ${fmt(v)}`)
+        .join(", ")
+    : "";
+  const text = `<p>Threshold <b>${esc(fmt(d.threshold, 4))}</b> chosen by <code>${esc(d.rule)}</code> on the ${esc(d.split)} rows${values ? `; cost per outcome: ${esc(values)} (a profit is a negative cost)` : ""}. Served predictions decide the positive label at P(positive) ≥ the threshold.</p>`;
+  if (!d.curve) return `<h2>Decision</h2>${text}`;
+  const chart = await lineChart({
+    title: `Cost per row over thresholds (${d.split})`,
+    xLabel: "threshold",
+    yLabel: "mean cost per row",
+    series: [
+      { name: "cost", x: d.curve.x, y: d.curve.y },
+      {
+        name: `chosen ${fmt(d.curve.chosen.x, 4)}`,
+        x: [d.curve.chosen.x],
+        y: [d.curve.chosen.y],
+        pointsOnly: true,
+        markerSize: 120,
+      },
+    ],
+    xDomain: [0, 1],
+  });
+  return `<h2>Decision</h2>${text}<div class="charts">${chart}</div>`;
+}
+
 function calibrationSection(r: ReportJson): string {
   const c = r.calibration;
   if (!c) return "";
@@ -287,6 +318,7 @@ export async function renderReportHtml(r: ReportJson): Promise<string> {
     metricsSection(r),
     await curvesSection(r),
     championSection(r),
+    await decisionSection(r),
     calibrationSection(r),
     fairnessSection(r),
     await importanceSection(r),

@@ -10,6 +10,8 @@ import {
   type ReliabilityBin,
 } from "../calibration/reliability.js";
 import type { MetricComparison } from "../stats/compare.js";
+import type { OutcomeCosts } from "../metrics/threshold.js";
+import { costCurve } from "./cost-curve.js";
 import type { SplitEvaluation } from "../stats/evaluate.js";
 import { bestSoFar, parameterImportance, type ParamImportance } from "../tune/importance.js";
 import type { SearchSpace } from "../tune/space.js";
@@ -50,6 +52,14 @@ export interface ReportJson {
         sample?: { used: number; overlap: number; checked: boolean; note: string };
       }
     | { status: "first_run"; note: string };
+  /** A binary classifier's decision: its rule, threshold and, with costs, the cost curve on the rows it was chosen on. */
+  decision?: {
+    rule: string;
+    threshold: number;
+    split: string;
+    costs?: OutcomeCosts;
+    curve?: { x: number[]; y: number[]; chosen: { x: number; y: number } };
+  };
   calibration?: {
     method: "platt" | "isotonic";
     split: string;
@@ -93,8 +103,22 @@ export interface PredictionsInput {
   threshold?: number;
 }
 
-export interface ReportInput extends Omit<ReportJson, "version" | "curves" | "confusion" | "tuning"> {
+/** A decision and the rows its threshold was chosen on (the valid part). */
+export interface DecisionInput {
+  rule: string;
+  threshold: number;
+  split: string;
+  costs?: OutcomeCosts;
+  y: Float64Array;
+  pred: Float64Array;
+}
+
+export interface ReportInput extends Omit<
+  ReportJson,
+  "version" | "curves" | "confusion" | "tuning" | "decision"
+> {
   predictions?: PredictionsInput;
+  decision?: DecisionInput;
   tuning?: {
     method: string;
     objective: ObjectiveSpec;
@@ -131,8 +155,12 @@ export function jsonSafe(v: unknown): unknown {
 }
 
 export function buildReportJson(input: ReportInput): ReportJson {
-  const { predictions, tuning, ...rest } = input;
+  const { predictions, tuning, decision, ...rest } = input;
   const out: ReportJson = { version: REPORT_VERSION, ...rest };
+  if (decision) {
+    const { y, pred, ...d } = decision;
+    out.decision = { ...d, ...(d.costs ? { curve: costCurve(y, pred, d.costs, d.threshold) } : {}) };
+  }
   if (predictions) {
     const { split, y, pred, width, threshold } = predictions;
     const task = input.model.task;

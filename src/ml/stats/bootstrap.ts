@@ -97,18 +97,22 @@ export function pairedBootstrap(
   base: Omit<MetricInput, "pred" | "ascending">,
   predA: Float64Array,
   predB: Float64Array,
-  opts: BootstrapOptions = {},
+  opts: BootstrapOptions & {
+    /** B's own decision (its threshold), when it differs from `base.decision`: a champion's recorded threshold. */
+    decisionB?: MetricInput["decision"];
+  } = {},
 ): PairedComparison {
   const o = options(opts);
+  const asB = (m: MetricInput): MetricInput => (opts.decisionB ? { ...m, decision: opts.decisionB } : m);
   const a = metric.compute({ ...base, pred: predA });
-  const b = metric.compute({ ...base, pred: predB });
+  const b = metric.compute(asB({ ...base, pred: predB }));
   const rs = new Resampler(base, [predA, predB], new Rng(o.seed));
   const diffs: number[] = [];
   let le = 0;
   let ge = 0;
   for (let r = 0; r < o.resamples; r++) {
     const [ia, ib] = rs.draw();
-    const d = metric.compute(ia!) - metric.compute(ib!);
+    const d = metric.compute(ia!) - metric.compute(asB(ib!));
     if (Number.isNaN(d)) continue;
     diffs.push(d);
     if (d <= 0) le++;

@@ -37,10 +37,15 @@ export function compareModels(
   base: Omit<MetricInput, "pred" | "ascending">,
   challenger: Float64Array,
   champion: Float64Array,
-  opts: BootstrapOptions & { metrics?: readonly Metric[]; alpha?: number } = {},
+  opts: BootstrapOptions & {
+    metrics?: readonly Metric[];
+    alpha?: number;
+    /** The champion's own decision (its threshold), when `base.decision` is the challenger's. */
+    decisionB?: MetricInput["decision"];
+  } = {},
 ): MetricComparison[] {
   const alpha = opts.alpha ?? 0.05;
-  const metrics = opts.metrics ?? metricsForTask(task);
+  const metrics = opts.metrics ?? metricsForTask(task, { costs: base.decision?.costs !== undefined });
   const verdict = (
     direction: Direction,
     d: number,
@@ -89,8 +94,8 @@ export function compareModels(
     }
   }
   if (task === "binary" || task === "multiclass") {
-    const ca = correctness(base.y, challenger, base.width);
-    const cb = correctness(base.y, champion, base.width);
+    const ca = correctness(base.y, challenger, base.width, base.decision?.threshold);
+    const cb = correctness(base.y, champion, base.width, (opts.decisionB ?? base.decision)?.threshold);
     const mc = mcnemarTest(ca, cb);
     const n = base.y.length;
     const diff = (mc.aOnly - mc.bOnly) / n;

@@ -32,7 +32,9 @@ export function evaluateSplit(
   input: MetricInput,
   opts: BootstrapOptions & { metrics?: readonly Metric[] } = {},
 ): SplitEvaluation {
-  const metrics = opts.metrics ?? metricsForTask(task, { items: input.item !== undefined });
+  const metrics =
+    opts.metrics ??
+    metricsForTask(task, { items: input.item !== undefined, costs: input.decision?.costs !== undefined });
   const intervals = bootstrapCIs(metrics, input, { ...opts, seed: mixSeed(opts.seed ?? 0, 0) });
   return {
     rows: input.y.length,

@@ -108,6 +108,7 @@ export class Resampler {
       ...(this.base.popularity ? { popularity: this.base.popularity } : {}),
       ...(s === 0 && this.order ? { ascending: true } : {}),
       ...(this.base.k !== undefined ? { k: this.base.k } : {}),
+      ...(this.base.decision ? { decision: this.base.decision } : {}),
     }));
   }
 }
