@@ -14,8 +14,9 @@ const SLOTS = 4;
 /** Header lines of line-oriented formats, whose data rows are counted while hashing (for plan reasons). */
 const HEADER_LINES: Record<string, number> = { csv: 1, tsv: 1, jsonl: 0, ndjson: 0 };
 
-// Scanners not in use: concurrent hashes never share a buffer.
+// Scanners not in use (16 MiB each; at most IDLE_MAX kept): concurrent hashes never share a buffer.
 const idle: ByteScanner[] = [];
+const IDLE_MAX = 2;
 
 /**
  * xxh64 of a file, and its data rows when `headerLines` is given (newlines, plus an unterminated
@@ -28,9 +29,9 @@ export async function hashFileContent(
   headerLines?: number,
 ): Promise<{ hash: string; bytes: number; rows?: number }> {
   const h = hasher.create64();
+  const fh = await open(path, "r");
   const scanner = idle.pop() ?? byteScanner(SLOTS * CHUNK);
   const { bytes: mem } = scanner;
-  const fh = await open(path, "r");
   const inFlight: Promise<{ bytesRead: number }>[] = [];
   try {
     let lines = 0;
@@ -71,7 +72,7 @@ export async function hashFileContent(
     // A read still in flight writes into the scanner's memory: let it land before reuse.
     await Promise.allSettled(inFlight);
     await fh.close();
-    idle.push(scanner);
+    if (idle.length < IDLE_MAX) idle.push(scanner);
   }
 }
 
