@@ -10,9 +10,9 @@ import { predictLatency } from "../predict/index.js";
 import { readNumericCsv } from "./csv.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-// dist/bench/gbdt → repository root.
+// dist/bench/gbdt → repository root; the shared datasets sit beside it unless MLC_DATASETS says where.
 const repoRoot = resolve(here, "../../..");
-const datasets = resolve(repoRoot, "../shared/datasets");
+const datasets = process.env.MLC_DATASETS ?? resolve(repoRoot, "../shared/datasets");
 const splits = join(datasets, "splits");
 const cli = join(here, "train-cli.js");
 

@@ -1,5 +1,5 @@
 // bench/parse: parse (and check, when the checker exists) a generated project of 5,000 blocks,
-// about 50,000 lines, against the 1 s target; lexing alone is printed as the floor.
+// about 50,000 lines, against the 500 ms target; lexing alone is printed as the floor.
 import { cpus, loadavg } from "node:os";
 import type { Project, SpecFile } from "../../src/compiler/ast.js";
 import type { Diagnostic, Result } from "../../src/compiler/diagnostic.js";
@@ -9,7 +9,8 @@ import "../../src/kinds/index.js";
 
 const BLOCKS = 5000;
 const BLOCKS_PER_FILE = 100;
-const TARGET_MS = 1000;
+/** Issue 18's target for the whole project (parse + check). */
+const TARGET_MS = 500;
 const RUNS = 5;
 
 /** Seven block kinds in the shape of the churn example; names are unique per group. */
@@ -115,12 +116,17 @@ const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[Math.f
 const fmtMs = (ms: number): string => `${ms.toFixed(0).padStart(6)} ms`;
 
 export async function run(_args: string[]): Promise<void> {
-  const sources = generateProject();
+  await parseBench(BLOCKS, RUNS);
+}
+
+/** Parses and checks a generated project of `blocks` blocks `runs` times; prints the medians. */
+export async function parseBench(blocks: number, runs: number): Promise<void> {
+  const sources = generateProject(blocks);
   const lines = sources.reduce((n, f) => n + f.text.split("\n").length - 1, 0);
   const bytes = sources.reduce((n, f) => n + f.text.length, 0);
   const check = await loadChecker();
   process.stdout.write(
-    `project: ${BLOCKS} blocks in ${sources.length} files, ${lines} lines, ${(bytes / 1e6).toFixed(2)} MB\n`,
+    `project: ${blocks} blocks in ${sources.length} files, ${lines} lines, ${(bytes / 1e6).toFixed(2)} MB\n`,
   );
   // Timings on a shared machine mean little without its load: print it beside them.
   process.stdout.write(
@@ -140,7 +146,7 @@ export async function run(_args: string[]): Promise<void> {
   let tokens = 0;
   const cpuStart = process.cpuUsage();
   const wallStart = performance.now();
-  for (let r = 0; r < RUNS; r++) {
+  for (let r = 0; r < runs; r++) {
     let t = performance.now();
     // Keep the tokens alive as the parser does, so the figure includes their allocation.
     const tokenLists = sources.map((f) => lex(f.text).tokens);
@@ -169,8 +175,11 @@ export async function run(_args: string[]): Promise<void> {
   const parse = median(parseMs);
   const checked = check ? median(checkMs) : 0;
   const total = parse + checked;
+  // The target is for BLOCKS blocks; a smaller project is held to its share.
+  const target = (TARGET_MS * blocks) / BLOCKS;
+  const cpuPerRun = (cpu.user + cpu.system) / 1000 / runs;
   process.stdout.write(
-    `median of ${RUNS} runs (${tokens.toLocaleString("en")} tokens; this process got ${(cpuShare * 100).toFixed(0)}% of a CPU on average):\n`,
+    `median of ${runs} runs (${tokens.toLocaleString("en")} tokens; this process got ${(cpuShare * 100).toFixed(0)}% of a CPU on average):\n`,
   );
   process.stdout.write(
     `  lex only (floor)  ${fmtMs(median(lexMs))}   ${Math.round(lines / (median(lexMs) / 1000)).toLocaleString("en")} lines/s\n`,
@@ -183,7 +192,10 @@ export async function run(_args: string[]): Promise<void> {
     `  total             ${fmtMs(total)}   ${Math.round(lines / (total / 1000)).toLocaleString("en")} lines/s\n`,
   );
   process.stdout.write(
-    `  target            ${fmtMs(TARGET_MS)}   total/target = ${(total / TARGET_MS).toFixed(2)} (${total <= TARGET_MS ? "within" : "OVER"} target)\n`,
+    `  CPU per run       ${fmtMs(cpuPerRun)}   (lex twice: alone and inside parse; what a loaded machine cannot inflate)\n`,
+  );
+  process.stdout.write(
+    `  target            ${fmtMs(target)}   total/target = ${(total / target).toFixed(2)} (${total <= target ? "within" : "OVER"} target)\n`,
   );
   if (diagnostics.length) {
     const codes = new Map<string, number>();

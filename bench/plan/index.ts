@@ -1,6 +1,7 @@
 // `npm run bench -- plan`: a generated project of 200 nodes over 1 GB of CSV (bench/.data/plan,
-// made once): whole-process no-op `mlc plan` time against the 300 ms target beside bare node
-// startup, and first-time hashing MB/s beside `sha256sum` on the same files in the same run.
+// made once): first-time hashing MB/s beside the bare reads and `sha256sum` on the same files,
+// then whole-process `mlc plan` times (the first after an apply, a full replan, repeated no-op
+// plans) beside bare node startup, all in the same run with the machine's load.
 import { spawnSync } from "node:child_process";
 import {
   closeSync,
@@ -13,15 +14,17 @@ import {
   writeFileSync,
   writeSync,
 } from "node:fs";
+import { open } from "node:fs/promises";
+import { cpus, loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { hashFile } from "../../src/data/data-hash.js";
-import { applyPlan } from "../../src/runtime/apply.js";
-import { openArtifacts } from "../../src/runtime/artifacts/store.js";
 import { executorFor } from "../../src/runtime/executor-registry.js";
 import { loadExecutors } from "../../src/runtime/executor-loader.js";
-import { planProject } from "../../src/runtime/project.js";
-import { openState } from "../../src/runtime/state/open.js";
+import { rememberNoopPlan } from "../../src/runtime/plan-cache.js";
+import { hasChanges } from "../../src/runtime/plan.js";
+import { planToJson } from "../../src/runtime/plan-render.js";
+import { applyProject } from "../../src/runtime/project.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 // dist/bench/plan → repository root.
@@ -118,91 +121,132 @@ function timeProcess(
   return { ms: median(times), ...last };
 }
 
-export async function run(_args: string[]): Promise<void> {
-  const files = ensureData();
-  const totalBytes = files.reduce((s, f) => s + statSync(f).size, 0);
-  const mb = totalBytes / 1e6;
+/**
+ * First-time hashing of `files` (page cache warm): mlc's streaming xxh64 with its row count, the
+ * same reads without hashing (the I/O floor) and sha256sum, alternating, best of `rounds` each.
+ */
+export async function hashingRate(files: string[], rounds: number): Promise<void> {
+  const mb = files.reduce((s, f) => s + statSync(f).size, 0) / 1e6;
+  // Timings on a shared machine mean little without its load: print it beside them.
   process.stdout.write(
-    `project: ${project}\n  ${BRANCHES * (3 + MODELS + GATES)} nodes over ${files.length} CSV files, ${mb.toFixed(0)} MB\n`,
+    `machine: ${cpus().length} CPUs, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}\n`,
   );
 
-  // First-time hashing, page cache warm for both: mlc's streaming xxh64 vs sha256sum.
   for (const f of files) await hashFile(f);
-  let t0 = performance.now();
-  for (const f of files) await hashFile(f);
-  const mlcMs = performance.now() - t0;
-  const sha = spawnSync("sha256sum", ["--version"]);
-  let shaMs: number | undefined;
-  if (sha.status === 0) {
+  const CHUNK = 4 << 20;
+  const readBuf = Buffer.allocUnsafe(CHUNK);
+  const readOnly = async (f: string): Promise<void> => {
+    const fh = await open(f, "r");
+    try {
+      for (let pos = 0; ;) {
+        const { bytesRead } = await fh.read(readBuf, 0, CHUNK, pos);
+        if (bytesRead === 0) break;
+        pos += bytesRead;
+      }
+    } finally {
+      await fh.close();
+    }
+  };
+  const hasSha = spawnSync("sha256sum", ["--version"]).status === 0;
+  let mlcMs = Infinity;
+  let readMs = Infinity;
+  let shaMs = Infinity;
+  let cpuShare = 0;
+  for (let r = 0; r < rounds; r++) {
+    const cpu0 = process.cpuUsage();
+    let t0 = performance.now();
+    for (const f of files) await hashFile(f);
+    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    if (ms < mlcMs) [mlcMs, cpuShare] = [ms, (cpu.user + cpu.system) / 1000 / ms];
     t0 = performance.now();
-    spawnSync("sha256sum", files, { stdio: "ignore" });
-    shaMs = performance.now() - t0;
+    for (const f of files) await readOnly(f);
+    readMs = Math.min(readMs, performance.now() - t0);
+    if (hasSha) {
+      t0 = performance.now();
+      spawnSync("sha256sum", files, { stdio: "ignore" });
+      shaMs = Math.min(shaMs, performance.now() - t0);
+    }
   }
-  process.stdout.write(`\nfirst-time hashing (${mb.toFixed(0)} MB, page cache warm)\n`);
+  const rate = (ms: number) => (mb / (ms / 1000)).toFixed(0).padStart(6);
   process.stdout.write(
-    `  mlc (xxh64, 8 MiB chunks, row count)  ${(mb / (mlcMs / 1000)).toFixed(0).padStart(6)} MB/s\n`,
+    `\nfirst-time hashing (${mb.toFixed(0)} MB, page cache warm, best of ${rounds} alternating)\n`,
   );
-  if (shaMs !== undefined) {
-    process.stdout.write(
-      `  sha256sum                             ${(mb / (shaMs / 1000)).toFixed(0).padStart(6)} MB/s\n`,
-    );
+  process.stdout.write(
+    `  mlc (xxh64 + SIMD row count)          ${rate(mlcMs)} MB/s   (target 3000 MB/s: ${mb / (mlcMs / 1000) >= 3000 ? "met" : "missed"}; ${(cpuShare * 100).toFixed(0)}% of a CPU)\n`,
+  );
+  process.stdout.write(`  reads alone, 4 MiB (I/O floor, peer)  ${rate(readMs)} MB/s\n`);
+  process.stdout.write(`  ratio mlc / reads alone               ${(readMs / mlcMs).toFixed(2)}×\n`);
+  if (hasSha) {
+    process.stdout.write(`  sha256sum (peer)                      ${rate(shaMs)} MB/s\n`);
     process.stdout.write(`  ratio mlc / sha256sum                 ${(shaMs / mlcMs).toFixed(2)}×\n`);
   } else {
     process.stdout.write("  sha256sum is not installed: no peer figure\n");
   }
+}
 
-  // Bring the state to "everything applied": plan with the real executors (this hashes the data
-  // once and fills the stat cache), then record every node without running it.
+export async function run(_args: string[]): Promise<void> {
+  const files = ensureData();
+  const mb = files.reduce((s, f) => s + statSync(f).size, 0) / 1e6;
+  process.stdout.write(
+    `project: ${project}\n  ${BRANCHES * (3 + MODELS + GATES)} nodes over ${files.length} CSV files, ${mb.toFixed(0)} MB\n`,
+  );
+  await hashingRate(files, 3);
+
+  // Bring the state to "everything applied" the way `mlc apply` does (plan, run, record, plan
+  // again and remember that no-op plan), with executors that record each node without running
+  // it: the data is hashed once here and the stat cache filled.
   rmSync(join(project, ".mlc"), { recursive: true, force: true });
   await loadExecutors();
-  const planned = await planProject(project);
-  if (!planned.ok)
+  const recordOnly = (kind: string) => {
+    const real = executorFor(kind);
+    return real && { ...real, run: async () => ({ artifacts: {} }) };
+  };
+  const applied = await applyProject(project, { executors: recordOnly, parallel: 8, log: () => undefined });
+  if (!applied.ok)
     throw new Error(
-      `the generated project does not compile: ${planned.diagnostics.map((d) => d.message).join("; ")}`,
+      `the generated project does not compile: ${applied.diagnostics.map((d) => d.message).join("; ")}`,
     );
-  const store = await openState(project);
-  try {
-    const recorded = await applyPlan(planned.plan, {
-      projectDir: project,
-      store,
-      artifacts: openArtifacts(project),
-      parallel: 8,
-      executorFor: (kind) => {
-        const real = executorFor(kind);
-        return { kind, version: real?.version ?? "unregistered", run: async () => ({ artifacts: {} }) };
-      },
-    });
-    if (!recorded.ok) throw new Error("recording the generated project's state failed");
-  } finally {
-    await store.close();
-  }
+  if (!applied.result.ok || !applied.after || hasChanges(applied.after))
+    throw new Error("recording the generated project's state failed");
+  await rememberNoopPlan(project, applied.after, planToJson(applied.after));
+  const nodes = applied.after.changes.length;
 
   if (!existsSync(mainJs)) {
     process.stdout.write(`\n${mainJs} is missing: run \`npm run build\` first\n`);
     return;
   }
   const node = timeProcess(["-e", ""], 5);
+  // First after the apply: answered from what the apply remembered.
+  const first = timeProcess([mainJs, "plan", ".", "--detailed-exitcode"], 1);
+  if (first.code !== 0)
+    throw new Error(
+      `the first plan after apply did not exit 0 (exit ${first.code}):\n${first.stdout.slice(0, 2000)}`,
+    );
   // Full: compile, load executors, stat every data file (stat cache hits), verify objects, plan.
   const full = timeProcess([mainJs, "plan", ".", "--detailed-exitcode"], 3, { MLC_PLAN_CACHE: "off" });
   if (full.code !== 0)
     throw new Error(`the no-op plan did not exit 0 (exit ${full.code}):\n${full.stdout.slice(0, 2000)}`);
   // Repeated: the no-op plan shortcut (specs, data, objects, serial and code unchanged).
-  timeProcess([mainJs, "plan", "."], 1);
   const repeated = timeProcess([mainJs, "plan", ".", "--detailed-exitcode"], 5);
   if (repeated.code !== 0)
     throw new Error(
       `the repeated no-op plan did not exit 0 (exit ${repeated.code}):\n${repeated.stdout.slice(0, 2000)}`,
     );
-  const verdict = (ms: number) => (ms <= 300 ? "met" : "missed");
+  const ms = (x: number) => x.toFixed(0).padStart(6);
+  const ratio = repeated.ms / node.ms;
   process.stdout.write(
-    `\nno-op \`mlc plan\`, whole process (${planned.plan.changes.length} nodes, ${mb.toFixed(0)} MB already hashed)\n`,
+    `\nno-op \`mlc plan\`, whole process (${nodes} nodes, ${mb.toFixed(0)} MB already hashed)\n`,
   );
   process.stdout.write(
-    `  full plan (median of 3)               ${full.ms.toFixed(0).padStart(6)} ms   (target 300 ms: ${verdict(full.ms)})\n`,
+    `  first plan after the apply (1 run)    ${ms(first.ms)} ms   (target: as fast as a repeated one: ${(first.ms / repeated.ms).toFixed(2)}×)\n`,
   );
+  process.stdout.write(`  full plan, no shortcut (median of 3)  ${ms(full.ms)} ms\n`);
+  process.stdout.write(`  repeated no-op plan (median of 5)     ${ms(repeated.ms)} ms\n`);
+  process.stdout.write(`  node -e "" (bare startup, peer)       ${ms(node.ms)} ms\n`);
   process.stdout.write(
-    `  repeated no-op plan (median of 5)     ${repeated.ms.toFixed(0).padStart(6)} ms   (target 300 ms: ${verdict(repeated.ms)})\n`,
+    `  ratio repeated plan / bare node       ${ratio.toFixed(2)}×   (target 1.3×: ${ratio <= 1.3 ? "met" : "missed"})\n`,
   );
-  process.stdout.write(`  node -e "" (bare startup, peer)       ${node.ms.toFixed(0).padStart(6)} ms\n`);
-  process.stdout.write(`  ratio repeated plan / bare node       ${(repeated.ms / node.ms).toFixed(2)}×\n`);
 }

@@ -2,7 +2,7 @@
 // averaged over 5 seeds, on Branin, Hartmann-6 and (when the gbdt estimator exists) the churn GBDT;
 // then the churn search's wall time with tune.parallel = 1 against 2 (worker threads).
 import { existsSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { estimatorFor } from "../../src/ml/estimator-registry.js";
 import type { Params } from "../../src/ml/estimator.js";
@@ -107,7 +107,10 @@ export async function run(args: string[]): Promise<void> {
     return;
   }
   const gbdt = estimatorFor("gbdt");
-  const csv = resolve(repoRoot, "../shared/datasets/splits/mlc_churn_train.csv");
+  const csv = join(
+    process.env.MLC_DATASETS ?? resolve(repoRoot, "../shared/datasets"),
+    "splits/mlc_churn_train.csv",
+  );
   if (!gbdt || !existsSync(csv)) {
     process.stdout.write(
       `\nchurn GBDT skipped: ${gbdt ? `${csv} not found` : "no estimator registered as 'gbdt'"}\n`,

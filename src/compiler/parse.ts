@@ -59,7 +59,7 @@ function parseUnchecked(path: string, text: string): Result<SpecFile> {
   const lines = new LineIndex(text);
   const builder = new AstBuilder(path);
   builder.sourceOf = (s) => text.slice(s.start.offset, s.end.offset);
-  const parser = mlspecParser();
+  const fast = mlspecParser(false);
   const blocks: Block[] = [];
   const diagnostics: Diagnostic[] = lexicalDiagnostics(path, tokens);
   const parseDiagnostics: Diagnostic[] = [];
@@ -89,9 +89,17 @@ function parseUnchecked(path: string, text: string): Result<SpecFile> {
       );
       continue;
     }
-    parser.startParse(seg.tokens);
     builder.nextToken = (t) => seg.tokens[seg.tokens.indexOf(t) + 1];
-    const cst = parser.block();
+    // Error recovery costs time at every repetition: a block is parsed without it first, and
+    // again with it only when that found an error (the recovering parse reports and patches up).
+    let parser = fast;
+    parser.startParse(seg.tokens);
+    let cst = parser.block();
+    if (parser.errors.length) {
+      parser = mlspecParser(true);
+      parser.startParse(seg.tokens);
+      cst = parser.block();
+    }
     const before = builder.diagnostics.length;
     const block = builder.block(cst);
     const segDiags: Diagnostic[] = builder.diagnostics.slice(before);

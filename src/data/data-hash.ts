@@ -1,19 +1,13 @@
-// Content hashes of source data: xxh64 over the file streamed in large chunks (several GB/s),
+// Content hashes of source data: xxh64 over the file streamed in large chunks (file-hash.ts),
 // with a (path, size, mtime) stat cache so unchanged files are never read again, as DVC does.
-import { open, readdir, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { extname, join, relative, resolve } from "node:path";
-import xxhash from "xxhash-wasm";
 import type { DataFingerprint, StatCache } from "../ir/executor.js";
 import type { GraphNode, Json } from "../ir/graph-ir.js";
 import type { StatEntry } from "../ir/state-store.js";
 import { canonicalJson } from "../ir/expr-json.js";
 import { NodeFailure } from "../ir/executor.js";
-
-let api: Awaited<ReturnType<typeof xxhash>> | undefined;
-async function hasher() {
-  api ??= await xxhash();
-  return api;
-}
+import { hashFileContent, hashText } from "./file-hash.js";
 
 /** The stat cache as plan and apply use it: loaded from the state store, new entries written back. */
 export class MemoryStatCache implements StatCache {
@@ -53,48 +47,11 @@ interface FileHash {
   rows?: number;
 }
 
-const CHUNK = 8 << 20;
 const headerLines: Record<string, number> = { ".csv": 1, ".tsv": 1, ".jsonl": 0, ".ndjson": 0, ".txt": 0 };
 
-/** Hashes a whole file with xxh64, reading the next chunk while hashing the current one. */
+/** Hashes a whole file with xxh64 (rows counted for line-oriented formats). */
 export async function hashFile(path: string): Promise<FileHash> {
-  const { create64 } = await hasher();
-  const h = create64();
-  const header = headerLines[extname(path).toLowerCase()];
-  const countLines = header !== undefined;
-  const fh = await open(path, "r");
-  try {
-    const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
-    let which = 0;
-    let pos = 0;
-    let lines = 0;
-    let last = -1;
-    let pending = fh.read(bufs[0]!, 0, CHUNK, 0);
-    for (;;) {
-      const { bytesRead } = await pending;
-      if (bytesRead === 0) break;
-      const cur = bufs[which]!;
-      pos += bytesRead;
-      which ^= 1;
-      pending = fh.read(bufs[which]!, 0, CHUNK, pos);
-      const view = bytesRead === CHUNK ? cur : cur.subarray(0, bytesRead);
-      h.update(view);
-      if (countLines) {
-        let p = view.indexOf(10);
-        while (p !== -1) {
-          lines++;
-          p = view.indexOf(10, p + 1);
-        }
-        last = view[bytesRead - 1]!;
-      }
-    }
-    const hash = "xxh64:" + h.digest().toString(16).padStart(16, "0");
-    if (!countLines) return { hash, bytes: pos };
-    if (pos > 0 && last !== 10) lines++;
-    return { hash, bytes: pos, rows: Math.max(0, lines - header!) };
-  } finally {
-    await fh.close();
-  }
+  return hashFileContent(path, headerLines[extname(path).toLowerCase()]);
 }
 
 /** hashFile unless the stat cache knows the file unchanged (same path, size, mtime). */
@@ -169,11 +126,9 @@ export async function fileDataFingerprint(
   const description = (rel as string[]).join(", ");
   if (parts.length === 1)
     return { hash: parts[0]!.hash, rows: parts[0]!.rows, bytes: parts[0]!.bytes, description };
-  const { h64ToString } = await hasher();
   const rows = parts.every((p) => p.rows !== undefined) ? parts.reduce((a, p) => a + p.rows!, 0) : undefined;
   return {
-    hash:
-      "xxh64:" + h64ToString(files.map((f, i) => `${relative(projectDir, f)}\0${parts[i]!.hash}`).join("\n")),
+    hash: hashText(files.map((f, i) => `${relative(projectDir, f)}\0${parts[i]!.hash}`).join("\n")),
     rows,
     bytes: parts.reduce((a, p) => a + p.bytes, 0),
     description,
