@@ -31,13 +31,26 @@ export interface OnnxSession {
  */
 export const INEXACT_REWRITES = ["DivMulFusion"];
 
+/**
+ * Graph rewrites that change no value but whose cost grows with the square of a value's readers:
+ * common-subexpression elimination takes minutes on a feature graph where a column feeds
+ * thousands of nodes (several 5,000-term chains), and saves nothing measurable on mlc's graphs.
+ */
+export const SLOW_REWRITES = ["CommonSubexpressionElimination"];
+
+/**
+ * The option's value: onnxruntime-node passes it on as one string, and only ";" separates names
+ * there (with "," no optimizer of the list is disabled; test/onnx/builder.test.ts checks both).
+ */
+export const DISABLED_OPTIMIZERS = [...INEXACT_REWRITES, ...SLOW_REWRITES].join(";");
+
 /** Session options that keep feature arithmetic bit-identical to the batch backend. */
 export const EXACT_GRAPH_OPTIONS: Pick<
   ort.InferenceSession.SessionOptions,
   "graphOptimizationLevel" | "extra"
 > = {
   graphOptimizationLevel: "all",
-  extra: { optimization: { disable_specified_optimizers: INEXACT_REWRITES.join(",") } },
+  extra: { optimization: { disable_specified_optimizers: DISABLED_OPTIMIZERS } },
 };
 
 export async function loadSession(model: Uint8Array | string): Promise<OnnxSession> {
