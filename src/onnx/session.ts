@@ -32,17 +32,12 @@ export interface OnnxSession {
 export const INEXACT_REWRITES = ["DivMulFusion"];
 
 /**
- * Graph rewrites that change no value but whose cost grows with the square of a value's readers:
- * common-subexpression elimination takes minutes on a feature graph where a column feeds
- * thousands of nodes (several 5,000-term chains), and saves nothing measurable on mlc's graphs.
- */
-export const SLOW_REWRITES = ["CommonSubexpressionElimination"];
-
-/**
  * The option's value: onnxruntime-node passes it on as one string, and only ";" separates names
- * there (with "," no optimizer of the list is disabled; test/onnx/builder.test.ts checks both).
+ * there (with "," no optimizer of a list is disabled). Common-subexpression elimination stays on:
+ * it is slow where a value has thousands of readers, but mlc's own graphs reach it with equal
+ * nodes already shared (OnnxGraph.op), and other graphs (imported models) need it.
  */
-export const DISABLED_OPTIMIZERS = [...INEXACT_REWRITES, ...SLOW_REWRITES].join(";");
+export const DISABLED_OPTIMIZERS = INEXACT_REWRITES.join(";");
 
 /** Session options that keep feature arithmetic bit-identical to the batch backend. */
 export const EXACT_GRAPH_OPTIONS: Pick<
