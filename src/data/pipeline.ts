@@ -278,7 +278,11 @@ function fitted(
         states,
         memo: new Map<PipelineNode, OnnxValue>(),
       };
-      const parts = built.outputs.map((o) => emitOnnx(g, o.node, env).name);
+      const parts = emitOnnx(
+        g,
+        built.outputs.map((o) => o.node),
+        env,
+      ).map((v) => v.name);
       // A feature that reads no column (`bias = 1`) is a [1, w] constant: broadcast it to the rows.
       const constant = built.outputs.flatMap((o, i) => (allColumnsRead(o.node).size === 0 ? [i] : []));
       if (constant.length) {

@@ -98,6 +98,48 @@ function tensor(
   return t;
 }
 
+/** Constants of at most this many values are shared by content (larger ones are model weights). */
+const SHARED_CONSTANT_MAX = 64;
+
+/** A tensor's content as a map key: type, shape and the exact stored values (bytes for floats). */
+function constantKey(t: OnnxNs.ITensorProto): string {
+  const body = t.rawData
+    ? Buffer.from(t.rawData).toString("hex")
+    : t.stringData
+      ? JSON.stringify(t.stringData.map((b) => Buffer.from(b).toString("hex")))
+      : JSON.stringify(t.int32Data ?? []);
+  return `${t.dataType}|${(t.dims ?? []).join(",")}|${body}`;
+}
+
+/** Operators whose output is not a function of their inputs: never shared. */
+const NONDETERMINISTIC = /^(Random|Multinomial|Bernoulli|Dropout)/;
+
+/** A node's identity for sharing, or none when it must not be shared or is too large to key. */
+function nodeKey(
+  opType: string,
+  inputs: string[],
+  attrs: Record<string, AttrValue>,
+  domain: string,
+): string | undefined {
+  if (NONDETERMINISTIC.test(opType)) return undefined;
+  for (const v of Object.values(attrs)) {
+    const list = Array.isArray(v)
+      ? v
+      : typeof v === "object"
+        ? "floats" in v
+          ? v.floats
+          : "ints" in v
+            ? v.ints
+            : undefined
+        : [];
+    if (list === undefined || (list as unknown[]).length > SHARED_CONSTANT_MAX) return undefined;
+  }
+  // numbers and strings tagged, so 0 and -0, NaN and null, "1" and 1 stay apart
+  const tag = (_k: string, v: unknown): unknown =>
+    typeof v === "number" ? `n${Object.is(v, -0) ? "-0" : String(v)}` : typeof v === "string" ? `s${v}` : v;
+  return JSON.stringify([domain, opType, inputs, attrs], tag);
+}
+
 interface NodeOptions {
   domain?: "" | "ai.onnx.ml";
   name?: string;
@@ -114,6 +156,10 @@ export class OnnxGraph {
   readonly initializers: OnnxNs.ITensorProto[] = [];
   private counter = 0;
   private usedMl = false;
+  /** Small constants already added, by content: an equal constant reuses the initializer. */
+  private readonly constants = new Map<string, string>();
+  /** Single-output nodes already added, by operator, inputs and attributes (see `op`). */
+  private readonly computed = new Map<string, string>();
 
   constructor(readonly name = "mlc") {}
 
@@ -131,11 +177,21 @@ export class OnnxGraph {
     return name;
   }
 
-  /** Adds an initializer and returns its name. */
+  /**
+   * Adds an initializer and returns its name. A small constant equal to one added before (same
+   * type, shape and bytes) reuses that initializer: onnxruntime's session setup grows with the
+   * square of the initializer count (10,000 take seconds), and a chain of 5,000 terms repeats a
+   * handful of literals thousands of times.
+   */
   constant(type: DTypeName, dims: number[], values: ArrayLike<number> | string[], prefix = "const"): string {
-    const name = this.fresh(prefix);
-    this.initializers.push(tensor(name, type, dims, values));
-    return name;
+    const t = tensor("", type, dims, values);
+    const key = values.length <= SHARED_CONSTANT_MAX ? constantKey(t) : undefined;
+    const known = key === undefined ? undefined : this.constants.get(key);
+    if (known !== undefined) return known;
+    t.name = this.fresh(prefix);
+    this.initializers.push(t);
+    if (key !== undefined) this.constants.set(key, t.name);
+    return t.name;
   }
 
   /**
@@ -165,14 +221,24 @@ export class OnnxGraph {
     return outs;
   }
 
-  /** Single-output shorthand for `node`. */
+  /**
+   * Single-output shorthand for `node`. A node equal to one added before (same operator, inputs
+   * and small attributes) is not added again: its output is reused. The value is the same, and
+   * the graph stays small without onnxruntime's common-subexpression pass, which is slow on wide
+   * graphs (a 5,000-term feature chain repeats `b * 2` hundreds of times).
+   */
   op(
     opType: string,
     inputs: string[],
     attrs: Record<string, AttrValue> = {},
     opts: NodeOptions = {},
   ): string {
-    return this.node(opType, inputs, 1, attrs, opts)[0]!;
+    const key = opts.name === undefined ? nodeKey(opType, inputs, attrs, opts.domain ?? "") : undefined;
+    const known = key === undefined ? undefined : this.computed.get(key);
+    if (known !== undefined) return known;
+    const out = this.node(opType, inputs, 1, attrs, opts)[0]!;
+    if (key !== undefined) this.computed.set(key, out);
+    return out;
   }
 
   toModel(opset = OPSET_DEFAULT, mlOpset = ML_OPSET_DEFAULT): OnnxNs.IModelProto {

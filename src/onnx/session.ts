@@ -31,13 +31,21 @@ export interface OnnxSession {
  */
 export const INEXACT_REWRITES = ["DivMulFusion"];
 
+/**
+ * The option's value: onnxruntime-node passes it on as one string, and only ";" separates names
+ * there (with "," no optimizer of a list is disabled). Common-subexpression elimination stays on:
+ * it is slow where a value has thousands of readers, but mlc's own graphs reach it with equal
+ * nodes already shared (OnnxGraph.op), and other graphs (imported models) need it.
+ */
+export const DISABLED_OPTIMIZERS = INEXACT_REWRITES.join(";");
+
 /** Session options that keep feature arithmetic bit-identical to the batch backend. */
 export const EXACT_GRAPH_OPTIONS: Pick<
   ort.InferenceSession.SessionOptions,
   "graphOptimizationLevel" | "extra"
 > = {
   graphOptimizationLevel: "all",
-  extra: { optimization: { disable_specified_optimizers: INEXACT_REWRITES.join(",") } },
+  extra: { optimization: { disable_specified_optimizers: DISABLED_OPTIMIZERS } },
 };
 
 export async function loadSession(model: Uint8Array | string): Promise<OnnxSession> {

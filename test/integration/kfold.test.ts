@@ -7,18 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyProject } from "../../src/runtime/project.js";
 import { openState } from "../../src/runtime/state/open.js";
-
-function csv(rows: number): string {
-  let s = 99;
-  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-  const lines = ["id,x1,x2,y"];
-  for (let i = 0; i < rows; i++) {
-    const x1 = rnd() * 4 - 2;
-    const x2 = rnd() * 4 - 2;
-    lines.push(`${i},${x1.toFixed(4)},${x2.toFixed(4)},${x1 + 0.5 * x2 + rnd() - 0.5 > 0 ? "yes" : "no"}`);
-  }
-  return lines.join("\n") + "\n";
-}
+import { seededRowsCsv } from "../fixtures/seeded-rows.js";
 
 const SPEC = `project cv { seed = 5 }
 
@@ -87,7 +76,7 @@ let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "mlc-kfold-"));
   mkdirSync(join(dir, "data"));
-  writeFileSync(join(dir, "data/rows.csv"), csv(600));
+  writeFileSync(join(dir, "data/rows.csv"), seededRowsCsv(600, { seed: 99 }));
   writeFileSync(join(dir, "main.mlspec"), SPEC);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -12,29 +12,20 @@ import { planToJson, renderPlanMarkdown, renderPlanText } from "../../src/runtim
 import { readFileSync } from "node:fs";
 import { createPredictionServer } from "../../src/serve/server.js";
 import { deepJsonText, jsonText } from "../../src/ir/json-text.js";
+import { seededRowsCsv } from "../fixtures/seeded-rows.js";
 
 const N = 5000;
 
-function csv(rows: number): string {
-  let s = 7;
-  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-  const lines = ["a,b,y"];
-  for (let i = 0; i < rows; i++) {
-    const a = rnd() * 4 - 2;
-    const b = rnd() * 4 - 2;
-    lines.push(`${a.toFixed(3)},${b.toFixed(3)},${a + 0.3 * b + (rnd() - 0.5) > 0 ? "yes" : "no"}`);
-  }
-  return lines.join("\n") + "\n";
-}
-
 // brackets nested as deep as the parser allows (MLC1013 past 200 levels), continued as a chain of
-// N terms mixing every arithmetic operator, inside a fitted transform; beside it a plain column.
-// (onnxruntime takes minutes to load a graph joining several chains this long: one is enough here.)
+// N terms mixing every arithmetic operator, inside a fitted transform; a second chain of N terms
+// over the other column, and a plain column. (Several chains this long once took onnxruntime
+// minutes to load; the graph's size is asserted in test/data/sum-chains.test.ts.)
 const nested = "(".repeat(190) + "b" + " + 1)".repeat(190);
 const terms = Array.from({ length: N - 191 }, (_, i) => [" + a", " - b * 2", " + a / 3", " - 1"][i % 4]).join(
   "",
 );
 const long = `standardize(${nested}${terms})`;
+const long2 = `b${Array.from({ length: N }, (_, i) => [" - a", " + b * 3", " - b / 7", " + 2"][i % 4]).join("")}`;
 
 const SPEC = `project big { seed = 5 }
 
@@ -53,6 +44,7 @@ source rows {
 features f {
   from   = rows
   long   = ${long}
+  long2  = ${long2}
   plain  = a
 }
 
@@ -91,7 +83,10 @@ describe("expressions of 5,000 terms at run time", () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "mlc-big-"));
     mkdirSync(join(dir, "data"));
-    writeFileSync(join(dir, "data/rows.csv"), csv(200));
+    writeFileSync(
+      join(dir, "data/rows.csv"),
+      seededRowsCsv(200, { seed: 7, names: ["a", "b"], id: false, decimals: 3, weight: 0.3 }),
+    );
     writeFileSync(join(dir, "big.mlspec"), SPEC);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

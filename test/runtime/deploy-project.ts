@@ -4,18 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { applyProject, type ApplyProjectOptions } from "../../src/runtime/project.js";
-
-function csv(rows: number): string {
-  let s = 11;
-  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-  const lines = ["id,x1,x2,y"];
-  for (let i = 0; i < rows; i++) {
-    const x1 = rnd() * 4 - 2;
-    const x2 = rnd() * 4 - 2;
-    lines.push(`${i},${x1.toFixed(4)},${x2.toFixed(4)},${x1 + 0.5 * x2 + (rnd() - 0.5) > 0 ? "yes" : "no"}`);
-  }
-  return lines.join("\n") + "\n";
-}
+import { seededRowsCsv } from "../fixtures/seeded-rows.js";
 
 export function spec(trees: number, opts: { deploy?: boolean; tuneTrials?: number } = {}): string {
   return `project tiny {
@@ -86,7 +75,7 @@ deploy api {
 export function tinyProject(trees = 5): string {
   const dir = mkdtempSync(join(tmpdir(), "mlc-tiny-"));
   mkdirSync(join(dir, "data"));
-  writeFileSync(join(dir, "data", "rows.csv"), csv(300));
+  writeFileSync(join(dir, "data", "rows.csv"), seededRowsCsv(300, { seed: 11 }));
   writeFileSync(join(dir, "tiny.mlspec"), spec(trees));
   return dir;
 }
