@@ -22,6 +22,7 @@ import { isProblem, type ColumnBatch } from "./record-encoder.js";
 import { chooseExperimentArm } from "./experiment-route.js";
 import { chooseArm, type Arm } from "./routing.js";
 import { OIP_PROBE_PATHS, registerOipRoutes } from "./oip-rest.js";
+import { registerRecommendRoute } from "./recommend-route.js";
 import { startOipGrpc, type OipGrpcServer } from "./oip-grpc.js";
 import type { OipContext } from "./oip-v2.js";
 import { queueFlagged, type ReviewIntake } from "./review-intake.js";
@@ -519,6 +520,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     },
   };
   registerOipRoutes(app, oip);
+  registerRecommendRoute(app, { deployment: opts.deployment, routing: () => live.routing, log: () => log });
   let grpcServer: OipGrpcServer | undefined;
 
   app.get("/v1/model", async (_req, reply) => {

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { diagnosticOf, isInternal } from "../../ir/errors.js";
-import { buildBundleDir, loadBundle } from "../../serve/bundle.js";
+import { buildBundleDir, loadBundle, readBundleRetrieval } from "../../serve/bundle.js";
 import { k8sName, writeContainerManifests } from "../../serve/container.js";
 import { writeMonitorCronJobs } from "../../runtime/monitor/monitor-cronjobs.js";
 import { readDeployment, resolveBundlePath } from "../../serve/deployment.js";
@@ -54,14 +54,15 @@ export function register(program: Command): void {
           bundleDir = resolveBundlePath(projectDir, p.bundle);
           const b = loadBundle(bundleDir);
           if (!f.container) {
-            buildBundleDir(resolve(f.out), b.onnx, b.meta);
+            const retrieval = readBundleRetrieval(b);
+            buildBundleDir(resolve(f.out), b.onnx, b.meta, retrieval ? { retrieval } : {});
             if (f.json) {
               const json = {
                 deployment: name,
                 model: b.meta.model,
                 version: b.meta.version,
                 out: resolve(f.out),
-                files: ["model.onnx", "bundle.json"],
+                files: ["model.onnx", "bundle.json", ...(retrieval ? ["retrieval.bin"] : [])],
               };
               return void process.stdout.write(JSON.stringify(json, null, 2) + "\n");
             }

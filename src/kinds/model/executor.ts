@@ -27,6 +27,7 @@ import { anomalyThreshold as calibrateAnomalyThreshold } from "../../ml/anomaly-
 import { evaluateSplit } from "./evaluate.js";
 import { rankingGroups, targets, taskOf } from "./labels.js";
 import { rankingEvaluation, trivialRanking } from "./ranking-eval.js";
+import { retrievalOf } from "./retrieval-artifact.js";
 import { readModelSpec, type ModelSpec } from "./model-spec.js";
 import { bundleInputs, checkFeatureParity, checkOnnxParity, composeOnnx } from "./onnx-bundle.js";
 import { inputsJson, taskJson } from "./results.js";
@@ -44,7 +45,8 @@ import { crossValidate, foldDatasets } from "./cross-validate.js";
 // src/ml/random.ts (xoshiro128** seeded by splitmix32), so those model bytes differ from version 2.
 // 4: ranking metrics at the task's k under the language's names, ties as expectations, catalogue
 // measures and the popularity baseline.
-export const MODEL_EXECUTOR_VERSION = "4";
+// 5: a factorisation model's version stores its retrieval file (artifact `retrieval`).
+export const MODEL_EXECUTOR_VERSION = "5";
 
 async function splitTables(
   ctx: ExecContext,
@@ -326,6 +328,9 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     artifacts[`${part}_predictions`] = await ctx.artifacts.put(f64Bytes(pred));
   for (const part of PARTS) if (hashes[part]) artifacts[`${part}_table`] = hashes[part]!;
   if (calibration) artifacts.calibrator = await ctx.artifacts.put(calibration.bytes);
+  // a factorisation model's tables, catalogue and popularity: what /v1/recommend retrieves from
+  const retrieval = retrievalOf(spec, model, prep.parts.train!, ctx.inputNodes?.get(`split.${spec.data}`));
+  if (retrieval) artifacts.retrieval = await ctx.artifacts.put(retrieval.serialize());
   const reportInput = {
     spec,
     algorithm: estimator.algorithm,
