@@ -40,12 +40,12 @@ export const RUNTIME_CODES = {
   MLC2204: { title: "labels that the model's task cannot train on" },
   MLC2205: { title: "training that cannot start or did not produce a model" },
   MLC2206: { title: "a model that has no ONNX form, or whose ONNX predictions differ from its own (parity)" },
+  MLC2207: {
+    title: "an anomaly threshold target (`precision(…)`, `recall(…)`) that the calibration rows cannot meet",
+  },
   MLC2208: {
     title:
       "a recommendation the deployment cannot give (a version without a retrieval file, a `cold_start` chain its bundle cannot serve)",
-  },
-  MLC2207: {
-    title: "an anomaly threshold target (`precision(…)`, `recall(…)`) that the calibration rows cannot meet",
   },
   // — gates, deploys, serving —
   MLC2300: { title: "a gate whose conditions do not hold" },

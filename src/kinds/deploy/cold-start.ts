@@ -15,9 +15,18 @@ export const RETRIEVAL_ALGORITHMS: readonly string[] = ["bpr", "matrix_factoriza
 export function checkColdStart(ctx: KindCheckContext, model: string): void {
   const coldStart = ctx.attribute("cold_start");
   if (!coldStart) return;
-  const algorithm = ctx.lookup(model)?.body.find((i) => i.type === "attribute" && i.name === "algorithm");
-  if (algorithm?.type !== "attribute") return;
-  const name = algorithm.value.type === "call" ? algorithm.value.callee : ctx.refName(algorithm.value);
+  const block = ctx.lookup(model);
+  if (!block) return;
+  const algorithm = block.body.find((i) => i.type === "attribute" && i.name === "algorithm");
+  const value = algorithm?.type === "attribute" ? algorithm.value : undefined;
+  // without the attribute a model is a gbdt (the schema's default)
+  const name = !value
+    ? "gbdt"
+    : value.type === "call"
+      ? value.callee
+      : value.type === "ref" && value.path.length === 1
+        ? value.path[0]
+        : undefined;
   if (!name || RETRIEVAL_ALGORITHMS.includes(name)) return;
   ctx.report(
     CheckCode.coldStartWithoutRetrieval,
@@ -25,7 +34,7 @@ export function checkColdStart(ctx: KindCheckContext, model: string): void {
     `deployment \`${ctx.name}\` declares a cold-start chain, but model \`${model}\` (\`${name}\`) has no user and item embeddings to recommend from`,
     {
       hint: `cold_start applies to ${RETRIEVAL_ALGORITHMS.join(" and ")} models; remove it or change the model's algorithm`,
-      related: [{ message: "the model's algorithm", span: algorithm.span }],
+      ...(algorithm ? { related: [{ message: "the model's algorithm", span: algorithm.span }] } : {}),
     },
   );
 }
