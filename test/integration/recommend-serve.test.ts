@@ -13,6 +13,7 @@ import { readDeployment, resolveBundlePath } from "../../src/serve/deployment.js
 import { readPredictionLog } from "../../src/serve/prediction-log-reader.js";
 import { createPredictionServer, type PredictionServer } from "../../src/serve/server.js";
 import { Retrieval } from "../../src/ml/recommend/retrieval.js";
+import { runCli } from "../cli/run-cli.js";
 
 const example = resolve(__dirname, "../../examples/recommend");
 const dir = mkdtempSync(join(tmpdir(), "mlc-recommend-serve-"));
@@ -120,6 +121,58 @@ describe("POST /v1/recommend on examples/recommend", () => {
     expect(cold.features).toEqual({ user: 100000, k: 3, exclude_seen: false });
     // monitors read every arm but shadow and recommend: the lists are not model inputs
     expect(readPredictionLog(dir, "recommendations", { exceptArms: ["shadow", "recommend"] }).length).toBe(2);
+  });
+});
+
+describe("mlc recommend (batch top-K)", () => {
+  it("writes every known user's list through the same code as the endpoint", async () => {
+    const out = join(dir, "top3.jsonl");
+    const r = await runCli([
+      "recommend",
+      "recommendations",
+      dir,
+      "--k",
+      "3",
+      "--exclude-seen",
+      "--out",
+      out,
+      "--json",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout) as { users: number; paths: Record<string, number>; version: number };
+    const lines = readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as RecBody);
+    expect(lines.length).toBe(summary.users);
+    expect(summary.paths).toEqual({ model: summary.users });
+    const users = new Set(events.map((l) => Number(l.split(",")[0])));
+    expect(summary.users).toBeLessThanOrEqual(users.size);
+    expect(summary.users).toBeGreaterThan(users.size * 0.8);
+    const first = lines[0]!;
+    expect(first.items).toHaveLength(3);
+    const some = await runCli([
+      "recommend",
+      "recommendations",
+      dir,
+      "--users",
+      `${first.user},100000`,
+      "--k",
+      "3",
+      "--exclude-seen",
+      "--out",
+      out,
+    ]);
+    expect(some.code, some.stderr).toBe(0);
+    const [again, cold] = readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as RecBody);
+    expect(again!.items).toEqual(first.items);
+    expect(cold!.path).toBe("popularity");
+    const bad = await runCli(["recommend", "recommendations", dir, "--k", "0", "--out", out]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--k must be a whole number from 1 to 1000/);
   });
 });
 
