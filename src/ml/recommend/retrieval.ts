@@ -77,10 +77,18 @@ export class Retrieval {
     const t = this.tables;
     const skip = excludeSeen ? new Set(this.seen(u)) : undefined;
     const heap = new TopK(k);
+    // rawScore(t, u, item), with the user's part hoisted out of the loop over the catalogue
+    const f = t.factors;
+    const base = t.globalBias + t.userBias[u]!;
+    const uRow = t.U.subarray(u * f, u * f + f);
+    const V = t.V;
     for (let c = 0; c < this.catalogue.length; c++) {
       const item = this.catalogue[c]!;
       if (skip?.has(item)) continue;
-      heap.offer(item, rawScore(t, u, item));
+      const io = item * f;
+      let dot = 0;
+      for (let d = 0; d < f; d++) dot += uRow[d]! * V[io + d]!;
+      heap.offer(item, base + t.itemBias[item]! + dot);
     }
     return heap.sorted().map((r) => ({ item: r.item, score: applyLink(t, r.score) }));
   }
