@@ -6,7 +6,7 @@
 // items × tens of factors that is a few million multiply-adds per request. An approximate index
 // would replace `topK` (same inputs, same output) when catalogues outgrow it.
 import { arrayOf, packModel, unpackModel } from "../nn/packed-bytes.js";
-import { applyLink, rawScore, type FactorTables } from "./factor-tables.js";
+import { applyLink, type FactorTables } from "./factor-tables.js";
 
 const FILE_KIND = "retrieval";
 const DAY_MS = 86_400_000;
