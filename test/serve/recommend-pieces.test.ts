@@ -16,6 +16,7 @@ import {
 } from "../../src/serve/bundle.js";
 import { readDeployment, validatePointer, writeDeployment } from "../../src/serve/deployment.js";
 import { parseRecommendQuery, recommendFor } from "../../src/serve/recommend.js";
+import { windowQuery } from "../../src/serve/monitoring/window.js";
 import { fixtureMeta, fixtureOnnx, tempProject } from "./fixtures.js";
 
 function retrieval() {
@@ -117,6 +118,13 @@ describe("a recommendation request", () => {
       ],
     });
     expect(recommendFor(r, undefined, { user: 9, k: 2, excludeSeen: false })).toEqual({ unknownUser: true });
+  });
+});
+
+describe("the prediction log's recommend rows", () => {
+  it("are left out of a monitor's window by default (they hold a user and k, not the model's inputs)", () => {
+    expect(windowQuery({ last: 100 }).exceptArms).toEqual(["shadow", "recommend"]);
+    expect(windowQuery({ seconds: 60 }).exceptArms).toContain("recommend");
   });
 });
 
