@@ -17,7 +17,7 @@ const here = dirname(fileURLToPath(import.meta.url)); // dist/bench/serve
 const repo = resolve(here, "../../..");
 const cli = join(repo, "dist/src/cli/main.js");
 
-interface LoadResult {
+export interface LoadResult {
   rps: number;
   p50: number;
   p99: number;
@@ -72,7 +72,7 @@ export function buildBenchBundle(dir: string): void {
   buildBundleDir(dir, g.toBytes(), meta);
 }
 
-function waitForLine(child: ChildProcess, re: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+export function waitForLine(child: ChildProcess, re: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
   return new Promise((res, rej) => {
     let buf = "";
     const timer = setTimeout(
@@ -107,14 +107,19 @@ s.listen(0, "127.0.0.1", () => console.log("listening on http://127.0.0.1:" + s.
 process.on("SIGTERM", () => s.close(() => process.exit(0)));
 `;
 
-function hasWrk(): boolean {
+export function hasWrk(): boolean {
   return spawnSync("wrk", ["--version"], { encoding: "utf8" }).error === undefined;
 }
 
 const toMs = (v: string, unit: string): number =>
   Number(v) * (unit === "us" ? 0.001 : unit === "s" ? 1000 : unit === "m" ? 60000 : 1);
 
-async function runWrk(url: string, body: string, seconds: number, workDir: string): Promise<LoadResult> {
+export async function runWrk(
+  url: string,
+  body: string,
+  seconds: number,
+  workDir: string,
+): Promise<LoadResult> {
   const script = join(workDir, "post.lua");
   writeFileSync(
     script,
@@ -138,7 +143,7 @@ async function runWrk(url: string, body: string, seconds: number, workDir: strin
   return { rps, p50: lat("50"), p99: lat("99"), errors };
 }
 
-async function runAutocannon(url: string, body: string, seconds: number): Promise<LoadResult> {
+export async function runAutocannon(url: string, body: string, seconds: number): Promise<LoadResult> {
   const autocannon = createRequire(import.meta.url)("autocannon") as (o: object) => Promise<{
     requests: { average: number };
     latency: { p50: number; p99: number };
@@ -156,7 +161,7 @@ async function runAutocannon(url: string, body: string, seconds: number): Promis
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
 }
 
-function stop(child: ChildProcess): Promise<number | null> {
+export function stop(child: ChildProcess): Promise<number | null> {
   return new Promise((res) => {
     if (child.exitCode !== null) return res(child.exitCode);
     child.once("exit", (code) => res(code));
@@ -164,13 +169,13 @@ function stop(child: ChildProcess): Promise<number | null> {
   });
 }
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const v = [...xs].sort((a, b) => a - b);
   return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
 }
 
 /** Mean throughput; median of the rounds' percentiles; summed errors. */
-function combine(rs: LoadResult[]): LoadResult {
+export function combine(rs: LoadResult[]): LoadResult {
   const med = median;
   return {
     rps: rs.reduce((a, r) => a + r.rps, 0) / rs.length,
@@ -180,7 +185,7 @@ function combine(rs: LoadResult[]): LoadResult {
   };
 }
 
-const fmt = (n: number, d = 0): string =>
+export const fmt = (n: number, d = 0): string =>
   n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
 
 export async function run(args: string[]): Promise<void> {

@@ -36,6 +36,10 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "mlc monitor watch examples/churn --history",
   ],
   lsp: ["mlc lsp   # started by an editor, speaks LSP on stdin/stdout"],
+  recommend: [
+    "mlc recommend recommendations examples/recommend --k 20 --exclude-seen --out top20.jsonl",
+    "mlc recommend recommendations examples/recommend --users 3,17,99999 --out some.jsonl",
+  ],
   review: ["mlc review list examples/anomaly --unlabelled"],
   "review list": ["mlc review list examples/anomaly --deployment radiator_watch --json"],
   "review show": ["mlc review show 3f1c… examples/anomaly"],

@@ -140,6 +140,11 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
     summary:
       "a task that does not fit its label's declared type (`regress` of a category, `classify` of a float)",
   },
+  MLC1185: {
+    severity: "error",
+    summary:
+      "a deployment's `cold_start` chain for a model that has no user and item embeddings (not `bpr` or `matrix_factorization`)",
+  },
   MLC1170: {
     severity: "error",
     summary:

@@ -43,6 +43,10 @@ export const RUNTIME_CODES = {
   MLC2207: {
     title: "an anomaly threshold target (`precision(…)`, `recall(…)`) that the calibration rows cannot meet",
   },
+  MLC2208: {
+    title:
+      "a recommendation the deployment cannot give (a version without a retrieval file, a `cold_start` chain its bundle cannot serve)",
+  },
   MLC2213: {
     title:
       "a decision (`decision { … }`) that cannot choose a threshold: not a binary classifier, no labelled valid rows, or a target the valid rows cannot meet",

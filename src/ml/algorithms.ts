@@ -12,6 +12,7 @@ const LOADERS: Record<string, () => Promise<unknown>> = {
   mlp: () => import("./nn/index.js"),
   autoencoder: () => import("./nn/index.js"),
   matrix_factorization: () => import("./nn/index.js"),
+  bpr: () => import("./recommend/index.js"),
   onnx: () => import("./onnx-import/index.js"),
 };
 

@@ -1,6 +1,7 @@
 // One estimator interface for every algorithm (as scikit-learn's fit/predict contract):
 // tuning, evaluation, export and serving never switch on the algorithm's name.
 import type { OnnxGraph } from "../onnx/builder.js";
+import type { FactorTables } from "./recommend/factor-tables.js";
 import type { Matrix } from "./matrix.js";
 import type { ParamSpec, ParamValue } from "../ir/params/spec.js";
 
@@ -81,6 +82,11 @@ export interface TrainedModel {
    * isolation path depths, reconstruction errors (src/ml/explain/anomaly-reasons.ts).
    */
   featureContributions?(X: Matrix): Float64Array;
+  /**
+   * Factorisation models (matrix_factorization, bpr): the user and item tables their predict scores
+   * pairs from, which retrieval ranks the whole catalogue with (src/ml/recommend/).
+   */
+  factorTables?(): FactorTables;
 }
 
 export interface Estimator {

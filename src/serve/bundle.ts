@@ -10,6 +10,8 @@ import { isObj } from "../ir/graph-ir.js";
 const BUNDLE_FORMAT_VERSION = 1;
 export const BUNDLE_JSON = "bundle.json";
 export const BUNDLE_ONNX = "model.onnx";
+/** A factorisation model's retrieval file (src/ml/recommend/retrieval.ts), which /v1/recommend reads. */
+export const BUNDLE_RETRIEVAL = "retrieval.bin";
 
 /** The raw column types a bundle accepts. */
 export const INPUT_TYPES = ["int", "float", "bool", "string", "category", "timestamp"] as const;
@@ -75,6 +77,13 @@ export interface BundleMeta {
   created: string;
   /** sha256 (hex) of model.onnx; filled in by buildBundleDir and verified by loadBundle. */
   onnx_sha256?: string;
+  /** The retrieval file of a factorisation model, with its sha256; filled in by buildBundleDir. */
+  retrieval?: { file: typeof BUNDLE_RETRIEVAL; sha256: string };
+}
+
+/** Files a bundle may carry beside model.onnx. */
+export interface BundleExtras {
+  retrieval?: Uint8Array;
 }
 
 export interface LoadedBundle {
@@ -177,6 +186,16 @@ export function validateBundleMeta(m: unknown): string[] {
     !(typeof m.onnx_sha256 === "string" && /^[0-9a-f]{64}$/.test(m.onnx_sha256))
   )
     errs.push("onnx_sha256: expected 64 hex digits");
+  if (
+    m.retrieval !== undefined &&
+    !(
+      isObj(m.retrieval) &&
+      m.retrieval.file === BUNDLE_RETRIEVAL &&
+      typeof m.retrieval.sha256 === "string" &&
+      /^[0-9a-f]{64}$/.test(m.retrieval.sha256)
+    )
+  )
+    errs.push(`retrieval: expected { file: "${BUNDLE_RETRIEVAL}", sha256: 64 hex digits }`);
   return errs;
 }
 
@@ -248,8 +267,21 @@ const sha256Hex = (bytes: Uint8Array): string => createHash("sha256").update(byt
  * renamed into place, so a reader never sees half a bundle. An existing bundle at `dir` is replaced.
  * Returns the metadata as written (with onnx_sha256).
  */
-export function buildBundleDir(dir: string, onnxBytes: Uint8Array, meta: BundleMeta): BundleMeta {
-  const full: BundleMeta = { ...meta, onnx_sha256: sha256Hex(onnxBytes) };
+export function buildBundleDir(
+  dir: string,
+  onnxBytes: Uint8Array,
+  meta: BundleMeta,
+  extras: BundleExtras = {},
+): BundleMeta {
+  // a retrieval entry describes the file written here, never one copied from another bundle's meta
+  const { retrieval: _copied, ...rest } = meta;
+  const full: BundleMeta = {
+    ...rest,
+    onnx_sha256: sha256Hex(onnxBytes),
+    ...(extras.retrieval
+      ? { retrieval: { file: BUNDLE_RETRIEVAL, sha256: sha256Hex(extras.retrieval) } }
+      : {}),
+  };
   const errs = [...validateBundleMeta(full)];
   if (errs.length === 0) errs.push(...checkOnnxSignature(onnxBytes, full));
   if (errs.length) throw new BundleError(`cannot build bundle ${dir}:\n  ${errs.join("\n  ")}`);
@@ -260,6 +292,7 @@ export function buildBundleDir(dir: string, onnxBytes: Uint8Array, meta: BundleM
   mkdirSync(tmp);
   try {
     writeFileSync(join(tmp, BUNDLE_ONNX), onnxBytes);
+    if (extras.retrieval) writeFileSync(join(tmp, BUNDLE_RETRIEVAL), extras.retrieval);
     writeFileSync(join(tmp, BUNDLE_JSON), JSON.stringify(full, null, 2) + "\n");
     if (existsSync(target)) {
       // rename() cannot replace a non-empty directory: move the old one aside first.
@@ -289,10 +322,15 @@ export type PublishOutcome =
  * BundleError (a version number was about to be reused, e.g. after the state was lost). A damaged
  * bundle (unreadable bundle.json, or this model's bytes corrupted) is moved aside, never deleted, and rebuilt.
  */
-export function publishBundle(dir: string, onnxBytes: Uint8Array, meta: BundleMeta): PublishOutcome {
+export function publishBundle(
+  dir: string,
+  onnxBytes: Uint8Array,
+  meta: BundleMeta,
+  extras: BundleExtras = {},
+): PublishOutcome {
   const target = resolve(dir);
   if (!existsSync(target)) {
-    buildBundleDir(target, onnxBytes, meta);
+    buildBundleDir(target, onnxBytes, meta, extras);
     return { action: "written" };
   }
   const sha = sha256Hex(onnxBytes);
@@ -327,12 +365,31 @@ export function publishBundle(dir: string, onnxBytes: Uint8Array, meta: BundleMe
       throw new BundleError(
         `refusing to overwrite bundle ${target}: it holds ${loaded.meta.model} version ${loaded.meta.version}, not ${meta.model} version ${meta.version}`,
       );
+    if (extras.retrieval && !loaded.meta.retrieval)
+      return { action: "kept", meta: addRetrieval(target, loaded.meta, extras.retrieval) };
     return { action: "kept", meta: loaded.meta };
   }
   const movedTo = join(dirname(target), `.${basename(target)}.damaged-${Date.now()}`);
   renameSync(target, movedTo);
-  buildBundleDir(target, onnxBytes, meta);
+  buildBundleDir(target, onnxBytes, meta, extras);
   return { action: "repaired", damaged: damage, movedTo };
+}
+
+/**
+ * A bundle written before bundles carried retrieval files gains its version's file: nothing stored
+ * changes, the file is added and bundle.json rewritten with its entry (each by temp + rename).
+ */
+function addRetrieval(dir: string, meta: BundleMeta, bytes: Uint8Array): BundleMeta {
+  const suffix = `${process.pid}-${randomBytes(4).toString("hex")}`;
+  const next: BundleMeta = { ...meta, retrieval: { file: BUNDLE_RETRIEVAL, sha256: sha256Hex(bytes) } };
+  const write = (name: string, content: Uint8Array | string): void => {
+    const tmp = join(dir, `.${name}.tmp-${suffix}`);
+    writeFileSync(tmp, content);
+    renameSync(tmp, join(dir, name));
+  };
+  write(BUNDLE_RETRIEVAL, bytes);
+  write(BUNDLE_JSON, JSON.stringify(next, null, 2) + "\n");
+  return next;
 }
 
 /** Reads and validates a bundle directory; throws BundleError with a clear message when it is not usable. */
@@ -374,6 +431,28 @@ export function loadBundle(dir: string): LoadedBundle {
       `bundle ${abs}: ${BUNDLE_ONNX} does not match ${BUNDLE_JSON}:\n  ${sig.join("\n  ")}`,
     );
   return { dir: abs, meta, onnx };
+}
+
+/**
+ * The retrieval file of a loaded bundle, checked against its sha256 in bundle.json; undefined when the
+ * bundle has none (not a factorisation model, or built before bundles carried one).
+ */
+export function readBundleRetrieval(bundle: { dir: string; meta: BundleMeta }): Uint8Array | undefined {
+  const r = bundle.meta.retrieval;
+  if (!r) return undefined;
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(join(bundle.dir, r.file));
+  } catch (e) {
+    throw new BundleError(
+      `bundle ${bundle.dir}: cannot read ${r.file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
+  }
+  if (sha256Hex(bytes) !== r.sha256)
+    throw new BundleError(
+      `bundle ${bundle.dir}: ${r.file} does not match retrieval.sha256 in ${BUNDLE_JSON} (corrupt or modified)`,
+    );
+  return bytes;
 }
 
 /** The conventional place of a version's bundle inside a project (the deploy executor writes here). */

@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { buildBundleDir, loadBundle, type BundleMeta } from "./bundle.js";
+import { buildBundleDir, loadBundle, readBundleRetrieval, type BundleMeta } from "./bundle.js";
 import { writeDeployment } from "./deployment.js";
 import { copySqliteTable } from "./online-sqlite.js";
 import { DEFAULT_SQLITE_PATH, sqlitePath, type OnlineRef } from "./online-store.js";
@@ -277,7 +277,8 @@ export function writeContainerManifests(
     }
     const project = join(out, "project");
     const rel = `.mlc/bundles/${meta.deployment}/v${meta.version}`;
-    buildBundleDir(join(project, rel), b.onnx, b.meta);
+    const retrieval = readBundleRetrieval(b);
+    buildBundleDir(join(project, rel), b.onnx, b.meta, retrieval ? { retrieval } : {});
     let online: OnlineRef | undefined;
     if (opts.online) {
       const { ref, projectDir } = opts.online;

@@ -15,6 +15,7 @@ import { validateExperimentRoute, type ExperimentRoute } from "./experiment-rout
 import { validateOnlineRef, type OnlineRef } from "./online-store.js";
 import { validateLogConfig } from "./log/open.js";
 import type { LogConfig } from "./log/types.js";
+import { validateColdStart, type ColdStartPath } from "./recommend-config.js";
 import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
 import { isObj } from "../ir/graph-ir.js";
 
@@ -44,6 +45,11 @@ export interface DeploymentTarget extends BundleRef {
    * the deploy executor always sets the key, undefined for the default.
    */
   log?: LogConfig | undefined;
+  /**
+   * /v1/recommend's cold-start chain for users the retrieval file does not know (absent: none, such a
+   * user gets a 404). Deployment-wide like `log`: a target without the key keeps the current pointer's.
+   */
+  cold_start?: ColdStartPath[] | undefined;
   /** An online experiment: every arm serves side by side; the pointer's own version is the control arm's. */
   experiment?: ExperimentRoute;
 }
@@ -100,6 +106,7 @@ export function validatePointer(p: unknown): string[] {
   if (!isRef(p)) errs.push("version/bundle: expected a positive integer version and a bundle path");
   if (p.online !== undefined) errs.push(...validateOnlineRef(p.online));
   if (p.log !== undefined) errs.push(...validateLogConfig(p.log));
+  if (p.cold_start !== undefined) errs.push(...validateColdStart(p.cold_start));
   if (p.updated !== undefined && typeof p.updated !== "string")
     errs.push("updated: expected an ISO time string");
   if (p.reason !== undefined && typeof p.reason !== "string") errs.push("reason: expected a string");
@@ -202,9 +209,11 @@ export function writeDeployment(
   }
   const main = portable(projectDir, target);
   const log = "log" in target ? target.log : prev?.log;
+  const coldStart = "cold_start" in target ? target.cold_start : prev?.cold_start;
   const pointer: DeploymentPointer = {
     ...main,
     ...(log ? { log } : {}),
+    ...(coldStart ? { cold_start: coldStart } : {}),
     updated: now.toISOString(),
     reason,
   };

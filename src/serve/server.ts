@@ -22,6 +22,7 @@ import type { LogConfig, PredictionSink, SinkOptions } from "./log/types.js";
 import { isProblem, type ColumnBatch } from "./record-encoder.js";
 import { armGroups, type ArmGroup } from "./arm-groups.js";
 import { OIP_PROBE_PATHS, registerOipRoutes } from "./oip-rest.js";
+import { registerRecommendRoute } from "./recommend-route.js";
 import { startOipGrpc, type OipGrpcServer } from "./oip-grpc.js";
 import type { OipContext } from "./oip-v2.js";
 import { queueFlagged, type ReviewIntake } from "./review-intake.js";
@@ -508,6 +509,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     },
   };
   registerOipRoutes(app, oip);
+  registerRecommendRoute(app, { deployment: opts.deployment, routing: () => live.routing, log: () => log });
   let grpcServer: OipGrpcServer | undefined;
 
   app.get("/v1/model", async (_req, reply) => {

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { diagnosticOf, isInternal } from "../../ir/errors.js";
-import { buildBundleDir, loadBundle } from "../../serve/bundle.js";
+import { buildBundleDir, loadBundle, readBundleRetrieval } from "../../serve/bundle.js";
 import { mlcAppRoot } from "../../serve/app-root.js";
 import { k8sName, writeContainerManifests } from "../../serve/container.js";
 import { writeMonitorCronJobs } from "../../runtime/monitor/monitor-cronjobs.js";
@@ -41,14 +41,15 @@ export function register(program: Command): void {
           bundleDir = resolveBundlePath(projectDir, p.bundle);
           const b = loadBundle(bundleDir);
           if (!f.container) {
-            buildBundleDir(resolve(f.out), b.onnx, b.meta);
+            const retrieval = readBundleRetrieval(b);
+            buildBundleDir(resolve(f.out), b.onnx, b.meta, retrieval ? { retrieval } : {});
             if (f.json) {
               const json = {
                 deployment: name,
                 model: b.meta.model,
                 version: b.meta.version,
                 out: resolve(f.out),
-                files: ["model.onnx", "bundle.json"],
+                files: ["model.onnx", "bundle.json", ...(retrieval ? ["retrieval.bin"] : [])],
               };
               return void process.stdout.write(JSON.stringify(json, null, 2) + "\n");
             }

@@ -21,6 +21,10 @@ const algorithms: FunctionBuiltin[] = [
   algo("mlp", "Multi-layer perceptron on TensorFlow.js."),
   algo("autoencoder", "Autoencoder; reconstruction error as anomaly score."),
   algo("matrix_factorization", "Matrix factorisation embeddings for recommendations."),
+  algo(
+    "bpr",
+    "Matrix factorisation for implicit feedback: pairwise BPR objective with sampled negatives (rank tasks).",
+  ),
   {
     family: "algorithm",
     name: "onnx",

@@ -54,4 +54,5 @@ export const CheckCode = {
   positiveNotInData: "MLC1147",
   taskLabelType: "MLC1148",
   monitorCheckMismatch: "MLC1170",
+  coldStartWithoutRetrieval: "MLC1185",
 } as const satisfies Record<string, DiagnosticCode>;

@@ -1,5 +1,6 @@
 // Renders the language reference (specs/reference.md) from the block-kind and built-in
 // registries and the diagnostic codes, so the documentation cannot drift from the checker.
+import { RECOMMEND_REFERENCE } from "./recommend-doc.js";
 import { REVIEW_REFERENCE } from "./review-doc.js";
 import { builtinsOf } from "../builtins/registry.js";
 import {
@@ -175,6 +176,7 @@ export function renderReference(): string {
   }
   algorithmParamsSection(out);
   out.push(...REVIEW_REFERENCE);
+  out.push(...RECOMMEND_REFERENCE);
   out.push("## Diagnostic codes", "", "| code | severity | meaning |", "|---|---|---|");
   for (const [code, info] of Object.entries(DIAGNOSTIC_CODES).sort(([a], [b]) => a.localeCompare(b)))
     out.push(`| ${code} | ${info.severity} | ${esc(info.summary)} |`);

@@ -1,5 +1,6 @@
 // Every algorithm's parameter specs by name: the one source the learners, the compiler's check
 // of `params { … }` and the generated reference read. Pure data; imports nothing heavy.
+import { BPR_PARAMS } from "./bpr.js";
 import { GBDT_PARAMS } from "./gbdt.js";
 import { ISOLATION_FOREST_PARAMS } from "./isolation-forest.js";
 import { LINEAR_PARAMS, LOGISTIC_PARAMS } from "./linear.js";
@@ -20,6 +21,7 @@ const ALL: readonly AlgorithmParams[] = [
   MLP_PARAMS,
   AUTOENCODER_PARAMS,
   MATRIX_FACTORIZATION_PARAMS,
+  BPR_PARAMS,
   ONNX_IMPORT_PARAMS,
 ];
 

@@ -33,6 +33,7 @@ import { ModelRegistry } from "../../registry/model-registry.js";
 import { syncAliasesToPointer } from "../../serve/serving-sync.js";
 import { checkDeployOutputs } from "./check-outputs.js";
 import { logConfigOf } from "./log.js";
+import { coldStartOf } from "./cold-start.js";
 import { publishModelBundle } from "./model-bundle.js";
 import { materializeDeployment, pruneOnline } from "./online.js";
 import { streamTargetOf } from "./stream.js";
@@ -117,11 +118,17 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       : `deployed by ${name}`;
   const rollout = rolloutOf(asCall(b.attributes.rollout, "immediate"), name);
   const log = logConfigOf(b.attributes.log, name);
+  const coldStart = coldStartOf(b.attributes.cold_start, name);
+  if (coldStart && !model.artifacts.retrieval)
+    throw new NodeFailure(
+      `deploy ${name}: cold_start needs ${modelName} version ${version}'s retrieval file, which the version does not have`,
+      { code: "MLC2208", hint: `re-train the model (mlc apply --replace model.${modelName})` },
+    );
   const current = readPointerToRepair(ctx, name);
   let target: DeploymentTarget;
   let role: "champion" | "challenger" = "champion";
   if (!current || current.version === version || rollout.kind === "immediate") {
-    target = { version, bundle, ...(online ? { online } : {}), log };
+    target = { version, bundle, ...(online ? { online } : {}), log, cold_start: coldStart };
   } else {
     const candidate = { version, bundle, ...(online ? { online } : {}) };
     let r: Rollout;
@@ -138,6 +145,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       bundle: current.bundle,
       ...(current.online ? { online: current.online } : {}),
       log,
+      cold_start: coldStart,
       rollout: r,
     };
     role = "challenger";
@@ -159,6 +167,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     current.bundle === target.bundle &&
     JSON.stringify(current.online ?? null) === JSON.stringify(target.online ?? null) &&
     JSON.stringify(current.log ?? null) === JSON.stringify(target.log ?? null) &&
+    JSON.stringify(current.cold_start ?? null) === JSON.stringify(target.cold_start ?? null) &&
     JSON.stringify(current.rollout ?? null) === JSON.stringify(target.rollout ?? null) &&
     JSON.stringify(current.experiment ?? null) === JSON.stringify(target.experiment ?? null);
   if (!unchanged)

@@ -9,6 +9,8 @@ import type { BlockKindSchema } from "../../compiler/schema/types.js";
 import { d, t } from "../../compiler/schema/type-builders.js";
 import { lowerDeploy } from "./lower-online.js";
 import { alertBlock, checkAlerts } from "./alert.js";
+import { checkColdStart } from "./cold-start.js";
+import { COLD_START_PATHS } from "../../serve/recommend-config.js";
 
 export const deployLanguage: BlockKindSchema = {
   kind: "deploy",
@@ -50,6 +52,12 @@ export const deployLanguage: BlockKindSchema = {
       required: false,
       doc: 'where `mlc serve` logs predictions and stores feedback labels, shared by every replica: `files` (default, `.mlc/predictions/`), `postgres { url = env("MLC_LOG_URL") }` or `redis { url = env("…") }`; each takes `retention = 30d` and `exclude = ["field", …]`',
     },
+    {
+      name: "cold_start",
+      type: t.list(t.enum(...COLD_START_PATHS), 1),
+      required: false,
+      doc: "`POST /v1/recommend`'s fallback chain for a user the model never saw in training, tried in order: `popularity` (the items' recent popularity: relevant training rows, decayed with age). Without it such a user gets a 404. Only for `bpr` and `matrix_factorization` models (specs/recommend.md)",
+    },
   ],
   nested: [alertBlock],
   check(ctx) {
@@ -72,6 +80,7 @@ export const deployLanguage: BlockKindSchema = {
       checkGatesOfModel(ctx, model, when);
       checkServable(ctx, model);
       checkLogExclude(ctx, model);
+      checkColdStart(ctx, model);
     }
   },
 };

@@ -69,7 +69,10 @@ export async function publishModelBundle(
   const bundleDir = beside
     ? join(dirname(bundleDirFor(ctx.projectDir, name, version)), `${modelName}-v${version}`)
     : bundleDirFor(ctx.projectDir, name, version);
-  const published = publishBundle(bundleDir, onnx, meta);
+  // a factorisation model's retrieval file travels in the bundle: /v1/recommend reads it
+  const retrievalHash = model.artifacts.retrieval;
+  const extras = retrievalHash ? { retrieval: await ctx.artifacts.get(retrievalHash) } : {};
+  const published = publishBundle(bundleDir, onnx, meta, extras);
   if (published.action === "repaired")
     ctx.log(
       `bundle ${bundleDir} was damaged (${published.damaged}); set aside as ${published.movedTo} and rebuilt`,

@@ -29,6 +29,7 @@ import { rankingGroups, targets, taskOf } from "./labels.js";
 import { rankingEvaluation, trivialRanking } from "./ranking-eval.js";
 import { decisionOf, readModelSpec, type ModelSpec } from "./model-spec.js";
 import { decisionThreshold, ruleText, type OutcomeCosts } from "../../ml/decision-threshold.js";
+import { retrievalOf } from "./retrieval-artifact.js";
 import { bundleInputs, checkFeatureParity, checkOnnxParity, composeOnnx } from "./onnx-bundle.js";
 import { inputsJson, taskJson } from "./results.js";
 import { PARTS, splitResultOf, type Part } from "../split/config.js";
@@ -46,7 +47,8 @@ import { crossValidate, foldDatasets } from "./cross-validate.js";
 // 4: ranking metrics at the task's k under the language's names, ties as expectations, catalogue
 // measures and the popularity baseline.
 // 5: a binary classifier's precision, recall, F1 and accuracy are taken at its threshold (they were at
-// 0.5 whatever the model's `threshold`), and its version records `decision_threshold`.
+// 0.5 whatever the model's `threshold`), and its version records `decision_threshold`; a factorisation
+// model's version stores its retrieval file (artifact `retrieval`).
 export const MODEL_EXECUTOR_VERSION = "5";
 
 async function splitTables(
@@ -396,6 +398,9 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     artifacts[`${part}_predictions`] = await ctx.artifacts.put(f64Bytes(pred));
   for (const part of PARTS) if (hashes[part]) artifacts[`${part}_table`] = hashes[part]!;
   if (calibration) artifacts.calibrator = await ctx.artifacts.put(calibration.bytes);
+  // a factorisation model's tables, catalogue and popularity: what /v1/recommend retrieves from
+  const retrieval = retrievalOf(spec, model, prep.parts.train!, ctx.inputNodes?.get(`split.${spec.data}`));
+  if (retrieval) artifacts.retrieval = await ctx.artifacts.put(retrieval.serialize());
   const reportInput = {
     spec,
     algorithm: estimator.algorithm,

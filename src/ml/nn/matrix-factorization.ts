@@ -16,6 +16,7 @@ import { Rng } from "../random.js";
 import { trainWithAdam } from "./train-loop.js";
 import { MATRIX_FACTORIZATION_PARAMS } from "../../ir/params/nn.js";
 import { checkDatasetShape } from "../dataset-shape.js";
+import type { FactorTables } from "../recommend/factor-tables.js";
 
 const FILE_KIND = "matrix-factorization";
 
@@ -50,6 +51,23 @@ class MatrixFactorizationModel implements TrainedModel {
     this.task = state.task;
     this.featureNames = state.featureNames;
     this.bestIteration = state.bestEpoch;
+  }
+
+  factorTables(): FactorTables {
+    const s = this.state;
+    return {
+      userFeature: s.userFeature,
+      itemFeature: s.itemFeature,
+      nUsers: s.nUsers,
+      nItems: s.nItems,
+      factors: s.factors,
+      U: s.U,
+      V: s.V,
+      userBias: s.userBias,
+      itemBias: s.itemBias,
+      globalBias: s.globalBias,
+      link: this.task.kind === "binary" ? "sigmoid" : "identity",
+    };
   }
 
   predict(X: Matrix): Float64Array {

@@ -66,8 +66,9 @@ function numberOf(v: unknown, type: BundleInput["type"]): number | undefined {
 
 /** The query a window spec reads. */
 export function windowQuery(spec: WindowSpec, arms?: string[]): LogQuery {
-  // by default every row a client was answered with (stable, canary, experiment arms), never shadow scores
-  const a = arms ? { arms } : { exceptArms: ["shadow"] };
+  // by default every row a client was answered with (stable, canary, experiment arms), never shadow
+  // scores nor /v1/recommend's lists (arm `recommend`: a user and k, not the model's inputs)
+  const a = arms ? { arms } : { exceptArms: ["shadow", "recommend"] };
   if ("last" in spec) return { last: spec.last, ...a };
   const now = spec.now ?? new Date();
   return { since: new Date(now.getTime() - spec.seconds * 1000), until: now, ...a };

@@ -1,0 +1,202 @@
+// `npm run bench -- recommend`: POST /v1/recommend (k = 20, exact top-K over 10,000 items, 50
+// connections) through `mlc serve`, against a bare node:http server running the same top-K code
+// (no routing, validation or logging) in the same run, alternating rounds; and the bare top-K loop
+// in this process as the floor. Prints requests/s, p50/p99, their ratios and the machine's load.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { loadavg, cpus, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { OnnxGraph } from "../../src/onnx/builder.js";
+import { factorScoreOnnx, type FactorTables } from "../../src/ml/recommend/factor-tables.js";
+import { buildRetrieval } from "../../src/ml/recommend/retrieval.js";
+import { buildBundleDir } from "../../src/serve/bundle.js";
+import { writeDeployment } from "../../src/serve/deployment.js";
+import {
+  combine,
+  fmt,
+  hasWrk,
+  median,
+  runAutocannon,
+  runWrk,
+  stop,
+  waitForLine,
+  type LoadResult,
+} from "../serve/index.js";
+
+const here = dirname(fileURLToPath(import.meta.url)); // dist/bench/recommend
+const repo = resolve(here, "../../..");
+const cli = join(repo, "dist/src/cli/main.js");
+const retrievalModule = join(repo, "dist/src/ml/recommend/retrieval.js");
+
+const N_USERS = 5_000;
+const N_ITEMS = 10_000;
+const FACTORS = 32;
+const K = 20;
+
+/** Seeded tables and interactions (20 per user, long-tailed items) for a BPR-shaped model. */
+function synthetic(): { tables: FactorTables; users: Float32Array; items: Float32Array } {
+  let seed = 11;
+  const rand = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+  const tables: FactorTables = {
+    userFeature: 0,
+    itemFeature: 1,
+    nUsers: N_USERS,
+    nItems: N_ITEMS,
+    factors: FACTORS,
+    U: Float32Array.from({ length: N_USERS * FACTORS }, () => rand() - 0.5),
+    V: Float32Array.from({ length: N_ITEMS * FACTORS }, () => rand() - 0.5),
+    userBias: new Float32Array(N_USERS),
+    itemBias: Float32Array.from({ length: N_ITEMS }, () => rand()),
+    globalBias: 0,
+    link: "identity",
+  };
+  const per = 20;
+  const users = new Float32Array(N_USERS * per);
+  const items = new Float32Array(N_USERS * per);
+  for (let u = 0; u < N_USERS; u++)
+    for (let j = 0; j < per; j++) {
+      users[u * per + j] = u;
+      items[u * per + j] = Math.floor(N_ITEMS * rand() ** 2);
+    }
+  // every item appears at least once, so the catalogue is the whole 10,000
+  for (let i = 0; i < N_ITEMS; i++) items[i] = i;
+  return { tables, users, items };
+}
+
+const bareServer = (dir: string): string => `
+import http from "node:http";
+import { readFileSync } from "node:fs";
+const { Retrieval } = await import(${JSON.stringify(pathToFileURL(retrievalModule).href)});
+const r = Retrieval.deserialize(readFileSync(${JSON.stringify(join(dir, "retrieval.bin"))}));
+const s = http.createServer((req, res) => {
+  const chunks = [];
+  req.on("data", (c) => chunks.push(c));
+  req.on("end", () => {
+    const q = JSON.parse(Buffer.concat(chunks).toString());
+    const body = JSON.stringify({ items: r.topK(r.userRow(q.user), q.k, q.exclude_seen) });
+    res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+    res.end(body);
+  });
+});
+s.keepAliveTimeout = 72000;
+s.listen(0, "127.0.0.1", () => console.log("listening on http://127.0.0.1:" + s.address().port));
+process.on("SIGTERM", () => s.close(() => process.exit(0)));
+`;
+
+export async function run(args: string[]): Promise<void> {
+  const seconds = Number(args.find((a) => a.startsWith("--seconds="))?.slice(10) ?? 10);
+  const work = mkdtempSync(join(tmpdir(), "mlc-bench-recommend-"));
+  const projectDir = join(work, "project");
+  const bundleRel = ".mlc/bundles/recs/v1";
+  const bundleDir = join(projectDir, bundleRel);
+  const { tables, users, items } = synthetic();
+  const retrieval = buildRetrieval({
+    tables,
+    userColumn: "user",
+    itemColumn: "item",
+    users,
+    items,
+    relevant: new Uint8Array(users.length).fill(1),
+  });
+  const g = new OnnxGraph("bench_recommend");
+  g.input("user", "float", ["N", 1]);
+  g.input("item", "float", ["N", 1]);
+  const x = g.op("Concat", ["user", "item"], { axis: 1 });
+  g.node("Identity", [factorScoreOnnx(g, x, tables, "mf")], ["score"]);
+  g.output("score", "float", ["N", 1]);
+  buildBundleDir(
+    bundleDir,
+    g.toBytes(),
+    {
+      format_version: 1,
+      deployment: "recs",
+      model: "bench_bpr",
+      version: 1,
+      task: { kind: "ranking" },
+      inputs: [
+        { name: "user", type: "int", nullable: false },
+        { name: "item", type: "int", nullable: false },
+      ],
+      output: { name: "score", width: 1 },
+      metrics: {},
+      lineage: { run_id: "bench", artifact: "bench" },
+      created: new Date().toISOString(),
+    },
+    { retrieval: retrieval.serialize() },
+  );
+  writeDeployment(projectDir, "recs", { version: 1, bundle: bundleRel, cold_start: ["popularity"] }, "bench");
+
+  // the floor: the top-K loop alone, in this process
+  const t0 = performance.now();
+  let loops = 0;
+  while (performance.now() - t0 < 2000) retrieval.topK(loops++ % N_USERS, K, true);
+  const loopMs = (performance.now() - t0) / loops;
+
+  const body = JSON.stringify({ user: 17, k: K, exclude_seen: true });
+  const gen = hasWrk() ? "wrk" : "autocannon";
+  if (gen === "autocannon")
+    process.stdout.write("wrk is not installed (apt-get install -y wrk); using autocannon\n");
+  const mlc = spawn(process.execPath, [cli, "serve", "recs", "--dir", projectDir, "--port", "0"], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, MLC_LOG_LEVEL: "warn" },
+  });
+  const bare = spawn(process.execPath, ["--input-type=module", "-e", bareServer(bundleDir)], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  try {
+    const mlcUrl = (await waitForLine(mlc, /listening on (http:\/\/[\d.]+:\d+)/, 30_000))[1]!;
+    await waitForLine(mlc, /ready, serving/, 60_000);
+    const bareUrl = (await waitForLine(bare, /listening on (http:\/\/[\d.]+:\d+)/, 10_000))[1]!;
+    const check = await fetch(`${mlcUrl}/v1/recommend`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json" },
+    });
+    const answer = (await check.json()) as { path?: string; items?: unknown[] };
+    if (check.status !== 200 || answer.path !== "model" || answer.items?.length !== K)
+      throw new Error(`mlc serve answered ${check.status}: ${JSON.stringify(answer).slice(0, 300)}`);
+
+    const rounds = 5;
+    const per = Math.max(1, Math.round(seconds / rounds));
+    process.stdout.write(
+      `catalogue ${fmt(N_ITEMS)} items × ${FACTORS} factors, ${fmt(N_USERS)} users; k = ${K}, exclude_seen\n` +
+        `load: ${gen}, 50 connections, POST /v1/recommend, ${rounds} alternating rounds of ${per} s per server\n`,
+    );
+    const once = (url: string): Promise<LoadResult> =>
+      gen === "wrk" ? runWrk(url, body, per, work) : runAutocannon(url, body, per);
+    await once(`${bareUrl}/v1/recommend`); // warm-up
+    await once(`${mlcUrl}/v1/recommend`);
+    const bareRuns: LoadResult[] = [];
+    const mlcRuns: LoadResult[] = [];
+    const load: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      bareRuns.push(await once(`${bareUrl}/v1/recommend`));
+      mlcRuns.push(await once(`${mlcUrl}/v1/recommend`));
+      load.push(loadavg()[0]!);
+    }
+    const b = combine(bareRuns);
+    const m = combine(mlcRuns);
+    const row = (name: string, r: LoadResult): string =>
+      `  ${name.padEnd(22)} ${fmt(r.rps).padStart(8)} req/s   p50 ${fmt(r.p50, 2).padStart(6)} ms   p99 ${fmt(r.p99, 2).padStart(6)} ms   errors ${r.errors}`;
+    process.stdout.write(
+      `  ${"top-K loop (floor)".padEnd(22)} ${fmt(1000 / loopMs).padStart(8)} lists/s  ${fmt(loopMs, 3)} ms per list, one core\n` +
+        row("bare http + top-K", b) +
+        "\n" +
+        row("mlc serve", m) +
+        "\n",
+    );
+    const rpsRatio = median(mlcRuns.map((r, i) => r.rps / bareRuns[i]!.rps));
+    const p99Ratio = median(mlcRuns.map((r, i) => r.p99 / bareRuns[i]!.p99));
+    process.stdout.write(
+      `  ratio (median of rounds)  rps ${fmt(rpsRatio * 100, 1)}% of bare   p99 ${fmt(p99Ratio, 2)}x bare   ` +
+        `p99 ${fmt(m.p99, 1)} ms (target < 50 ms: ${m.p99 < 50 ? "met" : "NOT met"})\n` +
+        `  machine load (1-min average over the rounds): ${fmt(median(load), 2)} on ${cpus().length} cores\n`,
+    );
+  } finally {
+    const code = await stop(mlc);
+    await stop(bare);
+    process.stdout.write(`mlc serve exited with ${code} after SIGTERM\n`);
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,15 @@
+// The reference's section on recommendations (the retrieval file, POST /v1/recommend, the
+// cold-start chain), kept beside the generator because routes have no schema to generate it from. Text only.
+
+export const RECOMMEND_REFERENCE: readonly string[] = [
+  "## Recommendations",
+  "",
+  "A `bpr` or `matrix_factorization` model's version stores a retrieval file beside its ONNX graph: its user and item vectors and biases, the catalogue (the items its training rows show), each user's seen items and the items' popularity (relevant training rows, decayed with a half-life of a quarter of their time span when the split is `leave_last(user, ts, n)` or `temporal(ts)`). Its bundle carries the file as `retrieval.bin` and `mlc serve` answers (see specs/recommend.md):",
+  "",
+  "| route | what it does |",
+  "|---|---|",
+  '| `POST /v1/recommend` `{"user": 12, "k": 10, "exclude_seen": true}` | the `k` (1–1000, default 10) catalogue items with the highest score for the user, best first, ties to the lower item: `{"model", "version", "user", "path": "model", "items": [{"item", "score"}…]}`; a score equals `/v1/predict`\'s for the pair. `user` is the value of the model\'s user feature; `exclude_seen` leaves out the user\'s training items |',
+  '| the same, for a user with no training row | the deploy block\'s `cold_start` chain in order (`popularity`: the most popular items, `score` their decayed count), `"path": "popularity"`; without a chain `404 unknown_user` |',
+  "| errors | `400 invalid_request` with `field` (a missing or negative `user`, `k` outside 1–1000, an unknown field); `404 no_retrieval` when the deployed version has no retrieval file. Each answer is logged with arm `recommend` (features `{user, k, exclude_seen}`, output `{path, items}`), which monitors leave out |",
+  "",
+];

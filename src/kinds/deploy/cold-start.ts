@@ -1,0 +1,55 @@
+// `cold_start = [popularity]` on a deploy block: the chain /v1/recommend tries for a user the model's
+// retrieval file does not know. The language accepts it only for a factorisation model (MLC1185),
+// the only models with a retrieval file; the executor reads it into the deployment pointer.
+import type { KindCheckContext } from "../../compiler/schema/hook.js";
+import { CheckCode } from "../../compiler/checker/codes.js";
+import { nameArg } from "../../data/transforms/support.js";
+import type { Json } from "../../ir/graph-ir.js";
+import { NodeFailure } from "../../ir/executor.js";
+import { COLD_START_PATHS, type ColdStartPath } from "../../serve/recommend-config.js";
+
+/** The algorithms whose versions carry a retrieval file (src/kinds/model/retrieval-artifact.ts). */
+export const RETRIEVAL_ALGORITHMS: readonly string[] = ["bpr", "matrix_factorization"];
+
+/** MLC1185: a cold-start chain on a deployment whose model has no retrieval (not a factorisation model). */
+export function checkColdStart(ctx: KindCheckContext, model: string): void {
+  const coldStart = ctx.attribute("cold_start");
+  if (!coldStart) return;
+  const block = ctx.lookup(model);
+  if (!block) return;
+  const algorithm = block.body.find((i) => i.type === "attribute" && i.name === "algorithm");
+  const value = algorithm?.type === "attribute" ? algorithm.value : undefined;
+  // without the attribute a model is a gbdt (the schema's default)
+  const name = !value
+    ? "gbdt"
+    : value.type === "call"
+      ? value.callee
+      : value.type === "ref" && value.path.length === 1
+        ? value.path[0]
+        : undefined;
+  if (!name || RETRIEVAL_ALGORITHMS.includes(name)) return;
+  ctx.report(
+    CheckCode.coldStartWithoutRetrieval,
+    coldStart.span,
+    `deployment \`${ctx.name}\` declares a cold-start chain, but model \`${model}\` (\`${name}\`) has no user and item embeddings to recommend from`,
+    {
+      hint: `cold_start applies to ${RETRIEVAL_ALGORITHMS.join(" and ")} models; remove it or change the model's algorithm`,
+      ...(algorithm ? { related: [{ message: "the model's algorithm", span: algorithm.span }] } : {}),
+    },
+  );
+}
+
+/** The chain of a deploy node's `cold_start`, or undefined without one. */
+export function coldStartOf(value: Json | undefined, deployment: string): ColdStartPath[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  const items = Array.isArray(value) ? value : [value];
+  return items.map((v) => {
+    const name = nameArg(v);
+    if (!name || !(COLD_START_PATHS as readonly string[]).includes(name))
+      throw new NodeFailure(
+        `deploy ${deployment}: cold_start has an unknown path ${JSON.stringify(v)} (known: ${COLD_START_PATHS.join(", ")})`,
+        { code: "MLC2302" },
+      );
+    return name as ColdStartPath;
+  });
+}

@@ -1,0 +1,334 @@
+// Retrieval over a factorisation model: the tables of src/ml/recommend/factor-tables.ts plus what
+// training knew about the catalogue — the items the training rows show, each user's seen items and
+// the items' recent popularity — stored as one byte file with a model version and read by the
+// server's /v1/recommend and by batch top-K. Exact top-K: every catalogue item is scored by the same
+// rule as a pair (s = g + bᵤ + bᵢ + u·v through the link) and the K best kept in a heap; at 10⁴–10⁵
+// items × tens of factors that is a few million multiply-adds per request. An approximate index
+// would replace `topK` (same inputs, same output) when catalogues outgrow it.
+import { arrayOf, packModel, unpackModel } from "../nn/packed-bytes.js";
+import { applyLink, type FactorTables } from "./factor-tables.js";
+
+const FILE_KIND = "retrieval";
+const DAY_MS = 86_400_000;
+
+/** How the items' popularity was counted: relevant training rows, decayed by age when times are known. */
+export interface PopularityRule {
+  /** The timestamp column the decay reads; absent: plain counts. */
+  timeColumn?: string;
+  /** Half-life of a row's weight, in days (a quarter of the training rows' time span, at least one day). */
+  halfLifeDays?: number;
+  /** Epoch milliseconds of the newest relevant training row: the age-0 point. */
+  asOf?: number;
+}
+
+export interface RetrievalInput {
+  tables: FactorTables;
+  /** The user and item feature names (what a request's `user` and a response's `item` are values of). */
+  userColumn: string;
+  itemColumn: string;
+  /** Per training row: the user and item index values, whether it is relevant, and its time (ms) if known. */
+  users: ArrayLike<number>;
+  items: ArrayLike<number>;
+  relevant: Uint8Array;
+  times?: { column: string; ms: Float64Array };
+}
+
+export interface Recommendation {
+  item: number;
+  score: number;
+}
+
+const validIndex = (v: number, n: number): number => (Number.isInteger(v) && v >= 0 && v < n ? v : -1);
+
+export class Retrieval {
+  /** The catalogue ordered by popularity (descending; ties by item index), built on first use. */
+  private popularOrder: Int32Array | undefined;
+  private readonly catalogueIndex: Int32Array;
+
+  constructor(
+    readonly tables: FactorTables,
+    readonly userColumn: string,
+    readonly itemColumn: string,
+    /** Item indices seen in training, ascending. */
+    readonly catalogue: Int32Array,
+    /** Popularity of each catalogue entry. */
+    readonly popularity: Float64Array,
+    /** CSR of each user's seen items (sorted): seenItems[seenOffsets[u] .. seenOffsets[u+1]). */
+    readonly seenOffsets: Int32Array,
+    readonly seenItems: Int32Array,
+    readonly popularityRule: PopularityRule,
+  ) {
+    this.catalogueIndex = new Int32Array(tables.nItems).fill(-1);
+    catalogue.forEach((item, k) => (this.catalogueIndex[item] = k));
+  }
+
+  /** The user's row when training saw the user, else -1 (a cold-start user). */
+  userRow(user: number): number {
+    const u = validIndex(user, this.tables.nUsers);
+    return u >= 0 && this.seenOffsets[u + 1]! > this.seenOffsets[u]! ? u : -1;
+  }
+
+  private seen(u: number): Int32Array {
+    return this.seenItems.subarray(this.seenOffsets[u]!, this.seenOffsets[u + 1]!);
+  }
+
+  /** The K catalogue items with the highest score for a known user row, best first (ties: lower item). */
+  topK(u: number, k: number, excludeSeen: boolean): Recommendation[] {
+    const t = this.tables;
+    const skip = excludeSeen ? new Set(this.seen(u)) : undefined;
+    const heap = new TopK(k);
+    // rawScore(t, u, item), with the user's part hoisted out of the loop over the catalogue
+    const f = t.factors;
+    const base = t.globalBias + t.userBias[u]!;
+    const uRow = t.U.subarray(u * f, u * f + f);
+    const V = t.V;
+    for (let c = 0; c < this.catalogue.length; c++) {
+      const item = this.catalogue[c]!;
+      if (skip?.has(item)) continue;
+      const io = item * f;
+      let dot = 0;
+      for (let d = 0; d < f; d++) dot += uRow[d]! * V[io + d]!;
+      heap.offer(item, base + t.itemBias[item]! + dot);
+    }
+    return heap.sorted().map((r) => ({ item: r.item, score: applyLink(t, r.score) }));
+  }
+
+  /** The K most popular catalogue items, best first; with a known user row and `excludeSeen`, minus their items. */
+  popular(k: number, excludeFor?: number): Recommendation[] {
+    if (!this.popularOrder) {
+      const order = Int32Array.from(this.catalogue.keys());
+      order.sort(
+        (a, b) => this.popularity[b]! - this.popularity[a]! || this.catalogue[a]! - this.catalogue[b]!,
+      );
+      this.popularOrder = order;
+    }
+    const skip = excludeFor !== undefined && excludeFor >= 0 ? new Set(this.seen(excludeFor)) : undefined;
+    const out: Recommendation[] = [];
+    for (let j = 0; j < this.popularOrder.length && out.length < k; j++) {
+      const c = this.popularOrder[j]!;
+      const item = this.catalogue[c]!;
+      if (skip?.has(item)) continue;
+      out.push({ item, score: this.popularity[c]! });
+    }
+    return out;
+  }
+
+  /** The popularity of an item index (0 for one training never showed). */
+  popularityOf(item: number): number {
+    const c = validIndex(item, this.tables.nItems) >= 0 ? this.catalogueIndex[item]! : -1;
+    return c >= 0 ? this.popularity[c]! : 0;
+  }
+
+  serialize(): Uint8Array {
+    const t = this.tables;
+    return packModel(
+      FILE_KIND,
+      {
+        userColumn: this.userColumn,
+        itemColumn: this.itemColumn,
+        userFeature: t.userFeature,
+        itemFeature: t.itemFeature,
+        nUsers: t.nUsers,
+        nItems: t.nItems,
+        factors: t.factors,
+        globalBias: t.globalBias,
+        link: t.link,
+        popularity: { ...this.popularityRule },
+      },
+      [
+        ["U", t.U],
+        ["V", t.V],
+        ["userBias", t.userBias],
+        ["itemBias", t.itemBias],
+        ["catalogue", this.catalogue],
+        ["popularity", this.popularity],
+        ["seenOffsets", this.seenOffsets],
+        ["seenItems", this.seenItems],
+      ],
+    );
+  }
+
+  static deserialize(bytes: Uint8Array): Retrieval {
+    const u = unpackModel(FILE_KIND, bytes);
+    const h = u.header;
+    const num = (k: string): number => {
+      const v = h[k];
+      if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`retrieval file: no numeric '${k}'`);
+      return v;
+    };
+    const str = (k: string): string => {
+      const v = h[k];
+      if (typeof v !== "string") throw new Error(`retrieval file: no '${k}'`);
+      return v;
+    };
+    const link = str("link");
+    if (link !== "identity" && link !== "sigmoid") throw new Error(`retrieval file: unknown link '${link}'`);
+    const tables: FactorTables = {
+      userFeature: num("userFeature"),
+      itemFeature: num("itemFeature"),
+      nUsers: num("nUsers"),
+      nItems: num("nItems"),
+      factors: num("factors"),
+      U: arrayOf(u, "U", Float32Array),
+      V: arrayOf(u, "V", Float32Array),
+      userBias: arrayOf(u, "userBias", Float32Array),
+      itemBias: arrayOf(u, "itemBias", Float32Array),
+      globalBias: num("globalBias"),
+      link,
+    };
+    const f = tables.factors;
+    const catalogue = arrayOf(u, "catalogue", Int32Array);
+    const popularity = arrayOf(u, "popularity", Float64Array);
+    const seenOffsets = arrayOf(u, "seenOffsets", Int32Array);
+    const seenItems = arrayOf(u, "seenItems", Int32Array);
+    if (
+      tables.U.length !== tables.nUsers * f ||
+      tables.V.length !== tables.nItems * f ||
+      tables.userBias.length !== tables.nUsers ||
+      tables.itemBias.length !== tables.nItems ||
+      popularity.length !== catalogue.length ||
+      seenOffsets.length !== tables.nUsers + 1 ||
+      seenOffsets[tables.nUsers] !== seenItems.length ||
+      catalogue.some((i) => i < 0 || i >= tables.nItems) ||
+      seenItems.some((i) => i < 0 || i >= tables.nItems)
+    )
+      throw new Error("retrieval file: its tables do not agree in size");
+    const rule = (h.popularity ?? {}) as PopularityRule;
+    return new Retrieval(
+      tables,
+      str("userColumn"),
+      str("itemColumn"),
+      catalogue,
+      popularity,
+      seenOffsets,
+      seenItems,
+      rule,
+    );
+  }
+}
+
+/** Builds the retrieval of a trained factor model from its training rows. */
+export function buildRetrieval(input: RetrievalInput): Retrieval {
+  const { tables: t, users, items, relevant } = input;
+  const n = users.length;
+  const seen: Set<number>[] = Array.from({ length: t.nUsers }, () => new Set<number>());
+  const inCatalogue = new Uint8Array(t.nItems);
+  for (let r = 0; r < n; r++) {
+    const u = validIndex(users[r]!, t.nUsers);
+    const i = validIndex(items[r]!, t.nItems);
+    if (i < 0) continue;
+    inCatalogue[i] = 1;
+    if (u >= 0) seen[u]!.add(i);
+  }
+  const catalogue = Int32Array.from(Array.from(inCatalogue.keys()).filter((i) => inCatalogue[i] === 1));
+  const at = new Int32Array(t.nItems).fill(-1);
+  catalogue.forEach((item, k) => (at[item] = k));
+
+  const rule: PopularityRule = {};
+  let weight: (r: number) => number = () => 1;
+  const times = input.times;
+  if (times) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let r = 0; r < n; r++) {
+      const v = times.ms[r]!;
+      if (!relevant[r] || !Number.isFinite(v)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    if (hi >= lo) {
+      const halfLifeDays = Math.max(1, (hi - lo) / DAY_MS / 4);
+      rule.timeColumn = times.column;
+      rule.halfLifeDays = halfLifeDays;
+      rule.asOf = hi;
+      weight = (r) => {
+        const v = times.ms[r]!;
+        return Number.isFinite(v) ? 0.5 ** ((hi - v) / DAY_MS / halfLifeDays) : 0;
+      };
+    }
+  }
+  const popularity = new Float64Array(catalogue.length);
+  for (let r = 0; r < n; r++) {
+    if (!relevant[r]) continue;
+    const i = validIndex(items[r]!, t.nItems);
+    if (i >= 0) popularity[at[i]!]! += weight(r);
+  }
+  const seenOffsets = new Int32Array(t.nUsers + 1);
+  for (let u = 0; u < t.nUsers; u++) seenOffsets[u + 1] = seenOffsets[u]! + seen[u]!.size;
+  const seenItems = new Int32Array(seenOffsets[t.nUsers]!);
+  seen.forEach((s, u) => seenItems.set(Int32Array.from(s).sort(), seenOffsets[u]!));
+  return new Retrieval(
+    t,
+    input.userColumn,
+    input.itemColumn,
+    catalogue,
+    popularity,
+    seenOffsets,
+    seenItems,
+    rule,
+  );
+}
+
+/** A bounded min-heap of (item, score) keeping the K best; ties go to the lower item index. */
+class TopK {
+  private readonly items: number[] = [];
+  private readonly scores: number[] = [];
+
+  constructor(private readonly k: number) {}
+
+  /** a ranks below b */
+  private worse(a: number, b: number): boolean {
+    const sa = this.scores[a]!;
+    const sb = this.scores[b]!;
+    return sa < sb || (sa === sb && this.items[a]! > this.items[b]!);
+  }
+
+  offer(item: number, score: number): void {
+    if (this.k <= 0) return;
+    if (this.items.length < this.k) {
+      this.items.push(item);
+      this.scores.push(score);
+      this.up(this.items.length - 1);
+      return;
+    }
+    const rootScore = this.scores[0]!;
+    if (score < rootScore || (score === rootScore && item > this.items[0]!)) return;
+    this.items[0] = item;
+    this.scores[0] = score;
+    this.down(0);
+  }
+
+  private swap(a: number, b: number): void {
+    [this.items[a], this.items[b]] = [this.items[b]!, this.items[a]!];
+    [this.scores[a], this.scores[b]] = [this.scores[b]!, this.scores[a]!];
+  }
+
+  private up(i: number): void {
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.worse(i, p)) return;
+      this.swap(i, p);
+      i = p;
+    }
+  }
+
+  private down(i: number): void {
+    const n = this.items.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < n && this.worse(l, m)) m = l;
+      if (r < n && this.worse(r, m)) m = r;
+      if (m === i) return;
+      this.swap(i, m);
+      i = m;
+    }
+  }
+
+  sorted(): Recommendation[] {
+    return this.items
+      .map((item, j) => ({ item, score: this.scores[j]! }))
+      .sort((a, b) => b.score - a.score || a.item - b.item);
+  }
+}

@@ -1,0 +1,95 @@
+// Batch top-K: the recommendation of every user a deployment's version knows (or of the users given),
+// through the same code as POST /v1/recommend (recommendFor), written as JSON lines
+// `{"user", "path", "items": [{"item", "score"}…]}` to a file by temp + rename (a reader never sees half).
+import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { Retrieval } from "../ml/recommend/retrieval.js";
+import { BundleError, loadBundle, readBundleRetrieval } from "./bundle.js";
+import { DeploymentError, readDeployment, resolveBundlePath } from "./deployment.js";
+import { recommendFor } from "./recommend.js";
+
+export interface BatchRecommendOptions {
+  k: number;
+  excludeSeen: boolean;
+  /** The users to recommend for; default every user with training rows, in index order. */
+  users?: readonly number[];
+}
+
+export interface BatchRecommendResult {
+  model: string;
+  version: number;
+  users: number;
+  /** Users answered by each path. */
+  paths: Record<string, number>;
+  unknown: number;
+}
+
+/** Writes the deployment's top-K lists to `out`; throws a DeploymentError or BundleError naming the problem. */
+export function recommendToFile(
+  projectDir: string,
+  deployment: string,
+  out: string,
+  opts: BatchRecommendOptions,
+): BatchRecommendResult {
+  const pointer = readDeployment(projectDir, deployment);
+  if (!pointer)
+    throw new DeploymentError(`deployment '${deployment}' has no current version in ${projectDir}`);
+  const bundle = loadBundle(resolveBundlePath(projectDir, pointer.bundle));
+  const bytes = readBundleRetrieval(bundle);
+  if (!bytes)
+    throw new BundleError(
+      `${bundle.meta.model} version ${bundle.meta.version} has no user and item embeddings: batch top-K needs a bpr or matrix_factorization model`,
+    );
+  const retrieval = Retrieval.deserialize(bytes);
+  const users =
+    opts.users ??
+    Array.from({ length: retrieval.tables.nUsers }, (_, u) => u).filter((u) => retrieval.userRow(u) >= 0);
+  const target = resolve(out);
+  const tmp = join(
+    dirname(target),
+    `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`,
+  );
+  const paths: Record<string, number> = {};
+  let unknown = 0;
+  const fd = openSync(tmp, "w");
+  try {
+    let buf = "";
+    for (const user of users) {
+      const r = recommendFor(retrieval, pointer.cold_start, {
+        user,
+        k: opts.k,
+        excludeSeen: opts.excludeSeen,
+      });
+      if ("unknownUser" in r) {
+        unknown++;
+        continue;
+      }
+      paths[r.path] = (paths[r.path] ?? 0) + 1;
+      buf += JSON.stringify({ user, path: r.path, items: r.items }) + "\n";
+      if (buf.length > 1 << 20) {
+        writeSync(fd, buf);
+        buf = "";
+      }
+    }
+    writeSync(fd, buf);
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, target);
+  } catch (e) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  return {
+    model: bundle.meta.model,
+    version: bundle.meta.version,
+    users: users.length - unknown,
+    paths,
+    unknown,
+  };
+}

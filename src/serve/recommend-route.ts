@@ -1,0 +1,92 @@
+// POST /v1/recommend: the top-K items for a user from the stable version's retrieval file, or from
+// the deployment's cold-start chain (`cold_start` in the pointer) for a user training never saw. The
+// response and the prediction log (arm `recommend`, which monitors leave out) say which path answered.
+// Bad input is a JSON 400; a deployment whose version cannot recommend a 404 naming why.
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { Retrieval } from "../ml/recommend/retrieval.js";
+import { readBundleRetrieval } from "./bundle.js";
+import type { Routing } from "./live-deployment.js";
+import type { PredictionSink } from "./log/types.js";
+import type { ModelRunner } from "./model-runner.js";
+import { parseRecommendQuery, recommendFor } from "./recommend.js";
+
+export interface RecommendContext {
+  deployment: string;
+  routing(): Routing | undefined;
+  log(): PredictionSink | undefined;
+}
+
+/** Each runner's retrieval, read once from its bundle (or why it has none). */
+const retrievals = new WeakMap<ModelRunner, Retrieval | { problem: string }>();
+
+export function retrievalOfRunner(runner: ModelRunner): Retrieval | { problem: string } {
+  let r = retrievals.get(runner);
+  if (!r) {
+    try {
+      const bytes = readBundleRetrieval(runner);
+      r = bytes
+        ? Retrieval.deserialize(bytes)
+        : {
+            problem: `${runner.meta.model} version ${runner.version} has no user and item embeddings: /v1/recommend serves bpr and matrix_factorization models`,
+          };
+    } catch (e) {
+      r = {
+        problem: `the retrieval file of version ${runner.version} cannot be read: ${(e as Error).message}`,
+      };
+    }
+    retrievals.set(runner, r);
+  }
+  return r;
+}
+
+const json = (reply: FastifyReply, status: number, body: Record<string, unknown>): FastifyReply =>
+  reply.code(status).send(body);
+
+export function registerRecommendRoute(app: FastifyInstance, ctx: RecommendContext): void {
+  app.post("/v1/recommend", async (req, reply) => {
+    const received = Date.now();
+    const routing = ctx.routing();
+    if (!routing) return json(reply, 503, { error: "not_ready", message: "the model is still loading" });
+    const q = parseRecommendQuery(req.body);
+    if ("message" in q)
+      return json(reply, 400, {
+        error: "invalid_request",
+        ...(q.field ? { field: q.field } : {}),
+        message: q.message,
+      });
+    const runner = routing.stable;
+    const retrieval = retrievalOfRunner(runner);
+    if ("problem" in retrieval)
+      return json(reply, 404, { error: "no_retrieval", message: retrieval.problem });
+    const coldStart = routing.pointer.cold_start;
+    const out = recommendFor(retrieval, coldStart, q);
+    if ("unknownUser" in out)
+      return json(reply, 404, {
+        error: "unknown_user",
+        field: "user",
+        message: `user ${q.user} has no training rows in ${runner.meta.model} version ${runner.version}, and ${ctx.deployment} declares no cold_start chain`,
+        hint: "declare cold_start = [popularity] on the deploy block",
+      });
+    const body = {
+      model: runner.meta.model,
+      version: runner.version,
+      user: q.user,
+      path: out.path,
+      items: out.items,
+    };
+    const log = ctx.log();
+    if (log)
+      log.append({
+        ts: new Date(received).toISOString(),
+        request_id: String(req.id),
+        deployment: ctx.deployment,
+        model_version: runner.version,
+        arm: "recommend",
+        latency_ms: Date.now() - received,
+        index: 0,
+        features: JSON.stringify({ user: q.user, k: q.k, exclude_seen: q.excludeSeen }),
+        output: JSON.stringify({ path: out.path, items: out.items }),
+      });
+    return body;
+  });
+}
