@@ -1,7 +1,7 @@
 // `npm run bench -- stream`: events per second and p99 end-to-end latency of a stream target's consumer
 // against a bare ioredis XREADGROUP → XADD → XACK loop with no model, both on the same Redis in the same run.
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { writeDeployment } from "../../src/serve/deployment.js";
@@ -163,6 +163,8 @@ export async function run(args: string[]): Promise<void> {
     buildBenchBundle(join(project, ".mlc/bundles/bench_api/v1"));
     writeDeployment(project, "bench_api", { version: 1, bundle: ".mlc/bundles/bench_api/v1" }, "bench");
     process.stdout.write(`${n} events backlog, then 2000 events at 1000/s; batch ${BATCH}, one consumer\n`);
+    const load = (): string => `load average ${loadavg()[0]!.toFixed(2)} on ${cpus().length} cores`;
+    process.stdout.write(`before: ${load()}\n`);
     const bare = await measure(redis, url, bareLoop(url), n, 1000, 2000, "bare");
     const mlc = await measure(redis, url, mlcConsumer(project), n, 1000, 2000, "mlc");
     for (const [name, f] of [
@@ -173,7 +175,7 @@ export async function run(args: string[]): Promise<void> {
         `${name.padEnd(22)} ${f.eps.toFixed(0).padStart(8)} events/s   p50 ${f.p50} ms   p99 ${f.p99} ms\n`,
       );
     process.stdout.write(
-      `mlc / bare throughput: ${(mlc.eps / bare.eps).toFixed(2)} (target ≥ 0.50)   p99 mlc ${mlc.p99} ms vs bare ${bare.p99} ms\n`,
+      `mlc / bare throughput: ${(mlc.eps / bare.eps).toFixed(2)} (target ≥ 0.50)   p99 mlc ${mlc.p99} ms vs bare ${bare.p99} ms; after: ${load()}\n`,
     );
   } finally {
     rmSync(project, { recursive: true, force: true });

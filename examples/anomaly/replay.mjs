@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // Replays Shuttle sensor rows onto a Redis stream, as a radiator's telemetry would arrive: a seeded
 // sample of `--rows` rows of data/shuttle.csv (the label column left out), each as one entry with
-// `id` = row-<line> and `data` = the readings as JSON. Usage:
-//   MLC_STREAM_URL=redis://127.0.0.1:6379 node examples/anomaly/replay.mjs [--stream shuttle.readings] [--rows 300] [--seed 7]
-import { readFileSync } from "node:fs";
+// `id` = row-<line> and `data` = the readings as JSON. The stream is the one `mlc apply` recorded for
+// radiator_watch (.mlc/deployments/radiator_watch/stream.json), else shuttle.readings. `--reset` first
+// deletes the deployment's input, output, alert and dead-letter streams and its dedup and alert keys, so
+// a replay of the same rows is scored (and alerted) again. Usage:
+//   MLC_STREAM_URL=redis://127.0.0.1:6379 node examples/anomaly/replay.mjs [--reset] [--stream S] [--rows 300] [--seed 7]
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
@@ -13,7 +16,11 @@ const opt = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
 };
-const stream = opt("stream", "shuttle.readings");
+const here = dirname(fileURLToPath(import.meta.url));
+const recorded = join(here, ".mlc/deployments/radiator_watch/stream.json");
+const target = existsSync(recorded) ? JSON.parse(readFileSync(recorded, "utf8")) : undefined;
+const stream = opt("stream", target?.input ?? "shuttle.readings");
+const reset = args.includes("--reset");
 const rows = Number(opt("rows", "300"));
 const seed = Number(opt("seed", "7"));
 const url = process.env.MLC_STREAM_URL;
@@ -27,8 +34,8 @@ if (!Number.isInteger(rows) || rows < 1 || !Number.isInteger(seed)) {
 }
 
 // the data: header V1..V9,anomaly; every reading an integer
-const file = join(dirname(fileURLToPath(import.meta.url)), "data/shuttle.csv");
-const [header, ...lines] = readFileSync(file, "utf8").trim().split("\n");
+const file = join(here, "data/shuttle.csv");
+const [header, ...lines] = readFileSync(file, "utf8").trim().split(/\r?\n/);
 const names = header.split(",");
 const sensors = names.filter((n) => n !== "anomaly");
 
@@ -48,6 +55,16 @@ for (let i = order.length - 1; i > 0; i--) {
 }
 
 const redis = new Redis(url);
+if (reset) {
+  const output = target?.output ?? "shuttle.scores";
+  const keys = [
+    ...(await redis.keys(`mlc:stream:${output}:*`)),
+    ...(await redis.keys(`mlc:alert:${output}:*`)),
+  ];
+  const streams = [stream, output, `${output}.alerts`, target?.dead_letter ?? `${stream}.dead`];
+  await redis.del(...streams, ...keys);
+  console.log(`replay: reset ${streams.join(", ")} and ${keys.length} dedup/alert keys`);
+}
 const pipe = redis.pipeline();
 for (const i of order.slice(0, rows)) {
   const cells = lines[i].split(",");

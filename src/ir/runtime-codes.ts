@@ -63,6 +63,10 @@ export const RUNTIME_CODES = {
   MLC2309: {
     title: "a review-queue request that names no flagged event or gives a label that is not anomaly/normal",
   },
+  MLC2315: {
+    title:
+      "a stream target whose broker URL is not of its transport, or whose NATS JetStream streams or consumer cannot be set up",
+  },
   MLC2370: {
     title:
       "a monitor that cannot run (not registered by apply, no deployment, a version without a reference profile, a check that does not fit)",

@@ -5,8 +5,8 @@ import { quantileSorted } from "./stats/quantile.js";
 /** How the threshold is chosen: an expected share of anomalies, or a target on labelled rows. */
 export type AnomalyThresholdRule =
   | { kind: "contamination"; share: number }
-  | { kind: "precision"; target: number }
-  | { kind: "recall"; target: number };
+  | { kind: "precision"; target: number; reviews?: string }
+  | { kind: "recall"; target: number; reviews?: string };
 
 /** A threshold, or why none meets the rule on these rows. */
 export type ThresholdOutcome = { threshold: number } | { problem: string };

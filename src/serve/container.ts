@@ -41,7 +41,7 @@ interface ContainerOptions {
   online?: { ref: OnlineRef; projectDir: string };
   /**
    * A stream target: the image runs the consumers instead of the HTTP server (no port, Service or
-   * autoscaler); the Redis URL variable comes from the Secret `<name>-stream` (key `url`).
+   * autoscaler); the broker URL variable (Redis or NATS) comes from the Secret `<name>-stream` (key `url`).
    */
   stream?: StreamTarget;
   /**

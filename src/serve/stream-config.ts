@@ -3,12 +3,15 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { MlcError } from "../ir/errors.js";
 import { deploymentDir, DeploymentError, readCheckedJson } from "./deployment.js";
 import { alertStreamOf, validateAlertRules, type AlertRule } from "./stream-alert-rules.js";
 
 export interface StreamTarget {
   format: "mlc-stream/1";
-  /** The environment variable holding the Redis URL, or a literal URL without a password. */
+  /** Redis Streams with a consumer group (absent: the default), or NATS JetStream with a durable consumer. */
+  transport?: "nats";
+  /** The environment variable holding the Redis (NATS) URL, or a literal URL without a password. */
   url_env?: string;
   url?: string;
   input: string;
@@ -38,6 +41,7 @@ export function validateStreamTarget(v: unknown): string[] {
   const s = v as Record<string, unknown>;
   const errs: string[] = [];
   if (s.format !== "mlc-stream/1") errs.push(`format: expected "mlc-stream/1"`);
+  if (s.transport !== undefined && s.transport !== "nats") errs.push(`transport: expected "nats" or none`);
   if (!isName(s.url_env) && !isName(s.url)) errs.push("url_env/url: one is required");
   for (const k of ["input", "output", "group", "dead_letter"])
     if (!isName(s[k])) errs.push(`${k}: expected a non-empty stream name`);
@@ -45,6 +49,8 @@ export function validateStreamTarget(v: unknown): string[] {
     if (!isPosInt(s[k])) errs.push(`${k}: expected a positive integer`);
   if (s.alerts !== undefined) {
     errs.push(...validateAlertRules(s.alerts));
+    if (s.transport === "nats" && Array.isArray(s.alerts) && s.alerts.length)
+      errs.push("alerts: alert rules need the redis transport");
     const alerts = typeof s.output === "string" ? alertStreamOf(s.output) : undefined;
     if (alerts !== undefined && (alerts === s.input || alerts === s.dead_letter))
       errs.push(`alerts: the alert stream '${alerts}' is also the input or dead-letter stream`);
@@ -81,13 +87,33 @@ export function writeStreamTarget(
   renameSync(tmp, file);
 }
 
-/** The Redis URL of a target, from the environment when it names a variable. Never printed. */
+/** The transport's name as messages say it. */
+export const transportName = (t: StreamTarget): string => (t.transport === "nats" ? "NATS" : "Redis");
+
+/**
+ * The broker URL of a target, from the environment when it names a variable; a URL of the other
+ * transport's scheme is refused (MLC2315). Never printed.
+ */
 export function streamUrl(t: StreamTarget): string {
-  if (t.url) return t.url;
-  const v = process.env[t.url_env ?? ""];
+  const v = t.url ?? process.env[t.url_env ?? ""];
   if (v === undefined || v === "")
     throw new DeploymentError(
-      `the environment variable ${t.url_env ?? "(none)"} is not set (it holds the stream's Redis URL)`,
+      `the environment variable ${t.url_env ?? "(none)"} is not set (it holds the stream's ${transportName(t)} URL)`,
+    );
+  const scheme = v.slice(0, Math.max(0, v.indexOf("://")));
+  const schemes = t.transport === "nats" ? ["nats", "tls"] : ["redis", "rediss"];
+  if (!schemes.includes(scheme))
+    throw new MlcError(
+      "MLC2315",
+      `the stream's URL${t.url_env ? ` (${t.url_env})` : ""} is not a ${transportName(t)} URL: expected ${schemes
+        .map((s) => s + "://")
+        .join(" or ")}, found ${scheme ? `'${scheme}://'` : "no scheme"}`,
+      {
+        hint:
+          t.transport === "nats"
+            ? "point the variable at the NATS server (nats://host:4222)"
+            : "point the variable at the Redis server (redis://host:6379), or give the stream block `transport = nats` for a NATS server",
+      },
     );
   return v;
 }

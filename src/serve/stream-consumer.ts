@@ -4,21 +4,22 @@
 // the same script decides the alerts of new anomalous outputs (windows and cooldowns kept in Redis).
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
-import type { OnlineView } from "./online-lookup.js";
-import { isLookupProblem } from "./online-lookup.js";
-import type { ModelRunner } from "./model-runner.js";
-import { predictionFormatter, type PredictionFormatter } from "./prediction-format.js";
 import { predictionLogLine } from "./prediction-log.js";
-import { queueFlagged, type ReviewIntake } from "./review-intake.js";
-import { isProblem, type ColumnBatch } from "./record-encoder.js";
+import type { ReviewIntake } from "./review-intake.js";
 import type { StreamTarget } from "./stream-config.js";
 import { alertStreamOf } from "./stream-alert-rules.js";
+import {
+  BatchScorer,
+  emptyStats,
+  MAX_DELIVERIES,
+  type ConsumerStats,
+  type DeliveredEvent,
+  type Outcome,
+  type ScoringRoute,
+  type StreamWorker,
+} from "./stream-score.js";
 
-/** The version scoring right now: read again for every batch, so a promotion takes effect between batches. */
-export interface ScoringRoute {
-  runner: ModelRunner;
-  online?: OnlineView;
-}
+export { MAX_DELIVERIES, type ConsumerStats, type ScoringRoute } from "./stream-score.js";
 
 export interface ConsumerOptions {
   /** A connection of this consumer's own (blocking reads hold it). */
@@ -36,36 +37,8 @@ export interface ConsumerOptions {
   log?(message: string): void;
 }
 
-export interface ConsumerStats {
-  /** Entries taken from the stream: read new, or claimed from another consumer. */
-  read: number;
-  claimed: number;
-  /** Outputs written, dead letters written, and entries whose event id was already done (acknowledged only). */
-  scored: number;
-  dead: number;
-  duplicates: number;
-  /** Model runs, and the most entries this consumer held at once (the backpressure bound is `batch`). */
-  batches: number;
-  maxInFlight: number;
-  errors: number;
-}
-
 /** A stream entry: its id and its field/value pairs (null when the entry was deleted while pending). */
 type Entry = [id: string, fields: string[] | null];
-
-/** What one entry becomes: an output (scored) or a dead letter (refused), both acknowledged. */
-type Outcome =
-  | {
-      kind: "o";
-      entry: string;
-      event: string;
-      version: number;
-      prediction: string;
-      features: unknown;
-      /** "" when the event is no anomaly (or no rule watches); else "1" and each rule's group value, joined by \x1f. */
-      alert: string;
-    }
-  | { kind: "d"; entry: string; event: string; reason: string; field: string; payload: string };
 
 /**
  * KEYS: output, dead letter, input, alert stream, then one done-marker per outcome. ARGV: group, ttl,
@@ -149,9 +122,6 @@ const WRITE_SHA = createHash("sha1").update(WRITE_SCRIPT).digest("hex");
 export const doneKey = (t: StreamTarget, kind: "o" | "d", event: string): string =>
   `mlc:stream:${t.output}:${kind === "o" ? "done" : "dead"}:${event}`;
 
-/** Deliveries after which an entry that never got scored (the model or the store failing) is dead-lettered. */
-export const MAX_DELIVERIES = 5;
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function parseEntries(v: unknown): Entry[] {
@@ -176,13 +146,6 @@ const fieldOf = (fields: string[], name: string): string | undefined => {
   return undefined;
 };
 
-/** The value of an event's `group_by` field as the alert group ("" when the rule has none or the event lacks it). */
-function groupValue(record: unknown, field: string | undefined): string {
-  if (field === undefined || typeof record !== "object" || record === null) return "";
-  const v = (record as Record<string, unknown>)[field];
-  return v === undefined || v === null ? "" : typeof v === "string" ? v : JSON.stringify(v);
-}
-
 /** Creates the group at the start of the stream (creating the stream too); an existing group is kept. */
 export async function ensureGroup(redis: Redis, t: StreamTarget): Promise<void> {
   try {
@@ -192,29 +155,24 @@ export async function ensureGroup(redis: Redis, t: StreamTarget): Promise<void> 
   }
 }
 
-export class StreamConsumer {
-  readonly stats: ConsumerStats = {
-    read: 0,
-    claimed: 0,
-    scored: 0,
-    dead: 0,
-    duplicates: 0,
-    batches: 0,
-    maxInFlight: 0,
-    errors: 0,
-  };
+export class StreamConsumer implements StreamWorker {
+  readonly stats: ConsumerStats = emptyStats();
   private stopping = false;
   private loop: Promise<void> | undefined;
   private claimCursor = "0-0";
   private nextClaim = 0;
-  private lastError: string | undefined;
-  private formatters = new WeakMap<ModelRunner, PredictionFormatter>();
+  private readonly scorer: BatchScorer;
   private readonly blockMs: number;
   private readonly claimEveryMs: number;
 
   constructor(private readonly opts: ConsumerOptions) {
     this.blockMs = opts.blockMs ?? 500;
     this.claimEveryMs = Math.max(50, Math.min(opts.target.claim_idle_ms / 2, 5000));
+    this.scorer = new BatchScorer({
+      route: opts.route,
+      ...(opts.review ? { review: opts.review } : {}),
+      ...(opts.target.alerts ? { rules: opts.target.alerts } : {}),
+    });
   }
 
   get name(): string {
@@ -287,7 +245,7 @@ export class StreamConsumer {
       } catch (e) {
         // the entries stay pending: this or another consumer claims them after claim_idle
         this.stats.errors++;
-        this.lastError = (e as Error).message;
+        this.scorer.lastError = (e as Error).message;
         this.opts.log?.(`consumer ${this.opts.name}: ${(e as Error).message}; retrying`);
         if (!this.stopping) await sleep(Math.min(1000, t.claim_idle_ms));
       }
@@ -346,108 +304,25 @@ export class StreamConsumer {
   private async process(entries: Entry[], exhausted?: ReadonlySet<string>): Promise<void> {
     this.stats.read += entries.length;
     this.stats.maxInFlight = Math.max(this.stats.maxInFlight, entries.length);
-    const outcomes: Outcome[] = [];
-    const dead = (entry: string, event: string, reason: string, field: string, payload: string): void => {
-      outcomes.push({ kind: "d", entry, event, reason, field, payload });
-    };
-    let pending: { entry: string; event: string; payload: string; record: unknown }[] = [];
-    for (const [entry, maybeFields] of entries) {
+    const events: DeliveredEvent[] = entries.map(([entry, maybeFields]) => {
       const fields = maybeFields ?? [];
-      const event = fieldOf(fields, "id") || entry;
       const payload = fieldOf(fields, "data");
-      if (exhausted?.has(entry)) {
-        const last = this.lastError ? `; the last failure here: ${this.lastError}` : "";
-        dead(
-          entry,
-          event,
-          `not scored after ${MAX_DELIVERIES} deliveries: the model or the online store failed each time${last}`,
-          "",
-          payload ?? JSON.stringify(fields),
-        );
-        continue;
-      }
-      if (payload === undefined) {
-        dead(
-          entry,
-          event,
-          "the entry has no 'data' field (the event as JSON)",
-          "data",
-          JSON.stringify(fields),
-        );
-        continue;
-      }
-      try {
-        pending.push({ entry, event, payload, record: JSON.parse(payload) });
-      } catch (e) {
-        dead(entry, event, `data is not valid JSON: ${(e as Error).message}`, "data", payload);
-      }
-    }
-    // the route is taken again if the version changed while the online store was read
-    for (;;) {
-      const route = this.opts.route();
-      let records = pending.map((p) => p.record);
-      if (route.online && records.length) {
-        for (;;) {
-          const fill = await route.online.fill(records, true);
-          if (!isLookupProblem(fill)) {
-            records = fill.records;
-            break;
-          }
-          const i = fill.index ?? 0;
-          const p = pending[i]!;
-          dead(p.entry, p.event, fill.message, fill.field, p.payload);
-          pending = pending.filter((_, j) => j !== i);
-          records = records.filter((_, j) => j !== i);
-        }
-      }
-      let batch: ColumnBatch | undefined;
-      while (records.length) {
-        const enc = route.runner.encoder.encodeRecords(records, true);
-        if (!isProblem(enc)) {
-          batch = enc;
-          break;
-        }
-        const i = enc.index ?? 0;
-        const p = pending[i]!;
-        dead(p.entry, p.event, enc.message, enc.field === "instances" ? "data" : enc.field, p.payload);
-        pending = pending.filter((_, j) => j !== i);
-        records = records.filter((_, j) => j !== i);
-      }
-      if (!batch) break;
-      if (this.opts.route().runner !== route.runner) continue;
-      const scores = await route.runner.score(batch);
-      this.stats.batches++;
-      let f = this.formatters.get(route.runner);
-      if (!f) this.formatters.set(route.runner, (f = predictionFormatter(route.runner.meta)));
-      // queued before the outputs are written and acknowledged: a crash in between redelivers the
-      // events, and the queue keeps each event id once
-      if (this.opts.review)
-        await queueFlagged(
-          this.opts.review,
-          route.runner.meta,
-          "stream",
-          pending.map((p, r) => ({ event_id: p.event, record: records[r], score: scores[r]! })),
-        );
-      const rules = this.opts.target.alerts ?? [];
-      pending.forEach((p, r) => {
-        const prediction = f.formatJson(scores, r);
-        const decided = rules.length ? f.format(scores, r) : undefined;
-        outcomes.push({
-          kind: "o",
-          entry: p.entry,
-          event: p.event,
-          version: route.runner.version,
-          prediction,
-          features: records[r],
-          alert:
-            decided && "anomaly" in decided && decided.anomaly
-              ? "1" + rules.map((rule) => groupValue(records[r], rule.group_by)).join("\x1f")
-              : "",
-        });
-      });
-      break;
-    }
-    await this.write(outcomes);
+      return {
+        entry,
+        event: fieldOf(fields, "id") || entry,
+        ...(payload !== undefined
+          ? { payload }
+          : {
+              missing: {
+                reason: "the entry has no 'data' field (the event as JSON)",
+                field: "data",
+                raw: JSON.stringify(fields),
+              },
+            }),
+        ...(exhausted?.has(entry) ? { exhausted: true } : {}),
+      };
+    });
+    await this.write(await this.scorer.score(events, () => this.stats.batches++));
   }
 
   /** Adds outputs and dead letters and acknowledges every entry, atomically (WRITE_SCRIPT). */

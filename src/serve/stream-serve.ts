@@ -1,11 +1,16 @@
 // `mlc serve` for a stream target: loads the deployment (following its pointer, as the HTTP server does),
 // creates the consumer group and runs `workers` consumers in it, each on its own Redis connection, and,
-// when the target has alert rules, one alert dispatcher that delivers and records their alerts.
+// when the target has alert rules, one alert dispatcher that delivers and records their alerts. On NATS
+// (`transport = nats`) it sets up the JetStream streams and durable consumer and runs `workers` workers
+// on it over one connection.
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
+import { connect as natsConnect, type NatsConnection } from "nats";
 import { LiveDeployment, type Routing } from "./live-deployment.js";
 import { predictionLogDir, PredictionLogWriter, type PredictionLogOptions } from "./prediction-log.js";
-import { ensureGroup, StreamConsumer, type ConsumerStats } from "./stream-consumer.js";
+import { ensureGroup, StreamConsumer } from "./stream-consumer.js";
+import { NatsStreamConsumer, setUpJetStream } from "./stream-nats.js";
+import { emptyStats, type ConsumerStats, type ScoringRoute, type StreamWorker } from "./stream-score.js";
 import type { RegistryRecords } from "../ir/state-store.js";
 import { AlertDispatcher } from "./stream-alert-dispatch.js";
 import { streamUrl, type StreamTarget } from "./stream-config.js";
@@ -33,7 +38,7 @@ export interface StreamServiceOptions {
 
 export interface StreamService {
   routing: Routing;
-  consumers: StreamConsumer[];
+  consumers: StreamWorker[];
   /** Delivers the alerts of the target's rules (absent without rules). */
   alerts?: AlertDispatcher;
   /** Drains every consumer (the batch in flight is finished and acknowledged), then closes. */
@@ -53,8 +58,9 @@ export async function startStreamService(opts: StreamServiceOptions): Promise<St
     connections.push(r);
     return r;
   };
-  const consumers: StreamConsumer[] = [];
+  const consumers: StreamWorker[] = [];
   let alerts: AlertDispatcher | undefined;
+  let nats: NatsConnection | undefined;
   const writer =
     opts.predictionLog === false
       ? undefined
@@ -62,10 +68,36 @@ export async function startStreamService(opts: StreamServiceOptions): Promise<St
   const predictionLog = writer
     ? { deployment: opts.deployment, append: (line: string) => writer.append(line) }
     : undefined;
+  const route = (): ScoringRoute => {
+    const r = live.routing!;
+    return { runner: r.stable, ...(r.stableOnline ? { online: r.stableOnline } : {}) };
+  };
+  const prefix = opts.consumerPrefix ?? `${hostname()}-${process.pid}`;
+  const n = opts.workers ?? t.workers;
   try {
-    await ensureGroup(connect(), t);
-    const prefix = opts.consumerPrefix ?? `${hostname()}-${process.pid}`;
-    if (t.alerts?.length) {
+    if (t.transport === "nats") {
+      nats = await natsConnect({ servers: url, name: `mlc-${opts.deployment}-${prefix}` });
+      const setup = await setUpJetStream(await nats.jetstreamManager(), t);
+      for (const w of setup.warnings) opts.log?.(`warning: ${w}`);
+      const js = nats.jetstream();
+      const consumer = await js.consumers.get(setup.inputStream, t.group);
+      for (let i = 0; i < n; i++)
+        consumers.push(
+          new NatsStreamConsumer({
+            js,
+            consumer,
+            inputStream: setup.inputStream,
+            target: t,
+            name: `${prefix}-${i}`,
+            route,
+            ...(predictionLog ? { predictionLog } : {}),
+            ...(opts.review ? { review: opts.review } : {}),
+            ...(opts.blockMs !== undefined ? { blockMs: opts.blockMs } : {}),
+            ...(opts.log ? { log: opts.log } : {}),
+          }),
+        );
+    } else await ensureGroup(connect(), t);
+    if (t.alerts?.length && !nats) {
       if (!opts.records)
         throw new Error(`the alerts of '${opts.deployment}' need the state store to be recorded in`);
       alerts = new AlertDispatcher({
@@ -80,17 +112,13 @@ export async function startStreamService(opts: StreamServiceOptions): Promise<St
       });
       await alerts.ensureGroup();
     }
-    const n = opts.workers ?? t.workers;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < n && !nats; i++) {
       consumers.push(
         new StreamConsumer({
           redis: connect(),
           target: t,
           name: `${prefix}-${i}`,
-          route: () => {
-            const r = live.routing!;
-            return { runner: r.stable, ...(r.stableOnline ? { online: r.stableOnline } : {}) };
-          },
+          route,
           ...(predictionLog ? { predictionLog } : {}),
           ...(opts.review ? { review: opts.review } : {}),
           ...(opts.blockMs !== undefined ? { blockMs: opts.blockMs } : {}),
@@ -102,6 +130,7 @@ export async function startStreamService(opts: StreamServiceOptions): Promise<St
     await live.stop();
     await writer?.close();
     connections.forEach((c) => c.disconnect());
+    await nats?.close();
     throw e;
   }
   for (const c of consumers) c.start();
@@ -115,21 +144,13 @@ export async function startStreamService(opts: StreamServiceOptions): Promise<St
       // the consumers' last alerts are in the alert stream: the dispatcher delivers what it already read
       await alerts?.stop();
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+      await nats?.drain().catch(() => nats?.close());
       await writer?.close();
       await live.stop();
       await opts.review?.close?.();
     },
     stats() {
-      const sum: ConsumerStats = {
-        read: 0,
-        claimed: 0,
-        scored: 0,
-        dead: 0,
-        duplicates: 0,
-        batches: 0,
-        maxInFlight: 0,
-        errors: 0,
-      };
+      const sum: ConsumerStats = emptyStats();
       for (const c of consumers)
         for (const k of Object.keys(sum) as (keyof ConsumerStats)[])
           sum[k] = k === "maxInFlight" ? Math.max(sum[k], c.stats[k]) : sum[k] + c.stats[k];

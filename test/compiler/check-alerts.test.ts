@@ -50,6 +50,22 @@ describe("alert blocks", () => {
     expect(none.diagnostics[0]!.message).toMatch(/decides no anomaly/);
   });
 
+  it("refuses alerts on a NATS stream (their windows and cooldowns live in Redis)", () => {
+    const nats = check(
+      spec('  alert { webhook = env("A") }', {
+        serve: 'stream { transport = nats  url = env("U")  input = "events"  output = "scores" }',
+      }),
+    );
+    expect(codes(nats.diagnostics)).toEqual(["MLC1130"]);
+    expect(nats.diagnostics[0]!.message).toMatch(/alert rules are decided in Redis .* streams over NATS/);
+    const redis = check(
+      spec('  alert { webhook = env("A") }', {
+        serve: 'stream { transport = "redis"  url = env("U")  input = "events"  output = "scores" }',
+      }),
+    );
+    expect(redis.diagnostics).toEqual([]);
+  });
+
   it("needs a window for a rate and none for a single event", () => {
     const rate = check(spec('  alert { webhook = env("A")  count = 6 }'));
     expect(codes(rate.diagnostics)).toEqual(["MLC1103"]);

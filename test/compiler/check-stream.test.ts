@@ -1,5 +1,6 @@
 // `serve = stream { … }` is checked at validate: required names, types, durations, distinct streams,
-// no literal password, and no canary/shadow rollout (a stream scores every event with one version).
+// no literal password, the transport's URL scheme and NATS names, and no canary/shadow rollout (a stream
+// scores every event with one version).
 import { describe, expect, it } from "vitest";
 import { BASE, check, codes } from "./check-helpers.js";
 
@@ -43,6 +44,26 @@ describe("the stream serving target", () => {
     expect(codes(idle.diagnostics)).toEqual(["MLC1130", "MLC1130"]);
     const pw = check(withServe(STREAM.replace('env("MLC_STREAM_URL")', '"redis://u:secret@h:6379"')));
     expect(codes(pw.diagnostics)).toEqual(["MLC1130"]);
+  });
+
+  it("chooses the transport: nats needs subjects, a durable name and a nats:// URL; redis refuses nats://", () => {
+    const NATS = STREAM.replace("stream {", "stream { transport = nats ");
+    expect(check(withServe(NATS.replace('"events"', '"shuttle.readings"'))).diagnostics).toEqual([]);
+    expect(check(withServe(NATS.replace('env("MLC_STREAM_URL")', '"nats://h:4222"'))).diagnostics).toEqual(
+      [],
+    );
+    const wild = check(withServe(NATS.replace('"events"', '"shuttle.*"')));
+    expect(codes(wild.diagnostics)).toEqual(["MLC1130"]);
+    expect(wild.diagnostics[0]!.message).toMatch(/'shuttle\.\*' is not a NATS subject/);
+    const group = check(withServe(NATS.replace(" }", '  group = "a.b" }')));
+    expect(group.diagnostics[0]!.message).toMatch(/not a JetStream durable consumer name/);
+    const scheme = check(withServe(NATS.replace('env("MLC_STREAM_URL")', '"redis://h:6379"')));
+    expect(scheme.diagnostics[0]!.message).toMatch(/a nats stream's URL starts with nats:\/\/ or tls:\/\//);
+    const onRedis = check(withServe(STREAM.replace('env("MLC_STREAM_URL")', '"nats://h:4222"')));
+    expect(onRedis.diagnostics[0]!.message).toMatch(/needs `transport = nats`/);
+    const other = check(withServe(STREAM.replace("stream {", "stream { transport = kafka ")));
+    expect(codes(other.diagnostics)).toEqual(["MLC1130"]);
+    expect(other.diagnostics[0]!.message).toBe("`kafka` is not allowed here: expected one of redis, nats");
   });
 
   it("refuses a canary or shadow rollout beside a stream target", () => {

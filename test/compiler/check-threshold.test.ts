@@ -40,6 +40,21 @@ describe("anomaly thresholds", () => {
     expect(codes(check(anomaly("detect_anomalies()", "recall(0.8)")).diagnostics)).toEqual(["MLC1130"]);
   });
 
+  it("calibrates on reviewed labels with `on = REVIEWS`, which must be a review source", () => {
+    const reviews = "\nsource reviews {\n  review = api\n}\n";
+    expect(
+      check(anomaly("detect_anomalies()", "precision(0.9, on = reviews)") + reviews).diagnostics,
+    ).toEqual([]);
+    expect(
+      check(anomaly("detect_anomalies(label = churned)", "recall(0.8, on = reviews)") + reviews).diagnostics,
+    ).toEqual([]);
+    const notReview = check(anomaly("detect_anomalies()", "precision(0.9, on = customers)"));
+    expect(codes(notReview.diagnostics)).toEqual(["MLC1130"]);
+    expect(notReview.diagnostics[0]!.message).toBe(
+      "`on = customers` calibrates on reviewers' labels, and source `customers` is not a review source",
+    );
+  });
+
   it("refuses out-of-range targets and shares", () => {
     for (const [rule, message] of [
       ["precision(1.5)", "1.5 is out of range: expected 0 to 1"],

@@ -11,10 +11,12 @@ import {
   readFileSync,
   rmSync,
   symlinkSync,
+  writeFileSync,
 } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 
 const repo = resolve(__dirname, "../..");
@@ -24,6 +26,7 @@ const pkg = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as {
   dependencies: Record<string, string>;
 };
 const bin = join(repo, pkg.bin.mlc ?? "");
+const REDIS = process.env.MLC_TEST_REDIS_URL;
 
 /** The sh blocks of the README section titled `heading`, as text. */
 export function shBlocks(readme: string, heading: string): string[] {
@@ -192,5 +195,72 @@ describe("the README", () => {
       expect(readdirSync(dir).filter((n) => n.endsWith(".pid"))).toEqual([]);
     },
     900_000,
+  );
+  it.skipIf(!existsSync(bin) || !REDIS)(
+    `the anomaly stream step runs literally: scores, one burst alert, flagged readings to review${REDIS ? "" : " (skipped: MLC_TEST_REDIS_URL is not set)"}`,
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "mlc-readme-anomaly-"));
+      dirs.push(dir);
+      cpSync(join(repo, "examples/anomaly"), join(dir, "examples/anomaly"), {
+        recursive: true,
+        filter: (s) => !s.includes(".mlc"),
+      });
+      // stream names of this run only, so parallel runs on one Redis do not share the example's
+      const base = `mlc-test-readme-${process.pid}`;
+      const spec = join(dir, "examples/anomaly/shuttle.mlspec");
+      writeFileSync(
+        spec,
+        readFileSync(spec, "utf8")
+          .replaceAll('"shuttle.readings"', `"${base}.readings"`)
+          .replaceAll('"shuttle.scores"', `"${base}.scores"`),
+      );
+      mkdirSync(join(dir, "node_modules/.bin"), { recursive: true });
+      chmodSync(bin, 0o755);
+      symlinkSync(bin, join(dir, "node_modules/.bin/mlc"));
+      // the example's scripts import ioredis, found from the temp copy through this package's node_modules
+      symlinkSync(join(repo, "node_modules/ioredis"), join(dir, "node_modules/ioredis"));
+      const commands = shBlocks(readme, "Anomalies on a stream").flatMap(commandsOf);
+      const redis = new Redis(REDIS!);
+      try {
+        const { code, steps } = await runScript(dir, commands, {
+          ...process.env,
+          MLC_STREAM_URL: REDIS!,
+          ALERT_PORT: String(await freePort()),
+          NO_COLOR: "1",
+        });
+        const failed = steps.at(-1);
+        expect(code, `failed at: ${failed?.command}\n${failed?.output}`).toBe(0);
+        expect(commands).toHaveLength(8);
+        expect(steps).toHaveLength(commands.length);
+        const out = (prefix: string): string =>
+          steps
+            .filter((s) => s.command.startsWith(prefix))
+            .map((s) => s.output)
+            .join("\n");
+        expect(out("node examples/anomaly/replay.mjs")).toMatch(
+          new RegExp(`replay: 300 rows of data/shuttle.csv onto ${base}\\.readings \\(seed 7\\)`),
+        );
+        const alerts = readFileSync(join(dir, "alerts.ndjson"), "utf8").trim().split("\n");
+        expect(alerts).toHaveLength(1);
+        expect(JSON.parse(alerts[0]!)).toMatchObject({ deployment: "radiator_watch", rule: "burst" });
+        expect(await redis.xlen(`${base}.scores`)).toBe(300);
+        expect(out("npx mlc review list")).toMatch(/row-\d+/);
+        expect(readdirSync(dir).filter((n) => n.endsWith(".pid"))).toEqual([]);
+      } finally {
+        const keys = [
+          ...(await redis.keys(`mlc:stream:${base}*`)),
+          ...(await redis.keys(`mlc:alert:${base}*`)),
+        ];
+        await redis.del(
+          `${base}.readings`,
+          `${base}.scores`,
+          `${base}.scores.alerts`,
+          `${base}.readings.dead`,
+          ...keys,
+        );
+        await redis.quit();
+      }
+    },
+    600_000,
   );
 });

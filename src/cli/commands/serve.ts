@@ -261,7 +261,7 @@ async function serveStream(
   }
   const v = service.routing.stable;
   process.stdout.write(
-    `mlc serve: ${deployment} consuming ${target.input} → ${target.output} in group ${target.group} with ${workers} consumer${workers === 1 ? "" : "s"}, ${v.meta.model} version ${v.version}\n`,
+    `mlc serve: ${deployment} consuming ${target.input} → ${target.output} in group ${target.group}${target.transport === "nats" ? " on NATS JetStream" : ""} with ${workers} consumer${workers === 1 ? "" : "s"}, ${v.meta.model} version ${v.version}\n`,
   );
   await untilSignal(async (signal) => {
     process.stdout.write(`mlc serve: ${signal}, draining\n`);

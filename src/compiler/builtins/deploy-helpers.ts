@@ -13,9 +13,36 @@ const port = {
   doc: "TCP port; `mlc serve` and the container export listen on it unless `--port` says otherwise",
 } as const;
 
-/** Stream names: none empty, and the three streams distinct (an output read back as input would loop). */
+/** A NATS subject mlc publishes to or consumes: dot-separated tokens, no wildcard, no whitespace. */
+const NATS_SUBJECT = /^[^.*>\s]+(\.[^.*>\s]+)*$/;
+/** A JetStream durable consumer name. */
+const NATS_DURABLE = /^[^.*>\s/\\]+$/;
+
+/** The transport a stream target names (`redis` unless `transport = nats`). */
+function transportOf(args: BoundArgs): string {
+  const e = args.get("transport")?.[0];
+  return e?.type === "string" ? e.value : e?.type === "ref" ? e.path.join(".") : "redis";
+}
+
+/**
+ * Stream names: none empty, and the three streams distinct (an output read back as input would loop);
+ * a literal URL of the transport's scheme; on NATS, subjects without wildcards and a valid durable name.
+ */
 function checkStreamArgs(args: BoundArgs): ArgProblem[] {
   const problems = noPasswordInUrl(args);
+  const transport = transportOf(args);
+  const url = args.get("url")?.[0];
+  if (url?.type === "string" && !problems.length) {
+    const scheme = url.value.slice(0, url.value.indexOf(":") + 1);
+    const schemes = transport === "nats" ? ["nats:", "tls:"] : ["redis:", "rediss:"];
+    if (!schemes.includes(scheme))
+      problems.push({
+        param: "url",
+        message: `a ${transport} stream's URL starts with ${schemes.map((s) => s + "//").join(" or ")}, not '${scheme}//'${
+          transport === "redis" && scheme === "nats:" ? " (a NATS server needs `transport = nats`)" : ""
+        }`,
+      });
+  }
   const named = new Map<string, string>();
   for (const param of ["input", "output", "dead_letter"]) {
     const e = args.get(param)?.[0];
@@ -31,10 +58,20 @@ function checkStreamArgs(args: BoundArgs): ArgProblem[] {
         message: `\`${param}\` must be another stream than \`${other}\` ('${e.value}')`,
       });
     else named.set(e.value, param);
+    if (transport === "nats" && !NATS_SUBJECT.test(e.value))
+      problems.push({
+        param,
+        message: `'${e.value}' is not a NATS subject mlc can use: dot-separated tokens without spaces or wildcards (* >)`,
+      });
   }
   const group = args.get("group")?.[0];
   if (group?.type === "string" && group.value === "")
     problems.push({ param: "group", message: "a consumer group name must not be empty" });
+  else if (group?.type === "string" && transport === "nats" && !NATS_DURABLE.test(group.value))
+    problems.push({
+      param: "group",
+      message: `'${group.value}' is not a JetStream durable consumer name: no spaces, dots, slashes or wildcards (* >)`,
+    });
   for (const param of ["claim_idle", "dedup"]) {
     const d = args.get(param)?.[0];
     if (d?.type === "duration" && d.seconds <= 0) problems.push({ param, message: "must be longer than 0s" });
@@ -87,27 +124,37 @@ for (const b of [
     family: "serving",
     name: "stream",
     returns: "any",
-    doc: "Scores events from a Redis Stream through the same bundle with a consumer group, writing each score to an output stream (`mlc serve`); see specs/streaming.md.",
+    doc: "Scores events from a Redis Stream (with a consumer group) or a NATS JetStream subject (with a durable consumer) through the same bundle, writing each score to an output stream or subject (`mlc serve`); see specs/streaming.md.",
     params: [
       {
         name: "url",
         type: t.union(t.call("secret"), t.string()),
         required: true,
-        doc: 'a redis:// URL, normally `env("MLC_STREAM_URL")` (read when serving, never stored)',
+        doc: 'a redis:// URL (nats:// with `transport = nats`), normally `env("MLC_STREAM_URL")` (read when serving, never stored)',
       },
-      { name: "input", type: t.string(), required: true, doc: "the stream the events are read from" },
-      { name: "output", type: t.string(), required: true, doc: "the stream the scored events are added to" },
+      {
+        name: "input",
+        type: t.string(),
+        required: true,
+        doc: "the stream (NATS: the subject) the events are read from",
+      },
+      {
+        name: "output",
+        type: t.string(),
+        required: true,
+        doc: "the stream (NATS: the subject) the scored events are added to",
+      },
       {
         name: "group",
         type: t.string(),
         required: false,
-        doc: "the consumer group; default `mlc-<deployment>`",
+        doc: "the consumer group (NATS: the durable consumer); default `mlc-<deployment>`",
       },
       {
         name: "dead_letter",
         type: t.string(),
         required: false,
-        doc: "the stream events that fail validation go to, with the reason; default `<input>.dead`",
+        doc: "the stream (NATS: the subject) events that fail validation go to, with the reason; default `<input>.dead`",
       },
       {
         name: "batch",
@@ -136,6 +183,13 @@ for (const b of [
         required: false,
         default: d.number(1),
         doc: "consumers run by `mlc serve` in the one group (and replicas of the container target)",
+      },
+      {
+        name: "transport",
+        type: t.enum("redis", "nats"),
+        required: false,
+        default: d.name("redis"),
+        doc: "`redis`: Redis Streams with a consumer group; `nats`: NATS JetStream with a durable pull consumer (streams holding the subjects are created when missing; alert rules need `redis`)",
       },
     ],
     checkArgs: checkStreamArgs,

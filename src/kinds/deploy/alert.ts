@@ -104,6 +104,27 @@ export function checkAlerts(ctx: KindCheckContext, model: string | undefined): v
       );
     return;
   }
+  const transport =
+    serve?.type === "call" ? serve.named.find((n) => n.name === "transport")?.value : undefined;
+  const named =
+    transport?.type === "string"
+      ? transport.value
+      : transport?.type === "ref"
+        ? transport.path.join(".")
+        : "";
+  if (named === "nats") {
+    for (const a of alerts)
+      ctx.report(
+        CheckCode.valueNotAllowed,
+        a.kindSpan,
+        `alert rules are decided in Redis with each output (windows and cooldowns kept atomically there), and deployment \`${ctx.name}\` streams over NATS`,
+        {
+          hint: "serve the deployment with `transport = redis`, or read its output subject with your own alerting",
+          related: [{ message: "the transport", span: transport!.span }],
+        },
+      );
+    return;
+  }
   checkModelDecides(ctx, model, alerts[0]!);
   const names = new Map<string, Block>();
   for (const a of alerts) {

@@ -1,6 +1,6 @@
 // The `stream { … }` serving target of a deploy node, read from its lowered call into the StreamTarget
 // that `mlc serve` runs (src/serve/stream-config.ts); defaults come from the built-in's declaration.
-import { isCall, isDuration } from "../../ir/expr-json.js";
+import { isCall, isDuration, isRef } from "../../ir/expr-json.js";
 import { lookupBuiltin } from "../../compiler/builtins/registry.js";
 import type { StreamTarget } from "../../serve/stream-config.js";
 import { NodeFailure } from "../../ir/executor.js";
@@ -19,6 +19,7 @@ export function streamTargetOf(serve: Call, deployment: string): StreamTarget {
     const def = params[i]?.default;
     if (def?.type === "number") return def.value;
     if (def?.type === "duration") return { $duration: def.seconds };
+    if (def?.type === "name") return def.value;
     return undefined;
   };
   const fail = (msg: string): never => {
@@ -48,8 +49,13 @@ export function streamTargetOf(serve: Call, deployment: string): StreamTarget {
         ? { url }
         : fail('url = env("VAR") is required');
   const input = str("input");
+  // a bare name (`transport = nats`) is lowered as a reference, a quoted one as a string
+  const given = value("transport");
+  const transport = given !== undefined && isRef(given) ? given.$ref.join(".") : given;
+  if (transport !== "redis" && transport !== "nats") fail('transport must be "redis" or "nats"');
   return {
     format: "mlc-stream/1",
+    ...(transport === "nats" ? { transport: "nats" as const } : {}),
     ...where,
     input,
     output: str("output"),

@@ -34,6 +34,7 @@ import { bundleInputs, checkFeatureParity, checkOnnxParity, composeOnnx } from "
 import { inputsJson, taskJson } from "./results.js";
 import { PARTS, splitResultOf, type Part } from "../split/config.js";
 import { calibrateModel } from "./calibrate.js";
+import { reviewedRows, type ReviewedRows } from "./reviewed-labels.js";
 import { referenceProfiles } from "./reference-profile.js";
 import { modelReportArtifacts } from "./report.js";
 import { studyObjective } from "./objective-values.js";
@@ -170,17 +171,29 @@ function decideAnomalyThreshold(
   parts: ReturnType<typeof prepare>["parts"],
   validPred: Float64Array | undefined,
   predict: (X: Matrix) => Float64Array,
+  reviewed?: ReviewedRows,
 ): number | undefined {
   if (!spec.anomalyRule) return undefined;
   const part = parts.valid ? "valid" : "train";
   const data = parts[part]!.data;
-  const scores = part === "valid" && validPred ? validPred : predict(data.X);
-  const out = calibrateAnomalyThreshold(spec.anomalyRule, scores, data.y);
+  let scores: ArrayLike<number> = part === "valid" && validPred ? validPred : predict(data.X);
+  let y: ArrayLike<number> | undefined = data.y;
+  // `on = REVIEWS`: the reviewed events join the labelled rows (are the labelled rows, without a task label)
+  if (reviewed) {
+    scores = y ? Float64Array.from([...Array.from(scores), ...reviewed.scores]) : reviewed.scores;
+    y = y ? Float64Array.from([...Array.from(y), ...reviewed.y]) : reviewed.y;
+  }
+  const out = calibrateAnomalyThreshold(spec.anomalyRule, scores, y);
   if (out === undefined) return undefined;
   if ("problem" in out) {
     const r = spec.anomalyRule;
+    const rows = reviewed
+      ? data.y
+        ? `${data.y.length} ${part} rows and ${reviewed.y.length} reviewed events of ${reviewed.source}`
+        : `${reviewed.y.length} reviewed events of ${reviewed.source}`
+      : `${data.y?.length ?? 0} ${part} rows`;
     throw new NodeFailure(
-      `model ${spec.name}: threshold = ${r.kind}(${r.kind === "contamination" ? r.share : r.target}) on the ${data.y?.length ?? 0} ${part} rows: ${out.problem}`,
+      `model ${spec.name}: threshold = ${r.kind}(${r.kind === "contamination" ? r.share : r.target}) on the ${rows}: ${out.problem}`,
       {
         code: "MLC2207",
         hint:
@@ -370,13 +383,22 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       );
   }
 
-  // an anomaly model's decision, calibrated on the validation part (the training rows without one)
-  const anomalyThreshold = decideAnomalyThreshold(spec, prep.parts, predictions.valid, (X) =>
-    model.predict(X),
+  const onnx = composeOnnx(spec.name, prep.pipeline, model);
+  // an anomaly model's decision, calibrated on the validation part (the training rows without one),
+  // and on the reviewed events of `on = REVIEWS` scored through the model's ONNX form
+  const reviewed = await reviewedRows(ctx, spec.name, spec.anomalyRule, onnx, prep.pipeline.rawInputs);
+  const anomalyThreshold = decideAnomalyThreshold(
+    spec,
+    prep.parts,
+    predictions.valid,
+    (X) => model.predict(X),
+    reviewed,
   );
   if (anomalyThreshold !== undefined) metrics.anomaly_threshold = anomalyThreshold;
-
-  const onnx = composeOnnx(spec.name, prep.pipeline, model);
+  if (reviewed)
+    ctx.log(
+      `threshold calibrated with ${reviewed.y.length} reviewed event${reviewed.y.length === 1 ? "" : "s"} of ${reviewed.source} (${reviewed.y.reduce((a, b) => a + b, 0)} anomalies)`,
+    );
   const parityPart = prep.parts.test ?? prep.parts.valid ?? prep.parts.train!;
   await checkFeatureParity(spec.name, prep.pipeline, parityPart.table, parityPart.data.X);
   const parityPred = predictions.test ?? predictions.valid ?? model.predict(parityPart.data.X);
@@ -472,13 +494,15 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     const registry = new ModelRegistry(ctx.state);
     // A rank task's k, relevance threshold and item column change its metrics, not its bytes: an
     // identical model evaluated differently is a new version, not the old one with stale metrics.
+    // An anomaly threshold (recalibrated, e.g. on new reviewed labels) is part of what a version serves.
     const fingerprint = createHash("sha256")
       .update(
         artifacts.model! +
           artifacts.onnx! +
           (spec.task.kind === "rank" ? canonicalJson(spec.task) : "") +
           // a decision changes the threshold and the metrics, not the bytes
-          (spec.decision ? canonicalJson(spec.decision as unknown as Json) : ""),
+          (spec.decision ? canonicalJson(spec.decision as unknown as Json) : "") +
+          (anomalyThreshold !== undefined ? `threshold:${anomalyThreshold}` : ""),
       )
       .digest("hex");
     const existing = await registry.findByFingerprint(spec.name, fingerprint);

@@ -115,13 +115,15 @@ function checkThreshold(ctx: KindCheckContext): void {
     return;
   }
   const label = task.args[0] ?? task.named.find((n) => n.name === "label")?.value;
-  if ((threshold.callee === "precision" || threshold.callee === "recall") && !label)
+  const on = threshold.args[1] ?? threshold.named.find((n) => n.name === "on")?.value;
+  if (on) checkReviewSource(ctx, on);
+  if ((threshold.callee === "precision" || threshold.callee === "recall") && !label && !on)
     ctx.report(
       CheckCode.valueNotAllowed,
       threshold.span,
       `\`threshold = ${threshold.callee}(…)\` is calibrated on labelled validation rows, and the task of \`${ctx.name}\` has no label`,
       {
-        hint: "name the column marking known anomalies: `detect_anomalies(label = COLUMN)`, or use `contamination(…)`",
+        hint: "name the column marking known anomalies: `detect_anomalies(label = COLUMN)`, calibrate on reviewed events (`on = REVIEWS`), or use `contamination(…)`",
       },
     );
   const contamination = task.args[1] ?? task.named.find((n) => n.name === "contamination")?.value;
@@ -135,6 +137,20 @@ function checkThreshold(ctx: KindCheckContext): void {
         related: [{ message: "the threshold rule", span: threshold.span }],
       },
     );
+}
+
+/** `on = REVIEWS` names a review source (`source … { review = DEPLOYMENT }`): its rows carry reviewers' labels. */
+function checkReviewSource(ctx: KindCheckContext, on: Expr): void {
+  const name = ctx.refName(on);
+  const block = name ? ctx.lookup(name) : undefined;
+  if (!block || block.kind !== "source") return; // an unknown name or kind is reported by the type check
+  if (block.body.some((i) => i.type === "attribute" && i.name === "review")) return;
+  ctx.report(
+    CheckCode.valueNotAllowed,
+    on.span,
+    `\`on = ${name}\` calibrates on reviewers' labels, and source \`${name}\` is not a review source`,
+    { hint: "name a source that reads a deployment's reviews: `source reviews { review = DEPLOYMENT }`" },
+  );
 }
 
 /** The model's features must be columns of its data: their block must be upstream of the split. */

@@ -368,12 +368,16 @@ function parseAnomalyRule(
     case "contamination":
       return { kind: "contamination", share: value };
     case "precision":
-    case "recall":
-      if (!task.label)
+    case "recall": {
+      // `on = REVIEWS`: the reviewed events' labels (a source reference)
+      const on = j.named.on;
+      const reviews = on !== undefined && isRef(on) ? on.$ref[0] : undefined;
+      if (!task.label && !reviews)
         throw new NodeFailure(
-          `model ${model}: threshold = ${j.$call}(…) needs labels: the task has no label column`,
+          `model ${model}: threshold = ${j.$call}(…) needs labels: the task has no label column and no \`on = REVIEWS\``,
         );
-      return { kind: j.$call, target: value };
+      return { kind: j.$call, target: value, ...(reviews ? { reviews } : {}) };
+    }
     default:
       throw new NodeFailure(`model ${model}: unknown threshold rule ${j.$call}(…)`);
   }
