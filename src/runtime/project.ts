@@ -17,6 +17,7 @@ import { lineageSinkFromEnv } from "./openlineage.js";
 import { plan as makePlan, type Plan } from "./plan.js";
 import { loadPlan, stalePlanProblems } from "./plan-file.js";
 import { openState } from "./state/open.js";
+import { syncDeployments } from "./shared-deployments.js";
 import { guardLostState } from "./registry/lost-state.js";
 import { refreshModelCards } from "./model-card.js";
 import type { RegistryRecords, StateStore } from "../ir/state-store.js";
@@ -130,6 +131,8 @@ function checkNodeIds(graph: Graph, ids: readonly string[] | undefined, flag: st
   }
 }
 
+const warn = (m: string): void => void process.stderr.write(`mlc: ${m}\n`);
+
 async function withStore<T>(
   dir: string,
   given: StateStore | undefined,
@@ -148,15 +151,23 @@ export async function planGraph(
   dir: string,
   graph: Graph,
   store: StateStore,
-  opts: { targets?: string[]; replace?: string[]; seed?: number; executors?: ExecutorLookup } = {},
+  opts: {
+    targets?: string[];
+    replace?: string[];
+    seed?: number;
+    executors?: ExecutorLookup;
+    log?: (message: string) => void;
+  } = {},
 ): Promise<Plan> {
   const lookup = opts.executors ?? executorFor;
   checkNodeIds(graph, opts.targets, "--target");
   checkNodeIds(graph, opts.replace, "--replace");
   const cache = new MemoryStatCache(await store.loadStatCache());
   const data = await dataFingerprints(graph, dir, cache, lookup, store.records);
-  const state = await store.snapshot();
   const artifacts = openArtifacts(dir, cache);
+  // Deployments another checkout changed come down (pointer, history, bundles) before their outputs are checked.
+  await syncDeployments(dir, store, artifacts, opts.log ?? warn);
+  const state = await store.snapshot();
   const health: Record<string, ArtifactHealth> = {};
   const live = new Set(graph.nodes.map((n) => n.id));
   const outputs: Record<string, string[]> = {};
@@ -265,6 +276,7 @@ export async function applyProject(dir: string, opts: ApplyProjectOptions = {}):
       if (saved) {
         p = saved;
         const cache = new MemoryStatCache(await store.loadStatCache());
+        await syncDeployments(projectDir, store, openArtifacts(projectDir, cache), opts.log ?? warn);
         const dataNow = await dataFingerprints(p.graph, projectDir, cache, executors, store.records);
         await store.saveStatCache(cache.changed());
         const problems = stalePlanProblems(p, await store.serial(), dataNow);
@@ -302,6 +314,8 @@ export async function applyProject(dir: string, opts: ApplyProjectOptions = {}):
         ...(lineage ? { lineage } : {}),
       });
       await store.saveStatCache(verified.changed());
+      // What this apply deployed is shared with the other checkouts (bundles, then the history entries).
+      await syncDeployments(projectDir, store, openArtifacts(projectDir, verified), log);
       // Each model's newest version keeps its current card (gates, serving and monitors may have moved).
       if (result.ok)
         await refreshModelCards({
