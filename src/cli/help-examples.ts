@@ -72,6 +72,10 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   "state rebuild": ["mlc state rebuild examples/churn"],
   "state unlock": ["mlc state unlock examples/churn"],
   trials: ["mlc trials churn_model examples/churn", "mlc trials churn_model examples/churn --all --json"],
+  worker: [
+    "mlc worker churn_model examples/churn",
+    "mlc worker -C examples/churn --idle-exit 5m   # every model's trials; exits when the queue stays empty",
+  ],
   validate: ["mlc validate examples/churn", "mlc validate examples/churn/churn.mlspec --json"],
 };
 

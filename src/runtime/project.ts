@@ -231,6 +231,8 @@ export interface ApplyProjectOptions extends PlanOptions {
   command?: string;
   /** Apply on an empty state although bundles exist on disk, numbering versions after theirs (see lost-state.ts). */
   forceNewState?: boolean;
+  /** Tuning trials are queued in the shared PostgreSQL state for `mlc worker` processes instead of fitting here. */
+  trialWorkers?: boolean;
   log?: (message: string) => void;
 }
 
@@ -302,7 +304,11 @@ export async function applyProject(dir: string, opts: ApplyProjectOptions = {}):
       const log = opts.log ?? ((m: string) => process.stderr.write(m + "\n"));
       const lineage = lineageSinkFromEnv(log);
       const verified = new MemoryStatCache(await store.loadStatCache());
+      const trialQueue = opts.trialWorkers
+        ? await (await import("./trial-queue/pg-queue.js")).openProjectTrialQueue(projectDir)
+        : undefined;
       const result = await applyPlan(p, {
+        ...(trialQueue ? { trialQueue } : {}),
         projectDir,
         store,
         artifacts: openArtifacts(projectDir, verified),
@@ -312,7 +318,7 @@ export async function applyProject(dir: string, opts: ApplyProjectOptions = {}):
         onEvent: opts.onEvent,
         executorFor: executors,
         ...(lineage ? { lineage } : {}),
-      });
+      }).finally(() => trialQueue?.close());
       await store.saveStatCache(verified.changed());
       // What this apply deployed is shared with the other checkouts (bundles, then the history entries).
       await syncDeployments(projectDir, store, openArtifacts(projectDir, verified), log);
