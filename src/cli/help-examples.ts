@@ -8,7 +8,10 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "mlc card churn_model examples/churn",
     "mlc card churn_model -C examples/churn --format html --out card.html",
   ],
-  compile: ["mlc compile examples/churn --target argo --image registry.example/churn:1 --out workflow.yaml"],
+  compile: [
+    "mlc compile examples/churn --target argo --image registry.example/churn:1 --out workflow.yaml",
+    "mlc compile examples/churn --target kubeflow --image registry.example/churn:1 --out pipeline.yaml",
+  ],
   completion: ["mlc completion bash > /etc/bash_completion.d/mlc", 'eval "$(mlc completion zsh)"'],
   exec: ["mlc exec model.churn_model examples/churn"],
   experiment: ["mlc experiment status pricing -C examples/churn"],
