@@ -13,6 +13,7 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "mlc compile examples/churn --target kubeflow --image registry.example/churn:1 --out pipeline.yaml",
   ],
   completion: ["mlc completion bash > /etc/bash_completion.d/mlc", 'eval "$(mlc completion zsh)"'],
+  diff: ["mlc diff examples/churn", "mlc diff origin/main -C examples/churn --json"],
   exec: ["mlc exec model.churn_model examples/churn"],
   experiment: ["mlc experiment status pricing -C examples/churn"],
   "experiment status": ["mlc experiment status pricing examples/churn --json"],
