@@ -155,6 +155,9 @@ function noteLines(p: Plan, changes: readonly Change[]): { id: string; text: str
     const node = c.action === "delete" ? undefined : p.graph.nodes.find((n) => n.id === c.id);
     const note = node ? planNoteOf(node) : undefined;
     if (note) out.push({ id: c.id, text: note.text, data: { message: note.text, ...note.data } });
+    // what the plan already knows of the outcome (a gate decided from recorded metrics)
+    const prediction = p.predictions?.[c.id];
+    if (prediction) out.push({ id: c.id, text: prediction, data: { message: prediction, prediction } });
   }
   return out;
 }

@@ -75,6 +75,8 @@ export interface Plan {
   objects?: string[];
   /** Files outside the object store the plan verified (bundles, pointers), for the no-op plan shortcut. */
   files?: string[];
+  /** What the plan already knows of a stale node's outcome, by id (a gate: `would FAIL (…)`). */
+  predictions?: Record<string, string>;
 }
 
 interface PlanInput {

@@ -18,6 +18,7 @@ import { plan as makePlan, type Plan } from "./plan.js";
 import { loadPlan, stalePlanProblems } from "./plan-file.js";
 import { openState } from "./state/open.js";
 import { syncDeployments } from "./shared-deployments.js";
+import { predictStale } from "./gate-prediction.js";
 import { guardLostState } from "./registry/lost-state.js";
 import { refreshModelCards } from "./model-card.js";
 import type { RegistryRecords, StateStore } from "../ir/state-store.js";
@@ -194,6 +195,8 @@ export async function planGraph(
     targets: opts.targets,
   });
   if (opts.seed !== undefined) p.seed = opts.seed;
+  const predictions = predictStale(p, state.nodes);
+  if (Object.keys(predictions).length) p.predictions = predictions;
   p.objects = Object.keys(health).sort();
   p.files = [...files].sort();
   await store.saveStatCache(cache.changed());
