@@ -2,6 +2,8 @@
 // spec. The test checks the structure KFP resolves (component, executor, task and input references,
 // an acyclic DAG, the Secret's keys as environment), then runs each task's command as its own
 // `mlc exec` in dependency order, as the cluster would: nothing is left to plan.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./run-cli.js";
 import { loadExecutors } from "../../src/runtime/executor-loader.js";
@@ -146,6 +148,49 @@ describe("mlc compile --target kubeflow", () => {
     }
     expect((await runCli(["plan", dir, "--detailed-exitcode"])).code).toBe(0);
     expect(Object.keys((await compile(dir))[0].root.dag.tasks)).toEqual([]);
+  });
+
+  it("gives a model's `resources` its own executor with the requests; editing them retrains nothing", async () => {
+    const spec = TWO_MODELS.replace(
+      "model a {\n",
+      'model a {\n  resources = { cpu = "2", memory = "4Gi", gpu = "1" }\n',
+    );
+    expect(spec).not.toBe(TWO_MODELS);
+    const dir = makeProject({ "main.mlspec": spec, "data/customers.csv": CHURN_CSV });
+    const [p, platform] = await compile(dir);
+    expect(structuralProblems(p, platform)).toEqual([]);
+    const comp = p.components[p.root.dag.tasks["model-a"]!.componentRef.name]!;
+    expect(p.deploymentSpec.executors[comp.executorLabel]!.container).toMatchObject({
+      resources: {
+        resourceCpuRequest: "2",
+        resourceMemoryRequest: "4Gi",
+        accelerator: { resourceType: "nvidia.com/gpu", resourceCount: "1" },
+      },
+    });
+    const other = p.components[p.root.dag.tasks["model-b"]!.componentRef.name]!;
+    expect(p.deploymentSpec.executors[other.executorLabel]!.container).not.toHaveProperty("resources");
+    const argo = JSON.parse((await runCli(["compile", dir, "--target", "argo", "--image", "x"])).stdout) as {
+      spec: {
+        templates: {
+          name: string;
+          dag?: { tasks: { name: string; template: string }[] };
+          container?: { resources?: unknown };
+        }[];
+      };
+    };
+    const a = argo.spec.templates.find((t) => t.dag)!.dag!.tasks.find((t) => t.name === "model-a")!;
+    expect(argo.spec.templates.find((t) => t.name === a.template)!.container!.resources).toEqual({
+      requests: { cpu: "2", memory: "4Gi", "nvidia.com/gpu": "1" },
+      limits: { "nvidia.com/gpu": "1" },
+    });
+    for (const t of Object.values(p.root.dag.tasks))
+      await runCli(["exec", t.inputs.parameters.node!.runtimeValue.constant, "--dir", dir]);
+    writeFileSync(join(dir, "main.mlspec"), spec.replace('cpu = "2"', 'cpu = "500m"'));
+    expect((await runCli(["plan", dir, "--detailed-exitcode"])).code).toBe(0);
+    writeFileSync(join(dir, "main.mlspec"), spec.replace('memory = "4Gi"', 'memory = "lots"'));
+    const bad = await runCli(["validate", dir]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/MLC1130[\s\S]*resources\.memory = "lots" is not a Kubernetes quantity/);
   });
 
   it("refuses an unknown target and a key that is not a variable name", async () => {

@@ -2,7 +2,7 @@
 // project's image against the shared state and store (settings from a Secret), edges from the graph.
 import type { Json } from "../../ir/graph-ir.js";
 import type { Plan } from "../plan.js";
-import { workflowSteps } from "./steps.js";
+import { containerResources, resourceVariants, variantKey, workflowSteps } from "./steps.js";
 
 export interface ArgoOptions {
   /** The image holding mlc and the project (spec and data) at `dir`. */
@@ -17,9 +17,12 @@ export interface ArgoOptions {
 }
 
 export function argoWorkflow(plan: Plan, o: ArgoOptions): { [k: string]: Json } {
-  const tasks: Json[] = workflowSteps(plan).map((s) => ({
+  const steps = workflowSteps(plan);
+  // one exec template per distinct resource request (a model's `resources = { … }`)
+  const variants = resourceVariants(steps);
+  const tasks: Json[] = steps.map((s) => ({
     name: s.name,
-    template: "exec",
+    template: `exec${variants.get(variantKey(s))!.suffix}`,
     arguments: { parameters: [{ name: "node", value: s.node }] },
     ...(s.dependencies.length ? { dependencies: s.dependencies } : {}),
   }));
@@ -31,8 +34,8 @@ export function argoWorkflow(plan: Plan, o: ArgoOptions): { [k: string]: Json } 
       entrypoint: "plan",
       templates: [
         { name: "plan", dag: { tasks } },
-        {
-          name: "exec",
+        ...[...variants.values()].map((v) => ({
+          name: `exec${v.suffix}`,
           inputs: { parameters: [{ name: "node" }] },
           retryStrategy: { limit: String(o.retries), retryPolicy: "OnFailure" },
           container: {
@@ -41,8 +44,9 @@ export function argoWorkflow(plan: Plan, o: ArgoOptions): { [k: string]: Json } 
             // Steps of independent branches may start together; each waits for the state's apply lock.
             command: ["mlc", "exec", "{{inputs.parameters.node}}", "--dir", o.dir, "--lock-timeout", "60m"],
             envFrom: [{ secretRef: { name: o.secret } }],
+            ...(v.resources ? { resources: containerResources(v.resources) } : {}),
           },
-        },
+        })),
       ],
     },
   };

@@ -5,7 +5,16 @@
 // `kfp.compiler` writes a pipeline with kfp-kubernetes settings.
 import type { Json } from "../../ir/graph-ir.js";
 import type { Plan } from "../plan.js";
-import { workflowSteps } from "./steps.js";
+import { resourceVariants, variantKey, workflowSteps } from "./steps.js";
+
+/** KFP's container resource spec (kfp ≥ 2.8 field names) for a step's requests. */
+function kfpResources(r: Record<string, string>): { [k: string]: Json } {
+  return {
+    ...(r.cpu ? { resourceCpuRequest: r.cpu } : {}),
+    ...(r.memory ? { resourceMemoryRequest: r.memory } : {}),
+    ...(r.gpu ? { accelerator: { resourceType: "nvidia.com/gpu", resourceCount: r.gpu } } : {}),
+  };
+}
 
 export interface KubeflowOptions {
   /** The image holding mlc and the project (spec and data) at `dir`. */
@@ -29,11 +38,14 @@ export function kubeflowPipeline(
   plan: Plan,
   o: KubeflowOptions,
 ): [{ [k: string]: Json }, { [k: string]: Json }] {
+  const steps = workflowSteps(plan);
+  // one component and executor per distinct resource request (a model's `resources = { … }`)
+  const variants = resourceVariants(steps);
   const tasks: { [k: string]: Json } = {};
-  for (const s of workflowSteps(plan))
+  for (const s of steps)
     tasks[s.name] = {
       taskInfo: { name: s.name },
-      componentRef: { name: COMPONENT },
+      componentRef: { name: `${COMPONENT}${variants.get(variantKey(s))!.suffix}` },
       ...(s.dependencies.length ? { dependentTasks: s.dependencies } : {}),
       inputs: { parameters: { node: { runtimeValue: { constant: s.node } } } },
       cachingOptions: { enableCache: false },
@@ -43,23 +55,30 @@ export function kubeflowPipeline(
     pipelineInfo: { name: o.name },
     schemaVersion: "2.1.0",
     sdkVersion: "mlc-0.1.0",
-    components: {
-      [COMPONENT]: {
-        executorLabel: EXECUTOR,
-        inputDefinitions: { parameters: { node: { parameterType: "STRING" } } },
-      },
-    },
-    deploymentSpec: {
-      executors: {
-        [EXECUTOR]: {
-          container: {
-            image: o.image,
-            command: ["mlc", "exec"],
-            // Tasks of independent branches may start together; each waits for the state's apply lock.
-            args: ["{{$.inputs.parameters['node']}}", "--dir", o.dir, "--lock-timeout", "60m"],
-          },
+    components: Object.fromEntries(
+      [...variants.values()].map((v) => [
+        `${COMPONENT}${v.suffix}`,
+        {
+          executorLabel: `${EXECUTOR}${v.suffix}`,
+          inputDefinitions: { parameters: { node: { parameterType: "STRING" } } },
         },
-      },
+      ]),
+    ),
+    deploymentSpec: {
+      executors: Object.fromEntries(
+        [...variants.values()].map((v) => [
+          `${EXECUTOR}${v.suffix}`,
+          {
+            container: {
+              image: o.image,
+              command: ["mlc", "exec"],
+              // Tasks of independent branches may start together; each waits for the state's apply lock.
+              args: ["{{$.inputs.parameters['node']}}", "--dir", o.dir, "--lock-timeout", "60m"],
+              ...(v.resources ? { resources: kfpResources(v.resources) } : {}),
+            },
+          },
+        ]),
+      ),
     },
     root: { dag: { tasks } },
   };
@@ -67,16 +86,19 @@ export function kubeflowPipeline(
     platforms: {
       kubernetes: {
         deploymentSpec: {
-          executors: {
-            [EXECUTOR]: {
-              secretAsEnv: [
-                {
-                  secretName: o.secret,
-                  keyToEnv: o.secretKeys.map((k) => ({ secretKey: k, envVar: k })),
-                },
-              ],
-            },
-          },
+          executors: Object.fromEntries(
+            [...variants.values()].map((v) => [
+              `${EXECUTOR}${v.suffix}`,
+              {
+                secretAsEnv: [
+                  {
+                    secretName: o.secret,
+                    keyToEnv: o.secretKeys.map((k) => ({ secretKey: k, envVar: k })),
+                  },
+                ],
+              },
+            ]),
+          ),
         },
       },
     },
