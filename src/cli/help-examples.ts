@@ -8,8 +8,12 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "mlc card churn_model examples/churn",
     "mlc card churn_model -C examples/churn --format html --out card.html",
   ],
-  compile: ["mlc compile examples/churn --target argo --image registry.example/churn:1 --out workflow.yaml"],
+  compile: [
+    "mlc compile examples/churn --target argo --image registry.example/churn:1 --out workflow.yaml",
+    "mlc compile examples/churn --target kubeflow --image registry.example/churn:1 --out pipeline.yaml",
+  ],
   completion: ["mlc completion bash > /etc/bash_completion.d/mlc", 'eval "$(mlc completion zsh)"'],
+  diff: ["mlc diff examples/churn", "mlc diff origin/main -C examples/churn --json"],
   exec: ["mlc exec model.churn_model examples/churn"],
   experiment: ["mlc experiment status pricing -C examples/churn"],
   "experiment status": ["mlc experiment status pricing examples/churn --json"],
@@ -76,6 +80,10 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   "state rebuild": ["mlc state rebuild examples/churn"],
   "state unlock": ["mlc state unlock examples/churn"],
   trials: ["mlc trials churn_model examples/churn", "mlc trials churn_model examples/churn --all --json"],
+  worker: [
+    "mlc worker churn_model examples/churn",
+    "mlc worker -C examples/churn --idle-exit 5m   # every model's trials; exits when the queue stays empty",
+  ],
   validate: ["mlc validate examples/churn", "mlc validate examples/churn/churn.mlspec --json"],
 };
 

@@ -297,6 +297,11 @@ function quote(s: string): string {
   return out + '"';
 }
 
+/** The one-line canonical form of an expression (as `mlc fmt` writes it). */
+export function formatExpr(e: Expr): string {
+  return expr(e);
+}
+
 /** The one-line canonical form of an expression. */
 function expr(e: Expr): string {
   switch (e.type) {

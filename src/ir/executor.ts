@@ -37,6 +37,20 @@ export interface ExecContext {
   runId?: string;
   /** This node's input nodes (their configs), by id: a model reads its features block's definitions here. */
   inputNodes?: ReadonlyMap<string, GraphNode>;
+  /** Set by `mlc apply --trial-workers`: tuning trials run on `mlc worker` processes through the shared state. */
+  trialQueue?: TrialQueue;
+}
+
+/**
+ * Tuning trials run by other processes (`mlc worker`), through a queue in the shared state. The
+ * study stays with the caller (it proposes and records every trial); a worker fits one trial from
+ * the study's description and its rows, which are objects of the shared artifact store.
+ */
+export interface TrialQueue {
+  /** Registers study `id` (content-addressed: the same study reuses the results already recorded). */
+  open(study: { id: string; model: string; spec: Json; data: Record<string, string> }): Promise<void>;
+  /** Queues trial `index` (or finds its recorded answer) and resolves to the worker's answer. */
+  run(id: string, index: number, task: Json, signal?: AbortSignal): Promise<Json>;
 }
 
 /** What a destroy hook receives: the node as last applied and its last result. */

@@ -78,6 +78,10 @@ export const RUNTIME_CODES = {
     title:
       "the shared artifact store cannot be used (an unset variable, a malformed MLC_ARTIFACTS_URL, an unreachable bucket)",
   },
+  MLC2403: {
+    title:
+      "tuning trials cannot be shared with `mlc worker` processes (the state is not PostgreSQL, or a queued study cannot be read)",
+  },
   // — bugs —
   MLC2999: { title: "an internal error (a bug in mlc; please report it with the stack)" },
 } as const satisfies Record<`MLC2${number}`, RuntimeCodeInfo>;

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { diagnosticOf, MlcError, NodeFailure, type RuntimeDiagnostic } from "../ir/errors.js";
-import type { Executor, NodeResult } from "../ir/executor.js";
+import type { Executor, NodeResult, TrialQueue } from "../ir/executor.js";
 import { executorFor as registryExecutorFor, registeredKinds } from "./executor-registry.js";
 import type { GraphNode } from "../ir/graph-ir.js";
 import type { ArtifactStore } from "./artifacts/store.js";
@@ -55,6 +55,8 @@ interface ApplyOptions {
   namespace?: string;
   /** Executor lookup (default: the registry). */
   executorFor?: (kind: string) => Executor | undefined;
+  /** Where tuning trials run when not in this process (`--trial-workers`). */
+  trialQueue?: TrialQueue;
 }
 
 const RUNS: ReadonlySet<Action> = new Set(["create", "update", "replace"]);
@@ -173,6 +175,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
         signal,
         state: store,
         runId,
+        ...(opts.trialQueue ? { trialQueue: opts.trialQueue } : {}),
         inputNodes: new Map(
           node.inputs.flatMap((i) => (byId.has(i.node) ? [[i.node, byId.get(i.node)!] as const] : [])),
         ),

@@ -155,6 +155,9 @@ function noteLines(p: Plan, changes: readonly Change[]): { id: string; text: str
     const node = c.action === "delete" ? undefined : p.graph.nodes.find((n) => n.id === c.id);
     const note = node ? planNoteOf(node, p.evidence?.[node.id]) : undefined;
     if (note) out.push({ id: c.id, text: note.text, data: { message: note.text, ...note.data } });
+    // what the plan already knows of the outcome (a gate decided from recorded metrics)
+    const prediction = p.predictions?.[c.id];
+    if (prediction) out.push({ id: c.id, text: prediction, data: { message: prediction, prediction } });
   }
   return out;
 }
@@ -206,16 +209,46 @@ export function renderPlanMarkdown(p: Plan, opts: { project?: string } = {}): st
     (c) =>
       `| \`${SYMBOL[c.action]}\` | \`${mdCell(c.id)}\` | ${c.action} | ${mdCell(c.reasons.map(reasonText).join("; "))} |`,
   );
-  const notes = noteLines(p, changes).map((n) => `- \`${mdCell(n.id)}\`: ${mdCell(n.text)}`);
+  const noted = noteLines(p, changes);
+  const notes = noted.map((n) => `- \`${mdCell(n.id)}\`: ${mdCell(n.text)}`);
+  // The ML impact: what gets a new result (a model retrains, a deployment gets a new version) and
+  // what is only evaluated again against results that stay.
+  const ids = (pick: (c: Change) => boolean) =>
+    changes
+      .filter(pick)
+      .map((c) => `\`${mdCell(c.id)}\``)
+      .join(", ");
+  const fresh = ids((c) => c.action === "create" || c.action === "replace");
+  const again = ids((c) => c.action === "update");
+  const gone = ids((c) => c.action === "delete");
+  const impact = [
+    "**ML impact**",
+    "",
+    ...(fresh ? [`- New results (models retrain, deployments get a new version): ${fresh}`] : []),
+    ...(again ? [`- Re-evaluated only, nothing retrains: ${again}`] : []),
+    ...(gone ? [`- Removed: ${gone}`] : []),
+    "",
+  ];
+  const details = changes.flatMap((c) => [
+    `<details><summary><code>${mdCell(c.id)}</code>: ${c.action}</summary>`,
+    "",
+    ...c.reasons.map((r) => `- ${mdCell(reasonText(r))}`),
+    ...noted.filter((n) => n.id === c.id).map((n) => `- ${mdCell(n.text)}`),
+    "",
+    "</details>",
+  ]);
   return (
     title +
     [
+      `**${summaryLine(p)}**`,
+      "",
       "| | Node | Action | Reason |",
       "|---|---|---|---|",
       ...rows,
       "",
       ...(notes.length ? [...notes, ""] : []),
-      `**${summaryLine(p)}**`,
+      ...impact,
+      ...details,
       "",
     ].join("\n")
   );

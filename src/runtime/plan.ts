@@ -77,6 +77,8 @@ export interface Plan {
   files?: string[];
   /** What kinds read for their nodes' notes beyond the spec and the state (an experiment's baseline from the log), by node id. */
   evidence?: Record<string, Json>;
+  /** What the plan already knows of a stale node's outcome, by id (a gate: `would FAIL (…)`). */
+  predictions?: Record<string, string>;
 }
 
 interface PlanInput {

@@ -18,6 +18,8 @@ import { plan as makePlan, type Plan } from "./plan.js";
 import { loadPlan, stalePlanProblems } from "./plan-file.js";
 import { planEvidence } from "./plan-notes.js";
 import { openState } from "./state/open.js";
+import { syncDeployments } from "./shared-deployments.js";
+import { predictStale } from "./gate-prediction.js";
 import { guardLostState } from "./registry/lost-state.js";
 import { refreshModelCards } from "./model-card.js";
 import type { RegistryRecords, StateStore } from "../ir/state-store.js";
@@ -131,6 +133,8 @@ function checkNodeIds(graph: Graph, ids: readonly string[] | undefined, flag: st
   }
 }
 
+const warn = (m: string): void => void process.stderr.write(`mlc: ${m}\n`);
+
 async function withStore<T>(
   dir: string,
   given: StateStore | undefined,
@@ -149,15 +153,23 @@ export async function planGraph(
   dir: string,
   graph: Graph,
   store: StateStore,
-  opts: { targets?: string[]; replace?: string[]; seed?: number; executors?: ExecutorLookup } = {},
+  opts: {
+    targets?: string[];
+    replace?: string[];
+    seed?: number;
+    executors?: ExecutorLookup;
+    log?: (message: string) => void;
+  } = {},
 ): Promise<Plan> {
   const lookup = opts.executors ?? executorFor;
   checkNodeIds(graph, opts.targets, "--target");
   checkNodeIds(graph, opts.replace, "--replace");
   const cache = new MemoryStatCache(await store.loadStatCache());
   const data = await dataFingerprints(graph, dir, cache, lookup, store.records);
-  const state = await store.snapshot();
   const artifacts = openArtifacts(dir, cache);
+  // Deployments another checkout changed come down (pointer, history, bundles) before their outputs are checked.
+  await syncDeployments(dir, store, artifacts, opts.log ?? warn);
+  const state = await store.snapshot();
   const health: Record<string, ArtifactHealth> = {};
   const live = new Set(graph.nodes.map((n) => n.id));
   const outputs: Record<string, string[]> = {};
@@ -184,6 +196,8 @@ export async function planGraph(
     targets: opts.targets,
   });
   if (opts.seed !== undefined) p.seed = opts.seed;
+  const predictions = predictStale(p, state.nodes);
+  if (Object.keys(predictions).length) p.predictions = predictions;
   p.objects = Object.keys(health).sort();
   p.files = [...files].sort();
   const planned = new Set(p.changes.filter((c) => c.action !== "delete").map((c) => c.id));
@@ -227,6 +241,8 @@ export interface ApplyProjectOptions extends PlanOptions {
   command?: string;
   /** Apply on an empty state although bundles exist on disk, numbering versions after theirs (see lost-state.ts). */
   forceNewState?: boolean;
+  /** Tuning trials are queued in the shared PostgreSQL state for `mlc worker` processes instead of fitting here. */
+  trialWorkers?: boolean;
   log?: (message: string) => void;
 }
 
@@ -272,6 +288,7 @@ export async function applyProject(dir: string, opts: ApplyProjectOptions = {}):
       if (saved) {
         p = saved;
         const cache = new MemoryStatCache(await store.loadStatCache());
+        await syncDeployments(projectDir, store, openArtifacts(projectDir, cache), opts.log ?? warn);
         const dataNow = await dataFingerprints(p.graph, projectDir, cache, executors, store.records);
         await store.saveStatCache(cache.changed());
         const problems = stalePlanProblems(p, await store.serial(), dataNow);
@@ -297,7 +314,11 @@ export async function applyProject(dir: string, opts: ApplyProjectOptions = {}):
       const log = opts.log ?? ((m: string) => process.stderr.write(m + "\n"));
       const lineage = lineageSinkFromEnv(log);
       const verified = new MemoryStatCache(await store.loadStatCache());
+      const trialQueue = opts.trialWorkers
+        ? await (await import("./trial-queue/pg-queue.js")).openProjectTrialQueue(projectDir)
+        : undefined;
       const result = await applyPlan(p, {
+        ...(trialQueue ? { trialQueue } : {}),
         projectDir,
         store,
         artifacts: openArtifacts(projectDir, verified),
@@ -307,8 +328,10 @@ export async function applyProject(dir: string, opts: ApplyProjectOptions = {}):
         onEvent: opts.onEvent,
         executorFor: executors,
         ...(lineage ? { lineage } : {}),
-      });
+      }).finally(() => trialQueue?.close());
       await store.saveStatCache(verified.changed());
+      // What this apply deployed is shared with the other checkouts (bundles, then the history entries).
+      await syncDeployments(projectDir, store, openArtifacts(projectDir, verified), log);
       // Each model's newest version keeps its current card (gates, serving and monitors may have moved).
       if (result.ok)
         await refreshModelCards({

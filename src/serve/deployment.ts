@@ -60,7 +60,7 @@ export interface DeploymentPointer extends DeploymentTarget {
   reason: string;
 }
 
-interface HistoryEntry extends DeploymentPointer {
+export interface HistoryEntry extends DeploymentPointer {
   /** The stable version before this change, if any. */
   previous?: number;
 }
@@ -283,4 +283,37 @@ export function previousVersion(projectDir: string, name: string): BundleRef | u
     else stack.push(ref);
   }
   return stack[stack.length - 2];
+}
+
+/**
+ * Replaces this checkout's history and pointer with `entries` (another checkout's, from a shared
+ * state): history.ndjson and current.json are each written to a temporary name and renamed. With
+ * `setAside`, the history it replaces is kept beside it as `.history.ndjson.diverged-<ms>` (never lost).
+ */
+export function adoptHistory(
+  projectDir: string,
+  name: string,
+  entries: readonly HistoryEntry[],
+  setAside: boolean,
+  now: Date = new Date(),
+): void {
+  const last = entries.at(-1);
+  if (!last) return;
+  const dir = deploymentDir(projectDir, name);
+  mkdirSync(dir, { recursive: true });
+  const suffix = `${process.pid}-${randomBytes(4).toString("hex")}`;
+  const history = historyPath(projectDir, name);
+  if (setAside && existsSync(history))
+    renameSync(history, join(dir, `.history.ndjson.diverged-${now.getTime()}`));
+  const tmpHistory = join(dir, `.history.ndjson.tmp-${suffix}`);
+  writeFileSync(tmpHistory, entries.map((e) => JSON.stringify(e) + "\n").join(""));
+  renameSync(tmpHistory, history);
+  const { previous: _previous, ...pointer } = last;
+  const errs = validatePointer(pointer);
+  if (errs.length)
+    throw new DeploymentError(`invalid shared deployment pointer for '${name}':\n  ${errs.join("\n  ")}`);
+  const tmp = join(dir, `.current.json.tmp-${suffix}`);
+  writeFileSync(tmp, JSON.stringify(pointer, null, 2) + "\n");
+  renameSync(tmp, pointerPath(projectDir, name));
+  rmSync(destroyedPath(projectDir, name), { force: true });
 }

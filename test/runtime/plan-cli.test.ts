@@ -39,10 +39,14 @@ describe("mlc plan / apply commands", () => {
       reasons: [{ type: "new_node", message: "new" }],
     });
     const md = (await runCli(["plan", dir, "--markdown"])).stdout;
-    expect(
-      md.startsWith(`<!-- mlc-plan -->\n### mlc plan: \`${basename(dir)}\`\n\n| | Node | Action | Reason |`),
-    ).toBe(true);
+    expect(md.startsWith(`<!-- mlc-plan -->\n### mlc plan: \`${basename(dir)}\`\n\n**Plan: `)).toBe(true);
+    expect(md).toContain("\n\n| | Node | Action | Reason |\n");
     expect(md).toContain("| `+` | `model.a` | create | new |");
+    // the ML impact, then a collapsible section per node with its reasons
+    expect(md).toMatch(
+      /\*\*ML impact\*\*\n\n- New results \(models retrain, deployments get a new version\): `source\.customers`.*`model\.a`/,
+    );
+    expect(md).toContain("<details><summary><code>model.a</code>: create</summary>\n\n- new\n\n</details>");
   });
 
   it("--markdown titles the comment with the project block's name and renders spec errors as Markdown", async () => {

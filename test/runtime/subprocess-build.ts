@@ -15,6 +15,8 @@ const ENTRIES = [
   "src/cli/commands/plan.ts",
   "src/cli/commands/apply.ts",
   "src/cli/commands/state.ts",
+  "src/cli/commands/worker.ts",
+  "src/cli/commands/exec.ts",
   "src/data/data-hash.ts",
 ];
 const IMPORT = /(?:from\s+|import\s*\(\s*|import\s+)["'](\.{1,2}\/[^"']+)\.js["']/g;

@@ -23,6 +23,7 @@ interface ApplyCliOptions {
   lockTimeout?: string;
   json?: boolean;
   forceNewState?: boolean;
+  trialWorkers?: boolean;
 }
 
 const secs = (ms: number) => (ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`);
@@ -47,6 +48,10 @@ export function register(program: Command): void {
     .option(
       "--force-new-state",
       "apply on an empty state although bundles exist on disk (lost state): new versions are numbered after the highest on disk; see specs/state-store.md",
+    )
+    .option(
+      "--trial-workers",
+      "queue tuning trials in the shared PostgreSQL state for `mlc worker` processes instead of fitting them here",
     )
     .option("--json", "print the outcome as JSON")
     .action(async (target: string, opts: ApplyCliOptions) => runApply(target, opts));
@@ -147,6 +152,7 @@ async function runApply(target: string, opts: ApplyCliOptions): Promise<void> {
       parallel,
       lockTimeoutMs,
       forceNewState: opts.forceNewState === true,
+      trialWorkers: opts.trialWorkers === true,
       onEvent,
       signal: abort.signal,
       command: ["mlc", ...process.argv.slice(2)].join(" ").slice(0, 200),

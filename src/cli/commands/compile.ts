@@ -1,5 +1,6 @@
-// `mlc compile --target argo`: the stale part of the plan as an Argo Workflows Workflow (JSON, which
-// kubectl and argo accept as YAML), one `mlc exec NODE` step per stale node.
+// `mlc compile --target argo|kubeflow`: the stale part of the plan as an Argo Workflows Workflow or a
+// Kubeflow Pipelines pipeline (JSON, which kubectl, argo and KFP accept as YAML), one `mlc exec NODE`
+// step per stale node.
 import type { Command } from "commander";
 import { writeFileSync } from "node:fs";
 import { CliExit } from "../exit.js";
@@ -13,8 +14,11 @@ interface CompileCliOptions {
   secret: string;
   name: string;
   retries: string;
+  secretKeys: string;
   out?: string;
 }
+
+const TARGETS = ["argo", "kubeflow"];
 
 export function register(program: Command): void {
   withProjectDir(
@@ -25,7 +29,7 @@ export function register(program: Command): void {
       ),
     "the project directory (default: the current directory; also -C/--dir)",
   )
-    .requiredOption("--target <engine>", "the workflow engine: argo")
+    .requiredOption("--target <engine>", "the workflow engine: argo or kubeflow (Kubeflow Pipelines v2)")
     .requiredOption("--image <image>", "the image holding mlc and the project (spec and data)")
     .option("--project-dir <path>", "the project's folder inside the image", "/project")
     .option(
@@ -33,29 +37,48 @@ export function register(program: Command): void {
       "the Secret holding MLC_STATE_URL, the store settings and AWS credentials",
       "mlc-shared",
     )
-    .option("--name <name>", "the workflow's name prefix", "mlc-apply")
+    .option(
+      "--secret-keys <keys>",
+      "kubeflow: the Secret's keys set as environment variables (comma-separated)",
+      "MLC_STATE_URL,MLC_ARTIFACTS_URL,AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY",
+    )
+    .option("--name <name>", "the workflow's name prefix (kubeflow: the pipeline's name)", "mlc-apply")
     .option("--retries <n>", "retries of a failed step", "2")
     .option("--out <file>", "write the workflow here instead of stdout")
     .action(async (dir: string, opts: CompileCliOptions) => {
-      if (opts.target !== "argo")
-        throw new CliExit(1, `mlc compile: unknown --target '${opts.target}' (known: argo)`);
+      if (!TARGETS.includes(opts.target))
+        throw new CliExit(1, `mlc compile: unknown --target '${opts.target}' (known: ${TARGETS.join(", ")})`);
+      const secretKeys = opts.secretKeys
+        .split(",")
+        .map((k) => k.trim())
+        .filter(Boolean);
+      if (!secretKeys.every((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k)))
+        throw new CliExit(
+          1,
+          `mlc compile: --secret-keys must be environment variable names, not '${opts.secretKeys}'`,
+        );
       const retries = Number(opts.retries);
       if (!Number.isInteger(retries) || retries < 0)
         throw new CliExit(1, `mlc compile: --retries must be a whole number ≥ 0, not '${opts.retries}'`);
       const { planProject } = await import("../../runtime/project.js");
-      const { argoWorkflow } = await import("../../runtime/export/argo.js");
       let text: string;
       try {
         const outcome = await planProject(dir);
         if (!outcome.ok) failCompile(outcome);
-        const wf = argoWorkflow(outcome.plan, {
+        const common = {
           image: opts.image,
           dir: opts.projectDir,
           secret: opts.secret,
           name: opts.name,
           retries,
-        });
-        text = JSON.stringify(wf, null, 2) + "\n";
+        };
+        if (opts.target === "kubeflow") {
+          const { kubeflowPipeline, kubeflowText } = await import("../../runtime/export/kubeflow.js");
+          text = kubeflowText(kubeflowPipeline(outcome.plan, { ...common, secretKeys }));
+        } else {
+          const { argoWorkflow } = await import("../../runtime/export/argo.js");
+          text = JSON.stringify(argoWorkflow(outcome.plan, common), null, 2) + "\n";
+        }
       } catch (e) {
         userError(e);
       }

@@ -28,31 +28,42 @@ export function register(program: Command): void {
       .argument("<node>", "the node's id, as `mlc graph` and `mlc plan` name it"),
   )
     .option("--lock-timeout <duration>", "wait this long for another apply or exec (e.g. 10m)", "0s")
-    .action(async (node: string, _dir: string, opts: { dir: string; lockTimeout: string }) => {
-      const { applyProject } = await import("../../runtime/project.js");
-      let plan: Plan | undefined;
-      let outcome;
-      try {
-        outcome = await applyProject(opts.dir, {
-          targets: [node],
-          lockTimeoutMs: parseDurationMs(opts.lockTimeout),
-          command: `mlc exec ${node}`.slice(0, 200),
-          log: (m) => process.stderr.write(m + "\n"),
-          onPlan: (p) => {
-            onlyThisNode(node, p);
-            plan = p;
-          },
-        });
-      } catch (e) {
-        userError(e);
-      }
-      if (!outcome.ok) failCompile(outcome);
-      const mine = outcome.result.outcomes.find((o) => o.id === node);
-      if (!outcome.result.ok)
-        throw new CliExit(1, `exec ${node}: FAILED: ${mine?.error ?? "see the messages above"}`);
-      const action = plan?.changes.find((c) => c.id === node)?.action ?? "noop";
-      process.stdout.write(
-        action === "noop" ? `exec ${node}: up to date\n` : `exec ${node}: done (${action})\n`,
-      );
-    });
+    .option(
+      "--trial-workers",
+      "queue the node's tuning trials in the shared PostgreSQL state for `mlc worker` processes",
+    )
+    .action(
+      async (
+        node: string,
+        _dir: string,
+        opts: { dir: string; lockTimeout: string; trialWorkers?: boolean },
+      ) => {
+        const { applyProject } = await import("../../runtime/project.js");
+        let plan: Plan | undefined;
+        let outcome;
+        try {
+          outcome = await applyProject(opts.dir, {
+            targets: [node],
+            lockTimeoutMs: parseDurationMs(opts.lockTimeout),
+            trialWorkers: opts.trialWorkers === true,
+            command: `mlc exec ${node}`.slice(0, 200),
+            log: (m) => process.stderr.write(m + "\n"),
+            onPlan: (p) => {
+              onlyThisNode(node, p);
+              plan = p;
+            },
+          });
+        } catch (e) {
+          userError(e);
+        }
+        if (!outcome.ok) failCompile(outcome);
+        const mine = outcome.result.outcomes.find((o) => o.id === node);
+        if (!outcome.result.ok)
+          throw new CliExit(1, `exec ${node}: FAILED: ${mine?.error ?? "see the messages above"}`);
+        const action = plan?.changes.find((c) => c.id === node)?.action ?? "noop";
+        process.stdout.write(
+          action === "noop" ? `exec ${node}: up to date\n` : `exec ${node}: done (${action})\n`,
+        );
+      },
+    );
 }

@@ -14,6 +14,7 @@ import { explainNoPointer } from "../../serve/deployment-absence.js";
 import { ModelRegistry } from "../../registry/model-registry.js";
 import { syncAliasesToPointer } from "../../serve/serving-sync.js";
 import { openState } from "../../runtime/state/open.js";
+import { withSharedDeployment } from "../../runtime/shared-deployments.js";
 import { CliExit } from "../exit.js";
 import { withProjectDir } from "../project-dir.js";
 
@@ -71,6 +72,19 @@ function guard<T>(op: () => T): T {
   }
 }
 
+/** Runs `op` with the deployment reconciled with the shared state before and after (src/runtime/shared-deployments.ts). */
+async function shared<T>(projectDir: string, name: string, op: () => Promise<T> | T): Promise<T> {
+  try {
+    return await withSharedDeployment(projectDir, name, op, (m) =>
+      process.stderr.write(`mlc rollout: ${m}\n`),
+    );
+  } catch (e) {
+    if (e instanceof DeploymentError || e instanceof BundleError)
+      throw new CliExit(1, `mlc rollout: ${e.message}`);
+    throw e;
+  }
+}
+
 export function register(program: Command): void {
   const rollout = program
     .command("rollout")
@@ -104,13 +118,15 @@ export function register(program: Command): void {
         const spec = f.canary
           ? { kind: "canary" as const, share: parseShare(f.canary), key: f.key! }
           : { kind: "shadow" as const };
-        const before = current(projectDir, name);
-        const ptr = guard(() => startRollout(projectDir, name, resolve(f.bundle), spec, f.reason));
-        const r = ptr.rollout!;
-        process.stdout.write(
-          `${name}: ${r.kind === "canary" ? `canary ${Math.round(r.share * 1000) / 10}% by ${r.key}` : "shadow"} of version ${r.candidate.version} beside version ${ptr.version}\n`,
-        );
-        await followAliases(projectDir, name, ptr.reason, before);
+        await shared(projectDir, name, async () => {
+          const before = current(projectDir, name);
+          const ptr = guard(() => startRollout(projectDir, name, resolve(f.bundle), spec, f.reason));
+          const r = ptr.rollout!;
+          process.stdout.write(
+            `${name}: ${r.kind === "canary" ? `canary ${Math.round(r.share * 1000) / 10}% by ${r.key}` : "shadow"} of version ${r.candidate.version} beside version ${ptr.version}\n`,
+          );
+          await followAliases(projectDir, name, ptr.reason, before);
+        });
       },
     );
 
@@ -123,10 +139,12 @@ export function register(program: Command): void {
     .option("--reason <text>", "why (recorded in history)")
     .action(async (name: string, _dir: string, f: Common) => {
       const projectDir = resolve(f.dir);
-      const cur = current(projectDir, name);
-      const ptr = guard(() => promoteRollout(projectDir, name, f.reason));
-      process.stdout.write(`${name}: version ${ptr.version} promoted (was ${cur.version})\n`);
-      await followAliases(projectDir, name, ptr.reason, cur);
+      await shared(projectDir, name, async () => {
+        const cur = current(projectDir, name);
+        const ptr = guard(() => promoteRollout(projectDir, name, f.reason));
+        process.stdout.write(`${name}: version ${ptr.version} promoted (was ${cur.version})\n`);
+        await followAliases(projectDir, name, ptr.reason, cur);
+      });
     });
 
   withProjectDir(
@@ -138,12 +156,14 @@ export function register(program: Command): void {
     .option("--reason <text>", "why (recorded in history)")
     .action(async (name: string, _dir: string, f: Common) => {
       const projectDir = resolve(f.dir);
-      const cur = current(projectDir, name);
-      const ptr = guard(() => abortRollout(projectDir, name, f.reason));
-      process.stdout.write(
-        `${name}: ${cur.rollout!.kind} of version ${cur.rollout!.candidate.version} aborted; version ${cur.version} serves all traffic\n`,
-      );
-      await followAliases(projectDir, name, ptr.reason, cur);
+      await shared(projectDir, name, async () => {
+        const cur = current(projectDir, name);
+        const ptr = guard(() => abortRollout(projectDir, name, f.reason));
+        process.stdout.write(
+          `${name}: ${cur.rollout!.kind} of version ${cur.rollout!.candidate.version} aborted; version ${cur.version} serves all traffic\n`,
+        );
+        await followAliases(projectDir, name, ptr.reason, cur);
+      });
     });
 
   withProjectDir(
@@ -153,8 +173,9 @@ export function register(program: Command): void {
       .argument("<deployment>"),
   )
     .option("--json", "print the pointer as JSON")
-    .action((name: string, _dir: string, f: Common & { json?: boolean }) => {
+    .action(async (name: string, _dir: string, f: Common & { json?: boolean }) => {
       const projectDir = resolve(f.dir);
+      await shared(projectDir, name, () => undefined);
       const cur = current(projectDir, name);
       if (f.json) {
         process.stdout.write(JSON.stringify(cur, null, 2) + "\n");

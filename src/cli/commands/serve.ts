@@ -10,6 +10,8 @@ import {
   type ServeTimeouts,
 } from "../../serve/server.js";
 import { writePidFile } from "../../serve/pid-file.js";
+import { BundleError } from "../../serve/bundle.js";
+import { DeploymentError } from "../../serve/deployment.js";
 import { parseSize } from "../../serve/size.js";
 import { readStreamTarget, type StreamTarget } from "../../serve/stream-config.js";
 import { startStreamService } from "../../serve/stream-serve.js";
@@ -216,11 +218,29 @@ export function register(program: Command): void {
     .action(async (deployment: string, _dir: string, flags: CommandFlags & { pidFile?: string }) => {
       const removePidFile = flags.pidFile && cluster.isPrimary ? writePidFile(flags.pidFile) : undefined;
       try {
+        // A deployment another checkout applied or moved comes down first (pointer, history, bundles).
+        if (cluster.isPrimary) await pullShared(resolve(flags.dir), deployment);
         await serveCommand(deployment, flags);
       } finally {
         removePidFile?.();
       }
     });
+}
+
+async function pullShared(projectDir: string, deployment: string): Promise<void> {
+  const { withSharedDeployment } = await import("../../runtime/shared-deployments.js");
+  try {
+    await withSharedDeployment(
+      projectDir,
+      deployment,
+      () => undefined,
+      (m) => process.stderr.write(`mlc serve: ${m}\n`),
+    );
+  } catch (e) {
+    if (e instanceof DeploymentError || e instanceof BundleError)
+      throw new CliExit(1, `mlc serve: ${e.message}`);
+    throw e;
+  }
 }
 
 function streamTargetOf(dir: string, deployment: string): StreamTarget | undefined {

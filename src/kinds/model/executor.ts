@@ -300,6 +300,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     seed,
     {
       ...(trialStore ? { trialStore } : {}),
+      ...(ctx.trialQueue ? { remote: { queue: ctx.trialQueue, artifacts: ctx.artifacts } } : {}),
       log: ctx.log,
       signal: ctx.signal,
       progress: (p) =>

@@ -68,9 +68,17 @@ export const modelLanguage: BlockKindSchema = {
       descriptive: true,
       doc: "where the model should not be trusted (a sentence or a list), for its model card; changing it retrains nothing",
     },
+    {
+      name: "resources",
+      type: t.object(t.string()),
+      required: false,
+      descriptive: true,
+      doc: 'what a cluster step that trains the model requests (`mlc compile --target argo|kubeflow`): `{ cpu = "2", memory = "4Gi", gpu = "1" }` as Kubernetes quantities; changing it retrains nothing',
+    },
   ],
   nested: [paramsBlock, tuneBlock, decisionBlock],
   check(ctx) {
+    checkResources(ctx);
     checkFeaturesInData(ctx);
     checkLeakage(ctx);
     checkObjective(ctx);
@@ -86,6 +94,28 @@ export const modelLanguage: BlockKindSchema = {
  * A classifier's threshold is a probability, an anomaly model's a rule; precision and recall rules
  * need labelled rows; a rule and the task's `contamination` may not both decide.
  */
+const RESOURCE_KEYS = ["cpu", "memory", "gpu"];
+const QUANTITY = /^\d+(\.\d+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;
+
+/** `resources = { cpu = "2", memory = "4Gi" }`: known keys, Kubernetes quantities. */
+function checkResources(ctx: KindCheckContext): void {
+  const r = ctx.attribute("resources");
+  if (r?.type !== "object") return;
+  for (const e of r.entries) {
+    if (!RESOURCE_KEYS.includes(e.key))
+      ctx.report(CheckCode.valueNotAllowed, e.keySpan, `resources has no \`${e.key}\``, {
+        hint: `a step requests ${RESOURCE_KEYS.join(", ")}`,
+      });
+    else if (e.value.type === "string" && !QUANTITY.test(e.value.value))
+      ctx.report(
+        CheckCode.valueNotAllowed,
+        e.value.span,
+        `resources.${e.key} = "${e.value.value}" is not a Kubernetes quantity`,
+        { hint: 'write e.g. cpu = "500m" or "2", memory = "4Gi"' },
+      );
+  }
+}
+
 function checkThreshold(ctx: KindCheckContext): void {
   // as written: the default 0.5 is a classifier's, never an anomaly model's
   const given = ctx.block.body.find((i) => i.type === "attribute" && i.name === "threshold");

@@ -2,7 +2,6 @@
 // params' distributions (TPE, random or grid, optional pruning) followed by a refit of the best
 // trial. Works through the Estimator interface only: no switch on the algorithm's name.
 import type { Dataset, Estimator, Params, Progress, Task, TrainedModel } from "../../ml/estimator.js";
-import { metricFor } from "../../ml/metrics/index.js";
 import { paramValueProblem } from "../../ir/params/index.js";
 import {
   prunerFor,
@@ -10,10 +9,11 @@ import {
   Study,
   type StudyResult,
   type TrialRecord,
+  type PrunerConfig,
   type TrialStore,
 } from "../../ml/tune/index.js";
 import { closest as closestName } from "../../ir/did-you-mean.js";
-import { NodeFailure } from "../../ir/executor.js";
+import { NodeFailure, type ArtifactAccess, type TrialQueue } from "../../ir/executor.js";
 import { decisionOf, type ModelSpec } from "./model-spec.js";
 import {
   formatObjectiveValues,
@@ -24,6 +24,7 @@ import {
   type ObjectiveScorer,
 } from "./objective-values.js";
 import { createTrialPool, type TrialPool } from "./trial-pool.js";
+import { openRemoteStudy, prunedValue, type RemoteStudy } from "./remote-trials.js";
 import { crossValidate, type FoldData } from "./cross-validate.js";
 
 export interface TrainInputs {
@@ -80,6 +81,8 @@ export async function trainBranch(
     progress?(p: Progress): void;
     /** The compiled trial worker; null fits every trial on the main thread. Default: found next to train.js. */
     trialWorkerUrl?: URL | null;
+    /** Trials fit on `mlc worker` processes through this queue (the rows go to `artifacts`, the shared store). */
+    remote?: { queue: TrialQueue; artifacts: ArtifactAccess };
   },
 ): Promise<TrainOutcome> {
   checkParams(estimator, spec.fixed, spec.name);
@@ -146,15 +149,15 @@ export async function trainBranch(
       `model ${spec.name}: tune needs at least one distribution in params (e.g. learning_rate = loguniform(0.01, 0.3))`,
       { code: "MLC2202" },
     );
-  const pruner = prunerFor(
+  const prunerConfig: PrunerConfig =
     tune.pruner === "hyperband"
       ? { method: "hyperband", maxResource: typeof spec.fixed.trees === "number" ? spec.fixed.trees : 100 }
       : tune.pruner === "median"
         ? { method: "median" }
         : tune.pruner === "successive_halving"
           ? { method: "successive_halving" }
-          : { method: "none" },
-  );
+          : { method: "none" };
+  const pruner = prunerFor(prunerConfig);
   const study = new Study({
     space: spec.space,
     objective: studyObjective(tune),
@@ -202,7 +205,28 @@ export async function trainBranch(
   // parallel > 1: trials fit in worker threads (each fit is synchronous CPU work, so on the main
   // thread they would never overlap). Same params and seed give the same value in either place.
   let pool: TrialPool | null = null;
-  if (tune.parallel > 1 && crossValidated)
+  let remote: RemoteStudy | undefined;
+  if (opts.remote && crossValidated)
+    opts.log(`tune: cross-validated trials fit in this process (--trial-workers is not used)`);
+  else if (opts.remote) {
+    remote = await openRemoteStudy(
+      opts.remote.queue,
+      opts.remote.artifacts,
+      spec.name,
+      {
+        algorithm: estimator.algorithm,
+        task: data.task,
+        objectives: tune.objectives,
+        ...(rankingCut(spec.task) ? { ranking: rankingCut(spec.task)! } : {}),
+        ...(topK !== undefined ? { k: topK } : {}),
+        pruner: prunerConfig,
+      },
+      data.train,
+      valid!,
+      opts.signal,
+    );
+    opts.log(`tune: trials are queued in the shared state for \`mlc worker\` processes`);
+  } else if (tune.parallel > 1 && crossValidated)
     opts.log(`tune: cross-validated trials fit on the main thread (parallel = ${tune.parallel} is not used)`);
   else if (tune.parallel > 1) {
     pool = await createTrialPool({
@@ -236,24 +260,21 @@ export async function trainBranch(
         // The learner reports its own validation metric per round (logloss for a GBDT, say). Pruning
         // compares trials at the same step, so any metric works once it is oriented like the
         // objective: a metric of the opposite direction is negated. Unknown metrics are not reported.
-        const direction = p.metric
-          ? p.metric.name === primary.metric
-            ? primary.direction
-            : metricFor(p.metric.name.replace(/^m(?=logloss$)/, ""))?.direction
-          : undefined;
-        if (!p.metric || !direction) return undefined;
-        const value = direction === primary.direction ? p.metric.value : -p.metric.value;
+        const value = prunedValue(p, primary);
+        if (value === undefined) return undefined;
         if (!trial.report(p.iteration, value)) return undefined;
         prunedAt ??= p.iteration;
         return "stop";
       };
       const values = crossValidated
         ? await cvScore(params)
-        : pool
-          ? await pool.fit(params, seed, prune)
-          : score(await fit(params, seed, prune));
+        : remote
+          ? await remote.fit(trial.index, params, seed, trial.history, prune)
+          : pool
+            ? await pool.fit(params, seed, prune)
+            : score(await fit(params, seed, prune));
       opts.log(
-        `trial ${trial.index}: ${prunedAt !== undefined ? `pruned at step ${prunedAt}, ` : ""}${formatObjectiveValues(tune.objectives, values)} ${JSON.stringify(trial.params)}${pool ? " (worker thread)" : ""}`,
+        `trial ${trial.index}: ${prunedAt !== undefined ? `pruned at step ${prunedAt}, ` : ""}${formatObjectiveValues(tune.objectives, values)} ${JSON.stringify(trial.params)}${pool ? " (worker thread)" : remote ? " (mlc worker)" : ""}`,
       );
       return values;
     });

@@ -40,7 +40,7 @@ export function samplerFor(c: SamplerConfig): Sampler {
 }
 
 /** Pruner configuration as the `tune { prune = … }` attribute lowers it. */
-type PrunerConfig =
+export type PrunerConfig =
   | ({ method: "median" } & MedianOptions)
   | ({ method: "successive_halving" } & HalvingOptions)
   | ({ method: "hyperband" } & HyperbandOptions)

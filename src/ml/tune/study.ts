@@ -27,6 +27,8 @@ export interface TrialContext {
    * recorded as pruned whatever it returns).
    */
   report(step: number, value: number): boolean;
+  /** The finished trials the pruner sees for this trial (index ≤ k − parallel): a remote fit prunes from the same. */
+  readonly history: readonly TrialRecord[];
 }
 
 /** The objective: one number for a single target, or a value per target metric name. */
@@ -183,6 +185,7 @@ export class Study {
     const ctx: TrialContext = {
       index: k,
       params: { ...params },
+      history: this.opts.pruner ? this.visibleTo(k) : [],
       seed: mixSeed(this.seed, k, 0x0b),
       report: (step, value) => {
         intermediate.push([step, value]);

@@ -11,6 +11,7 @@ import {
 } from "../../serve/deployment.js";
 import { explainNoPointer } from "../../serve/deployment-absence.js";
 import { openState } from "../state/open.js";
+import { materialiseShared, withSharedDeployment } from "../shared-deployments.js";
 import { syncAliasesToPointer } from "../../serve/serving-sync.js";
 import { ModelRegistry } from "../../registry/model-registry.js";
 
@@ -29,6 +30,13 @@ export async function rollbackDeployment(
   name: string,
   reason?: string,
 ): Promise<RollbackResult> {
+  // With a shared state, the history another checkout wrote comes first, and this move goes back to it.
+  return withSharedDeployment(projectDir, name, () => rollbackHere(projectDir, name, reason), warn);
+}
+
+const warn = (m: string): void => void process.stderr.write(`mlc: ${m}\n`);
+
+async function rollbackHere(projectDir: string, name: string, reason?: string): Promise<RollbackResult> {
   let current: DeploymentPointer | undefined;
   try {
     current = readDeployment(projectDir, name);
@@ -41,6 +49,7 @@ export async function rollbackDeployment(
   if (!prev) throw new DeploymentError(`deployment '${name}' has no earlier version than ${current.version}`);
   let model: string;
   try {
+    await materialiseShared(projectDir, name, prev.bundle);
     model = loadBundle(resolveBundlePath(projectDir, prev.bundle)).meta.model;
   } catch (e) {
     if (e instanceof BundleError)
