@@ -12,6 +12,7 @@ import { readDeployment, resolveBundlePath } from "../../serve/deployment.js";
 import { CliExit } from "../exit.js";
 import { specPort } from "../spec-port.js";
 import { withProjectDir } from "../project-dir.js";
+import { printJson } from "../json-output.js";
 
 /** The mlc checkout this command runs from (the nearest package.json named "mlc"). */
 function mlcRoot(): string | undefined {
@@ -63,7 +64,7 @@ export function register(program: Command): void {
                 out: resolve(f.out),
                 files: ["model.onnx", "bundle.json"],
               };
-              return void process.stdout.write(JSON.stringify(json, null, 2) + "\n");
+              return void printJson(json);
             }
             process.stdout.write(
               `${name}: ${b.meta.model} version ${b.meta.version} written to ${resolve(f.out)} (model.onnx, bundle.json)\n`,
@@ -98,7 +99,7 @@ export function register(program: Command): void {
               out: resolve(f.out),
               files,
             };
-            return void process.stdout.write(JSON.stringify(json, null, 2) + "\n");
+            return void printJson(json);
           }
           process.stdout.write(
             `${name}: container context for version ${b.meta.version} in ${resolve(f.out)}\n${files.map((x) => `  ${x}`).join("\n")}\n`,

@@ -16,6 +16,7 @@ import { syncAliasesToPointer } from "../../serve/serving-sync.js";
 import { openState } from "../../runtime/state/open.js";
 import { CliExit } from "../exit.js";
 import { withProjectDir } from "../project-dir.js";
+import { printJson } from "../json-output.js";
 
 interface Common {
   dir: string;
@@ -157,7 +158,7 @@ export function register(program: Command): void {
       const projectDir = resolve(f.dir);
       const cur = current(projectDir, name);
       if (f.json) {
-        process.stdout.write(JSON.stringify(cur, null, 2) + "\n");
+        printJson(cur);
         return;
       }
       const r = cur.rollout;
