@@ -33,6 +33,8 @@ const TOKEN_NOTES: Record<string, string> = {
   NumberLit: "integer, decimal or exponent",
   BadNumber: "error MLC1004 (`5min`)",
   Ident: `not one of the keywords ${KEYWORDS.join(", ")}`,
+  QuotedIdent:
+    "a name in backticks (`` `Monthly Charges` ``); the lexer hands it on as an Ident named by what the backticks enclose",
   BadChar: "any other character; error MLC1001",
 };
 
