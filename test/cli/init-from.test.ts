@@ -80,7 +80,7 @@ describe("mlc init --from", () => {
     const spec = readFileSync(join(dir, "telco.mlspec"), "utf8");
     expect(spec).toContain("task      = regress(`Monthly Charges`)");
     expect(spec).toContain("method = random");
-    expect(spec).toMatch(/^  Churn += onehot\(Churn\)$/m);
+    expect(spec).toMatch(/^ {2}Churn += onehot\(Churn\)$/m);
     expect(spec).not.toContain("delimiter");
     const v = await runCli(["validate", dir]);
     expect(v.code, v.stderr).toBe(0);
