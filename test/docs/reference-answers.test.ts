@@ -45,6 +45,11 @@ describe("specs/reference.md", () => {
     expect(kfold).toContain("searches optimise");
   });
 
+  it("documents an external test set (split by a column naming each row's part)", () => {
+    expect(entry("column")).toContain("an external test set");
+    expect(entry("column")).toContain("`train`, `valid` or `test`");
+  });
+
   it("documents missing values in CSV and names in backticks", () => {
     expect(ref).toMatch(/\| `nulls` \| `list<string>` \|[^\n]*NA/);
     expect(ref).toContain("## Names");
