@@ -31,7 +31,11 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   fmt: ["mlc fmt examples/churn", "mlc fmt examples/churn --check"],
   gc: ["mlc gc examples/churn --dry-run"],
   graph: ["mlc graph examples/churn | dot -Tsvg > churn.svg", "mlc graph examples/churn --format mermaid"],
-  init: ["mlc init my-project", "mlc init my-project --template regression"],
+  init: [
+    "mlc init my-project",
+    "mlc init my-project --template regression",
+    "mlc init telco --from WA_Fn-UseC_-Telco-Customer-Churn.csv --target Churn",
+  ],
   lineage: ["mlc lineage model.churn_model examples/churn"],
   monitor: [
     "mlc monitor watch examples/churn",

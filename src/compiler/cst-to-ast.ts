@@ -10,6 +10,7 @@ import {
   Duration,
   False,
   KEYWORDS,
+  nameText,
   Null,
   NumberLit,
   Percent,
@@ -99,6 +100,14 @@ export class AstBuilder {
     if (nameTok && this.isReal(nameTok)) {
       b.name = nameTok.image;
       b.nameSpan = this.tokenSpan(nameTok);
+      // a block's name is a node id, a path part (bundles, reports) and a URL part: never quoted
+      if (nameText(b.name) !== b.name)
+        this.error(
+          SyntaxCode.quotedBlockName,
+          b.nameSpan,
+          `the block name \`${b.name}\` is not an identifier`,
+          `name the block with letters, digits and _ (\`${b.name.replace(/[^A-Za-z0-9_]+/g, "_").replace(/^(?=\d)/, "_")}\`); backticks are for column and feature names`,
+        );
     }
     return b;
   }

@@ -122,6 +122,11 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
     summary:
       "a search distribution that does not fit its parameter (`uniform` for an integer, bounds out of range)",
   },
+  MLC1153: {
+    severity: "error",
+    summary:
+      "a block name in backticks that is not an identifier (backticks are for column and feature names: `` `Monthly Charges` ``)",
+  },
   MLC1160: {
     severity: "warning",
     summary: "an experiment whose duration at the declared traffic cannot reach its sample size",
@@ -167,6 +172,7 @@ export const SyntaxCode = {
   numberTooLarge: "MLC1011",
   misplacedStar: "MLC1012",
   nestingTooDeep: "MLC1013",
+  quotedBlockName: "MLC1153",
   unreadable: "MLC1020",
   noSpecFiles: "MLC1021",
   notASpecPath: "MLC1022",

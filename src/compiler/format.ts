@@ -4,7 +4,7 @@ import { sameMeaning } from "./ast-equal.js";
 import type { Attribute, Block, BodyItem, Comment, Expr, SpecFile } from "./ast.js";
 import type { Span } from "../ir/span.js";
 import { hasErrors, type Result } from "./diagnostic.js";
-import { KEYWORDS } from "./lexer.js";
+import { KEYWORDS, nameText } from "./lexer.js";
 import { parseFile } from "./parse.js";
 import { leftChain } from "./binary-chain.js";
 import { pushAll } from "./push-all.js";
@@ -147,7 +147,7 @@ class Printer {
   }
 
   private block(b: Block, indent: string): void {
-    const head = `${indent}${b.kind}${b.name !== undefined ? " " + b.name : ""} {`;
+    const head = `${indent}${b.kind}${b.name !== undefined ? " " + nameText(b.name) : ""} {`;
     const { head: headComment, elements } = this.level(
       b.body,
       b.span.start.offset,
@@ -171,7 +171,7 @@ class Printer {
     const width = new Map<Attribute, number>();
     let run: Attribute[] = [];
     const closeRun = (): void => {
-      const w = Math.max(0, ...run.map((a) => a.name.length));
+      const w = Math.max(0, ...run.map((a) => nameText(a.name).length));
       for (const a of run) width.set(a, w);
       run = [];
     };
@@ -196,7 +196,7 @@ class Printer {
         this.out.push(
           ...this.value(
             item.value,
-            `${indent}${item.name.padEnd(width.get(item) ?? 0)} = `,
+            `${indent}${nameText(item.name).padEnd(width.get(item) ?? 0)} = `,
             indent,
             el.inner,
           ),
@@ -322,13 +322,13 @@ function expr(e: Expr): string {
         ? `{ ${e.entries.map((x) => `${key(x.key)} = ${expr(x.value)}`).join(", ")} }`
         : "{}";
     case "ref":
-      return e.path.join(".") + (e.star ? (e.path.length ? ".*" : "*") : "");
+      return e.path.map(nameText).join(".") + (e.star ? (e.path.length ? ".*" : "*") : "");
     case "call": {
       if (e.form === "braces")
         return e.named.length
           ? `${e.callee} { ${e.named.map((n) => `${key(n.name)} = ${expr(n.value)}`).join(", ")} }`
           : `${e.callee} {}`;
-      const args = [...e.args.map(expr), ...e.named.map((n) => `${n.name} = ${expr(n.value)}`)];
+      const args = [...e.args.map(expr), ...e.named.map((n) => `${nameText(n.name)} = ${expr(n.value)}`)];
       return `${e.callee}(${args.join(", ")})`;
     }
     case "unary":

@@ -2,6 +2,9 @@
 // table and EBNF rules (grammar/grammar.md), the serialised rules (grammar/grammar.json) and
 // chevrotain's railroad diagram (grammar/railroad.html). scripts/gen-grammar.ts writes them.
 import type { ISerializedGast, TokenType } from "chevrotain";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { createSyntaxDiagramsCode, Lexer } from "./chevrotain.js";
 import { allTokens, KEYWORDS } from "./lexer.js";
 import { MlspecParser } from "./parser.js";
@@ -30,6 +33,8 @@ const TOKEN_NOTES: Record<string, string> = {
   NumberLit: "integer, decimal or exponent",
   BadNumber: "error MLC1004 (`5min`)",
   Ident: `not one of the keywords ${KEYWORDS.join(", ")}`,
+  QuotedIdent:
+    "a name in backticks (`` `Monthly Charges` ``); the lexer hands it on as an Ident named by what the backticks enclose",
   BadChar: "any other character; error MLC1001",
 };
 
@@ -113,9 +118,30 @@ function renderGrammarMarkdown(): string {
   return lines.join("\n");
 }
 
-/** grammar/railroad.html: chevrotain's syntax diagrams of the parser. */
+/** The folder of chevrotain's diagram assets (`diagrams/`, beside its `lib/`). */
+function diagramsDir(): string {
+  // the entry point is lib/src/api.js
+  return join(dirname(createRequire(import.meta.url).resolve("chevrotain")), "..", "..", "diagrams");
+}
+
+/**
+ * grammar/railroad.html: chevrotain's syntax diagrams of the parser, with the stylesheet and the
+ * scripts that chevrotain's page loads from a CDN inlined from the installed package, so the page
+ * works offline (chevrotain is Apache-2.0, its vendored railroad-diagrams.js CC0).
+ */
 function renderRailroadHtml(): string {
-  return createSyntaxDiagramsCode(serializedGrammar());
+  const dir = diagramsDir();
+  const read = (rel: string) => readFileSync(join(dir, rel), "utf8");
+  return createSyntaxDiagramsCode(serializedGrammar())
+    .replace(/<link rel='stylesheet' href='https?:\/\/[^']*\/diagrams\/([^']+)'>/g, (_m, rel: string) => {
+      return `<style>\n/* chevrotain diagrams/${rel} (Apache-2.0) */\n${read(rel)}\n</style>`;
+    })
+    .replace(/<script src='https?:\/\/[^']*\/diagrams\/([^']+)'><\/script>/g, (_m, rel: string) => {
+      const code = read(rel);
+      if (/<\/script/i.test(code))
+        throw new Error(`railroad.html: ${rel} cannot be inlined (it holds </script>)`);
+      return `<script>\n// chevrotain diagrams/${rel}\n${code}\n</script>`;
+    });
 }
 
 /** grammar/grammar.json: the serialised rules, for tools. */

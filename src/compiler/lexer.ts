@@ -71,6 +71,16 @@ const AddOp = createToken({ name: "AddOp", pattern: Lexer.NA, categories: [Binar
 const MulOp = createToken({ name: "MulOp", pattern: Lexer.NA, categories: [BinaryOp] });
 
 export const Ident = createToken({ name: "Ident", pattern: IDENT_PATTERN });
+/**
+ * A name in backticks, for a column whose name is not an identifier: `` `Monthly Charges` ``,
+ * `` `x.1` ``. `lex` hands it on as an Ident whose image is the name inside the backticks (its
+ * offsets keep them), so the parser and everything after it see a name like any other.
+ */
+export const QuotedIdent = createToken({
+  name: "QuotedIdent",
+  pattern: /`[^`\n\r]+`/,
+  start_chars_hint: ["`"],
+});
 const keyword = (name: string, word: string, categories: TokenType[] = []): TokenType =>
   createToken({ name, pattern: new RegExp(word), longer_alt: Ident, categories });
 export const And = keyword("And", "and", [BinaryOp]);
@@ -127,6 +137,7 @@ export const allTokens: TokenType[] = [
   False,
   Null,
   Ident,
+  QuotedIdent,
   EqEq,
   NotEq,
   LtEq,
@@ -165,6 +176,7 @@ interface LexResult {
 /** Tokenises a whole file. Total: every character ends up in a token, a comment or whitespace. */
 export function lex(text: string): LexResult {
   const r = mlspecLexer.tokenize(text);
+  if (text.includes("`")) unquoteNames(r.tokens);
   const comments = (r.groups["comments"] as IToken[] | undefined) ?? [];
   if (r.errors.length === 0) return { tokens: r.tokens, comments };
   // Merge one BadChar token per run of unknown characters into the (offset-sorted) token stream.
@@ -191,6 +203,22 @@ export function lex(text: string): LexResult {
   while (ti < r.tokens.length) tokens.push(r.tokens[ti++]!);
   return { tokens, comments };
 }
+
+/** Each QuotedIdent becomes an Ident named by what its backticks enclose. */
+function unquoteNames(tokens: IToken[]): void {
+  for (const t of tokens) {
+    if (t.tokenType !== QuotedIdent) continue;
+    t.image = t.image.slice(1, -1);
+    t.tokenType = Ident;
+    t.tokenTypeIdx = Ident.tokenTypeIdx!;
+  }
+}
+
+/** A name as a spec writes it: bare when it is an identifier and no keyword, else in backticks. */
+export function nameText(name: string): string {
+  return BARE_NAME.test(name) && !KEYWORDS.includes(name) ? name : `\`${name}\``;
+}
+const BARE_NAME = new RegExp(`^${IDENT_PATTERN.source}$`);
 
 /** How a token type reads in a message: `}` for punctuation, words for the rest. */
 export function describeTokenType(t: TokenType): string {

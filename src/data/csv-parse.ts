@@ -10,6 +10,7 @@ import {
   showBytes,
   utf8CompleteEnd,
 } from "./text-encoding.js";
+import { DEFAULT_NULLS, NullTokens, nullTokensFor } from "./null-tokens.js";
 import { MlcError } from "../ir/errors.js";
 
 const QUOTE = 34,
@@ -81,6 +82,7 @@ class NumberColumn implements Column {
     readonly isInt: boolean,
     readonly nullable: boolean,
     readonly enc: BufferEncoding,
+    readonly nulls: NullTokens | null,
   ) {}
   grow(cap: number): void {
     const g = new Float64Array(cap);
@@ -88,7 +90,7 @@ class NumberColumn implements Column {
     this.a = g;
   }
   set(b: Buffer, s: number, e: number, esc: boolean, r: number): number {
-    if (s === e) {
+    if (s === e || (this.nulls !== null && this.nulls.has(b, s, e))) {
       if (!this.nullable) return NULL_NOT_ALLOWED;
       this.a[r] = NaN;
       return OK;
@@ -168,6 +170,7 @@ class CategoryColumn implements Column {
   constructor(
     readonly nullable: boolean,
     readonly enc: BufferEncoding,
+    readonly nulls: NullTokens | null,
   ) {}
   grow(cap: number): void {
     if (this.strings) return;
@@ -187,7 +190,7 @@ class CategoryColumn implements Column {
   }
   /** Unquoted bytes [s, e) whose FNV-1a hash the scanner computed on the way. */
   setHashed(b: Buffer, s: number, e: number, h: number, r: number): number {
-    if (s === e) {
+    if (s === e || (this.nulls !== null && this.nulls.has(b, s, e))) {
       if (!this.nullable) return NULL_NOT_ALLOWED;
       this.put(-1, null, r);
       return OK;
@@ -228,6 +231,11 @@ class CategoryColumn implements Column {
   set(b: Buffer, s: number, e: number, esc: boolean, r: number): number {
     if (esc) {
       const text = fieldText(b, s, e, esc, this.enc);
+      if (this.nulls !== null && this.nulls.texts.includes(text)) {
+        if (!this.nullable) return NULL_NOT_ALLOWED;
+        this.put(-1, null, r);
+        return OK;
+      }
       let code = this.byText.get(text);
       if (code === undefined && this.dict.length < MAX_DICT) {
         code = this.dict.push(text) - 1;
@@ -290,6 +298,7 @@ class BoolColumn implements Column {
   constructor(
     readonly nullable: boolean,
     readonly enc: BufferEncoding,
+    readonly nulls: NullTokens | null,
   ) {}
   grow(cap: number): void {
     const g = new Uint8Array(cap);
@@ -297,7 +306,7 @@ class BoolColumn implements Column {
     this.v = g;
   }
   set(b: Buffer, s: number, e: number, esc: boolean, r: number): number {
-    if (s === e) {
+    if (s === e || (this.nulls !== null && this.nulls.has(b, s, e))) {
       if (!this.nullable) return NULL_NOT_ALLOWED;
       this.v[r] = BOOL_NULL;
       return OK;
@@ -324,10 +333,11 @@ class ValueColumn implements Column {
     readonly type: ColumnType,
     readonly nullable: boolean,
     readonly enc: BufferEncoding,
+    readonly nulls: NullTokens | null,
   ) {}
   grow(): void {}
   set(b: Buffer, s: number, e: number, esc: boolean, r: number): number {
-    if (s === e) {
+    if (s === e || (this.nulls !== null && this.nulls.has(b, s, e))) {
       if (!this.nullable) return NULL_NOT_ALLOWED;
       this.a[r] = null;
       return OK;
@@ -352,10 +362,14 @@ class ValueColumn implements Column {
 /** Undeclared columns keep their text; the type is inferred once the whole column is known. */
 class TextColumn implements Column {
   readonly a: (string | null)[] = [];
-  constructor(readonly enc: BufferEncoding) {}
+  constructor(
+    readonly enc: BufferEncoding,
+    readonly nulls: NullTokens | null,
+  ) {}
   grow(): void {}
   set(b: Buffer, s: number, e: number, esc: boolean, r: number): number {
-    this.a[r] = s === e ? null : fieldText(b, s, e, esc, this.enc);
+    this.a[r] =
+      s === e || (this.nulls !== null && this.nulls.has(b, s, e)) ? null : fieldText(b, s, e, esc, this.enc);
     return OK;
   }
   part(rows: number): ColumnPart {
@@ -371,13 +385,28 @@ const K_OTHER = 0,
   K_BOOL = 3,
   K_EXTRA = 4;
 
-function columnFor(spec: ReadSpec | undefined, enc: BufferEncoding): Column {
-  if (!spec) return new TextColumn(enc);
+function columnFor(
+  spec: ReadSpec | undefined,
+  enc: BufferEncoding,
+  declaredNulls?: readonly string[],
+): Column {
+  const texts = nullTokensFor(spec?.type, declaredNulls);
+  const nulls = texts.length ? new NullTokens(texts, enc) : null;
+  if (!spec) return new TextColumn(enc, nulls);
   if (spec.type === "int" || spec.type === "float")
-    return new NumberColumn(spec.type === "int", spec.nullable, enc);
-  if (spec.type === "category") return new CategoryColumn(spec.nullable, enc);
-  if (spec.type === "bool") return new BoolColumn(spec.nullable, enc);
-  return new ValueColumn(spec.type, spec.nullable, enc);
+    return new NumberColumn(spec.type === "int", spec.nullable, enc, nulls);
+  if (spec.type === "category") return new CategoryColumn(spec.nullable, enc, nulls);
+  if (spec.type === "bool") return new BoolColumn(spec.nullable, enc, nulls);
+  return new ValueColumn(spec.type, spec.nullable, enc, nulls);
+}
+
+/** Whether a null text is also a value of the column's type (`-999`, `n`): the scanner's shortcuts then skip it. */
+function nullIsValue(c: NumberColumn | BoolColumn): boolean {
+  const type = c instanceof BoolColumn ? "bool" : c.isInt ? "int" : "float";
+  return (c.nulls?.texts ?? []).some((t) => {
+    const p = parseValue(t, type);
+    return p.ok && p.value !== null;
+  });
 }
 
 const NO_NUMS = new Float64Array(0);
@@ -410,19 +439,21 @@ export class RecordParser {
     private readonly delim: number,
     private readonly encoding: TextEncoding,
     readonly maxRows = Infinity,
+    /** The source's `nulls` (undefined: the default of null-tokens.ts). */
+    nulls?: readonly string[],
   ) {
     this.enc = nodeEncoding(encoding);
-    this.cols = specs.map((s) => columnFor(s, this.enc));
+    this.cols = specs.map((s) => columnFor(s, this.enc, nulls));
     // Numbers are parsed while scanned only when the delimiter cannot be part of a number.
     const inlineNumbers = !"0123456789.+-".includes(String.fromCharCode(delim));
     this.kinds = Uint8Array.from(this.cols, (c) =>
       c instanceof NumberColumn
-        ? inlineNumbers
+        ? inlineNumbers && !nullIsValue(c)
           ? K_NUM
           : K_OTHER
         : c instanceof CategoryColumn
           ? K_CAT
-          : c instanceof BoolColumn
+          : c instanceof BoolColumn && !nullIsValue(c)
             ? K_BOOL
             : K_OTHER,
     );
@@ -815,7 +846,11 @@ export function readHeader(
 }
 
 /** A column's parts, in order, joined into its in-memory form (column-type.ts); the type for undeclared ones. */
-export function joinParts(parts: readonly ColumnPart[]): { values: ColumnArray; inferred?: ColumnType } {
+export function joinParts(
+  parts: readonly ColumnPart[],
+  /** The source declares no `nulls`: an inferred column's NA, NaN… are null unless it is text. */
+  defaultNulls = true,
+): { values: ColumnArray; inferred?: ColumnType } {
   const first = parts[0]!;
   const total = parts.reduce((n, p) => n + (p.t === "cat" ? p.codes.length : p.v.length), 0);
   if (first.t === "num") {
@@ -865,6 +900,15 @@ export function joinParts(parts: readonly ColumnPart[]): { values: ColumnArray; 
   }
   if (first.t !== "text") return { values: out as ColumnArray };
   const texts = out as (string | null)[];
+  if (defaultNulls) {
+    // NA, NaN… (null-tokens.ts) are null where the column turns out int, float, bool or timestamp
+    const nulled = texts.map((t) => (t !== null && DEFAULT_NULLS.includes(t) ? null : t));
+    if (nulled.some((t, i) => t !== texts[i])) {
+      const typed = inferTextType(nulled);
+      if (typed !== "string" && typed !== "category")
+        return { values: convertText(nulled, typed), inferred: typed };
+    }
+  }
   const inferred = inferTextType(texts);
   return { values: convertText(texts, inferred), inferred };
 }

@@ -35,6 +35,8 @@ export interface CsvReadOptions {
   /** The path shown in messages (relative to the project), defaults to the file path. */
   display?: string;
   delimiter?: string;
+  /** The source's `nulls`: the texts read as null in every column (default: null-tokens.ts). */
+  nulls?: readonly string[];
   /** The file's text encoding (default UTF-8, whose invalid bytes are an error, never replaced). */
   encoding?: TextEncoding;
   /** The declared columns are all the file may hold (a source with a `schema` block); else others are inferred. */
@@ -247,7 +249,7 @@ async function readPass(
     buf.copy(buf, 0, header.next, have);
     have -= header.next;
 
-    const parser = new RecordParser(specs, delim, encoding, maxRows);
+    const parser = new RecordParser(specs, delim, encoding, maxRows, opts.nulls);
     parser.line = 1 + header.lines;
     const size = (await fh.stat()).size;
     const feed = new RangeFeed(fh, buf, have, pos, size);
@@ -257,6 +259,7 @@ async function readPass(
       specs,
       delim,
       encoding,
+      ...(opts.nulls ? { nulls: opts.nulls } : {}),
       chunk,
       start,
       stop: cuts[k + 1],
@@ -303,7 +306,7 @@ async function readPass(
     const cols: Record<string, ColumnArray> = {};
     const schema: ColumnSpec[] = [];
     names.forEach((n, j) => {
-      const { values, inferred } = joinParts(parts[j]!);
+      const { values, inferred } = joinParts(parts[j]!, !opts.nulls);
       cols[n] = values;
       const spec = declared.get(n);
       schema.push(

@@ -12,6 +12,8 @@ export interface RangeJob {
   specs: (ReadSpec | undefined)[];
   delim: number;
   encoding: TextEncoding;
+  /** The source's `nulls` (absent: the default). */
+  nulls?: readonly string[];
   chunk: number;
   start: number;
   /** Where the next range starts; the last range reads to the end of the file. */
@@ -29,7 +31,7 @@ const job = workerData as RangeJob;
 async function parseRange(): Promise<{ result: RangeResult; transfer: ArrayBuffer[] }> {
   const fh = await open(job.file, "r");
   try {
-    const parser = new RecordParser(job.specs, job.delim, job.encoding);
+    const parser = new RecordParser(job.specs, job.delim, job.encoding, Infinity, job.nulls);
     const end = await new RangeFeed(
       fh,
       Buffer.allocUnsafe(job.chunk),

@@ -61,6 +61,7 @@ export async function loadSource(
             declared: spec.declared,
             display: f.rel,
             delimiter: loc.delimiter,
+            ...(loc.nulls ? { nulls: loc.nulls } : {}),
             encoding: loc.encoding,
             declaredOnly: spec.declaredOnly,
           }),

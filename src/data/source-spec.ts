@@ -23,6 +23,8 @@ export type SourceLocation =
       file: string;
       format: "csv" | "parquet" | "jsonl";
       delimiter: string;
+      /** The texts read as null in a CSV file (absent: the default of null-tokens.ts). */
+      nulls?: string[];
       /** The text encoding of CSV and JSON-lines files. */
       encoding: TextEncoding;
     }
@@ -98,6 +100,9 @@ export function readSourceSpec(config: Obj): SourceSpec {
       file,
       format: formatOf(b, file),
       delimiter: stringAttr(b, "delimiter") ?? ",",
+      ...(Array.isArray(b.attributes.nulls)
+        ? { nulls: b.attributes.nulls.filter((x): x is string => typeof x === "string") }
+        : {}),
       encoding: nameArg(b.attributes.encoding) === "latin1" ? "latin1" : "utf-8",
     };
   } else if (isObj(conn) && typeof conn.$call === "string") {

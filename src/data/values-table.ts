@@ -34,7 +34,7 @@ export function undeclaredColumnsFailure(
   const more = extra.length > 5 ? ` and ${extra.length - 5} more` : "";
   return new NodeFailure(
     `${where}: ${one ? "column" : "columns"} ${shown}${more} ${one ? "is" : "are"} not declared in the source's schema; ` +
-      `declare ${one ? "it" : "them"} (e.g. ${specName(extra[0]!)} = string) or remove ${one ? "it" : "them"} from the data`,
+      `declare ${one ? "it" : "them"} (e.g. ${specName(extra[0]!) ?? JSON.stringify(extra[0]!)} = string) or remove ${one ? "it" : "them"} from the data`,
     { code: "MLC2103", details: { file: where, column: extra[0]! } },
   );
 }

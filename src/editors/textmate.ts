@@ -24,6 +24,8 @@ const TOKEN_SCOPES: Record<string, string | null> = {
   Null: "constant.language.null.mlspec",
   // Names are coloured by role below (block kinds, attributes, built-ins), not as a token.
   Ident: null,
+  // a name in backticks (`Monthly Charges`): a column or feature name, as a whole
+  QuotedIdent: "variable.other.quoted.mlspec",
   EqEq: "keyword.operator.comparison.mlspec",
   NotEq: "keyword.operator.comparison.mlspec",
   LtEq: "keyword.operator.comparison.mlspec",
@@ -56,6 +58,8 @@ const TOKEN_SCOPES: Record<string, string | null> = {
 type Rule = { name?: string; match: string; captures?: Record<string, { name: string }> };
 
 const IDENT = "[A-Za-z_][A-Za-z0-9_]*";
+/** A name as written: bare, or in backticks (the lexer's QuotedIdent). */
+const NAME = `${IDENT}|\`[^\`\\n\\r]+\``;
 const words = (ws: Iterable<string>) =>
   [...new Set(ws)].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).join("|");
 
@@ -89,7 +93,7 @@ export function textMateGrammar(): object {
     ],
     repository: {
       "block-header": {
-        match: `^\\s*(${words(allBlockKinds().map((k) => k.kind))})\\b(?:\\s+(${IDENT}))?(?=\\s*\\{)`,
+        match: `^\\s*(${words(allBlockKinds().map((k) => k.kind))})\\b(?:\\s+(${NAME}))?(?=\\s*\\{)`,
         captures: { "1": { name: "storage.type.block.mlspec" }, "2": { name: "entity.name.type.mlspec" } },
       },
       "nested-block": {
@@ -97,7 +101,7 @@ export function textMateGrammar(): object {
         captures: { "1": { name: "storage.type.nested-block.mlspec" } },
       },
       attribute: {
-        match: `^\\s*(${IDENT})\\s*(?==(?!=))`,
+        match: `^\\s*(${NAME})\\s*(?==(?!=))`,
         captures: { "1": { name: "variable.other.property.mlspec" } },
       },
       builtin: {

@@ -7,7 +7,14 @@ import type { Executor, NodeResult, TrialQueue } from "../ir/executor.js";
 import { executorFor as registryExecutorFor, registeredKinds } from "./executor-registry.js";
 import type { GraphNode } from "../ir/graph-ir.js";
 import type { ArtifactStore } from "./artifacts/store.js";
-import { runEvent, type LineageSink, type OlDataset } from "./openlineage.js";
+import {
+  artifactDataset,
+  jobFacets,
+  runEvent,
+  sourceDatasets,
+  type LineageSink,
+  type OlDataset,
+} from "./openlineage.js";
 import type { Action, Change, Plan } from "./plan.js";
 import type { ArtifactRecord, LineageEdge, NodeRecord, RunInput, StateStore } from "../ir/state-store.js";
 
@@ -85,11 +92,6 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
     if (c.action === "noop")
       outcomes.set(c.id, { id: c.id, kind: c.kind, action: c.action, status: "unchanged" });
 
-  const olDataset = (node: string, role?: string): OlDataset => ({
-    namespace,
-    name: role ? `${node}/${role}` : node,
-  });
-
   async function runNode(change: Change): Promise<NodeOutcome> {
     const node = byId.get(change.id)!;
     const fp = plan.fingerprints[node.id]!;
@@ -120,12 +122,19 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
       executorVersion: executor?.version ?? "",
       ...(plan.data[node.id] ? { data: plan.data[node.id] } : {}),
     });
-    const olInputs: OlDataset[] = [
-      ...runInputs.map((i) => olDataset(i.node)),
-      ...(plan.data[node.id] ? [{ namespace: "file", name: plan.data[node.id]!.description }] : []),
-    ];
+    const upstream: OlDataset[] = runInputs.map((i) => artifactDataset(namespace, i.node));
+    const olInputs: OlDataset[] = [...upstream, ...sourceDatasets(node, projectDir, plan.data[node.id])];
+    const olJob = jobFacets(node);
     opts.lineage?.emit(
-      runEvent("START", { runId, namespace, job: node.id, inputs: olInputs, outputs: [], time: started }),
+      runEvent("START", {
+        runId,
+        namespace,
+        job: node.id,
+        inputs: olInputs,
+        outputs: [],
+        time: started,
+        ...(olJob ? { jobFacets: olJob } : {}),
+      }),
     );
     const fail = async (thrown: unknown): Promise<NodeOutcome> => {
       if (thrown instanceof MlcError) thrown.at(node.id, node.span);
@@ -142,7 +151,15 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
         graphNode: node,
       });
       opts.lineage?.emit(
-        runEvent("FAIL", { runId, namespace, job: node.id, inputs: olInputs, outputs: [], error }),
+        runEvent("FAIL", {
+          runId,
+          namespace,
+          job: node.id,
+          inputs: olInputs,
+          outputs: [],
+          error,
+          ...(olJob ? { jobFacets: olJob } : {}),
+        }),
       );
       emit({ type: "fail", id: node.id, ms, error, diagnostic });
       return { ...base, status: "failed", error, diagnostic, ms, runId };
@@ -243,8 +260,10 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
         runId,
         namespace,
         job: node.id,
-        inputs: olInputs,
-        outputs: Object.keys(result.artifacts).map((r) => olDataset(node.id, r)),
+        // after the run, a source's datasets carry the schema it read
+        inputs: [...upstream, ...sourceDatasets(node, projectDir, plan.data[node.id], result.summary)],
+        outputs: Object.entries(result.artifacts).map(([r, h]) => artifactDataset(namespace, node.id, r, h)),
+        ...(olJob ? { jobFacets: olJob } : {}),
       }),
     );
     emit({ type: "finish", id: node.id, ms, result });

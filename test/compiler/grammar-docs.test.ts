@@ -22,6 +22,17 @@ describe("grammar/", () => {
       expect(md).toMatch(new RegExp(`^${r.name} = `, "m"));
   });
 
+  it("railroad.html works offline: its stylesheet and scripts are inline, no http(s) resource", () => {
+    const html = files["railroad.html"]!;
+    expect(html).not.toMatch(/\b(src|href)\s*=\s*['"]?\s*(https?:)?\/\//i);
+    expect(html).not.toMatch(/@import|url\(\s*['"]?(https?:)?\/\//i);
+    expect(html).not.toMatch(/<script[^>]*\bsrc\s*=/i);
+    expect(html).not.toMatch(/<link\b/i);
+    // the diagram code that the page calls is there
+    expect(html).toContain("drawDiagramsFromSerializedGrammar: function");
+    expect(html).toContain("function ComplexDiagram");
+  });
+
   it("embeds the serialised grammar in the railroad diagram", () => {
     expect(files["railroad.html"]).toContain("window.serializedGrammar");
     expect(files["railroad.html"]).toContain('"name": "bodyItem"');

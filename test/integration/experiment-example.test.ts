@@ -86,7 +86,7 @@ describe("the churn example's experiment against a real server", () => {
     return JSON.parse(r.out) as {
       verdict: string;
       winner?: string;
-      srm: { mismatch: boolean; pValue: number };
+      srm: { mismatch: boolean; p_value: number };
       arms: { arm: string; units: number }[];
       outcomes_unmatched: number;
     };
@@ -169,7 +169,7 @@ describe("the churn example's experiment against a real server", () => {
     await simulate("--customers", "3000", "--seed", "2", "--lift", "0.6");
     const s = await status("churn_offer");
     expect(s.srm.mismatch).toBe(true);
-    expect(s.srm.pValue).toBeLessThan(0.001);
+    expect(s.srm.p_value).toBeLessThan(0.001);
     expect(s.verdict).toBe("continue");
     const once = await runCommand(register, ["experiment", "churn_offer", "--dir", dir]);
     expect(once.out).toMatch(

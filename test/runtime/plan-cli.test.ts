@@ -151,7 +151,7 @@ describe("mlc plan / apply commands", () => {
     );
     expect((await runCli(["graph", dir, "--format", "mermaid"])).stdout).toMatch(/^flowchart LR\n/);
     const ir = JSON.parse((await runCli(["graph", dir, "--format", "json"])).stdout);
-    expect(ir.formatVersion).toBe(1);
+    expect(ir.format_version).toBe(1);
     expect(ir.nodes).toHaveLength(7);
     expect((await runCli(["graph", dir, "--format", "png"])).code).toBe(1);
   });

@@ -15,6 +15,7 @@ import { CliExit } from "../exit.js";
 import { withProjectDir } from "../project-dir.js";
 import { renderRuntimeDiagnostic, runtimeDiagnosticToJson } from "../runtime-diagnostic.js";
 import { collect, failCompile, stdoutColor, userError } from "./plan.js";
+import { printJson } from "../json-output.js";
 
 interface ApplyCliOptions {
   target: string[];
@@ -173,22 +174,16 @@ async function runApply(target: string, opts: ApplyCliOptions): Promise<void> {
   if (outcome.after && !hasChanges(outcome.after))
     await rememberNoopPlan(resolve(target), outcome.after, planToJson(outcome.after));
   if (opts.json) {
-    process.stdout.write(
-      JSON.stringify(
-        {
-          format_version: 1,
-          ok: r.ok,
-          apply_id: r.applyId,
-          plan: planToJson(outcome.plan),
-          outcomes: r.outcomes.map(({ diagnostic, ...o }) =>
-            diagnostic ? { ...o, diagnostic: runtimeDiagnosticToJson(diagnostic) } : o,
-          ),
-          counts: r.counts,
-        },
-        null,
-        2,
-      ) + "\n",
-    );
+    printJson({
+      format_version: 1,
+      ok: r.ok,
+      apply_id: r.applyId,
+      plan: planToJson(outcome.plan),
+      outcomes: r.outcomes.map(({ diagnostic, ...o }) =>
+        diagnostic ? { ...o, diagnostic: runtimeDiagnosticToJson(diagnostic) } : o,
+      ),
+      counts: r.counts,
+    });
   } else {
     out(summary(r, outcome.sources));
   }

@@ -21,6 +21,7 @@ import { LogStoreError } from "../../serve/log/types.js";
 import { writePidFile } from "../../serve/pid-file.js";
 import { CliExit } from "../exit.js";
 import { withProjectDir } from "../project-dir.js";
+import { printJson } from "../json-output.js";
 
 interface Flags {
   dir: string;
@@ -296,13 +297,7 @@ export function register(program: Command): void {
     const last = l.events[l.events.length - 1]!;
     const running = experimentRunning(l);
     if (flags.json)
-      return void process.stdout.write(
-        JSON.stringify(
-          { experiment: name, deployment: l.deployment, running, last_event: last, ...s },
-          null,
-          2,
-        ) + "\n",
-      );
+      return void printJson({ experiment: name, deployment: l.deployment, running, last_event: last, ...s });
     process.stdout.write(
       renderStatus(l, s) +
         (running ? "" : `\n(not running: ${last.event} at ${last.ts}: ${last.reason})`) +

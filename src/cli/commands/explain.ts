@@ -11,6 +11,7 @@ import { openArtifacts } from "../../runtime/artifacts/store.js";
 import { CliExit } from "../exit.js";
 import { withProjectDir } from "../project-dir.js";
 import { resolveModelVersion, versionArtifact } from "./report.js";
+import { printJson } from "../json-output.js";
 
 export interface RowExplanation {
   model: string;
@@ -127,7 +128,7 @@ export function register(program: Command): void {
             contributions: o.contributions.slice(0, top),
             more: Math.max(0, o.contributions.length - top),
           }));
-          return void process.stdout.write(JSON.stringify({ ...out, outputs }, null, 2) + "\n");
+          return void printJson({ ...out, outputs });
         }
         const classes = model.task.kind === "multiclass" ? model.task.classes : undefined;
         const lines = [

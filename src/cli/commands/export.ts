@@ -11,6 +11,7 @@ import { readDeployment, resolveBundlePath } from "../../serve/deployment.js";
 import { CliExit } from "../exit.js";
 import { specPort } from "../spec-port.js";
 import { withProjectDir } from "../project-dir.js";
+import { printJson } from "../json-output.js";
 
 export function register(program: Command): void {
   withProjectDir(
@@ -51,7 +52,7 @@ export function register(program: Command): void {
                 out: resolve(f.out),
                 files: ["model.onnx", "bundle.json", ...(retrieval ? ["retrieval.bin"] : [])],
               };
-              return void process.stdout.write(JSON.stringify(json, null, 2) + "\n");
+              return void printJson(json);
             }
             process.stdout.write(
               `${name}: ${b.meta.model} version ${b.meta.version} written to ${resolve(f.out)} (model.onnx, bundle.json)\n`,
@@ -86,7 +87,7 @@ export function register(program: Command): void {
               out: resolve(f.out),
               files,
             };
-            return void process.stdout.write(JSON.stringify(json, null, 2) + "\n");
+            return void printJson(json);
           }
           process.stdout.write(
             `${name}: container context for version ${b.meta.version} in ${resolve(f.out)}\n${files.map((x) => `  ${x}`).join("\n")}\n`,

@@ -10,6 +10,7 @@ import { loadSpecTree, projectSources } from "../../compiler/load-project.js";
 import { CliExit } from "../exit.js";
 import { withProjectDir } from "../project-dir.js";
 import { unifiedDiff } from "../unified-diff.js";
+import { printJson } from "../json-output.js";
 
 interface FmtOptions {
   check?: boolean;
@@ -89,7 +90,7 @@ function runFmt(dir: string, opts: FmtOptions): void {
       written: written ? changed.length : 0,
       errors: failed,
     };
-    process.stdout.write(JSON.stringify(json, null, 2) + "\n");
+    printJson(json);
   }
   if (failed) throw new CliExit(1, "mlc fmt: files with syntax errors were left unchanged");
   if (opts.check && changed.length)

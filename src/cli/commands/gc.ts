@@ -9,6 +9,7 @@ import { acquireApplyLock, parseDurationMs } from "../../runtime/lock.js";
 import { openState } from "../../runtime/state/open.js";
 import { storageSettings } from "../../runtime/storage-settings.js";
 import { userError } from "./plan.js";
+import { printJson } from "../json-output.js";
 
 const mb = (b: number) => (b / 1e6).toFixed(1);
 
@@ -41,7 +42,7 @@ export function register(program: Command): void {
             temps: r.temps,
             kept: r.kept,
           };
-          process.stdout.write(JSON.stringify(json) + "\n");
+          printJson(json, 0);
           return;
         }
         const verb = opts.dryRun ? "would remove" : "removed";

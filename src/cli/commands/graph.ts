@@ -7,6 +7,7 @@ import { compileGraph } from "../../runtime/project.js";
 import { CliExit } from "../exit.js";
 import { withProjectDir } from "../project-dir.js";
 import { failCompile, userError } from "./plan.js";
+import { printJson } from "../json-output.js";
 
 const label = (i: { columns: string[] | "*" }) =>
   i.columns === "*"
@@ -57,12 +58,7 @@ export function register(program: Command): void {
       if (!c.ok) failCompile(c);
       const g = c.graph;
       const strip = { ...g, nodes: g.nodes.map(({ span: _span, ...n }) => n) };
-      process.stdout.write(
-        opts.format === "dot"
-          ? graphToDot(g)
-          : opts.format === "mermaid"
-            ? graphToMermaid(g)
-            : JSON.stringify(strip, null, 2) + "\n",
-      );
+      if (opts.format === "json") printJson(strip);
+      else process.stdout.write(opts.format === "dot" ? graphToDot(g) : graphToMermaid(g));
     });
 }

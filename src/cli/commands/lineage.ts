@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { lineageOf, renderLineage } from "../../runtime/lineage.js";
 import { openState } from "../../runtime/state/open.js";
 import { userError } from "./plan.js";
+import { printJson } from "../json-output.js";
 
 export function register(program: Command): void {
   withProjectDir(
@@ -19,7 +20,8 @@ export function register(program: Command): void {
       const store = await openState(resolve(opts.dir));
       try {
         const tree = await lineageOf(store, target);
-        process.stdout.write(opts.json ? JSON.stringify(tree, null, 2) + "\n" : renderLineage(tree));
+        if (opts.json) printJson(tree);
+        else process.stdout.write(renderLineage(tree));
       } catch (e) {
         userError(e);
       } finally {

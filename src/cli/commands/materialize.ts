@@ -10,6 +10,7 @@ import { describeStore, OnlineStoreError } from "../../serve/online-store.js";
 import { DeploymentError } from "../../serve/deployment.js";
 import { CliExit } from "../exit.js";
 import { withProjectDir } from "../project-dir.js";
+import { printJson } from "../json-output.js";
 
 export function register(program: Command): void {
   withProjectDir(
@@ -61,7 +62,7 @@ export function register(program: Command): void {
                 as_of: m.as_of,
                 unchanged: out.unchanged,
               };
-              return void process.stdout.write(JSON.stringify(json, null, 2) + "\n");
+              return void printJson(json);
             }
             const entities = m.key.length
               ? `${m.rows} ${m.key.join(", ")} entit${m.rows === 1 ? "y" : "ies"}`

@@ -15,6 +15,7 @@ import { openState } from "../../runtime/state/open.js";
 import type { StateStore } from "../../ir/state-store.js";
 import { CliExit } from "../exit.js";
 import { withProjectDir } from "../project-dir.js";
+import { printJson } from "../json-output.js";
 
 async function withRegistry<T>(
   dir: string,
@@ -112,7 +113,7 @@ export function register(program: Command): void {
               created: v.created,
             });
         }
-        if (flags.json) return void process.stdout.write(JSON.stringify(out, null, 2) + "\n");
+        if (flags.json) return void printJson(out);
         if (!out.length)
           return void process.stdout.write("No model versions yet: run `mlc apply` to train one.\n");
         const metric = headlineMetric(out.map((o) => ({ metrics: o.metrics }) as ModelVersion)) ?? "";
@@ -142,8 +143,7 @@ export function register(program: Command): void {
       await withRegistry(flags.dir, async (reg) => {
         const v = await resolveVersion(reg, text);
         const history = await reg.history(v.model);
-        if (flags.json)
-          return void process.stdout.write(JSON.stringify({ ...v, aliasHistory: history }, null, 2) + "\n");
+        if (flags.json) return void printJson({ ...v, alias_history: history });
         const lines = [
           `${v.model} version ${v.version} (${v.algorithm}), created ${v.created}`,
           `  run ${v.runId}${v.specCommit ? `, spec commit ${v.specCommit}` : ""}`,
@@ -216,7 +216,7 @@ export function register(program: Command): void {
               if (flags.json) {
                 const deployments = moves.map((m) => ({ deployment: m.name, from: m.from, to: v.version }));
                 const json = { model: v.model, alias, from: e.previous ?? null, to: v.version, deployments };
-                return void process.stdout.write(JSON.stringify(json, null, 2) + "\n");
+                return void printJson(json);
               }
               process.stdout.write(`${v.model}: ${alias} ${e.previous ?? "-"} → ${v.version}\n`);
               for (const m of moves)
@@ -231,7 +231,7 @@ export function register(program: Command): void {
               await reg.setAlias(model, alias, null, flags.reason);
               if (flags.json) {
                 const json = { model, alias, from: current.version, to: null, deployments: [] };
-                return void process.stdout.write(JSON.stringify(json, null, 2) + "\n");
+                return void printJson(json);
               }
               process.stdout.write(`${model}: ${alias} ${current.version} → -\n`);
             }

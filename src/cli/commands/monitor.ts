@@ -7,6 +7,7 @@ import type { MonitorRun } from "../../kinds/monitor/results.js";
 import { monitorConfigOf, monitorHistory, runMonitor } from "../../runtime/monitor/run-monitor.js";
 import { CliExit } from "../exit.js";
 import { withProjectDir } from "../project-dir.js";
+import { printJson } from "../json-output.js";
 
 export const MONITOR_EXIT = { pass: 0, breach: 3, not_enough_data: 4 } as const;
 
@@ -91,7 +92,7 @@ export function register(program: Command): void {
         throw new CliExit(2, "mlc monitor: --watch and --history exclude each other");
       if (flags.history) {
         const runs = await monitorHistory(dir, name);
-        if (flags.json) return void process.stdout.write(JSON.stringify(runs.map(runJson)) + "\n");
+        if (flags.json) return void printJson(runs.map(runJson), 0);
         if (!runs.length) return void process.stdout.write(`monitor ${name}: no runs recorded\n`);
         for (const r of runs) {
           const actions = r.actions.map((a) => `${a.kind} ${a.outcome}`).join(", ");
@@ -103,7 +104,8 @@ export function register(program: Command): void {
       }
       const once = async (): Promise<MonitorRun> => {
         const r = await runMonitor(dir, name, { log: (m) => process.stderr.write(m + "\n") });
-        process.stdout.write(flags.json ? JSON.stringify(runJson(r)) + "\n" : renderRun(r));
+        if (flags.json) printJson(runJson(r), 0);
+        else process.stdout.write(renderRun(r));
         return r;
       };
       if (!flags.watch) {

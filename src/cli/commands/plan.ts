@@ -1,6 +1,5 @@
 // `mlc plan [DIR]`: what apply would do and why, as text, JSON (specs/plan-json.md) or Markdown;
 // `--out FILE` saves it for `mlc apply FILE`; `--detailed-exitcode`: 0 nothing, 2 changes, 1 error.
-import { jsonText } from "../../ir/json-text.js";
 import { colorFor } from "../color.js";
 import type { Command } from "commander";
 import { resolve } from "node:path";
@@ -16,6 +15,7 @@ import { CliExit } from "../exit.js";
 import { withProjectDir } from "../project-dir.js";
 import { projectTitle, renderFailureMarkdown } from "../markdown-report.js";
 import { renderRuntimeDiagnostic, runtimeDiagnosticToJson } from "../runtime-diagnostic.js";
+import { printJson } from "../json-output.js";
 
 interface PlanCliOptions {
   json?: boolean;
@@ -40,7 +40,7 @@ type FailureFormat = boolean | { markdown: string };
 export function failCompile(c: CompileFailure, format: FailureFormat = false): never {
   if (format === true) {
     const body = { format_version: 1, ok: false, diagnostics: diagnosticsToJson(c.diagnostics) };
-    process.stdout.write(JSON.stringify(body, null, 2) + "\n");
+    printJson(body);
     throw new CliExit(1);
   }
   if (format) {
@@ -67,7 +67,7 @@ export function userError(e: unknown, format: FailureFormat = false): never {
   if (isInternal(d)) throw e;
   if (format === true) {
     const body = { format_version: 1, ok: false, diagnostics: [runtimeDiagnosticToJson(d)] };
-    process.stdout.write(JSON.stringify(body, null, 2) + "\n");
+    printJson(body);
     throw new CliExit(1);
   }
   if (format)
@@ -124,7 +124,7 @@ async function runPlan(dir: string, opts: PlanCliOptions): Promise<void> {
   if (warnings.length && !opts.json)
     process.stderr.write(renderDiagnostics(warnings, outcome.sources, { color: stderrColor() }));
   const p = outcome.plan;
-  if (opts.json) process.stdout.write(jsonText(planToJson(p), 2) + "\n");
+  if (opts.json) printJson(planToJson(p));
   else if (opts.markdown) process.stdout.write(renderPlanMarkdown(p, { project: projectTitle(projectDir) }));
   else process.stdout.write(renderPlanText(p, { color: stdoutColor() }));
   // The shortcut stamps local files only: a shared state or store can change without them.

@@ -6,7 +6,6 @@ import { dirname, join, resolve } from "node:path";
 import {
   REPORT_FAIRNESS_PICK,
   renderReportHtml,
-  reportJsonText,
   REPORT_VERSION,
   type FairnessSection,
   type ReportJson,
@@ -17,6 +16,8 @@ import { ModelRegistry, parseModelRef, type ModelVersion } from "../../registry/
 import { openState, stateDir } from "../../runtime/state/open.js";
 import { CliExit } from "../exit.js";
 import { withProjectDir } from "../project-dir.js";
+import { printJson, toJsonContract } from "../json-output.js";
+import { jsonText } from "../../ir/json-text.js";
 
 /** The version named by NAME, NAME@N or NAME@ALIAS (NAME alone: the newest version). */
 export async function resolveModelVersion(dir: string, text: string, command: string): Promise<ModelVersion> {
@@ -165,8 +166,9 @@ export function register(program: Command): void {
         parseReport(await versionArtifact(store, v, "report_json", "report"), v),
         v,
       );
-      const json = new TextEncoder().encode(reportJsonText(report));
-      if (flags.json) return void process.stdout.write(new TextDecoder().decode(json));
+      // report.json beside the HTML and --json follow the JSON output contract (snake_case keys)
+      if (flags.json) return void printJson(report);
+      const json = new TextEncoder().encode(jsonText(toJsonContract(report), 2) + "\n");
       const target = flags.out
         ? resolve(flags.out)
         : join(stateDir(dir), "reports", v.model, `v${v.version}`, "report.html");

@@ -8,6 +8,7 @@ import { ReviewError, ReviewQueue, type ReviewItem } from "../../registry/review
 import { openState } from "../../runtime/state/open.js";
 import { CliExit } from "../exit.js";
 import { withProjectDir } from "../project-dir.js";
+import { printJson } from "../json-output.js";
 
 async function withQueue<T>(dir: string, verb: string, fn: (q: ReviewQueue) => Promise<T>): Promise<T> {
   const state = await openState(resolve(dir));
@@ -92,7 +93,7 @@ export function register(program: Command): void {
               );
           }
           const items = await q.list({ deployment: flags.deployment, unlabelled: flags.unlabelled });
-          if (flags.json) return void process.stdout.write(JSON.stringify(items, null, 2) + "\n");
+          if (flags.json) return void printJson(items);
           if (!items.length)
             return void process.stdout.write(
               flags.unlabelled ? "Every flagged event is labelled.\n" : "No flagged events yet.\n",
@@ -127,7 +128,8 @@ export function register(program: Command): void {
     .action(async (id: string, _dir: string, flags: { dir: string; json?: boolean; deployment?: string }) => {
       await withQueue(flags.dir, "show", async (q) => {
         const item = await q.get(id, flags.deployment);
-        process.stdout.write(flags.json ? JSON.stringify(item, null, 2) + "\n" : renderItem(item));
+        if (flags.json) printJson(item);
+        else process.stdout.write(renderItem(item));
       });
     });
 
@@ -157,10 +159,9 @@ export function register(program: Command): void {
             note: flags.note,
             reviewer: flags.reviewer ?? userName(),
           });
+          if (flags.json) return void printJson(item);
           process.stdout.write(
-            flags.json
-              ? JSON.stringify(item, null, 2) + "\n"
-              : `labelled ${item.event_id} of ${item.deployment} ${label}${flags.note ? ` (${flags.note})` : ""}\n`,
+            `labelled ${item.event_id} of ${item.deployment} ${label}${flags.note ? ` (${flags.note})` : ""}\n`,
           );
         });
       },

@@ -7,6 +7,7 @@ import { rollbackDeployment } from "../../runtime/registry/rollback.js";
 import { DeploymentError } from "../../serve/deployment.js";
 import { CliExit } from "../exit.js";
 import { withProjectDir } from "../project-dir.js";
+import { printJson } from "../json-output.js";
 
 export function register(program: Command): void {
   withProjectDir(
@@ -29,7 +30,7 @@ export function register(program: Command): void {
       }
       if (flags.json) {
         const json = { deployment: name, model: r.model, from: r.from, to: r.to.version };
-        return void process.stdout.write(JSON.stringify(json) + "\n");
+        return void printJson(json, 0);
       }
       process.stdout.write(
         `${name}: version ${r.from} → ${r.to.version} (${r.model} champion is version ${r.to.version})\n`,

@@ -17,6 +17,7 @@ import { openState } from "../../runtime/state/open.js";
 import { withSharedDeployment } from "../../runtime/shared-deployments.js";
 import { CliExit } from "../exit.js";
 import { withProjectDir } from "../project-dir.js";
+import { printJson } from "../json-output.js";
 
 interface Common {
   dir: string;
@@ -178,7 +179,7 @@ export function register(program: Command): void {
       await shared(projectDir, name, () => undefined);
       const cur = current(projectDir, name);
       if (f.json) {
-        process.stdout.write(JSON.stringify(cur, null, 2) + "\n");
+        printJson(cur);
         return;
       }
       const r = cur.rollout;

@@ -12,6 +12,7 @@ import { NodeFailure } from "../../ir/executor.js";
 import { compileGraph } from "../../runtime/project.js";
 import { CliExit } from "../exit.js";
 import { withProjectDir } from "../project-dir.js";
+import { printJson } from "../json-output.js";
 
 function fileSpec(path: string): SourceSpec {
   const lower = path.toLowerCase();
@@ -112,7 +113,7 @@ export function register(program: Command): void {
           const loc = spec.location;
           const delimiter = loc.kind === "file" && loc.format === "csv" ? loc.delimiter : undefined;
           const json = { rows: loaded.table.numRows(), ...(delimiter ? { delimiter } : {}), columns };
-          return void process.stdout.write(JSON.stringify(json, null, 2) + "\n");
+          return void printJson(json);
         }
         process.stdout.write(renderSchemaBlock(schema, ""));
         process.stderr.write(`# ${loaded.table.numRows()} rows, ${loaded.table.numCols()} columns\n`);

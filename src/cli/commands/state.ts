@@ -10,6 +10,7 @@ import type { NodeRecord, StateStore } from "../../ir/state-store.js";
 import { CliExit } from "../exit.js";
 import { withProjectDir } from "../project-dir.js";
 import { userError } from "./plan.js";
+import { printJson } from "../json-output.js";
 
 async function withState<T>(dir: string, fn: (s: StateStore) => Promise<T>): Promise<T> {
   const store = await openState(resolve(dir));
@@ -42,13 +43,11 @@ export function register(program: Command): void {
       withState(opts.dir, async (s) => {
         const nodes = await s.listNodes({ includeRetired: opts.all });
         if (opts.json) {
-          process.stdout.write(
-            JSON.stringify(
-              { serial: await s.serial(), backend: s.backend, nodes: nodes.map(({ node: _n, ...n }) => n) },
-              null,
-              2,
-            ) + "\n",
-          );
+          printJson({
+            serial: await s.serial(),
+            backend: s.backend,
+            nodes: nodes.map(({ node: _n, ...n }) => n),
+          });
           return;
         }
         if (!nodes.length) {
@@ -80,7 +79,7 @@ export function register(program: Command): void {
         if (!n) throw new CliExit(1, `mlc: no node '${id}' in the state (see \`mlc state list\`)`);
         const runs = await s.runsForNode(n.id, 5);
         if (opts.json) {
-          process.stdout.write(JSON.stringify({ node: n, runs }, null, 2) + "\n");
+          printJson({ node: n, runs });
           return;
         }
         const lines = [

@@ -14,6 +14,7 @@ import { studyObjectives, trialsOfModel } from "../../registry/trial-store.js";
 import { openState } from "../../runtime/state/open.js";
 import { CliExit } from "../exit.js";
 import { withProjectDir } from "../project-dir.js";
+import { printJson } from "../json-output.js";
 
 /** Model measures (`model.bytes`) are counts; metrics get 5 decimals. */
 const fmtValue = (v: number | undefined, key = ""): string =>
@@ -116,7 +117,7 @@ export function register(program: Command): void {
           ...trial,
           ...(standing.get(study)!.get(trial.index) ?? {}),
         }));
-        return void process.stdout.write(JSON.stringify(out, null, 2) + "\n");
+        return void printJson(out);
       }
       if (!found.length)
         throw new CliExit(

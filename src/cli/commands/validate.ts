@@ -8,6 +8,7 @@ import { hasErrors, type Diagnostic } from "../../compiler/diagnostic.js";
 import { diagnosticsToJson, renderDiagnostics } from "../../compiler/diagnostic-render.js";
 import { CliExit } from "../exit.js";
 import { withProjectDir } from "../project-dir.js";
+import { printJson } from "../json-output.js";
 
 interface ValidateOptions {
   json?: boolean;
@@ -43,7 +44,7 @@ function runValidate(dir: string, opts: ValidateOptions): void {
   const files = result.project?.files.length ?? 0;
   const blocks = result.checked?.blocks.length ?? 0;
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(diagnosticsToJson(ds), null, 2)}\n`);
+    printJson(diagnosticsToJson(ds));
   } else {
     if (ds.length) process.stderr.write(renderDiagnostics(ds, result.sources, { color: useColor() }));
     process.stdout.write(`${summaryLine(dir, ds, blocks, files)}\n`);

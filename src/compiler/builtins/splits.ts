@@ -67,5 +67,12 @@ for (const b of [
       },
     ],
   },
+  {
+    family: "split",
+    name: "column",
+    returns: "any",
+    doc: "Each row's part is read from `col`, whose values are `train`, `valid` or `test`: an external test set (rows of another file marked `test`, joined or concatenated into the source) or parts fixed by someone else. The column decides, so the split takes no `train`/`valid`/`test` shares and no seed; a missing or other value fails the split with its row and value. Stable as long as the column is.",
+    params: [col("the column naming each row's part: `train`, `valid` or `test`")],
+  },
 ] satisfies FunctionBuiltin[])
   registerBuiltin(b);

@@ -1,8 +1,9 @@
 // Split methods by name, from a split node's `method` (`random`, `stratified(churned)`, `temporal(ts)`,
-// `group(customer_id)`, `kfold(5, by = label)`, `leave_last(user, ts, n = 1)`). The shares are the split kind's (kinds/split/config.ts).
+// `group(customer_id)`, `kfold(5, by = label)`, `leave_last(user, ts, n = 1)`, `column(part)`). The shares are the split kind's (kinds/split/config.ts).
 import { isObj, type Json } from "../../ir/graph-ir.js";
 import { NodeFailure } from "../../ir/executor.js";
 import { nameArg } from "../transforms/support.js";
+import { columnSplit } from "./column.js";
 import { groupSplit } from "./group.js";
 import { kfoldSplit } from "./kfold.js";
 import { leaveLastSplit } from "./leave-last.js";
@@ -12,7 +13,7 @@ import { temporalSplit } from "./temporal.js";
 import type { SplitAssignment, SplitInput } from "./types.js";
 
 interface SplitMethod {
-  name: "random" | "stratified" | "temporal" | "group" | "kfold" | "leave_last";
+  name: "random" | "stratified" | "temporal" | "group" | "kfold" | "leave_last" | "column";
   column?: string;
   /** leave_last: the timestamp column. */
   time?: string;
@@ -25,7 +26,7 @@ export function parseSplitMethod(j: Json | undefined): SplitMethod {
   if (bare === "random") return { name: "random" };
   if (!isObj(j) || typeof j.$call !== "string")
     throw new NodeFailure(
-      `unknown split method ${JSON.stringify(j)}; use random, stratified(col), temporal(col), group(col), kfold(k) or leave_last(user, time, n)`,
+      `unknown split method ${JSON.stringify(j)}; use random, stratified(col), temporal(col), group(col), kfold(k), leave_last(user, time, n) or column(col)`,
       { code: "MLC2107" },
     );
   const args = Array.isArray(j.args) ? j.args : [];
@@ -41,6 +42,7 @@ export function parseSplitMethod(j: Json | undefined): SplitMethod {
     case "stratified":
     case "temporal":
     case "group":
+    case "column":
       return { name: j.$call, column: col(args[0] ?? named.col) };
     case "kfold": {
       const k = args[0] ?? named.k;
@@ -64,7 +66,7 @@ export function parseSplitMethod(j: Json | undefined): SplitMethod {
     }
     default:
       throw new NodeFailure(
-        `unknown split method \`${j.$call}\`; use random, stratified(col), temporal(col), group(col), kfold(k) or leave_last(user, time, n)`,
+        `unknown split method \`${j.$call}\`; use random, stratified(col), temporal(col), group(col), kfold(k), leave_last(user, time, n) or column(col)`,
         { code: "MLC2107" },
       );
   }
@@ -84,5 +86,7 @@ export function runSplit(method: SplitMethod, input: SplitInput): SplitAssignmen
       return kfoldSplit(input, method.k!, method.column);
     case "leave_last":
       return leaveLastSplit(input, method.column!, method.time!, method.k!);
+    case "column":
+      return columnSplit(input, method.column!);
   }
 }

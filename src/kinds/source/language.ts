@@ -53,6 +53,12 @@ export const sourceLanguage: BlockKindSchema = {
       doc: "the field separator of a CSV file",
     },
     {
+      name: "nulls",
+      type: t.list(t.string()),
+      required: false,
+      doc: 'the texts of a CSV file read as a missing value in every column, e.g. `nulls = ["", "NA", "N/A", "-"]`. An empty field is always null. Without `nulls`, `NA`, `N/A`, `NaN`, `nan`, `null` and `NULL` are null in int, float, bool and timestamp columns and kept as text in string and category columns; see specs/data-rules.md',
+    },
+    {
       name: "encoding",
       type: t.enum("utf-8", "latin1"),
       required: false,
@@ -93,7 +99,7 @@ export const sourceLanguage: BlockKindSchema = {
       );
     } else if (review) {
       checkReviewedDeployment(ctx, review);
-      for (const other of ["query", "format", "delimiter", "encoding", "version"] as const) {
+      for (const other of ["query", "format", "delimiter", "nulls", "encoding", "version"] as const) {
         const a = ctx.written(other) ? ctx.attribute(other) : undefined;
         if (a)
           ctx.report(
@@ -139,6 +145,20 @@ export const sourceLanguage: BlockKindSchema = {
         CheckCode.conflictingAttributes,
         encoding.span,
         "`encoding` applies to CSV and JSON-lines files only",
+      );
+    }
+    const nulls = ctx.written("nulls") ? ctx.attribute("nulls") : undefined;
+    const jsonLines =
+      format?.type === "string"
+        ? format.value === "jsonl"
+        : format?.type === "ref"
+          ? format.path[0] === "jsonl"
+          : file?.type === "string" && /\.(jsonl|ndjson|json)$/i.test(file.value);
+    if (nulls && (conn || parquet || jsonLines)) {
+      ctx.report(
+        CheckCode.conflictingAttributes,
+        nulls.span,
+        "`nulls` applies to CSV files only (Parquet, JSON lines and databases have their own nulls)",
       );
     }
     if (file && query) {

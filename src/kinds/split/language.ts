@@ -53,6 +53,17 @@ export const splitLanguage: BlockKindSchema = {
     const given = PARTS.map((s) => [s, ctx.written(s) ? ctx.attribute(s) : undefined] as const).filter(
       (p): p is readonly [Part, Expr] => p[1] !== undefined,
     );
+    // column(col) reads each row's part from the data: a share would be silently unused.
+    if (method?.type === "call" && method.callee === "column") {
+      for (const [s, e] of given)
+        ctx.report(
+          CheckCode.valueNotAllowed,
+          e.span,
+          `a column split takes each row's part from its column: \`${s}\` has no effect`,
+          { hint: `remove \`${s}\`; the column's values (train, valid, test) decide` },
+        );
+      return;
+    }
     if (given.some(([, e]) => e.type !== "percent")) return; // wrong types are reported already
     const percents: Partial<Record<Part, number>> = {};
     for (const [s, e] of given) if (e.type === "percent") percents[s] = e.value;

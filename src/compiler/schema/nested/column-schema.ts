@@ -6,7 +6,7 @@ import type { NestedBlockSchema } from "../types.js";
 
 export const columnSchemaBlock: NestedBlockSchema = {
   kind: "schema",
-  doc: "Declared column types. Columns are not nullable unless wrapped in `nullable(…)`. A file source with a schema holds only the declared columns: another column in the file is an error when reading; the other columns of a database query take the database's types. Values are read by the rules in specs/data-rules.md.",
+  doc: "Declared column types. Columns are not nullable unless wrapped in `nullable(…)`. A file source with a schema holds only the declared columns: another column in the file is an error when reading; the other columns of a database query take the database's types. Values are read by the rules in specs/data-rules.md. The block is optional: without it every column is typed from the data when the source is read, and nothing is lost at run time, but the compiler knows no column then, so a misspelt column in a feature, a split or a task is caught only by `mlc apply`, after the data is read, instead of by `mlc validate` with a did-you-mean. `mlc schema infer SOURCE` prints the block to paste.",
   multiple: false,
   attributes: [],
   free: {
