@@ -180,7 +180,7 @@ describe("a source with a schema holds only its declared columns", () => {
       loadSource(readSourceSpec({ file: "data.csv", schema: schema({ id: ref("int") }) }), two.dir),
     );
     expect(plural.message).toBe(
-      'data.csv:1: columns "my col", "x" are not declared in the source\'s schema; declare them (e.g. "my col" = string) or remove them from the data',
+      'data.csv:1: columns "my col", "x" are not declared in the source\'s schema; declare them (e.g. `my col` = string) or remove them from the data',
     );
   });
 
