@@ -24,8 +24,8 @@ interface ArmJson {
   arm: string;
   requests: number;
   units: number;
-  latencyP99Ms: number | null;
-  errorRate: number | null;
+  latency_p99_ms: number | null;
+  error_rate: number | null;
   guardrails: { guardrail: string; value: number; limit: number; breached: boolean }[];
 }
 
@@ -133,7 +133,7 @@ describe("experiment guardrails against a real server", () => {
 
     const s = await status(p);
     const arm = (n: string) => s.arms.find((a) => a.arm === n)!;
-    expect([arm("control").errorRate, arm("offer").errorRate]).toEqual([0, 1]);
+    expect([arm("control").error_rate, arm("offer").error_rate]).toEqual([0, 1]);
     expect(arm("offer").requests).toBe(110);
     expect(arm("offer").guardrails).toEqual([
       { guardrail: "error_rate", value: 1, limit: 0.05, breached: true },
@@ -185,7 +185,7 @@ describe("experiment guardrails against a real server", () => {
     expect([g.guardrail, g.limit, g.breached]).toEqual(["latency.p99", limitMs, true]);
     expect(g.value).toBeGreaterThan(limitMs);
     // the sound model is far faster: its p99 stays below the slow arm's (whatever the machine's load)
-    expect(arm("control").latencyP99Ms!).toBeLessThan(arm("offer").latencyP99Ms!);
+    expect(arm("control").latency_p99_ms!).toBeLessThan(arm("offer").latency_p99_ms!);
     expect([s.verdict, s.winner]).toEqual(["guardrail", "control"]);
     await stopsAndServesEveryone(p, base, units);
   }, 300_000);
