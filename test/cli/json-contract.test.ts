@@ -2,6 +2,7 @@
 // --format json`) prints keys in snake_case, except the keys of maps keyed by the user's names
 // (json-output.ts DATA_MAPS). The table below must name every such command: a new `--json` fails
 // the first test until it is run here.
+import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +17,9 @@ import { openState } from "../../src/runtime/state/open.js";
 import { writeDeployment } from "../../src/serve/deployment.js";
 import { context } from "../kinds/experiment-fixtures.js";
 import { applyOk, setSpec, tinyProject } from "../runtime/deploy-project.js";
-import { buildFixtureBundle, tempProject } from "../serve/fixtures.js";
+import { buildFixtureBundle, fixtureMeta, fixtureOnnx, tempProject } from "../serve/fixtures.js";
+import { buildRetrieval } from "../../src/ml/recommend/retrieval.js";
+import { buildBundleDir } from "../../src/serve/bundle.js";
 import { runCli } from "./run-cli.js";
 
 const KEY = /^\$?[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
@@ -49,6 +52,8 @@ interface Projects {
   events: string;
   review: string;
   experiment: string;
+  recs: string;
+  git: string;
 }
 
 /** One invocation per command path; each prints JSON (the exit code may be a documented non-zero). */
@@ -79,6 +84,8 @@ const RUNS: Record<string, (p: Projects) => string[]> = {
   "review show": (p) => ["review", "show", "ev-1", p.review, "--json"],
   "review label": (p) => ["review", "label", "ev-1", "normal", p.review, "--note", "ok", "--json"],
   "experiment status": (p) => ["experiment", "status", "offer_test", p.experiment, "--json"],
+  recommend: (p) => ["recommend", "recs", p.recs, "--k", "2", "--out", join(p.recs, "top.ndjson"), "--json"],
+  diff: (p) => ["diff", "HEAD", p.git, "--json"],
 };
 
 describe("the JSON output contract", () => {
@@ -165,6 +172,53 @@ describe("the JSON output contract", () => {
       buildFixtureBundle(join(p.experiment, ".mlc/bundles/api/v1"), { version: 1, scale: 1 });
       writeDeployment(p.experiment, "api", { version: 1, bundle: ".mlc/bundles/api/v1" }, "deployed");
       await experimentExecutor.run(context(p.experiment, { churn: 1, retention: 2 }));
+
+      // a deployment whose bundle carries user and item embeddings: batch top-K reads only those
+      p.recs = tempProject();
+      const tables = {
+        userFeature: 0,
+        itemFeature: 1,
+        nUsers: 2,
+        nItems: 3,
+        factors: 1,
+        U: Float32Array.from([1, -1]),
+        V: Float32Array.from([1, 2, 3]),
+        userBias: new Float32Array(2),
+        itemBias: new Float32Array(3),
+        globalBias: 0,
+        link: "identity" as const,
+      };
+      const retrieval = buildRetrieval({
+        tables,
+        userColumn: "user",
+        itemColumn: "item",
+        users: [0, 0, 1],
+        items: [0, 1, 1],
+        relevant: Uint8Array.from([1, 1, 1]),
+      });
+      buildBundleDir(join(p.recs, ".mlc/bundles/recs/v1"), fixtureOnnx(), fixtureMeta(), {
+        retrieval: retrieval.serialize(),
+      });
+      writeDeployment(p.recs, "recs", { version: 1, bundle: ".mlc/bundles/recs/v1" }, "deployed");
+
+      // a spec under git with one attribute changed since the commit
+      p.git = tinyProject(5);
+      const git = (...args: string[]) =>
+        execFileSync("git", args, {
+          cwd: p.git,
+          stdio: "ignore",
+          env: {
+            ...process.env,
+            GIT_AUTHOR_NAME: "t",
+            GIT_AUTHOR_EMAIL: "t@t",
+            GIT_COMMITTER_NAME: "t",
+            GIT_COMMITTER_EMAIL: "t@t",
+          },
+        });
+      git("init", "-q");
+      git("add", "-A");
+      git("commit", "-qm", "spec");
+      setSpec(p.git, 7);
     }, 240_000);
 
     it.each(Object.keys(RUNS))("%s", async (cmd) => {

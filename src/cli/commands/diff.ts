@@ -12,6 +12,7 @@ import { parseFile } from "../../compiler/parse.js";
 import { renderSpecDiff, specDiff } from "../../compiler/spec-diff.js";
 import type { SpecFile } from "../../compiler/ast.js";
 import { CliExit } from "../exit.js";
+import { printJson } from "../json-output.js";
 import { withProjectDir } from "../project-dir.js";
 
 function git(args: string[], cwd: string): string | undefined {
@@ -90,6 +91,7 @@ export function register(program: Command): void {
       if (hasErrors(loaded.diagnostics))
         fail(loaded.diagnostics, projectSources(loaded.value), "the working tree's spec");
       const changes = specDiff(before, loaded.value.files);
-      process.stdout.write(flags.json ? JSON.stringify(changes, null, 2) + "\n" : renderSpecDiff(changes));
+      if (flags.json) return void printJson(changes);
+      process.stdout.write(renderSpecDiff(changes));
     });
 }

@@ -6,6 +6,7 @@ import { diagnosticOf, isInternal } from "../../ir/errors.js";
 import { recommendToFile } from "../../serve/recommend-batch.js";
 import { MAX_K } from "../../serve/recommend.js";
 import { CliExit } from "../exit.js";
+import { printJson } from "../json-output.js";
 import { withProjectDir } from "../project-dir.js";
 
 function parseK(v: string): number {
@@ -64,7 +65,7 @@ export function register(program: Command): void {
           throw e;
         }
         const out = resolve(f.out);
-        if (f.json) return void process.stdout.write(JSON.stringify({ ...r, out }, null, 2) + "\n");
+        if (f.json) return void printJson({ ...r, out });
         const paths = Object.entries(r.paths)
           .map(([p, n]) => `${n} by ${p}`)
           .join(", ");
