@@ -15,6 +15,11 @@ import { openState } from "../../src/runtime/state/open.js";
 import { loadBundle } from "../../src/serve/bundle.js";
 import { readDeployment, resolveBundlePath } from "../../src/serve/deployment.js";
 
+/** The example's threshold line, with the comment above it. */
+const THRESHOLD = /\n(?: {2}#.*\n)* {2}threshold = precision\(0\.9, on = reviews\)/;
+/** The example's review source, with the comment above it. */
+const REVIEWS = /\n(?:#.*\n)*source reviews \{[\s\S]*?\n\}\n/;
+
 describe("anomaly decisions", () => {
   const dir = mkdtempSync(join(tmpdir(), "mlc-anomaly-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,12 +30,13 @@ describe("anomaly decisions", () => {
       filter: (s) => !s.includes(".mlc"),
     });
     const spec = join(dir, "shuttle.mlspec");
-    // the forest only (the autoencoder is not needed here), with a 5% contamination
+    // the forest only (the autoencoder is not needed here), with a 5% contamination instead of the
+    // example's threshold on reviewed labels
     writeFileSync(
       spec,
       readFileSync(spec, "utf8")
         .replace(/model reconstruction \{[\s\S]*?\n\}\n/, "")
-        .replace("\n  threshold = contamination(0.02)", "")
+        .replace(THRESHOLD, "")
         .replace(
           "model isolation {\n  task      = detect_anomalies(label = anomaly)",
           "model isolation {\n  task      = detect_anomalies(label = anomaly, contamination = 0.05)",
@@ -97,7 +103,9 @@ deploy shuttle_scores {
         spec,
         readFileSync(spec, "utf8")
           .replace(/model reconstruction \{[\s\S]*?\n\}\n/, "")
-          .replace("\n  threshold = contamination(0.02)", "")
+          .replace(THRESHOLD, "")
+          // no deployment, so no reviews of it
+          .replace(REVIEWS, "")
           .replace(/\ndeploy[\s\S]*$/, "\n")
           .replace(
             "model isolation {\n  task      = detect_anomalies(label = anomaly)",

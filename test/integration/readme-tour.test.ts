@@ -18,6 +18,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
+import { ReviewQueue } from "../../src/registry/review-queue.js";
+import { openState } from "../../src/runtime/state/open.js";
+import { loadBundle } from "../../src/serve/bundle.js";
+import { readDeployment, resolveBundlePath } from "../../src/serve/deployment.js";
 
 const repo = resolve(__dirname, "../..");
 const pkg = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as {
@@ -197,7 +201,7 @@ describe("the README", () => {
     900_000,
   );
   it.skipIf(!existsSync(bin) || !REDIS)(
-    `the anomaly stream step runs literally: scores, one burst alert, flagged readings to review${REDIS ? "" : " (skipped: MLC_TEST_REDIS_URL is not set)"}`,
+    `the anomaly stream step runs literally: scores, one burst alert, flagged readings reviewed and the threshold recalibrated on the labels${REDIS ? "" : " (skipped: MLC_TEST_REDIS_URL is not set)"}`,
     async () => {
       const dir = mkdtempSync(join(tmpdir(), "mlc-readme-anomaly-"));
       dirs.push(dir);
@@ -230,7 +234,7 @@ describe("the README", () => {
         });
         const failed = steps.at(-1);
         expect(code, `failed at: ${failed?.command}\n${failed?.output}`).toBe(0);
-        expect(commands).toHaveLength(8);
+        expect(commands).toHaveLength(13);
         expect(steps).toHaveLength(commands.length);
         const out = (prefix: string): string =>
           steps
@@ -238,13 +242,38 @@ describe("the README", () => {
             .map((s) => s.output)
             .join("\n");
         expect(out("node examples/anomaly/replay.mjs")).toMatch(
-          new RegExp(`replay: 300 rows of data/shuttle.csv onto ${base}\\.readings \\(seed 7\\)`),
+          new RegExp(`replay: 300 rows of data/shuttle.csv onto ${base}\\.readings \\(seed 1\\)`),
         );
         const alerts = readFileSync(join(dir, "alerts.ndjson"), "utf8").trim().split("\n");
         expect(alerts).toHaveLength(1);
         expect(JSON.parse(alerts[0]!)).toMatchObject({ deployment: "radiator_watch", rule: "burst" });
         expect(await redis.xlen(`${base}.scores`)).toBe(300);
         expect(out("npx mlc review list")).toMatch(/row-\d+/);
+        // the reviewer's labels come back as the reviews source: a data change in the plan, then an
+        // apply that recalibrates the threshold over the false alarm and ships it to radiator_watch
+        expect(out("npx mlc review label row-438")).toMatch(
+          /labelled row-438 of radiator_watch normal \(false alarm\)/,
+        );
+        const plan = out("npx mlc plan examples/anomaly");
+        expect(plan).toMatch(/~ source\.reviews +data reviews of radiator_watch changed: rows 0 → 3/);
+        expect(plan).toMatch(/-\/\+ model\.isolation +upstream source\.reviews changed/);
+        const reapply = steps.at(-1)!;
+        expect(reapply.command).toMatch(/^npx mlc apply examples\/anomaly/);
+        expect(reapply.output).toMatch(
+          /threshold calibrated with 3 reviewed events of reviews \(2 anomalies\)/,
+        );
+        expect(reapply.output).toMatch(/isolation version 2 serves radiator_watch/);
+        const project = join(dir, "examples/anomaly");
+        const state = await openState(project);
+        const falseAlarm = await new ReviewQueue(state.records)
+          .get("row-438", "radiator_watch")
+          .finally(() => state.close());
+        const v2 = readDeployment(project, "radiator_watch")!;
+        const task = loadBundle(resolveBundlePath(project, v2.bundle)).meta.task;
+        expect(task).toMatchObject({ kind: "anomaly", threshold: expect.any(Number) });
+        // flagged by version 1, below version 2's threshold
+        expect(falseAlarm.score).toBeGreaterThanOrEqual(falseAlarm.threshold);
+        if (task.kind === "anomaly") expect(falseAlarm.score).toBeLessThan(task.threshold!);
         expect(readdirSync(dir).filter((n) => n.endsWith(".pid"))).toEqual([]);
       } finally {
         const keys = [
