@@ -1,6 +1,8 @@
 // `passthrough = all` / `except = […]` in a features block: the expansion into features, the
 // explicit feature that wins over a passthrough one, and the diagnostics (MLC1115, 1154, 1155).
 import { describe, expect, it } from "vitest";
+import { FEATURE_SETTINGS } from "../../src/data/compile-features.js";
+import { featuresLanguage } from "../../src/kinds/features/language.js";
 import { lower } from "../../src/compiler/lower.js";
 import { check, codes } from "./check-helpers.js";
 
@@ -74,6 +76,10 @@ describe("passthrough features", () => {
   it("rejects any other passthrough value", () => {
     const r = check(spec("passthrough = some"));
     expect(codes(r.diagnostics)).toEqual(["MLC1130"]);
+  });
+
+  it("has the data layer treat the same attributes as settings as the language does", () => {
+    expect([...FEATURE_SETTINGS].sort()).toEqual(featuresLanguage.attributes.map((a) => a.name).sort());
   });
 
   it("lowers passthrough features into the graph: usage.* of the model names them", () => {
