@@ -46,6 +46,16 @@ describe("passthrough features", () => {
     expect(x1.type).toBe("call");
   });
 
+  it("does not pass through a column named like a setting of the block", () => {
+    const r = check(
+      spec("passthrough = all\n  except = [id, y]", "schema { id = int  x1 = float  key = int  y = bool }"),
+    );
+    expect(r.diagnostics).toEqual([]);
+    const f = r.value.byName.get("f")!;
+    expect(f.attributes.has("x1")).toBe(true);
+    expect(f.attributes.has("key")).toBe(false);
+  });
+
   it("reports an unknown name in except with a did-you-mean, at the name", () => {
     const r = check(spec("passthrough = all\n  except = [idd, y]"));
     expect(codes(r.diagnostics)).toEqual(["MLC1115"]);

@@ -28,7 +28,7 @@ export const featuresLanguage: BlockKindSchema = {
       name: "passthrough",
       type: t.enum("all"),
       required: false,
-      doc: "`passthrough = all` makes every column of the input (not the columns `join`s bring in) a feature of the same name and the schema's type, as if written `x = x`, less the columns named in `except`. The input needs a declared `schema` (MLC1154). A feature written out in the block wins over the passthrough one of the same name, so `income = log(income)` next to `passthrough = all` replaces that one column",
+      doc: "`passthrough = all` makes every column of the input (not the columns `join`s bring in) a feature of the same name and the schema's type, as if written `x = x`, less the columns named in `except`. The input needs a declared `schema` (MLC1154). A feature written out in the block wins over the passthrough one of the same name, so `income = log(income)` next to `passthrough = all` replaces that one column. A column named like a setting (`from`, `key`, `timestamp`, `passthrough`, `except`) is not passed through: write it as a feature under another name",
     },
     {
       name: "except",
