@@ -1,6 +1,11 @@
 // `passthrough = all` / `except = […]` in a features block: the expansion into features, the
 // explicit feature that wins over a passthrough one, and the diagnostics (MLC1115, 1154, 1155).
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { runCli } from "../cli/run-cli.js";
+import { repoRoot } from "./corpus.js";
 import { FEATURE_SETTINGS } from "../../src/data/compile-features.js";
 import { featuresLanguage } from "../../src/kinds/features/language.js";
 import { lower } from "../../src/compiler/lower.js";
@@ -68,6 +73,21 @@ describe("passthrough features", () => {
   it("catches the label passed through as a feature (leakage)", () => {
     const r = check(spec("passthrough = all\n  except = [id]"));
     expect(codes(r.diagnostics)).toEqual(["MLC1116"]);
+  });
+
+  it("renders the except typo at validate with file:line:col, a caret and the hint", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mlc-passthrough-"));
+    const text = readFileSync(join(repoRoot, "specs", "cases", "passthrough-except-unknown.mlspec"), "utf8");
+    writeFileSync(join(dir, "main.mlspec"), text);
+    mkdirSync(join(dir, "data"));
+    writeFileSync(join(dir, "data", "churn.csv"), "id,tenure,churned\n1,2,true\n");
+    const r = await runCli(["validate", dir]);
+    expect(r.code).not.toBe(0);
+    const out = r.stdout + r.stderr;
+    expect(out).toContain("main.mlspec:13:18");
+    expect(out).toContain("MLC1115");
+    expect(out).toMatch(/\| {18}\^~~\n/);
+    expect(out).toMatch(/did you mean `id`/);
   });
 
   it("reports except without passthrough", () => {
