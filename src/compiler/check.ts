@@ -9,6 +9,7 @@ import { checkBody } from "./checker/body.js";
 import { CheckCode } from "./checker/codes.js";
 import { findCycles, type Edge } from "./checker/cycles.js";
 import { checkJoins } from "./checker/joins.js";
+import { addPassthroughFeatures, checkPassthrough } from "./checker/passthrough.js";
 import { kindContext } from "./checker/kind-context.js";
 import { tableFacts } from "./checker/tables.js";
 import { Sink, type DepUse } from "./checker/sink.js";
@@ -52,6 +53,8 @@ export function checkProject(project: Project): Result<CheckedProject> {
     if (schema.table === "computed") {
       checkFeatureCycles(st, name, own);
       checkJoins(st, name, own);
+      checkPassthrough(st, name, own);
+      if (schema.free) addPassthroughFeatures(st, name, body.attributes, env, schema.free.type);
     }
     schema.check?.(kindContext(st, block, body, own));
     sink.commit(own);

@@ -127,6 +127,12 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
     summary:
       "a block name in backticks that is not an identifier (backticks are for column and feature names: `` `Monthly Charges` ``)",
   },
+  MLC1154: {
+    severity: "error",
+    summary:
+      "`passthrough = all` in a features block whose input's columns are not known (a source without a `schema`)",
+  },
+  MLC1155: { severity: "error", summary: "`except` in a features block without `passthrough = all`" },
   MLC1160: {
     severity: "warning",
     summary: "an experiment whose duration at the declared traffic cannot reach its sample size",

@@ -38,8 +38,14 @@ interface CompiledFeatures {
   nextId: number;
 }
 
-/** Attributes of a features block that are settings, not features. */
-const FEATURE_SETTINGS = new Set(["from", "key", "timestamp"]);
+/** Attributes of a features block that are settings, not features (the language's, kept equal by a test). */
+export const FEATURE_SETTINGS: ReadonlySet<string> = new Set([
+  "from",
+  "key",
+  "timestamp",
+  "passthrough",
+  "except",
+]);
 const WINDOW_OPS = new Set<WindowOp>(["count", "sum", "mean", "max", "min"]);
 const OP_NAMES: Record<string, string> = { neg: "neg", not: "not" };
 

@@ -50,6 +50,20 @@ describe("specs/reference.md", () => {
     expect(entry("column")).toContain("`train`, `valid` or `test`");
   });
 
+  it("says what every feature transform does with nulls", () => {
+    const start = ref.indexOf("### Feature transforms");
+    const section = ref.slice(start, ref.indexOf("\n### ", start + 5));
+    const names = [...section.matchAll(/^#### `(\w+)\(/gm)].map((m) => m[1]!);
+    expect(names.length).toBeGreaterThanOrEqual(21);
+    for (const n of names) expect(entry(n), n).toMatch(/null/);
+  });
+
+  it("documents the passthrough shorthand of a features block", () => {
+    const features = ref.slice(ref.indexOf("### `features`"), ref.indexOf("### `split`"));
+    expect(features).toMatch(/\| `passthrough` \| `all` \|[^\n]*except/);
+    expect(features).toMatch(/\| `except` \| `list<column>` \|[^\n]*did-you-mean/);
+  });
+
   it("documents missing values in CSV and names in backticks", () => {
     expect(ref).toMatch(/\| `nulls` \| `list<string>` \|[^\n]*NA/);
     expect(ref).toContain("## Names");

@@ -68,7 +68,7 @@ const transforms: FunctionBuiltin[] = [
     returns: "any",
     returnsArg: 1,
     serving: "onnx",
-    doc: "`if(cond, a, b)`: `a` where `cond` holds, else `b` (both branches have the same type).",
+    doc: "`if(cond, a, b)`: `a` where `cond` holds, else `b` (both branches have the same type). A null condition counts as true (as in `and`, `or`), so a null bool column takes `a`; a comparison with a null is false (`!=` true), so `if(x > 3, a, b)` takes `b` where x is null. A null in the branch taken is returned as is.",
     params: [
       { name: "cond", type: t.expr("bool"), required: true, doc: "the condition" },
       { name: "then", type: t.expr("any"), required: true, doc: "value where the condition holds" },
@@ -80,7 +80,7 @@ const transforms: FunctionBuiltin[] = [
     name: "log",
     returns: "number",
     serving: "onnx",
-    doc: "Natural logarithm; null for x <= 0.",
+    doc: "Natural logarithm; null for x <= 0 and for a null x.",
     params: [x("number")],
   },
   {
@@ -88,7 +88,7 @@ const transforms: FunctionBuiltin[] = [
     name: "log1p",
     returns: "number",
     serving: "onnx",
-    doc: "log(1 + x), accurate near zero; null for x <= -1.",
+    doc: "log(1 + x), accurate near zero; null for x <= -1 and for a null x.",
     params: [x("number")],
   },
   {
@@ -96,7 +96,7 @@ const transforms: FunctionBuiltin[] = [
     name: "sqrt",
     returns: "number",
     serving: "onnx",
-    doc: "Square root; null for x < 0.",
+    doc: "Square root; null for x < 0 and for a null x.",
     params: [x("number")],
   },
   {
@@ -104,7 +104,7 @@ const transforms: FunctionBuiltin[] = [
     name: "abs",
     returns: "number",
     serving: "onnx",
-    doc: "Absolute value.",
+    doc: "Absolute value; null stays null.",
     params: [x("number")],
   },
   {
@@ -113,7 +113,7 @@ const transforms: FunctionBuiltin[] = [
     returns: "number",
     serving: "onnx",
     checkArgs: clipBounds,
-    doc: "Limits x to [low, high]; either bound may be omitted by naming the other.",
+    doc: "Limits x to [low, high]; either bound may be omitted by naming the other. Null stays null (it is not clipped to a bound).",
     params: [
       x("number"),
       { name: "low", type: t.number(), required: false, doc: "lower bound" },
@@ -126,7 +126,7 @@ const transforms: FunctionBuiltin[] = [
     returns: "any",
     returnsArg: 0,
     serving: "onnx",
-    doc: "The first of its arguments that is not null.",
+    doc: "The first of its arguments that is not null; null only where all are (an empty string is a null string).",
     params: [
       x("any", "the preferred value"),
       {
@@ -143,7 +143,7 @@ const transforms: FunctionBuiltin[] = [
     name: "lower",
     returns: "string",
     serving: "onnx",
-    doc: "Lower-cases a string.",
+    doc: "Lower-cases a string (ASCII letters); null stays null.",
     params: [x("string")],
   },
   {
@@ -151,7 +151,7 @@ const transforms: FunctionBuiltin[] = [
     name: "length",
     returns: "number",
     serving: "batch-only",
-    doc: "Number of characters of a string.",
+    doc: "Number of characters of a string; null for a null (or empty) string.",
     params: [x("string")],
   },
   {
@@ -159,7 +159,7 @@ const transforms: FunctionBuiltin[] = [
     name: "contains",
     returns: "bool",
     serving: "batch-only",
-    doc: "Whether the string contains `part`.",
+    doc: "Whether the string contains `part`; null for a null (or empty) string.",
     params: [
       x("string"),
       { name: "part", type: t.string(), required: true, doc: "the substring to look for" },
@@ -170,7 +170,7 @@ const transforms: FunctionBuiltin[] = [
     name: "hash_bucket",
     returns: "number",
     serving: "batch-only",
-    doc: "A stable hash of x modulo n (xxhash64), for high-cardinality categories.",
+    doc: "A stable hash of x modulo n (xxhash64), for high-cardinality categories; null for a null x (nulls get no bucket of their own).",
     params: [x("any"), { name: "n", type: t.int(1), required: true, doc: "number of buckets" }],
   },
   {
@@ -178,7 +178,7 @@ const transforms: FunctionBuiltin[] = [
     name: "hour",
     returns: "number",
     serving: "onnx",
-    doc: "Hour of day (0-23, UTC) of a timestamp.",
+    doc: "Hour of day (0-23, UTC) of a timestamp; null for a null timestamp.",
     params: [x("timestamp")],
   },
   {
@@ -186,7 +186,7 @@ const transforms: FunctionBuiltin[] = [
     name: "dayofweek",
     returns: "number",
     serving: "onnx",
-    doc: "Day of week of a timestamp, 0 = Monday (UTC).",
+    doc: "Day of week of a timestamp, 0 = Monday (UTC); null for a null timestamp.",
     params: [x("timestamp")],
   },
   {
@@ -194,7 +194,7 @@ const transforms: FunctionBuiltin[] = [
     name: "month",
     returns: "number",
     serving: "onnx",
-    doc: "Month (1-12, UTC) of a timestamp.",
+    doc: "Month (1-12, UTC) of a timestamp; null for a null timestamp.",
     params: [x("timestamp")],
   },
   {
@@ -202,7 +202,7 @@ const transforms: FunctionBuiltin[] = [
     name: "days_between",
     returns: "number",
     serving: "onnx",
-    doc: "Days from `start` to `end` (fractional; negative when end is earlier).",
+    doc: "Days from `start` to `end` (fractional; negative when end is earlier); null where either is null.",
     params: [
       { name: "start", type: t.expr("timestamp"), required: true, doc: "the earlier timestamp" },
       { name: "end", type: t.expr("timestamp"), required: true, doc: "the later timestamp" },
@@ -214,7 +214,7 @@ const transforms: FunctionBuiltin[] = [
     returns: "number",
     serving: "onnx",
     checkArgs: ascendingEdges,
-    doc: "Index of the bucket x falls in: 0 below the first edge, len(edges) at or above the last.",
+    doc: "Index of the bucket x falls in: 0 below the first edge, len(edges) at or above the last; null stays null (no bucket).",
     params: [
       x("number"),
       { name: "edges", type: t.list(t.number(), 1), required: true, doc: "strictly increasing bucket edges" },
@@ -265,7 +265,7 @@ const transforms: FunctionBuiltin[] = [
     returns: "number",
     fitted: true,
     serving: "onnx",
-    doc: "(x - mean) / stddev, with mean and stddev fitted on the training split.",
+    doc: "(x - mean) / stddev, with mean and stddev fitted on the training split's non-null values (a constant column is only centred, an all-null one left as is). Null stays null: follow with `impute` to fill it.",
     params: [x("number")],
   },
   {
@@ -274,7 +274,7 @@ const transforms: FunctionBuiltin[] = [
     returns: "number",
     fitted: true,
     serving: "onnx",
-    doc: "(x - min) / (max - min), with min and max fitted on the training split.",
+    doc: "(x - min) / (max - min), with min and max fitted on the training split's non-null values (a constant column is only shifted, an all-null one left as is). Null stays null: follow with `impute` to fill it.",
     params: [x("number")],
   },
   {
@@ -284,7 +284,7 @@ const transforms: FunctionBuiltin[] = [
     fitted: true,
     serving: "onnx",
     checkArgs: imputeValue,
-    doc: "Replaces nulls by the training split's mean or median, or by a constant.",
+    doc: "Replaces nulls by the mean or median of the training split's non-null values (0 when all are null), or by a constant; other values pass unchanged.",
     params: [
       x("number"),
       {

@@ -48,6 +48,8 @@ export const CheckCode = {
   unknownParameter: "MLC1143",
   paramValue: "MLC1144",
   distributionMismatch: "MLC1145",
+  passthroughOpenInput: "MLC1154",
+  exceptWithoutPassthrough: "MLC1155",
   experimentTooShort: "MLC1160",
   experimentVariantUngated: "MLC1161",
   missingDataFile: "MLC1146",

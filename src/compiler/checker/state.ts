@@ -130,6 +130,37 @@ export class CheckState {
       if (item.type === "attribute" && !settings.has(item.name) && !out.has(item.name))
         out.set(item.name, item);
     }
+    for (const [column, attr] of this.passthroughFeatures(name)) if (!out.has(column)) out.set(column, attr);
+    return out;
+  }
+
+  /**
+   * The features `passthrough = all` adds to a features block: one `column = column` per column of
+   * its input (not the joined ones), less those in `except`, each placed at the `passthrough`
+   * attribute. A feature written out in the block wins over the passthrough one of the same name.
+   * Empty when the input's columns are not known (no schema: reported by the checker).
+   */
+  passthroughFeatures(name: string): ReadonlyMap<string, Attribute> {
+    const out = new Map<string, Attribute>();
+    const b = this.block(name);
+    const pass = b && tableRole(b.kind) === "computed" ? attributeOf(b, "passthrough") : undefined;
+    const input = this.inputOf(name);
+    if (!pass || plainRef(pass.value) !== "all" || input === undefined) return out;
+    const cols = this.columnsOf(input);
+    if (cols.open !== undefined) return out;
+    const except = attributeOf(b!, "except")?.value;
+    const skip = new Set(
+      except?.type === "list"
+        ? except.items.flatMap((e) => (e.type === "ref" ? [e.path[e.path.length - 1]!] : []))
+        : [],
+    );
+    const span = pass.nameSpan;
+    const settings = new Set(blockKind(b!.kind)!.attributes.map((a) => a.name));
+    for (const column of cols.known.keys()) {
+      if (skip.has(column) || settings.has(column)) continue;
+      const value: Expr = { type: "ref", path: [column], pathSpans: [span], star: false, span };
+      out.set(column, { type: "attribute", name: column, nameSpan: span, value, span: pass.span });
+    }
     return out;
   }
 
