@@ -10,6 +10,7 @@ import { d, t } from "../../compiler/schema/type-builders.js";
 import { lowerDeploy } from "./lower-online.js";
 import { alertBlock, checkAlerts } from "./alert.js";
 import { checkColdStart } from "./cold-start.js";
+import { checkCache } from "./cache.js";
 import { COLD_START_PATHS } from "../../serve/recommend-config.js";
 
 export const deployLanguage: BlockKindSchema = {
@@ -58,6 +59,12 @@ export const deployLanguage: BlockKindSchema = {
       required: false,
       doc: "`POST /v1/recommend`'s fallback chain for a user the model never saw in training, tried in order: `popularity` (the items' recent popularity: relevant training rows, decayed with age). Without it such a user gets a 404. Only for `bpr` and `matrix_factorization` models (specs/recommend.md)",
     },
+    {
+      name: "cache",
+      type: t.call("cache"),
+      required: false,
+      doc: '`POST /v1/recommend`\'s answer cache: `redis { url = env("MLC_CACHE_URL"), ttl = 10m }`. An answer is kept per model version, user, `k` and `exclude_seen` for `ttl`, so a new version never serves the old one\'s; a hit says `"cache": "hit"`; an unreachable Redis only costs the cache (counted in `/metrics`). Only for `bpr` and `matrix_factorization` models (specs/recommend.md)',
+    },
   ],
   nested: [alertBlock],
   check(ctx) {
@@ -81,6 +88,7 @@ export const deployLanguage: BlockKindSchema = {
       checkServable(ctx, model);
       checkLogExclude(ctx, model);
       checkColdStart(ctx, model);
+      checkCache(ctx, model);
     }
   },
 };
