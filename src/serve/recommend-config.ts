@@ -23,7 +23,12 @@ export function validateColdStart(v: unknown): string[] {
  * credential: a URL from the environment is recorded by the variable's name only.
  */
 export interface RecommendCacheConfig {
-  store: { kind: "redis"; /** a literal URL without a password */ url?: string; url_env?: string; prefix: string };
+  store: {
+    kind: "redis";
+    /** a literal URL without a password */ url?: string;
+    url_env?: string;
+    prefix: string;
+  };
   /** How long an answer is served from the cache, in seconds (at least 1). */
   ttl_seconds: number;
 }
@@ -37,7 +42,8 @@ export function validateRecommendCache(v: unknown): string[] {
   const c = v as Record<string, unknown>;
   const errs: string[] = [];
   const s = c.store as Record<string, unknown> | null | undefined;
-  if (typeof s !== "object" || s === null || s.kind !== "redis") errs.push('cache.store: expected { kind: "redis", … }');
+  if (typeof s !== "object" || s === null || s.kind !== "redis")
+    errs.push('cache.store: expected { kind: "redis", … }');
   else {
     if (typeof s.url !== "string" && typeof s.url_env !== "string")
       errs.push("cache.store: a Redis cache needs url or url_env");

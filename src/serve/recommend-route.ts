@@ -11,7 +11,13 @@ import type { Routing } from "./live-deployment.js";
 import type { PredictionSink } from "./log/types.js";
 import type { ModelRunner } from "./model-runner.js";
 import { parseRecommendQuery, recommendFor } from "./recommend.js";
-import { cacheKey, cachedAnswer, RecommendCache, type CachedAnswer, type CacheOutcome } from "./recommend-cache.js";
+import {
+  cacheKey,
+  cachedAnswer,
+  RecommendCache,
+  type CachedAnswer,
+  type CacheOutcome,
+} from "./recommend-cache.js";
 
 export interface RecommendContext {
   deployment: string;

@@ -35,7 +35,11 @@ export function cacheOf(value: Json | undefined, deployment: string): RecommendC
   const fail = (m: string): never => {
     throw new NodeFailure(`deploy ${deployment}: ${m}`, { code: "MLC2209" });
   };
-  const call = isCall(value) ? value : isRef(value) ? { $call: value.$ref[0]!, args: [] as Json[], named: {} as Obj } : undefined;
+  const call = isCall(value)
+    ? value
+    : isRef(value)
+      ? { $call: value.$ref[0]!, args: [] as Json[], named: {} as Obj }
+      : undefined;
   if (!call || call.$call !== "redis") return fail('cache must be redis { url = env("VAR"), ttl = 10m }');
   const named = call.named;
   const url = named.url ?? call.args[0];
