@@ -14,8 +14,12 @@ import { cacheKey } from "../../src/serve/recommend-cache.js";
 import type { RecommendCacheConfig } from "../../src/serve/recommend-config.js";
 import { createPredictionServer } from "../../src/serve/server.js";
 import { fixtureMeta, fixtureOnnx, tempProject } from "./fixtures.js";
+import { cacheOf } from "../../src/kinds/deploy/cache.js";
+import { NodeFailure } from "../../src/ir/executor.js";
+import type { Json } from "../../src/ir/graph-ir.js";
 
 const REDIS = process.env.MLC_TEST_REDIS_URL;
+if (!REDIS) console.warn("recommend-cache: the Redis tests are skipped: MLC_TEST_REDIS_URL is not set");
 const PREFIX = `mlc-test-reccache-${process.pid}-${randomBytes(3).toString("hex")}`;
 
 /** Two users, two items seen in training (the catalogue); `sign` flips the item vectors so versions rank differently. */
@@ -235,4 +239,37 @@ describe("/v1/recommend with a Redis cache that is down", () => {
       expect(metrics).toMatch(/mlc_recommend_cache_failures_total\{[^}]*\} 2/);
     });
   }, 60_000);
+});
+
+describe("the deploy executor's reading of cache", () => {
+  it("records an env URL by name, a literal one as is, and the TTL in seconds (default 10m)", () => {
+    const env = { $call: "env", args: ["MLC_CACHE_URL"], named: {} };
+    expect(
+      cacheOf({ $call: "redis", args: [], named: { url: env, ttl: { $duration: 30 } } }, "recs"),
+    ).toEqual({
+      store: { kind: "redis", url_env: "MLC_CACHE_URL", prefix: "mlc:recommend" },
+      ttl_seconds: 30,
+    });
+    expect(cacheOf({ $call: "redis", args: ["redis://cache:6379"], named: { prefix: "p" } }, "recs")).toEqual(
+      {
+        store: { kind: "redis", url: "redis://cache:6379", prefix: "p" },
+        ttl_seconds: 600,
+      },
+    );
+    expect(cacheOf(undefined, "recs")).toBeUndefined();
+  });
+  it("refuses a password in a literal URL and a TTL under a second (MLC2209)", () => {
+    const bad = (named: Record<string, Json>) => () => cacheOf({ $call: "redis", args: [], named }, "recs");
+    expect(bad({ url: "redis://:pw@cache:6379" })).toThrow(/must not hold a password/);
+    expect(bad({ url: "redis://cache:6379", ttl: { $duration: 0.5 } })).toThrow(/at least 1s/);
+    let thrown: unknown;
+    try {
+      bad({})();
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(NodeFailure);
+    expect((thrown as NodeFailure).code).toBe("MLC2209");
+    expect((thrown as NodeFailure).message).toMatch(/needs a URL/);
+  });
 });
