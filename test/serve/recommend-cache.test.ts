@@ -152,6 +152,15 @@ deploy recs_api { model = recs  cache = ${cache} }
     expect(codes(bad)).toEqual(["MLC1186"]);
     expect(bad[0]!.message).toMatch(/does not serve \/v1\/recommend/);
   });
+  it("is refused on a serverless function, which serves no /v1/recommend", () => {
+    const s = spec("bpr", 'redis { url = env("MLC_CACHE_URL") }').replace(
+      "deploy recs_api { model = recs ",
+      "deploy recs_api { model = recs  serve = serverless { provider = aws_lambda } ",
+    );
+    const bad = errors(s);
+    expect(bad).toHaveLength(1);
+    expect(bad[0]!.message).toMatch(/keeps no answer cache/);
+  });
   it("refuses a password in a literal URL and a TTL under a second", () => {
     const pw = errors(spec("bpr", 'redis { url = "redis://:hunter2@cache:6379" }'));
     expect(pw).toHaveLength(1);

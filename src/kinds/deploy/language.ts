@@ -127,13 +127,18 @@ function checkServerless(ctx: KindCheckContext, model: string | undefined): void
       `deployment \`${ctx.name}\` is a serverless function, which serves one version: \`rollout = ${kind ?? "…"}\` is not supported there`,
       { hint: "remove `rollout` (a new version replaces the function's package), or serve over rest" },
     );
-  for (const attr of ["log", "online"]) {
+  const keeps: Record<string, string> = {
+    log: "prediction log",
+    online: "online feature store",
+    cache: "answer cache (it serves no /v1/recommend)",
+  };
+  for (const attr of ["log", "online", "cache"]) {
     const v = ctx.attribute(attr);
     if (v && ctx.written(attr))
       ctx.report(
         CheckCode.conflictingAttributes,
         v.span,
-        `deployment \`${ctx.name}\` is a serverless function, which keeps no ${attr === "log" ? "prediction log" : "online feature store"}: \`${attr}\` is not supported there`,
+        `deployment \`${ctx.name}\` is a serverless function, which keeps no ${keeps[attr]}: \`${attr}\` is not supported there`,
         { hint: `remove \`${attr}\`, or serve over rest or a container` },
       );
   }
