@@ -10,6 +10,7 @@ import { BASE, check, codes } from "../compiler/check-helpers.js";
 import { buildRetrieval } from "../../src/ml/recommend/retrieval.js";
 import { buildBundleDir } from "../../src/serve/bundle.js";
 import { readDeployment, validatePointer, writeDeployment } from "../../src/serve/deployment.js";
+import { readPredictionLog } from "../../src/serve/prediction-log-reader.js";
 import { cacheKey } from "../../src/serve/recommend-cache.js";
 import type { RecommendCacheConfig } from "../../src/serve/recommend-config.js";
 import { createPredictionServer } from "../../src/serve/server.js";
@@ -200,6 +201,8 @@ describe.skipIf(!REDIS)("/v1/recommend with a Redis cache (MLC_TEST_REDIS_URL)",
       return miss.body;
     });
     expect(v1.items.map((x) => x.item)).toEqual([0, 1]);
+    const logged = readPredictionLog(dir, "recs", { arms: ["recommend"] });
+    expect(logged.map((e) => (e.output as { cached: boolean }).cached)).toEqual([false, true, false]);
     project(dir, 2, cacheAt(REDIS!));
     await serving(dir, async (post) => {
       const r = await post({ user: 1, k: 3 });
