@@ -156,6 +156,11 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
     summary:
       "a deployment's `cold_start` chain for a model that has no user and item embeddings (not `bpr` or `matrix_factorization`)",
   },
+  MLC1186: {
+    severity: "error",
+    summary:
+      "a deployment's answer `cache` for a model that does not serve `/v1/recommend` (not `bpr` or `matrix_factorization`)",
+  },
   MLC1170: {
     severity: "error",
     summary:

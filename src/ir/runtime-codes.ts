@@ -47,6 +47,10 @@ export const RUNTIME_CODES = {
     title:
       "a recommendation the deployment cannot give (a version without a retrieval file, a `cold_start` chain its bundle cannot serve)",
   },
+  MLC2209: {
+    title:
+      "a deployment's answer cache that cannot be used (a bad `cache` setting when deploying; when serving, an unreachable Redis: the answer is computed and the failure counted)",
+  },
   MLC2213: {
     title:
       "a decision (`decision { … }`) that cannot choose a threshold: not a binary classifier, no labelled valid rows, or a target the valid rows cannot meet",

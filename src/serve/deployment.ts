@@ -15,7 +15,12 @@ import { validateExperimentRoute, type ExperimentRoute } from "./experiment-rout
 import { validateOnlineRef, type OnlineRef } from "./online-store.js";
 import { validateLogConfig } from "./log/open.js";
 import type { LogConfig } from "./log/types.js";
-import { validateColdStart, type ColdStartPath } from "./recommend-config.js";
+import {
+  validateColdStart,
+  validateRecommendCache,
+  type ColdStartPath,
+  type RecommendCacheConfig,
+} from "./recommend-config.js";
 import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
 import { isObj } from "../ir/graph-ir.js";
 
@@ -50,6 +55,11 @@ export interface DeploymentTarget extends BundleRef {
    * user gets a 404). Deployment-wide like `log`: a target without the key keeps the current pointer's.
    */
   cold_start?: ColdStartPath[] | undefined;
+  /**
+   * Where /v1/recommend caches its answers (absent: no cache). Deployment-wide like `log`: a target
+   * without the key keeps the current pointer's.
+   */
+  cache?: RecommendCacheConfig | undefined;
   /** An online experiment: every arm serves side by side; the pointer's own version is the control arm's. */
   experiment?: ExperimentRoute;
 }
@@ -107,6 +117,7 @@ export function validatePointer(p: unknown): string[] {
   if (p.online !== undefined) errs.push(...validateOnlineRef(p.online));
   if (p.log !== undefined) errs.push(...validateLogConfig(p.log));
   if (p.cold_start !== undefined) errs.push(...validateColdStart(p.cold_start));
+  if (p.cache !== undefined) errs.push(...validateRecommendCache(p.cache));
   if (p.updated !== undefined && typeof p.updated !== "string")
     errs.push("updated: expected an ISO time string");
   if (p.reason !== undefined && typeof p.reason !== "string") errs.push("reason: expected a string");
@@ -210,10 +221,12 @@ export function writeDeployment(
   const main = portable(projectDir, target);
   const log = "log" in target ? target.log : prev?.log;
   const coldStart = "cold_start" in target ? target.cold_start : prev?.cold_start;
+  const cache = "cache" in target ? target.cache : prev?.cache;
   const pointer: DeploymentPointer = {
     ...main,
     ...(log ? { log } : {}),
     ...(coldStart ? { cold_start: coldStart } : {}),
+    ...(cache ? { cache } : {}),
     updated: now.toISOString(),
     reason,
   };

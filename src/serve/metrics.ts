@@ -52,7 +52,9 @@ export class ServeMetrics {
     logWriteFailures: 0,
     shadowFailures: 0,
     reviewQueueFailures: 0,
+    recommendCacheFailures: 0,
   };
+  private readonly recommendCache = { hit: 0, miss: 0, unavailable: 0 };
   private currentVersion = 0;
   private candidateVersion = 0;
   private models: ServedModel[] = [];
@@ -131,6 +133,16 @@ export class ServeMetrics {
 
   shadowFailed(): void {
     this.counters.shadowFailures++;
+  }
+
+  /** What /v1/recommend's answer cache did for a request. */
+  recommendCached(outcome: "hit" | "miss" | "unavailable"): void {
+    this.recommendCache[outcome]++;
+  }
+
+  /** A read or write of /v1/recommend's answer cache that failed (the answer was computed anyway). */
+  recommendCacheFailed(): void {
+    this.counters.recommendCacheFailures++;
   }
 
   /**
@@ -247,6 +259,18 @@ export class ServeMetrics {
       "mlc_review_queue_failures_total",
       "Predictions whose flagged events could not be written to the review queue (the prediction was still answered).",
       this.counters.reviewQueueFailures,
+    );
+    out.push(
+      "# HELP mlc_recommend_cache_requests_total /v1/recommend requests by what the answer cache did: hit, miss, or unavailable (computed without it).",
+      "# TYPE mlc_recommend_cache_requests_total counter",
+      ...(["hit", "miss", "unavailable"] as const).map(
+        (o) => `mlc_recommend_cache_requests_total${labels({ ...d, outcome: o })} ${this.recommendCache[o]}`,
+      ),
+    );
+    counter(
+      "mlc_recommend_cache_failures_total",
+      "Reads and writes of /v1/recommend's answer cache that failed (the answer was computed and served anyway).",
+      this.counters.recommendCacheFailures,
     );
     return out.join("\n") + "\n";
   }

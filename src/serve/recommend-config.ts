@@ -1,6 +1,6 @@
 // What a deployment pointer says about /v1/recommend: the cold-start chain, the paths tried in order
 // for a user the model's retrieval file does not know. Shared by the deploy kind (which writes it
-// from `cold_start = [...]`) and the server (which reads it).
+// from `cold_start = [...]`) and the server (which reads it); and the answer cache (`cache = redis {…}`).
 
 /** The cold-start paths there are: `popularity` answers with the items' recent, time-decayed popularity. */
 export const COLD_START_PATHS = ["popularity"] as const;
@@ -16,4 +16,40 @@ export function validateColdStart(v: unknown): string[] {
   )
     return [`cold_start: expected a non-empty list of distinct paths among ${COLD_START_PATHS.join(", ")}`];
   return [];
+}
+
+/**
+ * The deployment's answer cache (`cache = redis { … }`), as the pointer records it. Never holds a
+ * credential: a URL from the environment is recorded by the variable's name only.
+ */
+export interface RecommendCacheConfig {
+  store: {
+    kind: "redis";
+    /** a literal URL without a password */ url?: string;
+    url_env?: string;
+    prefix: string;
+  };
+  /** How long an answer is served from the cache, in seconds (at least 1). */
+  ttl_seconds: number;
+}
+
+export const DEFAULT_CACHE_PREFIX = "mlc:recommend";
+
+/** Problems with a pointer's `cache` value ("cache: problem"); empty when valid. */
+export function validateRecommendCache(v: unknown): string[] {
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    return ["cache: expected { store, ttl_seconds }"];
+  const c = v as Record<string, unknown>;
+  const errs: string[] = [];
+  const s = c.store as Record<string, unknown> | null | undefined;
+  if (typeof s !== "object" || s === null || s.kind !== "redis")
+    errs.push('cache.store: expected { kind: "redis", … }');
+  else {
+    if (typeof s.url !== "string" && typeof s.url_env !== "string")
+      errs.push("cache.store: a Redis cache needs url or url_env");
+    if (typeof s.prefix !== "string" || s.prefix === "") errs.push("cache.store.prefix: expected a string");
+  }
+  if (typeof c.ttl_seconds !== "number" || !(c.ttl_seconds >= 1))
+    errs.push("cache.ttl_seconds: expected a number of seconds, at least 1");
+  return errs;
 }

@@ -1,7 +1,9 @@
 // POST /v1/recommend: the top-K items for a user from the stable version's retrieval file, or from
 // the deployment's cold-start chain (`cold_start` in the pointer) for a user training never saw. The
 // response and the prediction log (arm `recommend`, which monitors leave out) say which path answered.
-// Bad input is a JSON 400; a deployment whose version cannot recommend a 404 naming why.
+// Bad input is a JSON 400; a deployment whose version cannot recommend a 404 naming why. With a
+// `cache` in the pointer, answers come from Redis when kept there (`"cache": "hit"`, also in the log);
+// a cache that fails is counted and bypassed, never an error (src/serve/recommend-cache.ts).
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { Retrieval } from "../ml/recommend/retrieval.js";
 import { readBundleRetrieval } from "./bundle.js";
@@ -9,11 +11,22 @@ import type { Routing } from "./live-deployment.js";
 import type { PredictionSink } from "./log/types.js";
 import type { ModelRunner } from "./model-runner.js";
 import { parseRecommendQuery, recommendFor } from "./recommend.js";
+import {
+  cacheKey,
+  cachedAnswer,
+  RecommendCache,
+  type CachedAnswer,
+  type CacheOutcome,
+} from "./recommend-cache.js";
 
 export interface RecommendContext {
   deployment: string;
   routing(): Routing | undefined;
   log(): PredictionSink | undefined;
+  /** Told what the cache did for each request to a deployment with a cache (for /metrics). */
+  cacheOutcome?(outcome: CacheOutcome): void;
+  /** Told of each cache read or write that failed (for /metrics). */
+  cacheFailed?(): void;
 }
 
 /** Each runner's retrieval, read once from its bundle (or why it has none). */
@@ -43,6 +56,23 @@ const json = (reply: FastifyReply, status: number, body: Record<string, unknown>
   reply.code(status).send(body);
 
 export function registerRecommendRoute(app: FastifyInstance, ctx: RecommendContext): void {
+  // one connection per cache setting the pointer has named; a changed setting opens a new one
+  const caches = new Map<string, RecommendCache>();
+  const cacheOf = (config: RecommendCache["config"]): RecommendCache => {
+    const id = JSON.stringify(config);
+    let c = caches.get(id);
+    if (!c) {
+      for (const old of caches.values()) old.close();
+      caches.clear();
+      c = new RecommendCache(config);
+      caches.set(id, c);
+    }
+    return c;
+  };
+  app.addHook("onClose", async () => {
+    for (const c of caches.values()) c.close();
+    caches.clear();
+  });
   app.post("/v1/recommend", async (req, reply) => {
     const received = Date.now();
     const routing = ctx.routing();
@@ -59,8 +89,26 @@ export function registerRecommendRoute(app: FastifyInstance, ctx: RecommendConte
     if ("problem" in retrieval)
       return json(reply, 404, { error: "no_retrieval", message: retrieval.problem });
     const coldStart = routing.pointer.cold_start;
-    const out = recommendFor(retrieval, coldStart, q);
-    if ("unknownUser" in out)
+    const compute = (): CachedAnswer | undefined => {
+      const r = recommendFor(retrieval, coldStart, q);
+      return "unknownUser" in r ? undefined : r;
+    };
+    const config = routing.pointer.cache;
+    let out: CachedAnswer | undefined;
+    let cache: CacheOutcome | undefined;
+    if (config) {
+      const key = cacheKey(config.store.prefix, {
+        deployment: ctx.deployment,
+        version: runner.version,
+        coldStart,
+        query: q,
+      });
+      ({ answer: out, outcome: cache } = await cachedAnswer(cacheOf(config), key, compute, () =>
+        ctx.cacheFailed?.(),
+      ));
+      ctx.cacheOutcome?.(cache);
+    } else out = compute();
+    if (!out)
       return json(reply, 404, {
         error: "unknown_user",
         field: "user",
@@ -73,6 +121,7 @@ export function registerRecommendRoute(app: FastifyInstance, ctx: RecommendConte
       user: q.user,
       path: out.path,
       items: out.items,
+      ...(cache ? { cache } : {}),
     };
     const log = ctx.log();
     if (log)
@@ -85,7 +134,11 @@ export function registerRecommendRoute(app: FastifyInstance, ctx: RecommendConte
         latency_ms: Date.now() - received,
         index: 0,
         features: JSON.stringify({ user: q.user, k: q.k, exclude_seen: q.excludeSeen }),
-        output: JSON.stringify({ path: out.path, items: out.items }),
+        output: JSON.stringify({
+          path: out.path,
+          items: out.items,
+          ...(cache ? { cached: cache === "hit" } : {}),
+        }),
       });
     return body;
   });

@@ -509,7 +509,13 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     },
   };
   registerOipRoutes(app, oip);
-  registerRecommendRoute(app, { deployment: opts.deployment, routing: () => live.routing, log: () => log });
+  registerRecommendRoute(app, {
+    deployment: opts.deployment,
+    routing: () => live.routing,
+    log: () => log,
+    cacheOutcome: (o) => metrics.recommendCached(o),
+    cacheFailed: () => metrics.recommendCacheFailed(),
+  });
   let grpcServer: OipGrpcServer | undefined;
 
   app.get("/v1/model", async (_req, reply) => {

@@ -16,6 +16,7 @@ import "./tuning.js";
 import "./sources.js";
 import "./online-stores.js";
 import "./log-sinks.js";
+import "./caches.js";
 import "./artifact-stores.js";
 
 export * from "./registry.js";

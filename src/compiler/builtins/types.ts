@@ -31,6 +31,7 @@ export type BuiltinFamily =
   | "connection"
   | "online"
   | "log"
+  | "cache"
   | "store"
   | "secret"
   | "column-type";
@@ -56,6 +57,7 @@ export const BUILTIN_FAMILIES: readonly BuiltinFamily[] = [
   "connection",
   "online",
   "log",
+  "cache",
   "store",
   "secret",
   "column-type",
@@ -90,6 +92,8 @@ export const FAMILY_DOCS: Record<BuiltinFamily, string> = {
   online:
     "Online feature stores of a deployment: where the latest window aggregations and joined values per entity are kept for `mlc serve` to look up.",
   log: "Prediction logs of a deployment: where `mlc serve` logs every prediction and stores feedback labels, how long they are kept and which request fields are left out.",
+  cache:
+    "Answer caches of a deployment (`cache = redis { … }`): where `POST /v1/recommend` keeps its top-K answers for a while, per model version.",
   store:
     "Shared artifact stores of a project (`project { artifacts = … }`): where content-addressed objects are kept besides the local cache `.mlc/objects`.",
   secret: "Secrets read from the environment at run time; never stored in state or printed.",

@@ -57,4 +57,5 @@ export const CheckCode = {
   taskLabelType: "MLC1148",
   monitorCheckMismatch: "MLC1170",
   coldStartWithoutRetrieval: "MLC1185",
+  cacheWithoutRecommend: "MLC1186",
 } as const satisfies Record<string, DiagnosticCode>;

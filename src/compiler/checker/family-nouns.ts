@@ -22,6 +22,7 @@ export const FAMILY_NOUNS: Record<BuiltinFamily, string> = {
   connection: "connection",
   online: "online store",
   log: "prediction log",
+  cache: "answer cache",
   store: "artifact store",
   secret: "secret",
   "column-type": "column type",

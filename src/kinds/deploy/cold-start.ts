@@ -1,6 +1,7 @@
 // `cold_start = [popularity]` on a deploy block: the chain /v1/recommend tries for a user the model's
 // retrieval file does not know. The language accepts it only for a factorisation model (MLC1185),
 // the only models with a retrieval file; the executor reads it into the deployment pointer.
+import type { BodyItem } from "../../compiler/ast.js";
 import type { KindCheckContext } from "../../compiler/schema/hook.js";
 import { CheckCode } from "../../compiler/checker/codes.js";
 import { nameArg } from "../../data/transforms/support.js";
@@ -11,12 +12,13 @@ import { COLD_START_PATHS, type ColdStartPath } from "../../serve/recommend-conf
 /** The algorithms whose versions carry a retrieval file (src/kinds/model/retrieval-artifact.ts). */
 export const RETRIEVAL_ALGORITHMS: readonly string[] = ["bpr", "matrix_factorization"];
 
-/** MLC1185: a cold-start chain on a deployment whose model has no retrieval (not a factorisation model). */
-export function checkColdStart(ctx: KindCheckContext, model: string): void {
-  const coldStart = ctx.attribute("cold_start");
-  if (!coldStart) return;
+/** The algorithm a model block names (undefined when it cannot be told) and its attribute. */
+export function modelAlgorithm(
+  ctx: KindCheckContext,
+  model: string,
+): { name: string | undefined; algorithm: BodyItem | undefined } {
   const block = ctx.lookup(model);
-  if (!block) return;
+  if (!block) return { name: undefined, algorithm: undefined };
   const algorithm = block.body.find((i) => i.type === "attribute" && i.name === "algorithm");
   const value = algorithm?.type === "attribute" ? algorithm.value : undefined;
   // without the attribute a model is a gbdt (the schema's default)
@@ -27,6 +29,14 @@ export function checkColdStart(ctx: KindCheckContext, model: string): void {
       : value.type === "ref" && value.path.length === 1
         ? value.path[0]
         : undefined;
+  return { name, algorithm };
+}
+
+/** MLC1185: a cold-start chain on a deployment whose model has no retrieval (not a factorisation model). */
+export function checkColdStart(ctx: KindCheckContext, model: string): void {
+  const coldStart = ctx.attribute("cold_start");
+  if (!coldStart) return;
+  const { name, algorithm } = modelAlgorithm(ctx, model);
   if (!name || RETRIEVAL_ALGORITHMS.includes(name)) return;
   ctx.report(
     CheckCode.coldStartWithoutRetrieval,

@@ -34,6 +34,7 @@ import { syncAliasesToPointer } from "../../serve/serving-sync.js";
 import { checkDeployOutputs } from "./check-outputs.js";
 import { logConfigOf } from "./log.js";
 import { coldStartOf } from "./cold-start.js";
+import { cacheOf } from "./cache.js";
 import { publishModelBundle } from "./model-bundle.js";
 import { materializeDeployment, pruneOnline } from "./online.js";
 import { streamTargetOf } from "./stream.js";
@@ -124,11 +125,17 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       `deploy ${name}: cold_start needs ${modelName} version ${version}'s retrieval file, which the version does not have`,
       { code: "MLC2208", hint: `re-train the model (mlc apply --replace model.${modelName})` },
     );
+  const cache = cacheOf(b.attributes.cache, name);
+  if (cache && !model.artifacts.retrieval)
+    throw new NodeFailure(
+      `deploy ${name}: cache needs ${modelName} version ${version}'s retrieval file, which the version does not have`,
+      { code: "MLC2208", hint: `re-train the model (mlc apply --replace model.${modelName})` },
+    );
   const current = readPointerToRepair(ctx, name);
   let target: DeploymentTarget;
   let role: "champion" | "challenger" = "champion";
   if (!current || current.version === version || rollout.kind === "immediate") {
-    target = { version, bundle, ...(online ? { online } : {}), log, cold_start: coldStart };
+    target = { version, bundle, ...(online ? { online } : {}), log, cold_start: coldStart, cache };
   } else {
     const candidate = { version, bundle, ...(online ? { online } : {}) };
     let r: Rollout;
@@ -146,6 +153,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       ...(current.online ? { online: current.online } : {}),
       log,
       cold_start: coldStart,
+      cache,
       rollout: r,
     };
     role = "challenger";
@@ -168,6 +176,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     JSON.stringify(current.online ?? null) === JSON.stringify(target.online ?? null) &&
     JSON.stringify(current.log ?? null) === JSON.stringify(target.log ?? null) &&
     JSON.stringify(current.cold_start ?? null) === JSON.stringify(target.cold_start ?? null) &&
+    JSON.stringify(current.cache ?? null) === JSON.stringify(target.cache ?? null) &&
     JSON.stringify(current.rollout ?? null) === JSON.stringify(target.rollout ?? null) &&
     JSON.stringify(current.experiment ?? null) === JSON.stringify(target.experiment ?? null);
   if (!unchanged)

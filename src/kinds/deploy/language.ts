@@ -10,6 +10,7 @@ import { d, t } from "../../compiler/schema/type-builders.js";
 import { lowerDeploy } from "./lower-online.js";
 import { alertBlock, checkAlerts } from "./alert.js";
 import { checkColdStart } from "./cold-start.js";
+import { checkCache } from "./cache.js";
 import { COLD_START_PATHS } from "../../serve/recommend-config.js";
 
 export const deployLanguage: BlockKindSchema = {
@@ -58,6 +59,12 @@ export const deployLanguage: BlockKindSchema = {
       required: false,
       doc: "`POST /v1/recommend`'s fallback chain for a user the model never saw in training, tried in order: `popularity` (the items' recent popularity: relevant training rows, decayed with age). Without it such a user gets a 404. Only for `bpr` and `matrix_factorization` models (specs/recommend.md)",
     },
+    {
+      name: "cache",
+      type: t.call("cache"),
+      required: false,
+      doc: '`POST /v1/recommend`\'s answer cache: `redis { url = env("MLC_CACHE_URL"), ttl = 10m }`. An answer is kept per model version, user, `k` and `exclude_seen` for `ttl`, so a new version never serves the old one\'s; a hit says `"cache": "hit"`; an unreachable Redis only costs the cache (counted in `/metrics`). Only for `bpr` and `matrix_factorization` models (specs/recommend.md)',
+    },
   ],
   nested: [alertBlock],
   check(ctx) {
@@ -81,6 +88,7 @@ export const deployLanguage: BlockKindSchema = {
       checkServable(ctx, model);
       checkLogExclude(ctx, model);
       checkColdStart(ctx, model);
+      checkCache(ctx, model);
     }
   },
 };
@@ -119,13 +127,18 @@ function checkServerless(ctx: KindCheckContext, model: string | undefined): void
       `deployment \`${ctx.name}\` is a serverless function, which serves one version: \`rollout = ${kind ?? "…"}\` is not supported there`,
       { hint: "remove `rollout` (a new version replaces the function's package), or serve over rest" },
     );
-  for (const attr of ["log", "online"]) {
+  const keeps: Record<string, string> = {
+    log: "prediction log",
+    online: "online feature store",
+    cache: "answer cache (it serves no /v1/recommend)",
+  };
+  for (const attr of ["log", "online", "cache"]) {
     const v = ctx.attribute(attr);
     if (v && ctx.written(attr))
       ctx.report(
         CheckCode.conflictingAttributes,
         v.span,
-        `deployment \`${ctx.name}\` is a serverless function, which keeps no ${attr === "log" ? "prediction log" : "online feature store"}: \`${attr}\` is not supported there`,
+        `deployment \`${ctx.name}\` is a serverless function, which keeps no ${keeps[attr]}: \`${attr}\` is not supported there`,
         { hint: `remove \`${attr}\`, or serve over rest or a container` },
       );
   }
