@@ -43,7 +43,15 @@ describe("built-in registry", () => {
     }
     expect(names("window")).toEqual(["count", "max", "mean", "min", "sum"]);
     expect(names("distribution")).toEqual(["choice", "int", "loguniform", "uniform"]);
-    expect(names("split")).toEqual(["column", "group", "kfold", "leave_last", "random", "stratified", "temporal"]);
+    expect(names("split")).toEqual([
+      "column",
+      "group",
+      "kfold",
+      "leave_last",
+      "random",
+      "stratified",
+      "temporal",
+    ]);
     expect(names("task")).toEqual(["classify", "detect_anomalies", "rank", "regress"]);
   });
 
