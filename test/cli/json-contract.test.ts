@@ -18,7 +18,7 @@ import { writeDeployment } from "../../src/serve/deployment.js";
 import { context } from "../kinds/experiment-fixtures.js";
 import { applyOk, setSpec, tinyProject } from "../runtime/deploy-project.js";
 import { buildFixtureBundle, fixtureMeta, fixtureOnnx, tempProject } from "../serve/fixtures.js";
-import { buildRetrieval } from "../../src/ml/recommend/retrieval.js";
+import { tinyRetrieval } from "../fixtures/tiny-retrieval.js";
 import { buildBundleDir } from "../../src/serve/bundle.js";
 import { runCli } from "./run-cli.js";
 
@@ -175,29 +175,8 @@ describe("the JSON output contract", () => {
 
       // a deployment whose bundle carries user and item embeddings: batch top-K reads only those
       p.recs = tempProject();
-      const tables = {
-        userFeature: 0,
-        itemFeature: 1,
-        nUsers: 2,
-        nItems: 3,
-        factors: 1,
-        U: Float32Array.from([1, -1]),
-        V: Float32Array.from([1, 2, 3]),
-        userBias: new Float32Array(2),
-        itemBias: new Float32Array(3),
-        globalBias: 0,
-        link: "identity" as const,
-      };
-      const retrieval = buildRetrieval({
-        tables,
-        userColumn: "user",
-        itemColumn: "item",
-        users: [0, 0, 1],
-        items: [0, 1, 1],
-        relevant: Uint8Array.from([1, 1, 1]),
-      });
       buildBundleDir(join(p.recs, ".mlc/bundles/recs/v1"), fixtureOnnx(), fixtureMeta(), {
-        retrieval: retrieval.serialize(),
+        retrieval: tinyRetrieval().serialize(),
       });
       writeDeployment(p.recs, "recs", { version: 1, bundle: ".mlc/bundles/recs/v1" }, "deployed");
 

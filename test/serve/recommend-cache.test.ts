@@ -5,9 +5,9 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { tinyRetrieval } from "../fixtures/tiny-retrieval.js";
 import { Redis } from "ioredis";
 import { BASE, check, codes } from "../compiler/check-helpers.js";
-import { buildRetrieval } from "../../src/ml/recommend/retrieval.js";
 import { buildBundleDir } from "../../src/serve/bundle.js";
 import { readDeployment, validatePointer, writeDeployment } from "../../src/serve/deployment.js";
 import { readPredictionLog } from "../../src/serve/prediction-log-reader.js";
@@ -23,29 +23,8 @@ const REDIS = process.env.MLC_TEST_REDIS_URL;
 if (!REDIS) console.warn("recommend-cache: the Redis tests are skipped: MLC_TEST_REDIS_URL is not set");
 const PREFIX = `mlc-test-reccache-${process.pid}-${randomBytes(3).toString("hex")}`;
 
-/** Two users, two items seen in training (the catalogue); `sign` flips the item vectors so versions rank differently. */
-function retrievalBytes(sign: number): Uint8Array {
-  return buildRetrieval({
-    tables: {
-      userFeature: 0,
-      itemFeature: 1,
-      nUsers: 2,
-      nItems: 3,
-      factors: 1,
-      U: Float32Array.from([1, -1]),
-      V: Float32Array.from([sign * 1, sign * 2, sign * 3]),
-      userBias: new Float32Array(2),
-      itemBias: new Float32Array(3),
-      globalBias: 0,
-      link: "identity",
-    },
-    userColumn: "user",
-    itemColumn: "item",
-    users: [0, 0, 1],
-    items: [0, 1, 1],
-    relevant: Uint8Array.from([1, 1, 1]),
-  }).serialize();
-}
+/** The tiny retrieval file; `sign` flips the item vectors so versions rank differently. */
+const retrievalBytes = (sign: number): Uint8Array => tinyRetrieval(sign).serialize();
 
 interface Body {
   version: number;

@@ -5,8 +5,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { tinyRetrieval } from "../fixtures/tiny-retrieval.js";
 import { BASE, check, codes } from "../compiler/check-helpers.js";
-import { buildRetrieval } from "../../src/ml/recommend/retrieval.js";
 import {
   buildBundleDir,
   BundleError,
@@ -19,28 +19,7 @@ import { parseRecommendQuery, recommendFor } from "../../src/serve/recommend.js"
 import { windowQuery } from "../../src/serve/monitoring/window.js";
 import { fixtureMeta, fixtureOnnx, tempProject } from "./fixtures.js";
 
-function retrieval() {
-  return buildRetrieval({
-    tables: {
-      userFeature: 0,
-      itemFeature: 1,
-      nUsers: 2,
-      nItems: 3,
-      factors: 1,
-      U: Float32Array.from([1, -1]),
-      V: Float32Array.from([1, 2, 3]),
-      userBias: new Float32Array(2),
-      itemBias: new Float32Array(3),
-      globalBias: 0,
-      link: "identity",
-    },
-    userColumn: "user",
-    itemColumn: "item",
-    users: [0, 0, 1],
-    items: [0, 1, 1],
-    relevant: Uint8Array.from([1, 1, 1]),
-  });
-}
+const retrieval = () => tinyRetrieval();
 
 describe("a bundle's retrieval file", () => {
   it("is written with its sha256, read back, and refused when modified", () => {
