@@ -171,9 +171,12 @@ if (r.statusCode !== 200) throw new Error(r.body);`,
     };
     writeFileSync(join(stage, "size.json"), JSON.stringify(size, null, 2) + "\n");
     writeFileSync(join(stage, "template.yaml"), samTemplate(bundle.meta.deployment, opts));
-    rmSync(out, { recursive: true, force: true });
+    // the previous package is set aside, not deleted, until the new one is in place
+    const old = `${out}.old-${process.pid}`;
     mkdirSync(dirname(out), { recursive: true });
+    if (existsSync(out)) renameSync(out, old);
     renameSync(stage, out);
+    rmSync(old, { recursive: true, force: true });
     return { dir: out, files: ["handler.zip", "size.json", "template.yaml"], size };
   } catch (e) {
     rmSync(stage, { recursive: true, force: true });
