@@ -161,6 +161,11 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
     summary:
       "a deployment's answer `cache` for a model that does not serve `/v1/recommend` (not `bpr` or `matrix_factorization`)",
   },
+  MLC1210: {
+    severity: "error",
+    summary:
+      "a deployment's answer `cache` on a `stream` or `batch` target, which serves no `/v1/recommend`",
+  },
   MLC1170: {
     severity: "error",
     summary:

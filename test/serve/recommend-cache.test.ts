@@ -141,6 +141,23 @@ deploy recs_api { model = recs  cache = ${cache} }
     expect(bad).toHaveLength(1);
     expect(bad[0]!.message).toMatch(/keeps no answer cache/);
   });
+  it("is refused on a stream or batch target, which answers no /v1/recommend (MLC1210)", () => {
+    for (const serve of [
+      'stream { url = env("MLC_STREAM_URL")  input = "events"  output = "scores" }',
+      'batch { input = customers, output = "out/scores.csv" }',
+    ]) {
+      const s = spec("bpr", 'redis { url = env("MLC_CACHE_URL") }').replace(
+        "deploy recs_api { model = recs ",
+        `deploy recs_api { model = recs  serve = ${serve} `,
+      );
+      const bad = errors(s);
+      expect(codes(bad)).toEqual(["MLC1210"]);
+      expect(bad[0]!.message).toMatch(/answers no \/v1\/recommend/);
+      expect(bad[0]!.hint).toMatch(/serve over rest/);
+      // the same deployment over rest is fine
+      expect(errors(s.replace(`serve = ${serve}`, "serve = rest { port = 8080 }"))).toEqual([]);
+    }
+  });
   it("refuses a password in a literal URL and a TTL under a second", () => {
     const pw = errors(spec("bpr", 'redis { url = "redis://:hunter2@cache:6379" }'));
     expect(pw).toHaveLength(1);

@@ -9,10 +9,27 @@ import { NodeFailure } from "../../ir/executor.js";
 import { DEFAULT_CACHE_PREFIX, type RecommendCacheConfig } from "../../serve/recommend-config.js";
 import { modelAlgorithm, RETRIEVAL_ALGORITHMS } from "./cold-start.js";
 
-/** MLC1186: an answer cache on a deployment whose model cannot serve /v1/recommend. */
+/**
+ * MLC1210: an answer cache on a stream or batch target, which answers no /v1/recommend (a serverless
+ * function is refused by the deploy kind's own check); MLC1186: on a deployment whose model cannot serve it.
+ */
 export function checkCache(ctx: KindCheckContext, model: string): void {
   const cache = ctx.attribute("cache");
   if (!cache) return;
+  const serve = ctx.attribute("serve");
+  const target = serve?.type === "call" ? serve.callee : serve?.type === "ref" ? serve.path[0] : undefined;
+  if (target === "stream" || target === "batch") {
+    ctx.report(
+      CheckCode.cacheOnNonRestTarget,
+      cache.span,
+      `deployment \`${ctx.name}\` serves ${target === "stream" ? "a stream" : "a batch file"}, which answers no /v1/recommend: its answer \`cache\` would never be read`,
+      {
+        hint: "remove `cache`, or serve over rest or a container",
+        related: [{ message: "the serving target", span: serve!.span }],
+      },
+    );
+    return;
+  }
   const { name, algorithm } = modelAlgorithm(ctx, model);
   if (!name || RETRIEVAL_ALGORITHMS.includes(name)) return;
   ctx.report(
