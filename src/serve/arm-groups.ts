@@ -1,6 +1,7 @@
 // Which version scores each record of a request: the stable one, a canary's candidate chosen by a
 // stable hash of the rollout key, or an experiment's arm chosen by its key. /v1/predict and the Open
-// Inference Protocol's /v2 infer route the same record to the same arm.
+// Inference Protocol's /v2 infer route the same record to the same arm; /v1/recommend routes a user
+// as /v1/predict routes a record whose key field holds that user.
 import { chooseExperimentArm } from "./experiment-route.js";
 import type { Routing } from "./live-deployment.js";
 import type { ModelRunner } from "./model-runner.js";
@@ -55,6 +56,19 @@ export function armGroups(routing: Routing, records: unknown[]): ArmGroup[] | Mi
     { ...stable, rows: stableRows },
     { ...canary, rows: canaryRows },
   ];
+}
+
+/**
+ * The arm that answers /v1/recommend for `user`: the user's value stands as the value of the canary's
+ * or experiment's key field, so a user whose /v1/predict records carry `key = <user>` gets the same
+ * version from both endpoints. A shadow candidate answers nothing.
+ */
+export function recommendArm(routing: Routing, user: number): ArmGroup {
+  const key =
+    routing.experiment?.route.key ?? (routing.rollout?.kind === "canary" ? routing.rollout.key : undefined);
+  const groups = armGroups(routing, [key === undefined ? {} : { [key]: user }]);
+  // the record holds the key, so no experiment reports it missing
+  return "missing" in groups ? { arm: "stable", runner: routing.stable } : groups[0]!;
 }
 
 /** Records grouped by experiment arm; the first record without the key (and no default arm) fails the request. */

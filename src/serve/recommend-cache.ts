@@ -1,5 +1,5 @@
 // /v1/recommend's answer cache in Redis (`cache = redis { … }` on the deploy block): one JSON answer
-// per deployment, model version, cold-start chain, user, k and exclude_seen, expiring after the TTL.
+// per deployment, model and version, cold-start chain, user, k and exclude_seen, expiring after the TTL.
 // The version in the key means a promoted version never serves its predecessor's answers. A cache is
 // an optimisation only: every failure (Redis down, slow, the URL's variable unset) is reported to the
 // caller as "unavailable" and the answer is computed as if there were no cache.
@@ -24,6 +24,8 @@ const FIRST_CONNECT_MS = 1000;
 
 export interface CacheKeyParts {
   deployment: string;
+  /** The model the answering arm serves (an experiment's arms may be versions of other models). */
+  model: string;
   version: number;
   coldStart: readonly ColdStartPath[] | undefined;
   query: RecommendQuery;
@@ -32,7 +34,7 @@ export interface CacheKeyParts {
 /** The key of an answer: every input that decides it. */
 export function cacheKey(prefix: string, p: CacheKeyParts): string {
   const chain = p.coldStart?.length ? p.coldStart.join("+") : "-";
-  return `${prefix}:${p.deployment}:v${p.version}:${chain}:u${p.query.user}:k${p.query.k}:${p.query.excludeSeen ? "unseen" : "all"}`;
+  return `${prefix}:${p.deployment}:${p.model}:v${p.version}:${chain}:u${p.query.user}:k${p.query.k}:${p.query.excludeSeen ? "unseen" : "all"}`;
 }
 
 /** The URL a cache names, from the environment when it names a variable; undefined when that is unset. */

@@ -1,4 +1,5 @@
-// POST /v1/recommend: the top-K items for a user from the stable version's retrieval file, or from
+// POST /v1/recommend: the top-K items for a user from the retrieval file of the version its arm serves
+// (stable, or the canary's or experiment arm's chosen by the user as /v1/predict chooses by key), or from
 // the deployment's cold-start chain (`cold_start` in the pointer) for a user training never saw. The
 // response and the prediction log (arm `recommend`, which monitors leave out) say which path answered.
 // Bad input is a JSON 400; a deployment whose version cannot recommend a 404 naming why. With a
@@ -7,6 +8,7 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { Retrieval } from "../ml/recommend/retrieval.js";
 import { readBundleRetrieval } from "./bundle.js";
+import { recommendArm } from "./arm-groups.js";
 import type { Routing } from "./live-deployment.js";
 import type { PredictionSink } from "./log/types.js";
 import type { ModelRunner } from "./model-runner.js";
@@ -84,7 +86,13 @@ export function registerRecommendRoute(app: FastifyInstance, ctx: RecommendConte
         ...(q.field ? { field: q.field } : {}),
         message: q.message,
       });
-    const runner = routing.stable;
+    // a canary or an experiment arm answers the users its key sends to it, as /v1/predict does
+    const group = recommendArm(routing, q.user);
+    const runner = group.runner;
+    const routed = routing.rollout?.kind === "canary" || routing.experiment !== undefined;
+    const served = routed
+      ? { ...(group.experiment !== undefined ? { experiment: group.experiment } : {}), arm: group.arm }
+      : {};
     const retrieval = retrievalOfRunner(runner);
     if ("problem" in retrieval)
       return json(reply, 404, { error: "no_retrieval", message: retrieval.problem });
@@ -99,6 +107,7 @@ export function registerRecommendRoute(app: FastifyInstance, ctx: RecommendConte
     if (config) {
       const key = cacheKey(config.store.prefix, {
         deployment: ctx.deployment,
+        model: runner.meta.model,
         version: runner.version,
         coldStart,
         query: q,
@@ -121,6 +130,7 @@ export function registerRecommendRoute(app: FastifyInstance, ctx: RecommendConte
       user: q.user,
       path: out.path,
       items: out.items,
+      ...served,
       ...(cache ? { cache } : {}),
     };
     const log = ctx.log();
@@ -137,6 +147,7 @@ export function registerRecommendRoute(app: FastifyInstance, ctx: RecommendConte
         output: JSON.stringify({
           path: out.path,
           items: out.items,
+          ...served,
           ...(cache ? { cached: cache === "hit" } : {}),
         }),
       });

@@ -72,15 +72,17 @@ const cacheAt = (url: string, ttl = 600): RecommendCacheConfig => ({
 describe("the cache key", () => {
   it("holds every input that decides an answer", () => {
     const q = { user: 3, k: 5, excludeSeen: false };
-    const base = cacheKey("p", { deployment: "recs", version: 1, coldStart: undefined, query: q });
+    const base = cacheKey("p", { model: "m", deployment: "recs", version: 1, coldStart: undefined, query: q });
     const keys = [
       base,
-      cacheKey("p", { deployment: "recs", version: 2, coldStart: undefined, query: q }),
-      cacheKey("p", { deployment: "other", version: 1, coldStart: undefined, query: q }),
-      cacheKey("p", { deployment: "recs", version: 1, coldStart: ["popularity"], query: q }),
-      cacheKey("p", { deployment: "recs", version: 1, coldStart: undefined, query: { ...q, user: 4 } }),
-      cacheKey("p", { deployment: "recs", version: 1, coldStart: undefined, query: { ...q, k: 6 } }),
+      cacheKey("p", { model: "m", deployment: "recs", version: 2, coldStart: undefined, query: q }),
+      cacheKey("p", { model: "m", deployment: "other", version: 1, coldStart: undefined, query: q }),
+      cacheKey("p", { model: "m", deployment: "recs", version: 1, coldStart: ["popularity"], query: q }),
+      cacheKey("p", { model: "m", deployment: "recs", version: 1, coldStart: undefined, query: { ...q, user: 4 } }),
+      cacheKey("p", { model: "m", deployment: "recs", version: 1, coldStart: undefined, query: { ...q, k: 6 } }),
+      cacheKey("p", { model: "other_model", deployment: "recs", version: 1, coldStart: undefined, query: q }),
       cacheKey("p", {
+        model: "m",
         deployment: "recs",
         version: 1,
         coldStart: undefined,
@@ -88,7 +90,7 @@ describe("the cache key", () => {
       }),
     ];
     expect(new Set(keys).size).toBe(keys.length);
-    expect(base.startsWith("p:recs:v1:")).toBe(true);
+    expect(base.startsWith("p:recs:m:v1:")).toBe(true);
   });
 });
 
