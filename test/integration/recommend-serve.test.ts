@@ -13,6 +13,7 @@ import { readDeployment, resolveBundlePath } from "../../src/serve/deployment.js
 import { readPredictionLog } from "../../src/serve/prediction-log-reader.js";
 import { createPredictionServer, type PredictionServer } from "../../src/serve/server.js";
 import { Retrieval } from "../../src/ml/recommend/retrieval.js";
+import { Redis } from "ioredis";
 import { runCli } from "../cli/run-cli.js";
 
 const example = resolve(__dirname, "../../examples/recommend");
@@ -44,8 +45,18 @@ async function post<T>(path: string, body: unknown): Promise<{ status: number; b
   return { status: r.status, body: (await r.json()) as T };
 }
 
+const REDIS = process.env.MLC_TEST_REDIS_URL;
+const CACHE_PREFIX = `mlc-test-recs-${process.pid}`;
+
 beforeAll(async () => {
   cpSync(example, dir, { recursive: true, filter: (s) => !s.includes(".mlc") });
+  // the example's cache reads MLC_CACHE_URL: the test's Redis under a prefix of its own, or none
+  const spec = join(dir, "recommend.mlspec");
+  writeFileSync(
+    spec,
+    readFileSync(spec, "utf8").replace("ttl = 10m }", `ttl = 10m, prefix = "${CACHE_PREFIX}" }`),
+  );
+  process.env.MLC_CACHE_URL = REDIS ?? "";
   const out = await applyProject(dir, { log: () => undefined, parallel: 2 });
   expect(out.ok).toBe(true);
   if (out.ok) expect(out.result.outcomes.filter((o) => o.status === "failed")).toEqual([]);
@@ -56,6 +67,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
+  delete process.env.MLC_CACHE_URL;
+  if (REDIS) {
+    const r = new Redis(REDIS);
+    const keys = await r.keys(`${CACHE_PREFIX}:*`);
+    if (keys.length) await r.del(...keys);
+    r.disconnect();
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -87,6 +105,22 @@ describe("POST /v1/recommend on examples/recommend", () => {
       expect(p.status).toBe(200);
       expect(p.body.predictions[0]!.score).toBeCloseTo(score, 4);
     }
+  });
+
+  it(`keeps answers in the deployment's Redis cache${REDIS ? "" : " (no MLC_TEST_REDIS_URL: computed, cache unavailable)"}`, async () => {
+    const pointer = readDeployment(dir, "recommendations")!;
+    expect(pointer.cache).toEqual({
+      store: { kind: "redis", url_env: "MLC_CACHE_URL", prefix: CACHE_PREFIX },
+      ttl_seconds: 600,
+    });
+    const user = Number(events[1]!.split(",")[0]);
+    const first = await post<RecBody & { cache: string }>("/v1/recommend", { user, k: 4 });
+    const again = await post<RecBody & { cache: string }>("/v1/recommend", { user, k: 4 });
+    expect(first.status).toBe(200);
+    expect([first.body.cache, again.body.cache]).toEqual(
+      REDIS ? ["miss", "hit"] : ["unavailable", "unavailable"],
+    );
+    expect(again.body.items).toEqual(first.body.items);
   });
 
   it("leaves a user's training items out with exclude_seen", async () => {
