@@ -158,11 +158,14 @@ describe("the README", () => {
         .filter((c) => c !== "npm test")
         .map((c) => c.replace(/^npm ci && /, ""));
       const tour = shBlocks(readme, "A five-minute tour").flatMap(commandsOf);
-      const [churnPort, eventsPort] = [await freePort(), await freePort()];
+      const [churnPort, eventsPort, recsPort] = [await freePort(), await freePort(), await freePort()];
       const { code, steps } = await runScript(dir, [...setup, ...tour], {
         ...process.env,
         CHURN_PORT: String(churnPort),
         EVENTS_PORT: String(eventsPort),
+        RECS_PORT: String(recsPort),
+        // the recommend server's cache reads MLC_CACHE_URL: unset here, so answers are computed
+        MLC_CACHE_URL: "",
         NO_COLOR: "1",
       });
       const failed = steps.at(-1);
@@ -179,9 +182,16 @@ describe("the README", () => {
       expect(out("npx mlc plan examples/housing  ")).toMatch(/^\s*\+ /m);
       // each curl got a prediction, not a refused connection or a 503
       const curls = steps.filter((s) => s.command.startsWith("curl"));
-      expect(curls).toHaveLength(2);
-      for (const c of curls) expect(c.output).toMatch(/"(label|value)":/);
+      expect(curls).toHaveLength(3);
+      for (const c of curls.slice(0, 2)) expect(c.output).toMatch(/"(label|value)":/);
       for (const c of curls) expect(c.output).not.toMatch(/"error"/);
+      // the recommendation: five items from the model, the cache named (no Redis here: unavailable)
+      // (the output may hold the server's start-up lines too; the answer is the JSON line)
+      const answer = curls[2]!.output.split("\n").find((l) => l.startsWith('{"model"'));
+      expect(answer, curls[2]!.output).toBeDefined();
+      const recs = JSON.parse(answer!) as { path: string; items: unknown[]; cache: string };
+      expect(recs).toMatchObject({ path: "model", cache: "unavailable" });
+      expect(recs.items).toHaveLength(5);
       // the experiment: sized in the plan, decided from the simulator's outcomes by its declared decision
       expect(out("npx mlc experiment status churn_offer")).toMatch(/^small\s+\d+\s+\d+/m);
       expect(out("npx mlc experiment status churn_offer")).toMatch(/verdict: guardrail \(serve control\)/);
@@ -195,7 +205,7 @@ describe("the README", () => {
       expect(out("npx mlc monitor watch")).toMatch(/not enough data: no alarm/);
       expect(out("npx mlc rollout promote churn_api")).toMatch(/version 2 promoted/);
       expect(out("npx mlc rollback churn_api")).toMatch(/version 2 → 1/);
-      // both servers stopped and removed their pid files
+      // every server stopped and removed its pid file
       expect(readdirSync(dir).filter((n) => n.endsWith(".pid"))).toEqual([]);
     },
     900_000,
