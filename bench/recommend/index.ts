@@ -1,12 +1,16 @@
 // `npm run bench -- recommend`: POST /v1/recommend (k = 20, exact top-K over 10,000 items, 50
 // connections) through `mlc serve`, against a bare node:http server running the same top-K code
 // (no routing, validation or logging) in the same run, alternating rounds; and the bare top-K loop
-// in this process as the floor. Prints requests/s, p50/p99, their ratios and the machine's load.
+// in this process as the floor. With a Redis (MLC_CACHE_URL or MLC_TEST_REDIS_URL) also `mlc serve`
+// with the answer cache: cold (every request another user, so every answer a miss: GET, compute,
+// SET) and warm (one user: every answer a hit). Prints requests/s, p50/p99, their ratios, the cache's
+// hits and misses from /metrics, and the machine's load.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { Redis } from "ioredis";
 import { OnnxGraph } from "../../src/onnx/builder.js";
 import { factorScoreOnnx, type FactorTables } from "../../src/ml/recommend/factor-tables.js";
 import { buildRetrieval } from "../../src/ml/recommend/retrieval.js";
@@ -29,7 +33,8 @@ const repo = resolve(here, "../../..");
 const cli = join(repo, "dist/src/cli/main.js");
 const retrievalModule = join(repo, "dist/src/ml/recommend/retrieval.js");
 
-const N_USERS = 5_000;
+// enough users that the cold-cache rounds never ask for the same list twice
+const N_USERS = 50_000;
 const N_ITEMS = 10_000;
 const FACTORS = 32;
 const K = 20;
@@ -126,6 +131,21 @@ export async function run(args: string[]): Promise<void> {
     { retrieval: retrieval.serialize() },
   );
   writeDeployment(projectDir, "recs", { version: 1, bundle: bundleRel, cold_start: ["popularity"] }, "bench");
+  const redisUrl = process.env.MLC_CACHE_URL || process.env.MLC_TEST_REDIS_URL;
+  const prefix = `mlc-bench-recommend-${process.pid}`;
+  if (redisUrl)
+    writeDeployment(
+      projectDir,
+      "recs_cached",
+      {
+        version: 1,
+        bundle: bundleRel,
+        cold_start: ["popularity"],
+        cache: { store: { kind: "redis", url_env: "MLC_CACHE_URL", prefix }, ttl_seconds: 600 },
+      },
+      "bench",
+    );
+  else process.stdout.write("no Redis (MLC_CACHE_URL or MLC_TEST_REDIS_URL): the cache rows are skipped\n");
 
   // the floor: the top-K loop alone, in this process
   const t0 = performance.now();
@@ -144,9 +164,19 @@ export async function run(args: string[]): Promise<void> {
   const bare = spawn(process.execPath, ["--input-type=module", "-e", bareServer(bundleDir)], {
     stdio: ["ignore", "pipe", "pipe"],
   });
+  const cached = redisUrl
+    ? spawn(process.execPath, [cli, "serve", "recs_cached", "--dir", projectDir, "--port", "0"], {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, MLC_LOG_LEVEL: "warn", MLC_CACHE_URL: redisUrl },
+      })
+    : undefined;
   try {
     const mlcUrl = (await waitForLine(mlc, /listening on (http:\/\/[\d.]+:\d+)/, 30_000))[1]!;
     await waitForLine(mlc, /ready, serving/, 60_000);
+    const cachedUrl = cached
+      ? (await waitForLine(cached, /listening on (http:\/\/[\d.]+:\d+)/, 30_000))[1]!
+      : undefined;
+    if (cached) await waitForLine(cached, /ready, serving/, 60_000);
     const bareUrl = (await waitForLine(bare, /listening on (http:\/\/[\d.]+:\d+)/, 10_000))[1]!;
     const check = await fetch(`${mlcUrl}/v1/recommend`, {
       method: "POST",
@@ -163,16 +193,30 @@ export async function run(args: string[]): Promise<void> {
       `catalogue ${fmt(N_ITEMS)} items × ${FACTORS} factors, ${fmt(N_USERS)} users; k = ${K}, exclude_seen\n` +
         `load: ${gen}, 50 connections, POST /v1/recommend, ${rounds} alternating rounds of ${per} s per server\n`,
     );
-    const once = (url: string): Promise<LoadResult> =>
-      gen === "wrk" ? runWrk(url, body, per, work) : runAutocannon(url, body, per);
+    const once = (url: string, b: string | string[] = body): Promise<LoadResult> =>
+      gen === "wrk" ? runWrk(url, b, per, work) : runAutocannon(url, b, per);
+    // cold cache: each round asks for lists no earlier request asked for (users in a fresh slice)
+    const PER_ROUND = 8_000;
+    const coldBodies = (round: number): string[] =>
+      Array.from({ length: PER_ROUND }, (_, i) => {
+        const n = round * PER_ROUND + i;
+        return JSON.stringify({ user: n % N_USERS, k: K, exclude_seen: Math.floor(n / N_USERS) % 2 === 0 });
+      });
     await once(`${bareUrl}/v1/recommend`); // warm-up
     await once(`${mlcUrl}/v1/recommend`);
+    if (cachedUrl) await once(`${cachedUrl}/v1/recommend`); // warm-up: the connection, and the warm rows' entry
     const bareRuns: LoadResult[] = [];
     const mlcRuns: LoadResult[] = [];
+    const coldRuns: LoadResult[] = [];
+    const warmRuns: LoadResult[] = [];
     const load: number[] = [];
     for (let r = 0; r < rounds; r++) {
       bareRuns.push(await once(`${bareUrl}/v1/recommend`));
       mlcRuns.push(await once(`${mlcUrl}/v1/recommend`));
+      if (cachedUrl) {
+        coldRuns.push(await once(`${cachedUrl}/v1/recommend`, coldBodies(r)));
+        warmRuns.push(await once(`${cachedUrl}/v1/recommend`));
+      }
       load.push(loadavg()[0]!);
     }
     const b = combine(bareRuns);
@@ -186,6 +230,26 @@ export async function run(args: string[]): Promise<void> {
         row("mlc serve", m) +
         "\n",
     );
+    if (cachedUrl) {
+      const cold = combine(coldRuns);
+      const warm = combine(warmRuns);
+      const metrics = await (await fetch(`${cachedUrl}/metrics`)).text();
+      const count = (o: string): number =>
+        Number(
+          new RegExp(`mlc_recommend_cache_requests_total\\{[^}]*outcome="${o}"\\} (\\d+)`).exec(
+            metrics,
+          )?.[1] ?? 0,
+        );
+      process.stdout.write(
+        row("mlc serve, cache cold", cold) +
+          "\n" +
+          row("mlc serve, cache warm", warm) +
+          "\n" +
+          `  cache over all rounds: ${fmt(count("hit"))} hits, ${fmt(count("miss"))} misses, ${fmt(count("unavailable"))} unavailable\n` +
+          `  p99 with the cache cold ${fmt(cold.p99, 1)} ms (target < 50 ms: ${cold.p99 < 50 ? "met" : "NOT met"}); ` +
+          `warm p99 ${fmt(median(warmRuns.map((r, i) => r.p99 / mlcRuns[i]!.p99)), 2)}x uncached\n`,
+      );
+    }
     const rpsRatio = median(mlcRuns.map((r, i) => r.rps / bareRuns[i]!.rps));
     const p99Ratio = median(mlcRuns.map((r, i) => r.p99 / bareRuns[i]!.p99));
     process.stdout.write(
@@ -196,6 +260,16 @@ export async function run(args: string[]): Promise<void> {
   } finally {
     const code = await stop(mlc);
     await stop(bare);
+    if (cached) await stop(cached);
+    if (redisUrl) {
+      const r = new Redis(redisUrl);
+      for (;;) {
+        const keys = await r.keys(`${prefix}:*`);
+        if (!keys.length) break;
+        for (let i = 0; i < keys.length; i += 1000) await r.del(...keys.slice(i, i + 1000));
+      }
+      r.disconnect();
+    }
     process.stdout.write(`mlc serve exited with ${code} after SIGTERM\n`);
     rmSync(work, { recursive: true, force: true });
   }

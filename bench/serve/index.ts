@@ -114,16 +114,22 @@ export function hasWrk(): boolean {
 const toMs = (v: string, unit: string): number =>
   Number(v) * (unit === "us" ? 0.001 : unit === "s" ? 1000 : unit === "m" ? 60000 : 1);
 
+/** Loads `url` with POST `body`; with a list of bodies, each request takes the next in turn. */
 export async function runWrk(
   url: string,
-  body: string,
+  body: string | string[],
   seconds: number,
   workDir: string,
 ): Promise<LoadResult> {
   const script = join(workDir, "post.lua");
+  const lua = (b: string): string => JSON.stringify(b); // a JSON string is a valid Lua string literal here (no \u escapes in ASCII bodies)
   writeFileSync(
     script,
-    `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\n`,
+    typeof body === "string"
+      ? `wrk.method = "POST"\nwrk.body = ${lua(body)}\nwrk.headers["Content-Type"] = "application/json"\n`
+      : `local bodies = {${body.map(lua).join(",")}}\nlocal i = 0\n` +
+          `request = function()\n  i = i % #bodies + 1\n` +
+          `  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, bodies[i])\nend\n`,
   );
   const out = await new Promise<string>((res, rej) => {
     const p = spawn("wrk", ["-t1", "-c50", `-d${seconds}s`, "--latency", "-s", script, url]);
@@ -143,7 +149,11 @@ export async function runWrk(
   return { rps, p50: lat("50"), p99: lat("99"), errors };
 }
 
-export async function runAutocannon(url: string, body: string, seconds: number): Promise<LoadResult> {
+export async function runAutocannon(
+  url: string,
+  body: string | string[],
+  seconds: number,
+): Promise<LoadResult> {
   const autocannon = createRequire(import.meta.url)("autocannon") as (o: object) => Promise<{
     requests: { average: number };
     latency: { p50: number; p99: number };
@@ -155,10 +165,16 @@ export async function runAutocannon(url: string, body: string, seconds: number):
     connections: 50,
     duration: seconds,
     method: "POST",
-    body,
+    ...(typeof body === "string" ? { body } : { requests: [{ setupRequest: cycle(body) }] }),
     headers: { "content-type": "application/json" },
   });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
+}
+
+/** An autocannon request hook giving each request the next body in turn. */
+function cycle(bodies: string[]): (req: object) => object {
+  let i = 0;
+  return (req) => ({ ...req, body: bodies[i++ % bodies.length] });
 }
 
 export function stop(child: ChildProcess): Promise<number | null> {
