@@ -202,4 +202,39 @@ describe("bootstrap intervals of every ranking metric", () => {
       expect(m.upper! - m.lower!, m.name).toBeGreaterThan(0);
     }
   });
+  it("coverage's interval holds its value although every resample shows fewer distinct items", () => {
+    // 40 users, each shown 3 items of their own, k = 1: the value is 40 of 120 items = 1/3; a
+    // resample repeats users (about 63% distinct), so its coverage is near 0.21 and the plain
+    // percentile interval was about [0.19, 0.24], below the value it belongs to
+    const users = 40;
+    const y: number[] = [];
+    const s: number[] = [];
+    const g: number[] = [];
+    const it: number[] = [];
+    for (let u = 0; u < users; u++)
+      for (let j = 0; j < 3; j++) {
+        y.push(j === 0 ? 1 : 0);
+        s.push(3 - j);
+        g.push(u);
+        it.push(3 * u + j);
+      }
+    const input: MetricInput = {
+      y: f64(y),
+      pred: f64(s),
+      width: 1,
+      group: Int32Array.from(g),
+      item: Int32Array.from(it),
+      popularity: new Float64Array(3 * users).fill(1),
+      ranking: { k: 1 },
+    };
+    const cov = evaluateSplit("ranking", input, { seed: 3, resamples: 400 }).metrics.find(
+      (m) => m.name === "coverage",
+    )!;
+    expect(cov.value).toBeCloseTo(1 / 3, 12);
+    expect(cov.lower!).toBeLessThan(cov.value!);
+    expect(cov.upper!).toBeGreaterThan(cov.value!);
+    // the width is the resamples' spread (a few users either way), not a collapsed or a huge one
+    expect(cov.upper! - cov.lower!).toBeGreaterThan(0.01);
+    expect(cov.upper! - cov.lower!).toBeLessThan(0.2);
+  });
 });

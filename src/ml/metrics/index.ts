@@ -207,12 +207,15 @@ const catalogue = (
   direction: Metric["direction"],
   doc: string,
   f: typeof catalogueCoverage,
-): Metric =>
-  metric(name, direction, ["ranking"], doc, (m) => {
+  bootstrapBias?: Metric["bootstrapBias"],
+): Metric => ({
+  ...metric(name, direction, ["ranking"], doc, (m) => {
     binaryOnly(name, m);
     if (!m.item || !m.popularity) return NaN;
     return f(rankOpts(m).k, m.pred, m.group, { item: m.item, popularity: m.popularity });
-  });
+  }),
+  ...(bootstrapBias ? { bootstrapBias } : {}),
+});
 
 fixed.push(
   ranking("ndcg", "ndcg", "normalised discounted cumulative gain of the top k per query (gain 2^rel − 1)"),
@@ -238,6 +241,7 @@ fixed.push(
     "maximize",
     "share of the catalogue's items shown in at least one query's top k",
     catalogueCoverage,
+    "shift",
   ),
   catalogue(
     "popularity_bias",

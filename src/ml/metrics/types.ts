@@ -46,6 +46,13 @@ export interface Metric {
   doc: string;
   /** The value; NaN when undefined on this data (e.g. AUC with one class present). */
   compute(input: MetricInput): number;
+  /**
+   * "shift": the metric is not a mean over the resampled units, and a resample is biased against it
+   * (catalogue coverage: a resample repeats users, so it shows fewer distinct items and every
+   * resample can fall below the value). Its bootstrap interval is the percentile interval moved by
+   * the estimated bias, value − median of the resamples, so it is centred where the value is.
+   */
+  bootstrapBias?: "shift";
 }
 
 /** Throws on inconsistent array sizes: a bug in the caller, not a user error. */

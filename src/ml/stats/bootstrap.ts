@@ -1,4 +1,5 @@
-// Percentile bootstrap confidence intervals for any metric, and the paired bootstrap of the
+// Percentile bootstrap confidence intervals for any metric (moved by the estimated bias for a metric
+// that resampling biases, such as catalogue coverage), and the paired bootstrap of the
 // difference between two models scored on the same rows; seeded, so reruns agree exactly.
 import type { Metric, MetricInput } from "../metrics/types.js";
 import { quantileSorted } from "./quantile.js";
@@ -32,6 +33,10 @@ function options(o: BootstrapOptions): Required<BootstrapOptions> {
   return r;
 }
 
+function median(values: number[]): number {
+  return quantileSorted(Float64Array.from(values).sort(), 0.5);
+}
+
 function percentile(values: number[], level: number): { lower: number; upper: number } {
   const sorted = Float64Array.from(values).sort();
   const alpha = (1 - level) / 2;
@@ -63,12 +68,21 @@ export function bootstrapCIs(
       if (!Number.isNaN(v)) values[k]!.push(v);
     }
   }
-  return metrics.map((m, k) => ({
-    estimate: m.compute(input),
-    ...percentile(values[k]!, o.level),
-    level: o.level,
-    resamples: values[k]!.length,
-  }));
+  return metrics.map((m, k) => {
+    const estimate = m.compute(input);
+    const p = percentile(values[k]!, o.level);
+    if (m.bootstrapBias !== "shift" || values[k]!.length === 0 || Number.isNaN(estimate))
+      return { estimate, ...p, level: o.level, resamples: values[k]!.length };
+    // a resample is biased against this metric: move the interval by the bias, value − median
+    const bias = estimate - median(values[k]!);
+    return {
+      estimate,
+      lower: p.lower + bias,
+      upper: p.upper + bias,
+      level: o.level,
+      resamples: values[k]!.length,
+    };
+  });
 }
 
 export interface PairedComparison {
