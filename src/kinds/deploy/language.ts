@@ -63,7 +63,7 @@ export const deployLanguage: BlockKindSchema = {
       name: "cache",
       type: t.call("cache"),
       required: false,
-      doc: '`POST /v1/recommend`\'s answer cache: `redis { url = env("MLC_CACHE_URL"), ttl = 10m }`. An answer is kept per model version, user, `k` and `exclude_seen` for `ttl`, so a new version never serves the old one\'s; a hit says `"cache": "hit"`; an unreachable Redis only costs the cache (counted in `/metrics`). Only for `bpr` and `matrix_factorization` models (specs/recommend.md)',
+      doc: '`POST /v1/recommend`\'s answer cache: `redis { url = env("MLC_CACHE_URL"), ttl = 10m }`. An answer is kept per model version, user, `k` and `exclude_seen` for `ttl`, so a new version never serves the old one\'s; a hit says `"cache": "hit"`; an unreachable Redis only costs the cache (counted in `/metrics`). Only for `bpr` and `matrix_factorization` models served over rest or a container: a stream or batch target answers no `/v1/recommend` (specs/recommend.md)',
     },
   ],
   nested: [alertBlock],
