@@ -98,6 +98,17 @@ describe("a recommendation request", () => {
     });
     expect(recommendFor(r, undefined, { user: 9, k: 2, excludeSeen: false })).toEqual({ unknownUser: true });
   });
+  it("cold start: a new item is never recommended, to a known user, to a new one, or through popularity", () => {
+    // item 2 has the largest vector (3), so user 0 (vector 1) would rank it first if it were in the
+    // catalogue; no training row shows it, so no path offers it, however large k is
+    const r = retrieval();
+    const known = recommendFor(r, ["popularity"], { user: 0, k: 10, excludeSeen: false });
+    expect(known).toMatchObject({ path: "model" });
+    expect("items" in known && known.items.map((x) => x.item)).toEqual([1, 0]);
+    const both = recommendFor(r, ["popularity"], { user: 9, k: 10, excludeSeen: false });
+    expect(both).toMatchObject({ path: "popularity" });
+    expect("items" in both && both.items.map((x) => x.item)).toEqual([1, 0]);
+  });
 });
 
 describe("the prediction log's recommend rows", () => {
