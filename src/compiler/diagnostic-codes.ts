@@ -163,8 +163,7 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
   },
   MLC1210: {
     severity: "error",
-    summary:
-      "a deployment's answer `cache` on a `stream` or `batch` target, which serves no `/v1/recommend`",
+    summary: "a deployment's answer `cache` on a `stream` or `batch` target, which serves no `/v1/recommend`",
   },
   MLC1170: {
     severity: "error",

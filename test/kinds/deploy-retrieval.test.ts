@@ -28,10 +28,7 @@ function deployCtx(p: string, attributes: { [k: string]: Json }, retrieval: bool
       inputs: [],
     },
     inputs: new Map([
-      [
-        "model.churn",
-        retrieval ? { ...model, artifacts: { ...model.artifacts, retrieval: hash } } : model,
-      ],
+      ["model.churn", retrieval ? { ...model, artifacts: { ...model.artifacts, retrieval: hash } } : model],
     ]),
     artifacts: { ...c.artifacts, get: async (h) => (h === hash ? bytes : get(h)) },
   };

@@ -72,14 +72,32 @@ const cacheAt = (url: string, ttl = 600): RecommendCacheConfig => ({
 describe("the cache key", () => {
   it("holds every input that decides an answer", () => {
     const q = { user: 3, k: 5, excludeSeen: false };
-    const base = cacheKey("p", { model: "m", deployment: "recs", version: 1, coldStart: undefined, query: q });
+    const base = cacheKey("p", {
+      model: "m",
+      deployment: "recs",
+      version: 1,
+      coldStart: undefined,
+      query: q,
+    });
     const keys = [
       base,
       cacheKey("p", { model: "m", deployment: "recs", version: 2, coldStart: undefined, query: q }),
       cacheKey("p", { model: "m", deployment: "other", version: 1, coldStart: undefined, query: q }),
       cacheKey("p", { model: "m", deployment: "recs", version: 1, coldStart: ["popularity"], query: q }),
-      cacheKey("p", { model: "m", deployment: "recs", version: 1, coldStart: undefined, query: { ...q, user: 4 } }),
-      cacheKey("p", { model: "m", deployment: "recs", version: 1, coldStart: undefined, query: { ...q, k: 6 } }),
+      cacheKey("p", {
+        model: "m",
+        deployment: "recs",
+        version: 1,
+        coldStart: undefined,
+        query: { ...q, user: 4 },
+      }),
+      cacheKey("p", {
+        model: "m",
+        deployment: "recs",
+        version: 1,
+        coldStart: undefined,
+        query: { ...q, k: 6 },
+      }),
       cacheKey("p", { model: "other_model", deployment: "recs", version: 1, coldStart: undefined, query: q }),
       cacheKey("p", {
         model: "m",
