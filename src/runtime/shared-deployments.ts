@@ -211,6 +211,12 @@ export async function syncDeployments(
   else await s.syncAll();
 }
 
+/** Whether the project's settings share deployments (a PostgreSQL state or a shared store), without opening either. */
+export function projectSharesDeployments(projectDir: string): boolean {
+  const settings = storageSettings(projectDir);
+  return !!settings.artifacts || !!(settings.state && /^postgres(ql)?:\/\//.test(settings.state));
+}
+
 /**
  * Runs `op` on one deployment with the shared state reconciled before and after it (a no-op for a
  * project that shares nothing): `mlc serve`, `mlc rollback` and `mlc rollout` act on what the
@@ -222,8 +228,7 @@ export async function withSharedDeployment<T>(
   op: () => Promise<T> | T,
   log?: (message: string) => void,
 ): Promise<T> {
-  const settings = storageSettings(projectDir);
-  if (!settings.artifacts && !(settings.state && /^postgres(ql)?:\/\//.test(settings.state))) return op();
+  if (!projectSharesDeployments(projectDir)) return op();
   const state = await openState(projectDir);
   try {
     const artifacts = openArtifacts(projectDir);
@@ -231,6 +236,24 @@ export async function withSharedDeployment<T>(
     const out = await op();
     await syncDeployments(projectDir, state, artifacts, log, name);
     return out;
+  } finally {
+    await state.close();
+  }
+}
+
+/**
+ * Reconciles every deployment of the project with the shared state (a no-op for a project that shares
+ * nothing): `mlc models promote|demote` first adopts what other checkouts did, and afterwards shares
+ * the pointer moves it made, so servers of other checkouts follow them.
+ */
+export async function syncProjectDeployments(
+  projectDir: string,
+  log?: (message: string) => void,
+): Promise<void> {
+  if (!projectSharesDeployments(projectDir)) return;
+  const state = await openState(projectDir);
+  try {
+    await syncDeployments(projectDir, state, openArtifacts(projectDir), log);
   } finally {
     await state.close();
   }
@@ -244,8 +267,7 @@ export async function materialiseShared(projectDir: string, name: string, bundle
   } catch (e) {
     if (!(e instanceof BundleError)) throw e;
   }
-  const settings = storageSettings(projectDir);
-  if (!settings.artifacts && !(settings.state && /^postgres(ql)?:\/\//.test(settings.state))) return;
+  if (!projectSharesDeployments(projectDir)) return;
   const state = await openState(projectDir);
   try {
     await new SharedDeployments(projectDir, state, openArtifacts(projectDir)).materialise(name, bundle);
