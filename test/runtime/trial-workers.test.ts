@@ -128,6 +128,73 @@ describe.skipIf(!PG)("TPE with a median pruner on workers (needs MLC_TEST_PG_URL
   }, 300_000);
 });
 
+describe.skipIf(!PG)("grid search on workers (needs MLC_TEST_PG_URL)", () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    delete process.env.MLC_STATE_SCHEMA;
+  });
+
+  it("fits the same grid points with the same values as a single-process run", async () => {
+    // parallel = 1 locally (one process, one trial at a time) against two workers with parallel = 2:
+    // grid points do not depend on history, so the study is the same.
+    const grid = (projectBlock: string, parallel: number) => {
+      const out = spec(projectBlock)
+        .replace("method    = random", "method    = grid")
+        .replace("trials    = 6", "trials    = 5")
+        .replace("parallel  = 3", `parallel  = ${parallel}`);
+      expect(out).toContain("method    = grid");
+      return out;
+    };
+    const local = writeProject();
+    dirs.push(local);
+    writeFileSync(join(local, "synth.mlspec"), grid("project synth {\n  seed = 7\n}\n", 1));
+    await applied(local, false);
+    const expected = await trialsOfFull(local);
+    expect(expected).toHaveLength(5);
+
+    process.env.MLC_STATE_SCHEMA = freshSchema("mlc_grid");
+    const store = mkdtempSync(join(tmpdir(), "mlc-store-"));
+    dirs.push(store);
+    const dir = writeProject();
+    dirs.push(dir);
+    writeFileSync(
+      join(dir, "synth.mlspec"),
+      grid(
+        `project synth {
+  seed      = 7
+  state     = postgres { url = env("MLC_TEST_PG_URL") }
+  artifacts = dir { path = "${store}" }
+}
+`,
+        2,
+      ),
+    );
+    const stop = new AbortController();
+    const queues = await Promise.all([0, 1].map(() => openProjectTrialQueue(dir)));
+    const loops = queues.map((queue) =>
+      runTrialWorker({
+        queue,
+        artifacts: openArtifacts(dir),
+        model: "m",
+        pollMs: 50,
+        signal: stop.signal,
+        log: () => undefined,
+      }),
+    );
+    let answered: number[];
+    try {
+      await applied(dir, true);
+    } finally {
+      stop.abort();
+      answered = await Promise.all(loops);
+      for (const q of queues) await q.close();
+    }
+    expect(answered.reduce((a, b) => a + b, 0)).toBe(5);
+    expect(await trialsOfFull(dir)).toEqual(expected);
+  }, 300_000);
+});
+
 describe.skipIf(!PG)("cross-validated trials on workers (needs MLC_TEST_PG_URL)", () => {
   const dirs: string[] = [];
   afterAll(() => {
