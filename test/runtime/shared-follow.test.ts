@@ -2,6 +2,7 @@
 // shared PostgreSQL state and store, without a restart: a rollback and a promote done elsewhere are
 // served within a few polls; a new version whose bundle cannot be verified is not served (the old one
 // keeps serving, the failure is logged and counted in /metrics), and it is served once it can be.
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +14,7 @@ import { planProject } from "../../src/runtime/project.js";
 import { followSharedDeployment } from "../../src/runtime/shared-follow.js";
 import { createPredictionServer } from "../../src/serve/server.js";
 import { PG, pgSchemas } from "./pg-schemas.js";
+import { buildForSubprocess } from "./subprocess-build.js";
 
 const freshSchema = pgSchemas();
 
@@ -49,7 +51,8 @@ describe.skipIf(!PG)("a server follows another checkout's pointer changes (needs
     delete process.env.MLC_STATE_SCHEMA;
   });
 
-  it("serves a rollback and a promote made from checkout A, and keeps the old version when the new one fails to verify", async () => {
+  /** Checkout A with versions 1 and 2 of deployment api applied, and checkout B that has only pulled them. */
+  async function checkouts(): Promise<{ a: string; b: string; store: string }> {
     process.env.MLC_STATE_SCHEMA = freshSchema("mlc_follow");
     const store = mkdtempSync(join(tmpdir(), "mlc-store-"));
     dirs.push(store);
@@ -60,14 +63,69 @@ describe.skipIf(!PG)("a server follows another checkout's pointer changes (needs
     await applyQuiet(a);
     writeFileSync(join(a, "synth.mlspec"), spec.replace("trees         = 30", "trees         = 31"));
     await applyQuiet(a);
-
-    // Checkout B: the spec and the data; its plan brings the deployment down (version 2).
     const b = mkdtempSync(join(tmpdir(), "mlc-follow-b-"));
     dirs.push(b);
     cpSync(join(a, "synth.mlspec"), join(b, "synth.mlspec"));
     cpSync(join(a, "data"), join(b, "data"), { recursive: true });
     const planned = await planProject(b);
     expect(planned.ok).toBe(true);
+    return { a, b, store };
+  }
+
+  it("`mlc serve --workers 2` in checkout B serves A's rollback without a restart", async () => {
+    const main = join(buildForSubprocess(), "src", "cli", "main.js");
+    const { a, b } = await checkouts();
+    const child = spawn(
+      process.execPath,
+      [
+        main,
+        "serve",
+        "api",
+        "--dir",
+        b,
+        "--port",
+        "0",
+        "--workers",
+        "2",
+        "--shared-poll",
+        "0.2",
+        "--no-prediction-log",
+      ],
+      { env: { ...process.env, NO_COLOR: "1" } },
+    );
+    let out = "";
+    child.stdout.on("data", (d) => (out += String(d)));
+    child.stderr.on("data", (d) => (out += String(d)));
+    const exited = new Promise((res) => child.on("close", res));
+    try {
+      const base = await until(
+        "the server to listen",
+        async () => /listening on (http:\/\/\S+)/.exec(out)?.[1],
+      );
+      const served = async (): Promise<number | undefined> => {
+        const res = await fetch(`${base}/v1/predict`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(RECORD),
+        }).catch(() => undefined);
+        return res?.ok ? ((await res.json()) as { model_version: number }).model_version : undefined;
+      };
+      await until("version 2", async () => ((await served()) === 2 ? true : undefined));
+      expect((await runCli(["rollback", "api", "--dir", a])).code).toBe(0);
+      // Both workers follow: every answer is version 1 soon after.
+      await until("every worker to serve version 1", async () => {
+        const versions = await Promise.all(Array.from({ length: 8 }, served));
+        return versions.every((v) => v === 1) ? true : undefined;
+      });
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+    }
+    expect(out, out).not.toMatch(/cannot follow/);
+  }, 300_000);
+
+  it("serves a rollback and a promote made from checkout A, and keeps the old version when the new one fails to verify", async () => {
+    const { a, b, store } = await checkouts();
 
     const server = createPredictionServer({
       projectDir: b,

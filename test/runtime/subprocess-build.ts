@@ -19,6 +19,8 @@ const ENTRIES = [
   "src/cli/commands/exec.ts",
   "src/cli/commands/fmt.ts",
   "src/cli/commands/validate.ts",
+  "src/cli/commands/serve.ts",
+  "src/cli/commands/rollback.ts",
   "src/data/data-hash.ts",
 ];
 const IMPORT = /(?:from\s+|import\s*\(\s*|import\s+)["'](\.{1,2}\/[^"']+)\.js["']/g;
