@@ -8,6 +8,7 @@ import { checkProject } from "../compiler/check.js";
 import type { Diagnostic } from "../compiler/diagnostic.js";
 import { parseFile } from "../compiler/parse.js";
 import { allBlockKinds, blockKind, typeToString, type BodySchema } from "../compiler/schema/index.js";
+import type { namesInScope } from "./symbols.js";
 
 /** Every .mlspec file of `dir` (absolute paths), with the editor's unsaved text where it has one. */
 function projectTexts(dir: string, open: ReadonlyMap<string, string>): Map<string, string> {
@@ -112,13 +113,22 @@ export function hoverAt(path: string, text: string, offset: number): string | un
 
 export interface Completion {
   label: string;
-  kind: "block" | "attribute" | "builtin";
+  kind: "block" | "attribute" | "builtin" | "reference" | "column";
   detail: string;
   doc: string;
 }
 
-/** What may be written at `offset`: block kinds at the top level; attributes, nested blocks and built-ins inside a block. */
-export function completionsAt(path: string, text: string, offset: number): Completion[] {
+/**
+ * What may be written at `offset`: block kinds at the top level; attributes, nested blocks and
+ * built-ins inside a block, and with `scope` (the project's names there) the other blocks and the
+ * columns the block sees.
+ */
+export function completionsAt(
+  path: string,
+  text: string,
+  offset: number,
+  scope?: ReturnType<typeof namesInScope>,
+): Completion[] {
   const chain = blocksAt(parseFile(path, text).value, offset);
   if (!chain.length)
     return allBlockKinds().map((k) => ({ label: k.kind, kind: "block", detail: "block", doc: k.doc }));
@@ -129,5 +139,19 @@ export function completionsAt(path: string, text: string, offset: number): Compl
   for (const n of schema?.nested ?? [])
     out.push({ label: n.kind, kind: "block", detail: "nested block", doc: n.doc });
   for (const b of allBuiltins()) out.push({ label: b.name, kind: "builtin", detail: b.family, doc: b.doc });
+  for (const b of scope?.blocks ?? [])
+    out.push({
+      label: b.name,
+      kind: "reference",
+      detail: `${b.kind} block`,
+      doc: `the ${b.kind} block \`${b.name}\``,
+    });
+  for (const c of scope?.columns ?? [])
+    out.push({
+      label: c.name,
+      kind: "column",
+      detail: `column of ${c.block}`,
+      doc: `column \`${c.name}\` of \`${c.block}\``,
+    });
   return out;
 }

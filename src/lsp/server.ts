@@ -22,12 +22,14 @@ import type { Diagnostic } from "../compiler/diagnostic.js";
 import { formatText } from "../compiler/format.js";
 import type { Span } from "../ir/span.js";
 import { completionsAt, hoverAt, parsedProject, projectDiagnostics } from "./analysis.js";
-import { definitionAt, referencesAt, renameAt } from "./symbols.js";
+import { definitionAt, namesInScope, referencesAt, renameAt } from "./symbols.js";
 
 const COMPLETION_KIND = {
   block: CompletionItemKind.Class,
   attribute: CompletionItemKind.Property,
   builtin: CompletionItemKind.Function,
+  reference: CompletionItemKind.Reference,
+  column: CompletionItemKind.Field,
 } as const;
 
 function toLsp(d: Diagnostic): LspDiagnostic {
@@ -109,7 +111,9 @@ export function startLanguageServer(input: NodeJS.ReadableStream, output: NodeJS
   connection.onCompletion((p) => {
     const doc = documents.get(p.textDocument.uri);
     if (!doc) return [];
-    return completionsAt(pathOf(doc.uri), doc.getText(), doc.offsetAt(p.position)).map((c) => ({
+    const a = at(p.textDocument.uri, p.position);
+    const scope = a ? namesInScope(a.project, a.path, a.offset) : undefined;
+    return completionsAt(pathOf(doc.uri), doc.getText(), doc.offsetAt(p.position), scope).map((c) => ({
       label: c.label,
       kind: COMPLETION_KIND[c.kind],
       detail: c.detail,

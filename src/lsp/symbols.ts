@@ -204,3 +204,43 @@ export function renameAt(project: Project, file: string, offset: number, newName
     edits: all.filter((o) => sameSymbol(o.symbol, at.symbol)).map((o) => ({ span: o.span, text: newName })),
   };
 }
+
+/**
+ * The names a reference may use at `offset` of `file`: every other top-level block, and the columns
+ * the enclosing block sees through its input chain (a source's schema, a features block's own
+ * features), nearest first. Empty outside a block.
+ */
+export function namesInScope(
+  project: Project,
+  file: string,
+  offset: number,
+): { blocks: { name: string; kind: string }[]; columns: { name: string; block: string }[] } {
+  const f = project.files.find((x) => x.path === file);
+  const here = f?.blocks.find((b) => inside(offset, b.span));
+  if (!here) return { blocks: [], columns: [] };
+  const names = new Names(project);
+  const blocks = [...names.blocks.values()]
+    .filter((b) => b !== here)
+    .map((b) => ({ name: b.name!, kind: b.kind }));
+  const columns: { name: string; block: string }[] = [];
+  const taken = new Set<string>();
+  const seen = new Set<Block>();
+  for (let cur: Block | undefined = here; cur && !seen.has(cur); cur = names.upstream(cur)) {
+    seen.add(cur);
+    const schema = blockKind(cur.kind);
+    const declared =
+      schema?.table === "declared"
+        ? (cur.body.find((i): i is Block => i.type === "block" && i.kind === "schema")?.body ?? [])
+        : schema?.table === "computed"
+          ? cur.body.filter(
+              (i) => !(i.type === "attribute" && schema.attributes.some((a) => a.name === i.name)),
+            )
+          : [];
+    for (const i of declared)
+      if (i.type === "attribute" && !taken.has(i.name)) {
+        taken.add(i.name);
+        columns.push({ name: i.name, block: cur.name ?? cur.kind });
+      }
+  }
+  return { blocks, columns };
+}

@@ -1,6 +1,8 @@
 // Deployments shared between checkouts: with a shared state (PostgreSQL) or a shared artifact store,
 // each deployment's history (the pointer changes, oldest first) is kept in the state as write-once
-// records, and every bundle it names is kept as two objects of the store (model.onnx, bundle.json).
+// records, and every bundle it names is kept as two objects of the store (model.onnx, bundle.json),
+// every SQLite online table it names as one object (the table's export; a table id is a content id,
+// so the table never changes). A Redis online table is shared by Redis itself.
 // A checkout that never built a bundle folder downloads its objects (verified), writes the folder
 // atomically (publishBundle) and adopts the history, so it can serve and roll back what another applied.
 import { readdirSync, readFileSync } from "node:fs";
@@ -24,6 +26,8 @@ import {
   resolveBundlePath,
   type HistoryEntry,
 } from "../serve/deployment.js";
+import { OnlineStoreError, sqlitePath, type OnlineStoreRef } from "../serve/online-store.js";
+import { SqliteOnlineStore, validateTableExport, type SqliteTableExport } from "../serve/online-sqlite.js";
 import { openArtifacts, type ArtifactStore } from "./artifacts/store.js";
 import { openState } from "./state/open.js";
 import { storageSettings } from "./storage-settings.js";
@@ -32,6 +36,8 @@ import { storageSettings } from "./storage-settings.js";
 export const HISTORY_COLLECTION = "deployment_history";
 /** Collection of shared bundles, keyed by the bundle's path in the project (`.mlc/bundles/api/v1`). */
 export const BUNDLE_COLLECTION = "deployment_bundles";
+/** Collection of shared SQLite online tables, keyed by table id; each value names the export's object. */
+export const ONLINE_COLLECTION = "deployment_online_tables";
 
 const entryKey = (name: string, i: number) => `${name}/${String(i).padStart(8, "0")}`;
 
@@ -46,6 +52,22 @@ function bundlesOf(e: HistoryEntry): string[] {
   if (e.rollout) out.push(e.rollout.candidate.bundle);
   for (const a of e.experiment?.arms ?? []) out.push(a.target.bundle);
   return [...new Set(out)];
+}
+
+/** The SQLite online tables an entry's versions look inputs up in (a Redis table is shared already). */
+function sqliteTablesOf(
+  e: HistoryEntry,
+): { store: Extract<OnlineStoreRef, { kind: "sqlite" }>; table: string }[] {
+  const refs = [
+    e.online,
+    e.rollout?.candidate.online,
+    ...(e.experiment?.arms ?? []).map((a) => a.target.online),
+  ];
+  const out = new Map<string, { store: Extract<OnlineStoreRef, { kind: "sqlite" }>; table: string }>();
+  for (const r of refs)
+    if (r && r.store.kind === "sqlite" && !isAbsolute(r.store.path))
+      out.set(`${r.store.path}\u0000${r.table}`, { store: r.store, table: r.table });
+  return [...out.values()];
 }
 
 interface SharedBundle {
@@ -115,6 +137,10 @@ export class SharedDeployments {
       // one the deploy node last built (which plan checks). Each is downloaded once per checkout.
       const bundles = new Set(shared.flatMap(bundlesOf).filter((b) => !isAbsolute(b)));
       for (const b of bundles) await this.materialise(name, b);
+      for (const t of new Map(
+        shared.flatMap(sqliteTablesOf).map((t) => [`${t.store.path}\u0000${t.table}`, t]),
+      ).values())
+        await this.materialiseOnline(name, t.store, t.table);
       adoptHistory(this.projectDir, name, shared, diverged);
       if (diverged)
         this.log(
@@ -130,6 +156,7 @@ export class SharedDeployments {
     for (let i = from; i < local.length; i++) {
       const entry = local[i]!;
       for (const b of bundlesOf(entry)) await this.share(b);
+      for (const t of sqliteTablesOf(entry)) await this.shareOnline(t.store, t.table);
       if (!(await this.state.records.create(HISTORY_COLLECTION, entryKey(name, i), entry as unknown as Json)))
         return false;
     }
@@ -152,6 +179,76 @@ export class SharedDeployments {
     const json = await this.artifacts.put(readFileSync(join(dir, BUNDLE_JSON)));
     const value: SharedBundle = { onnx, json };
     await this.state.records.create(BUNDLE_COLLECTION, bundle, { ...value }, [onnx, json]);
+  }
+
+  /** Stores a SQLite online table as one object (its export) in the artifact store, once, and records it by table id. */
+  private async shareOnline(
+    store: Extract<OnlineStoreRef, { kind: "sqlite" }>,
+    table: string,
+  ): Promise<void> {
+    if (await this.state.records.get(ONLINE_COLLECTION, table)) return;
+    let exported: SqliteTableExport | undefined;
+    try {
+      const db = SqliteOnlineStore.open(sqlitePath(this.projectDir, store), store.path, true);
+      try {
+        exported = db.exportTable(table);
+      } finally {
+        await db.close();
+      }
+    } catch (e) {
+      if (!(e instanceof OnlineStoreError)) throw e;
+      this.log(`online table ${table} is not shared: ${e.message}`);
+      return;
+    }
+    if (!exported) {
+      this.log(`online table ${table} is not shared: ${store.path} has no such table here`);
+      return;
+    }
+    const object = await this.artifacts.put(new TextEncoder().encode(JSON.stringify(exported)));
+    await this.state.records.create(ONLINE_COLLECTION, table, { object }, [object]);
+  }
+
+  /**
+   * Makes the SQLite online table `table` exist in this checkout's store: kept when it is there,
+   * otherwise imported from its shared export (verified against its hash as it comes down) in one
+   * transaction, under its own id.
+   */
+  async materialiseOnline(
+    name: string,
+    store: Extract<OnlineStoreRef, { kind: "sqlite" }>,
+    table: string,
+  ): Promise<void> {
+    const db = SqliteOnlineStore.open(sqlitePath(this.projectDir, store), store.path, false);
+    try {
+      if (await db.meta(table)) return;
+      const rec = await this.state.records.get(ONLINE_COLLECTION, table);
+      const object =
+        rec && isObj(rec.value) && typeof rec.value.object === "string" ? rec.value.object : undefined;
+      if (!object)
+        throw new DeploymentError(
+          `deployment ${name}: online table ${table} is neither in this checkout's ${store.path} nor in the shared store`,
+          {
+            hint: "apply the project in the checkout that deployed it (its online tables are shared when it next runs)",
+          },
+        );
+      let exported: unknown;
+      try {
+        exported = JSON.parse(new TextDecoder().decode(await this.artifacts.get(object)));
+      } catch (e) {
+        if (!(e instanceof SyntaxError)) throw e;
+        throw new DeploymentError(
+          `deployment ${name}: the shared export of online table ${table} is not JSON: ${e.message}`,
+        );
+      }
+      const errs = validateTableExport(exported, table);
+      if (errs.length)
+        throw new DeploymentError(
+          `deployment ${name}: the shared export of online table ${table} is invalid:\n  ${errs.join("\n  ")}`,
+        );
+      db.importTable(exported as SqliteTableExport);
+    } finally {
+      await db.close();
+    }
   }
 
   /**
@@ -211,6 +308,12 @@ export async function syncDeployments(
   else await s.syncAll();
 }
 
+/** Whether the project's settings share deployments (a PostgreSQL state or a shared store), without opening either. */
+export function projectSharesDeployments(projectDir: string): boolean {
+  const settings = storageSettings(projectDir);
+  return !!settings.artifacts || !!(settings.state && /^postgres(ql)?:\/\//.test(settings.state));
+}
+
 /**
  * Runs `op` on one deployment with the shared state reconciled before and after it (a no-op for a
  * project that shares nothing): `mlc serve`, `mlc rollback` and `mlc rollout` act on what the
@@ -222,8 +325,7 @@ export async function withSharedDeployment<T>(
   op: () => Promise<T> | T,
   log?: (message: string) => void,
 ): Promise<T> {
-  const settings = storageSettings(projectDir);
-  if (!settings.artifacts && !(settings.state && /^postgres(ql)?:\/\//.test(settings.state))) return op();
+  if (!projectSharesDeployments(projectDir)) return op();
   const state = await openState(projectDir);
   try {
     const artifacts = openArtifacts(projectDir);
@@ -231,6 +333,24 @@ export async function withSharedDeployment<T>(
     const out = await op();
     await syncDeployments(projectDir, state, artifacts, log, name);
     return out;
+  } finally {
+    await state.close();
+  }
+}
+
+/**
+ * Reconciles every deployment of the project with the shared state (a no-op for a project that shares
+ * nothing): `mlc models promote|demote` first adopts what other checkouts did, and afterwards shares
+ * the pointer moves it made, so servers of other checkouts follow them.
+ */
+export async function syncProjectDeployments(
+  projectDir: string,
+  log?: (message: string) => void,
+): Promise<void> {
+  if (!projectSharesDeployments(projectDir)) return;
+  const state = await openState(projectDir);
+  try {
+    await syncDeployments(projectDir, state, openArtifacts(projectDir), log);
   } finally {
     await state.close();
   }
@@ -244,8 +364,7 @@ export async function materialiseShared(projectDir: string, name: string, bundle
   } catch (e) {
     if (!(e instanceof BundleError)) throw e;
   }
-  const settings = storageSettings(projectDir);
-  if (!settings.artifacts && !(settings.state && /^postgres(ql)?:\/\//.test(settings.state))) return;
+  if (!projectSharesDeployments(projectDir)) return;
   const state = await openState(projectDir);
   try {
     await new SharedDeployments(projectDir, state, openArtifacts(projectDir)).materialise(name, bundle);

@@ -48,6 +48,7 @@ export class ServeMetrics {
   private readonly counters = {
     swaps: 0,
     loadFailures: 0,
+    sharedSyncFailures: 0,
     logDropped: 0,
     logWriteFailures: 0,
     shadowFailures: 0,
@@ -117,6 +118,11 @@ export class ServeMetrics {
 
   loadFailed(): void {
     this.counters.loadFailures++;
+  }
+
+  /** A look at the shared state's pointer that failed (another checkout's change not followed yet). */
+  sharedSyncFailed(): void {
+    this.counters.sharedSyncFailures++;
   }
 
   logDropped(n: number): void {
@@ -236,6 +242,11 @@ export class ServeMetrics {
       "mlc_model_load_failures_total",
       "Bundles that failed to load (the previous version kept serving).",
       this.counters.loadFailures,
+    );
+    counter(
+      "mlc_shared_sync_failures_total",
+      "Looks at the shared state's deployment pointer that failed (the version in use kept serving).",
+      this.counters.sharedSyncFailures,
     );
     counter(
       "mlc_prediction_log_dropped_total",

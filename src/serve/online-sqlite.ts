@@ -104,9 +104,74 @@ export class SqliteOnlineStore implements OnlineStore {
     return drop.length;
   }
 
+  /**
+   * One table as written, for another checkout (shared deployments): its meta and its rows as stored
+   * (entity id, values JSON), read in one transaction; undefined when the store has no such table.
+   */
+  exportTable(table: string): SqliteTableExport | undefined {
+    return this.db.transaction(() => {
+      const m = this.getMeta.get(table);
+      if (!m) return undefined;
+      const rows = this.db
+        .prepare("SELECT entity, vals FROM online_rows WHERE table_id = ? ORDER BY entity")
+        .all(table) as { entity: string; vals: string }[];
+      return {
+        format: "mlc-online-export/1" as const,
+        id: table,
+        meta: JSON.parse(m.meta) as OnlineTableMeta,
+        rows: rows.map((r) => [r.entity, r.vals] as [string, string]),
+      };
+    })();
+  }
+
+  /** Writes an exported table under its own id, atomically; a table already there is kept. */
+  importTable(t: SqliteTableExport): void {
+    const insertRow = this.db.prepare(
+      "INSERT OR REPLACE INTO online_rows (table_id, entity, vals) VALUES (?, ?, ?)",
+    );
+    const insertTable = this.db.prepare(
+      "INSERT INTO online_tables (id, deployment, meta, created) VALUES (?, ?, ?, ?)",
+    );
+    this.db
+      .transaction(() => {
+        if (this.getMeta.get(t.id)) return;
+        for (const [entity, vals] of t.rows) insertRow.run(t.id, entity, vals);
+        insertTable.run(t.id, t.meta.deployment, JSON.stringify(t.meta), t.meta.created);
+      })
+      .immediate();
+  }
+
   async close(): Promise<void> {
     this.db.close();
   }
+}
+
+/** A table exported from one SQLite online store for another (the shared store carries it as one object). */
+export interface SqliteTableExport {
+  format: "mlc-online-export/1";
+  id: string;
+  meta: OnlineTableMeta;
+  /** [entity id, values JSON], by entity id. */
+  rows: [string, string][];
+}
+
+/** Problems with an export read back from the shared store; empty when it can be imported. */
+export function validateTableExport(v: unknown, id: string): string[] {
+  const t = v as Partial<SqliteTableExport> | null;
+  if (!t || typeof t !== "object") return ["expected an object"];
+  const errs: string[] = [];
+  if (t.format !== "mlc-online-export/1") errs.push(`format: expected mlc-online-export/1`);
+  if (t.id !== id) errs.push(`id: expected ${id}, found ${String(t.id)}`);
+  if (!t.meta || typeof t.meta !== "object" || t.meta.format !== "mlc-online-table/1")
+    errs.push("meta: expected an online table's meta");
+  else if (typeof t.meta.deployment !== "string" || typeof t.meta.created !== "string")
+    errs.push("meta: expected deployment and created");
+  if (
+    !Array.isArray(t.rows) ||
+    !t.rows.every((r) => Array.isArray(r) && typeof r[0] === "string" && typeof r[1] === "string")
+  )
+    errs.push("rows: expected [entity, values] pairs of strings");
+  return errs;
 }
 
 /**

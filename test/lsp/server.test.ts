@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client } from "./lsp-client.js";
+import { hoverAt } from "../../src/lsp/analysis.js";
 
 const SPEC = `source customers {
   file = "data/customers.csv"
@@ -84,5 +85,18 @@ describe("mlc lsp over JSON-RPC", () => {
     const inFeatures = await complete(10, 2);
     expect(inFeatures).toEqual(expect.arrayContaining(["from", "log1p", "standardize"]));
     expect(inFeatures).not.toContain("file");
+    // references to the project's other blocks, and the columns the block sees through `from`
+    expect(inFeatures).toEqual(expect.arrayContaining(["customers", "tenure", "churned", "t"]));
+    expect(inFeatures).not.toContain("f"); // not itself
+    const inSource = await complete(1, 2);
+    expect(inSource).toEqual(expect.arrayContaining(["f", "tenure", "churned"]));
+    expect(inSource).not.toContain("t"); // a features column is not the source's
+  });
+
+  it("hovers a metric with its direction and reference text", () => {
+    const text = "gate ship {\n  model = m\n  test.auc >= 0.8\n}\n";
+    expect(hoverAt(path, text, text.indexOf("auc") + 1)).toMatch(
+      /^\*\*auc\*\* metric \((maximize|higher is better)/,
+    );
   });
 });

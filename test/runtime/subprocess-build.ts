@@ -17,6 +17,10 @@ const ENTRIES = [
   "src/cli/commands/state.ts",
   "src/cli/commands/worker.ts",
   "src/cli/commands/exec.ts",
+  "src/cli/commands/fmt.ts",
+  "src/cli/commands/validate.ts",
+  "src/cli/commands/serve.ts",
+  "src/cli/commands/rollback.ts",
   "src/data/data-hash.ts",
 ];
 const IMPORT = /(?:from\s+|import\s*\(\s*|import\s+)["'](\.{1,2}\/[^"']+)\.js["']/g;

@@ -128,6 +128,152 @@ describe.skipIf(!PG)("TPE with a median pruner on workers (needs MLC_TEST_PG_URL
   }, 300_000);
 });
 
+describe.skipIf(!PG)("grid search on workers (needs MLC_TEST_PG_URL)", () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    delete process.env.MLC_STATE_SCHEMA;
+  });
+
+  it("fits the same grid points with the same values as a single-process run", async () => {
+    // parallel = 1 locally (one process, one trial at a time) against two workers with parallel = 2:
+    // grid points do not depend on history, so the study is the same.
+    const grid = (projectBlock: string, parallel: number) => {
+      const out = spec(projectBlock)
+        .replace("method    = random", "method    = grid")
+        .replace("trials    = 6", "trials    = 5")
+        .replace("parallel  = 3", `parallel  = ${parallel}`);
+      expect(out).toContain("method    = grid");
+      return out;
+    };
+    const local = writeProject();
+    dirs.push(local);
+    writeFileSync(join(local, "synth.mlspec"), grid("project synth {\n  seed = 7\n}\n", 1));
+    await applied(local, false);
+    const expected = await trialsOfFull(local);
+    expect(expected).toHaveLength(5);
+
+    process.env.MLC_STATE_SCHEMA = freshSchema("mlc_grid");
+    const store = mkdtempSync(join(tmpdir(), "mlc-store-"));
+    dirs.push(store);
+    const dir = writeProject();
+    dirs.push(dir);
+    writeFileSync(
+      join(dir, "synth.mlspec"),
+      grid(
+        `project synth {
+  seed      = 7
+  state     = postgres { url = env("MLC_TEST_PG_URL") }
+  artifacts = dir { path = "${store}" }
+}
+`,
+        2,
+      ),
+    );
+    const stop = new AbortController();
+    const queues = await Promise.all([0, 1].map(() => openProjectTrialQueue(dir)));
+    const loops = queues.map((queue) =>
+      runTrialWorker({
+        queue,
+        artifacts: openArtifacts(dir),
+        model: "m",
+        pollMs: 50,
+        signal: stop.signal,
+        log: () => undefined,
+      }),
+    );
+    let answered: number[];
+    try {
+      await applied(dir, true);
+    } finally {
+      stop.abort();
+      answered = await Promise.all(loops);
+      for (const q of queues) await q.close();
+    }
+    expect(answered.reduce((a, b) => a + b, 0)).toBe(5);
+    expect(await trialsOfFull(dir)).toEqual(expected);
+  }, 300_000);
+});
+
+describe.skipIf(!PG)("cross-validated trials on workers (needs MLC_TEST_PG_URL)", () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    delete process.env.MLC_STATE_SCHEMA;
+  });
+
+  it("fits a cv.* search's trials on workers, each once, with the values of a local run", async () => {
+    const cv = (projectBlock: string) => {
+      const out = spec(projectBlock)
+        .replace(
+          "  method = stratified(y)\n  train  = 60%\n  valid  = 20%\n  test   = 20%\n",
+          "  method = kfold(3, by = y)\n  train  = 80%\n  test   = 20%\n",
+        )
+        .replace("  calibrate = isotonic\n", "")
+        .replace("trials    = 6", "trials    = 4")
+        .replace("objective = maximize(valid.auc)", "objective = maximize(cv.auc)");
+      expect(out).toContain("kfold(3");
+      expect(out).toContain("maximize(cv.auc)");
+      return out;
+    };
+    const local = writeProject();
+    dirs.push(local);
+    writeFileSync(join(local, "synth.mlspec"), cv("project synth {\n  seed = 7\n}\n"));
+    await applied(local, false);
+    const expected = await trialsOfFull(local);
+    expect(expected).toHaveLength(4);
+    expect(expected.every((t) => t.status === "complete" && typeof t.values["cv.auc"] === "number")).toBe(
+      true,
+    );
+
+    process.env.MLC_STATE_SCHEMA = freshSchema("mlc_cvq");
+    const store = mkdtempSync(join(tmpdir(), "mlc-store-"));
+    dirs.push(store);
+    const dir = writeProject();
+    dirs.push(dir);
+    writeFileSync(
+      join(dir, "synth.mlspec"),
+      cv(`project synth {
+  seed      = 7
+  state     = postgres { url = env("MLC_TEST_PG_URL") }
+  artifacts = dir { path = "${store}" }
+}
+`),
+    );
+    const stop = new AbortController();
+    const queues = await Promise.all([0, 1].map(() => openProjectTrialQueue(dir)));
+    const loops = queues.map((queue) =>
+      runTrialWorker({
+        queue,
+        artifacts: openArtifacts(dir),
+        model: "m",
+        pollMs: 50,
+        signal: stop.signal,
+        log: () => undefined,
+      }),
+    );
+    let answered: number[];
+    try {
+      await applied(dir, true);
+    } finally {
+      stop.abort();
+      answered = await Promise.all(loops);
+      for (const q of queues) await q.close();
+    }
+    // Every trial went through the queue, answered once by a worker.
+    expect(answered.reduce((a, b) => a + b, 0)).toBe(4);
+    const queue = await openProjectTrialQueue(dir);
+    try {
+      const [study] = await queue.studiesOf("m");
+      const rows = await queue.trials(study!);
+      expect(rows.map((r) => [r.index, r.status, r.runs])).toEqual([0, 1, 2, 3].map((i) => [i, "done", 1]));
+    } finally {
+      await queue.close();
+    }
+    expect(await trialsOfFull(dir)).toEqual(expected);
+  }, 300_000);
+});
+
 describe.skipIf(!PG)("mlc worker processes (needs MLC_TEST_PG_URL)", () => {
   let main = "";
   const dirs: string[] = [];

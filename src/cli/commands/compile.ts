@@ -15,6 +15,7 @@ interface CompileCliOptions {
   name: string;
   retries: string;
   secretKeys: string;
+  trialWorkers?: boolean;
   out?: string;
 }
 
@@ -44,6 +45,10 @@ export function register(program: Command): void {
     )
     .option("--name <name>", "the workflow's name prefix (kubeflow: the pipeline's name)", "mlc-apply")
     .option("--retries <n>", "retries of a failed step", "2")
+    .option(
+      "--trial-workers",
+      "argo: tuned models fit their trials in `mlc worker` pods beside their step (as many as the model's tune.parallel, sized by its resources)",
+    )
     .option("--out <file>", "write the workflow here instead of stdout")
     .action(async (dir: string, opts: CompileCliOptions) => {
       if (!TARGETS.includes(opts.target))
@@ -56,6 +61,11 @@ export function register(program: Command): void {
         throw new CliExit(
           1,
           `mlc compile: --secret-keys must be environment variable names, not '${opts.secretKeys}'`,
+        );
+      if (opts.trialWorkers && opts.target !== "argo")
+        throw new CliExit(
+          1,
+          `mlc compile: --trial-workers is for --target argo (its worker pods run as daemons beside the model's step, which Kubeflow Pipelines cannot express); compile for argo, or run \`mlc worker\` pods yourself next to the pipeline`,
         );
       const retries = Number(opts.retries);
       if (!Number.isInteger(retries) || retries < 0)
@@ -77,7 +87,12 @@ export function register(program: Command): void {
           text = kubeflowText(kubeflowPipeline(outcome.plan, { ...common, secretKeys }));
         } else {
           const { argoWorkflow } = await import("../../runtime/export/argo.js");
-          text = JSON.stringify(argoWorkflow(outcome.plan, common), null, 2) + "\n";
+          text =
+            JSON.stringify(
+              argoWorkflow(outcome.plan, { ...common, trialWorkers: opts.trialWorkers === true }),
+              null,
+              2,
+            ) + "\n";
         }
       } catch (e) {
         userError(e);

@@ -9,6 +9,7 @@ import {
   type Alias,
   type ModelVersion,
 } from "../../registry/model-registry.js";
+import { syncProjectDeployments } from "../../runtime/shared-deployments.js";
 import { applyServingMoves, planServingMove, ServingSyncError } from "../../serve/serving-sync.js";
 import { referenceProfileSummary } from "../../runtime/monitor/run-monitor.js";
 import { openState } from "../../runtime/state/open.js";
@@ -207,12 +208,17 @@ export function register(program: Command): void {
               throw e;
             }
           };
+          // With a shared state: start from the pointers other checkouts moved, and share these moves.
+          const shareMoves = () =>
+            syncProjectDeployments(projectDir, (m) => process.stderr.write(`mlc models ${verb}: ${m}\n`));
+          await shareMoves();
           await withRegistry(flags.dir, async (reg) => {
             if (verb === "promote") {
               const v = await resolveVersion(reg, text);
               const moves = servingMoves(v.model, v.version);
               const e = await reg.setAlias(v.model, alias, v.version, flags.reason);
               applyServingMoves(projectDir, moves, flags.reason);
+              if (moves.length) await shareMoves();
               if (flags.json) {
                 const deployments = moves.map((m) => ({ deployment: m.name, from: m.from, to: v.version }));
                 const json = { model: v.model, alias, from: e.previous ?? null, to: v.version, deployments };

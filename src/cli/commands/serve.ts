@@ -73,6 +73,8 @@ export interface ServeFlags {
   idleTimeout?: string;
   drain?: string;
   grpcPort?: string;
+  /** Seconds between looks at the shared state's pointer ("0": do not follow other checkouts). */
+  sharedPoll?: string;
 }
 
 /** A number of seconds from a flag, as milliseconds. */
@@ -202,6 +204,11 @@ export function register(program: Command): void {
       "--grpc-port <n>",
       "also serve the Open Inference Protocol (v2) over gRPC on this port (0 picks a free one); off by default",
     )
+    .option(
+      "--shared-poll <seconds>",
+      "with a shared state or store: how often to look for pointer changes made from other checkouts (promote, rollback); 0 turns it off",
+      "2",
+    )
     .option("--no-prediction-log", "write no prediction log (and accept no feedback)")
     .option(
       "--pid-file <file>",
@@ -313,18 +320,42 @@ async function serveCommand(deployment: string, cli: CommandFlags): Promise<void
     ...cli,
     port: cli.port ?? String(stream ? 0 : specPort(cli.dir, deployment, "serve")),
   };
+  const pollMs = sharedPollOf(flags.sharedPoll);
   if (stream) {
-    await serveStream(deployment, flags, stream, given ?? stream.workers);
+    const follower = cluster.isPrimary ? await followShared(flags.dir, deployment, pollMs) : undefined;
+    try {
+      await serveStream(deployment, flags, stream, given ?? stream.workers);
+    } finally {
+      await follower?.stop();
+    }
     return;
   }
   const workers = given ?? 1;
   if (workers > 1 && cluster.isPrimary) {
-    await superviseWorkers(workers);
+    // The primary alone follows the shared state (one writer of the local pointer); each worker
+    // follows the local pointer and counts the primary's failed looks in its /metrics.
+    const follower = await followShared(flags.dir, deployment, pollMs, () => {
+      for (const w of Object.values(cluster.workers ?? {})) if (w?.isConnected()) w.send(SHARED_SYNC_FAILED);
+    });
+    try {
+      await superviseWorkers(workers);
+    } finally {
+      await follower?.stop();
+    }
     return;
   }
   const { server } = await startServe(deployment, flags);
-  await untilSignal((signal) => {
+  const follower = cluster.isPrimary
+    ? await followShared(flags.dir, deployment, pollMs, () => server.metrics.sharedSyncFailed())
+    : undefined;
+  const onPrimaryMessage = (m: unknown): void => {
+    if (m === SHARED_SYNC_FAILED) server.metrics.sharedSyncFailed();
+  };
+  if (cluster.isWorker) process.on("message", onPrimaryMessage);
+  await untilSignal(async (signal) => {
     process.stdout.write(`mlc serve: ${signal}, draining\n`);
+    process.off("message", onPrimaryMessage);
+    await follower?.stop().catch(() => undefined);
     return server.close().catch((e: Error) => {
       process.stderr.write(`mlc serve: error while stopping: ${e.message}\n`);
     });
@@ -332,6 +363,47 @@ async function serveCommand(deployment: string, cli: CommandFlags): Promise<void
   process.stdout.write("mlc serve: stopped\n");
   // a cluster worker's IPC channel would keep it alive after the drain
   if (cluster.isWorker) cluster.worker?.disconnect();
+}
+
+/** The message the primary of `--workers N` sends its workers when a look at the shared state failed. */
+const SHARED_SYNC_FAILED = "mlc:shared-sync-failed";
+
+/** --shared-poll in milliseconds; 0 turns following off. */
+function sharedPollOf(text: string | undefined): number {
+  if (text === undefined) return 2000;
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n > 86_400)
+    throw new CliExit(
+      2,
+      `mlc serve: --shared-poll must be a number of seconds from 0 to 86400, got '${text}'`,
+    );
+  return Math.round(n * 1000);
+}
+
+/**
+ * Follows pointer changes other checkouts make through the shared state (a promote or rollback done
+ * elsewhere reaches this server without a restart); undefined when the project shares nothing.
+ */
+async function followShared(
+  dir: string,
+  deployment: string,
+  pollMs: number,
+  failed?: () => void,
+): Promise<{ stop(): Promise<void> } | undefined> {
+  if (pollMs === 0) return undefined;
+  const { followSharedDeployment } = await import("../../runtime/shared-follow.js");
+  try {
+    return await followSharedDeployment(resolve(dir), deployment, {
+      intervalMs: pollMs,
+      log: (m) => process.stderr.write(`mlc serve: ${m}\n`),
+      ...(failed ? { failed } : {}),
+    });
+  } catch (e) {
+    process.stderr.write(
+      `mlc serve: warning: not following the shared state (it cannot be opened: ${(e as Error).message})\n`,
+    );
+    return undefined;
+  }
 }
 
 /** Resolves after the first SIGTERM/SIGINT once `onSignal`'s work is done. */

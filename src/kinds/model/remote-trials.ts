@@ -3,6 +3,8 @@
 // study's description and its rows (objects of the shared store), deciding pruning itself from the
 // same inputs the study would use (the trials visible to it), and answers the objective values with
 // every progress report; the study replays the reports, so its record equals a local run's.
+// A cross-validated search (`cv.*` objectives) sends the folds instead of train/valid rows, and the
+// worker scores a trial with the same crossValidate call the applying process would make.
 import { createHash } from "node:crypto";
 import { loadEstimator } from "../../ml/algorithms.js";
 import type { Dataset, Params, Progress, Task } from "../../ml/estimator.js";
@@ -11,7 +13,8 @@ import { prunerFor, type PrunerConfig, type TrialRecord } from "../../ml/tune/in
 import { canonicalJson } from "../../ir/expr-json.js";
 import type { ArtifactAccess, TrialQueue } from "../../ir/executor.js";
 import { isObj, type Json } from "../../ir/graph-ir.js";
-import { objectiveScorer, type RankingCut, type TuneObjective } from "./objective-values.js";
+import { objectiveKey, objectiveScorer, type RankingCut, type TuneObjective } from "./objective-values.js";
+import { crossValidate, type CvScore, type FoldData } from "./cross-validate.js";
 
 /** Everything a worker needs to fit a trial of the study besides its rows. */
 export interface RemoteTrialSpec {
@@ -21,7 +24,26 @@ export interface RemoteTrialSpec {
   ranking?: RankingCut;
   k?: number;
   pruner: PrunerConfig;
+  /** A cross-validated search: trials are scored on the study's folds (no pruning, no valid rows). */
+  cv?: boolean;
 }
+
+/** The rows a study's trials fit on: train and valid rows, or the folds of a cross-validated search. */
+export type StudyRows = { train: Dataset; valid: Dataset } | { folds: readonly FoldData[] };
+
+/**
+ * A cross-validated trial's objective values: `cv.<metric>` means over the folds, `model.bytes` the first
+ * fold's model size. The one rule of local and remote cross-validated trials.
+ */
+export function cvObjectiveValues(objectives: readonly TuneObjective[], cv: CvScore): Record<string, number> {
+  return Object.fromEntries(
+    objectives.map((o) => [objectiveKey(o), o.split === "cv" ? cv.metrics[`cv.${o.metric}`]! : cv.bytes]),
+  );
+}
+
+/** The metric names a cross-validated search measures on the folds. */
+export const cvMetricNames = (objectives: readonly TuneObjective[]): string[] =>
+  objectives.filter((o) => o.split === "cv").map((o) => o.metric);
 
 /** One trial: parameters, the fit's seed, and the trials visible to it (for the pruner). */
 export interface RemoteTrialTask {
@@ -119,13 +141,30 @@ function reviveHistory(history: TrialRecord[]): TrialRecord[] {
 /** Fits one trial as the study would (same pruning decisions) and answers the values and the progress reports. */
 export async function fitRemoteTrial(
   spec: RemoteTrialSpec,
-  train: Dataset,
-  valid: Dataset,
+  rows: StudyRows,
   task: RemoteTrialTask,
   signal?: AbortSignal,
 ): Promise<RemoteTrialAnswer> {
   const estimator = await loadEstimator(spec.algorithm);
   if (!estimator) return { error: `unknown algorithm ${spec.algorithm}` };
+  if ("folds" in rows) {
+    // As the applying process scores a cross-validated trial: k fits, one after another, same seed.
+    try {
+      const cv = await crossValidate(
+        estimator,
+        rows.folds,
+        task.params,
+        spec.task,
+        { seed: task.seed, ...(signal ? { signal } : {}) },
+        cvMetricNames(spec.objectives),
+        spec.k,
+      );
+      return { values: cvObjectiveValues(spec.objectives, cv), progress: [] };
+    } catch (e) {
+      return { error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+  const { train, valid } = rows;
   const primary = spec.objectives[0]!;
   const pruner = prunerFor(spec.pruner);
   const history = reviveHistory(task.history);
@@ -156,6 +195,30 @@ export async function fitRemoteTrial(
   }
 }
 
+/** A study's rows from its objects (`get` verifies each against its hash); throws when one is missing. */
+export async function loadStudyRows(
+  spec: RemoteTrialSpec,
+  data: Record<string, string | undefined>,
+  get: (hash: string) => Promise<Uint8Array>,
+): Promise<StudyRows> {
+  if (!spec.cv) {
+    if (!data.train || !data.valid) throw new Error("the study names no train and valid rows");
+    return { train: decodeDataset(await get(data.train)), valid: decodeDataset(await get(data.valid)) };
+  }
+  const folds: FoldData[] = [];
+  for (let i = 0; data[`fold.${i}.train`] !== undefined; i++) {
+    const held = data[`fold.${i}.held`];
+    if (!held) throw new Error(`the study names no held-out rows for fold ${i}`);
+    folds.push({
+      train: decodeDataset(await get(data[`fold.${i}.train`]!)),
+      held: decodeDataset(await get(held)),
+    });
+  }
+  if (folds.length < 2)
+    throw new Error(`a cross-validated study needs at least 2 folds, it names ${folds.length}`);
+  return { folds };
+}
+
 // ---- the study's half
 
 export interface RemoteStudy {
@@ -177,14 +240,19 @@ export async function openRemoteStudy(
   artifacts: ArtifactAccess,
   model: string,
   spec: RemoteTrialSpec,
-  train: Dataset,
-  valid: Dataset,
+  rows: StudyRows,
   signal?: AbortSignal,
 ): Promise<RemoteStudy> {
-  const data = {
-    train: await artifacts.put(encodeDataset(train)),
-    valid: await artifacts.put(encodeDataset(valid)),
-  };
+  const data: Record<string, string> = {};
+  if ("folds" in rows)
+    for (const [i, f] of rows.folds.entries()) {
+      data[`fold.${i}.train`] = await artifacts.put(encodeDataset(f.train));
+      data[`fold.${i}.held`] = await artifacts.put(encodeDataset(f.held));
+    }
+  else {
+    data.train = await artifacts.put(encodeDataset(rows.train));
+    data.valid = await artifacts.put(encodeDataset(rows.valid));
+  }
   const specJson = JSON.parse(JSON.stringify(spec)) as Json;
   const id = sha(canonicalJson({ model, spec: specJson, data }));
   await queue.open({ id, model, spec: specJson, data });

@@ -24,7 +24,13 @@ import {
   type ObjectiveScorer,
 } from "./objective-values.js";
 import { createTrialPool, type TrialPool } from "./trial-pool.js";
-import { openRemoteStudy, prunedValue, type RemoteStudy } from "./remote-trials.js";
+import {
+  cvMetricNames,
+  cvObjectiveValues,
+  openRemoteStudy,
+  prunedValue,
+  type RemoteStudy,
+} from "./remote-trials.js";
 import { crossValidate, type FoldData } from "./cross-validate.js";
 
 export interface TrainInputs {
@@ -185,30 +191,22 @@ export async function trainBranch(
   }
   // A cross-validated trial is k fits on the folds, one after another on the main thread.
   const cvScore = async (params: Params): Promise<Record<string, number>> => {
-    const metricNames = tune.objectives.filter((o) => o.split === "cv").map((o) => o.metric);
     const cv = await crossValidate(
       estimator,
       data.folds!,
       params,
       data.task,
       { seed, ...(opts.signal ? { signal: opts.signal } : {}) },
-      metricNames,
+      cvMetricNames(tune.objectives),
       topK,
     );
-    return Object.fromEntries(
-      tune.objectives.map((o) => [
-        objectiveKey(o),
-        o.split === "cv" ? cv.metrics[`cv.${o.metric}`]! : cv.bytes,
-      ]),
-    );
+    return cvObjectiveValues(tune.objectives, cv);
   };
   // parallel > 1: trials fit in worker threads (each fit is synchronous CPU work, so on the main
   // thread they would never overlap). Same params and seed give the same value in either place.
   let pool: TrialPool | null = null;
   let remote: RemoteStudy | undefined;
-  if (opts.remote && crossValidated)
-    opts.log(`tune: cross-validated trials fit in this process (--trial-workers is not used)`);
-  else if (opts.remote) {
+  if (opts.remote) {
     remote = await openRemoteStudy(
       opts.remote.queue,
       opts.remote.artifacts,
@@ -220,9 +218,9 @@ export async function trainBranch(
         ...(rankingCut(spec.task) ? { ranking: rankingCut(spec.task)! } : {}),
         ...(topK !== undefined ? { k: topK } : {}),
         pruner: prunerConfig,
+        ...(crossValidated ? { cv: true } : {}),
       },
-      data.train,
-      valid!,
+      crossValidated ? { folds: data.folds! } : { train: data.train, valid: valid! },
       opts.signal,
     );
     opts.log(`tune: trials are queued in the shared state for \`mlc worker\` processes`);
@@ -266,10 +264,10 @@ export async function trainBranch(
         prunedAt ??= p.iteration;
         return "stop";
       };
-      const values = crossValidated
-        ? await cvScore(params)
-        : remote
-          ? await remote.fit(trial.index, params, seed, trial.history, prune)
+      const values = remote
+        ? await remote.fit(trial.index, params, seed, trial.history, prune)
+        : crossValidated
+          ? await cvScore(params)
           : pool
             ? await pool.fit(params, seed, prune)
             : score(await fit(params, seed, prune));

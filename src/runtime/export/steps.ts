@@ -1,7 +1,8 @@
 // The steps of a cluster workflow, shared by every target (Argo, Kubeflow Pipelines): one per stale
 // node of the plan, with a DNS-1123 name and the names of the steps it waits for. A plan that
 // destroys nodes is refused: a workflow only runs nodes.
-import type { Json } from "../../ir/graph-ir.js";
+import type { GraphNode, Json } from "../../ir/graph-ir.js";
+import { nestedBlock, readBlock } from "../../ir/node-config.js";
 import { isObjectLit } from "../../ir/expr-json.js";
 import type { Plan } from "../plan.js";
 import { ProjectError } from "../project.js";
@@ -15,6 +16,17 @@ export interface WorkflowStep {
   dependencies: string[];
   /** What the node asks of its pod (a model's `resources`): Kubernetes quantities by cpu, memory, gpu. */
   resources?: Record<string, string>;
+  /**
+   * A tuned model whose trials `mlc worker` pods fit (`--trial-workers`): the model's name and how many
+   * workers run beside its step (its `tune { parallel }`, at most its trials). Each worker pod asks for
+   * the model's `resources`, as a trial fits the same learner on the same rows.
+   */
+  trialWorkers?: { model: string; count: number };
+}
+
+export interface StepOptions {
+  /** Tuned models fit their trials in `mlc worker` pods that run beside their step. */
+  trialWorkers?: boolean;
 }
 
 /** A node's `resources = { … }` annotation as quantities by key. */
@@ -40,7 +52,18 @@ function stepName(id: string, taken: Set<string>): string {
   return name;
 }
 
-export function workflowSteps(plan: Plan): WorkflowStep[] {
+/** The worker pods of a tuned model: `tune { parallel }` of them (1 when unset), never more than its trials. */
+function trialWorkersOf(node: GraphNode): WorkflowStep["trialWorkers"] {
+  if (node.kind !== "model") return undefined;
+  const tune = nestedBlock(readBlock(node.config, "model"), "tune");
+  if (!tune) return undefined;
+  const n = (v: Json | undefined, fallback: number) =>
+    typeof v === "number" && Number.isInteger(v) && v >= 1 ? v : fallback;
+  const trials = n(tune.attributes.trials, Number.MAX_SAFE_INTEGER);
+  return { model: node.name, count: Math.min(n(tune.attributes.parallel, 1), trials) };
+}
+
+export function workflowSteps(plan: Plan, o: StepOptions = {}): WorkflowStep[] {
   const deletes = plan.changes.filter((c) => c.action === "delete");
   if (deletes.length)
     throw new ProjectError(
@@ -53,6 +76,9 @@ export function workflowSteps(plan: Plan): WorkflowStep[] {
   return stale.map((c) => ({
     ...(resourcesOf(byId.get(c.id)!.annotations)
       ? { resources: resourcesOf(byId.get(c.id)!.annotations)! }
+      : {}),
+    ...(o.trialWorkers && trialWorkersOf(byId.get(c.id)!)
+      ? { trialWorkers: trialWorkersOf(byId.get(c.id)!)! }
       : {}),
     node: c.id,
     name: names.get(c.id)!,

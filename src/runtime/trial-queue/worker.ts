@@ -1,12 +1,13 @@
 // `mlc worker`: claims tuning trials from the shared state's queue and fits them, one at a time,
 // until stopped (or idle for `idleExitMs`). It needs only the shared state and the shared store:
-// a study's rows come from the store (verified) and are kept in memory for its next trials.
+// a study's rows (train and valid rows, or a cross-validated study's folds) come from the store
+// (verified) and are kept in memory for its next trials.
 import { MlcError } from "../../ir/errors.js";
 import type { Json } from "../../ir/graph-ir.js";
-import type { Dataset } from "../../ml/estimator.js";
 import {
-  decodeDataset,
   fitRemoteTrial,
+  loadStudyRows,
+  type StudyRows,
   type RemoteTrialSpec,
   type RemoteTrialTask,
 } from "../../kinds/model/remote-trials.js";
@@ -30,8 +31,7 @@ export interface WorkerOptions {
 
 interface LoadedStudy {
   spec: RemoteTrialSpec;
-  train: Dataset;
-  valid: Dataset;
+  rows: StudyRows;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -94,13 +94,15 @@ export async function runTrialWorker(o: WorkerOptions): Promise<number> {
 
 async function loadStudy(queue: PgTrialQueue, artifacts: ArtifactStore, id: string): Promise<LoadedStudy> {
   const row = await queue.study(id);
-  const { train, valid } = row.data;
-  if (!train || !valid) throw new TrialQueueError(`trial queue: study ${id.slice(0, 12)} names no rows`);
-  return {
-    spec: row.spec as unknown as RemoteTrialSpec,
-    train: decodeDataset(await artifacts.get(train)),
-    valid: decodeDataset(await artifacts.get(valid)),
-  };
+  const spec = row.spec as unknown as RemoteTrialSpec;
+  let rows: StudyRows;
+  try {
+    rows = await loadStudyRows(spec, row.data, (hash) => artifacts.get(hash));
+  } catch (e) {
+    if (e instanceof MlcError) throw e; // a missing or corrupt object (verified as it comes down)
+    throw new TrialQueueError(`trial queue: study ${id.slice(0, 12)}: ${(e as Error).message}`);
+  }
+  return { spec, rows };
 }
 
 /** Fits the claimed trial, extending the lease meanwhile; undefined when the lease was lost. */
@@ -123,8 +125,7 @@ async function fitWithLease(
   try {
     const answer = await fitRemoteTrial(
       study.spec,
-      study.train,
-      study.valid,
+      study.rows,
       claim.task as unknown as RemoteTrialTask,
       lost.signal,
     );
