@@ -18,7 +18,7 @@ for (const b of [
     family: "algorithm",
     name: "stack",
     returns: "any",
-    doc: "A stacked ensemble: each member is fitted out of fold on the training rows (`folds` folds, seeded) and a meta learner (`logistic` for classify, `linear` for regress) learns from those predictions; served, the members' full fits feed the meta learner. One ONNX graph holds the shared preprocessing, the members and the meta learner.",
+    doc: "A stacked ensemble: each member is fitted out of fold on the training rows (`folds` folds, seeded) and a meta learner (`logistic` for classify, `linear` for regress) learns from those predictions; served, the members' full fits feed the meta learner. One ONNX graph holds the shared preprocessing, the members and the meta learner. It takes no `params`: they are its members' (MLC1236). See specs/ensembles.md.",
     params: [
       members,
       {
@@ -40,7 +40,7 @@ for (const b of [
     family: "algorithm",
     name: "vote",
     returns: "any",
-    doc: "A voting ensemble: a classify task averages the members' probabilities (soft vote), a regress task their predictions, each weighted by `weights` (default equal). One ONNX graph holds the shared preprocessing and the members.",
+    doc: "A voting ensemble: a classify task averages the members' probabilities (soft vote), a regress task their predictions, each weighted by `weights` (default equal). One ONNX graph holds the shared preprocessing and the members. It takes no `params`: they are its members' (MLC1236). See specs/ensembles.md.",
     params: [
       members,
       {
