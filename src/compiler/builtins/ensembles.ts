@@ -6,6 +6,9 @@ import { d, t } from "../schema/type-builders.js";
 import { registerBuiltin } from "./registry.js";
 import type { FunctionBuiltin } from "./types.js";
 
+/** The algorithms that combine model blocks rather than fit an estimator of their own. */
+export const ENSEMBLE_ALGORITHMS: readonly string[] = ["stack", "vote"];
+
 const members = {
   name: "members",
   type: t.list(t.ref("model"), 2),

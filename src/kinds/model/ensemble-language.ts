@@ -5,6 +5,7 @@
 import type { Block, Expr } from "../../compiler/ast.js";
 import { spanFreeText } from "../../compiler/ast-equal.js";
 import type { KindCheckContext } from "../../compiler/schema/hook.js";
+import { ENSEMBLE_ALGORITHMS } from "../../compiler/builtins/ensembles.js";
 
 /** The ensemble codes (registered in src/compiler/diagnostic-codes.ts). */
 export const EnsembleCode = {
@@ -21,7 +22,7 @@ export const EnsembleCode = {
 
 type Call = Extract<Expr, { type: "call" }>;
 
-const ENSEMBLES = new Set(["stack", "vote"]);
+const ENSEMBLES = new Set(ENSEMBLE_ALGORITHMS);
 
 /** A block's `algorithm = stack(…)` or `vote(…)` call, if it is an ensemble. */
 export function ensembleCall(block: Block): Call | undefined {
