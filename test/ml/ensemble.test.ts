@@ -170,6 +170,12 @@ describe.each(["binary", "multiclass", "regress"])("%s ensembles", (name) => {
     const ops = graph.node!.map((n) => n.opType);
     expect(ops).toContain("Gather");
     expect(ops).toContain(kind === "stack" ? "Concat" : "Sum");
+    // each member's nodes are named after it
+    for (const m of c.members)
+      expect(
+        graph.node!.some((n) => n.name!.startsWith(`${m.name}/`)),
+        m.name,
+      ).toBe(true);
   });
 
   it.each(["stack", "vote"] as const)("%s: serialises to the same bytes and predictions", async (kind) => {

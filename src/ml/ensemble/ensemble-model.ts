@@ -106,7 +106,11 @@ export class EnsembleModel implements TrainedModel {
       const sub = identity
         ? input
         : g.op("Gather", [input, g.constant("int64", [m.columns.length], m.columns, "columns")], { axis: 1 });
-      return m.model.toOnnx(g, sub);
+      const first = g.nodes.length;
+      const out = m.model.toOnnx(g, sub);
+      // the member's nodes are named after it (tensor names are unique already; equal constants stay shared)
+      for (const node of g.nodes.slice(first)) node.name = `${m.name}/${node.name ?? node.opType}`;
+      return out;
     });
     const c = this.combination;
     if (c.kind === "stack") {
