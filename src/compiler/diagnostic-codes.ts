@@ -165,6 +165,32 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
     severity: "error",
     summary: "a deployment's answer `cache` on a `stream` or `batch` target, which serves no `/v1/recommend`",
   },
+  // — ensembles (src/kinds/model/ensemble-language.ts) —
+  MLC1230: { severity: "error", summary: "an ensemble member whose task or label is not the ensemble's" },
+  MLC1231: {
+    severity: "error",
+    summary:
+      "an ensemble member on another split (one that deals rows differently), or an ensemble on a kfold split",
+  },
+  MLC1232: {
+    severity: "error",
+    summary: "a model that cannot be an ensemble member (itself an ensemble, or calibrated)",
+  },
+  MLC1233: { severity: "error", summary: "vote weights that are not one per member, or all zero" },
+  MLC1234: { severity: "error", summary: "an ensemble of a task other than classify or regress" },
+  MLC1235: {
+    severity: "error",
+    summary: "a stack's meta learner that does not suit the task (`logistic` classifies, `linear` regresses)",
+  },
+  MLC1236: {
+    severity: "error",
+    summary: "params, tune, calibrate or decision on an ensemble (they are its members' settings)",
+  },
+  MLC1237: {
+    severity: "error",
+    summary: "an ensemble member reading features the ensemble's features do not hold",
+  },
+  MLC1238: { severity: "error", summary: "an ensemble member named twice" },
   MLC1170: {
     severity: "error",
     summary:

@@ -147,7 +147,7 @@ class Printer {
   }
 
   private block(b: Block, indent: string): void {
-    const head = `${indent}${b.kind}${b.name !== undefined ? " " + nameText(b.name) : ""} {`;
+    const head = `${indent}${nameText(b.kind)}${b.name !== undefined ? " " + nameText(b.name) : ""} {`;
     const { head: headComment, elements } = this.level(
       b.body,
       b.span.start.offset,

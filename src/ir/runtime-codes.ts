@@ -75,6 +75,19 @@ export const RUNTIME_CODES = {
     title:
       "a monitor that cannot run (not registered by apply, no deployment, a version without a reference profile, a check that does not fit)",
   },
+  // — ensembles (src/kinds/model/ensemble.ts) —
+  MLC2450: {
+    title: "an ensemble whose `stack(…)` or `vote(…)` cannot be read (members, weights, meta, folds)",
+  },
+  MLC2451: {
+    title:
+      "an ensemble member that cannot serve in it (no result, a calibrated fit, another task or class order)",
+  },
+  MLC2452: {
+    title:
+      "an ensemble member whose features are not the ensemble's shared preprocessing (a missing column, other values)",
+  },
+  MLC2453: { title: "a stack whose members or meta learner could not be fitted out of fold" },
   // — the artifact store —
   MLC2400: { title: "an artifact whose bytes do not match its hash" },
   MLC2401: { title: "an artifact that the store does not have" },

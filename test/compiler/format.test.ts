@@ -30,6 +30,15 @@ describe("format", () => {
     },
   );
 
+  it("keeps a nested block's kind in backticks when it is not a bare name (it was written bare, so `my customers` became kind `my` named `customers`)", () => {
+    const src = "source s {\n  `my customers` {\n    `Monthly Charges` = float\n  }\n}\n";
+    const out = fmt(src);
+    expect(out).toContain("  `my customers` {");
+    expect(stripSpans(parseFile("t.mlspec", out).value.blocks)).toEqual(
+      stripSpans(parseFile("t.mlspec", src).value.blocks),
+    );
+  });
+
   it("puts one item per line, indents by two spaces and aligns `=` in a run", () => {
     expect(fmt('source s { file = "a.csv"  schema { tenure = int  monthly_total = float } }')).toBe(
       [

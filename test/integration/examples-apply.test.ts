@@ -33,9 +33,9 @@ async function modelMetrics(dir: string, model: string): Promise<Record<string, 
 }
 
 describe("examples through apply", () => {
-  it("iris: random forest, logistic regression and an MLP classify three species", async () => {
+  it("iris: random forest, logistic regression, an MLP and a stack of two of them classify three species", async () => {
     const dir = await applyExample("iris");
-    for (const name of ["forest", "logit", "net"]) {
+    for (const name of ["forest", "logit", "net", "stacked"]) {
       const m = await modelMetrics(dir, name);
       expect(m["test.accuracy"], name).toBeGreaterThan(0.8);
       expect(m["test.accuracy.lower"]!).toBeLessThanOrEqual(m["test.accuracy"]!);

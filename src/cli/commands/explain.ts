@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { deserializePipeline } from "../../data/pipeline.js";
 import { loadTable } from "../../data/table-artifact.js";
 import { loadEstimator } from "../../ml/algorithms.js";
+import { ENSEMBLE_ALGORITHMS } from "../../compiler/builtins/ensembles.js";
 import { TreeModel } from "../../ml/tree/model.js";
 import { treeShap } from "../../ml/tree-shap.js";
 import { openArtifacts } from "../../runtime/artifacts/store.js";
@@ -70,6 +71,11 @@ export function register(program: Command): void {
           throw new CliExit(2, `mlc explain: --top must be a positive number, got '${flags.top}'`);
         const dir = resolve(flags.dir);
         const v = await resolveModelVersion(dir, text, "explain");
+        if (ENSEMBLE_ALGORITHMS.includes(v.algorithm))
+          throw new CliExit(
+            1,
+            `mlc explain: per-row SHAP values are available for tree models only (gbdt, random_forest); ${v.model} is an ensemble (${v.algorithm}): explain its members. Its global permutation importance is in \`mlc report ${v.model}@${v.version}\``,
+          );
         const estimator = await loadEstimator(v.algorithm);
         if (!estimator)
           throw new CliExit(

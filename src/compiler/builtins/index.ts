@@ -12,6 +12,7 @@ import "./gate-helpers.js";
 import "./monitor-checks.js";
 import "./deploy-helpers.js";
 import "./algorithms.js";
+import "./ensembles.js";
 import "./tuning.js";
 import "./sources.js";
 import "./online-stores.js";

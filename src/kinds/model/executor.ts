@@ -41,6 +41,7 @@ import { studyObjective } from "./objective-values.js";
 import { StateTrialStore } from "../../registry/trial-store.js";
 import { trainBranch } from "./train.js";
 import { crossValidate, foldDatasets } from "./cross-validate.js";
+import { ensembleOf } from "./ensemble.js";
 
 // 2: onehot's fallback column is `f:other` and apply checks feature parity bit for bit.
 // 3: tree sampling, neural initialisers and isolation forests draw from the one generator,
@@ -271,7 +272,9 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   const spec = readModelSpec(ctx.node.name, ctx.node.config);
   // An imported model reads its file from the project (the path cannot leave it).
   if (spec.algorithm.file) spec.fixed.path = resolveDataPath(ctx.projectDir, spec.algorithm.file, false);
-  const estimator = await estimatorOf(spec);
+  // `stack(…)` / `vote(…)`: the members' fits, combined by the ensemble's own estimator
+  const ensemble = spec.ensemble ? await ensembleOf(ctx, spec) : undefined;
+  const estimator = ensemble?.estimator ?? (await estimatorOf(spec));
   const features = featuresConfig(ctx, spec);
   const { tables, hashes } = await splitTables(ctx, spec);
   const splitSummary = ctx.inputs.get(`split.${spec.data}`)?.summary;
@@ -476,6 +479,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     ...(decision?.summary ? { decision: decision.summary } : {}),
     ...(anomalyThreshold !== undefined ? { anomaly_threshold: anomalyThreshold } : {}),
     row_key: rowKey ?? null,
+    ...ensemble?.summary,
     ...(model.bestIteration !== undefined ? { best_iteration: model.bestIteration } : {}),
     ...(outcome.study
       ? {

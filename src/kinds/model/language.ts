@@ -11,6 +11,7 @@ import { d, t } from "../../compiler/schema/type-builders.js";
 import type { Expr } from "../../compiler/ast.js";
 import type { KindCheckContext } from "../../compiler/schema/hook.js";
 import { checkDecision, decisionBlock } from "./decision-language.js";
+import { checkEnsemble } from "./ensemble-language.js";
 
 export const modelLanguage: BlockKindSchema = {
   kind: "model",
@@ -87,6 +88,7 @@ export const modelLanguage: BlockKindSchema = {
     checkLabelAgainstSource(ctx);
     checkThreshold(ctx);
     checkDecision(ctx, kfoldOf(ctx));
+    checkEnsemble(ctx);
   },
 };
 

@@ -10,6 +10,7 @@ import { NodeFailure } from "../../ir/executor.js";
 import type { AnomalyThresholdRule } from "../../ml/anomaly-threshold.js";
 import type { DecisionSpec, OutcomeCosts } from "../../ml/decision-threshold.js";
 import { MODEL_MEASURES, objectiveKey, type TuneObjective } from "./objective-values.js";
+import { readEnsembleSpec, type EnsembleSpec } from "./ensemble-spec.js";
 
 export { objectiveKey, type TuneObjective } from "./objective-values.js";
 
@@ -51,6 +52,8 @@ export interface ModelSpec {
   /** A classifier's `decision { … }`: its threshold rule and what each outcome costs (a profit negated). */
   decision?: DecisionSpec;
   calibrate: "none" | "isotonic" | "platt";
+  /** `algorithm = stack(…)` or `vote(…)`: the member models and their combination (src/kinds/model/ensemble.ts). */
+  ensemble?: EnsembleSpec;
 }
 
 const DISTRIBUTIONS = new Set(["uniform", "loguniform", "int", "choice"]);
@@ -266,6 +269,8 @@ export function readModelSpec(name: string, config: { [k: string]: Json }): Mode
   } else {
     algo = { name: nameOf(algorithm) ?? "gbdt" };
   }
+  const ensemble = readEnsembleSpec(algorithm, name);
+  if (ensemble) algo = { name: ensemble.kind };
   const tune = parseTune(nestedBlock(b, "tune"), name);
   if (space.length > 0 && !tune)
     throw new NodeFailure(
@@ -293,6 +298,7 @@ export function readModelSpec(name: string, config: { [k: string]: Json }): Mode
     ...(anomalyRule ? { anomalyRule } : {}),
     ...(decision ? { decision } : {}),
     calibrate,
+    ...(ensemble ? { ensemble } : {}),
   };
 }
 
