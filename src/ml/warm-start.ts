@@ -27,7 +27,9 @@ export interface TrainingCheckpoints {
 export function checkSameTask(algorithm: string, init: Task, task: Task): void {
   const classes = (t: Task) => ("classes" in t ? t.classes.join(", ") : "");
   if (init.kind !== task.kind)
-    throw new WarmStartError(`${algorithm}: the champion is a ${init.kind} model and this task is ${task.kind}`);
+    throw new WarmStartError(
+      `${algorithm}: the champion is a ${init.kind} model and this task is ${task.kind}`,
+    );
   if (classes(init) !== classes(task))
     throw new WarmStartError(
       `${algorithm}: the champion's classes are [${classes(init)}] and these labels' are [${classes(task)}]`,
@@ -35,7 +37,11 @@ export function checkSameTask(algorithm: string, init: Task, task: Task): void {
 }
 
 /** The same feature columns, in the same order. */
-export function checkSameFeatures(algorithm: string, init: readonly string[], names: readonly string[]): void {
+export function checkSameFeatures(
+  algorithm: string,
+  init: readonly string[],
+  names: readonly string[],
+): void {
   if (init.length === names.length && init.every((n, i) => n === names[i])) return;
   const missing = init.filter((n) => !names.includes(n));
   const added = names.filter((n) => !init.includes(n));

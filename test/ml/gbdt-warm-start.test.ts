@@ -96,7 +96,9 @@ describe("gbdt checkpoints", () => {
     expect(hex(checkpointed.serialize())).toBe(hex(whole.serialize()));
 
     const crashed = memoryCheckpoints(5, 5);
-    await expect(fit(train, valid, { seed: 3, checkpoint: crashed.cp, signal: crashed.signal })).rejects.toThrow();
+    await expect(
+      fit(train, valid, { seed: 3, checkpoint: crashed.cp, signal: crashed.signal }),
+    ).rejects.toThrow();
     expect(crashed.saved.map((s) => s.round)).toEqual([5]);
     const rounds: number[] = [];
     const resumed = await fit(train, valid, {

@@ -162,7 +162,9 @@ export async function fitGbdt(
     if (saved) {
       const c = decodeCheckpoint(saved);
       if (c.margin.length !== margin.length || (c.vMargin?.length ?? -1) !== (vMargin?.length ?? -1))
-        throw new Error(`gbdt: the checkpoint holds ${c.margin.length} margins and these data ${margin.length}`);
+        throw new Error(
+          `gbdt: the checkpoint holds ${c.margin.length} margins and these data ${margin.length}`,
+        );
       start = c.rounds;
       rng = Rng.fromState(c.rng);
       best = c.best;

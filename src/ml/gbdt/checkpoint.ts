@@ -28,7 +28,10 @@ interface Header {
   vMargin: number | null;
 }
 
-export function encodeCheckpoint(c: GbdtCheckpoint, shape: { nFeatures: number; nOutputs: number }): Uint8Array {
+export function encodeCheckpoint(
+  c: GbdtCheckpoint,
+  shape: { nFeatures: number; nOutputs: number },
+): Uint8Array {
   const ensemble: TreeEnsemble = {
     trees: c.trees,
     nFeatures: shape.nFeatures,
@@ -65,7 +68,8 @@ export function decodeCheckpoint(bytes: Uint8Array): GbdtCheckpoint {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const hl = v.getUint32(0, true);
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + hl))) as Header;
-  if (header.format !== "gbdt-checkpoint-1") throw new Error(`not a GBDT checkpoint (${String(header.format)})`);
+  if (header.format !== "gbdt-checkpoint-1")
+    throw new Error(`not a GBDT checkpoint (${String(header.format)})`);
   let o = 4 + hl;
   const { ensemble } = decodeEnsemble(bytes.subarray(o, o + header.treeBytes), "gbdt-checkpoint");
   o += header.treeBytes;
