@@ -161,6 +161,19 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
     summary:
       "a deployment's answer `cache` for a model that does not serve `/v1/recommend` (not `bpr` or `matrix_factorization`)",
   },
+  MLC1240: {
+    severity: "error",
+    summary:
+      "`init = champion` on an algorithm that cannot continue from a champion (only gbdt, mlp, autoencoder and matrix_factorization can; an imported ONNX model cannot)",
+  },
+  MLC1241: {
+    severity: "error",
+    summary: "`init = champion` beside a `tune` search or a kfold split, which fit from scratch",
+  },
+  MLC1242: {
+    severity: "error",
+    summary: "a `checkpoint` block on an algorithm that writes no training checkpoints (only gbdt does)",
+  },
   MLC1170: {
     severity: "error",
     summary:

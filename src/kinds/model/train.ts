@@ -26,6 +26,7 @@ import {
 import { createTrialPool, type TrialPool } from "./trial-pool.js";
 import { openRemoteStudy, prunedValue, type RemoteStudy } from "./remote-trials.js";
 import { crossValidate, type FoldData } from "./cross-validate.js";
+import type { TrainingCheckpoints } from "../../ml/warm-start.js";
 
 export interface TrainInputs {
   train: Dataset;
@@ -83,6 +84,10 @@ export async function trainBranch(
     trialWorkerUrl?: URL | null;
     /** Trials fit on `mlc worker` processes through this queue (the rows go to `artifacts`, the shared store). */
     remote?: { queue: TrialQueue; artifacts: ArtifactAccess };
+    /** `init = champion`: the model every fit continues from (warm-start.ts). */
+    init?: TrainedModel;
+    /** `checkpoint { every = N }`: the final fit's checkpoints (trials write none). */
+    checkpoint?: TrainingCheckpoints;
   },
 ): Promise<TrainOutcome> {
   checkParams(estimator, spec.fixed, spec.name);
@@ -102,6 +107,9 @@ export async function trainBranch(
       ...(opts.threads ? { threads: opts.threads } : {}),
       onProgress,
       ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.init ? { init: opts.init } : {}),
+      // the final fit reports to `report`; a trial's fit to its pruner, and it keeps no checkpoints
+      ...(opts.checkpoint && onProgress === report ? { checkpoint: opts.checkpoint } : {}),
     });
 
   if (!spec.tune) {
