@@ -114,6 +114,15 @@ describe("init = champion", () => {
       expect(await planText()).toMatch(
         /model\.m .*warm start from version 1[\s\S]*model\.m: warm start from version 1/,
       );
+
+      // a champion of other features cannot be continued: a coded failure at the model block
+      writeFileSync(join(dir, "main.mlspec"), SPEC.replace("b = b }", "b = b  ab = a * b }"));
+      const out = await applyProject(dir, { log: () => undefined, parallel: 1 });
+      if (!out.ok) throw new Error(JSON.stringify(out.diagnostics.map((d) => d.message)));
+      const failed = out.result.outcomes.find((o) => o.id === "model.m");
+      expect(failed?.status).toBe("failed");
+      expect(failed?.diagnostic?.code).toBe("MLC2460");
+      expect(failed?.error).toMatch(/cannot warm start from version 1: .*2 features and these data have 3/);
     },
   );
 });
