@@ -551,7 +551,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       }));
     summary.version = version.version;
     metrics.version = version.version;
-    if (checkpoints) await dropCheckpoints(ctx, checkpoints.key);
+    await dropCheckpoints(ctx, spec.name);
   }
   return { artifacts, metrics, summary };
 }

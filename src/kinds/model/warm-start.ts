@@ -141,7 +141,12 @@ export function storeCheckpoints(
   };
 }
 
-/** Forgets a training's checkpoints once its version is stored; `mlc gc` removes their objects. */
-export async function dropCheckpoints(ctx: ExecContext, key: string): Promise<void> {
-  await ctx.state?.records.delete(CHECKPOINTS, key);
+/**
+ * Forgets the model's checkpoints once its version is stored (this training's and any left by a
+ * training whose spec or data changed after a crash); `mlc gc` then removes their objects.
+ */
+export async function dropCheckpoints(ctx: ExecContext, model: string): Promise<void> {
+  const records = ctx.state?.records;
+  if (!records) return;
+  for (const r of await records.list(CHECKPOINTS, `${model}:`)) await records.delete(CHECKPOINTS, r.key);
 }
