@@ -9,7 +9,7 @@ import { buildPipeline, type FittedPipeline } from "../../data/pipeline.js";
 import { resolveDataPath } from "../../data/project-path.js";
 import { loadTable } from "../../data/table-artifact.js";
 import { tableColumns } from "../../data/table-columns.js";
-import type { Dataset, Estimator, Task } from "../../ml/estimator.js";
+import type { Dataset, Estimator, Params, Task } from "../../ml/estimator.js";
 import { ALGORITHMS, loadEstimator } from "../../ml/algorithms.js";
 import { takeRows, type Matrix } from "../../ml/matrix.js";
 import {
@@ -303,12 +303,21 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   const warm = readWarmStart(ctx.node.config);
   const start = warm.init ? await championStart(ctx, spec.name, estimator) : undefined;
   if (warm.init) ctx.log(warmStartText(start?.version));
-  const checkpoints = warm.checkpointEvery
-    ? {
-        key: checkpointKey(spec.name, `${MODEL_EXECUTOR_VERSION}|${key}`, start?.version),
-        every: warm.checkpointEvery,
-      }
-    : undefined;
+  // a checkpoint belongs to one fit: the study key names the spec, features, split parts and seed,
+  // and the params are the final fit's (a search raised since may refit other ones)
+  const every = warm.checkpointEvery;
+  const checkpointFor = (params: Params) =>
+    every
+      ? storeCheckpoints(
+          ctx,
+          checkpointKey(
+            spec.name,
+            `${MODEL_EXECUTOR_VERSION}|${key}|${canonicalJson(params as Json)}`,
+            start?.version,
+          ),
+          every,
+        )
+      : undefined;
   const t0 = performance.now();
   const outcome = await trainBranch(
     spec,
@@ -324,7 +333,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       ...(trialStore ? { trialStore } : {}),
       ...(ctx.trialQueue ? { remote: { queue: ctx.trialQueue, artifacts: ctx.artifacts } } : {}),
       ...(start ? { init: start.model } : {}),
-      ...(checkpoints ? { checkpoint: storeCheckpoints(ctx, checkpoints.key, checkpoints.every) } : {}),
+      ...(every ? { checkpoint: checkpointFor } : {}),
       log: ctx.log,
       signal: ctx.signal,
       progress: (p) =>

@@ -86,8 +86,8 @@ export async function trainBranch(
     remote?: { queue: TrialQueue; artifacts: ArtifactAccess };
     /** `init = champion`: the model every fit continues from (warm-start.ts). */
     init?: TrainedModel;
-    /** `checkpoint { every = N }`: the final fit's checkpoints (trials write none). */
-    checkpoint?: TrainingCheckpoints;
+    /** `checkpoint { every = N }`: the final fit's checkpoints for its params (trials write none). */
+    checkpoint?: (params: Params) => TrainingCheckpoints | undefined;
   },
 ): Promise<TrainOutcome> {
   checkParams(estimator, spec.fixed, spec.name);
@@ -109,8 +109,12 @@ export async function trainBranch(
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.init ? { init: opts.init } : {}),
       // the final fit reports to `report`; a trial's fit to its pruner, and it keeps no checkpoints
-      ...(opts.checkpoint && onProgress === report ? { checkpoint: opts.checkpoint } : {}),
+      ...checkpointOf(params, onProgress === report),
     });
+  const checkpointOf = (params: Params, final: boolean): { checkpoint?: TrainingCheckpoints } => {
+    const c = final ? opts.checkpoint?.(params) : undefined;
+    return c ? { checkpoint: c } : {};
+  };
 
   if (!spec.tune) {
     if (spec.space.length)
