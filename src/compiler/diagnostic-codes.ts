@@ -164,7 +164,7 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
   MLC1240: {
     severity: "error",
     summary:
-      "`init = champion` on an algorithm that cannot continue from a champion (only gbdt, mlp, autoencoder and matrix_factorization can; an imported ONNX model cannot)",
+      "`init = champion` on an algorithm that cannot continue from a champion (only gbdt, mlp, autoencoder, matrix_factorization and bpr can; an imported ONNX model cannot)",
   },
   MLC1241: {
     severity: "error",
@@ -172,7 +172,7 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
   },
   MLC1242: {
     severity: "error",
-    summary: "a `checkpoint` block on an algorithm that writes no training checkpoints (only gbdt does)",
+    summary: "a `checkpoint` block on an algorithm that writes no training checkpoints (only gbdt and bpr do)",
   },
   MLC1170: {
     severity: "error",

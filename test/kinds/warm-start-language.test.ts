@@ -36,7 +36,7 @@ describe("warm start and checkpoint language", () => {
     const forest = errors(project("algorithm = random_forest\n init = champion"));
     expect(codes(forest)).toEqual(["MLC1240"]);
     expect(forest[0]!.message).toMatch(/random_forest cannot warm start/);
-    expect(forest[0]!.hint).toMatch(/autoencoder, gbdt, matrix_factorization, mlp/);
+    expect(forest[0]!.hint).toMatch(/autoencoder, bpr, gbdt, matrix_factorization, mlp/);
     const onnx = errors(project('algorithm = onnx("m.onnx")\n init = champion'));
     expect(codes(onnx)).toEqual(["MLC1240"]);
     expect(onnx[0]!.message).toMatch(/imported ONNX model cannot warm start/);
@@ -56,7 +56,7 @@ describe("warm start and checkpoint language", () => {
   it("refuses checkpoints on a learner that writes none", () => {
     const mlp = errors(project("algorithm = mlp\n checkpoint { every = 5 }"));
     expect(codes(mlp)).toEqual(["MLC1242"]);
-    expect(mlp[0]!.hint).toMatch(/checkpoints work with gbdt/);
+    expect(mlp[0]!.hint).toMatch(/checkpoints work with bpr, gbdt/);
     expect(codes(errors(project("checkpoint { every = 0 }")))).not.toEqual([]);
   });
 

@@ -11,19 +11,19 @@ export const initAttribute: AttributeSchema = {
   name: "init",
   type: t.enum("scratch", "champion"),
   required: false,
-  doc: "where training starts: `scratch` (the default) or `champion`, a warm start from the model's champion version: a GBDT boosts on from its trees, an MLP, autoencoder or matrix factorisation fine-tunes its weights. Without a champion yet the model trains from scratch; the plan says which (`warm start from version N`), the version records its `parent`, and a champion of other features, classes or layers fails with MLC2460",
+  doc: "where training starts: `scratch` (the default) or `champion`, a warm start from the model's champion version: a GBDT boosts on from its trees, an MLP, autoencoder, matrix factorisation or BPR model fine-tunes its weights. Without a champion yet the model trains from scratch; the plan says which (`warm start from version N`), the version records its `parent`, and a champion of other features, classes or layers fails with MLC2460",
 };
 
 export const checkpointBlock: NestedBlockSchema = {
   kind: "checkpoint",
-  doc: "Checkpoints of the final fit: every `every` iterations (GBDT rounds) the training state (trees, margins, the random generator) is written to the artifact store; an apply that was killed resumes from the last one and gives the same model bytes. The checkpoints are removed when the version is stored (and `mlc gc` removes any left behind).",
+  doc: "Checkpoints of the final fit: every `every` iterations (GBDT rounds, BPR epochs) the training state (trees or tables, margins, the random generator) is written to the artifact store; an apply that was killed resumes from the last one and gives the same model bytes. The checkpoints are removed when the version is stored (and `mlc gc` removes any left behind).",
   multiple: false,
   attributes: [
     {
       name: "every",
       type: t.int(1),
       required: true,
-      doc: "iterations (boosting rounds) between two checkpoints",
+      doc: "iterations (boosting rounds, epochs) between two checkpoints",
     },
   ],
   nested: [],
