@@ -172,7 +172,8 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
   },
   MLC1242: {
     severity: "error",
-    summary: "a `checkpoint` block on an algorithm that writes no training checkpoints (only gbdt and bpr do)",
+    summary:
+      "a `checkpoint` block on an algorithm that writes no training checkpoints (only gbdt and bpr do)",
   },
   MLC1170: {
     severity: "error",
