@@ -123,6 +123,15 @@ describe("init = champion", () => {
       expect(failed?.status).toBe("failed");
       expect(failed?.diagnostic?.code).toBe("MLC2460");
       expect(failed?.error).toMatch(/cannot warm start from version 1: .*2 features and these data have 3/);
+
+      // a champion whose model the store lost cannot be continued either
+      writeFileSync(join(dir, "main.mlspec"), SPEC);
+      await openArtifacts(dir).remove(v1!.artifacts.model!);
+      const lost = await applyProject(dir, { log: () => undefined, parallel: 1 });
+      if (!lost.ok) throw new Error(JSON.stringify(lost.diagnostics.map((d) => d.message)));
+      const model = lost.result.outcomes.find((o) => o.id === "model.m");
+      expect(model?.diagnostic?.code).toBe("MLC2461");
+      expect(model?.error).toMatch(/cannot read the champion, version 1/);
     },
   );
 });
