@@ -191,6 +191,20 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
     summary: "an ensemble member reading features the ensemble's features do not hold",
   },
   MLC1238: { severity: "error", summary: "an ensemble member named twice" },
+  MLC1240: {
+    severity: "error",
+    summary:
+      "`init = champion` on an algorithm that cannot continue from a champion (only gbdt, mlp, autoencoder, matrix_factorization and bpr can; an imported ONNX model cannot)",
+  },
+  MLC1241: {
+    severity: "error",
+    summary: "`init = champion` beside a `tune` search or a kfold split, which fit from scratch",
+  },
+  MLC1242: {
+    severity: "error",
+    summary:
+      "a `checkpoint` block on an algorithm that writes no training checkpoints (only gbdt and bpr do)",
+  },
   MLC1170: {
     severity: "error",
     summary:

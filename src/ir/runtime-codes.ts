@@ -99,6 +99,12 @@ export const RUNTIME_CODES = {
     title:
       "tuning trials cannot be shared with `mlc worker` processes (the state is not PostgreSQL, or a queued study cannot be read)",
   },
+  // — warm starts and checkpoints —
+  MLC2460: {
+    title:
+      "a warm start (`init = champion`) whose champion does not fit: another algorithm, other features or classes, other layers",
+  },
+  MLC2461: { title: "a champion whose model cannot be read to warm start from" },
   // — bugs —
   MLC2999: { title: "an internal error (a bug in mlc; please report it with the stack)" },
 } as const satisfies Record<`MLC2${number}`, RuntimeCodeInfo>;

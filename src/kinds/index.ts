@@ -4,6 +4,8 @@ import { registerBlockKind } from "../compiler/schema/registry.js";
 import type { BlockKindSchema } from "../compiler/schema/types.js";
 import type { Executor } from "../ir/executor.js";
 import type { GraphNode, Json } from "../ir/graph-ir.js";
+import type { RegistryRecords } from "../ir/state-store.js";
+import { modelPlanEvidence, modelPlanNote } from "./model/warm-start-note.js";
 import { readBlock } from "../ir/node-config.js";
 import { deployLanguage } from "./deploy/language.js";
 import { evidenceJson, evidenceOf } from "./experiment/baseline-evidence.js";
@@ -27,9 +29,14 @@ export interface KindHalves {
   /**
    * What the plan reads for a node's note beyond the spec and the state, once per plan (an experiment's
    * baseline estimated from the deployment's log and feedback); the plan keeps it, so a saved plan
-   * renders the same note. Undefined when the note needs nothing.
+   * renders the same note. Undefined when the note needs nothing. `records`: the state's registry
+   * records (a warm-started model's champion).
    */
-  planEvidence?: (node: GraphNode, projectDir: string) => Promise<Json | undefined>;
+  planEvidence?: (
+    node: GraphNode,
+    projectDir: string,
+    records?: RegistryRecords,
+  ) => Promise<Json | undefined>;
   /** What the plan shows under a planned node of this kind (an experiment's sample size), from its evidence. */
   planNote?: (node: GraphNode, evidence?: Json) => PlanNote | undefined;
 }
@@ -58,6 +65,8 @@ export const KINDS: Readonly<Record<string, KindHalves>> = {
   model: {
     language: modelLanguage,
     runtime: async () => (await import("./model/executor.js")).modelExecutor,
+    planEvidence: modelPlanEvidence,
+    planNote: modelPlanNote,
   },
   gate: { language: gateLanguage, runtime: async () => (await import("./gate/executor.js")).gateExecutor },
   deploy: {

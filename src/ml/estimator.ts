@@ -4,6 +4,7 @@ import type { OnnxGraph } from "../onnx/builder.js";
 import type { FactorTables } from "./recommend/factor-tables.js";
 import type { Matrix } from "./matrix.js";
 import type { ParamSpec, ParamValue } from "../ir/params/spec.js";
+import type { TrainingCheckpoints } from "./warm-start.js";
 
 export type Task =
   | { kind: "binary"; /** [negative, positive] label values as strings */ classes: [string, string] }
@@ -44,6 +45,14 @@ export interface FitContext {
   /** Called after each iteration (boosting round, epoch). Returning "stop" ends training early (pruning). */
   onProgress?(p: Progress): void | "stop";
   signal?: AbortSignal;
+  /**
+   * Warm start (`init = champion`): the model to continue from (its trees, its weights), of the
+   * same algorithm. Only estimators whose parameter specs declare `warmStart` read it; an
+   * incompatible model (other features, classes, layers) is a WarmStartError (src/ml/warm-start.ts).
+   */
+  init?: TrainedModel;
+  /** Checkpoints of the training loop (`checkpoint { every = N }`), for estimators that declare `checkpoints`. */
+  checkpoint?: TrainingCheckpoints;
 }
 
 export interface TrainedModel {

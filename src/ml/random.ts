@@ -37,6 +37,21 @@ export class Rng {
     if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
   }
 
+  /** The generator's four words, for a training checkpoint; `Rng.fromState` continues the same stream. */
+  state(): [number, number, number, number] {
+    return [this.a, this.b, this.c, this.d];
+  }
+
+  /** A generator at a state `state()` returned: it draws what the saved one would have drawn next. */
+  static fromState(s: readonly number[]): Rng {
+    const r = new Rng(0);
+    r.a = s[0]! | 0;
+    r.b = s[1]! | 0;
+    r.c = s[2]! | 0;
+    r.d = s[3]! | 0;
+    return r;
+  }
+
   /** Uniform 32-bit unsigned integer. */
   nextU32(): number {
     const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;

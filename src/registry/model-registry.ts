@@ -20,6 +20,8 @@ export interface ModelVersion {
   runId: string;
   /** The spec's git commit when the project is in a git repository. */
   specCommit?: string;
+  /** A warm start (`init = champion`): the version training continued from. */
+  parent?: number;
   /** Gate results recorded against this version, by gate name. */
   gates: Record<string, { passed: boolean; at: string; results: Json }>;
   created: string;
@@ -54,7 +56,8 @@ function asVersion(r: RegistryRecord): ModelVersion {
 }
 
 export class ModelRegistry {
-  constructor(private readonly state: StateStore) {}
+  /** Reads and writes only the store's records (so a plan, which holds just those, can read it too). */
+  constructor(private readonly state: Pick<StateStore, "records">) {}
 
   /** Records a new version and returns it with its number (1, 2, 3… per model). */
   async addVersion(v: Omit<ModelVersion, "version" | "created" | "gates">): Promise<ModelVersion> {

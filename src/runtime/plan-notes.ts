@@ -3,18 +3,20 @@
 // it); the plan renderer calls it for every planned node.
 import type { GraphNode, Json } from "../ir/graph-ir.js";
 import { KINDS, type PlanNote } from "../kinds/index.js";
+import type { RegistryRecords } from "../ir/state-store.js";
 
 /** The evidence every planned node's kind reads for its note, by node id (nodes that need none are absent). */
 export async function planEvidence(
   projectDir: string,
   nodes: readonly GraphNode[],
+  records?: RegistryRecords,
 ): Promise<Record<string, Json>> {
   const out: Record<string, Json> = {};
   for (const node of nodes) {
     const f = KINDS[node.kind]?.planEvidence;
     if (!f) continue;
     try {
-      const e = await f(node, projectDir);
+      const e = await f(node, projectDir, records);
       if (e !== undefined) out[node.id] = e;
     } catch (e) {
       // a config the check refuses never gets here; anything else leaves the note without evidence

@@ -204,6 +204,7 @@ export async function planGraph(
   const evidence = await planEvidence(
     dir,
     graph.nodes.filter((n) => planned.has(n.id)),
+    store.records,
   );
   if (Object.keys(evidence).length) p.evidence = evidence;
   await store.saveStatCache(cache.changed());

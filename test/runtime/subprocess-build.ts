@@ -8,8 +8,14 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-// Inside node_modules so the copy resolves packages from the repo's node_modules.
-const outRoot = join(repoRoot, "node_modules", ".cache", "mlc-test-build");
+// Inside node_modules so the copy resolves packages from the repo's node_modules; one copy per
+// checkout, since work trees may share node_modules and hold different sources.
+const outRoot = join(
+  repoRoot,
+  "node_modules",
+  ".cache",
+  `mlc-test-build-${createHash("sha256").update(repoRoot).digest("hex").slice(0, 12)}`,
+);
 const ENTRIES = [
   "src/cli/main.ts",
   "src/cli/commands/plan.ts",

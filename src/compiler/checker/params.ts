@@ -37,7 +37,8 @@ export function checkModelParams(ctx: KindCheckContext): void {
   }
 }
 
-function algorithmName(e: Expr | undefined): string | undefined {
+/** The algorithm's name as written (`gbdt`, `onnx("m.onnx")`), or undefined. */
+export function algorithmName(e: Expr | undefined): string | undefined {
   if (e?.type === "ref" && e.path.length === 1 && !e.star) return e.path[0];
   if (e?.type === "call") return e.callee;
   return undefined;

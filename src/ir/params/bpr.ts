@@ -4,6 +4,8 @@ import type { AlgorithmParams } from "./spec.js";
 
 export const BPR_PARAMS: AlgorithmParams = {
   algorithm: "bpr",
+  warmStart: true,
+  checkpoints: true,
   params: [
     {
       name: "factors",

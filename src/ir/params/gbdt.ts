@@ -4,6 +4,8 @@ import type { AlgorithmParams } from "./spec.js";
 
 export const GBDT_PARAMS: AlgorithmParams = {
   algorithm: "gbdt",
+  warmStart: true,
+  checkpoints: true,
   params: [
     {
       name: "trees",

@@ -71,6 +71,7 @@ const dropout: ParamSpec = {
 
 export const MLP_PARAMS: AlgorithmParams = {
   algorithm: "mlp",
+  warmStart: true,
   params: [
     {
       name: "hidden",
@@ -102,6 +103,7 @@ export const MLP_PARAMS: AlgorithmParams = {
 
 export const AUTOENCODER_PARAMS: AlgorithmParams = {
   algorithm: "autoencoder",
+  warmStart: true,
   params: [
     {
       name: "hidden",
@@ -123,6 +125,7 @@ export const AUTOENCODER_PARAMS: AlgorithmParams = {
 
 export const MATRIX_FACTORIZATION_PARAMS: AlgorithmParams = {
   algorithm: "matrix_factorization",
+  warmStart: true,
   params: [
     {
       name: "factors",

@@ -36,6 +36,10 @@ export interface ParamSpec {
 export interface AlgorithmParams {
   algorithm: string;
   params: readonly ParamSpec[];
+  /** `init = champion` continues training from the champion's model (its trees or weights). */
+  warmStart?: boolean;
+  /** `checkpoint { every = N }` saves the training loop every N iterations, and an apply resumes from it. */
+  checkpoints?: boolean;
 }
 
 /** "an integer", "a number in (0, 1]", "one of auto, binary", … : what a value of the spec must be. */

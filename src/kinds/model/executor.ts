@@ -9,7 +9,7 @@ import { buildPipeline, type FittedPipeline } from "../../data/pipeline.js";
 import { resolveDataPath } from "../../data/project-path.js";
 import { loadTable } from "../../data/table-artifact.js";
 import { tableColumns } from "../../data/table-columns.js";
-import type { Dataset, Estimator, Task } from "../../ml/estimator.js";
+import type { Dataset, Estimator, Params, Task } from "../../ml/estimator.js";
 import { ALGORITHMS, loadEstimator } from "../../ml/algorithms.js";
 import { takeRows, type Matrix } from "../../ml/matrix.js";
 import {
@@ -22,6 +22,7 @@ import {
 } from "../../ir/executor.js";
 import { hashFileCached } from "../../data/data-hash.js";
 import { nodeIdOf, type GraphNode, type Json } from "../../ir/graph-ir.js";
+import type { RegistryRecords } from "../../ir/state-store.js";
 import { ModelRegistry } from "../../registry/model-registry.js";
 import { anomalyThreshold as calibrateAnomalyThreshold } from "../../ml/anomaly-threshold.js";
 import { evaluateSplit } from "./evaluate.js";
@@ -42,6 +43,17 @@ import { StateTrialStore } from "../../registry/trial-store.js";
 import { trainBranch } from "./train.js";
 import { crossValidate, foldDatasets } from "./cross-validate.js";
 import { ensembleOf } from "./ensemble.js";
+import { WarmStartError } from "../../ml/warm-start.js";
+import {
+  championStart,
+  checkpointKey,
+  dropCheckpoints,
+  readWarmStart,
+  storeCheckpoints,
+  warmStartFailure,
+  warmStartFingerprint,
+  warmStartText,
+} from "./warm-start.js";
 
 // 2: onehot's fallback column is `f:other` and apply checks feature parity bit for bit.
 // 3: tree sampling, neural initialisers and isolation forests draw from the one generator,
@@ -290,6 +302,25 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   const key = studyKey(spec, features, hashes, seed);
   const trialStore = spec.tune && ctx.state ? new StateTrialStore(ctx.state, spec.name, key) : undefined;
   if (trialStore) await trialStore.saveObjective(studyObjective(spec.tune!));
+  // `init = champion`: the fit continues from the champion's model; `checkpoint`: it saves as it goes
+  const warm = readWarmStart(ctx.node.config);
+  const start = warm.init ? await championStart(ctx, spec.name, estimator) : undefined;
+  if (warm.init) ctx.log(warmStartText(start?.version));
+  // a checkpoint belongs to one fit: the study key names the spec, features, split parts and seed,
+  // and the params are the final fit's (a search raised since may refit other ones)
+  const every = warm.checkpointEvery;
+  const checkpointFor = (params: Params) =>
+    every
+      ? storeCheckpoints(
+          ctx,
+          checkpointKey(
+            spec.name,
+            `${MODEL_EXECUTOR_VERSION}|${key}|${canonicalJson(params as Json)}`,
+            start?.version,
+          ),
+          every,
+        )
+      : undefined;
   const t0 = performance.now();
   const outcome = await trainBranch(
     spec,
@@ -304,6 +335,8 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     {
       ...(trialStore ? { trialStore } : {}),
       ...(ctx.trialQueue ? { remote: { queue: ctx.trialQueue, artifacts: ctx.artifacts } } : {}),
+      ...(start ? { init: start.model } : {}),
+      ...(every ? { checkpoint: checkpointFor } : {}),
       log: ctx.log,
       signal: ctx.signal,
       progress: (p) =>
@@ -313,7 +346,9 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
           ...(p.metric ? { message: `valid ${p.metric.name} ${p.metric.value.toFixed(4)}` } : {}),
         }),
     },
-  );
+  ).catch((e: unknown) => {
+    throw e instanceof WarmStartError && start ? warmStartFailure(spec.name, start.version, e) : e;
+  });
   const trainMs = performance.now() - t0;
   // `calibrate = …`: predictions, evaluation and the ONNX graph all go through the calibrator.
   const calibration = calibrateModel(spec, outcome.model, prep.parts.valid?.data);
@@ -480,6 +515,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     ...(anomalyThreshold !== undefined ? { anomaly_threshold: anomalyThreshold } : {}),
     row_key: rowKey ?? null,
     ...ensemble?.summary,
+    ...(start ? { parent: start.version } : {}),
     ...(model.bestIteration !== undefined ? { best_iteration: model.bestIteration } : {}),
     ...(outcome.study
       ? {
@@ -507,7 +543,9 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
           (spec.task.kind === "rank" ? canonicalJson(spec.task) : "") +
           // a decision changes the threshold and the metrics, not the bytes
           (spec.decision ? canonicalJson(spec.decision as unknown as Json) : "") +
-          (anomalyThreshold !== undefined ? `threshold:${anomalyThreshold}` : ""),
+          (anomalyThreshold !== undefined ? `threshold:${anomalyThreshold}` : "") +
+          // a warm start's version names what it continued from
+          (start ? `parent:${start.version}` : ""),
       )
       .digest("hex");
     const existing = await registry.findByFingerprint(spec.name, fingerprint);
@@ -522,9 +560,11 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
         fingerprint,
         runId: ctx.runId ?? "",
         ...specCommit(ctx.projectDir),
+        ...(start ? { parent: start.version } : {}),
       }));
     summary.version = version.version;
     metrics.version = version.version;
+    await dropCheckpoints(ctx, spec.name);
   }
   return { artifacts, metrics, summary };
 }
@@ -566,12 +606,17 @@ function incrementalChange(
   return `${n} more trial${n === 1 ? "" : "s"}`;
 }
 
-/** An imported model's file is part of its identity: editing the .onnx file re-evaluates it. */
+/**
+ * An imported model's file is part of its identity: editing the .onnx file re-evaluates it. A warm
+ * start's champion is too (warm-start.ts): the plan retrains when another version becomes its start.
+ */
 async function dataFingerprint(
   node: GraphNode,
   projectDir: string,
   cache: StatCache,
+  records?: RegistryRecords,
 ): Promise<DataFingerprint | undefined> {
+  if (readWarmStart(node.config).init) return warmStartFingerprint(node.name, records);
   const file = readModelSpec(node.name, node.config).algorithm.file;
   if (!file) return undefined;
   const h = await hashFileCached(resolveDataPath(projectDir, file, false), cache);

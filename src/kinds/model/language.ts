@@ -12,6 +12,7 @@ import type { Expr } from "../../compiler/ast.js";
 import type { KindCheckContext } from "../../compiler/schema/hook.js";
 import { checkDecision, decisionBlock } from "./decision-language.js";
 import { checkEnsemble } from "./ensemble-language.js";
+import { checkpointBlock, checkWarmStart, initAttribute } from "./warm-start-language.js";
 
 export const modelLanguage: BlockKindSchema = {
   kind: "model",
@@ -76,8 +77,9 @@ export const modelLanguage: BlockKindSchema = {
       descriptive: true,
       doc: 'what a cluster step that trains the model requests (`mlc compile --target argo|kubeflow`): `{ cpu = "2", memory = "4Gi", gpu = "1" }` as Kubernetes quantities; changing it retrains nothing',
     },
+    initAttribute,
   ],
-  nested: [paramsBlock, tuneBlock, decisionBlock],
+  nested: [paramsBlock, tuneBlock, decisionBlock, checkpointBlock],
   check(ctx) {
     checkResources(ctx);
     checkFeaturesInData(ctx);
@@ -89,6 +91,7 @@ export const modelLanguage: BlockKindSchema = {
     checkThreshold(ctx);
     checkDecision(ctx, kfoldOf(ctx));
     checkEnsemble(ctx);
+    checkWarmStart(ctx, kfoldOf(ctx));
   },
 };
 

@@ -32,6 +32,7 @@ import {
   type RemoteStudy,
 } from "./remote-trials.js";
 import { crossValidate, type FoldData } from "./cross-validate.js";
+import type { TrainingCheckpoints } from "../../ml/warm-start.js";
 
 export interface TrainInputs {
   train: Dataset;
@@ -89,6 +90,10 @@ export async function trainBranch(
     trialWorkerUrl?: URL | null;
     /** Trials fit on `mlc worker` processes through this queue (the rows go to `artifacts`, the shared store). */
     remote?: { queue: TrialQueue; artifacts: ArtifactAccess };
+    /** `init = champion`: the model every fit continues from (warm-start.ts). */
+    init?: TrainedModel;
+    /** `checkpoint { every = N }`: the final fit's checkpoints for its params (trials write none). */
+    checkpoint?: (params: Params) => TrainingCheckpoints | undefined;
   },
 ): Promise<TrainOutcome> {
   checkParams(estimator, spec.fixed, spec.name);
@@ -108,7 +113,14 @@ export async function trainBranch(
       ...(opts.threads ? { threads: opts.threads } : {}),
       onProgress,
       ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.init ? { init: opts.init } : {}),
+      // the final fit reports to `report`; a trial's fit to its pruner, and it keeps no checkpoints
+      ...checkpointOf(params, onProgress === report),
     });
+  const checkpointOf = (params: Params, final: boolean): { checkpoint?: TrainingCheckpoints } => {
+    const c = final ? opts.checkpoint?.(params) : undefined;
+    return c ? { checkpoint: c } : {};
+  };
 
   if (!spec.tune) {
     if (spec.space.length)

@@ -1,8 +1,9 @@
 // The GBDT training loop: gradients from the objective, one histogram tree per output per
-// round (tree/grow.ts), validation metric, early stopping, progress and abort handling.
+// round (tree/grow.ts), validation metric, early stopping, progress and abort handling; a warm
+// start from the champion's trees (`ctx.init`) and checkpoints every N rounds (`ctx.checkpoint`).
 import type { Dataset, FitContext, Params, Task } from "../estimator.js";
 import { abortError } from "../tree/abort.js";
-import type { TreeEnsemble } from "../tree/ensemble.js";
+import { predictMargin, type TreeEnsemble } from "../tree/ensemble.js";
 import { binnedLeaf, growTree, type GrowData, type GrowParams } from "../tree/grow.js";
 import { TreeModel } from "../tree/model.js";
 import { parseClassWeights, ParamError } from "../tree/params.js";
@@ -12,6 +13,8 @@ import { addTreePrediction, type Tree } from "../tree/tree.js";
 import { checkDataset } from "../tree/validate.js";
 import { objectiveFor, weightedMedian, type ObjectiveData } from "./objectives.js";
 import { gbdtConfig } from "./params.js";
+import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint.js";
+import { checkSameFeatures, checkSameTask, WarmStartError } from "../warm-start.js";
 
 interface GbdtFitOptions {
   /** Override where the histogram worker is loaded from (tests); null = in-thread only. */
@@ -38,6 +41,28 @@ function effectiveWeights(
     w[i] = wi;
   }
   return w;
+}
+
+/** The champion's trees to continue boosting from, checked against these data and this objective. */
+function warmStartEnsemble(
+  ctx: FitContext,
+  train: Dataset,
+  task: Task,
+  k: number,
+  link: TreeEnsemble["link"],
+): TreeEnsemble | undefined {
+  const init = ctx.init;
+  if (!init) return undefined;
+  if (!(init instanceof TreeModel) || init.algorithm !== "gbdt")
+    throw new WarmStartError(`gbdt: the champion is a ${init.algorithm} model, not a GBDT`);
+  checkSameTask("gbdt", init.task, task);
+  checkSameFeatures("gbdt", init.featureNames, train.X.names);
+  const e = init.ensemble;
+  if (e.nOutputs !== k || e.link !== link || e.scale !== 1)
+    throw new WarmStartError(
+      `gbdt: the champion's trees give ${e.nOutputs} output${e.nOutputs === 1 ? "" : "s"} through a ${e.link} link, and this objective needs ${k} through ${link}`,
+    );
+  return e;
 }
 
 export async function fitGbdt(
@@ -86,12 +111,21 @@ export async function fitGbdt(
   const prep = await prepareTraining(train.X, prepOpts);
   opts.onThreads?.(prep.pool.threads);
   try {
-    const base = objective.base(td, k);
-    const margin = new Float64Array(n * k);
-    for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) margin[i * k + c] = base[c]!;
-    const vMargin = valid ? new Float64Array(valid.X.nRows * k) : null;
-    if (vMargin)
-      for (let i = 0; i < valid!.X.nRows; i++) for (let c = 0; c < k; c++) vMargin[i * k + c] = base[c]!;
+    // A warm start begins where the champion's trees leave each row; a cold one at the objective's base.
+    const init = warmStartEnsemble(ctx, train, task, k, objective.link);
+    const base = init ? Float64Array.from(init.base) : objective.base(td, k);
+    let margin: Float64Array;
+    let vMargin: Float64Array | null = null;
+    if (init) {
+      margin = predictMargin(init, train.X);
+      if (valid) vMargin = predictMargin(init, valid.X);
+    } else {
+      margin = new Float64Array(n * k);
+      for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) margin[i * k + c] = base[c]!;
+      vMargin = valid ? new Float64Array(valid.X.nRows * k) : null;
+      if (vMargin)
+        for (let i = 0; i < valid!.X.nRows; i++) for (let c = 0; c < k; c++) vMargin[i * k + c] = base[c]!;
+    }
     // One output and no row sampling: the objective writes straight into the pool's ordered
     // gradient buffer (each tree starts from rows 0..n-1), so growTree copies nothing.
     const direct = k === 1 && cfg.subsample >= 1;
@@ -115,14 +149,30 @@ export async function fitGbdt(
       minChildWeight: cfg.minChildWeight,
       minSplitGain: cfg.minSplitGain,
     };
-    const rng = new Rng(seed);
+    let rng = new Rng(seed);
     const allFeats = Int32Array.from({ length: nFeat }, (_, f) => f);
     const nColumns = Math.max(1, Math.round(cfg.colsample * nFeat));
-    const trees: Tree[] = [];
+    let trees: Tree[] = [];
     let best = { round: -1, value: objective.metric.higherIsBetter ? -Infinity : Infinity };
     const rows = prep.pool.rows;
     let sample: Uint32Array | null = null;
-    for (let round = 0; round < cfg.trees; round++) {
+    // Resuming: the saved state replaces the fresh one, and the loop goes on from the next round.
+    let start = 0;
+    const saved = ctx.checkpoint ? await ctx.checkpoint.load() : undefined;
+    if (saved) {
+      const c = decodeCheckpoint(saved);
+      if (c.margin.length !== margin.length || (c.vMargin?.length ?? -1) !== (vMargin?.length ?? -1))
+        throw new Error(
+          `gbdt: the checkpoint holds ${c.margin.length} margins and these data ${margin.length}`,
+        );
+      start = c.rounds;
+      rng = Rng.fromState(c.rng);
+      best = c.best;
+      trees = c.trees;
+      margin = c.margin;
+      vMargin = c.vMargin;
+    }
+    for (let round = start; round < cfg.trees; round++) {
       if (ctx.signal?.aborted) throw abortError(ctx.signal);
       objective.gradients(margin, k, td, gh);
       if (cfg.subsample < 1) {
@@ -180,6 +230,14 @@ export async function fitGbdt(
       });
       if (answer === "stop") break;
       if (cfg.earlyStop > 0 && round - best.round >= cfg.earlyStop) break;
+      if (ctx.checkpoint && (round + 1) % ctx.checkpoint.every === 0 && round + 1 < cfg.trees)
+        await ctx.checkpoint.save(
+          round + 1,
+          encodeCheckpoint(
+            { rounds: round + 1, rng: rng.state(), best, trees, margin, vMargin },
+            { nFeatures: nFeat, nOutputs: k },
+          ),
+        );
       // Let timers and abort signals run between rounds.
       await new Promise<void>((r) => setImmediate(r));
     }
@@ -187,7 +245,7 @@ export async function fitGbdt(
     let rounds = trees.length / k;
     if (cfg.earlyStop > 0 && best.round >= 0) rounds = best.round + 1;
     const ensemble: TreeEnsemble = {
-      trees: trees.slice(0, rounds * k),
+      trees: [...(init?.trees ?? []), ...trees.slice(0, rounds * k)],
       nFeatures: nFeat,
       nOutputs: k,
       base,
@@ -198,7 +256,7 @@ export async function fitGbdt(
       task,
       featureNames: [...train.X.names],
       params: { ...params },
-      bestIteration: rounds,
+      bestIteration: (init ? init.trees.length / k : 0) + rounds,
     });
   } finally {
     await prep.pool.close();

@@ -1,5 +1,6 @@
 // The autoencoder ("autoencoder") for anomaly detection: a mirrored dense network trained to
 // reconstruct standardised inputs; the anomaly score is the row's mean squared reconstruction error.
+// A warm start (`ctx.init`) fine-tunes the champion's weights in the champion's standardisation.
 import type { OnnxGraph } from "../../onnx/builder.js";
 import type { Dataset, Estimator, FitContext, Params, ParamSpec, Task, TrainedModel } from "../estimator.js";
 import { fitStandardizer, standardizeRows } from "../linear/standardize.js";
@@ -29,6 +30,8 @@ import { Rng } from "../random.js";
 import { trainWithAdam } from "./train-loop.js";
 import { AUTOENCODER_PARAMS as AUTOENCODER_SPEC } from "../../ir/params/nn.js";
 import { checkDatasetShape } from "../dataset-shape.js";
+import { WarmStartError } from "../warm-start.js";
+import { warmStartLayers } from "./warm-start-net.js";
 
 const FILE_KIND = "autoencoder";
 
@@ -131,9 +134,15 @@ async function fitAutoencoder(
   const rng = new Rng(ctx.seed);
   const sizes = [d, ...encoder, ...encoder.slice(0, -1).reverse(), d];
   const hidden = sizes.slice(1, -1);
-  const std = fitStandardizer(train.X);
+  const init = ctx.init;
+  if (init && !(init instanceof AutoencoderModel))
+    throw new WarmStartError(`autoencoder: the champion is a ${init.algorithm} model, not an autoencoder`);
+  const std = init ? { mean: init.state.mean, scale: init.state.scale } : fitStandardizer(train.X);
   const Z = Float32Array.from(standardizeRows(train.X, std));
-  const vars = toVariables(tf, initDense(sizes, rng), "ae");
+  const start = init
+    ? warmStartLayers("autoencoder", init.state, train.X, sizes, activation)
+    : initDense(sizes, rng);
+  const vars = toVariables(tf, start, "ae");
   const modelOf = (layers: DenseLayer[], bestEpoch: number) =>
     new AutoencoderModel({
       featureNames: [...train.X.names],

@@ -1,6 +1,7 @@
 // Matrix factorisation ("matrix_factorization"): user and item embeddings plus biases whose dot
 // product scores a (user index, item index) pair: the two-tower model with ID-only towers.
 // Unseen or invalid indices score with zero embeddings and zero biases (the global bias).
+// A warm start (`ctx.init`) fine-tunes the champion's tables; users and items it never saw start fresh.
 import type { OnnxGraph } from "../../onnx/builder.js";
 import type { Dataset, Estimator, FitContext, Params, ParamSpec, Task, TrainedModel } from "../estimator.js";
 import { checkFeatures } from "../matrix.js";
@@ -16,6 +17,7 @@ import { Rng } from "../random.js";
 import { trainWithAdam } from "./train-loop.js";
 import { MATRIX_FACTORIZATION_PARAMS } from "../../ir/params/nn.js";
 import { checkDatasetShape } from "../dataset-shape.js";
+import { checkSameFeatures, checkSameTask, WarmStartError } from "../warm-start.js";
 import type { FactorTables } from "../recommend/factor-tables.js";
 
 const FILE_KIND = "matrix-factorization";
@@ -251,6 +253,29 @@ function checkIndexColumn(X: Matrix, j: number): number {
   return max + 1;
 }
 
+/** The champion's tables to fine-tune, checked against these data and params. */
+function warmStartFactors(
+  ctx: FitContext,
+  train: Dataset,
+  task: Task,
+  factors: number,
+  userFeature: number,
+  itemFeature: number,
+): MfState | undefined {
+  const init = ctx.init;
+  if (!init) return undefined;
+  if (!(init instanceof MatrixFactorizationModel))
+    throw new WarmStartError(`matrix_factorization: the champion is a ${init.algorithm} model`);
+  const c = init.state;
+  checkSameTask("matrix_factorization", c.task, task);
+  checkSameFeatures("matrix_factorization", c.featureNames, train.X.names);
+  if (c.factors !== factors || c.userFeature !== userFeature || c.itemFeature !== itemFeature)
+    throw new WarmStartError(
+      `matrix_factorization: the champion has ${c.factors} factors over features ${c.userFeature} and ${c.itemFeature}; these params ask for ${factors} over ${userFeature} and ${itemFeature}`,
+    );
+  return c;
+}
+
 async function fitMatrixFactorization(
   train: Dataset,
   valid: Dataset | undefined,
@@ -276,24 +301,39 @@ async function fitMatrixFactorization(
   const itemFeature = featureIndex(train.X, "item_column", p.string("item_column"), 1);
   if (userFeature === itemFeature)
     throw new Error("matrix_factorization: user_column and item_column must be different features");
-  const nUsers = checkIndexColumn(train.X, userFeature);
-  const nItems = checkIndexColumn(train.X, itemFeature);
   const f = p.number("factors");
+  const champion = warmStartFactors(ctx, train, task, f, userFeature, itemFeature);
+  // A warm start keeps the champion's users and items (ids are row indices) and adds the new ones.
+  const nUsers = Math.max(checkIndexColumn(train.X, userFeature), champion?.nUsers ?? 0);
+  const nItems = Math.max(checkIndexColumn(train.X, itemFeature), champion?.nItems ?? 0);
   const l2 = p.number("l2");
   const rng = new Rng(ctx.seed);
   const init = (rows: number): Float32Array =>
     Float32Array.from({ length: rows * f }, () => rng.normal() * 0.1);
   let mean = 0;
   for (let i = 0; i < n; i++) mean += y[i]! / n;
-  const globalBias =
-    task.kind === "binary"
+  const globalBias = champion
+    ? champion.globalBias
+    : task.kind === "binary"
       ? Math.log(Math.min(Math.max(mean, 1e-6), 1 - 1e-6) / (1 - Math.min(Math.max(mean, 1e-6), 1 - 1e-6)))
       : mean;
+  const start = {
+    U: init(nUsers),
+    V: init(nItems),
+    bu: new Float32Array(nUsers),
+    bi: new Float32Array(nItems),
+  };
+  if (champion) {
+    start.U.set(champion.U);
+    start.V.set(champion.V);
+    start.bu.set(champion.userBias);
+    start.bi.set(champion.itemBias);
+  }
   const vars = {
-    U: tf.variable(tf.tensor2d(init(nUsers), [nUsers, f])),
-    V: tf.variable(tf.tensor2d(init(nItems), [nItems, f])),
-    bu: tf.variable(tf.zeros([nUsers])),
-    bi: tf.variable(tf.zeros([nItems])),
+    U: tf.variable(tf.tensor2d(start.U, [nUsers, f])),
+    V: tf.variable(tf.tensor2d(start.V, [nItems, f])),
+    bu: tf.variable(tf.tensor1d(start.bu)),
+    bi: tf.variable(tf.tensor1d(start.bi)),
   };
   const users = Int32Array.from(train.X.columns[userFeature]!);
   const items = Int32Array.from(train.X.columns[itemFeature]!);

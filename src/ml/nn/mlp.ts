@@ -1,5 +1,6 @@
 // Trains the MLP ("mlp"): standardised inputs, dense hidden layers with dropout, Adam on the
 // task's loss (sigmoid / softmax cross-entropy or squared error on the standardised target).
+// A warm start (`ctx.init`) fine-tunes the champion's weights in the champion's standardisation.
 import type { Dataset, Estimator, FitContext, Params, ParamSpec, Task } from "../estimator.js";
 import { fitStandardizer, standardizeRows } from "../linear/standardize.js";
 import { loadTf, type Tf } from "./backend.js";
@@ -19,6 +20,8 @@ import { Rng } from "../random.js";
 import { trainWithAdam } from "./train-loop.js";
 import { MLP_PARAMS as MLP_SPEC } from "../../ir/params/nn.js";
 import { checkDatasetShape } from "../dataset-shape.js";
+import { checkSameTask, WarmStartError } from "../warm-start.js";
+import { warmStartLayers } from "./warm-start-net.js";
 
 export const MLP_PARAMS: readonly ParamSpec[] = MLP_SPEC.params;
 
@@ -43,11 +46,18 @@ export async function fitMlp(
   const dropout = p.number("dropout");
   const l2 = p.number("l2");
   const rng = new Rng(ctx.seed);
+  const init = ctx.init;
+  if (init && !(init instanceof MlpModel))
+    throw new WarmStartError(`mlp: the champion is a ${init.algorithm} model, not an MLP`);
+  if (init) checkSameTask("mlp", init.task, task);
 
   let yMean = 0;
   let yScale = 1;
   const yFit = new Float32Array(n);
-  if (task.kind === "regression") {
+  if (init) {
+    yMean = init.state.yMean;
+    yScale = init.state.yScale;
+  } else if (task.kind === "regression") {
     // Training on the standardised target keeps the learning rate meaningful for any units.
     let sq = 0;
     for (let i = 0; i < n; i++) yMean += y[i]! / n;
@@ -56,9 +66,12 @@ export async function fitMlp(
   }
   for (let i = 0; i < n; i++) yFit[i] = (y[i]! - yMean) / yScale;
 
-  const std = fitStandardizer(train.X);
+  const std = init ? { mean: init.state.mean, scale: init.state.scale } : fitStandardizer(train.X);
   const Z = Float32Array.from(standardizeRows(train.X, std));
-  const vars = toVariables(tf, initDense([d, ...hidden, k], rng), "mlp");
+  const start = init
+    ? warmStartLayers("mlp", init.state, train.X, [d, ...hidden, k], activation)
+    : initDense([d, ...hidden, k], rng);
+  const vars = toVariables(tf, start, "mlp");
   const modelOf = (layers: DenseLayer[], bestEpoch: number) =>
     new MlpModel({
       task,

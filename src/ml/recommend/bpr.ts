@@ -4,6 +4,7 @@
 // s(u,i) = bᵢ + u·vᵢ. Plain typed arrays and SGD, seeded: the same data and seed give the same bytes.
 // Rows whose label is above 0 are the positives; every row's user and item are in the tables.
 // An unseen user scores bᵢ (a zero vector), an unseen item 0; the ONNX export does the same.
+// A warm start (`ctx.init`) fine-tunes the champion's tables; `ctx.checkpoint` saves every N epochs.
 import type { OnnxGraph } from "../../onnx/builder.js";
 import type { Dataset, Estimator, FitContext, Params, ParamSpec, Task, TrainedModel } from "../estimator.js";
 import { checkFeatures, type Matrix } from "../matrix.js";
@@ -12,6 +13,8 @@ import { ParamReader } from "../nn/param-values.js";
 import { Rng } from "../random.js";
 import { BPR_PARAMS as BPR_SPEC } from "../../ir/params/bpr.js";
 import { checkDatasetShape } from "../dataset-shape.js";
+import { checkSameFeatures, WarmStartError } from "../warm-start.js";
+import { decodeBprCheckpoint, encodeBprCheckpoint } from "./bpr-checkpoint.js";
 import { factorScoreOnnx, indexOf, rawScore, type FactorTables } from "./factor-tables.js";
 
 const FILE_KIND = "bpr";
@@ -192,7 +195,27 @@ function hasItem(pos: { offsets: Int32Array; items: Int32Array }, u: number, ite
   return false;
 }
 
-function fitBpr(train: Dataset, params: Params, ctx: FitContext): BprModel {
+/** The champion's tables to fine-tune, checked against these data and params. */
+function warmStartTables(
+  ctx: FitContext,
+  train: Dataset,
+  f: number,
+  userFeature: number,
+  itemFeature: number,
+) {
+  const init = ctx.init;
+  if (!init) return undefined;
+  if (!(init instanceof BprModel)) throw new WarmStartError(`bpr: the champion is a ${init.algorithm} model`);
+  checkSameFeatures(NAME, init.featureNames, train.X.names);
+  const t = init.factorTables();
+  if (t.factors !== f || t.userFeature !== userFeature || t.itemFeature !== itemFeature)
+    throw new WarmStartError(
+      `bpr: the champion has ${t.factors} factors over features ${t.userFeature} and ${t.itemFeature}; these params ask for ${f} over ${userFeature} and ${itemFeature}`,
+    );
+  return t;
+}
+
+async function fitBpr(train: Dataset, params: Params, ctx: FitContext): Promise<BprModel> {
   checkDatasetShape(NAME, "training", train);
   const p = new ParamReader(NAME, BPR_PARAMS, params);
   const n = train.X.nRows;
@@ -203,8 +226,11 @@ function fitBpr(train: Dataset, params: Params, ctx: FitContext): BprModel {
   const itemFeature = featureIndex(train.X, "item_column", p.string("item_column"), 1);
   if (userFeature === itemFeature)
     throw new Error("bpr: user_column and item_column must be different features");
-  const nUsers = checkIndexColumn(train.X, userFeature);
-  const nItems = checkIndexColumn(train.X, itemFeature);
+  const f = p.number("factors");
+  const champion = warmStartTables(ctx, train, f, userFeature, itemFeature);
+  // A warm start keeps the champion's users and items (ids are row indices) and adds the new ones.
+  const nUsers = Math.max(checkIndexColumn(train.X, userFeature), champion?.nUsers ?? 0);
+  const nItems = Math.max(checkIndexColumn(train.X, itemFeature), champion?.nItems ?? 0);
   const users = Int32Array.from(train.X.columns[userFeature]!);
   const items = Int32Array.from(train.X.columns[itemFeature]!);
   const positive = new Uint8Array(n);
@@ -224,19 +250,34 @@ function fitBpr(train: Dataset, params: Params, ctx: FitContext): BprModel {
   // Negatives are drawn among the items the training rows show, not indices no row has.
   const catalogue = Int32Array.from(new Set(items)).sort();
 
-  const f = p.number("factors");
   const epochs = p.number("epochs");
   const lr = p.number("learning_rate");
   const l2 = p.number("l2");
   const negatives = p.number("negatives");
-  const rng = new Rng(ctx.seed);
+  let rng = new Rng(ctx.seed);
   const U = Float32Array.from({ length: nUsers * f }, () => rng.normal() * 0.1);
   const V = Float32Array.from({ length: nItems * f }, () => rng.normal() * 0.1);
   const b = new Float32Array(nItems);
+  if (champion) {
+    U.set(champion.U);
+    V.set(champion.V);
+    b.set(champion.itemBias);
+  }
   const uRow = new Float64Array(f);
 
   let done = 0;
-  for (let epoch = 0; epoch < epochs; epoch++) {
+  // Resuming: the saved tables, row order and generator replace the fresh ones.
+  const saved = ctx.checkpoint ? await ctx.checkpoint.load() : undefined;
+  if (saved) {
+    const c = decodeBprCheckpoint(saved, [positiveRows.length, U.length, V.length, b.length]);
+    U.set(c.U);
+    V.set(c.V);
+    b.set(c.b);
+    positiveRows.set(c.order);
+    rng = Rng.fromState(c.rng);
+    done = c.epochs;
+  }
+  for (let epoch = done; epoch < epochs; epoch++) {
     if (ctx.signal?.aborted) throw new Error("bpr: training was interrupted");
     rng.shuffle(positiveRows);
     for (let k = 0; k < positiveRows.length; k++) {
@@ -274,6 +315,11 @@ function fitBpr(train: Dataset, params: Params, ctx: FitContext): BprModel {
     }
     done = epoch + 1;
     if (ctx.onProgress?.({ iteration: done, total: epochs }) === "stop") break;
+    if (ctx.checkpoint && done % ctx.checkpoint.every === 0 && done < epochs)
+      await ctx.checkpoint.save(
+        done,
+        encodeBprCheckpoint({ epochs: done, rng: rng.state(), order: positiveRows, U, V, b }),
+      );
   }
   return new BprModel(
     {
@@ -304,11 +350,7 @@ export const bprEstimator: Estimator = {
         ),
       );
     if (valid) checkDatasetShape(NAME, "validation", valid);
-    try {
-      return Promise.resolve(fitBpr(train, params, ctx));
-    } catch (e) {
-      return Promise.reject(e as Error);
-    }
+    return fitBpr(train, params, ctx);
   },
   deserialize: (bytes) => BprModel.deserialize(bytes),
 };
