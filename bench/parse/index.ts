@@ -115,8 +115,10 @@ async function loadChecker(): Promise<CheckFn | undefined> {
 const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmtMs = (ms: number): string => `${ms.toFixed(0).padStart(6)} ms`;
 
-export async function run(_args: string[]): Promise<void> {
-  await parseBench(BLOCKS, RUNS);
+/** `--smoke`: 14 blocks parsed once (the test suite's smoke run). */
+export async function run(args: string[]): Promise<void> {
+  if (args.includes("--smoke")) await parseBench(14, 1);
+  else await parseBench(BLOCKS, RUNS);
 }
 
 /** Parses and checks a generated project of `blocks` blocks `runs` times; prints the medians. */
