@@ -90,17 +90,34 @@ async function timed(f: () => Promise<void>): Promise<Timing> {
   return { wall: performance.now() - t0, cpu: (c.user + c.system) / 1000 };
 }
 
+/** CPU milliseconds of the load and of the derive, per side and run: where the time goes. */
+const split = {
+  mlc: { load: [] as number[], derive: [] as number[] },
+  arquero: { load: [] as number[], derive: [] as number[] },
+};
+const cpuMs = (c0: NodeJS.CpuUsage): number => {
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
+};
+
 async function runMlc({ rows, file }: DataBenchSize): Promise<void> {
+  let c0 = process.cpuUsage();
   const t = await readCsv(file, { declared });
+  split.mlc.load.push(cpuMs(c0));
+  c0 = process.cpuUsage();
   const compiled = compileFeatures(features, declared);
   const env = tableEnv(t, new Map(), false);
   let check = 0;
   for (const f of compiled.features) check += (evalBatch(f.node, env).v as Float32Array)[7]!;
+  split.mlc.derive.push(cpuMs(c0));
   if (t.numRows() !== rows || Number.isNaN(check)) throw new Error("mlc bench: wrong result");
 }
 
 async function runArquero({ rows, file }: DataBenchSize): Promise<void> {
+  let c0 = process.cpuUsage();
   const t = await aq.loadCSV(file);
+  split.arquero.load.push(cpuMs(c0));
+  c0 = process.cpuUsage();
   const d = t.derive({
     ratio: "d => d.f1 / (d.f2 + 1)",
     log_f3: "d => op.log1p(op.abs(d.f3))",
@@ -114,6 +131,7 @@ async function runArquero({ rows, file }: DataBenchSize): Promise<void> {
     f11_gt: "d => d.f11 > d.f12 ? 1 : 0",
   });
   if (d.numRows() !== rows) throw new Error("arquero bench: wrong row count");
+  split.arquero.derive.push(cpuMs(c0));
 }
 
 /** `--smoke`: 5,000 rows in a temporary file, one run of each (the test suite's smoke run). */
@@ -154,6 +172,11 @@ async function dataBench(size: DataBenchSize): Promise<void> {
     `${label}${(w / 1000).toFixed(2)} s wall (${(c / 1000).toFixed(2)} s CPU)  ${rate(w)}  (median of ${runs})\n`;
   process.stdout.write(line("mlc  readCsv + features      ", m, med(mlc, "cpu")));
   process.stdout.write(line("arquero loadCSV + derive     ", a, med(arq, "cpu")));
+  const mid = (xs: number[]): number => [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
+  process.stdout.write(
+    `where the CPU goes (median ms): mlc read ${mid(split.mlc.load).toFixed(0)} + features ${mid(split.mlc.derive).toFixed(0)}; ` +
+      `arquero loadCSV ${mid(split.arquero.load).toFixed(0)} + derive ${mid(split.arquero.derive).toFixed(0)}\n`,
+  );
   process.stdout.write(
     `ratio: mlc is ${(a / m).toFixed(2)}× arquero's speed (CPU ${(med(arq, "cpu") / med(mlc, "cpu")).toFixed(2)}×); ` +
       `target (issue 18) ≥ 5× and < ${(targetMs / 1000).toFixed(ROWS < 100_000 ? 3 : 0)} s: ${a / m >= 5 && m < targetMs ? "met" : "NOT met"}\n`,

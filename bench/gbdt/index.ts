@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { aucRoc, rmse as rmseOf } from "../../src/ml/metrics/index.js";
+import { profileSummary } from "../cpu-profile.js";
 import { predictLatency } from "../predict/index.js";
 import { readNumericCsv } from "./csv.js";
 
@@ -268,6 +269,7 @@ async function smokeRun(): Promise<void> {
       r.xgb ? fmt(r.mlc.seconds / r.xgb.seconds, 2) : "",
       "",
     );
+    printProfile([cli, "--train", join(dir, "smoke_train.xgb.csv"), "--trees", "10"], work);
     const tr = readNumericCsv(join(dir, "smoke_train.xgb.csv"), false);
     await predictLatency(tr.X, tr.y, tr.X, { trees: 3, reps: 1, calls: [2, 1] });
   } finally {
@@ -393,4 +395,13 @@ function large(work: string, xgb: boolean, runs: number): void {
   process.stdout.write(
     `  (mlc inside the process: CSV read ${inner.readMs} ms, train ${inner.trainMs} ms)\n`,
   );
+  printProfile([cli, "--train", trainCsv, "--trees", "100", "--depth", "6", "--eta", "0.1"], work);
+}
+
+/** The gap explained: where mlc's training spends its time, from one more run under --cpu-prof. */
+function printProfile(args: string[], cwd: string): void {
+  process.stdout.write(
+    "  where mlc's time goes (self time over all threads, one more run under --cpu-prof):\n",
+  );
+  for (const line of profileSummary(args, cwd)) process.stdout.write(`    ${line}\n`);
 }

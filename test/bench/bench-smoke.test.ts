@@ -45,7 +45,10 @@ const EXPECTED: Record<string, BenchExpectations> = {
     },
   },
   data: {
-    ratio: [re(`^ratio: mlc is ${num}× arquero's speed \\(CPU ${num}×\\); target \\(issue 18\\) ≥ 5×`)],
+    ratio: [
+      /^where the CPU goes \(median ms\): mlc read \d+ \+ features \d+; arquero loadCSV \d+ \+ derive \d+$/m,
+      re(`^ratio: mlc is ${num}× arquero's speed \\(CPU ${num}×\\); target \\(issue 18\\) ≥ 5×`),
+    ],
   },
   drift: {
     ratio: [re(`^mlc: 5,000 rows × 20 features, \\d+ statistics .* s CPU`)],
@@ -74,6 +77,8 @@ const EXPECTED: Record<string, BenchExpectations> = {
     ratio: [
       re(`^smoke test AUC \\(10 rounds\\) +\\S+ +${num} `),
       re(`^1,024-row batch +${num} +${num} +${num}$`),
+      /^ {2}where mlc's time goes \(self time over all threads, one more run under --cpu-prof\):$/m,
+      /^ {4} +\d+ ms +[\d.]+% {2}\S/m,
     ],
     peer: {
       ratio: [re(`^ {2}train wall s / peak MiB +${num} / \\S+ +${num} / \\S+ +${num}`)],
@@ -146,6 +151,8 @@ describe("bench smoke runs (npm run bench -- NAME --smoke: ratio and load printe
       "== bench gbdt ==",
       "smoke test AUC (10 rounds)         n/a            0.9374         n/a Δ",
       "1,024-row batch    0.0550     0.7620     13.85",
+      "  where mlc's time goes (self time over all threads, one more run under --cpu-prof):",
+      "        161 ms  20.2%  readNumericCsv csv.js:7",
     ];
     const skip =
       "xgboost command line not installed (apt-get install -y xgboost): skipping the XGBoost columns";
