@@ -22,11 +22,18 @@ import { dataset, readLabelledCsv } from "../tune/churn.js";
 const here = dirname(fileURLToPath(import.meta.url));
 // dist/bench/cv-tune → the repository root, beside which ../shared/datasets lies (MLC_DATASETS overrides it)
 const splits = join(process.env.MLC_DATASETS ?? resolve(here, "../../../../shared/datasets"), "splits");
-const TRAIN_ROWS = 1470;
-const TRIALS = 30;
-const FOLDS = 5;
-const DRAWS = [0, 1, 2];
-const TREES = 100;
+
+/** How much the bench measures: issue 19's sizes, or the test suite's smoke size (`--smoke`). */
+interface CvTuneSize {
+  splits: string;
+  trainRows: number;
+  trials: number;
+  folds: number;
+  draws: number[];
+  trees: number;
+}
+
+const FULL: CvTuneSize = { splits, trainRows: 1470, trials: 30, folds: 5, draws: [0, 1, 2], trees: 100 };
 const task: Task = { kind: "binary", classes: ["no", "yes"] };
 const XGB_DEFAULTS: Params = {
   trees: 100,
@@ -43,18 +50,18 @@ const SPACE: ModelSpec["space"] = [
   { name: "subsample", dist: { kind: "uniform", low: 0.5, high: 1 } },
 ];
 
-function spec(objective: "valid" | "cv"): ModelSpec {
+function spec(objective: "valid" | "cv", size: CvTuneSize): ModelSpec {
   return {
     name: "churn",
     task: { kind: "classify", label: "churn" },
     data: "split",
     features: { from: "f" },
     algorithm: { name: "gbdt" },
-    fixed: { trees: TREES },
+    fixed: { trees: size.trees },
     space: [...SPACE],
     tune: {
       method: "tpe",
-      trials: TRIALS,
+      trials: size.trials,
       parallel: 1,
       pruner: "none",
       objectives: [{ split: objective, metric: "auc", direction: "maximize" }],
@@ -135,9 +142,14 @@ interface Row {
   seconds: { single: number; cv: number };
 }
 
-async function oneDraw(gbdt: Estimator, draw: number, work: string | undefined): Promise<Row> {
-  const all = readLabelledCsv(join(splits, "mlc_churn_train.csv"));
-  const tst = readLabelledCsv(join(splits, "mlc_churn_test.csv"));
+async function oneDraw(
+  gbdt: Estimator,
+  draw: number,
+  work: string | undefined,
+  size: CvTuneSize,
+): Promise<Row> {
+  const all = readLabelledCsv(join(size.splits, "mlc_churn_train.csv"));
+  const tst = readLabelledCsv(join(size.splits, "mlc_churn_test.csv"));
   const test = dataset(
     tst.names,
     tst.y,
@@ -145,7 +157,7 @@ async function oneDraw(gbdt: Estimator, draw: number, work: string | undefined):
     tst.rows.map((_, i) => i),
   );
   const order = new Rng(100 + draw).shuffle(all.rows.map((_, i) => i));
-  const picked = order.slice(0, TRAIN_ROWS);
+  const picked = order.slice(0, size.trainRows);
   const cut = Math.round(picked.length * 0.9);
   const ds = (idx: number[]): Dataset => dataset(all.names, all.y, all.rows, idx);
   const score = (m: { predict(X: Dataset["X"]): Float64Array }): number => aucRoc(test.y!, m.predict(test.X));
@@ -153,7 +165,7 @@ async function oneDraw(gbdt: Estimator, draw: number, work: string | undefined):
 
   let t0 = performance.now();
   const single = await trainBranch(
-    spec("valid"),
+    spec("valid", size),
     gbdt,
     { train: ds(picked.slice(0, cut)), valid: ds(picked.slice(cut)), task },
     7,
@@ -161,12 +173,12 @@ async function oneDraw(gbdt: Estimator, draw: number, work: string | undefined):
   );
   const singleSeconds = (performance.now() - t0) / 1000;
 
-  const folds: FoldData[] = stratifiedFolds(all.y, picked, FOLDS, 200 + draw).map((held, k, every) => ({
+  const folds: FoldData[] = stratifiedFolds(all.y, picked, size.folds, 200 + draw).map((held, k, every) => ({
     held: ds(held),
     train: ds(every.flatMap((f, j) => (j === k ? [] : f))),
   }));
   t0 = performance.now();
-  const cv = await trainBranch(spec("cv"), gbdt, { train: ds(picked), task, folds }, 7, quiet);
+  const cv = await trainBranch(spec("cv", size), gbdt, { train: ds(picked), task, folds }, 7, quiet);
   const cvSeconds = (performance.now() - t0) / 1000;
 
   const defaults = await gbdt.fit(ds(picked), undefined, { ...XGB_DEFAULTS, threads: 1 }, task, {
@@ -184,7 +196,38 @@ async function oneDraw(gbdt: Estimator, draw: number, work: string | undefined):
 
 const f4 = (v: number): string => (Number.isFinite(v) ? v.toFixed(4) : "n/a");
 
-export async function run(): Promise<void> {
+/** The smoke run's stand-in for the churn split: 300 training and 150 test rows of 4 seeded features. */
+function smokeSplits(dir: string): string {
+  let seed = 13;
+  const rand = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+  const rows = (n: number): string => {
+    const lines = ["label,a,b,c,d"];
+    for (let i = 0; i < n; i++) {
+      const x = [rand(), rand(), rand(), rand()];
+      lines.push(
+        [x[0]! + x[1]! * x[2]! + 0.3 * rand() > 0.8 ? 1 : 0, ...x.map((v) => v.toFixed(4))].join(","),
+      );
+    }
+    return lines.join("\n") + "\n";
+  };
+  writeFileSync(join(dir, "mlc_churn_train.csv"), rows(300));
+  writeFileSync(join(dir, "mlc_churn_test.csv"), rows(150));
+  return dir;
+}
+
+/** `--smoke` (the test suite's run): one draw of 200 generated rows, TPE 3 trials, 2 folds, 5 trees. */
+export async function run(args: string[]): Promise<void> {
+  if (!args.includes("--smoke")) return cvTune(FULL);
+  const dir = mkdtempSync(join(tmpdir(), "mlc-bench-cvtune-smoke-"));
+  try {
+    await cvTune({ splits: smokeSplits(dir), trainRows: 200, trials: 3, folds: 2, draws: [0], trees: 5 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function cvTune(size: CvTuneSize): Promise<void> {
+  const { splits } = size;
   if (!existsSync(join(splits, "mlc_churn_train.csv"))) {
     process.stdout.write(`cv-tune skipped: ${splits} not found (the shared data sets are absent)\n`);
     return;
@@ -199,18 +242,18 @@ export async function run(): Promise<void> {
     );
   const work = xgb ? mkdtempSync(join(tmpdir(), "mlc-cvtune-")) : undefined;
   process.stdout.write(
-    `churn: ${TRAIN_ROWS} training rows drawn from mlc_churn_train.csv, 1000 test rows; GBDT ${TREES} trees, TPE ${TRIALS} trials ` +
+    `churn: ${size.trainRows} training rows drawn from mlc_churn_train.csv, the test rows of mlc_churn_test.csv; GBDT ${size.trees} trees, TPE ${size.trials} trials (${size.folds} folds) ` +
       `over learning_rate, max_depth, min_child_weight, subsample; load average ${loadavg()
         .map((l) => l.toFixed(2))
         .join(" ")}\n\n`,
   );
   process.stdout.write(
-    `${"draw".padEnd(6)}${"TPE valid 10%".padStart(15)}${"TPE cv.auc (5)".padStart(16)}${"mlc defaults".padStart(14)}${"XGBoost defaults".padStart(18)}\n`,
+    `${"draw".padEnd(6)}${"TPE valid 10%".padStart(15)}${`TPE cv.auc (${size.folds})`.padStart(16)}${"mlc defaults".padStart(14)}${"XGBoost defaults".padStart(18)}\n`,
   );
   const rows: Row[] = [];
   try {
-    for (const draw of DRAWS) {
-      const r = await oneDraw(gbdt, draw, work);
+    for (const draw of size.draws) {
+      const r = await oneDraw(gbdt, draw, work, size);
       rows.push(r);
       process.stdout.write(
         `${String(draw).padEnd(6)}${f4(r.single).padStart(15)}${f4(r.cv).padStart(16)}${f4(r.mlcDefaults).padStart(14)}${f4(r.xgb).padStart(18)}` +

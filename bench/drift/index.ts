@@ -5,15 +5,13 @@
 // makes them (LiveColumn, driftStatistic). Beside it SciPy's ks_2samp and chi2_contingency on the same
 // data in the same run (Debian's python3-scipy; skipped with a message where it is absent).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { availableParallelism, loadavg } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DRIFT_TESTS, driftStatistic, LiveColumn, TEST_KINDS } from "../../src/ml/drift/compare.js";
 import { buildProfile, type NumericProfile, type ReferenceProfile } from "../../src/ml/drift/profile.js";
 
-const ROWS = 1_000_000;
-const TRAIN = 100_000;
 const NUMERIC = 16;
 const CATEGORICAL = 4;
 const LEVELS = 12;
@@ -42,7 +40,17 @@ interface Data {
   codes: Int32Array[];
 }
 
-function generate(): Data {
+/** How much the bench measures: the 1M-row window, or the test suite's smoke size (`--smoke`). */
+interface DriftBenchSize {
+  rows: number;
+  train: number;
+  /** Timed runs of each side (the best is printed). */
+  runs: number;
+  /** Where SciPy's copy of the data is written. */
+  dataDir: string;
+}
+
+function generate(ROWS: number, TRAIN: number): Data {
   const next = lcg(42);
   const train: Record<string, LiveColumn["column"]> = {};
   const window: Data["window"] = [];
@@ -101,7 +109,7 @@ const PEER = `
 import sys, time, numpy as np
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
-d = sys.argv[1]; nn, nc, levels, bins = map(int, sys.argv[2:6])
+d = sys.argv[1]; nn, nc, levels, bins, runs = map(int, sys.argv[2:7])
 num = [(np.fromfile(f"{d}/n{f}-ref.bin"), np.fromfile(f"{d}/n{f}-live.bin")) for f in range(nn)]
 cat = [(np.fromfile(f"{d}/c{f}-ref.bin"), np.fromfile(f"{d}/c{f}-live.bin", dtype=np.int32)) for f in range(nc)]
 def psi(r, l):
@@ -123,7 +131,7 @@ def everything():
         stats.chi2_contingency(np.array([r, c]), correction=False); psi(r, c); jensenshannon(r, c, base=2)
 def best(f):
     t = 1e9
-    for _ in range(3):
+    for _ in range(runs):
         t0 = time.perf_counter(); f(); t = min(t, time.perf_counter() - t0)
     return t
 print(best(subset), best(everything))
@@ -143,13 +151,24 @@ function findScipy(): string | undefined {
   return undefined;
 }
 
-export async function run(): Promise<void> {
-  const d = generate();
+/** `--smoke`: a 5,000-row window, one timed run of each side (the test suite's smoke run). */
+export async function run(args: string[]): Promise<void> {
+  if (!args.includes("--smoke")) return driftBench({ rows: 1_000_000, train: 100_000, runs: 3, dataDir });
+  const dir = mkdtempSync(join(tmpdir(), "mlc-bench-drift-"));
+  try {
+    await driftBench({ rows: 5000, train: 1000, runs: 1, dataDir: dir });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function driftBench({ rows: ROWS, train, runs, dataDir }: DriftBenchSize): Promise<void> {
+  const d = generate(ROWS, train);
   runAll(d); // warm-up
   const wall: number[] = [];
   const cpu: number[] = [];
   let result = { checksum: 0, statistics: 0 };
-  for (let r = 0; r < 3; r++) {
+  for (let r = 0; r < runs; r++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     result = runAll(d);
@@ -167,7 +186,7 @@ export async function run(): Promise<void> {
       ? ` (load ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores: the wall time is shared; the CPU time is this process's own)`
       : "";
   console.log(
-    `mlc: ${ROWS.toLocaleString("en-US")} rows × ${NUMERIC + CATEGORICAL} features, ${result.statistics} statistics (KS, Wasserstein, PSI, JS, null rate; chi², PSI, JS, null rate): best of 3 ${mlc.toFixed(3)} s wall, ${mlcCpu.toFixed(3)} s CPU (checksum ${result.checksum.toFixed(6)}) — target < ${TARGET_SECONDS} s: ${mlc < TARGET_SECONDS ? "met" : "MISSED"}${busy}`,
+    `mlc: ${ROWS.toLocaleString("en-US")} rows × ${NUMERIC + CATEGORICAL} features, ${result.statistics} statistics (KS, Wasserstein, PSI, JS, null rate; chi², PSI, JS, null rate): best of ${runs} ${mlc.toFixed(3)} s wall, ${mlcCpu.toFixed(3)} s CPU (checksum ${result.checksum.toFixed(6)}) — target < ${TARGET_SECONDS} s: ${mlc < TARGET_SECONDS ? "met" : "MISSED"}${busy}`,
   );
   const python = findScipy();
   if (!python) {
@@ -194,13 +213,13 @@ export async function run(): Promise<void> {
     writeFileSync(join(dataDir, `c${f}-ref.bin`), new Uint8Array(counts.buffer));
     writeFileSync(join(dataDir, `c${f}-live.bin`), new Uint8Array(live.buffer));
   });
-  const args = [dataDir, NUMERIC, CATEGORICAL, LEVELS, 10].map(String);
+  const args = [dataDir, NUMERIC, CATEGORICAL, LEVELS, 10, runs].map(String);
   const [subset, all] = execFileSync(python, ["-c", PEER, ...args], { encoding: "utf8" })
     .trim()
     .split(/\s+/)
     .map(Number) as [number, number];
   console.log(
-    `SciPy (${python}), the same data, best of 3: ks_2samp + chi2_contingency ${subset.toFixed(3)} s; every statistic mlc computes (SciPy + NumPy) ${all.toFixed(3)} s`,
+    `SciPy (${python}), the same data, best of ${runs}: ks_2samp + chi2_contingency ${subset.toFixed(3)} s; every statistic mlc computes (SciPy + NumPy) ${all.toFixed(3)} s`,
   );
   console.log(
     `ratio mlc / SciPy: ${(mlc / all).toFixed(2)} for the same statistics; ${(mlc / subset).toFixed(2)} against SciPy's KS + chi² alone`,

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { aucRoc, rmse as rmseOf } from "../../src/ml/metrics/index.js";
+import { profileSummary } from "../cpu-profile.js";
 import { predictLatency } from "../predict/index.js";
 import { readNumericCsv } from "./csv.js";
 
@@ -81,6 +82,7 @@ interface SplitResult {
 
 function runSplit(
   work: string,
+  splits: string,
   name: string,
   objective: "binary" | "regression",
   rounds: number,
@@ -159,8 +161,35 @@ function median(v: number[]): number {
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
+/**
+ * The smoke run's data set (`--smoke`): 400 training and 200 test rows of 6 seeded features with a
+ * binary label from three of them, in the splits layout (label first, no header) with its conf.
+ */
+function smokeSplits(dir: string): string {
+  let seed = 5;
+  const rand = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+  const rows = (n: number): string =>
+    Array.from({ length: n }, () => {
+      const x = Array.from({ length: 6 }, () => rand() * 2 - 1);
+      const label = x[0]! + 0.5 * x[1]! - x[2]! * x[3]! + 0.3 * (rand() - 0.5) > 0 ? 1 : 0;
+      return [label, ...x.map((v) => v.toFixed(4))].join(",");
+    }).join("\n") + "\n";
+  writeFileSync(join(dir, "smoke_train.xgb.csv"), rows(400));
+  writeFileSync(join(dir, "smoke_test.xgb.csv"), rows(200));
+  writeFileSync(
+    join(dir, "smoke.xgb.conf"),
+    "booster = gbtree\nobjective = binary:logistic\ntree_method = hist\nmax_depth = 6\neta = 0.1\nseed = 0\n",
+  );
+  return dir;
+}
+
+/**
+ * `--runs=N` repeats the 1M-row comparison (median printed); `--small` leaves it out; `--smoke` (the
+ * test suite's run) trains 10 rounds on a generated 400-row set and times a 3-tree predictor.
+ */
 export async function run(args: string[]): Promise<void> {
   if (!existsSync(cli)) throw new Error(`missing ${cli}: run npm run build first`);
+  if (args.includes("--smoke")) return smokeRun();
   const xgb = hasXgboost();
   if (!xgb)
     process.stdout.write(
@@ -174,7 +203,7 @@ export async function run(args: string[]): Promise<void> {
       `hist, max_depth 6, eta 0.1; both as whole processes (read CSV + train), ${xgb ? "XGBoost " + spawnSync("xgboost", ["-V"], { encoding: "utf8" }).stdout.trim() : ""}\n\n`,
     );
     row("", "XGBoost", "mlc", "mlc/xgb", "target");
-    const churn = runSplit(work, "mlc_churn", "binary", 200, xgb);
+    const churn = runSplit(work, splits, "mlc_churn", "binary", 200, xgb);
     row(
       "mlc_churn test AUC (200 rounds)",
       fmt(churn.xgbMetric),
@@ -189,7 +218,7 @@ export async function run(args: string[]): Promise<void> {
       churn.xgb ? fmt(churn.mlc.seconds / churn.xgb.seconds, 2) : "",
       "",
     );
-    const ames = runSplit(work, "ames", "regression", 200, xgb);
+    const ames = runSplit(work, splits, "ames", "regression", 200, xgb);
     row(
       "ames test RMSE (200 rounds)",
       fmt(ames.xgbMetric, 0),
@@ -208,6 +237,41 @@ export async function run(args: string[]): Promise<void> {
     const tr = readNumericCsv(join(splits, "mlc_churn_train.csv"), true);
     const te = readNumericCsv(join(splits, "mlc_churn_test.csv"), true);
     await predictLatency(tr.X, tr.y, te.X);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The smoke run: the churn row's format on generated data, then the predictor's latency. */
+async function smokeRun(): Promise<void> {
+  const xgb = hasXgboost();
+  if (!xgb)
+    process.stdout.write(
+      "xgboost command line not installed (apt-get install -y xgboost): skipping the XGBoost columns\n",
+    );
+  const work = mkdtempSync(join(tmpdir(), "mlc-bench-gbdt-"));
+  try {
+    const dir = smokeSplits(work);
+    process.stdout.write("smoke size: 400 generated training rows, 10 rounds\n");
+    row("", "XGBoost", "mlc", "mlc/xgb", "");
+    const r = runSplit(work, dir, "smoke", "binary", 10, xgb);
+    row(
+      "smoke test AUC (10 rounds)",
+      fmt(r.xgbMetric),
+      fmt(r.mlcMetric),
+      fmt(r.mlcMetric - r.xgbMetric) + " Δ",
+      "",
+    );
+    row(
+      "  train wall s / peak MiB",
+      r.xgb ? `${fmt(r.xgb.seconds, 2)} / ${fmt(r.xgb.peakMiB, 0)}` : "n/a",
+      `${fmt(r.mlc.seconds, 2)} / ${fmt(r.mlc.peakMiB, 0)}`,
+      r.xgb ? fmt(r.mlc.seconds / r.xgb.seconds, 2) : "",
+      "",
+    );
+    printProfile([cli, "--train", join(dir, "smoke_train.xgb.csv"), "--trees", "10"], work);
+    const tr = readNumericCsv(join(dir, "smoke_train.xgb.csv"), false);
+    await predictLatency(tr.X, tr.y, tr.X, { trees: 3, reps: 1, calls: [2, 1] });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -331,4 +395,13 @@ function large(work: string, xgb: boolean, runs: number): void {
   process.stdout.write(
     `  (mlc inside the process: CSV read ${inner.readMs} ms, train ${inner.trainMs} ms)\n`,
   );
+  printProfile([cli, "--train", trainCsv, "--trees", "100", "--depth", "6", "--eta", "0.1"], work);
+}
+
+/** The gap explained: where mlc's training spends its time, from one more run under --cpu-prof. */
+function printProfile(args: string[], cwd: string): void {
+  process.stdout.write(
+    "  where mlc's time goes (self time over all threads, one more run under --cpu-prof):\n",
+  );
+  for (const line of profileSummary(args, cwd)) process.stdout.write(`    ${line}\n`);
 }

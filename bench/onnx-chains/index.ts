@@ -11,13 +11,14 @@ import { tableColumns } from "../../src/data/table-columns.js";
 import { OnnxGraph } from "../../src/onnx/builder.js";
 import { loadSession } from "../../src/onnx/session.js";
 
+/** Terms per chain; `--smoke` (the test suite's smoke run) uses 40. */
 const TERMS = 5000;
 const ref = (name: string): Json => ({ $ref: [name] });
 const op = (o: string, a: Json, b: Json): Json => ({ $op: o, args: [a, b] });
 
-function chain(start: string, x: string, y: string): Json {
+function chain(start: string, x: string, y: string, terms: number): Json {
   let e: Json = ref(start);
-  for (let i = 0; i < TERMS; i++)
+  for (let i = 0; i < terms; i++)
     e = [op("+", e, ref(x)), op("-", e, op("*", ref(y), 2)), op("+", e, op("/", ref(x), 3)), op("-", e, 1)][
       i % 4
     ]!;
@@ -32,7 +33,7 @@ const PAIRS = [
 ] as const;
 
 /** The peer: every link a binary node, every literal its own initializer, nothing shared. */
-function binaryForm(chains: number): OnnxGraph {
+function binaryForm(chains: number, terms: number): OnnxGraph {
   const g = new OnnxGraph();
   for (const c of ["a", "b", "c"]) g.input(c, "float", ["N", 1]);
   const literal = (v: number): string => {
@@ -50,7 +51,7 @@ function binaryForm(chains: number): OnnxGraph {
   for (let k = 0; k < chains; k++) {
     const [x, y] = PAIRS[k]!;
     let e: string = y;
-    for (let i = 0; i < TERMS; i++)
+    for (let i = 0; i < terms; i++)
       e = [
         () => bin("Add", e, x),
         () => bin("Sub", e, bin("Mul", y, literal(2))),
@@ -72,10 +73,13 @@ async function timeLoad(g: OnnxGraph): Promise<{ ms: number; nodes: number; init
   return { ms, nodes: g.nodes.length, initializers: g.initializers.length };
 }
 
-async function loadMs(chains: number): Promise<{ ms: number; nodes: number; initializers: number }> {
+async function loadMs(
+  chains: number,
+  terms: number,
+): Promise<{ ms: number; nodes: number; initializers: number }> {
   const table = aq.table({ a: Float64Array.of(1, 2), b: Float64Array.of(3, 4), c: Float64Array.of(5, 6) });
   const features: Record<string, Json> = {};
-  for (let k = 0; k < chains; k++) features[`f${k}`] = chain(PAIRS[k]![1], PAIRS[k]![0], PAIRS[k]![1]);
+  for (let k = 0; k < chains; k++) features[`f${k}`] = chain(PAIRS[k]![1], PAIRS[k]![0], PAIRS[k]![1], terms);
   const p = buildPipeline({ from: ref("t"), ...features }, tableColumns(table)).fit(table);
   const g = new OnnxGraph();
   const { output } = p.toOnnx(g);
@@ -83,10 +87,11 @@ async function loadMs(chains: number): Promise<{ ms: number; nodes: number; init
   return timeLoad(g);
 }
 
-export async function run(): Promise<void> {
+export async function run(args: string[]): Promise<void> {
+  const terms = args.includes("--smoke") ? 40 : TERMS;
   const [one, five] = loadavg();
   process.stdout.write(`load average: ${one!.toFixed(2)} (1 min), ${five!.toFixed(2)} (5 min)\n`);
-  await loadMs(1); // onnxruntime's first session pays its own start-up: not counted
+  await loadMs(1, terms); // onnxruntime's first session pays its own start-up: not counted
   const report = (
     form: string,
     chains: number,
@@ -94,17 +99,17 @@ export async function run(): Promise<void> {
     base: number,
   ) =>
     process.stdout.write(
-      `${form}, ${chains} chain(s) of ${TERMS} terms: ${r.nodes} nodes, ${r.initializers} initializers, ` +
+      `${form}, ${chains} chain(s) of ${terms} terms: ${r.nodes} nodes, ${r.initializers} initializers, ` +
         `session set-up ${r.ms.toFixed(0)} ms, ratio ${(r.ms / base).toFixed(2)}× its 1-chain graph\n`,
     );
   let base = 0;
   for (const chains of [1, 2, 4]) {
-    const r = await loadMs(chains);
+    const r = await loadMs(chains, terms);
     if (chains === 1) base = r.ms;
     report("mlc (Sum, shared)", chains, r, base);
   }
   for (const chains of [1, 2]) {
-    const r = await timeLoad(binaryForm(chains));
+    const r = await timeLoad(binaryForm(chains, terms));
     if (chains === 1) base = r.ms;
     report("binary peer", chains, r, base);
   }

@@ -7,6 +7,7 @@ import {
   closeSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   openSync,
   renameSync,
   rmSync,
@@ -15,7 +16,7 @@ import {
   writeSync,
 } from "node:fs";
 import { open } from "node:fs/promises";
-import { cpus, loadavg } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { hashFile } from "../../src/data/data-hash.js";
@@ -29,17 +30,32 @@ import { applyProject } from "../../src/runtime/project.js";
 const here = dirname(fileURLToPath(import.meta.url));
 // dist/bench/plan → repository root.
 const repoRoot = resolve(here, "../../..");
-const project = join(repoRoot, "bench", ".data", "plan");
 const mainJs = join(repoRoot, "dist", "src", "cli", "main.js");
 
-const BRANCHES = 20;
 const MODELS = 4;
 const GATES = 3;
-const FILE_BYTES = 50 * 1024 * 1024; // 20 × 50 MiB ≈ 1 GiB
 
-function spec(): string {
+/** How much the bench measures: the full project, or the test suite's smoke size (`--smoke`). */
+interface PlanBenchSize {
+  project: string;
+  branches: number;
+  fileBytes: number;
+  hashRounds: number;
+  /** Runs of: bare node, the full plan, the repeated no-op plan. */
+  runs: [number, number, number];
+}
+
+const FULL: PlanBenchSize = {
+  project: join(repoRoot, "bench", ".data", "plan"),
+  branches: 20,
+  fileBytes: 50 * 1024 * 1024, // 20 × 50 MiB ≈ 1 GiB
+  hashRounds: 3,
+  runs: [5, 3, 5],
+};
+
+function spec(branches: number): string {
   const out: string[] = [];
-  for (let i = 0; i < BRANCHES; i++) {
+  for (let i = 0; i < branches; i++) {
     out.push(
       `source s${i} {\n  file = "data/part${i}.csv"\n  schema {\n    id = int\n    a  = float\n    b  = float\n    c  = category\n    y  = bool\n  }\n}\n`,
     );
@@ -59,17 +75,17 @@ function spec(): string {
   return out.join("\n");
 }
 
-/** Writes one CSV of about FILE_BYTES with varying rows, in large blocks. */
-function writeCsv(path: string, seed: number): void {
+/** Writes one CSV of about `bytes` with varying rows, in large blocks. */
+function writeCsv(path: string, seed: number, bytes: number): void {
   const fd = openSync(path + ".tmp", "w");
   writeSync(fd, "id,a,b,c,y\n");
   let written = 0;
   let id = 0;
   let x = seed * 2654435761 + 1;
   const cats = ["red", "green", "blue", "cyan"];
-  while (written < FILE_BYTES) {
+  while (written < bytes) {
     const lines: string[] = [];
-    for (let k = 0; k < 20000; k++) {
+    for (let k = 0; k < Math.min(20000, Math.ceil(bytes / 20)); k++) {
       x = (x * 1103515245 + 12345) >>> 0;
       lines.push(
         `${id++},${(x % 100000) / 100},${((x >>> 7) % 5000) / 10},${cats[x & 3]},${x & 8 ? "true" : "false"}`,
@@ -83,16 +99,16 @@ function writeCsv(path: string, seed: number): void {
   renameSync(path + ".tmp", path);
 }
 
-function ensureData(): string[] {
-  const data = join(project, "data");
+function ensureData(size: PlanBenchSize): string[] {
+  const data = join(size.project, "data");
   mkdirSync(data, { recursive: true });
-  writeFileSync(join(project, "main.mlspec"), spec());
+  writeFileSync(join(size.project, "main.mlspec"), spec(size.branches));
   const files: string[] = [];
-  for (let i = 0; i < BRANCHES; i++) {
+  for (let i = 0; i < size.branches; i++) {
     const f = join(data, `part${i}.csv`);
-    if (!existsSync(f) || statSync(f).size < FILE_BYTES) {
+    if (!existsSync(f) || statSync(f).size < size.fileBytes) {
       process.stdout.write(`generating ${f}\n`);
-      writeCsv(f, i + 1);
+      writeCsv(f, i + 1, size.fileBytes);
     }
     files.push(f);
   }
@@ -102,6 +118,7 @@ function ensureData(): string[] {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function timeProcess(
+  project: string,
   args: string[],
   runs: number,
   env: Record<string, string> = {},
@@ -187,13 +204,25 @@ export async function hashingRate(files: string[], rounds: number): Promise<void
   }
 }
 
-export async function run(_args: string[]): Promise<void> {
-  const files = ensureData();
+/** `--smoke`: 2 branches over 2 small CSV files in a temporary directory, each process run once. */
+export async function run(args: string[]): Promise<void> {
+  if (!args.includes("--smoke")) return planBench(FULL);
+  const project = mkdtempSync(join(tmpdir(), "mlc-bench-plan-"));
+  try {
+    await planBench({ project, branches: 2, fileBytes: 64 * 1024, hashRounds: 1, runs: [1, 1, 1] });
+  } finally {
+    rmSync(project, { recursive: true, force: true });
+  }
+}
+
+async function planBench(size: PlanBenchSize): Promise<void> {
+  const { project } = size;
+  const files = ensureData(size);
   const mb = files.reduce((s, f) => s + statSync(f).size, 0) / 1e6;
   process.stdout.write(
-    `project: ${project}\n  ${BRANCHES * (3 + MODELS + GATES)} nodes over ${files.length} CSV files, ${mb.toFixed(0)} MB\n`,
+    `project: ${project}\n  ${size.branches * (3 + MODELS + GATES)} nodes over ${files.length} CSV files, ${mb.toFixed(mb < 10 ? 2 : 0)} MB\n`,
   );
-  await hashingRate(files, 3);
+  await hashingRate(files, size.hashRounds);
 
   // Bring the state to "everything applied" the way `mlc apply` does (plan, run, record, plan
   // again and remember that no-op plan), with executors that record each node without running
@@ -218,19 +247,22 @@ export async function run(_args: string[]): Promise<void> {
     process.stdout.write(`\n${mainJs} is missing: run \`npm run build\` first\n`);
     return;
   }
-  const node = timeProcess(["-e", ""], 5);
+  const [nodeRuns, fullRuns, repeatedRuns] = size.runs;
+  const node = timeProcess(project, ["-e", ""], nodeRuns);
   // First after the apply: answered from what the apply remembered.
-  const first = timeProcess([mainJs, "plan", ".", "--detailed-exitcode"], 1);
+  const first = timeProcess(project, [mainJs, "plan", ".", "--detailed-exitcode"], 1);
   if (first.code !== 0)
     throw new Error(
       `the first plan after apply did not exit 0 (exit ${first.code}):\n${first.stdout.slice(0, 2000)}`,
     );
   // Full: compile, load executors, stat every data file (stat cache hits), verify objects, plan.
-  const full = timeProcess([mainJs, "plan", ".", "--detailed-exitcode"], 3, { MLC_PLAN_CACHE: "off" });
+  const full = timeProcess(project, [mainJs, "plan", ".", "--detailed-exitcode"], fullRuns, {
+    MLC_PLAN_CACHE: "off",
+  });
   if (full.code !== 0)
     throw new Error(`the no-op plan did not exit 0 (exit ${full.code}):\n${full.stdout.slice(0, 2000)}`);
   // Repeated: the no-op plan shortcut (specs, data, objects, serial and code unchanged).
-  const repeated = timeProcess([mainJs, "plan", ".", "--detailed-exitcode"], 5);
+  const repeated = timeProcess(project, [mainJs, "plan", ".", "--detailed-exitcode"], repeatedRuns);
   if (repeated.code !== 0)
     throw new Error(
       `the repeated no-op plan did not exit 0 (exit ${repeated.code}):\n${repeated.stdout.slice(0, 2000)}`,
@@ -238,14 +270,14 @@ export async function run(_args: string[]): Promise<void> {
   const ms = (x: number) => x.toFixed(0).padStart(6);
   const ratio = repeated.ms / node.ms;
   process.stdout.write(
-    `\nno-op \`mlc plan\`, whole process (${nodes} nodes, ${mb.toFixed(0)} MB already hashed)\n`,
+    `\nno-op \`mlc plan\`, whole process (${nodes} nodes, ${mb.toFixed(mb < 10 ? 2 : 0)} MB already hashed)\n`,
   );
   process.stdout.write(
     `  first plan after the apply (1 run)    ${ms(first.ms)} ms   (target: as fast as a repeated one: ${(first.ms / repeated.ms).toFixed(2)}×)\n`,
   );
-  process.stdout.write(`  full plan, no shortcut (median of 3)  ${ms(full.ms)} ms\n`);
-  process.stdout.write(`  repeated no-op plan (median of 5)     ${ms(repeated.ms)} ms\n`);
-  process.stdout.write(`  node -e "" (bare startup, peer)       ${ms(node.ms)} ms\n`);
+  process.stdout.write(`  full plan, no shortcut (median of ${fullRuns})  ${ms(full.ms)} ms\n`);
+  process.stdout.write(`  repeated no-op plan (median of ${repeatedRuns})     ${ms(repeated.ms)} ms\n`);
+  process.stdout.write(`  node -e "" (bare startup, peer, median of ${nodeRuns}) ${ms(node.ms)} ms\n`);
   process.stdout.write(
     `  ratio repeated plan / bare node       ${ratio.toFixed(2)}×   (target 1.3×: ${ratio <= 1.3 ? "met" : "missed"})\n`,
   );

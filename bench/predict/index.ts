@@ -103,7 +103,23 @@ export async function predictLatency(
     process.stdout.write(`${w(label, 18)} ${w(fmt(o, 4), 10)} ${w(fmt(j, 4), 10)} ${fmt(j / o, 2)}\n`);
 }
 
-export async function run(): Promise<void> {
+/** The smoke run's data: 300 seeded rows of 4 features, a label from two of them. */
+function smokeData(): { X: Matrix; y: Float64Array } {
+  const n = 300;
+  const columns = [0, 1, 2, 3].map((j) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * (j + 1))));
+  const X: Matrix = { nRows: n, names: ["a", "b", "c", "d"], columns };
+  return {
+    X,
+    y: Float64Array.from({ length: n }, (_, i) => (columns[0]![i]! + columns[1]![i]! > 0 ? 1 : 0)),
+  };
+}
+
+/** `--smoke`: 3 trees on 300 generated rows, one round of a call or two (the test suite's smoke run). */
+export async function run(args: string[]): Promise<void> {
+  if (args.includes("--smoke")) {
+    const { X, y } = smokeData();
+    return predictLatency(X, y, X, { trees: 3, reps: 1, calls: [2, 1] });
+  }
   const trainCsv = join(splits, "mlc_churn_train.csv");
   if (!existsSync(trainCsv)) {
     process.stdout.write(`skipped: ${trainCsv} not found (the shared datasets are not on this machine)\n`);

@@ -18,11 +18,11 @@ import { buildBundleDir } from "../../src/serve/bundle.js";
 import { writeDeployment } from "../../src/serve/deployment.js";
 import {
   combine,
+  describeLoad,
   fmt,
-  hasWrk,
+  loadOnce,
+  loadPlan,
   median,
-  runAutocannon,
-  runWrk,
   stop,
   waitForLine,
   type LoadResult,
@@ -89,8 +89,10 @@ s.listen(0, "127.0.0.1", () => console.log("listening on http://127.0.0.1:" + s.
 process.on("SIGTERM", () => s.close(() => process.exit(0)));
 `;
 
+/** `--seconds=N` per server in total (10); `--smoke`: one round of 300 requests, a 0.2 s floor loop. */
 export async function run(args: string[]): Promise<void> {
-  const seconds = Number(args.find((a) => a.startsWith("--seconds="))?.slice(10) ?? 10);
+  const plan = loadPlan(args);
+  const smoke = args.includes("--smoke");
   const work = mkdtempSync(join(tmpdir(), "mlc-bench-recommend-"));
   const projectDir = join(work, "project");
   const bundleRel = ".mlc/bundles/recs/v1";
@@ -150,12 +152,12 @@ export async function run(args: string[]): Promise<void> {
   // the floor: the top-K loop alone, in this process
   const t0 = performance.now();
   let loops = 0;
-  while (performance.now() - t0 < 2000) retrieval.topK(loops++ % N_USERS, K, true);
+  while (performance.now() - t0 < (smoke ? 200 : 2000)) retrieval.topK(loops++ % N_USERS, K, true);
   const loopMs = (performance.now() - t0) / loops;
 
   const body = JSON.stringify({ user: 17, k: K, exclude_seen: true });
-  const gen = hasWrk() ? "wrk" : "autocannon";
-  if (gen === "autocannon")
+  const gen = plan.gen;
+  if (gen === "autocannon" && !smoke)
     process.stdout.write("wrk is not installed (apt-get install -y wrk); using autocannon\n");
   const mlc = spawn(process.execPath, [cli, "serve", "recs", "--dir", projectDir, "--port", "0"], {
     stdio: ["ignore", "pipe", "pipe"],
@@ -187,14 +189,13 @@ export async function run(args: string[]): Promise<void> {
     if (check.status !== 200 || answer.path !== "model" || answer.items?.length !== K)
       throw new Error(`mlc serve answered ${check.status}: ${JSON.stringify(answer).slice(0, 300)}`);
 
-    const rounds = 5;
-    const per = Math.max(1, Math.round(seconds / rounds));
+    const rounds = plan.rounds;
     process.stdout.write(
       `catalogue ${fmt(N_ITEMS)} items × ${FACTORS} factors, ${fmt(N_USERS)} users; k = ${K}, exclude_seen\n` +
-        `load: ${gen}, 50 connections, POST /v1/recommend, ${rounds} alternating rounds of ${per} s per server\n`,
+        `load: ${gen}, 50 connections, POST /v1/recommend, ${describeLoad(plan)}\n`,
     );
     const once = (url: string, b: string | string[] = body): Promise<LoadResult> =>
-      gen === "wrk" ? runWrk(url, b, per, work) : runAutocannon(url, b, per);
+      loadOnce(plan, url, b, work);
     // cold cache: each round asks for lists no earlier request asked for (users in a fresh slice)
     const PER_ROUND = 8_000;
     const coldBodies = (round: number): string[] =>
@@ -202,9 +203,11 @@ export async function run(args: string[]): Promise<void> {
         const n = round * PER_ROUND + i;
         return JSON.stringify({ user: n % N_USERS, k: K, exclude_seen: Math.floor(n / N_USERS) % 2 === 0 });
       });
-    await once(`${bareUrl}/v1/recommend`); // warm-up
-    await once(`${mlcUrl}/v1/recommend`);
-    if (cachedUrl) await once(`${cachedUrl}/v1/recommend`); // warm-up: the connection, and the warm rows' entry
+    if (plan.warmUp) {
+      await once(`${bareUrl}/v1/recommend`); // warm-up
+      await once(`${mlcUrl}/v1/recommend`);
+      if (cachedUrl) await once(`${cachedUrl}/v1/recommend`); // warm-up: the connection, and the warm rows' entry
+    }
     const bareRuns: LoadResult[] = [];
     const mlcRuns: LoadResult[] = [];
     const coldRuns: LoadResult[] = [];

@@ -16,7 +16,9 @@ interface HyperfineResult {
   system: number;
 }
 
-export async function run(): Promise<void> {
+/** `--smoke`: 2 runs of each command, no warm-up (the test suite's smoke run). */
+export async function run(args: string[]): Promise<void> {
+  const [warmup, runs] = args.includes("--smoke") ? ["0", "2"] : ["2", "15"];
   if (spawnSync("hyperfine", ["--version"]).status !== 0) {
     process.stdout.write("skipped: hyperfine is not installed (apt-get install -y hyperfine)\n");
     return;
@@ -29,7 +31,7 @@ export async function run(): Promise<void> {
     `${node} ${cli} validate ${join(repo, "examples/churn")}`,
   ];
   try {
-    execFileSync("hyperfine", ["-N", "--warmup", "2", "--runs", "15", "--export-json", out, ...commands], {
+    execFileSync("hyperfine", ["-N", "--warmup", warmup, "--runs", runs, "--export-json", out, ...commands], {
       stdio: ["ignore", "ignore", "inherit"],
     });
     const results = (JSON.parse(readFileSync(out, "utf8")) as { results: HyperfineResult[] }).results;

@@ -11,7 +11,7 @@ const GLOB = /[*?[\]{}]/;
 const DATA_FILE = /\.(csv|tsv|parquet|pq|jsonl|ndjson)$/i;
 
 /** The files of a folder (not subfolders), or undefined when it cannot be read. */
-function filesIn(dir: string): string[] | undefined {
+export function filesIn(dir: string): string[] | undefined {
   try {
     return readdirSync(dir, { withFileTypes: true })
       .filter((e) => e.isFile())
@@ -34,7 +34,7 @@ export function checkDataFileExists(ctx: KindCheckContext, file: Expr | undefine
     return;
   }
   const folder = dirname(file.value);
-  const names = filesIn(resolve(ctx.projectDir, folder));
+  const names = ctx.filesIn(resolve(ctx.projectDir, folder));
   // a folder without data (yet) is not a typo: apply reports the file if it is still missing then
   if (names === undefined || !names.some((n) => DATA_FILE.test(n))) return;
   const near = closest(basename(file.value), names);

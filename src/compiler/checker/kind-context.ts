@@ -7,6 +7,7 @@ import type { Span } from "../../ir/span.js";
 import type { CheckedBody } from "./body.js";
 import type { Sink } from "./sink.js";
 import { tableRole } from "../schema/registry.js";
+import { filesIn } from "./data-file.js";
 import { attributeOf, plainRef, type CheckState } from "./state.js";
 import { taskName } from "./typing.js";
 
@@ -54,6 +55,10 @@ export function kindContext(st: CheckState, block: Block, body: CheckedBody, sin
       return label !== undefined ? { task, label, labelSpan: labelExpr!.span } : { task };
     },
     projectDir: st.project.dir,
+    filesIn(dir) {
+      if (!st.folderListings.has(dir)) st.folderListings.set(dir, filesIn(dir));
+      return st.folderListings.get(dir);
+    },
     report(
       code: DiagnosticCode,
       span: Span,

@@ -79,6 +79,8 @@ export class CheckState {
   private readonly ownFeatureMemo = new Map<string, Map<string, Attribute>>();
   private readonly joinMemo = new Map<string, readonly JoinInfo[]>();
   private readonly inputColumnMemo = new Map<string, ColumnEnv>();
+  /** Folder listings read during this check (sources in one folder share one read). */
+  readonly folderListings = new Map<string, readonly string[] | undefined>();
 
   constructor(
     readonly project: Project,

@@ -41,6 +41,8 @@ export interface KindCheckContext {
   taskOf(model: string): { task: string; label?: string; labelSpan?: Span } | undefined;
   /** The project directory (for path checks). */
   readonly projectDir: string;
+  /** The files (not subfolders) of a folder, sorted, read once per check; undefined when unreadable. */
+  filesIn(dir: string): readonly string[] | undefined;
   /** Reports a diagnostic with the severity registered for its code. */
   report(
     code: DiagnosticCode,

@@ -1,0 +1,176 @@
+// Every bench under bench/, CI-sized: each runs as `npm run bench -- NAME --smoke` does and must print
+// its ratio line(s), or the message naming the absent peer (xgboost, wrk, hyperfine, SciPy, Redis),
+// and the machine's load. No timing is checked. One file, run in sequence, to keep CI's share small.
+import { readdirSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import {
+  benchesBuilt,
+  expectBenchPrinted,
+  notBuiltReason,
+  runBenchSmoke,
+  type BenchExpectations,
+} from "../fixtures/bench-smoke.js";
+
+const num = "[\\d.,]+";
+const re = (s: string): RegExp => new RegExp(s, "m");
+
+/** What each bench must print at its smoke size. */
+const EXPECTED: Record<string, BenchExpectations> = {
+  parse: {
+    ratio: [
+      re(`^ {2}(lex only \\(floor\\)|parse|check|total|CPU per run) +\\d+ ms`),
+      re(`total/target = ${num} \\((within|OVER) target\\)`),
+      re(`got \\d+% of a CPU`),
+      re(`^ {4}check +\\d+ ms CPU +\\d+ ms of GC pauses$`),
+      re(
+        `^ {2}the gap: parse \\+ check take \\d+ ms of CPU per run against the \\d+ ms target \\(${num}×\\);$`,
+      ),
+    ],
+  },
+  predict: {
+    ratio: [re(`^single row +${num} +${num} +${num}$`), re(`^1,024-row batch +${num} +${num} +${num}$`)],
+  },
+  plan: {
+    ratio: [
+      re(`^ {2}mlc \\(xxh64 \\+ SIMD row count\\) +\\d+ MB/s +\\(target 3000 MB/s: (met|missed)`),
+      re(`^ {2}ratio mlc / reads alone +${num}×$`),
+      re(
+        `^ {2}first plan after the apply \\(1 run\\) +\\d+ ms +\\(target: as fast as a repeated one: ${num}×\\)`,
+      ),
+      re(`^ {2}ratio repeated plan / bare node +${num}× +\\(target 1\\.3×: (met|missed)\\)`),
+    ],
+    peer: {
+      ratio: [re(`^ {2}ratio mlc / sha256sum +${num}×$`)],
+      skip: /sha256sum is not installed: no peer figure/,
+    },
+  },
+  data: {
+    ratio: [
+      /^where the CPU goes \(median ms\): mlc read \d+ \+ features \d+; arquero loadCSV \d+ \+ derive \d+$/m,
+      re(`^ratio: mlc is ${num}× arquero's speed \\(CPU ${num}×\\); target \\(issue 18\\) ≥ 5×`),
+    ],
+  },
+  drift: {
+    ratio: [re(`^mlc: 5,000 rows × 20 features, \\d+ statistics .* s CPU`)],
+    peer: {
+      ratio: [re(`^ratio mlc / SciPy: ${num} for the same statistics; ${num} against SciPy's KS`)],
+      skip: /SciPy peer skipped: no Python with SciPy/,
+    },
+  },
+  "onnx-chains": {
+    ratio: [
+      re(`^mlc \\(Sum, shared\\), 4 chain\\(s\\) of 40 terms: .* ratio ${num}× its 1-chain graph$`),
+      re(`^binary peer, 2 chain\\(s\\) of 40 terms: .* ratio ${num}× its 1-chain graph$`),
+    ],
+  },
+  startup: {
+    ratio: [],
+    peer: {
+      ratio: [
+        re(`^mlc --version: median \\d+ ms, \\d+ ms CPU, ratio ${num}× node -e 0$`),
+        re(`^mlc validate .*ratio ${num}×`),
+      ],
+      skip: /^skipped: hyperfine is not installed/m,
+    },
+  },
+  gbdt: {
+    ratio: [
+      re(`^smoke test AUC \\(10 rounds\\) +\\S+ +${num} `),
+      re(`^1,024-row batch +${num} +${num} +${num}$`),
+      /^ {2}where mlc's time goes \(self time over all threads, one more run under --cpu-prof\):$/m,
+      /^ {4} +\d+ ms +[\d.]+% {2}\S/m,
+    ],
+    peer: {
+      ratio: [re(`^ {2}train wall s / peak MiB +${num} / \\S+ +${num} / \\S+ +${num}`)],
+      skip: /xgboost command line not installed .*: skipping the XGBoost columns/,
+    },
+  },
+  "cv-tune": {
+    ratio: [re(`^mean +${num} +${num} +${num} +\\S+$`)],
+    peer: {
+      ratio: [re(`^test AUC − XGBoost defaults: TPE on one valid part -?${num}, TPE on cv\\.auc -?${num}`)],
+      skip: /xgboost command line not installed .*: no XGBoost column/,
+    },
+  },
+  tune: {
+    ratio: [
+      re(`^10 +-?${num} +-?${num} +-?${num} +\\d/1$`),
+      re(
+        `^speedup parallel 2 / 1: ${num}× \\(target ≥ 1\\.7× on 2 cores: (met|NOT met)\\); same trial values: yes$`,
+      ),
+    ],
+  },
+  serve: {
+    ratio: [
+      re(
+        `^ {2}ratio \\(median of rounds\\) +rps ${num}% of bare \\(target >= 80%: (met|NOT met)\\) +p99 ${num}x bare`,
+      ),
+      re(
+        `^batch scoring 20,480 rows \\(median of 1 alternating\\): .* CPU ratio ${num}% \\(target >= 85%: (met|NOT met)\\)$`,
+      ),
+      /mlc serve exited with 0 after SIGTERM/,
+    ],
+  },
+  recommend: {
+    ratio: [
+      re(`^ {2}ratio \\(median of rounds\\) +rps ${num}% of bare +p99 ${num}x bare`),
+      /mlc serve exited with 0 after SIGTERM/,
+    ],
+  },
+  stream: {
+    ratio: [],
+    peer: {
+      ratio: [re(`^mlc / bare throughput: ${num} \\(target ≥ 0\\.50\\)`)],
+      skip: /^skipped: Redis does not answer at /m,
+    },
+  },
+};
+
+describe("bench smoke runs (npm run bench -- NAME --smoke: ratio and load printed; no timing is checked)", () => {
+  it("covers every bench under bench/", () => {
+    const benches = readdirSync("bench", { withFileTypes: true })
+      .filter((e) => e.isDirectory() && readdirSync(`bench/${e.name}`).includes("index.ts"))
+      .map((e) => e.name)
+      .sort();
+    expect(Object.keys(EXPECTED).sort()).toEqual(benches);
+  });
+
+  it("fails a bench whose ratio line, peer line or load line is missing", () => {
+    const printed = (lines: string[]) => ({ code: 0, stderr: "", stdout: lines.join("\n") + "\n" });
+    const header = "== bench data ==";
+    const load = "machine after bench data: 2 CPUs, load average 1.00 1.00 1.00";
+    const ratio = [
+      "where the CPU goes (median ms): mlc read 900 + features 100; arquero loadCSV 4000 + derive 1000",
+      "ratio: mlc is 5.10× arquero's speed (CPU 5.00×); target (issue 18) ≥ 5× and < 2 s: met",
+    ].join("\n");
+    expect(expectBenchPrinted("data", printed([header, ratio, load]), EXPECTED.data!)).toBe("peer");
+    expect(() => expectBenchPrinted("data", printed([header, load]), EXPECTED.data!)).toThrow();
+    expect(() => expectBenchPrinted("data", printed([header, ratio]), EXPECTED.data!)).toThrow();
+    expect(() =>
+      expectBenchPrinted("data", { ...printed([header, ratio, load]), code: 1 }, EXPECTED.data!),
+    ).toThrow();
+    const gbdt = EXPECTED.gbdt!;
+    const own = [
+      "== bench gbdt ==",
+      "smoke test AUC (10 rounds)         n/a            0.9374         n/a Δ",
+      "1,024-row batch    0.0550     0.7620     13.85",
+      "  where mlc's time goes (self time over all threads, one more run under --cpu-prof):",
+      "        161 ms  20.2%  readNumericCsv csv.js:7",
+    ];
+    const skip =
+      "xgboost command line not installed (apt-get install -y xgboost): skipping the XGBoost columns";
+    const gbdtLoad = "machine after bench gbdt: 2 CPUs, load average 1.00 1.00 1.00";
+    expect(expectBenchPrinted("gbdt", printed([skip, ...own, gbdtLoad]), gbdt)).toBe("skipped");
+    // neither the peer's figures nor the reason they are missing
+    expect(() => expectBenchPrinted("gbdt", printed([...own, gbdtLoad]), gbdt)).toThrow();
+  });
+
+  for (const [name, want] of Object.entries(EXPECTED))
+    it.skipIf(!benchesBuilt)(
+      `${name}${benchesBuilt ? "" : ` (skipped: ${notBuiltReason})`}`,
+      { timeout: 180_000 },
+      async () => {
+        expectBenchPrinted(name, await runBenchSmoke(name), want);
+      },
+    );
+});
