@@ -86,6 +86,11 @@ export const RUNTIME_CODES = {
     title:
       "tuning trials cannot be shared with `mlc worker` processes (the state is not PostgreSQL, or a queued study cannot be read)",
   },
+  // — two-tower recommendations —
+  MLC2420: {
+    title:
+      "a `two_tower` model whose side feature cannot be read back from a request's raw value (its model input is neither the column's value nor a category's code)",
+  },
   // — bugs —
   MLC2999: { title: "an internal error (a bug in mlc; please report it with the stack)" },
 } as const satisfies Record<`MLC2${number}`, RuntimeCodeInfo>;
