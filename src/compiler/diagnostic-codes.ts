@@ -161,6 +161,11 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
     summary:
       "a deployment's `cold_start` chain that names `two_tower` for a model that is not a `two_tower` model (no towers to compute a vector from features)",
   },
+  MLC1201: {
+    severity: "error",
+    summary:
+      "a `two_tower` model whose `user_column`, `item_column`, `user_features` or `item_features` names something that is not one of its features, or that leaves a feature in neither tower",
+  },
   MLC1186: {
     severity: "error",
     summary:

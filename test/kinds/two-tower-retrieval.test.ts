@@ -14,7 +14,6 @@ const X = tasteRows(3).X;
 const n = X.nRows;
 const col = (j: number) => Array.from(X.columns[j]!);
 const SEGMENTS = ["bargain", "premium"];
-const CATEGORIES = ["books", "music", "games"];
 
 describe("a two-tower retrieval file's side features", () => {
   it("keep a category column's values by code, and read a numeric column as itself", () => {

@@ -59,4 +59,5 @@ export const CheckCode = {
   coldStartWithoutRetrieval: "MLC1185",
   cacheWithoutRecommend: "MLC1186",
   twoTowerColdStartWithoutTowers: "MLC1200",
+  twoTowerFeatureUnknown: "MLC1201",
 } as const satisfies Record<string, DiagnosticCode>;
