@@ -71,7 +71,12 @@ export function retrievalOf(
  * The towers with the raw values of their side features: a string column's values by the code the
  * model input holds, checked row by row; a numeric column must be the model input itself.
  */
-export function coldStartTowers(model: string, towers: TwoTowers, X: Matrix, table: ColumnTable): ColdStartTowers {
+export function coldStartTowers(
+  model: string,
+  towers: TwoTowers,
+  X: Matrix,
+  table: ColumnTable,
+): ColdStartTowers {
   const vocabularies: Record<string, string[]> = {};
   const fail = (message: string): never => {
     throw new NodeFailure(`model ${model}: ${message}`, { code: "MLC2420" });
