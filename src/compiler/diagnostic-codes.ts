@@ -154,12 +154,22 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
   MLC1185: {
     severity: "error",
     summary:
-      "a deployment's `cold_start` chain for a model that has no user and item embeddings (not `bpr` or `matrix_factorization`)",
+      "a deployment's `cold_start` chain for a model that has no user and item embeddings (not `bpr`, `matrix_factorization` or `two_tower`)",
+  },
+  MLC1200: {
+    severity: "error",
+    summary:
+      "a deployment's `cold_start` chain that names `two_tower` for a model that is not a `two_tower` model (no towers to compute a vector from features)",
+  },
+  MLC1201: {
+    severity: "error",
+    summary:
+      "a `two_tower` model whose `user_column`, `item_column`, `user_features` or `item_features` names something that is not one of its features, or that leaves a feature in neither tower",
   },
   MLC1186: {
     severity: "error",
     summary:
-      "a deployment's answer `cache` for a model that does not serve `/v1/recommend` (not `bpr` or `matrix_factorization`)",
+      "a deployment's answer `cache` for a model that does not serve `/v1/recommend` (not `bpr`, `matrix_factorization` or `two_tower`)",
   },
   MLC1210: {
     severity: "error",

@@ -99,6 +99,11 @@ export const RUNTIME_CODES = {
     title:
       "tuning trials cannot be shared with `mlc worker` processes (the state is not PostgreSQL, or a queued study cannot be read)",
   },
+  // — two-tower recommendations —
+  MLC2420: {
+    title:
+      "a `two_tower` model whose side feature cannot be read back from a request's raw value (its model input is neither the column's value nor a category's code)",
+  },
   // — warm starts and checkpoints —
   MLC2460: {
     title:

@@ -13,6 +13,7 @@ const LOADERS: Record<string, () => Promise<unknown>> = {
   autoencoder: () => import("./nn/index.js"),
   matrix_factorization: () => import("./nn/index.js"),
   bpr: () => import("./recommend/index.js"),
+  two_tower: () => import("./nn/index.js"),
   onnx: () => import("./onnx-import/index.js"),
 };
 

@@ -3,6 +3,7 @@
 import type { OnnxGraph } from "../onnx/builder.js";
 import type { FactorTables } from "./recommend/factor-tables.js";
 import type { Matrix } from "./matrix.js";
+import type { TwoTowers } from "./nn/two-tower-towers.js";
 import type { ParamSpec, ParamValue } from "../ir/params/spec.js";
 import type { TrainingCheckpoints } from "./warm-start.js";
 
@@ -96,6 +97,11 @@ export interface TrainedModel {
    * pairs from, which retrieval ranks the whole catalogue with (src/ml/recommend/).
    */
   factorTables?(): FactorTables;
+  /**
+   * Two-tower models: the towers that compute a user's or item's vector from its ID and side
+   * features, for retrieval and for cold start (src/ml/nn/two-tower-towers.ts).
+   */
+  twoTowers?(): TwoTowers;
 }
 
 export interface Estimator {

@@ -39,7 +39,7 @@ export function recommendToFile(
   const bytes = readBundleRetrieval(bundle);
   if (!bytes)
     throw new BundleError(
-      `${bundle.meta.model} version ${bundle.meta.version} has no user and item embeddings: batch top-K needs a bpr or matrix_factorization model`,
+      `${bundle.meta.model} version ${bundle.meta.version} has no user and item embeddings: batch top-K needs a bpr, matrix_factorization or two_tower model`,
     );
   const retrieval = Retrieval.deserialize(bytes);
   const users =
@@ -61,7 +61,7 @@ export function recommendToFile(
         k: opts.k,
         excludeSeen: opts.excludeSeen,
       });
-      if ("unknownUser" in r) {
+      if (!("path" in r)) {
         unknown++;
         continue;
       }

@@ -2,8 +2,12 @@
 // for a user the model's retrieval file does not know. Shared by the deploy kind (which writes it
 // from `cold_start = [...]`) and the server (which reads it); and the answer cache (`cache = redis {…}`).
 
-/** The cold-start paths there are: `popularity` answers with the items' recent, time-decayed popularity. */
-export const COLD_START_PATHS = ["popularity"] as const;
+/**
+ * The cold-start paths there are: `two_tower` answers a user the request describes by its side
+ * features from a two-tower model's user tower (skipped without features); `popularity` answers with
+ * the items' recent, time-decayed popularity.
+ */
+export const COLD_START_PATHS = ["two_tower", "popularity"] as const;
 export type ColdStartPath = (typeof COLD_START_PATHS)[number];
 
 /** Problems with a pointer's `cold_start` value ("cold_start: problem"); empty when valid. */

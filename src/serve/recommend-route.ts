@@ -12,7 +12,7 @@ import { recommendArm } from "./arm-groups.js";
 import type { Routing } from "./live-deployment.js";
 import type { PredictionSink } from "./log/types.js";
 import type { ModelRunner } from "./model-runner.js";
-import { parseRecommendQuery, recommendFor } from "./recommend.js";
+import { parseRecommendQuery, recommendFor, type QueryProblem } from "./recommend.js";
 import {
   cacheKey,
   cachedAnswer,
@@ -42,7 +42,7 @@ export function retrievalOfRunner(runner: ModelRunner): Retrieval | { problem: s
       r = bytes
         ? Retrieval.deserialize(bytes)
         : {
-            problem: `${runner.meta.model} version ${runner.version} has no user and item embeddings: /v1/recommend serves bpr and matrix_factorization models`,
+            problem: `${runner.meta.model} version ${runner.version} has no user and item embeddings: /v1/recommend serves bpr, matrix_factorization and two_tower models`,
           };
     } catch (e) {
       r = {
@@ -97,11 +97,15 @@ export function registerRecommendRoute(app: FastifyInstance, ctx: RecommendConte
     if ("problem" in retrieval)
       return json(reply, 404, { error: "no_retrieval", message: retrieval.problem });
     const coldStart = routing.pointer.cold_start;
+    // two-tower cold start: a request's features or new items make it its own answer, never cached
+    let problem: (QueryProblem & { status: number }) | undefined;
     const compute = (): CachedAnswer | undefined => {
       const r = recommendFor(retrieval, coldStart, q);
-      return "unknownUser" in r ? undefined : r;
+      if ("problem" in r) problem = r.problem;
+      return "path" in r ? r : undefined;
     };
-    const config = routing.pointer.cache;
+    const described = q.features !== undefined || q.newItems !== undefined;
+    const config = described ? undefined : routing.pointer.cache;
     let out: CachedAnswer | undefined;
     let cache: CacheOutcome | undefined;
     if (config) {
@@ -117,12 +121,22 @@ export function registerRecommendRoute(app: FastifyInstance, ctx: RecommendConte
       ));
       ctx.cacheOutcome?.(cache);
     } else out = compute();
+    if (problem)
+      return json(reply, problem.status, {
+        error: problem.status === 400 ? "invalid_request" : "no_towers",
+        field: problem.field,
+        message: problem.message,
+      });
     if (!out)
       return json(reply, 404, {
         error: "unknown_user",
         field: "user",
-        message: `user ${q.user} has no training rows in ${runner.meta.model} version ${runner.version}, and ${ctx.deployment} declares no cold_start chain`,
-        hint: "declare cold_start = [popularity] on the deploy block",
+        message: coldStart?.length
+          ? `user ${q.user} has no training rows in ${runner.meta.model} version ${runner.version}, and no path of ${ctx.deployment}'s cold_start chain (${coldStart.join(", ")}) could answer`
+          : `user ${q.user} has no training rows in ${runner.meta.model} version ${runner.version}, and ${ctx.deployment} declares no cold_start chain`,
+        hint: coldStart?.length
+          ? "two_tower needs the user's features in the request; end the chain with popularity"
+          : "declare cold_start = [popularity] on the deploy block",
       });
     const body = {
       model: runner.meta.model,
@@ -143,7 +157,13 @@ export function registerRecommendRoute(app: FastifyInstance, ctx: RecommendConte
         arm: "recommend",
         latency_ms: Date.now() - received,
         index: 0,
-        features: JSON.stringify({ user: q.user, k: q.k, exclude_seen: q.excludeSeen }),
+        features: JSON.stringify({
+          user: q.user,
+          k: q.k,
+          exclude_seen: q.excludeSeen,
+          ...(q.features !== undefined ? { features: q.features } : {}),
+          ...(q.newItems !== undefined ? { new_items: q.newItems.length } : {}),
+        }),
         output: JSON.stringify({
           path: out.path,
           items: out.items,

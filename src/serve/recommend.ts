@@ -1,8 +1,12 @@
 // The recommendation a deployment gives one user: the model path (exact top-K over the retrieval
 // file's catalogue) for a user training saw, else the deployment's cold-start chain in order, else
 // nothing (the caller answers 404). Shared by POST /v1/recommend and batch top-K (`mlc recommend`).
-import type { Recommendation, Retrieval } from "../ml/recommend/retrieval.js";
+// With a two-tower model, the chain's `two_tower` answers a user the request describes by `features`,
+// and items the request adds by `new_items` are ranked beside the catalogue on every path but
+// popularity (they have none), marked `"new_item": true`.
+import type { ExtraItem, Recommendation, Retrieval } from "../ml/recommend/retrieval.js";
 import type { ColdStartPath } from "./recommend-config.js";
+import { coldVector, MAX_NEW_ITEMS, newItemVectors } from "./recommend-cold.js";
 
 /** The largest k a request may ask for. */
 export const MAX_K = 1000;
@@ -13,22 +17,60 @@ export interface RecommendQuery {
   user: number;
   k: number;
   excludeSeen: boolean;
+  /** The user's raw side features, for a two-tower model's cold start. */
+  features?: Record<string, unknown>;
+  /** Items outside the catalogue, each with its raw side features. */
+  newItems?: { item: number; features: Record<string, unknown> }[];
 }
 
 /** Which path answered: the model, or one of the cold-start chain. */
 export type RecommendPath = "model" | ColdStartPath;
 
-export type RecommendOutcome = { path: RecommendPath; items: Recommendation[] } | { unknownUser: true };
+export type RecommendOutcome =
+  | { path: RecommendPath; items: Recommendation[] }
+  | { unknownUser: true }
+  | { problem: QueryProblem & { status: 400 | 404 } };
+
+const NO_TOWERS = "is read by a two_tower model's towers, and this version is not a two_tower model";
 
 export function recommendFor(
   retrieval: Retrieval,
   coldStart: readonly ColdStartPath[] | undefined,
   q: RecommendQuery,
 ): RecommendOutcome {
+  const cs = retrieval.coldStart;
+  let extra: ExtraItem[] = [];
+  if (q.newItems?.length) {
+    if (!cs) return { problem: { field: "new_items", message: `new_items ${NO_TOWERS}`, status: 404 } };
+    const known = q.newItems.find((it) => retrieval.inCatalogue(it.item));
+    if (known)
+      return {
+        problem: {
+          field: "new_items",
+          message: `item ${known.item} is in the catalogue already; new_items are items training never saw`,
+          status: 400,
+        },
+      };
+    const v = newItemVectors(cs, q.newItems);
+    if (!Array.isArray(v)) return { problem: { ...v, status: 400 } };
+    extra = v;
+  }
+  const mark = (items: Recommendation[]): Recommendation[] => {
+    if (extra.length === 0) return items;
+    const added = new Set(extra.map((e) => e.item));
+    return items.map((r) => (added.has(r.item) ? { ...r, new_item: true } : r));
+  };
   const u = retrieval.userRow(q.user);
-  if (u >= 0) return { path: "model", items: retrieval.topK(u, q.k, q.excludeSeen) };
+  if (u >= 0) return { path: "model", items: mark(retrieval.topK(u, q.k, q.excludeSeen, extra)) };
   for (const path of coldStart ?? []) {
     switch (path) {
+      case "two_tower": {
+        if (q.features === undefined) continue; // nothing to compute the user's vector from
+        if (!cs) return { problem: { field: "features", message: `features ${NO_TOWERS}`, status: 404 } };
+        const v = coldVector(cs, "user", q.features, "features");
+        if (!(v instanceof Float64Array)) return { problem: { ...v, status: 400 } };
+        return { path, items: mark(retrieval.topKForVector(v, q.k, extra)) };
+      }
       case "popularity":
         // a cold-start user has no seen items to exclude
         return { path, items: retrieval.popular(q.k) };
@@ -39,14 +81,44 @@ export function recommendFor(
 
 export type QueryProblem = { field: string; message: string };
 
-/** Reads a request body `{user, k?, exclude_seen?}`; a problem names the field. */
+const FIELDS = ["user", "k", "exclude_seen", "features", "new_items"];
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** `new_items`: a list of objects, each an `item` index and its raw side features. */
+function parseNewItems(v: unknown): RecommendQuery["newItems"] | QueryProblem {
+  if (!Array.isArray(v) || v.length > MAX_NEW_ITEMS)
+    return {
+      field: "new_items",
+      message: `new_items must be a list of at most ${MAX_NEW_ITEMS} objects like {"item": 901, "category": "books"}`,
+    };
+  const out: NonNullable<RecommendQuery["newItems"]> = [];
+  const ids = new Set<number>();
+  for (const [k, it] of v.entries()) {
+    if (!isObject(it))
+      return { field: `new_items[${k}]`, message: "expected an object with an item and its features" };
+    const { item, ...features } = it;
+    if (typeof item !== "number" || !Number.isSafeInteger(item) || item < 0)
+      return {
+        field: `new_items[${k}].item`,
+        message: `item must be an item index (a whole number, 0 or more), got ${JSON.stringify(item)?.slice(0, 100)}`,
+      };
+    if (ids.has(item)) return { field: `new_items[${k}].item`, message: `item ${item} is listed twice` };
+    ids.add(item);
+    out.push({ item, features });
+  }
+  return out;
+}
+
+/** Reads a request body `{user, k?, exclude_seen?, features?, new_items?}`; a problem names the field. */
 export function parseRecommendQuery(body: unknown): RecommendQuery | QueryProblem {
   if (typeof body !== "object" || body === null || Array.isArray(body))
     return { field: "", message: 'expected a JSON object: {"user": 12, "k": 10, "exclude_seen": true}' };
   const b = body as Record<string, unknown>;
   for (const key of Object.keys(b))
-    if (key !== "user" && key !== "k" && key !== "exclude_seen")
-      return { field: key, message: `unknown field '${key.slice(0, 100)}' (fields: user, k, exclude_seen)` };
+    if (!FIELDS.includes(key))
+      return { field: key, message: `unknown field '${key.slice(0, 100)}' (fields: ${FIELDS.join(", ")})` };
   const rawUser = b.user;
   const user =
     typeof rawUser === "number"
@@ -72,5 +144,18 @@ export function parseRecommendQuery(body: unknown): RecommendQuery | QueryProble
       field: "exclude_seen",
       message: `exclude_seen must be true or false, got ${JSON.stringify(ex)?.slice(0, 100)}`,
     };
-  return { user, k, excludeSeen: ex };
+  if (b.features !== undefined && !isObject(b.features))
+    return {
+      field: "features",
+      message: 'features must be an object of the user\'s side features: {"segment": "premium"}',
+    };
+  const newItems = b.new_items === undefined ? undefined : parseNewItems(b.new_items);
+  if (newItems && "message" in newItems) return newItems;
+  return {
+    user,
+    k,
+    excludeSeen: ex,
+    ...(b.features !== undefined ? { features: b.features as Record<string, unknown> } : {}),
+    ...(newItems ? { newItems } : {}),
+  };
 }

@@ -124,6 +124,10 @@ describe("examples through apply", () => {
         expect(r[`test.${k}`]!, k).toBeLessThan(1);
         expect(r[`test.${k}`]!, k).toBeGreaterThan(0);
       }
+      // two-tower.mlspec: side-feature towers on the same impressions, at least as good as popularity
+      const t = await modelMetrics(dir, "towers");
+      expect(t["test.ndcg"]!).toBeGreaterThanOrEqual(t["baseline.test.ndcg"]!);
+      expect(t.onnx_parity_max_diff!).toBeLessThan(1e-4);
     },
   );
 

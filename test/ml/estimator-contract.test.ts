@@ -30,6 +30,9 @@ const QUICK: Params = {
   hidden: "8",
   sample_size: 32,
   batch_size: 32,
+  // two_tower's side features: every feature other than the user and item belongs to one tower
+  user_features: "x2",
+  item_features: "x3",
 };
 
 const TASKS: Record<TaskKind, Task> = {

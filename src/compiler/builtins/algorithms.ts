@@ -25,6 +25,10 @@ const algorithms: FunctionBuiltin[] = [
     "bpr",
     "Matrix factorisation for implicit feedback: pairwise BPR objective with sampled negatives (rank tasks).",
   ),
+  algo(
+    "two_tower",
+    "Two-tower recommender for implicit feedback: ID and side-feature embeddings per user and item tower, so new users and items get vectors from their features (rank tasks).",
+  ),
   {
     family: "algorithm",
     name: "onnx",

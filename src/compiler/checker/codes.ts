@@ -59,4 +59,6 @@ export const CheckCode = {
   coldStartWithoutRetrieval: "MLC1185",
   cacheWithoutRecommend: "MLC1186",
   cacheOnNonRestTarget: "MLC1210",
+  twoTowerColdStartWithoutTowers: "MLC1200",
+  twoTowerFeatureUnknown: "MLC1201",
 } as const satisfies Record<string, DiagnosticCode>;

@@ -8,6 +8,7 @@ import { AUTOENCODER_PARAMS, MATRIX_FACTORIZATION_PARAMS, MLP_PARAMS } from "./n
 import { ONNX_IMPORT_PARAMS } from "./onnx-import.js";
 import { RANDOM_FOREST_PARAMS } from "./random-forest.js";
 import type { AlgorithmParams } from "./spec.js";
+import { TWO_TOWER_PARAMS } from "./two-tower.js";
 
 export type { AlgorithmParams, ParamAlias, ParamSpec, ParamValue } from "./spec.js";
 export { describeParamType, describeRange, inRange, paramValueProblem, parseIntList } from "./spec.js";
@@ -22,6 +23,7 @@ const ALL: readonly AlgorithmParams[] = [
   AUTOENCODER_PARAMS,
   MATRIX_FACTORIZATION_PARAMS,
   BPR_PARAMS,
+  TWO_TOWER_PARAMS,
   ONNX_IMPORT_PARAMS,
 ];
 

@@ -37,7 +37,7 @@ export function checkCache(ctx: KindCheckContext, model: string): void {
     cache.span,
     `deployment \`${ctx.name}\` declares an answer cache, but model \`${model}\` (\`${name}\`) does not serve /v1/recommend, the only answers cached`,
     {
-      hint: `cache applies to ${RETRIEVAL_ALGORITHMS.join(" and ")} models; remove it or change the model's algorithm`,
+      hint: `cache applies to ${RETRIEVAL_ALGORITHMS.join(", ")} models; remove it or change the model's algorithm`,
       ...(algorithm ? { related: [{ message: "the model's algorithm", span: algorithm.span }] } : {}),
     },
   );

@@ -1,5 +1,6 @@
 // `model`: a learning task on a split's rows with a feature list, an algorithm, hyperparameters
 // and an optional search. Checks label leakage and the search objective here.
+import { checkTwoTowerParams } from "./two-tower-language.js";
 import { lookupMetric } from "../../compiler/builtins/registry.js";
 import { checkLabelAgainstSource } from "../../compiler/checker/label-checks.js";
 import { CheckCode } from "../../compiler/checker/codes.js";
@@ -87,6 +88,7 @@ export const modelLanguage: BlockKindSchema = {
     checkObjective(ctx);
     checkEarlyStop(ctx);
     checkModelParams(ctx);
+    checkTwoTowerParams(ctx);
     checkLabelAgainstSource(ctx);
     checkThreshold(ctx);
     checkDecision(ctx, kfoldOf(ctx));

@@ -4,9 +4,14 @@
 // or at least `relevant`), a classify task's positive, or any rating of a regress task. Popularity
 // decays with the age of a row when the split orders rows in time (`leave_last(user, ts, n)`,
 // `temporal(ts)`) and the training rows carry that column; otherwise it is a plain count.
+// A two-tower model's file also keeps its towers, with each user's and item's vector from its last
+// training row, and the raw values of its side features (MLC2420 when one cannot be read back).
 import type { ColumnTable } from "arquero";
 import type { Dataset, TrainedModel } from "../../ml/estimator.js";
-import { buildRetrieval, type Retrieval } from "../../ml/recommend/retrieval.js";
+import type { Matrix } from "../../ml/matrix.js";
+import { towerFactorTables, type TwoTowers } from "../../ml/nn/two-tower-towers.js";
+import { buildRetrieval, type ColdStartTowers, type Retrieval } from "../../ml/recommend/retrieval.js";
+import { NodeFailure } from "../../ir/executor.js";
 import { parseSplitMethod } from "../../data/splits/index.js";
 import { columnValues, numericValues } from "../../data/table-columns.js";
 import type { GraphNode } from "../../ir/graph-ir.js";
@@ -29,9 +34,10 @@ export function retrievalOf(
   train: { data: Dataset; table: ColumnTable },
   split: GraphNode | undefined,
 ): Retrieval | undefined {
-  const tables = model.factorTables?.();
-  if (!tables) return undefined;
   const { X, y } = train.data;
+  const towers = model.twoTowers?.();
+  const tables = model.factorTables?.() ?? (towers ? towerFactorTables(towers, X) : undefined);
+  if (!tables) return undefined;
   const n = X.nRows;
   const relevant = new Uint8Array(n);
   const task = spec.task;
@@ -57,5 +63,61 @@ export function retrievalOf(
     items: X.columns[tables.itemFeature]!,
     relevant,
     ...(times ? { times } : {}),
+    ...(towers ? { coldStart: coldStartTowers(spec.name, towers, X, train.table) } : {}),
   });
+}
+
+/**
+ * The towers with the raw values of their side features: a string column's values by the code the
+ * model input holds, checked row by row; a numeric column must be the model input itself.
+ */
+export function coldStartTowers(
+  model: string,
+  towers: TwoTowers,
+  X: Matrix,
+  table: ColumnTable,
+): ColdStartTowers {
+  const vocabularies: Record<string, string[]> = {};
+  const fail = (message: string): never => {
+    throw new NodeFailure(`model ${model}: ${message}`, { code: "MLC2420" });
+  };
+  for (const feat of [...towers.user.features, ...towers.item.features]) {
+    const name = feat.name;
+    if (!table.columnNames().includes(name))
+      fail(
+        `side feature '${name}' is not a column of the training rows, so a request's value of it cannot be read`,
+      );
+    const raw = columnValues(table, name) as ArrayLike<unknown>;
+    const input = X.columns[feat.column]!;
+    const byCode: string[] = [];
+    let strings = false;
+    for (let r = 0; r < input.length; r++) {
+      const v = raw[r];
+      const x = input[r]!;
+      const missing = v === null || v === undefined || v === "" || (typeof v === "number" && Number.isNaN(v));
+      if (missing) {
+        if (!Number.isNaN(x))
+          fail(`side feature '${name}' at training row ${r + 1} is empty but its model input is ${x}`);
+        continue;
+      }
+      if (typeof v === "number") {
+        if (Math.fround(v) !== x)
+          fail(
+            `side feature '${name}' at training row ${r + 1} is ${v} but its model input is ${x}; a two-tower side feature must be a column's value or a category`,
+          );
+      } else if (typeof v === "string") {
+        strings = true;
+        if (!(Number.isInteger(x) && x >= 0) || (byCode[x] !== undefined && byCode[x] !== v))
+          fail(
+            `side feature '${name}' at training row ${r + 1} is '${v.slice(0, 40)}' but its model input ${x} is not that category's code`,
+          );
+        byCode[x] = v;
+      } else
+        fail(
+          `side feature '${name}' at training row ${r + 1} holds a ${typeof v}; a two-tower side feature is a number or a category`,
+        );
+    }
+    if (strings) vocabularies[name] = Array.from(byCode, (v) => v ?? "");
+  }
+  return { towers, vocabularies };
 }

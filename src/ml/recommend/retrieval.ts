@@ -4,11 +4,26 @@
 // server's /v1/recommend and by batch top-K. Exact top-K: every catalogue item is scored by the same
 // rule as a pair (s = g + bᵤ + bᵢ + u·v through the link) and the K best kept in a heap; at 10⁴–10⁵
 // items × tens of factors that is a few million multiply-adds per request. An approximate index
-// would replace `topK` (same inputs, same output) when catalogues outgrow it.
+// would replace `topK` (same inputs, same output) when catalogues outgrow it. A two-tower model's file
+// (format 2) also keeps its towers and the raw values of its category features, so the server can
+// compute the vector of a user or item training never saw from its features (cold start).
 import { arrayOf, packModel, unpackModel } from "../nn/packed-bytes.js";
+import { packTowers, unpackTowers, type TwoTowers } from "../nn/two-tower-towers.js";
 import { applyLink, type FactorTables } from "./factor-tables.js";
 
 const FILE_KIND = "retrieval";
+/** Format 1: tables, catalogue, seen items, popularity. Format 2 adds a two-tower model's towers. */
+const FORMAT_WITH_TOWERS = 2;
+
+/**
+ * What cold start needs from a two-tower model: its towers, and for each side feature whose model
+ * input is a category's code the raw values by code (`vocabularies[name][code]`); any other side
+ * feature's raw value is its model input.
+ */
+export interface ColdStartTowers {
+  towers: TwoTowers;
+  vocabularies: Record<string, string[]>;
+}
 const DAY_MS = 86_400_000;
 
 /** How the items' popularity was counted: relevant training rows, decayed by age when times are known. */
@@ -31,11 +46,14 @@ export interface RetrievalInput {
   items: ArrayLike<number>;
   relevant: Uint8Array;
   times?: { column: string; ms: Float64Array };
+  coldStart?: ColdStartTowers;
 }
 
 export interface Recommendation {
   item: number;
   score: number;
+  /** An item the request added (`new_items`), scored from its features. */
+  new_item?: true;
 }
 
 const validIndex = (v: number, n: number): number => (Number.isInteger(v) && v >= 0 && v < n ? v : -1);
@@ -57,6 +75,8 @@ export class Retrieval {
     readonly seenOffsets: Int32Array,
     readonly seenItems: Int32Array,
     readonly popularityRule: PopularityRule,
+    /** A two-tower model's towers, for users and items known only by their features. */
+    readonly coldStart?: ColdStartTowers,
   ) {
     this.catalogueIndex = new Int32Array(tables.nItems).fill(-1);
     catalogue.forEach((item, k) => (this.catalogueIndex[item] = k));
@@ -73,14 +93,37 @@ export class Retrieval {
   }
 
   /** The K catalogue items with the highest score for a known user row, best first (ties: lower item). */
-  topK(u: number, k: number, excludeSeen: boolean): Recommendation[] {
+  topK(u: number, k: number, excludeSeen: boolean, extra: readonly ExtraItem[] = []): Recommendation[] {
     const t = this.tables;
-    const skip = excludeSeen ? new Set(this.seen(u)) : undefined;
-    const heap = new TopK(k);
-    // rawScore(t, u, item), with the user's part hoisted out of the loop over the catalogue
     const f = t.factors;
-    const base = t.globalBias + t.userBias[u]!;
-    const uRow = t.U.subarray(u * f, u * f + f);
+    return this.rank(
+      t.U.subarray(u * f, u * f + f),
+      t.globalBias + t.userBias[u]!,
+      k,
+      excludeSeen ? new Set(this.seen(u)) : undefined,
+      extra,
+    );
+  }
+
+  /**
+   * The K best of the catalogue and `extra` (items known only by their features) for a user vector
+   * computed from features (a cold-start user: no bias, nothing seen).
+   */
+  topKForVector(user: ArrayLike<number>, k: number, extra: readonly ExtraItem[] = []): Recommendation[] {
+    return this.rank(user, this.tables.globalBias, k, undefined, extra);
+  }
+
+  // rawScore(t, u, item), with the user's part (its vector and `base`) hoisted out of the loop
+  private rank(
+    uRow: ArrayLike<number>,
+    base: number,
+    k: number,
+    skip: Set<number> | undefined,
+    extra: readonly ExtraItem[],
+  ): Recommendation[] {
+    const t = this.tables;
+    const heap = new TopK(k);
+    const f = t.factors;
     const V = t.V;
     for (let c = 0; c < this.catalogue.length; c++) {
       const item = this.catalogue[c]!;
@@ -89,6 +132,11 @@ export class Retrieval {
       let dot = 0;
       for (let d = 0; d < f; d++) dot += uRow[d]! * V[io + d]!;
       heap.offer(item, base + t.itemBias[item]! + dot);
+    }
+    for (const e of extra) {
+      let dot = 0;
+      for (let d = 0; d < f; d++) dot += uRow[d]! * e.vector[d]!;
+      heap.offer(e.item, base + dot);
     }
     return heap.sorted().map((r) => ({ item: r.item, score: applyLink(t, r.score) }));
   }
@@ -119,11 +167,18 @@ export class Retrieval {
     return c >= 0 ? this.popularity[c]! : 0;
   }
 
+  /** Whether an item index is in the catalogue (seen in training). */
+  inCatalogue(item: number): boolean {
+    return validIndex(item, this.tables.nItems) >= 0 && this.catalogueIndex[item]! >= 0;
+  }
+
   serialize(): Uint8Array {
     const t = this.tables;
+    const towers = this.coldStart ? packTowers(this.coldStart.towers) : undefined;
     return packModel(
       FILE_KIND,
       {
+        ...(towers ? { format: FORMAT_WITH_TOWERS } : {}),
         userColumn: this.userColumn,
         itemColumn: this.itemColumn,
         userFeature: t.userFeature,
@@ -134,6 +189,7 @@ export class Retrieval {
         globalBias: t.globalBias,
         link: t.link,
         popularity: { ...this.popularityRule },
+        ...(towers ? { towers: towers.header, vocabularies: this.coldStart!.vocabularies } : {}),
       },
       [
         ["U", t.U],
@@ -144,6 +200,7 @@ export class Retrieval {
         ["popularity", this.popularity],
         ["seenOffsets", this.seenOffsets],
         ["seenItems", this.seenItems],
+        ...(towers?.arrays ?? []),
       ],
     );
   }
@@ -161,6 +218,9 @@ export class Retrieval {
       if (typeof v !== "string") throw new Error(`retrieval file: no '${k}'`);
       return v;
     };
+    const format = h.format ?? 1;
+    if (format !== 1 && format !== FORMAT_WITH_TOWERS)
+      throw new Error(`retrieval file: format ${JSON.stringify(format)} is not one this mlc reads (1, 2)`);
     const link = str("link");
     if (link !== "identity" && link !== "sigmoid") throw new Error(`retrieval file: unknown link '${link}'`);
     const tables: FactorTables = {
@@ -194,6 +254,19 @@ export class Retrieval {
     )
       throw new Error("retrieval file: its tables do not agree in size");
     const rule = (h.popularity ?? {}) as PopularityRule;
+    let coldStart: ColdStartTowers | undefined;
+    if (format === FORMAT_WITH_TOWERS) {
+      const towers = unpackTowers(h.towers, u, "retrieval file");
+      const vocab = h.vocabularies;
+      if (
+        typeof vocab !== "object" ||
+        vocab === null ||
+        !Object.values(vocab).every((v) => Array.isArray(v) && v.every((x) => typeof x === "string")) ||
+        towers.factors !== f
+      )
+        throw new Error("retrieval file: its towers do not agree with its tables");
+      coldStart = { towers, vocabularies: vocab as Record<string, string[]> };
+    }
     return new Retrieval(
       tables,
       str("userColumn"),
@@ -203,8 +276,15 @@ export class Retrieval {
       seenOffsets,
       seenItems,
       rule,
+      coldStart,
     );
   }
+}
+
+/** An item outside the catalogue, scored by a vector computed from its features. */
+export interface ExtraItem {
+  item: number;
+  vector: ArrayLike<number>;
 }
 
 /** Builds the retrieval of a trained factor model from its training rows. */
@@ -266,6 +346,7 @@ export function buildRetrieval(input: RetrievalInput): Retrieval {
     seenOffsets,
     seenItems,
     rule,
+    input.coldStart,
   );
 }
 
