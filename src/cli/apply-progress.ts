@@ -145,7 +145,8 @@ export class ApplyProgress {
     const study = this.studies.get(id);
     let eta: number | undefined;
     if (study && (r.trialsDone > 0 || !r.round)) {
-      const k = r.lastTrial !== undefined ? r.lastTrial : 0;
+      // trials are numbered from 0: after trial 7 of 8, eight are done
+      const k = r.lastTrial !== undefined ? r.lastTrial + 1 : 0;
       parts.push(
         `trial ${k}/${study.trials}${r.best !== undefined ? `, best ${study.key} ${Number(r.best.toFixed(5))}` : ""}`,
       );

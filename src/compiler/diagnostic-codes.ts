@@ -161,6 +161,11 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
     summary:
       "a deployment's answer `cache` for a model that does not serve `/v1/recommend` (not `bpr` or `matrix_factorization`)",
   },
+  MLC1190: {
+    severity: "error",
+    summary:
+      "a search (`tune`, its `valid.*` objectives) or `early_stop` for a model whose split has no valid rows (`valid = 0%`, or shares without `valid`)",
+  },
   MLC1170: {
     severity: "error",
     summary:

@@ -37,15 +37,16 @@ describe("apply progress", () => {
   it("off a terminal: a progress line per running node every interval, trials with the best so far", () => {
     const h = harness(false);
     h.p.start("model.churn");
-    h.p.log("model.churn", 'trial 1: auc = 0.81000 {"depth":3}');
+    // trials are numbered from 0, as the model executor logs them
+    h.p.log("model.churn", 'trial 0: auc = 0.81000 {"depth":3}');
     h.advance(10_000);
-    h.p.log("model.churn", 'trial 2: pruned at step 4, auc = 0.79000 {"depth":5}');
-    h.p.log("model.churn", 'trial 3: auc = 0.83500 {"depth":4}');
+    h.p.log("model.churn", 'trial 1: pruned at step 4, auc = 0.79000 {"depth":5}');
+    h.p.log("model.churn", 'trial 2: auc = 0.83500 {"depth":4}');
     expect(h.take()).toBe(
       [
-        'model.churn: trial 1: auc = 0.81000 {"depth":3}',
-        'model.churn: trial 2: pruned at step 4, auc = 0.79000 {"depth":5}',
-        'model.churn: trial 3: auc = 0.83500 {"depth":4}',
+        'model.churn: trial 0: auc = 0.81000 {"depth":3}',
+        'model.churn: trial 1: pruned at step 4, auc = 0.79000 {"depth":5}',
+        'model.churn: trial 2: auc = 0.83500 {"depth":4}',
         "",
       ].join("\n"),
     );
@@ -76,10 +77,10 @@ describe("apply progress", () => {
     h.p.start("model.churn");
     expect(h.take()).toBe("\r\x1b[2Kmodel.churn: trial 0/20, 0s elapsed");
     h.advance(2000);
-    h.p.log("model.churn", "trial 1: auc = 0.81000 {}");
+    h.p.log("model.churn", "trial 0: auc = 0.81000 {}");
     // the log line replaces the live line, which is drawn again below it
     expect(h.take()).toBe(
-      "\r\x1b[2Kmodel.churn: trial 1: auc = 0.81000 {}\n\r\x1b[2Kmodel.churn: trial 0/20, 0s elapsed",
+      "\r\x1b[2Kmodel.churn: trial 0: auc = 0.81000 {}\n\r\x1b[2Kmodel.churn: trial 0/20, 0s elapsed",
     );
     h.p.tick();
     expect(h.take()).toBe("\r\x1b[2Kmodel.churn: trial 1/20, best auc 0.81, 2s elapsed, ETA 38s");
@@ -106,7 +107,7 @@ describe("apply progress", () => {
       write: (s) => (out += s),
     });
     p.start("model.m");
-    for (const v of ["2.5", "1.25", "3"]) p.log("model.m", `trial 1: rmse = ${v} {}`);
+    for (const v of ["2.5", "1.25", "3"]) p.log("model.m", `trial 0: rmse = ${v} {}`);
     out = "";
     p.tick();
     expect(out).toContain("best rmse 1.25");

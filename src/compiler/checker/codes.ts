@@ -58,4 +58,5 @@ export const CheckCode = {
   monitorCheckMismatch: "MLC1170",
   coldStartWithoutRetrieval: "MLC1185",
   cacheWithoutRecommend: "MLC1186",
+  noValidRows: "MLC1190",
 } as const satisfies Record<string, DiagnosticCode>;

@@ -2,6 +2,7 @@
 // and an optional search. Checks label leakage and the search objective here.
 import { lookupMetric } from "../../compiler/builtins/registry.js";
 import { checkLabelAgainstSource } from "../../compiler/checker/label-checks.js";
+import { checkValidRows } from "../../compiler/checker/valid-rows.js";
 import { CheckCode } from "../../compiler/checker/codes.js";
 import { checkModelParams } from "../../compiler/checker/params.js";
 import { paramsBlock } from "../../compiler/schema/nested/params.js";
@@ -85,6 +86,7 @@ export const modelLanguage: BlockKindSchema = {
     checkEarlyStop(ctx);
     checkModelParams(ctx);
     checkLabelAgainstSource(ctx);
+    checkValidRows(ctx);
     checkThreshold(ctx);
     checkDecision(ctx, kfoldOf(ctx));
   },
