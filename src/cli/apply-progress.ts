@@ -6,34 +6,9 @@
 //
 // Trials reach the CLI as the model executor's log lines (`trial 7: auc = 0.81234 {…}`); the study's
 // size and the first objective (its key and direction) come from the planned model's tune block.
-import type { GraphNode } from "../ir/graph-ir.js";
-import { readModelSpec } from "../kinds/model/model-spec.js";
-import { objectiveKey } from "../kinds/model/objective-values.js";
+import type { StudyInfo } from "../runtime/plan-studies.js";
 
-/** A planned model's study: how many trials, and the objective the best trial is picked by. */
-export interface StudyInfo {
-  trials: number;
-  key: string;
-  direction: "maximize" | "minimize";
-}
-
-/** The study of every tuned model among the plan's nodes, by node id. */
-export function studiesOf(nodes: readonly GraphNode[]): Map<string, StudyInfo> {
-  const out = new Map<string, StudyInfo>();
-  for (const n of nodes) {
-    if (n.kind !== "model") continue;
-    let tune;
-    try {
-      tune = readModelSpec(n.name, n.config).tune;
-    } catch {
-      continue; // the executor reports a bad model block itself
-    }
-    const first = tune?.objectives[0];
-    if (tune && first)
-      out.set(n.id, { trials: tune.trials, key: objectiveKey(first), direction: first.direction });
-  }
-  return out;
-}
+export { studiesOf, type StudyInfo } from "../runtime/plan-studies.js";
 
 interface Running {
   started: number;
