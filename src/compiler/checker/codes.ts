@@ -59,4 +59,5 @@ export const CheckCode = {
   coldStartWithoutRetrieval: "MLC1185",
   cacheWithoutRecommend: "MLC1186",
   noValidRows: "MLC1190",
+  unknownKeepColumn: "MLC1191",
 } as const satisfies Record<string, DiagnosticCode>;
