@@ -1,4 +1,5 @@
 // The port a deployment's spec gives `mlc serve` and the container export: `serve = rest { port = … }`.
+import { SyntaxCode } from "../compiler/diagnostic-codes.js";
 import { renderDiagnostics } from "../compiler/diagnostic-render.js";
 import { nodeIdOf } from "../ir/graph-ir.js";
 import { DEFAULT_REST_PORT, restPortOf } from "../kinds/deploy/config.js";
@@ -18,6 +19,9 @@ export function specPort(dir: string, deployment: string, command: string): numb
     if (e instanceof ProjectError) return DEFAULT_REST_PORT;
     throw e;
   }
+  // a folder without any spec (the container's project: a bundle and its pointer) has no port of its own
+  if (!compiled.ok && compiled.diagnostics.every((d) => d.code === SyntaxCode.noSpecFiles))
+    return DEFAULT_REST_PORT;
   if (!compiled.ok)
     throw new CliExit(
       1,

@@ -215,6 +215,15 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
     summary:
       "a `checkpoint` block on an algorithm that writes no training checkpoints (only gbdt and bpr do)",
   },
+  MLC1190: {
+    severity: "error",
+    summary:
+      "a search (`tune`, its `valid.*` objectives) or `early_stop` for a model whose split has no valid rows (`valid = 0%`, or shares without `valid`)",
+  },
+  MLC1191: {
+    severity: "error",
+    summary: "a batch target's `keep` column that its input source's schema does not declare",
+  },
   MLC1170: {
     severity: "error",
     summary:

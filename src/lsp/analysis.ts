@@ -81,8 +81,35 @@ function wordAt(text: string, offset: number): { word: string; start: number } |
   return /^[A-Za-z_]/.test(word) ? { word, start: s } : undefined;
 }
 
+/**
+ * The backtick-quoted name around `offset` (`` `Monthly Charges` ``, or one still being typed, open to
+ * the end of the line): its name and the offset of its opening backtick.
+ */
+export function quotedNameAt(text: string, offset: number): { name: string; start: number } | undefined {
+  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
+  let lineEnd = text.indexOf("\n", offset);
+  if (lineEnd < 0) lineEnd = text.length;
+  const line = text.slice(lineStart, lineEnd);
+  const ticks: number[] = [];
+  let inString = false;
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] === '"' && line[i - 1] !== "\\") inString = !inString;
+    else if (line[i] === "#" && !inString && ticks.length % 2 === 0) break;
+    else if (line[i] === "`" && !inString) ticks.push(lineStart + i);
+  }
+  for (let i = 0; i < ticks.length; i += 2) {
+    const open = ticks[i]!;
+    const close = ticks[i + 1];
+    if (offset > open && (close === undefined || offset <= close))
+      return { name: text.slice(open + 1, close ?? offset), start: open };
+  }
+  return undefined;
+}
+
 /** Hover text (Markdown) for the word at `offset`: an attribute, a block kind or a built-in. */
 export function hoverAt(path: string, text: string, offset: number): string | undefined {
+  // a word inside a column's quoted name (`model score`) is no keyword, built-in or block kind
+  if (quotedNameAt(text, offset)) return undefined;
   const w = wordAt(text, offset);
   if (!w) return undefined;
   const file = parseFile(path, text).value;

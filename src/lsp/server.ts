@@ -19,10 +19,24 @@ import {
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { Diagnostic } from "../compiler/diagnostic.js";
-import { formatText } from "../compiler/format.js";
 import type { Span } from "../ir/span.js";
-import { completionsAt, hoverAt, parsedProject, projectDiagnostics } from "./analysis.js";
-import { definitionAt, namesInScope, referencesAt, renameAt } from "./symbols.js";
+import { formatExpr, formatText } from "../compiler/format.js";
+import { nameText } from "../compiler/lexer.js";
+import { completionsAt, hoverAt, parsedProject, projectDiagnostics, quotedNameAt } from "./analysis.js";
+import {
+  columnAt,
+  columnsVisibleAt,
+  definitionAt,
+  namesInScope,
+  referencesAt,
+  renameAt,
+  type VisibleColumn,
+} from "./symbols.js";
+
+/** A column's hover: its name as written, the block declaring it, and its type or expression. */
+function columnHover(c: VisibleColumn): string {
+  return `**${nameText(c.column)}**: column of \`${c.block}\` = \`${formatExpr(c.declaration.value)}\``;
+}
 
 const COMPLETION_KIND = {
   block: CompletionItemKind.Class,
@@ -102,24 +116,6 @@ export function startLanguageServer(input: NodeJS.ReadableStream, output: NodeJS
     serverInfo: { name: "mlc", version: "0.1.0" },
   }));
   documents.onDidChangeContent((e) => validate(e.document.uri));
-  connection.onHover((p) => {
-    const doc = documents.get(p.textDocument.uri);
-    if (!doc) return null;
-    const md = hoverAt(pathOf(doc.uri), doc.getText(), doc.offsetAt(p.position));
-    return md ? { contents: { kind: MarkupKind.Markdown, value: md } } : null;
-  });
-  connection.onCompletion((p) => {
-    const doc = documents.get(p.textDocument.uri);
-    if (!doc) return [];
-    const a = at(p.textDocument.uri, p.position);
-    const scope = a ? namesInScope(a.project, a.path, a.offset) : undefined;
-    return completionsAt(pathOf(doc.uri), doc.getText(), doc.offsetAt(p.position), scope).map((c) => ({
-      label: c.label,
-      kind: COMPLETION_KIND[c.kind],
-      detail: c.detail,
-      documentation: { kind: MarkupKind.Markdown, value: c.doc },
-    }));
-  });
   /** The project around a document, with every open document's unsaved text, and the offset of a position. */
   const at = (uri: string, position: { line: number; character: number }) => {
     const doc = documents.get(uri);
@@ -128,6 +124,54 @@ export function startLanguageServer(input: NodeJS.ReadableStream, output: NodeJS
     const open = new Map(documents.all().map((d) => [pathOf(d.uri), d.getText()]));
     return { project: parsedProject(dirname(path), open), path, offset: doc.offsetAt(position) };
   };
+  connection.onHover((p) => {
+    const doc = documents.get(p.textDocument.uri);
+    const a = at(p.textDocument.uri, p.position);
+    if (!doc || !a) return null;
+    const column = columnAt(a.project, a.path, a.offset);
+    const md = column
+      ? columnHover(column)
+      : hoverAt(pathOf(doc.uri), doc.getText(), doc.offsetAt(p.position));
+    return md ? { contents: { kind: MarkupKind.Markdown, value: md } } : null;
+  });
+  connection.onCompletion((p) => {
+    const doc = documents.get(p.textDocument.uri);
+    const a = at(p.textDocument.uri, p.position);
+    if (!doc || !a) return [];
+    const text = doc.getText();
+    // the columns the block can read, in the form a spec writes them (backticks where needed); inside
+    // an open backtick only they fit, and they replace it from the backtick on
+    const quoted = quotedNameAt(text, a.offset);
+    const columns = columnsVisibleAt(a.project, a.path, a.offset).map((c) => ({
+      label: nameText(c.column),
+      kind: CompletionItemKind.Field,
+      detail: `column of ${c.block}`,
+      documentation: { kind: MarkupKind.Markdown, value: columnHover(c) },
+      ...(quoted
+        ? {
+            filterText: "`" + c.column,
+            textEdit: {
+              range: { start: doc.positionAt(quoted.start), end: p.position },
+              newText: nameText(c.column),
+            },
+          }
+        : {}),
+    }));
+    if (quoted) return columns;
+    return [
+      ...columns,
+      ...completionsAt(pathOf(doc.uri), text, a.offset, {
+        // other blocks a reference may name; the columns are offered above, quoted where needed
+        blocks: namesInScope(a.project, a.path, a.offset).blocks,
+        columns: [],
+      }).map((c) => ({
+        label: c.label,
+        kind: COMPLETION_KIND[c.kind],
+        detail: c.detail,
+        documentation: { kind: MarkupKind.Markdown, value: c.doc },
+      })),
+    ];
+  });
   connection.onDefinition((p) => {
     const a = at(p.textDocument.uri, p.position);
     const span = a && definitionAt(a.project, a.path, a.offset);

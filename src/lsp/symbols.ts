@@ -7,6 +7,7 @@
 import type { Attribute, Block, BodyItem, Expr, Project } from "../compiler/ast.js";
 import { forEachChild } from "../compiler/ast.js";
 import { blockKind } from "../compiler/schema/index.js";
+import { nameText } from "../compiler/lexer.js";
 import type { Span } from "../ir/span.js";
 
 /** What a name stands for: a top-level block, or a column of a table block. */
@@ -182,13 +183,32 @@ export type RenameResult =
   { ok: true; edits: { span: Span; text: string }[] } | { ok: false; message: string };
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** What backticks may enclose: anything on one line but a backtick. */
+const QUOTABLE = /^[^`\n\r]+$/;
 
-/** The edits that rename the block or column at the position to `newName` everywhere. */
-export function renameAt(project: Project, file: string, offset: number, newName: string): RenameResult {
+/**
+ * The edits that rename the block or column at the position to `newName` everywhere. A column may
+ * take any name (given bare or in backticks); it is written in backticks where it is no identifier.
+ * A block's name stays an identifier.
+ */
+export function renameAt(project: Project, file: string, offset: number, rawName: string): RenameResult {
   const all = occurrences(project);
   const at = all.find((o) => o.span.file === file && inside(offset, o.span));
   if (!at) return { ok: false, message: "no block or column name here" };
-  if (!IDENT.test(newName)) return { ok: false, message: `'${newName}' is not a valid name` };
+  const quoted = /^`[^`]*`$/.test(rawName);
+  const newName = quoted ? rawName.slice(1, -1) : rawName;
+  const valid =
+    at.symbol.kind === "column"
+      ? QUOTABLE.test(newName) && (quoted || !newName.includes("`"))
+      : IDENT.test(newName);
+  if (!valid)
+    return {
+      ok: false,
+      message:
+        at.symbol.kind === "block"
+          ? `'${rawName}' is not a valid name (a block's name is an identifier)`
+          : `'${rawName}' is not a valid name`,
+    };
   const names = new Names(project);
   if (at.symbol.kind === "block" && names.blocks.has(newName) && newName !== at.symbol.block)
     return { ok: false, message: `a block named '${newName}' exists already` };
@@ -201,7 +221,9 @@ export function renameAt(project: Project, file: string, offset: number, newName
     return { ok: false, message: "this name is not declared in the project" };
   return {
     ok: true,
-    edits: all.filter((o) => sameSymbol(o.symbol, at.symbol)).map((o) => ({ span: o.span, text: newName })),
+    edits: all
+      .filter((o) => sameSymbol(o.symbol, at.symbol))
+      .map((o) => ({ span: o.span, text: nameText(newName) })),
   };
 }
 
@@ -243,4 +265,63 @@ export function namesInScope(
       }
   }
   return { blocks, columns };
+}
+
+/** A column the block around a position can read, with the block declaring it. */
+export interface VisibleColumn {
+  column: string;
+  block: string;
+  /** Its declaration: a schema entry (`name = type`) or a computed block's attribute. */
+  declaration: Attribute;
+}
+
+/**
+ * The columns an expression at `offset` of `file` can name: those of the enclosing block's input
+ * chain, and the block's own features declared above the position.
+ */
+export function columnsVisibleAt(project: Project, file: string, offset: number): VisibleColumn[] {
+  const names = new Names(project);
+  const top = project.files
+    .find((f) => f.path === file)
+    ?.blocks.find((b) => b.span.start.offset <= offset && offset <= b.span.end.offset);
+  if (!top) return [];
+  const out: VisibleColumn[] = [];
+  const seen = new Set<string>();
+  const add = (b: Block, a: Attribute) => {
+    if (seen.has(a.name) || b.name === undefined) return;
+    seen.add(a.name);
+    out.push({ column: a.name, block: b.name, declaration: a });
+  };
+  const visited = new Set<Block>();
+  for (let cur: Block | undefined = top; cur && !visited.has(cur); cur = names.upstream(cur)) {
+    visited.add(cur);
+    const kind = blockKind(cur.kind);
+    if (kind?.table === "declared") {
+      const schema = cur.body.find((i): i is Block => i.type === "block" && i.kind === "schema");
+      for (const a of schema?.body ?? []) if (a.type === "attribute") add(cur, a);
+    } else if (kind?.table === "computed")
+      for (const a of cur.body)
+        if (
+          a.type === "attribute" &&
+          !kind.attributes.some((k) => k.name === a.name) &&
+          (cur !== top || a.span.end.offset < offset)
+        )
+          add(cur, a);
+  }
+  return out;
+}
+
+/** The column named at the position, with its declaration, if a column reference or declaration is there. */
+export function columnAt(project: Project, file: string, offset: number): VisibleColumn | undefined {
+  const at = symbolAt(project, file, offset);
+  if (at?.symbol.kind !== "column") return undefined;
+  const { block, column } = at.symbol;
+  const b = new Names(project).blocks.get(block);
+  const kind = b ? blockKind(b.kind) : undefined;
+  const schema =
+    kind?.table === "declared"
+      ? b?.body.find((i): i is Block => i.type === "block" && i.kind === "schema")
+      : b;
+  const declaration = schema && attributeOf(schema, column);
+  return declaration ? { column, block, declaration } : undefined;
 }

@@ -5,7 +5,7 @@
 // (`require.cache`, which holds createRequire's lazy loads too) and every native addon
 // (`process.dlopen`). A dependency seen only as an ES import is kept whole.
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -20,13 +20,21 @@ export interface RuntimeTrace {
   wholePackages: string[];
 }
 
+const PACKAGE = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*(\/.*)?$/i;
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)["']([^"']+)["']/gm;
 
-/** The relative module closure of `entry` and the bare package names it imports. */
-export function staticClosure(entry: string): { modules: string[]; bare: string[] } {
+/**
+ * The relative module closure of `entry` (one module or several), the bare package names it imports,
+ * and for each of those the modules importing it.
+ */
+export function staticClosure(entry: string | string[]): {
+  modules: string[];
+  bare: string[];
+  importers: Record<string, string[]>;
+} {
   const seen = new Set<string>();
-  const bare = new Set<string>();
-  const stack = [resolve(entry)];
+  const importers: Record<string, string[]> = {};
+  const stack = (Array.isArray(entry) ? entry : [entry]).map((e) => resolve(e));
   while (stack.length) {
     const file = stack.pop()!;
     if (seen.has(file)) continue;
@@ -34,18 +42,21 @@ export function staticClosure(entry: string): { modules: string[]; bare: string[
     const text = readFileSync(file, "utf8");
     for (const m of text.matchAll(SPECIFIER)) {
       const spec = m[1]!;
-      if (spec.startsWith("node:")) continue;
+      // `from "./${name}"` inside a template literal, or `from " "` in a message, is text, not an import
+      if (spec.startsWith("node:") || spec.includes("${") || /\s/.test(spec) || spec === "") continue;
       if (spec.startsWith(".")) {
         const target = resolve(dirname(file), spec);
         if (!existsSync(target)) throw new Error(`${file} imports ${spec}, which does not exist`);
         stack.push(target);
-      } else {
+      } else if (PACKAGE.test(spec)) {
         const parts = spec.split("/");
-        bare.add(spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!);
+        const name = spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!;
+        (importers[name] ??= []).push(file);
       }
     }
   }
-  return { modules: [...seen].sort(), bare: [...bare].sort() };
+  for (const list of Object.values(importers)) list.sort();
+  return { modules: [...seen].sort(), bare: Object.keys(importers).sort(), importers };
 }
 
 /** The package folder (`…/node_modules/name` or `…/node_modules/@scope/name`) holding `file`. */
@@ -100,7 +111,8 @@ process.stdout.write(JSON.stringify({ cache, native }));
   for (const name of bare) {
     const dir = findPackage(cwd, name);
     if (!dir) throw new Error(`the handler imports '${name}', which is not installed under ${cwd}`);
-    if (!cachedPackages.has(dir)) wholePackages.push(dir);
+    // the cache holds real paths; node_modules may be a link (a worktree sharing a checkout's install)
+    if (!cachedPackages.has(dir) && !cachedPackages.has(realpathSync(dir))) wholePackages.push(dir);
   }
   return { modules, dependencyFiles, nativeAddons: [...new Set(seen.native)].sort(), wholePackages };
 }

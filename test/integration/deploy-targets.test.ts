@@ -20,7 +20,7 @@ describe("deploy targets", () => {
       `
 deploy nightly_scores {
   model = logit
-  serve = batch { input = flowers, output = "out/scores.csv" }
+  serve = batch { input = flowers, output = "out/scores.csv", keep = ["species"] }
 }
 
 deploy flower_api {
@@ -29,15 +29,30 @@ deploy flower_api {
 }
 `,
     );
-    const out = await applyProject(dir, { log: () => undefined, parallel: 2 });
+    const logs: string[] = [];
+    const out = await applyProject(dir, {
+      log: () => undefined,
+      parallel: 2,
+      onEvent: (e) => void (e.type === "log" && logs.push(`${e.id}: ${e.message}`)),
+    });
     expect(out.ok).toBe(true);
     if (!out.ok) return;
     expect(out.result.outcomes.filter((o) => o.status === "failed")).toEqual([]);
 
     const lines = readFileSync(join(dir, "out/scores.csv"), "utf8").trim().split("\n");
     expect(lines).toHaveLength(151);
+    // the kept input column first, row for row, so the scores join back to their rows
+    expect(lines[0]!.split(",")[0]).toBe("species");
     expect(lines[0]).toContain("label");
-    expect(lines[1]).toContain("setosa");
+    const species = readFileSync(join(dir, "data", "iris.csv"), "utf8")
+      .trim()
+      .split("\n")
+      .slice(1);
+    expect(lines.slice(1).map((l) => l.split(",")[0])).toEqual(species.map((l) => l.split(",").at(-1)));
+    // the apply line names the output file and the rows scored
+    expect(logs).toContain(
+      "deploy.nightly_scores: scored 150 rows of flowers into out/scores.csv (with species)",
+    );
 
     const k8s = join(dir, ".mlc/containers/flower_api");
     expect(existsSync(join(k8s, "Dockerfile"))).toBe(true);

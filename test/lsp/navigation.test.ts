@@ -118,9 +118,19 @@ describe("mlc lsp navigation", () => {
     expect(((await rename("twice")) as { error: { message: string } }).error.message).toContain(
       "already has a column 'twice'",
     );
-    expect(((await rename("2x")) as { error: { message: string } }).error.message).toContain(
+    // a column may take a name that is no identifier (written in backticks), but not one with a backtick
+    expect(((await rename("a`b")) as { error: { message: string } }).error.message).toContain(
       "not a valid name",
     );
+    const quoted = (await rename("2x")) as { changes: Record<string, Edit[]> };
+    expect(Object.values(quoted.changes).flatMap((es) => es.map((e) => e.newText))).toEqual([
+      "`2x`",
+      "`2x`",
+      "`2x`",
+    ]);
+    // a block's name stays an identifier
+    const block = await c.request("textDocument/rename", { ...at(model, 1, 11), newName: "2x" });
+    expect((block as { error: { message: string } }).error.message).toContain("not a valid name");
   });
 
   it("formats a document as mlc fmt does, and leaves a canonical one alone", async () => {

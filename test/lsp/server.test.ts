@@ -85,8 +85,10 @@ describe("mlc lsp over JSON-RPC", () => {
     const inFeatures = await complete(10, 2);
     expect(inFeatures).toEqual(expect.arrayContaining(["from", "log1p", "standardize"]));
     expect(inFeatures).not.toContain("file");
-    // references to the project's other blocks, and the columns the block sees through `from`
-    expect(inFeatures).toEqual(expect.arrayContaining(["customers", "tenure", "churned", "t"]));
+    // references to the project's other blocks, and the columns the block sees through `from`; its
+    // own feature `t` only below its declaration (this position is on it)
+    expect(inFeatures).toEqual(expect.arrayContaining(["customers", "tenure", "churned"]));
+    expect(inFeatures).not.toContain("t");
     expect(inFeatures).not.toContain("f"); // not itself
     const inSource = await complete(1, 2);
     expect(inSource).toEqual(expect.arrayContaining(["f", "tenure", "churned"]));

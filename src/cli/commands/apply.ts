@@ -11,6 +11,7 @@ import { rememberNoopPlan } from "../../runtime/plan-cache.js";
 import { isPlanFile } from "../../runtime/plan-file.js";
 import { planToJson, renderPlanText } from "../../runtime/plan-render.js";
 import { applyProject } from "../../runtime/project.js";
+import { ApplyProgress, studiesOf } from "../apply-progress.js";
 import { CliExit } from "../exit.js";
 import { withProjectDir } from "../project-dir.js";
 import { renderRuntimeDiagnostic, runtimeDiagnosticToJson } from "../runtime-diagnostic.js";
@@ -93,48 +94,50 @@ async function runApply(target: string, opts: ApplyCliOptions): Promise<void> {
     }
   }
   const planFile = (await isPlanFile(target)) ? target : undefined;
+  const tty = process.stdout.isTTY === true && !opts.json;
+  const progress = new ApplyProgress(new Map(), {
+    tty,
+    columns: process.stdout.columns,
+    write: (s) => {
+      if (!opts.json) process.stdout.write(s);
+    },
+  });
   const out = (s: string) => {
-    if (!opts.json) process.stdout.write(s);
+    if (!opts.json) progress.line(s);
   };
-  const running = new Map<string, number>();
   const onEvent = (e: ApplyEvent) => {
     switch (e.type) {
       case "start":
-        running.set(e.id, Date.now());
         out(
           `${e.id}: ${e.action === "create" ? "creating" : e.action === "replace" ? "replacing" : "updating"}…\n`,
         );
+        progress.start(e.id);
         break;
       case "finish":
-        running.delete(e.id);
+        progress.stop(e.id);
         out(`${e.id}: done in ${secs(e.ms)}\n`);
         break;
       case "fail":
-        running.delete(e.id);
+        progress.stop(e.id);
         out(`${e.id}: FAILED after ${secs(e.ms)}: ${e.error}\n`);
         break;
       case "skip":
         out(`${e.id}: skipped (${e.because})\n`);
         break;
       case "log":
-        out(`${e.id}: ${e.message}\n`);
+        if (!opts.json) progress.log(e.id, e.message);
         break;
       case "progress":
-        if (process.stdout.isTTY)
-          out(`${e.id}: ${e.step}${e.total ? `/${e.total}` : ""}${e.message ? ` ${e.message}` : ""}\n`);
+        progress.progress(e.id, e.step, e.total);
         break;
       case "destroy":
         out(`${e.id}: ${e.ok ? "destroyed" : `destroy FAILED: ${e.error}`}\n`);
         break;
     }
   };
-  // On a terminal, long-running nodes get a line every 10 s so the user sees it is alive.
-  const ticker =
-    process.stdout.isTTY && !opts.json
-      ? setInterval(() => {
-          for (const [id, t] of running) out(`${id}: still running (${secs(Date.now() - t)})\n`);
-        }, 10_000)
-      : undefined;
+  // the live line on a terminal is redrawn every second; elsewhere a line per running node every 30 s
+  const ticker = opts.json ? undefined : setInterval(() => progress.tick(), 1000);
+  ticker?.unref();
   const abort = new AbortController();
   const onSigint = () => {
     process.stderr.write(
@@ -157,12 +160,16 @@ async function runApply(target: string, opts: ApplyCliOptions): Promise<void> {
       onEvent,
       signal: abort.signal,
       command: ["mlc", ...process.argv.slice(2)].join(" ").slice(0, 200),
-      onPlan: (p) => out(renderPlanText(p, { color: stdoutColor() }) + "\n"),
+      onPlan: (p) => {
+        progress.setStudies(studiesOf(p.graph.nodes));
+        out(renderPlanText(p, { color: stdoutColor() }) + "\n");
+      },
     });
   } catch (e) {
     userError(e, opts.json);
   } finally {
     if (ticker) clearInterval(ticker);
+    progress.close();
     process.off("SIGINT", onSigint);
   }
   if (!outcome.ok) failCompile(outcome, opts.json);

@@ -6,6 +6,7 @@ import { diagnosticOf, isInternal } from "../../ir/errors.js";
 import { buildBundleDir, loadBundle, readBundleRetrieval } from "../../serve/bundle.js";
 import { mlcAppRoot } from "../../serve/app-root.js";
 import { k8sName, writeContainerManifests } from "../../serve/container.js";
+import { folderBytes } from "../../serve/serving-app.js";
 import { writeMonitorCronJobs } from "../../runtime/monitor/monitor-cronjobs.js";
 import { readDeployment, resolveBundlePath } from "../../serve/deployment.js";
 import { CliExit } from "../exit.js";
@@ -26,7 +27,10 @@ export function register(program: Command): void {
       "write a docker build context with Kubernetes manifests instead of the bare bundle",
     )
     .option("--image <ref>", "image reference for the Kubernetes Deployment (with --container)")
-    .option("--json", "print JSON: deployment, model, version, out, files")
+    .option(
+      "--json",
+      "print JSON: deployment, model, version, out, files (and context_bytes with --container)",
+    )
     .action(
       async (
         name: string,
@@ -79,6 +83,8 @@ export function register(program: Command): void {
           files.push(...jobs.files);
           for (const s of jobs.skipped)
             process.stderr.write(`mlc export: warning: ${s}; no CronJob written\n`);
+          // what `docker build` sends: the image is this plus the node base image
+          const contextBytes = folderBytes(resolve(f.out));
           if (f.json) {
             const json = {
               deployment: name,
@@ -86,11 +92,12 @@ export function register(program: Command): void {
               version: b.meta.version,
               out: resolve(f.out),
               files,
+              context_bytes: contextBytes,
             };
             return void printJson(json);
           }
           process.stdout.write(
-            `${name}: container context for version ${b.meta.version} in ${resolve(f.out)}\n${files.map((x) => `  ${x}`).join("\n")}\n`,
+            `${name}: container context for version ${b.meta.version} in ${resolve(f.out)} (${(contextBytes / 1048576).toFixed(1)} MiB)\n${files.map((x) => `  ${x}`).join("\n")}\n`,
           );
         } catch (e) {
           if (e instanceof CliExit) throw e;

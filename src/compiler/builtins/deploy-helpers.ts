@@ -118,6 +118,12 @@ for (const b of [
         required: true,
         doc: "the output file (`.parquet`, `.csv` or `.jsonl`), relative to the project",
       },
+      {
+        name: "keep",
+        type: t.list(t.string()),
+        required: false,
+        doc: 'columns of the input copied into the output before the scores, row for row (an id or key, so the scores can be joined back): `keep = ["customer_id"]`',
+      },
     ],
   },
   {

@@ -61,4 +61,6 @@ export const CheckCode = {
   cacheOnNonRestTarget: "MLC1210",
   twoTowerColdStartWithoutTowers: "MLC1200",
   twoTowerFeatureUnknown: "MLC1201",
+  noValidRows: "MLC1190",
+  unknownKeepColumn: "MLC1191",
 } as const satisfies Record<string, DiagnosticCode>;

@@ -251,10 +251,30 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       cols[i.name] = columnValues(table, i.name) as ArrayLike<unknown>;
     }
     const scores = await scoreTable(bundleDir, cols);
+    const predicted = predictionColumns(scores);
+    // `keep`: input columns carried into the output, so the scores can be joined back
+    const kept: Record<string, ArrayLike<unknown>> = {};
+    const keep = Array.isArray(serve.named.keep) ? serve.named.keep.map(String) : [];
+    for (const k of keep) {
+      if (!table.columnNames().includes(k))
+        throw new NodeFailure(`deploy ${name}: batch input ${inputName} has no column '${k}' to keep`, {
+          code: "MLC2302",
+          hint: `keep names columns of ${inputName}: ${table.columnNames().slice(0, 12).join(", ")}`,
+        });
+      if (k in predicted)
+        throw new NodeFailure(
+          `deploy ${name}: batch keeps a column '${k}', which is also a column of the scores (${Object.keys(predicted).join(", ")})`,
+          { code: "MLC2302", hint: "rename the input column in a features block, or keep another" },
+        );
+      kept[k] = columnValues(table, k) as ArrayLike<unknown>;
+    }
     const outPath = resolveDataPath(ctx.projectDir, output, false);
-    writeScores(outPath, predictionColumns(scores));
+    writeScores(outPath, { ...kept, ...predicted });
     summary.output = output;
     summary.rows = scores.n;
+    ctx.log(
+      `scored ${scores.n} rows of ${inputName} into ${output}${keep.length ? ` (with ${keep.join(", ")})` : ""}`,
+    );
   } else if (serve.$call === "container") {
     const image = arg(serve, 0, "image");
     const num = (k: string) => (typeof serve.named[k] === "number" ? (serve.named[k] as number) : undefined);

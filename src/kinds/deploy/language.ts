@@ -11,6 +11,7 @@ import { lowerDeploy } from "./lower-online.js";
 import { alertBlock, checkAlerts } from "./alert.js";
 import { checkColdStart } from "./cold-start.js";
 import { checkCache } from "./cache.js";
+import { checkBatchKeep } from "./batch-keep.js";
 import { COLD_START_PATHS } from "../../serve/recommend-config.js";
 
 export const deployLanguage: BlockKindSchema = {
@@ -81,6 +82,7 @@ export const deployLanguage: BlockKindSchema = {
       );
     }
     checkStreamRollout(ctx);
+    checkBatchKeep(ctx);
     checkServerless(ctx, model);
     checkAlerts(ctx, model);
     if (model) {

@@ -3,6 +3,7 @@
 import { checkTwoTowerParams } from "./two-tower-language.js";
 import { lookupMetric } from "../../compiler/builtins/registry.js";
 import { checkLabelAgainstSource } from "../../compiler/checker/label-checks.js";
+import { checkValidRows } from "../../compiler/checker/valid-rows.js";
 import { CheckCode } from "../../compiler/checker/codes.js";
 import { checkModelParams } from "../../compiler/checker/params.js";
 import { paramsBlock } from "../../compiler/schema/nested/params.js";
@@ -90,6 +91,7 @@ export const modelLanguage: BlockKindSchema = {
     checkModelParams(ctx);
     checkTwoTowerParams(ctx);
     checkLabelAgainstSource(ctx);
+    checkValidRows(ctx);
     checkThreshold(ctx);
     checkDecision(ctx, kfoldOf(ctx));
     checkEnsemble(ctx);
