@@ -75,6 +75,12 @@ export const RUNTIME_CODES = {
     title:
       "a monitor that cannot run (not registered by apply, no deployment, a version without a reference profile, a check that does not fit)",
   },
+  MLC2470: {
+    title: "robustness suites that cannot run (no labelled test rows, or a task they do not measure)",
+  },
+  MLC2471: {
+    title: "a quantised export that cannot be made (a graph without weights of that kind, a tree ensemble with int8) or scored",
+  },
   // — the artifact store —
   MLC2400: { title: "an artifact whose bytes do not match its hash" },
   MLC2401: { title: "an artifact that the store does not have" },

@@ -58,4 +58,7 @@ export const CheckCode = {
   monitorCheckMismatch: "MLC1170",
   coldStartWithoutRetrieval: "MLC1185",
   cacheWithoutRecommend: "MLC1186",
+  unknownRobustnessSuite: "MLC1250",
+  robustnessNotDeclared: "MLC1251",
+  exportNotDeclared: "MLC1252",
 } as const satisfies Record<string, DiagnosticCode>;

@@ -41,6 +41,7 @@ import { studyObjective } from "./objective-values.js";
 import { StateTrialStore } from "../../registry/trial-store.js";
 import { trainBranch } from "./train.js";
 import { crossValidate, foldDatasets } from "./cross-validate.js";
+import { modelRobustness } from "./robustness.js";
 
 // 2: onehot's fallback column is `f:other` and apply checks feature parity bit for bit.
 // 3: tree sampling, neural initialisers and isolation forests draw from the one generator,
@@ -384,6 +385,26 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       );
   }
 
+  // `robustness { … }`: perturbation suites on the test rows, scored as the test metrics are
+  const robustness = await modelRobustness(ctx, {
+    task: prep.task,
+    pipeline: prep.pipeline,
+    model,
+    train: prep.parts.train!.table,
+    ...(prep.parts.valid ? { valid: prep.parts.valid.table } : {}),
+    ...(prep.parts.test
+      ? {
+          test: {
+            table: prep.parts.test.table,
+            ...(prep.parts.test.data.y ? { y: prep.parts.test.data.y } : {}),
+          },
+        }
+      : {}),
+    threshold: decision?.threshold ?? spec.threshold,
+    seed,
+  });
+  if (robustness) Object.assign(metrics, robustness.metrics);
+
   const onnx = composeOnnx(spec.name, prep.pipeline, model);
   // an anomaly model's decision, calibrated on the validation part (the training rows without one),
   // and on the reviewed events of `on = REVIEWS` scored through the model's ONNX form
@@ -446,6 +467,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
         }
       : {}),
     ...(outcome.study ? { study: outcome.study } : {}),
+    ...(robustness ? { robustness: robustness.suites } : {}),
   };
   Object.assign(artifacts, await modelReportArtifacts(ctx, reportInput, prep.pipeline.rawInputs));
 

@@ -11,6 +11,7 @@ import { d, t } from "../../compiler/schema/type-builders.js";
 import type { Expr } from "../../compiler/ast.js";
 import type { KindCheckContext } from "../../compiler/schema/hook.js";
 import { checkDecision, decisionBlock } from "./decision-language.js";
+import { checkRobustness, robustnessBlock } from "./robustness-language.js";
 
 export const modelLanguage: BlockKindSchema = {
   kind: "model",
@@ -76,7 +77,7 @@ export const modelLanguage: BlockKindSchema = {
       doc: 'what a cluster step that trains the model requests (`mlc compile --target argo|kubeflow`): `{ cpu = "2", memory = "4Gi", gpu = "1" }` as Kubernetes quantities; changing it retrains nothing',
     },
   ],
-  nested: [paramsBlock, tuneBlock, decisionBlock],
+  nested: [paramsBlock, tuneBlock, decisionBlock, robustnessBlock],
   check(ctx) {
     checkResources(ctx);
     checkFeaturesInData(ctx);
@@ -87,6 +88,7 @@ export const modelLanguage: BlockKindSchema = {
     checkLabelAgainstSource(ctx);
     checkThreshold(ctx);
     checkDecision(ctx, kfoldOf(ctx));
+    checkRobustness(ctx);
   },
 };
 
