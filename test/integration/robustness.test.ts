@@ -10,6 +10,7 @@ import { openArtifacts } from "../../src/runtime/artifacts/store.js";
 import { applyProject } from "../../src/runtime/project.js";
 import { openState } from "../../src/runtime/state/open.js";
 import { ModelRegistry } from "../../src/registry/model-registry.js";
+import { storedCardHash } from "../../src/runtime/model-card.js";
 
 function rowsCsv(): string {
   let s = 99;
@@ -101,6 +102,12 @@ describe("robustness suites through apply", () => {
       expect(html).toContain("<h2>Robustness (test rows)</h2>");
       expect(html).toContain("<code>noise_5pct</code>");
       expect(html).toContain("x2 = null");
+      // the model card kept with the version has the suites too
+      const card = new TextDecoder().decode(
+        await openArtifacts(dir).get((await storedCardHash(state, "churn", 1))!),
+      );
+      expect(card).toContain("## Robustness");
+      expect(card).toMatch(/\| unseen \|/);
     } finally {
       await state.close();
     }
