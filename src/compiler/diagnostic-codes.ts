@@ -175,11 +175,6 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
     severity: "error",
     summary: "a gate reads `robustness.*` of a model that declares no `robustness { … }` block",
   },
-  MLC1252: {
-    severity: "error",
-    summary:
-      "a gate reads `export.*` of a model that declares no `export { quantize = … }` block of that precision",
-  },
 };
 
 /** Named syntax codes, so call sites read as what they mean. */
