@@ -175,6 +175,11 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
     severity: "error",
     summary: "a gate reads `robustness.*` of a model that declares no `robustness { … }` block",
   },
+  MLC1252: {
+    severity: "error",
+    summary:
+      "a gate reads `export.PRECISION.MEASURE` of a model whose `export { quantize = … }` block does not declare that precision, or a measure an export does not record",
+  },
 };
 
 /** Named syntax codes, so call sites read as what they mean. */

@@ -79,7 +79,8 @@ export const RUNTIME_CODES = {
     title: "robustness suites that cannot run (no labelled test rows, or a task they do not measure)",
   },
   MLC2471: {
-    title: "a quantised export that cannot be made (a graph without weights of that kind, a tree ensemble with int8) or scored",
+    title:
+      "a quantised export that cannot be made (a graph without weights of that kind, a tree ensemble with int8) or scored",
   },
   // — the artifact store —
   MLC2400: { title: "an artifact whose bytes do not match its hash" },

@@ -14,6 +14,8 @@ import { applyProject } from "../../src/runtime/project.js";
 import { createPredictionServer } from "../../src/serve/server.js";
 import { loadBundle } from "../../src/serve/bundle.js";
 import { runCli } from "../cli/run-cli.js";
+import { openState } from "../../src/runtime/state/open.js";
+import { ModelRegistry } from "../../src/registry/model-registry.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 
@@ -50,6 +52,7 @@ model net {
   features  = f.*
   algorithm = mlp
   params { hidden = "32,16"  epochs = 30  learning_rate = 0.01 }
+  export { quantize = [float16, int8] }
 }
 model trees {
   task      = classify(churned, positive = "yes")
@@ -58,7 +61,13 @@ model trees {
   algorithm = gbdt
   params { trees = 5 }
 }
-gate ok { model = net  test.auc >= 0.5 }
+gate ok {
+  model = net
+  test.auc >= 0.5
+  export.int8.size_ratio <= 0.65
+  export.int8.max_abs_diff <= 0.05
+  export.float16.auc_delta >= -0.01
+}
 gate ok_trees { model = trees  test.auc >= 0.5 }
 deploy api { model = net  when = ok  serve = rest { port = 8080 } }
 deploy tree_api { model = trees  when = ok_trees  serve = rest { port = 8081 } }
@@ -168,6 +177,13 @@ describe("edge export", () => {
       expect(q.metric.name).toBe("auc");
       expect(q.metric.delta).toBeCloseTo(q.metric.after - q.metric.before, 12);
       expect(Math.abs(q.metric.delta)).toBeLessThan(0.05);
+      // apply measured the same graph on the same rows: the version's export.* metrics agree
+      const state = await openState(dir);
+      const m = (await new ModelRegistry(state).version("net", bundle.meta.version))!.metrics;
+      await state.close();
+      expect(m[`export.${precision}.size_bytes`]).toBe(q.size_after);
+      expect(m[`export.${precision}.max_abs_diff`]).toBe(q.max_abs_diff);
+      expect(m[`export.${precision}.auc_delta`]).toBeCloseTo(q.metric.delta, 12);
       const text = await runCli(["export", "api", "--dir", dir, "--out", out, "--quantize", precision]);
       expect(text.stdout).toMatch(new RegExp(`${precision}: model\\.onnx .* kB → .* kB \\(0\\.\\d+×`));
       expect(text.stdout).toContain(`on ${q.rows} test rows max |Δscore|`);

@@ -60,4 +60,5 @@ export const CheckCode = {
   cacheWithoutRecommend: "MLC1186",
   unknownRobustnessSuite: "MLC1250",
   robustnessNotDeclared: "MLC1251",
+  exportNotDeclared: "MLC1252",
 } as const satisfies Record<string, DiagnosticCode>;

@@ -41,7 +41,8 @@ import { studyObjective } from "./objective-values.js";
 import { StateTrialStore } from "../../registry/trial-store.js";
 import { trainBranch } from "./train.js";
 import { crossValidate, foldDatasets } from "./cross-validate.js";
-import { modelRobustness } from "./robustness.js";
+import { modelRobustness, robustnessSettingsOf } from "./robustness.js";
+import { exportPrecisionsOf, measureExports } from "./export-measure.js";
 
 // 2: onehot's fallback column is `f:other` and apply checks feature parity bit for bit.
 // 3: tree sampling, neural initialisers and isolation forests draw from the one generator,
@@ -432,6 +433,23 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     parityPred,
   );
   metrics.onnx_parity_max_diff = parity.maxAbsDiff;
+  // `export { quantize = … }`: the quantised graph's size and parity loss on the test rows
+  const exported = await measureExports(ctx, {
+    onnx,
+    rawInputs: prep.pipeline.rawInputs,
+    task: prep.task,
+    width: model.outputWidth,
+    threshold: decision?.threshold ?? spec.threshold,
+    ...(prep.parts.test
+      ? {
+          test: {
+            table: prep.parts.test.table,
+            ...(prep.parts.test.data.y ? { y: prep.parts.test.data.y } : {}),
+          },
+        }
+      : {}),
+  });
+  if (exported) Object.assign(metrics, exported);
 
   const artifacts: Record<string, string> = {
     model: await ctx.artifacts.put(model.serialize()),
@@ -525,6 +543,8 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
           (spec.task.kind === "rank" ? canonicalJson(spec.task) : "") +
           // a decision changes the threshold and the metrics, not the bytes
           (spec.decision ? canonicalJson(spec.decision as unknown as Json) : "") +
+          // robustness suites and export measurements add metrics, not bytes
+          measuredBlocksKey(ctx.node.config) +
           (anomalyThreshold !== undefined ? `threshold:${anomalyThreshold}` : ""),
       )
       .digest("hex");
@@ -545,6 +565,17 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     metrics.version = version.version;
   }
   return { artifacts, metrics, summary };
+}
+
+/** The `robustness` and `export` blocks of a model config, as the version fingerprint reads them ("" without). */
+function measuredBlocksKey(config: { [k: string]: Json }): string {
+  const settings = robustnessSettingsOf(config);
+  const precisions = exportPrecisionsOf(config);
+  if (!settings && !precisions) return "";
+  return canonicalJson({
+    ...(settings ? { robustness: settings as unknown as Json } : {}),
+    ...(precisions ? { export: precisions } : {}),
+  });
 }
 
 /** The spec's git commit, when the project is in a git work tree. */

@@ -12,6 +12,7 @@ import type { Expr } from "../../compiler/ast.js";
 import type { KindCheckContext } from "../../compiler/schema/hook.js";
 import { checkDecision, decisionBlock } from "./decision-language.js";
 import { checkRobustness, robustnessBlock } from "./robustness-language.js";
+import { checkExport, exportBlock } from "./export-language.js";
 
 export const modelLanguage: BlockKindSchema = {
   kind: "model",
@@ -77,7 +78,7 @@ export const modelLanguage: BlockKindSchema = {
       doc: 'what a cluster step that trains the model requests (`mlc compile --target argo|kubeflow`): `{ cpu = "2", memory = "4Gi", gpu = "1" }` as Kubernetes quantities; changing it retrains nothing',
     },
   ],
-  nested: [paramsBlock, tuneBlock, decisionBlock, robustnessBlock],
+  nested: [paramsBlock, tuneBlock, decisionBlock, robustnessBlock, exportBlock],
   check(ctx) {
     checkResources(ctx);
     checkFeaturesInData(ctx);
@@ -89,6 +90,7 @@ export const modelLanguage: BlockKindSchema = {
     checkThreshold(ctx);
     checkDecision(ctx, kfoldOf(ctx));
     checkRobustness(ctx);
+    checkExport(ctx);
   },
 };
 

@@ -32,7 +32,10 @@ export const robustnessBlock: NestedBlockSchema = {
       required: false,
       doc: `noise in training standard deviations; each is a suite \`noise_Ksd\` (default [${DEFAULT_NOISE_SD.join(", ")}]; \`[]\` for none)`,
     },
-    flag("missing", "set each nullable input (declared `nullable(type)`, or undeclared and holding a null) to null in turn"),
+    flag(
+      "missing",
+      "set each nullable input (declared `nullable(type)`, or undeclared and holding a null) to null in turn",
+    ),
     flag("out_of_range", "put each numeric input at and beyond the bounds of its expectations"),
     flag("unseen", "set each category or string input to a value training never saw"),
     flag("swapped", "shuffle each category or string input across the test rows"),
