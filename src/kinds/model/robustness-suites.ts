@@ -30,7 +30,7 @@ export interface PerturbedCopy {
   table: ColumnTable;
 }
 
-/** The value an `unseen` suite writes: no training value is it (checked against the training rows). */
+/** The value an `unseen` suite writes (a training value equal to it would make the suite measure a seen category). */
 export const UNSEEN_VALUE = "__mlc_unseen__";
 
 const isBoolColumn = (v: ColumnValues): boolean => {
