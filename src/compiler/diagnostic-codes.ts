@@ -229,6 +229,20 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
     summary:
       "a monitor check that does not fit its column (`ks` of a category, `chi2` of a number) or names a field the deployment's requests do not carry",
   },
+  MLC1250: {
+    severity: "error",
+    summary:
+      "a `robustness.SUITE.MEASURE` path whose suite the model's robustness block does not run, or whose measure a suite does not record",
+  },
+  MLC1251: {
+    severity: "error",
+    summary: "a gate reads `robustness.*` of a model that declares no `robustness { … }` block",
+  },
+  MLC1252: {
+    severity: "error",
+    summary:
+      "a gate reads `export.PRECISION.MEASURE` of a model whose `export { quantize = … }` block does not declare that precision, or a measure an export does not record",
+  },
 };
 
 /** Named syntax codes, so call sites read as what they mean. */

@@ -88,6 +88,13 @@ export const RUNTIME_CODES = {
       "an ensemble member whose features are not the ensemble's shared preprocessing (a missing column, other values)",
   },
   MLC2453: { title: "a stack whose members or meta learner could not be fitted out of fold" },
+  MLC2470: {
+    title: "robustness suites that cannot run (no labelled test rows, or a task they do not measure)",
+  },
+  MLC2471: {
+    title:
+      "a quantised export that cannot be made (a graph without weights of that kind, a tree ensemble with int8) or scored",
+  },
   // — the artifact store —
   MLC2400: { title: "an artifact whose bytes do not match its hash" },
   MLC2401: { title: "an artifact that the store does not have" },

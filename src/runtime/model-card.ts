@@ -165,6 +165,9 @@ export async function gatherModelCard(
         }
       : {}),
     fairness: report?.fairness ?? [],
+    ...(report?.robustness?.length
+      ? { robustness: report.robustness.map((r) => ({ suite: r.suite, metrics: { ...r.metrics } })) }
+      : {}),
     gates: Object.entries(v.gates)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([name, g]) => ({ name, passed: g.passed, at: g.at })),

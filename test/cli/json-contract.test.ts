@@ -54,6 +54,8 @@ interface Projects {
   experiment: string;
   recs: string;
   git: string;
+  /** A tiny MLP (a graph with Gemm weights) for `export --quantize`. */
+  edge: string;
 }
 
 /** One invocation per command path; each prints JSON (the exit code may be a documented non-zero). */
@@ -198,7 +200,46 @@ describe("the JSON output contract", () => {
       git("add", "-A");
       git("commit", "-qm", "spec");
       setSpec(p.git, 7);
+
+      p.edge = tinyProject(5);
+      const edgeSpec = join(p.edge, "tiny.mlspec");
+      writeFileSync(
+        edgeSpec,
+        readFileSync(edgeSpec, "utf8")
+          .replace("algorithm = gbdt", "algorithm = mlp")
+          .replace(/params \{[^}]*\}/, 'params {\n    hidden = "16"\n    epochs = 5\n  }'),
+      );
+      await applyOk(p.edge);
     }, 240_000);
+
+    it("export --quantize", async () => {
+      const r = await runCli([
+        "export",
+        "api",
+        p.edge,
+        "--out",
+        join(p.edge, "edge"),
+        "--quantize",
+        "float16",
+        "--json",
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout) as { quantize: Record<string, unknown> };
+      expect(badKeys(doc)).toEqual([]);
+      expect(Object.keys(doc.quantize).sort()).toEqual(
+        [
+          "max_abs_diff",
+          "metric",
+          "precision",
+          "rows",
+          "size_after",
+          "size_before",
+          "size_ratio",
+          "tensors",
+          "values",
+        ].sort(),
+      );
+    });
 
     it.each(Object.keys(RUNS))("%s", async (cmd) => {
       const r = await runCli(RUNS[cmd]!(p));

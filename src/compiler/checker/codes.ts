@@ -63,4 +63,7 @@ export const CheckCode = {
   twoTowerFeatureUnknown: "MLC1201",
   noValidRows: "MLC1190",
   unknownKeepColumn: "MLC1191",
+  unknownRobustnessSuite: "MLC1250",
+  robustnessNotDeclared: "MLC1251",
+  exportNotDeclared: "MLC1252",
 } as const satisfies Record<string, DiagnosticCode>;

@@ -14,6 +14,8 @@ import { closest, didYouMean } from "../../ir/did-you-mean.js";
 import type { Sink } from "./sink.js";
 import { attributeOf, plainRef, type CheckState, type ColumnEnv } from "./state.js";
 import { leftChain, type BinaryExpr } from "../binary-chain.js";
+import { checkRobustnessPath } from "./robustness-paths.js";
+import { checkExportPath } from "./export-paths.js";
 
 type CallExpr = Extract<Expr, { type: "call" }>;
 type RefExpr = Extract<Expr, { type: "ref" }>;
@@ -389,7 +391,14 @@ function checkMetricScopeRef(e: RefExpr, env: Env): ExprType {
       env.sink.use({ target: env.model, member: e.path.join("."), via: env.via, span: e.span });
     return root === "latency" ? "duration" : "number";
   }
-  const roots = [...SPLIT_PARTS, CV_PART, "champion", "baseline", "latency", "size"];
+  if ((root === "robustness" || root === "export") && env.scope === "gate") {
+    const task = env.model !== undefined ? taskName(env.st, env.model) : undefined;
+    (root === "robustness" ? checkRobustnessPath : checkExportPath)(e, env.st, env.sink, env.model, task);
+    if (env.model !== undefined && env.model !== env.block)
+      env.sink.use({ target: env.model, member: e.path.join("."), via: env.via, span: e.span });
+    return "number";
+  }
+  const roots = [...SPLIT_PARTS, CV_PART, "champion", "baseline", "latency", "size", "robustness", "export"];
   const joined = e.path.join(".");
   const metricHint =
     e.path.length === 1 && lookupMetric(joined)

@@ -54,6 +54,8 @@ import {
   warmStartFingerprint,
   warmStartText,
 } from "./warm-start.js";
+import { modelRobustness, robustnessSettingsOf } from "./robustness.js";
+import { exportPrecisionsOf, measureExports } from "./export-measure.js";
 
 // 2: onehot's fallback column is `f:other` and apply checks feature parity bit for bit.
 // 3: tree sampling, neural initialisers and isolation forests draw from the one generator,
@@ -422,6 +424,26 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       );
   }
 
+  // `robustness { … }`: perturbation suites on the test rows, scored as the test metrics are
+  const robustness = await modelRobustness(ctx, {
+    task: prep.task,
+    pipeline: prep.pipeline,
+    model,
+    train: prep.parts.train!.table,
+    ...(prep.parts.valid ? { valid: prep.parts.valid.table } : {}),
+    ...(prep.parts.test
+      ? {
+          test: {
+            table: prep.parts.test.table,
+            ...(prep.parts.test.data.y ? { y: prep.parts.test.data.y } : {}),
+          },
+        }
+      : {}),
+    threshold: decision?.threshold ?? spec.threshold,
+    seed,
+  });
+  if (robustness) Object.assign(metrics, robustness.metrics);
+
   const onnx = composeOnnx(spec.name, prep.pipeline, model);
   // an anomaly model's decision, calibrated on the validation part (the training rows without one),
   // and on the reviewed events of `on = REVIEWS` scored through the model's ONNX form
@@ -449,6 +471,23 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     parityPred,
   );
   metrics.onnx_parity_max_diff = parity.maxAbsDiff;
+  // `export { quantize = … }`: the quantised graph's size and parity loss on the test rows
+  const exported = await measureExports(ctx, {
+    onnx,
+    rawInputs: prep.pipeline.rawInputs,
+    task: prep.task,
+    width: model.outputWidth,
+    threshold: decision?.threshold ?? spec.threshold,
+    ...(prep.parts.test
+      ? {
+          test: {
+            table: prep.parts.test.table,
+            ...(prep.parts.test.data.y ? { y: prep.parts.test.data.y } : {}),
+          },
+        }
+      : {}),
+  });
+  if (exported) Object.assign(metrics, exported);
 
   const artifacts: Record<string, string> = {
     model: await ctx.artifacts.put(model.serialize()),
@@ -484,6 +523,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
         }
       : {}),
     ...(outcome.study ? { study: outcome.study } : {}),
+    ...(robustness ? { robustness: robustness.suites } : {}),
   };
   Object.assign(artifacts, await modelReportArtifacts(ctx, reportInput, prep.pipeline.rawInputs));
 
@@ -543,6 +583,8 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
           (spec.task.kind === "rank" ? canonicalJson(spec.task) : "") +
           // a decision changes the threshold and the metrics, not the bytes
           (spec.decision ? canonicalJson(spec.decision as unknown as Json) : "") +
+          // robustness suites and export measurements add metrics, not bytes
+          measuredBlocksKey(ctx.node.config) +
           (anomalyThreshold !== undefined ? `threshold:${anomalyThreshold}` : "") +
           // a warm start's version names what it continued from
           (start ? `parent:${start.version}` : ""),
@@ -567,6 +609,17 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     await dropCheckpoints(ctx, spec.name);
   }
   return { artifacts, metrics, summary };
+}
+
+/** The `robustness` and `export` blocks of a model config, as the version fingerprint reads them ("" without). */
+function measuredBlocksKey(config: { [k: string]: Json }): string {
+  const settings = robustnessSettingsOf(config);
+  const precisions = exportPrecisionsOf(config);
+  if (!settings && !precisions) return "";
+  return canonicalJson({
+    ...(settings ? { robustness: settings as unknown as Json } : {}),
+    ...(precisions ? { export: precisions } : {}),
+  });
 }
 
 /** The spec's git commit, when the project is in a git work tree. */

@@ -15,6 +15,8 @@ import type { KindCheckContext } from "../../compiler/schema/hook.js";
 import { checkDecision, decisionBlock } from "./decision-language.js";
 import { checkEnsemble } from "./ensemble-language.js";
 import { checkpointBlock, checkWarmStart, initAttribute } from "./warm-start-language.js";
+import { checkRobustness, robustnessBlock } from "./robustness-language.js";
+import { checkExport, exportBlock } from "./export-language.js";
 
 export const modelLanguage: BlockKindSchema = {
   kind: "model",
@@ -81,7 +83,7 @@ export const modelLanguage: BlockKindSchema = {
     },
     initAttribute,
   ],
-  nested: [paramsBlock, tuneBlock, decisionBlock, checkpointBlock],
+  nested: [paramsBlock, tuneBlock, decisionBlock, checkpointBlock, robustnessBlock, exportBlock],
   check(ctx) {
     checkResources(ctx);
     checkFeaturesInData(ctx);
@@ -96,6 +98,8 @@ export const modelLanguage: BlockKindSchema = {
     checkDecision(ctx, kfoldOf(ctx));
     checkEnsemble(ctx);
     checkWarmStart(ctx, kfoldOf(ctx));
+    checkRobustness(ctx);
+    checkExport(ctx);
   },
 };
 

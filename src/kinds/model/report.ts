@@ -31,6 +31,7 @@ import { rowsUnseenByChampion } from "./champion-rows.js";
 import type { ModelSpec } from "./model-spec.js";
 import type { OutcomeCosts } from "../../ml/decision-threshold.js";
 import { studyObjective } from "./objective-values.js";
+import type { SuiteResult } from "./robustness.js";
 
 type Part = "valid" | "test";
 
@@ -51,6 +52,8 @@ export interface ModelReportInput {
   /** A binary classifier's threshold, and with a decision block its rule and outcome costs. */
   decision?: { threshold: number; rule?: string; costs?: OutcomeCosts };
   study?: { trials: readonly TrialRecord[]; best?: TrialRecord; pareto?: readonly TrialRecord[] };
+  /** The robustness suites the model ran on its test rows. */
+  robustness?: SuiteResult[];
   /** The current champion of this model, re-scored on the same test rows. */
   champion?: ModelVersion;
   /** The split's row key (undefined: rows are matched by content) for finding rows the champion saw. */
@@ -318,6 +321,7 @@ export async function buildModelReport(
     ...(partial?.length ? { partialDependence: partial } : {}),
     ...(fair ? { fairness: [fair] } : {}),
     ...(champion ? { champion } : {}),
+    ...(inp.robustness?.length ? { robustness: inp.robustness } : {}),
     ...(inp.calibration
       ? {
           calibration: {

@@ -28,6 +28,8 @@ export interface ModelCardInput {
   /** A classifier's `decision { … }`: the rule, the threshold it chose and the outcome costs (from the report). */
   decision?: { rule: string; threshold: number; split: string; costs?: Record<string, number> };
   fairness: FairnessSection[];
+  /** The robustness suites on the test rows (from the report): `robustness.SUITE.MEASURE` values. */
+  robustness?: { suite: string; metrics: Record<string, number> }[];
   gates: { name: string; passed: boolean; at: string }[];
   /** Deployments that serve this model, and the version each serves now. */
   deployments: { name: string; serving?: number; rollout?: string }[];
@@ -185,6 +187,26 @@ function sections(c: ModelCardInput): Section[] {
         },
       ]),
     });
+  if (c.robustness?.length) {
+    const names = [...new Set(c.robustness.flatMap((r) => Object.keys(r.metrics)))];
+    out.push({
+      title: "Robustness",
+      blocks: [
+        {
+          kind: "p",
+          text: "Perturbed copies of the test rows, scored as served; `error_rate` is the share of rows that failed to score.",
+        },
+        {
+          kind: "table",
+          head: ["suite", ...names],
+          rows: c.robustness.map((r) => [
+            r.suite,
+            ...names.map((k) => (r.metrics[k] === undefined ? "–" : fmt(r.metrics[k]))),
+          ]),
+        },
+      ],
+    });
+  }
   out.push({
     title: "Gates",
     blocks: c.gates.length

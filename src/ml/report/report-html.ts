@@ -235,6 +235,26 @@ async function decisionSection(r: ReportJson): Promise<string> {
   return `<h2>Decision</h2>${text}<div class="charts">${chart}</div>`;
 }
 
+/** The robustness suites: per suite, the measures gates read as `robustness.SUITE.MEASURE`, and what it changed. */
+function robustnessSection(r: ReportJson): string {
+  const suites = r.robustness;
+  if (!suites?.length) return "";
+  const names = [...new Set(suites.flatMap((s) => Object.keys(s.metrics)))].filter((k) => k !== "rows");
+  const rows = suites.map((s) => [
+    `<code>${esc(s.suite)}</code>`,
+    esc(String(s.metrics.rows ?? 0)),
+    ...names.map((k) => esc(s.metrics[k] === undefined ? "–" : fmt(s.metrics[k]))),
+    esc(
+      s.copies.length === 0
+        ? "no input of this kind"
+        : s.copies.length > 3
+          ? `${s.copies.slice(0, 3).join("; ")}; … (${s.copies.length} copies)`
+          : s.copies.join("; "),
+    ),
+  ]);
+  return `<h2>Robustness (test rows)</h2><p>Each suite scores perturbed copies of the test rows; gates read <code>robustness.SUITE.MEASURE</code>. <code>error_rate</code> is the share of rows whose scoring failed or gave a non-finite value.</p>${table(["suite", "rows", ...names, "perturbation"], rows)}`;
+}
+
 function calibrationSection(r: ReportJson): string {
   const c = r.calibration;
   if (!c) return "";
@@ -320,6 +340,7 @@ export async function renderReportHtml(r: ReportJson): Promise<string> {
     championSection(r),
     await decisionSection(r),
     calibrationSection(r),
+    robustnessSection(r),
     fairnessSection(r),
     await importanceSection(r),
     await tuningSection(r),

@@ -60,6 +60,8 @@ export interface ReportJson {
     costs?: OutcomeCosts;
     curve?: { x: number[]; y: number[]; chosen: { x: number; y: number } };
   };
+  /** The model's robustness suites on the test rows: what each changed and its `robustness.SUITE.*` measures. */
+  robustness?: { suite: string; copies: string[]; metrics: Record<string, number> }[];
   calibration?: {
     method: "platt" | "isotonic";
     split: string;
