@@ -31,7 +31,14 @@ describe("block-kind registry", () => {
     expect(source.nested.map((n) => n.kind)).toEqual(["schema", "expect", "warn"]);
     expect(source.nested.find((n) => n.kind === "schema")!.free?.nameDoc).toBe("column name");
     const model = blockKind("model")!;
-    expect(model.nested.map((n) => n.kind)).toEqual(["params", "tune", "decision", "robustness", "export"]);
+    expect(model.nested.map((n) => n.kind)).toEqual([
+      "params",
+      "tune",
+      "decision",
+      "checkpoint",
+      "robustness",
+      "export",
+    ]);
     expect(
       model.nested.find((n) => n.kind === "tune")!.attributes.find((a) => a.name === "objective")!.required,
     ).toBe(true);
