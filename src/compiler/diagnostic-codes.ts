@@ -194,7 +194,8 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
   },
   MLC1236: {
     severity: "error",
-    summary: "params, tune, calibrate or decision on an ensemble (they are its members' settings)",
+    summary:
+      "params, tune, calibrate, decision, init or checkpoint on an ensemble (they are its members' settings)",
   },
   MLC1237: {
     severity: "error",

@@ -164,6 +164,14 @@ model both { task = detect_anomalies()  data = holdout  features = usage.*  algo
     ]);
   });
 
+  it("refuses a warm start and checkpoints on the ensemble (MLC1236): it is refitted from its members", () => {
+    const d = errorsOf(spec("algorithm = vote([lin, trees])\n  init = champion\n  checkpoint { every = 5 }"));
+    expect(d.filter((x) => x.code === "MLC1236").map((x) => x.message)).toEqual([
+      "`init` has no meaning for a voting ensemble (`blend`)",
+      "`checkpoint` has no meaning for a voting ensemble (`blend`)",
+    ]);
+  });
+
   it("refuses a member reading features the ensemble does not hold (MLC1237) and a member named twice (MLC1238)", () => {
     const narrow = errorsOf(
       spec("algorithm = vote([lin, trees])").replace(

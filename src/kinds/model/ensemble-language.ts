@@ -173,7 +173,7 @@ function checkMember(ctx: KindCheckContext, ref: Expr, name: string, member: Blo
     );
 }
 
-/** Tuning, params, calibration and decisions belong to the members. */
+/** Tuning, params, calibration, decisions, warm starts and checkpoints belong to the members. */
 function checkOwnSettings(ctx: KindCheckContext, what: string): void {
   for (const item of ctx.block.body) {
     const setting =
@@ -181,9 +181,11 @@ function checkOwnSettings(ctx: KindCheckContext, what: string): void {
         ? item.value.type === "ref" && item.value.path[0] === "none"
           ? undefined
           : "calibrate"
-        : item.type === "block" && ["params", "tune", "decision"].includes(item.kind)
-          ? item.kind
-          : undefined;
+        : item.type === "attribute" && item.name === "init"
+          ? "init"
+          : item.type === "block" && ["params", "tune", "decision", "checkpoint"].includes(item.kind)
+            ? item.kind
+            : undefined;
     if (!setting) continue;
     ctx.report(
       EnsembleCode.memberSetting,
