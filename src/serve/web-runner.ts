@@ -2,7 +2,7 @@
 // model.onnx and bundle.json beside it with onnxruntime-web, encodes records as the server does
 // (numbers and booleans as float, null as NaN; text as string, null as ""; timestamps as epoch
 // milliseconds) and scores them. onnxruntime-web's wasm build is copied next to it: no CDN, no network.
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
@@ -118,7 +118,14 @@ const escapeHtml = (s: string): string =>
 export function writeWebRunner(dir: string, model: string, version: number): string[] {
   mkdirSync(dir, { recursive: true });
   const dist = dirname(createRequire(import.meta.url).resolve("onnxruntime-web"));
-  for (const f of ORT_WEB_FILES) copyFileSync(join(dist, f), join(dir, f));
+  for (const f of ORT_WEB_FILES)
+    if (f.endsWith(".mjs"))
+      // the source-map comment names a .map file the runner does not ship: a browser would ask for it (404)
+      writeFileSync(
+        join(dir, f),
+        readFileSync(join(dist, f), "utf8").replace(/\n\/\/# sourceMappingURL=\S+\s*$/, "\n"),
+      );
+    else copyFileSync(join(dist, f), join(dir, f));
   writeFileSync(join(dir, "runner.mjs"), RUNNER);
   writeFileSync(join(dir, "index.html"), page(escapeHtml(`${model} v${version}: mlc browser runner`)));
   return ["index.html", "runner.mjs", ...ORT_WEB_FILES];

@@ -221,6 +221,8 @@ describe("edge export", () => {
     const out = join(dir, "out-node");
     const r = await runCli(["export", "api", "--dir", dir, "--out", out, "--web"]);
     expect(r.code, r.stderr).toBe(0);
+    // no module names a source map the runner does not ship (a browser would ask for it: a 404)
+    expect(readFileSync(join(out, "ort.wasm.bundle.min.mjs"), "utf8")).not.toMatch(/sourceMappingURL/);
     const served = await servedScores(dir);
     const http = await serveDir(out);
     try {
