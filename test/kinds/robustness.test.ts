@@ -183,6 +183,29 @@ describe("robustness suites", () => {
     expect(m["robustness.empty.error_rate"]).toBe(1);
   });
 
+  it("measures a multiclass model's auc (one-vs-rest macro) and accuracy, which validate accepts", () => {
+    // three classes scored 1 - x, 0 and x: the labels 0, 0, 2, 2 rank perfectly
+    const multi = {
+      outputWidth: 3,
+      predict: (X: Matrix): Float64Array =>
+        Float64Array.from(Array.from(X.columns[0]!).flatMap((x) => [1 - x, 0, x])),
+    };
+    const m = runRobustness({
+      settings: only({}, { noisePercent: [10] }),
+      task: { kind: "multiclass" } as never,
+      pipeline,
+      model: multi,
+      train,
+      test: { table: test, y: Float64Array.from([0, 0, 2, 2]) },
+      facts: { nullable: new Set(), bounds: new Map() },
+      seed: 7,
+    }).metrics;
+    expect(m["robustness.noise_10pct.auc"]).toBe(1);
+    expect(m["robustness.noise_10pct.auc_drop"]).toBe(0);
+    expect(m["robustness.noise_10pct.accuracy"]).toBe(1);
+    expect(m["robustness.noise_10pct.accuracy_drop"]).toBe(0);
+  });
+
   it("scores row by row when the batch fails, so only the failing rows count", () => {
     const mixed = aq.table({ x: Float64Array.from([0.1, NaN, 0.9]), c: ["a", "zzz", "b"] });
     const s = scoreRows(pipeline, model, mixed);

@@ -175,7 +175,11 @@ function measuredMetrics(task: Task): { name: string; change: "drop" | "rise" }[
         { name: "accuracy", change: "drop" },
       ];
     case "multiclass":
-      return [{ name: "accuracy", change: "drop" }];
+      // auc is the one-vs-rest macro average, as the test metrics take it
+      return [
+        { name: "auc", change: "drop" },
+        { name: "accuracy", change: "drop" },
+      ];
     case "regression":
       return [
         { name: "rmse", change: "rise" },
