@@ -61,4 +61,24 @@ deploy flower_api {
     expect(deployment).toMatch(/replicas: 3\b/);
     expect(existsSync(join(k8s, "project/.mlc/deployments/flower_api/current.json"))).toBe(true);
   });
+
+  it("refuses at apply a kept column a features-block input does not have (MLC2302), writing no scores", async () => {
+    // validate knows a source's columns only; a features block's are known once it is built
+    appendFileSync(
+      join(dir, "iris.mlspec"),
+      `
+deploy shape_scores {
+  model = logit
+  serve = batch { input = shape, output = "out/shape.csv", keep = ["petal_lenght"] }
+}
+`,
+    );
+    const out = await applyProject(dir, { log: () => undefined, targets: ["deploy.shape_scores"] });
+    expect(out.ok).toBe(true);
+    if (!out.ok) return;
+    const failed = out.result.outcomes.find((o) => o.id === "deploy.shape_scores");
+    expect(failed?.status).toBe("failed");
+    expect(failed?.error).toMatch(/batch input shape has no column 'petal_lenght' to keep/);
+    expect(existsSync(join(dir, "out/shape.csv"))).toBe(false);
+  });
 });
