@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyProject, planProject } from "../../src/runtime/project.js";
 import { openState } from "../../src/runtime/state/open.js";
 import { lcg } from "../fixtures/seeded-rows.js";
+import { runCli } from "../cli/run-cli.js";
 
 const SPEC = `project ens { seed = 3 }
 
@@ -138,6 +139,13 @@ describe("ensembles through apply", () => {
     } finally {
       await state.close();
     }
+  });
+
+  it("mlc explain refuses an ensemble as not a tree model, and points to its members and report", async () => {
+    const r = await runCli(["explain", "stack_c", "--row", "1", "--dir", dir]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/stack_c is an ensemble \(stack\): explain its members/);
+    expect(r.stderr).toMatch(/mlc report stack_c@1/);
   });
 
   it("replaces the ensemble when a member changes, and says which member", async () => {
