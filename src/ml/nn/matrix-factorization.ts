@@ -19,6 +19,7 @@ import { MATRIX_FACTORIZATION_PARAMS } from "../../ir/params/nn.js";
 import { checkDatasetShape } from "../dataset-shape.js";
 import { checkSameFeatures, checkSameTask, WarmStartError } from "../warm-start.js";
 import type { FactorTables } from "../recommend/factor-tables.js";
+import { indexColumnSize, indexFeature } from "../index-columns.js";
 
 const FILE_KIND = "matrix-factorization";
 
@@ -223,36 +224,6 @@ function indexOrSentinel(col: Float32Array, count: number): Int32Array {
   return out;
 }
 
-function featureIndex(X: Matrix, param: string, name: string, fallback: number): number {
-  if (name === "") {
-    if (X.columns.length <= fallback)
-      throw new Error(
-        `matrix_factorization: needs a user and an item index column, got ${X.columns.length} feature(s)`,
-      );
-    return fallback;
-  }
-  const j = X.names.indexOf(name);
-  if (j < 0)
-    throw new Error(
-      `matrix_factorization: ${param} '${name}' is not a feature (features: ${X.names.join(", ")})`,
-    );
-  return j;
-}
-
-function checkIndexColumn(X: Matrix, j: number): number {
-  const col = X.columns[j]!;
-  let max = -1;
-  for (let i = 0; i < col.length; i++) {
-    const v = col[i]!;
-    if (!(Number.isInteger(v) && v >= 0))
-      throw new Error(
-        `matrix_factorization: column '${X.names[j]}' must hold non-negative integer indices; row ${i + 1} has ${v}`,
-      );
-    if (v > max) max = v;
-  }
-  return max + 1;
-}
-
 /** The champion's tables to fine-tune, checked against these data and params. */
 function warmStartFactors(
   ctx: FitContext,
@@ -297,15 +268,33 @@ async function fitMatrixFactorization(
         `matrix_factorization: target at row ${i + 1} is ${y[i]}; expected ${task.kind === "binary" ? "0 or 1" : "a finite number"}`,
       );
   }
-  const userFeature = featureIndex(train.X, "user_column", p.string("user_column"), 0);
-  const itemFeature = featureIndex(train.X, "item_column", p.string("item_column"), 1);
+  const userFeature = indexFeature(
+    "matrix_factorization",
+    train.X,
+    "user_column",
+    p.string("user_column"),
+    0,
+  );
+  const itemFeature = indexFeature(
+    "matrix_factorization",
+    train.X,
+    "item_column",
+    p.string("item_column"),
+    1,
+  );
   if (userFeature === itemFeature)
     throw new Error("matrix_factorization: user_column and item_column must be different features");
   const f = p.number("factors");
   const champion = warmStartFactors(ctx, train, task, f, userFeature, itemFeature);
   // A warm start keeps the champion's users and items (ids are row indices) and adds the new ones.
-  const nUsers = Math.max(checkIndexColumn(train.X, userFeature), champion?.nUsers ?? 0);
-  const nItems = Math.max(checkIndexColumn(train.X, itemFeature), champion?.nItems ?? 0);
+  const nUsers = Math.max(
+    indexColumnSize("matrix_factorization", train.X, userFeature),
+    champion?.nUsers ?? 0,
+  );
+  const nItems = Math.max(
+    indexColumnSize("matrix_factorization", train.X, itemFeature),
+    champion?.nItems ?? 0,
+  );
   const l2 = p.number("l2");
   const rng = new Rng(ctx.seed);
   const init = (rows: number): Float32Array =>

@@ -26,6 +26,7 @@ import {
   type TowerFeature,
   type TwoTowers,
 } from "./two-tower-towers.js";
+import { indexColumnSize, indexFeature } from "../index-columns.js";
 
 const NAME = "two_tower";
 const FILE_KIND = "two-tower";
@@ -85,32 +86,6 @@ class TwoTowerModel implements TrainedModel {
       (h.params ?? {}) as Record<string, number | string>,
     );
   }
-}
-
-function columnOf(X: Matrix, param: string, name: string, fallback: number): number {
-  if (name === "") {
-    if (X.columns.length <= fallback)
-      throw new Error(`two_tower: needs a user and an item index column, got ${X.columns.length} feature(s)`);
-    return fallback;
-  }
-  const j = X.names.indexOf(name);
-  if (j < 0)
-    throw new Error(`two_tower: ${param} '${name}' is not a feature (features: ${X.names.join(", ")})`);
-  return j;
-}
-
-function idCount(X: Matrix, j: number): number {
-  const col = X.columns[j]!;
-  let max = -1;
-  for (let i = 0; i < col.length; i++) {
-    const v = col[i]!;
-    if (!(Number.isInteger(v) && v >= 0))
-      throw new Error(
-        `two_tower: column '${X.names[j]}' must hold non-negative integer indices; row ${i + 1} has ${v}`,
-      );
-    if (v > max) max = v;
-  }
-  return max + 1;
 }
 
 /** The side features of each tower, checked: features of X, not an ID, every other feature in exactly one. */
@@ -296,13 +271,13 @@ async function fitTwoTower(
   if (n === 0) throw new Error("two_tower: the training set has no rows");
   const y = train.y;
   if (!y) throw new Error("two_tower: a label is required (rows with a label above 0 are the positives)");
-  const userColumn = columnOf(X, "user_column", p.string("user_column"), 0);
-  const itemColumn = columnOf(X, "item_column", p.string("item_column"), 1);
+  const userColumn = indexFeature("two_tower", X, "user_column", p.string("user_column"), 0);
+  const itemColumn = indexFeature("two_tower", X, "item_column", p.string("item_column"), 1);
   if (userColumn === itemColumn)
     throw new Error("two_tower: user_column and item_column must be different features");
   const [userSide, itemSide] = sideColumns(X, p, userColumn, itemColumn);
-  const nUsers = idCount(X, userColumn);
-  const nItems = idCount(X, itemColumn);
+  const nUsers = indexColumnSize("two_tower", X, userColumn);
+  const nItems = indexColumnSize("two_tower", X, itemColumn);
   const maxCategories = p.number("max_categories");
   const f = p.number("factors");
   const l2 = p.number("l2");

@@ -16,6 +16,7 @@ import { checkDatasetShape } from "../dataset-shape.js";
 import { checkSameFeatures, WarmStartError } from "../warm-start.js";
 import { decodeBprCheckpoint, encodeBprCheckpoint } from "./bpr-checkpoint.js";
 import { factorScoreOnnx, indexOf, rawScore, type FactorTables } from "./factor-tables.js";
+import { indexColumnSize, indexFeature } from "../index-columns.js";
 
 const FILE_KIND = "bpr";
 const NAME = "bpr";
@@ -136,31 +137,6 @@ class BprModel implements TrainedModel {
   }
 }
 
-function featureIndex(X: Matrix, param: string, name: string, fallback: number): number {
-  if (name === "") {
-    if (X.columns.length <= fallback)
-      throw new Error(`bpr: needs a user and an item index column, got ${X.columns.length} feature(s)`);
-    return fallback;
-  }
-  const j = X.names.indexOf(name);
-  if (j < 0) throw new Error(`bpr: ${param} '${name}' is not a feature (features: ${X.names.join(", ")})`);
-  return j;
-}
-
-function checkIndexColumn(X: Matrix, j: number): number {
-  const col = X.columns[j]!;
-  let max = -1;
-  for (let i = 0; i < col.length; i++) {
-    const v = col[i]!;
-    if (!(Number.isInteger(v) && v >= 0))
-      throw new Error(
-        `bpr: column '${X.names[j]}' must hold non-negative integer indices; row ${i + 1} has ${v}`,
-      );
-    if (v > max) max = v;
-  }
-  return max + 1;
-}
-
 /** Each user's positive items, sorted (CSR): the negatives are drawn outside them. */
 function positivesByUser(
   users: Int32Array,
@@ -222,15 +198,15 @@ async function fitBpr(train: Dataset, params: Params, ctx: FitContext): Promise<
   if (n === 0) throw new Error("bpr: the training set has no rows");
   const y = train.y;
   if (!y) throw new Error("bpr: a label is required (rows with a label above 0 are the positives)");
-  const userFeature = featureIndex(train.X, "user_column", p.string("user_column"), 0);
-  const itemFeature = featureIndex(train.X, "item_column", p.string("item_column"), 1);
+  const userFeature = indexFeature("bpr", train.X, "user_column", p.string("user_column"), 0);
+  const itemFeature = indexFeature("bpr", train.X, "item_column", p.string("item_column"), 1);
   if (userFeature === itemFeature)
     throw new Error("bpr: user_column and item_column must be different features");
   const f = p.number("factors");
   const champion = warmStartTables(ctx, train, f, userFeature, itemFeature);
   // A warm start keeps the champion's users and items (ids are row indices) and adds the new ones.
-  const nUsers = Math.max(checkIndexColumn(train.X, userFeature), champion?.nUsers ?? 0);
-  const nItems = Math.max(checkIndexColumn(train.X, itemFeature), champion?.nItems ?? 0);
+  const nUsers = Math.max(indexColumnSize("bpr", train.X, userFeature), champion?.nUsers ?? 0);
+  const nItems = Math.max(indexColumnSize("bpr", train.X, itemFeature), champion?.nItems ?? 0);
   const users = Int32Array.from(train.X.columns[userFeature]!);
   const items = Int32Array.from(train.X.columns[itemFeature]!);
   const positive = new Uint8Array(n);
