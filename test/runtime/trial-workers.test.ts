@@ -312,6 +312,7 @@ describe.skipIf(!PG)("mlc worker processes (needs MLC_TEST_PG_URL)", () => {
     // Each worker runs from its own empty folder: only the spec (for the state and store settings).
     const workers: {
       child: ChildProcess;
+      waiting: Promise<void>;
       done: Promise<{ code: number | null; stdout: string; stderr: string }>;
     }[] = [];
     for (let i = 0; i < 3; i++) {
@@ -334,14 +335,28 @@ describe.skipIf(!PG)("mlc worker processes (needs MLC_TEST_PG_URL)", () => {
       );
       let stdout = "";
       let stderr = "";
+      let markWaiting: () => void = () => {};
+      const waiting = new Promise<void>((res) => (markWaiting = res));
       child.stdout!.on("data", (d) => (stdout += String(d)));
-      child.stderr!.on("data", (d) => (stderr += String(d)));
+      child.stderr!.on("data", (d) => {
+        stderr += String(d);
+        if (stderr.includes("waiting for trials")) markWaiting();
+      });
       workers.push({
         child,
+        waiting,
         done: new Promise((res) => child.on("close", (code) => res({ code, stdout, stderr }))),
       });
     }
     try {
+      // Every worker polls the queue before the trials are queued: on a loaded machine a worker
+      // that is still loading its modules would otherwise leave all the trials to the others.
+      await Promise.race([
+        Promise.all(workers.map((w) => w.waiting)),
+        Promise.race(workers.map((w) => w.done)).then((end) => {
+          throw new Error(`a worker exited before polling the queue: ${end.stderr}`);
+        }),
+      ]);
       await applied(dir, true);
     } finally {
       for (const w of workers) w.child.kill("SIGTERM");
