@@ -4,37 +4,27 @@
 // the same script decides the alerts of new anomalous outputs (windows and cooldowns kept in Redis).
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
-import { predictionLogLine } from "./prediction-log.js";
-import type { ReviewIntake } from "./review-intake.js";
 import type { StreamTarget } from "./stream-config.js";
 import { alertStreamOf } from "./stream-alert-rules.js";
 import {
   BatchScorer,
+  deliveredEvent,
   emptyStats,
   MAX_DELIVERIES,
+  noteBatchFailure,
+  recordOutcomes,
   type ConsumerStats,
   type DeliveredEvent,
   type Outcome,
-  type ScoringRoute,
   type StreamWorker,
+  type StreamWorkerOptions,
 } from "./stream-score.js";
 
 export { MAX_DELIVERIES, type ConsumerStats, type ScoringRoute } from "./stream-score.js";
 
-export interface ConsumerOptions {
+export interface ConsumerOptions extends StreamWorkerOptions {
   /** A connection of this consumer's own (blocking reads hold it). */
   redis: Redis;
-  target: StreamTarget;
-  /** The consumer's name in the group (unique per live consumer). */
-  name: string;
-  route(): ScoringRoute;
-  /** Where each new output is also logged for the monitor (one prediction-log line per event). */
-  predictionLog?: { deployment: string; append(line: string): void };
-  /** Where flagged events of an anomaly deployment are queued for review (before they are acknowledged). */
-  review?: ReviewIntake;
-  /** Longest blocking read, so a stop is noticed within it (default 500 ms). */
-  blockMs?: number;
-  log?(message: string): void;
 }
 
 /** A stream entry: its id and its field/value pairs (null when the entry was deleted while pending). */
@@ -244,9 +234,7 @@ export class StreamConsumer implements StreamWorker {
         if (entries.length) await this.process(entries);
       } catch (e) {
         // the entries stay pending: this or another consumer claims them after claim_idle
-        this.stats.errors++;
-        this.scorer.lastError = (e as Error).message;
-        this.opts.log?.(`consumer ${this.opts.name}: ${(e as Error).message}; retrying`);
+        noteBatchFailure(this.stats, this.scorer, this.opts, e);
         if (!this.stopping) await sleep(Math.min(1000, t.claim_idle_ms));
       }
     }
@@ -306,21 +294,13 @@ export class StreamConsumer implements StreamWorker {
     this.stats.maxInFlight = Math.max(this.stats.maxInFlight, entries.length);
     const events: DeliveredEvent[] = entries.map(([entry, maybeFields]) => {
       const fields = maybeFields ?? [];
-      const payload = fieldOf(fields, "data");
-      return {
+      return deliveredEvent(
         entry,
-        event: fieldOf(fields, "id") || entry,
-        ...(payload !== undefined
-          ? { payload }
-          : {
-              missing: {
-                reason: "the entry has no 'data' field (the event as JSON)",
-                field: "data",
-                raw: JSON.stringify(fields),
-              },
-            }),
-        ...(exhausted?.has(entry) ? { exhausted: true } : {}),
-      };
+        fieldOf(fields, "id") || entry,
+        fieldOf(fields, "data"),
+        { reason: "the entry has no 'data' field (the event as JSON)", raw: JSON.stringify(fields) },
+        exhausted?.has(entry) ?? false,
+      );
     });
     await this.write(await this.scorer.score(events, () => this.stats.batches++));
   }
@@ -350,30 +330,13 @@ export class StreamConsumer implements StreamWorker {
       reply = await this.opts.redis.eval(WRITE_SCRIPT, keys.length, ...keys, ...args);
     }
     const flags = Array.isArray(reply) ? reply.map(Number) : [];
-    const log = this.opts.predictionLog;
-    const now = Date.now();
-    const ts = new Date(now).toISOString();
-    outcomes.forEach((o, i) => {
-      if (flags[i] !== 1) this.stats.duplicates++;
-      else if (o.kind === "d") this.stats.dead++;
-      else {
-        this.stats.scored++;
-        // latency: from the entry's time (the Redis server's clock) to its output
-        const latency = Math.max(0, now - Number(o.entry.slice(0, o.entry.indexOf("-"))));
-        log?.append(
-          predictionLogLine(
-            ts,
-            o.event,
-            log.deployment,
-            o.version,
-            "stable",
-            latency,
-            undefined,
-            JSON.stringify(o.features),
-            o.prediction,
-          ),
-        );
-      }
-    });
+    // latency: from the entry's time (the Redis server's clock) to its output
+    recordOutcomes(
+      this.stats,
+      outcomes,
+      (i) => flags[i] === 1,
+      (o, now) => now - Number(o.entry.slice(0, o.entry.indexOf("-"))),
+      this.opts.predictionLog,
+    );
   }
 }

@@ -16,18 +16,19 @@ import {
   type PubAck,
 } from "nats";
 import { MlcError } from "../ir/errors.js";
-import { predictionLogLine } from "./prediction-log.js";
-import type { ReviewIntake } from "./review-intake.js";
 import type { StreamTarget } from "./stream-config.js";
 import {
   BatchScorer,
+  deliveredEvent,
   emptyStats,
   MAX_DELIVERIES,
+  noteBatchFailure,
+  recordOutcomes,
   type ConsumerStats,
   type DeliveredEvent,
   type Outcome,
-  type ScoringRoute,
   type StreamWorker,
+  type StreamWorkerOptions,
 } from "./stream-score.js";
 
 /** The JetStream streams and consumer of a target, as setUpJetStream found or made them. */
@@ -148,19 +149,11 @@ export async function setUpJetStream(jsm: JetStreamManager, t: StreamTarget): Pr
 /** The message id an outcome is published with: the event id, per kind (a dead letter may share a stream). */
 export const natsMessageId = (kind: "o" | "d", event: string): string => `${kind}:${event}`;
 
-export interface NatsConsumerOptions {
+export interface NatsConsumerOptions extends StreamWorkerOptions {
   js: JetStreamClient;
   /** The durable consumer (setUpJetStream made it). */
   consumer: Consumer;
   inputStream: string;
-  target: StreamTarget;
-  name: string;
-  route(): ScoringRoute;
-  predictionLog?: { deployment: string; append(line: string): void };
-  review?: ReviewIntake;
-  /** Longest wait for the first event of a batch (at least 1 s on JetStream; default 1 s). */
-  blockMs?: number;
-  log?(message: string): void;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -219,9 +212,7 @@ export class NatsStreamConsumer implements StreamWorker {
         if (msgs.length) await this.process(msgs);
       } catch (e) {
         // unacknowledged events are redelivered after claim_idle, to this worker or another
-        this.stats.errors++;
-        this.scorer.lastError = (e as Error).message;
-        this.opts.log?.(`consumer ${this.opts.name}: ${(e as Error).message}; retrying`);
+        noteBatchFailure(this.stats, this.scorer, this.opts, e);
         if (!this.stopping) await sleep(Math.min(1000, t.claim_idle_ms));
       }
     }
@@ -235,21 +226,13 @@ export class NatsStreamConsumer implements StreamWorker {
     const events: DeliveredEvent[] = msgs.map((m) => {
       const entry = String(m.info.streamSequence);
       byEntry.set(entry, m);
-      const payload = m.data.length ? m.string() : undefined;
-      return {
+      return deliveredEvent(
         entry,
-        event: m.headers?.get("Nats-Msg-Id") || `${this.opts.inputStream}:${entry}`,
-        ...(payload !== undefined
-          ? { payload }
-          : {
-              missing: {
-                reason: "the message is empty (its data is the event as JSON)",
-                field: "data",
-                raw: "",
-              },
-            }),
-        ...(m.info.deliveryCount > MAX_DELIVERIES ? { exhausted: true } : {}),
-      };
+        m.headers?.get("Nats-Msg-Id") || `${this.opts.inputStream}:${entry}`,
+        m.data.length ? m.string() : undefined,
+        { reason: "the message is empty (its data is the event as JSON)", raw: "" },
+        m.info.deliveryCount > MAX_DELIVERIES,
+      );
     });
     const outcomes = await this.scorer.score(events, () => this.stats.batches++);
     await this.write(outcomes, byEntry);
@@ -281,30 +264,12 @@ export class NatsStreamConsumer implements StreamWorker {
     );
     // every outcome is stored: acknowledge (a lost acknowledgement redelivers, and the output is deduplicated)
     await Promise.all(outcomes.map((o) => byEntry.get(o.entry)!.ackAck()));
-    const log = this.opts.predictionLog;
-    const now = Date.now();
-    const ts = new Date(now).toISOString();
-    outcomes.forEach((o, i) => {
-      if (acks[i]!.duplicate) this.stats.duplicates++;
-      else if (o.kind === "d") this.stats.dead++;
-      else {
-        this.stats.scored++;
-        const m = byEntry.get(o.entry)!;
-        const latency = Math.max(0, now - Math.floor(m.info.timestampNanos / 1e6));
-        log?.append(
-          predictionLogLine(
-            ts,
-            o.event,
-            log.deployment,
-            o.version,
-            "stable",
-            latency,
-            undefined,
-            JSON.stringify(o.features),
-            o.prediction,
-          ),
-        );
-      }
-    });
+    recordOutcomes(
+      this.stats,
+      outcomes,
+      (i) => !acks[i]!.duplicate,
+      (o, now) => now - Math.floor(byEntry.get(o.entry)!.info.timestampNanos / 1e6),
+      this.opts.predictionLog,
+    );
   }
 }

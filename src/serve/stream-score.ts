@@ -8,6 +8,8 @@ import { predictionFormatter, type PredictionFormatter } from "./prediction-form
 import { queueFlagged, type ReviewIntake } from "./review-intake.js";
 import { isProblem, type ColumnBatch } from "./record-encoder.js";
 import type { AlertRule } from "./stream-alert-rules.js";
+import type { StreamTarget } from "./stream-config.js";
+import { predictionLogLine } from "./prediction-log.js";
 
 /** The version scoring right now: read again for every batch, so a promotion takes effect between batches. */
 export interface ScoringRoute {
@@ -50,6 +52,72 @@ export interface StreamWorker {
   stop(): Promise<void>;
 }
 
+/** What a worker of either transport takes beside its connection. */
+export interface StreamWorkerOptions {
+  target: StreamTarget;
+  /** The worker's name (a Redis consumer name, unique per live consumer; a label on NATS). */
+  name: string;
+  route(): ScoringRoute;
+  /** Where each new output is also logged for the monitor (one prediction-log line per event). */
+  predictionLog?: { deployment: string; append(line: string): void };
+  /** Where flagged events of an anomaly deployment are queued for review (before they are acknowledged). */
+  review?: ReviewIntake;
+  /** Longest wait for the first event of a batch, so a stop is noticed within it. */
+  blockMs?: number;
+  log?(message: string): void;
+}
+
+/**
+ * A failed batch, as every read loop handles it: counted, remembered for the dead letter of an
+ * exhausted event, and logged. Its events stay unacknowledged, so the transport delivers them again.
+ */
+export function noteBatchFailure(
+  stats: ConsumerStats,
+  scorer: BatchScorer,
+  opts: StreamWorkerOptions,
+  e: unknown,
+): void {
+  stats.errors++;
+  scorer.lastError = (e as Error).message;
+  opts.log?.(`consumer ${opts.name}: ${(e as Error).message}; retrying`);
+}
+
+/**
+ * Counts a written batch's outcomes and logs each new output for the monitor. `isNew(i)` says whether
+ * outcome i was stored now (false: a redelivered event already done); `latencyMs` is from the event's
+ * arrival at the transport to now.
+ */
+export function recordOutcomes(
+  stats: ConsumerStats,
+  outcomes: readonly Outcome[],
+  isNew: (i: number) => boolean,
+  latencyMs: (o: Outcome, now: number) => number,
+  log: StreamWorkerOptions["predictionLog"],
+): void {
+  const now = Date.now();
+  const ts = new Date(now).toISOString();
+  outcomes.forEach((o, i) => {
+    if (!isNew(i)) stats.duplicates++;
+    else if (o.kind === "d") stats.dead++;
+    else {
+      stats.scored++;
+      log?.append(
+        predictionLogLine(
+          ts,
+          o.event,
+          log.deployment,
+          o.version,
+          "stable",
+          Math.max(0, latencyMs(o, now)),
+          undefined,
+          JSON.stringify(o.features),
+          o.prediction,
+        ),
+      );
+    }
+  });
+}
+
 /** Deliveries after which an event that never got scored (the model or the store failing) is dead-lettered. */
 export const MAX_DELIVERIES = 5;
 
@@ -62,6 +130,25 @@ export interface DeliveredEvent {
   missing?: { reason: string; field: string; raw: string };
   /** Delivered more than MAX_DELIVERIES times without being scored: dead-lettered without another attempt. */
   exhausted?: boolean;
+}
+
+/**
+ * A delivered event from what the transport carried: `payload` undefined means the delivery has none,
+ * and `missing` says why (the dead letter's reason and raw content).
+ */
+export function deliveredEvent(
+  entry: string,
+  event: string,
+  payload: string | undefined,
+  missing: { reason: string; raw: string },
+  exhausted: boolean,
+): DeliveredEvent {
+  return {
+    entry,
+    event,
+    ...(payload !== undefined ? { payload } : { missing: { ...missing, field: "data" } }),
+    ...(exhausted ? { exhausted: true } : {}),
+  };
 }
 
 /** What one event becomes: an output (scored) or a dead letter (refused), both acknowledged. */
