@@ -1,21 +1,17 @@
 // `export.PRECISION.MEASURE` in a gate assertion: the precision must be one the gated model's
 // `export { quantize = … }` block declares, and the measure one an export records for the task
 // (names from src/ir/export-names.ts, which the model executor records under).
-import type { Block, Expr } from "../ast.js";
+import type { Expr } from "../ast.js";
 import { didYouMean } from "../../ir/did-you-mean.js";
 import { exportMeasures } from "../../ir/export-names.js";
-import { blockKind } from "../schema/registry.js";
 import { CheckCode } from "./codes.js";
+import { checkMeasure, nestedBlockOf, type RefExpr } from "./metric-path.js";
 import type { Sink } from "./sink.js";
 import { attributeOf, type CheckState } from "./state.js";
 
-type RefExpr = Extract<Expr, { type: "ref" }>;
-
 /** The precisions a model's export block declares (`int8`, `[float16, int8]`), or undefined without one. */
 function declaredPrecisions(st: CheckState, model: string): string[] | undefined {
-  const b = st.block(model);
-  if (!b || blockKind(b.kind)?.modelBehind !== "self") return undefined;
-  const block = b.body.find((i): i is Block => i.type === "block" && i.kind === "export");
+  const block = nestedBlockOf(st, model, "export");
   if (!block) return undefined;
   const v = attributeOf(block, "quantize")?.value;
   const names = (e: Expr): string[] => (e.type === "ref" && e.path.length === 1 ? [e.path[0]!] : []);
@@ -30,7 +26,7 @@ export function checkExportPath(
   model: string | undefined,
   task: string | undefined,
 ): void {
-  const [, precision, measure, ...more] = e.path;
+  const precision = e.path[1];
   const declared = model !== undefined ? declaredPrecisions(st, model) : undefined;
   if (
     model !== undefined &&
@@ -56,20 +52,14 @@ export function checkExportPath(
     return;
   }
   const measures = exportMeasures(task === "classify" || task === "regress" ? task : undefined);
-  if (measure === undefined || !measures.includes(measure) || more.length > 0)
-    sink.report(
-      CheckCode.exportNotDeclared,
-      e.pathSpans[2] ?? e.span,
-      measure === undefined
-        ? `\`export.${precision}\` is followed by a measure: \`export.${precision}.size_ratio\``
-        : more.length > 0
-          ? `\`export.${precision}.${measure}\` is a number; nothing follows it`
-          : `an export records no \`${measure}\`${task ? ` for a ${task} model` : ""}`,
-      {
-        hint:
-          (measure !== undefined
-            ? didYouMean(measure, measures, (m) => `export.${precision}.${m}`)
-            : undefined) ?? `measures: ${measures.join(", ")}`,
-      },
-    );
+  checkMeasure(
+    e,
+    sink,
+    CheckCode.exportNotDeclared,
+    `export.${precision}`,
+    measures,
+    task,
+    "an export",
+    "size_ratio",
+  );
 }

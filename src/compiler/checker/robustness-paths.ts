@@ -1,7 +1,7 @@
 // `robustness.SUITE.MEASURE` in a gate assertion: the suite must be one the gated model's
 // `robustness { … }` block runs, and the measure one a suite records for the model's task
 // (names from src/ir/robustness-names.ts, which the model executor records under).
-import type { Block, Expr } from "../ast.js";
+import type { Block } from "../ast.js";
 import { didYouMean } from "../../ir/did-you-mean.js";
 import {
   DEFAULT_NOISE_PERCENT,
@@ -12,12 +12,10 @@ import {
   type RobustnessFlag,
   type RobustnessSettings,
 } from "../../ir/robustness-names.js";
-import { blockKind } from "../schema/registry.js";
 import { CheckCode } from "./codes.js";
+import { checkMeasure, nestedBlockOf, type RefExpr } from "./metric-path.js";
 import type { Sink } from "./sink.js";
 import { attributeOf, type CheckState } from "./state.js";
-
-type RefExpr = Extract<Expr, { type: "ref" }>;
 
 /** The settings a model block's robustness block declares (defaults filled in), from its AST. */
 export function robustnessSettingsOfBlock(block: Block): RobustnessSettings {
@@ -38,13 +36,6 @@ export function robustnessSettingsOfBlock(block: Block): RobustnessSettings {
   };
 }
 
-/** The model's robustness block, when it is a model block that has one. */
-function robustnessBlockOf(st: CheckState, model: string): Block | undefined {
-  const b = st.block(model);
-  if (!b || blockKind(b.kind)?.modelBehind !== "self") return undefined;
-  return b.body.find((i): i is Block => i.type === "block" && i.kind === "robustness");
-}
-
 /** Checks `robustness.SUITE.MEASURE` against model `model` (its task name: `classify`, `regress`). */
 export function checkRobustnessPath(
   e: RefExpr,
@@ -53,8 +44,8 @@ export function checkRobustnessPath(
   model: string | undefined,
   task: string | undefined,
 ): void {
-  const [, suite, measure, ...more] = e.path;
-  const block = model !== undefined ? robustnessBlockOf(st, model) : undefined;
+  const suite = e.path[1];
+  const block = model !== undefined ? nestedBlockOf(st, model, "robustness") : undefined;
   if (model !== undefined && !block) {
     sink.report(
       CheckCode.robustnessNotDeclared,
@@ -83,22 +74,14 @@ export function checkRobustnessPath(
     return;
   }
   const kind = task === "regress" ? "regression" : task === "classify" ? "binary" : undefined;
-  const measures = robustnessMeasures(kind);
-  if (measure === undefined || !measures.includes(measure) || more.length > 0) {
-    sink.report(
-      CheckCode.unknownRobustnessSuite,
-      e.pathSpans[2] ?? e.span,
-      measure === undefined
-        ? `\`robustness.${suite}\` is followed by a measure: \`robustness.${suite}.error_rate\``
-        : more.length > 0
-          ? `\`robustness.${suite}.${measure}\` is a number; nothing follows it`
-          : `a robustness suite records no \`${measure}\`${task ? ` for a ${task} model` : ""}`,
-      {
-        hint:
-          (measure !== undefined
-            ? didYouMean(measure, measures, (m) => `robustness.${suite}.${m}`)
-            : undefined) ?? `measures: ${measures.join(", ")}`,
-      },
-    );
-  }
+  checkMeasure(
+    e,
+    sink,
+    CheckCode.unknownRobustnessSuite,
+    `robustness.${suite}`,
+    robustnessMeasures(kind),
+    task,
+    "a robustness suite",
+    "error_rate",
+  );
 }
