@@ -16,7 +16,7 @@ export const initAttribute: AttributeSchema = {
 
 export const checkpointBlock: NestedBlockSchema = {
   kind: "checkpoint",
-  doc: "Checkpoints of the final fit: every `every` iterations (GBDT rounds, BPR epochs) the training state (trees or tables, margins, the random generator) is written to the artifact store; an apply that was killed resumes from the last one and gives the same model bytes. The checkpoints are removed when the version is stored (and `mlc gc` removes any left behind).",
+  doc: "Checkpoints of the final fit: every `every` iterations (GBDT rounds; epochs of BPR and of the neural learners mlp, autoencoder, matrix_factorization and two_tower) the training state (trees, tables or weights with Adam's moments, margins, the random generator) is written to the artifact store; an apply that was killed resumes from the last one and gives the same model bytes. The checkpoints are removed when the version is stored (and `mlc gc` removes any left behind).",
   multiple: false,
   attributes: [
     {
@@ -74,7 +74,12 @@ export function checkWarmStart(ctx: KindCheckContext, kfold: { split?: string; k
   }
   const checkpoint = ctx.nested("checkpoint")[0];
   if (checkpoint && specs && !specs.checkpoints)
-    ctx.report(CODES.noCheckpoints, checkpoint.kindSpan, `${algorithm} does not write training checkpoints`, {
-      hint: `checkpoints work with ${able("checkpoints")}; remove the checkpoint block`,
-    });
+    ctx.report(
+      CODES.noCheckpoints,
+      checkpoint.kindSpan,
+      algorithm === "onnx"
+        ? "an imported ONNX model writes no training checkpoints: mlc does not train it"
+        : `${algorithm} does not write training checkpoints (only boosting rounds and training epochs are checkpointed)`,
+      { hint: `checkpoints work with ${able("checkpoints")}; remove the checkpoint block` },
+    );
 }
