@@ -44,6 +44,7 @@ describe("warm start and checkpoint language", () => {
     const onnx = errors(project('algorithm = onnx("m.onnx")\n init = champion'));
     expect(codes(onnx)).toEqual(["MLC1240"]);
     expect(onnx[0]!.message).toMatch(/imported ONNX model cannot warm start/);
+    expect(onnx[0]!.hint).toMatch(/set `algorithm = mlp` \(its layer sizes\) with `init = champion`/);
   });
 
   it("refuses a warm start beside a search or a kfold split", () => {

@@ -11,7 +11,7 @@ export const initAttribute: AttributeSchema = {
   name: "init",
   type: t.enum("scratch", "champion"),
   required: false,
-  doc: "where training starts: `scratch` (the default) or `champion`, a warm start from the model's champion version: a GBDT boosts on from its trees, an MLP, autoencoder, matrix factorisation or BPR model fine-tunes its weights. Without a champion yet the model trains from scratch; the plan says which (`warm start from version N`), the version records its `parent`, and a champion of other features, classes or layers fails with MLC2460",
+  doc: "where training starts: `scratch` (the default) or `champion`, a warm start from the model's champion version: a GBDT boosts on from its trees, an MLP, autoencoder, matrix factorisation or BPR model fine-tunes its weights; an MLP also continues an imported ONNX champion whose graph is a plain MLP of its layer sizes. Without a champion yet the model trains from scratch; the plan says which (`warm start from version N`), the version records its `parent`, and a champion of other features, classes or layers fails with MLC2460",
 };
 
 export const checkpointBlock: NestedBlockSchema = {
@@ -54,7 +54,12 @@ export function checkWarmStart(ctx: KindCheckContext, kfold: { split?: string; k
         algorithm === "onnx"
           ? "an imported ONNX model cannot warm start: mlc evaluates and serves it, it does not train it"
           : `${algorithm} cannot warm start from its champion`,
-        { hint: `warm starts work with ${able("warmStart")}; remove \`init = champion\`` },
+        {
+          hint:
+            algorithm === "onnx"
+              ? "to fine-tune an imported MLP, make this import the champion, then set `algorithm = mlp` (its layer sizes) with `init = champion`"
+              : `warm starts work with ${able("warmStart")}; remove \`init = champion\``,
+        },
       );
     const tune = ctx.nested("tune")[0];
     if (tune)
