@@ -160,6 +160,54 @@ describe("mlp warm start from an imported ONNX model", () => {
     expect(tuned.algorithm).toBe("mlp");
   });
 
+  it("folds Add/Mul standardisation, Gemm's transB, alpha and beta, and a regression's Mul/Add into the start", async () => {
+    const r = new Rng(11);
+    const w1 = Array.from({ length: 4 * 3 }, () => r.normal()); // [out, in]: transB
+    const w2 = Array.from({ length: 4 }, () => r.normal());
+    /** A double-input regressor; `castWeights`: the last layer's weights come through a Cast node. */
+    const folded = (castWeights: boolean) => {
+      const g = new OnnxGraph("folded");
+      g.input("x", "double", ["N", 3]);
+      const x = g.op("Cast", ["x"], { to: 1 });
+      const shifted = g.op("Add", [x, g.constant("float", [3], [-1, 0.5, 2], "shift")]);
+      const z = g.op("Mul", [shifted, g.constant("float", [1, 3], [0.5, 2, 0.25], "inv")]);
+      const gemm1 = g.op(
+        "Gemm",
+        [z, g.constant("float", [4, 3], w1, "w1"), g.constant("float", [1, 4], [0.1, -0.1, 0.2, 0], "b1")],
+        {
+          transB: 1,
+          alpha: 1.5,
+          beta: 0.5,
+        },
+      );
+      const h = g.op("Tanh", [gemm1]);
+      const W2 = castWeights
+        ? g.op("Cast", [g.constant("double", [4, 1], w2, "w2d")], { to: 1 })
+        : g.constant("float", [4, 1], w2, "w2");
+      const y = g.op("Gemm", [h, W2, g.constant("float", [1], [0.3], "b2")]);
+      g.node(
+        "Add",
+        [g.op("Mul", [y, g.constant("float", [], [10], "ys")]), g.constant("float", [], [50], "ym")],
+        ["y"],
+      );
+      g.output("y", "float", ["N", 1]);
+      return g.toBytes(11);
+    };
+    const train = rows(60, 8, REG);
+    const onnx = await imported(folded(false), train, REG);
+    const start = mlpFromOnnx(onnx, "relu");
+    expect(start.state.activation).toBe("tanh");
+    expect([start.state.yScale, start.state.yMean]).toEqual([10, 50]);
+    expect(Array.from(start.state.mean)).toEqual([1, -0.5, -2]);
+    expect(Array.from(start.state.scale)).toEqual([2, 0.5, 4]);
+    expect(maxDiff(start.predict(train.X), onnx.predict(train.X))).toBeLessThan(1e-3);
+    // weights computed by a node are not constants: refused, naming the node
+    const cast = await imported(folded(true), train, REG);
+    expect(() => mlpFromOnnx(cast, "relu")).toThrow(
+      /its Gemm node .*has computed weights \('cast_\d+' is not a constant\)/,
+    );
+  });
+
   it("refuses a graph that is not an MLP, naming the node, and other layer sizes than the params", async () => {
     const train = rows(100, 6, BIN);
     const refusal = async (bytes: Uint8Array, params: Params = { hidden: "4" }) => {

@@ -125,6 +125,10 @@ function read(modelBytes: Uint8Array, sig: ImportedSignature, d: number): DenseC
       continue;
     }
     const computed = RESHAPES.has(n.opType ?? "") ? ins.slice(0, 1) : ins.filter((i) => !isConst(i));
+    if ((n.opType === "Gemm" || n.opType === "MatMul") && computed.length > 1)
+      throw new Refusal(
+        `its ${label(n)} has computed weights ('${computed.find((c) => c !== ins[0]) ?? ins[1]}' is not a constant)`,
+      );
     if (computed.length !== 1)
       throw new Refusal(
         `its ${label(n)} combines ${computed.length} computed inputs; a dense network is one chain of nodes from the features`,
