@@ -17,18 +17,9 @@ import { decodeNnCheckpoint } from "../../src/ml/nn/nn-checkpoint.js";
 import { Rng } from "../../src/ml/random.js";
 import type { TrainingCheckpoints } from "../../src/ml/warm-start.js";
 import { tasteRows, TWO_TOWER_PARAMS } from "../fixtures/tiny-two-tower.js";
-import { hex } from "./learner-datasets.js";
+import { hex, normalRows } from "./learner-datasets.js";
 
-function rows(n: number, seed: number): Dataset {
-  const r = new Rng(seed);
-  const columns = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    for (const c of columns) c[i] = r.normal();
-    y[i] = columns[0]![i]! - columns[1]![i]! + 0.3 * r.normal() > 0 ? 1 : 0;
-  }
-  return { X: { nRows: n, columns, names: ["a", "b", "c"] }, y };
-}
+const rows = normalRows;
 
 function ratings(n: number, seed: number): Dataset {
   const r = new Rng(seed);
