@@ -214,7 +214,7 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
   MLC1242: {
     severity: "error",
     summary:
-      "a `checkpoint` block on an algorithm that writes no training checkpoints (only gbdt and bpr do)",
+      "a `checkpoint` block on an algorithm that writes no training checkpoints (only gbdt, bpr, mlp, autoencoder, matrix_factorization and two_tower do)",
   },
   MLC1190: {
     severity: "error",

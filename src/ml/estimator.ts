@@ -116,4 +116,9 @@ export interface Estimator {
     ctx: FitContext,
   ): Promise<TrainedModel>;
   deserialize(bytes: Uint8Array): TrainedModel;
+  /**
+   * Other algorithms whose models `fit` takes as `ctx.init` (a warm start from a champion of
+   * another algorithm): mlp continues an imported ONNX model whose graph is a plain MLP.
+   */
+  continues?: readonly string[];
 }

@@ -45,11 +45,16 @@ export class Rng {
   /** A generator at a state `state()` returned: it draws what the saved one would have drawn next. */
   static fromState(s: readonly number[]): Rng {
     const r = new Rng(0);
-    r.a = s[0]! | 0;
-    r.b = s[1]! | 0;
-    r.c = s[2]! | 0;
-    r.d = s[3]! | 0;
+    r.restore(s);
     return r;
+  }
+
+  /** Moves this generator to a state `state()` returned (for a loop whose closures hold this generator). */
+  restore(s: readonly number[]): void {
+    this.a = s[0]! | 0;
+    this.b = s[1]! | 0;
+    this.c = s[2]! | 0;
+    this.d = s[3]! | 0;
   }
 
   /** Uniform 32-bit unsigned integer. */

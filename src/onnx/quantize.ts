@@ -5,6 +5,7 @@
 // node attributes, which neither form can hold: such a graph is refused with the reason.
 import { createRequire } from "node:module";
 import type { onnx as OnnxNs } from "onnx-proto";
+import { floatValues } from "./tensor-values.js";
 
 const require = createRequire(import.meta.url);
 const { onnx } = require("onnx-proto") as { onnx: typeof OnnxNs };
@@ -20,17 +21,6 @@ const INT8 = 3;
 const FLOAT16 = 10;
 
 export type QuantizeOutcome = { bytes: Uint8Array; tensors: number; values: number } | { refused: string };
-
-/** The float values of a tensor (float_data or raw little-endian bytes). */
-function floatValues(t: OnnxNs.ITensorProto): Float32Array {
-  if (t.rawData && t.rawData.length > 0) {
-    const raw = t.rawData;
-    const copy = new Uint8Array(raw.length);
-    copy.set(raw);
-    return new Float32Array(copy.buffer);
-  }
-  return Float32Array.from(t.floatData ?? []);
-}
 
 const F32 = new Float32Array(1);
 const U32 = new Uint32Array(F32.buffer);

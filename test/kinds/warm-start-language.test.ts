@@ -26,9 +26,13 @@ model churn {
 const errors = (text: string) => check(text).diagnostics.filter((d) => d.severity === "error");
 
 describe("warm start and checkpoint language", () => {
-  it("accepts init = champion and checkpoints on a GBDT, and init on the neural learners", () => {
+  it("accepts init = champion and checkpoints on a GBDT, and both on the neural learners", () => {
     expect(errors(project("init = champion\n checkpoint { every = 20 }"))).toEqual([]);
     expect(errors(project("algorithm = mlp\n init = champion"))).toEqual([]);
+    for (const a of ["mlp", "autoencoder", "matrix_factorization", "two_tower"])
+      expect(errors(project(`algorithm = ${a}\n checkpoint { every = 5 }`)).map((d) => d.code)).not.toContain(
+        "MLC1242",
+      );
     expect(errors(project("init = scratch"))).toEqual([]);
   });
 
@@ -40,6 +44,7 @@ describe("warm start and checkpoint language", () => {
     const onnx = errors(project('algorithm = onnx("m.onnx")\n init = champion'));
     expect(codes(onnx)).toEqual(["MLC1240"]);
     expect(onnx[0]!.message).toMatch(/imported ONNX model cannot warm start/);
+    expect(onnx[0]!.hint).toMatch(/set `algorithm = mlp` \(its layer sizes\) with `init = champion`/);
   });
 
   it("refuses a warm start beside a search or a kfold split", () => {
@@ -54,9 +59,15 @@ describe("warm start and checkpoint language", () => {
   });
 
   it("refuses checkpoints on a learner that writes none", () => {
-    const mlp = errors(project("algorithm = mlp\n checkpoint { every = 5 }"));
-    expect(codes(mlp)).toEqual(["MLC1242"]);
-    expect(mlp[0]!.hint).toMatch(/checkpoints work with bpr, gbdt/);
+    const forest = errors(project("algorithm = random_forest\n checkpoint { every = 5 }"));
+    expect(codes(forest)).toEqual(["MLC1242"]);
+    expect(forest[0]!.message).toMatch(/random_forest does not write training checkpoints/);
+    expect(forest[0]!.hint).toMatch(
+      /checkpoints work with autoencoder, bpr, gbdt, matrix_factorization, mlp, two_tower/,
+    );
+    const onnx = errors(project('algorithm = onnx("m.onnx")\n checkpoint { every = 5 }'));
+    expect(codes(onnx)).toEqual(["MLC1242"]);
+    expect(onnx[0]!.message).toMatch(/imported ONNX model writes no training checkpoints/);
     expect(codes(errors(project("checkpoint { every = 0 }")))).not.toEqual([]);
   });
 

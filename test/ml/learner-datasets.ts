@@ -8,6 +8,7 @@ import type { Dataset, TrainedModel } from "../../src/ml/estimator.js";
 import { toRowMajor, type Matrix } from "../../src/ml/matrix.js";
 import { loadSession } from "../../src/onnx/session.js";
 import { modelToOnnxBytes } from "../../src/ml/standalone-onnx.js";
+import { Rng } from "../../src/ml/random.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /** Small slices of public datasets (test/fixtures/datasets/README.md says which rows). */
@@ -130,4 +131,16 @@ export function rocAuc(score: ArrayLike<number>, positive: ArrayLike<number>): n
 
 export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString("hex");
+}
+
+/** n rows of three standard-normal features a, b, c and a noisy binary label (a − b > 0), seeded. */
+export function normalRows(n: number, seed: number): Dataset {
+  const r = new Rng(seed);
+  const columns = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (const c of columns) c[i] = r.normal();
+    y[i] = columns[0]![i]! - columns[1]![i]! + 0.3 * r.normal() > 0 ? 1 : 0;
+  }
+  return { X: { nRows: n, columns, names: ["a", "b", "c"] }, y };
 }

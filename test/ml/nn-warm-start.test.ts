@@ -6,20 +6,11 @@ import type { Dataset, Task, TrainedModel } from "../../src/ml/estimator.js";
 import { autoencoderEstimator, matrixFactorizationEstimator, mlpEstimator } from "../../src/ml/nn/index.js";
 import { Rng } from "../../src/ml/random.js";
 import { WarmStartError } from "../../src/ml/warm-start.js";
-import { hex } from "./learner-datasets.js";
+import { hex, normalRows } from "./learner-datasets.js";
 
 const BIN: Task = { kind: "binary", classes: ["0", "1"] };
 
-function rows(n: number, seed: number): Dataset {
-  const r = new Rng(seed);
-  const columns = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    for (const c of columns) c[i] = r.normal();
-    y[i] = columns[0]![i]! - columns[1]![i]! + 0.3 * r.normal() > 0 ? 1 : 0;
-  }
-  return { X: { nRows: n, columns, names: ["a", "b", "c"] }, y };
-}
+const rows = normalRows;
 
 const maxDiff = (a: Float64Array, b: Float64Array) =>
   a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);

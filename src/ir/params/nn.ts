@@ -72,6 +72,7 @@ const dropout: ParamSpec = {
 export const MLP_PARAMS: AlgorithmParams = {
   algorithm: "mlp",
   warmStart: true,
+  checkpoints: true,
   params: [
     {
       name: "hidden",
@@ -104,6 +105,7 @@ export const MLP_PARAMS: AlgorithmParams = {
 export const AUTOENCODER_PARAMS: AlgorithmParams = {
   algorithm: "autoencoder",
   warmStart: true,
+  checkpoints: true,
   params: [
     {
       name: "hidden",
@@ -126,6 +128,7 @@ export const AUTOENCODER_PARAMS: AlgorithmParams = {
 export const MATRIX_FACTORIZATION_PARAMS: AlgorithmParams = {
   algorithm: "matrix_factorization",
   warmStart: true,
+  checkpoints: true,
   params: [
     {
       name: "factors",

@@ -5,6 +5,7 @@ import type { AlgorithmParams } from "./spec.js";
 
 export const TWO_TOWER_PARAMS: AlgorithmParams = {
   algorithm: "two_tower",
+  checkpoints: true,
   params: [
     {
       name: "user_column",

@@ -11,12 +11,12 @@ export const initAttribute: AttributeSchema = {
   name: "init",
   type: t.enum("scratch", "champion"),
   required: false,
-  doc: "where training starts: `scratch` (the default) or `champion`, a warm start from the model's champion version: a GBDT boosts on from its trees, an MLP, autoencoder, matrix factorisation or BPR model fine-tunes its weights. Without a champion yet the model trains from scratch; the plan says which (`warm start from version N`), the version records its `parent`, and a champion of other features, classes or layers fails with MLC2460",
+  doc: "where training starts: `scratch` (the default) or `champion`, a warm start from the model's champion version: a GBDT boosts on from its trees, an MLP, autoencoder, matrix factorisation or BPR model fine-tunes its weights; an MLP also continues an imported ONNX champion whose graph is a plain MLP of its layer sizes. Without a champion yet the model trains from scratch; the plan says which (`warm start from version N`), the version records its `parent`, and a champion of other features, classes or layers fails with MLC2460",
 };
 
 export const checkpointBlock: NestedBlockSchema = {
   kind: "checkpoint",
-  doc: "Checkpoints of the final fit: every `every` iterations (GBDT rounds, BPR epochs) the training state (trees or tables, margins, the random generator) is written to the artifact store; an apply that was killed resumes from the last one and gives the same model bytes. The checkpoints are removed when the version is stored (and `mlc gc` removes any left behind).",
+  doc: "Checkpoints of the final fit: every `every` iterations (GBDT rounds; epochs of BPR and of the neural learners mlp, autoencoder, matrix_factorization and two_tower) the training state (trees, tables or weights with Adam's moments, margins, the random generator) is written to the artifact store; an apply that was killed resumes from the last one and gives the same model bytes. The checkpoints are removed when the version is stored (and `mlc gc` removes any left behind).",
   multiple: false,
   attributes: [
     {
@@ -54,7 +54,12 @@ export function checkWarmStart(ctx: KindCheckContext, kfold: { split?: string; k
         algorithm === "onnx"
           ? "an imported ONNX model cannot warm start: mlc evaluates and serves it, it does not train it"
           : `${algorithm} cannot warm start from its champion`,
-        { hint: `warm starts work with ${able("warmStart")}; remove \`init = champion\`` },
+        {
+          hint:
+            algorithm === "onnx"
+              ? "to fine-tune an imported MLP, make this import the champion, then set `algorithm = mlp` (its layer sizes) with `init = champion`"
+              : `warm starts work with ${able("warmStart")}; remove \`init = champion\``,
+        },
       );
     const tune = ctx.nested("tune")[0];
     if (tune)
@@ -74,7 +79,12 @@ export function checkWarmStart(ctx: KindCheckContext, kfold: { split?: string; k
   }
   const checkpoint = ctx.nested("checkpoint")[0];
   if (checkpoint && specs && !specs.checkpoints)
-    ctx.report(CODES.noCheckpoints, checkpoint.kindSpan, `${algorithm} does not write training checkpoints`, {
-      hint: `checkpoints work with ${able("checkpoints")}; remove the checkpoint block`,
-    });
+    ctx.report(
+      CODES.noCheckpoints,
+      checkpoint.kindSpan,
+      algorithm === "onnx"
+        ? "an imported ONNX model writes no training checkpoints: mlc does not train it"
+        : `${algorithm} does not write training checkpoints (only boosting rounds and training epochs are checkpointed)`,
+      { hint: `checkpoints work with ${able("checkpoints")}; remove the checkpoint block` },
+    );
 }

@@ -4,6 +4,7 @@
 // training naming the latest, removed once the version is stored).
 import { createHash } from "node:crypto";
 import type { Estimator, TrainedModel } from "../../ml/estimator.js";
+import { estimatorFor } from "../../ml/estimator-registry.js";
 import { WarmStartError, type TrainingCheckpoints } from "../../ml/warm-start.js";
 import { NodeFailure, type DataFingerprint, type ExecContext } from "../../ir/executor.js";
 import type { Json } from "../../ir/graph-ir.js";
@@ -65,7 +66,14 @@ export async function championStart(
   if (!ctx.state) return undefined;
   const champion = await new ModelRegistry(ctx.state).alias(model, "champion");
   if (!champion) return undefined;
-  if (champion.algorithm !== estimator.algorithm)
+  // the champion's own estimator reads its model: the same one, or one this estimator continues
+  const reader =
+    champion.algorithm === estimator.algorithm
+      ? estimator
+      : estimator.continues?.includes(champion.algorithm)
+        ? estimatorFor(champion.algorithm)
+        : undefined;
+  if (!reader)
     throw new NodeFailure(
       `model ${model}: cannot warm start from version ${champion.version}, a ${champion.algorithm} model, with ${estimator.algorithm}`,
       {
@@ -76,7 +84,7 @@ export async function championStart(
   const hash = champion.artifacts.model;
   try {
     if (!hash) throw new Error("the version has no model artifact");
-    return { version: champion.version, model: estimator.deserialize(await ctx.artifacts.get(hash)) };
+    return { version: champion.version, model: reader.deserialize(await ctx.artifacts.get(hash)) };
   } catch (e) {
     throw new NodeFailure(
       `model ${model}: cannot read the champion, version ${champion.version}, to warm start from: ${(e as Error).message}`,

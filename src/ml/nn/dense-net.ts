@@ -41,12 +41,13 @@ interface TfDense {
 }
 
 export function toVariables(tf: Tf, layers: DenseLayer[], prefix: string): TfDense {
-  return {
+  // inside tidy, so the tensors the variables are made from are released with them
+  return tf.tidy(() => ({
     W: layers.map((l, i) =>
       tf.variable(tf.tensor2d(l.W, [l.inputs, l.outputs]), true, `${prefix}_W${i}_${uniq++}`),
     ),
     b: layers.map((l, i) => tf.variable(tf.tensor1d(l.b), true, `${prefix}_b${i}_${uniq++}`)),
-  };
+  }));
 }
 let uniq = 0;
 

@@ -318,12 +318,12 @@ async function fitMatrixFactorization(
     start.bu.set(champion.userBias);
     start.bi.set(champion.itemBias);
   }
-  const vars = {
+  const vars = tf.tidy(() => ({
     U: tf.variable(tf.tensor2d(start.U, [nUsers, f])),
     V: tf.variable(tf.tensor2d(start.V, [nItems, f])),
     bu: tf.variable(tf.tensor1d(start.bu)),
     bi: tf.variable(tf.tensor1d(start.bi)),
-  };
+  }));
   const users = Int32Array.from(train.X.columns[userFeature]!);
   const items = Int32Array.from(train.X.columns[itemFeature]!);
   const snapshot = () => ({

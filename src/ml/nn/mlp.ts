@@ -1,6 +1,7 @@
 // Trains the MLP ("mlp"): standardised inputs, dense hidden layers with dropout, Adam on the
 // task's loss (sigmoid / softmax cross-entropy or squared error on the standardised target).
-// A warm start (`ctx.init`) fine-tunes the champion's weights in the champion's standardisation.
+// A warm start (`ctx.init`) fine-tunes the champion's weights in the champion's standardisation; the
+// champion may be an imported ONNX model whose graph is a plain MLP (`continues: ["onnx"]`).
 import type { Dataset, Estimator, FitContext, Params, ParamSpec, Task } from "../estimator.js";
 import { fitStandardizer, standardizeRows } from "../linear/standardize.js";
 import { loadTf, type Tf } from "./backend.js";
@@ -22,6 +23,8 @@ import { MLP_PARAMS as MLP_SPEC } from "../../ir/params/nn.js";
 import { checkDatasetShape } from "../dataset-shape.js";
 import { checkSameTask, WarmStartError } from "../warm-start.js";
 import { warmStartLayers } from "./warm-start-net.js";
+import { ImportedOnnxModel } from "../onnx-import/imported-model.js";
+import { mlpFromOnnx } from "./mlp-from-onnx.js";
 
 export const MLP_PARAMS: readonly ParamSpec[] = MLP_SPEC.params;
 
@@ -46,7 +49,8 @@ export async function fitMlp(
   const dropout = p.number("dropout");
   const l2 = p.number("l2");
   const rng = new Rng(ctx.seed);
-  const init = ctx.init;
+  // an imported ONNX champion continues as an MLP when its graph is one (mlp-from-onnx.ts)
+  const init = ctx.init instanceof ImportedOnnxModel ? mlpFromOnnx(ctx.init, activation) : ctx.init;
   if (init && !(init instanceof MlpModel))
     throw new WarmStartError(`mlp: the champion is a ${init.algorithm} model, not an MLP`);
   if (init) checkSameTask("mlp", init.task, task);
@@ -181,6 +185,7 @@ export const mlpEstimator: Estimator = {
   algorithm: "mlp",
   tasks: ["binary", "multiclass", "regression"],
   params: MLP_PARAMS,
+  continues: ["onnx"],
   fit: (train, valid, params, task, ctx) => {
     if (task.kind !== "binary" && task.kind !== "multiclass" && task.kind !== "regression") {
       return Promise.reject(new Error(`mlp: supports binary, multiclass and regression, not ${task.kind}`));

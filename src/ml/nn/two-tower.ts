@@ -192,8 +192,10 @@ class TowerVars {
         Float32Array.from({ length: rows * factors }, () => rng.normal() * 0.1),
         [rows, factors],
       );
-    this.id = tf.variable(init(spec.ids + 1));
-    this.tables = spec.features.map((f) => tf.variable(init(f.kind === "embed" ? f.size + 1 : 1)));
+    this.id = tf.tidy(() => tf.variable(init(spec.ids + 1)));
+    this.tables = spec.features.map((f) =>
+      tf.tidy(() => tf.variable(init(f.kind === "embed" ? f.size + 1 : 1))),
+    );
   }
 
   inputs(X: Matrix, rows: ArrayLike<number>, idOf: (k: number) => number): TowerInputs {

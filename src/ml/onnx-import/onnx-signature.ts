@@ -17,7 +17,7 @@ export interface ImportedSignature {
 const ELEM: Record<number, ElemType | undefined> = { 1: "float", 11: "double" };
 
 /** int64 fields decode as numbers or Long objects depending on the protobuf runtime. */
-function toNumber(v: unknown): number {
+export function toNumber(v: unknown): number {
   if (typeof v === "number") return v;
   if (v && typeof (v as { toNumber?: () => number }).toNumber === "function")
     return (v as { toNumber: () => number }).toNumber();
