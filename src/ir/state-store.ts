@@ -176,6 +176,25 @@ export interface RegistryRecords {
   count(): Promise<number>;
 }
 
+/** One announcement: which record (topic and key) changed, in this state (PostgreSQL: this schema). */
+export interface StateNotice {
+  topic: string;
+  key: string;
+}
+
+export interface StateChanges {
+  /** Announces a change to every listener of the same schema (delivered when the writer's transaction has committed). */
+  notify(notice: StateNotice): Promise<void>;
+  /**
+   * Listens on a connection of its own: `onNotice` for each announcement in this schema, `onError`
+   * once if the connection is lost (no more notices come then). Resolves once listening.
+   */
+  listen(
+    onNotice: (n: StateNotice) => void,
+    onError: (e: Error) => void,
+  ): Promise<{ close(): Promise<void> }>;
+}
+
 export interface StateStore {
   readonly backend: "sqlite" | "postgres";
   /** Human-readable location: a file path or a URL without password. */
@@ -213,5 +232,7 @@ export interface StateStore {
   saveStatCache(entries: StatEntry[]): Promise<void>;
   readonly lock: StateLock;
   readonly records: RegistryRecords;
+  /** Change announcements to other processes (PostgreSQL); absent where only polling sees changes (SQLite). */
+  readonly changes?: StateChanges;
   close(): Promise<void>;
 }

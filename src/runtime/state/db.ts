@@ -1,6 +1,8 @@
 // The small SQL layer both state backends implement: queries with `?` parameter markers, async
 // transactions. The state store is written once against it (sql-store.ts).
 
+import type { StateChanges } from "../../ir/state-store.js";
+
 export type SqlValue = string | number | null;
 export type Row = Record<string, unknown>;
 
@@ -21,6 +23,8 @@ export interface Db extends Queryable {
    * only an exclusive one.
    */
   readonly sessionLocks?: SessionLocks;
+  /** Change announcements between processes sharing this database (PostgreSQL LISTEN/NOTIFY). */
+  readonly notifications?: StateChanges;
   close(): Promise<void>;
 }
 

@@ -1,8 +1,12 @@
 // The team backend: PostgreSQL through a `pg` pool. An optional schema isolates one state
 // (and the tests); the apply and node locks are session-level advisory locks, so a killed holder frees them.
 import pg from "pg";
+import type { StateChanges } from "../../ir/state-store.js";
 import type { Db, Queryable, Row, SessionLockMode, SessionLocks, SqlValue } from "./db.js";
 import { redactSecret, StateError } from "./state-error.js";
+
+/** The one channel of mlc's change announcements; each payload names its schema. */
+const NOTIFY_CHANNEL = "mlc_state_changes";
 
 /** `?` parameter markers → `$1, $2…` (the state SQL never has a literal `?`). */
 function numbered(sql: string): string {
@@ -149,6 +153,58 @@ export async function openPostgresDb(url: string, schema?: string): Promise<Db> 
       return new Set(r.rows.map((row: { pid: unknown }) => Number(row.pid)));
     },
   };
+  const notifications: StateChanges = {
+    async notify(n) {
+      await pool.query(
+        `SELECT pg_notify($1, json_build_object('schema', current_schema(), 'topic', $2::text, 'key', $3::text)::text)`,
+        [NOTIFY_CHANNEL, n.topic, n.key],
+      );
+    },
+    async listen(onNotice, onError) {
+      const client = new pg.Client({
+        connectionString: url,
+        connectionTimeoutMillis: 15_000,
+        application_name: `mlc listen ${process.pid}`,
+        ...(schema ? { options: `-c search_path=${schema}` } : {}),
+      });
+      let closing = false;
+      let failed = false;
+      const fail = (e: Error) => {
+        if (closing || failed) return;
+        failed = true;
+        onError(new StateError(`listening for changes at ${where} stopped: ${redactSecret(e.message, url)}`));
+      };
+      client.on("error", fail);
+      client.on("end", () => fail(new Error("the connection ended")));
+      try {
+        await client.connect();
+        const mine = String((await client.query(`SELECT current_schema() AS s`)).rows[0]?.s);
+        client.on("notification", (m) => {
+          if (m.channel !== NOTIFY_CHANNEL || !m.payload) return;
+          let v: unknown;
+          try {
+            v = JSON.parse(m.payload);
+          } catch {
+            return; // not an mlc announcement
+          }
+          const o = v as { schema?: unknown; topic?: unknown; key?: unknown };
+          if (o.schema === mine && typeof o.topic === "string" && typeof o.key === "string")
+            onNotice({ topic: o.topic, key: o.key });
+        });
+        await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      } catch (e) {
+        closing = true;
+        await client.end().catch(() => undefined);
+        throw new StateError(`cannot listen for changes at ${where}: ${connectProblem(e, url)}`);
+      }
+      return {
+        async close() {
+          closing = true;
+          await client.end().catch(() => undefined);
+        },
+      };
+    },
+  };
   function releaseClient(): void {
     lockClient?.release();
     lockClient = undefined;
@@ -174,6 +230,7 @@ export async function openPostgresDb(url: string, schema?: string): Promise<Db> 
       }
     },
     sessionLocks,
+    notifications,
     async close() {
       held.clear();
       releaseClient();

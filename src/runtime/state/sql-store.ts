@@ -16,6 +16,7 @@ import type {
   RunRecord,
   RunSuccess,
   StatEntry,
+  StateChanges,
   StateLock,
   StateSnapshot,
   StateStore,
@@ -134,9 +135,11 @@ export class SqlStateStore implements StateStore {
   readonly location: string;
   readonly lock: StateLock;
   readonly records: RegistryRecords;
+  readonly changes?: StateChanges;
 
   constructor(private readonly db: Db) {
     this.backend = db.dialect;
+    if (db.notifications) this.changes = db.notifications;
     this.location = db.location;
     this.lock = this.makeLock();
     this.records = this.makeRecords();
