@@ -439,7 +439,8 @@ export class SqlStateStore implements StateStore {
         const mine = randomUUID();
         if (sessionLocks) {
           // PostgreSQL: the advisory lock decides; the row only describes the holder.
-          if (!(await sessionLocks.tryAcquire(APPLY_LOCK, "exclusive"))) {
+          // Who holds it is read after the refusal; a holder gone or just arriving meanwhile is tried again.
+          for (let tries = 1; !(await sessionLocks.tryAcquire(APPLY_LOCK, "exclusive")); tries++) {
             // Held exclusively by an apply, or shared by execs (then a shared hold is still granted).
             if (!(await sessionLocks.tryAcquire(APPLY_LOCK, "shared")))
               return { acquired: false, holder: (await holder()) ?? unknown() };
@@ -447,7 +448,8 @@ export class SqlStateStore implements StateStore {
             const rows = await nodeRows();
             const live = await sessionLocks.liveSessions(rows.flatMap((r) => (r.session ? [r.session] : [])));
             const h = rows.find((r) => r.session !== undefined && live.has(r.session));
-            return { acquired: false, holder: h ? strip(h) : unknown("a node") };
+            if (h || tries >= 3) return { acquired: false, holder: h ? strip(h) : unknown("a node") };
+            await new Promise((r) => setTimeout(r, 50));
           }
           await db.run(
             `INSERT INTO mlc_lock (id, pid, host, command, since, token) VALUES (1, ?, ?, ?, ?, ?)
