@@ -11,7 +11,7 @@ export const RUNTIME_CODES = {
   // — project, state, command line —
   MLC2000: { title: "a block failed at run time (a failure without a more specific code)" },
   MLC2001: { title: "a plan or apply request that cannot be carried out (unknown target, stale plan)" },
-  MLC2002: { title: "the state is locked by another apply" },
+  MLC2002: { title: "the state is locked by another apply, or an apply finds an `mlc exec` running" },
   MLC2003: { title: "a saved plan file that cannot be read or no longer matches the project" },
   MLC2004: { title: "a node, run or artifact that the lineage does not know" },
   MLC2005: { title: "a command stopped with a message (bad flag value, nothing to act on)" },
@@ -106,6 +106,7 @@ export const RUNTIME_CODES = {
     title:
       "tuning trials cannot be shared with `mlc worker` processes (the state is not PostgreSQL, or a queued study cannot be read)",
   },
+  MLC2440: { title: "a node is locked by another `mlc exec` of the same node" },
   // — two-tower recommendations —
   MLC2420: {
     title:

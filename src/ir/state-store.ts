@@ -77,6 +77,8 @@ export interface LockInfo {
   host: string;
   command: string;
   since: string;
+  /** The node an `mlc exec` locked; absent for the whole-state lock of an apply. */
+  node?: string;
 }
 
 export interface StatEntry {
@@ -123,14 +125,24 @@ export interface RunFailure {
 
 export type LockAttempt = { acquired: true } | { acquired: false; holder: LockInfo };
 
+/**
+ * The locks of the state: the whole-state lock (apply, gc, rebuild) and one lock per node (`mlc exec`).
+ * The whole-state lock excludes every other lock; node locks exclude only the same node, so execs of
+ * different nodes run together. A store holds at most one lock at a time.
+ */
 export interface StateLock {
-  /** Takes the lock at once or reports who holds it; a holder on this host whose pid is dead is replaced. */
+  /** Takes the whole-state lock at once or reports who holds it (an apply, or an exec of some node). */
   acquire(info: LockInfo): Promise<LockAttempt>;
-  /** Releases the lock if this store holds it. */
+  /** Takes the lock of one node at once, or reports who holds it (an apply, or an exec of the same node). */
+  acquireNode(node: string, info: LockInfo): Promise<LockAttempt>;
+  /** Releases the lock this store holds, if any. */
   release(): Promise<void>;
+  /** Who holds the whole-state lock. */
   holder(): Promise<LockInfo | undefined>;
-  /** Removes the lock whoever holds it (mlc state unlock); returns the holder removed. */
-  forceUnlock(): Promise<LockInfo | undefined>;
+  /** Who holds node locks (as recorded; a holder whose process is gone may still be listed). */
+  nodeHolders(): Promise<LockInfo[]>;
+  /** Removes the whole-state lock, or with `node` that node's lock, whoever holds it (mlc state unlock); returns the holder removed. */
+  forceUnlock(node?: string): Promise<LockInfo | undefined>;
 }
 
 export interface RegistryRecords {
@@ -146,12 +158,41 @@ export interface RegistryRecords {
    * false, changing nothing, when a record with that key exists.
    */
   create(collection: string, key: string, value: Json, refs?: string[]): Promise<boolean>;
+  /**
+   * Reads and rewrites one record with no other write of it in between (two processes updating the
+   * same record both count): `change` gets the current record and returns the new value and refs,
+   * or undefined to leave it. Returns whether it wrote.
+   */
+  update(
+    collection: string,
+    key: string,
+    change: (current: RegistryRecord | undefined) => { value: Json; refs?: string[] } | undefined,
+  ): Promise<boolean>;
   /** An atomic counter: 1, 2, 3… per name (e.g. "model.churn" version numbers). */
   nextSequence(name: string): Promise<number>;
   /** Makes the counter's next value at least `used + 1` (numbers found on disk are never handed out again). */
   raiseSequence(name: string, used: number): Promise<void>;
   /** How many registry records exist (0 on a new or lost state). */
   count(): Promise<number>;
+}
+
+/** One announcement: which record (topic and key) changed, in this state (PostgreSQL: this schema). */
+export interface StateNotice {
+  topic: string;
+  key: string;
+}
+
+export interface StateChanges {
+  /** Announces a change to every listener of the same schema (delivered when the writer's transaction has committed). */
+  notify(notice: StateNotice): Promise<void>;
+  /**
+   * Listens on a connection of its own: `onNotice` for each announcement in this schema, `onError`
+   * once if the connection is lost (no more notices come then). Resolves once listening.
+   */
+  listen(
+    onNotice: (n: StateNotice) => void,
+    onError: (e: Error) => void,
+  ): Promise<{ close(): Promise<void> }>;
 }
 
 export interface StateStore {
@@ -168,8 +209,11 @@ export interface StateStore {
   commitSuccess(s: RunSuccess): Promise<void>;
   /** Records a failed run and marks the node failed, keeping its last good result. */
   commitFailure(f: RunFailure): Promise<void>;
-  /** Marks runs left "running" by a killed apply as interrupted; returns how many. */
-  interruptRunningRuns(): Promise<number>;
+  /**
+   * Marks runs left "running" by a killed apply as interrupted, only those of `nodes` when given
+   * (an exec holds only its node's lock: another node's run may be live); returns how many.
+   */
+  interruptRunningRuns(nodes?: string[]): Promise<number>;
   /** Retires a node removed from the spec; its objects stay until gc. */
   retireNode(id: string): Promise<void>;
   getRun(id: string): Promise<RunRecord | undefined>;
@@ -188,5 +232,7 @@ export interface StateStore {
   saveStatCache(entries: StatEntry[]): Promise<void>;
   readonly lock: StateLock;
   readonly records: RegistryRecords;
+  /** Change announcements to other processes (PostgreSQL); absent where only polling sees changes (SQLite). */
+  readonly changes?: StateChanges;
   close(): Promise<void>;
 }

@@ -120,15 +120,14 @@ export class ModelRegistry {
     passed: boolean,
     results: Json,
   ): Promise<void> {
-    const v = await this.version(model, version);
-    if (!v) throw new Error(`model ${model} has no version ${version}`);
-    v.gates[gate] = { passed, at: new Date().toISOString(), results };
-    await this.state.records.put(
-      VERSIONS,
-      versionKey(model, version),
-      v as unknown as Json,
-      Object.values(v.artifacts),
-    );
+    // Read and written as one step: gates of one version may run at once (`mlc exec` of each).
+    const written = await this.state.records.update(VERSIONS, versionKey(model, version), (r) => {
+      if (!r) return undefined;
+      const v = asVersion(r);
+      v.gates[gate] = { passed, at: new Date().toISOString(), results };
+      return { value: v as unknown as Json, refs: Object.values(v.artifacts) };
+    });
+    if (!written) throw new Error(`model ${model} has no version ${version}`);
   }
 
   async alias(model: string, alias: Alias): Promise<ModelVersion | undefined> {

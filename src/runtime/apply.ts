@@ -64,11 +64,16 @@ interface ApplyOptions {
   executorFor?: (kind: string) => Executor | undefined;
   /** Where tuning trials run when not in this process (`--trial-workers`). */
   trialQueue?: TrialQueue;
+  /** The caller holds only these nodes' locks (`mlc exec`), not the whole-state lock. */
+  lockedNodes?: string[];
 }
 
 const RUNS: ReadonlySet<Action> = new Set(["create", "update", "replace"]);
 
-/** Executes `plan`. The caller holds the apply lock and has checked a saved plan is still current. */
+/**
+ * Executes `plan`. The caller holds the whole-state lock, or the locks of `lockedNodes` (the only
+ * nodes the plan runs), and has checked a saved plan is still current.
+ */
 export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyResult> {
   const applyId = randomUUID();
   const { store, artifacts, projectDir } = opts;
@@ -79,7 +84,8 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
   const signal = opts.signal ?? new AbortController().signal;
   const byId = new Map<string, GraphNode>(plan.graph.nodes.map((n) => [n.id, n]));
 
-  await store.interruptRunningRuns();
+  // Runs left "running" under a lock this process now holds belong to a process that is gone.
+  await store.interruptRunningRuns(opts.lockedNodes);
   const recorded = new Map<string, NodeRecord>((await store.listNodes()).map((n) => [n.id, n]));
   const results = new Map<string, NodeResult>();
   for (const [id, rec] of recorded)

@@ -212,13 +212,18 @@ export async function refreshModelCards(src: CardSources): Promise<string[]> {
   const changed: string[] = [];
   for (const n of src.graph.nodes) {
     if (n.kind !== "model" || !known.has(n.name)) continue;
+    // The state's serial before gathering: concurrent `mlc exec`s each refresh the card, and a card
+    // gathered from an older state never replaces one gathered from a newer state.
+    const serial = await src.store.serial();
     const input = await gatherModelCard(src, n.name);
     const hash = await src.artifacts.put(new TextEncoder().encode(renderModelCard(input, "md")));
     const key = `${n.name}@${String(input.version).padStart(8, "0")}`;
-    const prev = await src.store.records.get(CARDS, key);
-    if (isObj(prev?.value) && prev.value.hash === hash) continue;
-    await src.store.records.put(CARDS, key, { hash, model: n.name, version: input.version }, [hash]);
-    changed.push(n.name);
+    const wrote = await src.store.records.update(CARDS, key, (prev) => {
+      const p = isObj(prev?.value) ? prev.value : undefined;
+      if (p && (p.hash === hash || (typeof p.serial === "number" && p.serial > serial))) return undefined;
+      return { value: { hash, model: n.name, version: input.version, serial }, refs: [hash] };
+    });
+    if (wrote) changed.push(n.name);
   }
   return changed;
 }

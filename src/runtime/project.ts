@@ -12,7 +12,7 @@ import type { Graph } from "../ir/graph-ir.js";
 import { MemoryStatCache } from "../data/data-hash.js";
 import { openArtifacts, type ArtifactHealth } from "./artifacts/store.js";
 import { applyPlan, type ApplyEvent, type ApplyResult } from "./apply.js";
-import { acquireApplyLock } from "./lock.js";
+import { acquireApplyLock, acquireNodeLock } from "./lock.js";
 import { lineageSinkFromEnv } from "./openlineage.js";
 import { plan as makePlan, type Plan } from "./plan.js";
 import { loadPlan, stalePlanProblems } from "./plan-file.js";
@@ -240,6 +240,11 @@ export interface ApplyProjectOptions extends PlanOptions {
   signal?: AbortSignal;
   /** Recorded with the lock, e.g. "mlc apply examples/churn". */
   command?: string;
+  /**
+   * Take only this node's lock instead of the whole-state lock (`mlc exec NODE`): execs of other
+   * nodes run meanwhile, so the plan must run nothing but this node (`onPlan` refuses otherwise).
+   */
+  lockNode?: string;
   /** Apply on an empty state although bundles exist on disk, numbering versions after theirs (see lost-state.ts). */
   forceNewState?: boolean;
   /** Tuning trials are queued in the shared PostgreSQL state for `mlc worker` processes instead of fitting here. */
@@ -278,7 +283,10 @@ export async function applyProject(dir: string, opts: ApplyProjectOptions = {}):
   }
   const store = opts.store ?? (await openState(projectDir));
   try {
-    await acquireApplyLock(store, opts.command ?? `mlc apply ${dir}`, opts.lockTimeoutMs ?? 0);
+    const command = opts.command ?? `mlc apply ${dir}`;
+    if (opts.lockNode !== undefined)
+      await acquireNodeLock(store, opts.lockNode, command, opts.lockTimeoutMs ?? 0, opts.log);
+    else await acquireApplyLock(store, command, opts.lockTimeoutMs ?? 0, opts.log);
     try {
       const lost = await guardLostState(projectDir, store, { forceNewState: opts.forceNewState });
       if (lost)
@@ -312,6 +320,14 @@ export async function applyProject(dir: string, opts: ApplyProjectOptions = {}):
         });
       }
       opts.onPlan?.(p);
+      const outside =
+        opts.lockNode === undefined
+          ? []
+          : p.changes.filter((c) => c.id !== opts.lockNode && c.action !== "noop");
+      if (outside.length)
+        throw new ProjectError(
+          `only ${opts.lockNode} is locked, but the plan would also change ${outside.map((c) => c.id).join(", ")}`,
+        );
       const log = opts.log ?? ((m: string) => process.stderr.write(m + "\n"));
       const lineage = lineageSinkFromEnv(log);
       const verified = new MemoryStatCache(await store.loadStatCache());
@@ -329,6 +345,7 @@ export async function applyProject(dir: string, opts: ApplyProjectOptions = {}):
         onEvent: opts.onEvent,
         executorFor: executors,
         ...(lineage ? { lineage } : {}),
+        ...(opts.lockNode !== undefined ? { lockedNodes: [opts.lockNode] } : {}),
       }).finally(() => trialQueue?.close());
       await store.saveStatCache(verified.changed());
       // What this apply deployed is shared with the other checkouts (bundles, then the history entries).

@@ -39,6 +39,9 @@ export const BUNDLE_COLLECTION = "deployment_bundles";
 /** Collection of shared SQLite online tables, keyed by table id; each value names the export's object. */
 export const ONLINE_COLLECTION = "deployment_online_tables";
 
+/** The change announcement's topic of a deployment's shared history (its key: the deployment's name). */
+export const DEPLOYMENT_TOPIC = "deployment";
+
 const entryKey = (name: string, i: number) => `${name}/${String(i).padStart(8, "0")}`;
 
 /** Whether this checkout shares its deployments: a PostgreSQL state, or a shared artifact store. */
@@ -160,6 +163,15 @@ export class SharedDeployments {
       if (!(await this.state.records.create(HISTORY_COLLECTION, entryKey(name, i), entry as unknown as Json)))
         return false;
     }
+    // Servers following this deployment (`mlc serve`, PostgreSQL) look at once instead of at their next poll.
+    if (from < local.length)
+      await this.state.changes
+        ?.notify({ topic: DEPLOYMENT_TOPIC, key: name })
+        .catch((e: unknown) =>
+          this.log(
+            `deployment ${name}: following servers were not told at once (they see the change at their next poll): ${(e as Error).message}`,
+          ),
+        );
     return true;
   }
 

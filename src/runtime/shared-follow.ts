@@ -1,5 +1,6 @@
-// A running server follows pointer changes made from other checkouts: every `intervalMs` it reconciles
-// its deployment with the shared state (SharedDeployments.sync), which downloads the bundles a new
+// A running server follows pointer changes made from other checkouts: at once when the shared state
+// announces one (PostgreSQL LISTEN/NOTIFY), and every `intervalMs` in any case, it reconciles its
+// deployment with the shared state (SharedDeployments.sync), which downloads the bundles a new
 // pointer names (each object verified against its hash), writes them atomically and only then moves
 // the local pointer; the server's LiveDeployment sees the local pointer change and swaps in one
 // assignment. A sync that fails leaves the local pointer, so the version in use keeps serving; the
@@ -7,7 +8,7 @@
 import { MlcError } from "../ir/errors.js";
 import type { StateStore } from "../ir/state-store.js";
 import { openArtifacts, type ArtifactStore } from "./artifacts/store.js";
-import { projectSharesDeployments, SharedDeployments } from "./shared-deployments.js";
+import { DEPLOYMENT_TOPIC, projectSharesDeployments, SharedDeployments } from "./shared-deployments.js";
 import { openState } from "./state/open.js";
 
 export interface FollowOptions {
@@ -62,15 +63,60 @@ export async function followSharedDeployment(
       return false;
     }
   };
+  let again = false;
   const check = (): Promise<boolean> => {
     if (stopped) return Promise.resolve(false);
-    // Looks never overlap: a check during one waits for it.
-    running ??= once().finally(() => (running = undefined));
+    // Looks never overlap. A check asked for during one (a change announced after that look read the
+    // state) runs once more when it ends.
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = once().finally(() => {
+      running = undefined;
+      if (again && !stopped) {
+        again = false;
+        void check();
+      }
+    });
     return running;
   };
+
+  // On PostgreSQL the checkout that moves a pointer announces it (NOTIFY): look at once. Polling
+  // stays, for a lost connection (listening is retried at each poll) and for SQLite states.
+  let listener: { close(): Promise<void> } | undefined;
+  let listenError: string | undefined;
+  const listen = async (): Promise<void> => {
+    if (!state.changes || listener || stopped) return;
+    try {
+      const l = await state.changes.listen(
+        (n) => {
+          if (n.topic === DEPLOYMENT_TOPIC && n.key === name) void check();
+        },
+        (e) => {
+          listener = undefined;
+          listenError = e.message;
+          o.log(`deployment ${name}: ${e.message}; following by polling every ${o.intervalMs / 1000}s`);
+        },
+      );
+      if (stopped) return void (await l.close());
+      listener = l;
+      if (listenError !== undefined) o.log(`deployment ${name}: listening for changes again`);
+      listenError = undefined;
+      // a change announced while not listening is seen now
+      void check();
+    } catch (e) {
+      const text = (e as Error).message;
+      if (text !== listenError)
+        o.log(`deployment ${name}: ${text}; following by polling every ${o.intervalMs / 1000}s`);
+      listenError = text;
+    }
+  };
+  await listen();
+
   const schedule = (): void => {
     if (stopped) return;
-    timer = setTimeout(() => void check().finally(schedule), o.intervalMs);
+    timer = setTimeout(() => void listen().then(check).finally(schedule), o.intervalMs);
     timer.unref();
   };
   schedule();
@@ -79,6 +125,7 @@ export async function followSharedDeployment(
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      await listener?.close();
       await running;
       await state.close();
     },

@@ -27,6 +27,25 @@ describe("ModelRegistry", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("two gates of one version recorded at once both stay (no lost update)", async () => {
+    const reg = new ModelRegistry(state);
+    const other = await openState(dir);
+    const v = await reg.addVersion({ ...base, model: "churn" });
+    // two `mlc exec gate.…` processes: each reads the version and writes its gate
+    await Promise.all([
+      reg.recordGate("churn", v.version, "ship", true, {}),
+      new ModelRegistry(other).recordGate("churn", v.version, "fair", false, {}),
+      reg.recordGate("churn", v.version, "latency", true, {}),
+    ]);
+    expect(Object.keys((await reg.version("churn", v.version))!.gates).sort()).toEqual([
+      "fair",
+      "latency",
+      "ship",
+    ]);
+    await expect(reg.recordGate("churn", 99, "ship", true, {})).rejects.toThrow(/has no version 99/);
+    await other.close();
+  });
+
   it("numbers versions per model and finds them by fingerprint", async () => {
     const reg = new ModelRegistry(state);
     const v1 = await reg.addVersion({ ...base, model: "churn" });

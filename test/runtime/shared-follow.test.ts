@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { applyQuiet, SPEC, writeProject } from "../cli/model-project.js";
 import { runCli } from "../cli/run-cli.js";
@@ -122,6 +123,68 @@ describe.skipIf(!PG)("a server follows another checkout's pointer changes (needs
       await exited;
     }
     expect(out, out).not.toMatch(/cannot follow/);
+  }, 300_000);
+
+  it("hears A's rollback at once through LISTEN/NOTIFY; polls when the listening connection is lost", async () => {
+    const { a, b } = await checkouts();
+    const server = createPredictionServer({
+      projectDir: b,
+      deployment: "api",
+      predictionLog: false,
+      pollMs: 100,
+    });
+    const logs: string[] = [];
+    // An hour between polls: only the announcement can bring A's rollback to B within the test.
+    let follower = await followSharedDeployment(b, "api", {
+      intervalMs: 3_600_000,
+      log: (m) => logs.push(m),
+    });
+    try {
+      await server.loaded;
+      const base = await server.listen(0);
+      const served = async (): Promise<number> => {
+        const res = await fetch(`${base}/v1/predict`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(RECORD),
+        });
+        expect(res.status).toBe(200);
+        return ((await res.json()) as { model_version: number }).model_version;
+      };
+      expect(await served()).toBe(2);
+      expect((await runCli(["rollback", "api", "--dir", a])).code).toBe(0);
+      await until("B to serve version 1", async () => ((await served()) === 1 ? true : undefined), 120_000);
+      await follower!.stop();
+
+      // The listening connection dies: polling (every 300ms here) follows A's promote, and listening resumes.
+      follower = await followSharedDeployment(b, "api", { intervalMs: 300, log: (m) => logs.push(m) });
+      const admin = new pg.Client({ connectionString: PG });
+      await admin.connect();
+      try {
+        const killed = await admin.query(
+          `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1`,
+          [`mlc listen ${process.pid}`],
+        );
+        expect(killed.rows.map((r: { ok: boolean }) => r.ok)).toEqual([true]);
+      } finally {
+        await admin.end();
+      }
+      await until("the lost connection to be noticed", async () =>
+        logs.some((l) => /listening for changes at .* stopped: .*following by polling every 0\.3s/.test(l))
+          ? true
+          : undefined,
+      );
+      const promote = await runCli(["models", "promote", "m@2", "--dir", a]);
+      expect(promote.code).toBe(0);
+      await until("B to serve version 2", async () => ((await served()) === 2 ? true : undefined), 120_000);
+      await until("listening to resume", async () =>
+        logs.includes("deployment api: listening for changes again") ? true : undefined,
+      );
+      expect(logs.join("\n")).not.toMatch(/cannot follow/);
+    } finally {
+      await follower?.stop();
+      await server.close();
+    }
   }, 300_000);
 
   it("serves a rollback and a promote made from checkout A, and keeps the old version when the new one fails to verify", async () => {

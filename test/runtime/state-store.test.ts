@@ -1,6 +1,6 @@
 // The same state-store suite against SQLite and PostgreSQL (MLC_TEST_PG_URL; skipped when unset).
 import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openState } from "../../src/runtime/state/open.js";
@@ -177,8 +177,13 @@ for (const b of backends) {
       it("marks runs left running by a killed apply as interrupted", async () => {
         const { store } = await b.fresh();
         await store.startRun(run("r1", "model.m"));
+        await store.startRun(run("r2", "model.n"));
+        // an exec holding only model.m's lock leaves model.n's live run alone
+        expect(await store.interruptRunningRuns(["model.m"])).toBe(1);
+        expect((await store.getRun("r2"))!.status).toBe("running");
         expect(await store.interruptRunningRuns()).toBe(1);
         expect((await store.getRun("r1"))!.status).toBe("interrupted");
+        expect((await store.getRun("r2"))!.status).toBe("interrupted");
         await store.close();
       });
 
@@ -219,6 +224,84 @@ for (const b of backends) {
         expect((await store.lock.holder())!.command).toBe("mlc apply again");
         expect((await store.lock.forceUnlock())!.command).toBe("mlc apply again");
         expect(await store.lock.holder()).toBeUndefined();
+        await other.close();
+        await store.close();
+      });
+
+      it("node locks: different nodes together, the same node and the whole state excluded", async () => {
+        const { store, same } = await b.fresh();
+        const [b1, c1, d1] = [await same(), await same(), await same()];
+        const info = (command: string) => ({
+          pid: process.pid,
+          host: "host-a",
+          command,
+          since: "2026-01-01T00:00:00Z",
+        });
+        expect(await store.lock.acquireNode("model.a", info("mlc exec model.a"))).toEqual({ acquired: true });
+        // another node's exec runs at the same time
+        expect(await b1.lock.acquireNode("model.b", info("mlc exec model.b"))).toEqual({ acquired: true });
+        // the same node is refused, naming its holder
+        expect(await c1.lock.acquireNode("model.a", info("mlc exec model.a again"))).toEqual({
+          acquired: false,
+          holder: { ...info("mlc exec model.a"), node: "model.a" },
+        });
+        // an apply is refused while any exec holds a node, and names one of them
+        const apply = await d1.lock.acquire(info("mlc apply ."));
+        expect(apply.acquired).toBe(false);
+        expect(!apply.acquired && ["model.a", "model.b"].includes(apply.holder.node!)).toBe(true);
+        expect((await store.lock.nodeHolders()).map((h) => h.node).sort()).toEqual(["model.a", "model.b"]);
+        await store.lock.release();
+        // released: the same node is free again, but the apply still waits for model.b
+        expect((await c1.lock.acquireNode("model.a", info("mlc exec model.a again"))).acquired).toBe(true);
+        await c1.lock.release();
+        const stillB = await d1.lock.acquire(info("mlc apply ."));
+        expect(!stillB.acquired && stillB.holder.node).toBe("model.b");
+        await b1.lock.release();
+        expect(await store.lock.nodeHolders()).toEqual([]);
+        expect(await d1.lock.acquire(info("mlc apply ."))).toEqual({ acquired: true });
+        // while the apply holds the state, no exec starts
+        expect(await store.lock.acquireNode("model.a", info("mlc exec model.a"))).toEqual({
+          acquired: false,
+          holder: info("mlc apply ."),
+        });
+        await d1.lock.release();
+        for (const s of [b1, c1, d1, store]) await s.close();
+      });
+
+      it("a node lock whose holder's pid is dead: SQLite takes it over, PostgreSQL asks the session", async () => {
+        const { store, same } = await b.fresh();
+        const other = await same();
+        const dead = { pid: 2 ** 22 + 12345, host: hostname(), command: "mlc exec model.a", since: "t" };
+        // `store` stays open without releasing, as a killed process leaves its row
+        expect((await store.lock.acquireNode("model.a", dead)).acquired).toBe(true);
+        const live = { pid: process.pid, host: hostname(), command: "mlc exec model.a (2)", since: "t2" };
+        if (b.name === "sqlite") {
+          // the rows decide: a holder on this host whose process is gone is stale
+          expect(await other.lock.acquireNode("model.a", live)).toEqual({ acquired: true });
+          expect((await other.lock.nodeHolders()).map((h) => h.command)).toEqual([live.command]);
+        } else {
+          // the advisory lock decides: its session is alive, whatever pid the row names
+          expect(await other.lock.acquireNode("model.a", live)).toEqual({
+            acquired: false,
+            holder: { ...dead, node: "model.a" },
+          });
+        }
+        expect((await other.lock.forceUnlock("model.a"))!.node).toBe("model.a");
+        expect(await other.lock.nodeHolders()).toEqual([]);
+        await other.close();
+        await store.close();
+      });
+
+      it("updates one record atomically from several connections", async () => {
+        const { store, same } = await b.fresh();
+        const other = await same();
+        const bump = (s: StateStore) =>
+          s.records.update("counters", "c", (r) => ({
+            value: { n: ((r?.value as { n: number } | undefined)?.n ?? 0) + 1 },
+          }));
+        await Promise.all(Array.from({ length: 20 }, (_, i) => bump(i % 2 ? store : other)));
+        expect((await store.records.get("counters", "c"))!.value).toEqual({ n: 20 });
+        expect(await store.records.update("counters", "c", () => undefined)).toBe(false);
         await other.close();
         await store.close();
       });

@@ -1,5 +1,6 @@
 // `mlc exec NODE`: runs exactly one node of the graph against the project's (shared) state and
 // artifacts, as one step of a distributed run would: nothing when it is up to date, a refusal when an input is stale.
+// It takes only its node's lock, so execs of different nodes run at once; an apply excludes them all.
 import type { Command } from "commander";
 import { ProjectError } from "../../runtime/project.js";
 import type { Plan } from "../../runtime/plan.js";
@@ -27,7 +28,11 @@ export function register(program: Command): void {
       )
       .argument("<node>", "the node's id, as `mlc graph` and `mlc plan` name it"),
   )
-    .option("--lock-timeout <duration>", "wait this long for another apply or exec (e.g. 10m)", "0s")
+    .option(
+      "--lock-timeout <duration>",
+      "wait this long for an apply, or another exec of the same node, to finish (e.g. 10m)",
+      "0s",
+    )
     .option(
       "--trial-workers",
       "queue the node's tuning trials in the shared PostgreSQL state for `mlc worker` processes",
@@ -44,6 +49,7 @@ export function register(program: Command): void {
         try {
           outcome = await applyProject(opts.dir, {
             targets: [node],
+            lockNode: node,
             lockTimeoutMs: parseDurationMs(opts.lockTimeout),
             trialWorkers: opts.trialWorkers === true,
             command: `mlc exec ${node}`.slice(0, 200),

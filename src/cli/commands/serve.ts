@@ -206,7 +206,7 @@ export function register(program: Command): void {
     )
     .option(
       "--shared-poll <seconds>",
-      "with a shared state or store: how often to look for pointer changes made from other checkouts (promote, rollback); 0 turns it off",
+      "with a shared state or store: how often to look for pointer changes made from other checkouts (promote, rollback); a PostgreSQL state also announces them at once; 0 turns following off",
       "2",
     )
     .option("--no-prediction-log", "write no prediction log (and accept no feedback)")

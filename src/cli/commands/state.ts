@@ -134,14 +134,23 @@ export function register(program: Command): void {
     }),
   );
   withProjectDir(
-    state.command("unlock").description("remove the apply lock left by a process that is gone (asks first)"),
+    state
+      .command("unlock")
+      .description(
+        "remove the apply lock, or a node's exec lock, left by a process that is gone (asks first)",
+      ),
   )
     .option("--force", "do not ask")
-    .action(async (_dir: string, opts: { dir: string; force?: boolean }) =>
+    .option("--node <node>", "remove the lock of this node (an `mlc exec NODE`) instead of the apply lock")
+    .action(async (_dir: string, opts: { dir: string; force?: boolean; node?: string }) =>
       withState(opts.dir, async (s) => {
-        const h = await s.lock.holder();
+        const h = opts.node
+          ? (await s.lock.nodeHolders()).find((l) => l.node === opts.node)
+          : await s.lock.holder();
         if (!h) {
-          process.stdout.write("The state is not locked.\n");
+          process.stdout.write(
+            opts.node ? `The node ${opts.node} is not locked.\n` : "The state is not locked.\n",
+          );
           return;
         }
         const who = `pid ${h.pid} on ${h.host}, running \`${h.command}\` since ${h.since}`;
@@ -158,7 +167,7 @@ export function register(program: Command): void {
           rl.close();
           if (!/^y(es)?$/i.test(answer.trim())) throw new CliExit(1, "mlc: the lock was left in place");
         }
-        await s.lock.forceUnlock();
+        await s.lock.forceUnlock(opts.node);
         process.stdout.write(`Removed the lock held by ${who}.\n`);
       }),
     );

@@ -47,7 +47,8 @@ export function argoWorkflow(plan: Plan, o: ArgoOptions): { [k: string]: Json } 
     ...(resources ? { resources: containerResources(resources) } : {}),
   });
   const retryStrategy = { limit: String(o.retries), retryPolicy: "OnFailure" };
-  // Steps of independent branches may start together; each waits for the state's apply lock.
+  // Steps of independent branches run together (an exec locks only its node); a step waits only
+  // for an apply of the whole state, or for a retry of its own node still running.
   const exec = (extra: string[]) => [
     "mlc",
     "exec",

@@ -72,7 +72,7 @@ export function kubeflowPipeline(
             container: {
               image: o.image,
               command: ["mlc", "exec"],
-              // Tasks of independent branches may start together; each waits for the state's apply lock.
+              // Tasks of independent branches run together (an exec locks only its node).
               args: ["{{$.inputs.parameters['node']}}", "--dir", o.dir, "--lock-timeout", "60m"],
               ...(v.resources ? { resources: kfpResources(v.resources) } : {}),
             },

@@ -45,6 +45,16 @@ const migrations: readonly Migration[] = [
       `CREATE TABLE IF NOT EXISTS mlc_sequences (name TEXT PRIMARY KEY, value BIGINT NOT NULL)`,
     ],
   },
+  {
+    version: 2,
+    name: "per-node locks (mlc exec)",
+    statements: [
+      // `session` is the PostgreSQL backend holding the node's advisory lock (NULL on SQLite).
+      `CREATE TABLE IF NOT EXISTS mlc_node_locks (
+        node TEXT PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, command TEXT NOT NULL,
+        since TEXT NOT NULL, token TEXT NOT NULL, session INTEGER)`,
+    ],
+  },
 ];
 
 /** Brings the schema to the latest version; safe when several processes open the store at once. */

@@ -1,8 +1,12 @@
 // The team backend: PostgreSQL through a `pg` pool. An optional schema isolates one state
-// (and the tests); the apply lock is a session-level advisory lock, so a killed holder frees it.
+// (and the tests); the apply and node locks are session-level advisory locks, so a killed holder frees them.
 import pg from "pg";
-import type { Db, Queryable, Row, SqlValue } from "./db.js";
+import type { StateChanges } from "../../ir/state-store.js";
+import type { Db, Queryable, Row, SessionLockMode, SessionLocks, SqlValue } from "./db.js";
 import { redactSecret, StateError } from "./state-error.js";
+
+/** The one channel of mlc's change announcements; each payload names its schema. */
+const NOTIFY_CHANNEL = "mlc_state_changes";
 
 /** `?` parameter markers → `$1, $2…` (the state SQL never has a literal `?`). */
 function numbered(sql: string): string {
@@ -106,8 +110,106 @@ export async function openPostgresDb(url: string, schema?: string): Promise<Db> 
     c.release();
   }
   const base = queryable(pool);
+  // Every advisory lock this process holds lives on one dedicated session, kept while any is held.
   let lockClient: pg.PoolClient | undefined;
-  const lockKey = "hashtext(current_schema() || '.mlc_apply_lock')";
+  let lockSession: number | undefined;
+  const held = new Map<string, number>();
+  const lockKey = "hashtext(current_schema() || '.' || $1)";
+  const heldKey = (name: string, mode: SessionLockMode) => `${mode}:${name}`;
+  const sessionLocks: SessionLocks = {
+    async tryAcquire(name, mode): Promise<boolean> {
+      const k = heldKey(name, mode);
+      if (held.has(k)) return true;
+      if (!lockClient) {
+        lockClient = await pool.connect();
+        lockSession = Number((await lockClient.query(`SELECT pg_backend_pid() AS pid`)).rows[0]?.pid);
+      }
+      const fn = mode === "shared" ? "pg_try_advisory_lock_shared" : "pg_try_advisory_lock";
+      const r = await lockClient.query(`SELECT ${fn}(${lockKey}) AS ok`, [name]);
+      if (r.rows[0]?.ok === true) {
+        held.set(k, 1);
+        return true;
+      }
+      if (!held.size) releaseClient();
+      return false;
+    },
+    async release(name, mode): Promise<void> {
+      const k = heldKey(name, mode);
+      if (!held.has(k) || !lockClient) return;
+      held.delete(k);
+      const fn = mode === "shared" ? "pg_advisory_unlock_shared" : "pg_advisory_unlock";
+      try {
+        await lockClient.query(`SELECT ${fn}(${lockKey})`, [name]);
+      } finally {
+        if (!held.size) releaseClient();
+      }
+    },
+    async session() {
+      return lockSession;
+    },
+    async liveSessions(ids) {
+      if (!ids.length) return new Set();
+      const r = await pool.query(`SELECT pid FROM pg_stat_activity WHERE pid = ANY($1::int[])`, [ids]);
+      return new Set(r.rows.map((row: { pid: unknown }) => Number(row.pid)));
+    },
+  };
+  const notifications: StateChanges = {
+    async notify(n) {
+      await pool.query(
+        `SELECT pg_notify($1, json_build_object('schema', current_schema(), 'topic', $2::text, 'key', $3::text)::text)`,
+        [NOTIFY_CHANNEL, n.topic, n.key],
+      );
+    },
+    async listen(onNotice, onError) {
+      const client = new pg.Client({
+        connectionString: url,
+        connectionTimeoutMillis: 15_000,
+        application_name: `mlc listen ${process.pid}`,
+        ...(schema ? { options: `-c search_path=${schema}` } : {}),
+      });
+      let closing = false;
+      let failed = false;
+      const fail = (e: Error) => {
+        if (closing || failed) return;
+        failed = true;
+        onError(new StateError(`listening for changes at ${where} stopped: ${redactSecret(e.message, url)}`));
+      };
+      client.on("error", fail);
+      client.on("end", () => fail(new Error("the connection ended")));
+      try {
+        await client.connect();
+        const mine = String((await client.query(`SELECT current_schema() AS s`)).rows[0]?.s);
+        client.on("notification", (m) => {
+          if (m.channel !== NOTIFY_CHANNEL || !m.payload) return;
+          let v: unknown;
+          try {
+            v = JSON.parse(m.payload);
+          } catch {
+            return; // not an mlc announcement
+          }
+          const o = v as { schema?: unknown; topic?: unknown; key?: unknown };
+          if (o.schema === mine && typeof o.topic === "string" && typeof o.key === "string")
+            onNotice({ topic: o.topic, key: o.key });
+        });
+        await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      } catch (e) {
+        closing = true;
+        await client.end().catch(() => undefined);
+        throw new StateError(`cannot listen for changes at ${where}: ${connectProblem(e, url)}`);
+      }
+      return {
+        async close() {
+          closing = true;
+          await client.end().catch(() => undefined);
+        },
+      };
+    },
+  };
+  function releaseClient(): void {
+    lockClient?.release();
+    lockClient = undefined;
+    lockSession = undefined;
+  }
   return {
     dialect: "postgres",
     location: redactUrl(url) + (schema ? ` (schema ${schema})` : ""),
@@ -127,34 +229,11 @@ export async function openPostgresDb(url: string, schema?: string): Promise<Db> 
         c.release();
       }
     },
-    sessionLock: {
-      async tryAcquire(): Promise<boolean> {
-        if (lockClient) return true;
-        const c = await pool.connect();
-        const r = await c.query(`SELECT pg_try_advisory_lock(${lockKey}) AS ok`);
-        if (r.rows[0]?.ok === true) {
-          lockClient = c;
-          return true;
-        }
-        c.release();
-        return false;
-      },
-      async release(): Promise<void> {
-        if (!lockClient) return;
-        const c = lockClient;
-        lockClient = undefined;
-        try {
-          await c.query(`SELECT pg_advisory_unlock(${lockKey})`);
-        } finally {
-          c.release();
-        }
-      },
-    },
+    sessionLocks,
+    notifications,
     async close() {
-      if (lockClient) {
-        lockClient.release();
-        lockClient = undefined;
-      }
+      held.clear();
+      releaseClient();
       await pool.end();
     },
   };

@@ -16,6 +16,7 @@ import type {
   RunRecord,
   RunSuccess,
   StatEntry,
+  StateChanges,
   StateLock,
   StateSnapshot,
   StateStore,
@@ -108,6 +109,15 @@ function nodeParams(n: NodeRecord): SqlValue[] {
   ];
 }
 
+/** The session-lock names (PostgreSQL advisory locks): the whole state, and one per node. */
+const APPLY_LOCK = "mlc_apply_lock";
+const NODE_LOCK = "mlc_node_lock.";
+
+/** A store holds one lock at a time: a second, different one is a bug of the caller. */
+function refuseSecond(heldWhat: string): never {
+  throw new Error(`this state store already holds the lock of ${heldWhat}; release it first`);
+}
+
 const bumpSerial = (q: Queryable) => q.run(`UPDATE mlc_serial SET serial = serial + 1 WHERE id = 1`);
 
 /** Is a process with this pid alive on this host? (signal 0 checks without sending.) */
@@ -125,9 +135,11 @@ export class SqlStateStore implements StateStore {
   readonly location: string;
   readonly lock: StateLock;
   readonly records: RegistryRecords;
+  readonly changes?: StateChanges;
 
   constructor(private readonly db: Db) {
     this.backend = db.dialect;
+    if (db.notifications) this.changes = db.notifications;
     this.location = db.location;
     this.lock = this.makeLock();
     this.records = this.makeRecords();
@@ -251,10 +263,11 @@ export class SqlStateStore implements StateStore {
     });
   }
 
-  async interruptRunningRuns(): Promise<number> {
-    return this.db.run(
-      `UPDATE mlc_runs SET status = 'interrupted', error = 'the apply running it was interrupted' WHERE status = 'running'`,
-    );
+  async interruptRunningRuns(nodes?: string[]): Promise<number> {
+    const set = `UPDATE mlc_runs SET status = 'interrupted', error = 'the apply running it was interrupted' WHERE status = 'running'`;
+    if (!nodes) return this.db.run(set);
+    if (!nodes.length) return 0;
+    return this.db.run(`${set} AND node IN (${nodes.map(() => "?").join(", ")})`, nodes);
   }
 
   async retireNode(id: string): Promise<void> {
@@ -367,59 +380,153 @@ export class SqlStateStore implements StateStore {
 
   private makeLock(): StateLock {
     const db = this.db;
-    let token: string | undefined;
+    const sessionLocks = db.sessionLocks;
+    // What this store holds: the whole-state lock, or one node's lock, and the token of its row.
+    let held: { node?: string; token: string } | undefined;
+    const infoOf = (r: Row, node?: string): LockInfo => ({
+      pid: Number(r.pid),
+      host: str(r.host),
+      command: str(r.command),
+      since: str(r.since),
+      ...(node !== undefined ? { node } : {}),
+    });
     const holder = async (q: Queryable = db): Promise<LockInfo | undefined> => {
-      const rows = await q.all(`SELECT pid, host, command, since FROM mlc_lock WHERE id = 1`);
-      const r = rows[0];
-      return r
-        ? { pid: Number(r.pid), host: str(r.host), command: str(r.command), since: str(r.since) }
-        : undefined;
+      const r = (await q.all(`SELECT pid, host, command, since FROM mlc_lock WHERE id = 1`))[0];
+      return r ? infoOf(r) : undefined;
+    };
+    const nodeRows = async (
+      q: Queryable = db,
+      node?: string,
+    ): Promise<(LockInfo & { session?: number })[]> => {
+      const rows = node
+        ? await q.all(`SELECT * FROM mlc_node_locks WHERE node = ?`, [node])
+        : await q.all(`SELECT * FROM mlc_node_locks ORDER BY since DESC, node`);
+      return rows.map((r) => ({
+        ...infoOf(r, str(r.node)),
+        ...(r.session === null || r.session === undefined ? {} : { session: Number(r.session) }),
+      }));
+    };
+    const unknown = (node?: string): LockInfo => ({
+      pid: 0,
+      host: "unknown",
+      command: "unknown",
+      since: "unknown",
+      ...(node !== undefined ? { node } : {}),
+    });
+    // A holder on this host whose process is gone was killed: its row is stale (SQLite only: there the rows decide).
+    const stale = (h: LockInfo) => h.host === hostname() && !pidAlive(h.pid);
+    const strip = ({ session: _s, ...info }: LockInfo & { session?: number }): LockInfo => info;
+    const writeNodeRow = async (
+      q: Queryable,
+      node: string,
+      info: LockInfo,
+      token: string,
+      session?: number,
+    ) => {
+      await q.run(`DELETE FROM mlc_node_locks WHERE node = ?`, [node]);
+      await q.run(
+        `INSERT INTO mlc_node_locks (node, pid, host, command, since, token, session) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        [node, info.pid, info.host, info.command, info.since, token, session ?? null],
+      );
     };
     return {
       holder: () => holder(),
+      async nodeHolders(): Promise<LockInfo[]> {
+        return (await nodeRows()).map(strip);
+      },
       async acquire(info: LockInfo): Promise<LockAttempt> {
-        if (token) return { acquired: true };
+        if (held) return held.node === undefined ? { acquired: true } : refuseSecond(held.node);
         const mine = randomUUID();
-        if (db.sessionLock) {
+        if (sessionLocks) {
           // PostgreSQL: the advisory lock decides; the row only describes the holder.
-          if (!(await db.sessionLock.tryAcquire())) {
-            return {
-              acquired: false,
-              holder: (await holder()) ?? { pid: 0, host: "unknown", command: "unknown", since: "unknown" },
-            };
+          // Who holds it is read after the refusal; a holder gone or just arriving meanwhile is tried again.
+          for (let tries = 1; !(await sessionLocks.tryAcquire(APPLY_LOCK, "exclusive")); tries++) {
+            // Held exclusively by an apply, or shared by execs (then a shared hold is still granted).
+            if (!(await sessionLocks.tryAcquire(APPLY_LOCK, "shared")))
+              return { acquired: false, holder: (await holder()) ?? unknown() };
+            await sessionLocks.release(APPLY_LOCK, "shared");
+            const rows = await nodeRows();
+            const live = await sessionLocks.liveSessions(rows.flatMap((r) => (r.session ? [r.session] : [])));
+            const h = rows.find((r) => r.session !== undefined && live.has(r.session));
+            if (h || tries >= 3) return { acquired: false, holder: h ? strip(h) : unknown("a node") };
+            await new Promise((r) => setTimeout(r, 50));
           }
           await db.run(
             `INSERT INTO mlc_lock (id, pid, host, command, since, token) VALUES (1, ?, ?, ?, ?, ?)
              ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, host = excluded.host, command = excluded.command, since = excluded.since, token = excluded.token`,
             [info.pid, info.host, info.command, info.since, mine],
           );
-          token = mine;
+          held = { token: mine };
           return { acquired: true };
         }
         return db.tx(async (q): Promise<LockAttempt> => {
           const h = await holder(q);
           if (h) {
-            // A holder on this host whose process is gone was killed: its lock is stale.
-            const stale = h.host === hostname() && !pidAlive(h.pid);
-            if (!stale) return { acquired: false, holder: h };
+            if (!stale(h)) return { acquired: false, holder: h };
             await q.run(`DELETE FROM mlc_lock WHERE id = 1`);
+          }
+          for (const n of await nodeRows(q)) {
+            if (!stale(n)) return { acquired: false, holder: strip(n) };
+            await q.run(`DELETE FROM mlc_node_locks WHERE node = ?`, [n.node!]);
           }
           await q.run(
             `INSERT INTO mlc_lock (id, pid, host, command, since, token) VALUES (1, ?, ?, ?, ?, ?)`,
             [info.pid, info.host, info.command, info.since, mine],
           );
-          token = mine;
+          held = { token: mine };
+          return { acquired: true };
+        });
+      },
+      async acquireNode(node: string, info: LockInfo): Promise<LockAttempt> {
+        if (held) return held.node === node ? { acquired: true } : refuseSecond(held.node ?? "the state");
+        const mine = randomUUID();
+        const nodeInfo: LockInfo = { ...info, node };
+        if (sessionLocks) {
+          // PostgreSQL: a shared hold of the apply lock (applies wait for it) and the node's own lock.
+          if (!(await sessionLocks.tryAcquire(APPLY_LOCK, "shared")))
+            return { acquired: false, holder: (await holder()) ?? unknown() };
+          if (!(await sessionLocks.tryAcquire(NODE_LOCK + node, "exclusive"))) {
+            await sessionLocks.release(APPLY_LOCK, "shared");
+            const h = (await nodeRows(db, node))[0];
+            return { acquired: false, holder: h ? strip(h) : unknown(node) };
+          }
+          const session = await sessionLocks.session();
+          await db.tx((q) => writeNodeRow(q, node, nodeInfo, mine, session));
+          held = { node, token: mine };
+          return { acquired: true };
+        }
+        return db.tx(async (q): Promise<LockAttempt> => {
+          const h = await holder(q);
+          if (h) {
+            if (!stale(h)) return { acquired: false, holder: h };
+            await q.run(`DELETE FROM mlc_lock WHERE id = 1`);
+          }
+          const n = (await nodeRows(q, node))[0];
+          if (n && !stale(n)) return { acquired: false, holder: strip(n) };
+          await writeNodeRow(q, node, nodeInfo, mine);
+          held = { node, token: mine };
           return { acquired: true };
         });
       },
       async release(): Promise<void> {
-        if (!token) return;
-        const t = token;
-        token = undefined;
-        await db.run(`DELETE FROM mlc_lock WHERE id = 1 AND token = ?`, [t]);
-        await db.sessionLock?.release();
+        if (!held) return;
+        const { node, token } = held;
+        held = undefined;
+        if (node === undefined) {
+          await db.run(`DELETE FROM mlc_lock WHERE id = 1 AND token = ?`, [token]);
+          await sessionLocks?.release(APPLY_LOCK, "exclusive");
+        } else {
+          await db.run(`DELETE FROM mlc_node_locks WHERE node = ? AND token = ?`, [node, token]);
+          await sessionLocks?.release(NODE_LOCK + node, "exclusive");
+          await sessionLocks?.release(APPLY_LOCK, "shared");
+        }
       },
-      async forceUnlock(): Promise<LockInfo | undefined> {
+      async forceUnlock(node?: string): Promise<LockInfo | undefined> {
+        if (node !== undefined) {
+          const h = (await nodeRows(db, node))[0];
+          await db.run(`DELETE FROM mlc_node_locks WHERE node = ?`, [node]);
+          return h ? strip(h) : undefined;
+        }
         const h = await holder();
         await db.run(`DELETE FROM mlc_lock WHERE id = 1`);
         return h;
@@ -472,6 +579,23 @@ export class SqlStateStore implements StateStore {
           [collection, key, json(value), json(refs), new Date().toISOString()],
         );
         return changed > 0;
+      },
+      async update(collection, key, change) {
+        return db.tx(async (q) => {
+          // SQLite's transaction already excludes other writers; PostgreSQL's needs the key's lock.
+          if (db.dialect === "postgres")
+            await q.all(`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.mlc_records.' || ?))`, [
+              `${collection}/${key}`,
+            ]);
+          const rows = await q.all(`SELECT * FROM mlc_records WHERE collection = ? AND key = ?`, [
+            collection,
+            key,
+          ]);
+          const next = change(rows[0] ? recordFromRow(rows[0]) : undefined);
+          if (!next) return false;
+          await put(q, collection, key, next.value, next.refs);
+          return true;
+        });
       },
       async raiseSequence(name, used) {
         await db.tx(async (q) => {
