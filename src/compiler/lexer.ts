@@ -201,7 +201,11 @@ export interface TokenColumns {
 
 /** Tokenises a whole file. Total: every character ends up in a token, a comment or whitespace. */
 export function lex(text: string): LexResult {
-  const c = scan(text);
+  return tokensOf(text, scan(text));
+}
+
+/** The tokens of `scan(text)` as chevrotain tokens (what chevrotain's parser reads). */
+export function tokensOf(text: string, c: TokenColumns): LexResult {
   const tokens: IToken[] = new Array<IToken>(c.count);
   for (let i = 0; i < c.count; i++) {
     const k = c.kinds[i]!;
