@@ -14,7 +14,7 @@ import { kindContext } from "./checker/kind-context.js";
 import { tableFacts } from "./checker/tables.js";
 import { Sink, type DepUse } from "./checker/sink.js";
 import { attributeOf, CheckState, plainRef, walkRowExpr } from "./checker/state.js";
-import type { Env } from "./checker/typing.js";
+import { newEnv, type Env } from "./checker/typing.js";
 import { pushAll } from "./push-all.js";
 
 export function checkProject(project: Project): Result<CheckedProject> {
@@ -86,7 +86,7 @@ export function checkProject(project: Project): Result<CheckedProject> {
 /** The environment of a top-level block: which columns, features and model its values see. */
 function blockEnv(st: CheckState, block: Block, name: string, sink: Sink): Env {
   const schema = blockKind(block.kind)!;
-  const env: Env = { st, block: name, scope: "row", via: "", sink };
+  const env = newEnv(st, name, "row", "", sink);
   if (schema.table === "declared") {
     env.columns = st.columnsOf(name);
   } else if (schema.input) {

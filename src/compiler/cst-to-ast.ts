@@ -390,41 +390,22 @@ export class AstBuilder {
 
   /** Decodes `\n \t \r \" \\ \/ \uXXXX`; an unknown escape is reported and kept as written. */
   private decodeString(body: string, span: Span): string {
-    if (body.indexOf("\\") < 0) return body;
-    let out = "";
-    for (let i = 0; i < body.length; i++) {
-      const ch = body[i]!;
-      if (ch !== "\\") {
-        out += ch;
-        continue;
-      }
-      const next = body[i + 1];
-      const simple = next === undefined ? undefined : ESCAPES[next];
-      if (simple !== undefined) {
-        out += simple;
-        i++;
-      } else if (next === "u" && /^[0-9a-fA-F]{4}$/.test(body.slice(i + 2, i + 6))) {
-        out += String.fromCharCode(parseInt(body.slice(i + 2, i + 6), 16));
-        i += 5;
-      } else {
-        // body starts one character after the opening quote
-        const at = span.start.offset + 1 + i;
-        const escSpan: Span = {
-          file: this.file,
-          start: { offset: at, line: span.start.line, column: span.start.column + 1 + i },
-          end: { offset: at + 2, line: span.start.line, column: span.start.column + 3 + i },
-        };
-        const shown = next === "u" ? "\\u" : `\\${next ?? ""}`;
-        this.error(
-          SyntaxCode.invalidEscape,
-          escSpan,
-          `invalid escape \`${shown}\` in string`,
-          'valid escapes: `\\n`, `\\t`, `\\r`, `\\"`, `\\\\`, `\\/` and `\\uXXXX` (4 hex digits)',
-        );
-        out += ch;
-      }
-    }
-    return out;
+    return decodeStringBody(body, (i, next) => {
+      // body starts one character after the opening quote
+      const at = span.start.offset + 1 + i;
+      const escSpan: Span = {
+        file: this.file,
+        start: { offset: at, line: span.start.line, column: span.start.column + 1 + i },
+        end: { offset: at + 2, line: span.start.line, column: span.start.column + 3 + i },
+      };
+      const shown = next === "u" ? "\\u" : `\\${next ?? ""}`;
+      this.error(
+        SyntaxCode.invalidEscape,
+        escSpan,
+        `invalid escape \`${shown}\` in string`,
+        'valid escapes: `\\n`, `\\t`, `\\r`, `\\"`, `\\\\`, `\\/` and `\\uXXXX` (4 hex digits)',
+      );
+    });
   }
 
   private entries(node: CstNode): ObjectEntry[] {
@@ -541,6 +522,38 @@ export function tokenSpanOf(file: string, t: IToken): Span {
   };
 }
 
+/**
+ * Decodes the escapes of a string's body (`\n \t \r \" \\ \/ \uXXXX`); an unknown one is kept as
+ * written and passed to `invalid` with its index in `body` and the character after the `\`.
+ */
+export function decodeStringBody(
+  body: string,
+  invalid: (i: number, next: string | undefined) => void,
+): string {
+  if (body.indexOf("\\") < 0) return body;
+  let out = "";
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i]!;
+    if (ch !== "\\") {
+      out += ch;
+      continue;
+    }
+    const next = body[i + 1];
+    const simple = next === undefined ? undefined : ESCAPES[next];
+    if (simple !== undefined) {
+      out += simple;
+      i++;
+    } else if (next === "u" && /^[0-9a-fA-F]{4}$/.test(body.slice(i + 2, i + 6))) {
+      out += String.fromCharCode(parseInt(body.slice(i + 2, i + 6), 16));
+      i += 5;
+    } else {
+      invalid(i, next);
+      out += ch;
+    }
+  }
+  return out;
+}
+
 /** CST keys of the single-token operands. */
 const LITERAL_KEYS = [
   "NumberLit",
@@ -555,9 +568,9 @@ const LITERAL_KEYS = [
   "BadChar",
 ] as const;
 
-const COMPARISON = 4;
-const NOT_PRECEDENCE = 3;
-const BINARY_PRECEDENCE: Record<string, number> = {
+export const COMPARISON = 4;
+export const NOT_PRECEDENCE = 3;
+export const BINARY_PRECEDENCE: Record<string, number> = {
   or: 1,
   and: 2,
   "==": COMPARISON,
@@ -573,7 +586,7 @@ const BINARY_PRECEDENCE: Record<string, number> = {
   "%": 6,
 };
 
-const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+export const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", '"': '"', "\\": "\\", "/": "/" };
 
 function isNode(el: CstElement): el is CstNode {

@@ -20,8 +20,10 @@ import {
   RBracket,
   RParen,
   UnterminatedString,
-  lex,
+  scan,
+  tokensOf,
 } from "./lexer.js";
+import { parseBlocksFast } from "./fast-parse.js";
 import { mlspecParser } from "./parser.js";
 import type { Pos, Span } from "../ir/span.js";
 import { KEYWORD_TYPES, decodeSyntaxMessage } from "./syntax-messages.js";
@@ -33,9 +35,17 @@ interface Segment {
   stray: boolean;
 }
 
-export function parseFile(path: string, text: string): Result<SpecFile> {
+/**
+ * @param options.fastPath false parses the chevrotain way only: the reference the fast path
+ * (fast-parse.ts) is tested against.
+ */
+export function parseFile(
+  path: string,
+  text: string,
+  options: { fastPath?: boolean } = {},
+): Result<SpecFile> {
   try {
-    return parseUnchecked(path, text);
+    return parseUnchecked(path, text, options.fastPath ?? true);
   } catch (e) {
     // Last resort: a bug in the parser must not take the caller down with it.
     const at: Pos = { offset: 0, line: 1, column: 1 };
@@ -54,12 +64,17 @@ export function parseFile(path: string, text: string): Result<SpecFile> {
   }
 }
 
-function parseUnchecked(path: string, text: string): Result<SpecFile> {
-  const { tokens, comments } = lex(text);
+function parseUnchecked(path: string, text: string, fastPath: boolean): Result<SpecFile> {
+  const columns = scan(text);
   const lines = new LineIndex(text);
+  // Most files have no error: the fast parser builds their AST straight from the token columns.
+  const fast = fastPath ? parseBlocksFast(path, text, columns) : undefined;
+  if (fast) return { value: specFile(path, text, fast, columns.comments, lines), diagnostics: [] };
+  // The others are parsed block by block by chevrotain, with error recovery where needed.
+  const { tokens, comments } = tokensOf(text, columns);
   const builder = new AstBuilder(path);
   builder.sourceOf = (s) => text.slice(s.start.offset, s.end.offset);
-  const fast = mlspecParser(false);
+  const fastParser = mlspecParser(false);
   const blocks: Block[] = [];
   const diagnostics: Diagnostic[] = lexicalDiagnostics(path, tokens);
   const parseDiagnostics: Diagnostic[] = [];
@@ -92,7 +107,7 @@ function parseUnchecked(path: string, text: string): Result<SpecFile> {
     builder.nextToken = (t) => seg.tokens[seg.tokens.indexOf(t) + 1];
     // Error recovery costs time at every repetition: a block is parsed without it first, and
     // again with it only when that found an error (the recovering parse reports and patches up).
-    let parser = fast;
+    let parser = fastParser;
     parser.startParse(seg.tokens);
     let cst = parser.block();
     if (parser.errors.length) {
@@ -127,19 +142,29 @@ function parseUnchecked(path: string, text: string): Result<SpecFile> {
     if (block) blocks.push(block);
   }
 
+  return {
+    value: specFile(path, text, blocks, comments, lines),
+    diagnostics: withParseErrors(diagnostics, parseDiagnostics),
+  };
+}
+
+function specFile(
+  path: string,
+  text: string,
+  blocks: Block[],
+  comments: IToken[],
+  lines: LineIndex,
+): SpecFile {
   const fileComments: Comment[] = comments.map((c) => ({
     text: c.image.replace(/\s+$/, ""),
     span: tokenSpanOf(path, c),
   }));
   return {
-    value: {
-      path,
-      text,
-      blocks,
-      comments: fileComments,
-      span: { file: path, start: lines.pos(0), end: lines.pos(text.length) },
-    },
-    diagnostics: withParseErrors(diagnostics, parseDiagnostics),
+    path,
+    text,
+    blocks,
+    comments: fileComments,
+    span: { file: path, start: lines.pos(0), end: lines.pos(text.length) },
   };
 }
 

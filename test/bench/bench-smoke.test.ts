@@ -18,10 +18,11 @@ const re = (s: string): RegExp => new RegExp(s, "m");
 const EXPECTED: Record<string, BenchExpectations> = {
   parse: {
     ratio: [
-      re(`^ {2}(lex only \\(floor\\)|parse|check|total|CPU per run) +\\d+ ms`),
+      re(`^ {2}(scan only \\(floor\\)|parse|check|total|CPU per run) +\\d+ ms`),
       re(`total/target = ${num} \\((within|OVER) target\\)`),
       re(`got \\d+% of a CPU`),
       re(`^ {4}check +\\d+ ms CPU +\\d+ ms of GC pauses$`),
+      re(`^ {2}the AST the parse builds and the checker reads: ${num} objects`),
       re(
         `^ {2}the gap: parse \\+ check take \\d+ ms of CPU per run against the \\d+ ms target \\(${num}×\\);$`,
       ),

@@ -72,8 +72,8 @@ export class CheckState {
   private readonly columnBusy = new Set<string>();
   private readonly featureTypeMemo = new Map<string, ExprType>();
   private readonly featureBusy = new Set<string>();
-  private readonly lineageMemo = new Map<string, ReadonlySet<string>>();
-  private readonly builtinMemo = new Map<string, ReadonlySet<string>>();
+  private readonly lineageMemo = new PairMap<ReadonlySet<string>>();
+  private readonly builtinMemo = new PairMap<ReadonlySet<string>>();
 
   private readonly byKind = new Map<string, Block[]>();
   private readonly ownFeatureMemo = new Map<string, Map<string, Attribute>>();
@@ -313,7 +313,7 @@ export class CheckState {
       this.lineageMemo,
       (b, col) => (tableRole(b.kind) === "declared" ? [`${b.name}.${col}`] : []),
       () => [],
-      new Set(),
+      new PairMap(),
       true,
     );
   }
@@ -342,18 +342,18 @@ export class CheckState {
   private walkColumn(
     block: string,
     column: string,
-    memo: Map<string, ReadonlySet<string>>,
+    memo: PairMap<ReadonlySet<string>>,
     atSource: (b: Block, column: string) => string[],
     atCall: (callee: string) => string[],
-    visiting = new Set<string>(),
+    visiting = new PairMap<true>(),
     skipWindows = false,
   ): ReadonlySet<string> {
-    const key = `${block}.${column}`;
-    const cached = memo.get(key);
+    // keyed by (block, column) in two levels: a joined string key would be built and hashed per call
+    const cached = memo.get(block, column);
     if (cached) return cached;
     const b = this.block(block);
-    if (!b || visiting.has(key)) return new Set();
-    visiting.add(key);
+    if (!b || visiting.get(block, column)) return new Set();
+    visiting.set(block, column, true);
     const out = new Set<string>(atSource(b, column));
     const input = this.inputOf(block);
     const follow = (blk: string, col: string) => {
@@ -380,9 +380,30 @@ export class CheckState {
     } else if ((role === "computed" || role === "partitioned") && input !== undefined) {
       follow(input, column);
     }
-    visiting.delete(key);
-    if (visiting.size === 0) memo.set(key, out);
+    visiting.delete(block, column);
+    if (visiting.size === 0) memo.set(block, column, out);
     return out;
+  }
+}
+
+/** A map keyed by a pair of strings (block, column). */
+class PairMap<V> {
+  private readonly outer = new Map<string, Map<string, V>>();
+  size = 0;
+
+  get(a: string, b: string): V | undefined {
+    return this.outer.get(a)?.get(b);
+  }
+
+  set(a: string, b: string, v: V): void {
+    let inner = this.outer.get(a);
+    if (!inner) this.outer.set(a, (inner = new Map()));
+    if (!inner.has(b)) this.size++;
+    inner.set(b, v);
+  }
+
+  delete(a: string, b: string): void {
+    if (this.outer.get(a)?.delete(b)) this.size--;
   }
 }
 
