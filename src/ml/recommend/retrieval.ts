@@ -10,6 +10,13 @@
 import { arrayOf, packModel, unpackModel } from "../nn/packed-bytes.js";
 import { packTowers, unpackTowers, type TwoTowers } from "../nn/two-tower-towers.js";
 import { applyLink, type FactorTables } from "./factor-tables.js";
+import {
+  itemAttributesOf,
+  packAttributes,
+  unpackAttributes,
+  type ItemAttribute,
+  type RawColumn,
+} from "./item-attributes.js";
 
 const FILE_KIND = "retrieval";
 /** Format 1: tables, catalogue, seen items, popularity. Format 2 adds a two-tower model's towers. */
@@ -47,6 +54,8 @@ export interface RetrievalInput {
   relevant: Uint8Array;
   times?: { column: string; ms: Float64Array };
   coldStart?: ColdStartTowers;
+  /** Columns of the training rows, raw: those holding one value per item become item attributes. */
+  attributeColumns?: readonly RawColumn[];
 }
 
 export interface Recommendation {
@@ -77,6 +86,8 @@ export class Retrieval {
     readonly popularityRule: PopularityRule,
     /** A two-tower model's towers, for users and items known only by their features. */
     readonly coldStart?: ColdStartTowers,
+    /** The catalogue's item attributes, per catalogue entry, for filters (src/ml/recommend/item-attributes.ts). */
+    readonly attributes: readonly ItemAttribute[] = [],
   ) {
     this.catalogueIndex = new Int32Array(tables.nItems).fill(-1);
     catalogue.forEach((item, k) => (this.catalogueIndex[item] = k));
@@ -92,8 +103,17 @@ export class Retrieval {
     return this.seenItems.subarray(this.seenOffsets[u]!, this.seenOffsets[u + 1]!);
   }
 
-  /** The K catalogue items with the highest score for a known user row, best first (ties: lower item). */
-  topK(u: number, k: number, excludeSeen: boolean, extra: readonly ExtraItem[] = []): Recommendation[] {
+  /**
+   * The K catalogue items with the highest score for a known user row, best first (ties: lower
+   * item); with `allow` (a filter's mask over the catalogue entries) only among the entries it keeps.
+   */
+  topK(
+    u: number,
+    k: number,
+    excludeSeen: boolean,
+    extra: readonly ExtraItem[] = [],
+    allow?: Uint8Array,
+  ): Recommendation[] {
     const t = this.tables;
     const f = t.factors;
     return this.rank(
@@ -102,15 +122,21 @@ export class Retrieval {
       k,
       excludeSeen ? new Set(this.seen(u)) : undefined,
       extra,
+      allow,
     );
   }
 
   /**
-   * The K best of the catalogue and `extra` (items known only by their features) for a user vector
-   * computed from features (a cold-start user: no bias, nothing seen).
+   * The K best of the catalogue (the entries `allow` keeps) and `extra` (items known only by their
+   * features) for a user vector computed from features (a cold-start user: no bias, nothing seen).
    */
-  topKForVector(user: ArrayLike<number>, k: number, extra: readonly ExtraItem[] = []): Recommendation[] {
-    return this.rank(user, this.tables.globalBias, k, undefined, extra);
+  topKForVector(
+    user: ArrayLike<number>,
+    k: number,
+    extra: readonly ExtraItem[] = [],
+    allow?: Uint8Array,
+  ): Recommendation[] {
+    return this.rank(user, this.tables.globalBias, k, undefined, extra, allow);
   }
 
   // rawScore(t, u, item), with the user's part (its vector and `base`) hoisted out of the loop
@@ -120,12 +146,14 @@ export class Retrieval {
     k: number,
     skip: Set<number> | undefined,
     extra: readonly ExtraItem[],
+    allow: Uint8Array | undefined,
   ): Recommendation[] {
     const t = this.tables;
     const heap = new TopK(k);
     const f = t.factors;
     const V = t.V;
     for (let c = 0; c < this.catalogue.length; c++) {
+      if (allow && !allow[c]) continue;
       const item = this.catalogue[c]!;
       if (skip?.has(item)) continue;
       const io = item * f;
@@ -141,8 +169,11 @@ export class Retrieval {
     return heap.sorted().map((r) => ({ item: r.item, score: applyLink(t, r.score) }));
   }
 
-  /** The K most popular catalogue items, best first; with a known user row and `excludeSeen`, minus their items. */
-  popular(k: number, excludeFor?: number): Recommendation[] {
+  /**
+   * The K most popular catalogue items, best first; with a known user row `excludeFor`, minus their
+   * items; with `allow`, among the catalogue entries it keeps.
+   */
+  popular(k: number, excludeFor?: number, allow?: Uint8Array): Recommendation[] {
     if (!this.popularOrder) {
       const order = Int32Array.from(this.catalogue.keys());
       order.sort(
@@ -154,6 +185,7 @@ export class Retrieval {
     const out: Recommendation[] = [];
     for (let j = 0; j < this.popularOrder.length && out.length < k; j++) {
       const c = this.popularOrder[j]!;
+      if (allow && !allow[c]) continue;
       const item = this.catalogue[c]!;
       if (skip?.has(item)) continue;
       out.push({ item, score: this.popularity[c]! });
@@ -175,6 +207,8 @@ export class Retrieval {
   serialize(): Uint8Array {
     const t = this.tables;
     const towers = this.coldStart ? packTowers(this.coldStart.towers) : undefined;
+    // a file without attributes keeps the bytes it had before attributes were kept
+    const attrs = this.attributes.length ? packAttributes(this.attributes) : undefined;
     return packModel(
       FILE_KIND,
       {
@@ -190,6 +224,7 @@ export class Retrieval {
         link: t.link,
         popularity: { ...this.popularityRule },
         ...(towers ? { towers: towers.header, vocabularies: this.coldStart!.vocabularies } : {}),
+        ...(attrs ? { attributes: attrs.header } : {}),
       },
       [
         ["U", t.U],
@@ -201,6 +236,7 @@ export class Retrieval {
         ["seenOffsets", this.seenOffsets],
         ["seenItems", this.seenItems],
         ...(towers?.arrays ?? []),
+        ...(attrs?.arrays ?? []),
       ],
     );
   }
@@ -267,6 +303,11 @@ export class Retrieval {
         throw new Error("retrieval file: its towers do not agree with its tables");
       coldStart = { towers, vocabularies: vocab as Record<string, string[]> };
     }
+    const attributes = unpackAttributes(
+      h.attributes,
+      (name, kind) => (kind === "category" ? arrayOf(u, name, Int32Array) : arrayOf(u, name, Float64Array)),
+      catalogue.length,
+    );
     return new Retrieval(
       tables,
       str("userColumn"),
@@ -277,6 +318,7 @@ export class Retrieval {
       seenItems,
       rule,
       coldStart,
+      attributes,
     );
   }
 }
@@ -337,6 +379,14 @@ export function buildRetrieval(input: RetrievalInput): Retrieval {
   for (let u = 0; u < t.nUsers; u++) seenOffsets[u + 1] = seenOffsets[u]! + seen[u]!.size;
   const seenItems = new Int32Array(seenOffsets[t.nUsers]!);
   seen.forEach((s, u) => seenItems.set(Int32Array.from(s).sort(), seenOffsets[u]!));
+  const entryOfRow = new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    const i = validIndex(items[r]!, t.nItems);
+    entryOfRow[r] = i >= 0 ? at[i]! : -1;
+  }
+  const attributes = input.attributeColumns
+    ? itemAttributesOf(input.attributeColumns, entryOfRow, catalogue.length)
+    : [];
   return new Retrieval(
     t,
     input.userColumn,
@@ -347,6 +397,7 @@ export function buildRetrieval(input: RetrievalInput): Retrieval {
     seenItems,
     rule,
     input.coldStart,
+    attributes,
   );
 }
 
