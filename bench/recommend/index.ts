@@ -23,6 +23,7 @@ import {
   loadOnce,
   loadPlan,
   median,
+  startupWaitMs,
   stop,
   waitForLine,
   type LoadResult,
@@ -33,14 +34,16 @@ const repo = resolve(here, "../../..");
 const cli = join(repo, "dist/src/cli/main.js");
 const retrievalModule = join(repo, "dist/src/ml/recommend/retrieval.js");
 
-// enough users that the cold-cache rounds never ask for the same list twice
-const N_USERS = 50_000;
+// enough users that the cold-cache rounds never ask for the same list twice (the smoke run: fewer,
+// so it starts quickly on a busy machine; the catalogue is the same 10,000 items)
+const USERS_FULL = 50_000;
+const USERS_SMOKE = 5_000;
 const N_ITEMS = 10_000;
 const FACTORS = 32;
 const K = 20;
 
 /** Seeded tables and interactions (20 per user, long-tailed items) for a BPR-shaped model. */
-function synthetic(): { tables: FactorTables; users: Float32Array; items: Float32Array } {
+function synthetic(N_USERS: number): { tables: FactorTables; users: Float32Array; items: Float32Array } {
   let seed = 11;
   const rand = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
   const tables: FactorTables = {
@@ -93,11 +96,12 @@ process.on("SIGTERM", () => s.close(() => process.exit(0)));
 export async function run(args: string[]): Promise<void> {
   const plan = loadPlan(args);
   const smoke = args.includes("--smoke");
+  const N_USERS = smoke ? USERS_SMOKE : USERS_FULL;
   const work = mkdtempSync(join(tmpdir(), "mlc-bench-recommend-"));
   const projectDir = join(work, "project");
   const bundleRel = ".mlc/bundles/recs/v1";
   const bundleDir = join(projectDir, bundleRel);
-  const { tables, users, items } = synthetic();
+  const { tables, users, items } = synthetic(N_USERS);
   const retrieval = buildRetrieval({
     tables,
     userColumn: "user",
@@ -173,13 +177,15 @@ export async function run(args: string[]): Promise<void> {
       })
     : undefined;
   try {
-    const mlcUrl = (await waitForLine(mlc, /listening on (http:\/\/[\d.]+:\d+)/, 30_000))[1]!;
-    await waitForLine(mlc, /ready, serving/, 60_000);
+    // the three start together; each wait reads what its server printed since it was spawned
+    const wait = startupWaitMs(smoke);
+    const mlcUrl = (await waitForLine(mlc, /listening on (http:\/\/[\d.]+:\d+)/, wait))[1]!;
+    await waitForLine(mlc, /ready, serving/, wait);
     const cachedUrl = cached
-      ? (await waitForLine(cached, /listening on (http:\/\/[\d.]+:\d+)/, 30_000))[1]!
+      ? (await waitForLine(cached, /listening on (http:\/\/[\d.]+:\d+)/, wait))[1]!
       : undefined;
-    if (cached) await waitForLine(cached, /ready, serving/, 60_000);
-    const bareUrl = (await waitForLine(bare, /listening on (http:\/\/[\d.]+:\d+)/, 10_000))[1]!;
+    if (cached) await waitForLine(cached, /ready, serving/, wait);
+    const bareUrl = (await waitForLine(bare, /listening on (http:\/\/[\d.]+:\d+)/, wait))[1]!;
     const check = await fetch(`${mlcUrl}/v1/recommend`, {
       method: "POST",
       body,

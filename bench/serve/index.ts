@@ -3,7 +3,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ort from "onnxruntime-node";
@@ -72,27 +72,80 @@ export function buildBenchBundle(dir: string): void {
   buildBundleDir(dir, g.toBytes(), meta);
 }
 
+/** What a child has printed since it was first waited on, and how far the waits have read. */
+interface Captured {
+  out: string;
+  err: string;
+  /** stdout up to here was matched by an earlier wait. */
+  read: number;
+  exit: string | undefined;
+  changed: Set<() => void>;
+}
+const captured = new WeakMap<ChildProcess, Captured>();
+
+function captureOf(child: ChildProcess): Captured {
+  const c = captured.get(child);
+  if (c) return c;
+  const cap: Captured = { out: "", err: "", read: 0, exit: undefined, changed: new Set() };
+  const tell = (): void => cap.changed.forEach((f) => f());
+  // kept for the child's life: a line printed in the same chunk as an earlier awaited one (two
+  // writes a loaded machine delivers as one read) is still found by the next wait
+  child.stdout?.on("data", (d: Buffer) => ((cap.out += d.toString()), tell()));
+  child.stderr?.on("data", (d: Buffer) => ((cap.err += d.toString()), tell()));
+  child.once("exit", (code, signal) => ((cap.exit = signal ?? String(code)), tell()));
+  captured.set(child, cap);
+  return cap;
+}
+
+/**
+ * Resolves with the first match of `re` in what `child` printed on stdout after the previous wait's
+ * match (so two lines written together are both found). Rejects when the child exits first, or after
+ * `timeoutMs`, with what it printed on stderr and stdout and the machine's load, so a slow start on a
+ * busy machine reads as one.
+ */
 export function waitForLine(child: ChildProcess, re: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  const cap = captureOf(child);
+  const started = performance.now();
   return new Promise((res, rej) => {
-    let buf = "";
-    const timer = setTimeout(
-      () => rej(new Error(`timed out waiting for ${re} (output so far: ${buf.slice(-500)})`)),
-      timeoutMs,
-    );
-    const on = (d: Buffer): void => {
-      buf += d.toString();
-      const m = buf.match(re);
+    const printed = (): string =>
+      `\n--- its stderr (last 2,000 characters) ---\n${cap.err.slice(-2000) || "(nothing)"}` +
+      `\n--- its stdout (last 1,000) ---\n${cap.out.slice(-1000) || "(nothing)"}`;
+    const done = (): void => {
+      clearTimeout(timer);
+      cap.changed.delete(look);
+    };
+    const look = (): void => {
+      const rest = cap.out.slice(cap.read);
+      const m = rest.match(re);
       if (m) {
-        clearTimeout(timer);
-        child.stdout?.off("data", on);
+        cap.read += (m.index ?? 0) + m[0].length;
+        done();
         res(m);
+      } else if (cap.exit !== undefined) {
+        done();
+        rej(new Error(`the process exited (${cap.exit}) before printing ${re}${printed()}`));
       }
     };
-    child.stdout?.on("data", on);
-    child.stderr?.on("data", (d: Buffer) => (buf += d.toString()));
-    child.once("exit", (code) => rej(new Error(`process exited with ${code}: ${buf.slice(-500)}`)));
+    const timer = setTimeout(() => {
+      done();
+      const [l1] = loadavg();
+      rej(
+        new Error(
+          `timed out after ${Math.round((performance.now() - started) / 1000)} s waiting for ${re} ` +
+            `(machine load ${l1!.toFixed(2)} on ${cpus().length} cores)${printed()}`,
+        ),
+      );
+    }, timeoutMs);
+    cap.changed.add(look);
+    look();
   });
 }
+
+/**
+ * How long a bench waits for a server it started to say it is ready: a minute, or four in the smoke
+ * run the test suite makes on a machine shared with other suites (the wait is no timing check).
+ */
+export const startupWaitMs = (smoke: boolean): number => (smoke ? 240_000 : 60_000);
 
 const BARE_SERVER = `
 const http = require("node:http");
@@ -287,9 +340,10 @@ export async function run(args: string[]): Promise<void> {
   });
   const bare = spawn(process.execPath, ["-e", BARE_SERVER], { stdio: ["ignore", "pipe", "pipe"] });
   try {
-    const mlcUrl = (await waitForLine(mlc, /listening on (http:\/\/[\d.]+:\d+)/, 30_000))[1]!;
-    await waitForLine(mlc, /ready, serving/, 60_000);
-    const bareUrl = (await waitForLine(bare, /listening on (http:\/\/[\d.]+:\d+)/, 10_000))[1]!;
+    const wait = startupWaitMs(smoke);
+    const mlcUrl = (await waitForLine(mlc, /listening on (http:\/\/[\d.]+:\d+)/, wait))[1]!;
+    await waitForLine(mlc, /ready, serving/, wait);
+    const bareUrl = (await waitForLine(bare, /listening on (http:\/\/[\d.]+:\d+)/, wait))[1]!;
     const check = await fetch(`${mlcUrl}/v1/predict`, {
       method: "POST",
       body,
