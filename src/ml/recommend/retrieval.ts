@@ -120,7 +120,7 @@ export class Retrieval {
       t.U.subarray(u * f, u * f + f),
       t.globalBias + t.userBias[u]!,
       k,
-      excludeSeen ? new Set(this.seen(u)) : undefined,
+      excludeSeen ? this.seen(u) : undefined,
       extra,
       allow,
     );
@@ -139,34 +139,90 @@ export class Retrieval {
     return this.rank(user, this.tables.globalBias, k, undefined, extra, allow);
   }
 
-  // rawScore(t, u, item), with the user's part (its vector and `base`) hoisted out of the loop
+  // rawScore(t, u, item), with the user's part (its vector and `base`) hoisted out of the loop. Two
+  // passes over typed arrays: every catalogue entry's score into a scratch array (blocked dot products
+  // over the contiguous rows of V, each sum in the same order as a pair's score so the figures are the
+  // same), then a partial selection of the K best in a typed min-heap whose root is
+  // the bar an entry must clear, which most entries fail with one comparison.
   private rank(
     uRow: ArrayLike<number>,
     base: number,
     k: number,
-    skip: Set<number> | undefined,
+    skip: Int32Array | undefined,
     extra: readonly ExtraItem[],
     allow: Uint8Array | undefined,
   ): Recommendation[] {
     const t = this.tables;
-    const heap = new TopK(k);
     const f = t.factors;
     const V = t.V;
-    for (let c = 0; c < this.catalogue.length; c++) {
-      if (allow && !allow[c]) continue;
-      const item = this.catalogue[c]!;
-      if (skip?.has(item)) continue;
+    const bias = t.itemBias;
+    const cat = this.catalogue;
+    const n = cat.length;
+    const s = this.scratch();
+    const u = s.user;
+    for (let d = 0; d < f; d++) u[d] = uRow[d]!;
+    const scores = s.scores;
+    // four entries at a time: four independent sums in flight (each still added in factor order,
+    // so every score is the same number a pair's score is), rather than one chain of dependent adds
+    let c = 0;
+    for (; c + 4 <= n; c += 4) {
+      const i0 = cat[c]!;
+      const i1 = cat[c + 1]!;
+      const i2 = cat[c + 2]!;
+      const i3 = cat[c + 3]!;
+      const o0 = i0 * f;
+      const o1 = i1 * f;
+      const o2 = i2 * f;
+      const o3 = i3 * f;
+      let d0 = 0;
+      let d1 = 0;
+      let d2 = 0;
+      let d3 = 0;
+      for (let d = 0; d < f; d++) {
+        const x = u[d]!;
+        d0 += x * V[o0 + d]!;
+        d1 += x * V[o1 + d]!;
+        d2 += x * V[o2 + d]!;
+        d3 += x * V[o3 + d]!;
+      }
+      scores[c] = base + bias[i0]! + d0;
+      scores[c + 1] = base + bias[i1]! + d1;
+      scores[c + 2] = base + bias[i2]! + d2;
+      scores[c + 3] = base + bias[i3]! + d3;
+    }
+    for (; c < n; c++) {
+      const item = cat[c]!;
       const io = item * f;
       let dot = 0;
-      for (let d = 0; d < f; d++) dot += uRow[d]! * V[io + d]!;
-      heap.offer(item, base + t.itemBias[item]! + dot);
+      for (let d = 0; d < f; d++) dot += u[d]! * V[io + d]!;
+      scores[c] = base + bias[item]! + dot;
     }
+    // the entries left out: the filter's, and the user's seen items (marked, then unmarked)
+    const out = s.excluded;
+    if (skip) for (let j = 0; j < skip.length; j++) out[this.catalogueIndex[skip[j]!]!] = 1;
+    const heap = new TopK(k);
+    for (let j = 0; j < n; j++) {
+      if (out[j] || (allow && !allow[j])) continue;
+      heap.offer(cat[j]!, scores[j]!);
+    }
+    if (skip) for (let j = 0; j < skip.length; j++) out[this.catalogueIndex[skip[j]!]!] = 0;
     for (const e of extra) {
       let dot = 0;
       for (let d = 0; d < f; d++) dot += uRow[d]! * e.vector[d]!;
       heap.offer(e.item, base + dot);
     }
     return heap.sorted().map((r) => ({ item: r.item, score: applyLink(t, r.score) }));
+  }
+
+  private scratchArrays: { user: Float64Array; scores: Float64Array; excluded: Uint8Array } | undefined;
+
+  /** Arrays `rank` reuses between calls (it never yields, so one set serves every call). */
+  private scratch(): { user: Float64Array; scores: Float64Array; excluded: Uint8Array } {
+    return (this.scratchArrays ??= {
+      user: new Float64Array(this.tables.factors),
+      scores: new Float64Array(this.catalogue.length),
+      excluded: new Uint8Array(this.catalogue.length),
+    });
   }
 
   /**
@@ -401,12 +457,19 @@ export function buildRetrieval(input: RetrievalInput): Retrieval {
   );
 }
 
-/** A bounded min-heap of (item, score) keeping the K best; ties go to the lower item index. */
+/**
+ * A bounded min-heap of (item, score) in typed arrays keeping the K best; ties go to the lower item
+ * index. The root is the worst kept: an offer below it is one comparison.
+ */
 class TopK {
-  private readonly items: number[] = [];
-  private readonly scores: number[] = [];
+  private readonly items: Int32Array;
+  private readonly scores: Float64Array;
+  private size = 0;
 
-  constructor(private readonly k: number) {}
+  constructor(private readonly k: number) {
+    this.items = new Int32Array(Math.max(0, k));
+    this.scores = new Float64Array(Math.max(0, k));
+  }
 
   /** a ranks below b */
   private worse(a: number, b: number): boolean {
@@ -417,10 +480,10 @@ class TopK {
 
   offer(item: number, score: number): void {
     if (this.k <= 0) return;
-    if (this.items.length < this.k) {
-      this.items.push(item);
-      this.scores.push(score);
-      this.up(this.items.length - 1);
+    if (this.size < this.k) {
+      this.items[this.size] = item;
+      this.scores[this.size] = score;
+      this.up(this.size++);
       return;
     }
     const rootScore = this.scores[0]!;
@@ -431,8 +494,12 @@ class TopK {
   }
 
   private swap(a: number, b: number): void {
-    [this.items[a], this.items[b]] = [this.items[b]!, this.items[a]!];
-    [this.scores[a], this.scores[b]] = [this.scores[b]!, this.scores[a]!];
+    const i = this.items[a]!;
+    this.items[a] = this.items[b]!;
+    this.items[b] = i;
+    const sc = this.scores[a]!;
+    this.scores[a] = this.scores[b]!;
+    this.scores[b] = sc;
   }
 
   private up(i: number): void {
@@ -445,7 +512,7 @@ class TopK {
   }
 
   private down(i: number): void {
-    const n = this.items.length;
+    const n = this.size;
     for (;;) {
       const l = 2 * i + 1;
       const r = l + 1;
@@ -458,9 +525,10 @@ class TopK {
     }
   }
 
-  sorted(): Recommendation[] {
-    return this.items
-      .map((item, j) => ({ item, score: this.scores[j]! }))
-      .sort((a, b) => b.score - a.score || a.item - b.item);
+  sorted(): { item: number; score: number }[] {
+    return Array.from({ length: this.size }, (_, j) => ({
+      item: this.items[j]!,
+      score: this.scores[j]!,
+    })).sort((a, b) => b.score - a.score || a.item - b.item);
   }
 }
