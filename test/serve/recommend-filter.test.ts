@@ -20,6 +20,7 @@ import { createPredictionServer } from "../../src/serve/server.js";
 import { fitTinyTwoTower, tasteRows, twoTowerRetrieval } from "../fixtures/tiny-two-tower.js";
 import { tinyRetrieval } from "../fixtures/tiny-retrieval.js";
 import { fixtureMeta, fixtureOnnx, tempProject } from "./fixtures.js";
+import { runCli } from "../cli/run-cli.js";
 
 // Two users (vectors 1 and -1), six items with vectors 1..6, so user 0 scores item i at i + 1 and
 // user 1 at -(i + 1). Rows (user, item, category, price_band, segment):
@@ -388,5 +389,32 @@ describe("over HTTP and in batch", () => {
         filter: filterOf({ colour: "x" }),
       }),
     ).toThrow(/filter.colour: no item attribute/);
+  });
+
+  it("mlc recommend --filter takes the JSON a request's filter takes; bad JSON or a bad filter exits 2 or 1", async () => {
+    const dir = project();
+    const out = join(dir, "music.jsonl");
+    const ok = await runCli([
+      "recommend",
+      "recs",
+      dir,
+      "--k",
+      "1",
+      "--filter",
+      '{"category": ["music"]}',
+      "--out",
+      out,
+    ]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readFileSync(out, "utf8")).toContain('"items":[{"item":4,"score":5}]');
+    const notJson = await runCli(["recommend", "recs", dir, "--filter", "category=music", "--out", out]);
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toMatch(/--filter takes a JSON object/);
+    const empty = await runCli(["recommend", "recs", dir, "--filter", "{}", "--out", out]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/--filter: filter: filter must name 1 to 16/);
+    const unknown = await runCli(["recommend", "recs", dir, "--filter", '{"colour": "red"}', "--out", out]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/filter.colour: no item attribute 'colour'/);
   });
 });
