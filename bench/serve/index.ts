@@ -1,13 +1,14 @@
 // `npm run bench -- serve`: `mlc serve` against a bare node:http server returning a constant JSON, both
 // driven by the same load generator in the same run (wrk if installed, else autocannon), plus batch scoring.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ort from "onnxruntime-node";
 import { OnnxGraph } from "../../src/onnx/builder.js";
+import { profileDirSummary } from "../cpu-profile.js";
 import { scoreTable } from "../../src/serve/batch-score.js";
 import { buildBundleDir, loadBundle, type BundleMeta } from "../../src/serve/bundle.js";
 import { readDeployment, resolveBundlePath, writeDeployment } from "../../src/serve/deployment.js";
@@ -22,6 +23,27 @@ export interface LoadResult {
   p50: number;
   p99: number;
   errors: number;
+  /** Requests completed in the round. */
+  requests: number;
+}
+
+let clockTicks: number | undefined;
+
+/**
+ * CPU milliseconds (user + system, all threads) process `pid` has used so far, from /proc; undefined
+ * where there is no /proc. What a server spent per request, whatever share of the machine it got.
+ */
+export function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    clockTicks ??= Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+    return ((Number(f[11]) + Number(f[12])) * 1000) / clockTicks;
+  } catch {
+    return undefined;
+  }
 }
 
 const PLANS = ["basic", "standard", "premium"];
@@ -72,27 +94,80 @@ export function buildBenchBundle(dir: string): void {
   buildBundleDir(dir, g.toBytes(), meta);
 }
 
+/** What a child has printed since it was first waited on, and how far the waits have read. */
+interface Captured {
+  out: string;
+  err: string;
+  /** stdout up to here was matched by an earlier wait. */
+  read: number;
+  exit: string | undefined;
+  changed: Set<() => void>;
+}
+const captured = new WeakMap<ChildProcess, Captured>();
+
+function captureOf(child: ChildProcess): Captured {
+  const c = captured.get(child);
+  if (c) return c;
+  const cap: Captured = { out: "", err: "", read: 0, exit: undefined, changed: new Set() };
+  const tell = (): void => cap.changed.forEach((f) => f());
+  // kept for the child's life: a line printed in the same chunk as an earlier awaited one (two
+  // writes a loaded machine delivers as one read) is still found by the next wait
+  child.stdout?.on("data", (d: Buffer) => ((cap.out += d.toString()), tell()));
+  child.stderr?.on("data", (d: Buffer) => ((cap.err += d.toString()), tell()));
+  child.once("exit", (code, signal) => ((cap.exit = signal ?? String(code)), tell()));
+  captured.set(child, cap);
+  return cap;
+}
+
+/**
+ * Resolves with the first match of `re` in what `child` printed on stdout after the previous wait's
+ * match (so two lines written together are both found). Rejects when the child exits first, or after
+ * `timeoutMs`, with what it printed on stderr and stdout and the machine's load, so a slow start on a
+ * busy machine reads as one.
+ */
 export function waitForLine(child: ChildProcess, re: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  const cap = captureOf(child);
+  const started = performance.now();
   return new Promise((res, rej) => {
-    let buf = "";
-    const timer = setTimeout(
-      () => rej(new Error(`timed out waiting for ${re} (output so far: ${buf.slice(-500)})`)),
-      timeoutMs,
-    );
-    const on = (d: Buffer): void => {
-      buf += d.toString();
-      const m = buf.match(re);
+    const printed = (): string =>
+      `\n--- its stderr (last 2,000 characters) ---\n${cap.err.slice(-2000) || "(nothing)"}` +
+      `\n--- its stdout (last 1,000) ---\n${cap.out.slice(-1000) || "(nothing)"}`;
+    const done = (): void => {
+      clearTimeout(timer);
+      cap.changed.delete(look);
+    };
+    const look = (): void => {
+      const rest = cap.out.slice(cap.read);
+      const m = rest.match(re);
       if (m) {
-        clearTimeout(timer);
-        child.stdout?.off("data", on);
+        cap.read += (m.index ?? 0) + m[0].length;
+        done();
         res(m);
+      } else if (cap.exit !== undefined) {
+        done();
+        rej(new Error(`the process exited (${cap.exit}) before printing ${re}${printed()}`));
       }
     };
-    child.stdout?.on("data", on);
-    child.stderr?.on("data", (d: Buffer) => (buf += d.toString()));
-    child.once("exit", (code) => rej(new Error(`process exited with ${code}: ${buf.slice(-500)}`)));
+    const timer = setTimeout(() => {
+      done();
+      const [l1] = loadavg();
+      rej(
+        new Error(
+          `timed out after ${Math.round((performance.now() - started) / 1000)} s waiting for ${re} ` +
+            `(machine load ${l1!.toFixed(2)} on ${cpus().length} cores)${printed()}`,
+        ),
+      );
+    }, timeoutMs);
+    cap.changed.add(look);
+    look();
   });
 }
+
+/**
+ * How long a bench waits for a server it started to say it is ready: a minute, or four in the smoke
+ * run the test suite makes on a machine shared with other suites (the wait is no timing check).
+ */
+export const startupWaitMs = (smoke: boolean): number => (smoke ? 240_000 : 60_000);
 
 const BARE_SERVER = `
 const http = require("node:http");
@@ -146,7 +221,8 @@ export async function runWrk(
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const errors = non2xx + (sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  return { rps, p50: lat("50"), p99: lat("99"), errors };
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  return { rps, p50: lat("50"), p99: lat("99"), errors, requests };
 }
 
 /** With a list of bodies, each request takes the next in turn; `amount`, when given, sends that many requests instead of running for `seconds`. */
@@ -157,7 +233,7 @@ export async function runAutocannon(
   amount?: number,
 ): Promise<LoadResult> {
   const autocannon = createRequire(import.meta.url)("autocannon") as (o: object) => Promise<{
-    requests: { average: number };
+    requests: { average: number; total: number };
     latency: { p50: number; p99: number };
     errors: number;
     non2xx: number;
@@ -171,7 +247,13 @@ export async function runAutocannon(
     ...(typeof body === "string" ? { body } : { requests: [{ setupRequest: cycle(body) }] }),
     headers: { "content-type": "application/json" },
   });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.non2xx,
+    requests: r.requests.total,
+  };
 }
 
 /** An autocannon request hook giving each request the next body in turn. */
@@ -201,6 +283,7 @@ export function combine(rs: LoadResult[]): LoadResult {
     p50: med(rs.map((r) => r.p50)),
     p99: med(rs.map((r) => r.p99)),
     errors: rs.reduce((a, r) => a + r.errors, 0),
+    requests: rs.reduce((a, r) => a + r.requests, 0),
   };
 }
 
@@ -287,9 +370,10 @@ export async function run(args: string[]): Promise<void> {
   });
   const bare = spawn(process.execPath, ["-e", BARE_SERVER], { stdio: ["ignore", "pipe", "pipe"] });
   try {
-    const mlcUrl = (await waitForLine(mlc, /listening on (http:\/\/[\d.]+:\d+)/, 30_000))[1]!;
-    await waitForLine(mlc, /ready, serving/, 60_000);
-    const bareUrl = (await waitForLine(bare, /listening on (http:\/\/[\d.]+:\d+)/, 10_000))[1]!;
+    const wait = startupWaitMs(smoke);
+    const mlcUrl = (await waitForLine(mlc, /listening on (http:\/\/[\d.]+:\d+)/, wait))[1]!;
+    await waitForLine(mlc, /ready, serving/, wait);
+    const bareUrl = (await waitForLine(bare, /listening on (http:\/\/[\d.]+:\d+)/, wait))[1]!;
     const check = await fetch(`${mlcUrl}/v1/predict`, {
       method: "POST",
       body,
@@ -302,10 +386,24 @@ export async function run(args: string[]): Promise<void> {
     process.stdout.write(
       `load: ${gen}, 50 connections, single-record POST /v1/predict, ${describeLoad(plan)}\n`,
     );
-    const once = (url: string): Promise<LoadResult> => loadOnce(plan, url, body, work);
+    // each server's CPU over its rounds (from /proc): what a request costs it whatever share of the
+    // machine it got, so the ratio can be judged on a busy machine where the wall-clock rounds vary
+    const cpu = new Map<string, { ms: number; requests: number }>();
+    const once = async (url: string): Promise<LoadResult> => {
+      const pid = url.startsWith(mlcUrl) ? mlc.pid : bare.pid;
+      const before = processCpuMs(pid);
+      const r = await loadOnce(plan, url, body, work);
+      const after = processCpuMs(pid);
+      if (before !== undefined && after !== undefined) {
+        const c = cpu.get(url) ?? { ms: 0, requests: 0 };
+        cpu.set(url, { ms: c.ms + after - before, requests: c.requests + r.requests });
+      }
+      return r;
+    };
     if (plan.warmUp) {
       await once(`${bareUrl}/v1/predict`); // warm-up (JIT, sockets)
       await once(`${mlcUrl}/v1/predict`);
+      cpu.clear();
     }
     const bareRuns: LoadResult[] = [];
     const mlcRuns: LoadResult[] = [];
@@ -334,6 +432,60 @@ export async function run(args: string[]): Promise<void> {
     process.stdout.write(
       `  ratio (median of rounds)  rps ${fmt(rpsRatio * 100, 1)}% of bare (target >= 80%: ${rpsRatio >= 0.8 ? "met" : "NOT met"})   p99 ${fmt(p99Ratio, 2)}x bare (target <= 1.5x: ${p99Ratio <= 1.5 ? "met" : "NOT met"})\n`,
     );
+    const per = (url: string): number | undefined => {
+      const c = cpu.get(url);
+      return c && c.requests > 0 ? (c.ms * 1000) / c.requests : undefined;
+    };
+    const bareUs = per(`${bareUrl}/v1/predict`);
+    const mlcUs = per(`${mlcUrl}/v1/predict`);
+    const [load1] = loadavg();
+    if (bareUs !== undefined && mlcUs !== undefined) {
+      // one event loop each: on a core of its own a server answers 1 / (CPU per request) requests a second
+      const cpuRatio = bareUs / mlcUs;
+      process.stdout.write(
+        `  CPU per request (all threads, from /proc)  bare ${fmt(bareUs, 1)} µs   mlc ${fmt(mlcUs, 1)} µs   ` +
+          `CPU-bound rps ratio ${fmt(cpuRatio * 100, 1)}% (target >= 80%: ${cpuRatio >= 0.8 ? "met" : "NOT met"}); ` +
+          `the gap: ${fmt(Math.max(0, mlcUs - bareUs / 0.8), 1)} µs of CPU per request above the target's ${fmt(bareUs / 0.8, 1)} µs\n`,
+      );
+    }
+    if (load1! > cpus().length)
+      process.stdout.write(
+        `  the machine is too busy to judge the wall-clock ratios (load ${fmt(load1!, 1)} on ${cpus().length} cores; per-round ratios above): judge by the CPU per request\n`,
+      );
+    if (!smoke) {
+      // where mlc's time goes under this load: one more round with the server under --cpu-prof
+      const profDir = mkdtempSync(join(tmpdir(), "mlc-bench-serve-prof-"));
+      const prof = spawn(
+        process.execPath,
+        [
+          "--cpu-prof",
+          "--cpu-prof-dir",
+          profDir,
+          cli,
+          "serve",
+          deployment,
+          "--dir",
+          projectDir,
+          "--port",
+          "0",
+        ],
+        { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, MLC_LOG_LEVEL: "warn" } },
+      );
+      try {
+        const url = (await waitForLine(prof, /listening on (http:\/\/[\d.]+:\d+)/, wait))[1]!;
+        await waitForLine(prof, /ready, serving/, wait);
+        await loadOnce(plan, `${url}/v1/predict`, body, work); // warm-up
+        await loadOnce(plan, `${url}/v1/predict`, body, work);
+      } finally {
+        await stop(prof);
+      }
+      process.stdout.write(
+        `  where mlc serve's time goes (self time over its last ${plan.per} s of load under --cpu-prof; writev is the kernel's socket write, which bare http pays too):\n`,
+      );
+      for (const line of profileDirSummary(profDir, plan.per * 1000, 12))
+        process.stdout.write(`    ${line}\n`);
+      rmSync(profDir, { recursive: true, force: true });
+    }
   } finally {
     const code = await stop(mlc);
     await stop(bare);

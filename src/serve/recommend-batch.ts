@@ -7,13 +7,16 @@ import { basename, dirname, join, resolve } from "node:path";
 import { Retrieval } from "../ml/recommend/retrieval.js";
 import { BundleError, loadBundle, readBundleRetrieval } from "./bundle.js";
 import { DeploymentError, readDeployment, resolveBundlePath } from "./deployment.js";
-import { recommendFor } from "./recommend.js";
+import { maskOf, recommendFor } from "./recommend.js";
+import type { ItemFilter } from "../ml/recommend/item-attributes.js";
 
 export interface BatchRecommendOptions {
   k: number;
   excludeSeen: boolean;
   /** The users to recommend for; default every user with training rows, in index order. */
   users?: readonly number[];
+  /** Only items whose attributes pass, as a request's `filter` (src/serve/recommend-filter.ts). */
+  filter?: ItemFilter;
 }
 
 export interface BatchRecommendResult {
@@ -42,6 +45,10 @@ export function recommendToFile(
       `${bundle.meta.model} version ${bundle.meta.version} has no user and item embeddings: batch top-K needs a bpr, matrix_factorization or two_tower model`,
     );
   const retrieval = Retrieval.deserialize(bytes);
+  if (opts.filter) {
+    const m = maskOf(retrieval, opts.filter);
+    if (!(m instanceof Uint8Array)) throw new BundleError(`${m.field}: ${m.message}`);
+  }
   const users =
     opts.users ??
     Array.from({ length: retrieval.tables.nUsers }, (_, u) => u).filter((u) => retrieval.userRow(u) >= 0);
@@ -60,6 +67,7 @@ export function recommendToFile(
         user,
         k: opts.k,
         excludeSeen: opts.excludeSeen,
+        ...(opts.filter ? { filter: opts.filter } : {}),
       });
       if (!("path" in r)) {
         unknown++;

@@ -1,11 +1,14 @@
 // /v1/recommend's answer cache in Redis (`cache = redis { … }` on the deploy block): one JSON answer
-// per deployment, model and version, cold-start chain, user, k and exclude_seen, expiring after the TTL.
+// per deployment, model and version, cold-start chain, user, k, exclude_seen and filter, expiring
+// after the TTL.
 // The version in the key means a promoted version never serves its predecessor's answers. A cache is
 // an optimisation only: every failure (Redis down, slow, the URL's variable unset) is reported to the
 // caller as "unavailable" and the answer is computed as if there were no cache.
+import { createHash } from "node:crypto";
 import { Redis } from "ioredis";
 import type { Recommendation } from "../ml/recommend/retrieval.js";
 import type { RecommendQuery } from "./recommend.js";
+import { filterText } from "./recommend-filter.js";
 import type { ColdStartPath, RecommendCacheConfig } from "./recommend-config.js";
 
 /** What the cache did for one request. */
@@ -31,10 +34,16 @@ export interface CacheKeyParts {
   query: RecommendQuery;
 }
 
-/** The key of an answer: every input that decides it. */
+/**
+ * The key of an answer: every input that decides it. A filter adds `:f` and the first 16 hex digits
+ * of the sha256 of its canonical text (fields and list values sorted), so equal filters share entries.
+ */
 export function cacheKey(prefix: string, p: CacheKeyParts): string {
   const chain = p.coldStart?.length ? p.coldStart.join("+") : "-";
-  return `${prefix}:${p.deployment}:${p.model}:v${p.version}:${chain}:u${p.query.user}:k${p.query.k}:${p.query.excludeSeen ? "unseen" : "all"}`;
+  const filter = p.query.filter
+    ? `:f${createHash("sha256").update(filterText(p.query.filter)).digest("hex").slice(0, 16)}`
+    : "";
+  return `${prefix}:${p.deployment}:${p.model}:v${p.version}:${chain}:u${p.query.user}:k${p.query.k}:${p.query.excludeSeen ? "unseen" : "all"}${filter}`;
 }
 
 /** The URL a cache names, from the environment when it names a variable; undefined when that is unset. */

@@ -163,6 +163,7 @@ export function registerRecommendRoute(app: FastifyInstance, ctx: RecommendConte
           exclude_seen: q.excludeSeen,
           ...(q.features !== undefined ? { features: q.features } : {}),
           ...(q.newItems !== undefined ? { new_items: q.newItems.length } : {}),
+          ...(q.filter !== undefined ? { filter: q.filter } : {}),
         }),
         output: JSON.stringify({
           path: out.path,

@@ -3,10 +3,13 @@
 // nothing (the caller answers 404). Shared by POST /v1/recommend and batch top-K (`mlc recommend`).
 // With a two-tower model, the chain's `two_tower` answers a user the request describes by `features`,
 // and items the request adds by `new_items` are ranked beside the catalogue on every path but
-// popularity (they have none), marked `"new_item": true`.
+// popularity (they have none), marked `"new_item": true`. A `filter` on the catalogue's item
+// attributes keeps only the items it names, on every path, before the top-K (src/serve/recommend-filter.ts).
 import type { ExtraItem, Recommendation, Retrieval } from "../ml/recommend/retrieval.js";
 import type { ColdStartPath } from "./recommend-config.js";
 import { coldVector, MAX_NEW_ITEMS, newItemVectors } from "./recommend-cold.js";
+import { filterMask, rawItemPasses, type ItemFilter } from "../ml/recommend/item-attributes.js";
+import { parseFilter } from "./recommend-filter.js";
 
 /** The largest k a request may ask for. */
 export const MAX_K = 1000;
@@ -21,6 +24,8 @@ export interface RecommendQuery {
   features?: Record<string, unknown>;
   /** Items outside the catalogue, each with its raw side features. */
   newItems?: { item: number; features: Record<string, unknown> }[];
+  /** Only items whose attributes pass (src/ml/recommend/item-attributes.ts). */
+  filter?: ItemFilter;
 }
 
 /** Which path answered: the model, or one of the cold-start chain. */
@@ -31,6 +36,19 @@ export type RecommendOutcome =
   | { unknownUser: true }
   | { problem: QueryProblem & { status: 400 | 404 } };
 
+// a filter's mask, per filter object and retrieval: batch top-K passes one filter for every user
+const masks = new WeakMap<ItemFilter, WeakMap<Retrieval, Uint8Array | QueryProblem>>();
+
+/** The catalogue entries `filter` keeps, or the problem with it (src/ml/recommend/item-attributes.ts). */
+export function maskOf(retrieval: Retrieval, filter: ItemFilter): Uint8Array | QueryProblem {
+  let byRetrieval = masks.get(filter);
+  if (!byRetrieval) masks.set(filter, (byRetrieval = new WeakMap()));
+  let m = byRetrieval.get(retrieval);
+  if (!m)
+    byRetrieval.set(retrieval, (m = filterMask(retrieval.attributes, filter, retrieval.catalogue.length)));
+  return m;
+}
+
 const NO_TOWERS = "is read by a two_tower model's towers, and this version is not a two_tower model";
 
 export function recommendFor(
@@ -39,6 +57,12 @@ export function recommendFor(
   q: RecommendQuery,
 ): RecommendOutcome {
   const cs = retrieval.coldStart;
+  let allow: Uint8Array | undefined;
+  if (q.filter) {
+    const m = maskOf(retrieval, q.filter);
+    if (!(m instanceof Uint8Array)) return { problem: { ...m, status: 400 } };
+    allow = m;
+  }
   let extra: ExtraItem[] = [];
   if (q.newItems?.length) {
     if (!cs) return { problem: { field: "new_items", message: `new_items ${NO_TOWERS}`, status: 404 } };
@@ -53,7 +77,8 @@ export function recommendFor(
       };
     const v = newItemVectors(cs, q.newItems);
     if (!Array.isArray(v)) return { problem: { ...v, status: 400 } };
-    extra = v;
+    const filter = q.filter;
+    extra = filter ? v.filter((_, j) => rawItemPasses(filter, q.newItems![j]!.features)) : v;
   }
   const mark = (items: Recommendation[]): Recommendation[] => {
     if (extra.length === 0) return items;
@@ -61,7 +86,7 @@ export function recommendFor(
     return items.map((r) => (added.has(r.item) ? { ...r, new_item: true } : r));
   };
   const u = retrieval.userRow(q.user);
-  if (u >= 0) return { path: "model", items: mark(retrieval.topK(u, q.k, q.excludeSeen, extra)) };
+  if (u >= 0) return { path: "model", items: mark(retrieval.topK(u, q.k, q.excludeSeen, extra, allow)) };
   for (const path of coldStart ?? []) {
     switch (path) {
       case "two_tower": {
@@ -69,11 +94,11 @@ export function recommendFor(
         if (!cs) return { problem: { field: "features", message: `features ${NO_TOWERS}`, status: 404 } };
         const v = coldVector(cs, "user", q.features, "features");
         if (!(v instanceof Float64Array)) return { problem: { ...v, status: 400 } };
-        return { path, items: mark(retrieval.topKForVector(v, q.k, extra)) };
+        return { path, items: mark(retrieval.topKForVector(v, q.k, extra, allow)) };
       }
       case "popularity":
         // a cold-start user has no seen items to exclude
-        return { path, items: retrieval.popular(q.k) };
+        return { path, items: retrieval.popular(q.k, undefined, allow) };
     }
   }
   return { unknownUser: true };
@@ -81,7 +106,7 @@ export function recommendFor(
 
 export type QueryProblem = { field: string; message: string };
 
-const FIELDS = ["user", "k", "exclude_seen", "features", "new_items"];
+const FIELDS = ["user", "k", "exclude_seen", "features", "new_items", "filter"];
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
@@ -111,7 +136,7 @@ function parseNewItems(v: unknown): RecommendQuery["newItems"] | QueryProblem {
   return out;
 }
 
-/** Reads a request body `{user, k?, exclude_seen?, features?, new_items?}`; a problem names the field. */
+/** Reads a request body `{user, k?, exclude_seen?, features?, new_items?, filter?}`; a problem names the field. */
 export function parseRecommendQuery(body: unknown): RecommendQuery | QueryProblem {
   if (typeof body !== "object" || body === null || Array.isArray(body))
     return { field: "", message: 'expected a JSON object: {"user": 12, "k": 10, "exclude_seen": true}' };
@@ -151,11 +176,14 @@ export function parseRecommendQuery(body: unknown): RecommendQuery | QueryProble
     };
   const newItems = b.new_items === undefined ? undefined : parseNewItems(b.new_items);
   if (newItems && "message" in newItems) return newItems;
+  const filter = b.filter === undefined ? undefined : parseFilter(b.filter);
+  if (filter && "problem" in filter) return filter.problem;
   return {
     user,
     k,
     excludeSeen: ex,
     ...(b.features !== undefined ? { features: b.features as Record<string, unknown> } : {}),
     ...(newItems ? { newItems } : {}),
+    ...(filter ? { filter: filter.filter } : {}),
   };
 }

@@ -111,12 +111,16 @@ const EXPECTED: Record<string, BenchExpectations> = {
       ),
       /mlc serve exited with 0 after SIGTERM/,
     ],
+    // mlc serve may wait up to 4 minutes to say it is ready on a busy machine (startupWaitMs)
+    timeoutMs: 420_000,
   },
   recommend: {
     ratio: [
       re(`^ {2}ratio \\(median of rounds\\) +rps ${num}% of bare +p99 ${num}x bare`),
       /mlc serve exited with 0 after SIGTERM/,
     ],
+    // three servers start at once; each may wait up to 4 minutes to say it is ready (startupWaitMs)
+    timeoutMs: 600_000,
   },
   stream: {
     ratio: [],
@@ -169,7 +173,7 @@ describe("bench smoke runs (npm run bench -- NAME --smoke: ratio and load printe
   for (const [name, want] of Object.entries(EXPECTED))
     it.skipIf(!benchesBuilt)(
       `${name}${benchesBuilt ? "" : ` (skipped: ${notBuiltReason})`}`,
-      { timeout: 180_000 },
+      { timeout: want.timeoutMs ?? 180_000 },
       async () => {
         expectBenchPrinted(name, await runBenchSmoke(name), want);
       },

@@ -1,7 +1,8 @@
 // examples/recommend end to end for retrieval: apply trains the BPR model `retrieve` (its version
 // stores a retrieval file), deploys it with `cold_start = [popularity]`, and the server answers
 // POST /v1/recommend: a known user from the model (scores equal /v1/predict's for the same pair),
-// a user training never saw from popularity, each path named in the response and the log; bad
+// a user training never saw from popularity, each path named in the response and the log; a filter
+// on the item attributes the retrieval file keeps (category, price_band) answers exactly; bad
 // input is a JSON 400; without a cold-start chain an unknown user is a 404.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -137,6 +138,27 @@ describe("POST /v1/recommend on examples/recommend", () => {
       events.filter((l) => l.split(",")[0] === String(user)).map((l) => Number(l.split(",")[1])),
     );
     for (const i of seen) expect(shown.has(i)).toBe(true);
+  });
+
+  it("filters on the item attributes the training rows hold (category, price_band), exactly", async () => {
+    const pointer = readDeployment(dir, "recommendations")!;
+    const r = Retrieval.deserialize(readBundleRetrieval(loadBundle(resolveBundlePath(dir, pointer.bundle)))!);
+    // one value per item: category and price_band; segment, age_band, event, item_age_days vary within an item
+    expect(r.attributes.map((a) => `${a.name}:${a.kind}`)).toEqual([
+      "category:category",
+      "price_band:number",
+    ]);
+    const categoryOf = new Map(events.map((l) => [Number(l.split(",")[1]), l.split(",")[7]!]));
+    const user = Number(events[0]!.split(",")[0]);
+    const all = await post<RecBody>("/v1/recommend", { user, k: 1000 });
+    const category = categoryOf.get(all.body.items[all.body.items.length - 1]!.item)!; // one the top 5 may lack
+    const filtered = await post<RecBody>("/v1/recommend", { user, k: 5, filter: { category } });
+    expect(filtered.status).toBe(200);
+    expect(filtered.body.items).toEqual(
+      all.body.items.filter((x) => categoryOf.get(x.item) === category).slice(0, 5),
+    );
+    const bad = await post<RecBody>("/v1/recommend", { user, filter: { segment: "premium" } });
+    expect(bad).toMatchObject({ status: 400, body: { error: "invalid_request", field: "filter.segment" } });
   });
 
   it("answers a user training never saw from popularity, and says so in the response and the log", async () => {

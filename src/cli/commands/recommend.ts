@@ -5,6 +5,8 @@ import { resolve } from "node:path";
 import { diagnosticOf, isInternal } from "../../ir/errors.js";
 import { recommendToFile } from "../../serve/recommend-batch.js";
 import { MAX_K } from "../../serve/recommend.js";
+import { parseFilter } from "../../serve/recommend-filter.js";
+import type { ItemFilter } from "../../ml/recommend/item-attributes.js";
 import { CliExit } from "../exit.js";
 import { printJson } from "../json-output.js";
 import { withProjectDir } from "../project-dir.js";
@@ -29,6 +31,23 @@ function parseUsers(v: string): number[] {
   return users;
 }
 
+/** `--filter '{"category": "books"}'`: the JSON a request's `filter` takes. */
+function parseFilterOption(v: string): ItemFilter {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(v);
+  } catch (e) {
+    throw new CliExit(
+      2,
+      `mlc recommend: --filter takes a JSON object, e.g. '{"category": "books"}': ${(e as Error).message}`,
+    );
+  }
+  const r = parseFilter(raw);
+  if ("problem" in r)
+    throw new CliExit(2, `mlc recommend: --filter: ${r.problem.field}: ${r.problem.message}`);
+  return r.filter;
+}
+
 export function register(program: Command): void {
   withProjectDir(
     program
@@ -43,22 +62,36 @@ export function register(program: Command): void {
       "--users <list>",
       "only these user indices, e.g. 3,17,42 (unknown ones take the cold-start chain)",
     )
+    .option(
+      "--filter <json>",
+      `only items whose attributes pass, as a request's filter: '{"category": ["books", "music"]}'`,
+    )
     .option("--json", "print JSON: model, version, users, paths, unknown, out")
     .action(
       (
         name: string,
         _dir: string,
-        f: { out: string; dir: string; k: string; excludeSeen?: boolean; users?: string; json?: boolean },
+        f: {
+          out: string;
+          dir: string;
+          k: string;
+          excludeSeen?: boolean;
+          users?: string;
+          filter?: string;
+          json?: boolean;
+        },
       ) => {
         const projectDir = resolve(f.dir);
         const k = parseK(f.k);
         const users = f.users !== undefined ? parseUsers(f.users) : undefined;
+        const filter = f.filter !== undefined ? parseFilterOption(f.filter) : undefined;
         let r;
         try {
           r = recommendToFile(projectDir, name, f.out, {
             k,
             excludeSeen: f.excludeSeen === true,
             ...(users ? { users } : {}),
+            ...(filter ? { filter } : {}),
           });
         } catch (e) {
           if (!isInternal(diagnosticOf(e))) throw new CliExit(1, `mlc recommend: ${(e as Error).message}`);

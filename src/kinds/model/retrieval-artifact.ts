@@ -6,11 +6,15 @@
 // `temporal(ts)`) and the training rows carry that column; otherwise it is a plain count.
 // A two-tower model's file also keeps its towers, with each user's and item's vector from its last
 // training row, and the raw values of its side features (MLC2420 when one cannot be read back).
+// Every file keeps the catalogue's item attributes for filters: the columns of the training rows
+// that hold one value per item (src/ml/recommend/item-attributes.ts), less the label, the split's
+// time column and the item index column itself.
 import type { ColumnTable } from "arquero";
 import type { Dataset, TrainedModel } from "../../ml/estimator.js";
 import type { Matrix } from "../../ml/matrix.js";
 import { towerFactorTables, type TwoTowers } from "../../ml/nn/two-tower-towers.js";
 import { buildRetrieval, type ColdStartTowers, type Retrieval } from "../../ml/recommend/retrieval.js";
+import type { RawColumn } from "../../ml/recommend/item-attributes.js";
 import { NodeFailure } from "../../ir/executor.js";
 import { parseSplitMethod } from "../../data/splits/index.js";
 import { columnValues, numericValues } from "../../data/table-columns.js";
@@ -57,6 +61,10 @@ export function retrievalOf(
       : undefined;
   return buildRetrieval({
     tables,
+    attributeColumns: attributeColumns(train.table, X.columns[tables.itemFeature]!, [
+      ...("label" in spec.task && spec.task.label ? [spec.task.label] : []),
+      ...(timeColumn ? [timeColumn] : []),
+    ]),
     userColumn: X.names[tables.userFeature]!,
     itemColumn: X.names[tables.itemFeature]!,
     users: X.columns[tables.userFeature]!,
@@ -65,6 +73,19 @@ export function retrievalOf(
     ...(times ? { times } : {}),
     ...(towers ? { coldStart: coldStartTowers(spec.name, towers, X, train.table) } : {}),
   });
+}
+
+/** The training rows' columns that may be item attributes: all but `leave`, and the item index column. */
+function attributeColumns(table: ColumnTable, items: ArrayLike<number>, leave: string[]): RawColumn[] {
+  const out: RawColumn[] = [];
+  for (const name of table.columnNames()) {
+    if (leave.includes(name)) continue;
+    const values = columnValues(table, name) as ArrayLike<unknown>;
+    let isItemIndex = true;
+    for (let r = 0; r < items.length && isItemIndex; r++) isItemIndex = values[r] === items[r];
+    if (!isItemIndex) out.push({ name, values });
+  }
+  return out;
 }
 
 /**

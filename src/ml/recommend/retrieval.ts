@@ -10,6 +10,13 @@
 import { arrayOf, packModel, unpackModel } from "../nn/packed-bytes.js";
 import { packTowers, unpackTowers, type TwoTowers } from "../nn/two-tower-towers.js";
 import { applyLink, type FactorTables } from "./factor-tables.js";
+import {
+  itemAttributesOf,
+  packAttributes,
+  unpackAttributes,
+  type ItemAttribute,
+  type RawColumn,
+} from "./item-attributes.js";
 
 const FILE_KIND = "retrieval";
 /** Format 1: tables, catalogue, seen items, popularity. Format 2 adds a two-tower model's towers. */
@@ -47,6 +54,8 @@ export interface RetrievalInput {
   relevant: Uint8Array;
   times?: { column: string; ms: Float64Array };
   coldStart?: ColdStartTowers;
+  /** Columns of the training rows, raw: those holding one value per item become item attributes. */
+  attributeColumns?: readonly RawColumn[];
 }
 
 export interface Recommendation {
@@ -77,6 +86,8 @@ export class Retrieval {
     readonly popularityRule: PopularityRule,
     /** A two-tower model's towers, for users and items known only by their features. */
     readonly coldStart?: ColdStartTowers,
+    /** The catalogue's item attributes, per catalogue entry, for filters (src/ml/recommend/item-attributes.ts). */
+    readonly attributes: readonly ItemAttribute[] = [],
   ) {
     this.catalogueIndex = new Int32Array(tables.nItems).fill(-1);
     catalogue.forEach((item, k) => (this.catalogueIndex[item] = k));
@@ -92,47 +103,109 @@ export class Retrieval {
     return this.seenItems.subarray(this.seenOffsets[u]!, this.seenOffsets[u + 1]!);
   }
 
-  /** The K catalogue items with the highest score for a known user row, best first (ties: lower item). */
-  topK(u: number, k: number, excludeSeen: boolean, extra: readonly ExtraItem[] = []): Recommendation[] {
+  /**
+   * The K catalogue items with the highest score for a known user row, best first (ties: lower
+   * item); with `allow` (a filter's mask over the catalogue entries) only among the entries it keeps.
+   */
+  topK(
+    u: number,
+    k: number,
+    excludeSeen: boolean,
+    extra: readonly ExtraItem[] = [],
+    allow?: Uint8Array,
+  ): Recommendation[] {
     const t = this.tables;
     const f = t.factors;
     return this.rank(
       t.U.subarray(u * f, u * f + f),
       t.globalBias + t.userBias[u]!,
       k,
-      excludeSeen ? new Set(this.seen(u)) : undefined,
+      excludeSeen ? this.seen(u) : undefined,
       extra,
+      allow,
     );
   }
 
   /**
-   * The K best of the catalogue and `extra` (items known only by their features) for a user vector
-   * computed from features (a cold-start user: no bias, nothing seen).
+   * The K best of the catalogue (the entries `allow` keeps) and `extra` (items known only by their
+   * features) for a user vector computed from features (a cold-start user: no bias, nothing seen).
    */
-  topKForVector(user: ArrayLike<number>, k: number, extra: readonly ExtraItem[] = []): Recommendation[] {
-    return this.rank(user, this.tables.globalBias, k, undefined, extra);
+  topKForVector(
+    user: ArrayLike<number>,
+    k: number,
+    extra: readonly ExtraItem[] = [],
+    allow?: Uint8Array,
+  ): Recommendation[] {
+    return this.rank(user, this.tables.globalBias, k, undefined, extra, allow);
   }
 
-  // rawScore(t, u, item), with the user's part (its vector and `base`) hoisted out of the loop
+  // rawScore(t, u, item), with the user's part (its vector and `base`) hoisted out of the loop. Two
+  // passes over typed arrays: every catalogue entry's score into a scratch array (blocked dot products
+  // over the contiguous rows of V, each sum in the same order as a pair's score so the figures are the
+  // same), then a partial selection of the K best in a typed min-heap whose root is
+  // the bar an entry must clear, which most entries fail with one comparison.
   private rank(
     uRow: ArrayLike<number>,
     base: number,
     k: number,
-    skip: Set<number> | undefined,
+    skip: Int32Array | undefined,
     extra: readonly ExtraItem[],
+    allow: Uint8Array | undefined,
   ): Recommendation[] {
     const t = this.tables;
-    const heap = new TopK(k);
     const f = t.factors;
     const V = t.V;
-    for (let c = 0; c < this.catalogue.length; c++) {
-      const item = this.catalogue[c]!;
-      if (skip?.has(item)) continue;
+    const bias = t.itemBias;
+    const cat = this.catalogue;
+    const n = cat.length;
+    const s = this.scratch();
+    const u = s.user;
+    for (let d = 0; d < f; d++) u[d] = uRow[d]!;
+    const scores = s.scores;
+    // four entries at a time: four independent sums in flight (each still added in factor order,
+    // so every score is the same number a pair's score is), rather than one chain of dependent adds
+    let c = 0;
+    for (; c + 4 <= n; c += 4) {
+      const i0 = cat[c]!;
+      const i1 = cat[c + 1]!;
+      const i2 = cat[c + 2]!;
+      const i3 = cat[c + 3]!;
+      const o0 = i0 * f;
+      const o1 = i1 * f;
+      const o2 = i2 * f;
+      const o3 = i3 * f;
+      let d0 = 0;
+      let d1 = 0;
+      let d2 = 0;
+      let d3 = 0;
+      for (let d = 0; d < f; d++) {
+        const x = u[d]!;
+        d0 += x * V[o0 + d]!;
+        d1 += x * V[o1 + d]!;
+        d2 += x * V[o2 + d]!;
+        d3 += x * V[o3 + d]!;
+      }
+      scores[c] = base + bias[i0]! + d0;
+      scores[c + 1] = base + bias[i1]! + d1;
+      scores[c + 2] = base + bias[i2]! + d2;
+      scores[c + 3] = base + bias[i3]! + d3;
+    }
+    for (; c < n; c++) {
+      const item = cat[c]!;
       const io = item * f;
       let dot = 0;
-      for (let d = 0; d < f; d++) dot += uRow[d]! * V[io + d]!;
-      heap.offer(item, base + t.itemBias[item]! + dot);
+      for (let d = 0; d < f; d++) dot += u[d]! * V[io + d]!;
+      scores[c] = base + bias[item]! + dot;
     }
+    // the entries left out: the filter's, and the user's seen items (marked, then unmarked)
+    const out = s.excluded;
+    if (skip) for (let j = 0; j < skip.length; j++) out[this.catalogueIndex[skip[j]!]!] = 1;
+    const heap = new TopK(k);
+    for (let j = 0; j < n; j++) {
+      if (out[j] || (allow && !allow[j])) continue;
+      heap.offer(cat[j]!, scores[j]!);
+    }
+    if (skip) for (let j = 0; j < skip.length; j++) out[this.catalogueIndex[skip[j]!]!] = 0;
     for (const e of extra) {
       let dot = 0;
       for (let d = 0; d < f; d++) dot += uRow[d]! * e.vector[d]!;
@@ -141,8 +214,22 @@ export class Retrieval {
     return heap.sorted().map((r) => ({ item: r.item, score: applyLink(t, r.score) }));
   }
 
-  /** The K most popular catalogue items, best first; with a known user row and `excludeSeen`, minus their items. */
-  popular(k: number, excludeFor?: number): Recommendation[] {
+  private scratchArrays: { user: Float64Array; scores: Float64Array; excluded: Uint8Array } | undefined;
+
+  /** Arrays `rank` reuses between calls (it never yields, so one set serves every call). */
+  private scratch(): { user: Float64Array; scores: Float64Array; excluded: Uint8Array } {
+    return (this.scratchArrays ??= {
+      user: new Float64Array(this.tables.factors),
+      scores: new Float64Array(this.catalogue.length),
+      excluded: new Uint8Array(this.catalogue.length),
+    });
+  }
+
+  /**
+   * The K most popular catalogue items, best first; with a known user row `excludeFor`, minus their
+   * items; with `allow`, among the catalogue entries it keeps.
+   */
+  popular(k: number, excludeFor?: number, allow?: Uint8Array): Recommendation[] {
     if (!this.popularOrder) {
       const order = Int32Array.from(this.catalogue.keys());
       order.sort(
@@ -154,6 +241,7 @@ export class Retrieval {
     const out: Recommendation[] = [];
     for (let j = 0; j < this.popularOrder.length && out.length < k; j++) {
       const c = this.popularOrder[j]!;
+      if (allow && !allow[c]) continue;
       const item = this.catalogue[c]!;
       if (skip?.has(item)) continue;
       out.push({ item, score: this.popularity[c]! });
@@ -175,6 +263,8 @@ export class Retrieval {
   serialize(): Uint8Array {
     const t = this.tables;
     const towers = this.coldStart ? packTowers(this.coldStart.towers) : undefined;
+    // a file without attributes keeps the bytes it had before attributes were kept
+    const attrs = this.attributes.length ? packAttributes(this.attributes) : undefined;
     return packModel(
       FILE_KIND,
       {
@@ -190,6 +280,7 @@ export class Retrieval {
         link: t.link,
         popularity: { ...this.popularityRule },
         ...(towers ? { towers: towers.header, vocabularies: this.coldStart!.vocabularies } : {}),
+        ...(attrs ? { attributes: attrs.header } : {}),
       },
       [
         ["U", t.U],
@@ -201,6 +292,7 @@ export class Retrieval {
         ["seenOffsets", this.seenOffsets],
         ["seenItems", this.seenItems],
         ...(towers?.arrays ?? []),
+        ...(attrs?.arrays ?? []),
       ],
     );
   }
@@ -267,6 +359,11 @@ export class Retrieval {
         throw new Error("retrieval file: its towers do not agree with its tables");
       coldStart = { towers, vocabularies: vocab as Record<string, string[]> };
     }
+    const attributes = unpackAttributes(
+      h.attributes,
+      (name, kind) => (kind === "category" ? arrayOf(u, name, Int32Array) : arrayOf(u, name, Float64Array)),
+      catalogue.length,
+    );
     return new Retrieval(
       tables,
       str("userColumn"),
@@ -277,6 +374,7 @@ export class Retrieval {
       seenItems,
       rule,
       coldStart,
+      attributes,
     );
   }
 }
@@ -337,6 +435,14 @@ export function buildRetrieval(input: RetrievalInput): Retrieval {
   for (let u = 0; u < t.nUsers; u++) seenOffsets[u + 1] = seenOffsets[u]! + seen[u]!.size;
   const seenItems = new Int32Array(seenOffsets[t.nUsers]!);
   seen.forEach((s, u) => seenItems.set(Int32Array.from(s).sort(), seenOffsets[u]!));
+  const entryOfRow = new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    const i = validIndex(items[r]!, t.nItems);
+    entryOfRow[r] = i >= 0 ? at[i]! : -1;
+  }
+  const attributes = input.attributeColumns
+    ? itemAttributesOf(input.attributeColumns, entryOfRow, catalogue.length)
+    : [];
   return new Retrieval(
     t,
     input.userColumn,
@@ -347,15 +453,23 @@ export function buildRetrieval(input: RetrievalInput): Retrieval {
     seenItems,
     rule,
     input.coldStart,
+    attributes,
   );
 }
 
-/** A bounded min-heap of (item, score) keeping the K best; ties go to the lower item index. */
+/**
+ * A bounded min-heap of (item, score) in typed arrays keeping the K best; ties go to the lower item
+ * index. The root is the worst kept: an offer below it is one comparison.
+ */
 class TopK {
-  private readonly items: number[] = [];
-  private readonly scores: number[] = [];
+  private readonly items: Int32Array;
+  private readonly scores: Float64Array;
+  private size = 0;
 
-  constructor(private readonly k: number) {}
+  constructor(private readonly k: number) {
+    this.items = new Int32Array(Math.max(0, k));
+    this.scores = new Float64Array(Math.max(0, k));
+  }
 
   /** a ranks below b */
   private worse(a: number, b: number): boolean {
@@ -366,10 +480,10 @@ class TopK {
 
   offer(item: number, score: number): void {
     if (this.k <= 0) return;
-    if (this.items.length < this.k) {
-      this.items.push(item);
-      this.scores.push(score);
-      this.up(this.items.length - 1);
+    if (this.size < this.k) {
+      this.items[this.size] = item;
+      this.scores[this.size] = score;
+      this.up(this.size++);
       return;
     }
     const rootScore = this.scores[0]!;
@@ -380,8 +494,12 @@ class TopK {
   }
 
   private swap(a: number, b: number): void {
-    [this.items[a], this.items[b]] = [this.items[b]!, this.items[a]!];
-    [this.scores[a], this.scores[b]] = [this.scores[b]!, this.scores[a]!];
+    const i = this.items[a]!;
+    this.items[a] = this.items[b]!;
+    this.items[b] = i;
+    const sc = this.scores[a]!;
+    this.scores[a] = this.scores[b]!;
+    this.scores[b] = sc;
   }
 
   private up(i: number): void {
@@ -394,7 +512,7 @@ class TopK {
   }
 
   private down(i: number): void {
-    const n = this.items.length;
+    const n = this.size;
     for (;;) {
       const l = 2 * i + 1;
       const r = l + 1;
@@ -407,9 +525,10 @@ class TopK {
     }
   }
 
-  sorted(): Recommendation[] {
-    return this.items
-      .map((item, j) => ({ item, score: this.scores[j]! }))
-      .sort((a, b) => b.score - a.score || a.item - b.item);
+  sorted(): { item: number; score: number }[] {
+    return Array.from({ length: this.size }, (_, j) => ({
+      item: this.items[j]!,
+      score: this.scores[j]!,
+    })).sort((a, b) => b.score - a.score || a.item - b.item);
   }
 }
