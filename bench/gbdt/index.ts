@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { aucRoc, rmse as rmseOf } from "../../src/ml/metrics/index.js";
 import { profileSummary } from "../cpu-profile.js";
 import { predictLatency } from "../predict/index.js";
+import { Rng } from "../../src/ml/random.js";
 import { readNumericCsv } from "./csv.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -21,21 +22,53 @@ const cli = join(here, "train-cli.js");
 const auc = (p: ArrayLike<number>, y: ArrayLike<number>) => aucRoc(y, p);
 const rmse = (p: Float64Array, y: Float64Array) => rmseOf(y, p);
 
-const readPreds = (path: string) => Float64Array.from(readFileSync(path, "utf8").trim().split("\n"), Number);
+/** Predictions, one number per line or comma separated (multiclass: row-major probabilities). */
+const readPreds = (path: string) =>
+  Float64Array.from(readFileSync(path, "utf8").trim().split(/[\n,]/), Number);
+
+/** Share of rows whose most probable class (row-major n × k probabilities) is the label. */
+function accuracy(p: Float64Array, y: Float64Array): number {
+  const k = p.length / y.length;
+  let hit = 0;
+  for (let i = 0; i < y.length; i++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (p[i * k + c]! > p[i * k + best]!) best = c;
+    if (best === y[i]) hit++;
+  }
+  return hit / y.length;
+}
+
+/** Classes of a multiclass split: the largest label (class index) + 1. */
+const classCount = (path: string): number =>
+  readNumericCsv(path, false).y.reduce((a, b) => Math.max(a, b), 0) + 1;
+
+type Objective = "binary" | "regression" | "multiclass";
+const METRIC: Record<Objective, (p: Float64Array, y: Float64Array) => number> = {
+  binary: auc,
+  regression: rmse,
+  multiclass: accuracy,
+};
+const XGB_OBJECTIVE: Record<Objective, string> = {
+  binary: "binary:logistic",
+  regression: "reg:squarederror",
+  multiclass: "multi:softprob",
+};
 
 interface Measured {
   seconds: number;
+  /** User + system CPU seconds over all threads (NaN without /usr/bin/time). */
+  cpuSeconds: number;
   peakMiB: number;
   stdout: string;
 }
 
-/** Runs a whole process under /usr/bin/time: wall seconds and peak resident memory. */
+/** Runs a whole process under /usr/bin/time: wall seconds, CPU seconds and peak resident memory. */
 function timed(cmd: string, args: string[], cwd: string): Measured {
   const out = join(cwd, `time-${Date.now()}-${Math.random().toString(36).slice(2)}.txt`);
   const hasTime = existsSync("/usr/bin/time");
   const t0 = performance.now();
   const r = hasTime
-    ? spawnSync("/usr/bin/time", ["-f", "%e %M", "-o", out, cmd, ...args], {
+    ? spawnSync("/usr/bin/time", ["-f", "%e %M %U %S", "-o", out, cmd, ...args], {
         cwd,
         encoding: "utf8",
         maxBuffer: 1 << 26,
@@ -44,11 +77,13 @@ function timed(cmd: string, args: string[], cwd: string): Measured {
   const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   let peakMiB = NaN;
+  let cpuSeconds = NaN;
   if (hasTime) {
-    const [, kb] = readFileSync(out, "utf8").trim().split("\n").pop()!.split(" ");
+    const [, kb, user, sys] = readFileSync(out, "utf8").trim().split("\n").pop()!.split(" ");
     peakMiB = Number(kb) / 1024;
+    cpuSeconds = Number(user) + Number(sys);
   }
-  return { seconds: wall, peakMiB, stdout: r.stdout };
+  return { seconds: wall, cpuSeconds, peakMiB, stdout: r.stdout };
 }
 
 function hasXgboost(): boolean {
@@ -84,27 +119,28 @@ function runSplit(
   work: string,
   splits: string,
   name: string,
-  objective: "binary" | "regression",
+  objective: Objective,
   rounds: number,
   xgb: boolean,
 ): SplitResult {
   const trainXgb = join(splits, `${name}_train.xgb.csv`);
   const testXgb = join(splits, `${name}_test.xgb.csv`);
   const yTest = readNumericCsv(testXgb, false).y;
-  const metric = objective === "binary" ? auc : rmse;
+  const metric = METRIC[objective];
   let xgbMetric = NaN;
   let xgbRun: Measured | undefined;
   if (xgb) {
     const model = join(work, `${name}.xgb.model`);
     const base = {
       booster: "gbtree",
-      objective: objective === "binary" ? "binary:logistic" : "reg:squarederror",
+      objective: XGB_OBJECTIVE[objective],
       tree_method: "hist",
       max_depth: 6,
       eta: 0.1,
       seed: 0,
       num_round: rounds,
       save_period: 0,
+      ...(objective === "multiclass" ? { num_class: classCount(trainXgb) } : {}),
     };
     // The shared baseline conf, copied with its paths made absolute (and no eval printing).
     const trainConf = join(work, `${name}.train.conf`);
@@ -154,6 +190,82 @@ function runSplit(
   const r: SplitResult = { xgbMetric, mlcMetric: metric(readPreds(mlcPred), yTest), mlc: mlcRun };
   if (xgbRun) r.xgb = xgbRun;
   return r;
+}
+
+/** A split's time rows: wall and peak memory, CPU over all threads, and mlc's own phases. */
+function timeRows(r: SplitResult): void {
+  row(
+    "  train wall s / peak MiB",
+    r.xgb ? `${fmt(r.xgb.seconds, 2)} / ${fmt(r.xgb.peakMiB, 0)}` : "n/a",
+    `${fmt(r.mlc.seconds, 2)} / ${fmt(r.mlc.peakMiB, 0)}`,
+    r.xgb ? fmt(r.mlc.seconds / r.xgb.seconds, 2) : "",
+    "",
+  );
+  row(
+    "  train CPU s (all threads)",
+    r.xgb ? fmt(r.xgb.cpuSeconds, 2) : "n/a",
+    fmt(r.mlc.cpuSeconds, 2),
+    r.xgb ? fmt(r.mlc.cpuSeconds / r.xgb.cpuSeconds, 2) : "",
+    "",
+  );
+  process.stdout.write(`    mlc phases: ${phaseLine(cliReport(r.mlc))}\n`);
+}
+
+/** The JSON line train-cli prints last. */
+interface CliReport {
+  readMs: number;
+  trainMs: number;
+  phaseWallMs: Record<string, number>;
+  phaseCpuMs: Record<string, number>;
+}
+
+function cliReport(m: Measured): CliReport {
+  return JSON.parse(m.stdout.trim().split("\n").pop()!) as CliReport;
+}
+
+/** "read 1600 | prepare 870/430 | …" : per phase, CPU ms over all threads / wall ms. */
+function phaseLine(r: CliReport): string {
+  const parts = [`read ${r.readMs}`];
+  for (const [k, wall] of Object.entries(r.phaseWallMs)) parts.push(`${k} ${r.phaseCpuMs[k] ?? 0}/${wall}`);
+  return parts.join(" | ") + " (ms, CPU all threads / wall)";
+}
+
+/**
+ * LetterRecognition (26 classes) in the splits layout, made here: rows shuffled by mlc's seeded
+ * generator (seed 42), the first 80% train; label = the letter's index (A = 0); null when absent.
+ */
+function letterSplits(work: string): string | null {
+  const src = join(datasets, "LetterRecognition.csv");
+  if (!existsSync(src)) return null;
+  const lines = readFileSync(src, "utf8").trim().split("\n").slice(1);
+  const order = Int32Array.from(lines.keys());
+  const rng = new Rng(42);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = order[i]!;
+    order[i] = order[j]!;
+    order[j] = t;
+  }
+  const encode = (i: number): string => {
+    const f = lines[i]!.split(",");
+    return [f[0]!.charCodeAt(0) - 65, ...f.slice(1)].join(",");
+  };
+  const nTrain = Math.round(0.8 * order.length);
+  const dir = join(work, "letter-splits");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, "letter_train.xgb.csv"),
+    Array.from(order.subarray(0, nTrain), encode).join("\n") + "\n",
+  );
+  writeFileSync(
+    join(dir, "letter_test.xgb.csv"),
+    Array.from(order.subarray(nTrain), encode).join("\n") + "\n",
+  );
+  writeFileSync(
+    join(dir, "letter.xgb.conf"),
+    "booster = gbtree\nobjective = multi:softprob\nnum_class = 26\ntree_method = hist\nmax_depth = 6\neta = 0.1\nseed = 0\n",
+  );
+  return dir;
 }
 
 function median(v: number[]): number {
@@ -211,13 +323,7 @@ export async function run(args: string[]): Promise<void> {
       fmt(churn.mlcMetric - churn.xgbMetric) + " Δ",
       "mlc ≥ xgb − 0.005: " + verdict(churn.mlcMetric >= churn.xgbMetric - 0.005, xgb),
     );
-    row(
-      "  train wall s / peak MiB",
-      churn.xgb ? `${fmt(churn.xgb.seconds, 2)} / ${fmt(churn.xgb.peakMiB, 0)}` : "n/a",
-      `${fmt(churn.mlc.seconds, 2)} / ${fmt(churn.mlc.peakMiB, 0)}`,
-      churn.xgb ? fmt(churn.mlc.seconds / churn.xgb.seconds, 2) : "",
-      "",
-    );
+    timeRows(churn);
     const ames = runSplit(work, splits, "ames", "regression", 200, xgb);
     row(
       "ames test RMSE (200 rounds)",
@@ -226,13 +332,21 @@ export async function run(args: string[]): Promise<void> {
       fmt(ames.mlcMetric / ames.xgbMetric, 3),
       "mlc ≤ 1.03 × xgb: " + verdict(ames.mlcMetric <= 1.03 * ames.xgbMetric, xgb),
     );
-    row(
-      "  train wall s / peak MiB",
-      ames.xgb ? `${fmt(ames.xgb.seconds, 2)} / ${fmt(ames.xgb.peakMiB, 0)}` : "n/a",
-      `${fmt(ames.mlc.seconds, 2)} / ${fmt(ames.mlc.peakMiB, 0)}`,
-      ames.xgb ? fmt(ames.mlc.seconds / ames.xgb.seconds, 2) : "",
-      "",
-    );
+    timeRows(ames);
+    const letterDir = letterSplits(work);
+    if (!letterDir)
+      process.stdout.write(`LetterRecognition.csv not in ${datasets}: skipping the multiclass rows\n`);
+    else {
+      const letter = runSplit(work, letterDir, "letter", "multiclass", 100, xgb);
+      row(
+        "letter accuracy, 26 cl. (100 r.)",
+        fmt(letter.xgbMetric),
+        fmt(letter.mlcMetric),
+        fmt(letter.mlcMetric - letter.xgbMetric) + " Δ",
+        "mlc ≥ xgb − 0.005: " + verdict(letter.mlcMetric >= letter.xgbMetric - 0.005, xgb),
+      );
+      timeRows(letter);
+    }
     if (!skipLarge) large(work, xgb, runs);
     const tr = readNumericCsv(join(splits, "mlc_churn_train.csv"), true);
     const te = readNumericCsv(join(splits, "mlc_churn_test.csv"), true);
@@ -262,13 +376,7 @@ async function smokeRun(): Promise<void> {
       fmt(r.mlcMetric - r.xgbMetric) + " Δ",
       "",
     );
-    row(
-      "  train wall s / peak MiB",
-      r.xgb ? `${fmt(r.xgb.seconds, 2)} / ${fmt(r.xgb.peakMiB, 0)}` : "n/a",
-      `${fmt(r.mlc.seconds, 2)} / ${fmt(r.mlc.peakMiB, 0)}`,
-      r.xgb ? fmt(r.mlc.seconds / r.xgb.seconds, 2) : "",
-      "",
-    );
+    timeRows(r);
     printProfile([cli, "--train", join(dir, "smoke_train.xgb.csv"), "--trees", "10"], work);
     const tr = readNumericCsv(join(dir, "smoke_train.xgb.csv"), false);
     await predictLatency(tr.X, tr.y, tr.X, { trees: 3, reps: 1, calls: [2, 1] });
@@ -370,10 +478,9 @@ function large(work: string, xgb: boolean, runs: number): void {
   const ms = median(mlcRuns.map((m) => m.seconds));
   const xm = median(xgbRuns.map((m) => m.peakMiB));
   const mm = median(mlcRuns.map((m) => m.peakMiB));
-  const inner = JSON.parse(mlcRuns[0]!.stdout.trim().split("\n").pop()!) as {
-    readMs: number;
-    trainMs: number;
-  };
+  const inner = cliReport(mlcRuns[0]!);
+  const xc = median(xgbRuns.map((m) => m.cpuSeconds));
+  const mc = median(mlcRuns.map((m) => m.cpuSeconds));
   process.stdout.write(
     `\n1,000,000 × 20 synthetic, 100 rounds, whole process incl. CSV read (median of ${runs}):\n`,
   );
@@ -391,9 +498,17 @@ function large(work: string, xgb: boolean, runs: number): void {
     xgb ? fmt(mm / xm, 2) : "",
     "mlc ≤ 2 × xgb: " + verdict(mm <= 2 * xm, xgb),
   );
+  row(
+    "train CPU s (all threads)",
+    xgb ? fmt(xc, 2) : "n/a",
+    fmt(mc, 2),
+    xgb ? fmt(mc / xc, 2) : "",
+    "(XGBoost's OpenMP threads spin while waiting)",
+  );
   row("test AUC (100k rows, seed 43)", fmt(xgbAuc), fmt(mlcAuc), fmt(mlcAuc - xgbAuc) + " Δ", "");
   process.stdout.write(
-    `  (mlc inside the process: CSV read ${inner.readMs} ms, train ${inner.trainMs} ms)\n`,
+    `  (mlc inside the process: CSV read ${inner.readMs} ms, train ${inner.trainMs} ms)\n` +
+      `  mlc phases, first run: ${phaseLine(inner)}\n`,
   );
   printProfile([cli, "--train", trainCsv, "--trees", "100", "--depth", "6", "--eta", "0.1"], work);
 }

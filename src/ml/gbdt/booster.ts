@@ -15,12 +15,15 @@ import { objectiveFor, weightedMedian, type ObjectiveData } from "./objectives.j
 import { gbdtConfig } from "./params.js";
 import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint.js";
 import { checkSameFeatures, checkSameTask, WarmStartError } from "../warm-start.js";
+import { timedPool, type GbdtPhases, type Phase } from "./phases.js";
 
 interface GbdtFitOptions {
   /** Override where the histogram worker is loaded from (tests); null = in-thread only. */
   workerUrl?: URL | null;
   /** Receives the number of threads actually used (tests). */
   onThreads?(n: number): void;
+  /** Receives the time of each phase (bench/gbdt's profile). */
+  phases?: GbdtPhases;
 }
 
 function effectiveWeights(
@@ -108,7 +111,10 @@ export async function fitGbdt(
     maxLeaves: cfg.maxLeaves,
   };
   if (opts.workerUrl !== undefined) prepOpts.workerUrl = opts.workerUrl;
+  const ph = opts.phases;
+  const mark = (phase: Phase) => ph?.mark(phase);
   const prep = await prepareTraining(train.X, prepOpts);
+  mark("prepare");
   opts.onThreads?.(prep.pool.threads);
   try {
     // A warm start begins where the champion's trees leave each row; a cold one at the objective's base.
@@ -131,7 +137,7 @@ export async function fitGbdt(
     const direct = k === 1 && cfg.subsample >= 1;
     const gh = direct ? [prep.pool.gho] : Array.from({ length: k }, () => new Float64Array(2 * n));
     const growData: GrowData = {
-      pool: prep.pool,
+      pool: ph ? timedPool(prep.pool, ph) : prep.pool,
       binned: prep.binned,
       nRows: n,
       offsets: prep.offsets,
@@ -174,7 +180,9 @@ export async function fitGbdt(
     }
     for (let round = start; round < cfg.trees; round++) {
       if (ctx.signal?.aborted) throw abortError(ctx.signal);
+      mark("other");
       objective.gradients(margin, k, td, gh);
+      mark("gradients");
       if (cfg.subsample < 1) {
         const s: number[] = [];
         for (let i = 0; i < n; i++) if (rng.next() < cfg.subsample) s.push(i);
@@ -189,6 +197,7 @@ export async function fitGbdt(
         } else for (let i = 0; i < n; i++) rows[i] = i;
         growData.gh = gh[c]!;
         const grown = growTree(growData, m, feats, gp, rng, c);
+        mark("growOther");
         const tree = grown.tree;
         if (objective.refitMedian) {
           // L1: leaf value = learning rate × weighted median of the residuals of its rows.
@@ -213,6 +222,7 @@ export async function fitGbdt(
             }
           }
         }
+        mark("margin");
         if (vMargin) addTreePrediction(tree, valid!.X, vMargin, k);
         trees.push(tree);
       }
@@ -241,6 +251,7 @@ export async function fitGbdt(
       // Let timers and abort signals run between rounds.
       await new Promise<void>((r) => setImmediate(r));
     }
+    mark("other");
     if (ctx.signal?.aborted) throw abortError(ctx.signal);
     let rounds = trees.length / k;
     if (cfg.earlyStop > 0 && best.round >= 0) rounds = best.round + 1;
