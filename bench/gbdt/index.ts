@@ -2,7 +2,7 @@
 // rounds, same data, same run): churn AUC, ames RMSE, 1M-row train time and peak memory, ONNX latency.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { aucRoc, rmse as rmseOf } from "../../src/ml/metrics/index.js";
@@ -489,7 +489,7 @@ function large(work: string, xgb: boolean, runs: number): void {
     xgb ? fmt(xs, 2) : "n/a",
     fmt(ms, 2),
     xgb ? fmt(ms / xs, 2) : "",
-    "mlc ≤ 1.5 × xgb: " + verdict(ms <= 1.5 * xs, xgb),
+    "mlc ≤ 1.0 × xgb (issue 18): " + verdict(ms <= xs, xgb),
   );
   row(
     "peak memory MiB",
@@ -510,6 +510,13 @@ function large(work: string, xgb: boolean, runs: number): void {
     `  (mlc inside the process: CSV read ${inner.readMs} ms, train ${inner.trainMs} ms)\n` +
       `  mlc phases, first run: ${phaseLine(inner)}\n`,
   );
+  const load = loadavg()[0]!;
+  const cpus = availableParallelism();
+  if (load > cpus)
+    process.stdout.write(
+      `  load average ${load.toFixed(1)} on ${cpus} CPUs: too busy to judge the wall ratio (the target is for a quiet\n` +
+        "  machine; both programs' two-thread barriers wait for a time slice, XGBoost's OpenMP threads spinning)\n",
+    );
   printProfile([cli, "--train", trainCsv, "--trees", "100", "--depth", "6", "--eta", "0.1"], work);
 }
 

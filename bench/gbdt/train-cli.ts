@@ -1,13 +1,15 @@
 // The mlc side of bench/gbdt as a whole process (timed from outside with /usr/bin/time):
-// reads a numeric CSV (label first), trains the GBDT, optionally writes test predictions.
-// Prints its read and train times and the fit's per-phase wall times (JSON, last line).
+// reads a numeric CSV (label first; a file of 32 MiB or more on all threads, csv.ts), trains the
+// GBDT, optionally writes test predictions. Prints its read and train times and the fit's
+// per-phase times (JSON, last line).
 // Usage: node dist/bench/gbdt/train-cli.js --train F [--header] [--test F --pred OUT] [--task binary|regression|multiclass]
 //        [--trees N] [--depth D] [--eta E] [--threads T] [--save MODEL]
-import { writeFileSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import type { Task } from "../../src/ml/estimator.js";
 import { fitGbdt } from "../../src/ml/gbdt/booster.js";
 import { GbdtPhases } from "../../src/ml/gbdt/phases.js";
-import { readNumericCsv } from "./csv.js";
+import { readNumericCsv, readNumericCsvParallel } from "./csv.js";
 
 function arg(name: string, fallback?: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,8 +24,14 @@ if (!trainPath) {
   process.exit(2);
 }
 const header = process.argv.includes("--header");
+/** Files this large are parsed on all the fit's threads (worker start-up costs more below it). */
+const PARALLEL_READ_BYTES = 32 << 20;
+const readThreads = Number(arg("threads", "0")) || availableParallelism();
 const t0 = performance.now();
-const train = readNumericCsv(trainPath, header);
+const train =
+  statSync(trainPath).size >= PARALLEL_READ_BYTES && readThreads > 1
+    ? await readNumericCsvParallel(trainPath, header, readThreads)
+    : readNumericCsv(trainPath, header);
 const t1 = performance.now();
 const taskName = arg("task", "binary");
 /** Multiclass labels are the class indices 0..K-1 (K = the largest label + 1). */
