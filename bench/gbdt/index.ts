@@ -525,5 +525,11 @@ function printProfile(args: string[], cwd: string): void {
   process.stdout.write(
     "  where mlc's time goes (self time over all threads, one more run under --cpu-prof):\n",
   );
-  for (const line of profileSummary(args, cwd)) process.stdout.write(`    ${line}\n`);
+  for (const line of profileSummary(args, cwd))
+    process.stdout.write(
+      `    ${line}${WAITING.test(line) ? "  (mostly blocked in Atomics.wait, not CPU)" : ""}\n`,
+    );
 }
+
+/** Profile entries whose samples are mostly a thread waiting for work: the worker loops and the pools' dispatch. */
+const WAITING = /\(anonymous\) (hist|row)-worker\.js:1$|\bdispatch (hist|row)-pool\.js:\d+$/;
