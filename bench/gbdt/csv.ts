@@ -1,6 +1,9 @@
 // A fast numeric CSV reader for the GBDT bench and its trainer CLI: reads the file in chunks,
 // parses numbers straight from bytes into Float32 columns (empty field = NaN), label first.
-import { closeSync, openSync, readSync } from "node:fs";
+// readNumericCsvParallel parses byte ranges (split at line starts) on worker threads
+// (csv-worker.ts) into shared columns: the same values as the one-thread reader.
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { Worker } from "node:worker_threads";
 import type { Matrix } from "../../src/ml/matrix.js";
 
 export interface LabelledData {
@@ -12,47 +15,84 @@ const CHUNK = 1 << 24;
 
 const POW10 = Array.from({ length: 23 }, (_, i) => Math.pow(10, i));
 
-/** Reads a numeric CSV whose first column is the label; `header` skips (and names columns from) the first line. */
-export function readNumericCsv(path: string, header: boolean): LabelledData {
-  // Pass 1: count lines and fields of the first line.
+interface Layout {
+  nRows: number;
+  names: string[];
+  nFeat: number;
+  size: number;
+  lastByte: number;
+  /** Range t of `parts`: bytes [cuts[t].byte, cuts[t+1].byte), first data row cuts[t].row. */
+  cuts: { byte: number; row: number }[];
+}
+
+/** Pass 1: lines, the first line's fields, and `parts` byte ranges that start at line starts. */
+function scan(path: string, header: boolean, parts: number): Layout {
   let lines = 0;
   let lastByte = 10;
   let firstLine = "";
   let firstDone = false;
-  {
-    const fd = openSync(path, "r");
-    const buf = new Uint8Array(CHUNK);
-    try {
-      for (;;) {
-        const len = readSync(fd, buf, 0, CHUNK, null);
-        if (len <= 0) break;
-        let count = 0;
-        for (let i = buf.indexOf(10); i >= 0 && i < len; i = buf.indexOf(10, i + 1)) count++;
-        lines += count;
-        if (!firstDone) {
-          const nl = buf.subarray(0, len).indexOf(10);
-          firstLine += new TextDecoder().decode(buf.subarray(0, nl < 0 ? len : nl));
-          firstDone = nl >= 0;
-        }
-        lastByte = buf[len - 1]!;
+  const fd = openSync(path, "r");
+  const size = fstatSync(fd).size;
+  const targets = Array.from({ length: parts - 1 }, (_, t) => Math.floor((size * (t + 1)) / parts));
+  const found: { byte: number; lines: number }[] = [];
+  const buf = new Uint8Array(CHUNK);
+  let pos = 0;
+  try {
+    for (;;) {
+      const len = readSync(fd, buf, 0, CHUNK, null);
+      if (len <= 0) break;
+      for (let i = buf.indexOf(10); i >= 0 && i < len; i = buf.indexOf(10, i + 1)) {
+        lines++;
+        // The first line start at or after each target byte.
+        while (found.length < targets.length && pos + i + 1 >= targets[found.length]!)
+          found.push({ byte: pos + i + 1, lines });
       }
-    } finally {
-      closeSync(fd);
+      if (!firstDone) {
+        const nl = buf.subarray(0, len).indexOf(10);
+        firstLine += new TextDecoder().decode(buf.subarray(0, nl < 0 ? len : nl));
+        firstDone = nl >= 0;
+      }
+      lastByte = buf[len - 1]!;
+      pos += len;
     }
+  } finally {
+    closeSync(fd);
   }
   if (lastByte !== 10) lines++;
   const fields = firstLine.replace(/\r$/, "").split(",");
   const nCols = fields.length;
-  const nRows = lines - (header ? 1 : 0);
+  const skip = header ? 1 : 0;
   const names = header
     ? fields.slice(1).map((s) => s.trim())
     : Array.from({ length: nCols - 1 }, (_, j) => `x${j}`);
-  const y = new Float64Array(nRows);
-  const columns = Array.from({ length: nCols - 1 }, () => new Float32Array(nRows));
+  const cuts = [{ byte: 0, row: 0 }];
+  for (const f of found) cuts.push({ byte: Math.min(f.byte, size), row: Math.max(0, f.lines - skip) });
+  while (cuts.length < parts) cuts.push({ byte: size, row: lines - skip });
+  cuts.push({ byte: size, row: lines - skip });
+  return { nRows: lines - skip, names, nFeat: nCols - 1, size, lastByte, cuts };
+}
 
-  // Pass 2: a byte-level state machine that survives chunk boundaries. All state lives in
-  // locals of this function (no closures), which keeps V8's hot loop in registers.
-  let row = header ? -1 : 0;
+/** What one parse of a byte range needs (columns may be shared with other threads). */
+export interface RangeJob {
+  path: string;
+  from: number;
+  to: number;
+  /** Row index of the first line in the range (−1 when that line is the header). */
+  row0: number;
+  nRows: number;
+  /** Whether the range ends the file without a final newline (its last field is flushed). */
+  flush: boolean;
+  y: Float64Array;
+  columns: Float32Array[];
+}
+
+/**
+ * Pass 2 over bytes [from, to): a byte-level state machine that survives chunk boundaries. All
+ * state lives in locals of this function (no closures), which keeps V8's hot loop in registers.
+ */
+export function parseRange(j: RangeJob): void {
+  const { y, columns, nRows } = j;
+  let row = j.row0;
   let col = 0;
   let mant = 0;
   let digits = 0;
@@ -65,14 +105,16 @@ export function readNumericCsv(path: string, header: boolean): LabelledData {
   let bad = false;
   const nFeat = columns.length;
   let target: Float32Array | Float64Array = y;
-  const fd = openSync(path, "r");
+  const fd = openSync(j.path, "r");
   const buf = new Uint8Array(CHUNK);
+  let pos = j.from;
   try {
     for (;;) {
-      const len = readSync(fd, buf, 0, CHUNK, null);
+      const len = pos < j.to ? readSync(fd, buf, 0, Math.min(CHUNK, j.to - pos), pos) : 0;
+      pos += Math.max(0, len);
       const last = len <= 0;
-      const end = last ? (lastByte !== 10 ? 1 : 0) : len;
-      if (last && lastByte !== 10) buf[0] = 10;
+      const end = last ? (j.flush ? 1 : 0) : len;
+      if (last && j.flush) buf[0] = 10;
       for (let i = 0; i < end; i++) {
         const c = buf[i]!;
         if (c >= 48 && c <= 57) {
@@ -126,5 +168,61 @@ export function readNumericCsv(path: string, header: boolean): LabelledData {
   } finally {
     closeSync(fd);
   }
-  return { X: { nRows, columns, names }, y };
+}
+
+function jobs(
+  path: string,
+  header: boolean,
+  l: Layout,
+  y: Float64Array,
+  columns: Float32Array[],
+): RangeJob[] {
+  return l.cuts.slice(0, -1).map((c, t) => ({
+    path,
+    from: c.byte,
+    to: l.cuts[t + 1]!.byte,
+    row0: t === 0 && header ? -1 : c.row,
+    nRows: l.nRows,
+    flush: l.cuts[t + 1]!.byte === l.size && l.lastByte !== 10 && c.byte < l.size,
+    y,
+    columns,
+  }));
+}
+
+/** Reads a numeric CSV whose first column is the label; `header` skips (and names columns from) the first line. */
+export function readNumericCsv(path: string, header: boolean): LabelledData {
+  const l = scan(path, header, 1);
+  const y = new Float64Array(l.nRows);
+  const columns = Array.from({ length: l.nFeat }, () => new Float32Array(l.nRows));
+  for (const j of jobs(path, header, l, y, columns)) parseRange(j);
+  return { X: { nRows: l.nRows, columns, names: l.names }, y };
+}
+
+/**
+ * readNumericCsv on `threads` threads (this one and threads − 1 workers running csv-worker.js),
+ * each parsing a byte range that starts at a line start; the columns are SharedArrayBuffers.
+ */
+export async function readNumericCsvParallel(
+  path: string,
+  header: boolean,
+  threads: number,
+): Promise<LabelledData> {
+  const l = scan(path, header, Math.max(1, threads));
+  const y = new Float64Array(new SharedArrayBuffer(8 * l.nRows));
+  const columns = Array.from({ length: l.nFeat }, () => new Float32Array(new SharedArrayBuffer(4 * l.nRows)));
+  const [own, ...rest] = jobs(path, header, l, y, columns);
+  const url = new URL("./csv-worker.js", import.meta.url);
+  const done = rest.map(
+    (job) =>
+      new Promise<void>((resolve, reject) => {
+        const w = new Worker(url, { workerData: job });
+        w.once("error", reject);
+        w.once("exit", (code) =>
+          code === 0 ? resolve() : reject(new Error(`csv worker exited with ${code}`)),
+        );
+      }),
+  );
+  parseRange(own!);
+  await Promise.all(done);
+  return { X: { nRows: l.nRows, columns, names: l.names }, y };
 }

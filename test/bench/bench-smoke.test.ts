@@ -77,6 +77,7 @@ const EXPECTED: Record<string, BenchExpectations> = {
   gbdt: {
     ratio: [
       re(`^smoke test AUC \\(10 rounds\\) +\\S+ +${num} `),
+      /^ {4}mlc phases: read \d+ \| prepare \d+\/\d+ \| gradients \d+\/\d+ \| histograms \d+\/\d+/m,
       re(`^1,024-row batch +${num} +${num} +${num}$`),
       /^ {2}where mlc's time goes \(self time over all threads, one more run under --cpu-prof\):$/m,
       /^ {4} +\d+ ms +[\d.]+% {2}\S/m,
@@ -158,6 +159,7 @@ describe("bench smoke runs (npm run bench -- NAME --smoke: ratio and load printe
     const own = [
       "== bench gbdt ==",
       "smoke test AUC (10 rounds)         n/a            0.9374         n/a Δ",
+      "    mlc phases: read 5 | prepare 1/2 | gradients 0/0 | histograms 3/3 | partition 1/1 (ms, CPU all threads / wall)",
       "1,024-row batch    0.0550     0.7620     13.85",
       "  where mlc's time goes (self time over all threads, one more run under --cpu-prof):",
       "        161 ms  20.2%  readNumericCsv csv.js:7",

@@ -273,6 +273,7 @@ describe("gbdt estimator", () => {
 describe("gbdt histogram threads", () => {
   let outDir = "";
   let workerUrl: URL;
+  let rowWorkerUrl: URL;
   beforeAll(() => {
     // Compile the worker and its imports, as `npm run build` does for dist/.
     outDir = mkdtempSync(join(tmpdir(), "mlc-hist-worker-"));
@@ -294,11 +295,13 @@ describe("gbdt histogram threads", () => {
         "--types",
         "node",
         join(repoRoot, "src/ml/tree/hist-worker.ts"),
+        join(repoRoot, "src/ml/gbdt/row-worker.ts"),
       ],
       { cwd: repoRoot, stdio: "pipe" },
     );
     writeFileSync(join(outDir, "package.json"), '{"type":"module"}');
     workerUrl = pathToFileURL(join(outDir, "ml/tree/hist-worker.js"));
+    rowWorkerUrl = pathToFileURL(join(outDir, "ml/gbdt/row-worker.js"));
   });
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
@@ -335,6 +338,39 @@ describe("gbdt histogram threads", () => {
     expect(used).toBe(1);
     expect(Buffer.from(two.serialize()).equals(Buffer.from(one.serialize()))).toBe(true);
     expect(Buffer.from(missing.serialize()).equals(Buffer.from(one.serialize()))).toBe(true);
+  });
+
+  it("computes gradients and margin updates on the row workers with the same bytes as one thread", async () => {
+    const cases: { d: Dataset; task: Task; params: Record<string, number | string> }[] = [
+      { d: binaryData(52_000, 6), task: BIN, params: { trees: 3, max_depth: 4 } },
+      {
+        d: synthetic(52_000, 5, 4, (x) => (x[0]! > 0.3 ? 2 : x[1]! > 0 ? 1 : 0)),
+        task: { kind: "multiclass", classes: ["a", "b", "c"] },
+        params: { trees: 2, max_depth: 3 },
+      },
+      {
+        d: synthetic(52_000, 5, 5, (x, r) => 3 * x[0]! - x[2]! + r.normal()),
+        task: REG,
+        params: { trees: 3, max_depth: 3 },
+      },
+    ];
+    for (const { d, task, params } of cases) {
+      let rowThreads = 0;
+      const fit = (threads: number) =>
+        fitGbdt(
+          d,
+          undefined,
+          { ...params, threads },
+          task,
+          { seed: 3 },
+          { workerUrl, rowWorkerUrl, onRowThreads: (t) => (rowThreads = t) },
+        );
+      const one = await fit(1);
+      expect(rowThreads).toBe(1);
+      const two = await fit(2);
+      expect(rowThreads).toBe(2);
+      expect(Buffer.from(two.serialize()).equals(Buffer.from(one.serialize()))).toBe(true);
+    }
   });
 
   it("finds the compiled worker in dist/ when running from TypeScript sources, else builds in-thread", () => {

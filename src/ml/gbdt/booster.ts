@@ -11,16 +11,29 @@ import { prepareTraining } from "../tree/prepare.js";
 import { Rng, sampleIndices } from "../random.js";
 import { addTreePrediction, type Tree } from "../tree/tree.js";
 import { checkDataset } from "../tree/validate.js";
-import { objectiveFor, weightedMedian, type ObjectiveData } from "./objectives.js";
+import {
+  GRADIENT_KERNELS as ROW_KERNELS,
+  objectiveFor,
+  weightedMedian,
+  type ObjectiveData,
+} from "./objectives.js";
 import { gbdtConfig } from "./params.js";
 import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint.js";
 import { checkSameFeatures, checkSameTask, WarmStartError } from "../warm-start.js";
+import { timedPool, type GbdtPhases, type Phase } from "./phases.js";
+import { createRowPool, type KernelName, type RowPool } from "./row-pool.js";
 
 interface GbdtFitOptions {
   /** Override where the histogram worker is loaded from (tests); null = in-thread only. */
   workerUrl?: URL | null;
   /** Receives the number of threads actually used (tests). */
   onThreads?(n: number): void;
+  /** Override where the row worker (gradients, margin updates) is loaded from (tests). */
+  rowWorkerUrl?: URL | null;
+  /** Receives the number of threads computing gradients and margin updates (tests). */
+  onRowThreads?(n: number): void;
+  /** Receives the time of each phase (bench/gbdt's profile). */
+  phases?: GbdtPhases;
 }
 
 function effectiveWeights(
@@ -108,8 +121,12 @@ export async function fitGbdt(
     maxLeaves: cfg.maxLeaves,
   };
   if (opts.workerUrl !== undefined) prepOpts.workerUrl = opts.workerUrl;
+  const ph = opts.phases;
+  const mark = (phase: Phase) => ph?.mark(phase);
   const prep = await prepareTraining(train.X, prepOpts);
+  mark("prepare");
   opts.onThreads?.(prep.pool.threads);
+  let rowPool: RowPool | null = null;
   try {
     // A warm start begins where the champion's trees leave each row; a cold one at the objective's base.
     const init = warmStartEnsemble(ctx, train, task, k, objective.link);
@@ -129,9 +146,12 @@ export async function fitGbdt(
     // One output and no row sampling: the objective writes straight into the pool's ordered
     // gradient buffer (each tree starts from rows 0..n-1), so growTree copies nothing.
     const direct = k === 1 && cfg.subsample >= 1;
-    const gh = direct ? [prep.pool.gho] : Array.from({ length: k }, () => new Float64Array(2 * n));
+    // With worker threads, the gradient buffers are shared so the row pool's threads can fill them.
+    const ghBuffer = () =>
+      prep.pool.threads > 1 ? new Float64Array(new SharedArrayBuffer(16 * n)) : new Float64Array(2 * n);
+    const gh = direct ? [prep.pool.gho] : Array.from({ length: k }, ghBuffer);
     const growData: GrowData = {
-      pool: prep.pool,
+      pool: ph ? timedPool(prep.pool, ph) : prep.pool,
       binned: prep.binned,
       nRows: n,
       offsets: prep.offsets,
@@ -172,9 +192,29 @@ export async function fitGbdt(
       margin = c.margin;
       vMargin = c.vMargin;
     }
+    // Gradients and margin updates across the pool's threads (same numbers as the loops below).
+    if (prep.pool.threads > 1 && objective.name in ROW_KERNELS && opts.workerUrl !== null) {
+      rowPool = await createRowPool({
+        kernel: objective.name as KernelName,
+        n,
+        k,
+        y: td.y,
+        w: td.w,
+        margin,
+        gh,
+        rows,
+        threads: prep.pool.threads,
+        ...(opts.rowWorkerUrl !== undefined ? { workerUrl: opts.rowWorkerUrl } : {}),
+      });
+      if (rowPool) margin = rowPool.margin;
+    }
+    opts.onRowThreads?.(rowPool?.threads ?? 1);
     for (let round = start; round < cfg.trees; round++) {
       if (ctx.signal?.aborted) throw abortError(ctx.signal);
-      objective.gradients(margin, k, td, gh);
+      mark("other");
+      if (rowPool) rowPool.gradients();
+      else objective.gradients(margin, k, td, gh);
+      mark("gradients");
       if (cfg.subsample < 1) {
         const s: number[] = [];
         for (let i = 0; i < n; i++) if (rng.next() < cfg.subsample) s.push(i);
@@ -189,6 +229,7 @@ export async function fitGbdt(
         } else for (let i = 0; i < n; i++) rows[i] = i;
         growData.gh = gh[c]!;
         const grown = growTree(growData, m, feats, gp, rng, c);
+        mark("growOther");
         const tree = grown.tree;
         if (objective.refitMedian) {
           // L1: leaf value = learning rate × weighted median of the residuals of its rows.
@@ -204,6 +245,9 @@ export async function fitGbdt(
             const at = i * k + c;
             margin[at] = margin[at]! + tree.value[binnedLeaf(tree, prep.binned, n, i)]!;
           }
+        } else if (rowPool) {
+          const values = grown.leafNodes.map((id) => tree.value[id]!);
+          rowPool.addLeaves(c, grown.leafStart, grown.leafEnd, values, m);
         } else {
           for (let j = 0; j < grown.leafNodes.length; j++) {
             const v = tree.value[grown.leafNodes[j]!]!;
@@ -213,6 +257,7 @@ export async function fitGbdt(
             }
           }
         }
+        mark("margin");
         if (vMargin) addTreePrediction(tree, valid!.X, vMargin, k);
         trees.push(tree);
       }
@@ -241,6 +286,7 @@ export async function fitGbdt(
       // Let timers and abort signals run between rounds.
       await new Promise<void>((r) => setImmediate(r));
     }
+    mark("other");
     if (ctx.signal?.aborted) throw abortError(ctx.signal);
     let rounds = trees.length / k;
     if (cfg.earlyStop > 0 && best.round >= 0) rounds = best.round + 1;
@@ -259,6 +305,7 @@ export async function fitGbdt(
       bestIteration: (init ? init.trees.length / k : 0) + rounds,
     });
   } finally {
+    await rowPool?.close();
     await prep.pool.close();
   }
 }

@@ -52,6 +52,82 @@ export function weightedMedian(
   return val[order[n - 1]!]!;
 }
 
+/**
+ * Row-range gradient kernels (rows from..to): the objectives run them over all rows, the row pool's
+ * threads (row-pool.ts) over their share; each row's pair depends only on its own margin, so any
+ * split of the rows gives the same numbers.
+ */
+export const GRADIENT_KERNELS = {
+  binary: (m, _k, y, w, gh, from, to) => binaryGradients(m, y, w, gh, from, to),
+  squared: (m, _k, y, w, gh, from, to) => squaredGradients(m, y, w, gh, from, to),
+  multiclass: multiclassGradients,
+} satisfies Record<string, GradientKernel>;
+
+export type GradientKernel = (
+  m: Float64Array,
+  k: number,
+  y: Float64Array,
+  w: Float64Array | null,
+  gh: Float64Array[],
+  from: number,
+  to: number,
+) => void;
+
+function binaryGradients(
+  m: Float64Array,
+  y: Float64Array,
+  w: Float64Array | null,
+  gh: Float64Array[],
+  from: number,
+  to: number,
+): void {
+  const o = gh[0]!;
+  for (let i = from; i < to; i++) {
+    const p = sigmoid(m[i]!);
+    const wi = wOf(w, i);
+    o[2 * i] = (p - y[i]!) * wi;
+    o[2 * i + 1] = Math.max(p * (1 - p), 1e-16) * wi;
+  }
+}
+
+function squaredGradients(
+  m: Float64Array,
+  y: Float64Array,
+  w: Float64Array | null,
+  gh: Float64Array[],
+  from: number,
+  to: number,
+): void {
+  const o = gh[0]!;
+  for (let i = from; i < to; i++) {
+    const wi = wOf(w, i);
+    o[2 * i] = (m[i]! - y[i]!) * wi;
+    o[2 * i + 1] = wi;
+  }
+}
+
+function multiclassGradients(
+  m: Float64Array,
+  k: number,
+  y: Float64Array,
+  w: Float64Array | null,
+  gh: Float64Array[],
+  from: number,
+  to: number,
+): void {
+  const p = new Float64Array(k);
+  for (let i = from; i < to; i++) {
+    softmaxRow(m, i * k, k, p);
+    const wi = wOf(w, i);
+    const yi = y[i]!;
+    for (let c = 0; c < k; c++) {
+      const pc = p[c]!;
+      gh[c]![2 * i] = (pc - (yi === c ? 1 : 0)) * wi;
+      gh[c]![2 * i + 1] = Math.max(2 * pc * (1 - pc), 1e-16) * wi;
+    }
+  }
+}
+
 const binary = (fromAverage: boolean): Objective => ({
   name: "binary",
   link: "sigmoid",
@@ -68,13 +144,7 @@ const binary = (fromAverage: boolean): Objective => ({
     return Float64Array.of(fromAverage ? Math.log(p / (1 - p)) : 0);
   },
   gradients(m, _k, { y, w }, gh) {
-    const o = gh[0]!;
-    for (let i = 0; i < y.length; i++) {
-      const p = sigmoid(m[i]!);
-      const wi = wOf(w, i);
-      o[2 * i] = (p - y[i]!) * wi;
-      o[2 * i + 1] = Math.max(p * (1 - p), 1e-16) * wi;
-    }
+    binaryGradients(m, y, w, gh, 0, y.length);
   },
   evaluate(m, _k, { y, w }) {
     let s = 0;
@@ -115,17 +185,7 @@ const multiclass = (fromAverage: boolean): Objective => ({
     return out;
   },
   gradients(m, k, { y, w }, gh) {
-    const p = new Float64Array(k);
-    for (let i = 0; i < y.length; i++) {
-      softmaxRow(m, i * k, k, p);
-      const wi = wOf(w, i);
-      const yi = y[i]!;
-      for (let c = 0; c < k; c++) {
-        const pc = p[c]!;
-        gh[c]![2 * i] = (pc - (yi === c ? 1 : 0)) * wi;
-        gh[c]![2 * i + 1] = Math.max(2 * pc * (1 - pc), 1e-16) * wi;
-      }
-    }
+    multiclassGradients(m, k, y, w, gh, 0, y.length);
   },
   evaluate(m, k, { y, w }) {
     const p = new Float64Array(k);
@@ -169,12 +229,7 @@ const squared: Objective = {
   refitMedian: false,
   base: weightedMean,
   gradients(m, _k, { y, w }, gh) {
-    const o = gh[0]!;
-    for (let i = 0; i < y.length; i++) {
-      const wi = wOf(w, i);
-      o[2 * i] = (m[i]! - y[i]!) * wi;
-      o[2 * i + 1] = wi;
-    }
+    squaredGradients(m, y, w, gh, 0, y.length);
   },
   evaluate: rmse,
 };
