@@ -258,6 +258,9 @@ churn GBDT search, ${trials} ${method} trials × ${trees} trees (trainBranch, in
     .write(`parallel = 1: ${line(one)}   parallel = 2: ${line(two)}${two.workers ? "" : " (no worker threads: the compiled trial worker was not found, or one core)"}
 `);
   process.stdout
+    .write(`CPU of parallel 2 − parallel 1: ${((two.cpuMs - one.cpuMs) / 1000).toFixed(2)} s (worker start, and each worker isolate compiling and collecting garbage on its own: the gap left to 2×; specs/tuning.md)
+`);
+  process.stdout
     .write(`speedup parallel 2 / 1: ${(one.ms / two.ms).toFixed(2)}× (target ≥ 1.7× on 2 cores: ${one.ms / two.ms >= 1.7 ? "met" : "NOT met"}${load1! > availableParallelism() ? "; the machine is busier than its cores, so wall time cannot judge it" : ""}); ${compared}
 `);
 }
