@@ -182,6 +182,20 @@ export function treeShap(e: TreeEnsemble, X: Matrix): ShapValues {
   return { nRows: n, nFeatures: d, nOutputs: k, values };
 }
 
+/** Mean |SHAP| per feature over the rows of X, summed over the outputs (the report's importance). */
+export function meanAbsShap(e: TreeEnsemble, X: Matrix): Float64Array {
+  const s = treeShap(e, X);
+  const d = s.nFeatures;
+  const out = new Float64Array(d);
+  const width = d + 1;
+  for (let r = 0; r < s.nRows * s.nOutputs; r++) {
+    const o = r * width;
+    for (let f = 0; f < d; f++) out[f] = out[f]! + Math.abs(s.values[o + f]!);
+  }
+  for (let f = 0; f < d; f++) out[f] = out[f]! / Math.max(1, s.nRows);
+  return out;
+}
+
 /** SHAP values of a trained model when it is a tree model (gbdt, random_forest); undefined otherwise. */
 export function treeShapOf(model: TrainedModel, X: Matrix): ShapValues | undefined {
   const e = treeEnsembleOf(model);

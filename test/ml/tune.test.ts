@@ -472,20 +472,97 @@ describe("studies", () => {
   };
 
   it("a parallel study gives the same trials on every run, whatever the finishing order", async () => {
-    const run = async () =>
+    // Each run draws its own delays, so trials finish in another order every time.
+    const run = async (parallel: number, delaySeed: number, pruner?: MedianPruner) =>
       (
         await new Study({
           space: branin.space,
           objective: minimize(),
           sampler: new TpeSampler({ nStartupTrials: 4 }),
-          trials: 16,
-          parallel: 3,
+          ...(pruner ? { pruner } : {}),
+          trials: 24,
+          parallel,
           seed: 9,
-        }).run(objective)
-      ).trials.map((t) => [t.index, t.params, t.values]);
-    const a = await run();
-    expect(a).toHaveLength(16);
-    expect(await run()).toEqual(a);
+        }).run(async (t) => {
+          const delays = new Rng(delaySeed * 1_000_003 + t.index);
+          let v = Infinity;
+          for (let step = 1; step <= 3; step++) {
+            await sleep(delays.int(6));
+            v = branin.f(t.params) * (1 + 1 / step);
+            if (t.report(step, v)) return v;
+          }
+          return branin.f(t.params);
+        })
+      ).trials.map((t) => [t.index, t.params, t.values, t.status, t.prunedAt]);
+    for (const parallel of [2, 3]) {
+      const a = await run(parallel, 1);
+      expect(a).toHaveLength(24);
+      expect(await run(parallel, 2)).toEqual(a);
+      const pruned = await run(parallel, 3, new MedianPruner({ nStartupTrials: 3 }));
+      expect(pruned.filter((t) => t[3] === "pruned").length).toBeGreaterThan(2);
+      expect(await run(parallel, 4, new MedianPruner({ nStartupTrials: 3 }))).toEqual(pruned);
+    }
+  });
+
+  it("parallel TPE proposes trial k from trials ≤ k − 2·parallel plus the later ones as pending (constant liar)", async () => {
+    const seen: Array<{ index: number; history: number[]; pending: number[] }> = [];
+    const tpe = new TpeSampler({ nStartupTrials: 3 });
+    const recording = {
+      name: "tpe",
+      propose: (ctx: Parameters<TpeSampler["propose"]>[0]) => {
+        seen.push({
+          index: ctx.index,
+          history: ctx.history.map((t) => t.index),
+          pending: (ctx.pending ?? []).map((t) => t.index),
+        });
+        return tpe.propose(ctx);
+      },
+    };
+    const opts = { space: branin.space, objective: minimize(), trials: 10, seed: 4 };
+    await new Study({ ...opts, sampler: recording, parallel: 2 }).run(objective);
+    expect(seen.find((s) => s.index === 7)).toEqual({ index: 7, history: [0, 1, 2, 3], pending: [4, 5, 6] });
+    expect(seen.find((s) => s.index === 2)).toEqual({ index: 2, history: [], pending: [0, 1] });
+    seen.length = 0;
+    await new Study({ ...opts, sampler: recording, parallel: 1 }).run(objective);
+    expect(seen.find((s) => s.index === 7)).toEqual({
+      index: 7,
+      history: [0, 1, 2, 3, 4, 5, 6],
+      pending: [],
+    });
+  });
+
+  it("parallel TPE equals the sequential run for its startup trials and differs after (as specs/tuning.md says)", async () => {
+    const opts = { space: branin.space, objective: minimize(), trials: 20, seed: 5 };
+    const params = async (parallel: number) =>
+      (
+        await new Study({ ...opts, sampler: new TpeSampler({ nStartupTrials: 4 }), parallel }).run(objective)
+      ).trials.map((t) => t.params);
+    const seq = await params(1);
+    const par = await params(2);
+    // Trials 0..n_startup−1 draw from the prior with the same stream in both runs.
+    expect(par.slice(0, 4)).toEqual(seq.slice(0, 4));
+    // The sequential run models trial 4 on trials 0..3; the parallel one still draws it from the prior.
+    expect(par[4]).not.toEqual(seq[4]);
+    expect(par.slice(8)).not.toEqual(seq.slice(8));
+  });
+
+  it("the constant liar moves a proposal away from pending trials", () => {
+    const history: TrialRecord[] = Array.from({ length: 12 }, (_, i) => ({
+      index: i,
+      params: { x: i / 11 },
+      status: "complete" as const,
+      values: { f: Math.abs(i / 11 - 0.5) },
+      intermediate: [],
+    }));
+    const space: SearchSpace = [{ name: "x", dist: { kind: "uniform", low: 0, high: 1 } }];
+    const tpe = new TpeSampler({ nStartupTrials: 3 });
+    const ctx = { space, objective: minimize(), history, index: 12, seed: 1 };
+    const plain = tpe.propose(ctx).x as number;
+    // Many pending trials at the best region (0.5) make it look bad: the proposal moves off it.
+    const pending = Array.from({ length: 30 }, (_, i) => ({ index: 12 + i, params: { x: 0.5 } }));
+    const lied = tpe.propose({ ...ctx, pending }).x as number;
+    expect(Math.abs(plain - 0.5)).toBeLessThan(0.1);
+    expect(Math.abs(lied - 0.5)).toBeGreaterThan(Math.abs(plain - 0.5));
   });
 
   it("never runs more than `parallel` objectives at once", async () => {
@@ -528,11 +605,12 @@ describe("studies", () => {
       branin.f(t.params),
     );
     expect(par.trials.map((t) => [t.params, t.values])).toEqual(seq.trials.map((t) => [t.params, t.values]));
-    // TPE reads the history: trial 2 waits for trial 0 (proposed from trials ≤ k − parallel).
+    // TPE reads the history: trial 4 waits for trial 0 (proposed from trials ≤ k − 2·parallel), and
+    // trials 1..3 run beside the slow trial 0.
     zeroDone = false;
     startedBeforeZero.length = 0;
     await new Study({ ...opts, sampler: new TpeSampler({ nStartupTrials: 2 }), parallel: 2 }).run(slowZero);
-    expect(startedBeforeZero).toEqual([1]);
+    expect(startedBeforeZero).toEqual([1, 2, 3]);
   });
 
   it("resuming from 40 recorded trials to 60 runs 20 more and equals an uninterrupted 60-trial run", async () => {

@@ -37,7 +37,7 @@ import { PARTS, splitResultOf, type Part } from "../split/config.js";
 import { calibrateModel } from "./calibrate.js";
 import { reviewedRows, type ReviewedRows } from "./reviewed-labels.js";
 import { referenceProfiles } from "./reference-profile.js";
-import { modelReportArtifacts } from "./report.js";
+import { modelReportArtifacts, startEarlyReport } from "./report.js";
 import { studyObjective } from "./objective-values.js";
 import { StateTrialStore } from "../../registry/trial-store.js";
 import { trainBranch } from "./train.js";
@@ -355,6 +355,8 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   // `calibrate = …`: predictions, evaluation and the ONNX graph all go through the calibrator.
   const calibration = calibrateModel(spec, outcome.model, prep.parts.valid?.data);
   const model = calibration?.model ?? outcome.model;
+  // the report's TreeSHAP starts now in its thread, beside the evaluation below (report-thread.ts)
+  const early = startEarlyReport(outcome.model, prep.parts, seed);
 
   const metrics: Record<string, number> = { train_ms: Math.round(trainMs) };
   // kfold: the chosen parameters cross-validated on the folds; the model itself is fitted on all
@@ -524,6 +526,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       : {}),
     ...(outcome.study ? { study: outcome.study } : {}),
     ...(robustness ? { robustness: robustness.suites } : {}),
+    early,
   };
   Object.assign(artifacts, await modelReportArtifacts(ctx, reportInput, prep.pipeline.rawInputs));
 

@@ -21,7 +21,7 @@ import { compareModels } from "../../ml/stats/index.js";
 import type { SplitEvaluation } from "../../ml/stats/evaluate.js";
 import { Rng, mixSeed } from "../../ml/random.js";
 import { TreeModel } from "../../ml/tree/model.js";
-import { treeShap } from "../../ml/tree-shap.js";
+import { meanAbsShap } from "../../ml/tree-shap.js";
 import type { TrialRecord } from "../../ml/tune/index.js";
 import type { ArtifactAccess, ExecContext } from "../../ir/executor.js";
 import { ModelRegistry, type ModelVersion } from "../../registry/model-registry.js";
@@ -32,6 +32,7 @@ import type { ModelSpec } from "./model-spec.js";
 import type { OutcomeCosts } from "../../ml/decision-threshold.js";
 import { studyObjective } from "./objective-values.js";
 import type { SuiteResult } from "./robustness.js";
+import { startReportThread, type ReportThread } from "./report-thread.js";
 
 type Part = "valid" | "test";
 
@@ -60,6 +61,42 @@ export interface ModelReportInput {
   rowKey?: string;
   artifacts: ArtifactAccess;
   createdAt?: string;
+  /** Work started before the model was evaluated (startEarlyReport), and the thread that draws the charts. */
+  early?: EarlyReport;
+}
+
+/** The report thread, and the TreeSHAP importance it started on the explained rows. */
+export interface EarlyReport {
+  thread: ReportThread;
+  importance?: Promise<Float64Array | undefined>;
+}
+
+/** The part the report explains and compares on: test when it has labels, else valid. */
+const evalPartOf = (parts: ModelReportInput["parts"]): Part | undefined =>
+  parts.test?.data.y ? "test" : parts.valid?.data.y ? "valid" : undefined;
+
+/** The rows TreeSHAP, permutation importance and partial dependence read: a seeded sample. */
+function explainedRows(data: Dataset, seed: number): { rows: Uint32Array; X: Matrix } {
+  const rows = sampleRows(data.X.nRows, MAX_EXPLAIN_ROWS, seed);
+  return { rows, X: rows.length === data.X.nRows ? data.X : takeRows(data.X, rows) };
+}
+
+/**
+ * Starts the report thread and, right after the fit, the TreeSHAP importance of the raw model on
+ * the explained rows, so it runs beside the model's evaluation; buildModelReport awaits it.
+ */
+export function startEarlyReport(
+  rawModel: TrainedModel,
+  parts: ModelReportInput["parts"],
+  seed: number,
+  thread: ReportThread = startReportThread(),
+): EarlyReport {
+  const part = evalPartOf(parts);
+  if (!part) return { thread };
+  const importance = thread.importance(rawModel, explainedRows(parts[part]!.data, seed).X);
+  // awaited by the report; a run that fails before it must not leave an unhandled rejection
+  importance.catch(() => {});
+  return { thread, importance };
 }
 
 /** The threshold the model decides at: its decision's, else the spec's. */
@@ -105,27 +142,16 @@ export function sampleRows(n: number, max: number, seed: number): Uint32Array {
 
 /** Mean |SHAP| per feature (summed over outputs), or undefined when the model is not a tree ensemble. */
 export function treeShapImportance(model: TrainedModel, X: Matrix): Float64Array | undefined {
-  if (!(model instanceof TreeModel)) return undefined;
-  const s = treeShap(model.ensemble, X);
-  const d = s.nFeatures;
-  const out = new Float64Array(d);
-  const width = d + 1;
-  for (let r = 0; r < s.nRows * s.nOutputs; r++) {
-    const o = r * width;
-    for (let f = 0; f < d; f++) out[f] = out[f]! + Math.abs(s.values[o + f]!);
-  }
-  for (let f = 0; f < d; f++) out[f] = out[f]! / Math.max(1, s.nRows);
-  return out;
+  return model instanceof TreeModel ? meanAbsShap(model.ensemble, X) : undefined;
 }
 
-function importance(
+async function importance(
   inp: ModelReportInput,
   data: Dataset,
-): { section: NonNullable<ReportJson["importance"]>; order: number[] } | undefined {
-  const rows = sampleRows(data.X.nRows, MAX_EXPLAIN_ROWS, inp.seed);
-  const X = rows.length === data.X.nRows ? data.X : takeRows(data.X, rows);
+): Promise<{ section: NonNullable<ReportJson["importance"]>; order: number[] } | undefined> {
+  const { rows, X } = explainedRows(data, inp.seed);
   const names = data.X.names;
-  const shap = treeShapImportance(inp.rawModel, X);
+  const shap = inp.early?.importance ? await inp.early.importance : treeShapImportance(inp.rawModel, X);
   if (shap) {
     const features = Array.from(shap, (value, i) => ({ feature: names[i]!, value, index: i })).sort(
       (a, b) => b.value - a.value || a.index - b.index,
@@ -263,20 +289,16 @@ export async function buildModelReport(
     const e = splitEvaluation(part, inp.task, inp.metrics);
     if (e) splits[part] = e;
   }
-  const evalPart: Part | undefined = inp.parts.test?.data.y
-    ? "test"
-    : inp.parts.valid?.data.y
-      ? "valid"
-      : undefined;
+  const evalPart = evalPartOf(inp.parts);
   const classes = inp.task.kind === "binary" || inp.task.kind === "multiclass" ? inp.task.classes : undefined;
   let partial: PartialDependence[] | undefined;
-  let imp: ReturnType<typeof importance>;
+  let imp: Awaited<ReturnType<typeof importance>>;
   let fair: FairnessSection | undefined;
   let champion: ReportJson["champion"];
   if (evalPart) {
     const { data, table } = inp.parts[evalPart]!;
     const pred = inp.predictions[evalPart]!;
-    imp = importance(inp, data);
+    imp = await importance(inp, data);
     if (imp)
       partial = imp.order
         .slice(0, 3)
@@ -364,7 +386,8 @@ export async function modelReportArtifacts(
     { ...inp, artifacts: ctx.artifacts, ...(champion ? { champion } : {}) },
     rawInputs,
   );
-  const html = await renderReportHtml(report);
+  // the charts are drawn in the report thread when there is one (it loaded vega meanwhile)
+  const html = inp.early ? await inp.early.thread.render(report) : await renderReportHtml(report);
   // The time includes drawing the charts (vega, some tens of ms a chart).
   ctx.log(
     `report built in ${Math.round(performance.now() - t0)} ms${champion ? ` (compared with champion version ${champion.version})` : ""}`,

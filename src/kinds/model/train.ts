@@ -4,6 +4,7 @@
 import type { Dataset, Estimator, Params, Progress, Task, TrainedModel } from "../../ml/estimator.js";
 import { paramValueProblem } from "../../ir/params/index.js";
 import {
+  bestTrial,
   prunerFor,
   samplerFor,
   Study,
@@ -214,6 +215,19 @@ export async function trainBranch(
     );
     return cvObjectiveValues(tune.objectives, cv);
   };
+  // The best trial's model so far, so the refit of the best trial (same params, same seed: the same
+  // bytes) is skipped when its model is at hand. One objective only (a Pareto pick is not known
+  // until the end), no checkpoints (the final fit writes them), trials fitted here or in threads.
+  const keepsBest = tune.objectives.length === 1 && !opts.checkpoint && !crossValidated && !opts.remote;
+  const objective = studyObjective(tune);
+  let kept: { record: TrialRecord; model: () => TrainedModel } | undefined;
+  const keepIfBest = (index: number, values: Record<string, number>, model: () => TrainedModel): void => {
+    // a complete trial, as the study records it (a missing or NaN value is a failed one)
+    const m = values[objective.targets[0]!.metric];
+    if (!keepsBest || typeof m !== "number" || Number.isNaN(m)) return;
+    const record: TrialRecord = { index, params: {}, status: "complete", values, intermediate: [] };
+    if (!kept || bestTrial([kept.record, record], objective) === record) kept = { record, model };
+  };
   // parallel > 1: trials fit in worker threads (each fit is synchronous CPU work, so on the main
   // thread they would never overlap). Same params and seed give the same value in either place.
   let pool: TrialPool | null = null;
@@ -250,6 +264,7 @@ export async function trainBranch(
       valid: valid!,
       parallel: tune.parallel,
       pruning: pruner !== undefined,
+      ...(keepsBest ? { returnModels: true } : {}),
       ...(opts.trialWorkerUrl !== undefined ? { workerUrl: opts.trialWorkerUrl } : {}),
     });
     if (pool) opts.log(`tune: ${pool.size} worker threads fit trials at once`);
@@ -276,13 +291,20 @@ export async function trainBranch(
         prunedAt ??= p.iteration;
         return "stop";
       };
-      const values = remote
-        ? await remote.fit(trial.index, params, seed, trial.history, prune)
-        : crossValidated
-          ? await cvScore(params)
-          : pool
-            ? await pool.fit(params, seed, prune)
-            : score(await fit(params, seed, prune));
+      let values: Record<string, number>;
+      if (remote) values = await remote.fit(trial.index, params, seed, trial.history, prune);
+      else if (crossValidated) values = await cvScore(params);
+      else if (pool) {
+        const r = await pool.fit(params, seed, prune);
+        values = r.values;
+        const bytes = r.model;
+        if (bytes && prunedAt === undefined)
+          keepIfBest(trial.index, values, () => estimator.deserialize(bytes));
+      } else {
+        const m = await fit(params, seed, prune);
+        values = score(m);
+        if (prunedAt === undefined) keepIfBest(trial.index, values, () => m);
+      }
       opts.log(
         `trial ${trial.index}: ${prunedAt !== undefined ? `pruned at step ${prunedAt}, ` : ""}${formatObjectiveValues(tune.objectives, values)} ${JSON.stringify(trial.params)}${pool ? " (worker thread)" : remote ? " (mlc worker)" : ""}`,
       );
@@ -300,9 +322,10 @@ export async function trainBranch(
       { code: "MLC2205" },
     );
   }
-  // Refit the best trial: the same params and seed give the trial's model (also after a resume).
+  // Refit the best trial: the same params and seed give the trial's model (also after a resume);
+  // when this run fitted it and kept its model, that model is the refit's.
   const params = { ...spec.fixed, ...best.params };
-  const model = await fit(params, seed);
+  const model = kept?.record.index === best.index ? kept.model() : await fit(params, seed);
   if (tune.objectives.length > 1)
     opts.log(
       `tune: Pareto front of ${result.pareto.length} trial${result.pareto.length === 1 ? "" : "s"} (${result.pareto.map((t) => t.index).join(", ")}); picked trial ${best.index} by ${tune.pick?.kind ?? "first"}`,

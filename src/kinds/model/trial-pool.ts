@@ -21,23 +21,27 @@ export interface TrialPoolOptions {
   valid: Dataset;
   parallel: number;
   /**
-   * Whether a pruner answers progress reports (default true). Without one, workers report each
-   * round without waiting for an answer: a blocking round trip per boosting round costs more than
-   * the fit of a small model when the cores are busy.
+   * Whether a pruner answers progress reports (default true). Without one, workers send a fit's
+   * reports with its result: a blocking round trip per boosting round costs more than the fit of a
+   * small model when the cores are busy, and even a message per round costs ~10% of it.
    */
   pruning?: boolean;
+  /** Send each fitted model's bytes back with its values (TrialFit.model). */
+  returnModels?: boolean;
   /** Where the compiled worker is; null forces the main thread. Default: found next to this module. */
   workerUrl?: URL | null;
 }
 
+/** A trial fitted in a worker: every objective's value, keyed as trials record them; the model's bytes when asked for. */
+export interface TrialFit {
+  values: Record<string, number>;
+  model?: Uint8Array;
+}
+
 export interface TrialPool {
   readonly size: number;
-  /** Fits in a worker; `onProgress` returning "stop" ends the fit early. Resolves to every objective's value, keyed as trials record them. */
-  fit(
-    params: Params,
-    seed: number,
-    onProgress: (p: Progress) => void | "stop",
-  ): Promise<Record<string, number>>;
+  /** Fits in a worker; `onProgress` returning "stop" ends the fit early. */
+  fit(params: Params, seed: number, onProgress: (p: Progress) => void | "stop"): Promise<TrialFit>;
   close(): Promise<void>;
 }
 
@@ -56,7 +60,7 @@ interface Slot {
   job?: {
     id: number;
     onProgress: (p: Progress) => void | "stop";
-    resolve(v: Record<string, number>): void;
+    resolve(v: TrialFit): void;
     reject(e: Error): void;
   };
 }
@@ -83,6 +87,7 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
         valid,
         ctl,
         pruning,
+        ...(o.returnModels ? { returnModels: true } : {}),
       };
       return startWorker(url, data).then((worker): Slot | null => (worker ? { worker, ctl } : null));
     }),
@@ -133,12 +138,16 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
         }
       } else if (!job) {
         return;
-      } else if (m.kind === "done") {
+      } else if (m.kind === "done" || m.kind === "error") {
         release(s);
-        job.resolve(m.values);
-      } else if (m.kind === "error") {
-        release(s);
-        job.reject(new Error(m.message));
+        // the reports of a fit without a pruner, replayed in order (the trial records them)
+        try {
+          for (const p of m.progress ?? []) job.onProgress(p);
+        } catch (e) {
+          return job.reject(e instanceof Error ? e : new Error(String(e)));
+        }
+        if (m.kind === "done") job.resolve({ values: m.values, ...(m.model ? { model: m.model } : {}) });
+        else job.reject(new Error(m.message));
       }
     });
     s.worker.on("error", (e) => kill(s, e instanceof Error ? e.message : String(e)));
@@ -161,7 +170,7 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
       if (closed) throw new Error("trial pool is closed");
       const s = await acquire();
       const id = nextId++;
-      return new Promise<Record<string, number>>((resolve, reject) => {
+      return new Promise<TrialFit>((resolve, reject) => {
         s.job = { id, onProgress, resolve, reject };
         const req: FitRequest = { id, params, seed };
         s.worker.postMessage(req);

@@ -28,6 +28,8 @@ export interface TrialWorkerData {
   ctl: Int32Array;
   /** A pruner answers each progress report: the worker waits for it (otherwise it reports and goes on). */
   pruning: boolean;
+  /** Send each fitted model's bytes back with its values (the caller may keep the best instead of refitting it). */
+  returnModels?: boolean;
   /** An anomaly task's `k` (the cut-off of precision_at_k). */
   k?: number;
   /** A classifier's decision, which its threshold metrics are taken at. */
@@ -44,8 +46,9 @@ export type WorkerReply =
   | { kind: "ready" }
   | { kind: "failed"; message: string }
   | { kind: "progress"; id: number; progress: Progress }
-  | { kind: "done"; id: number; values: Record<string, number> }
-  | { kind: "error"; id: number; message: string };
+  /** `progress`: without a pruner, the fit's reports in order, sent once with its end (not one message a round). */
+  | { kind: "done"; id: number; values: Record<string, number>; progress?: Progress[]; model?: Uint8Array }
+  | { kind: "error"; id: number; message: string; progress?: Progress[] };
 
 function sharedCopy<T extends Float32Array | Float64Array | Int32Array>(
   a: T,

@@ -1,5 +1,6 @@
 // Tree-structured Parzen Estimator: random startup trials, then per parameter a density l(x)
-// over the best γ fraction of trials and g(x) over the rest; the candidate maximising l/g wins.
+// over the best γ fraction of trials and g(x) over the rest (and over pending trials: the constant
+// liar of parallel studies); the candidate maximising l/g wins.
 import type { ParamValue, Params } from "../estimator.js";
 import { normalCdf, normalQuantile } from "../stats/distributions.js";
 import { mixSeed, Rng } from "../random.js";
@@ -62,7 +63,9 @@ export class TpeSampler implements Sampler {
     const rng = new Rng(mixSeed(ctx.seed, ctx.index, 0x7e));
     const nGood = Math.min(this.o.maxGood, Math.max(1, Math.ceil(this.o.gamma * ranked.length)));
     const good = ranked.slice(0, nGood);
-    const bad = ranked.slice(nGood);
+    // Constant liar: trials still pending (proposed, result not readable yet) count as bad, so a
+    // parallel study does not propose next to them. Sequential studies have none.
+    const bad: readonly Observed[] = [...ranked.slice(nGood), ...(ctx.pending ?? [])];
     const joint = this.o.multivariate ? ctx.space.filter((d) => !d.when && d.dist.kind !== "choice") : [];
     const jointValues = joint.length > 1 ? sampleJoint(joint, good, bad, rng, this.o) : undefined;
     const out: Params = {};
@@ -76,12 +79,12 @@ export class TpeSampler implements Sampler {
 
   private sampleParam(
     def: ParamDef,
-    good: readonly TrialRecord[],
-    bad: readonly TrialRecord[],
+    good: readonly Observed[],
+    bad: readonly Observed[],
     rng: Rng,
   ): ParamValue {
     const d = def.dist;
-    const obs = (ts: readonly TrialRecord[]): ParamValue[] =>
+    const obs = (ts: readonly Observed[]): ParamValue[] =>
       ts.map((t) => t.params[def.name]).filter((v): v is ParamValue => v !== undefined);
     if (d.kind === "choice") {
       const idx = (vs: ParamValue[]): number[] => vs.map((v) => d.values.indexOf(v)).filter((i) => i >= 0);
@@ -119,6 +122,9 @@ export class TpeSampler implements Sampler {
     return fromInternal(d, best);
   }
 }
+
+/** What the estimators read of a trial: its parameters (finished trials and pending ones alike). */
+type Observed = Pick<TrialRecord, "params">;
 
 type NumericDef = ParamDef & { dist: Exclude<ParamDef["dist"], { kind: "choice" }> };
 
@@ -192,8 +198,8 @@ class JointParzen {
 
 function sampleJoint(
   defs: readonly ParamDef[],
-  good: readonly TrialRecord[],
-  bad: readonly TrialRecord[],
+  good: readonly Observed[],
+  bad: readonly Observed[],
   rng: Rng,
   o: Required<TpeOptions>,
 ): number[] {
@@ -201,7 +207,7 @@ function sampleJoint(
   const bounds = nd.map((d) => internalBounds(d.dist));
   const lo = bounds.map((b) => b.lo);
   const hi = bounds.map((b) => b.hi);
-  const pointsOf = (ts: readonly TrialRecord[]): number[][] =>
+  const pointsOf = (ts: readonly Observed[]): number[][] =>
     ts
       .filter((t) => nd.every((d) => typeof t.params[d.name] === "number"))
       .map((t) =>

@@ -7,6 +7,7 @@ import { loadEstimator } from "../../../src/ml/algorithms.js";
 import type { Estimator } from "../../../src/ml/estimator.js";
 import type { ModelSpec, TuneSpec } from "../../../src/kinds/model/model-spec.js";
 import { trainBranch, type TrainOutcome } from "../../../src/kinds/model/train.js";
+import { MemoryTrialStore } from "../../../src/ml/tune/index.js";
 import { BINARY, gbdtSpec, syntheticBinary } from "./tune-fixtures.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -152,6 +153,50 @@ describe("tuning trials in worker threads", () => {
     expect(workers.out.study!.best!.index).toBe(main.out.study!.best!.index);
     expect(workers.logs.filter((l) => / auc = 0\.\d{5}, model\.bytes = \d+ /.test(l))).toHaveLength(6);
   }, 60_000);
+
+  it("keeps the best trial's model instead of refitting it: the bytes a refit gives, one fit fewer", async () => {
+    let fits = 0;
+    const counted: Estimator = {
+      ...gbdt,
+      fit: (...args: Parameters<Estimator["fit"]>) => {
+        fits++;
+        return gbdt.fit(...args);
+      },
+    };
+    const refit = async (o: TrainOutcome) =>
+      Buffer.from(
+        (await gbdt.fit(data.train, data.valid, o.params, BINARY, { seed: 7, threads: 1 })).serialize(),
+      );
+    for (const url of [null, workerUrl]) {
+      fits = 0;
+      const store = new MemoryTrialStore();
+      const out = await trainBranch(spec({}), counted, data, 7, {
+        log: () => {},
+        threads: 1,
+        trialWorkerUrl: url,
+        trialStore: store,
+      });
+      // 4 trials on the main thread and no refit; in workers, no fit on the main thread at all
+      expect(fits).toBe(url ? 0 : 4);
+      expect(Buffer.from(out.model.serialize()).equals(await refit(out))).toBe(true);
+      expect(Array.from(out.model.predict(data.valid.X))).toEqual(
+        Array.from(
+          (await gbdt.fit(data.train, data.valid, out.params, BINARY, { seed: 7 })).predict(data.valid.X),
+        ),
+      );
+      // Resumed with 2 more trials whose best is the recorded one: its model is not at hand, so it is refitted.
+      fits = 0;
+      const resumed = await trainBranch(spec({ trials: 6 }), counted, data, 7, {
+        log: () => {},
+        threads: 1,
+        trialWorkerUrl: url,
+        trialStore: store,
+      });
+      const best = resumed.study!.best!.index;
+      expect(fits).toBe((url ? 0 : 2) + (best < 4 ? 1 : 0));
+      expect(Buffer.from(resumed.model.serialize()).equals(await refit(resumed))).toBe(true);
+    }
+  }, 120_000);
 
   it("falls back to the main thread, saying so, when the compiled worker is missing", async () => {
     const missing = await run({}, pathToFileURL(join(outDir, "nope.js")));

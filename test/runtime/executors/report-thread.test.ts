@@ -1,0 +1,111 @@
+// The model report's worker thread (report-thread.ts): TreeSHAP importance and the rendered HTML are
+// the bytes the main thread computes, the worker lets the process exit, and without it (no compiled
+// worker) everything runs inline.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadEstimator } from "../../../src/ml/algorithms.js";
+import type { TrainedModel } from "../../../src/ml/estimator.js";
+import { buildReportJson, renderReportHtml, type ReportJson } from "../../../src/ml/report/index.js";
+import { meanAbsShap } from "../../../src/ml/tree-shap.js";
+import { TreeModel } from "../../../src/ml/tree/model.js";
+import { startReportThread } from "../../../src/kinds/model/report-thread.js";
+import { BINARY, syntheticBinary } from "./tune-fixtures.js";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const data = syntheticBinary(600, 3, 6, (j, v) => (j % 2 ? 1 : -0.7) * v * (j < 3 ? 2 : v));
+const valid = syntheticBinary(300, 4, 6, (j, v) => (j % 2 ? 1 : -0.7) * v * (j < 3 ? 2 : v));
+
+describe("the report thread", () => {
+  let outDir: string;
+  let workerUrl: URL;
+  let model: TrainedModel;
+  let report: ReportJson;
+
+  beforeAll(async () => {
+    // Compile the worker (and the thread module, for the exit test) with their imports as `npm run build` does for dist/, inside node_modules so
+    // the compiled modules resolve the installed packages (vega, vega-lite).
+    mkdirSync(join(repoRoot, "node_modules/.cache"), { recursive: true });
+    outDir = mkdtempSync(join(repoRoot, "node_modules/.cache/mlc-report-worker-"));
+    execFileSync(
+      process.execPath,
+      [
+        join(repoRoot, "node_modules/typescript/bin/tsc"),
+        ...["--outDir", outDir, "--rootDir", join(repoRoot, "src"), "--module", "nodenext"],
+        ...["--moduleResolution", "nodenext", "--target", "es2022", "--skipLibCheck", "--noCheck"],
+        ...[
+          "--types",
+          "node",
+          join(repoRoot, "src/kinds/model/report-worker.ts"),
+          join(repoRoot, "src/kinds/model/report-thread.ts"),
+        ],
+      ],
+      { cwd: repoRoot, stdio: "pipe" },
+    );
+    writeFileSync(join(outDir, "package.json"), '{"type":"module"}');
+    workerUrl = pathToFileURL(join(outDir, "kinds/model/report-worker.js"));
+    const gbdt = (await loadEstimator("gbdt"))!;
+    model = await gbdt.fit(data, valid, { trees: 30, max_depth: 4 }, BINARY, { seed: 1, threads: 1 });
+    const pred = model.predict(valid.X);
+    report = buildReportJson({
+      model: { name: "m", algorithm: "gbdt", task: "binary", classes: ["no", "yes"] },
+      splits: {},
+      predictions: { split: "valid", y: valid.y!, pred, width: 1, threshold: 0.5 },
+      importance: {
+        method: "treeshap",
+        features: Array.from(meanAbsShap((model as TreeModel).ensemble, valid.X), (value, i) => ({
+          feature: `f${i}`,
+          value,
+        })),
+      },
+    });
+  }, 300_000);
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  it("gives the importance and the HTML the main thread computes, byte for byte", async () => {
+    const thread = startReportThread(workerUrl);
+    const [imp, html] = await Promise.all([thread.importance(model, valid.X), thread.render(report)]);
+    const own = meanAbsShap((model as TreeModel).ensemble, valid.X);
+    expect(Buffer.from(imp!.buffer).equals(Buffer.from(own.buffer))).toBe(true);
+    const inline = await renderReportHtml(report);
+    expect(html).toBe(inline);
+    expect(html).toContain("<svg");
+    // the caller's columns are still whole (the worker got copies)
+    expect(valid.X.columns[0]!.length).toBe(300);
+  }, 120_000);
+
+  it("runs inline without the compiled worker, and for a model that is not a tree ensemble", async () => {
+    const missing = startReportThread(pathToFileURL(join(outDir, "nope.js")));
+    expect(await missing.render(report)).toBe(await renderReportHtml(report));
+    const none = startReportThread(null);
+    const own = meanAbsShap((model as TreeModel).ensemble, valid.X);
+    expect(Array.from((await none.importance(model, valid.X))!)).toEqual(Array.from(own));
+    const notTrees = { ...model } as TrainedModel;
+    expect(await startReportThread(workerUrl).importance(notTrees, valid.X)).toBeUndefined();
+  }, 120_000);
+
+  it("does not keep the process alive once its jobs are answered, and holds it while one is out", () => {
+    const script = `
+      const { startReportThread } = await import(${JSON.stringify(pathToFileURL(join(outDir, "kinds/model/report-thread.js")).href)});
+      const html = await startReportThread(new URL(${JSON.stringify(workerUrl.href)})).render(${JSON.stringify(
+        buildReportJson({ model: { name: "m", algorithm: "gbdt", task: "binary" }, splits: {} }),
+      )});
+      console.log(html.includes("<html") ? "rendered" : "no html");
+      // fires only if something (the idle worker) keeps the process alive: before its 30 s idle end
+      setTimeout(() => { console.log("still alive"); process.exit(3); }, 29_000).unref();`;
+    const file = join(outDir, "exit-check.mjs");
+    writeFileSync(file, script);
+    const r = spawnSync(process.execPath, [file], {
+      cwd: outDir,
+      encoding: "utf8",
+      timeout: 110_000,
+    });
+    // exit 13 would be a top-level await left unsettled (the worker let go while a job was out);
+    // exit 3, a worker that kept the process alive after its answer
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe("rendered");
+  }, 120_000);
+});
