@@ -15,6 +15,8 @@ export type CacheOutcome = "hit" | "miss" | "unavailable";
 export interface CachedAnswer {
   path: string;
   items: Recommendation[];
+  /** The re-ranking stage ordered the items. */
+  reranked?: true;
 }
 
 /** How long one cache command may take before the answer is computed without it. */
@@ -29,12 +31,15 @@ export interface CacheKeyParts {
   version: number;
   coldStart: readonly ColdStartPath[] | undefined;
   query: RecommendQuery;
+  /** The re-ranking stage, when the deployment has one: its ranker's version and candidates decide the answer too. */
+  rerank?: { model: string; version: number; candidates: number };
 }
 
 /** The key of an answer: every input that decides it. */
 export function cacheKey(prefix: string, p: CacheKeyParts): string {
   const chain = p.coldStart?.length ? p.coldStart.join("+") : "-";
-  return `${prefix}:${p.deployment}:${p.model}:v${p.version}:${chain}:u${p.query.user}:k${p.query.k}:${p.query.excludeSeen ? "unseen" : "all"}`;
+  const rerank = p.rerank ? `:r${p.rerank.model}:v${p.rerank.version}:c${p.rerank.candidates}` : "";
+  return `${prefix}:${p.deployment}:${p.model}:v${p.version}:${chain}:u${p.query.user}:k${p.query.k}:${p.query.excludeSeen ? "unseen" : "all"}${rerank}`;
 }
 
 /** The URL a cache names, from the environment when it names a variable; undefined when that is unset. */
@@ -121,7 +126,7 @@ export class RecommendCache {
 export async function cachedAnswer(
   cache: RecommendCache,
   key: string,
-  compute: () => CachedAnswer | undefined,
+  compute: () => CachedAnswer | undefined | Promise<CachedAnswer | undefined>,
   failed: () => void,
 ): Promise<{ answer: CachedAnswer | undefined; outcome: CacheOutcome }> {
   let outcome: CacheOutcome = "miss";
@@ -132,7 +137,7 @@ export async function cachedAnswer(
     outcome = "unavailable";
     failed();
   }
-  const answer = compute();
+  const answer = await compute();
   if (answer && outcome === "miss")
     try {
       await cache.set(key, answer);

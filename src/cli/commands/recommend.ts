@@ -45,7 +45,7 @@ export function register(program: Command): void {
     )
     .option("--json", "print JSON: model, version, users, paths, unknown, out")
     .action(
-      (
+      async (
         name: string,
         _dir: string,
         f: { out: string; dir: string; k: string; excludeSeen?: boolean; users?: string; json?: boolean },
@@ -55,7 +55,7 @@ export function register(program: Command): void {
         const users = f.users !== undefined ? parseUsers(f.users) : undefined;
         let r;
         try {
-          r = recommendToFile(projectDir, name, f.out, {
+          r = await recommendToFile(projectDir, name, f.out, {
             k,
             excludeSeen: f.excludeSeen === true,
             ...(users ? { users } : {}),
