@@ -70,7 +70,11 @@ export function register(program: Command): void {
           .map(([p, n]) => `${n} by ${p}`)
           .join(", ");
         process.stdout.write(
-          `${name}: top ${k} of ${r.model} version ${r.version} for ${r.users} users (${paths || "none"}) written to ${out}` +
+          `${name}: top ${k} of ${r.model} version ${r.version}` +
+            (r.rerank
+              ? ` re-ranked by ${r.rerank.model} version ${r.rerank.version} (of ${r.rerank.candidates})`
+              : "") +
+            ` for ${r.users} users (${paths || "none"}) written to ${out}` +
             (r.unknown ? `; ${r.unknown} unknown users without a cold-start chain skipped` : "") +
             "\n",
         );
