@@ -84,7 +84,8 @@ export function checkRerank(ctx: KindCheckContext, model: string): void {
   if (!candidates) return;
   const k = rankTaskOf(ranker)?.k ?? 10;
   const value = candidates.type === "number" ? candidates.value : NaN;
-  if (!(Number.isInteger(value) && value >= 1 && value <= MAX_CANDIDATES))
+  if (!Number.isInteger(value)) return; // not a whole number: the attribute's type check says so
+  if (!(value >= 1 && value <= MAX_CANDIDATES))
     ctx.report(
       CheckCode.rerankCandidates,
       candidates.span,
