@@ -5,7 +5,8 @@
 // ranker (checked against the ranker's bundle run independently on the same candidates), says
 // `"reranked": true` in the response and the log, keeps the cold-start path, refuses a k above the
 // candidates; `mlc recommend` writes the same lists.
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { Redis } from "ioredis";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +18,7 @@ import { createPredictionServer, type PredictionServer } from "../../src/serve/s
 import { ModelRunner } from "../../src/serve/model-runner.js";
 import { Retrieval } from "../../src/ml/recommend/retrieval.js";
 import { RERANK_FEATURES, RerankHistory } from "../../src/ml/recommend/rerank-features.js";
+import { recommendRanked, RerankFailure } from "../../src/serve/recommend-rerank.js";
 import { runCli } from "../cli/run-cli.js";
 
 const example = resolve(__dirname, "../../examples/recommend");
@@ -52,8 +54,18 @@ async function post(body: unknown): Promise<{ status: number; body: RecBody }> {
 
 let outcomes: { id: string; status: string }[] = [];
 
+const REDIS = process.env.MLC_TEST_REDIS_URL;
+const CACHE_PREFIX = `mlc-test-rerank-${process.pid}`;
+
 beforeAll(async () => {
   cpSync(example, dir, { recursive: true, filter: (s) => !s.includes(".mlc") });
+  // the deployment's cache reads MLC_CACHE_URL: the test's Redis under a prefix of its own, or none
+  const spec = join(dir, "rerank.mlspec");
+  writeFileSync(
+    spec,
+    readFileSync(spec, "utf8").replace("ttl = 10m }", `ttl = 10m, prefix = "${CACHE_PREFIX}" }`),
+  );
+  process.env.MLC_CACHE_URL = REDIS ?? "";
   const out = await applyProject(dir, {
     log: () => undefined,
     parallel: 2,
@@ -71,6 +83,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
+  delete process.env.MLC_CACHE_URL;
+  if (REDIS) {
+    const r = new Redis(REDIS);
+    const keys = await r.keys(`${CACHE_PREFIX}:*`);
+    if (keys.length) await r.del(...keys);
+    r.disconnect();
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -154,6 +173,49 @@ describe("re-ranking on examples/recommend", () => {
     }
     // the stage changes lists: not every user gets retrieval's own top 5
     expect(differs).toBeGreaterThan(0);
+  });
+
+  it(`keeps re-ranked answers in the cache under a key naming the ranker's version${REDIS ? "" : " (no MLC_TEST_REDIS_URL: computed, cache unavailable)"}`, async () => {
+    const first = await post({ user: users[2], k: 3 });
+    const again = await post({ user: users[2], k: 3 });
+    expect([first.status, again.status]).toEqual([200, 200]);
+    const outcomes = [first.body, again.body].map((b) => (b as RecBody & { cache: string }).cache);
+    expect(outcomes).toEqual(REDIS ? ["miss", "hit"] : ["unavailable", "unavailable"]);
+    expect(again.body.items).toEqual(first.body.items);
+    expect(again.body.reranked).toBe(true);
+    if (REDIS) {
+      const r = new Redis(REDIS);
+      const keys = await r.keys(`${CACHE_PREFIX}:*`);
+      r.disconnect();
+      expect(keys.some((k) => k.endsWith(`:u${users[2]}:k3:all:rranker:v1:c50`))).toBe(true);
+    }
+  });
+
+  it("never answers the unranked list when the ranker cannot score: a coded failure (MLC2483)", async () => {
+    const rb = loadBundle(resolveBundlePath(dir, pointer().rerank!.bundle));
+    const runner = await ModelRunner.load(rb);
+    runner.retire();
+    const rr = { runner, history: RerankHistory.deserialize(readBundleHistory(rb)!), candidates: 50 };
+    const failed = await recommendRanked(
+      retrieval(),
+      ["popularity"],
+      { user: users[0]!, k: 5, excludeSeen: false },
+      rr,
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(failed).toBeInstanceOf(RerankFailure);
+    expect((failed as RerankFailure).code).toBe("MLC2483");
+    expect((failed as RerankFailure).message).toMatch(/could not score the candidates/);
+    // a cold-start user never reaches the ranker
+    const cold = await recommendRanked(
+      retrieval(),
+      ["popularity"],
+      { user: 100000, k: 2, excludeSeen: false },
+      rr,
+    );
+    expect(cold).toMatchObject({ path: "popularity" });
   });
 
   it("answers a user training never saw from popularity, without re-ranking", async () => {
