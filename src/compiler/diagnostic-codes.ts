@@ -188,7 +188,7 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
   MLC1213: {
     severity: "error",
     summary:
-      "a deployment's `rerank` where no `/v1/recommend` retrieves candidates (its model is not `bpr`, `matrix_factorization` or `two_tower`, or it serves a stream or batch file)",
+      "a deployment's `rerank` where no `/v1/recommend` retrieves candidates (its model is not `bpr`, `matrix_factorization` or `two_tower`, or it serves a stream or batch file), or where the ranker's bundle would not travel (a container or serverless target)",
   },
   MLC1214: {
     severity: "error",

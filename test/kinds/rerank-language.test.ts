@@ -95,12 +95,15 @@ describe("rerank and candidates on a deploy block", () => {
     expect(alone[0]!.message).toMatch(/has no `rerank`/);
   });
 
-  it("refuses rerank on a stream or batch target (MLC1213)", () => {
+  it("refuses rerank on a batch or container target (MLC1213)", () => {
     const e = errors(
       project('rerank = ranker\n serve = batch { input = "data/events.csv", output = "out.csv" }'),
     );
     expect(codes(e)).toContain("MLC1213");
     expect(e.find((d) => d.code === "MLC1213")!.message).toMatch(/answers no \/v1\/recommend/);
+    const c = errors(project('rerank = ranker\n serve = container { image = "recs:1" }'));
+    expect(codes(c)).toEqual(["MLC1213"]);
+    expect(c[0]!.message).toMatch(/image carries the model's bundle but not the ranker's/);
   });
 });
 

@@ -71,7 +71,7 @@ export const deployLanguage: BlockKindSchema = {
       name: "rerank",
       type: t.ref("model"),
       required: false,
-      doc: '`POST /v1/recommend`\'s re-ranking stage: a model with a `history { … }` block (a re-ranker, e.g. a `gbdt` with `objective = "lambdarank"`) that orders the top `candidates` items retrieval gives a known user; the best `k` of them answer, with `"reranked": true`. Its version\'s bundle is published beside the model\'s. Only for `bpr`, `matrix_factorization` and `two_tower` models served over rest or a container (specs/recommend.md)',
+      doc: "`POST /v1/recommend`'s re-ranking stage: a model with a `history { … }` block (a re-ranker, e.g. a `gbdt` with `objective = \"lambdarank\"`) that orders the top `candidates` items retrieval gives a known user; the best `k` of them answer, with `\"reranked\": true`. Its version's bundle is published beside the model's. Only for `bpr`, `matrix_factorization` and `two_tower` models served over rest (`mlc serve`; a container image or serverless package would not carry the ranker's bundle) (specs/recommend.md)",
     },
     {
       name: "candidates",

@@ -2,8 +2,9 @@
 // items of the retrieval model and answers the best `k` of them by the ranker's scores (a model with
 // a `history { … }` block, src/kinds/model/rerank-language.ts). The language checks: MLC1211 the ranker
 // is not a re-ranker, MLC1212 `candidates` out of bounds (1–1000, at least the ranker's task k) or
-// without `rerank`, MLC1213 `rerank` on a deployment that answers no /v1/recommend. The executor reads
-// the settings into the pointer (`rerankSettingsOf`).
+// without `rerank`, MLC1213 `rerank` on a deployment that answers no /v1/recommend or whose package
+// would not carry the ranker (container, serverless). The executor reads the settings into the
+// pointer (`rerankSettingsOf`).
 import type { KindCheckContext } from "../../compiler/schema/hook.js";
 import { CheckCode } from "../../compiler/checker/codes.js";
 import { isRef } from "../../ir/expr-json.js";
@@ -31,13 +32,21 @@ export function checkRerank(ctx: KindCheckContext, model: string): void {
   }
   const serve = ctx.attribute("serve");
   const target = serve?.type === "call" ? serve.callee : serve?.type === "ref" ? serve.path[0] : undefined;
-  if (target === "stream" || target === "batch") {
+  // a container image or a serverless package carries the model's bundle alone: without the
+  // ranker's, its /v1/recommend would answer unranked lists, so only `rest` re-ranks
+  if (target !== undefined && target !== "rest") {
+    const what: Record<string, string> = {
+      stream: "a stream, which answers no /v1/recommend",
+      batch: "a batch file, which answers no /v1/recommend",
+      container: "a container, whose image carries the model's bundle but not the ranker's",
+      serverless: "a serverless function, whose package carries the model's bundle but not the ranker's",
+    };
     ctx.report(
       CheckCode.rerankWithoutRecommend,
       rerank.span,
-      `deployment \`${ctx.name}\` serves ${target === "stream" ? "a stream" : "a batch file"}, which answers no /v1/recommend: its re-ranker would never run`,
+      `deployment \`${ctx.name}\` serves ${what[target] ?? `over ${target}`}: its re-ranker would never run`,
       {
-        hint: "remove rerank, or serve over rest or a container",
+        hint: "remove rerank, or serve over rest (mlc serve)",
         related: [{ message: "the serving target", span: serve!.span }],
       },
     );
