@@ -218,6 +218,13 @@ describe("re-ranking on examples/recommend", () => {
     expect(cold).toMatchObject({ path: "popularity" });
   });
 
+  it("keeps the ranker's history features in its stored rows: mlc explain reads them (was an internal error)", async () => {
+    const r = await runCli(["explain", "ranker", dir, "--row", "1", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/item_popularity/);
+    expect(r.stdout).toMatch(/category_affinity/);
+  });
+
   it("answers a user training never saw from popularity, without re-ranking", async () => {
     const res = await post({ user: 100000, k: 3 });
     expect(res.status).toBe(200);

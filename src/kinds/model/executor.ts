@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { canonicalJson } from "../../ir/expr-json.js";
 import { buildPipeline, type FittedPipeline } from "../../data/pipeline.js";
 import { resolveDataPath } from "../../data/project-path.js";
-import { loadTable } from "../../data/table-artifact.js";
+import { loadTable, saveTable } from "../../data/table-artifact.js";
 import { tableColumns } from "../../data/table-columns.js";
 import type { Dataset, Estimator, Params, Task } from "../../ml/estimator.js";
 import { ALGORITHMS, loadEstimator } from "../../ml/algorithms.js";
@@ -518,7 +518,10 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   };
   for (const [part, pred] of Object.entries(predictions))
     artifacts[`${part}_predictions`] = await ctx.artifacts.put(f64Bytes(pred));
-  for (const part of PARTS) if (hashes[part]) artifacts[`${part}_table`] = hashes[part]!;
+  // a re-ranker's rows carry its history features: the tables gates re-score a champion on hold them
+  for (const part of PARTS)
+    if (hashes[part])
+      artifacts[`${part}_table`] = withH ? await saveTable(ctx.artifacts, tables[part]!) : hashes[part]!;
   if (calibration) artifacts.calibrator = await ctx.artifacts.put(calibration.bytes);
   // a factorisation model's tables, catalogue and popularity: what /v1/recommend retrieves from
   const retrieval = retrievalOf(spec, model, prep.parts.train!, ctx.inputNodes?.get(`split.${spec.data}`));
