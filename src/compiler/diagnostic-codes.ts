@@ -175,6 +175,26 @@ export const DIAGNOSTIC_CODES: Record<DiagnosticCode, CodeInfo> = {
     severity: "error",
     summary: "a deployment's answer `cache` on a `stream` or `batch` target, which serves no `/v1/recommend`",
   },
+  MLC1211: {
+    severity: "error",
+    summary:
+      "a deployment's `rerank` that names a model which is not a re-ranker (no `rank(…)` task or no `history { … }` block), or the deployment's own model",
+  },
+  MLC1212: {
+    severity: "error",
+    summary:
+      "a deployment's `candidates` outside 1–1000 or below the ranker's task `k`, or `candidates` without `rerank`",
+  },
+  MLC1213: {
+    severity: "error",
+    summary:
+      "a deployment's `rerank` where no `/v1/recommend` retrieves candidates (its model is not `bpr`, `matrix_factorization` or `two_tower`, or it serves a stream or batch file), or where the ranker's bundle would not travel (a container or serverless target)",
+  },
+  MLC1214: {
+    severity: "error",
+    summary:
+      "a model's `history { … }` block without a `rank(label, group = …, item = …)` task, or over a split that does not order rows in time",
+  },
   // — ensembles (src/kinds/model/ensemble-language.ts) —
   MLC1230: { severity: "error", summary: "an ensemble member whose task or label is not the ensemble's" },
   MLC1231: {

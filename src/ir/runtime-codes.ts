@@ -112,6 +112,22 @@ export const RUNTIME_CODES = {
     title:
       "a `two_tower` model whose side feature cannot be read back from a request's raw value (its model input is neither the column's value nor a category's code)",
   },
+  // — re-ranking (a model's history block, a deployment's rerank) —
+  MLC2480: {
+    title:
+      "a re-ranker's history that cannot be computed (a split without time order, a missing column, a user or item that is not a whole number, an empty time)",
+  },
+  MLC2481: {
+    title:
+      "a re-ranker whose features read a column /v1/recommend cannot fill for a candidate (only the history's user, item and category columns)",
+  },
+  MLC2482: {
+    title:
+      "a re-ranking stage the deployment cannot serve (a ranker version without its history file, a history that knows none of the retrieval model's items, a bad rerank setting)",
+  },
+  MLC2483: {
+    title: "a re-ranking that failed when serving (the ranker could not score the candidates): answered 503, never the unranked list",
+  },
   // — warm starts and checkpoints —
   MLC2460: {
     title:

@@ -12,6 +12,8 @@ export const BUNDLE_JSON = "bundle.json";
 export const BUNDLE_ONNX = "model.onnx";
 /** A factorisation model's retrieval file (src/ml/recommend/retrieval.ts), which /v1/recommend reads. */
 export const BUNDLE_RETRIEVAL = "retrieval.bin";
+/** A re-ranker's training history (src/ml/recommend/rerank-features.ts), which /v1/recommend reads. */
+export const BUNDLE_HISTORY = "history.bin";
 
 /** The raw column types a bundle accepts. */
 export const INPUT_TYPES = ["int", "float", "bool", "string", "category", "timestamp"] as const;
@@ -79,11 +81,14 @@ export interface BundleMeta {
   onnx_sha256?: string;
   /** The retrieval file of a factorisation model, with its sha256; filled in by buildBundleDir. */
   retrieval?: { file: typeof BUNDLE_RETRIEVAL; sha256: string };
+  /** The history file of a re-ranker (a model with a `history` block), with its sha256; filled in by buildBundleDir. */
+  history?: { file: typeof BUNDLE_HISTORY; sha256: string };
 }
 
 /** Files a bundle may carry beside model.onnx. */
 export interface BundleExtras {
   retrieval?: Uint8Array;
+  history?: Uint8Array;
 }
 
 export interface LoadedBundle {
@@ -196,6 +201,16 @@ export function validateBundleMeta(m: unknown): string[] {
     )
   )
     errs.push(`retrieval: expected { file: "${BUNDLE_RETRIEVAL}", sha256: 64 hex digits }`);
+  if (
+    m.history !== undefined &&
+    !(
+      isObj(m.history) &&
+      m.history.file === BUNDLE_HISTORY &&
+      typeof m.history.sha256 === "string" &&
+      /^[0-9a-f]{64}$/.test(m.history.sha256)
+    )
+  )
+    errs.push(`history: expected { file: "${BUNDLE_HISTORY}", sha256: 64 hex digits }`);
   return errs;
 }
 
@@ -274,13 +289,14 @@ export function buildBundleDir(
   extras: BundleExtras = {},
 ): BundleMeta {
   // a retrieval entry describes the file written here, never one copied from another bundle's meta
-  const { retrieval: _copied, ...rest } = meta;
+  const { retrieval: _copied, history: _copiedHistory, ...rest } = meta;
   const full: BundleMeta = {
     ...rest,
     onnx_sha256: sha256Hex(onnxBytes),
     ...(extras.retrieval
       ? { retrieval: { file: BUNDLE_RETRIEVAL, sha256: sha256Hex(extras.retrieval) } }
       : {}),
+    ...(extras.history ? { history: { file: BUNDLE_HISTORY, sha256: sha256Hex(extras.history) } } : {}),
   };
   const errs = [...validateBundleMeta(full)];
   if (errs.length === 0) errs.push(...checkOnnxSignature(onnxBytes, full));
@@ -293,6 +309,7 @@ export function buildBundleDir(
   try {
     writeFileSync(join(tmp, BUNDLE_ONNX), onnxBytes);
     if (extras.retrieval) writeFileSync(join(tmp, BUNDLE_RETRIEVAL), extras.retrieval);
+    if (extras.history) writeFileSync(join(tmp, BUNDLE_HISTORY), extras.history);
     writeFileSync(join(tmp, BUNDLE_JSON), JSON.stringify(full, null, 2) + "\n");
     if (existsSync(target)) {
       // rename() cannot replace a non-empty directory: move the old one aside first.
@@ -438,7 +455,22 @@ export function loadBundle(dir: string): LoadedBundle {
  * bundle has none (not a factorisation model, or built before bundles carried one).
  */
 export function readBundleRetrieval(bundle: { dir: string; meta: BundleMeta }): Uint8Array | undefined {
-  const r = bundle.meta.retrieval;
+  return readBundleFile(bundle, "retrieval");
+}
+
+/**
+ * The history file of a loaded re-ranker's bundle, checked against its sha256 in bundle.json; undefined
+ * when the bundle has none (not a model with a `history` block).
+ */
+export function readBundleHistory(bundle: { dir: string; meta: BundleMeta }): Uint8Array | undefined {
+  return readBundleFile(bundle, "history");
+}
+
+function readBundleFile(
+  bundle: { dir: string; meta: BundleMeta },
+  entry: "retrieval" | "history",
+): Uint8Array | undefined {
+  const r = bundle.meta[entry];
   if (!r) return undefined;
   let bytes: Uint8Array;
   try {
@@ -450,7 +482,7 @@ export function readBundleRetrieval(bundle: { dir: string; meta: BundleMeta }): 
   }
   if (sha256Hex(bytes) !== r.sha256)
     throw new BundleError(
-      `bundle ${bundle.dir}: ${r.file} does not match retrieval.sha256 in ${BUNDLE_JSON} (corrupt or modified)`,
+      `bundle ${bundle.dir}: ${r.file} does not match ${entry}.sha256 in ${BUNDLE_JSON} (corrupt or modified)`,
     );
   return bytes;
 }

@@ -18,8 +18,10 @@ import type { LogConfig } from "./log/types.js";
 import {
   validateColdStart,
   validateRecommendCache,
+  validateRerank,
   type ColdStartPath,
   type RecommendCacheConfig,
+  type RerankConfig,
 } from "./recommend-config.js";
 import { MlcError, type MlcErrorOptions } from "../ir/errors.js";
 import { isObj } from "../ir/graph-ir.js";
@@ -60,6 +62,11 @@ export interface DeploymentTarget extends BundleRef {
    * without the key keeps the current pointer's.
    */
   cache?: RecommendCacheConfig | undefined;
+  /**
+   * /v1/recommend's re-ranking stage: the ranker's version and bundle and how many candidates it
+   * orders (absent: none). Deployment-wide like `log`: a target without the key keeps the current pointer's.
+   */
+  rerank?: RerankConfig | undefined;
   /** An online experiment: every arm serves side by side; the pointer's own version is the control arm's. */
   experiment?: ExperimentRoute;
 }
@@ -118,6 +125,7 @@ export function validatePointer(p: unknown): string[] {
   if (p.log !== undefined) errs.push(...validateLogConfig(p.log));
   if (p.cold_start !== undefined) errs.push(...validateColdStart(p.cold_start));
   if (p.cache !== undefined) errs.push(...validateRecommendCache(p.cache));
+  if (p.rerank !== undefined) errs.push(...validateRerank(p.rerank));
   if (p.updated !== undefined && typeof p.updated !== "string")
     errs.push("updated: expected an ISO time string");
   if (p.reason !== undefined && typeof p.reason !== "string") errs.push("reason: expected a string");
@@ -222,11 +230,19 @@ export function writeDeployment(
   const log = "log" in target ? target.log : prev?.log;
   const coldStart = "cold_start" in target ? target.cold_start : prev?.cold_start;
   const cache = "cache" in target ? target.cache : prev?.cache;
+  const rerankSet = "rerank" in target ? target.rerank : prev?.rerank;
+  const rerank = rerankSet
+    ? {
+        ...rerankSet,
+        bundle: portable(projectDir, { version: rerankSet.version, bundle: rerankSet.bundle }).bundle,
+      }
+    : undefined;
   const pointer: DeploymentPointer = {
     ...main,
     ...(log ? { log } : {}),
     ...(coldStart ? { cold_start: coldStart } : {}),
     ...(cache ? { cache } : {}),
+    ...(rerank ? { rerank } : {}),
     updated: now.toISOString(),
     reason,
   };

@@ -15,6 +15,7 @@ import {
 import type { ExperimentRoute } from "./experiment-route.js";
 import { ModelRunner, type RunnerOptions } from "./model-runner.js";
 import { OnlineStores, type OnlineView } from "./online-lookup.js";
+import { loadReranker, type Reranker } from "./recommend-rerank.js";
 
 /** What serves right now; replaced as a whole, never mutated. */
 export interface Routing {
@@ -28,6 +29,8 @@ export interface Routing {
   candidateOnline?: OnlineView;
   /** An online experiment: every arm's runner (and online table), loaded before the swap. */
   experiment?: { route: ExperimentRoute; arms: Map<string, { runner: ModelRunner; online?: OnlineView }> };
+  /** /v1/recommend's re-ranking stage (the pointer's `rerank`): the ranker's runner and history. */
+  rerank?: Reranker;
 }
 
 /** Every runner a routing holds. */
@@ -35,6 +38,7 @@ const runnersOf = (r: Routing): ModelRunner[] => [
   r.stable,
   ...(r.candidate ? [r.candidate] : []),
   ...(r.experiment ? [...r.experiment.arms.values()].map((a) => a.runner) : []),
+  ...(r.rerank ? [r.rerank.runner] : []),
 ];
 
 interface LiveEvents {
@@ -153,6 +157,8 @@ export class LiveDeployment {
           const have = old.experiment.arms.get(a.name);
           if (have) loaded.set(refKey(this.projectDir, a.target), have.runner);
         }
+      if (old.rerank && old.pointer.rerank)
+        loaded.set(refKey(this.projectDir, old.pointer.rerank), old.rerank.runner);
     }
     const fresh: ModelRunner[] = [];
     const get = async (ref: BundleRef): Promise<ModelRunner> => {
@@ -190,9 +196,12 @@ export class LiveDeployment {
         }
         experiment = { route: pointer.experiment, arms };
       }
+      // the ranker loads before the swap too: a re-ranking deployment never answers without it
+      const rerank = pointer.rerank ? loadReranker(await get(pointer.rerank), pointer.rerank) : undefined;
       next = {
         stable,
         pointer,
+        ...(rerank ? { rerank } : {}),
         ...(experiment ? { experiment } : {}),
         ...(candidate ? { candidate, rollout: pointer.rollout } : {}),
         ...(stableOnline ? { stableOnline } : {}),

@@ -7,8 +7,10 @@ import { basename, dirname, join, resolve } from "node:path";
 import { Retrieval } from "../ml/recommend/retrieval.js";
 import { BundleError, loadBundle, readBundleRetrieval } from "./bundle.js";
 import { DeploymentError, readDeployment, resolveBundlePath } from "./deployment.js";
-import { maskOf, recommendFor } from "./recommend.js";
+import { maskOf } from "./recommend.js";
 import type { ItemFilter } from "../ml/recommend/item-attributes.js";
+import { ModelRunner } from "./model-runner.js";
+import { loadReranker, recommendRanked, rerankKProblem, type Reranker } from "./recommend-rerank.js";
 
 export interface BatchRecommendOptions {
   k: number;
@@ -26,15 +28,17 @@ export interface BatchRecommendResult {
   /** Users answered by each path. */
   paths: Record<string, number>;
   unknown: number;
+  /** The re-ranking stage the known users' lists went through, when the deployment has one. */
+  rerank?: { model: string; version: number; candidates: number };
 }
 
 /** Writes the deployment's top-K lists to `out`; throws a DeploymentError or BundleError naming the problem. */
-export function recommendToFile(
+export async function recommendToFile(
   projectDir: string,
   deployment: string,
   out: string,
   opts: BatchRecommendOptions,
-): BatchRecommendResult {
+): Promise<BatchRecommendResult> {
   const pointer = readDeployment(projectDir, deployment);
   if (!pointer)
     throw new DeploymentError(`deployment '${deployment}' has no current version in ${projectDir}`);
@@ -48,6 +52,17 @@ export function recommendToFile(
   if (opts.filter) {
     const m = maskOf(retrieval, opts.filter);
     if (!(m instanceof Uint8Array)) throw new BundleError(`${m.field}: ${m.message}`);
+  }
+  // `rerank`: the ranker's bundle and history, as the server loads them
+  let reranker: Reranker | undefined;
+  if (pointer.rerank) {
+    const rb = loadBundle(resolveBundlePath(projectDir, pointer.rerank.bundle));
+    reranker = loadReranker(await ModelRunner.load(rb), pointer.rerank);
+    const kProblem = rerankKProblem(reranker, opts.k);
+    if (kProblem) {
+      reranker.runner.retire();
+      throw new DeploymentError(`--k: ${kProblem}`);
+    }
   }
   const users =
     opts.users ??
@@ -63,18 +78,25 @@ export function recommendToFile(
   try {
     let buf = "";
     for (const user of users) {
-      const r = recommendFor(retrieval, pointer.cold_start, {
-        user,
-        k: opts.k,
-        excludeSeen: opts.excludeSeen,
-        ...(opts.filter ? { filter: opts.filter } : {}),
-      });
+      const r = await recommendRanked(
+        retrieval,
+        pointer.cold_start,
+        {
+          user,
+          k: opts.k,
+          excludeSeen: opts.excludeSeen,
+          ...(opts.filter ? { filter: opts.filter } : {}),
+        },
+        reranker,
+      );
       if (!("path" in r)) {
         unknown++;
         continue;
       }
       paths[r.path] = (paths[r.path] ?? 0) + 1;
-      buf += JSON.stringify({ user, path: r.path, items: r.items }) + "\n";
+      buf +=
+        JSON.stringify({ user, path: r.path, items: r.items, ...(r.reranked ? { reranked: true } : {}) }) +
+        "\n";
       if (buf.length > 1 << 20) {
         writeSync(fd, buf);
         buf = "";
@@ -92,6 +114,8 @@ export function recommendToFile(
     }
     rmSync(tmp, { force: true });
     throw e;
+  } finally {
+    reranker?.runner.retire();
   }
   return {
     model: bundle.meta.model,
@@ -99,5 +123,14 @@ export function recommendToFile(
     users: users.length - unknown,
     paths,
     unknown,
+    ...(pointer.rerank
+      ? {
+          rerank: {
+            model: pointer.rerank.model,
+            version: pointer.rerank.version,
+            candidates: pointer.rerank.candidates,
+          },
+        }
+      : {}),
   };
 }

@@ -18,6 +18,8 @@ export type CacheOutcome = "hit" | "miss" | "unavailable";
 export interface CachedAnswer {
   path: string;
   items: Recommendation[];
+  /** The re-ranking stage ordered the items. */
+  reranked?: true;
 }
 
 /** How long one cache command may take before the answer is computed without it. */
@@ -32,6 +34,8 @@ export interface CacheKeyParts {
   version: number;
   coldStart: readonly ColdStartPath[] | undefined;
   query: RecommendQuery;
+  /** The re-ranking stage, when the deployment has one: its ranker's version and candidates decide the answer too. */
+  rerank?: { model: string; version: number; candidates: number };
 }
 
 /**
@@ -43,7 +47,8 @@ export function cacheKey(prefix: string, p: CacheKeyParts): string {
   const filter = p.query.filter
     ? `:f${createHash("sha256").update(filterText(p.query.filter)).digest("hex").slice(0, 16)}`
     : "";
-  return `${prefix}:${p.deployment}:${p.model}:v${p.version}:${chain}:u${p.query.user}:k${p.query.k}:${p.query.excludeSeen ? "unseen" : "all"}${filter}`;
+  const rerank = p.rerank ? `:r${p.rerank.model}:v${p.rerank.version}:c${p.rerank.candidates}` : "";
+  return `${prefix}:${p.deployment}:${p.model}:v${p.version}:${chain}:u${p.query.user}:k${p.query.k}:${p.query.excludeSeen ? "unseen" : "all"}${filter}${rerank}`;
 }
 
 /** The URL a cache names, from the environment when it names a variable; undefined when that is unset. */
@@ -130,7 +135,7 @@ export class RecommendCache {
 export async function cachedAnswer(
   cache: RecommendCache,
   key: string,
-  compute: () => CachedAnswer | undefined,
+  compute: () => CachedAnswer | undefined | Promise<CachedAnswer | undefined>,
   failed: () => void,
 ): Promise<{ answer: CachedAnswer | undefined; outcome: CacheOutcome }> {
   let outcome: CacheOutcome = "miss";
@@ -141,7 +146,7 @@ export async function cachedAnswer(
     outcome = "unavailable";
     failed();
   }
-  const answer = compute();
+  const answer = await compute();
   if (answer && outcome === "miss")
     try {
       await cache.set(key, answer);

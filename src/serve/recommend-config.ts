@@ -57,3 +57,40 @@ export function validateRecommendCache(v: unknown): string[] {
     errs.push("cache.ttl_seconds: expected a number of seconds, at least 1");
   return errs;
 }
+
+/** `candidates` bounds and default: how many retrieved items a re-ranker orders. */
+export const MAX_CANDIDATES = 1000;
+export const DEFAULT_CANDIDATES = 100;
+
+/**
+ * The deployment's re-ranking stage (`rerank = RANKER`, `candidates = N`): the ranker's version and
+ * bundle, published beside the retrieval model's, and how many candidates it orders. Unlike
+ * `cold_start` it names a version, so it is set by each deploy and carried by a promote or rollback
+ * that keeps the pointer's other settings.
+ */
+export interface RerankConfig {
+  model: string;
+  version: number;
+  bundle: string;
+  candidates: number;
+}
+
+/** Problems with a pointer's `rerank` value ("rerank: problem"); empty when valid. */
+export function validateRerank(v: unknown): string[] {
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    return ["rerank: expected { model, version, bundle, candidates }"];
+  const r = v as Record<string, unknown>;
+  const errs: string[] = [];
+  if (typeof r.model !== "string" || r.model === "") errs.push("rerank.model: expected a model name");
+  if (typeof r.version !== "number" || !Number.isInteger(r.version) || r.version < 1)
+    errs.push("rerank.version: expected a positive integer");
+  if (typeof r.bundle !== "string" || r.bundle === "") errs.push("rerank.bundle: expected a bundle path");
+  if (
+    typeof r.candidates !== "number" ||
+    !Number.isInteger(r.candidates) ||
+    r.candidates < 1 ||
+    r.candidates > MAX_CANDIDATES
+  )
+    errs.push(`rerank.candidates: expected a whole number from 1 to ${MAX_CANDIDATES}`);
+  return errs;
+}

@@ -12,7 +12,8 @@ import { recommendArm } from "./arm-groups.js";
 import type { Routing } from "./live-deployment.js";
 import type { PredictionSink } from "./log/types.js";
 import type { ModelRunner } from "./model-runner.js";
-import { parseRecommendQuery, recommendFor, type QueryProblem } from "./recommend.js";
+import { parseRecommendQuery, type QueryProblem } from "./recommend.js";
+import { recommendRanked, RerankFailure, rerankKProblem } from "./recommend-rerank.js";
 import {
   cacheKey,
   cachedAnswer,
@@ -97,10 +98,22 @@ export function registerRecommendRoute(app: FastifyInstance, ctx: RecommendConte
     if ("problem" in retrieval)
       return json(reply, 404, { error: "no_retrieval", message: retrieval.problem });
     const coldStart = routing.pointer.cold_start;
+    // `rerank`: a known user's top candidates are re-ordered by the ranker (src/serve/recommend-rerank.ts)
+    const reranker = routing.rerank;
+    const kProblem = rerankKProblem(reranker, q.k);
+    if (kProblem) return json(reply, 400, { error: "invalid_request", field: "k", message: kProblem });
     // two-tower cold start: a request's features or new items make it its own answer, never cached
     let problem: (QueryProblem & { status: number }) | undefined;
-    const compute = (): CachedAnswer | undefined => {
-      const r = recommendFor(retrieval, coldStart, q);
+    let failure: RerankFailure | undefined;
+    const compute = async (): Promise<CachedAnswer | undefined> => {
+      let r;
+      try {
+        r = await recommendRanked(retrieval, coldStart, q, reranker);
+      } catch (e) {
+        if (!(e instanceof RerankFailure)) throw e;
+        failure = e;
+        return undefined;
+      }
       if ("problem" in r) problem = r.problem;
       return "path" in r ? r : undefined;
     };
@@ -115,12 +128,23 @@ export function registerRecommendRoute(app: FastifyInstance, ctx: RecommendConte
         version: runner.version,
         coldStart,
         query: q,
+        ...(reranker && routing.pointer.rerank
+          ? {
+              rerank: {
+                model: routing.pointer.rerank.model,
+                version: routing.pointer.rerank.version,
+                candidates: reranker.candidates,
+              },
+            }
+          : {}),
       });
       ({ answer: out, outcome: cache } = await cachedAnswer(cacheOf(config), key, compute, () =>
         ctx.cacheFailed?.(),
       ));
       ctx.cacheOutcome?.(cache);
-    } else out = compute();
+    } else out = await compute();
+    if (failure)
+      return json(reply, 503, { error: "rerank_failed", code: failure.code, message: failure.message });
     if (problem)
       return json(reply, problem.status, {
         error: problem.status === 400 ? "invalid_request" : "no_towers",
@@ -144,6 +168,7 @@ export function registerRecommendRoute(app: FastifyInstance, ctx: RecommendConte
       user: q.user,
       path: out.path,
       items: out.items,
+      ...(out.reranked ? { reranked: true } : {}),
       ...served,
       ...(cache ? { cache } : {}),
     };
@@ -168,6 +193,7 @@ export function registerRecommendRoute(app: FastifyInstance, ctx: RecommendConte
         output: JSON.stringify({
           path: out.path,
           items: out.items,
+          ...(out.reranked ? { reranked: true } : {}),
           ...served,
           ...(cache ? { cached: cache === "hit" } : {}),
         }),

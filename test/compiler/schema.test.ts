@@ -38,6 +38,7 @@ describe("block-kind registry", () => {
       "checkpoint",
       "robustness",
       "export",
+      "history",
     ]);
     expect(
       model.nested.find((n) => n.kind === "tune")!.attributes.find((a) => a.name === "objective")!.required,

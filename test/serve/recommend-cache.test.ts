@@ -106,6 +106,15 @@ describe("the cache key", () => {
         coldStart: undefined,
         query: { ...q, excludeSeen: true },
       }),
+      // a re-ranking stage: its ranker's model, version and candidates decide the answer too
+      ...[
+        { model: "ranker", version: 1, candidates: 50 },
+        { model: "ranker", version: 2, candidates: 50 },
+        { model: "ranker", version: 1, candidates: 60 },
+        { model: "other_ranker", version: 1, candidates: 50 },
+      ].map((rerank) =>
+        cacheKey("p", { model: "m", deployment: "recs", version: 1, coldStart: undefined, query: q, rerank }),
+      ),
     ];
     expect(new Set(keys).size).toBe(keys.length);
     expect(base.startsWith("p:recs:m:v1:")).toBe(true);

@@ -68,7 +68,7 @@ export function register(program: Command): void {
     )
     .option("--json", "print JSON: model, version, users, paths, unknown, out")
     .action(
-      (
+      async (
         name: string,
         _dir: string,
         f: {
@@ -87,7 +87,7 @@ export function register(program: Command): void {
         const filter = f.filter !== undefined ? parseFilterOption(f.filter) : undefined;
         let r;
         try {
-          r = recommendToFile(projectDir, name, f.out, {
+          r = await recommendToFile(projectDir, name, f.out, {
             k,
             excludeSeen: f.excludeSeen === true,
             ...(users ? { users } : {}),
@@ -103,7 +103,11 @@ export function register(program: Command): void {
           .map(([p, n]) => `${n} by ${p}`)
           .join(", ");
         process.stdout.write(
-          `${name}: top ${k} of ${r.model} version ${r.version} for ${r.users} users (${paths || "none"}) written to ${out}` +
+          `${name}: top ${k} of ${r.model} version ${r.version}` +
+            (r.rerank
+              ? ` re-ranked by ${r.rerank.model} version ${r.rerank.version} (of ${r.rerank.candidates})`
+              : "") +
+            ` for ${r.users} users (${paths || "none"}) written to ${out}` +
             (r.unknown ? `; ${r.unknown} unknown users without a cold-start chain skipped` : "") +
             "\n",
         );

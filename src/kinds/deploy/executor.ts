@@ -35,6 +35,7 @@ import { checkDeployOutputs } from "./check-outputs.js";
 import { logConfigOf } from "./log.js";
 import { coldStartOf } from "./cold-start.js";
 import { cacheOf } from "./cache.js";
+import { publishReranker, rerankSettingsOf } from "./rerank.js";
 import { publishModelBundle } from "./model-bundle.js";
 import { materializeDeployment, pruneOnline } from "./online.js";
 import { streamTargetOf } from "./stream.js";
@@ -131,11 +132,19 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       `deploy ${name}: cache needs ${modelName} version ${version}'s retrieval file, which the version does not have`,
       { code: "MLC2208", hint: `re-train the model (mlc apply --replace model.${modelName})` },
     );
+  // `rerank = RANKER`: the ranker's bundle beside the model's, named by the pointer
+  const rerankSettings = rerankSettingsOf(b.attributes, name);
+  if (rerankSettings && !model.artifacts.retrieval)
+    throw new NodeFailure(
+      `deploy ${name}: rerank re-orders the candidates of ${modelName} version ${version}'s retrieval file, which the version does not have`,
+      { code: "MLC2208", hint: `re-train the model (mlc apply --replace model.${modelName})` },
+    );
+  const rerank = rerankSettings ? await publishReranker(ctx, name, rerankSettings, model) : undefined;
   const current = readPointerToRepair(ctx, name);
   let target: DeploymentTarget;
   let role: "champion" | "challenger" = "champion";
   if (!current || current.version === version || rollout.kind === "immediate") {
-    target = { version, bundle, ...(online ? { online } : {}), log, cold_start: coldStart, cache };
+    target = { version, bundle, ...(online ? { online } : {}), log, cold_start: coldStart, cache, rerank };
   } else {
     const candidate = { version, bundle, ...(online ? { online } : {}) };
     let r: Rollout;
@@ -154,6 +163,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       log,
       cold_start: coldStart,
       cache,
+      rerank,
       rollout: r,
     };
     role = "challenger";
@@ -177,6 +187,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     JSON.stringify(current.log ?? null) === JSON.stringify(target.log ?? null) &&
     JSON.stringify(current.cold_start ?? null) === JSON.stringify(target.cold_start ?? null) &&
     JSON.stringify(current.cache ?? null) === JSON.stringify(target.cache ?? null) &&
+    JSON.stringify(current.rerank ?? null) === JSON.stringify(target.rerank ?? null) &&
     JSON.stringify(current.rollout ?? null) === JSON.stringify(target.rollout ?? null) &&
     JSON.stringify(current.experiment ?? null) === JSON.stringify(target.experiment ?? null);
   if (!unchanged)
@@ -206,6 +217,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     rollout: rollout.kind,
     ...(online ? { online_table: online.table, online_store: online.store.kind } : {}),
     ...(log ? { log: log.store.kind } : {}),
+    ...(rerank ? { rerank: rerank.model, rerank_version: rerank.version } : {}),
   };
   const serve = asCall(b.attributes.serve, "rest");
   // `mlc serve` runs consumers when the deployment records a stream target, the HTTP server otherwise

@@ -11,6 +11,7 @@ import { lowerDeploy } from "./lower-online.js";
 import { alertBlock, checkAlerts } from "./alert.js";
 import { checkColdStart } from "./cold-start.js";
 import { checkCache } from "./cache.js";
+import { checkRerank } from "./rerank.js";
 import { checkBatchKeep } from "./batch-keep.js";
 import { COLD_START_PATHS } from "../../serve/recommend-config.js";
 
@@ -66,6 +67,18 @@ export const deployLanguage: BlockKindSchema = {
       required: false,
       doc: '`POST /v1/recommend`\'s answer cache: `redis { url = env("MLC_CACHE_URL"), ttl = 10m }`. An answer is kept per model version, user, `k` and `exclude_seen` for `ttl`, so a new version never serves the old one\'s; a hit says `"cache": "hit"`; an unreachable Redis only costs the cache (counted in `/metrics`); a request with `features` or `new_items` is computed, never cached. Only for `bpr`, `matrix_factorization` and `two_tower` models served over rest or a container: a stream or batch target answers no `/v1/recommend` (specs/recommend.md)',
     },
+    {
+      name: "rerank",
+      type: t.ref("model"),
+      required: false,
+      doc: "`POST /v1/recommend`'s re-ranking stage: a model with a `history { … }` block (a re-ranker, e.g. a `gbdt` with `objective = \"lambdarank\"`) that orders the top `candidates` items retrieval gives a known user; the best `k` of them answer, with `\"reranked\": true`. Its version's bundle is published beside the model's. Only for `bpr`, `matrix_factorization` and `two_tower` models served over rest (`mlc serve`; a container image or serverless package would not carry the ranker's bundle) (specs/recommend.md)",
+    },
+    {
+      name: "candidates",
+      type: t.int(),
+      required: false,
+      doc: "how many retrieved items the `rerank` model orders per request, 1–1000 (default 100), at least the ranker's task `k`; a request's `k` above it is a 400",
+    },
   ],
   nested: [alertBlock],
   check(ctx) {
@@ -91,6 +104,7 @@ export const deployLanguage: BlockKindSchema = {
       checkLogExclude(ctx, model);
       checkColdStart(ctx, model);
       checkCache(ctx, model);
+      checkRerank(ctx, model);
     }
   },
 };
@@ -174,11 +188,13 @@ function checkGatesOfModel(ctx: KindCheckContext, model: string, when: Expr | un
     if (!gateBlock || gateBlock.kind !== "gate") continue;
     const gated = gateBlock.body.find((i) => i.type === "attribute" && i.name === "model");
     const gatedName = gated?.type === "attribute" ? ctx.refName(gated.value) : undefined;
-    if (gatedName && gatedName !== model) {
+    // a gate of the re-ranker (`rerank = RANKER`) guards the deployment too
+    const ranker = ctx.refName(ctx.attribute("rerank"));
+    if (gatedName && gatedName !== model && gatedName !== ranker) {
       ctx.report(
         CheckCode.gateForOtherModel,
         g.span,
-        `gate \`${gate}\` checks model \`${gatedName}\`, but this deployment serves \`${model}\``,
+        `gate \`${gate}\` checks model \`${gatedName}\`, but this deployment serves \`${model}\`${ranker ? ` re-ranked by \`${ranker}\`` : ""}`,
         {
           related: [{ message: "the gate's model", span: gated!.span }],
         },

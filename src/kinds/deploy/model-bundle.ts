@@ -71,7 +71,12 @@ export async function publishModelBundle(
     : bundleDirFor(ctx.projectDir, name, version);
   // a factorisation model's retrieval file travels in the bundle: /v1/recommend reads it
   const retrievalHash = model.artifacts.retrieval;
-  const extras = retrievalHash ? { retrieval: await ctx.artifacts.get(retrievalHash) } : {};
+  // a re-ranker's history file too: /v1/recommend computes its candidates' features from it
+  const historyHash = model.artifacts.history;
+  const extras = {
+    ...(retrievalHash ? { retrieval: await ctx.artifacts.get(retrievalHash) } : {}),
+    ...(historyHash ? { history: await ctx.artifacts.get(historyHash) } : {}),
+  };
   const published = publishBundle(bundleDir, onnx, meta, extras);
   if (published.action === "repaired")
     ctx.log(

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { canonicalJson } from "../../ir/expr-json.js";
 import { buildPipeline, type FittedPipeline } from "../../data/pipeline.js";
 import { resolveDataPath } from "../../data/project-path.js";
-import { loadTable } from "../../data/table-artifact.js";
+import { loadTable, saveTable } from "../../data/table-artifact.js";
 import { tableColumns } from "../../data/table-columns.js";
 import type { Dataset, Estimator, Params, Task } from "../../ml/estimator.js";
 import { ALGORITHMS, loadEstimator } from "../../ml/algorithms.js";
@@ -31,6 +31,7 @@ import { rankingEvaluation, trivialRanking } from "./ranking-eval.js";
 import { decisionOf, readModelSpec, type ModelSpec } from "./model-spec.js";
 import { decisionThreshold, ruleText, type OutcomeCosts } from "../../ml/decision-threshold.js";
 import { retrievalOf } from "./retrieval-artifact.js";
+import { checkRankerInputs, historySettingsOf, withHistory } from "./rerank-history.js";
 import { bundleInputs, checkFeatureParity, checkOnnxParity, composeOnnx } from "./onnx-bundle.js";
 import { inputsJson, taskJson } from "./results.js";
 import { PARTS, splitResultOf, type Part } from "../split/config.js";
@@ -283,17 +284,38 @@ function chooseDecision(
 }
 
 async function run(ctx: ExecContext): Promise<NodeResult> {
-  const spec = readModelSpec(ctx.node.name, ctx.node.config);
+  const declaredSpec = readModelSpec(ctx.node.name, ctx.node.config);
   // An imported model reads its file from the project (the path cannot leave it).
-  if (spec.algorithm.file) spec.fixed.path = resolveDataPath(ctx.projectDir, spec.algorithm.file, false);
+  if (declaredSpec.algorithm.file)
+    declaredSpec.fixed.path = resolveDataPath(ctx.projectDir, declaredSpec.algorithm.file, false);
   // `stack(…)` / `vote(…)`: the members' fits, combined by the ensemble's own estimator
-  const ensemble = spec.ensemble ? await ensembleOf(ctx, spec) : undefined;
-  const estimator = ensemble?.estimator ?? (await estimatorOf(spec));
-  const features = featuresConfig(ctx, spec);
-  const { tables, hashes } = await splitTables(ctx, spec);
+  const ensemble = declaredSpec.ensemble ? await ensembleOf(ctx, declaredSpec) : undefined;
+  const estimator = ensemble?.estimator ?? (await estimatorOf(declaredSpec));
+  const split = await splitTables(ctx, declaredSpec);
+  // `history { … }` (a re-ranker): the rows gain the re-ranking features, which become model inputs
+  const historySettings = historySettingsOf(ctx.node.config);
+  const withH = historySettings
+    ? withHistory(
+        declaredSpec,
+        historySettings,
+        split.tables,
+        featuresConfig(ctx, declaredSpec),
+        ctx.inputNodes?.get(`split.${declaredSpec.data}`),
+      )
+    : undefined;
+  const spec = withH?.spec ?? declaredSpec;
+  const features = withH?.features ?? featuresConfig(ctx, spec);
+  const tables = withH?.tables ?? split.tables;
+  const hashes = split.hashes;
   const splitSummary = ctx.inputs.get(`split.${spec.data}`)?.summary;
   const rowKey = typeof splitSummary?.row_key === "string" ? splitSummary.row_key : undefined;
   const prep = prepare(spec, tables, features);
+  if (historySettings)
+    checkRankerInputs(
+      spec,
+      historySettings,
+      prep.pipeline.rawInputs.map((r) => r.name),
+    );
   if (!estimator.tasks.includes(prep.task.kind))
     throw new NodeFailure(
       `model ${spec.name}: ${estimator.algorithm} does not do ${prep.task.kind} tasks (it does: ${estimator.tasks.join(", ")})`,
@@ -498,11 +520,16 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   };
   for (const [part, pred] of Object.entries(predictions))
     artifacts[`${part}_predictions`] = await ctx.artifacts.put(f64Bytes(pred));
-  for (const part of PARTS) if (hashes[part]) artifacts[`${part}_table`] = hashes[part]!;
+  // a re-ranker's rows carry its history features: the tables gates re-score a champion on hold them
+  for (const part of PARTS)
+    if (hashes[part])
+      artifacts[`${part}_table`] = withH ? await saveTable(ctx.artifacts, tables[part]!) : hashes[part]!;
   if (calibration) artifacts.calibrator = await ctx.artifacts.put(calibration.bytes);
   // a factorisation model's tables, catalogue and popularity: what /v1/recommend retrieves from
   const retrieval = retrievalOf(spec, model, prep.parts.train!, ctx.inputNodes?.get(`split.${spec.data}`));
   if (retrieval) artifacts.retrieval = await ctx.artifacts.put(retrieval.serialize());
+  // a re-ranker's training history, from which /v1/recommend computes a candidate's features
+  if (withH) artifacts.history = await ctx.artifacts.put(withH.history.serialize());
   const reportInput = {
     spec,
     algorithm: estimator.algorithm,

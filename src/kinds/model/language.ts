@@ -17,6 +17,7 @@ import { checkEnsemble } from "./ensemble-language.js";
 import { checkpointBlock, checkWarmStart, initAttribute } from "./warm-start-language.js";
 import { checkRobustness, robustnessBlock } from "./robustness-language.js";
 import { checkExport, exportBlock } from "./export-language.js";
+import { checkHistory, historyBlock } from "./rerank-language.js";
 
 export const modelLanguage: BlockKindSchema = {
   kind: "model",
@@ -83,7 +84,15 @@ export const modelLanguage: BlockKindSchema = {
     },
     initAttribute,
   ],
-  nested: [paramsBlock, tuneBlock, decisionBlock, checkpointBlock, robustnessBlock, exportBlock],
+  nested: [
+    paramsBlock,
+    tuneBlock,
+    decisionBlock,
+    checkpointBlock,
+    robustnessBlock,
+    exportBlock,
+    historyBlock,
+  ],
   check(ctx) {
     checkResources(ctx);
     checkFeaturesInData(ctx);
@@ -92,6 +101,7 @@ export const modelLanguage: BlockKindSchema = {
     checkEarlyStop(ctx);
     checkModelParams(ctx);
     checkTwoTowerParams(ctx);
+    checkHistory(ctx);
     checkLabelAgainstSource(ctx);
     checkValidRows(ctx);
     checkThreshold(ctx);

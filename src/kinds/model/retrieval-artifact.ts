@@ -23,7 +23,7 @@ import { readBlock } from "../../ir/node-config.js";
 import type { ModelSpec } from "./model-spec.js";
 
 /** The split's time column, when its method orders rows in time. */
-function timeColumnOf(split: GraphNode | undefined): string | undefined {
+export function timeColumnOf(split: GraphNode | undefined): string | undefined {
   if (!split) return undefined;
   const method = parseSplitMethod(readBlock(split.config).attributes.method);
   if (method.name === "leave_last") return method.time;
