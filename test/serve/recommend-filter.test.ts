@@ -5,7 +5,7 @@
 // retrieval file keeping the attributes (and its old bytes without them), the request's
 // problems naming the field (in the parser, against the version's attributes, and over HTTP as a
 // JSON 400), the cache key, and `mlc recommend --filter`.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildRetrieval, Retrieval, type RetrievalInput } from "../../src/ml/recommend/retrieval.js";
@@ -368,10 +368,14 @@ describe("over HTTP and in batch", () => {
     }
   });
 
-  it("mlc recommend's batch top-K filters every user's list, and refuses a bad filter before writing", () => {
+  it("mlc recommend's batch top-K filters every user's list, and refuses a bad filter before writing", async () => {
     const dir = project();
     const out = join(dir, "top.jsonl");
-    recommendToFile(dir, "recs", out, { k: 2, excludeSeen: false, filter: filterOf({ category: "music" }) });
+    await recommendToFile(dir, "recs", out, {
+      k: 2,
+      excludeSeen: false,
+      filter: filterOf({ category: "music" }),
+    });
     expect(
       readFileSync(out, "utf8")
         .trim()
@@ -382,13 +386,14 @@ describe("over HTTP and in batch", () => {
       [0, [4, 3]],
       [1, [3, 4]],
     ]);
-    expect(() =>
+    await expect(
       recommendToFile(dir, "recs", join(dir, "bad.jsonl"), {
         k: 2,
         excludeSeen: false,
         filter: filterOf({ colour: "x" }),
       }),
-    ).toThrow(/filter.colour: no item attribute/);
+    ).rejects.toThrow(/filter.colour: no item attribute/);
+    expect(existsSync(join(dir, "bad.jsonl"))).toBe(false);
   });
 
   it("mlc recommend --filter takes the JSON a request's filter takes; bad JSON or a bad filter exits 2 or 1", async () => {
