@@ -37,6 +37,7 @@ interface BatchEnv {
 
 /** Rows per block of a row-wise run: a few blocks of float32 fit in L2 cache. */
 export const BLOCK_ROWS = 8192;
+const FIRST_BLOCK_ROWS = 64;
 
 /** Raw column values converted to a pipeline kind (numbers to float32, nulls to NaN / ""). */
 export function columnAsKind(t: ColumnTable, name: string, kind: ValueKind): BatchValue {
@@ -169,8 +170,11 @@ function evalBlocked(root: CallNode, env: BatchEnv): BatchValue {
   const rows = env.rows;
   let out: BatchValue | undefined;
   const block = new Map<PipelineNode, BatchValue>();
-  for (let start = 0; start < rows; start += env.blockRows) {
-    const end = Math.min(rows, start + env.blockRows),
+  // The first block is short: each transform's batch then runs to its end once before its loop
+  // is optimised (an exit never run before would discard the optimised loop on every block).
+  for (let start = 0, size = Math.min(FIRST_BLOCK_ROWS, env.blockRows); start < rows; start += size) {
+    if (start > 0) size = env.blockRows;
+    const end = Math.min(rows, start + size),
       n = end - start;
     block.clear();
     const operand = (a: PipelineNode): BatchValue =>
