@@ -63,7 +63,7 @@ function expected(text: string, spec: ColumnSpec): unknown {
 function generate(seed: number): { text: string; want: unknown[][] } {
   const r = new Rng(seed);
   const eol = r.next() < 0.5 ? "\r\n" : "\n";
-  const rows = 1500 + r.int(1500);
+  const rows = 5000 + r.int(3000);
   const long = r.int(rows);
   const want: unknown[][] = DECLARED.map(() => []);
   let text = (r.next() < 0.5 ? "\ufeff" : "") + DECLARED.map((c) => c.name).join(",") + eol;
