@@ -94,6 +94,7 @@ describe("CSV reader against a field-by-field reference", () => {
         { threads: 1 },
         { threads: 1, chunkSize: 7 + r.int(5000) },
         { threads: 3, minBytesPerThread: 4096, chunkSize: 64 + r.int(100_000) },
+        { declaredOnly: true, threads: 2, minBytesPerThread: 4096 },
       ];
       for (const way of ways) {
         const t = await readCsv(file, { declared: DECLARED, ...way });
