@@ -254,7 +254,8 @@ class CategoryColumn implements Column {
       this.strings.length = rows;
       return { t: "values", v: this.strings };
     }
-    return { t: "cat", codes: this.codes.slice(0, rows), dict: this.dict };
+    // A view, not a copy (4 bytes a row of fresh memory); a worker transfers the whole buffer.
+    return { t: "cat", codes: this.codes.subarray(0, rows), dict: this.dict };
   }
 }
 
@@ -322,7 +323,7 @@ class BoolColumn implements Column {
     return OK;
   }
   part(rows: number): ColumnPart {
-    return { t: "bool", v: this.v.slice(0, rows) };
+    return { t: "bool", v: this.v.subarray(0, rows) };
   }
 }
 
@@ -410,6 +411,10 @@ function nullIsValue(c: NumberColumn | BoolColumn): boolean {
 }
 
 const NO_NUMS = new Float64Array(0);
+/** Rows the columns start with (small: they grow within the warm-up prefix, before `reserve`). */
+const INITIAL_ROWS = 32;
+/** Bytes of the warm-up prefix (parse). */
+const WARM_UP_BYTES = 16 << 10;
 const NO_BOOLS = new Uint8Array(0);
 
 /**
@@ -424,6 +429,7 @@ export class RecordParser {
   /** Where the last parse stopped on reaching maxRows (bytes from there on were not looked at). */
   stoppedAt = -1;
   private cap = 0;
+  private warmedUp = false;
   private readonly kinds: Uint8Array;
   /** 1 for int columns. */
   private readonly ints: Uint8Array;
@@ -463,7 +469,7 @@ export class RecordParser {
     );
     this.nums = [];
     this.bools = [];
-    this.grow(1024);
+    this.grow(INITIAL_ROWS);
   }
 
   private grow(cap: number): void {
@@ -505,6 +511,14 @@ export class RecordParser {
         });
       }
     }
+    if (!this.warmedUp && this.maxRows === Infinity) {
+      // The first records are parsed alone (a short prefix): its end cuts a record, so every
+      // exit of the loop and the column growth run before the loop is optimised (run unseen,
+      // they would send it back to the interpreter: about 30 times per 1M-row read).
+      this.warmedUp = true;
+      const cut = Math.min(end, from + WARM_UP_BYTES);
+      if (cut < end) from = this.parseRecords(b, from, cut, false);
+    }
     return this.parseRecords(b, from, end, eof);
   }
 
@@ -521,7 +535,9 @@ export class RecordParser {
     let rows = this.rows,
       line = this.line;
     let i = from;
-    while (i < end && rows < maxRows) {
+    // One exit for every way out (the type feedback of each path is then collected early, so
+    // the optimised loop is not thrown away the first time a record is cut by `end`).
+    records: while (i < end && rows < maxRows) {
       if (rows === this.cap) {
         this.grow(this.cap * 2);
         nums = this.nums;
@@ -548,18 +564,16 @@ export class RecordParser {
           for (;;) {
             if (i >= end) {
               if (!eof) {
-                this.rows = rows;
-                this.line = line;
-                return recStart;
+                i = recStart; // the record goes on past `end`: it waits for more bytes
+                break records;
               }
               throw new CsvProblem({ kind: "unclosed", row: rows + 1, line });
             }
             const c = b[i]!;
             if (c === QUOTE) {
               if (i + 1 >= end && !eof) {
-                this.rows = rows;
-                this.line = line;
-                return recStart;
+                i = recStart; // the record goes on past `end`: it waits for more bytes
+                break records;
               }
               if (i + 1 < end && b[i + 1] === QUOTE) {
                 esc = true;
@@ -614,12 +628,14 @@ export class RecordParser {
           }
           fe = i;
           if (i >= end && !eof) {
-            this.rows = rows;
-            this.line = line;
-            return recStart;
+            i = recStart; // the record goes on past `end`: it waits for more bytes
+            break records;
           }
           if (plain && nd > 0 && nd <= 15) {
-            const v = (neg ? -m : m) / scale;
+            // Negated after the division: m / scale is never -0, so the optimised division does
+            // not deoptimise on "-0.000" (its sign is kept: -0 as Number() reads it).
+            let v = m / scale;
+            if (neg) v = -v;
             if (scale !== 1 && ints[nf] === 1 && !Number.isInteger(v)) code = BAD;
             else nums[nf]![rows] = v;
           } else code = cols[nf]!.set(b, fs, fe, false, rows);
@@ -634,9 +650,8 @@ export class RecordParser {
           }
           fe = i;
           if (i >= end && !eof) {
-            this.rows = rows;
-            this.line = line;
-            return recStart;
+            i = recStart; // the record goes on past `end`: it waits for more bytes
+            break records;
           }
           code = cats[nf]!.setHashed(b, fs, fe, h, rows);
         } else {
@@ -648,9 +663,8 @@ export class RecordParser {
           }
           fe = i;
           if (i >= end && !eof) {
-            this.rows = rows;
-            this.line = line;
-            return recStart;
+            i = recStart; // the record goes on past `end`: it waits for more bytes
+            break records;
           }
           if (k === K_BOOL) {
             const w = fe > fs ? boolWord(b, fs, fe - fs) : -1;
@@ -672,17 +686,15 @@ export class RecordParser {
         if (c === delim) {
           i++;
           if (i >= end && !eof) {
-            this.rows = rows;
-            this.line = line;
-            return recStart;
+            i = recStart; // the record goes on past `end`: it waits for more bytes
+            break records;
           }
           continue;
         }
         if (c === CR) {
           if (i + 1 >= end && !eof) {
-            this.rows = rows;
-            this.line = line;
-            return recStart;
+            i = recStart; // the record goes on past `end`: it waits for more bytes
+            break records;
           }
           i++;
           if (b[i] === LF) i++;

@@ -10,6 +10,9 @@ import type { RecordParser } from "./csv-parse.js";
  */
 type FeedEnd = "eof" | "stopped" | "boundary" | "no-boundary";
 
+/** Bytes parsed before the columns are sized for the whole range (RangeFeed.run). */
+const SIZING_BYTES = 256 << 10;
+
 export class RangeFeed {
   /** buf[0, have) holds bytes not parsed yet; they end at file position `pos`. `size`: the file's. */
   constructor(
@@ -30,6 +33,16 @@ export class RangeFeed {
       rows0 = parser.rows,
       rangeEnd = Math.min(sizeFor ?? limit ?? this.size, this.size);
     let sized = false;
+    /** Sizes the columns once rows were parsed, from the bytes they took (buffer offset `consumed`). */
+    const sizeColumns = (total: number, consumed: number): void => {
+      if (sized || parser.rows === rows0) return;
+      sized = true;
+      const parsed = this.pos - total + consumed - base;
+      if (parsed > 0)
+        parser.reserve(
+          Math.min(parser.maxRows, rows0 + ((parser.rows - rows0) * (rangeEnd - base) * 1.02) / parsed),
+        );
+    };
     for (;;) {
       if (this.have === this.buf.length) {
         const g = Buffer.allocUnsafe(this.buf.length * 2);
@@ -45,15 +58,15 @@ export class RangeFeed {
       const end = limit === undefined ? total : total - Math.max(0, this.pos - limit);
       const atLimit = limit !== undefined && this.pos >= limit;
       const eof = bytesRead === 0 && !atLimit;
-      const next = parser.parse(this.buf, 0, end, eof);
-      if (!sized && parser.rows > rows0) {
-        sized = true;
-        const parsed = this.pos - (total - next) - base;
-        if (parsed > 0)
-          parser.reserve(
-            Math.min(parser.maxRows, rows0 + ((parser.rows - rows0) * (rangeEnd - base) * 1.02) / parsed),
-          );
+      // The first SIZING_BYTES are parsed alone: the columns are then sized before they have
+      // doubled their way up through the rest of the first chunk.
+      let from = 0;
+      if (!sized && parser.maxRows === Infinity && end > 2 * SIZING_BYTES) {
+        from = parser.parse(this.buf, 0, SIZING_BYTES, false);
+        sizeColumns(total, from);
       }
+      const next = parser.parse(this.buf, from, end, eof);
+      sizeColumns(total, next);
       if (parser.rows >= parser.maxRows && (!eof || parser.stoppedAt < end)) return "stopped";
       if (eof) return "eof";
       this.buf.copy(this.buf, 0, next, total);

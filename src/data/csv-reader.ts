@@ -76,13 +76,16 @@ const CUT_WINDOW = 1 << 16;
 /**
  * readCsv plus the schema applied: declared columns as declared, the others inferred (nullable).
  * Undeclared columns are typed from a sample of the first rows and parsed by typed sinks; a
- * later value that does not fit sends that column back to text inference in a second pass.
+ * later value that does not fit sends that column back to text inference in a second pass. With
+ * `declaredOnly` there are none, and no sample is read.
  */
 export async function readCsvWithSchema(
   file: string,
   opts: CsvReadOptions = {},
 ): Promise<{ table: ColumnTable; schema: ColumnSpec[]; ranges: number }> {
   const declared = new Map<string, ReadSpec>((opts.declared ?? []).map((c) => [c.name, c]));
+  // Every column is declared (a source's `schema` block): there is nothing to type from a sample.
+  if (opts.declaredOnly && opts.maxRows === undefined) return readPass(file, opts, declared);
   const sample = await readPass(
     file,
     { ...opts, maxRows: Math.min(opts.maxRows ?? Infinity, SAMPLE_ROWS) },

@@ -49,6 +49,8 @@ const EXPECTED: Record<string, BenchExpectations> = {
     ratio: [
       /^where the CPU goes \(median ms\): mlc read \d+ \+ features \d+; arquero loadCSV \d+ \+ derive \d+$/m,
       re(`^ratio: mlc is ${num}× arquero's speed \\(CPU ${num}×\\); target \\(issue 18\\) ≥ 5×`),
+      /^mlc by phase \(median run\): read \d+ ms CPU \(user \d+, system \d+; [\d,]+ fresh pages touched\)/m,
+      re(`^the gap: \\d+ ms wall against \\d+ ms; with the CPUs free its phases come to about \\d+ ms`),
     ],
   },
   drift: {
@@ -151,6 +153,8 @@ describe("bench smoke runs (npm run bench -- NAME --smoke: ratio and load printe
     const ratio = [
       "where the CPU goes (median ms): mlc read 900 + features 100; arquero loadCSV 4000 + derive 1000",
       "ratio: mlc is 5.10× arquero's speed (CPU 5.00×); target (issue 18) ≥ 5× and < 2 s: met",
+      "mlc by phase (median run): read 900 ms CPU (user 800, system 100; 90,000 fresh pages touched) in 2 byte range(s) at once; features 100 ms CPU (user 90, system 10; 10,000 fresh pages touched)",
+      "the gap: 1500 ms wall against 2000 ms; with the CPUs free its phases come to about 550 ms (read 900 ms CPU over 2 thread(s) + features 100 ms)",
     ].join("\n");
     expect(expectBenchPrinted("data", printed([header, ratio, load]), EXPECTED.data!)).toBe("peer");
     expect(() => expectBenchPrinted("data", printed([header, load]), EXPECTED.data!)).toThrow();

@@ -11,6 +11,7 @@ function binary(
 ): Transform {
   return {
     name,
+    rowwise: true,
     type(args) {
       arity(name, args, 2);
       expectKind(`'${name}'`, args[0]!, "num");
@@ -31,6 +32,7 @@ export const mod = binary("%", "Mod", (x, y) => x % y, { fmod: 1 });
 
 export const neg: Transform = {
   name: "neg",
+  rowwise: true,
   type(args) {
     arity("-", args, 1);
     expectKind("unary '-'", args[0]!, "num");

@@ -18,6 +18,7 @@ function edgesOf(site: CallNode): number[] {
 
 export const bucketize: Transform = {
   name: "bucketize",
+  rowwise: true,
   type(args, named) {
     arity("bucketize", args, 1, 2);
     expectKind("bucketize", args[0]!, "num");

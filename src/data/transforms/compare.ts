@@ -42,6 +42,7 @@ function literalSide(site: CallNode): { col: 0 | 1; value: string } | undefined 
 function compare(op: Cmp): Transform {
   return {
     name: op,
+    rowwise: true,
     type(args) {
       arity(op, args, 2);
       const [a, b] = [args[0]!.kind, args[1]!.kind];

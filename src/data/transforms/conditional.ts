@@ -23,6 +23,7 @@ const isNullValue = (v: BatchValue, i: number): boolean =>
 
 export const ifThenElse: Transform = {
   name: "if",
+  rowwise: true,
   type(args) {
     arity("if", args, 3);
     expectKind("if", args[0]!, "num");
@@ -43,6 +44,7 @@ export const ifThenElse: Transform = {
 
 export const coalesce: Transform = {
   name: "coalesce",
+  rowwise: true,
   type(args) {
     arity("coalesce", args, 2, Infinity);
     sameKind(

@@ -75,6 +75,7 @@ function datePart(
 ): Transform {
   return {
     name,
+    rowwise: true,
     type(args) {
       arity(name, args, 1);
       expectKind(name, args[0]!, "time");
@@ -111,6 +112,7 @@ export const month = datePart(
 
 export const daysBetween: Transform = {
   name: "days_between",
+  rowwise: true,
   type(args) {
     arity("days_between", args, 2);
     expectKind("days_between", args[0]!, "time");

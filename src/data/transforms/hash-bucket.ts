@@ -16,6 +16,7 @@ function bucketsOf(site: CallNode): number {
 
 export const hashBucket: Transform = {
   name: "hash_bucket",
+  rowwise: true,
   type(args, named) {
     arity("hash_bucket", args, 1, 2);
     bucketsOf({ t: "call", fn: "hash_bucket", args, named, kind: "num", id: -1, transform: hashBucket });

@@ -6,6 +6,7 @@ import { arity, castBool, castFloat, expectKind, map1, map2, num, numOut } from 
 function binary(name: "and" | "or", onnxOp: string, f: (x: boolean, y: boolean) => boolean): Transform {
   return {
     name,
+    rowwise: true,
     type(args) {
       arity(name, args, 2);
       expectKind(`'${name}'`, args[0]!, "num");
@@ -22,6 +23,7 @@ export const or = binary("or", "Or", (x, y) => x || y);
 
 export const not: Transform = {
   name: "not",
+  rowwise: true,
   type(args) {
     arity("not", args, 1);
     expectKind("'not'", args[0]!, "num");

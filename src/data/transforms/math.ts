@@ -13,6 +13,7 @@ function unary(
 ): Transform {
   return {
     name,
+    rowwise: true,
     ...(inexact ? { inexact: true as const } : {}),
     type(args) {
       arity(name, args, 1);
@@ -78,6 +79,7 @@ function clipBounds(site: CallNode): { low: number; high: number } {
 
 export const clip: Transform = {
   name: "clip",
+  rowwise: true,
   type(args, named) {
     arity("clip", args, 1, 3);
     expectKind("clip", args[0]!, "num");

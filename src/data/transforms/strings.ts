@@ -7,6 +7,7 @@ import { arity, expectKind, str } from "./support.js";
 
 export const lower: Transform = {
   name: "lower",
+  rowwise: true,
   type(args) {
     arity("lower", args, 1);
     expectKind("lower", args[0]!, "str");
@@ -27,6 +28,7 @@ export const lower: Transform = {
 
 export const length: Transform = {
   name: "length",
+  rowwise: true,
   type(args) {
     arity("length", args, 1);
     expectKind("length", args[0]!, "str");
@@ -44,6 +46,7 @@ export const length: Transform = {
 
 export const contains: Transform = {
   name: "contains",
+  rowwise: true,
   type(args) {
     arity("contains", args, 2);
     expectKind("contains", args[0]!, "str");

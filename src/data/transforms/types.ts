@@ -76,6 +76,11 @@ export interface Transform {
   /** Statistics fitted on the training rows (standardize, onehot…); JSON-serialisable. */
   fit?(args: BatchValue[], site: CallNode): Json;
   batch(args: BatchValue[], site: CallNode, state: Json | undefined, rows: number): BatchValue | VectorValue;
+  /**
+   * Row i of the result depends on row i of the arguments alone (no fitted statistics, no other
+   * rows): the batch backend may then evaluate it over blocks of rows (evaluate-batch.ts).
+   */
+  rowwise?: true;
   /** The ONNX form; absent when the transform is batch-only (see `batchOnly`). */
   onnx?(g: OnnxGraph, args: OnnxValue[], site: CallNode, state: Json | undefined): OnnxValue | OnnxValue[];
   /**
