@@ -126,7 +126,8 @@ export const RUNTIME_CODES = {
       "a re-ranking stage the deployment cannot serve (a ranker version without its history file, a history that knows none of the retrieval model's items, a bad rerank setting)",
   },
   MLC2483: {
-    title: "a re-ranking that failed when serving (the ranker could not score the candidates): answered 503, never the unranked list",
+    title:
+      "a re-ranking that failed when serving (the ranker could not score the candidates): answered 503, never the unranked list",
   },
   // — warm starts and checkpoints —
   MLC2460: {
