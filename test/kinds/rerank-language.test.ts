@@ -113,6 +113,19 @@ describe("a model's history block (MLC1214)", () => {
     expect(codes(e)).toEqual(["MLC1214"]);
     expect(e[0]!.message).toMatch(/split `by_time` \(method random\) does not order rows in time/);
   });
+
+  it("refuses a half-life that is not positive at validate (MLC1130), which apply refused (MLC2480)", () => {
+    const e = errors(
+      project("", 'history { user = "user_id"  item = "item_id"  category = "category"  half_life = 0d }'),
+    );
+    expect(codes(e)).toEqual(["MLC1130"]);
+    expect(e[0]!.message).toMatch(/history.half_life .* must be a positive duration, not 0d/);
+    expect(
+      errors(
+        project("", 'history { user = "user_id"  item = "item_id"  category = "category"  half_life = 14d }'),
+      ),
+    ).toEqual([]);
+  });
 });
 
 // the runtime half: what validate cannot see

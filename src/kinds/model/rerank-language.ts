@@ -60,7 +60,10 @@ export function rerankerProblem(model: Block): string | undefined {
   return undefined;
 }
 
-/** MLC1214: a history block on a model without a rank(…, item = …) task, or over a split without time order. */
+/**
+ * MLC1214: a history block on a model without a rank(…, item = …) task, or over a split without time
+ * order; MLC1130: a half-life that is not positive (apply would refuse it, MLC2480).
+ */
 export function checkHistory(ctx: KindCheckContext): void {
   const block = ctx.nested("history")[0];
   if (!block) return;
@@ -74,6 +77,14 @@ export function checkHistory(ctx: KindCheckContext): void {
     );
     return;
   }
+  const halfLife = attr(block, "half_life");
+  if (halfLife?.type === "duration" && !(halfLife.seconds > 0))
+    ctx.report(
+      CheckCode.valueNotAllowed,
+      halfLife.span,
+      `history.half_life weighs a row by 0.5^(age / half_life), so it must be a positive duration, not ${halfLife.raw}`,
+      { hint: "for example half_life = 14d (the default is 7d)" },
+    );
   const split = ctx.lookup(ctx.refName(ctx.attribute("data")) ?? "");
   const method = split ? attr(split, "method") : undefined;
   const name = method?.type === "call" ? method.callee : method?.type === "ref" ? method.path[0] : undefined;
