@@ -168,6 +168,12 @@ export interface RegistryRecords {
     key: string,
     change: (current: RegistryRecord | undefined) => { value: Json; refs?: string[] } | undefined,
   ): Promise<boolean>;
+  /**
+   * Runs `fn` as one transaction with no other `atomically` of the same `name` (in any process) in
+   * between: what it reads stays true until its writes land, and they land together or not at all.
+   * `fn` must use only the records it is given (the outer ones would wait for this transaction).
+   */
+  atomically<T>(name: string, fn: (records: RegistryRecords) => Promise<T>): Promise<T>;
   /** An atomic counter: 1, 2, 3… per name (e.g. "model.churn" version numbers). */
   nextSequence(name: string): Promise<number>;
   /** Makes the counter's next value at least `used + 1` (numbers found on disk are never handed out again). */

@@ -2,7 +2,7 @@
 // that point at them, with an audit trail of every alias change. Built on the state store's
 // generic registry records, so it works the same on SQLite and PostgreSQL.
 import type { Json } from "../ir/graph-ir.js";
-import type { RegistryRecord, StateStore } from "../ir/state-store.js";
+import type { RegistryRecord, RegistryRecords, StateStore } from "../ir/state-store.js";
 
 export type Alias = "champion" | "challenger";
 export const ALIASES: readonly Alias[] = ["champion", "challenger"];
@@ -55,40 +55,48 @@ function asVersion(r: RegistryRecord): ModelVersion {
   return r.value as unknown as ModelVersion;
 }
 
+/** Writes a numbered version once and moves the model's counter past it (see importVersion). */
+async function writeVersion(records: RegistryRecords, v: ModelVersion): Promise<boolean> {
+  const created = await records.create(
+    VERSIONS,
+    versionKey(v.model, v.version),
+    v as unknown as Json,
+    Object.values(v.artifacts),
+  );
+  await records.raiseSequence(`model.${v.model}`, v.version);
+  if (created) return true;
+  const r = await records.get(VERSIONS, versionKey(v.model, v.version));
+  const have = r ? asVersion(r) : undefined;
+  const same = (a: Record<string, string>, b: Record<string, string>) =>
+    Object.keys(b).every((role) => a[role] === undefined || a[role] === b[role]);
+  if (have && same(have.artifacts, v.artifacts)) return false;
+  throw new RegistryConflictError(
+    `model ${v.model} version ${v.version} is already recorded with other artifacts (onnx ${have?.artifacts.onnx?.slice(0, 12) ?? "?"}, not ${v.artifacts.onnx?.slice(0, 12) ?? "?"}); a version number is never reused for different content`,
+  );
+}
+
 export class ModelRegistry {
   /** Reads and writes only the store's records (so a plan, which holds just those, can read it too). */
   constructor(private readonly state: Pick<StateStore, "records">) {}
 
   /** Records a new version and returns it with its number (1, 2, 3… per model). */
   async addVersion(v: Omit<ModelVersion, "version" | "created" | "gates">): Promise<ModelVersion> {
-    const version = await this.state.records.nextSequence(`model.${v.model}`);
-    const full: ModelVersion = { ...v, version, gates: {}, created: new Date().toISOString() };
-    await this.importVersion(full);
-    return full;
+    // numbered and written in one step, so a version imported meanwhile cannot take the number
+    return this.state.records.atomically(`versions.${v.model}`, async (records) => {
+      const version = await records.nextSequence(`model.${v.model}`);
+      const full: ModelVersion = { ...v, version, gates: {}, created: new Date().toISOString() };
+      await writeVersion(records, full);
+      return full;
+    });
   }
 
   /**
    * Records a version under its own number (write-once: a number is never given to other content).
    * Returns false when the same version is already recorded with the same artifacts; throws when
-   * that number holds another model. The version counter moves past the number.
+   * that number holds another model. The version counter moves past the number in the same step.
    */
-  async importVersion(v: ModelVersion): Promise<boolean> {
-    const key = versionKey(v.model, v.version);
-    const created = await this.state.records.create(
-      VERSIONS,
-      key,
-      v as unknown as Json,
-      Object.values(v.artifacts),
-    );
-    await this.state.records.raiseSequence(`model.${v.model}`, v.version);
-    if (created) return true;
-    const have = await this.version(v.model, v.version);
-    const same = (a: Record<string, string>, b: Record<string, string>) =>
-      Object.keys(b).every((role) => a[role] === undefined || a[role] === b[role]);
-    if (have && same(have.artifacts, v.artifacts)) return false;
-    throw new RegistryConflictError(
-      `model ${v.model} version ${v.version} is already recorded with other artifacts (onnx ${have?.artifacts.onnx?.slice(0, 12) ?? "?"}, not ${v.artifacts.onnx?.slice(0, 12) ?? "?"}); a version number is never reused for different content`,
-    );
+  importVersion(v: ModelVersion): Promise<boolean> {
+    return this.state.records.atomically(`versions.${v.model}`, (records) => writeVersion(records, v));
   }
 
   /** The version produced by a given model fingerprint, so re-applying the same model does not add versions. */
@@ -136,30 +144,26 @@ export class ModelRegistry {
     return this.version(model, (r.value as { version: number }).version);
   }
 
-  /** Points an alias at a version (or removes it with null), recording the change and its reason. */
+  /**
+   * Points an alias at a version (or removes it with null), recording the change and its reason.
+   * One atomic step per model: two deploy nodes applied at once (each its own `mlc exec`) each
+   * record the other's version as previous, in the order the alias really moved.
+   */
   async setAlias(model: string, alias: Alias, version: number | null, reason: string): Promise<AliasEvent> {
-    const current = await this.alias(model, alias);
-    const at = new Date().toISOString();
-    const event: AliasEvent = { model, alias, version, previous: current?.version ?? null, reason, at };
-    const seq = await this.state.records.nextSequence(`alias_history.${model}`);
-    const puts = [
-      {
-        collection: HISTORY,
-        key: `${model}:${String(seq).padStart(8, "0")}`,
-        value: event as unknown as Json,
-      },
-    ];
-    if (version === null) {
-      await this.state.records.putMany(puts);
-      await this.state.records.delete(ALIAS, `${model}:${alias}`);
-    } else {
-      if (!(await this.version(model, version))) throw new Error(`model ${model} has no version ${version}`);
-      await this.state.records.putMany([
-        ...puts,
-        { collection: ALIAS, key: `${model}:${alias}`, value: { version, at, reason } },
-      ]);
-    }
-    return event;
+    return this.state.records.atomically(`aliases.${model}`, async (records) => {
+      const key = `${model}:${alias}`;
+      const current = await records.get(ALIAS, key);
+      const previous = current ? (current.value as { version: number }).version : null;
+      const at = new Date().toISOString();
+      const event: AliasEvent = { model, alias, version, previous, reason, at };
+      if (version !== null && !(await records.get(VERSIONS, versionKey(model, version))))
+        throw new Error(`model ${model} has no version ${version}`);
+      const seq = await records.nextSequence(`alias_history.${model}`);
+      await records.put(HISTORY, `${model}:${String(seq).padStart(8, "0")}`, event as unknown as Json);
+      if (version === null) await records.delete(ALIAS, key);
+      else await records.put(ALIAS, key, { version, at, reason });
+      return event;
+    });
   }
 
   /** The audit trail of alias changes of a model, oldest first. */

@@ -4,13 +4,13 @@ import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import { jsonText } from "../../ir/json-text.js";
 import type { Db, Queryable, Row, SqlValue } from "./db.js";
+import { sqlRecords } from "./sql-records.js";
 import type {
   ArtifactRecord,
   LineageEdge,
   LockAttempt,
   LockInfo,
   NodeRecord,
-  RegistryRecord,
   RegistryRecords,
   RunFailure,
   RunRecord,
@@ -21,7 +21,6 @@ import type {
   StateSnapshot,
   StateStore,
 } from "../../ir/state-store.js";
-import type { Json } from "../../ir/graph-ir.js";
 
 const str = (v: unknown): string => (v === null || v === undefined ? "" : String(v));
 const optStr = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
@@ -74,14 +73,6 @@ const artifactFromRow = (r: Row): ArtifactRecord => ({
   role: str(r.role),
   runId: str(r.run_id),
   created: str(r.created),
-});
-
-const recordFromRow = (r: Row): RegistryRecord => ({
-  collection: str(r.collection),
-  key: str(r.key),
-  value: parse<Json>(r.value),
-  refs: parse<string[]>(r.refs),
-  updated: str(r.updated),
 });
 
 const NODE_UPSERT = `INSERT INTO mlc_nodes (id, kind, fingerprint, columns, node, input_fingerprints, data, executor_version, result, status, error, run_id, updated)
@@ -142,7 +133,7 @@ export class SqlStateStore implements StateStore {
     if (db.notifications) this.changes = db.notifications;
     this.location = db.location;
     this.lock = this.makeLock();
-    this.records = this.makeRecords();
+    this.records = sqlRecords(db, db.dialect, (fn) => db.tx(fn));
   }
 
   async serial(): Promise<number> {
@@ -530,94 +521,6 @@ export class SqlStateStore implements StateStore {
         const h = await holder();
         await db.run(`DELETE FROM mlc_lock WHERE id = 1`);
         return h;
-      },
-    };
-  }
-
-  private makeRecords(): RegistryRecords {
-    const db = this.db;
-    const put = (q: Queryable, collection: string, key: string, value: Json, refs: string[] = []) =>
-      q.run(
-        `INSERT INTO mlc_records (collection, key, value, refs, updated) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value, refs = excluded.refs, updated = excluded.updated`,
-        [collection, key, json(value), json(refs), new Date().toISOString()],
-      );
-    return {
-      async get(collection, key) {
-        const rows = await db.all(`SELECT * FROM mlc_records WHERE collection = ? AND key = ?`, [
-          collection,
-          key,
-        ]);
-        return rows[0] ? recordFromRow(rows[0]) : undefined;
-      },
-      async put(collection, key, value, refs) {
-        await put(db, collection, key, value, refs);
-      },
-      async putMany(entries) {
-        await db.tx(async (q) => {
-          for (const e of entries) await put(q, e.collection, e.key, e.value, e.refs);
-        });
-      },
-      async delete(collection, key) {
-        return (
-          (await db.run(`DELETE FROM mlc_records WHERE collection = ? AND key = ?`, [collection, key])) > 0
-        );
-      },
-      async list(collection, prefix) {
-        const rows = prefix
-          ? await db.all(
-              `SELECT * FROM mlc_records WHERE collection = ? AND substr(key, 1, ?) = ? ORDER BY key`,
-              [collection, prefix.length, prefix],
-            )
-          : await db.all(`SELECT * FROM mlc_records WHERE collection = ? ORDER BY key`, [collection]);
-        return rows.map(recordFromRow);
-      },
-      async create(collection, key, value, refs = []) {
-        const changed = await db.run(
-          `INSERT INTO mlc_records (collection, key, value, refs, updated) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (collection, key) DO NOTHING`,
-          [collection, key, json(value), json(refs), new Date().toISOString()],
-        );
-        return changed > 0;
-      },
-      async update(collection, key, change) {
-        return db.tx(async (q) => {
-          // SQLite's transaction already excludes other writers; PostgreSQL's needs the key's lock.
-          if (db.dialect === "postgres")
-            await q.all(`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.mlc_records.' || ?))`, [
-              `${collection}/${key}`,
-            ]);
-          const rows = await q.all(`SELECT * FROM mlc_records WHERE collection = ? AND key = ?`, [
-            collection,
-            key,
-          ]);
-          const next = change(rows[0] ? recordFromRow(rows[0]) : undefined);
-          if (!next) return false;
-          await put(q, collection, key, next.value, next.refs);
-          return true;
-        });
-      },
-      async raiseSequence(name, used) {
-        await db.tx(async (q) => {
-          await q.run(`INSERT INTO mlc_sequences (name, value) VALUES (?, 0) ON CONFLICT (name) DO NOTHING`, [
-            name,
-          ]);
-          await q.run(`UPDATE mlc_sequences SET value = ? WHERE name = ? AND value < ?`, [used, name, used]);
-        });
-      },
-      async count() {
-        const rows = await db.all(`SELECT COUNT(*) AS n FROM mlc_records`);
-        return Number(rows[0]?.n ?? 0);
-      },
-      async nextSequence(name) {
-        return db.tx(async (q) => {
-          await q.run(`INSERT INTO mlc_sequences (name, value) VALUES (?, 0) ON CONFLICT (name) DO NOTHING`, [
-            name,
-          ]);
-          await q.run(`UPDATE mlc_sequences SET value = value + 1 WHERE name = ?`, [name]);
-          const rows = await q.all(`SELECT value FROM mlc_sequences WHERE name = ?`, [name]);
-          return Number(rows[0]!.value);
-        });
       },
     };
   }
