@@ -22,7 +22,6 @@ import {
   decodeRegistration,
   decodeRun,
   encodeRun,
-  MONITOR_ALERTS,
   MONITOR_RUNS,
   MONITORS,
   runKey,
@@ -35,6 +34,7 @@ import { openArtifacts } from "../artifacts/store.js";
 import { compileGraph, applyProject } from "../project.js";
 import { rollbackDeployment } from "../registry/rollback.js";
 import { openState } from "../state/open.js";
+import { claimAlert, releaseAlert } from "./alert-cooldown.js";
 import type { StateStore } from "../../ir/state-store.js";
 
 export class MonitorError extends MlcError {
@@ -247,7 +247,8 @@ export function alertReport(run: MonitorRun): Record<string, unknown> {
   };
 }
 
-async function act(
+/** Runs one `on_breach` action of a breaching run (exported for the cooldown's race test). */
+export async function act(
   projectDir: string,
   a: MonitorAction,
   c: MonitorConfig,
@@ -266,27 +267,26 @@ async function act(
       case "alert": {
         const state = await openState(projectDir);
         try {
-          const last = await state.records.get(MONITOR_ALERTS, c.name);
-          const lastAt =
-            last && typeof last.value === "object" && last.value !== null && !Array.isArray(last.value)
-              ? last.value.at
-              : undefined;
-          const since = typeof lastAt === "string" ? Date.parse(run.at) - Date.parse(lastAt) : Infinity;
-          if (since < c.cooldownSeconds * 1000)
+          // claimed before posting, in one step: another run breaching now finds it and skips
+          const claim = await claimAlert(state.records, c.name, run.at, c.cooldownSeconds);
+          if (!claim.claimed)
             return done(
               "skipped",
-              `an alert was sent at ${String(lastAt)}, inside the cooldown of ${c.cooldownSeconds}s`,
+              `an alert was sent at ${claim.lastAt}, inside the cooldown of ${c.cooldownSeconds}s`,
             );
           const url = "env" in a.url ? process.env[a.url.env] : a.url.literal;
-          if (!url)
+          if (!url) {
+            await releaseAlert(state.records, c.name, run.at, claim.previous);
             return done(
               "failed",
               `the environment variable ${"env" in a.url ? a.url.env : ""} is not set (the webhook URL)`,
             );
+          }
           const d = await postAlert(url, alertReport(run), opts.alert);
-          if (!d.delivered)
+          if (!d.delivered) {
+            await releaseAlert(state.records, c.name, run.at, claim.previous);
             return done("failed", `not delivered after ${d.attempts} attempts: ${d.error ?? ""}`);
-          await state.records.put(MONITOR_ALERTS, c.name, { at: run.at });
+          }
           return done(
             "done",
             `delivered (HTTP ${d.status ?? "?"}, ${d.attempts} attempt${d.attempts === 1 ? "" : "s"})`,
