@@ -1,6 +1,5 @@
 // The README's set-up and tour, pasted: their sh blocks run literally in bash, in a temp copy of the
 // examples where `npx mlc` resolves to this package's bin (as `npm ci` links it); `npm ci` is not re-run.
-import { spawn } from "node:child_process";
 import {
   chmodSync,
   cpSync,
@@ -13,11 +12,11 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
+import { commandsOf, freePort, runScript, shBlocks } from "./readme-script.js";
 import { ReviewQueue } from "../../src/registry/review-queue.js";
 import { openState } from "../../src/runtime/state/open.js";
 import { loadBundle } from "../../src/serve/bundle.js";
@@ -32,97 +31,54 @@ const pkg = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as {
 const bin = join(repo, pkg.bin.mlc ?? "");
 const REDIS = process.env.MLC_TEST_REDIS_URL;
 
-/** The sh blocks of the README section titled `heading`, as text. */
-export function shBlocks(readme: string, heading: string): string[] {
-  const start = readme.indexOf(`\n## ${heading}\n`);
-  if (start < 0) throw new Error(`README has no section '${heading}'`);
-  const next = readme.indexOf("\n## ", start + 4);
-  const section = readme.slice(start, next < 0 ? undefined : next);
-  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
-}
-
-/**
- * Splits a block into commands: a line continues the previous one while a single quote is open
- * or the previous line ends with a backslash.
- */
-export function commandsOf(block: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  for (const line of block.split("\n")) {
-    cur = cur ? `${cur}\n${line}` : line;
-    const quotes = (cur.match(/'/g) ?? []).length;
-    if (quotes % 2 === 1 || cur.endsWith("\\")) continue;
-    if (cur.trim() && !cur.trim().startsWith("#")) out.push(cur);
-    cur = "";
-  }
-  if (cur.trim()) out.push(cur);
-  return out;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => res(typeof a === "object" && a ? a.port : 0));
-    });
-  });
-}
-
-interface Step {
-  command: string;
-  output: string;
-}
-
-/**
- * Runs the commands in one bash (so `&` jobs and `kill %1` behave as when pasted), with `set -e`;
- * a marker line before each command attributes the output. Returns the steps run and the exit code.
- */
-function runScript(
-  cwd: string,
-  commands: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number; steps: Step[] }> {
-  const marker = "@@mlc-readme-step";
-  const script = ["set -e"];
-  commands.forEach((c, i) => script.push(`echo "${marker} ${i}"; echo "${marker} ${i}" >&2`, c));
-  return new Promise((res) => {
-    const child = spawn("bash", ["-c", script.join("\n")], { cwd, env, detached: true });
-    let all = "";
-    child.stdout.on("data", (d: Buffer) => (all += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (all += d.toString()));
-    // a server left by a failed step must not outlive the test (nor hold its output open)
-    child.on("exit", (code) => {
-      if (code === 0) return; // the tour stopped its servers itself
-      for (const f of readdirSync(cwd).filter((n) => n.endsWith(".pid"))) {
-        try {
-          process.kill(Number(readFileSync(join(cwd, f), "utf8")), "SIGTERM");
-        } catch {
-          // stopped already
-        }
-      }
-      try {
-        process.kill(-child.pid!, "SIGTERM");
-      } catch {
-        // the group is gone already
-      }
-    });
-    child.on("close", (code) => {
-      const steps: Step[] = [];
-      for (const part of all.split(new RegExp(`${marker} `)).slice(1)) {
-        const n = Number(part.slice(0, part.indexOf("\n")));
-        const text = part.slice(part.indexOf("\n") + 1);
-        if (steps[n]) steps[n].output += text;
-        else steps[n] = { command: commands[n]!, output: text };
-      }
-      res({ code: code ?? 1, steps });
-    });
-  });
-}
-
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+/** The tour's copy once the tour has passed: the examples' READMEs continue in it. */
+let toured: string | undefined;
+
+/** A temp copy of the examples (no state) where `npx mlc` is this package's bin, as `npm ci` links it. */
+function copyOfExamples(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  cpSync(join(repo, "examples"), join(dir, "examples"), {
+    recursive: true,
+    filter: (s) => !s.includes(".mlc") && !s.endsWith("report.html"),
+  });
+  mkdirSync(join(dir, "node_modules/.bin"), { recursive: true });
+  // as npm's bin linking does: a link in node_modules/.bin to the bin, made executable
+  chmodSync(bin, 0o755);
+  symlinkSync(bin, join(dir, "node_modules/.bin/mlc"));
+  // the examples' generators import mlc's own dependencies, found through this package's node_modules
+  symlinkSync(join(repo, "node_modules/onnx-proto"), join(dir, "node_modules/onnx-proto"));
+  return dir;
+}
+
+/** Every command of an example's README: all its sh blocks, in order. */
+function exampleCommands(example: string): string[] {
+  const readme = readFileSync(join(repo, "examples", example, "README.md"), "utf8");
+  return [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => commandsOf(m[1]!));
+}
+
+describe("the examples' READMEs", () => {
+  it("give every command in an sh block (so the test below runs it), from the repository root", () => {
+    const examples = readdirSync(join(repo, "examples")).filter((e) =>
+      existsSync(join(repo, "examples", e, "README.md")),
+    );
+    expect(examples.sort()).toEqual(["anomaly", "events", "imported", "recommend"]);
+    for (const e of examples) {
+      const readme = readFileSync(join(repo, "examples", e, "README.md"), "utf8");
+      // a fenced block that is not sh holds spec text, never a command
+      for (const m of readme.matchAll(/```(\w*)\n([\s\S]*?)```/g))
+        if (m[1] !== "sh") expect(m[2], `examples/${e}/README.md`).not.toMatch(/^(npx |mlc |node |curl )/m);
+      // commands run from the repository root, through npx (a bare mlc is not on the PATH after npm ci)
+      for (const c of exampleCommands(e)) expect(c, `examples/${e}/README.md`).not.toMatch(/^mlc /);
+      // generators and apply commands the prose names are in a block
+      const inline = [...readme.matchAll(/`((?:npx mlc|node) [^`]*)`/g)].map((m) => m[1]!);
+      const commands = exampleCommands(e).join("\n");
+      for (const c of inline) expect(commands, `examples/${e}/README.md names \`${c}\``).toContain(c);
+    }
+  });
+});
 
 describe("the README", () => {
   const readme = readFileSync(join(repo, "README.md"), "utf8");
@@ -142,16 +98,7 @@ describe("the README", () => {
   it.skipIf(!existsSync(bin))(
     "tour runs literally: plan symbols, a prediction from each server, a second version and the rollback",
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), "mlc-readme-"));
-      dirs.push(dir);
-      cpSync(join(repo, "examples"), join(dir, "examples"), {
-        recursive: true,
-        filter: (s) => !s.includes(".mlc") && !s.endsWith("report.html"),
-      });
-      mkdirSync(join(dir, "node_modules/.bin"), { recursive: true });
-      // as npm's bin linking does: a link in node_modules/.bin to the bin, made executable
-      chmodSync(bin, 0o755);
-      symlinkSync(bin, join(dir, "node_modules/.bin/mlc"));
+      const dir = copyOfExamples("mlc-readme-");
       // set-up: npm ci is not re-run here; what follows it runs as written
       const setup = shBlocks(readme, "Set up")
         .flatMap(commandsOf)
@@ -206,6 +153,88 @@ describe("the README", () => {
       expect(out("npx mlc rollout promote churn_api")).toMatch(/version 2 promoted/);
       expect(out("npx mlc rollback churn_api")).toMatch(/version 2 → 1/);
       // every server stopped and removed its pid file
+      expect(readdirSync(dir).filter((n) => n.endsWith(".pid"))).toEqual([]);
+      toured = dir;
+    },
+    900_000,
+  );
+
+  it.skipIf(!existsSync(bin))(
+    "the examples' READMEs run literally: regenerated data as committed, each server answers, the re-ranked list, a materialize",
+    async () => {
+      // after the tour, in its copy: events and the recommendations deployment are applied already
+      const dir = toured ?? copyOfExamples("mlc-examples-readme-");
+      const ports = {
+        EVENTS_PORT: await freePort(),
+        RECS_PORT: await freePort(),
+        RERANK_PORT: await freePort(),
+      };
+      const env = {
+        ...process.env,
+        ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+        MLC_CACHE_URL: "",
+        NO_COLOR: "1",
+      };
+      const run = async (example: string) => {
+        const commands = exampleCommands(example);
+        const { code, steps } = await runScript(dir, commands, env);
+        const failed = steps.at(-1);
+        expect(code, `examples/${example}/README.md failed at: ${failed?.command}\n${failed?.output}`).toBe(
+          0,
+        );
+        expect(steps).toHaveLength(commands.length);
+        return (prefix: string): string =>
+          steps
+            .filter((st) => st.command.startsWith(prefix))
+            .map((st) => st.output)
+            .join("\n");
+      };
+      const committed = (path: string) => readFileSync(join(repo, "examples", path));
+      const copied = (path: string) => readFileSync(join(dir, "examples", path));
+
+      await run("imported");
+      expect(copied("imported/model/linear.onnx").equals(committed("imported/model/linear.onnx"))).toBe(true);
+
+      const recommend = await run("recommend");
+      for (const f of ["interactions.csv", "events.csv", "truth.json"])
+        expect(copied(`recommend/data/${f}`).equals(committed(`recommend/data/${f}`)), f).toBe(true);
+      const answer = (prefix: string) => {
+        const line = recommend(prefix)
+          .split("\n")
+          .find((l) => l.startsWith('{"model"'));
+        expect(line, recommend(prefix)).toBeDefined();
+        return JSON.parse(line!) as { path: string; items: unknown[]; reranked?: boolean };
+      };
+      expect(
+        answer(`curl -sf --retry 60 --retry-delay 1 --retry-connrefused localhost:\${RECS_PORT`),
+      ).toMatchObject({
+        path: "model",
+      });
+      expect(answer(`curl -sf localhost:\${RECS_PORT`)).toMatchObject({ path: "popularity" });
+      const reranked = answer(
+        `curl -sf --retry 60 --retry-delay 1 --retry-connrefused localhost:\${RERANK_PORT`,
+      );
+      expect(reranked).toMatchObject({ path: "model", reranked: true });
+      expect(reranked.items).toHaveLength(5);
+      expect(readFileSync(join(dir, "top20.jsonl"), "utf8").trim().split("\n")).toHaveLength(300);
+      expect(readFileSync(join(dir, "reranked.jsonl"), "utf8").trim().split("\n")).toHaveLength(300);
+
+      const events = await run("events");
+      expect(events("npx mlc state show split.by_time --json")).toMatch(/"train_end": "2015-10-03/);
+      expect(events("curl")).toMatch(/"value":/);
+      // the output the README shows for the materialize is the one it prints
+      const shown = readFileSync(join(repo, "examples/events/README.md"), "utf8").match(
+        /#\s+in table (ridership_api\.v1\.[0-9a-f]+)… \(sqlite \.mlc\/online\.db\); was (ridership_api\.v1\.[0-9a-f]+)…/,
+      );
+      expect(shown).not.toBeNull();
+      expect(events("npx mlc materialize")).toMatch(
+        new RegExp(
+          `forecast version 1 now looks up 5 station entities as of 2016-08-29T00:00:00\\.001Z in table ${shown![1]!}[0-9a-f]* \\(sqlite \\.mlc/online\\.db\\); was ${shown![2]!}`,
+        ),
+      );
+
+      const anomaly = await run("anomaly");
+      expect(anomaly("npx mlc apply examples/anomaly")).toMatch(/Apply complete: \d+ succeeded, 0 failed/);
       expect(readdirSync(dir).filter((n) => n.endsWith(".pid"))).toEqual([]);
     },
     900_000,
