@@ -15,6 +15,7 @@ import {
 } from "./cst-to-ast.js";
 import { K, type TokenColumns } from "./lexer.js";
 import type { Span } from "../ir/span.js";
+import { FlatSpan, spanBetween } from "./flat-span.js";
 
 /** Thrown where the fast path stops: the file goes the chevrotain way. */
 class GiveUp {
@@ -181,16 +182,12 @@ class FastParser {
     const end = this.ends[i]!;
     const line = this.lines[i]!;
     const column = this.columns[i]!;
-    return {
-      file: this.file,
-      start: { offset: start, line, column },
-      end: { offset: end, line, column: column + end - start },
-    };
+    return new FlatSpan(this.file, start, line, column, end, line, column + end - start);
   }
 
   /** cst-to-ast.ts `between`. */
   private between(a: Span, b: Span): Span {
-    return { file: this.file, start: a.start, end: b.end.offset >= a.start.offset ? b.end : a.end };
+    return spanBetween(this.file, a, b);
   }
 
   /** Whether token `i` starts on the line where token `i - 1` ends (all tokens lie on one line). */
