@@ -26,6 +26,10 @@ const GIVE_UP = new GiveUp();
 /** Brackets and prefix operators past this depth are reported by the chevrotain path (parse.ts). */
 const MAX_NESTING = 200;
 
+/** interned(): texts up to this long share one string; the table's size (a power of two). */
+const MAX_INTERNED = 32;
+const INTERN_SLOTS = 1024;
+
 /** Token kinds, as indexes into `allTokens`. */
 const IDENT = K.Ident;
 const QUOTED = K.QuotedIdent;
@@ -141,6 +145,8 @@ class FastParser {
   private readonly lines: Int32Array;
   private readonly columns: Int32Array;
   private readonly count: number;
+  /** interned(): the last string seen in each slot of a direct-mapped table. */
+  private readonly internTable: (string | undefined)[] = new Array<string | undefined>(INTERN_SLOTS);
 
   constructor(
     private readonly file: string,
@@ -174,7 +180,30 @@ class FastParser {
   private image(i: number): string {
     return this.kinds[i] === QUOTED
       ? this.text.slice(this.starts[i]! + 1, this.ends[i]! - 1)
-      : this.text.slice(this.starts[i]!, this.ends[i]!);
+      : this.interned(this.starts[i]!, this.ends[i]!);
+  }
+
+  /**
+   * `text.slice(start, end)`, the same string object for the same short text: names and numbers
+   * repeat across a file's blocks, and one shared string is one object for the collector to carry
+   * (and one hash for the checker's maps) instead of one per occurrence.
+   */
+  private interned(start: number, end: number): string {
+    const text = this.text;
+    const len = end - start;
+    if (len > MAX_INTERNED) return text.slice(start, end);
+    let h = len;
+    for (let j = start; j < end; j++) h = (Math.imul(h, 31) + text.charCodeAt(j)) | 0;
+    const slot = (h ^ (h >>> 15)) & (INTERN_SLOTS - 1);
+    const seen = this.internTable[slot];
+    if (seen !== undefined && seen.length === len) {
+      let j = 0;
+      while (j < len && seen.charCodeAt(j) === text.charCodeAt(start + j)) j++;
+      if (j === len) return seen;
+    }
+    const s = text.slice(start, end);
+    this.internTable[slot] = s;
+    return s;
   }
 
   private span(i: number): Span {
@@ -415,7 +444,7 @@ class FastParser {
     const called = (k === LPAREN || k === LBRACE) && this.sameLineAsPrevious(this.pos);
     if (!called) return { type: "ref", path, pathSpans, star, span: refSpan };
     if (star) throw GIVE_UP;
-    const callee = path.join(".");
+    const callee = path.length === 1 ? path[0]! : path.join(".");
     this.pos++;
     if (k === LBRACE) {
       const { entries, close } = this.entries();

@@ -41,6 +41,8 @@ export function flatSpan(file: string, start: Pos, end: Pos): FlatSpan {
 export function spanBetween(file: string, a: Span, b: Span): FlatSpan {
   if (a instanceof FlatSpan && b instanceof FlatSpan) {
     const e = b.endOffset >= a.startOffset ? b : a;
+    // spans are never changed, so a join that is `a` itself (a one-part reference) shares it
+    if (e.endOffset === a.endOffset && a.file === file) return a;
     return new FlatSpan(file, a.startOffset, a.startLine, a.startColumn, e.endOffset, e.endLine, e.endColumn);
   }
   const start = a.start;
