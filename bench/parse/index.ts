@@ -225,7 +225,7 @@ export async function parseBench(blocks: number, runs: number): Promise<void> {
   const phaseCpu = cpuOf(phases.parse) + cpuOf(phases.check);
   const ast = countObjects(files);
   process.stdout.write(
-    `  the AST the parse builds and the checker reads: ${ast.toLocaleString("en")} objects (${((ast / lines) | 0).toLocaleString("en")} a line; every span is 3),\n` +
+    `  the AST the parse builds and the checker reads: ${ast.toLocaleString("en")} objects (${((ast / lines) | 0).toLocaleString("en")} a line; a span is one),\n` +
       "  all of them live until the check ends: the young-generation collector copies each one it finds\n",
   );
   process.stdout.write(

@@ -20,6 +20,7 @@ import {
   UnterminatedString,
 } from "./lexer.js";
 import type { Pos, Span } from "../ir/span.js";
+import { flatSpan, spanBetween } from "./flat-span.js";
 
 /** Thrown inside an item whose parts are unusable; the item is left out of the AST. */
 class DropItem {
@@ -53,14 +54,14 @@ export class AstBuilder {
   }
 
   tokenSpan(t: IToken): Span {
-    if (!this.isReal(t)) return { file: this.file, start: this.lastEnd, end: this.lastEnd };
+    if (!this.isReal(t)) return flatSpan(this.file, this.lastEnd, this.lastEnd);
     const end = this.end(t);
     if (end.offset > this.lastEnd.offset) this.lastEnd = end;
-    return { file: this.file, start: this.start(t), end };
+    return flatSpan(this.file, this.start(t), end);
   }
 
   private between(a: Span, b: Span): Span {
-    return { file: this.file, start: a.start, end: b.end.offset >= a.start.offset ? b.end : a.end };
+    return spanBetween(this.file, a, b);
   }
 
   private error(
@@ -87,9 +88,7 @@ export class AstBuilder {
       if (built) body.push(built);
     }
     const close = tok(c["RBrace"]);
-    const endSpan = close
-      ? this.tokenSpan(close)
-      : { file: this.file, start: this.lastEnd, end: this.lastEnd };
+    const endSpan = close ? this.tokenSpan(close) : flatSpan(this.file, this.lastEnd, this.lastEnd);
     const b: Block = {
       type: "block",
       kind: kindTok.image,

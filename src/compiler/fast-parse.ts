@@ -15,6 +15,7 @@ import {
 } from "./cst-to-ast.js";
 import { K, type TokenColumns } from "./lexer.js";
 import type { Span } from "../ir/span.js";
+import { FlatSpan, spanBetween } from "./flat-span.js";
 
 /** Thrown where the fast path stops: the file goes the chevrotain way. */
 class GiveUp {
@@ -24,6 +25,10 @@ const GIVE_UP = new GiveUp();
 
 /** Brackets and prefix operators past this depth are reported by the chevrotain path (parse.ts). */
 const MAX_NESTING = 200;
+
+/** interned(): texts up to this long share one string; the table's size (a power of two). */
+const MAX_INTERNED = 32;
+const INTERN_SLOTS = 1024;
 
 /** Token kinds, as indexes into `allTokens`. */
 const IDENT = K.Ident;
@@ -140,6 +145,8 @@ class FastParser {
   private readonly lines: Int32Array;
   private readonly columns: Int32Array;
   private readonly count: number;
+  /** interned(): the last string seen in each slot of a direct-mapped table. */
+  private readonly internTable: (string | undefined)[] = new Array<string | undefined>(INTERN_SLOTS);
 
   constructor(
     private readonly file: string,
@@ -173,7 +180,30 @@ class FastParser {
   private image(i: number): string {
     return this.kinds[i] === QUOTED
       ? this.text.slice(this.starts[i]! + 1, this.ends[i]! - 1)
-      : this.text.slice(this.starts[i]!, this.ends[i]!);
+      : this.interned(this.starts[i]!, this.ends[i]!);
+  }
+
+  /**
+   * `text.slice(start, end)`, the same string object for the same short text: names and numbers
+   * repeat across a file's blocks, and one shared string is one object for the collector to carry
+   * (and one hash for the checker's maps) instead of one per occurrence.
+   */
+  private interned(start: number, end: number): string {
+    const text = this.text;
+    const len = end - start;
+    if (len > MAX_INTERNED) return text.slice(start, end);
+    let h = len;
+    for (let j = start; j < end; j++) h = (Math.imul(h, 31) + text.charCodeAt(j)) | 0;
+    const slot = (h ^ (h >>> 15)) & (INTERN_SLOTS - 1);
+    const seen = this.internTable[slot];
+    if (seen !== undefined && seen.length === len) {
+      let j = 0;
+      while (j < len && seen.charCodeAt(j) === text.charCodeAt(start + j)) j++;
+      if (j === len) return seen;
+    }
+    const s = text.slice(start, end);
+    this.internTable[slot] = s;
+    return s;
   }
 
   private span(i: number): Span {
@@ -181,16 +211,12 @@ class FastParser {
     const end = this.ends[i]!;
     const line = this.lines[i]!;
     const column = this.columns[i]!;
-    return {
-      file: this.file,
-      start: { offset: start, line, column },
-      end: { offset: end, line, column: column + end - start },
-    };
+    return new FlatSpan(this.file, start, line, column, end, line, column + end - start);
   }
 
   /** cst-to-ast.ts `between`. */
   private between(a: Span, b: Span): Span {
-    return { file: this.file, start: a.start, end: b.end.offset >= a.start.offset ? b.end : a.end };
+    return spanBetween(this.file, a, b);
   }
 
   /** Whether token `i` starts on the line where token `i - 1` ends (all tokens lie on one line). */
@@ -418,7 +444,7 @@ class FastParser {
     const called = (k === LPAREN || k === LBRACE) && this.sameLineAsPrevious(this.pos);
     if (!called) return { type: "ref", path, pathSpans, star, span: refSpan };
     if (star) throw GIVE_UP;
-    const callee = path.join(".");
+    const callee = path.length === 1 ? path[0]! : path.join(".");
     this.pos++;
     if (k === LBRACE) {
       const { entries, close } = this.entries();

@@ -26,6 +26,8 @@ export function filesIn(dir: string): string[] | undefined {
 export function checkDataFileExists(ctx: KindCheckContext, file: Expr | undefined): void {
   if (file?.type !== "string" || file.value === "" || GLOB.test(file.value)) return;
   const full = resolve(ctx.projectDir, file.value);
+  // no file is in a folder that does not exist: one look per folder, not one per source
+  if (!ctx.folderExists(dirname(full))) return;
   if (existsSync(full)) {
     if (statSync(full).isDirectory())
       ctx.report(CheckCode.missingDataFile, file.span, `\`${file.value}\` is a folder, not a data file`, {

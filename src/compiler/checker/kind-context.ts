@@ -1,5 +1,6 @@
 // The KindCheckContext handed to a block kind's own `check`: read-only views of the checker's
 // state plus `report`. Kept apart so that schemas never reach into checker internals.
+import { existsSync } from "node:fs";
 import type { Block, Expr } from "../ast.js";
 import type { DiagnosticCode, Diagnostic } from "../diagnostic.js";
 import type { FeatureRef, KindCheckContext } from "../schema/hook.js";
@@ -58,6 +59,11 @@ export function kindContext(st: CheckState, block: Block, body: CheckedBody, sin
     filesIn(dir) {
       if (!st.folderListings.has(dir)) st.folderListings.set(dir, filesIn(dir));
       return st.folderListings.get(dir);
+    },
+    folderExists(dir) {
+      let known = st.folderExists.get(dir);
+      if (known === undefined) st.folderExists.set(dir, (known = existsSync(dir)));
+      return known;
     },
     report(
       code: DiagnosticCode,

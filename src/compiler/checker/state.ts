@@ -81,6 +81,8 @@ export class CheckState {
   private readonly inputColumnMemo = new Map<string, ColumnEnv>();
   /** Folder listings read during this check (sources in one folder share one read). */
   readonly folderListings = new Map<string, readonly string[] | undefined>();
+  /** Whether each folder looked at during this check exists (the folders of data files). */
+  readonly folderExists = new Map<string, boolean>();
 
   constructor(
     readonly project: Project,

@@ -688,13 +688,14 @@ function checkBoundCall(
 ): ExprType {
   const { bound, extra, unknown, repeated } = bindArgs(spec, e);
   const positional = spec.params.filter((p) => !p.namedOnly);
-  const signature = `${spec.name}(${spec.params.map((p) => (p.required ? p.name : `${p.name}?`)).join(", ")})`;
+  const signature = (): string =>
+    `${spec.name}(${spec.params.map((p) => (p.required ? p.name : `${p.name}?`)).join(", ")})`;
   for (const x of extra) {
     env.sink.report(
       CheckCode.wrongArgumentCount,
       x.span,
       `\`${spec.name}\` takes ${positional.length === 0 ? "no" : `at most ${positional.length}`} positional argument${positional.length === 1 ? "" : "s"}, got ${e.args.length}`,
-      { hint: `signature: ${signature}` },
+      { hint: `signature: ${signature()}` },
     );
   }
   for (const n of unknown) {
@@ -707,7 +708,7 @@ function checkBoundCall(
           didYouMean(
             n.name,
             spec.params.map((p) => p.name),
-          ) ?? `signature: ${signature}`,
+          ) ?? `signature: ${signature()}`,
       },
     );
   }
@@ -724,7 +725,7 @@ function checkBoundCall(
         CheckCode.wrongArgumentCount,
         e.span,
         `\`${spec.name}\` needs argument \`${p.name}\` (${p.doc})`,
-        { hint: `signature: ${signature}` },
+        { hint: `signature: ${signature()}` },
       );
     }
   }
@@ -882,11 +883,11 @@ function checkNumber(
  * meaningful (for `expr`, `column` and literals), "any" otherwise.
  */
 export function checkValue(e: Expr, ty: ValueType, env: Env): ExprType {
-  const expected = typeToString(ty);
+  // the expected type's text is only needed for a report: made there, not for every value
   const wrong = (): ExprType => {
     if (e.type === "call" && familiesOf(e.callee).includes("distribution"))
       reportUnknownCallee(e.callee, e.calleeSpan, [], env);
-    else typeError(env, e.span, `expected ${expected}, found ${describe(e)}`);
+    else typeError(env, e.span, `expected ${typeToString(ty)}, found ${describe(e)}`);
     return "any";
   };
   switch (ty.kind) {

@@ -43,6 +43,8 @@ export interface KindCheckContext {
   readonly projectDir: string;
   /** The files (not subfolders) of a folder, sorted, read once per check; undefined when unreadable. */
   filesIn(dir: string): readonly string[] | undefined;
+  /** Whether a path exists (existsSync), looked up once per check: for the folders of data files. */
+  folderExists(dir: string): boolean;
   /** Reports a diagnostic with the severity registered for its code. */
   report(
     code: DiagnosticCode,
