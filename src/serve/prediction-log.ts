@@ -34,6 +34,21 @@ export interface PredictionLogEntry extends PredictionLogFields {
   output: unknown;
 }
 
+let isoMs = NaN;
+let isoText = "";
+
+/**
+ * `new Date(ms).toISOString()`, remembered for the last millisecond asked: a server under load logs
+ * many requests received in the same millisecond, and formatting a date is a measurable part of each.
+ */
+export function isoTime(ms: number): string {
+  if (ms !== isoMs) {
+    isoText = new Date(ms).toISOString();
+    isoMs = ms;
+  }
+  return isoText;
+}
+
 /**
  * One log line from parts that are already JSON (the request's raw record, the response's prediction):
  * the hot path then never serialises a value twice. `featuresJson` must be a JSON object without line breaks.
@@ -51,14 +66,31 @@ export function predictionLogLine(
   experiment?: { name: string; arm: string },
   error?: string,
 ): string {
-  const exp = experiment
-    ? `,"experiment":${JSON.stringify(experiment.name)},"experiment_arm":${JSON.stringify(experiment.arm)}`
-    : "";
-  const err = error !== undefined ? `,"error":${JSON.stringify(error)}` : "";
-  return (
-    `{"ts":"${ts}","request_id":${JSON.stringify(requestId)},"deployment":${JSON.stringify(deployment)},"model_version":${modelVersion},` +
-    `"arm":${JSON.stringify(arm)},"latency_ms":${latencyMs}${index !== undefined ? `,"index":${index}` : ""}${exp}${err},"features":${featuresJson},"output":${outputJson}}`
-  );
+  // few parts: each `+` is a rope node the writer flattens; the middle is the same for every row of a version
+  let line =
+    `{"ts":"${ts}","request_id":` + JSON.stringify(requestId) + lineMiddle(deployment, modelVersion, arm);
+  line += String(latencyMs);
+  if (index !== undefined) line += `,"index":${index}`;
+  if (experiment)
+    line += `,"experiment":${JSON.stringify(experiment.name)},"experiment_arm":${JSON.stringify(experiment.arm)}`;
+  if (error !== undefined) line += `,"error":${JSON.stringify(error)}`;
+  return line + ',"features":' + featuresJson + ',"output":' + outputJson + "}";
+}
+
+let midDeployment: string | undefined;
+let midVersion: number | undefined;
+let midArm: string | undefined;
+let midText = "";
+
+/** `,"deployment":…,"model_version":…,"arm":…,"latency_ms":`, remembered for the last version and arm. */
+function lineMiddle(deployment: string, modelVersion: number, arm: string): string {
+  if (deployment !== midDeployment || modelVersion !== midVersion || arm !== midArm) {
+    midText = `,"deployment":${JSON.stringify(deployment)},"model_version":${modelVersion},"arm":${JSON.stringify(arm)},"latency_ms":`;
+    midDeployment = deployment;
+    midVersion = modelVersion;
+    midArm = arm;
+  }
+  return midText;
 }
 
 export interface PredictionLogOptions {
@@ -145,9 +177,17 @@ export class PredictionLogWriter {
     if (this.buffer.length === 0) return;
     const batch = this.buffer;
     this.buffer = [];
-    let text = "";
-    for (const e of batch) text += (typeof e === "string" ? e : JSON.stringify(e)) + "\n";
-    const bytes = Buffer.byteLength(text);
+    // one join and one encoding: the lines are ropes of their parts, flattened once here
+    const lines = new Array<string>(batch.length + 1);
+    for (let i = 0; i < batch.length; i++) {
+      const e = batch[i]!;
+      lines[i] = typeof e === "string" ? e : JSON.stringify(e);
+    }
+    lines[batch.length] = "";
+    const joined = lines.join("\n");
+    // ASCII text (the usual log) is its own UTF-8: copied byte for byte rather than encoded
+    const text = Buffer.from(joined, Buffer.byteLength(joined) === joined.length ? "latin1" : "utf8");
+    const bytes = text.length;
     const now = Date.now();
     const maxAge = this.opts.maxFileAgeMs;
     const stale = maxAge !== undefined && (now - this.fileOpened > maxAge || now - this.lastWrite > maxAge);
