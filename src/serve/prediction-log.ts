@@ -110,12 +110,24 @@ export interface PredictionLogOptions {
   maxFileAgeMs?: number;
 }
 
+/** Bounds of one buffer of encoded lines. */
+const MIN_CHUNK_BYTES = 16 * 1024;
+const MAX_CHUNK_BYTES = 1024 * 1024;
+
 export const predictionLogDir = (projectDir: string, deployment: string): string =>
   join(resolve(projectDir), ".mlc", "predictions", deployment);
 
 export class PredictionLogWriter {
-  /** Entries, or lines already serialised by the caller (no trailing newline). */
-  private buffer: (PredictionLogEntry | string)[] = [];
+  /**
+   * Lines waiting, encoded as they are appended (while their parts are still in cache, and so that
+   * no line string outlives its request): full chunks, then the one being filled.
+   */
+  private full: Buffer[] = [];
+  private chunk: Buffer | undefined;
+  private used = 0;
+  private chunkBytes = MIN_CHUNK_BYTES;
+  /** Lines waiting to be written. */
+  private waiting = 0;
   private file: FileHandle | undefined;
   private fileBytes = 0;
   private fileName: string | undefined;
@@ -142,19 +154,29 @@ export class PredictionLogWriter {
     this.timer.unref();
   }
 
-  /** Queues an entry; no I/O and no serialisation happen here. */
+  /** Queues an entry, or a line serialised by the caller (no trailing newline); no I/O happens here. */
   append(entry: PredictionLogEntry | string): void {
     if (this.closed) return;
-    if (this.buffer.length >= this.maxBuffered) {
+    if (this.waiting >= this.maxBuffered) {
       this.opts.onDrop?.(1);
       return;
     }
-    this.buffer.push(entry);
-    if (this.buffer.length === this.flushEntries) setImmediate(() => void this.flush());
+    const line = (typeof entry === "string" ? entry : JSON.stringify(entry)) + "\n";
+    // UTF-8 takes at most 3 bytes per UTF-16 unit
+    if (!this.chunk || this.used + line.length * 3 > this.chunk.length) {
+      if (this.chunk && this.used > 0) this.full.push(this.chunk.subarray(0, this.used));
+      // sized by the last flush (a quiet server keeps small chunks), doubling while one flush outgrows it
+      this.chunkBytes = this.chunk ? Math.min(MAX_CHUNK_BYTES, this.chunkBytes * 2) : this.chunkBytes;
+      this.chunk = Buffer.allocUnsafe(Math.max(this.chunkBytes, line.length * 3));
+      this.used = 0;
+    }
+    this.used += this.chunk.write(line, this.used, "utf8");
+    this.waiting++;
+    if (this.waiting === this.flushEntries) setImmediate(() => void this.flush());
   }
 
   get buffered(): number {
-    return this.buffer.length;
+    return this.waiting;
   }
 
   /** The file this writer appends to (a name in `dir`), if one is open. */
@@ -174,20 +196,17 @@ export class PredictionLogWriter {
   }
 
   private async writeOut(): Promise<void> {
-    if (this.buffer.length === 0) return;
-    const batch = this.buffer;
-    this.buffer = [];
-    // one join and one encoding: the lines are ropes of their parts, flattened once here
-    const lines = new Array<string>(batch.length + 1);
-    for (let i = 0; i < batch.length; i++) {
-      const e = batch[i]!;
-      lines[i] = typeof e === "string" ? e : JSON.stringify(e);
-    }
-    lines[batch.length] = "";
-    const joined = lines.join("\n");
-    // ASCII text (the usual log) is its own UTF-8: copied byte for byte rather than encoded
-    const text = Buffer.from(joined, Buffer.byteLength(joined) === joined.length ? "latin1" : "utf8");
+    if (this.waiting === 0) return;
+    // the chunk being filled is handed over whole: the next append starts a new one
+    const parts = this.full;
+    if (this.chunk && this.used > 0) parts.push(this.chunk.subarray(0, this.used));
+    this.full = [];
+    this.chunk = undefined;
+    this.used = 0;
+    this.waiting = 0;
+    const text = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     const bytes = text.length;
+    this.chunkBytes = Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, bytes + (bytes >> 2)));
     const now = Date.now();
     const maxAge = this.opts.maxFileAgeMs;
     const stale = maxAge !== undefined && (now - this.fileOpened > maxAge || now - this.lastWrite > maxAge);

@@ -117,6 +117,26 @@ describe("prediction log", () => {
     );
   });
 
+  it("keeps every line, in order, across chunk boundaries, lines longer than a chunk and flushes", async () => {
+    const p = tempProject();
+    const w = new PredictionLogWriter(predictionLogDir(p, "d"), { flushMs: 10_000, flushEntries: 1e9 });
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const line =
+        i === 1500
+          ? JSON.stringify({ big: "é".repeat(60_000) })
+          : JSON.stringify({ i, s: i % 7 ? "x".repeat(i % 97) : "日本".repeat(i % 13) });
+      lines.push(line);
+      w.append(line);
+      if (i === 2000) await w.flush();
+    }
+    await w.close();
+    const file = readdirSync(predictionLogDir(p, "d"))[0]!;
+    expect(
+      readFileSync(join(predictionLogDir(p, "d"), file)).equals(Buffer.from(lines.join("\n") + "\n")),
+    ).toBe(true);
+  });
+
   it("skips a torn last line and drops entries beyond the buffer bound, counting them", async () => {
     const p = tempProject();
     let dropped = 0;
