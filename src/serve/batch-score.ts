@@ -1,5 +1,5 @@
 // Batch scoring: a whole table through the same ONNX bundle the server runs (so batch and online agree),
-// in chunks of 1024 rows. Input is rows or columns in memory; file writing lives in score-writer.ts.
+// in chunks of 4096 rows. Input is rows or columns in memory; file writing lives in score-writer.ts.
 import { loadBundle, taskClasses, type BundleMeta, type LoadedBundle } from "./bundle.js";
 import { ModelRunner } from "./model-runner.js";
 import { predictionFormatter } from "./prediction-format.js";
@@ -29,7 +29,10 @@ export class BatchScoreError extends MlcError {
 }
 
 interface ScoreOptions {
-  /** Rows per session run (default 1024). */
+  /**
+   * Rows per session run (default 4096: a run's fixed cost is a fifth of a 1024-row run of a small
+   * model; each row's scores do not depend on the rows beside it).
+   */
   batchSize?: number;
 }
 
@@ -54,7 +57,7 @@ export async function scoreTable(
   const loaded = typeof bundle === "string" ? loadBundle(bundle) : bundle;
   const runner = await ModelRunner.load(loaded, { coalesce: false });
   try {
-    const size = opts.batchSize ?? 1024;
+    const size = opts.batchSize ?? 4096;
     const width = loaded.meta.output.width;
     const isRows = Array.isArray(input);
     const names = loaded.meta.inputs.map((i) => i.name);

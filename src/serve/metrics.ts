@@ -44,6 +44,11 @@ export class ServeMetrics {
   private readonly latency = new Map<string, Histogram>();
   private readonly predictions = new Map<string, { version: number; arm: string; n: number }>();
   private readonly classes = new Map<string, { version: number; cls: string; n: number }>();
+  /** The entries of `classes` by version and class. */
+  private readonly classIndex = new Map<number, Map<string, { version: number; cls: string; n: number }>>();
+  private lastRequest: { route: string; method: string; status: number; n: number } | undefined;
+  private lastLatency: Histogram | undefined;
+  private lastPredicted: { version: number; arm: string; n: number } | undefined;
   private readonly loads = new Map<number, number>();
   private readonly counters = {
     swaps: 0,
@@ -64,19 +69,35 @@ export class ServeMetrics {
 
   /** A finished request; `servedBy` names the model version and arm that scored it, if one did. */
   request(route: string, method: string, status: number, seconds: number, servedBy?: ServedBy): void {
-    const k = `${route} ${method} ${status}`;
-    const r = this.requests.get(k);
-    if (r) r.n++;
-    else this.requests.set(k, { route, method, status, n: 1 });
+    // the last request's series are kept at hand: under load one route answers most requests alike
+    let r = this.lastRequest;
+    if (!r || r.route !== route || r.method !== method || r.status !== status) {
+      const k = `${route} ${method} ${status}`;
+      r = this.requests.get(k);
+      if (!r) this.requests.set(k, (r = { route, method, status, n: 0 }));
+      this.lastRequest = r;
+    }
+    r.n++;
     const version = servedBy?.version ?? "";
     const arm = servedBy?.arm ?? "";
-    const hk = `${route}\u0000${version}\u0000${arm}`;
-    let h = this.latency.get(hk);
-    if (!h)
-      this.latency.set(
-        hk,
-        (h = { route, version, arm, counts: new Float64Array(LATENCY_BUCKETS.length + 1), sum: 0, count: 0 }),
-      );
+    let h = this.lastLatency;
+    if (!h || h.route !== route || h.version !== version || h.arm !== arm) {
+      const hk = `${route}\u0000${version}\u0000${arm}`;
+      h = this.latency.get(hk);
+      if (!h)
+        this.latency.set(
+          hk,
+          (h = {
+            route,
+            version,
+            arm,
+            counts: new Float64Array(LATENCY_BUCKETS.length + 1),
+            sum: 0,
+            count: 0,
+          }),
+        );
+      this.lastLatency = h;
+    }
     let b = 0;
     while (b < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[b]!) b++;
     h.counts[b]!++;
@@ -85,17 +106,28 @@ export class ServeMetrics {
   }
 
   predicted(version: number, arm: string, n: number): void {
-    const k = `${version} ${arm}`;
-    const p = this.predictions.get(k);
-    if (p) p.n += n;
-    else this.predictions.set(k, { version, arm, n });
+    let p = this.lastPredicted;
+    if (!p || p.version !== version || p.arm !== arm) {
+      const k = `${version} ${arm}`;
+      p = this.predictions.get(k);
+      if (!p) this.predictions.set(k, (p = { version, arm, n: 0 }));
+      this.lastPredicted = p;
+    }
+    p.n += n;
   }
 
   predictedClass(version: number, cls: string): void {
-    const k = `${version}\u0000${cls}`;
-    const c = this.classes.get(k);
-    if (c) c.n++;
-    else this.classes.set(k, { version, cls, n: 1 });
+    // by version, then class: no key string per prediction
+    let byClass = this.classIndex.get(version);
+    if (!byClass) this.classIndex.set(version, (byClass = new Map()));
+    let c = byClass.get(cls);
+    if (!c) {
+      const k = `${version}\u0000${cls}`;
+      c = this.classes.get(k);
+      if (!c) this.classes.set(k, (c = { version, cls, n: 0 }));
+      byClass.set(cls, c);
+    }
+    c.n++;
   }
 
   modelLoaded(version: number, seconds: number): void {

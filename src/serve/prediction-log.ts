@@ -34,6 +34,21 @@ export interface PredictionLogEntry extends PredictionLogFields {
   output: unknown;
 }
 
+let isoMs = NaN;
+let isoText = "";
+
+/**
+ * `new Date(ms).toISOString()`, remembered for the last millisecond asked: a server under load logs
+ * many requests received in the same millisecond, and formatting a date is a measurable part of each.
+ */
+export function isoTime(ms: number): string {
+  if (ms !== isoMs) {
+    isoText = new Date(ms).toISOString();
+    isoMs = ms;
+  }
+  return isoText;
+}
+
 /**
  * One log line from parts that are already JSON (the request's raw record, the response's prediction):
  * the hot path then never serialises a value twice. `featuresJson` must be a JSON object without line breaks.
@@ -51,14 +66,31 @@ export function predictionLogLine(
   experiment?: { name: string; arm: string },
   error?: string,
 ): string {
-  const exp = experiment
-    ? `,"experiment":${JSON.stringify(experiment.name)},"experiment_arm":${JSON.stringify(experiment.arm)}`
-    : "";
-  const err = error !== undefined ? `,"error":${JSON.stringify(error)}` : "";
-  return (
-    `{"ts":"${ts}","request_id":${JSON.stringify(requestId)},"deployment":${JSON.stringify(deployment)},"model_version":${modelVersion},` +
-    `"arm":${JSON.stringify(arm)},"latency_ms":${latencyMs}${index !== undefined ? `,"index":${index}` : ""}${exp}${err},"features":${featuresJson},"output":${outputJson}}`
-  );
+  // few parts: each `+` is a rope node the writer flattens; the middle is the same for every row of a version
+  let line =
+    `{"ts":"${ts}","request_id":` + JSON.stringify(requestId) + lineMiddle(deployment, modelVersion, arm);
+  line += String(latencyMs);
+  if (index !== undefined) line += `,"index":${index}`;
+  if (experiment)
+    line += `,"experiment":${JSON.stringify(experiment.name)},"experiment_arm":${JSON.stringify(experiment.arm)}`;
+  if (error !== undefined) line += `,"error":${JSON.stringify(error)}`;
+  return line + ',"features":' + featuresJson + ',"output":' + outputJson + "}";
+}
+
+let midDeployment: string | undefined;
+let midVersion: number | undefined;
+let midArm: string | undefined;
+let midText = "";
+
+/** `,"deployment":…,"model_version":…,"arm":…,"latency_ms":`, remembered for the last version and arm. */
+function lineMiddle(deployment: string, modelVersion: number, arm: string): string {
+  if (deployment !== midDeployment || modelVersion !== midVersion || arm !== midArm) {
+    midText = `,"deployment":${JSON.stringify(deployment)},"model_version":${modelVersion},"arm":${JSON.stringify(arm)},"latency_ms":`;
+    midDeployment = deployment;
+    midVersion = modelVersion;
+    midArm = arm;
+  }
+  return midText;
 }
 
 export interface PredictionLogOptions {
@@ -78,12 +110,24 @@ export interface PredictionLogOptions {
   maxFileAgeMs?: number;
 }
 
+/** Bounds of one buffer of encoded lines. */
+const MIN_CHUNK_BYTES = 16 * 1024;
+const MAX_CHUNK_BYTES = 1024 * 1024;
+
 export const predictionLogDir = (projectDir: string, deployment: string): string =>
   join(resolve(projectDir), ".mlc", "predictions", deployment);
 
 export class PredictionLogWriter {
-  /** Entries, or lines already serialised by the caller (no trailing newline). */
-  private buffer: (PredictionLogEntry | string)[] = [];
+  /**
+   * Lines waiting, encoded as they are appended (while their parts are still in cache, and so that
+   * no line string outlives its request): full chunks, then the one being filled.
+   */
+  private full: Buffer[] = [];
+  private chunk: Buffer | undefined;
+  private used = 0;
+  private chunkBytes = MIN_CHUNK_BYTES;
+  /** Lines waiting to be written. */
+  private waiting = 0;
   private file: FileHandle | undefined;
   private fileBytes = 0;
   private fileName: string | undefined;
@@ -110,19 +154,29 @@ export class PredictionLogWriter {
     this.timer.unref();
   }
 
-  /** Queues an entry; no I/O and no serialisation happen here. */
+  /** Queues an entry, or a line serialised by the caller (no trailing newline); no I/O happens here. */
   append(entry: PredictionLogEntry | string): void {
     if (this.closed) return;
-    if (this.buffer.length >= this.maxBuffered) {
+    if (this.waiting >= this.maxBuffered) {
       this.opts.onDrop?.(1);
       return;
     }
-    this.buffer.push(entry);
-    if (this.buffer.length === this.flushEntries) setImmediate(() => void this.flush());
+    const line = (typeof entry === "string" ? entry : JSON.stringify(entry)) + "\n";
+    // UTF-8 takes at most 3 bytes per UTF-16 unit
+    if (!this.chunk || this.used + line.length * 3 > this.chunk.length) {
+      if (this.chunk && this.used > 0) this.full.push(this.chunk.subarray(0, this.used));
+      // sized by the last flush (a quiet server keeps small chunks), doubling while one flush outgrows it
+      this.chunkBytes = this.chunk ? Math.min(MAX_CHUNK_BYTES, this.chunkBytes * 2) : this.chunkBytes;
+      this.chunk = Buffer.allocUnsafe(Math.max(this.chunkBytes, line.length * 3));
+      this.used = 0;
+    }
+    this.used += this.chunk.write(line, this.used, "utf8");
+    this.waiting++;
+    if (this.waiting === this.flushEntries) setImmediate(() => void this.flush());
   }
 
   get buffered(): number {
-    return this.buffer.length;
+    return this.waiting;
   }
 
   /** The file this writer appends to (a name in `dir`), if one is open. */
@@ -142,12 +196,17 @@ export class PredictionLogWriter {
   }
 
   private async writeOut(): Promise<void> {
-    if (this.buffer.length === 0) return;
-    const batch = this.buffer;
-    this.buffer = [];
-    let text = "";
-    for (const e of batch) text += (typeof e === "string" ? e : JSON.stringify(e)) + "\n";
-    const bytes = Buffer.byteLength(text);
+    if (this.waiting === 0) return;
+    // the chunk being filled is handed over whole: the next append starts a new one
+    const parts = this.full;
+    if (this.chunk && this.used > 0) parts.push(this.chunk.subarray(0, this.used));
+    this.full = [];
+    this.chunk = undefined;
+    this.used = 0;
+    this.waiting = 0;
+    const text = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    const bytes = text.length;
+    this.chunkBytes = Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, bytes + (bytes >> 2)));
     const now = Date.now();
     const maxAge = this.opts.maxFileAgeMs;
     const stale = maxAge !== undefined && (now - this.fileOpened > maxAge || now - this.lastWrite > maxAge);

@@ -103,11 +103,16 @@ export class RecordEncoder {
   private readonly names: string[];
   private readonly writers: Writer[];
   private readonly nullable: boolean[];
+  /** String columns that take any string as it is (no `unseen = error` check): a table's strings are copied. */
+  private readonly plainString: boolean[];
 
   constructor(readonly inputs: readonly BundleInput[]) {
     this.names = inputs.map((i) => i.name);
     this.writers = inputs.map(writerFor);
     this.nullable = inputs.map((i) => i.nullable);
+    this.plainString = inputs.map(
+      (i) => (i.type === "string" || i.type === "category") && !(i.values && i.unseen === "error"),
+    );
   }
 
   /** Encodes JSON records; the first problem found is returned instead of a batch. */
@@ -163,14 +168,19 @@ export class RecordEncoder {
         (src instanceof Float64Array || src instanceof Float32Array || src instanceof Int32Array);
       if (numericFast) {
         // typed numbers: one tight loop per column (the batch scorer's hot path)
-        const problem = copyNumeric(inp, src as ArrayLike<number>, start, n, out as Float32Array);
+        const problem = copyNumeric(inp, src, start, n, out as Float32Array);
         if (problem) return problem;
         columns.push(out);
         continue;
       }
       const write = this.writers[c]!;
+      const plain = this.plainString[c]!;
       for (let i = 0; i < n; i++) {
         const v = src[start + i];
+        if (plain && typeof v === "string") {
+          (out as string[])[i] = v; // what the writer does with a string, without the call
+          continue;
+        }
         if (v === null || v === undefined || (typeof v === "number" && v !== v)) {
           if (!inp.nullable)
             return {
@@ -216,12 +226,15 @@ export const isProblem = (v: ColumnBatch | InputProblem): v is InputProblem => !
 /** Copies `n` typed numbers from `start` into `out`; NaN is null (refused when not nullable), int must be whole. */
 function copyNumeric(
   inp: BundleInput,
-  src: ArrayLike<number>,
+  src: Float64Array | Float32Array | Int32Array,
   start: number,
   n: number,
   out: Float32Array,
 ): InputProblem | undefined {
   const isInt = inp.type === "int";
+  // one native conversion (the same rounding as assigning each value); values are read again only to check them
+  out.set(src.subarray(start, start + n));
+  if (inp.nullable && !isInt) return undefined;
   for (let i = 0; i < n; i++) {
     const x = src[start + i]!;
     if (x !== x) {
@@ -238,7 +251,6 @@ function copyNumeric(
         index: start + i,
       };
     }
-    out[i] = x;
   }
   return undefined;
 }

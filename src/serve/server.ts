@@ -18,6 +18,7 @@ import { predictionFormatter, type PredictionFormatter } from "./prediction-form
 import { DEFAULT_MAX_BATCH, isBodyProblem, predictRecords } from "./predict-request.js";
 import { isFeedbackProblem, parseFeedback } from "./feedback-request.js";
 import { openLogSink } from "./log/open.js";
+import { isoTime } from "./prediction-log.js";
 import type { LogConfig, PredictionSink, SinkOptions } from "./log/types.js";
 import { isProblem, type ColumnBatch } from "./record-encoder.js";
 import { armGroups, type ArmGroup } from "./arm-groups.js";
@@ -108,7 +109,33 @@ const RAW_BODY = Symbol("mlc.rawBody");
 type RawBodyRequest = FastifyRequest & { [RAW_BODY]?: string };
 /** The model version(s) and arm that scored a request: the latency histogram's labels. */
 const SERVED_BY = Symbol("mlc.servedBy");
-type ServedRequest = FastifyRequest & { [SERVED_BY]?: ServedBy };
+/** The route a handler answered for, set by the hot route itself so the metrics hook need not ask fastify. */
+const ROUTE = Symbol("mlc.route");
+type ServedRequest = FastifyRequest & { [SERVED_BY]?: ServedBy; [ROUTE]?: string };
+
+/** The latency labels of a request one arm group answered, made once per group (groups are cached per routing). */
+const servedByGroup = new WeakMap<ArmGroup, ServedBy>();
+const servedByOf = (g: ArmGroup): ServedBy => {
+  let s = servedByGroup.get(g);
+  if (!s) servedByGroup.set(g, (s = { version: String(g.runner.version), arm: g.arm }));
+  return s;
+};
+
+/**
+ * Whether fastify's JSON parser would return JSON.parse's value unchanged, known without its two
+ * poisoning regexes: a body neither empty nor starting with a BOM in which no `"__proto__"` or
+ * `"constructor"` key can be spelled, not even with `\u` escapes.
+ */
+const plainJson = (text: string): boolean =>
+  text.length > 0 &&
+  text.charCodeAt(0) !== 0xfeff &&
+  text.indexOf("\\u") < 0 &&
+  text.indexOf("__proto__") < 0 &&
+  text.indexOf("constructor") < 0;
+
+/** A request body as one log line's features: JSON strings cannot hold raw line breaks, so any are whitespace. */
+const flatBody = (raw: string): string =>
+  raw.indexOf("\n") < 0 && raw.indexOf("\r") < 0 ? raw : raw.replace(/[\r\n]+/g, " ");
 
 /** Every version a routing serves, with its arm. */
 function servedModels(r: Routing): ServedModel[] {
@@ -209,6 +236,8 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
   const token = opts.token ? Buffer.from(opts.token) : undefined;
   const bootId = randomBytes(4).toString("hex");
   let reqCounter = 0;
+  let childLevel: string | undefined;
+  let childPerRequest = false;
   let closing = false;
   /** Shadow scorings still running: shutdown waits for them so their log entries are not lost. */
   const shadowsInFlight = new Set<Promise<unknown>>();
@@ -234,8 +263,15 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     },
     requestIdHeader: false,
     // a pino child per request costs more than a small model's run; below info nothing logs per request
-    childLoggerFactory: (logger, bindings, childOpts) =>
-      PER_REQUEST_LEVELS.has(logger.level) ? logger.child(bindings, childOpts) : logger,
+    childLoggerFactory: (logger, bindings, childOpts) => {
+      // the set is asked once per level change, not once per request
+      const level = logger.level;
+      if (level !== childLevel) {
+        childLevel = level;
+        childPerRequest = PER_REQUEST_LEVELS.has(level);
+      }
+      return childPerRequest ? logger.child(bindings, childOpts) : logger;
+    },
     genReqId: (req) => {
       const h = req.headers["x-request-id"];
       return typeof h === "string" && /^[\w.:-]{1,128}$/.test(h)
@@ -344,8 +380,18 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
   const jsonParser = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser(["application/json", "text/plain"]);
   app.addContentTypeParser(["application/json", "*"], { parseAs: "string" }, (req, body, done) => {
-    (req as RawBodyRequest)[RAW_BODY] = body as string;
-    jsonParser(req, body as string, done);
+    const text = body as string;
+    (req as RawBodyRequest)[RAW_BODY] = text;
+    if (plainJson(text)) {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        return jsonParser(req, text, done); // its error, as for any malformed body
+      }
+      return done(null, value);
+    }
+    jsonParser(req, text, done);
   });
   // the review page's HTML forms post form fields; everywhere else such a body is JSON (curl -d)
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (req, body, done) => {
@@ -433,7 +479,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
 
   app.addHook("onResponse", (req, reply, done) => {
     metrics.request(
-      req.routeOptions.url ?? "unmatched",
+      (req as ServedRequest)[ROUTE] ?? req.routeOptions.url ?? "unmatched",
       req.method,
       reply.statusCode,
       reply.elapsedTime / 1000,
@@ -442,9 +488,9 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     done();
   });
 
-  app.addHook("onSend", async (_req, reply, payload) => {
+  app.addHook("onSend", (_req, reply, payload, done) => {
     if (closing) reply.header("connection", "close");
-    return payload;
+    done(null, payload);
   });
 
   app.get("/healthz", async () => ({ status: "ok" }));
@@ -490,7 +536,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
       }
       metrics.predicted(runner.version, arm, records.length);
       if (!log) return;
-      const ts = new Date(received).toISOString();
+      const ts = isoTime(received);
       const latencyMs = Date.now() - received;
       const exclude = logConfig?.exclude?.length ? new Set(logConfig.exclude) : undefined;
       for (let i = 0; i < records.length; i++)
@@ -552,6 +598,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
 
   app.post("/v1/predict", async (req: FastifyRequest, reply: FastifyReply) => {
     const received = Date.now();
+    (req as ServedRequest)[ROUTE] = "/v1/predict";
     const routing = live.routing;
     if (!routing) return json(reply, 503, { error: "not_ready", message: "the model is still loading" });
     const parsed = predictRecords(req.body, maxBatch);
@@ -563,7 +610,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     /** Logs the rows of groups their arm failed to answer (a 5xx), for an experiment's error-rate guardrail. */
     const logFailed = (failed: readonly ArmGroup[], error: string): void => {
       if (!log) return;
-      const ts = new Date(received).toISOString();
+      const ts = isoTime(received);
       const exclude = logConfig?.exclude?.length ? new Set(logConfig.exclude) : undefined;
       for (const g of failed)
         for (const i of g.rows ?? records.map((_, j) => j))
@@ -636,18 +683,36 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     const shadow = routing.rollout?.kind === "shadow" ? routing.candidate : undefined;
     const shadowRun = shadow ? scoreShadow(shadow, routing.candidateOnline, records, batched) : undefined;
 
-    const settled = await Promise.allSettled(pending);
-    const failedAt = settled.flatMap((r, i) => (r.status === "rejected" ? [i] : []));
-    if (failedAt.length) {
-      const first = settled[failedAt[0]!] as PromiseRejectedResult;
-      req.log.error({ err: (first.reason as Error).message }, "scoring failed");
-      logFailed(
-        failedAt.map((i) => groups[i]!),
-        "scoring_failed",
-      );
-      return json(reply, 500, { error: "scoring_failed", message: "the model failed to score this request" });
+    let results: Float32Array[];
+    if (pending.length === 1) {
+      // one arm (the usual case): no allSettled bookkeeping per request
+      try {
+        results = [await pending[0]!];
+      } catch (e) {
+        req.log.error({ err: (e as Error).message }, "scoring failed");
+        logFailed(groups, "scoring_failed");
+        return json(reply, 500, {
+          error: "scoring_failed",
+          message: "the model failed to score this request",
+        });
+      }
+    } else {
+      const settled = await Promise.allSettled(pending);
+      const failedAt = settled.flatMap((r, i) => (r.status === "rejected" ? [i] : []));
+      if (failedAt.length) {
+        const first = settled[failedAt[0]!] as PromiseRejectedResult;
+        req.log.error({ err: (first.reason as Error).message }, "scoring failed");
+        logFailed(
+          failedAt.map((i) => groups[i]!),
+          "scoring_failed",
+        );
+        return json(reply, 500, {
+          error: "scoring_failed",
+          message: "the model failed to score this request",
+        });
+      }
+      results = settled.map((r) => (r as PromiseFulfilledResult<Float32Array>).value);
     }
-    const results = settled.map((r) => (r as PromiseFulfilledResult<Float32Array>).value);
 
     // Predictions are serialised once, as text, and that text is both the response and the log's output.
     const predJson: string[] = new Array(records.length);
@@ -671,7 +736,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     }
     (req as ServedRequest)[SERVED_BY] =
       groups.length === 1
-        ? { version: String(groups[0]!.runner.version), arm: groups[0]!.arm }
+        ? servedByOf(groups[0]!)
         : { version: [...new Set(groups.map((g) => g.runner.version))].join("+"), arm: "mixed" };
     if (opts.review) {
       // flagged records enter the review queue, once per event id: the request id (#index in a batch)
@@ -699,34 +764,55 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     const latencyMs = reply.elapsedTime;
     if (log) {
       const sink = log;
-      const ts = new Date(received).toISOString();
+      const ts = isoTime(received);
       const raw = (req as RawBodyRequest)[RAW_BODY];
       const exclude = logConfig?.exclude?.length ? new Set(logConfig.exclude) : undefined;
-      const featuresOf = (i: number, record: unknown): string =>
-        exclude
-          ? JSON.stringify(withoutFields(record, exclude))
-          : scored
-            ? JSON.stringify(scored[i])
-            : !batched && raw !== undefined
-              ? // JSON strings cannot hold raw line breaks, so any in the body are whitespace: safe to flatten
-                raw.replace(/[\r\n]+/g, " ")
-              : JSON.stringify(record);
-      for (const g of groups) {
-        const n = g.rows ? g.rows.length : records.length;
-        for (let j = 0; j < n; j++) {
-          const i = g.rows ? g.rows[j]! : j;
-          sink.append({
-            ts,
-            request_id: req.id,
-            deployment: opts.deployment,
-            model_version: g.runner.version,
-            arm: g.arm,
-            latency_ms: latencyMs,
-            ...(batched ? { index: i } : {}),
-            ...(g.experiment !== undefined ? { experiment: g.experiment, experiment_arm: g.arm } : {}),
-            features: featuresOf(i, scored ? scored[i] : records[i]),
-            output: predJson[i]!,
-          });
+      const g0 = groups[0]!;
+      if (
+        !batched &&
+        !exclude &&
+        !scored &&
+        raw !== undefined &&
+        groups.length === 1 &&
+        g0.experiment === undefined
+      ) {
+        // the usual single record: its raw body is the features, and the entry has one shape
+        sink.append({
+          ts,
+          request_id: req.id,
+          deployment: opts.deployment,
+          model_version: g0.runner.version,
+          arm: g0.arm,
+          latency_ms: latencyMs,
+          features: flatBody(raw),
+          output: predJson[0]!,
+        });
+      } else {
+        const featuresOf = (i: number, record: unknown): string =>
+          exclude
+            ? JSON.stringify(withoutFields(record, exclude))
+            : scored
+              ? JSON.stringify(scored[i])
+              : !batched && raw !== undefined
+                ? flatBody(raw)
+                : JSON.stringify(record);
+        for (const g of groups) {
+          const n = g.rows ? g.rows.length : records.length;
+          for (let j = 0; j < n; j++) {
+            const i = g.rows ? g.rows[j]! : j;
+            sink.append({
+              ts,
+              request_id: req.id,
+              deployment: opts.deployment,
+              model_version: g.runner.version,
+              arm: g.arm,
+              latency_ms: latencyMs,
+              ...(batched ? { index: i } : {}),
+              ...(g.experiment !== undefined ? { experiment: g.experiment, experiment_arm: g.arm } : {}),
+              features: featuresOf(i, scored ? scored[i] : records[i]),
+              output: predJson[i]!,
+            });
+          }
         }
       }
       if (shadowRun) {

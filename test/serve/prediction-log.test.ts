@@ -1,7 +1,12 @@
-import { appendFileSync, readdirSync } from "node:fs";
+import { appendFileSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { PredictionLogWriter, predictionLogDir, predictionLogLine } from "../../src/serve/prediction-log.js";
+import {
+  isoTime,
+  PredictionLogWriter,
+  predictionLogDir,
+  predictionLogLine,
+} from "../../src/serve/prediction-log.js";
 import { readPredictionLog } from "../../src/serve/prediction-log-reader.js";
 import { tempProject } from "./fixtures.js";
 
@@ -46,6 +51,90 @@ describe("prediction log", () => {
       JSON.stringify(e.output),
     );
     expect(JSON.parse(line)).toEqual(e);
+  });
+
+  it("writes the bytes JSON.stringify writes for the entry, whatever version and arm the line before had", () => {
+    const cases = [
+      { version: 1, arm: "stable", index: undefined, experiment: undefined, error: undefined },
+      { version: 1, arm: "stable", index: 4, experiment: undefined, error: undefined },
+      { version: 2, arm: "canary", index: undefined, experiment: undefined, error: undefined },
+      { version: 2, arm: "b", index: 0, experiment: { name: 'exp "1"', arm: "b" }, error: undefined },
+      { version: 1, arm: "stable", index: undefined, experiment: undefined, error: "scoring_failed" },
+      { version: 1, arm: "shadow", index: 2, experiment: { name: "e", arm: "a" }, error: "x" },
+    ];
+    for (const [k, c] of [...cases, ...cases.reverse()].entries()) {
+      const features = { x: k, s: "é\u2028" };
+      const output = { score: k / 7 };
+      const line = predictionLogLine(
+        isoTime(Date.UTC(2026, 0, 1, 0, 0, k)),
+        `r"${k}`,
+        k % 2 ? "d" : "dé",
+        c.version,
+        c.arm,
+        k + 0.125,
+        c.index,
+        JSON.stringify(features),
+        JSON.stringify(output),
+        c.experiment,
+        c.error,
+      );
+      expect(line).toBe(
+        JSON.stringify({
+          ts: new Date(Date.UTC(2026, 0, 1, 0, 0, k)).toISOString(),
+          request_id: `r"${k}`,
+          deployment: k % 2 ? "d" : "dé",
+          model_version: c.version,
+          arm: c.arm,
+          latency_ms: k + 0.125,
+          ...(c.index !== undefined ? { index: c.index } : {}),
+          ...(c.experiment ? { experiment: c.experiment.name, experiment_arm: c.experiment.arm } : {}),
+          ...(c.error !== undefined ? { error: c.error } : {}),
+          features,
+          output,
+        }),
+      );
+    }
+  });
+
+  it("formats a time as toISOString does, for the same millisecond again and for an earlier one", () => {
+    for (const ms of [0, 1_767_225_600_123, 1_767_225_600_123, 1_767_225_600_124, 5, -1, 8.64e15])
+      expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+  });
+
+  it("writes lines with and without non-ASCII text as UTF-8", async () => {
+    const p = tempProject();
+    const w = new PredictionLogWriter(predictionLogDir(p, "d"), { flushMs: 10_000 });
+    const lines = ['{"a":"plain"}', '{"a":"café"}', '{"a":"日本 😀"}'];
+    w.append(lines[0]!);
+    await w.flush(); // an ASCII batch
+    w.append(lines[1]!);
+    w.append(lines[2]!);
+    w.append(entry(1));
+    await w.close();
+    const file = readdirSync(predictionLogDir(p, "d"))[0]!;
+    expect(readFileSync(join(predictionLogDir(p, "d"), file))).toEqual(
+      Buffer.from([...lines, JSON.stringify(entry(1))].join("\n") + "\n", "utf8"),
+    );
+  });
+
+  it("keeps every line, in order, across chunk boundaries, lines longer than a chunk and flushes", async () => {
+    const p = tempProject();
+    const w = new PredictionLogWriter(predictionLogDir(p, "d"), { flushMs: 10_000, flushEntries: 1e9 });
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const line =
+        i === 1500
+          ? JSON.stringify({ big: "é".repeat(60_000) })
+          : JSON.stringify({ i, s: i % 7 ? "x".repeat(i % 97) : "日本".repeat(i % 13) });
+      lines.push(line);
+      w.append(line);
+      if (i === 2000) await w.flush();
+    }
+    await w.close();
+    const file = readdirSync(predictionLogDir(p, "d"))[0]!;
+    expect(
+      readFileSync(join(predictionLogDir(p, "d"), file)).equals(Buffer.from(lines.join("\n") + "\n")),
+    ).toBe(true);
   });
 
   it("skips a torn last line and drops entries beyond the buffer bound, counting them", async () => {

@@ -132,6 +132,31 @@ describe("prediction server", () => {
     expect(notObj.json()).toMatchObject({ error: "invalid_input", index: 0 });
   });
 
+  it("refuses prototype-poisoning keys however they are spelled, and reads a BOM or escaped body as fastify does", async () => {
+    const body = JSON.stringify(rec).slice(1); // the record's fields, after its opening brace
+    for (const poisoned of [
+      `{"__proto__": {"x": 1}, ${body}`,
+      `{"constructor": {"prototype": {"x": 1}}, ${body}`,
+      `{"\\u005f\\u005fproto__": {"x": 1}, ${body}`,
+      `{"instances": [{"\\u0063onstructor": {"prototype": {}}, ${body}]}`,
+      "",
+    ]) {
+      const r = await post(poisoned);
+      expect(r.statusCode, poisoned).toBe(400);
+      expect(r.json().error).toBe("malformed_json");
+    }
+    const plain = (await post(rec)).json().predictions;
+    for (const fine of [
+      "\ufeff" + JSON.stringify(rec),
+      `{"constructor": 1, ${body}`,
+      `{"\\u0074enure": ${rec.tenure}, ${body.replace(/"tenure":[^,]*,/, "")}`,
+    ]) {
+      const r = await post(fine);
+      expect(r.statusCode, fine).toBe(200);
+      expect(r.json().predictions).toEqual(plain);
+    }
+  });
+
   it("answers a known path with the wrong method with a JSON 405 and an Allow header", async () => {
     const res = await s.app.inject({ method: "GET", url: "/v1/predict" });
     expect(res.statusCode).toBe(405);
