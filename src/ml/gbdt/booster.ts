@@ -169,6 +169,7 @@ export async function fitGbdt(
       threads > 1 &&
       cfg.subsample >= 1 &&
       !objective.refitMedian &&
+      objective.name in ROW_KERNELS &&
       opts.workerUrl !== null &&
       n * k * nFeat >= CLASS_POOL_MIN_WORK;
     const ghBuffer = () =>
@@ -247,6 +248,9 @@ export async function fitGbdt(
         gp,
         gh,
         margin,
+        kernel: objective.name as KernelName,
+        y: td.y,
+        w: td.w,
         threads,
         ...(opts.classWorkerUrl !== undefined ? { workerUrl: opts.classWorkerUrl } : {}),
       });
@@ -287,8 +291,11 @@ export async function fitGbdt(
     for (let round = start; round < cfg.trees; round++) {
       if (ctx.signal?.aborted) throw abortError(ctx.signal);
       mark("other");
-      if (rowPool) rowPool.gradients();
-      else objective.gradients(margin, k, td, gh);
+      // The class pool computes each round's gradients across its threads itself.
+      if (!classPool) {
+        if (rowPool) rowPool.gradients();
+        else objective.gradients(margin, k, td, gh);
+      }
       mark("gradients");
       if (cfg.subsample < 1) {
         const s: number[] = [];
@@ -300,7 +307,11 @@ export async function fitGbdt(
         nColumns < nFeat ? sampleIndices(rng, nFeat, nColumns) : allFeats,
       );
       const roundTrees = classPool
-        ? await classPool.round(featsOf, (c) => growClass(c, featsOf[c]!))
+        ? await classPool.round(
+            featsOf,
+            (c) => growClass(c, featsOf[c]!),
+            () => mark("gradients"),
+          )
         : featsOf.map((f, c) => growClass(c, f));
       mark("growOther");
       for (const tree of roundTrees) {

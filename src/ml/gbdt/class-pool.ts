@@ -9,10 +9,18 @@ import type { Worker } from "node:worker_threads";
 import { compiledWorkerUrl, startReadyWorker } from "../../threads/worker-start.js";
 import type { BinCuts } from "../tree/binning.js";
 import type { GrowParams } from "../tree/grow.js";
+import { chunkBounds } from "../tree/partition.js";
 import type { Tree } from "../tree/tree.js";
+import { GRADIENT_KERNELS } from "./objectives.js";
+import type { KernelName } from "./row-pool.js";
 
-/** Control words: the next unclaimed class of the current round. */
-export const CLASS_CTL = { next: 0 } as const;
+/** A thread waiting at the gradient barrier re-checks this often (ms). */
+const WAIT_SLICE_MS = 1000;
+/** Guard against a dead thread: never wait longer than this at the barrier. */
+const WAIT_LIMIT_MS = 120_000;
+
+/** Control words: the next unclaimed class of the current round; threads done with their gradients. */
+export const CLASS_CTL = { next: 0, gradients: 1 } as const;
 
 /** What a class worker gets (binned, gh, margin and ctl shared). */
 export interface ClassWorkerData {
@@ -26,9 +34,19 @@ export interface ClassWorkerData {
   gh: Float64Array[];
   margin: Float64Array;
   ctl: Int32Array;
+  /** The objective's row-range gradient kernel, its labels and weights. */
+  kernel: KernelName;
+  y: Float64Array;
+  w: Float64Array | null;
+  index: number;
+  of: number;
 }
 
-/** A round request: the features of each class's tree (drawn in class order on the calling thread). */
+/**
+ * A round request: the features of each class's tree (drawn in class order on the calling thread).
+ * Every thread first computes its chunk of rows' gradients (the kernel's pairs depend only on the
+ * row), then all wait for each other before any tree starts.
+ */
 export interface ClassRound {
   feats: Int32Array[];
 }
@@ -62,6 +80,17 @@ export function addLeaves(
   }
 }
 
+/** Counts this thread's gradients done and waits until all `of` threads' are. */
+export function gradientBarrier(ctl: Int32Array, of: number): void {
+  Atomics.add(ctl, CLASS_CTL.gradients, 1);
+  Atomics.notify(ctl, CLASS_CTL.gradients);
+  const deadline = Date.now() + WAIT_LIMIT_MS;
+  for (let d = Atomics.load(ctl, CLASS_CTL.gradients); d < of; d = Atomics.load(ctl, CLASS_CTL.gradients)) {
+    if (Date.now() > deadline) throw new Error("gbdt class worker did not answer (thread died?)");
+    Atomics.wait(ctl, CLASS_CTL.gradients, d, WAIT_SLICE_MS);
+  }
+}
+
 export interface ClassPool {
   /** Threads growing trees, the calling one included. */
   readonly threads: number;
@@ -71,7 +100,7 @@ export interface ClassPool {
    * One round: every class's tree, grown by whichever thread claims the class; `own(c)` grows class
    * c on the calling thread (and adds it to the margins). Returns the trees in class order.
    */
-  round(feats: Int32Array[], own: (c: number) => Tree): Promise<Tree[]>;
+  round(feats: Int32Array[], own: (c: number) => Tree, afterGradients?: () => void): Promise<Tree[]>;
   close(): Promise<void>;
 }
 
@@ -87,6 +116,9 @@ interface ClassPoolOptions {
   gh: Float64Array[];
   /** The fit's starting margins (copied into shared memory). */
   margin: Float64Array;
+  kernel: KernelName;
+  y: Float64Array;
+  w: Float64Array | null;
   threads: number;
   /** Where the compiled worker is; null forces the calling thread. Default: found next to this module. */
   workerUrl?: URL | null;
@@ -106,8 +138,9 @@ export async function createClassPool(o: ClassPoolOptions): Promise<ClassPool | 
   const url = o.workerUrl === undefined ? compiledWorkerUrl(import.meta.url, "class-worker.js") : o.workerUrl;
   if (!url) return null;
   const margin = shared(o.margin);
+  const kernel = GRADIENT_KERNELS[o.kernel];
   const ctl = new Int32Array(new SharedArrayBuffer(4 * 4));
-  const data: ClassWorkerData = {
+  const data = (index: number): ClassWorkerData => ({
     binned: o.binned.buffer instanceof SharedArrayBuffer ? o.binned : shared(o.binned),
     nRows: o.nRows,
     offsets: o.offsets,
@@ -118,10 +151,15 @@ export async function createClassPool(o: ClassPoolOptions): Promise<ClassPool | 
     gh: o.gh,
     margin,
     ctl,
-  };
+    kernel: o.kernel,
+    y: o.y,
+    w: o.w,
+    index,
+    of: nWorkers + 1,
+  });
   const started = await Promise.all(
-    Array.from({ length: nWorkers }, () =>
-      startReadyWorker(url, data, { isReady: (m) => m === "ready", timeoutMs: 20_000, unref: true }),
+    Array.from({ length: nWorkers }, (_, i) =>
+      startReadyWorker(url, data(i + 1), { isReady: (m) => m === "ready", timeoutMs: 20_000, unref: true }),
     ),
   );
   const workers = started.filter((x): x is Worker => x !== null);
@@ -132,8 +170,9 @@ export async function createClassPool(o: ClassPoolOptions): Promise<ClassPool | 
   return {
     threads: nWorkers + 1,
     margin,
-    async round(feats, own) {
+    async round(feats, own, afterGradients) {
       Atomics.store(ctl, CLASS_CTL.next, 0);
+      Atomics.store(ctl, CLASS_CTL.gradients, 0);
       const answers = workers.map(
         (w) =>
           new Promise<ClassRoundResult>((resolve, reject) => {
@@ -147,6 +186,10 @@ export async function createClassPool(o: ClassPoolOptions): Promise<ClassPool | 
       );
       const request: ClassRound = { feats };
       for (const w of workers) w.postMessage(request);
+      const [from, to] = chunkBounds(0, o.nRows, 0, nWorkers + 1);
+      kernel(margin, o.k, o.y, o.w, o.gh, from, to);
+      gradientBarrier(ctl, nWorkers + 1);
+      afterGradients?.();
       const trees: Tree[] = new Array<Tree>(o.k);
       for (let c = Atomics.add(ctl, CLASS_CTL.next, 1); c < o.k; c = Atomics.add(ctl, CLASS_CTL.next, 1))
         trees[c] = own(c);
