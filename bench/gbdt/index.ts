@@ -246,7 +246,7 @@ function timeRows(r: SplitResult): void {
     r.xgb ? fmt(r.mlc.cpuSeconds / r.xgb.cpuSeconds, 2) : "",
     "",
   );
-  process.stdout.write(`    mlc phases (a run of its own): ${phaseLine(cliReport(r.phases))}\n`);
+  process.stdout.write(`    mlc phases: ${phaseLine(cliReport(r.phases))}, from a run of its own\n`);
 }
 
 /** The JSON line train-cli prints last. */
