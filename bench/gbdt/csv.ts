@@ -35,11 +35,12 @@ function scan(path: string, header: boolean, parts: number): Layout {
   const size = fstatSync(fd).size;
   const targets = Array.from({ length: parts - 1 }, (_, t) => Math.floor((size * (t + 1)) / parts));
   const found: { byte: number; lines: number }[] = [];
-  const buf = new Uint8Array(CHUNK);
+  // A small file gets a buffer its size: zeroing (and searching) a whole chunk costs more than the parse.
+  const buf = new Uint8Array(Math.max(1, Math.min(CHUNK, size)));
   let pos = 0;
   try {
     for (;;) {
-      const len = readSync(fd, buf, 0, CHUNK, null);
+      const len = readSync(fd, buf, 0, buf.length, null);
       if (len <= 0) break;
       for (let i = buf.indexOf(10); i >= 0 && i < len; i = buf.indexOf(10, i + 1)) {
         lines++;
@@ -106,11 +107,11 @@ export function parseRange(j: RangeJob): void {
   const nFeat = columns.length;
   let target: Float32Array | Float64Array = y;
   const fd = openSync(j.path, "r");
-  const buf = new Uint8Array(CHUNK);
+  const buf = new Uint8Array(Math.max(1, Math.min(CHUNK, j.to - j.from)));
   let pos = j.from;
   try {
     for (;;) {
-      const len = pos < j.to ? readSync(fd, buf, 0, Math.min(CHUNK, j.to - pos), pos) : 0;
+      const len = pos < j.to ? readSync(fd, buf, 0, Math.min(buf.length, j.to - pos), pos) : 0;
       pos += Math.max(0, len);
       const last = len <= 0;
       const end = last ? (j.flush ? 1 : 0) : len;

@@ -274,6 +274,7 @@ describe("gbdt histogram threads", () => {
   let outDir = "";
   let workerUrl: URL;
   let rowWorkerUrl: URL;
+  let classWorkerUrl: URL;
   beforeAll(() => {
     // Compile the worker and its imports, as `npm run build` does for dist/.
     outDir = mkdtempSync(join(tmpdir(), "mlc-hist-worker-"));
@@ -296,12 +297,14 @@ describe("gbdt histogram threads", () => {
         "node",
         join(repoRoot, "src/ml/tree/hist-worker.ts"),
         join(repoRoot, "src/ml/gbdt/row-worker.ts"),
+        join(repoRoot, "src/ml/gbdt/class-worker.ts"),
       ],
       { cwd: repoRoot, stdio: "pipe" },
     );
     writeFileSync(join(outDir, "package.json"), '{"type":"module"}');
     workerUrl = pathToFileURL(join(outDir, "ml/tree/hist-worker.js"));
     rowWorkerUrl = pathToFileURL(join(outDir, "ml/gbdt/row-worker.js"));
+    classWorkerUrl = pathToFileURL(join(outDir, "ml/gbdt/class-worker.js"));
   });
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
@@ -371,6 +374,33 @@ describe("gbdt histogram threads", () => {
       expect(rowThreads).toBe(2);
       expect(Buffer.from(two.serialize()).equals(Buffer.from(one.serialize()))).toBe(true);
     }
+  });
+
+  it("grows a small multiclass round's trees on the class workers with the same bytes as one thread", async () => {
+    // 33,000 rows × 4 classes × 8 features: below the histogram pool's threads, above the class pool's minimum.
+    const label = (x: number[]) => (x[0]! > 0.5 ? 3 : x[0]! > 0 ? 2 : x[1]! + x[2]! > 0 ? 1 : 0);
+    const d = synthetic(33_000, 8, 7, label);
+    const valid = synthetic(2_000, 8, 8, label);
+    const task: Task = { kind: "multiclass", classes: ["a", "b", "c", "d"] };
+    const params = { trees: 3, max_depth: 4, colsample: 0.75 };
+    let classThreads = 0;
+    const fit = (threads: number, url: URL) =>
+      fitGbdt(
+        d,
+        valid,
+        { ...params, threads },
+        task,
+        { seed: 4 },
+        { classWorkerUrl: url, onClassThreads: (t) => (classThreads = t) },
+      );
+    const one = await fit(1, classWorkerUrl);
+    expect(classThreads).toBe(1);
+    const two = await fit(2, classWorkerUrl);
+    expect(classThreads).toBe(2);
+    const missing = await fit(2, pathToFileURL(join(outDir, "nope.js")));
+    expect(classThreads).toBe(1);
+    expect(Buffer.from(two.serialize()).equals(Buffer.from(one.serialize()))).toBe(true);
+    expect(Buffer.from(missing.serialize()).equals(Buffer.from(one.serialize()))).toBe(true);
   });
 
   it("finds the compiled worker in dist/ when running from TypeScript sources, else builds in-thread", () => {

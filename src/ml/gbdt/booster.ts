@@ -1,6 +1,7 @@
 // The GBDT training loop: gradients from the objective, one histogram tree per output per
 // round (tree/grow.ts), validation metric, early stopping, progress and abort handling; a warm
 // start from the champion's trees (`ctx.init`) and checkpoints every N rounds (`ctx.checkpoint`).
+import { availableParallelism } from "node:os";
 import type { Dataset, FitContext, Params, Task } from "../estimator.js";
 import { abortError } from "../tree/abort.js";
 import { predictMargin, type TreeEnsemble } from "../tree/ensemble.js";
@@ -22,6 +23,14 @@ import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint.js";
 import { checkSameFeatures, checkSameTask, WarmStartError } from "../warm-start.js";
 import { timedPool, type GbdtPhases, type Phase } from "./phases.js";
 import { createRowPool, type KernelName, type RowPool } from "./row-pool.js";
+import { addLeaves, createClassPool, type ClassPool } from "./class-pool.js";
+
+/**
+ * Multiclass fits with at least this much work per round (rows × classes × features) grow their
+ * classes' trees on several threads when the histogram pool has one (small data); below it the
+ * worker's start-up costs more than it saves.
+ */
+const CLASS_POOL_MIN_WORK = 1 << 20;
 
 interface GbdtFitOptions {
   /** Override where the histogram worker is loaded from (tests); null = in-thread only. */
@@ -32,6 +41,10 @@ interface GbdtFitOptions {
   rowWorkerUrl?: URL | null;
   /** Receives the number of threads computing gradients and margin updates (tests). */
   onRowThreads?(n: number): void;
+  /** Override where the class worker (multiclass trees on small data) is loaded from (tests). */
+  classWorkerUrl?: URL | null;
+  /** Receives the number of threads growing a round's class trees (tests). */
+  onClassThreads?(n: number): void;
   /** Receives the time of each phase (bench/gbdt's profile). */
   phases?: GbdtPhases;
 }
@@ -127,6 +140,7 @@ export async function fitGbdt(
   mark("prepare");
   opts.onThreads?.(prep.pool.threads);
   let rowPool: RowPool | null = null;
+  let classPool: ClassPool | null = null;
   try {
     // A warm start begins where the champion's trees leave each row; a cold one at the objective's base.
     const init = warmStartEnsemble(ctx, train, task, k, objective.link);
@@ -147,8 +161,21 @@ export async function fitGbdt(
     // gradient buffer (each tree starts from rows 0..n-1), so growTree copies nothing.
     const direct = k === 1 && cfg.subsample >= 1;
     // With worker threads, the gradient buffers are shared so the row pool's threads can fill them.
+    // Small multiclass data: the round's trees on several threads, one class per thread at a time.
+    const threads = prepOpts.threads > 0 ? prepOpts.threads : availableParallelism();
+    const classParallel =
+      k > 1 &&
+      prep.pool.threads === 1 &&
+      threads > 1 &&
+      cfg.subsample >= 1 &&
+      !objective.refitMedian &&
+      objective.name in ROW_KERNELS &&
+      opts.workerUrl !== null &&
+      n * k * nFeat >= CLASS_POOL_MIN_WORK;
     const ghBuffer = () =>
-      prep.pool.threads > 1 ? new Float64Array(new SharedArrayBuffer(16 * n)) : new Float64Array(2 * n);
+      prep.pool.threads > 1 || classParallel
+        ? new Float64Array(new SharedArrayBuffer(16 * n))
+        : new Float64Array(2 * n);
     const gh = direct ? [prep.pool.gho] : Array.from({ length: k }, ghBuffer);
     const growData: GrowData = {
       pool: ph ? timedPool(prep.pool, ph) : prep.pool,
@@ -209,55 +236,85 @@ export async function fitGbdt(
       if (rowPool) margin = rowPool.margin;
     }
     opts.onRowThreads?.(rowPool?.threads ?? 1);
+    // The class workers' trees draw no random numbers: no per-node feature sampling.
+    if (classParallel && gp.nodeFeatures === 0) {
+      classPool = await createClassPool({
+        binned: prep.binned,
+        nRows: n,
+        offsets: prep.offsets,
+        cuts: prep.cuts,
+        nSlots: prep.pool.nSlots,
+        k,
+        gp,
+        gh,
+        margin,
+        kernel: objective.name as KernelName,
+        y: td.y,
+        w: td.w,
+        threads,
+        ...(opts.classWorkerUrl !== undefined ? { workerUrl: opts.classWorkerUrl } : {}),
+      });
+      if (classPool) margin = classPool.margin;
+    }
+    opts.onClassThreads?.(classPool?.threads ?? 1);
+    /** Grows class c's tree of this round on the calling thread and adds it to the margins. */
+    const growClass = (c: number, feats: Int32Array): Tree => {
+      let m = n;
+      if (sample) {
+        rows.set(sample);
+        m = sample.length;
+      } else for (let i = 0; i < n; i++) rows[i] = i;
+      growData.gh = gh[c]!;
+      const grown = growTree(growData, m, feats, gp, rng, c);
+      mark("growOther");
+      const tree = grown.tree;
+      if (objective.refitMedian) {
+        // L1: leaf value = learning rate × weighted median of the residuals of its rows.
+        const resid = new Float64Array(n);
+        for (let i = 0; i < m; i++) resid[rows[i]!] = train.y![rows[i]!]! - margin[rows[i]! * k + c]!;
+        for (let j = 0; j < grown.leafNodes.length; j++) {
+          const seg = rows.subarray(grown.leafStart[j]!, grown.leafEnd[j]!);
+          tree.value[grown.leafNodes[j]!] = cfg.learningRate * weightedMedian(resid, td.w, seg);
+        }
+      }
+      const values = grown.leafNodes.map((id) => tree.value[id]!);
+      if (sample) {
+        for (let i = 0; i < n; i++) {
+          const at = i * k + c;
+          margin[at] = margin[at]! + tree.value[binnedLeaf(tree, prep.binned, n, i)]!;
+        }
+      } else if (rowPool) rowPool.addLeaves(c, grown.leafStart, grown.leafEnd, values, m);
+      else addLeaves(margin, k, c, rows, grown.leafStart, grown.leafEnd, values);
+      mark("margin");
+      return tree;
+    };
     for (let round = start; round < cfg.trees; round++) {
       if (ctx.signal?.aborted) throw abortError(ctx.signal);
       mark("other");
-      if (rowPool) rowPool.gradients();
-      else objective.gradients(margin, k, td, gh);
+      // The class pool computes each round's gradients across its threads itself.
+      if (!classPool) {
+        if (rowPool) rowPool.gradients();
+        else objective.gradients(margin, k, td, gh);
+      }
       mark("gradients");
       if (cfg.subsample < 1) {
         const s: number[] = [];
         for (let i = 0; i < n; i++) if (rng.next() < cfg.subsample) s.push(i);
         sample = Uint32Array.from(s.length > 0 ? s : [rng.int(n)]);
       }
-      for (let c = 0; c < k; c++) {
-        const feats = nColumns < nFeat ? sampleIndices(rng, nFeat, nColumns) : allFeats;
-        let m = n;
-        if (sample) {
-          rows.set(sample);
-          m = sample.length;
-        } else for (let i = 0; i < n; i++) rows[i] = i;
-        growData.gh = gh[c]!;
-        const grown = growTree(growData, m, feats, gp, rng, c);
-        mark("growOther");
-        const tree = grown.tree;
-        if (objective.refitMedian) {
-          // L1: leaf value = learning rate × weighted median of the residuals of its rows.
-          const resid = new Float64Array(n);
-          for (let i = 0; i < m; i++) resid[rows[i]!] = train.y![rows[i]!]! - margin[rows[i]! * k + c]!;
-          for (let j = 0; j < grown.leafNodes.length; j++) {
-            const seg = rows.subarray(grown.leafStart[j]!, grown.leafEnd[j]!);
-            tree.value[grown.leafNodes[j]!] = cfg.learningRate * weightedMedian(resid, td.w, seg);
-          }
-        }
-        if (sample) {
-          for (let i = 0; i < n; i++) {
-            const at = i * k + c;
-            margin[at] = margin[at]! + tree.value[binnedLeaf(tree, prep.binned, n, i)]!;
-          }
-        } else if (rowPool) {
-          const values = grown.leafNodes.map((id) => tree.value[id]!);
-          rowPool.addLeaves(c, grown.leafStart, grown.leafEnd, values, m);
-        } else {
-          for (let j = 0; j < grown.leafNodes.length; j++) {
-            const v = tree.value[grown.leafNodes[j]!]!;
-            for (let i = grown.leafStart[j]!; i < grown.leafEnd[j]!; i++) {
-              const at = rows[i]! * k + c;
-              margin[at] = margin[at]! + v;
-            }
-          }
-        }
-        mark("margin");
+      // Every class's features first (the order the generator is drawn in), then the trees.
+      const featsOf = Array.from({ length: k }, () =>
+        nColumns < nFeat ? sampleIndices(rng, nFeat, nColumns) : allFeats,
+      );
+      const roundTrees = classPool
+        ? await classPool.round(
+            featsOf,
+            (c) => growClass(c, featsOf[c]!),
+            () => mark("gradients"),
+          )
+        : featsOf.map((f, c) => growClass(c, f));
+      mark("growOther");
+      for (const tree of roundTrees) {
         if (vMargin) addTreePrediction(tree, valid!.X, vMargin, k);
         trees.push(tree);
       }
@@ -306,6 +363,7 @@ export async function fitGbdt(
     });
   } finally {
     await rowPool?.close();
+    await classPool?.close();
     await prep.pool.close();
   }
 }
