@@ -100,6 +100,9 @@ const EXPECTED: Record<string, BenchExpectations> = {
     ratio: [
       re(`^10 +-?${num} +-?${num} +-?${num} +\\d/1$`),
       re(
+        `^thread CPU: parallel 1 main ${num} s; parallel 2 main ${num} s, worker ${num} s: ${num}× on two free cores`,
+      ),
+      re(
         `^speedup parallel 2 / 1: ${num}× \\(target ≥ 1\\.7× on 2 cores: (met|NOT met)(; the machine is busier than its cores, so wall time cannot judge it)?\\); same trial values: yes$`,
       ),
       re(

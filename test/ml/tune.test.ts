@@ -473,7 +473,7 @@ describe("studies", () => {
 
   it("a parallel study gives the same trials on every run, whatever the finishing order", async () => {
     // Each run draws its own delays, so trials finish in another order every time.
-    const run = async (parallel: number, delaySeed: number, pruner?: MedianPruner) =>
+    const run = async (parallel: number, delaySeed: number, pruner?: MedianPruner, inFlight?: number) =>
       (
         await new Study({
           space: branin.space,
@@ -482,6 +482,7 @@ describe("studies", () => {
           ...(pruner ? { pruner } : {}),
           trials: 24,
           parallel,
+          ...(inFlight ? { inFlight } : {}),
           seed: 9,
         }).run(async (t) => {
           const delays = new Rng(delaySeed * 1_000_003 + t.index);
@@ -501,7 +502,40 @@ describe("studies", () => {
       const pruned = await run(parallel, 3, new MedianPruner({ nStartupTrials: 3 }));
       expect(pruned.filter((t) => t[3] === "pruned").length).toBeGreaterThan(2);
       expect(await run(parallel, 4, new MedianPruner({ nStartupTrials: 3 }))).toEqual(pruned);
+      // more trials handed out at once (a pool queueing some) leaves the trials as they are
+      for (const inFlight of [2 * parallel - 1, 2 * parallel]) {
+        expect(await run(parallel, 5 + inFlight, undefined, inFlight)).toEqual(a);
+        expect(await run(parallel, 6 + inFlight, new MedianPruner({ nStartupTrials: 3 }), inFlight)).toEqual(
+          pruned,
+        );
+      }
     }
+  });
+
+  it("hands out up to inFlight trials at once, and refuses more than the lag of 2·parallel", async () => {
+    const study = (inFlight: number) =>
+      new Study({
+        space: branin.space,
+        objective: minimize(),
+        sampler: new RandomSampler(),
+        trials: 12,
+        parallel: 2,
+        inFlight,
+        seed: 3,
+      });
+    for (const inFlight of [1, 3, 4]) {
+      let running = 0;
+      let most = 0;
+      await study(inFlight).run(async (t) => {
+        most = Math.max(most, ++running);
+        await sleep(2);
+        running--;
+        return branin.f(t.params);
+      });
+      expect(most).toBe(inFlight);
+    }
+    expect(() => study(5)).toThrow(/inFlight must be an integer from 1 to 4, got 5/);
+    expect(() => study(0)).toThrow(/inFlight must be an integer from 1 to 4, got 0/);
   });
 
   it("parallel TPE proposes trial k from trials ≤ k − 2·parallel plus the later ones as pending (constant liar)", async () => {

@@ -177,23 +177,6 @@ export async function trainBranch(
           ? { method: "successive_halving" }
           : { method: "none" };
   const pruner = prunerFor(prunerConfig);
-  const study = new Study({
-    space: spec.space,
-    objective: studyObjective(tune),
-    sampler: samplerFor(
-      tune.method === "tpe"
-        ? { method: "tpe", nStartupTrials: Math.min(10, Math.max(3, Math.floor(tune.trials / 3))) }
-        : tune.method === "grid"
-          ? { method: "grid" }
-          : { method: "random" },
-    ),
-    ...(pruner ? { pruner } : {}),
-    trials: tune.trials,
-    parallel: tune.parallel,
-    seed,
-    ...(opts.trialStore ? { store: opts.trialStore } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
   const topK = spec.task.kind === "detect_anomalies" ? spec.task.k : undefined;
   let score: ObjectiveScorer = () => ({});
   try {
@@ -266,8 +249,23 @@ export async function trainBranch(
       pruning: pruner !== undefined,
       ...(keepsBest ? { returnModels: true } : {}),
       ...(opts.trialWorkerUrl !== undefined ? { workerUrl: opts.trialWorkerUrl } : {}),
+      // the main thread's lane fits as a worker does: one thread, no warm start or checkpoints
+      inline: async (params, fitSeed, onProgress) => {
+        const fitted = await estimator.fit(data.train, valid, params, data.task, {
+          seed: fitSeed,
+          threads: 1,
+          onProgress,
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        });
+        return { values: score(fitted), fitted };
+      },
     });
-    if (pool) opts.log(`tune: ${pool.size} worker threads fit trials at once`);
+    if (pool)
+      opts.log(
+        pool.workers < pool.size
+          ? `tune: the main thread and ${pool.workers} worker thread${pool.workers === 1 ? "" : "s"} fit trials at once`
+          : `tune: ${pool.size} worker threads fit trials at once`,
+      );
     else if (opts.trialWorkerUrl !== null)
       opts.log(`tune: the compiled trial worker is unavailable; trials fit on the main thread`);
   }
@@ -275,6 +273,25 @@ export async function trainBranch(
   opts.signal?.addEventListener("abort", closePool, { once: true });
   let result: StudyResult;
   try {
+    const study = new Study({
+      space: spec.space,
+      objective: studyObjective(tune),
+      sampler: samplerFor(
+        tune.method === "tpe"
+          ? { method: "tpe", nStartupTrials: Math.min(10, Math.max(3, Math.floor(tune.trials / 3))) }
+          : tune.method === "grid"
+            ? { method: "grid" }
+            : { method: "random" },
+      ),
+      ...(pruner ? { pruner } : {}),
+      trials: tune.trials,
+      parallel: tune.parallel,
+      // a pool takes a trial queued per worker besides the ones it fits (proposals do not change)
+      ...(pool ? { inFlight: pool.capacity } : {}),
+      seed,
+      ...(opts.trialStore ? { store: opts.trialStore } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     result = await study.run(async (trial) => {
       const params = { ...spec.fixed, ...trial.params };
       checkParams(estimator, params, spec.name);
@@ -292,21 +309,24 @@ export async function trainBranch(
         return "stop";
       };
       let values: Record<string, number>;
+      let where = "";
       if (remote) values = await remote.fit(trial.index, params, seed, trial.history, prune);
       else if (crossValidated) values = await cvScore(params);
       else if (pool) {
         const r = await pool.fit(params, seed, prune);
         values = r.values;
-        const bytes = r.model;
-        if (bytes && prunedAt === undefined)
+        const { model: bytes, fitted } = r;
+        if (fitted && prunedAt === undefined) keepIfBest(trial.index, values, () => fitted);
+        else if (bytes && prunedAt === undefined)
           keepIfBest(trial.index, values, () => estimator.deserialize(bytes));
+        where = fitted ? " (main thread)" : " (worker thread)";
       } else {
         const m = await fit(params, seed, prune);
         values = score(m);
         if (prunedAt === undefined) keepIfBest(trial.index, values, () => m);
       }
       opts.log(
-        `trial ${trial.index}: ${prunedAt !== undefined ? `pruned at step ${prunedAt}, ` : ""}${formatObjectiveValues(tune.objectives, values)} ${JSON.stringify(trial.params)}${pool ? " (worker thread)" : remote ? " (mlc worker)" : ""}`,
+        `trial ${trial.index}: ${prunedAt !== undefined ? `pruned at step ${prunedAt}, ` : ""}${formatObjectiveValues(tune.objectives, values)} ${JSON.stringify(trial.params)}${pool ? where : remote ? " (mlc worker)" : ""}`,
       );
       return values;
     });

@@ -4,8 +4,14 @@ import type { Dataset, Params, Progress, Task } from "../../ml/estimator.js";
 import type { RankingCut, TuneObjective } from "./objective-values.js";
 import type { DecisionSpec } from "../../ml/decision-threshold.js";
 
-/** Slots of the per-worker Int32Array through which the main thread answers progress reports. */
-export const PRUNE = { seq: 0, answer: 1, size: 2 } as const;
+/**
+ * Slots of the per-worker Int32Array: `seq`/`answer`, through which the main thread answers progress
+ * reports; `claim` + (a request's `claim`, 0 or 1), one per trial sent to the worker, holding the
+ * trial's id + 1 while it is offered. The worker swaps it to 0 when it starts the trial, the main
+ * thread when it takes a trial still waiting there to fit it itself: whichever swaps first fits it,
+ * so a trial is fitted once (a stale request finds another id there, or 0, and is skipped).
+ */
+export const PRUNE = { seq: 0, answer: 1, claim: 2, size: 4 } as const;
 
 export interface SharedDataset {
   nRows: number;
@@ -40,6 +46,8 @@ export interface FitRequest {
   id: number;
   params: Params;
   seed: number;
+  /** Which claim slot (0 or 1) the trial is offered in: the worker fits it only if it takes the claim (PRUNE). */
+  claim: number;
 }
 
 export type WorkerReply =

@@ -33,7 +33,16 @@ if (!estimator || !score) {
   post({ kind: "failed", message: !estimator ? `unknown algorithm ${d.algorithm}` : problem! });
 } else {
   const scorer = score;
+  // One trial at a time, in the order they came: the main thread may queue one ahead.
+  let last: Promise<void> = Promise.resolve();
   port.on("message", (req: FitRequest) => {
+    last = last.then(() => fitTrial(req));
+  });
+  const fitTrial = (req: FitRequest): Promise<void> => {
+    // taken back by the main thread, which fits it itself, while it waited here: no reply
+    const offered = req.id + 1;
+    if (Atomics.compareExchange(ctl, PRUNE.claim + req.claim, offered, 0) !== offered)
+      return Promise.resolve();
     // With a pruner, each progress report waits for the main thread's answer, so a trial stops at
     // the same iteration as it would on the main thread.
     // Without one, the reports go back with the result: a message per round costs ~10% of a small fit.
@@ -45,8 +54,8 @@ if (!estimator || !score) {
       Atomics.wait(ctl, PRUNE.seq, seq);
       return Atomics.load(ctl, PRUNE.answer) === 1 ? "stop" : undefined;
     };
-    estimator
-      .fit(train, valid, req.params, d.task, { seed: req.seed, threads: 1, onProgress })
+    return Promise.resolve()
+      .then(() => estimator.fit(train, valid, req.params, d.task, { seed: req.seed, threads: 1, onProgress }))
       .then((model) => {
         const bytes = d.returnModels ? model.serialize() : undefined;
         const m: WorkerReply = {
@@ -69,6 +78,6 @@ if (!estimator || !score) {
           ...sent(reports),
         }),
       );
-  });
+  };
   post({ kind: "ready" });
 }

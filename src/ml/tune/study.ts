@@ -43,6 +43,11 @@ export interface StudyOptions {
   trials: number;
   /** Trials running at once (default 1). */
   parallel?: number;
+  /**
+   * Trials handed out at once (default `parallel`; at most studyLag(parallel)): a pool that queues a
+   * trial ahead per worker takes more than it runs. Proposals do not depend on it, only on `parallel`.
+   */
+  inFlight?: number;
   seed?: number;
   /** Where finished trials are recorded; its `load()` is the resume point. */
   store?: TrialStore;
@@ -107,6 +112,7 @@ export const studyLag = (parallel: number): number => (parallel <= 1 ? 1 : 2 * p
 export class Study {
   private readonly parallel: number;
   private readonly lag: number;
+  private readonly inFlight: number;
   private readonly seed: number;
   private readonly finished = new Map<number, TrialRecord>();
   /** Parameters proposed by this run, by trial index (the pending trials of later proposals). */
@@ -122,6 +128,9 @@ export class Study {
       throw new TuneError(`parallel must be a positive integer, got ${opts.parallel}`);
     this.seed = opts.seed ?? 0;
     this.lag = studyLag(this.parallel);
+    this.inFlight = opts.inFlight ?? this.parallel;
+    if (!(Number.isInteger(this.inFlight) && this.inFlight >= 1 && this.inFlight <= this.lag))
+      throw new TuneError(`inFlight must be an integer from 1 to ${this.lag}, got ${opts.inFlight}`);
   }
 
   /** Trials visible to trial k: finished ones with index ≤ k − lag, in index order. */
@@ -169,7 +178,7 @@ export class Study {
         !signal?.aborted &&
         !exhausted &&
         next < missing.length &&
-        running.size < this.parallel &&
+        running.size < this.inFlight &&
         this.canStart(missing[next]!)
       ) {
         const k = missing[next]!;
