@@ -12,6 +12,8 @@ const FILE = "plan-cache.json";
 /** Environment that changes what a plan computes. */
 const ENV = ["MLC_STATE_URL", "MLC_STATE_SCHEMA", "MLC_ARTIFACTS_URL", "MLC_EXECUTOR_MODULES"];
 const GLOB = /[*?[\]{}]/;
+/** mlc's code files, built or not. */
+const CODE = /\.(js|ts|mjs|json)$/;
 
 interface Stamp {
   path: string;
@@ -45,11 +47,12 @@ const stampOf = (path: string): Stamp | undefined => {
 function codeKey(): string {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
   const h = { parts: [] as string[], update: (s: string) => void h.parts.push(s) };
+  // Paths by concatenation (readdir's names are plain): path.join cost this walk more than its stats.
   const walk = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const p = join(dir, e.name);
+      const p = dir + "/" + e.name;
       if (e.isDirectory()) walk(p);
-      else if (/\.(js|ts|mjs|json)$/.test(e.name)) {
+      else if (CODE.test(e.name)) {
         const st = statSync(p);
         h.update(`${p}\0${st.size}\0${st.mtimeMs}\n`);
       }
