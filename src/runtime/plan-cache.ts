@@ -96,12 +96,15 @@ async function sqliteSerial(projectDir: string): Promise<number | undefined> {
 /**
  * The SQLite state's files as stamps (size -1: absent). Every commit appends to the write-ahead
  * log and every checkpoint writes the database, so unchanged stamps mean an unchanged state;
- * `-shm` is left out because readers touch it.
+ * `-shm` is left out because readers touch it. An empty log holds no commit, so it stamps as an
+ * absent one: the last connection to close (the exit of the `mlc plan` or `mlc apply` that
+ * recorded the plan) deletes the empty log it leaves.
  */
 function stateStamps(projectDir: string): Stamp[] {
   return ["state.db", "state.db-wal"].map((f) => {
     const path = join(projectDir, ".mlc", f);
-    return stampOf(path) ?? { path, size: -1, mtimeMs: 0 };
+    const s = stampOf(path);
+    return s && (s.size > 0 || f === "state.db") ? s : { path, size: -1, mtimeMs: 0 };
   });
 }
 
@@ -156,6 +159,8 @@ export async function rememberNoopPlan(projectDir: string, plan: Plan, json: Pla
   if ((await sqliteSerial(projectDir)) !== plan.stateSerial || !sameStamps(state, stateStamps(projectDir)))
     return;
   const file: CacheFile = { version: 3, key: codeKey(), stamps, state, plan: json };
+  // imported here, not at the top: the no-op plan's check (cachedNoopPlan) does not write JSON
+  const { jsonText } = await import("../ir/json-text.js");
   const path = join(projectDir, ".mlc", FILE);
   try {
     writeFileSync(path + ".tmp", jsonText(file));
