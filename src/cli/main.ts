@@ -3,17 +3,20 @@
 // into an exit code and a message.
 // Only what every command line needs is imported statically: the program loads after the no-op
 // plan shortcut, which needs none of it, and the error types only when something escapes.
-import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { takeNoColorFlag } from "./color.js";
-import { answerNoopPlan, shortcutArgs } from "./noop-plan.js";
+import { answerNoopPlan, printToDescriptor, shortcutArgs, type Print } from "./noop-plan.js";
+import { fs } from "../runtime/builtin-fs.js";
 
-/** Runs the CLI on argv (without node and script) and returns the exit code. */
-export async function main(commandLine: string[]): Promise<number> {
+/**
+ * Runs the CLI on argv (without node and script) and returns the exit code. `print` prints the
+ * no-op plan shortcut's answer (process.stdout by default).
+ */
+export async function main(commandLine: string[], print?: Print): Promise<number> {
   const argv = takeNoColorFlag(commandLine);
   // A repeated no-op `mlc plan` is answered before commander and the commands are even loaded.
   const quick = argv[0] === "plan" ? shortcutArgs(argv.slice(1)) : undefined;
-  if (quick && (await answerNoopPlan(quick.dir, quick))) return 0;
+  if (quick && (await answerNoopPlan(quick.dir, quick, print))) return 0;
   const { buildProgram } = await import("./program.js");
   const program = await buildProgram(argv[0]);
   try {
@@ -41,8 +44,9 @@ export async function main(commandLine: string[]): Promise<number> {
 }
 
 const invokedDirectly =
-  process.argv[1] !== undefined && fileURLToPath(import.meta.url) === realpathSync(process.argv[1]);
+  process.argv[1] !== undefined && fileURLToPath(import.meta.url) === fs.realpathSync(process.argv[1]);
 if (invokedDirectly) {
-  const code = await main(process.argv.slice(2));
+  // nothing has used process.stdout yet: the shortcut may print through the descriptor
+  const code = await main(process.argv.slice(2), printToDescriptor);
   process.exitCode = code;
 }

@@ -1,12 +1,13 @@
 // The no-op plan shortcut: after a plan with nothing to do, remember every input it depended on
 // (spec files, data files, objects, state serial, mlc's own code, environment) by path, size and
 // mtime; a later `mlc plan` whose inputs all still match answers without loading the compiler.
-import { jsonText } from "../ir/json-text.js";
-import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Plan } from "./plan.js";
 import type { PlanJson } from "./plan-render.js";
+import { fs } from "./builtin-fs.js";
+
+const { readdirSync, readFileSync, renameSync, statSync, writeFileSync } = fs;
 
 const FILE = "plan-cache.json";
 /** Environment that changes what a plan computes. */
