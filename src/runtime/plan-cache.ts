@@ -1,17 +1,20 @@
 // The no-op plan shortcut: after a plan with nothing to do, remember every input it depended on
 // (spec files, data files, objects, state serial, mlc's own code, environment) by path, size and
 // mtime; a later `mlc plan` whose inputs all still match answers without loading the compiler.
-import { jsonText } from "../ir/json-text.js";
-import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Plan } from "./plan.js";
 import type { PlanJson } from "./plan-render.js";
+import { fs } from "./builtin-fs.js";
+
+const { readdirSync, readFileSync, renameSync, statSync, writeFileSync } = fs;
 
 const FILE = "plan-cache.json";
 /** Environment that changes what a plan computes. */
 const ENV = ["MLC_STATE_URL", "MLC_STATE_SCHEMA", "MLC_ARTIFACTS_URL", "MLC_EXECUTOR_MODULES"];
 const GLOB = /[*?[\]{}]/;
+/** mlc's code files, built or not. */
+const CODE = /\.(js|ts|mjs|json)$/;
 
 interface Stamp {
   path: string;
@@ -45,11 +48,12 @@ const stampOf = (path: string): Stamp | undefined => {
 function codeKey(): string {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
   const h = { parts: [] as string[], update: (s: string) => void h.parts.push(s) };
+  // Paths by concatenation (readdir's names are plain): path.join cost this walk more than its stats.
   const walk = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const p = join(dir, e.name);
+      const p = dir + "/" + e.name;
       if (e.isDirectory()) walk(p);
-      else if (/\.(js|ts|mjs|json)$/.test(e.name)) {
+      else if (CODE.test(e.name)) {
         const st = statSync(p);
         h.update(`${p}\0${st.size}\0${st.mtimeMs}\n`);
       }
@@ -93,12 +97,15 @@ async function sqliteSerial(projectDir: string): Promise<number | undefined> {
 /**
  * The SQLite state's files as stamps (size -1: absent). Every commit appends to the write-ahead
  * log and every checkpoint writes the database, so unchanged stamps mean an unchanged state;
- * `-shm` is left out because readers touch it.
+ * `-shm` is left out because readers touch it. An empty log holds no commit, so it stamps as an
+ * absent one: the last connection to close (the exit of the `mlc plan` or `mlc apply` that
+ * recorded the plan) deletes the empty log it leaves.
  */
 function stateStamps(projectDir: string): Stamp[] {
   return ["state.db", "state.db-wal"].map((f) => {
     const path = join(projectDir, ".mlc", f);
-    return stampOf(path) ?? { path, size: -1, mtimeMs: 0 };
+    const s = stampOf(path);
+    return s && (s.size > 0 || f === "state.db") ? s : { path, size: -1, mtimeMs: 0 };
   });
 }
 
@@ -153,6 +160,8 @@ export async function rememberNoopPlan(projectDir: string, plan: Plan, json: Pla
   if ((await sqliteSerial(projectDir)) !== plan.stateSerial || !sameStamps(state, stateStamps(projectDir)))
     return;
   const file: CacheFile = { version: 3, key: codeKey(), stamps, state, plan: json };
+  // imported here, not at the top: the no-op plan's check (cachedNoopPlan) does not write JSON
+  const { jsonText } = await import("../ir/json-text.js");
   const path = join(projectDir, ".mlc", FILE);
   try {
     writeFileSync(path + ".tmp", jsonText(file));

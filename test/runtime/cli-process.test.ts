@@ -129,4 +129,33 @@ describe("the mlc process", () => {
     first.child.kill("SIGKILL");
     await first.done;
   }, 240_000);
+
+  it("answers a repeated no-op plan from the record with the planner's bytes and exit code, through a pipe", async () => {
+    const dir = makeProject({ "main.mlspec": TWO_MODELS, "data/customers.csv": CHURN_CSV });
+    const env = { FAKE_LOG: join(dir, "runs.log") };
+    expect((await mlc(["apply", dir], env).done).code).toBe(0);
+    // the first plan after the apply process exited is answered from what it recorded (its exit
+    // deleted the empty write-ahead log the record saw)
+    const cacheFile = join(dir, ".mlc", "plan-cache.json");
+    const recorded = readFileSync(cacheFile, "utf8");
+    const marked = JSON.parse(recorded);
+    marked.plan.summary.noop = 998; // a marker only the record can print
+    writeFileSync(cacheFile, JSON.stringify(marked));
+    expect((await mlc(["plan", dir], env).done).stdout).toBe("No changes. 998 nodes up to date.\n");
+    writeFileSync(cacheFile, recorded);
+    const planned = await mlc(["plan", dir, "--detailed-exitcode"], { ...env, MLC_PLAN_CACHE: "off" }).done;
+    const plannedJson = await mlc(["plan", dir, "--json"], { ...env, MLC_PLAN_CACHE: "off" }).done;
+    const cache = JSON.parse(readFileSync(cacheFile, "utf8"));
+    expect(cache.plan.summary.noop).toBe(7);
+    const quick = await mlc(["plan", dir, "--detailed-exitcode"], env).done;
+    const quickJson = await mlc(["plan", dir, "--json"], env).done;
+    expect([quick.code, quick.stdout, quick.stderr]).toEqual([planned.code, planned.stdout, planned.stderr]);
+    expect(quick.stdout).toBe("No changes. 7 nodes up to date.\n");
+    expect([quickJson.code, quickJson.stdout]).toEqual([plannedJson.code, plannedJson.stdout]);
+    // the marker again: those answers were the shortcut's
+    cache.plan.summary.noop = 999;
+    writeFileSync(cacheFile, JSON.stringify(cache));
+    expect((await mlc(["plan", dir], env).done).stdout).toBe("No changes. 999 nodes up to date.\n");
+    expect(JSON.parse((await mlc(["plan", dir, "--json"], env).done).stdout).summary.noop).toBe(999);
+  }, 240_000);
 });
