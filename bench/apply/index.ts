@@ -3,14 +3,16 @@
 // copy of the example, against issue 18's 2.5 s target. Beside it, from the same run, the fixed cost
 // every mlc command pays: bare `node -e 0` and `mlc validate` of the same project. Prints wall and
 // CPU (all threads) per command, each node's run time from the state the apply recorded, and, when
-// the target is missed, the top self-time functions of one more apply under --cpu-prof.
+// the target is missed, the CPU per phase (phases.ts) and the top self-time functions of one more
+// apply under --cpu-prof (at smoke size, of its one apply, profiled).
 import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openState } from "../../src/runtime/state/open.js";
-import { profileSummary } from "../cpu-profile.js";
+import { profileDirSummary } from "../cpu-profile.js";
+import { phaseTimes } from "./phases.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "../../..");
@@ -81,16 +83,19 @@ async function nodeTimes(dir: string): Promise<Array<[string, number]>> {
 const phaseLines = (stdout: string): string[] =>
   stdout.split("\n").filter((l) => /: (robustness: .* in \d+ ms|report built in \d+ ms)/.test(l));
 
-/** `--smoke`: one apply and one of each peer (the test suite's CI run); otherwise 5 alternating rounds. */
+/** `--smoke`: one apply (under --cpu-prof) and one of each peer (the test suite's CI run); otherwise 5 alternating rounds. */
 export async function run(args: string[]): Promise<void> {
   const smoke = args.includes("--smoke");
   const rounds = smoke ? 1 : 5;
   const work = mkdtempSync(join(tmpdir(), "mlc-bench-apply-"));
   const dir = join(work, "churn");
+  const profDir = join(work, "profiles");
   cpSync(join(repo, "examples/churn"), dir, {
     recursive: true,
     filter: (src) => !src.split(/[\\/]/).includes(".mlc"),
   });
+  const fresh = () => rmSync(join(dir, ".mlc"), { recursive: true, force: true });
+  const profiled = ["--cpu-prof", "--cpu-prof-dir", profDir];
   try {
     const applies: Timed[] = [];
     const validates: Timed[] = [];
@@ -101,8 +106,8 @@ export async function run(args: string[]): Promise<void> {
     for (let r = 0; r < rounds; r++) {
       nodes.push(await bareNode());
       validates.push(await timed([cli, "validate", dir], dir));
-      rmSync(join(dir, ".mlc"), { recursive: true, force: true });
-      const a = await timed([cli, "apply", dir], dir);
+      fresh();
+      const a = await timed([...(smoke ? profiled : []), cli, "apply", dir], dir);
       applies.push(a);
       lastApply = a.stdout;
       times = await nodeTimes(dir);
@@ -139,16 +144,24 @@ export async function run(args: string[]): Promise<void> {
     process.stdout.write(`  each node's run time (state, last round):\n`);
     for (const [id, t] of times) process.stdout.write(`    ${id.padEnd(26)} ${ms(t).padStart(9)}\n`);
     for (const l of phaseLines(lastApply)) process.stdout.write(`    ${l}\n`);
-    if (met) return;
-    if (smoke) {
-      process.stdout.write(`  where the time goes: (no --cpu-prof run at smoke size)\n`);
-      return;
+    // at smoke size the phases are always printed (the one apply was profiled anyway)
+    if (met && !smoke) return;
+    if (!smoke) {
+      fresh();
+      mkdirSync(profDir, { recursive: true });
+      await timed([...profiled, cli, "apply", dir], dir);
     }
-    rmSync(join(dir, ".mlc"), { recursive: true, force: true });
+    const phases = phaseTimes(profDir);
+    const total = phases.reduce((t, [, v]) => t + v, 0);
     process.stdout.write(
-      `  where the time goes (self time over all threads, one more apply under --cpu-prof):\n`,
+      `  where the CPU goes by phase (${smoke ? "the apply above" : "one more apply"} under --cpu-prof, all threads; ${ms(total)} sampled):\n`,
     );
-    for (const l of profileSummary([cli, "apply", dir], dir, 12)) process.stdout.write(`    ${l}\n`);
+    for (const [name, v] of phases)
+      process.stdout.write(
+        `    ${name.padEnd(40)} ${ms(v).padStart(9)} ${((v / total) * 100).toFixed(1).padStart(5)}%\n`,
+      );
+    process.stdout.write(`  the top self-time functions of that run:\n`);
+    for (const l of profileDirSummary(profDir, Infinity, 12)) process.stdout.write(`    ${l}\n`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

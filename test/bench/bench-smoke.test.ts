@@ -72,6 +72,8 @@ const EXPECTED: Record<string, BenchExpectations> = {
       re(`^ {2}ratio apply / node -e 0 ${num}×, apply / validate ${num}×`),
       re(`^ {2}target ≤ 2,500 ms wall: (met|missed) \\(${num}× the target\\)`),
       /^ {4}model\.churn_model +[\d,]+ ms$/m,
+      /^ {2}where the CPU goes by phase \(the apply above under --cpu-prof, all threads; [\d,]+ ms sampled\):$/m,
+      /^ {4}training and search +[\d,]+ ms +[\d.]+%$/m,
     ],
     timeoutMs: 300_000,
   },
