@@ -66,6 +66,17 @@ const EXPECTED: Record<string, BenchExpectations> = {
       re(`^binary peer, 2 chain\\(s\\) of 40 terms: .* ratio ${num}× its 1-chain graph$`),
     ],
   },
+  apply: {
+    ratio: [
+      re(`^ {2}mlc apply \\(fresh\\) +wall +[\\d,]+ ms +CPU +[\\d,]+ ms$`),
+      re(`^ {2}ratio apply / node -e 0 ${num}×, apply / validate ${num}×`),
+      re(`^ {2}target ≤ 2,500 ms wall: (met|missed) \\(${num}× the target\\)`),
+      /^ {4}model\.churn_model +[\d,]+ ms$/m,
+      /^ {2}where the CPU goes by phase \(the apply above under --cpu-prof, all threads; [\d,]+ ms sampled\):$/m,
+      /^ {4}training and search +[\d,]+ ms +[\d.]+%$/m,
+    ],
+    timeoutMs: 300_000,
+  },
   startup: {
     ratio: [],
     peer: {

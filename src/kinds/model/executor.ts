@@ -2,7 +2,7 @@
 // trains) the estimator, evaluates it on valid and test rows with intervals, composes the
 // deployable ONNX graph and checks it against the batch predictions, and records a registry version.
 import type { ColumnTable } from "arquero";
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../../ir/expr-json.js";
 import { buildPipeline, type FittedPipeline } from "../../data/pipeline.js";
@@ -12,6 +12,7 @@ import { tableColumns } from "../../data/table-columns.js";
 import type { Dataset, Estimator, Params, Task } from "../../ml/estimator.js";
 import { ALGORITHMS, loadEstimator } from "../../ml/algorithms.js";
 import { takeRows, type Matrix } from "../../ml/matrix.js";
+import type { MetricInput } from "../../ml/metrics/index.js";
 import {
   NodeFailure,
   type DataFingerprint,
@@ -25,7 +26,6 @@ import { nodeIdOf, type GraphNode, type Json } from "../../ir/graph-ir.js";
 import type { RegistryRecords } from "../../ir/state-store.js";
 import { ModelRegistry } from "../../registry/model-registry.js";
 import { anomalyThreshold as calibrateAnomalyThreshold } from "../../ml/anomaly-threshold.js";
-import { evaluateSplit } from "./evaluate.js";
 import { rankingGroups, targets, taskOf } from "./labels.js";
 import { rankingEvaluation, trivialRanking } from "./ranking-eval.js";
 import { decisionOf, readModelSpec, type ModelSpec } from "./model-spec.js";
@@ -285,6 +285,7 @@ function chooseDecision(
 
 async function run(ctx: ExecContext): Promise<NodeResult> {
   const declaredSpec = readModelSpec(ctx.node.name, ctx.node.config);
+  const commit = ctx.state ? specCommit(ctx.projectDir) : Promise.resolve({});
   // An imported model reads its file from the project (the path cannot leave it).
   if (declaredSpec.algorithm.file)
     declaredSpec.fixed.path = resolveDataPath(ctx.projectDir, declaredSpec.algorithm.file, false);
@@ -417,6 +418,15 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   // a binary classifier's threshold: fixed, or chosen by its decision on the valid rows
   const decision = chooseDecision(spec, prep, predictions.valid, model.outputWidth);
   if (decision) metrics.decision_threshold = decision.threshold;
+  // The splits' bootstrap evaluations run in the report's evaluate lane (report-thread.ts) while
+  // the robustness suites below run here; their metrics are added in the same order as before.
+  const evaluations: Array<Promise<Record<string, number>>> = [];
+  const evaluate = (split: string, input: MetricInput): void => {
+    const e = early.thread.evaluate(split, prep.task.kind, input, { seed, resamples: 1000 });
+    // awaited below; a robustness failure first must not leave an unhandled rejection
+    e.catch(() => {});
+    evaluations.push(e);
+  };
   for (const part of ["valid", "test"] as const) {
     const p = prep.parts[part];
     const pred = predictions[part];
@@ -430,26 +440,17 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       ...(spec.task.kind === "detect_anomalies" ? { k: spec.task.k } : {}),
       ...(decision ? { decision: decision.input } : {}),
     };
-    Object.assign(metrics, evaluateSplit(part, prep.task.kind, input, { seed, resamples: 1000 }));
+    evaluate(part, input);
     if (ranking) {
       const note = trivialRanking(input);
       if (note) ctx.log(`${part}: ${note}`);
     }
     const baseline = ranking?.baseline(part);
-    if (baseline)
-      Object.assign(
-        metrics,
-        evaluateSplit(
-          `baseline.${part}`,
-          prep.task.kind,
-          { ...input, pred: baseline },
-          { seed, resamples: 1000 },
-        ),
-      );
+    if (baseline) evaluate(`baseline.${part}`, { ...input, pred: baseline });
   }
 
   // `robustness { … }`: perturbation suites on the test rows, scored as the test metrics are
-  const robustness = await modelRobustness(ctx, {
+  const robustnessRun = modelRobustness(ctx, {
     task: prep.task,
     pipeline: prep.pipeline,
     model,
@@ -466,6 +467,10 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     threshold: decision?.threshold ?? spec.threshold,
     seed,
   });
+  robustnessRun.catch(() => {});
+  // an evaluation's failure is reported before the robustness suites', as when they ran in turn
+  for (const e of evaluations) Object.assign(metrics, await e);
+  const robustness = await robustnessRun;
   if (robustness) Object.assign(metrics, robustness.metrics);
 
   const onnx = composeOnnx(spec.name, prep.pipeline, model);
@@ -631,7 +636,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
         params: outcome.params as Record<string, Json>,
         fingerprint,
         runId: ctx.runId ?? "",
-        ...specCommit(ctx.projectDir),
+        ...(await commit),
         ...(start ? { parent: start.version } : {}),
       }));
     summary.version = version.version;
@@ -652,19 +657,21 @@ function measuredBlocksKey(config: { [k: string]: Json }): string {
   });
 }
 
-/** The spec's git commit, when the project is in a git work tree. */
-function specCommit(dir: string): { specCommit?: string } {
-  try {
-    const out = execFileSync("git", ["-C", dir, "rev-parse", "HEAD"], {
-      stdio: ["ignore", "pipe", "ignore"],
-      timeout: 2000,
-    })
-      .toString()
-      .trim();
-    return /^[0-9a-f]{40}$/.test(out) ? { specCommit: out } : {};
-  } catch {
-    return {};
-  }
+/**
+ * The spec's git commit, when the project is in a git work tree. Asked when the node starts and read
+ * when it records its version: git runs beside the fit instead of blocking the thread at the end.
+ */
+function specCommit(dir: string): Promise<{ specCommit?: string }> {
+  return new Promise((resolve) => {
+    try {
+      execFile("git", ["-C", dir, "rev-parse", "HEAD"], { timeout: 2000 }, (err, stdout) => {
+        const out = err ? "" : stdout.trim();
+        resolve(/^[0-9a-f]{40}$/.test(out) ? { specCommit: out } : {});
+      }).stdin?.end();
+    } catch {
+      resolve({});
+    }
+  });
 }
 
 /** Raising `tune.trials` and nothing else continues the recorded search: "20 more trials". */

@@ -1,15 +1,24 @@
 // Messages between report-thread.ts (main thread) and report-worker.ts: a TreeSHAP importance job
-// (the tree ensemble as plain data, the explained rows) and a chart-rendering job (the report JSON).
+// (the tree ensemble as plain data, the explained rows), a chart-rendering job (the report JSON) and
+// a split's evaluation with bootstrap intervals (evaluate.ts: the metric input, the options).
+import type { TaskKind } from "../../ml/estimator.js";
+import type { MetricInput } from "../../ml/metrics/index.js";
 import type { ReportJson } from "../../ml/report/index.js";
 import type { TreeEnsemble } from "../../ml/tree/ensemble.js";
 import type { Matrix } from "../../ml/matrix.js";
+import type { EvalOptions } from "./evaluate.js";
 
 export type ReportJob =
   | { kind: "importance"; id: number; ensemble: TreeEnsemble; X: Matrix }
-  | { kind: "render"; id: number; report: ReportJson };
+  | { kind: "render"; id: number; report: ReportJson }
+  | { kind: "evaluate"; id: number; split: string; task: TaskKind; input: MetricInput; opts: EvalOptions };
+
+/** What a worker is started for: TreeSHAP and charts (it loads vega), or evaluations (it does not). */
+export type ReportLane = "report" | "evaluate";
 
 export type ReportReply =
   | { kind: "ready" }
   | { kind: "importance"; id: number; values: Float64Array }
   | { kind: "render"; id: number; html: string }
+  | { kind: "evaluate"; id: number; metrics: Record<string, number> }
   | { kind: "error"; id: number; message: string };

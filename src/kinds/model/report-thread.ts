@@ -1,19 +1,22 @@
-// The model report's worker thread (report-worker.ts): TreeSHAP importance starts as soon as the
-// model is fitted and the charts are drawn there, beside the main thread's evaluation, robustness
-// suites and ONNX checks. Without the compiled worker (vitest runs the .ts), or when it fails, the
-// same functions run on the main thread: the report's bytes are the same either way.
+// The model report's worker threads (report-worker.ts): TreeSHAP importance starts as soon as the
+// model is fitted and the charts are drawn in one (the "report" lane), and the splits' bootstrap
+// evaluations run in another (the "evaluate" lane), beside the main thread's robustness suites and
+// ONNX checks. Without the compiled worker (vitest runs the .ts), or when it fails, the same
+// functions run on the main thread: the metrics' and the report's bytes are the same either way.
 import type { Worker } from "node:worker_threads";
-import type { TrainedModel } from "../../ml/estimator.js";
+import type { TaskKind, TrainedModel } from "../../ml/estimator.js";
 import type { Matrix } from "../../ml/matrix.js";
+import type { MetricInput } from "../../ml/metrics/index.js";
 import { renderReportHtml, type ReportJson } from "../../ml/report/index.js";
 import { TreeModel } from "../../ml/tree/model.js";
 import { meanAbsShap } from "../../ml/tree-shap.js";
 import { compiledWorkerUrl, startReadyWorker } from "../../threads/worker-start.js";
-import type { ReportJob, ReportReply } from "./report-shared.js";
+import { evaluateSplit, type EvalOptions } from "./evaluate.js";
+import type { ReportJob, ReportLane, ReportReply } from "./report-shared.js";
 
 /**
- * The worker is shared by the model nodes of a process (vega loads once, ~0.45 s of CPU) and ends
- * itself after this long without a job; it never keeps the process alive either.
+ * Each lane's worker is shared by the model nodes of a process (vega loads once, ~0.45 s of CPU) and
+ * ends itself after this long without a job; it never keeps the process alive either.
  */
 const IDLE_MS = 30_000;
 
@@ -22,12 +25,20 @@ export interface ReportThread {
   importance(model: TrainedModel, X: Matrix): Promise<Float64Array | undefined>;
   /** The report's HTML (renderReportHtml). */
   render(report: ReportJson): Promise<string>;
+  /** A split's metrics with bootstrap intervals (evaluate.ts evaluateSplit), in the evaluate lane. */
+  evaluate(
+    split: string,
+    task: TaskKind,
+    input: MetricInput,
+    opts: EvalOptions,
+  ): Promise<Record<string, number>>;
 }
 
 /** Jobs that cannot be sent (no worker, a failure on the way) run on the main thread. */
 const inline: ReportThread = {
   importance: async (model, X) => (model instanceof TreeModel ? meanAbsShap(model.ensemble, X) : undefined),
   render: (report) => renderReportHtml(report),
+  evaluate: async (split, task, input, opts) => evaluateSplit(split, task, input, opts),
 };
 
 interface Shared {
@@ -40,12 +51,13 @@ interface Shared {
   rest(): void;
 }
 
-let shared: Shared | undefined;
+const shared = new Map<ReportLane, Shared>();
 let nextId = 0;
 
-/** The running worker for `url`, started when there is none (or it ended). */
-function sharedWorker(url: URL): Shared {
-  if (shared && !shared.ended && shared.url === url.href) return shared;
+/** The running worker of `lane` for `url`, started when there is none (or it ended). */
+function sharedWorker(url: URL, lane: ReportLane): Shared {
+  const running = shared.get(lane);
+  if (running && !running.ended && running.url === url.href) return running;
   const st: Shared = {
     url: url.href,
     pending: new Map(),
@@ -61,11 +73,15 @@ function sharedWorker(url: URL): Shared {
     st.pending.clear();
     void w?.terminate();
   };
-  st.started = startReadyWorker(url, undefined, {
-    isReady: (m) => (m as ReportReply).kind === "ready",
-    timeoutMs: 30_000,
-    unref: true,
-  }).then((w) => {
+  st.started = startReadyWorker(
+    url,
+    { lane },
+    {
+      isReady: (m) => (m as ReportReply).kind === "ready",
+      timeoutMs: 30_000,
+      unref: true,
+    },
+  ).then((w) => {
     if (!w) {
       st.ended = true;
       return null;
@@ -90,7 +106,7 @@ function sharedWorker(url: URL): Shared {
     st.rest();
     return w;
   });
-  shared = st;
+  shared.set(lane, st);
   return st;
 }
 
@@ -116,12 +132,15 @@ async function send(
   });
 }
 
-/** The report thread (started now if it is not running: it loads vega while the caller goes on); `workerUrl` null: everything inline. */
+/**
+ * The report thread (started now if it is not running: it loads vega while the caller goes on; the
+ * evaluate lane starts at its first job); `workerUrl` null: everything inline.
+ */
 export function startReportThread(
   workerUrl: URL | null = compiledWorkerUrl(import.meta.url, "report-worker.js"),
 ): ReportThread {
   if (!workerUrl) return inline;
-  const st = sharedWorker(workerUrl);
+  const st = sharedWorker(workerUrl, "report");
   return {
     async importance(model, X) {
       if (!(model instanceof TreeModel)) return undefined;
@@ -143,6 +162,12 @@ export function startReportThread(
     async render(report) {
       const r = await send(st, { kind: "render", id: nextId++, report });
       return r?.kind === "render" ? r.html : inline.render(report);
+    },
+    async evaluate(split, task, input, opts) {
+      // the input's arrays are copied (the caller keeps its predictions)
+      const job: ReportJob = { kind: "evaluate", id: nextId++, split, task, input, opts };
+      const r = await send(sharedWorker(workerUrl, "evaluate"), job);
+      return r?.kind === "evaluate" ? r.metrics : inline.evaluate(split, task, input, opts);
     },
   };
 }

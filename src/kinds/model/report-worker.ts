@@ -1,23 +1,45 @@
-// Worker thread of report-thread.ts: computes a tree model's mean |SHAP| per feature and draws the
-// report's charts (vega) off the main thread, so they overlap the model's evaluation and ONNX
-// checks. The same functions run as on the main thread, so the bytes are the same; runs only as compiled .js.
-import { parentPort } from "node:worker_threads";
-import { renderReportHtml } from "../../ml/report/index.js";
-import { meanAbsShap } from "../../ml/tree-shap.js";
-import type { ReportJob, ReportReply } from "./report-shared.js";
+// Worker thread of report-thread.ts: computes a tree model's mean |SHAP| per feature, draws the
+// report's charts (vega) and evaluates splits with their bootstrap intervals off the main thread, so
+// they overlap the model's robustness suites and ONNX checks. The same functions run as on the main
+// thread, so the bytes are the same; runs only as compiled .js. Its lane (workerData) says whether it
+// draws charts: only then does it load vega. Each job's module loads at the worker's start when its
+// lane runs that job, else at the first such job: the evaluate lane never loads TreeSHAP, the report
+// JSON's renderer or the ONNX builder they import.
+import { parentPort, workerData } from "node:worker_threads";
+import type { ReportJob, ReportLane, ReportReply } from "./report-shared.js";
 
 const port = parentPort!;
 const post = (m: ReportReply, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+const lane = (workerData as { lane?: ReportLane } | undefined)?.lane ?? "report";
+
+/** A module import started once, on first use (or at start for this lane's jobs). */
+function lazy<T>(load: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => (p ??= load());
+}
+const shap = lazy(() => import("../../ml/tree-shap.js"));
+const report = lazy(() => import("../../ml/report/index.js"));
+const evaluation = lazy(() => import("./evaluate.js"));
 // vega and vega-lite load while the first job is waiting (about half a second of module loading).
-const engine = Promise.all([import("vega"), import("vega-lite")]).catch(() => undefined);
+const engine = lazy(() => Promise.all([import("vega"), import("vega-lite")]).catch(() => undefined));
+const preload = lane === "report" ? [shap(), report(), engine()] : [evaluation()];
+// a failed load is reported by the job that needs the module
+for (const p of preload) p.catch(() => {});
 
 port.on("message", (job: ReportJob) => {
   const run = async (): Promise<void> => {
     if (job.kind === "importance") {
-      const values = meanAbsShap(job.ensemble, job.X);
+      const values = (await shap()).meanAbsShap(job.ensemble, job.X);
       post({ kind: "importance", id: job.id, values }, [values.buffer as ArrayBuffer]);
+    } else if (job.kind === "evaluate") {
+      post({
+        kind: "evaluate",
+        id: job.id,
+        metrics: (await evaluation()).evaluateSplit(job.split, job.task, job.input, job.opts),
+      });
     } else {
-      await engine;
+      const { renderReportHtml } = await report();
+      await engine();
       post({ kind: "render", id: job.id, html: await renderReportHtml(job.report) });
     }
   };

@@ -1,6 +1,6 @@
-// The model report's worker thread (report-thread.ts): TreeSHAP importance and the rendered HTML are
-// the bytes the main thread computes, the worker lets the process exit, and without it (no compiled
-// worker) everything runs inline.
+// The model report's worker threads (report-thread.ts): TreeSHAP importance, the rendered HTML and a
+// split's bootstrap evaluation (the evaluate lane) are the bytes the main thread computes, the worker
+// lets the process exit, and without it (no compiled worker) everything runs inline.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -12,6 +12,7 @@ import { buildReportJson, renderReportHtml, type ReportJson } from "../../../src
 import { meanAbsShap } from "../../../src/ml/tree-shap.js";
 import { TreeModel } from "../../../src/ml/tree/model.js";
 import { startReportThread } from "../../../src/kinds/model/report-thread.js";
+import { evaluateSplit } from "../../../src/kinds/model/evaluate.js";
 import { BINARY, syntheticBinary } from "./tune-fixtures.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -74,6 +75,32 @@ describe("the report thread", () => {
     expect(html).toContain("<svg");
     // the caller's columns are still whole (the worker got copies)
     expect(valid.X.columns[0]!.length).toBe(300);
+  }, 120_000);
+
+  it("evaluates a split in its evaluate lane to the metrics the main thread computes, bit for bit", async () => {
+    const pred = model.predict(valid.X);
+    const input = {
+      y: valid.y!,
+      pred,
+      width: 1,
+      decision: { threshold: 0.3, costs: { tp: 0, fp: 1, tn: 0, fn: 5 } },
+    };
+    const opts = { seed: 7, resamples: 200 };
+    const thread = startReportThread(workerUrl);
+    // beside a TreeSHAP job in the report lane: the lanes are separate workers
+    const [worker] = await Promise.all([
+      thread.evaluate("valid", "binary", input, opts),
+      thread.importance(model, valid.X),
+    ]);
+    const own = evaluateSplit("valid", "binary", input, opts);
+    expect(Object.keys(worker)).toEqual(Object.keys(own));
+    const bits = (r: Record<string, number>) => Buffer.from(Float64Array.from(Object.values(r)).buffer);
+    expect(bits(worker).equals(bits(own))).toBe(true);
+    expect(worker["valid.auc.lower"]).toBeLessThan(worker["valid.auc"]!);
+    // inline (no worker) too
+    expect(
+      bits(await startReportThread(null).evaluate("valid", "binary", input, opts)).equals(bits(own)),
+    ).toBe(true);
   }, 120_000);
 
   it("runs inline without the compiled worker, and for a model that is not a tree ensemble", async () => {
