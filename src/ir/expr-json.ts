@@ -37,6 +37,10 @@ export function canonicalJson(j: Json): string {
   }
   if (Array.isArray(j)) return `[${j.map(canonicalJson).join(",")}]`;
   if (isObj(j)) {
+    // an object that serialises itself (a compiler span holds its positions in another form) is
+    // hashed as JSON.stringify would write it, so a saved plan read back hashes the same
+    const own = (j as { toJSON?: unknown }).toJSON;
+    if (typeof own === "function") return canonicalJson((own as () => Json).call(j));
     const keys = Object.keys(j).sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(j[k]!)}`).join(",")}}`;
   }

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { FlatSpan, flatSpan, spanBetween } from "../../src/compiler/flat-span.js";
 import { parseFile } from "../../src/compiler/parse.js";
 import type { Span } from "../../src/ir/span.js";
+import { canonicalJson } from "../../src/ir/expr-json.js";
+import type { Json } from "../../src/ir/graph-ir.js";
 
 const plain = (file: string, s: [number, number, number], e: [number, number, number]): Span => ({
   file,
@@ -17,6 +19,13 @@ describe("FlatSpan", () => {
     expect(f.end).toEqual(p.end);
     expect(JSON.stringify(f)).toBe(JSON.stringify(p));
     expect(JSON.stringify({ span: f }, null, 2)).toBe(JSON.stringify({ span: p }, null, 2));
+  });
+
+  it("hashes (canonicalJson) as the plain span it serialises to, so a saved plan read back checks out", () => {
+    const p = plain("a.mlspec", [4, 2, 3], [9, 2, 8]);
+    const f = flatSpan(p.file, p.start, p.end);
+    const holder = { node: "x", span: f } as unknown as Json;
+    expect(canonicalJson(holder)).toBe(canonicalJson({ node: "x", span: p } as unknown as Json));
   });
 
   it("joins two spans, keeping the first's end when the second ends before the first starts", () => {
