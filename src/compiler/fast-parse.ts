@@ -147,6 +147,17 @@ class FastParser {
   private readonly count: number;
   /** interned(): the last string seen in each slot of a direct-mapped table. */
   private readonly internTable: (string | undefined)[] = new Array<string | undefined>(INTERN_SLOTS);
+  /**
+   * The items of the lists being built (a block's body, a list's items, a call's arguments, a
+   * path's parts), one region above another as they nest: each list is `take`n as an array of
+   * exactly its length. An array grown by push keeps room for 17 items; most of the AST's arrays
+   * hold one or two, and they live as long as the AST.
+   */
+  private readonly stack: unknown[] = [];
+  private top = 0;
+  /** reference(): the parts of the path being read and their spans (paths do not nest). */
+  private readonly parts: string[] = [];
+  private readonly partSpans: Span[] = [];
 
   constructor(
     private readonly file: string,
@@ -206,6 +217,17 @@ class FastParser {
     return s;
   }
 
+  private keep(x: unknown): void {
+    this.stack[this.top++] = x;
+  }
+
+  /** The items kept since `base` (the `top` a list began at), as an array of exactly them. */
+  private take<T>(base: number): T[] {
+    const items = this.stack.slice(base, this.top) as T[];
+    this.top = base;
+    return items;
+  }
+
   private span(i: number): Span {
     const start = this.starts[i]!;
     const end = this.ends[i]!;
@@ -236,8 +258,9 @@ class FastParser {
     // parse.ts splits a file into blocks at a head on a later line: leave such files to it
     if (top && this.lines[open] !== this.lines[kindTok]) throw GIVE_UP;
     const kindSpan = this.span(kindTok);
-    const body: BodyItem[] = [];
-    while (this.kind() !== RBRACE) body.push(this.bodyItem());
+    const base = this.top;
+    while (this.kind() !== RBRACE) this.keep(this.bodyItem());
+    const body = this.take<BodyItem>(base);
     const endSpan = this.span(this.pos++);
     const b: Block = {
       type: "block",
@@ -382,15 +405,16 @@ class FastParser {
   private list(): Expr {
     const open = this.span(this.pos++);
     this.nesting++;
-    const items: Expr[] = [];
+    const base = this.top;
     if (STARTS_VALUE[this.kind()] === 1) {
-      items.push(this.expression());
+      this.keep(this.expression());
       while (this.kind() === COMMA && this.kind(1) !== RBRACKET) {
         this.pos++;
-        items.push(this.expression());
+        this.keep(this.expression());
       }
       if (this.kind() === COMMA) this.pos++;
     }
+    const items = this.take<Expr>(base);
     this.nesting--;
     const close = this.span(this.expect(RBRACKET));
     return { type: "list", items, span: this.between(open, close) };
@@ -399,7 +423,7 @@ class FastParser {
   /** `{ k = v, k2 = v2 }` from its `{` (already consumed) to its `}`. */
   private entries(): { entries: ObjectEntry[]; close: Span } {
     this.nesting++;
-    const entries: ObjectEntry[] = [];
+    const base = this.top;
     let k = this.kind();
     while (k === IDENT || k === QUOTED || k === STRING) {
       const keyTok = this.pos++;
@@ -407,10 +431,12 @@ class FastParser {
       const keySpan = this.span(keyTok);
       const key = k === STRING ? this.stringValue(keyTok) : this.image(keyTok);
       const value = this.expression();
-      entries.push({ key, keySpan, value, span: this.between(keySpan, value.span) });
+      const entry: ObjectEntry = { key, keySpan, value, span: this.between(keySpan, value.span) };
+      this.keep(entry);
       if (this.kind() === COMMA) this.pos++;
       k = this.kind();
     }
+    const entries = this.take<ObjectEntry>(base);
     this.nesting--;
     const close = this.span(this.expect(RBRACE));
     return { entries, close };
@@ -418,13 +444,12 @@ class FastParser {
 
   /** `a.b.*`, perhaps called: `f(x, n = 1)` or `rest { port = 8080 }` opening on its line. */
   private reference(): Expr {
-    const path: string[] = [];
-    const pathSpans: Span[] = [];
     let star = false;
     const first = this.span(this.pos);
     let last = first;
-    path.push(this.image(this.pos++));
-    pathSpans.push(first);
+    const name = this.image(this.pos++);
+    // parts after the first are kept in `parts`; the arrays are made to their length at the end
+    let n = 1;
     while (this.kind() === DOT) {
       this.pos++;
       const k = this.kind();
@@ -435,9 +460,20 @@ class FastParser {
         last = this.span(this.pos++);
       } else if (k === IDENT || k === QUOTED) {
         last = this.span(this.pos);
-        path.push(this.image(this.pos++));
-        pathSpans.push(last);
+        this.parts[n] = this.image(this.pos++);
+        this.partSpans[n++] = last;
       } else throw GIVE_UP;
+    }
+    let path: string[];
+    let pathSpans: Span[];
+    if (n === 1) {
+      path = [name];
+      pathSpans = [first];
+    } else {
+      this.parts[0] = name;
+      this.partSpans[0] = first;
+      path = this.parts.slice(0, n);
+      pathSpans = this.partSpans.slice(0, n);
     }
     const refSpan = this.between(first, last);
     const k = this.kind();
@@ -465,16 +501,18 @@ class FastParser {
       };
     }
     this.nesting++;
-    const args: Expr[] = [];
+    // the positional arguments are kept on the stack, the named ones (fewer) in an array of their own
+    const base = this.top;
     const named: NamedArg[] = [];
     if (STARTS_VALUE[this.kind()] === 1) {
-      this.arg(args, named);
+      this.arg(named);
       while (this.kind() === COMMA && this.kind(1) !== RPAREN) {
         this.pos++;
-        this.arg(args, named);
+        this.arg(named);
       }
       if (this.kind() === COMMA) this.pos++;
     }
+    const args = this.take<Expr>(base);
     this.nesting--;
     const close = this.span(this.expect(RPAREN));
     return {
@@ -482,13 +520,14 @@ class FastParser {
       callee,
       calleeSpan: refSpan,
       args,
-      named,
+      named: named.length === 0 ? named : named.slice(), // to its length
       form: "parens",
       span: this.between(refSpan, close),
     };
   }
 
-  private arg(args: Expr[], named: NamedArg[]): void {
+  /** One argument of a call in parens: a positional one is kept (on the stack), a named one pushed. */
+  private arg(named: NamedArg[]): void {
     if (this.isName(this.kind()) && this.kind(1) === EQ) {
       const nameTok = this.pos;
       this.pos += 2;
@@ -496,7 +535,7 @@ class FastParser {
       const nameSpan = this.span(nameTok);
       named.push({ name: this.image(nameTok), nameSpan, value, span: this.between(nameSpan, value.span) });
     } else {
-      args.push(this.expression());
+      this.keep(this.expression());
     }
   }
 
