@@ -20,7 +20,7 @@ import {
   UnterminatedString,
 } from "./lexer.js";
 import type { Pos, Span } from "../ir/span.js";
-import { flatSpan, spanBetween } from "./flat-span.js";
+import { FlatSpan, spanBetween, type SourceLines } from "./flat-span.js";
 
 /** Thrown inside an item whose parts are unusable; the item is left out of the AST. */
 class DropItem {
@@ -33,7 +33,12 @@ export class AstBuilder {
   /** End of the last real token seen: where inserted (recovered) tokens are placed. */
   private lastEnd: Pos;
 
-  constructor(readonly file: string) {
+  /** The file's path. */
+  readonly file: string;
+
+  /** @param src the file's lines: what every span holds */
+  constructor(private readonly src: SourceLines) {
+    this.file = src.file;
     this.lastEnd = { offset: 0, line: 1, column: 1 };
   }
 
@@ -54,14 +59,19 @@ export class AstBuilder {
   }
 
   tokenSpan(t: IToken): Span {
-    if (!this.isReal(t)) return flatSpan(this.file, this.lastEnd, this.lastEnd);
+    if (!this.isReal(t)) return this.emptySpan();
     const end = this.end(t);
     if (end.offset > this.lastEnd.offset) this.lastEnd = end;
-    return flatSpan(this.file, this.start(t), end);
+    return new FlatSpan(this.src, t.startOffset, end.offset);
+  }
+
+  /** The empty span where inserted (recovered) tokens are placed. */
+  private emptySpan(): Span {
+    return new FlatSpan(this.src, this.lastEnd.offset, this.lastEnd.offset);
   }
 
   private between(a: Span, b: Span): Span {
-    return spanBetween(this.file, a, b);
+    return spanBetween(this.src, a, b);
   }
 
   private error(
@@ -88,7 +98,7 @@ export class AstBuilder {
       if (built) body.push(built);
     }
     const close = tok(c["RBrace"]);
-    const endSpan = close ? this.tokenSpan(close) : flatSpan(this.file, this.lastEnd, this.lastEnd);
+    const endSpan = close ? this.tokenSpan(close) : this.emptySpan();
     const b: Block = {
       type: "block",
       kind: kindTok.image,

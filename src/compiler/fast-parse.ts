@@ -15,7 +15,7 @@ import {
 } from "./cst-to-ast.js";
 import { K, type TokenColumns } from "./lexer.js";
 import type { Span } from "../ir/span.js";
-import { FlatSpan, spanBetween } from "./flat-span.js";
+import { FlatSpan, spanBetween, type SourceLines } from "./flat-span.js";
 
 /** Thrown where the fast path stops: the file goes the chevrotain way. */
 class GiveUp {
@@ -107,9 +107,9 @@ interface Unit {
  * The blocks of a file, or undefined when the file needs the chevrotain path (an error somewhere,
  * malformed tokens, nesting deeper than parse.ts allows, or a block head split over lines).
  */
-export function parseBlocksFast(file: string, text: string, cols: TokenColumns): Block[] | undefined {
+export function parseBlocksFast(src: SourceLines, text: string, cols: TokenColumns): Block[] | undefined {
   if (cols.malformed || tooDeep(cols)) return undefined;
-  const p = new FastParser(file, text, cols);
+  const p = new FastParser(src, text, cols);
   try {
     const blocks: Block[] = [];
     while (p.pos < cols.count) blocks.push(p.block(true));
@@ -143,7 +143,6 @@ class FastParser {
   private readonly starts: Int32Array;
   private readonly ends: Int32Array;
   private readonly lines: Int32Array;
-  private readonly columns: Int32Array;
   private readonly count: number;
   /** interned(): the last string seen in each slot of a direct-mapped table. */
   private readonly internTable: (string | undefined)[] = new Array<string | undefined>(INTERN_SLOTS);
@@ -160,7 +159,8 @@ class FastParser {
   private readonly partSpans: Span[] = [];
 
   constructor(
-    private readonly file: string,
+    /** The file's lines: what every span holds. */
+    private readonly src: SourceLines,
     private readonly text: string,
     cols: TokenColumns,
   ) {
@@ -168,7 +168,6 @@ class FastParser {
     this.starts = cols.starts;
     this.ends = cols.ends;
     this.lines = cols.lines;
-    this.columns = cols.columns;
     this.count = cols.count;
   }
 
@@ -229,16 +228,12 @@ class FastParser {
   }
 
   private span(i: number): Span {
-    const start = this.starts[i]!;
-    const end = this.ends[i]!;
-    const line = this.lines[i]!;
-    const column = this.columns[i]!;
-    return new FlatSpan(this.file, start, line, column, end, line, column + end - start);
+    return new FlatSpan(this.src, this.starts[i]!, this.ends[i]!);
   }
 
   /** cst-to-ast.ts `between`. */
   private between(a: Span, b: Span): Span {
-    return spanBetween(this.file, a, b);
+    return spanBetween(this.src, a, b);
   }
 
   /** Whether token `i` starts on the line where token `i - 1` ends (all tokens lie on one line). */

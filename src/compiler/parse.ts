@@ -24,6 +24,7 @@ import {
   tokensOf,
 } from "./lexer.js";
 import { parseBlocksFast } from "./fast-parse.js";
+import { SourceLines } from "./flat-span.js";
 import { mlspecParser } from "./parser.js";
 import type { Pos, Span } from "../ir/span.js";
 import { KEYWORD_TYPES, decodeSyntaxMessage } from "./syntax-messages.js";
@@ -66,13 +67,13 @@ export function parseFile(
 
 function parseUnchecked(path: string, text: string, fastPath: boolean): Result<SpecFile> {
   const columns = scan(text);
-  const lines = new LineIndex(text);
+  const lines = new SourceLines(path, text);
   // Most files have no error: the fast parser builds their AST straight from the token columns.
-  const fast = fastPath ? parseBlocksFast(path, text, columns) : undefined;
+  const fast = fastPath ? parseBlocksFast(lines, text, columns) : undefined;
   if (fast) return { value: specFile(path, text, fast, columns.comments, lines), diagnostics: [] };
   // The others are parsed block by block by chevrotain, with error recovery where needed.
   const { tokens, comments } = tokensOf(text, columns);
-  const builder = new AstBuilder(path);
+  const builder = new AstBuilder(lines);
   builder.sourceOf = (s) => text.slice(s.start.offset, s.end.offset);
   const fastParser = mlspecParser(false);
   const blocks: Block[] = [];
@@ -153,7 +154,7 @@ function specFile(
   text: string,
   blocks: Block[],
   comments: IToken[],
-  lines: LineIndex,
+  lines: SourceLines,
 ): SpecFile {
   const fileComments: Comment[] = comments.map((c) => ({
     text: c.image.replace(/\s+$/, ""),
@@ -169,7 +170,7 @@ function specFile(
 }
 
 function emptyFile(path: string, text: string): SpecFile {
-  const lines = new LineIndex(text);
+  const lines = new SourceLines(path, text);
   return {
     path,
     text,
@@ -270,7 +271,7 @@ function parseErrorDiagnostic(
   e: IRecognitionException,
   seg: Segment,
   path: string,
-  lines: LineIndex,
+  lines: SourceLines,
 ): Diagnostic {
   let { message, hint, at } = decodeSyntaxMessage(e.message);
   const t = e.token;
@@ -389,27 +390,4 @@ function lexicalDiagnostics(path: string, tokens: IToken[]): Diagnostic[] {
     }
   }
   return out;
-}
-
-/** Offset → line/column for positions that have no token (end of input). */
-class LineIndex {
-  private readonly starts: number[] = [0];
-  constructor(private readonly text: string) {
-    // Line breaks as chevrotain counts them: \n, \r\n and a lone \r.
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) this.starts.push(i + 1);
-    }
-  }
-  pos(offset: number): Pos {
-    const o = Math.max(0, Math.min(offset, this.text.length));
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid]! <= o) lo = mid;
-      else hi = mid - 1;
-    }
-    return { offset: o, line: lo + 1, column: o - this.starts[lo]! + 1 };
-  }
 }

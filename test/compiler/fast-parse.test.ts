@@ -4,6 +4,7 @@
 // generated project; and the fast path does take the files without errors.
 import { describe, expect, it } from "vitest";
 import { parseBlocksFast } from "../../src/compiler/fast-parse.js";
+import { SourceLines } from "../../src/compiler/flat-span.js";
 import { format } from "../../src/compiler/format.js";
 import { lex, scan } from "../../src/compiler/lexer.js";
 import { parseFile } from "../../src/compiler/parse.js";
@@ -18,7 +19,7 @@ function expectSameParse(path: string, text: string, what = path): boolean {
   expect(fast, what).toEqual(reference);
   // key order too: the AST is serialised (mlc parse --json, the LSP)
   expect(JSON.stringify(fast), what).toBe(JSON.stringify(reference));
-  return parseBlocksFast(path, text, scan(text)) !== undefined;
+  return parseBlocksFast(new SourceLines(path, text), text, scan(text)) !== undefined;
 }
 
 describe("fast parser: the same result as the chevrotain path", () => {
