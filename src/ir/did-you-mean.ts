@@ -1,14 +1,16 @@
 // The one edit distance (optimal string alignment, so a swap of two adjacent letters costs one) and the
 // "did you mean" suggestions built on it, for the compiler's hints and the runtime's messages. No imports.
 
+/** editDistance's three rows, reused from call to call (grown when a longer word comes). */
+let rows = [new Uint32Array(64), new Uint32Array(64), new Uint32Array(64)] as const;
+
 export function editDistance(a: string, b: string): number {
   const n = a.length,
     m = b.length;
   if (n === 0) return m;
   if (m === 0) return n;
-  let prev2 = new Uint32Array(m + 1);
-  let prev = new Uint32Array(m + 1);
-  let cur = new Uint32Array(m + 1);
+  if (rows[0].length <= m) rows = [new Uint32Array(m + 1), new Uint32Array(m + 1), new Uint32Array(m + 1)];
+  let [prev2, prev, cur] = rows;
   for (let j = 0; j <= m; j++) prev[j] = j;
   for (let i = 1; i <= n; i++) {
     cur[0] = i;
@@ -32,7 +34,10 @@ export function closest(name: string, candidates: Iterable<string>): string | un
   const lower = name.toLowerCase();
   for (const c of candidates) {
     if (c === name) continue;
-    const dist = c.toLowerCase() === lower ? 0.5 : editDistance(name, c);
+    const sameLetters = c.toLowerCase() === lower;
+    // the distance is at least the difference in length: past the limit, a candidate cannot be the answer
+    if (!sameLetters && Math.abs(c.length - name.length) > limit) continue;
+    const dist = sameLetters ? 0.5 : editDistance(name, c);
     if (dist < bestD || (dist === bestD && best !== undefined && c < best)) {
       best = c;
       bestD = dist;

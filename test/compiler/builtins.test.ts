@@ -166,6 +166,21 @@ describe("a new built-in is one registration", () => {
     serving: "onnx",
   });
 
+  it("is listed by builtinsOf even after the list was read (the sorted lists are kept), and each list is the caller's", () => {
+    const before = builtinsOf("transform");
+    before.length = 0;
+    expect(names("transform")).toContain("signum");
+    registerBuiltin({
+      family: "transform",
+      name: "aaa_signum",
+      doc: "A test transform registered after the list was read.",
+      params: [{ name: "x", type: t.expr("number"), required: true, doc: "the input" }],
+      returns: "number",
+      serving: "onnx",
+    });
+    expect(names("transform")[0]).toBe("aaa_signum");
+  });
+
   it("is callable in features and checked like the others", () => {
     const src = `source s { file = "s.csv"  schema { x = float  n = string } }\n`;
     expect(check(`${src}features f { from = s  a = signum(x) }`).diagnostics).toEqual([]);

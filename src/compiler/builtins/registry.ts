@@ -26,7 +26,11 @@ export function registerBuiltin(spec: BuiltinSpec): void {
     }
   }
   fam.set(spec.name, spec);
+  sortedByFamily.delete(spec.family);
 }
+
+/** builtinsOf's sorted lists, made on first use after a registration. */
+const sortedByFamily = new Map<BuiltinFamily, readonly BuiltinSpec[]>();
 
 /** The built-in called `name` in the first of `families` that has one. */
 export function lookupBuiltin(name: string, families: readonly BuiltinFamily[]): FunctionBuiltin | undefined {
@@ -43,7 +47,12 @@ export function familiesOf(name: string): BuiltinFamily[] {
 }
 
 export function builtinsOf(family: BuiltinFamily): BuiltinSpec[] {
-  return [...byFamily.get(family)!.values()].sort((a, b) => a.name.localeCompare(b.name));
+  let sorted = sortedByFamily.get(family);
+  if (sorted === undefined) {
+    sorted = [...byFamily.get(family)!.values()].sort((a, b) => a.name.localeCompare(b.name));
+    sortedByFamily.set(family, sorted);
+  }
+  return sorted.slice();
 }
 
 export function allBuiltins(): BuiltinSpec[] {
