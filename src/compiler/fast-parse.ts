@@ -97,6 +97,13 @@ const FORGOT_EQUALS = new Uint8Array(64);
 for (const k of [NUMBER, DURATION, PERCENT, STRING, TRUE, FALSE, NULL, LBRACKET, IDENT, QUOTED, NOT])
   FORGOT_EQUALS[k] = 1;
 
+/**
+ * The empty argument lists of calls (`f(x)` has no named ones, `rest { … }` no positional ones):
+ * one frozen array each, shared, rather than an array per call. Nothing changes an AST.
+ */
+const NO_ARGS = Object.freeze([]) as readonly Expr[] as Expr[];
+const NO_NAMED = Object.freeze([]) as readonly NamedArg[] as NamedArg[];
+
 /** One operand of an operator chain: its prefix operators (token indexes) and what they apply to. */
 interface Unit {
   prefixes: number[] | undefined;
@@ -257,18 +264,13 @@ class FastParser {
     while (this.kind() !== RBRACE) this.keep(this.bodyItem());
     const body = this.take<BodyItem>(base);
     const endSpan = this.span(this.pos++);
-    const b: Block = {
-      type: "block",
-      kind: this.image(kindTok),
-      kindSpan,
-      body,
-      span: this.between(kindSpan, endSpan),
-    };
-    if (nameTok >= 0) {
-      b.name = this.image(nameTok);
-      b.nameSpan = this.span(nameTok);
-    }
-    return b;
+    const kind = this.image(kindTok);
+    const span = this.between(kindSpan, endSpan);
+    // a name is written last, as cst-to-ast.ts adds it; one literal each way keeps it in the object
+    // (added afterwards, the two fields would take an array of their own)
+    if (nameTok < 0) return { type: "block", kind, kindSpan, body, span };
+    const name = this.image(nameTok);
+    return { type: "block", kind, kindSpan, body, span, name, nameSpan: this.span(nameTok) };
   }
 
   /** parser.ts `bodyItem`: an attribute, a nested block, or an assertion. */
@@ -489,7 +491,7 @@ class FastParser {
         type: "call",
         callee,
         calleeSpan: refSpan,
-        args: [],
+        args: NO_ARGS,
         named,
         form: "braces",
         span: this.between(refSpan, close),
@@ -515,7 +517,7 @@ class FastParser {
       callee,
       calleeSpan: refSpan,
       args,
-      named: named.length === 0 ? named : named.slice(), // to its length
+      named: named.length === 0 ? NO_NAMED : named.slice(), // to its length
       form: "parens",
       span: this.between(refSpan, close),
     };
