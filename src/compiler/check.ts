@@ -184,19 +184,20 @@ function reportBlockCycles(blocks: readonly CheckedBlock[], sink: Sink): void {
 }
 
 function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  // each span's file and start read once (a FlatSpan makes its positions on each read)
   const seen = new Set<string>();
-  return ds
-    .filter((d) => {
-      const key = `${d.code}|${d.span.file}|${d.span.start.offset}|${d.message}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    })
+  const keyed: { d: Diagnostic; file: string; offset: number }[] = [];
+  for (const d of ds) {
+    const file = d.span.file;
+    const offset = d.span.start.offset;
+    const key = `${d.code}|${file}|${offset}|${d.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    keyed.push({ d, file, offset });
+  }
+  return keyed
     .sort((a, b) =>
-      a.span.file < b.span.file
-        ? -1
-        : a.span.file > b.span.file
-          ? 1
-          : a.span.start.offset - b.span.start.offset || a.code.localeCompare(b.code),
-    );
+      a.file < b.file ? -1 : a.file > b.file ? 1 : a.offset - b.offset || a.d.code.localeCompare(b.d.code),
+    )
+    .map((k) => k.d);
 }
