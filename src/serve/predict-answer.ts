@@ -11,7 +11,7 @@ import { isBodyProblem, predictRecords } from "./predict-request.js";
 import { predictionFormatter, type PredictionFormatter } from "./prediction-format.js";
 import { isoTime } from "./prediction-log.js";
 import { isProblem, type ColumnBatch } from "./record-encoder.js";
-import { queueFlagged, type ReviewIntake } from "./review-intake.js";
+import { anomalyThreshold, queueFlagged, type ReviewIntake } from "./review-intake.js";
 
 const fmtCache = new WeakMap<ModelRunner, PredictionFormatter>();
 /** The JSON formatter of a runner's predictions, made once per runner. */
@@ -28,6 +28,9 @@ const servedByOf = (g: ArmGroup): ServedBy => {
   if (!s) servedByGroup.set(g, (s = { version: String(g.runner.version), arm: g.arm }));
   return s;
 };
+
+/** A request id whose JSON string is all ASCII. */
+const ASCII_ID = /^[\x20-\x7e]*$/;
 
 /** A request body as one log line's features: JSON strings cannot hold raw line breaks, so any are whitespace. */
 const flatBody = (raw: string): string =>
@@ -81,7 +84,14 @@ export interface RequestLogger {
  * the object the server serialises (`JSON.stringify`) as the body.
  */
 export type PredictAnswer =
-  | { status: 200; json: string; version: number; servedBy: ServedBy }
+  | {
+      status: 200;
+      json: string;
+      /** Whether the JSON is all ASCII (its byte length is its length). */
+      ascii: boolean;
+      version: number;
+      servedBy: ServedBy;
+    }
   | { status: number; problem: Record<string, unknown> };
 
 export type PredictAnswerer = (input: PredictInput) => Promise<PredictAnswer>;
@@ -242,9 +252,12 @@ export function predictAnswerer(ctx: PredictContext): PredictAnswerer {
     // Predictions are serialised once, as text, and that text is both the response and the log's output.
     const predJson: string[] = new Array(records.length);
     const canary = routing.rollout?.kind === "canary" || routing.experiment !== undefined;
+    // arm and experiment names may not be ASCII; request ids are (server.ts checks a client's)
+    let ascii = !canary && ASCII_ID.test(id);
     for (let gi = 0; gi < groups.length; gi++) {
       const g = groups[gi]!;
       const f = formatterOf(g.runner);
+      ascii &&= f.ascii;
       const scores = results[gi]!;
       const n = g.rows ? g.rows.length : records.length;
       const version = g.runner.version;
@@ -264,9 +277,11 @@ export function predictAnswerer(ctx: PredictContext): PredictAnswerer {
         ? servedByOf(groups[0]!)
         : { version: [...new Set(groups.map((g) => g.runner.version))].join("+"), arm: "mixed" };
     if (ctx.review) {
-      // flagged records enter the review queue, once per event id: the request id (#index in a batch)
+      // flagged records enter the review queue, once per event id: the request id (#index in a batch);
+      // only an anomaly version with a threshold flags any (the rest are not even listed)
       for (let gi = 0; gi < groups.length; gi++) {
         const g = groups[gi]!;
+        if (anomalyThreshold(g.runner.meta) === undefined) continue;
         const scores = results[gi]!;
         const n = g.rows ? g.rows.length : records.length;
         const events = Array.from({ length: n }, (_, j) => {
@@ -375,6 +390,7 @@ export function predictAnswerer(ctx: PredictContext): PredictAnswerer {
     return {
       status: 200,
       json: `{"predictions":[${predJson.join(",")}],"model_version":${version},"request_id":${JSON.stringify(id)}}`,
+      ascii,
       version,
       servedBy,
     };

@@ -55,6 +55,7 @@ export function fastPredictListener(
     res: ServerResponse,
     status: number,
     body: string,
+    ascii: boolean,
     version: number | undefined,
     badBody: boolean,
   ): void => {
@@ -64,7 +65,7 @@ export function fastPredictListener(
         ? { "x-model-version": String(version), "content-type": JSON_TYPE }
         : { "content-type": JSON_TYPE };
     if (o.closing()) headers.connection = "close";
-    headers["content-length"] = String(Buffer.byteLength(body));
+    headers["content-length"] = String(ascii ? body.length : Buffer.byteLength(body));
     res.writeHead(status, headers);
     res.end(body);
   };
@@ -86,24 +87,31 @@ export function fastPredictListener(
     const done = (
       status: number,
       body: string,
+      ascii: boolean,
       version: number | undefined,
       by: ServedBy | undefined,
       badBody = false,
     ): void => {
       if (sent) return; // a stream error after the answer began
       sent = true;
-      send(res, status, body, version, badBody);
+      try {
+        send(res, status, body, ascii, version, badBody);
+      } catch (err) {
+        // never thrown by the headers written here; a broken response must not end the process
+        o.logger.error({ err }, "request failed");
+        return;
+      }
       o.finished(status, (performance.now() - start) / 1000, by);
     };
     const fail = (err: Error & { statusCode?: number }, badBody = false): void => {
       const a = o.errorAnswer(err);
       if (a.status === 500) o.logger.error({ err }, "request failed");
-      done(a.status, JSON.stringify(a.body), undefined, undefined, badBody);
+      done(a.status, JSON.stringify(a.body), false, undefined, undefined, badBody);
     };
     const answered = (a: PredictAnswer): void =>
       "json" in a
-        ? done(a.status, a.json, a.version, a.servedBy)
-        : done(a.status, JSON.stringify(a.problem), undefined, undefined);
+        ? done(a.status, a.json, a.ascii, a.version, a.servedBy)
+        : done(a.status, JSON.stringify(a.problem), false, undefined, undefined);
 
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -123,9 +131,7 @@ export function fastPredictListener(
         received: Date.now(),
         elapsedMs: () => performance.now() - start,
         logger: o.logger,
-      })
-        .then(answered, (err: Error) => fail(err))
-        .catch((err: unknown) => o.logger.error({ err }, "request failed"));
+      }).then(answered, (err: Error) => fail(err));
     });
     return true;
   };

@@ -10,7 +10,8 @@ import { startExperiment } from "../../src/serve/experiment-control.js";
 import type { ExperimentRoute } from "../../src/serve/experiment-route.js";
 import { predictionLogDir } from "../../src/serve/prediction-log.js";
 import { createPredictionServer, type PredictionServer } from "../../src/serve/server.js";
-import { buildFixtureBundle, tempProject } from "./fixtures.js";
+import { buildBundleDir } from "../../src/serve/bundle.js";
+import { buildFixtureBundle, fixtureMeta, fixtureOnnx, tempProject } from "./fixtures.js";
 
 const rec = { tenure: 7, monthly: 20.5, active: true, plan: "basic" };
 const body = (v: unknown): string => JSON.stringify(v);
@@ -19,6 +20,12 @@ const body = (v: unknown): string => JSON.stringify(v);
 function project(setup?: (p: string) => void): string {
   const p = tempProject();
   for (const v of [1, 2, 3]) buildFixtureBundle(join(p, `.mlc/bundles/d/v${v}`), { version: v, scale: v });
+  // version 4 names its classes beyond ASCII: its answers' byte length is not their length
+  const meta = fixtureMeta({ version: 4 });
+  buildBundleDir(join(p, ".mlc/bundles/d/v4"), fixtureOnnx({ version: 4 }), {
+    ...meta,
+    task: { kind: "binary", classes: ["séjour", "départ ✓"], threshold: 0.5 },
+  });
   setup?.(p);
   return p;
 }
@@ -200,6 +207,18 @@ describe("the raw /v1/predict path", () => {
       /^HTTP\/1\.1 200 OK\r\nx-model-version: 1\r\ncontent-type: application\/json; charset=utf-8\r\ncontent-length: \d+\r\nDate: -\r\nConnection: keep-alive\r\nKeep-Alive: timeout=72\r\n\r\n\{"predictions":\[/,
     );
     expect(p.fast.fastAnswered).toBe(7);
+  });
+
+  it("counts the bytes of answers beyond ASCII as fastify does", async () => {
+    const p = await pair(pointer({ version: 4, bundle: ".mlc/bundles/d/v4" }));
+    const answers = await expectSame(p, [
+      post(body(rec)),
+      post(body({ ...rec, plan: "platinüm" })),
+      post(body(rec), { "x-request-id": "ünïcode" }),
+    ]);
+    expect(answers.map(status)).toEqual([200, 400, 200]);
+    expect(answers[0]).toContain('"label":"départ ✓"');
+    expect(p.fast.fastAnswered).toBe(3);
   });
 
   it("answers malformed, poisoned, non-object and invalid bodies as fastify does", async () => {
