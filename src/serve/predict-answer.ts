@@ -9,7 +9,7 @@ import type { ModelRunner } from "./model-runner.js";
 import { isLookupProblem, type OnlineView } from "./online-lookup.js";
 import { isBodyProblem, predictRecords } from "./predict-request.js";
 import { predictionFormatter, type PredictionFormatter } from "./prediction-format.js";
-import { isoTime } from "./prediction-log.js";
+import { isoTime, plainAscii } from "./prediction-log.js";
 import { isProblem, type ColumnBatch } from "./record-encoder.js";
 import { anomalyThreshold, queueFlagged, type ReviewIntake } from "./review-intake.js";
 
@@ -28,9 +28,6 @@ const servedByOf = (g: ArmGroup): ServedBy => {
   if (!s) servedByGroup.set(g, (s = { version: String(g.runner.version), arm: g.arm }));
   return s;
 };
-
-/** A request id whose JSON string is all ASCII. */
-const ASCII_ID = /^[\x20-\x7e]*$/;
 
 /** A request body as one log line's features: JSON strings cannot hold raw line breaks, so any are whitespace. */
 const flatBody = (raw: string): string =>
@@ -252,8 +249,9 @@ export function predictAnswerer(ctx: PredictContext): PredictAnswerer {
     // Predictions are serialised once, as text, and that text is both the response and the log's output.
     const predJson: string[] = new Array(records.length);
     const canary = routing.rollout?.kind === "canary" || routing.experiment !== undefined;
-    // arm and experiment names may not be ASCII; request ids are (server.ts checks a client's)
-    let ascii = !canary && ASCII_ID.test(id);
+    // the answer is ASCII when its id and class names are (arm and experiment names are not checked)
+    const plainId = plainAscii(id);
+    let ascii = !canary && plainId;
     for (let gi = 0; gi < groups.length; gi++) {
       const g = groups[gi]!;
       const f = formatterOf(g.runner);
@@ -389,7 +387,7 @@ export function predictAnswerer(ctx: PredictContext): PredictAnswerer {
       );
     return {
       status: 200,
-      json: `{"predictions":[${predJson.join(",")}],"model_version":${version},"request_id":${JSON.stringify(id)}}`,
+      json: `{"predictions":[${predJson.join(",")}],"model_version":${version},"request_id":${plainId ? `"${id}"` : JSON.stringify(id)}}`,
       ascii,
       version,
       servedBy,

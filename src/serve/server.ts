@@ -225,6 +225,14 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
   let reqCounter = 0;
   let childLevel: string | undefined;
   let childPerRequest = false;
+  /** Whether a logger level logs each request; the set is asked once per level change, not once per request. */
+  const perRequestLevel = (level: string): boolean => {
+    if (level !== childLevel) {
+      childLevel = level;
+      childPerRequest = PER_REQUEST_LEVELS.has(level);
+    }
+    return childPerRequest;
+  };
   let closing = false;
   /** Requests the raw /v1/predict path answered. */
   let fastAnswered = 0;
@@ -260,15 +268,8 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     },
     requestIdHeader: false,
     // a pino child per request costs more than a small model's run; below info nothing logs per request
-    childLoggerFactory: (logger, bindings, childOpts) => {
-      // the set is asked once per level change, not once per request
-      const level = logger.level;
-      if (level !== childLevel) {
-        childLevel = level;
-        childPerRequest = PER_REQUEST_LEVELS.has(level);
-      }
-      return childPerRequest ? logger.child(bindings, childOpts) : logger;
-    },
+    childLoggerFactory: (logger, bindings, childOpts) =>
+      perRequestLevel(logger.level) ? logger.child(bindings, childOpts) : logger,
     genReqId: requestId,
   });
 
@@ -643,7 +644,7 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     const fast = fastPredictListener({
       bodyLimit: app.initialConfig.bodyLimit!,
       // fastify logs each request at info and below: those requests must meet its logger
-      open: () => !closing && !PER_REQUEST_LEVELS.has(app.log.level),
+      open: () => !closing && !perRequestLevel(app.log.level),
       authorized: (header) => token === undefined || tokenMatches(header, token),
       closing: () => closing,
       requestId,
