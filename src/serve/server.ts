@@ -457,6 +457,8 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     return json(reply, 404, { error: "not_found", message: `no route ${req.method} ${path.slice(0, 200)}` });
   });
 
+  // The request hooks below (token, metrics, draining) are mirrored by the raw /v1/predict path's
+  // options (predict-fast.ts): a new hook that must see /v1/predict needs its counterpart there.
   if (token) {
     app.addHook("onRequest", async (req, reply) => {
       const path = req.url;
