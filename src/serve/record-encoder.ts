@@ -118,7 +118,9 @@ export class RecordEncoder {
   /** Encodes JSON records; the first problem found is returned instead of a batch. */
   encodeRecords(records: readonly unknown[], indexed: boolean): ColumnBatch | InputProblem {
     const n = records.length;
-    const columns = this.inputs.map((inp) => allocate(inp, n));
+    const k = this.inputs.length;
+    const columns: EncodedColumn[] = new Array(k);
+    for (let c = 0; c < k; c++) columns[c] = allocate(this.inputs[c]!, n);
     for (let r = 0; r < n; r++) {
       const rec = records[r];
       if (typeof rec !== "object" || rec === null || Array.isArray(rec)) {

@@ -1,5 +1,6 @@
 // The prediction server (`mlc serve`): fastify routes for predict, model description, health, readiness
-// and metrics over a LiveDeployment. Every failure a client can cause is a JSON 4xx; nothing it sends crashes it.
+// and metrics over a LiveDeployment, with the usual `POST /v1/predict` answered ahead of fastify on the
+// same http server (predict-fast.ts). Every failure a client can cause is a JSON 4xx; nothing it sends crashes it.
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -7,26 +8,24 @@ import Fastify, {
   type FastifyRequest,
 } from "fastify";
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, RequestListener } from "node:http";
 import type { Rollout } from "./deployment.js";
 import { LiveDeployment, type Routing } from "./live-deployment.js";
 import { ServeMetrics, type ServedBy, type ServedModel } from "./metrics.js";
 import type { MonitorRunResult } from "./monitor-gauges.js";
 import { startEventLoopMonitor } from "./process-metrics.js";
-import type { ModelRunner } from "./model-runner.js";
-import { isLookupProblem, type OnlineView } from "./online-lookup.js";
-import { predictionFormatter, type PredictionFormatter } from "./prediction-format.js";
-import { DEFAULT_MAX_BATCH, isBodyProblem, predictRecords } from "./predict-request.js";
+import { DEFAULT_MAX_BATCH } from "./predict-request.js";
+import { formatterOf, predictAnswerer, withoutFields } from "./predict-answer.js";
+import { fastPredictListener, type ErrorAnswer, type ParsedBody } from "./predict-fast.js";
 import { isFeedbackProblem, parseFeedback } from "./feedback-request.js";
 import { openLogSink } from "./log/open.js";
 import { isoTime } from "./prediction-log.js";
 import type { LogConfig, PredictionSink, SinkOptions } from "./log/types.js";
-import { isProblem, type ColumnBatch } from "./record-encoder.js";
-import { armGroups, type ArmGroup } from "./arm-groups.js";
 import { OIP_PROBE_PATHS, registerOipRoutes } from "./oip-rest.js";
 import { registerRecommendRoute } from "./recommend-route.js";
 import { startOipGrpc, type OipGrpcServer } from "./oip-grpc.js";
 import type { OipContext } from "./oip-v2.js";
-import { queueFlagged, type ReviewIntake } from "./review-intake.js";
+import type { ReviewIntake } from "./review-intake.js";
 import { loginPage, registerReviewRoutes, REVIEW_COOKIE } from "./review-page.js";
 
 interface ServeOptions {
@@ -54,6 +53,11 @@ interface ServeOptions {
   grpcPort?: number;
   /** The review queue: flagged predictions enter it, and /review and /v1/review/ serve it. */
   review?: ReviewIntake;
+  /**
+   * Answer the usual `POST /v1/predict` on the raw node:http path ahead of fastify, with the same
+   * bytes (default true); false sends every request through fastify.
+   */
+  fastPath?: boolean;
 }
 
 /** How long a client may take, in milliseconds; a connection over any limit is closed. */
@@ -90,6 +94,8 @@ export interface PredictionServer {
   readonly log: PredictionSink | undefined;
   /** Resolves once the first model is loaded and warmed; rejects when it cannot be loaded. */
   loaded: Promise<Routing>;
+  /** Requests the raw node:http path answered (`fastPath`); every other request went through fastify. */
+  readonly fastAnswered: number;
   /** The gRPC (Open Inference Protocol) address, host:port, once listening with `grpcPort`. */
   readonly grpcAddress: string | undefined;
   /** Listens and returns the bound address, e.g. http://127.0.0.1:40123. */
@@ -98,13 +104,6 @@ export interface PredictionServer {
   close(): Promise<void>;
 }
 
-const fmtCache = new WeakMap<ModelRunner, PredictionFormatter>();
-const formatterOf = (r: ModelRunner): PredictionFormatter => {
-  let f = fmtCache.get(r);
-  if (!f) fmtCache.set(r, (f = predictionFormatter(r.meta)));
-  return f;
-};
-
 const RAW_BODY = Symbol("mlc.rawBody");
 type RawBodyRequest = FastifyRequest & { [RAW_BODY]?: string };
 /** The model version(s) and arm that scored a request: the latency histogram's labels. */
@@ -112,14 +111,6 @@ const SERVED_BY = Symbol("mlc.servedBy");
 /** The route a handler answered for, set by the hot route itself so the metrics hook need not ask fastify. */
 const ROUTE = Symbol("mlc.route");
 type ServedRequest = FastifyRequest & { [SERVED_BY]?: ServedBy; [ROUTE]?: string };
-
-/** The latency labels of a request one arm group answered, made once per group (groups are cached per routing). */
-const servedByGroup = new WeakMap<ArmGroup, ServedBy>();
-const servedByOf = (g: ArmGroup): ServedBy => {
-  let s = servedByGroup.get(g);
-  if (!s) servedByGroup.set(g, (s = { version: String(g.runner.version), arm: g.arm }));
-  return s;
-};
 
 /**
  * Whether fastify's JSON parser would return JSON.parse's value unchanged, known without its two
@@ -132,10 +123,6 @@ const plainJson = (text: string): boolean =>
   text.indexOf("\\u") < 0 &&
   text.indexOf("__proto__") < 0 &&
   text.indexOf("constructor") < 0;
-
-/** A request body as one log line's features: JSON strings cannot hold raw line breaks, so any are whitespace. */
-const flatBody = (raw: string): string =>
-  raw.indexOf("\n") < 0 && raw.indexOf("\r") < 0 ? raw : raw.replace(/[\r\n]+/g, " ");
 
 /** Every version a routing serves, with its arm. */
 function servedModels(r: Routing): ServedModel[] {
@@ -238,9 +225,27 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
   let reqCounter = 0;
   let childLevel: string | undefined;
   let childPerRequest = false;
+  /** Whether a logger level logs each request; the set is asked once per level change, not once per request. */
+  const perRequestLevel = (level: string): boolean => {
+    if (level !== childLevel) {
+      childLevel = level;
+      childPerRequest = PER_REQUEST_LEVELS.has(level);
+    }
+    return childPerRequest;
+  };
   let closing = false;
+  /** Requests the raw /v1/predict path answered. */
+  let fastAnswered = 0;
   /** Shadow scorings still running: shutdown waits for them so their log entries are not lost. */
   const shadowsInFlight = new Set<Promise<unknown>>();
+
+  /** A client's `X-Request-Id` when it is a sane one, else this server's next id. */
+  const requestId = (req: IncomingMessage): string => {
+    const h = req.headers["x-request-id"];
+    return typeof h === "string" && /^[\w.:-]{1,128}$/.test(h)
+      ? h
+      : `${bootId}-${(++reqCounter).toString(36)}`;
+  };
 
   const timeouts: ServeTimeouts = { ...SERVE_TIMEOUTS, ...opts.timeouts };
   const app = Fastify({
@@ -263,21 +268,9 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     },
     requestIdHeader: false,
     // a pino child per request costs more than a small model's run; below info nothing logs per request
-    childLoggerFactory: (logger, bindings, childOpts) => {
-      // the set is asked once per level change, not once per request
-      const level = logger.level;
-      if (level !== childLevel) {
-        childLevel = level;
-        childPerRequest = PER_REQUEST_LEVELS.has(level);
-      }
-      return childPerRequest ? logger.child(bindings, childOpts) : logger;
-    },
-    genReqId: (req) => {
-      const h = req.headers["x-request-id"];
-      return typeof h === "string" && /^[\w.:-]{1,128}$/.test(h)
-        ? h
-        : `${bootId}-${(++reqCounter).toString(36)}`;
-    },
+    childLoggerFactory: (logger, bindings, childOpts) =>
+      perRequestLevel(logger.level) ? logger.child(bindings, childOpts) : logger,
+    genReqId: requestId,
   });
 
   // The log sink follows the pointer's `log` setting: a change opens the new sink, then closes the old one.
@@ -378,20 +371,27 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
   // Every body is parsed as JSON (clients often send JSON without a JSON content type, as curl -d does);
   // the raw text is kept so a single record's log line reuses it instead of serialising the record again.
   const jsonParser = app.getDefaultJsonParser("error", "error");
+  /** A JSON body, or the error fastify's JSON parser gives for it (synchronously, both). */
+  const parseBody = (text: string): ParsedBody => {
+    if (plainJson(text)) {
+      try {
+        return { value: JSON.parse(text) as unknown };
+      } catch {
+        // its error, as for any malformed body
+      }
+    }
+    let out: ParsedBody | undefined;
+    // fastify's JSON parser reads only the text (and answers synchronously)
+    jsonParser(undefined as never, text, (err, value) => (out = err ? { error: err } : { value }));
+    return out!;
+  };
   app.removeContentTypeParser(["application/json", "text/plain"]);
   app.addContentTypeParser(["application/json", "*"], { parseAs: "string" }, (req, body, done) => {
     const text = body as string;
     (req as RawBodyRequest)[RAW_BODY] = text;
-    if (plainJson(text)) {
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        return jsonParser(req, text, done); // its error, as for any malformed body
-      }
-      return done(null, value);
-    }
-    jsonParser(req, text, done);
+    const parsed = parseBody(text);
+    if (parsed.error) done(parsed.error as FastifyError, undefined);
+    else done(null, parsed.value);
   });
   // the review page's HTML forms post form fields; everywhere else such a body is JSON (curl -d)
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (req, body, done) => {
@@ -401,27 +401,38 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     jsonParser(req, body as string, done);
   });
 
-  app.setErrorHandler((err: FastifyError, req, reply) => {
+  /** The JSON every error a handler throws or a parser reports is answered with. */
+  const errorAnswer = (err: Error & { statusCode?: number; code?: string }): ErrorAnswer => {
     const code = err.code;
     if (code === "FST_ERR_CTP_BODY_TOO_LARGE" || err.statusCode === 413) {
-      return json(reply, 413, {
-        error: "payload_too_large",
-        message: `request body exceeds the limit of ${app.initialConfig.bodyLimit} bytes`,
-      });
+      return {
+        status: 413,
+        body: {
+          error: "payload_too_large",
+          message: `request body exceeds the limit of ${app.initialConfig.bodyLimit} bytes`,
+        },
+      };
     }
     if (
       code === "FST_ERR_CTP_EMPTY_JSON_BODY" ||
       err instanceof SyntaxError ||
       code === "FST_ERR_CTP_INVALID_JSON_BODY"
     ) {
-      return json(reply, 400, { error: "malformed_json", message: err.message });
+      return { status: 400, body: { error: "malformed_json", message: err.message } };
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) req.log.error({ err }, "request failed");
-    return json(reply, status, {
-      error: status === 500 ? "internal_error" : "bad_request",
-      message: status === 500 ? "internal error" : err.message,
-    });
+    return {
+      status,
+      body: {
+        error: status === 500 ? "internal_error" : "bad_request",
+        message: status === 500 ? "internal error" : err.message,
+      },
+    };
+  };
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const a = errorAnswer(err);
+    if (a.status === 500) req.log.error({ err }, "request failed");
+    return json(reply, a.status, a.body);
   });
 
   /** The methods each path answers, for 405 Method Not Allowed with its `Allow` header. */
@@ -446,6 +457,8 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     return json(reply, 404, { error: "not_found", message: `no route ${req.method} ${path.slice(0, 200)}` });
   });
 
+  // The request hooks below (token, metrics, draining) are mirrored by the raw /v1/predict path's
+  // options (predict-fast.ts): a new hook that must see /v1/predict needs its counterpart there.
   if (token) {
     app.addHook("onRequest", async (req, reply) => {
       const path = req.url;
@@ -596,260 +609,61 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
     });
   }
 
-  app.post("/v1/predict", async (req: FastifyRequest, reply: FastifyReply) => {
-    const received = Date.now();
-    (req as ServedRequest)[ROUTE] = "/v1/predict";
-    const routing = live.routing;
-    if (!routing) return json(reply, 503, { error: "not_ready", message: "the model is still loading" });
-    const parsed = predictRecords(req.body, maxBatch);
-    if (isBodyProblem(parsed)) return json(reply, parsed.status, parsed.body);
-    const { records, batched } = parsed;
-
-    // split by arm (canary), fill looked-up inputs, validate every group, then score: a bad record fails the request before any work
-    const groups = armGroups(routing, records);
-    /** Logs the rows of groups their arm failed to answer (a 5xx), for an experiment's error-rate guardrail. */
-    const logFailed = (failed: readonly ArmGroup[], error: string): void => {
-      if (!log) return;
-      const ts = isoTime(received);
-      const exclude = logConfig?.exclude?.length ? new Set(logConfig.exclude) : undefined;
-      for (const g of failed)
-        for (const i of g.rows ?? records.map((_, j) => j))
-          log.append({
-            ts,
-            request_id: req.id,
-            deployment: opts.deployment,
-            model_version: g.runner.version,
-            arm: g.arm,
-            latency_ms: reply.elapsedTime,
-            ...(batched ? { index: i } : {}),
-            ...(g.experiment !== undefined ? { experiment: g.experiment, experiment_arm: g.arm } : {}),
-            error,
-            features: JSON.stringify(exclude ? withoutFields(records[i], exclude) : records[i]),
-            output: "null",
-          });
-    };
-    if ("missing" in groups) {
-      return json(reply, 400, {
-        error: "missing_key",
-        field: groups.missing,
-        message: `experiment '${routing.experiment!.route.name}' routes by '${groups.missing}': every record needs it`,
-        ...(batched ? { index: groups.index } : {}),
-      });
-    }
-    const batches: ColumnBatch[] = [];
-    /** Records as scored, where the online store filled some of their inputs (for the prediction log). */
-    let scored: unknown[] | undefined;
-    for (const g of groups) {
-      let recs = g.rows ? g.rows.map((i) => records[i]) : records;
-      if (g.online) {
-        let fill;
-        try {
-          fill = await g.online.fill(recs, batched);
-        } catch (e) {
-          req.log.error({ err: (e as Error).message }, "online lookup failed");
-          logFailed([g], "online_store_unavailable");
-          return json(reply, 503, {
-            error: "online_store_unavailable",
-            message: "the online feature store could not be read",
-          });
-        }
-        if (isLookupProblem(fill)) {
-          const index = fill.index !== undefined && g.rows ? g.rows[fill.index] : fill.index;
-          return json(reply, fill.status, {
-            error: fill.error,
-            field: fill.field,
-            message: fill.message,
-            ...(index !== undefined ? { index } : {}),
-          });
-        }
-        recs = fill.records;
-        fill.filled.forEach((f, j) => {
-          if (f) (scored ??= records.slice())[g.rows ? g.rows[j]! : j] = recs[j];
-        });
-      }
-      const enc = g.runner.encoder.encodeRecords(recs, batched);
-      if (isProblem(enc)) {
-        const index = enc.index !== undefined && g.rows ? g.rows[enc.index] : enc.index;
-        return json(reply, 400, {
-          error: "invalid_input",
-          field: enc.field,
-          message: enc.message,
-          ...(index !== undefined ? { index } : {}),
-        });
-      }
-      batches.push(enc);
-    }
-    const pending = groups.map((g, i) => g.runner.score(batches[i]!));
-    const shadow = routing.rollout?.kind === "shadow" ? routing.candidate : undefined;
-    const shadowRun = shadow ? scoreShadow(shadow, routing.candidateOnline, records, batched) : undefined;
-
-    let results: Float32Array[];
-    if (pending.length === 1) {
-      // one arm (the usual case): no allSettled bookkeeping per request
-      try {
-        results = [await pending[0]!];
-      } catch (e) {
-        req.log.error({ err: (e as Error).message }, "scoring failed");
-        logFailed(groups, "scoring_failed");
-        return json(reply, 500, {
-          error: "scoring_failed",
-          message: "the model failed to score this request",
-        });
-      }
-    } else {
-      const settled = await Promise.allSettled(pending);
-      const failedAt = settled.flatMap((r, i) => (r.status === "rejected" ? [i] : []));
-      if (failedAt.length) {
-        const first = settled[failedAt[0]!] as PromiseRejectedResult;
-        req.log.error({ err: (first.reason as Error).message }, "scoring failed");
-        logFailed(
-          failedAt.map((i) => groups[i]!),
-          "scoring_failed",
-        );
-        return json(reply, 500, {
-          error: "scoring_failed",
-          message: "the model failed to score this request",
-        });
-      }
-      results = settled.map((r) => (r as PromiseFulfilledResult<Float32Array>).value);
-    }
-
-    // Predictions are serialised once, as text, and that text is both the response and the log's output.
-    const predJson: string[] = new Array(records.length);
-    const canary = routing.rollout?.kind === "canary" || routing.experiment !== undefined;
-    for (let gi = 0; gi < groups.length; gi++) {
-      const g = groups[gi]!;
-      const f = formatterOf(g.runner);
-      const scores = results[gi]!;
-      const n = g.rows ? g.rows.length : records.length;
-      const version = g.runner.version;
-      const exp = g.experiment !== undefined ? `"experiment":${JSON.stringify(g.experiment)},` : "";
-      const tail = canary ? `,${exp}"arm":${JSON.stringify(g.arm)},"model_version":${version}}` : "";
-      for (let j = 0; j < n; j++) {
-        let pj = f.formatJson(scores, j);
-        if (canary) pj = pj.slice(0, -1) + tail;
-        const cls = f.label(scores, j);
-        if (cls !== undefined) metrics.predictedClass(version, cls);
-        predJson[g.rows ? g.rows[j]! : j] = pj;
-      }
-      metrics.predicted(version, g.arm, n);
-    }
-    (req as ServedRequest)[SERVED_BY] =
-      groups.length === 1
-        ? servedByOf(groups[0]!)
-        : { version: [...new Set(groups.map((g) => g.runner.version))].join("+"), arm: "mixed" };
-    if (opts.review) {
-      // flagged records enter the review queue, once per event id: the request id (#index in a batch)
-      for (let gi = 0; gi < groups.length; gi++) {
-        const g = groups[gi]!;
-        const scores = results[gi]!;
-        const n = g.rows ? g.rows.length : records.length;
-        const events = Array.from({ length: n }, (_, j) => {
-          const i = g.rows ? g.rows[j]! : j;
-          return {
-            event_id: batched ? `${req.id}#${i}` : req.id,
-            record: scored ? scored[i] : records[i],
-            score: scores[j]!,
-          };
-        });
-        try {
-          await queueFlagged(opts.review, g.runner.meta, "rest", events, new Date(received));
-        } catch (e) {
-          metrics.reviewQueueFailed();
-          req.log.error({ err: (e as Error).message }, "flagged events could not be queued for review");
-        }
-      }
-    }
-    const version = groups.length === 1 ? groups[0]!.runner.version : routing.stable.version;
-    const latencyMs = reply.elapsedTime;
-    if (log) {
-      const sink = log;
-      const ts = isoTime(received);
-      const raw = (req as RawBodyRequest)[RAW_BODY];
-      const exclude = logConfig?.exclude?.length ? new Set(logConfig.exclude) : undefined;
-      const g0 = groups[0]!;
-      if (
-        !batched &&
-        !exclude &&
-        !scored &&
-        raw !== undefined &&
-        groups.length === 1 &&
-        g0.experiment === undefined
-      ) {
-        // the usual single record: its raw body is the features, and the entry has one shape
-        sink.append({
-          ts,
-          request_id: req.id,
-          deployment: opts.deployment,
-          model_version: g0.runner.version,
-          arm: g0.arm,
-          latency_ms: latencyMs,
-          features: flatBody(raw),
-          output: predJson[0]!,
-        });
-      } else {
-        const featuresOf = (i: number, record: unknown): string =>
-          exclude
-            ? JSON.stringify(withoutFields(record, exclude))
-            : scored
-              ? JSON.stringify(scored[i])
-              : !batched && raw !== undefined
-                ? flatBody(raw)
-                : JSON.stringify(record);
-        for (const g of groups) {
-          const n = g.rows ? g.rows.length : records.length;
-          for (let j = 0; j < n; j++) {
-            const i = g.rows ? g.rows[j]! : j;
-            sink.append({
-              ts,
-              request_id: req.id,
-              deployment: opts.deployment,
-              model_version: g.runner.version,
-              arm: g.arm,
-              latency_ms: latencyMs,
-              ...(batched ? { index: i } : {}),
-              ...(g.experiment !== undefined ? { experiment: g.experiment, experiment_arm: g.arm } : {}),
-              features: featuresOf(i, scored ? scored[i] : records[i]),
-              output: predJson[i]!,
-            });
-          }
-        }
-      }
-      if (shadowRun) {
-        const logged = shadowRun.then(
-          (s) => {
-            if (!s) return;
-            const f = formatterOf(shadow!);
-            for (let i = 0; i < records.length; i++) {
-              sink.append({
-                ts,
-                request_id: req.id,
-                deployment: opts.deployment,
-                model_version: shadow!.version,
-                arm: "shadow",
-                latency_ms: latencyMs,
-                ...(batched ? { index: i } : {}),
-                features: exclude
-                  ? JSON.stringify(withoutFields(records[i], exclude))
-                  : JSON.stringify(records[i]),
-                output: f.formatJson(s, i),
-              });
-            }
-          },
-          () => undefined,
-        );
-        shadowsInFlight.add(logged);
-        void logged.finally(() => shadowsInFlight.delete(logged));
-      }
-    }
-    if (groups.length > 1 || canary)
-      req.log.info(
-        { request_id: req.id, arms: groups.map((g) => g.arm), model_version: version },
-        "prediction",
-      );
-    reply.header("x-model-version", String(version)).type("application/json; charset=utf-8");
-    return `{"predictions":[${predJson.join(",")}],"model_version":${version},"request_id":${JSON.stringify(req.id)}}`;
+  const answerPredict = predictAnswerer({
+    deployment: opts.deployment,
+    maxBatch,
+    metrics,
+    ...(opts.review ? { review: opts.review } : {}),
+    routing: () => live.routing,
+    log: () => log,
+    logConfig: () => logConfig,
+    track: (p) => {
+      shadowsInFlight.add(p);
+      void p.finally(() => shadowsInFlight.delete(p));
+    },
   });
+
+  app.post("/v1/predict", async (req: FastifyRequest, reply: FastifyReply) => {
+    (req as ServedRequest)[ROUTE] = "/v1/predict";
+    const a = await answerPredict({
+      body: req.body,
+      raw: (req as RawBodyRequest)[RAW_BODY],
+      id: req.id,
+      received: Date.now(),
+      elapsedMs: () => reply.elapsedTime,
+      logger: req.log,
+    });
+    if (!("json" in a)) return json(reply, a.status, a.problem);
+    (req as ServedRequest)[SERVED_BY] = a.servedBy;
+    reply.header("x-model-version", String(a.version)).type("application/json; charset=utf-8");
+    return a.json;
+  });
+
+  // The raw path answers the usual /v1/predict ahead of fastify's listener on the same server, and
+  // hands it every other request untouched.
+  const [fastifyListener, ...others] = app.server.listeners("request") as RequestListener[];
+  if (opts.fastPath !== false && fastifyListener && others.length === 0) {
+    const fast = fastPredictListener({
+      bodyLimit: app.initialConfig.bodyLimit!,
+      // fastify logs each request at info and below: those requests must meet its logger
+      open: () => !closing && !perRequestLevel(app.log.level),
+      authorized: (header) => token === undefined || tokenMatches(header, token),
+      closing: () => closing,
+      requestId,
+      parse: parseBody,
+      errorAnswer,
+      answer: answerPredict,
+      logger: app.log,
+      finished: (status, seconds, servedBy) => {
+        fastAnswered++;
+        metrics.request("/v1/predict", "POST", status, seconds, servedBy);
+      },
+    });
+    app.server.removeListener("request", fastifyListener);
+    app.server.on("request", (req, res) => {
+      if (!fast(req, res)) fastifyListener(req, res);
+    });
+  }
 
   app.post("/v1/feedback", async (req: FastifyRequest, reply: FastifyReply) => {
     const routing = live.routing;
@@ -913,39 +727,6 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
       : { status: stored[0] ? "stored" : "duplicate", id: parsed.items[0]!.id };
   });
 
-  /** Shadow scoring: never awaited by the response; failures only count. */
-  async function scoreShadow(
-    candidate: ModelRunner,
-    online: OnlineView | undefined,
-    records: unknown[],
-    batched: boolean,
-  ): Promise<Float32Array | undefined> {
-    let recs = records;
-    if (online) {
-      const fill = await online.fill(records, batched).catch(() => undefined);
-      if (!fill || isLookupProblem(fill)) {
-        metrics.shadowFailed();
-        return undefined;
-      }
-      recs = fill.records;
-    }
-    const enc = candidate.encoder.encodeRecords(recs, batched);
-    if (isProblem(enc)) {
-      metrics.shadowFailed();
-      return undefined;
-    }
-    return candidate.score(enc).then(
-      (s) => {
-        metrics.predicted(candidate.version, "shadow", enc.n);
-        return s;
-      },
-      () => {
-        metrics.shadowFailed();
-        return undefined;
-      },
-    );
-  }
-
   return {
     app,
     live,
@@ -954,6 +735,9 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
       return log;
     },
     loaded,
+    get fastAnswered() {
+      return fastAnswered;
+    },
     get grpcAddress() {
       return grpcServer?.address;
     },
@@ -985,12 +769,3 @@ export function createPredictionServer(opts: ServeOptions): PredictionServer {
 
 const openConnections = (app: FastifyInstance): Promise<number> =>
   new Promise((resolve) => app.server.getConnections((err, n) => resolve(err ? 0 : n)));
-/** A record without the fields the log leaves out (`log { exclude }`); other values are logged as sent. */
-function withoutFields(record: unknown, exclude: ReadonlySet<string>): unknown {
-  if (typeof record !== "object" || record === null || Array.isArray(record)) return record;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record)) if (!exclude.has(k)) out[k] = v;
-  return out;
-}
-
-/** The one group of a routing without a canary, made once per routing rather than per request. */

@@ -16,6 +16,19 @@ describe("prediction format", () => {
     },
   );
 
+  it("writes every score with String's digits (the response's bytes), for values never seen before", () => {
+    const f = predictionFormatter(fixtureMeta({ task: "regression" }));
+    const b = predictionFormatter(fixtureMeta({ task: "binary" }));
+    let seed = 11;
+    const s = new Float32Array(1);
+    for (let i = 0; i < 20_000; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      s[0] = (seed / 2 ** 32) * 10 ** ((seed % 17) - 8);
+      expect(f.formatJson(s, 0)).toBe(`{"value":${String(s[0])}}`);
+      if (i % 10 === 0) expect(b.formatJson(s, 0)).toContain(`:${String(1 - s[0]!)},`);
+    }
+  });
+
   it("labels binary rows by threshold and multiclass rows by argmax", () => {
     const b = predictionFormatter(fixtureMeta({ task: "binary" }));
     expect(b.format(scores, 0)).toEqual({ label: "stay", probabilities: { stay: 0.75, churn: 0.25 } });

@@ -96,6 +96,16 @@ describe("prediction log", () => {
     }
   });
 
+  it("writes a latency with String's digits, for values never seen before", () => {
+    let seed = 5;
+    for (let i = 0; i < 5_000; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      const latency = (seed / 2 ** 32) * 40 + i * 1e-9;
+      const line = predictionLogLine("t", "r", "d", 1, "stable", latency, undefined, "{}", "{}");
+      expect(line).toContain(`"latency_ms":${String(latency)},`);
+    }
+  });
+
   it("formats a time as toISOString does, for the same millisecond again and for an earlier one", () => {
     for (const ms of [0, 1_767_225_600_123, 1_767_225_600_123, 1_767_225_600_124, 5, -1, 8.64e15])
       expect(isoTime(ms)).toBe(new Date(ms).toISOString());
