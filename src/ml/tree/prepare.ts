@@ -39,7 +39,8 @@ export async function prepareTraining(X: Matrix, o: PrepareOptions): Promise<Pre
   const d = X.columns.length;
   const threads = resolveThreads(o.threads, n);
   const cuts = computeCuts(X, o.maxBins, 200_000, o.seed);
-  const binned = binMatrix(X, cuts, threads > 1);
+  // The pool's workers start (they read the binned matrix only when asked) while this thread bins.
+  const binned = threads > 1 ? new Uint8Array(new SharedArrayBuffer(n * d)) : new Uint8Array(n * d);
   const offsets = new Int32Array(d + 1);
   for (let f = 0; f < d; f++) offsets[f + 1] = offsets[f]! + 2 * (valueBins(cuts, f) + 1);
   // Open leaves holding a histogram at once: the widest level (depth-wise) or max_leaves.
@@ -51,6 +52,8 @@ export async function prepareTraining(X: Matrix, o: PrepareOptions): Promise<Pre
   const nSlots = Math.max(3, Math.min(frontier + 3, Math.floor(HIST_BUDGET_BYTES / slotBytes)));
   const poolOpts: Parameters<typeof createHistPool>[0] = { binned, nRows: n, offsets, nSlots, threads };
   if (o.workerUrl !== undefined) poolOpts.workerUrl = o.workerUrl;
-  const pool = await createHistPool(poolOpts);
+  const starting = createHistPool(poolOpts);
+  binMatrix(X, cuts, binned);
+  const pool = await starting;
   return { cuts, binned, offsets, pool, nRows: n, nFeatures: d };
 }
