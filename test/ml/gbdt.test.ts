@@ -11,6 +11,7 @@ import "../../src/ml/gbdt/index.js";
 import { ndcgAt, groupRanges } from "../../src/ml/gbdt/objectives.js";
 import type { Matrix } from "../../src/ml/matrix.js";
 import { defaultWorkerUrl } from "../../src/ml/tree/hist-pool.js";
+import { prepareTraining } from "../../src/ml/tree/prepare.js";
 import { Rng } from "../../src/ml/random.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -298,6 +299,7 @@ describe("gbdt histogram threads", () => {
         join(repoRoot, "src/ml/tree/hist-worker.ts"),
         join(repoRoot, "src/ml/gbdt/row-worker.ts"),
         join(repoRoot, "src/ml/gbdt/class-worker.ts"),
+        join(repoRoot, "src/ml/tree/bin-worker.ts"),
       ],
       { cwd: repoRoot, stdio: "pipe" },
     );
@@ -401,6 +403,35 @@ describe("gbdt histogram threads", () => {
     expect(classThreads).toBe(1);
     expect(Buffer.from(two.serialize()).equals(Buffer.from(one.serialize()))).toBe(true);
     expect(Buffer.from(missing.serialize()).equals(Buffer.from(one.serialize()))).toBe(true);
+  });
+
+  it("cuts and bins half the features on the bin worker with the one-thread cuts and bins", async () => {
+    // 210,000 rows × 20 features: above the bin worker's 2^22 cells; some missing values.
+    const n = 210_000;
+    const r = new Rng(17);
+    const X: Matrix = {
+      nRows: n,
+      names: Array.from({ length: 20 }, (_, f) => `x${f}`),
+      columns: Array.from({ length: 20 }, (_, f) =>
+        Float32Array.from({ length: n }, () =>
+          r.next() < 0.02 ? NaN : Math.round(r.next() * 50 * (f + 1)) / 7,
+        ),
+      ),
+    };
+    const prep = (threads: number) =>
+      prepareTraining(X, { maxBins: 256, seed: 3, threads, maxDepth: 6, maxLeaves: 0, workerUrl });
+    const one = await prep(1);
+    const two = await prep(2);
+    try {
+      expect(one.binThreads).toBe(1);
+      expect(two.binThreads).toBe(2);
+      expect(two.cuts.cuts.map((c) => Array.from(c))).toEqual(one.cuts.cuts.map((c) => Array.from(c)));
+      expect(Buffer.from(two.binned).equals(Buffer.from(one.binned))).toBe(true);
+      expect(Array.from(two.offsets)).toEqual(Array.from(one.offsets));
+    } finally {
+      await one.pool.close();
+      await two.pool.close();
+    }
   });
 
   it("finds the compiled worker in dist/ when running from TypeScript sources, else builds in-thread", () => {

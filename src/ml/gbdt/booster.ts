@@ -31,6 +31,11 @@ import { addLeaves, createClassPool, type ClassPool } from "./class-pool.js";
  * worker's start-up costs more than it saves.
  */
 const CLASS_POOL_MIN_WORK = 1 << 20;
+/**
+ * Gradients and margin updates go to the row pool's threads from this many rows; below it (a
+ * small fit whose histogram pool has threads) a round's per-row work is too short to share.
+ */
+const ROW_POOL_MIN_ROWS = 50_000;
 
 interface GbdtFitOptions {
   /** Override where the histogram worker is loaded from (tests); null = in-thread only. */
@@ -220,7 +225,12 @@ export async function fitGbdt(
       vMargin = c.vMargin;
     }
     // Gradients and margin updates across the pool's threads (same numbers as the loops below).
-    if (prep.pool.threads > 1 && objective.name in ROW_KERNELS && opts.workerUrl !== null) {
+    if (
+      prep.pool.threads > 1 &&
+      n >= ROW_POOL_MIN_ROWS &&
+      objective.name in ROW_KERNELS &&
+      opts.workerUrl !== null
+    ) {
       rowPool = await createRowPool({
         kernel: objective.name as KernelName,
         n,

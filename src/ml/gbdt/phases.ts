@@ -1,6 +1,7 @@
 // Per-phase time of a GBDT fit, for the bench's explanation of where training goes: cut points
-// and binning, gradients, histogram builds, row partitions, the rest of tree growing (split
-// finding, subtraction, bookkeeping) and the margin update. Each phase gets wall time and the
+// and binning, gradients, histograms (the pool's node requests: builds, subtraction and the
+// children's split search), row partitions, the rest of tree growing (the root's sums, the tree's
+// bookkeeping) and the margin update. Each phase gets wall time and the
 // process's CPU time (all threads, so a phase's parallel share shows as cpu > wall). Off unless
 // the caller passes a recorder.
 import type { HistPool } from "../tree/hist-pool.js";
@@ -76,7 +77,8 @@ export function timedPool(pool: HistPool, p: GbdtPhases): HistPool {
     threads: pool.threads,
     feats: pool.feats,
     setFeatures: (fs) => pool.setFeatures(fs),
-    build: (start, end, slot) => p.nested("histograms", () => pool.build(start, end, slot)),
+    setSplitParams: (sp) => pool.setSplitParams(sp),
+    nodes: (job) => p.nested("histograms", () => pool.nodes(job)),
     partition: (start, end, feature, bin, defaultLeft, withGh) =>
       p.nested("partition", () => pool.partition(start, end, feature, bin, defaultLeft, withGh)),
     close: () => pool.close(),

@@ -20,32 +20,53 @@ export function valueBins(c: BinCuts, f: number): number {
   return c.cuts[f]!.length + 1;
 }
 
+/** The rows the cut points are computed from: all of them (null) or `sampleRows` drawn with `seed`. */
+export function cutSample(n: number, sampleRows: number, seed: number): Int32Array | null {
+  return n > sampleRows ? sampleIndices(new Rng(seed ^ 0x5bd1e995), n, sampleRows) : null;
+}
+
+/** Value bins per feature for a `maxBins` parameter (2..255). */
+export function binLimit(maxBins: number): number {
+  return Math.max(2, Math.min(MAX_BINS, Math.floor(maxBins)));
+}
+
+/**
+ * Cut points of a column from the rows `sample` (its first n rows when null): every distinct
+ * value when it has at most `bins` of them, otherwise approximate quantiles. `buf` holds at least
+ * as many floats as the rows read.
+ */
+export function columnCuts(
+  col: Float32Array,
+  n: number,
+  sample: Int32Array | null,
+  bins: number,
+  buf: Float32Array,
+): Float64Array {
+  const m = sample ? sample.length : n;
+  let k = 0;
+  if (sample) {
+    for (let i = 0; i < m; i++) {
+      const v = col[sample[i]!]!;
+      if (v === v) buf[k++] = v;
+    }
+  } else {
+    for (let i = 0; i < m; i++) {
+      const v = col[i]!;
+      if (v === v) buf[k++] = v;
+    }
+  }
+  return cutsOfSorted(buf.subarray(0, k).sort(), bins);
+}
+
 /**
  * Cut points from at most `sampleRows` rows (sampled with `seed`): every distinct value when a
  * feature has at most `maxBins` of them, otherwise approximate quantiles of the sample.
  */
 export function computeCuts(X: Matrix, maxBins: number, sampleRows = 200_000, seed = 0): BinCuts {
-  const n = X.nRows;
-  const bins = Math.max(2, Math.min(MAX_BINS, Math.floor(maxBins)));
-  const sample = n > sampleRows ? sampleIndices(new Rng(seed ^ 0x5bd1e995), n, sampleRows) : null;
-  const m = sample ? sample.length : n;
-  const buf = new Float32Array(m);
-  const cuts = X.columns.map((col) => {
-    let k = 0;
-    if (sample) {
-      for (let i = 0; i < m; i++) {
-        const v = col[sample[i]!]!;
-        if (v === v) buf[k++] = v;
-      }
-    } else {
-      for (let i = 0; i < m; i++) {
-        const v = col[i]!;
-        if (v === v) buf[k++] = v;
-      }
-    }
-    return cutsOfSorted(buf.subarray(0, k).sort(), bins);
-  });
-  return { cuts };
+  const sample = cutSample(X.nRows, sampleRows, seed);
+  const buf = new Float32Array(sample ? sample.length : X.nRows);
+  const bins = binLimit(maxBins);
+  return { cuts: X.columns.map((col) => columnCuts(col, X.nRows, sample, bins, buf)) };
 }
 
 function cutsOfSorted(v: Float32Array, maxBins: number): Float64Array {
@@ -85,45 +106,52 @@ function lowerBound(cuts: Float64Array, x: number): number {
 }
 
 /**
- * The binned matrix: Uint8 column-major (feature f's bins at [f*n, (f+1)*n)). With `shared`
- * it lives in a SharedArrayBuffer so histogram workers can read it without copying.
+ * The binned matrix into `out` (n × d bytes, a new array by default): Uint8 column-major (feature
+ * f's bins at [f*n, (f+1)*n)). In a SharedArrayBuffer histogram workers read it without copying.
  */
-export function binMatrix(X: Matrix, c: BinCuts, shared = false): Uint8Array {
-  const n = X.nRows;
-  const d = X.columns.length;
-  const out = shared ? new Uint8Array(new SharedArrayBuffer(n * d)) : new Uint8Array(n * d);
-  for (let f = 0; f < d; f++) {
-    const col = X.columns[f]!;
-    const cuts = c.cuts[f]!;
-    const base = f * n;
-    const nc = cuts.length;
-    if (nc === 0) {
-      for (let i = 0; i < n; i++) out[base + i] = col[i]! === col[i]! ? 1 : 0;
+export function binMatrix(
+  X: Matrix,
+  c: BinCuts,
+  out: Uint8Array = new Uint8Array(X.nRows * X.columns.length),
+): Uint8Array {
+  for (let f = 0; f < X.columns.length; f++) binColumn(X.columns[f]!, X.nRows, c.cuts[f]!, out, f * X.nRows);
+  return out;
+}
+
+/** Bins of a column's first n values (ascending `cuts`) into out[base .. base + n). */
+export function binColumn(
+  col: Float32Array,
+  n: number,
+  cuts: Float64Array,
+  out: Uint8Array,
+  base: number,
+): void {
+  const nc = cuts.length;
+  if (nc === 0) {
+    for (let i = 0; i < n; i++) out[base + i] = col[i]! === col[i]! ? 1 : 0;
+    return;
+  }
+  // A coarse value grid gives a starting bin; a short walk makes it exact (cuts ascending).
+  const lo = cuts[0]!;
+  const hi = cuts[nc - 1]!;
+  const grid = 4 * nc;
+  const scale = hi > lo ? grid / (hi - lo) : 0;
+  const start = new Int32Array(grid + 1);
+  for (let g = 0; g <= grid; g++) start[g] = lowerBound(cuts, lo + g / (scale || 1));
+  for (let i = 0; i < n; i++) {
+    const x = col[i]!;
+    if (x !== x) {
+      out[base + i] = 0;
       continue;
     }
-    // A coarse value grid gives a starting bin; a short walk makes it exact (cuts ascending).
-    const lo = cuts[0]!;
-    const hi = cuts[nc - 1]!;
-    const grid = 4 * nc;
-    const scale = hi > lo ? grid / (hi - lo) : 0;
-    const start = new Int32Array(grid + 1);
-    for (let g = 0; g <= grid; g++) start[g] = lowerBound(cuts, lo + g / (scale || 1));
-    for (let i = 0; i < n; i++) {
-      const x = col[i]!;
-      if (x !== x) {
-        out[base + i] = 0;
-        continue;
-      }
-      let idx: number;
-      if (x <= lo) idx = 0;
-      else if (x > hi) idx = nc;
-      else {
-        idx = start[Math.min(grid, Math.floor((x - lo) * scale))]!;
-        while (idx > 0 && cuts[idx - 1]! >= x) idx--;
-        while (idx < nc && cuts[idx]! < x) idx++;
-      }
-      out[base + i] = idx + 1;
+    let idx: number;
+    if (x <= lo) idx = 0;
+    else if (x > hi) idx = nc;
+    else {
+      idx = start[Math.min(grid, Math.floor((x - lo) * scale))]!;
+      while (idx > 0 && cuts[idx - 1]! >= x) idx--;
+      while (idx < nc && cuts[idx]! < x) idx++;
     }
+    out[base + i] = idx + 1;
   }
-  return out;
 }

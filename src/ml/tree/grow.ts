@@ -2,8 +2,7 @@
 // loss-guided (best gain first, bounded by max_leaves), with the histogram subtraction trick
 // (build the smaller child, subtract it from the parent for the larger one).
 import type { BinCuts } from "./binning.js";
-import type { HistPool } from "./hist-pool.js";
-import { subtractHistogram } from "./histogram.js";
+import { B_MODE, type HistPool, type NodeJob } from "./hist-pool.js";
 import type { Rng } from "../random.js";
 import { findBestSplit, leafWeight, type SplitCandidate, type SplitParams } from "./split.js";
 import { TreeBuffer, type Tree } from "./tree.js";
@@ -68,6 +67,7 @@ export function growTree(
   const hist = pool.hist;
   const slotSize = pool.slotSize;
   pool.setFeatures(feats);
+  pool.setSplitParams(p);
   const free: number[] = [];
   for (let s = pool.nSlots - 1; s >= 0; s--) free.push(s);
   const tb = new TreeBuffer();
@@ -91,6 +91,22 @@ export function growTree(
   };
   const evaluate = (slot: number, g: number, h: number): SplitCandidate | null =>
     findBestSplit(hist, slot * slotSize, offsets, candidates(), g, h, p);
+  // Histograms and (without per-node feature draws) the best splits, one pool request per node.
+  const job: NodeJob = {
+    aStart: 0,
+    aEnd: 0,
+    aSlot: 0,
+    aEval: false,
+    aG: 0,
+    aH: 0,
+    bMode: B_MODE.none,
+    bStart: 0,
+    bEnd: 0,
+    bSlot: 0,
+    bEval: false,
+    bG: 0,
+    bH: 0,
+  };
 
   // Root.
   let G = 0;
@@ -118,8 +134,16 @@ export function growTree(
   const canSplitAt = (depth: number) => p.maxDepth <= 0 || depth < p.maxDepth;
   if (canSplitAt(0) && m >= 2) {
     const slot = free.pop()!;
-    pool.build(0, m, slot);
-    const split = evaluate(slot, G, H);
+    job.aStart = 0;
+    job.aEnd = m;
+    job.aSlot = slot;
+    job.aEval = !nodeFeats;
+    job.aG = G;
+    job.aH = H;
+    job.bMode = B_MODE.none;
+    job.bEval = false;
+    const found = pool.nodes(job)[0];
+    const split = nodeFeats ? evaluate(slot, G, H) : found;
     if (split) open.push({ id: root, start: 0, end: m, depth: 0, slot, split });
     else free.push(slot);
   }
@@ -169,25 +193,35 @@ export function growTree(
     const small = smallFirst ? kids[0]! : kids[1]!;
     const large = smallFirst ? kids[1]! : kids[0]!;
     small.slot = free.pop()!;
-    pool.build(small.start, small.end, small.slot);
+    job.aStart = small.start;
+    job.aEnd = small.end;
+    job.aSlot = small.slot;
+    job.aEval = !nodeFeats && small.end - small.start >= 2;
+    job.aG = small.g;
+    job.aH = small.h;
     if (node.slot >= 0) {
-      subtractHistogram(
-        hist,
-        node.slot * slotSize,
-        hist,
-        small.slot * slotSize,
-        hist,
-        node.slot * slotSize,
-        offsets,
-        feats,
-      );
       large.slot = node.slot;
+      job.bMode = B_MODE.subtract;
     } else {
       large.slot = free.pop()!;
-      pool.build(large.start, large.end, large.slot);
+      job.bMode = B_MODE.build;
     }
+    job.bStart = large.start;
+    job.bEnd = large.end;
+    job.bSlot = large.slot;
+    job.bEval = !nodeFeats && large.end - large.start >= 2;
+    job.bG = large.g;
+    job.bH = large.h;
+    const [smallSplit, largeSplit] = pool.nodes(job);
     for (const k of kids) {
-      const split = k.end - k.start >= 2 ? evaluate(k.slot, k.g, k.h) : null;
+      const split =
+        k.end - k.start < 2
+          ? null
+          : nodeFeats
+            ? evaluate(k.slot, k.g, k.h)
+            : k === small
+              ? smallSplit
+              : largeSplit;
       if (!split) {
         free.push(k.slot);
         continue;

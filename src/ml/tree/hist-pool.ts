@@ -1,15 +1,22 @@
 // Histogram building across worker threads: the binned matrix, row lists, ordered gradients
 // and histogram slots live in SharedArrayBuffers; each thread sums a fixed slice of the
-// features, so the result is bit-identical for any thread count. Large row partitions are
-// shared too, in contiguous chunks of rows joined by block copies (partition.ts). Falls back
-// to one thread when the compiled worker (hist-worker.js) cannot be found or started.
+// features, so the result is bit-identical for any thread count. A split node's children are
+// one request: each thread builds the smaller child's histogram, subtracts it from the parent's
+// for the larger one and finds both children's best split over its slice of the features
+// (split.ts merges the slices as one scan would). Large row partitions are shared too, in
+// contiguous chunks of rows joined by block copies (partition.ts). Falls back to one thread when
+// the compiled worker (hist-worker.js) cannot be found or started.
 import type { Worker } from "node:worker_threads";
 import { compiledWorkerUrl, startReadyWorker } from "../../threads/worker-start.js";
-import { accumulateHistogram } from "./histogram.js";
+import { accumulateHistogram, subtractHistogram } from "./histogram.js";
 import { chunkBounds, mergeChunks, partitionChunk } from "./partition.js";
+import { bestSplitInto, mergeSplit, SPLIT_FIELDS, type SplitCandidate, type SplitParams } from "./split.js";
 
-/** Nodes with fewer rows than this are summed on the calling thread (sync cost > gain). */
-const MIN_ROWS_PER_DISPATCH = 4096;
+/**
+ * Node requests with less work than this (row × feature updates, plus histogram cells subtracted
+ * and scanned) run on the calling thread: waking the workers costs more than they save.
+ */
+const MIN_WORK_PER_DISPATCH = 1 << 17;
 /** Nodes with fewer rows than this are partitioned on the calling thread. */
 const MIN_ROWS_PER_PARTITION = 32_768;
 /** Guard against a dead worker: never block the main thread longer than this per histogram. */
@@ -17,6 +24,7 @@ const WAIT_LIMIT_MS = 120_000;
 
 // Control words shared with the workers.
 // Partition requests use col/lo/lim/withGh; thread t's left count comes back in lefts + t.
+// Node requests use start/end/base (child A), bStart/bEnd/bBase/bMode (child B) and evalMask.
 export const CTL = {
   generation: 0,
   done: 1,
@@ -29,9 +37,139 @@ export const CTL = {
   lo: 8,
   lim: 9,
   withGh: 10,
+  bStart: 11,
+  bEnd: 12,
+  bBase: 13,
+  bMode: 14,
+  evalMask: 15,
   lefts: 16,
 } as const;
-export const CMD = { build: 1, quit: 2, partition: 3 } as const;
+export const CMD = { nodes: 1, quit: 2, partition: 3 } as const;
+/** Float words of a node request: the split parameters, then the two children's totals. */
+export const FCTL = {
+  lambda: 0,
+  alpha: 1,
+  minChildWeight: 2,
+  minSplitGain: 3,
+  gA: 4,
+  hA: 5,
+  gB: 6,
+  hB: 7,
+} as const;
+/** Child B of a node request: none, parent − A in the parent's slot (bBase), or built from its rows. */
+export const B_MODE = { none: 0, subtract: 1, build: 2 } as const;
+
+/** A node request: child A built; child B per `bMode`; the children's best splits when asked. */
+export interface NodeJob {
+  aStart: number;
+  aEnd: number;
+  aSlot: number;
+  /** Find A's best split (with totals aG, aH). */
+  aEval: boolean;
+  aG: number;
+  aH: number;
+  bMode: (typeof B_MODE)[keyof typeof B_MODE];
+  bStart: number;
+  bEnd: number;
+  /** B's slot; with bMode subtract, the parent's (its histogram becomes B's). */
+  bSlot: number;
+  bEval: boolean;
+  bG: number;
+  bH: number;
+}
+
+/**
+ * One thread's share of a node request over features feats[from..to): A's histogram, B's, then
+ * the best splits asked for, into res at (child · of + t) · SPLIT_FIELDS. Shared by the pool's
+ * calling thread and its workers.
+ */
+export function nodeSlice(
+  binned: Uint8Array,
+  nRows: number,
+  rows: Uint32Array,
+  gho: Float64Array,
+  hist: Float64Array,
+  offsets: Int32Array,
+  feats: Int32Array,
+  ctl: Int32Array,
+  fctl: Float64Array,
+  res: Float64Array,
+  from: number,
+  to: number,
+  t: number,
+  of: number,
+): void {
+  const base = ctl[CTL.base]!;
+  const bBase = ctl[CTL.bBase]!;
+  const bMode = ctl[CTL.bMode]!;
+  const evalMask = ctl[CTL.evalMask]!;
+  accumulateHistogram(
+    binned,
+    nRows,
+    rows,
+    ctl[CTL.start]!,
+    ctl[CTL.end]!,
+    gho,
+    hist,
+    base,
+    offsets,
+    feats,
+    from,
+    to,
+  );
+  if (bMode === B_MODE.subtract)
+    subtractHistogram(hist, bBase, hist, base, hist, bBase, offsets, feats, from, to);
+  else if (bMode === B_MODE.build)
+    accumulateHistogram(
+      binned,
+      nRows,
+      rows,
+      ctl[CTL.bStart]!,
+      ctl[CTL.bEnd]!,
+      gho,
+      hist,
+      bBase,
+      offsets,
+      feats,
+      from,
+      to,
+    );
+  if (evalMask === 0) return;
+  const p: SplitParams = {
+    lambda: fctl[FCTL.lambda]!,
+    alpha: fctl[FCTL.alpha]!,
+    minChildWeight: fctl[FCTL.minChildWeight]!,
+    minSplitGain: fctl[FCTL.minSplitGain]!,
+  };
+  if (evalMask & 1)
+    bestSplitInto(
+      hist,
+      base,
+      offsets,
+      feats,
+      from,
+      to,
+      fctl[FCTL.gA]!,
+      fctl[FCTL.hA]!,
+      p,
+      res,
+      t * SPLIT_FIELDS,
+    );
+  if (evalMask & 2)
+    bestSplitInto(
+      hist,
+      bBase,
+      offsets,
+      feats,
+      from,
+      to,
+      fctl[FCTL.gB]!,
+      fctl[FCTL.hB]!,
+      p,
+      res,
+      (of + t) * SPLIT_FIELDS,
+    );
+}
 
 interface HistPoolOptions {
   binned: Uint8Array;
@@ -57,8 +195,13 @@ export interface HistPool {
   /** Features of the current tree (ascending); set before building. */
   readonly feats: Int32Array;
   setFeatures(feats: ArrayLike<number>): void;
-  /** Histogram of rows[start..end) into slot `slot` (gho must hold those rows' gradients). */
-  build(start: number, end: number, slot: number): void;
+  /** The split parameters of the node requests that follow. */
+  setSplitParams(p: SplitParams): void;
+  /**
+   * A node request (gho must hold the rows' gradients): A's histogram, B's, and the best split
+   * of each child asked for (null when it has none or was not asked).
+   */
+  nodes(job: NodeJob): [SplitCandidate | null, SplitCandidate | null];
   /**
    * Stable partition of rows[start..end) by (feature, bins 1..bin left, missing left or not);
    * with `withGh` the gradient pairs in gho move along. Large nodes are split in chunks across
@@ -98,6 +241,8 @@ export async function createHistPool(o: HistPoolOptions): Promise<HistPool> {
   const tmpGh = new Float64Array(alloc(16 * o.nRows, shared));
   const maxThreads = url !== null ? Math.max(1, Math.min(o.threads, nFeat)) : 1;
   const ctl = new Int32Array(alloc(4 * (CTL.lefts + maxThreads), shared));
+  const fctl = new Float64Array(alloc(8 * 8, shared));
+  const res = new Float64Array(alloc(8 * 2 * maxThreads * SPLIT_FIELDS, shared));
   let nFeats = 0;
   const workers: Worker[] = [];
   if (shared && url) {
@@ -115,6 +260,8 @@ export async function createHistPool(o: HistPoolOptions): Promise<HistPool> {
           tmp,
           tmpGh,
           ctl,
+          fctl,
+          res,
           index: w + 1,
           of: nWorkers + 1,
         }),
@@ -128,8 +275,9 @@ export async function createHistPool(o: HistPoolOptions): Promise<HistPool> {
   }
   const nThreads = workers.length + 1;
 
-  const inThread = (start: number, end: number, base: number, from: number, to: number) =>
-    accumulateHistogram(o.binned, o.nRows, rows, start, end, gho, hist, base, o.offsets, feats, from, to);
+  const oneLeft = new Int32Array(1);
+  const slice = (from: number, to: number, of: number) =>
+    nodeSlice(o.binned, o.nRows, rows, gho, hist, o.offsets, feats, ctl, fctl, res, from, to, 0, of);
   /** Wakes the workers for the request in ctl, and waits for them after `own` (this thread's share). */
   const dispatch = (own: () => void): void => {
     Atomics.store(ctl, CTL.done, 0);
@@ -144,7 +292,6 @@ export async function createHistPool(o: HistPoolOptions): Promise<HistPool> {
       Atomics.wait(ctl, CTL.done, d, 1000);
     }
   };
-  const oneLeft = new Int32Array(1);
 
   return {
     rows,
@@ -158,19 +305,43 @@ export async function createHistPool(o: HistPoolOptions): Promise<HistPool> {
       nFeats = fs.length;
       for (let i = 0; i < nFeats; i++) feats[i] = fs[i]!;
     },
-    build(start, end, slot) {
-      const base = slot * slotSize;
-      if (nThreads === 1 || end - start < MIN_ROWS_PER_DISPATCH || nFeats < 2) {
-        inThread(start, end, base, 0, nFeats);
-        return;
+    setSplitParams(p) {
+      fctl[FCTL.lambda] = p.lambda;
+      fctl[FCTL.alpha] = p.alpha;
+      fctl[FCTL.minChildWeight] = p.minChildWeight;
+      fctl[FCTL.minSplitGain] = p.minSplitGain;
+    },
+    nodes(job) {
+      ctl[CTL.start] = job.aStart;
+      ctl[CTL.end] = job.aEnd;
+      ctl[CTL.base] = job.aSlot * slotSize;
+      ctl[CTL.bStart] = job.bStart;
+      ctl[CTL.bEnd] = job.bEnd;
+      ctl[CTL.bBase] = job.bSlot * slotSize;
+      ctl[CTL.bMode] = job.bMode;
+      const evalMask = (job.aEval ? 1 : 0) | (job.bEval && job.bMode !== B_MODE.none ? 2 : 0);
+      ctl[CTL.evalMask] = evalMask;
+      fctl[FCTL.gA] = job.aG;
+      fctl[FCTL.hA] = job.aH;
+      fctl[FCTL.gB] = job.bG;
+      fctl[FCTL.hB] = job.bH;
+      const rowsBuilt = job.aEnd - job.aStart + (job.bMode === B_MODE.build ? job.bEnd - job.bStart : 0);
+      const cells =
+        (job.bMode === B_MODE.subtract ? slotSize : 0) + ((evalMask & 1) + (evalMask >> 1)) * (slotSize >> 1);
+      let of = 1;
+      if (nThreads === 1 || nFeats < 2 || rowsBuilt * nFeats + cells < MIN_WORK_PER_DISPATCH)
+        slice(0, nFeats, 1);
+      else {
+        of = nThreads;
+        ctl[CTL.command] = CMD.nodes;
+        ctl[CTL.nFeats] = nFeats;
+        const [from, to] = featureSlice(nFeats, 0, nThreads);
+        dispatch(() => slice(from, to, nThreads));
       }
-      ctl[CTL.command] = CMD.build;
-      ctl[CTL.start] = start;
-      ctl[CTL.end] = end;
-      ctl[CTL.base] = base;
-      ctl[CTL.nFeats] = nFeats;
-      const [from, to] = featureSlice(nFeats, 0, nThreads);
-      dispatch(() => inThread(start, end, base, from, to));
+      return [
+        evalMask & 1 ? mergeSplit(res, 0, SPLIT_FIELDS, of) : null,
+        evalMask & 2 ? mergeSplit(res, of * SPLIT_FIELDS, SPLIT_FIELDS, of) : null,
+      ];
     },
     partition(start, end, feature, bin, defaultLeft, withGh) {
       const col = feature * o.nRows;

@@ -1,8 +1,8 @@
-// Worker thread of hist-pool.ts: waits on the shared control words, sums its slice of the
-// features for each histogram request, and reports completion. Runs only as compiled .js.
+// Worker thread of hist-pool.ts: waits on the shared control words, does its slice of the
+// features for each node request (histograms and best splits) or its chunk of rows for each
+// partition, and reports completion. Runs only as compiled .js.
 import { parentPort, workerData } from "node:worker_threads";
-import { accumulateHistogram } from "./histogram.js";
-import { CMD, CTL, featureSlice } from "./hist-pool.js";
+import { CMD, CTL, featureSlice, nodeSlice } from "./hist-pool.js";
 import { chunkBounds, partitionChunk } from "./partition.js";
 
 interface Data {
@@ -16,6 +16,8 @@ interface Data {
   tmp: Uint32Array;
   tmpGh: Float64Array;
   ctl: Int32Array;
+  fctl: Float64Array;
+  res: Float64Array;
   index: number;
   of: number;
 }
@@ -46,19 +48,21 @@ for (;;) {
     );
   } else {
     const [from, to] = featureSlice(ctl[CTL.nFeats]!, d.index, d.of);
-    accumulateHistogram(
+    nodeSlice(
       d.binned,
       d.nRows,
       d.rows,
-      ctl[CTL.start]!,
-      ctl[CTL.end]!,
       d.gho,
       d.hist,
-      ctl[CTL.base]!,
       d.offsets,
       d.feats,
+      ctl,
+      d.fctl,
+      d.res,
       from,
       to,
+      d.index,
+      d.of,
     );
   }
   Atomics.add(ctl, CTL.done, 1);

@@ -225,7 +225,7 @@ function pass1(
   }
 }
 
-/** dst := parent − small over the given features (the histogram subtraction trick). */
+/** dst := parent − small over features feats[from..to) (the histogram subtraction trick). */
 export function subtractHistogram(
   parent: Float64Array,
   parentBase: number,
@@ -235,8 +235,10 @@ export function subtractHistogram(
   dstBase: number,
   offsets: Int32Array,
   feats: Int32Array,
+  from = 0,
+  to = feats.length,
 ): void {
-  for (let k = 0; k < feats.length; k++) {
+  for (let k = from; k < to; k++) {
     const f = feats[k]!;
     const lo = offsets[f]!;
     const hi = offsets[f + 1]!;
