@@ -60,7 +60,8 @@ export function scoresByClass(
 
 /**
  * Walks distinct scores from high to low and calls `at(tp, fp, threshold)` with the cumulative
- * positives and negatives scoring >= threshold: the ROC/PR sweep, ties handled as one step.
+ * positives and negatives scoring >= threshold: the ROC/PR sweep, ties handled as one step. A NaN
+ * score is never >= a threshold (as binaryCounts decides), so its row is never counted.
  */
 export function sweepDescending(
   y: ArrayLike<number>,
@@ -72,6 +73,9 @@ export function sweepDescending(
   const { pos, neg } = scoresByClass(y, score, ascending, byClass);
   let i = pos.length - 1;
   let j = neg.length - 1;
+  // sorted, NaN scores come last (ascending inputs have none)
+  while (i >= 0 && Number.isNaN(pos[i]!)) i--;
+  while (j >= 0 && Number.isNaN(neg[j]!)) j--;
   let tp = 0;
   let fp = 0;
   while (i >= 0 || j >= 0) {
