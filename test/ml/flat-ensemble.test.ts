@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Matrix } from "../../src/ml/matrix.js";
 import { predictMargin, type TreeEnsemble } from "../../src/ml/tree/ensemble.js";
+import { NearbyMargins } from "../../src/ml/tree/flat-ensemble.js";
 import { addTreePrediction, type Tree } from "../../src/ml/tree/tree.js";
 
 /** A tree from [feature, threshold, left, right, defaultLeft, value] rows (feature -1 = leaf). */
@@ -99,5 +100,52 @@ describe("packed ensemble prediction", () => {
     predictMargin(e, X);
     e.trees.push(deep);
     expect(Array.from(predictMargin(e, X))).toEqual(Array.from(reference(e, X)));
+  });
+
+  it("gives perturbed copies of a reference matrix predictMargin's margins bit for bit (NearbyMargins)", () => {
+    // 35 features: features 1 and 33 share a change bit (f % 32), so a change to one re-walks the other's paths
+    const d = 35;
+    const wide = (t: Tree, f: number[]): Tree => ({
+      ...t,
+      feature: t.feature.map((x) => (x < 0 ? x : f[x]!)),
+    });
+    const e: TreeEnsemble = {
+      trees: [
+        wide(deep, [0, 1, 2]),
+        { ...wide(stump, [0, 33, 2]), target: 1 },
+        { ...leafOnly, target: 1 },
+        wide(deep, [33, 34, 1]),
+      ],
+      nFeatures: d,
+      nOutputs: 2,
+      base: Float64Array.of(0.5, -0.25),
+      scale: 0.75,
+      link: "softmax",
+    };
+    const ref: Matrix = {
+      nRows: n,
+      names: Array.from({ length: d }, (_, j) => `f${j}`),
+      columns: Array.from({ length: d }, (_, j) =>
+        Float32Array.from({ length: n }, (_, i) => (i % (7 + j) === 3 ? NaN : Math.cos(i * (j + 0.7)) * 3)),
+      ),
+    };
+    const near = new NearbyMargins(e, ref);
+    const copy = (f: (col: Float32Array, j: number) => Float32Array): Matrix => ({
+      ...ref,
+      columns: ref.columns.map((c, j) => f(Float32Array.from(c), j)),
+    });
+    const copies = [
+      ref,
+      copy((c) => c),
+      ...[0, 1, 2, 33, 34].flatMap((f) =>
+        [NaN, -100, 100, 0].map((v) => copy((c, j) => (j === f ? c.fill(v) : c))),
+      ),
+      copy((c, j) => (j === 1 ? c.map((x, i) => (i % 2 ? x : -x)) : c)),
+      copy((c) => c.map((x) => x * 1.05)),
+    ];
+    for (const X of copies) expect(Array.from(near.margins(X))).toEqual(Array.from(predictMargin(e, X)));
+    // another row count: the whole prediction
+    const few: Matrix = { ...ref, nRows: 5, columns: ref.columns.map((c) => c.slice(0, 5)) };
+    expect(Array.from(near.margins(few))).toEqual(Array.from(predictMargin(e, few)));
   });
 });

@@ -236,3 +236,15 @@ describe("reported metrics", () => {
     }
   });
 });
+
+describe("NaN scores", () => {
+  // A NaN score is never >= a threshold (as the threshold metrics decide): the sweeps used to
+  // spin forever on it (Math.max with NaN never moved past it), hanging an apply's evaluation.
+  it("are never counted by the descending sweeps (PR-AUC, best F1, curves) instead of hanging them", () => {
+    const y = Float64Array.of(1, 0, 1);
+    const score = Float64Array.of(0.9, 0.5, NaN);
+    expect(averagePrecision(y, score)).toBe(0.5);
+    expect(bestF1(y, score)).toEqual({ f1: 2 / 3, threshold: 0.9 });
+    expect(Array.from(prCurve(y, score).x)).toEqual([0, 0.5, 0.5]);
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { metricFor } from "../../src/ml/metrics/index.js";
+import { metricFor, metricsForTask } from "../../src/ml/metrics/index.js";
+import { Resampler } from "../../src/ml/stats/resample.js";
 import {
   binomialCdf,
   bootstrapCI,
@@ -334,5 +335,32 @@ describe("split evaluation and champion comparison", () => {
     // The reverse comparison is significantly worse.
     const rev = compareModels("binary", { y, width: 1 }, sig(b), sig(a), { resamples: 300, seed: 2 });
     expect(rev.find((r) => r.test === "delong")!.significantlyWorse).toBe(true);
+  });
+});
+
+describe("bootstrap resamples' scores by class", () => {
+  it("give every binary metric the value it has on the same rows without them", () => {
+    const rng = new Rng(11);
+    const n = 300;
+    const y = Float64Array.from({ length: n }, () => (rng.next() < 0.25 ? 1 : 0));
+    // scores with ties (two decimals) and values at the thresholds
+    const pred = Float64Array.from(y, (v) => Math.round(Math.min(1, v * 0.3 + rng.next() * 0.8) * 100) / 100);
+    const costs = { fp: 1, fn: 7, tp: -0.5, tn: 0.25 };
+    const metrics = metricsForTask("binary", { costs: true }).concat([metricFor("f1_best")!]);
+    for (const threshold of [0.3, 0.5, 1]) {
+      const rs = new Resampler(
+        { y, width: 1, decision: { threshold, costs } },
+        [pred],
+        new Rng(threshold * 10),
+      );
+      for (let b = 0; b < 20; b++) {
+        const sample = rs.draw()[0]!;
+        expect(sample.byClass).toBeDefined();
+        const plain = { ...sample, y: sample.y.slice(), pred: sample.pred.slice() };
+        delete plain.byClass;
+        delete plain.ascending;
+        for (const m of metrics) expect(Object.is(m.compute(sample), m.compute(plain)), m.name).toBe(true);
+      }
+    }
   });
 });

@@ -64,6 +64,110 @@ function data(n: number, d: number, seed: number, missing: boolean) {
 
 const rowOf = (X: Matrix, i: number) => X.columns.map((c) => c[i]!);
 
+/**
+ * The path-dependent recursion of Lundberg et al. (Algorithm 2) as written before the leaf
+ * increments were kept by pattern: src/ml/tree-shap.ts must give these values bit for bit.
+ */
+function referenceShap(e: TreeEnsemble, X: Matrix): Float64Array {
+  const d = e.nFeatures;
+  const k = e.nOutputs;
+  const width = d + 1;
+  const out = new Float64Array(X.nRows * k * width);
+  const expected = expectedMargin(e);
+  type P = { feature: number[]; zero: number[]; one: number[]; w: number[] };
+  const extend = (p: P, depth: number, zero: number, one: number, feature: number): void => {
+    p.feature[depth] = feature;
+    p.zero[depth] = zero;
+    p.one[depth] = one;
+    p.w[depth] = depth === 0 ? 1 : 0;
+    for (let i = depth - 1; i >= 0; i--) {
+      p.w[i + 1] = p.w[i + 1]! + (one * p.w[i]! * (i + 1)) / (depth + 1);
+      p.w[i] = (zero * p.w[i]! * (depth - i)) / (depth + 1);
+    }
+  };
+  const unwind = (p: P, depth: number, index: number): void => {
+    const one = p.one[index]!;
+    const zero = p.zero[index]!;
+    let next = p.w[depth]!;
+    for (let i = depth - 1; i >= 0; i--) {
+      if (one !== 0) {
+        const tmp = p.w[i]!;
+        p.w[i] = (next * (depth + 1)) / ((i + 1) * one);
+        next = tmp - (p.w[i]! * zero * (depth - i)) / (depth + 1);
+      } else p.w[i] = (p.w[i]! * (depth + 1)) / (zero * (depth - i));
+    }
+    for (let i = index; i < depth; i++) {
+      p.feature[i] = p.feature[i + 1]!;
+      p.zero[i] = p.zero[i + 1]!;
+      p.one[i] = p.one[i + 1]!;
+    }
+  };
+  const unwoundSum = (p: P, depth: number, index: number): number => {
+    const one = p.one[index]!;
+    const zero = p.zero[index]!;
+    let next = p.w[depth]!;
+    let total = 0;
+    for (let i = depth - 1; i >= 0; i--) {
+      if (one !== 0) {
+        const tmp = (next * (depth + 1)) / ((i + 1) * one);
+        total += tmp;
+        next = p.w[i]! - tmp * zero * ((depth - i) / (depth + 1));
+      } else if (zero !== 0) total += p.w[i]! / zero / ((depth - i) / (depth + 1));
+    }
+    return total;
+  };
+  for (let row = 0; row < X.nRows; row++) {
+    for (const t of e.trees) {
+      const phiOff = (row * k + t.target) * width;
+      const recurse = (node: number, parent: P, depth: number, pZero: number, pOne: number, pF: number) => {
+        const p: P = {
+          feature: parent.feature.slice(0, depth),
+          zero: parent.zero.slice(0, depth),
+          one: parent.one.slice(0, depth),
+          w: parent.w.slice(0, depth),
+        };
+        extend(p, depth, pZero, pOne, pF);
+        const f = t.feature[node]!;
+        if (f < 0) {
+          const v = e.scale * t.value[node]!;
+          for (let i = 1; i <= depth; i++) {
+            const w = unwoundSum(p, depth, i);
+            const at = phiOff + p.feature[i]!;
+            out[at] = out[at]! + w * (p.one[i]! - p.zero[i]!) * v;
+          }
+          return;
+        }
+        const x = X.columns[f]![row]!;
+        const goLeft = x !== x ? t.defaultLeft[node] === 1 : x <= t.threshold[node]!;
+        const hot = goLeft ? t.left[node]! : t.right[node]!;
+        const cold = goLeft ? t.right[node]! : t.left[node]!;
+        const w = t.cover[node]!;
+        const hotZero = w > 0 ? t.cover[hot]! / w : 0.5;
+        const coldZero = w > 0 ? t.cover[cold]! / w : 0.5;
+        let inZero = 1;
+        let inOne = 1;
+        let index = 0;
+        for (; index <= depth; index++) if (p.feature[index] === f) break;
+        let dd = depth;
+        if (index !== depth + 1) {
+          inZero = p.zero[index]!;
+          inOne = p.one[index]!;
+          unwind(p, dd, index);
+          dd -= 1;
+        }
+        recurse(hot, p, dd + 1, hotZero * inZero, inOne, f);
+        recurse(cold, p, dd + 1, coldZero * inZero, 0, f);
+      };
+      recurse(0, { feature: [], zero: [], one: [], w: [] }, 0, 1, 1, -1);
+    }
+    for (let c = 0; c < k; c++) out[(row * k + c) * width + d] = expected[c]!;
+  }
+  return out;
+}
+
+const depthOf = (t: Tree, node = 0): number =>
+  t.feature[node]! < 0 ? 0 : 1 + Math.max(depthOf(t, t.left[node]!), depthOf(t, t.right[node]!));
+
 describe("TreeSHAP", () => {
   it("equals brute-force Shapley values on small regression trees, including missing values", async () => {
     const train = data(400, 5, 1, true);
@@ -127,6 +231,35 @@ describe("TreeSHAP", () => {
     for (let i = 0; i < 5; i++) {
       const bf = bruteForce(e, rowOf(probe, i), 1);
       for (let j = 0; j < 4; j++) expect(shap.values[(i * 3 + 1) * 5 + j]).toBeCloseTo(bf[j]!, 9);
+    }
+  });
+
+  it("gives the recursion's values bit for bit: shallow boosted trees (leaf increments kept by pattern), deep forest trees (computed each time)", async () => {
+    const train = data(600, 6, 6, true);
+    for (const c of train.X.columns) for (let i = 0; i < c.length; i++) c[i] = Math.round(c[i]! * 20) / 20;
+    const probe = data(300, 6, 7, true).X;
+    const cls = Float64Array.from(train.y, (v) => (v < -0.5 ? 0 : v < 0.8 ? 1 : 2));
+    const binary = await fitGbdt(
+      { X: train.X, y: cls.map((c) => (c === 2 ? 1 : 0)) },
+      undefined,
+      { trees: 30, max_depth: 6 },
+      { kind: "binary", classes: ["n", "y"] },
+      { seed: 0 },
+    );
+    const multiclass = await fitGbdt(
+      { X: train.X, y: cls },
+      undefined,
+      { trees: 8, max_depth: 4 },
+      { kind: "multiclass", classes: ["a", "b", "c"] },
+      { seed: 0 },
+    );
+    const forest = await fitForest(train, undefined, { trees: 4 }, { kind: "regression" }, { seed: 0 });
+    // the forest's trees are too deep for a pattern table (a leaf below 16 levels)
+    expect(Math.max(...forest.ensemble.trees.map((t) => depthOf(t)))).toBeGreaterThan(16);
+    for (const e of [binary.ensemble, multiclass.ensemble, forest.ensemble]) {
+      const got = treeShap(e, probe).values;
+      const want = referenceShap(e, probe);
+      expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer))).toBe(true);
     }
   });
 

@@ -23,6 +23,7 @@ import { readSourceSpec } from "../../data/source-spec.js";
 import { columnValues, isNullAt } from "../../data/table-columns.js";
 import type { Task, TrainedModel } from "../../ml/estimator.js";
 import { metricFor, type MetricInput } from "../../ml/metrics/index.js";
+import { nearbyPredict } from "../../ml/tree/model.js";
 import { inputKinds, perturbationSuites, trainStats, type InputFacts } from "./robustness-suites.js";
 
 /** The model's `robustness { … }` settings (defaults filled in), or undefined without the block. */
@@ -226,7 +227,8 @@ export function runRobustness(inp: RobustnessInput): {
   const compute = (name: string, y: Float64Array, pred: Float64Array): number =>
     metricFor(name)!.compute({ y, pred, width: w, ...decision });
   const refuse = inp.refuse ?? new Map<string, ReadonlySet<string>>();
-  const clean = scoreRows(inp.pipeline, inp.model, inp.test.table, refuse);
+  const scorer = copyScorer(inp);
+  const clean = scoreRows(inp.pipeline, scorer, inp.test.table, refuse);
   const cleanKeep = keepRows(clean.failed);
   const cleanY = pick(inp.test.y, cleanKeep, 1);
   const cleanPred = pick(clean.pred, cleanKeep, w);
@@ -249,7 +251,7 @@ export function runRobustness(inp: RobustnessInput): {
     let rows = 0;
     let failures = 0;
     for (const c of list) {
-      const s = scoreRows(inp.pipeline, inp.model, c.table, refuse);
+      const s = scoreRows(inp.pipeline, scorer, c.table, refuse);
       const keep = keepRows(s.failed);
       rows += s.failed.length;
       failures += s.failed.length - keep.length;
@@ -272,6 +274,20 @@ export function runRobustness(inp: RobustnessInput): {
     suites.push({ suite, copies: list.map((c) => c.what), metrics: m });
   }
   return { metrics, suites };
+}
+
+/**
+ * The model as the suites score the copies of the test rows: a tree model walks only the trees
+ * that each copy's changes reach (tree/model.ts nearbyPredict), with the same predictions; the
+ * model itself when the clean rows do not transform.
+ */
+function copyScorer(inp: RobustnessInput): Pick<TrainedModel, "predict" | "outputWidth"> {
+  try {
+    const reference = inp.pipeline.transform(inp.test.table);
+    return { predict: nearbyPredict(inp.model, reference), outputWidth: inp.model.outputWidth };
+  } catch {
+    return inp.model;
+  }
 }
 
 const keepRows = (failed: Uint8Array): Int32Array => {

@@ -1,10 +1,16 @@
 // Score-ranking metrics for binary labels: tie-aware AUC-ROC (Mann–Whitney with midranks),
 // average precision, and the ROC and precision–recall curves the report plots.
 import { scoresByClass, sweepDescending } from "./ranking-order.js";
+import type { ScoresByClass } from "./types.js";
 
 /** AUC-ROC = P(score of a random positive > a random negative) + ½ P(tie). NaN with one class. */
-export function aucRoc(y: ArrayLike<number>, score: ArrayLike<number>, ascending = false): number {
-  const { pos, neg } = scoresByClass(y, score, ascending);
+export function aucRoc(
+  y: ArrayLike<number>,
+  score: ArrayLike<number>,
+  ascending = false,
+  byClass?: ScoresByClass,
+): number {
+  const { pos, neg } = scoresByClass(y, score, ascending, byClass);
   const m = pos.length;
   const n = neg.length;
   if (m === 0 || n === 0) return NaN;
@@ -65,9 +71,15 @@ export function prCurve(y: Float64Array, score: ArrayLike<number>): Curve {
  * Average precision (PR-AUC as scikit-learn's average_precision_score): Σ (Rₙ − Rₙ₋₁) Pₙ over
  * distinct thresholds — a step integral, no interpolation. NaN without positives.
  */
-export function averagePrecision(y: Float64Array, score: ArrayLike<number>, ascending = false): number {
+export function averagePrecision(
+  y: Float64Array,
+  score: ArrayLike<number>,
+  ascending = false,
+  byClass?: ScoresByClass,
+): number {
   let pos = 0;
-  for (let i = 0; i < y.length; i++) if (y[i] === 1) pos++;
+  if (byClass) pos = byClass.pos.length;
+  else for (let i = 0; i < y.length; i++) if (y[i] === 1) pos++;
   if (pos === 0) return NaN;
   let ap = 0;
   let prevRecall = 0;
@@ -80,6 +92,7 @@ export function averagePrecision(y: Float64Array, score: ArrayLike<number>, asce
       prevRecall = r;
     },
     ascending,
+    byClass,
   );
   return ap;
 }

@@ -3,11 +3,20 @@
 // `precision_at_k`, …) and read their cut-off k from the input (the task's `k`).
 import type { TaskKind } from "../estimator.js";
 import { averagePrecision, aucRoc } from "./curves.js";
-import { averagedPrf, macroAucOvr, multiclassAccuracy } from "./multiclass.js";
+import { averagedPrf, averagedPrfOf, macroAucOvr, multiclassAccuracy } from "./multiclass.js";
 import { brier, expectedCalibrationError, logloss } from "./probability.js";
 import { catalogueCoverage, popularityBias, rankingMetric, type RankingKind } from "./ranking.js";
 import { mae, mape, r2, rmse } from "./regression.js";
-import { bestF1, f1At, meanCostAt, precisionAt, recallAt } from "./threshold.js";
+import {
+  bestF1,
+  binaryCounts,
+  binaryCountsSorted,
+  f1Of,
+  precisionOf,
+  recallOf,
+  totalCost,
+  type BinaryCounts,
+} from "./threshold.js";
 import { precisionAtK } from "./top-k.js";
 import { checkShape, type Metric, type MetricInput } from "./types.js";
 
@@ -69,13 +78,23 @@ function binaryOnly(name: string, m: MetricInput): void {
 /** A binary input's decision threshold (default 0.5). */
 const cut = (m: MetricInput): number => m.decision?.threshold ?? 0.5;
 
+/** A binary input's confusion counts at its threshold: by binary search when a resample brings byClass. */
+const countsAt = (m: MetricInput): BinaryCounts =>
+  m.byClass ? binaryCountsSorted(m.byClass, cut(m)) : binaryCounts(m.y, m.pred, cut(m));
+
+/** countsAt as the 2 × 2 confusion matrix of averagedPrfOf (row = true class, column = predicted). */
+const matrixAt = (m: MetricInput): Float64Array => {
+  const c = countsAt(m);
+  return Float64Array.of(c.tn, c.fp, c.fn, c.tp);
+};
+
 const fixed: Metric[] = [
   metric(
     "auc",
     "maximize",
     [...SCORE, "multiclass"],
     "area under the ROC curve (ties count ½); multiclass: one-vs-rest macro average",
-    (m) => (m.width === 1 ? aucRoc(m.y, m.pred, m.ascending) : macroAucOvr(m.y, m.pred, m.width)),
+    (m) => (m.width === 1 ? aucRoc(m.y, m.pred, m.ascending, m.byClass) : macroAucOvr(m.y, m.pred, m.width)),
   ),
   metric(
     "pr_auc",
@@ -84,7 +103,7 @@ const fixed: Metric[] = [
     "average precision (step-wise area under the precision–recall curve)",
     (m) => {
       binaryOnly("pr_auc", m);
-      return averagePrecision(m.y, m.pred, m.ascending);
+      return averagePrecision(m.y, m.pred, m.ascending, m.byClass);
     },
   ),
   metric(
@@ -99,7 +118,11 @@ const fixed: Metric[] = [
     "maximize",
     CLS,
     "fraction correct (binary: P(positive) >= the decision threshold, default 0.5; multiclass: argmax)",
-    (m) => multiclassAccuracy(m.y, m.pred, m.width, cut(m)),
+    (m) => {
+      if (m.width !== 1 || !m.byClass) return multiclassAccuracy(m.y, m.pred, m.width, cut(m));
+      const c = countsAt(m);
+      return (c.tn + c.tp) / m.y.length;
+    },
   ),
   metric(
     "precision",
@@ -108,7 +131,7 @@ const fixed: Metric[] = [
     "precision of the positive class at the decision threshold (default 0.5)",
     (m) => {
       binaryOnly("precision", m);
-      return precisionAt(m.y, m.pred, cut(m));
+      return precisionOf(countsAt(m));
     },
   ),
   metric(
@@ -118,12 +141,12 @@ const fixed: Metric[] = [
     "recall of the positive class at the decision threshold (default 0.5)",
     (m) => {
       binaryOnly("recall", m);
-      return recallAt(m.y, m.pred, cut(m));
+      return recallOf(countsAt(m));
     },
   ),
   metric("f1", "maximize", BIN, "F1 of the positive class at the decision threshold (default 0.5)", (m) => {
     binaryOnly("f1", m);
-    return f1At(m.y, m.pred, cut(m));
+    return f1Of(countsAt(m));
   }),
   metric(
     "cost",
@@ -132,7 +155,7 @@ const fixed: Metric[] = [
     "mean cost per row of the decisions at the decision threshold, from the decision's cost (or −profit) per outcome; NaN without one",
     (m) => {
       binaryOnly("cost", m);
-      return m.decision?.costs ? meanCostAt(m.y, m.pred, cut(m), m.decision.costs) : NaN;
+      return m.decision?.costs ? totalCost(countsAt(m), m.decision.costs) / m.y.length : NaN;
     },
   ),
   metric(
@@ -142,7 +165,7 @@ const fixed: Metric[] = [
     "mean profit per row of the decisions at the decision threshold: −cost; NaN without the decision's values",
     (m) => {
       binaryOnly("profit", m);
-      return m.decision?.costs ? -meanCostAt(m.y, m.pred, cut(m), m.decision.costs) : NaN;
+      return m.decision?.costs ? -(totalCost(countsAt(m), m.decision.costs) / m.y.length) : NaN;
     },
   ),
   metric(
@@ -152,7 +175,7 @@ const fixed: Metric[] = [
     "F1 at the threshold that maximises it on these rows (optimistic)",
     (m) => {
       binaryOnly("f1_best", m);
-      return bestF1(m.y, m.pred, m.ascending).f1;
+      return bestF1(m.y, m.pred, m.ascending, m.byClass).f1;
     },
   ),
   metric("brier", "minimize", CLS, "mean squared error of the probabilities", (m) =>
@@ -184,7 +207,10 @@ for (const kind of ["precision", "recall", "f1"] as const) {
         "maximize",
         CLS,
         `${avg}-averaged ${kind} over classes (binary: both classes, at the decision threshold)`,
-        (m) => averagedPrf(kind, avg, m.y, m.pred, m.width, cut(m)),
+        (m) =>
+          m.width === 1 && m.byClass
+            ? averagedPrfOf(kind, avg, 2, matrixAt(m))
+            : averagedPrf(kind, avg, m.y, m.pred, m.width, cut(m)),
       ),
     );
   }

@@ -54,6 +54,11 @@ export function averagedPrf(
   threshold = 0.5,
 ): number {
   const { k, counts } = confusionMatrix(y, pred, width, threshold);
+  return averagedPrfOf(kind, average, k, counts);
+}
+
+/** averagedPrf from a k × k confusion matrix (row = true class, column = predicted). */
+export function averagedPrfOf(kind: PrfKind, average: Average, k: number, counts: Float64Array): number {
   let sumTp = 0;
   let sumFp = 0;
   let sumFn = 0;

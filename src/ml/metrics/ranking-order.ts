@@ -1,5 +1,6 @@
 // Sorting helpers shared by AUC, PR curves and ranking metrics: one stable descending order by
 // score, so tie handling is decided in one place.
+import type { ScoresByClass } from "./types.js";
 
 /** Row indices sorted by score descending; ties keep row order (stable). */
 export function orderDescending(score: ArrayLike<number>, from = 0, to = score.length): Uint32Array {
@@ -33,13 +34,16 @@ export function midranks(values: ArrayLike<number>): Float64Array {
 /**
  * Scores of positives (y = 1) and of negatives, each sorted ascending with the native numeric
  * sort (no comparator: several times faster than sorting indices, which matters inside
- * bootstraps), or kept in input order when `ascending` says the scores already are sorted.
+ * bootstraps), or kept in input order when `ascending` says the scores already are sorted;
+ * `given` when a bootstrap resample brings them (MetricInput.byClass).
  */
 export function scoresByClass(
   y: ArrayLike<number>,
   score: ArrayLike<number>,
   ascending = false,
-): { pos: Float64Array; neg: Float64Array } {
+  given?: ScoresByClass,
+): ScoresByClass {
+  if (given) return given;
   let np = 0;
   for (let i = 0; i < y.length; i++) if (y[i] === 1) np++;
   const pos = new Float64Array(np);
@@ -56,17 +60,22 @@ export function scoresByClass(
 
 /**
  * Walks distinct scores from high to low and calls `at(tp, fp, threshold)` with the cumulative
- * positives and negatives scoring >= threshold: the ROC/PR sweep, ties handled as one step.
+ * positives and negatives scoring >= threshold: the ROC/PR sweep, ties handled as one step. A NaN
+ * score is never >= a threshold (as binaryCounts decides), so its row is never counted.
  */
 export function sweepDescending(
   y: ArrayLike<number>,
   score: ArrayLike<number>,
   at: (tp: number, fp: number, threshold: number) => void,
   ascending = false,
+  byClass?: ScoresByClass,
 ): void {
-  const { pos, neg } = scoresByClass(y, score, ascending);
+  const { pos, neg } = scoresByClass(y, score, ascending, byClass);
   let i = pos.length - 1;
   let j = neg.length - 1;
+  // sorted, NaN scores come last (ascending inputs have none)
+  while (i >= 0 && Number.isNaN(pos[i]!)) i--;
+  while (j >= 0 && Number.isNaN(neg[j]!)) j--;
   let tp = 0;
   let fp = 0;
   while (i >= 0 || j >= 0) {

@@ -2,6 +2,7 @@
 // scripts/metrics.py does), F1 at the best threshold, and the mean cost of a decision's outcomes;
 // confusion counts in one pass.
 import { sweepDescending } from "./ranking-order.js";
+import type { ScoresByClass } from "./types.js";
 
 export interface BinaryCounts {
   tp: number;
@@ -26,12 +27,31 @@ export function binaryCounts(y: Float64Array, p: Float64Array, threshold = 0.5):
   return { tp, fp, tn, fn };
 }
 
-const accuracyOf = (c: BinaryCounts): number => (c.tp + c.tn) / (c.tp + c.tn + c.fp + c.fn);
+/** binaryCounts from the scores split by class, each ascending (a bootstrap resample's byClass). */
+export function binaryCountsSorted(s: ScoresByClass, threshold = 0.5): BinaryCounts {
+  const tp = s.pos.length - firstAtLeast(s.pos, threshold);
+  const fp = s.neg.length - firstAtLeast(s.neg, threshold);
+  return { tp, fp, tn: s.neg.length - fp, fn: s.pos.length - tp };
+}
+
+/** The first index of ascending `a` whose value is >= t (a.length when none is). */
+function firstAtLeast(a: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! >= t) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+export const accuracyOf = (c: BinaryCounts): number => (c.tp + c.tn) / (c.tp + c.tn + c.fp + c.fn);
 /** Precision with no predicted positives is 0 (scikit-learn's zero_division=0). */
-const precisionOf = (c: BinaryCounts): number => (c.tp + c.fp === 0 ? 0 : c.tp / (c.tp + c.fp));
+export const precisionOf = (c: BinaryCounts): number => (c.tp + c.fp === 0 ? 0 : c.tp / (c.tp + c.fp));
 /** Recall with no actual positives is NaN: there is nothing to recall. */
-const recallOf = (c: BinaryCounts): number => (c.tp + c.fn === 0 ? NaN : c.tp / (c.tp + c.fn));
-const f1Of = (c: BinaryCounts): number => {
+export const recallOf = (c: BinaryCounts): number => (c.tp + c.fn === 0 ? NaN : c.tp / (c.tp + c.fn));
+export const f1Of = (c: BinaryCounts): number => {
   const d = 2 * c.tp + c.fp + c.fn;
   return d === 0 ? 0 : (2 * c.tp) / d;
 };
@@ -52,9 +72,11 @@ export function bestF1(
   y: Float64Array,
   p: Float64Array,
   ascending = false,
+  byClass?: ScoresByClass,
 ): { f1: number; threshold: number } {
   let pos = 0;
-  for (let i = 0; i < y.length; i++) if (y[i] === 1) pos++;
+  if (byClass) pos = byClass.pos.length;
+  else for (let i = 0; i < y.length; i++) if (y[i] === 1) pos++;
   let best = 0;
   let bestT = Infinity;
   // Thresholds are visited from high to low, so a tie in F1 keeps the higher one.
@@ -69,6 +91,7 @@ export function bestF1(
       }
     },
     ascending,
+    byClass,
   );
   return { f1: best, threshold: bestT };
 }

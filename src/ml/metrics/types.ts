@@ -5,6 +5,12 @@ import type { OutcomeCosts } from "./threshold.js";
 
 export type Direction = "maximize" | "minimize";
 
+/** Scores of the positive rows (y = 1) and of the others, each ascending. */
+export interface ScoresByClass {
+  pos: Float64Array;
+  neg: Float64Array;
+}
+
 export interface MetricInput {
   /** Targets: binary 0/1, multiclass class index, regression value, ranking relevance (> 0 = relevant). */
   y: Float64Array;
@@ -27,6 +33,12 @@ export interface MetricInput {
    * rank metrics (AUC, PR-AUC, best F1) then skip their sort. Never needed by callers.
    */
   ascending?: boolean;
+  /**
+   * Set with `ascending` by bootstrap resamples: the scores of the positives (y = 1) and of the
+   * other rows, each in row order (ascending), as scoresByClass splits them; rank and threshold
+   * metrics read them instead of splitting and scanning the rows again. Never needed by callers.
+   */
+  byClass?: ScoresByClass;
   /** Anomaly detection: the cut-off of `precision_at_k` (the task's `k`); default 10. */
   k?: number;
   /**

@@ -1,7 +1,7 @@
 // Bootstrap resampling of metric inputs: rows with replacement, or whole query groups for
 // ranking (a drawn group keeps its rows together and gets a fresh id so repeats stay apart; its
 // item ids travel with the rows, and the cut-off and item popularity are passed through).
-import type { MetricInput } from "../metrics/types.js";
+import type { MetricInput, ScoresByClass } from "../metrics/types.js";
 import { groupRanges } from "../metrics/ranking.js";
 import { Rng } from "../random.js";
 
@@ -16,6 +16,12 @@ export class Resampler {
   private readonly counts: Uint32Array;
   /** Row order by ascending score of the first source (width 1, no NaN), else undefined. */
   private readonly order: Uint32Array | undefined;
+  /**
+   * With `order`, one source and no item ids: the resample's scores split by class as they are
+   * emitted (MetricInput.byClass), so the metrics need not split and count the rows again.
+   */
+  private readonly pos: Float64Array | undefined;
+  private readonly neg: Float64Array | undefined;
 
   constructor(
     private readonly base: Omit<MetricInput, "pred" | "ascending">,
@@ -36,6 +42,10 @@ export class Resampler {
       this.order = new Uint32Array(n);
       for (let i = 0; i < n; i++) this.order[i] = i;
       this.order.sort((a, b) => first[a]! - first[b]!);
+      if (sources.length === 1 && !base.item) {
+        this.pos = new Float64Array(n);
+        this.neg = new Float64Array(n);
+      }
     }
   }
 
@@ -53,7 +63,34 @@ export class Resampler {
     const { y: srcY, width } = this.base;
     const n = srcY.length;
     let len: number;
-    if (!this.ranges) {
+    let byClass: ScoresByClass | undefined;
+    if (this.pos && this.neg && this.order) {
+      // one score per row, rows in score order: each row's y and score copied `counts` times, and
+      // its score to the positives' or the others' list
+      const { counts, order, pos, neg } = this;
+      const y = this.y;
+      const src = this.sources[0]!;
+      const dst = this.preds[0]!;
+      counts.fill(0);
+      for (let i = 0; i < n; i++) counts[this.rng.int(n)]!++;
+      len = 0;
+      let np = 0;
+      let nn = 0;
+      for (let k = 0; k < n; k++) {
+        const r = order[k]!;
+        const c = counts[r]!;
+        if (c === 0) continue;
+        const yv = srcY[r]!;
+        const pv = src[r]!;
+        for (let rep = 0; rep < c; rep++, len++) {
+          y[len] = yv;
+          dst[len] = pv;
+        }
+        if (yv === 1) for (let rep = 0; rep < c; rep++) pos[np++] = pv;
+        else for (let rep = 0; rep < c; rep++) neg[nn++] = pv;
+      }
+      byClass = { pos: pos.subarray(0, np), neg: neg.subarray(0, nn) };
+    } else if (!this.ranges) {
       // Draw how often each row is taken, then emit rows in the first source's score order, so
       // rank metrics see ascending scores and skip their O(n log n) sort.
       const counts = this.counts;
@@ -107,6 +144,7 @@ export class Resampler {
       ...(this.base.ranking ? { ranking: this.base.ranking } : {}),
       ...(this.base.popularity ? { popularity: this.base.popularity } : {}),
       ...(s === 0 && this.order ? { ascending: true } : {}),
+      ...(s === 0 && byClass ? { byClass } : {}),
       ...(this.base.k !== undefined ? { k: this.base.k } : {}),
       ...(this.base.decision ? { decision: this.base.decision } : {}),
     }));

@@ -71,6 +71,9 @@ function flatOf(e: TreeEnsemble): FlatEnsemble {
   return flat;
 }
 
+/** Child slot: 1 (x <= threshold), 2 (x > threshold) or 3 (missing: NaN fails both comparisons). */
+const slot = (x: number, thr: number): number => 1 + +(x > thr) + 2 * +(x !== x);
+
 /** Rows per block: the block's row-major copy and one tree stay in the first-level cache together. */
 const BLOCK = 64;
 
@@ -87,8 +90,6 @@ export function addEnsemblePrediction(e: TreeEnsemble, X: Matrix, out: Float64Ar
   const d = cols.length;
   const nTrees = root.length;
   const rows = new Float32Array(Math.min(n, BLOCK) * d);
-  // Child slot: 1 (x <= threshold), 2 (x > threshold) or 3 (missing: NaN fails both comparisons).
-  const slot = (x: number, thr: number) => 1 + +(x > thr) + 2 * +(x !== x);
   for (let start = 0; start < n; start += BLOCK) {
     const end = Math.min(n, start + BLOCK);
     for (let j = 0; j < d; j++) {
@@ -126,5 +127,114 @@ export function addEnsemblePrediction(e: TreeEnsemble, X: Matrix, out: Float64Ar
         out[at] = out[at]! + leaf[r]!;
       }
     }
+  }
+}
+
+/**
+ * Margins of matrices that are perturbed copies of one reference matrix (the same rows, a few
+ * values changed): a row keeps, tree by tree, the reference's leaf wherever its reference path tests
+ * no feature that changed in the row, and walks the tree elsewhere. Each row's leaves are added to
+ * its base margin in ensemble order, as addEnsemblePrediction adds them, so the margins are
+ * predictMargin's to the bit.
+ */
+export class NearbyMargins {
+  private readonly flat: FlatEnsemble;
+  /** Per (tree, row), tree-major: the reference row's leaf, and the features its path tests (bit f % 32). */
+  private readonly leafOf: Int32Array;
+  private readonly tested: Int32Array;
+
+  constructor(
+    private readonly e: TreeEnsemble,
+    private readonly reference: Matrix,
+  ) {
+    const flat = (this.flat = flatOf(e));
+    const { node, threshold, root, depth } = flat;
+    const n = reference.nRows;
+    const cols = reference.columns;
+    this.leafOf = new Int32Array(root.length * n);
+    this.tested = new Int32Array(root.length * n);
+    for (let t = 0; t < root.length; t++)
+      for (let i = 0; i < n; i++) {
+        let r = root[t]!;
+        let mask = 0;
+        for (let k = 0; k < depth[t]!; k++) {
+          const next = node[4 * r + slot(cols[node[4 * r]!]![i]!, threshold[r]!)]!;
+          if (next === r) break; // a leaf (it loops to itself)
+          mask |= 1 << (node[4 * r]! & 31);
+          r = next;
+        }
+        this.leafOf[t * n + i] = r;
+        this.tested[t * n + i] = mask;
+      }
+  }
+
+  /** Raw margins of X, row-major n × nOutputs, equal to predictMargin(e, X). */
+  margins(X: Matrix): Float64Array {
+    const e = this.e;
+    const ref = this.reference.columns;
+    const n = X.nRows;
+    const k = e.nOutputs;
+    const out = new Float64Array(n * k);
+    for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) out[i * k + c] = e.base[c]!;
+    if (n !== this.reference.nRows || X.columns.length !== ref.length) {
+      addEnsemblePrediction(e, X, out, k);
+      return out;
+    }
+    // per row, the features whose value changed (bit f % 32); NaN equals NaN here (both go one way)
+    const changed = new Int32Array(n);
+    X.columns.forEach((col, f) => {
+      const was = ref[f]!;
+      if (col === was) return;
+      const bit = 1 << (f & 31);
+      for (let i = 0; i < n; i++) {
+        const x = col[i]!;
+        const y = was[i]!;
+        if (x !== y && (x === x || y === y)) changed[i] = changed[i]! | bit;
+      }
+    });
+    const { node, threshold, leaf, root, depth, target } = this.flat;
+    const cols = X.columns;
+    const walk = new Int32Array(n);
+    for (let t = 0; t < root.length; t++) {
+      const c = target[t]!;
+      const o = t * n;
+      // rows whose reference path tests a changed feature walk the tree again, four together (as
+      // addEnsemblePrediction does); each row still gets one leaf per tree, in ensemble order
+      let walks = 0;
+      for (let i = 0; i < n; i++) {
+        if ((this.tested[o + i]! & changed[i]!) !== 0) walk[walks++] = i;
+        else out[i * k + c] = out[i * k + c]! + leaf[this.leafOf[o + i]!]!;
+      }
+      const r0 = root[t]!;
+      const steps = depth[t]!;
+      let w = 0;
+      for (; w + 4 <= walks; w += 4) {
+        const i0 = walk[w]!;
+        const i1 = walk[w + 1]!;
+        const i2 = walk[w + 2]!;
+        const i3 = walk[w + 3]!;
+        let a0 = r0;
+        let a1 = r0;
+        let a2 = r0;
+        let a3 = r0;
+        for (let s = 0; s < steps; s++) {
+          a0 = node[4 * a0 + slot(cols[node[4 * a0]!]![i0]!, threshold[a0]!)]!;
+          a1 = node[4 * a1 + slot(cols[node[4 * a1]!]![i1]!, threshold[a1]!)]!;
+          a2 = node[4 * a2 + slot(cols[node[4 * a2]!]![i2]!, threshold[a2]!)]!;
+          a3 = node[4 * a3 + slot(cols[node[4 * a3]!]![i3]!, threshold[a3]!)]!;
+        }
+        out[i0 * k + c] = out[i0 * k + c]! + leaf[a0]!;
+        out[i1 * k + c] = out[i1 * k + c]! + leaf[a1]!;
+        out[i2 * k + c] = out[i2 * k + c]! + leaf[a2]!;
+        out[i3 * k + c] = out[i3 * k + c]! + leaf[a3]!;
+      }
+      for (; w < walks; w++) {
+        const i = walk[w]!;
+        let r = r0;
+        for (let s = 0; s < steps; s++) r = node[4 * r + slot(cols[node[4 * r]!]![i]!, threshold[r]!)]!;
+        out[i * k + c] = out[i * k + c]! + leaf[r]!;
+      }
+    }
+    return out;
   }
 }

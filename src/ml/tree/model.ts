@@ -6,6 +6,7 @@ import { checkFeatures, type Matrix } from "../matrix.js";
 import { ensembleToOnnx } from "../tree-onnx.js";
 import { decodeEnsemble, encodeEnsemble } from "./codec.js";
 import { applyLink, predictMargin, totalGain, type TreeEnsemble } from "./ensemble.js";
+import { NearbyMargins } from "./flat-ensemble.js";
 import type { Params } from "../estimator.js";
 
 /** What a tree model stores besides its trees. */
@@ -78,4 +79,22 @@ export class TreeModel implements TrainedModel {
 /** The ensemble behind a trained model, when it is a tree model (for TreeSHAP and explanations). */
 export function treeEnsembleOf(model: TrainedModel): TreeEnsemble | undefined {
   return model instanceof TreeModel ? model.ensemble : undefined;
+}
+
+/**
+ * The model's predict for perturbed copies of `reference`'s rows (the robustness suites): a tree
+ * model's predictions through NearbyMargins (the same bytes, walking only the trees a copy's changes
+ * reach), any other model's own predict.
+ */
+export function nearbyPredict(
+  model: Pick<TrainedModel, "predict">,
+  reference: Matrix,
+): (X: Matrix) => Float64Array {
+  if (!(model instanceof TreeModel)) return (X) => model.predict(X);
+  checkFeatures(model.algorithm, model.featureNames, reference);
+  const near = new NearbyMargins(model.ensemble, reference);
+  return (X) => {
+    checkFeatures(model.algorithm, model.featureNames, X);
+    return applyLink(model.ensemble.link, near.margins(X), model.outputWidth);
+  };
 }
