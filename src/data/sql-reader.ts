@@ -1,7 +1,7 @@
 // Database sources: a query on SQLite (better-sqlite3, read-only) or PostgreSQL (pg). Column
 // types come from the declared schema, else the database's own types; secrets never reach messages.
 import Database from "better-sqlite3";
-import pg from "pg";
+import type pg from "pg";
 import { NodeFailure } from "../ir/executor.js";
 import type { ColumnSpec, ColumnType } from "./column-type.js";
 import { type LoadedTable, tableFromColumns } from "./values-table.js";
@@ -83,8 +83,11 @@ function redact(message: string, url: string): string {
 }
 
 export async function queryPostgres(url: string, query: string, display: string): Promise<QueryResult> {
-  const client = new pg.Client({ connectionString: url });
+  let client: pg.Client | undefined;
   try {
+    // pg loads here, not with the module: every command that reads sources imports this file
+    const { default: postgres } = await import("pg");
+    client = new postgres.Client({ connectionString: url });
     await client.connect();
     const res = await client.query({ text: query, rowMode: "array" });
     const types = new Map<string, ColumnType>();
@@ -96,7 +99,7 @@ export async function queryPostgres(url: string, query: string, display: string)
   } catch (e) {
     throw new NodeFailure(`${display}: ${redact((e as Error).message, url)}`, { code: "MLC2100" });
   } finally {
-    await client.end().catch(() => undefined);
+    await client?.end().catch(() => undefined);
   }
 }
 

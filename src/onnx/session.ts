@@ -2,6 +2,11 @@
 // turn typed arrays into feeds, so tests, parity checks and the server share it.
 import * as ort from "onnxruntime-node";
 
+// onnxruntime's environment, set up by the first session of a process, otherwise creates and syncs a
+// device-id database under ~/.cache/Microsoft/DeveloperTools (SQLite with fsyncs, ~45 ms on apply's
+// main thread, again at exit) for its telemetry. mlc sends nothing anywhere; a user's own setting stands.
+process.env.ORT_DISABLE_TELEMETRY ??= "1";
+
 export type FeedValue =
   | { type: "float"; data: Float32Array; dims: number[] }
   | { type: "double"; data: Float64Array; dims: number[] }

@@ -219,6 +219,25 @@ describe("PostgreSQL sources", () => {
     },
   );
 
+  it("a server that cannot be reached is a coded failure without the password (pg loads on first use)", async () => {
+    // port 1 on the loopback: nothing listens there, so the connection is refused at once
+    process.env.MLC_DATA_TEST_PG_DOWN = "postgres://mlc:s3cret-word@127.0.0.1:1/db";
+    try {
+      const spec = readSourceSpec({
+        connection: call("postgres", [], { url: call("env", ["MLC_DATA_TEST_PG_DOWN"]) }),
+        query: "select 1",
+      });
+      const err = (await loadSource(spec, tempProject()).catch((e: unknown) => e)) as Error & {
+        code?: string;
+      };
+      expect(err.code).toBe("MLC2100");
+      expect(err.message).toMatch(/ECONNREFUSED|connect/);
+      expect(err.message).not.toContain("s3cret-word");
+    } finally {
+      delete process.env.MLC_DATA_TEST_PG_DOWN;
+    }
+  });
+
   it("a missing environment variable names the variable only", async () => {
     delete process.env.MLC_DATA_TEST_UNSET;
     const spec = readSourceSpec({

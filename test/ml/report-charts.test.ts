@@ -5,11 +5,13 @@ import {
   barChart,
   barChartSpec,
   compileSpec,
+  forgetDrawnCharts,
   heatmap,
   heatmapSpec,
   lineChart,
   lineChartSpec,
   PALETTE,
+  renderSvg,
   scatterChart,
   scatterSpec,
   type LineChartOptions,
@@ -98,13 +100,42 @@ describe("line charts", () => {
   });
 
   it("are the same bytes when drawn twice, one after the other or at once", async () => {
+    // drawn anew each time, not taken from the charts drawn lately
+    forgetDrawnCharts();
     const first = await lineChart(history);
+    forgetDrawnCharts();
     expect(await lineChart(history)).toBe(first);
+    forgetDrawnCharts();
     expect(await Promise.all([lineChart(history), lineChart(roc), lineChart(history)])).toEqual([
       first,
       await lineChart(roc),
       first,
     ]);
+  });
+});
+
+describe("charts drawn lately", () => {
+  it("are not drawn again for the same spec, and are for a spec JSON would write alike", async () => {
+    forgetDrawnCharts();
+    const drawn = renderSvg(lineChartSpec(roc));
+    expect(renderSvg(lineChartSpec(roc))).toBe(drawn);
+    // NaN and null, -0 and 0 are written alike by JSON.stringify: the charts must not be taken for each other
+    const meta = (v: number | null) => ({ ...lineChartSpec(roc), usermeta: { v } });
+    expect(renderSvg(meta(Number.NaN))).not.toBe(renderSvg(meta(null)));
+    expect(renderSvg(meta(-0))).not.toBe(renderSvg(meta(0)));
+    expect(renderSvg(meta(Number.POSITIVE_INFINITY))).not.toBe(renderSvg(meta(null)));
+    expect(await renderSvg(meta(0))).toBe(await drawn);
+  });
+
+  it("are drawn again after a failure, which is not remembered", async () => {
+    const broken = { ...lineChartSpec(roc), layer: [{ mark: "no-such-mark" }] } as unknown as Parameters<
+      typeof renderSvg
+    >[0];
+    const first = renderSvg(broken);
+    await expect(first).rejects.toThrow();
+    const again = renderSvg(broken);
+    expect(again).not.toBe(first);
+    await expect(again).rejects.toThrow();
   });
 });
 

@@ -8,6 +8,7 @@ import { fairnessReport } from "../../src/ml/fairness/index.js";
 import { metricFor } from "../../src/ml/metrics/index.js";
 import {
   buildReportJson,
+  countText,
   esc,
   fmt,
   renderReportHtml,
@@ -96,6 +97,16 @@ async function input(): Promise<ReportInput> {
 }
 
 describe("HTML formatting", () => {
+  it("writes counts as en-US does (without Intl for whole numbers), and compact numbers with them", () => {
+    const values = [0, -0, 7, 999, 1000, 1681, -1681, 12345, 999999, 1000000, 123456789, -9876543210];
+    values.push(Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 60, 1234.5678, 0.5, NaN, Infinity);
+    for (let k = 0, v = 1; k < 40; k++, v = (v * 37 + 11) % 2 ** 40) values.push(v, -v);
+    for (const v of values) expect(countText(v)).toBe(v.toLocaleString("en-US"));
+    for (const v of values)
+      if (Math.abs(v) >= 1000 && Math.abs(v) < 1e6)
+        expect(fmt(v)).toBe(Math.round(v).toLocaleString("en-US"));
+  });
+
   it("escapes text and prints compact numbers", () => {
     expect(esc(`<a href="x">&'`)).toBe("&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
     expect([fmt(0.123456), fmt(12345.6), fmt(-0), fmt(null), fmt(2e-5)]).toEqual([

@@ -9,7 +9,7 @@ import { columnValues } from "../../data/table-columns.js";
 import { predictionColumns, scoreTable } from "../../serve/batch-score.js";
 import { mlcAppRoot } from "../../serve/app-root.js";
 import { writeContainerManifests } from "../../serve/container.js";
-import { writeLambdaPackage, type LambdaArch } from "../../serve/serverless-package.js";
+import type { LambdaArch } from "../../serve/serverless-package.js";
 import {
   DeploymentError,
   readDeployment,
@@ -309,6 +309,8 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
       throw new NodeFailure(`deploy ${name}: cannot find the mlc application to pack into the function`, {
         code: "MLC2302",
       });
+    // the packer (and adm-zip) loads only for a serverless target: every apply loads this executor
+    const { writeLambdaPackage } = await import("../../serve/serverless-package.js");
     const pkg = (() => {
       try {
         return writeLambdaPackage(`${ctx.projectDir}/.mlc/serverless/${name}`, {

@@ -1,5 +1,6 @@
 // The experiment block's typed config, decoded once from its attributes (the check, the plan and the
 // executor all read it), and the plan: the sample size per arm and the days the declared traffic needs.
+import { countText } from "../../ml/report/html-format.js";
 import { isDuration, isObjectLit, isPercent, isRef } from "../../ir/expr-json.js";
 import type { Json } from "../../ir/graph-ir.js";
 import type { Guardrail, TestKind } from "../../ml/experiments/index.js";
@@ -363,11 +364,9 @@ const shown = (v: number, pct: boolean): string =>
 export function planSummary(c: ExperimentConfig, evidence?: BaselineEvidence): string {
   const p = planExperiment(c, evidence);
   if (!p.sized) return `not sized: ${p.reason}`;
-  const arms = p.perArm.map((a) => `${a.name} ${a.units.toLocaleString("en-US")}`).join(", ");
+  const arms = p.perArm.map((a) => `${a.name} ${countText(a.units)}`).join(", ");
   const days =
-    p.days !== undefined
-      ? `; ${p.days.toFixed(1)} days at ${c.trafficPerDay!.toLocaleString("en-US")} units/day`
-      : "";
+    p.days !== undefined ? `; ${p.days.toFixed(1)} days at ${countText(c.trafficPerDay!)} units/day` : "";
   const e = p.estimate;
   const binary = c.metrics[c.primary] === "binary";
   const what = !e
@@ -376,7 +375,7 @@ export function planSummary(c: ExperimentConfig, evidence?: BaselineEvidence): s
       ? `baseline_sd ${shown(e.baseline_sd ?? NaN, false)}`
       : `baseline ${shown(e.baseline, binary)}${e.baseline_sd !== undefined ? ` (sd ${shown(e.baseline_sd, false)})` : ""}`;
   const est = e
-    ? `; ${what} estimated from ${e.units.toLocaleString("en-US")} units (${e.outcomes.toLocaleString("en-US")} with an outcome) of the prediction log and feedback (${e.from})`
+    ? `; ${what} estimated from ${countText(e.units)} units (${countText(e.outcomes)} with an outcome) of the prediction log and feedback (${e.from})`
     : "";
   return `sample size per arm (${c.test} test, alpha ${c.alpha}, power ${c.power}, mde ${+(c.mde * 100).toFixed(4)}%): ${arms}${days}${est}`;
 }

@@ -10,6 +10,7 @@ import type { ExperimentDesign } from "../../ml/experiments/index.js";
 import { NodeFailure, type ExecContext, type Executor, type NodeResult } from "../../ir/executor.js";
 import type { Json } from "../../ir/graph-ir.js";
 import { publishModelBundle } from "../deploy/model-bundle.js";
+import { countText } from "../../ml/report/html-format.js";
 import {
   decodeExperimentConfig,
   ExperimentConfigError,
@@ -135,7 +136,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     ctx.log(reason);
     ctx.log(
       plan.sized
-        ? `experiment ${c.name}: ${plan.perArm.map((a) => `${a.name} needs ${a.units.toLocaleString("en-US")} units`).join(", ")}${plan.estimate ? ` (baseline estimated from ${plan.estimate.units.toLocaleString("en-US")} units of the prediction log and feedback)` : ""}`
+        ? `experiment ${c.name}: ${plan.perArm.map((a) => `${a.name} needs ${countText(a.units)} units`).join(", ")}${plan.estimate ? ` (baseline estimated from ${countText(plan.estimate.units)} units of the prediction log and feedback)` : ""}`
         : `experiment ${c.name}: not sized: ${plan.reason}`,
     );
     state = "running";

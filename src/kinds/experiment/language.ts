@@ -7,6 +7,7 @@ import type { KindCheckContext } from "../../compiler/schema/hook.js";
 import type { BlockKindSchema } from "../../compiler/schema/types.js";
 import { d, t } from "../../compiler/schema/type-builders.js";
 import type { Json } from "../../ir/graph-ir.js";
+import { countText } from "../../ml/report/html-format.js";
 import { decodeExperimentConfig, ExperimentConfigError, planExperiment } from "./config.js";
 import { lowerExperiment } from "./lower.js";
 
@@ -193,7 +194,7 @@ function checkExperiment(ctx: KindCheckContext): void {
     ctx.report(
       CheckCode.experimentTooShort,
       span("duration"),
-      `duration cannot reach the sample size: ${plan.total.toLocaleString("en-US")} units need ${plan.days!.toFixed(1)} days at ${config.trafficPerDay!.toLocaleString("en-US")} per day`,
+      `duration cannot reach the sample size: ${countText(plan.total)} units need ${plan.days!.toFixed(1)} days at ${countText(config.trafficPerDay!)} per day`,
       { hint: "lengthen the duration, raise the mde, or send the experiment more traffic" },
     );
   // a missing baseline (or baseline_sd) is estimated at plan time; a declared one that cannot size is wrong

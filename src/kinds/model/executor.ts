@@ -38,7 +38,7 @@ import { PARTS, splitResultOf, type Part } from "../split/config.js";
 import { calibrateModel } from "./calibrate.js";
 import { reviewedRows, type ReviewedRows } from "./reviewed-labels.js";
 import { referenceProfiles } from "./reference-profile.js";
-import { modelReportArtifacts, startEarlyReport } from "./report.js";
+import { modelReportArtifacts, prerenderReportCharts, startEarlyReport } from "./report.js";
 import { studyObjective } from "./objective-values.js";
 import { StateTrialStore } from "../../registry/trial-store.js";
 import { trainBranch } from "./train.js";
@@ -418,6 +418,30 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   // a binary classifier's threshold: fixed, or chosen by its decision on the valid rows
   const decision = chooseDecision(spec, prep, predictions.valid, model.outputWidth);
   if (decision) metrics.decision_threshold = decision.threshold;
+  const reportDecision = decision
+    ? {
+        threshold: decision.threshold,
+        ...(decision.summary ? { rule: String(decision.summary.rule) } : {}),
+        ...(decision.input.costs ? { costs: decision.input.costs } : {}),
+      }
+    : undefined;
+  // the report's curves, decision and tuning charts are drawn in its thread from now, beside the
+  // evaluations and robustness suites below, instead of after them
+  prerenderReportCharts(
+    {
+      spec,
+      algorithm: estimator.algorithm,
+      task: prep.task,
+      model,
+      rawModel: outcome.model,
+      parts: prep.parts,
+      predictions,
+      seed,
+      ...(reportDecision ? { decision: reportDecision } : {}),
+      ...(outcome.study ? { study: outcome.study } : {}),
+    },
+    early,
+  );
   // The splits' bootstrap evaluations run in the report's evaluate lane (report-thread.ts) while
   // the robustness suites below run here; their metrics are added in the same order as before.
   const evaluations: Array<Promise<Record<string, number>>> = [];
@@ -547,15 +571,7 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     seed,
     ...(rowKey !== undefined ? { rowKey } : {}),
     ...(calibration ? { calibration } : {}),
-    ...(decision
-      ? {
-          decision: {
-            threshold: decision.threshold,
-            ...(decision.summary ? { rule: String(decision.summary.rule) } : {}),
-            ...(decision.input.costs ? { costs: decision.input.costs } : {}),
-          },
-        }
-      : {}),
+    ...(reportDecision ? { decision: reportDecision } : {}),
     ...(outcome.study ? { study: outcome.study } : {}),
     ...(robustness ? { robustness: robustness.suites } : {}),
     early,

@@ -1,9 +1,10 @@
 // Messages between report-thread.ts (main thread) and report-worker.ts: a TreeSHAP importance job
-// (the tree ensemble as plain data, the explained rows), a chart-rendering job (the report JSON) and
-// a split's evaluation with bootstrap intervals (evaluate.ts: the metric input, the options).
+// (the tree ensemble as plain data, the explained rows), a chart-rendering job (the report JSON), a
+// job drawing the charts known before the report (the report input of its curves, decision and
+// tuning) and a split's evaluation with bootstrap intervals (evaluate.ts: the metric input, the options).
 import type { TaskKind } from "../../ml/estimator.js";
 import type { MetricInput } from "../../ml/metrics/index.js";
-import type { ReportJson } from "../../ml/report/index.js";
+import type { ReportInput, ReportJson } from "../../ml/report/index.js";
 import type { TreeEnsemble } from "../../ml/tree/ensemble.js";
 import type { Matrix } from "../../ml/matrix.js";
 import type { EvalOptions } from "./evaluate.js";
@@ -11,6 +12,7 @@ import type { EvalOptions } from "./evaluate.js";
 export type ReportJob =
   | { kind: "importance"; id: number; ensemble: TreeEnsemble; X: Matrix }
   | { kind: "render"; id: number; report: ReportJson }
+  | { kind: "prerender"; id: number; input: ReportInput }
   | { kind: "evaluate"; id: number; split: string; task: TaskKind; input: MetricInput; opts: EvalOptions };
 
 /** What a worker is started for: TreeSHAP and charts (it loads vega), or evaluations (it does not). */
@@ -20,5 +22,6 @@ export type ReportReply =
   | { kind: "ready" }
   | { kind: "importance"; id: number; values: Float64Array }
   | { kind: "render"; id: number; html: string }
+  | { kind: "prerender"; id: number }
   | { kind: "evaluate"; id: number; metrics: Record<string, number> }
   | { kind: "error"; id: number; message: string };

@@ -7,7 +7,7 @@ import type { Worker } from "node:worker_threads";
 import type { TaskKind, TrainedModel } from "../../ml/estimator.js";
 import type { Matrix } from "../../ml/matrix.js";
 import type { MetricInput } from "../../ml/metrics/index.js";
-import { renderReportHtml, type ReportJson } from "../../ml/report/index.js";
+import { renderReportHtml, type ReportInput, type ReportJson } from "../../ml/report/index.js";
 import { TreeModel } from "../../ml/tree/model.js";
 import { meanAbsShap } from "../../ml/tree-shap.js";
 import { compiledWorkerUrl, startReadyWorker } from "../../threads/worker-start.js";
@@ -25,6 +25,12 @@ export interface ReportThread {
   importance(model: TrainedModel, X: Matrix): Promise<Float64Array | undefined>;
   /** The report's HTML (renderReportHtml). */
   render(report: ReportJson): Promise<string>;
+  /**
+   * Draws the charts of `input` (a report input of what is known early: predictions, decision,
+   * tuning) in the report lane now, so that `render` of the report holding them finds them drawn.
+   * Changes no bytes; inline, it does nothing (the main thread would only draw them twice).
+   */
+  prerender(input: ReportInput): void;
   /** A split's metrics with bootstrap intervals (evaluate.ts evaluateSplit), in the evaluate lane. */
   evaluate(
     split: string,
@@ -38,6 +44,7 @@ export interface ReportThread {
 const inline: ReportThread = {
   importance: async (model, X) => (model instanceof TreeModel ? meanAbsShap(model.ensemble, X) : undefined),
   render: (report) => renderReportHtml(report),
+  prerender: () => undefined,
   evaluate: async (split, task, input, opts) => evaluateSplit(split, task, input, opts),
 };
 
@@ -162,6 +169,10 @@ export function startReportThread(
     async render(report) {
       const r = await send(st, { kind: "render", id: nextId++, report });
       return r?.kind === "render" ? r.html : inline.render(report);
+    },
+    prerender(input) {
+      // what fails here (or is never answered) is drawn by the render job instead
+      void send(st, { kind: "prerender", id: nextId++, input });
     },
     async evaluate(split, task, input, opts) {
       // the input's arrays are copied (the caller keeps its predictions)

@@ -1,5 +1,5 @@
 // Worker thread of report-thread.ts: computes a tree model's mean |SHAP| per feature, draws the
-// report's charts (vega) and evaluates splits with their bootstrap intervals off the main thread, so
+// report's charts (vega; those known early ahead of the report) and evaluates splits with their bootstrap intervals off the main thread, so
 // they overlap the model's robustness suites and ONNX checks. The same functions run as on the main
 // thread, so the bytes are the same; runs only as compiled .js. Its lane (workerData) says whether it
 // draws charts: only then does it load vega. Each job's module loads at the worker's start when its
@@ -37,6 +37,12 @@ port.on("message", (job: ReportJob) => {
         id: job.id,
         metrics: (await evaluation()).evaluateSplit(job.split, job.task, job.input, job.opts),
       });
+    } else if (job.kind === "prerender") {
+      // the charts this input decides, drawn now and kept (vega-charts.ts) for the report's render job
+      const { buildReportJson, renderReportHtml } = await report();
+      await engine();
+      await renderReportHtml(buildReportJson(job.input));
+      post({ kind: "prerender", id: job.id });
     } else {
       const { renderReportHtml } = await report();
       await engine();

@@ -15,6 +15,7 @@ import {
   renderReportHtml,
   reportJsonText,
   type FairnessSection,
+  type ReportInput,
   type ReportJson,
 } from "../../ml/report/index.js";
 import { compareModels } from "../../ml/stats/index.js";
@@ -69,6 +70,14 @@ export interface ModelReportInput {
 export interface EarlyReport {
   thread: ReportThread;
   importance?: Promise<Float64Array | undefined>;
+  /** The importance and partial dependence, computed once the importance answers (prerenderReportCharts). */
+  explained?: Promise<Explained>;
+}
+
+/** The report's importance section (undefined without one) and the partial dependence of its top features. */
+interface Explained {
+  imp: Awaited<ReturnType<typeof importance>>;
+  partial?: PartialDependence[];
 }
 
 /** The part the report explains and compares on: test when it has labels, else valid. */
@@ -145,8 +154,11 @@ export function treeShapImportance(model: TrainedModel, X: Matrix): Float64Array
   return model instanceof TreeModel ? meanAbsShap(model.ensemble, X) : undefined;
 }
 
+/** What importance and partial dependence read of the report input. */
+type ExplainInput = Pick<ModelReportInput, "early" | "rawModel" | "model" | "task" | "seed">;
+
 async function importance(
-  inp: ModelReportInput,
+  inp: ExplainInput,
   data: Dataset,
 ): Promise<{ section: NonNullable<ReportJson["importance"]>; order: number[] } | undefined> {
   const { rows, X } = explainedRows(data, inp.seed);
@@ -180,6 +192,16 @@ async function importance(
     },
     order: features.map((f) => f.index),
   };
+}
+
+/** Importance of the features on the explained rows, and the partial dependence of the top three. */
+async function explain(inp: ExplainInput, data: Dataset): Promise<Explained> {
+  const imp = await importance(inp, data);
+  if (!imp) return { imp };
+  const partial = imp.order
+    .slice(0, 3)
+    .map((f) => partialDependence(inp.model, data.X, f, { gridSize: 15, maxRows: 300, seed: inp.seed }));
+  return { imp, partial };
 }
 
 /**
@@ -279,43 +301,38 @@ async function championSection(
   }
 }
 
-export async function buildModelReport(
-  inp: ModelReportInput,
-  rawInputs: readonly RawInput[],
-): Promise<ReportJson> {
-  const splits: Record<string, SplitEvaluation> = {};
-  // A rank task with `item = …` also has its popularity baseline, shown beside the model.
-  for (const part of ["valid", "test", "baseline.valid", "baseline.test"]) {
-    const e = splitEvaluation(part, inp.task, inp.metrics);
-    if (e) splits[part] = e;
-  }
+/** What the report's early charts read: known once the model's predictions and decision are. */
+type EarlyChartsInput = Pick<
+  ModelReportInput,
+  | "spec"
+  | "algorithm"
+  | "task"
+  | "model"
+  | "rawModel"
+  | "parts"
+  | "predictions"
+  | "decision"
+  | "study"
+  | "seed"
+>;
+
+/**
+ * The report input's model, predictions, decision and tuning: everything the curves, confusion,
+ * decision and tuning charts are drawn from (the rest of the report comes later).
+ */
+function earlyReportInput(
+  inp: EarlyChartsInput,
+): Pick<ReportInput, "model" | "predictions" | "decision" | "tuning"> {
   const evalPart = evalPartOf(inp.parts);
   const classes = inp.task.kind === "binary" || inp.task.kind === "multiclass" ? inp.task.classes : undefined;
-  let partial: PartialDependence[] | undefined;
-  let imp: Awaited<ReturnType<typeof importance>>;
-  let fair: FairnessSection | undefined;
-  let champion: ReportJson["champion"];
-  if (evalPart) {
-    const { data, table } = inp.parts[evalPart]!;
-    const pred = inp.predictions[evalPart]!;
-    imp = await importance(inp, data);
-    if (imp)
-      partial = imp.order
-        .slice(0, 3)
-        .map((f) => partialDependence(inp.model, data.X, f, { gridSize: 15, maxRows: 300, seed: inp.seed }));
-    fair = fairness(inp, table, data.y!, pred, rawInputs);
-    if (evalPart === "test") champion = await championSection(inp, data.y!, pred, table);
-  }
   const tune = inp.spec.tune;
-  return buildReportJson({
+  return {
     model: {
       name: inp.spec.name,
       algorithm: inp.algorithm,
       task: inp.task.kind,
       ...(classes ? { classes } : {}),
     },
-    ...(inp.createdAt ? { createdAt: inp.createdAt } : {}),
-    splits,
     ...(evalPart
       ? {
           predictions: {
@@ -339,6 +356,79 @@ export async function buildModelReport(
           },
         }
       : {}),
+    ...(tune && inp.study
+      ? {
+          tuning: {
+            method: tune.method,
+            objective: studyObjective(tune),
+            space: inp.spec.space,
+            trials: inp.study.trials,
+            ...(inp.study.best ? { best: inp.study.best } : {}),
+            ...(inp.study.pareto ? { pareto: inp.study.pareto } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * Has the report thread draw the charts known once the model is evaluated (curves, confusion,
+ * decision, tuning) while the executor goes on (robustness, ONNX checks), and those of the
+ * importance and partial dependence once the importance answers (both kept in `early.explained`
+ * for the report); the report's render then finds them drawn. The report's bytes are the same.
+ */
+export function prerenderReportCharts(inp: EarlyChartsInput, early: EarlyReport): void {
+  const base = earlyReportInput(inp);
+  early.thread.prerender({ ...base, splits: {} });
+  const evalPart = evalPartOf(inp.parts);
+  if (!evalPart) return;
+  const explained = explain({ ...inp, early }, inp.parts[evalPart]!.data);
+  early.explained = explained;
+  // awaited by the report; a run that fails before it must not leave an unhandled rejection
+  explained.catch(() => {});
+  void explained.then(
+    ({ imp, partial }) => {
+      if (imp)
+        early.thread.prerender({
+          model: base.model,
+          splits: {},
+          importance: imp.section,
+          ...(partial?.length ? { partialDependence: partial } : {}),
+        });
+    },
+    () => {},
+  );
+}
+
+export async function buildModelReport(
+  inp: ModelReportInput,
+  rawInputs: readonly RawInput[],
+): Promise<ReportJson> {
+  const splits: Record<string, SplitEvaluation> = {};
+  // A rank task with `item = …` also has its popularity baseline, shown beside the model.
+  for (const part of ["valid", "test", "baseline.valid", "baseline.test"]) {
+    const e = splitEvaluation(part, inp.task, inp.metrics);
+    if (e) splits[part] = e;
+  }
+  const evalPart = evalPartOf(inp.parts);
+  const { model, predictions, decision, tuning } = earlyReportInput(inp);
+  let partial: PartialDependence[] | undefined;
+  let imp: Explained["imp"];
+  let fair: FairnessSection | undefined;
+  let champion: ReportJson["champion"];
+  if (evalPart) {
+    const { data, table } = inp.parts[evalPart]!;
+    const pred = inp.predictions[evalPart]!;
+    ({ imp, partial } = await (inp.early?.explained ?? explain(inp, data)));
+    fair = fairness(inp, table, data.y!, pred, rawInputs);
+    if (evalPart === "test") champion = await championSection(inp, data.y!, pred, table);
+  }
+  return buildReportJson({
+    model,
+    ...(inp.createdAt ? { createdAt: inp.createdAt } : {}),
+    splits,
+    ...(predictions ? { predictions } : {}),
+    ...(decision ? { decision } : {}),
     ...(imp ? { importance: imp.section } : {}),
     ...(partial?.length ? { partialDependence: partial } : {}),
     ...(fair ? { fairness: [fair] } : {}),
@@ -354,18 +444,7 @@ export async function buildModelReport(
           },
         }
       : {}),
-    ...(tune && inp.study
-      ? {
-          tuning: {
-            method: tune.method,
-            objective: studyObjective(tune),
-            space: inp.spec.space,
-            trials: inp.study.trials,
-            ...(inp.study.best ? { best: inp.study.best } : {}),
-            ...(inp.study.pareto ? { pareto: inp.study.pareto } : {}),
-          },
-        }
-      : {}),
+    ...(tuning ? { tuning } : {}),
   });
 }
 

@@ -16,7 +16,7 @@ export { renderReportHtml } from "./report-html.js";
 export { reportJsonText, writeDriftReport, writeReport } from "./write.js";
 export { renderDriftReportHtml, type DriftReportInput, type LiveMetricSeries } from "./drift-report.js";
 export { categoryShares, histogramBins, type CategoryShare, type HistogramBin } from "./drift-charts.js";
-export { esc, fmt } from "./html-format.js";
+export { countText, esc, fmt } from "./html-format.js";
 export {
   barChart,
   barChartSpec,

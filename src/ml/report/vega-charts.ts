@@ -416,10 +416,51 @@ export async function compileSpec(spec: Spec): Promise<{ vega: Vega.Spec; warnin
 }
 
 /**
+ * The charts drawn lately, by their spec's text: a chart is a function of its spec alone (vega keeps
+ * no state between views), so a report whose charts were drawn ahead of it (the model report's
+ * prerender job, report-worker.ts) takes them from here. A few, so nothing large stays alive.
+ */
+const recent = new Map<string, Promise<string>>();
+const RECENT_CHARTS = 32;
+
+/** The spec's text as a key: -0, NaN and ±Infinity, which JSON would write as 0 or null, kept apart. */
+const specKey = (spec: Spec): string =>
+  JSON.stringify(spec, (_, v: unknown) =>
+    typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0))
+      ? `\u0000${Object.is(v, -0) ? "-0" : String(v)}`
+      : v,
+  );
+
+/** Lets go of the charts drawn lately: the next render of each draws it again. */
+export function forgetDrawnCharts(): void {
+  recent.clear();
+}
+
+/**
  * Renders a vega-lite spec to a standalone SVG string (no scripts, no external references).
  * The chart's title is also its accessible name (`role="img"`, `aria-label`, `<title>`).
+ * A spec drawn lately is not drawn again (the same promise is returned).
  */
-export async function renderSvg(spec: Spec): Promise<string> {
+export function renderSvg(spec: Spec): Promise<string> {
+  const key = specKey(spec);
+  const known = recent.get(key);
+  if (known) {
+    // most recently used last: the oldest leaves first
+    recent.delete(key);
+    recent.set(key, known);
+    return known;
+  }
+  const svg = drawSvg(spec);
+  recent.set(key, svg);
+  if (recent.size > RECENT_CHARTS) recent.delete(recent.keys().next().value!);
+  // a failure is not remembered: the next caller draws the chart again (and sees the error)
+  svg.catch(() => {
+    if (recent.get(key) === svg) recent.delete(key);
+  });
+  return svg;
+}
+
+async function drawSvg(spec: Spec): Promise<string> {
   const { vega } = await loadEngine();
   const compiled = (await compileSpec(spec)).vega;
   const logger = new CollectingLogger();

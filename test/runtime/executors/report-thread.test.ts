@@ -1,5 +1,5 @@
-// The model report's worker threads (report-thread.ts): TreeSHAP importance, the rendered HTML and a
-// split's bootstrap evaluation (the evaluate lane) are the bytes the main thread computes, the worker
+// The model report's worker threads (report-thread.ts): TreeSHAP importance, the rendered HTML (also
+// with its charts drawn ahead) and a split's bootstrap evaluation (the evaluate lane) are the bytes the main thread computes, the worker
 // lets the process exit, and without it (no compiled worker) everything runs inline.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -75,6 +75,22 @@ describe("the report thread", () => {
     expect(html).toContain("<svg");
     // the caller's columns are still whole (the worker got copies)
     expect(valid.X.columns[0]!.length).toBe(300);
+  }, 120_000);
+
+  it("draws the charts known early ahead of the report (prerender), and the report is the same bytes", async () => {
+    const thread = startReportThread(workerUrl);
+    const pred = model.predict(valid.X);
+    const head = { model: report.model, splits: {} };
+    // the curves and confusion first, the importance once known, then the whole report at once
+    thread.prerender({
+      ...head,
+      predictions: { split: "valid", y: valid.y!, pred, width: 1, threshold: 0.5 },
+    });
+    thread.prerender({ ...head, importance: report.importance! });
+    const html = await thread.render(report);
+    expect(html).toBe(await renderReportHtml(report));
+    // inline, it draws nothing ahead (the main thread would draw the charts twice)
+    expect(startReportThread(null).prerender({ ...head })).toBeUndefined();
   }, 120_000);
 
   it("evaluates a split in its evaluate lane to the metrics the main thread computes, bit for bit", async () => {
