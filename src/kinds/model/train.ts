@@ -249,13 +249,15 @@ export async function trainBranch(
       pruning: pruner !== undefined,
       ...(keepsBest ? { returnModels: true } : {}),
       ...(opts.trialWorkerUrl !== undefined ? { workerUrl: opts.trialWorkerUrl } : {}),
-      // the main thread's lane fits as a worker does: one thread, no warm start or checkpoints
+      ...(opts.init ? { init: opts.init } : {}),
+      // the main thread's lane fits as a worker does: one thread, the warm start, no checkpoints
       inline: async (params, fitSeed, onProgress) => {
         const fitted = await estimator.fit(data.train, valid, params, data.task, {
           seed: fitSeed,
           threads: 1,
           onProgress,
           ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(opts.init ? { init: opts.init } : {}),
         });
         return { values: score(fitted), fitted };
       },

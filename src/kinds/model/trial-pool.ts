@@ -34,6 +34,8 @@ export interface TrialPoolOptions {
   pruning?: boolean;
   /** Send each fitted model's bytes back with its values (TrialFit.model). */
   returnModels?: boolean;
+  /** A warm start (`init`): every trial, in every lane, continues from this model. */
+  init?: TrainedModel;
   /** Where the compiled worker is; null forces the main thread. Default: found next to this module. */
   workerUrl?: URL | null;
   /**
@@ -113,6 +115,7 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
   if (inline && url.protocol === "file:" && !existsSync(fileURLToPath(url))) return null;
   const train = toShared(o.train);
   const valid = toShared(o.valid);
+  const init = o.init?.serialize();
   const started = await Promise.all(
     Array.from({ length: inline ? n - 1 : n }, () => {
       const ctl = new Int32Array(new SharedArrayBuffer(4 * PRUNE.size));
@@ -128,6 +131,7 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
         ctl,
         pruning,
         ...(o.returnModels ? { returnModels: true } : {}),
+        ...(init ? { init } : {}),
       };
       const early = inline ? newWorker(url, data) : undefined;
       if (early !== undefined) return early ? { worker: early, ctl, jobs: [], starting: true } : null;

@@ -40,6 +40,8 @@ export interface TrialWorkerData {
   k?: number;
   /** A classifier's decision, which its threshold metrics are taken at. */
   decision?: DecisionSpec;
+  /** A warm start's model bytes (`init`): every trial continues from it, as on the main thread. */
+  init?: Uint8Array;
 }
 
 export interface FitRequest {

@@ -18,6 +18,7 @@ const ctl = d.ctl;
 const train = fromShared(d.train);
 const valid = fromShared(d.valid);
 const estimator = await loadEstimator(d.algorithm);
+const init = d.init && estimator ? estimator.deserialize(d.init) : undefined;
 const post = (m: WorkerReply): void => port.postMessage(m);
 const sent = (reports: Progress[]): { progress?: Progress[] } =>
   reports.length ? { progress: reports } : {};
@@ -55,7 +56,14 @@ if (!estimator || !score) {
       return Atomics.load(ctl, PRUNE.answer) === 1 ? "stop" : undefined;
     };
     return Promise.resolve()
-      .then(() => estimator.fit(train, valid, req.params, d.task, { seed: req.seed, threads: 1, onProgress }))
+      .then(() =>
+        estimator.fit(train, valid, req.params, d.task, {
+          seed: req.seed,
+          threads: 1,
+          onProgress,
+          ...(init ? { init } : {}),
+        }),
+      )
       .then((model) => {
         const bytes = d.returnModels ? model.serialize() : undefined;
         const m: WorkerReply = {

@@ -213,6 +213,41 @@ describe("tuning trials in worker threads", () => {
     }
   }, 120_000);
 
+  it("continues every trial from a warm start (`init`) in every lane, as the main thread alone does", async () => {
+    const init = await gbdt.fit(data.train, data.valid, { trees: 15, max_depth: 3 }, BINARY, {
+      seed: 3,
+      threads: 1,
+    });
+    const warm = async (tune: Partial<TuneSpec>, trialWorkerUrl: URL | null) => {
+      const logs: string[] = [];
+      const out = await trainBranch(spec({ trials: 6, ...tune }), gbdt, data, 7, {
+        log: (m) => logs.push(m),
+        threads: 1,
+        trialWorkerUrl,
+        init,
+      });
+      return { out, logs };
+    };
+    // without a pruner the main thread's lane fits trials (the first at once), and the worker what
+    // it gets to: the trials, and the final model's bytes, are those of parallel = 1
+    const one = await warm({ parallel: 1 }, null);
+    const two = await warm({}, workerUrl);
+    expect(two.logs.filter((l) => l.endsWith("(main thread)")).length).toBeGreaterThan(0);
+    expect(values(two.out)).toEqual(values(one.out));
+    expect(Buffer.from(two.out.model.serialize()).equals(Buffer.from(one.out.model.serialize()))).toBe(true);
+    expect(values((await run({ trials: 6 }, null)).out)).not.toEqual(values(one.out));
+    // with a pruner every trial fits in a worker: the same trials as parallel = 2 on the main thread
+    const pruned: Partial<TuneSpec> = {
+      trials: 8,
+      pruner: "median",
+      objectives: [{ split: "valid", metric: "logloss", direction: "minimize" }],
+    };
+    const inMain = await warm(pruned, null);
+    const inWorkers = await warm(pruned, workerUrl);
+    expect(inWorkers.logs.filter((l) => l.endsWith("(worker thread)"))).toHaveLength(8);
+    expect(values(inWorkers.out)).toEqual(values(inMain.out));
+  }, 120_000);
+
   it("fits on the main thread the trials sent to a worker that fails to start, each once", async () => {
     // the worker is sent trials before it is ready: when it dies instead, they come back
     const broken = join(outDir, "broken-worker.mjs");
