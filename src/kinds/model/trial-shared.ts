@@ -22,7 +22,14 @@ export interface SharedDataset {
   group?: Int32Array;
 }
 
+/** What a trial thread is started with (trial-threads.ts): it serves one search after another. */
 export interface TrialWorkerData {
+  /** The thread's control words (PRUNE). */
+  ctl: Int32Array;
+}
+
+/** A search, sent to a thread before its trials: the rows and how to fit and score a trial. */
+export interface TrialStudy {
   algorithm: string;
   task: Task;
   /** Every objective is scored in the worker (validation metrics and model measures alike). */
@@ -31,7 +38,6 @@ export interface TrialWorkerData {
   ranking?: RankingCut;
   train: SharedDataset;
   valid: SharedDataset;
-  ctl: Int32Array;
   /** A pruner answers each progress report: the worker waits for it (otherwise it reports and goes on). */
   pruning: boolean;
   /** Send each fitted model's bytes back with its values (the caller may keep the best instead of refitting it). */
@@ -45,6 +51,8 @@ export interface TrialWorkerData {
 }
 
 export interface FitRequest {
+  kind: "fit";
+  /** Unique in the process (trial ids of every search), so a stale request never matches a claim. */
   id: number;
   params: Params;
   seed: number;
@@ -52,8 +60,15 @@ export interface FitRequest {
   claim: number;
 }
 
+/**
+ * To a thread, handled in the order sent: `study` starts a search (its fits follow), `idle` ends it
+ * (the thread lets go of its rows).
+ */
+export type WorkerRequest = { kind: "study"; study: TrialStudy } | FitRequest | { kind: "idle" };
+
 export type WorkerReply =
   | { kind: "ready" }
+  /** The search sent cannot be fitted here (an unknown algorithm, a metric it cannot score): none of its trials are. */
   | { kind: "failed"; message: string }
   | { kind: "progress"; id: number; progress: Progress }
   /** `progress`: without a pruner, the fit's reports in order, sent once with its end (not one message a round). */
