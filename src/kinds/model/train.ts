@@ -5,6 +5,7 @@ import type { Dataset, Estimator, Params, Progress, Task, TrainedModel } from ".
 import { paramValueProblem } from "../../ir/params/index.js";
 import {
   bestTrial,
+  lossOf,
   prunerFor,
   samplerFor,
   Study,
@@ -315,7 +316,12 @@ export async function trainBranch(
       if (remote) values = await remote.fit(trial.index, params, seed, trial.history, prune);
       else if (crossValidated) values = await cvScore(params);
       else if (pool) {
-        const r = await pool.fit(params, seed, prune);
+        const r = await pool.fit(
+          params,
+          seed,
+          prune,
+          kept ? lossOf(kept.record, objective.targets[0]!) : undefined,
+        );
         values = r.values;
         const { model: bytes, fitted } = r;
         if (fitted && prunedAt === undefined) keepIfBest(trial.index, values, () => fitted);

@@ -82,8 +82,17 @@ export interface TrialPool {
   readonly workers: number;
   /** Trials it takes at once without making one wait (the study's inFlight): a lane each, plus one queued per worker when the calling thread fits too. */
   readonly capacity: number;
-  /** Fits on a free lane; `onProgress` returning "stop" ends the fit early. */
-  fit(params: Params, seed: number, onProgress: (p: Progress) => void | "stop"): Promise<TrialFit>;
+  /**
+   * Fits on a free lane; `onProgress` returning "stop" ends the fit early. `keptLoss`: the loss of
+   * the model the caller keeps now (FitRequest.keptLoss): a worker's trial with a higher one comes
+   * back without its model.
+   */
+  fit(
+    params: Params,
+    seed: number,
+    onProgress: (p: Progress) => void | "stop",
+    keptLoss?: number,
+  ): Promise<TrialFit>;
   close(): Promise<void>;
 }
 
@@ -97,6 +106,7 @@ interface Job {
   params: Params;
   seed: number;
   onProgress: (p: Progress) => void | "stop";
+  keptLoss?: number;
   resolve(v: TrialFit): void;
   reject(e: Error): void;
   /** The claim slot (0, 1) it was offered in, once sent to a worker. */
@@ -178,7 +188,14 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
     job.claim = used === 0 ? 1 : 0;
     Atomics.store(s.ctl, PRUNE.claim + job.claim, job.id + 1);
     s.jobs.push(job);
-    const req: FitRequest = { kind: "fit", id: job.id, params: job.params, seed: job.seed, claim: job.claim };
+    const req: FitRequest = {
+      kind: "fit",
+      id: job.id,
+      params: job.params,
+      seed: job.seed,
+      claim: job.claim,
+      ...(job.keptLoss !== undefined ? { keptLoss: job.keptLoss } : {}),
+    };
     s.worker.postMessage(req);
   };
   const runInline = (job: Job): void => {
@@ -285,10 +302,11 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
     size: n,
     workers: slots.length,
     capacity: inline ? 1 + slots.length * depth : slots.length,
-    fit(params, seed, onProgress) {
+    fit(params, seed, onProgress, keptLoss) {
       if (closed) return Promise.reject(new Error("trial pool is closed"));
       return new Promise<TrialFit>((resolve, reject) => {
-        pending.push({ id: nextId++, params, seed, onProgress, resolve, reject });
+        const kept = keptLoss !== undefined ? { keptLoss } : {};
+        pending.push({ id: nextId++, params, seed, onProgress, ...kept, resolve, reject });
         pump();
       });
     },

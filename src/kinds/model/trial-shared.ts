@@ -40,7 +40,7 @@ export interface TrialStudy {
   valid: SharedDataset;
   /** A pruner answers each progress report: the worker waits for it (otherwise it reports and goes on). */
   pruning: boolean;
-  /** Send each fitted model's bytes back with its values (the caller may keep the best instead of refitting it). */
+  /** Send a fitted model's bytes back with its values (the caller may keep the best instead of refitting it); see FitRequest.keptLoss. */
   returnModels?: boolean;
   /** An anomaly task's `k` (the cut-off of precision_at_k). */
   k?: number;
@@ -58,6 +58,11 @@ export interface FitRequest {
   seed: number;
   /** Which claim slot (0 or 1) the trial is offered in: the worker fits it only if it takes the claim (PRUNE). */
   claim: number;
+  /**
+   * With `returnModels`, the loss (lossOf) on the first objective of the model the caller keeps now:
+   * a trial with a higher loss cannot replace it, so its model's bytes are not sent.
+   */
+  keptLoss?: number;
 }
 
 /**

@@ -4,7 +4,8 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { loadEstimator } from "../../ml/algorithms.js";
 import type { Dataset, Estimator, Progress, TrainedModel } from "../../ml/estimator.js";
-import { objectiveScorer, type ObjectiveScorer } from "./objective-values.js";
+import { lossOf, type ObjectiveTarget } from "../../ml/tune/trial.js";
+import { objectiveKey, objectiveScorer, type ObjectiveScorer } from "./objective-values.js";
 import {
   PRUNE,
   type FitRequest,
@@ -28,6 +29,8 @@ interface Search {
   train: Dataset;
   valid: Dataset;
   score: ObjectiveScorer;
+  /** The first objective, which FitRequest.keptLoss is a loss of. */
+  target: ObjectiveTarget;
   init?: TrainedModel;
 }
 
@@ -42,7 +45,17 @@ const begin = async (study: TrialStudy): Promise<void> => {
     const valid = fromShared(study.valid);
     const score = objectiveScorer(study.objectives, valid, study.ranking, study.k, study.decision);
     const init = study.init ? estimator.deserialize(study.init) : undefined;
-    search = { study, estimator, train: fromShared(study.train), valid, score, ...(init ? { init } : {}) };
+    const first = study.objectives[0]!;
+    const target: ObjectiveTarget = { metric: objectiveKey(first), direction: first.direction };
+    search = {
+      study,
+      estimator,
+      train: fromShared(study.train),
+      valid,
+      score,
+      target,
+      ...(init ? { init } : {}),
+    };
   } catch (e) {
     post({ kind: "failed", message: failure(e) });
   }
@@ -54,7 +67,7 @@ const fitTrial = (req: FitRequest): Promise<void> => {
   const offered = req.id + 1;
   if (!search || Atomics.compareExchange(ctl, PRUNE.claim + req.claim, offered, 0) !== offered)
     return Promise.resolve();
-  const { study, estimator, train, valid, score, init } = search;
+  const { study, estimator, train, valid, score, target, init } = search;
   // With a pruner, each progress report waits for the main thread's answer, so a trial stops at
   // the same iteration as it would on the main thread.
   // Without one, the reports go back with the result: a message per round costs ~10% of a small fit.
@@ -76,11 +89,14 @@ const fitTrial = (req: FitRequest): Promise<void> => {
       }),
     )
     .then((model) => {
-      const bytes = study.returnModels ? model.serialize() : undefined;
+      const values = score(model);
+      // a model that cannot replace the one kept is not serialised (~15 ms for 200 trees)
+      const wanted = req.keptLoss === undefined || lossOf({ values }, target) <= req.keptLoss;
+      const bytes = study.returnModels && wanted ? model.serialize() : undefined;
       const m: WorkerReply = {
         kind: "done",
         id: req.id,
-        values: score(model),
+        values,
         ...sent(reports),
         ...(bytes ? { model: bytes } : {}),
       };

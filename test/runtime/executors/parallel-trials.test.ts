@@ -7,6 +7,7 @@ import { loadEstimator } from "../../../src/ml/algorithms.js";
 import type { Estimator } from "../../../src/ml/estimator.js";
 import type { ModelSpec, TuneSpec } from "../../../src/kinds/model/model-spec.js";
 import { trainBranch, type TrainOutcome } from "../../../src/kinds/model/train.js";
+import { createTrialPool } from "../../../src/kinds/model/trial-pool.js";
 import { MemoryTrialStore } from "../../../src/ml/tune/index.js";
 import { BINARY, gbdtSpec, syntheticBinary } from "./tune-fixtures.js";
 
@@ -212,6 +213,32 @@ describe("tuning trials in worker threads", () => {
       expect(Buffer.from(resumed.model.serialize()).equals(await refit(resumed))).toBe(true);
     }
   }, 120_000);
+
+  it("sends a worker's model back only when it can replace the one the caller keeps", async () => {
+    const pool = (await createTrialPool({
+      algorithm: "gbdt",
+      task: BINARY,
+      objectives: [{ split: "valid", metric: "auc", direction: "maximize" }],
+      train: data.train,
+      valid: data.valid,
+      parallel: 2,
+      returnModels: true,
+      workerUrl,
+    }))!;
+    try {
+      const params = { trees: 10, max_depth: 3 };
+      const free = await pool.fit(params, 7, () => undefined);
+      const auc = free.values.auc!;
+      expect(free.model).toBeInstanceOf(Uint8Array);
+      // the loss of a kept model is its AUC negated: a better kept model (loss below −auc) gets no bytes
+      expect((await pool.fit(params, 7, () => undefined, -auc - 1e-9)).model).toBeUndefined();
+      const tie = await pool.fit(params, 7, () => undefined, -auc);
+      expect(Buffer.from(tie.model!).equals(Buffer.from(free.model!))).toBe(true);
+      expect(tie.values).toEqual(free.values);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
 
   it("continues every trial from a warm start (`init`) in every lane, as the main thread alone does", async () => {
     const init = await gbdt.fit(data.train, data.valid, { trees: 15, max_depth: 3 }, BINARY, {
