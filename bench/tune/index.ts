@@ -107,6 +107,7 @@ function smokeCsv(dir: string): string {
  * search of 4 trials × 5 trees on a generated 240-row set. `--no-gbdt`, `--parallel-only` as named.
  */
 export async function run(args: string[]): Promise<void> {
+  benchThreads = threadCpu();
   if (args.includes("--smoke")) return smokeRun();
   const pure = (f: { f(p: Params): number }) => async (params: Params) => f.f(params);
   await compare({
@@ -221,6 +222,8 @@ function threadCpu(): Map<number, number> {
 }
 /** USER_HZ, which /proc counts CPU time in: 100 on every Linux this runs on. */
 const CLOCK_TICKS = 100;
+/** The process's threads before any search (main, V8's and libuv's helpers): the others are trial workers. */
+let benchThreads = new Map<number, number>();
 
 interface Timed {
   ms: number;
@@ -228,6 +231,8 @@ interface Timed {
   /** The main thread's CPU, and the busiest worker thread's (ms; 0 without /proc or workers). */
   mainMs: number;
   workerMs: number;
+  /** A worker thread was started by this search (not one kept from an earlier search of the process). */
+  freshWorker: boolean;
   out: TrainOutcome;
   logs: string[];
 }
@@ -239,10 +244,12 @@ interface Timed {
  * not assumed. Parallel TPE proposes from trials ≤ k − 4 plus pending ones (specs/tuning.md), so its
  * trials differ from the sequential run's by design: the best AUC of each is printed instead.
  * The runs alternate (1, 2, 2, 1) after an untimed fit that compiles the main thread's code, so
- * neither setting pays the main thread's warm-up alone; a worker's own warm-up is counted, as in an apply.
- * Each thread's CPU is read from /proc at every trial's log line (the threads are gone after the
- * search): the busier lane of parallel 2 against parallel 1's main thread is the speedup two free
- * cores would give, which wall time on a loaded machine cannot show.
+ * neither setting pays the main thread's warm-up alone; a worker's own warm-up is counted, as in an
+ * apply: the first parallel-2 search of the process starts the worker, and later ones (the second
+ * run, the TPE runs) find it kept (trial-threads.ts), as an apply's later tuned models do; which
+ * run started one is printed. Each thread's CPU is read from /proc (threads not there at the bench's
+ * start are worker threads): the busier lane of parallel 2 against parallel 1's main thread is the
+ * speedup two free cores would give, which wall time on a loaded machine cannot show.
  */
 async function parallelSpeedup(
   gbdt: Estimator,
@@ -274,24 +281,34 @@ async function parallelSpeedup(
   const timed = async (parallel: number): Promise<Timed> => {
     const logs: string[] = [];
     const before = threadCpu();
-    let last = before;
+    // the worker threads' CPU as last seen: read at each trial's log line too, as a worker that is
+    // not kept after the search is gone by its end
+    const seen = new Map<number, number>();
+    const look = (): Map<number, number> => {
+      const now = threadCpu();
+      for (const [tid, t] of now) if (!benchThreads.has(tid)) seen.set(tid, t);
+      return now;
+    };
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const out = await trainBranch(spec(parallel), gbdt, data, 1, {
       log: (m) => {
         logs.push(m);
-        if (m.startsWith("trial ")) last = threadCpu();
+        if (m.startsWith("trial ")) look();
       },
       threads: 1,
     });
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
-    const after = threadCpu();
+    const after = look();
     const mainMs = (after.get(process.pid) ?? 0) - (before.get(process.pid) ?? 0);
     let workerMs = 0;
-    for (const [tid, t] of last)
-      if (!before.has(tid) && tid !== process.pid) workerMs = Math.max(workerMs, t);
-    return { ms, cpuMs: (cpu.user + cpu.system) / 1000, mainMs, workerMs, out, logs };
+    let freshWorker = false;
+    for (const [tid, t] of seen) {
+      workerMs = Math.max(workerMs, t - (before.get(tid) ?? 0));
+      freshWorker ||= !before.has(tid);
+    }
+    return { ms, cpuMs: (cpu.user + cpu.system) / 1000, mainMs, workerMs, freshWorker, out, logs };
   };
   await churn.objective({ learning_rate: 0.1, max_depth: 6, min_child_weight: 1, subsample: 0.8 }, 1);
   const [a1, a2, b2, b1] = [await timed(1), await timed(2), await timed(2), await timed(1)];
@@ -321,12 +338,14 @@ churn GBDT search, ${trials} ${method} trials × ${trees} trees (trainBranch, in
     .write(`parallel = 1: ${line(one)}   parallel = 2: ${line(two)}${workers ? ` (trials in the worker: ${inWorker} of ${trials})` : " (no worker threads: the compiled trial worker was not found, or one core)"}
 `);
   process.stdout
-    .write(`CPU of parallel 2 − parallel 1: ${(sum(two, (r) => r.cpuMs) - sum(one, (r) => r.cpuMs)).toFixed(2)} s (the worker's start, and its isolate compiling the fit's code and collecting garbage on its own; specs/tuning.md)
+    .write(`CPU of parallel 2 − parallel 1: ${(sum(two, (r) => r.cpuMs) - sum(one, (r) => r.cpuMs)).toFixed(2)} s (a new worker's start, and its isolate compiling the fit's code; specs/tuning.md); the parallel 2 runs: ${two.map((r) => `${(r.ms / 1000).toFixed(2)} s (CPU ${(r.cpuMs / 1000).toFixed(2)} s, ${r.freshWorker ? "a new worker" : "the worker kept from an earlier search"})`).join(", ")}
 `);
   const lanes = sum(two, (r) => Math.max(r.mainMs, r.workerMs));
+  // two free cores also run V8's helper threads (compiler, GC): no run ends before its CPU over both
+  const cores = sum(two, (r) => Math.max(r.mainMs, r.workerMs, r.cpuMs / availableParallelism()));
   if (lanes > 0)
     process.stdout.write(
-      `thread CPU: parallel 1 main ${sum(one, (r) => r.mainMs).toFixed(2)} s; parallel 2 main ${sum(two, (r) => r.mainMs).toFixed(2)} s, worker ${sum(two, (r) => r.workerMs).toFixed(2)} s: ${(sum(one, (r) => r.mainMs) / lanes).toFixed(2)}× on two free cores (parallel 1's main thread over parallel 2's busier thread)
+      `thread CPU: parallel 1 main ${sum(one, (r) => r.mainMs).toFixed(2)} s; parallel 2 main ${sum(two, (r) => r.mainMs).toFixed(2)} s, worker ${sum(two, (r) => r.workerMs).toFixed(2)} s: ${(sum(one, (r) => r.mainMs) / lanes).toFixed(2)}× on two free cores (parallel 1's main thread over parallel 2's busier thread); ${(sum(one, (r) => r.mainMs) / cores).toFixed(2)}× with the process's CPU over ${availableParallelism()} cores as a floor (helper threads included)
 `,
     );
   process.stdout

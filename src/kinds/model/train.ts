@@ -5,6 +5,7 @@ import type { Dataset, Estimator, Params, Progress, Task, TrainedModel } from ".
 import { paramValueProblem } from "../../ir/params/index.js";
 import {
   bestTrial,
+  lossOf,
   prunerFor,
   samplerFor,
   Study,
@@ -249,13 +250,15 @@ export async function trainBranch(
       pruning: pruner !== undefined,
       ...(keepsBest ? { returnModels: true } : {}),
       ...(opts.trialWorkerUrl !== undefined ? { workerUrl: opts.trialWorkerUrl } : {}),
-      // the main thread's lane fits as a worker does: one thread, no warm start or checkpoints
+      ...(opts.init ? { init: opts.init } : {}),
+      // the main thread's lane fits as a worker does: one thread, the warm start, no checkpoints
       inline: async (params, fitSeed, onProgress) => {
         const fitted = await estimator.fit(data.train, valid, params, data.task, {
           seed: fitSeed,
           threads: 1,
           onProgress,
           ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(opts.init ? { init: opts.init } : {}),
         });
         return { values: score(fitted), fitted };
       },
@@ -313,7 +316,12 @@ export async function trainBranch(
       if (remote) values = await remote.fit(trial.index, params, seed, trial.history, prune);
       else if (crossValidated) values = await cvScore(params);
       else if (pool) {
-        const r = await pool.fit(params, seed, prune);
+        const r = await pool.fit(
+          params,
+          seed,
+          prune,
+          kept ? lossOf(kept.record, objective.targets[0]!) : undefined,
+        );
         values = r.values;
         const { model: bytes, fitted } = r;
         if (fitted && prunedAt === undefined) keepIfBest(trial.index, values, () => fitted);

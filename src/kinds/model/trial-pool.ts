@@ -3,16 +3,30 @@
 // and one worker). Each worker then holds one trial queued behind the one it fits, so it does not idle
 // while the main thread's synchronous fit keeps its reply waiting, and the main thread takes back a
 // trial a worker has not started when it has nothing else to do. Which lane fits a trial never changes its values.
-// Owns the shared data copies and the workers' lifetime; pruning stays with the caller.
+// Owns the shared data copies; the threads are taken from trial-threads.ts and given back at close,
+// kept for the process's next search. Pruning stays with the caller.
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { Worker } from "node:worker_threads";
 import type { Dataset, Params, Progress, Task, TrainedModel } from "../../ml/estimator.js";
-import { compiledWorkerUrl, newWorker, startReadyWorker } from "../../threads/worker-start.js";
+import { compiledWorkerUrl } from "../../threads/worker-start.js";
 import type { RankingCut, TuneObjective } from "./objective-values.js";
 import type { DecisionSpec } from "../../ml/decision-threshold.js";
-import { PRUNE, toShared, type FitRequest, type TrialWorkerData, type WorkerReply } from "./trial-shared.js";
+import {
+  PRUNE,
+  toShared,
+  type FitRequest,
+  type TrialStudy,
+  type WorkerReply,
+  type WorkerRequest,
+} from "./trial-shared.js";
+import { giveBackTrialThread, takeTrialThread, type TrialThread } from "./trial-threads.js";
+
+/** A worker that is not ready by then gives its trials back (and is ended). */
+const READY_MS = 30_000;
+/** Trial ids, unique in the process: a thread serves one search after another (trial-shared.ts FitRequest). */
+let nextId = 0;
 
 export interface TrialPoolOptions {
   algorithm: string;
@@ -34,6 +48,8 @@ export interface TrialPoolOptions {
   pruning?: boolean;
   /** Send each fitted model's bytes back with its values (TrialFit.model). */
   returnModels?: boolean;
+  /** A warm start (`init`): every trial, in every lane, continues from this model. */
+  init?: TrainedModel;
   /** Where the compiled worker is; null forces the main thread. Default: found next to this module. */
   workerUrl?: URL | null;
   /**
@@ -66,8 +82,17 @@ export interface TrialPool {
   readonly workers: number;
   /** Trials it takes at once without making one wait (the study's inFlight): a lane each, plus one queued per worker when the calling thread fits too. */
   readonly capacity: number;
-  /** Fits on a free lane; `onProgress` returning "stop" ends the fit early. */
-  fit(params: Params, seed: number, onProgress: (p: Progress) => void | "stop"): Promise<TrialFit>;
+  /**
+   * Fits on a free lane; `onProgress` returning "stop" ends the fit early. `keptLoss`: the loss of
+   * the model the caller keeps now (FitRequest.keptLoss): a worker's trial with a higher one comes
+   * back without its model.
+   */
+  fit(
+    params: Params,
+    seed: number,
+    onProgress: (p: Progress) => void | "stop",
+    keptLoss?: number,
+  ): Promise<TrialFit>;
   close(): Promise<void>;
 }
 
@@ -81,6 +106,7 @@ interface Job {
   params: Params;
   seed: number;
   onProgress: (p: Progress) => void | "stop";
+  keptLoss?: number;
   resolve(v: TrialFit): void;
   reject(e: Error): void;
   /** The claim slot (0, 1) it was offered in, once sent to a worker. */
@@ -88,15 +114,21 @@ interface Job {
 }
 
 interface Slot {
+  thread: TrialThread;
   worker: Worker;
   ctl: Int32Array;
-  /** Set when the thread exited or crashed: it takes no more trials. */
+  /** Set when the thread exited or crashed, or cannot fit this search: it takes no more of its trials. */
   dead?: string;
+  /** Stopped while a trial was being fitted there (the thread is then ended, not kept). */
+  busy?: boolean;
   /** Sent to this worker and not answered yet, in the order sent: the first is being fitted. */
   jobs: Job[];
-  /** Started without waiting for its "ready" (a pool with the main thread as a lane). */
-  starting?: boolean;
+  /** This pool's listeners on the thread, removed when it is given back. */
+  listeners: Array<["message" | "error" | "exit", Listener]>;
 }
+
+/** A thread's event listener (the last overload of Worker.off). */
+type Listener = Parameters<Worker["off"]>[1];
 
 /** A started pool, or null when the worker cannot be found or started (the caller fits in-thread). */
 export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | null> {
@@ -111,39 +143,36 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
   // them): the main thread fits from the start, and the worker's start overlaps that fit instead of
   // waiting behind it. Only a worker file that is not there falls back to the caller's own fits.
   if (inline && url.protocol === "file:" && !existsSync(fileURLToPath(url))) return null;
-  const train = toShared(o.train);
-  const valid = toShared(o.valid);
-  const started = await Promise.all(
-    Array.from({ length: inline ? n - 1 : n }, () => {
-      const ctl = new Int32Array(new SharedArrayBuffer(4 * PRUNE.size));
-      const data: TrialWorkerData = {
-        algorithm: o.algorithm,
-        task: o.task,
-        objectives: o.objectives,
-        ...(o.ranking ? { ranking: o.ranking } : {}),
-        ...(o.k !== undefined ? { k: o.k } : {}),
-        ...(o.decision ? { decision: o.decision } : {}),
-        train,
-        valid,
-        ctl,
-        pruning,
-        ...(o.returnModels ? { returnModels: true } : {}),
-      };
-      const early = inline ? newWorker(url, data) : undefined;
-      if (early !== undefined) return early ? { worker: early, ctl, jobs: [], starting: true } : null;
-      return startWorker(url, data).then((worker): Slot | null =>
-        worker ? { worker, ctl, jobs: [] } : null,
-      );
-    }),
-  );
-  const slots = started.filter((s): s is Slot => s !== null);
-  if (slots.length !== started.length) {
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+  const study: TrialStudy = {
+    algorithm: o.algorithm,
+    task: o.task,
+    objectives: o.objectives,
+    ...(o.ranking ? { ranking: o.ranking } : {}),
+    ...(o.k !== undefined ? { k: o.k } : {}),
+    ...(o.decision ? { decision: o.decision } : {}),
+    train: toShared(o.train),
+    valid: toShared(o.valid),
+    pruning,
+    ...(o.returnModels ? { returnModels: true } : {}),
+    ...(o.init ? { init: o.init.serialize() } : {}),
+  };
+  const taken: Slot[] = [];
+  for (let i = 0; i < (inline ? n - 1 : n); i++) {
+    const thread = takeTrialThread(url);
+    if (!thread) break;
+    taken.push({ thread, worker: thread.worker, ctl: thread.ctl, jobs: [], listeners: [] });
+  }
+  // Without the main thread as a lane every worker must be ready before the first trial is sent;
+  // a pool short of one gives its threads back and the caller fits on its own thread.
+  const ready = inline ? [] : await Promise.all(taken.map((s) => readyWithin(s.thread, READY_MS)));
+  if (taken.length < (inline ? n - 1 : n) || ready.includes(false)) {
+    await Promise.all(taken.map((s) => giveBackTrialThread(s.thread, false)));
     return null;
   }
+  const slots = taken;
+  for (const s of slots) s.worker.postMessage({ kind: "study", study } satisfies WorkerRequest);
   const pending: Job[] = [];
   let mainBusy = false;
-  let nextId = 0;
   let closed = false;
   const failure = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
@@ -159,7 +188,14 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
     job.claim = used === 0 ? 1 : 0;
     Atomics.store(s.ctl, PRUNE.claim + job.claim, job.id + 1);
     s.jobs.push(job);
-    const req: FitRequest = { id: job.id, params: job.params, seed: job.seed, claim: job.claim };
+    const req: FitRequest = {
+      kind: "fit",
+      id: job.id,
+      params: job.params,
+      seed: job.seed,
+      claim: job.claim,
+      ...(job.keptLoss !== undefined ? { keptLoss: job.keptLoss } : {}),
+    };
     s.worker.postMessage(req);
   };
   const runInline = (job: Job): void => {
@@ -213,30 +249,25 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
     const jobs = [...s.jobs];
     // a trial the worker had not started goes back to the others; the one it was fitting fails
     const waiting = jobs.filter((j) => takeBack(s, j));
+    if (s.jobs.length) s.busy = true;
     for (const job of s.jobs.splice(0)) job.reject(new Error(`trial worker stopped: ${why}`));
     pending.unshift(...waiting);
     pump();
   };
+  const listen = (s: Slot, event: "message" | "error" | "exit", f: Listener): void => {
+    s.worker.on(event, f);
+    s.listeners.push([event, f]);
+  };
   for (const s of slots) {
-    if (s.starting) {
-      // a worker that never gets ready gives its trials back; one that fails says why
-      const timer = setTimeout(() => {
-        kill(s, "not ready after 30 s");
-        void s.worker.terminate();
-      }, 30_000);
-      timer.unref();
-      s.worker.once("message", (m: WorkerReply) => {
-        clearTimeout(timer);
-        if (m.kind !== "ready") {
-          kill(s, m.kind === "failed" ? m.message : "no ready message");
-          void s.worker.terminate();
-        }
-      });
-      s.worker.once("exit", () => clearTimeout(timer));
-    }
-    s.worker.on("message", (m: WorkerReply) => {
+    // a new worker was sent its trials before it was ready: one that never gets ready gives them back
+    if (inline)
+      void readyWithin(s.thread, READY_MS).then((ok) => ok || kill(s, s.thread.ended ?? "not ready"));
+    listen(s, "message", (m: WorkerReply) => {
       const job = "id" in m ? s.jobs.find((j) => j.id === m.id) : undefined;
-      if (m.kind === "progress" && !pruning) {
+      if (m.kind === "failed") {
+        // this search cannot be fitted there: its trials go to the other lanes, the thread stays well
+        kill(s, m.message);
+      } else if (m.kind === "progress" && !pruning) {
         job?.onProgress(m.progress);
       } else if (m.kind === "progress") {
         // Always answer: the worker blocks until it is told to stop or go on.
@@ -263,18 +294,19 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
         else job.reject(new Error(m.message));
       }
     });
-    s.worker.on("error", (e) => kill(s, e instanceof Error ? e.message : String(e)));
-    s.worker.on("exit", (code) => kill(s, `exit code ${code}`));
+    listen(s, "error", (e: unknown) => kill(s, e instanceof Error ? e.message : String(e)));
+    listen(s, "exit", (code: number) => kill(s, `exit code ${code}`));
   }
 
   return {
     size: n,
     workers: slots.length,
     capacity: inline ? 1 + slots.length * depth : slots.length,
-    fit(params, seed, onProgress) {
+    fit(params, seed, onProgress, keptLoss) {
       if (closed) return Promise.reject(new Error("trial pool is closed"));
       return new Promise<TrialFit>((resolve, reject) => {
-        pending.push({ id: nextId++, params, seed, onProgress, resolve, reject });
+        const kept = keptLoss !== undefined ? { keptLoss } : {};
+        pending.push({ id: nextId++, params, seed, onProgress, ...kept, resolve, reject });
         pump();
       });
     },
@@ -283,14 +315,26 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
       closed = true;
       for (const s of slots) kill(s, "the pool was closed");
       for (const job of pending.splice(0)) job.reject(new Error("trial pool is closed"));
-      await Promise.all(slots.map((s) => s.worker.terminate()));
+      // the threads go back for a later search, but one still fitting (an interrupted search) ends
+      await Promise.all(
+        slots.map((s) => {
+          for (const [event, f] of s.listeners) s.worker.off(event, f);
+          if (!s.busy && !s.thread.ended) s.worker.postMessage({ kind: "idle" } satisfies WorkerRequest);
+          return giveBackTrialThread(s.thread, s.busy === true);
+        }),
+      );
     },
   };
 }
 
-function startWorker(url: URL, data: TrialWorkerData): Promise<Worker | null> {
-  return startReadyWorker(url, data, {
-    isReady: (m) => (m as WorkerReply).kind === "ready",
-    timeoutMs: 30_000,
+/** Whether a thread gets ready within `ms`; one that does not is ended. */
+function readyWithin(thread: TrialThread, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => {
+      void thread.worker.terminate();
+      resolve(false);
+    }, ms).unref();
   });
+  return Promise.race([thread.ready, late]).finally(() => clearTimeout(timer));
 }

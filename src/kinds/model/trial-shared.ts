@@ -22,7 +22,14 @@ export interface SharedDataset {
   group?: Int32Array;
 }
 
+/** What a trial thread is started with (trial-threads.ts): it serves one search after another. */
 export interface TrialWorkerData {
+  /** The thread's control words (PRUNE). */
+  ctl: Int32Array;
+}
+
+/** A search, sent to a thread before its trials: the rows and how to fit and score a trial. */
+export interface TrialStudy {
   algorithm: string;
   task: Task;
   /** Every objective is scored in the worker (validation metrics and model measures alike). */
@@ -31,27 +38,42 @@ export interface TrialWorkerData {
   ranking?: RankingCut;
   train: SharedDataset;
   valid: SharedDataset;
-  ctl: Int32Array;
   /** A pruner answers each progress report: the worker waits for it (otherwise it reports and goes on). */
   pruning: boolean;
-  /** Send each fitted model's bytes back with its values (the caller may keep the best instead of refitting it). */
+  /** Send a fitted model's bytes back with its values (the caller may keep the best instead of refitting it); see FitRequest.keptLoss. */
   returnModels?: boolean;
   /** An anomaly task's `k` (the cut-off of precision_at_k). */
   k?: number;
   /** A classifier's decision, which its threshold metrics are taken at. */
   decision?: DecisionSpec;
+  /** A warm start's model bytes (`init`): every trial continues from it, as on the main thread. */
+  init?: Uint8Array;
 }
 
 export interface FitRequest {
+  kind: "fit";
+  /** Unique in the process (trial ids of every search), so a stale request never matches a claim. */
   id: number;
   params: Params;
   seed: number;
   /** Which claim slot (0 or 1) the trial is offered in: the worker fits it only if it takes the claim (PRUNE). */
   claim: number;
+  /**
+   * With `returnModels`, the loss (lossOf) on the first objective of the model the caller keeps now:
+   * a trial with a higher loss cannot replace it, so its model's bytes are not sent.
+   */
+  keptLoss?: number;
 }
+
+/**
+ * To a thread, handled in the order sent: `study` starts a search (its fits follow), `idle` ends it
+ * (the thread lets go of its rows).
+ */
+export type WorkerRequest = { kind: "study"; study: TrialStudy } | FitRequest | { kind: "idle" };
 
 export type WorkerReply =
   | { kind: "ready" }
+  /** The search sent cannot be fitted here (an unknown algorithm, a metric it cannot score): none of its trials are. */
   | { kind: "failed"; message: string }
   | { kind: "progress"; id: number; progress: Progress }
   /** `progress`: without a pruner, the fit's reports in order, sent once with its end (not one message a round). */

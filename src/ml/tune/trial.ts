@@ -73,7 +73,7 @@ export class MemoryTrialStore implements TrialStore {
 }
 
 /** Loss (smaller is better) of target `i` for a trial: the value, negated when maximising. */
-export function lossOf(t: TrialRecord, target: ObjectiveTarget): number {
+export function lossOf(t: Pick<TrialRecord, "values">, target: ObjectiveTarget): number {
   const v = t.values[target.metric];
   if (v === undefined) return Infinity;
   return target.direction === "maximize" ? -v : v;

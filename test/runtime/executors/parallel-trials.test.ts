@@ -7,6 +7,7 @@ import { loadEstimator } from "../../../src/ml/algorithms.js";
 import type { Estimator } from "../../../src/ml/estimator.js";
 import type { ModelSpec, TuneSpec } from "../../../src/kinds/model/model-spec.js";
 import { trainBranch, type TrainOutcome } from "../../../src/kinds/model/train.js";
+import { createTrialPool } from "../../../src/kinds/model/trial-pool.js";
 import { MemoryTrialStore } from "../../../src/ml/tune/index.js";
 import { BINARY, gbdtSpec, syntheticBinary } from "./tune-fixtures.js";
 
@@ -211,6 +212,67 @@ describe("tuning trials in worker threads", () => {
       expect(fits).toBe(onMain() + (best < 4 ? 1 : 0));
       expect(Buffer.from(resumed.model.serialize()).equals(await refit(resumed))).toBe(true);
     }
+  }, 120_000);
+
+  it("sends a worker's model back only when it can replace the one the caller keeps", async () => {
+    const pool = (await createTrialPool({
+      algorithm: "gbdt",
+      task: BINARY,
+      objectives: [{ split: "valid", metric: "auc", direction: "maximize" }],
+      train: data.train,
+      valid: data.valid,
+      parallel: 2,
+      returnModels: true,
+      workerUrl,
+    }))!;
+    try {
+      const params = { trees: 10, max_depth: 3 };
+      const free = await pool.fit(params, 7, () => undefined);
+      const auc = free.values.auc!;
+      expect(free.model).toBeInstanceOf(Uint8Array);
+      // the loss of a kept model is its AUC negated: a better kept model (loss below −auc) gets no bytes
+      expect((await pool.fit(params, 7, () => undefined, -auc - 1e-9)).model).toBeUndefined();
+      const tie = await pool.fit(params, 7, () => undefined, -auc);
+      expect(Buffer.from(tie.model!).equals(Buffer.from(free.model!))).toBe(true);
+      expect(tie.values).toEqual(free.values);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
+  it("continues every trial from a warm start (`init`) in every lane, as the main thread alone does", async () => {
+    const init = await gbdt.fit(data.train, data.valid, { trees: 15, max_depth: 3 }, BINARY, {
+      seed: 3,
+      threads: 1,
+    });
+    const warm = async (tune: Partial<TuneSpec>, trialWorkerUrl: URL | null) => {
+      const logs: string[] = [];
+      const out = await trainBranch(spec({ trials: 6, ...tune }), gbdt, data, 7, {
+        log: (m) => logs.push(m),
+        threads: 1,
+        trialWorkerUrl,
+        init,
+      });
+      return { out, logs };
+    };
+    // without a pruner the main thread's lane fits trials (the first at once), and the worker what
+    // it gets to: the trials, and the final model's bytes, are those of parallel = 1
+    const one = await warm({ parallel: 1 }, null);
+    const two = await warm({}, workerUrl);
+    expect(two.logs.filter((l) => l.endsWith("(main thread)")).length).toBeGreaterThan(0);
+    expect(values(two.out)).toEqual(values(one.out));
+    expect(Buffer.from(two.out.model.serialize()).equals(Buffer.from(one.out.model.serialize()))).toBe(true);
+    expect(values((await run({ trials: 6 }, null)).out)).not.toEqual(values(one.out));
+    // with a pruner every trial fits in a worker: the same trials as parallel = 2 on the main thread
+    const pruned: Partial<TuneSpec> = {
+      trials: 8,
+      pruner: "median",
+      objectives: [{ split: "valid", metric: "logloss", direction: "minimize" }],
+    };
+    const inMain = await warm(pruned, null);
+    const inWorkers = await warm(pruned, workerUrl);
+    expect(inWorkers.logs.filter((l) => l.endsWith("(worker thread)"))).toHaveLength(8);
+    expect(values(inWorkers.out)).toEqual(values(inMain.out));
   }, 120_000);
 
   it("fits on the main thread the trials sent to a worker that fails to start, each once", async () => {

@@ -1,0 +1,85 @@
+// The process's trial worker threads (trial-worker.ts), kept between searches: a search takes idle
+// ones and gives them back when it ends, so a later search of the same process (another tuned model
+// of an apply) finds a thread whose isolate has already compiled the learner's code (~0.6 s of CPU a
+// fresh one spends on its first trials). An idle thread never keeps the process alive and ends itself
+// after IDLE_MS; a thread that crashed, or was stopped in the middle of a fit, is not given back.
+import { availableParallelism } from "node:os";
+import type { Worker } from "node:worker_threads";
+import { newWorker } from "../../threads/worker-start.js";
+import { PRUNE, type TrialWorkerData, type WorkerReply } from "./trial-shared.js";
+
+const IDLE_MS = 30_000;
+
+export interface TrialThread {
+  readonly worker: Worker;
+  /** The thread's control words (PRUNE): claims and the answers to progress reports. */
+  readonly ctl: Int32Array;
+  /** True once it said it is ready (at once for a thread taken idle); false when it failed to start. */
+  readonly ready: Promise<boolean>;
+  /** Set when the thread exited or crashed. */
+  ended?: string;
+  /** The searches it served before this one (0: a new thread). */
+  readonly searches: number;
+}
+
+interface Kept extends TrialThread {
+  url: string;
+  searches: number;
+  idle?: NodeJS.Timeout;
+}
+
+const idle = new Map<string, Kept[]>();
+
+/** An idle thread of the worker at `url`, or a new one (not waited for: see `ready`); null when it cannot be constructed. */
+export function takeTrialThread(url: URL): TrialThread | null {
+  const kept = idle.get(url.href);
+  while (kept?.length) {
+    const t = kept.pop()!;
+    clearTimeout(t.idle);
+    if (t.ended) continue;
+    t.searches++;
+    t.worker.ref();
+    return t;
+  }
+  const ctl = new Int32Array(new SharedArrayBuffer(4 * PRUNE.size));
+  const data: TrialWorkerData = { ctl };
+  const worker = newWorker(url, data);
+  if (!worker) return null;
+  const t: Kept = {
+    url: url.href,
+    worker,
+    ctl,
+    searches: 0,
+    ready: new Promise<boolean>((resolve) => {
+      worker.once("message", (m: WorkerReply) => resolve(m.kind === "ready"));
+      worker.once("exit", () => resolve(false));
+    }),
+  };
+  worker.on("error", (e) => (t.ended ??= e instanceof Error ? e.message : String(e)));
+  worker.on("exit", (code) => {
+    t.ended ??= `exit code ${code}`;
+    clearTimeout(t.idle);
+    const list = idle.get(t.url);
+    if (list?.includes(t)) list.splice(list.indexOf(t), 1);
+  });
+  return t;
+}
+
+/**
+ * Gives a thread back for a later search (one still starting too); `busy` (a fit may still run in
+ * it: the search was interrupted) ends it instead, as does a thread that has ended. The caller has
+ * removed its own listeners.
+ */
+export function giveBackTrialThread(thread: TrialThread, busy: boolean): Promise<void> {
+  const t = thread as Kept;
+  const list = idle.get(t.url) ?? [];
+  if (busy || t.ended || list.length >= availableParallelism()) return t.worker.terminate().then(() => {});
+  t.worker.unref();
+  t.idle = setTimeout(() => {
+    list.splice(list.indexOf(t), 1);
+    void t.worker.terminate();
+  }, IDLE_MS).unref();
+  list.push(t);
+  idle.set(t.url, list);
+  return Promise.resolve();
+}
