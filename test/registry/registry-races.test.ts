@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openState } from "../../src/runtime/state/open.js";
 import type { StateStore } from "../../src/ir/state-store.js";
-import { ModelRegistry } from "../../src/registry/model-registry.js";
+import { ModelRegistry, RegistryConflictError } from "../../src/registry/model-registry.js";
 import { PG, pgSchemas } from "../runtime/pg-schemas.js";
 
 const freshSchema = pgSchemas();
@@ -88,16 +88,26 @@ for (const b of backends) {
       const stores = [await open(), await open()];
       const [a, c] = stores.map((s) => new ModelRegistry(s));
       const found = { ...version("churn", 1), version: 1, gates: {}, created: "2026-01-01T00:00:00.000Z" };
-      // `mlc state rebuild` re-registers version 1 from its bundle while a model node trains a new one
-      const [imported, added] = await Promise.all([
+      // `mlc state rebuild` re-registers version 1 from its bundle while a model node trains a new one.
+      // The two steps serialise in either order; both orders must keep every number to one content.
+      const [imported, added] = await Promise.allSettled([
         a!.importVersion(found),
         c!.addVersion(version("churn", 2)),
       ]);
-      expect(imported).toBe(true);
-      expect(added.version).toBe(2);
-      expect((await a!.version("churn", 1))?.artifacts).toEqual(found.artifacts);
-      expect((await a!.version("churn", 2))?.artifacts).toEqual(version("churn", 2).artifacts);
-      expect((await c!.addVersion(version("churn", 3))).version).toBe(3);
+      expect(added.status).toBe("fulfilled");
+      const addedVersion = added.status === "fulfilled" ? added.value.version : -1;
+      if (imported.status === "fulfilled") {
+        // the import went first: the new version is numbered after it
+        expect(imported.value).toBe(true);
+        expect(addedVersion).toBe(2);
+        expect((await a!.version("churn", 1))?.artifacts).toEqual(found.artifacts);
+      } else {
+        // the add went first and took number 1: the import is refused, never written over it
+        expect(imported.reason).toBeInstanceOf(RegistryConflictError);
+        expect(addedVersion).toBe(1);
+      }
+      expect((await a!.version("churn", addedVersion))?.artifacts).toEqual(version("churn", 2).artifacts);
+      expect((await c!.addVersion(version("churn", 3))).version).toBe(addedVersion + 1);
       for (const s of stores) await s.close();
     });
   });
