@@ -453,6 +453,8 @@ function large(work: string, xgb: boolean, runs: number): void {
   const yTest = readNumericCsv(testCsv, false).y;
   const xgbRuns: Measured[] = [];
   const mlcRuns: Measured[] = [];
+  // mlc's training command (the timed runs add --save, the profiled one --test and --pred)
+  const mlcTrain = [cli, "--train", trainCsv, "--trees", "100", "--depth", "6", "--eta", "0.1"];
   let xgbAuc = NaN;
   let mlcAuc = NaN;
   const base = {
@@ -488,15 +490,7 @@ function large(work: string, xgb: boolean, runs: number): void {
       timed(
         process.execPath,
         [
-          cli,
-          "--train",
-          trainCsv,
-          "--trees",
-          "100",
-          "--depth",
-          "6",
-          "--eta",
-          "0.1",
+          ...mlcTrain,
           "--save",
           join(work, "synthetic.mlc.model"),
           // The first run records the phases too (some 24,000 CPU-clock reads: noise at this size).
@@ -524,24 +518,7 @@ function large(work: string, xgb: boolean, runs: number): void {
     xgbAuc = auc(readPreds(predOut), yTest);
   }
   // The profiled run (untimed) writes the test predictions, so no timed run predicts (XGBoost's do not).
-  const profile = profileSummary(
-    [
-      cli,
-      "--train",
-      trainCsv,
-      "--trees",
-      "100",
-      "--depth",
-      "6",
-      "--eta",
-      "0.1",
-      "--test",
-      testCsv,
-      "--pred",
-      mlcPred,
-    ],
-    work,
-  );
+  const profile = profileSummary([...mlcTrain, "--test", testCsv, "--pred", mlcPred], work);
   mlcAuc = auc(readPreds(mlcPred), yTest);
   const xs = median(xgbRuns.map((m) => m.seconds));
   const ms = median(mlcRuns.map((m) => m.seconds));

@@ -1,19 +1,17 @@
 // Experiments in the server: every arm side by side, routed by a salted stable hash of the key,
 // labelled in responses and the prediction log, a 400 without the key, and concluding with no dropped request.
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readDeployment, readHistory, writeDeployment } from "../../src/serve/deployment.js";
 import { concludeExperiment, startExperiment } from "../../src/serve/experiment-control.js";
 import { armOfUnit, chooseExperimentArm, type ExperimentRoute } from "../../src/serve/experiment-route.js";
 import { readPredictionLog } from "../../src/serve/prediction-log-reader.js";
 import { createPredictionServer } from "../../src/serve/server.js";
-import { buildFixtureBundle, fixtureExpected, tempProject } from "./fixtures.js";
+import { fixtureExpected, projectWithVersions } from "./fixtures.js";
 
 const rec = { tenure: 7, monthly: 20, active: true, plan: "basic" };
 
 function project(): string {
-  const p = tempProject();
-  for (const v of [1, 2, 3]) buildFixtureBundle(join(p, `.mlc/bundles/d/v${v}`), { version: v, scale: v });
+  const p = projectWithVersions();
   writeDeployment(p, "d", { version: 1, bundle: ".mlc/bundles/d/v1" }, "deploy v1");
   return p;
 }

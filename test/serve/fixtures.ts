@@ -95,6 +95,13 @@ export function buildFixtureBundle(dir: string, opts: FixtureOptions = {}): stri
 
 export const tempProject = (): string => mkdtempSync(join(tmpdir(), "mlc-serve-"));
 
+/** A temporary project holding versions 1–3 of the fixture bundle of deployment `d` (each scaled by its number). */
+export function projectWithVersions(): string {
+  const p = tempProject();
+  for (const v of [1, 2, 3]) buildFixtureBundle(join(p, `.mlc/bundles/d/v${v}`), { version: v, scale: v });
+  return p;
+}
+
 /** The reference computation of the binary fixture, for checking outputs. */
 export function fixtureExpected(
   rec: { tenure: number; monthly: number | null; active: boolean; plan: string },

@@ -10,7 +10,7 @@ import { startExperiment } from "../../src/serve/experiment-control.js";
 import type { ExperimentRoute } from "../../src/serve/experiment-route.js";
 import { readPredictionLog } from "../../src/serve/prediction-log-reader.js";
 import { createPredictionServer, type PredictionServer } from "../../src/serve/server.js";
-import { buildFixtureBundle, tempProject } from "./fixtures.js";
+import { projectWithVersions } from "./fixtures.js";
 
 const rec = (i: number) => ({ tenure: 3 + (i % 40), monthly: 20 + i, active: i % 2 === 0, plan: "basic" });
 const ids = Array.from({ length: 60 }, (_, i) => `cust-${i}`);
@@ -28,8 +28,7 @@ const tensors = (keys: readonly (string | null)[], key = "customer_id") => {
 };
 
 function project(): string {
-  const p = tempProject();
-  for (const v of [1, 2, 3]) buildFixtureBundle(join(p, `.mlc/bundles/d/v${v}`), { version: v, scale: v });
+  const p = projectWithVersions();
   writeDeployment(p, "d", { version: 1, bundle: ".mlc/bundles/d/v1" }, "deploy v1");
   return p;
 }

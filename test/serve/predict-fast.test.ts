@@ -11,15 +11,14 @@ import type { ExperimentRoute } from "../../src/serve/experiment-route.js";
 import { predictionLogDir } from "../../src/serve/prediction-log.js";
 import { createPredictionServer, type PredictionServer } from "../../src/serve/server.js";
 import { buildBundleDir } from "../../src/serve/bundle.js";
-import { buildFixtureBundle, fixtureMeta, fixtureOnnx, tempProject } from "./fixtures.js";
+import { fixtureMeta, fixtureOnnx, projectWithVersions } from "./fixtures.js";
 
 const rec = { tenure: 7, monthly: 20.5, active: true, plan: "basic" };
 const body = (v: unknown): string => JSON.stringify(v);
 
 /** A project with versions 1–3 of the fixture bundle and the pointer `setup` writes (none: no model). */
 function project(setup?: (p: string) => void): string {
-  const p = tempProject();
-  for (const v of [1, 2, 3]) buildFixtureBundle(join(p, `.mlc/bundles/d/v${v}`), { version: v, scale: v });
+  const p = projectWithVersions();
   // version 4 names its classes beyond ASCII: its answers' byte length is not their length
   const meta = fixtureMeta({ version: 4 });
   buildBundleDir(join(p, ".mlc/bundles/d/v4"), fixtureOnnx({ version: 4 }), {

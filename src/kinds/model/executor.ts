@@ -427,21 +427,19 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
     : undefined;
   // the report's curves, decision and tuning charts are drawn in its thread from now, beside the
   // evaluations and robustness suites below, instead of after them
-  prerenderReportCharts(
-    {
-      spec,
-      algorithm: estimator.algorithm,
-      task: prep.task,
-      model,
-      rawModel: outcome.model,
-      parts: prep.parts,
-      predictions,
-      seed,
-      ...(reportDecision ? { decision: reportDecision } : {}),
-      ...(outcome.study ? { study: outcome.study } : {}),
-    },
-    early,
-  );
+  const reportBase = {
+    spec,
+    algorithm: estimator.algorithm,
+    task: prep.task,
+    model,
+    rawModel: outcome.model,
+    parts: prep.parts,
+    predictions,
+    seed,
+    ...(reportDecision ? { decision: reportDecision } : {}),
+    ...(outcome.study ? { study: outcome.study } : {}),
+  };
+  prerenderReportCharts(reportBase, early);
   // The splits' bootstrap evaluations run in the report's evaluate lane (report-thread.ts) while
   // the robustness suites below run here; their metrics are added in the same order as before.
   const evaluations: Array<Promise<Record<string, number>>> = [];
@@ -560,19 +558,10 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   // a re-ranker's training history, from which /v1/recommend computes a candidate's features
   if (withH) artifacts.history = await ctx.artifacts.put(withH.history.serialize());
   const reportInput = {
-    spec,
-    algorithm: estimator.algorithm,
-    task: prep.task,
-    model,
-    rawModel: outcome.model,
-    parts: prep.parts,
-    predictions,
+    ...reportBase,
     metrics,
-    seed,
     ...(rowKey !== undefined ? { rowKey } : {}),
     ...(calibration ? { calibration } : {}),
-    ...(reportDecision ? { decision: reportDecision } : {}),
-    ...(outcome.study ? { study: outcome.study } : {}),
     ...(robustness ? { robustness: robustness.suites } : {}),
     early,
   };
