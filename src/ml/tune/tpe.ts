@@ -2,10 +2,9 @@
 // over the best γ fraction of trials and g(x) over the rest (and over pending trials: the constant
 // liar of parallel studies); the candidate maximising l/g wins.
 import type { ParamValue, Params } from "../estimator.js";
-import { normalCdf, normalQuantile } from "../stats/distributions.js";
 import { mixSeed, Rng } from "../random.js";
 import { rankForSampling } from "./pareto.js";
-import { CategoricalParzen, NumericParzen } from "./parzen.js";
+import { CategoricalParzen, JointParzen, NumericParzen } from "./parzen.js";
 import { priorStream, sampleFromPrior } from "./random.js";
 import type { ProposalContext, Sampler } from "./sampler.js";
 import { fromInternal, internalBounds, isActive, toInternal, type ParamDef } from "./space.js";
@@ -127,74 +126,6 @@ export class TpeSampler implements Sampler {
 type Observed = Pick<TrialRecord, "params">;
 
 type NumericDef = ParamDef & { dist: Exclude<ParamDef["dist"], { kind: "choice" }> };
-
-/** A product-kernel mixture over the internal coordinates of several numeric parameters. */
-class JointParzen {
-  private readonly mus: number[][];
-  private readonly sigmas: number[][];
-  private readonly logW: number[];
-  private readonly logMass: number[];
-
-  constructor(
-    points: number[][],
-    private readonly lo: number[],
-    private readonly hi: number[],
-    priorWeight: number,
-  ) {
-    const d = lo.length;
-    const range = lo.map((l, k) => hi[k]! - l);
-    // Scott's rule scaled as Optuna does: 0.2 · n^(−1/(d+4)) · range, the prior spanning the range.
-    const bw = 0.2 * Math.max(points.length, 1) ** (-1 / (d + 4));
-    this.mus = [...points, lo.map((l, k) => (l + hi[k]!) / 2)];
-    this.sigmas = [...points.map(() => range.map((r) => bw * r)), range];
-    const total = points.length + priorWeight;
-    this.logW = [...points.map(() => Math.log(1 / total)), Math.log(priorWeight / total)];
-    this.logMass = this.mus.map((mu, c) =>
-      mu.reduce(
-        (s, m, k) =>
-          s +
-          Math.log(
-            Math.max(
-              normalCdf((hi[k]! - m) / this.sigmas[c]![k]!) - normalCdf((lo[k]! - m) / this.sigmas[c]![k]!),
-              1e-300,
-            ),
-          ),
-        0,
-      ),
-    );
-  }
-
-  sample(rng: Rng): number[] {
-    let u = rng.next();
-    let c = 0;
-    for (; c < this.logW.length - 1; c++) {
-      u -= Math.exp(this.logW[c]!);
-      if (u < 0) break;
-    }
-    return this.mus[c]!.map((m, k) => {
-      const s = this.sigmas[c]![k]!;
-      const a = normalCdf((this.lo[k]! - m) / s);
-      const b = normalCdf((this.hi[k]! - m) / s);
-      const v = rng.next();
-      if (b - a < 1e-12) return Math.min(this.hi[k]!, Math.max(this.lo[k]!, m));
-      return Math.min(this.hi[k]!, Math.max(this.lo[k]!, m + s * normalQuantile(a + (b - a) * v)));
-    });
-  }
-
-  logPdf(x: number[]): number {
-    const terms = this.mus.map((mu, c) => {
-      let t = this.logW[c]! - this.logMass[c]!;
-      for (let k = 0; k < x.length; k++) {
-        const s = this.sigmas[c]![k]!;
-        const z = (x[k]! - mu[k]!) / s;
-        t -= Math.log(s) + 0.5 * Math.log(2 * Math.PI) + 0.5 * z * z;
-      }
-      return t;
-    });
-    const max = Math.max(...terms);
-    return max + Math.log(terms.reduce((s, t) => s + Math.exp(t - max), 0));
-  }
-}
 
 function sampleJoint(
   defs: readonly ParamDef[],
