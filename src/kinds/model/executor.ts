@@ -38,7 +38,7 @@ import { PARTS, splitResultOf, type Part } from "../split/config.js";
 import { calibrateModel } from "./calibrate.js";
 import { reviewedRows, type ReviewedRows } from "./reviewed-labels.js";
 import { referenceProfiles } from "./reference-profile.js";
-import { modelReportArtifacts, prerenderReportCharts, startEarlyReport } from "./report.js";
+import { modelReportArtifacts, prerenderReportCharts, reportModel, startEarlyReport } from "./report.js";
 import { studyObjective } from "./objective-values.js";
 import { StateTrialStore } from "../../registry/trial-store.js";
 import { trainBranch } from "./train.js";
@@ -379,7 +379,9 @@ async function run(ctx: ExecContext): Promise<NodeResult> {
   const calibration = calibrateModel(spec, outcome.model, prep.parts.valid?.data);
   const model = calibration?.model ?? outcome.model;
   // the report's TreeSHAP starts now in its thread, beside the evaluation below (report-thread.ts)
-  const early = startEarlyReport(outcome.model, prep.parts, seed);
+  const early = startEarlyReport(outcome.model, prep.parts, seed, {
+    explains: { model, header: reportModel(spec, estimator.algorithm, prep.task) },
+  });
 
   const metrics: Record<string, number> = { train_ms: Math.round(trainMs) };
   // kfold: the chosen parameters cross-validated on the folds; the model itself is fitted on all

@@ -5,6 +5,7 @@
 // functions run on the main thread: the metrics' and the report's bytes are the same either way.
 import type { Worker } from "node:worker_threads";
 import type { TaskKind, TrainedModel } from "../../ml/estimator.js";
+import type { PartialDependence } from "../../ml/explain/index.js";
 import type { Matrix } from "../../ml/matrix.js";
 import type { MetricInput } from "../../ml/metrics/index.js";
 import { renderReportHtml, type ReportInput, type ReportJson } from "../../ml/report/index.js";
@@ -12,7 +13,8 @@ import { TreeModel } from "../../ml/tree/model.js";
 import { meanAbsShap } from "../../ml/tree-shap.js";
 import { compiledWorkerUrl, startReadyWorker } from "../../threads/worker-start.js";
 import { evaluateSplit, type EvalOptions } from "./evaluate.js";
-import type { ReportJob, ReportLane, ReportReply } from "./report-shared.js";
+import { topPartialDependence, treeShapImportanceSection } from "./report-explain.js";
+import type { PartialJob, ReportJob, ReportLane, ReportReply } from "./report-shared.js";
 
 /**
  * Each lane's worker is shared by the model nodes of a process (vega loads once, ~0.45 s of CPU) and
@@ -23,6 +25,17 @@ const IDLE_MS = 30_000;
 export interface ReportThread {
   /** Mean |SHAP| per feature of a tree model on X; undefined when the model is not a tree ensemble. */
   importance(model: TrainedModel, X: Matrix): Promise<Float64Array | undefined>;
+  /**
+   * The importance of `importance` and the partial dependence of the top features by it, for the
+   * report of the tree model itself (no calibrator): on `partial.X`'s rows, seeded by `partial.seed`;
+   * with `partial.model` (the report's model header) the worker also draws their charts ahead of the
+   * report. Inline: both on the main thread, no charts. Undefined when the model is not a tree ensemble.
+   */
+  explain(
+    model: TrainedModel,
+    X: Matrix,
+    partial: PartialJob,
+  ): Promise<{ values: Float64Array; partial: PartialDependence[] } | undefined>;
   /** The report's HTML (renderReportHtml). */
   render(report: ReportJson): Promise<string>;
   /**
@@ -43,6 +56,12 @@ export interface ReportThread {
 /** Jobs that cannot be sent (no worker, a failure on the way) run on the main thread. */
 const inline: ReportThread = {
   importance: async (model, X) => (model instanceof TreeModel ? meanAbsShap(model.ensemble, X) : undefined),
+  explain: async (model, X, partial) => {
+    if (!(model instanceof TreeModel)) return undefined;
+    const values = meanAbsShap(model.ensemble, X);
+    const { order } = treeShapImportanceSection(values, X.names);
+    return { values, partial: topPartialDependence(model, partial.X, order, partial.seed) };
+  },
   render: (report) => renderReportHtml(report),
   prerender: () => undefined,
   evaluate: async (split, task, input, opts) => evaluateSplit(split, task, input, opts),
@@ -165,6 +184,31 @@ export function startReportThread(
         columns.map((c) => c.buffer as ArrayBuffer),
       );
       return r?.kind === "importance" ? r.values : inline.importance(model, X);
+    },
+    async explain(model, X, partial) {
+      if (!(model instanceof TreeModel)) return undefined;
+      const copy = (m: Matrix): Matrix => ({
+        nRows: m.nRows,
+        names: [...m.names],
+        columns: m.columns.map((c) => c.slice()),
+      });
+      const rows = copy(X);
+      const all = copy(partial.X);
+      const job: ReportJob = {
+        kind: "importance",
+        id: nextId++,
+        ensemble: model.ensemble,
+        X: rows,
+        partial: { ...partial, X: all },
+      };
+      const r = await send(
+        st,
+        job,
+        [...rows.columns, ...all.columns].map((c) => c.buffer as ArrayBuffer),
+      );
+      return r?.kind === "importance" && r.partial
+        ? { values: r.values, partial: r.partial }
+        : inline.explain(model, X, partial);
     },
     async render(report) {
       const r = await send(st, { kind: "render", id: nextId++, report });

@@ -5,7 +5,7 @@ import type { ColumnTable } from "arquero";
 import type { RawInput } from "../../data/pipeline.js";
 import { columnValues } from "../../data/table-columns.js";
 import type { Dataset, Task, TrainedModel } from "../../ml/estimator.js";
-import { partialDependence, permutationImportance, type PartialDependence } from "../../ml/explain/index.js";
+import { permutationImportance, type PartialDependence } from "../../ml/explain/index.js";
 import { fairnessReport } from "../../ml/fairness/index.js";
 import { metricFor, metricsForTask } from "../../ml/metrics/index.js";
 import { takeRows, type Matrix } from "../../ml/matrix.js";
@@ -34,6 +34,7 @@ import type { OutcomeCosts } from "../../ml/decision-threshold.js";
 import { studyObjective } from "./objective-values.js";
 import type { SuiteResult } from "./robustness.js";
 import { startReportThread, type ReportThread } from "./report-thread.js";
+import { topPartialDependence, treeShapImportanceSection } from "./report-explain.js";
 
 type Part = "valid" | "test";
 
@@ -70,6 +71,11 @@ export interface ModelReportInput {
 export interface EarlyReport {
   thread: ReportThread;
   importance?: Promise<Float64Array | undefined>;
+  /**
+   * The partial dependence of the top features by that importance, computed beside it in the report
+   * thread, which draws their charts too (when the report explains the tree model itself).
+   */
+  partial?: Promise<PartialDependence[] | undefined>;
   /** The importance and partial dependence, computed once the importance answers (prerenderReportCharts). */
   explained?: Promise<Explained>;
 }
@@ -90,22 +96,44 @@ function explainedRows(data: Dataset, seed: number): { rows: Uint32Array; X: Mat
   return { rows, X: rows.length === data.X.nRows ? data.X : takeRows(data.X, rows) };
 }
 
+/** The report's model header (name, algorithm, task and classes). */
+export function reportModel(spec: ModelSpec, algorithm: string, task: Task): ReportInput["model"] {
+  const classes = task.kind === "binary" || task.kind === "multiclass" ? task.classes : undefined;
+  return { name: spec.name, algorithm, task: task.kind, ...(classes ? { classes } : {}) };
+}
+
 /**
  * Starts the report thread and, right after the fit, the TreeSHAP importance of the raw model on
- * the explained rows, so it runs beside the model's evaluation; buildModelReport awaits it.
+ * the explained rows, so it runs beside the model's evaluation; buildModelReport awaits it. With
+ * `explains` (the model the report explains, its header) and a tree model explained as it is (no
+ * calibrator), the thread also computes the partial dependence of the top features and draws the
+ * importance and partial dependence charts, without waiting for the main thread between them.
  */
 export function startEarlyReport(
   rawModel: TrainedModel,
   parts: ModelReportInput["parts"],
   seed: number,
-  thread: ReportThread = startReportThread(),
+  opts: { thread?: ReportThread; explains?: { model: TrainedModel; header: ReportInput["model"] } } = {},
 ): EarlyReport {
+  const thread = opts.thread ?? startReportThread();
   const part = evalPartOf(parts);
   if (!part) return { thread };
-  const importance = thread.importance(rawModel, explainedRows(parts[part]!.data, seed).X);
-  // awaited by the report; a run that fails before it must not leave an unhandled rejection
-  importance.catch(() => {});
-  return { thread, importance };
+  const { X } = explainedRows(parts[part]!.data, seed);
+  // awaited by the report; a run that fails before them must not leave an unhandled rejection
+  const quiet = <T>(p: Promise<T>): Promise<T> => {
+    p.catch(() => {});
+    return p;
+  };
+  const explains = opts.explains;
+  if (explains && explains.model === rawModel && rawModel instanceof TreeModel) {
+    const both = quiet(thread.explain(rawModel, X, { X: parts[part]!.data.X, seed, model: explains.header }));
+    return {
+      thread,
+      importance: quiet(both.then((r) => r?.values)),
+      partial: quiet(both.then((r) => r?.partial)),
+    };
+  }
+  return { thread, importance: quiet(thread.importance(rawModel, X)) };
 }
 
 /** The threshold the model decides at: its decision's, else the spec's. */
@@ -164,15 +192,7 @@ async function importance(
   const { rows, X } = explainedRows(data, inp.seed);
   const names = data.X.names;
   const shap = inp.early?.importance ? await inp.early.importance : treeShapImportance(inp.rawModel, X);
-  if (shap) {
-    const features = Array.from(shap, (value, i) => ({ feature: names[i]!, value, index: i })).sort(
-      (a, b) => b.value - a.value || a.index - b.index,
-    );
-    return {
-      section: { method: "treeshap", features: features.map(({ feature, value }) => ({ feature, value })) },
-      order: features.map((f) => f.index),
-    };
-  }
+  if (shap) return treeShapImportanceSection(shap, names);
   if (!data.y) return undefined;
   const metric = metricsForTask(inp.task.kind)[0]!;
   // Ranking metrics need whole groups: permute on all rows then.
@@ -198,9 +218,8 @@ async function importance(
 async function explain(inp: ExplainInput, data: Dataset): Promise<Explained> {
   const imp = await importance(inp, data);
   if (!imp) return { imp };
-  const partial = imp.order
-    .slice(0, 3)
-    .map((f) => partialDependence(inp.model, data.X, f, { gridSize: 15, maxRows: 300, seed: inp.seed }));
+  // computed beside the importance in the report thread, or here
+  const partial = (await inp.early?.partial) ?? topPartialDependence(inp.model, data.X, imp.order, inp.seed);
   return { imp, partial };
 }
 
@@ -324,15 +343,9 @@ function earlyReportInput(
   inp: EarlyChartsInput,
 ): Pick<ReportInput, "model" | "predictions" | "decision" | "tuning"> {
   const evalPart = evalPartOf(inp.parts);
-  const classes = inp.task.kind === "binary" || inp.task.kind === "multiclass" ? inp.task.classes : undefined;
   const tune = inp.spec.tune;
   return {
-    model: {
-      name: inp.spec.name,
-      algorithm: inp.algorithm,
-      task: inp.task.kind,
-      ...(classes ? { classes } : {}),
-    },
+    model: reportModel(inp.spec, inp.algorithm, inp.task),
     ...(evalPart
       ? {
           predictions: {
@@ -386,6 +399,8 @@ export function prerenderReportCharts(inp: EarlyChartsInput, early: EarlyReport)
   early.explained = explained;
   // awaited by the report; a run that fails before it must not leave an unhandled rejection
   explained.catch(() => {});
+  // drawn in the report thread beside the partial dependence, when it computed that
+  if (early.partial) return;
   void explained.then(
     ({ imp, partial }) => {
       if (imp)

@@ -460,7 +460,15 @@ export function renderSvg(spec: Spec): Promise<string> {
   return svg;
 }
 
+/**
+ * A turn of the event loop: vega draws a chart on promises alone, so without it a report's charts
+ * would hold the thread until the last one, and a job that came meanwhile (the report worker's
+ * TreeSHAP of the next model, report-worker.ts) would wait for them all instead of one chart.
+ */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 async function drawSvg(spec: Spec): Promise<string> {
+  await nextTurn();
   const { vega } = await loadEngine();
   const compiled = (await compileSpec(spec)).vega;
   const logger = new CollectingLogger();

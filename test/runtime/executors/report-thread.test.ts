@@ -1,6 +1,8 @@
-// The model report's worker threads (report-thread.ts): TreeSHAP importance, the rendered HTML (also
-// with its charts drawn ahead) and a split's bootstrap evaluation (the evaluate lane) are the bytes the main thread computes, the worker
-// lets the process exit, and without it (no compiled worker) everything runs inline.
+// The model report's worker threads (report-thread.ts): TreeSHAP importance (also with the partial
+// dependence of its top features), the rendered HTML (also with its charts drawn ahead) and a split's
+// bootstrap evaluation (the evaluate lane) are the bytes the main thread computes, a TreeSHAP job does
+// not wait for a whole report's charts, the worker lets the process exit, and without it (no compiled
+// worker) everything runs inline.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -12,6 +14,7 @@ import { buildReportJson, renderReportHtml, type ReportJson } from "../../../src
 import { meanAbsShap } from "../../../src/ml/tree-shap.js";
 import { TreeModel } from "../../../src/ml/tree/model.js";
 import { startReportThread } from "../../../src/kinds/model/report-thread.js";
+import { topPartialDependence, treeShapImportanceSection } from "../../../src/kinds/model/report-explain.js";
 import { evaluateSplit } from "../../../src/kinds/model/evaluate.js";
 import { BINARY, syntheticBinary } from "./tune-fixtures.js";
 
@@ -91,6 +94,51 @@ describe("the report thread", () => {
     expect(html).toBe(await renderReportHtml(report));
     // inline, it draws nothing ahead (the main thread would draw the charts twice)
     expect(startReportThread(null).prerender({ ...head })).toBeUndefined();
+  }, 120_000);
+
+  it("computes the partial dependence of the top features beside the importance, as the main thread does", async () => {
+    const thread = startReportThread(workerUrl);
+    const header = { name: "m", algorithm: "gbdt", task: "binary" as const, classes: ["no", "yes"] };
+    // the explained rows (valid) and the rows partial dependence samples from (train, 600 > its 300)
+    const got = (await thread.explain(model, valid.X, { X: data.X, seed: 3, model: header }))!;
+    const own = meanAbsShap((model as TreeModel).ensemble, valid.X);
+    expect(Buffer.from(got.values.buffer).equals(Buffer.from(own.buffer))).toBe(true);
+    const ranked = treeShapImportanceSection(own, valid.X.names);
+    const partial = topPartialDependence(model, data.X, ranked.order, 3);
+    expect(partial).toHaveLength(3);
+    expect(JSON.stringify(got.partial)).toBe(JSON.stringify(partial));
+    const inline = (await startReportThread(null).explain(model, valid.X, { X: data.X, seed: 3 }))!;
+    expect(JSON.stringify(inline.partial)).toBe(JSON.stringify(partial));
+    expect(Array.from(inline.values)).toEqual(Array.from(own));
+    // the report holding them (their charts drawn in the worker already) is the main thread's bytes
+    const withThem = buildReportJson({
+      model: header,
+      splits: {},
+      importance: ranked.section,
+      partialDependence: got.partial,
+    });
+    expect(await thread.render(withThem)).toBe(await renderReportHtml(withThem));
+    const notTrees = { ...model } as TrainedModel;
+    expect(await thread.explain(notTrees, valid.X, { X: data.X, seed: 3 })).toBeUndefined();
+  }, 120_000);
+
+  it("answers a TreeSHAP job sent while it draws a report's charts before it has drawn them all", async () => {
+    const thread = startReportThread(workerUrl);
+    // vega loaded and warm, so only the drawing of the next report's charts is left
+    await thread.render(report);
+    const pred = model.predict(valid.X).map((v) => v * 0.97);
+    const next = buildReportJson({
+      model: report.model,
+      splits: {},
+      predictions: { split: "valid", y: valid.y!, pred, width: 1, threshold: 0.4 },
+      importance: { method: "treeshap", features: report.importance!.features.slice(1) },
+    });
+    const answered: string[] = [];
+    await Promise.all([
+      thread.render(next).then(() => answered.push("render")),
+      thread.importance(model, valid.X).then(() => answered.push("importance")),
+    ]);
+    expect(answered).toEqual(["importance", "render"]);
   }, 120_000);
 
   it("evaluates a split in its evaluate lane to the metrics the main thread computes, bit for bit", async () => {
