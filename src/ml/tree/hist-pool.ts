@@ -4,8 +4,8 @@
 // one request: each thread builds the smaller child's histogram, subtracts it from the parent's
 // for the larger one and finds both children's best split over its slice of the features
 // (split.ts merges the slices as one scan would). Large row partitions are shared too, in
-// contiguous chunks of rows moved to their places by each thread (partition.ts). Falls back to one thread when
-// the compiled worker (hist-worker.js) cannot be found or started.
+// contiguous chunks of rows that each thread moves to their places (partition.ts). Falls back to
+// one thread when the compiled worker (hist-worker.js) cannot be found or started.
 import type { Worker } from "node:worker_threads";
 import { compiledWorkerUrl, startReadyWorker } from "../../threads/worker-start.js";
 import { accumulateHistogram, subtractHistogram } from "./histogram.js";
@@ -19,8 +19,8 @@ import { bestSplitInto, mergeSplit, SPLIT_FIELDS, type SplitCandidate, type Spli
 const MIN_WORK_PER_DISPATCH = 1 << 17;
 /** Nodes with fewer rows than this are partitioned on the calling thread. */
 const MIN_ROWS_PER_PARTITION = 32_768;
-/** Guard against a dead worker: never block the main thread longer than this per histogram. */
-const WAIT_LIMIT_MS = 120_000;
+/** Guard against a dead thread: never block a thread longer than this per request. */
+export const WAIT_LIMIT_MS = 120_000;
 
 // Control words shared with the workers.
 // Partition requests use col/lo/lim/withGh; thread t's left count comes back in lefts + t.

@@ -2,7 +2,7 @@
 // features for each node request (histograms and best splits) or its chunk of rows for each
 // partition, and reports completion. Runs only as compiled .js.
 import { parentPort, workerData } from "node:worker_threads";
-import { CMD, CTL, featureSlice, nodeSlice } from "./hist-pool.js";
+import { CMD, CTL, featureSlice, nodeSlice, WAIT_LIMIT_MS } from "./hist-pool.js";
 import { partitionShare, type PartitionBuffers, type PartitionRequest } from "./partition.js";
 
 interface Data {
@@ -27,8 +27,6 @@ const ctl = d.ctl;
 const lefts = ctl.subarray(CTL.lefts, CTL.lefts + d.of);
 const rowsOnly: PartitionBuffers = { binned: d.binned, rows: d.rows, tmp: d.tmp, gho: null, tmpGh: null };
 const withPairs: PartitionBuffers = { ...rowsOnly, gho: d.gho, tmpGh: d.tmpGh };
-/** How long a partition waits for the other threads' left counts. */
-const WAIT_LIMIT_MS = 120_000;
 let seen = Atomics.load(ctl, CTL.generation);
 parentPort!.postMessage("ready");
 for (;;) {
