@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { chunkBounds, mergeChunks, partitionChunk } from "../../src/ml/tree/partition.js";
+import {
+  chunkBounds,
+  partitionOwn,
+  partitionShare,
+  placeOwn,
+  type PartitionBuffers,
+} from "../../src/ml/tree/partition.js";
 import { Rng } from "../../src/ml/random.js";
 
 /** Reference: stable partition by a plain loop (missing = bin 0). */
@@ -31,11 +37,14 @@ describe("tree row partition", () => {
         const tmpGh = new Float64Array(2 * (n + 10));
         const bin = 9;
         const lo = defaultLeft ? 0 : 1;
-        const lefts = Array.from({ length: chunks }, (_, c) => {
-          const [from, to] = chunkBounds(start, end, c, chunks);
-          return partitionChunk(bins, 0, lo, bin + 1 - lo, rows, tmp, gho, tmpGh, from, to);
-        });
-        const mid = mergeChunks(rows, tmp, gho, tmpGh, start, end, lefts, chunks);
+        const b: PartitionBuffers = { binned: bins, rows, tmp, gho, tmpGh };
+        const q = { col: 0, lo, lim: bin + 1 - lo, start, end };
+        // Phase 1 of every chunk, then phase 2 in reverse chunk order: no chunk's moves may
+        // depend on another's having happened first (the threads run them at once).
+        const lefts = Array.from({ length: chunks }, (_, c) => partitionOwn(b, q, c, chunks));
+        const mids = Array.from({ length: chunks }, (_, c) => placeOwn(b, q, chunks - 1 - c, chunks, lefts));
+        const mid = mids[0]!;
+        expect(new Set(mids).size).toBe(1);
         const want = reference(bins, node, bin, defaultLeft);
         expect(Array.from(rows.subarray(start, end))).toEqual(want);
         expect(mid - start).toBe(
@@ -51,6 +60,23 @@ describe("tree row partition", () => {
       });
     }
   }
+
+  it("without gradient pairs, in one chunk (partitionShare on the calling thread)", () => {
+    const rows = Uint32Array.from(node);
+    const tmp = new Uint32Array(node.length);
+    const b: PartitionBuffers = { binned: bins, rows, tmp, gho: null, tmpGh: null };
+    const mid = partitionShare(
+      b,
+      { col: 0, lo: 1, lim: 5, start: 0, end: node.length },
+      0,
+      1,
+      new Int32Array(1),
+      1000,
+    );
+    const want = reference(bins, node, 5, false);
+    expect(Array.from(rows)).toEqual(want);
+    expect(mid).toBe(want.filter((row) => bins[row] !== 0 && bins[row]! <= 5).length);
+  });
 
   it("chunks tile the range in order", () => {
     let next = 3;

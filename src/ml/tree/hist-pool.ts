@@ -4,12 +4,12 @@
 // one request: each thread builds the smaller child's histogram, subtracts it from the parent's
 // for the larger one and finds both children's best split over its slice of the features
 // (split.ts merges the slices as one scan would). Large row partitions are shared too, in
-// contiguous chunks of rows joined by block copies (partition.ts). Falls back to one thread when
-// the compiled worker (hist-worker.js) cannot be found or started.
+// contiguous chunks of rows that each thread moves to their places (partition.ts). Falls back to
+// one thread when the compiled worker (hist-worker.js) cannot be found or started.
 import type { Worker } from "node:worker_threads";
 import { compiledWorkerUrl, startReadyWorker } from "../../threads/worker-start.js";
 import { accumulateHistogram, subtractHistogram } from "./histogram.js";
-import { chunkBounds, mergeChunks, partitionChunk } from "./partition.js";
+import { partitionShare, type PartitionBuffers, type PartitionRequest } from "./partition.js";
 import { bestSplitInto, mergeSplit, SPLIT_FIELDS, type SplitCandidate, type SplitParams } from "./split.js";
 
 /**
@@ -19,8 +19,8 @@ import { bestSplitInto, mergeSplit, SPLIT_FIELDS, type SplitCandidate, type Spli
 const MIN_WORK_PER_DISPATCH = 1 << 17;
 /** Nodes with fewer rows than this are partitioned on the calling thread. */
 const MIN_ROWS_PER_PARTITION = 32_768;
-/** Guard against a dead worker: never block the main thread longer than this per histogram. */
-const WAIT_LIMIT_MS = 120_000;
+/** Guard against a dead thread: never block a thread longer than this per request. */
+export const WAIT_LIMIT_MS = 120_000;
 
 // Control words shared with the workers.
 // Partition requests use col/lo/lim/withGh; thread t's left count comes back in lefts + t.
@@ -276,6 +276,9 @@ export async function createHistPool(o: HistPoolOptions): Promise<HistPool> {
   const nThreads = workers.length + 1;
 
   const oneLeft = new Int32Array(1);
+  const lefts = ctl.subarray(CTL.lefts, CTL.lefts + nThreads);
+  const rowsOnly: PartitionBuffers = { binned: o.binned, rows, tmp, gho: null, tmpGh: null };
+  const withPairs: PartitionBuffers = { ...rowsOnly, gho, tmpGh };
   const slice = (from: number, to: number, of: number) =>
     nodeSlice(o.binned, o.nRows, rows, gho, hist, o.offsets, feats, ctl, fctl, res, from, to, 0, of);
   /** Wakes the workers for the request in ctl, and waits for them after `own` (this thread's share). */
@@ -344,36 +347,24 @@ export async function createHistPool(o: HistPoolOptions): Promise<HistPool> {
       ];
     },
     partition(start, end, feature, bin, defaultLeft, withGh) {
-      const col = feature * o.nRows;
       const lo = defaultLeft ? 0 : 1;
-      const lim = bin + 1 - lo;
-      const g = withGh ? gho : null;
-      const tg = withGh ? tmpGh : null;
-      if (nThreads === 1 || end - start < MIN_ROWS_PER_PARTITION) {
-        oneLeft[0] = partitionChunk(o.binned, col, lo, lim, rows, tmp, g, tg, start, end);
-        return mergeChunks(rows, tmp, g, tg, start, end, oneLeft, 1);
-      }
+      const q: PartitionRequest = { col: feature * o.nRows, lo, lim: bin + 1 - lo, start, end };
+      const b = withGh ? withPairs : rowsOnly;
+      if (nThreads === 1 || end - start < MIN_ROWS_PER_PARTITION)
+        return partitionShare(b, q, 0, 1, oneLeft, WAIT_LIMIT_MS);
       ctl[CTL.command] = CMD.partition;
       ctl[CTL.start] = start;
       ctl[CTL.end] = end;
-      ctl[CTL.col] = col;
+      ctl[CTL.col] = q.col;
       ctl[CTL.lo] = lo;
-      ctl[CTL.lim] = lim;
+      ctl[CTL.lim] = q.lim;
       ctl[CTL.withGh] = withGh ? 1 : 0;
-      const [from, to] = chunkBounds(start, end, 0, nThreads);
+      lefts.fill(-1);
+      let mid = 0;
       dispatch(() => {
-        ctl[CTL.lefts] = partitionChunk(o.binned, col, lo, lim, rows, tmp, g, tg, from, to);
+        mid = partitionShare(b, q, 0, nThreads, lefts, WAIT_LIMIT_MS);
       });
-      return mergeChunks(
-        rows,
-        tmp,
-        g,
-        tg,
-        start,
-        end,
-        ctl.subarray(CTL.lefts, CTL.lefts + nThreads),
-        nThreads,
-      );
+      return mid;
     },
     async close() {
       if (workers.length === 0) return;

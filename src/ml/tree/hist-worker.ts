@@ -2,8 +2,8 @@
 // features for each node request (histograms and best splits) or its chunk of rows for each
 // partition, and reports completion. Runs only as compiled .js.
 import { parentPort, workerData } from "node:worker_threads";
-import { CMD, CTL, featureSlice, nodeSlice } from "./hist-pool.js";
-import { chunkBounds, partitionChunk } from "./partition.js";
+import { CMD, CTL, featureSlice, nodeSlice, WAIT_LIMIT_MS } from "./hist-pool.js";
+import { partitionShare, type PartitionBuffers, type PartitionRequest } from "./partition.js";
 
 interface Data {
   binned: Uint8Array;
@@ -24,6 +24,9 @@ interface Data {
 
 const d = workerData as Data;
 const ctl = d.ctl;
+const lefts = ctl.subarray(CTL.lefts, CTL.lefts + d.of);
+const rowsOnly: PartitionBuffers = { binned: d.binned, rows: d.rows, tmp: d.tmp, gho: null, tmpGh: null };
+const withPairs: PartitionBuffers = { ...rowsOnly, gho: d.gho, tmpGh: d.tmpGh };
 let seen = Atomics.load(ctl, CTL.generation);
 parentPort!.postMessage("ready");
 for (;;) {
@@ -32,20 +35,14 @@ for (;;) {
   const cmd = ctl[CTL.command];
   if (cmd === CMD.quit) break;
   if (cmd === CMD.partition) {
-    const [from, to] = chunkBounds(ctl[CTL.start]!, ctl[CTL.end]!, d.index, d.of);
-    const gh = ctl[CTL.withGh] === 1;
-    ctl[CTL.lefts + d.index] = partitionChunk(
-      d.binned,
-      ctl[CTL.col]!,
-      ctl[CTL.lo]!,
-      ctl[CTL.lim]!,
-      d.rows,
-      d.tmp,
-      gh ? d.gho : null,
-      gh ? d.tmpGh : null,
-      from,
-      to,
-    );
+    const q: PartitionRequest = {
+      col: ctl[CTL.col]!,
+      lo: ctl[CTL.lo]!,
+      lim: ctl[CTL.lim]!,
+      start: ctl[CTL.start]!,
+      end: ctl[CTL.end]!,
+    };
+    partitionShare(ctl[CTL.withGh] === 1 ? withPairs : rowsOnly, q, d.index, d.of, lefts, WAIT_LIMIT_MS);
   } else {
     const [from, to] = featureSlice(ctl[CTL.nFeats]!, d.index, d.of);
     nodeSlice(
