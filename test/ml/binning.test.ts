@@ -68,6 +68,21 @@ describe("quantile binning", () => {
   });
 });
 
+describe("cut points of a column with missing values", () => {
+  it("are those of its non-missing values alone", () => {
+    const r = new Rng(11);
+    const v = Array.from({ length: 2000 }, (_, i) => (i % 9 === 4 ? NaN : Math.round(r.next() * 5000) / 7));
+    const col = Float32Array.from(v);
+    const kept = col.filter((x) => x === x);
+    for (const bins of [16, 255]) {
+      const a = columnCuts(col, col.length, null, bins, new Float32Array(col.length));
+      const b = columnCuts(kept, kept.length, null, bins, new Float32Array(kept.length));
+      expect(Array.from(a)).toEqual(Array.from(b));
+      expect(a.length).toBeGreaterThan(10);
+    }
+  });
+});
+
 describe("binning columns of few values", () => {
   /** columnCuts then binColumn: the general path every column could take. */
   const general = (col: Float32Array, bins: number) => {
