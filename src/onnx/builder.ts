@@ -4,7 +4,15 @@ import { createRequire } from "node:module";
 import type { onnx as OnnxNs } from "onnx-proto";
 
 const require = createRequire(import.meta.url);
-const { onnx } = require("onnx-proto") as { onnx: typeof OnnxNs };
+let onnxNs: typeof OnnxNs | undefined;
+/**
+ * The onnx-proto classes, loaded on first use: their generated code takes some 30 ms of a
+ * process's start to load, which every importer of a model class paid (a GBDT training run that
+ * never exports among them).
+ */
+function proto(): typeof OnnxNs {
+  return (onnxNs ??= (require("onnx-proto") as { onnx: typeof OnnxNs }).onnx);
+}
 
 /** ONNX tensor element types used by mlc (values from TensorProto.DataType). */
 export const DType = { float: 1, int32: 6, int64: 7, string: 8, bool: 9, double: 11 } as const;
@@ -40,7 +48,7 @@ function valueInfo(spec: TensorSpec): OnnxNs.IValueInfoProto {
 const encoder = new TextEncoder();
 
 function attribute(name: string, value: AttrValue): OnnxNs.IAttributeProto {
-  const T = onnx.AttributeProto.AttributeType;
+  const T = proto().AttributeProto.AttributeType;
   if (typeof value === "number") {
     return Number.isInteger(value) && !Object.is(value, -0)
       ? { name, type: T.INT, i: value }
@@ -261,11 +269,12 @@ export class OnnxGraph {
 
   /** Serialised model bytes, deterministic for the same construction sequence. */
   toBytes(opset = OPSET_DEFAULT, mlOpset = ML_OPSET_DEFAULT): Uint8Array {
+    const onnx = proto();
     return onnx.ModelProto.encode(onnx.ModelProto.create(this.toModel(opset, mlOpset))).finish();
   }
 }
 
 /** Decodes model bytes (for inspection, merging and tests). */
 export function decodeModel(bytes: Uint8Array): OnnxNs.ModelProto {
-  return onnx.ModelProto.decode(bytes);
+  return proto().ModelProto.decode(bytes);
 }

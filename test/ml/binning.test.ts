@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { binMatrix, binOf, computeCuts, valueBins } from "../../src/ml/tree/binning.js";
+import {
+  binColumn,
+  binMatrix,
+  binOf,
+  columnCuts,
+  computeCuts,
+  cutAndBinColumn,
+  valueBins,
+} from "../../src/ml/tree/binning.js";
+import { Rng } from "../../src/ml/random.js";
 import type { Matrix } from "../../src/ml/matrix.js";
 
 const matrix = (cols: number[][]): Matrix => ({
@@ -56,5 +65,55 @@ describe("quantile binning", () => {
     const c = computeCuts(X, 255);
     expect(c.cuts[0]!.length).toBe(0);
     expect(Array.from(binMatrix(X, c))).toEqual([0, 0, 0]);
+  });
+});
+
+describe("cut points of a column with missing values", () => {
+  it("are those of its non-missing values alone", () => {
+    const r = new Rng(11);
+    const v = Array.from({ length: 2000 }, (_, i) => (i % 9 === 4 ? NaN : Math.round(r.next() * 5000) / 7));
+    const col = Float32Array.from(v);
+    const kept = col.filter((x) => x === x);
+    for (const bins of [16, 255]) {
+      const a = columnCuts(col, col.length, null, bins, new Float32Array(col.length));
+      const b = columnCuts(kept, kept.length, null, bins, new Float32Array(kept.length));
+      expect(Array.from(a)).toEqual(Array.from(b));
+      expect(a.length).toBeGreaterThan(10);
+    }
+  });
+});
+
+describe("binning columns of few values", () => {
+  /** columnCuts then binColumn: the general path every column could take. */
+  const general = (col: Float32Array, bins: number) => {
+    const out = new Uint8Array(col.length);
+    const cuts = columnCuts(col, col.length, null, bins, new Float32Array(col.length));
+    binColumn(col, col.length, cuts, out, 0);
+    return { cuts, out };
+  };
+  const sameBits = (a: Float64Array, b: Float64Array) =>
+    a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+
+  it("cuts and bins as the general path does: one-hot, small codes, NaN, ±0, a constant, all missing", () => {
+    const r = new Rng(4);
+    const cols = [
+      Float32Array.from({ length: 500 }, () => (r.next() < 0.03 ? 1 : 0)),
+      Float32Array.from({ length: 500 }, () => Math.floor(r.next() * 7) - 3),
+      Float32Array.from({ length: 500 }, () => (r.next() < 0.1 ? NaN : r.next() < 0.5 ? 2.5 : -1.25)),
+      // +0 first in row order, −0 later: the sorted copy puts −0 first, so the cut is −0.
+      Float32Array.from([0, 1, -0, 1, 0, 3]),
+      Float32Array.from([5, 5, 5, 5]),
+      Float32Array.from([NaN, NaN]),
+      // More distinct values than the fast path takes, and more than the bins.
+      Float32Array.from({ length: 300 }, (_, i) => i % 11),
+    ];
+    for (const col of cols)
+      for (const bins of [2, 3, 8, 255]) {
+        const want = general(col, bins);
+        const out = new Uint8Array(col.length + 3);
+        const cuts = cutAndBinColumn(col, col.length, null, bins, new Float32Array(col.length), out, 3);
+        expect(sameBits(cuts, want.cuts)).toBe(true);
+        expect(Array.from(out.subarray(3))).toEqual(Array.from(want.out));
+      }
   });
 });

@@ -2,7 +2,7 @@
 // calling thread doing the rest. Reads its columns and writes their bins in shared memory, posts
 // the cut points back as its one message. Runs only as compiled .js.
 import { parentPort, workerData } from "node:worker_threads";
-import { binColumn, columnCuts } from "./binning.js";
+import { cutAndBinColumn } from "./binning.js";
 
 /** What a bin worker gets: its columns (shared) and where their bins go. */
 export interface BinWorkerData {
@@ -17,9 +17,7 @@ export interface BinWorkerData {
 
 const d = workerData as BinWorkerData;
 const buf = new Float32Array(d.sample ? d.sample.length : d.nRows);
-const cuts = d.columns.map((col, j) => {
-  const c = columnCuts(col, d.nRows, d.sample, d.bins, buf);
-  binColumn(col, d.nRows, c, d.binned, (d.first + j) * d.nRows);
-  return c;
-});
+const cuts = d.columns.map((col, j) =>
+  cutAndBinColumn(col, d.nRows, d.sample, d.bins, buf, d.binned, (d.first + j) * d.nRows),
+);
 parentPort!.postMessage({ cuts });

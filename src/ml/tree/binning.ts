@@ -50,10 +50,13 @@ export function columnCuts(
       if (v === v) buf[k++] = v;
     }
   } else {
-    for (let i = 0; i < m; i++) {
-      const v = col[i]!;
-      if (v === v) buf[k++] = v;
-    }
+    // A native copy and sort (this runs once, mostly before the JIT has warmed up): the sort puts
+    // NaNs last, and the values before them are the sorted non-missing ones.
+    buf.set(col.subarray(0, m));
+    const sorted = buf.subarray(0, m).sort();
+    k = m;
+    while (k > 0 && sorted[k - 1] !== sorted[k - 1]) k--;
+    return cutsOfSorted(sorted.subarray(0, k), bins);
   }
   return cutsOfSorted(buf.subarray(0, k).sort(), bins);
 }
@@ -86,6 +89,77 @@ function cutsOfSorted(v: Float32Array, maxBins: number): Float64Array {
     if (c < max && (out.length === 0 || c > out[out.length - 1]!)) out.push(c);
   }
   return Float64Array.from(out);
+}
+
+/** Distinct values up to which a column is cut and binned by value in one pass (fewValueBins). */
+const FEW_VALUES = 8;
+
+/**
+ * Cut points of column `col` and its bins into out[base .. base + n), as `columnCuts` then
+ * `binColumn` give them: for an unsampled column of at most FEW_VALUES distinct values (one-hot,
+ * flags, small codes) by a direct match of each value, otherwise by those two.
+ */
+export function cutAndBinColumn(
+  col: Float32Array,
+  n: number,
+  sample: Int32Array | null,
+  bins: number,
+  buf: Float32Array,
+  out: Uint8Array,
+  base: number,
+): Float64Array {
+  const few = sample ? null : fewValueBins(col, n, bins, out, base);
+  if (few) return few;
+  const cuts = columnCuts(col, n, sample, bins, buf);
+  binColumn(col, n, cuts, out, base);
+  return cuts;
+}
+
+/**
+ * The cuts and bins of a column's first n values when it has at most FEW_VALUES (and at most
+ * `bins`) distinct values, or null. The cuts are the distinct values but the largest, ascending
+ * (cutsOfSorted's distinct case; a zero is −0 when any −0 is there, as the sorted copy puts −0
+ * first), and value x's bin is 1 + its rank (binOf); NaN is bin 0.
+ */
+function fewValueBins(
+  col: Float32Array,
+  n: number,
+  bins: number,
+  out: Uint8Array,
+  base: number,
+): Float64Array | null {
+  const limit = Math.min(FEW_VALUES, bins);
+  const vals = new Float64Array(FEW_VALUES);
+  let k = 0;
+  let negativeZero = false;
+  for (let i = 0; i < n; i++) {
+    const x = col[i]!;
+    if (x !== x) continue;
+    let j = 0;
+    while (j < k && vals[j] !== x) j++;
+    if (j === k) {
+      if (k === limit) return null;
+      vals[k++] = x;
+    }
+    if (x === 0 && 1 / x < 0) negativeZero = true;
+  }
+  const sorted = vals.slice(0, k).sort();
+  // Bin of vals[j]: 1 + its rank among the distinct values.
+  const binOfVal = new Uint8Array(FEW_VALUES);
+  for (let j = 0; j < k; j++) binOfVal[j] = 1 + sorted.indexOf(vals[j]!);
+  for (let i = 0; i < n; i++) {
+    const x = col[i]!;
+    if (x !== x) {
+      out[base + i] = 0;
+      continue;
+    }
+    let j = 0;
+    while (vals[j] !== x) j++;
+    out[base + i] = binOfVal[j]!;
+  }
+  const cuts = sorted.slice(0, Math.max(0, k - 1));
+  for (let j = 0; j < cuts.length; j++) if (cuts[j] === 0 && negativeZero) cuts[j] = -0;
+  return cuts;
 }
 
 /** Bin of value x for ascending cuts: 0 for NaN, else 1 + (first i with x <= cuts[i]). */

@@ -106,6 +106,7 @@ export function growTree(
     bEval: false,
     bG: 0,
     bH: 0,
+    finite: false,
   };
 
   // Root.
@@ -127,6 +128,9 @@ export function growTree(
       H += h;
     }
   }
+  // Finite sums: every pair is finite (an infinite or NaN one makes its sum so), which the
+  // two-valued histogram pass needs (histogram.ts).
+  job.finite = Number.isFinite(G) && Number.isFinite(H);
   const root = tb.addLeaf(p.learningRate * leafWeight(G, H, p), H);
   nodeStart[root] = 0;
   nodeEnd[root] = m;

@@ -8,7 +8,7 @@
 // one thread when the compiled worker (hist-worker.js) cannot be found or started.
 import type { Worker } from "node:worker_threads";
 import { compiledWorkerUrl, startReadyWorker } from "../../threads/worker-start.js";
-import { accumulateHistogram, subtractHistogram } from "./histogram.js";
+import { accumulateHistogram, subtractHistogram, twoValuedFeatures } from "./histogram.js";
 import { partitionShare, type PartitionBuffers, type PartitionRequest } from "./partition.js";
 import { bestSplitInto, mergeSplit, SPLIT_FIELDS, type SplitCandidate, type SplitParams } from "./split.js";
 
@@ -24,7 +24,8 @@ export const WAIT_LIMIT_MS = 120_000;
 
 // Control words shared with the workers.
 // Partition requests use col/lo/lim/withGh; thread t's left count comes back in lefts + t.
-// Node requests use start/end/base (child A), bStart/bEnd/bBase/bMode (child B) and evalMask.
+// Node requests use start/end/base (child A), bStart/bEnd/bBase/bMode (child B), evalMask and
+// finite (1 when the tree's gradient pairs are all finite: histogram.ts's two-valued pass).
 export const CTL = {
   generation: 0,
   done: 1,
@@ -42,7 +43,8 @@ export const CTL = {
   bBase: 13,
   bMode: 14,
   evalMask: 15,
-  lefts: 16,
+  finite: 16,
+  lefts: 17,
 } as const;
 export const CMD = { nodes: 1, quit: 2, partition: 3 } as const;
 /** Float words of a node request: the split parameters, then the two children's totals. */
@@ -76,6 +78,8 @@ export interface NodeJob {
   bEval: boolean;
   bG: number;
   bH: number;
+  /** Every gradient pair of the tree's rows is finite (their sums are). */
+  finite: boolean;
 }
 
 /**
@@ -91,6 +95,7 @@ export function nodeSlice(
   hist: Float64Array,
   offsets: Int32Array,
   feats: Int32Array,
+  two: Uint8Array,
   ctl: Int32Array,
   fctl: Float64Array,
   res: Float64Array,
@@ -103,6 +108,7 @@ export function nodeSlice(
   const bBase = ctl[CTL.bBase]!;
   const bMode = ctl[CTL.bMode]!;
   const evalMask = ctl[CTL.evalMask]!;
+  const finite = ctl[CTL.finite] === 1;
   accumulateHistogram(
     binned,
     nRows,
@@ -116,6 +122,8 @@ export function nodeSlice(
     feats,
     from,
     to,
+    two,
+    finite,
   );
   if (bMode === B_MODE.subtract)
     subtractHistogram(hist, bBase, hist, base, hist, bBase, offsets, feats, from, to);
@@ -133,6 +141,8 @@ export function nodeSlice(
       feats,
       from,
       to,
+      two,
+      finite,
     );
   if (evalMask === 0) return;
   const p: SplitParams = {
@@ -243,6 +253,8 @@ export async function createHistPool(o: HistPoolOptions): Promise<HistPool> {
   const ctl = new Int32Array(alloc(4 * (CTL.lefts + maxThreads), shared));
   const fctl = new Float64Array(alloc(8 * 8, shared));
   const res = new Float64Array(alloc(8 * 2 * maxThreads * SPLIT_FIELDS, shared));
+  // Two-valued features without missing values (histogram.ts), the same on every thread.
+  const two = twoValuedFeatures(o.binned, o.nRows, o.offsets);
   let nFeats = 0;
   const workers: Worker[] = [];
   if (shared && url) {
@@ -257,6 +269,7 @@ export async function createHistPool(o: HistPoolOptions): Promise<HistPool> {
           gho,
           hist,
           feats,
+          two,
           tmp,
           tmpGh,
           ctl,
@@ -280,7 +293,7 @@ export async function createHistPool(o: HistPoolOptions): Promise<HistPool> {
   const rowsOnly: PartitionBuffers = { binned: o.binned, rows, tmp, gho: null, tmpGh: null };
   const withPairs: PartitionBuffers = { ...rowsOnly, gho, tmpGh };
   const slice = (from: number, to: number, of: number) =>
-    nodeSlice(o.binned, o.nRows, rows, gho, hist, o.offsets, feats, ctl, fctl, res, from, to, 0, of);
+    nodeSlice(o.binned, o.nRows, rows, gho, hist, o.offsets, feats, two, ctl, fctl, res, from, to, 0, of);
   /** Wakes the workers for the request in ctl, and waits for them after `own` (this thread's share). */
   const dispatch = (own: () => void): void => {
     Atomics.store(ctl, CTL.done, 0);
@@ -324,6 +337,7 @@ export async function createHistPool(o: HistPoolOptions): Promise<HistPool> {
       ctl[CTL.bMode] = job.bMode;
       const evalMask = (job.aEval ? 1 : 0) | (job.bEval && job.bMode !== B_MODE.none ? 2 : 0);
       ctl[CTL.evalMask] = evalMask;
+      ctl[CTL.finite] = job.finite ? 1 : 0;
       fctl[FCTL.gA] = job.aG;
       fctl[FCTL.hA] = job.aH;
       fctl[FCTL.gB] = job.bG;

@@ -13,6 +13,7 @@ interface Data {
   gho: Float64Array;
   hist: Float64Array;
   feats: Int32Array;
+  two: Uint8Array;
   tmp: Uint32Array;
   tmpGh: Float64Array;
   ctl: Int32Array;
@@ -53,6 +54,7 @@ for (;;) {
       d.hist,
       d.offsets,
       d.feats,
+      d.two,
       ctl,
       d.fctl,
       d.res,

@@ -3,6 +3,26 @@
 // Layout: feature f's bins at hist[base + offsets[f] .. base + offsets[f+1]), (grad, hess) pairs.
 
 /**
+ * Per feature, 1 when it is two-valued without missing values (bins 1 and 2 only: one-hot and
+ * flag columns), else 0. Split search reads a feature's bins 0..nBins-1, so such a feature needs
+ * only bin 1 (bin 0 is empty): `accumulateHistogram` then sums bin 1 alone and leaves bin 2 at 0.
+ */
+export function twoValuedFeatures(binned: Uint8Array, n: number, offsets: Int32Array): Uint8Array {
+  const nFeat = offsets.length - 1;
+  const two = new Uint8Array(nFeat);
+  for (let f = 0; f < nFeat; f++) {
+    // No bin 0 in the column (a native search: this runs once, before the JIT has warmed up).
+    if (offsets[f + 1]! - offsets[f]! === 6)
+      two[f] = binned.subarray(f * n, (f + 1) * n).indexOf(0) < 0 ? 1 : 0;
+  }
+  return two;
+}
+
+/** Scratch lists of a slice's two-valued and other features (one per thread: module state). */
+let twoList = new Int32Array(64);
+let otherList = new Int32Array(64);
+
+/**
  * Accumulates rows[start..end) into the histograms of features feats[fFrom..fTo).
  * `gho` holds the gradient pairs in row-list order (gho[2i], gho[2i+1] for rows[i]), so the
  * inner loop reads them sequentially; only the bin load is a gather. Each feature is summed in
@@ -11,8 +31,66 @@
  * Features go in passes of 8, then 4, 2 and 1: one pass loads the row index and gradient pair
  * once for all its features, so fewer, wider passes do less work per update (a thread's slice
  * of 10 features takes 2 passes instead of 4 with 4-wide passes and a 1-wide remainder).
+ *
+ * With `two` (twoValuedFeatures) and `finite` (every gradient pair of the rows finite: the
+ * caller knows it from their sums), the two-valued features go through `passTwo` instead, which
+ * sums bin 1 in registers without a branch or a store per row and leaves bin 2 at 0 (unread).
  */
 export function accumulateHistogram(
+  binned: Uint8Array,
+  n: number,
+  rows: Uint32Array,
+  start: number,
+  end: number,
+  gho: Float64Array,
+  hist: Float64Array,
+  base: number,
+  offsets: Int32Array,
+  feats: Int32Array,
+  fFrom: number,
+  fTo: number,
+  two: Uint8Array | null = null,
+  finite = false,
+): void {
+  if (two === null || !finite) {
+    passes(binned, n, rows, start, end, gho, hist, base, offsets, feats, fFrom, fTo);
+    return;
+  }
+  if (twoList.length < fTo - fFrom) {
+    twoList = new Int32Array(fTo - fFrom);
+    otherList = new Int32Array(fTo - fFrom);
+  }
+  let nTwo = 0;
+  let nOther = 0;
+  for (let k = fFrom; k < fTo; k++) {
+    const f = feats[k]!;
+    if (two[f] === 1) twoList[nTwo++] = f;
+    else otherList[nOther++] = f;
+  }
+  if (nOther > 0) passes(binned, n, rows, start, end, gho, hist, base, offsets, otherList, 0, nOther);
+  // Groups of 4; a short last group repeats its last feature (summed twice to the same bits).
+  for (let k = 0; k < nTwo; k += 4) {
+    const last = twoList[nTwo - 1]!;
+    passTwo(
+      binned,
+      n,
+      rows,
+      start,
+      end,
+      gho,
+      hist,
+      base,
+      offsets,
+      twoList[k]!,
+      k + 1 < nTwo ? twoList[k + 1]! : last,
+      k + 2 < nTwo ? twoList[k + 2]! : last,
+      k + 3 < nTwo ? twoList[k + 3]! : last,
+    );
+  }
+}
+
+/** The general passes over features feats[fFrom..fTo): 8 wide, then 4, 2 and 1. */
+function passes(
   binned: Uint8Array,
   n: number,
   rows: Uint32Array,
@@ -37,6 +115,72 @@ export function accumulateHistogram(
     k += 2;
   }
   if (k < fTo) pass1(binned, n, rows, start, end, gho, hist, base, offsets, feats, k);
+}
+
+/**
+ * Bin 1 of four two-valued features (bins 1 and 2 only) in one pass, bin 0 and bin 2 left at 0.
+ * Each row adds g·w and h·w with w = 2 − bin (1 for bin 1, 0 for bin 2): with finite pairs g·1 is
+ * g, and adding g·0 = ±0 to a sum that starts at +0 (and so is never −0) leaves it unchanged, so
+ * the sums are bit for bit those of bin 1's rows added in row order, as the general passes give.
+ */
+function passTwo(
+  binned: Uint8Array,
+  n: number,
+  rows: Uint32Array,
+  start: number,
+  end: number,
+  gho: Float64Array,
+  hist: Float64Array,
+  base: number,
+  offsets: Int32Array,
+  f0: number,
+  f1: number,
+  f2: number,
+  f3: number,
+): void {
+  const c0 = f0 * n;
+  const c1 = f1 * n;
+  const c2 = f2 * n;
+  const c3 = f3 * n;
+  let g0 = 0;
+  let h0 = 0;
+  let g1 = 0;
+  let h1 = 0;
+  let g2 = 0;
+  let h2 = 0;
+  let g3 = 0;
+  let h3 = 0;
+  for (let i = start; i < end; i++) {
+    const r = rows[i]!;
+    const g = gho[i << 1]!;
+    const h = gho[(i << 1) + 1]!;
+    const w0 = 2 - binned[c0 + r]!;
+    g0 += g * w0;
+    h0 += h * w0;
+    const w1 = 2 - binned[c1 + r]!;
+    g1 += g * w1;
+    h1 += h * w1;
+    const w2 = 2 - binned[c2 + r]!;
+    g2 += g * w2;
+    h2 += h * w2;
+    const w3 = 2 - binned[c3 + r]!;
+    g3 += g * w3;
+    h3 += h * w3;
+  }
+  storeTwo(hist, base + offsets[f0]!, g0, h0);
+  storeTwo(hist, base + offsets[f1]!, g1, h1);
+  storeTwo(hist, base + offsets[f2]!, g2, h2);
+  storeTwo(hist, base + offsets[f3]!, g3, h3);
+}
+
+/** A two-valued feature's histogram at o: bin 0 and bin 2 zero, bin 1 (g, h). */
+function storeTwo(hist: Float64Array, o: number, g: number, h: number): void {
+  hist[o] = 0;
+  hist[o + 1] = 0;
+  hist[o + 2] = g;
+  hist[o + 3] = h;
+  hist[o + 4] = 0;
+  hist[o + 5] = 0;
 }
 
 /** Features feats[k..k+8) in one pass over the rows (their bins zeroed first). */

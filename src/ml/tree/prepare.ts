@@ -6,7 +6,7 @@ import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import type { Matrix } from "../matrix.js";
 import { compiledWorkerUrl, startReadyWorker } from "../../threads/worker-start.js";
-import { binColumn, binLimit, columnCuts, cutSample, valueBins, type BinCuts } from "./binning.js";
+import { binLimit, cutAndBinColumn, cutSample, valueBins, type BinCuts } from "./binning.js";
 import type { BinWorkerData } from "./bin-worker.js";
 import { createHistPool, type HistPool } from "./hist-pool.js";
 
@@ -95,8 +95,7 @@ export async function prepareTraining(X: Matrix, o: PrepareOptions): Promise<Pre
     : Promise.resolve(null);
   const cuts: Float64Array[] = [];
   for (let f = 0; f < half; f++) {
-    cuts.push(columnCuts(X.columns[f]!, n, sample, bins, buf));
-    binColumn(X.columns[f]!, n, cuts[f]!, binned, f * n);
+    cuts.push(cutAndBinColumn(X.columns[f]!, n, sample, bins, buf, binned, f * n));
   }
   const worker = await starting;
   if (worker) void worker.terminate();
@@ -105,8 +104,7 @@ export async function prepareTraining(X: Matrix, o: PrepareOptions): Promise<Pre
     if (theirs) cuts.push(theirs[f - half]!);
     else {
       // No worker (or it failed): this thread does its features too.
-      cuts.push(columnCuts(X.columns[f]!, n, sample, bins, buf));
-      binColumn(X.columns[f]!, n, cuts[f]!, binned, f * n);
+      cuts.push(cutAndBinColumn(X.columns[f]!, n, sample, bins, buf, binned, f * n));
     }
   }
   const binCuts: BinCuts = { cuts };
