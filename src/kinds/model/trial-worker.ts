@@ -57,7 +57,7 @@ const begin = async (study: TrialStudy): Promise<void> => {
       ...(init ? { init } : {}),
     };
   } catch (e) {
-    post({ kind: "failed", message: failure(e) });
+    post({ kind: "failed", search: study.search, message: failure(e) });
   }
 };
 
