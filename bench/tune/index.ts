@@ -342,6 +342,11 @@ interface Timed {
   workerMs: number;
   /** A worker thread was started by this search (not one kept from an earlier search of the process). */
   freshWorker: boolean;
+  /**
+   * The main thread's CPU at each trial's log line, by trial index (ms): with parallel = 1 a trial's
+   * log follows its fit, so the difference from the previous line is what the trial cost.
+   */
+  mainAtTrial: Map<number, number>;
   out: TrainOutcome;
   logs: string[];
 }
@@ -393,6 +398,7 @@ async function parallelSpeedup(
     // the worker threads' CPU as last seen: read at each trial's log line too, as a worker that is
     // not kept after the search is gone by its end
     const seen = new Map<number, number>();
+    const mainAtTrial = new Map<number, number>();
     const look = (): Map<number, number> => {
       const now = threadCpu();
       for (const [tid, t] of now) if (!benchThreads.has(tid)) seen.set(tid, t);
@@ -403,7 +409,10 @@ async function parallelSpeedup(
     const out = await trainBranch(spec(parallel), gbdt, data, 1, {
       log: (m) => {
         logs.push(m);
-        if (m.startsWith("trial ")) look();
+        if (m.startsWith("trial ")) {
+          const now = look().get(process.pid) ?? 0;
+          mainAtTrial.set(Number(/^trial (\d+):/.exec(m)?.[1]), now - (before.get(process.pid) ?? 0));
+        }
       },
       threads: 1,
     });
@@ -417,7 +426,16 @@ async function parallelSpeedup(
       workerMs = Math.max(workerMs, t - (before.get(tid) ?? 0));
       freshWorker ||= !before.has(tid);
     }
-    return { ms, cpuMs: (cpu.user + cpu.system) / 1000, mainMs, workerMs, freshWorker, out, logs };
+    return {
+      ms,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      mainMs,
+      workerMs,
+      freshWorker,
+      mainAtTrial,
+      out,
+      logs,
+    };
   };
   await churn.objective({ learning_rate: 0.1, max_depth: 6, min_child_weight: 1, subsample: 0.8 }, 1);
   const [a1, a2, b2, b1] = [await timed(1), await timed(2), await timed(2), await timed(1)];
@@ -457,6 +475,30 @@ churn GBDT search, ${trials} ${method} trials × ${trees} trees (trainBranch, in
       `thread CPU: parallel 1 main ${sum(one, (r) => r.mainMs).toFixed(2)} s; parallel 2 main ${sum(two, (r) => r.mainMs).toFixed(2)} s, worker ${sum(two, (r) => r.workerMs).toFixed(2)} s: ${(sum(one, (r) => r.mainMs) / lanes).toFixed(2)}× on two free cores (parallel 1's main thread over parallel 2's busier thread); ${(sum(one, (r) => r.mainMs) / cores).toFixed(2)}× with the process's CPU over ${availableParallelism()} cores as a floor (helper threads included)
 `,
     );
+  if (lanes > 0 && method === "random") {
+    // Each lane's CPU over what the same trials cost parallel 1's main thread (random search: the
+    // same trials for every P): the cost of a lane's trials running beside the other lane's, and of
+    // the worker's isolate, apart from which trials each lane happened to fit.
+    const cost = new Map<number, number>();
+    for (const r of one) {
+      let prev = 0;
+      for (const [k, at] of [...r.mainAtTrial].sort((a, b) => a[0] - b[0])) {
+        cost.set(k, (cost.get(k) ?? 0) + (at - prev) / one.length);
+        prev = at;
+      }
+    }
+    const laneCost = (r: Timed, lane: string): number =>
+      r.logs
+        .filter((l) => l.startsWith("trial ") && l.endsWith(`(${lane} thread)`))
+        .reduce((s, l) => s + (cost.get(Number(/^trial (\d+):/.exec(l)?.[1])) ?? 0), 0);
+    const ratio = (f: (r: Timed) => number, lane: string): string =>
+      two
+        .map((r) => (laneCost(r, lane) > 0 ? (f(r) / laneCost(r, lane)).toFixed(2) : "no trials"))
+        .join(", ");
+    process.stdout.write(
+      `lane CPU over parallel 1's CPU for the same trials (per parallel 2 run): main thread ${ratio((r) => r.mainMs, "main")} (with the search's bookkeeping), worker ${ratio((r) => r.workerMs, "worker")}\n`,
+    );
+  }
   process.stdout
     .write(`speedup parallel 2 / 1: ${speedup.toFixed(2)}× (target ≥ 1.7× on 2 cores: ${speedup >= 1.7 ? "met" : "NOT met"}${load1! > availableParallelism() ? "; the machine is busier than its cores, so wall time cannot judge it" : ""}); ${compared}
 `);

@@ -4,7 +4,8 @@
 // while the main thread's synchronous fit keeps its reply waiting, and the main thread takes back a
 // trial a worker has not started when it has nothing else to do. Which lane fits a trial never changes its values.
 // Owns the shared data copies; the threads are taken from trial-threads.ts and given back at close,
-// kept for the process's next search. Pruning stays with the caller.
+// kept for the process's next search. Pruning stays with the caller. A worker's crash is not a
+// trial's failure: its trials go to the other lanes, and to the calling thread once no worker is left.
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -25,8 +26,9 @@ import { giveBackTrialThread, takeTrialThread, type TrialThread } from "./trial-
 
 /** A worker that is not ready by then gives its trials back (and is ended). */
 const READY_MS = 30_000;
-/** Trial ids, unique in the process: a thread serves one search after another (trial-shared.ts FitRequest). */
+/** Trial and search ids, unique in the process: a thread serves one search after another (trial-shared.ts). */
 let nextId = 0;
+let nextSearch = 0;
 
 export interface TrialPoolOptions {
   algorithm: string;
@@ -111,6 +113,8 @@ interface Job {
   reject(e: Error): void;
   /** The claim slot (0, 1) it was offered in, once sent to a worker. */
   claim?: number;
+  /** Its worker crashed while fitting it, and it was queued again (once: a second crash fails it). */
+  retried?: boolean;
 }
 
 interface Slot {
@@ -144,6 +148,7 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
   // waiting behind it. Only a worker file that is not there falls back to the caller's own fits.
   if (inline && url.protocol === "file:" && !existsSync(fileURLToPath(url))) return null;
   const study: TrialStudy = {
+    search: nextSearch++,
     algorithm: o.algorithm,
     task: o.task,
     objectives: o.objectives,
@@ -207,7 +212,7 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
         return job.reject(new Error("trial pool is closed"));
       }
       void Promise.resolve()
-        .then(() => inline!(job.params, job.seed, job.onProgress))
+        .then(() => o.inline!(job.params, job.seed, job.onProgress))
         .then(
           (r) => job.resolve({ values: r.values, fitted: r.fitted }),
           (e: unknown) => job.reject(failure(e)),
@@ -224,8 +229,10 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
     while (pending.length) {
       const live = slots.filter((s) => !s.dead);
       const idle = live.find((s) => s.jobs.length === 0);
+      // the calling thread is a lane without a pruner, and the only one once every worker has stopped
+      const mainLane = inline ?? (live.length ? undefined : o.inline);
       if (idle) send(idle, pending.shift()!);
-      else if (inline && !mainBusy) runInline(pending.shift()!);
+      else if (mainLane && !mainBusy) runInline(pending.shift()!);
       else {
         const room = live.find((s) => s.jobs.length < depth);
         if (room) send(room, pending.shift()!);
@@ -238,19 +245,29 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
       for (const s of slots)
         for (const job of [...s.jobs].reverse()) if (takeBack(s, job)) return runInline(job);
     }
-    if (!inline && pending.length && slots.every((s) => s.dead)) {
+    if (!o.inline && pending.length && slots.every((s) => s.dead)) {
       const why = slots[0]!.dead;
       for (const job of pending.splice(0)) job.reject(new Error(`trial worker stopped: ${why}`));
     }
   };
-  const kill = (s: Slot, why: string) => {
+  /**
+   * Takes a thread out of this search. A trial it had not started goes back to the other lanes; the
+   * one it was fitting when it crashed (`crashed`) is fitted again there, once, as the trial's values
+   * do not depend on the lane: a thread's crash is not the trial's failure, which a store would keep.
+   * A thread out of memory is not: the trial's own size is likely why, and it fails.
+   */
+  const kill = (s: Slot, why: string, crashed?: unknown) => {
     if (s.dead) return;
     s.dead = why;
     const jobs = [...s.jobs];
-    // a trial the worker had not started goes back to the others; the one it was fitting fails
     const waiting = jobs.filter((j) => takeBack(s, j));
     if (s.jobs.length) s.busy = true;
-    for (const job of s.jobs.splice(0)) job.reject(new Error(`trial worker stopped: ${why}`));
+    const again = crashed !== undefined && !closed && !outOfMemory(crashed);
+    // the trial it was fitting was sent before the ones waiting behind it: it goes first
+    for (const job of s.jobs.splice(0)) {
+      if (again && !job.retried) waiting.unshift(Object.assign(job, { retried: true }));
+      else job.reject(new Error(`trial worker stopped: ${why}`));
+    }
     pending.unshift(...waiting);
     pump();
   };
@@ -266,7 +283,8 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
       const job = "id" in m ? s.jobs.find((j) => j.id === m.id) : undefined;
       if (m.kind === "failed") {
         // this search cannot be fitted there: its trials go to the other lanes, the thread stays well
-        kill(s, m.message);
+        // (a kept thread's answer about an earlier search may come in after this search took it)
+        if (m.search === study.search) kill(s, m.message);
       } else if (m.kind === "progress" && !pruning) {
         job?.onProgress(m.progress);
       } else if (m.kind === "progress") {
@@ -294,8 +312,8 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
         else job.reject(new Error(m.message));
       }
     });
-    listen(s, "error", (e: unknown) => kill(s, e instanceof Error ? e.message : String(e)));
-    listen(s, "exit", (code: number) => kill(s, `exit code ${code}`));
+    listen(s, "error", (e: unknown) => kill(s, e instanceof Error ? e.message : String(e), e));
+    listen(s, "exit", (code: number) => kill(s, `exit code ${code}`, code));
   }
 
   return {
@@ -325,6 +343,11 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
       );
     },
   };
+}
+
+/** A worker thread's error for hitting its heap limit (Node's ERR_WORKER_OUT_OF_MEMORY). */
+function outOfMemory(e: unknown): boolean {
+  return e instanceof Error && (e as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY";
 }
 
 /** Whether a thread gets ready within `ms`; one that does not is ended. */

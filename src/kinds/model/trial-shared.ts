@@ -30,6 +30,8 @@ export interface TrialWorkerData {
 
 /** A search, sent to a thread before its trials: the rows and how to fit and score a trial. */
 export interface TrialStudy {
+  /** Unique in the process: a thread serves one search after another, and says which one it could not set up. */
+  search: number;
   algorithm: string;
   task: Task;
   /** Every objective is scored in the worker (validation metrics and model measures alike). */
@@ -74,7 +76,7 @@ export type WorkerRequest = { kind: "study"; study: TrialStudy } | FitRequest | 
 export type WorkerReply =
   | { kind: "ready" }
   /** The search sent cannot be fitted here (an unknown algorithm, a metric it cannot score): none of its trials are. */
-  | { kind: "failed"; message: string }
+  | { kind: "failed"; search: number; message: string }
   | { kind: "progress"; id: number; progress: Progress }
   /** `progress`: without a pruner, the fit's reports in order, sent once with its end (not one message a round). */
   | { kind: "done"; id: number; values: Record<string, number>; progress?: Progress[]; model?: Uint8Array }

@@ -7,7 +7,7 @@ import { loadEstimator } from "../../../src/ml/algorithms.js";
 import type { Estimator } from "../../../src/ml/estimator.js";
 import type { ModelSpec, TuneSpec } from "../../../src/kinds/model/model-spec.js";
 import { trainBranch, type TrainOutcome } from "../../../src/kinds/model/train.js";
-import { createTrialPool } from "../../../src/kinds/model/trial-pool.js";
+import { createTrialPool, type InlineFit } from "../../../src/kinds/model/trial-pool.js";
 import { MemoryTrialStore } from "../../../src/ml/tune/index.js";
 import { BINARY, gbdtSpec, syntheticBinary } from "./tune-fixtures.js";
 
@@ -286,6 +286,124 @@ describe("tuning trials in worker threads", () => {
     expect(values(failed.out)).toEqual(values(main.out));
     expect(failed.out.study!.trials.every((t) => t.status === "complete")).toBe(true);
   }, 60_000);
+
+  /** A worker that gets ready, takes the first trial it is sent (its claim, PRUNE) and crashes in it. */
+  const crashing = (): URL => {
+    const file = join(outDir, "crashing-worker.mjs");
+    writeFileSync(
+      file,
+      [
+        'import { parentPort, workerData } from "node:worker_threads";',
+        "parentPort.on('message', (m) => {",
+        "  if (m.kind !== 'fit' || Atomics.compareExchange(workerData.ctl, 2 + m.claim, m.id + 1, 0) !== m.id + 1) return;",
+        "  throw new Error('the trial worker crashed mid-fit');",
+        "});",
+        "parentPort.postMessage({ kind: 'ready' });",
+        "",
+      ].join("\n"),
+    );
+    return pathToFileURL(file);
+  };
+
+  it("refits on the main thread a trial whose worker crashed in the middle of it, instead of recording it failed", async () => {
+    const crashed = await run({ trials: 6 }, crashing());
+    const main = await run({ trials: 6 }, null);
+    expect(crashed.logs[0]).toBe("tune: the main thread and 1 worker thread fit trials at once");
+    expect(crashed.out.study!.trials.every((t) => t.status === "complete")).toBe(true);
+    expect(crashed.logs.filter((l) => l.endsWith("(main thread)"))).toHaveLength(6);
+    expect(values(crashed.out)).toEqual(values(main.out));
+  }, 60_000);
+
+  it("fits the rest of a pruned search on the main thread when its workers crashed", async () => {
+    const tune: Partial<TuneSpec> = {
+      trials: 8,
+      pruner: "median",
+      objectives: [{ split: "valid", metric: "logloss", direction: "minimize" }],
+    };
+    const crashed = await run(tune, crashing());
+    const main = await run(tune, null);
+    expect(crashed.logs[0]).toBe("tune: 2 worker threads fit trials at once");
+    expect(crashed.out.study!.trials.every((t) => t.status !== "failed")).toBe(true);
+    expect(values(crashed.out)).toEqual(values(main.out));
+  }, 60_000);
+
+  it("does not take a kept thread's failure to set up an earlier search for the next search's", async () => {
+    const inline: InlineFit = async (params, seed, onProgress) => {
+      // a slow main thread, so it takes back no trial the worker can start
+      await new Promise((r) => setTimeout(r, 3000));
+      const fitted = await gbdt.fit(data.train, data.valid, params, BINARY, { seed, threads: 1, onProgress });
+      return { values: { auc: 0 }, fitted };
+    };
+    const options = {
+      task: BINARY,
+      objectives: [{ split: "valid" as const, metric: "auc", direction: "maximize" as const }],
+      train: data.train,
+      valid: data.valid,
+      parallel: 2,
+      pruning: false,
+      inline,
+      workerUrl,
+    };
+    // a search the worker cannot set up (an algorithm only the main thread knows), which ends
+    // before the worker's answer saying so comes back; the next search takes the same thread
+    await (await createTrialPool({ ...options, algorithm: "main-thread-only" }))!.close();
+    const next = (await createTrialPool({ ...options, algorithm: "gbdt" }))!;
+    try {
+      // the answer about the first search arrives
+      await new Promise((r) => setTimeout(r, 1000));
+      const params = { trees: 5, max_depth: 3 };
+      const fits = await Promise.all([
+        next.fit(params, 7, () => undefined),
+        next.fit(params, 8, () => undefined),
+      ]);
+      // one trial in the worker (no model of its own here), one on the main thread
+      expect(fits.filter((f) => f.fitted === undefined)).toHaveLength(1);
+    } finally {
+      await next.close();
+    }
+  }, 60_000);
+
+  it("runs two searches at once in one process, each with its own worker, as each alone", async () => {
+    const pruned: Partial<TuneSpec> = {
+      trials: 6,
+      pruner: "median",
+      objectives: [{ split: "valid", metric: "logloss", direction: "minimize" }],
+    };
+    const [plain, withPruner] = await Promise.all([run({ trials: 6 }, workerUrl), run(pruned, workerUrl)]);
+    expect(values(plain.out)).toEqual(values((await run({ trials: 6 }, null)).out));
+    expect(values(withPruner.out)).toEqual(values((await run(pruned, null)).out));
+    expect(withPruner.logs.filter((l) => l.endsWith("(worker thread)"))).toHaveLength(6);
+  }, 120_000);
+
+  it("resumes a search interrupted while its lanes fit to the trials of an uninterrupted one", async () => {
+    const tune: Partial<TuneSpec> = { trials: 8 };
+    const store = new MemoryTrialStore();
+    const stop = new AbortController();
+    const logs: string[] = [];
+    const interrupted = trainBranch(spec(tune), gbdt, data, 7, {
+      log: (m) => {
+        logs.push(m);
+        // mid-search: both lanes are fitting or have trials queued
+        if (logs.filter((l) => l.startsWith("trial ")).length === 2) stop.abort();
+      },
+      threads: 1,
+      trialWorkerUrl: workerUrl,
+      trialStore: store,
+      signal: stop.signal,
+    });
+    await expect(interrupted).rejects.toThrow();
+    const recorded = (await store.load()).length;
+    expect(recorded).toBeGreaterThanOrEqual(2);
+    expect(recorded).toBeLessThan(8);
+    const resumed = await trainBranch(spec(tune), gbdt, data, 7, {
+      log: () => undefined,
+      threads: 1,
+      trialWorkerUrl: workerUrl,
+      trialStore: store,
+    });
+    expect(values(resumed)).toEqual(values((await run(tune, null)).out));
+    expect(resumed.study!.trials.every((t) => t.status === "complete")).toBe(true);
+  }, 120_000);
 
   it("falls back to the main thread, saying so, when the compiled worker is missing", async () => {
     const missing = await run({}, pathToFileURL(join(outDir, "nope.js")));
