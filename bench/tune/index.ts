@@ -205,7 +205,8 @@ function smokeCsv(dir: string): string {
 /**
  * `--smoke` (the test suite's run): Branin over one seed and 5/10 trials, then the parallel = 1 vs 2
  * search of 4 trials × 5 trees on a generated 240-row set. `--no-gbdt`, `--parallel-only`,
- * `--quality-only` (no parallel part) as named; `--churn-seeds=N` runs the churn row over seeds 0..N−1.
+ * `--quality-only` (no parallel part) as named; `--method=random` (or `tpe`) runs only that method's
+ * parallel comparison; `--churn-seeds=N` runs the churn row over seeds 0..N−1.
  */
 export async function run(args: string[]): Promise<void> {
   benchThreads = threadCpu();
@@ -245,9 +246,14 @@ export async function run(args: string[]): Promise<void> {
     return;
   }
   const trees = 30;
+  // `--method=random` (or tpe): the parallel comparison of that method only
+  const only = args.find((a) => a.startsWith("--method="))?.slice(9);
+  if (only !== undefined && only !== "random" && only !== "tpe")
+    throw new Error(`--method= takes random or tpe, got ${only}`);
+  const methods = (["random", "tpe"] as const).filter((m) => only === undefined || m === only);
   if (args.includes("--parallel-only")) {
     const problem = churnProblem(gbdt, csv, PARALLEL_TREES);
-    for (const method of ["random", "tpe"] as const)
+    for (const method of methods)
       await parallelSpeedup(gbdt, problem, PARALLEL_TREES, PARALLEL_TRIALS, method);
     return;
   }
@@ -272,8 +278,7 @@ export async function run(args: string[]): Promise<void> {
   await churnNoise(churn, cmp);
   if (args.includes("--quality-only")) return;
   const problem = churnProblem(gbdt, csv, PARALLEL_TREES);
-  for (const method of ["random", "tpe"] as const)
-    await parallelSpeedup(gbdt, problem, PARALLEL_TREES, PARALLEL_TRIALS, method);
+  for (const method of methods) await parallelSpeedup(gbdt, problem, PARALLEL_TREES, PARALLEL_TRIALS, method);
 }
 
 async function smokeRun(): Promise<void> {
