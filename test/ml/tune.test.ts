@@ -647,6 +647,52 @@ describe("studies", () => {
     expect(startedBeforeZero).toEqual([1, 2, 3]);
   });
 
+  it("starts the costliest trials first when order cannot change them (expectedCost: random or grid, no pruner), with the same trials", async () => {
+    const opts = { space: branin.space, objective: minimize(), trials: 10, seed: 5, parallel: 2 };
+    const cost = (p: Params) => p.x1 as number;
+    const run = async (o: Partial<ConstructorParameters<typeof Study>[0]>) => {
+      const started: number[] = [];
+      const r = await new Study({ ...opts, sampler: new RandomSampler(), ...o }).run(async (t) => {
+        started.push(t.index);
+        await sleep(1);
+        return branin.f(t.params);
+      });
+      return { started, trials: r.trials.map((t) => [t.index, t.params, t.values, t.status]), r };
+    };
+    const plain = await run({});
+    const ordered = await run({ expectedCost: cost });
+    const byCost = [...plain.r.trials]
+      .sort((a, b) => cost(b.params) - cost(a.params) || a.index - b.index)
+      .map((t) => t.index);
+    expect(ordered.started).toEqual(byCost);
+    expect(ordered.started).not.toEqual(plain.started);
+    expect(ordered.trials).toEqual(plain.trials);
+    // a seed per trial index, whatever the order
+    const seeds = async (o: Partial<ConstructorParameters<typeof Study>[0]>) => {
+      const out = new Map<number, number>();
+      await new Study({ ...opts, sampler: new RandomSampler(), ...o }).run(async (t) => {
+        out.set(t.index, t.seed);
+        return branin.f(t.params);
+      });
+      return [...out].sort((a, b) => a[0] - b[0]);
+    };
+    expect(await seeds({ expectedCost: cost })).toEqual(await seeds({}));
+    // proposals that read the history, or a pruner that does: index order, the cost unused
+    const tpe = await run({ sampler: new TpeSampler({ nStartupTrials: 3 }), expectedCost: cost });
+    expect(tpe.started).toEqual([...tpe.started].sort((a, b) => a - b));
+    expect(tpe.trials).toEqual((await run({ sampler: new TpeSampler({ nStartupTrials: 3 }) })).trials);
+    const pruned = await run({ pruner: new MedianPruner({ nStartupTrials: 2 }), expectedCost: cost });
+    expect(pruned.started).toEqual([...pruned.started].sort((a, b) => a - b));
+    // a grid used up before the budget runs the trials it has, as in index order
+    const gridSpace: SearchSpace = [{ name: "x1", dist: { kind: "choice", values: [1, 3, 2] } }];
+    const grid = (o: Partial<ConstructorParameters<typeof Study>[0]>) =>
+      run({ space: gridSpace, sampler: new GridSampler(), trials: 6, ...o });
+    const g = await grid({ expectedCost: cost });
+    expect(g.trials).toEqual((await grid({})).trials);
+    expect(g.trials).toHaveLength(3);
+    expect(g.started.map((k) => g.r.trials[k]!.params.x1)).toEqual([3, 2, 1]);
+  });
+
   it("resuming from 40 recorded trials to 60 runs 20 more and equals an uninterrupted 60-trial run", async () => {
     for (const parallel of [1, 3]) {
       const opts = {

@@ -26,6 +26,7 @@ import {
   type ObjectiveScorer,
 } from "./objective-values.js";
 import { createTrialPool, type TrialPool } from "./trial-pool.js";
+import { expectedTrialCost } from "./trial-cost.js";
 import {
   cvMetricNames,
   cvObjectiveValues,
@@ -215,6 +216,8 @@ export async function trainBranch(
   // parallel > 1: trials fit in worker threads (each fit is synchronous CPU work, so on the main
   // thread they would never overlap). Same params and seed give the same value in either place.
   let pool: TrialPool | null = null;
+  // a trial's expected fit cost (trial-cost.ts), with which the lanes of a pool take the costliest first
+  const trialCost = (params: Params): number => expectedTrialCost(params, data.train.X.nRows);
   let remote: RemoteStudy | undefined;
   if (opts.remote) {
     remote = await openRemoteStudy(
@@ -251,6 +254,7 @@ export async function trainBranch(
       ...(keepsBest ? { returnModels: true } : {}),
       ...(opts.trialWorkerUrl !== undefined ? { workerUrl: opts.trialWorkerUrl } : {}),
       ...(opts.init ? { init: opts.init } : {}),
+      expectedCost: trialCost,
       // the main thread's lane fits as a worker does: one thread, the warm start, no checkpoints
       inline: async (params, fitSeed, onProgress) => {
         const fitted = await estimator.fit(data.train, valid, params, data.task, {
@@ -291,6 +295,8 @@ export async function trainBranch(
       parallel: tune.parallel,
       // a pool takes a trial queued per worker besides the ones it fits (proposals do not change)
       ...(pool ? { inFlight: pool.capacity } : {}),
+      // on several lanes a random or grid search starts its costliest trials first (the same trials)
+      ...(pool ? { expectedCost: (p: Params) => trialCost({ ...spec.fixed, ...p }) } : {}),
       seed,
       ...(opts.trialStore ? { store: opts.trialStore } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),

@@ -2,7 +2,8 @@
 // (trial-worker.ts) and, without a pruner, the calling thread itself (parallel = 2: the main thread
 // and one worker). Each worker then holds one trial queued behind the one it fits, so it does not idle
 // while the main thread's synchronous fit keeps its reply waiting, and the main thread takes back a
-// trial a worker has not started when it has nothing else to do. Which lane fits a trial never changes its values.
+// trial a worker has not started when it has nothing else to do, or when that trial is expected to
+// cost more than the next new one (which then waits in the worker instead). Which lane fits a trial never changes its values.
 // Owns the shared data copies; the threads are taken from trial-threads.ts and given back at close,
 // kept for the process's next search. Pruning stays with the caller. A worker's crash is not a
 // trial's failure: its trials go to the other lanes, and to the calling thread once no worker is left.
@@ -60,6 +61,13 @@ export interface TrialPoolOptions {
    * worker waits for the answer to each progress report, which a busy main thread cannot give.
    */
   inline?: InlineFit;
+  /**
+   * A trial's expected fit cost (trial-cost.ts): the calling thread, free while a worker holds a
+   * trial it has not started that is costlier than the next new one, fits that trial and the new one
+   * is queued in the worker instead, so the lanes end closer together. Without it, lanes take trials
+   * as they come.
+   */
+  expectedCost?: (params: Params) => number;
 }
 
 export type InlineFit = (
@@ -115,6 +123,8 @@ interface Job {
   claim?: number;
   /** Its worker crashed while fitting it, and it was queued again (once: a second crash fails it). */
   retried?: boolean;
+  /** The expected cost of its fit (TrialPoolOptions.expectedCost; 0 without one). */
+  cost: number;
 }
 
 interface Slot {
@@ -224,6 +234,19 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
         });
     });
   };
+  /**
+   * A trial a worker has not started that costs more than `than`, taken back for the calling thread
+   * (the costliest such); undefined when there is none. Given the worker's running trial and the
+   * next one, the calling thread fitting the costlier of the two waiting ends both no later.
+   */
+  const takeCostlier = (than: number): Job | undefined => {
+    const waiting = slots
+      .filter((s) => !s.dead)
+      .flatMap((s) => s.jobs.map((job) => ({ s, job })))
+      .filter((w) => w.job.cost > than)
+      .sort((a, b) => b.job.cost - a.job.cost || a.job.id - b.job.id);
+    return waiting.find((w) => takeBack(w.s, w.job))?.job;
+  };
   const pump = (): void => {
     if (closed) return;
     while (pending.length) {
@@ -232,7 +255,8 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
       // the calling thread is a lane without a pruner, and the only one once every worker has stopped
       const mainLane = inline ?? (live.length ? undefined : o.inline);
       if (idle) send(idle, pending.shift()!);
-      else if (mainLane && !mainBusy) runInline(pending.shift()!);
+      else if (mainLane && !mainBusy)
+        runInline((inline ? takeCostlier(pending[0]!.cost) : undefined) ?? pending.shift()!);
       else {
         const room = live.find((s) => s.jobs.length < depth);
         if (room) send(room, pending.shift()!);
@@ -324,7 +348,8 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
       if (closed) return Promise.reject(new Error("trial pool is closed"));
       return new Promise<TrialFit>((resolve, reject) => {
         const kept = keptLoss !== undefined ? { keptLoss } : {};
-        pending.push({ id: nextId++, params, seed, onProgress, ...kept, resolve, reject });
+        const cost = o.expectedCost?.(params) ?? 0;
+        pending.push({ id: nextId++, params, seed, onProgress, ...kept, resolve, reject, cost });
         pump();
       });
     },

@@ -48,6 +48,14 @@ export interface StudyOptions {
    * trial ahead per worker takes more than it runs. Proposals do not depend on it, only on `parallel`.
    */
   inFlight?: number;
+  /**
+   * A trial's expected fit cost (any unit) from its parameters. Given, and when the order trials
+   * start in cannot change them (a sampler that reads no history, and no pruner), the study proposes
+   * every missing trial first and starts the costliest first (ties in index order), so a search on
+   * several lanes ends on short trials instead of one lane fitting a long one while the others idle.
+   * Only the start order changes: each trial's index, parameters, seed and values are the same.
+   */
+  expectedCost?: (params: Params) => number;
   seed?: number;
   /** Where finished trials are recorded; its `load()` is the resume point. */
   store?: TrialStore;
@@ -161,12 +169,40 @@ export class Study {
     return out;
   }
 
+  /**
+   * With `expectedCost`, and trials that are functions of (seed, k) alone (a sampler that reads no
+   * history, no pruner): every missing trial's parameters, proposed in index order up to the first
+   * null (a grid used up), in the order to start them, the costliest first. Otherwise undefined.
+   */
+  private plan(missing: number[]): Map<number, Params> | undefined {
+    const cost = this.opts.expectedCost;
+    if (!cost || this.opts.sampler.readsHistory !== false || this.opts.pruner) return undefined;
+    const out: Array<{ k: number; params: Params; cost: number }> = [];
+    for (const k of missing) {
+      const params = this.opts.sampler.propose({
+        space: this.opts.space,
+        objective: this.opts.objective,
+        history: [],
+        pending: [],
+        index: k,
+        seed: this.seed,
+      });
+      if (params === null) break;
+      const c = cost(params);
+      out.push({ k, params, cost: Number.isFinite(c) ? c : 0 });
+    }
+    out.sort((a, b) => b.cost - a.cost || a.k - b.k);
+    return new Map(out.map((t) => [t.k, t.params]));
+  }
+
   async run(fn: ObjectiveFn): Promise<StudyResult> {
     const { store } = this.opts;
     for (const t of this.opts.history ?? []) this.finished.set(t.index, t);
     if (store) for (const t of await store.load()) this.finished.set(t.index, t);
-    const missing: number[] = [];
+    let missing: number[] = [];
     for (let k = 0; k < this.opts.trials; k++) if (!this.finished.has(k)) missing.push(k);
+    const planned = this.plan(missing);
+    if (planned) missing = [...planned.keys()];
     const running = new Map<number, Promise<TrialRecord>>();
     let next = 0;
     let ran = 0;
@@ -182,14 +218,16 @@ export class Study {
         this.canStart(missing[next]!)
       ) {
         const k = missing[next]!;
-        const params = this.opts.sampler.propose({
-          space: this.opts.space,
-          objective: this.opts.objective,
-          history: this.visibleTo(k),
-          pending: this.pendingFor(k),
-          index: k,
-          seed: this.seed,
-        });
+        const params = planned
+          ? planned.get(k)!
+          : this.opts.sampler.propose({
+              space: this.opts.space,
+              objective: this.opts.objective,
+              history: this.visibleTo(k),
+              pending: this.pendingFor(k),
+              index: k,
+              seed: this.seed,
+            });
         if (params === null) {
           exhausted = true;
           break;

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadEstimator } from "../../../src/ml/algorithms.js";
-import type { Estimator } from "../../../src/ml/estimator.js";
+import type { Estimator, Params } from "../../../src/ml/estimator.js";
 import type { ModelSpec, TuneSpec } from "../../../src/kinds/model/model-spec.js";
 import { trainBranch, type TrainOutcome } from "../../../src/kinds/model/train.js";
 import { createTrialPool, type InlineFit } from "../../../src/kinds/model/trial-pool.js";
@@ -361,6 +361,57 @@ describe("tuning trials in worker threads", () => {
     } finally {
       await next.close();
     }
+  }, 60_000);
+
+  it("has the main thread fit a waiting trial of the worker's that is expected to cost more than the next one", async () => {
+    // a worker that gets ready and never starts a trial: every trial ends up on the main thread, in
+    // the order it takes them
+    const file = join(outDir, "idle-worker.mjs");
+    writeFileSync(
+      file,
+      [
+        'import { parentPort } from "node:worker_threads";',
+        "parentPort.on('message', () => {});",
+        "parentPort.postMessage({ kind: 'ready' });",
+        "",
+      ].join("\n"),
+    );
+    const order = async (expectedCost?: (p: Params) => number): Promise<unknown[]> => {
+      const fitted: unknown[] = [];
+      const inline: InlineFit = async (params, seed, onProgress) => {
+        fitted.push(params.max_depth);
+        const model = await gbdt.fit(data.train, data.valid, { trees: 1, max_depth: 2 }, BINARY, {
+          seed,
+          threads: 1,
+          onProgress,
+        });
+        return { values: { auc: 0 }, fitted: model };
+      };
+      const pool = (await createTrialPool({
+        algorithm: "gbdt",
+        task: BINARY,
+        objectives: [{ split: "valid", metric: "auc", direction: "maximize" }],
+        train: data.train,
+        valid: data.valid,
+        parallel: 2,
+        pruning: false,
+        inline,
+        workerUrl: pathToFileURL(file),
+        ...(expectedCost ? { expectedCost } : {}),
+      }))!;
+      try {
+        // the main thread takes back the first trial; the next two wait in the worker, the fourth in
+        // the pool: when the main thread is free again, the worker's costliest is dearer than that one
+        await Promise.all([1, 3, 9, 2].map((d, i) => pool.fit({ max_depth: d }, i, () => undefined)));
+      } finally {
+        await pool.close();
+      }
+      return fitted;
+    };
+    expect(await order((p) => p.max_depth as number)).toEqual([1, 9, 2, 3]);
+    // without costs the main thread takes the next trial, and the worker's only when it has nothing
+    // else (the last sent first)
+    expect(await order()).toEqual([1, 2, 9, 3]);
   }, 60_000);
 
   it("runs two searches at once in one process, each with its own worker, as each alone", async () => {
