@@ -254,6 +254,22 @@ function timeRows(r: SplitResult): void {
     "",
   );
   process.stdout.write(`    mlc phases: ${phaseLine(cliReport(r.phases))}, from a run of its own\n`);
+  if (r.xgb) process.stdout.write(`    ${gapLine(r.mlc, r.xgb)}\n`);
+}
+
+/**
+ * The gap of a whole-process row, from the timed run's own report: what the process spent before
+ * and after its read and fit (node's start-up, module loading, saving the model) beside the fit.
+ */
+function gapLine(mlc: Measured, xgb: Measured): string {
+  const rep = cliReport(mlc);
+  const wallMs = mlc.seconds * 1000;
+  const startMs = Math.max(0, wallMs - rep.readMs - rep.trainMs);
+  return (
+    `the gap: mlc's ${fmt(mlc.seconds, 2)} s = ${fmt(startMs / 1000, 2)} s process start, module load and save + ` +
+    `${fmt(rep.readMs / 1000, 2)} s read + ${fmt(rep.trainMs / 1000, 2)} s fit; XGBoost's whole process ` +
+    `${fmt(xgb.seconds, 2)} s (mlc's fit alone ${fmt(rep.trainMs / 1000 / xgb.seconds, 2)}× it)`
+  );
 }
 
 /** The JSON line train-cli prints last. */
