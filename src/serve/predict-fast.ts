@@ -67,7 +67,10 @@ export function fastPredictListener(
     if (o.closing()) headers.connection = "close";
     headers["content-length"] = String(ascii ? body.length : Buffer.byteLength(body));
     res.writeHead(status, headers);
-    res.end(body);
+    // an ASCII body is its own latin1 bytes: node then sizes its write buffer at one byte a character
+    // (three for UTF-8, which for a ~340-byte answer is a large malloc) and copies instead of encoding
+    if (ascii) res.end(body, "latin1");
+    else res.end(body);
   };
 
   return (req, res) => {
