@@ -28,6 +28,15 @@ let otherList = new Int32Array(64);
  * inner loop reads them sequentially; only the bin load is a gather. Each feature is summed in
  * row order by one thread, which keeps results identical for any thread count.
  *
+ * The bins stay column-major for every node, dense or sparse. A row-major copy (row r's bins at
+ * r·d, read for nodes below n/8 rows; same sums in the same order) was measured and rejected:
+ * 1M × 20 uniform bins, 10 features, random ascending row lists of density p, ns per row
+ * column-major vs row-major: p = 1 28 vs 35, 1/4 27 vs 33, 1/8 27 vs 121, 1/16 30 vs 62,
+ * 1/64 37 vs 65 (load 6.7); the 1M fit's histogram CPU 11.3-13.7 s -> 23-25 s. Each column is
+ * read in ascending order, and even at 1/64 of the rows its lines are close enough for the
+ * hardware prefetchers to follow the pass's streams, while the row-major copy's random gaps
+ * of ~20/p bytes leave each row waiting for memory. The kernel is bound by its updates, not bytes.
+ *
  * Features go in passes of 8, then 4, 2 and 1: one pass loads the row index and gradient pair
  * once for all its features, so fewer, wider passes do less work per update (a thread's slice
  * of 10 features takes 2 passes instead of 4 with 4-wide passes and a 1-wide remainder).
