@@ -58,9 +58,13 @@ describe("histogram kernels", () => {
     const two = twoValuedFeatures(binned, n, offsets);
     const r = new Rng(9);
     const rows = Uint32Array.from({ length: n }, (_, i) => i).filter(() => r.next() < 0.6);
-    // Feature lists giving full and short groups of two-valued features, and none.
+    // Feature lists giving full and short groups of two-valued features, and none; general
+    // passes of 10 + 10 + 2 + 1, 10 alone, 8 + 8 and 10 + 8 wide (the lists without two-valued ones).
     const lists = [
       Int32Array.from({ length: nFeat }, (_, f) => f),
+      Int32Array.from([1, 2, 4, 5, 7, 8, 10, 11, 13, 14]),
+      Int32Array.from([1, 2, 4, 5, 7, 8, 10, 11, 13, 14, 16, 17, 19, 20, 22, 0]),
+      Int32Array.from([1, 2, 4, 5, 7, 8, 10, 11, 13, 14, 16, 17, 19, 20, 22, 0, 3, 6]),
       Int32Array.from([0, 3, 6, 9, 12]),
       Int32Array.from([3]),
       Int32Array.from([1, 2, 5, 8]),

@@ -85,68 +85,57 @@ export interface NodeJob {
   finite: boolean;
 }
 
+/** The shared arrays a thread's share of a node request reads and writes (the same on every thread). */
+export interface SliceData {
+  /** The binned matrix, column-major: bin of feature f and row r at binned[f · nRows + r]. */
+  binned: Uint8Array;
+  nRows: number;
+  rows: Uint32Array;
+  gho: Float64Array;
+  hist: Float64Array;
+  offsets: Int32Array;
+  feats: Int32Array;
+  two: Uint8Array;
+  ctl: Int32Array;
+  fctl: Float64Array;
+  res: Float64Array;
+}
+
+/** The histogram of rows[start..end) at hist[base..] over features feats[from..to). */
+function buildSlice(s: SliceData, start: number, end: number, base: number, from: number, to: number): void {
+  accumulateHistogram(
+    s.binned,
+    s.nRows,
+    s.rows,
+    start,
+    end,
+    s.gho,
+    s.hist,
+    base,
+    s.offsets,
+    s.feats,
+    from,
+    to,
+    s.two,
+    s.ctl[CTL.finite] === 1,
+  );
+}
+
 /**
  * One thread's share of a node request over features feats[from..to): A's histogram, B's, then
  * the best splits asked for, into res at (child · of + t) · SPLIT_FIELDS. Shared by the pool's
  * calling thread and its workers.
  */
-export function nodeSlice(
-  binned: Uint8Array,
-  nRows: number,
-  rows: Uint32Array,
-  gho: Float64Array,
-  hist: Float64Array,
-  offsets: Int32Array,
-  feats: Int32Array,
-  two: Uint8Array,
-  ctl: Int32Array,
-  fctl: Float64Array,
-  res: Float64Array,
-  from: number,
-  to: number,
-  t: number,
-  of: number,
-): void {
+export function nodeSlice(s: SliceData, from: number, to: number, t: number, of: number): void {
+  const { ctl, fctl, hist, offsets, feats, res } = s;
   const base = ctl[CTL.base]!;
   const bBase = ctl[CTL.bBase]!;
   const bMode = ctl[CTL.bMode]!;
   const evalMask = ctl[CTL.evalMask]!;
-  const finite = ctl[CTL.finite] === 1;
-  accumulateHistogram(
-    binned,
-    nRows,
-    rows,
-    ctl[CTL.start]!,
-    ctl[CTL.end]!,
-    gho,
-    hist,
-    base,
-    offsets,
-    feats,
-    from,
-    to,
-    two,
-    finite,
-  );
+  buildSlice(s, ctl[CTL.start]!, ctl[CTL.end]!, base, from, to);
   if (bMode === B_MODE.subtract)
     subtractHistogram(hist, bBase, hist, base, hist, bBase, offsets, feats, from, to);
-  else if (bMode === B_MODE.build)
-    accumulateHistogram(
-      binned,
-      nRows,
-      rows,
-      ctl[CTL.bStart]!,
-      ctl[CTL.bEnd]!,
-      gho,
-      hist,
-      bBase,
-      offsets,
-      feats,
-      from,
-      to,
-      two,
-      finite,
-    );
+  else if (bMode === B_MODE.build) buildSlice(s, ctl[CTL.bStart]!, ctl[CTL.bEnd]!, bBase, from, to);
   if (evalMask === 0) return;
   const p: SplitParams = {
     lambda: fctl[FCTL.lambda]!,
@@ -258,29 +247,26 @@ export async function createHistPool(o: HistPoolOptions): Promise<HistPool> {
   const res = new Float64Array(alloc(8 * 2 * maxThreads * SPLIT_FIELDS, shared));
   // Two-valued features without missing values (histogram.ts), the same on every thread.
   const two = twoValuedFeatures(o.binned, o.nRows, o.offsets);
+  const sd: SliceData = {
+    binned: o.binned,
+    nRows: o.nRows,
+    rows,
+    gho,
+    hist,
+    offsets: o.offsets,
+    feats,
+    two,
+    ctl,
+    fctl,
+    res,
+  };
   let nFeats = 0;
   const workers: Worker[] = [];
   if (shared && url) {
     const nWorkers = Math.min(o.threads, nFeat) - 1;
     const started = await Promise.all(
       Array.from({ length: nWorkers }, (_, w) =>
-        startWorker(url, {
-          binned: o.binned,
-          nRows: o.nRows,
-          offsets: o.offsets,
-          rows,
-          gho,
-          hist,
-          feats,
-          two,
-          tmp,
-          tmpGh,
-          ctl,
-          fctl,
-          res,
-          index: w + 1,
-          of: nWorkers + 1,
-        }),
+        startWorker(url, { ...sd, tmp, tmpGh, index: w + 1, of: nWorkers + 1 } satisfies HistWorkerData),
       ),
     );
     for (const w of started) if (w) workers.push(w);
@@ -295,8 +281,7 @@ export async function createHistPool(o: HistPoolOptions): Promise<HistPool> {
   const lefts = ctl.subarray(CTL.lefts, CTL.lefts + nThreads);
   const rowsOnly: PartitionBuffers = { binned: o.binned, rows, tmp, gho: null, tmpGh: null };
   const withPairs: PartitionBuffers = { ...rowsOnly, gho, tmpGh };
-  const slice = (from: number, to: number, of: number) =>
-    nodeSlice(o.binned, o.nRows, rows, gho, hist, o.offsets, feats, two, ctl, fctl, res, from, to, 0, of);
+  const slice = (from: number, to: number, of: number) => nodeSlice(sd, from, to, 0, of);
   /** Wakes the workers for the request in ctl, and waits for them after `own` (this thread's share). */
   const dispatch = (own: () => void): void => {
     Atomics.store(ctl, CTL.done, 0);
@@ -398,6 +383,14 @@ export function featureSlice(n: number, t: number, of: number): [number, number]
   return [Math.floor((n * t) / of), Math.floor((n * (t + 1)) / of)];
 }
 
-function startWorker(url: URL, data: unknown): Promise<Worker | null> {
+/** A histogram worker's data: the slice arrays, the partition's scratch, its index among `of` threads. */
+export interface HistWorkerData extends SliceData {
+  tmp: Uint32Array;
+  tmpGh: Float64Array;
+  index: number;
+  of: number;
+}
+
+function startWorker(url: URL, data: HistWorkerData): Promise<Worker | null> {
   return startReadyWorker(url, data, { isReady: (m) => m === "ready", timeoutMs: 20_000, unref: true });
 }

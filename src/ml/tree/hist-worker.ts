@@ -2,28 +2,10 @@
 // features for each node request (histograms and best splits) or its chunk of rows for each
 // partition, and reports completion. Runs only as compiled .js.
 import { parentPort, workerData } from "node:worker_threads";
-import { CMD, CTL, featureSlice, nodeSlice, WAIT_LIMIT_MS } from "./hist-pool.js";
+import { CMD, CTL, featureSlice, nodeSlice, WAIT_LIMIT_MS, type HistWorkerData } from "./hist-pool.js";
 import { partitionShare, type PartitionBuffers, type PartitionRequest } from "./partition.js";
 
-interface Data {
-  binned: Uint8Array;
-  nRows: number;
-  offsets: Int32Array;
-  rows: Uint32Array;
-  gho: Float64Array;
-  hist: Float64Array;
-  feats: Int32Array;
-  two: Uint8Array;
-  tmp: Uint32Array;
-  tmpGh: Float64Array;
-  ctl: Int32Array;
-  fctl: Float64Array;
-  res: Float64Array;
-  index: number;
-  of: number;
-}
-
-const d = workerData as Data;
+const d = workerData as HistWorkerData;
 const ctl = d.ctl;
 const lefts = ctl.subarray(CTL.lefts, CTL.lefts + d.of);
 const rowsOnly: PartitionBuffers = { binned: d.binned, rows: d.rows, tmp: d.tmp, gho: null, tmpGh: null };
@@ -46,23 +28,7 @@ for (;;) {
     partitionShare(ctl[CTL.withGh] === 1 ? withPairs : rowsOnly, q, d.index, d.of, lefts, WAIT_LIMIT_MS);
   } else {
     const [from, to] = featureSlice(ctl[CTL.nFeats]!, d.index, d.of);
-    nodeSlice(
-      d.binned,
-      d.nRows,
-      d.rows,
-      d.gho,
-      d.hist,
-      d.offsets,
-      d.feats,
-      d.two,
-      ctl,
-      d.fctl,
-      d.res,
-      from,
-      to,
-      d.index,
-      d.of,
-    );
+    nodeSlice(d, from, to, d.index, d.of);
   }
   Atomics.add(ctl, CTL.done, 1);
   Atomics.notify(ctl, CTL.done);
