@@ -15,7 +15,8 @@ const IDLE_MS = 30_000;
  * which the main thread reaches while it loads the data). A new isolate starts at 4 MB and grows it
  * only when many objects survive a scavenge, which a fit's short-lived arrays rarely do: a worker
  * scavenged about every 4 MB. Twelve churn trials of 200 trees on two workers (load 6–7): 118–126
- * scavenges and 0.60–1.23 s of the workers' GC pauses before, 29–34 and 0.26–0.36 s with it. V8
+ * scavenges and 0.60–1.23 s of the workers' GC pauses before, 29–34 and 0.26–0.36 s with it (with
+ * 8 MB: 60–66 and 0.37–0.54 s). It costs a thread 24 MB more of committed young space. V8
  * reads the flag when it creates an isolate, so it applies to the isolates made from then on (other
  * worker threads too), never to the running main thread's.
  */
