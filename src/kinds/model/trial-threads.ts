@@ -39,6 +39,8 @@ interface Kept extends TrialThread {
   url: string;
   searches: number;
   idle?: NodeJS.Timeout;
+  /** Started ahead of a search (prestartTrialThreads) and not taken yet: taking it starts its first search. */
+  ahead?: boolean;
 }
 
 const idle = new Map<string, Kept[]>();
@@ -50,10 +52,31 @@ export function takeTrialThread(url: URL): TrialThread | null {
     const t = kept.pop()!;
     clearTimeout(t.idle);
     if (t.ended) continue;
-    t.searches++;
+    if (t.ahead) t.ahead = false;
+    else t.searches++;
     t.worker.ref();
     return t;
   }
+  return startTrialThread(url);
+}
+
+/**
+ * Starts the threads of the worker at `url` a search about to begin will take, up to `count` idle
+ * ones (kept or starting), so that their start (~130 ms, most of it loading the worker's modules)
+ * overlaps what the caller does before the search, such as reading its rows, instead of the
+ * search's first trials. A thread no search takes ends after IDLE_MS, as any idle one.
+ */
+export function prestartTrialThreads(url: URL, count: number): void {
+  const have = idle.get(url.href)?.filter((t) => !t.ended).length ?? 0;
+  for (let i = have; i < count; i++) {
+    const t = startTrialThread(url);
+    if (!t) return;
+    t.ahead = true;
+    void giveBackTrialThread(t, false);
+  }
+}
+
+function startTrialThread(url: URL): Kept | null {
   const ctl = new Int32Array(new SharedArrayBuffer(4 * PRUNE.size));
   const data: TrialWorkerData = { ctl };
   if (!semiSpaceSet) {
