@@ -4,24 +4,20 @@
 // fresh one spends on its first trials). An idle thread never keeps the process alive and ends itself
 // after IDLE_MS; a thread that crashed, or was stopped in the middle of a fit, is not given back.
 import { availableParallelism } from "node:os";
-import { setFlagsFromString } from "node:v8";
 import type { Worker } from "node:worker_threads";
 import { newWorker } from "../../threads/worker-start.js";
 import { PRUNE, type TrialWorkerData, type WorkerReply } from "./trial-shared.js";
 
 const IDLE_MS = 30_000;
-/**
- * The young generation a trial thread's isolate starts with (MB a semi-space: V8's 64-bit maximum,
- * which the main thread reaches while it loads the data). A new isolate starts at 4 MB and grows it
- * only when many objects survive a scavenge, which a fit's short-lived arrays rarely do: a worker
- * scavenged about every 4 MB. Twelve churn trials of 200 trees on two workers (load 6–7): 118–126
- * scavenges and 0.60–1.23 s of the workers' GC pauses before, 29–34 and 0.26–0.36 s with it (with
- * 8 MB: 60–66 and 0.37–0.54 s). It costs a thread 24 MB more of committed young space. V8
- * reads the flag when it creates an isolate, so it applies to the isolates made from then on (other
- * worker threads too), never to the running main thread's.
- */
-const SEMI_SPACE_MB = 16;
-let semiSpaceSet = false;
+// Measured and rejected: starting a thread's isolate with a 16 MB semi-space (V8's
+// --min-semi-space-size, set before the first thread; resourceLimits.maxYoungGenerationSizeMb
+// raises only the maximum, which a fit never reaches). A new isolate's young generation starts at 4
+// MB and stays there through the fits, so a worker scavenges ~4x as often (12 churn trials of 200
+// trees on two workers: 117-128 scavenges against 29-30), but the scavenges are cheap: the workers'
+// GC pauses fell only from 0.28-0.31 s to 0.18-0.23 s (load 2), and neither worker-thread CPU,
+// process CPU nor the tune bench's parallel-2 wall time moved outside their noise (parallel-2 runs
+// 4.54, 4.62 s with main's build, 4.81, 4.64 s with it, load 2.0-2.3), while each thread committed
+// 24 MB more.
 
 export interface TrialThread {
   readonly worker: Worker;
@@ -79,10 +75,6 @@ export function prestartTrialThreads(url: URL, count: number): void {
 function startTrialThread(url: URL): Kept | null {
   const ctl = new Int32Array(new SharedArrayBuffer(4 * PRUNE.size));
   const data: TrialWorkerData = { ctl };
-  if (!semiSpaceSet) {
-    setFlagsFromString(`--min-semi-space-size=${SEMI_SPACE_MB}`);
-    semiSpaceSet = true;
-  }
   const worker = newWorker(url, data);
   if (!worker) return null;
   const t: Kept = {

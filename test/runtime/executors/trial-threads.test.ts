@@ -40,31 +40,6 @@ describe("trial threads kept between searches", () => {
     await giveBackTrialThread(other, true);
   });
 
-  it("starts a thread's isolate with the main thread's largest young generation, not V8's small default", async () => {
-    // a worker that says it is ready, then how large its new space is (V8 starts an isolate's at a
-    // few MB and grows it only when many objects survive, which a fit's short-lived arrays rarely do)
-    const sized = script(
-      "sized.mjs",
-      [
-        'import { parentPort } from "node:worker_threads";',
-        'import { getHeapSpaceStatistics } from "node:v8";',
-        'const space = getHeapSpaceStatistics().find((s) => s.space_name === "new_space");',
-        'parentPort.postMessage({ kind: "ready" });',
-        'parentPort.postMessage({ kind: "size", bytes: space.space_size });',
-        'parentPort.on("message", () => {});',
-        "",
-      ].join("\n"),
-    );
-    const t = takeTrialThread(sized)!;
-    const size = new Promise<number>((resolve) =>
-      t.worker.on("message", (m: { kind: string; bytes?: number }) => m.kind === "size" && resolve(m.bytes!)),
-    );
-    expect(await t.ready).toBe(true);
-    // a semi-space of 16 MB (the default starts at 4)
-    expect(await size).toBeGreaterThanOrEqual(16 * 1024 * 1024);
-    await giveBackTrialThread(t, true);
-  });
-
   it("starts threads ahead of a search, up to the count asked for, which the search then takes as new ones", async () => {
     const ahead = script(
       "ahead.mjs",
