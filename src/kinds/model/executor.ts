@@ -287,6 +287,9 @@ function chooseDecision(
 async function run(ctx: ExecContext): Promise<NodeResult> {
   const declaredSpec = readModelSpec(ctx.node.name, ctx.node.config);
   // a search on several lanes of this process: its worker threads start while the rows are read
+  // (examples/churn at parallel = 2 with a pruner, load 2-4: the pool's wait for its workers 190-230
+  // ms before, 0-107 ms after; the apply's wall median 3.80 s before, 3.68 s after without the second
+  // model, no change beside it, whose work the threads' start then competes with)
   const tune = declaredSpec.tune;
   if (tune && tune.parallel > 1 && !ctx.trialQueue && !tune.objectives.some((o) => o.split === "cv"))
     prestartTrialPool({ parallel: tune.parallel, pruning: tune.pruner !== "none" });
