@@ -480,6 +480,13 @@ churn GBDT search, ${trials} ${method} trials × ${trees} trees (trainBranch, in
       `thread CPU: parallel 1 main ${sum(one, (r) => r.mainMs).toFixed(2)} s; parallel 2 main ${sum(two, (r) => r.mainMs).toFixed(2)} s, worker ${sum(two, (r) => r.workerMs).toFixed(2)} s: ${(sum(one, (r) => r.mainMs) / lanes).toFixed(2)}× on two free cores (parallel 1's main thread over parallel 2's busier thread); ${(sum(one, (r) => r.mainMs) / cores).toFixed(2)}× with the process's CPU over ${availableParallelism()} cores as a floor (helper threads included)
 `,
     );
+  if (lanes > 0)
+    // A lane's wall time it did not spend on the CPU: on free cores the idle tail (one lane waiting
+    // while the other fits the search's last trial) and the waits for the other lane's results; on
+    // a loaded machine also its waits for a core.
+    process.stdout.write(
+      `lane idle (wall − thread CPU, per parallel 2 run): main thread ${two.map((r) => ((r.ms - r.mainMs) / 1000).toFixed(2)).join(", ")} s, worker ${two.map((r) => ((r.ms - r.workerMs) / 1000).toFixed(2)).join(", ")} s\n`,
+    );
   if (lanes > 0 && method === "random") {
     // Each lane's CPU over what the same trials cost parallel 1's main thread (random search: the
     // same trials for every P): the cost of a lane's trials running beside the other lane's, and of

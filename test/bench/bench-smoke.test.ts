@@ -119,6 +119,9 @@ const EXPECTED: Record<string, BenchExpectations> = {
         `^thread CPU: parallel 1 main ${num} s; parallel 2 main ${num} s, worker ${num} s: ${num}× on two free cores`,
       ),
       re(
+        `^lane idle \\(wall − thread CPU, per parallel 2 run\\): main thread ${num}, ${num} s, worker ${num}, ${num} s$`,
+      ),
+      re(
         `^speedup parallel 2 / 1: ${num}× \\(target ≥ 1\\.7× on 2 cores: (met|NOT met)(; the machine is busier than its cores, so wall time cannot judge it)?\\); same trial values: yes$`,
       ),
       re(

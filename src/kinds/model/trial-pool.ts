@@ -23,7 +23,12 @@ import {
   type WorkerReply,
   type WorkerRequest,
 } from "./trial-shared.js";
-import { giveBackTrialThread, takeTrialThread, type TrialThread } from "./trial-threads.js";
+import {
+  giveBackTrialThread,
+  prestartTrialThreads,
+  takeTrialThread,
+  type TrialThread,
+} from "./trial-threads.js";
 
 /** A worker that is not ready by then gives its trials back (and is ended). */
 const READY_MS = 30_000;
@@ -144,6 +149,23 @@ interface Slot {
 /** A thread's event listener (the last overload of Worker.off). */
 type Listener = Parameters<Worker["off"]>[1];
 
+/** The worker threads a pool of `parallel` lanes takes: none below two lanes, one fewer when the calling thread is one. */
+function workerThreads(parallel: number, callerFits: boolean): number {
+  const n = Math.min(parallel, availableParallelism());
+  return n < 2 ? 0 : callerFits ? n - 1 : n;
+}
+
+/**
+ * Starts the worker threads a pool with these `parallel` and `pruning` (and an `inline` fit, as
+ * trainBranch gives) will take, ahead of createTrialPool: their start then overlaps what the caller
+ * does before the search (the model executor reading its rows) instead of the first trials.
+ */
+export function prestartTrialPool(o: { parallel: number; pruning: boolean; workerUrl?: URL | null }): void {
+  const url = o.workerUrl === undefined ? defaultTrialWorkerUrl() : o.workerUrl;
+  const count = workerThreads(o.parallel, !o.pruning);
+  if (url && count > 0) prestartTrialThreads(url, count);
+}
+
 /** A started pool, or null when the worker cannot be found or started (the caller fits in-thread). */
 export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | null> {
   const url = o.workerUrl === undefined ? defaultTrialWorkerUrl() : o.workerUrl;
@@ -171,8 +193,9 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
     ...(o.returnModels ? { returnModels: true } : {}),
     ...(o.init ? { init: o.init.serialize() } : {}),
   };
+  const wanted = workerThreads(o.parallel, inline !== undefined);
   const taken: Slot[] = [];
-  for (let i = 0; i < (inline ? n - 1 : n); i++) {
+  for (let i = 0; i < wanted; i++) {
     const thread = takeTrialThread(url);
     if (!thread) break;
     taken.push({ thread, worker: thread.worker, ctl: thread.ctl, jobs: [], listeners: [] });
@@ -180,7 +203,7 @@ export async function createTrialPool(o: TrialPoolOptions): Promise<TrialPool | 
   // Without the main thread as a lane every worker must be ready before the first trial is sent;
   // a pool short of one gives its threads back and the caller fits on its own thread.
   const ready = inline ? [] : await Promise.all(taken.map((s) => readyWithin(s.thread, READY_MS)));
-  if (taken.length < (inline ? n - 1 : n) || ready.includes(false)) {
+  if (taken.length < wanted || ready.includes(false)) {
     await Promise.all(taken.map((s) => giveBackTrialThread(s.thread, false)));
     return null;
   }

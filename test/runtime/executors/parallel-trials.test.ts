@@ -7,7 +7,11 @@ import { loadEstimator } from "../../../src/ml/algorithms.js";
 import type { Estimator, Params } from "../../../src/ml/estimator.js";
 import type { ModelSpec, TuneSpec } from "../../../src/kinds/model/model-spec.js";
 import { trainBranch, type TrainOutcome } from "../../../src/kinds/model/train.js";
-import { createTrialPool, type InlineFit } from "../../../src/kinds/model/trial-pool.js";
+import {
+  createTrialPool,
+  type InlineFit,
+  type TrialPoolOptions,
+} from "../../../src/kinds/model/trial-pool.js";
 import { MemoryTrialStore } from "../../../src/ml/tune/index.js";
 import { BINARY, gbdtSpec, syntheticBinary } from "./tune-fixtures.js";
 
@@ -86,6 +90,17 @@ describe("tuning trials in worker threads", () => {
     });
     return { out, logs };
   }
+  /** A pool over this file's rows: a GBDT, the valid AUC, two lanes, the compiled worker; `o` overrides. */
+  const poolOptions = (o: Partial<TrialPoolOptions> = {}): TrialPoolOptions => ({
+    algorithm: "gbdt",
+    task: BINARY,
+    objectives: [{ split: "valid", metric: "auc", direction: "maximize" }],
+    train: data.train,
+    valid: data.valid,
+    parallel: 2,
+    workerUrl,
+    ...o,
+  });
   const values = (o: TrainOutcome) =>
     o.study!.trials.map((t) => [t.index, t.status, t.params, t.values, t.intermediate]);
 
@@ -215,16 +230,7 @@ describe("tuning trials in worker threads", () => {
   }, 120_000);
 
   it("sends a worker's model back only when it can replace the one the caller keeps", async () => {
-    const pool = (await createTrialPool({
-      algorithm: "gbdt",
-      task: BINARY,
-      objectives: [{ split: "valid", metric: "auc", direction: "maximize" }],
-      train: data.train,
-      valid: data.valid,
-      parallel: 2,
-      returnModels: true,
-      workerUrl,
-    }))!;
+    const pool = (await createTrialPool(poolOptions({ returnModels: true })))!;
     try {
       const params = { trees: 10, max_depth: 3 };
       const free = await pool.fit(params, 7, () => undefined);
@@ -334,20 +340,12 @@ describe("tuning trials in worker threads", () => {
       const fitted = await gbdt.fit(data.train, data.valid, params, BINARY, { seed, threads: 1, onProgress });
       return { values: { auc: 0 }, fitted };
     };
-    const options = {
-      task: BINARY,
-      objectives: [{ split: "valid" as const, metric: "auc", direction: "maximize" as const }],
-      train: data.train,
-      valid: data.valid,
-      parallel: 2,
-      pruning: false,
-      inline,
-      workerUrl,
-    };
     // a search the worker cannot set up (an algorithm only the main thread knows), which ends
     // before the worker's answer saying so comes back; the next search takes the same thread
-    await (await createTrialPool({ ...options, algorithm: "main-thread-only" }))!.close();
-    const next = (await createTrialPool({ ...options, algorithm: "gbdt" }))!;
+    await (await createTrialPool(
+      poolOptions({ algorithm: "main-thread-only", pruning: false, inline }),
+    ))!.close();
+    const next = (await createTrialPool(poolOptions({ pruning: false, inline })))!;
     try {
       // the answer about the first search arrives
       await new Promise((r) => setTimeout(r, 1000));
@@ -387,18 +385,14 @@ describe("tuning trials in worker threads", () => {
         });
         return { values: { auc: 0 }, fitted: model };
       };
-      const pool = (await createTrialPool({
-        algorithm: "gbdt",
-        task: BINARY,
-        objectives: [{ split: "valid", metric: "auc", direction: "maximize" }],
-        train: data.train,
-        valid: data.valid,
-        parallel: 2,
-        pruning: false,
-        inline,
-        workerUrl: pathToFileURL(file),
-        ...(expectedCost ? { expectedCost } : {}),
-      }))!;
+      const pool = (await createTrialPool(
+        poolOptions({
+          pruning: false,
+          inline,
+          workerUrl: pathToFileURL(file),
+          ...(expectedCost ? { expectedCost } : {}),
+        }),
+      ))!;
       try {
         // the main thread takes back the first trial; the next two wait in the worker, the fourth in
         // the pool: when the main thread is free again, the worker's costliest is dearer than that one

@@ -3,7 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { giveBackTrialThread, takeTrialThread } from "../../../src/kinds/model/trial-threads.js";
+import {
+  giveBackTrialThread,
+  prestartTrialThreads,
+  takeTrialThread,
+} from "../../../src/kinds/model/trial-threads.js";
 
 describe("trial threads kept between searches", () => {
   const dir = mkdtempSync(join(tmpdir(), "mlc-trial-threads-"));
@@ -34,6 +38,23 @@ describe("trial threads kept between searches", () => {
     expect(other.worker).not.toBe(first.worker);
     expect(other.searches).toBe(0);
     await giveBackTrialThread(other, true);
+  });
+
+  it("starts threads ahead of a search, up to the count asked for, which the search then takes as new ones", async () => {
+    const ahead = script(
+      "ahead.mjs",
+      'import { parentPort } from "node:worker_threads";\nparentPort.on("message", () => {});\nparentPort.postMessage({ kind: "ready" });\n',
+    );
+    prestartTrialThreads(ahead, 1);
+    // the one is there (ready or starting): nothing more is started
+    prestartTrialThreads(ahead, 1);
+    const [a, b] = [takeTrialThread(ahead)!, takeTrialThread(ahead)!];
+    expect(a.searches).toBe(0);
+    expect(await a.ready).toBe(true);
+    // the second is started now, later than the first (a second one started ahead would be taken first)
+    expect(b.searches).toBe(0);
+    expect(b.worker.threadId).toBeGreaterThan(a.worker.threadId);
+    await Promise.all([a, b].map((t) => giveBackTrialThread(t, true)));
   });
 
   it("does not keep a thread that failed to start", async () => {
