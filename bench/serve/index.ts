@@ -105,6 +105,14 @@ interface Captured {
 }
 const captured = new WeakMap<ChildProcess, Captured>();
 
+/**
+ * onnxruntime-node's session run: its callback calls the native run synchronously, so the native
+ * work (and, on a busy machine, the time the thread waits for a core) is charged to this one frame
+ * of a profile sampled on wall time; the CPU-per-request line above is the measure of cost.
+ */
+const ORT_RUN = /\(anonymous\) backend\.js:\d+$/;
+const ORT_NOTE = "  (onnxruntime's native session run, sampled on wall time)";
+
 function captureOf(child: ChildProcess): Captured {
   const c = captured.get(child);
   if (c) return c;
@@ -483,7 +491,7 @@ export async function run(args: string[]): Promise<void> {
         `  where mlc serve's time goes (self time over its last ${plan.per} s of load under --cpu-prof; writev is the kernel's socket write, which bare http pays too):\n`,
       );
       for (const line of profileDirSummary(profDir, plan.per * 1000, 12))
-        process.stdout.write(`    ${line}\n`);
+        process.stdout.write(`    ${line}${ORT_RUN.test(line) ? ORT_NOTE : ""}\n`);
       rmSync(profDir, { recursive: true, force: true });
     }
   } finally {
