@@ -334,6 +334,14 @@ function threadCpu(): Map<number, number> {
   }
   return out;
 }
+/**
+ * A lane's idle seconds, wall minus its thread's CPU (ms in), to 2 decimals. /proc counts a thread's
+ * CPU in ticks of 1/USER_HZ s, so a busy lane's CPU can come out a tick above its wall time: a
+ * lane is never idle for less than no time, so that is 0.00 (not -0.00 or -0.01).
+ */
+export function laneIdle(wallMs: number, cpuMs: number): string {
+  return (Math.max(0, wallMs - cpuMs) / 1000).toFixed(2);
+}
 /** USER_HZ, which /proc counts CPU time in: 100 on every Linux this runs on. */
 const CLOCK_TICKS = 100;
 /** The process's threads before any search (main, V8's and libuv's helpers): the others are trial workers. */
@@ -485,7 +493,7 @@ churn GBDT search, ${trials} ${method} trials × ${trees} trees (trainBranch, in
     // while the other fits the search's last trial) and the waits for the other lane's results; on
     // a loaded machine also its waits for a core.
     process.stdout.write(
-      `lane idle (wall − thread CPU, per parallel 2 run): main thread ${two.map((r) => ((r.ms - r.mainMs) / 1000).toFixed(2)).join(", ")} s, worker ${two.map((r) => ((r.ms - r.workerMs) / 1000).toFixed(2)).join(", ")} s\n`,
+      `lane idle (wall − thread CPU, per parallel 2 run): main thread ${two.map((r) => laneIdle(r.ms, r.mainMs)).join(", ")} s, worker ${two.map((r) => laneIdle(r.ms, r.workerMs)).join(", ")} s\n`,
     );
   if (lanes > 0 && method === "random") {
     // Each lane's CPU over what the same trials cost parallel 1's main thread (random search: the
