@@ -9,7 +9,7 @@ import type { ModelRunner } from "./model-runner.js";
 import { isLookupProblem, type OnlineView } from "./online-lookup.js";
 import { isBodyProblem, predictRecords } from "./predict-request.js";
 import { predictionFormatter, type PredictionFormatter } from "./prediction-format.js";
-import { isoTime, plainAscii } from "./prediction-log.js";
+import { asciiText, isoTime, plainAscii } from "./prediction-log.js";
 import { isProblem, type ColumnBatch } from "./record-encoder.js";
 import { anomalyThreshold, queueFlagged, type ReviewIntake } from "./review-intake.js";
 
@@ -61,6 +61,8 @@ export interface PredictInput {
   body: unknown;
   /** The body's text (a single record's log line reuses it). */
   raw: string | undefined;
+  /** True when `raw` is known to hold only characters below 0x80 (the fast path checks the body's bytes). */
+  rawAscii?: boolean;
   id: string;
   /** Date.now() when the handler started. */
   received: number;
@@ -95,6 +97,7 @@ export type PredictAnswerer = (input: PredictInput) => Promise<PredictAnswer>;
 
 export function predictAnswerer(ctx: PredictContext): PredictAnswerer {
   const { deployment, maxBatch, metrics } = ctx;
+  const deploymentAscii = asciiText(deployment);
   const problem = (status: number, body: Record<string, unknown>): PredictAnswer => ({
     status,
     problem: body,
@@ -315,17 +318,22 @@ export function predictAnswerer(ctx: PredictContext): PredictAnswerer {
         groups.length === 1 &&
         g0.experiment === undefined
       ) {
-        // the usual single record: its raw body is the features, and the entry has one shape
-        sink.append({
-          ts,
-          request_id: id,
-          deployment,
-          model_version: g0.runner.version,
-          arm: g0.arm,
-          latency_ms: latencyMs,
-          features: flatBody(raw),
-          output: predJson[0]!,
-        });
+        // the usual single record: its raw body is the features, and the entry has one shape; it is
+        // ASCII when its body, id, deployment and prediction are (its arm, without an experiment, is
+        // stable or canary; the other fields are digits)
+        sink.append(
+          {
+            ts,
+            request_id: id,
+            deployment,
+            model_version: g0.runner.version,
+            arm: g0.arm,
+            latency_ms: latencyMs,
+            features: flatBody(raw),
+            output: predJson[0]!,
+          },
+          input.rawAscii === true && plainId && deploymentAscii && formatterOf(g0.runner).ascii,
+        );
       } else {
         const featuresOf = (i: number, record: unknown): string =>
           exclude

@@ -4,6 +4,7 @@
 // the same order. Whatever it cannot answer exactly as fastify would (another route or method, another
 // content type, no Content-Length or one over the limit, a missing or wrong token, per-request logging,
 // a draining server) it leaves untouched for fastify, before reading a byte of the body.
+import { isAscii } from "node:buffer";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ServedBy } from "./metrics.js";
 import type { PredictAnswer, PredictAnswerer, RequestLogger } from "./predict-answer.js";
@@ -124,12 +125,16 @@ export function fastPredictListener(
       fail(err, true);
     });
     req.on("end", () => {
-      const text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8");
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      // bytes all below 0x80 are the same text in UTF-8 and latin1, and latin1 is a copy, not a decode
+      const ascii = isAscii(body);
+      const text = body.toString(ascii ? "latin1" : "utf8");
       const parsed = o.parse(text);
       if (parsed.error) return fail(parsed.error, true);
       o.answer({
         body: parsed.value,
         raw: text,
+        rawAscii: ascii,
         id,
         received: Date.now(),
         elapsedMs: () => performance.now() - start,

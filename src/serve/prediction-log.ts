@@ -58,6 +58,12 @@ export function plainAscii(s: string): boolean {
   return true;
 }
 
+/** Whether every character of `s` is below 0x80 (its UTF-8 and latin1 bytes are the same). */
+export function asciiText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
 /** JSON.stringify of a string (a call into the runtime, some 200 ns), written directly when plain ASCII. */
 export const jsonString = (s: string): string => (plainAscii(s) ? `"${s}"` : JSON.stringify(s));
 
@@ -166,23 +172,29 @@ export class PredictionLogWriter {
     this.timer.unref();
   }
 
-  /** Queues an entry, or a line serialised by the caller (no trailing newline); no I/O happens here. */
-  append(entry: PredictionLogEntry | string): void {
+  /**
+   * Queues an entry, or a line serialised by the caller (no trailing newline); no I/O happens here.
+   * `ascii`: the caller knows every character of the line is below 0x80, so its latin1 bytes are its
+   * UTF-8 bytes and it is copied one byte a character instead of encoded (never set it on a guess:
+   * latin1 keeps only the low byte of a wider character, a silently wrong line).
+   */
+  append(entry: PredictionLogEntry | string, ascii = false): void {
     if (this.closed) return;
     if (this.waiting >= this.maxBuffered) {
       this.opts.onDrop?.(1);
       return;
     }
     const line = (typeof entry === "string" ? entry : JSON.stringify(entry)) + "\n";
-    // UTF-8 takes at most 3 bytes per UTF-16 unit
-    if (!this.chunk || this.used + line.length * 3 > this.chunk.length) {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit, ASCII one
+    const most = ascii ? line.length : line.length * 3;
+    if (!this.chunk || this.used + most > this.chunk.length) {
       if (this.chunk && this.used > 0) this.full.push(this.chunk.subarray(0, this.used));
       // sized by the last flush (a quiet server keeps small chunks), doubling while one flush outgrows it
       this.chunkBytes = this.chunk ? Math.min(MAX_CHUNK_BYTES, this.chunkBytes * 2) : this.chunkBytes;
-      this.chunk = Buffer.allocUnsafe(Math.max(this.chunkBytes, line.length * 3));
+      this.chunk = Buffer.allocUnsafe(Math.max(this.chunkBytes, most));
       this.used = 0;
     }
-    this.used += this.chunk.write(line, this.used, "utf8");
+    this.used += this.chunk.write(line, this.used, ascii ? "latin1" : "utf8");
     this.waiting++;
     if (this.waiting === this.flushEntries) setImmediate(() => void this.flush());
   }

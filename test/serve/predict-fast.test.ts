@@ -197,15 +197,17 @@ describe("the raw /v1/predict path", () => {
       // line breaks in the body: the log line's features are flattened
       post(`{\n  "tenure": 3,\r\n  "monthly": 1.5,\n  "active": false,\n  "plan": "premium"\n}`),
       post(body({ ...rec, note: "naïve ünïcode ✓" })),
+      // one non-ASCII byte at the end of an otherwise ASCII body: its log line must still be UTF-8
+      post(body({ ...rec, note: "Ł" })),
       post(body(rec), { "content-type": "application/json; charset=utf-8" }),
       post(body(rec), { "x-request-id": "client-given.id:1" }),
       post(body({ instances: [rec, { ...rec, plan: "pro" }, { ...rec, tenure: 40 }] })),
     ]);
-    expect(answers.map(status)).toEqual([200, 200, 200, 200, 200, 200, 200]);
+    expect(answers.map(status)).toEqual([200, 200, 200, 200, 200, 200, 200, 200]);
     expect(answers[0]).toMatch(
       /^HTTP\/1\.1 200 OK\r\nx-model-version: 1\r\ncontent-type: application\/json; charset=utf-8\r\ncontent-length: \d+\r\nDate: -\r\nConnection: keep-alive\r\nKeep-Alive: timeout=72\r\n\r\n\{"predictions":\[/,
     );
-    expect(p.fast.fastAnswered).toBe(7);
+    expect(p.fast.fastAnswered).toBe(8);
   });
 
   it("counts the bytes of answers beyond ASCII as fastify does", async () => {

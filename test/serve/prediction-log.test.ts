@@ -127,6 +127,27 @@ describe("prediction log", () => {
     );
   });
 
+  it("writes lines its caller knows to be ASCII with the same bytes, mixed with UTF-8 ones across chunks", async () => {
+    const p = tempProject();
+    const w = new PredictionLogWriter(predictionLogDir(p, "d"), { flushMs: 10_000, flushEntries: 1e9 });
+    const lines: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const ascii = i % 3 !== 0;
+      // ASCII lines of every length up to past a chunk, with control characters and DEL (all below 0x80)
+      const line = ascii
+        ? JSON.stringify({ i, s: "\u0001~\u007f".repeat(i === 999 ? 9000 : i % 50) })
+        : JSON.stringify({ i, s: "Łé日😀".repeat(i % 11) });
+      lines.push(line);
+      w.append(line, ascii);
+      if (i === 1200) await w.flush();
+    }
+    await w.close();
+    const file = readdirSync(predictionLogDir(p, "d"))[0]!;
+    expect(
+      readFileSync(join(predictionLogDir(p, "d"), file)).equals(Buffer.from(lines.join("\n") + "\n")),
+    ).toBe(true);
+  });
+
   it("keeps every line, in order, across chunk boundaries, lines longer than a chunk and flushes", async () => {
     const p = tempProject();
     const w = new PredictionLogWriter(predictionLogDir(p, "d"), { flushMs: 10_000, flushEntries: 1e9 });

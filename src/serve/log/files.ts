@@ -131,8 +131,9 @@ export class FilesSink implements PredictionSink {
     this.fbScan = new TailScanner(this.fbDir);
   }
 
-  append(p: LoggedPrediction): void {
-    this.writer.append(loggedLine(p));
+  append(p: LoggedPrediction, ascii = false): void {
+    // an ASCII entry makes an ASCII line: JSON escapes of ASCII text are ASCII
+    this.writer.append(loggedLine(p), ascii);
   }
 
   /** A line serialised by the caller (the server's fast path for a single record). */

@@ -112,7 +112,11 @@ export interface PredictionSink {
   readonly kind: LogStoreRef["kind"];
   /** For messages: no URL, no credential. */
   readonly describe: string;
-  append(p: LoggedPrediction): void;
+  /**
+   * `ascii`: the caller knows every string in `p` holds only characters below 0x80 (a file sink then
+   * copies the line's bytes instead of encoding it); never set on a guess.
+   */
+  append(p: LoggedPrediction, ascii?: boolean): void;
   /** Entries waiting to be written. */
   readonly buffered: number;
   /** Writes what is queued; resolves when it is stored (or has failed and been re-queued). */
